@@ -1,0 +1,119 @@
+// Reverse-mode differentiation over the recorded graph: an iterative topological sort (so a
+// 10,000-op chain cannot overflow the stack), vector-Jacobian products in reverse order, gradients
+// summed back over broadcast dimensions in this one place, leaf gradients accumulated into `.grad`,
+// and each node released once used so the graph's memory goes back to the garbage collector.
+
+import { ShapeError, ValueError, DTypeError, fmtShape } from "../errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { shapesEqual } from "../tensor/shape.js";
+import { noGrad } from "./grad-mode.js";
+import type { Node } from "./primitive.js";
+
+/** Marks a node whose graph a previous backward() has already released. */
+export const RELEASED: Node = Object.freeze({ spec: { name: "released", forward: () => { throw new Error("unreachable"); } }, inputs: [], params: undefined });
+
+export interface BackwardOptions {
+  /** Keep the graph so backward can run through it again (torch's retain_graph). */
+  retainGraph?: boolean;
+}
+
+export function backward(root: Tensor, grad?: Tensor | null, { retainGraph = false }: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new ValueError("backward: this tensor does not require grad and has no recorded graph (create the inputs with { requiresGrad: true })");
+  }
+  let g: Tensor;
+  if (grad == null) {
+    if (root.size !== 1) {
+      throw new ValueError(
+        `backward: a gradient can be implied only for a one-element tensor, but this tensor has shape ${fmtShape(root.shape)}; ` +
+          `pass backward(grad) with a gradient of that shape`,
+      );
+    }
+    g = root.onesLike();
+  } else {
+    if (!shapesEqual(grad.shape, root.shape)) {
+      throw new ShapeError(`backward: gradient of shape ${fmtShape(grad.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`);
+    }
+    g = grad.dtype === root.dtype ? grad : grad.to(root.dtype);
+  }
+
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, g]]);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const gt = grads.get(t);
+      if (!gt) continue;
+      grads.delete(t);
+      const node = t._node;
+      if (node === RELEASED) {
+        throw new ValueError(
+          "backward: trying to backward through the graph a second time; its buffers were released by the first backward() " +
+            "(pass { retainGraph: true } to the first call if you need to backward twice)",
+        );
+      }
+      if (node === null) {
+        // A leaf: accumulate. The first gradient is copied so that no two leaves (or a leaf and the
+        // graph) share a tensor that an optimizer or clipGradNorm may later modify in place.
+        t.grad = t.grad ? t.grad.add(gt) : gt.clone();
+        continue;
+      }
+      const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });
+      for (let k = 0; k < node.inputs.length; k++) {
+        const x = node.inputs[k];
+        const gx = inputGrads[k];
+        if (!gx || !x.requiresGrad) continue;
+        const summed = sumTo(gx, x);
+        const prev = grads.get(x);
+        grads.set(x, prev ? prev.add(summed) : summed);
+      }
+      if (!retainGraph) t._setNode(RELEASED);
+    }
+  });
+}
+
+/** Tensors reachable from `root` through inputs that require grad, inputs before their users. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const node = top.t._node;
+    if (node && top.next < node.inputs.length) {
+      const child = node.inputs[top.next++];
+      if (child.requiresGrad && !seen.has(child)) {
+        seen.add(child);
+        stack.push({ t: child, next: 0 });
+      }
+    } else {
+      stack.pop();
+      order.push(top.t);
+    }
+  }
+  return order;
+}
+
+/**
+ * Undoes broadcasting: sums `g` over the leading dims `x` lacks and over dims where `x` has size 1,
+ * so the gradient has exactly `x`'s shape (and dtype).
+ */
+export function sumTo(g: Tensor, x: Tensor): Tensor {
+  const shape = x.shape;
+  let out = g;
+  if (!shapesEqual(g.shape, shape)) {
+    const lead = g.ndim - shape.length;
+    if (lead < 0) throw new ShapeError(`backward: gradient of shape ${fmtShape(g.shape)} has fewer dims than its input ${fmtShape(shape)}`);
+    const dims: number[] = [];
+    for (let d = 0; d < g.ndim; d++) {
+      if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
+    }
+    if (dims.length > 0) out = out.sum(dims, true);
+    if (lead > 0 || !shapesEqual(out.shape, shape)) out = out.reshape(shape);
+  }
+  if (out.dtype !== x.dtype) {
+    if (x.dtype === "int32") throw new DTypeError("backward: an int32 tensor cannot receive a gradient");
+    out = out.to(x.dtype);
+  }
+  return out;
+}

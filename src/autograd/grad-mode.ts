@@ -1,0 +1,32 @@
+// Whether operations record the graph. noGrad scopes are synchronous: a scope never spans an await.
+
+let enabled = true;
+
+export function isGradEnabled(): boolean {
+  return enabled;
+}
+
+/**
+ * Runs `fn` without recording operations for autograd (torch.no_grad). Synchronous: gradients are
+ * recorded again as soon as `fn` returns, so do not pass an async function.
+ */
+export function noGrad<T>(fn: () => T): T {
+  const prev = enabled;
+  enabled = false;
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
+  }
+}
+
+/** Runs `fn` with recording forced on or off. */
+export function withGradMode<T>(on: boolean, fn: () => T): T {
+  const prev = enabled;
+  enabled = on;
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
+  }
+}

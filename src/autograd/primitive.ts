@@ -1,0 +1,48 @@
+// A primitive: one forward (which computes through a kernel or makes a view, with no autograd)
+// and its vector-Jacobian product, declared side by side. `apply` records the graph node when any
+// input requires a gradient; composites built from primitives get their gradients for free.
+
+import type { Tensor } from "../tensor/tensor.js";
+import { isGradEnabled } from "./grad-mode.js";
+
+export interface Ctx<P> {
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly params: P;
+}
+
+export interface PrimitiveSpec<P> {
+  readonly name: string;
+  /** Computes the output; may validate and throw. Never records autograd. */
+  forward(inputs: readonly Tensor[], params: P): Tensor;
+  /**
+   * Gradients of the loss with respect to each input, given `g` (the gradient of the output).
+   * A gradient may have the output's broadcast shape: the engine sums it back to the input's shape.
+   * Return null for inputs that take no gradient. Omit vjp for non-differentiable primitives.
+   */
+  vjp?(g: Tensor, ctx: Ctx<P>): (Tensor | null)[];
+}
+
+export interface Node {
+  readonly spec: PrimitiveSpec<any>;
+  readonly inputs: readonly Tensor[];
+  readonly params: unknown;
+}
+
+export type Primitive<P> = ((inputs: readonly Tensor[], params: P) => Tensor) & { readonly spec: PrimitiveSpec<P> };
+
+export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitive<P> {
+  const apply = (inputs: readonly Tensor[], params: P): Tensor => {
+    const out = spec.forward(inputs, params);
+    if (spec.vjp && isGradEnabled()) {
+      for (const t of inputs) {
+        if (t.requiresGrad) {
+          out._setNode({ spec, inputs, params });
+          break;
+        }
+      }
+    }
+    return out;
+  };
+  return Object.assign(apply, { spec });
+}

@@ -1,0 +1,60 @@
+// The kernel boundary: what a backend is, what a kernel sees, and the registry that maps a
+// primitive's name to a backend's kernel. Backends know nothing of autograd, never compute output
+// shapes and never allocate outputs: the core does all three, then calls a kernel with views.
+
+export type DType = "float32" | "float64" | "int32";
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+/**
+ * A flat, zero-initialised buffer of elements owned by a backend. `data` is a typed-array view of
+ * it; a backend whose memory can move (WebAssembly memory that grows) returns a fresh view each
+ * time, so kernels read `data` once at their start and never allocate while holding it.
+ */
+export interface Storage {
+  readonly dtype: DType;
+  readonly length: number;
+  readonly backend: Backend;
+  readonly data: TypedArray;
+}
+
+/**
+ * What a kernel sees of a tensor: the storage, the element offset of index [0, 0, ...], and the
+ * step in elements for each dimension (0 for a broadcast dimension). Output views are contiguous
+ * row-major unless a kernel's contract says otherwise (only `copy` writes through a strided view).
+ */
+export interface View {
+  readonly storage: Storage;
+  readonly offset: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+}
+
+/** A kernel computes `out` from `inputs`; `params` carries the primitive's options. */
+export type Kernel = (out: View, inputs: readonly View[], params: any) => void;
+
+export interface Backend {
+  readonly name: string;
+  /** A zero-filled buffer of `length` elements. */
+  alloc(dtype: DType, length: number): Storage;
+  /** The kernel this backend runs for primitive `name`, or undefined to fall back to the reference. */
+  kernel(name: string): Kernel | undefined;
+}
+
+const registry = new Map<string, Map<string, Kernel>>();
+
+/** Registers `kernel` as backend `backend`'s implementation of primitive `name`. */
+export function registerKernel(backend: string, name: string, kernel: Kernel): void {
+  let table = registry.get(backend);
+  if (!table) registry.set(backend, (table = new Map()));
+  table.set(name, kernel);
+}
+
+/** The kernel registered for (`backend`, `name`), if any. */
+export function lookupKernel(backend: string, name: string): Kernel | undefined {
+  return registry.get(backend)?.get(name);
+}
+
+/** Names of the kernels registered for a backend (used by conformance tests and docs). */
+export function registeredKernels(backend: string): string[] {
+  return [...(registry.get(backend)?.keys() ?? [])].sort();
+}

@@ -1,0 +1,35 @@
+// Which backend allocates new tensors and runs kernels. The reference backend is always present;
+// faster backends register themselves and become the default when they can run here.
+
+import type { Backend, Kernel } from "./backend.js";
+import { jsBackend } from "./js/index.js";
+
+const backends = new Map<string, Backend>([["js", jsBackend]]);
+let current: Backend = jsBackend;
+
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+}
+
+/** The backend that allocates outputs and runs kernels. */
+export function getBackend(): Backend {
+  return current;
+}
+
+/** Selects a registered backend by name ("js", "wasm"). */
+export function setBackend(name: string): void {
+  const b = backends.get(name);
+  if (!b) throw new Error(`setBackend: unknown backend "${name}" (registered: ${[...backends.keys()].join(", ")})`);
+  current = b;
+}
+
+export function listBackends(): string[] {
+  return [...backends.keys()];
+}
+
+/** The current backend's kernel for `name`, else the reference kernel. */
+export function kernelFor(name: string): Kernel {
+  const k = current.kernel(name) ?? jsBackend.kernel(name);
+  if (!k) throw new Error(`internal: no kernel registered for primitive "${name}"`);
+  return k;
+}

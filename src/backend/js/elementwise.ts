@@ -1,0 +1,52 @@
+// Reference element-wise kernels: one expression per primitive, computed in float64 and stored in
+// the output's element type. Inputs arrive already broadcast to the output shape (stride 0).
+
+import type { Kernel } from "../backend.js";
+import { makeMapLoop } from "./strided.js";
+
+// NaN-propagating where PyTorch propagates (relu, maximum, minimum keep NaN).
+export const UNARY: Record<string, string> = {
+  neg: "-x0",
+  exp: "Math.exp(x0)",
+  expm1: "Math.expm1(x0)",
+  log: "Math.log(x0)",
+  log1p: "Math.log1p(x0)",
+  sqrt: "Math.sqrt(x0)",
+  abs: "Math.abs(x0)",
+  sign: "(x0 > 0 ? 1 : x0 < 0 ? -1 : x0)",
+  sin: "Math.sin(x0)",
+  cos: "Math.cos(x0)",
+  tanh: "Math.tanh(x0)",
+  sigmoid: "(x0 >= 0 ? 1 / (1 + Math.exp(-x0)) : Math.exp(x0) / (1 + Math.exp(x0)))",
+  relu: "(x0 < 0 ? 0 : x0)",
+  erf: "erf(x0)",
+  copy: "x0",
+};
+
+export const BINARY: Record<string, string> = {
+  add: "x0 + x1",
+  sub: "x0 - x1",
+  mul: "x0 * x1",
+  div: "x0 / x1",
+  pow: "Math.pow(x0, x1)",
+  maximum: "(x0 !== x0 || x1 !== x1 ? NaN : x0 > x1 ? x0 : x1)",
+  minimum: "(x0 !== x0 || x1 !== x1 ? NaN : x0 < x1 ? x0 : x1)",
+  eq: "(x0 === x1 ? 1 : 0)",
+  ne: "(x0 !== x1 ? 1 : 0)",
+  gt: "(x0 > x1 ? 1 : 0)",
+  lt: "(x0 < x1 ? 1 : 0)",
+  ge: "(x0 >= x1 ? 1 : 0)",
+  le: "(x0 <= x1 ? 1 : 0)",
+};
+
+export const TERNARY: Record<string, string> = {
+  where: "(x0 !== 0 ? x1 : x2)",
+};
+
+export function elementwiseKernels(): Record<string, Kernel> {
+  const out: Record<string, Kernel> = {};
+  for (const [name, expr] of Object.entries(UNARY)) out[name] = makeMapLoop(1, expr);
+  for (const [name, expr] of Object.entries(BINARY)) out[name] = makeMapLoop(2, expr);
+  for (const [name, expr] of Object.entries(TERNARY)) out[name] = makeMapLoop(3, expr);
+  return out;
+}

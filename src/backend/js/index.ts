@@ -1,0 +1,31 @@
+// The reference backend: plain TypeScript over typed arrays owned by the JS garbage collector.
+// It is the executable specification every faster backend is tested against, and the fallback
+// for any kernel a faster backend does not implement.
+
+import { registerKernel, lookupKernel, type Backend, type DType, type Storage } from "../backend.js";
+import { arrayFor } from "../../tensor/dtype.js";
+import { elementwiseKernels } from "./elementwise.js";
+import { reduceKernels } from "./reduce.js";
+import { matmul } from "./matmul.js";
+import { indexingKernels } from "./indexing.js";
+
+class JsStorage implements Storage {
+  readonly data;
+  constructor(readonly dtype: DType, readonly length: number, readonly backend: Backend) {
+    this.data = arrayFor(dtype, length);
+  }
+}
+
+export const jsBackend: Backend = {
+  name: "js",
+  alloc(dtype, length) {
+    return new JsStorage(dtype, length, jsBackend);
+  },
+  kernel(name) {
+    return lookupKernel("js", name);
+  },
+};
+
+for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), matmul })) {
+  registerKernel("js", name, k);
+}

@@ -1,0 +1,63 @@
+// Reference gather / scatterAdd along one dim (an adjoint pair). The core has already checked that
+// every index is in range, so these only walk the index tensor.
+
+import type { Kernel, View } from "../backend.js";
+
+/** Calls visit(indexOffset, otherOffset, outPos) for every element of `idx`, in row-major order. */
+function walk(idx: View, other: View, dim: number, visit: (ip: number, op: number, pos: number) => void): void {
+  const shape = idx.shape, nd = shape.length;
+  let n = 1;
+  for (const d of shape) n *= d;
+  const pos = new Array<number>(nd).fill(0);
+  for (let t = 0; t < n; t++) {
+    let ip = idx.offset, op = other.offset;
+    for (let d = 0; d < nd; d++) {
+      ip += pos[d] * idx.strides[d];
+      if (d !== dim) op += pos[d] * other.strides[d];
+    }
+    visit(ip, op, t);
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++pos[d] < shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+}
+
+/** out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; out has the index's shape. */
+const gather: Kernel = (out, [x, index], { dim }) => {
+  const xd = x.storage.data, id = index.storage.data, od = out.storage.data;
+  const s = x.strides[dim];
+  walk(index, x, dim, (ip, xp, t) => {
+    od[out.offset + t] = xd[xp + id[ip] * s];
+  });
+};
+
+/** out (zero-filled, contiguous) [..., index[..., i, ...], ...] += src[..., i, ...] along `dim`. */
+const scatterAdd: Kernel = (out, [src, index], { dim }) => {
+  const sd = src.storage.data, id = index.storage.data, od = out.storage.data;
+  const s = out.strides[dim];
+  const srcView: View = src;
+  // Walk index positions; the matching src element shares the position, the out element shares it
+  // except along `dim`, where the index value says where to add.
+  const shape = index.shape, nd = shape.length;
+  let n = 1;
+  for (const d of shape) n *= d;
+  const pos = new Array<number>(nd).fill(0);
+  for (let t = 0; t < n; t++) {
+    let ip = index.offset, sp = srcView.offset, op = out.offset;
+    for (let d = 0; d < nd; d++) {
+      ip += pos[d] * index.strides[d];
+      sp += pos[d] * srcView.strides[d];
+      if (d !== dim) op += pos[d] * out.strides[d];
+    }
+    od[op + id[ip] * s] += sd[sp];
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++pos[d] < shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+};
+
+export function indexingKernels(): Record<string, Kernel> {
+  return { gather, scatterAdd };
+}

@@ -1,0 +1,21 @@
+// The public surface of tensorgrad (see the API contract). Everything a user imports comes from here.
+
+export { Tensor } from "./tensor/tensor.js";
+export type { DType } from "./tensor/dtype.js";
+export {
+  tensor, zeros, ones, full, fullLike, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint,
+  type TensorOptions,
+} from "./tensor/creation.js";
+export { manualSeed, getRngState, setRngState, type RngState } from "./tensor/random.js";
+export { noGrad } from "./autograd/grad-mode.js";
+export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export {
+  neg, exp, expm1, log, log1p, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu, erf,
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, lt, ge, le, where, clone,
+  reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, cat, stack, gather, matmul,
+  sum, mean, max, min, argmax, argmin, logsumexp, std, leakyRelu, gelu, elu, softplus, silu, clamp,
+  softmax, logSoftmax, dropout,
+} from "./ops/index.js";
+export { variance as var } from "./ops/index.js";
+export { getBackend, setBackend, listBackends } from "./backend/current.js";
+export { TensorgradError, ShapeError, DTypeError, ValueError, FormatError } from "./errors.js";

@@ -1,0 +1,55 @@
+// Activation functions as compositions of primitives, each matching torch.nn.functional's
+// definition (and its gradient at the kinks).
+
+import { ValueError } from "../../errors.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { where } from "../primitives/elementwise.js";
+
+/** x for x > 0, slope·x otherwise (torch leaky_relu; gradient slope at 0). */
+export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  return where(x.gt(0), x, x.mul(slope));
+}
+
+const SQRT_HALF = Math.SQRT1_2;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** x·Φ(x) with the exact erf form, or torch's tanh approximation when approximate = "tanh". */
+export function gelu(x: Tensor, { approximate = "none" }: { approximate?: "none" | "tanh" } = {}): Tensor {
+  if (approximate === "tanh") {
+    const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI);
+    return x.mul(0.5).mul(inner.tanh().add(1));
+  }
+  if (approximate !== "none") throw new ValueError(`gelu: approximate must be "none" or "tanh", got "${approximate}"`);
+  return x.mul(0.5).mul(x.mul(SQRT_HALF).erf().add(1));
+}
+
+/**
+ * x for x > 0, alpha·(eˣ - 1) otherwise. The exponential only sees min(x, 0), so large positive
+ * inputs cannot overflow into the discarded branch (whose zero gradient would turn Inf into NaN).
+ */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return where(x.gt(0), x, x.minimum(0).expm1().mul(alpha));
+}
+
+/**
+ * log(1 + e^{βx})/β, and x itself where βx > threshold (torch's default beta 1, threshold 20).
+ */
+export function softplus(x: Tensor, { beta = 1, threshold = 20 }: { beta?: number; threshold?: number } = {}): Tensor {
+  const bx = beta === 1 ? x : x.mul(beta);
+  const smooth = bx.minimum(threshold).exp().log1p();
+  return where(bx.gt(threshold), x, beta === 1 ? smooth : smooth.div(beta));
+}
+
+/** x·σ(x) (also called swish). */
+export function silu(x: Tensor): Tensor {
+  return x.mul(x.sigmoid());
+}
+
+/** Limits x to [min, max]; the gradient passes where min ≤ x ≤ max (torch.clamp). */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  if (min == null && max == null) throw new ValueError("clamp: at least one of min and max must be given");
+  let out = x;
+  if (min != null) out = where(out.lt(min), min, out);
+  if (max != null) out = where(out.gt(max), max, out);
+  return out;
+}

@@ -1,0 +1,159 @@
+// Shape operations users call, validated and normalised here, built on the movement primitives.
+
+import { ShapeError, ValueError, fmtShape } from "../../errors.js";
+import { normDim, normDims, sizeOf } from "../../tensor/shape.js";
+import { promote } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { canView, catPrim, checkCat, expandPrim, permutePrim, reshapePrim, slicePrim } from "../primitives/movement.js";
+import { gatherPrim } from "../primitives/indexing.js";
+import { matmulPrim } from "../primitives/matmul.js";
+
+/** Resolves one -1 in `shape` against `x.size`; checks the element count. */
+function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+  const out = [...shape];
+  const free = out.indexOf(-1);
+  if (out.some((d, i) => !Number.isInteger(d) || d < -1 || (d === -1 && i !== free))) {
+    throw new ValueError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be integers >= 0, with at most one -1`);
+  }
+  if (free >= 0) {
+    const known = sizeOf(out.filter((_, i) => i !== free));
+    if (known === 0 || x.size % known !== 0) {
+      throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for a tensor of shape ${fmtShape(x.shape)} (${x.size} elements)`);
+    }
+    out[free] = x.size / known;
+  }
+  if (sizeOf(out) !== x.size) {
+    throw new ShapeError(`${op}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)} (${sizeOf(out)} elements)`);
+  }
+  return out;
+}
+
+/** A view when the layout allows it, else a copy (torch.reshape). One dim may be -1. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  return reshapePrim([x], resolveShape("reshape", x, shape));
+}
+
+/** Like reshape, but never copies: throws when the strides do not allow a view (torch.view). */
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  const s = resolveShape("view", x, shape);
+  if (!canView(x, s)) {
+    throw new ShapeError(`view: a tensor of shape ${fmtShape(x.shape)} with strides ${fmtShape(x.strides)} cannot be viewed as ${fmtShape(s)}; use reshape()`);
+  }
+  return reshapePrim([x], s);
+}
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.ndim === 0) return reshapePrim([x], [1]);
+  const s = normDim("flatten", startDim, x.ndim);
+  const e = normDim("flatten", endDim, x.ndim);
+  if (s > e) throw new ValueError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  const shape = [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+  return reshapePrim([x], shape);
+}
+
+/** Removes size-1 dims (all, or the given ones when they have size 1), as torch.squeeze. */
+export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+  const dims = dim === undefined ? x.shape.map((_, i) => i) : normDims("squeeze", dim, x.ndim);
+  return reshapePrim([x], x.shape.filter((d, i) => !(d === 1 && dims.includes(i))));
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = normDim("unsqueeze", dim, x.ndim + 1);
+  const shape = [...x.shape];
+  shape.splice(d, 0, 1);
+  return reshapePrim([x], shape);
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  const norm = dims.map((d) => normDim("permute", d, x.ndim));
+  if (norm.length !== x.ndim || new Set(norm).size !== norm.length) {
+    throw new ValueError(`permute: dims [${dims.join(", ")}] are not a permutation of the ${x.ndim} dims of a tensor of shape ${fmtShape(x.shape)}`);
+  }
+  return permutePrim([x], norm);
+}
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  if (x.ndim === 0) return permutePrim([x], []);
+  const a = normDim("transpose", dim0, x.ndim);
+  const b = normDim("transpose", dim1, x.ndim);
+  const dims = x.shape.map((_, i) => i);
+  dims[a] = b;
+  dims[b] = a;
+  return permutePrim([x], dims);
+}
+
+/** Broadcasts to `shape` without copying; -1 keeps a dim's size (torch.expand). */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const lead = shape.length - x.ndim;
+  if (lead < 0) {
+    throw new ShapeError(`expand: cannot expand a tensor of shape ${fmtShape(x.shape)} to ${fmtShape(shape)}, which has fewer dimensions`);
+  }
+  const target = shape.map((d, i) => {
+    const own = i < lead ? undefined : x.shape[i - lead];
+    if (d === -1) {
+      if (own === undefined) throw new ValueError(`expand: -1 is not allowed in a new leading dimension (${fmtShape(shape)})`);
+      return own;
+    }
+    if (own !== undefined && own !== d && own !== 1) {
+      throw new ShapeError(`expand: cannot expand a tensor of shape ${fmtShape(x.shape)} to ${fmtShape(shape)}: size ${own} at dimension ${i - lead} must be 1 or ${d}`);
+    }
+    return d;
+  });
+  return expandPrim([x], target);
+}
+
+/** Elements start, start+step, … < end along `dim` (Python slicing; negative start/end count from the end). */
+export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_INTEGER, step = 1): Tensor {
+  const d = normDim("slice", dim, x.ndim);
+  if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step must be a positive integer, got ${step}`);
+  const n = x.shape[d];
+  const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
+  const s = clampIdx(start);
+  const e = Math.max(s, clampIdx(end));
+  return slicePrim([x], { dim: d, start: s, end: e, step });
+}
+
+export function cat(xs: readonly Tensor[], dim = 0): Tensor {
+  if (xs.length === 0) throw new ShapeError("cat: expected a non-empty list of tensors");
+  const d = normDim("cat", dim, xs[0].ndim);
+  checkCat("cat", xs, d);
+  const dtype = xs.map((t) => t.dtype).reduce(promote);
+  return catPrim(xs.map((t) => (t.dtype === dtype ? t : t.to(dtype))), d);
+}
+
+export function stack(xs: readonly Tensor[], dim = 0): Tensor {
+  if (xs.length === 0) throw new ShapeError("stack: expected a non-empty list of tensors");
+  const ref = xs[0].shape;
+  xs.forEach((t, k) => {
+    if (t.ndim !== ref.length || t.shape.some((s, i) => s !== ref[i])) {
+      throw new ShapeError(`stack: tensor ${k} has shape ${fmtShape(t.shape)} but tensor 0 has shape ${fmtShape(ref)}; all must be equal`);
+    }
+  });
+  const d = normDim("stack", dim, ref.length + 1);
+  return cat(xs.map((t) => unsqueeze(t, d)), d);
+}
+
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  return gatherPrim([x, index], normDim("gather", dim, x.ndim));
+}
+
+/** torch.matmul: 1-D operands are promoted to matrices and the added dim removed afterwards. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`matmul: both operands must have at least one dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  if (a.ndim === 1 && b.ndim === 1 && a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(`matmul: cannot take the dot product of ${fmtShape(a.shape)} and ${fmtShape(b.shape)}: sizes ${a.shape[0]} and ${b.shape[0]} differ`);
+  }
+  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const b2 = b.ndim === 1 ? unsqueeze(b, -1) : b;
+  if (a2.shape[a2.ndim - 1] !== b2.shape[b2.ndim - 2]) {
+    throw new ShapeError(
+      `matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: inner dimensions ${a2.shape[a2.ndim - 1]} and ${b2.shape[b2.ndim - 2]} differ`,
+    );
+  }
+  let out = matmulPrim([a2, b2], undefined);
+  if (b.ndim === 1) out = squeeze(out, -1);
+  if (a.ndim === 1) out = squeeze(out, a.ndim === 1 && b.ndim === 1 ? -1 : -2);
+  return out;
+}

@@ -1,0 +1,151 @@
+// Element-wise primitives: unary maths, broadcasting binary arithmetic, comparisons, where, and
+// dtype casts. Each VJP sits beside its forward; the engine sums gradients back over broadcasts.
+
+import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
+import { DTypeError } from "../../errors.js";
+import { isFloat, promote, scalarDType, type DType } from "../../tensor/dtype.js";
+import { broadcastShapes } from "../../tensor/shape.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { broadcastView, emptyTensor, runKernel } from "../run-kernel.js";
+
+export type Operand = Tensor | number;
+
+/** A plain number as a 0-d tensor whose dtype follows torch's weak-scalar rule next to `like`. */
+export function scalarLike(value: number, like: Tensor): Tensor {
+  const t = emptyTensor([], scalarDType(value, like.dtype));
+  t.storage.data[0] = value;
+  return t;
+}
+
+function operands(a: Operand, b: Operand): [Tensor, Tensor] {
+  if (a instanceof Tensor) return [a, b instanceof Tensor ? b : scalarLike(b, a)];
+  if (b instanceof Tensor) return [scalarLike(a, b), b];
+  throw new TypeError("element-wise op: at least one operand must be a Tensor");
+}
+
+// ---- unary ----
+
+type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+
+/** `floatOut`: int32 inputs give float32 (exp of an int); otherwise the input's dtype is kept. */
+function unary(name: string, vjp: UnaryVjp | null, floatOut = true): (x: Tensor) => Tensor {
+  const prim: Primitive<undefined> = definePrimitive({
+    name,
+    forward: ([x]) => runKernel(name, x.shape, floatOut && !isFloat(x.dtype) ? "float32" : x.dtype, [x]),
+    vjp: vjp ? (g, { inputs: [x], output }) => [vjp(g, x, output)] : undefined,
+  });
+  return (x) => prim([x], undefined);
+}
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+export const neg = unary("neg", (g) => g.neg(), false);
+export const exp = unary("exp", (g, _x, out) => g.mul(out));
+export const expm1 = unary("expm1", (g, _x, out) => g.mul(out.add(1)));
+export const log = unary("log", (g, x) => g.div(x));
+export const log1p = unary("log1p", (g, x) => g.div(x.add(1)));
+export const sqrt = unary("sqrt", (g, _x, out) => g.div(out.mul(2)));
+export const abs = unary("abs", (g, x) => g.mul(x.sign()), false);
+export const sign = unary("sign", null, false);
+export const sin = unary("sin", (g, x) => g.mul(x.cos()));
+export const cos = unary("cos", (g, x) => g.mul(x.sin()).neg());
+// d tanh = 1 - tanh², d σ = σ(1 - σ): both from the saved output.
+export const tanh = unary("tanh", (g, _x, out) => g.mul(out.mul(out).neg().add(1)));
+export const sigmoid = unary("sigmoid", (g, _x, out) => g.mul(out.mul(out.neg().add(1))));
+// torch's relu gradient is 0 at 0 (mask out > 0).
+export const relu = unary("relu", (g, _x, out) => g.mul(out.gt(0)), false);
+// d erf(x) = 2/√π · e^{-x²}
+export const erf = unary("erf", (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI)));
+
+// ---- binary ----
+
+type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+
+function binary(name: string, outDType: (a: DType, b: DType) => DType, vjp: BinaryVjp | null): (a: Operand, b: Operand) => Tensor {
+  const prim = definePrimitive({
+    name,
+    forward: ([a, b]) => {
+      const shape = broadcastShapes(name, a.shape, b.shape);
+      return runKernel(name, shape, outDType(a.dtype, b.dtype), [broadcastView(a, shape), broadcastView(b, shape)]);
+    },
+    vjp: vjp ? (g, { inputs: [a, b], output }) => vjp(g, a, b, output) : undefined,
+  });
+  return (a, b) => prim(operands(a, b), undefined);
+}
+
+const arith = promote;
+const trueDiv = (a: DType, b: DType): DType => (isFloat(a) || isFloat(b) ? promote(a, b) : "float32");
+const compare = (): DType => "float32";
+
+export const add = binary("add", arith, (g) => [g, g]);
+export const sub = binary("sub", arith, (g) => [g, g.neg()]);
+export const mul = binary("mul", arith, (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null]);
+// d(a/b) = g/b, -g·a/b² = -g·out/b
+export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requiresGrad ? g.mul(out).div(b).neg() : null]);
+// d(aᵇ)/da = b·a^(b-1) (0 where b = 0, as torch), d(aᵇ)/db = aᵇ·ln a (0 where a = 0 and b ≥ 0)
+export const pow = binary("pow", arith, (g, a, b, out) => [
+  a.requiresGrad ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
+  b.requiresGrad ? where(a.eq(0).mul(b.ge(0)), 0, g.mul(out).mul(a.log())) : null,
+]);
+// Ties split the gradient evenly, as torch does for maximum/minimum.
+export const maximum = binary("maximum", arith, (g, a, b) => {
+  const share = a.gt(b).add(a.eq(b).mul(0.5));
+  return [g.mul(share), g.mul(share.neg().add(1))];
+});
+export const minimum = binary("minimum", arith, (g, a, b) => {
+  const share = a.lt(b).add(a.eq(b).mul(0.5));
+  return [g.mul(share), g.mul(share.neg().add(1))];
+});
+
+export const eq = binary("eq", compare, null);
+export const ne = binary("ne", compare, null);
+export const gt = binary("gt", compare, null);
+export const lt = binary("lt", compare, null);
+export const ge = binary("ge", compare, null);
+export const le = binary("le", compare, null);
+
+// ---- where ----
+
+const wherePrim = definePrimitive({
+  name: "where",
+  forward: ([c, a, b]) => {
+    const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
+    return runKernel("where", shape, promote(a.dtype, b.dtype), [c, a, b].map((t) => broadcastView(t, shape)));
+  },
+  vjp: (g, { inputs: [c, a, b] }) => {
+    const zero = scalarLike(0, g);
+    return [null, a.requiresGrad ? where(c, g, zero) : null, b.requiresGrad ? where(c, zero, g) : null];
+  },
+});
+
+/** Picks `a` where `cond` is non-zero, else `b`, broadcasting all three (torch.where). */
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  const like = a instanceof Tensor ? a : b instanceof Tensor ? b : cond;
+  const ta = a instanceof Tensor ? a : scalarLike(a, like);
+  const tb = b instanceof Tensor ? b : scalarLike(b, like);
+  return wherePrim([cond, ta, tb], undefined);
+}
+
+// ---- casts and copies ----
+
+export const cast = (x: Tensor, dtype: DType): Tensor => (x.dtype === dtype ? x : castPrim([x], dtype));
+
+const castPrim = definePrimitive<DType>({
+  name: "cast",
+  forward: ([x], dtype) => runKernel("copy", x.shape, dtype, [x]),
+  vjp: (g, { inputs: [x] }) => {
+    if (!isFloat(x.dtype)) throw new DTypeError("cast: an int32 tensor cannot receive a gradient");
+    return [g.to(x.dtype)];
+  },
+});
+
+/** A contiguous copy that stays in the graph (torch's clone). */
+export const clone = (x: Tensor): Tensor => copyPrim([x], undefined);
+/** `x` itself when contiguous, else a contiguous copy. */
+export const contiguous = (x: Tensor): Tensor => (x.isContiguous ? x : copyPrim([x], undefined));
+
+const copyPrim = definePrimitive({
+  name: "copy",
+  forward: ([x]) => runKernel("copy", x.shape, x.dtype, [x]),
+  vjp: (g) => [g],
+});

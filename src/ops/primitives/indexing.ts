@@ -1,0 +1,54 @@
+// gather and scatterAdd along one dim: an adjoint pair (the gradient of a gather scatters back,
+// adding where indices repeat; the gradient of a scatter gathers).
+
+import { definePrimitive } from "../../autograd/primitive.js";
+import { DTypeError, ShapeError, ValueError, fmtShape } from "../../errors.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { emptyTensor, runKernel } from "../run-kernel.js";
+import { kernelFor } from "../../backend/current.js";
+
+function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, sizeAlong: number): void {
+  if (index.dtype !== "int32") throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
+  if (index.ndim !== x.ndim) {
+    throw new ShapeError(`${op}: index ${fmtShape(index.shape)} must have as many dims as the input ${fmtShape(x.shape)}`);
+  }
+  for (let d = 0; d < x.ndim; d++) {
+    if (d !== dim && index.shape[d] > x.shape[d]) {
+      throw new ShapeError(
+        `${op}: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dimension ${d} (expected at most ${x.shape[d]})`,
+      );
+    }
+  }
+  const data = index.contiguousData();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < 0 || v >= sizeAlong) {
+      throw new ValueError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${sizeAlong}`);
+    }
+  }
+}
+
+export const gatherPrim = definePrimitive<number>({
+  name: "gather",
+  forward: ([x, index], dim) => {
+    checkIndex("gather", x, dim, index, x.shape[dim]);
+    return runKernel("gather", index.shape, x.dtype, [x, index], { dim });
+  },
+  vjp: (g, { inputs: [x, index], params: dim }) => [scatterAdd(g, dim, index, x.shape)],
+});
+
+/** Zeros of `shape`, then out[…, index[i], …] += src[i] along `dim` (torch's scatter_add on zeros). */
+export function scatterAdd(src: Tensor, dim: number, index: Tensor, shape: readonly number[]): Tensor {
+  return scatterAddPrim([src, index], { dim, shape });
+}
+
+const scatterAddPrim = definePrimitive<{ dim: number; shape: readonly number[] }>({
+  name: "scatterAdd",
+  forward: ([src, index], { dim, shape }) => {
+    const out = emptyTensor(shape, src.dtype);
+    checkIndex("scatterAdd", out, dim, index, shape[dim]);
+    if (index.size > 0) kernelFor("scatterAdd")(out, [src, index], { dim });
+    return out;
+  },
+  vjp: (g, { inputs: [src, index], params: { dim } }) => [src.requiresGrad ? g.gather(dim, index) : null, null],
+});

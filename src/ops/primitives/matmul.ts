@@ -1,0 +1,38 @@
+// Matrix multiply on ≥2-D operands with broadcast batch dims ([..., M, K] @ [..., K, N]).
+// d(A·B) = G·Bᵀ for A and Aᵀ·G for B; transposes are views, so kernels see strides, not copies.
+// The engine sums the gradients back over broadcast batch dims.
+
+import { definePrimitive } from "../../autograd/primitive.js";
+import { DTypeError, ShapeError, fmtShape } from "../../errors.js";
+import { broadcastShapes } from "../../tensor/shape.js";
+import { isFloat, promote } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { broadcastView, runKernel } from "../run-kernel.js";
+
+export const matmulPrim = definePrimitive({
+  name: "matmul",
+  forward: ([a, b]) => {
+    const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1];
+    const K2 = b.shape[b.ndim - 2], N = b.shape[b.ndim - 1];
+    if (K !== K2) {
+      throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: inner dimensions ${K} and ${K2} differ`);
+    }
+    if (!isFloat(a.dtype) || !isFloat(b.dtype)) {
+      throw new DTypeError(`matmul: expected floating-point operands, got ${a.dtype} and ${b.dtype}`);
+    }
+    let batch: number[];
+    try {
+      batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+    } catch {
+      throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: batch dimensions cannot be broadcast`);
+    }
+    const dtype = promote(a.dtype, b.dtype);
+    const av = broadcastView(a.dtype === dtype ? a : a.to(dtype), [...batch, M, K]);
+    const bv = broadcastView(b.dtype === dtype ? b : b.to(dtype), [...batch, K, N]);
+    return runKernel("matmul", [...batch, M, N], dtype, [av, bv]);
+  },
+  vjp: (g, { inputs: [a, b] }) => [
+    a.requiresGrad ? g.matmul(b.transpose(-1, -2)) : null,
+    b.requiresGrad ? a.transpose(-1, -2).matmul(g) : null,
+  ],
+});

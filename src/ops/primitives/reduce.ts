@@ -1,0 +1,85 @@
+// Reduction primitives over one or several dims: sum (adjoint of expand) and max/min, plus the
+// non-differentiable argmax/argmin. The core moves reduced dims last; kernels reduce runs.
+
+import { definePrimitive } from "../../autograd/primitive.js";
+import { ValueError, fmtShape } from "../../errors.js";
+import { normDims, sizeOf } from "../../tensor/shape.js";
+import type { DType } from "../../tensor/dtype.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { runKernel } from "../run-kernel.js";
+
+export interface ReduceParams {
+  readonly dims: readonly number[]; // normalised, sorted
+  readonly keepdim: boolean;
+}
+
+/** Output shape of reducing `dims` (with size-1 dims kept when `keepdim`). */
+export function reducedShape(shape: readonly number[], { dims, keepdim }: ReduceParams): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!dims.includes(i)) out.push(d);
+    else if (keepdim) out.push(1);
+  });
+  return out;
+}
+
+function runReduce(name: string, x: Tensor, p: ReduceParams, dtype: DType): Tensor {
+  const kept = x.shape.map((_, i) => i).filter((i) => !p.dims.includes(i));
+  const order = [...kept, ...p.dims];
+  const view = {
+    storage: x.storage,
+    offset: x.offset,
+    shape: order.map((i) => x.shape[i]),
+    strides: order.map((i) => x.strides[i]),
+  };
+  const reduceSize = sizeOf(p.dims.map((i) => x.shape[i]));
+  return runKernel(name, reducedShape(x.shape, p), dtype, [view], { reduceSize });
+}
+
+/** `g` of the reduced shape seen again with size-1 dims where the reduced dims were. */
+function keptShape(g: Tensor, x: Tensor, p: ReduceParams): Tensor {
+  return p.keepdim ? g : g.reshape(reducedShape(x.shape, { dims: p.dims, keepdim: true }));
+}
+
+export const sumPrim = definePrimitive<ReduceParams>({
+  name: "sum",
+  forward: ([x], p) => runReduce("sum", x, p, x.dtype),
+  // Every input element contributes once: broadcast the gradient back.
+  vjp: (g, { inputs: [x], params }) => [keptShape(g, x, params).expand(x.shape)],
+});
+
+function extreme(name: "max" | "min") {
+  return definePrimitive<ReduceParams>({
+    name,
+    forward: ([x], p) => {
+      if (p.dims.some((d) => x.shape[d] === 0)) {
+        throw new ValueError(`${name}: cannot reduce over an empty dimension of a tensor of shape ${fmtShape(x.shape)}`);
+      }
+      return runReduce(name, x, p, x.dtype);
+    },
+    // The gradient goes to the elements equal to the extreme, split evenly among ties (torch.amax).
+    vjp: (g, { inputs: [x], output, params }) => {
+      const mask = x.eq(keptShape(output, x, params));
+      const count = mask.sum(params.dims as number[], true);
+      return [mask.div(count).mul(keptShape(g, x, params))];
+    },
+  });
+}
+export const maxPrim = extreme("max");
+export const minPrim = extreme("min");
+
+function argExtreme(name: "argmax" | "argmin") {
+  return definePrimitive<ReduceParams>({
+    name,
+    forward: ([x], p) => {
+      if (x.size === 0) throw new ValueError(`${name}: cannot take the ${name} of an empty tensor`);
+      return runReduce(name, x, p, "int32");
+    },
+  });
+}
+export const argmaxPrim = argExtreme("argmax");
+export const argminPrim = argExtreme("argmin");
+
+export function reduceParams(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): ReduceParams {
+  return { dims: normDims(op, dim, x.ndim), keepdim };
+}

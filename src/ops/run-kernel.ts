@@ -1,0 +1,31 @@
+// How the core calls a kernel: it decides the output's shape and dtype, allocates it on the current
+// backend, and hands the kernel views whose strides already express broadcasting.
+
+import type { View } from "../backend/backend.js";
+import { getBackend, kernelFor } from "../backend/current.js";
+import type { DType } from "../tensor/dtype.js";
+import { contiguousStrides, sizeOf } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** Allocates a contiguous output of `shape`/`dtype` and runs kernel `name` into it. */
+export function runKernel(name: string, shape: readonly number[], dtype: DType, inputs: readonly View[], params?: unknown): Tensor {
+  const out = emptyTensor(shape, dtype);
+  if (out.size > 0) kernelFor(name)(out, inputs, params);
+  return out;
+}
+
+/** A new zero-filled contiguous tensor on the current backend. */
+export function emptyTensor(shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(getBackend().alloc(dtype, sizeOf(shape)), shape, contiguousStrides(shape), 0);
+}
+
+/** `t` seen with `shape` (a broadcast of its own shape): new leading dims and size-1 dims get stride 0. */
+export function broadcastView(t: View, shape: readonly number[]): View {
+  const lead = shape.length - t.shape.length;
+  const strides = shape.map((d, i) => {
+    if (i < lead) return 0;
+    const own = t.shape[i - lead];
+    return own === 1 && d !== 1 ? 0 : t.strides[i - lead];
+  });
+  return { storage: t.storage, offset: t.offset, shape, strides };
+}

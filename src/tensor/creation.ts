@@ -1,0 +1,186 @@
+// Creating tensors: from JS values, filled, ranges, identity, and seeded random draws. Every
+// function takes a trailing { dtype, requiresGrad } (float32 by default).
+
+import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
+import { getBackend } from "../backend/current.js";
+import { dtypeOfArray, isFloat, type DType, type TypedArray } from "./dtype.js";
+import { checkShape, contiguousStrides, sizeOf } from "./shape.js";
+import { Tensor } from "./tensor.js";
+import { random, randomInt, randomNormal } from "./random.js";
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+function make(shape: readonly number[], dtype: DType, fill?: (data: TypedArray) => void, requiresGrad = false): Tensor {
+  const storage = getBackend().alloc(dtype, sizeOf(shape));
+  if (fill) fill(storage.data);
+  const t = new Tensor(storage, shape, contiguousStrides(shape), 0);
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function inferShape(values: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  return shape;
+}
+
+function flattenInto(values: NestedArray, shape: readonly number[], out: TypedArray): void {
+  let at = 0;
+  const walk = (v: NestedArray, depth: number, path: number[]): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(v)) throw new ValueError(`tensor: nested array is ragged: element at [${path.join(", ")}] is an array, expected a number`);
+      const num = typeof v === "boolean" ? Number(v) : (v as number);
+      if (typeof num !== "number") throw new ValueError(`tensor: element at [${path.join(", ")}] is ${typeof v}, expected a number`);
+      out[at++] = num;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      const got = Array.isArray(v) ? `length ${v.length}` : "a number";
+      throw new ValueError(`tensor: nested array is ragged: expected length ${shape[depth]} at [${path.join(", ")}], got ${got}`);
+    }
+    v.forEach((item, i) => walk(item, depth + 1, [...path, i]));
+  };
+  walk(values, 0, []);
+}
+
+/**
+ * A tensor from a number, nested arrays, or a typed array (with `opts.shape`, default 1-D).
+ * Plain numbers become float32 unless `dtype` says otherwise; an Int32Array gives int32.
+ * @example tg.tensor([[1, 2], [3, 4]], { requiresGrad: true })
+ */
+export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (ArrayBuffer.isView(values)) {
+    const arr = values as TypedArray;
+    const dtype = opts.dtype ?? (arr instanceof Float64Array ? "float32" : dtypeOfArray(arr));
+    const shape = opts.shape ?? [arr.length];
+    checkShape("tensor", shape);
+    if (sizeOf(shape) !== arr.length) {
+      throw new ShapeError(`tensor: ${arr.length} values cannot fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
+    }
+    return make(shape, dtype, (d) => d.set(arr), opts.requiresGrad);
+  }
+  const dtype = opts.dtype ?? "float32";
+  const shape = inferShape(values as NestedArray);
+  if (opts.shape && sizeOf(opts.shape) !== sizeOf(shape)) {
+    throw new ShapeError(`tensor: ${sizeOf(shape)} values cannot fill shape ${fmtShape(opts.shape)}`);
+  }
+  const t = make(shape, dtype, (d) => flattenInto(values as NestedArray, shape, d));
+  const out = opts.shape ? new Tensor(t.storage, opts.shape, contiguousStrides(opts.shape), 0) : t;
+  if (opts.requiresGrad) out.requiresGrad = true;
+  return out;
+}
+
+export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+  checkShape("full", shape);
+  return make(shape, opts.dtype ?? "float32", value === 0 ? undefined : (d) => d.fill(value), opts.requiresGrad);
+}
+
+export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  return full(shape, 0, opts);
+}
+
+export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+export function fullLike(x: Tensor, value: number, opts: TensorOptions = {}): Tensor {
+  return full(x.shape, value, { dtype: opts.dtype ?? x.dtype, requiresGrad: opts.requiresGrad });
+}
+
+export function zerosLike(x: Tensor, opts: TensorOptions = {}): Tensor {
+  return fullLike(x, 0, opts);
+}
+
+export function onesLike(x: Tensor, opts: TensorOptions = {}): Tensor {
+  return fullLike(x, 1, opts);
+}
+
+/**
+ * Values start, start+step, … < end. `arange(end)` starts at 0. Integer arguments give float32
+ * unless `dtype` is "int32" (torch would give int64; tensorgrad defaults to float32 throughout).
+ */
+export function arange(start: number, end?: number, step?: number | TensorOptions, opts: TensorOptions = {}): Tensor {
+  if (typeof step === "object") {
+    opts = step;
+    step = undefined;
+  }
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
+  const s = (step as number | undefined) ?? 1;
+  if (s === 0 || !Number.isFinite(s)) throw new ValueError(`arange: step must be a non-zero finite number, got ${s}`);
+  if ((end - start) / s < 0) throw new ValueError(`arange: the range from ${start} to ${end} cannot be walked with step ${s}`);
+  const n = Math.ceil((end - start) / s);
+  const a = start;
+  return make([n], opts.dtype ?? "float32", (d) => {
+    for (let i = 0; i < n; i++) d[i] = a + i * s;
+  }, opts.requiresGrad);
+}
+
+/** n evenly spaced values from a to b inclusive (torch.linspace). */
+export function linspace(a: number, b: number, n: number, opts: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: steps must be an integer >= 0, got ${n}`);
+  const step = n > 1 ? (b - a) / (n - 1) : 0;
+  // torch fills the second half backwards from the end so that the last value is exactly b.
+  return make([n], opts.dtype ?? "float32", (d) => {
+    const half = Math.floor(n / 2);
+    for (let i = 0; i < n; i++) d[i] = i < half ? a + step * i : b - step * (n - 1 - i);
+  }, opts.requiresGrad);
+}
+
+/** The n×m identity (m defaults to n). */
+export function eye(n: number, m: number | TensorOptions = n, opts: TensorOptions = {}): Tensor {
+  if (typeof m === "object") {
+    opts = m;
+    m = n;
+  }
+  const cols = m;
+  checkShape("eye", [n, cols]);
+  return make([n, cols], opts.dtype ?? "float32", (d) => {
+    for (let i = 0; i < Math.min(n, cols); i++) d[i * cols + i] = 1;
+  }, opts.requiresGrad);
+}
+
+function floatDType(op: string, opts: TensorOptions): DType {
+  const dtype = opts.dtype ?? "float32";
+  if (!isFloat(dtype)) throw new DTypeError(`${op}: dtype must be floating point, got ${dtype}`);
+  return dtype;
+}
+
+/** Uniform draws in [0, 1) from the seeded generator (see manualSeed). */
+export function rand(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  checkShape("rand", shape);
+  return make(shape, floatDType("rand", opts), (d) => {
+    for (let i = 0; i < d.length; i++) d[i] = random();
+  }, opts.requiresGrad);
+}
+
+/** Standard normal draws from the seeded generator. */
+export function randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  checkShape("randn", shape);
+  return make(shape, floatDType("randn", opts), (d) => {
+    for (let i = 0; i < d.length; i++) d[i] = randomNormal();
+  }, opts.requiresGrad);
+}
+
+/** Integers uniform in [low, high), int32 unless `dtype` says otherwise. */
+export function randint(low: number, high: number, shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  checkShape("randint", shape);
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ValueError(`randint: expected integers low < high, got low=${low}, high=${high}`);
+  }
+  return make(shape, opts.dtype ?? "int32", (d) => {
+    for (let i = 0; i < d.length; i++) d[i] = randomInt(low, high);
+  }, opts.requiresGrad);
+}

@@ -1,0 +1,41 @@
+// Element types and the promotion rule for mixed operands (as torch: float beats int, wider float
+// beats narrower; a plain JS number is a "weak" scalar that keeps an int32 tensor int32 only when
+// it is itself an integer).
+
+import type { DType, TypedArray } from "../backend/backend.js";
+export type { DType, TypedArray } from "../backend/backend.js";
+
+export const DTYPES: readonly DType[] = ["float32", "float64", "int32"];
+
+export function isFloat(d: DType): boolean {
+  return d !== "int32";
+}
+
+export function promote(a: DType, b: DType): DType {
+  if (a === b) return a;
+  if (a === "float64" || b === "float64") return "float64";
+  return "float32";
+}
+
+/** The dtype a plain number takes next to a tensor of dtype `other`. */
+export function scalarDType(value: number, other: DType): DType {
+  if (other === "int32" && !Number.isInteger(value)) return "float32";
+  return other;
+}
+
+export function arrayFor(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(n);
+    case "float64":
+      return new Float64Array(n);
+    case "int32":
+      return new Int32Array(n);
+  }
+}
+
+export function dtypeOfArray(a: TypedArray): DType {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return "float64";
+  return "int32";
+}

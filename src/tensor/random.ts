@@ -1,0 +1,89 @@
+// The one seeded random generator behind every draw in tensorgrad (init, dropout, shuffling,
+// rand*). xoshiro128** : fast, 128-bit state that checkpoints can save and restore exactly.
+
+let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+let spareNormal: number | null = null;
+
+function splitmix32(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/**
+ * Seeds every random draw that follows (torch.manual_seed). Same seed, same numbers, run to run;
+ * the streams are tensorgrad's own, not PyTorch's.
+ */
+export function manualSeed(seed: number): void {
+  if (!Number.isFinite(seed)) throw new TypeError(`manualSeed: seed must be a finite number, got ${seed}`);
+  // Mix both halves of a seed up to 2^53 so large seeds still differ.
+  const hi = Math.floor(seed / 0x100000000) >>> 0;
+  const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));
+  s0 = next(); s1 = next(); s2 = next(); s3 = next();
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+  spareNormal = null;
+}
+
+/** Next 32 random bits. */
+export function nextUint32(): number {
+  const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+  const t = s1 << 9;
+  s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl(s3, 11);
+  return result;
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** Uniform in [0, 1) with 53 random bits. */
+export function random(): number {
+  const hi = nextUint32() >>> 5; // 27 bits
+  const lo = nextUint32() >>> 6; // 26 bits
+  return (hi * 67108864 + lo) / 9007199254740992;
+}
+
+/** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
+export function randomNormal(): number {
+  if (spareNormal !== null) {
+    const v = spareNormal;
+    spareNormal = null;
+    return v;
+  }
+  let u = 0;
+  while (u === 0) u = random();
+  const v = random();
+  const r = Math.sqrt(-2 * Math.log(u));
+  spareNormal = r * Math.sin(2 * Math.PI * v);
+  return r * Math.cos(2 * Math.PI * v);
+}
+
+/** Uniform integer in [low, high). */
+export function randomInt(low: number, high: number): number {
+  return low + Math.floor(random() * (high - low));
+}
+
+/** The generator's full state, for checkpoints (torch.get_rng_state). */
+export interface RngState {
+  s: [number, number, number, number];
+  spare: number | null;
+}
+
+export function getRngState(): RngState {
+  return { s: [s0, s1, s2, s3], spare: spareNormal };
+}
+
+export function setRngState(state: RngState): void {
+  [s0, s1, s2, s3] = state.s.map((v) => v >>> 0) as [number, number, number, number];
+  spareNormal = state.spare;
+}
+
+// A fixed default seed: runs are reproducible even when the user never seeds (unlike Math.random).
+manualSeed(0x5eed);

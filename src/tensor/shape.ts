@@ -1,0 +1,83 @@
+// Shape arithmetic shared by the core: sizes, contiguous strides, broadcasting and dim checks.
+// Pure functions of number arrays; errors name the calling operation.
+
+import { ShapeError, ValueError, fmtShape } from "../errors.js";
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides, in elements. */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== s) return false;
+    s *= shape[i];
+  }
+  return true;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** NumPy broadcasting of two shapes; `op` names the operation in the error. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast: ` +
+          `size ${da} and size ${db} differ at dimension ${i - n} (expected equal sizes or 1)`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Normalises a possibly negative dim into [0, ndim); `ndim` 0 accepts -1 and 0 as PyTorch does. */
+export function normDim(op: string, dim: number, ndim: number): number {
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new ValueError(`${op}: dimension ${dim} is out of range for a tensor of ${ndim} dimensions (expected ${-n} to ${n - 1})`);
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+/** Normalised, sorted, de-duplicated dims; undefined means all dims. */
+export function normDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
+  if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof dim === "number" ? [dim] : [...dim];
+  const out = list.map((d) => normDim(op, d, ndim));
+  const set = new Set(out);
+  if (set.size !== out.length) throw new ValueError(`${op}: dimension list [${list.join(", ")}] repeats a dimension`);
+  return [...set].sort((x, y) => x - y);
+}
+
+/** Checks a user-supplied shape: integers >= 0. */
+export function checkShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) throw new ValueError(`${op}: shape must be an array of sizes, got ${String(shape)}`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ValueError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be integers >= 0`);
+  }
+}

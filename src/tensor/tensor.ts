@@ -1,0 +1,201 @@
+// The Tensor: metadata (shape, strides, offset into a backend storage, dtype), autograd state, and
+// one-line delegations to the ops. All maths lives in ops/; all bookkeeping of gradients in autograd/.
+
+import type { Storage, View } from "../backend/backend.js";
+import { DTypeError, ValueError, fmtShape } from "../errors.js";
+import type { DType, TypedArray } from "./dtype.js";
+import { isFloat } from "./dtype.js";
+import { contiguousStrides, isContiguous, sizeOf } from "./shape.js";
+import type { Node } from "../autograd/primitive.js";
+import { backward as runBackward, type BackwardOptions } from "../autograd/engine.js";
+import * as ops from "../ops/index.js";
+import { formatTensor } from "./format.js";
+
+type Dims = number | readonly number[];
+type Operand = Tensor | number;
+
+export class Tensor implements View {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  /** Accumulated gradient after backward(); null until then or after zeroGrad. */
+  grad: Tensor | null = null;
+  /** @internal the recorded operation that produced this tensor (null for leaves). */
+  _node: Node | null = null;
+  private _requiresGrad = false;
+
+  constructor(
+    readonly storage: Storage,
+    shape: readonly number[],
+    strides: readonly number[] = contiguousStrides(shape),
+    readonly offset = 0,
+  ) {
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze([...strides]);
+  }
+
+  get dtype(): DType {
+    return this.storage.dtype;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+  get isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(on: boolean) {
+    if (this._node !== null) {
+      throw new ValueError("requiresGrad: can only be set on leaf tensors; use detach() to get a leaf from a computed tensor");
+    }
+    if (on && !isFloat(this.dtype)) {
+      throw new DTypeError(`requiresGrad: only floating-point tensors can require gradients, got ${this.dtype}`);
+    }
+    this._requiresGrad = on;
+  }
+  /** Sets requiresGrad and returns this tensor (torch's requires_grad_). */
+  requiresGrad_(on = true): this {
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** @internal records the node that produced this tensor. */
+  _setNode(node: Node): void {
+    this._node = node;
+    this._requiresGrad = true;
+  }
+
+  // ---- reading ----
+  /** Contiguous row-major copy of the elements as float32. */
+  toFloat32Array(): Float32Array {
+    return Float32Array.from(this.contiguousData());
+  }
+  /** The elements in row-major order, in this tensor's own element type (a copy). */
+  toTypedArray(): TypedArray {
+    return this.contiguousData().slice();
+  }
+  /** Nested plain arrays (a number for a 0-d tensor). */
+  toArray(): any {
+    const data = this.contiguousData();
+    if (this.ndim === 0) return data[0];
+    const build = (dim: number, base: number): any[] => {
+      const n = this.shape[dim];
+      const step = sizeOf(this.shape.slice(dim + 1));
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = dim === this.ndim - 1 ? data[base + i] : build(dim + 1, base + i * step);
+      return out;
+    };
+    return build(0, 0);
+  }
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ValueError(`item: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    return this.storage.data[this.offset];
+  }
+  /** @internal contiguous elements, without copying when already contiguous. */
+  contiguousData(): TypedArray {
+    const t = this.isContiguous ? this : ops.contiguous(this);
+    return t.storage.data.subarray(t.offset, t.offset + t.size);
+  }
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- autograd ----
+  /** Backpropagates from this tensor, accumulating into the `.grad` of every leaf that requires it. */
+  backward(grad?: Tensor | null, opts?: BackwardOptions): void {
+    runBackward(this, grad, opts);
+  }
+  /** A tensor sharing this one's data, cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.storage, this.shape, this.strides, this.offset);
+  }
+  clone(): Tensor { return ops.clone(this); }
+  contiguous(): Tensor { return this.isContiguous ? this : ops.contiguous(this); }
+  to(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  float(): Tensor { return ops.cast(this, "float32"); }
+  int(): Tensor { return ops.cast(this, "int32"); }
+  double(): Tensor { return ops.cast(this, "float64"); }
+  onesLike(): Tensor { return ops.fullLike(this, 1); }
+  zerosLike(): Tensor { return ops.fullLike(this, 0); }
+
+  // ---- element-wise ----
+  add(o: Operand): Tensor { return ops.add(this, o); }
+  sub(o: Operand): Tensor { return ops.sub(this, o); }
+  mul(o: Operand): Tensor { return ops.mul(this, o); }
+  div(o: Operand): Tensor { return ops.div(this, o); }
+  pow(o: Operand): Tensor { return ops.pow(this, o); }
+  maximum(o: Operand): Tensor { return ops.maximum(this, o); }
+  minimum(o: Operand): Tensor { return ops.minimum(this, o); }
+  eq(o: Operand): Tensor { return ops.eq(this, o); }
+  ne(o: Operand): Tensor { return ops.ne(this, o); }
+  gt(o: Operand): Tensor { return ops.gt(this, o); }
+  lt(o: Operand): Tensor { return ops.lt(this, o); }
+  ge(o: Operand): Tensor { return ops.ge(this, o); }
+  le(o: Operand): Tensor { return ops.le(this, o); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  expm1(): Tensor { return ops.expm1(this); }
+  log(): Tensor { return ops.log(this); }
+  log1p(): Tensor { return ops.log1p(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  square(): Tensor { return ops.mul(this, this); }
+  abs(): Tensor { return ops.abs(this); }
+  sign(): Tensor { return ops.sign(this); }
+  sin(): Tensor { return ops.sin(this); }
+  cos(): Tensor { return ops.cos(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  erf(): Tensor { return ops.erf(this); }
+  relu(): Tensor { return ops.relu(this); }
+  leakyRelu(slope = 0.01): Tensor { return ops.leakyRelu(this, slope); }
+  gelu(opts?: { approximate?: "none" | "tanh" }): Tensor { return ops.gelu(this, opts); }
+  elu(alpha = 1): Tensor { return ops.elu(this, alpha); }
+  softplus(opts?: { beta?: number; threshold?: number }): Tensor { return ops.softplus(this, opts); }
+  silu(): Tensor { return ops.silu(this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
+
+  // ---- reductions ----
+  sum(dim?: Dims, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  mean(dim?: Dims, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  max(dim?: Dims, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
+  min(dim?: Dims, keepdim = false): Tensor { return ops.min(this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
+  logsumexp(dim: Dims, keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
+  var(dim?: Dims, keepdim = false): Tensor { return ops.variance(this, dim, keepdim); }
+  std(dim?: Dims, keepdim = false): Tensor { return ops.std(this, dim, keepdim); }
+  norm(): Tensor { return ops.sqrt(ops.sum(ops.mul(this, this))); }
+
+  // ---- linear algebra ----
+  matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
+
+  // ---- shape ----
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  view(shape: readonly number[]): Tensor { return ops.view(this, shape); }
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  squeeze(dim?: Dims): Tensor { return ops.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
+  permute(dims: readonly number[]): Tensor { return ops.permute(this, dims); }
+  /** The transpose of a 2-D tensor (for other ranks, torch's reversed dims). */
+  get T(): Tensor { return ops.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
+  expandAs(other: Tensor): Tensor { return ops.expand(this, other.shape); }
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor { return ops.slice(this, dim, start, end, step); }
+  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+
+  // ---- neural-network helpers ----
+  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+  dropout(p = 0.5, training = true): Tensor { return ops.dropout(this, p, training); }
+}
