@@ -19,3 +19,9 @@ export {
 export { variance as var } from "./ops/index.js";
 export { getBackend, setBackend, listBackends } from "./backend/current.js";
 export { TensorgradError, ShapeError, DTypeError, ValueError, FormatError } from "./errors.js";
+
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * as data from "./data/index.js";
+export * as io from "./io/index.js";
+export * as train from "./train/index.js";

@@ -1,0 +1,2 @@
+// The data namespace: datasets, DataLoader, MNIST / IDX / CSV loaders, synthetic sets.
+export {};

@@ -1,0 +1,2 @@
+// The io namespace: safetensors and checkpoints (the only code that touches the file system).
+export {};

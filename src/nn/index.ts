@@ -1,0 +1,2 @@
+// The nn namespace (torch.nn): Module, layers, init, functional, losses, utils.
+export {};

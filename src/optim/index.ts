@@ -1,0 +1,2 @@
+// The optim namespace (torch.optim): optimizers and optim.lrScheduler.
+export {};

@@ -1,0 +1,2 @@
+// The train namespace (Keras-style): fit, evaluate, predict, callbacks, metrics, summary.
+export {};
