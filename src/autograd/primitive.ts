@@ -34,7 +34,8 @@ export type Primitive<P> = ((inputs: readonly Tensor[], params: P) => Tensor) & 
 export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitive<P> {
   const apply = (inputs: readonly Tensor[], params: P): Tensor => {
     const out = spec.forward(inputs, params);
-    if (spec.vjp && isGradEnabled()) {
+    // Integer outputs (indices, casts to int32) never carry gradients.
+    if (spec.vjp && isGradEnabled() && out.dtype !== "int32") {
       for (const t of inputs) {
         if (t.requiresGrad) {
           out._setNode({ spec, inputs, params });

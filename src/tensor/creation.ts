@@ -80,17 +80,21 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
   return out;
 }
 
-export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
-  checkShape("full", shape);
+function filled(op: string, shape: readonly number[], value: number, opts: TensorOptions): Tensor {
+  checkShape(op, shape);
   return make(shape, opts.dtype ?? "float32", value === 0 ? undefined : (d) => d.fill(value), opts.requiresGrad);
 }
 
+export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+  return filled("full", shape, value, opts);
+}
+
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled("zeros", shape, 0, opts);
 }
 
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled("ones", shape, 1, opts);
 }
 
 export function fullLike(x: Tensor, value: number, opts: TensorOptions = {}): Tensor {

@@ -1,0 +1,70 @@
+// unfold (im2col) and fold (col2im): the adjoint pair that carries every convolution and pooling.
+// Each is the other's vector-Jacobian product, so conv and pooling composites get gradients free.
+//
+// Kernel contract — kernels "unfold" and "fold"; every backend implements both, with the same params:
+//   params (ConvGeometry, plus padValue for unfold):
+//     kernel [kh, kw], stride [sh, sw], dilation [dh, dw]: positive integers;
+//     padding [ph, pw]: the TOP and LEFT padding only (>= 0). The core passes the output grid
+//       outSize [oh, ow] explicitly, so bottom/right padding (asymmetric "same", ceil-mode pooling)
+//       is implied and kernels never compute a shape;
+//     inSize [H, W]: the spatial size of the image side;
+//     padValue (unfold only): what a position outside the image reads as (0, or -Infinity for max-pooling).
+//   unfold: inputs [x], x of shape [N, C, H, W], contiguous row-major from x.offset.
+//     out: contiguous [N, C·kh·kw, oh·ow] (torch.nn.functional.unfold's layout), rows channel-major:
+//       out[n, (c·kh + i)·kw + j, oy·ow + ox] = x[n, c, oy·sh − ph + i·dh, ox·sw − pw + j·dw],
+//       or padValue where that position lies outside [0, H) × [0, W).
+//   fold: inputs [cols], cols of shape [N, C·kh·kw, oh·ow], contiguous row-major from cols.offset.
+//     out: contiguous [N, C, H, W], zero-filled by the core; every in-bounds element of cols is ADDED
+//       at the position unfold read it from (overlapping patches sum; out-of-bounds ones are dropped).
+// Kernels may assume the params are consistent with the shapes (the core validates them).
+
+import { definePrimitive } from "../../autograd/primitive.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { runKernel } from "../run-kernel.js";
+
+export type Pair = readonly [number, number];
+
+export interface ConvGeometry {
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  /** Top and left padding; bottom/right follow from outSize. */
+  readonly padding: Pair;
+  readonly dilation: Pair;
+  /** Spatial size [H, W] of the image. */
+  readonly inSize: Pair;
+  /** Spatial size [oh, ow] of the grid of patches (L = oh·ow columns). */
+  readonly outSize: Pair;
+}
+
+export interface UnfoldParams extends ConvGeometry {
+  readonly padValue: number;
+}
+
+/** `x` itself when contiguous, else a contiguous copy made without recording autograd. */
+function dense(x: Tensor): Tensor {
+  return x.isContiguous ? x : runKernel("copy", x.shape, x.dtype, [x]);
+}
+
+export const unfoldPrim = definePrimitive<UnfoldParams>({
+  name: "unfold",
+  forward: ([x], p) => {
+    const [N, C] = x.shape;
+    const rows = C * p.kernel[0] * p.kernel[1];
+    return runKernel("unfold", [N, rows, p.outSize[0] * p.outSize[1]], x.dtype, [dense(x)], p);
+  },
+  // Each input element was copied into every column whose patch covers it (padding reads no input):
+  // the adjoint sums those copies back, which is fold.
+  vjp: (g, { params }) => [foldPrim([g], params)],
+});
+
+export const foldPrim = definePrimitive<ConvGeometry>({
+  name: "fold",
+  forward: ([cols], p) => {
+    const [N, rows] = cols.shape;
+    const C = rows / (p.kernel[0] * p.kernel[1]);
+    return runKernel("fold", [N, C, p.inSize[0], p.inSize[1]], cols.dtype, [dense(cols)], p);
+  },
+  // fold is linear and sums patch entries into pixels, so its adjoint reads each pixel back into
+  // every patch entry: unfold with zero padding.
+  vjp: (g, { params }) => [unfoldPrim([g], { ...params, padValue: 0 })],
+});
