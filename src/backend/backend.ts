@@ -40,6 +40,18 @@ export interface Backend {
   kernel(name: string): Kernel | undefined;
 }
 
+/** A zero-filled typed array of `n` elements of `dtype`. */
+export function arrayFor(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(n);
+    case "float64":
+      return new Float64Array(n);
+    case "int32":
+      return new Int32Array(n);
+  }
+}
+
 const registry = new Map<string, Map<string, Kernel>>();
 
 /** Registers `kernel` as backend `backend`'s implementation of primitive `name`. */

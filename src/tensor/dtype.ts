@@ -23,16 +23,7 @@ export function scalarDType(value: number, other: DType): DType {
   return other;
 }
 
-export function arrayFor(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(n);
-    case "float64":
-      return new Float64Array(n);
-    case "int32":
-      return new Int32Array(n);
-  }
-}
+export { arrayFor } from "../backend/backend.js";
 
 export function dtypeOfArray(a: TypedArray): DType {
   if (a instanceof Float32Array) return "float32";

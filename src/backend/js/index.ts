@@ -2,12 +2,12 @@
 // It is the executable specification every faster backend is tested against, and the fallback
 // for any kernel a faster backend does not implement.
 
-import { registerKernel, lookupKernel, type Backend, type DType, type Storage } from "../backend.js";
-import { arrayFor } from "../../tensor/dtype.js";
+import { arrayFor, registerKernel, lookupKernel, type Backend, type DType, type Storage } from "../backend.js";
 import { elementwiseKernels } from "./elementwise.js";
 import { reduceKernels } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { indexingKernels } from "./indexing.js";
+import { convKernels } from "./conv.js";
 
 class JsStorage implements Storage {
   readonly data;
@@ -26,6 +26,6 @@ export const jsBackend: Backend = {
   },
 };
 
-for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), matmul })) {
+for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), matmul })) {
   registerKernel("js", name, k);
 }
