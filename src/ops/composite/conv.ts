@@ -64,7 +64,7 @@ export function slidingSize(
 /** Lifts 1-D geometry to the 2-D kernels' pairs (a height of 1). */
 const asPair = (v: readonly number[], fill: number): Pair => (v.length === 1 ? [fill, v[0]] : [v[0], v[1]]);
 
-/** The spatial dims of a 4-D input [N, C, H, W] given a 3-D unbatched one, with a way back. */
+/** `x` with a batch dim of 1 added when it has one dim fewer than `batchedNdim` (unbatched), and the way back. */
 function batch(x: Tensor, batchedNdim: number): { xb: Tensor; unbatch: (t: Tensor) => Tensor } {
   return x.ndim === batchedNdim ? { xb: x, unbatch: (t) => t } : { xb: x.unsqueeze(0), unbatch: (t) => t.squeeze(0) };
 }

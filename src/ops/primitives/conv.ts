@@ -18,7 +18,7 @@
 //       at the position unfold read it from (overlapping patches sum; out-of-bounds ones are dropped).
 // Kernels may assume the params are consistent with the shapes (the core validates them).
 
-import { definePrimitive } from "../../autograd/primitive.js";
+import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { runKernel } from "../run-kernel.js";
 
@@ -45,7 +45,7 @@ function dense(x: Tensor): Tensor {
   return x.isContiguous ? x : runKernel("copy", x.shape, x.dtype, [x]);
 }
 
-export const unfoldPrim = definePrimitive<UnfoldParams>({
+export const unfoldPrim: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>({
   name: "unfold",
   forward: ([x], p) => {
     const [N, C] = x.shape;
@@ -57,7 +57,7 @@ export const unfoldPrim = definePrimitive<UnfoldParams>({
   vjp: (g, { params }) => [foldPrim([g], params)],
 });
 
-export const foldPrim = definePrimitive<ConvGeometry>({
+export const foldPrim: Primitive<ConvGeometry> = definePrimitive<ConvGeometry>({
   name: "fold",
   forward: ([cols], p) => {
     const [N, rows] = cols.shape;

@@ -1,0 +1,78 @@
+// Reference unfold (im2col) and fold (col2im) kernels; the contract is documented at the top of
+// src/ops/primitives/conv.ts. Both walk the same loop nest, one copying patches out, one adding back.
+
+import type { Kernel, TypedArray } from "../backend.js";
+
+interface Geometry {
+  kernel: readonly [number, number];
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+  dilation: readonly [number, number];
+  inSize: readonly [number, number];
+  outSize: readonly [number, number];
+  padValue?: number;
+}
+
+/**
+ * Visits every (image row, column row) pair of the patch grid. For patch row (c, i, j) and output
+ * row oy it calls `row(imgBase, colBase, lo, hi)`: columns ox in [lo, hi) read image element
+ * imgBase + ox·sw (imgBase itself may be negative: it is where column 0 would read), the columns
+ * outside that range fall in the padding; a row that is all padding comes with lo = hi = 0.
+ */
+function forEachRow(
+  images: number, g: Geometry, imgOffset: number, colOffset: number,
+  row: (imgBase: number, colBase: number, lo: number, hi: number) => void,
+): void {
+  const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding, [dh, dw] = g.dilation;
+  const [H, W] = g.inSize, [oh, ow] = g.outSize;
+  let col = colOffset;
+  for (let img = 0; img < images; img++) {
+    const base = imgOffset + img * H * W;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        // Column ox reads x = ox·sw + xoff, in bounds for ox in [lo, hi).
+        const xoff = j * dw - pw;
+        const lo = Math.min(ow, Math.max(0, Math.ceil(-xoff / sw)));
+        const hi = Math.min(ow, Math.max(lo, Math.ceil((W - xoff) / sw)));
+        for (let oy = 0; oy < oh; oy++, col += ow) {
+          const y = oy * sh - ph + i * dh;
+          if (y >= 0 && y < H) row(base + y * W + xoff, col, lo, hi);
+          else row(0, col, 0, 0);
+        }
+      }
+    }
+  }
+}
+
+/** out [N, C·kh·kw, oh·ow] ← patches of x [N, C, H, W]. */
+const unfold: Kernel = (out, [x], g: Geometry) => {
+  const xd = x.storage.data, od: TypedArray = out.storage.data;
+  const sw = g.stride[1], ow = g.outSize[1];
+  const pad = g.padValue ?? 0;
+  const images = x.shape[0] * x.shape[1];
+  forEachRow(images, g, x.offset, out.offset, (src, dst, lo, hi) => {
+    if (pad !== 0) {
+      od.fill(pad, dst, dst + lo);
+      od.fill(pad, dst + hi, dst + ow);
+    }
+    if (sw === 1) {
+      for (let ox = lo; ox < hi; ox++) od[dst + ox] = xd[src + ox];
+    } else {
+      for (let ox = lo, s = src + lo * sw; ox < hi; ox++, s += sw) od[dst + ox] = xd[s];
+    }
+  });
+};
+
+/** out [N, C, H, W] (zero-filled) += every in-bounds entry of cols [N, C·kh·kw, oh·ow]. */
+const fold: Kernel = (out, [cols], g: Geometry) => {
+  const cd = cols.storage.data, od = out.storage.data;
+  const sw = g.stride[1];
+  const images = out.shape[0] * out.shape[1];
+  forEachRow(images, g, out.offset, cols.offset, (dst, src, lo, hi) => {
+    for (let ox = lo, d = dst + lo * sw; ox < hi; ox++, d += sw) od[d] += cd[src + ox];
+  });
+};
+
+export function convKernels(): Record<string, Kernel> {
+  return { unfold, fold };
+}
