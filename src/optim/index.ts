@@ -1,2 +1,10 @@
-// The optim namespace (torch.optim): optimizers and optim.lrScheduler.
-export {};
+// The optim namespace (torch.optim): the optimizers and optim.lrScheduler.
+
+export {
+  Optimizer, type OptimizerOptions, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type ParamState, type Params,
+} from "./optimizer.js";
+export { SGD, type SGDOptions } from "./sgd.js";
+export { Adam, AdamW, type AdamOptions } from "./adam.js";
+export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
+export { Adagrad, type AdagradOptions } from "./adagrad.js";
+export * as lrScheduler from "./lr-scheduler/index.js";

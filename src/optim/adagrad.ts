@@ -1,0 +1,60 @@
+// Adagrad with learning-rate decay, weight decay and an initial accumulator value
+// (torch.optim.Adagrad, PyTorch 1.13 update rule).
+
+import type { Tensor } from "../tensor/tensor.js";
+import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+
+export interface AdagradOptions {
+  lr?: number;
+  /** The step size at step t is `lr / (1 + (t − 1)·lrDecay)`. */
+  lrDecay?: number;
+  weightDecay?: number;
+  /** Starting value of the sum of squared gradients. */
+  initialAccumulatorValue?: number;
+  eps?: number;
+  maximize?: boolean;
+}
+
+type Hyper = Required<AdagradOptions>;
+
+/**
+ * torch.optim.Adagrad: `s += g²`, `p -= clr·g/(√s + eps)` with `clr = lr/(1 + (t−1)·lrDecay)`.
+ * torch creates the state of every parameter at construction; tensorgrad creates it on a
+ * parameter's first update (the same numbers, and frozen parameters get none).
+ * @example const opt = new optim.Adagrad(model.parameters(), { lr: 0.05 });
+ */
+export class Adagrad extends Optimizer<Hyper> {
+  constructor(params: Params<Hyper>, options: AdagradOptions = {}) {
+    const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, maximize = false } = options;
+    super(params, { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize }, options);
+  }
+
+  protected validate(o: Partial<Hyper>, where: string): void {
+    checkOption(nonNegative(o.lr), where, "lr", o.lr, "a number >= 0");
+    checkOption(nonNegative(o.lrDecay), where, "lrDecay", o.lrDecay, "a number >= 0");
+    checkOption(nonNegative(o.weightDecay), where, "weightDecay", o.weightDecay, "a number >= 0");
+    checkOption(nonNegative(o.initialAccumulatorValue), where, "initialAccumulatorValue", o.initialAccumulatorValue, "a number >= 0");
+    checkOption(nonNegative(o.eps), where, "eps", o.eps, "a number >= 0");
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<Hyper>): void {
+    const sum = ensureBuffer(state, "sum", p, group.initialAccumulatorValue);
+    const step = ((state.step as number | undefined) ?? 0) + 1;
+    state.step = step;
+    adagradUpdate(elems(p), elems(grad), elems(sum), step, group);
+  }
+}
+
+/** The Adagrad maths for one parameter at step `step` (1-based), element by element in float64. */
+export function adagradUpdate(p: FloatArray, g: FloatArray, sum: FloatArray, step: number, h: Hyper): void {
+  const { eps, weightDecay: wd } = h;
+  const sign = h.maximize ? -1 : 1;
+  const clr = h.lr / (1 + (step - 1) * h.lrDecay);
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    const gi = sign * g[i] + wd * p[i];
+    const si = sum[i] + gi * gi;
+    sum[i] = si;
+    p[i] -= clr * (gi / (Math.sqrt(si) + eps));
+  }
+}

@@ -1,0 +1,96 @@
+// Adam and AdamW (torch.optim.Adam / AdamW, PyTorch 1.13 update rules): one implementation, where
+// AdamW only switches the weight decay from the gradient (L2) to the weights (decoupled).
+
+import type { Tensor } from "../tensor/tensor.js";
+import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+
+export interface AdamOptions {
+  lr?: number;
+  /** Decay rates of the first and second moment averages. */
+  betas?: readonly [number, number];
+  /** Added to the denominator, outside the square root. */
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay `p *= 1 − lr·weightDecay`. */
+  weightDecay?: number;
+  /** Normalise by the running maximum of the second moment (AMSGrad). */
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+type Hyper = { lr: number; betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean };
+
+/**
+ * torch.optim.Adam: `m = β1·m + (1−β1)·g`, `v = β2·v + (1−β2)·g²`,
+ * `p -= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps)`; weight decay is added to the gradient first.
+ * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ */
+export class Adam extends Optimizer<Hyper> {
+  /** Whether weight decay is decoupled from the gradient (AdamW). */
+  static readonly decoupled: boolean = false;
+  static readonly defaultWeightDecay: number = 0;
+
+  constructor(params: Params<Hyper>, options: AdamOptions = {}) {
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = new.target.defaultWeightDecay, amsgrad = false, maximize = false } = options;
+    super(params, { lr, betas: [betas[0], betas[1]], eps, weightDecay, amsgrad, maximize }, options);
+  }
+
+  protected validate(o: Partial<Hyper>, where: string): void {
+    checkOption(nonNegative(o.lr), where, "lr", o.lr, "a number >= 0");
+    checkOption(Array.isArray(o.betas) && o.betas.length === 2, where, "betas", o.betas, "two numbers [beta1, beta2]");
+    o.betas!.forEach((b, i) => checkOption(nonNegative(b) && b < 1, where, `beta at index ${i}`, b, "a number in [0, 1)"));
+    checkOption(nonNegative(o.eps), where, "eps", o.eps, "a number >= 0");
+    checkOption(nonNegative(o.weightDecay), where, "weightDecay", o.weightDecay, "a number >= 0");
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<Hyper>): void {
+    const m = ensureBuffer(state, "exp_avg", p);
+    const v = ensureBuffer(state, "exp_avg_sq", p);
+    const vMax = group.amsgrad ? ensureBuffer(state, "max_exp_avg_sq", p) : null;
+    const step = ((state.step as number | undefined) ?? 0) + 1;
+    state.step = step;
+    adamUpdate(elems(p), elems(grad), elems(m), elems(v), vMax && elems(vMax), step, (this.constructor as typeof Adam).decoupled, group);
+  }
+}
+
+/**
+ * torch.optim.AdamW: Adam with decoupled weight decay (`p *= 1 − lr·weightDecay` before the Adam
+ * step), weightDecay 1e-2 by default.
+ * @example const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
+ */
+export class AdamW extends Adam {
+  static override readonly decoupled: boolean = true;
+  static override readonly defaultWeightDecay: number = 1e-2;
+}
+
+/**
+ * The Adam/AdamW maths for one parameter at step `step` (1-based), element by element in float64.
+ * `vMax` is the AMSGrad running maximum (null without amsgrad).
+ */
+export function adamUpdate(
+  p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null,
+  step: number, decoupled: boolean, h: Hyper,
+): void {
+  const { lr, eps } = h;
+  const [beta1, beta2] = h.betas;
+  const sign = h.maximize ? -1 : 1;
+  const l2 = decoupled ? 0 : h.weightDecay;
+  const shrink = decoupled ? 1 - lr * h.weightDecay : 1;
+  const stepSize = lr / (1 - beta1 ** step);
+  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+  const c1 = 1 - beta1, c2 = 1 - beta2;
+  const n = p.length;
+  // Values stay in float64 registers; reading them back from the (float32) arrays is slower.
+  for (let i = 0; i < n; i++) {
+    const pi = p[i] * shrink;
+    const gi = sign * g[i] + l2 * pi;
+    const mi = beta1 * m[i] + c1 * gi;
+    let vi = beta2 * v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    if (vMax !== null) {
+      vi = Math.max(vMax[i], vi);
+      vMax[i] = vi;
+    }
+    p[i] = pi - stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
+  }
+}

@@ -1,0 +1,38 @@
+// LinearLR (torch.optim.lr_scheduler.LinearLR): scale the learning rate linearly from startFactor to
+// endFactor over totalIters epochs (a warm-up), then hold it.
+
+import { LRScheduler, checkKeys, checkOption, finite, positiveInt, type AnyOptimizer } from "./lr-scheduler.js";
+
+export interface LinearLROptions {
+  startFactor?: number;
+  endFactor?: number;
+  totalIters?: number;
+  lastEpoch?: number;
+}
+
+/**
+ * lr_t = initialLr · (startFactor + (endFactor − startFactor)·min(t, totalIters)/totalIters), in
+ * torch's recursive form.
+ * @example const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ */
+export class LinearLR extends LRScheduler<{ startFactor: number; endFactor: number; totalIters: number }> {
+  constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
+    checkKeys("LinearLR", options, ["startFactor", "endFactor", "totalIters", "lastEpoch"]);
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 } = options;
+    // torch 1.13 accepts startFactor 0 and then divides by zero on the first step; later versions refuse it.
+    checkOption(finite(startFactor) && startFactor > 0 && startFactor <= 1, "LinearLR", "startFactor", startFactor, "a number in (0, 1]");
+    checkOption(finite(endFactor) && endFactor >= 0 && endFactor <= 1, "LinearLR", "endFactor", endFactor, "a number in [0, 1]");
+    checkOption(positiveInt(totalIters), "LinearLR", "totalIters", totalIters, "a positive integer");
+    super(optimizer, { startFactor, endFactor, totalIters }, lastEpoch);
+  }
+
+  protected getLr(): number[] {
+    const { startFactor, endFactor, totalIters } = this.options;
+    const t = this.lastEpoch;
+    const lrs = this.currentLrs();
+    if (t === 0) return lrs.map((lr) => lr * startFactor);
+    if (t > totalIters) return lrs;
+    const ratio = 1 + (endFactor - startFactor) / (totalIters * startFactor + (t - 1) * (endFactor - startFactor));
+    return lrs.map((lr) => lr * ratio);
+  }
+}

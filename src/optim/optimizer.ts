@@ -1,0 +1,306 @@
+// The optimizer base (torch.optim.Optimizer): parameter groups with per-group options falling back to
+// the defaults, per-parameter state, zeroGrad, step and PyTorch-shaped state dicts. A subclass writes
+// only the update maths for one parameter.
+
+import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
+import { Tensor } from "../tensor/tensor.js";
+import { zeros } from "../tensor/creation.js";
+import { isFloat } from "../tensor/dtype.js";
+import { shapesEqual } from "../tensor/shape.js";
+import { noGrad, withGradMode } from "../autograd/grad-mode.js";
+
+/**
+ * One parameter group: its tensors and its options (the optimizer's defaults filled in). Schedulers
+ * add their own keys (`initialLr`, `maxLr`, …) as torch's do; any extra key is kept and saved.
+ */
+export type ParamGroup<O = Record<string, unknown>> = O & { params: Tensor[]; lr: number; [key: string]: unknown };
+
+/** A parameter group as given to a constructor: `params` plus any options overriding the defaults. */
+export type ParamGroupInput<O = Record<string, unknown>> = Partial<O> & { params: Iterable<Tensor> | Tensor; [key: string]: unknown };
+
+/** What an optimizer is built over: tensors (one group) or parameter groups. */
+export type Params<O = Record<string, unknown>> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
+
+/** The per-parameter state of an optimizer: buffers (Tensors shaped like the parameter) and counters. */
+export type ParamState = Record<string, Tensor | number>;
+
+/**
+ * An optimizer's state, shaped like torch's `optimizer.state_dict()`:
+ * `{ state: { [paramIndex]: { step: 3, exp_avg: Tensor, … } }, paramGroups: [{ lr, …, params: [0, 1] }] }`.
+ * Parameters are numbered in group order; a parameter that has never been stepped has no entry.
+ * Per-parameter state keys use PyTorch's spelling (`exp_avg`, `momentum_buffer`, …) so they map 1:1.
+ *
+ * For a checkpoint writer: every value in `state[i]` is either a Tensor (a float buffer of the
+ * parameter's shape and dtype: store it as a tensor, e.g. under `optimizer.state.<i>.<key>` in
+ * safetensors) or a plain number (`step`: store it in the JSON metadata). Everything in `paramGroups`
+ * is JSON-serialisable (numbers, booleans, strings, arrays of numbers). The dict is a snapshot: its
+ * tensors are copies, so it does not change as training goes on, and `loadStateDict` copies again
+ * (casting each buffer to its parameter's dtype; a one-element Tensor is also accepted for `step`).
+ */
+export interface OptimizerStateDict {
+  state: Record<number, ParamState>;
+  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+}
+
+/** Options every optimizer has. */
+export interface OptimizerOptions {
+  lr: number;
+}
+
+/** Throws the ValueError an invalid option gets: names the optimizer, the group, the value and the rule. */
+export function checkOption(ok: boolean, where: string, name: string, value: unknown, expected: string): void {
+  if (!ok) throw new ValueError(`${where}: invalid ${name} ${fmtValue(value)} (expected ${expected})`);
+}
+
+/** Whether `v` is a finite number >= 0. */
+export function nonNegative(v: unknown): boolean {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0;
+}
+
+function fmtValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(fmtValue).join(", ")}]`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v !== null && typeof v === "object") return `a ${v.constructor?.name ?? "Object"}`;
+  return String(v);
+}
+
+/**
+ * Base of every optimizer (torch.optim.Optimizer). Subclasses give their defaults, validate options
+ * and implement `update` for one parameter; the base class walks the groups, skips frozen parameters
+ * (requiresGrad false) and parameters without a gradient, and keeps the state.
+ * @example
+ *   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ *   opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
+  /** The options a group falls back to (torch's `defaults`). */
+  readonly defaults: Readonly<O>;
+  /** The parameter groups; a group's options may be changed in place (that is how schedulers work). */
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state, created on a parameter's first update. */
+  protected readonly state = new Map<Tensor, ParamState>();
+  /** The class name, for messages. */
+  protected readonly name: string;
+
+  protected constructor(params: Params<O>, defaults: O, given: object) {
+    this.name = new.target.name;
+    for (const key of Object.keys(given)) {
+      if (!(key in defaults)) {
+        throw new ValueError(`${this.name}: unknown option "${key}" (expected one of ${Object.keys(defaults).join(", ")})`);
+      }
+    }
+    this.defaults = Object.freeze({ ...defaults });
+    this.validate(defaults, this.name, false);
+    if (params instanceof Tensor) {
+      throw new ValueError(`${this.name}: params must be an iterable of Tensors or parameter groups, got a single Tensor of shape ${fmtShape(params.shape)} (wrap it in an array)`);
+    }
+    if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
+      throw new ValueError(`${this.name}: params must be an iterable of Tensors or parameter groups, got ${fmtValue(params)}`);
+    }
+    const list = [...(params as Iterable<unknown>)];
+    if (list.length === 0) throw new ValueError(`${this.name}: got an empty parameter list`);
+    const groups = (list[0] instanceof Tensor ? [{ params: list }] : list) as ParamGroupInput<O>[];
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /**
+   * Checks options and throws ValueError naming `where`: the defaults (`isGroup` false: an option may
+   * still be missing there, as SGD's lr) or a group's merged options (`isGroup` true: all present).
+   */
+  protected abstract validate(options: Partial<O>, where: string, isGroup: boolean): void;
+
+  /**
+   * Updates one parameter in place from its gradient (contiguous, same shape). Allocate any missing
+   * state first, then read the `.storage.data` views: a backend's memory may move on allocation.
+   */
+  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
+
+  /** Adds a parameter group (torch's add_param_group); its missing options come from the defaults. */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const index = this.paramGroups.length;
+    const where = `${this.name}: param group ${index}`;
+    if (group === null || typeof group !== "object" || !("params" in group)) {
+      throw new ValueError(`${where}: expected a Tensor or an object { params, ...options }, got ${fmtValue(group)}`);
+    }
+    const { params: given, ...options } = group;
+    const params = given instanceof Tensor ? [given] : [...(given as Iterable<Tensor>)];
+    const seen = new Set<Tensor>();
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new ValueError(`${where}: parameter ${i} is ${fmtValue(p)}, expected a Tensor`);
+      if (!p.isLeaf) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}) is not a leaf tensor; optimize leaves (e.g. x.detach().requiresGrad_())`);
+      if (!isFloat(p.dtype)) throw new DTypeError(`${where}: parameter ${i} has dtype ${p.dtype}, expected a floating-point tensor`);
+      if (!p.isContiguous) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}, strides ${fmtShape(p.strides)}) is not contiguous; optimizers update contiguous tensors`);
+      if (seen.has(p)) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}) appears twice in the group`);
+      seen.add(p);
+      this.paramGroups.forEach((other, j) => {
+        if (other.params.includes(p)) {
+          throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}) is already in param group ${j}; a parameter may be in one group only`);
+        }
+      });
+    });
+    const merged = { ...this.defaults, ...options } as unknown as O;
+    this.validate(merged, where, true);
+    this.paramGroups.push({ ...copyValue(merged), params } as ParamGroup<O>);
+  }
+
+  /** The first group's learning rate. */
+  get lr(): number {
+    return this.paramGroups[0].lr;
+  }
+  /** Sets the learning rate of every group. */
+  set lr(value: number) {
+    checkOption(nonNegative(value), `${this.name}.lr`, "lr", value, "a number >= 0");
+    for (const g of this.paramGroups) g.lr = value;
+  }
+
+  /**
+   * Clears the gradients of every parameter: `.grad = null` (torch's set_to_none default), or zeros
+   * them in place with `{ setToNone: false }`.
+   */
+  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (p.grad === null) continue;
+        if (setToNone) p.grad = null;
+        else noGrad(() => { p.grad = zeros(p.grad!.shape, { dtype: p.grad!.dtype }); });
+      }
+    }
+  }
+
+  /**
+   * One optimization step over every parameter that requires grad and has a gradient. `closure`, if
+   * given, re-evaluates the model (with gradients recorded) and returns the loss, which step returns.
+   */
+  step<T = undefined>(closure?: () => T): T | undefined {
+    const loss = closure ? withGradMode(true, closure) : undefined;
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          if (!p.requiresGrad || p.grad === null) continue;
+          const grad = p.grad;
+          if (!shapesEqual(grad.shape, p.shape)) {
+            throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(grad.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`);
+          }
+          let st = this.state.get(p);
+          if (st === undefined) this.state.set(p, (st = {}));
+          this.update(p, grad.contiguous(), st, group);
+        }
+      }
+    });
+    return loss;
+  }
+
+  /** The state of parameter `p` (empty until its first update); for inspection and tests. */
+  stateOf(p: Tensor): Readonly<ParamState> {
+    return this.state.get(p) ?? {};
+  }
+
+  /** A snapshot of the optimizer's state, shaped like torch's (see OptimizerStateDict). */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((g) => {
+      const { params, ...options } = g;
+      const ids = params.map((p) => {
+        index.set(p, index.size);
+        return index.size - 1;
+      });
+      return { ...copyValue(options), params: ids };
+    });
+    const state: Record<number, ParamState> = {};
+    for (const [p, s] of this.state) {
+      const i = index.get(p);
+      if (i !== undefined) state[i] = copyValue(s);
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores a state from `stateDict()` (of an optimizer of the same kind over parameters of the same
+   * shapes in the same order): group options and per-parameter state are copied in.
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const where = `${this.name}.loadStateDict`;
+    const saved = dict?.paramGroups;
+    if (!Array.isArray(saved) || dict.state === null || typeof dict.state !== "object") {
+      throw new ValueError(`${where}: expected { state, paramGroups } as made by stateDict()`);
+    }
+    if (saved.length !== this.paramGroups.length) {
+      throw new ValueError(`${where}: the saved state has ${saved.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+    }
+    const byIndex = new Map<number, Tensor>();
+    saved.forEach((sg, gi) => {
+      const mine = this.paramGroups[gi].params;
+      if (!Array.isArray(sg.params) || sg.params.length !== mine.length) {
+        throw new ValueError(`${where}: saved param group ${gi} has ${sg.params?.length} parameters, this optimizer's has ${mine.length}`);
+      }
+      sg.params.forEach((id, k) => byIndex.set(id, mine[k]));
+    });
+    // Validate everything before changing anything, so a bad dict leaves the optimizer as it was.
+    const groups = saved.map((sg, gi) => {
+      const { params: _ids, ...options } = sg;
+      const merged = { ...this.defaults, ...copyValue(options) } as unknown as O;
+      this.validate(merged, `${where}: param group ${gi}`, true);
+      return { ...merged, params: this.paramGroups[gi].params } as ParamGroup<O>;
+    });
+    const state = new Map<Tensor, ParamState>();
+    for (const [key, entry] of Object.entries(dict.state)) {
+      const p = byIndex.get(Number(key));
+      if (p === undefined) throw new ValueError(`${where}: state for parameter ${key}, which is in no saved param group`);
+      const st: ParamState = {};
+      for (const [name, value] of Object.entries(entry)) st[name] = loadValue(p, name, value, `${where}: state[${key}].${name}`);
+      state.set(p, st);
+    }
+    groups.forEach((g, gi) => (this.paramGroups[gi] = g));
+    this.state.clear();
+    for (const [p, st] of state) this.state.set(p, st);
+  }
+}
+
+/** A copy of a state or option value: tensors cloned, arrays and plain objects copied deeply. */
+function copyValue<T>(v: T): T {
+  if (v instanceof Tensor) return copyTensor(v, v.dtype) as T;
+  if (Array.isArray(v)) return v.map(copyValue) as T;
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = copyValue(x);
+    return out as T;
+  }
+  return v;
+}
+
+function copyTensor(t: Tensor, dtype: Tensor["dtype"]): Tensor {
+  const out = zeros(t.shape, { dtype });
+  const src = t.contiguousData();
+  out.storage.data.set(src, out.offset);
+  return out;
+}
+
+/** One loaded state value: buffers must match the parameter's shape and take its dtype. */
+function loadValue(p: Tensor, name: string, value: unknown, where: string): Tensor | number {
+  if (typeof value === "number") return value;
+  if (!(value instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor or a number, got ${fmtValue(value)}`);
+  if (name === "step" && value.size === 1) return value.item();
+  if (!shapesEqual(value.shape, p.shape)) {
+    throw new ShapeError(`${where}: saved buffer of shape ${fmtShape(value.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`);
+  }
+  return copyTensor(value, p.dtype);
+}
+
+/** Creates buffer `name` of `state` (zeros shaped like `param`, or filled with `fill`) if missing. */
+export function ensureBuffer(state: ParamState, name: string, param: Tensor, fill = 0): Tensor {
+  let t = state[name];
+  if (!(t instanceof Tensor)) {
+    t = zeros(param.shape, { dtype: param.dtype });
+    if (fill !== 0) t.storage.data.fill(fill);
+    state[name] = t;
+  }
+  return t;
+}
+
+/** A float buffer's elements as the kernels see them: exactly `size` elements from its offset. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** The elements of a contiguous float tensor, as a view (no copy) for an update kernel to write. */
+export function elems(t: Tensor): FloatArray {
+  return t.storage.data.subarray(t.offset, t.offset + t.size) as FloatArray;
+}

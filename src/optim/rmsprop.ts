@@ -1,0 +1,77 @@
+// RMSprop with optional momentum, centering and weight decay (torch.optim.RMSprop, PyTorch 1.13
+// update rule: eps is added after the square root).
+
+import type { Tensor } from "../tensor/tensor.js";
+import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+
+export interface RMSpropOptions {
+  lr?: number;
+  /** Smoothing constant of the squared-gradient average. */
+  alpha?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  /** Normalise by the estimated variance (mean of g² minus the square of the mean of g). */
+  centered?: boolean;
+  maximize?: boolean;
+}
+
+type Hyper = Required<RMSpropOptions>;
+
+/**
+ * torch.optim.RMSprop: `s = α·s + (1−α)·g²`, `avg = √(s − ḡ²) + eps` (centered) or `√s + eps`;
+ * `p -= lr·g/avg`, or through a momentum buffer `b = μ·b + g/avg; p -= lr·b`.
+ * @example const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9 });
+ */
+export class RMSprop extends Optimizer<Hyper> {
+  constructor(params: Params<Hyper>, options: RMSpropOptions = {}) {
+    const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false } = options;
+    super(params, { lr, alpha, eps, weightDecay, momentum, centered, maximize }, options);
+  }
+
+  protected validate(o: Partial<Hyper>, where: string): void {
+    checkOption(nonNegative(o.lr), where, "lr", o.lr, "a number >= 0");
+    checkOption(nonNegative(o.alpha), where, "alpha", o.alpha, "a number >= 0");
+    checkOption(nonNegative(o.eps), where, "eps", o.eps, "a number >= 0");
+    checkOption(nonNegative(o.weightDecay), where, "weightDecay", o.weightDecay, "a number >= 0");
+    checkOption(nonNegative(o.momentum), where, "momentum", o.momentum, "a number >= 0");
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<Hyper>): void {
+    const squareAvg = ensureBuffer(state, "square_avg", p);
+    const buf = group.momentum > 0 ? ensureBuffer(state, "momentum_buffer", p) : null;
+    const gradAvg = group.centered ? ensureBuffer(state, "grad_avg", p) : null;
+    state.step = ((state.step as number | undefined) ?? 0) + 1;
+    rmspropUpdate(elems(p), elems(grad), elems(squareAvg), gradAvg && elems(gradAvg), buf && elems(buf), group);
+  }
+}
+
+/** The RMSprop maths for one parameter, element by element in float64. */
+export function rmspropUpdate(
+  p: FloatArray, g: FloatArray, squareAvg: FloatArray, gradAvg: FloatArray | null, buf: FloatArray | null, h: Hyper,
+): void {
+  const { lr, alpha, eps, weightDecay: wd, momentum } = h;
+  const sign = h.maximize ? -1 : 1;
+  const c = 1 - alpha;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    const gi = sign * g[i] + wd * p[i];
+    const si = alpha * squareAvg[i] + c * gi * gi;
+    squareAvg[i] = si;
+    let avg: number;
+    if (gradAvg !== null) {
+      const ai = alpha * gradAvg[i] + c * gi;
+      gradAvg[i] = ai;
+      avg = Math.sqrt(si - ai * ai) + eps;
+    } else {
+      avg = Math.sqrt(si) + eps;
+    }
+    if (buf !== null) {
+      const b = momentum * buf[i] + gi / avg;
+      buf[i] = b;
+      p[i] -= lr * b;
+    } else {
+      p[i] -= lr * (gi / avg);
+    }
+  }
+}

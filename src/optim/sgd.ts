@@ -1,0 +1,77 @@
+// Stochastic gradient descent with momentum, dampening, Nesterov momentum, weight decay and maximize
+// (torch.optim.SGD, PyTorch 1.13 update rule).
+
+import { ValueError } from "../errors.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+
+export interface SGDOptions {
+  /** Learning rate; required, as in torch. */
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  /** L2 penalty added to the gradient (coupled weight decay). */
+  weightDecay?: number;
+  nesterov?: boolean;
+  /** Ascend the objective instead of descending it. */
+  maximize?: boolean;
+}
+
+type Hyper = Required<SGDOptions>;
+
+/**
+ * torch.optim.SGD. With momentum μ the buffer starts as the first gradient, then
+ * `b = μ·b + (1 − dampening)·g`; the step is `p -= lr·b` (or `lr·(g + μ·b)` with Nesterov).
+ * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
+export class SGD extends Optimizer<Hyper> {
+  constructor(params: Params<Hyper>, options: SGDOptions) {
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options ?? ({} as SGDOptions);
+    super(params, { lr, momentum, dampening, weightDecay, nesterov, maximize }, options ?? {});
+  }
+
+  protected validate(o: Partial<Hyper>, where: string, isGroup: boolean): void {
+    if (o.lr === undefined) {
+      if (isGroup) throw new ValueError(`${where}: lr is required (e.g. new SGD(params, { lr: 0.01 }))`);
+    } else {
+      checkOption(nonNegative(o.lr), where, "lr", o.lr, "a number >= 0");
+    }
+    checkOption(nonNegative(o.momentum), where, "momentum", o.momentum, "a number >= 0");
+    checkOption(typeof o.dampening === "number" && Number.isFinite(o.dampening), where, "dampening", o.dampening, "a finite number");
+    checkOption(nonNegative(o.weightDecay), where, "weightDecay", o.weightDecay, "a number >= 0");
+    if (o.nesterov && (o.momentum! <= 0 || o.dampening !== 0)) {
+      throw new ValueError(`${where}: nesterov requires momentum > 0 and dampening 0, got momentum ${o.momentum} and dampening ${o.dampening}`);
+    }
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<Hyper>): void {
+    let buf: FloatArray | null = null;
+    let first = false;
+    if (group.momentum !== 0) {
+      first = !("momentum_buffer" in state);
+      buf = elems(ensureBuffer(state, "momentum_buffer", p));
+    }
+    sgdUpdate(elems(p), elems(grad), buf, first, group);
+  }
+}
+
+/**
+ * The SGD maths for one parameter, element by element in float64 (the arrays are written in their
+ * own precision). `first`: the momentum buffer is new and takes the gradient as it is.
+ */
+export function sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, first: boolean, h: Hyper): void {
+  const { lr, momentum, weightDecay: wd, nesterov } = h;
+  const sign = h.maximize ? -1 : 1;
+  const keep = 1 - h.dampening;
+  const n = p.length;
+  if (buf === null) {
+    for (let i = 0; i < n; i++) p[i] -= lr * (sign * g[i] + wd * p[i]);
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const d = sign * g[i] + wd * p[i];
+    const b = first ? d : momentum * buf[i] + keep * d;
+    buf[i] = b;
+    p[i] -= lr * (nesterov ? d + momentum * b : b);
+  }
+}
