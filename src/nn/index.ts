@@ -1,2 +1,19 @@
-// The nn namespace (torch.nn): Module, layers, init, functional, losses, utils.
-export {};
+// The nn namespace (torch.nn): Module, Parameter, layers, init, functional, losses, utils.
+
+export { Module, type LoadStateDictOptions, type LoadStateDictResult } from "./module.js";
+export { Parameter } from "./parameter.js";
+export { Linear, Identity, type LinearOptions } from "./layers/linear.js";
+export { Sequential } from "./layers/container.js";
+export { ReLU, Sigmoid, Tanh, SiLU, LeakyReLU, GELU, ELU, Softplus, Softmax, LogSoftmax } from "./layers/activation.js";
+export { Dropout } from "./layers/dropout.js";
+export { Flatten } from "./layers/flatten.js";
+export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./layers/normalization.js";
+export { Embedding, type EmbeddingOptions } from "./layers/embedding.js";
+export {
+  MSELoss, L1Loss, HuberLoss, SmoothL1Loss, GaussianNLLLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss,
+} from "./losses.js";
+export * from "./layers/conv.js";
+export * from "./layers/pool.js";
+export * as init from "./init.js";
+export * as functional from "./functional/index.js";
+export * as utils from "./utils.js";

@@ -51,7 +51,7 @@ describe("schedulers match PyTorch step by step", () => {
       if (c.errorAfter !== undefined) {
         // torch: "Tried to step 32 times. The specified number of total steps is 30"
         const [, tried, total] = /Tried to step (\d+) times\. The specified number of total steps is (\d+)/.exec(c.errorAfter)!;
-        assert.throws(() => sched.step(), new ValueError(`OneCycleLR.step: tried to step ${tried} times; the specified number of total steps is ${total}`));
+        assert.throws(() => (sched as { step(): void }).step(), new ValueError(`OneCycleLR.step: tried to step ${tried} times; the specified number of total steps is ${total}`));
       }
     });
   }

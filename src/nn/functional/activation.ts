@@ -1,0 +1,4 @@
+// Activation functions for nn.functional: the tensor ops themselves, re-exported under
+// torch.nn.functional's names so `F.relu(x)` and `x.relu()` are the same maths.
+
+export { relu, sigmoid, tanh, leakyRelu, gelu, elu, softplus, silu, softmax, logSoftmax } from "../../ops/index.js";

@@ -1,0 +1,16 @@
+// nn.functional (torch.nn.functional): stateless versions of the layers and the losses, each taking
+// its tensors explicitly. Modules in nn/layers call these, so module and function share one maths.
+
+export * from "./activation.js";
+export { linear, dropout, type DropoutOptions } from "./linear.js";
+export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization.js";
+export { embedding, oneHot } from "./sparse.js";
+export {
+  mseLoss, l1Loss, huberLoss, smoothL1Loss, gaussianNllLoss,
+  type Reduction, type ReductionOptions, type GaussianNllOptions,
+} from "./loss.js";
+export {
+  crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv,
+  type NllOptions, type CrossEntropyOptions, type BinaryCrossEntropyOptions, type BCEWithLogitsOptions, type KLDivOptions,
+} from "./classification-loss.js";
+export * from "./conv.js";

@@ -1,0 +1,37 @@
+// Class-index and embedding-index arguments: int32 tensors or plain number arrays, validated once
+// here so every caller reports a bad index the same way.
+
+import { DTypeError, ValueError } from "../../errors.js";
+import { tensor, type NestedArray } from "../../tensor/creation.js";
+import { Tensor } from "../../tensor/tensor.js";
+
+export type IndexInput = Tensor | NestedArray;
+
+/** `idx` as an int32 tensor; a float tensor is a DTypeError (torch wants int64 there). */
+export function asIndexTensor(op: string, idx: IndexInput, what = "indices"): Tensor {
+  if (idx instanceof Tensor) {
+    if (idx.dtype !== "int32") {
+      throw new DTypeError(`${op}: ${what} must be an int32 tensor (or a plain number array), got ${idx.dtype}; convert with .int()`);
+    }
+    return idx;
+  }
+  const t = tensor(idx, { dtype: "float64" });
+  const data = t.contiguousData();
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isInteger(data[i])) throw new ValueError(`${op}: ${what} must be integers, got ${data[i]} at position ${i}`);
+  }
+  return t.to("int32");
+}
+
+/**
+ * Throws a ValueError for the first index outside [0, n) other than `skip` (an ignore index).
+ * `describe(v)` words the complaint, e.g. "target class 10 is out of range for 10 classes".
+ */
+export function checkRange(idx: Tensor, n: number, describe: (v: number) => string, skip?: number): void {
+  const data = idx.contiguousData();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if ((v < 0 || v >= n) && v !== skip) throw new ValueError(describe(v));
+  }
+}
+

@@ -1,0 +1,109 @@
+// batchNorm and layerNorm for nn.functional, composed of primitives so their gradients (through
+// the batch statistics too) come from autograd. Running statistics are updated in place.
+
+import { ShapeError, ValueError, fmtShape } from "../../errors.js";
+import { shapesEqual } from "../../tensor/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
+
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalise with the batch's statistics (and update the running ones); default false, as torch. */
+  training?: boolean;
+  /** Weight of the new batch in the running averages (default 0.1). */
+  momentum?: number;
+  eps?: number;
+}
+
+function checkChannelVector(op: string, what: string, t: Tensor | null | undefined, x: Tensor, c: number): void {
+  if (t != null && (t.ndim !== 1 || t.shape[0] !== c)) {
+    throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} does not fit input ${fmtShape(x.shape)} (expected [${c}], one value per channel in dim 1)`);
+  }
+}
+
+/**
+ * Batch normalisation over every dim but the channel dim 1 (torch.nn.functional.batch_norm).
+ * Training mode normalises with the biased batch variance but feeds the unbiased one into
+ * `runningVar`, as torch does; eval mode uses `runningMean`/`runningVar`.
+ * @example F.batchNorm(x, null, null, { training: true })
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 }: BatchNormOptions = {},
+): Tensor {
+  if (x.ndim < 2) throw new ShapeError(`batchNorm: expected input [N, C, ...] with at least 2 dims, got ${fmtShape(x.shape)}`);
+  const c = x.shape[1];
+  checkChannelVector("batchNorm", "running_mean", runningMean, x, c);
+  checkChannelVector("batchNorm", "running_var", runningVar, x, c);
+  checkChannelVector("batchNorm", "weight", weight, x, c);
+  checkChannelVector("batchNorm", "bias", bias, x, c);
+  if ((runningMean === null) !== (runningVar === null)) {
+    throw new ValueError("batchNorm: runningMean and runningVar must both be given or both be null");
+  }
+  // Per-channel vectors broadcast as [1, C, 1, …].
+  const statShape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  let xhat: Tensor;
+  if (training || runningMean === null) {
+    const count = x.size / Math.max(c, 1);
+    if (count <= 1) {
+      throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+    }
+    const mean = x.mean(dims, true);
+    const centred = x.sub(mean);
+    const variance = centred.mul(centred).mean(dims, true);
+    xhat = centred.div(variance.add(eps).sqrt());
+    if (training && runningMean !== null && runningVar !== null) {
+      updateRunning(runningMean, mean, momentum, 1);
+      updateRunning(runningVar, variance, momentum, count / (count - 1));
+    }
+  } else {
+    xhat = x.sub(runningMean.reshape(statShape)).div(runningVar!.reshape(statShape).add(eps).sqrt());
+  }
+  if (weight !== null) xhat = xhat.mul(weight.reshape(statShape));
+  if (bias !== null) xhat = xhat.add(bias.reshape(statShape));
+  return xhat;
+}
+
+/** running ← (1 - m)·running + m·scale·batch, in place on the buffer's storage. */
+function updateRunning(running: Tensor, batch: Tensor, momentum: number, scale: number): void {
+  if (!running.isContiguous) throw new ValueError(`batchNorm: running statistics must be contiguous, got strides ${fmtShape(running.strides)}`);
+  const values = batch.contiguousData();
+  const data = running.storage.data;
+  for (let i = 0; i < running.size; i++) {
+    data[running.offset + i] = (1 - momentum) * data[running.offset + i] + momentum * scale * values[i];
+  }
+}
+
+export interface LayerNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * Normalises over the trailing dims given by `normalizedShape` with the biased variance, then
+ * applies the elementwise affine (torch.nn.functional.layer_norm).
+ * @example F.layerNorm(x, [x.shape.at(-1)!])
+ */
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], { weight = null, bias = null, eps = 1e-5 }: LayerNormOptions = {}): Tensor {
+  const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+  const k = shape.length;
+  if (k === 0 || x.ndim < k || !shapesEqual(x.shape.slice(x.ndim - k), shape)) {
+    throw new ShapeError(`layerNorm: input ${fmtShape(x.shape)} does not end with the normalized shape ${fmtShape(shape)} (expected input [..., ${shape.join(", ")}])`);
+  }
+  for (const [what, t] of [["weight", weight], ["bias", bias]] as const) {
+    if (t !== null && !shapesEqual(t.shape, shape)) {
+      throw new ShapeError(`layerNorm: ${what} ${fmtShape(t.shape)} does not match the normalized shape ${fmtShape(shape)}`);
+    }
+  }
+  const dims = shape.map((_, i) => x.ndim - k + i);
+  const centred = x.sub(x.mean(dims, true));
+  const variance = centred.mul(centred).mean(dims, true);
+  let out = centred.div(variance.add(eps).sqrt());
+  if (weight !== null) out = out.mul(weight);
+  if (bias !== null) out = out.add(bias);
+  return out;
+}

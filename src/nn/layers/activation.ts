@@ -1,0 +1,93 @@
+// Activation functions as modules (torch.nn.ReLU, …), each delegating to the tensor op of the same
+// maths; options follow torch's names and defaults.
+
+import { ValueError } from "../../errors.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { Module } from "../module.js";
+import { pyFloat } from "../repr.js";
+
+/** max(x, 0) (torch.nn.ReLU). */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor { return x.relu(); }
+}
+
+/** 1/(1 + e^{-x}) (torch.nn.Sigmoid). */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor { return x.sigmoid(); }
+}
+
+/** tanh(x) (torch.nn.Tanh). */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor { return x.tanh(); }
+}
+
+/** x·σ(x) (torch.nn.SiLU, also called swish). */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor { return x.silu(); }
+}
+
+/** x for x > 0, negativeSlope·x otherwise (torch.nn.LeakyReLU, default slope 0.01). */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
+  override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
+}
+
+/** x·Φ(x), exact or with torch's tanh approximation (torch.nn.GELU). */
+export class GELU extends Module {
+  readonly approximate: "none" | "tanh";
+  constructor({ approximate = "none" }: { approximate?: "none" | "tanh" } = {}) {
+    super();
+    if (approximate !== "none" && approximate !== "tanh") throw new ValueError(`GELU: approximate must be "none" or "tanh", got "${approximate}"`);
+    this.approximate = approximate;
+  }
+  forward(x: Tensor): Tensor { return x.gelu({ approximate: this.approximate }); }
+  override extraRepr(): string { return `approximate='${this.approximate}'`; }
+}
+
+/** x for x > 0, alpha·(eˣ - 1) otherwise (torch.nn.ELU, default alpha 1). */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor { return x.elu(this.alpha); }
+  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}`; }
+}
+
+/** log(1 + e^{βx})/β, linear above threshold (torch.nn.Softplus, defaults beta 1, threshold 20). */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+  constructor({ beta = 1, threshold = 20 }: { beta?: number; threshold?: number } = {}) {
+    super();
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+  forward(x: Tensor): Tensor { return x.softplus({ beta: this.beta, threshold: this.threshold }); }
+  override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
+}
+
+/** torch's legacy choice of dim when none is given: 0 for 0-, 1- and 3-d inputs, else 1. */
+function implicitDim(x: Tensor): number {
+  return x.ndim === 0 || x.ndim === 1 || x.ndim === 3 ? 0 : 1;
+}
+
+/** Softmax along `dim` (torch.nn.Softmax). Pass dim explicitly; torch's implicit choice is kept for parity. */
+export class Softmax extends Module {
+  constructor(readonly dim?: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor { return x.softmax(this.dim ?? implicitDim(x)); }
+  override extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
+}
+
+/** log(softmax(x)) along `dim`, computed stably (torch.nn.LogSoftmax). */
+export class LogSoftmax extends Module {
+  constructor(readonly dim?: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor { return x.logSoftmax(this.dim ?? implicitDim(x)); }
+  override extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
+}

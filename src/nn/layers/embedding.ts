@@ -1,0 +1,59 @@
+// Embedding (torch.nn.Embedding): a lookup table of numEmbeddings vectors, N(0, 1) initialised.
+
+import { ValueError } from "../../errors.js";
+import { zeros } from "../../tensor/creation.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { embedding } from "../functional/sparse.js";
+import { asIndexTensor, checkRange, type IndexInput } from "../functional/indices.js";
+import { normal } from "../init.js";
+import { Module } from "../module.js";
+import type { Parameter } from "../parameter.js";
+
+export interface EmbeddingOptions {
+  /** This row starts at zero and never receives a gradient (e.g. for padding tokens). */
+  paddingIdx?: number | null;
+}
+
+/**
+ * Maps int32 indices of any shape to rows of a learned [numEmbeddings, embeddingDim] table
+ * (torch.nn.Embedding), giving [...indices.shape, embeddingDim].
+ * @example new nn.Embedding(1000, 64).forward(tokens)  // tokens: int32 [N, T] → [N, T, 64]
+ */
+export class Embedding extends Module {
+  readonly weight: Parameter;
+  readonly paddingIdx: number | null;
+
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, { paddingIdx = null }: EmbeddingOptions = {}) {
+    super();
+    for (const [name, v] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new ValueError(`Embedding: ${name} must be a non-negative integer, got ${v}`);
+    }
+    if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings)) {
+      throw new ValueError(`Embedding: paddingIdx ${paddingIdx} must be within the ${numEmbeddings} embeddings (expected ${-numEmbeddings} to ${numEmbeddings - 1})`);
+    }
+    this.paddingIdx = paddingIdx === null ? null : paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
+    this.weight = this.registerParameter("weight", zeros([numEmbeddings, embeddingDim]));
+    this.resetParameters();
+  }
+
+  /** Redraws the table from N(0, 1) and zeroes the padding row. */
+  resetParameters(): void {
+    normal(this.weight);
+    if (this.paddingIdx !== null) {
+      const start = this.weight.offset + this.paddingIdx * this.embeddingDim;
+      this.weight.storage.data.fill(0, start, start + this.embeddingDim);
+    }
+  }
+
+  forward(indices: IndexInput): Tensor {
+    const name = `Embedding(${this.numEmbeddings}, ${this.embeddingDim})`;
+    const idx = asIndexTensor(name, indices);
+    const n = this.numEmbeddings;
+    checkRange(idx, n, (v) => `${name}: index ${v} is out of range (expected 0 to ${n - 1})`);
+    return embedding(idx, this.weight, { paddingIdx: this.paddingIdx });
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}` + (this.paddingIdx === null ? "" : `, padding_idx=${this.paddingIdx}`);
+  }
+}

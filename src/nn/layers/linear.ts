@@ -1,0 +1,63 @@
+// Linear (a fully connected layer) and Identity, as torch.nn.Linear / torch.nn.Identity.
+
+import { ShapeError, ValueError, fmtShape } from "../../errors.js";
+import { zeros } from "../../tensor/creation.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { linear } from "../functional/linear.js";
+import { calculateFanInAndFanOut, kaimingUniform, uniform } from "../init.js";
+import { Module } from "../module.js";
+import type { Parameter } from "../parameter.js";
+import { pyBool } from "../repr.js";
+
+export interface LinearOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * y = x·Wᵀ + b (torch.nn.Linear): weight [out, in], bias [out]. Default init as torch:
+ * kaiming-uniform(a=√5) weight, i.e. U(-1/√in, 1/√in), and bias U(-1/√in, 1/√in).
+ * @example const fc = new nn.Linear(784, 128); fc.forward(x)  // [N, 784] → [N, 128]
+ */
+export class Linear extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true }: LinearOptions = {}) {
+    super();
+    for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new ValueError(`Linear: ${name} must be a non-negative integer, got ${v}`);
+    }
+    this.weight = this.registerParameter("weight", zeros([outFeatures, inFeatures]));
+    this.bias = this.registerParameter("bias", bias ? zeros([outFeatures]) : null);
+    this.resetParameters();
+  }
+
+  /** Redraws weight and bias from the default distributions. */
+  resetParameters(): void {
+    kaimingUniform(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const [fanIn] = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform(this.bias, -bound, bound);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new ShapeError(`Linear(${this.inFeatures} → ${this.outFeatures}): expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}`);
+    }
+    return linear(x, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
+/** Returns its input unchanged (torch.nn.Identity), e.g. to replace a head while keeping indices. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}

@@ -1,0 +1,151 @@
+// BatchNorm1d, BatchNorm2d and LayerNorm (torch.nn), with torch's buffers (running_mean,
+// running_var, num_batches_tracked) and defaults (eps 1e-5, momentum 0.1, affine).
+
+import { ShapeError, ValueError, fmtShape } from "../../errors.js";
+import { ones, zeros } from "../../tensor/creation.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { shapesEqual } from "../../tensor/shape.js";
+import { batchNorm, layerNorm } from "../functional/normalization.js";
+import { Module } from "../module.js";
+import type { Parameter } from "../parameter.js";
+import { pyBool, pyFloat, pyTuple } from "../repr.js";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of each new batch in the running averages; null for a cumulative average (default 0.1). */
+  momentum?: number | null;
+  /** Learn a per-channel scale and shift (default true). */
+  affine?: boolean;
+  /** Keep running statistics for eval mode (default true); without them eval uses batch statistics. */
+  trackRunningStats?: boolean;
+}
+
+/** Shared by BatchNorm1d and BatchNorm2d, which differ only in the input ranks they accept. */
+abstract class BatchNormBase extends Module {
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  readonly weight: Parameter | null;
+  readonly bias: Parameter | null;
+  readonly runningMean: Tensor | null;
+  readonly runningVar: Tensor | null;
+  /** Count of train-mode batches seen (int32 0-d; torch uses int64). */
+  readonly numBatchesTracked: Tensor | null;
+
+  constructor(readonly numFeatures: number, { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true }: BatchNormOptions = {}) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
+      throw new ValueError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
+    }
+    this.eps = eps;
+    this.momentum = momentum;
+    this.affine = affine;
+    this.trackRunningStats = trackRunningStats;
+    this.weight = this.registerParameter("weight", affine ? ones([numFeatures]) : null);
+    this.bias = this.registerParameter("bias", affine ? zeros([numFeatures]) : null);
+    this.runningMean = this.registerBuffer("running_mean", trackRunningStats ? zeros([numFeatures]) : null);
+    this.runningVar = this.registerBuffer("running_var", trackRunningStats ? ones([numFeatures]) : null);
+    this.numBatchesTracked = this.registerBuffer("num_batches_tracked", trackRunningStats ? zeros([], { dtype: "int32" }) : null);
+  }
+
+  /** Resets running_mean to 0, running_var to 1 and the batch count to 0. */
+  resetRunningStats(): void {
+    this.runningMean?.storage.data.fill(0, this.runningMean.offset, this.runningMean.offset + this.numFeatures);
+    this.runningVar?.storage.data.fill(1, this.runningVar.offset, this.runningVar.offset + this.numFeatures);
+    if (this.numBatchesTracked) this.numBatchesTracked.storage.data[this.numBatchesTracked.offset] = 0;
+  }
+
+  /** Throws a ShapeError naming the layer when `x` is not an accepted input. */
+  protected abstract checkInput(x: Tensor): void;
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    let factor = this.momentum ?? 0;
+    if (this.training && this.numBatchesTracked) {
+      const nbt = this.numBatchesTracked;
+      nbt.storage.data[nbt.offset] += 1;
+      // momentum null: the running stats are the plain average of every batch so far.
+      if (this.momentum === null) factor = 1 / nbt.storage.data[nbt.offset];
+    }
+    const useBatchStats = this.training || this.runningMean === null;
+    return batchNorm(x, this.runningMean, this.runningVar, {
+      weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
+    });
+  }
+
+  override extraRepr(): string {
+    const m = this.momentum === null ? "None" : pyFloat(this.momentum);
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+/**
+ * Batch normalisation of [N, C] or [N, C, L] inputs over N (and L) per channel (torch.nn.BatchNorm1d).
+ * @example const bn = new nn.BatchNorm1d(64); bn.forward(h)  // h: [N, 64]
+ */
+export class BatchNorm1d extends BatchNormBase {
+  protected checkInput(x: Tensor): void {
+    if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[1] !== this.numFeatures) {
+      const c = this.numFeatures;
+      throw new ShapeError(`BatchNorm1d(${c}): expected input [N, ${c}] or [N, ${c}, L], got ${fmtShape(x.shape)}`);
+    }
+  }
+}
+
+/**
+ * Batch normalisation of [N, C, H, W] inputs per channel (torch.nn.BatchNorm2d).
+ * @example new nn.BatchNorm2d(16).forward(tg.randn([8, 16, 28, 28]))
+ */
+export class BatchNorm2d extends BatchNormBase {
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 4 || x.shape[1] !== this.numFeatures) {
+      const c = this.numFeatures;
+      throw new ShapeError(`BatchNorm2d(${c}): expected input [N, ${c}, H, W], got ${fmtShape(x.shape)}`);
+    }
+  }
+}
+
+export interface LayerNormOptions {
+  eps?: number;
+  /** Learn a scale and shift of the normalized shape (default true). */
+  elementwiseAffine?: boolean;
+}
+
+/**
+ * Normalises each sample over its trailing `normalizedShape` dims (torch.nn.LayerNorm); weight
+ * ones and bias zeros of that shape.
+ * @example new nn.LayerNorm(512).forward(x)  // x: [..., 512]
+ */
+export class LayerNorm extends Module {
+  readonly normalizedShape: readonly number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  readonly weight: Parameter | null;
+  readonly bias: Parameter | null;
+
+  constructor(normalizedShape: number | readonly number[], { eps = 1e-5, elementwiseAffine = true }: LayerNormOptions = {}) {
+    super();
+    const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new ValueError(`LayerNorm: normalizedShape must be positive integers, got ${fmtShape(shape)}`);
+    }
+    this.normalizedShape = Object.freeze(shape);
+    this.eps = eps;
+    this.elementwiseAffine = elementwiseAffine;
+    this.weight = this.registerParameter("weight", elementwiseAffine ? ones(shape) : null);
+    this.bias = this.registerParameter("bias", elementwiseAffine ? zeros(shape) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    const shape = this.normalizedShape;
+    if (x.ndim < shape.length || !shapesEqual(x.shape.slice(x.ndim - shape.length), shape)) {
+      throw new ShapeError(`LayerNorm(${fmtShape(shape)}): expected input [..., ${shape.join(", ")}], got ${fmtShape(x.shape)}`);
+    }
+    return layerNorm(x, shape, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+  }
+}

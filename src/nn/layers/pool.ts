@@ -1,0 +1,100 @@
+// Pooling layers (torch.nn.MaxPool2d, AvgPool2d, AdaptiveAvgPool2d): no parameters, options kept
+// as given and handed to the functional ops in forward.
+
+import type { Tensor } from "../../tensor/tensor.js";
+import { toInts, type Ints } from "../../ops/composite/conv.js";
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from "../../ops/composite/pool.js";
+import { Module } from "../module.js";
+import { pyBool } from "../repr.js";
+
+/** torch prints an int as itself and a pair as a tuple. */
+const show = (v: Ints | null): string => (v === null ? "None" : typeof v === "number" ? String(v) : `(${v.join(", ")})`);
+
+/**
+ * 2-D max pooling (torch.nn.MaxPool2d); stride defaults to the kernel size.
+ * @example new nn.MaxPool2d(2).forward(tg.randn([1, 6, 24, 24]))  // [1, 6, 12, 12]
+ */
+export class MaxPool2d extends Module {
+  readonly stride: Ints;
+  readonly padding: Ints;
+  readonly dilation: Ints;
+  readonly ceilMode: boolean;
+
+  constructor(readonly kernelSize: Ints, { stride = null, padding = 0, dilation = 1, ceilMode = false }: MaxPool2dOptions = {}) {
+    super();
+    toInts("MaxPool2d", "kernelSize", kernelSize, 2, 1);
+    this.stride = stride ?? kernelSize;
+    this.padding = padding;
+    this.dilation = dilation;
+    this.ceilMode = ceilMode;
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, ` +
+      `dilation=${show(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/**
+ * 2-D average pooling (torch.nn.AvgPool2d); stride defaults to the kernel size, padded zeros count
+ * in the divisor unless `countIncludePad: false`.
+ * @example new nn.AvgPool2d(3, { stride: 2, padding: 1 }).forward(tg.randn([1, 4, 9, 9]))  // [1, 4, 5, 5]
+ */
+export class AvgPool2d extends Module {
+  readonly stride: Ints;
+  readonly padding: Ints;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(
+    readonly kernelSize: Ints,
+    { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions = {},
+  ) {
+    super();
+    toInts("AvgPool2d", "kernelSize", kernelSize, 2, 1);
+    this.stride = stride ?? kernelSize;
+    this.padding = padding;
+    this.ceilMode = ceilMode;
+    this.countIncludePad = countIncludePad;
+    this.divisorOverride = divisorOverride;
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, {
+      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}`;
+  }
+}
+
+/**
+ * Adaptive average pooling to a fixed output size (torch.nn.AdaptiveAvgPool2d); null in
+ * [h, w] keeps that input dim.
+ * @example new nn.AdaptiveAvgPool2d([5, 7]).forward(tg.randn([1, 64, 8, 9]))  // [1, 64, 5, 7]
+ */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | readonly (number | null)[]) {
+    super();
+    // null (keep the input's size) is checked as 1; forward resolves it.
+    const given = typeof outputSize === "number" ? outputSize : outputSize.map((v) => v ?? 1);
+    toInts("AdaptiveAvgPool2d", "outputSize", given, 2, 1);
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    const o = this.outputSize;
+    return `output_size=${typeof o === "number" ? o : `(${o.map((v) => (v === null ? "None" : v)).join(", ")})`}`;
+  }
+}

@@ -1,0 +1,138 @@
+// Loss modules (torch.nn.MSELoss, CrossEntropyLoss, …): each holds its options and calls the
+// nn.functional loss of the same maths. Class weights are buffers, as in torch's state dicts.
+
+import type { Tensor } from "../tensor/tensor.js";
+import * as L from "./functional/loss.js";
+import * as C from "./functional/classification-loss.js";
+import type { IndexInput } from "./functional/indices.js";
+import { Module } from "./module.js";
+
+/** Base of the loss modules: keeps the reduction ("mean" unless stated). */
+abstract class Loss extends Module {
+  readonly reduction: L.Reduction;
+  constructor(reduction: L.Reduction = "mean") {
+    super();
+    this.reduction = reduction;
+  }
+}
+
+/** Mean squared error (torch.nn.MSELoss). @example new nn.MSELoss().forward(pred, y) */
+export class MSELoss extends Loss {
+  constructor({ reduction = "mean" }: L.ReductionOptions = {}) { super(reduction); }
+  forward(input: Tensor, target: Tensor): Tensor { return L.mseLoss(input, target, { reduction: this.reduction }); }
+}
+
+/** Mean absolute error (torch.nn.L1Loss). */
+export class L1Loss extends Loss {
+  constructor({ reduction = "mean" }: L.ReductionOptions = {}) { super(reduction); }
+  forward(input: Tensor, target: Tensor): Tensor { return L.l1Loss(input, target, { reduction: this.reduction }); }
+}
+
+/** Huber loss (torch.nn.HuberLoss, default delta 1). */
+export class HuberLoss extends Loss {
+  readonly delta: number;
+  constructor({ reduction = "mean", delta = 1 }: L.ReductionOptions & { delta?: number } = {}) {
+    super(reduction);
+    this.delta = delta;
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
+}
+
+/** Smooth L1 loss (torch.nn.SmoothL1Loss, default beta 1). */
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+  constructor({ reduction = "mean", beta = 1 }: L.ReductionOptions & { beta?: number } = {}) {
+    super(reduction);
+    this.beta = beta;
+  }
+  forward(input: Tensor, target: Tensor): Tensor { return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
+}
+
+/** Gaussian negative log likelihood (torch.nn.GaussianNLLLoss); forward(mean, target, variance). */
+export class GaussianNLLLoss extends Loss {
+  readonly full: boolean;
+  readonly eps: number;
+  constructor({ reduction = "mean", full = false, eps = 1e-6 }: L.GaussianNllOptions = {}) {
+    super(reduction);
+    this.full = full;
+    this.eps = eps;
+  }
+  forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
+    return L.gaussianNllLoss(input, target, variance, { reduction: this.reduction, full: this.full, eps: this.eps });
+  }
+}
+
+/** Binary cross-entropy of probabilities (torch.nn.BCELoss). */
+export class BCELoss extends Loss {
+  readonly weight: Tensor | null;
+  constructor({ reduction = "mean", weight = null }: C.BinaryCrossEntropyOptions = {}) {
+    super(reduction);
+    this.weight = this.registerBuffer("weight", weight);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return C.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
+  }
+}
+
+/** Binary cross-entropy of logits, numerically stable (torch.nn.BCEWithLogitsLoss). */
+export class BCEWithLogitsLoss extends Loss {
+  readonly weight: Tensor | null;
+  readonly posWeight: Tensor | null;
+  constructor({ reduction = "mean", weight = null, posWeight = null }: C.BCEWithLogitsOptions = {}) {
+    super(reduction);
+    this.weight = this.registerBuffer("weight", weight);
+    this.posWeight = this.registerBuffer("pos_weight", posWeight);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return C.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
+  }
+}
+
+/**
+ * Cross-entropy of logits with class-index or probability targets (torch.nn.CrossEntropyLoss).
+ * @example new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels)
+ */
+export class CrossEntropyLoss extends Loss {
+  readonly weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
+  constructor({ reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 }: C.CrossEntropyOptions = {}) {
+    super(reduction);
+    this.weight = this.registerBuffer("weight", weight);
+    this.ignoreIndex = ignoreIndex;
+    this.labelSmoothing = labelSmoothing;
+  }
+  forward(input: Tensor, target: IndexInput): Tensor {
+    return C.crossEntropy(input, target, {
+      reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing,
+    });
+  }
+}
+
+/** Negative log-likelihood of log-probabilities (torch.nn.NLLLoss). */
+export class NLLLoss extends Loss {
+  readonly weight: Tensor | null;
+  readonly ignoreIndex: number;
+  constructor({ reduction = "mean", weight = null, ignoreIndex = -100 }: C.NllOptions = {}) {
+    super(reduction);
+    this.weight = this.registerBuffer("weight", weight);
+    this.ignoreIndex = ignoreIndex;
+  }
+  forward(input: Tensor, target: IndexInput): Tensor {
+    return C.nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex });
+  }
+}
+
+/** Kullback-Leibler divergence, input as log-probabilities (torch.nn.KLDivLoss; default reduction "mean"). */
+export class KLDivLoss extends Module {
+  readonly reduction: L.Reduction | "batchmean";
+  readonly logTarget: boolean;
+  constructor({ reduction = "mean", logTarget = false }: C.KLDivOptions = {}) {
+    super();
+    this.reduction = reduction;
+    this.logTarget = logTarget;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return C.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}

@@ -1,0 +1,83 @@
+// nn.utils: gradient clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_) and the L1/L2
+// penalties that make regularisation one line: `loss.add(nn.utils.l2Penalty(params).mul(1e-4))`.
+
+import { ValueError } from "../errors.js";
+import { tensor, zeros } from "../tensor/creation.js";
+import { Tensor } from "../tensor/tensor.js";
+
+export type Params = Tensor | Iterable<Tensor>;
+
+function list(params: Params): Tensor[] {
+  return params instanceof Tensor ? [params] : [...params];
+}
+
+/** Multiplies `g` in place (gradients are fresh contiguous tensors; anything else is replaced). */
+function scaleGrad(p: Tensor, f: (v: number) => number): void {
+  const g = p.grad!;
+  const target = g.isContiguous ? g : (p.grad = g.contiguous().clone());
+  const data = target.storage.data;
+  for (let i = target.offset, end = target.offset + target.size; i < end; i++) data[i] = f(data[i]);
+}
+
+/**
+ * Rescales the gradients in place so that their total norm (all gradients as one vector) is at
+ * most `maxNorm` (torch.nn.utils.clip_grad_norm_). Returns the total norm before clipping as a
+ * 0-d float32 tensor, as torch does (read it with `.item()`). `normType` may be Infinity.
+ * @example const norm = nn.utils.clipGradNorm(model.parameters(), 1.0).item();
+ */
+export function clipGradNorm(params: Params, maxNorm: number, { normType = 2, errorIfNonfinite = false }: { normType?: number; errorIfNonfinite?: boolean } = {}): Tensor {
+  if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
+  if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be > 0 (or Infinity), got ${normType}`);
+  const withGrad = list(params).filter((p) => p.grad !== null);
+  if (withGrad.length === 0) return zeros([]);
+  let acc = 0;
+  for (const p of withGrad) {
+    const data = p.grad!.contiguousData();
+    for (let i = 0; i < data.length; i++) {
+      const a = Math.abs(data[i]);
+      acc = normType === Infinity ? Math.max(acc, a) : acc + a ** normType;
+    }
+  }
+  const total = normType === Infinity ? acc : acc ** (1 / normType);
+  if (errorIfNonfinite && !Number.isFinite(total)) {
+    throw new ValueError(`clipGradNorm: the total norm of order ${normType} of the gradients is ${total}; set errorIfNonfinite false to clip anyway`);
+  }
+  // torch's coefficient, with the same 1e-6 guard; gradients already within bounds are untouched.
+  const coef = maxNorm / (total + 1e-6);
+  if (coef < 1) for (const p of withGrad) scaleGrad(p, (v) => v * coef);
+  return tensor(total);
+}
+
+/**
+ * Clamps every gradient element to [-clipValue, clipValue] in place (torch.nn.utils.clip_grad_value_).
+ * @example nn.utils.clipGradValue(model.parameters(), 0.5)
+ */
+export function clipGradValue(params: Params, clipValue: number): void {
+  if (!(clipValue >= 0)) throw new ValueError(`clipGradValue: clipValue must be >= 0, got ${clipValue}`);
+  for (const p of list(params)) if (p.grad !== null) scaleGrad(p, (v) => Math.min(Math.max(v, -clipValue), clipValue));
+}
+
+function penalty(params: Params, term: (p: Tensor) => Tensor): Tensor {
+  let out: Tensor | null = null;
+  for (const p of list(params)) {
+    const t = term(p).sum();
+    out = out === null ? t : out.add(t);
+  }
+  return out ?? zeros([]);
+}
+
+/**
+ * Σ|w| over every element of the given parameters, as a scalar tensor in the graph (L1 / lasso).
+ * @example const loss = F.mseLoss(pred, y).add(nn.utils.l1Penalty(model.parameters()).mul(1e-4));
+ */
+export function l1Penalty(params: Params): Tensor {
+  return penalty(params, (p) => p.abs());
+}
+
+/**
+ * Σw² over every element of the given parameters, as a scalar tensor in the graph (L2 / ridge; add
+ * both penalties for elastic net). Note an L2 penalty λ·Σw² adds 2λw to the gradient.
+ */
+export function l2Penalty(params: Params): Tensor {
+  return penalty(params, (p) => p.mul(p));
+}
