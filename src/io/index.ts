@@ -1,2 +1,13 @@
-// The io namespace: safetensors and checkpoints (the only code that touches the file system).
-export {};
+// The io namespace: safetensors files, training checkpoints and atomic writes. This is the only code
+// in tensorgrad that writes files; every write goes through writeFileAtomic.
+
+export { writeFileAtomic, type WriteChunk } from "./atomic-write.js";
+export {
+  saveSafetensors, loadSafetensors, readSafetensorsHeader,
+  type SafetensorsContent, type SafetensorsHeader, type SafetensorsTensorInfo, type SafetensorsDType,
+} from "./safetensors.js";
+export {
+  saveCheckpoint, loadCheckpoint,
+  type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
+  type CheckpointModel, type CheckpointOptimizer, type CheckpointOptimizerState, type CheckpointScheduler,
+} from "./checkpoint.js";

@@ -1,0 +1,147 @@
+// Datasets (torch.utils.data): the Dataset interface, TensorDataset, Subset, and the row gathering
+// and collation that turn a list of sample indices into batch tensors.
+
+import { getBackend } from "../backend/current.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { ShapeError, ValueError, fmtShape } from "../errors.js";
+import { stack } from "../ops/index.js";
+import { tensor } from "../tensor/creation.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** One sample: its fields in order (features, target, …), each a tensor or a plain number. */
+export type Sample = readonly (Tensor | number)[];
+
+/**
+ * A map-style dataset (torch.utils.data.Dataset): `length` samples, `get(i)` returning sample i's
+ * fields. `getBatch`, when present, returns whole batches at once (one tensor per field with a
+ * leading batch dimension) and lets DataLoader skip per-sample collation.
+ */
+export interface Dataset {
+  readonly length: number;
+  get(index: number): Sample;
+  getBatch?(indices: ArrayLike<number>): Tensor[];
+}
+
+/** Checks `index` against `length` and turns a negative index into its positive form. */
+export function checkIndex(op: string, index: number, length: number): number {
+  if (!Number.isInteger(index) || index < -length || index >= length) {
+    throw new ValueError(`${op}: index ${index} is out of range for a dataset of ${length} samples (expected an integer in [${-length}, ${length - 1}])`);
+  }
+  return index < 0 ? index + length : index;
+}
+
+/**
+ * Rows `indices` of `t` (along its first dimension) as a new contiguous tensor of shape
+ * [indices.length, ...t.shape.slice(1)], copied straight from storage (no autograd graph).
+ */
+export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
+  const src = t.isContiguous ? t : noGrad(() => t.contiguous());
+  const rowSize = src.size / src.shape[0];
+  const k = indices.length;
+  const storage = getBackend().alloc(src.dtype, k * rowSize);
+  // Read both views only after allocating: a backend whose memory can grow may move it on alloc.
+  const from = src.storage.data, to = storage.data, base = src.offset;
+  if (rowSize === 1) {
+    for (let j = 0; j < k; j++) to[j] = from[base + indices[j]];
+  } else {
+    for (let j = 0; j < k; j++) {
+      const start = base + indices[j] * rowSize;
+      to.set(from.subarray(start, start + rowSize), j * rowSize);
+    }
+  }
+  return new Tensor(storage, [k, ...src.shape.slice(1)]);
+}
+
+/**
+ * Stacks sample fields into batch tensors (torch's default_collate): field f of every sample is
+ * stacked along a new first dimension. Plain numbers become a float32 tensor [B]: JavaScript cannot
+ * tell 1 from 1.0, and a dtype guessed per batch would change between batches, so return class
+ * indices as int32 tensors (`tg.tensor(k, { dtype: "int32" })`) or pass your own `collateFn`.
+ */
+export function collate(samples: readonly Sample[]): Tensor[] {
+  if (samples.length === 0) throw new ValueError("collate: expected at least one sample");
+  const nFields = samples[0].length;
+  const out: Tensor[] = [];
+  for (let f = 0; f < nFields; f++) {
+    const column = samples.map((s, k) => {
+      if (s.length !== nFields) throw new ShapeError(`collate: sample ${k} has ${s.length} fields but sample 0 has ${nFields}`);
+      return s[f];
+    });
+    if (column.every((v) => typeof v === "number")) {
+      out.push(tensor(column as number[]));
+    } else if (column.every((v) => v instanceof Tensor)) {
+      out.push(noGrad(() => stack(column as Tensor[]).contiguous()));
+    } else {
+      throw new ValueError(`collate: field ${f} mixes tensors and numbers across samples; expected one kind`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Samples made of rows of tensors sharing their first dimension (torch.utils.data.TensorDataset).
+ * `get(i)` returns row i of each tensor (a copy); batches are gathered straight from storage.
+ * @example const ds = new data.TensorDataset(x, y); const [xi, yi] = ds.get(0);
+ */
+export class TensorDataset implements Dataset {
+  readonly tensors: readonly Tensor[];
+
+  constructor(...tensors: Tensor[]) {
+    if (tensors.length === 0) throw new ValueError("TensorDataset: expected at least one tensor");
+    tensors.forEach((t, k) => {
+      if (!(t instanceof Tensor)) throw new ValueError(`TensorDataset: argument ${k} is not a Tensor`);
+      if (t.ndim === 0) throw new ShapeError(`TensorDataset: tensor ${k} is 0-d (shape []); expected at least one dimension to index samples by`);
+    });
+    const n = tensors[0].shape[0];
+    tensors.forEach((t, k) => {
+      if (t.shape[0] !== n) {
+        throw new ShapeError(
+          `TensorDataset: size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0].shape)} and tensor ${k} has shape ${fmtShape(t.shape)}; expected the same first dimension`,
+        );
+      }
+    });
+    this.tensors = tensors;
+  }
+
+  get length(): number {
+    return this.tensors[0].shape[0];
+  }
+
+  get(index: number): Tensor[] {
+    const i = checkIndex("TensorDataset.get", index, this.length);
+    return this.tensors.map((t) => {
+      const row = gatherRows(t, [i]);
+      return new Tensor(row.storage, t.shape.slice(1));
+    });
+  }
+
+  getBatch(indices: ArrayLike<number>): Tensor[] {
+    const rows = Int32Array.from(indices as ArrayLike<number>, (i) => checkIndex("TensorDataset.getBatch", i, this.length));
+    return this.tensors.map((t) => gatherRows(t, rows));
+  }
+}
+
+/**
+ * The samples of `dataset` at `indices`, in that order (torch.utils.data.Subset).
+ * @example const firstTen = new data.Subset(ds, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+ */
+export class Subset implements Dataset {
+  readonly indices: readonly number[];
+
+  constructor(readonly dataset: Dataset, indices: ArrayLike<number>) {
+    this.indices = Array.from(indices, (i) => checkIndex("Subset", i, dataset.length));
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  get(index: number): Sample {
+    return this.dataset.get(this.indices[checkIndex("Subset.get", index, this.length)]);
+  }
+
+  getBatch(indices: ArrayLike<number>): Tensor[] {
+    const mapped = Array.from(indices, (i) => this.indices[checkIndex("Subset.getBatch", i, this.length)]);
+    return this.dataset.getBatch ? this.dataset.getBatch(mapped) : collate(mapped.map((i) => this.dataset.get(i)));
+  }
+}

@@ -1,0 +1,159 @@
+// Training checkpoints: model weights, optimizer and scheduler state, epoch, history and the random
+// generator's state in one safetensors file, so that a resumed run continues exactly.
+
+import { FormatError, ValueError } from "../errors.js";
+import { getRngState, setRngState, type RngState } from "../tensor/random.js";
+import { Tensor } from "../tensor/tensor.js";
+import { loadSafetensors, saveSafetensors } from "./safetensors.js";
+
+/** What a checkpoint needs of a model (nn.Module fits). */
+export interface CheckpointModel {
+  stateDict(): Record<string, Tensor>;
+  loadStateDict(record: Record<string, Tensor>, opts?: { strict?: boolean }): unknown;
+}
+
+/** An optimizer's state as torch shapes it: per-parameter tensors and numbers, and param groups. */
+export interface CheckpointOptimizerState {
+  state: Record<number, Record<string, unknown>>;
+  paramGroups: Record<string, unknown>[];
+}
+
+/** What a checkpoint needs of an optimizer (every optim.* optimizer fits). */
+export interface CheckpointOptimizer {
+  stateDict(): CheckpointOptimizerState;
+  loadStateDict(state: any): void;
+}
+
+/** What a checkpoint needs of a learning-rate scheduler: a JSON-able state. */
+export interface CheckpointScheduler {
+  stateDict(): unknown;
+  loadStateDict(state: any): void;
+}
+
+export interface SaveCheckpointOptions {
+  model: CheckpointModel;
+  optimizer?: CheckpointOptimizer;
+  scheduler?: CheckpointScheduler;
+  epoch?: number;
+  /** Per-epoch metrics, e.g. a train.History (stored as JSON; NaN and ±Infinity survive). */
+  history?: unknown;
+  /** Anything else JSON-able to keep with the checkpoint. */
+  extra?: unknown;
+}
+
+export interface LoadCheckpointOptions {
+  model: CheckpointModel;
+  optimizer?: CheckpointOptimizer;
+  scheduler?: CheckpointScheduler;
+  /** Passed to model.loadStateDict: missing and unexpected keys are errors. Default true. */
+  strict?: boolean;
+}
+
+export interface LoadedCheckpoint {
+  epoch?: number;
+  history?: any;
+  extra?: any;
+}
+
+const FORMAT = "tensorgrad.checkpoint";
+const VERSION = "1";
+const MODEL = "model.";
+const OPTIMIZER = "optimizer.";
+
+// JSON cannot spell NaN or ±Infinity (a diverged loss, ReduceLROnPlateau's initial best); they are
+// stored as {"$float": "NaN"} and turned back into numbers on load.
+const encode = (value: unknown): string =>
+  JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? { $float: String(v) } : v));
+const decode = (text: string): any =>
+  JSON.parse(text, (_k, v) => (v !== null && typeof v === "object" && Object.keys(v).length === 1 && typeof v.$float === "string" ? Number(v.$float) : v));
+
+/**
+ * Saves everything needed to resume training to one safetensors file (atomically; see
+ * writeFileAtomic): the model's stateDict as `model.<key>`, each optimizer state tensor as
+ * `optimizer.<paramIndex>.<name>`, and in `__metadata__` (JSON strings) the optimizer's param
+ * groups and non-tensor state (step counts), the scheduler's state, epoch, history, extra and the
+ * global random generator's state. The file opens in any safetensors reader.
+ * @example io.saveCheckpoint("ckpt.safetensors", { model, optimizer, epoch: 3, history });
+ */
+export function saveCheckpoint(path: string, { model, optimizer, scheduler, epoch, history, extra }: SaveCheckpointOptions): void {
+  const op = "saveCheckpoint";
+  if (!model || typeof model.stateDict !== "function") throw new ValueError(`${op}: expected { model } with a stateDict() method`);
+  const tensors: Record<string, Tensor> = {};
+  for (const [key, t] of Object.entries(model.stateDict())) tensors[MODEL + key] = t;
+  const metadata: Record<string, string> = { format: FORMAT, version: VERSION, rng: encode(getRngState()) };
+  if (optimizer) {
+    const { state, paramGroups } = optimizer.stateDict();
+    const values: Record<string, Record<string, unknown>> = {};
+    for (const [index, entries] of Object.entries(state)) {
+      for (const [name, v] of Object.entries(entries)) {
+        if (v instanceof Tensor) tensors[`${OPTIMIZER}${index}.${name}`] = v;
+        else (values[index] ??= {})[name] = v;
+      }
+    }
+    metadata.optimizer = encode({ paramGroups, values });
+  }
+  if (scheduler) metadata.scheduler = encode(scheduler.stateDict());
+  if (epoch !== undefined) metadata.epoch = encode(epoch);
+  if (history !== undefined) metadata.history = encode(history);
+  if (extra !== undefined) metadata.extra = encode(extra);
+  saveSafetensors(path, tensors, metadata);
+}
+
+/**
+ * Restores a checkpoint written by saveCheckpoint: loads the model's weights (strict by default),
+ * the optimizer's and scheduler's state when given, and the global random generator's state, so the
+ * run continues as if never interrupted. Returns `{ epoch, history, extra }` as saved. Everything is
+ * parsed and checked before anything is changed; a file that is not a tensorgrad checkpoint, or
+ * lacks the optimizer/scheduler state asked for, is an error.
+ * @example const { epoch } = io.loadCheckpoint("ckpt.safetensors", { model, optimizer });
+ */
+export function loadCheckpoint(path: string, { model, optimizer, scheduler, strict = true }: LoadCheckpointOptions): LoadedCheckpoint {
+  const op = "loadCheckpoint";
+  const { tensors, metadata } = loadSafetensors(path);
+  if (metadata.format !== FORMAT) {
+    throw new FormatError(`${op}: ${path}: not a tensorgrad checkpoint (its metadata has no "format": "${FORMAT}"); use io.loadSafetensors for plain weight files`);
+  }
+  if (metadata.version !== VERSION) throw new FormatError(`${op}: ${path}: checkpoint version ${metadata.version}, this tensorgrad reads version ${VERSION}`);
+  const json = (key: string): any => {
+    try {
+      return decode(metadata[key]);
+    } catch (e) {
+      throw new FormatError(`${op}: ${path}: metadata "${key}" is not valid JSON (${(e as Error).message})`);
+    }
+  };
+
+  const weights: Record<string, Tensor> = {};
+  const optimizerTensors: Record<string, Record<string, Tensor>> = {};
+  for (const [key, t] of Object.entries(tensors)) {
+    if (key.startsWith(MODEL)) weights[key.slice(MODEL.length)] = t;
+    else if (key.startsWith(OPTIMIZER)) {
+      const rest = key.slice(OPTIMIZER.length);
+      const dot = rest.indexOf(".");
+      if (dot <= 0) throw new FormatError(`${op}: ${path}: tensor "${key}" is not named optimizer.<paramIndex>.<name>`);
+      (optimizerTensors[rest.slice(0, dot)] ??= {})[rest.slice(dot + 1)] = t;
+    } else throw new FormatError(`${op}: ${path}: unexpected tensor "${key}" (expected names starting "model." or "optimizer.")`);
+  }
+
+  let optimizerState: CheckpointOptimizerState | undefined;
+  if (optimizer) {
+    if (metadata.optimizer === undefined) throw new ValueError(`${op}: ${path}: an optimizer was given but the checkpoint holds no optimizer state`);
+    const { paramGroups, values } = json("optimizer") as { paramGroups: Record<string, unknown>[]; values: Record<string, Record<string, unknown>> };
+    const state: Record<number, Record<string, unknown>> = {};
+    for (const index of new Set([...Object.keys(values ?? {}), ...Object.keys(optimizerTensors)])) {
+      state[Number(index)] = { ...values?.[index], ...optimizerTensors[index] };
+    }
+    optimizerState = { state, paramGroups };
+  }
+  if (scheduler && metadata.scheduler === undefined) throw new ValueError(`${op}: ${path}: a scheduler was given but the checkpoint holds no scheduler state`);
+  const schedulerState = scheduler ? json("scheduler") : undefined;
+  const rng = json("rng") as RngState;
+  if (!rng || !Array.isArray(rng.s) || rng.s.length !== 4) throw new FormatError(`${op}: ${path}: metadata "rng" is not a generator state`);
+  const out: LoadedCheckpoint = {};
+  for (const key of ["epoch", "history", "extra"] as const) if (metadata[key] !== undefined) out[key] = json(key);
+
+  model.loadStateDict(weights, { strict });
+  if (optimizer && optimizerState) optimizer.loadStateDict(optimizerState);
+  if (scheduler) scheduler.loadStateDict(schedulerState);
+  setRngState(rng);
+  return out;
+}
