@@ -133,3 +133,16 @@ export function kaimingUniform(t: Tensor, opts: KaimingOptions = {}): Tensor {
 export function kaimingNormal(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return normal(t, 0, kaimingStd("kaimingNormal", t, opts));
 }
+
+/**
+ * The default initialisation of torch's Linear and ConvNd layers (their reset_parameters): weight
+ * from kaiming-uniform with a = √5, i.e. U(±1/√fanIn), and bias from U(±1/√fanIn).
+ */
+export function defaultLayerInit(weight: Tensor, bias: Tensor | null): void {
+  kaimingUniform(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const [fanIn] = calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    uniform(bias, -bound, bound);
+  }
+}

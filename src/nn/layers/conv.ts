@@ -5,7 +5,7 @@ import { ValueError } from "../../errors.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { convolution, fmtSize, toInts, type ConvPadding, type Ints } from "../../ops/composite/conv.js";
-import { kaimingUniform, uniform, calculateFanInAndFanOut } from "../init.js";
+import { defaultLayerInit } from "../init.js";
 import { Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyTuple } from "../repr.js";
@@ -67,12 +67,7 @@ abstract class ConvNd extends Module {
    * with fanIn = inC/groups · prod(kernel).
    */
   resetParameters(): void {
-    kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform(this.bias, -bound, bound);
-    }
+    defaultLayerInit(this.weight, this.bias);
   }
 
   forward(x: Tensor): Tensor {

@@ -4,7 +4,7 @@ import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
-import { calculateFanInAndFanOut, kaimingUniform, uniform } from "../init.js";
+import { defaultLayerInit } from "../init.js";
 import { Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyBool } from "../repr.js";
@@ -35,12 +35,7 @@ export class Linear extends Module {
 
   /** Redraws weight and bias from the default distributions. */
   resetParameters(): void {
-    kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform(this.bias, -bound, bound);
-    }
+    defaultLayerInit(this.weight, this.bias);
   }
 
   forward(x: Tensor): Tensor {
