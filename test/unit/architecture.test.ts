@@ -1,0 +1,74 @@
+// The layering of STYLE.md, checked: imports point one way (backend knows nothing above it; nn,
+// optim, data and io do not reach into the layers that use them), only io writes files, and the
+// command line and benchmarks use the public index alone.
+
+import { it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { join, relative, dirname, resolve } from "node:path";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return name === "assembly" ? [] : files(p);
+    return /\.(ts|js|mjs)$/.test(name) ? [p] : [];
+  });
+}
+
+/** Relative import targets of a file, as paths from the repository root. */
+function imports(file: string): string[] {
+  const src = readFileSync(file, "utf8");
+  const out: string[] = [];
+  for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)[^"']*?from\s+["']([^"']+)["']/g)) {
+    if (m[1].startsWith(".")) out.push(relative(root, resolve(dirname(file), m[1])));
+    else out.push(m[1]);
+  }
+  return out;
+}
+
+const area = (p: string) => p.split("/").slice(0, 2).join("/");
+
+it("imports point one way", () => {
+  const forbidden: Record<string, string[]> = {
+    "src/backend": ["src/tensor", "src/autograd", "src/ops", "src/nn", "src/optim", "src/data", "src/io", "src/train"],
+    "src/autograd": ["src/nn", "src/optim", "src/data", "src/io", "src/train"],
+    "src/ops": ["src/nn", "src/optim", "src/data", "src/io", "src/train"],
+    "src/tensor": ["src/nn", "src/optim", "src/data", "src/io", "src/train"],
+    "src/nn": ["src/optim", "src/data", "src/io", "src/train"],
+    "src/optim": ["src/data", "src/io", "src/train"],
+    "src/data": ["src/nn", "src/optim", "src/io", "src/train"],
+    "src/io": ["src/nn", "src/optim", "src/data", "src/train"],
+  };
+  const bad: string[] = [];
+  for (const file of files(join(root, "src"))) {
+    const from = relative(root, file);
+    const rules = forbidden[area(from)] ?? [];
+    for (const target of imports(file)) {
+      if (rules.some((r) => target === r || target.startsWith(r + "/"))) bad.push(`${from} imports ${target}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+it("only src/io writes files", () => {
+  const writers = /\b(writeFileSync|writeFile|appendFileSync|createWriteStream|renameSync|openSync\([^)]*["']w)/;
+  const bad = files(join(root, "src"))
+    .map((f) => relative(root, f))
+    .filter((f) => !f.startsWith("src/io/") && writers.test(readFileSync(join(root, f), "utf8")));
+  assert.deepEqual(bad, []);
+});
+
+it("cli/ and bench/ use the public index only", () => {
+  const bad: string[] = [];
+  for (const dir of ["cli", "bench"]) {
+    for (const file of files(join(root, dir))) {
+      for (const target of imports(file)) {
+        if (target.startsWith("src/") && target !== "src/index.js" && target !== "src/index") bad.push(`${relative(root, file)} imports ${target}`);
+      }
+    }
+  }
+  assert.deepEqual(bad, []);
+});
