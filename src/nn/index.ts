@@ -14,6 +14,14 @@ export {
 } from "./losses.js";
 export * from "./layers/conv.js";
 export * from "./layers/pool.js";
+export { ModuleList } from "./layers/module-list.js";
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions } from "./layers/recurrent.js";
+export { MultiheadAttention, type MultiheadAttentionOptions } from "./layers/attention.js";
+export {
+  TransformerEncoderLayer, TransformerEncoder, generateSquareSubsequentMask,
+  type TransformerActivation, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderOptions, type TransformerEncoderForwardOptions,
+} from "./layers/transformer.js";
 export * as init from "./init.js";
 export * as functional from "./functional/index.js";
 export * as utils from "./utils.js";

@@ -77,7 +77,9 @@ export interface RngState {
 }
 
 export function getRngState(): RngState {
-  return { s: [s0, s1, s2, s3], spare: spareNormal };
+  // As unsigned 32-bit words: the xor-shifts leave some words negative, and a state must read the
+  // same after setRngState(getRngState()) (which normalises) for comparisons and saved files.
+  return { s: [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0], spare: spareNormal };
 }
 
 export function setRngState(state: RngState): void {

@@ -14,3 +14,7 @@ export {
   type NllOptions, type CrossEntropyOptions, type BinaryCrossEntropyOptions, type BCEWithLogitsOptions, type KLDivOptions,
 } from "./classification-loss.js";
 export * from "./conv.js";
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "./attention.js";
+export {
+  multiHeadAttentionForward, type MultiHeadAttentionOptions, type MultiHeadAttentionWeights,
+} from "./multi-head-attention.js";

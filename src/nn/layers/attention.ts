@@ -1,0 +1,117 @@
+// MultiheadAttention (torch.nn.MultiheadAttention): the projection weights under torch's keys
+// (in_proj_weight or q/k/v_proj_weight, in_proj_bias, out_proj.*) and torch's initialisation; the
+// maths is nn.functional.multiHeadAttentionForward.
+
+import { ValueError } from "../../errors.js";
+import { zeros } from "../../tensor/creation.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { mhaForward, type MultiHeadAttentionOptions } from "../functional/multi-head-attention.js";
+import { constant, xavierUniform } from "../init.js";
+import { Module } from "../module.js";
+import type { Parameter } from "../parameter.js";
+import { Linear } from "./linear.js";
+
+export interface MultiheadAttentionOptions {
+  /** Dropout on the attention weights in train mode (default 0). */
+  dropout?: number;
+  /** Biases on the input and output projections (default true). */
+  bias?: boolean;
+  /** Inputs and output are [N, L, E] instead of [L, N, E] (default false). */
+  batchFirst?: boolean;
+  /** Feature size of the keys (default embedDim). */
+  kdim?: number | null;
+  /** Feature size of the values (default embedDim). */
+  vdim?: number | null;
+}
+
+/**
+ * torch names the output projection's class this way (a Linear that quantisation leaves alone);
+ * the subclass exists so that toString() prints what torch's repr prints.
+ */
+class NonDynamicallyQuantizableLinear extends Linear {}
+
+/**
+ * Attention with numHeads heads over embedDim features (torch.nn.MultiheadAttention).
+ * `forward(query, key, value, opts)` returns `[output, weights | null]`; the weights are averaged
+ * over heads unless `averageAttnWeights: false`. Masks: int32 or 0/1 float with 1 = masked, or
+ * additive float masks, as torch's bool and float masks.
+ * @example
+ * const mha = new nn.MultiheadAttention(64, 8, { batchFirst: true });
+ * const [out, w] = mha.forward(x, x, x, { keyPaddingMask: pad });  // x: [N, T, 64] → out [N, T, 64], w [N, T, T]
+ */
+export class MultiheadAttention extends Module {
+  readonly dropout: number;
+  readonly batchFirst: boolean;
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly headDim: number;
+  /** Whether q, k and v share one packed [3E, E] projection (kdim = vdim = embedDim). */
+  readonly qkvSameEmbedDim: boolean;
+  readonly inProjWeight: Parameter | null;
+  readonly qProjWeight: Parameter | null;
+  readonly kProjWeight: Parameter | null;
+  readonly vProjWeight: Parameter | null;
+  readonly inProjBias: Parameter | null;
+  readonly outProj: Linear;
+
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    { dropout = 0, bias = true, batchFirst = false, kdim = null, vdim = null }: MultiheadAttentionOptions = {},
+  ) {
+    super();
+    for (const [name, v] of [["embedDim", embedDim], ["numHeads", numHeads], ["kdim", kdim ?? 1], ["vdim", vdim ?? 1]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new ValueError(`MultiheadAttention: ${name} must be a positive integer, got ${v}`);
+    }
+    if (embedDim % numHeads !== 0) throw new ValueError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
+    if (!(dropout >= 0 && dropout <= 1)) throw new ValueError(`MultiheadAttention: dropout must be between 0 and 1, got ${dropout}`);
+    this.dropout = dropout;
+    this.batchFirst = batchFirst;
+    this.kdim = kdim ?? embedDim;
+    this.vdim = vdim ?? embedDim;
+    this.headDim = embedDim / numHeads;
+    this.qkvSameEmbedDim = this.kdim === embedDim && this.vdim === embedDim;
+    // Registration order fixes the state-dict order, which follows torch's.
+    const E = embedDim;
+    if (this.qkvSameEmbedDim) {
+      this.inProjWeight = this.registerParameter("in_proj_weight", zeros([3 * E, E]));
+      this.qProjWeight = this.kProjWeight = this.vProjWeight = null;
+    } else {
+      this.qProjWeight = this.registerParameter("q_proj_weight", zeros([E, E]));
+      this.kProjWeight = this.registerParameter("k_proj_weight", zeros([E, this.kdim]));
+      this.vProjWeight = this.registerParameter("v_proj_weight", zeros([E, this.vdim]));
+      this.inProjWeight = null;
+    }
+    this.inProjBias = this.registerParameter("in_proj_bias", bias ? zeros([3 * E]) : null);
+    this.outProj = this.registerModule("out_proj", new NonDynamicallyQuantizableLinear(E, E, { bias }));
+    this.resetParameters();
+  }
+
+  /**
+   * torch's _reset_parameters: xavier-uniform input projections (the packed [3E, E] weight as one
+   * matrix), zero biases; the output projection keeps Linear's default weight with a zero bias.
+   */
+  resetParameters(): void {
+    if (this.inProjWeight) xavierUniform(this.inProjWeight);
+    for (const w of [this.qProjWeight, this.kProjWeight, this.vProjWeight]) if (w) xavierUniform(w);
+    if (this.inProjBias) constant(this.inProjBias, 0);
+    if (this.outProj.bias) constant(this.outProj.bias, 0);
+  }
+
+  forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiHeadAttentionOptions = {}): [Tensor, Tensor | null] {
+    const label = `MultiheadAttention(${this.embedDim}, ${this.numHeads})`;
+    return mhaForward({ label, batchFirst: this.batchFirst }, query, key, value, {
+      ...opts,
+      numHeads: this.numHeads,
+      inProjWeight: this.inProjWeight,
+      inProjBias: this.inProjBias,
+      qProjWeight: this.qProjWeight,
+      kProjWeight: this.kProjWeight,
+      vProjWeight: this.vProjWeight,
+      outProjWeight: this.outProj.weight,
+      outProjBias: this.outProj.bias,
+      dropoutP: this.dropout,
+      training: this.training,
+    });
+  }
+}

@@ -1,0 +1,51 @@
+// ModuleList (torch.nn.ModuleList): registers modules under "0", "1", … without defining how they
+// are called, for models that loop over their layers (TransformerEncoder's `layers`).
+
+import { ValueError } from "../../errors.js";
+import { Module } from "../module.js";
+
+/**
+ * A list of registered submodules (torch.nn.ModuleList): their parameters appear under "0.", "1.", …
+ * and `at(i)`, `length`, bracket indexing and iteration give them back. It has no forward of its own.
+ * @example const blocks = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4)]);
+ *          for (const b of blocks) x = b.forward(x);
+ */
+export class ModuleList<M extends Module = Module> extends Module implements Iterable<M> {
+  readonly [index: number]: M;
+  private readonly items: M[] = [];
+
+  constructor(modules: Iterable<M> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  /** Adds a module under the next index and returns this (torch's append). */
+  append(module: M): this {
+    if (!(module instanceof Module)) throw new ValueError(`ModuleList.append: expected an nn.Module, got ${String(module)}`);
+    const i = this.items.length;
+    this.items.push(this.registerModule(String(i), module));
+    Object.defineProperty(this, i, { get: () => this.items[i], enumerable: true, configurable: true });
+    return this;
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** The module at `index`; negative counts from the end. */
+  at(index: number): M {
+    const i = index < 0 ? index + this.items.length : index;
+    if (!Number.isInteger(i) || i < 0 || i >= this.items.length) {
+      throw new ValueError(`ModuleList.at: index ${index} is out of range for ${this.items.length} modules`);
+    }
+    return this.items[i];
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return this.items[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new ValueError("ModuleList: has no forward(); call its modules in a loop (for (const m of list) x = m.forward(x))");
+  }
+}

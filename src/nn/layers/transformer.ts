@@ -1,0 +1,179 @@
+// TransformerEncoderLayer and TransformerEncoder (torch.nn), with torch's submodule names (self_attn,
+// linear1, dropout, linear2, norm1, norm2, dropout1, dropout2; layers.0.…) so state dicts load
+// across, and generateSquareSubsequentMask for causal masks.
+
+import { ShapeError, ValueError, fmtShape } from "../../errors.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { causalMask } from "../functional/attention.js";
+import { Module } from "../module.js";
+import { MultiheadAttention } from "./attention.js";
+import { Dropout } from "./dropout.js";
+import { Linear } from "./linear.js";
+import { ModuleList } from "./module-list.js";
+import { LayerNorm } from "./normalization.js";
+
+export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor);
+
+export interface TransformerEncoderLayerOptions {
+  /** Width of the feed-forward block (default 2048). */
+  dimFeedforward?: number;
+  /** Dropout after attention, inside and after the feed-forward block (default 0.1). */
+  dropout?: number;
+  /** Feed-forward activation: "relu" (default), "gelu" or a function. */
+  activation?: TransformerActivation;
+  layerNormEps?: number;
+  /** src is [N, S, E] instead of [S, N, E] (default false). */
+  batchFirst?: boolean;
+  /** Pre-norm (LayerNorm before attention and feed-forward) instead of post-norm (default false). */
+  normFirst?: boolean;
+}
+
+export interface TransformerEncoderLayerForwardOptions {
+  /** [S, S] or [N·nHead, S, S]; int32 / 0-1 float with 1 = masked, or additive float (as MultiheadAttention). */
+  srcMask?: Tensor | null;
+  /** [N, S] (or [S] unbatched): 1 = padding, ignored as a key. */
+  srcKeyPaddingMask?: Tensor | null;
+  /** Causal self-attention (builds the mask when srcMask is absent). */
+  isCausal?: boolean;
+}
+
+/**
+ * One transformer encoder block (torch.nn.TransformerEncoderLayer): self-attention and a
+ * feed-forward network, each with dropout, a residual connection and LayerNorm (post-norm by
+ * default, pre-norm with `normFirst`).
+ * @example const layer = new nn.TransformerEncoderLayer(64, 4, { dimFeedforward: 128, batchFirst: true });
+ *          layer.forward(x, { srcKeyPaddingMask: pad })  // x: [N, S, 64]
+ */
+export class TransformerEncoderLayer extends Module {
+  readonly selfAttn: MultiheadAttention;
+  readonly linear1: Linear;
+  readonly dropout: Dropout;
+  readonly linear2: Linear;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly dropout1: Dropout;
+  readonly dropout2: Dropout;
+  readonly normFirst: boolean;
+  readonly batchFirst: boolean;
+  /** The constructor options, kept so that TransformerEncoder can build identical copies. */
+  readonly options: Readonly<Required<TransformerEncoderLayerOptions>>;
+  private readonly activation: (x: Tensor) => Tensor;
+
+  constructor(readonly dModel: number, readonly nHead: number, opts: TransformerEncoderLayerOptions = {}) {
+    super();
+    const {
+      dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false,
+    } = opts;
+    if (!Number.isInteger(dimFeedforward) || dimFeedforward <= 0) {
+      throw new ValueError(`TransformerEncoderLayer: dimFeedforward must be a positive integer, got ${dimFeedforward}`);
+    }
+    this.options = Object.freeze({ dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst });
+    this.activation = resolveActivation(activation);
+    this.normFirst = normFirst;
+    this.batchFirst = batchFirst;
+    // Registration order is torch's, which fixes the state-dict order.
+    this.selfAttn = this.registerModule("self_attn", new MultiheadAttention(dModel, nHead, { dropout, batchFirst }));
+    this.linear1 = this.registerModule("linear1", new Linear(dModel, dimFeedforward));
+    this.dropout = this.registerModule("dropout", new Dropout(dropout));
+    this.linear2 = this.registerModule("linear2", new Linear(dimFeedforward, dModel));
+    this.norm1 = this.registerModule("norm1", new LayerNorm(dModel, { eps: layerNormEps }));
+    this.norm2 = this.registerModule("norm2", new LayerNorm(dModel, { eps: layerNormEps }));
+    this.dropout1 = this.registerModule("dropout1", new Dropout(dropout));
+    this.dropout2 = this.registerModule("dropout2", new Dropout(dropout));
+  }
+
+  forward(src: Tensor, { srcMask = null, srcKeyPaddingMask = null, isCausal = false }: TransformerEncoderLayerForwardOptions = {}): Tensor {
+    if ((src.ndim !== 2 && src.ndim !== 3) || src.shape[src.ndim - 1] !== this.dModel) {
+      const E = this.dModel;
+      const batched = this.batchFirst ? `[N, S, ${E}]` : `[S, N, ${E}]`;
+      throw new ShapeError(`TransformerEncoderLayer(dModel=${E}, nHead=${this.nHead}): expected src ${batched} (or [S, ${E}] unbatched), got ${fmtShape(src.shape)}`);
+    }
+    const attnOpts = { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, isCausal };
+    let x = src;
+    if (this.normFirst) {
+      x = x.add(this.selfAttentionBlock(this.norm1.forward(x), attnOpts));
+      x = x.add(this.feedForwardBlock(this.norm2.forward(x)));
+    } else {
+      x = this.norm1.forward(x.add(this.selfAttentionBlock(x, attnOpts)));
+      x = this.norm2.forward(x.add(this.feedForwardBlock(x)));
+    }
+    return x;
+  }
+
+  private selfAttentionBlock(x: Tensor, opts: { attnMask: Tensor | null; keyPaddingMask: Tensor | null; isCausal: boolean }): Tensor {
+    const [out] = this.selfAttn.forward(x, x, x, { ...opts, needWeights: false });
+    return this.dropout1.forward(out);
+  }
+
+  private feedForwardBlock(x: Tensor): Tensor {
+    const hidden = this.dropout.forward(this.activation(this.linear1.forward(x)));
+    return this.dropout2.forward(this.linear2.forward(hidden));
+  }
+}
+
+function resolveActivation(activation: TransformerActivation): (x: Tensor) => Tensor {
+  if (typeof activation === "function") return activation;
+  if (activation === "relu") return (x) => x.relu();
+  if (activation === "gelu") return (x) => x.gelu();
+  throw new ValueError(`TransformerEncoderLayer: activation must be "relu", "gelu" or a function, got "${String(activation)}"`);
+}
+
+export interface TransformerEncoderOptions {
+  /** A final normalisation after the last layer (e.g. a LayerNorm for pre-norm stacks). */
+  norm?: Module | null;
+}
+
+export interface TransformerEncoderForwardOptions {
+  /** Passed to every layer as srcMask. */
+  mask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+  isCausal?: boolean;
+}
+
+/**
+ * A stack of numLayers copies of `encoderLayer` (torch.nn.TransformerEncoder). As torch's deep
+ * copies, every layer starts with the given layer's weights and then trains on its own; keys read
+ * "layers.0.self_attn.in_proj_weight", …, and "norm.weight" when a final norm is given.
+ * @example const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(64, 4), 6);
+ */
+export class TransformerEncoder extends Module {
+  readonly layers: ModuleList<TransformerEncoderLayer>;
+  readonly norm: Module | null;
+
+  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, { norm = null }: TransformerEncoderOptions = {}) {
+    super();
+    if (!(encoderLayer instanceof TransformerEncoderLayer)) {
+      throw new ValueError("TransformerEncoder: encoderLayer must be an nn.TransformerEncoderLayer");
+    }
+    if (!Number.isInteger(numLayers) || numLayers <= 0) throw new ValueError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
+    this.layers = this.registerModule("layers", new ModuleList(Array.from({ length: numLayers }, () => copyLayer(encoderLayer))));
+    this.norm = this.registerModule("norm", norm);
+  }
+
+  forward(src: Tensor, { mask = null, srcKeyPaddingMask = null, isCausal = false }: TransformerEncoderForwardOptions = {}): Tensor {
+    let x = src;
+    for (const layer of this.layers) x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask, isCausal });
+    return this.norm ? this.norm.forward(x) : x;
+  }
+}
+
+/** An independent copy of `layer` with the same options, weights, modes and trainable flags (torch's deepcopy). */
+function copyLayer(layer: TransformerEncoderLayer): TransformerEncoderLayer {
+  const copy = new TransformerEncoderLayer(layer.dModel, layer.nHead, layer.options);
+  copy.loadStateDict(layer.stateDict());
+  const modules = layer.modules();
+  copy.modules().forEach((m, i) => (m.training = modules[i].training));
+  const params = layer.parameters();
+  copy.parameters().forEach((p, i) => (p.requiresGrad = params[i].requiresGrad));
+  return copy;
+}
+
+/**
+ * A float [sz, sz] mask with -inf above the diagonal and 0 elsewhere: position i attends to
+ * positions ≤ i (torch.nn.Transformer.generate_square_subsequent_mask).
+ * @example layer.forward(x, { srcMask: nn.generateSquareSubsequentMask(x.shape[0]) })
+ */
+export function generateSquareSubsequentMask(sz: number): Tensor {
+  if (!Number.isInteger(sz) || sz < 0) throw new ValueError(`generateSquareSubsequentMask: sz must be a non-negative integer, got ${sz}`);
+  return causalMask(sz, sz);
+}
