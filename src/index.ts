@@ -18,6 +18,9 @@ export {
 } from "./ops/index.js";
 export { variance as var } from "./ops/index.js";
 export { getBackend, setBackend, listBackends } from "./backend/current.js";
+// The WebAssembly SIMD backend registers itself and becomes the default where it can run
+// (TENSORGRAD_BACKEND=js keeps the reference backend).
+import "./backend/wasm/index.js";
 export { TensorgradError, ShapeError, DTypeError, ValueError, FormatError } from "./errors.js";
 
 export * as nn from "./nn/index.js";

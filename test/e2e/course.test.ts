@@ -10,13 +10,14 @@ import { nn, optim, type Tensor } from "tensorgrad";
 const F = nn.functional;
 
 /** Full-batch training; returns the final loss. */
-function fit(model: nn.Module, x: Tensor, y: Tensor, loss: (p: Tensor, y: Tensor) => Tensor, opt: optim.Optimizer, steps: number): number {
+function fit(model: nn.Module, x: Tensor, y: Tensor, loss: (p: Tensor, y: Tensor) => Tensor, opt: optim.Optimizer, steps: number, afterStep?: () => void): number {
   let last = NaN;
   for (let i = 0; i < steps; i++) {
     opt.zeroGrad();
     const l = loss(model.forward(x), y);
     l.backward();
     opt.step();
+    afterStep?.();
     last = l.item();
   }
   return last;
@@ -36,7 +37,10 @@ describe("course notes", () => {
     const y = x.sin();
     const model = new nn.Sequential(new nn.Linear(1, 64), new nn.ReLU(), new nn.Linear(64, 1));
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-    const mse = fit(model, x, y, (p, t) => F.mseLoss(p, t), opt, 1500);
+    // Annealing the step size lets Adam settle instead of ending on one of its late spikes, so the
+    // result does not hinge on float rounding (which differs slightly between backends).
+    const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 1500 });
+    const mse = fit(model, x, y, (p, t) => F.mseLoss(p, t), opt, 1500, () => sched.step());
     assert.ok(mse < 1e-3, `MSE ${mse}`);
   });
 

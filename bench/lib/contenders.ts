@@ -1,0 +1,112 @@
+// Who competes: tensorgrad on every registered backend (asked of tensorgrad itself, so a backend that
+// registers later joins without changes here), TF.js on "cpu" and "wasm", and PyTorch when the
+// given Python can import torch. Builds the command line of each contender's child process.
+
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Contender, type ChildSpec } from "./child.js";
+import type { Hello } from "./protocol.js";
+import type { ContenderInfo } from "./results.js";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export type ContenderKind = "tensorgrad" | "tfjs" | "torch";
+
+export interface ContenderSpec extends ChildSpec {
+  kind: ContenderKind;
+}
+
+const nodeTs = (script: string, args: string[], conditions: boolean): string[] => [
+  ...(conditions ? ["--conditions=tensorgrad-source"] : []), "--import", "tsx", script, ...args,
+];
+
+export function tensorgradSpec(backend: string): ContenderSpec {
+  return {
+    id: `tensorgrad/${backend}`, kind: "tensorgrad", command: process.execPath, cwd: REPO_ROOT,
+    args: nodeTs("bench/tensorgrad/worker.ts", ["--backend", backend], true),
+  };
+}
+
+export function tfjsSpec(backend: "cpu" | "wasm"): ContenderSpec {
+  return { id: `tfjs-${backend}`, kind: "tfjs", command: process.execPath, cwd: REPO_ROOT, args: nodeTs("bench/peers/tfjs.ts", ["--backend", backend], false) };
+}
+
+export function torchSpec(python: string): ContenderSpec {
+  return { id: "PyTorch", kind: "torch", command: python, cwd: REPO_ROOT, args: ["bench/peers/torch_bench.py"] };
+}
+
+/** Whether `python` can import torch; the reason when it cannot. */
+export function probeTorch(python: string): { ok: true; version: string } | { ok: false; reason: string } {
+  const r = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 120_000 });
+  if (r.error) return { ok: false, reason: `${python} could not run (${r.error.message})` };
+  if (r.status !== 0) {
+    const last = (r.stderr || "").trim().split("\n").pop() ?? "";
+    return { ok: false, reason: `\`${python} -c "import torch"\` failed${last ? ` (${last})` : ""}` };
+  }
+  return { ok: true, version: r.stdout.trim() };
+}
+
+export interface Roster {
+  specs: ContenderSpec[];
+  /** tensorgrad's registered backends and whether train.fit exists in this checkout. */
+  backends: string[];
+  hasFit: boolean;
+  tensorgradVersion: string;
+  /** Contenders left out, with the reason. */
+  unavailable: string[];
+}
+
+/**
+ * Asks a tensorgrad child which backends are registered (and, given `exportDir`, writes the MNIST
+ * arrays there for the peers), then lists every contender that can run on this machine.
+ */
+export async function discoverRoster(python: string, { exportDir, echo = false }: { exportDir?: string; echo?: boolean } = {}): Promise<Roster> {
+  const probe = new Contender(tensorgradSpec("js"), { echo });
+  try {
+    const hello = await probe.request<Hello & { backends: string[]; hasFit: boolean }>("hello", {}, 120);
+    if (exportDir) await probe.request("exportMnist", { dir: exportDir }, 300);
+    const specs = hello.backends.map(tensorgradSpec);
+    specs.push(tfjsSpec("cpu"), tfjsSpec("wasm"));
+    const unavailable: string[] = [];
+    const torch = probeTorch(python);
+    if (torch.ok) specs.push(torchSpec(python));
+    else unavailable.push(`PyTorch skipped: ${torch.reason}`);
+    return { specs, backends: hello.backends, hasFit: hello.hasFit, tensorgradVersion: hello.version, unavailable };
+  } finally {
+    await probe.close();
+  }
+}
+
+export interface Started {
+  contender: Contender;
+  info: ContenderInfo;
+}
+
+/**
+ * Starts each spec's process and greets it; one that fails to start is reported in `failed` (with its
+ * reason) and left out, so a broken peer costs its own rows only.
+ */
+export async function startAll(specs: readonly ChildSpec[], echo: boolean): Promise<{ started: Started[]; failed: string[] }> {
+  const started: Started[] = [], failed: string[] = [];
+  for (const spec of specs) {
+    const contender = new Contender(spec, { echo });
+    try {
+      const h = await contender.request<Hello>("hello", {}, 180);
+      started.push({ contender, info: { id: spec.id, version: h.version, threads: h.threads } });
+    } catch (e) {
+      failed.push(`${spec.id} did not start: ${(e as Error).message}`);
+      await contender.close();
+    }
+  }
+  return { started, failed };
+}
+
+/** Closes every contender and returns the CPU seconds they used in all (for the load report). */
+export async function closeAll(started: readonly Started[]): Promise<number> {
+  let cpu = 0;
+  for (const s of started) {
+    const st = await s.contender.close();
+    cpu += st?.cpuSeconds ?? s.contender.cpuSeconds;
+  }
+  return cpu;
+}

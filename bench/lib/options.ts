@@ -1,0 +1,106 @@
+// Command-line options of `npm run bench` and the plan they imply: which sections run, sizes,
+// rounds, epochs and the time budgets that decide when a slow contender is skipped or sampled.
+
+import { SECTION_KEYS, type SectionKey } from "./results.js";
+
+export interface BenchOptions {
+  quick: boolean;
+  only: SectionKey[];
+  /** Where RESULTS.md goes (null: bench/RESULTS.md, or a temporary file for --quick). */
+  out: string | null;
+  jsonOut: string | null;
+  python: string;
+  memoryEpochs: number;
+  /** Seed of the turn order within rounds. */
+  seed: number;
+  verbose: boolean;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --quick              short smoke run (fewer sizes, rounds and epochs); writes to a temporary file unless --out
+  --only LIST          comma-separated sections: ${SECTION_KEYS.join(",")} (default: all)
+  --out PATH           write the Markdown report here (default bench/RESULTS.md)
+  --json-out PATH      also write the raw results as JSON
+  --python PATH        the Python with PyTorch (default $TORCH_PYTHON or /usr/bin/python3)
+  --memory-epochs N    epochs of the long-run memory measurement (default 50; 5 with --quick)
+  --seed N             seed of the shuffled turn order (default: from the clock)
+  --verbose            echo the contenders' own output to stderr`;
+
+export class OptionsError extends Error {
+  override name = "OptionsError";
+}
+
+export function parseOptions(argv: readonly string[], env: Record<string, string | undefined> = {}): BenchOptions {
+  const o: BenchOptions = {
+    quick: false, only: [...SECTION_KEYS], out: null, jsonOut: null, python: env.TORCH_PYTHON ?? "/usr/bin/python3",
+    memoryEpochs: -1, seed: Date.now() % 1_000_000, verbose: false, help: false,
+  };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new OptionsError(`bench: ${flag} needs a value`);
+    return v;
+  };
+  const integer = (s: string, flag: string, min: number): number => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < min) throw new OptionsError(`bench: ${flag} expects an integer >= ${min}, got "${s}"`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case "--quick": o.quick = true; break;
+      case "--verbose": o.verbose = true; break;
+      case "--help": case "-h": o.help = true; break;
+      case "--only": {
+        const names = value(i++, a).split(",").map((s) => s.trim()).filter(Boolean);
+        const bad = names.filter((s) => !(SECTION_KEYS as readonly string[]).includes(s));
+        if (bad.length || !names.length) throw new OptionsError(`bench: --only got unknown section(s) "${bad.join(",")}"; expected some of ${SECTION_KEYS.join(", ")}`);
+        o.only = SECTION_KEYS.filter((k) => names.includes(k));
+        break;
+      }
+      case "--out": o.out = value(i++, a); break;
+      case "--json-out": o.jsonOut = value(i++, a); break;
+      case "--python": o.python = value(i++, a); break;
+      case "--memory-epochs": o.memoryEpochs = integer(value(i++, a), a, 2); break;
+      case "--seed": o.seed = integer(value(i++, a), a, 0); break;
+      default: throw new OptionsError(`bench: unknown option "${a}"\n${USAGE}`);
+    }
+  }
+  if (o.memoryEpochs < 0) o.memoryEpochs = o.quick ? 5 : 50;
+  return o;
+}
+
+/** Sizes, rounds and budgets for a full or a quick run. */
+export interface Plan {
+  matmulSizes: number[];
+  /** Rounds of matmul and inference measurements. */
+  rounds: number;
+  /** Seconds of back-to-back calls a contender times per turn. */
+  minTime: number;
+  /** Skip a matmul size for a contender when one call is estimated to take longer than this (seconds). */
+  skipCallAbove: number;
+  inferBatches: number[];
+  /** Measured training epochs (rounds) after the warm-up. */
+  trainRounds: number;
+  /** Whether a whole warm-up epoch precedes the measured ones (--quick warms up on the probe batches only). */
+  warmupEpoch: boolean;
+  /** Batches each training contender runs first, to warm up and to estimate its epoch time. */
+  probeBatches: number;
+  /** A contender whose epoch is estimated above this many seconds trains partial epochs instead… */
+  wholeEpochAbove: number;
+  /** …of about this many seconds, timed and scaled to a whole epoch. */
+  partialSeconds: number;
+}
+
+export function makePlan(quick: boolean): Plan {
+  return quick
+    ? {
+      matmulSizes: [64, 256, 512], rounds: 2, minTime: 0.1, skipCallAbove: 0.5, inferBatches: [1, 256],
+      trainRounds: 1, warmupEpoch: false, probeBatches: 3, wholeEpochAbove: 4, partialSeconds: 1.5,
+    }
+    : {
+      matmulSizes: [64, 128, 256, 512, 1024, 2048], rounds: 3, minTime: 0.3, skipCallAbove: 4, inferBatches: [1, 256],
+      trainRounds: 3, warmupEpoch: true, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10,
+    };
+}

@@ -1,0 +1,230 @@
+// Renders a run's results as the Markdown blocks of bench/RESULTS.md: machine header, matmul,
+// training, inference and long-run memory tables, each with absolute figures and speed ratios of
+// every tensorgrad backend to every other contender, computed round by round.
+
+import { fmtMiB, fmtNum, fmtSeconds, joinWords, ratioCell, ratioPhrase, renderTable } from "./format.js";
+import type { MachineInfo } from "./machine.js";
+import type { ContenderInfo, GridSection, MemoryRun, MemorySection, RunResults, SectionMeta, TrainRow, TrainSection, TrainTask } from "./results.js";
+import { maxOf, median, minOf, slope, speedRatio, type Better } from "./stats.js";
+import { BATCH_SIZE, LEARNING_RATE, TASKS } from "./tasks.js";
+
+const isTensorgrad = (id: string) => id.startsWith("tensorgrad/");
+
+/** "Measured … with `…`; load …" — the line under every section heading. */
+export function renderMeta(meta: SectionMeta, cores: number): string {
+  const { load } = meta;
+  const parts = [
+    `Measured ${meta.date.slice(0, 16).replace("T", " ")} UTC with \`${meta.command}\`${meta.quick ? " (quick smoke run: fewer sizes, rounds and epochs)" : ""}, in ${fmtNum(load.wallSeconds)} s.`,
+    `Load: 1-minute load average ${load.loadStart.toFixed(2)} at the start, ${load.loadEnd.toFixed(2)} at the end` +
+      (load.foreignCores === null ? "." : `; processes outside the benchmark kept ${load.foreignCores.toFixed(2)} of ${cores} cores busy on average${load.foreignCores > 0.3 ? " (figures are noisier than usual)" : ""}.`),
+  ];
+  if (meta.unavailable.length) parts.push(`Not measured: ${meta.unavailable.join("; ")}.`);
+  return parts.join(" ");
+}
+
+/** Speed ratio of `a` to `b` over a grid column, or null. */
+function gridRatio(section: GridSection, a: string, b: string, column: number, better: Better): number | null {
+  const ca = section.cells[a]?.[column], cb = section.cells[b]?.[column];
+  return ca && cb ? speedRatio(ca.rounds, cb.rounds, better) : null;
+}
+
+function gridValue(cell: { rounds: (number | null)[]; note?: string } | undefined, show: (v: number) => string): string {
+  if (!cell) return "–";
+  const m = median(cell.rounds);
+  return m === null ? (cell.note ?? "–") : show(m);
+}
+
+/** Shared by matmul and inference: the absolute table, then one ratio table per tensorgrad backend. */
+function renderGrid(section: GridSection, opts: {
+  columnLabel: (c: number) => string; show: (v: number) => string; better: Better; headlineColumns: number[]; headlineLabel: (c: number) => string;
+}): string {
+  const out: string[] = [];
+  const head = ["contender", "version", "threads", ...section.columns.map(opts.columnLabel)];
+  out.push(renderTable(head, section.contenders.map((c) => [
+    c.id, c.version, c.threads, ...section.columns.map((col) => gridValue(section.cells[c.id]?.[col], opts.show)),
+  ])));
+  for (const tg of section.contenders.filter((c) => isTensorgrad(c.id))) {
+    const peers = section.contenders.filter((c) => c.id !== tg.id);
+    if (!peers.length) continue;
+    out.push("", `Speed of ${tg.id} relative to each contender (median of the ratios within each round; above 1× means ${tg.id} is faster):`, "");
+    out.push(renderTable([`${tg.id} vs`, ...section.columns.map(opts.columnLabel)], peers.map((p) => [
+      p.id, ...section.columns.map((col) => ratioCell(gridRatio(section, tg.id, p.id, col, opts.better))),
+    ])));
+    for (const col of opts.headlineColumns.filter((c) => section.columns.includes(c))) {
+      const phrases = peers.map((p) => ratioPhrase(gridRatio(section, tg.id, p.id, col, opts.better), p.id)).filter((s) => !s.startsWith("no comparison"));
+      if (phrases.length) out.push("", `${opts.headlineLabel(col)}: ${tg.id} is ${joinWords(phrases)}.`);
+    }
+  }
+  return out.join("\n");
+}
+
+export function renderMatmul(section: GridSection, machine: MachineInfo): string {
+  return [
+    "## Matrix multiply: float32 n×n @ n×n, GFLOP/s (higher is better)",
+    "",
+    renderMeta(section.meta, machine.cores),
+    "Each cell is the median over rounds of the median time of back-to-back calls (2n³ flops a call, result not read back).",
+    "A contender is skipped at a size where one call would take more than a few seconds, estimated from the size below.",
+    "",
+    renderGrid(section, {
+      columnLabel: (n) => `n = ${n}`, show: (v) => fmtNum(v), better: "higher",
+      headlineColumns: [512, 1024], headlineLabel: (n) => `At n = ${n}`,
+    }),
+  ].join("\n");
+}
+
+export function renderInfer(section: GridSection, machine: MachineInfo): string {
+  return [
+    "## Inference latency: MLP 784-512-256-10 + softmax, µs per call (lower is better)",
+    "",
+    renderMeta(section.meta, machine.cores),
+    "One call is the forward pass without gradient tracking (eval mode; TF.js: `model.predict`), a softmax, and reading the probabilities back into JS / NumPy.",
+    "",
+    renderGrid(section, {
+      columnLabel: (b) => `batch ${b}`, show: (v) => fmtNum(v * 1e6), better: "lower",
+      headlineColumns: section.columns, headlineLabel: (b) => `At batch ${b}`,
+    }),
+  ].join("\n");
+}
+
+function rowId(row: TrainRow): string {
+  return `${row.contender} (${row.loop})`;
+}
+
+function epochsText(row: TrainRow, batchesPerEpoch: number): string {
+  const epochs = row.trainedBatches / batchesPerEpoch;
+  return Number.isInteger(epochs) ? `${epochs} epoch${epochs === 1 ? "" : "s"}` : `${fmtNum(epochs, 2)} epochs`;
+}
+
+function renderTask(task: TrainTask): string {
+  const spec = TASKS[task.task];
+  const out = [
+    `### ${spec.label}${task.parameters ? ` (${task.parameters.toLocaleString("en-US")} parameters)` : ""}`,
+    "",
+    `\`${spec.architecture}\`, ${task.batchesPerEpoch} batches an epoch.`,
+    "",
+  ];
+  const rows = task.rows.map((r) => {
+    const m = median(r.epochSeconds);
+    const lo = minOf(r.epochSeconds), hi = maxOf(r.epochSeconds);
+    const mark = r.partialBatches ? " †" : "";
+    return [
+      r.contender, r.loop,
+      m === null ? (r.note ?? "–") : `${r.partialBatches ? "≈ " : ""}${fmtSeconds(m)}${mark}`,
+      m === null || lo === null || hi === null ? "" : `${fmtNum(lo)}–${fmtNum(hi)} s`,
+      r.accuracy === null ? "–" : `${r.accuracy.toFixed(3)} (${epochsText(r, task.batchesPerEpoch)})`,
+      fmtMiB(r.maxRssBytes),
+    ];
+  });
+  out.push(renderTable(["contender", "loop", "epoch (median)", "range", "test accuracy (after)", "peak RSS"], rows, ["left", "left"]));
+  const partial = task.rows.filter((r) => r.partialBatches);
+  if (partial.length) {
+    out.push("", `† Too slow for whole epochs here: ${joinWords(partial.map((r) => `${r.contender} trained ${r.partialBatches} batches a round`))}, timed and scaled to ${task.batchesPerEpoch} batches.`);
+  }
+  const notes = task.rows.filter((r) => r.note && median(r.epochSeconds) !== null);
+  for (const r of notes) out.push("", `Note on ${rowId(r)}: ${r.note}`);
+  const phrases: string[] = [];
+  for (const tg of task.rows.filter((r) => isTensorgrad(r.contender) && median(r.epochSeconds) !== null)) {
+    const vs = task.rows.filter((p) => p !== tg && median(p.epochSeconds) !== null);
+    const parts = vs.map((p) => ratioPhrase(speedRatio(tg.epochSeconds, p.epochSeconds, "lower"), rowId(p)));
+    if (parts.length) phrases.push(`- ${rowId(tg)} is ${joinWords(parts)}.`);
+  }
+  if (phrases.length) out.push("", "Epoch time ratios (median of the ratios within each round):", "", ...phrases);
+  return out.join("\n");
+}
+
+export function renderTrain(section: TrainSection, machine: MachineInfo, heading: string): string {
+  const versions = section.contenders.map((c) => `${c.id} ${c.version} (threads: ${c.threads})`);
+  return [
+    `## ${heading}`,
+    "",
+    renderMeta(section.meta, machine.cores),
+    `The 8,000 training images of tensorgrad's \`data.mnist()\` (exported to the peers as raw arrays), batch ${BATCH_SIZE}, reshuffled every epoch,`,
+    `Adam lr ${LEARNING_RATE}, cross-entropy on logits. Each contender trains in its own fresh process: a warm-up epoch, then measured epochs`,
+    "taken in turn (one per contender per round, in shuffled order). Test accuracy is on the 2,000 test images after all the training",
+    "the process did (a sanity check, not a contest); peak RSS is the process's maximum resident memory, data included.",
+    `Contenders: ${versions.join("; ")}.`,
+    "",
+    section.tasks.map(renderTask).join("\n\n"),
+  ].join("\n");
+}
+
+/** First, last, extremes, largest drift from epoch 1 and the trend over the second half, for one measure. */
+export function memoryFigures(run: MemoryRun, key: "rssBytes" | "heapUsedBytes"): {
+  before: number; first: number; last: number; min: number; max: number; maxDrift: number; trendPerEpoch: number | null;
+} {
+  const values = run.epochs.map((e) => e[key]);
+  const first = values[0];
+  let maxDrift = 0;
+  for (const v of values) if (Math.abs(v - first) > Math.abs(maxDrift)) maxDrift = v - first;
+  const half = run.epochs.slice(Math.floor(run.epochs.length / 2));
+  return {
+    before: run.before[key], first, last: values[values.length - 1], min: Math.min(...values), max: Math.max(...values), maxDrift,
+    trendPerEpoch: slope(half.map((e) => e.epoch), half.map((e) => e[key])),
+  };
+}
+
+export function renderMemory(section: MemorySection, machine: MachineInfo): string {
+  const out = [
+    "## Memory over a long training run: MLP 784-128-10, eager loop",
+    "",
+    renderMeta(section.meta, machine.cores),
+    "`bench/memory.ts` trains on the 8,000 MNIST images (batch 64, Adam 1e-3) and, at the end of every epoch, forces a full",
+    "garbage collection and records the process's RSS and V8's heapUsed. Memory that returns to its baseline shows as a",
+    "drift near zero and a flat trend; a leak shows as a steady positive trend.",
+    "",
+  ];
+  const rows: string[][] = [];
+  for (const run of section.runs) {
+    const n = run.epochs.length;
+    for (const [label, key] of [["RSS", "rssBytes"], ["heapUsed", "heapUsedBytes"]] as const) {
+      const f = memoryFigures(run, key);
+      rows.push([
+        `tensorgrad/${run.backend}`, label, fmtMiB(f.before), fmtMiB(f.first), fmtMiB(f.last), `${fmtMiB(f.min)} – ${fmtMiB(f.max)}`,
+        fmtMiB(f.maxDrift, { signed: true }), f.trendPerEpoch === null ? "–" : `${fmtMiB(f.trendPerEpoch, { signed: true })}/epoch (epochs ${run.epochs[Math.floor(n / 2)].epoch}–${n})`,
+      ]);
+    }
+  }
+  const n = section.runs[0]?.epochs.length ?? 0;
+  out.push(renderTable(["backend", "measure", "before training", "after epoch 1", `after epoch ${n}`, "range", "max drift from epoch 1", "trend"], rows, ["left", "left"]));
+  for (const run of section.runs) {
+    const rss = memoryFigures(run, "rssBytes"), heap = memoryFigures(run, "heapUsedBytes");
+    const secs = median(run.epochs.map((e) => e.seconds));
+    out.push("", `tensorgrad/${run.backend}: ${run.epochs.length} epochs at a median ${fmtSeconds(secs)} each; RSS ${fmtMiB(rss.first)} after epoch 1 and ${fmtMiB(rss.last)} after epoch ${run.epochs.length} ` +
+      `(${fmtMiB(rss.last - rss.first, { signed: true })}), heapUsed ${fmtMiB(heap.first)} → ${fmtMiB(heap.last)} (${fmtMiB(heap.last - heap.first, { signed: true })}).`);
+  }
+  return out.join("\n");
+}
+
+/** What a reader must know to read the peers' figures right (here: a PyTorch without a fast BLAS). */
+export function caveats(contenders: readonly ContenderInfo[]): string[] {
+  const torch = contenders.find((c) => c.id === "PyTorch");
+  if (!torch || !/reference BLAS/.test(torch.version)) return [];
+  return [
+    "",
+    "**Caveat on PyTorch here:** this machine's PyTorch calls Debian's reference BLAS (netlib `libblas3`; no OpenBLAS or MKL",
+    "is installed), so its matmul, and the Linear layers built on it, run at a few GFLOP/s instead of the 100–200 GFLOP/s",
+    "PyTorch reaches with OpenBLAS on this CPU. Its convolutions run through oneDNN and are unaffected. The PyTorch",
+    "rows below are PyTorch *as installed here*, not PyTorch at its best.",
+  ];
+}
+
+/** The "Machine" block: where the latest run happened and what took part. */
+export function renderHeader(results: RunResults, contenders: ContenderInfo[]): string {
+  const m = results.machine;
+  return [
+    "# Benchmark results",
+    "",
+    "Written by `npm run bench` (bench/run.ts), which regenerates the marked sections it measures and keeps the rest:",
+    "`npm run bench -- --only matmul,mlp,cnn,infer,memory` reruns some sections, `--quick` is a smoke run (written elsewhere).",
+    "Every contender runs in its own child process; in each round the contenders take turns in shuffled order; figures",
+    "are medians over rounds after warm-up, and ratios are medians of the ratios within each round, so load that drifts",
+    "between rounds cancels out.",
+    "",
+    `Latest run: ${results.date.slice(0, 16).replace("T", " ")} UTC, \`${results.command}\`.`,
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${fmtNum(m.memoryBytes / 2 ** 30)} GiB memory, ${m.platform}, Node ${m.node}.`,
+    contenders.length ? `Contenders: ${contenders.map((c) => `${c.id} ${c.version} (threads: ${c.threads})`).join("; ")}.` : "",
+    ...caveats(contenders),
+  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
+}
+

@@ -1,0 +1,102 @@
+// The shapes of a benchmark run's results: what the section runners produce, what report.ts renders
+// into RESULTS.md, and what --json-out writes. Plain data, JSON-serialisable.
+
+import type { LoadReport, MachineInfo } from "./machine.js";
+import type { TaskKey } from "./tasks.js";
+
+export type SectionKey = "matmul" | "mlp" | "cnn" | "infer" | "memory";
+export const SECTION_KEYS: readonly SectionKey[] = ["matmul", "mlp", "cnn", "infer", "memory"];
+
+export interface ContenderInfo {
+  /** "tensorgrad/js", "tfjs-cpu", "tfjs-wasm", "PyTorch". */
+  id: string;
+  version: string;
+  threads: string;
+}
+
+/** When and under what load one section was measured. */
+export interface SectionMeta {
+  date: string;
+  command: string;
+  quick: boolean;
+  load: LoadReport;
+  /** Contenders that could not take part, with the reason ("PyTorch: import torch failed"). */
+  unavailable: string[];
+}
+
+/** One measurement of one contender: its value in each round (null: not measured in that round). */
+export interface Cell {
+  rounds: (number | null)[];
+  /** Why there is no value ("skipped: ≈ 21 s a call", the error a peer gave). */
+  note?: string;
+}
+
+/** Contenders × columns of cells: matmul (GFLOP/s by size) and inference (seconds per call by batch). */
+export interface GridSection {
+  meta: SectionMeta;
+  contenders: ContenderInfo[];
+  columns: number[];
+  /** cells[contenderId][column]. */
+  cells: Record<string, Record<string, Cell>>;
+}
+
+export interface TrainRow {
+  /** The contender ("tensorgrad/js") and how it trains ("eager loop", "train.fit", "model.fit"). */
+  contender: string;
+  loop: string;
+  /** Seconds per epoch in each measured round (extrapolated to a whole epoch when `partialBatches`). */
+  epochSeconds: (number | null)[];
+  /** Set when an epoch would take too long: each round trained this many batches, timed and scaled up. */
+  partialBatches?: number;
+  /** Test accuracy on the 2,000 test images after `trainedBatches` batches of training. */
+  accuracy: number | null;
+  trainedBatches: number;
+  maxRssBytes: number | null;
+  note?: string;
+}
+
+export interface TrainTask {
+  task: TaskKey;
+  parameters: number | null;
+  batchesPerEpoch: number;
+  rows: TrainRow[];
+}
+
+export interface TrainSection {
+  meta: SectionMeta;
+  contenders: ContenderInfo[];
+  tasks: TrainTask[];
+}
+
+export interface MemoryEpoch {
+  epoch: number;
+  seconds: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+/** bench/memory.ts's report for one backend. */
+export interface MemoryRun {
+  backend: string;
+  epochs: MemoryEpoch[];
+  /** After loading the data and building the model, before the first epoch (after a GC). */
+  before: { rssBytes: number; heapUsedBytes: number };
+  cpuSeconds: number;
+}
+
+export interface MemorySection {
+  meta: SectionMeta;
+  runs: MemoryRun[];
+}
+
+export interface RunResults {
+  machine: MachineInfo;
+  date: string;
+  command: string;
+  quick: boolean;
+  matmul?: GridSection;
+  infer?: GridSection;
+  mlp?: TrainSection;
+  cnn?: TrainSection;
+  memory?: MemorySection;
+}

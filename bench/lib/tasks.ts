@@ -1,0 +1,63 @@
+// The workloads every contender runs identically: the three training tasks, their hyper-parameters,
+// the inference model, and the binary MNIST export the peers read (the same 8,000 + 2,000 images
+// tensorgrad's data.mnist() gives).
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type TaskKey = "mlp-small" | "mlp-big" | "cnn";
+
+export interface TaskSpec {
+  key: TaskKey;
+  label: string;
+  /** The architecture in words, as printed in RESULTS.md. */
+  architecture: string;
+  /** Images as [N, 1, 28, 28] (NHWC [N, 28, 28, 1] for TF.js) rather than [N, 784]. */
+  images: boolean;
+}
+
+export const TASKS: Record<TaskKey, TaskSpec> = {
+  "mlp-small": { key: "mlp-small", label: "MLP 784-128-10", architecture: "Linear(784,128)→ReLU→Linear(128,10)", images: false },
+  "mlp-big": { key: "mlp-big", label: "MLP 784-512-256-10", architecture: "Linear(784,512)→ReLU→Linear(512,256)→ReLU→Linear(256,10)", images: false },
+  cnn: {
+    key: "cnn", label: "LeNet-style CNN", images: true,
+    architecture: "Conv2d(1,6,5)→ReLU→MaxPool2d(2)→Conv2d(6,16,5)→ReLU→MaxPool2d(2)→Flatten→Linear(256,120)→ReLU→Linear(120,84)→ReLU→Linear(84,10)",
+  },
+};
+
+export const BATCH_SIZE = 64;
+export const LEARNING_RATE = 1e-3;
+/** Inference runs the big MLP (784-512-256-10) followed by a softmax over the 10 classes. */
+export const INFER_TASK: TaskKey = "mlp-big";
+
+/** The MNIST arrays as written for the peers: pixels in [0, 1] row-major, labels 0–9. */
+export interface MnistArrays {
+  trainX: Float32Array;
+  trainY: Int32Array;
+  testX: Float32Array;
+  testY: Int32Array;
+}
+
+const FILES = { trainX: "train-x.f32", trainY: "train-y.i32", testX: "test-x.f32", testY: "test-y.i32" } as const;
+
+/** Writes the four arrays as raw little-endian files in `dir` (numpy.fromfile reads them as they are). */
+export function writeMnistExport(dir: string, arrays: MnistArrays): void {
+  for (const [key, file] of Object.entries(FILES) as [keyof MnistArrays, string][]) {
+    const a = arrays[key];
+    writeFileSync(join(dir, file), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+}
+
+export function readMnistExport(dir: string): MnistArrays {
+  const read = (file: string) => {
+    const b = readFileSync(join(dir, file));
+    // Copy into a fresh, aligned buffer: a Buffer from readFileSync may share an unaligned pool slab.
+    return new Uint8Array(b).buffer;
+  };
+  return {
+    trainX: new Float32Array(read(FILES.trainX)),
+    trainY: new Int32Array(read(FILES.trainY)),
+    testX: new Float32Array(read(FILES.testX)),
+    testY: new Int32Array(read(FILES.testY)),
+  };
+}

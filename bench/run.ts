@@ -1,0 +1,81 @@
+// `npm run bench`: tensorgrad (every registered backend) against TensorFlow.js (cpu, wasm) and PyTorch
+// on matmul, MNIST training, inference latency and long-run memory; rewrites bench/RESULTS.md.
+// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,infer,memory] [--out PATH] [--json-out PATH]
+
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { discoverRoster, REPO_ROOT } from "./lib/contenders.js";
+import { machineInfo } from "./lib/machine.js";
+import { makePlan, OptionsError, parseOptions, USAGE } from "./lib/options.js";
+import { renderHeader, renderInfer, renderMatmul, renderMemory, renderTrain } from "./lib/report.js";
+import { mergeResultsFile, type BlockKey } from "./lib/results-file.js";
+import type { ContenderInfo, RunResults } from "./lib/results.js";
+import { runInfer, runMatmul, type GridContext } from "./lib/run-grid.js";
+import { runMemory } from "./lib/run-memory.js";
+import { runTrain } from "./lib/run-train.js";
+import { seededRandom } from "./lib/stats.js";
+
+const argv = process.argv.slice(2);
+let opts;
+try {
+  opts = parseOptions(argv, process.env);
+} catch (e) {
+  if (!(e instanceof OptionsError)) throw e;
+  console.error(e.message);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const plan = makePlan(opts.quick);
+const command = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const started = performance.now();
+const outPath = opts.out ?? (opts.quick ? join(tmpdir(), "tensorgrad-bench", "RESULTS.quick.md") : join(REPO_ROOT, "bench", "RESULTS.md"));
+const machine = machineInfo();
+log(`bench: ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}; sections ${opts.only.join(", ")}${opts.quick ? " (quick)" : ""}; turn-order seed ${opts.seed}`);
+
+const dataDir = mkdtempSync(join(tmpdir(), "tg-bench-data-"));
+const results: RunResults = { machine, date: new Date().toISOString(), command, quick: opts.quick };
+try {
+  const needsData = opts.only.some((s) => s !== "matmul" && s !== "memory");
+  const roster = await discoverRoster(opts.python, { exportDir: needsData ? dataDir : undefined, echo: opts.verbose });
+  log(`contenders: ${roster.specs.map((s) => s.id).join(", ")}${roster.unavailable.length ? ` (${roster.unavailable.join("; ")})` : ""}`);
+  const ctx: GridContext = {
+    plan, specs: roster.specs, unavailable: roster.unavailable, command, quick: opts.quick,
+    random: seededRandom(opts.seed), echo: opts.verbose, dataDir, log,
+  };
+  const trainCtx = { ...ctx, hasFit: roster.hasFit, trainSamples: 8000 };
+  for (const section of opts.only) {
+    if (section === "matmul") results.matmul = await runMatmul(ctx);
+    if (section === "infer") results.infer = await runInfer(ctx);
+    if (section === "mlp") results.mlp = await runTrain(trainCtx, ["mlp-small", "mlp-big"]);
+    if (section === "cnn") results.cnn = await runTrain(trainCtx, ["cnn"]);
+    if (section === "memory") results.memory = await runMemory(roster.backends, opts.memoryEpochs, { command, quick: opts.quick, log });
+  }
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+// One line per contender in the header: the versions and threads each section's processes reported.
+const contenders = new Map<string, ContenderInfo>();
+for (const s of [results.matmul, results.infer, results.mlp, results.cnn]) for (const c of s?.contenders ?? []) contenders.set(c.id, c);
+mkdirSync(dirname(outPath), { recursive: true });
+const existing = existsSync(outPath) ? readFileSync(outPath, "utf8") : null;
+const blocks: Partial<Record<BlockKey, string>> = {};
+// A run of the memory section alone has no peers to list: keep the header of the run that had them.
+if (contenders.size > 0 || !existing?.includes("<!-- bench:header -->")) blocks.header = renderHeader(results, [...contenders.values()]);
+if (results.matmul) blocks.matmul = renderMatmul(results.matmul, machine);
+if (results.mlp) blocks.mlp = renderTrain(results.mlp, machine, "Training: MLPs on 8,000 MNIST images");
+if (results.cnn) blocks.cnn = renderTrain(results.cnn, machine, "Training: LeNet-style CNN on 8,000 MNIST images");
+if (results.infer) blocks.infer = renderInfer(results.infer, machine);
+if (results.memory) blocks.memory = renderMemory(results.memory, machine);
+
+const merged = mergeResultsFile(existing, blocks);
+writeFileSync(outPath, merged);
+if (opts.jsonOut) writeFileSync(opts.jsonOut, `${JSON.stringify(results, null, 1)}\n`);
+console.log(Object.entries(blocks).filter(([k]) => k !== "header").map(([, v]) => v).join("\n\n"));
+log(`bench: wrote ${relative(process.cwd(), outPath) || outPath} in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -1,0 +1,35 @@
+// `tensorgrad eval`: rebuild a run's model from its checkpoint and config, and report loss and
+// accuracy (or MAE) on the test split of its data set or of another one given with --data.
+
+import { train } from "../../src/index.js";
+import { applyStandardize, loadData, parseDataSpec } from "../data.js";
+import { buildModel } from "../model.js";
+import { configFor } from "../run-config.js";
+import { loadWeights } from "../weights.js";
+import { checkFits } from "./train.js";
+
+export interface EvalOptions {
+  checkpoint: string;
+  data?: string;
+  target?: string;
+  limit?: number;
+  batchSize: number;
+}
+
+export async function evalCommand(opts: EvalOptions): Promise<number> {
+  const config = configFor(opts.checkpoint);
+  const spec = opts.data
+    ? parseDataSpec(opts.data, { target: opts.target, task: config.task, testSplit: config.data.kind === "csv" ? config.data.testSplit : undefined })
+    : config.data;
+  const loaded = loadData(spec, { limit: opts.limit, seed: config.training.seed });
+  checkFits(config, loaded, "eval");
+  const model = buildModel(config.model);
+  loadWeights(opts.checkpoint, model);
+  const classification = config.task === "classification";
+  const test = { x: applyStandardize(loaded.test.x, config.standardize), y: loaded.test.y };
+  const result = await train.evaluate(model, test, { loss: config.loss, metrics: classification ? ["accuracy"] : ["mae"], batchSize: opts.batchSize });
+  process.stdout.write(`test samples: ${test.x.shape[0]}\n`);
+  if (classification) process.stdout.write(`test loss: ${result.loss.toFixed(4)}\ntest accuracy: ${result.accuracy.toFixed(4)}\n`);
+  else process.stdout.write(`test mae: ${result.mae.toFixed(4)}\ntest loss: ${result.loss.toFixed(4)}\n`);
+  return 0;
+}

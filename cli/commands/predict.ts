@@ -1,0 +1,86 @@
+// `tensorgrad predict`: rebuild a run's model and print one prediction per input sample — the class
+// label for classification, the value for regression — from a CSV file or an IDX image file.
+
+import { existsSync, readFileSync } from "node:fs";
+import * as tg from "../../src/index.js";
+import { data, io, train, type Tensor } from "../../src/index.js";
+import { applyStandardize } from "../data.js";
+import { CliError } from "../errors.js";
+import { buildModel } from "../model.js";
+import { configFor, type RunConfig } from "../run-config.js";
+import { loadWeights } from "../weights.js";
+
+export interface PredictOptions {
+  checkpoint: string;
+  input: string;
+  output?: string;
+  batchSize: number;
+}
+
+/**
+ * Features from a CSV file: with a header row, the run's feature columns are picked by name (so a
+ * file that still has its target column works); without one, every column in order.
+ */
+function readCsvFeatures(path: string, config: RunConfig): Tensor {
+  const lines = readFileSync(path, "utf8").replace(/^\uFEFF/, "").split(/\r?\n/).map((l, i) => ({ line: i + 1, text: l })).filter((l) => l.text.trim() !== "");
+  if (lines.length === 0) throw new CliError(`${path}: no rows`);
+  const split = (t: string): string[] => t.split(",").map((f) => f.trim().replace(/^"(.*)"$/, "$1"));
+  const first = split(lines[0].text);
+  const hasHeader = first.some((f) => f === "" || Number.isNaN(Number(f)));
+  const width = config.model.inputSize;
+  let columns = Array.from({ length: first.length }, (_, i) => i);
+  if (hasHeader && config.featureNames) {
+    columns = config.featureNames.map((name) => {
+      const at = first.indexOf(name);
+      if (at < 0) throw new CliError(`${path}: no column "${name}" (the model takes ${config.featureNames!.join(", ")})`);
+      return at;
+    });
+  }
+  if (columns.length !== width) throw new CliError(`${path}: rows have ${columns.length} values but the model takes ${width} features`);
+  const rows = hasHeader ? lines.slice(1) : lines;
+  const x = new Float32Array(rows.length * width);
+  rows.forEach(({ line, text }, r) => {
+    const fields = split(text);
+    if (fields.length !== first.length) throw new CliError(`${path} line ${line}: expected ${first.length} fields, found ${fields.length}`);
+    columns.forEach((c, j) => {
+      const v = Number(fields[c]);
+      if (fields[c] === "" || Number.isNaN(v)) throw new CliError(`${path} line ${line}: "${fields[c]}" is not a number`);
+      x[r * width + j] = v;
+    });
+  });
+  return tg.tensor(x, { shape: [rows.length, width] });
+}
+
+/** Samples from an IDX file: images [N, rows, cols] become [N, rows·cols], bytes scaled to [0, 1]. */
+function readIdxFeatures(path: string, config: RunConfig): Tensor {
+  const raw = data.readIdx(path);
+  if (raw.ndim < 2) throw new CliError(`${path}: an IDX file of shape [${raw.shape.join(", ")}] holds no samples with features (expected images [N, rows, cols])`);
+  const n = raw.shape[0];
+  const x = raw.reshape([n, raw.size / n]).float();
+  if (x.shape[1] !== config.model.inputSize) throw new CliError(`${path}: samples have ${x.shape[1]} values but the model takes ${config.model.inputSize} features`);
+  // Training read IDX and MNIST pixels as byte / 255.
+  return raw.dtype === "int32" ? x.div(255) : x;
+}
+
+export function predictCommand(opts: PredictOptions): number {
+  const config = configFor(opts.checkpoint);
+  if (!existsSync(opts.input)) throw new CliError(`input file not found: ${opts.input}`);
+  const x = /\.csv$/i.test(opts.input) ? readCsvFeatures(opts.input, config) : readIdxFeatures(opts.input, config);
+  const model = buildModel(config.model);
+  loadWeights(opts.checkpoint, model);
+  const out = train.predict(model, applyStandardize(x, config.standardize), { batchSize: opts.batchSize });
+  let lines: string[];
+  if (config.task === "classification") {
+    const idx = out.argmax(1).toTypedArray();
+    lines = Array.from(idx, (k) => String(config.classes[k] ?? k));
+  } else {
+    const rows = out.toArray() as number[][];
+    lines = rows.map((r) => r.map((v) => String(Math.fround(v))).join(","));
+  }
+  const text = lines.join("\n") + (lines.length ? "\n" : "");
+  if (opts.output) {
+    io.writeFileAtomic(opts.output, text);
+    process.stderr.write(`wrote ${lines.length} predictions to ${opts.output}\n`);
+  } else process.stdout.write(text);
+  return 0;
+}

@@ -1,0 +1,245 @@
+// `tensorgrad train`: load data, build (or resume) a model, fit with checkpoints, logs and a progress
+// display, evaluate on the test set, and leave a run folder with weights, metrics, charts and a report.
+
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, relative, resolve, isAbsolute } from "node:path";
+import * as tg from "../../src/index.js";
+import { io, optim, train, type Tensor } from "../../src/index.js";
+import { applyStandardize, computeStandardize, describeSpec, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
+import { CliError, EXIT_INTERRUPTED } from "../errors.js";
+import { buildModel, describeModel, modelConfig } from "../model.js";
+import { writeCharts, writeReports } from "../report.js";
+import { configFor, writeRunConfig, type RunConfig } from "../run-config.js";
+
+export interface TrainOptions {
+  data: string;
+  target?: string;
+  task?: Task;
+  testSplit?: number;
+  model: string;
+  layers?: number[];
+  activation: string;
+  dropout?: number;
+  inputDropout?: number;
+  epochs?: number;
+  batchSize: number;
+  optimizer: string;
+  lr?: number;
+  lrSchedule: "cosine" | "none";
+  seed: number;
+  validationSplit: number;
+  limit?: number;
+  out?: string;
+  resume?: string;
+  quiet?: boolean;
+}
+
+/** Defaults tuned for the bundled MNIST: 784-256-128-10 ReLU + dropout, Adam, batch 64. */
+export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1 } as const;
+
+/** Options that describe the model or data, which a resumed run takes from its config instead. */
+const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit"];
+
+type Print = (line: string) => void;
+
+/** Writes one line per completed epoch to metrics.jsonl (the whole file, atomically, each time). */
+class JsonlLogger extends train.Callback {
+  private readonly lines: string[];
+  constructor(private readonly path: string, initial: Record<string, number>[]) {
+    super();
+    this.lines = initial.map((r) => JSON.stringify(r));
+  }
+  override onEpochEnd(epoch: number, logs: train.Logs): void {
+    this.lines.push(JSON.stringify({ epoch: epoch + 1, ...logs }));
+    io.writeFileAtomic(this.path, this.lines.join("\n") + "\n");
+  }
+}
+
+/** Turns Ctrl-C into "stop after this step"; a second Ctrl-C quits at once. */
+class Interrupt extends train.Callback {
+  requested = false;
+  lastCompleted = -1;
+  private readonly handler = (): void => {
+    if (this.requested) process.exit(EXIT_INTERRUPTED);
+    this.requested = true;
+    process.stderr.write("\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n");
+  };
+  constructor(initialEpoch: number) {
+    super();
+    this.lastCompleted = initialEpoch - 1;
+    process.on("SIGINT", this.handler);
+  }
+  override onBatchEnd(): void {
+    if (this.requested) this.stop("interrupted (Ctrl-C)");
+  }
+  override onEpochEnd(epoch: number): void {
+    this.lastCompleted = epoch;
+    if (this.requested) this.stop("interrupted (Ctrl-C)");
+  }
+  dispose(): void {
+    process.off("SIGINT", this.handler);
+  }
+}
+
+function timestamp(): string {
+  const d = new Date();
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+function newRunDir(): string {
+  const base = join("runs", timestamp());
+  let dir = base;
+  for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;
+  return dir;
+}
+
+/** The configuration of a new run from the command-line options and the loaded data. */
+function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData): RunConfig {
+  const classification = loaded.task === "classification";
+  const epochs = opts.epochs ?? TRAIN_DEFAULTS.epochs;
+  return {
+    format: "tensorgrad.run",
+    version: 1,
+    task: loaded.task,
+    loss: classification ? "sparse_categorical_crossentropy" : "mse",
+    model: modelConfig(opts, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1),
+    data: spec,
+    // Images get one overall mean and std; table columns each their own.
+    standardize: computeStandardize(loaded.train.x, spec.kind === "csv"),
+    classes: loaded.classes,
+    featureNames: loaded.featureNames,
+    training: {
+      epochs,
+      batchSize: opts.batchSize,
+      optimizer: opts.optimizer,
+      lr: opts.lr ?? (opts.optimizer === TRAIN_DEFAULTS.optimizer ? TRAIN_DEFAULTS.lr : train.defaultLr(opts.optimizer)),
+      lrSchedule: opts.lrSchedule,
+      seed: opts.seed,
+      validationSplit: opts.validationSplit,
+      limit: opts.limit,
+    },
+  };
+}
+
+/** Checks that the loaded data fit the model a configuration describes. */
+export function checkFits(config: RunConfig, loaded: LoadedData, where: string): void {
+  if (loaded.inputSize !== config.model.inputSize) {
+    throw new CliError(`${where}: the data have ${loaded.inputSize} features per sample but the model takes ${config.model.inputSize}`);
+  }
+  if (loaded.task !== config.task) throw new CliError(`${where}: the data are for ${loaded.task} but the model was trained for ${config.task}`);
+  if (config.task === "classification" && loaded.numClasses > config.model.outputs) {
+    throw new CliError(`${where}: the data have ${loaded.numClasses} classes but the model has ${config.model.outputs} outputs`);
+  }
+}
+
+/** Runs `tensorgrad train`; returns the exit code. `given` lists the options set on the command line. */
+export async function trainCommand(opts: TrainOptions, given: Set<string>): Promise<number> {
+  const print: Print = opts.quiet ? () => {} : (line) => process.stdout.write(line + "\n");
+  let config: RunConfig;
+  let loaded: LoadedData;
+  if (opts.resume) {
+    config = configFor(opts.resume);
+    const ignored = FIXED_ON_RESUME.filter((k) => given.has(k));
+    if (ignored.length) process.stderr.write(`note: --resume takes ${ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} from the run's config.json; ignoring the value given\n`);
+    if (opts.epochs !== undefined) config.training.epochs = opts.epochs;
+    loaded = loadData(config.data, { limit: config.training.limit, seed: config.training.seed });
+    checkFits(config, loaded, "--resume");
+  } else {
+    const spec = parseDataSpec(opts.data, opts);
+    loaded = loadData(spec, { limit: opts.limit, seed: opts.seed });
+    config = freshConfig(opts, spec, loaded);
+  }
+  const t = config.training;
+  const trainXY = { x: applyStandardize(loaded.train.x, config.standardize), y: loaded.train.y };
+  const testXY = { x: applyStandardize(loaded.test.x, config.standardize), y: loaded.test.y };
+
+  // Seed before building the model so its initial weights repeat too; a resumed run gets the
+  // generator's state from the checkpoint instead.
+  tg.manualSeed(t.seed);
+  const model = buildModel(config.model);
+  const optimizer = train.resolveOptimizer(t.optimizer, model, t.lr);
+  // Cosine annealing from lr to 0 over the run, stepped once per epoch.
+  const scheduler = t.lrSchedule === "cosine" ? new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: Math.max(1, t.epochs) }) : undefined;
+  let initialEpoch = 0;
+  let history = new train.History();
+  if (opts.resume) {
+    const ckpt = io.loadCheckpoint(opts.resume, { model, optimizer, scheduler });
+    initialEpoch = (ckpt.epoch ?? -1) + 1;
+    const past = train.History.fromJSON(ckpt.history);
+    // Keep only completed epochs before the resume point (an interrupted epoch is run again).
+    for (let i = 0; i < past.length; i++) if (past.epoch[i] < initialEpoch) history.record(past.epoch[i], past.at(i));
+  }
+  const dir = opts.out ?? (opts.resume ? dirname(opts.resume) : newRunDir());
+  mkdirSync(dir, { recursive: true });
+  writeRunConfig(dir, config);
+
+  const classification = config.task === "classification";
+  const monitor = t.validationSplit > 0 ? "valLoss" : "loss";
+  const bestSoFar = history.get(monitor)?.filter(Number.isFinite);
+  const records = history.epoch.map((e, i) => ({ epoch: e + 1, ...history.at(i) }));
+  const interrupt = new Interrupt(initialEpoch);
+  // The scheduler steps first, so checkpoints hold its state for the next epoch (exact resume).
+  const callbacks: train.CallbackHooks[] = [
+    ...(scheduler ? [new train.LRSchedulerCallback(scheduler)] : []),
+    new train.ModelCheckpoint({ path: join(dir, "checkpoint-last.safetensors"), extra: { config }, scheduler }),
+    new train.ModelCheckpoint({ path: join(dir, "checkpoint-best.safetensors"), monitor, saveBestOnly: true, extra: { config }, scheduler, initialValueThreshold: bestSoFar?.length ? Math.min(...bestSoFar) : undefined }),
+    new train.CSVLogger(join(dir, "metrics.csv"), { initialRows: records }),
+    new JsonlLogger(join(dir, "metrics.jsonl"), records),
+    interrupt,
+  ];
+  if (!opts.quiet) callbacks.push(new train.ProgressBar());
+
+  print(`data: ${loaded.name}; ${trainXY.x.shape[0]} training samples (${Math.round(t.validationSplit * 100)}% held out for validation), ${testXY.x.shape[0]} test samples`);
+  print(`model: ${describeModel(config.model)}; ${model.numParameters().toLocaleString("en-US")} parameters; ${t.optimizer} lr ${t.lr}${scheduler ? " (cosine)" : ""}, batch ${t.batchSize}, ${t.epochs} epochs`);
+  if (initialEpoch > 0) print(`resuming from ${opts.resume} at epoch ${initialEpoch + 1}`);
+
+  const started = performance.now();
+  try {
+    history = await train.fit(model, trainXY, {
+      loss: config.loss,
+      optimizer,
+      epochs: t.epochs,
+      batchSize: t.batchSize,
+      validationSplit: t.validationSplit > 0 ? t.validationSplit : undefined,
+      metrics: classification ? ["accuracy"] : ["mae"],
+      callbacks,
+      verbose: 0,
+      initialEpoch,
+      history,
+    });
+  } finally {
+    interrupt.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+
+  if (interrupt.requested) {
+    const path = join(dir, "checkpoint-interrupted.safetensors");
+    io.saveCheckpoint(path, { model, optimizer, scheduler, epoch: interrupt.lastCompleted, history: history.toJSON(), extra: { interrupted: true, user: { config } } });
+    process.stderr.write(`interrupted: saved ${path} (after ${interrupt.lastCompleted + 1} complete epochs); resume with: tensorgrad train --resume ${path}\n`);
+    process.stdout.write(`${dir}\n`);
+    return EXIT_INTERRUPTED;
+  }
+
+  const test = await train.evaluate(model, testXY, { loss: config.loss, metrics: classification ? ["accuracy"] : ["mae"], batchSize: 256 });
+  let confusion: number[][] | null = null;
+  if (classification) {
+    const logits: Tensor = train.predict(model, testXY.x, { batchSize: 256 });
+    confusion = train.confusionMatrix(logits, testXY.y, config.model.outputs).toArray() as number[][];
+  }
+  io.saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { config: JSON.stringify(config) });
+  const summary = { config, history, test, confusion, seconds, dir };
+  writeReports(summary, writeCharts(summary));
+
+  if (history.stopReason) print(`stopped early: ${history.stopReason}`);
+  print(`trained in ${seconds.toFixed(1)} s; weights, checkpoints, metrics, charts and report.html in:`);
+  process.stdout.write(`${displayPath(dir)}\n`);
+  process.stdout.write(classification ? `test accuracy: ${test.accuracy.toFixed(4)}\n` : `test loss: ${test.loss.toFixed(4)}\n`);
+  return 0;
+}
+
+/** The folder as the user would type it: relative to the working directory when inside it. */
+export function displayPath(dir: string): string {
+  const rel = relative(process.cwd(), resolve(dir));
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : resolve(dir);
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// The `tensorgrad` command line: train / eval / predict / summary. Every failure ends as one line
+// on stderr and an exit code — 2 for usage errors, 1 otherwise, 130 after Ctrl-C — with the stack
+// trace only under --debug.
+
+import { createRequire } from "node:module";
+import { Command, CommanderError, Option } from "commander";
+import * as tg from "../src/index.js";
+import { evalCommand } from "./commands/eval.js";
+import { predictCommand } from "./commands/predict.js";
+import { summaryCommand } from "./commands/summary.js";
+import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
+import { CliError, UsageError } from "./errors.js";
+import { ACTIVATIONS, PRESETS } from "./model.js";
+import { fraction, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, sizeList } from "./options.js";
+
+function version(): string {
+  try {
+    return (createRequire(import.meta.url)("tensorgrad/package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+const OPTIMIZERS = tg.train.OPTIMIZER_NAMES;
+
+function modelOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--model <preset>", `model preset: ${Object.keys(PRESETS).join(", ")}`).default("mlp").argParser(oneOf(Object.keys(PRESETS))))
+    .option("--layers <sizes>", "hidden layer sizes, e.g. 256,128 (overrides the preset's; \"\" for none)", sizeList)
+    .addOption(new Option("--activation <name>", "hidden-layer activation").choices(ACTIVATIONS).default("relu"))
+    .option("--dropout <p>", "dropout after each hidden layer (default: the preset's)", probability)
+    .option("--input-dropout <p>", "dropout on the inputs (default: the preset's; 0 with --layers)", probability);
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command("tensorgrad")
+    .description("Train, evaluate and use neural networks with tensorgrad (pure TypeScript, no native code).")
+    .version(version(), "-V, --version")
+    .option("--debug", "show stack traces for errors")
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .showSuggestionAfterError(true);
+
+  modelOptions(
+    program
+      .command("train")
+      .description("train a model and leave a run folder (weights, checkpoints, metrics, charts, report)")
+      .option("--data <source>", "mnist (the bundled digits), idx:DIR (MNIST-style IDX files) or csv:FILE", "mnist")
+      .option("--target <column>", "csv: the target column, by name or 0-based index (default: the last)")
+      .addOption(new Option("--task <kind>", "csv: classification or regression (default: detected from the target)").choices(["classification", "regression"]))
+      .option("--test-split <fraction>", "csv: fraction of rows held out as the test set", fraction, 0.2),
+  )
+    .option("--epochs <n>", `epochs to train (default ${TRAIN_DEFAULTS.epochs})`, nonNegativeInt)
+    .option("--batch-size <n>", "samples per batch", positiveInt, TRAIN_DEFAULTS.batchSize)
+    .addOption(new Option("--optimizer <name>", "optimizer").choices(OPTIMIZERS).default(TRAIN_DEFAULTS.optimizer))
+    .option("--lr <rate>", `learning rate (default ${TRAIN_DEFAULTS.lr} for adam, else the optimizer's default)`, positiveNumber)
+    .addOption(new Option("--lr-schedule <kind>", "learning-rate schedule: cosine (annealed to 0 over the epochs) or none").choices(["cosine", "none"]).default(TRAIN_DEFAULTS.lrSchedule))
+    .option("--seed <n>", "random seed (initial weights, shuffling, dropout)", nonNegativeInt, TRAIN_DEFAULTS.seed)
+    .option("--validation-split <fraction>", "fraction of the training samples held out for validation", fraction, TRAIN_DEFAULTS.validationSplit)
+    .option("--limit <n>", "use at most n training and n test samples (quick runs)", positiveInt)
+    .option("--out <dir>", "run folder (default runs/<timestamp>; with --resume, the checkpoint's folder)")
+    .option("--resume <checkpoint>", "continue a run from one of its checkpoints (its config.json is reused)")
+    .option("--quiet", "print only the run folder and the test figure")
+    .action(async (opts: TrainOptions, cmd: Command) => {
+      const given = new Set(Object.keys(opts).filter((k) => cmd.getOptionValueSource(k) === "cli"));
+      setExit(await trainCommand(opts, given));
+    });
+
+  program
+    .command("eval")
+    .description("evaluate a trained model on the test split of its data (or of --data)")
+    .requiredOption("--checkpoint <path>", "a run's model.safetensors or checkpoint-*.safetensors")
+    .option("--data <source>", "mnist, idx:DIR or csv:FILE (default: the run's data)")
+    .option("--target <column>", "csv: the target column")
+    .option("--limit <n>", "use at most n test samples", positiveInt)
+    .option("--batch-size <n>", "samples per forward pass", positiveInt, 256)
+    .action(async (opts) => setExit(await evalCommand(opts)));
+
+  program
+    .command("predict")
+    .description("predict a class (or value) for every sample of a CSV or IDX file, one per line")
+    .requiredOption("--checkpoint <path>", "a run's model.safetensors or checkpoint-*.safetensors")
+    .requiredOption("--input <file>", "samples: a .csv file (features; header optional) or an IDX image file (.gz ok)")
+    .option("--output <file>", "write the predictions to this file instead of stdout")
+    .option("--batch-size <n>", "samples per forward pass", positiveInt, 256)
+    .action((opts) => setExit(predictCommand(opts)));
+
+  modelOptions(program.command("summary").description("print a model's layers, output shapes and parameter counts"))
+    .option("--input-size <n>", "input features", positiveInt, 784)
+    .option("--classes <n>", "outputs", positiveInt, 10)
+    .option("--checkpoint <path>", "describe the model of a run instead")
+    .action((opts) => setExit(summaryCommand(opts)));
+
+  return program;
+}
+
+/** One line: messages from deep inside (loadStateDict lists problems on several lines) are joined. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, "; ").trim();
+}
+
+/** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const debug = argv.includes("--debug");
+  const program = buildProgram((c) => (code = c));
+  if (argv.filter((a) => a !== "--debug").length === 0) {
+    // No command: the overview, as a usage error.
+    process.stderr.write(program.helpInformation());
+    return 2;
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
+      const sub = argv.find((a) => !a.startsWith("-"));
+      const help = sub && ["train", "eval", "predict", "summary"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
+      process.stderr.write(`tensorgrad: ${oneLine(e.message.replace(/^error: /, ""))} (see ${help})\n`);
+      return 2;
+    }
+    const err = e as Error & { code?: string; path?: string };
+    if (debug) process.stderr.write(`${err?.stack ?? String(e)}\n`);
+    if (e instanceof UsageError) {
+      process.stderr.write(`tensorgrad: ${oneLine(err.message)}\n`);
+      return 2;
+    }
+    if (e instanceof CliError || e instanceof tg.TensorgradError) {
+      process.stderr.write(`tensorgrad: ${oneLine(err.message)}\n`);
+      return 1;
+    }
+    if (err && typeof err.code === "string" && err.code.startsWith("E")) {
+      // A file-system error (ENOENT, EACCES, ENOSPC …): its message already names the path.
+      process.stderr.write(`tensorgrad: ${oneLine(err.message)}\n`);
+      return 1;
+    }
+    process.stderr.write(`tensorgrad: internal error: ${oneLine(err?.message ?? String(e))}${debug ? "" : " (run with --debug for the stack trace)"}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Let pending output drain, then exit (timers of a progress bar must not keep the process alive).
+process.exitCode = code;
+setImmediate(() => process.exit(code));

@@ -1,0 +1,51 @@
+// Option-value parsers for commander: each turns a string into a checked value or throws commander's
+// InvalidArgumentError, which the CLI reports as a one-line usage error (exit code 2).
+
+import { InvalidArgumentError } from "commander";
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer.");
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("expected an integer >= 0.");
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number > 0.");
+  return n;
+}
+
+/** A fraction in [0, 1). */
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError("expected a number in [0, 1).");
+  return n;
+}
+
+/** A probability in [0, 1). */
+export const probability = fraction;
+
+/** Comma-separated positive integers: "256,128". An empty string means no hidden layers. */
+export function sizeList(value: string): number[] {
+  if (value.trim() === "") return [];
+  return value.split(",").map((part) => {
+    const n = Number(part);
+    if (!/^\s*\d+\s*$/.test(part) || n < 1) throw new InvalidArgumentError(`expected comma-separated positive integers such as 256,128, got "${part}".`);
+    return n;
+  });
+}
+
+/** One of `choices`, compared case-insensitively. */
+export function oneOf(choices: readonly string[]): (value: string) => string {
+  return (value) => {
+    const v = value.toLowerCase();
+    if (!choices.includes(v)) throw new InvalidArgumentError(`expected one of ${choices.join(", ")}.`);
+    return v;
+  };
+}

@@ -1,0 +1,98 @@
+// What a finished run leaves besides weights: the charts (loss.png, accuracy.png,
+// confusion-matrix.png, drawn by train.plot) and report.html / report.md showing them with the figures.
+
+import { join } from "node:path";
+import { io, train } from "../src/index.js";
+import type { RunConfig } from "./run-config.js";
+import { describeModel } from "./model.js";
+
+export interface RunSummary {
+  config: RunConfig;
+  history: train.History;
+  test: Record<string, number>;
+  confusion: number[][] | null;
+  seconds: number;
+  dir: string;
+}
+
+const TRAIN = "#1f77b4", VAL = "#ff7f0e";
+
+function series(history: train.History, key: string, label: string, color: string): train.plot.Series[] {
+  const values = history.get(key);
+  const epochs = history.epoch.map((e) => e + 1);
+  return values ? [{ label, values, x: epochs, color }] : [];
+}
+
+/** Writes the PNG charts of a run and returns their file names. */
+export function writeCharts(s: RunSummary): string[] {
+  const written: string[] = [];
+  const save = (name: string, png: Uint8Array): void => {
+    io.writeFileAtomic(join(s.dir, name), png);
+    written.push(name);
+  };
+  const lossName = s.config.loss.replace(/_/g, " ");
+  const loss = [...series(s.history, "loss", "training", TRAIN), ...series(s.history, "valLoss", "validation", VAL)];
+  if (loss.length) save("loss.png", train.plot.lineChart(loss, { title: "Loss", xLabel: "epoch", yLabel: lossName }));
+  const acc = [...series(s.history, "accuracy", "training", TRAIN), ...series(s.history, "valAccuracy", "validation", VAL)];
+  if (acc.length) save("accuracy.png", train.plot.lineChart(acc, { title: "Accuracy", xLabel: "epoch", yLabel: "accuracy" }));
+  const mae = [...series(s.history, "mae", "training", TRAIN), ...series(s.history, "valMae", "validation", VAL)];
+  if (mae.length) save("mae.png", train.plot.lineChart(mae, { title: "Mean absolute error", xLabel: "epoch", yLabel: "MAE" }));
+  if (s.confusion) {
+    save("confusion-matrix.png", train.plot.confusionMatrixChart(s.confusion, { title: "Confusion matrix (test set)", labels: s.config.classes.map(String) }));
+  }
+  return written;
+}
+
+const f4 = (v: number | undefined): string => (v === undefined ? "-" : Number.isFinite(v) ? v.toFixed(4) : String(v));
+
+function figureRows(s: RunSummary): [string, string][] {
+  const last = s.history.length ? s.history.at(-1) : {};
+  const rows: [string, string][] = [];
+  for (const [k, v] of Object.entries(s.test)) rows.push([`test ${k}`, f4(v)]);
+  for (const [k, v] of Object.entries(last)) if (k !== "lr") rows.push([`final ${k}`, f4(v)]);
+  rows.push(["epochs", String(s.history.length)], ["training time", `${s.seconds.toFixed(1)} s`]);
+  return rows;
+}
+
+function settings(s: RunSummary): [string, string][] {
+  const t = s.config.training;
+  return [
+    ["model", describeModel(s.config.model)],
+    ["data", s.config.data.kind === "mnist" ? "MNIST (bundled)" : s.config.data.kind === "idx" ? s.config.data.dir : s.config.data.file],
+    ["loss", s.config.loss],
+    ["optimizer", `${t.optimizer}, lr ${t.lr}${t.lrSchedule === "cosine" ? " (cosine schedule)" : ""}`],
+    ["batch size", String(t.batchSize)],
+    ["validation split", String(t.validationSplit)],
+    ["seed", String(t.seed)],
+  ];
+}
+
+/** Writes report.md and report.html (which shows the charts next to the figures). */
+export function writeReports(s: RunSummary, charts: string[]): void {
+  const figures = figureRows(s), setup = settings(s);
+  const md = [
+    "# Training report",
+    "",
+    "| figure | value |", "|---|---|", ...figures.map(([k, v]) => `| ${k} | ${v} |`),
+    "",
+    "| setting | value |", "|---|---|", ...setup.map(([k, v]) => `| ${k} | ${v} |`),
+    "",
+    ...charts.map((c) => `![${c}](${c})\n`),
+  ].join("\n");
+  io.writeFileAtomic(join(s.dir, "report.md"), md + "\n");
+
+  const esc = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const table = (rows: [string, string][]): string => `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>`;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>tensorgrad training report</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
+table{border-collapse:collapse;margin:0 2em 1.5em 0;display:inline-table;vertical-align:top}
+th,td{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}td{font-variant-numeric:tabular-nums}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0}</style></head>
+<body><h1>Training report</h1>
+${table(figures)}${table(setup)}
+${charts.map((c) => `<div><img src="${c}" alt="${c}"></div>`).join("\n")}
+</body></html>
+`;
+  io.writeFileAtomic(join(s.dir, "report.html"), html);
+}

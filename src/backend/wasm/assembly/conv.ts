@@ -1,0 +1,87 @@
+// @ts-nocheck  (AssemblyScript, compiled by scripts/build-wasm.mjs; not part of the tsc program)
+// im2col / col2im for 2-D convolution on NCHW float32, the layout of torch.nn.functional.unfold/fold:
+// cols[n, (c*KH + ki)*KW + kj, oh*OW + ow] = x[n, c, oh*sh - ph + ki*dh, ow*sw - pw + kj*dw], or `pad`
+// outside the image (0 for convolution, -inf for max pooling).
+import { at } from "./simd";
+
+/** First ow in [0, OW) whose input column ow*sw + off is >= 0, and one past the last that is < W. */
+@inline function owStart(off: i32, sw: i32): i32 { return off >= 0 ? 0 : (-off + sw - 1) / sw; }
+@inline function owEnd(off: i32, sw: i32, W: i32, OW: i32): i32 {
+  const lim = W - off; // need ow*sw < lim
+  if (lim <= 0) return 0;
+  return min(OW, (lim + sw - 1) / sw);
+}
+
+/** Fills n floats at p with v. */
+@inline function fill(p: usize, v: f32, n: i32): void {
+  if (reinterpret<u32>(v) == 0) { // +0: a plain memset
+    memory.fill(p, 0, <usize>n << 2);
+    return;
+  }
+  const vv = f32x4.splat(v);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(at(p, j), vv);
+  for (; j < n; j++) store<f32>(at(p, j), v);
+}
+
+/** Rows [lo, hi) of the stacked cols matrix [N*C*KH*KW, OH*OW] (the channel count is implicit in the row). */
+export function im2col(x: usize, cols: usize, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                       dh: i32, dw: i32, OH: i32, OW: i32, pad: f32, lo: i32, hi: i32): void {
+  const L = OH * OW;
+  for (let r = lo; r < hi; r++) {
+    const kj = r % KW, t = r / KW, ki = t % KH, plane = t / KH; // plane = n*C + c
+    const xp = at(x, plane * H * W);
+    const off = kj * dw - pw;
+    const j0 = min(owStart(off, sw), OW), j1 = max(j0, owEnd(off, sw, W, OW));
+    let o = at(cols, r * L);
+    for (let oh = 0; oh < OH; oh++) {
+      const ih = oh * sh - ph + ki * dh;
+      if (ih < 0 || ih >= H) {
+        fill(o, pad, OW);
+      } else {
+        const src = at(xp, ih * W + off);
+        if (j0 > 0) fill(o, pad, j0);
+        if (sw == 1) {
+          memory.copy(at(o, j0), at(src, j0), <usize>(j1 - j0) << 2);
+        } else {
+          for (let ow = j0; ow < j1; ow++) store<f32>(at(o, ow), load<f32>(at(src, ow * sw)));
+        }
+        if (j1 < OW) fill(at(o, j1), pad, OW - j1);
+      }
+      o = at(o, OW);
+    }
+  }
+}
+
+/**
+ * The adjoint of im2col: x[plane] = sum of every cols entry that reads it, for planes
+ * (n*C + c) in [lo, hi). Each plane is written by one thread only, so there are no races.
+ */
+export function col2im(cols: usize, x: usize, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                       dh: i32, dw: i32, OH: i32, OW: i32, lo: i32, hi: i32): void {
+  const L = OH * OW;
+  for (let plane = lo; plane < hi; plane++) {
+    const xp = at(x, plane * H * W);
+    memory.fill(xp, 0, <usize>(H * W) << 2);
+    for (let ki = 0; ki < KH; ki++) {
+      for (let kj = 0; kj < KW; kj++) {
+        const r = (plane * KH + ki) * KW + kj;
+        const off = kj * dw - pw;
+        const j0 = min(owStart(off, sw), OW), j1 = max(j0, owEnd(off, sw, W, OW));
+        let o = at(cols, r * L);
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * sh - ph + ki * dh;
+          if (ih >= 0 && ih < H) {
+            const dst = at(xp, ih * W + off);
+            let ow = j0;
+            if (sw == 1) {
+              for (; ow + 4 <= j1; ow += 4) v128.store(at(dst, ow), f32x4.add(v128.load(at(dst, ow)), v128.load(at(o, ow))));
+            }
+            for (; ow < j1; ow++) store<f32>(at(dst, ow * sw), load<f32>(at(dst, ow * sw)) + load<f32>(at(o, ow)));
+          }
+          o = at(o, OW);
+        }
+      }
+    }
+  }
+}

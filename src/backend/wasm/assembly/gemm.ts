@@ -1,0 +1,267 @@
+// @ts-nocheck  (AssemblyScript, compiled by scripts/build-wasm.mjs; not part of the tsc program)
+// Single-precision GEMM, C[M,N] (=|+=) A[M,K]·B[K,N], for operands given by element strides, so a
+// transposed view (column-major strides) costs nothing extra: packing reads either layout.
+import { fmadd, at, at2 } from "./simd";
+
+// Register tile: 4 rows x 8 columns = 8 v128 accumulators + 2 B vectors + 1 A splat, which fits
+// V8's 15 allocatable xmm registers even when mul and add are separate (6x8 and 5x8 spill: measured
+// 26-29 and 23 GFLOP/s against 50-53 for 4x8).
+const MR = 4;
+const NR = 8;
+// KC x NR of packed B (8 KB) + KC x MR of packed A (4 KB) stay in L1; the MC x KC block of A (128 KB)
+// stays in L2 while the micro-kernel sweeps every B panel across it.
+const KC = 256;
+const MC = 128;
+const TILE_SCRATCH = MR * NR * 4;
+
+/** Bytes of per-thread workspace that gemm_packed needs (packed A block + one edge tile). */
+export function gemm_workspace_bytes(): i32 {
+  return MC * KC * 4 + TILE_SCRATCH;
+}
+
+/** Floats of packed B for a K x N operand: ceil(N/8) panels of K x 8, zero-padded. */
+export function gemm_packed_b_floats(K: i32, N: i32): i32 {
+  return ((N + NR - 1) / NR) * NR * K;
+}
+
+// 4x4 transpose of rows r0..r3 (each 4 floats) into columns.
+@inline function tr0(r0: v128, r1: v128): v128 { return i32x4.shuffle(r0, r1, 0, 4, 1, 5); }
+@inline function tr1(r0: v128, r1: v128): v128 { return i32x4.shuffle(r0, r1, 2, 6, 3, 7); }
+@inline function lo2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 0, 1, 4, 5); }
+@inline function hi2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 2, 3, 6, 7); }
+
+/**
+ * Packs B panels [p0, p1) (panel p = columns 8p..8p+7) into bp: panel p occupies K*8 floats starting at
+ * p*K*8, row k of the panel at k*8. Columns past N are zero. Threads may pack disjoint panel ranges.
+ */
+export function gemm_pack_b(K: i32, N: i32, b: usize, rs: i32, cs: i32, bp: usize, p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
+    const j0 = p * NR;
+    const d = at(bp, p * K * NR);
+    const full = j0 + NR <= N;
+    if (full && cs == 1) {
+      // Row-major B: each panel row is two contiguous vectors.
+      for (let k = 0; k < K; k++) {
+        const s = at(b, k * rs + j0);
+        const o = at(d, k * NR);
+        v128.store(o, v128.load(s));
+        v128.store(o, v128.load(s, 16), 16);
+      }
+    } else if (full && rs == 1) {
+      // Column-major B (a transposed row-major matrix): read 4 k-values down each of the 8 columns
+      // and transpose two 4x4 blocks into 4 panel rows.
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const c0 = v128.load(at(b, j0 * cs + k)), c1 = v128.load(at(b, (j0 + 1) * cs + k));
+        const c2 = v128.load(at(b, (j0 + 2) * cs + k)), c3 = v128.load(at(b, (j0 + 3) * cs + k));
+        const c4 = v128.load(at(b, (j0 + 4) * cs + k)), c5 = v128.load(at(b, (j0 + 5) * cs + k));
+        const c6 = v128.load(at(b, (j0 + 6) * cs + k)), c7 = v128.load(at(b, (j0 + 7) * cs + k));
+        const a0 = tr0(c0, c1), a1 = tr1(c0, c1), a2 = tr0(c2, c3), a3 = tr1(c2, c3);
+        const e0 = tr0(c4, c5), e1 = tr1(c4, c5), e2 = tr0(c6, c7), e3 = tr1(c6, c7);
+        const o = at(d, k * NR);
+        v128.store(o, lo2(a0, a2)); v128.store(o, lo2(e0, e2), 16);
+        v128.store(o, hi2(a0, a2), 32); v128.store(o, hi2(e0, e2), 48);
+        v128.store(o, lo2(a1, a3), 64); v128.store(o, lo2(e1, e3), 80);
+        v128.store(o, hi2(a1, a3), 96); v128.store(o, hi2(e1, e3), 112);
+      }
+      for (; k < K; k++) {
+        for (let j = 0; j < NR; j++) store<f32>(at(d, k * NR + j), load<f32>(at(b, (j0 + j) * cs + k)));
+      }
+    } else {
+      const nj = min(NR, N - j0);
+      for (let k = 0; k < K; k++) {
+        for (let j = 0; j < NR; j++) {
+          store<f32>(at(d, k * NR + j), j < nj ? load<f32>(at(b, k * rs + (j0 + j) * cs)) : 0);
+        }
+      }
+    }
+  }
+}
+
+/** Packs rows [i0, i0+mc) x columns [k0, k0+kc) of A into slivers of 4 rows: sliver s, row k at (s*kc + k)*4. */
+function packA(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, i0: i32, k0: i32, ap: usize): void {
+  for (let s = 0; s * MR < mc; s++) {
+    const d = at(ap, s * kc * MR);
+    const r0 = i0 + s * MR;
+    const rows = min(MR, mc - s * MR);
+    if (rows == MR && cs == 1) {
+      // Row-major A: 4x4 blocks transposed in registers, so reads stay contiguous.
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const base = at(a, r0 * rs + k0 + k);
+        const x0 = v128.load(base), x1 = v128.load(at2(base, 1, rs));
+        const x2 = v128.load(at2(base, 2, rs)), x3 = v128.load(at2(base, 3, rs));
+        const t0 = tr0(x0, x1), t1 = tr1(x0, x1), t2 = tr0(x2, x3), t3 = tr1(x2, x3);
+        const o = at(d, k * MR);
+        v128.store(o, lo2(t0, t2)); v128.store(o, hi2(t0, t2), 16);
+        v128.store(o, lo2(t1, t3), 32); v128.store(o, hi2(t1, t3), 48);
+      }
+      for (; k < kc; k++) {
+        for (let i = 0; i < MR; i++) store<f32>(at(d, k * MR + i), load<f32>(at(a, (r0 + i) * rs + k0 + k)));
+      }
+    } else if (rows == MR && rs == 1) {
+      // Column-major A (a transposed view): the 4 rows at one k are adjacent already.
+      for (let k = 0; k < kc; k++) v128.store(at(d, k * MR), v128.load(at(a, r0 + (k0 + k) * cs)));
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let i = 0; i < MR; i++) {
+          store<f32>(at(d, k * MR + i), i < rows ? load<f32>(at(a, (r0 + i) * rs + (k0 + k) * cs)) : 0);
+        }
+      }
+    }
+  }
+}
+
+@inline function put(c: usize, v: v128, acc: bool): void {
+  v128.store(c, acc ? f32x4.add(v128.load(c), v) : v);
+}
+
+/**
+ * The 4x8 micro-kernel: C tile (row stride ldc bytes) (=|+=) A sliver · B sliver over kc. With
+ * `scratch` non-zero the tile goes there instead (row stride 32 bytes), for edge tiles that must not
+ * be stored whole into C.
+ */
+@inline function micro(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = fmadd(x, b0, c00); c01 = fmadd(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = fmadd(x, b0, c10); c11 = fmadd(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = fmadd(x, b0, c20); c21 = fmadd(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = fmadd(x, b0, c30); c31 = fmadd(x, b1, c31);
+    a += MR * 4;
+    b += NR * 4;
+  }
+  put(c, c00, acc); put(c + 16, c01, acc); c += ldc;
+  put(c, c10, acc); put(c + 16, c11, acc); c += ldc;
+  put(c, c20, acc); put(c + 16, c21, acc); c += ldc;
+  put(c, c30, acc); put(c + 16, c31, acc);
+}
+
+/** An edge tile (rows < 4 or cols < 8): computed into scratch, then the valid part added/stored into C. */
+function microEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool, rows: i32, cols: i32, scratch: usize): void {
+  micro(kc, a, b, scratch, NR * 4, false);
+  for (let i = 0; i < rows; i++) {
+    const cr = c + <usize>i * ldc;
+    for (let j = 0; j < cols; j++) {
+      const v = load<f32>(at(scratch, i * NR + j));
+      store<f32>(at(cr, j), acc ? load<f32>(at(cr, j)) + v : v);
+    }
+  }
+}
+
+/**
+ * Rows [m0, m1) of C = A·B (beta = 0) or C += A·B (beta = 1), with B already packed by gemm_pack_b.
+ * A is read through (rs, cs) element strides; C is row-major with row stride ldc. `ws` is this
+ * thread's workspace (gemm_workspace_bytes). Threads sharing one product take disjoint row ranges,
+ * ideally multiples of 4 so no sliver is split.
+ */
+export function gemm_packed(M: i32, N: i32, K: i32, a: usize, rs: i32, cs: i32, bp: usize, c: usize, ldc: i32,
+                            beta: i32, ws: usize, m0: i32, m1: i32): void {
+  m1 = min(m1, M);
+  if (K == 0) {
+    if (beta == 0) for (let i = m0; i < m1; i++) memory.fill(at(c, i * ldc), 0, <usize>N << 2);
+    return;
+  }
+  const scratch = ws + MC * KC * 4;
+  const ldcBytes = <usize>ldc << 2;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const acc = pc > 0 || beta != 0;
+    for (let ic = m0; ic < m1; ic += MC) {
+      const mc = min(MC, m1 - ic);
+      packA(mc, kc, a, rs, cs, ic, pc, ws);
+      for (let jr = 0; jr < N; jr += NR) {
+        const bs = at(bp, jr * K + pc * NR);
+        const cols = min(NR, N - jr);
+        let ir = 0;
+        if (cols == NR) {
+          for (; ir + MR <= mc; ir += MR) micro(kc, at(ws, ir * kc), bs, at(c, (ic + ir) * ldc + jr), ldcBytes, acc);
+        }
+        for (; ir < mc; ir += MR) {
+          microEdge(kc, at(ws, ir * kc), bs, at(c, (ic + ir) * ldc + jr), ldcBytes, acc, min(MR, mc - ir), cols, scratch);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Small-M GEMM without packing (packing B would cost as much as the product when M is 1-3), for
+ * columns [n0, n1) of every row. Needs either row-major B (cs_b = 1: broadcast A, stream B rows) or
+ * column-major B with row-major A (rs_b = 1, cs_a = 1: dot products along K). Threads split columns.
+ */
+export function gemm_small(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32,
+                           c: usize, ldc: i32, beta: i32, n0: i32, n1: i32): void {
+  n1 = min(n1, N);
+  const acc = beta != 0;
+  if (csB == 1) {
+    for (let i = 0; i < M; i++) {
+      const ar = at2(a, i, rsA);
+      const cr = at2(c, i, ldc);
+      let j = n0;
+      for (; j + 32 <= n1; j += 32) {
+        let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        for (let k = 0; k < K; k++) {
+          const x = v128.load32_splat(at2(ar, k, csA));
+          const br = at(b, k * rsB + j);
+          s0 = fmadd(x, v128.load(br), s0); s1 = fmadd(x, v128.load(br, 16), s1);
+          s2 = fmadd(x, v128.load(br, 32), s2); s3 = fmadd(x, v128.load(br, 48), s3);
+          s4 = fmadd(x, v128.load(br, 64), s4); s5 = fmadd(x, v128.load(br, 80), s5);
+          s6 = fmadd(x, v128.load(br, 96), s6); s7 = fmadd(x, v128.load(br, 112), s7);
+        }
+        const o = at(cr, j);
+        put(o, s0, acc); put(o + 16, s1, acc); put(o + 32, s2, acc); put(o + 48, s3, acc);
+        put(o + 64, s4, acc); put(o + 80, s5, acc); put(o + 96, s6, acc); put(o + 112, s7, acc);
+      }
+      for (; j + 4 <= n1; j += 4) {
+        let s = f32x4.splat(0);
+        for (let k = 0; k < K; k++) s = fmadd(v128.load32_splat(at2(ar, k, csA)), v128.load(at(b, k * rsB + j)), s);
+        put(at(cr, j), s, acc);
+      }
+      for (; j < n1; j++) {
+        let s: f32 = 0;
+        for (let k = 0; k < K; k++) s += load<f32>(at2(ar, k, csA)) * load<f32>(at(b, k * rsB + j));
+        store<f32>(at(cr, j), acc ? load<f32>(at(cr, j)) + s : s);
+      }
+    }
+    return;
+  }
+  // Column-major B: four dot products at a time, partial sums reduced across lanes at the end.
+  for (let i = 0; i < M; i++) {
+    const ar = at2(a, i, rsA);
+    const cr = at2(c, i, ldc);
+    let j = n0;
+    for (; j + 4 <= n1; j += 4) {
+      const b0 = at2(b, j, csB), b1 = at2(b, j + 1, csB), b2 = at2(b, j + 2, csB), b3 = at2(b, j + 3, csB);
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const x = v128.load(at(ar, k));
+        s0 = fmadd(x, v128.load(at(b0, k)), s0); s1 = fmadd(x, v128.load(at(b1, k)), s1);
+        s2 = fmadd(x, v128.load(at(b2, k)), s2); s3 = fmadd(x, v128.load(at(b3, k)), s3);
+      }
+      // Lane sums of s0..s3 into one vector [sum s0, sum s1, sum s2, sum s3].
+      const t0 = f32x4.add(tr0(s0, s1), tr1(s0, s1));
+      const t1 = f32x4.add(tr0(s2, s3), tr1(s2, s3));
+      let s = f32x4.add(lo2(t0, t1), hi2(t0, t1));
+      for (; k < K; k++) {
+        const x = f32x4.splat(load<f32>(at(ar, k)));
+        const bk = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(at(b0, k))),
+          1, load<f32>(at(b1, k))), 2, load<f32>(at(b2, k))), 3, load<f32>(at(b3, k)));
+        s = fmadd(x, bk, s);
+      }
+      put(at(cr, j), s, acc);
+    }
+    for (; j < n1; j++) {
+      const bj = at2(b, j, csB);
+      let s: f32 = 0;
+      for (let k = 0; k < K; k++) s += load<f32>(at(ar, k)) * load<f32>(at(bj, k));
+      store<f32>(at(cr, j), acc ? load<f32>(at(cr, j)) + s : s);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// The "wasm" backend: tensors live in a shared WebAssembly memory, float32 kernels run as SIMD code
+// split across a worker pool, everything else falls back to the reference kernels. Importing this
+// module registers the backend (when the platform supports it) and makes it the default unless
+// TENSORGRAD_BACKEND names another one.
+import type { Backend, DType, Kernel, Storage } from "../backend.js";
+import { registerBackend, setBackend } from "../current.js";
+import { isWasmSupported } from "./module.js";
+import { WasmRuntime, type WasmRuntimeOptions } from "./runtime.js";
+import { HeapStorage, WasmStorage, reclaimerFor } from "./storage.js";
+import { wasmKernels } from "./kernels.js";
+import type { AllocatorStats } from "./allocator.js";
+
+export interface WasmBackendOptions extends WasmRuntimeOptions {}
+
+/**
+ * Environment knobs, read once when the runtime starts: TENSORGRAD_THREADS (threads including the
+ * caller; default os.availableParallelism()), TENSORGRAD_RELAXED_SIMD=1 (allow the relaxed-SIMD build
+ * on Node 20, see LoadOptions.relaxedSimd).
+ */
+function envOptions(): WasmBackendOptions {
+  const threads = Number(process.env.TENSORGRAD_THREADS);
+  return Number.isInteger(threads) && threads > 0 ? { threads } : {};
+}
+
+export class WasmBackend implements Backend {
+  readonly name = "wasm";
+  // Private fields: a storage's `backend` serialises as {"name":"wasm"}, like the reference's.
+  #options: WasmBackendOptions;
+  #rt: WasmRuntime | undefined;
+  #table: Map<string, Kernel> | undefined;
+  #heapFallbacks = 0;
+
+  constructor(options: WasmBackendOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The kernels, allocator and pool; compiled and started on first use (a few ms, workers ~50 ms). */
+  get runtime(): WasmRuntime {
+    return (this.#rt ??= new WasmRuntime({ ...envOptions(), ...this.#options }));
+  }
+
+  alloc(dtype: DType, length: number): Storage {
+    const rt = this.runtime;
+    try {
+      return new WasmStorage(this, rt, dtype, length);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+    }
+    // The 4 GiB memory is full: collect what is dead and try once more, then keep going on the JS
+    // heap (the reference kernels handle those tensors) rather than fail.
+    reclaimerFor(rt).collect();
+    try {
+      return new WasmStorage(this, rt, dtype, length);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      if (this.#heapFallbacks++ === 0) {
+        process.emitWarning("tensorgrad: wasm memory exhausted; new tensors go to the JS heap (slower) until memory is freed");
+      }
+      return new HeapStorage(this, dtype, length);
+    }
+  }
+
+  kernel(name: string): Kernel | undefined {
+    return (this.#table ??= wasmKernels(this.runtime)).get(name);
+  }
+
+  /** "relaxed" (fused multiply-add) or "simd": which build the runtime loaded. */
+  get flavor(): string {
+    return this.runtime.flavor;
+  }
+
+  get threads(): number {
+    return this.runtime.threads;
+  }
+
+  /** Sets the number of threads (the calling thread included) for the kernels that split work. */
+  setThreads(threads: number): void {
+    this.runtime.setThreads(threads);
+  }
+
+  /** Resolves once the worker threads are up (calls before that just run on the calling thread). */
+  ready(): Promise<void> {
+    return this.runtime.ready();
+  }
+
+  /** Allocator figures: bytes and blocks in use, free bytes, memory size. */
+  memoryStats(): AllocatorStats {
+    return this.runtime.allocator.stats();
+  }
+}
+
+export const wasmBackend = new WasmBackend();
+
+/** Registers the wasm backend if this platform can run it; returns whether it did. */
+export function registerWasmBackend({ makeDefault = true }: { makeDefault?: boolean } = {}): boolean {
+  if (!isWasmSupported()) return false;
+  registerBackend(wasmBackend);
+  const wanted = process.env.TENSORGRAD_BACKEND;
+  if (makeDefault && (wanted === undefined || wanted === "" || wanted === "wasm")) setBackend("wasm");
+  return true;
+}
+
+registerWasmBackend();

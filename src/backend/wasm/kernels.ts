@@ -1,0 +1,254 @@
+// The wasm backend's kernels: adapters from the core's contract (views with strides, see
+// src/backend/backend.ts) to the runtime. Each takes its fast path when every operand is float32 in
+// this backend's memory and the strides fit; otherwise it runs the reference kernel on the same
+// views, which works because a wasm storage's `data` is a typed array over the wasm memory.
+import { lookupKernel, type Kernel, type View } from "../backend.js";
+import { collapse, isRowMajor } from "../js/strided.js";
+import { WasmStorage } from "./storage.js";
+import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
+
+function reference(name: string): Kernel {
+  const k = lookupKernel("js", name);
+  if (!k) throw new Error(`internal: no reference kernel for "${name}"`);
+  return k;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Byte address of the view's element 0 when it is a 4-byte view into `rt`'s memory, else -1. */
+function addressIn(rt: WasmRuntime, v: View, dtype: "float32" | "int32" = "float32"): number {
+  const s = v.storage;
+  if (!(s instanceof WasmStorage) || s.runtime !== rt || s.dtype !== dtype || s.ptr === 0) return -1;
+  return s.ptr + 4 * v.offset;
+}
+
+/** Copies any view of rank <= 4 after collapsing into contiguous memory at `dst`; false if it cannot. */
+function gatherTo(rt: WasmRuntime, src: number, v: View, dst: number): boolean {
+  const c = collapse(v.shape, [v.strides]);
+  if (c.shape.length > 4) return false;
+  rt.gather(src, c.shape, c.strides[0]!, dst);
+  return true;
+}
+
+/** Scratch blocks for operands that need a contiguous copy; freed when the kernel returns. */
+class Scratch {
+  private blocks: number[] = [];
+  constructor(private readonly rt: WasmRuntime) {}
+  alloc(floats: number): number {
+    const p = this.rt.allocator.alloc(Math.max(1, floats) * 4, false);
+    this.blocks.push(p);
+    return p;
+  }
+  release(): void {
+    for (const p of this.blocks) this.rt.allocator.free(p);
+    this.blocks = [];
+  }
+}
+
+/**
+ * Element-wise kernels over views broadcast to the contiguous output: collapse the dims jointly; when
+ * at most two remain and every operand's inner step is 0 or 1 the runtime takes them as they are,
+ * otherwise each awkward operand is first gathered into a contiguous scratch copy.
+ */
+function elementwise(rt: WasmRuntime, name: string, run: (R: number, C: number, ops: RowOperand[], out: number) => void): Kernel {
+  const ref = reference(name);
+  return (out, inputs, params) => {
+    const po = addressIn(rt, out);
+    const ptrs = inputs.map((v) => addressIn(rt, v));
+    if (po < 0 || ptrs.some((p) => p < 0) || !isRowMajor(out)) return ref(out, inputs, params);
+    const n = sizeOf(out.shape);
+    const c = collapse(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
+    const rank = c.shape.length;
+    const fits = rank <= 2 && c.strides.slice(1).every((s) => rank === 0 || s[rank - 1] === 0 || s[rank - 1] === 1);
+    if (fits) {
+      const C = rank === 0 ? 1 : c.shape[rank - 1]!;
+      const R = n / C;
+      const ops = ptrs.map((p, k): RowOperand => ({
+        ptr: p,
+        rowStride: rank === 2 ? c.strides[k + 1]![0]! : 0,
+        colStep: rank === 0 ? 0 : (c.strides[k + 1]![rank - 1]! as 0 | 1),
+      }));
+      run(R, C, ops, po);
+      return;
+    }
+    const scratch = new Scratch(rt);
+    try {
+      const ops: RowOperand[] = [];
+      for (let k = 0; k < inputs.length; k++) {
+        const v = inputs[k]!;
+        if (isRowMajor(v)) {
+          ops.push({ ptr: ptrs[k]!, rowStride: 0, colStep: 1 });
+          continue;
+        }
+        const tmp = scratch.alloc(n);
+        if (!gatherTo(rt, ptrs[k]!, v, tmp)) return ref(out, inputs, params);
+        ops.push({ ptr: tmp, rowStride: 0, colStep: 1 });
+      }
+      run(1, n, ops, po);
+    } finally {
+      scratch.release();
+    }
+  };
+}
+
+function unaryKernel(rt: WasmRuntime, op: UnaryOp): Kernel {
+  return elementwise(rt, op, (R, C, [x], out) => {
+    if (x!.colStep === 1 && (R === 1 || x!.rowStride === C)) rt.unary(op, x!.ptr, out, R * C);
+    else {
+      // A broadcast input (stride 0 somewhere): materialise it through `binary` with a zero-step
+      // second operand would cost as much; write it out first, then map in place.
+      rt.gather(x!.ptr, [R, C], [x!.rowStride, x!.colStep], out);
+      rt.unary(op, out, out, R * C);
+    }
+  });
+}
+
+function binaryKernel(rt: WasmRuntime, op: BinaryOp): Kernel {
+  return elementwise(rt, op, (R, C, [a, b], out) => rt.binary(op, R, C, a!, b!, out));
+}
+
+/** copy: a contiguous float32 (or int32: same bits) output of the same dtype; strided outputs use the reference. */
+function copyKernel(rt: WasmRuntime): Kernel {
+  const ref = reference("copy");
+  return (out, inputs, params) => {
+    const x = inputs[0]!;
+    const dtype = out.storage.dtype;
+    if ((dtype !== "float32" && dtype !== "int32") || x.storage.dtype !== dtype || !isRowMajor(out)) return ref(out, inputs, params);
+    const po = addressIn(rt, out, dtype), px = addressIn(rt, x, dtype);
+    if (po < 0 || px < 0 || !gatherTo(rt, px, x, po)) ref(out, inputs, params);
+  };
+}
+
+const REDUCERS = ["sum", "max", "min", "argmax", "argmin"] as const;
+type Reducer = (typeof REDUCERS)[number];
+
+/**
+ * Reductions: the core puts reduced dims last. Contiguous runs go to reduce_rows; a strided reduced
+ * dim over contiguous kept dims (a sum over the batch) goes to reduce_cols; anything else is
+ * gathered into scratch first.
+ */
+function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
+  const ref = reference(op);
+  const arg = op === "argmax" || op === "argmin";
+  return (out, inputs, params: { reduceSize: number }) => {
+    const x = inputs[0]!;
+    const R = params.reduceSize;
+    const po = addressIn(rt, out, arg ? "int32" : "float32"), px = addressIn(rt, x);
+    if (po < 0 || px < 0 || R === 0) return ref(out, inputs, params);
+    const O = sizeOf(out.shape);
+    const nKept = x.shape.length - reducedDims(x.shape, R);
+    const kept = collapse(x.shape.slice(0, nKept), [x.strides.slice(0, nKept)]);
+    const red = collapse(x.shape.slice(nKept), [x.strides.slice(nKept)]);
+    const keptStride = kept.shape.length === 0 ? R : kept.strides[0]![0]!;
+    if (kept.shape.length <= 1 && red.shape.length <= 1) {
+      const redStride = red.shape.length === 0 ? 1 : red.strides[0]![0]!;
+      if (redStride === 1) return rt.reduceRows(op, px, keptStride, O, R, po);
+      if (keptStride === 1 && !arg) return rt.reduceCols(op, px, redStride, R, O, po);
+    }
+    const scratch = new Scratch(rt);
+    try {
+      const tmp = scratch.alloc(O * R);
+      if (!gatherTo(rt, px, x, tmp)) return ref(out, inputs, params);
+      rt.reduceRows(op, tmp, R, O, R, po);
+    } finally {
+      scratch.release();
+    }
+  };
+}
+
+/** How many trailing dims of `shape` make up `reduceSize` elements (size-1 dims go with the kept ones). */
+function reducedDims(shape: readonly number[], reduceSize: number): number {
+  let n = 1, d = 0;
+  while (n < reduceSize && d < shape.length) n *= shape[shape.length - 1 - d++]!;
+  return d;
+}
+
+/**
+ * matmul on [...batch, M, K] x [...batch, K, N] (batch strides may be 0). When B is shared by every
+ * batch and A's batch and row dims fold into one strided row dim, the whole call is one GEMM with
+ * M' = batch*M (a Linear layer on [B, T, in]); otherwise one GEMM per batch element.
+ */
+function matmulKernel(rt: WasmRuntime): Kernel {
+  const ref = reference("matmul");
+  return (out, inputs, params) => {
+    const [a, b] = inputs as [View, View];
+    const pa = addressIn(rt, a), pb = addressIn(rt, b), po = addressIn(rt, out);
+    if (pa < 0 || pb < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
+    const nd = out.shape.length;
+    const M = out.shape[nd - 2]!, N = out.shape[nd - 1]!, K = a.shape[nd - 1]!;
+    const bRef = (off: number) => ({ ptr: pb + 4 * off, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! });
+    const batch = out.shape.slice(0, nd - 2);
+    if (b.strides.slice(0, nd - 2).every((s) => s === 0)) {
+      const rows = collapse(out.shape.slice(0, nd - 1), [a.strides.slice(0, nd - 1)]);
+      if (rows.shape.length <= 1) {
+        const rowStride = rows.shape.length === 0 ? 0 : rows.strides[0]![0]!;
+        const Mall = sizeOf(out.shape.slice(0, nd - 1));
+        rt.sgemm(Mall, N, K, { ptr: pa, rowStride, colStride: a.strides[nd - 1]! }, bRef(0), { ptr: po, rowStride: N });
+        return;
+      }
+    }
+    const idx = new Array<number>(batch.length).fill(0);
+    const count = sizeOf(batch);
+    for (let t = 0; t < count; t++) {
+      let ao = 0, bo = 0;
+      for (let d = 0; d < batch.length; d++) {
+        ao += idx[d]! * a.strides[d]!;
+        bo += idx[d]! * b.strides[d]!;
+      }
+      rt.sgemm(M, N, K, { ptr: pa + 4 * ao, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! }, bRef(bo),
+        { ptr: po + 4 * t * M * N, rowStride: N });
+      for (let d = batch.length - 1; d >= 0; d--) {
+        if (++idx[d]! < batch[d]!) break;
+        idx[d] = 0;
+      }
+    }
+  };
+}
+
+interface Geometry {
+  kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number];
+  dilation: readonly [number, number]; inSize: readonly [number, number]; outSize: readonly [number, number];
+  padValue?: number;
+}
+
+function geometry(planes: number, g: Geometry) {
+  // Images and channels fold into one plane index: cols rows are ((n*C + c)*KH + i)*KW + j either way.
+  return {
+    N: 1, C: planes, H: g.inSize[0], W: g.inSize[1], KH: g.kernel[0], KW: g.kernel[1], sh: g.stride[0], sw: g.stride[1],
+    ph: g.padding[0], pw: g.padding[1], dh: g.dilation[0], dw: g.dilation[1], OH: g.outSize[0], OW: g.outSize[1],
+  };
+}
+
+function convKernels(rt: WasmRuntime): Record<string, Kernel> {
+  const unfoldRef = reference("unfold"), foldRef = reference("fold");
+  return {
+    unfold: (out, inputs, g: Geometry) => {
+      const x = inputs[0]!;
+      const px = addressIn(rt, x), po = addressIn(rt, out);
+      if (px < 0 || po < 0) return unfoldRef(out, inputs, g);
+      rt.im2col(px, po, geometry(x.shape[0]! * x.shape[1]!, g), g.padValue ?? 0);
+    },
+    fold: (out, inputs, g: Geometry) => {
+      const pc = addressIn(rt, inputs[0]!), po = addressIn(rt, out);
+      if (pc < 0 || po < 0) return foldRef(out, inputs, g);
+      rt.col2im(pc, po, geometry(out.shape[0]! * out.shape[1]!, g));
+    },
+  };
+}
+
+/** The wasm backend's kernel table (primitives it does not list fall back to the reference). */
+export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
+  const table = new Map<string, Kernel>();
+  for (const op of Object.keys(UNARY_OPS) as UnaryOp[]) table.set(op, unaryKernel(rt, op));
+  for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) table.set(op, binaryKernel(rt, op));
+  table.set("where", elementwise(rt, "where", (R, C, [c, a, b], out) => rt.where(R, C, c!, a!, b!, out)));
+  table.set("copy", copyKernel(rt));
+  for (const op of REDUCERS) table.set(op, reduceKernel(rt, op));
+  table.set("matmul", matmulKernel(rt));
+  for (const [name, k] of Object.entries(convKernels(rt))) table.set(name, k);
+  return table;
+}

@@ -1,0 +1,131 @@
+// Loads the prebuilt kernel module (build/kernels-{relaxed,simd}.wasm), picking relaxed SIMD when the
+// engine accepts it, over one shared WebAssembly.Memory that the worker pool also maps.
+import { readFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+
+export type WasmFlavor = "relaxed" | "simd";
+
+/** The exports of assembly/index.ts. Pointers are byte addresses, strides and sizes are in elements. */
+export interface KernelExports {
+  gemm_workspace_bytes(): number;
+  gemm_packed_b_floats(K: number, N: number): number;
+  gemm_pack_b(K: number, N: number, b: number, rs: number, cs: number, bp: number, p0: number, p1: number): void;
+  gemm_packed(M: number, N: number, K: number, a: number, rs: number, cs: number, bp: number, c: number,
+    ldc: number, beta: number, ws: number, m0: number, m1: number): void;
+  gemm_small(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number,
+    csB: number, c: number, ldc: number, beta: number, n0: number, n1: number): void;
+  unary(op: number, x: number, y: number, lo: number, hi: number): void;
+  binary(op: number, C: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number,
+    y: number, lo: number, hi: number): void;
+  where(C: number, c: number, cRow: number, cCol: number, a: number, aRow: number, aCol: number, b: number,
+    bRow: number, bCol: number, y: number, lo: number, hi: number): void;
+  gather4(x: number, d0: number, d1: number, d2: number, d3: number, s0: number, s1: number, s2: number,
+    s3: number, y: number, lo: number, hi: number): void;
+  reduce_rows(op: number, x: number, rowStride: number, L: number, y: number, lo: number, hi: number): void;
+  reduce_cols(op: number, x: number, rowStride: number, R: number, y: number, lo: number, hi: number): void;
+  softmax_rows(x: number, rowStride: number, L: number, y: number, log: number, lo: number, hi: number): void;
+  im2col(x: number, cols: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, pad: number, lo: number, hi: number): void;
+  col2im(cols: number, x: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, lo: number, hi: number): void;
+}
+
+export interface WasmKernels {
+  readonly flavor: WasmFlavor;
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+}
+
+export interface LoadOptions {
+  /**
+   * Allow relaxed SIMD (fused multiply-add) where the engine needs a flag for it. Node 20 (V8 11.3)
+   * only validates relaxed SIMD behind `--experimental-wasm-relaxed-simd`; with this option (or
+   * TENSORGRAD_RELAXED_SIMD=1) the loader sets that V8 flag at run time before compiling, which Node
+   * documents as unsupported, hence opt-in. Newer engines accept relaxed SIMD without it.
+   * `false` forces the plain SIMD build.
+   */
+  relaxedSimd?: boolean;
+  /** Initial memory in 64 KiB pages (it grows on demand). */
+  initialPages?: number;
+}
+
+/** Pages the kernels declare as their maximum: the full 4 GiB a 32-bit address space allows. */
+export const MAX_PAGES = 65536;
+
+const buildUrl = (file: string) => new URL(`./build/${file}`, import.meta.url);
+const bytesCache: Partial<Record<WasmFlavor, Uint8Array<ArrayBuffer>>> = {};
+
+function readBytes(flavor: WasmFlavor): Uint8Array<ArrayBuffer> {
+  return (bytesCache[flavor] ??= new Uint8Array(readFileSync(buildUrl(`kernels-${flavor}.wasm`))));
+}
+
+/** The pool and the tensors need WebAssembly with SIMD128, threads (shared memory) and Atomics. */
+export function isWasmSupported(): boolean {
+  try {
+    if (typeof WebAssembly !== "object" || typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") {
+      return false;
+    }
+    if (!WebAssembly.validate(readBytes("simd"))) return false;
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function relaxedWanted(option: boolean | undefined): boolean {
+  if (option !== undefined) return option;
+  return process.env.TENSORGRAD_RELAXED_SIMD === "1";
+}
+
+/** Whether the relaxed build validates here, setting the Node 20 V8 flag first when `optIn` asks for it. */
+export function relaxedAvailable(optIn: boolean): boolean {
+  const bytes = readBytes("relaxed");
+  if (WebAssembly.validate(bytes)) return true;
+  if (!optIn) return false;
+  setFlagsFromString("--experimental-wasm-relaxed-simd");
+  return WebAssembly.validate(bytes);
+}
+
+/** Shared memory with the largest maximum the platform will reserve (4 GiB, else less). */
+function createMemory(initial: number): WebAssembly.Memory {
+  for (let maximum = MAX_PAGES; ; maximum >>= 1) {
+    try {
+      return new WebAssembly.Memory({ initial: Math.min(initial, maximum), maximum, shared: true });
+    } catch (err) {
+      if (maximum <= 256) throw err;
+    }
+  }
+}
+
+/**
+ * Host functions every instance imports (pool-worker.js builds the same object): pow, and sin/cos for
+ * arguments past 2^20, where the kernels' own range reduction is no longer exact.
+ */
+export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return {
+    env: {
+      memory,
+      pow: Math.pow,
+      sin: Math.sin,
+      cos: Math.cos,
+      abort: () => {
+        throw new Error("tensorgrad wasm kernel aborted");
+      },
+    },
+  };
+}
+
+/**
+ * Compiles and instantiates the kernels: relaxed SIMD when it validates (see LoadOptions.relaxedSimd),
+ * else SIMD128. `flavor` reports which one runs.
+ */
+export function loadWasmKernels(options: LoadOptions = {}): WasmKernels {
+  const wantRelaxed = options.relaxedSimd !== false;
+  const flavor: WasmFlavor = wantRelaxed && relaxedAvailable(relaxedWanted(options.relaxedSimd)) ? "relaxed" : "simd";
+  const module = new WebAssembly.Module(readBytes(flavor));
+  const memory = createMemory(options.initialPages ?? 16);
+  const instance = new WebAssembly.Instance(module, kernelImports(memory));
+  return { flavor, module, memory, exports: instance.exports as unknown as KernelExports };
+}

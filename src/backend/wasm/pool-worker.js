@@ -1,0 +1,73 @@
+// Worker side of the kernel pool (plain JavaScript so it runs unchanged from src/ under tsx and from
+// dist/): instantiates the shared kernel module on the shared memory, then claims and runs chunks of
+// whatever job the main thread publishes. The protocol is described in pool.ts.
+import { workerData, parentPort } from "node:worker_threads";
+
+const { module, memory, control, funcs, index, spin } = workerData;
+const C = workerData.layout;
+const ctl = new Int32Array(control);
+const args = new Float64Array(control, C.ARGS_BYTE_OFFSET, C.MAX_ARGS);
+const instance = new WebAssembly.Instance(module, {
+  env: {
+    memory,
+    pow: Math.pow,
+    sin: Math.sin,
+    cos: Math.cos,
+    abort: () => {
+      throw new Error("tensorgrad wasm kernel aborted");
+    },
+  },
+});
+const fns = funcs.map((name) => instance.exports[name]);
+
+function runJob(gen) {
+  const tag = (gen & C.GEN_MASK) << C.IDX_BITS;
+  // Parameters may be stale or half-written if the main thread has moved on; the claim below then
+  // fails (the claim word is closed or carries another generation), so nothing runs with them.
+  const fn = fns[ctl[C.FN]];
+  const nargs = ctl[C.NARGS];
+  const nChunks = ctl[C.NCHUNKS];
+  const work = ctl[C.WORK];
+  const chunk = ctl[C.CHUNK];
+  const wsArg = ctl[C.WS_ARG];
+  const callArgs = new Array(nargs + 2);
+  for (let i = 0; i < nargs; i++) callArgs[i] = args[i];
+  if (wsArg >= 0) callArgs[wsArg] = args[nargs] + index * args[nargs + 1];
+  for (;;) {
+    const v = Atomics.load(ctl, C.CLAIM);
+    if ((v & ~C.IDX_MASK) !== tag) return;
+    const idx = v & C.IDX_MASK;
+    if (idx >= nChunks) return;
+    if (Atomics.compareExchange(ctl, C.CLAIM, v, v + 1) !== v) continue;
+    const lo = idx * chunk;
+    callArgs[nargs] = lo;
+    callArgs[nargs + 1] = Math.min(work, lo + chunk);
+    try {
+      fn(...callArgs);
+    } catch (err) {
+      Atomics.store(ctl, C.ERROR, 1);
+      console.error("tensorgrad wasm pool worker:", err);
+    }
+    ctl[C.STATS + index]++; // chunks run by this thread; only this thread writes it
+    if (Atomics.add(ctl, C.DONE, 1) + 1 === nChunks) Atomics.notify(ctl, C.DONE);
+  }
+}
+
+parentPort.postMessage("ready");
+
+// Start from generation 0, not from whatever the counter holds at boot: a job published while this
+// worker was starting is then still looked at (and, being claimable or not, handled correctly).
+let seen = 0;
+for (;;) {
+  let gen = Atomics.load(ctl, C.GEN);
+  for (let i = 0; gen === seen && i < spin; i++) gen = Atomics.load(ctl, C.GEN);
+  while (gen === seen) {
+    Atomics.add(ctl, C.SLEEPERS, 1);
+    Atomics.wait(ctl, C.GEN, seen);
+    Atomics.sub(ctl, C.SLEEPERS, 1);
+    gen = Atomics.load(ctl, C.GEN);
+  }
+  seen = gen;
+  if (Atomics.load(ctl, C.SHUTDOWN) !== 0) break;
+  runJob(gen);
+}

@@ -1,0 +1,201 @@
+// A persistent pool of worker threads sharing the kernel module and its memory. The calling thread
+// publishes a job (kernel, arguments, a [0, work) range cut into chunks) and works on it too; every
+// participant claims chunks dynamically, so a worker the OS has not scheduled cannot stall a call.
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import type { WasmKernels } from "./module.js";
+
+/*
+ * Protocol, over an Int32Array control block in a SharedArrayBuffer:
+ *  - The main thread first closes the claim word (CLAIM = next generation's tag | IDX_MASK, so nothing
+ *    is claimable), writes the job's parameters, resets DONE, opens CLAIM = tag | 0, bumps GEN and wakes
+ *    sleeping workers. Closing first matters: a worker that read parameters of an older generation
+ *    fails its compare-exchange on CLAIM (wrong tag or closed) instead of running a chunk with
+ *    half-written parameters.
+ *  - A participant claims chunk idx by compare-exchanging CLAIM from tag|idx to tag|idx+1, runs
+ *    fn(...args, idx*chunk, min(work, (idx+1)*chunk)) and increments DONE; the one completing the last
+ *    chunk notifies DONE. The main thread returns once DONE == number of chunks.
+ *  - Workers spin on GEN for a while after a job (back-to-back ops find them awake), then sleep in
+ *    Atomics.wait; SLEEPERS lets the main thread skip the notify syscall when nobody sleeps.
+ */
+const LAYOUT = {
+  GEN: 0, CLAIM: 1, DONE: 2, FN: 3, NARGS: 4, NCHUNKS: 5, WORK: 6, CHUNK: 7, WS_ARG: 8,
+  SHUTDOWN: 9, SLEEPERS: 10, ERROR: 11, STATS: 16, MAX_THREADS: 48,
+  IDX_BITS: 15, IDX_MASK: 0x7fff, GEN_MASK: 0xffff,
+  ARGS_BYTE_OFFSET: 256, MAX_ARGS: 32,
+} as const;
+const CONTROL_BYTES = LAYOUT.ARGS_BYTE_OFFSET + 8 * LAYOUT.MAX_ARGS;
+// Layout check: the per-thread chunk counters (STATS..STATS+MAX_THREADS) must end before the arguments.
+if (4 * (LAYOUT.STATS + LAYOUT.MAX_THREADS) > LAYOUT.ARGS_BYTE_OFFSET) throw new Error("pool control layout overlaps");
+
+/** Most chunks a job may have (the claim word keeps the chunk index in 15 bits, minus the "closed" value). */
+export const MAX_CHUNKS = LAYOUT.IDX_MASK - 1;
+
+/** Kernels the pool can run, by index; a job names one of these. */
+export const POOL_FUNCS = [
+  "gemm_pack_b", "gemm_packed", "gemm_small", "unary", "binary", "where", "gather4",
+  "reduce_rows", "reduce_cols", "softmax_rows", "im2col", "col2im",
+] as const;
+export type PoolFunc = (typeof POOL_FUNCS)[number];
+
+export interface PoolOptions {
+  /** Threads including the caller; defaults to os.availableParallelism(). */
+  threads?: number;
+  /** Iterations a worker polls for the next job before sleeping (about 2-4 ns each). */
+  spin?: number;
+}
+
+/** A per-thread scratch region: participant i gets base + i*stride as the argument at `arg`. */
+export interface Workspace {
+  arg: number;
+  base: number;
+  stride: number;
+}
+
+export class WasmPool {
+  readonly threads: number;
+  private readonly ctl: Int32Array;
+  private readonly args: Float64Array;
+  private readonly workers: Worker[] = [];
+  private readonly fns: ((...a: number[]) => void)[];
+  private gen = 0;
+  private closed = false;
+  private readonly started: Promise<void>;
+
+  constructor(kernels: WasmKernels, { threads = availableParallelism(), spin = 20000 }: PoolOptions = {}) {
+    this.threads = Math.min(LAYOUT.MAX_THREADS, Math.max(1, Math.floor(threads)));
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    this.ctl = new Int32Array(control);
+    this.args = new Float64Array(control, LAYOUT.ARGS_BYTE_OFFSET, LAYOUT.MAX_ARGS);
+    const exports = kernels.exports as unknown as Record<string, (...a: number[]) => void>;
+    this.fns = POOL_FUNCS.map((name) => exports[name]!);
+    for (let i = 1; i < this.threads; i++) {
+      const worker = new Worker(new URL("./pool-worker.js", import.meta.url), {
+        workerData: {
+          module: kernels.module, memory: kernels.memory, control, funcs: POOL_FUNCS, index: i, spin,
+          layout: LAYOUT,
+        },
+        // The worker is plain JavaScript: skip the parent's loaders (tsx) so it starts faster.
+        execArgv: [],
+      });
+      // Workers sit in Atomics.wait between jobs; they must not keep a finished script alive.
+      worker.unref();
+      this.workers.push(worker);
+    }
+    const online = this.workers.map((w) => new Promise<void>((resolve, reject) => {
+      w.once("message", () => resolve());
+      w.once("error", reject);
+    }));
+    this.started = Promise.all(online).then(() => undefined);
+    // Nobody has to await `ready()`: a failed worker only means the caller does all the chunks.
+    this.started.catch(() => undefined);
+  }
+
+  /**
+   * Resolves once every worker has instantiated the module and is polling for jobs. Calls work before
+   * that (the caller simply takes all the chunks); benchmarks wait for this.
+   */
+  ready(): Promise<void> {
+    // Unref'd workers do not keep the event loop alive, so a top-level `await pool.ready()` would let
+    // Node exit mid-wait: hold them referenced until they report in.
+    for (const w of this.workers) w.ref();
+    const unref = () => {
+      for (const w of this.workers) w.unref();
+    };
+    return this.started.then(unref, (err) => {
+      unref();
+      throw err;
+    });
+  }
+
+  /** Chunks of parallel jobs each thread has run so far (index 0 is the calling thread). */
+  chunkCounts(): number[] {
+    return Array.from({ length: this.threads }, (_, i) => Atomics.load(this.ctl, LAYOUT.STATS + i));
+  }
+
+  /**
+   * Runs fn(...args, lo, hi) over [0, work) in chunks of `chunk`, on this thread and the workers, and
+   * returns when every chunk is done. With one thread or one chunk it is a plain call.
+   */
+  run(func: PoolFunc, args: readonly number[], work: number, chunk: number, workspace?: Workspace): void {
+    const fn = this.fns[POOL_FUNCS.indexOf(func)]!;
+    if (work <= 0) return;
+    chunk = Math.max(1, Math.ceil(chunk));
+    let nChunks = Math.ceil(work / chunk);
+    if (nChunks > MAX_CHUNKS) {
+      chunk = Math.ceil(work / MAX_CHUNKS);
+      nChunks = Math.ceil(work / chunk);
+    }
+    const callArgs = [...args, 0, 0];
+    if (workspace) callArgs[workspace.arg] = workspace.base;
+    if (this.threads === 1 || nChunks === 1 || this.closed) {
+      callArgs[args.length] = 0;
+      callArgs[args.length + 1] = work;
+      fn(...callArgs);
+      return;
+    }
+    if (args.length + 2 > LAYOUT.MAX_ARGS) throw new RangeError("too many kernel arguments for the pool");
+    const { ctl } = this;
+    const gen = (this.gen + 1) & LAYOUT.GEN_MASK || 1; // never 0: workers start from 0
+    const tag = gen << LAYOUT.IDX_BITS;
+    Atomics.store(ctl, LAYOUT.CLAIM, tag | LAYOUT.IDX_MASK);
+    ctl[LAYOUT.FN] = POOL_FUNCS.indexOf(func);
+    ctl[LAYOUT.NARGS] = args.length;
+    ctl[LAYOUT.NCHUNKS] = nChunks;
+    ctl[LAYOUT.WORK] = work;
+    ctl[LAYOUT.CHUNK] = chunk;
+    ctl[LAYOUT.WS_ARG] = workspace ? workspace.arg : -1;
+    for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
+    if (workspace) {
+      this.args[args.length] = workspace.base;
+      this.args[args.length + 1] = workspace.stride;
+    }
+    Atomics.store(ctl, LAYOUT.DONE, 0);
+    Atomics.store(ctl, LAYOUT.CLAIM, tag);
+    this.gen = gen;
+    Atomics.store(ctl, LAYOUT.GEN, gen);
+    if (Atomics.load(ctl, LAYOUT.SLEEPERS) > 0) Atomics.notify(ctl, LAYOUT.GEN);
+
+    // Our share: claim chunks until none are left.
+    let mine = 0;
+    for (;;) {
+      const v = Atomics.load(ctl, LAYOUT.CLAIM);
+      const idx = v & LAYOUT.IDX_MASK;
+      if (idx >= nChunks) break;
+      if (Atomics.compareExchange(ctl, LAYOUT.CLAIM, v, v + 1) !== v) continue;
+      const lo = idx * chunk;
+      callArgs[args.length] = lo;
+      callArgs[args.length + 1] = Math.min(work, lo + chunk);
+      fn(...callArgs);
+      mine++;
+    }
+    ctl[LAYOUT.STATS] += mine;
+    // Chunks claimed by workers may still be running: spin briefly, then sleep until the last one
+    // notifies.
+    let done = Atomics.add(ctl, LAYOUT.DONE, mine) + mine;
+    for (let i = 0; done < nChunks && i < 100000; i++) done = Atomics.load(ctl, LAYOUT.DONE);
+    while (done < nChunks) {
+      Atomics.wait(ctl, LAYOUT.DONE, done, 10);
+      done = Atomics.load(ctl, LAYOUT.DONE);
+    }
+    if (Atomics.load(ctl, LAYOUT.ERROR) !== 0) {
+      Atomics.store(ctl, LAYOUT.ERROR, 0);
+      throw new Error(`wasm kernel ${func} failed in a pool worker`);
+    }
+  }
+
+  /** Stops the workers (they finish their current job first). Later runs execute on this thread only. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    Atomics.store(this.ctl, LAYOUT.SHUTDOWN, 1);
+    this.gen = (this.gen + 1) & LAYOUT.GEN_MASK || 1;
+    Atomics.store(this.ctl, LAYOUT.GEN, this.gen);
+    Atomics.notify(this.ctl, LAYOUT.GEN);
+    // Referenced while they wind down, so that awaiting close() keeps the event loop alive.
+    return Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      w.ref();
+      w.once("exit", () => resolve());
+    }))).then(() => undefined);
+  }
+}

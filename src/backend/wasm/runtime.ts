@@ -1,0 +1,265 @@
+// The fast backend's engine room: the loaded kernels, the allocator over their memory and the worker
+// pool, plus one typed entry point per kernel family that decides (from measured thresholds) whether a
+// call is worth splitting across threads and how finely.
+import { loadWasmKernels, type LoadOptions, type WasmFlavor, type WasmKernels } from "./module.js";
+import { WasmAllocator } from "./allocator.js";
+import { WasmPool, type PoolFunc, type PoolOptions } from "./pool.js";
+
+/** Op codes of assembly/elementwise.ts and assembly/reduce.ts. */
+export const UNARY_OPS = {
+  neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, sin: 6, cos: 7, tanh: 8, sigmoid: 9, relu: 10, erf: 11,
+} as const;
+export const BINARY_OPS = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, gt: 8, lt: 9, ge: 10, le: 11, ne: 12,
+} as const;
+export const REDUCE_OPS = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4 } as const;
+export type UnaryOp = keyof typeof UNARY_OPS;
+export type BinaryOp = keyof typeof BINARY_OPS;
+export type ReduceOp = keyof typeof REDUCE_OPS;
+
+/** A float32 matrix in wasm memory: element [i, j] at ptr + 4*(i*rowStride + j*colStride). */
+export interface MatrixRef {
+  ptr: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/** A 2-D broadcast operand of an [R, C] result: element [r, c] at ptr + 4*(r*rowStride + c*colStep), colStep 0 or 1. */
+export interface RowOperand {
+  ptr: number;
+  rowStride: number;
+  colStep: 0 | 1;
+}
+
+/**
+ * When a call goes parallel (measured by bench/wasm-pool.ts on the 2-core Zen 4 box, Node 20; see
+ * the numbers there). Below these sizes the hand-off to a worker (about 5-10 us round trip when it
+ * is awake, far more when it sleeps or its core is busy) costs more than the second core saves.
+ */
+export const PARALLEL_THRESHOLDS = {
+  /** 2*M*N*K: n = 96 square takes ~35 us on one thread, and 2 threads win from about there. */
+  gemmFlops: 2 * 96 ** 3,
+  /** Elements of a cheap element-wise op (add, relu, ...): memory-bound, gains only when large. */
+  cheapElements: 1 << 16,
+  /** Elements of a transcendental op (exp, tanh, erf, sin, ...). */
+  mathElements: 1 << 13,
+  /** Input elements of a reduction or softmax (softmax counts as math). */
+  reduceElements: 1 << 16,
+  softmaxElements: 1 << 13,
+  /** Elements written by im2col / col2im. */
+  convElements: 1 << 16,
+};
+
+const MATH_UNARY = new Set<number>([UNARY_OPS.exp, UNARY_OPS.log, UNARY_OPS.sin, UNARY_OPS.cos,
+  UNARY_OPS.tanh, UNARY_OPS.sigmoid, UNARY_OPS.erf]);
+
+/** M below which gemm skips packing (see gemm_small): packing B would cost as much as the product. */
+export const GEMM_SMALL_M = 4;
+
+export interface WasmRuntimeOptions extends LoadOptions, PoolOptions {}
+
+export class WasmRuntime {
+  readonly kernels: WasmKernels;
+  readonly allocator: WasmAllocator;
+  private poolInstance: WasmPool;
+  private readonly spin: number | undefined;
+  /** Per-thread gemm workspace: threads * wsStride bytes. */
+  private wsBase = 0;
+  private wsStride = 0;
+  /** Scratch for packed B, grown on demand and kept (one product runs at a time). */
+  private packPtr = 0;
+  private packBytes = 0;
+
+  constructor(options: WasmRuntimeOptions = {}) {
+    this.kernels = loadWasmKernels(options);
+    this.allocator = new WasmAllocator(this.kernels.memory);
+    this.spin = options.spin;
+    this.poolInstance = new WasmPool(this.kernels, { threads: options.threads, spin: options.spin });
+    this.allocWorkspace();
+  }
+
+  get flavor(): WasmFlavor {
+    return this.kernels.flavor;
+  }
+
+  get threads(): number {
+    return this.poolInstance.threads;
+  }
+
+  get pool(): WasmPool {
+    return this.poolInstance;
+  }
+
+  /** Resolves when the pool's workers are up (see WasmPool.ready). */
+  ready(): Promise<void> {
+    return this.poolInstance.ready();
+  }
+
+  /** Replaces the pool with one of `threads` threads (the caller included). */
+  setThreads(threads: number): void {
+    if (threads === this.threads) return;
+    void this.poolInstance.close();
+    this.poolInstance = new WasmPool(this.kernels, { threads, spin: this.spin });
+    this.allocator.free(this.wsBase);
+    this.allocWorkspace();
+  }
+
+  /** Stops the workers; the runtime keeps working on the calling thread alone. */
+  close(): Promise<void> {
+    return this.poolInstance.close();
+  }
+
+  /** A Float32Array over wasm memory (a fresh view: memory growth replaces the buffer). */
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.kernels.memory.buffer, ptr, length);
+  }
+
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.kernels.memory.buffer, ptr, length);
+  }
+
+  private allocWorkspace(): void {
+    this.wsStride = this.kernels.exports.gemm_workspace_bytes();
+    this.wsBase = this.allocator.alloc(this.wsStride * this.threads, false);
+  }
+
+  private run(func: PoolFunc, args: number[], work: number, chunk: number, parallel: boolean): void {
+    if (!parallel || this.threads === 1) {
+      (this.kernels.exports as unknown as Record<string, (...a: number[]) => void>)[func]!(...args, 0, work);
+    } else {
+      this.poolInstance.run(func, args, work, chunk);
+    }
+  }
+
+  /** Chunk size giving each thread about `perThread` chunks, at least `min`, a multiple of `align`. */
+  private chunkFor(work: number, min: number, align: number, perThread = 4): number {
+    const c = Math.max(min, Math.ceil(work / (this.threads * perThread)));
+    return Math.ceil(c / align) * align;
+  }
+
+  /**
+   * C[M,N] = A[M,K]·B[K,N] (or C += A·B with accumulate). A and B take any element strides, so
+   * transposed views need no copy; C is row-major with row stride c.rowStride.
+   */
+  sgemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number },
+    { accumulate = false }: { accumulate?: boolean } = {}): void {
+    if (M <= 0 || N <= 0) return;
+    const e = this.kernels.exports;
+    const beta = accumulate ? 1 : 0;
+    const parallel = this.threads > 1 && 2 * M * N * K >= PARALLEL_THRESHOLDS.gemmFlops;
+    const smallOk = b.colStride === 1 || (b.rowStride === 1 && a.colStride === 1);
+    if (M < GEMM_SMALL_M && smallOk) {
+      const args = [M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta];
+      this.run("gemm_small", args, N, this.chunkFor(N, 32, 32, 2), parallel);
+      return;
+    }
+    const packFloats = e.gemm_packed_b_floats(K, N);
+    if (packFloats * 4 > this.packBytes) {
+      if (this.packPtr) this.allocator.free(this.packPtr);
+      this.packBytes = packFloats * 4;
+      this.packPtr = this.allocator.alloc(this.packBytes, false);
+    }
+    const panels = Math.ceil(N / 8);
+    const packArgs = [K, N, b.ptr, b.rowStride, b.colStride, this.packPtr];
+    this.run("gemm_pack_b", packArgs, panels, this.chunkFor(panels, 4, 1, 2), parallel && K * N >= 1 << 15);
+    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, this.packPtr, c.ptr, c.rowStride, beta, this.wsBase];
+    if (!parallel) {
+      e.gemm_packed(M, N, K, a.ptr, a.rowStride, a.colStride, this.packPtr, c.ptr, c.rowStride, beta, this.wsBase, 0, M);
+      return;
+    }
+    // Rows in multiples of 4 (one A sliver), at most 128 (one L2-resident A block) per chunk.
+    const chunk = Math.min(128, this.chunkFor(M, 4, 4));
+    this.poolInstance.run("gemm_packed", args, M, chunk, { arg: 10, base: this.wsBase, stride: this.wsStride });
+  }
+
+  /** y[i] = op(x[i]) for i < n, both contiguous float32 (y may be x). */
+  unary(op: UnaryOp, x: number, y: number, n: number): void {
+    const code = UNARY_OPS[op];
+    const math = MATH_UNARY.has(code);
+    const parallel = n >= (math ? PARALLEL_THRESHOLDS.mathElements : PARALLEL_THRESHOLDS.cheapElements);
+    this.run("unary", [code, x, y], n, this.chunkFor(n, math ? 2048 : 8192, 16), parallel);
+  }
+
+  /** y[r, c] = a[r, c] op b[r, c] for a row-major [R, C] result y, operands broadcast per RowOperand. */
+  binary(op: BinaryOp, R: number, C: number, a: RowOperand, b: RowOperand, y: number): void {
+    const n = R * C;
+    const code = BINARY_OPS[op];
+    const cheap = code !== BINARY_OPS.pow;
+    const parallel = n >= (cheap ? PARALLEL_THRESHOLDS.cheapElements : PARALLEL_THRESHOLDS.mathElements);
+    const args = [code, C, a.ptr, a.rowStride, a.colStep, b.ptr, b.rowStride, b.colStep, y];
+    this.run("binary", args, n, this.chunkFor(n, cheap ? 8192 : 1024, 16), parallel);
+  }
+
+  /** y = cond != 0 ? a : b over a row-major [R, C] result, each operand broadcast per RowOperand. */
+  where(R: number, C: number, cond: RowOperand, a: RowOperand, b: RowOperand, y: number): void {
+    const n = R * C;
+    const args = [C, cond.ptr, cond.rowStride, cond.colStep, a.ptr, a.rowStride, a.colStep, b.ptr, b.rowStride, b.colStep, y];
+    this.run("where", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+  }
+
+  /** Contiguous copy of a rank <= 4 strided view (shape padded in front with 1s). */
+  gather(x: number, shape: readonly number[], strides: readonly number[], y: number): void {
+    if (shape.length > 4) throw new RangeError("gather handles rank <= 4");
+    const d = [1, 1, 1, 1], s = [0, 0, 0, 0];
+    for (let i = 0; i < shape.length; i++) {
+      d[4 - shape.length + i] = shape[i]!;
+      s[4 - shape.length + i] = strides[i]!;
+    }
+    const n = d[0]! * d[1]! * d[2]! * d[3]!;
+    this.run("gather4", [x, ...d, ...s, y], n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+  }
+
+  /**
+   * y[r] = reduce(x[r*rowStride .. r*rowStride + L)) for r < R. sum/max/min write float32, argmax/argmin
+   * int32 (first index of the extreme; NaN is the extreme, as in torch).
+   */
+  reduceRows(op: ReduceOp, x: number, rowStride: number, R: number, L: number, y: number): void {
+    const parallel = R > 1 && R * L >= PARALLEL_THRESHOLDS.reduceElements;
+    this.run("reduce_rows", [REDUCE_OPS[op], x, rowStride, L, y], R, this.chunkFor(R, 1, 1), parallel);
+  }
+
+  /** y[c] = reduce over r < R of x[r*rowStride + c], c < C (sum, max or min), columns contiguous. */
+  reduceCols(op: "sum" | "max" | "min", x: number, rowStride: number, R: number, C: number, y: number): void {
+    const parallel = C >= 64 && R * C >= PARALLEL_THRESHOLDS.reduceElements;
+    this.run("reduce_cols", [REDUCE_OPS[op], x, rowStride, R, y], C, this.chunkFor(C, 16, 16), parallel);
+  }
+
+  /** Softmax or log-softmax of R rows of length L (x rows at rowStride, y contiguous). */
+  softmaxRows(x: number, rowStride: number, R: number, L: number, y: number, { log = false } = {}): void {
+    const parallel = R > 1 && R * L >= PARALLEL_THRESHOLDS.softmaxElements;
+    this.run("softmax_rows", [x, rowStride, L, y, log ? 1 : 0], R, this.chunkFor(R, 1, 1), parallel);
+  }
+
+  /**
+   * im2col of N images [C, H, W] into cols [N, C*KH*KW, OH*OW] (torch.nn.functional.unfold layout);
+   * positions outside the image read `pad`.
+   */
+  im2col(x: number, cols: number, g: ConvGeometry, pad = 0): void {
+    const rows = g.N * g.C * g.KH * g.KW;
+    const args = [x, cols, ...geometryArgs(g), pad];
+    this.run("im2col", args, rows, this.chunkFor(rows, 1, 1), rows * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements);
+  }
+
+  /** col2im (the adjoint, torch fold): x [N, C, H, W] = sum of the cols entries that read each pixel. */
+  col2im(cols: number, x: number, g: ConvGeometry): void {
+    const planes = g.N * g.C;
+    const args = [cols, x, ...geometryArgs(g)];
+    const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
+    this.run("col2im", args, planes, this.chunkFor(planes, 1, 1), parallel);
+  }
+}
+
+/** 2-D convolution geometry; OH/OW must equal floor((H + 2ph - dh*(KH-1) - 1)/sh) + 1 (likewise W). */
+export interface ConvGeometry {
+  N: number; C: number; H: number; W: number; KH: number; KW: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; OH: number; OW: number;
+}
+
+function geometryArgs(g: ConvGeometry): number[] {
+  return [g.H, g.W, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW];
+}
+
+/** Output size of a convolution along one axis, as torch computes it. */
+export function convOutSize(size: number, kernel: number, stride: number, pad: number, dilation: number): number {
+  return Math.floor((size + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1;
+}

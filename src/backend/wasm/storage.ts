@@ -1,0 +1,169 @@
+// Tensor storage inside the wasm memory: a block from the allocator and a typed-array view onto it,
+// returned to the allocator when the storage object is garbage-collected (see Reclaimer for how that
+// also works inside long synchronous loops).
+import { setFlagsFromString } from "node:v8";
+import { runInContext, createContext } from "node:vm";
+import type { Backend, DType, Storage, TypedArray } from "../backend.js";
+import type { WasmAllocator } from "./allocator.js";
+import type { WasmRuntime } from "./runtime.js";
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+const MB = 1 << 20;
+// Allocations between forced collections when tensors are small (bytes alone would let tens of
+// thousands of dead blocks pile up, each holding a registry cell and a map entry on the JS heap).
+// Measured on a 16-32-1 MLP step (30 allocations of <= 4 KiB): 8192 costs ~4 % of step time and
+// keeps wasm memory under 9 MiB and the JS heap flat; 2048 costs ~60 %, no limit lets 36 MiB and
+// 1.5 MiB of heap accumulate.
+const BLOCKS = 8192;
+
+export interface ReclaimOptions {
+  /**
+   * Reclaim blocks synchronously (default true; TENSORGRAD_WASM_SYNC_FREE=0 turns it off). A
+   * FinalizationRegistry's callbacks only run between event-loop tasks, so a training loop that
+   * never yields would otherwise never free a block: instead the registry comes from a private vm
+   * context with V8's `cleanupSome` enabled, which the allocator calls every few MB, and when garbage
+   * outgrows the live data a full GC (V8's `gc`, exposed in that context only) finds the dead
+   * tensors. Both need V8 flags set at run time; where that fails, freeing falls back to the
+   * asynchronous callbacks.
+   */
+  sync?: boolean;
+}
+
+/** Frees the blocks of collected storages. */
+export class Reclaimer {
+  private readonly registry: FinalizationRegistry<number>;
+  private readonly sweep: (() => void) | undefined;
+  private readonly fullGc: (() => void) | undefined;
+  private sinceSweep = 0;
+  private sinceGc = 0;
+  private blocksSinceGc = 0;
+  private liveAfterGc = 0;
+
+  constructor(private readonly allocator: WasmAllocator, { sync = process.env.TENSORGRAD_WASM_SYNC_FREE !== "0" }: ReclaimOptions = {}) {
+    const free = (ptr: number) => allocator.free(ptr);
+    let Registry: typeof FinalizationRegistry = FinalizationRegistry;
+    let gc: (() => void) | undefined;
+    if (sync) {
+      try {
+        // Flags only shape contexts created afterwards, so this one private context sees them.
+        setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+        setFlagsFromString("--expose-gc");
+        const ctx = createContext({});
+        const R = runInContext("FinalizationRegistry", ctx) as typeof FinalizationRegistry;
+        if (typeof (R.prototype as { cleanupSome?: unknown }).cleanupSome === "function") Registry = R;
+        const g = runInContext("typeof gc === 'function' ? gc : undefined", ctx) as (() => void) | undefined;
+        gc = g;
+      } catch {
+        // Keep the asynchronous registry.
+      }
+    }
+    this.registry = new Registry<number>(free);
+    const cleanupSome = (this.registry as { cleanupSome?: () => void }).cleanupSome;
+    this.sweep = typeof cleanupSome === "function" ? () => cleanupSome.call(this.registry) : undefined;
+    this.fullGc = this.sweep ? gc : undefined;
+  }
+
+  /** Whether dead storages are found without yielding to the event loop. */
+  get synchronous(): boolean {
+    return this.sweep !== undefined;
+  }
+
+  track(storage: object, ptr: number): void {
+    this.registry.register(storage, ptr, storage);
+  }
+
+  untrack(storage: object): void {
+    this.registry.unregister(storage);
+  }
+
+  /**
+   * Called before each allocation. Every 4 MB allocated, frees what the collector has already found
+   * dead (cheap). When the bytes allocated since the last full GC exceed both 64 MB and the live
+   * data measured after it, or 8192 blocks were handed out, runs one, so garbage stays below about
+   * the live size plus 64 MB: a full GC costs a few ms on a small JS heap.
+   */
+  pressure(bytes: number): void {
+    if (!this.sweep) return;
+    this.sinceSweep += bytes;
+    this.sinceGc += bytes;
+    this.blocksSinceGc++;
+    if (this.fullGc && (this.sinceGc >= Math.max(64 * MB, this.liveAfterGc) || this.blocksSinceGc >= BLOCKS)) {
+      this.collect();
+    } else if (this.sinceSweep >= 4 * MB) {
+      this.sinceSweep = 0;
+      this.sweep();
+    }
+  }
+
+  /** A full collection and sweep now: the last resort before giving up on wasm memory. */
+  collect(): void {
+    this.fullGc?.();
+    this.sweep?.();
+    this.sinceGc = 0;
+    this.sinceSweep = 0;
+    this.blocksSinceGc = 0;
+    this.liveAfterGc = this.allocator.bytesInUse;
+  }
+}
+
+const reclaimers = new WeakMap<WasmRuntime, Reclaimer>();
+
+export function reclaimerFor(rt: WasmRuntime): Reclaimer {
+  let r = reclaimers.get(rt);
+  if (!r) reclaimers.set(rt, (r = new Reclaimer(rt.allocator)));
+  return r;
+}
+
+export class WasmStorage implements Storage {
+  // Own enumerable fields match the reference storage's (dtype, length, backend, data), so code
+  // that serialises or compares storages sees the same shape; the runtime and address stay private.
+  readonly data: TypedArray;
+  #runtime: WasmRuntime;
+  #address: number;
+
+  constructor(readonly backend: Backend, runtime: WasmRuntime, readonly dtype: DType, readonly length: number) {
+    this.#runtime = runtime;
+    const bytes = length * BYTES[dtype];
+    const reclaimer = reclaimerFor(runtime);
+    if (length > 0) reclaimer.pressure(bytes);
+    this.#address = length > 0 ? runtime.allocator.alloc(bytes) : 0;
+    if (this.#address) reclaimer.track(this, this.#address);
+    // The memory is shared and never moves (growth only appends), so this one view stays valid for
+    // the storage's life. Nobody may keep it past the storage: the block is then reused.
+    const buffer = runtime.kernels.memory.buffer;
+    this.data = dtype === "float32" ? new Float32Array(buffer, this.#address, length)
+      : dtype === "float64" ? new Float64Array(buffer, this.#address, length)
+      : new Int32Array(buffer, this.#address, length);
+  }
+
+  get runtime(): WasmRuntime {
+    return this.#runtime;
+  }
+
+  /** Byte address of element 0 in the runtime's memory (0: empty or disposed, owns nothing). */
+  get ptr(): number {
+    return this.#address;
+  }
+
+  /**
+   * Returns the block now instead of waiting for the garbage collector, for code that knows the
+   * storage is dead. Idempotent; the storage (and its `data`) must not be used afterwards.
+   */
+  dispose(): void {
+    if (!this.#address) return;
+    reclaimerFor(this.#runtime).untrack(this);
+    this.#runtime.allocator.free(this.#address);
+    this.#address = 0;
+  }
+}
+
+/**
+ * Storage on the JS heap for a wasm-backend tensor, used when the wasm memory cannot grow further:
+ * slower (kernels fall back to the reference implementation for it) but the program keeps going.
+ */
+export class HeapStorage implements Storage {
+  readonly data: TypedArray;
+  constructor(readonly backend: Backend, readonly dtype: DType, readonly length: number) {
+    this.data = dtype === "float32" ? new Float32Array(length) : dtype === "float64" ? new Float64Array(length) : new Int32Array(length);
+  }
+}

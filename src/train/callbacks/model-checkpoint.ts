@@ -1,0 +1,76 @@
+// ModelCheckpoint (keras.callbacks.ModelCheckpoint): save a resumable checkpoint (io.saveCheckpoint)
+// after every epoch, or only when the monitored figure improves.
+
+import { ValueError } from "../../errors.js";
+import { saveCheckpoint, type CheckpointScheduler } from "../../io/checkpoint.js";
+import type { Logs } from "../history.js";
+import { Callback, improves, monitored, normalizeMonitor, resolveMode, type TrainingContext } from "./callback.js";
+
+export interface ModelCheckpointOptions {
+  /**
+   * Where to save. `{epoch}` becomes the 1-based epoch number (`{epoch:03d}` zero-pads it, as
+   * Keras), so `ckpt-{epoch}.safetensors` keeps one file per epoch.
+   */
+  path: string;
+  /** The figure that decides "best" (default "valLoss"). */
+  monitor?: string;
+  /** Save only when `monitor` improves on the best so far (default false: every epoch). */
+  saveBestOnly?: boolean;
+  mode?: "auto" | "min" | "max";
+  /** With saveBestOnly: a value the first save must beat (e.g. the best of a run being resumed). */
+  initialValueThreshold?: number;
+  /** JSON-able data stored with every checkpoint (e.g. the model's configuration). */
+  extra?: unknown;
+  /** A learning-rate scheduler whose state is saved too (needed to resume a schedule exactly). */
+  scheduler?: CheckpointScheduler;
+}
+
+/** `{epoch}` / `{epoch:0Nd}` in a checkpoint path, with the 1-based epoch number. */
+export function formatCheckpointPath(path: string, epoch: number): string {
+  return path.replace(/\{epoch(?::0?(\d+)d)?\}/g, (_, width: string | undefined) => String(epoch + 1).padStart(width ? Number(width) : 0, "0"));
+}
+
+/**
+ * Saves model, optimizer (and `scheduler`), epoch, history and the random generator's state with io.saveCheckpoint
+ * at the end of each epoch (or only on improvement with `saveBestOnly`), so training can resume
+ * exactly: load it with io.loadCheckpoint and call fit with `initialEpoch: epoch + 1`.
+ * @example new train.ModelCheckpoint({ path: "runs/best.safetensors", monitor: "valLoss", saveBestOnly: true })
+ */
+export class ModelCheckpoint extends Callback {
+  readonly path: string;
+  readonly monitor: string;
+  readonly saveBestOnly: boolean;
+  readonly mode: "min" | "max";
+  /** The best monitored value saved so far, and its epoch (-1 before any save). */
+  best: number;
+  bestEpoch = -1;
+  /** The file written last (null before the first save). */
+  lastSaved: string | null = null;
+  private readonly extra: unknown;
+  private readonly scheduler: CheckpointScheduler | undefined;
+
+  constructor({ path, monitor = "valLoss", saveBestOnly = false, mode = "auto", initialValueThreshold, extra, scheduler }: ModelCheckpointOptions) {
+    super();
+    if (typeof path !== "string" || path === "") throw new ValueError(`ModelCheckpoint: path must be a non-empty string, got ${JSON.stringify(path)}`);
+    this.path = path;
+    this.monitor = normalizeMonitor(monitor);
+    this.saveBestOnly = saveBestOnly;
+    this.mode = resolveMode("ModelCheckpoint", this.monitor, mode);
+    this.best = initialValueThreshold ?? (this.mode === "min" ? Infinity : -Infinity);
+    this.extra = extra;
+    this.scheduler = scheduler;
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs, _ctx?: TrainingContext): void {
+    if (this.saveBestOnly) {
+      const current = monitored("ModelCheckpoint", this.monitor, logs);
+      if (!improves(current, this.best, this.mode)) return;
+      this.best = current;
+      this.bestEpoch = epoch;
+    }
+    const file = formatCheckpointPath(this.path, epoch);
+    const extra = { monitor: this.monitor, best: this.saveBestOnly ? this.best : undefined, logs, ...(this.extra !== undefined ? { user: this.extra } : {}) };
+    saveCheckpoint(file, { model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, epoch, history: this.ctx.history.toJSON(), extra });
+    this.lastSaved = file;
+  }
+}

@@ -1,0 +1,166 @@
+// The machinery around the wasm kernels: the loader's choice of build, the allocator (alignment, no
+// overlap, zeroed reuse, return to baseline) and the worker pool (1 and 2 threads give identical bits,
+// workers really take chunks, many back-to-back jobs stay correct).
+import { describe, test, after } from "node:test";
+import assert from "node:assert/strict";
+import { WasmRuntime } from "../../../src/backend/wasm/runtime.js";
+import { isWasmSupported, loadWasmKernels, relaxedAvailable } from "../../../src/backend/wasm/module.js";
+import { WasmAllocator, roundSize, ALIGN } from "../../../src/backend/wasm/allocator.js";
+
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const one = new WasmRuntime({ threads: 1 });
+const two = new WasmRuntime({ threads: 2 });
+after(() => Promise.all([one.close(), two.close()]));
+
+function put(rt: WasmRuntime, values: ArrayLike<number>): number {
+  const ptr = rt.allocator.alloc(values.length * 4);
+  rt.f32(ptr, values.length).set(values);
+  return ptr;
+}
+
+function bitsEqual(a: Float32Array, b: Float32Array): boolean {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+describe("wasm loader", () => {
+  test("reports support and which build it picked", () => {
+    assert.equal(isWasmSupported(), true);
+    assert.equal(loadWasmKernels({ relaxedSimd: false }).flavor, "simd");
+    // Without the opt-in, relaxed is used exactly when the engine validates it unflagged.
+    assert.equal(one.flavor, relaxedAvailable(false) ? "relaxed" : "simd");
+  });
+});
+
+describe("wasm allocator", () => {
+  test("rounds to 64-byte size classes with at most 1/8 waste", () => {
+    for (const n of [0, 1, 63, 64, 65, 4096, 4097, 5000, 1 << 20, (1 << 20) + 1, 123456789]) {
+      const s = roundSize(n);
+      assert.ok(s >= n && s % ALIGN === 0, `${n} -> ${s}`);
+      assert.ok(n <= 4096 || s <= n * 1.125 + ALIGN, `${n} -> ${s}`);
+    }
+  });
+
+  test("random alloc/free never overlaps, reuses zeroed memory and returns to baseline", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
+    const al = new WasmAllocator(memory);
+    const r = rng(11);
+    const live = new Map<number, number>();
+    for (let step = 0; step < 4000; step++) {
+      if (live.size > 0 && r() < 0.45) {
+        const keys = [...live.keys()];
+        const ptr = keys[Math.floor(r() * keys.length)]!;
+        const size = live.get(ptr)!;
+        // The block still holds its own fill pattern: nobody else wrote into it.
+        const bytes = new Uint8Array(memory.buffer, ptr, size);
+        for (let i = 0; i < size; i += i + 97 < size ? 97 : Math.max(1, size - 1 - i)) {
+          assert.equal(bytes[i], (ptr >>> 6) % 251, `block ${ptr} was overwritten`);
+        }
+        al.free(ptr);
+        live.delete(ptr);
+      } else {
+        // Mostly small blocks, sometimes large ones (up to 300 KB), as a training step produces.
+        const size = r() < 0.9 ? 1 + Math.floor(r() * 2000) : Math.floor(r() * 300000);
+        const ptr = al.alloc(size);
+        assert.equal(ptr % ALIGN, 0);
+        const bytes = new Uint8Array(memory.buffer, ptr, size);
+        for (let i = 0; i < size; i += 61) assert.equal(bytes[i], 0, "a new block is zero-filled");
+        bytes.fill((ptr >>> 6) % 251);
+        live.set(ptr, size);
+      }
+    }
+    const spans = [...live].map(([p, s]) => [p, p + roundSize(s)] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) assert.ok(spans[i - 1]![1] <= spans[i]![0], "blocks overlap");
+    for (const ptr of live.keys()) al.free(ptr);
+    const stats = al.stats();
+    assert.equal(stats.bytesInUse, 0);
+    assert.equal(stats.blocksInUse, 0);
+    // Everything coalesced back into the untouched tail: no stranded free blocks.
+    assert.equal(stats.bytesFree, 0);
+    assert.throws(() => al.free(64), /not a live block/);
+  });
+
+  test("grows the memory on demand and reuses a freed block of the same size", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
+    const al = new WasmAllocator(memory);
+    const big = al.alloc(10 << 20);
+    assert.ok(memory.buffer.byteLength >= (10 << 20) + 64);
+    const small = al.alloc(1000);
+    al.free(big);
+    assert.equal(al.alloc(10 << 20), big, "same-size request reuses the block");
+    al.free(small);
+    assert.equal(al.bytesInUse, roundSize(10 << 20));
+  });
+
+  test("the runtime returns to its baseline after kernels ran", () => {
+    const base = one.allocator.bytesInUse;
+    const n = 300;
+    const a = one.allocator.alloc(n * n * 4), b = one.allocator.alloc(n * n * 4), c = one.allocator.alloc(n * n * 4);
+    one.sgemm(n, n, n, { ptr: a, rowStride: n, colStride: 1 }, { ptr: b, rowStride: 1, colStride: n }, { ptr: c, rowStride: n });
+    const withScratch = one.allocator.bytesInUse - 3 * roundSize(n * n * 4);
+    for (const p of [a, b, c]) one.allocator.free(p);
+    // The packed-B scratch stays allocated for the next product, nothing else does.
+    assert.equal(one.allocator.bytesInUse, withScratch);
+    assert.ok(withScratch - base <= roundSize(n * Math.ceil(n / 8) * 8 * 4));
+  });
+});
+
+describe("wasm pool", () => {
+  test("1 and 2 threads give bit-identical results", async () => {
+    await two.ready();
+    const r = rng(12);
+    const M = 190, N = 131, K = 257;
+    const A = Float32Array.from({ length: M * K }, () => r() * 2 - 1);
+    const B = Float32Array.from({ length: K * N }, () => r() * 2 - 1);
+    const X = Float32Array.from({ length: 1 << 17 }, () => r() * 20 - 10);
+    const results = [one, two].map((rt) => {
+      const a = put(rt, A), b = put(rt, B), c = rt.allocator.alloc(M * N * 4), ct = rt.allocator.alloc(M * N * 4);
+      rt.sgemm(M, N, K, { ptr: a, rowStride: K, colStride: 1 }, { ptr: b, rowStride: N, colStride: 1 }, { ptr: c, rowStride: N });
+      // Transposed B, accumulating, to cover the other packing path.
+      rt.sgemm(M, N, K, { ptr: a, rowStride: K, colStride: 1 }, { ptr: b, rowStride: 1, colStride: K }, { ptr: ct, rowStride: N });
+      const x = put(rt, X), y = rt.allocator.alloc(X.length * 4), s = rt.allocator.alloc(X.length * 4);
+      rt.unary("tanh", x, y, X.length);
+      rt.softmaxRows(x, 1000, 131, 1000, s);
+      return [rt.f32(c, M * N), rt.f32(ct, M * N), rt.f32(y, X.length), rt.f32(s, 131000)].map((v) => v.slice());
+    });
+    for (let i = 0; i < results[0]!.length; i++) assert.ok(bitsEqual(results[0]![i]!, results[1]![i]!), `result ${i} differs`);
+  });
+
+  test("workers take chunks, and the caller finishes jobs alone when they do not", async () => {
+    await two.ready();
+    const n = 4096;
+    const x = put(two, Float32Array.from({ length: n }, (_, i) => i));
+    const y = two.allocator.alloc(n * 4);
+    const before = two.pool.chunkCounts();
+    // Retry for a while: on a loaded machine the worker may miss some jobs, never all of them.
+    for (let i = 0; i < 2000 && two.pool.chunkCounts()[1] === before[1]; i++) two.pool.run("unary", [0, x, y], n, 16);
+    assert.ok(two.pool.chunkCounts()[1]! > before[1]!, "the worker ran no chunk");
+    const ys = two.f32(y, n);
+    for (let i = 0; i < n; i++) assert.equal(ys[i], -i);
+  });
+
+  test("many small back-to-back jobs with odd chunk sizes stay correct", async () => {
+    await two.ready();
+    const R = 9, C = 37;
+    const r = rng(13);
+    const A = Float32Array.from({ length: R * C }, () => r());
+    const B = Float32Array.from({ length: C }, () => r());
+    const a = put(two, A), b = put(two, B), y = two.allocator.alloc(R * C * 4);
+    for (let job = 0; job < 3000; job++) {
+      const chunk = 1 + (job % 23); // chunks start mid-row
+      const scale = job % 7;
+      two.f32(b, 1)[0] = scale;
+      two.pool.run("binary", [2, C, a, C, 1, b, 0, 0, y], R * C, chunk);
+      const ys = two.f32(y, R * C);
+      for (let i = 0; i < R * C; i += 17) assert.equal(ys[i], Math.fround(A[i]! * scale), `job ${job}`);
+    }
+  });
+});
