@@ -1,15 +1,18 @@
-// GFLOP/s of the wasm sgemm for square n = 64..2048 on 1 and 2 threads, plus the four transpose
-// combinations at n = 512, with a check of how much parallel capacity the machine really had.
-// Usage: node --import tsx bench/wasm-matmul.ts [--relaxed] [--quick] [--json FILE]
+// GFLOP/s of matmul on the wasm backend for square n = 64..2048 on 1 and 2 threads, both as the
+// bare kernel (runtime.sgemm into a preallocated output) and as users see it (tensor matmul, output
+// allocation included), plus the four transpose combinations at n = 512, with a check of how much
+// parallel capacity the machine really had.
+// Usage: node --import tsx [--import ./src/backend/wasm/index.ts] bench/wasm-matmul.ts
+//          [--quick] [--json FILE]      (TENSORGRAD_RELAXED_SIMD=1 for the relaxed-SIMD build)
+// The --import registers the wasm backend while src/index.ts does not import it yet.
 import { writeFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { availableParallelism, cpus } from "node:os";
-import { WasmRuntime, type MatrixRef } from "../src/backend/wasm/runtime.js";
+import * as tg from "../src/index.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const jsonPath = argv.includes("--json") ? argv[argv.indexOf("--json") + 1] : undefined;
-const relaxedSimd = argv.includes("--relaxed");
 const sizes = quick ? [64, 128, 256, 512, 1024] : [64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048];
 
 /**
@@ -38,75 +41,112 @@ async function parallelCapacity(): Promise<number> {
   return (2 * one) / two;
 }
 
-interface Row { n: number; threads: number; layout: string; ms: number; gflops: number; best: number }
+interface Row { n: number; threads: number; layout: string; path: "kernel" | "tensor"; ms: number; gflops: number; best: number }
 
-/** Median and best GFLOP/s over rounds of back-to-back calls lasting ~60 ms each (at least 3 calls). */
-function measure(rt: WasmRuntime, M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: number): { ms: number; gflops: number; best: number } {
-  const call = () => rt.sgemm(M, N, K, a, b, { ptr: c, rowStride: N });
+/** What this bench needs of the wasm backend object (reached through the public getBackend()). */
+interface MatrixRef { ptr: number; rowStride: number; colStride: number }
+interface WasmBackendLike {
+  flavor: string; threads: number; setThreads(n: number): void; ready(): Promise<void>;
+  runtime: {
+    allocator: { alloc(bytes: number): number; free(ptr: number): void };
+    sgemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number }): void;
+  };
+}
+
+if (!tg.listBackends().includes("wasm")) {
+  console.error("wasm backend not registered: run with --import ./src/backend/wasm/index.ts");
+  process.exit(1);
+}
+tg.setBackend("wasm");
+const backend = tg.getBackend() as unknown as WasmBackendLike;
+
+/** Median and best GFLOP/s of `call` over rounds of back-to-back calls lasting ~60 ms each (at least 3). */
+function time(call: () => void, flop: number): { ms: number; gflops: number; best: number } {
   call();
   call();
-  const flop = 2 * M * N * K;
   const per: number[] = [];
   const rounds = quick ? 3 : 5;
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
-    let calls = 0;
+    let n = 0;
     do {
       call();
-      calls++;
-    } while (calls < 3 || performance.now() - t0 < 60);
-    per.push((performance.now() - t0) / calls);
+      n++;
+    } while (n < 3 || performance.now() - t0 < 60);
+    per.push((performance.now() - t0) / n);
   }
   per.sort((x, y) => x - y);
   const ms = per[Math.floor(per.length / 2)]!;
   return { ms, gflops: flop / ms / 1e6, best: flop / per[0]! / 1e6 };
 }
 
-const runtimes = [1, 2].map((threads) => new WasmRuntime({ threads, relaxedSimd }));
-await Promise.all(runtimes.map((rt) => rt.ready()));
-const capacityBefore = await parallelCapacity();
-const rows: Row[] = [];
+/** A view's strides as a kernel operand: the tensors here live in wasm memory (storage.ptr). */
+function ref(t: tg.Tensor): MatrixRef {
+  return { ptr: (t.storage as unknown as { ptr: number }).ptr + 4 * t.offset, rowStride: t.strides[0]!, colStride: t.strides[1]! };
+}
 
+function measure(a: tg.Tensor, b: tg.Tensor, threads: number, layout: string): Row[] {
+  const [M, K] = a.shape as [number, number];
+  const N = b.shape[1]!;
+  const flop = 2 * M * N * K;
+  const rt = backend.runtime;
+  const c = rt.allocator.alloc(M * N * 4);
+  const kernel = time(() => rt.sgemm(M, N, K, ref(a), ref(b), { ptr: c, rowStride: N }), flop);
+  rt.allocator.free(c);
+  const tensor = time(() => tg.noGrad(() => a.matmul(b)), flop);
+  return [{ n: M, threads, layout, path: "kernel", ...kernel }, { n: M, threads, layout, path: "tensor", ...tensor }];
+}
+
+tg.manualSeed(0);
+const square = (n: number) => tg.rand([n, n]).sub(0.5);
+const rows: Row[] = [];
+/** 1 and 2 threads alternate per size, so a change in machine load hits both columns alike. */
+async function withThreads(threads: number): Promise<void> {
+  backend.setThreads(threads);
+  await backend.ready();
+}
+await withThreads(2);
+const capacityBefore = await parallelCapacity();
 for (const n of sizes) {
-  for (const rt of runtimes) {
-    const a = rt.allocator.alloc(n * n * 4), b = rt.allocator.alloc(n * n * 4), c = rt.allocator.alloc(n * n * 4);
-    const fa = rt.f32(a, n * n), fb = rt.f32(b, n * n);
-    for (let i = 0; i < n * n; i++) { fa[i] = ((i * 7919) % 1000) / 1000 - 0.5; fb[i] = ((i * 104729) % 1000) / 1000 - 0.5; }
-    const r = measure(rt, n, n, n, { ptr: a, rowStride: n, colStride: 1 }, { ptr: b, rowStride: n, colStride: 1 }, c);
-    rows.push({ n, threads: rt.threads, layout: "NN", ...r });
-    for (const p of [a, b, c]) rt.allocator.free(p);
+  const a = square(n), b = square(n);
+  for (const threads of [1, 2]) {
+    await withThreads(threads);
+    rows.push(...measure(a, b, threads, "NN"));
   }
 }
 // Backprop multiplies by transposed operands (dW = X^T dY, dX = dY W^T): they must be as fast.
 const nT = 512;
-for (const rt of runtimes) {
-  const a = rt.allocator.alloc(nT * nT * 4), b = rt.allocator.alloc(nT * nT * 4), c = rt.allocator.alloc(nT * nT * 4);
-  rt.f32(a, nT * nT).fill(0.5);
-  rt.f32(b, nT * nT).fill(0.25);
-  for (const layout of ["NT", "TN", "TT"]) {
-    const am = layout[0] === "T" ? { ptr: a, rowStride: 1, colStride: nT } : { ptr: a, rowStride: nT, colStride: 1 };
-    const bm = layout[1] === "T" ? { ptr: b, rowStride: 1, colStride: nT } : { ptr: b, rowStride: nT, colStride: 1 };
-    rows.push({ n: nT, threads: rt.threads, layout, ...measure(rt, nT, nT, nT, am, bm, c) });
+const a = square(nT), b = square(nT);
+for (const layout of ["NT", "TN", "TT"]) {
+  const at = layout[0] === "T" ? a.transpose(0, 1) : a;
+  const bt = layout[1] === "T" ? b.transpose(0, 1) : b;
+  for (const threads of [1, 2]) {
+    await withThreads(threads);
+    rows.push(...measure(at, bt, threads, layout));
   }
 }
 const capacityAfter = await parallelCapacity();
-await Promise.all(runtimes.map((rt) => rt.close()));
+const flavor = backend.flavor;
+backend.setThreads(availableParallelism());
 
-const cell = (n: number, t: number, layout = "NN") => rows.find((r) => r.n === n && r.threads === t && r.layout === layout)!;
-console.log(`wasm sgemm (${runtimes[0]!.flavor}), ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} CPUs, Node ${process.version}`);
+const cell = (n: number, t: number, layout = "NN", path = "kernel") =>
+  rows.find((r) => r.n === n && r.threads === t && r.layout === layout && r.path === path)!;
+const f = (r: Row) => `${r.gflops.toFixed(1).padStart(5)} (${r.best.toFixed(1).padStart(5)})`;
+console.log(`wasm matmul (${flavor} build), ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} CPUs, Node ${process.version}`);
 console.log(`parallel capacity (2-thread spin speed-up): ${capacityBefore.toFixed(2)} before, ${capacityAfter.toFixed(2)} after`);
+console.log("GFLOP/s, median (best) of rounds; kernel = runtime.sgemm, tensor = a.matmul(b) with allocation");
 console.log("");
-console.log("|    n | 1 thread GFLOP/s (best) | 2 threads GFLOP/s (best) | speed-up | 1T ms |");
-console.log("|-----:|------------------------:|-------------------------:|---------:|------:|");
+console.log("|    n | 1T kernel     | 1T tensor     | 2T kernel     | 2T tensor     | 2T/1T kernel | 1T kernel ms |");
+console.log("|-----:|--------------:|--------------:|--------------:|--------------:|-------------:|-------------:|");
 for (const n of sizes) {
-  const [s, p] = [cell(n, 1), cell(n, 2)];
-  console.log(`| ${String(n).padStart(4)} | ${s.gflops.toFixed(1).padStart(12)} (${s.best.toFixed(1).padStart(5)}) | ${p.gflops.toFixed(1).padStart(13)} (${p.best.toFixed(1).padStart(5)}) | ${(s.ms / p.ms).toFixed(2).padStart(8)} | ${s.ms.toFixed(3).padStart(5)} |`);
+  const [sk, st, pk, pt] = [cell(n, 1), cell(n, 1, "NN", "tensor"), cell(n, 2), cell(n, 2, "NN", "tensor")];
+  console.log(`| ${String(n).padStart(4)} | ${f(sk)} | ${f(st)} | ${f(pk)} | ${f(pt)} | ${(sk.ms / pk.ms).toFixed(2).padStart(12)} | ${sk.ms.toFixed(3).padStart(12)} |`);
 }
 console.log("");
-console.log(`transposed operands at n = ${nT} (GFLOP/s, median): ` + ["NN", "NT", "TN", "TT"]
-  .map((l) => `${l} ${cell(nT, 1, l).gflops.toFixed(1)} / ${cell(nT, 2, l).gflops.toFixed(1)}`).join(", ") + "  (1T / 2T)");
+console.log(`transposed operands at n = ${nT}, kernel GFLOP/s median, 1T / 2T: ` + ["NN", "NT", "TN", "TT"]
+  .map((l) => `${l} ${cell(nT, 1, l).gflops.toFixed(1)} / ${cell(nT, 2, l).gflops.toFixed(1)}`).join(", "));
 const report = {
-  bench: "wasm-matmul", flavor: runtimes[0]!.flavor, node: process.version, cpu: cpus()[0]?.model,
+  bench: "wasm-matmul", flavor, node: process.version, cpu: cpus()[0]?.model,
   cpus: availableParallelism(), capacityBefore, capacityAfter, rows,
 };
 console.log(JSON.stringify(report));

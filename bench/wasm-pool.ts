@@ -1,17 +1,37 @@
 // Where splitting a kernel across the worker pool starts to pay: 1-thread versus 2-thread time per
 // kernel family over a range of sizes, forcing the parallel path, so PARALLEL_THRESHOLDS in
 // src/backend/wasm/runtime.ts can be set from measurements rather than guesses.
-// Usage: node --import tsx bench/wasm-pool.ts [--json FILE]
+// Usage: node --import tsx --import ./src/backend/wasm/index.ts bench/wasm-pool.ts [--json FILE]
+// (the --import registers the wasm backend while src/index.ts does not import it yet).
 import { writeFileSync } from "node:fs";
-import { WasmRuntime, PARALLEL_THRESHOLDS } from "../src/backend/wasm/runtime.js";
-import type { PoolFunc } from "../src/backend/wasm/pool.js";
+import * as tg from "../src/index.js";
+
+/** The parts of the wasm backend's runtime this bench drives directly (see runtime.ts). */
+type Fn = (...a: number[]) => void;
+interface MatrixRef { ptr: number; rowStride: number; colStride: number }
+interface RuntimeLike {
+  threads: number;
+  thresholds: { gemmFlops: number };
+  kernels: { exports: Record<string, Fn> };
+  pool: { run(func: string, args: number[], work: number, chunk: number): void };
+  allocator: { alloc(bytes: number): number };
+  f32(ptr: number, n: number): Float32Array;
+  sgemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number }): void;
+}
 
 const argv = process.argv.slice(2);
 const jsonPath = argv.includes("--json") ? argv[argv.indexOf("--json") + 1] : undefined;
 
-const rt = new WasmRuntime({ threads: 2 });
-await rt.ready();
-const e = rt.kernels.exports as unknown as Record<string, (...a: number[]) => void>;
+if (!tg.listBackends().includes("wasm")) {
+  console.error("wasm backend not registered: run with --import ./src/backend/wasm/index.ts");
+  process.exit(1);
+}
+tg.setBackend("wasm");
+const backend = tg.getBackend() as unknown as { runtime: RuntimeLike; setThreads(n: number): void; ready(): Promise<void> };
+backend.setThreads(2);
+await backend.ready();
+const rt = backend.runtime;
+const e = rt.kernels.exports;
 
 /** Median time (us) of fn over rounds of ~20 ms. */
 function time(fn: () => void): number {
@@ -33,7 +53,7 @@ interface Case { family: string; size: number; serial: () => void; parallel: () 
 const cases: Case[] = [];
 
 /** A pool job over [0, work) in chunks of `chunk` against the same call on one thread. */
-function job(family: string, size: number, func: PoolFunc, args: number[], work: number, chunk: number) {
+function job(family: string, size: number, func: string, args: number[], work: number, chunk: number) {
   cases.push({
     family, size,
     serial: () => e[func]!(...args, 0, work),
@@ -62,31 +82,24 @@ for (const L of [64, 256, 1024]) {
 
 interface Row { family: string; size: number; serialUs: number; parallelUs: number; speedup: number }
 const rows: Row[] = [];
-// gemm goes through the runtime (pack B, then rows): a 1-thread runtime against the 2-thread one.
-const one = new WasmRuntime({ threads: 1 });
+// gemm through the runtime (pack B, then rows), with the threshold forced either way.
 for (const n of [32, 48, 64, 80, 96, 128, 160, 192]) {
-  const bufs = [one, rt].map((r) => {
-    const a = r.allocator.alloc(n * n * 4), b = r.allocator.alloc(n * n * 4), c = r.allocator.alloc(n * n * 4);
-    r.f32(a, n * n).fill(0.5);
-    r.f32(b, n * n).fill(0.5);
-    return { a, b, c };
-  });
-  const mm = (r: WasmRuntime, { a, b, c }: { a: number; b: number; c: number }) => () =>
-    r.sgemm(n, n, n, { ptr: a, rowStride: n, colStride: 1 }, { ptr: b, rowStride: n, colStride: 1 }, { ptr: c, rowStride: n });
-  // Force the parallel path for the measurement regardless of the configured threshold.
-  const saved = PARALLEL_THRESHOLDS.gemmFlops;
-  PARALLEL_THRESHOLDS.gemmFlops = 0;
-  const serialUs = time(mm(one, bufs[0]!)), parallelUs = time(mm(rt, bufs[1]!));
-  PARALLEL_THRESHOLDS.gemmFlops = saved;
+  const a = rt.allocator.alloc(n * n * 4), b = rt.allocator.alloc(n * n * 4), c = rt.allocator.alloc(n * n * 4);
+  rt.f32(a, n * n).fill(0.5);
+  rt.f32(b, n * n).fill(0.5);
+  const mm = () => rt.sgemm(n, n, n, { ptr: a, rowStride: n, colStride: 1 }, { ptr: b, rowStride: n, colStride: 1 }, { ptr: c, rowStride: n });
+  const saved = rt.thresholds.gemmFlops;
+  rt.thresholds.gemmFlops = Infinity;
+  const serialUs = time(mm);
+  rt.thresholds.gemmFlops = 0;
+  const parallelUs = time(mm);
+  rt.thresholds.gemmFlops = saved;
   rows.push({ family: "gemm (n, square)", size: n, serialUs, parallelUs, speedup: serialUs / parallelUs });
 }
-await one.close();
 for (const c of cases) {
   const serialUs = time(c.serial), parallelUs = time(c.parallel);
   rows.push({ family: c.family, size: c.size, serialUs, parallelUs, speedup: serialUs / parallelUs });
 }
-await rt.close();
-
 console.log("| family | size | 1 thread us | 2 threads us | speed-up |");
 console.log("|---|---:|---:|---:|---:|");
 for (const r of rows) {

@@ -28,10 +28,11 @@ it("npm pack → install → import * as tg from 'tensorgrad'", { timeout: 240_0
        import { nn, optim, data, io, train } from "tensorgrad";
        const x = tg.tensor([[1, 2], [3, 4]], { requiresGrad: true });
        x.matmul(x).sum().backward();
-       console.log(JSON.stringify({ grad: x.grad.toArray(), ns: [nn, optim, data, io, train].map((m) => typeof m) }));`,
+       const big = tg.randn([256, 256]).matmul(tg.randn([256, 256]));
+       console.log(JSON.stringify({ grad: x.grad.toArray(), ns: [nn, optim, data, io, train].map((m) => typeof m), backend: tg.getBackend().name, shape: big.shape }));`,
     );
     const out = execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" });
-    assert.deepEqual(JSON.parse(out), { grad: [[7, 11], [9, 13]], ns: ["object", "object", "object", "object", "object"] });
+    assert.deepEqual(JSON.parse(out), { grad: [[7, 11], [9, 13]], ns: ["object", "object", "object", "object", "object"], backend: "wasm", shape: [256, 256] });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

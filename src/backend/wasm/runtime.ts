@@ -59,6 +59,8 @@ export const GEMM_SMALL_M = 4;
 export interface WasmRuntimeOptions extends LoadOptions, PoolOptions {}
 
 export class WasmRuntime {
+  /** The shared thresholds (benchmarks lower them to time the parallel path at small sizes). */
+  readonly thresholds = PARALLEL_THRESHOLDS;
   readonly kernels: WasmKernels;
   readonly allocator: WasmAllocator;
   private poolInstance: WasmPool;

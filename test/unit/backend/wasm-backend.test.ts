@@ -1,0 +1,156 @@
+// The "wasm" backend through the public API: every op with a wasm kernel gives the reference
+// backend's results (within float32 rounding) on contiguous, broadcast, transposed and batched
+// operands, the fast paths are really taken, and storages go back to the allocator.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tg from "tensorgrad";
+import type { Tensor } from "tensorgrad";
+import { wasmBackend } from "../../../src/backend/wasm/index.js";
+import { WasmStorage } from "../../../src/backend/wasm/storage.js";
+import { assertClose } from "../../helpers/assert.js";
+
+function values(n: number, seed: number, lo = -2, hi = 2): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + ((hi - lo) * s) / 2 ** 32;
+  }
+  return out;
+}
+
+/** A seeded tensor of `shape` on the current backend. */
+function mk(shape: number[], seed: number, lo?: number, hi?: number): Tensor {
+  return tg.tensor(values(shape.reduce((a, b) => a * b, 1), seed, lo, hi), { shape });
+}
+
+/** Runs `build` on the reference and on the wasm backend and compares the outputs. */
+function same(what: string, build: () => Tensor, { rtol = 2e-5, atol = 1e-5 } = {}): void {
+  tg.setBackend("js");
+  const want = build();
+  tg.setBackend("wasm");
+  const got = build();
+  assert.ok(got.storage instanceof WasmStorage, `${what}: output lives in wasm memory`);
+  assert.deepEqual([...got.shape], [...want.shape], `${what}: shape`);
+  assert.equal(got.dtype, want.dtype, `${what}: dtype`);
+  assertClose(got.toFloat32Array(), want.toFloat32Array(), { rtol, atol, what });
+}
+
+/** Counts calls of a runtime method while `fn` runs (to check the fast path was taken). */
+function calls(method: "unary" | "binary" | "where" | "gather" | "reduceRows" | "reduceCols" | "sgemm" | "im2col" | "col2im", fn: () => void): number {
+  const rt = wasmBackend.runtime as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const original = rt[method]!;
+  let n = 0;
+  rt[method] = function (this: unknown, ...a: unknown[]) {
+    n++;
+    return original.apply(this, a);
+  };
+  try {
+    fn();
+  } finally {
+    rt[method] = original;
+  }
+  return n;
+}
+
+describe("wasm backend", () => {
+  test("is registered and selected", () => {
+    assert.ok(tg.listBackends().includes("wasm"));
+    assert.ok(["simd", "relaxed"].includes(wasmBackend.flavor));
+  });
+
+  test("element-wise ops on contiguous, broadcast and transposed operands", () => {
+    for (const op of ["neg", "exp", "tanh", "sigmoid", "relu", "abs", "sin"] as const) {
+      same(`${op} contiguous`, () => mk([7, 33], 1)[op]());
+      same(`${op} transposed`, () => mk([33, 7], 2).transpose(0, 1)[op]());
+    }
+    same("log", () => mk([5, 9], 3, 0.1, 4).log());
+    same("sqrt", () => mk([5, 9], 3, 0.1, 4).sqrt());
+    same("bias add [4,5,6] + [6]", () => tg.add(mk([4, 5, 6], 4), mk([6], 5)));
+    same("per-row sub [6,7] - [6,1]", () => tg.sub(mk([6, 7], 6), mk([6, 1], 7)));
+    same("scalar mul", () => tg.mul(mk([3, 11], 8), 2.5));
+    same("scalar on the left", () => tg.div(3, mk([3, 11], 9, 0.5, 2)));
+    same("outer-product broadcast [5,1] * [1,8]", () => tg.mul(mk([5, 1], 10), mk([1, 8], 11)));
+    same("transposed + contiguous", () => tg.add(mk([8, 5], 12).transpose(0, 1), mk([5, 8], 13)));
+    same("pow", () => tg.pow(mk([4, 6], 14, 0.5, 2), mk([4, 6], 15)));
+    for (const op of ["maximum", "minimum", "eq", "gt", "lt"] as const) same(op, () => tg[op](mk([4, 6], 16), mk([6], 17)));
+    same("where", () => tg.where(tg.gt(mk([4, 6], 18), 0), mk([4, 6], 19), mk([6], 20)));
+    const n = calls("binary", () => {
+      tg.setBackend("wasm");
+      tg.add(mk([64, 64], 21), mk([64], 22));
+    });
+    assert.equal(n, 1, "bias add runs the wasm binary kernel");
+  });
+
+  test("reductions over the last dim, leading dims, a middle dim and everything", () => {
+    const x = () => mk([6, 5, 7], 30);
+    for (const op of ["sum", "max", "min"] as const) {
+      same(`${op} last`, () => x()[op](2));
+      same(`${op} first`, () => x()[op](0));
+      same(`${op} middle`, () => x()[op](1, true));
+      if (op === "sum") same("sum all", () => x().sum());
+    }
+    same("argmax last", () => x().argmax(2));
+    same("argmax middle", () => x().argmax(1));
+    same("mean of a transposed view", () => mk([9, 4], 31).transpose(0, 1).mean(1));
+    tg.setBackend("wasm");
+    assert.equal(calls("reduceCols", () => mk([32, 16], 32).sum(0)), 1, "a sum over the batch is a column reduction");
+    assert.equal(calls("reduceRows", () => mk([32, 16], 33).max(1)), 1);
+  });
+
+  test("matmul: plain, transposed, batched, broadcast weight, vector", () => {
+    same("67x300 @ 300x45", () => mk([67, 300], 40).matmul(mk([300, 45], 41)), { rtol: 1e-4, atol: 1e-4 });
+    same("A^T B", () => mk([30, 20], 42).transpose(0, 1).matmul(mk([30, 17], 43)), { rtol: 1e-4, atol: 1e-4 });
+    same("A B^T", () => mk([20, 30], 44).matmul(mk([17, 30], 45).transpose(0, 1)), { rtol: 1e-4, atol: 1e-4 });
+    same("batched", () => mk([3, 9, 13], 46).matmul(mk([3, 13, 10], 47)), { rtol: 1e-4, atol: 1e-4 });
+    same("broadcast batch", () => mk([2, 1, 5, 8], 48).matmul(mk([3, 8, 6], 49)), { rtol: 1e-4, atol: 1e-4 });
+    same("vector", () => mk([1, 50], 50).matmul(mk([50, 70], 51)), { rtol: 1e-4, atol: 1e-4 });
+    tg.setBackend("wasm");
+    // A Linear layer on [B, T, in] shares its weight across the batch: one GEMM with B*T rows.
+    assert.equal(calls("sgemm", () => mk([4, 6, 16], 52).matmul(mk([8, 16], 53).transpose(0, 1))), 1);
+  });
+
+  test("gradients of a small network match the reference backend", () => {
+    const run = () => {
+      const x = mk([16, 12], 60);
+      const w1 = mk([12, 24], 61, -0.5, 0.5).requiresGrad_();
+      const b1 = mk([24], 62, -0.1, 0.1).requiresGrad_();
+      const w2 = mk([24, 3], 63, -0.5, 0.5).requiresGrad_();
+      const loss = x.matmul(w1).add(b1).tanh().matmul(w2).logSoftmax(1).mean();
+      loss.backward();
+      return [loss, w1.grad!, b1.grad!, w2.grad!];
+    };
+    tg.setBackend("js");
+    const want = run();
+    tg.setBackend("wasm");
+    const got = run();
+    for (let i = 0; i < want.length; i++) {
+      assertClose(got[i]!.toFloat32Array(), want[i]!.toFloat32Array(), { rtol: 1e-4, atol: 1e-6, what: `tensor ${i}` });
+    }
+  });
+
+  test("conv2d and max pooling run im2col/col2im", () => {
+    const F = tg.nn.functional;
+    same("conv2d", () => F.conv2d(mk([2, 3, 9, 8], 70), mk([4, 3, 3, 3], 71), mk([4], 72), { stride: 2, padding: 1 }), { rtol: 1e-4, atol: 1e-4 });
+    same("maxPool2d", () => F.maxPool2d(mk([2, 3, 8, 8], 73), 3, { stride: 2, padding: 1 }));
+    tg.setBackend("wasm");
+    const x = mk([1, 2, 6, 6], 74).requiresGrad_();
+    const n = calls("im2col", () => F.conv2d(x, mk([2, 2, 3, 3], 75)).sum().backward());
+    assert.ok(n >= 1, "unfold ran on wasm");
+  });
+
+  test("storages are freed: dispose() at once, dropped ones by the collector", () => {
+    tg.setBackend("wasm");
+    const alloc = wasmBackend.runtime.allocator;
+    const before = alloc.bytesInUse;
+    const t = mk([1000], 80);
+    assert.ok(alloc.bytesInUse > before);
+    (t.storage as WasmStorage).dispose();
+    (t.storage as WasmStorage).dispose();
+    assert.equal(alloc.bytesInUse, before);
+    // 20,000 dropped tensors in one synchronous loop: the reclaimer's forced collections keep the
+    // memory bounded although no finalizer callback can run before the loop ends.
+    for (let i = 0; i < 20000; i++) tg.zeros([256]);
+    assert.ok(alloc.bytesInUse - before < 8192 * 1024 * 1.5, `in use grew by ${alloc.bytesInUse - before}`);
+  });
+});
