@@ -21,9 +21,17 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
 
   /** Adds a module under the next index and returns this (torch's append). */
   append(module: M): this {
-    if (!(module instanceof Module)) throw new ValueError(`ModuleList.append: expected an nn.Module, got ${String(module)}`);
+    return this.appendAs("append", module);
+  }
+
+  /** Registers `module` as child "<length>"; `method` names the caller in the error message. */
+  protected appendAs(method: string, module: M): this {
+    if (!(module instanceof Module)) {
+      throw new ValueError(`${this.constructor.name}.${method}: expected an nn.Module, got ${describe(module)}`);
+    }
     const i = this.items.length;
     this.items.push(this.registerModule(String(i), module));
+    // Bracket access (list[0]) reads the item list, so it stays right if a slot is replaced.
     Object.defineProperty(this, i, { get: () => this.items[i], enumerable: true, configurable: true });
     return this;
   }
@@ -36,7 +44,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
   at(index: number): M {
     const i = index < 0 ? index + this.items.length : index;
     if (!Number.isInteger(i) || i < 0 || i >= this.items.length) {
-      throw new ValueError(`ModuleList.at: index ${index} is out of range for ${this.items.length} modules`);
+      throw new ValueError(`${this.constructor.name}.at: index ${index} is out of range for ${this.items.length} modules`);
     }
     return this.items[i];
   }
@@ -45,7 +53,12 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return this.items[Symbol.iterator]();
   }
 
-  forward(): never {
+  forward(..._args: any[]): any {
     throw new ValueError("ModuleList: has no forward(); call its modules in a loop (for (const m of list) x = m.forward(x))");
   }
+}
+
+function describe(v: unknown): string {
+  if (v === null || typeof v !== "object") return String(v);
+  return (v as object).constructor?.name ?? "an object";
 }
