@@ -11,6 +11,8 @@ export interface ChildSpec {
   command: string;
   args: string[];
   env?: Record<string, string>;
+  /** Variables removed from the inherited environment. */
+  unsetEnv?: string[];
   cwd?: string;
 }
 
@@ -37,7 +39,7 @@ export class Contender {
   constructor(spec: ChildSpec, { echo = false }: { echo?: boolean } = {}) {
     this.id = spec.id;
     this.proc = spawn(spec.command, spec.args, {
-      cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ["pipe", "pipe", "pipe"],
+      cwd: spec.cwd, env: childEnv(spec), stdio: ["pipe", "pipe", "pipe"],
     });
     createInterface({ input: this.proc.stdout! }).on("line", (line) => {
       if (line.startsWith(MARK)) this.onReply(JSON.parse(line.slice(MARK.length)) as Reply);
@@ -113,4 +115,10 @@ export class Contender {
     }
     return stats;
   }
+}
+
+function childEnv(spec: ChildSpec): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+  for (const name of spec.unsetEnv ?? []) delete env[name];
+  return env;
 }

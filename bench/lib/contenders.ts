@@ -32,7 +32,12 @@ export function tfjsSpec(backend: "cpu" | "wasm"): ContenderSpec {
 }
 
 export function torchSpec(python: string): ContenderSpec {
-  return { id: "PyTorch", kind: "torch", command: python, cwd: REPO_ROOT, args: ["bench/peers/torch_bench.py"] };
+  // Some machines here set OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow a
+  // current one, so PyTorch is measured without them (they are unset together, for its process only).
+  return {
+    id: "PyTorch", kind: "torch", command: python, cwd: REPO_ROOT, args: ["bench/peers/torch_bench.py"],
+    unsetEnv: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"],
+  };
 }
 
 /** Whether `python` can import torch; the reason when it cannot. */
