@@ -99,8 +99,8 @@ function unaryKernel(rt: WasmRuntime, op: UnaryOp): Kernel {
   return elementwise(rt, op, (R, C, [x], out) => {
     if (x!.colStep === 1 && (R === 1 || x!.rowStride === C)) rt.unary(op, x!.ptr, out, R * C);
     else {
-      // A broadcast input (stride 0 somewhere): materialise it through `binary` with a zero-step
-      // second operand would cost as much; write it out first, then map in place.
+      // Padded rows or a broadcast input: the unary kernel wants one contiguous run, so copy the
+      // input into the output first and map it in place.
       rt.gather(x!.ptr, [R, C], [x!.rowStride, x!.colStep], out);
       rt.unary(op, out, out, R * C);
     }

@@ -7,6 +7,7 @@ export type WasmFlavor = "relaxed" | "simd";
 
 /** The exports of assembly/index.ts. Pointers are byte addresses, strides and sizes are in elements. */
 export interface KernelExports {
+  fill_zero(p: number, bytes: number): void;
   gemm_workspace_bytes(): number;
   gemm_packed_b_floats(K: number, N: number): number;
   gemm_pack_b(K: number, N: number, b: number, rs: number, cs: number, bp: number, p0: number, p1: number): void;

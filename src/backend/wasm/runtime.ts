@@ -32,21 +32,27 @@ export interface RowOperand {
 }
 
 /**
- * When a call goes parallel (measured by bench/wasm-pool.ts on the 2-core Zen 4 box, Node 20; see
- * the numbers there). Below these sizes the hand-off to a worker (about 5-10 us round trip when it
- * is awake, far more when it sleeps or its core is busy) costs more than the second core saves.
+ * When a call goes parallel, from bench/wasm-pool.ts (1 thread vs 2, the parallel path forced) on the
+ * 2-core Zen 4 box, Node 20.20, in a quiet window (2-thread spin speed-up 2.00 before and after).
+ * Break-even is the smallest size from which 2 threads stay >= 1.1x faster. Below these sizes the
+ * hand-off to a worker (a few us when it is awake, far more when it sleeps or its core is busy)
+ * costs more than the second core saves.
  */
 export const PARALLEL_THRESHOLDS = {
-  /** 2*M*N*K: n = 96 square takes ~35 us on one thread, and 2 threads win from about there. */
-  gemmFlops: 2 * 96 ** 3,
-  /** Elements of a cheap element-wise op (add, relu, ...): memory-bound, gains only when large. */
+  /**
+   * 2*M*N*K. Square n: 48 0.72x, 64 1.26x in one run and 0.70x in another (12 us on one thread),
+   * 80 1.40x, 96 1.00-1.38x, 128 1.14-1.48x, 192 1.49-1.98x: from n = 80 on.
+   */
+  gemmFlops: 2 * 80 ** 3,
+  /** Elements of a cheap, memory-bound op: add 16K 0.87x, 64K 1.31x, 1M 1.85x (relu alike). */
   cheapElements: 1 << 16,
-  /** Elements of a transcendental op (exp, tanh, erf, sin, ...). */
-  mathElements: 1 << 13,
-  /** Input elements of a reduction or softmax (softmax counts as math). */
+  /** Elements of a transcendental op: exp 8K 1.01x, 16K 1.27x, 64K 1.57x. */
+  mathElements: 1 << 14,
+  /** Input elements of a sum/max/min: rows of 64-1024, 16K 1.06-1.12x, 64K 1.52x. */
   reduceElements: 1 << 16,
-  softmaxElements: 1 << 13,
-  /** Elements written by im2col / col2im. */
+  /** Input elements of a softmax: 1K 1.10-1.23x, 4K 1.40-1.64x, 64K 1.77-1.95x. */
+  softmaxElements: 1 << 12,
+  /** Elements written by im2col / col2im (memory-bound like a copy; not measured separately). */
   convElements: 1 << 16,
 };
 
@@ -74,7 +80,8 @@ export class WasmRuntime {
 
   constructor(options: WasmRuntimeOptions = {}) {
     this.kernels = loadWasmKernels(options);
-    this.allocator = new WasmAllocator(this.kernels.memory);
+    const { fill_zero } = this.kernels.exports;
+    this.allocator = new WasmAllocator(this.kernels.memory, 64, (ptr, bytes) => fill_zero(ptr, bytes));
     this.spin = options.spin;
     this.poolInstance = new WasmPool(this.kernels, { threads: options.threads, spin: options.spin });
     this.allocWorkspace();

@@ -6,3 +6,11 @@ export { gemm_workspace_bytes, gemm_packed_b_floats, gemm_pack_b, gemm_packed, g
 export { unary, binary, where, gather4 } from "./elementwise";
 export { reduce_rows, reduce_cols, softmax_rows } from "./reduce";
 export { im2col, col2im } from "./conv";
+
+/**
+ * Zeroes `bytes` bytes at `p` with memory.fill (a native memset): TypedArray.fill on a
+ * SharedArrayBuffer takes a slow, racy-safe path in V8 (measured 2.8 GB/s for bytes, 12 for floats).
+ */
+export function fill_zero(p: usize, bytes: usize): void {
+  memory.fill(p, 0, bytes);
+}
