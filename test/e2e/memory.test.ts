@@ -11,13 +11,19 @@ import * as tg from "tensorgrad";
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
 
+/** Bytes the wasm backend's allocator holds (0 on the reference backend, whose tensors live on the JS heap). */
+function wasmBytes(): number {
+  const be = tg.getBackend() as { memoryStats?: () => { bytesInUse: number } };
+  return be.memoryStats?.().bytesInUse ?? 0;
+}
+
 function heapAfterGc(): number {
   gc();
   gc();
   return process.memoryUsage().heapUsed;
 }
 
-it("10,000 training steps keep a flat heap", () => {
+it("10,000 training steps keep a flat heap", (t) => {
   tg.manualSeed(0);
   const x = tg.randn([32, 16]);
   const y = tg.randn([32, 1]);
@@ -40,9 +46,13 @@ it("10,000 training steps keep a flat heap", () => {
   let first = 0, last = 0;
   for (let i = 0; i < 1000; i++) first = step();
   const before = heapAfterGc();
+  const wasmBefore = wasmBytes();
   for (let i = 0; i < 9000; i++) last = step();
   const after = heapAfterGc();
+  const wasmAfter = wasmBytes();
+  assert.ok(wasmAfter - wasmBefore < 1 << 20, `wasm memory in use grew from ${wasmBefore} to ${wasmAfter} bytes`);
   assert.ok(last < first, `loss should go down: ${first} → ${last}`);
   const growth = (after - before) / 1024;
+  t.diagnostic(`heap ${(before / 1048576).toFixed(2)} MiB after 1,000 steps, ${(after / 1048576).toFixed(2)} MiB after 10,000 (backend ${tg.getBackend().name}); wasm memory in use ${wasmBefore} → ${wasmAfter} bytes`);
   assert.ok(growth < 512, `heap grew by ${growth.toFixed(0)} KiB over 9,000 steps (before ${(before / 1048576).toFixed(1)} MiB)`);
 });
