@@ -39,6 +39,8 @@ export function backward(root: Tensor, grad?: Tensor | null, { retainGraph = fal
 
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, g]]);
+  // Storages already handed to a leaf's .grad in this pass (see ownsStorage).
+  const handed = new Set<object>();
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
@@ -53,9 +55,12 @@ export function backward(root: Tensor, grad?: Tensor | null, { retainGraph = fal
         );
       }
       if (node === null) {
-        // A leaf: accumulate. The first gradient is copied so that no two leaves (or a leaf and the
-        // graph) share a tensor that an optimizer or clipGradNorm may later modify in place.
-        t.grad = t.grad ? t.grad.add(gt) : gt.clone();
+        // A leaf: accumulate. The first gradient is copied when its storage may be shared, so that
+        // no two leaves (or a leaf and the caller's gradient or a pending one) share a tensor that an
+        // optimizer or clipGradNorm may later modify in place; a fresh one is kept as it is.
+        if (t.grad) t.grad = t.grad.add(gt);
+        else t.grad = ownsStorage(gt, g, grads, handed) ? gt : gt.clone();
+        handed.add(t.grad.storage);
         continue;
       }
       const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });
@@ -70,6 +75,19 @@ export function backward(root: Tensor, grad?: Tensor | null, { retainGraph = fal
       if (!retainGraph) t._setNode(RELEASED);
     }
   });
+}
+
+/**
+ * Whether `gt` alone uses its storage: it covers all of it contiguously, and neither the root gradient
+ * (possibly the caller's tensor), a gradient still pending for another tensor, nor one already given
+ * to a leaf in this pass shares it. Gradients are computed from the upstream gradient only, so these
+ * are the only places another reference can come from.
+ */
+function ownsStorage(gt: Tensor, root: Tensor, grads: Map<Tensor, Tensor>, handed: Set<object>): boolean {
+  const s = gt.storage;
+  if (gt.offset !== 0 || gt.size !== s.length || !gt.isContiguous || s === root.storage || handed.has(s)) return false;
+  for (const other of grads.values()) if (other.storage === s) return false;
+  return true;
 }
 
 /** Tensors reachable from `root` through inputs that require grad, inputs before their users. */

@@ -2,7 +2,7 @@
 // AdamW only switches the weight decay from the gradient (L2) to the weights (decoupled).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, runUpdate, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -48,7 +48,9 @@ export class Adam extends Optimizer<Hyper> {
     const vMax = group.amsgrad ? ensureBuffer(state, "max_exp_avg_sq", p) : null;
     const step = ((state.step as number | undefined) ?? 0) + 1;
     state.step = step;
-    adamUpdate(elems(p), elems(grad), elems(m), elems(v), vMax && elems(vMax), step, (this.constructor as typeof Adam).decoupled, group);
+    const decoupled = (this.constructor as typeof Adam).decoupled;
+    runUpdate("adamStep", p, [grad, m, v, vMax], adamScalars(step, decoupled, group),
+      () => adamUpdate(elems(p), elems(grad), elems(m), elems(v), vMax && elems(vMax), step, decoupled, group));
   }
 }
 
@@ -62,22 +64,31 @@ export class AdamW extends Adam {
   static override readonly defaultWeightDecay: number = 1e-2;
 }
 
+/** The per-step scalars of the Adam update, shared by adamUpdate and a backend's fused "adamStep". */
+export function adamScalars(step: number, decoupled: boolean, h: Hyper) {
+  const { lr, eps } = h;
+  const [beta1, beta2] = h.betas;
+  return {
+    shrink: decoupled ? 1 - lr * h.weightDecay : 1,
+    l2: decoupled ? 0 : h.weightDecay,
+    sign: h.maximize ? -1 : 1,
+    beta1, c1: 1 - beta1, beta2, c2: 1 - beta2,
+    stepSize: lr / (1 - beta1 ** step),
+    bc2Sqrt: Math.sqrt(1 - beta2 ** step),
+    eps,
+  };
+}
+
 /**
- * The Adam/AdamW maths for one parameter at step `step` (1-based), element by element in float64.
- * `vMax` is the AMSGrad running maximum (null without amsgrad).
+ * The Adam/AdamW maths for one parameter at step `step` (1-based), element by element in float64:
+ * the reference for every dtype, and the specification the wasm backend's fused kernel repeats
+ * operation for operation. `vMax` is the AMSGrad running maximum (null without amsgrad).
  */
 export function adamUpdate(
   p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null,
   step: number, decoupled: boolean, h: Hyper,
 ): void {
-  const { lr, eps } = h;
-  const [beta1, beta2] = h.betas;
-  const sign = h.maximize ? -1 : 1;
-  const l2 = decoupled ? 0 : h.weightDecay;
-  const shrink = decoupled ? 1 - lr * h.weightDecay : 1;
-  const stepSize = lr / (1 - beta1 ** step);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-  const c1 = 1 - beta1, c2 = 1 - beta2;
+  const { shrink, l2, sign, beta1, c1, beta2, c2, stepSize, bc2Sqrt, eps } = adamScalars(step, decoupled, h);
   const n = p.length;
   // Values stay in float64 registers; reading them back from the (float32) arrays is slower.
   for (let i = 0; i < n; i++) {

@@ -8,6 +8,7 @@ import { zeros } from "../tensor/creation.js";
 import { isFloat } from "../tensor/dtype.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { noGrad, withGradMode } from "../autograd/grad-mode.js";
+import { getBackend } from "../backend/current.js";
 
 /**
  * One parameter group: its tensors and its options (the optimizer's defaults filled in). Schedulers
@@ -295,6 +296,24 @@ export function ensureBuffer(state: ParamState, name: string, param: Tensor, fil
     state[name] = t;
   }
   return t;
+}
+
+/**
+ * A backend's fused in-place update kernel ("adamStep", "sgdStep"): it updates the parameter and its
+ * state buffers, or calls `args.reference()` (the optimizer's own maths) for operands it cannot take,
+ * e.g. float64 or another backend's memory. The other arguments are the update's precomputed scalars
+ * (see adamScalars / sgdUpdate), so both paths round identically.
+ */
+export type FusedUpdate = (param: Tensor, operands: readonly (Tensor | null)[], args: { reference: () => void }) => void;
+
+/**
+ * Runs the current backend's fused update kernel `name` when it has one (the reference backend has
+ * none), else `reference` directly.
+ */
+export function runUpdate(name: string, param: Tensor, operands: readonly (Tensor | null)[], scalars: object, reference: () => void): void {
+  const fused = getBackend().kernel(name) as unknown as FusedUpdate | undefined;
+  if (fused) fused(param, operands, { ...scalars, reference });
+  else reference();
 }
 
 /** A float buffer's elements as the kernels see them: exactly `size` elements from its offset. */

@@ -3,7 +3,7 @@
 
 import { ValueError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, runUpdate, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 export interface SGDOptions {
   /** Learning rate; required, as in torch. */
@@ -45,19 +45,22 @@ export class SGD extends Optimizer<Hyper> {
   }
 
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<Hyper>): void {
-    let buf: FloatArray | null = null;
+    let buf: Tensor | null = null;
     let first = false;
     if (group.momentum !== 0) {
       first = !("momentum_buffer" in state);
-      buf = elems(ensureBuffer(state, "momentum_buffer", p));
+      buf = ensureBuffer(state, "momentum_buffer", p);
     }
-    sgdUpdate(elems(p), elems(grad), buf, first, group);
+    const { lr, momentum, weightDecay: wd, nesterov } = group;
+    const scalars = { first, nesterov, lr, momentum, keep: 1 - group.dampening, wd, sign: group.maximize ? -1 : 1 };
+    runUpdate("sgdStep", p, [grad, buf], scalars, () => sgdUpdate(elems(p), elems(grad), buf && elems(buf), first, group));
   }
 }
 
 /**
  * The SGD maths for one parameter, element by element in float64 (the arrays are written in their
- * own precision). `first`: the momentum buffer is new and takes the gradient as it is.
+ * own precision); the wasm backend's fused "sgdStep" repeats it operation for operation.
+ * `first`: the momentum buffer is new and takes the gradient as it is.
  */
 export function sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, first: boolean, h: Hyper): void {
   const { lr, momentum, weightDecay: wd, nesterov } = h;

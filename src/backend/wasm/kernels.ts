@@ -5,7 +5,8 @@
 import { lookupKernel, type Kernel, type View } from "../backend.js";
 import { collapse, isRowMajor } from "../js/strided.js";
 import { WasmStorage } from "./storage.js";
-import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
+import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp,
+  type AdamStepArgs, type SgdStepArgs } from "./runtime.js";
 
 function reference(name: string): Kernel {
   const k = lookupKernel("js", name);
@@ -240,6 +241,42 @@ function convKernels(rt: WasmRuntime): Record<string, Kernel> {
   };
 }
 
+/**
+ * Fused optimizer updates, looked up by src/optim as "adamStep" and "sgdStep". Unlike a primitive's
+ * kernel they update the parameter and its state in place; when some operand is not a contiguous
+ * float32 buffer in this memory they call `args.reference()`, the optimizer's own maths, instead.
+ */
+type FusedUpdate = (param: View, operands: readonly (View | null)[], args: { reference: () => void }) => void;
+
+function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly (View | null)[]): number[] | null {
+  const n = sizeOf(param.shape);
+  const ptrs: number[] = [];
+  for (const v of [param, ...operands]) {
+    if (v === null) { ptrs.push(0); continue; }
+    const p = addressIn(rt, v);
+    if (p < 0 || sizeOf(v.shape) !== n || !isRowMajor(v)) return null;
+    ptrs.push(p);
+  }
+  return ptrs;
+}
+
+function optimKernels(rt: WasmRuntime): Record<string, FusedUpdate> {
+  return {
+    // operands: grad, exp_avg, exp_avg_sq, max_exp_avg_sq (or null).
+    adamStep: (param, operands, args) => {
+      const a = fusedAddresses(rt, param, operands);
+      if (!a) return args.reference();
+      rt.adamStep(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, sizeOf(param.shape), args as unknown as AdamStepArgs);
+    },
+    // operands: grad, momentum_buffer (or null).
+    sgdStep: (param, operands, args) => {
+      const a = fusedAddresses(rt, param, operands);
+      if (!a) return args.reference();
+      rt.sgdStep(a[0]!, a[1]!, a[2]!, sizeOf(param.shape), args as unknown as SgdStepArgs);
+    },
+  };
+}
+
 /** The wasm backend's kernel table (primitives it does not list fall back to the reference). */
 export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   const table = new Map<string, Kernel>();
@@ -250,5 +287,6 @@ export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   for (const op of REDUCERS) table.set(op, reduceKernel(rt, op));
   table.set("matmul", matmulKernel(rt));
   for (const [name, k] of Object.entries(convKernels(rt))) table.set(name, k);
+  for (const [name, k] of Object.entries(optimKernels(rt))) table.set(name, k as unknown as Kernel);
   return table;
 }

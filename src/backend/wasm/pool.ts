@@ -34,7 +34,7 @@ export const MAX_CHUNKS = LAYOUT.IDX_MASK - 1;
 /** Kernels the pool can run, by index; a job names one of these. */
 export const POOL_FUNCS = [
   "gemm_pack_b", "gemm_packed", "gemm_small", "unary", "binary", "where", "gather4",
-  "reduce_rows", "reduce_cols", "softmax_rows", "im2col", "col2im",
+  "reduce_rows", "reduce_cols", "softmax_rows", "im2col", "col2im", "adam_step", "sgd_step",
 ] as const;
 export type PoolFunc = (typeof POOL_FUNCS)[number];
 

@@ -52,6 +52,11 @@ export const PARALLEL_THRESHOLDS = {
   reduceElements: 1 << 16,
   /** Input elements of a softmax: 1K 1.10-1.23x, 4K 1.40-1.64x, 64K 1.77-1.95x. */
   softmaxElements: 1 << 12,
+  /**
+   * Elements of a fused optimizer update (f64 maths, a sqrt and two divisions an element for Adam;
+   * not measured separately, taken as a transcendental op).
+   */
+  optimElements: 1 << 14,
   /** Elements written by im2col / col2im (memory-bound like a copy; not measured separately). */
   convElements: 1 << 16,
 };
@@ -239,6 +244,18 @@ export class WasmRuntime {
     this.run("softmax_rows", [x, rowStride, L, y, log ? 1 : 0], R, this.chunkFor(R, 1, 1), parallel);
   }
 
+  /** Adam step in place on n float32 elements of p, m, v (and vMax unless it is 0) from g. */
+  adamStep(p: number, g: number, m: number, v: number, vMax: number, n: number, h: AdamStepArgs): void {
+    const args = [p, g, m, v, vMax, h.shrink, h.l2, h.sign, h.beta1, h.c1, h.beta2, h.c2, h.stepSize, h.bc2Sqrt, h.eps];
+    this.run("adam_step", args, n, this.chunkFor(n, 4096, 16), n >= PARALLEL_THRESHOLDS.optimElements);
+  }
+
+  /** SGD step in place on n float32 elements of p (and the momentum buffer unless it is 0) from g. */
+  sgdStep(p: number, g: number, buf: number, n: number, h: SgdStepArgs): void {
+    const args = [p, g, buf, h.first ? 1 : 0, h.nesterov ? 1 : 0, h.lr, h.momentum, h.keep, h.wd, h.sign];
+    this.run("sgd_step", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+  }
+
   /**
    * im2col of N images [C, H, W] into cols [N, C*KH*KW, OH*OW] (torch.nn.functional.unfold layout);
    * positions outside the image read `pad`.
@@ -256,6 +273,17 @@ export class WasmRuntime {
     const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
     this.run("col2im", args, planes, this.chunkFor(planes, 1, 1), parallel);
   }
+}
+
+/** Adam/AdamW hyper-parameters as the fused kernel takes them (see assembly/optim.ts). */
+export interface AdamStepArgs {
+  shrink: number; l2: number; sign: number; beta1: number; c1: number; beta2: number; c2: number;
+  stepSize: number; bc2Sqrt: number; eps: number;
+}
+
+/** SGD hyper-parameters as the fused kernel takes them; `keep` is 1 - dampening. */
+export interface SgdStepArgs {
+  first: boolean; nesterov: boolean; lr: number; momentum: number; keep: number; wd: number; sign: number;
 }
 
 /** 2-D convolution geometry; OH/OW must equal floor((H + 2ph - dh*(KH-1) - 1)/sh) + 1 (likewise W). */

@@ -33,6 +33,15 @@ export const matmulPrim = definePrimitive({
   },
   vjp: (g, { inputs: [a, b] }) => [
     a.requiresGrad ? g.matmul(b.transpose(-1, -2)) : null,
-    b.requiresGrad ? a.transpose(-1, -2).matmul(g) : null,
+    b.requiresGrad ? (isTransposed(b) ? g.transpose(-1, -2).matmul(a).transpose(-1, -2) : a.transpose(-1, -2).matmul(g)) : null,
   ],
 });
+
+/**
+ * Whether `b` is a 2-D transposed view of a contiguous matrix (linear's `weight.T`). Its gradient is
+ * then computed as (Gᵀ·A)ᵀ, the same numbers laid out so that after the transpose's own VJP the
+ * weight's gradient is contiguous: the optimizer would otherwise copy it every step.
+ */
+function isTransposed(b: Tensor): boolean {
+  return b.ndim === 2 && b.shape[0]! > 1 && b.shape[1]! > 1 && b.strides[0] === 1 && b.strides[1] === b.shape[0];
+}

@@ -6,6 +6,53 @@ import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 
 describe("backward", () => {
+  it("never lets two leaves, or a leaf and the caller's gradient, share a .grad storage", () => {
+    const w1 = tg.tensor([1, 2], { requiresGrad: true });
+    const w2 = tg.tensor([3, 4], { requiresGrad: true });
+    const g = tg.tensor([0.5, -2]);
+    // add's VJP hands the same tensor to both inputs.
+    w1.add(w2).backward(g);
+    assert.notEqual(w1.grad!.storage, w2.grad!.storage);
+    assert.notEqual(w1.grad!.storage, g.storage);
+    assert.notEqual(w2.grad!.storage, g.storage);
+    w1.grad!.storage.data[0] = 99; // an in-place edit, as clipGradNorm makes
+    assert.deepEqual(w2.grad!.toArray(), [0.5, -2]);
+    assert.deepEqual(g.toArray(), [0.5, -2]);
+    // A reshape's VJP is a view of the caller's gradient.
+    const x = tg.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const gx = tg.tensor([[1, 2], [3, 4]]);
+    x.reshape([2, 2]).backward(gx);
+    assert.notEqual(x.grad!.storage, gx.storage);
+    assert.deepEqual(x.grad!.toArray(), [1, 2, 3, 4]);
+    // The root itself a leaf.
+    const r = tg.tensor([7, 8], { requiresGrad: true });
+    const gr = tg.tensor([1, 1]);
+    r.backward(gr);
+    assert.notEqual(r.grad!.storage, gr.storage);
+  });
+
+  it("keeps a freshly computed leaf gradient without copying it", () => {
+    const x = tg.tensor([[1, 2], [3, 4]]);
+    const w = tg.tensor([[1, 0], [0, 1]], { requiresGrad: true });
+    const y = x.matmul(w);
+    // Count the copy kernels backward runs (clone is one); the matmul's gradient is fresh.
+    const backend = tg.getBackend() as { kernel(name: string): unknown };
+    const kernel = backend.kernel;
+    let copies = 0;
+    backend.kernel = function (name: string) {
+      if (name === "copy") copies++;
+      return kernel.call(this, name);
+    };
+    try {
+      y.backward(tg.tensor([[1, 0], [0, 1]]));
+    } finally {
+      backend.kernel = kernel;
+    }
+    assert.equal(copies, 0);
+    // xᵀ·G with G = I is xᵀ.
+    assert.deepEqual(w.grad!.toArray(), [[1, 3], [2, 4]]);
+  });
+
   it("accumulates into .grad across calls until zeroed", () => {
     const x = tg.tensor([1, 2, 3], { requiresGrad: true });
     x.mul(2).sum().backward();

@@ -98,6 +98,12 @@ describe("wasm allocator", () => {
     assert.equal(al.alloc(10 << 20), big, "same-size request reuses the block");
     al.free(small);
     assert.equal(al.bytesInUse, roundSize(10 << 20));
+    // Addresses inside a block, unaligned or past the bookkeeping tables are not blocks.
+    assert.throws(() => al.free(big + 64), /wasm allocator: \d+ is not a live block/);
+    assert.throws(() => al.free(big + 1), /not a live block/);
+    assert.throws(() => al.free(2 ** 31), /not a live block/);
+    assert.throws(() => al.sizeOf(small), /not a live block/);
+    assert.equal(al.sizeOf(big), roundSize(10 << 20));
   });
 
   test("the runtime returns to its baseline after kernels ran", () => {
