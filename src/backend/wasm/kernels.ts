@@ -7,6 +7,7 @@ import { collapse, isRowMajor } from "../js/strided.js";
 import { WasmStorage } from "./storage.js";
 import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp,
   type AdamStepArgs, type SgdStepArgs } from "./runtime.js";
+import { indexingKernels } from "./indexing.js";
 
 function reference(name: string): Kernel {
   const k = lookupKernel("js", name);
@@ -129,8 +130,8 @@ type Reducer = (typeof REDUCERS)[number];
 
 /**
  * Reductions: the core puts reduced dims last. Contiguous runs go to reduce_rows; a strided reduced
- * dim over contiguous kept dims (a sum over the batch) goes to reduce_cols; anything else is
- * gathered into scratch first.
+ * dim over contiguous kept dims (a sum over the batch) goes to reduce_cols; an argmax/argmin over a
+ * middle dim (max-pooling's windows) goes to arg_mid; anything else is gathered into scratch first.
  */
 function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
   const ref = reference(op);
@@ -149,6 +150,11 @@ function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
       const redStride = red.shape.length === 0 ? 1 : red.strides[0]![0]!;
       if (redStride === 1) return rt.reduceRows(op, px, keptStride, O, R, po);
       if (keptStride === 1 && !arg) return rt.reduceCols(op, px, redStride, R, O, po);
+    }
+    if (arg && kept.shape.length === 2 && red.shape.length === 1 && isRowMajor(out)) {
+      // A middle dim (max-pooling's argmax over window rows): scan it in place rather than gather.
+      const [A, B] = kept.shape as [number, number];
+      if (kept.strides[0]![1] === 1) return rt.argMid(op, px, A, kept.strides[0]![0]!, R, red.strides[0]![0]!, B, po);
     }
     const scratch = new Scratch(rt);
     try {
@@ -287,6 +293,7 @@ export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   for (const op of REDUCERS) table.set(op, reduceKernel(rt, op));
   table.set("matmul", matmulKernel(rt));
   for (const [name, k] of Object.entries(convKernels(rt))) table.set(name, k);
+  for (const [name, k] of Object.entries(indexingKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(optimKernels(rt))) table.set(name, k as unknown as Kernel);
   return table;
 }

@@ -238,6 +238,24 @@ export class WasmRuntime {
     this.run("reduce_cols", [REDUCE_OPS[op], x, rowStride, R, y], C, this.chunkFor(C, 16, 16), parallel);
   }
 
+  /** y[o, i, r] = x[o, idx[o, i, r], r]: x is [outer, along, inner], idx and y [outer, k, inner], all contiguous. */
+  gatherDim(x: number, outer: number, along: number, inner: number, idx: number, k: number, y: number): void {
+    const parallel = outer > 1 && outer * k * inner >= PARALLEL_THRESHOLDS.cheapElements;
+    this.run("gather_dim", [x, along, inner, idx, k, y], outer, this.chunkFor(outer, 1, 1), parallel);
+  }
+
+  /** y[o, idx[o, i, r], r] += src[o, i, r]: src and idx [outer, k, inner], y [outer, along, inner], all contiguous. */
+  scatterAddDim(src: number, idx: number, outer: number, k: number, along: number, inner: number, y: number): void {
+    const parallel = outer > 1 && outer * k * inner >= PARALLEL_THRESHOLDS.cheapElements;
+    this.run("scatter_add_dim", [src, idx, k, along, inner, y], outer, this.chunkFor(outer, 1, 1), parallel);
+  }
+
+  /** y[a*B + b] (int32) = first k < R of the extreme of x[a*outerStride + k*rowStride + b] (argmax or argmin). */
+  argMid(op: "argmax" | "argmin", x: number, A: number, outerStride: number, R: number, rowStride: number, B: number, y: number): void {
+    const parallel = A > 1 && A * R * B >= PARALLEL_THRESHOLDS.reduceElements;
+    this.run("arg_mid", [op === "argmax" ? 1 : 0, x, outerStride, rowStride, R, B, y], A, this.chunkFor(A, 1, 1), parallel);
+  }
+
   /** Softmax or log-softmax of R rows of length L (x rows at rowStride, y contiguous). */
   softmaxRows(x: number, rowStride: number, R: number, L: number, y: number, { log = false } = {}): void {
     const parallel = R > 1 && R * L >= PARALLEL_THRESHOLDS.softmaxElements;
