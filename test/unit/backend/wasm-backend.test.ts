@@ -8,6 +8,7 @@ import type { Tensor } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
 import { WasmStorage } from "../../../src/backend/wasm/storage.js";
 import { assertClose } from "../../helpers/assert.js";
+import { calls } from "../../helpers/wasm.js";
 
 function values(n: number, seed: number, lo = -2, hi = 2): Float32Array {
   const out = new Float32Array(n);
@@ -36,22 +37,6 @@ function same(what: string, build: () => Tensor, { rtol = 2e-5, atol = 1e-5 } = 
   assertClose(got.toFloat32Array(), want.toFloat32Array(), { rtol, atol, what });
 }
 
-/** Counts calls of a runtime method while `fn` runs (to check the fast path was taken). */
-function calls(method: "unary" | "binary" | "where" | "gather" | "reduceRows" | "reduceCols" | "sgemm" | "im2col" | "col2im", fn: () => void): number {
-  const rt = wasmBackend.runtime as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const original = rt[method]!;
-  let n = 0;
-  rt[method] = function (this: unknown, ...a: unknown[]) {
-    n++;
-    return original.apply(this, a);
-  };
-  try {
-    fn();
-  } finally {
-    rt[method] = original;
-  }
-  return n;
-}
 
 describe("wasm backend", () => {
   test("is registered and selected", () => {

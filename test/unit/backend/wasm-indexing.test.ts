@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import type { Tensor } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
+import { calls } from "../../helpers/wasm.js";
 
 function values(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -22,22 +23,6 @@ function indices(n: number, size: number, seed: number): Int32Array {
   return Int32Array.from(v, (x) => Math.min(size - 1, Math.floor(((x + 2) / 4) * size)));
 }
 
-/** Calls of a runtime method while `fn` runs (proves the wasm path was, or was not, taken). */
-function calls(method: "gatherDim" | "scatterAddDim" | "argMid", fn: () => void): number {
-  const rt = wasmBackend.runtime as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const original = rt[method]!;
-  let n = 0;
-  rt[method] = function (this: unknown, ...a: unknown[]) {
-    n++;
-    return original.apply(this, a);
-  };
-  try {
-    fn();
-  } finally {
-    rt[method] = original;
-  }
-  return n;
-}
 
 /** Row-major offset of `pos` in `shape`. */
 const offsetOf = (shape: readonly number[], pos: readonly number[]): number => pos.reduce((o, p, d) => o * shape[d]! + p, 0);

@@ -5,18 +5,9 @@ import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import { WasmRuntime, type UnaryOp, type BinaryOp, type RowOperand, type ConvGeometry, convOutSize }
   from "../../../src/backend/wasm/runtime.js";
+import { rng } from "../../helpers/wasm.js";
 
 const U = 2 ** -24; // float32 unit roundoff
-
-function rng(seed: number): () => number {
-  // mulberry32: small, seedable, good enough for test data.
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** erf in float64: Maclaurin series below 2.5, Lentz continued fraction for erfc above (both ~1e-14). */
 function erf64(x: number): number {

@@ -6,15 +6,8 @@ import assert from "node:assert/strict";
 import { WasmRuntime } from "../../../src/backend/wasm/runtime.js";
 import { isWasmSupported, loadWasmKernels, relaxedAvailable } from "../../../src/backend/wasm/module.js";
 import { WasmAllocator, roundSize, ALIGN } from "../../../src/backend/wasm/allocator.js";
+import { rng } from "../../helpers/wasm.js";
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const one = new WasmRuntime({ threads: 1 });
 const two = new WasmRuntime({ threads: 2 });
