@@ -7,6 +7,8 @@ import { ShapeError, ValueError, DTypeError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { noGrad } from "./grad-mode.js";
+import { getBackend } from "../backend/current.js";
+import type { Storage } from "../backend/backend.js";
 import type { Node } from "./primitive.js";
 
 /** Marks a node whose graph a previous backward() has already released. */
@@ -17,10 +19,24 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
-export function backward(root: Tensor, grad?: Tensor | null, { retainGraph = false }: BackwardOptions = {}): void {
+export function backward(root: Tensor, grad?: Tensor | null, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new ValueError("backward: this tensor does not require grad and has no recorded graph (create the inputs with { requiresGrad: true })");
   }
+  // Everything this pass allocates is an intermediate gradient that dies with it, except what it
+  // hands to leaves' .grad: a backend that can free memory without the garbage collector does so
+  // for the rest when the pass ends (vjps are the library's own and keep no tensor they compute).
+  const region = getBackend().transient?.();
+  const kept = new Set<Storage>();
+  try {
+    run(root, grad, options, kept);
+  } finally {
+    region?.close(kept);
+  }
+}
+
+/** The pass itself; `handed` collects the storages given to leaves' .grad. */
+function run(root: Tensor, grad: Tensor | null | undefined, { retainGraph = false }: BackwardOptions, handed: Set<Storage>): void {
   let g: Tensor;
   if (grad == null) {
     if (root.size !== 1) {
@@ -39,8 +55,6 @@ export function backward(root: Tensor, grad?: Tensor | null, { retainGraph = fal
 
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, g]]);
-  // Storages already handed to a leaf's .grad in this pass (see ownsStorage).
-  const handed = new Set<object>();
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
@@ -83,7 +97,7 @@ export function backward(root: Tensor, grad?: Tensor | null, { retainGraph = fal
  * to a leaf in this pass shares it. Gradients are computed from the upstream gradient only, so these
  * are the only places another reference can come from.
  */
-function ownsStorage(gt: Tensor, root: Tensor, grads: Map<Tensor, Tensor>, handed: Set<object>): boolean {
+function ownsStorage(gt: Tensor, root: Tensor, grads: Map<Tensor, Tensor>, handed: Set<Storage>): boolean {
   const s = gt.storage;
   if (gt.offset !== 0 || gt.size !== s.length || !gt.isContiguous || s === root.storage || handed.has(s)) return false;
   for (const other of grads.values()) if (other.storage === s) return false;

@@ -6,7 +6,7 @@ export type DType = "float32" | "float64" | "int32";
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
 /**
- * A flat, zero-initialised buffer of elements owned by a backend. `data` is a typed-array view of
+ * A flat buffer of elements owned by a backend (zero-initialised unless allocated with zero = false). `data` is a typed-array view of
  * it; a backend whose memory can move (WebAssembly memory that grows) returns a fresh view each
  * time, so kernels read `data` once at their start and never allocate while holding it.
  */
@@ -34,10 +34,27 @@ export type Kernel = (out: View, inputs: readonly View[], params: any) => void;
 
 export interface Backend {
   readonly name: string;
-  /** A zero-filled buffer of `length` elements. */
-  alloc(dtype: DType, length: number): Storage;
+  /**
+   * A buffer of `length` elements, zero-filled unless `zero` is false: then its contents are
+   * unspecified and the caller must write every element before anything reads it (the core does so
+   * for kernel outputs whose kernels overwrite them whole; see ops/run-kernel.ts).
+   */
+  alloc(dtype: DType, length: number, zero?: boolean): Storage;
   /** The kernel this backend runs for primitive `name`, or undefined to fall back to the reference. */
   kernel(name: string): Kernel | undefined;
+  /**
+   * Optional, for backends whose buffers live outside the JS heap and are otherwise freed only after
+   * the garbage collector finds them dead. Opens a region in which the caller promises that every
+   * storage allocated is a temporary except those it lists when closing: `close(keep)` frees the rest
+   * at once (their tensors must never be used again) and hands the kept ones to normal lifetime
+   * management. The autograd engine opens one around a backward pass, whose intermediate gradients die
+   * with it.
+   */
+  transient?(): TransientRegion;
+}
+
+export interface TransientRegion {
+  close(keep: ReadonlySet<Storage>): void;
 }
 
 /** A zero-filled typed array of `n` elements of `dtype`. */

@@ -7,16 +7,21 @@ import type { DType } from "../tensor/dtype.js";
 import { contiguousStrides, sizeOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
+// Kernels whose contract has them ADD into a zero-filled output. Every other kernel run through
+// runKernel writes each element of its output, so that output is allocated without clearing it
+// (clearing costs as much as a cheap element-wise op).
+const ACCUMULATING = new Set(["fold"]);
+
 /** Allocates a contiguous output of `shape`/`dtype` and runs kernel `name` into it. */
 export function runKernel(name: string, shape: readonly number[], dtype: DType, inputs: readonly View[], params?: unknown): Tensor {
-  const out = emptyTensor(shape, dtype);
+  const out = emptyTensor(shape, dtype, ACCUMULATING.has(name));
   if (out.size > 0) kernelFor(name)(out, inputs, params);
   return out;
 }
 
-/** A new zero-filled contiguous tensor on the current backend. */
-export function emptyTensor(shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(getBackend().alloc(dtype, sizeOf(shape)), shape, contiguousStrides(shape), 0);
+/** A new contiguous tensor on the current backend: zero-filled, or with `zero` false uninitialised (write it all). */
+export function emptyTensor(shape: readonly number[], dtype: DType, zero = true): Tensor {
+  return new Tensor(getBackend().alloc(dtype, sizeOf(shape), zero), shape, contiguousStrides(shape), 0);
 }
 
 /** `t` seen with `shape` (a broadcast of its own shape): new leading dims and size-1 dims get stride 0. */

@@ -13,6 +13,8 @@ const SMALL_LIMIT = 4096;
 const SMALL_CLASSES = SMALL_LIMIT / ALIGN; // 64
 const SUBDIV_BITS = 3;
 const NUM_CLASSES = SMALL_CLASSES + (32 - 12) * (1 << SUBDIV_BITS);
+// Block generations wrap at 2^26, so unit * 2^26 + generation stays an exact integer (< 2^52).
+const GEN_MASK = (1 << 26) - 1;
 
 function log2floor(x: number): number {
   return x >= 2 ** 31 ? 31 + Math.floor(Math.log2(x / 2 ** 31)) : 31 - Math.clz32(x);
@@ -50,7 +52,7 @@ export interface AllocatorStats {
  * Bookkeeping tables indexed by address / 64 (every block boundary is a multiple of 64), grown with the
  * heap's top. Typed arrays rather than objects or Maps: a training step frees and re-allocates the same
  * addresses over and over, which costs about 1.4 us per operation with dictionary-mode objects (V8's
- * Map is worse still) and a few tens of ns here. They take 16 bytes per 64 bytes of heap below the top.
+ * Map is worse still) and a few tens of ns here. They take 20 bytes per 64 bytes of heap below the top.
  */
 class Tables {
   /** Block starts: size in units of 64 B of a live block, minus the size of a free one, 0 for none. */
@@ -60,11 +62,14 @@ class Tables {
   /** Doubly linked free list per size class through the free blocks' start units (-1 ends it). */
   next: Int32Array;
   prev: Int32Array;
+  /** How many blocks have started at each unit (mod 2^26): tells a block from a later one at the same address. */
+  gen: Int32Array;
   constructor(units: number) {
     this.blocks = new Int32Array(units);
     this.freeEnd = new Int32Array(units);
     this.next = new Int32Array(units);
     this.prev = new Int32Array(units);
+    this.gen = new Int32Array(units);
   }
   get units(): number {
     return this.blocks.length;
@@ -78,6 +83,7 @@ class Tables {
     this.freeEnd = grow(this.freeEnd);
     this.next = grow(this.next);
     this.prev = grow(this.prev);
+    this.gen = grow(this.gen);
   }
 }
 
@@ -115,6 +121,7 @@ export class WasmAllocator {
     let ptr = this.takeFree(size);
     if (ptr < 0) ptr = this.takeTop(size);
     this.t.blocks[ptr / ALIGN] = size / ALIGN;
+    this.t.gen[ptr / ALIGN] = (this.t.gen[ptr / ALIGN]! + 1) & GEN_MASK;
     this.inUse += size;
     this.live++;
     if (zero && ptr < this.high) this.zero(ptr, Math.min(size, this.high - ptr));
@@ -146,6 +153,26 @@ export class WasmAllocator {
     // A free run that reaches the top gives its space back to the unallocated tail.
     if (end * ALIGN === this.top) this.top = start * ALIGN;
     else this.insertFree(start, end - start);
+  }
+
+  /**
+   * A number naming the live block at `ptr` and no later block at the same address: what a finalizer
+   * holds, so that freeing by tag after the block was already freed (and perhaps handed out again)
+   * does nothing.
+   */
+  tagOf(ptr: number): number {
+    const u = ptr / ALIGN;
+    return u * (GEN_MASK + 1) + this.t.gen[u]!;
+  }
+
+  /** Frees the block named by `tag` if it is still that block; returns whether it did. */
+  freeTagged(tag: number): boolean {
+    const gen = tag % (GEN_MASK + 1);
+    const u = (tag - gen) / (GEN_MASK + 1);
+    const t = this.t;
+    if (u >= t.units || t.blocks[u]! <= 0 || t.gen[u] !== gen) return false;
+    this.free(u * ALIGN);
+    return true;
   }
 
   /** Size in bytes of the live block at `ptr` (its rounded size). */

@@ -2,7 +2,7 @@
 // split across a worker pool, everything else falls back to the reference kernels. Importing this
 // module registers the backend (when the platform supports it) and makes it the default unless
 // TENSORGRAD_BACKEND names another one.
-import type { Backend, DType, Kernel, Storage } from "../backend.js";
+import type { Backend, DType, Kernel, Storage, TransientRegion } from "../backend.js";
 import { registerBackend, setBackend } from "../current.js";
 import { isWasmSupported } from "./module.js";
 import { WasmRuntime, type WasmRuntimeOptions } from "./runtime.js";
@@ -29,6 +29,7 @@ export class WasmBackend implements Backend {
   #rt: WasmRuntime | undefined;
   #table: Map<string, Kernel> | undefined;
   #heapFallbacks = 0;
+  #regions: WasmStorage[][] = [];
 
   constructor(options: WasmBackendOptions = {}) {
     this.#options = options;
@@ -39,10 +40,13 @@ export class WasmBackend implements Backend {
     return (this.#rt ??= new WasmRuntime({ ...envOptions(), ...this.#options }));
   }
 
-  alloc(dtype: DType, length: number): Storage {
+  alloc(dtype: DType, length: number, zero = true): Storage {
     const rt = this.runtime;
+    const region = this.#regions.length > 0 ? this.#regions[this.#regions.length - 1]! : null;
     try {
-      return new WasmStorage(this, rt, dtype, length);
+      const s = new WasmStorage(this, rt, dtype, length, zero, region === null);
+      region?.push(s);
+      return s;
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
     }
@@ -50,7 +54,9 @@ export class WasmBackend implements Backend {
     // heap (the reference kernels handle those tensors) rather than fail.
     reclaimerFor(rt).collect();
     try {
-      return new WasmStorage(this, rt, dtype, length);
+      const s = new WasmStorage(this, rt, dtype, length, zero, region === null);
+      region?.push(s);
+      return s;
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       if (this.#heapFallbacks++ === 0) {
@@ -58,6 +64,30 @@ export class WasmBackend implements Backend {
       }
       return new HeapStorage(this, dtype, length);
     }
+  }
+
+  /**
+   * Storages allocated while the region is open skip the garbage collector's reclaimer (registering
+   * one costs about a microsecond, and a forced collection about 0.5 us more for each dead one):
+   * closing frees every one not kept, at once, and tracks the kept ones as usual. Regions nest; an
+   * allocation belongs to the innermost open one.
+   */
+  transient(): TransientRegion {
+    const list: WasmStorage[] = [];
+    this.#regions.push(list);
+    let open = true;
+    return {
+      close: (keep) => {
+        if (!open) return;
+        open = false;
+        const at = this.#regions.lastIndexOf(list);
+        if (at >= 0) this.#regions.splice(at, 1);
+        for (const s of list) {
+          if (keep.has(s)) s.adopt();
+          else s.dispose();
+        }
+      },
+    };
   }
 
   kernel(name: string): Kernel | undefined {
@@ -81,6 +111,14 @@ export class WasmBackend implements Backend {
   /** Resolves once the worker threads are up (calls before that just run on the calling thread). */
   ready(): Promise<void> {
     return this.runtime.ready();
+  }
+
+  /**
+   * Runs a full garbage collection and returns the blocks of every tensor found dead, now (they are
+   * otherwise returned in batches as allocation goes on), so that memoryStats() shows live data only.
+   */
+  collect(): void {
+    reclaimerFor(this.runtime).collect();
   }
 
   /** Allocator figures: bytes and blocks in use, free bytes, memory size. */

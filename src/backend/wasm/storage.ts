@@ -38,9 +38,17 @@ export class Reclaimer {
   private sinceGc = 0;
   private blocksSinceGc = 0;
   private liveAfterGc = 0;
+  // Multiplier on the byte and block budgets between forced collections, adapted to what a collection
+  // costs against the work between two of them (see collect).
+  private scale = 1;
+  private lastGcEnd = 0;
 
   constructor(private readonly allocator: WasmAllocator, { sync = process.env.TENSORGRAD_WASM_SYNC_FREE !== "0" }: ReclaimOptions = {}) {
-    const free = (ptr: number) => allocator.free(ptr);
+    // Held values are block tags, not addresses: a storage disposed by hand has already returned its
+    // block (which may belong to another storage by now), and its late finalizer must not free it again.
+    // So no unregister token is needed, which spares V8 a token-to-cell table as large as the number
+    // of storages awaiting collection.
+    const free = (tag: number) => void allocator.freeTagged(tag);
     let Registry: typeof FinalizationRegistry = FinalizationRegistry;
     let gc: (() => void) | undefined;
     if (sync) {
@@ -69,11 +77,7 @@ export class Reclaimer {
   }
 
   track(storage: object, ptr: number): void {
-    this.registry.register(storage, ptr, storage);
-  }
-
-  untrack(storage: object): void {
-    this.registry.unregister(storage);
+    this.registry.register(storage, this.allocator.tagOf(ptr));
   }
 
   /**
@@ -87,18 +91,33 @@ export class Reclaimer {
     this.sinceSweep += bytes;
     this.sinceGc += bytes;
     this.blocksSinceGc++;
-    if (this.fullGc && (this.sinceGc >= Math.max(64 * MB, this.liveAfterGc) || this.blocksSinceGc >= BLOCKS)) {
-      this.collect();
+    if (this.fullGc && (this.sinceGc >= Math.max(64 * MB * this.scale, this.liveAfterGc) || this.blocksSinceGc >= BLOCKS * this.scale)) {
+      this.collect(true);
     } else if (this.sinceSweep >= 4 * MB) {
       this.sinceSweep = 0;
       this.sweep();
     }
   }
 
-  /** A full collection and sweep now: the last resort before giving up on wasm memory. */
-  collect(): void {
+  /**
+   * A full collection and sweep now: on schedule (`scheduled`), or as the last resort before giving
+   * up on wasm memory. A full GC costs about the same whatever it finds (it marks the whole JS heap:
+   * 5-15 ms for a 10 MB heap), so when tensors are large and steps short the byte budget alone would
+   * run one every few steps (a LeNet step allocates ~20 MB: 25 % of the time in GC). The budget
+   * doubles while collections take more than 2 % of the time since the previous one, up to 8x
+   * (512 MB of garbage at most), and halves back when they take under 0.5 %.
+   */
+  collect(scheduled = false): void {
+    const t0 = performance.now();
     this.fullGc?.();
     this.sweep?.();
+    const t1 = performance.now();
+    if (scheduled && this.lastGcEnd > 0) {
+      const share = (t1 - t0) / (t1 - this.lastGcEnd);
+      if (share > 0.02) this.scale = Math.min(8, this.scale * 2);
+      else if (share < 0.005) this.scale = Math.max(1, this.scale / 2);
+    }
+    this.lastGcEnd = t1;
     this.sinceGc = 0;
     this.sinceSweep = 0;
     this.blocksSinceGc = 0;
@@ -121,13 +140,20 @@ export class WasmStorage implements Storage {
   #runtime: WasmRuntime;
   #address: number;
 
-  constructor(readonly backend: Backend, runtime: WasmRuntime, readonly dtype: DType, readonly length: number) {
+  #tracked = false;
+
+  /**
+   * `zero` false leaves recycled memory as it is (the caller overwrites it). `tracked` false keeps the
+   * block away from the garbage collector's reclaimer: the caller (a transient region) frees it or
+   * calls track() later.
+   */
+  constructor(readonly backend: Backend, runtime: WasmRuntime, readonly dtype: DType, readonly length: number,
+    zero = true, tracked = true) {
     this.#runtime = runtime;
     const bytes = length * BYTES[dtype];
-    const reclaimer = reclaimerFor(runtime);
-    if (length > 0) reclaimer.pressure(bytes);
-    this.#address = length > 0 ? runtime.allocator.alloc(bytes) : 0;
-    if (this.#address) reclaimer.track(this, this.#address);
+    if (length > 0 && tracked) reclaimerFor(runtime).pressure(bytes);
+    this.#address = length > 0 ? runtime.allocator.alloc(bytes, zero) : 0;
+    if (this.#address && tracked) this.track();
     // The memory is shared and never moves (growth only appends), so this one view stays valid for
     // the storage's life. Nobody may keep it past the storage: the block is then reused.
     const buffer = runtime.kernels.memory.buffer;
@@ -145,13 +171,27 @@ export class WasmStorage implements Storage {
     return this.#address;
   }
 
+  /** Hands the block to the reclaimer, which frees it once this storage is garbage-collected. */
+  track(): void {
+    if (this.#tracked || !this.#address) return;
+    reclaimerFor(this.#runtime).track(this, this.#address);
+    this.#tracked = true;
+  }
+
+  /** Counts the block towards the reclaimer's collection schedule, then tracks it (a kept transient). */
+  adopt(): void {
+    if (this.#tracked || !this.#address) return;
+    reclaimerFor(this.#runtime).pressure(this.length * BYTES[this.dtype]);
+    this.track();
+  }
+
   /**
    * Returns the block now instead of waiting for the garbage collector, for code that knows the
    * storage is dead. Idempotent; the storage (and its `data`) must not be used afterwards.
    */
   dispose(): void {
     if (!this.#address) return;
-    reclaimerFor(this.#runtime).untrack(this);
+    // A tracked storage's finalizer still runs later and finds its block tag stale.
     this.#runtime.allocator.free(this.#address);
     this.#address = 0;
   }

@@ -1,0 +1,101 @@
+// How the wasm backend returns memory without the garbage collector: a backward pass frees its
+// intermediate gradients when it ends (keeping only what it hands to leaves' .grad), and kernel
+// outputs that are overwritten whole are not cleared first. Both must be invisible in the values.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tg from "tensorgrad";
+import { wasmBackend } from "../../../src/backend/wasm/index.js";
+import { WasmStorage } from "../../../src/backend/wasm/storage.js";
+
+const blocks = () => wasmBackend.memoryStats().blocksInUse;
+
+function onWasm<T>(fn: () => T): T {
+  const before = tg.getBackend().name;
+  tg.setBackend("wasm");
+  try {
+    return fn();
+  } finally {
+    tg.setBackend(before);
+  }
+}
+
+describe("wasm backend memory", () => {
+  test("a backward pass keeps only the leaves' gradients: every intermediate's block is back when it returns", () => {
+    onWasm(() => {
+      tg.manualSeed(1);
+      const x = tg.randn([8, 5]);
+      const w1 = tg.randn([5, 7], { requiresGrad: true });
+      const b1 = tg.randn([7], { requiresGrad: true });
+      const w2 = tg.randn([7, 3], { requiresGrad: true });
+      const loss = x.matmul(w1).add(b1).relu().matmul(w2).logSoftmax(1).mean();
+      const before = blocks();
+      loss.backward();
+      assert.equal(blocks() - before, 3, "one new block per leaf gradient, nothing else");
+      for (const p of [w1, b1, w2]) {
+        assert.ok(p.grad!.storage instanceof WasmStorage && p.grad!.storage.ptr !== 0, "kept gradients stay allocated");
+      }
+    });
+  });
+
+  test("gradients handed to leaves survive later allocations that reuse the freed blocks", () => {
+    onWasm(() => {
+      tg.manualSeed(2);
+      const a = tg.randn([4, 6], { requiresGrad: true });
+      const b = tg.randn([4, 6], { requiresGrad: true });
+      // add's vjp hands the same upstream gradient to both inputs: one leaf keeps it, the other a copy.
+      a.add(b).mul(3).sum().backward();
+      const ga = a.grad!.toArray(), gb = b.grad!.toArray();
+      // A user-supplied gradient for a leaf root is copied, never adopted.
+      const c = tg.randn([3], { requiresGrad: true });
+      const g = tg.tensor([1, 2, 3]);
+      c.backward(g);
+      // Churn: allocations of the same sizes land in the blocks the passes freed.
+      for (let i = 0; i < 50; i++) tg.full([4, 6], 1e6).add(tg.full([4, 6], -7)).mul(2);
+      assert.deepEqual(a.grad!.toArray(), ga);
+      assert.deepEqual(b.grad!.toArray(), gb);
+      assert.deepEqual(ga, new Array(4).fill(new Array(6).fill(3)));
+      assert.notEqual(a.grad!.storage, b.grad!.storage);
+      assert.deepEqual(c.grad!.toArray(), [1, 2, 3]);
+      assert.notEqual(c.grad!.storage, g.storage);
+      assert.deepEqual(g.toArray(), [1, 2, 3], "the caller's gradient is untouched");
+    });
+  });
+
+  test("gradients accumulate across passes into kept storage", () => {
+    onWasm(() => {
+      const w = tg.tensor([1, 2, 3], { requiresGrad: true });
+      for (let i = 0; i < 3; i++) w.mul(w).sum().backward();
+      assert.deepEqual(w.grad!.toArray(), [6, 12, 18]);
+    });
+  });
+
+  test("a backward pass that throws still closes its region: later passes free and keep as usual", () => {
+    onWasm(() => {
+      const w = tg.tensor([1, 2], { requiresGrad: true });
+      const y = w.mul(2).sum();
+      y.backward();
+      assert.throws(() => y.backward(), /backward through the graph a second time/);
+      const z = w.mul(5).sum();
+      const before = blocks();
+      z.backward();
+      assert.deepEqual(w.grad!.toArray(), [7, 7]);
+      assert.equal(blocks() - before, 1, "the new pass's temporaries are freed: only the accumulated grad remains");
+    });
+  });
+
+  test("outputs left uninitialised are fully written: results on recycled dirty memory equal fresh ones", () => {
+    onWasm(() => {
+      tg.manualSeed(3);
+      const x = tg.randn([33, 17]), y = tg.randn([17, 9]);
+      const fresh = [x.matmul(y), x.exp(), x.sum(1), x.max(0), x.argmax(1), x.relu().sub(1), x.transpose(0, 1).contiguous()].map((t) => t.toArray());
+      // Fill freed blocks of these sizes with garbage, then recompute.
+      for (let i = 0; i < 20; i++) {
+        for (const shape of [[33, 9], [33, 17], [17, 33], [33], [17]]) tg.full(shape, Number.NaN);
+      }
+      wasmBackend.collect();
+      const again = [x.matmul(y), x.exp(), x.sum(1), x.max(0), x.argmax(1), x.relu().sub(1), x.transpose(0, 1).contiguous()].map((t) => t.toArray());
+      assert.deepEqual(again, fresh);
+    });
+  });
+});
