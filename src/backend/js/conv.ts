@@ -51,10 +51,10 @@ const unfold: Kernel = (out, [x], g: Geometry) => {
   const pad = g.padValue ?? 0;
   const images = x.shape[0] * x.shape[1];
   forEachRow(images, g, x.offset, out.offset, (src, dst, lo, hi) => {
-    if (pad !== 0) {
-      od.fill(pad, dst, dst + lo);
-      od.fill(pad, dst + hi, dst + ow);
-    }
+    // Padding is written even when it is 0: outputs are not zero-filled beforehand (a wasm-memory
+    // output may hold an earlier tensor's values).
+    od.fill(pad, dst, dst + lo);
+    od.fill(pad, dst + hi, dst + ow);
     if (sw === 1) {
       for (let ox = lo; ox < hi; ox++) od[dst + ox] = xd[src + ox];
     } else {

@@ -5,9 +5,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
+import { nn } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
 import { WasmStorage } from "../../../src/backend/wasm/storage.js";
 
+const F = nn.functional;
 const blocks = () => wasmBackend.memoryStats().blocksInUse;
 
 function onWasm<T>(fn: () => T): T {
@@ -88,14 +90,20 @@ describe("wasm backend memory", () => {
     onWasm(() => {
       tg.manualSeed(3);
       const x = tg.randn([33, 17]), y = tg.randn([17, 9]);
-      const fresh = [x.matmul(y), x.exp(), x.sum(1), x.max(0), x.argmax(1), x.relu().sub(1), x.transpose(0, 1).contiguous()].map((t) => t.toArray());
+      // float64 runs the reference kernels on wasm memory (the fallback path); unfold pads with zeros.
+      const img = tg.randn([1, 2, 5, 5]), img64 = img.to("float64");
+      const compute = () => [
+        x.matmul(y), x.exp(), x.sum(1), x.max(0), x.argmax(1), x.relu().sub(1), x.transpose(0, 1).contiguous(),
+        F.unfold(img, 3, { padding: 1 }), F.unfold(img64, 3, { padding: 1 }), x.to("float64").matmul(y.to("float64")),
+      ].map((t) => t.toArray());
+      const fresh = compute();
       // Fill freed blocks of these sizes with garbage, then recompute.
+      wasmBackend.collect();
       for (let i = 0; i < 20; i++) {
-        for (const shape of [[33, 9], [33, 17], [17, 33], [33], [17]]) tg.full(shape, Number.NaN);
+        for (const shape of [[33, 9], [33, 17], [17, 33], [33], [17], [1, 18, 25], [1, 36, 25]]) tg.full(shape, Number.NaN);
       }
       wasmBackend.collect();
-      const again = [x.matmul(y), x.exp(), x.sum(1), x.max(0), x.argmax(1), x.relu().sub(1), x.transpose(0, 1).contiguous()].map((t) => t.toArray());
-      assert.deepEqual(again, fresh);
+      assert.deepEqual(compute(), fresh);
     });
   });
 });
