@@ -1,7 +1,7 @@
 // Datasets (torch.utils.data): the Dataset interface, TensorDataset, Subset, and the row gathering
 // and collation that turn a list of sample indices into batch tensors.
 
-import { getBackend } from "../backend/current.js";
+import { getBackend, kernelFor } from "../backend/current.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import { stack } from "../ops/index.js";
@@ -36,20 +36,12 @@ export function checkIndex(op: string, index: number, length: number): number {
  */
 export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
   const src = t.isContiguous ? t : noGrad(() => t.contiguous());
-  const rowSize = src.size / src.shape[0];
   const k = indices.length;
-  const storage = getBackend().alloc(src.dtype, k * rowSize);
-  // Read both views only after allocating: a backend whose memory can grow may move it on alloc.
-  const from = src.storage.data, to = storage.data, base = src.offset;
-  if (rowSize === 1) {
-    for (let j = 0; j < k; j++) to[j] = from[base + indices[j]];
-  } else {
-    for (let j = 0; j < k; j++) {
-      const start = base + indices[j] * rowSize;
-      to.set(from.subarray(start, start + rowSize), j * rowSize);
-    }
-  }
-  return new Tensor(storage, [k, ...src.shape.slice(1)]);
+  const rowSize = src.size / src.shape[0];
+  // Not zero-filled: the kernel writes every row.
+  const out = new Tensor(getBackend().alloc(src.dtype, k * rowSize, false), [k, ...src.shape.slice(1)]);
+  kernelFor("gatherRows")(out, [src], { indices });
+  return out;
 }
 
 /**

@@ -11,6 +11,7 @@ interface Geometry {
   inSize: readonly [number, number];
   outSize: readonly [number, number];
   padValue?: number;
+  batchColumns?: boolean;
 }
 
 /**
@@ -20,16 +21,21 @@ interface Geometry {
  * outside that range fall in the padding; a row that is all padding comes with lo = hi = 0.
  */
 function forEachRow(
-  images: number, g: Geometry, imgOffset: number, colOffset: number,
+  image: readonly number[], g: Geometry, imgOffset: number, colOffset: number,
   row: (imgBase: number, colBase: number, lo: number, hi: number) => void,
 ): void {
   const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding, [dh, dw] = g.dilation;
   const [H, W] = g.inSize, [oh, ow] = g.outSize;
-  let col = colOffset;
-  for (let img = 0; img < images; img++) {
+  const [N, C] = image;
+  const L = oh * ow;
+  // Where column row r of image n starts: [N, C·kh·kw, L] or, with batchColumns, [C·kh·kw, N·L].
+  const imgStride = g.batchColumns ? L : C * kh * kw * L, rowStride = g.batchColumns ? N * L : L;
+  for (let img = 0; img < N * C; img++) {
     const base = imgOffset + img * H * W;
+    const n = Math.floor(img / C), c = img - n * C;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
+        let col = colOffset + n * imgStride + ((c * kh + i) * kw + j) * rowStride;
         // Column ox reads x = ox·sw + xoff, in bounds for ox in [lo, hi).
         const xoff = j * dw - pw;
         const lo = Math.min(ow, Math.max(0, Math.ceil(-xoff / sw)));
@@ -49,8 +55,7 @@ const unfold: Kernel = (out, [x], g: Geometry) => {
   const xd = x.storage.data, od: TypedArray = out.storage.data;
   const sw = g.stride[1], ow = g.outSize[1];
   const pad = g.padValue ?? 0;
-  const images = x.shape[0] * x.shape[1];
-  forEachRow(images, g, x.offset, out.offset, (src, dst, lo, hi) => {
+  forEachRow(x.shape, g, x.offset, out.offset, (src, dst, lo, hi) => {
     // Padding is written even when it is 0: outputs are not zero-filled beforehand (a wasm-memory
     // output may hold an earlier tensor's values).
     od.fill(pad, dst, dst + lo);
@@ -67,8 +72,7 @@ const unfold: Kernel = (out, [x], g: Geometry) => {
 const fold: Kernel = (out, [cols], g: Geometry) => {
   const cd = cols.storage.data, od = out.storage.data;
   const sw = g.stride[1];
-  const images = out.shape[0] * out.shape[1];
-  forEachRow(images, g, out.offset, cols.offset, (dst, src, lo, hi) => {
+  forEachRow(out.shape, g, out.offset, cols.offset, (dst, src, lo, hi) => {
     for (let ox = lo, d = dst + lo * sw; ox < hi; ox++, d += sw) od[d] += cd[src + ox];
   });
 };

@@ -1,5 +1,5 @@
-// Reference gather / scatterAdd along one dim (an adjoint pair). The core has already checked that
-// every index is in range, so these only walk the index tensor.
+// Reference gather / scatterAdd along one dim (an adjoint pair), and the DataLoader's gatherRows. The
+// caller has already checked that every index is in range, so these only walk the indices.
 
 import type { Kernel, View } from "../backend.js";
 
@@ -58,6 +58,24 @@ const scatterAdd: Kernel = (out, [src, index], { dim }) => {
   }
 };
 
+/**
+ * The DataLoader's batch gather (not a primitive: src/data calls it directly): out row j = x row
+ * indices[j] along the first dim, x and out contiguous, `indices` in range (the caller checked).
+ */
+const gatherRows: Kernel = (out, [x], { indices }: { indices: ArrayLike<number> }) => {
+  let rowSize = 1;
+  for (let d = 1; d < x.shape.length; d++) rowSize *= x.shape[d];
+  const from = x.storage.data, to = out.storage.data, base = x.offset, k = indices.length;
+  if (rowSize === 1) {
+    for (let j = 0; j < k; j++) to[out.offset + j] = from[base + indices[j]];
+  } else {
+    for (let j = 0; j < k; j++) {
+      const start = base + indices[j] * rowSize;
+      to.set(from.subarray(start, start + rowSize), out.offset + j * rowSize);
+    }
+  }
+};
+
 export function indexingKernels(): Record<string, Kernel> {
-  return { gather, scatterAdd };
+  return { gather, scatterAdd, gatherRows };
 }

@@ -219,13 +219,13 @@ function matmulKernel(rt: WasmRuntime): Kernel {
 interface Geometry {
   kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number];
   dilation: readonly [number, number]; inSize: readonly [number, number]; outSize: readonly [number, number];
-  padValue?: number;
+  padValue?: number; batchColumns?: boolean;
 }
 
-function geometry(planes: number, g: Geometry) {
-  // Images and channels fold into one plane index: cols rows are ((n*C + c)*KH + i)*KW + j either way.
+/** The runtime's geometry for images [N, C, H, W] (the image side's shape). */
+function geometry(image: readonly number[], g: Geometry) {
   return {
-    N: 1, C: planes, H: g.inSize[0], W: g.inSize[1], KH: g.kernel[0], KW: g.kernel[1], sh: g.stride[0], sw: g.stride[1],
+    N: image[0]!, C: image[1]!, H: g.inSize[0], W: g.inSize[1], KH: g.kernel[0], KW: g.kernel[1], sh: g.stride[0], sw: g.stride[1],
     ph: g.padding[0], pw: g.padding[1], dh: g.dilation[0], dw: g.dilation[1], OH: g.outSize[0], OW: g.outSize[1],
   };
 }
@@ -237,12 +237,12 @@ function convKernels(rt: WasmRuntime): Record<string, Kernel> {
       const x = inputs[0]!;
       const px = addressIn(rt, x), po = addressIn(rt, out);
       if (px < 0 || po < 0) return unfoldRef(out, inputs, g);
-      rt.im2col(px, po, geometry(x.shape[0]! * x.shape[1]!, g), g.padValue ?? 0);
+      rt.im2col(px, po, geometry(x.shape, g), g.padValue ?? 0, g.batchColumns === true);
     },
     fold: (out, inputs, g: Geometry) => {
       const pc = addressIn(rt, inputs[0]!), po = addressIn(rt, out);
       if (pc < 0 || po < 0) return foldRef(out, inputs, g);
-      rt.col2im(pc, po, geometry(out.shape[0]! * out.shape[1]!, g));
+      rt.col2im(pc, po, geometry(out.shape, g), g.batchColumns === true);
     },
   };
 }
@@ -283,6 +283,33 @@ function optimKernels(rt: WasmRuntime): Record<string, FusedUpdate> {
   };
 }
 
+/**
+ * The DataLoader's batch gather ("gatherRows", reference in js/indexing.ts): float32 or int32 rows of
+ * more than one element in this memory go to copy_rows (a memmove a row), since TypedArray.set and
+ * subarray, the reference's row copy, are slow on shared memory. Anything else (one-element rows,
+ * whose reference loop is already cheap, float64, rows on the JS heap, an index that is not a row
+ * number) runs the reference.
+ */
+function gatherRowsKernel(rt: WasmRuntime): Kernel {
+  const ref = reference("gatherRows");
+  return (out, inputs, params: { indices: ArrayLike<number> }) => {
+    const x = inputs[0]!, { indices } = params, n = x.shape[0]!;
+    const dtype = x.storage.dtype === "int32" ? "int32" : "float32";
+    const px = addressIn(rt, x, dtype), po = addressIn(rt, out, dtype);
+    const rowSize = sizeOf(x.shape) / n;
+    if (px < 0 || po < 0 || !isRowMajor(x) || !(rowSize > 1) || !rowNumbers(indices, n)) return ref(out, inputs, params);
+    rt.copyRows(px, 4 * rowSize, indices, po);
+  };
+}
+
+function rowNumbers(indices: ArrayLike<number>, n: number): boolean {
+  for (let j = 0; j < indices.length; j++) {
+    const i = indices[j]!;
+    if ((i | 0) !== i || i < 0 || i >= n) return false;
+  }
+  return true;
+}
+
 /** The wasm backend's kernel table (primitives it does not list fall back to the reference). */
 export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   const table = new Map<string, Kernel>();
@@ -295,5 +322,6 @@ export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   for (const [name, k] of Object.entries(convKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(indexingKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(optimKernels(rt))) table.set(name, k as unknown as Kernel);
+  table.set("gatherRows", gatherRowsKernel(rt));
   return table;
 }

@@ -26,12 +26,15 @@ export interface KernelExports {
   reduce_cols(op: number, x: number, rowStride: number, R: number, y: number, lo: number, hi: number): void;
   softmax_rows(x: number, rowStride: number, L: number, y: number, log: number, lo: number, hi: number): void;
   im2col(x: number, cols: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,
-    ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, pad: number, lo: number, hi: number): void;
+    ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, pad: number, C: number, imgStride: number,
+    rowStride: number, lo: number, hi: number): void;
   col2im(cols: number, x: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,
-    ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, lo: number, hi: number): void;
+    ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, C: number, imgStride: number,
+    rowStride: number, lo: number, hi: number): void;
   gather_dim(x: number, along: number, inner: number, idx: number, k: number, y: number, lo: number, hi: number): void;
   scatter_add_dim(src: number, idx: number, k: number, along: number, inner: number, y: number, lo: number, hi: number): void;
   arg_mid(max: number, x: number, outerStride: number, rowStride: number, R: number, B: number, y: number, lo: number, hi: number): void;
+  copy_rows(src: number, rowBytes: number, idx: number, dst: number, lo: number, hi: number): void;
   adam_step(p: number, g: number, m: number, v: number, vMax: number, shrink: number, l2: number, sign: number,
     beta1: number, c1: number, beta2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number, lo: number, hi: number): void;
   sgd_step(p: number, g: number, buf: number, first: number, nesterov: number, lr: number, momentum: number,

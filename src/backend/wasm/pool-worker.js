@@ -30,6 +30,7 @@ function runJob(gen) {
   const work = ctl[C.WORK];
   const chunk = ctl[C.CHUNK];
   const wsArg = ctl[C.WS_ARG];
+  const guide = ctl[C.GUIDE];
   const callArgs = new Array(nargs + 2);
   for (let i = 0; i < nargs; i++) callArgs[i] = args[i];
   if (wsArg >= 0) callArgs[wsArg] = args[nargs] + index * args[nargs + 1];
@@ -38,18 +39,20 @@ function runJob(gen) {
     if ((v & ~C.IDX_MASK) !== tag) return;
     const idx = v & C.IDX_MASK;
     if (idx >= nChunks) return;
-    if (Atomics.compareExchange(ctl, C.CLAIM, v, v + 1) !== v) continue;
+    // The same claim size as the main thread computes (pool.ts): it depends on idx alone.
+    const g = guide > 0 ? Math.max(1, Math.floor((nChunks - idx) / guide)) : 1;
+    if (Atomics.compareExchange(ctl, C.CLAIM, v, v + g) !== v) continue;
     const lo = idx * chunk;
     callArgs[nargs] = lo;
-    callArgs[nargs + 1] = Math.min(work, lo + chunk);
+    callArgs[nargs + 1] = Math.min(work, lo + g * chunk);
     try {
       fn(...callArgs);
     } catch (err) {
       Atomics.store(ctl, C.ERROR, 1);
       console.error("tensorgrad wasm pool worker:", err);
     }
-    ctl[C.STATS + index]++; // chunks run by this thread; only this thread writes it
-    if (Atomics.add(ctl, C.DONE, 1) + 1 === nChunks) Atomics.notify(ctl, C.DONE);
+    ctl[C.STATS + index]++; // claims run by this thread; only this thread writes it
+    if (Atomics.add(ctl, C.DONE, g) + g === nChunks) Atomics.notify(ctl, C.DONE);
   }
 }
 

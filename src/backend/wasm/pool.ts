@@ -12,15 +12,18 @@ import type { WasmKernels } from "./module.js";
  *    sleeping workers. Closing first matters: a worker that read parameters of an older generation
  *    fails its compare-exchange on CLAIM (wrong tag or closed) instead of running a chunk with
  *    half-written parameters.
- *  - A participant claims chunk idx by compare-exchanging CLAIM from tag|idx to tag|idx+1, runs
- *    fn(...args, idx*chunk, min(work, (idx+1)*chunk)) and increments DONE; the one completing the last
- *    chunk notifies DONE. The main thread returns once DONE == number of chunks.
+ *  - A participant claims chunks idx..idx+g-1 by compare-exchanging CLAIM from tag|idx to tag|idx+g,
+ *    runs fn(...args, idx*chunk, min(work, (idx+g)*chunk)) and adds g to DONE; the one completing the
+ *    last chunk notifies DONE. The main thread returns once DONE == number of chunks. g is 1, or for a
+ *    guided job (GUIDE = d > 0) max(1, floor(chunks left / d)): big claims first, single chunks at
+ *    the end, so a participant that starts late (a worker waking up) costs at most one small chunk
+ *    of waiting while claims stay few.
  *  - Workers spin on GEN for a while after a job (back-to-back ops find them awake), then sleep in
  *    Atomics.wait; SLEEPERS lets the main thread skip the notify syscall when nobody sleeps.
  */
 const LAYOUT = {
   GEN: 0, CLAIM: 1, DONE: 2, FN: 3, NARGS: 4, NCHUNKS: 5, WORK: 6, CHUNK: 7, WS_ARG: 8,
-  SHUTDOWN: 9, SLEEPERS: 10, ERROR: 11, STATS: 16, MAX_THREADS: 48,
+  SHUTDOWN: 9, SLEEPERS: 10, ERROR: 11, GUIDE: 12, STATS: 16, MAX_THREADS: 48,
   IDX_BITS: 15, IDX_MASK: 0x7fff, GEN_MASK: 0xffff,
   ARGS_BYTE_OFFSET: 256, MAX_ARGS: 32,
 } as const;
@@ -113,16 +116,18 @@ export class WasmPool {
     });
   }
 
-  /** Chunks of parallel jobs each thread has run so far (index 0 is the calling thread). */
+  /** Claims (runs of one or more chunks) of parallel jobs each thread has made so far (index 0 is the calling thread). */
   chunkCounts(): number[] {
     return Array.from({ length: this.threads }, (_, i) => Atomics.load(this.ctl, LAYOUT.STATS + i));
   }
 
   /**
    * Runs fn(...args, lo, hi) over [0, work) in chunks of `chunk`, on this thread and the workers, and
-   * returns when every chunk is done. With one thread or one chunk it is a plain call.
+   * returns when every chunk is done. With one thread or one chunk it is a plain call. `guided` lets
+   * a participant claim several chunks at once while many are left (see the protocol above): for
+   * kernels whose calls have a fixed cost each (the GEMM packs its rows of A per call).
    */
-  run(func: PoolFunc, args: readonly number[], work: number, chunk: number, workspace?: Workspace): void {
+  run(func: PoolFunc, args: readonly number[], work: number, chunk: number, workspace?: Workspace, guided = false): void {
     const fn = this.fns[POOL_FUNCS.indexOf(func)]!;
     if (work <= 0) return;
     chunk = Math.max(1, Math.ceil(chunk));
@@ -151,6 +156,8 @@ export class WasmPool {
     ctl[LAYOUT.WORK] = work;
     ctl[LAYOUT.CHUNK] = chunk;
     ctl[LAYOUT.WS_ARG] = workspace ? workspace.arg : -1;
+    const guide = guided ? 2 * this.threads : 0;
+    ctl[LAYOUT.GUIDE] = guide;
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
     if (workspace) {
       this.args[args.length] = workspace.base;
@@ -163,19 +170,21 @@ export class WasmPool {
     if (Atomics.load(ctl, LAYOUT.SLEEPERS) > 0) Atomics.notify(ctl, LAYOUT.GEN);
 
     // Our share: claim chunks until none are left.
-    let mine = 0;
+    let mine = 0, claims = 0;
     for (;;) {
       const v = Atomics.load(ctl, LAYOUT.CLAIM);
       const idx = v & LAYOUT.IDX_MASK;
       if (idx >= nChunks) break;
-      if (Atomics.compareExchange(ctl, LAYOUT.CLAIM, v, v + 1) !== v) continue;
+      const g = guide > 0 ? Math.max(1, Math.floor((nChunks - idx) / guide)) : 1;
+      if (Atomics.compareExchange(ctl, LAYOUT.CLAIM, v, v + g) !== v) continue;
       const lo = idx * chunk;
       callArgs[args.length] = lo;
-      callArgs[args.length + 1] = Math.min(work, lo + chunk);
+      callArgs[args.length + 1] = Math.min(work, lo + g * chunk);
       fn(...callArgs);
-      mine++;
+      mine += g;
+      claims++;
     }
-    ctl[LAYOUT.STATS] += mine;
+    ctl[LAYOUT.STATS] += claims;
     // Chunks claimed by workers may still be running: spin briefly, then sleep until the last one
     // notifies.
     const t1 = performance.now();

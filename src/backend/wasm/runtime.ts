@@ -53,8 +53,8 @@ export const PARALLEL_THRESHOLDS = {
   /** Input elements of a softmax: 1K 1.10-1.23x, 4K 1.40-1.64x, 64K 1.77-1.95x. */
   softmaxElements: 1 << 12,
   /**
-   * Elements of a fused optimizer update (f64 maths, a sqrt and two divisions an element for Adam;
-   * not measured separately, taken as a transcendental op).
+   * Elements of a fused optimizer update (a sqrt and two divisions an element for Adam, in f32; SGD
+   * in f64; not measured separately, taken as a transcendental op).
    */
   optimElements: 1 << 14,
   /** Elements written by im2col / col2im (memory-bound like a copy; not measured separately). */
@@ -82,6 +82,9 @@ export class WasmRuntime {
   /** Scratch for packed B, grown on demand and kept (one product runs at a time). */
   private packPtr = 0;
   private packBytes = 0;
+  /** Scratch for copyRows' indices, grown on demand and kept. */
+  private rowsPtr = 0;
+  private rowsBytes = 0;
 
   constructor(options: WasmRuntimeOptions = {}) {
     this.kernels = loadWasmKernels(options);
@@ -181,9 +184,10 @@ export class WasmRuntime {
       e.gemm_packed(M, N, K, a.ptr, a.rowStride, a.colStride, this.packPtr, c.ptr, c.rowStride, beta, this.wsBase, 0, M);
       return;
     }
-    // Rows in multiples of 4 (one A sliver), at most 128 (one L2-resident A block) per chunk.
-    const chunk = Math.min(128, this.chunkFor(M, 4, 4));
-    this.poolInstance.run("gemm_packed", args, M, chunk, { arg: 10, base: this.wsBase, stride: this.wsStride });
+    // Chunks of one A sliver (4 rows), claimed guided: large runs of rows first (each call packs its
+    // rows of A once and streams all of packed B past them), single slivers at the end, so the
+    // threads finish within a sliver of each other even when a worker starts late.
+    this.poolInstance.run("gemm_packed", args, M, 4, { arg: 10, base: this.wsBase, stride: this.wsStride }, true);
   }
 
   /** y[i] = op(x[i]) for i < n, both contiguous float32 (y may be x). */
@@ -256,6 +260,23 @@ export class WasmRuntime {
     this.run("arg_mid", [op === "argmax" ? 1 : 0, x, outerStride, rowStride, R, B, y], A, this.chunkFor(A, 1, 1), parallel);
   }
 
+  /**
+   * Row j of dst = row indices[j] of src for j < indices.length: rows of rowBytes bytes, every index a
+   * row number in range (not checked here). The indices are staged in a kept int32 scratch block.
+   * On the calling thread: a batch is a memmove of some hundred KB, bound by memory, not by a core.
+   */
+  copyRows(src: number, rowBytes: number, indices: ArrayLike<number>, dst: number): void {
+    const k = indices.length;
+    if (4 * k > this.rowsBytes) {
+      if (this.rowsPtr) this.allocator.free(this.rowsPtr);
+      this.rowsBytes = 4 * k;
+      this.rowsPtr = this.allocator.alloc(this.rowsBytes, false);
+    }
+    const staged = this.i32(this.rowsPtr, k);
+    for (let j = 0; j < k; j++) staged[j] = indices[j]!;
+    this.kernels.exports.copy_rows(src, rowBytes, this.rowsPtr, dst, 0, k);
+  }
+
   /** Softmax or log-softmax of R rows of length L (x rows at rowStride, y contiguous). */
   softmaxRows(x: number, rowStride: number, R: number, L: number, y: number, { log = false } = {}): void {
     const parallel = R > 1 && R * L >= PARALLEL_THRESHOLDS.softmaxElements;
@@ -275,19 +296,20 @@ export class WasmRuntime {
   }
 
   /**
-   * im2col of N images [C, H, W] into cols [N, C*KH*KW, OH*OW] (torch.nn.functional.unfold layout);
-   * positions outside the image read `pad`.
+   * im2col of N images [C, H, W] into cols [N, C*KH*KW, OH*OW] (torch.nn.functional.unfold layout), or
+   * with `batchColumns` into [C*KH*KW, N*OH*OW] (the images side by side); positions outside the image
+   * read `pad`.
    */
-  im2col(x: number, cols: number, g: ConvGeometry, pad = 0): void {
+  im2col(x: number, cols: number, g: ConvGeometry, pad = 0, batchColumns = false): void {
     const rows = g.N * g.C * g.KH * g.KW;
-    const args = [x, cols, ...geometryArgs(g), pad];
+    const args = [x, cols, ...geometryArgs(g), pad, ...layoutArgs(g, batchColumns)];
     this.run("im2col", args, rows, this.chunkFor(rows, 1, 1), rows * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements);
   }
 
   /** col2im (the adjoint, torch fold): x [N, C, H, W] = sum of the cols entries that read each pixel. */
-  col2im(cols: number, x: number, g: ConvGeometry): void {
+  col2im(cols: number, x: number, g: ConvGeometry, batchColumns = false): void {
     const planes = g.N * g.C;
-    const args = [cols, x, ...geometryArgs(g)];
+    const args = [cols, x, ...geometryArgs(g), ...layoutArgs(g, batchColumns)];
     const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
     this.run("col2im", args, planes, this.chunkFor(planes, 1, 1), parallel);
   }
@@ -312,6 +334,12 @@ export interface ConvGeometry {
 
 function geometryArgs(g: ConvGeometry): number[] {
   return [g.H, g.W, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW];
+}
+
+/** C, then the float strides between images and between column rows in the cols matrix. */
+function layoutArgs(g: ConvGeometry, batchColumns: boolean): number[] {
+  const L = g.OH * g.OW;
+  return batchColumns ? [g.C, L, g.N * L] : [g.C, g.C * g.KH * g.KW * L, L];
 }
 
 /** Output size of a convolution along one axis, as torch computes it. */

@@ -103,9 +103,9 @@ export class Reclaimer {
    * A full collection and sweep now: on schedule (`scheduled`), or as the last resort before giving
    * up on wasm memory. A full GC costs about the same whatever it finds (it marks the whole JS heap:
    * 5-15 ms for a 10 MB heap), so when tensors are large and steps short the byte budget alone would
-   * run one every few steps (a LeNet step allocates ~20 MB: 25 % of the time in GC). The budget
-   * doubles while collections take more than 2 % of the time since the previous one, up to 8x
-   * (512 MB of garbage at most), and halves back when they take under 0.5 %.
+   * run one every few steps (a LeNet step leaves ~12 MB of activations: 25 % of the time in GC). The
+   * budget doubles while collections take more than 2 % of the time since the previous one, up to 4x
+   * (256 MB of garbage at most: memory is the price), and halves back when they take under 0.5 %.
    */
   collect(scheduled = false): void {
     const t0 = performance.now();
@@ -114,7 +114,7 @@ export class Reclaimer {
     const t1 = performance.now();
     if (scheduled && this.lastGcEnd > 0) {
       const share = (t1 - t0) / (t1 - this.lastGcEnd);
-      if (share > 0.02) this.scale = Math.min(8, this.scale * 2);
+      if (share > 0.02) this.scale = Math.min(4, this.scale * 2);
       else if (share < 0.005) this.scale = Math.max(1, this.scale / 2);
     }
     this.lastGcEnd = t1;

@@ -1,5 +1,5 @@
 // Convolution as composites: unfold/fold with validated torch-style arguments, and conv1d/conv2d as
-// unfold (im2col) followed by one matmul, groups splitting the channels. Gradients come from the
+// unfold (im2col) followed by one matmul over the whole batch, groups splitting the channels. Gradients come from the
 // unfold/fold and matmul primitives; 1-D convolution runs as 2-D over a height of 1.
 
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../../errors.js";
@@ -203,12 +203,23 @@ export function convolution(
   const L = oh * ow;
   const pointwise = kh * kw === 1 && geo.stride[0] * geo.stride[1] === 1 && before.every((p) => p === 0);
   // A 1×1 kernel with stride 1 reads each pixel once: the input already is its column matrix.
-  const cols = pointwise ? x4.reshape([N, C, L]) : unfoldPrim([x4], { ...geo, padValue: 0 });
   const K = (C / groups) * kh * kw;
-  let out =
-    groups === 1 ? w4.reshape([outC, K]).matmul(cols)
-    : w4.reshape([groups, outC / groups, K]).matmul(cols.reshape([N, groups, K, L])).reshape([N, outC, L]);
-  if (bias) out = out.add(bias.reshape([outC, 1]));
+  let out: Tensor;
+  if (groups === 1 && !pointwise) {
+    // The images side by side, cols [K, N·L]: the whole batch is one [outC, K] × [K, N·L] product, and
+    // so is each gradient (the weight's sums over the batch inside the product), instead of N thin
+    // products with outC rows each and a sum over their N weight gradients.
+    const cols = unfoldPrim([x4], { ...geo, padValue: 0, batchColumns: true });
+    out = w4.reshape([outC, K]).matmul(cols);
+    if (bias) out = out.add(bias.reshape([outC, 1]));
+    out = out.reshape([outC, N, L]).permute([1, 0, 2]).contiguous();
+  } else {
+    const cols = pointwise ? x4.reshape([N, C, L]) : unfoldPrim([x4], { ...geo, padValue: 0 });
+    out =
+      groups === 1 ? w4.reshape([outC, K]).matmul(cols)
+      : w4.reshape([groups, outC / groups, K]).matmul(cols.reshape([N, groups, K, L])).reshape([N, outC, L]);
+    if (bias) out = out.add(bias.reshape([outC, 1]));
+  }
   out = out.reshape(dims === 1 ? [N, outC, ow] : [N, outC, oh, ow]);
   return unbatch(out);
 }

@@ -9,11 +9,16 @@
 //       is implied and kernels never compute a shape;
 //     inSize [H, W]: the spatial size of the image side;
 //     padValue (unfold only): what a position outside the image reads as (0, or -Infinity for max-pooling).
+//     batchColumns (optional, default false): the column matrix's layout, see below.
 //   unfold: inputs [x], x of shape [N, C, H, W], contiguous row-major from x.offset.
 //     out: contiguous [N, C·kh·kw, oh·ow] (torch.nn.functional.unfold's layout), rows channel-major:
 //       out[n, (c·kh + i)·kw + j, oy·ow + ox] = x[n, c, oy·sh − ph + i·dh, ox·sw − pw + j·dw],
-//       or padValue where that position lies outside [0, H) × [0, W).
-//   fold: inputs [cols], cols of shape [N, C·kh·kw, oh·ow], contiguous row-major from cols.offset.
+//       or padValue where that position lies outside [0, H) × [0, W). Every element is written.
+//       With batchColumns: contiguous [C·kh·kw, N·oh·ow], the images side by side along the columns:
+//       out[(c·kh + i)·kw + j, n·oh·ow + oy·ow + ox] = the same value (convolution multiplies the whole
+//       batch by its weight in one matmul).
+//   fold: inputs [cols], cols of shape [N, C·kh·kw, oh·ow] (with batchColumns [C·kh·kw, N·oh·ow]),
+//     contiguous row-major from cols.offset.
 //     out: contiguous [N, C, H, W], zero-filled by the core; every in-bounds element of cols is ADDED
 //       at the position unfold read it from (overlapping patches sum; out-of-bounds ones are dropped).
 // Kernels may assume the params are consistent with the shapes (the core validates them).
@@ -34,6 +39,8 @@ export interface ConvGeometry {
   readonly inSize: Pair;
   /** Spatial size [oh, ow] of the grid of patches (L = oh·ow columns). */
   readonly outSize: Pair;
+  /** Column matrix [C·kh·kw, N·L] (images side by side) instead of [N, C·kh·kw, L]. */
+  readonly batchColumns?: boolean;
 }
 
 export interface UnfoldParams extends ConvGeometry {
@@ -49,8 +56,8 @@ export const unfoldPrim: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>
   name: "unfold",
   forward: ([x], p) => {
     const [N, C] = x.shape;
-    const rows = C * p.kernel[0] * p.kernel[1];
-    return runKernel("unfold", [N, rows, p.outSize[0] * p.outSize[1]], x.dtype, [dense(x)], p);
+    const rows = C * p.kernel[0] * p.kernel[1], L = p.outSize[0] * p.outSize[1];
+    return runKernel("unfold", p.batchColumns ? [rows, N * L] : [N, rows, L], x.dtype, [dense(x)], p);
   },
   // Each input element was copied into every column whose patch covers it (padding reads no input):
   // the adjoint sums those copies back, which is fold.
@@ -60,7 +67,8 @@ export const unfoldPrim: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>
 export const foldPrim: Primitive<ConvGeometry> = definePrimitive<ConvGeometry>({
   name: "fold",
   forward: ([cols], p) => {
-    const [N, rows] = cols.shape;
+    const rows = p.batchColumns ? cols.shape[0] : cols.shape[1];
+    const N = p.batchColumns ? cols.shape[1] / (p.outSize[0] * p.outSize[1]) : cols.shape[0];
     const C = rows / (p.kernel[0] * p.kernel[1]);
     return runKernel("fold", [N, C, p.inSize[0], p.inSize[1]], cols.dtype, [dense(cols)], p);
   },

@@ -302,7 +302,7 @@ for (const flavor of ["simd", "relaxed"] as const) {
       t.diagnostic(`softmax max relative error ${worst.toExponential(2)}`);
     });
 
-    test("im2col and col2im match direct loops (stride, padding, dilation)", () => {
+    test("im2col and col2im match direct loops (stride, padding, dilation; both column layouts)", () => {
       const cases: Omit<ConvGeometry, "OH" | "OW">[] = [
         { N: 2, C: 3, H: 7, W: 9, KH: 3, KW: 2, sh: 2, sw: 1, ph: 1, pw: 0, dh: 1, dw: 2 },
         { N: 1, C: 2, H: 5, W: 5, KH: 3, KW: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
@@ -310,7 +310,7 @@ for (const flavor of ["simd", "relaxed"] as const) {
         { N: 3, C: 2, H: 6, W: 6, KH: 1, KW: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 },
       ];
       const r = rng(7);
-      for (const c of cases) {
+      for (const c of cases) for (const batchColumns of [false, true]) {
         const g: ConvGeometry = { ...c, OH: convOutSize(c.H, c.KH, c.sh, c.ph, c.dh), OW: convOutSize(c.W, c.KW, c.sw, c.pw, c.dw) };
         const L = g.OH * g.OW, rows = g.C * g.KH * g.KW;
         // Small integers: every col2im sum is exact, so both directions compare exactly.
@@ -322,7 +322,8 @@ for (const flavor of ["simd", "relaxed"] as const) {
           const row = (ch * g.KH + ki) * g.KW + kj;
           for (let oh = 0; oh < g.OH; oh++) for (let ow = 0; ow < g.OW; ow++) {
             const ih = oh * g.sh - g.ph + ki * g.dh, iw = ow * g.sw - g.pw + kj * g.dw;
-            const ci = (n * rows + row) * L + oh * g.OW + ow;
+            // [N, rows, L] (torch's unfold), or [rows, N*L] with the images side by side.
+            const ci = (batchColumns ? row * g.N + n : n * rows + row) * L + oh * g.OW + ow;
             if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
             const xi = ((n * g.C + ch) * g.H + ih) * g.W + iw;
             want[ci] = X[xi]!;
@@ -333,14 +334,14 @@ for (const flavor of ["simd", "relaxed"] as const) {
         const xp = put(rt, X), colp = rt.allocator.alloc(want.length * 4);
         for (const pad of [0, -Infinity]) {
           rt.f32(colp, want.length).fill(NaN); // every entry must be written, padding included
-          rt.im2col(xp, colp, g, pad);
+          rt.im2col(xp, colp, g, pad, batchColumns);
           const padded = Array.from(want, (v, i) => (inside[i] ? v : pad));
-          assert.deepEqual(Array.from(rt.f32(colp, want.length)), padded, `im2col pad ${pad} ${JSON.stringify(c)}`);
+          assert.deepEqual(Array.from(rt.f32(colp, want.length)), padded, `im2col pad ${pad} ${batchColumns} ${JSON.stringify(c)}`);
         }
         const cp = put(rt, cols), xb = rt.allocator.alloc(X.length * 4);
         rt.f32(xb, X.length).fill(NaN);
-        rt.col2im(cp, xb, g);
-        assert.deepEqual(Array.from(rt.f32(xb, X.length)), Array.from(back), `col2im ${JSON.stringify(c)}`);
+        rt.col2im(cp, xb, g, batchColumns);
+        assert.deepEqual(Array.from(rt.f32(xb, X.length)), Array.from(back), `col2im ${batchColumns} ${JSON.stringify(c)}`);
       }
     });
   });

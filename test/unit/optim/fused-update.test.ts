@@ -1,13 +1,15 @@
 // The wasm backend's fused optimizer kernels ("adamStep", "sgdStep") against the reference maths in
 // src/optim (adamUpdate, sgdUpdate) on copies of the same float32 buffers: the fused kernels repeat
-// the reference operation for operation in f64, so the results must be the same float32 bits.
-import { describe, it } from "node:test";
+// the reference operation for operation (Adam in f32, SGD in f64), so the results must be the same
+// float32 bits, in both wasm builds.
+import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import type { Tensor } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
 import { WasmStorage } from "../../../src/backend/wasm/storage.js";
-import { adamUpdate } from "../../../src/optim/adam.js";
+import { WasmRuntime } from "../../../src/backend/wasm/runtime.js";
+import { adamScalars, adamUpdate } from "../../../src/optim/adam.js";
 import { sgdUpdate } from "../../../src/optim/sgd.js";
 import type { FusedUpdate } from "../../../src/optim/optimizer.js";
 
@@ -109,4 +111,51 @@ describe("fused wasm optimizer updates equal the reference maths bit for bit", (
     opt.step();
     assert.deepEqual([...p.storage.data].map((x) => Math.round(x * 1e6) / 1e6), [0.9, -1.9]);
   });
+});
+
+describe("the f32 Adam kernel equals the reference on edge values, in both wasm builds", () => {
+  const runtimes: WasmRuntime[] = [];
+  after(() => Promise.all(runtimes.map((rt) => rt.close())));
+  // Zeros of both signs, subnormals, gradients whose square underflows or overflows float32, huge
+  // weights, infinities and NaN, around ordinary values; n = 4k + 3 so the scalar tail sees some.
+  const special = [0, -0, 1e-45, -3e-39, 1e-20, -1e-25, 3e19, -1e30, 3.4e38, Infinity, -Infinity, NaN, 1, -0.5, 0.1];
+  function filled(n: number, seed: number): Float32Array {
+    const out = values(n, seed);
+    for (let i = 0; i < n; i += 3) out[i] = special[(i / 3 + seed) % special.length]!;
+    return out;
+  }
+  const same = (a: number, b: number) => (Number.isNaN(a) ? Number.isNaN(b) : Object.is(a, b));
+
+  for (const flavor of ["simd", "relaxed"] as const) {
+    const rt = new WasmRuntime({ threads: 1, relaxedSimd: flavor === "relaxed" });
+    runtimes.push(rt);
+    for (const [name, decoupled, amsgrad, maximize, weightDecay] of [
+      ["Adam L2 amsgrad", false, true, false, 0.1], ["AdamW maximize", true, false, true, 0.05],
+    ] as const) {
+      it(`${flavor}: ${name}`, () => {
+        assert.equal(rt.flavor, flavor);
+        const n = 4 * 40 + 3;
+        const h = { lr: 0.01, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay, amsgrad, maximize };
+        const want = { p: filled(n, 1), m: new Float32Array(n), v: new Float32Array(n), x: new Float32Array(n) };
+        const ptr = { p: rt.allocator.alloc(4 * n), g: rt.allocator.alloc(4 * n), m: rt.allocator.alloc(4 * n),
+          v: rt.allocator.alloc(4 * n), x: amsgrad ? rt.allocator.alloc(4 * n) : 0 };
+        rt.f32(ptr.p, n).set(want.p);
+        for (let step = 1; step <= 3; step++) {
+          const g = filled(n, 10 + step);
+          rt.f32(ptr.g, n).set(g);
+          rt.adamStep(ptr.p, ptr.g, ptr.m, ptr.v, ptr.x, n, adamScalars(step, decoupled, h, true));
+          adamUpdate(want.p, g, want.m, want.v, amsgrad ? want.x : null, step, decoupled, h);
+          const bufs: Array<[string, number, Float32Array]> = [["p", ptr.p, want.p], ["m", ptr.m, want.m], ["v", ptr.v, want.v]];
+          if (amsgrad) bufs.push(["vMax", ptr.x, want.x]);
+          for (const [what, at, ref] of bufs) {
+            const got = rt.f32(at, n);
+            for (let i = 0; i < n; i++) {
+              assert.ok(same(got[i]!, ref[i]!), `step ${step} ${what}[${i}]: wasm ${got[i]} reference ${ref[i]}`);
+            }
+          }
+        }
+        for (const a of Object.values(ptr)) if (a) rt.allocator.free(a);
+      });
+    }
+  }
 });

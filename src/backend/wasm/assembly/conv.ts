@@ -1,7 +1,10 @@
 // @ts-nocheck  (AssemblyScript, compiled by scripts/build-wasm.mjs; not part of the tsc program)
-// im2col / col2im for 2-D convolution on NCHW float32, the layout of torch.nn.functional.unfold/fold:
-// cols[n, (c*KH + ki)*KW + kj, oh*OW + ow] = x[n, c, oh*sh - ph + ki*dh, ow*sw - pw + kj*dw], or `pad`
-// outside the image (0 for convolution, -inf for max pooling).
+// im2col / col2im for 2-D convolution on NCHW float32. Column row r = (c*KH + ki)*KW + kj of image n
+// starts at cols + n*imgStride + r*rowStride (floats) and holds, for every output position oh*OW + ow,
+// x[n, c, oh*sh - ph + ki*dh, ow*sw - pw + kj*dw], or `pad` outside the image (0 for convolution, -inf
+// for max pooling). imgStride = C*KH*KW*L, rowStride = L is torch.nn.functional.unfold's [N, C*KH*KW, L];
+// imgStride = L, rowStride = N*L puts the images side by side, [C*KH*KW, N*L], so that one matmul
+// convolves the whole batch.
 import { at } from "./simd";
 
 /** First ow in [0, OW) whose input column ow*sw + off is >= 0, and one past the last that is < W. */
@@ -24,16 +27,18 @@ import { at } from "./simd";
   for (; j < n; j++) store<f32>(at(p, j), v);
 }
 
-/** Rows [lo, hi) of the stacked cols matrix [N*C*KH*KW, OH*OW] (the channel count is implicit in the row). */
+/** Column rows [lo, hi) of all the images, row index r = (n*C + c)*KH*KW + ki*KW + kj. */
 export function im2col(x: usize, cols: usize, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, ph: i32, pw: i32,
-                       dh: i32, dw: i32, OH: i32, OW: i32, pad: f32, lo: i32, hi: i32): void {
-  const L = OH * OW;
+                       dh: i32, dw: i32, OH: i32, OW: i32, pad: f32, C: i32, imgStride: i32, rowStride: i32,
+                       lo: i32, hi: i32): void {
+  const KK = KH * KW;
   for (let r = lo; r < hi; r++) {
     const kj = r % KW, t = r / KW, ki = t % KH, plane = t / KH; // plane = n*C + c
     const xp = at(x, plane * H * W);
     const off = kj * dw - pw;
     const j0 = min(owStart(off, sw), OW), j1 = max(j0, owEnd(off, sw, W, OW));
-    let o = at(cols, r * L);
+    const n = plane / C, row = r - n * C * KK;
+    let o = at(cols, n * imgStride + row * rowStride);
     for (let oh = 0; oh < OH; oh++) {
       const ih = oh * sh - ph + ki * dh;
       if (ih < 0 || ih >= H) {
@@ -58,17 +63,17 @@ export function im2col(x: usize, cols: usize, H: i32, W: i32, KH: i32, KW: i32, 
  * (n*C + c) in [lo, hi). Each plane is written by one thread only, so there are no races.
  */
 export function col2im(cols: usize, x: usize, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, ph: i32, pw: i32,
-                       dh: i32, dw: i32, OH: i32, OW: i32, lo: i32, hi: i32): void {
-  const L = OH * OW;
+                       dh: i32, dw: i32, OH: i32, OW: i32, C: i32, imgStride: i32, rowStride: i32, lo: i32, hi: i32): void {
   for (let plane = lo; plane < hi; plane++) {
     const xp = at(x, plane * H * W);
     memory.fill(xp, 0, <usize>(H * W) << 2);
+    const n = plane / C, c = plane - n * C;
     for (let ki = 0; ki < KH; ki++) {
       for (let kj = 0; kj < KW; kj++) {
-        const r = (plane * KH + ki) * KW + kj;
+        const r = (c * KH + ki) * KW + kj;
         const off = kj * dw - pw;
         const j0 = min(owStart(off, sw), OW), j1 = max(j0, owEnd(off, sw, W, OW));
-        let o = at(cols, r * L);
+        let o = at(cols, n * imgStride + r * rowStride);
         for (let oh = 0; oh < OH; oh++) {
           const ih = oh * sh - ph + ki * dh;
           if (ih >= 0 && ih < H) {

@@ -68,11 +68,13 @@ export function gemm_pack_b(K: i32, N: i32, b: usize, rs: i32, cs: i32, bp: usiz
         for (let j = 0; j < NR; j++) store<f32>(at(d, k * NR + j), load<f32>(at(b, (j0 + j) * cs + k)));
       }
     } else {
+      // The last, partial panel (or odd strides): clear it, then copy the valid columns one at a time,
+      // each a walk down K (a convolution's weight gradient has K = N*L in the tens of thousands).
       const nj = min(NR, N - j0);
-      for (let k = 0; k < K; k++) {
-        for (let j = 0; j < NR; j++) {
-          store<f32>(at(d, k * NR + j), j < nj ? load<f32>(at(b, k * rs + (j0 + j) * cs)) : 0);
-        }
+      if (nj < NR) memory.fill(d, 0, <usize>K * NR << 2);
+      for (let j = 0; j < nj; j++) {
+        const src = at(b, (j0 + j) * cs);
+        for (let k = 0; k < K; k++) store<f32>(at(d, k * NR + j), load<f32>(at(src, k * rs)));
       }
     }
   }

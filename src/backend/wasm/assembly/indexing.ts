@@ -2,6 +2,7 @@
 // Index kernels over a contiguous [outer, along, inner] layout: gather / scatter-add along the middle
 // dim with an int32 index of shape [outer, k, inner], and argmax/argmin along a strided middle dim
 // (max-pooling's window rows). Work items are `outer` blocks, which never share output elements.
+// Also copy_rows, the DataLoader's batch gather: whole rows picked by an int32 index.
 import { at } from "./simd";
 
 /** y[o, i, r] = x[o, idx[o, i, r], r] for blocks o in [lo, hi). */
@@ -64,5 +65,15 @@ export function arg_mid(max: i32, x: usize, outerStride: i32, rowStride: i32, R:
       }
       store<i32>(at(ya, b), where);
     }
+  }
+}
+
+/**
+ * Row j of dst = row idx[j] of src, for j in [lo, hi): rows of `rowBytes` bytes, dst packed.
+ * memory.copy is a native memmove, far faster than TypedArray.set on this shared memory.
+ */
+export function copy_rows(src: usize, rowBytes: usize, idx: usize, dst: usize, lo: i32, hi: i32): void {
+  for (let j = lo; j < hi; j++) {
+    memory.copy(dst + <usize>j * rowBytes, src + <usize>load<i32>(at(idx, j)) * rowBytes, rowBytes);
   }
 }

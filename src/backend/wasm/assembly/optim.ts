@@ -1,60 +1,53 @@
 // @ts-nocheck  (AssemblyScript, compiled by scripts/build-wasm.mjs; not part of the tsc program)
-// Fused optimizer updates (Adam/AdamW with AMSGrad, SGD with momentum/Nesterov) on float32 buffers.
-// They repeat src/optim's reference maths operation for operation in f64 (no fused multiply-add), so
-// both paths round identically and give the same float32 bits.
+// Fused optimizer updates on float32 buffers: Adam/AdamW (with AMSGrad) in f32 arithmetic, SGD (with
+// momentum/Nesterov) in f64. Each repeats src/optim's reference maths operation for operation with no
+// fused multiply-add (not even in the relaxed build), so both paths round identically and give the
+// same float32 bits.
 import { at, lowF64, highF64, joinF32 } from "./simd";
 
 @inline function splat(x: f64): v128 { return f64x2.splat(x); }
 
 /**
- * Adam step over elements [lo, hi) of p, g, m, v (and vMax when it is not 0), all float32:
- * p = p*shrink; g' = sign*g + l2*p; m = β1 m + c1 g'; v = β2 v + c2 g'²; v̂ = max(vMax, v);
- * p -= stepSize * m / (√v̂ / bc2Sqrt + eps), four elements at a time as two f64x2 halves.
+ * Adam step over elements [lo, hi) of p, g, m, v (and vMax when it is not 0), all float32, every
+ * operation in f32 as src/optim/adam.ts rounds it: p = p*shrink; g' = sign*g + l2*p;
+ * m = β1 m + c1 g'; v = β2 v + c2 g' g'; v̂ = max(vMax, v); p -= stepSize * (m / (√v̂ / bc2Sqrt + eps)),
+ * four elements at a time, then a scalar tail. f32 division and square root cost a fraction of f64's.
  */
 export function adam_step(p: usize, g: usize, m: usize, v: usize, vMax: usize,
-  shrink: f64, l2: f64, sign: f64, beta1: f64, c1: f64, beta2: f64, c2: f64, stepSize: f64, bc2Sqrt: f64, eps: f64,
+  shrink: f32, l2: f32, sign: f32, beta1: f32, c1: f32, beta2: f32, c2: f32, stepSize: f32, bc2Sqrt: f32, eps: f32,
   lo: i32, hi: i32): void {
   const ams = vMax != 0;
+  const Shrink = f32x4.splat(shrink), L2 = f32x4.splat(l2), Sign = f32x4.splat(sign);
+  const B1 = f32x4.splat(beta1), C1 = f32x4.splat(c1), B2 = f32x4.splat(beta2), C2 = f32x4.splat(c2);
+  const Step = f32x4.splat(stepSize), Bc2 = f32x4.splat(bc2Sqrt), Eps = f32x4.splat(eps);
   let i = lo;
   for (; i + 4 <= hi; i += 4) {
-    const P = v128.load(at(p, i)), G = v128.load(at(g, i)), M = v128.load(at(m, i)), V = v128.load(at(v, i));
-    const X = ams ? v128.load(at(vMax, i)) : f32x4.splat(0);
-    // Low and high pairs, each with its own m, v, vMax results.
-    const pl = lowF64(P), gl = lowF64(G), ml = lowF64(M), vl = lowF64(V), xl = lowF64(X);
-    const ph = highF64(P), gh = highF64(G), mh = highF64(M), vh = highF64(V), xh = highF64(X);
-    const pi_l = f64x2.mul(pl, splat(shrink)), pi_h = f64x2.mul(ph, splat(shrink));
-    const gi_l = f64x2.add(f64x2.mul(splat(sign), gl), f64x2.mul(splat(l2), pi_l));
-    const gi_h = f64x2.add(f64x2.mul(splat(sign), gh), f64x2.mul(splat(l2), pi_h));
-    const mi_l = f64x2.add(f64x2.mul(splat(beta1), ml), f64x2.mul(splat(c1), gi_l));
-    const mi_h = f64x2.add(f64x2.mul(splat(beta1), mh), f64x2.mul(splat(c1), gi_h));
-    let vi_l = f64x2.add(f64x2.mul(splat(beta2), vl), f64x2.mul(f64x2.mul(splat(c2), gi_l), gi_l));
-    let vi_h = f64x2.add(f64x2.mul(splat(beta2), vh), f64x2.mul(f64x2.mul(splat(c2), gi_h), gi_h));
-    v128.store(at(m, i), joinF32(mi_l, mi_h));
-    v128.store(at(v, i), joinF32(vi_l, vi_h));
+    const P = f32x4.mul(v128.load(at(p, i)), Shrink);
+    const G = f32x4.add(f32x4.mul(Sign, v128.load(at(g, i))), f32x4.mul(L2, P));
+    const M = f32x4.add(f32x4.mul(B1, v128.load(at(m, i))), f32x4.mul(C1, G));
+    let V = f32x4.add(f32x4.mul(B2, v128.load(at(v, i))), f32x4.mul(f32x4.mul(C2, G), G));
+    v128.store(at(m, i), M);
+    v128.store(at(v, i), V);
     if (ams) {
-      // Math.max semantics: NaN wins and -0 < +0; f64x2.max does the same.
-      vi_l = f64x2.max(xl, vi_l);
-      vi_h = f64x2.max(xh, vi_h);
-      v128.store(at(vMax, i), joinF32(vi_l, vi_h));
+      // Math.max semantics: NaN wins and -0 < +0; f32x4.max does the same.
+      V = f32x4.max(v128.load(at(vMax, i)), V);
+      v128.store(at(vMax, i), V);
     }
-    const d_l = f64x2.add(f64x2.div(f64x2.sqrt(vi_l), splat(bc2Sqrt)), splat(eps));
-    const d_h = f64x2.add(f64x2.div(f64x2.sqrt(vi_h), splat(bc2Sqrt)), splat(eps));
-    const np_l = f64x2.sub(pi_l, f64x2.mul(splat(stepSize), f64x2.div(mi_l, d_l)));
-    const np_h = f64x2.sub(pi_h, f64x2.mul(splat(stepSize), f64x2.div(mi_h, d_h)));
-    v128.store(at(p, i), joinF32(np_l, np_h));
+    const D = f32x4.add(f32x4.div(f32x4.sqrt(V), Bc2), Eps);
+    v128.store(at(p, i), f32x4.sub(P, f32x4.mul(Step, f32x4.div(M, D))));
   }
   for (; i < hi; i++) {
-    const pi = <f64>load<f32>(at(p, i)) * shrink;
-    const gi = sign * <f64>load<f32>(at(g, i)) + l2 * pi;
-    const mi = beta1 * <f64>load<f32>(at(m, i)) + c1 * gi;
-    let vi = beta2 * <f64>load<f32>(at(v, i)) + c2 * gi * gi;
-    store<f32>(at(m, i), <f32>mi);
-    store<f32>(at(v, i), <f32>vi);
+    const pi = load<f32>(at(p, i)) * shrink;
+    const gi = sign * load<f32>(at(g, i)) + l2 * pi;
+    const mi = beta1 * load<f32>(at(m, i)) + c1 * gi;
+    let vi = beta2 * load<f32>(at(v, i)) + c2 * gi * gi;
+    store<f32>(at(m, i), mi);
+    store<f32>(at(v, i), vi);
     if (ams) {
-      vi = max<f64>(<f64>load<f32>(at(vMax, i)), vi);
-      store<f32>(at(vMax, i), <f32>vi);
+      vi = max<f32>(load<f32>(at(vMax, i)), vi);
+      store<f32>(at(vMax, i), vi);
     }
-    store<f32>(at(p, i), <f32>(pi - stepSize * (mi / (sqrt<f64>(vi) / bc2Sqrt + eps))));
+    store<f32>(at(p, i), pi - stepSize * (mi / (sqrt<f32>(vi) / bc2Sqrt + eps)));
   }
 }
 
