@@ -19,6 +19,22 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+// Storages of forward results that no user can hold: tensors a composite makes and consumes itself
+// (an im2col matrix, a matmul before its bias), which only the graph's nodes reference. See
+// markIntermediate.
+const intermediates = new WeakSet<Storage>();
+
+/**
+ * Declares that these tensors' storages are reachable only through the autograd graph: the composite
+ * that made them uses them as inputs of its own ops and returns none of them, nor any view of them.
+ * A backward pass that releases the graph then returns their memory at once (on backends that can)
+ * instead of leaving it to the garbage collector. Getting this wrong frees memory still in use, so
+ * callers mark only what is plainly internal, and never a storage they return.
+ */
+export function markIntermediate(...ts: Tensor[]): void {
+  for (const t of ts) intermediates.add(t.storage);
+}
+
 export function backward(root: Tensor, grad?: Tensor | null, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new ValueError("backward: this tensor does not require grad and has no recorded graph (create the inputs with { requiresGrad: true })");
@@ -26,17 +42,24 @@ export function backward(root: Tensor, grad?: Tensor | null, options: BackwardOp
   // Everything this pass allocates is an intermediate gradient that dies with it, except what it
   // hands to leaves' .grad: a backend that can free memory without the garbage collector does so
   // for the rest when the pass ends (vjps are the library's own and keep no tensor they compute).
-  const region = getBackend().transient?.();
+  const backend = getBackend();
+  const region = backend.transient?.();
   const kept = new Set<Storage>();
+  const dead = new Set<Storage>();
   try {
-    run(root, grad, options, kept);
+    run(root, grad, options, kept, dead);
   } finally {
     region?.close(kept);
   }
+  // The released graph was the last holder of these forward intermediates.
+  for (const s of dead) s.backend.release?.(s);
 }
 
-/** The pass itself; `handed` collects the storages given to leaves' .grad. */
-function run(root: Tensor, grad: Tensor | null | undefined, { retainGraph = false }: BackwardOptions, handed: Set<Storage>): void {
+/**
+ * The pass itself; `handed` collects the storages given to leaves' .grad, `dead` the intermediates
+ * (see markIntermediate) whose last references the pass released.
+ */
+function run(root: Tensor, grad: Tensor | null | undefined, { retainGraph = false }: BackwardOptions, handed: Set<Storage>, dead: Set<Storage>): void {
   let g: Tensor;
   if (grad == null) {
     if (root.size !== 1) {
@@ -86,7 +109,10 @@ function run(root: Tensor, grad: Tensor | null | undefined, { retainGraph = fals
         const prev = grads.get(x);
         grads.set(x, prev ? prev.add(summed) : summed);
       }
-      if (!retainGraph) t._setNode(RELEASED);
+      if (!retainGraph) {
+        t._setNode(RELEASED);
+        for (const x of node.inputs) if (intermediates.has(x.storage)) dead.add(x.storage);
+      }
     }
   });
 }

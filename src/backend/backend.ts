@@ -51,6 +51,12 @@ export interface Backend {
    * with it.
    */
   transient?(): TransientRegion;
+  /**
+   * Optional, like transient(): returns `storage`'s memory now. The caller guarantees that no tensor
+   * on it will be read or written again (the autograd engine, for forward intermediates only its
+   * released graph referenced).
+   */
+  release?(storage: Storage): void;
 }
 
 export interface TransientRegion {

@@ -90,6 +90,10 @@ export class WasmBackend implements Backend {
     };
   }
 
+  release(storage: Storage): void {
+    if (storage instanceof WasmStorage) storage.dispose();
+  }
+
   kernel(name: string): Kernel | undefined {
     return (this.#table ??= wasmKernels(this.runtime)).get(name);
   }

@@ -3,6 +3,7 @@
 import { ShapeError, fmtShape } from "../../errors.js";
 import { dropout as dropoutOp } from "../../ops/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { markIntermediate } from "../../autograd/engine.js";
 
 /**
  * y = x·Wᵀ + b for x of shape [..., in], weight [out, in] and bias [out] (torch.nn.functional.linear).
@@ -18,7 +19,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     throw new ShapeError(`linear: bias ${fmtShape(bias.shape)} does not fit weight ${fmtShape(weight.shape)} (expected [${outFeatures}])`);
   }
   const out = x.matmul(weight.T);
-  return bias === null ? out : out.add(bias);
+  if (bias === null) return out;
+  markIntermediate(out); // read by the bias addition only (backward frees it)
+  return out.add(bias);
 }
 
 export interface DropoutOptions {

@@ -6,6 +6,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { foldPrim, unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
+import { markIntermediate } from "../../autograd/engine.js";
 
 /** A size given for every spatial dim at once (a number) or per dim (a list). */
 export type Ints = number | readonly number[];
@@ -210,15 +211,22 @@ export function convolution(
     // so is each gradient (the weight's sums over the batch inside the product), instead of N thin
     // products with outC rows each and a sum over their N weight gradients.
     const cols = unfoldPrim([x4], { ...geo, padValue: 0, batchColumns: true });
-    out = w4.reshape([outC, K]).matmul(cols);
-    if (bias) out = out.add(bias.reshape([outC, 1]));
-    out = out.reshape([outC, N, L]).permute([1, 0, 2]).contiguous();
+    const product = w4.reshape([outC, K]).matmul(cols);
+    const biased = bias ? product.add(bias.reshape([outC, 1])) : product;
+    out = biased.reshape([outC, N, L]).permute([1, 0, 2]).contiguous();
+    // Only this function's own ops read these (backward frees them when it releases the graph); the
+    // result is a copy, except for one image, where it is `biased` itself.
+    markIntermediate(cols);
+    if (bias) markIntermediate(product);
+    if (out.storage !== biased.storage) markIntermediate(biased);
   } else {
     const cols = pointwise ? x4.reshape([N, C, L]) : unfoldPrim([x4], { ...geo, padValue: 0 });
-    out =
+    const product =
       groups === 1 ? w4.reshape([outC, K]).matmul(cols)
       : w4.reshape([groups, outC / groups, K]).matmul(cols.reshape([N, groups, K, L])).reshape([N, outC, L]);
-    if (bias) out = out.add(bias.reshape([outC, 1]));
+    out = bias ? product.add(bias.reshape([outC, 1])) : product;
+    if (!pointwise) markIntermediate(cols); // pointwise: cols is the caller's input
+    if (bias) markIntermediate(product);
   }
   out = out.reshape(dims === 1 ? [N, outC, ow] : [N, outC, oh, ow]);
   return unbatch(out);

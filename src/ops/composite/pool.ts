@@ -6,6 +6,7 @@ import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { tensor } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
+import { markIntermediate } from "../../autograd/engine.js";
 import { fmtSize, requireFloat, toInts, type Ints } from "./conv.js";
 
 export interface MaxPool2dOptions {
@@ -78,7 +79,9 @@ export function maxPool2d(x: Tensor, kernelSize: Ints, { stride = null, padding 
   // Padding reads as -∞ so it never wins a window.
   const windows = unfoldPrim([xb], { ...geo, padValue: -Infinity }).reshape([N, C, geo.kernel[0] * geo.kernel[1], oh * ow]);
   const first = windows.detach().argmax(2, true);
-  return unbatch(windows.gather(2, first).reshape([N, C, oh, ow]));
+  const out = windows.gather(2, first).reshape([N, C, oh, ow]);
+  markIntermediate(windows, first); // read by the gather only (backward frees them)
+  return unbatch(out);
 }
 
 /**
@@ -96,9 +99,12 @@ export function avgPool2d(
   }
   const [N, C] = xb.shape;
   const [oh, ow] = geo.outSize;
-  const sums = unfoldPrim([xb], { ...geo, padValue: 0 }).reshape([N, C, geo.kernel[0] * geo.kernel[1], oh * ow]).sum(2);
+  const windows = unfoldPrim([xb], { ...geo, padValue: 0 }).reshape([N, C, geo.kernel[0] * geo.kernel[1], oh * ow]);
+  const sums = windows.sum(2);
   const divisor = divisorOverride ?? windowCounts(geo, countIncludePad, xb.dtype);
-  return unbatch(sums.div(divisor).reshape([N, C, oh, ow]));
+  const out = sums.div(divisor).reshape([N, C, oh, ow]);
+  markIntermediate(windows, sums); // read by the sum and the division only (backward frees them)
+  return unbatch(out);
 }
 
 /**

@@ -8,6 +8,7 @@ import * as tg from "tensorgrad";
 import { nn } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
 import { WasmStorage } from "../../../src/backend/wasm/storage.js";
+import { assertClose } from "../../helpers/assert.js";
 
 const F = nn.functional;
 const blocks = () => wasmBackend.memoryStats().blocksInUse;
@@ -104,6 +105,67 @@ describe("wasm backend memory", () => {
       }
       wasmBackend.collect();
       assert.deepEqual(compute(), fresh);
+    });
+  });
+});
+
+describe("forward intermediates freed by backward", () => {
+  // Each case returns the output a user holds; its graph's internal tensors (im2col matrices, a
+  // matmul before its bias, pooling windows) must be freed by backward, and nothing the user can
+  // reach may be touched.
+  const cases: Record<string, (p: tg.Tensor[]) => tg.Tensor> = {
+    "linear with bias": ([x, w, b]) => F.linear(x!, w!, b!),
+    "conv2d, 3 images, bias": ([x, w, b]) => F.conv2d(x!, w!, b!, { padding: 1 }),
+    "conv2d, 1 image, bias": ([x, w, b]) => F.conv2d(x!.slice(0, 0, 1), w!, b!),
+    "conv2d, no bias, stride 2": ([x, w]) => F.conv2d(x!, w!, null, { stride: 2 }),
+    "maxPool2d": ([x]) => F.maxPool2d(x!, 2),
+    "avgPool2d": ([x]) => F.avgPool2d(x!, 3, { stride: 2, padding: 1 }),
+  };
+  const inputs = (name: string): tg.Tensor[] => {
+    tg.manualSeed(9);
+    if (name.startsWith("linear")) return [tg.randn([5, 7]), tg.randn([4, 7]), tg.randn([4])].map((t) => t.requiresGrad_());
+    return [tg.randn([3, 2, 6, 6]), tg.randn([4, 2, 3, 3]), tg.randn([4])].map((t) => t.requiresGrad_());
+  };
+  for (const [name, f] of Object.entries(cases)) {
+    test(`${name}: values and gradients survive reuse of the freed blocks`, () => {
+      const want = (() => {
+        // The reference backend: its memory is the JS heap, nothing freed early.
+        tg.setBackend("js");
+        const p = inputs(name);
+        const y = f(p);
+        y.mul(y).sum().backward();
+        const r = { y: y.toFloat32Array(), grads: p.map((t) => t.grad?.toFloat32Array() ?? null) };
+        tg.setBackend("wasm");
+        return r;
+      })();
+      onWasm(() => {
+        const p = inputs(name);
+        const y = f(p);
+        const internal = y._node!.inputs.filter((t) => t.storage !== y.storage);
+        y.mul(y).sum().backward();
+        for (let i = 0; i < 5; i++) for (const t of internal) tg.full(t.shape, Number.NaN);
+        // The backends round differently (float32 sums in another order); a freed block would hold NaN.
+        assertClose(y.toFloat32Array(), want.y, { rtol: 1e-5, what: "the output the caller holds" });
+        p.forEach((t, i) => {
+          const g = want.grads[i];
+          if (g === null) assert.equal(t.grad, null);
+          else assertClose(t.grad!.toFloat32Array(), g, { rtol: 1e-5, what: `gradient ${i}` });
+        });
+      });
+    });
+  }
+
+  test("linear: the matmul before the bias is freed when backward releases the graph, not before", () => {
+    onWasm(() => {
+      const [x, w, b] = inputs("linear");
+      const y = F.linear(x!, w!, b!);
+      const product = y._node!.inputs[0]!.storage as WasmStorage;
+      const s = y.sum();
+      s.backward(null, { retainGraph: true });
+      assert.notEqual(product.ptr, 0, "a retained graph keeps it");
+      s.backward();
+      assert.equal(product.ptr, 0, "freed with the graph");
+      assert.notEqual((y.storage as WasmStorage).ptr, 0, "the output stays");
     });
   });
 });
