@@ -8,6 +8,7 @@ import { reduceKernels } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { indexingKernels } from "./indexing.js";
 import { convKernels } from "./conv.js";
+import { softmax } from "./softmax.js";
 
 class JsStorage implements Storage {
   readonly data;
@@ -26,6 +27,6 @@ export const jsBackend: Backend = {
   },
 };
 
-for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), matmul })) {
+for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), matmul, softmax })) {
   registerKernel("js", name, k);
 }

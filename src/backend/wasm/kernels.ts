@@ -310,6 +310,52 @@ function rowNumbers(indices: ArrayLike<number>, n: number): boolean {
   return true;
 }
 
+/**
+ * softmax / log-softmax along `dim` (kernel "softmax", contract in ops/primitives/softmax.ts). float32
+ * rows along the last dim go to softmax_rows where they lie when the other dims fold into one row
+ * stride (a classifier's [N, C] logits); any other layout is first gathered into scratch rows with
+ * `dim` last, and for a dim that is not last the result rows are gathered back into the output's
+ * order. float64 and tensors outside this memory run the reference.
+ */
+function softmaxKernel(rt: WasmRuntime): Kernel {
+  const ref = reference("softmax");
+  return (out, inputs, params: { dim: number; log: boolean }) => {
+    const x = inputs[0]!, { dim, log } = params;
+    const px = addressIn(rt, x), po = addressIn(rt, out);
+    if (px < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
+    const nd = x.shape.length, L = x.shape[dim]!, R = sizeOf(x.shape) / L;
+    const inner = sizeOf(x.shape.slice(dim + 1));
+    const others = x.shape.map((_, d) => d).filter((d) => d !== dim);
+    const rows = collapse(others.map((d) => x.shape[d]!), [others.map((d) => x.strides[d]!)]);
+    if (inner === 1 && (L === 1 || x.strides[dim] === 1) && rows.shape.length <= 1) {
+      return rt.softmaxRows(px, rows.shape.length === 0 ? L : rows.strides[0]![0]!, R, L, po, { log });
+    }
+    const scratch = new Scratch(rt);
+    try {
+      // x seen as [...other dims, dim], copied into contiguous rows.
+      const order = [...others, dim];
+      const tmp = scratch.alloc(R * L);
+      if (!gatherTo(rt, px, { ...x, shape: order.map((d) => x.shape[d]!), strides: order.map((d) => x.strides[d]!) }, tmp)) {
+        return ref(out, inputs, params);
+      }
+      if (inner === 1) return rt.softmaxRows(tmp, L, R, L, po, { log });
+      const y = scratch.alloc(R * L);
+      rt.softmaxRows(tmp, L, R, L, y, { log });
+      // Row-major strides of the [...other dims, dim] result, read back in the output's dim order.
+      const strides = new Array<number>(nd);
+      let step = L;
+      strides[dim] = 1;
+      for (let k = others.length - 1; k >= 0; k--) {
+        strides[others[k]!] = step;
+        step *= x.shape[others[k]!]!;
+      }
+      if (!gatherTo(rt, y, { ...out, shape: x.shape, strides }, po)) ref(out, inputs, params);
+    } finally {
+      scratch.release();
+    }
+  };
+}
+
 /** The wasm backend's kernel table (primitives it does not list fall back to the reference). */
 export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   const table = new Map<string, Kernel>();
@@ -319,6 +365,7 @@ export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   table.set("copy", copyKernel(rt));
   for (const op of REDUCERS) table.set(op, reduceKernel(rt, op));
   table.set("matmul", matmulKernel(rt));
+  table.set("softmax", softmaxKernel(rt));
   for (const [name, k] of Object.entries(convKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(indexingKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(optimKernels(rt))) table.set(name, k as unknown as Kernel);

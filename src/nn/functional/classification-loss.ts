@@ -47,19 +47,34 @@ function indexShape(logp: Tensor): number[] {
   return [logp.shape[0], ...logp.shape.slice(2)];
 }
 
-/**
- * The negative log-likelihood of index targets given log-probabilities [N, C, …]. Returns the
- * per-element losses (ignored ones 0) and the weight each element carries (0 when ignored), whose
- * sum is the mean's denominator, as torch.
- */
-function nllTerms(op: string, logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): { loss: Tensor; w: Tensor } {
+interface NllTerms {
+  /** The log-probability of each element's target class (class 0's where the target is ignored). */
+  picked: Tensor;
+  /**
+   * The weight each element carries (0 when ignored), whose sum is the mean's denominator as torch;
+   * null when every element weighs 1 (no class weights, no target ignored), to skip the mask's ops.
+   */
+  w: Tensor | null;
+}
+
+/** The terms of the negative log-likelihood of index targets given log-probabilities [N, C, …]. */
+function nllTerms(op: string, logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): NllTerms {
   const c = logp.shape[1];
-  checkRange(target, c, (v) => `${op}: target class ${v} is out of range for ${c} classes (expected 0 to ${c - 1})`, ignoreIndex);
+  const ignored = checkRange(target, c, (v) => `${op}: target class ${v} is out of range for ${c} classes (expected 0 to ${c - 1})`, ignoreIndex);
+  if (weight === null && !ignored) return { picked: logp.gather(1, target.unsqueeze(1)).squeeze(1), w: null };
   const valid = target.ne(ignoreIndex);
   const safe = where(valid, target, 0);
   const picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1);
   const w = weight === null ? valid : weight.detach().gather(0, safe.reshape([safe.size])).reshape(safe.shape).mul(valid);
-  return { loss: picked.mul(w).neg(), w };
+  return { picked, w };
+}
+
+/** The reduced loss -w·picked. */
+function reduceNll(op: string, { picked, w }: NllTerms, reduction: Reduction, unbatched: boolean): Tensor {
+  // Every weight 1: (Σ picked)/(-n) is exactly the weighted form's (Σ -picked·1)/(Σ 1) (negation and
+  // ·1 are exact, n is an exact float), in two kernels.
+  if (w === null && reduction === "mean") return picked.sum().div(-picked.size);
+  return reduceWeighted(op, w === null ? picked.neg() : picked.mul(w).neg(), w, reduction, unbatched);
 }
 
 function indexTarget(op: string, target: IndexInput, scores: Tensor, logp: Tensor, unbatched: boolean): Tensor {
@@ -71,8 +86,9 @@ function indexTarget(op: string, target: IndexInput, scores: Tensor, logp: Tenso
   return unbatched ? t.reshape([1]) : t;
 }
 
-function reduceWeighted(op: string, loss: Tensor, w: Tensor, reduction: Reduction, unbatched: boolean): Tensor {
-  if (reduction === "mean") return loss.sum().div(w.sum());
+/** Reduces per-element losses; the mean divides by the summed weights `w` (null: all 1). */
+function reduceWeighted(op: string, loss: Tensor, w: Tensor | null, reduction: Reduction, unbatched: boolean): Tensor {
+  if (reduction === "mean") return loss.sum().div(w === null ? loss.size : w.sum());
   const out = reduce(op, loss, reduction);
   return unbatched && reduction === "none" ? out.reshape([]) : out;
 }
@@ -87,8 +103,7 @@ export function nllLoss(input: Tensor, target: IndexInput, { reduction = "mean",
   const { batched: logp, unbatched, classes } = layout("nllLoss", input);
   checkWeight("nllLoss", weight, classes);
   const t = indexTarget("nllLoss", target, input, logp, unbatched);
-  const { loss, w } = nllTerms("nllLoss", logp, t, weight, ignoreIndex);
-  return reduceWeighted("nllLoss", loss, w, reduction, unbatched);
+  return reduceNll("nllLoss", nllTerms("nllLoss", logp, t, weight, ignoreIndex), reduction, unbatched);
 }
 
 /**
@@ -132,14 +147,14 @@ export function crossEntropy(input: Tensor, target: IndexInput, opts: CrossEntro
   }
 
   const t = indexTarget(op, target, input, logp, unbatched);
-  const { loss, w } = nllTerms(op, logp, t, weight, ignoreIndex);
-  const nll = reduceWeighted(op, loss, w, reduction, unbatched);
+  const terms = nllTerms(op, logp, t, weight, ignoreIndex);
+  const nll = reduceNll(op, terms, reduction, unbatched);
   if (labelSmoothing === 0) return nll;
   // Label smoothing with indices (torch): (1-ε)·nll + ε/C·Σ_c -w_c·logp_c, the smooth term zero
   // for ignored targets and, for the mean, divided by the same weight sum as the nll.
-  const valid = t.ne(ignoreIndex);
-  let smooth = (wView === null ? logp : logp.mul(wView)).sum(1).neg().mul(valid);
-  smooth = reduceWeighted(op, smooth, w, reduction, unbatched);
+  let smooth = (wView === null ? logp : logp.mul(wView)).sum(1).neg();
+  if (terms.w !== null) smooth = smooth.mul(t.ne(ignoreIndex));
+  smooth = reduceWeighted(op, smooth, terms.w, reduction, unbatched);
   return nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / classes));
 }
 

@@ -24,14 +24,18 @@ export function asIndexTensor(op: string, idx: IndexInput, what = "indices"): Te
 }
 
 /**
- * Throws a ValueError for the first index outside [0, n) other than `skip` (an ignore index).
+ * Throws a ValueError for the first index outside [0, n) other than `skip` (an ignore index), and
+ * tells whether any index equals `skip` (callers then know whether a mask is needed at all).
  * `describe(v)` words the complaint, e.g. "target class 10 is out of range for 10 classes".
  */
-export function checkRange(idx: Tensor, n: number, describe: (v: number) => string, skip?: number): void {
+export function checkRange(idx: Tensor, n: number, describe: (v: number) => string, skip?: number): boolean {
   const data = idx.contiguousData();
+  let skipped = false;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if ((v < 0 || v >= n) && v !== skip) throw new ValueError(describe(v));
+    if (v === skip) skipped = true;
+    else if (v < 0 || v >= n) throw new ValueError(describe(v));
   }
+  return skipped;
 }
 

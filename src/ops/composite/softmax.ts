@@ -1,22 +1,29 @@
-// softmax and logSoftmax along one dim, stable for large logits (the detached row maximum is
-// subtracted first). Gradients come from the primitives they are built of.
+// softmax and logSoftmax along one dim, as users call them: validation here, the fused kernel and
+// its gradient in primitives/softmax.ts. Both subtract the row maximum first, so large logits stay
+// exact.
 
+import type { Primitive } from "../../autograd/primitive.js";
 import { DTypeError } from "../../errors.js";
 import { isFloat } from "../../tensor/dtype.js";
 import { normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { logsumexp } from "./reduce.js";
+import { logSoftmaxPrim, softmaxPrim } from "../primitives/softmax.js";
 
 export function softmax(x: Tensor, dim: number): Tensor {
-  if (!isFloat(x.dtype)) throw new DTypeError(`softmax: expected a floating-point tensor, got ${x.dtype}`);
-  dim = normDim("softmax", dim, x.ndim);
-  const e = x.sub(x.detach().max(dim, true)).exp();
-  return e.div(e.sum(dim, true));
+  return alongDim("softmax", softmaxPrim, x, dim);
 }
 
-/** x - logsumexp(x): exact for logits in the thousands, where log(softmax(x)) gives -inf. */
+/**
+ * log(softmax(x)) computed as (x - max) - log Σ exp(x - max): exact for logits in the thousands, where
+ * log(softmax(x)) itself gives -inf. Rows holding +inf, or only -inf, are NaN, as torch.
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  if (!isFloat(x.dtype)) throw new DTypeError(`logSoftmax: expected a floating-point tensor, got ${x.dtype}`);
-  dim = normDim("logSoftmax", dim, x.ndim);
-  return x.sub(logsumexp(x, dim, true));
+  return alongDim("logSoftmax", logSoftmaxPrim, x, dim);
+}
+
+function alongDim(op: string, prim: Primitive<number>, x: Tensor, dim: number): Tensor {
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype}`);
+  const d = normDim(op, dim, x.ndim);
+  // A 0-d tensor is one row of one element (torch accepts dim 0 or -1 there).
+  return x.ndim === 0 ? prim([x.reshape([1])], 0).reshape([]) : prim([x], d);
 }

@@ -121,6 +121,7 @@ export function reduce_cols(op: i32, x: usize, rowStride: i32, R: i32, y: usize,
 /**
  * Softmax (log = 0) or log-softmax (log = 1) of rows r in [lo, hi): x rows at r*rowStride, y rows
  * contiguous (length L). Subtracting the row max keeps exp in range; the normaliser sums in f64.
+ * Semantics (infinite and NaN rows included) as the "softmax" kernel contract, ops/primitives/softmax.ts.
  */
 export function softmax_rows(x: usize, rowStride: i32, L: i32, y: usize, log: i32, lo: i32, hi: i32): void {
   for (let r = lo; r < hi; r++) {

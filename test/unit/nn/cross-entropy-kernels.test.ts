@@ -1,0 +1,95 @@
+// crossEntropy / nllLoss without class weights and with no ignored target skip the mask: the result
+// is bit for bit the masked form's (run here through all-ones class weights), and a classifier's
+// loss forward runs a handful of kernels, one softmax among them.
+import { describe, it, after } from "node:test";
+import assert from "node:assert/strict";
+import * as tg from "tensorgrad";
+import { nn, type Tensor } from "tensorgrad";
+import { wasmBackend } from "../../../src/backend/wasm/index.js";
+import { calls, rng } from "../../helpers/wasm.js";
+
+const F = nn.functional;
+type DType = "float32" | "float64";
+
+function seeded(shape: number[], seed: number, dtype: DType): Tensor {
+  const r = rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tg.tensor(Array.from({ length: n }, () => 6 * r() - 3), { shape, dtype });
+}
+
+/** Loss value and logits gradient under a seeded upstream gradient. */
+function lossAndGrad(fn: (x: Tensor) => Tensor, logits: Tensor, seed: number) {
+  const x = logits.clone().detach();
+  x.requiresGrad = true;
+  const loss = fn(x);
+  loss.backward(seeded([...loss.shape], seed, logits.dtype as DType));
+  return { value: loss.toTypedArray(), grad: x.grad!.toTypedArray() };
+}
+
+describe("unweighted losses with nothing ignored equal the masked form bit for bit", () => {
+  after(() => tg.setBackend("wasm"));
+  // [logits shape, targets, targets shape].
+  const layouts: [number[], number[], number[]][] = [
+    [[6, 5], [0, 4, 2, 2, 1, 3], [6]],
+    [[5], [3], []],
+    [[3, 4, 2], [0, 3, 1, 1, 2, 0], [3, 2]],
+  ];
+  for (const backend of tg.listBackends()) {
+    for (const dtype of ["float32", "float64"] as const) {
+      it(`${dtype} on ${backend}`, () => {
+        tg.setBackend(backend);
+        for (const [shape, targets, tShape] of layouts) {
+          const classes = shape.length === 1 ? shape[0]! : shape[1]!;
+          const logits = seeded(shape, shape.length, dtype);
+          const target = tg.tensor(targets, { shape: tShape, dtype: "int32" });
+          const ones = tg.ones([classes]);
+          for (const reduction of ["mean", "sum", "none"] as const) {
+            for (const labelSmoothing of [0, 0.2]) {
+              const what = `crossEntropy [${shape}] ${reduction} ε=${labelSmoothing}`;
+              const fast = lossAndGrad((x) => F.crossEntropy(x, target, { reduction, labelSmoothing }), logits, 5);
+              const masked = lossAndGrad((x) => F.crossEntropy(x, target, { reduction, labelSmoothing, weight: ones }), logits, 5);
+              assert.deepEqual(fast.value, masked.value, `${what}: value`);
+              assert.deepEqual(fast.grad, masked.grad, `${what}: gradient`);
+            }
+            const logp = logits.logSoftmax(shape.length === 1 ? 0 : 1);
+            const fast = lossAndGrad((x) => F.nllLoss(x, target, { reduction }), logp, 6);
+            const masked = lossAndGrad((x) => F.nllLoss(x, target, { reduction, weight: ones }), logp, 6);
+            assert.deepEqual(fast.value, masked.value, `nllLoss [${shape}] ${reduction}: value`);
+            assert.deepEqual(fast.grad, masked.grad, `nllLoss [${shape}] ${reduction}: gradient`);
+          }
+        }
+      });
+    }
+  }
+});
+
+describe("crossEntropy's kernels on the wasm backend", () => {
+  after(() => tg.setBackend("wasm"));
+  if (!tg.listBackends().includes("wasm")) return;
+
+  it("forward on [64, 10] float32 logits runs the softmax kernel once and no element-wise exp or log", () => {
+    tg.setBackend("wasm");
+    const logits = seeded([64, 10], 3, "float32");
+    logits.requiresGrad = true;
+    const target = tg.tensor(Array.from({ length: 64 }, (_, i) => (i * 7) % 10), { dtype: "int32" });
+    // Every kernel launched, by name, through the backend's table.
+    const launched: string[] = [];
+    const kernel = wasmBackend.kernel.bind(wasmBackend);
+    wasmBackend.kernel = (name: string) => (launched.push(name), kernel(name));
+    let loss: Tensor | undefined;
+    let unary = 0;
+    try {
+      const softmaxRows = calls("softmaxRows", () => {
+        unary = calls("unary", () => { loss = F.crossEntropy(logits, target); });
+      });
+      assert.equal(softmaxRows, 1);
+    } finally {
+      delete (wasmBackend as { kernel?: unknown }).kernel;
+    }
+    assert.equal(unary, 0);
+    // logSoftmax, the target's log-probability, and the mean (a sum and one division by -N).
+    assert.deepEqual(launched, ["softmax", "gather", "sum", "div"]);
+    loss!.backward();
+    assert.deepEqual([...logits.grad!.shape], [64, 10]);
+  });
+});
