@@ -3,7 +3,7 @@
 // allocation included), plus the four transpose combinations at n = 512, with a check of how much
 // parallel capacity the machine really had.
 // Usage: node --import tsx [--import ./src/backend/wasm/index.ts] bench/wasm-matmul.ts
-//          [--quick] [--json FILE]      (TENSORGRAD_RELAXED_SIMD=1 for the relaxed-SIMD build)
+//          [--quick] [--json FILE]      (TENSORGRAD_RELAXED_SIMD=0 for the plain SIMD build)
 // The --import registers the wasm backend while src/index.ts does not import it yet.
 import { writeFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";

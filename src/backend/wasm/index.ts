@@ -14,8 +14,8 @@ export interface WasmBackendOptions extends WasmRuntimeOptions {}
 
 /**
  * Environment knobs, read once when the runtime starts: TENSORGRAD_THREADS (threads including the
- * caller; default os.availableParallelism()), TENSORGRAD_RELAXED_SIMD=1 (allow the relaxed-SIMD build
- * on Node 20, see LoadOptions.relaxedSimd).
+ * caller; default os.availableParallelism()), TENSORGRAD_RELAXED_SIMD=0 (keep the plain SIMD build,
+ * see LoadOptions.relaxedSimd).
  */
 function envOptions(): WasmBackendOptions {
   const threads = Number(process.env.TENSORGRAD_THREADS);

@@ -28,8 +28,11 @@ describe("wasm loader", () => {
   test("reports support and which build it picked", () => {
     assert.equal(isWasmSupported(), true);
     assert.equal(loadWasmKernels({ relaxedSimd: false }).flavor, "simd");
-    // Without the opt-in, relaxed is used exactly when the engine validates it unflagged.
-    assert.equal(one.flavor, relaxedAvailable(false) ? "relaxed" : "simd");
+    // By default relaxed SIMD is used wherever it validates, with Node 20's V8 flag set if needed
+    // (TENSORGRAD_RELAXED_SIMD=0 opts out).
+    const optedOut = process.env.TENSORGRAD_RELAXED_SIMD === "0";
+    assert.equal(one.flavor, !optedOut && relaxedAvailable(true) ? "relaxed" : "simd");
+    assert.equal(loadWasmKernels({ relaxedSimd: true }).flavor, relaxedAvailable(true) ? "relaxed" : "simd");
   });
 });
 
