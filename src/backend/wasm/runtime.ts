@@ -66,6 +66,12 @@ const MATH_UNARY = new Set<number>([UNARY_OPS.exp, UNARY_OPS.log, UNARY_OPS.sin,
 
 /** M below which gemm skips packing (see gemm_small): packing B would cost as much as the product. */
 export const GEMM_SMALL_M = 4;
+/**
+ * Floats of A (M·K) up to which a product is split by column panels rather than by rows: A packed
+ * whole stays in L2 (256 KB) while every panel sweeps it. Products with fewer than 4 slivers of rows
+ * per thread go by columns whatever A's size: split by rows, they would not even divide.
+ */
+export const COLS_MAX_PACKED_A = 1 << 16;
 
 export interface WasmRuntimeOptions extends LoadOptions, PoolOptions {}
 
@@ -82,6 +88,9 @@ export class WasmRuntime {
   /** Scratch for packed B, grown on demand and kept (one product runs at a time). */
   private packPtr = 0;
   private packBytes = 0;
+  /** Scratch for a whole packed A (gemm_cols), likewise. */
+  private packAPtr = 0;
+  private packABytes = 0;
   /** Scratch for copyRows' indices, grown on demand and kept. */
   private rowsPtr = 0;
   private rowsBytes = 0;
@@ -170,13 +179,32 @@ export class WasmRuntime {
       this.run("gemm_small", args, N, this.chunkFor(N, 32, 32, 2), parallel);
       return;
     }
+    // Few rows (a layer on one batch, a convolution's output channels): split by column panels, with
+    // A packed once and each B panel packed by the thread that uses it (see gemm_cols).
+    const panels = Math.ceil(N / 8), slivers = Math.ceil(M / 4);
+    if (panels >= 2 && (M * K <= COLS_MAX_PACKED_A || slivers < 4 * this.threads)) {
+      const aBytes = slivers * 4 * K * 4;
+      if (aBytes > this.packABytes) {
+        if (this.packAPtr) this.allocator.free(this.packAPtr);
+        this.packABytes = aBytes;
+        this.packAPtr = this.allocator.alloc(aBytes, false);
+      }
+      this.run("gemm_pack_a", [M, K, a.ptr, a.rowStride, a.colStride, this.packAPtr], slivers,
+        this.chunkFor(slivers, 4, 1, 2), parallel && M * K >= 1 << 16);
+      const colArgs = [M, N, K, this.packAPtr, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase];
+      if (!parallel || this.threads === 1) {
+        e.gemm_cols(M, N, K, this.packAPtr, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase, 0, panels);
+      } else {
+        this.poolInstance.run("gemm_cols", colArgs, panels, 1, { arg: 10, base: this.wsBase, stride: this.wsStride }, true);
+      }
+      return;
+    }
     const packFloats = e.gemm_packed_b_floats(K, N);
     if (packFloats * 4 > this.packBytes) {
       if (this.packPtr) this.allocator.free(this.packPtr);
       this.packBytes = packFloats * 4;
       this.packPtr = this.allocator.alloc(this.packBytes, false);
     }
-    const panels = Math.ceil(N / 8);
     const packArgs = [K, N, b.ptr, b.rowStride, b.colStride, this.packPtr];
     this.run("gemm_pack_b", packArgs, panels, this.chunkFor(panels, 4, 1, 2), parallel && K * N >= 1 << 15);
     const args = [M, N, K, a.ptr, a.rowStride, a.colStride, this.packPtr, c.ptr, c.rowStride, beta, this.wsBase];

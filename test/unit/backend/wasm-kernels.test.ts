@@ -100,6 +100,40 @@ for (const flavor of ["simd", "relaxed"] as const) {
       t.diagnostic(`sgemm max |error| / sum|a*b| = ${worst.toExponential(2)}`);
     });
 
+    test("sgemm on two threads: split by column panels (few rows) and by rows, both B layouts", async () => {
+      const rt2 = new WasmRuntime({ threads: 2, relaxedSimd: flavor === "relaxed" });
+      runtimes.push(rt2);
+      await rt2.ready();
+      const claimsBefore = rt2.pool.chunkCounts()[1]!;
+      const r = rng(5);
+      // [64, 130, 784]: a layer on one batch (A packed whole, panels split); [6, 3001, 25]: a
+      // convolution's few output channels over many pixels; [7, 25, 5000]: its weight gradient (few
+      // slivers, long K); [300, 70, 400]: A too large to pack whole, split by rows.
+      for (const [M, N, K] of [[64, 130, 784], [6, 3001, 25], [7, 25, 5000], [300, 70, 400]] as [number, number, number][]) {
+        for (const tb of [false, true]) for (const accumulate of [false, true]) {
+          const A = randoms(M * K, r), B = randoms(K * N, r), C0 = randoms(M * N, r);
+          const a = put(rt2, A), b = put(rt2, B), c = put(rt2, C0);
+          const bm = tb ? { ptr: b, rowStride: 1, colStride: K } : { ptr: b, rowStride: N, colStride: 1 };
+          rt2.sgemm(M, N, K, { ptr: a, rowStride: K, colStride: 1 }, bm, { ptr: c, rowStride: N }, { accumulate });
+          const got = rt2.f32(c, M * N);
+          for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+            let s = accumulate ? C0[i * N + j]! : 0;
+            let mag = Math.abs(s);
+            for (let k = 0; k < K; k++) {
+              const p = A[i * K + k]! * B[k * bm.rowStride + j * bm.colStride]!;
+              s += p;
+              mag += Math.abs(p);
+            }
+            const n = K + 1;
+            const err = Math.abs(got[i * N + j]! - s);
+            assert.ok(err <= ((n * U) / (1 - n * U)) * mag, `${M}x${N}x${K} tb=${tb} acc=${accumulate} [${i},${j}]: err ${err}`);
+          }
+          rt2.allocator.free(a); rt2.allocator.free(b); rt2.allocator.free(c);
+        }
+      }
+      assert.ok(rt2.pool.chunkCounts()[1]! > claimsBefore, "the worker took part");
+    });
+
     // Measured max relative errors on the SIMD build (relaxed within 10 %), over 2^16 points per op:
     // exp 9.7e-8, log 1.6e-7, tanh 1.4e-7, sigmoid 1.5e-7, erf 1.8e-7, sin/cos 6e-8 (about 1-3 ulp).
     const accuracy: [UnaryOp, (x: number) => number, number, number, number][] = [

@@ -31,53 +31,68 @@ export function gemm_packed_b_floats(K: i32, N: i32): i32 {
 @inline function hi2(a: v128, b: v128): v128 { return i32x4.shuffle(a, b, 2, 3, 6, 7); }
 
 /**
- * Packs B panels [p0, p1) (panel p = columns 8p..8p+7) into bp: panel p occupies K*8 floats starting at
+ * Packs rows [k0, k0+kc) of the B panel at columns j0..j0+7 into d (row k of the slice at (k-k0)*8).
+ * Columns past N are zero.
+ */
+@inline function packPanel(k0: i32, kc: i32, N: i32, b: usize, rs: i32, cs: i32, j0: i32, d: usize): void {
+  const full = j0 + NR <= N;
+  if (full && cs == 1) {
+    // Row-major B: each panel row is two contiguous vectors.
+    for (let k = 0; k < kc; k++) {
+      const s = at(b, (k0 + k) * rs + j0);
+      const o = at(d, k * NR);
+      v128.store(o, v128.load(s));
+      v128.store(o, v128.load(s, 16), 16);
+    }
+  } else if (full && rs == 1) {
+    // Column-major B (a transposed row-major matrix): read 4 k-values down each of the 8 columns
+    // and transpose two 4x4 blocks into 4 panel rows.
+    let k = 0;
+    for (; k + 4 <= kc; k += 4) {
+      const kk = k0 + k;
+      const c0 = v128.load(at(b, j0 * cs + kk)), c1 = v128.load(at(b, (j0 + 1) * cs + kk));
+      const c2 = v128.load(at(b, (j0 + 2) * cs + kk)), c3 = v128.load(at(b, (j0 + 3) * cs + kk));
+      const c4 = v128.load(at(b, (j0 + 4) * cs + kk)), c5 = v128.load(at(b, (j0 + 5) * cs + kk));
+      const c6 = v128.load(at(b, (j0 + 6) * cs + kk)), c7 = v128.load(at(b, (j0 + 7) * cs + kk));
+      const a0 = tr0(c0, c1), a1 = tr1(c0, c1), a2 = tr0(c2, c3), a3 = tr1(c2, c3);
+      const e0 = tr0(c4, c5), e1 = tr1(c4, c5), e2 = tr0(c6, c7), e3 = tr1(c6, c7);
+      const o = at(d, k * NR);
+      v128.store(o, lo2(a0, a2)); v128.store(o, lo2(e0, e2), 16);
+      v128.store(o, hi2(a0, a2), 32); v128.store(o, hi2(e0, e2), 48);
+      v128.store(o, lo2(a1, a3), 64); v128.store(o, lo2(e1, e3), 80);
+      v128.store(o, hi2(a1, a3), 96); v128.store(o, hi2(e1, e3), 112);
+    }
+    for (; k < kc; k++) {
+      for (let j = 0; j < NR; j++) store<f32>(at(d, k * NR + j), load<f32>(at(b, (j0 + j) * cs + k0 + k)));
+    }
+  } else {
+    // The last, partial panel (or odd strides): clear it, then copy the valid columns one at a time,
+    // each a walk down K (a convolution's weight gradient has K = N*L in the tens of thousands).
+    const nj = min(NR, N - j0);
+    if (nj < NR) memory.fill(d, 0, <usize>kc * NR << 2);
+    for (let j = 0; j < nj; j++) {
+      const src = at2(b, j0 + j, cs) + (<usize>(k0 * rs) << 2);
+      for (let k = 0; k < kc; k++) store<f32>(at(d, k * NR + j), load<f32>(at2(src, k, rs)));
+    }
+  }
+}
+
+/**
+ * Packs B panels [p0, p1) into bp: panel p = columns 8p..8p+7 occupies K*8 floats starting at
  * p*K*8, row k of the panel at k*8. Columns past N are zero. Threads may pack disjoint panel ranges.
  */
 export function gemm_pack_b(K: i32, N: i32, b: usize, rs: i32, cs: i32, bp: usize, p0: i32, p1: i32): void {
-  for (let p = p0; p < p1; p++) {
-    const j0 = p * NR;
-    const d = at(bp, p * K * NR);
-    const full = j0 + NR <= N;
-    if (full && cs == 1) {
-      // Row-major B: each panel row is two contiguous vectors.
-      for (let k = 0; k < K; k++) {
-        const s = at(b, k * rs + j0);
-        const o = at(d, k * NR);
-        v128.store(o, v128.load(s));
-        v128.store(o, v128.load(s, 16), 16);
-      }
-    } else if (full && rs == 1) {
-      // Column-major B (a transposed row-major matrix): read 4 k-values down each of the 8 columns
-      // and transpose two 4x4 blocks into 4 panel rows.
-      let k = 0;
-      for (; k + 4 <= K; k += 4) {
-        const c0 = v128.load(at(b, j0 * cs + k)), c1 = v128.load(at(b, (j0 + 1) * cs + k));
-        const c2 = v128.load(at(b, (j0 + 2) * cs + k)), c3 = v128.load(at(b, (j0 + 3) * cs + k));
-        const c4 = v128.load(at(b, (j0 + 4) * cs + k)), c5 = v128.load(at(b, (j0 + 5) * cs + k));
-        const c6 = v128.load(at(b, (j0 + 6) * cs + k)), c7 = v128.load(at(b, (j0 + 7) * cs + k));
-        const a0 = tr0(c0, c1), a1 = tr1(c0, c1), a2 = tr0(c2, c3), a3 = tr1(c2, c3);
-        const e0 = tr0(c4, c5), e1 = tr1(c4, c5), e2 = tr0(c6, c7), e3 = tr1(c6, c7);
-        const o = at(d, k * NR);
-        v128.store(o, lo2(a0, a2)); v128.store(o, lo2(e0, e2), 16);
-        v128.store(o, hi2(a0, a2), 32); v128.store(o, hi2(e0, e2), 48);
-        v128.store(o, lo2(a1, a3), 64); v128.store(o, lo2(e1, e3), 80);
-        v128.store(o, hi2(a1, a3), 96); v128.store(o, hi2(e1, e3), 112);
-      }
-      for (; k < K; k++) {
-        for (let j = 0; j < NR; j++) store<f32>(at(d, k * NR + j), load<f32>(at(b, (j0 + j) * cs + k)));
-      }
-    } else {
-      // The last, partial panel (or odd strides): clear it, then copy the valid columns one at a time,
-      // each a walk down K (a convolution's weight gradient has K = N*L in the tens of thousands).
-      const nj = min(NR, N - j0);
-      if (nj < NR) memory.fill(d, 0, <usize>K * NR << 2);
-      for (let j = 0; j < nj; j++) {
-        const src = at(b, (j0 + j) * cs);
-        for (let k = 0; k < K; k++) store<f32>(at(d, k * NR + j), load<f32>(at(src, k * rs)));
-      }
-    }
-  }
+  for (let p = p0; p < p1; p++) packPanel(0, K, N, b, rs, cs, p * NR, at(bp, p * K * NR));
+}
+
+/**
+ * Packs slivers [s0, s1) of all of A (M x K) for gemm_cols: sliver s (rows 4s..4s+3, zero past M)
+ * with row k at (s*K + k)*4. Threads may pack disjoint sliver ranges.
+ */
+export function gemm_pack_a(M: i32, K: i32, a: usize, rs: i32, cs: i32, ap: usize, s0: i32, s1: i32): void {
+  const i0 = s0 * MR;
+  const rows = min(s1 * MR, M) - i0;
+  if (rows > 0) packA(rows, K, a, rs, cs, i0, 0, at(ap, s0 * K * MR));
 }
 
 /** Packs rows [i0, i0+mc) x columns [k0, k0+kc) of A into slivers of 4 rows: sliver s, row k at (s*kc + k)*4. */
@@ -187,6 +202,44 @@ export function gemm_packed(M: i32, N: i32, K: i32, a: usize, rs: i32, cs: i32, 
         for (; ir < mc; ir += MR) {
           microEdge(kc, at(ws, ir * kc), bs, at(c, (ic + ir) * ldc + jr), ldcBytes, acc, min(MR, mc - ir), cols, scratch);
         }
+      }
+    }
+  }
+}
+
+/**
+ * Column panels [p0, p1) (columns 8p..8p+7) of C = A·B (beta = 0) or C += A·B (beta = 1) for every
+ * row, with A packed whole by gemm_pack_a and each K-slice of a B panel packed here into this
+ * thread's workspace `ws` (gemm_workspace_bytes). For products with few rows and many columns (a
+ * layer on one batch, a convolution's output channels over every pixel of the batch): split by rows,
+ * every thread would stream all of packed B past its few rows; split by columns, each panel of B is
+ * read by one thread, once, and only the small packed A is shared.
+ */
+export function gemm_cols(M: i32, N: i32, K: i32, ap: usize, b: usize, rs: i32, cs: i32, c: usize, ldc: i32,
+                          beta: i32, ws: usize, p0: i32, p1: i32): void {
+  p1 = min(p1, (N + NR - 1) / NR);
+  const ldcBytes = <usize>ldc << 2;
+  if (K == 0) {
+    if (beta == 0) {
+      const j0 = p0 * NR, j1 = min(N, p1 * NR);
+      for (let i = 0; i < M; i++) if (j1 > j0) memory.fill(at(c, i * ldc + j0), 0, <usize>(j1 - j0) << 2);
+    }
+    return;
+  }
+  const scratch = ws + KC * NR * 4;
+  for (let p = p0; p < p1; p++) {
+    const jr = p * NR;
+    const cols = min(NR, N - jr);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const acc = pc > 0 || beta != 0;
+      packPanel(pc, kc, N, b, rs, cs, jr, ws);
+      let ir = 0;
+      if (cols == NR) {
+        for (; ir + MR <= M; ir += MR) micro(kc, at(ap, ir * K + pc * MR), ws, at(c, ir * ldc + jr), ldcBytes, acc);
+      }
+      for (; ir < M; ir += MR) {
+        microEdge(kc, at(ap, ir * K + pc * MR), ws, at(c, ir * ldc + jr), ldcBytes, acc, min(MR, M - ir), cols, scratch);
       }
     }
   }
