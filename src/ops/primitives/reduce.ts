@@ -81,5 +81,7 @@ export const argmaxPrim = argExtreme("argmax");
 export const argminPrim = argExtreme("argmin");
 
 export function reduceParams(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): ReduceParams {
-  return { dims: normDims(op, dim, x.ndim), keepdim };
+  const dims = normDims(op, dim, x.ndim);
+  // A 0-d tensor accepts dim 0 or -1, as torch, and reducing over it is the identity: no dim to reduce.
+  return { dims: x.ndim === 0 ? [] : dims, keepdim };
 }
