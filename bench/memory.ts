@@ -29,6 +29,17 @@ async function fullGc(): Promise<void> {
   gc();
 }
 
+/**
+ * Bytes of live tensors outside the JS heap: the wasm backend returns every dead tensor's block first
+ * (collect), then reports what its allocator holds. Undefined for the reference backend.
+ */
+function tensorBytes(): number | undefined {
+  const be = tg.getBackend() as { collect?: () => void; memoryStats?: () => { bytesInUse: number } };
+  if (!be.memoryStats) return undefined;
+  be.collect?.();
+  return be.memoryStats().bytesInUse;
+}
+
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
@@ -42,7 +53,7 @@ export async function measureMemory(epochs: number, backend: string, log: (s: st
   const optimizer = new optim.Adam(model.parameters(), { lr: LEARNING_RATE });
   const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: BATCH_SIZE, shuffle: true, seed: 0 });
   await fullGc();
-  const before = { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed };
+  const before = { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed, tensorBytes: tensorBytes() };
   const records: MemoryEpoch[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
@@ -53,8 +64,9 @@ export async function measureMemory(epochs: number, backend: string, log: (s: st
     }
     const seconds = (performance.now() - t0) / 1000;
     await fullGc();
+    const live = tensorBytes();
     const m = process.memoryUsage();
-    records.push({ epoch, seconds, rssBytes: m.rss, heapUsedBytes: m.heapUsed });
+    records.push({ epoch, seconds, rssBytes: m.rss, heapUsedBytes: m.heapUsed, ...(live === undefined ? {} : { tensorBytes: live }) });
     log(`memory ${backend}: epoch ${epoch}/${epochs} ${seconds.toFixed(2)} s, RSS ${fmtMiB(m.rss)}, heapUsed ${fmtMiB(m.heapUsed)}`);
   }
   return { backend, epochs: records, before, cpuSeconds: ownCpuSeconds() };

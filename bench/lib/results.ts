@@ -73,6 +73,11 @@ export interface MemoryEpoch {
   seconds: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /**
+   * Bytes the backend holds outside the JS heap for live tensors, after returning every dead one's
+   * (the wasm backend's allocator; absent for backends whose tensors live on the JS heap).
+   */
+  tensorBytes?: number;
 }
 
 /** bench/memory.ts's report for one backend. */
@@ -80,7 +85,7 @@ export interface MemoryRun {
   backend: string;
   epochs: MemoryEpoch[];
   /** After loading the data and building the model, before the first epoch (after a GC). */
-  before: { rssBytes: number; heapUsedBytes: number };
+  before: { rssBytes: number; heapUsedBytes: number; tensorBytes?: number };
   cpuSeconds: number;
 }
 
