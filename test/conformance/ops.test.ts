@@ -51,6 +51,7 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   where: ([c, x, y]) => tg.where(T(c), x, y), gather: ([x, i], a) => T(x).gather(a.dim, T(i)),
   softmax: ([x], a) => T(x).softmax(a.dim), logSoftmax: ([x], a) => T(x).logSoftmax(a.dim),
   dropout: ([x], a) => T(x).dropout(a.p, a.training), clone: ([x]) => T(x).clone(),
+  linear: ([x, w, b]) => tg.nn.functional.linear(T(x), T(w), b === undefined ? null : T(b)),
 };
 
 /** Builds a fixture input; float tensors require grad unless they are `where`'s condition. */

@@ -6,6 +6,7 @@ import { arrayFor, registerKernel, lookupKernel, type Backend, type DType, type 
 import { elementwiseKernels } from "./elementwise.js";
 import { reduceKernels } from "./reduce.js";
 import { matmul } from "./matmul.js";
+import { linear } from "./linear.js";
 import { indexingKernels } from "./indexing.js";
 import { convKernels } from "./conv.js";
 import { softmax } from "./softmax.js";
@@ -27,6 +28,6 @@ export const jsBackend: Backend = {
   },
 };
 
-for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), matmul, softmax })) {
+for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), matmul, linear, softmax })) {
   registerKernel("js", name, k);
 }

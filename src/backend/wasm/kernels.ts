@@ -216,6 +216,28 @@ function matmulKernel(rt: WasmRuntime): Kernel {
   };
 }
 
+/**
+ * linear (kernel "linear", contract in ops/primitives/linear.ts): when x's leading dims fold into one
+ * strided row dim, one GEMM with B = W read transposed through its strides. With a bias, the output
+ * rows are first filled with it (a gather with row stride 0) and the GEMM accumulates onto them.
+ */
+function linearKernel(rt: WasmRuntime): Kernel {
+  const ref = reference("linear");
+  return (out, inputs, params) => {
+    const [x, w, b] = inputs as [View, View, View?];
+    const px = addressIn(rt, x), pw = addressIn(rt, w), pb = b ? addressIn(rt, b) : 0, po = addressIn(rt, out);
+    if (px < 0 || pw < 0 || pb < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
+    const nd = x.shape.length, K = x.shape[nd - 1]!, N = w.shape[0]!;
+    const rows = collapse(x.shape.slice(0, nd - 1), [x.strides.slice(0, nd - 1)]);
+    if (rows.shape.length > 1) return ref(out, inputs, params);
+    const M = sizeOf(x.shape.slice(0, nd - 1));
+    const a = { ptr: px, rowStride: rows.shape.length === 0 ? 0 : rows.strides[0]![0]!, colStride: x.strides[nd - 1]! };
+    const wt = { ptr: pw, rowStride: w.strides[1]!, colStride: w.strides[0]! };
+    if (b) rt.gather(pb, [M, N], [0, b.strides[0]!], po);
+    rt.sgemm(M, N, K, a, wt, { ptr: po, rowStride: N }, { accumulate: b !== undefined });
+  };
+}
+
 interface Geometry {
   kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number];
   dilation: readonly [number, number]; inSize: readonly [number, number]; outSize: readonly [number, number];
@@ -365,6 +387,7 @@ export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   table.set("copy", copyKernel(rt));
   for (const op of REDUCERS) table.set(op, reduceKernel(rt, op));
   table.set("matmul", matmulKernel(rt));
+  table.set("linear", linearKernel(rt));
   table.set("softmax", softmaxKernel(rt));
   for (const [name, k] of Object.entries(convKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(indexingKernels(rt))) table.set(name, k);

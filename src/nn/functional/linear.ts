@@ -2,8 +2,8 @@
 
 import { ShapeError, fmtShape } from "../../errors.js";
 import { dropout as dropoutOp } from "../../ops/index.js";
+import { linearPrim } from "../../ops/primitives/linear.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { markIntermediate } from "../../autograd/engine.js";
 
 /**
  * y = x·Wᵀ + b for x of shape [..., in], weight [out, in] and bias [out] (torch.nn.functional.linear).
@@ -18,10 +18,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) {
     throw new ShapeError(`linear: bias ${fmtShape(bias.shape)} does not fit weight ${fmtShape(weight.shape)} (expected [${outFeatures}])`);
   }
-  const out = x.matmul(weight.T);
-  if (bias === null) return out;
-  markIntermediate(out); // read by the bias addition only (backward frees it)
-  return out.add(bias);
+  return linearPrim(bias === null ? [x, weight] : [x, weight, bias], undefined);
 }
 
 export interface DropoutOptions {

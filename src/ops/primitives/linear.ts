@@ -1,0 +1,48 @@
+// y = x·Wᵀ + b as one primitive, so that a Linear layer's forward is one kernel: as a composite it
+// was a matmul, a bias add and the product kept between them. Its VJP is three existing ops.
+//
+// Kernel contract — kernel "linear"; float32 and float64:
+//   inputs [x, W] or [x, W, b], all of the output's dtype: x [..., K], W [N, K], b [N], each with any
+//   strides (a transposed weight, a sliced input). Shapes fit (F.linear checks them).
+//   out: contiguous [..., N] (x's leading dims; [N] for a 1-D x); every element is written (outputs
+//   are not zero-filled beforehand):  out[..., n] = Σ_k x[..., k]·W[n, k]  (+ b[n]).
+//   K may be 0: out is then b, or zeros.
+
+import { definePrimitive } from "../../autograd/primitive.js";
+import { DTypeError } from "../../errors.js";
+import { isFloat, promote } from "../../tensor/dtype.js";
+import { sizeOf } from "../../tensor/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { runKernel } from "../run-kernel.js";
+
+// y = x·Wᵀ + b: dx = g·W, dW = gᵀ·x summed over every leading dim (one product with them flattened
+// into rows, which lays dW out contiguous [N, K], so the optimizer reads it without a copy),
+// db = g summed over every leading dim.
+export const linearPrim = definePrimitive({
+  name: "linear",
+  forward: (inputs) => {
+    const [x, w, b] = inputs as [Tensor, Tensor, Tensor?];
+    if (!isFloat(x.dtype) || !isFloat(w.dtype)) {
+      throw new DTypeError(`linear: expected floating-point input and weight, got ${x.dtype} and ${w.dtype}`);
+    }
+    // As x.matmul(W.T).add(b) promotes: an int32 bias joins the product's float dtype.
+    const dtype = b ? promote(promote(x.dtype, w.dtype), b.dtype) : promote(x.dtype, w.dtype);
+    const operands = inputs.map((t) => (t.dtype === dtype ? t : t.to(dtype)));
+    return runKernel("linear", [...x.shape.slice(0, -1), w.shape[0]!], dtype, operands);
+  },
+  vjp: (g, { inputs: [x, w, b] }) => {
+    const lead = x!.shape.slice(0, -1);
+    return [
+      x!.requiresGrad ? g.matmul(w!) : null,
+      w!.requiresGrad ? flatRows(g).T.matmul(flatRows(x!)) : null,
+      b?.requiresGrad ? (lead.length === 0 ? g : g.sum(lead.map((_, d) => d))) : null,
+    ];
+  },
+});
+
+/** `t` [..., n] as a matrix [rows, n] (a 1-D `t` as one row); a view when its strides allow. */
+function flatRows(t: Tensor): Tensor {
+  if (t.ndim === 2) return t;
+  const n = t.shape[t.ndim - 1]!;
+  return t.reshape([sizeOf(t.shape.slice(0, -1)), n]);
+}
