@@ -42,6 +42,8 @@ export class Reclaimer {
   // costs against the work between two of them (see collect).
   private scale = 1;
   private lastGcEnd = 0;
+  // Forced-collection time spent since the scale last changed.
+  private gcMsAtScale = 0;
 
   constructor(private readonly allocator: WasmAllocator, { sync = process.env.TENSORGRAD_WASM_SYNC_FREE !== "0" }: ReclaimOptions = {}) {
     // Held values are block tags, not addresses: a storage disposed by hand has already returned its
@@ -103,9 +105,14 @@ export class Reclaimer {
    * A full collection and sweep now: on schedule (`scheduled`), or as the last resort before giving
    * up on wasm memory. A full GC costs about the same whatever it finds (it marks the whole JS heap:
    * 5-15 ms for a 10 MB heap), so when tensors are large and steps short the byte budget alone would
-   * run one every few steps (a LeNet step leaves ~12 MB of activations: 25 % of the time in GC). The
-   * budget doubles while collections take more than 2 % of the time since the previous one, up to 4x
-   * (256 MB of garbage at most: memory is the price), and halves back when they take under 0.5 %.
+   * run one every few steps (a LeNet step leaves ~12 MB of activations: 25 % of the time in GC).
+   * A bigger budget is not free either: the memory it adds is touched for the first time, one page
+   * fault per 4 KiB (about 3 us each on a virtual machine, ~0.75 ms per MB), which in a run's first
+   * epochs can cost more than the collections it saves (measured: an MLP epoch with 38,000 faults took
+   * twice as long as one without). So the budget doubles, up to 4x (256 MB of garbage at most), only
+   * while collections take more than 2 % of the time AND the collection time spent since the last
+   * change has paid for the faults of the memory the doubling adds (0.5 ms per MB of it); it halves
+   * back when collections take under 0.5 % of the time.
    */
   collect(scheduled = false): void {
     const t0 = performance.now();
@@ -114,8 +121,15 @@ export class Reclaimer {
     const t1 = performance.now();
     if (scheduled && this.lastGcEnd > 0) {
       const share = (t1 - t0) / (t1 - this.lastGcEnd);
-      if (share > 0.02) this.scale = Math.min(4, this.scale * 2);
-      else if (share < 0.005) this.scale = Math.max(1, this.scale / 2);
+      this.gcMsAtScale += t1 - t0;
+      const addedMB = 64 * this.scale;
+      if (share > 0.02 && this.scale < 4 && this.gcMsAtScale >= 0.5 * addedMB) {
+        this.scale *= 2;
+        this.gcMsAtScale = 0;
+      } else if (share < 0.005 && this.scale > 1) {
+        this.scale /= 2;
+        this.gcMsAtScale = 0;
+      }
     }
     this.lastGcEnd = t1;
     this.sinceGc = 0;
