@@ -10,6 +10,7 @@ import { linear } from "./linear.js";
 import { indexingKernels } from "./indexing.js";
 import { convKernels } from "./conv.js";
 import { softmax } from "./softmax.js";
+import { crossEntropyRows, crossEntropyRowsGrad } from "./cross-entropy.js";
 
 class JsStorage implements Storage {
   readonly data;
@@ -28,6 +29,6 @@ export const jsBackend: Backend = {
   },
 };
 
-for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), matmul, linear, softmax })) {
+for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), matmul, linear, softmax, crossEntropyRows, crossEntropyRowsGrad })) {
   registerKernel("js", name, k);
 }

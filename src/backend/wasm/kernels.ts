@@ -378,6 +378,46 @@ function softmaxKernel(rt: WasmRuntime): Kernel {
   };
 }
 
+/**
+ * Fused cross-entropy rows (contracts in ops/primitives/cross-entropy.ts) on softmax_rows: float32
+ * logits whose rows are contiguous get their log-softmax (loss) or softmax (gradient) rows from the
+ * kernel; the R target entries are then read, or adjusted in place, here, and the gradient's per-row
+ * scale is one broadcast multiply. Other layouts and dtypes run the reference.
+ */
+function crossEntropyKernels(rt: WasmRuntime): Record<string, Kernel> {
+  const lossRef = reference("crossEntropyRows"), gradRef = reference("crossEntropyRowsGrad");
+  /** Row stride of x when its rows are contiguous runs (any stride for a single row), else -1. */
+  const rowStride = (x: View): number => (x.shape[1]! > 1 && x.strides[1] !== 1 ? -1 : x.shape[0]! <= 1 ? x.shape[1]! : x.strides[0]!);
+  return {
+    crossEntropyRows: (out, inputs, params) => {
+      const [x, t] = inputs as [View, View];
+      const px = addressIn(rt, x), pt = addressIn(rt, t, "int32"), po = addressIn(rt, out), rs = rowStride(x);
+      if (px < 0 || pt < 0 || po < 0 || rs < 0) return lossRef(out, inputs, params);
+      const [R, C] = x.shape as [number, number];
+      const scratch = new Scratch(rt);
+      try {
+        const logp = scratch.alloc(R * C);
+        rt.softmaxRows(px, rs, R, C, logp, { log: true });
+        const lp = rt.f32(logp, R * C), td = t.storage.data, od = out.storage.data;
+        for (let r = 0; r < R; r++) od[out.offset + r] = -lp[r * C + td[t.offset + r]!]!;
+      } finally {
+        scratch.release();
+      }
+    },
+    crossEntropyRowsGrad: (out, inputs, params) => {
+      const [x, t, g] = inputs as [View, View, View];
+      const px = addressIn(rt, x), pt = addressIn(rt, t, "int32"), pg = addressIn(rt, g), po = addressIn(rt, out);
+      const rs = rowStride(x);
+      if (px < 0 || pt < 0 || pg < 0 || po < 0 || rs < 0) return gradRef(out, inputs, params);
+      const [R, C] = x.shape as [number, number];
+      rt.softmaxRows(px, rs, R, C, po, { log: false });
+      const td = t.storage.data, od = out.storage.data;
+      for (let r = 0; r < R; r++) od[out.offset + r * C + td[t.offset + r]!] -= 1;
+      rt.binary("mul", R, C, { ptr: po, rowStride: C, colStep: 1 }, { ptr: pg, rowStride: g.strides[0]!, colStep: 0 }, po);
+    },
+  };
+}
+
 /** The wasm backend's kernel table (primitives it does not list fall back to the reference). */
 export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   const table = new Map<string, Kernel>();
@@ -389,6 +429,7 @@ export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
   table.set("matmul", matmulKernel(rt));
   table.set("linear", linearKernel(rt));
   table.set("softmax", softmaxKernel(rt));
+  for (const [name, k] of Object.entries(crossEntropyKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(convKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(indexingKernels(rt))) table.set(name, k);
   for (const [name, k] of Object.entries(optimKernels(rt))) table.set(name, k as unknown as Kernel);

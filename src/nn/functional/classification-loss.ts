@@ -7,6 +7,7 @@ import { isFloat } from "../../tensor/dtype.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { asIndexTensor, checkRange, type IndexInput } from "./indices.js";
+import { crossEntropyRowsPrim } from "../../ops/primitives/cross-entropy.js";
 import { checkPair, reduce, type Reduction, type ReductionOptions } from "./loss.js";
 
 export interface NllOptions extends ReductionOptions {
@@ -118,6 +119,19 @@ export function crossEntropy(input: Tensor, target: IndexInput, opts: CrossEntro
   const { batched, unbatched, classes } = layout(op, input);
   checkWeight(op, weight, classes);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ValueError(`${op}: labelSmoothing must be between 0 and 1, got ${labelSmoothing}`);
+  const indices = !(target instanceof Tensor && isFloat(target.dtype));
+  if (indices && weight === null && labelSmoothing === 0 && batched.ndim === 2) {
+    // The common case, fused: per-row losses and their gradient one kernel each (equal to the
+    // logSoftmax → gather path below bit for bit), unless some target is ignored.
+    const t = indexTarget(op, target, input, batched, unbatched);
+    const ignored = checkRange(t, classes, (v) => `${op}: target class ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1})`, ignoreIndex);
+    if (!ignored) {
+      const rows = crossEntropyRowsPrim([batched, t], undefined);
+      if (reduction === "mean") return rows.sum().div(rows.size);
+      const out = reduce(op, rows, reduction);
+      return unbatched && reduction === "none" ? out.reshape([]) : out;
+    }
+  }
   const logp = batched.logSoftmax(1);
   // Per-class weights broadcast along dim 1 of [N, C, d1, …].
   const wView = weight === null ? null : weight.detach().reshape(logp.shape.map((d, i) => (i === 1 ? d : 1)));

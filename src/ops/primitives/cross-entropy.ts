@@ -1,0 +1,33 @@
+// Cross-entropy of logit rows against class indices, fused: one kernel for the per-row losses and one
+// for their gradient. F.crossEntropy's common case (2-D logits, index targets, no class weights,
+// nothing ignored, no label smoothing) runs on these: 5 kernels a training step instead of 10 through
+// logSoftmax, gather and their gradients.
+//
+// Kernel contracts — float32 and float64; every output element is written (outputs are not
+// zero-filled beforehand):
+//   "crossEntropyRows": inputs [x [R, C] any strides, t [R] int32 contiguous, each in [0, C)].
+//     out [R] contiguous, x's dtype: out[r] = -logSoftmax(x)[r, t[r]], the log-softmax exactly as
+//     kernel "softmax" computes it (row max subtracted, raw) and rounded to the dtype before negation,
+//     so the loss equals the unfused logSoftmax → gather → negate bit for bit.
+//   "crossEntropyRowsGrad": inputs [x [R, C] any strides, t [R] int32 contiguous, g [R] any stride].
+//     out [R, C] contiguous: (softmax(x)[r, c] - (c == t[r] ? 1 : 0)) · g[r].
+
+import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { runKernel } from "../run-kernel.js";
+
+const contiguous = (t: Tensor): Tensor => (t.isContiguous ? t : runKernel("copy", t.shape, t.dtype, [t]));
+
+/** Per-row losses -log softmax(x)[r, t[r]] of logits x [R, C] and int32 classes t [R]. */
+export const crossEntropyRowsPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "crossEntropyRows",
+  forward: ([x, t]) => runKernel("crossEntropyRows", [x.shape[0]], x.dtype, [x, contiguous(t)]),
+  // d(-logSoftmax(x)[t])/dx = softmax(x) - onehot(t), per row, times the row's upstream gradient.
+  vjp: (g, { inputs: [x, t] }) => [crossEntropyRowsGradPrim([x, t, g], undefined), null],
+});
+
+/** (softmax(x) - onehot(t)) · g per row: the gradient above, as a primitive of its own (no vjp). */
+export const crossEntropyRowsGradPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "crossEntropyRowsGrad",
+  forward: ([x, t, g]) => runKernel("crossEntropyRowsGrad", x.shape, x.dtype, [x, contiguous(t), g]),
+});
