@@ -162,6 +162,16 @@ function packA(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, i0: i32, k0: i32, a
 /** An edge tile (rows < 4 or cols < 8): computed into scratch, then the valid part added/stored into C. */
 function microEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool, rows: i32, cols: i32, scratch: usize): void {
   micro(kc, a, b, scratch, NR * 4, false);
+  if (cols == NR) {
+    // Only rows are missing (M not a multiple of 4: a convolution's 6 output channels, every panel):
+    // whole rows go out as vectors.
+    for (let i = 0; i < rows; i++) {
+      const cr = c + <usize>i * ldc, s = at(scratch, i * NR);
+      put(cr, v128.load(s), acc);
+      put(cr + 16, v128.load(s, 16), acc);
+    }
+    return;
+  }
   for (let i = 0; i < rows; i++) {
     const cr = c + <usize>i * ldc;
     for (let j = 0; j < cols; j++) {
