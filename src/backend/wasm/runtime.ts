@@ -85,12 +85,8 @@ export class WasmRuntime {
   /** Per-thread gemm workspace: threads * wsStride bytes. */
   private wsBase = 0;
   private wsStride = 0;
-  /** Scratch for packed B, grown on demand and kept (one product runs at a time). */
-  private packPtr = 0;
-  private packBytes = 0;
-  /** Scratch for a whole packed A (gemm_cols), likewise. */
-  private packAPtr = 0;
-  private packABytes = 0;
+  /** Scratch for packed A (gemm_cols) and packed B, grown on demand and kept (one product runs at a time). */
+  private readonly packs = { a: { ptr: 0, bytes: 0 }, b: { ptr: 0, bytes: 0 } };
   /** Scratch for copyRows' indices, grown on demand and kept. */
   private rowsPtr = 0;
   private rowsBytes = 0;
@@ -157,6 +153,17 @@ export class WasmRuntime {
     }
   }
 
+  /** The packing scratch block `which`, at least `bytes` long (its contents are not kept). */
+  private packScratch(which: "a" | "b", bytes: number): number {
+    const p = this.packs[which];
+    if (bytes > p.bytes) {
+      if (p.ptr) this.allocator.free(p.ptr);
+      p.bytes = bytes;
+      p.ptr = this.allocator.alloc(bytes, false);
+    }
+    return p.ptr;
+  }
+
   /** Chunk size giving each thread about `perThread` chunks, at least `min`, a multiple of `align`. */
   private chunkFor(work: number, min: number, align: number, perThread = 4): number {
     const c = Math.max(min, Math.ceil(work / (this.threads * perThread)));
@@ -183,33 +190,23 @@ export class WasmRuntime {
     // A packed once and each B panel packed by the thread that uses it (see gemm_cols).
     const panels = Math.ceil(N / 8), slivers = Math.ceil(M / 4);
     if (panels >= 2 && (M * K <= COLS_MAX_PACKED_A || slivers < 4 * this.threads)) {
-      const aBytes = slivers * 4 * K * 4;
-      if (aBytes > this.packABytes) {
-        if (this.packAPtr) this.allocator.free(this.packAPtr);
-        this.packABytes = aBytes;
-        this.packAPtr = this.allocator.alloc(aBytes, false);
-      }
-      this.run("gemm_pack_a", [M, K, a.ptr, a.rowStride, a.colStride, this.packAPtr], slivers,
+      const ap = this.packScratch("a", slivers * 4 * K * 4);
+      this.run("gemm_pack_a", [M, K, a.ptr, a.rowStride, a.colStride, ap], slivers,
         this.chunkFor(slivers, 4, 1, 2), parallel && M * K >= 1 << 16);
-      const colArgs = [M, N, K, this.packAPtr, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase];
+      const colArgs = [M, N, K, ap, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase];
       if (!parallel || this.threads === 1) {
-        e.gemm_cols(M, N, K, this.packAPtr, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase, 0, panels);
+        e.gemm_cols(M, N, K, ap, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase, 0, panels);
       } else {
         this.poolInstance.run("gemm_cols", colArgs, panels, 1, { arg: 10, base: this.wsBase, stride: this.wsStride }, true);
       }
       return;
     }
-    const packFloats = e.gemm_packed_b_floats(K, N);
-    if (packFloats * 4 > this.packBytes) {
-      if (this.packPtr) this.allocator.free(this.packPtr);
-      this.packBytes = packFloats * 4;
-      this.packPtr = this.allocator.alloc(this.packBytes, false);
-    }
-    const packArgs = [K, N, b.ptr, b.rowStride, b.colStride, this.packPtr];
+    const bp = this.packScratch("b", e.gemm_packed_b_floats(K, N) * 4);
+    const packArgs = [K, N, b.ptr, b.rowStride, b.colStride, bp];
     this.run("gemm_pack_b", packArgs, panels, this.chunkFor(panels, 4, 1, 2), parallel && K * N >= 1 << 15);
-    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, this.packPtr, c.ptr, c.rowStride, beta, this.wsBase];
+    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, bp, c.ptr, c.rowStride, beta, this.wsBase];
     if (!parallel) {
-      e.gemm_packed(M, N, K, a.ptr, a.rowStride, a.colStride, this.packPtr, c.ptr, c.rowStride, beta, this.wsBase, 0, M);
+      e.gemm_packed(M, N, K, a.ptr, a.rowStride, a.colStride, bp, c.ptr, c.rowStride, beta, this.wsBase, 0, M);
       return;
     }
     // Chunks of one A sliver (4 rows), claimed guided: large runs of rows first (each call packs its
