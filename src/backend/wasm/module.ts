@@ -28,6 +28,8 @@ export interface KernelExports {
   gemm_pack_a(M: number, K: number, a: number, rs: number, cs: number, ap: number, lo: number, hi: number): void;
   gemm_cols(M: number, N: number, K: number, ap: number, b: number, rs: number, cs: number, c: number, ldc: number,
     beta: number, ws: number, lo: number, hi: number): void;
+  gemm_splitk(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rs: number, cs: number,
+    c: number, kslice: number, ws: number, lo: number, hi: number): void;
   im2col(x: number, cols: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, pad: number, C: number, imgStride: number,
     rowStride: number, lo: number, hi: number): void;

@@ -72,6 +72,14 @@ export const GEMM_SMALL_M = 4;
  * per thread go by columns whatever A's size: split by rows, they would not even divide.
  */
 export const COLS_MAX_PACKED_A = 1 << 16;
+/**
+ * Split-K (each thread a slice of K, partial products summed after) for products with at most 128
+ * rows, too few column panels to share (fewer than 4 a thread), an output of at most this many
+ * elements and K at least SPLITK_MIN_K: a convolution's weight gradient, [outC, C·kh·kw] over
+ * K = N·oh·ow.
+ */
+export const SPLITK_MAX_OUTPUT = 4096;
+export const SPLITK_MIN_K = 4096;
 
 export interface WasmRuntimeOptions extends LoadOptions, PoolOptions {}
 
@@ -85,8 +93,11 @@ export class WasmRuntime {
   /** Per-thread gemm workspace: threads * wsStride bytes. */
   private wsBase = 0;
   private wsStride = 0;
-  /** Scratch for packed A (gemm_cols) and packed B, grown on demand and kept (one product runs at a time). */
-  private readonly packs = { a: { ptr: 0, bytes: 0 }, b: { ptr: 0, bytes: 0 } };
+  /**
+   * Scratch for packed A (gemm_cols), packed B and split-K partial products, grown on demand and kept
+   * (one product runs at a time).
+   */
+  private readonly packs = { a: { ptr: 0, bytes: 0 }, b: { ptr: 0, bytes: 0 }, c: { ptr: 0, bytes: 0 } };
   /** Scratch for copyRows' indices, grown on demand and kept. */
   private rowsPtr = 0;
   private rowsBytes = 0;
@@ -154,7 +165,7 @@ export class WasmRuntime {
   }
 
   /** The packing scratch block `which`, at least `bytes` long (its contents are not kept). */
-  private packScratch(which: "a" | "b", bytes: number): number {
+  private packScratch(which: "a" | "b" | "c", bytes: number): number {
     const p = this.packs[which];
     if (bytes > p.bytes) {
       if (p.ptr) this.allocator.free(p.ptr);
@@ -189,6 +200,10 @@ export class WasmRuntime {
     // Few rows (a layer on one batch, a convolution's output channels): split by column panels, with
     // A packed once and each B panel packed by the thread that uses it (see gemm_cols).
     const panels = Math.ceil(N / 8), slivers = Math.ceil(M / 4);
+    if (M <= 128 && M * N <= SPLITK_MAX_OUTPUT && K >= SPLITK_MIN_K && panels < 4 * this.threads) {
+      this.splitK(M, N, K, a, b, c, accumulate, parallel);
+      return;
+    }
     if (panels >= 2 && (M * K <= COLS_MAX_PACKED_A || slivers < 4 * this.threads)) {
       const ap = this.packScratch("a", slivers * 4 * K * 4);
       this.run("gemm_pack_a", [M, K, a.ptr, a.rowStride, a.colStride, ap], slivers,
@@ -213,6 +228,34 @@ export class WasmRuntime {
     // rows of A once and streams all of packed B past them), single slivers at the end, so the
     // threads finish within a sliver of each other even when a worker starts late.
     this.poolInstance.run("gemm_packed", args, M, 4, { arg: 10, base: this.wsBase, stride: this.wsStride }, true);
+  }
+
+  /**
+   * C (=|+=) A·B by slices of K on every thread (see gemm_splitk): each slice's product goes to its
+   * own block, then the blocks are summed here, in float64, into C (small: see SPLITK_MAX_OUTPUT).
+   */
+  private splitK(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number },
+    accumulate: boolean, parallel: boolean): void {
+    // Whole KC blocks (256) per slice, two slices per thread so a late worker costs half a share; on
+    // one thread, one slice (the loop order alone is what saves memory traffic).
+    const threads = parallel ? this.threads : 1;
+    const kslice = threads === 1 ? K : Math.ceil(K / (2 * threads) / 256) * 256;
+    const slices = Math.ceil(K / kslice);
+    const cp = this.packScratch("c", slices * M * N * 4);
+    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, cp, kslice, this.wsBase];
+    if (threads === 1) {
+      this.kernels.exports.gemm_splitk(M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, cp, kslice, this.wsBase, 0, slices);
+    } else {
+      this.poolInstance.run("gemm_splitk", args, slices, 1, { arg: 11, base: this.wsBase, stride: this.wsStride });
+    }
+    const parts = this.f32(cp, slices * M * N), out = this.f32(c.ptr, (M - 1) * c.rowStride + N);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let v = accumulate ? out[i * c.rowStride + j]! : 0;
+        for (let s = 0; s < slices; s++) v += parts[(s * M + i) * N + j]!;
+        out[i * c.rowStride + j] = v;
+      }
+    }
   }
 
   /** y[i] = op(x[i]) for i < n, both contiguous float32 (y may be x). */

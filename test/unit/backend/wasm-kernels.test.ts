@@ -109,7 +109,8 @@ for (const flavor of ["simd", "relaxed"] as const) {
       // [64, 130, 784]: a layer on one batch (A packed whole, panels split); [6, 3001, 25]: a
       // convolution's few output channels over many pixels; [7, 25, 5000]: its weight gradient (few
       // slivers, long K); [300, 70, 400]: A too large to pack whole, split by rows.
-      for (const [M, N, K] of [[64, 130, 784], [6, 3001, 25], [7, 25, 5000], [300, 70, 400]] as [number, number, number][]) {
+      // [6, 25, 36864] and [3, 9, 5000]: too few panels to share, long K: split by slices of K.
+      for (const [M, N, K] of [[64, 130, 784], [6, 3001, 25], [7, 25, 5000], [300, 70, 400], [6, 25, 36864], [5, 9, 5000]] as [number, number, number][]) {
         for (const tb of [false, true]) for (const accumulate of [false, true]) {
           const A = randoms(M * K, r), B = randoms(K * N, r), C0 = randoms(M * N, r);
           const a = put(rt2, A), b = put(rt2, B), c = put(rt2, C0);

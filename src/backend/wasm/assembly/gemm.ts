@@ -14,9 +14,12 @@ const KC = 256;
 const MC = 128;
 const TILE_SCRATCH = MR * NR * 4;
 
-/** Bytes of per-thread workspace that gemm_packed needs (packed A block + one edge tile). */
+/**
+ * Bytes of per-thread workspace the kernels need: gemm_packed a packed A block and an edge tile;
+ * gemm_splitk that, a B panel slice between them, and the edge tile after it.
+ */
 export function gemm_workspace_bytes(): i32 {
-  return MC * KC * 4 + TILE_SCRATCH;
+  return MC * KC * 4 + KC * NR * 4 + TILE_SCRATCH;
 }
 
 /** Floats of packed B for a K x N operand: ceil(N/8) panels of K x 8, zero-padded. */
@@ -228,7 +231,6 @@ export function gemm_packed(M: i32, N: i32, K: i32, a: usize, rs: i32, cs: i32, 
 export function gemm_cols(M: i32, N: i32, K: i32, ap: usize, b: usize, rs: i32, cs: i32, c: usize, ldc: i32,
                           beta: i32, ws: usize, p0: i32, p1: i32): void {
   p1 = min(p1, (N + NR - 1) / NR);
-  const ldcBytes = <usize>ldc << 2;
   if (K == 0) {
     if (beta == 0) {
       const j0 = p0 * NR, j1 = min(N, p1 * NR);
@@ -236,13 +238,62 @@ export function gemm_cols(M: i32, N: i32, K: i32, ap: usize, b: usize, rs: i32, 
     }
     return;
   }
+  colsRange(M, N, K, ap, b, rs, cs, c, ldc, beta, ws, p0, p1, 0, K);
+}
+
+/**
+ * Split-K for products with a small output and a long K (a convolution's weight gradient: 6 x 25
+ * over K = N*L = 36,864). Such a product is bound by memory traffic, not arithmetic: it reads A
+ * and B once each at best, so per K block (KC) the rows of A (M <= MC) are packed once into the
+ * workspace and every column panel's B slice is packed and multiplied against them while they are
+ * in cache (packing A whole first and sweeping it once per panel read it 1 + panels times). Slice s
+ * in [s0, s1) covers K range [s*kslice, (s+1)*kslice) and writes its own row-major M x N block at
+ * c + s*M*N; the caller sums the blocks. `ws` is this thread's workspace (gemm_workspace_bytes).
+ */
+export function gemm_splitk(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32, b: usize, rs: i32, cs: i32,
+                            c: usize, kslice: i32, ws: usize, s0: i32, s1: i32): void {
+  const panels = (N + NR - 1) / NR;
+  const bs = ws + MC * KC * 4;
+  const scratch = bs + KC * NR * 4;
+  const ldcBytes = <usize>N << 2;
+  for (let s = s0; s < s1; s++) {
+    const k0 = s * kslice, k1 = min(K, k0 + kslice);
+    const cs_ = at(c, s * M * N);
+    if (k1 <= k0) {
+      memory.fill(cs_, 0, <usize>(M * N) << 2);
+      continue;
+    }
+    for (let pc = k0; pc < k1; pc += KC) {
+      const kc = min(KC, k1 - pc);
+      const acc = pc > k0;
+      packA(M, kc, a, rsA, csA, 0, pc, ws);
+      for (let p = 0; p < panels; p++) {
+        const jr = p * NR;
+        const cols = min(NR, N - jr);
+        packPanel(pc, kc, N, b, rs, cs, jr, bs);
+        let ir = 0;
+        if (cols == NR) {
+          for (; ir + MR <= M; ir += MR) micro(kc, at(ws, ir * kc), bs, at(cs_, ir * N + jr), ldcBytes, acc);
+        }
+        for (; ir < M; ir += MR) {
+          microEdge(kc, at(ws, ir * kc), bs, at(cs_, ir * N + jr), ldcBytes, acc, min(MR, M - ir), cols, scratch);
+        }
+      }
+    }
+  }
+}
+
+/** Panels [p0, p1) of C (=|+=) A[:, k0:k1) · B[k0:k1, :), A packed whole with row length K. */
+function colsRange(M: i32, N: i32, K: i32, ap: usize, b: usize, rs: i32, cs: i32, c: usize, ldc: i32,
+                   beta: i32, ws: usize, p0: i32, p1: i32, k0: i32, k1: i32): void {
+  const ldcBytes = <usize>ldc << 2;
   const scratch = ws + KC * NR * 4;
   for (let p = p0; p < p1; p++) {
     const jr = p * NR;
     const cols = min(NR, N - jr);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
-      const acc = pc > 0 || beta != 0;
+    for (let pc = k0; pc < k1; pc += KC) {
+      const kc = min(KC, k1 - pc);
+      const acc = pc > k0 || beta != 0;
       packPanel(pc, kc, N, b, rs, cs, jr, ws);
       let ir = 0;
       if (cols == NR) {
