@@ -43,27 +43,28 @@ export class WasmBackend implements Backend {
   alloc(dtype: DType, length: number, zero = true): Storage {
     const rt = this.runtime;
     const region = this.#regions.length > 0 ? this.#regions[this.#regions.length - 1]! : null;
-    try {
-      const s = new WasmStorage(this, rt, dtype, length, zero, region === null);
-      region?.push(s);
-      return s;
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-    }
+    // A block in wasm memory (in the open region, if any), or null when the memory cannot grow.
+    const attempt = (): WasmStorage | null => {
+      try {
+        const s = new WasmStorage(this, rt, dtype, length, zero, region === null);
+        region?.push(s);
+        return s;
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        return null;
+      }
+    };
+    const first = attempt();
+    if (first) return first;
     // The 4 GiB memory is full: collect what is dead and try once more, then keep going on the JS
     // heap (the reference kernels handle those tensors) rather than fail.
     reclaimerFor(rt).collect();
-    try {
-      const s = new WasmStorage(this, rt, dtype, length, zero, region === null);
-      region?.push(s);
-      return s;
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      if (this.#heapFallbacks++ === 0) {
-        process.emitWarning("tensorgrad: wasm memory exhausted; new tensors go to the JS heap (slower) until memory is freed");
-      }
-      return new HeapStorage(this, dtype, length);
+    const second = attempt();
+    if (second) return second;
+    if (this.#heapFallbacks++ === 0) {
+      process.emitWarning("tensorgrad: wasm memory exhausted; new tensors go to the JS heap (slower) until memory is freed");
     }
+    return new HeapStorage(this, dtype, length);
   }
 
   /**
