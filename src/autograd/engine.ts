@@ -6,7 +6,7 @@
 import { ShapeError, ValueError, DTypeError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { shapesEqual } from "../tensor/shape.js";
-import { noGrad } from "./grad-mode.js";
+import { setGradEnabled } from "./grad-mode.js";
 import { getBackend } from "../backend/current.js";
 import type { Storage } from "../backend/backend.js";
 import type { Node } from "./primitive.js";
@@ -78,43 +78,52 @@ function run(root: Tensor, grad: Tensor | null | undefined, { retainGraph = fals
 
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, g]]);
-  noGrad(() => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const gt = grads.get(t);
-      if (!gt) continue;
-      grads.delete(t);
-      const node = t._node;
-      if (node === RELEASED) {
-        throw new ValueError(
-          "backward: trying to backward through the graph a second time; its buffers were released by the first backward() " +
-            "(pass { retainGraph: true } to the first call if you need to backward twice)",
-        );
-      }
-      if (node === null) {
-        // A leaf: accumulate. The first gradient is copied when its storage may be shared, so that
-        // no two leaves (or a leaf and the caller's gradient or a pending one) share a tensor that an
-        // optimizer or clipGradNorm may later modify in place; a fresh one is kept as it is.
-        if (t.grad) t.grad = t.grad.add(gt);
-        else t.grad = ownsStorage(gt, g, grads, handed) ? gt : gt.clone();
-        handed.add(t.grad.storage);
-        continue;
-      }
-      const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });
-      for (let k = 0; k < node.inputs.length; k++) {
-        const x = node.inputs[k];
-        const gx = inputGrads[k];
-        if (!gx || !x.requiresGrad) continue;
-        const summed = sumTo(gx, x);
-        const prev = grads.get(x);
-        grads.set(x, prev ? prev.add(summed) : summed);
-      }
-      if (!retainGraph) {
-        t._setNode(RELEASED);
-        for (const x of node.inputs) if (intermediates.has(x.storage)) dead.add(x.storage);
-      }
+  // No closure here (noGrad would need one): V8 recompiles a closure created per call.
+  const prev = setGradEnabled(false);
+  try {
+    propagate(order, grads, g, retainGraph, handed, dead);
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
+/** Walks `order` backwards, handing each node's gradient to its inputs' (see run). */
+function propagate(order: Tensor[], grads: Map<Tensor, Tensor>, g: Tensor, retainGraph: boolean, handed: Set<Storage>, dead: Set<Storage>): void {
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const gt = grads.get(t);
+    if (!gt) continue;
+    grads.delete(t);
+    const node = t._node;
+    if (node === RELEASED) {
+      throw new ValueError(
+        "backward: trying to backward through the graph a second time; its buffers were released by the first backward() " +
+          "(pass { retainGraph: true } to the first call if you need to backward twice)",
+      );
     }
-  });
+    if (node === null) {
+      // A leaf: accumulate. The first gradient is copied when its storage may be shared, so that
+      // no two leaves (or a leaf and the caller's gradient or a pending one) share a tensor that an
+      // optimizer or clipGradNorm may later modify in place; a fresh one is kept as it is.
+      if (t.grad) t.grad = t.grad.add(gt);
+      else t.grad = ownsStorage(gt, g, grads, handed) ? gt : gt.clone();
+      handed.add(t.grad.storage);
+      continue;
+    }
+    const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });
+    for (let k = 0; k < node.inputs.length; k++) {
+      const x = node.inputs[k];
+      const gx = inputGrads[k];
+      if (!gx || !x.requiresGrad) continue;
+      const summed = sumTo(gx, x);
+      const prev = grads.get(x);
+      grads.set(x, prev ? prev.add(summed) : summed);
+    }
+    if (!retainGraph) {
+      t._setNode(RELEASED);
+      for (const x of node.inputs) if (intermediates.has(x.storage)) dead.add(x.storage);
+    }
+  }
 }
 
 /**

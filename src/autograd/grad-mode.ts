@@ -20,6 +20,16 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Sets whether operations record the graph and returns the previous setting, for hot internal paths
+ * that must not allocate a closure per call (restore the result in a `finally`).
+ */
+export function setGradEnabled(on: boolean): boolean {
+  const prev = enabled;
+  enabled = on;
+  return prev;
+}
+
 /** Runs `fn` with recording forced on or off. */
 export function withGradMode<T>(on: boolean, fn: () => T): T {
   const prev = enabled;

@@ -108,8 +108,12 @@ export class TensorDataset implements Dataset {
   }
 
   getBatch(indices: ArrayLike<number>): Tensor[] {
-    const rows = Int32Array.from(indices as ArrayLike<number>, (i) => checkIndex("TensorDataset.getBatch", i, this.length));
-    return this.tensors.map((t) => gatherRows(t, rows));
+    // Plain loops: a closure created per batch is recompiled by V8 again and again.
+    const rows = new Int32Array(indices.length);
+    for (let k = 0; k < rows.length; k++) rows[k] = checkIndex("TensorDataset.getBatch", indices[k]!, this.length);
+    const out: Tensor[] = [];
+    for (const t of this.tensors) out.push(gatherRows(t, rows));
+    return out;
   }
 }
 

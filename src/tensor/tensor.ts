@@ -188,7 +188,11 @@ export class Tensor implements View {
   transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
   permute(dims: readonly number[]): Tensor { return ops.permute(this, dims); }
   /** The transpose of a 2-D tensor (for other ranks, torch's reversed dims). */
-  get T(): Tensor { return ops.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  get T(): Tensor {
+    const dims: number[] = [];
+    for (let d = this.ndim - 1; d >= 0; d--) dims.push(d);
+    return ops.permute(this, dims);
+  }
   expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
   expandAs(other: Tensor): Tensor { return ops.expand(this, other.shape); }
   slice(dim: number, start?: number, end?: number, step = 1): Tensor { return ops.slice(this, dim, start, end, step); }

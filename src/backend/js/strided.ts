@@ -6,19 +6,26 @@
 import type { TypedArray, View } from "../backend.js";
 import { erf } from "./special.js";
 
-/** Drops size-1 dims and merges neighbours that all operands traverse contiguously. */
+/**
+ * Drops size-1 dims and merges neighbours that all operands traverse contiguously. Called for every
+ * kernel launch, so it is written with plain loops (closures created per call are recompiled by V8
+ * again and again).
+ */
 export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
+  const outStrides: number[][] = [];
+  for (let k = 0; k < strides.length; k++) outStrides.push([]);
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1) continue;
     const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
+    let merge = last >= 0;
+    for (let k = 0; merge && k < strides.length; k++) merge = outStrides[k][last] === strides[k][d] * shape[d];
+    if (merge) {
       outShape[last] *= shape[d];
-      strides.forEach((s, k) => (outStrides[k][last] = s[d]));
+      for (let k = 0; k < strides.length; k++) outStrides[k][last] = strides[k][d];
     } else {
       outShape.push(shape[d]);
-      strides.forEach((s, k) => outStrides[k].push(s[d]));
+      for (let k = 0; k < strides.length; k++) outStrides[k].push(strides[k][d]);
     }
   }
   return { shape: outShape, strides: outStrides };

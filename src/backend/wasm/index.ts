@@ -43,28 +43,32 @@ export class WasmBackend implements Backend {
   alloc(dtype: DType, length: number, zero = true): Storage {
     const rt = this.runtime;
     const region = this.#regions.length > 0 ? this.#regions[this.#regions.length - 1]! : null;
-    // A block in wasm memory (in the open region, if any), or null when the memory cannot grow.
-    const attempt = (): WasmStorage | null => {
-      try {
-        const s = new WasmStorage(this, rt, dtype, length, zero, region === null);
-        region?.push(s);
-        return s;
-      } catch (err) {
-        if (!(err instanceof RangeError)) throw err;
-        return null;
-      }
-    };
-    const first = attempt();
+    const first = this.#attempt(rt, region, dtype, length, zero);
     if (first) return first;
     // The 4 GiB memory is full: collect what is dead and try once more, then keep going on the JS
     // heap (the reference kernels handle those tensors) rather than fail.
     reclaimerFor(rt).collect();
-    const second = attempt();
+    const second = this.#attempt(rt, region, dtype, length, zero);
     if (second) return second;
     if (this.#heapFallbacks++ === 0) {
       process.emitWarning("tensorgrad: wasm memory exhausted; new tensors go to the JS heap (slower) until memory is freed");
     }
     return new HeapStorage(this, dtype, length);
+  }
+
+  /**
+   * A block in wasm memory (in the open region, if any), or null when the memory cannot grow. A
+   * method, not a closure in alloc: V8 recompiles a closure created per call again and again.
+   */
+  #attempt(rt: WasmRuntime, region: WasmStorage[] | null, dtype: DType, length: number, zero: boolean): WasmStorage | null {
+    try {
+      const s = new WasmStorage(this, rt, dtype, length, zero, region === null);
+      region?.push(s);
+      return s;
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      return null;
+    }
   }
 
   /**

@@ -58,22 +58,38 @@ class Scratch {
  */
 function elementwise(rt: WasmRuntime, name: string, run: (R: number, C: number, ops: RowOperand[], out: number) => void): Kernel {
   const ref = reference(name);
+  // Plain loops throughout: this runs for every element-wise op, and closures created per call are
+  // recompiled by V8 again and again.
   return (out, inputs, params) => {
     const po = addressIn(rt, out);
-    const ptrs = inputs.map((v) => addressIn(rt, v));
-    if (po < 0 || ptrs.some((p) => p < 0) || !isRowMajor(out)) return ref(out, inputs, params);
+    if (po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
+    const ptrs: number[] = [];
+    const strides: (readonly number[])[] = [out.strides];
+    for (const v of inputs) {
+      const p = addressIn(rt, v);
+      if (p < 0) return ref(out, inputs, params);
+      ptrs.push(p);
+      strides.push(v.strides);
+    }
     const n = sizeOf(out.shape);
-    const c = collapse(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
+    const c = collapse(out.shape, strides);
     const rank = c.shape.length;
-    const fits = rank <= 2 && c.strides.slice(1).every((s) => rank === 0 || s[rank - 1] === 0 || s[rank - 1] === 1);
+    let fits = rank <= 2;
+    for (let k = 1; fits && rank > 0 && k < c.strides.length; k++) {
+      const s = c.strides[k]![rank - 1]!;
+      fits = s === 0 || s === 1;
+    }
     if (fits) {
       const C = rank === 0 ? 1 : c.shape[rank - 1]!;
       const R = n / C;
-      const ops = ptrs.map((p, k): RowOperand => ({
-        ptr: p,
-        rowStride: rank === 2 ? c.strides[k + 1]![0]! : 0,
-        colStep: rank === 0 ? 0 : (c.strides[k + 1]![rank - 1]! as 0 | 1),
-      }));
+      const ops: RowOperand[] = [];
+      for (let k = 0; k < ptrs.length; k++) {
+        ops.push({
+          ptr: ptrs[k]!,
+          rowStride: rank === 2 ? c.strides[k + 1]![0]! : 0,
+          colStep: rank === 0 ? 0 : (c.strides[k + 1]![rank - 1]! as 0 | 1),
+        });
+      }
       run(R, C, ops, po);
       return;
     }

@@ -188,10 +188,11 @@ export class WasmPool {
     // Chunks claimed by workers may still be running: spin briefly, then sleep until the last one
     // notifies.
     const t1 = performance.now();
+    // One loop, so that its condition is type-profiled on every call: a separate sleeping loop
+    // reached only now and then made V8 throw the optimized code away each time it was reached.
     let done = Atomics.add(ctl, LAYOUT.DONE, mine) + mine;
-    for (let i = 0; done < nChunks && i < 100000; i++) done = Atomics.load(ctl, LAYOUT.DONE);
-    while (done < nChunks) {
-      Atomics.wait(ctl, LAYOUT.DONE, done, 10);
+    for (let i = 0; done < nChunks; i++) {
+      if (i >= 100000) Atomics.wait(ctl, LAYOUT.DONE, done, 10);
       done = Atomics.load(ctl, LAYOUT.DONE);
     }
     this.noteWait(t1 - t0, performance.now() - t1);

@@ -16,10 +16,10 @@ export interface ReduceParams {
 /** Output shape of reducing `dims` (with size-1 dims kept when `keepdim`). */
 export function reducedShape(shape: readonly number[], { dims, keepdim }: ReduceParams): number[] {
   const out: number[] = [];
-  shape.forEach((d, i) => {
-    if (!dims.includes(i)) out.push(d);
+  for (let i = 0; i < shape.length; i++) {
+    if (!dims.includes(i)) out.push(shape[i]!);
     else if (keepdim) out.push(1);
-  });
+  }
   return out;
 }
 
