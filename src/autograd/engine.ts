@@ -105,9 +105,10 @@ function propagate(order: Tensor[], grads: Map<Tensor, Tensor>, g: Tensor, retai
       // A leaf: accumulate. The first gradient is copied when its storage may be shared, so that
       // no two leaves (or a leaf and the caller's gradient or a pending one) share a tensor that an
       // optimizer or clipGradNorm may later modify in place; a fresh one is kept as it is.
-      if (t.grad) t.grad = t.grad.add(gt);
-      else t.grad = ownsStorage(gt, g, grads, handed) ? gt : gt.clone();
-      handed.add(t.grad.storage);
+      const prevGrad = t._peekGrad();
+      const leafGrad = prevGrad ? prevGrad.add(gt) : ownsStorage(gt, g, grads, handed) ? gt : gt.clone();
+      t._setFreshGrad(leafGrad);
+      handed.add(leafGrad.storage);
       continue;
     }
     const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });

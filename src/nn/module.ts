@@ -183,7 +183,7 @@ export abstract class Module {
   freeze(): this {
     for (const p of this.parameters()) {
       p.requiresGrad = false;
-      p.grad = null;
+      p._dropGrad();
     }
     return this;
   }
@@ -196,7 +196,7 @@ export abstract class Module {
 
   /** Clears every parameter's gradient (to null, as torch's default set_to_none=True). */
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) p._dropGrad();
   }
 
   // ---- state dict ----

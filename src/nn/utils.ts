@@ -13,8 +13,9 @@ function list(params: Params): Tensor[] {
 
 /** Multiplies `g` in place (gradients are fresh contiguous tensors; anything else is replaced). */
 function scaleGrad(p: Tensor, f: (v: number) => number): void {
-  const g = p.grad!;
-  const target = g.isContiguous ? g : (p.grad = g.contiguous().clone());
+  const g = p._peekGrad()!;
+  let target = g;
+  if (!g.isContiguous) p._setFreshGrad((target = g.contiguous().clone()));
   const data = target.storage.data;
   for (let i = target.offset, end = target.offset + target.size; i < end; i++) data[i] = f(data[i]);
 }
@@ -28,11 +29,11 @@ function scaleGrad(p: Tensor, f: (v: number) => number): void {
 export function clipGradNorm(params: Params, maxNorm: number, { normType = 2, errorIfNonfinite = false }: { normType?: number; errorIfNonfinite?: boolean } = {}): Tensor {
   if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be > 0 (or Infinity), got ${normType}`);
-  const withGrad = list(params).filter((p) => p.grad !== null);
+  const withGrad = list(params).filter((p) => p._peekGrad() !== null);
   if (withGrad.length === 0) return zeros([]);
   let acc = 0;
   for (const p of withGrad) {
-    const data = p.grad!.contiguousData();
+    const data = p._peekGrad()!.contiguousData();
     for (let i = 0; i < data.length; i++) {
       const a = Math.abs(data[i]);
       acc = normType === Infinity ? Math.max(acc, a) : acc + a ** normType;
@@ -54,7 +55,7 @@ export function clipGradNorm(params: Params, maxNorm: number, { normType = 2, er
  */
 export function clipGradValue(params: Params, clipValue: number): void {
   if (!(clipValue >= 0)) throw new ValueError(`clipGradValue: clipValue must be >= 0, got ${clipValue}`);
-  for (const p of list(params)) if (p.grad !== null) scaleGrad(p, (v) => Math.min(Math.max(v, -clipValue), clipValue));
+  for (const p of list(params)) if (p._peekGrad() !== null) scaleGrad(p, (v) => Math.min(Math.max(v, -clipValue), clipValue));
 }
 
 function penalty(params: Params, term: (p: Tensor) => Tensor): Tensor {

@@ -2,7 +2,7 @@
 // (torch.optim.Adagrad, PyTorch 1.13 update rule).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, keepsNoGradient, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 export interface AdagradOptions {
   lr?: number;
@@ -24,6 +24,10 @@ type Hyper = Required<AdagradOptions>;
  * @example const opt = new optim.Adagrad(model.parameters(), { lr: 0.05 });
  */
 export class Adagrad extends Optimizer<Hyper> {
+  static {
+    keepsNoGradient(this.prototype.update);
+  }
+
   constructor(params: Params<Hyper>, options: AdagradOptions = {}) {
     const { lr = 1e-2, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10, maximize = false } = options;
     super(params, { lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize }, options);

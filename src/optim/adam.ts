@@ -2,7 +2,7 @@
 // AdamW only switches the weight decay from the gradient (L2) to the weights (decoupled).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, runUpdate, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, keepsNoGradient, elems, ensureBuffer, nonNegative, runUpdate, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -25,6 +25,10 @@ type Hyper = { lr: number; betas: [number, number]; eps: number; weightDecay: nu
  * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
  */
 export class Adam extends Optimizer<Hyper> {
+  static {
+    keepsNoGradient(this.prototype.update);
+  }
+
   /** Whether weight decay is decoupled from the gradient (AdamW). */
   static readonly decoupled: boolean = false;
   static readonly defaultWeightDecay: number = 0;

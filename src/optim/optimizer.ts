@@ -73,6 +73,17 @@ function fmtValue(v: unknown): string {
  *   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
  *   opt.zeroGrad(); loss.backward(); opt.step();
  */
+const updatesKeepingNoGradient = new WeakSet<object>();
+
+/**
+ * Declares that an optimizer's `update` method keeps no reference to the gradient it is given (true
+ * of the built-in ones), so that zeroGrad may free gradients at once. A subclass that overrides
+ * update without declaring this gets gradients as handed out, freed by the garbage collector only.
+ */
+export function keepsNoGradient(update: object): void {
+  updatesKeepingNoGradient.add(update);
+}
+
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** The options a group falls back to (torch's `defaults`). */
   readonly defaults: Readonly<O>;
@@ -161,9 +172,10 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (p.grad === null) continue;
-        if (setToNone) p.grad = null;
-        else noGrad(() => { p.grad = zeros(p.grad!.shape, { dtype: p.grad!.dtype }); });
+        const grad = p._peekGrad();
+        if (grad === null) continue;
+        if (setToNone) p._dropGrad();
+        else p._setFreshGrad(zeros(grad.shape, { dtype: grad.dtype }));
       }
     }
   }
@@ -174,11 +186,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   step<T = undefined>(closure?: () => T): T | undefined {
     const loss = closure ? withGradMode(true, closure) : undefined;
+    // An update method that may keep the gradient it is given (a subclass's) gets it as handed out.
+    const handsOut = !updatesKeepingNoGradient.has(this.update);
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
-          if (!p.requiresGrad || p.grad === null) continue;
-          const grad = p.grad;
+          if (!p.requiresGrad || p._peekGrad() === null) continue;
+          const grad = handsOut ? p.grad! : p._peekGrad()!;
           if (!shapesEqual(grad.shape, p.shape)) {
             throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(grad.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`);
           }

@@ -2,7 +2,7 @@
 // update rule: eps is added after the square root).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, keepsNoGradient, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 export interface RMSpropOptions {
   lr?: number;
@@ -24,6 +24,10 @@ type Hyper = Required<RMSpropOptions>;
  * @example const opt = new optim.RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<Hyper> {
+  static {
+    keepsNoGradient(this.prototype.update);
+  }
+
   constructor(params: Params<Hyper>, options: RMSpropOptions = {}) {
     const { lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay = 0, momentum = 0, centered = false, maximize = false } = options;
     super(params, { lr, alpha, eps, weightDecay, momentum, centered, maximize }, options);

@@ -3,7 +3,7 @@
 
 import { ValueError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, elems, ensureBuffer, nonNegative, runUpdate, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, keepsNoGradient, elems, ensureBuffer, nonNegative, runUpdate, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 export interface SGDOptions {
   /** Learning rate; required, as in torch. */
@@ -25,6 +25,10 @@ type Hyper = Required<SGDOptions>;
  * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
  */
 export class SGD extends Optimizer<Hyper> {
+  static {
+    keepsNoGradient(this.prototype.update);
+  }
+
   constructor(params: Params<Hyper>, options: SGDOptions) {
     const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options ?? ({} as SGDOptions);
     super(params, { lr, momentum, dampening, weightDecay, nesterov, maximize }, options ?? {});

@@ -17,8 +17,10 @@ type Operand = Tensor | number;
 export class Tensor implements View {
   readonly shape: readonly number[];
   readonly strides: readonly number[];
-  /** Accumulated gradient after backward(); null until then or after zeroGrad. */
-  grad: Tensor | null = null;
+  #grad: Tensor | null = null;
+  // Set on a tensor once it has been some leaf's gradient handed out through `grad` (or given to
+  // it by the caller): from then on only the garbage collector may free its memory.
+  #gradShared = false;
   /** @internal the recorded operation that produced this tensor (null for leaves). */
   _node: Node | null = null;
   private _requiresGrad = false;
@@ -111,6 +113,50 @@ export class Tensor implements View {
   }
 
   // ---- autograd ----
+  /** Accumulated gradient after backward(); null until then or after zeroGrad. */
+  get grad(): Tensor | null {
+    const g = this.#grad;
+    if (g !== null) g.#gradShared = true;
+    return g;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null) g.#gradShared = true;
+    this.#grad = g;
+  }
+
+  /** @internal The gradient, for library code that keeps no reference to it (not handed out). */
+  _peekGrad(): Tensor | null {
+    return this.#grad;
+  }
+
+  /**
+   * @internal Sets a gradient that backward just computed and nobody else references; an unshared
+   * one it replaces is freed at once (see _dropGrad).
+   */
+  _setFreshGrad(g: Tensor): void {
+    const old = this.#grad;
+    this.#grad = g;
+    if (old !== null && old !== g) Tensor.#releaseUnshared(old);
+  }
+
+  /**
+   * @internal Clears the gradient (zeroGrad's set_to_none). A gradient that backward made and nobody
+   * was handed returns its memory to the backend now rather than at the next garbage collection,
+   * as torch frees it by reference count: a training loop then reuses the same blocks step after
+   * step instead of producing a weight-sized piece of garbage each time.
+   */
+  _dropGrad(): void {
+    const old = this.#grad;
+    this.#grad = null;
+    if (old !== null) Tensor.#releaseUnshared(old);
+  }
+
+  /** Frees the storage of `t` if it is a gradient nobody was handed and it covers all of it. */
+  static #releaseUnshared(t: Tensor): void {
+    if (!t.#gradShared && t._node === null && t.offset === 0 && t.size === t.storage.length) t.storage.backend.release?.(t.storage);
+  }
+
   /** Backpropagates from this tensor, accumulating into the `.grad` of every leaf that requires it. */
   backward(grad?: Tensor | null, opts?: BackwardOptions): void {
     runBackward(this, grad, opts);

@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
-import { nn } from "tensorgrad";
+import { nn, optim } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
 import { WasmStorage } from "../../../src/backend/wasm/storage.js";
 import { assertClose } from "../../helpers/assert.js";
@@ -82,8 +82,8 @@ describe("wasm backend memory", () => {
       const z = w.mul(5).sum();
       const before = blocks();
       z.backward();
+      assert.equal(blocks() - before, 0, "the new pass's temporaries and the unshared gradient it replaced are freed");
       assert.deepEqual(w.grad!.toArray(), [7, 7]);
-      assert.equal(blocks() - before, 1, "the new pass's temporaries are freed: only the accumulated grad remains");
     });
   });
 
@@ -105,6 +105,106 @@ describe("wasm backend memory", () => {
       }
       wasmBackend.collect();
       assert.deepEqual(compute(), fresh);
+    });
+  });
+});
+
+describe("gradients freed by zeroGrad", () => {
+  /** A Linear(6, 4) trained with `opt` on one fixed batch: zeroGrad, forward, backward, step. */
+  function setup(makeOpt: (ps: tg.Tensor[]) => { zeroGrad(): void; step(): unknown }) {
+    tg.manualSeed(5);
+    const model = new nn.Linear(6, 4);
+    const x = tg.randn([8, 6]), y = tg.tensor([0, 1, 2, 3, 0, 1, 2, 3], { dtype: "int32" });
+    const opt = makeOpt(model.parameters());
+    const step = () => {
+      opt.zeroGrad();
+      F.crossEntropy(model.forward(x), y).backward();
+      opt.step();
+    };
+    return { model, step, opt };
+  }
+  const ptrOf = (t: tg.Tensor | null) => (t!.storage as WasmStorage).ptr;
+
+  test("a gradient nobody read is freed by zeroGrad, so training leaves no gradient to the garbage collector", () => {
+    onWasm(() => {
+      const { model, step, opt } = setup((ps) => new optim.Adam(ps, { lr: 0.01 }));
+      step();
+      wasmBackend.collect();
+      const inUse = blocks();
+      opt.zeroGrad();
+      assert.equal(inUse - blocks(), 2, "weight and bias gradients returned at once");
+      for (let i = 0; i < 5; i++) step();
+      wasmBackend.collect();
+      assert.equal(blocks(), inUse, "flat: nothing left for the garbage collector to find");
+    });
+  });
+
+  test("a gradient read through .grad is the caller's: zeroGrad leaves it intact", () => {
+    onWasm(() => {
+      const { model, step, opt } = setup((ps) => new optim.SGD(ps, { lr: 0.1, momentum: 0.9 }));
+      step();
+      const g = model.weight.grad!;
+      const values = g.toArray();
+      opt.zeroGrad();
+      assert.equal(model.weight.grad, null);
+      for (let i = 0; i < 5; i++) step();
+      assert.notEqual(ptrOf(g), 0, "still allocated");
+      assert.deepEqual(g.toArray(), values, "not overwritten by later steps");
+    });
+  });
+
+  test("a gradient the caller assigned is never freed by the library", () => {
+    onWasm(() => {
+      const { model, step } = setup((ps) => new optim.Adam(ps));
+      const mine = tg.full([4, 6], 0.5);
+      model.weight.grad = mine;
+      model.zeroGrad();
+      for (let i = 0; i < 3; i++) step();
+      assert.notEqual(ptrOf(mine), 0);
+      assert.deepEqual(mine.toArray(), new Array(4).fill(new Array(6).fill(0.5)));
+    });
+  });
+
+  test("an optimizer subclass that may keep gradients in its state gets them handed out", () => {
+    onWasm(() => {
+      class KeepLast extends optim.SGD {
+        last: tg.Tensor[] = [];
+        protected override update(p: tg.Tensor, grad: tg.Tensor, state: Record<string, unknown>, group: never): void {
+          this.last.push(grad);
+          super.update(p, grad, state as never, group);
+        }
+      }
+      const { step, opt } = setup((ps) => new KeepLast(ps, { lr: 0.1 }));
+      step();
+      const kept = (opt as KeepLast).last.slice();
+      const values = kept.map((t) => t.toArray());
+      for (let i = 0; i < 4; i++) step();
+      assert.deepEqual(kept.map((t) => t.toArray()), values);
+    });
+  });
+
+  test("Module.zeroGrad and freeze free unread gradients too; values of later steps are unchanged", () => {
+    onWasm(() => {
+      // The same training with and without early freeing gives the same weights, bit for bit.
+      const run = (read: boolean) => {
+        const { model, step } = setup((ps) => new optim.Adam(ps, { lr: 0.05 }));
+        for (let i = 0; i < 4; i++) {
+          step();
+          if (read) model.parameters().forEach((p) => p.grad);
+        }
+        return model.weight.toArray();
+      };
+      assert.deepEqual(run(false), run(true));
+      const { model, step } = setup((ps) => new optim.Adam(ps));
+      step();
+      wasmBackend.collect();
+      const inUse = blocks();
+      model.zeroGrad();
+      assert.equal(inUse - blocks(), 2);
+      step();
+      wasmBackend.collect();
+      model.freeze();
+      assert.equal(inUse - blocks(), 2);
     });
   });
 });
