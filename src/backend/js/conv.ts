@@ -77,6 +77,40 @@ const fold: Kernel = (out, [cols], g: Geometry) => {
   });
 };
 
+/** out int32 [N, C, oh, ow] ← where each window of x [N, C, H, W] has its maximum (see the contract). */
+const maxPool2dIndices: Kernel = (out, [x], g: Geometry) => {
+  const xd = x.storage.data, od = out.storage.data;
+  const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding, [dh, dw] = g.dilation;
+  const [H, W] = g.inSize, [oh, ow] = g.outSize;
+  const planes = x.shape[0]! * x.shape[1]!;
+  let o = out.offset;
+  for (let plane = 0; plane < planes; plane++) {
+    const base = x.offset + plane * H * W;
+    for (let oy = 0; oy < oh; oy++) {
+      // The first kernel row and column inside the image, on the dilation grid.
+      let y0 = oy * sh - ph;
+      while (y0 < 0) y0 += dh;
+      const y1 = Math.min(oy * sh - ph + (kh - 1) * dh + 1, H);
+      for (let ox = 0; ox < ow; ox++, o++) {
+        let x0 = ox * sw - pw;
+        while (x0 < 0) x0 += dw;
+        const x1 = Math.min(ox * sw - pw + (kw - 1) * dw + 1, W);
+        let best = -Infinity, at = y0 * W + x0;
+        for (let y = y0; y < y1; y += dh) {
+          for (let xx = x0; xx < x1; xx += dw) {
+            const v = xd[base + y * W + xx]!;
+            if (v > best || v !== v) {
+              best = v;
+              at = y * W + xx;
+            }
+          }
+        }
+        od[o] = at;
+      }
+    }
+  }
+};
+
 export function convKernels(): Record<string, Kernel> {
-  return { unfold, fold };
+  return { unfold, fold, maxPool2dIndices };
 }

@@ -269,7 +269,7 @@ function geometry(image: readonly number[], g: Geometry) {
 }
 
 function convKernels(rt: WasmRuntime): Record<string, Kernel> {
-  const unfoldRef = reference("unfold"), foldRef = reference("fold");
+  const unfoldRef = reference("unfold"), foldRef = reference("fold"), poolRef = reference("maxPool2dIndices");
   return {
     unfold: (out, inputs, g: Geometry) => {
       const x = inputs[0]!;
@@ -281,6 +281,12 @@ function convKernels(rt: WasmRuntime): Record<string, Kernel> {
       const pc = addressIn(rt, inputs[0]!), po = addressIn(rt, out);
       if (pc < 0 || po < 0) return foldRef(out, inputs, g);
       rt.col2im(pc, po, geometry(out.shape, g), g.batchColumns === true);
+    },
+    maxPool2dIndices: (out, inputs, g: Geometry) => {
+      const x = inputs[0]!;
+      const px = addressIn(rt, x), po = addressIn(rt, out, "int32");
+      if (px < 0 || po < 0) return poolRef(out, inputs, g);
+      rt.maxPoolIndices(px, po, geometry(x.shape, g));
     },
   };
 }

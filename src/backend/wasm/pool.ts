@@ -38,7 +38,7 @@ export const MAX_CHUNKS = LAYOUT.IDX_MASK - 1;
 export const POOL_FUNCS = [
   "gemm_pack_b", "gemm_packed", "gemm_small", "unary", "binary", "where", "gather4",
   "reduce_rows", "reduce_cols", "softmax_rows", "im2col", "col2im", "adam_step", "sgd_step",
-  "gather_dim", "scatter_add_dim", "arg_mid", "gemm_pack_a", "gemm_cols", "gemm_splitk",
+  "gather_dim", "scatter_add_dim", "arg_mid", "gemm_pack_a", "gemm_cols", "gemm_splitk", "maxpool_indices",
 ] as const;
 export type PoolFunc = (typeof POOL_FUNCS)[number];
 

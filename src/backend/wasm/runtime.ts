@@ -374,6 +374,13 @@ export class WasmRuntime {
     this.run("im2col", args, rows, this.chunkFor(rows, 1, 1), rows * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements);
   }
 
+  /** Max pooling's indices (see assembly/conv.ts maxpool_indices) for N*C planes into int32 `out`. */
+  maxPoolIndices(x: number, out: number, g: ConvGeometry): void {
+    const planes = g.N * g.C;
+    const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
+    this.run("maxpool_indices", [x, ...geometryArgs(g), out], planes, this.chunkFor(planes, 1, 1), parallel);
+  }
+
   /** col2im (the adjoint, torch fold): x [N, C, H, W] = sum of the cols entries that read each pixel. */
   col2im(cols: number, x: number, g: ConvGeometry, batchColumns = false): void {
     const planes = g.N * g.C;

@@ -1,11 +1,13 @@
-// Pooling as composites: max and average pooling over unfolded windows, and adaptive average
-// pooling as two small averaging matrices (P_h · x · P_wᵀ). Gradients come from unfold/fold, gather
-// and matmul; output sizes, ceil mode and divisors follow torch exactly.
+// Pooling as composites: max pooling as a gather at each window's maximum (found by one
+// non-differentiable primitive), average pooling over unfolded windows, and adaptive average pooling
+// as two small averaging matrices (P_h · x · P_wᵀ). Gradients come from gather/scatterAdd,
+// unfold/fold and matmul; output sizes, ceil mode and divisors follow torch exactly.
 
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { tensor } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
+import { maxPool2dIndicesPrim, unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
+import { gatherPrim } from "../primitives/indexing.js";
 import { markIntermediate } from "../../autograd/engine.js";
 import { fmtSize, requireFloat, toInts, type Ints } from "./conv.js";
 
@@ -74,14 +76,14 @@ function poolGeometry(
 export function maxPool2d(x: Tensor, kernelSize: Ints, { stride = null, padding = 0, dilation = 1, ceilMode = false }: MaxPool2dOptions = {}): Tensor {
   const { xb, unbatch } = batched("maxPool2d", x);
   const geo = poolGeometry("maxPool2d", x.shape, kernelSize, stride, padding, dilation, ceilMode);
-  const [N, C] = xb.shape;
+  const [N, C, H, W] = xb.shape;
   const [oh, ow] = geo.outSize;
-  // Padding reads as -∞ so it never wins a window.
-  const windows = unfoldPrim([xb], { ...geo, padValue: -Infinity }).reshape([N, C, geo.kernel[0] * geo.kernel[1], oh * ow]);
-  const first = windows.detach().argmax(2, true);
-  const out = windows.gather(2, first).reshape([N, C, oh, ow]);
-  markIntermediate(windows, first); // read by the gather only (backward frees them)
-  return unbatch(out);
+  // One pass finds each window's maximum; the values are gathered from the image planes by those
+  // indices, so the gradient scatters straight back into the image (no patch matrix either way).
+  const indices = maxPool2dIndicesPrim([xb.detach()], geo);
+  markIntermediate(indices); // read by the gather and its backward only
+  const out = gatherPrim([xb.reshape([N, C, H * W]), indices.reshape([N, C, oh * ow])], { dim: 2, checked: false });
+  return unbatch(out.reshape([N, C, oh, ow]));
 }
 
 /**

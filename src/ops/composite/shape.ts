@@ -134,7 +134,7 @@ export function stack(xs: readonly Tensor[], dim = 0): Tensor {
 }
 
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  return gatherPrim([x, index], normDim("gather", dim, x.ndim));
+  return gatherPrim([x, index], { dim: normDim("gather", dim, x.ndim), checked: true });
 }
 
 /** torch.matmul: 1-D operands are promoted to matrices and the added dim removed afterwards. */

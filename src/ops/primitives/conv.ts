@@ -22,6 +22,15 @@
 //     out: contiguous [N, C, H, W], zero-filled by the core; every in-bounds element of cols is ADDED
 //       at the position unfold read it from (overlapping patches sum; out-of-bounds ones are dropped).
 // Kernels may assume the params are consistent with the shapes (the core validates them).
+//
+// Kernel contract — kernel "maxPool2dIndices"; every backend implements it (float32 and float64 x):
+//   params: the ConvGeometry above (no padValue, no batchColumns).
+//   inputs [x], x of shape [N, C, H, W], contiguous row-major from x.offset.
+//   out: contiguous int32 [N, C, oh, ow]: for each window, the flat index y·W + x within its plane of
+//     the window's maximum over the positions inside the image (padding is never chosen), scanned
+//     row by row: the first maximum wins, except that a NaN wins over anything and a later NaN over
+//     an earlier one; a window of -∞ (or of positions all below -∞, none) keeps its first position.
+//     This is torch's max_pool2d_with_indices on CPU. Every element is written.
 
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -75,4 +84,14 @@ export const foldPrim: Primitive<ConvGeometry> = definePrimitive<ConvGeometry>({
   // fold is linear and sums patch entries into pixels, so its adjoint reads each pixel back into
   // every patch entry: unfold with zero padding.
   vjp: (g, { params }) => [unfoldPrim([g], { ...params, padValue: 0 })],
+});
+
+/**
+ * The position of each pooling window's maximum (torch's max_pool2d indices: y·W + x within the
+ * plane, int32). Not differentiable: max pooling gathers the values at these indices, and the
+ * gather's gradient scatters back to them.
+ */
+export const maxPool2dIndicesPrim: Primitive<ConvGeometry> = definePrimitive<ConvGeometry>({
+  name: "maxPool2dIndices",
+  forward: ([x], p) => runKernel("maxPool2dIndices", [x.shape[0], x.shape[1], p.outSize[0], p.outSize[1]], "int32", [dense(x)], p),
 });

@@ -28,27 +28,36 @@ function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, sizeAlong
   }
 }
 
-export const gatherPrim = definePrimitive<number>({
+/**
+ * `dim`, and whether the index still needs checking: false only for indices the library made itself
+ * in range (max pooling's), which skips a pass over them in JavaScript.
+ */
+export interface IndexParams {
+  readonly dim: number;
+  readonly checked: boolean;
+}
+
+export const gatherPrim = definePrimitive<IndexParams>({
   name: "gather",
-  forward: ([x, index], dim) => {
-    checkIndex("gather", x, dim, index, x.shape[dim]);
+  forward: ([x, index], { dim, checked }) => {
+    if (checked) checkIndex("gather", x, dim, index, x.shape[dim]);
     return runKernel("gather", index.shape, x.dtype, [x, index], { dim });
   },
-  vjp: (g, { inputs: [x, index], params: dim }) => [scatterAdd(g, dim, index, x.shape)],
+  vjp: (g, { inputs: [x, index], params: { dim, checked } }) => [scatterAdd(g, dim, index, x.shape, checked)],
 });
 
 /** Zeros of `shape`, then out[…, index[i], …] += src[i] along `dim` (torch's scatter_add on zeros). */
-export function scatterAdd(src: Tensor, dim: number, index: Tensor, shape: readonly number[]): Tensor {
-  return scatterAddPrim([src, index], { dim, shape });
+export function scatterAdd(src: Tensor, dim: number, index: Tensor, shape: readonly number[], checked = true): Tensor {
+  return scatterAddPrim([src, index], { dim, shape, checked });
 }
 
-const scatterAddPrim = definePrimitive<{ dim: number; shape: readonly number[] }>({
+const scatterAddPrim = definePrimitive<IndexParams & { shape: readonly number[] }>({
   name: "scatterAdd",
-  forward: ([src, index], { dim, shape }) => {
+  forward: ([src, index], { dim, shape, checked }) => {
     const out = emptyTensor(shape, src.dtype);
-    checkIndex("scatterAdd", out, dim, index, shape[dim]);
+    if (checked) checkIndex("scatterAdd", out, dim, index, shape[dim]);
     if (index.size > 0) kernelFor("scatterAdd")(out, [src, index], { dim });
     return out;
   },
-  vjp: (g, { inputs: [src, index], params: { dim } }) => [src.requiresGrad ? g.gather(dim, index) : null, null],
+  vjp: (g, { inputs: [src, index], params: { dim, checked } }) => [src.requiresGrad ? gatherPrim([g, index], { dim, checked }) : null, null],
 });

@@ -106,3 +106,76 @@ export function col2im(cols: usize, x: usize, H: i32, W: i32, KH: i32, KW: i32, 
     }
   }
 }
+
+/** One pooling window's index (see maxpool_indices), scanning rows [y0, y1) and its columns. */
+@inline function windowIndex(xp: usize, W: i32, y0: i32, y1: i32, dh: i32, xs: i32, KW: i32, dw: i32): i32 {
+  let x0 = xs;
+  while (x0 < 0) x0 += dw;
+  const x1 = min(xs + (KW - 1) * dw + 1, W);
+  let best: f32 = -Infinity;
+  let idx = y0 * W + x0;
+  for (let y = y0; y < y1; y += dh) {
+    const row = y * W;
+    for (let xx = x0; xx < x1; xx += dw) {
+      const v = load<f32>(at(xp, row + xx));
+      if (v > best || v != v) {
+        best = v;
+        idx = row + xx;
+      }
+    }
+  }
+  return idx;
+}
+
+/**
+ * Planes [p0, p1) of max pooling's indices (kernel "maxPool2dIndices", contract in
+ * src/ops/primitives/conv.ts): for each window of plane p (x + p*H*W floats), the flat index y*W + x
+ * of its maximum over the positions inside the image, written as i32 at out + p*OH*OW. The first
+ * maximum wins; any NaN wins, a later one over an earlier one (torch's CPU max_pool2d). Windows whose
+ * columns all lie inside the image go four at a time (one lane each, same scan order), for column
+ * strides 1 and 2; the others one by one.
+ */
+export function maxpool_indices(x: usize, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+                                dh: i32, dw: i32, OH: i32, OW: i32, out: usize, p0: i32, p1: i32): void {
+  // Output columns [oxLo, oxHi) have every kernel column inside the image; a block of 4 from ox also
+  // needs its loads to stay in the row: 4 floats at stride 1; at stride 2, the 7 floats from its first
+  // column (two loads 3 floats apart, lanes 0 and 2 of the first and 1 and 3 of the second).
+  const oxLo = min(OW, (pw + sw - 1) / sw);
+  const lastCol = W - 1 + pw - (KW - 1) * dw;
+  const oxHi = lastCol < 0 ? oxLo : max(oxLo, min(OW, lastCol / sw + 1));
+  const span = sw == 1 ? 4 : 7;
+  const vec = sw <= 2;
+  const lanes = i32x4(0, sw, 2 * sw, 3 * sw);
+  for (let p = p0; p < p1; p++) {
+    const xp = at(x, p * H * W);
+    for (let oy = 0; oy < OH; oy++) {
+      const ys = oy * sh - ph;
+      let y0 = ys;
+      while (y0 < 0) y0 += dh;
+      const y1 = min(ys + (KH - 1) * dh + 1, H);
+      const o = out + (<usize>((p * OH + oy) * OW) << 2);
+      let ox = 0;
+      for (; ox < oxLo; ox++) store<i32>(o + (<usize>ox << 2), windowIndex(xp, W, y0, y1, dh, ox * sw - pw, KW, dw));
+      if (vec) {
+        for (; ox + 4 <= oxHi && (ox * sw - pw) + (KW - 1) * dw + span <= W; ox += 4) {
+          const c0 = ox * sw - pw;
+          let best = f32x4.splat(-Infinity);
+          let idx = i32x4.add(i32x4.splat(y0 * W + c0), lanes);
+          for (let y = y0; y < y1; y += dh) {
+            for (let j = 0; j < KW; j++) {
+              const e = y * W + c0 + j * dw;
+              const s = at(xp, e);
+              let v = v128.load(s);
+              if (sw == 2) v = i32x4.shuffle(v, v128.load(s, 12), 0, 2, 5, 7);
+              const m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+              best = v128.bitselect(v, best, m);
+              idx = v128.bitselect(i32x4.add(i32x4.splat(e), lanes), idx, m);
+            }
+          }
+          v128.store(o + (<usize>ox << 2), idx);
+        }
+      }
+      for (; ox < OW; ox++) store<i32>(o + (<usize>ox << 2), windowIndex(xp, W, y0, y1, dh, ox * sw - pw, KW, dw));
+    }
+  }
+}

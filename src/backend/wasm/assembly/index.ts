@@ -5,7 +5,7 @@
 export { gemm_workspace_bytes, gemm_packed_b_floats, gemm_pack_b, gemm_packed, gemm_small, gemm_pack_a, gemm_cols, gemm_splitk } from "./gemm";
 export { unary, binary, where, gather4 } from "./elementwise";
 export { reduce_rows, reduce_cols, softmax_rows } from "./reduce";
-export { im2col, col2im } from "./conv";
+export { im2col, col2im, maxpool_indices } from "./conv";
 export { gather_dim, scatter_add_dim, arg_mid, copy_rows } from "./indexing";
 export { adam_step, sgd_step } from "./optim";
 
