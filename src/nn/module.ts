@@ -21,6 +21,24 @@ interface BufferEntry {
   persistent: boolean;
 }
 
+const forwardsKeepingNoActivation = new WeakSet<object>();
+
+/**
+ * Declares that a layer's `forward` keeps no reference to its input or its output: they reach
+ * nothing but the returned tensor and the autograd graph (true of the built-in layers that call
+ * this). Sequential lets backward free the activations between two such layers at once, as torch
+ * frees them by reference count. A subclass that overrides forward without declaring the same is
+ * assumed to keep them.
+ */
+export function keepsNoActivation(forward: object): void {
+  forwardsKeepingNoActivation.add(forward);
+}
+
+/** Whether `m`'s forward was declared with keepsNoActivation. */
+export function keepsNoActivationIn(m: Module): boolean {
+  return forwardsKeepingNoActivation.has(m.forward);
+}
+
 /**
  * Base class of layers and models (torch.nn.Module). Subclasses register their state in the
  * constructor and implement `forward`; modules are not callable, so call `model.forward(x)`.

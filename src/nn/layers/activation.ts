@@ -3,31 +3,51 @@
 
 import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { Module } from "../module.js";
+import { Module, keepsNoActivation } from "../module.js";
 import { pyFloat } from "../repr.js";
 
 /** max(x, 0) (torch.nn.ReLU). */
 export class ReLU extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   forward(x: Tensor): Tensor { return x.relu(); }
 }
 
 /** 1/(1 + e^{-x}) (torch.nn.Sigmoid). */
 export class Sigmoid extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   forward(x: Tensor): Tensor { return x.sigmoid(); }
 }
 
 /** tanh(x) (torch.nn.Tanh). */
 export class Tanh extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   forward(x: Tensor): Tensor { return x.tanh(); }
 }
 
 /** x·σ(x) (torch.nn.SiLU, also called swish). */
 export class SiLU extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   forward(x: Tensor): Tensor { return x.silu(); }
 }
 
 /** x for x > 0, negativeSlope·x otherwise (torch.nn.LeakyReLU, default slope 0.01). */
 export class LeakyReLU extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   constructor(readonly negativeSlope = 0.01) {
     super();
   }
@@ -37,6 +57,10 @@ export class LeakyReLU extends Module {
 
 /** x·Φ(x), exact or with torch's tanh approximation (torch.nn.GELU). */
 export class GELU extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   readonly approximate: "none" | "tanh";
   constructor({ approximate = "none" }: { approximate?: "none" | "tanh" } = {}) {
     super();
@@ -49,6 +73,10 @@ export class GELU extends Module {
 
 /** x for x > 0, alpha·(eˣ - 1) otherwise (torch.nn.ELU, default alpha 1). */
 export class ELU extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   constructor(readonly alpha = 1) {
     super();
   }
@@ -58,6 +86,10 @@ export class ELU extends Module {
 
 /** log(1 + e^{βx})/β, linear above threshold (torch.nn.Softplus, defaults beta 1, threshold 20). */
 export class Softplus extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   readonly beta: number;
   readonly threshold: number;
   constructor({ beta = 1, threshold = 20 }: { beta?: number; threshold?: number } = {}) {
@@ -76,6 +108,10 @@ function implicitDim(x: Tensor): number {
 
 /** Softmax along `dim` (torch.nn.Softmax). Pass dim explicitly; torch's implicit choice is kept for parity. */
 export class Softmax extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   constructor(readonly dim?: number) {
     super();
   }
@@ -85,6 +121,10 @@ export class Softmax extends Module {
 
 /** log(softmax(x)) along `dim`, computed stably (torch.nn.LogSoftmax). */
 export class LogSoftmax extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   constructor(readonly dim?: number) {
     super();
   }

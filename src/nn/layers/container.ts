@@ -1,7 +1,9 @@
 // Sequential: a ModuleList whose forward applies its modules in order (torch.nn.Sequential).
 
-import type { Tensor } from "../../tensor/tensor.js";
-import type { Module } from "../module.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { isGradEnabled } from "../../autograd/grad-mode.js";
+import { markIntermediate } from "../../autograd/engine.js";
+import { keepsNoActivationIn, type Module } from "../module.js";
 import { ModuleList } from "./module-list.js";
 
 /**
@@ -21,9 +23,26 @@ export class Sequential extends ModuleList<Module> {
     return this.appendAs("add", module);
   }
 
+  /**
+   * Applies the modules in order. An activation passed between two built-in layers (see
+   * keepsNoActivation) is reachable only through the autograd graph, so backward frees it when it
+   * releases the graph rather than leaving it to the garbage collector; the input and anything
+   * sharing memory with the output are never freed.
+   */
   override forward(x: Tensor): Tensor {
     let out: any = x;
-    for (const m of this) out = m.forward(out);
+    const graph = isGradEnabled();
+    let internal: Tensor[] | null = null;
+    let prevKeepsNone = false;
+    for (const m of this) {
+      const keepsNone = keepsNoActivationIn(m);
+      if (graph && prevKeepsNone && keepsNone && out instanceof Tensor && out !== x) (internal ??= []).push(out);
+      out = m.forward(out);
+      prevKeepsNone = keepsNone;
+    }
+    if (internal !== null && out instanceof Tensor) {
+      for (const t of internal) if (t.storage !== out.storage && t.storage !== x.storage) markIntermediate(t);
+    }
     return out;
   }
 }

@@ -6,7 +6,7 @@ import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { convolution, fmtSize, toInts, type ConvPadding, type Ints } from "../../ops/composite/conv.js";
 import { defaultLayerInit } from "../init.js";
-import { Module } from "../module.js";
+import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyTuple } from "../repr.js";
 
@@ -21,6 +21,10 @@ export interface ConvLayerOptions {
 
 /** What Conv1d and Conv2d share; `dims` is the number of spatial dims. */
 abstract class ConvNd extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   readonly kernelSize: readonly number[];

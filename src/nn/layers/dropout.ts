@@ -3,7 +3,7 @@
 import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { dropout } from "../functional/linear.js";
-import { Module } from "../module.js";
+import { Module, keepsNoActivation } from "../module.js";
 
 /**
  * Zeroes each element with probability p in train mode and scales the rest by 1/(1-p); the identity
@@ -11,6 +11,10 @@ import { Module } from "../module.js";
  * @example const drop = new nn.Dropout(0.2); model.eval(); drop.forward(x) === x
  */
 export class Dropout extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   constructor(readonly p = 0.5) {
     super();
     if (!(p >= 0 && p <= 1)) throw new ValueError(`Dropout: probability p must be between 0 and 1, got ${p}`);

@@ -1,13 +1,17 @@
 // Flatten (torch.nn.Flatten): merges dims startDim..endDim, by default everything but the batch dim.
 
 import type { Tensor } from "../../tensor/tensor.js";
-import { Module } from "../module.js";
+import { Module, keepsNoActivation } from "../module.js";
 
 /**
  * Flattens dims startDim..endDim into one (torch.nn.Flatten; defaults 1 and -1, so [N, C, H, W] → [N, C·H·W]).
  * @example new nn.Flatten().forward(tg.zeros([8, 1, 28, 28])).shape  // [8, 784]
  */
 export class Flatten extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }

@@ -5,7 +5,7 @@ import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
 import { defaultLayerInit } from "../init.js";
-import { Module } from "../module.js";
+import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyBool } from "../repr.js";
 
@@ -20,6 +20,10 @@ export interface LinearOptions {
  * @example const fc = new nn.Linear(784, 128); fc.forward(x)  // [N, 784] → [N, 128]
  */
 export class Linear extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   readonly weight: Parameter;
   readonly bias: Parameter | null;
 
@@ -52,6 +56,10 @@ export class Linear extends Module {
 
 /** Returns its input unchanged (torch.nn.Identity), e.g. to replace a head while keeping indices. */
 export class Identity extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   forward(x: Tensor): Tensor {
     return x;
   }

@@ -6,7 +6,7 @@ import { ones, zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import { batchNorm, layerNorm } from "../functional/normalization.js";
-import { Module } from "../module.js";
+import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyBool, pyFloat, pyTuple } from "../repr.js";
 
@@ -22,6 +22,10 @@ export interface BatchNormOptions {
 
 /** Shared by BatchNorm1d and BatchNorm2d, which differ only in the input ranks they accept. */
 abstract class BatchNormBase extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   readonly eps: number;
   readonly momentum: number | null;
   readonly affine: boolean;
@@ -118,6 +122,10 @@ export interface LayerNormOptions {
  * @example new nn.LayerNorm(512).forward(x)  // x: [..., 512]
  */
 export class LayerNorm extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   readonly normalizedShape: readonly number[];
   readonly eps: number;
   readonly elementwiseAffine: boolean;

@@ -4,7 +4,7 @@
 import type { Tensor } from "../../tensor/tensor.js";
 import { toInts, type Ints } from "../../ops/composite/conv.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from "../../ops/composite/pool.js";
-import { Module } from "../module.js";
+import { Module, keepsNoActivation } from "../module.js";
 import { pyBool } from "../repr.js";
 
 /** torch prints an int as itself and a pair as a tuple. */
@@ -15,6 +15,10 @@ const show = (v: Ints | null): string => (v === null ? "None" : typeof v === "nu
  * @example new nn.MaxPool2d(2).forward(tg.randn([1, 6, 24, 24]))  // [1, 6, 12, 12]
  */
 export class MaxPool2d extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   readonly stride: Ints;
   readonly padding: Ints;
   readonly dilation: Ints;
@@ -45,6 +49,10 @@ export class MaxPool2d extends Module {
  * @example new nn.AvgPool2d(3, { stride: 2, padding: 1 }).forward(tg.randn([1, 4, 9, 9]))  // [1, 4, 5, 5]
  */
 export class AvgPool2d extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   readonly stride: Ints;
   readonly padding: Ints;
   readonly ceilMode: boolean;
@@ -82,6 +90,10 @@ export class AvgPool2d extends Module {
  * @example new nn.AdaptiveAvgPool2d([5, 7]).forward(tg.randn([1, 64, 8, 9]))  // [1, 64, 5, 7]
  */
 export class AdaptiveAvgPool2d extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+
   constructor(readonly outputSize: number | readonly (number | null)[]) {
     super();
     // null (keep the input's size) is checked as 1; forward resolves it.

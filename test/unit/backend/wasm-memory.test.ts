@@ -210,6 +210,83 @@ describe("gradients freed by zeroGrad", () => {
   });
 });
 
+describe("activations between built-in layers freed by backward", () => {
+  const x = () => {
+    tg.manualSeed(11);
+    return tg.randn([8, 6]);
+  };
+  /** A Linear whose forward keeps no reference but is not declared so: Sequential must not free around it. */
+  class PlainLinear extends nn.Linear {
+    override forward(t: tg.Tensor): tg.Tensor {
+      return super.forward(t);
+    }
+  }
+  const churn = () => {
+    for (let i = 0; i < 50; i++) tg.full([8, 4], 1e6).add(tg.full([8, 4], -7)).relu();
+  };
+
+  test("Linear → ReLU → Linear: the two inner activations are freed when backward ends", () => {
+    onWasm(() => {
+      const live = (model: nn.Sequential) => {
+        const input = x();
+        const out = model.forward(input);
+        const loss = out.sum();
+        const before = blocks();
+        loss.backward();
+        return { out, diff: blocks() - before };
+      };
+      tg.manualSeed(1);
+      const free = live(new nn.Sequential(new nn.Linear(6, 4), new nn.ReLU(), new nn.Linear(4, 3)));
+      tg.manualSeed(1);
+      const kept = live(new nn.Sequential(new PlainLinear(6, 4), new nn.ReLU(), new PlainLinear(4, 3)));
+      assert.equal(kept.diff - free.diff, 2, "the Linear's output and the ReLU's output");
+      const values = free.out.toArray();
+      churn();
+      assert.deepEqual(free.out.toArray(), values, "the output a user holds is untouched");
+      assert.deepEqual(kept.out.toArray(), values);
+    });
+  });
+
+  test("an activation a custom layer keeps is never freed", () => {
+    onWasm(() => {
+      class Keep extends nn.Module {
+        last: tg.Tensor | null = null;
+        forward(t: tg.Tensor): tg.Tensor {
+          this.last = t;
+          return t.relu();
+        }
+      }
+      const keep = new Keep();
+      const model = new nn.Sequential(new nn.Linear(6, 4), keep, new nn.ReLU(), new nn.Linear(4, 3));
+      model.forward(x()).sum().backward();
+      const values = keep.last!.toArray();
+      churn();
+      assert.notEqual((keep.last!.storage as WasmStorage).ptr, 0);
+      assert.deepEqual(keep.last!.toArray(), values);
+    });
+  });
+
+  test("an output that is a view of the last activation (Flatten last) stays intact, and so does the input", () => {
+    onWasm(() => {
+      tg.manualSeed(3);
+      const input = tg.randn([2, 1, 6, 6]);
+      const inputValues = input.toArray();
+      // Conv2d → ReLU → Flatten: the output is a view of the ReLU's output.
+      const a = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU(), new nn.Flatten());
+      const outA = a.forward(input);
+      // Flatten → Linear → ReLU: the Linear's input is a view of the caller's input.
+      const b = new nn.Sequential(new nn.Flatten(), new nn.Linear(36, 4), new nn.ReLU());
+      const outB = b.forward(input);
+      const valuesA = outA.toArray(), valuesB = outB.toArray();
+      outA.sum().add(outB.sum()).backward();
+      churn();
+      assert.deepEqual(outA.toArray(), valuesA);
+      assert.deepEqual(outB.toArray(), valuesB);
+      assert.deepEqual(input.toArray(), inputValues);
+    });
+  });
+});
+
 describe("forward intermediates freed by backward", () => {
   // Each case returns the output a user holds; its graph's internal tensors (im2col matrices, a
   // matmul before its bias, pooling windows) must be freed by backward, and nothing the user can
