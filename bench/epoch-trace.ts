@@ -6,9 +6,9 @@
 
 import { PerformanceObserver } from "node:perf_hooks";
 import * as tg from "tensorgrad";
-import { data, nn, optim } from "tensorgrad";
+import { data, optim } from "tensorgrad";
 import { BATCH_SIZE, LEARNING_RATE, TASKS, type TaskKey } from "./lib/tasks.js";
-import { buildModel } from "./tensorgrad/models.js";
+import { buildModel, eagerEpoch } from "./tensorgrad/models.js";
 
 const task = (process.argv[2] ?? "mlp-small") as TaskKey;
 if (!(task in TASKS)) throw new Error(`epoch-trace: unknown task "${task}" (expected ${Object.keys(TASKS).join(", ")})`);
@@ -32,11 +32,7 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   const faults0 = process.resourceUsage().minorPageFault;
   gcMs = 0;
   const t0 = performance.now();
-  for (const [xb, yb] of loader) {
-    optimizer.zeroGrad();
-    nn.functional.crossEntropy(model.forward(xb), yb).backward();
-    optimizer.step();
-  }
+  eagerEpoch(model, optimizer, loader);
   const seconds = (performance.now() - t0) / 1000;
   await new Promise((resolve) => setImmediate(resolve)); // lets the GC observer deliver
   const faults = process.resourceUsage().minorPageFault - faults0;

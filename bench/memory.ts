@@ -7,12 +7,12 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { pathToFileURL } from "node:url";
 import * as tg from "tensorgrad";
-import { data, nn, optim } from "tensorgrad";
+import { data, optim } from "tensorgrad";
 import { fmtMiB, renderTable } from "./lib/format.js";
 import { ownCpuSeconds } from "./lib/machine.js";
 import type { MemoryEpoch, MemoryRun } from "./lib/results.js";
 import { BATCH_SIZE, LEARNING_RATE } from "./lib/tasks.js";
-import { buildModel } from "./tensorgrad/models.js";
+import { buildModel, eagerEpoch } from "./tensorgrad/models.js";
 
 // A gc() function without starting Node with --expose-gc: the flag set now applies to new contexts.
 setFlagsFromString("--expose-gc");
@@ -57,11 +57,7 @@ export async function measureMemory(epochs: number, backend: string, log: (s: st
   const records: MemoryEpoch[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
-    for (const [xb, yb] of loader) {
-      optimizer.zeroGrad();
-      nn.functional.crossEntropy(model.forward(xb), yb).backward();
-      optimizer.step();
-    }
+    eagerEpoch(model, optimizer, loader);
     const seconds = (performance.now() - t0) / 1000;
     await fullGc();
     const live = tensorBytes();

@@ -8,7 +8,7 @@ import * as tg from "tensorgrad";
 import { data, nn, optim, train } from "tensorgrad";
 import { serve, timeCalls, type Hello, type Request } from "../lib/protocol.js";
 import { BATCH_SIZE, LEARNING_RATE, INFER_TASK, TASKS, readMnistExport, writeMnistExport, type TaskKey } from "../lib/tasks.js";
-import { buildModel } from "./models.js";
+import { buildModel, eagerEpoch } from "./models.js";
 
 const F = nn.functional;
 const argv = process.argv.slice(2);
@@ -63,16 +63,9 @@ function setup(req: Request): { parameters: number; trainSamples: number } {
 }
 
 /** The plain loop a user writes: zeroGrad, forward, loss, backward, step, for each batch. */
-function eagerEpoch(s: Session, maxBatches: number): { batches: number; loss: number } {
+function eagerRound(s: Session, maxBatches: number): { batches: number; loss: number } {
   s.model.train();
-  let batches = 0, last: tg.Tensor | null = null;
-  for (const [xb, yb] of s.loader) {
-    s.optimizer.zeroGrad();
-    last = F.crossEntropy(s.model.forward(xb), yb);
-    last.backward();
-    s.optimizer.step();
-    if (++batches >= maxBatches) break;
-  }
+  const { batches, last } = eagerEpoch(s.model, s.optimizer, s.loader, maxBatches);
   return { batches, loss: last ? last.item() : NaN };
 }
 
@@ -97,7 +90,7 @@ async function trainEpoch(req: Request): Promise<{ seconds: number; batches: num
   if (!s) throw new Error("train: call setup first");
   const maxBatches = (req.batches as number | undefined) ?? Infinity;
   const t0 = performance.now();
-  const r = s.mode === "eager" ? eagerEpoch(s, maxBatches) : await fitEpoch(s, maxBatches);
+  const r = s.mode === "eager" ? eagerRound(s, maxBatches) : await fitEpoch(s, maxBatches);
   return { seconds: (performance.now() - t0) / 1000, ...r };
 }
 

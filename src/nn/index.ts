@@ -1,6 +1,6 @@
 // The nn namespace (torch.nn): Module, Parameter, layers, init, functional, losses, utils.
 
-export { Module, type LoadStateDictOptions, type LoadStateDictResult } from "./module.js";
+export { Module, keepsNoActivation, type LoadStateDictOptions, type LoadStateDictResult } from "./module.js";
 export { Parameter } from "./parameter.js";
 export { Linear, Identity, type LinearOptions } from "./layers/linear.js";
 export { Sequential } from "./layers/container.js";

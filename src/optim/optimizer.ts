@@ -79,6 +79,10 @@ const updatesKeepingNoGradient = new WeakSet<object>();
  * Declares that an optimizer's `update` method keeps no reference to the gradient it is given (true
  * of the built-in ones), so that zeroGrad may free gradients at once. A subclass that overrides
  * update without declaring this gets gradients as handed out, freed by the garbage collector only.
+ * @example class Clipped extends optim.SGD {
+ *   static { optim.keepsNoGradient(this.prototype.update); }
+ *   protected override update(...) { ... }
+ * }
  */
 export function keepsNoGradient(update: object): void {
   updatesKeepingNoGradient.add(update);

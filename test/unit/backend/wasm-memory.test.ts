@@ -184,6 +184,25 @@ describe("gradients freed by zeroGrad", () => {
     });
   });
 
+  test("an optimizer subclass that declares optim.keepsNoGradient gets its gradients freed by zeroGrad", () => {
+    onWasm(() => {
+      class Declared extends optim.SGD {
+        static {
+          optim.keepsNoGradient(this.prototype.update);
+        }
+        protected override update(p: tg.Tensor, grad: tg.Tensor, state: Record<string, unknown>, group: never): void {
+          super.update(p, grad, state as never, group);
+        }
+      }
+      const { step, opt } = setup((ps) => new Declared(ps, { lr: 0.1 }));
+      step();
+      wasmBackend.collect();
+      const inUse = blocks();
+      opt.zeroGrad();
+      assert.equal(inUse - blocks(), 2);
+    });
+  });
+
   test("Module.zeroGrad and freeze free unread gradients too; values of later steps are unchanged", () => {
     onWasm(() => {
       // The same training with and without early freeing gives the same weights, bit for bit.
