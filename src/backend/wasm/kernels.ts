@@ -36,21 +36,6 @@ function gatherTo(rt: WasmRuntime, src: number, v: View, dst: number): boolean {
   return true;
 }
 
-/** Scratch blocks for operands that need a contiguous copy; freed when the kernel returns. */
-class Scratch {
-  private blocks: number[] = [];
-  constructor(private readonly rt: WasmRuntime) {}
-  alloc(floats: number): number {
-    const p = this.rt.allocator.alloc(Math.max(1, floats) * 4, false);
-    this.blocks.push(p);
-    return p;
-  }
-  release(): void {
-    for (const p of this.blocks) this.rt.allocator.free(p);
-    this.blocks = [];
-  }
-}
-
 /**
  * Element-wise kernels over views broadcast to the contiguous output: collapse the dims jointly; when
  * at most two remain and every operand's inner step is 0 or 1 the runtime takes them as they are,
@@ -93,7 +78,7 @@ function elementwise(rt: WasmRuntime, name: string, run: (R: number, C: number, 
       run(R, C, ops, po);
       return;
     }
-    const scratch = new Scratch(rt);
+    const scratch = rt.scratch, mark = scratch.mark();
     try {
       const ops: RowOperand[] = [];
       for (let k = 0; k < inputs.length; k++) {
@@ -108,7 +93,7 @@ function elementwise(rt: WasmRuntime, name: string, run: (R: number, C: number, 
       }
       run(1, n, ops, po);
     } finally {
-      scratch.release();
+      scratch.release(mark);
     }
   };
 }
@@ -172,13 +157,13 @@ function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
       const [A, B] = kept.shape as [number, number];
       if (kept.strides[0]![1] === 1) return rt.argMid(op, px, A, kept.strides[0]![0]!, R, red.strides[0]![0]!, B, po);
     }
-    const scratch = new Scratch(rt);
+    const scratch = rt.scratch, mark = scratch.mark();
     try {
       const tmp = scratch.alloc(O * R);
       if (!gatherTo(rt, px, x, tmp)) return ref(out, inputs, params);
       rt.reduceRows(op, tmp, R, O, R, po);
     } finally {
-      scratch.release();
+      scratch.release(mark);
     }
   };
 }
@@ -374,7 +359,7 @@ function softmaxKernel(rt: WasmRuntime): Kernel {
     if (inner === 1 && (L === 1 || x.strides[dim] === 1) && rows.shape.length <= 1) {
       return rt.softmaxRows(px, rows.shape.length === 0 ? L : rows.strides[0]![0]!, R, L, po, { log });
     }
-    const scratch = new Scratch(rt);
+    const scratch = rt.scratch, mark = scratch.mark();
     try {
       // x seen as [...other dims, dim], copied into contiguous rows.
       const order = [...others, dim];
@@ -395,7 +380,7 @@ function softmaxKernel(rt: WasmRuntime): Kernel {
       }
       if (!gatherTo(rt, y, { ...out, shape: x.shape, strides }, po)) ref(out, inputs, params);
     } finally {
-      scratch.release();
+      scratch.release(mark);
     }
   };
 }
@@ -416,14 +401,14 @@ function crossEntropyKernels(rt: WasmRuntime): Record<string, Kernel> {
       const px = addressIn(rt, x), pt = addressIn(rt, t, "int32"), po = addressIn(rt, out), rs = rowStride(x);
       if (px < 0 || pt < 0 || po < 0 || rs < 0) return lossRef(out, inputs, params);
       const [R, C] = x.shape as [number, number];
-      const scratch = new Scratch(rt);
+      const scratch = rt.scratch, mark = scratch.mark();
       try {
         const logp = scratch.alloc(R * C);
         rt.softmaxRows(px, rs, R, C, logp, { log: true });
         const lp = rt.f32(logp, R * C), td = t.storage.data, od = out.storage.data;
         for (let r = 0; r < R; r++) od[out.offset + r] = -lp[r * C + td[t.offset + r]!]!;
       } finally {
-        scratch.release();
+        scratch.release(mark);
       }
     },
     crossEntropyRowsGrad: (out, inputs, params) => {
