@@ -33,6 +33,9 @@ export class Contender {
   /** The last lines the child wrote to stderr, quoted when it fails. */
   private readonly stderrTail: string[] = [];
   private readonly exitPromise: Promise<void>;
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
   /** CPU seconds the child had used when it last reported (stats or close). */
   cpuSeconds = 0;
 

@@ -75,3 +75,37 @@ export function ownCpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
+
+/** CPU milliseconds (user + system, all threads) process `pid` has used, from /proc; null off Linux or once it is gone. */
+export function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ = 100
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until the processes `pids` have used no CPU for `quietMs` in a row (polled every 10 ms, the
+ * kernel's accounting tick), or `maxMs` passed; returns the milliseconds waited. A contender's turn
+ * starts only once the others are idle: a peer's threads can stay busy after it answered (measured:
+ * PyTorch's OpenBLAS workers spin for 60-90 ms of CPU after its training turn, which took a core
+ * from whoever went next).
+ */
+export async function waitQuiet(pids: readonly (number | undefined)[], { quietMs = 30, maxMs = 2000 } = {}): Promise<number> {
+  const t0 = performance.now();
+  let last = pids.map(processCpuMs);
+  let quietSince = t0;
+  while (performance.now() - t0 < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = pids.map(processCpuMs);
+    if (now.some((v, i) => v !== null && last[i] !== null && v !== last[i])) quietSince = performance.now();
+    last = now;
+    if (performance.now() - quietSince >= quietMs) break;
+  }
+  return performance.now() - t0;
+}

@@ -101,6 +101,6 @@ export function makePlan(quick: boolean): Plan {
     }
     : {
       matmulSizes: [64, 128, 256, 512, 1024, 2048], rounds: 3, minTime: 0.3, skipCallAbove: 4, inferBatches: [1, 256],
-      trainRounds: 3, warmupEpoch: true, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10,
+      trainRounds: 5, warmupEpoch: true, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10,
     };
 }

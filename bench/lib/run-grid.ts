@@ -2,7 +2,7 @@
 // contenders alive at once and taking turns round by round in shuffled order.
 
 import { closeAll, startAll, type ContenderSpec, type Started } from "./contenders.js";
-import { ownCpuSeconds, watchLoad } from "./machine.js";
+import { ownCpuSeconds, waitQuiet, watchLoad } from "./machine.js";
 import type { Plan } from "./options.js";
 import type { Cell, GridSection } from "./results.js";
 import { median, shuffled } from "./stats.js";
@@ -59,6 +59,7 @@ async function runGrid(ctx: GridContext, columns: number[], cmd: string, opts: {
         // A slow call is its own warm-up after the first round; fast ones re-warm caches every turn.
         const slow = est !== null && est > 0.5;
         const turn = slow ? { warmup: r === 0 ? 1 : 0, minCalls: 1, minTime: 0 } : { warmup: r === 0 ? 2 : 1, minCalls: 3, minTime: ctx.plan.minTime };
+        await waitQuiet(active.filter((o) => o.s !== s).map((o) => o.s.contender.pid));
         try {
           const t = await s.contender.request<Timed>(cmd, { ...opts.params(column), ...turn });
           cell.rounds[r] = opts.value(t.seconds, column);

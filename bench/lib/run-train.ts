@@ -3,7 +3,7 @@
 // epoch, then measured epochs in rounds of shuffled turns; test accuracy and peak RSS at the end.
 
 import { closeAll, startAll, type ContenderSpec, type Started } from "./contenders.js";
-import { ownCpuSeconds, watchLoad } from "./machine.js";
+import { ownCpuSeconds, waitQuiet, watchLoad } from "./machine.js";
 import type { GridContext } from "./run-grid.js";
 import type { ContenderInfo, TrainRow, TrainSection, TrainTask } from "./results.js";
 import { median, shuffled } from "./stats.js";
@@ -65,6 +65,8 @@ async function runTask(ctx: TrainContext, task: TaskKey, list: Variant[]): Promi
   }
   const turn = async (l: Live, batches: number): Promise<TrainReply | null> => {
     if (l.row.note?.startsWith("cannot train")) return null;
+    // The others' processes idle first: a peer's threads can stay busy after its own turn.
+    await waitQuiet(live.filter((o) => o !== l).map((o) => o.started.contender.pid));
     try {
       const r = await l.started.contender.request<TrainReply>("train", batches < perEpoch ? { batches } : {}, 1800);
       l.row.trainedBatches += r.batches;
