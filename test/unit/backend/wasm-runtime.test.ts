@@ -115,6 +115,27 @@ describe("wasm allocator", () => {
   });
 });
 
+describe("wasm scratch stack", () => {
+  test("release(mark) frees exactly the blocks taken since the mark, nested marks included", () => {
+    const al = one.allocator, scratch = one.scratch;
+    const base = al.bytesInUse, blocks = al.stats().blocksInUse;
+    const outer = scratch.mark();
+    const a = scratch.alloc(1000);
+    const inner = scratch.mark();
+    const b = scratch.alloc(10), c = scratch.alloc(0);
+    assert.notEqual(a, b);
+    assert.equal(al.sizeOf(c), ALIGN, "an empty request still gets a block of its own");
+    assert.equal(al.stats().blocksInUse, blocks + 3);
+    scratch.release(inner);
+    assert.equal(al.stats().blocksInUse, blocks + 1);
+    assert.equal(al.sizeOf(a), roundSize(4000));
+    assert.throws(() => al.sizeOf(b), /not a live block/);
+    scratch.release(outer);
+    assert.equal(al.bytesInUse, base);
+    assert.equal(scratch.mark(), outer);
+  });
+});
+
 describe("wasm pool", () => {
   test("1 and 2 threads give bit-identical results", async () => {
     await two.ready();
