@@ -64,14 +64,27 @@ export function normDim(op: string, dim: number, ndim: number): number {
   return dim < 0 ? dim + n : dim;
 }
 
-/** Normalised, sorted, de-duplicated dims; undefined means all dims. */
+/**
+ * Normalised, sorted, de-duplicated dims; undefined means all dims. One plain loop that always builds
+ * the same kind of array: reductions call this every step, and the spread/map/Set version handed V8
+ * arrays of varying element kinds, so its optimized callers were thrown away and recompiled.
+ */
 export function normDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
-  if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof dim === "number" ? [dim] : [...dim];
-  const out = list.map((d) => normDim(op, d, ndim));
-  const set = new Set(out);
-  if (set.size !== out.length) throw new ValueError(`${op}: dimension list [${list.join(", ")}] repeats a dimension`);
-  return [...set].sort((x, y) => x - y);
+  const out: number[] = [];
+  if (dim === undefined) {
+    for (let i = 0; i < ndim; i++) out.push(i);
+    return out;
+  }
+  if (typeof dim === "number") {
+    out.push(normDim(op, dim, ndim));
+    return out;
+  }
+  for (let i = 0; i < dim.length; i++) {
+    const d = normDim(op, dim[i]!, ndim);
+    if (out.includes(d)) throw new ValueError(`${op}: dimension list [${dim.join(", ")}] repeats a dimension`);
+    out.push(d);
+  }
+  return out.sort((x, y) => x - y);
 }
 
 /** Checks a user-supplied shape: integers >= 0. */

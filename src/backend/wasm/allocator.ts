@@ -95,8 +95,12 @@ export class WasmAllocator {
   private readonly t: Tables;
   /** First free block (start unit) of each size class, -1 when empty. */
   private readonly binHead = new Int32Array(NUM_CLASSES).fill(-1);
-  /** Bit c set when class c's list is non-empty, so finding the first fitting class is a couple of clz32s. */
-  private readonly nonEmpty = new Uint32Array(Math.ceil(NUM_CLASSES / 32));
+  /**
+   * Bit c set when class c's list is non-empty, so finding the first fitting class is a couple of clz32s.
+   * Int32 words: a Uint32Array read of a word with bit 31 set is a double, which threw away the optimized
+   * allocator ("lost precision").
+   */
+  private readonly nonEmpty = new Int32Array(Math.ceil(NUM_CLASSES / 32));
   private top: number;
   private high: number;
   private inUse = 0;

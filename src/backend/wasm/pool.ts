@@ -195,7 +195,8 @@ export class WasmPool {
       if (i >= 100000) Atomics.wait(ctl, LAYOUT.DONE, done, 10);
       done = Atomics.load(ctl, LAYOUT.DONE);
     }
-    this.noteWait(t1 - t0, performance.now() - t1);
+    const t2 = performance.now();
+    this.noteWait(t1 - t0, t2 - t1, t2);
     if (Atomics.load(ctl, LAYOUT.ERROR) !== 0) {
       Atomics.store(ctl, LAYOUT.ERROR, 0);
       throw new Error(`wasm kernel ${func} failed in a pool worker`);
@@ -210,16 +211,19 @@ export class WasmPool {
    * happened: run jobs on the calling thread alone for a while (50 ms, doubling to 2 s while it
    * keeps happening), then try the workers again.
    */
-  private noteWait(ownMs: number, waitMs: number): void {
-    if (waitMs <= ownMs + 0.1) {
-      this.strikes = 0;
-      this.backoffMs = Math.max(50, this.backoffMs / 2);
-      return;
-    }
-    if (++this.strikes < 2) return;
-    this.strikes = 0;
-    this.serialUntil = performance.now() + this.backoffMs;
-    this.backoffMs = Math.min(2000, this.backoffMs * 2);
+  private noteWait(ownMs: number, waitMs: number, now: number): void {
+    // Straight-line on purpose: V8 inlines this into run(), and a branch that had never been taken
+    // when run() was optimized (the trip, a few times an epoch while V8's compiler threads hold the
+    // other core) threw run() back to the interpreter each time it was taken.
+    const backoff = this.backoffMs;
+    const slow = waitMs > ownMs + 0.1 ? 1 : 0;
+    const strikes = (this.strikes + 1) * slow;
+    const trip = strikes >= 2 ? 1 : 0;
+    const doubled = Math.min(2000, backoff * 2), halved = Math.max(50, backoff / 2);
+    const until = now + backoff;
+    this.strikes = strikes * (1 - trip);
+    this.serialUntil = trip === 1 ? until : this.serialUntil;
+    this.backoffMs = trip === 1 ? doubled : slow === 1 ? backoff : halved;
   }
 
   /** Stops the workers (they finish their current job first). Later runs execute on this thread only. */

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { WasmRuntime } from "../../../src/backend/wasm/runtime.js";
 import { isWasmSupported, loadWasmKernels, relaxedAvailable } from "../../../src/backend/wasm/module.js";
 import { WasmAllocator, roundSize, ALIGN } from "../../../src/backend/wasm/allocator.js";
+import { WasmPool } from "../../../src/backend/wasm/pool.js";
 import { rng } from "../../helpers/wasm.js";
 
 
@@ -170,6 +171,30 @@ describe("wasm pool", () => {
     assert.ok(two.pool.chunkCounts()[1]! > before[1]!, "the worker ran no chunk");
     const ys = two.f32(y, n);
     for (let i = 0; i < n; i++) assert.equal(ys[i], -i);
+  });
+
+  test("backs off to the calling thread after two slow waits in a row: 50 ms, doubling to 2 s, halving after a fast wait", () => {
+    // The bookkeeping alone, on a bare state object (no workers): noteWait(ownMs, waitMs, now).
+    type State = { strikes: number; serialUntil: number; backoffMs: number };
+    const noteWait = (WasmPool.prototype as unknown as { noteWait(this: State, own: number, wait: number, now: number): void }).noteWait;
+    const s: State = { strikes: 0, serialUntil: 0, backoffMs: 50 };
+    noteWait.call(s, 1, 1.05, 1000); // within our share + 0.1 ms: not slow
+    assert.deepEqual(s, { strikes: 0, serialUntil: 0, backoffMs: 50 });
+    noteWait.call(s, 1, 1.2, 1000);
+    assert.deepEqual(s, { strikes: 1, serialUntil: 0, backoffMs: 50 });
+    noteWait.call(s, 1, 5, 1001); // second slow wait in a row: serial for 50 ms, next time 100
+    assert.deepEqual(s, { strikes: 0, serialUntil: 1051, backoffMs: 100 });
+    noteWait.call(s, 1, 5, 2000);
+    noteWait.call(s, 1, 5, 2000);
+    assert.deepEqual(s, { strikes: 0, serialUntil: 2100, backoffMs: 200 });
+    noteWait.call(s, 1, 5, 3000); // a slow wait then a fast one: the strike is forgiven, the back-off halves
+    noteWait.call(s, 1, 0.5, 3000);
+    assert.deepEqual(s, { strikes: 0, serialUntil: 2100, backoffMs: 100 });
+    for (let i = 0; i < 20; i++) noteWait.call(s, 1, 5, 4000);
+    assert.equal(s.backoffMs, 2000);
+    assert.equal(s.serialUntil, 6000); // 4000 + the 2 s cap
+    for (let i = 0; i < 20; i++) noteWait.call(s, 1, 0, 5000);
+    assert.equal(s.backoffMs, 50);
   });
 
   test("many small back-to-back jobs with odd chunk sizes stay correct", async () => {
