@@ -14,7 +14,22 @@ export type ContenderKind = "tensorgrad" | "tfjs" | "torch";
 
 export interface ContenderSpec extends ChildSpec {
   kind: ContenderKind;
+  /**
+   * A plain-JavaScript CPU path (tensorgrad/js, tfjs-cpu), one to two orders of magnitude slower than
+   * the rest: training takes its rounds after the others' (see bench/lib/run-train.ts).
+   */
+  slow?: boolean;
 }
+
+/**
+ * glibc's malloc, told to keep what is freed (as PyTorch's recommended jemalloc or tcmalloc would)
+ * rather than hand every block over 128 KiB back to the system and fault it in again on the next
+ * allocation. Given to every contender. Measured on PyTorch here, where a page fault cost 10-13 us: its
+ * MLP epochs took 0.25 s and 0.95 s by default and 0.075 s and 0.26 s with these (Adam's temporaries
+ * were mapped and unmapped every step). tensorgrad/wasm and tfjs-wasm allocate inside their
+ * WebAssembly memory and are not affected; tensorgrad/js and tfjs-cpu allocate typed arrays with it.
+ */
+export const ALLOCATOR_ENV = { MALLOC_MMAP_THRESHOLD_: String(64 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20) };
 
 const nodeTs = (script: string, args: string[], conditions: boolean): string[] => [
   ...(conditions ? ["--conditions=tensorgrad-source"] : []), "--import", "tsx", script, ...args,
@@ -23,19 +38,22 @@ const nodeTs = (script: string, args: string[], conditions: boolean): string[] =
 export function tensorgradSpec(backend: string): ContenderSpec {
   return {
     id: `tensorgrad/${backend}`, kind: "tensorgrad", command: process.execPath, cwd: REPO_ROOT,
-    args: nodeTs("bench/tensorgrad/worker.ts", ["--backend", backend], true),
+    args: nodeTs("bench/tensorgrad/worker.ts", ["--backend", backend], true), env: ALLOCATOR_ENV, slow: backend === "js",
   };
 }
 
 export function tfjsSpec(backend: "cpu" | "wasm"): ContenderSpec {
-  return { id: `tfjs-${backend}`, kind: "tfjs", command: process.execPath, cwd: REPO_ROOT, args: nodeTs("bench/peers/tfjs.ts", ["--backend", backend], false) };
+  return {
+    id: `tfjs-${backend}`, kind: "tfjs", command: process.execPath, cwd: REPO_ROOT, args: nodeTs("bench/peers/tfjs.ts", ["--backend", backend], false),
+    env: ALLOCATOR_ENV, slow: backend === "cpu",
+  };
 }
 
 export function torchSpec(python: string): ContenderSpec {
   // Some machines here set OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow a
   // current one, so PyTorch is measured without them (they are unset together, for its process only).
   return {
-    id: "PyTorch", kind: "torch", command: python, cwd: REPO_ROOT, args: ["bench/peers/torch_bench.py"],
+    id: "PyTorch", kind: "torch", command: python, cwd: REPO_ROOT, args: ["bench/peers/torch_bench.py"], env: ALLOCATOR_ENV,
     unsetEnv: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"],
   };
 }

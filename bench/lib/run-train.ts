@@ -1,6 +1,14 @@
 // Runs the training sections: for each task, every contender (tensorgrad per backend with an eager
 // loop and with train.fit, TF.js model.fit, PyTorch's loop) in a fresh process; a probe, a warm-up
 // epoch, then measured epochs in rounds of shuffled turns; test accuracy and peak RSS at the end.
+//
+// The plain-JavaScript contenders (tensorgrad/js, tfjs-cpu: 1-45 s an epoch) take their warm-up and
+// rounds after the others have taken theirs. Mixed into every round they left each fast contender idle
+// 10-50 s between its epochs, which no training run does, and which V8 punishes: its young generation
+// is uncommitted after every collection while the allocation rate it averages over the last 5 s is
+// low, and an idle gap keeps it low for the whole next (short) epoch. Every 4 KiB of JavaScript
+// objects allocated then costs a page fault (measured on tensorgrad/wasm's small MLP: 2,400-4,000
+// faults an epoch after 12-15 s idle, 80-200 after 1 s; 10-13 us a fault on the VM that day).
 
 import { closeAll, startAll, type ContenderSpec, type Started } from "./contenders.js";
 import { ownCpuSeconds, waitQuiet, watchLoad } from "./machine.js";
@@ -41,6 +49,11 @@ function variants(specs: readonly ContenderSpec[], hasFit: boolean): { variants:
     }
   }
   return { variants: out, missing };
+}
+
+/** The fast contenders, then the slow ones (see the top of this file); empty groups left out. */
+export function trainingGroups<T>(items: readonly T[], isSlow: (item: T) => boolean): T[][] {
+  return [items.filter((i) => !isSlow(i)), items.filter(isSlow)].filter((g) => g.length > 0);
 }
 
 type TrainReply = { seconds: number; batches: number; loss: number };
@@ -84,14 +97,17 @@ async function runTask(ctx: TrainContext, task: TaskKey, list: Variant[]): Promi
     if (estimate > plan.wholeEpochAbove) l.batches = Math.min(perEpoch, Math.max(3, Math.floor((plan.partialSeconds / r.seconds) * r.batches)));
     ctx.log(`    ${l.started.info.id}: probe ${r.batches} batches in ${r.seconds.toFixed(2)} s (≈ ${estimate.toFixed(1)} s an epoch${l.batches < perEpoch ? `; ${l.batches} batches a round` : ""})`);
   }
-  // A sampled contender was warmed by its probe; the others warm up on a whole epoch.
-  if (plan.warmupEpoch) for (const l of shuffled(live, ctx.random)) if (l.batches === perEpoch) await turn(l, perEpoch);
-  for (let round = 0; round < plan.trainRounds; round++) {
-    for (const l of shuffled(live, ctx.random)) {
-      const r = await turn(l, l.batches);
-      if (r) l.row.epochSeconds[round] = (r.seconds / r.batches) * perEpoch;
+  const groups = trainingGroups(live, (l) => l.variant.spec.slow === true);
+  for (const group of groups) {
+    // A sampled contender was warmed by its probe; the others warm up on a whole epoch.
+    if (plan.warmupEpoch) for (const l of shuffled(group, ctx.random)) if (l.batches === perEpoch) await turn(l, perEpoch);
+    for (let round = 0; round < plan.trainRounds; round++) {
+      for (const l of shuffled(group, ctx.random)) {
+        const r = await turn(l, l.batches);
+        if (r) l.row.epochSeconds[round] = (r.seconds / r.batches) * perEpoch;
+      }
+      ctx.log(`    round ${round + 1}: ${group.filter((l) => l.row.epochSeconds[round] !== undefined).map((l) => `${l.started.info.id} ${l.row.epochSeconds[round]!.toFixed(2)} s`).join(", ")}`);
     }
-    ctx.log(`    round ${round + 1}: ${live.filter((l) => l.row.epochSeconds[round] !== undefined).map((l) => `${l.started.info.id} ${l.row.epochSeconds[round]!.toFixed(2)} s`).join(", ")}`);
   }
   for (const l of live) {
     if (l.batches < perEpoch) l.row.partialBatches = l.batches;

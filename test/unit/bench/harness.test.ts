@@ -10,12 +10,24 @@ import { memoryFigures, renderInfer, renderMatmul, renderTrain } from "../../../
 import { KEEP_MARKER, keptTail, mergeResultsFile, parseBlocks } from "../../../bench/lib/results-file.js";
 import type { GridSection, MemoryRun, SectionMeta, TrainSection } from "../../../bench/lib/results.js";
 import { median, seededRandom, shuffled, slope, speedRatio } from "../../../bench/lib/stats.js";
+import { trainingGroups } from "../../../bench/lib/run-train.js";
+import { tensorgradSpec, tfjsSpec, torchSpec } from "../../../bench/lib/contenders.js";
 
 const machine = { cpuModel: "Test CPU", cores: 2, memoryBytes: 8 * 2 ** 30, node: "v20.0.0", platform: "Linux" };
 const meta: SectionMeta = {
   date: "2026-11-21T10:00:00.000Z", command: "npm run bench", quick: false, unavailable: [],
   load: { loadStart: 0.5, loadEnd: 1.25, wallSeconds: 42, foreignCores: 0.1 },
 };
+
+describe("training turns", () => {
+  it("puts the plain-JavaScript contenders in a second group, after the others", () => {
+    const specs = [tensorgradSpec("js"), tfjsSpec("wasm"), tensorgradSpec("wasm"), tfjsSpec("cpu"), torchSpec("/usr/bin/python3")];
+    const groups = trainingGroups(specs, (s) => s.slow === true);
+    assert.deepEqual(groups.map((g) => g.map((s) => s.id)), [["tfjs-wasm", "tensorgrad/wasm", "PyTorch"], ["tensorgrad/js", "tfjs-cpu"]]);
+    assert.deepEqual(trainingGroups([tensorgradSpec("wasm")], (s) => s.slow === true).map((g) => g.length), [1]);
+    assert.deepEqual(trainingGroups([tfjsSpec("cpu")], (s) => s.slow === true).map((g) => g.map((s) => s.id)), [["tfjs-cpu"]]);
+  });
+});
 
 describe("stats", () => {
   it("takes medians of the finite values only", () => {
