@@ -2,9 +2,8 @@
 // bare kernel (runtime.sgemm into a preallocated output) and as users see it (tensor matmul, output
 // allocation included), plus the four transpose combinations at n = 512, with a check of how much
 // parallel capacity the machine really had.
-// Usage: node --import tsx [--import ./src/backend/wasm/index.ts] bench/wasm-matmul.ts
+// Usage: node --conditions=tensorgrad-source --import tsx bench/wasm-matmul.ts
 //          [--quick] [--json FILE]      (TENSORGRAD_RELAXED_SIMD=0 for the plain SIMD build)
-// The --import registers the wasm backend while src/index.ts does not import it yet.
 import { writeFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { availableParallelism, cpus } from "node:os";
@@ -54,7 +53,7 @@ interface WasmBackendLike {
 }
 
 if (!tg.listBackends().includes("wasm")) {
-  console.error("wasm backend not registered: run with --import ./src/backend/wasm/index.ts");
+  console.error("wasm-matmul: the wasm backend is not registered (WebAssembly SIMD unavailable?)");
   process.exit(1);
 }
 tg.setBackend("wasm");
