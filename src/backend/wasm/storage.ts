@@ -16,6 +16,41 @@ const MB = 1 << 20;
 // keeps wasm memory under 9 MiB and the JS heap flat for ~4 % of step time.
 const BLOCKS = 8192;
 
+/**
+ * What first touching fresh memory costs here, in ms per MB: touches every 4 KiB page of a new 256 KiB
+ * WebAssembly.Memory (fresh pages from the system), three times, and keeps the median. Measured, not
+ * assumed, because it varies fivefold between virtual machines (3 us and 13 us a fault measured on two
+ * of the same kind). Runs once, and only when the reclaimer considers a bigger garbage budget.
+ */
+let faultCost: number | undefined;
+export function faultCostMsPerMB(): number {
+  if (faultCost !== undefined) return faultCost;
+  const PAGE = 4096, BYTES_PROBED = 4 * 65536, samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const view = new Uint8Array(new WebAssembly.Memory({ initial: BYTES_PROBED / 65536 }).buffer);
+    const t0 = performance.now();
+    for (let p = 0; p < view.length; p += PAGE) view[p] = 1;
+    samples.push(((performance.now() - t0) * MB) / BYTES_PROBED);
+  }
+  samples.sort((a, b) => a - b);
+  // A probe that found its pages already mapped (an engine that recycles memories) reads near zero:
+  // the cost assumed before it was measured, 0.5 ms per MB, stays the floor.
+  faultCost = Math.max(0.5, samples[1]!);
+  return faultCost;
+}
+
+/**
+ * The reclaimer's next budget multiplier (see Reclaimer.collect): doubles, up to 4, while forced
+ * collections take over 2 % of the time and the collection time spent at this multiplier has paid for
+ * first touching the memory a doubling adds (64 MB × scale at `faultMsPerMB()`); halves while they take
+ * under 0.5 %. `faultMsPerMB` is only called when a doubling is otherwise due.
+ */
+export function nextBudgetScale(scale: number, share: number, gcMsAtScale: number, faultMsPerMB: () => number): number {
+  if (share > 0.02 && scale < 4 && gcMsAtScale >= faultMsPerMB() * 64 * scale) return scale * 2;
+  if (share < 0.005 && scale > 1) return scale / 2;
+  return scale;
+}
+
 export interface ReclaimOptions {
   /**
    * Reclaim blocks synchronously (default true; TENSORGRAD_WASM_SYNC_FREE=0 turns it off). A
@@ -107,12 +142,12 @@ export class Reclaimer {
    * 5-15 ms for a 10 MB heap), so when tensors are large and steps short the byte budget alone would
    * run one every few steps (a LeNet step leaves ~12 MB of activations: 25 % of the time in GC).
    * A bigger budget is not free either: the memory it adds is touched for the first time, one page
-   * fault per 4 KiB (about 3 us each on a virtual machine, ~0.75 ms per MB), which in a run's first
-   * epochs can cost more than the collections it saves (measured: an MLP epoch with 38,000 faults took
-   * twice as long as one without). So the budget doubles, up to 4x (256 MB of garbage at most), only
-   * while collections take more than 2 % of the time AND the collection time spent since the last
-   * change has paid for the faults of the memory the doubling adds (0.5 ms per MB of it); it halves
-   * back when collections take under 0.5 % of the time.
+   * fault per 4 KiB (3-13 us each on the virtual machines measured, 0.75-3.3 ms per MB), which in a
+   * run's first epochs can cost more than the collections it saves (measured: an MLP epoch with 38,000
+   * faults took twice as long as one without). So the budget doubles, up to 4x (256 MB of garbage at
+   * most), only while collections take more than 2 % of the time AND the collection time spent since
+   * the last change has paid for the faults of the memory the doubling adds, at the cost measured on
+   * this machine (faultCostMsPerMB); it halves back when collections take under 0.5 % of the time.
    */
   collect(scheduled = false): void {
     const t0 = performance.now();
@@ -122,12 +157,9 @@ export class Reclaimer {
     if (scheduled && this.lastGcEnd > 0) {
       const share = (t1 - t0) / (t1 - this.lastGcEnd);
       this.gcMsAtScale += t1 - t0;
-      const addedMB = 64 * this.scale;
-      if (share > 0.02 && this.scale < 4 && this.gcMsAtScale >= 0.5 * addedMB) {
-        this.scale *= 2;
-        this.gcMsAtScale = 0;
-      } else if (share < 0.005 && this.scale > 1) {
-        this.scale /= 2;
+      const scale = nextBudgetScale(this.scale, share, this.gcMsAtScale, faultCostMsPerMB);
+      if (scale !== this.scale) {
+        this.scale = scale;
         this.gcMsAtScale = 0;
       }
     }

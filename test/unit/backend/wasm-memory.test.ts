@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import { nn, optim } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
-import { WasmStorage } from "../../../src/backend/wasm/storage.js";
+import { WasmStorage, faultCostMsPerMB, nextBudgetScale } from "../../../src/backend/wasm/storage.js";
 import { assertClose } from "../../helpers/assert.js";
 
 const F = nn.functional;
@@ -360,5 +360,32 @@ describe("forward intermediates freed by backward", () => {
       y.sum().backward();
       for (const t of [x!, w!, b!, y]) assert.notEqual((t.storage as WasmStorage).ptr, 0, "the caller's tensors stay");
     });
+  });
+});
+
+describe("reclaimer's garbage budget", () => {
+  test("doubles only once the collections since the last change have paid for first touching the added memory", () => {
+    let probes = 0;
+    const cost = (ms: number) => () => (probes++, ms);
+    // 4 % of the time in forced collections, 100 ms of them so far: at 1 ms per MB the 64 MB a
+    // doubling adds cost 64 ms (doubles); at 2 ms per MB, 128 ms (not yet).
+    assert.equal(nextBudgetScale(1, 0.04, 100, cost(1)), 2);
+    assert.equal(nextBudgetScale(1, 0.04, 100, cost(2)), 1);
+    // At scale 2 a doubling adds 128 MB.
+    assert.equal(nextBudgetScale(2, 0.04, 127, cost(1)), 2);
+    assert.equal(nextBudgetScale(2, 0.04, 128, cost(1)), 4);
+    assert.equal(probes, 4);
+    // Capped at 4; cheap collections halve it; neither needs the probe.
+    assert.equal(nextBudgetScale(4, 0.5, 1e6, cost(0)), 4);
+    assert.equal(nextBudgetScale(4, 0.004, 0, cost(0)), 2);
+    assert.equal(nextBudgetScale(1, 0.004, 0, cost(0)), 1);
+    assert.equal(nextBudgetScale(2, 0.01, 1e6, cost(0)), 2);
+    assert.equal(probes, 4);
+  });
+
+  test("measures the cost of first-touch page faults once, at no less than 0.5 ms per MB", () => {
+    const c = faultCostMsPerMB();
+    assert.ok(Number.isFinite(c) && c >= 0.5 && c < 1000, `cost ${c} ms per MB`);
+    assert.equal(faultCostMsPerMB(), c);
   });
 });
