@@ -9,17 +9,18 @@ import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp,
   type AdamStepArgs, type SgdStepArgs } from "./runtime.js";
 import { indexingKernels } from "./indexing.js";
 
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
+  return n;
+}
+
 function reference(name: string): Kernel {
   const k = lookupKernel("js", name);
   if (!k) throw new Error(`internal: no reference kernel for "${name}"`);
   return k;
 }
 
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 /** Byte address of the view's element 0 when it is a 4-byte view into `rt`'s memory, else -1. */
 function addressIn(rt: WasmRuntime, v: View, dtype: "float32" | "int32" = "float32"): number {
@@ -50,7 +51,8 @@ function elementwise(rt: WasmRuntime, name: string, run: (R: number, C: number, 
     if (po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
     const ptrs: number[] = [];
     const strides: (readonly number[])[] = [out.strides];
-    for (const v of inputs) {
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i]!;
       const p = addressIn(rt, v);
       if (p < 0) return ref(out, inputs, params);
       ptrs.push(p);
@@ -285,8 +287,10 @@ type FusedUpdate = (param: View, operands: readonly (View | null)[], args: { ref
 
 function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly (View | null)[]): number[] | null {
   const n = sizeOf(param.shape);
-  const ptrs: number[] = [];
-  for (const v of [param, ...operands]) {
+  const ptrs: number[] = [addressIn(rt, param)];
+  if (ptrs[0]! < 0 || !isRowMajor(param)) return null;
+  for (let i = 0; i < operands.length; i++) {
+    const v = operands[i]!;
     if (v === null) { ptrs.push(0); continue; }
     const p = addressIn(rt, v);
     if (p < 0 || sizeOf(v.shape) !== n || !isRowMajor(v)) return null;

@@ -19,6 +19,9 @@ const instance = new WebAssembly.Instance(module, {
   },
 });
 const fns = funcs.map((name) => instance.exports[name]);
+// This thread's kernel arguments, reused by every call (see callKernel in pool.ts: one fixed call of
+// KERNEL_ARGS arguments serves every kernel and allocates nothing, where a spread call allocated).
+const call = new Float64Array(workerData.kernelArgs);
 
 function runJob(gen) {
   const tag = (gen & C.GEN_MASK) << C.IDX_BITS;
@@ -31,9 +34,9 @@ function runJob(gen) {
   const chunk = ctl[C.CHUNK];
   const wsArg = ctl[C.WS_ARG];
   const guide = ctl[C.GUIDE];
-  const callArgs = new Array(nargs + 2);
-  for (let i = 0; i < nargs; i++) callArgs[i] = args[i];
-  if (wsArg >= 0) callArgs[wsArg] = args[nargs] + index * args[nargs + 1];
+  for (let i = 0; i < nargs; i++) call[i] = args[i];
+  call.fill(0, nargs);
+  if (wsArg >= 0) call[wsArg] = args[nargs] + index * args[nargs + 1];
   for (;;) {
     const v = Atomics.load(ctl, C.CLAIM);
     if ((v & ~C.IDX_MASK) !== tag) return;
@@ -43,10 +46,12 @@ function runJob(gen) {
     const g = guide > 0 ? Math.max(1, Math.floor((nChunks - idx) / guide)) : 1;
     if (Atomics.compareExchange(ctl, C.CLAIM, v, v + g) !== v) continue;
     const lo = idx * chunk;
-    callArgs[nargs] = lo;
-    callArgs[nargs + 1] = Math.min(work, lo + g * chunk);
+    call[nargs] = lo;
+    call[nargs + 1] = Math.min(work, lo + g * chunk);
     try {
-      fn(...callArgs);
+      const a = call;
+      fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+        a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23]);
     } catch (err) {
       Atomics.store(ctl, C.ERROR, 1);
       console.error("tensorgrad wasm pool worker:", err);

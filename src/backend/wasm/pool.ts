@@ -34,6 +34,22 @@ if (4 * (LAYOUT.STATS + LAYOUT.MAX_THREADS) > LAYOUT.ARGS_BYTE_OFFSET) throw new
 /** Most chunks a job may have (the claim word keeps the chunk index in 15 bits, minus the "closed" value). */
 export const MAX_CHUNKS = LAYOUT.IDX_MASK - 1;
 
+/** Arguments every kernel call passes, the range included: at least the largest arity (im2col's 20). */
+export const KERNEL_ARGS = 24;
+
+/**
+ * Calls kernel `f` with a[0..KERNEL_ARGS). A wasm export ignores arguments past its own arity, so
+ * one fixed call serves every kernel without allocating; a spread call, f(...args), built an
+ * argument list (and a heap number per non-integer) on every call, about 18 KB a step of an MLP's
+ * training. Young-generation garbage is not free here: after an idle spell V8 shrinks the young
+ * generation and touches fresh pages for it again (faults of 10 us each on some machines).
+ * pool-worker.js makes the same call.
+ */
+export function callKernel(f: (...a: number[]) => void, a: Float64Array): void {
+  f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!,
+    a[12]!, a[13]!, a[14]!, a[15]!, a[16]!, a[17]!, a[18]!, a[19]!, a[20]!, a[21]!, a[22]!, a[23]!);
+}
+
 /** Kernels the pool can run, by index; a job names one of these. */
 export const POOL_FUNCS = [
   "gemm_pack_b", "gemm_packed", "gemm_small", "unary", "binary", "where", "gather4",
@@ -62,6 +78,8 @@ export class WasmPool {
   private readonly args: Float64Array;
   private readonly workers: Worker[] = [];
   private readonly fns: ((...a: number[]) => void)[];
+  // The calling thread's arguments for callKernel, reused by every call.
+  private readonly call = new Float64Array(KERNEL_ARGS);
   private gen = 0;
   private closed = false;
   // Congestion back-off (see noteWait).
@@ -77,11 +95,14 @@ export class WasmPool {
     this.args = new Float64Array(control, LAYOUT.ARGS_BYTE_OFFSET, LAYOUT.MAX_ARGS);
     const exports = kernels.exports as unknown as Record<string, (...a: number[]) => void>;
     this.fns = POOL_FUNCS.map((name) => exports[name]!);
+    for (let i = 0; i < POOL_FUNCS.length; i++) {
+      if (this.fns[i]!.length > KERNEL_ARGS) throw new Error(`internal: kernel ${POOL_FUNCS[i]} takes more than ${KERNEL_ARGS} arguments`);
+    }
     for (let i = 1; i < this.threads; i++) {
       const worker = new Worker(new URL("./pool-worker.js", import.meta.url), {
         workerData: {
           module: kernels.module, memory: kernels.memory, control, funcs: POOL_FUNCS, index: i, spin,
-          layout: LAYOUT,
+          layout: LAYOUT, kernelArgs: KERNEL_ARGS,
         },
         // The worker is plain JavaScript: skip the parent's loaders (tsx) so it starts faster.
         execArgv: [],
@@ -128,40 +149,43 @@ export class WasmPool {
    * kernels whose calls have a fixed cost each (the GEMM packs its rows of A per call).
    */
   run(func: PoolFunc, args: readonly number[], work: number, chunk: number, workspace?: Workspace, guided = false): void {
-    const fn = this.fns[POOL_FUNCS.indexOf(func)]!;
+    const fnIndex = POOL_FUNCS.indexOf(func);
+    const fn = this.fns[fnIndex]!;
     if (work <= 0) return;
+    const nargs = args.length;
+    if (nargs + 2 > KERNEL_ARGS) throw new RangeError(`internal: ${nargs} arguments for kernel ${func}, at most ${KERNEL_ARGS - 2}`);
     chunk = Math.max(1, Math.ceil(chunk));
     let nChunks = Math.ceil(work / chunk);
     if (nChunks > MAX_CHUNKS) {
       chunk = Math.ceil(work / MAX_CHUNKS);
       nChunks = Math.ceil(work / chunk);
     }
-    const callArgs = [...args, 0, 0];
-    if (workspace) callArgs[workspace.arg] = workspace.base;
+    const call = this.call;
+    for (let i = 0; i < nargs; i++) call[i] = args[i]!;
+    call.fill(0, nargs);
+    if (workspace) call[workspace.arg] = workspace.base;
     if (this.threads === 1 || nChunks === 1 || this.closed || (this.serialUntil > 0 && performance.now() < this.serialUntil)) {
-      callArgs[args.length] = 0;
-      callArgs[args.length + 1] = work;
-      fn(...callArgs);
+      call[nargs + 1] = work;
+      callKernel(fn, call);
       return;
     }
-    if (args.length + 2 > LAYOUT.MAX_ARGS) throw new RangeError("too many kernel arguments for the pool");
     const { ctl } = this;
     const t0 = performance.now();
     const gen = (this.gen + 1) & LAYOUT.GEN_MASK || 1; // never 0: workers start from 0
     const tag = gen << LAYOUT.IDX_BITS;
     Atomics.store(ctl, LAYOUT.CLAIM, tag | LAYOUT.IDX_MASK);
-    ctl[LAYOUT.FN] = POOL_FUNCS.indexOf(func);
-    ctl[LAYOUT.NARGS] = args.length;
+    ctl[LAYOUT.FN] = fnIndex;
+    ctl[LAYOUT.NARGS] = nargs;
     ctl[LAYOUT.NCHUNKS] = nChunks;
     ctl[LAYOUT.WORK] = work;
     ctl[LAYOUT.CHUNK] = chunk;
     ctl[LAYOUT.WS_ARG] = workspace ? workspace.arg : -1;
     const guide = guided ? 2 * this.threads : 0;
     ctl[LAYOUT.GUIDE] = guide;
-    for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
+    for (let i = 0; i < nargs; i++) this.args[i] = args[i]!;
     if (workspace) {
-      this.args[args.length] = workspace.base;
-      this.args[args.length + 1] = workspace.stride;
+      this.args[nargs] = workspace.base;
+      this.args[nargs + 1] = workspace.stride;
     }
     Atomics.store(ctl, LAYOUT.DONE, 0);
     Atomics.store(ctl, LAYOUT.CLAIM, tag);
@@ -178,9 +202,9 @@ export class WasmPool {
       const g = guide > 0 ? Math.max(1, Math.floor((nChunks - idx) / guide)) : 1;
       if (Atomics.compareExchange(ctl, LAYOUT.CLAIM, v, v + g) !== v) continue;
       const lo = idx * chunk;
-      callArgs[args.length] = lo;
-      callArgs[args.length + 1] = Math.min(work, lo + g * chunk);
-      fn(...callArgs);
+      call[nargs] = lo;
+      call[nargs + 1] = Math.min(work, lo + g * chunk);
+      callKernel(fn, call);
       mine += g;
       claims++;
     }

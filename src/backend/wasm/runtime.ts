@@ -184,12 +184,10 @@ export class WasmRuntime {
     this.wsBase = this.allocator.alloc(this.wsStride * this.threads, false);
   }
 
+  /** fn(...args, lo, hi) over [0, work): split in chunks across the pool, or one call on this thread. */
   private run(func: PoolFunc, args: number[], work: number, chunk: number, parallel: boolean): void {
-    if (!parallel || this.threads === 1) {
-      (this.kernels.exports as unknown as Record<string, (...a: number[]) => void>)[func]!(...args, 0, work);
-    } else {
-      this.poolInstance.run(func, args, work, chunk);
-    }
+    // One chunk is a plain call (made by the pool so that it allocates nothing: see callKernel).
+    this.poolInstance.run(func, args, work, parallel ? chunk : work);
   }
 
   /** The packing scratch block `which`, at least `bytes` long (its contents are not kept). */

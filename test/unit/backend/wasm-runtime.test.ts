@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { WasmRuntime } from "../../../src/backend/wasm/runtime.js";
 import { isWasmSupported, loadWasmKernels, relaxedAvailable } from "../../../src/backend/wasm/module.js";
 import { WasmAllocator, roundSize, ALIGN } from "../../../src/backend/wasm/allocator.js";
-import { WasmPool } from "../../../src/backend/wasm/pool.js";
+import { WasmPool, POOL_FUNCS, KERNEL_ARGS, callKernel } from "../../../src/backend/wasm/pool.js";
+import { readFileSync } from "node:fs";
 import { rng } from "../../helpers/wasm.js";
 
 
@@ -212,5 +213,34 @@ describe("wasm pool", () => {
       const ys = two.f32(y, R * C);
       for (let i = 0; i < R * C; i += 17) assert.equal(ys[i], Math.fround(A[i]! * scale), `job ${job}`);
     }
+  });
+
+  test("kernels are called with a fixed KERNEL_ARGS arguments, the ones past a kernel's arity ignored", () => {
+    const bytes = 256;
+    const p = one.allocator.alloc(2 * bytes);
+    const view = new Uint8Array(one.kernels.memory.buffer, p, 2 * bytes);
+    view.fill(7);
+    const a = new Float64Array(KERNEL_ARGS).fill(12345);
+    a[0] = p;
+    a[1] = bytes;
+    callKernel(one.kernels.exports.fill_zero as unknown as (...x: number[]) => void, a);
+    assert.deepEqual([view[0], view[bytes - 1], view[bytes], view[2 * bytes - 1]], [0, 0, 7, 7]);
+    // Every pool kernel fits, and the worker makes the same call: arguments a[0] to a[KERNEL_ARGS - 1].
+    for (const name of POOL_FUNCS) {
+      const arity = (one.kernels.exports as unknown as Record<string, (...x: number[]) => void>)[name]!.length;
+      assert.ok(arity <= KERNEL_ARGS, `${name} takes ${arity} arguments`);
+    }
+    const worker = readFileSync(new URL("../../../src/backend/wasm/pool-worker.js", import.meta.url), "utf8");
+    assert.ok(worker.includes(`a[${KERNEL_ARGS - 1}])`) && !worker.includes(`a[${KERNEL_ARGS}]`), "pool-worker.js passes a different number of arguments");
+  });
+
+  test("rejects a kernel or a job with more arguments than one call passes", () => {
+    const exports: Record<string, () => void> = Object.fromEntries(POOL_FUNCS.map((name) => [name, () => undefined]));
+    // A function's length is its declared parameter count, as a wasm export's is its arity.
+    Object.defineProperty(exports.im2col, "length", { value: KERNEL_ARGS + 1 });
+    const fake = { exports, module: undefined, memory: undefined } as unknown as ConstructorParameters<typeof WasmPool>[0];
+    assert.throws(() => new WasmPool(fake, { threads: 1 }), { message: `internal: kernel im2col takes more than ${KERNEL_ARGS} arguments` });
+    assert.throws(() => two.pool.run("unary", new Array<number>(KERNEL_ARGS - 1).fill(0), 16, 4),
+      { name: "RangeError", message: `internal: ${KERNEL_ARGS - 1} arguments for kernel unary, at most ${KERNEL_ARGS - 2}` });
   });
 });
