@@ -318,11 +318,11 @@ export function ensureBuffer(state: ParamState, name: string, param: Tensor, fil
 
 /**
  * A backend's fused in-place update kernel ("adamStep", "sgdStep"): it updates the parameter and its
- * state buffers, or calls `args.reference()` (the optimizer's own maths) for operands it cannot take,
- * e.g. float64 or another backend's memory. The other arguments are the update's precomputed scalars
- * (see adamScalars / sgdUpdate), so both paths round identically.
+ * state buffers, or calls `reference()` (the optimizer's own maths) for operands it cannot take, e.g.
+ * float64 or another backend's memory. `scalars` are the update's precomputed scalars (see
+ * adamScalars / sgdUpdate), so both paths round identically.
  */
-export type FusedUpdate = (param: Tensor, operands: readonly (Tensor | null)[], args: { reference: () => void }) => void;
+export type FusedUpdate = (param: Tensor, operands: readonly (Tensor | null)[], scalars: object, reference: () => void) => void;
 
 /**
  * Runs the current backend's fused update kernel `name` when it has one (the reference backend has
@@ -330,7 +330,7 @@ export type FusedUpdate = (param: Tensor, operands: readonly (Tensor | null)[], 
  */
 export function runUpdate(name: string, param: Tensor, operands: readonly (Tensor | null)[], scalars: object, reference: () => void): void {
   const fused = getBackend().kernel(name) as unknown as FusedUpdate | undefined;
-  if (fused) fused(param, operands, { ...scalars, reference });
+  if (fused) fused(param, operands, scalars, reference);
   else reference();
 }
 

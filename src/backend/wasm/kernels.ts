@@ -46,9 +46,16 @@ function elementwise(rt: WasmRuntime, name: string, run: (R: number, C: number, 
   const ref = reference(name);
   // Plain loops throughout: this runs for every element-wise op, and closures created per call are
   // recompiled by V8 again and again.
+  // The fast path's operands, one per input, reused by every call: a kernel's arity is fixed, and the
+  // runtime reads them before returning.
+  const rowOps: RowOperand[] = [];
   return (out, inputs, params) => {
     const po = addressIn(rt, out);
     if (po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
+    if (oneRow(rt, out, inputs, rowOps)) {
+      run(1, sizeOf(out.shape), rowOps, po);
+      return;
+    }
     const ptrs: number[] = [];
     const strides: (readonly number[])[] = [out.strides];
     for (let i = 0; i < inputs.length; i++) {
@@ -98,6 +105,31 @@ function elementwise(rt: WasmRuntime, name: string, run: (R: number, C: number, 
       scratch.release(mark);
     }
   };
+}
+
+/**
+ * Most element-wise ops in training: every input is row-major with the output's shape, or a single
+ * element broadcast (all strides 0). Then the op is one row of the output's size and `ops` is filled
+ * with no dims to collapse (and no garbage: this runs several times a step). False otherwise.
+ */
+function oneRow(rt: WasmRuntime, out: View, inputs: readonly View[], ops: RowOperand[]): boolean {
+  for (let k = 0; k < inputs.length; k++) {
+    const v = inputs[k]!;
+    const p = addressIn(rt, v);
+    if (p < 0) return false;
+    let colStep: 0 | 1;
+    if (isRowMajor(v)) colStep = 1;
+    else {
+      for (let d = 0; d < v.strides.length; d++) if (v.strides[d] !== 0) return false;
+      colStep = 0;
+    }
+    if (k === ops.length) ops.push({ ptr: 0, rowStride: 0, colStep: 1 });
+    const o = ops[k]!;
+    o.ptr = p;
+    o.rowStride = 0;
+    o.colStep = colStep;
+  }
+  return ops.length === inputs.length;
 }
 
 function unaryKernel(rt: WasmRuntime, op: UnaryOp): Kernel {
@@ -190,6 +222,11 @@ function matmulKernel(rt: WasmRuntime): Kernel {
     if (pa < 0 || pb < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
     const nd = out.shape.length;
     const M = out.shape[nd - 2]!, N = out.shape[nd - 1]!, K = a.shape[nd - 1]!;
+    if (nd === 2) {
+      rt.sgemm(M, N, K, { ptr: pa, rowStride: a.strides[0]!, colStride: a.strides[1]! },
+        { ptr: pb, rowStride: b.strides[0]!, colStride: b.strides[1]! }, { ptr: po, rowStride: N });
+      return;
+    }
     const bRef = (off: number) => ({ ptr: pb + 4 * off, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! });
     const batch = out.shape.slice(0, nd - 2);
     if (b.strides.slice(0, nd - 2).every((s) => s === 0)) {
@@ -281,9 +318,9 @@ function convKernels(rt: WasmRuntime): Record<string, Kernel> {
 /**
  * Fused optimizer updates, looked up by src/optim as "adamStep" and "sgdStep". Unlike a primitive's
  * kernel they update the parameter and its state in place; when some operand is not a contiguous
- * float32 buffer in this memory they call `args.reference()`, the optimizer's own maths, instead.
+ * float32 buffer in this memory they call `reference()`, the optimizer's own maths, instead.
  */
-type FusedUpdate = (param: View, operands: readonly (View | null)[], args: { reference: () => void }) => void;
+type FusedUpdate = (param: View, operands: readonly (View | null)[], scalars: object, reference: () => void) => void;
 
 function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly (View | null)[]): number[] | null {
   const n = sizeOf(param.shape);
@@ -302,16 +339,16 @@ function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly (View |
 function optimKernels(rt: WasmRuntime): Record<string, FusedUpdate> {
   return {
     // operands: grad, exp_avg, exp_avg_sq, max_exp_avg_sq (or null).
-    adamStep: (param, operands, args) => {
+    adamStep: (param, operands, scalars, reference) => {
       const a = fusedAddresses(rt, param, operands);
-      if (!a) return args.reference();
-      rt.adamStep(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, sizeOf(param.shape), args as unknown as AdamStepArgs);
+      if (!a) return reference();
+      rt.adamStep(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, sizeOf(param.shape), scalars as AdamStepArgs);
     },
     // operands: grad, momentum_buffer (or null).
-    sgdStep: (param, operands, args) => {
+    sgdStep: (param, operands, scalars, reference) => {
       const a = fusedAddresses(rt, param, operands);
-      if (!a) return args.reference();
-      rt.sgdStep(a[0]!, a[1]!, a[2]!, sizeOf(param.shape), args as unknown as SgdStepArgs);
+      if (!a) return reference();
+      rt.sgdStep(a[0]!, a[1]!, a[2]!, sizeOf(param.shape), scalars as SgdStepArgs);
     },
   };
 }

@@ -20,15 +20,18 @@ export const matmulPrim = definePrimitive({
     if (!isFloat(a.dtype) || !isFloat(b.dtype)) {
       throw new DTypeError(`matmul: expected floating-point operands, got ${a.dtype} and ${b.dtype}`);
     }
+    const dtype = promote(a.dtype, b.dtype);
+    const ac = a.dtype === dtype ? a : a.to(dtype), bc = b.dtype === dtype ? b : b.to(dtype);
+    // Two matrices (most products in training): no batch dims to broadcast.
+    if (a.ndim === 2 && b.ndim === 2) return runKernel("matmul", [M, N], dtype, [ac, bc]);
     let batch: number[];
     try {
       batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
     } catch {
       throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: batch dimensions cannot be broadcast`);
     }
-    const dtype = promote(a.dtype, b.dtype);
-    const av = broadcastView(a.dtype === dtype ? a : a.to(dtype), [...batch, M, K]);
-    const bv = broadcastView(b.dtype === dtype ? b : b.to(dtype), [...batch, K, N]);
+    const av = broadcastView(ac, [...batch, M, K]);
+    const bv = broadcastView(bc, [...batch, K, N]);
     return runKernel("matmul", [...batch, M, N], dtype, [av, bv]);
   },
   vjp: (g, { inputs: [a, b] }) => [
