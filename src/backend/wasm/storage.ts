@@ -15,6 +15,11 @@ const MB = 1 << 20;
 // make it cheaper, only lets more pile up. On a 16-32-1 MLP step (30 allocations of <= 4 KiB) 8192
 // keeps wasm memory under 9 MiB and the JS heap flat for ~4 % of step time.
 const BLOCKS = 8192;
+// Garbage, in bytes, left for the collector to find between forced collections (see pressure). Only
+// what nobody returned by hand counts: a LeNet step allocates ~12 MB of activations and im2col
+// matrices, but its backward returns them, and counting them ran a full GC every 5 steps (17 an epoch,
+// 7-9 ms each). 16 MB of true garbage is about 40 steps of an MLP's batches, losses and views.
+const GARBAGE_BYTES = 16 * MB;
 
 /**
  * What first touching fresh memory costs here, in ms per MB: touches every 4 KiB page of a new 256 KiB
@@ -42,11 +47,11 @@ export function faultCostMsPerMB(): number {
 /**
  * The reclaimer's next budget multiplier (see Reclaimer.collect): doubles, up to 4, while forced
  * collections take over 2 % of the time and the collection time spent at this multiplier has paid for
- * first touching the memory a doubling adds (64 MB × scale at `faultMsPerMB()`); halves while they take
+ * first touching the memory a doubling adds (GARBAGE_BYTES × scale at `faultMsPerMB()`); halves while they take
  * under 0.5 %. `faultMsPerMB` is only called when a doubling is otherwise due.
  */
 export function nextBudgetScale(scale: number, share: number, gcMsAtScale: number, faultMsPerMB: () => number): number {
-  if (share > 0.02 && scale < 4 && gcMsAtScale >= faultMsPerMB() * 64 * scale) return scale * 2;
+  if (share > 0.02 && scale < 4 && gcMsAtScale >= faultMsPerMB() * (GARBAGE_BYTES / MB) * scale) return scale * 2;
   if (share < 0.005 && scale > 1) return scale / 2;
   return scale;
 }
@@ -119,16 +124,17 @@ export class Reclaimer {
 
   /**
    * Called before each allocation. Every 4 MB allocated, frees what the collector has already found
-   * dead (cheap). When the bytes allocated since the last full GC exceed both 64 MB and the live
-   * data measured after it, or 8192 blocks were handed out (rate-limited), runs one, so garbage stays
-   * below about the live size plus 64 MB.
+   * dead (cheap). When the bytes left to the collector since the last full GC (allocated, minus what
+   * was returned by hand: see returned) exceed both GARBAGE_BYTES (16 MB) and the live data measured
+   * after it, or 8192 blocks were handed out (rate-limited), runs one, so garbage stays below about
+   * the live size plus 16 MB.
    */
   pressure(bytes: number): void {
     if (!this.sweep) return;
     this.sinceSweep += bytes;
     this.sinceGc += bytes;
     this.blocksSinceGc++;
-    if (this.fullGc && (this.sinceGc >= Math.max(64 * MB * this.scale, this.liveAfterGc) || this.blocksSinceGc >= BLOCKS * this.scale)) {
+    if (this.fullGc && (this.sinceGc >= Math.max(GARBAGE_BYTES * this.scale, this.liveAfterGc) || this.blocksSinceGc >= BLOCKS * this.scale)) {
       this.collect(true);
     } else if (this.sinceSweep >= 4 * MB) {
       this.sinceSweep = 0;
@@ -137,14 +143,24 @@ export class Reclaimer {
   }
 
   /**
+   * A tracked block of `bytes` was returned by hand (WasmStorage.dispose: a graph's intermediate
+   * released by backward): the collector need not find it, so it leaves the byte budget. Its
+   * storage object still counts as a block until a collection clears its registry cell.
+   */
+  returned(bytes: number): void {
+    this.sinceGc = Math.max(0, this.sinceGc - bytes);
+  }
+
+  /**
    * A full collection and sweep now: on schedule (`scheduled`), or as the last resort before giving
    * up on wasm memory. A full GC costs about the same whatever it finds (it marks the whole JS heap:
-   * 5-15 ms for a 10 MB heap), so when tensors are large and steps short the byte budget alone would
-   * run one every few steps (a LeNet step leaves ~12 MB of activations: 25 % of the time in GC).
+   * 5-15 ms for a 10 MB heap), so the byte budget counts only garbage it must find: counting every
+   * byte allocated ran one every few steps when tensors are large and steps short (a LeNet step
+   * allocates ~12 MB, nearly all returned by hand: 12-15 % of the time in GC).
    * A bigger budget is not free either: the memory it adds is touched for the first time, one page
    * fault per 4 KiB (3-13 us each on the virtual machines measured, 0.75-3.3 ms per MB), which in a
    * run's first epochs can cost more than the collections it saves (measured: an MLP epoch with 38,000
-   * faults took twice as long as one without). So the budget doubles, up to 4x (256 MB of garbage at
+   * faults took twice as long as one without). So the budget doubles, up to 4x (64 MB of garbage at
    * most), only while collections take more than 2 % of the time AND the collection time spent since
    * the last change has paid for the faults of the memory the doubling adds, at the cost measured on
    * this machine (faultCostMsPerMB); it halves back when collections take under 0.5 % of the time.
@@ -238,6 +254,7 @@ export class WasmStorage implements Storage {
   dispose(): void {
     if (!this.#address) return;
     // A tracked storage's finalizer still runs later and finds its block tag stale.
+    if (this.#tracked) reclaimerFor(this.#runtime).returned(this.length * BYTES[this.dtype]);
     this.#runtime.allocator.free(this.#address);
     this.#address = 0;
   }

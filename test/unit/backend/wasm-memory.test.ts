@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import { nn, optim } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
-import { WasmStorage, faultCostMsPerMB, nextBudgetScale } from "../../../src/backend/wasm/storage.js";
+import { WasmStorage, Reclaimer, faultCostMsPerMB, nextBudgetScale } from "../../../src/backend/wasm/storage.js";
+import type { WasmAllocator } from "../../../src/backend/wasm/allocator.js";
 import { assertClose } from "../../helpers/assert.js";
 
 const F = nn.functional;
@@ -367,13 +368,13 @@ describe("reclaimer's garbage budget", () => {
   test("doubles only once the collections since the last change have paid for first touching the added memory", () => {
     let probes = 0;
     const cost = (ms: number) => () => (probes++, ms);
-    // 4 % of the time in forced collections, 100 ms of them so far: at 1 ms per MB the 64 MB a
-    // doubling adds cost 64 ms (doubles); at 2 ms per MB, 128 ms (not yet).
-    assert.equal(nextBudgetScale(1, 0.04, 100, cost(1)), 2);
-    assert.equal(nextBudgetScale(1, 0.04, 100, cost(2)), 1);
-    // At scale 2 a doubling adds 128 MB.
-    assert.equal(nextBudgetScale(2, 0.04, 127, cost(1)), 2);
-    assert.equal(nextBudgetScale(2, 0.04, 128, cost(1)), 4);
+    // 4 % of the time in forced collections, 20 ms of them so far: at 1 ms per MB the 16 MB a
+    // doubling adds cost 16 ms (doubles); at 2 ms per MB, 32 ms (not yet).
+    assert.equal(nextBudgetScale(1, 0.04, 20, cost(1)), 2);
+    assert.equal(nextBudgetScale(1, 0.04, 20, cost(2)), 1);
+    // At scale 2 a doubling adds 32 MB.
+    assert.equal(nextBudgetScale(2, 0.04, 31, cost(1)), 2);
+    assert.equal(nextBudgetScale(2, 0.04, 32, cost(1)), 4);
     assert.equal(probes, 4);
     // Capped at 4; cheap collections halve it; neither needs the probe.
     assert.equal(nextBudgetScale(4, 0.5, 1e6, cost(0)), 4);
@@ -381,6 +382,23 @@ describe("reclaimer's garbage budget", () => {
     assert.equal(nextBudgetScale(1, 0.004, 0, cost(0)), 1);
     assert.equal(nextBudgetScale(2, 0.01, 1e6, cost(0)), 2);
     assert.equal(probes, 4);
+  });
+
+  test("bytes returned by hand leave the budget: a forced collection comes after 16 MB of garbage left to the collector", () => {
+    const r = new Reclaimer({} as WasmAllocator);
+    assert.ok(r.synchronous, "this Node runs finalizers synchronously");
+    let collections = 0;
+    r.collect = () => void collections++; // counts, and leaves the budget where it was
+    const MB = 1 << 20;
+    for (let i = 0; i < 100; i++) {
+      r.pressure(MB); // a backward's intermediates: allocated, then disposed of by hand
+      r.returned(MB);
+    }
+    assert.equal(collections, 0);
+    r.returned(5 * MB); // never below zero
+    for (let i = 0; i < 40; i++) r.pressure(MB);
+    // The 16th MB reaches the budget; each later allocation finds it still reached.
+    assert.equal(collections, 25);
   });
 
   test("measures the cost of first-touch page faults once, at no less than 0.5 ms per MB", () => {
