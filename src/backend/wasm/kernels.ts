@@ -21,7 +21,6 @@ function reference(name: string): Kernel {
   return k;
 }
 
-
 /** Byte address of the view's element 0 when it is a 4-byte view into `rt`'s memory, else -1. */
 function addressIn(rt: WasmRuntime, v: View, dtype: "float32" | "int32" = "float32"): number {
   const s = v.storage;

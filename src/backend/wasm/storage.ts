@@ -18,7 +18,7 @@ const BLOCKS = 8192;
 // Garbage, in bytes, left for the collector to find between forced collections (see pressure). Only
 // what nobody returned by hand counts: a LeNet step allocates ~12 MB of activations and im2col
 // matrices, but its backward returns them, and counting them ran a full GC every 5 steps (17 an epoch,
-// 7-9 ms each). 16 MB of true garbage is about 40 steps of an MLP's batches, losses and views.
+// 7-9 ms each); with only what the collector must find counted, it runs about 1.5 an epoch.
 const GARBAGE_BYTES = 16 * MB;
 
 /**
