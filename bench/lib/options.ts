@@ -91,16 +91,24 @@ export interface Plan {
   wholeEpochAbove: number;
   /** …of about this many seconds, timed and scaled to a whole epoch. */
   partialSeconds: number;
+  /** A contender whose warm-up epoch takes over this many seconds takes its rounds after the others' (see run-train.ts). */
+  lateAbove: number;
 }
+
+/**
+ * Training epochs estimated above this many seconds go to the late group (bench/lib/run-train.ts): with
+ * two fast contenders beside it, a fast contender then waits at most a few seconds between its epochs.
+ */
+export const LATE_ABOVE_SECONDS = 2;
 
 export function makePlan(quick: boolean): Plan {
   return quick
     ? {
       matmulSizes: [64, 256, 512], rounds: 2, minTime: 0.1, skipCallAbove: 0.5, inferBatches: [1, 256],
-      trainRounds: 1, warmupEpoch: false, probeBatches: 3, wholeEpochAbove: 4, partialSeconds: 1.5,
+      trainRounds: 1, warmupEpoch: false, probeBatches: 3, wholeEpochAbove: 4, partialSeconds: 1.5, lateAbove: LATE_ABOVE_SECONDS,
     }
     : {
       matmulSizes: [64, 128, 256, 512, 1024, 2048], rounds: 3, minTime: 0.3, skipCallAbove: 4, inferBatches: [1, 256],
-      trainRounds: 5, warmupEpoch: true, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10,
+      trainRounds: 5, warmupEpoch: true, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10, lateAbove: LATE_ABOVE_SECONDS,
     };
 }

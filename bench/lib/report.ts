@@ -4,6 +4,7 @@
 
 import { fmtMiB, fmtNum, fmtSeconds, joinWords, ratioCell, ratioPhrase, renderTable } from "./format.js";
 import type { MachineInfo } from "./machine.js";
+import { LATE_ABOVE_SECONDS } from "./options.js";
 import type { ContenderInfo, GridSection, MemoryRun, MemorySection, RunResults, SectionMeta, TrainRow, TrainSection, TrainTask } from "./results.js";
 import { maxOf, median, minOf, slope, speedRatio, type Better } from "./stats.js";
 import { BATCH_SIZE, LEARNING_RATE, TASKS } from "./tasks.js";
@@ -121,6 +122,8 @@ function renderTask(task: TrainTask): string {
   if (partial.length) {
     out.push("", `† Too slow for whole epochs here: ${joinWords(partial.map((r) => `${r.contender} trained ${r.partialBatches} batches a round`))}, timed and scaled to ${task.batchesPerEpoch} batches.`);
   }
+  const late = task.rows.filter((r) => r.late);
+  if (late.length) out.push("", `Late group: ${joinWords(late.map(rowId))}.`);
   const notes = task.rows.filter((r) => r.note && median(r.epochSeconds) !== null);
   for (const r of notes) out.push("", `Note on ${rowId(r)}: ${r.note}`);
   const phrases: string[] = [];
@@ -141,10 +144,11 @@ export function renderTrain(section: TrainSection, machine: MachineInfo, heading
     renderMeta(section.meta, machine.cores),
     `The 8,000 training images of tensorgrad's \`data.mnist()\` (exported to the peers as raw arrays), batch ${BATCH_SIZE}, reshuffled every epoch,`,
     `Adam lr ${LEARNING_RATE}, cross-entropy on logits. Each contender trains in its own fresh process: a warm-up epoch, then measured epochs`,
-    "taken in turn (one per contender per round, in shuffled order); the plain-JavaScript contenders (tensorgrad/js, tfjs-cpu) take",
-    "their rounds after the others', so that no contender sits idle for their 10-50 s turns between two of its epochs (an idle",
-    "V8 process pays page faults for its young generation on the next epoch; see bench/lib/run-train.ts). Ratios to them pair the",
-    "i-th round of each group. Test accuracy is on the 2,000 test images after all the training",
+    `taken in turn (one per contender per round, in shuffled order); the contenders whose warm-up epoch takes over ${LATE_ABOVE_SECONDS} s,`,
+    "and the plain-JavaScript ones (tensorgrad/js, tfjs-cpu), take their rounds after the others' (the late group), so that no",
+    "contender sits idle for their 7-50 s turns between two of its epochs: after a few seconds idle, V8 shrinks its young generation",
+    "and regrows it into fresh pages on every collection of the next epoch (see bench/lib/run-train.ts). Ratios to a late",
+    "contender pair the i-th round of each group. Test accuracy is on the 2,000 test images after all the training",
     "the process did (a sanity check, not a contest); peak RSS is the process's maximum resident memory, data included.",
     `Contenders: ${versions.join("; ")}.`,
     "",

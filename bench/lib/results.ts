@@ -48,6 +48,8 @@ export interface TrainRow {
   epochSeconds: (number | null)[];
   /** Set when an epoch would take too long: each round trained this many batches, timed and scaled up. */
   partialBatches?: number;
+  /** Took its rounds after the others' (see bench/lib/run-train.ts); its ratios pair the i-th round of each group. */
+  late?: boolean;
   /** Test accuracy on the 2,000 test images after `trainedBatches` batches of training. */
   accuracy: number | null;
   trainedBatches: number;

@@ -2,13 +2,17 @@
 // loop and with train.fit, TF.js model.fit, PyTorch's loop) in a fresh process; a probe, a warm-up
 // epoch, then measured epochs in rounds of shuffled turns; test accuracy and peak RSS at the end.
 //
-// The plain-JavaScript contenders (tensorgrad/js, tfjs-cpu: 1-45 s an epoch) take their warm-up and
-// rounds after the others have taken theirs. Mixed into every round they left each fast contender idle
-// 10-50 s between its epochs, which no training run does, and which V8 punishes: its young generation
-// is uncommitted after every collection while the allocation rate it averages over the last 5 s is
-// low, and an idle gap keeps it low for the whole next (short) epoch. Every 4 KiB of JavaScript
-// objects allocated then costs a page fault (measured on tensorgrad/wasm's small MLP: 2,400-4,000
-// faults an epoch after 12-15 s idle, 80-200 after 1 s; 10-13 us a fault on the VM that day).
+// Contenders whose warm-up epoch takes over LATE_ABOVE_SECONDS (options.ts), and the plain-JavaScript ones
+// (tensorgrad/js, tfjs-cpu: 1-45 s an epoch), take their warm-up and rounds after the others have taken
+// theirs. Mixed into every round, a 7-50 s turn leaves each fast contender idle that long between its
+// epochs, which no training run does, and which V8 punishes. After every collection V8 shrinks its
+// young generation when the allocation rate it measures over its last GCs (about 5 s) is under
+// 1 KB/ms, and an idle gap of several seconds is one long interval of nearly no allocation. Measured on
+// tensorgrad/wasm's big MLP after 7 s idle (--trace-gc-verbose): the young generation went from 32 MB
+// to 1 MB at the first full collection of the next epoch, then took 6-9 scavenges an epoch instead of
+// none, each growing it again into fresh pages: 1,500-1,700 page faults and 10-20 % longer epochs,
+// every epoch, where gaps under 1 s cost nothing. Earlier, on the small MLP: 2,400-4,000 faults an
+// epoch after 12-15 s idle, 80-200 after 1 s (10-13 us a fault on that VM). PyTorch does not care.
 
 import { closeAll, startAll, type ContenderSpec, type Started } from "./contenders.js";
 import { ownCpuSeconds, waitQuiet, watchLoad } from "./machine.js";
@@ -35,6 +39,15 @@ interface Live {
   row: TrainRow;
   /** Batches per turn: every batch of an epoch, or a sample of them for a slow contender. */
   batches: number;
+}
+
+/**
+ * Whether a contender takes its rounds in the late group: a plain-JavaScript one (`slow`), or one whose
+ * epoch took over `lateAbove` seconds: its warm-up epoch, or as its probe estimated where it had none
+ * (null: no estimate, the probe failed).
+ */
+export function takesLateTurns(slow: boolean | undefined, estimate: number | null, lateAbove: number): boolean {
+  return slow === true || (estimate !== null && estimate > lateAbove);
 }
 
 function variants(specs: readonly ContenderSpec[], hasFit: boolean): { variants: Variant[]; missing: string[] } {
@@ -90,17 +103,33 @@ async function runTask(ctx: TrainContext, task: TaskKey, list: Variant[]): Promi
     }
   };
   // Probe: warms up each contender and tells how long its epoch would take.
+  const estimates = new Map<Live, number>();
   for (const l of shuffled(live, ctx.random)) {
     const r = await turn(l, plan.probeBatches);
     if (!r) continue;
     const estimate = (r.seconds / r.batches) * perEpoch;
+    estimates.set(l, estimate);
     if (estimate > plan.wholeEpochAbove) l.batches = Math.min(perEpoch, Math.max(3, Math.floor((plan.partialSeconds / r.seconds) * r.batches)));
     ctx.log(`    ${l.started.info.id}: probe ${r.batches} batches in ${r.seconds.toFixed(2)} s (≈ ${estimate.toFixed(1)} s an epoch${l.batches < perEpoch ? `; ${l.batches} batches a round` : ""})`);
   }
-  const groups = trainingGroups(live, (l) => l.variant.spec.slow === true);
+  // Warm-up: a whole epoch for each contender that trains whole epochs, the plain-JavaScript ones just
+  // before their own rounds (see the top of this file). A sampled contender was warmed by its probe.
+  // The warm-up epoch's time, not the probe's, decides the groups: a probe's first batches run cold
+  // (compiling; 2.2 s an epoch estimated for tensorgrad/wasm's big MLP, whose epochs take 0.4 s).
+  const warmUp = async (l: Live) => {
+    if (!plan.warmupEpoch || l.batches < perEpoch) return;
+    const r = await turn(l, perEpoch);
+    if (r) estimates.set(l, (r.seconds / r.batches) * perEpoch);
+  };
+  for (const l of shuffled(live, ctx.random)) if (!l.variant.spec.slow) await warmUp(l);
+  for (const l of live) {
+    if (takesLateTurns(l.variant.spec.slow, estimates.get(l) ?? null, plan.lateAbove)) l.row.late = true;
+  }
+  const late = live.filter((l) => l.row.late);
+  if (late.length) ctx.log(`    late group: ${late.map((l) => l.started.info.id).join(", ")}`);
+  const groups = trainingGroups(live, (l) => l.row.late === true);
   for (const group of groups) {
-    // A sampled contender was warmed by its probe; the others warm up on a whole epoch.
-    if (plan.warmupEpoch) for (const l of shuffled(group, ctx.random)) if (l.batches === perEpoch) await turn(l, perEpoch);
+    for (const l of shuffled(group, ctx.random)) if (l.variant.spec.slow) await warmUp(l);
     for (let round = 0; round < plan.trainRounds; round++) {
       for (const l of shuffled(group, ctx.random)) {
         const r = await turn(l, l.batches);

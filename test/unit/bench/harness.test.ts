@@ -10,7 +10,7 @@ import { memoryFigures, renderInfer, renderMatmul, renderTrain } from "../../../
 import { KEEP_MARKER, keptTail, mergeResultsFile, parseBlocks } from "../../../bench/lib/results-file.js";
 import type { GridSection, MemoryRun, SectionMeta, TrainSection } from "../../../bench/lib/results.js";
 import { median, seededRandom, shuffled, slope, speedRatio } from "../../../bench/lib/stats.js";
-import { trainingGroups } from "../../../bench/lib/run-train.js";
+import { takesLateTurns, trainingGroups } from "../../../bench/lib/run-train.js";
 import { tensorgradSpec, tfjsSpec, torchSpec } from "../../../bench/lib/contenders.js";
 
 const machine = { cpuModel: "Test CPU", cores: 2, memoryBytes: 8 * 2 ** 30, node: "v20.0.0", platform: "Linux" };
@@ -26,6 +26,20 @@ describe("training turns", () => {
     assert.deepEqual(groups.map((g) => g.map((s) => s.id)), [["tfjs-wasm", "tensorgrad/wasm", "PyTorch"], ["tensorgrad/js", "tfjs-cpu"]]);
     assert.deepEqual(trainingGroups([tensorgradSpec("wasm")], (s) => s.slow === true).map((g) => g.length), [1]);
     assert.deepEqual(trainingGroups([tfjsSpec("cpu")], (s) => s.slow === true).map((g) => g.map((s) => s.id)), [["tfjs-cpu"]]);
+  });
+
+  it("sends a contender to the late group when its epoch took over the plan's limit", () => {
+    const plan = makePlan(false);
+    assert.equal(plan.lateAbove, 2);
+    // tfjs-wasm on the big MLP (7.7 s) goes late; on the small one (1.1 s) it stays.
+    assert.equal(takesLateTurns(undefined, 7.7, plan.lateAbove), true);
+    assert.equal(takesLateTurns(undefined, 1.1, plan.lateAbove), false);
+    assert.equal(takesLateTurns(undefined, 2, plan.lateAbove), false);
+    // A plain-JavaScript contender is late whatever its estimate, also when its probe failed.
+    assert.equal(takesLateTurns(true, 0.9, plan.lateAbove), true);
+    assert.equal(takesLateTurns(true, null, plan.lateAbove), true);
+    assert.equal(takesLateTurns(false, null, plan.lateAbove), false);
+    assert.equal(makePlan(true).lateAbove, 2);
   });
 });
 
@@ -177,7 +191,7 @@ describe("report", () => {
       tasks: [{
         task: "mlp-small", parameters: 101770, batchesPerEpoch: 125, rows: [
           { contender: "tensorgrad/js", loop: "eager loop", epochSeconds: [1, 1.2, 1.1], accuracy: 0.9255, trainedBatches: 500, maxRssBytes: 180 * 2 ** 20 },
-          { contender: "tfjs-cpu", loop: "model.fit", epochSeconds: [8, 9, 8.8], partialBatches: 20, accuracy: 0.5, trainedBatches: 65, maxRssBytes: 200 * 2 ** 20 },
+          { contender: "tfjs-cpu", loop: "model.fit", epochSeconds: [8, 9, 8.8], partialBatches: 20, accuracy: 0.5, trainedBatches: 65, maxRssBytes: 200 * 2 ** 20, late: true },
           { contender: "tfjs-wasm", loop: "model.fit", epochSeconds: [], accuracy: null, trainedBatches: 0, maxRssBytes: null, note: "cannot train: no kernel" },
         ],
       }],
@@ -188,6 +202,8 @@ describe("report", () => {
     assert.match(md, /\| tfjs-cpu \| model\.fit \| ≈ 8\.80 s † \| 8\.00–9\.00 s \| 0\.500 \(0\.52 epochs\) \| 200 MiB \|/);
     assert.match(md, /\| tfjs-wasm \| model\.fit \| cannot train: no kernel \|/);
     assert.match(md, /- tensorgrad\/js \(eager loop\) is 8\.0× faster than tfjs-cpu \(model\.fit\)\./);
+    assert.match(md, /\n\nLate group: tfjs-cpu \(model\.fit\)\.\n/);
+    assert.match(md, /warm-up epoch takes over 2 s,/);
   });
 
   it("sums up long-run memory: first and last epochs, largest drift, trend", () => {
