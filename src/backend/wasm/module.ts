@@ -26,8 +26,8 @@ export interface KernelExports {
   reduce_cols(op: number, x: number, rowStride: number, R: number, y: number, lo: number, hi: number): void;
   softmax_rows(x: number, rowStride: number, L: number, y: number, log: number, lo: number, hi: number): void;
   gemm_pack_a(M: number, K: number, a: number, rs: number, cs: number, ap: number, lo: number, hi: number): void;
-  gemm_cols(M: number, N: number, K: number, ap: number, b: number, rs: number, cs: number, c: number, ldc: number,
-    beta: number, ws: number, lo: number, hi: number): void;
+  gemm_cols(M: number, N: number, K: number, ap: number, ars: number, acs: number, b: number, rs: number, cs: number,
+    c: number, ldc: number, beta: number, ws: number, lo: number, hi: number): void;
   gemm_splitk(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rs: number, cs: number,
     c: number, kslice: number, ws: number, lo: number, hi: number): void;
   im2col(x: number, cols: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,

@@ -231,14 +231,23 @@ export class WasmRuntime {
       return;
     }
     if (panels >= 2 && (M * K <= COLS_MAX_PACKED_A || slivers < 4 * this.threads)) {
-      const ap = this.packScratch("a", slivers * 4 * K * 4);
-      this.run("gemm_pack_a", [M, K, a.ptr, a.rowStride, a.colStride, ap], slivers,
-        this.chunkFor(slivers, 4, 1, 2), parallel && M * K >= 1 << 16);
-      const colArgs = [M, N, K, ap, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase];
+      // On several threads, an A whose rows or columns are contiguous, in whole slivers, is read in
+      // place (see microDirect in assembly/gemm.ts): packing it here, on this core, right before the
+      // other core reads it cost more than the product gained. On one thread packing is cheap, and
+      // the packed kernel 10 % faster at n = 64.
+      const direct = parallel && this.threads > 1 && M % 4 === 0 && (a.colStride === 1 || a.rowStride === 1);
+      let ap = a.ptr, ars = a.rowStride, acs = a.colStride;
+      if (!direct) {
+        ap = this.packScratch("a", slivers * 4 * K * 4);
+        ars = acs = 0;
+        this.run("gemm_pack_a", [M, K, a.ptr, a.rowStride, a.colStride, ap], slivers,
+          this.chunkFor(slivers, 4, 1, 2), parallel && M * K >= 1 << 16);
+      }
+      const colArgs = [M, N, K, ap, ars, acs, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase];
       if (!parallel || this.threads === 1) {
-        e.gemm_cols(M, N, K, ap, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase, 0, panels);
+        e.gemm_cols(M, N, K, ap, ars, acs, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase, 0, panels);
       } else {
-        this.poolInstance.run("gemm_cols", colArgs, panels, 1, { arg: 10, base: this.wsBase, stride: this.wsStride }, true);
+        this.poolInstance.run("gemm_cols", colArgs, panels, 1, { arg: 12, base: this.wsBase, stride: this.wsStride }, true);
       }
       return;
     }

@@ -100,39 +100,68 @@ for (const flavor of ["simd", "relaxed"] as const) {
       t.diagnostic(`sgemm max |error| / sum|a*b| = ${worst.toExponential(2)}`);
     });
 
-    test("sgemm on two threads: split by column panels (few rows) and by rows, both B layouts", async () => {
+    test("sgemm on two threads: split by column panels (few rows) and by rows, both A and B layouts", async () => {
       const rt2 = new WasmRuntime({ threads: 2, relaxedSimd: flavor === "relaxed" });
       runtimes.push(rt2);
       await rt2.ready();
       const claimsBefore = rt2.pool.chunkCounts()[1]!;
       const r = rng(5);
-      // [64, 130, 784]: a layer on one batch (A packed whole, panels split); [6, 3001, 25]: a
-      // convolution's few output channels over many pixels; [7, 25, 5000]: its weight gradient (few
+      // [64, 130, 784]: a layer on one batch (panels split; A, in whole slivers, read in place from
+      // either layout; a partial last panel; K past three KC blocks); [128, 67, 300]: a weight gradient
+      // (A a transposed view, read in place); [6, 3001, 25]: a convolution's few output channels over
+      // many pixels (A packed: 6 rows are not whole slivers); [7, 25, 5000]: its weight gradient (few
       // slivers, long K); [300, 70, 400]: A too large to pack whole, split by rows.
       // [6, 25, 36864] and [3, 9, 5000]: too few panels to share, long K: split by slices of K.
-      for (const [M, N, K] of [[64, 130, 784], [6, 3001, 25], [7, 25, 5000], [300, 70, 400], [6, 25, 36864], [5, 9, 5000]] as [number, number, number][]) {
-        for (const tb of [false, true]) for (const accumulate of [false, true]) {
-          const A = randoms(M * K, r), B = randoms(K * N, r), C0 = randoms(M * N, r);
+      const shapes = [[64, 130, 784], [128, 67, 300], [6, 3001, 25], [7, 25, 5000], [300, 70, 400], [6, 25, 36864], [5, 9, 5000]];
+      for (const [M, N, K] of shapes as [number, number, number][]) {
+        for (const ta of [false, true]) for (const tb of [false, true]) for (const accumulate of [false, true]) {
+          // A is a view into a wider buffer (row stride K + 3) when not transposed, to test strides.
+          const lda = ta ? M : K + 3;
+          const A = randoms((ta ? K : M) * lda, r), B = randoms(K * N, r), C0 = randoms(M * N, r);
           const a = put(rt2, A), b = put(rt2, B), c = put(rt2, C0);
+          const am = ta ? { ptr: a, rowStride: 1, colStride: lda } : { ptr: a, rowStride: lda, colStride: 1 };
           const bm = tb ? { ptr: b, rowStride: 1, colStride: K } : { ptr: b, rowStride: N, colStride: 1 };
-          rt2.sgemm(M, N, K, { ptr: a, rowStride: K, colStride: 1 }, bm, { ptr: c, rowStride: N }, { accumulate });
+          rt2.sgemm(M, N, K, am, bm, { ptr: c, rowStride: N }, { accumulate });
           const got = rt2.f32(c, M * N);
           for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
             let s = accumulate ? C0[i * N + j]! : 0;
             let mag = Math.abs(s);
             for (let k = 0; k < K; k++) {
-              const p = A[i * K + k]! * B[k * bm.rowStride + j * bm.colStride]!;
+              const p = A[i * am.rowStride + k * am.colStride]! * B[k * bm.rowStride + j * bm.colStride]!;
               s += p;
               mag += Math.abs(p);
             }
             const n = K + 1;
             const err = Math.abs(got[i * N + j]! - s);
-            assert.ok(err <= ((n * U) / (1 - n * U)) * mag, `${M}x${N}x${K} tb=${tb} acc=${accumulate} [${i},${j}]: err ${err}`);
+            assert.ok(err <= ((n * U) / (1 - n * U)) * mag, `${M}x${N}x${K} ta=${ta} tb=${tb} acc=${accumulate} [${i},${j}]: err ${err}`);
           }
           rt2.allocator.free(a); rt2.allocator.free(b); rt2.allocator.free(c);
         }
       }
       assert.ok(rt2.pool.chunkCounts()[1]! > claimsBefore, "the worker took part");
+    });
+
+    test("gemm_cols reads A in place (element strides) exactly as it reads A packed", () => {
+      // The two paths run the same multiply-adds in the same order, so the results are bitwise equal.
+      const e = rt.kernels.exports, r = rng(9);
+      const M = 8, N = 20, K = 300, panels = Math.ceil(N / 8);
+      for (const ta of [false, true]) {
+        const lda = ta ? M + 4 : K + 3;
+        const A = randoms((ta ? K : M) * lda, r), B = randoms(K * N, r);
+        const a = put(rt, A), b = put(rt, B), c1 = put(rt, new Float32Array(M * N)), c2 = put(rt, new Float32Array(M * N));
+        const [ars, acs] = ta ? [1, lda] : [lda, 1];
+        const ap = rt.allocator.alloc(M * K * 4), ws = rt.allocator.alloc(e.gemm_workspace_bytes());
+        e.gemm_pack_a(M, K, a, ars, acs, ap, 0, M / 4);
+        e.gemm_cols(M, N, K, ap, 0, 0, b, N, 1, c1, N, 0, ws, 0, panels);
+        e.gemm_cols(M, N, K, a, ars, acs, b, N, 1, c2, N, 0, ws, 0, panels);
+        assert.deepEqual(Array.from(rt.f32(c2, M * N)), Array.from(rt.f32(c1, M * N)), `ta=${ta}`);
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += A[3 * ars + k * acs]! * B[k * N + j]!;
+          assert.ok(Math.abs(rt.f32(c2, M * N)[3 * N + j]! - s) < 1e-4, `ta=${ta} [3,${j}]`);
+        }
+        for (const p of [a, b, c1, c2, ap, ws]) rt.allocator.free(p);
+      }
     });
 
     // Measured max relative errors on the SIMD build (relaxed within 10 %), over 2^16 points per op:

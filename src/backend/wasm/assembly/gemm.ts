@@ -162,9 +162,43 @@ function packA(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, i0: i32, k0: i32, a
   put(c, c30, acc); put(c + 16, c31, acc);
 }
 
+/**
+ * The 4x8 micro-kernel reading its four rows of A where they are, unpacked: row r of the sliver at
+ * a + r*ra bytes, each step of k ka bytes further (row-major A: ra = its row stride, ka = 4; a
+ * transposed view: ra = 4, ka = its column stride). For gemm_cols, which otherwise packs A on the
+ * calling thread right before both threads read it: measured 30 us for a 64 x 784 batch, against 7
+ * when packed again in a loop, because every line written had last been read by the other core.
+ */
+@inline function microDirect(kc: i32, a: usize, ra: usize, ka: usize, b: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let a0 = a, a1 = a + ra, a2 = a1 + ra, a3 = a2 + ra;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a0);
+    c00 = fmadd(x, b0, c00); c01 = fmadd(x, b1, c01);
+    x = v128.load32_splat(a1);
+    c10 = fmadd(x, b0, c10); c11 = fmadd(x, b1, c11);
+    x = v128.load32_splat(a2);
+    c20 = fmadd(x, b0, c20); c21 = fmadd(x, b1, c21);
+    x = v128.load32_splat(a3);
+    c30 = fmadd(x, b0, c30); c31 = fmadd(x, b1, c31);
+    a0 += ka; a1 += ka; a2 += ka; a3 += ka;
+    b += NR * 4;
+  }
+  put(c, c00, acc); put(c + 16, c01, acc); c += ldc;
+  put(c, c10, acc); put(c + 16, c11, acc); c += ldc;
+  put(c, c20, acc); put(c + 16, c21, acc); c += ldc;
+  put(c, c30, acc); put(c + 16, c31, acc);
+}
+
 /** An edge tile (rows < 4 or cols < 8): computed into scratch, then the valid part added/stored into C. */
 function microEdge(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool, rows: i32, cols: i32, scratch: usize): void {
   micro(kc, a, b, scratch, NR * 4, false);
+  storeEdge(c, ldc, acc, rows, cols, scratch);
+}
+
+/** Adds or stores the valid rows x cols of a tile computed into scratch (row stride 32 bytes) into C. */
+function storeEdge(c: usize, ldc: usize, acc: bool, rows: i32, cols: i32, scratch: usize): void {
   if (cols == NR) {
     // Only rows are missing (M not a multiple of 4: a convolution's 6 output channels, every panel):
     // whole rows go out as vectors.
@@ -222,14 +256,15 @@ export function gemm_packed(M: i32, N: i32, K: i32, a: usize, rs: i32, cs: i32, 
 
 /**
  * Column panels [p0, p1) (columns 8p..8p+7) of C = A·B (beta = 0) or C += A·B (beta = 1) for every
- * row, with A packed whole by gemm_pack_a and each K-slice of a B panel packed here into this
- * thread's workspace `ws` (gemm_workspace_bytes). For products with few rows and many columns (a
+ * row, with each K-slice of a B panel packed here into this thread's workspace `ws`
+ * (gemm_workspace_bytes). A is packed whole by gemm_pack_a (ars = 0), or read in place through its
+ * element strides (ars, acs) when M is a multiple of 4 (see microDirect). For products with few rows and many columns (a
  * layer on one batch, a convolution's output channels over every pixel of the batch): split by rows,
  * every thread would stream all of packed B past its few rows; split by columns, each panel of B is
  * read by one thread, once, and only the small packed A is shared.
  */
-export function gemm_cols(M: i32, N: i32, K: i32, ap: usize, b: usize, rs: i32, cs: i32, c: usize, ldc: i32,
-                          beta: i32, ws: usize, p0: i32, p1: i32): void {
+export function gemm_cols(M: i32, N: i32, K: i32, ap: usize, ars: i32, acs: i32, b: usize, rs: i32, cs: i32, c: usize,
+                          ldc: i32, beta: i32, ws: usize, p0: i32, p1: i32): void {
   p1 = min(p1, (N + NR - 1) / NR);
   if (K == 0) {
     if (beta == 0) {
@@ -238,7 +273,7 @@ export function gemm_cols(M: i32, N: i32, K: i32, ap: usize, b: usize, rs: i32, 
     }
     return;
   }
-  colsRange(M, N, K, ap, b, rs, cs, c, ldc, beta, ws, p0, p1, 0, K);
+  colsRange(M, N, K, ap, ars, acs, b, rs, cs, c, ldc, beta, ws, p0, p1, 0, K);
 }
 
 /**
@@ -283,11 +318,15 @@ export function gemm_splitk(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32
   }
 }
 
-/** Panels [p0, p1) of C (=|+=) A[:, k0:k1) · B[k0:k1, :), A packed whole with row length K. */
-function colsRange(M: i32, N: i32, K: i32, ap: usize, b: usize, rs: i32, cs: i32, c: usize, ldc: i32,
-                   beta: i32, ws: usize, p0: i32, p1: i32, k0: i32, k1: i32): void {
+/**
+ * Panels [p0, p1) of C (=|+=) A[:, k0:k1) · B[k0:k1, :): A packed whole with row length K (ars = 0),
+ * or in place with element strides (ars, acs) and M a multiple of 4.
+ */
+function colsRange(M: i32, N: i32, K: i32, ap: usize, ars: i32, acs: i32, b: usize, rs: i32, cs: i32, c: usize,
+                   ldc: i32, beta: i32, ws: usize, p0: i32, p1: i32, k0: i32, k1: i32): void {
   const ldcBytes = <usize>ldc << 2;
   const scratch = ws + KC * NR * 4;
+  const ra = <usize>ars << 2, ka = <usize>acs << 2;
   for (let p = p0; p < p1; p++) {
     const jr = p * NR;
     const cols = min(NR, N - jr);
@@ -296,6 +335,18 @@ function colsRange(M: i32, N: i32, K: i32, ap: usize, b: usize, rs: i32, cs: i32
       const acc = pc > k0 || beta != 0;
       packPanel(pc, kc, N, b, rs, cs, jr, ws);
       let ir = 0;
+      if (ars != 0) {
+        // In place: M is a multiple of 4, so every sliver is whole; a partial panel goes via scratch.
+        for (; ir < M; ir += MR) {
+          const as = ap + <usize>ir * ra + <usize>pc * ka;
+          if (cols == NR) microDirect(kc, as, ra, ka, ws, at(c, ir * ldc + jr), ldcBytes, acc);
+          else {
+            microDirect(kc, as, ra, ka, ws, scratch, NR * 4, false);
+            storeEdge(at(c, ir * ldc + jr), ldcBytes, acc, MR, cols, scratch);
+          }
+        }
+        continue;
+      }
       if (cols == NR) {
         for (; ir + MR <= M; ir += MR) micro(kc, at(ap, ir * K + pc * MR), ws, at(c, ir * ldc + jr), ldcBytes, acc);
       }
