@@ -1,0 +1,81 @@
+// The GEMMs of one MLP training step (batch 64) on the wasm backend, back to back, on 1 and 2 threads:
+// the benchmark's two MLPs, forward (x·Wᵀ: B a transposed view), input gradient (dY·W; none for a
+// first layer, whose input needs no gradient) and weight gradient (dYᵀ·X: A a transposed view). Shows what the kernel does on the shapes training runs,
+// with operands in cache; in training the weights come from memory and the same calls take longer.
+// Usage: node --conditions=tensorgrad-source --import tsx bench/gemm-shapes.ts [--rounds N]
+import * as tg from "../src/index.js";
+
+interface MatrixRef { ptr: number; rowStride: number; colStride: number }
+/** What this bench needs of the wasm backend object (reached through the public getBackend()). */
+interface WasmBackendLike {
+  flavor: string; threads: number; setThreads(n: number): void; ready(): Promise<void>;
+  runtime: {
+    allocator: { alloc(bytes: number): number; free(ptr: number): void };
+    sgemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number }): void;
+  };
+}
+
+const argv = process.argv.slice(2);
+const rounds = argv.includes("--rounds") ? Number(argv[argv.indexOf("--rounds") + 1]) : 9;
+if (!tg.listBackends().includes("wasm")) {
+  console.error("gemm-shapes: the wasm backend is not registered (WebAssembly SIMD unavailable?)");
+  process.exit(1);
+}
+tg.setBackend("wasm");
+const backend = tg.getBackend() as unknown as WasmBackendLike;
+await backend.ready();
+const rt = backend.runtime;
+
+/** [label, M, N, K, A transposed, B transposed] for a layer of `fin` inputs and `fout` outputs. */
+function layer(fin: number, fout: number, first: boolean): [string, number, number, number, boolean, boolean][] {
+  return [
+    [`x·Wᵀ ${fin}→${fout}`, 64, fout, fin, false, true],
+    ...(first ? [] : [[`dY·W ${fout}→${fin}`, 64, fin, fout, false, false] as [string, number, number, number, boolean, boolean]]),
+    [`dYᵀ·X ${fout}x${fin}`, fout, fin, 64, true, false],
+  ];
+}
+const shapes = [...layer(784, 128, true), ...layer(784, 512, true), ...layer(512, 256, false)];
+
+/** Median µs of one call over `rounds` rounds of back-to-back calls lasting ~50 ms each. */
+function time(call: () => void): number {
+  for (let i = 0; i < 20; i++) call();
+  const per: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    let n = 0;
+    do {
+      call();
+      n++;
+    } while (n < 3 || performance.now() - t0 < 50);
+    per.push(((performance.now() - t0) / n) * 1000);
+  }
+  per.sort((x, y) => x - y);
+  return per[Math.floor(per.length / 2)]!;
+}
+
+const fill = (ptr: number, n: number) => {
+  const v = new Float32Array((rt as unknown as { kernels: { memory: WebAssembly.Memory } }).kernels.memory.buffer, ptr, n);
+  for (let i = 0; i < n; i++) v[i] = Math.random() - 0.5;
+};
+
+console.log(`wasm GEMM on MLP training shapes (${backend.flavor} build), µs a call, median of ${rounds} rounds`);
+console.log("| product | M×N×K | 1 thread | 2 threads | GFLOP/s 1T | GFLOP/s 2T |");
+console.log("|---|---|--:|--:|--:|--:|");
+const maxThreads = backend.threads;
+for (const [label, M, N, K, ta, tb] of shapes) {
+  const a = rt.allocator.alloc(M * K * 4), b = rt.allocator.alloc(K * N * 4), c = rt.allocator.alloc(M * N * 4);
+  fill(a, M * K);
+  fill(b, K * N);
+  const am = ta ? { ptr: a, rowStride: 1, colStride: M } : { ptr: a, rowStride: K, colStride: 1 };
+  const bm = tb ? { ptr: b, rowStride: 1, colStride: K } : { ptr: b, rowStride: N, colStride: 1 };
+  const us: number[] = [];
+  for (const threads of [1, Math.min(2, maxThreads)]) {
+    backend.setThreads(threads);
+    await backend.ready();
+    us.push(time(() => rt.sgemm(M, N, K, am, bm, { ptr: c, rowStride: N })));
+  }
+  const gf = (t: number) => ((2 * M * N * K) / t / 1e3).toFixed(1);
+  console.log(`| ${label} | ${M}×${N}×${K} | ${us[0]!.toFixed(0)} | ${us[1]!.toFixed(0)} | ${gf(us[0]!)} | ${gf(us[1]!)} |`);
+  for (const p of [a, b, c]) rt.allocator.free(p);
+}
+backend.setThreads(maxThreads);
