@@ -36,9 +36,13 @@ function layer(fin: number, fout: number, first: boolean): [string, number, numb
 }
 const shapes = [...layer(784, 128, true), ...layer(784, 512, true), ...layer(512, 256, false)];
 
-/** Median µs of one call over `rounds` rounds of back-to-back calls lasting ~50 ms each. */
+/**
+ * Median µs of one call over `rounds` rounds of back-to-back calls lasting ~50 ms each, after 200 ms
+ * of the same calls (a freshly started worker runs slower for its first ~100 ms).
+ */
 function time(call: () => void): number {
-  for (let i = 0; i < 20; i++) call();
+  const w0 = performance.now();
+  while (performance.now() - w0 < 200) call();
   const per: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
