@@ -86,6 +86,13 @@ export class Reclaimer {
   private gcMsAtScale = 0;
 
   constructor(private readonly allocator: WasmAllocator, { sync = process.env.TENSORGRAD_WASM_SYNC_FREE !== "0" }: ReclaimOptions = {}) {
+    // V8 takes a field that only the constructor has written for a constant and folds it into the
+    // optimized code that reads it; the first later change then deoptimizes all of that code. For
+    // `scale` that was the storage constructor, adopt and close (pressure() inlined), mid-training at
+    // the first budget doubling, and they ran unoptimized for about an epoch (--trace-deopt). Written
+    // twice here, it is an ordinary field from the start.
+    this.scale = 2;
+    this.scale = 1;
     // Held values are block tags, not addresses: a storage disposed by hand has already returned its
     // block (which may belong to another storage by now), and its late finalizer must not free it again.
     // So no unregister token is needed, which spares V8 a token-to-cell table as large as the number
