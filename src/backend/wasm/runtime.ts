@@ -234,7 +234,8 @@ export class WasmRuntime {
       // On several threads, an A whose rows or columns are contiguous, in whole slivers, is read in
       // place (see microDirect in assembly/gemm.ts): packing it here, on this core, right before the
       // other core reads it cost more than the product gained. On one thread packing is cheap, and
-      // the packed kernel 10 % faster at n = 64.
+      // the packed kernel 10 % faster at n = 64. (ars = acs = 0 tells the kernel A is packed; a direct A
+      // has a stride of 1, and its other stride may be 0: rows broadcast from one.)
       const direct = parallel && this.threads > 1 && M % 4 === 0 && (a.colStride === 1 || a.rowStride === 1);
       let ap = a.ptr, ars = a.rowStride, acs = a.colStride;
       if (!direct) {

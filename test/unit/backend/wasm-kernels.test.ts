@@ -141,6 +141,33 @@ for (const flavor of ["simd", "relaxed"] as const) {
       assert.ok(rt2.pool.chunkCounts()[1]! > claimsBefore, "the worker took part");
     });
 
+    test("sgemm on two threads with a broadcast A: one row for every row (row stride 0), one column for every column", async () => {
+      // Views of an expanded tensor reach the kernel as they are; read in place, a zero stride must not
+      // be mistaken for the kernel's mark of a packed A (both strides 0).
+      const rt2 = new WasmRuntime({ threads: 2, relaxedSimd: flavor === "relaxed" });
+      runtimes.push(rt2);
+      await rt2.ready();
+      const r = rng(11);
+      const M = 64, N = 130, K = 784;
+      for (const [rowStride, colStride, len] of [[0, 1, K], [1, 0, M]] as [number, number, number][]) {
+        const A = randoms(len, r), B = randoms(K * N, r);
+        const a = put(rt2, A), b = put(rt2, B), c = put(rt2, new Float32Array(M * N));
+        rt2.sgemm(M, N, K, { ptr: a, rowStride, colStride }, { ptr: b, rowStride: 1, colStride: K }, { ptr: c, rowStride: N });
+        const got = rt2.f32(c, M * N);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+          let s = 0, mag = 0;
+          for (let k = 0; k < K; k++) {
+            const p = A[i * rowStride + k * colStride]! * B[k + j * K]!;
+            s += p;
+            mag += Math.abs(p);
+          }
+          const err = Math.abs(got[i * N + j]! - s);
+          assert.ok(err <= (((K + 1) * U) / (1 - (K + 1) * U)) * mag, `strides [${rowStride}, ${colStride}] [${i},${j}]: err ${err}`);
+        }
+        rt2.allocator.free(a); rt2.allocator.free(b); rt2.allocator.free(c);
+      }
+    });
+
     test("gemm_cols reads A in place (element strides) exactly as it reads A packed", () => {
       // The two paths run the same multiply-adds in the same order, so the results are bitwise equal.
       const e = rt.kernels.exports, r = rng(9);

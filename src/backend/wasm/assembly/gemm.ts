@@ -257,8 +257,9 @@ export function gemm_packed(M: i32, N: i32, K: i32, a: usize, rs: i32, cs: i32, 
 /**
  * Column panels [p0, p1) (columns 8p..8p+7) of C = A·B (beta = 0) or C += A·B (beta = 1) for every
  * row, with each K-slice of a B panel packed here into this thread's workspace `ws`
- * (gemm_workspace_bytes). A is packed whole by gemm_pack_a (ars = 0), or read in place through its
- * element strides (ars, acs) when M is a multiple of 4 (see microDirect). For products with few rows and many columns (a
+ * (gemm_workspace_bytes). A is packed whole by gemm_pack_a (ars = acs = 0), or read in place through
+ * its element strides (ars, acs; one of them 1, the other may be 0) when M is a multiple of 4 (see
+ * microDirect). For products with few rows and many columns (a
  * layer on one batch, a convolution's output channels over every pixel of the batch): split by rows,
  * every thread would stream all of packed B past its few rows; split by columns, each panel of B is
  * read by one thread, once, and only the small packed A is shared.
@@ -319,8 +320,8 @@ export function gemm_splitk(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32
 }
 
 /**
- * Panels [p0, p1) of C (=|+=) A[:, k0:k1) · B[k0:k1, :): A packed whole with row length K (ars = 0),
- * or in place with element strides (ars, acs) and M a multiple of 4.
+ * Panels [p0, p1) of C (=|+=) A[:, k0:k1) · B[k0:k1, :): A packed whole with row length K (ars = acs
+ * = 0), or in place with element strides (ars, acs) and M a multiple of 4.
  */
 function colsRange(M: i32, N: i32, K: i32, ap: usize, ars: i32, acs: i32, b: usize, rs: i32, cs: i32, c: usize,
                    ldc: i32, beta: i32, ws: usize, p0: i32, p1: i32, k0: i32, k1: i32): void {
@@ -335,7 +336,7 @@ function colsRange(M: i32, N: i32, K: i32, ap: usize, ars: i32, acs: i32, b: usi
       const acc = pc > k0 || beta != 0;
       packPanel(pc, kc, N, b, rs, cs, jr, ws);
       let ir = 0;
-      if (ars != 0) {
+      if (ars != 0 || acs != 0) {
         // In place: M is a multiple of 4, so every sliver is whole; a partial panel goes via scratch.
         for (; ir < M; ir += MR) {
           const as = ap + <usize>ir * ra + <usize>pc * ka;
