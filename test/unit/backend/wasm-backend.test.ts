@@ -95,6 +95,18 @@ describe("wasm backend", () => {
     assert.equal(calls("sgemm", () => mk([4, 6, 16], 52).matmul(mk([8, 16], 53).transpose(0, 1))), 1);
   });
 
+  test("matmul of views on products large enough to split across threads", () => {
+    // 64 x 784 by 784 x 130: above the parallel threshold, a product the threads split by column
+    // panels, which reads an A in whole slivers where it is (strides as given) on two threads.
+    const W = () => mk([130, 784], 70).transpose(0, 1);
+    const tol = { rtol: 1e-4, atol: 1e-3 };
+    same("expanded row", () => mk([1, 784], 71).expand([64, 784]).matmul(W()), tol);
+    same("expanded column", () => mk([64, 1], 72).expand([64, 784]).matmul(W()), tol);
+    same("transposed", () => mk([784, 64], 73).transpose(0, 1).matmul(W()), tol);
+    same("column slice", () => mk([64, 900], 74).slice(1, 50, 834).matmul(W()), tol);
+    same("every other row", () => mk([128, 784], 75).slice(0, 0, 128, 2).matmul(W()), tol);
+  });
+
   test("gradients of a small network match the reference backend", () => {
     const run = () => {
       const x = mk([16, 12], 60);
