@@ -136,6 +136,26 @@ describe("wasm backend", () => {
     assert.ok(n >= 1, "unfold ran on wasm");
   });
 
+  test("ops on views at sizes the pool splits across threads match the reference backend", () => {
+    // Above the parallel thresholds (runtime.ts PARALLEL_THRESHOLDS: 64K elements for cheap ops and
+    // sums, 16K for transcendental ones, 4K for softmax, 64K for im2col), where the conformance
+    // suite's small shapes never go: each kernel runs in chunks on the pool, over broadcast,
+    // transposed and sliced operands.
+    const F = tg.nn.functional;
+    same("bias add [256, 512] + [512]", () => tg.add(mk([256, 512], 80), mk([512], 81)));
+    same("add of a transposed view", () => tg.add(mk([512, 256], 82).transpose(0, 1), mk([256, 512], 83)));
+    same("mul by an expanded column", () => tg.mul(mk([256, 1], 84).expand([256, 512]), mk([256, 512], 85)));
+    same("tanh of a column slice", () => mk([128, 700], 86).slice(1, 20, 660).tanh());
+    same("exp of every other row", () => mk([256, 300], 87, -3, 3).slice(0, 0, 256, 2).exp());
+    same("sum over rows (dim 0)", () => mk([512, 300], 88).sum(0), { rtol: 1e-4, atol: 1e-4 });
+    same("sum over columns (dim 1)", () => mk([300, 512], 89).sum(1), { rtol: 1e-4, atol: 1e-4 });
+    same("max of a transposed view", () => mk([300, 512], 90).transpose(0, 1).max(1));
+    same("logSoftmax of [300, 600]", () => mk([300, 600], 91).logSoftmax(1), { rtol: 1e-4, atol: 1e-5 });
+    same("softmax of a transposed view", () => mk([600, 300], 92).transpose(0, 1).softmax(1), { rtol: 1e-4, atol: 1e-6 });
+    same("conv2d [8, 3, 32, 32]", () => F.conv2d(mk([8, 3, 32, 32], 93), mk([16, 3, 5, 5], 94), mk([16], 95)), { rtol: 1e-4, atol: 1e-4 });
+    same("maxPool2d [8, 16, 28, 28]", () => F.maxPool2d(mk([8, 16, 28, 28], 96), 2));
+  });
+
   test("storages are freed: dispose() at once, dropped ones by the collector", () => {
     tg.setBackend("wasm");
     const alloc = wasmBackend.runtime.allocator;
