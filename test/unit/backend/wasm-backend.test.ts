@@ -126,6 +126,29 @@ describe("wasm backend", () => {
     }
   });
 
+  test("gradients of an MNIST-sized layer, split across threads, match the reference backend", () => {
+    // A batch of 64 through Linear(784, 128): the forward, input and weight gradients are products
+    // the pool splits by column panels. A second batch is one row expanded (a row stride of 0 for the
+    // in-place A path), and the loss reduces over a transposed view.
+    const run = () => {
+      const r = mk([1, 784], 64).requiresGrad_();
+      const x = mk([64, 784], 65).requiresGrad_();
+      const w = mk([128, 784], 66, -0.05, 0.05).requiresGrad_();
+      const b = mk([128], 67, -0.1, 0.1).requiresGrad_();
+      const h = tg.nn.functional.linear(x, w, b).relu().add(tg.nn.functional.linear(r.expand([64, 784]), w));
+      const loss = h.transpose(0, 1).logSoftmax(1).mean();
+      loss.backward();
+      return [loss, r.grad!, x.grad!, w.grad!, b.grad!];
+    };
+    tg.setBackend("js");
+    const want = run();
+    tg.setBackend("wasm");
+    const got = run();
+    for (let i = 0; i < want.length; i++) {
+      assertClose(got[i]!.toFloat32Array(), want[i]!.toFloat32Array(), { rtol: 1e-4, atol: 1e-6, what: `tensor ${i}` });
+    }
+  });
+
   test("conv2d and max pooling run im2col/col2im", () => {
     const F = tg.nn.functional;
     same("conv2d", () => F.conv2d(mk([2, 3, 9, 8], 70), mk([4, 3, 3, 3], 71), mk([4], 72), { stride: 2, padding: 1 }), { rtol: 1e-4, atol: 1e-4 });
