@@ -236,7 +236,7 @@ export class WasmRuntime {
       // other core reads it cost more than the product gained. On one thread packing is cheap, and
       // the packed kernel 10 % faster at n = 64. (ars = acs = 0 tells the kernel A is packed; a direct A
       // has a stride of 1, and its other stride may be 0: rows broadcast from one.)
-      const direct = parallel && this.threads > 1 && M % 4 === 0 && (a.colStride === 1 || a.rowStride === 1);
+      const direct = parallel && M % 4 === 0 && (a.colStride === 1 || a.rowStride === 1);
       let ap = a.ptr, ars = a.rowStride, acs = a.colStride;
       if (!direct) {
         ap = this.packScratch("a", slivers * 4 * K * 4);
