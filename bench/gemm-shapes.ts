@@ -1,38 +1,30 @@
 // The GEMMs of one MLP training step (batch 64) on the wasm backend, back to back, on 1 and 2 threads:
 // the benchmark's two MLPs, forward (x·Wᵀ: B a transposed view), input gradient (dY·W; none for a
-// first layer, whose input needs no gradient) and weight gradient (dYᵀ·X: A a transposed view). Shows what the kernel does on the shapes training runs,
-// with operands in cache; in training the weights come from memory and the same calls take longer.
+// first layer, whose input needs no gradient) and weight gradient (dYᵀ·X: A a transposed view).
+// Shows what the kernel does on the shapes training runs, with operands in cache; in training the
+// weights come from memory and the same calls take longer.
 // Usage: node --conditions=tensorgrad-source --import tsx bench/gemm-shapes.ts [--rounds N]
-import * as tg from "../src/index.js";
-
-interface MatrixRef { ptr: number; rowStride: number; colStride: number }
-/** What this bench needs of the wasm backend object (reached through the public getBackend()). */
-interface WasmBackendLike {
-  flavor: string; threads: number; setThreads(n: number): void; ready(): Promise<void>;
-  runtime: {
-    allocator: { alloc(bytes: number): number; free(ptr: number): void };
-    sgemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number }): void;
-  };
-}
+import { selectWasmBackend } from "./lib/wasm-backend.js";
 
 const argv = process.argv.slice(2);
 const rounds = argv.includes("--rounds") ? Number(argv[argv.indexOf("--rounds") + 1]) : 9;
-if (!tg.listBackends().includes("wasm")) {
-  console.error("gemm-shapes: the wasm backend is not registered (WebAssembly SIMD unavailable?)");
-  process.exit(1);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`gemm-shapes: --rounds takes a whole number of rounds, at least 1 (got ${argv[argv.indexOf("--rounds") + 1]})`);
+  process.exit(2);
 }
-tg.setBackend("wasm");
-const backend = tg.getBackend() as unknown as WasmBackendLike;
+const backend = selectWasmBackend("gemm-shapes");
 await backend.ready();
 const rt = backend.runtime;
 
-/** [label, M, N, K, A transposed, B transposed] for a layer of `fin` inputs and `fout` outputs. */
-function layer(fin: number, fout: number, first: boolean): [string, number, number, number, boolean, boolean][] {
-  return [
-    [`x·Wᵀ ${fin}→${fout}`, 64, fout, fin, false, true],
-    ...(first ? [] : [[`dY·W ${fout}→${fin}`, 64, fin, fout, false, false] as [string, number, number, number, boolean, boolean]]),
-    [`dYᵀ·X ${fout}x${fin}`, fout, fin, 64, true, false],
-  ];
+/** [label, M, N, K, A transposed, B transposed] */
+type Product = [string, number, number, number, boolean, boolean];
+
+/** The products of a layer of `fin` inputs and `fout` outputs; a first layer has no input gradient. */
+function layer(fin: number, fout: number, first: boolean): Product[] {
+  const forward: Product = [`x·Wᵀ ${fin}→${fout}`, 64, fout, fin, false, true];
+  const inputGrad: Product = [`dY·W ${fout}→${fin}`, 64, fin, fout, false, false];
+  const weightGrad: Product = [`dYᵀ·X ${fout}x${fin}`, fout, fin, 64, true, false];
+  return first ? [forward, weightGrad] : [forward, inputGrad, weightGrad];
 }
 const shapes = [...layer(784, 128, true), ...layer(784, 512, true), ...layer(512, 256, false)];
 
@@ -58,7 +50,7 @@ function time(call: () => void): number {
 }
 
 const fill = (ptr: number, n: number) => {
-  const v = new Float32Array((rt as unknown as { kernels: { memory: WebAssembly.Memory } }).kernels.memory.buffer, ptr, n);
+  const v = new Float32Array(rt.kernels.memory.buffer, ptr, n);
   for (let i = 0; i < n; i++) v[i] = Math.random() - 0.5;
 };
 

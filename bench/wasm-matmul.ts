@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { availableParallelism, cpus } from "node:os";
 import * as tg from "../src/index.js";
+import { selectWasmBackend, type MatrixRef } from "./lib/wasm-backend.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -42,22 +43,7 @@ async function parallelCapacity(): Promise<number> {
 
 interface Row { n: number; threads: number; layout: string; path: "kernel" | "tensor"; ms: number; gflops: number; best: number }
 
-/** What this bench needs of the wasm backend object (reached through the public getBackend()). */
-interface MatrixRef { ptr: number; rowStride: number; colStride: number }
-interface WasmBackendLike {
-  flavor: string; threads: number; setThreads(n: number): void; ready(): Promise<void>;
-  runtime: {
-    allocator: { alloc(bytes: number): number; free(ptr: number): void };
-    sgemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number }): void;
-  };
-}
-
-if (!tg.listBackends().includes("wasm")) {
-  console.error("wasm-matmul: the wasm backend is not registered (WebAssembly SIMD unavailable?)");
-  process.exit(1);
-}
-tg.setBackend("wasm");
-const backend = tg.getBackend() as unknown as WasmBackendLike;
+const backend = selectWasmBackend("wasm-matmul");
 
 /** Median and best GFLOP/s of `call` over rounds of back-to-back calls lasting ~60 ms each (at least 3). */
 function time(call: () => void, flop: number): { ms: number; gflops: number; best: number } {

@@ -180,7 +180,7 @@ export function renderMemory(section: MemorySection, machine: MachineInfo): stri
     "garbage collection and records the process's RSS and V8's heapUsed, and for the wasm backend the bytes its allocator",
     "holds for live tensors once every dead one's block is returned (\"tensors\"). Memory that returns to its baseline shows",
     "as a drift near zero and a flat trend; a leak shows as a steady positive trend. The wasm memory itself never shrinks:",
-    "RSS settles at the live tensors plus the garbage allowed between forced collections (up to 64 MB).",
+    "RSS settles at the live tensors plus the garbage allowed between forced collections (16-64 MB, or the live size).",
     "",
   ];
   const rows: string[][] = [];

@@ -43,8 +43,8 @@ interface Live {
 
 /**
  * Whether a contender takes its rounds in the late group: a plain-JavaScript one (`slow`), or one whose
- * epoch took over `lateAbove` seconds: its warm-up epoch, or as its probe estimated where it had none
- * (null: no estimate, the probe failed).
+ * epoch took over `lateAbove` seconds: its warm-up epoch, or as its probe estimated when that made it a
+ * sampled contender (null: neither, or the probe failed).
  */
 export function takesLateTurns(slow: boolean | undefined, estimate: number | null, lateAbove: number): boolean {
   return slow === true || (estimate !== null && estimate > lateAbove);
@@ -108,14 +108,18 @@ async function runTask(ctx: TrainContext, task: TaskKey, list: Variant[]): Promi
     const r = await turn(l, plan.probeBatches);
     if (!r) continue;
     const estimate = (r.seconds / r.batches) * perEpoch;
-    estimates.set(l, estimate);
-    if (estimate > plan.wholeEpochAbove) l.batches = Math.min(perEpoch, Math.max(3, Math.floor((plan.partialSeconds / r.seconds) * r.batches)));
+    if (estimate > plan.wholeEpochAbove) {
+      l.batches = Math.min(perEpoch, Math.max(3, Math.floor((plan.partialSeconds / r.seconds) * r.batches)));
+      // Sampled: far too slow for the fast group, and it gets no warm-up epoch to time.
+      estimates.set(l, estimate);
+    }
     ctx.log(`    ${l.started.info.id}: probe ${r.batches} batches in ${r.seconds.toFixed(2)} s (≈ ${estimate.toFixed(1)} s an epoch${l.batches < perEpoch ? `; ${l.batches} batches a round` : ""})`);
   }
   // Warm-up: a whole epoch for each contender that trains whole epochs, the plain-JavaScript ones just
   // before their own rounds (see the top of this file). A sampled contender was warmed by its probe.
   // The warm-up epoch's time, not the probe's, decides the groups: a probe's first batches run cold
-  // (compiling; 2.2 s an epoch estimated for tensorgrad/wasm's big MLP, whose epochs take 0.4 s).
+  // (compiling; 2.2 s an epoch estimated for tensorgrad/wasm's big MLP, whose epochs take 0.4 s). With
+  // no warm-up epoch (--quick) only the plain-JavaScript and sampled contenders go late.
   const warmUp = async (l: Live) => {
     if (!plan.warmupEpoch || l.batches < perEpoch) return;
     const r = await turn(l, perEpoch);

@@ -37,6 +37,18 @@ function same(what: string, build: () => Tensor, { rtol = 2e-5, atol = 1e-5 } = 
   assertClose(got.toFloat32Array(), want.toFloat32Array(), { rtol, atol, what });
 }
 
+/** Runs `build` on the reference and on the wasm backend and compares each returned tensor (a loss and its gradients). */
+function sameAll(build: () => Tensor[]): void {
+  tg.setBackend("js");
+  const want = build();
+  tg.setBackend("wasm");
+  const got = build();
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < want.length; i++) {
+    assert.deepEqual([...got[i]!.shape], [...want[i]!.shape], `tensor ${i}: shape`);
+    assertClose(got[i]!.toFloat32Array(), want[i]!.toFloat32Array(), { rtol: 1e-4, atol: 1e-6, what: `tensor ${i}` });
+  }
+}
 
 describe("wasm backend", () => {
   test("is registered and selected", () => {
@@ -117,13 +129,7 @@ describe("wasm backend", () => {
       loss.backward();
       return [loss, w1.grad!, b1.grad!, w2.grad!];
     };
-    tg.setBackend("js");
-    const want = run();
-    tg.setBackend("wasm");
-    const got = run();
-    for (let i = 0; i < want.length; i++) {
-      assertClose(got[i]!.toFloat32Array(), want[i]!.toFloat32Array(), { rtol: 1e-4, atol: 1e-6, what: `tensor ${i}` });
-    }
+    sameAll(run);
   });
 
   test("gradients of an MNIST-sized layer, split across threads, match the reference backend", () => {
@@ -140,13 +146,7 @@ describe("wasm backend", () => {
       loss.backward();
       return [loss, r.grad!, x.grad!, w.grad!, b.grad!];
     };
-    tg.setBackend("js");
-    const want = run();
-    tg.setBackend("wasm");
-    const got = run();
-    for (let i = 0; i < want.length; i++) {
-      assertClose(got[i]!.toFloat32Array(), want[i]!.toFloat32Array(), { rtol: 1e-4, atol: 1e-6, what: `tensor ${i}` });
-    }
+    sameAll(run);
   });
 
   test("conv2d and max pooling run im2col/col2im", () => {
