@@ -71,9 +71,19 @@ export interface ReclaimOptions {
 
 /** Frees the blocks of collected storages. */
 export class Reclaimer {
-  private readonly registry: FinalizationRegistry<number>;
-  private readonly sweep: (() => void) | undefined;
-  private readonly fullGc: (() => void) | undefined;
+  // The current registry, and what sweeps it and finds dead storages; all undefined while retired
+  // (see retire).
+  private registry: FinalizationRegistry<number> | undefined;
+  private sweep: (() => void) | undefined;
+  private fullGc: (() => void) | undefined;
+  private readonly attach: () => void;
+  // Storages made while retired, weakly, with their block tags: handed to the next registry, or
+  // freed if they died meanwhile (see resume).
+  private pending: Array<[WeakRef<object>, number]> = [];
+  private closed = false;
+  private resumeScheduled = false;
+  /** Whether dead storages are found without yielding to the event loop. */
+  readonly synchronous: boolean;
   private sinceSweep = 0;
   private sinceGc = 0;
   private blocksSinceGc = 0;
@@ -114,19 +124,73 @@ export class Reclaimer {
         // Keep the asynchronous registry.
       }
     }
-    this.registry = new Registry<number>(free);
-    const cleanupSome = (this.registry as { cleanupSome?: () => void }).cleanupSome;
-    this.sweep = typeof cleanupSome === "function" ? () => cleanupSome.call(this.registry) : undefined;
-    this.fullGc = this.sweep ? gc : undefined;
-  }
-
-  /** Whether dead storages are found without yielding to the event loop. */
-  get synchronous(): boolean {
-    return this.sweep !== undefined;
+    const cleanupSome = (Registry.prototype as { cleanupSome?: () => void }).cleanupSome;
+    this.synchronous = typeof cleanupSome === "function";
+    this.attach = () => {
+      const registry = new Registry<number>(free);
+      this.registry = registry;
+      this.sweep = typeof cleanupSome === "function" ? () => cleanupSome.call(registry) : undefined;
+      this.fullGc = this.sweep ? gc : undefined;
+    };
+    this.attach();
+    guardProcessExit(this);
   }
 
   track(storage: object, ptr: number): void {
-    this.registry.register(storage, this.allocator.tagOf(ptr));
+    const registry = this.registry;
+    if (registry !== undefined) registry.register(storage, this.allocator.tagOf(ptr));
+    else if (!this.closed) this.pending.push([new WeakRef(storage), this.allocator.tagOf(ptr)]);
+  }
+
+  /**
+   * Drops the registry so that no collection from here on can schedule its cleanup. Called as the
+   * process ends, first among the `beforeExit` and `exit` listeners (see guardProcessExit). V8 runs a
+   * registry's cleanup as a task, and a collection after the event loop's last turn left that task
+   * for Node to run while it tore the environment down, with JavaScript disallowed, which aborted
+   * the process ("illegal access", exit code 134), however empty the registry's queue. A registry
+   * nothing references is never scheduled: a collection only processes the cells of live ones.
+   *
+   * After `beforeExit` the loop may turn again (a listener started more work): the first timer or
+   * immediate of that turn attaches a new registry (resume). Until then storages are held weakly
+   * (a WeakRef's clearing schedules nothing), so none is lost, but none is freed either: a long
+   * synchronous job started before that timer keeps its garbage until it ends. After `exit` nothing
+   * is tracked again; the process is ending.
+   */
+  retire(final: boolean): void {
+    this.registry = undefined;
+    this.sweep = undefined;
+    this.fullGc = undefined;
+    if (final) {
+      this.closed = true;
+      this.pending = [];
+      return;
+    }
+    if (this.resumeScheduled) return;
+    this.resumeScheduled = true;
+    // Unreferenced, both: they run only if something else keeps the loop going. The timer runs first
+    // in a turn, ahead of any the listeners set (same 1 ms list, inserted earlier); the immediate
+    // covers a turn whose timers are not yet due.
+    const resume = () => {
+      if (!this.resumeScheduled) return;
+      this.resumeScheduled = false;
+      clearTimeout(timer);
+      clearImmediate(immediate);
+      this.resume();
+    };
+    const timer = setTimeout(resume, 0).unref();
+    const immediate = setImmediate(resume).unref();
+  }
+
+  private resume(): void {
+    if (this.closed || this.registry !== undefined) return;
+    this.attach();
+    const registry = this.registry!;
+    for (const [ref, tag] of this.pending) {
+      const storage = ref.deref();
+      if (storage) registry.register(storage, tag);
+      else this.allocator.freeTagged(tag);
+    }
+    this.pending = [];
   }
 
   /**
@@ -192,6 +256,27 @@ export class Reclaimer {
     this.blocksSinceGc = 0;
     this.liveAfterGc = this.allocator.bytesInUse;
   }
+}
+
+// Every reclaimer, weakly, for the process-exit listeners (see Reclaimer.retire).
+const retirable = new Set<WeakRef<Reclaimer>>();
+let exitListeners = false;
+
+function guardProcessExit(reclaimer: Reclaimer): void {
+  retirable.add(new WeakRef(reclaimer));
+  if (exitListeners) return;
+  exitListeners = true;
+  const retireAll = (final: boolean) => {
+    for (const ref of retirable) {
+      const r = ref.deref();
+      if (r) r.retire(final);
+      else retirable.delete(ref);
+    }
+  };
+  // First in line: another listener that allocates can trigger the collection that schedules a
+  // cleanup nobody will run.
+  process.prependListener("beforeExit", () => retireAll(false));
+  process.prependListener("exit", () => retireAll(true));
 }
 
 const reclaimers = new WeakMap<WasmRuntime, Reclaimer>();
