@@ -83,8 +83,11 @@ export interface Plan {
   inferBatches: number[];
   /** Measured training epochs (rounds) after the warm-up. */
   trainRounds: number;
-  /** Whether a whole warm-up epoch precedes the measured ones (--quick warms up on the probe batches only). */
-  warmupEpoch: boolean;
+  /**
+   * Whole warm-up epochs before the measured ones (--quick: none, the probe batches warm up). The
+   * late group takes one (see run-train.ts).
+   */
+  warmupEpochs: number;
   /** Batches each training contender runs first, to warm up and to estimate its epoch time. */
   probeBatches: number;
   /** A contender whose epoch is estimated above this many seconds trains partial epochs instead… */
@@ -105,10 +108,10 @@ export function makePlan(quick: boolean): Plan {
   return quick
     ? {
       matmulSizes: [64, 256, 512], rounds: 2, minTime: 0.1, skipCallAbove: 0.5, inferBatches: [1, 256],
-      trainRounds: 1, warmupEpoch: false, probeBatches: 3, wholeEpochAbove: 4, partialSeconds: 1.5, lateAbove: LATE_ABOVE_SECONDS,
+      trainRounds: 1, warmupEpochs: 0, probeBatches: 3, wholeEpochAbove: 4, partialSeconds: 1.5, lateAbove: LATE_ABOVE_SECONDS,
     }
     : {
       matmulSizes: [64, 128, 256, 512, 1024, 2048], rounds: 3, minTime: 0.3, skipCallAbove: 4, inferBatches: [1, 256],
-      trainRounds: 5, warmupEpoch: true, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10, lateAbove: LATE_ABOVE_SECONDS,
+      trainRounds: 5, warmupEpochs: 4, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10, lateAbove: LATE_ABOVE_SECONDS,
     };
 }

@@ -113,11 +113,12 @@ function renderTask(task: TrainTask): string {
       r.contender, r.loop,
       m === null ? (r.note ?? "–") : `${r.partialBatches ? "≈ " : ""}${fmtSeconds(m)}${mark}`,
       m === null || lo === null || hi === null ? "" : `${fmtNum(lo)}–${fmtNum(hi)} s`,
+      r.warmupSeconds?.length ? fmtSeconds(r.warmupSeconds[0]!) : "–",
       r.accuracy === null ? "–" : `${r.accuracy.toFixed(3)} (${epochsText(r, task.batchesPerEpoch)})`,
       fmtMiB(r.maxRssBytes),
     ];
   });
-  out.push(renderTable(["contender", "loop", "epoch (median)", "range", "test accuracy (after)", "peak RSS"], rows, ["left", "left"]));
+  out.push(renderTable(["contender", "loop", "epoch (median)", "range", "first epoch", "test accuracy (after)", "peak RSS"], rows, ["left", "left"]));
   const partial = task.rows.filter((r) => r.partialBatches);
   if (partial.length) {
     out.push("", `† Too slow for whole epochs here: ${joinWords(partial.map((r) => `${r.contender} trained ${r.partialBatches} batches a round`))}, timed and scaled to ${task.batchesPerEpoch} batches.`);
@@ -138,17 +139,21 @@ function renderTask(task: TrainTask): string {
 
 export function renderTrain(section: TrainSection, machine: MachineInfo, heading: string): string {
   const versions = section.contenders.map((c) => `${c.id} ${c.version} (threads: ${c.threads})`);
+  const warmups = Math.max(0, ...section.tasks.flatMap((t) => t.rows.filter((r) => !r.late).map((r) => r.warmupSeconds?.length ?? 0)));
   return [
     `## ${heading}`,
     "",
     renderMeta(section.meta, machine.cores),
     `The 8,000 training images of tensorgrad's \`data.mnist()\` (exported to the peers as raw arrays), batch ${BATCH_SIZE}, reshuffled every epoch,`,
-    `Adam lr ${LEARNING_RATE}, cross-entropy on logits. Each contender trains in its own fresh process: a warm-up epoch, then measured epochs`,
-    `taken in turn (one per contender per round, in shuffled order); the contenders whose warm-up epoch takes over ${LATE_ABOVE_SECONDS} s,`,
-    "and the plain-JavaScript ones (tensorgrad/js, tfjs-cpu), take their rounds after the others' (the late group), so that no",
-    "contender sits idle for their 7-50 s turns between two of its epochs: after a few seconds idle, V8 shrinks its young generation",
-    "and regrows it into fresh pages on every collection of the next epoch (see bench/lib/run-train.ts). Ratios to a late",
-    "contender pair the i-th round of each group. Test accuracy is on the 2,000 test images after all the training",
+    `Adam lr ${LEARNING_RATE}, cross-entropy on logits. Each contender trains in its own fresh process: a few probe batches, warm-up epochs,`,
+    "then measured epochs taken in turn (one per contender per round, in shuffled order). The contenders whose first warm-up epoch",
+    `takes over ${LATE_ABOVE_SECONDS} s, and the plain-JavaScript ones (tensorgrad/js, tfjs-cpu), take their rounds after the others' (the late`,
+    "group), so that no contender sits idle for their 7-50 s turns between two of its epochs: after a few seconds idle, V8 shrinks",
+    "its young generation and regrows it into fresh pages on every collection of the next epoch (see bench/lib/run-train.ts).",
+    `The others warm up for ${warmups} epoch${warmups === 1 ? "" : "s"}, taken in turn like the rounds: a JIT-compiled contender settles over several epochs`,
+    "of short steps (V8 optimizes code that runs a few times a step only after hundreds of steps); the late group's epochs, of",
+    "2 s and more, take one. \"first epoch\" is the first warm-up epoch, right after the probe: the cold cost (compiling, memory",
+    "growth). Ratios to a late contender pair the i-th round of each group. Test accuracy is on the 2,000 test images after all the training",
     "the process did (a sanity check, not a contest); peak RSS is the process's maximum resident memory, data included.",
     `Contenders: ${versions.join("; ")}.`,
     "",

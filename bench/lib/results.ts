@@ -46,6 +46,8 @@ export interface TrainRow {
   loop: string;
   /** Seconds per epoch in each measured round (extrapolated to a whole epoch when `partialBatches`). */
   epochSeconds: (number | null)[];
+  /** Seconds of each whole warm-up epoch, in order: the first ran cold, right after the probe. */
+  warmupSeconds?: number[];
   /** Set when an epoch would take too long: each round trained this many batches, timed and scaled up. */
   partialBatches?: number;
   /** Took its rounds after the others' (see bench/lib/run-train.ts); its ratios pair the i-th round of each group. */
