@@ -101,6 +101,11 @@ export class WasmAllocator {
    * allocator ("lost precision").
    */
   private readonly nonEmpty = new Int32Array(Math.ceil(NUM_CLASSES / 32));
+  /**
+   * Called after the memory grew, with the first byte no block has used yet and the memory's new end:
+   * the runtime has idle pool workers touch those pages ahead of use (WasmPool.prefault).
+   */
+  onGrow: ((from: number, to: number) => void) | undefined;
   private top: number;
   private high: number;
   private inUse = 0;
@@ -246,6 +251,7 @@ export class WasmAllocator {
     }
     this.top = need;
     this.t.ensure(need / ALIGN);
+    if (need > have) this.onGrow?.(Math.max(need, this.high), this.memory.buffer.byteLength);
     return ptr;
   }
 

@@ -136,6 +136,7 @@ export class WasmRuntime {
     this.scratch = new ScratchStack(this.allocator);
     this.spin = options.spin;
     this.poolInstance = new WasmPool(this.kernels, { threads: options.threads, spin: options.spin });
+    this.allocator.onGrow = (from, to) => this.poolInstance.prefault(from, to);
     this.allocWorkspace();
   }
 

@@ -104,6 +104,27 @@ describe("wasm allocator", () => {
     assert.equal(al.sizeOf(big), roundSize(10 << 20));
   });
 
+  test("reports each growth of the memory with the first byte no block has used and the new end", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
+    const al = new WasmAllocator(memory);
+    const grown: [number, number][] = [];
+    al.onGrow = (from, to) => void grown.push([from, to]);
+    const a = al.alloc(32 << 10); // fits in the first 64 KiB page: no growth
+    assert.deepEqual(grown, []);
+    const b = al.alloc(1 << 20);
+    assert.deepEqual(grown, [[b + (1 << 20), memory.buffer.byteLength]]);
+    // Below the high-water mark after a free at the top: the pages there are in use already.
+    al.free(b);
+    const c = al.alloc(2 << 20);
+    assert.equal(c, b, "the top block's space is reused");
+    assert.deepEqual(grown[1], [c + (2 << 20), memory.buffer.byteLength]);
+    al.free(c);
+    al.free(a);
+    const d = al.alloc(64);
+    assert.equal(grown.length, 2, "no growth, no report");
+    al.free(d);
+  });
+
   test("the runtime returns to its baseline after kernels ran", () => {
     const base = one.allocator.bytesInUse;
     const n = 300;
@@ -157,6 +178,47 @@ describe("wasm pool", () => {
       return [rt.f32(c, M * N), rt.f32(ct, M * N), rt.f32(y, X.length), rt.f32(s, 131000)].map((v) => v.slice());
     });
     for (let i = 0; i < results[0]!.length; i++) assert.ok(bitsEqual(results[0]![i]!, results[1]![i]!), `result ${i} differs`);
+  });
+
+  test("idle workers touch the pages of a freshly grown range, leaving every value in it as it was", async () => {
+    // A runtime of its own: the test writes into memory its allocator takes for never used (zero).
+    const rt = new WasmRuntime({ threads: 2 });
+    try {
+      await rt.ready();
+      const pool = rt.pool, memory = rt.kernels.memory;
+      const waitDone = async () => {
+        const until = performance.now() + 5000;
+        while (pool.prefaultRange()[0] < pool.prefaultRange()[1] && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+      };
+      await waitDone(); // whatever the runtime's own first allocations grew
+      const [pos0, end0] = pool.prefaultRange();
+      assert.equal(pos0, end0);
+      const from = memory.buffer.byteLength, bytes = 4 << 20;
+      memory.grow(bytes / 65536);
+      const lo = from / 4096, hi = (from + bytes) / 4096;
+      assert.ok(lo >= end0, "the new pages lie past every earlier range");
+      // Values written before and while the worker touches the range must survive (an OR of 0).
+      const view = new Float32Array(memory.buffer, from, bytes / 4);
+      for (let i = 0; i < view.length; i += 97) view[i] = i + 0.5;
+      pool.prefault(from, from + bytes);
+      assert.deepEqual(pool.prefaultRange()[1], hi);
+      assert.ok(pool.prefaultRange()[0] >= lo);
+      for (let i = 1; i < view.length; i += 1031) view[i] = -i;
+      await waitDone();
+      assert.deepEqual(pool.prefaultRange(), [hi, hi], "the worker touched the whole range");
+      for (let i = 0; i < view.length; i++) {
+        const want = i % 1031 === 1 ? -i : i % 97 === 0 ? i + 0.5 : 0;
+        if (view[i] !== want) assert.fail(`element ${i}: ${view[i]} instead of ${want}`);
+      }
+      // A range below the position does not move it back.
+      pool.prefault(0, from);
+      assert.deepEqual(pool.prefaultRange(), [hi, hi]);
+      // One thread never touches anything.
+      one.pool.prefault(from, from + bytes);
+      assert.deepEqual(one.pool.prefaultRange(), [0, 0]);
+    } finally {
+      await rt.close();
+    }
   });
 
   test("workers take chunks, and the caller finishes jobs alone when they do not", async () => {
