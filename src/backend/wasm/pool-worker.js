@@ -76,8 +76,9 @@ function prefaultSome() {
   // The memory only grows; a view made before a growth does not reach the new pages.
   if (heap.length < hi * 1024) heap = new Int32Array(memory.buffer);
   // An atomic OR of 0 writes (so the page is backed and writable, not the shared zero page) without
-  // changing a value another thread may be writing.
-  for (let p = pos; p < hi; p++) Atomics.or(heap, p * 1024, 0);
+  // changing a value another thread may be writing. Pages past the memory (not expected) are skipped.
+  const last = Math.min(hi, heap.length / 1024);
+  for (let p = pos; p < last; p++) Atomics.or(heap, p * 1024, 0);
   return true;
 }
 

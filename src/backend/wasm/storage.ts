@@ -151,10 +151,12 @@ export class Reclaimer {
    * nothing references is never scheduled: a collection only processes the cells of live ones.
    *
    * After `beforeExit` the loop may turn again (a listener started more work): the first timer or
-   * immediate of that turn attaches a new registry (resume). Until then storages are held weakly
-   * (a WeakRef's clearing schedules nothing), so none is lost, but none is freed either: a long
-   * synchronous job started before that timer keeps its garbage until it ends. After `exit` nothing
-   * is tracked again; the process is ending.
+   * immediate of that turn attaches a new registry (resume). Storages made until then are held weakly
+   * (a WeakRef's clearing schedules nothing) and handed to it, or freed if they died; a long
+   * synchronous job started before that timer keeps its garbage until it ends. What the dropped
+   * registry tracked cannot be handed over (nothing else references those storages): a storage that
+   * was alive at `beforeExit` and dies after the loop turned again keeps its block. After `exit`
+   * nothing is tracked again; the process is ending.
    */
   retire(final: boolean): void {
     this.registry = undefined;
