@@ -96,7 +96,9 @@ for (;;) {
   }
   while (gen === seen) {
     Atomics.add(ctl, C.SLEEPERS, 1);
-    Atomics.wait(ctl, C.GEN, seen);
+    // Prefault work published after the last look: the main thread sets PF_END and then reads SLEEPERS,
+    // so either it saw this worker asleep and wakes it, or this load sees the new end.
+    if (Atomics.load(ctl, C.PF_POS) >= Atomics.load(ctl, C.PF_END)) Atomics.wait(ctl, C.GEN, seen);
     Atomics.sub(ctl, C.SLEEPERS, 1);
     gen = Atomics.load(ctl, C.GEN);
     // Woken without a job: prefault work (see prefault in pool.ts).
