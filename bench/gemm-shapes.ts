@@ -4,7 +4,7 @@
 // Shows what the kernel does on the shapes training runs, with operands in cache; in training the
 // weights come from memory and the same calls take longer.
 // Usage: node --conditions=tensorgrad-source --import tsx bench/gemm-shapes.ts [--rounds N]
-import { selectWasmBackend } from "./lib/wasm-backend.js";
+import { roundsOfCalls, selectWasmBackend } from "./lib/wasm-backend.js";
 
 const argv = process.argv.slice(2);
 const rounds = argv.includes("--rounds") ? Number(argv[argv.indexOf("--rounds") + 1]) : 9;
@@ -35,18 +35,8 @@ const shapes = [...layer(784, 128, true), ...layer(784, 512, true), ...layer(512
 function time(call: () => void): number {
   const w0 = performance.now();
   while (performance.now() - w0 < 200) call();
-  const per: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    let n = 0;
-    do {
-      call();
-      n++;
-    } while (n < 3 || performance.now() - t0 < 50);
-    per.push(((performance.now() - t0) / n) * 1000);
-  }
-  per.sort((x, y) => x - y);
-  return per[Math.floor(per.length / 2)]!;
+  const per = roundsOfCalls(call, rounds, 50);
+  return per[Math.floor(per.length / 2)]! * 1000;
 }
 
 const fill = (ptr: number, n: number) => {

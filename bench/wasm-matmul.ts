@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { availableParallelism, cpus } from "node:os";
 import * as tg from "../src/index.js";
-import { selectWasmBackend, type MatrixRef } from "./lib/wasm-backend.js";
+import { roundsOfCalls, selectWasmBackend, type MatrixRef } from "./lib/wasm-backend.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -49,18 +49,7 @@ const backend = selectWasmBackend("wasm-matmul");
 function time(call: () => void, flop: number): { ms: number; gflops: number; best: number } {
   call();
   call();
-  const per: number[] = [];
-  const rounds = quick ? 3 : 5;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    let n = 0;
-    do {
-      call();
-      n++;
-    } while (n < 3 || performance.now() - t0 < 60);
-    per.push((performance.now() - t0) / n);
-  }
-  per.sort((x, y) => x - y);
+  const per = roundsOfCalls(call, quick ? 3 : 5, 60);
   const ms = per[Math.floor(per.length / 2)]!;
   return { ms, gflops: flop / ms / 1e6, best: flop / per[0]! / 1e6 };
 }

@@ -1,5 +1,5 @@
 // The wasm backend as the kernel benchmarks (bench/wasm-matmul.ts, bench/gemm-shapes.ts) reach it:
-// through the public getBackend(), typed only as far as they call it.
+// through the public getBackend(), typed only as far as they call it; and their timing loop.
 import * as tg from "../../src/index.js";
 
 /** A matrix in wasm memory: byte address of element [0, 0] and element strides. */
@@ -22,4 +22,22 @@ export function selectWasmBackend(script: string): WasmBackendLike {
   }
   tg.setBackend("wasm");
   return tg.getBackend() as unknown as WasmBackendLike;
+}
+
+/**
+ * Milliseconds per call of `call` in each of `rounds` rounds of back-to-back calls (at least 3, and
+ * at least `minMs` long), sorted: [0] is the best round, the middle one the median.
+ */
+export function roundsOfCalls(call: () => void, rounds: number, minMs: number): number[] {
+  const per: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    let n = 0;
+    do {
+      call();
+      n++;
+    } while (n < 3 || performance.now() - t0 < minMs);
+    per.push((performance.now() - t0) / n);
+  }
+  return per.sort((x, y) => x - y);
 }

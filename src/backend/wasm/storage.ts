@@ -22,10 +22,11 @@ const BLOCKS = 8192;
 const GARBAGE_BYTES = 16 * MB;
 
 /**
- * What first touching fresh memory costs here, in ms per MB: touches every 4 KiB page of a new 64 KiB
- * WebAssembly.Memory (fresh pages from the system) but the first, three times, and keeps the median. Measured, not
- * assumed, because it varies fivefold between virtual machines (3 us and 13 us a fault measured on two
- * of the same kind). Runs once, and only when the reclaimer considers a bigger garbage budget.
+ * What first touching fresh memory costs here, in ms per MB: touches every 4 KiB page but the first of
+ * a new 64 KiB WebAssembly.Memory (fresh pages from the system), three times, and keeps the median.
+ * Measured, not assumed, because it varies fivefold between virtual machines (3 us and 13 us a fault
+ * measured on two of the same kind). Runs once, and only when the reclaimer considers a bigger garbage
+ * budget.
  */
 let faultCost: number | undefined;
 export function faultCostMsPerMB(): number {
@@ -52,8 +53,8 @@ export function faultCostMsPerMB(): number {
 /**
  * The reclaimer's next budget multiplier (see Reclaimer.collect): doubles, up to 4, while forced
  * collections take over 2 % of the time and the collection time spent at this multiplier has paid for
- * first touching the memory a doubling adds (GARBAGE_BYTES × scale at `faultMsPerMB()`); halves while they take
- * under 0.5 %. `faultMsPerMB` is only called when a doubling is otherwise due.
+ * first touching the memory a doubling adds (GARBAGE_BYTES × scale at `faultMsPerMB()`); halves while
+ * they take under 0.5 %. `faultMsPerMB` is only called when a doubling is otherwise due.
  */
 export function nextBudgetScale(scale: number, share: number, gcMsAtScale: number, faultMsPerMB: () => number): number {
   if (share > 0.02 && scale < 4 && gcMsAtScale >= faultMsPerMB() * (GARBAGE_BYTES / MB) * scale) return scale * 2;
