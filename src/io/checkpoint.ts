@@ -67,6 +67,11 @@ const encode = (value: unknown): string =>
 const decode = (text: string): any =>
   JSON.parse(text, (_k, v) => (v !== null && typeof v === "object" && Object.keys(v).length === 1 && typeof v.$float === "string" ? Number(v.$float) : v));
 
+/** A parameter index as written in tensor names and metadata: decimal digits only, else undefined. */
+function paramIndex(text: string): number | undefined {
+  return /^(0|[1-9][0-9]{0,8})$/.test(text) ? Number(text) : undefined;
+}
+
 /**
  * Saves everything needed to resume training to one safetensors file (atomically; see
  * writeFileAtomic): the model's stateDict as `model.<key>`, each optimizer state tensor as
@@ -122,25 +127,48 @@ export function loadCheckpoint(path: string, { model, optimizer, scheduler, stri
     }
   };
 
-  const weights: Record<string, Tensor> = {};
-  const optimizerTensors: Record<string, Record<string, Tensor>> = {};
+  // Every table keyed by names from the file has no prototype, so a name such as "__proto__" or
+  // "constructor" is an ordinary key and can never reach Object.prototype.
+  const weights: Record<string, Tensor> = Object.create(null);
+  const optimizerTensors = new Map<number, Record<string, Tensor>>();
   for (const [key, t] of Object.entries(tensors)) {
     if (key.startsWith(MODEL)) weights[key.slice(MODEL.length)] = t;
     else if (key.startsWith(OPTIMIZER)) {
       const rest = key.slice(OPTIMIZER.length);
       const dot = rest.indexOf(".");
-      if (dot <= 0) throw new FormatError(`${op}: ${path}: tensor "${key}" is not named optimizer.<paramIndex>.<name>`);
-      (optimizerTensors[rest.slice(0, dot)] ??= {})[rest.slice(dot + 1)] = t;
+      const index = dot > 0 ? paramIndex(rest.slice(0, dot)) : undefined;
+      if (index === undefined || dot === rest.length - 1) {
+        throw new FormatError(`${op}: ${path}: tensor ${JSON.stringify(key)} is not named optimizer.<paramIndex>.<name> with a non-negative integer index`);
+      }
+      let entry = optimizerTensors.get(index);
+      if (!entry) optimizerTensors.set(index, (entry = Object.create(null) as Record<string, Tensor>));
+      entry[rest.slice(dot + 1)] = t;
     } else throw new FormatError(`${op}: ${path}: unexpected tensor "${key}" (expected names starting "model." or "optimizer.")`);
   }
 
   let optimizerState: CheckpointOptimizerState | undefined;
   if (optimizer) {
     if (metadata.optimizer === undefined) throw new ValueError(`${op}: ${path}: an optimizer was given but the checkpoint holds no optimizer state`);
-    const { paramGroups, values } = json("optimizer") as { paramGroups: Record<string, unknown>[]; values: Record<string, Record<string, unknown>> };
-    const state: Record<number, Record<string, unknown>> = {};
-    for (const index of new Set([...Object.keys(values ?? {}), ...Object.keys(optimizerTensors)])) {
-      state[Number(index)] = { ...values?.[index], ...optimizerTensors[index] };
+    const { paramGroups, values } = json("optimizer") as { paramGroups: Record<string, unknown>[]; values: unknown };
+    if (!Array.isArray(paramGroups)) throw new FormatError(`${op}: ${path}: metadata "optimizer" has no paramGroups list`);
+    if (values !== undefined && (values === null || typeof values !== "object" || Array.isArray(values))) {
+      throw new FormatError(`${op}: ${path}: metadata "optimizer" values must be an object keyed by parameter index`);
+    }
+    const numbers = new Map<number, Record<string, unknown>>();
+    for (const [key, entry] of Object.entries((values ?? {}) as Record<string, unknown>)) {
+      const index = paramIndex(key);
+      if (index === undefined) throw new FormatError(`${op}: ${path}: metadata "optimizer" values has key ${JSON.stringify(key)}, expected a parameter index`);
+      if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+        throw new FormatError(`${op}: ${path}: metadata "optimizer" values[${key}] must be an object of numbers`);
+      }
+      numbers.set(index, entry as Record<string, unknown>);
+    }
+    const state: Record<number, Record<string, unknown>> = Object.create(null);
+    for (const index of new Set([...numbers.keys(), ...optimizerTensors.keys()])) {
+      const merged: Record<string, unknown> = Object.create(null);
+      for (const [name, v] of Object.entries(numbers.get(index) ?? {})) merged[name] = v;
+      for (const [name, t] of Object.entries(optimizerTensors.get(index) ?? {})) merged[name] = t;
+      state[index] = merged;
     }
     optimizerState = { state, paramGroups };
   }

@@ -33,6 +33,7 @@ export interface SafetensorsHeader {
   tensors: Record<string, SafetensorsTensorInfo>;
 }
 
+/** Both tables are keyed by names from the file and have no prototype ("__proto__" is a plain key). */
 export interface SafetensorsContent {
   tensors: Record<string, Tensor>;
   /** The header's `__metadata__` string map ({} when absent). */
@@ -125,8 +126,9 @@ function parseHeader(op: string, path: string, headerBytes: Uint8Array, dataLeng
   }
   if (!isObject(raw)) return fail("the header is not a JSON object");
 
-  const metadata: Record<string, string> = {};
-  const tensors: Record<string, SafetensorsTensorInfo> = {};
+  // Names come from the file: tables keyed by them have no prototype, so "__proto__" is a plain key.
+  const metadata: Record<string, string> = Object.create(null);
+  const tensors: Record<string, SafetensorsTensorInfo> = Object.create(null);
   for (const [name, value] of Object.entries(raw)) {
     if (name === "__metadata__") {
       if (!isObject(value)) fail(`__metadata__ must be an object of strings, got ${JSON.stringify(value)}`);
@@ -259,7 +261,7 @@ export function loadSafetensors(path: string): SafetensorsContent {
   const n = headerLength(op, path, bytes.subarray(0, 8), bytes.length);
   const dataStart = 8 + n;
   const header = parseHeader(op, path, bytes.subarray(8, dataStart), bytes.length - dataStart);
-  const tensors: Record<string, Tensor> = {};
+  const tensors: Record<string, Tensor> = Object.create(null);
   for (const [name, info] of Object.entries(header.tensors)) {
     const [begin, end] = info.dataOffsets;
     tensors[name] = decode(op, path, name, info, bytes.subarray(dataStart + begin, dataStart + end));

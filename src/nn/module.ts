@@ -246,7 +246,7 @@ export abstract class Module {
     const mismatches: string[] = [];
     const toCopy: [Tensor, Tensor][] = [];
     for (const [key, target] of own) {
-      const src = record[key];
+      const src = Object.hasOwn(record, key) ? record[key] : undefined;
       if (src === undefined) missingKeys.push(key);
       else if (!shapesEqual(src.shape, target.shape)) {
         mismatches.push(`shape mismatch for "${key}": the state dict has ${fmtShape(src.shape)}, the model ${fmtShape(target.shape)}`);

@@ -265,7 +265,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     for (const [key, entry] of Object.entries(dict.state)) {
       const p = byIndex.get(Number(key));
       if (p === undefined) throw new ValueError(`${where}: state for parameter ${key}, which is in no saved param group`);
-      const st: ParamState = {};
+      if (entry === null || typeof entry !== "object") throw new ValueError(`${where}: state[${key}] is ${fmtValue(entry)}, expected an object`);
+      const st: ParamState = Object.create(null);
       for (const [name, value] of Object.entries(entry)) st[name] = loadValue(p, name, value, `${where}: state[${key}].${name}`);
       state.set(p, st);
     }
@@ -280,9 +281,8 @@ function copyValue<T>(v: T): T {
   if (v instanceof Tensor) return copyTensor(v, v.dtype) as T;
   if (Array.isArray(v)) return v.map(copyValue) as T;
   if (v !== null && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = copyValue(x);
-    return out as T;
+    // fromEntries defines own properties: a key "__proto__" (from a loaded file) stays a plain key.
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyValue(x)])) as T;
   }
   return v;
 }
