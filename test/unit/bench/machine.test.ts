@@ -18,25 +18,27 @@ describe("processCpuMs", () => {
   });
 });
 
+// Only the logic is asserted (a wait is never shorter than its quiet window, and a process that
+// never stops burning CPU holds the wait until maxMs); how long past that a loaded machine takes is not.
 describe("waitQuiet", () => {
-  it("returns at once (after one quiet window) when nobody is busy", async () => {
-    const waited = await waitQuiet([undefined], { quietMs: 30, maxMs: 1000 });
-    assert.ok(waited >= 30 && waited < 500, `waited ${waited} ms`);
+  it("returns after one quiet window when nobody is busy", async () => {
+    const waited = await waitQuiet([undefined], { quietMs: 30, maxMs: 60_000 });
+    assert.ok(waited >= 30, `waited ${waited} ms`);
   });
 
-  it("waits while a process burns CPU, and gives up after maxMs", { skip: !linux && "needs /proc" }, async () => {
-    // Busy for 400 ms, then idle until killed.
-    const child = spawn(process.execPath, ["-e", "const t = Date.now(); while (Date.now() - t < 400); setInterval(() => {}, 1000);"]);
+  it("waits while a process burns CPU, gives up after maxMs, and returns once it is gone", { skip: !linux && "needs /proc" }, async () => {
+    const child = spawn(process.execPath, ["-e", "for (;;);"]);
     try {
       await new Promise((resolve) => child.once("spawn", resolve));
-      const t0 = performance.now();
-      const capped = await waitQuiet([child.pid], { quietMs: 50, maxMs: 150 });
-      assert.ok(capped >= 150 && capped < 400, `capped wait ${capped} ms`);
-      const waited = await waitQuiet([child.pid], { quietMs: 50, maxMs: 5000 });
-      assert.ok(performance.now() - t0 >= 400, `returned ${(performance.now() - t0).toFixed(0)} ms after the start, before the busy spell ended`);
-      assert.ok(waited < 4000, `waited ${waited} ms`);
+      // A 250 ms quiet window: a spinning process is never descheduled that long, even on a busy machine.
+      const capped = await waitQuiet([child.pid], { quietMs: 250, maxMs: 1000 });
+      assert.ok(capped >= 1000, `returned after ${capped} ms although the process never went quiet`);
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+      const waited = await waitQuiet([child.pid], { quietMs: 50, maxMs: 60_000 });
+      assert.ok(waited >= 50 && waited < 60_000, `waited ${waited} ms for a process that is gone`);
     } finally {
-      child.kill();
+      child.kill("SIGKILL");
     }
   });
 });
