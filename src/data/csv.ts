@@ -1,7 +1,7 @@
 // loadCsv: a numeric CSV file to feature and target tensors, with class-label mapping and optional
 // standardisation. Errors name the file, the line and the column.
 
-import { readFileSync } from "node:fs";
+import { readFileSync } from "#fs";
 import { FormatError, ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";

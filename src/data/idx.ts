@@ -1,9 +1,7 @@
 // IDX files (the format of MNIST, Fashion-MNIST, KMNIST): readIdx for one file, plain or gzipped,
 // and loadMnistIdx for the standard four-file layout of a directory.
 
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { existsSync, gunzipSync, join, readFileSync, statSync } from "#fs";
 import { FormatError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";

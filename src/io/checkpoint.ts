@@ -4,7 +4,9 @@
 import { FormatError, ValueError } from "../errors.js";
 import { getRngState, setRngState, type RngState } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
-import { loadSafetensors, saveSafetensors } from "./safetensors.js";
+import { bytesOf, isResponse, readResponse, type ByteSource, type ResponseLike } from "./byte-source.js";
+import { parseSafetensors, saveSafetensors, type SafetensorsContent } from "./safetensors.js";
+import { readFileSync } from "#fs";
 
 /** What a checkpoint needs of a model (nn.Module fits). */
 export interface CheckpointModel {
@@ -74,14 +76,19 @@ function paramIndex(text: string): number | undefined {
 
 /**
  * Saves everything needed to resume training to one safetensors file (atomically; see
- * writeFileAtomic): the model's stateDict as `model.<key>`, each optimizer state tensor as
+ * writeFileAtomic), or, without a path, into bytes it returns (a Uint8Array): the model's stateDict as `model.<key>`, each optimizer state tensor as
  * `optimizer.<paramIndex>.<name>`, and in `__metadata__` (JSON strings) the optimizer's param
  * groups and non-tensor state (step counts), the scheduler's state, epoch, history, extra and the
  * global random generator's state. The file opens in any safetensors reader.
  * @example io.saveCheckpoint("ckpt.safetensors", { model, optimizer, epoch: 3, history });
+ * @example const bytes = io.saveCheckpoint({ model, optimizer, epoch: 3 });
  */
-export function saveCheckpoint(path: string, { model, optimizer, scheduler, epoch, history, extra }: SaveCheckpointOptions): void {
+export function saveCheckpoint(path: string, options: SaveCheckpointOptions): void;
+export function saveCheckpoint(options: SaveCheckpointOptions): Uint8Array;
+export function saveCheckpoint(first: string | SaveCheckpointOptions, second?: SaveCheckpointOptions): void | Uint8Array {
   const op = "saveCheckpoint";
+  const path = typeof first === "string" ? first : undefined;
+  const { model, optimizer, scheduler, epoch, history, extra } = (typeof first === "string" ? second : first) ?? ({} as SaveCheckpointOptions);
   if (!model || typeof model.stateDict !== "function") throw new ValueError(`${op}: expected { model } with a stateDict() method`);
   const tensors: Record<string, Tensor> = {};
   for (const [key, t] of Object.entries(model.stateDict())) tensors[MODEL + key] = t;
@@ -101,6 +108,7 @@ export function saveCheckpoint(path: string, { model, optimizer, scheduler, epoc
   if (epoch !== undefined) metadata.epoch = encode(epoch);
   if (history !== undefined) metadata.history = encode(history);
   if (extra !== undefined) metadata.extra = encode(extra);
+  if (path === undefined) return saveSafetensors(tensors, metadata);
   saveSafetensors(path, tensors, metadata);
 }
 
@@ -109,12 +117,22 @@ export function saveCheckpoint(path: string, { model, optimizer, scheduler, epoc
  * the optimizer's and scheduler's state when given, and the global random generator's state, so the
  * run continues as if never interrupted. Returns `{ epoch, history, extra }` as saved. Everything is
  * parsed and checked before anything is changed; a file that is not a tensorgrad checkpoint, or
- * lacks the optimizer/scheduler state asked for, is an error.
+ * lacks the optimizer/scheduler state asked for, is an error. `source` is a path, bytes (Uint8Array,
+ * ArrayBuffer) or a fetch Response (then it returns a Promise).
  * @example const { epoch } = io.loadCheckpoint("ckpt.safetensors", { model, optimizer });
  */
-export function loadCheckpoint(path: string, { model, optimizer, scheduler, strict = true }: LoadCheckpointOptions): LoadedCheckpoint {
+export function loadCheckpoint(source: string | ByteSource, options: LoadCheckpointOptions): LoadedCheckpoint;
+export function loadCheckpoint(source: ResponseLike, options: LoadCheckpointOptions): Promise<LoadedCheckpoint>;
+export function loadCheckpoint(source: string | ByteSource | ResponseLike, options: LoadCheckpointOptions): LoadedCheckpoint | Promise<LoadedCheckpoint> {
   const op = "loadCheckpoint";
-  const { tensors, metadata } = loadSafetensors(path);
+  if (typeof source === "string") return restore(op, source, parseSafetensors(op, source, readFileSync(source)), options);
+  if (isResponse(source)) return readResponse(op, source).then(({ label, bytes }) => restore(op, label, parseSafetensors(op, label, bytes), options));
+  return restore(op, "<bytes>", parseSafetensors(op, "<bytes>", bytesOf(op, source)), options);
+}
+
+/** Applies a parsed checkpoint to the model, optimizer and scheduler; `path` labels errors. */
+function restore(op: string, path: string, { tensors, metadata }: SafetensorsContent,
+  { model, optimizer, scheduler, strict = true }: LoadCheckpointOptions): LoadedCheckpoint {
   if (metadata.format !== FORMAT) {
     throw new FormatError(`${op}: ${path}: not a tensorgrad checkpoint (its metadata has no "format": "${FORMAT}"); use io.loadSafetensors for plain weight files`);
   }

@@ -1,7 +1,8 @@
 // The io namespace: safetensors files, training checkpoints and atomic writes. This is the only code
 // in tensorgrad that writes files; every write goes through writeFileAtomic.
 
-export { writeFileAtomic, type WriteChunk } from "./atomic-write.js";
+export { writeFileAtomic, type WriteChunk } from "#atomic-write";
+export type { ByteSource, ResponseLike } from "./byte-source.js";
 export {
   saveSafetensors, loadSafetensors, readSafetensorsHeader,
   type SafetensorsContent, type SafetensorsHeader, type SafetensorsTensorInfo, type SafetensorsDType,

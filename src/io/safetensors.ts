@@ -2,13 +2,14 @@
 // naming each tensor's dtype, shape and byte range, then the raw little-endian data. Files we write
 // are byte-identical to the reference writer's; files we read are validated as strictly as it does.
 
-import { closeSync, openSync, readFileSync, readSync, fstatSync } from "node:fs";
+import { writeFileAtomic } from "#atomic-write";
+import { closeSync, openSync, readFileSync, readSync, fstatSync } from "#fs";
 import { noGrad } from "../autograd/grad-mode.js";
 import { FormatError, ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { DType, TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { bytesOf, isResponse, readResponse, type ByteSource, type ResponseLike } from "./byte-source.js";
 
 /** The format's dtypes in the reference implementation's order (increasing alignment), with sizes. */
 const ST_DTYPES = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"] as const;
@@ -54,18 +55,22 @@ function littleEndianBytes(t: Tensor): Uint8Array {
   return swapped;
 }
 
+const utf8 = new TextEncoder();
+
 /** Name order of the reference writer: byte-wise on UTF-8, as Rust compares strings. */
-const byName = (a: string, b: string): number => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+function byName(a: string, b: string): number {
+  const x = utf8.encode(a), y = utf8.encode(b);
+  for (let i = 0; i < x.length && i < y.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
 
 /**
- * Writes `tensors` (float32 → F32, float64 → F64, int32 → I32) and optional string `metadata` to
- * `path` in the safetensors format, atomically (see writeFileAtomic). Layout as the reference
- * writer (safetensors.torch.save_file): tensors ordered by dtype alignment (largest first), then
- * by name; compact JSON header with `__metadata__` first, padded with spaces to a multiple of 8.
- * @example io.saveSafetensors("model.safetensors", model.stateDict(), { format: "pt" });
+ * The file's pieces in order (length, header, each tensor's bytes) for `tensors` and `metadata`.
+ * Layout as the reference writer (safetensors.torch.save_file): tensors ordered by dtype alignment
+ * (largest first), then by name; compact JSON header with `__metadata__` first, padded with spaces
+ * to a multiple of 8.
  */
-export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
-  const op = "saveSafetensors";
+function encodeSafetensors(op: string, tensors: Record<string, Tensor>, metadata: Record<string, string> | undefined): (() => Uint8Array)[] {
   if (tensors === null || typeof tensors !== "object") throw new ValueError(`${op}: expected a record of tensors, got ${tensors}`);
   const entries = Object.entries(tensors).map(([name, t]) => {
     if (name === "__metadata__") throw new ValueError(`${op}: "__metadata__" is reserved by the format and cannot name a tensor`);
@@ -88,17 +93,45 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
     parts.push(`${JSON.stringify(name)}:{"dtype":"${dtype}","shape":[${t.shape.join(",")}],"data_offsets":[${offset},${end}]}`);
     offset = end;
   }
-  const json = Buffer.from(`{${parts.join(",")}}`, "utf8");
-  const header = Buffer.alloc(json.length + ((8 - (json.length % 8)) % 8), 0x20);
-  json.copy(header);
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(header.length));
+  const json = utf8.encode(`{${parts.join(",")}}`);
+  const header = new Uint8Array(json.length + ((8 - (json.length % 8)) % 8)).fill(0x20);
+  header.set(json);
+  const length = new Uint8Array(8);
+  new DataView(length.buffer).setBigUint64(0, BigInt(header.length), true);
+  return [() => length, () => header, ...entries.map(({ t }) => () => littleEndianBytes(t))];
+}
 
-  writeFileAtomic(path, (write) => {
-    write(length);
-    write(header);
-    for (const { t } of entries) write(littleEndianBytes(t));
-  });
+/**
+ * Writes `tensors` (float32 → F32, float64 → F64, int32 → I32) and optional string `metadata` in the
+ * safetensors format: to `path`, atomically (see writeFileAtomic), or, without a path, into bytes
+ * returned as a Uint8Array (safetensors.torch.save; what a browser saves or uploads). The layout is
+ * the reference writer's, byte for byte.
+ * @example io.saveSafetensors("model.safetensors", model.stateDict(), { format: "pt" });
+ * @example const bytes = io.saveSafetensors(model.stateDict());
+ */
+export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void;
+export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array;
+export function saveSafetensors(
+  first: string | Record<string, Tensor>,
+  second?: Record<string, Tensor> | Record<string, string>,
+  third?: Record<string, string>,
+): void | Uint8Array {
+  const op = "saveSafetensors";
+  if (typeof first === "string") {
+    const pieces = encodeSafetensors(op, second as Record<string, Tensor>, third);
+    writeFileAtomic(first, (write) => {
+      for (const piece of pieces) write(piece());
+    });
+    return;
+  }
+  const chunks = encodeSafetensors(op, first, second as Record<string, string> | undefined).map((piece) => piece());
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +211,7 @@ function parseHeader(op: string, path: string, headerBytes: Uint8Array, dataLeng
 /** Reads the 8-byte length; checks it against the file size. Returns the header length. */
 function headerLength(op: string, path: string, first8: Uint8Array, fileSize: number): number {
   if (fileSize < 8) throw new FormatError(`${op}: ${path}: the file has ${fileSize} bytes, too few for the 8-byte header length; not a safetensors file`);
-  const n = Buffer.from(first8.buffer, first8.byteOffset, 8).readBigUInt64LE(0);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(fileSize - 8)) {
     throw new FormatError(`${op}: ${path}: the header length ${n} runs past the end of the file (${fileSize} bytes); the file is truncated or not a safetensors file`);
   }
@@ -246,27 +279,38 @@ function decode(op: string, path: string, name: string, info: SafetensorsTensorI
   }
 }
 
-/**
- * Reads a safetensors file (as written by safetensors.torch.save_file, Hugging Face, or
- * saveSafetensors) into `{ tensors, metadata }`. dtypes: F32 → float32, F64 → float64, I32 →
- * int32; F16 and BF16 → float32; I64, U64, U32, I16, U16, I8, U8 and BOOL → int32 (a value outside
- * the int32 range is a FormatError). A truncated or corrupt file (header length past the end, bad
- * JSON, offsets outside the data section, overlapping or leaving holes, a byte count that does not
- * match dtype × shape) is a FormatError naming the file and the problem.
- * @example const { tensors, metadata } = io.loadSafetensors("model.safetensors");
- */
-export function loadSafetensors(path: string): SafetensorsContent {
-  const op = "loadSafetensors";
-  const bytes = readFileSync(path);
-  const n = headerLength(op, path, bytes.subarray(0, 8), bytes.length);
+/** Parses safetensors bytes; `label` names their origin in errors (a path, or "<bytes>"). */
+export function parseSafetensors(op: string, label: string, bytes: Uint8Array): SafetensorsContent {
+  const n = headerLength(op, label, bytes.subarray(0, 8), bytes.length);
   const dataStart = 8 + n;
-  const header = parseHeader(op, path, bytes.subarray(8, dataStart), bytes.length - dataStart);
+  const header = parseHeader(op, label, bytes.subarray(8, dataStart), bytes.length - dataStart);
   const tensors: Record<string, Tensor> = Object.create(null);
   for (const [name, info] of Object.entries(header.tensors)) {
     const [begin, end] = info.dataOffsets;
-    tensors[name] = decode(op, path, name, info, bytes.subarray(dataStart + begin, dataStart + end));
+    tensors[name] = decode(op, label, name, info, bytes.subarray(dataStart + begin, dataStart + end));
   }
   return { tensors, metadata: header.metadata };
+}
+
+/**
+ * Reads safetensors (as written by safetensors.torch.save_file, Hugging Face, or saveSafetensors)
+ * into `{ tensors, metadata }`, from a file path (Node), from bytes (a Uint8Array or ArrayBuffer:
+ * safetensors.torch.load), or from a fetch Response (then asynchronously: it returns a Promise).
+ * dtypes: F32 → float32, F64 → float64, I32 → int32; F16 and BF16 → float32; I64, U64, U32, I16,
+ * U16, I8, U8 and BOOL → int32 (a value outside the int32 range is a FormatError). Truncated or
+ * corrupt data (header length past the end, bad JSON, offsets outside the data section, overlapping
+ * or leaving holes, a byte count that does not match dtype × shape) is a FormatError naming the file
+ * and the problem.
+ * @example const { tensors, metadata } = io.loadSafetensors("model.safetensors");
+ * @example const { tensors } = await io.loadSafetensors(await fetch("model.safetensors"));
+ */
+export function loadSafetensors(source: string | ByteSource): SafetensorsContent;
+export function loadSafetensors(source: ResponseLike): Promise<SafetensorsContent>;
+export function loadSafetensors(source: string | ByteSource | ResponseLike): SafetensorsContent | Promise<SafetensorsContent> {
+  const op = "loadSafetensors";
+  if (typeof source === "string") return parseSafetensors(op, source, readFileSync(source));
+  if (isResponse(source)) return readResponse(op, source).then(({ label, bytes }) => parseSafetensors(op, label, bytes));
+  return parseSafetensors(op, "<bytes>", bytesOf(op, source));
 }
 
 /**

@@ -33,6 +33,7 @@ const area = (p: string) => p.split("/").slice(0, 2).join("/");
 
 it("imports point one way", () => {
   const forbidden: Record<string, string[]> = {
+    "src/platform": ["src/backend", "src/tensor", "src/autograd", "src/ops", "src/nn", "src/optim", "src/data", "src/io", "src/train"],
     "src/backend": ["src/tensor", "src/autograd", "src/ops", "src/nn", "src/optim", "src/data", "src/io", "src/train"],
     "src/autograd": ["src/nn", "src/optim", "src/data", "src/io", "src/train"],
     "src/ops": ["src/nn", "src/optim", "src/data", "src/io", "src/train"],
@@ -72,6 +73,28 @@ it("cli/ and bench/ use the public index only", () => {
         if (target.startsWith("src/") && target !== "src/index.js" && target !== "src/index") bad.push(`${relative(root, file)} imports ${target}`);
       }
     }
+  }
+  assert.deepEqual(bad, []);
+});
+
+it("Node built-ins only in the Node side of each \"#\" import, which has a browser twin", () => {
+  // A browser bundle resolves package.json's "imports" with the "browser" condition; every other file
+  // under src/ is shared, so a node: import there would break browser bundles.
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { imports: Record<string, Record<string, string>> };
+  const nodeSide = new Set<string>(["src/backend/wasm/pool-worker.js"]);
+  for (const [name, targets] of Object.entries(pkg.imports)) {
+    assert.deepEqual(Object.keys(targets), ["browser", "tensorgrad-source", "default"], name);
+    const source = targets["tensorgrad-source"]!.replace(/^\.\//, "");
+    nodeSide.add(source);
+    assert.equal(targets.default, "./dist/" + source.replace(/\.ts$/, ".js"), name);
+    const browser = targets.browser!.replace(/^\.\/dist\//, "").replace(/\.js$/, ".ts");
+    assert.ok(existsSync(join(root, browser)), `${name}: ${browser} is missing`);
+  }
+  const bad: string[] = [];
+  for (const file of files(join(root, "src"))) {
+    const from = relative(root, file);
+    if (nodeSide.has(from)) continue;
+    for (const target of imports(file)) if (target.startsWith("node:") || ["fs", "path", "os", "worker_threads", "zlib", "v8", "vm"].includes(target)) bad.push(`${from} imports ${target}`);
   }
   assert.deepEqual(bad, []);
 });

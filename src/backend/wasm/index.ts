@@ -4,7 +4,10 @@
 // TENSORGRAD_BACKEND names another one.
 import type { Backend, DType, Kernel, Storage, TransientRegion } from "../backend.js";
 import { registerBackend, setBackend } from "../current.js";
-import { isWasmSupported } from "./module.js";
+import { platform } from "#platform";
+import { ValueError } from "../../errors.js";
+import { warnOnce } from "../../platform/warn-once.js";
+import { wasmUnsupportedReason } from "./module.js";
 import { WasmRuntime, type WasmRuntimeOptions } from "./runtime.js";
 import { HeapStorage, WasmStorage, reclaimerFor } from "./storage.js";
 import { wasmKernels } from "./kernels.js";
@@ -13,13 +16,43 @@ import type { AllocatorStats } from "./allocator.js";
 export interface WasmBackendOptions extends WasmRuntimeOptions {}
 
 /**
- * Environment knobs, read once when the runtime starts: TENSORGRAD_THREADS (threads including the
- * caller; default os.availableParallelism()), TENSORGRAD_RELAXED_SIMD=0 (keep the plain SIMD build,
- * see LoadOptions.relaxedSimd).
+ * Environment knobs, checked when tensorgrad is imported (a value that means nothing is a ValueError
+ * naming the variable, never a silent default): TENSORGRAD_BACKEND ("wasm" or "js"),
+ * TENSORGRAD_THREADS (threads including the caller; default all the hardware's), and
+ * TENSORGRAD_RELAXED_SIMD ("0" keeps the plain SIMD build, see LoadOptions.relaxedSimd; "1" the default).
  */
+export interface EnvSettings {
+  backend: "wasm" | "js" | undefined;
+  threads: number | undefined;
+}
+
+export function readEnvSettings(): EnvSettings {
+  const value = (name: string): string | undefined => {
+    const v = platform.env(name);
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const backend = value("TENSORGRAD_BACKEND");
+  if (backend !== undefined && backend !== "wasm" && backend !== "js") {
+    throw new ValueError(`TENSORGRAD_BACKEND="${backend}" names no backend: expected "wasm" or "js" (or unset for the fastest that runs here)`);
+  }
+  const threadsText = value("TENSORGRAD_THREADS");
+  let threads: number | undefined;
+  if (threadsText !== undefined) {
+    threads = /^[0-9]+$/.test(threadsText) ? Number(threadsText) : NaN;
+    if (!Number.isSafeInteger(threads) || threads < 1) {
+      throw new ValueError(`TENSORGRAD_THREADS="${threadsText}" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`);
+    }
+  }
+  const relaxed = value("TENSORGRAD_RELAXED_SIMD");
+  if (relaxed !== undefined && relaxed !== "0" && relaxed !== "1") {
+    throw new ValueError(`TENSORGRAD_RELAXED_SIMD="${relaxed}" is not a switch: expected "0" (plain SIMD build) or "1" (relaxed SIMD where the engine has it, the default)`);
+  }
+  return { backend, threads };
+}
+
 function envOptions(): WasmBackendOptions {
-  const threads = Number(process.env.TENSORGRAD_THREADS);
-  return Number.isInteger(threads) && threads > 0 ? { threads } : {};
+  const { threads } = readEnvSettings();
+  return threads !== undefined ? { threads } : {};
 }
 
 export class WasmBackend implements Backend {
@@ -51,7 +84,7 @@ export class WasmBackend implements Backend {
     const second = this.#attempt(rt, region, dtype, length, zero);
     if (second) return second;
     if (this.#heapFallbacks++ === 0) {
-      process.emitWarning("tensorgrad: wasm memory exhausted; new tensors go to the JS heap (slower) until memory is freed");
+      platform.warn("tensorgrad: wasm memory exhausted; new tensors go to the JS heap (slower) until memory is freed");
     }
     return new HeapStorage(this, dtype, length);
   }
@@ -138,12 +171,23 @@ export class WasmBackend implements Backend {
 
 export const wasmBackend = new WasmBackend();
 
-/** Registers the wasm backend if this platform can run it; returns whether it did. */
+/**
+ * Registers the wasm backend if this platform can run it and returns whether it did. Where it cannot,
+ * tensorgrad says so once, with the reason, unless TENSORGRAD_BACKEND=js chose the reference backend
+ * anyway; TENSORGRAD_BACKEND=wasm then is an error rather than a slower run than asked for.
+ */
 export function registerWasmBackend({ makeDefault = true }: { makeDefault?: boolean } = {}): boolean {
-  if (!isWasmSupported()) return false;
+  const { backend } = readEnvSettings();
+  const reason = wasmUnsupportedReason();
+  if (reason !== null) {
+    if (backend === "wasm") throw new ValueError(`TENSORGRAD_BACKEND="wasm", but the wasm backend cannot run here: ${reason}`);
+    if (backend !== "js") {
+      warnOnce("wasm-unavailable", `tensorgrad: running on the plain-TypeScript "js" backend, several times slower than "wasm", because ${reason}. (TENSORGRAD_BACKEND=js chooses it and silences this.)`);
+    }
+    return false;
+  }
   registerBackend(wasmBackend);
-  const wanted = process.env.TENSORGRAD_BACKEND;
-  if (makeDefault && (wanted === undefined || wanted === "" || wanted === "wasm")) setBackend("wasm");
+  if (makeDefault && backend !== "js") setBackend("wasm");
   return true;
 }
 

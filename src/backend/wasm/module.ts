@@ -1,7 +1,8 @@
-// Loads the prebuilt kernel module (build/kernels-{relaxed,simd}.wasm), picking relaxed SIMD when the
-// engine accepts it, over one shared WebAssembly.Memory that the worker pool also maps.
-import { readFileSync } from "node:fs";
-import { setFlagsFromString } from "node:v8";
+// Loads the prebuilt kernel module (build/kernels-{relaxed,simd}.wasm, embedded as base64 so that
+// bundles and browsers need no file beside them), picking relaxed SIMD when the engine accepts it, over
+// one shared WebAssembly.Memory that the worker pool also maps.
+import { platform } from "#platform";
+import { KERNELS_BASE64 } from "./build/kernels-embedded.js";
 
 export type WasmFlavor = "relaxed" | "simd";
 
@@ -70,38 +71,44 @@ export interface LoadOptions {
 /** Pages the kernels declare as their maximum: the full 4 GiB a 32-bit address space allows. */
 export const MAX_PAGES = 65536;
 
-const buildUrl = (file: string) => new URL(`./build/${file}`, import.meta.url);
 const bytesCache: Partial<Record<WasmFlavor, Uint8Array<ArrayBuffer>>> = {};
 
-function readBytes(flavor: WasmFlavor): Uint8Array<ArrayBuffer> {
-  return (bytesCache[flavor] ??= new Uint8Array(readFileSync(buildUrl(`kernels-${flavor}.wasm`))));
+/** The binary of one build, decoded once. */
+export function kernelBytes(flavor: WasmFlavor): Uint8Array<ArrayBuffer> {
+  return (bytesCache[flavor] ??= Uint8Array.from(atob(KERNELS_BASE64[flavor]), (c) => c.charCodeAt(0)));
+}
+
+/**
+ * Why the kernels cannot run here, or null when they can: they need WebAssembly with SIMD128 and
+ * shared memory (threads proposal) with Atomics.
+ */
+export function wasmUnsupportedReason(): string | null {
+  try {
+    if (typeof WebAssembly !== "object") return "this runtime has no WebAssembly";
+    if (typeof Atomics !== "object") return "this runtime has no Atomics";
+    if (!WebAssembly.validate(kernelBytes("simd"))) return "this engine does not support WebAssembly SIMD128";
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return null;
+  } catch (err) {
+    return `shared WebAssembly memory is not available (${(err as Error).message})`;
+  }
 }
 
 /** The pool and the tensors need WebAssembly with SIMD128, threads (shared memory) and Atomics. */
 export function isWasmSupported(): boolean {
-  try {
-    if (typeof WebAssembly !== "object" || typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") {
-      return false;
-    }
-    if (!WebAssembly.validate(readBytes("simd"))) return false;
-    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    return true;
-  } catch {
-    return false;
-  }
+  return wasmUnsupportedReason() === null;
 }
 
 function relaxedWanted(option: boolean | undefined): boolean {
   if (option !== undefined) return option;
-  return process.env.TENSORGRAD_RELAXED_SIMD !== "0";
+  return platform.env("TENSORGRAD_RELAXED_SIMD") !== "0";
 }
 
 /** Whether the relaxed build validates here, setting the Node 20 V8 flag first when `optIn` asks for it. */
 export function relaxedAvailable(optIn: boolean): boolean {
-  const bytes = readBytes("relaxed");
+  const bytes = kernelBytes("relaxed");
   if (WebAssembly.validate(bytes)) return true;
-  if (!optIn) return false;
-  setFlagsFromString("--experimental-wasm-relaxed-simd");
+  if (!optIn || !platform.setV8Flag("--experimental-wasm-relaxed-simd")) return false;
   return WebAssembly.validate(bytes);
 }
 
@@ -140,7 +147,7 @@ export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
  */
 export function loadWasmKernels(options: LoadOptions = {}): WasmKernels {
   const flavor: WasmFlavor = relaxedWanted(options.relaxedSimd) && relaxedAvailable(true) ? "relaxed" : "simd";
-  const module = new WebAssembly.Module(readBytes(flavor));
+  const module = new WebAssembly.Module(kernelBytes(flavor));
   const memory = createMemory(options.initialPages ?? 16);
   const instance = new WebAssembly.Instance(module, kernelImports(memory));
   return { flavor, module, memory, exports: instance.exports as unknown as KernelExports };

@@ -1,9 +1,11 @@
 // A persistent pool of worker threads sharing the kernel module and its memory. The calling thread
 // publishes a job (kernel, arguments, a [0, work) range cut into chunks) and works on it too; every
 // participant claims chunks dynamically, so a worker the OS has not scheduled cannot stall a call.
-import { Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
+import { platform } from "#platform";
+import type { PoolWorkerHandle } from "../../platform/platform.js";
+import { warnOnce } from "../../platform/warn-once.js";
 import type { WasmKernels } from "./module.js";
+import { poolWorkerExpression } from "./worker-source.js";
 
 /*
  * Protocol, over an Int32Array control block in a SharedArrayBuffer:
@@ -64,7 +66,11 @@ export const POOL_FUNCS = [
 export type PoolFunc = (typeof POOL_FUNCS)[number];
 
 export interface PoolOptions {
-  /** Threads including the caller; defaults to os.availableParallelism(). */
+  /**
+   * Threads including the caller; defaults to the hardware's (os.availableParallelism(), or
+   * navigator.hardwareConcurrency in a cross-origin-isolated page). Where workers cannot start (a page
+   * that is not cross-origin isolated), one, with a warning naming the reason.
+   */
   threads?: number;
   /** Iterations a worker polls for the next job before sleeping (about 2-4 ns each). */
   spin?: number;
@@ -81,7 +87,7 @@ export class WasmPool {
   readonly threads: number;
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
-  private readonly workers: Worker[] = [];
+  private readonly workers: PoolWorkerHandle[] = [];
   private readonly fns: ((...a: number[]) => void)[];
   // The calling thread's arguments for callKernel, reused by every call.
   private readonly call = new Float64Array(KERNEL_ARGS);
@@ -93,8 +99,17 @@ export class WasmPool {
   private backoffMs = 50;
   private readonly started: Promise<void>;
 
-  constructor(kernels: WasmKernels, { threads = availableParallelism(), spin = 20000 }: PoolOptions = {}) {
-    this.threads = Math.min(LAYOUT.MAX_THREADS, Math.max(1, Math.floor(threads)));
+  // Atomics.wait throws on a browser page's main thread: there the caller only spins.
+  private readonly canBlock = platform.canBlock;
+
+  constructor(kernels: WasmKernels, { threads, spin = 20000 }: PoolOptions = {}) {
+    const support = platform.threadSupport();
+    let wanted = threads ?? support.hardware;
+    if (wanted > 1 && support.unavailable !== null) {
+      warnOnce("threads-unavailable", `tensorgrad: the wasm backend runs on one thread instead of ${wanted}: ${support.unavailable}.`);
+      wanted = 1;
+    }
+    this.threads = Math.min(LAYOUT.MAX_THREADS, Math.max(1, Math.floor(wanted)));
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(control);
     this.args = new Float64Array(control, LAYOUT.ARGS_BYTE_OFFSET, LAYOUT.MAX_ARGS);
@@ -103,26 +118,19 @@ export class WasmPool {
     for (let i = 0; i < POOL_FUNCS.length; i++) {
       if (this.fns[i]!.length > KERNEL_ARGS) throw new Error(`internal: kernel ${POOL_FUNCS[i]} takes more than ${KERNEL_ARGS} arguments`);
     }
+    const source = this.threads > 1 ? poolWorkerExpression() : "";
     for (let i = 1; i < this.threads; i++) {
-      const worker = new Worker(new URL("./pool-worker.js", import.meta.url), {
-        workerData: {
-          module: kernels.module, memory: kernels.memory, control, funcs: POOL_FUNCS, index: i, spin,
-          layout: LAYOUT, kernelArgs: KERNEL_ARGS,
-        },
-        // The worker is plain JavaScript: skip the parent's loaders (tsx) so it starts faster.
-        execArgv: [],
-      });
-      // Workers sit in Atomics.wait between jobs; they must not keep a finished script alive.
-      worker.unref();
-      this.workers.push(worker);
+      this.workers.push(platform.startPoolWorker({
+        module: kernels.module, memory: kernels.memory, control, funcs: POOL_FUNCS, index: i, spin,
+        layout: LAYOUT, kernelArgs: KERNEL_ARGS,
+      }, source));
     }
-    const online = this.workers.map((w) => new Promise<void>((resolve, reject) => {
-      w.once("message", () => resolve());
-      w.once("error", reject);
-    }));
-    this.started = Promise.all(online).then(() => undefined);
-    // Nobody has to await `ready()`: a failed worker only means the caller does all the chunks.
-    this.started.catch(() => undefined);
+    this.started = Promise.all(this.workers.map((w) => w.online)).then(() => undefined);
+    // Nobody has to await `ready()`: a failed worker only means the others (or the caller) do its
+    // chunks, which is slower than asked for, so it is said once.
+    this.started.catch((err: Error) => {
+      warnOnce("worker-failed", `tensorgrad: a wasm pool worker failed to start, so fewer than ${this.threads} threads share the work: ${err?.message ?? err}`);
+    });
   }
 
   /**
@@ -221,7 +229,7 @@ export class WasmPool {
     // reached only now and then made V8 throw the optimized code away each time it was reached.
     let done = Atomics.add(ctl, LAYOUT.DONE, mine) + mine;
     for (let i = 0; done < nChunks; i++) {
-      if (i >= 100000) Atomics.wait(ctl, LAYOUT.DONE, done, 10);
+      if (i >= 100000 && this.canBlock) Atomics.wait(ctl, LAYOUT.DONE, done, 10);
       done = Atomics.load(ctl, LAYOUT.DONE);
     }
     const t2 = performance.now();
@@ -291,9 +299,6 @@ export class WasmPool {
     Atomics.store(this.ctl, LAYOUT.GEN, this.gen);
     Atomics.notify(this.ctl, LAYOUT.GEN);
     // Referenced while they wind down, so that awaiting close() keeps the event loop alive.
-    return Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
-      w.ref();
-      w.once("exit", () => resolve());
-    }))).then(() => undefined);
+    return Promise.all(this.workers.map((w) => w.exited())).then(() => undefined);
   }
 }

@@ -1,8 +1,7 @@
 // Tensor storage inside the wasm memory: a block from the allocator and a typed-array view onto it,
 // returned to the allocator when the storage object is garbage-collected (see Reclaimer for how that
 // also works inside long synchronous loops).
-import { setFlagsFromString } from "node:v8";
-import { runInContext, createContext } from "node:vm";
+import { platform } from "#platform";
 import type { Backend, DType, Storage, TypedArray } from "../backend.js";
 import type { WasmAllocator } from "./allocator.js";
 import type { WasmRuntime } from "./runtime.js";
@@ -101,7 +100,7 @@ export class Reclaimer {
   // Forced-collection time spent since the scale last changed.
   private gcMsAtScale = 0;
 
-  constructor(private readonly allocator: WasmAllocator, { sync = process.env.TENSORGRAD_WASM_SYNC_FREE !== "0" }: ReclaimOptions = {}) {
+  constructor(private readonly allocator: WasmAllocator, { sync = platform.env("TENSORGRAD_WASM_SYNC_FREE") !== "0" }: ReclaimOptions = {}) {
     // V8 takes a field that only the constructor has written for a constant and folds it into the
     // optimized code that reads it; the first later change then deoptimizes all of that code. For
     // `scale` that was the storage constructor, adopt and close (pressure() inlined), mid-training at
@@ -119,13 +118,14 @@ export class Reclaimer {
     if (sync) {
       try {
         // Flags only shape contexts created afterwards, so this one private context sees them.
-        setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
-        setFlagsFromString("--expose-gc");
-        const ctx = createContext({});
-        const R = runInContext("FinalizationRegistry", ctx) as typeof FinalizationRegistry;
-        if (typeof (R.prototype as { cleanupSome?: unknown }).cleanupSome === "function") Registry = R;
-        const g = runInContext("typeof gc === 'function' ? gc : undefined", ctx) as (() => void) | undefined;
-        gc = g;
+        platform.setV8Flag("--harmony-weak-refs-with-cleanup-some");
+        platform.setV8Flag("--expose-gc");
+        const run = platform.freshContextEval();
+        if (run) {
+          const R = run("FinalizationRegistry") as typeof FinalizationRegistry;
+          if (typeof (R.prototype as { cleanupSome?: unknown }).cleanupSome === "function") Registry = R;
+          gc = run("typeof gc === 'function' ? gc : undefined") as (() => void) | undefined;
+        }
       } catch {
         // Keep the asynchronous registry.
       }
@@ -281,10 +281,7 @@ function guardProcessExit(reclaimer: Reclaimer): void {
       else retirable.delete(ref);
     }
   };
-  // First in line: another listener that allocates can trigger the collection that schedules a
-  // cleanup nobody will run.
-  process.prependListener("beforeExit", () => retireAll(false));
-  process.prependListener("exit", () => retireAll(true));
+  platform.onExit(retireAll);
 }
 
 const reclaimers = new WeakMap<WasmRuntime, Reclaimer>();

@@ -2,7 +2,7 @@
 // through io after each epoch so it is never half-written, even if training is killed.
 
 import { ValueError } from "../../errors.js";
-import { writeFileAtomic } from "../../io/atomic-write.js";
+import { writeFileAtomic } from "#atomic-write";
 import type { Logs } from "../history.js";
 import { Callback, type TrainingContext } from "./callback.js";
 

@@ -1,19 +1,18 @@
-// ProgressBar: on a terminal, a live bar per epoch (cli-progress) with the running loss and metrics,
-// samples per second and time left; elsewhere (a pipe, a log file, CI) one plain line per epoch.
+// ProgressBar: on a terminal, a live bar per epoch with the running loss and metrics, samples per
+// second and time left; elsewhere (a pipe, a log file, CI, a browser's console) one line per epoch.
 
-import cliProgress from "cli-progress";
+import { platform } from "#platform";
+import type { TextSink } from "../../platform/platform.js";
+import { TerminalBar } from "./terminal-bar.js";
 import type { Logs } from "../history.js";
 import { formatDuration, formatRate, epochLine, metricPairs } from "../progress.js";
 import { Callback, type TrainingContext } from "./callback.js";
 
-/** The slice of a stream the progress display writes to (process.stderr by default). */
-export interface ProgressStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-}
+/** The slice of a stream the progress display writes to (process.stderr by default; the console in a browser). */
+export type ProgressStream = TextSink;
 
 export interface ProgressBarOptions {
-  /** Where to draw (default process.stderr, so results on stdout stay clean for pipes). */
+  /** Where to draw (default process.stderr, so results on stdout stay clean for pipes; in a browser, console.log). */
   stream?: ProgressStream;
   /** Force the live bar on or off (default: on exactly when the stream is a terminal). */
   tty?: boolean;
@@ -29,12 +28,12 @@ export interface ProgressBarOptions {
 export class ProgressBar extends Callback {
   private readonly stream: ProgressStream;
   private readonly live: boolean;
-  private bar: cliProgress.SingleBar | null = null;
+  private bar: TerminalBar | null = null;
   private epochStart = 0;
   private seen = 0;
   private epoch = 0;
 
-  constructor({ stream = process.stderr, tty }: ProgressBarOptions = {}) {
+  constructor({ stream = platform.progressSink(), tty }: ProgressBarOptions = {}) {
     super();
     this.stream = stream;
     this.live = tty ?? stream.isTTY === true;
@@ -45,20 +44,8 @@ export class ProgressBar extends Callback {
     this.epochStart = performance.now();
     this.seen = 0;
     if (!this.live) return;
-    this.bar = new cliProgress.SingleBar(
-      {
-        format: `Epoch ${epoch + 1}/${ctx.epochs} {bar} {value}/{total} {figures} | {rate} | {timeLeft} left`,
-        stream: this.stream as NodeJS.WritableStream,
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: true,
-        linewrap: false,
-        noTTYOutput: this.live,
-        fps: 8,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    this.bar.start(ctx.stepsPerEpoch, 0, { figures: "", rate: "-", timeLeft: "-" });
+    this.bar = new TerminalBar(this.stream, `Epoch ${epoch + 1}/${ctx.epochs}`, ctx.stepsPerEpoch);
+    this.bar.update(0, " | - | - left");
   }
 
   override onBatchEnd(batch: number, logs: Logs, ctx: TrainingContext): void {
@@ -66,11 +53,9 @@ export class ProgressBar extends Callback {
     if (!this.bar) return;
     const elapsed = (performance.now() - this.epochStart) / 1000;
     const left = ctx.stepsPerEpoch - (batch + 1);
-    this.bar.update(batch + 1, {
-      figures: metricPairs(logs, ctx.metrics).join("  "),
-      rate: formatRate(this.seen / Math.max(elapsed, 1e-9)),
-      timeLeft: formatDuration((elapsed / (batch + 1)) * left),
-    });
+    const figures = metricPairs(logs, ctx.metrics).join("  ");
+    const rate = formatRate(this.seen / Math.max(elapsed, 1e-9));
+    this.bar.update(batch + 1, `${figures} | ${rate} | ${formatDuration((elapsed / (batch + 1)) * left)} left`);
   }
 
   override onEpochEnd(epoch: number, logs: Logs, ctx: TrainingContext): void {

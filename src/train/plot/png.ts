@@ -1,7 +1,7 @@
 // A minimal PNG encoder: 8-bit RGBA, one IDAT chunk compressed with node:zlib, CRC32 per chunk.
 // Enough for charts; no palette, no interlacing, no ancillary chunks.
 
-import { deflateSync } from "node:zlib";
+import { platform } from "#platform";
 import { ValueError } from "../../errors.js";
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -63,7 +63,7 @@ export function encodePng(width: number, height: number, rgba: Uint8Array | Uint
       raw[row + 1 + i] = (rgba[y * stride + i] - left) & 0xff;
     }
   }
-  const idat = deflateSync(raw, { level: 9 });
+  const idat = platform.deflate(raw);
   const parts = [SIGNATURE, chunk("IHDR", header), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

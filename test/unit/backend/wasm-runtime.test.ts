@@ -292,8 +292,8 @@ describe("wasm pool", () => {
       const arity = (one.kernels.exports as unknown as Record<string, (...x: number[]) => void>)[name]!.length;
       assert.ok(arity <= KERNEL_ARGS, `${name} takes ${arity} arguments`);
     }
-    const worker = readFileSync(new URL("../../../src/backend/wasm/pool-worker.js", import.meta.url), "utf8");
-    assert.ok(worker.includes(`a[${KERNEL_ARGS - 1}])`) && !worker.includes(`a[${KERNEL_ARGS}]`), "pool-worker.js passes a different number of arguments");
+    const worker = readFileSync(new URL("../../../src/backend/wasm/pool-worker-loop.js", import.meta.url), "utf8");
+    assert.ok(worker.includes(`a[${KERNEL_ARGS - 1}])`) && !worker.includes(`a[${KERNEL_ARGS}]`), "pool-worker-loop.js passes a different number of arguments");
   });
 
   test("rejects a kernel or a job with more arguments than one call passes", () => {

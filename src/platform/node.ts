@@ -1,0 +1,92 @@
+// The platform for Node, Bun and Deno: environment variables, process warnings, worker_threads for
+// the kernel pool, V8 flags and the exit hooks the wasm storage uses.
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { createContext, runInContext } from "node:vm";
+import { Worker } from "node:worker_threads";
+import { deflateSync } from "node:zlib";
+import type { Platform, PoolWorkerHandle, PoolWorkerInit, ThreadSupport } from "./platform.js";
+
+const workerFile = new URL("../backend/wasm/pool-worker.js", import.meta.url);
+
+/**
+ * pool-worker.js next to this module (the package, or src/ under tsx); in a bundle it is usually not
+ * copied along, and the worker starts from the loop's source text instead.
+ */
+function startNodeWorker(init: PoolWorkerInit, source: string): Worker {
+  // The worker is plain JavaScript: skip the parent's loaders (tsx) so it starts faster.
+  const options = { workerData: init, execArgv: [] as string[] };
+  let fromFile = false;
+  try {
+    fromFile = workerFile.protocol === "file:" && existsSync(fileURLToPath(workerFile));
+  } catch {
+    // Deno without --allow-read throws here: fall through to the source text.
+  }
+  if (fromFile) return new Worker(workerFile, options);
+  const script = `const { workerData, parentPort } = require("node:worker_threads");\n` +
+    `(${source})(workerData, (m) => parentPort.postMessage(m));`;
+  return new Worker(script, { ...options, eval: true });
+}
+
+function nodeWorker(init: PoolWorkerInit, source: string): PoolWorkerHandle {
+  const worker = startNodeWorker(init, source);
+  // Workers sit in Atomics.wait between jobs; they must not keep a finished script alive.
+  worker.unref();
+  const online = new Promise<void>((resolve, reject) => {
+    worker.once("message", () => resolve());
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`pool worker exited with code ${code} before starting`)));
+  });
+  return {
+    online,
+    ref: () => void worker.ref(),
+    unref: () => void worker.unref(),
+    // Referenced while it winds down, so that awaiting the pool's close keeps the event loop alive.
+    exited: () => new Promise<void>((resolve) => {
+      worker.ref();
+      worker.once("exit", () => resolve());
+    }),
+  };
+}
+
+export const platform: Platform = {
+  name: "node",
+  env(name) {
+    try {
+      return process.env[name];
+    } catch {
+      // Deno without --allow-env throws on reading a variable: the setting is then simply absent.
+      return undefined;
+    }
+  },
+  warn(message) {
+    process.emitWarning(message, { code: "TENSORGRAD" });
+  },
+  progressSink: () => process.stderr,
+  threadSupport(): ThreadSupport {
+    return { hardware: availableParallelism(), unavailable: null };
+  },
+  startPoolWorker: nodeWorker,
+  canBlock: true,
+  setV8Flag(flag) {
+    try {
+      setFlagsFromString(flag);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  freshContextEval() {
+    const ctx = createContext({});
+    return (code) => runInContext(code, ctx);
+  },
+  onExit(listener) {
+    // First in line: another listener that allocates can trigger the collection that schedules a
+    // cleanup nobody will run.
+    process.prependListener("beforeExit", () => listener(false));
+    process.prependListener("exit", () => listener(true));
+  },
+  deflate: (bytes) => deflateSync(bytes, { level: 9 }),
+};
