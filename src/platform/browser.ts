@@ -41,6 +41,21 @@ function browserWorker(init: PoolWorkerInit, source: string): PoolWorkerHandle {
   };
 }
 
+/**
+ * A macrotask without setTimeout's clamping to 4 ms once calls nest: a message to ourselves, which the
+ * page handles after pending input and rendering work.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 /** Progress lines to the console, one call per line (a console has no carriage return). */
 function consoleSink(): TextSink {
   let pending = "";
@@ -82,5 +97,6 @@ export const platform: Platform = {
   setV8Flag: () => false,
   freshContextEval: () => undefined,
   onExit: () => undefined,
+  yieldToEventLoop,
   deflate: storedDeflate,
 };

@@ -88,5 +88,6 @@ export const platform: Platform = {
     process.prependListener("beforeExit", () => listener(false));
     process.prependListener("exit", () => listener(true));
   },
+  yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
   deflate: (bytes) => deflateSync(bytes, { level: 9 }),
 };

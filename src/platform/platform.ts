@@ -13,7 +13,7 @@ export interface TextSink {
 export interface PoolWorkerInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  control: SharedArrayBuffer;
+  control: SharedArrayBuffer | ArrayBuffer;
   funcs: readonly string[];
   index: number;
   spin: number;
@@ -62,6 +62,8 @@ export interface Platform {
   freshContextEval(): ((code: string) => unknown) | undefined;
   /** Runs `listener` when the process is about to exit (final: no more JavaScript will run). */
   onExit(listener: (final: boolean) => void): void;
+  /** Resolves after the event loop has had a turn (timers, input, redraws), as soon as it can. */
+  yieldToEventLoop(): Promise<void>;
   /** zlib-compresses (RFC 1950) `bytes`: Node's zlib, or stored (uncompressed) blocks elsewhere. */
   deflate(bytes: Uint8Array): Uint8Array;
 }

@@ -9,6 +9,7 @@ import type { Logs } from "./history.js";
 import { resolveMetric, type Metric, type MetricSpec } from "./metrics.js";
 import { checkLossValue, resolveLoss, type LossFn, type LossSpec } from "./resolve.js";
 import { ValueError } from "../errors.js";
+import { platform } from "#platform";
 
 export interface EvaluateOptions {
   /** The loss, as for fit (a Keras name, a function or a loss module). */
@@ -25,7 +26,7 @@ export class Yielder {
   constructor(private readonly ms = 40) {}
   async maybe(): Promise<void> {
     if (performance.now() - this.last < this.ms) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await platform.yieldToEventLoop();
     this.last = performance.now();
   }
 }

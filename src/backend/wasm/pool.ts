@@ -110,7 +110,9 @@ export class WasmPool {
       wanted = 1;
     }
     this.threads = Math.min(LAYOUT.MAX_THREADS, Math.max(1, Math.floor(wanted)));
-    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    // Shared with the workers; with none, a plain buffer does (a page that is not cross-origin
+    // isolated has no SharedArrayBuffer constructor, though it may still create shared wasm memory).
+    const control = this.threads > 1 ? new SharedArrayBuffer(CONTROL_BYTES) : new ArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(control);
     this.args = new Float64Array(control, LAYOUT.ARGS_BYTE_OFFSET, LAYOUT.MAX_ARGS);
     const exports = kernels.exports as unknown as Record<string, (...a: number[]) => void>;

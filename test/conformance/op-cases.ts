@@ -1,0 +1,110 @@
+// The op table's cases and how each op is called in tensorgrad, with a checker that runs one case on
+// the current backend and throws on the first mismatch. Free of Node built-ins: ops.test.ts runs it in
+// Node and test/browser/page.ts in a browser page.
+
+import * as tg from "tensorgrad";
+import { Tensor } from "tensorgrad";
+
+export type Input = { shape?: number[]; dtype?: string; values?: number[]; noncontig?: boolean; number?: number };
+export type Case = {
+  id: string; op: string; args: Record<string, any>;
+  inputs: Input[];
+  output: { shape: number[]; dtype: string; values: number[] };
+  gradOutput: number[] | null;
+  grads: (number[] | null)[];
+  /** false where inputs are infinite: finite differences cannot step off them. */
+  gradcheck?: boolean;
+};
+
+const NON_FINITE = new Set(["Infinity", "-Infinity", "NaN"]);
+
+/** fixtures/ops.json's text as cases, with the non-finite strings turned back into numbers. */
+export function parseOpFixtures(text: string): { cases: Case[] } {
+  return JSON.parse(text, (_key, value) => (NON_FINITE.has(value) ? Number(value) : value));
+}
+
+export type Arg = Tensor | number;
+const T = (a: Arg) => a as Tensor;
+/** How each op of the table is called in tensorgrad. */
+export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> = {
+  neg: ([x]) => T(x).neg(), exp: ([x]) => T(x).exp(), log: ([x]) => T(x).log(), sqrt: ([x]) => T(x).sqrt(),
+  abs: ([x]) => T(x).abs(), sin: ([x]) => T(x).sin(), cos: ([x]) => T(x).cos(), tanh: ([x]) => T(x).tanh(),
+  sigmoid: ([x]) => T(x).sigmoid(), relu: ([x]) => T(x).relu(),
+  leakyRelu: ([x], a) => T(x).leakyRelu(a.slope), gelu: ([x], a) => T(x).gelu({ approximate: a.approximate }),
+  elu: ([x], a) => T(x).elu(a.alpha), softplus: ([x]) => T(x).softplus(), silu: ([x]) => T(x).silu(),
+  clamp: ([x], a) => T(x).clamp(a.min, a.max),
+  add: ([x, y]) => tg.add(x, y), sub: ([x, y]) => tg.sub(x, y), mul: ([x, y]) => tg.mul(x, y),
+  div: ([x, y]) => tg.div(x, y), pow: ([x, y]) => tg.pow(x, y), maximum: ([x, y]) => tg.maximum(x, y),
+  minimum: ([x, y]) => tg.minimum(x, y), eq: ([x, y]) => tg.eq(x, y), gt: ([x, y]) => tg.gt(x, y), lt: ([x, y]) => tg.lt(x, y),
+  sum: ([x], a) => T(x).sum(a.dim, a.keepdim), mean: ([x], a) => T(x).mean(a.dim, a.keepdim),
+  max: ([x], a) => T(x).max(a.dim, a.keepdim), min: ([x], a) => T(x).min(a.dim, a.keepdim),
+  argmax: ([x], a) => T(x).argmax(a.dim, a.keepdim), logsumexp: ([x], a) => T(x).logsumexp(a.dim, a.keepdim),
+  var: ([x], a) => T(x).var(a.dim, a.keepdim), std: ([x], a) => T(x).std(a.dim, a.keepdim),
+  matmul: ([x, y]) => T(x).matmul(T(y)),
+  reshape: ([x], a) => T(x).reshape(a.shape), flatten: ([x], a) => T(x).flatten(a.startDim, a.endDim),
+  squeeze: ([x], a) => T(x).squeeze(a.dim), unsqueeze: ([x], a) => T(x).unsqueeze(a.dim),
+  transpose: ([x], a) => T(x).transpose(a.dim0, a.dim1), permute: ([x], a) => T(x).permute(a.dims),
+  T: ([x]) => T(x).T, expand: ([x], a) => T(x).expand(a.shape),
+  slice: ([x], a) => T(x).slice(a.dim, a.start, a.end, a.step),
+  cat: (xs, a) => tg.cat(xs as Tensor[], a.dim), stack: (xs, a) => tg.stack(xs as Tensor[], a.dim),
+  where: ([c, x, y]) => tg.where(T(c), x, y), gather: ([x, i], a) => T(x).gather(a.dim, T(i)),
+  softmax: ([x], a) => T(x).softmax(a.dim), logSoftmax: ([x], a) => T(x).logSoftmax(a.dim),
+  dropout: ([x], a) => T(x).dropout(a.p, a.training), clone: ([x]) => T(x).clone(),
+  linear: ([x, w, b]) => tg.nn.functional.linear(T(x), T(w), b === undefined ? null : T(b)),
+};
+
+/** Builds a fixture input; float tensors require grad unless they are `where`'s condition. */
+export function build(inp: Input, wantGrad: boolean): Arg {
+  if (inp.number !== undefined) return inp.number;
+  const dtype = inp.dtype === "int32" || inp.dtype === "float64" ? inp.dtype : "float32";
+  let t = tg.tensor(Float64Array.from(inp.values!), { shape: inp.shape!, dtype });
+  if (inp.noncontig) t = t.transpose(-1, -2).contiguous().transpose(-1, -2);
+  if (wantGrad && dtype !== "int32") t.requiresGrad = true;
+  return t;
+}
+
+/** Closeness with torch-style tolerances, as test/helpers/assert.ts's assertClose, throwing an Error. */
+function checkClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != expected ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!, e = expected[i]!;
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (a === e) continue;
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      throw new Error(`${what}: element ${i} is ${a}, expected ${e} (|diff| ${Math.abs(a - e)}, atol ${atol}, rtol ${rtol})`);
+    }
+  }
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(what);
+}
+
+const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Runs case `c` on the current backend against PyTorch's values: output shape, dtype and values, and
+ * (for differentiable ops) every input's gradient under the fixture's upstream gradient.
+ */
+export function checkCase(c: Case): void {
+  const differentiable = c.gradOutput !== null;
+  const inputs = c.inputs.map((inp, k) => build(inp, differentiable && !(c.op === "where" && k === 0)));
+  const out = OPS[c.op]!(inputs, c.args);
+  check(same(out.shape, c.output.shape), `${c.id}: output shape [${out.shape}], expected [${c.output.shape}]`);
+  check(out.dtype === c.output.dtype, `${c.id}: output dtype ${out.dtype}, expected ${c.output.dtype}`);
+  // float64 cases are held to float64 accuracy, not float32's.
+  const [rtol, atol] = c.output.dtype === "float64" ? [1e-10, 1e-12] : [1e-4, 1e-5];
+  checkClose(out.toTypedArray(), c.output.values, rtol, atol, `${c.id} output`);
+  if (!differentiable) {
+    check(out.requiresGrad === false, `${c.id}: non-differentiable output must not require grad`);
+    return;
+  }
+  out.backward(tg.tensor(c.gradOutput!, { shape: c.output.shape, dtype: out.dtype }));
+  c.grads.forEach((g, k) => {
+    if (g === null) return;
+    const x = inputs[k] as Tensor;
+    check(x.grad !== null, `${c.id}: input ${k} received no gradient`);
+    check(same(x.grad!.shape, x.shape), `${c.id}: input ${k} grad shape [${x.grad!.shape}], expected [${x.shape}]`);
+    checkClose(x.grad!.toTypedArray(), g, rtol, atol, `${c.id} grad of input ${k}`);
+  });
+}
