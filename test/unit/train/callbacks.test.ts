@@ -192,3 +192,17 @@ test("ProgressBar prints one plain line per epoch when not on a terminal", async
   assert.equal(out.length, 2);
   out.forEach((line, i) => assert.match(line, new RegExp(`^Epoch ${i + 1}/2 - \\d+(ms|\\.\\ds) - [\\d,]+ samples/s - loss \\d+\\.\\d{4} - mae \\d+\\.\\d{4} - valLoss \\d+\\.\\d{4} - valMae \\d+\\.\\d{4}\\n$`)));
 });
+
+test("ProgressBar on a terminal redraws a live bar in place, then clears it for the epoch's line", async () => {
+  tg.manualSeed(0);
+  const out: string[] = [];
+  const stream = { write: (s: string) => void out.push(s), isTTY: true };
+  await train.fit(new nn.Linear(2, 1), xy(), {
+    loss: "mse", epochs: 1, batchSize: 8, verbose: 0, callbacks: [new train.ProgressBar({ stream })],
+  });
+  const text = out.join("");
+  // Hidden cursor, the bar at step 0 and at the last step (always drawn), cleared, cursor back, the line.
+  assert.ok(text.startsWith("\x1b[?25l\r\x1b[2KEpoch 1/1 ░░░░░░░░░░░░░░░░░░░░░░░░ 0/2  | - | - left"), JSON.stringify(text));
+  assert.match(text, /\r\x1b\[2KEpoch 1\/1 █{24} 2\/2 loss \d+\.\d{4} \| [\d,.]+ samples\/s \| 0ms left\r\x1b\[2K\x1b\[\?25hEpoch 1\/1 - /);
+  assert.ok(text.endsWith("\n"));
+});
