@@ -84,8 +84,8 @@ function paramIndex(text: string): number | undefined {
  * @example const bytes = io.saveCheckpoint({ model, optimizer, epoch: 3 });
  */
 export function saveCheckpoint(path: string, options: SaveCheckpointOptions): void;
-export function saveCheckpoint(options: SaveCheckpointOptions): Uint8Array;
-export function saveCheckpoint(first: string | SaveCheckpointOptions, second?: SaveCheckpointOptions): void | Uint8Array {
+export function saveCheckpoint(options: SaveCheckpointOptions): Uint8Array<ArrayBuffer>;
+export function saveCheckpoint(first: string | SaveCheckpointOptions, second?: SaveCheckpointOptions): void | Uint8Array<ArrayBuffer> {
   const op = "saveCheckpoint";
   const path = typeof first === "string" ? first : undefined;
   const { model, optimizer, scheduler, epoch, history, extra } = (typeof first === "string" ? second : first) ?? ({} as SaveCheckpointOptions);

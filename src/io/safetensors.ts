@@ -110,12 +110,12 @@ function encodeSafetensors(op: string, tensors: Record<string, Tensor>, metadata
  * @example const bytes = io.saveSafetensors(model.stateDict());
  */
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void;
-export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array;
+export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array<ArrayBuffer>;
 export function saveSafetensors(
   first: string | Record<string, Tensor>,
   second?: Record<string, Tensor> | Record<string, string>,
   third?: Record<string, string>,
-): void | Uint8Array {
+): void | Uint8Array<ArrayBuffer> {
   const op = "saveSafetensors";
   if (typeof first === "string") {
     const pieces = encodeSafetensors(op, second as Record<string, Tensor>, third);

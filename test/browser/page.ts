@@ -59,7 +59,7 @@ async function files(model: nn.Module, optimizer: optim.Optimizer) {
   const bytes = io.saveSafetensors(state, { where: "browser" });
   out.isUint8Array = bytes instanceof Uint8Array;
   const back = io.loadSafetensors(bytes.slice().buffer as ArrayBuffer);
-  const viaResponse = await io.loadSafetensors(new Response(bytes as Uint8Array<ArrayBuffer>));
+  const viaResponse = await io.loadSafetensors(new Response(bytes));
   out.roundTrip = Object.keys(state).every((k) => JSON.stringify(arrays(back.tensors[k]!)) === JSON.stringify(arrays(state[k]!)) &&
     JSON.stringify(arrays(viaResponse.tensors[k]!)) === JSON.stringify(arrays(state[k]!)));
   out.keys = Object.keys(back.tensors).sort();
