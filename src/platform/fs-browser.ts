@@ -5,8 +5,9 @@ import { ValueError } from "../errors.js";
 
 function unavailable(name: string): never {
   throw new ValueError(
-    `${name}: a browser has no file system; read and write bytes instead ` +
-      `(io.loadSafetensors(bytes | Response), io.saveSafetensorsBytes(tensors), io.checkpointBytes(...))`,
+    `${name}: a browser has no file system; read and write bytes instead (io.loadSafetensors and ` +
+      `io.loadCheckpoint take a Uint8Array, an ArrayBuffer or a fetch Response; io.saveSafetensors(tensors) ` +
+      `and io.saveCheckpoint({ model }) return a Uint8Array)`,
   );
 }
 
