@@ -29,9 +29,28 @@ function newest(dir: string): number {
  */
 export function ensureBuilt(): void {
   const index = join(root, "dist/src/index.js");
-  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(root, "src")), statSync(join(root, "package.json")).mtimeMs)) return;
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
-  execFileSync(process.execPath, [join(root, "scripts/build-wasm.mjs"), "--copy-dist"], { cwd: root, stdio: "ignore" });
+  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(root, "src")), statSync(join(root, "package.json")).mtimeMs);
+  if (fresh()) return;
+  // The test files run in parallel: one builds while the others wait for its lock to go.
+  const lock = join(root, "dist-build.lock");
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than any build was left by a run that was killed.
+      if (existsSync(lock) && statSync(lock).mtimeMs < Date.now() - 300_000) rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(pause, 0, 0, 200);
+    }
+  }
+  try {
+    if (fresh()) return;
+    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+    execFileSync(process.execPath, [join(root, "scripts/build-wasm.mjs"), "--copy-dist"], { cwd: root, stdio: "ignore" });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /**
