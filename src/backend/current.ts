@@ -3,12 +3,21 @@
 
 import type { Backend, Kernel } from "./backend.js";
 import { jsBackend } from "./js/index.js";
+import { ValueError } from "../errors.js";
 
 const backends = new Map<string, Backend>([["js", jsBackend]]);
+// Backends tensorgrad has but this runtime cannot run, with the reason (for setBackend's error).
+const unavailable = new Map<string, string>();
 let current: Backend = jsBackend;
 
 export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
+  unavailable.delete(backend.name);
+}
+
+/** Records that backend `name` cannot run here and why. */
+export function markUnavailable(name: string, reason: string): void {
+  if (!backends.has(name)) unavailable.set(name, reason);
 }
 
 /** The backend that allocates outputs and runs kernels. */
@@ -19,7 +28,11 @@ export function getBackend(): Backend {
 /** Selects a registered backend by name ("js", "wasm"). */
 export function setBackend(name: string): void {
   const b = backends.get(name);
-  if (!b) throw new Error(`setBackend: unknown backend "${name}" (registered: ${[...backends.keys()].join(", ")})`);
+  if (!b) {
+    const why = unavailable.get(name);
+    if (why !== undefined) throw new ValueError(`setBackend: the "${name}" backend cannot run here: ${why}`);
+    throw new ValueError(`setBackend: unknown backend "${name}" (registered: ${[...backends.keys()].join(", ")})`);
+  }
   current = b;
 }
 

@@ -3,7 +3,7 @@
 // module registers the backend (when the platform supports it) and makes it the default unless
 // TENSORGRAD_BACKEND names another one.
 import type { Backend, DType, Kernel, Storage, TransientRegion } from "../backend.js";
-import { registerBackend, setBackend } from "../current.js";
+import { markUnavailable, registerBackend, setBackend } from "../current.js";
 import { platform } from "#platform";
 import { ValueError } from "../../errors.js";
 import { warnOnce } from "../../platform/warn-once.js";
@@ -180,6 +180,7 @@ export function registerWasmBackend({ makeDefault = true }: { makeDefault?: bool
   const { backend } = readEnvSettings();
   const reason = wasmUnsupportedReason();
   if (reason !== null) {
+    markUnavailable("wasm", reason);
     if (backend === "wasm") throw new ValueError(`TENSORGRAD_BACKEND="wasm", but the wasm backend cannot run here: ${reason}`);
     if (backend !== "js") {
       warnOnce("wasm-unavailable", `tensorgrad: running on the plain-TypeScript "js" backend, several times slower than "wasm", because ${reason}. (TENSORGRAD_BACKEND=js chooses it and silences this.)`);

@@ -61,6 +61,15 @@ describe("a runtime without WebAssembly (node --jitless)", () => {
     assert.match(warnings[0]!, /\[TENSORGRAD\] Warning: tensorgrad: running on the plain-TypeScript "js" backend, several times slower than "wasm", because this runtime has no WebAssembly\./);
   });
 
+  test("setBackend(\"wasm\") is a ValueError naming the reason", () => {
+    const script = `const tg = await import(${JSON.stringify(src)});\n` +
+      `try { tg.setBackend("wasm"); } catch (e) { console.log(e.name + ": " + e.message); }`;
+    const r = spawnSync(process.execPath, ["--jitless", "--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: root, encoding: "utf8", env: { PATH: process.env.PATH, TENSORGRAD_BACKEND: "js" },
+    });
+    assert.equal(r.stdout, `ValueError: setBackend: the "wasm" backend cannot run here: this runtime has no WebAssembly\n`);
+  });
+
   test("TENSORGRAD_BACKEND=js chooses that backend without a warning", () => {
     const r = child({ TENSORGRAD_BACKEND: "js" }, ["--jitless"]);
     assert.equal(r.code, 0, r.stderr);
