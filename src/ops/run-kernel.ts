@@ -2,9 +2,10 @@
 // backend, and hands the kernel views whose strides already express broadcasting.
 
 import type { View } from "../backend/backend.js";
-import { getBackend, kernelFor } from "../backend/current.js";
+import { kernelFor } from "../backend/current.js";
+import { allocate } from "../tensor/allocate.js";
 import type { DType } from "../tensor/dtype.js";
-import { contiguousStrides, sizeOf } from "../tensor/shape.js";
+import { contiguousStrides } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
 // Kernels whose contract has them ADD into a zero-filled output. Every other kernel run through
@@ -14,14 +15,14 @@ const ACCUMULATING = new Set(["fold"]);
 
 /** Allocates a contiguous output of `shape`/`dtype` and runs kernel `name` into it. */
 export function runKernel(name: string, shape: readonly number[], dtype: DType, inputs: readonly View[], params?: unknown): Tensor {
-  const out = emptyTensor(shape, dtype, ACCUMULATING.has(name));
+  const out = emptyTensor(shape, dtype, ACCUMULATING.has(name), name);
   if (out.size > 0) kernelFor(name)(out, inputs, params);
   return out;
 }
 
 /** A new contiguous tensor on the current backend: zero-filled, or with `zero` false uninitialised (write it all). */
-export function emptyTensor(shape: readonly number[], dtype: DType, zero = true): Tensor {
-  return new Tensor(getBackend().alloc(dtype, sizeOf(shape), zero), shape, contiguousStrides(shape), 0);
+export function emptyTensor(shape: readonly number[], dtype: DType, zero = true, op = "empty"): Tensor {
+  return new Tensor(allocate(op, dtype, shape, zero), shape, contiguousStrides(shape), 0);
 }
 
 /** `t` seen with `shape` (a broadcast of its own shape): new leading dims and size-1 dims get stride 0. */

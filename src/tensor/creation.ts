@@ -2,10 +2,10 @@
 // function takes a trailing { dtype, requiresGrad } (float32 by default).
 
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
-import { getBackend } from "../backend/current.js";
 import { dtypeOfArray, isFloat, type DType, type TypedArray } from "./dtype.js";
 import { checkShape, contiguousStrides, sizeOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { allocate } from "./allocate.js";
 import { random, randomInt, randomNormal } from "./random.js";
 
 export interface TensorOptions {
@@ -15,8 +15,8 @@ export interface TensorOptions {
 
 export type NestedArray = number | boolean | readonly NestedArray[];
 
-function make(shape: readonly number[], dtype: DType, fill?: (data: TypedArray) => void, requiresGrad = false): Tensor {
-  const storage = getBackend().alloc(dtype, sizeOf(shape));
+function make(op: string, shape: readonly number[], dtype: DType, fill?: (data: TypedArray) => void, requiresGrad = false): Tensor {
+  const storage = allocate(op, dtype, shape);
   if (fill) fill(storage.data);
   const t = new Tensor(storage, shape, contiguousStrides(shape), 0);
   if (requiresGrad) t.requiresGrad = true;
@@ -67,14 +67,14 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
     if (sizeOf(shape) !== arr.length) {
       throw new ShapeError(`tensor: ${arr.length} values cannot fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
     }
-    return make(shape, dtype, (d) => d.set(arr), opts.requiresGrad);
+    return make("tensor", shape, dtype, (d) => d.set(arr), opts.requiresGrad);
   }
   const dtype = opts.dtype ?? "float32";
   const shape = inferShape(values as NestedArray);
   if (opts.shape && sizeOf(opts.shape) !== sizeOf(shape)) {
     throw new ShapeError(`tensor: ${sizeOf(shape)} values cannot fill shape ${fmtShape(opts.shape)}`);
   }
-  const t = make(shape, dtype, (d) => flattenInto(values as NestedArray, shape, d));
+  const t = make("tensor", shape, dtype, (d) => flattenInto(values as NestedArray, shape, d));
   const out = opts.shape ? new Tensor(t.storage, opts.shape, contiguousStrides(opts.shape), 0) : t;
   if (opts.requiresGrad) out.requiresGrad = true;
   return out;
@@ -82,7 +82,7 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
 
 function filled(op: string, shape: readonly number[], value: number, opts: TensorOptions): Tensor {
   checkShape(op, shape);
-  return make(shape, opts.dtype ?? "float32", value === 0 ? undefined : (d) => d.fill(value), opts.requiresGrad);
+  return make(op, shape, opts.dtype ?? "float32", value === 0 ? undefined : (d) => d.fill(value), opts.requiresGrad);
 }
 
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
@@ -127,7 +127,7 @@ export function arange(start: number, end?: number, step?: number | TensorOption
   if ((end - start) / s < 0) throw new ValueError(`arange: the range from ${start} to ${end} cannot be walked with step ${s}`);
   const n = Math.ceil((end - start) / s);
   const a = start;
-  return make([n], opts.dtype ?? "float32", (d) => {
+  return make("arange", [n], opts.dtype ?? "float32", (d) => {
     for (let i = 0; i < n; i++) d[i] = a + i * s;
   }, opts.requiresGrad);
 }
@@ -137,7 +137,7 @@ export function linspace(a: number, b: number, n: number, opts: TensorOptions = 
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: steps must be an integer >= 0, got ${n}`);
   const step = n > 1 ? (b - a) / (n - 1) : 0;
   // torch fills the second half backwards from the end so that the last value is exactly b.
-  return make([n], opts.dtype ?? "float32", (d) => {
+  return make("linspace", [n], opts.dtype ?? "float32", (d) => {
     const half = Math.floor(n / 2);
     for (let i = 0; i < n; i++) d[i] = i < half ? a + step * i : b - step * (n - 1 - i);
   }, opts.requiresGrad);
@@ -151,7 +151,7 @@ export function eye(n: number, m: number | TensorOptions = n, opts: TensorOption
   }
   const cols = m;
   checkShape("eye", [n, cols]);
-  return make([n, cols], opts.dtype ?? "float32", (d) => {
+  return make("eye", [n, cols], opts.dtype ?? "float32", (d) => {
     for (let i = 0; i < Math.min(n, cols); i++) d[i * cols + i] = 1;
   }, opts.requiresGrad);
 }
@@ -165,7 +165,7 @@ function floatDType(op: string, opts: TensorOptions): DType {
 /** Uniform draws in [0, 1) from the seeded generator (see manualSeed). */
 export function rand(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   checkShape("rand", shape);
-  return make(shape, floatDType("rand", opts), (d) => {
+  return make("rand", shape, floatDType("rand", opts), (d) => {
     for (let i = 0; i < d.length; i++) d[i] = random();
   }, opts.requiresGrad);
 }
@@ -173,7 +173,7 @@ export function rand(shape: readonly number[], opts: TensorOptions = {}): Tensor
 /** Standard normal draws from the seeded generator. */
 export function randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   checkShape("randn", shape);
-  return make(shape, floatDType("randn", opts), (d) => {
+  return make("randn", shape, floatDType("randn", opts), (d) => {
     for (let i = 0; i < d.length; i++) d[i] = randomNormal();
   }, opts.requiresGrad);
 }
@@ -184,7 +184,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError(`randint: expected integers low < high, got low=${low}, high=${high}`);
   }
-  return make(shape, opts.dtype ?? "int32", (d) => {
+  return make("randint", shape, opts.dtype ?? "int32", (d) => {
     for (let i = 0; i < d.length; i++) d[i] = randomInt(low, high);
   }, opts.requiresGrad);
 }

@@ -1,6 +1,8 @@
 // The one seeded random generator behind every draw in tensorgrad (init, dropout, shuffling,
 // rand*). xoshiro128** : fast, 128-bit state that checkpoints can save and restore exactly.
 
+import { ValueError } from "../errors.js";
+
 let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 let spareNormal: number | null = null;
 
@@ -20,7 +22,7 @@ function splitmix32(seed: number): () => number {
  * the streams are tensorgrad's own, not PyTorch's.
  */
 export function manualSeed(seed: number): void {
-  if (!Number.isFinite(seed)) throw new TypeError(`manualSeed: seed must be a finite number, got ${seed}`);
+  if (typeof seed !== "number" || !Number.isFinite(seed)) throw new ValueError(`manualSeed: seed must be a finite number, got ${String(seed)}`);
   // Mix both halves of a seed up to 2^53 so large seeds still differ.
   const hi = Math.floor(seed / 0x100000000) >>> 0;
   const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));

@@ -1,0 +1,36 @@
+// Every tensor's storage is allocated here, so a runaway size (a shape from a file, a typo'd
+// layer width) ends as a ValueError naming the operation and the shape, not a RangeError from deep
+// inside the engine.
+
+import { getBackend } from "../backend/current.js";
+import type { Storage } from "../backend/backend.js";
+import { ValueError, fmtShape } from "../errors.js";
+import type { DType } from "./dtype.js";
+import { sizeOf } from "./shape.js";
+
+/**
+ * The most elements one tensor may hold: 2^31 - 1, the int32 index range that kernels and the
+ * wasm backend's 32-bit addresses work in (8 GiB of float32).
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+
+function gib(elements: number, dtype: DType): string {
+  return `${((elements * BYTES[dtype]) / 2 ** 30).toPrecision(3)} GiB`;
+}
+
+/** Storage for `shape` on the current backend; `op` names the operation in errors. */
+export function allocate(op: string, dtype: DType, shape: readonly number[], zero?: boolean): Storage {
+  const n = sizeOf(shape);
+  if (n > MAX_ELEMENTS) {
+    throw new ValueError(`${op}: shape ${fmtShape(shape)} has ${n} elements (${gib(n, dtype)} of ${dtype}); a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1)`);
+  }
+  try {
+    return getBackend().alloc(dtype, n, zero);
+  } catch (e) {
+    // V8's "Array buffer allocation failed" / "Invalid typed array length": the machine said no.
+    if (e instanceof RangeError) throw new ValueError(`${op}: cannot allocate shape ${fmtShape(shape)} (${gib(n, dtype)} of ${dtype}): ${e.message}`);
+    throw e;
+  }
+}
