@@ -25,3 +25,16 @@ export class FormatError extends TensorgradError {}
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
+
+/**
+ * A file-system error (ENOENT, EISDIR, ENOSPC …) re-thrown naming `path`: Node leaves the path out
+ * of some messages (reading a directory, a full disk) and names a temporary file in others. The
+ * `code` is kept so callers can still tell what happened; any other error passes through unchanged.
+ */
+export function withPath(e: unknown, action: string, path: string): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (!(e instanceof Error) || typeof code !== "string" || !/^E[A-Z]+$/.test(code)) return e;
+  // "EISDIR: illegal operation on a directory, read" → "EISDIR: illegal operation on a directory"
+  const reason = /^E[A-Z]+: [^,]*/.exec(e.message)?.[0] ?? code;
+  return Object.assign(new Error(`cannot ${action} ${path}: ${reason}`), { code, path });
+}

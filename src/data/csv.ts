@@ -2,7 +2,7 @@
 // standardisation. Errors name the file, the line and the column.
 
 import { readFileSync } from "#fs";
-import { FormatError, ValueError } from "../errors.js";
+import { FormatError, ValueError, withPath } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -30,6 +30,12 @@ export interface LoadCsvOptions {
    * Default: found from this file (see loadCsv).
    */
   classes?: readonly ClassLabel[];
+  /**
+   * Class targets whose labels are all non-negative integers: "index" (default) uses them as class
+   * indices as they are (classes [0, 1, …, max]); "map" maps them to 0…K-1 in sorted order like any
+   * other labels, so that labels {0, 50000} make two classes, not 50,001.
+   */
+  integerLabels?: "index" | "map";
 }
 
 export interface CsvData {
@@ -93,7 +99,7 @@ function resolveColumn(op: string, path: string, names: string[], col: string | 
  * number of fields or a non-numeric value throws FormatError with its line number.
  *
  * Class targets (the default) become int32 indices: labels that are all non-negative integers are
- * used as they are (classes = [0, 1, …, max]); any other labels (negative, fractional or text) are
+ * used as they are (classes = [0, 1, …, max]) unless `integerLabels: "map"`; any other labels (negative, fractional or text) are
  * mapped to 0…K-1 in sorted order (numeric order if all are numbers, else string order), and
  * `classes` reports the label of each index. Value targets must be numbers (float32 [N, 1]).
  * @example const { x, y, classes } = data.loadCsv("iris.csv", { target: "species", standardize: true });
@@ -104,7 +110,13 @@ export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
   if (delimiter.length !== 1) throw new ValueError(`${op}: delimiter must be one character, got "${delimiter}"`);
   if (targetType !== "class" && targetType !== "value") throw new ValueError(`${op}: targetType must be "class" or "value", got "${targetType}"`);
 
-  const lines = readFileSync(path, "utf8").replace(/^\uFEFF/, "").split(/\r?\n/);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw withPath(e, "read", path);
+  }
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   const rows: { line: number; fields: string[] }[] = [];
   let names: string[] | null = null;
   lines.forEach((text, i) => {
@@ -127,6 +139,10 @@ export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
   if (featureCols.includes(t)) throw new ValueError(`${op}: ${path}: the target column "${colNames[t]}" is also listed in columns`);
 
   const n = rows.length, f = featureCols.length;
+  if (f === 0) {
+    // Usually a file split on another character (";", tab) read as one column.
+    throw new FormatError(`${op}: ${path}: no feature columns: the file has ${width} column${width === 1 ? "" : "s"} (${colNames.map((c) => `"${c}"`).join(", ")}) and "${colNames[t]}" is the target; is "${delimiter}" the file's delimiter?`);
+  }
   const x = new Float64Array(n * f);
   rows.forEach(({ line, fields }, r) => {
     featureCols.forEach((c, j) => {
@@ -144,7 +160,7 @@ export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
     });
     y = tensor(values, { shape: [n, 1] });
   } else {
-    const mapped = classIndices(op, path, rows, t, colNames[t], opts.classes);
+    const mapped = classIndices(op, path, rows, t, colNames[t], opts.classes, opts.integerLabels ?? "index");
     y = tensor(mapped.indices, { shape: [n] });
     classes = mapped.classes;
   }
@@ -169,7 +185,8 @@ export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
 const MAX_CLASS_INDEX = 1_000_000;
 
 function classIndices(
-  op: string, path: string, rows: { line: number; fields: string[] }[], t: number, name: string, given?: readonly ClassLabel[],
+  op: string, path: string, rows: { line: number; fields: string[] }[], t: number, name: string, given: readonly ClassLabel[] | undefined,
+  integerLabels: "index" | "map",
 ): { indices: Int32Array; classes: ClassLabel[] } {
   const raw = rows.map((r) => r.fields[t]);
   const allNumeric = raw.every(isNumber);
@@ -177,7 +194,7 @@ function classIndices(
   let classes: ClassLabel[];
   if (given) {
     classes = [...given];
-  } else if (allNumeric && (labels as number[]).every((v) => Number.isInteger(v) && v >= 0)) {
+  } else if (integerLabels === "index" && allNumeric && (labels as number[]).every((v) => Number.isInteger(v) && v >= 0)) {
     const max = (labels as number[]).reduce((a, b) => Math.max(a, b), 0);
     if (max >= MAX_CLASS_INDEX) {
       throw new ValueError(`${op}: ${path}: class label ${max} in column "${name}" is too large for a class index (expected < ${MAX_CLASS_INDEX}); is the target a value (targetType: "value")?`);

@@ -2,7 +2,7 @@
 // and loadMnistIdx for the standard four-file layout of a directory.
 
 import { existsSync, gunzipSync, join, readFileSync, statSync } from "#fs";
-import { FormatError } from "../errors.js";
+import { FormatError, withPath } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -20,7 +20,12 @@ const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, "0")}
 
 /** The file's bytes, gunzipped when it is gzip (by name or by its 1f 8b signature). */
 function readMaybeGzip(op: string, path: string): Buffer {
-  const raw = readFileSync(path);
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    throw withPath(e, "read", path);
+  }
   if (!path.endsWith(".gz") && !(raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b)) return raw;
   try {
     return gunzipSync(raw);
@@ -100,7 +105,7 @@ function findFile(dir: string, name: string): string {
   throw new FormatError(`loadMnistIdx: missing file ${name} (or ${name}.gz) in directory ${dir}`);
 }
 
-function loadSplit(dir: string, prefix: string, flatten: boolean): { x: Tensor; y: Tensor } {
+function loadSplit(dir: string, prefix: string, flatten: boolean): { x: Tensor; y: Tensor; images: [number, number] } {
   const imagesPath = findFile(dir, `${prefix}-images-idx3-ubyte`);
   const labelsPath = findFile(dir, `${prefix}-labels-idx1-ubyte`);
   const images = parseIdx("loadMnistIdx", imagesPath, readMaybeGzip("loadMnistIdx", imagesPath), IMAGES);
@@ -112,7 +117,7 @@ function loadSplit(dir: string, prefix: string, flatten: boolean): { x: Tensor; 
   const raw = images.contiguousData();
   const x = new Float32Array(raw.length);
   for (let i = 0; i < raw.length; i++) x[i] = raw[i] / 255;
-  return { x: tensor(x, { shape: flatten ? [n, rows * cols] : [n, 1, rows, cols] }), y: labels };
+  return { x: tensor(x, { shape: flatten ? [n, rows * cols] : [n, 1, rows, cols] }), y: labels, images: [rows, cols] };
 }
 
 /**
@@ -124,5 +129,9 @@ function loadSplit(dir: string, prefix: string, flatten: boolean): { x: Tensor; 
  */
 export function loadMnistIdx(dir: string, { flatten = true }: LoadMnistIdxOptions = {}): MnistIdxData {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new FormatError(`loadMnistIdx: directory ${dir} does not exist`);
-  return { train: loadSplit(dir, "train", flatten), test: loadSplit(dir, "t10k", flatten) };
+  const train = loadSplit(dir, "train", flatten), test = loadSplit(dir, "t10k", flatten);
+  if (train.images.join() !== test.images.join()) {
+    throw new FormatError(`loadMnistIdx: ${dir}: training images are ${train.images.join("x")} pixels but test images are ${test.images.join("x")}; expected the same size`);
+  }
+  return { train: { x: train.x, y: train.y }, test: { x: test.x, y: test.y } };
 }

@@ -1,7 +1,7 @@
 // "#atomic-write" in a browser bundle: a page has no file system to write to, so writeFileAtomic says
 // so and names the byte-level functions to use instead.
 import { ValueError } from "../errors.js";
-import type { writeFileAtomic as nodeWriteFileAtomic, WriteChunk } from "./atomic-write.js";
+import type { removeStaleTempFiles as nodeRemoveStaleTempFiles, writeFileAtomic as nodeWriteFileAtomic, WriteChunk } from "./atomic-write.js";
 
 export type { WriteChunk };
 
@@ -10,4 +10,8 @@ export const writeFileAtomic: typeof nodeWriteFileAtomic = (path) => {
     `writeFileAtomic: cannot write "${path}": a browser has no file system; save to bytes instead ` +
       `(io.saveSafetensors(tensors) and io.saveCheckpoint({ model, ... }) return a Uint8Array)`,
   );
+};
+
+export const removeStaleTempFiles: typeof nodeRemoveStaleTempFiles = (dir) => {
+  throw new ValueError(`removeStaleTempFiles: cannot clean "${dir}": a browser has no file system`);
 };

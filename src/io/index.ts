@@ -1,7 +1,7 @@
 // The io namespace: safetensors files, training checkpoints and atomic writes. This is the only code
 // in tensorgrad that writes files; every write goes through writeFileAtomic.
 
-export { writeFileAtomic, type WriteChunk } from "#atomic-write";
+export { writeFileAtomic, removeStaleTempFiles, type WriteChunk } from "#atomic-write";
 export type { ByteSource, ResponseLike } from "./byte-source.js";
 export {
   saveSafetensors, loadSafetensors, readSafetensorsHeader,
