@@ -140,10 +140,29 @@ export function saveSafetensors(
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
+/** The format nests no deeper than {name: {shape: [...]}}; deeper input is refused before parsing. */
+const MAX_HEADER_DEPTH = 3;
+
+/** The deepest nesting of objects and arrays in JSON text, counted without parsing it. */
+function jsonDepth(text: string): number {
+  let depth = 0, deepest = 0, inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 /** Parses and validates a header; `dataLength` is the size of the data section after it. */
 function parseHeader(op: string, path: string, headerBytes: Uint8Array, dataLength: number | null): SafetensorsHeader {
   const fail = (what: string): never => {
-    throw new FormatError(`${op}: ${path}: ${what}`);
+    // Values quoted from the file are cut short: a message must not carry megabytes of header.
+    throw new FormatError(`${op}: ${path}: ${what.length > 500 ? `${what.slice(0, 500)}…` : what}`);
   };
   let text = "";
   try {
@@ -151,6 +170,8 @@ function parseHeader(op: string, path: string, headerBytes: Uint8Array, dataLeng
   } catch {
     fail("the header is not valid UTF-8");
   }
+  const depth = jsonDepth(text);
+  if (depth > MAX_HEADER_DEPTH) fail(`the header nests ${depth} levels deep; the format has at most ${MAX_HEADER_DEPTH} ({name: {shape: [...]}})`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -38,6 +38,29 @@ describe("file-system errors name the file", () => {
   });
 });
 
+describe("safetensors headers nested deeper than the format", () => {
+  it("are a FormatError before they are parsed, not a stack overflow", () => {
+    const deep = (json: string): string => {
+      const header = Buffer.from(json), length = Buffer.alloc(8);
+      length.writeBigUInt64LE(BigInt(header.length));
+      const path = join(root, "deep.safetensors");
+      writeFileSync(path, Buffer.concat([length, header]));
+      return path;
+    };
+    const n = 100_000;
+    const arrays = deep(`{"a":${"[".repeat(n)}${"]".repeat(n)}}`);
+    const message = `loadSafetensors: ${arrays}: the header nests ${n + 1} levels deep; the format has at most 3 ({name: {shape: [...]}})`;
+    assert.throws(() => io.loadSafetensors(arrays), { name: "FormatError", message });
+    assert.throws(() => io.readSafetensorsHeader(arrays), { name: "FormatError", message: message.replace("loadSafetensors", "readSafetensorsHeader") });
+    const objects = deep(`{"__metadata__":${'{"a":'.repeat(n)}1${"}".repeat(n)}}`);
+    assert.throws(() => io.loadSafetensors(objects), { name: "FormatError" });
+    // Brackets inside strings are not nesting.
+    const tricky = 'a "quoted" [[[[{{{{ \\ ]]]]';
+    const quoted = deep(JSON.stringify({ __metadata__: { k: tricky } }));
+    assert.equal(io.loadSafetensors(quoted).metadata.k, tricky);
+  });
+});
+
 describe("removeStaleTempFiles", () => {
   it("removes the temporary files of dead writers and keeps live ones and other files", () => {
     const dir = mkdtempSync(join(root, "stale-"));
