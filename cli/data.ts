@@ -66,8 +66,17 @@ function classCount(y: Tensor): number {
   return max + 1;
 }
 
-/** Loads a data source; `limit` caps the training and the test samples (for quick runs). */
-export function loadData(spec: DataSpec, { limit, seed }: { limit?: number; seed: number }): LoadedData {
+/**
+ * The most classes a classification run takes: the output layer, the one-hot work of the loss and
+ * the report grow with it, and a column with more distinct labels is almost surely a value.
+ */
+export const MAX_CLASSES = 10_000;
+
+/**
+ * Loads a data source; `limit` caps the training and the test samples (for quick runs). `classes`
+ * (a trained run's labels) maps a CSV's labels to the same class indices as in training.
+ */
+export function loadData(spec: DataSpec, { limit, seed, classes }: { limit?: number; seed: number; classes?: readonly (string | number)[] }): LoadedData {
   if (spec.kind === "mnist") {
     const train = data.mnist({ train: true, limit }), test = data.mnist({ train: false, limit });
     return { train, test, inputSize: 784, task: "classification", numClasses: 10, classes: range(10), name: "MNIST (bundled, 8,000 train / 2,000 test)" };
@@ -78,15 +87,20 @@ export function loadData(spec: DataSpec, { limit, seed }: { limit?: number; seed
     const k = Math.max(classCount(train.y), classCount(test.y));
     return { train: take(train, limit), test: take(test, limit), inputSize: train.x.shape[1], task: "classification", numClasses: k, classes: range(k), name: `IDX ${spec.dir}` };
   }
-  return loadCsvData(spec, limit, seed);
+  return loadCsvData(spec, limit, seed, classes);
 }
 
 const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
-function loadCsvData(spec: Extract<DataSpec, { kind: "csv" }>, limit: number | undefined, seed: number): LoadedData {
+function loadCsvData(spec: Extract<DataSpec, { kind: "csv" }>, limit: number | undefined, seed: number, given?: readonly (string | number)[]): LoadedData {
   if (!existsSync(spec.file)) throw new CliError(`data file not found: ${spec.file}`);
   const task = spec.task ?? detectTask(spec);
-  const csv = data.loadCsv(spec.file, { target: spec.target, targetType: task === "classification" ? "class" : "value" });
+  // Labels become indices 0…K-1 of the labels present (listed in config.json), so {0, 50000} is two
+  // classes, not 50,001; a trained run's own list keeps the indices it was trained with.
+  const csv = data.loadCsv(spec.file, { target: spec.target, targetType: task === "classification" ? "class" : "value", integerLabels: "map", classes: given?.length ? given : undefined });
+  if (task === "classification" && csv.classes!.length > MAX_CLASSES) {
+    throw new CliError(`${spec.file}: the target "${csv.targetName}" has ${csv.classes!.length} distinct labels, more than the ${MAX_CLASSES} classes a run takes; if it is a value to predict, use --task regression`);
+  }
   const n = csv.x.shape[0];
   if (n < 2) throw new CliError(`${spec.file}: need at least 2 rows to split into training and test sets, found ${n}`);
   // A seeded, private permutation (randomSplit's own generator): the same split in every run.
@@ -124,6 +138,23 @@ function detectTask(spec: Extract<DataSpec, { kind: "csv" }>): Task {
 }
 
 /** Statistics of the training inputs: one overall mean/std for images, per feature for tables. */
+/**
+ * Checks, before any training, that the data can train and test a model: samples in both sets and,
+ * for classification, at least two classes (one class leaves nothing to learn).
+ */
+export function checkTrainable(loaded: LoadedData): void {
+  const where = loaded.name;
+  if (loaded.train.x.shape[0] === 0) throw new CliError(`${where}: the training set has no samples`);
+  if (loaded.test.x.shape[0] === 0) throw new CliError(`${where}: the test set has no samples`);
+  if (loaded.task === "classification") {
+    const present = [...new Set(loaded.train.y.toTypedArray())].sort((a, b) => a - b);
+    if (present.length < 2) {
+      const labels = present.map((k) => loaded.classes[k] ?? k).join(", ");
+      throw new CliError(`${where}: every training label is ${labels || "missing"}; classification needs at least 2 classes`);
+    }
+  }
+}
+
 export function computeStandardize(x: Tensor, perFeature: boolean): Standardize {
   const v = x.toFloat32Array();
   const f = perFeature ? x.shape[1] : 1;

@@ -2,7 +2,7 @@
 // (stored in config.json) is all eval and predict need to rebuild the model from a checkpoint.
 
 import { nn } from "../src/index.js";
-import { UsageError } from "./errors.js";
+import { CliError, UsageError } from "./errors.js";
 
 export const ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -66,8 +66,40 @@ function activationLayer(name: Activation): nn.Module {
   }
 }
 
-/** The nn.Sequential a ModelConfig describes (initialised from the global generator). */
+/**
+ * The largest model the command line builds: 100 million parameters (about 1.6 GB while training
+ * with Adam: weights, gradients and two moment buffers in float32), and no layer wider than
+ * 1,000,000 units (a batch of 256 activations of such a layer is already 1 GB). Sizes come from
+ * option values and config.json files, which may be typos or hostile; past these a run could only
+ * end in an out-of-memory abort, so it is refused before anything is allocated.
+ */
+export const MAX_PARAMETERS = 100_000_000;
+export const MAX_WIDTH = 1_000_000;
+
+/** Weights and biases of the MLP a configuration describes, computed without building it. */
+export function parameterCount(cfg: Pick<ModelConfig, "inputSize" | "hidden" | "outputs">): number {
+  const widths = [cfg.inputSize, ...cfg.hidden, cfg.outputs];
+  let n = 0;
+  for (let i = 1; i < widths.length; i++) n += widths[i - 1] * widths[i] + widths[i];
+  return n;
+}
+
+/** Why a model is too large to build, or null when it fits. */
+export function modelSizeProblem(cfg: Pick<ModelConfig, "inputSize" | "hidden" | "outputs">): string | null {
+  const widths = [cfg.inputSize, ...cfg.hidden, cfg.outputs];
+  const widest = Math.max(...widths);
+  if (widest > MAX_WIDTH) return `a layer of ${widest.toLocaleString("en-US")} units is wider than the limit of ${MAX_WIDTH.toLocaleString("en-US")}`;
+  const n = parameterCount(cfg);
+  if (n > MAX_PARAMETERS) {
+    return `the model ${widths.join("-")} has ${n.toLocaleString("en-US")} parameters (${((n * 16) / 1e9).toFixed(1)} GB to train with Adam), more than the limit of ${MAX_PARAMETERS.toLocaleString("en-US")}`;
+  }
+  return null;
+}
+
+/** The nn.Sequential a ModelConfig describes (initialised from the global generator); refuses models past the size limits. */
 export function buildModel(cfg: ModelConfig): nn.Sequential {
+  const problem = modelSizeProblem(cfg);
+  if (problem) throw new CliError(`cannot build the model: ${problem}`);
   const layers: nn.Module[] = [];
   let width = cfg.inputSize;
   if (cfg.inputDropout) layers.push(new nn.Dropout(cfg.inputDropout));

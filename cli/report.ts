@@ -64,7 +64,25 @@ function settings(s: RunSummary): [string, string][] {
     ["batch size", String(t.batchSize)],
     ["validation split", String(t.validationSplit)],
     ["seed", String(t.seed)],
+    ...(s.config.task === "classification" ? [["classes", listClasses(s.config.classes)] as [string, string]] : []),
   ];
+}
+
+/** The class labels in index order, the first 20 of a longer list. */
+function listClasses(classes: (string | number)[]): string {
+  const shown = classes.slice(0, 20).map(String).join(", ");
+  return classes.length > 20 ? `${shown}, … (${classes.length} in all)` : shown;
+}
+
+/**
+ * Text for a Markdown table cell: paths and labels come from the user's files and may hold "|",
+ * newlines, HTML or link syntax, which would break the table or inject markup.
+ */
+export function markdownCell(text: string): string {
+  return text
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/\r?\n|\r/g, " ");
 }
 
 /** Writes report.md and report.html (which shows the charts next to the figures). */
@@ -73,9 +91,9 @@ export function writeReports(s: RunSummary, charts: string[]): void {
   const md = [
     "# Training report",
     "",
-    "| figure | value |", "|---|---|", ...figures.map(([k, v]) => `| ${k} | ${v} |`),
+    "| figure | value |", "|---|---|", ...figures.map(([k, v]) => `| ${markdownCell(k)} | ${markdownCell(v)} |`),
     "",
-    "| setting | value |", "|---|---|", ...setup.map(([k, v]) => `| ${k} | ${v} |`),
+    "| setting | value |", "|---|---|", ...setup.map(([k, v]) => `| ${markdownCell(k)} | ${markdownCell(v)} |`),
     "",
     ...charts.map((c) => `![${c}](${c})\n`),
   ].join("\n");

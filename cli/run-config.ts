@@ -7,6 +7,7 @@ import { io } from "../src/index.js";
 import type { DataSpec, Standardize, Task } from "./data.js";
 import { CliError } from "./errors.js";
 import type { ModelConfig } from "./model.js";
+import { describeIssues, runConfigSchema } from "./run-schema.js";
 
 export interface TrainingConfig {
   epochs: number;
@@ -41,15 +42,23 @@ export function writeRunConfig(dir: string, config: RunConfig): void {
   io.writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");
 }
 
-function parse(path: string, text: string): RunConfig {
-  let cfg: RunConfig;
+/** Parses and validates a run configuration; errors name `path` and the offending fields. */
+export function parseRunConfig(path: string, text: string): RunConfig {
+  let raw: unknown;
   try {
-    cfg = JSON.parse(text) as RunConfig;
+    raw = JSON.parse(text);
   } catch (e) {
     throw new CliError(`${path} is not valid JSON (${(e as Error).message})`);
   }
-  if (cfg?.format !== "tensorgrad.run" || !cfg.model || !cfg.training) throw new CliError(`${path} is not a tensorgrad run configuration`);
-  return cfg;
+  return validateRunConfig(path, raw);
+}
+
+function validateRunConfig(path: string, raw: unknown): RunConfig {
+  const r = raw as { format?: unknown } | null;
+  if (r === null || typeof r !== "object" || r.format !== "tensorgrad.run") throw new CliError(`${path} is not a tensorgrad run configuration (no "format": "tensorgrad.run")`);
+  const checked = runConfigSchema.safeParse(raw);
+  if (!checked.success) throw new CliError(`${path} is not a valid run configuration: ${describeIssues(checked.error)}`);
+  return checked.data as RunConfig;
 }
 
 /**
@@ -59,13 +68,18 @@ function parse(path: string, text: string): RunConfig {
 export function configFor(checkpoint: string): RunConfig {
   if (!existsSync(checkpoint)) throw new CliError(`checkpoint not found: ${checkpoint}`);
   const beside = join(dirname(checkpoint), CONFIG_FILE);
-  if (existsSync(beside)) return parse(beside, readFileSync(beside, "utf8"));
+  if (existsSync(beside)) return parseRunConfig(beside, readFileSync(beside, "utf8"));
   const meta = io.readSafetensorsHeader(checkpoint).metadata;
-  if (meta.config) return parse(`${checkpoint} (metadata)`, meta.config);
+  if (meta.config) return parseRunConfig(`${checkpoint} (metadata "config")`, meta.config);
   // Checkpoints keep it in their "extra" record (see ModelCheckpoint's extra option).
   if (meta.extra) {
-    const extra = JSON.parse(meta.extra) as { user?: { config?: unknown } };
-    if (extra?.user?.config) return parse(`${checkpoint} (metadata)`, JSON.stringify(extra.user.config));
+    let extra: { user?: { config?: unknown } } | null;
+    try {
+      extra = JSON.parse(meta.extra);
+    } catch (e) {
+      throw new CliError(`${checkpoint}: metadata "extra" is not valid JSON (${(e as Error).message})`);
+    }
+    if (extra?.user?.config) return validateRunConfig(`${checkpoint} (metadata "extra")`, extra.user.config);
   }
   throw new CliError(`no ${CONFIG_FILE} next to ${checkpoint} and no configuration in its metadata; cannot rebuild the model`);
 }

@@ -3,6 +3,7 @@
 
 import { train } from "../../src/index.js";
 import { applyStandardize, loadData, parseDataSpec } from "../data.js";
+import { CliError } from "../errors.js";
 import { buildModel } from "../model.js";
 import { configFor } from "../run-config.js";
 import { loadWeights } from "../weights.js";
@@ -21,8 +22,9 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
   const spec = opts.data
     ? parseDataSpec(opts.data, { target: opts.target, task: config.task, testSplit: config.data.kind === "csv" ? config.data.testSplit : undefined })
     : config.data;
-  const loaded = loadData(spec, { limit: opts.limit, seed: config.training.seed });
+  const loaded = loadData(spec, { limit: opts.limit, seed: config.training.seed, classes: config.task === "classification" ? config.classes : undefined });
   checkFits(config, loaded, "eval");
+  if (loaded.test.x.shape[0] === 0) throw new CliError(`eval: ${loaded.name}: the test set has no samples`);
   const model = buildModel(config.model);
   loadWeights(opts.checkpoint, model);
   const classification = config.task === "classification";

@@ -1,15 +1,16 @@
 // `tensorgrad train`: load data, build (or resume) a model, fit with checkpoints, logs and a progress
 // display, evaluate on the test set, and leave a run folder with weights, metrics, charts and a report.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve, isAbsolute } from "node:path";
 import * as tg from "../../src/index.js";
 import { io, optim, train, type Tensor } from "../../src/index.js";
-import { applyStandardize, computeStandardize, describeSpec, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
+import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
 import { CliError, EXIT_INTERRUPTED } from "../errors.js";
 import { buildModel, describeModel, modelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
 import { configFor, writeRunConfig, type RunConfig } from "../run-config.js";
+import { lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
 
 export interface TrainOptions {
   data: string;
@@ -133,8 +134,26 @@ export function checkFits(config: RunConfig, loaded: LoadedData, where: string):
   }
 }
 
-/** Runs `tensorgrad train`; returns the exit code. `given` lists the options set on the command line. */
+/**
+ * Runs `tensorgrad train`; returns the exit code. `given` lists the options set on the command line.
+ * The run folder is created and locked first, so a second training into it fails at once.
+ */
 export async function trainCommand(opts: TrainOptions, given: Set<string>): Promise<number> {
+  const dir = opts.out ?? (opts.resume ? dirname(opts.resume) : newRunDir());
+  const created = makeRunDir(dir);
+  const release = lockRunDir(dir);
+  let failed = true;
+  try {
+    const code = await trainIn(dir, opts, given);
+    failed = false;
+    return code;
+  } finally {
+    release();
+    if (failed) removeIfEmpty(created);
+  }
+}
+
+async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Promise<number> {
   const print: Print = opts.quiet ? () => {} : (line) => process.stdout.write(line + "\n");
   let config: RunConfig;
   let loaded: LoadedData;
@@ -143,11 +162,13 @@ export async function trainCommand(opts: TrainOptions, given: Set<string>): Prom
     const ignored = FIXED_ON_RESUME.filter((k) => given.has(k));
     if (ignored.length) process.stderr.write(`note: --resume takes ${ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} from the run's config.json; ignoring the value given\n`);
     if (opts.epochs !== undefined) config.training.epochs = opts.epochs;
-    loaded = loadData(config.data, { limit: config.training.limit, seed: config.training.seed });
+    loaded = loadData(config.data, { limit: config.training.limit, seed: config.training.seed, classes: config.classes });
     checkFits(config, loaded, "--resume");
+    checkTrainable(loaded);
   } else {
     const spec = parseDataSpec(opts.data, opts);
     loaded = loadData(spec, { limit: opts.limit, seed: opts.seed });
+    checkTrainable(loaded);
     config = freshConfig(opts, spec, loaded);
   }
   const t = config.training;
@@ -170,8 +191,6 @@ export async function trainCommand(opts: TrainOptions, given: Set<string>): Prom
     // Keep only completed epochs before the resume point (an interrupted epoch is run again).
     for (let i = 0; i < past.length; i++) if (past.epoch[i] < initialEpoch) history.record(past.epoch[i], past.at(i));
   }
-  const dir = opts.out ?? (opts.resume ? dirname(opts.resume) : newRunDir());
-  mkdirSync(dir, { recursive: true });
   writeRunConfig(dir, config);
 
   const classification = config.task === "classification";
@@ -223,7 +242,8 @@ export async function trainCommand(opts: TrainOptions, given: Set<string>): Prom
 
   const test = await train.evaluate(model, testXY, { loss: config.loss, metrics: classification ? ["accuracy"] : ["mae"], batchSize: 256 });
   let confusion: number[][] | null = null;
-  if (classification) {
+  // k² cells: a table and chart past 100 classes would be unreadable and, near MAX_CLASSES, huge.
+  if (classification && config.model.outputs <= 100) {
     const logits: Tensor = train.predict(model, testXY.x, { batchSize: 256 });
     confusion = train.confusionMatrix(logits, testXY.y, config.model.outputs).toArray() as number[][];
   }

@@ -1,0 +1,123 @@
+// The run folder a training writes into: created one level at a time (Node's recursive mkdir spins
+// forever under /proc), held by a lock file so that two trainings cannot mix their files in it, and
+// cleared of the temporary files a killed run left behind.
+
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { io } from "../src/index.js";
+import { CliError } from "./errors.js";
+
+export const LOCK_FILE = ".tensorgrad.lock";
+
+const reason = (e: unknown): string => /^E[A-Z]+: [^,]*/.exec((e as Error).message)?.[0] ?? String(e);
+
+/** Creates `dir` and any missing parents; returns the folders it created, deepest last. */
+export function makeRunDir(dir: string): string[] {
+  const missing: string[] = [];
+  let p = resolve(dir);
+  while (!existsSync(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+    p = dirname(p);
+  }
+  if (missing.length === 0) {
+    if (!statSync(p).isDirectory()) throw new CliError(`--out ${dir}: ${p} exists and is not a folder`);
+    return [];
+  }
+  const parent = dirname(missing[0]);
+  if (!statSync(parent).isDirectory()) throw new CliError(`cannot create run folder ${dir}: ${parent} is not a folder`);
+  try {
+    accessSync(parent, constants.W_OK);
+  } catch (e) {
+    throw new CliError(`cannot create run folder ${dir}: ${parent} is not writable (${reason(e)})`);
+  }
+  for (const m of missing) {
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      if ((e as { code?: string }).code === "EEXIST" && statSync(m).isDirectory()) continue;
+      throw new CliError(`cannot create run folder ${dir}: ${reason(e)} (at ${m})`);
+    }
+  }
+  return missing;
+}
+
+/** Removes folders makeRunDir created if they are still empty (a run that failed before writing). */
+export function removeIfEmpty(created: string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty, or gone
+    }
+  }
+}
+
+interface Holder {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
+function readHolder(path: string): Holder | null {
+  try {
+    const h = JSON.parse(readFileSync(path, "utf8")) as Holder;
+    return Number.isSafeInteger(h?.pid) && h.pid > 0 ? h : null;
+  } catch {
+    return null; // unreadable or half-written: treated as stale
+  }
+}
+
+/**
+ * Takes the run folder's lock, or fails at once if another live training holds it. A lock whose
+ * process is gone (killed, crashed, rebooted) is stale and taken over. Returns the release function.
+ */
+export function lockRunDir(dir: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, "wx", 0o644);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EEXIST") throw new CliError(`cannot lock run folder ${dir}: ${reason(e)}`);
+      const holder = readHolder(path);
+      // A lock from another machine (a shared disk) cannot be checked: it stands until removed.
+      if (holder && (holder.host !== me.host || alive(holder.pid)) && holder.pid !== process.pid) {
+        throw new CliError(`${dir} is in use by another training (pid ${holder.pid} on ${holder.host}, since ${holder.started}); wait for it or choose another --out (if that run is gone, delete ${path})`);
+      }
+      try {
+        unlinkSync(path);
+      } catch {
+        // another run took it over first; try again
+      }
+      continue;
+    }
+    writeSync(fd, JSON.stringify(me) + "\n");
+    closeSync(fd);
+    const release = (): void => {
+      process.off("exit", release);
+      if (readHolder(path)?.pid === process.pid) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already removed
+        }
+      }
+    };
+    process.on("exit", release);
+    io.removeStaleTempFiles(dir);
+    return release;
+  }
+  throw new CliError(`cannot lock run folder ${dir}: another training keeps taking it`);
+}

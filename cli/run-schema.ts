@@ -1,0 +1,78 @@
+// The schema of a run folder's config.json. The file may have been edited by hand or crafted, so
+// every field eval, predict and --resume use is checked here before any of it reaches a model.
+
+import { z } from "zod";
+import { train } from "../src/index.js";
+import { ACTIVATIONS, modelSizeProblem } from "./model.js";
+
+const count = z.number().int().min(1);
+const fraction = z.number().min(0).lt(1);
+const task = z.enum(["classification", "regression"]);
+
+const model = z
+  .object({
+    type: z.literal("mlp"),
+    preset: z.string(),
+    inputSize: count,
+    hidden: z.array(count),
+    activation: z.enum(ACTIVATIONS),
+    dropout: fraction,
+    inputDropout: fraction.optional(),
+    outputs: count,
+  })
+  .superRefine((m, ctx) => {
+    const problem = modelSizeProblem(m);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const data = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("mnist") }),
+  z.object({ kind: z.literal("idx"), dir: z.string().min(1) }),
+  z.object({ kind: z.literal("csv"), file: z.string().min(1), target: z.union([z.string(), z.number().int()]), task: task.optional(), testSplit: z.number().gt(0).lt(1) }),
+]);
+
+export const runConfigSchema = z
+  .object({
+    format: z.literal("tensorgrad.run"),
+    version: z.literal(1),
+    task,
+    loss: z.enum(["sparse_categorical_crossentropy", "mse"]),
+    model,
+    data,
+    standardize: z.object({
+      mean: z.array(z.number()).min(1),
+      // A zero std would divide every input to ±Infinity or NaN (and every prediction with it).
+      std: z.array(z.number().positive()).min(1),
+    }),
+    classes: z.array(z.union([z.string(), z.number()])),
+    featureNames: z.array(z.string()).optional(),
+    training: z.object({
+      epochs: z.number().int().min(0),
+      batchSize: count,
+      optimizer: z.enum(train.OPTIMIZER_NAMES as [string, ...string[]]),
+      lr: z.number().positive(),
+      lrSchedule: z.enum(["cosine", "none"]).optional(),
+      seed: z.number().int().min(0),
+      validationSplit: fraction,
+      limit: count.optional(),
+    }),
+  })
+  .superRefine((c, ctx) => {
+    const { mean, std } = c.standardize;
+    if (mean.length !== std.length || (mean.length !== 1 && mean.length !== c.model.inputSize)) {
+      ctx.addIssue({ code: "custom", path: ["standardize"], message: `expected 1 or ${c.model.inputSize} means and stds (the model's inputs), got ${mean.length} and ${std.length}` });
+    }
+    if (c.task === "classification" && c.classes.length !== c.model.outputs) {
+      ctx.addIssue({ code: "custom", path: ["classes"], message: `expected a label for each of the model's ${c.model.outputs} outputs, got ${c.classes.length}` });
+    }
+    if (c.featureNames && c.featureNames.length !== c.model.inputSize) {
+      ctx.addIssue({ code: "custom", path: ["featureNames"], message: `expected ${c.model.inputSize} names (the model's inputs), got ${c.featureNames.length}` });
+    }
+  });
+
+/** One line naming each bad field: `model.hidden.0: Too big: …; training.optimizer: Invalid option …`. */
+export function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 4).map((i) => `${i.path.length ? i.path.join(".") : "(the whole file)"}: ${i.message}`);
+  if (error.issues.length > 4) shown.push(`and ${error.issues.length - 4} more`);
+  return shown.join("; ");
+}
