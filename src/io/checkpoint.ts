@@ -167,8 +167,12 @@ function restore(op: string, path: string, { tensors, metadata }: SafetensorsCon
   let optimizerState: CheckpointOptimizerState | undefined;
   if (optimizer) {
     if (metadata.optimizer === undefined) throw new ValueError(`${op}: ${path}: an optimizer was given but the checkpoint holds no optimizer state`);
-    const { paramGroups, values } = json("optimizer") as { paramGroups: Record<string, unknown>[]; values: unknown };
-    if (!Array.isArray(paramGroups)) throw new FormatError(`${op}: ${path}: metadata "optimizer" has no paramGroups list`);
+    const doc = json("optimizer") as { paramGroups?: unknown; values?: unknown } | null;
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new FormatError(`${op}: ${path}: metadata "optimizer" is not an object with paramGroups and values`);
+    const { paramGroups, values } = doc;
+    if (!Array.isArray(paramGroups) || !paramGroups.every((g) => g !== null && typeof g === "object" && !Array.isArray(g))) {
+      throw new FormatError(`${op}: ${path}: metadata "optimizer" has no paramGroups list of objects`);
+    }
     if (values !== undefined && (values === null || typeof values !== "object" || Array.isArray(values))) {
       throw new FormatError(`${op}: ${path}: metadata "optimizer" values must be an object keyed by parameter index`);
     }
@@ -188,12 +192,18 @@ function restore(op: string, path: string, { tensors, metadata }: SafetensorsCon
       for (const [name, t] of Object.entries(optimizerTensors.get(index) ?? {})) merged[name] = t;
       state[index] = merged;
     }
-    optimizerState = { state, paramGroups };
+    optimizerState = { state, paramGroups: paramGroups as Record<string, unknown>[] };
   }
   if (scheduler && metadata.scheduler === undefined) throw new ValueError(`${op}: ${path}: a scheduler was given but the checkpoint holds no scheduler state`);
   const schedulerState = scheduler ? json("scheduler") : undefined;
   const rng = json("rng") as RngState;
-  if (!rng || !Array.isArray(rng.s) || rng.s.length !== 4) throw new FormatError(`${op}: ${path}: metadata "rng" is not a generator state`);
+  const word = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
+  if (
+    rng === null || typeof rng !== "object" || !Array.isArray(rng.s) || rng.s.length !== 4 || !rng.s.every(word) || rng.s.every((v) => v === 0) ||
+    !(rng.spare === null || (typeof rng.spare === "number" && Number.isFinite(rng.spare)))
+  ) {
+    throw new FormatError(`${op}: ${path}: metadata "rng" is not a generator state (four 32-bit words, not all zero, and a spare normal or null)`);
+  }
   const out: LoadedCheckpoint = {};
   for (const key of ["epoch", "history", "extra"] as const) if (metadata[key] !== undefined) out[key] = json(key);
 

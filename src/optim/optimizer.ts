@@ -240,7 +240,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   loadStateDict(dict: OptimizerStateDict): void {
     const where = `${this.name}.loadStateDict`;
     const saved = dict?.paramGroups;
-    if (!Array.isArray(saved) || dict.state === null || typeof dict.state !== "object") {
+    if (!Array.isArray(saved) || dict.state === null || typeof dict.state !== "object" || !saved.every((g) => g !== null && typeof g === "object")) {
       throw new ValueError(`${where}: expected { state, paramGroups } as made by stateDict()`);
     }
     if (saved.length !== this.paramGroups.length) {

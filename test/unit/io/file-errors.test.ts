@@ -119,3 +119,33 @@ describe("data checked before it reaches a model", () => {
     });
   });
 });
+
+describe("checkpoint metadata of the wrong shape", () => {
+  it("is a FormatError naming the entry, before anything is loaded", async () => {
+    const { nn, optim } = await import("tensorgrad");
+    const model = new nn.Linear(2, 1);
+    const optimizer = new optim.Adam(model.parameters());
+    const path = join(root, "ckpt.safetensors");
+    io.saveCheckpoint(path, { model, optimizer });
+    const bytes = (await import("node:fs")).readFileSync(path);
+    const n = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString());
+    const withMeta = (key: string, value: string): string => {
+      const h = structuredClone(header);
+      h.__metadata__[key] = value;
+      const json = Buffer.from(JSON.stringify(h)), len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(json.length));
+      const p = join(root, `ckpt-${key}.safetensors`);
+      writeFileSync(p, Buffer.concat([len, json, bytes.subarray(8 + n)]));
+      return p;
+    };
+    const load = (p: string) => () => io.loadCheckpoint(p, { model: new nn.Linear(2, 1), optimizer: new optim.Adam(new nn.Linear(2, 1).parameters()) });
+    let p = withMeta("optimizer", "null");
+    assert.throws(load(p), { name: "FormatError", message: `loadCheckpoint: ${p}: metadata "optimizer" is not an object with paramGroups and values` });
+    p = withMeta("optimizer", '{"paramGroups":[null],"values":{}}');
+    assert.throws(load(p), { name: "FormatError", message: `loadCheckpoint: ${p}: metadata "optimizer" has no paramGroups list of objects` });
+    p = withMeta("rng", '{"s":["a",0,0,0],"spare":null}');
+    assert.throws(load(p), { name: "FormatError", message: `loadCheckpoint: ${p}: metadata "rng" is not a generator state (four 32-bit words, not all zero, and a spare normal or null)` });
+    assert.throws(() => optimizer.loadStateDict({ state: {}, paramGroups: [null as never] }), { name: "ValueError" });
+  });
+});
