@@ -30,6 +30,16 @@ describe("file-system errors name the file", () => {
     assert.throws(() => io.writeFileAtomic(target, "x"), { code: "ENOENT", message: `cannot write ${target}: ENOENT: no such file or directory` });
   });
 
+  it("a full disk midway names the target and leaves no temporary file", () => {
+    // What writeSync throws on ENOSPC (no path in it); raised here from the writer, after some bytes.
+    const target = join(root, "full.bin");
+    const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
+    assert.throws(() => io.writeFileAtomic(target, (write) => { write(new Uint8Array(10)); throw enospc; }), {
+      code: "ENOSPC", path: target, message: `cannot write ${target}: ENOSPC: no space left on device`,
+    });
+    assert.deepEqual(readdirSync(root).filter((n) => n.includes("full.bin")), []);
+  });
+
   it("loadCsv and readIdx of a directory name it", () => {
     const dir = join(root, "a-dir.csv");
     mkdirSync(dir);
