@@ -137,7 +137,6 @@ function detectTask(spec: Extract<DataSpec, { kind: "csv" }>): Task {
   return whole && distinct.size <= Math.max(2, Math.min(50, Math.floor(y.length / 5))) ? "classification" : "regression";
 }
 
-/** Statistics of the training inputs: one overall mean/std for images, per feature for tables. */
 /**
  * Checks, before any training, that the data can train and test a model: samples in both sets and,
  * for classification, at least two classes (one class leaves nothing to learn).
@@ -155,6 +154,7 @@ export function checkTrainable(loaded: LoadedData): void {
   }
 }
 
+/** Statistics of the training inputs: one overall mean/std for images, per feature for tables. */
 export function computeStandardize(x: Tensor, perFeature: boolean): Standardize {
   const v = x.toFloat32Array();
   const f = perFeature ? x.shape[1] : 1;
