@@ -25,7 +25,7 @@ before(() => tg.setBackend("js"));
 after(() => tg.setBackend(tg.listBackends().includes("wasm") ? "wasm" : "js"));
 
 const SEED = Number(process.env.TG_FUZZ_SEED ?? 0);
-const RUNS = { numRuns: Number(process.env.TG_FUZZ_RUNS ?? 600), interruptAfterTimeLimit: Number(process.env.TG_FUZZ_MS ?? 2500) };
+const RUNS = { numRuns: Number(process.env.TG_FUZZ_RUNS ?? 400), interruptAfterTimeLimit: Number(process.env.TG_FUZZ_MS ?? 1500) };
 
 /** fc.assert, with the failing reader's own message in the error (the test runner hides `cause`). */
 function check<T extends unknown[]>(prop: fc.IProperty<T>, params: fc.Parameters<T>): void {
