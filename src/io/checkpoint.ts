@@ -69,6 +69,13 @@ const encode = (value: unknown): string =>
 const decode = (text: string): any =>
   JSON.parse(text, (_k, v) => (v !== null && typeof v === "object" && Object.keys(v).length === 1 && typeof v.$float === "string" ? Number(v.$float) : v));
 
+/** Copies of a state dict's tensors (stateDict() may share memory with the live ones). */
+function snapshot(record: Record<string, Tensor>): Record<string, Tensor> {
+  const out: Record<string, Tensor> = Object.create(null);
+  for (const [key, t] of Object.entries(record)) out[key] = t.clone();
+  return out;
+}
+
 /** A parameter index as written in tensor names and metadata: decimal digits only, else undefined. */
 function paramIndex(text: string): number | undefined {
   return /^(0|[1-9][0-9]{0,8})$/.test(text) ? Number(text) : undefined;
@@ -207,9 +214,21 @@ function restore(op: string, path: string, { tensors, metadata }: SafetensorsCon
   const out: LoadedCheckpoint = {};
   for (const key of ["epoch", "history", "extra"] as const) if (metadata[key] !== undefined) out[key] = json(key);
 
-  model.loadStateDict(weights, { strict });
-  if (optimizer && optimizerState) optimizer.loadStateDict(optimizerState);
-  if (scheduler) scheduler.loadStateDict(schedulerState);
+  // The model, optimizer and scheduler each check everything before changing anything, but one may
+  // refuse after another took its state: put back what was changed, so a failed load changes nothing.
+  const saved = { weights: snapshot(model.stateDict()), optimizer: optimizer?.stateDict(), scheduler: scheduler?.stateDict() };
+  let step = 0;
+  try {
+    model.loadStateDict(weights, { strict });
+    step = 1;
+    if (optimizer && optimizerState) optimizer.loadStateDict(optimizerState);
+    step = 2;
+    if (scheduler) scheduler.loadStateDict(schedulerState);
+  } catch (e) {
+    if (step >= 1) model.loadStateDict(saved.weights, { strict: false });
+    if (step >= 2 && optimizer) optimizer.loadStateDict(saved.optimizer);
+    throw e;
+  }
   setRngState(rng);
   return out;
 }

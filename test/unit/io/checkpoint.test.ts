@@ -111,3 +111,24 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     assert.deepEqual(tg.rand([2]).toArray(), expected);
   });
 });
+
+describe("a failed load changes nothing", () => {
+  it("leaves the model's weights as they were when the optimizer refuses its state", () => {
+    tg.manualSeed(1);
+    const { model, optimizer } = setup();
+    step({ model, optimizer, scheduler: new optim.lrScheduler.ReduceLROnPlateau(optimizer) });
+    const path = join(root, "refused-by-optimizer.safetensors");
+    io.saveCheckpoint(path, { model, optimizer });
+
+    tg.manualSeed(2);
+    const other = new Tiny();
+    const before = other.stateDict();
+    const beforeValues = Object.fromEntries(Object.entries(before).map(([k, t]) => [k, t.toArray()]));
+    // An optimizer over one of the two parameters: the saved group has two.
+    const partial = new optim.Adam([other.weight], { lr: 0.1 });
+    assert.throws(() => io.loadCheckpoint(path, { model: other, optimizer: partial }), /saved param group 0 has 2 parameters, this optimizer's has 1/);
+    const after = Object.fromEntries(Object.entries(other.stateDict()).map(([k, t]) => [k, t.toArray()]));
+    assert.deepEqual(after, beforeValues);
+    assert.notDeepEqual(after.weight, model.weight.toArray());
+  });
+});
