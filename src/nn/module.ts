@@ -1,10 +1,11 @@
 // nn.Module: the base of every layer and model. Parameters, buffers and child modules are registered
-// explicitly under PyTorch's key spelling, which makes state-dict keys data rather than reflection.
+// explicitly under PyTorch's key spelling, or by assigning them to a field (as PyTorch's __setattr__).
 
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import { shapesEqual } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
+import { registeringFields } from "./field-registration.js";
 
 export interface LoadStateDictOptions {
   /** When true (the default), missing and unexpected keys are errors too, not only shape mismatches. */
@@ -40,12 +41,16 @@ export function keepsNoActivationIn(m: Module): boolean {
 }
 
 /**
- * Base class of layers and models (torch.nn.Module). Subclasses register their state in the
- * constructor and implement `forward`; modules are not callable, so call `model.forward(x)`.
+ * Base class of layers and models (torch.nn.Module). Subclasses implement `forward`; modules are
+ * not callable, so call `model.forward(x)`. As in PyTorch, a field (or `this.x = …` anywhere) that
+ * holds a Module, a Parameter or an array of Modules registers it under the field's name, in
+ * assignment order; assigning a Parameter over a registered one shares it (weight tying), and
+ * assigning a Tensor to a buffer's field replaces the buffer. `registerModule`/`registerParameter`/
+ * `registerBuffer` register under another key (PyTorch's snake_case state-dict keys).
  * @example
  * class Net extends nn.Module {
- *   fc1 = this.registerModule("fc1", new nn.Linear(4, 8));
- *   fc2 = this.registerModule("fc2", new nn.Linear(8, 1));
+ *   fc1 = new nn.Linear(4, 8);
+ *   fc2 = new nn.Linear(8, 1);
  *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
  * }
  */
@@ -55,6 +60,14 @@ export abstract class Module {
   private readonly _parameters = new Map<string, Parameter | null>();
   private readonly _buffers = new Map<string, BufferEntry>();
   private readonly _modules = new Map<string, Module | null>();
+  // Field names that stand for a registration under another key (runningMean -> running_mean).
+  private readonly _aliases = new Map<string, string>();
+
+  constructor() {
+    // Every field a subclass defines and every later assignment passes through this proxy, which
+    // registers modules and parameters as PyTorch's __setattr__ does (see field-registration.ts).
+    return registeringFields(this);
+  }
 
   abstract forward(...args: any[]): any;
 
@@ -90,6 +103,58 @@ export abstract class Module {
     return module;
   }
 
+  /**
+   * @internal Called for every data property defined on this module (a class field, `this.x = v`):
+   * registers, re-points or aliases the state behind field `key` as PyTorch's __setattr__ does.
+   */
+  _assignField(key: string, value: unknown): void {
+    if (value === undefined) return; // a declared field before the constructor assigns it
+    const name = this._aliases.get(key) ?? key;
+    if (value instanceof Parameter) {
+      if (this._parameters.get(name) === value) return;
+      if (name === key && !this._parameters.has(name) && this.aliasIfOwn(key, this._parameters, value)) return;
+      this._buffers.delete(name);
+      this._modules.delete(name);
+      this._parameters.set(name, value);
+    } else if (value instanceof Module) {
+      if (this._modules.get(name) === value) return;
+      if (name === key && !this._modules.has(name) && this.aliasIfOwn(key, this._modules, value)) return;
+      this._parameters.delete(name);
+      this._buffers.delete(name);
+      this._modules.set(name, value);
+    } else if (Array.isArray(value) && value.every((v) => v instanceof Module) && !this._parameters.has(name) && !this._buffers.has(name)) {
+      this._modules.set(name, new ModuleArray(value as unknown[]));
+    } else if (this._parameters.has(name)) {
+      if (value !== null) {
+        throw new ValueError(`${this.constructor.name}: cannot assign ${describeValue(value)} as parameter "${name}" (an nn.Parameter or null expected)`);
+      }
+      this._parameters.set(name, null);
+    } else if (this._buffers.has(name)) {
+      if (value !== null && !(value instanceof Tensor)) {
+        throw new ValueError(`${this.constructor.name}: cannot assign ${describeValue(value)} as buffer "${name}" (a Tensor or null expected)`);
+      }
+      this._buffers.get(name)!.tensor = value as Tensor | null;
+    } else if (this._modules.has(name)) {
+      if (value !== null) {
+        throw new ValueError(`${this.constructor.name}: cannot assign ${describeValue(value)} as child module "${name}" (an nn.Module or null expected)`);
+      }
+      this._modules.set(name, null);
+    } else if (value instanceof Tensor && name === key) {
+      for (const [bufName, entry] of this._buffers) if (entry.tensor === value) this._aliases.set(key, bufName);
+    }
+  }
+
+  /** Records `key` as another name for `value` when `own` already holds it (the camelCase field of a snake_case key). */
+  private aliasIfOwn(key: string, own: Map<string, unknown>, value: unknown): boolean {
+    for (const [name, v] of own) {
+      if (v === value) {
+        this._aliases.set(key, name);
+        return true;
+      }
+    }
+    return false;
+  }
+
   private checkName(name: string, own: Map<string, unknown>): void {
     if (typeof name !== "string" || name === "" || name.includes(".")) {
       throw new ValueError(`${this.constructor.name}: invalid name "${name}" (expected a non-empty string without ".")`);
@@ -106,8 +171,13 @@ export abstract class Module {
   /** Direct children with their names (torch's named_children). */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
-    for (const [name, m] of this._modules) if (m) out.push([name, m]);
+    for (const [name, m] of this.childEntries()) if (m) out.push([name, m]);
     return out;
+  }
+
+  /** @internal this module's child slots in key order; an array field holding no module yet is left out. */
+  *childEntries(): Iterable<[string, Module | null]> {
+    for (const entry of this._modules) if (!(entry[1] instanceof ModuleArray && entry[1].length === 0)) yield entry;
   }
 
   children(): Module[] {
@@ -229,7 +299,7 @@ export abstract class Module {
     const visit = (m: Module, prefix: string): void => {
       for (const [name, p] of m._parameters) if (p) out[prefix + name] = p.detach();
       for (const [name, { tensor, persistent }] of m._buffers) if (tensor && persistent) out[prefix + name] = tensor.detach();
-      for (const [name, child] of m._modules) if (child) visit(child, `${prefix}${name}.`);
+      for (const [name, child] of m.childEntries()) if (child) visit(child, `${prefix}${name}.`);
     };
     visit(this, "");
     return out;
@@ -274,7 +344,7 @@ export abstract class Module {
     const visit = (m: Module, prefix: string): void => {
       for (const [name, p] of m._parameters) if (p) out.set(prefix + name, p);
       for (const [name, { tensor, persistent }] of m._buffers) if (tensor && persistent) out.set(prefix + name, tensor);
-      for (const [name, child] of m._modules) if (child) visit(child, `${prefix}${name}.`);
+      for (const [name, child] of m.childEntries()) if (child) visit(child, `${prefix}${name}.`);
     };
     visit(this, "");
     return out;
@@ -305,4 +375,44 @@ function copyInto(target: Tensor, src: Tensor): void {
   if (!target.isContiguous) throw new ValueError(`loadStateDict: cannot copy into a non-contiguous tensor of shape ${fmtShape(target.shape)}`);
   const values = src.contiguousData();
   target.storage.data.set(values, target.offset);
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || typeof v !== "object") return `${typeof v} ${String(v)}`;
+  return `a ${(v as object).constructor?.name ?? "object"}`;
+}
+
+/**
+ * An array of modules assigned to a field, registered as PyTorch registers an nn.ModuleList (keys
+ * "layers.0.weight", …). It reads the array live, so modules pushed after the assignment count too;
+ * elements that are not modules are skipped.
+ */
+class ModuleArray extends Module {
+  readonly #items: readonly unknown[];
+
+  constructor(items: readonly unknown[]) {
+    super();
+    this.#items = items;
+  }
+
+  get length(): number {
+    let n = 0;
+    for (const m of this.#items) if (m instanceof Module) n++;
+    return n;
+  }
+
+  override *childEntries(): Iterable<[string, Module | null]> {
+    for (let i = 0; i < this.#items.length; i++) {
+      const m = this.#items[i];
+      if (m instanceof Module) yield [String(i), m];
+    }
+  }
+
+  override toString(): string {
+    return super.toString().replace(/^ModuleArray/, "ModuleList");
+  }
+
+  forward(): never {
+    throw new ValueError("an array of modules has no forward(); call its modules in a loop");
+  }
 }

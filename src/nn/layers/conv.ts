@@ -25,8 +25,8 @@ abstract class ConvNd extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  readonly weight: Parameter;
-  readonly bias: Parameter | null;
+  weight: Parameter;
+  bias: Parameter | null;
   readonly kernelSize: readonly number[];
   readonly stride: readonly number[];
   readonly padding: readonly number[] | "same" | "valid";

@@ -20,7 +20,7 @@ export interface EmbeddingOptions {
  * @example new nn.Embedding(1000, 64).forward(tokens)  // tokens: int32 [N, T] → [N, T, 64]
  */
 export class Embedding extends Module {
-  readonly weight: Parameter;
+  weight: Parameter;
   readonly paddingIdx: number | null;
 
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, { paddingIdx = null }: EmbeddingOptions = {}) {

@@ -24,8 +24,8 @@ export class Linear extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  readonly weight: Parameter;
-  readonly bias: Parameter | null;
+  weight: Parameter;
+  bias: Parameter | null;
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true }: LinearOptions = {}) {
     super();

@@ -12,7 +12,7 @@ import { Module } from "../module.js";
  */
 export class ModuleList<M extends Module = Module> extends Module implements Iterable<M> {
   readonly [index: number]: M;
-  private readonly items: M[] = [];
+  readonly #items: M[] = [];
 
   constructor(modules: Iterable<M> = []) {
     super();
@@ -29,28 +29,28 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     if (!(module instanceof Module)) {
       throw new ValueError(`${this.constructor.name}.${method}: expected an nn.Module, got ${describe(module)}`);
     }
-    const i = this.items.length;
-    this.items.push(this.registerModule(String(i), module));
+    const i = this.#items.length;
+    this.#items.push(this.registerModule(String(i), module));
     // Bracket access (list[0]) reads the item list, so it stays right if a slot is replaced.
-    Object.defineProperty(this, i, { get: () => this.items[i], enumerable: true, configurable: true });
+    Object.defineProperty(this, i, { get: () => this.#items[i], enumerable: true, configurable: true });
     return this;
   }
 
   get length(): number {
-    return this.items.length;
+    return this.#items.length;
   }
 
   /** The module at `index`; negative counts from the end. */
   at(index: number): M {
-    const i = index < 0 ? index + this.items.length : index;
-    if (!Number.isInteger(i) || i < 0 || i >= this.items.length) {
-      throw new ValueError(`${this.constructor.name}.at: index ${index} is out of range for ${this.items.length} modules`);
+    const i = index < 0 ? index + this.#items.length : index;
+    if (!Number.isInteger(i) || i < 0 || i >= this.#items.length) {
+      throw new ValueError(`${this.constructor.name}.at: index ${index} is out of range for ${this.#items.length} modules`);
     }
-    return this.items[i];
+    return this.#items[i];
   }
 
   [Symbol.iterator](): Iterator<M> {
-    return this.items[Symbol.iterator]();
+    return this.#items[Symbol.iterator]();
   }
 
   forward(..._args: any[]): any {
