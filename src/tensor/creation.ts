@@ -7,6 +7,7 @@ import { checkShape, contiguousStrides, sizeOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { allocate } from "./allocate.js";
 import { random, randomInt, randomNormal } from "./random.js";
+import { checkDType, checkOptions } from "./options.js";
 
 export interface TensorOptions {
   dtype?: DType;
@@ -14,6 +15,14 @@ export interface TensorOptions {
 }
 
 export type NestedArray = number | boolean | readonly NestedArray[];
+
+const TENSOR_OPTIONS = ["dtype", "requiresGrad"] as const;
+
+/** The options' dtype (or `fallback`), after checking that the options and the dtype are known ones. */
+function dtypeOf(op: string, opts: TensorOptions, fallback: DType, extra: readonly string[] = []): DType {
+  checkOptions(op, opts, extra.length ? [...TENSOR_OPTIONS, ...extra] : TENSOR_OPTIONS);
+  return opts.dtype === undefined ? fallback : checkDType(op, opts.dtype);
+}
 
 function make(op: string, shape: readonly number[], dtype: DType, fill?: (data: TypedArray) => void, requiresGrad = false): Tensor {
   const storage = allocate(op, dtype, shape);
@@ -61,7 +70,7 @@ function flattenInto(values: NestedArray, shape: readonly number[], out: TypedAr
 export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
   if (ArrayBuffer.isView(values)) {
     const arr = values as TypedArray;
-    const dtype = opts.dtype ?? (arr instanceof Float64Array ? "float32" : dtypeOfArray(arr));
+    const dtype = dtypeOf("tensor", opts, arr instanceof Float64Array ? "float32" : dtypeOfArray(arr), ["shape"]);
     const shape = opts.shape ?? [arr.length];
     checkShape("tensor", shape);
     if (sizeOf(shape) !== arr.length) {
@@ -69,7 +78,7 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
     }
     return make("tensor", shape, dtype, (d) => d.set(arr), opts.requiresGrad);
   }
-  const dtype = opts.dtype ?? "float32";
+  const dtype = dtypeOf("tensor", opts, "float32", ["shape"]);
   const shape = inferShape(values as NestedArray);
   if (opts.shape && sizeOf(opts.shape) !== sizeOf(shape)) {
     throw new ShapeError(`tensor: ${sizeOf(shape)} values cannot fill shape ${fmtShape(opts.shape)}`);
@@ -82,7 +91,7 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
 
 function filled(op: string, shape: readonly number[], value: number, opts: TensorOptions): Tensor {
   checkShape(op, shape);
-  return make(op, shape, opts.dtype ?? "float32", value === 0 ? undefined : (d) => d.fill(value), opts.requiresGrad);
+  return make(op, shape, dtypeOf(op, opts, "float32"), value === 0 ? undefined : (d) => d.fill(value), opts.requiresGrad);
 }
 
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
@@ -98,6 +107,7 @@ export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor
 }
 
 export function fullLike(x: Tensor, value: number, opts: TensorOptions = {}): Tensor {
+  checkOptions("fullLike", opts, TENSOR_OPTIONS);
   return full(x.shape, value, { dtype: opts.dtype ?? x.dtype, requiresGrad: opts.requiresGrad });
 }
 
@@ -113,8 +123,11 @@ export function onesLike(x: Tensor, opts: TensorOptions = {}): Tensor {
  * Values start, start+step, … < end. `arange(end)` starts at 0. Integer arguments give float32
  * unless `dtype` is "int32" (torch would give int64; tensorgrad defaults to float32 throughout).
  */
-export function arange(start: number, end?: number, step?: number | TensorOptions, opts: TensorOptions = {}): Tensor {
-  if (typeof step === "object") {
+export function arange(start: number, end?: number | TensorOptions, step?: number | TensorOptions, opts: TensorOptions = {}): Tensor {
+  if (typeof end === "object") {
+    opts = end;
+    end = undefined;
+  } else if (typeof step === "object") {
     opts = step;
     step = undefined;
   }
@@ -127,7 +140,7 @@ export function arange(start: number, end?: number, step?: number | TensorOption
   if ((end - start) / s < 0) throw new ValueError(`arange: the range from ${start} to ${end} cannot be walked with step ${s}`);
   const n = Math.ceil((end - start) / s);
   const a = start;
-  return make("arange", [n], opts.dtype ?? "float32", (d) => {
+  return make("arange", [n], dtypeOf("arange", opts, "float32"), (d) => {
     for (let i = 0; i < n; i++) d[i] = a + i * s;
   }, opts.requiresGrad);
 }
@@ -136,9 +149,10 @@ export function arange(start: number, end?: number, step?: number | TensorOption
 export function linspace(a: number, b: number, n: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: steps must be an integer >= 0, got ${n}`);
   const step = n > 1 ? (b - a) / (n - 1) : 0;
-  // torch fills the second half backwards from the end so that the last value is exactly b.
-  return make("linspace", [n], opts.dtype ?? "float32", (d) => {
-    const half = Math.floor(n / 2);
+  // torch fills the second half backwards from the end so that the last value is exactly b; a
+  // single step gives [a].
+  return make("linspace", [n], dtypeOf("linspace", opts, "float32"), (d) => {
+    const half = n === 1 ? 1 : Math.floor(n / 2);
     for (let i = 0; i < n; i++) d[i] = i < half ? a + step * i : b - step * (n - 1 - i);
   }, opts.requiresGrad);
 }
@@ -151,13 +165,13 @@ export function eye(n: number, m: number | TensorOptions = n, opts: TensorOption
   }
   const cols = m;
   checkShape("eye", [n, cols]);
-  return make("eye", [n, cols], opts.dtype ?? "float32", (d) => {
+  return make("eye", [n, cols], dtypeOf("eye", opts, "float32"), (d) => {
     for (let i = 0; i < Math.min(n, cols); i++) d[i * cols + i] = 1;
   }, opts.requiresGrad);
 }
 
 function floatDType(op: string, opts: TensorOptions): DType {
-  const dtype = opts.dtype ?? "float32";
+  const dtype = dtypeOf(op, opts, "float32");
   if (!isFloat(dtype)) throw new DTypeError(`${op}: dtype must be floating point, got ${dtype}`);
   return dtype;
 }
@@ -184,7 +198,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError(`randint: expected integers low < high, got low=${low}, high=${high}`);
   }
-  return make("randint", shape, opts.dtype ?? "int32", (d) => {
+  return make("randint", shape, dtypeOf("randint", opts, "int32"), (d) => {
     for (let i = 0; i < d.length; i++) d[i] = randomInt(low, high);
   }, opts.requiresGrad);
 }

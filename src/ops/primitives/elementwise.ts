@@ -5,6 +5,7 @@ import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import { DTypeError } from "../../errors.js";
 import { isFloat, promote, scalarDType, type DType } from "../../tensor/dtype.js";
 import { broadcastShapes } from "../../tensor/shape.js";
+import { checkDType } from "../../tensor/options.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { broadcastView, emptyTensor, runKernel } from "../run-kernel.js";
 
@@ -128,7 +129,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 
 // ---- casts and copies ----
 
-export const cast = (x: Tensor, dtype: DType): Tensor => (x.dtype === dtype ? x : castPrim([x], dtype));
+export const cast = (x: Tensor, dtype: DType): Tensor => (x.dtype === dtype ? x : castPrim([x], checkDType("to", dtype)));
 
 const castPrim = definePrimitive<DType>({
   name: "cast",

@@ -1,0 +1,32 @@
+// Checks of the arguments every public function shares: an options object names only keys the
+// function knows (a misspelt or unsupported option is an error, never silently ignored), and a dtype
+// is one tensorgrad has.
+
+import { DTypeError, ValueError } from "../errors.js";
+import { DTYPES, type DType } from "./dtype.js";
+
+/**
+ * Throws a ValueError naming `op` when `opts` has a key outside `known` (an option tensorgrad does
+ * not have, or one PyTorch has that tensorgrad does not support yet). Keys whose value is undefined
+ * pass, so callers may forward optional fields.
+ */
+export function checkOptions(op: string, opts: object | undefined | null, known: readonly string[]): void {
+  if (opts === undefined || opts === null) return;
+  if (typeof opts !== "object" || Array.isArray(opts)) {
+    throw new ValueError(`${op}: options must be an object, got ${Array.isArray(opts) ? "an array" : typeof opts}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if ((opts as Record<string, unknown>)[key] !== undefined && !known.includes(key)) {
+      throw new ValueError(`${op}: unknown option "${key}" (known options: ${known.join(", ")})`);
+    }
+  }
+}
+
+/** `dtype` itself when tensorgrad has it; otherwise a DTypeError naming `op` and the dtypes there are. */
+export function checkDType(op: string, dtype: unknown): DType {
+  if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
+    const shown = typeof dtype === "string" ? `"${dtype}"` : String(dtype);
+    throw new DTypeError(`${op}: unknown dtype ${shown} (tensorgrad has ${DTYPES.map((d) => `"${d}"`).join(", ")})`);
+  }
+  return dtype as DType;
+}
