@@ -13,7 +13,7 @@ export const UNARY: Record<string, string> = {
   log1p: "Math.log1p(x0)",
   sqrt: "Math.sqrt(x0)",
   abs: "Math.abs(x0)",
-  sign: "(x0 > 0 ? 1 : x0 < 0 ? -1 : x0)",
+  sign: "(x0 > 0 ? 1 : x0 < 0 ? -1 : 0)",
   sin: "Math.sin(x0)",
   cos: "Math.cos(x0)",
   tanh: "Math.tanh(x0)",

@@ -25,10 +25,12 @@ export function gelu(x: Tensor, { approximate = "none" }: { approximate?: "none"
 
 /**
  * x for x > 0, alpha·(eˣ - 1) otherwise. The exponential only sees min(x, 0), so large positive
- * inputs cannot overflow into the discarded branch (whose zero gradient would turn Inf into NaN).
+ * inputs cannot overflow into the discarded branch (whose zero gradient would turn Inf into NaN);
+ * the min is a where, not minimum(), so x = 0 gets torch's gradient α rather than a tie's α/2.
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return where(x.gt(0), x, x.minimum(0).expm1().mul(alpha));
+  const positive = x.gt(0);
+  return where(positive, x, where(positive, 0, x).expm1().mul(alpha));
 }
 
 /**
@@ -36,8 +38,10 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  */
 export function softplus(x: Tensor, { beta = 1, threshold = 20 }: { beta?: number; threshold?: number } = {}): Tensor {
   const bx = beta === 1 ? x : x.mul(beta);
-  const smooth = bx.minimum(threshold).exp().log1p();
-  return where(bx.gt(threshold), x, beta === 1 ? smooth : smooth.div(beta));
+  const above = bx.gt(threshold);
+  // where, not minimum(): at βx = threshold torch takes the smooth branch's full gradient.
+  const smooth = where(above, threshold, bx).exp().log1p();
+  return where(above, x, beta === 1 ? smooth : smooth.div(beta));
 }
 
 /** x·σ(x) (also called swish). */

@@ -7,6 +7,8 @@ import { sizeOf } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { argmaxPrim, argminPrim, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
 import { where } from "../primitives/elementwise.js";
+import { definePrimitive } from "../../autograd/primitive.js";
+import { runKernel } from "../run-kernel.js";
 
 type Dims = number | readonly number[] | undefined;
 
@@ -28,13 +30,16 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return sumPrim([x], p).div(countOf(x, p.dims));
 }
 
-/** Values of the maximum (torch.amax semantics for the gradient: split among ties). */
+/**
+ * Values of the maximum. Over all elements or a list of dims (torch.amax) the gradient is split among
+ * ties; over one dim (torch.max(dim)) it goes to the first maximum, the index torch returns.
+ */
 export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return maxPrim([x], reduceParams("max", x, dim, keepdim));
+  return maxPrim([x], { ...reduceParams("max", x, dim, keepdim), firstOnly: typeof dim === "number" });
 }
 
 export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return minPrim([x], reduceParams("min", x, dim, keepdim));
+  return minPrim([x], { ...reduceParams("min", x, dim, keepdim), firstOnly: typeof dim === "number" });
 }
 
 /** Index of the first maximum along `dim`, or into the flattened tensor when `dim` is absent. */
@@ -68,5 +73,12 @@ export function variance(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 export function std(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return variance(x, dim, keepdim).sqrt();
+  return stdFromVar([variance(x, dim, keepdim)], undefined);
 }
+
+// √var with torch's std gradient: g / (2·std), and 0 where std is 0 (a constant slice), not NaN.
+const stdFromVar = definePrimitive({
+  name: "sqrt",
+  forward: ([v]) => runKernel("sqrt", v.shape, v.dtype, [v]),
+  vjp: (g, { output }) => [where(output.eq(0), 0, g.div(output.mul(2)))],
+});

@@ -47,7 +47,8 @@ export const log = unary("log", (g, x) => g.div(x));
 export const log1p = unary("log1p", (g, x) => g.div(x.add(1)));
 export const sqrt = unary("sqrt", (g, _x, out) => g.div(out.mul(2)));
 export const abs = unary("abs", (g, x) => g.mul(x.sign()), false);
-export const sign = unary("sign", null, false);
+// sign is flat wherever it is defined: torch's gradient is zero everywhere (and sign(NaN) is 0).
+export const sign = unary("sign", (g) => g.zerosLike(), false);
 export const sin = unary("sin", (g, x) => g.mul(x.cos()));
 export const cos = unary("cos", (g, x) => g.mul(x.sin()).neg());
 // d tanh = 1 - tanh², d σ = σ(1 - σ): both from the saved output.

@@ -7,6 +7,7 @@ import { normDims, sizeOf } from "../../tensor/shape.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { runKernel } from "../run-kernel.js";
+import { arange } from "../../tensor/creation.js";
 
 export interface ReduceParams {
   readonly dims: readonly number[]; // normalised, sorted
@@ -48,8 +49,13 @@ export const sumPrim = definePrimitive<ReduceParams>({
   vjp: (g, { inputs: [x], params }) => [keptShape(g, x, params).expand(x.shape)],
 });
 
+export interface ExtremeParams extends ReduceParams {
+  /** max(dim)/min(dim) over one dim: the gradient goes to the first extreme only, as torch's indices. */
+  readonly firstOnly?: boolean;
+}
+
 function extreme(name: "max" | "min") {
-  return definePrimitive<ReduceParams>({
+  return definePrimitive<ExtremeParams>({
     name,
     forward: ([x], p) => {
       if (p.dims.some((d) => x.shape[d] === 0)) {
@@ -57,11 +63,20 @@ function extreme(name: "max" | "min") {
       }
       return runReduce(name, x, p, x.dtype);
     },
-    // The gradient goes to the elements equal to the extreme, split evenly among ties (torch.amax).
+    // Over all elements (torch.max() and amax) the gradient is split evenly among ties; over one dim
+    // (torch.max(dim), which returns indices) it goes to the first extreme of each slice.
     vjp: (g, { inputs: [x], output, params }) => {
+      const gk = keptShape(g, x, params);
+      if (params.firstOnly) {
+        const dim = params.dims[0];
+        const idx = runReduce(name === "max" ? "argmax" : "argmin", x, { dims: [dim], keepdim: true }, "int32");
+        const iotaShape = x.shape.map((n, d) => (d === dim ? n : 1));
+        const iota = arange(x.shape[dim], { dtype: "int32" }).reshape(iotaShape);
+        return [iota.eq(idx).mul(gk)];
+      }
       const mask = x.eq(keptShape(output, x, params));
       const count = mask.sum(params.dims as number[], true);
-      return [mask.div(count).mul(keptShape(g, x, params))];
+      return [mask.div(count).mul(gk)];
     },
   });
 }

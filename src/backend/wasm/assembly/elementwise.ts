@@ -24,9 +24,8 @@ declare function hostPow(x: f64, y: f64): f64;
     case SQRT: return f32x4.sqrt(x);
     case ABS: return f32x4.abs(x);
     case SIGN: {
-      // (x > 0) - (x < 0), and NaN stays NaN as in torch.sign.
-      const s = f32x4.sub(v128.and(f32x4.gt(x, f32x4.splat(0)), one()), v128.and(f32x4.lt(x, f32x4.splat(0)), one()));
-      return v128.bitselect(x, s, f32x4.ne(x, x));
+      // (x > 0) - (x < 0), which is 0 for NaN as in torch.sign.
+      return f32x4.sub(v128.and(f32x4.gt(x, f32x4.splat(0)), one()), v128.and(f32x4.lt(x, f32x4.splat(0)), one()));
     }
     case SIN: return vsincos(x, false);
     case COS: return vsincos(x, true);
