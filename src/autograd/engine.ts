@@ -10,6 +10,8 @@ import { setGradEnabled } from "./grad-mode.js";
 import { getBackend } from "../backend/current.js";
 import type { Storage } from "../backend/backend.js";
 import type { Node } from "./primitive.js";
+import { versionOf } from "../tensor/version.js";
+import { checkOptions } from "../tensor/options.js";
 
 /** Marks a node whose graph a previous backward() has already released. */
 export const RELEASED: Node = Object.freeze({ spec: { name: "released", forward: () => { throw new Error("unreachable"); } }, inputs: [], params: undefined });
@@ -17,6 +19,11 @@ export const RELEASED: Node = Object.freeze({ spec: { name: "released", forward:
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again (torch's retain_graph). */
   retainGraph?: boolean;
+  /**
+   * torch's create_graph (a differentiable backward, for higher-order gradients). Not supported yet:
+   * true is a ValueError rather than silently giving first-order gradients only.
+   */
+  createGraph?: boolean;
 }
 
 // Storages of forward results that no user can hold: tensors a composite makes and consumes itself
@@ -36,6 +43,10 @@ export function markIntermediate(...ts: Tensor[]): void {
 }
 
 export function backward(root: Tensor, grad?: Tensor | null, options: BackwardOptions = {}): void {
+  checkOptions("backward", options, ["retainGraph", "createGraph"]);
+  if (options.createGraph) {
+    throw new ValueError("backward: createGraph (higher-order gradients) is not supported yet; the gradients would not be differentiable");
+  }
   if (!root.requiresGrad) {
     throw new ValueError("backward: this tensor does not require grad and has no recorded graph (create the inputs with { requiresGrad: true })");
   }
@@ -111,6 +122,7 @@ function propagate(order: Tensor[], grads: Map<Tensor, Tensor>, g: Tensor, retai
       handed.add(leafGrad.storage);
       continue;
     }
+    if (node.versions) checkVersions(node, t);
     const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });
     for (let k = 0; k < node.inputs.length; k++) {
       const x = node.inputs[k];
@@ -123,6 +135,24 @@ function propagate(order: Tensor[], grads: Map<Tensor, Tensor>, g: Tensor, retai
     if (!retainGraph) {
       t._setNode(RELEASED);
       for (const x of node.inputs) if (intermediates.has(x.storage)) dead.add(x.storage);
+    }
+  }
+}
+
+/** Throws when a tensor `node` saved for its gradient was written in place after it was recorded. */
+function checkVersions(node: Node, output: Tensor): void {
+  const saved = node.versions!;
+  for (let k = 0; k < saved.length; k++) {
+    if (saved[k] < 0) continue;
+    const t = k < node.inputs.length ? node.inputs[k] : output;
+    const now = versionOf(t);
+    if (now !== saved[k]) {
+      const which = k < node.inputs.length ? `input ${k}` : "output";
+      throw new ValueError(
+        `backward: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
+          `${node.spec.name}'s ${which} (shape ${fmtShape(t.shape)}, ${t.dtype}) is at version ${now}; expected version ${saved[k]} instead ` +
+          `(change a clone of it, or change it only after backward)`,
+      );
     }
   }
 }

@@ -4,6 +4,7 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
+import { versionOf } from "../tensor/version.js";
 
 export interface Ctx<P> {
   readonly inputs: readonly Tensor[];
@@ -21,12 +22,22 @@ export interface PrimitiveSpec<P> {
    * Return null for inputs that take no gradient. Omit vjp for non-differentiable primitives.
    */
   vjp?(g: Tensor, ctx: Ctx<P>): (Tensor | null)[];
+  /**
+   * Which values the vjp reads ("inputs", "output", "both", or "none" for gradients that need no
+   * value, as add's or a view's; "others" for products, whose gradient for one input reads only the
+   * others, so an input is saved only when another one requires grad); default "both". Backward
+   * refuses to run a vjp whose saved values were written in place since (see tensor/version.ts), as
+   * PyTorch does.
+   */
+  readonly saves?: "none" | "inputs" | "output" | "both" | "others";
 }
 
 export interface Node {
   readonly spec: PrimitiveSpec<any>;
   readonly inputs: readonly Tensor[];
   readonly params: unknown;
+  /** The saved tensors' versions when the node was recorded: the inputs', then the output's. */
+  readonly versions?: readonly number[];
 }
 
 export type Primitive<P> = ((inputs: readonly Tensor[], params: P) => Tensor) & { readonly spec: PrimitiveSpec<P> };
@@ -38,7 +49,7 @@ export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitiv
     if (spec.vjp && isGradEnabled() && out.dtype !== "int32") {
       for (const t of inputs) {
         if (t.requiresGrad) {
-          out._setNode({ spec, inputs, params });
+          out._setNode({ spec, inputs, params, versions: savedVersions(spec, inputs, out) });
           break;
         }
       }
@@ -46,4 +57,17 @@ export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitiv
     return out;
   };
   return Object.assign(apply, { spec });
+}
+
+/** Versions of what `spec`'s vjp reads: each input's (-1 where not saved), then the output's. */
+function savedVersions(spec: PrimitiveSpec<any>, inputs: readonly Tensor[], out: Tensor): number[] | undefined {
+  const saves = spec.saves ?? "both";
+  if (saves === "none") return undefined;
+  const v: number[] = [];
+  for (let k = 0; k < inputs.length; k++) {
+    const saved = saves === "others" ? inputs.some((o, j) => j !== k && o.requiresGrad) : saves !== "output";
+    v.push(saved ? versionOf(inputs[k]) : -1);
+  }
+  v.push(saves === "output" || saves === "both" ? versionOf(out) : -1);
+  return v;
 }

@@ -3,7 +3,9 @@
 
 import { ValueError, fmtShape } from "../errors.js";
 import { random, randomNormal } from "../tensor/random.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
+import { tensor } from "../tensor/creation.js";
+import { noGrad } from "../autograd/grad-mode.js";
 
 export type Nonlinearity =
   | "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
@@ -19,11 +21,17 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
 }
 
-/** Writes `fill(i)` into every element of `t` in place (bypassing autograd) and returns `t`. */
+/**
+ * Writes `fill()` into every element of `t` in row-major order, in place and outside autograd (as
+ * torch.nn.init runs under no_grad), and returns `t`: the values are drawn into a new tensor, which
+ * the backend's copy kernel writes into `t`, bumping its version.
+ */
 function fillInPlace(op: string, t: Tensor, fill: () => number): Tensor {
-  if (!t.isContiguous) throw new ValueError(`init.${op}: expected a contiguous tensor, got shape ${fmtShape(t.shape)} with strides ${fmtShape(t.strides)}`);
-  const data = t.storage.data;
-  for (let i = t.offset, end = t.offset + t.size; i < end; i++) data[i] = fill();
+  if (!(t instanceof Tensor)) throw new ValueError(`init.${op}: expected a Tensor, got ${typeof t}`);
+  const values = new Float64Array(t.size);
+  for (let i = 0; i < values.length; i++) values[i] = fill();
+  const src = tensor(values, { shape: t.shape, dtype: t.dtype });
+  noGrad(() => t.copy_(src));
   return t;
 }
 

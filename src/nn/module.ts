@@ -5,6 +5,7 @@ import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import { registeringFields } from "./field-registration.js";
 
 export interface LoadStateDictOptions {
@@ -370,11 +371,9 @@ export abstract class Module {
   }
 }
 
-/** Copies `src`'s values into contiguous `target` in place, converting the element type if needed. */
+/** Copies `src`'s values into `target` in place (bumping its version), converting the element type if needed. */
 function copyInto(target: Tensor, src: Tensor): void {
-  if (!target.isContiguous) throw new ValueError(`loadStateDict: cannot copy into a non-contiguous tensor of shape ${fmtShape(target.shape)}`);
-  const values = src.contiguousData();
-  target.storage.data.set(values, target.offset);
+  noGrad(() => target.copy_(src));
 }
 
 function describeValue(v: unknown): string {

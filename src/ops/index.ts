@@ -4,7 +4,7 @@
 export {
   neg, exp, expm1, log, log1p, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu, erf,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, lt, ge, le,
-  where, cast, clone, contiguous, type Operand,
+  where, cast, clone, contiguous, type Operand, type AlphaOptions,
 } from "./primitives/elementwise.js";
 export { scatterAdd } from "./primitives/indexing.js";
 export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, cat, stack, gather, matmul } from "./composite/shape.js";

@@ -8,6 +8,7 @@ import { zeros } from "../tensor/creation.js";
 import { isFloat } from "../tensor/dtype.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { noGrad, withGradMode } from "../autograd/grad-mode.js";
+import { bumpVersion } from "../tensor/version.js";
 import { getBackend } from "../backend/current.js";
 
 /**
@@ -203,6 +204,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
           let st = this.state.get(p);
           if (st === undefined) this.state.set(p, (st = {}));
           this.update(p, grad.contiguous(), st, group);
+          bumpVersion(p);
         }
       }
     });

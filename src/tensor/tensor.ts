@@ -9,6 +9,8 @@ import { contiguousStrides, isContiguous, sizeOf } from "./shape.js";
 import type { Node } from "../autograd/primitive.js";
 import { backward as runBackward, type BackwardOptions } from "../autograd/engine.js";
 import * as ops from "../ops/index.js";
+import * as inplace from "../ops/inplace.js";
+import { versionOf } from "./version.js";
 import { formatTensor } from "./format.js";
 
 type Dims = number | readonly number[];
@@ -175,8 +177,8 @@ export class Tensor implements View {
   zerosLike(): Tensor { return ops.fullLike(this, 0); }
 
   // ---- element-wise ----
-  add(o: Operand): Tensor { return ops.add(this, o); }
-  sub(o: Operand): Tensor { return ops.sub(this, o); }
+  add(o: Operand, opts?: ops.AlphaOptions): Tensor { return ops.add(this, o, opts); }
+  sub(o: Operand, opts?: ops.AlphaOptions): Tensor { return ops.sub(this, o, opts); }
   mul(o: Operand): Tensor { return ops.mul(this, o); }
   div(o: Operand): Tensor { return ops.div(this, o); }
   pow(o: Operand): Tensor { return ops.pow(this, o); }
@@ -209,6 +211,20 @@ export class Tensor implements View {
   softplus(opts?: { beta?: number; threshold?: number }): Tensor { return ops.softplus(this, opts); }
   silu(): Tensor { return ops.silu(this); }
   clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
+
+  // ---- in place (torch's trailing underscore): allowed under noGrad for tensors that require grad ----
+  /** this += alpha·o in place; returns this. @example tg.noGrad(() => w.sub_(w.grad!.mul(lr))) */
+  add_(o: Operand, opts?: ops.AlphaOptions): this { return inplace.add_(this, o, opts) as this; }
+  sub_(o: Operand, opts?: ops.AlphaOptions): this { return inplace.sub_(this, o, opts) as this; }
+  mul_(o: Operand): this { return inplace.mul_(this, o) as this; }
+  div_(o: Operand): this { return inplace.div_(this, o) as this; }
+  /** Copies `src` (broadcast, converted to this dtype) into this tensor. */
+  copy_(src: Tensor): this { return inplace.copy_(this, src) as this; }
+  fill_(value: number): this { return inplace.fill_(this, value) as this; }
+  zero_(): this { return inplace.zero_(this) as this; }
+  clamp_(min?: number | null, max?: number | null): this { return inplace.clamp_(this, min, max) as this; }
+  /** How many times this tensor's storage was changed in place (torch's _version). */
+  get version(): number { return versionOf(this); }
 
   // ---- reductions ----
   sum(dim?: Dims, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }

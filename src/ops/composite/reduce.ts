@@ -79,6 +79,7 @@ export function std(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 // √var with torch's std gradient: g / (2·std), and 0 where std is 0 (a constant slice), not NaN.
 const stdFromVar = definePrimitive({
   name: "sqrt",
+  saves: "output",
   forward: ([v]) => runKernel("sqrt", v.shape, v.dtype, [v]),
   vjp: (g, { output }) => [where(output.eq(0), 0, g.div(output.mul(2)))],
 });

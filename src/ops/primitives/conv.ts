@@ -63,6 +63,7 @@ function dense(x: Tensor): Tensor {
 
 export const unfoldPrim: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>({
   name: "unfold",
+  saves: "none",
   forward: ([x], p) => {
     const [N, C] = x.shape;
     const rows = C * p.kernel[0] * p.kernel[1], L = p.outSize[0] * p.outSize[1];
@@ -75,6 +76,7 @@ export const unfoldPrim: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>
 
 export const foldPrim: Primitive<ConvGeometry> = definePrimitive<ConvGeometry>({
   name: "fold",
+  saves: "none",
   forward: ([cols], p) => {
     const rows = p.batchColumns ? cols.shape[0] : cols.shape[1];
     const N = p.batchColumns ? cols.shape[1] / (p.outSize[0] * p.outSize[1]) : cols.shape[0];

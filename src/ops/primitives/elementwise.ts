@@ -2,10 +2,10 @@
 // dtype casts. Each VJP sits beside its forward; the engine sums gradients back over broadcasts.
 
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
-import { DTypeError } from "../../errors.js";
+import { DTypeError, ValueError } from "../../errors.js";
 import { isFloat, promote, scalarDType, type DType } from "../../tensor/dtype.js";
 import { broadcastShapes } from "../../tensor/shape.js";
-import { checkDType } from "../../tensor/options.js";
+import { checkDType, checkOptions } from "../../tensor/options.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { broadcastView, emptyTensor, runKernel } from "../run-kernel.js";
 
@@ -29,9 +29,13 @@ function operands(a: Operand, b: Operand): [Tensor, Tensor] {
 type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 
 /** `floatOut`: int32 inputs give float32 (exp of an int); otherwise the input's dtype is kept. */
-function unary(name: string, vjp: UnaryVjp | null, floatOut = true): (x: Tensor) => Tensor {
+type Saves = "none" | "inputs" | "output" | "both" | "others";
+
+/** `saves`: what the vjp reads (see PrimitiveSpec.saves). */
+function unary(name: string, vjp: UnaryVjp | null, floatOut = true, saves: Saves = "inputs"): (x: Tensor) => Tensor {
   const prim: Primitive<undefined> = definePrimitive({
     name,
+    saves,
     forward: ([x]) => runKernel(name, x.shape, floatOut && !isFloat(x.dtype) ? "float32" : x.dtype, [x]),
     vjp: vjp ? (g, { inputs: [x], output }) => [vjp(g, x, output)] : undefined,
   });
@@ -40,22 +44,22 @@ function unary(name: string, vjp: UnaryVjp | null, floatOut = true): (x: Tensor)
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
-export const neg = unary("neg", (g) => g.neg(), false);
-export const exp = unary("exp", (g, _x, out) => g.mul(out));
-export const expm1 = unary("expm1", (g, _x, out) => g.mul(out.add(1)));
+export const neg = unary("neg", (g) => g.neg(), false, "none");
+export const exp = unary("exp", (g, _x, out) => g.mul(out), true, "output");
+export const expm1 = unary("expm1", (g, _x, out) => g.mul(out.add(1)), true, "output");
 export const log = unary("log", (g, x) => g.div(x));
 export const log1p = unary("log1p", (g, x) => g.div(x.add(1)));
-export const sqrt = unary("sqrt", (g, _x, out) => g.div(out.mul(2)));
+export const sqrt = unary("sqrt", (g, _x, out) => g.div(out.mul(2)), true, "output");
 export const abs = unary("abs", (g, x) => g.mul(x.sign()), false);
 // sign is flat wherever it is defined: torch's gradient is zero everywhere (and sign(NaN) is 0).
-export const sign = unary("sign", (g) => g.zerosLike(), false);
+export const sign = unary("sign", (g) => g.zerosLike(), false, "none");
 export const sin = unary("sin", (g, x) => g.mul(x.cos()));
 export const cos = unary("cos", (g, x) => g.mul(x.sin()).neg());
 // d tanh = 1 - tanh², d σ = σ(1 - σ): both from the saved output.
-export const tanh = unary("tanh", (g, _x, out) => g.mul(out.mul(out).neg().add(1)));
-export const sigmoid = unary("sigmoid", (g, _x, out) => g.mul(out.mul(out.neg().add(1))));
+export const tanh = unary("tanh", (g, _x, out) => g.mul(out.mul(out).neg().add(1)), true, "output");
+export const sigmoid = unary("sigmoid", (g, _x, out) => g.mul(out.mul(out.neg().add(1))), true, "output");
 // torch's relu gradient is 0 at 0 (mask out > 0).
-export const relu = unary("relu", (g, _x, out) => g.mul(out.gt(0)), false);
+export const relu = unary("relu", (g, _x, out) => g.mul(out.gt(0)), false, "output");
 // d erf(x) = 2/√π · e^{-x²}
 export const erf = unary("erf", (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI)));
 
@@ -63,9 +67,10 @@ export const erf = unary("erf", (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVE
 
 type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
-function binary(name: string, outDType: (a: DType, b: DType) => DType, vjp: BinaryVjp | null): (a: Operand, b: Operand) => Tensor {
+function binary(name: string, outDType: (a: DType, b: DType) => DType, vjp: BinaryVjp | null, saves: Saves = "inputs"): (a: Operand, b: Operand) => Tensor {
   const prim = definePrimitive({
     name,
+    saves,
     forward: ([a, b]) => {
       const shape = broadcastShapes(name, a.shape, b.shape);
       return runKernel(name, shape, outDType(a.dtype, b.dtype), [broadcastView(a, shape), broadcastView(b, shape)]);
@@ -79,16 +84,39 @@ const arith = promote;
 const trueDiv = (a: DType, b: DType): DType => (isFloat(a) || isFloat(b) ? promote(a, b) : "float32");
 const compare = (): DType => "float32";
 
-export const add = binary("add", arith, (g) => [g, g]);
-export const sub = binary("sub", arith, (g) => [g, g.neg()]);
-export const mul = binary("mul", arith, (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null]);
+const addPrim = binary("add", arith, (g) => [g, g], "none");
+const subPrim = binary("sub", arith, (g) => [g, g.neg()], "none");
+
+export interface AlphaOptions {
+  /** Multiplier of the second operand (torch's alpha; default 1). */
+  alpha?: number;
+}
+
+/** a + alpha·b (torch.add). */
+export function add(a: Operand, b: Operand, opts?: AlphaOptions): Tensor {
+  return addPrim(a, opts === undefined ? b : scaled("add", b, opts));
+}
+
+/** a - alpha·b (torch.sub). */
+export function sub(a: Operand, b: Operand, opts?: AlphaOptions): Tensor {
+  return subPrim(a, opts === undefined ? b : scaled("sub", b, opts));
+}
+
+function scaled(op: string, b: Operand, opts: AlphaOptions): Operand {
+  checkOptions(op, opts, ["alpha"]);
+  const alpha = opts.alpha ?? 1;
+  if (typeof alpha !== "number") throw new ValueError(`${op}: alpha must be a number, got ${typeof alpha}`);
+  if (alpha === 1) return b;
+  return typeof b === "number" ? b * alpha : mul(b, alpha);
+}
+export const mul = binary("mul", arith, (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null], "others");
 // d(a/b) = g/b, -g·a/b² = -g·out/b
-export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requiresGrad ? g.mul(out).div(b).neg() : null]);
+export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requiresGrad ? g.mul(out).div(b).neg() : null], "both");
 // d(aᵇ)/da = b·a^(b-1) (0 where b = 0, as torch), d(aᵇ)/db = aᵇ·ln a (0 where a = 0 and b ≥ 0)
 export const pow = binary("pow", arith, (g, a, b, out) => [
   a.requiresGrad ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
   b.requiresGrad ? where(a.eq(0).mul(b.ge(0)), 0, g.mul(out).mul(a.log())) : null,
-]);
+], "both");
 // Ties split the gradient evenly, as torch does for maximum/minimum.
 export const maximum = binary("maximum", arith, (g, a, b) => {
   const share = a.gt(b).add(a.eq(b).mul(0.5));
@@ -110,6 +138,7 @@ export const le = binary("le", compare, null);
 
 const wherePrim = definePrimitive({
   name: "where",
+  saves: "inputs",
   forward: ([c, a, b]) => {
     const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
     return runKernel("where", shape, promote(a.dtype, b.dtype), [c, a, b].map((t) => broadcastView(t, shape)));
@@ -134,6 +163,7 @@ export const cast = (x: Tensor, dtype: DType): Tensor => (x.dtype === dtype ? x 
 
 const castPrim = definePrimitive<DType>({
   name: "cast",
+  saves: "none",
   forward: ([x], dtype) => runKernel("copy", x.shape, dtype, [x]),
   vjp: (g, { inputs: [x] }) => {
     if (!isFloat(x.dtype)) throw new DTypeError("cast: an int32 tensor cannot receive a gradient");
@@ -148,6 +178,7 @@ export const contiguous = (x: Tensor): Tensor => (x.isContiguous ? x : copyPrim(
 
 const copyPrim = definePrimitive({
   name: "copy",
+  saves: "none",
   forward: ([x]) => runKernel("copy", x.shape, x.dtype, [x]),
   vjp: (g) => [g],
 });

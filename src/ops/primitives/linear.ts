@@ -20,6 +20,7 @@ import { runKernel } from "../run-kernel.js";
 // db = g summed over every leading dim.
 export const linearPrim = definePrimitive({
   name: "linear",
+  saves: "others",
   forward: (inputs) => {
     const [x, w, b] = inputs as [Tensor, Tensor, Tensor?];
     if (!isFloat(x.dtype) || !isFloat(w.dtype)) {

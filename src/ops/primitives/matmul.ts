@@ -11,6 +11,7 @@ import { broadcastView, runKernel } from "../run-kernel.js";
 
 export const matmulPrim = definePrimitive({
   name: "matmul",
+  saves: "others",
   forward: ([a, b]) => {
     const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1];
     const K2 = b.shape[b.ndim - 2], N = b.shape[b.ndim - 1];

@@ -40,6 +40,7 @@ function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
 
 export const reshapePrim = definePrimitive<readonly number[]>({
   name: "reshape",
+  saves: "none",
   forward: ([x], shape) => {
     const strides = viewStrides(x, shape);
     if (strides) return new Tensor(x.storage, shape, strides, x.offset);
@@ -56,6 +57,7 @@ export function canView(x: Tensor, shape: readonly number[]): boolean {
 
 export const permutePrim = definePrimitive<readonly number[]>({
   name: "permute",
+  saves: "none",
   forward: ([x], dims) => new Tensor(x.storage, dims.map((d) => x.shape[d]), dims.map((d) => x.strides[d]), x.offset),
   vjp: (g, { params: dims }) => {
     const inverse = new Array<number>(dims.length);
@@ -66,6 +68,7 @@ export const permutePrim = definePrimitive<readonly number[]>({
 
 export const expandPrim = definePrimitive<readonly number[]>({
   name: "expand",
+  saves: "none",
   forward: ([x], shape) => {
     const lead = shape.length - x.ndim;
     const strides = shape.map((d, i) => (i < lead ? 0 : x.shape[i - lead] === d ? x.strides[i - lead] : 0));
@@ -96,6 +99,7 @@ function sliceView(x: View, p: SliceParams): View {
 
 export const slicePrim = definePrimitive<SliceParams>({
   name: "slice",
+  saves: "none",
   forward: ([x], p) => {
     const v = sliceView(x, p);
     return new Tensor(x.storage, v.shape, v.strides, v.offset);
@@ -110,6 +114,7 @@ export function slicePad(g: Tensor, shape: readonly number[], params: SliceParam
 
 const slicePadPrim = definePrimitive<SliceParams & { shape: readonly number[] }>({
   name: "slicePad",
+  saves: "none",
   forward: ([g], p) => {
     const out = emptyTensor(p.shape, g.dtype);
     if (g.size > 0) kernelFor("copy")(sliceView(out, p), [g], undefined);
@@ -120,6 +125,7 @@ const slicePadPrim = definePrimitive<SliceParams & { shape: readonly number[] }>
 
 export const catPrim = definePrimitive<number>({
   name: "cat",
+  saves: "none",
   forward: (xs, dim) => {
     const first = xs[0];
     const shape = [...first.shape];

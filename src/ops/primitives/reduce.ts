@@ -44,6 +44,7 @@ function keptShape(g: Tensor, x: Tensor, p: ReduceParams): Tensor {
 
 export const sumPrim = definePrimitive<ReduceParams>({
   name: "sum",
+  saves: "none",
   forward: ([x], p) => runReduce("sum", x, p, x.dtype),
   // Every input element contributes once: broadcast the gradient back.
   vjp: (g, { inputs: [x], params }) => [keptShape(g, x, params).expand(x.shape)],

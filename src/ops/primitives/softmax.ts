@@ -19,6 +19,7 @@ import { runKernel } from "../run-kernel.js";
 // y = softmax(x): dy_i/dx_j = y_i (δ_ij - y_j), so dx = y · (g - Σ g·y) along the row.
 export const softmaxPrim: Primitive<number> = definePrimitive<number>({
   name: "softmax",
+  saves: "output",
   forward: ([x], dim) => runKernel("softmax", x.shape, x.dtype, [x], { dim, log: false }),
   vjp: (g, { output: y, params: dim }) => [y.mul(g.sub(g.mul(y).sum(dim, true)))],
 });
@@ -26,6 +27,7 @@ export const softmaxPrim: Primitive<number> = definePrimitive<number>({
 // y = x - logsumexp(x): dy_i/dx_j = δ_ij - softmax_j, so dx = g - exp(y) · Σ g along the row.
 export const logSoftmaxPrim: Primitive<number> = definePrimitive<number>({
   name: "logSoftmax",
+  saves: "output",
   forward: ([x], dim) => runKernel("softmax", x.shape, x.dtype, [x], { dim, log: true }),
   vjp: (g, { output: y, params: dim }) => [g.sub(y.exp().mul(g.sum(dim, true)))],
 });

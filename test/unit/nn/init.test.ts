@@ -115,6 +115,10 @@ describe("nn.init", () => {
     assert.deepEqual(init.constant(tg.zeros([2]), 0.5).toArray(), [0.5, 0.5]);
     assert.deepEqual(init.ones(tg.zeros([2])).toArray(), [1, 1]);
     assert.deepEqual(init.zeros(tg.ones([2])).toArray(), [0, 0]);
-    assert.throws(() => init.uniform(tg.zeros([2, 2]).T.slice(0, 0, 1), 0, 1), { name: "ValueError" });
+    // A non-contiguous view is written through, as torch's uniform_ on a view (only its elements change).
+    const base = tg.zeros([2, 2]);
+    init.constant(base.T.slice(0, 0, 1), 3);
+    assert.deepEqual(base.toArray(), [[3, 0], [3, 0]]);
+    assert.throws(() => init.uniform("w" as never, 0, 1), { name: "ValueError" });
   });
 });
