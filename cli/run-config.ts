@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { io } from "../src/index.js";
+import { io, train } from "../src/index.js";
 import type { DataSpec, Standardize, Task } from "./data.js";
 import { CliError } from "./errors.js";
 import type { ModelConfig } from "./model.js";
@@ -37,6 +37,12 @@ export interface RunConfig {
 }
 
 export const CONFIG_FILE = "config.json";
+
+/** A run's loss name as fit takes it: the command's models output logits, so cross-entropies get fromLogits. */
+export function fitLoss(name: string): train.LossSpec {
+  const loss = name as train.LossName;
+  return loss.endsWith("categorical_crossentropy") || loss === "binary_crossentropy" ? { name: loss, fromLogits: true } : loss;
+}
 
 export function writeRunConfig(dir: string, config: RunConfig): void {
   io.writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + "\n");

@@ -5,7 +5,7 @@ import { train } from "../../src/index.js";
 import { applyStandardize, loadData, parseDataSpec } from "../data.js";
 import { CliError } from "../errors.js";
 import { buildModel } from "../model.js";
-import { configFor } from "../run-config.js";
+import { configFor, fitLoss } from "../run-config.js";
 import { loadWeights } from "../weights.js";
 import { checkFits } from "./train.js";
 
@@ -29,7 +29,7 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
   loadWeights(opts.checkpoint, model);
   const classification = config.task === "classification";
   const test = { x: applyStandardize(loaded.test.x, config.standardize), y: loaded.test.y };
-  const result = await train.evaluate(model, test, { loss: config.loss, metrics: classification ? ["accuracy"] : ["mae"], batchSize: opts.batchSize });
+  const result = await train.evaluate(model, test, { loss: fitLoss(config.loss), metrics: classification ? ["accuracy"] : ["mae"], batchSize: opts.batchSize });
   process.stdout.write(`test samples: ${test.x.shape[0]}\n`);
   if (classification) process.stdout.write(`test loss: ${result.loss.toFixed(4)}\ntest accuracy: ${result.accuracy.toFixed(4)}\n`);
   else process.stdout.write(`test mae: ${result.mae.toFixed(4)}\ntest loss: ${result.loss.toFixed(4)}\n`);

@@ -9,7 +9,7 @@ import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDa
 import { CliError, EXIT_INTERRUPTED } from "../errors.js";
 import { buildModel, describeModel, modelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
-import { configFor, writeRunConfig, type RunConfig } from "../run-config.js";
+import { configFor, fitLoss, writeRunConfig, type RunConfig } from "../run-config.js";
 import { lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
 
 export interface TrainOptions {
@@ -216,7 +216,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   const started = performance.now();
   try {
     history = await train.fit(model, trainXY, {
-      loss: config.loss,
+      loss: fitLoss(config.loss),
       optimizer,
       epochs: t.epochs,
       batchSize: t.batchSize,
@@ -240,7 +240,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     return EXIT_INTERRUPTED;
   }
 
-  const test = await train.evaluate(model, testXY, { loss: config.loss, metrics: classification ? ["accuracy"] : ["mae"], batchSize: 256 });
+  const test = await train.evaluate(model, testXY, { loss: fitLoss(config.loss), metrics: classification ? ["accuracy"] : ["mae"], batchSize: 256 });
   let confusion: number[][] | null = null;
   // k² cells: a table and chart past 100 classes would be unreadable and, near MAX_CLASSES, huge.
   if (classification && config.model.outputs <= 100) {

@@ -7,7 +7,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { checkBatchSize, evaluationBatches, type Batches, type Data } from "./batches.js";
 import type { Logs } from "./history.js";
 import { resolveMetric, type Metric, type MetricSpec } from "./metrics.js";
-import { checkLossValue, resolveLoss, type LossFn, type LossSpec } from "./resolve.js";
+import { checkLossValue, checkPrediction, resolveLoss, type LossFn, type LossSpec } from "./resolve.js";
 import { ValueError } from "../errors.js";
 import { platform } from "#platform";
 
@@ -46,7 +46,7 @@ export async function evaluateBatches(model: Module, batches: Batches, loss: Los
     for (const batch of batches.iterate()) {
       const [x, y] = batch;
       const value = noGrad(() => {
-        const pred: Tensor = model.forward(x);
+        const pred = checkPrediction(who, model.forward(x));
         const v = checkLossValue(who, loss(pred, y)).item();
         for (const m of metrics) m.update(pred, y);
         return v;
@@ -67,7 +67,7 @@ export async function evaluateBatches(model: Module, batches: Batches, loss: Los
 /**
  * The loss and metrics of `model` on `data` (Keras's model.evaluate), in eval mode under noGrad;
  * the model's train/eval mode is restored afterwards.
- * @example const { loss, accuracy } = await train.evaluate(model, { x, y }, { loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+ * @example const { loss, accuracy } = await train.evaluate(model, { x, y }, { loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, metrics: ["accuracy"] });
  */
 export async function evaluate(model: Module, data: Data, opts: EvaluateOptions): Promise<Logs> {
   const who = "evaluate";

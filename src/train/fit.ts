@@ -12,10 +12,13 @@ import { ProgressBar } from "./callbacks/progress-bar.js";
 import { evaluateBatches, Yielder } from "./evaluate.js";
 import { History, type FitHistory, type Logs } from "./history.js";
 import { resolveMetric, type MetricSpec } from "./metrics.js";
-import { checkLossValue, resolveLoss, resolveOptimizer, type LossSpec, type OptimizerSpec } from "./resolve.js";
+import { checkLossValue, checkPrediction, resolveLoss, resolveOptimizer, type LossSpec, type OptimizerSpec } from "./resolve.js";
 
 export interface FitOptions {
-  /** A Keras name ("mse", "sparse_categorical_crossentropy", …; see resolveLoss), a function or a loss module. */
+  /**
+   * A Keras name ("mse", "sparse_categorical_crossentropy", …; cross-entropies expect probabilities
+   * unless given as `{ name, fromLogits: true }`, as Keras; see resolveLoss), a function or a loss module.
+   */
   loss: LossSpec;
   /** An optim.Optimizer, or a name ("sgd", "adam", "adamw", "rmsprop", "adagrad") with its default lr. Default "adam". */
   optimizer?: OptimizerSpec;
@@ -64,7 +67,7 @@ const NAN_HINT =
  * without validation and does not reach onEpochEnd. The model's train/eval mode is restored at the end.
  * @example
  * const history = await train.fit(model, { x, y }, {
- *   loss: "sparse_categorical_crossentropy", optimizer: "adam", epochs: 5, batchSize: 64,
+ *   loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer: "adam", epochs: 5, batchSize: 64,
  *   validationSplit: 0.1, metrics: ["accuracy"], seed: 0,
  * });
  * console.log(history.valAccuracy);
@@ -118,7 +121,7 @@ export async function fit(model: Module, trainData: Data, options: FitOptions): 
         const size = x.shape[0];
         if (batchHooks) await cbs.run("onBatchBegin", batch, { epoch, size });
         optimizer.zeroGrad();
-        const pred: Tensor = model.forward(x);
+        const pred = checkPrediction(who, model.forward(x));
         const lossTensor = checkLossValue(who, loss.fn(pred, y));
         const value = lossTensor.item();
         // A non-finite loss would poison every weight through the step: skip the update.

@@ -18,7 +18,10 @@ export interface Metric {
 /** A plain function metric; `fit` averages it over batches weighted by batch size. */
 export type MetricFn = (pred: Tensor, target: Tensor) => number | Tensor;
 
-export type MetricSpec = string | Metric | MetricFn;
+/** The metric names fit and evaluate accept. */
+export type MetricName = "accuracy" | "acc" | "precision" | "recall" | "f1" | "mae" | "mean_absolute_error" | "mse" | "mean_squared_error" | "r2";
+
+export type MetricSpec = MetricName | Metric | MetricFn;
 
 export interface ClassificationOptions {
   /**
@@ -339,7 +342,7 @@ export class FunctionMetric implements Metric {
   }
 }
 
-const NAMES: Record<string, (opts: ClassificationOptions) => Metric> = {
+const NAMES: Record<MetricName, (opts: ClassificationOptions) => Metric> = {
   accuracy: (o) => new Accuracy(o),
   acc: (o) => new Accuracy(o),
   precision: (o) => new ClassScore("precision", o),
@@ -361,7 +364,7 @@ export const METRIC_NAMES = Object.keys(NAMES);
  */
 export function resolveMetric(spec: MetricSpec, opts: ClassificationOptions = {}): Metric {
   if (typeof spec === "string") {
-    const make = NAMES[spec];
+    const make = Object.hasOwn(NAMES, spec) ? NAMES[spec] : undefined;
     if (!make) throw new ValueError(`metrics: unknown metric "${spec}" (expected one of ${METRIC_NAMES.join(", ")}, a Metric or a function)`);
     return make(opts);
   }

@@ -9,13 +9,27 @@ import { SGD } from "../optim/sgd.js";
 import { Adam, AdamW } from "../optim/adam.js";
 import { RMSprop } from "../optim/rmsprop.js";
 import { Adagrad } from "../optim/adagrad.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
+import { checkOptions } from "../tensor/options.js";
+import { noGrad } from "../autograd/grad-mode.js";
 
 /** A loss: (prediction, target) → a one-element tensor. */
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 
-/** A loss by Keras name, function, or loss module instance (e.g. `new nn.CrossEntropyLoss()`). */
-export type LossSpec = string | LossFn | Module;
+/** The Keras loss names fit and evaluate accept. */
+export type LossName =
+  | "mse" | "mean_squared_error" | "mae" | "mean_absolute_error" | "huber" | "huber_loss"
+  | "binary_crossentropy" | "binary_crossentropy_with_logits" | "categorical_crossentropy" | "sparse_categorical_crossentropy";
+
+/** A cross-entropy by name with Keras's `from_logits`: `{ name: "sparse_categorical_crossentropy", fromLogits: true }`. */
+export interface LossConfig {
+  name: LossName;
+  /** The model outputs logits rather than probabilities (Keras's from_logits). Default false. */
+  fromLogits?: boolean;
+}
+
+/** A loss by Keras name, a name with options, a function, or a loss module (e.g. `new nn.CrossEntropyLoss()`). */
+export type LossSpec = LossName | LossConfig | LossFn | Module;
 
 /** Target [N] against a prediction [N, 1] (or the reverse): Keras pairs them; torch would broadcast to [N, N]. */
 function alignTarget(op: string, pred: Tensor, target: Tensor): Tensor {
@@ -32,7 +46,7 @@ function sparseTarget(pred: Tensor, target: Tensor): Tensor {
   if (t.ndim === pred.ndim && t.ndim >= 2 && t.shape[1] === 1 && pred.shape[1] !== 1) t = t.reshape([t.shape[0], ...t.shape.slice(2)]);
   if (t.dtype !== "int32") {
     if (t.ndim === pred.ndim) {
-      throw new ShapeError(`fit: loss "sparse_categorical_crossentropy" expects class indices of shape [N], got ${t.dtype} ${fmtShape(target.shape)} for logits ${fmtShape(pred.shape)}; use "categorical_crossentropy" for one-hot targets`);
+      throw new ShapeError(`fit: loss "sparse_categorical_crossentropy" expects class indices of shape [N], got ${t.dtype} ${fmtShape(target.shape)} for predictions ${fmtShape(pred.shape)}; use "categorical_crossentropy" for one-hot targets`);
     }
     t = t.int();
   }
@@ -41,48 +55,110 @@ function sparseTarget(pred: Tensor, target: Tensor): Tensor {
 
 function categoricalTarget(pred: Tensor, target: Tensor): Tensor {
   if (target.dtype === "int32" || target.ndim !== pred.ndim) {
-    throw new ShapeError(`fit: loss "categorical_crossentropy" expects one-hot (or probability) targets of the logits' shape ${fmtShape(pred.shape)}, got ${target.dtype} ${fmtShape(target.shape)}; use "sparse_categorical_crossentropy" for class indices`);
+    throw new ShapeError(`fit: loss "categorical_crossentropy" expects one-hot (or probability) targets of the predictions' shape ${fmtShape(pred.shape)}, got ${target.dtype} ${fmtShape(target.shape)}; use "sparse_categorical_crossentropy" for class indices`);
   }
   return target.dtype === pred.dtype ? target : target.to(pred.dtype);
 }
 
-const LOSSES: Record<string, LossFn> = {
-  mse: (p, t) => F.mseLoss(p, alignTarget("mse", p, t)),
-  mae: (p, t) => F.l1Loss(p, alignTarget("mae", p, t)),
-  huber: (p, t) => F.huberLoss(p, alignTarget("huber", p, t)),
-  binary_crossentropy: (p, t) => F.binaryCrossEntropy(p, alignTarget("binary_crossentropy", p, t)),
-  binary_crossentropy_with_logits: (p, t) => F.binaryCrossEntropyWithLogits(p, alignTarget("binary_crossentropy_with_logits", p, t)),
-  categorical_crossentropy: (p, t) => F.crossEntropy(p, categoricalTarget(p, t)),
-  sparse_categorical_crossentropy: (p, t) => F.crossEntropy(p, sparseTarget(p, t)),
-};
-const ALIASES: Record<string, string> = {
-  mean_squared_error: "mse",
-  mean_absolute_error: "mae",
-  huber_loss: "huber",
+// Keras clips probabilities to [ε, 1 - ε] before the log (backend.epsilon()).
+const EPSILON = 1e-7;
+
+/** log of probabilities renormalised over dim 1 and clipped, as Keras's categorical cross-entropy. */
+function logProbabilities(p: Tensor): Tensor {
+  return p.div(p.sum(1, true)).clamp(EPSILON, 1 - EPSILON).log();
+}
+
+type CanonicalLoss = Exclude<LossName, keyof typeof ALIASES>;
+const ALIASES = { mean_squared_error: "mse", mean_absolute_error: "mae", huber_loss: "huber" } as const;
+
+const LOSSES: Record<CanonicalLoss, (fromLogits: boolean) => LossFn> = {
+  mse: () => (p, t) => F.mseLoss(p, alignTarget("mse", p, t)),
+  mae: () => (p, t) => F.l1Loss(p, alignTarget("mae", p, t)),
+  huber: () => (p, t) => F.huberLoss(p, alignTarget("huber", p, t)),
+  binary_crossentropy: (logits) => logits
+    ? (p, t) => F.binaryCrossEntropyWithLogits(p, alignTarget("binary_crossentropy", p, t))
+    : (p, t) => F.binaryCrossEntropy(p, alignTarget("binary_crossentropy", p, t)),
+  binary_crossentropy_with_logits: () => (p, t) => F.binaryCrossEntropyWithLogits(p, alignTarget("binary_crossentropy_with_logits", p, t)),
+  categorical_crossentropy: (logits) => logits
+    ? (p, t) => F.crossEntropy(p, categoricalTarget(p, t))
+    : (p, t) => logProbabilities(p).mul(categoricalTarget(p, t)).sum(1).mean().neg(),
+  sparse_categorical_crossentropy: (logits) => logits
+    ? (p, t) => F.crossEntropy(p, sparseTarget(p, t))
+    : (p, t) => F.nllLoss(logProbabilities(p), sparseTarget(p, t)),
 };
 
 /** The loss names fit accepts. */
-export const LOSS_NAMES = Object.keys(LOSSES);
+export const LOSS_NAMES = Object.keys(LOSSES) as CanonicalLoss[];
+
+const CATEGORICAL = new Set(["categorical_crossentropy", "sparse_categorical_crossentropy"]);
 
 /**
- * A loss function for a Keras name, a function, or a loss module. By name:
+ * A loss function for a Keras name, a function, or a loss module. By name, as Keras:
  * "mse", "mae", "huber" (delta 1) — a target [N] pairs with a prediction [N, 1];
- * "binary_crossentropy" — the model outputs probabilities (end it with a Sigmoid);
- * "binary_crossentropy_with_logits" — the model outputs logits;
+ * "binary_crossentropy" — the model outputs probabilities (ends with a Sigmoid), or logits with
+ * `{ name: "binary_crossentropy", fromLogits: true }` (the same as "binary_crossentropy_with_logits");
  * "categorical_crossentropy" (one-hot or probability targets [N, C]) and
- * "sparse_categorical_crossentropy" (int32 class indices [N]) — the model outputs logits (no
- * Softmax layer): the softmax is applied inside the loss, through logSoftmax, as torch's cross_entropy.
+ * "sparse_categorical_crossentropy" (int32 class indices [N]) — the model outputs probabilities
+ * (ends with a Softmax), or logits with `fromLogits: true`, the faster and more stable choice (the
+ * softmax then happens inside the loss, through logSoftmax, as torch's cross_entropy).
+ * The first batch is checked against the choice: outputs that are not probabilities when
+ * probabilities are expected, or rows that already sum to 1 under `fromLogits` (a double softmax),
+ * are a ValueError.
  */
 export function resolveLoss(spec: LossSpec, who = "fit"): { fn: LossFn; name: string; fromLogits: boolean } {
-  if (typeof spec === "string") {
-    const name = ALIASES[spec] ?? spec;
-    const fn = LOSSES[name];
-    if (!fn) throw new ValueError(`${who}: unknown loss "${spec}" (expected one of ${LOSS_NAMES.join(", ")}, a function or a loss module)`);
-    return { fn, name, fromLogits: name === "binary_crossentropy_with_logits" };
+  if (typeof spec === "string" || (spec !== null && typeof spec === "object" && !(spec instanceof Module))) {
+    const config: LossConfig = typeof spec === "string" ? { name: spec } : spec;
+    checkOptions(`${who}: loss`, config, ["name", "fromLogits"]);
+    const { name: given, fromLogits = false } = config;
+    const name = (Object.hasOwn(ALIASES, given) ? ALIASES[given as keyof typeof ALIASES] : given) as CanonicalLoss;
+    if (!Object.hasOwn(LOSSES, name)) {
+      throw new ValueError(`${who}: unknown loss "${String(given)}" (expected one of ${LOSS_NAMES.join(", ")}, a function or a loss module)`);
+    }
+    if (typeof fromLogits !== "boolean") throw new ValueError(`${who}: fromLogits must be true or false, got ${String(fromLogits)}`);
+    const logits = fromLogits || name === "binary_crossentropy_with_logits";
+    const inner = LOSSES[name](logits);
+    let checked = !(CATEGORICAL.has(name) || name === "binary_crossentropy");
+    const fn: LossFn = (p, t) => {
+      if (!checked) {
+        checkOutputs(who, name, logits, p);
+        checked = true;
+      }
+      return inner(p, t);
+    };
+    return { fn, name, fromLogits: logits };
   }
   if (spec instanceof Module) return { fn: (p, t) => spec.forward(p, t), name: spec.constructor.name, fromLogits: spec.constructor.name === "BCEWithLogitsLoss" };
   if (typeof spec === "function") return { fn: spec, name: spec.name || "loss", fromLogits: false };
   throw new ValueError(`${who}: loss must be a name, a function (pred, target) => Tensor or a loss module, got ${String(spec)}`);
+}
+
+/**
+ * The first batch's outputs against the loss's expectation: probabilities (each in [0, 1], and rows
+ * summing to 1 for the categorical losses), or, under fromLogits, rows that do not already sum to 1.
+ */
+function checkOutputs(who: string, name: string, logits: boolean, p: Tensor): void {
+  if (p.size === 0) return;
+  const { lo, hi, rowsSumToOne } = noGrad(() => {
+    const lo = p.min().item();
+    const hi = p.max().item();
+    const rows = CATEGORICAL.has(name) && p.ndim === 2 && p.shape[1] > 1 ? p.sum(1).sub(1).abs().max().item() : NaN;
+    return { lo, hi, rowsSumToOne: rows <= 1e-3 };
+  });
+  const inUnit = lo >= 0 && hi <= 1;
+  if (logits && CATEGORICAL.has(name) && inUnit && rowsSumToOne) {
+    throw new ValueError(
+      `${who}: loss "${name}" with fromLogits expects logits, but every row of the model's output already sums to 1 ` +
+        `(a double softmax, which trains badly): remove the model's final Softmax, or leave fromLogits out to pass probabilities`,
+    );
+  }
+  if (!logits && !(inUnit && (rowsSumToOne || !CATEGORICAL.has(name)))) {
+    const found = inUnit ? "rows that do not sum to 1" : `values from ${lo} to ${hi}`;
+    const end = name === "binary_crossentropy" ? "nn.Sigmoid" : "nn.Softmax(1)";
+    throw new ValueError(
+      `${who}: loss "${name}" expects probabilities (as Keras), but the model's first outputs have ${found}: ` +
+        `end the model with ${end}, or pass loss: { name: "${name}", fromLogits: true } for a model that outputs logits`,
+    );
+  }
 }
 
 /** An optimizer by name or instance. */
@@ -123,6 +199,13 @@ export function resolveOptimizer(spec: OptimizerSpec, model: Module, lr?: number
   const params = model.parameters();
   if (params.length === 0) throw new ValueError(`${who}: the model has no parameters to optimize`);
   return entry.make(params, lr ?? entry.lr);
+}
+
+/** The model's output as one Tensor of predictions; a tuple (array) or anything else is a ValueError naming `who`. */
+export function checkPrediction(who: string, out: unknown): Tensor {
+  if (out instanceof Tensor) return out;
+  const what = Array.isArray(out) ? `an array of ${out.length} values (a tuple)` : out === null ? "null" : typeof out === "object" ? `a ${(out as object).constructor?.name ?? "object"}` : typeof out;
+  throw new ValueError(`${who}: the model's forward returned ${what}; ${who} needs one Tensor of predictions (wrap the model in a Module whose forward returns the prediction)`);
 }
 
 /** Checks the loss came out as one number. */

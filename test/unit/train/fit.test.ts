@@ -21,7 +21,7 @@ test("fit returns one History entry per epoch for loss, metrics, their val twins
   const set = data.synthetic.spirals({ n: 120, classes: 3, seed: 1 });
   const model = spiralNet();
   const h = await train.fit(model, set, {
-    loss: "sparse_categorical_crossentropy", optimizer: "adam", epochs: 3, batchSize: 16,
+    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer: "adam", epochs: 3, batchSize: 16,
     validationSplit: 0.25, metrics: ["accuracy", "f1"], verbose: 0, seed: 0,
   });
   assert.ok(h instanceof train.History);
@@ -46,7 +46,7 @@ test("a seeded fit repeats exactly, and validationData equals the matching valid
     tg.manualSeed(5);
     const model = spiralNet();
     const h = await train.fit(model, opts.validationData ? { x: set.x.slice(0, 0, 60), y: set.y.slice(0, 0, 60) } : set, {
-      loss: "sparse_categorical_crossentropy", epochs: 2, batchSize: 8, verbose: 0, seed: 9, metrics: ["accuracy"], ...opts,
+      loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, epochs: 2, batchSize: 8, verbose: 0, seed: 9, metrics: ["accuracy"], ...opts,
     });
     return { h: h.toJSON(), w: model.parameters().map((p) => Array.from(p.toFloat32Array())) };
   };
@@ -90,10 +90,10 @@ test("losses and optimizers by Keras name", () => {
   close("bce", train.resolveLoss("binary_crossentropy").fn(p01, y01), F.binaryCrossEntropy(p01, y01.reshape([5, 1])));
   const logits = tg.randn([4, 3]), labels = tg.tensor([2, 0, 1, 1], { dtype: "int32" });
   const oneHot = F.oneHot(labels, 3).float();
-  close("sparse", train.resolveLoss("sparse_categorical_crossentropy").fn(logits, labels), F.crossEntropy(logits, labels));
-  close("categorical", train.resolveLoss("categorical_crossentropy").fn(logits, oneHot), F.crossEntropy(logits, labels));
-  assert.throws(() => train.resolveLoss("hinge"), (e: Error) => e instanceof ValueError && e.message.startsWith('fit: unknown loss "hinge" (expected one of mse, mae, huber, binary_crossentropy,'));
-  assert.throws(() => train.resolveLoss("categorical_crossentropy").fn(logits, labels), /expects one-hot \(or probability\) targets of the logits' shape \[4, 3\], got int32 \[4\]; use "sparse_categorical_crossentropy"/);
+  close("sparse", train.resolveLoss({ name: "sparse_categorical_crossentropy", fromLogits: true }).fn(logits, labels), F.crossEntropy(logits, labels));
+  close("categorical", train.resolveLoss({ name: "categorical_crossentropy", fromLogits: true }).fn(logits, oneHot), F.crossEntropy(logits, labels));
+  assert.throws(() => train.resolveLoss("hinge" as never), (e: Error) => e instanceof ValueError && e.message.startsWith('fit: unknown loss "hinge" (expected one of mse, mae, huber, binary_crossentropy,'));
+  assert.throws(() => train.resolveLoss({ name: "categorical_crossentropy", fromLogits: true }).fn(logits, labels), /expects one-hot \(or probability\) targets of the predictions' shape \[4, 3\], got int32 \[4\]; use "sparse_categorical_crossentropy"/);
 });
 
 function nanAt(callNumber: number): train.LossFn {
@@ -159,7 +159,7 @@ test("evaluate weights batches by size; predict batches under noGrad in eval mod
   const model = new nn.Sequential(new nn.Linear(3, 8), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(8, 4));
   const x = tg.randn([23, 3]);
   const y = tg.randint(0, 4, [23]);
-  const r = await train.evaluate(model, { x, y }, { loss: "sparse_categorical_crossentropy", metrics: ["accuracy"], batchSize: 5 });
+  const r = await train.evaluate(model, { x, y }, { loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, metrics: ["accuracy"], batchSize: 5 });
   const full = tg.noGrad(() => { model.eval(); const out = model.forward(x); model.train(); return out; });
   assertClose([r.loss], [F.crossEntropy(full, y).item()], { rtol: 1e-5 });
   assert.equal(r.accuracy, train.metrics.accuracy(full, y));
@@ -208,7 +208,7 @@ test("resuming from a checkpoint ends bit-identical to an uninterrupted run (shu
   try {
     const set = data.synthetic.spirals({ n: 96, classes: 3, seed: 7 });
     const build = () => new nn.Sequential(new nn.Linear(2, 24), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(24, 3));
-    const opts = { loss: "sparse_categorical_crossentropy", epochs: 4, batchSize: 16, validationSplit: 0.25, metrics: ["accuracy"], verbose: 0 } as const;
+    const opts = { loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, epochs: 4, batchSize: 16, validationSplit: 0.25, metrics: ["accuracy"], verbose: 0 } as const;
 
     tg.manualSeed(11);
     const a = build();

@@ -91,7 +91,7 @@ test("accumulated over batches, a metric equals the one-shot value", () => {
   const f = fixture.multiclass;
   const logits = tg.tensor(Float32Array.from(f.logits), { shape: f.shape });
   const labels = tg.tensor(Int32Array.from(f.labels));
-  for (const name of ["accuracy", "f1", "precision", "recall"]) {
+  for (const name of ["accuracy", "f1", "precision", "recall"] as const) {
     const m = train.metrics.resolveMetric(name);
     m.reset();
     for (let s = 0; s < 60; s += 16) m.update(logits.slice(0, s, s + 16), labels.slice(0, s, s + 16));
@@ -112,7 +112,7 @@ test("metric names, functions and errors", () => {
   fn.update(tg.tensor([1, 1]), tg.tensor([0, 0]));
   fn.update(tg.tensor([4]), tg.tensor([0]));
   assert.equal(fn.result(), 2); // (1·2 + 4·1) / 3
-  assert.throws(() => train.metrics.resolveMetric("auc"), (e: Error) => e instanceof ValueError && e.message === 'metrics: unknown metric "auc" (expected one of accuracy, acc, precision, recall, f1, mae, mean_absolute_error, mse, mean_squared_error, r2, a Metric or a function)');
+  assert.throws(() => train.metrics.resolveMetric("auc" as never), (e: Error) => e instanceof ValueError && e.message === 'metrics: unknown metric "auc" (expected one of accuracy, acc, precision, recall, f1, mae, mean_absolute_error, mse, mean_squared_error, r2, a Metric or a function)');
   assert.throws(() => M.accuracy(scores, tg.tensor([1, 0, 5, 1], { dtype: "int32" })), (e: Error) => e instanceof ValueError && e.message === "accuracy: target class 5 (sample 2) is out of range for 3 classes");
   assert.throws(() => M.accuracy(scores, tg.tensor([1, 0, 1], { dtype: "int32" })), (e: Error) => e instanceof ShapeError && e.message === "accuracy: predictions [4, 3] and targets [3] hold different numbers of samples (4 vs 3)");
   assert.throws(() => M.mae(tg.tensor([1, 2]), tg.tensor([1, 2, 3])), (e: Error) => e instanceof ShapeError && e.message === "mae: predictions [2] and targets [3] do not pair up element by element");
