@@ -14,7 +14,7 @@ export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, lt, ge, le, where, clone,
   reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, cat, stack, gather, matmul,
   sum, mean, max, min, argmax, argmin, logsumexp, std, leakyRelu, gelu, elu, softplus, silu, clamp,
-  softmax, logSoftmax, dropout,
+  softmax, logSoftmax, dropout, norm,
 } from "./ops/index.js";
 export { variance as var } from "./ops/index.js";
 export { getBackend, setBackend, listBackends } from "./backend/current.js";

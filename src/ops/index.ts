@@ -8,8 +8,9 @@ export {
 } from "./primitives/elementwise.js";
 export { scatterAdd } from "./primitives/indexing.js";
 export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, cat, stack, gather, matmul } from "./composite/shape.js";
-export { sum, mean, max, min, argmax, argmin, logsumexp, variance, std } from "./composite/reduce.js";
+export { sum, mean, max, min, argmax, argmin, logsumexp, variance, std, type VarianceOptions } from "./composite/reduce.js";
+export { norm } from "./composite/norm.js";
 export { leakyRelu, gelu, elu, softplus, silu, clamp } from "./composite/activations.js";
-export { softmax, logSoftmax } from "./composite/softmax.js";
+export { softmax, logSoftmax, type SoftmaxOptions } from "./composite/softmax.js";
 export { dropout } from "./composite/dropout.js";
 export { fullLike } from "../tensor/creation.js";

@@ -17,6 +17,18 @@ export function promote(a: DType, b: DType): DType {
   return "float32";
 }
 
+/**
+ * The dtype of a binary op's result (torch.result_type): tensors with dimensions decide within a
+ * category (int, float); a 0-d tensor wins only when its category is higher (a 0-d float64 keeps a
+ * float32 tensor float32, but makes an int32 one float64). Two 0-d operands promote as usual.
+ */
+export function resultType(a: { dtype: DType; ndim: number }, b: { dtype: DType; ndim: number }): DType {
+  if (a.dtype === b.dtype) return a.dtype;
+  if ((a.ndim === 0) === (b.ndim === 0)) return promote(a.dtype, b.dtype);
+  const [dim, zero] = a.ndim === 0 ? [b, a] : [a, b];
+  return isFloat(zero.dtype) && !isFloat(dim.dtype) ? zero.dtype : dim.dtype;
+}
+
 /** The dtype a plain number takes next to a tensor of dtype `other`. */
 export function scalarDType(value: number, other: DType): DType {
   if (other === "int32" && !Number.isInteger(value)) return "float32";

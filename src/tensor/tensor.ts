@@ -234,9 +234,11 @@ export class Tensor implements View {
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
   logsumexp(dim: Dims, keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
-  var(dim?: Dims, keepdim = false): Tensor { return ops.variance(this, dim, keepdim); }
-  std(dim?: Dims, keepdim = false): Tensor { return ops.std(this, dim, keepdim); }
-  norm(): Tensor { return ops.sqrt(ops.sum(ops.mul(this, this))); }
+  /** Variance (unbiased by default); the second argument is keepdim or `{ correction, unbiased, keepdim }`. */
+  var(dim?: Dims, keepdim: boolean | ops.VarianceOptions = false): Tensor { return ops.variance(this, dim, keepdim); }
+  std(dim?: Dims, keepdim: boolean | ops.VarianceOptions = false): Tensor { return ops.std(this, dim, keepdim); }
+  /** The p-norm (2 by default) over `dim`, or over all elements (torch's norm). */
+  norm(p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor { return ops.norm(this, p, dim, keepdim); }
 
   // ---- linear algebra ----
   matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
@@ -261,7 +263,7 @@ export class Tensor implements View {
   gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
 
   // ---- neural-network helpers ----
-  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+  softmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.softmax(this, dim, opts); }
+  logSoftmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.logSoftmax(this, dim, opts); }
   dropout(p = 0.5, training = true): Tensor { return ops.dropout(this, p, training); }
 }

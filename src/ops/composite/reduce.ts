@@ -1,7 +1,8 @@
 // Reductions users call (dim: a number, a list, negative from the end, or absent for all) and the
 // statistics built on them: mean, unbiased var/std, and a stable logsumexp.
 
-import { DTypeError } from "../../errors.js";
+import { DTypeError, ValueError } from "../../errors.js";
+import { checkOptions } from "../../tensor/options.js";
 import { isFloat } from "../../tensor/dtype.js";
 import { sizeOf } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -64,16 +65,45 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   return keepdim ? out : out.squeeze(p.dims as number[]);
 }
 
-/** Unbiased variance (divides by n - 1, as torch.var's default). */
-export function variance(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  requireFloat("var", x);
-  const p = reduceParams("var", x, dim, keepdim);
-  const centred = x.sub(x.mean(p.dims as number[], true));
-  return sumPrim([centred.mul(centred)], p).div(countOf(x, p.dims) - 1);
+export interface VarianceOptions {
+  /** Divide by n - correction (torch's correction; default 1, Bessel's correction). */
+  correction?: number;
+  /** torch's older spelling: true is correction 1, false correction 0. */
+  unbiased?: boolean;
+  keepdim?: boolean;
 }
 
-export function std(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return stdFromVar([variance(x, dim, keepdim)], undefined);
+/**
+ * Variance over `dim` dividing by n - correction (unbiased, n - 1, by default, as torch.var).
+ * The second argument is keepdim or an options object: `x.var(1, { correction: 0, keepdim: true })`.
+ */
+export function variance(x: Tensor, dim?: Dims, keepdimOrOpts: boolean | VarianceOptions = false, op = "var"): Tensor {
+  requireFloat(op, x);
+  const { keepdim, correction } = varianceOptions(op, keepdimOrOpts);
+  const p = reduceParams(op, x, dim, keepdim);
+  const centred = x.sub(x.mean(p.dims as number[], true));
+  // torch divides by max(0, n - correction): a negative count gives inf, a zero one inf or NaN.
+  return sumPrim([centred.mul(centred)], p).div(Math.max(0, countOf(x, p.dims) - correction));
+}
+
+function varianceOptions(op: string, arg: boolean | VarianceOptions): { keepdim: boolean; correction: number } {
+  if (typeof arg === "boolean") return { keepdim: arg, correction: 1 };
+  checkOptions(op, arg, ["correction", "unbiased", "keepdim"]);
+  const { keepdim = false, unbiased, correction } = arg ?? {};
+  if (unbiased !== undefined && correction !== undefined) throw new ValueError(`${op}: give either unbiased or correction, not both`);
+  const c = correction ?? (unbiased === false ? 0 : 1);
+  if (typeof c !== "number" || !Number.isFinite(c)) throw new ValueError(`${op}: correction must be a finite number, got ${String(c)}`);
+  return { keepdim, correction: c };
+}
+
+/** Standard deviation: √var with the same options (torch.std). */
+export function std(x: Tensor, dim?: Dims, keepdimOrOpts: boolean | VarianceOptions = false): Tensor {
+  return sqrtZeroGrad(variance(x, dim, keepdimOrOpts, "std"));
+}
+
+/** √x whose gradient is 0 where x is 0 (torch's std and norm backward), not g/0. */
+export function sqrtZeroGrad(x: Tensor): Tensor {
+  return stdFromVar([x], undefined);
 }
 
 // √var with torch's std gradient: g / (2·std), and 0 where std is 0 (a constant slice), not NaN.

@@ -4,21 +4,33 @@
 
 import type { Primitive } from "../../autograd/primitive.js";
 import { DTypeError } from "../../errors.js";
-import { isFloat } from "../../tensor/dtype.js";
+import { isFloat, type DType } from "../../tensor/dtype.js";
+import { checkDType, checkOptions } from "../../tensor/options.js";
 import { normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { logSoftmaxPrim, softmaxPrim } from "../primitives/softmax.js";
 
-export function softmax(x: Tensor, dim: number): Tensor {
-  return alongDim("softmax", softmaxPrim, x, dim);
+export interface SoftmaxOptions {
+  /** Casts the input to this dtype first (torch's dtype argument), e.g. "float64" for precision. */
+  dtype?: DType;
+}
+
+export function softmax(x: Tensor, dim: number, opts?: SoftmaxOptions): Tensor {
+  return alongDim("softmax", softmaxPrim, withDType("softmax", x, opts), dim);
 }
 
 /**
  * log(softmax(x)) computed as (x - max) - log Σ exp(x - max): exact for logits in the thousands, where
  * log(softmax(x)) itself gives -inf. Rows holding +inf, or only -inf, are NaN, as torch.
  */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return alongDim("logSoftmax", logSoftmaxPrim, x, dim);
+export function logSoftmax(x: Tensor, dim: number, opts?: SoftmaxOptions): Tensor {
+  return alongDim("logSoftmax", logSoftmaxPrim, withDType("logSoftmax", x, opts), dim);
+}
+
+function withDType(op: string, x: Tensor, opts: SoftmaxOptions | undefined): Tensor {
+  if (opts === undefined) return x;
+  checkOptions(op, opts, ["dtype"]);
+  return opts.dtype === undefined ? x : x.to(checkDType(op, opts.dtype));
 }
 
 function alongDim(op: string, prim: Primitive<number>, x: Tensor, dim: number): Tensor {

@@ -3,7 +3,7 @@
 
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import { DTypeError, ValueError } from "../../errors.js";
-import { isFloat, promote, scalarDType, type DType } from "../../tensor/dtype.js";
+import { isFloat, promote, resultType, scalarDType, type DType } from "../../tensor/dtype.js";
 import { broadcastShapes } from "../../tensor/shape.js";
 import { checkDType, checkOptions } from "../../tensor/options.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -73,7 +73,8 @@ function binary(name: string, outDType: (a: DType, b: DType) => DType, vjp: Bina
     saves,
     forward: ([a, b]) => {
       const shape = broadcastShapes(name, a.shape, b.shape);
-      return runKernel(name, shape, outDType(a.dtype, b.dtype), [broadcastView(a, shape), broadcastView(b, shape)]);
+      const common = resultType(a, b);
+      return runKernel(name, shape, outDType(common, common), [broadcastView(a, shape), broadcastView(b, shape)]);
     },
     vjp: vjp ? (g, { inputs: [a, b], output }) => vjp(g, a, b, output) : undefined,
   });
@@ -141,7 +142,7 @@ const wherePrim = definePrimitive({
   saves: "inputs",
   forward: ([c, a, b]) => {
     const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
-    return runKernel("where", shape, promote(a.dtype, b.dtype), [c, a, b].map((t) => broadcastView(t, shape)));
+    return runKernel("where", shape, resultType(a, b), [c, a, b].map((t) => broadcastView(t, shape)));
   },
   vjp: (g, { inputs: [c, a, b] }) => {
     const zero = scalarLike(0, g);

@@ -33,7 +33,7 @@ export function close(actual: Tensor, r: Rec, tol = 1e-6): void {
   if (JSON.stringify([...actual.shape]) !== JSON.stringify(r.shape)) {
     throw new Error(`shape ${JSON.stringify(actual.shape)} != ${JSON.stringify(r.shape)}`);
   }
-  const got = Array.from(actual.toFloat32Array());
+  const got = Array.from(actual.toTypedArray(), Number);
   got.forEach((v, i) => {
     const w = want[i];
     const ok = Number.isNaN(w) ? Number.isNaN(v) : Math.abs(v - w) <= tol * Math.max(1, Math.abs(w));
