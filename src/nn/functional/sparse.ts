@@ -4,18 +4,33 @@ import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { where } from "../../ops/index.js";
 import { emptyTensor } from "../../ops/run-kernel.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { checkOptions } from "../../tensor/options.js";
+import { noGrad } from "../../autograd/grad-mode.js";
 import { asIndexTensor, checkRange, type IndexInput } from "./indices.js";
+
+export interface EmbeddingFunctionalOptions {
+  /** The row at this index is returned as stored but receives no gradient. */
+  paddingIdx?: number | null;
+  /** Looked-up rows whose normType-norm exceeds this are scaled down to it in `weight`, in place (torch's max_norm). */
+  maxNorm?: number | null;
+  /** The p of maxNorm's norm (default 2). */
+  normType?: number;
+}
 
 /**
  * Rows of `weight` ([numEmbeddings, dim]) picked by `indices` (any shape), giving [...indices.shape, dim]
- * (torch.nn.functional.embedding). The row at `paddingIdx` is returned as stored but receives no gradient.
+ * (torch.nn.functional.embedding). The row at `paddingIdx` is returned as stored but receives no
+ * gradient; with `maxNorm`, looked-up rows longer than it are first renormalised in place, as torch's.
  * @example F.embedding(tg.tensor([[0, 2]], { dtype: "int32" }), table)  // [1, 2, dim]
  */
-export function embedding(indices: IndexInput, weight: Tensor, { paddingIdx = null }: { paddingIdx?: number | null } = {}): Tensor {
+export function embedding(indices: IndexInput, weight: Tensor, opts: EmbeddingFunctionalOptions = {}): Tensor {
+  checkOptions("embedding", opts, ["paddingIdx", "maxNorm", "normType"]);
+  const { paddingIdx = null, maxNorm = null, normType = 2 } = opts;
   if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-D [numEmbeddings, dim], got ${fmtShape(weight.shape)}`);
   const [n, dim] = weight.shape;
   const idx = asIndexTensor("embedding", indices);
   checkRange(idx, n, (v) => `embedding: index ${v} is out of range for ${n} embeddings (expected 0 to ${n - 1})`);
+  if (maxNorm !== null) renormRows(weight, idx, maxNorm, normType);
   const pad = paddingIdx === null ? null : paddingIdx < 0 ? paddingIdx + n : paddingIdx;
   // gather along dim 0 with the index repeated across the embedding dim; its gradient scatters back,
   // adding rows that were looked up more than once.
@@ -26,6 +41,18 @@ export function embedding(indices: IndexInput, weight: Tensor, { paddingIdx = nu
     rows = where(flatIdx.ne(pad), rows, rows.detach());
   }
   return rows.reshape([...idx.shape, dim]);
+}
+
+/** torch's embedding_renorm_: each distinct looked-up row with norm > maxNorm is scaled by maxNorm / (norm + 1e-7). */
+function renormRows(weight: Tensor, idx: Tensor, maxNorm: number, normType: number): void {
+  if (!(typeof maxNorm === "number" && maxNorm >= 0)) throw new ValueError(`embedding: maxNorm must be a number >= 0, got ${String(maxNorm)}`);
+  noGrad(() => {
+    for (const i of new Set(idx.contiguousData())) {
+      const row = weight.slice(0, i, i + 1);
+      const norm = row.norm(normType).item();
+      if (norm > maxNorm) row.mul_(maxNorm / (norm + 1e-7));
+    }
+  });
 }
 
 /**

@@ -7,11 +7,18 @@ import { embedding } from "../functional/sparse.js";
 import { asIndexTensor, checkRange, type IndexInput } from "../functional/indices.js";
 import { normal } from "../init.js";
 import { Module } from "../module.js";
+import { pyFloat } from "../repr.js";
+import { checkOptions } from "../../tensor/options.js";
+import { noGrad } from "../../autograd/grad-mode.js";
 import type { Parameter } from "../parameter.js";
 
 export interface EmbeddingOptions {
   /** This row starts at zero and never receives a gradient (e.g. for padding tokens). */
   paddingIdx?: number | null;
+  /** Rows looked up with a norm above this are renormalised to it in place (torch's max_norm). */
+  maxNorm?: number | null;
+  /** The p of maxNorm's norm (default 2). */
+  normType?: number;
 }
 
 /**
@@ -22,9 +29,15 @@ export interface EmbeddingOptions {
 export class Embedding extends Module {
   weight: Parameter;
   readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, { paddingIdx = null }: EmbeddingOptions = {}) {
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
+    checkOptions("Embedding", opts, ["paddingIdx", "maxNorm", "normType"]);
+    const { paddingIdx = null, maxNorm = null, normType = 2 } = opts;
+    this.maxNorm = maxNorm;
+    this.normType = normType;
     for (const [name, v] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Embedding: ${name} must be a non-negative integer, got ${v}`);
     }
@@ -39,10 +52,8 @@ export class Embedding extends Module {
   /** Redraws the table from N(0, 1) and zeroes the padding row. */
   resetParameters(): void {
     normal(this.weight);
-    if (this.paddingIdx !== null) {
-      const start = this.weight.offset + this.paddingIdx * this.embeddingDim;
-      this.weight.storage.data.fill(0, start, start + this.embeddingDim);
-    }
+    const pad = this.paddingIdx;
+    if (pad !== null) noGrad(() => this.weight.slice(0, pad, pad + 1).zero_());
   }
 
   forward(indices: IndexInput): Tensor {
@@ -50,10 +61,11 @@ export class Embedding extends Module {
     const idx = asIndexTensor(name, indices);
     const n = this.numEmbeddings;
     checkRange(idx, n, (v) => `${name}: index ${v} is out of range (expected 0 to ${n - 1})`);
-    return embedding(idx, this.weight, { paddingIdx: this.paddingIdx });
+    return embedding(idx, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}` + (this.paddingIdx === null ? "" : `, padding_idx=${this.paddingIdx}`);
+    return `${this.numEmbeddings}, ${this.embeddingDim}` + (this.paddingIdx === null ? "" : `, padding_idx=${this.paddingIdx}`) +
+      (this.maxNorm === null ? "" : `, max_norm=${pyFloat(this.maxNorm)}`) + (this.normType === 2 ? "" : `, norm_type=${pyFloat(this.normType)}`);
   }
 }

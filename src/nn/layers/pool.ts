@@ -6,6 +6,7 @@ import { toInts, type Ints } from "../../ops/composite/conv.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from "../../ops/composite/pool.js";
 import { Module, keepsNoActivation } from "../module.js";
 import { pyBool } from "../repr.js";
+import { checkOptions } from "../../tensor/options.js";
 
 /** torch prints an int as itself and a pair as a tuple. */
 const show = (v: Ints | null): string => (v === null ? "None" : typeof v === "number" ? String(v) : `(${v.join(", ")})`);
@@ -24,8 +25,11 @@ export class MaxPool2d extends Module {
   readonly dilation: Ints;
   readonly ceilMode: boolean;
 
-  constructor(readonly kernelSize: Ints, { stride = null, padding = 0, dilation = 1, ceilMode = false }: MaxPool2dOptions = {}) {
+  constructor(readonly kernelSize: Ints, opts: MaxPool2dOptions = {}) {
     super();
+    // returnIndices (a tuple from forward) is F.maxPool2d's only, for now.
+    checkOptions("MaxPool2d", opts, ["stride", "padding", "dilation", "ceilMode"]);
+    const { stride = null, padding = 0, dilation = 1, ceilMode = false } = opts;
     toInts("MaxPool2d", "kernelSize", kernelSize, 2, 1);
     this.stride = stride ?? kernelSize;
     this.padding = padding;

@@ -10,6 +10,7 @@ import { maxPool2dIndicesPrim, unfoldPrim, type ConvGeometry, type Pair } from "
 import { gatherPrim } from "../primitives/indexing.js";
 import { markIntermediate } from "../../autograd/engine.js";
 import { fmtSize, requireFloat, toInts, type Ints } from "./conv.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size (non-overlapping windows). */
@@ -68,12 +69,19 @@ function poolGeometry(
   return { kernel: pair(k), stride: pair(s), padding: pair(p), dilation: pair(d), inSize: pair(inSize), outSize: pair(out) };
 }
 
+const MAX_POOL_OPTIONS = ["stride", "padding", "dilation", "ceilMode", "returnIndices"];
+
 /**
  * 2-D max pooling (torch.nn.functional.max_pool2d) over [N, C, H, W] or unbatched [C, H, W]. As in
- * torch, each window's gradient goes to its first maximum (ties are not split).
+ * torch, each window's gradient goes to its first maximum (ties are not split). With
+ * `returnIndices: true` it returns [values, indices], each maximum's position y·W + x in its plane (int32).
  * @example F.maxPool2d(tg.randn([1, 6, 24, 24]), 2)  // shape [1, 6, 12, 12]
  */
-export function maxPool2d(x: Tensor, kernelSize: Ints, { stride = null, padding = 0, dilation = 1, ceilMode = false }: MaxPool2dOptions = {}): Tensor {
+export function maxPool2d(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(x: Tensor, kernelSize: Ints, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions & { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
+  checkOptions("maxPool2d", opts, MAX_POOL_OPTIONS);
+  const { stride = null, padding = 0, dilation = 1, ceilMode = false, returnIndices = false } = opts;
   const { xb, unbatch } = batched("maxPool2d", x);
   const geo = poolGeometry("maxPool2d", x.shape, kernelSize, stride, padding, dilation, ceilMode);
   const [N, C, H, W] = xb.shape;
@@ -81,9 +89,10 @@ export function maxPool2d(x: Tensor, kernelSize: Ints, { stride = null, padding 
   // One pass finds each window's maximum; the values are gathered from the image planes by those
   // indices, so the gradient scatters straight back into the image (no patch matrix either way).
   const indices = maxPool2dIndicesPrim([xb.detach()], geo);
-  markIntermediate(indices); // read by the gather and its backward only
+  if (!returnIndices) markIntermediate(indices); // read by the gather and its backward only
   const out = gatherPrim([xb.reshape([N, C, H * W]), indices.reshape([N, C, oh * ow])], { dim: 2, checked: false });
-  return unbatch(out.reshape([N, C, oh, ow]));
+  const values = unbatch(out.reshape([N, C, oh, ow]));
+  return returnIndices ? [values, unbatch(indices)] : values;
 }
 
 /**

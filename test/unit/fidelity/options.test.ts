@@ -65,6 +65,29 @@ for (const backend of tg.listBackends()) {
       assert.throws(() => F.softmax(x(), 1, { dtype: "half" as never }), /softmax: unknown dtype "half"/);
     }));
 
+    it("embedding maxNorm renormalises the looked-up rows in place", on(() => {
+      const e = o.embeddingMaxNorm;
+      const w = fromRec(e.weight);
+      const out = F.embedding(tg.tensor(e.index, { dtype: "int32" }), w, { maxNorm: 1 });
+      close(out, e.output, 1e-6);
+      close(w, e.weightAfter, 1e-6);
+      assert.equal(w.version, 2); // both distinct rows looked up were longer than 1: one write each
+      const layer = new nn.Embedding(4, 3, { maxNorm: 1 });
+      tg.noGrad(() => layer.weight.copy_(fromRec(e.weight)));
+      close(layer.forward(tg.tensor(e.index, { dtype: "int32" })), e.output, 1e-6);
+      assert.equal(layer.toString(), "Embedding(4, 3, max_norm=1.0)");
+    }));
+
+    it("maxPool2d returnIndices", on(() => {
+      const m = o.maxPool2dIndices;
+      const [values, indices] = F.maxPool2d(fromRec(m.input), 2, { returnIndices: true });
+      close(values, m.values);
+      assert.equal(indices.dtype, "int32");
+      assert.deepEqual([...indices.shape], m.shape);
+      assert.deepEqual(Array.from(indices.toTypedArray()), m.indices);
+      assert.throws(() => new nn.MaxPool2d(2, { returnIndices: true } as any), /MaxPool2d: unknown option "returnIndices"/);
+    }));
+
     it("a 0-d tensor does not promote within its category", on(() => {
       const name = (t: Tensor) => `torch.${t.dtype}`;
       const f64 = tg.tensor(2, { dtype: "float64" });
