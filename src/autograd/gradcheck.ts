@@ -6,6 +6,7 @@ import { ValueError, fmtShape } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { randn } from "../tensor/creation.js";
 import { noGrad } from "./grad-mode.js";
+import { checkOptions } from "../tensor/options.js";
 
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
@@ -23,6 +24,7 @@ export interface GradcheckOptions {
  * @example tg.gradcheck((x) => x.tanh().sum(), [tg.randn([3])])
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): true {
+  checkOptions("gradcheck", opts, ["eps", "atol", "rtol"]);
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = opts;
   const anyMarked = inputs.some((t) => t.requiresGrad);
   const checked = inputs.map((t) => (anyMarked ? t.requiresGrad : t.dtype !== "int32"));

@@ -6,6 +6,7 @@ import { random, randomNormal } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { tensor } from "../tensor/creation.js";
 import { noGrad } from "../autograd/grad-mode.js";
+import { checkOptions } from "../tensor/options.js";
 
 export type Nonlinearity =
   | "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
@@ -122,7 +123,9 @@ export function xavierNormal(t: Tensor, opts: number | { gain?: number } = {}): 
   return normal(t, 0, gainOf(opts) * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
-function kaimingStd(op: string, t: Tensor, { a = 0, mode = "fan_in", nonlinearity = "leaky_relu" }: KaimingOptions): number {
+function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
+  checkOptions(`init.${op}`, opts, ["a", "mode", "nonlinearity"]);
+  const { a = 0, mode = "fan_in", nonlinearity = "leaky_relu" } = opts;
   const fan = fanFor(op, t, mode);
   if (fan === 0) return 0; // torch warns and leaves a zero-element tensor alone
   return calculateGain(nonlinearity, a) / Math.sqrt(fan);

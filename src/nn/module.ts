@@ -7,6 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "./parameter.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { registeringFields } from "./field-registration.js";
+import { checkOptions } from "../tensor/options.js";
 
 export interface LoadStateDictOptions {
   /** When true (the default), missing and unexpected keys are errors too, not only shape mismatches. */
@@ -91,7 +92,9 @@ export abstract class Module {
    * Registers a buffer: state that is saved and loaded but not trained (running statistics).
    * Non-persistent buffers are left out of the state dict.
    */
-  registerBuffer<T extends Tensor | null>(name: string, value: T, { persistent = true }: { persistent?: boolean } = {}): T {
+  registerBuffer<T extends Tensor | null>(name: string, value: T, opts: { persistent?: boolean } = {}): T {
+    checkOptions("registerBuffer", opts, ["persistent"]);
+    const { persistent = true } = opts;
     this.checkName(name, this._buffers);
     this._buffers.set(name, { tensor: value, persistent });
     return value;
@@ -240,7 +243,9 @@ export abstract class Module {
   }
 
   /** Total element count of the parameters (each shared parameter counted once). */
-  numParameters({ trainableOnly = false }: { trainableOnly?: boolean } = {}): number {
+  numParameters(opts: { trainableOnly?: boolean } = {}): number {
+    checkOptions("numParameters", opts, ["trainableOnly"]);
+    const { trainableOnly = false } = opts;
     let n = 0;
     for (const p of this.parameters()) if (!trainableOnly || p.requiresGrad) n += p.size;
     return n;
@@ -311,7 +316,9 @@ export abstract class Module {
    * holding them keep working. Shape mismatches are always errors; with `strict` (the default)
    * missing and unexpected keys are too. The error lists every problem at once.
    */
-  loadStateDict(record: Record<string, Tensor>, { strict = true }: LoadStateDictOptions = {}): LoadStateDictResult {
+  loadStateDict(record: Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
+    checkOptions("loadStateDict", opts, ["strict"]);
+    const { strict = true } = opts;
     const own = this.ownStateTensors();
     const missingKeys: string[] = [];
     const mismatches: string[] = [];

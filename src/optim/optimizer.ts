@@ -10,6 +10,7 @@ import { shapesEqual } from "../tensor/shape.js";
 import { noGrad, withGradMode } from "../autograd/grad-mode.js";
 import { bumpVersion } from "../tensor/version.js";
 import { getBackend } from "../backend/current.js";
+import { checkOptions } from "../tensor/options.js";
 
 /**
  * One parameter group: its tensors and its options (the optimizer's defaults filled in). Schedulers
@@ -174,7 +175,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    * Clears the gradients of every parameter: `.grad = null` (torch's set_to_none default), or zeros
    * them in place with `{ setToNone: false }`.
    */
-  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    checkOptions("zeroGrad", opts, ["setToNone"]);
+    const { setToNone = true } = opts;
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         const grad = p._peekGrad();

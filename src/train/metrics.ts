@@ -5,6 +5,7 @@
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { tensor } from "../tensor/creation.js";
+import { checkOptions } from "../tensor/options.js";
 
 /** An epoch-long accumulator: `fit` resets it each epoch and updates it after every batch. */
 export interface Metric {
@@ -82,6 +83,7 @@ function argmaxRows(op: string, t: Tensor): Int32Array {
  * one score per sample is thresholded (probabilities at 0.5, logits at 0).
  */
 export function predictedLabels(op: string, pred: Tensor, opts: ClassificationOptions = {}): Int32Array {
+  checkOptions(op, opts, ["fromLogits", "threshold", "average"]);
   if (!isBinaryOutput(pred)) return argmaxRows(op, pred);
   const v = values(pred);
   if (pred.dtype === "int32") return Int32Array.from(v);

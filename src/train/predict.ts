@@ -6,6 +6,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import type { Module } from "../nn/module.js";
 import { cat } from "../ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
+import { checkOptions } from "../tensor/options.js";
 
 export interface PredictOptions {
   /** Samples per forward pass (default 32). */
@@ -18,7 +19,9 @@ export interface PredictOptions {
  * restored afterwards. Synchronous.
  * @example const logits = train.predict(model, xTest, { batchSize: 256 }); logits.argmax(1)
  */
-export function predict(model: Module, x: Tensor, { batchSize = 32 }: PredictOptions = {}): Tensor {
+export function predict(model: Module, x: Tensor, opts: PredictOptions = {}): Tensor {
+  checkOptions("predict", opts, ["batchSize"]);
+  const { batchSize = 32 } = opts;
   if (!(x instanceof Tensor)) throw new ValueError("predict: x must be a Tensor");
   if (x.ndim === 0) throw new ShapeError(`predict: x needs a first (sample) dimension, got shape ${fmtShape(x.shape)}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`predict: batchSize must be a positive integer, got ${batchSize}`);

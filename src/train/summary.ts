@@ -8,6 +8,7 @@ import type { DType } from "../tensor/dtype.js";
 import { getRngState, setRngState } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
+import { checkOptions } from "../tensor/options.js";
 
 export interface SummaryOptions {
   /** dtype of the dummy input (int32 for a model that starts with an Embedding). Default float32. */
@@ -69,7 +70,9 @@ const thousands = (n: number): string => n.toLocaleString("en-US");
  * model twice in eval mode under noGrad on zeros; the mode and the random generator are restored.
  * @example console.log(train.summary(model, [784]))
  */
-export function summary(model: Module, inputShape: readonly number[], { dtype = "float32" }: SummaryOptions = {}): string {
+export function summary(model: Module, inputShape: readonly number[], opts: SummaryOptions = {}): string {
+  checkOptions("summary", opts, ["dtype"]);
+  const { dtype = "float32" } = opts;
   if (!(model instanceof Module)) throw new ValueError("summary: expected an nn.Module as the model");
   if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new ValueError(`summary: inputShape must be an array of non-negative integers (without the batch dimension), got ${JSON.stringify(inputShape)}`);

@@ -8,6 +8,7 @@ import { tensor } from "../../tensor/creation.js";
 import { isFloat } from "../../tensor/dtype.js";
 import { broadcastShapes } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { checkOptions } from "../../tensor/options.js";
 
 /**
  * Whether a mask is boolean: int32 (non-zero = true), or a float tensor holding only 0s and 1s,
@@ -74,8 +75,10 @@ export interface ScaledDotProductAttentionOptions {
  */
 export function scaledDotProductAttention(
   query: Tensor, key: Tensor, value: Tensor,
-  { attnMask = null, dropoutP = 0, isCausal = false, scale = null }: ScaledDotProductAttentionOptions = {},
+  opts: ScaledDotProductAttentionOptions = {},
 ): Tensor {
+  checkOptions("scaledDotProductAttention", opts, ["attnMask", "dropoutP", "isCausal", "scale"]);
+  const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = opts;
   const op = "scaledDotProductAttention";
   for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
     if (t.ndim < 2) throw new ShapeError(`${op}: ${name} must have at least 2 dims [..., seq, features], got ${fmtShape(t.shape)}`);

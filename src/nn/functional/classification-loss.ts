@@ -9,6 +9,7 @@ import { Tensor } from "../../tensor/tensor.js";
 import { asIndexTensor, checkRange, type IndexInput } from "./indices.js";
 import { crossEntropyRowsPrim } from "../../ops/primitives/cross-entropy.js";
 import { checkPair, reduce, type Reduction, type ReductionOptions } from "./loss.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface NllOptions extends ReductionOptions {
   /** Per-class weights, shape [C]. */
@@ -100,7 +101,9 @@ function reduceWeighted(op: string, loss: Tensor, w: Tensor | null, reduction: R
  * the summed weights of the non-ignored targets.
  * @example F.nllLoss(logits.logSoftmax(1), labels)
  */
-export function nllLoss(input: Tensor, target: IndexInput, { reduction = "mean", weight = null, ignoreIndex = -100 }: NllOptions = {}): Tensor {
+export function nllLoss(input: Tensor, target: IndexInput, opts: NllOptions = {}): Tensor {
+  checkOptions("nllLoss", opts, ["reduction", "weight", "ignoreIndex"]);
+  const { reduction = "mean", weight = null, ignoreIndex = -100 } = opts;
   const { batched: logp, unbatched, classes } = layout("nllLoss", input);
   checkWeight("nllLoss", weight, classes);
   const t = indexTarget("nllLoss", target, input, logp, unbatched);
@@ -114,6 +117,7 @@ export function nllLoss(input: Tensor, target: IndexInput, { reduction = "mean",
  * @example F.crossEntropy(logits, [3, 0, 1], { labelSmoothing: 0.1 })
  */
 export function crossEntropy(input: Tensor, target: IndexInput, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptions("crossEntropy", opts, ["reduction", "weight", "ignoreIndex", "labelSmoothing"]);
   const { reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 } = opts;
   const op = "crossEntropy";
   const { batched, unbatched, classes } = layout(op, input);
@@ -199,7 +203,9 @@ function clampedLog(x: Tensor): Tensor {
  * values there); prefer binaryCrossEntropyWithLogits, which never saturates.
  * @example F.binaryCrossEntropy(logits.sigmoid(), y)
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, { reduction = "mean", weight = null }: BinaryCrossEntropyOptions = {}): Tensor {
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCrossEntropyOptions = {}): Tensor {
+  checkOptions("binaryCrossEntropy", opts, ["reduction", "weight"]);
+  const { reduction = "mean", weight = null } = opts;
   const op = "binaryCrossEntropy";
   checkPair(op, input, target);
   checkUnitInterval(op, "input", input, " (expected probabilities; apply sigmoid first or use binaryCrossEntropyWithLogits)");
@@ -220,6 +226,7 @@ export interface BCEWithLogitsOptions extends BinaryCrossEntropyOptions {
  * @example F.binaryCrossEntropyWithLogits(logits, y, { posWeight: tg.tensor([3]) })
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BCEWithLogitsOptions = {}): Tensor {
+  checkOptions("binaryCrossEntropyWithLogits", opts, ["reduction", "weight", "posWeight"]);
   const { reduction = "mean", weight = null, posWeight = null } = opts;
   const op = "binaryCrossEntropyWithLogits";
   checkPair(op, input, target);
@@ -242,7 +249,9 @@ export interface KLDivOptions {
  * pointwise t·(log t - input), taken as 0 where t = 0; with logTarget, e^t·(t - input).
  * @example F.klDiv(q.logSoftmax(1), p, { reduction: "batchmean" })
  */
-export function klDiv(input: Tensor, target: Tensor, { reduction = "mean", logTarget = false }: KLDivOptions = {}): Tensor {
+export function klDiv(input: Tensor, target: Tensor, opts: KLDivOptions = {}): Tensor {
+  checkOptions("klDiv", opts, ["reduction", "logTarget"]);
+  const { reduction = "mean", logTarget = false } = opts;
   checkPair("klDiv", input, target);
   let loss: Tensor;
   if (logTarget) loss = target.exp().mul(target.sub(input));

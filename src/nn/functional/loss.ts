@@ -6,6 +6,7 @@ import { where } from "../../ops/index.js";
 import { isFloat } from "../../tensor/dtype.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -35,14 +36,18 @@ export function checkPair(op: string, input: Tensor, target: Tensor, names = ["i
 }
 
 /** Mean squared error (torch.nn.functional.mse_loss). @example F.mseLoss(pred, y) */
-export function mseLoss(input: Tensor, target: Tensor, { reduction = "mean" }: ReductionOptions = {}): Tensor {
+export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  checkOptions("mseLoss", opts, ["reduction"]);
+  const { reduction = "mean" } = opts;
   checkPair("mseLoss", input, target);
   const d = input.sub(target);
   return reduce("mseLoss", d.mul(d), reduction);
 }
 
 /** Mean absolute error (torch.nn.functional.l1_loss); the gradient at a zero difference is 0. */
-export function l1Loss(input: Tensor, target: Tensor, { reduction = "mean" }: ReductionOptions = {}): Tensor {
+export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  checkOptions("l1Loss", opts, ["reduction"]);
+  const { reduction = "mean" } = opts;
   checkPair("l1Loss", input, target);
   return reduce("l1Loss", input.sub(target).abs(), reduction);
 }
@@ -86,7 +91,9 @@ export interface GaussianNllOptions extends ReductionOptions {
  * shape, or that shape without its last dim, or with last dim 1 (one variance shared per row).
  * @example F.gaussianNllLoss(mu, y, sigma2)
  */
-export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, { reduction = "mean", full = false, eps = 1e-6 }: GaussianNllOptions = {}): Tensor {
+export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, opts: GaussianNllOptions = {}): Tensor {
+  checkOptions("gaussianNllLoss", opts, ["reduction", "full", "eps"]);
+  const { reduction = "mean", full = false, eps = 1e-6 } = opts;
   checkPair("gaussianNllLoss", input, target);
   if (!isFloat(variance.dtype)) throw new DTypeError(`gaussianNllLoss: variance must be a floating-point tensor, got ${variance.dtype}`);
   let v = variance;

@@ -7,6 +7,7 @@ import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { attend, causalMask, toAdditiveMask } from "./attention.js";
 import { linear } from "./linear.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface MultiHeadAttentionOptions {
   /**
@@ -72,6 +73,10 @@ export function mhaForward(
   site: MhaCallSite, query: Tensor, key: Tensor, value: Tensor,
   opts: MultiHeadAttentionWeights & MultiHeadAttentionOptions,
 ): [Tensor, Tensor | null] {
+  checkOptions(site.label, opts, [
+    "numHeads", "inProjWeight", "inProjBias", "qProjWeight", "kProjWeight", "vProjWeight", "outProjWeight", "outProjBias",
+    "dropoutP", "training", "keyPaddingMask", "attnMask", "needWeights", "averageAttnWeights", "isCausal",
+  ]);
   const {
     numHeads, inProjWeight = null, inProjBias = null, qProjWeight = null, kProjWeight = null, vProjWeight = null,
     outProjWeight, outProjBias = null, dropoutP = 0, training = true,

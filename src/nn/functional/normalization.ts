@@ -4,6 +4,7 @@
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -31,8 +32,10 @@ export function batchNorm(
   x: Tensor,
   runningMean: Tensor | null,
   runningVar: Tensor | null,
-  { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 }: BatchNormOptions = {},
+  opts: BatchNormOptions = {},
 ): Tensor {
+  checkOptions("batchNorm", opts, ["weight", "bias", "training", "momentum", "eps"]);
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
   if (x.ndim < 2) throw new ShapeError(`batchNorm: expected input [N, C, ...] with at least 2 dims, got ${fmtShape(x.shape)}`);
   const c = x.shape[1];
   checkChannelVector("batchNorm", "running_mean", runningMean, x, c);
@@ -88,7 +91,9 @@ export interface LayerNormOptions {
  * applies the elementwise affine (torch.nn.functional.layer_norm).
  * @example F.layerNorm(x, [x.shape.at(-1)!])
  */
-export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], { weight = null, bias = null, eps = 1e-5 }: LayerNormOptions = {}): Tensor {
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], opts: LayerNormOptions = {}): Tensor {
+  checkOptions("layerNorm", opts, ["weight", "bias", "eps"]);
+  const { weight = null, bias = null, eps = 1e-5 } = opts;
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const k = shape.length;
   if (k === 0 || x.ndim < k || !shapesEqual(x.shape.slice(x.ndim - k), shape)) {

@@ -5,6 +5,7 @@ import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { Module, keepsNoActivation } from "../module.js";
 import { pyFloat } from "../repr.js";
+import { checkOptions } from "../../tensor/options.js";
 
 /** max(x, 0) (torch.nn.ReLU). */
 export class ReLU extends Module {
@@ -62,7 +63,9 @@ export class GELU extends Module {
   }
 
   readonly approximate: "none" | "tanh";
-  constructor({ approximate = "none" }: { approximate?: "none" | "tanh" } = {}) {
+  constructor(opts: { approximate?: "none" | "tanh" } = {}) {
+    checkOptions("GELU", opts, ["approximate"]);
+    const { approximate = "none" } = opts;
     super();
     if (approximate !== "none" && approximate !== "tanh") throw new ValueError(`GELU: approximate must be "none" or "tanh", got "${approximate}"`);
     this.approximate = approximate;
@@ -92,7 +95,9 @@ export class Softplus extends Module {
 
   readonly beta: number;
   readonly threshold: number;
-  constructor({ beta = 1, threshold = 20 }: { beta?: number; threshold?: number } = {}) {
+  constructor(opts: { beta?: number; threshold?: number } = {}) {
+    checkOptions("Softplus", opts, ["beta", "threshold"]);
+    const { beta = 1, threshold = 20 } = opts;
     super();
     this.beta = beta;
     this.threshold = threshold;

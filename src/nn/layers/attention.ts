@@ -10,6 +10,7 @@ import { constant, xavierUniform } from "../init.js";
 import { Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { Linear } from "./linear.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights in train mode (default 0). */
@@ -57,8 +58,10 @@ export class MultiheadAttention extends Module {
   constructor(
     readonly embedDim: number,
     readonly numHeads: number,
-    { dropout = 0, bias = true, batchFirst = false, kdim = null, vdim = null }: MultiheadAttentionOptions = {},
+    opts: MultiheadAttentionOptions = {},
   ) {
+    checkOptions("MultiheadAttention", opts, ["dropout", "bias", "batchFirst", "kdim", "vdim"]);
+    const { dropout = 0, bias = true, batchFirst = false, kdim = null, vdim = null } = opts;
     super();
     for (const [name, v] of [["embedDim", embedDim], ["numHeads", numHeads], ["kdim", kdim ?? 1], ["vdim", vdim ?? 1]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`MultiheadAttention: ${name} must be a positive integer, got ${v}`);

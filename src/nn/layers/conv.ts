@@ -9,6 +9,7 @@ import { defaultLayerInit } from "../init.js";
 import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyTuple } from "../repr.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface ConvLayerOptions {
   stride?: Ints;
@@ -37,10 +38,12 @@ abstract class ConvNd extends Module {
 
   constructor(
     private readonly dims: 1 | 2, readonly inChannels: number, readonly outChannels: number, kernelSize: Ints,
-    { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true }: ConvLayerOptions,
+    opts: ConvLayerOptions,
   ) {
     super();
     const name = `Conv${dims}d`;
+    checkOptions(name, opts, ["stride", "padding", "dilation", "groups", "bias"]);
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true } = opts;
     for (const [what, v] of [["inChannels", inChannels], ["outChannels", outChannels], ["groups", groups]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ValueError(`${name}: ${what} must be a positive integer, got ${v}`);
     }

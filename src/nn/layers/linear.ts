@@ -8,6 +8,7 @@ import { defaultLayerInit } from "../init.js";
 import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyBool } from "../repr.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
@@ -27,7 +28,9 @@ export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true }: LinearOptions = {}) {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+    checkOptions("Linear", opts, ["bias"]);
+    const { bias = true } = opts;
     super();
     for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Linear: ${name} must be a non-negative integer, got ${v}`);

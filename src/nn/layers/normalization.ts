@@ -9,6 +9,7 @@ import { batchNorm, layerNorm } from "../functional/normalization.js";
 import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyBool, pyFloat, pyTuple } from "../repr.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -37,7 +38,9 @@ abstract class BatchNormBase extends Module {
   /** Count of train-mode batches seen (int32 0-d; torch uses int64). */
   readonly numBatchesTracked: Tensor | null;
 
-  constructor(readonly numFeatures: number, { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true }: BatchNormOptions = {}) {
+  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+    checkOptions(new.target.name, opts, ["eps", "momentum", "affine", "trackRunningStats"]);
+    const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = opts;
     super();
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
       throw new ValueError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
@@ -132,7 +135,9 @@ export class LayerNorm extends Module {
   readonly weight: Parameter | null;
   readonly bias: Parameter | null;
 
-  constructor(normalizedShape: number | readonly number[], { eps = 1e-5, elementwiseAffine = true }: LayerNormOptions = {}) {
+  constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
+    checkOptions("LayerNorm", opts, ["eps", "elementwiseAffine"]);
+    const { eps = 1e-5, elementwiseAffine = true } = opts;
     super();
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {

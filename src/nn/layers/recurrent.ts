@@ -11,6 +11,7 @@ import { Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyBool } from "../repr.js";
 import { GATE_COUNT, recurrentForward, type CellWeights, type RecurrentMode } from "./recurrent-forward.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface RecurrentOptions {
   /** Stacked recurrent layers, each reading the previous one's output (default 1). */
@@ -47,10 +48,12 @@ abstract class RecurrentBase extends Module {
     private readonly mode: RecurrentMode,
     readonly inputSize: number,
     readonly hiddenSize: number,
-    { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false }: RecurrentOptions,
+    opts: RecurrentOptions & { nonlinearity?: unknown },
   ) {
     super();
     const name = new.target.name;
+    checkOptions(name, opts, ["numLayers", "bias", "batchFirst", "dropout", "bidirectional", ...(mode === "LSTM" || mode === "GRU" ? [] : ["nonlinearity"])]);
+    const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = opts;
     for (const [what, v] of [["inputSize", inputSize], ["hiddenSize", hiddenSize], ["numLayers", numLayers]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${name}: ${what} must be a positive integer, got ${v}`);
     }

@@ -11,6 +11,7 @@ import { Dropout } from "./dropout.js";
 import { Linear } from "./linear.js";
 import { ModuleList } from "./module-list.js";
 import { LayerNorm } from "./normalization.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor);
 
@@ -61,6 +62,7 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(readonly dModel: number, readonly nHead: number, opts: TransformerEncoderLayerOptions = {}) {
     super();
+    checkOptions("TransformerEncoderLayer", opts, ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"]);
     const {
       dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false,
     } = opts;
@@ -82,7 +84,9 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = this.registerModule("dropout2", new Dropout(dropout));
   }
 
-  forward(src: Tensor, { srcMask = null, srcKeyPaddingMask = null, isCausal = false }: TransformerEncoderLayerForwardOptions = {}): Tensor {
+  forward(src: Tensor, opts: TransformerEncoderLayerForwardOptions = {}): Tensor {
+    checkOptions("TransformerEncoderLayer.forward", opts, ["srcMask", "srcKeyPaddingMask", "isCausal"]);
+    const { srcMask = null, srcKeyPaddingMask = null, isCausal = false } = opts;
     if ((src.ndim !== 2 && src.ndim !== 3) || src.shape[src.ndim - 1] !== this.dModel) {
       const E = this.dModel;
       const batched = this.batchFirst ? `[N, S, ${E}]` : `[S, N, ${E}]`;
@@ -140,7 +144,9 @@ export class TransformerEncoder extends Module {
   readonly layers: ModuleList<TransformerEncoderLayer>;
   readonly norm: Module | null;
 
-  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, { norm = null }: TransformerEncoderOptions = {}) {
+  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, opts: TransformerEncoderOptions = {}) {
+    checkOptions("TransformerEncoder", opts, ["norm"]);
+    const { norm = null } = opts;
     super();
     if (!(encoderLayer instanceof TransformerEncoderLayer)) {
       throw new ValueError("TransformerEncoder: encoderLayer must be an nn.TransformerEncoderLayer");
@@ -150,7 +156,9 @@ export class TransformerEncoder extends Module {
     this.norm = this.registerModule("norm", norm);
   }
 
-  forward(src: Tensor, { mask = null, srcKeyPaddingMask = null, isCausal = false }: TransformerEncoderForwardOptions = {}): Tensor {
+  forward(src: Tensor, opts: TransformerEncoderForwardOptions = {}): Tensor {
+    checkOptions("TransformerEncoder.forward", opts, ["mask", "srcKeyPaddingMask", "isCausal"]);
+    const { mask = null, srcKeyPaddingMask = null, isCausal = false } = opts;
     let x = src;
     for (const layer of this.layers) x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask, isCausal });
     return this.norm ? this.norm.forward(x) : x;

@@ -4,6 +4,7 @@
 import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../primitives/elementwise.js";
+import { checkOptions } from "../../tensor/options.js";
 
 /** x for x > 0, slope·x otherwise (torch leaky_relu; gradient slope at 0). */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
@@ -14,7 +15,9 @@ const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** x·Φ(x) with the exact erf form, or torch's tanh approximation when approximate = "tanh". */
-export function gelu(x: Tensor, { approximate = "none" }: { approximate?: "none" | "tanh" } = {}): Tensor {
+export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
+  checkOptions("gelu", opts, ["approximate"]);
+  const { approximate = "none" } = opts;
   if (approximate === "tanh") {
     const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(SQRT_2_OVER_PI);
     return x.mul(0.5).mul(inner.tanh().add(1));
@@ -36,7 +39,9 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 /**
  * log(1 + e^{βx})/β, and x itself where βx > threshold (torch's default beta 1, threshold 20).
  */
-export function softplus(x: Tensor, { beta = 1, threshold = 20 }: { beta?: number; threshold?: number } = {}): Tensor {
+export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
+  checkOptions("softplus", opts, ["beta", "threshold"]);
+  const { beta = 1, threshold = 20 } = opts;
   const bx = beta === 1 ? x : x.mul(beta);
   const above = bx.gt(threshold);
   // where, not minimum(): at βx = threshold torch takes the smooth branch's full gradient.

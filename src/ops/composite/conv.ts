@@ -7,6 +7,7 @@ import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { foldPrim, unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
 import { markIntermediate } from "../../autograd/engine.js";
+import { checkOptions } from "../../tensor/options.js";
 
 /** A size given for every spatial dim at once (a number) or per dim (a list). */
 export type Ints = number | readonly number[];
@@ -75,7 +76,9 @@ function batch(x: Tensor, batchedNdim: number): { xb: Tensor; unbatch: (t: Tenso
  * [C, H, W]) → [N, C·kh·kw, L], one column per block position, rows channel-major then kernel row.
  * @example F.unfold(tg.randn([1, 3, 8, 8]), 3, { padding: 1 })  // shape [1, 27, 64]
  */
-export function unfold(x: Tensor, kernelSize: Ints, { stride = 1, padding = 0, dilation = 1 }: UnfoldOptions = {}): Tensor {
+export function unfold(x: Tensor, kernelSize: Ints, opts: UnfoldOptions = {}): Tensor {
+  checkOptions("unfold", opts, ["stride", "padding", "dilation"]);
+  const { stride = 1, padding = 0, dilation = 1 } = opts;
   if (x.ndim !== 3 && x.ndim !== 4) {
     throw new ShapeError(`unfold: expected a 4-D input [N, C, H, W] or unbatched [C, H, W], got ${fmtShape(x.shape)}`);
   }
@@ -89,7 +92,9 @@ export function unfold(x: Tensor, kernelSize: Ints, { stride = 1, padding = 0, d
  * unfold: [N, C·kh·kw, L] (or [C·kh·kw, L]) → [N, C, ...outputSize]; overlapping entries add up.
  * @example F.fold(F.unfold(x, 2, { stride: 2 }), [4, 4], 2, { stride: 2 })  // equals x [1, C, 4, 4]
  */
-export function fold(x: Tensor, outputSize: Ints, kernelSize: Ints, { stride = 1, padding = 0, dilation = 1 }: UnfoldOptions = {}): Tensor {
+export function fold(x: Tensor, outputSize: Ints, kernelSize: Ints, opts: UnfoldOptions = {}): Tensor {
+  checkOptions("fold", opts, ["stride", "padding", "dilation"]);
+  const { stride = 1, padding = 0, dilation = 1 } = opts;
   if (x.ndim !== 2 && x.ndim !== 3) {
     throw new ShapeError(`fold: expected a 3-D input [N, C·kh·kw, L] or unbatched [C·kh·kw, L], got ${fmtShape(x.shape)}`);
   }
@@ -145,9 +150,11 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * caller in errors (a layer passes its description, e.g. "Conv2d(3 → 16, kernel 3×3)").
  */
 export function convolution(
-  op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, { stride = 1, padding = 0, dilation = 1, groups = 1 }: ConvOptions,
+  op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions,
   label?: string,
 ): Tensor {
+  checkOptions(op, opts, ["stride", "padding", "dilation", "groups"]);
+  const { stride = 1, padding = 0, dilation = 1, groups = 1 } = opts;
   const who = label ?? op;
   requireFloat(who, x);
   requireFloat(who, weight, "weight");

@@ -6,6 +6,7 @@ import { noGrad } from "../../autograd/grad-mode.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { Logs } from "../history.js";
 import { Callback, fmt, improves, monitored, normalizeMonitor, resolveMode, type TrainingContext } from "./callback.js";
+import { checkOptions } from "../../tensor/options.js";
 
 export interface EarlyStoppingOptions {
   /** The logged figure to watch (default "valLoss"; Keras's "val_loss" spelling works too). */
@@ -43,7 +44,9 @@ export class EarlyStopping extends Callback {
   private wait = 0;
   private bestWeights: Record<string, Tensor> | null = null;
 
-  constructor({ monitor = "valLoss", patience = 0, minDelta = 0, mode = "auto", baseline, restoreBestWeights = false }: EarlyStoppingOptions = {}) {
+  constructor(opts: EarlyStoppingOptions = {}) {
+    checkOptions("EarlyStopping", opts, ["monitor", "patience", "minDelta", "mode", "baseline", "restoreBestWeights"]);
+    const { monitor = "valLoss", patience = 0, minDelta = 0, mode = "auto", baseline, restoreBestWeights = false } = opts;
     super();
     if (!Number.isInteger(patience) || patience < 0) throw new ValueError(`EarlyStopping: patience must be an integer >= 0, got ${patience}`);
     if (!(minDelta >= 0)) throw new ValueError(`EarlyStopping: minDelta must be a number >= 0, got ${minDelta}`);

@@ -5,6 +5,7 @@ import { ValueError } from "../../errors.js";
 import { ReduceLROnPlateau } from "../../optim/lr-scheduler/reduce-lr-on-plateau.js";
 import type { Logs } from "../history.js";
 import { Callback, monitored, normalizeMonitor, type TrainingContext } from "./callback.js";
+import { checkOptions } from "../../tensor/options.js";
 
 /** What the callback needs of a scheduler: `step()` (epoch schedules) or `step(metric)` (plateau). */
 export interface SchedulerLike {
@@ -30,7 +31,9 @@ export class LRSchedulerCallback extends Callback {
   readonly monitor: string | undefined;
   readonly interval: "epoch" | "batch";
 
-  constructor(readonly scheduler: SchedulerLike, { monitor, interval = "epoch" }: LRSchedulerCallbackOptions = {}) {
+  constructor(readonly scheduler: SchedulerLike, opts: LRSchedulerCallbackOptions = {}) {
+    checkOptions("LRSchedulerCallback", opts, ["monitor", "interval"]);
+    const { monitor, interval = "epoch" } = opts;
     super();
     if (!scheduler || typeof scheduler.step !== "function") throw new ValueError("LRSchedulerCallback: expected a scheduler with a step() method");
     if (interval !== "epoch" && interval !== "batch") throw new ValueError(`LRSchedulerCallback: interval must be "epoch" or "batch", got ${JSON.stringify(interval)}`);

@@ -7,6 +7,7 @@ import { TerminalBar } from "./terminal-bar.js";
 import type { Logs } from "../history.js";
 import { formatDuration, formatRate, epochLine, metricPairs } from "../progress.js";
 import { Callback, type TrainingContext } from "./callback.js";
+import { checkOptions } from "../../tensor/options.js";
 
 /** The slice of a stream the progress display writes to (process.stderr by default; the console in a browser). */
 export type ProgressStream = TextSink;
@@ -33,7 +34,9 @@ export class ProgressBar extends Callback {
   private seen = 0;
   private epoch = 0;
 
-  constructor({ stream = platform.progressSink(), tty }: ProgressBarOptions = {}) {
+  constructor(opts: ProgressBarOptions = {}) {
+    checkOptions("ProgressBar", opts, ["stream", "tty"]);
+    const { stream = platform.progressSink(), tty } = opts;
     super();
     this.stream = stream;
     this.live = tty ?? stream.isTTY === true;

@@ -5,6 +5,7 @@
 import { ValueError } from "../../errors.js";
 import { ADVANCE, GLYPH_HEIGHT, glyph, textWidth } from "./font.js";
 import { encodePng } from "./png.js";
+import { checkOptions } from "../../tensor/options.js";
 
 /** A colour: "#rrggbb" or [r, g, b] with 0–255 channels. */
 export type Color = string | readonly [number, number, number];
@@ -118,7 +119,9 @@ export class Canvas {
   }
 
   /** Draws `str` with the bitmap font, anchored at (x, y) by `align` and `baseline`. */
-  text(str: string, x: number, y: number, { color = "#000000", scale = 1, align = "left", baseline = "top", rotate = false }: TextOptions = {}): void {
+  text(str: string, x: number, y: number, opts: TextOptions = {}): void {
+    checkOptions("Canvas.text", opts, ["color", "scale", "align", "baseline", "rotate"]);
+    const { color = "#000000", scale = 1, align = "left", baseline = "top", rotate = false } = opts;
     const rgb = parseColor(color);
     const w = textWidth(str, scale), h = GLYPH_HEIGHT * scale;
     // Position in text-local coordinates (u along the text, v down across it) of the anchor.

@@ -108,3 +108,30 @@ for (const backend of tg.listBackends()) {
     }));
   });
 }
+
+describe("an unknown option key is a ValueError naming the function and the key", () => {
+  const x = () => tg.randn([2, 3, 4, 4]);
+  const CASES: [string, () => unknown][] = [
+    ["conv2d", () => F.conv2d(x(), tg.randn([2, 3, 3, 3]), null, { padding_mode: "zeros" } as any)],
+    ["maxPool2d", () => F.maxPool2d(x(), 2, { ceil_mode: true } as any)],
+    ["crossEntropy", () => F.crossEntropy(tg.randn([2, 3]), tg.tensor([0, 1], { dtype: "int32" }), { label_smoothing: 0.1 } as any)],
+    ["mseLoss", () => F.mseLoss(tg.randn([2]), tg.randn([2]), { reduce: false } as any)],
+    ["gelu", () => F.gelu(tg.randn([2]), { approx: "tanh" } as any)],
+    ["softplus", () => F.softplus(tg.randn([2]), { betta: 2 } as any)],
+    ["layerNorm", () => F.layerNorm(tg.randn([2, 3]), 3, { epsilon: 1e-3 } as any)],
+    ["Linear", () => new nn.Linear(2, 3, { bias: false, device: "cpu" } as any)],
+    ["Conv2d", () => new nn.Conv2d(3, 2, 3, { paddingMode: "reflect" } as any)],
+    ["BatchNorm1d", () => new nn.BatchNorm1d(3, { track_running_stats: false } as any)],
+    ["LSTM", () => new nn.LSTM(3, 4, { projSize: 2 } as any)],
+    ["MultiheadAttention", () => new nn.MultiheadAttention(4, 2, { addZeroAttn: true } as any)],
+    ["MultiheadAttention", () => new nn.MultiheadAttention(4, 2, { addBiasKv: true } as any)],
+    ["TransformerEncoderLayer", () => new nn.TransformerEncoderLayer(4, 2, { dim_feedforward: 8 } as any)],
+    ["embedding", () => F.embedding(tg.tensor([0], { dtype: "int32" }), tg.randn([2, 2]), { scaleGradByFreq: true } as any)],
+    ["init.kaimingUniform", () => nn.init.kaimingUniform(tg.zeros([2, 2]), { gain: 2 } as any)],
+    ["gradcheck", () => tg.gradcheck((a) => a.sum(), [tg.randn([2], { dtype: "float64", requiresGrad: true })], { tol: 1 } as any)],
+    ["loadStateDict", () => new nn.Linear(1, 1).loadStateDict({}, { strict: false, assign: true } as any)],
+  ];
+  for (const [name, call] of CASES) {
+    it(name, () => assert.throws(call, (e: unknown) => e instanceof ValueError && (e as Error).message.startsWith(`${name}: unknown option`)));
+  }
+});
