@@ -55,6 +55,13 @@ describe("fields holding modules, parameters and arrays of modules are registere
     assert.notDeepEqual(m.blocks[1].weight.toArray(), before);
     assert.ok(m.scale.grad !== null);
   });
+  it("PyTorch's state dict loads strictly and gives PyTorch's outputs", () => {
+    const m = new FieldNet();
+    const record = Object.fromEntries(Object.entries(ref.values).map(([k, r]) => [k, fromRec(r as any)]));
+    assert.deepEqual(m.loadStateDict(record), { missingKeys: [], unexpectedKeys: [] });
+    m.eval();
+    close(m.forward(fromRec(ref.input)), ref.evalOutput, 1e-5);
+  });
   it("modules pushed onto an array field after the assignment count too", () => {
     class Stack extends nn.Module {
       layers: nn.Linear[] = [];
