@@ -8,8 +8,12 @@ export {
 } from "./primitives/elementwise.js";
 export { scatterAdd } from "./primitives/indexing.js";
 export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, cat, stack, gather, matmul } from "./composite/shape.js";
-export { sum, mean, max, min, argmax, argmin, logsumexp, variance, std, type VarianceOptions } from "./composite/reduce.js";
+export { sum, mean, max, min, amax, amin, argmax, argmin, logsumexp, variance, std, type VarianceOptions } from "./composite/reduce.js";
 export { norm } from "./composite/norm.js";
+export { floor, ceil, round, trunc, tan, asin, acos, atan, sinh, cosh, asinh, atanh, log2, log10, exp2 } from "./primitives/unary-math.js";
+export { frac, reciprocal, rsqrt, remainder, logit, lerp, addcmul, isnan, isinf, isfinite, nanToNum, type NanToNumOptions } from "./composite/math.js";
+export { outer, dot, mm, bmm, mT, diag, trace } from "./composite/linalg.js";
+export { repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, tril, triu } from "./composite/rearrange.js";
 export { leakyRelu, gelu, elu, softplus, silu, clamp } from "./composite/activations.js";
 export { softmax, logSoftmax, type SoftmaxOptions } from "./composite/softmax.js";
 export { dropout } from "./composite/dropout.js";

@@ -211,6 +211,34 @@ export class Tensor implements View {
   softplus(opts?: { beta?: number; threshold?: number }): Tensor { return ops.softplus(this, opts); }
   silu(): Tensor { return ops.silu(this); }
   clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
+  floor(): Tensor { return ops.floor(this); }
+  ceil(): Tensor { return ops.ceil(this); }
+  /** Rounds halves to even, as torch.round. */
+  round(): Tensor { return ops.round(this); }
+  trunc(): Tensor { return ops.trunc(this); }
+  frac(): Tensor { return ops.frac(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  tan(): Tensor { return ops.tan(this); }
+  asin(): Tensor { return ops.asin(this); }
+  acos(): Tensor { return ops.acos(this); }
+  atan(): Tensor { return ops.atan(this); }
+  sinh(): Tensor { return ops.sinh(this); }
+  cosh(): Tensor { return ops.cosh(this); }
+  asinh(): Tensor { return ops.asinh(this); }
+  atanh(): Tensor { return ops.atanh(this); }
+  log2(): Tensor { return ops.log2(this); }
+  log10(): Tensor { return ops.log10(this); }
+  exp2(): Tensor { return ops.exp2(this); }
+  logit(eps: number | null = null): Tensor { return ops.logit(this, eps); }
+  remainder(o: Operand): Tensor { return ops.remainder(this, o); }
+  lerp(end: Tensor, weight: Operand): Tensor { return ops.lerp(this, end, weight); }
+  addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return ops.addcmul(this, t1, t2, opts); }
+  isnan(): Tensor { return ops.isnan(this); }
+  isinf(): Tensor { return ops.isinf(this); }
+  isfinite(): Tensor { return ops.isfinite(this); }
+  nanToNum(opts?: ops.NanToNumOptions): Tensor { return ops.nanToNum(this, opts); }
+  maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
 
   // ---- in place (torch's trailing underscore): allowed under noGrad for tensors that require grad ----
   /** this += alpha·o in place; returns this. @example tg.noGrad(() => w.sub_(w.grad!.mul(lr))) */
@@ -231,6 +259,8 @@ export class Tensor implements View {
   mean(dim?: Dims, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
   max(dim?: Dims, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
   min(dim?: Dims, keepdim = false): Tensor { return ops.min(this, dim, keepdim); }
+  amax(dim?: Dims, keepdim = false): Tensor { return ops.amax(this, dim, keepdim); }
+  amin(dim?: Dims, keepdim = false): Tensor { return ops.amin(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
   logsumexp(dim: Dims, keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
@@ -242,6 +272,16 @@ export class Tensor implements View {
 
   // ---- linear algebra ----
   matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
+  mm(o: Tensor): Tensor { return ops.mm(this, o); }
+  bmm(o: Tensor): Tensor { return ops.bmm(this, o); }
+  dot(o: Tensor): Tensor { return ops.dot(this, o); }
+  outer(o: Tensor): Tensor { return ops.outer(this, o); }
+  /** The last two dims swapped (torch's .mT). */
+  get mT(): Tensor { return ops.mT(this); }
+  diag(k = 0): Tensor { return ops.diag(this, k); }
+  trace(): Tensor { return ops.trace(this); }
+  tril(k = 0): Tensor { return ops.tril(this, k); }
+  triu(k = 0): Tensor { return ops.triu(this, k); }
 
   // ---- shape ----
   reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
@@ -261,6 +301,15 @@ export class Tensor implements View {
   expandAs(other: Tensor): Tensor { return ops.expand(this, other.shape); }
   slice(dim: number, start?: number, end?: number, step = 1): Tensor { return ops.slice(this, dim, start, end, step); }
   gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+  indexSelect(dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }
+  repeat(reps: readonly number[]): Tensor { return ops.repeat(this, reps); }
+  tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
+  split(sizes: number | readonly number[], dim = 0): Tensor[] { return ops.split(this, sizes, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  unbind(dim = 0): Tensor[] { return ops.unbind(this, dim); }
+  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  flip(dims: number | readonly number[]): Tensor { return ops.flip(this, dims); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return ops.roll(this, shifts, dims); }
 
   // ---- neural-network helpers ----
   softmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.softmax(this, dim, opts); }

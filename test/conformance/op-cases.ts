@@ -51,7 +51,31 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   softmax: ([x], a) => T(x).softmax(a.dim), logSoftmax: ([x], a) => T(x).logSoftmax(a.dim),
   dropout: ([x], a) => T(x).dropout(a.p, a.training), clone: ([x]) => T(x).clone(),
   linear: ([x, w, b]) => tg.nn.functional.linear(T(x), T(w), b === undefined ? null : T(b)),
+  floor: ([x]) => T(x).floor(), ceil: ([x]) => T(x).ceil(), trunc: ([x]) => T(x).trunc(), round: ([x]) => T(x).round(),
+  frac: ([x]) => T(x).frac(), reciprocal: ([x]) => T(x).reciprocal(), rsqrt: ([x]) => T(x).rsqrt(),
+  tan: ([x]) => T(x).tan(), asin: ([x]) => T(x).asin(), acos: ([x]) => T(x).acos(), atan: ([x]) => T(x).atan(),
+  sinh: ([x]) => T(x).sinh(), cosh: ([x]) => T(x).cosh(), asinh: ([x]) => T(x).asinh(), atanh: ([x]) => T(x).atanh(),
+  log2: ([x]) => T(x).log2(), log10: ([x]) => T(x).log10(), exp2: ([x]) => T(x).exp2(),
+  logit: ([x], a) => T(x).logit(a.eps ?? null), remainder: ([x, y]) => tg.remainder(x, y),
+  lerp: ([x, y, w]) => T(x).lerp(T(y), w), addcmul: ([x, y, z], a) => T(x).addcmul(T(y), T(z), { value: a.value }),
+  isnan: ([x]) => T(x).isnan(), isinf: ([x]) => T(x).isinf(), isfinite: ([x]) => T(x).isfinite(),
+  nanToNum: ([x], a) => T(x).nanToNum({ nan: a.nan, posinf: a.posinf, neginf: a.neginf }),
+  amax: ([x], a) => T(x).amax(a.dim, a.keepdim), amin: ([x], a) => T(x).amin(a.dim, a.keepdim),
+  outer: ([x, y]) => T(x).outer(T(y)), dot: ([x, y]) => T(x).dot(T(y)), mm: ([x, y]) => T(x).mm(T(y)),
+  bmm: ([x, y]) => T(x).bmm(T(y)), mT: ([x]) => T(x).mT, diag: ([x], a) => T(x).diag(a.k), trace: ([x]) => T(x).trace(),
+  tril: ([x], a) => T(x).tril(a.k), triu: ([x], a) => T(x).triu(a.k),
+  repeat: ([x], a) => T(x).repeat(a.reps), tile: ([x], a) => T(x).tile(a.reps),
+  split: ([x], a) => pieces(T(x).split(a.sizes, a.dim), a.dim), chunk: ([x], a) => pieces(T(x).chunk(a.chunks, a.dim), a.dim),
+  unbind: ([x], a) => tg.stack(T(x).unbind(a.dim).map((t, i) => t.mul(i + 1)), a.dim),
+  narrow: ([x], a) => T(x).narrow(a.dim, a.start, a.length), indexSelect: ([x, i], a) => T(x).indexSelect(a.dim, T(i)),
+  flip: ([x], a) => T(x).flip(a.dims), roll: ([x], a) => T(x).roll(a.shifts, a.dims),
+  maskedFill: ([x, m], a) => T(x).maskedFill(T(m), a.value),
 };
+
+/** split/chunk as one tensor, as gen_ops.py's pieces(): piece i times (i + 1), concatenated. */
+function pieces(ts: Tensor[], dim: number): Tensor {
+  return tg.cat(ts.map((t, i) => t.mul(i + 1)), dim);
+}
 
 /** Builds a fixture input; float tensors require grad unless they are `where`'s condition. */
 export function build(inp: Input, wantGrad: boolean): Arg {

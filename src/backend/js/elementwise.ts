@@ -21,6 +21,22 @@ export const UNARY: Record<string, string> = {
   relu: "(x0 < 0 ? 0 : x0)",
   erf: "erf(x0)",
   copy: "x0",
+  floor: "Math.floor(x0)",
+  ceil: "Math.ceil(x0)",
+  trunc: "Math.trunc(x0)",
+  // torch.round rounds halves to even.
+  round: "(x0 - Math.floor(x0) === 0.5 ? 2 * Math.round(x0 / 2) : Math.round(x0))",
+  tan: "Math.tan(x0)",
+  asin: "Math.asin(x0)",
+  acos: "Math.acos(x0)",
+  atan: "Math.atan(x0)",
+  sinh: "Math.sinh(x0)",
+  cosh: "Math.cosh(x0)",
+  asinh: "Math.asinh(x0)",
+  atanh: "Math.atanh(x0)",
+  log2: "Math.log2(x0)",
+  log10: "Math.log10(x0)",
+  exp2: "Math.pow(2, x0)",
 };
 
 export const BINARY: Record<string, string> = {

@@ -39,6 +39,16 @@ export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return maxPrim([x], { ...reduceParams("max", x, dim, keepdim), firstOnly: typeof dim === "number" });
 }
 
+/** Maximum over `dim` (a number or a list; all dims when absent), the gradient split among ties (torch.amax). */
+export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return maxPrim([x], reduceParams("amax", x, dim, keepdim));
+}
+
+/** Minimum over `dim`, the gradient split among ties (torch.amin). */
+export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return minPrim([x], reduceParams("amin", x, dim, keepdim));
+}
+
 export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return minPrim([x], { ...reduceParams("min", x, dim, keepdim), firstOnly: typeof dim === "number" });
 }

@@ -26,13 +26,13 @@ function operands(a: Operand, b: Operand): [Tensor, Tensor] {
 
 // ---- unary ----
 
-type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+export type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 
 /** `floatOut`: int32 inputs give float32 (exp of an int); otherwise the input's dtype is kept. */
-type Saves = "none" | "inputs" | "output" | "both" | "others";
+export type Saves = "none" | "inputs" | "output" | "both" | "others";
 
 /** `saves`: what the vjp reads (see PrimitiveSpec.saves). */
-function unary(name: string, vjp: UnaryVjp | null, floatOut = true, saves: Saves = "inputs"): (x: Tensor) => Tensor {
+export function unary(name: string, vjp: UnaryVjp | null, floatOut = true, saves: Saves = "inputs"): (x: Tensor) => Tensor {
   const prim: Primitive<undefined> = definePrimitive({
     name,
     saves,

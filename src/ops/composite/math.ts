@@ -1,0 +1,85 @@
+// Element-wise maths built from primitives (torch's frac, reciprocal, rsqrt, remainder, logit, lerp,
+// addcmul, isnan, isinf, isfinite, nanToNum); their gradients come from the primitives'.
+
+import { ValueError } from "../../errors.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { checkOptions } from "../../tensor/options.js";
+import { add, div, mul, sub, where, type Operand } from "../primitives/elementwise.js";
+import { floor, trunc } from "../primitives/unary-math.js";
+
+/** x - trunc(x), the fractional part with x's sign (torch.frac; gradient 1). */
+export function frac(x: Tensor): Tensor {
+  return x.sub(trunc(x).detach());
+}
+
+/** 1 / x (torch.reciprocal). */
+export function reciprocal(x: Tensor): Tensor {
+  return div(1, x);
+}
+
+/** 1 / √x (torch.rsqrt). */
+export function rsqrt(x: Tensor): Tensor {
+  return div(1, x.sqrt());
+}
+
+/** a - floor(a / b)·b: the remainder with the divisor's sign, as Python's % and torch.remainder. */
+export function remainder(a: Operand, b: Operand): Tensor {
+  // The quotient is piecewise constant: torch's gradient is 1 for a and -floor(a/b) for b.
+  const q = floor(div(a, b)).detach();
+  return sub(a, mul(q, b));
+}
+
+/** log(x / (1 - x)), with x first clamped to [eps, 1 - eps] when eps is given (torch.logit). */
+export function logit(x: Tensor, eps: number | null = null): Tensor {
+  const z = eps === null ? x : x.clamp(eps, 1 - eps);
+  return z.div(z.neg().add(1)).log();
+}
+
+/** start + weight·(end - start) (torch.lerp). */
+export function lerp(start: Tensor, end: Tensor, weight: Operand): Tensor {
+  return add(start, mul(weight, end.sub(start)));
+}
+
+/** input + value·t1·t2 (torch.addcmul). */
+export function addcmul(input: Tensor, t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor {
+  checkOptions("addcmul", opts, ["value"]);
+  const { value = 1 } = opts;
+  return add(input, mul(t1.mul(t2), value));
+}
+
+/** 1 where x is NaN, else 0 (torch.isnan; float32 where torch gives bool). */
+export function isnan(x: Tensor): Tensor {
+  return x.ne(x);
+}
+
+/** 1 where x is ±∞ (torch.isinf). */
+export function isinf(x: Tensor): Tensor {
+  return x.abs().eq(Infinity);
+}
+
+/** 1 where x is neither NaN nor ±∞ (torch.isfinite). */
+export function isfinite(x: Tensor): Tensor {
+  return x.abs().lt(Infinity);
+}
+
+export interface NanToNumOptions {
+  /** Replaces NaN (default 0). */
+  nan?: number;
+  /** Replaces +∞ (default the dtype's largest finite value). */
+  posinf?: number | null;
+  /** Replaces -∞ (default the dtype's lowest finite value). */
+  neginf?: number | null;
+}
+
+/** NaN and ±∞ replaced by finite numbers (torch.nan_to_num); the gradient passes where x was finite. */
+export function nanToNum(x: Tensor, opts: NanToNumOptions = {}): Tensor {
+  checkOptions("nanToNum", opts, ["nan", "posinf", "neginf"]);
+  const max = x.dtype === "float64" ? Number.MAX_VALUE : 3.4028234663852886e38;
+  const { nan = 0, posinf = null, neginf = null } = opts;
+  for (const [k, v] of [["nan", nan], ["posinf", posinf], ["neginf", neginf]] as const) {
+    if (v !== null && typeof v !== "number") throw new ValueError(`nanToNum: ${k} must be a number, got ${typeof v}`);
+  }
+  let out = where(isnan(x), nan, x);
+  out = where(x.eq(Infinity), posinf ?? max, out);
+  return where(x.eq(-Infinity), neginf ?? -max, out);
+}
