@@ -5,6 +5,7 @@ export { Parameter } from "./parameter.js";
 export { Linear, Identity, type LinearOptions } from "./layers/linear.js";
 export { Sequential } from "./layers/container.js";
 export { ReLU, Sigmoid, Tanh, SiLU, LeakyReLU, GELU, ELU, Softplus, Softmax, LogSoftmax } from "./layers/activation.js";
+export { ReLU6, LogSigmoid, Softsign, Mish, Hardswish, Hardsigmoid, SELU, Hardtanh, CELU, Softmin, GLU, PReLU } from "./layers/activation-more.js";
 export { Dropout } from "./layers/dropout.js";
 export { Flatten } from "./layers/flatten.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./layers/normalization.js";

@@ -16,5 +16,6 @@ export { outer, dot, mm, bmm, mT, diag, trace } from "./composite/linalg.js";
 export { repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, tril, triu } from "./composite/rearrange.js";
 export { leakyRelu, gelu, elu, softplus, silu, clamp } from "./composite/activations.js";
 export { softmax, logSoftmax, type SoftmaxOptions } from "./composite/softmax.js";
+export { hardtanh, relu6, logSigmoid, softsign, mish, hardswish, hardsigmoid, selu, celu, softmin, glu, prelu } from "./composite/activations-more.js";
 export { dropout } from "./composite/dropout.js";
 export { fullLike } from "../tensor/creation.js";

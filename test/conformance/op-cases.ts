@@ -70,7 +70,13 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   narrow: ([x], a) => T(x).narrow(a.dim, a.start, a.length), indexSelect: ([x, i], a) => T(x).indexSelect(a.dim, T(i)),
   flip: ([x], a) => T(x).flip(a.dims), roll: ([x], a) => T(x).roll(a.shifts, a.dims),
   maskedFill: ([x, m], a) => T(x).maskedFill(T(m), a.value),
+  hardtanh: ([x], a) => F.hardtanh(T(x), a.minVal, a.maxVal), relu6: ([x]) => F.relu6(T(x)),
+  logSigmoid: ([x]) => F.logSigmoid(T(x)), softsign: ([x]) => F.softsign(T(x)), mish: ([x]) => F.mish(T(x)),
+  hardswish: ([x]) => F.hardswish(T(x)), hardsigmoid: ([x]) => F.hardsigmoid(T(x)), selu: ([x]) => F.selu(T(x)),
+  celu: ([x], a) => F.celu(T(x), a.alpha), softmin: ([x], a) => F.softmin(T(x), a.dim), glu: ([x], a) => F.glu(T(x), a.dim),
+  prelu: ([x, w]) => F.prelu(T(x), T(w)),
 };
+const F = tg.nn.functional;
 
 /** split/chunk as one tensor, as gen_ops.py's pieces(): piece i times (i + 1), concatenated. */
 function pieces(ts: Tensor[], dim: number): Tensor {

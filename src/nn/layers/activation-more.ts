@@ -1,0 +1,119 @@
+// The module form of the further activations (torch.nn.Hardtanh, ReLU6, LogSigmoid, Softsign, Mish,
+// Hardswish, Hardsigmoid, SELU, CELU, Softmin, GLU, PReLU), each delegating to its functional op.
+
+import { full } from "../../tensor/creation.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import * as ops from "../../ops/index.js";
+import { Module, keepsNoActivation } from "../module.js";
+import type { Parameter } from "../parameter.js";
+import { pyFloat } from "../repr.js";
+
+/** min(max(x, 0), 6) (torch.nn.ReLU6). */
+export class ReLU6 extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  forward(x: Tensor): Tensor { return ops.relu6(x); }
+}
+
+/** log σ(x) (torch.nn.LogSigmoid). */
+export class LogSigmoid extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  forward(x: Tensor): Tensor { return ops.logSigmoid(x); }
+}
+
+/** x / (1 + |x|) (torch.nn.Softsign). */
+export class Softsign extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  forward(x: Tensor): Tensor { return ops.softsign(x); }
+}
+
+/** x·tanh(softplus(x)) (torch.nn.Mish). */
+export class Mish extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  forward(x: Tensor): Tensor { return ops.mish(x); }
+}
+
+/** x·relu6(x + 3)/6 (torch.nn.Hardswish). */
+export class Hardswish extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  forward(x: Tensor): Tensor { return ops.hardswish(x); }
+}
+
+/** relu6(x + 3)/6 (torch.nn.Hardsigmoid). */
+export class Hardsigmoid extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  forward(x: Tensor): Tensor { return ops.hardsigmoid(x); }
+}
+
+/** Self-normalising ELU (torch.nn.SELU). */
+export class SELU extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  forward(x: Tensor): Tensor { return ops.selu(x); }
+}
+
+/** x clamped to [minVal, maxVal] (torch.nn.Hardtanh, default [-1, 1]). */
+export class Hardtanh extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  constructor(readonly minVal = -1, readonly maxVal = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor { return ops.hardtanh(x, this.minVal, this.maxVal); }
+  override extraRepr(): string { return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`; }
+}
+
+/** x for x > 0, α(e^{x/α} - 1) otherwise (torch.nn.CELU). */
+export class CELU extends Module {
+  static {
+    keepsNoActivation(this.prototype.forward);
+  }
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor { return ops.celu(x, this.alpha); }
+  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}`; }
+}
+
+/** softmax(-x) along `dim` (torch.nn.Softmin). */
+export class Softmin extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor { return ops.softmin(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+/** a·σ(b) over the halves of `dim` (torch.nn.GLU, default dim -1). */
+export class GLU extends Module {
+  constructor(readonly dim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor { return ops.glu(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+/** Leaky ReLU with learned slopes, one shared or one per channel (torch.nn.PReLU, init 0.25). */
+export class PReLU extends Module {
+  weight: Parameter;
+  // torch's num_parameters; not a field here, where numParameters() counts a module's parameters.
+  constructor(numParameters = 1, init = 0.25) {
+    super();
+    this.weight = this.registerParameter("weight", full([numParameters], init));
+  }
+  forward(x: Tensor): Tensor { return ops.prelu(x, this.weight); }
+  override extraRepr(): string { return `num_parameters=${this.weight.size}`; }
+}

@@ -1,0 +1,89 @@
+// More activations as compositions (torch.nn.functional's hardtanh relu6 logsigmoid softsign mish
+// hardswish hardsigmoid selu celu softmin glu prelu), with torch's gradients away from their kinks
+// and at hardtanh's bounds (zero there, as torch's hardtanh_backward).
+
+import { ShapeError, ValueError, fmtShape } from "../../errors.js";
+import { normDim } from "../../tensor/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { where } from "../primitives/elementwise.js";
+import { elu } from "./activations.js";
+import { softmax } from "./softmax.js";
+import { split } from "./rearrange.js";
+
+/** x clamped to [minVal, maxVal]; the gradient passes strictly inside only (torch.nn.functional.hardtanh). */
+export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  if (!(minVal < maxVal)) throw new ValueError(`hardtanh: minVal ${minVal} must be below maxVal ${maxVal}`);
+  return where(x.le(minVal), minVal, where(x.ge(maxVal), maxVal, x));
+}
+
+/** min(max(x, 0), 6) (torch's relu6, a hardtanh). */
+export function relu6(x: Tensor): Tensor {
+  return hardtanh(x, 0, 6);
+}
+
+/** log σ(x) = min(x, 0) - log(1 + e^{-|x|}), stable for large |x| (torch's logsigmoid). */
+export function logSigmoid(x: Tensor): Tensor {
+  return where(x.lt(0), x, 0).sub(x.abs().neg().exp().log1p());
+}
+
+/** x / (1 + |x|) (torch's softsign). */
+export function softsign(x: Tensor): Tensor {
+  return x.div(x.abs().add(1));
+}
+
+/** x·tanh(softplus(x)) (torch's mish). */
+export function mish(x: Tensor): Tensor {
+  return x.mul(x.softplus().tanh());
+}
+
+/** x·relu6(x + 3)/6 (torch's hardswish). */
+export function hardswish(x: Tensor): Tensor {
+  return x.mul(relu6(x.add(3))).div(6);
+}
+
+/** relu6(x + 3)/6 (torch's hardsigmoid). */
+export function hardsigmoid(x: Tensor): Tensor {
+  return relu6(x.add(3)).div(6);
+}
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** scale·elu(x, α) with the self-normalising constants (torch's selu). */
+export function selu(x: Tensor): Tensor {
+  return elu(x, SELU_ALPHA).mul(SELU_SCALE);
+}
+
+/** x for x > 0, α(e^{x/α} - 1) otherwise (torch's celu). */
+export function celu(x: Tensor, alpha = 1): Tensor {
+  if (alpha === 0) throw new ValueError("celu: alpha must not be 0");
+  const positive = x.gt(0);
+  return where(positive, x, where(positive, 0, x).div(alpha).expm1().mul(alpha));
+}
+
+/** softmax(-x) along `dim` (torch's softmin). */
+export function softmin(x: Tensor, dim: number): Tensor {
+  return softmax(x.neg(), dim);
+}
+
+/** a·σ(b) for the two halves a, b of `dim` (torch's glu). */
+export function glu(x: Tensor, dim = -1): Tensor {
+  const d = normDim("glu", dim, x.ndim);
+  if (x.shape[d] % 2 !== 0) throw new ShapeError(`glu: dim ${dim} of shape ${fmtShape(x.shape)} must have an even size`);
+  const [a, b] = split(x, x.shape[d] / 2, d);
+  return a.mul(b.sigmoid());
+}
+
+/**
+ * x for x > 0, weight·x otherwise, one learned slope per channel (dim 1) or one shared slope
+ * (torch's prelu).
+ */
+export function prelu(x: Tensor, weight: Tensor): Tensor {
+  if (weight.ndim !== 1) throw new ShapeError(`prelu: weight must be 1-D, got shape ${fmtShape(weight.shape)}`);
+  const channels = x.ndim >= 2 ? x.shape[1] : 1;
+  if (weight.size !== 1 && weight.size !== channels) {
+    throw new ShapeError(`prelu: weight has ${weight.size} slopes for input ${fmtShape(x.shape)} with ${channels} channels (expected 1 or ${channels})`);
+  }
+  const w = weight.size === 1 || x.ndim < 2 ? weight.reshape([]) : weight.reshape([channels, ...new Array(x.ndim - 2).fill(1)]);
+  return where(x.gt(0), x, x.mul(w));
+}
