@@ -44,11 +44,11 @@ async function mnist() {
   const optimizer = new optim.Adam(model.parameters(), { lr: 2e-3 });
   const epochLosses: number[] = [];
   const history = await train.fit(model, { x: tensors.xTrain!, y: tensors.yTrain! }, {
-    loss: "sparse_categorical_crossentropy", optimizer, epochs: 5, batchSize: 32, metrics: ["accuracy"],
+    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer, epochs: 5, batchSize: 32, metrics: ["accuracy"],
     callbacks: [{ onEpochEnd: (_epoch: number, logs: train.Logs) => void epochLosses.push(logs.loss as number) }],
   });
   const test = await train.evaluate(model, { x: tensors.xTest!, y: tensors.yTest! }, {
-    loss: "sparse_categorical_crossentropy", metrics: ["accuracy"],
+    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, metrics: ["accuracy"],
   });
   return { model, optimizer, epochLosses, historyLoss: history.loss, testAccuracy: test.accuracy as number, testCount: tensors.yTest!.shape[0] };
 }
