@@ -14,7 +14,7 @@ export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, lt, ge, le, where, clone,
   reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, cat, stack, gather, matmul,
   sum, mean, max, min, argmax, argmin, logsumexp, std, leakyRelu, gelu, elu, softplus, silu, clamp,
-  softmax, logSoftmax, dropout, norm, amax, amin,
+  softmax, logSoftmax, dropout, norm, amax, amin, argsort, sort, topk, cumsum, any, all,
   floor, ceil, round, trunc, tan, asin, acos, atan, sinh, cosh, asinh, atanh, log2, log10, exp2,
   frac, reciprocal, rsqrt, remainder, logit, lerp, addcmul, isnan, isinf, isfinite, nanToNum,
   outer, dot, mm, bmm, diag, trace, repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, tril, triu,

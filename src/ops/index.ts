@@ -12,6 +12,7 @@ export { sum, mean, max, min, amax, amin, argmax, argmin, logsumexp, variance, s
 export { norm } from "./composite/norm.js";
 export { floor, ceil, round, trunc, tan, asin, acos, atan, sinh, cosh, asinh, atanh, log2, log10, exp2 } from "./primitives/unary-math.js";
 export { frac, reciprocal, rsqrt, remainder, logit, lerp, addcmul, isnan, isinf, isfinite, nanToNum, type NanToNumOptions } from "./composite/math.js";
+export { argsort, sort, topk, cumsum, any, all } from "./composite/sort.js";
 export { outer, dot, mm, bmm, mT, diag, trace } from "./composite/linalg.js";
 export { repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, tril, triu } from "./composite/rearrange.js";
 export { leakyRelu, gelu, elu, softplus, silu, clamp } from "./composite/activations.js";

@@ -262,6 +262,14 @@ export class Tensor implements View {
   amax(dim?: Dims, keepdim = false): Tensor { return ops.amax(this, dim, keepdim); }
   amin(dim?: Dims, keepdim = false): Tensor { return ops.amin(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+  /** [values, indices] sorted along `dim` (stable). */
+  sort(dim = -1, descending = false): [Tensor, Tensor] { return ops.sort(this, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor { return ops.argsort(this, dim, descending); }
+  /** [values, indices] of the k largest (or smallest) along `dim`. */
+  topk(k: number, dim = -1, largest = true): [Tensor, Tensor] { return ops.topk(this, k, dim, largest); }
+  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+  any(dim?: Dims, keepdim = false): Tensor { return ops.any(this, dim, keepdim); }
+  all(dim?: Dims, keepdim = false): Tensor { return ops.all(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
   logsumexp(dim: Dims, keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
   /** Variance (unbiased by default); the second argument is keepdim or `{ correction, unbiased, keepdim }`. */

@@ -75,6 +75,9 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   hardswish: ([x]) => F.hardswish(T(x)), hardsigmoid: ([x]) => F.hardsigmoid(T(x)), selu: ([x]) => F.selu(T(x)),
   celu: ([x], a) => F.celu(T(x), a.alpha), softmin: ([x], a) => F.softmin(T(x), a.dim), glu: ([x], a) => F.glu(T(x), a.dim),
   prelu: ([x, w]) => F.prelu(T(x), T(w)),
+  sort: ([x], a) => T(x).sort(a.dim, a.descending)[0], argsort: ([x], a) => T(x).argsort(a.dim, a.descending),
+  topk: ([x], a) => T(x).topk(a.k, a.dim, a.largest)[0], cumsum: ([x], a) => T(x).cumsum(a.dim),
+  any: ([x], a) => T(x).any(a.dim), all: ([x], a) => T(x).all(a.dim),
 };
 const F = tg.nn.functional;
 

@@ -11,6 +11,7 @@ import { indexingKernels } from "./indexing.js";
 import { convKernels } from "./conv.js";
 import { softmax } from "./softmax.js";
 import { crossEntropyRows, crossEntropyRowsGrad } from "./cross-entropy.js";
+import { scanKernels } from "./scan.js";
 
 class JsStorage implements Storage {
   readonly data;
@@ -29,6 +30,6 @@ export const jsBackend: Backend = {
   },
 };
 
-for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), matmul, linear, softmax, crossEntropyRows, crossEntropyRowsGrad })) {
+for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), ...scanKernels(), matmul, linear, softmax, crossEntropyRows, crossEntropyRowsGrad })) {
   registerKernel("js", name, k);
 }

@@ -1,0 +1,48 @@
+// Sorting and running sums as users call them (torch's sort, argsort, topk, cumsum, any, all):
+// values come from a gather by argsort's indices, so gradients flow back to the sorted elements.
+
+import { ValueError } from "../../errors.js";
+import { normDim } from "../../tensor/shape.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { argsortPrim, cumsumPrim } from "../primitives/scan.js";
+import { amax, amin } from "./reduce.js";
+import { slice } from "./shape.js";
+
+type Dims = number | readonly number[] | undefined;
+
+/** Indices that sort `x` along `dim` (stable; NaN last ascending, first descending) (torch.argsort). */
+export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
+  const d = x.ndim === 0 ? 0 : normDim("argsort", dim, x.ndim);
+  return argsortPrim([x], { dim: d, descending });
+}
+
+/** [values, indices] of `x` sorted along `dim` (torch.sort, stable). */
+export function sort(x: Tensor, dim = -1, descending = false): [Tensor, Tensor] {
+  const idx = argsort(x, dim, descending);
+  return [x.ndim === 0 ? x : x.gather(normDim("sort", dim, x.ndim), idx), idx];
+}
+
+/** [values, indices] of the k largest (or smallest) elements along `dim`, sorted (torch.topk). */
+export function topk(x: Tensor, k: number, dim = -1, largest = true): [Tensor, Tensor] {
+  const d = normDim("topk", dim, Math.max(1, x.ndim));
+  const n = x.ndim === 0 ? 1 : x.shape[d];
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new ValueError(`topk: k must be an integer from 0 to ${n}, got ${k}`);
+  const idx = x.ndim === 0 ? argsort(x) : slice(argsort(x, d, largest), d, 0, k);
+  return [x.ndim === 0 ? x : x.gather(d, idx), idx];
+}
+
+/** Running sum along `dim` (torch.cumsum). */
+export function cumsum(x: Tensor, dim: number): Tensor {
+  const d = x.ndim === 0 ? 0 : normDim("cumsum", dim, x.ndim);
+  return cumsumPrim([x], { dim: d, reverse: false });
+}
+
+/** 1 where any element over `dim` is non-zero (torch.any; float32 where torch gives bool). */
+export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return amax(x.ne(0), dim, keepdim);
+}
+
+/** 1 where every element over `dim` is non-zero (torch.all). */
+export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  return amin(x.ne(0), dim, keepdim);
+}
