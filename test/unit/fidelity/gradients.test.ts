@@ -41,6 +41,19 @@ for (const backend of tg.listBackends()) {
         }
       });
     }
+    it("sign's output requires grad, and its gradient is zero", () => {
+      const prev = tg.getBackend().name;
+      tg.setBackend(backend);
+      try {
+        const x = tg.tensor([-2, 0, 3], { requiresGrad: true });
+        const s = x.sign();
+        assert.equal(s.requiresGrad, true);
+        s.sum().backward();
+        assert.deepEqual(x.grad!.toArray(), [0, 0, 0]);
+      } finally {
+        tg.setBackend(prev);
+      }
+    });
     it("sign(NaN) is 0, sign(-0) is 0", () => {
       const prev = tg.getBackend().name;
       tg.setBackend(backend);
