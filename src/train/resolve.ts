@@ -138,20 +138,21 @@ export function resolveLoss(spec: LossSpec, who = "fit"): { fn: LossFn; name: st
  */
 function checkOutputs(who: string, name: string, logits: boolean, p: Tensor): void {
   if (p.size === 0) return;
-  const { lo, hi, rowsSumToOne } = noGrad(() => {
-    const lo = p.min().item();
-    const hi = p.max().item();
-    const rows = CATEGORICAL.has(name) && p.ndim === 2 && p.shape[1] > 1 ? p.sum(1).sub(1).abs().max().item() : NaN;
-    return { lo, hi, rowsSumToOne: rows <= 1e-3 };
-  });
+  // Rows are checked where the class dim is dim 1 of a 2-D output; other layouts by range only.
+  const rowsKnown = CATEGORICAL.has(name) && p.ndim === 2 && p.shape[1] > 1;
+  const { lo, hi, rowsSumToOne } = noGrad(() => ({
+    lo: p.min().item(),
+    hi: p.max().item(),
+    rowsSumToOne: rowsKnown && p.sum(1).sub(1).abs().max().item() <= 1e-3,
+  }));
   const inUnit = lo >= 0 && hi <= 1;
-  if (logits && CATEGORICAL.has(name) && inUnit && rowsSumToOne) {
+  if (logits && inUnit && rowsSumToOne) {
     throw new ValueError(
       `${who}: loss "${name}" with fromLogits expects logits, but every row of the model's output already sums to 1 ` +
         `(a double softmax, which trains badly): remove the model's final Softmax, or leave fromLogits out to pass probabilities`,
     );
   }
-  if (!logits && !(inUnit && (rowsSumToOne || !CATEGORICAL.has(name)))) {
+  if (!logits && !(inUnit && (rowsSumToOne || !rowsKnown))) {
     const found = inUnit ? "rows that do not sum to 1" : `values from ${lo} to ${hi}`;
     const end = name === "binary_crossentropy" ? "nn.Sigmoid" : "nn.Softmax(1)";
     throw new ValueError(

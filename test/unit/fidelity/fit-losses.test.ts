@@ -26,6 +26,13 @@ describe("loss names as Keras's", () => {
     near(train.resolveLoss({ name: "sparse_categorical_crossentropy", fromLogits: true }).fn(logits, labels).item(), want, 1e-6);
   });
 
+  it("probabilities over dim 1 of a 3-D output (a sequence model's [N, C, T]) pass the check", () => {
+    const seq = tg.randn([2, 3, 4]).softmax(1);
+    const t = tg.tensor([[0, 1, 2, 1], [2, 2, 0, 1]], { dtype: "int32" });
+    const want = F.nllLoss(seq.log(), t).item();
+    near(train.resolveLoss("sparse_categorical_crossentropy").fn(seq, t).item(), want, 1e-5);
+  });
+
   it("binary cross-entropy takes probabilities by default, logits with fromLogits", () => {
     const z = tg.tensor([[-2], [0.5], [3]]);
     const y = tg.tensor([0, 1, 1]);
