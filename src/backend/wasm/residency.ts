@@ -69,8 +69,8 @@ export class Residency {
   private clock = 1;
   private depth = 0;
   private protectFrom = Infinity;
-  private budgetBytes = INITIAL_BUDGET;
-  private budgetBlocks = INITIAL_BLOCKS;
+  private budgetBytes: number;
+  private budgetBlocks: number;
   // Bytes brought into wasm memory (allocated or restored) and restored, since the budget last changed.
   private windowIn = 0;
   private windowRestored = 0;
@@ -86,7 +86,10 @@ export class Residency {
 
   /** `blockOf` finds a storage's block (undefined for storages outside wasm memory). */
   constructor(private readonly allocator: WasmAllocator, private readonly memory: WebAssembly.Memory,
-    private readonly blockOf: BlockOf) {}
+    private readonly blockOf: BlockOf, { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {}) {
+    this.budgetBytes = bytes;
+    this.budgetBlocks = blocks;
+  }
 
   /**
    * A block of `length` elements for `storage` (zero-filled unless `zero` is false). Tracked blocks
@@ -275,7 +278,7 @@ export class Residency {
       this.windowIn = this.windowRestored = 0;
     }
     if (this.residentBytes + bytes <= this.budgetBytes && this.residentBlocks < this.budgetBlocks) return;
-    const targetBytes = this.budgetBytes - this.budgetBytes / 8 - bytes, targetBlocks = this.budgetBlocks - this.budgetBlocks / 8;
+    const targetBytes = this.budgetBytes - this.budgetBytes / 8 - bytes, targetBlocks = this.budgetBlocks - this.budgetBlocks / 8 - 1;
     for (let b = this.oldest; b !== null && (this.residentBytes > targetBytes || this.residentBlocks > targetBlocks);) {
       const next = b.next;
       if (!(b.used >= this.protectFrom)) this.evict(b);
