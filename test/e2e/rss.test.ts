@@ -1,6 +1,7 @@
 // Memory stays flat with no dispose, no V8 flags and no forced collections: 30 epochs of the README's
 // synchronous loop and of train.fit, each in a fresh process, must add less than 1 MiB of RSS an epoch
-// after epoch 5 (the median epoch; under 64 MiB in all) while wasm memory does not grow at all. The work is test/e2e/rss/train-rss.mjs (plain JavaScript, `--preset check`), which any
+// after epoch 5 (peak against peak over ten-epoch windows, see train-rss.mjs) while wasm memory does
+// not grow at all. The work is test/e2e/rss/train-rss.mjs (plain JavaScript, `--preset check`), which any
 // runtime can run; TENSORGRAD_RSS_RUNTIME="<executable> [args…]" runs it with another one on the built
 // package (e.g. "bun", or "deno run -A") instead of this Node on the sources.
 
@@ -11,9 +12,6 @@ import { spawnSync } from "node:child_process";
 const root = new URL("../..", import.meta.url).pathname;
 const script = new URL("./rss/train-rss.mjs", import.meta.url).pathname;
 const MAX_GROWTH_MIB = 1;
-// What the engine may keep besides: dead tensors' evicted copies wait for a full collection, which V8
-// runs once about 64 MiB of them have piled up; the C allocator can keep such a pile's pages.
-const MAX_TOTAL_MIB = 64;
 
 function command(): string[] {
   const other = process.env.TENSORGRAD_RSS_RUNTIME;
@@ -34,10 +32,9 @@ describe("RSS over 30 epochs", () => {
       const summary = lines.at(-1)!;
       assert.equal(lines.length, 31, "one line an epoch and the summary");
       assert.equal(summary.backend, "wasm");
-      t.diagnostic(`${summary.runtime}: RSS ${summary.firstMiB} MiB after epoch 1, ${summary.fromMiB} after 5, ${summary.lastMiB} after 30 (median ${summary.growthMiBPerEpoch} MiB an epoch)`);
+      t.diagnostic(`${summary.runtime}: RSS ${summary.firstMiB} MiB after epoch 1, ${summary.fromMiB} after 5, ${summary.lastMiB} after 30 (${summary.growthMiBPerEpoch} MiB an epoch)`);
       const trace = lines.slice(0, -1).map((l) => l.rssMiB).join(", ");
       assert.ok((summary.growthMiBPerEpoch as number) < MAX_GROWTH_MIB, `RSS grew ${summary.growthMiBPerEpoch} MiB an epoch: ${trace}`);
-      assert.ok((summary.totalGrowthMiB as number) < MAX_TOTAL_MIB, `RSS grew ${summary.totalGrowthMiB} MiB after epoch 5: ${trace}`);
       const wasm = lines.slice(4, -1).map((l) => (l.wasm as unknown as { memoryBytes: number } | undefined)?.memoryBytes);
       if (wasm[0] !== undefined) assert.deepEqual(new Set(wasm).size, 1, `wasm memory ${wasm.join(", ")} bytes after epochs 5-30`);
       assert.ok((lines[29]!.loss as number) < (lines[0]!.loss as number), "and it trained");
