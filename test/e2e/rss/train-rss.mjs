@@ -105,7 +105,7 @@ console.log(JSON.stringify({
   firstMiB: rows[0]?.rssMiB, fromMiB: tail[0]?.rssMiB, lastMiB: rows[rows.length - 1]?.rssMiB,
   growthMiBPerEpoch: Math.round(growth * 1000) / 1000, seconds: Math.round((performance.now() - t0) / 100) / 10,
 }));
-if (!(growth < maxGrowth)) {
+if (Number.isFinite(maxGrowth) && !(growth < maxGrowth)) {
   console.error(`train-rss: RSS grew ${growth.toFixed(3)} MiB an epoch from epoch ${from} on (${mode}), not below ${maxGrowth}`);
   process.exit(1);
 }
