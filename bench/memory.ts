@@ -30,13 +30,13 @@ async function fullGc(): Promise<void> {
 }
 
 /**
- * Bytes of live tensors outside the JS heap: the wasm backend returns every dead tensor's block first
- * (collect), then reports what its allocator holds. Undefined for the reference backend.
+ * Bytes the wasm backend's allocator holds, called after fullGc: its finalizers have returned every
+ * dead tensor's block by then, so this is the live tensors resident in wasm memory (live ones it
+ * evicted sit on the JS heap). Undefined for the reference backend.
  */
 function tensorBytes(): number | undefined {
-  const be = tg.getBackend() as { collect?: () => void; memoryStats?: () => { bytesInUse: number } };
+  const be = tg.getBackend() as { memoryStats?: () => { bytesInUse: number } };
   if (!be.memoryStats) return undefined;
-  be.collect?.();
   return be.memoryStats().bytesInUse;
 }
 

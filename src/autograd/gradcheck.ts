@@ -46,15 +46,15 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
 
   xs.forEach((x, i) => {
     if (!checked[i]) return;
-    const analytic = x.grad ? x.grad.contiguousData() : new Float64Array(x.size);
-    const data = x.storage.data;
+    // A copy, and `data` read afresh around each call: kernels may move a storage's elements.
+    const analytic = x.grad ? Float64Array.from(x.grad.contiguousData()) : new Float64Array(x.size);
     for (let j = 0; j < x.size; j++) {
-      const orig = data[j];
-      data[j] = orig + eps;
+      const orig = x.storage.data[j];
+      x.storage.data[j] = orig + eps;
       const plus = project(noGrad(() => fn(...xs)));
-      data[j] = orig - eps;
+      x.storage.data[j] = orig - eps;
       const minus = project(noGrad(() => fn(...xs)));
-      data[j] = orig;
+      x.storage.data[j] = orig;
       const numeric = (plus - minus) / (2 * eps);
       const a = analytic[j];
       if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {

@@ -95,8 +95,6 @@ export const platform: Platform = {
   // Atomics.wait throws on a page's main thread; a Web Worker may block.
   canBlock: g.document === undefined,
   setV8Flag: () => false,
-  freshContextEval: () => undefined,
-  onExit: () => undefined,
   yieldToEventLoop,
   deflate: storedDeflate,
 };

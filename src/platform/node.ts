@@ -4,7 +4,6 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
-import { createContext, runInContext } from "node:vm";
 import { Worker } from "node:worker_threads";
 import { deflateSync } from "node:zlib";
 import type { Platform, PoolWorkerHandle, PoolWorkerInit, ThreadSupport } from "./platform.js";
@@ -77,16 +76,6 @@ export const platform: Platform = {
     } catch {
       return false;
     }
-  },
-  freshContextEval() {
-    const ctx = createContext({});
-    return (code) => runInContext(code, ctx);
-  },
-  onExit(listener) {
-    // First in line: another listener that allocates can trigger the collection that schedules a
-    // cleanup nobody will run.
-    process.prependListener("beforeExit", () => listener(false));
-    process.prependListener("exit", () => listener(true));
   },
   yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
   deflate: (bytes) => deflateSync(bytes, { level: 9 }),

@@ -58,10 +58,6 @@ export interface Platform {
   readonly canBlock: boolean;
   /** Sets a V8 flag at run time where the runtime allows it; false otherwise. */
   setV8Flag(flag: string): boolean;
-  /** Evaluates code in a fresh JavaScript context created after setV8Flag (Node's vm), or undefined. */
-  freshContextEval(): ((code: string) => unknown) | undefined;
-  /** Runs `listener` when the process is about to exit (final: no more JavaScript will run). */
-  onExit(listener: (final: boolean) => void): void;
   /** Resolves after the event loop has had a turn (timers, input, redraws), as soon as it can. */
   yieldToEventLoop(): Promise<void>;
   /** zlib-compresses (RFC 1950) `bytes`: Node's zlib, or stored (uncompressed) blocks elsewhere. */

@@ -2,16 +2,17 @@
 // split across a worker pool, everything else falls back to the reference kernels. Importing this
 // module registers the backend (when the platform supports it) and makes it the default unless
 // TENSORGRAD_BACKEND names another one.
-import type { Backend, DType, Kernel, Storage, TransientRegion } from "../backend.js";
+import { lookupKernel, type Backend, type DType, type Kernel, type Storage, type TransientRegion } from "../backend.js";
 import { markUnavailable, registerBackend, setBackend } from "../current.js";
 import { platform } from "#platform";
 import { ValueError } from "../../errors.js";
 import { warnOnce } from "../../platform/warn-once.js";
 import { wasmUnsupportedReason } from "./module.js";
 import { WasmRuntime, type WasmRuntimeOptions } from "./runtime.js";
-import { HeapStorage, WasmStorage, reclaimerFor } from "./storage.js";
+import { HeapStorage, WasmStorage, residencyOf } from "./storage.js";
 import { wasmKernels } from "./kernels.js";
 import type { AllocatorStats } from "./allocator.js";
+import type { ResidencyStats } from "./residency.js";
 
 export interface WasmBackendOptions extends WasmRuntimeOptions {}
 
@@ -78,9 +79,9 @@ export class WasmBackend implements Backend {
     const region = this.#regions.length > 0 ? this.#regions[this.#regions.length - 1]! : null;
     const first = this.#attempt(rt, region, dtype, length, zero);
     if (first) return first;
-    // The 4 GiB memory is full: collect what is dead and try once more, then keep going on the JS
-    // heap (the reference kernels handle those tensors) rather than fail.
-    reclaimerFor(rt).collect();
+    // The 4 GiB memory is full: copy every idle block out and try once more, then keep going on the
+    // JS heap (the reference kernels handle those tensors) rather than fail.
+    residencyOf(rt).evictAll();
     const second = this.#attempt(rt, region, dtype, length, zero);
     if (second) return second;
     if (this.#heapFallbacks++ === 0) {
@@ -105,10 +106,9 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Storages allocated while the region is open skip the garbage collector's reclaimer (registering
-   * one costs about a microsecond, and a forced collection about 0.5 us more for each dead one):
-   * closing frees every one not kept, at once, and tracks the kept ones as usual. Regions nest; an
-   * allocation belongs to the innermost open one.
+   * Storages allocated while the region is open stay out of the residency cache (no queue entry, no
+   * finalization record, never evicted): closing frees every one not kept, at once, and hands the
+   * kept ones to the cache. Regions nest; an allocation belongs to the innermost open one.
    */
   transient(): TransientRegion {
     const list: WasmStorage[] = [];
@@ -121,7 +121,7 @@ export class WasmBackend implements Backend {
         const at = this.#regions.lastIndexOf(list);
         if (at >= 0) this.#regions.splice(at, 1);
         for (const s of list) {
-          if (keep.has(s)) s.adopt();
+          if (keep.has(s)) s.track();
           else s.dispose();
         }
       },
@@ -132,8 +132,25 @@ export class WasmBackend implements Backend {
     if (storage instanceof WasmStorage) storage.dispose();
   }
 
+  /**
+   * The kernel for `name`, the reference one where this backend has none, guarded: every operand's
+   * block is resident and cannot be evicted while it runs (see residency.ts).
+   */
   kernel(name: string): Kernel | undefined {
-    return (this.#table ??= wasmKernels(this.runtime)).get(name);
+    const table = (this.#table ??= this.#guarded());
+    let k = table.get(name);
+    if (k === undefined) {
+      const ref = lookupKernel("js", name);
+      if (ref === undefined) return undefined;
+      table.set(name, (k = residencyOf(this.runtime).guard(ref)));
+    }
+    return k;
+  }
+
+  #guarded(): Map<string, Kernel> {
+    const residency = residencyOf(this.runtime), table = wasmKernels(this.runtime);
+    for (const [name, k] of table) table.set(name, residency.guard(k));
+    return table;
   }
 
   /** "relaxed" (fused multiply-add) or "simd": which build the runtime loaded. */
@@ -156,16 +173,17 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Runs a full garbage collection and returns the blocks of every tensor found dead, now (they are
-   * otherwise returned in batches as allocation goes on), so that memoryStats() shows live data only.
+   * Copies every tensor's block that no kernel is running on out of wasm memory, now: the dead ones'
+   * copies go with the garbage collector, the live ones come back when a kernel next uses them. For
+   * handing memory back between phases of a program, and for measuring.
    */
   collect(): void {
-    reclaimerFor(this.runtime).collect();
+    residencyOf(this.runtime).evictAll();
   }
 
-  /** Allocator figures: bytes and blocks in use, free bytes, memory size. */
-  memoryStats(): AllocatorStats {
-    return this.runtime.allocator.stats();
+  /** Allocator figures (bytes and blocks in use, free bytes, memory size) and the residency cache's. */
+  memoryStats(): AllocatorStats & ResidencyStats {
+    return { ...this.runtime.allocator.stats(), ...residencyOf(this.runtime).stats() };
   }
 }
 

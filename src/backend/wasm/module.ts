@@ -59,7 +59,7 @@ export interface LoadOptions {
    * Use relaxed SIMD (fused multiply-add: about 20 % more matmul throughput) where the engine needs a
    * flag for it. Node 20 (V8 11.3) only validates relaxed SIMD behind
    * `--experimental-wasm-relaxed-simd`, which Node refuses in NODE_OPTIONS; by default the loader sets
-   * that V8 flag at run time before compiling (as the storage reclaimer sets its GC flags). Newer
+   * that V8 flag at run time before compiling. Newer
    * engines accept relaxed SIMD without it. `false` (or TENSORGRAD_RELAXED_SIMD=0) forces the plain
    * SIMD build.
    */

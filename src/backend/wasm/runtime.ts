@@ -88,7 +88,7 @@ export interface WasmRuntimeOptions extends LoadOptions, PoolOptions {}
  * a finally. One long-lived object per runtime rather than one per call: V8 drops a class's instance
  * map when no instance is alive at a full collection, and then throws away the optimized code of
  * every kernel that inlined it (measured: the cross-entropy kernel was recompiled after every
- * reclaimer-forced collection, 6 times in 12 epochs).
+ * full collection, 6 times in 12 epochs).
  */
 export class ScratchStack {
   private readonly blocks: number[] = [];

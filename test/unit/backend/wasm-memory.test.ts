@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import { nn, optim } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
-import { WasmStorage, Reclaimer, faultCostMsPerMB, nextBudgetScale } from "../../../src/backend/wasm/storage.js";
-import type { WasmAllocator } from "../../../src/backend/wasm/allocator.js";
+import { WasmStorage } from "../../../src/backend/wasm/storage.js";
 import { assertClose } from "../../helpers/assert.js";
 
 const F = nn.functional;
@@ -128,16 +127,13 @@ describe("gradients freed by zeroGrad", () => {
 
   test("a gradient nobody read is freed by zeroGrad, so training leaves no gradient to the garbage collector", () => {
     onWasm(() => {
-      const { model, step, opt } = setup((ps) => new optim.Adam(ps, { lr: 0.01 }));
-      step();
-      wasmBackend.collect();
-      const inUse = blocks();
-      opt.zeroGrad();
-      assert.equal(inUse - blocks(), 2, "weight and bias gradients returned at once");
-      for (let i = 0; i < 5; i++) step();
-      wasmBackend.collect();
-      // (A tensor still referenced while the first count was taken can make the later one lower.)
-      assert.ok(blocks() <= inUse, `flat: ${blocks()} blocks in use after five more steps, ${inUse} after the first`);
+      const { step, opt } = setup((ps) => new optim.Adam(ps, { lr: 0.01 }));
+      for (let i = 0; i < 5; i++) {
+        step();
+        const inUse = blocks();
+        opt.zeroGrad();
+        assert.equal(inUse - blocks(), 2, `step ${i}: weight and bias gradients returned at once`);
+      }
     });
   });
 
@@ -197,7 +193,6 @@ describe("gradients freed by zeroGrad", () => {
       }
       const { step, opt } = setup((ps) => new Declared(ps, { lr: 0.1 }));
       step();
-      wasmBackend.collect();
       const inUse = blocks();
       opt.zeroGrad();
       assert.equal(inUse - blocks(), 2);
@@ -218,7 +213,6 @@ describe("gradients freed by zeroGrad", () => {
       assert.deepEqual(run(false), run(true));
       const { model, step } = setup((ps) => new optim.Adam(ps));
       step();
-      wasmBackend.collect();
       const inUse = blocks();
       model.zeroGrad();
       assert.equal(inUse - blocks(), 2);
@@ -361,49 +355,5 @@ describe("forward intermediates freed by backward", () => {
       y.sum().backward();
       for (const t of [x!, w!, b!, y]) assert.notEqual((t.storage as WasmStorage).ptr, 0, "the caller's tensors stay");
     });
-  });
-});
-
-describe("reclaimer's garbage budget", () => {
-  test("doubles only once the collections since the last change have paid for first touching the added memory", () => {
-    let probes = 0;
-    const cost = (ms: number) => () => (probes++, ms);
-    // 4 % of the time in forced collections, 20 ms of them so far: at 1 ms per MB the 16 MB a
-    // doubling adds cost 16 ms (doubles); at 2 ms per MB, 32 ms (not yet).
-    assert.equal(nextBudgetScale(1, 0.04, 20, cost(1)), 2);
-    assert.equal(nextBudgetScale(1, 0.04, 20, cost(2)), 1);
-    // At scale 2 a doubling adds 32 MB.
-    assert.equal(nextBudgetScale(2, 0.04, 31, cost(1)), 2);
-    assert.equal(nextBudgetScale(2, 0.04, 32, cost(1)), 4);
-    assert.equal(probes, 4);
-    // Capped at 4; cheap collections halve it; neither needs the probe.
-    assert.equal(nextBudgetScale(4, 0.5, 1e6, cost(0)), 4);
-    assert.equal(nextBudgetScale(4, 0.004, 0, cost(0)), 2);
-    assert.equal(nextBudgetScale(1, 0.004, 0, cost(0)), 1);
-    assert.equal(nextBudgetScale(2, 0.01, 1e6, cost(0)), 2);
-    assert.equal(probes, 4);
-  });
-
-  test("bytes returned by hand leave the budget: a forced collection comes after 16 MB of garbage left to the collector", () => {
-    const r = new Reclaimer({} as WasmAllocator);
-    assert.ok(r.synchronous, "this Node runs finalizers synchronously");
-    let collections = 0;
-    r.collect = () => void collections++; // counts, and leaves the budget where it was
-    const MB = 1 << 20;
-    for (let i = 0; i < 100; i++) {
-      r.pressure(MB); // a backward's intermediates: allocated, then disposed of by hand
-      r.returned(MB);
-    }
-    assert.equal(collections, 0);
-    r.returned(5 * MB); // never below zero
-    for (let i = 0; i < 40; i++) r.pressure(MB);
-    // The 16th MB reaches the budget; each later allocation finds it still reached.
-    assert.equal(collections, 25);
-  });
-
-  test("measures the cost of first-touch page faults once, at no less than 0.5 ms per MB", () => {
-    const c = faultCostMsPerMB();
-    assert.ok(Number.isFinite(c) && c >= 0.5 && c < 1000, `cost ${c} ms per MB`);
-    assert.equal(faultCostMsPerMB(), c);
   });
 });

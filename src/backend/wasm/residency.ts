@@ -1,0 +1,301 @@
+// Wasm memory as a bounded cache over tensor storage the garbage collector owns. Each storage's
+// elements live in a block of wasm memory while kernels use them; when the blocks outgrow a budget,
+// the least recently used ones that no running kernel holds are copied out to ordinary typed arrays
+// (which the collector frees with their storage) and the blocks reused; a kernel that touches an
+// evicted storage copies it back in. Nothing here needs a dead storage to be reported: that is what
+// keeps memory flat inside one long synchronous loop, where no finalizer can run.
+import type { DType, Kernel, Storage, TypedArray, View } from "../backend.js";
+import type { WasmAllocator } from "./allocator.js";
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+const MB = 1 << 20;
+/** Tracked bytes kept resident before the least recently used are evicted (doubles when too small). */
+const INITIAL_BUDGET = 32 * MB;
+/** Likewise in blocks: each resident block costs a queue entry and a finalization record. */
+const INITIAL_BLOCKS = 8192;
+
+const FREED = 0, RESIDENT = 1, EVICTED = 2;
+
+/** One storage's elements: where they are, and the cache's bookkeeping. The cache never holds the storage. */
+export class Block {
+  /** Byte address in wasm memory while resident, else 0. */
+  ptr = 0;
+  /** RESIDENT (data views the block), EVICTED (data is a host copy) or FREED. */
+  state = FREED;
+  /** The elements: a view of the block, or the host copy. */
+  data: TypedArray;
+  /** Whether the cache may evict it and frees it when its storage dies (not while a transient region holds it). */
+  tracked = false;
+  /** Clock of the last kernel call that used it. */
+  used = 0;
+  /** Neighbours in the cache's recency list while tracked and resident (older, newer). */
+  prev: Block | null = null;
+  next: Block | null = null;
+  constructor(readonly id: number, readonly dtype: DType, readonly length: number, data: TypedArray) {
+    this.data = data;
+  }
+  get bytes(): number {
+    return this.length * BYTES[this.dtype];
+  }
+}
+
+/** What the cache holds and has done, for memoryStats() and tests. */
+export interface ResidencyStats {
+  /** Bytes and blocks of tracked storages resident in wasm memory. */
+  residentBytes: number;
+  residentBlocks: number;
+  /** The current budget (bytes, blocks); it doubles while it is too small for the working set. */
+  budgetBytes: number;
+  budgetBlocks: number;
+  /** Storages copied out, and copied back in, since the start. */
+  evictions: number;
+  restores: number;
+  evictedBytes: number;
+  restoredBytes: number;
+}
+
+type BlockOf = (s: Storage) => Block | undefined;
+
+export class Residency {
+  // Tracked resident blocks as a doubly linked list, least recently used first: a kernel call moves
+  // its operands to the back, eviction takes from the front.
+  private oldest: Block | null = null;
+  private newest: Block | null = null;
+  private residentBlocks = 0;
+  private residentBytes = 0;
+  private nextId = 1;
+  // Kernel calls so far, and while one runs (depth > 0), the clock at the outermost one's start:
+  // blocks used since then are in use and never evicted.
+  private clock = 1;
+  private depth = 0;
+  private protectFrom = Infinity;
+  private budgetBytes: number;
+  private budgetBlocks: number;
+  // Bytes brought into wasm memory (allocated or restored) and restored, since the budget last changed.
+  private windowIn = 0;
+  private windowRestored = 0;
+  private evictions = 0;
+  private restores = 0;
+  private evictedBytes = 0;
+  private restoredBytes = 0;
+  // Frees the block of a storage that died resident, when the runtime runs finalizers (between tasks).
+  // Registered only while resident, with the block as held value and unregister token: eviction and
+  // dispose unregister it, since a record nobody unregisters would wait on the heap for a cleanup task
+  // that a synchronous loop never lets run. (The block does not reference its storage.)
+  private readonly registry = new FinalizationRegistry<Block>((b) => this.died(b));
+
+  /** `blockOf` finds a storage's block (undefined for storages outside wasm memory). */
+  constructor(private readonly allocator: WasmAllocator, private readonly memory: WebAssembly.Memory,
+    private readonly blockOf: BlockOf, { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {}) {
+    this.budgetBytes = bytes;
+    this.budgetBlocks = blocks;
+  }
+
+  /**
+   * A block of `length` elements for `storage` (zero-filled unless `zero` is false). Tracked blocks
+   * are evictable and freed when the storage dies; untracked ones (a transient region's) stay put
+   * until free() or track(). Throws RangeError when wasm memory cannot grow.
+   */
+  alloc(storage: Storage, dtype: DType, length: number, zero: boolean, tracked: boolean): Block {
+    const bytes = length * BYTES[dtype];
+    if (tracked) this.makeRoom(bytes);
+    const ptr = this.allocator.alloc(bytes, zero);
+    const block = new Block(this.nextId++, dtype, length, view(this.memory.buffer, dtype, ptr, length));
+    block.ptr = ptr;
+    block.state = RESIDENT;
+    if (tracked) {
+      this.windowIn += bytes;
+      this.enqueue(storage, block);
+    }
+    return block;
+  }
+
+  /** Makes an untracked block evictable and collectable (a storage kept from a transient region). */
+  track(storage: Storage): void {
+    const b = this.blockOf(storage);
+    if (b === undefined || b.tracked || b.state !== RESIDENT) return;
+    this.makeRoom(b.bytes);
+    this.enqueue(storage, b);
+  }
+
+  /** Returns a storage's memory now (its owner knows it is dead); idempotent. */
+  free(b: Block): void {
+    if (b.state === RESIDENT) {
+      if (b.tracked) this.dequeue(b);
+      this.allocator.free(b.ptr);
+      b.ptr = 0;
+    }
+    b.state = FREED;
+  }
+
+  /**
+   * `k` with every operand's block resident and safe from eviction while it runs (so its addresses
+   * and `data` views hold), evicted operands copied back in first.
+   */
+  guard(k: Kernel): Kernel {
+    // `extra`: the fused optimizer updates' fourth argument, their reference fallback.
+    const run = k as (out: View, inputs: readonly (View | null)[], params: unknown, extra?: unknown) => void;
+    return ((out: View, inputs: readonly (View | null)[], params: unknown, extra?: unknown) => {
+      const clock = ++this.clock;
+      if (this.depth++ === 0) this.protectFrom = clock;
+      try {
+        // Mark every operand in use before restoring any, so that restoring one cannot evict another.
+        let evicted = this.use(out, clock);
+        for (let i = 0; i < inputs.length; i++) evicted = this.use(inputs[i]!, clock) || evicted;
+        if (evicted) {
+          this.bringIn(out);
+          for (let i = 0; i < inputs.length; i++) this.bringIn(inputs[i]!);
+        }
+        run(out, inputs, params, extra);
+      } finally {
+        if (--this.depth === 0) this.protectFrom = Infinity;
+      }
+    }) as Kernel;
+  }
+
+  /** Copies every tracked block that no running kernel uses out of wasm memory. */
+  evictAll(): void {
+    for (let b = this.oldest; b !== null;) {
+      const next = b.next;
+      if (!(b.used >= this.protectFrom)) this.evict(b);
+      b = next;
+    }
+  }
+
+  stats(): ResidencyStats {
+    return {
+      residentBytes: this.residentBytes, residentBlocks: this.residentBlocks,
+      budgetBytes: this.budgetBytes, budgetBlocks: this.budgetBlocks,
+      evictions: this.evictions, restores: this.restores, evictedBytes: this.evictedBytes, restoredBytes: this.restoredBytes,
+    };
+  }
+
+  /** Stamps the operand's block as used by kernel call `clock` and makes it the newest; true if it is evicted. */
+  private use(v: View | null, clock: number): boolean {
+    if (v === null) return false;
+    const b = this.blockOf(v.storage);
+    if (b === undefined) return false;
+    b.used = clock;
+    if (b.tracked && b.state === RESIDENT && b !== this.newest) {
+      this.unlink(b);
+      this.append(b);
+    }
+    return b.state === EVICTED;
+  }
+
+  private append(b: Block): void {
+    b.prev = this.newest;
+    b.next = null;
+    if (this.newest !== null) this.newest.next = b;
+    else this.oldest = b;
+    this.newest = b;
+  }
+
+  private unlink(b: Block): void {
+    if (b.prev !== null) b.prev.next = b.next;
+    else this.oldest = b.next;
+    if (b.next !== null) b.next.prev = b.prev;
+    else this.newest = b.prev;
+    b.prev = b.next = null;
+  }
+
+  private enqueue(storage: Storage, b: Block): void {
+    b.tracked = true;
+    this.append(b);
+    this.residentBlocks++;
+    this.residentBytes += b.bytes;
+    this.registry.register(storage, b, b);
+  }
+
+  private dequeue(b: Block): void {
+    this.unlink(b);
+    this.residentBlocks--;
+    this.residentBytes -= b.bytes;
+    this.registry.unregister(b);
+  }
+
+  private bringIn(v: View | null): void {
+    if (v === null) return;
+    const b = this.blockOf(v.storage);
+    if (b !== undefined && b.state === EVICTED) this.restore(v.storage, b);
+  }
+
+  private restore(s: Storage, b: Block): void {
+    const bytes = b.bytes;
+    this.makeRoom(bytes);
+    let ptr: number;
+    try {
+      ptr = this.allocator.alloc(bytes, false);
+    } catch (err) {
+      // Memory exhausted: the kernel runs its reference on the host copy instead.
+      if (err instanceof RangeError) return;
+      throw err;
+    }
+    const resident = view(this.memory.buffer, b.dtype, ptr, b.length);
+    resident.set(b.data as never);
+    b.data = resident;
+    b.ptr = ptr;
+    b.state = RESIDENT;
+    this.enqueue(s, b);
+    this.restores++;
+    this.restoredBytes += bytes;
+    this.windowIn += bytes;
+    this.windowRestored += bytes;
+  }
+
+  private evict(b: Block): void {
+    // slice() copies into a fresh ArrayBuffer that belongs to the collector, like any typed array.
+    const host = b.data.slice();
+    this.dequeue(b);
+    this.allocator.free(b.ptr);
+    b.ptr = 0;
+    b.data = host;
+    b.state = EVICTED;
+    this.evictions++;
+    this.evictedBytes += b.bytes;
+  }
+
+  private died(b: Block): void {
+    if (b.state !== RESIDENT || !b.tracked) return;
+    this.unlink(b);
+    this.residentBlocks--;
+    this.residentBytes -= b.bytes;
+    this.allocator.free(b.ptr);
+    b.ptr = 0;
+    b.state = FREED;
+  }
+
+  /**
+   * Before `bytes` more become resident: when that would pass the budget, evicts the least recently
+   * used blocks down to 7/8 of it (so eviction runs once per eighth of the budget allocated, not per
+   * allocation). The budget doubles when what is left is all in use by the running kernel, and when
+   * more than an eighth of what was brought in lately was restored (live data evicted and needed
+   * again: the budget is below the working set).
+   */
+  private makeRoom(bytes: number): void {
+    if (this.windowIn >= this.budgetBytes) {
+      if (this.windowRestored * 8 > this.windowIn) this.grow();
+      this.windowIn = this.windowRestored = 0;
+    }
+    if (this.residentBytes + bytes <= this.budgetBytes && this.residentBlocks < this.budgetBlocks) return;
+    const targetBytes = this.budgetBytes - this.budgetBytes / 8 - bytes, targetBlocks = this.budgetBlocks - this.budgetBlocks / 8 - 1;
+    for (let b = this.oldest; b !== null && (this.residentBytes > targetBytes || this.residentBlocks > targetBlocks);) {
+      const next = b.next;
+      if (!(b.used >= this.protectFrom)) this.evict(b);
+      b = next;
+    }
+    if (this.residentBytes + bytes > this.budgetBytes || this.residentBlocks >= this.budgetBlocks) this.grow();
+  }
+
+  private grow(): void {
+    this.budgetBytes *= 2;
+    this.budgetBlocks *= 2;
+    this.windowIn = this.windowRestored = 0;
+  }
+}
+
+function view(buffer: ArrayBufferLike, dtype: DType, ptr: number, length: number): TypedArray {
+  return dtype === "float32" ? new Float32Array(buffer, ptr, length)
+    : dtype === "float64" ? new Float64Array(buffer, ptr, length)
+    : new Int32Array(buffer, ptr, length);
+}

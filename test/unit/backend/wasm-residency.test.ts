@@ -1,0 +1,166 @@
+// The wasm backend's memory as a bounded cache (src/backend/wasm/residency.ts): past the budget the
+// least recently used blocks no running kernel holds are copied out to the JS heap and their blocks
+// reused; a kernel that touches an evicted storage copies it back in. Values never change.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tg from "tensorgrad";
+import { nn, optim } from "tensorgrad";
+import type { Kernel, Storage, View } from "../../../src/backend/backend.js";
+import { WasmAllocator } from "../../../src/backend/wasm/allocator.js";
+import { Block, Residency } from "../../../src/backend/wasm/residency.js";
+import { wasmBackend } from "../../../src/backend/wasm/index.js";
+import { WasmStorage } from "../../../src/backend/wasm/storage.js";
+
+const KB = 1024;
+
+/** A cache over a fresh memory, storages that are just their block, and a kernel that records what it saw. */
+function setup(budget: { bytes?: number; blocks?: number }) {
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
+  const allocator = new WasmAllocator(memory);
+  const blocks = new WeakMap<Storage, Block>();
+  const r = new Residency(allocator, memory, (s) => blocks.get(s), budget);
+  const storage = (fill: number, length = 256): Storage => {
+    const s = { dtype: "float32", length, backend: null as never, get data() { return blocks.get(s)!.data; } } as Storage;
+    blocks.set(s, r.alloc(s, "float32", length, true, true));
+    s.data.fill(fill);
+    return s;
+  };
+  const view = (s: Storage): View => ({ storage: s, offset: 0, shape: [s.length], strides: [1] });
+  // y = x + 1 on the views' data, as a reference kernel does; `during` runs inside (to allocate there).
+  const add1 = (during?: () => void): Kernel => r.guard((out, [x]) => {
+    during?.();
+    const o = out.storage.data, d = x!.storage.data;
+    for (let i = 0; i < o.length; i++) o[i] = d[i]! + 1;
+  });
+  const ptr = (s: Storage) => blocks.get(s)!.ptr;
+  return { r, allocator, storage, view, add1, ptr };
+}
+
+describe("wasm residency cache", () => {
+  test("past the block budget the least recently used blocks go to the JS heap, down to 7/8 of it", () => {
+    const { r, storage, view, add1, ptr } = setup({ blocks: 8 });
+    const s = Array.from({ length: 8 }, (_, i) => storage(i));
+    // A kernel uses s[0] and s[1]: they become the most recently used.
+    add1()(view(s[1]!), [view(s[0]!)], undefined);
+    assert.equal(r.stats().evictions, 0);
+    storage(100); // the 9th block: evict down to 7/8 of the budget, less room for it
+    assert.deepEqual(s.map((x) => ptr(x) !== 0), [true, true, false, false, true, true, true, true]);
+    assert.deepEqual(r.stats(), {
+      residentBytes: 7 * KB, residentBlocks: 7, budgetBytes: 32 << 20, budgetBlocks: 8,
+      evictions: 2, restores: 0, evictedBytes: 2 * KB, restoredBytes: 0,
+    });
+    // Evicted values are intact on the heap, and not in wasm memory.
+    assert.equal(s[2]!.data.buffer instanceof SharedArrayBuffer, false);
+    assert.deepEqual([...s[2]!.data.subarray(0, 3)], [2, 2, 2]);
+    assert.equal(s[0]!.data[0], 0);
+    assert.equal(s[1]!.data[0], 1, "s[1] = s[0] + 1");
+  });
+
+  test("a kernel on an evicted storage copies it back in first, with what was written to it meanwhile", () => {
+    const { r, storage, view, add1, ptr } = setup({ blocks: 4 });
+    const a = storage(5), out = storage(0);
+    r.evictAll();
+    assert.equal(ptr(a), 0);
+    a.data[3] = 40; // written on the heap copy, as nn.init or an optimizer may
+    add1()(view(out), [view(a)], undefined);
+    assert.notEqual(ptr(a), 0);
+    assert.equal(a.data.buffer instanceof SharedArrayBuffer, true);
+    assert.deepEqual([...out.data.subarray(0, 5)], [6, 6, 6, 41, 6]);
+    assert.deepEqual([r.stats().evictions, r.stats().restores, r.stats().restoredBytes], [2, 2, 2 * KB]);
+  });
+
+  test("a running kernel's operands are never evicted, even when it allocates past the budget", () => {
+    const { r, storage, view, add1, ptr } = setup({ blocks: 2 });
+    const x = storage(1), out = storage(0);
+    let inside: Storage | undefined;
+    add1(() => {
+      inside = storage(7);
+      assert.notEqual(ptr(x), 0);
+      assert.notEqual(ptr(out), 0);
+    })(view(out), [view(x)], undefined);
+    assert.equal(out.data[0], 2);
+    assert.equal(inside!.data[0], 7);
+    // Nothing could go: the budget grew instead.
+    assert.deepEqual([r.stats().evictions, r.stats().budgetBlocks], [0, 4]);
+  });
+
+  test("the budget doubles when evicted data keeps coming back (a working set larger than the budget)", () => {
+    const { r, storage, view, add1 } = setup({ bytes: 8 * KB });
+    // 12 live 1 KiB storages used round robin: each use restores one the previous round evicted.
+    const s = Array.from({ length: 12 }, (_, i) => storage(i));
+    const out = storage(0);
+    for (let round = 0; round < 4; round++) for (const x of s) add1()(view(out), [view(x)], undefined);
+    const st = r.stats();
+    assert.equal(st.budgetBytes, 16 * KB);
+    assert.ok(st.restores > 0);
+    const restoresThen = st.restores;
+    for (let round = 0; round < 4; round++) for (const x of s) add1()(view(out), [view(x)], undefined);
+    assert.equal(r.stats().restores, restoresThen, "once the working set fits, nothing is restored again");
+    assert.deepEqual(s.map((x) => x.data[0]), s.map((_, i) => i));
+  });
+
+  test("dispose frees at once, resident or evicted; the bytes and blocks accounting returns to zero", () => {
+    const { r, allocator, storage } = setup({});
+    const before = allocator.stats().blocksInUse;
+    const a = storage(1), b = storage(2);
+    r.evictAll();
+    const blockOf = (s: Storage) => (r as unknown as { blockOf: (s: Storage) => Block }).blockOf(s);
+    r.free(blockOf(a));
+    const c = storage(3);
+    r.free(blockOf(c));
+    r.free(blockOf(c));
+    r.free(blockOf(b));
+    assert.equal(allocator.stats().blocksInUse, before);
+    assert.deepEqual([r.stats().residentBytes, r.stats().residentBlocks], [0, 0]);
+  });
+});
+
+describe("wasm backend under eviction", () => {
+  test("training with every block evicted between steps gives the same weights, bit for bit", () => {
+    const run = (evict: boolean) => {
+      tg.setBackend("wasm");
+      try {
+        tg.manualSeed(4);
+        const model = new nn.Sequential(new nn.Linear(12, 16), new nn.ReLU(), new nn.BatchNorm1d(16), new nn.Linear(16, 3));
+        const opt = new optim.RMSprop(model.parameters(), { lr: 0.01, momentum: 0.5 });
+        const adam = new optim.Adam(model.parameters(), { lr: 0.01 });
+        const x = tg.randn([10, 12]), y = tg.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], { dtype: "int32" });
+        for (let i = 0; i < 6; i++) {
+          if (evict) wasmBackend.collect();
+          (i % 2 ? opt : adam).zeroGrad();
+          nn.functional.crossEntropy(model.forward(x), y).backward();
+          nn.utils.clipGradNorm(model.parameters(), 0.5);
+          if (evict) wasmBackend.collect();
+          (i % 2 ? opt : adam).step();
+        }
+        return model.parameters().map((p) => p.toArray());
+      } finally {
+        tg.setBackend("js");
+      }
+    };
+    const evictionsBefore = wasmBackend.memoryStats().evictions;
+    const plain = run(false);
+    const evicted = run(true);
+    assert.ok(wasmBackend.memoryStats().evictions - evictionsBefore > 100, "the second run really ran on evicted storages");
+    assert.deepEqual(evicted, plain);
+  });
+
+  test("a storage's data is the heap copy while evicted and wasm memory once a kernel used it", () => {
+    tg.setBackend("wasm");
+    try {
+      const t = tg.tensor([1, 2, 3]);
+      wasmBackend.collect();
+      const s = t.storage as WasmStorage;
+      assert.equal(s.ptr, 0);
+      assert.equal(s.data.buffer instanceof SharedArrayBuffer, false);
+      assert.deepEqual(t.toArray(), [1, 2, 3], "reads need no copy back");
+      assert.deepEqual(t.mul(2).toArray(), [2, 4, 6]);
+      assert.notEqual(s.ptr, 0);
+      assert.equal(s.data.buffer instanceof SharedArrayBuffer, true);
+      assert.equal(JSON.stringify(s), '{"backend":{"name":"wasm"},"dtype":"float32","length":3,"data":{"0":1,"1":2,"2":3}}');
+    } finally {
+      tg.setBackend("js");
+    }
+  });
+});
