@@ -31,9 +31,22 @@ export interface Node {
 
 export type Primitive<P> = ((inputs: readonly Tensor[], params: P) => Tensor) & { readonly spec: PrimitiveSpec<P> };
 
+/** Sees every primitive applied (name, inputs, params, output); ONNX export traces with it. */
+export type PrimitiveObserver = (name: string, inputs: readonly Tensor[], params: unknown, output: Tensor) => void;
+
+let observer: PrimitiveObserver | null = null;
+
+/** Installs `o` (null removes it) and returns the previous observer, to be restored in a finally. */
+export function setPrimitiveObserver(o: PrimitiveObserver | null): PrimitiveObserver | null {
+  const prev = observer;
+  observer = o;
+  return prev;
+}
+
 export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitive<P> {
   const apply = (inputs: readonly Tensor[], params: P): Tensor => {
-    const out = spec.forward(inputs, params);
+    // One null check when nobody traces.
+    const out = observer === null ? spec.forward(inputs, params) : observed(spec, inputs, params, observer);
     // Integer outputs (indices, casts to int32) never carry gradients.
     if (spec.vjp && isGradEnabled() && out.dtype !== "int32") {
       for (const t of inputs) {
@@ -46,4 +59,17 @@ export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitiv
     return out;
   };
   return Object.assign(apply, { spec });
+}
+
+/** Runs a forward with the observer off, so primitives a forward applies inside itself are not seen. */
+function observed<P>(spec: PrimitiveSpec<P>, inputs: readonly Tensor[], params: P, o: PrimitiveObserver): Tensor {
+  observer = null;
+  let out: Tensor;
+  try {
+    out = spec.forward(inputs, params);
+  } finally {
+    observer = o;
+  }
+  o(spec.name, inputs, params, out);
+  return out;
 }

@@ -1,0 +1,133 @@
+// ONNX nodes for tensorgrad's primitives: what arbitrary tensor code in a custom forward becomes.
+// Each converter receives the traced call (inputs, params, output) and binds the output's name.
+
+import type { ReduceParams } from "../ops/primitives/reduce.js";
+import type { SliceParams } from "../ops/primitives/movement.js";
+import type { DType } from "../tensor/dtype.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { GraphBuilder, onnxType } from "./graph-builder.js";
+
+/** Context of one export: the builder, the opset and how batch-like dims are kept symbolic. */
+export interface ExportContext {
+  readonly b: GraphBuilder;
+  readonly opset: number;
+}
+
+export type PrimitiveConverter = (cx: ExportContext, inputs: readonly Tensor[], params: any, out: Tensor) => void;
+
+/** `t`'s value name, cast to `dtype` if it has another. */
+export function as(cx: ExportContext, t: Tensor, dtype: DType): string {
+  const name = cx.b.nameOf(t);
+  return t.dtype === dtype ? name : cx.b.node("Cast", [name], { to: onnxType(dtype) });
+}
+
+const UNARY: Record<string, string> = {
+  neg: "Neg", exp: "Exp", log: "Log", sqrt: "Sqrt", abs: "Abs", sign: "Sign", sin: "Sin", cos: "Cos",
+  tanh: "Tanh", sigmoid: "Sigmoid", relu: "Relu", erf: "Erf",
+};
+const ARITH: Record<string, string> = { add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow", maximum: "Max", minimum: "Min" };
+const COMPARE: Record<string, [string, boolean]> = {
+  eq: ["Equal", false], ne: ["Equal", true], gt: ["Greater", false], lt: ["Less", false], ge: ["GreaterOrEqual", false], le: ["LessOrEqual", false],
+};
+
+/**
+ * A Reshape target for `to` from `from`: the leading dims that stay equal are written 0 ("copy from
+ * the input"), so a dynamic batch (or sequence) dim flows through instead of being frozen.
+ */
+export function reshapeTarget(from: readonly number[], to: readonly number[]): number[] {
+  const target = [...to];
+  for (let i = 0; i < Math.min(from.length, to.length) && from[i] === to[i]; i++) target[i] = 0;
+  return target;
+}
+
+/** A reduction over `dims`: axes as an attribute before `inputsFrom` (the opset that moved them to an input). */
+export function reduce(cx: ExportContext, op: string, x: string, dims: readonly number[], keepdim: boolean, out: Tensor, inputsFrom: number): void {
+  if (cx.opset >= inputsFrom) cx.b.node(op, [x, cx.b.ints(dims, "axes")], { keepdims: keepdim ? 1 : 0 }, out);
+  else cx.b.node(op, [x], { axes: dims, keepdims: keepdim ? 1 : 0 }, out);
+}
+
+function linear(cx: ExportContext, x: string, xRank: number, w: string, bias: string | null, out: Tensor): void {
+  const { b } = cx;
+  if (xRank === 2) {
+    b.node("Gemm", bias ? [x, w, bias] : [x, w], { transB: 1 }, out);
+    return;
+  }
+  const wt = b.node("Transpose", [w], { perm: [1, 0] });
+  if (!bias) b.node("MatMul", [x, wt], {}, out);
+  else b.node("Add", [b.node("MatMul", [x, wt]), bias], {}, out);
+}
+
+export { linear as emitLinear };
+
+export const PRIMITIVES = new Map<string, PrimitiveConverter>();
+
+for (const [name, op] of Object.entries(UNARY)) {
+  PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(op, [as(cx, x, out.dtype)], {}, out));
+}
+PRIMITIVES.set("expm1", (cx, [x], _p, out) => {
+  const e = cx.b.node("Exp", [as(cx, x, out.dtype)]);
+  cx.b.node("Sub", [e, cx.b.scalar(1, out.dtype)], {}, out);
+});
+PRIMITIVES.set("log1p", (cx, [x], _p, out) => {
+  const s = cx.b.node("Add", [as(cx, x, out.dtype), cx.b.scalar(1, out.dtype)]);
+  cx.b.node("Log", [s], {}, out);
+});
+for (const [name, op] of Object.entries(ARITH)) {
+  PRIMITIVES.set(name, (cx, [a, c], _p, out) => void cx.b.node(op, [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
+}
+for (const [name, [op, negate]] of Object.entries(COMPARE)) {
+  PRIMITIVES.set(name, (cx, [a, c], _p, out) => {
+    const common: DType = a.dtype === c.dtype ? a.dtype : "float32";
+    let r = cx.b.node(op, [as(cx, a, common), as(cx, c, common)]);
+    if (negate) r = cx.b.node("Not", [r]);
+    cx.b.node("Cast", [r], { to: onnxType(out.dtype) }, out);
+  });
+}
+PRIMITIVES.set("where", (cx, [c, a, e], _p, out) => {
+  const cond = cx.b.node("Cast", [cx.b.nameOf(c)], { to: 9 });
+  cx.b.node("Where", [cond, as(cx, a, out.dtype), as(cx, e, out.dtype)], {}, out);
+});
+PRIMITIVES.set("cast", (cx, [x], _p, out) => void cx.b.node("Cast", [cx.b.nameOf(x)], { to: onnxType(out.dtype) }, out));
+PRIMITIVES.set("copy", (cx, [x], _p, out) => void cx.b.node("Identity", [cx.b.nameOf(x)], {}, out));
+PRIMITIVES.set("reshape", (cx, [x], shape: readonly number[], out) => {
+  cx.b.node("Reshape", [cx.b.nameOf(x), cx.b.ints(reshapeTarget(x.shape, shape))], {}, out);
+});
+PRIMITIVES.set("permute", (cx, [x], dims: readonly number[], out) => void cx.b.node("Transpose", [cx.b.nameOf(x)], { perm: dims }, out));
+PRIMITIVES.set("expand", (cx, [x], shape: readonly number[], out) => {
+  // Expand broadcasts both ways: a 1 keeps the input's own size, which may be a dynamic dim.
+  const lead = shape.length - x.ndim;
+  const target = shape.map((d, i) => (i >= lead && x.shape[i - lead] === d ? 1 : d));
+  cx.b.node("Expand", [cx.b.nameOf(x), cx.b.ints(target)], {}, out);
+});
+PRIMITIVES.set("slice", (cx, [x], p: SliceParams, out) => {
+  const { b } = cx;
+  // An end at the dim's size means "to the end", which stays right when that dim is dynamic.
+  const end = p.end >= x.shape[p.dim] ? Number.MAX_SAFE_INTEGER : p.end;
+  b.node("Slice", [b.nameOf(x), b.ints([p.start], "starts"), b.ints([end], "ends"), b.ints([p.dim], "axes"), b.ints([p.step], "steps")], {}, out);
+});
+PRIMITIVES.set("cat", (cx, xs, dim: number, out) => void cx.b.node("Concat", xs.map((x) => as(cx, x, out.dtype)), { axis: dim }, out));
+PRIMITIVES.set("sum", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceSum", cx.b.nameOf(x), p.dims, p.keepdim, out, 13));
+PRIMITIVES.set("max", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceMax", cx.b.nameOf(x), p.dims, p.keepdim, out, 18));
+PRIMITIVES.set("min", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceMin", cx.b.nameOf(x), p.dims, p.keepdim, out, 18));
+for (const [name, op] of [["argmax", "ArgMax"], ["argmin", "ArgMin"]] as const) {
+  PRIMITIVES.set(name, (cx, [x], p: ReduceParams, out) => {
+    if (p.dims.length !== 1) {
+      // argmax over everything: flatten first, as torch.argmax without a dim does.
+      const flat = cx.b.node("Reshape", [cx.b.nameOf(x), cx.b.ints([-1])]);
+      const r = cx.b.node(op, [flat], { axis: 0, keepdims: 0 });
+      cx.b.node("Cast", [r], { to: onnxType("int32") }, out);
+      return;
+    }
+    const r = cx.b.node(op, [cx.b.nameOf(x)], { axis: p.dims[0], keepdims: p.keepdim ? 1 : 0 });
+    cx.b.node("Cast", [r], { to: onnxType("int32") }, out);
+  });
+}
+PRIMITIVES.set("softmax", (cx, [x], dim: number, out) => void cx.b.node("Softmax", [cx.b.nameOf(x)], { axis: dim }, out));
+PRIMITIVES.set("logSoftmax", (cx, [x], dim: number, out) => void cx.b.node("LogSoftmax", [cx.b.nameOf(x)], { axis: dim }, out));
+PRIMITIVES.set("matmul", (cx, [a, c], _p, out) => void cx.b.node("MatMul", [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
+PRIMITIVES.set("linear", (cx, [x, w, bias], _p, out) => {
+  linear(cx, as(cx, x, out.dtype), x.ndim, as(cx, w, out.dtype), bias ? as(cx, bias, out.dtype) : null, out);
+});
+PRIMITIVES.set("gather", (cx, [x, index], p: { dim: number }, out) => {
+  cx.b.node("GatherElements", [cx.b.nameOf(x), cx.b.nameOf(index)], { axis: p.dim }, out);
+});
