@@ -6,7 +6,7 @@ import { cat } from "../ops/index.js";
 import { full } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OpImpl } from "./import-ops-math.js";
-import { asFloat, axis, need, type NodeCtx } from "./import-value.js";
+import { asFloat, asInts, asTensor, axis, need, type NodeCtx } from "./import-value.js";
 
 export const NN_OPS = new Map<string, OpImpl>();
 
@@ -99,4 +99,21 @@ NN_OPS.set("LayerNormalization", (cx, ins) => {
   // Scale and bias broadcast in ONNX; tensorgrad's layerNorm wants them of the normalized shape.
   const fit = (t: Tensor) => (t.shape.length === shape.length ? t : t.expand(shape));
   return [layerNorm(x, shape, { weight: fit(weight), bias: bias ? fit(bias) : null, eps: cx.float("epsilon", 1e-5) })];
+});
+
+NN_OPS.set("Pad", (cx, ins) => {
+  const mode = cx.string("mode", "constant");
+  if (mode !== "constant") cx.unsupported(`Pad mode "${mode}"`);
+  let x = asTensor(need(cx, ins, 0));
+  // Opset 11 moved pads (and the fill value) from attributes to inputs.
+  const pads = ins[1] !== undefined ? asInts(cx, ins[1], "pads") : cx.ints("pads") ?? [];
+  const fill = ins[2] !== undefined ? asFloat(ins[2]).contiguousData()[0] ?? 0 : cx.float("value", 0);
+  const axes = ins[3] !== undefined ? asInts(cx, ins[3], "axes").map((a) => axis(cx, a, x.ndim)) : x.shape.map((_, i) => i);
+  if (pads.length !== 2 * axes.length) cx.fail(`${pads.length} pads for ${axes.length} axes`);
+  axes.forEach((a, i) => {
+    const [before, after] = [pads[i], pads[axes.length + i]];
+    if (before < 0 || after < 0) cx.unsupported("negative pads (cropping)");
+    x = padDim(x, a, before, after, fill);
+  });
+  return [x];
 });

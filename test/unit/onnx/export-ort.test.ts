@@ -157,7 +157,7 @@ class SelfAttention extends nn.Module {
     this.attn = this.registerModule("attn", new nn.MultiheadAttention(8, 2, { batchFirst: true }));
   }
   forward(x: Tensor): Tensor[] {
-    return this.attn.forward(x, x, x);
+    return this.attn.forward(x, x, x) as Tensor[];
   }
 }
 
