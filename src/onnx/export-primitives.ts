@@ -46,15 +46,23 @@ export function reduce(cx: ExportContext, op: string, x: string, dims: readonly 
   else cx.b.node(op, [x], { axes: dims, keepdims: keepdim ? 1 : 0 }, out);
 }
 
+/**
+ * x·Wᵀ + b. Inputs of other ranks than 2 go through Gemm too, flattened to rows and reshaped back
+ * with their own leading dims (read with Shape, so dynamic dims stay dynamic): one kernel per
+ * product, as tensorgrad's linear computes it.
+ */
 function linear(cx: ExportContext, x: string, xRank: number, w: string, bias: string | null, out: Tensor): void {
   const { b } = cx;
+  const gemm = (rows: string, to?: Tensor) => b.node("Gemm", bias ? [rows, w, bias] : [rows, w], { transB: 1 }, to);
   if (xRank === 2) {
-    b.node("Gemm", bias ? [x, w, bias] : [x, w], { transB: 1 }, out);
+    gemm(x, out);
     return;
   }
-  const wt = b.node("Transpose", [w], { perm: [1, 0] });
-  if (!bias) b.node("MatMul", [x, wt], {}, out);
-  else b.node("Add", [b.node("MatMul", [x, wt]), bias], {}, out);
+  const n = out.shape[out.ndim - 1];
+  const k = b.node("Shape", [w], { start: 1 });
+  const rows = b.node("Reshape", [x, b.node("Concat", [b.ints([-1]), k], { axis: 0 })]);
+  const lead = b.node("Shape", [x], { start: 0, end: xRank - 1 });
+  b.node("Reshape", [gemm(rows), b.node("Concat", [lead, b.ints([n])], { axis: 0 })], {}, out);
 }
 
 export { linear as emitLinear };

@@ -67,9 +67,12 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
     }
     return axes;
   };
-  const valueInfo = (name: string, t: Tensor): OnnxValueInfo => {
+  // An output dim as large as some dynamic input dim may follow it: left unknown unless named.
+  const dynamicSizes = new Set<number>();
+  inputs.forEach((t, i) => { for (const a of Object.keys(axesFor(trace.inputNames[i], t.ndim))) dynamicSizes.add(t.shape[Number(a)]); });
+  const valueInfo = (name: string, t: Tensor, isOutput: boolean): OnnxValueInfo => {
     const axes = axesFor(name, t.ndim);
-    return { name, elemType: onnxType(t.dtype), shape: t.shape.map((d, i) => axes[i] ?? d) };
+    return { name, elemType: onnxType(t.dtype), shape: t.shape.map((d, i) => axes[i] ?? (isOutput && dynamicSizes.has(d) ? null : d)) };
   };
   for (const name of Object.keys(dynamicAxes)) {
     if (!trace.inputNames.includes(name) && !outNames.includes(name)) throw new ValueError(`exportOnnx: dynamicAxes names "${name}", which is no input or output`);
@@ -79,8 +82,8 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
     name: model.constructor.name,
     nodes: b.nodes,
     initializers: b.initializers,
-    inputs: inputs.map((t, i) => valueInfo(trace.inputNames[i], t)),
-    outputs: trace.outputs.map((t, i) => valueInfo(outNames[i], t)),
+    inputs: inputs.map((t, i) => valueInfo(trace.inputNames[i], t, false)),
+    outputs: trace.outputs.map((t, i) => valueInfo(outNames[i], t, true)),
   };
   prune(graph);
   const onnx: OnnxModel = {

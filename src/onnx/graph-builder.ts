@@ -12,7 +12,8 @@ export type AttrValue = number | string | readonly number[] | { float: number } 
 
 /** ONNX element type of a tensorgrad dtype. */
 export function onnxType(dtype: DType): number {
-  return dtype === "int32" ? DataType.INT32 : dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT;
+  // float64 models are written as float32 (tensorProto converts their values).
+  return dtype === "int32" ? DataType.INT32 : DataType.FLOAT;
 }
 
 export class GraphBuilder {
@@ -45,7 +46,8 @@ export class GraphBuilder {
 
   /**
    * The value name of `t`: a known value, a view of one with the same layout, a parameter or buffer
-   * (an initializer named by its state-dict key), or else a constant captured as an initializer.
+   * (an initializer named by its state-dict key), or else a constant the forward made, written as
+   * a Constant node (as torch.onnx.export does) so importers do not take it for a weight.
    */
   nameOf(t: Tensor): string {
     const known = this.names.get(t);
@@ -54,25 +56,31 @@ export class GraphBuilder {
       if (other.offset === t.offset && sameList(other.shape, t.shape) && sameList(other.strides, t.strides)) return this.names.get(other)!;
     }
     const param = this.paramNames.get(t);
-    const name = this.fresh(param ?? `const_${this.counter++}`);
+    if (param === undefined) {
+      const name = this.constant(tensorProto("", t));
+      this.bind(t, name);
+      return name;
+    }
+    const name = this.fresh(param);
     this.initializers.push(tensorProto(name, t));
     this.bind(t, name);
     return name;
   }
 
+  /** A Constant node holding `value`; returns its output name. */
+  private constant(value: OnnxTensor): string {
+    return this.node("Constant", [], { value });
+  }
+
   /** An int64 constant (shapes, axes, indices for shape ops). */
-  ints(values: readonly number[], base = "shape"): string {
-    const name = this.fresh(`${base}_${this.counter++}`);
-    this.initializers.push({ name, dataType: DataType.INT64, dims: [values.length], data: Float64Array.from(values) });
-    return name;
+  ints(values: readonly number[], _base = "shape"): string {
+    return this.constant({ name: "", dataType: DataType.INT64, dims: [values.length], data: Float64Array.from(values) });
   }
 
   /** A float scalar constant of `like`'s element type. */
   scalar(value: number, dtype: DType = "float32"): string {
-    const name = this.fresh(`scalar_${this.counter++}`);
     const data = dtype === "int32" ? Float64Array.of(value) : Float32Array.of(value);
-    this.initializers.push({ name, dataType: onnxType(dtype), dims: [], data });
-    return name;
+    return this.constant({ name: "", dataType: onnxType(dtype), dims: [], data });
   }
 
   /** Adds a node and returns its (first) output name; `out` binds that output to a tensor. */
@@ -102,6 +110,6 @@ function attribute(name: string, v: AttrValue): OnnxAttribute {
 /** A tensor's current values as an initializer. */
 export function tensorProto(name: string, t: Tensor): OnnxTensor {
   const values = noGrad(() => t.contiguousData());
-  const data = t.dtype === "int32" ? Float64Array.from(values) : t.dtype === "float64" ? Float32Array.from(values) : Float32Array.from(values);
+  const data = t.dtype === "int32" ? Float64Array.from(values) : Float32Array.from(values);
   return { name, dataType: t.dtype === "int32" ? DataType.INT32 : DataType.FLOAT, dims: [...t.shape], data };
 }

@@ -1,6 +1,6 @@
 // ONNX network ops (convolution, pooling, normalization) run with tensorgrad's functional layers.
 
-import { conv1d, conv2d, maxPool2d, avgPool2d } from "../nn/functional/conv.js";
+import { conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from "../nn/functional/conv.js";
 import { batchNorm, layerNorm } from "../nn/functional/normalization.js";
 import { cat } from "../ops/index.js";
 import { full } from "../tensor/creation.js";
@@ -77,6 +77,8 @@ NN_OPS.set("AveragePool", (cx, ins) => {
 NN_OPS.set("GlobalAveragePool", (cx, ins) => {
   const x = asFloat(need(cx, ins, 0));
   if (x.ndim < 3) cx.fail(`expected [N, C, ...] input, got rank ${x.ndim}`);
+  // The same computation as nn.AdaptiveAvgPool2d(1), so a tensorgrad round trip is exact.
+  if (x.ndim === 4) return [adaptiveAvgPool2d(x, 1)];
   return [x.mean(x.shape.slice(2).map((_, i) => i + 2), true)];
 });
 NN_OPS.set("GlobalMaxPool", (cx, ins) => {
