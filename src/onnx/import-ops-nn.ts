@@ -5,7 +5,9 @@ import { batchNorm, layerNorm } from "../nn/functional/normalization.js";
 import { cat } from "../ops/index.js";
 import { full } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { FormatError } from "../errors.js";
 import type { OpImpl } from "./import-ops-math.js";
+import { MAX_VALUE_ELEMENTS } from "./limits.js";
 import { asFloat, asInts, asTensor, axis, need, type NodeCtx } from "./import-value.js";
 
 export const NN_OPS = new Map<string, OpImpl>();
@@ -28,6 +30,9 @@ function padding(cx: NodeCtx, x: Tensor, spatial: number, fill: number): { x: Te
 
 function padDim(x: Tensor, dim: number, before: number, after: number, fill: number): Tensor {
   if (before === 0 && after === 0) return x;
+  if ((x.size / Math.max(x.shape[dim], 1)) * (x.shape[dim] + before + after) > MAX_VALUE_ELEMENTS) {
+    throw new FormatError(`loadOnnx: padding [${x.shape}] by ${before} and ${after} in dim ${dim} exceeds ${MAX_VALUE_ELEMENTS} elements`);
+  }
   const part = (n: number) => full(x.shape.map((d, i) => (i === dim ? n : d)), fill, { dtype: x.dtype });
   const pieces = [...(before > 0 ? [part(before)] : []), x, ...(after > 0 ? [part(after)] : [])];
   return cat(pieces, dim);

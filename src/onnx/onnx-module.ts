@@ -2,7 +2,7 @@
 // statistics become buffers) whose state-dict keys are the initializer names, so an imported model
 // can be frozen in part and fine-tuned; forward runs the nodes in order with tensorgrad ops.
 
-import { FormatError, ShapeError, UnsupportedOpError, ValueError, fmtShape } from "../errors.js";
+import { FormatError, ShapeError, TensorgradError, UnsupportedOpError, ValueError, fmtShape } from "../errors.js";
 import { DataType, defaultOpset, type OnnxModel, type OnnxNode, type OnnxValueInfo } from "../io/onnx/index.js";
 import { Module } from "../nn/module.js";
 import type { Parameter } from "../nn/parameter.js";
@@ -13,6 +13,7 @@ import { NN_OPS } from "./import-ops-nn.js";
 import { RNN_OPS } from "./import-ops-rnn.js";
 import { SHAPE_OPS, constantValue } from "./import-ops-shape.js";
 import { IntConst, NodeCtx, type Value } from "./import-value.js";
+import { MAX_VALUE_ELEMENTS } from "./limits.js";
 
 const OPS = new Map<string, OpImpl>([...MATH_OPS, ...NN_OPS, ...SHAPE_OPS, ...RNN_OPS]);
 
@@ -133,10 +134,12 @@ export class OnnxModule extends Module {
     this.nodes.forEach((n, k) => {
       const cx = new NodeCtx(n);
       const ins = n.inputs.map((i) => (i === "" ? undefined : values.get(i)));
-      const outs = OPS.get(n.opType)!(cx, ins);
+      const outs = runNode(cx, ins);
       n.outputs.forEach((o, j) => {
         if (o === "") return;
         if (outs[j] === undefined) cx.unsupported(`output ${j}`);
+        const size = outs[j].size;
+        if (size > MAX_VALUE_ELEMENTS) cx.fail(`its output "${o}" would hold ${size} elements (the limit is ${MAX_VALUE_ELEMENTS})`);
         values.set(o, outs[j]);
       });
       // Drop intermediates after their last reader so the garbage collector can take them.
@@ -147,6 +150,16 @@ export class OnnxModule extends Module {
       return v instanceof IntConst ? tensor(Int32Array.from(v.data), { dtype: "int32", shape: [...v.dims] }) : v;
     });
     return outs.length === 1 ? outs[0] : outs;
+  }
+}
+
+/** Runs one node; an error that is not one of ours (a failed allocation) becomes a FormatError naming the node. */
+function runNode(cx: NodeCtx, ins: (Value | undefined)[]): Value[] {
+  try {
+    return OPS.get(cx.node.opType)!(cx, ins);
+  } catch (e) {
+    if (e instanceof TensorgradError) throw e;
+    return cx.fail(`failed: ${(e as Error)?.message ?? e}`);
   }
 }
 
