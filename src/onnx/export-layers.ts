@@ -12,12 +12,15 @@ import { Embedding } from "../nn/layers/embedding.js";
 import { Flatten } from "../nn/layers/flatten.js";
 import { ReLU, Sigmoid, Tanh, LeakyReLU, ELU, Softplus, Softmax, LogSoftmax } from "../nn/layers/activation.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { LSTM, GRU, RNN } from "../nn/layers/recurrent.js";
 import { emitLinear, type ExportContext } from "./export-primitives.js";
+import { recurrent } from "./export-recurrent.js";
 
 export interface LayerConverter {
   /** Whether this converter writes `m` as a whole (given the input it is called with). */
   matches(m: Module, x: Tensor): boolean;
-  emit(cx: ExportContext, m: any, x: Tensor, out: Tensor): void;
+  /** Writes the nodes for `m` called with `args` (x = args[0]) that gave `out` (what forward returned). */
+  emit(cx: ExportContext, m: any, x: Tensor, out: any, args: readonly unknown[]): void;
 }
 
 const pair = (v: number | readonly number[], n: number): number[] => (typeof v === "number" ? Array(n).fill(v) : [...v]);
@@ -146,6 +149,9 @@ export const LAYERS = new Map<Function, LayerConverter>([
   [AdaptiveAvgPool2d, adaptiveAvgPool],
   [Embedding, embedding],
   [Flatten, flatten],
+  [LSTM, recurrent],
+  [GRU, recurrent],
+  [RNN, recurrent],
   simple(Dropout, "Identity"),
   simple(Identity, "Identity"),
   simple(ReLU, "Relu"),

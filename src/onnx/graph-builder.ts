@@ -8,7 +8,8 @@ import type { Storage } from "../backend/backend.js";
 import type { DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 
-export type AttrValue = number | string | readonly number[] | { float: number } | { floats: readonly number[] } | OnnxTensor;
+export type AttrValue =
+  | number | string | readonly number[] | { float: number } | { floats: readonly number[] } | { strings: readonly string[] } | OnnxTensor;
 
 /** ONNX element type of a tensorgrad dtype. */
 export function onnxType(dtype: DType): number {
@@ -92,6 +93,15 @@ export class GraphBuilder {
     if (out) this.bind(out, output);
     return output;
   }
+
+  /** Adds a node with `count` outputs and returns their names. */
+  multiNode(opType: string, inputs: readonly string[], count: number, attrs: Record<string, AttrValue> = {}): string[] {
+    const outputs = Array.from({ length: count }, (_, i) => this.fresh(`${opType.toLowerCase()}_out${i}`));
+    const attributes = new Map<string, OnnxAttribute>();
+    for (const [name, v] of Object.entries(attrs)) attributes.set(name, attribute(name, v));
+    this.nodes.push({ opType, domain: "", name: this.fresh(`${opType}_node`), inputs: [...inputs], outputs, attributes });
+    return outputs;
+  }
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {
@@ -104,6 +114,7 @@ function attribute(name: string, v: AttrValue): OnnxAttribute {
   if (Array.isArray(v)) return { name, type: AttrType.INTS, ints: [...v] };
   if ("float" in v) return { name, type: AttrType.FLOAT, f: v.float };
   if ("floats" in v) return { name, type: AttrType.FLOATS, floats: [...v.floats] };
+  if ("strings" in v) return { name, type: AttrType.STRINGS, strings: [...v.strings] };
   return { name, type: AttrType.TENSOR, t: v as OnnxTensor };
 }
 

@@ -2,6 +2,7 @@
 // gradients reach the imported weights. Gate orders are ONNX's (LSTM i-o-f-c, GRU z-r-h), as the
 // weights in the file are laid out.
 
+import { linear } from "../nn/functional/linear.js";
 import { stack } from "../ops/index.js";
 import { zeros } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -97,13 +98,15 @@ function initialState(c: Common, ins: Inputs, i: number, d: number): Tensor {
   return dir(t, d);
 }
 
-/** X·Wᵀ for every time step at once ([T, B, G·H]), plus the input bias (and `withRecurrentBias` the recurrent one). */
+/**
+ * X·Wᵀ + Wb for every time step at once ([T, B, G·H]), plus the recurrent bias Rb when
+ * `withRecurrentBias` — in the order tensorgrad's own recurrent layers compute it, so a model
+ * exported by tensorgrad comes back bit for bit.
+ */
 function inputProjection(c: Common, d: number, gates: number, withRecurrentBias: boolean): Tensor {
-  const p = c.x.matmul(dir(c.w, d).transpose(0, 1));
-  if (!c.b) return p;
-  const b = dir(c.b, d);
-  const wb = gate(b, 0, gates * c.hidden);
-  return p.add(withRecurrentBias ? wb.add(gate(b, 1, gates * c.hidden)) : wb);
+  const b = c.b ? dir(c.b, d) : null;
+  const p = linear(c.x, dir(c.w, d), b ? gate(b, 0, gates * c.hidden) : null);
+  return b && withRecurrentBias ? p.add(gate(b, 1, gates * c.hidden)) : p;
 }
 
 const at = (p: Tensor, t: number): Tensor => p.slice(0, t, t + 1).squeeze(0);
@@ -142,7 +145,8 @@ RNN_OPS.set("GRU", (cx, ins) => {
       const rhRec = r.mul(h).matmul(gate(rt[d], 2, H));
       cand = gate(xp, 2, H).add(rhRec).add(rb[d] ? gate(rb[d]!, 2, H) : 0).tanh();
     }
-    return [z.neg().add(1).mul(cand).add(z.mul(h))];
+    // (1 - z)·n + z·h, written n + z·(h - n) as tensorgrad's GRU computes it.
+    return [cand.add(z.mul(h.sub(cand)))];
   });
   return outputs(c, y, finals);
 });

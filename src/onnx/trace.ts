@@ -50,13 +50,13 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
         const conv = inLayer === 0 ? layerConverter(m, args[0], opset) : null;
         if (!conv) return original.apply(m, args);
         inLayer++;
-        let out: Tensor;
+        let out: unknown;
         try {
-          out = original.apply(m, args) as Tensor;
+          out = original.apply(m, args);
         } finally {
           inLayer--;
         }
-        conv.emit(cx, m, args[0] as Tensor, out);
+        conv.emit(cx, m, args[0] as Tensor, out, args);
         return out;
       } finally {
         path.pop();

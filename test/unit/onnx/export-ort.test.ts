@@ -137,17 +137,42 @@ describe("exportOnnx → ONNX Runtime, layer by layer", () => {
     await check(m, [idx(2)], [[idx(1)], [idx(5)]], { dynamicBatch: true });
   });
 
-  // The recurrent layers are exported unrolled over the traced sequence, for that batch size.
-  for (const [name, make] of [
-    ["LSTM", () => new nn.LSTM(4, 6, { batchFirst: true })],
-    ["GRU, two layers", () => new nn.GRU(4, 6, { batchFirst: true, numLayers: 2 })],
-    ["RNN, bidirectional", () => new nn.RNN(4, 6, { batchFirst: true, bidirectional: true })],
-  ] as [string, () => nn.Module][]) {
-    it(`${name}: output and final states match (fixed shapes)`, async () => {
+  // Recurrent layers become ONNX's LSTM/GRU/RNN nodes: batch size and sequence length stay dynamic.
+  for (const [name, make, batchFirst] of [
+    ["LSTM", () => new nn.LSTM(4, 6, { batchFirst: true }), true],
+    ["GRU, two layers", () => new nn.GRU(4, 6, { batchFirst: true, numLayers: 2 }), true],
+    ["RNN, bidirectional, relu, sequence first", () => new nn.RNN(4, 6, { bidirectional: true, nonlinearity: "relu" }), false],
+    ["LSTM, two bidirectional layers without bias", () => new nn.LSTM(4, 3, { numLayers: 2, bidirectional: true, bias: false }), false],
+  ] as [string, () => nn.Module, boolean][]) {
+    it(`${name}: output and final states match at other batch sizes and lengths`, async () => {
       const m = make();
-      await check(m, [tg.randn([2, 5, 4])], [[tg.randn([2, 5, 4])]]);
+      const shape = (batch: number, time: number) => (batchFirst ? [batch, time, 4] : [time, batch, 4]);
+      const axes = batchFirst ? { 0: "batch", 1: "time" } : { 0: "time", 1: "batch" };
+      const runs = [[1, 5], [3, 2], [8, 7]].map(([b, t]) => [tg.randn(shape(b, t))]);
+      await check(m, [tg.randn(shape(2, 4))], runs, { dynamicAxes: { input_0: axes } });
     });
   }
+
+  it("LSTM with initial states as graph inputs", async () => {
+    const lstm = new nn.LSTM(3, 5, { numLayers: 2, batchFirst: true });
+    const wrapped = new (class extends nn.Module {
+      constructor() {
+        super();
+        this.registerModule("lstm", lstm);
+      }
+      forward(x: Tensor, h0: Tensor, c0: Tensor) {
+        return lstm.forward(x, [h0, c0]);
+      }
+    })();
+    const inputs = (b: number) => [tg.randn([b, 4, 3]), tg.randn([2, b, 5]), tg.randn([2, b, 5])];
+    const axes = { 0: "batch" };
+    await check(wrapped, inputs(2), [inputs(1), inputs(6)], { dynamicAxes: { input_0: axes, input_1: { 1: "batch" }, input_2: { 1: "batch" } } });
+  });
+
+  it("an unbatched GRU sequence is traced step by step", async () => {
+    const m = new nn.GRU(4, 6);
+    await check(m, [tg.randn([5, 4])], [[tg.randn([5, 4])]]);
+  });
 });
 
 class SelfAttention extends nn.Module {

@@ -34,6 +34,8 @@ const models: [string, () => nn.Module, () => Tensor][] = [
   ["Conv1d with LayerNorm", () => new nn.Sequential(new nn.Conv1d(3, 4, 3, { padding: "same" }), new nn.Flatten(), new nn.LayerNorm(28)), () => tg.randn([2, 3, 7])],
   ["TransformerEncoderLayer", () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), () => tg.randn([2, 4, 8])],
   ["LSTM", () => new nn.LSTM(3, 4, { numLayers: 2 }), () => tg.randn([5, 2, 3])],
+  ["GRU, bidirectional, batch first", () => new nn.GRU(3, 4, { bidirectional: true, batchFirst: true }), () => tg.randn([2, 5, 3])],
+  ["RNN", () => new nn.RNN(3, 4, { nonlinearity: "relu", numLayers: 2 }), () => tg.randn([5, 2, 3])],
 ];
 
 // On the reference backend the round trip is bit-exact. The wasm kernels may round differently for
