@@ -7,6 +7,7 @@ import type { Module } from "../nn/module.js";
 import { Tensor } from "../tensor/tensor.js";
 import { onnxType } from "./graph-builder.js";
 import { traceForward } from "./trace.js";
+import { verifyExport } from "./verify.js";
 
 export interface ExportOnnxOptions {
   /** Graph input names, one per example input (default input_0, input_1, …). */
@@ -22,9 +23,14 @@ export interface ExportOnnxOptions {
   dynamicAxes?: Record<string, Record<number, string>>;
   /** ONNX opset of the default domain, 13 to 18 (default 17). */
   opsetVersion?: number;
+  /**
+   * Run the written graph on a second input and compare it with the model (default true), which
+   * catches a forward that reads tensor values into JavaScript. Costs two more forward passes.
+   */
+  verify?: boolean;
 }
 
-const KNOWN_OPTIONS = new Set(["inputNames", "outputNames", "dynamicBatch", "dynamicAxes", "opsetVersion"]);
+const KNOWN_OPTIONS = new Set(["inputNames", "outputNames", "dynamicBatch", "dynamicAxes", "opsetVersion", "verify"]);
 
 /**
  * Exports `model` to ONNX by running `forward(...exampleInputs)` once in eval mode (the training
@@ -36,7 +42,7 @@ const KNOWN_OPTIONS = new Set(["inputNames", "outputNames", "dynamicBatch", "dyn
  */
 export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tensor[], destination?: string | null, options: ExportOnnxOptions = {}): Uint8Array {
   for (const k of Object.keys(options)) if (!KNOWN_OPTIONS.has(k)) throw new ValueError(`exportOnnx: unknown option "${k}" (expected one of ${[...KNOWN_OPTIONS].join(", ")})`);
-  const { inputNames = [], outputNames = [], dynamicBatch = false, dynamicAxes = {}, opsetVersion = 17 } = options;
+  const { inputNames = [], outputNames = [], dynamicBatch = false, dynamicAxes = {}, opsetVersion = 17, verify = true } = options;
   if (model === null || typeof model !== "object" || typeof (model as Module).forward !== "function" || typeof (model as Module).namedModules !== "function") {
     throw new ValueError("exportOnnx: expected an nn.Module as the model");
   }
@@ -93,6 +99,7 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
     opsetImports: [{ domain: "", version: opsetVersion }],
     graph,
   };
+  if (verify) verifyExport(model, onnx, inputs);
   return writeOnnxModel(onnx, destination ?? undefined);
 }
 

@@ -148,6 +148,20 @@ describe("exportOnnx", () => {
     for (const m of model.modules()) assert.equal(Object.prototype.hasOwnProperty.call(m, "forward"), false);
   });
 
+  it("a forward that reads values into JavaScript is caught by the check on a second input", () => {
+    class Peeks extends nn.Module {
+      forward(x: Tensor): Tensor {
+        // item() takes the value out of the graph: tracing would freeze this input's mean.
+        return x.sub(x.mean().item());
+      }
+    }
+    const x = tg.randn([3, 4]);
+    assert.throws(() => io.exportOnnx(new Peeks(), [x]), (e: unknown) =>
+      e instanceof UnsupportedOpError && e.op === "untraced computation" && /reads tensor values into JavaScript/.test(e.message));
+    // Without the check the export goes through (and is only right for inputs with this mean).
+    assert.ok(io.exportOnnx(new Peeks(), [x], null, { verify: false }).length > 0);
+  });
+
   it("rejects bad arguments with ValueErrors", () => {
     const model = new nn.Linear(2, 2);
     const x = tg.randn([1, 2]);
