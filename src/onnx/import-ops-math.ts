@@ -26,6 +26,9 @@ unary("Elu", (x, cx) => x.elu(cx.float("alpha", 1)));
 unary("Softplus", (x) => x.softplus());
 unary("Softsign", (x) => x.div(x.abs().add(1)));
 unary("HardSigmoid", (x, cx) => x.mul(cx.float("alpha", 0.2)).add(cx.float("beta", 0.5)).clamp(0, 1));
+unary("HardSwish", (x) => x.mul(x.add(3).clamp(0, 6)).div(6));
+unary("Selu", (x, cx) => x.elu(cx.float("alpha", 1.67326319217681884765625)).mul(cx.float("gamma", 1.05070102214813232421875)));
+unary("Mish", (x) => x.mul(x.softplus().tanh()));
 unary("Gelu", (x, cx) => x.gelu({ approximate: cx.string("approximate", "none") === "tanh" ? "tanh" : "none" }));
 unary("Softmax", (x, cx) => x.softmax(axis(cx, cx.int("axis", -1), x.ndim)));
 unary("LogSoftmax", (x, cx) => x.logSoftmax(axis(cx, cx.int("axis", -1), x.ndim)));
@@ -133,3 +136,9 @@ for (const [op, f] of [["ArgMax", (x: Tensor, d: number, k: boolean) => x.argmax
     return [f(x, axis(cx, cx.int("axis", 0), x.ndim), cx.int("keepdims", 1) === 1)];
   });
 }
+
+MATH_OPS.set("PRelu", (cx, ins) => {
+  const x = asFloat(need(cx, ins, 0));
+  const slope = asFloat(need(cx, ins, 1));
+  return [whereOp(x.lt(0), x.mul(slope), x)];
+});

@@ -124,3 +124,15 @@ NN_OPS.set("Pad", (cx, ins) => {
   });
   return [x];
 });
+
+NN_OPS.set("InstanceNormalization", (cx, ins) => {
+  const x = asFloat(need(cx, ins, 0));
+  if (x.ndim < 3) cx.fail(`expected [N, C, ...] input, got rank ${x.ndim}`);
+  const [scale, bias] = [1, 2].map((i) => asFloat(need(cx, ins, i)));
+  const dims = x.shape.slice(2).map((_, i) => i + 2);
+  const centred = x.sub(x.mean(dims, true));
+  const variance = centred.mul(centred).mean(dims, true);
+  const stat = x.shape.map((d, i) => (i === 1 ? d : 1));
+  const y = centred.div(variance.add(cx.float("epsilon", 1e-5)).sqrt());
+  return [y.mul(scale.reshape(stat)).add(bias.reshape(stat))];
+});

@@ -217,3 +217,35 @@ SHAPE_OPS.set("Range", (cx, ins) => {
   if (n > MAX_HOST_INTS) cx.fail(`${n} elements`);
   return [new IntConst([n], Array.from({ length: n }, (_, i) => start + i * delta))];
 });
+
+SHAPE_OPS.set("Split", (cx, ins) => {
+  const x = asTensor(need(cx, ins, 0));
+  const a = axis(cx, cx.int("axis", 0), x.ndim);
+  const n = x.shape[a];
+  // Opset 13 moved split sizes from an attribute to an input; opset 18 added num_outputs.
+  let sizes = ins[1] !== undefined ? asInts(cx, ins[1], "split") : cx.ints("split");
+  if (!sizes) {
+    const parts = cx.int("num_outputs", cx.node.outputs.length);
+    if (parts < 1) cx.fail(`num_outputs ${parts}`);
+    const each = Math.ceil(n / parts);
+    sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(each, n - i * each)));
+  }
+  if (sizes.some((v) => v < 0) || sizes.reduce((p, v) => p + v, 0) !== n) cx.fail(`split sizes [${sizes.join(", ")}] do not add up to ${n}`);
+  let at = 0;
+  return sizes.map((len) => x.slice(a, at, (at += len)));
+});
+SHAPE_OPS.set("Tile", (cx, ins) => {
+  const x = asTensor(need(cx, ins, 0));
+  const reps = asInts(cx, ins[1], "repeats");
+  if (reps.length !== x.ndim || reps.some((r) => !Number.isInteger(r) || r < 0)) cx.fail(`repeats [${reps.join(", ")}] do not fit rank ${x.ndim}`);
+  if (reps.reduce((p, r) => p * r, x.size) > MAX_VALUE_ELEMENTS) cx.fail(`tiling [${x.shape}] by [${reps}] exceeds ${MAX_VALUE_ELEMENTS} elements`);
+  // Each dim: a new axis of size r in front, expanded, then merged into the dim.
+  let out = x;
+  reps.forEach((r, d) => {
+    if (r === 1) return;
+    const shape = [...out.shape];
+    const expanded = out.unsqueeze(d).expand([...shape.slice(0, d), r, ...shape.slice(d)]);
+    out = expanded.reshape([...shape.slice(0, d), r * shape[d], ...shape.slice(d + 1)]);
+  });
+  return [out];
+});

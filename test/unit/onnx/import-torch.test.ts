@@ -11,7 +11,7 @@ import { assertClose } from "../../helpers/assert.js";
 
 type Case = {
   file: string;
-  inputs: { shape: number[]; values: number[] }[];
+  inputs: { shape: number[]; values: number[]; dtype: "float32" | "int32" }[];
   outputs: { shape: number[]; values: number[] }[];
   upstream?: number[];
   grads?: Record<string, number[]>;
@@ -22,7 +22,8 @@ const fixtures: Record<string, Case> = JSON.parse(readFileSync(new URL("fixtures
 const path = (c: Case) => new URL(c.file, dir).pathname;
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 
-const inputsOf = (c: Case) => c.inputs.map((x) => tg.tensor(Float32Array.from(x.values), { shape: x.shape }));
+const inputsOf = (c: Case) =>
+  c.inputs.map((x) => (x.dtype === "int32" ? tg.tensor(Int32Array.from(x.values), { shape: x.shape, dtype: "int32" }) : tg.tensor(Float32Array.from(x.values), { shape: x.shape })));
 const asList = (v: Tensor | Tensor[]) => (Array.isArray(v) ? v : [v]);
 
 function checkOutputs(c: Case, got: Tensor | Tensor[]): void {
@@ -35,7 +36,7 @@ function checkOutputs(c: Case, got: Tensor | Tensor[]): void {
 }
 
 describe("loadOnnx: models exported by PyTorch", () => {
-  for (const name of ["mlp", "cnn", "lstm", "gru", "encoder"]) {
+  for (const name of ["mlp", "cnn", "lstm", "gru", "encoder", "misc"]) {
     it(`${name}: outputs match PyTorch's`, async () => {
       const c = fixtures[name];
       const model = await io.loadOnnx(path(c));
