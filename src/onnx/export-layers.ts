@@ -123,7 +123,7 @@ function adaptiveSize(m: AdaptiveAvgPool2d, x: Tensor): [number, number] {
 
 const linear: LayerConverter = {
   matches: () => true,
-  emit: (cx, m: Linear, x, out) => emitLinear(cx, cx.b.nameOf(x), x.ndim, cx.b.nameOf(m.weight), m.bias ? cx.b.nameOf(m.bias) : null, out),
+  emit: (cx, m: Linear, x, out) => emitLinear(cx, cx.b.nameOf(x), x.ndim, m.inFeatures, cx.b.nameOf(m.weight), m.bias ? cx.b.nameOf(m.bias) : null, out),
 };
 
 const embedding: LayerConverter = {

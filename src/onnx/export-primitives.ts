@@ -51,7 +51,7 @@ export function reduce(cx: ExportContext, op: string, x: string, dims: readonly 
  * with their own leading dims (read with Shape, so dynamic dims stay dynamic): one kernel per
  * product, as tensorgrad's linear computes it.
  */
-function linear(cx: ExportContext, x: string, xRank: number, w: string, bias: string | null, out: Tensor): void {
+function linear(cx: ExportContext, x: string, xRank: number, inFeatures: number, w: string, bias: string | null, out: Tensor): void {
   const { b } = cx;
   const gemm = (rows: string, to?: Tensor) => b.node("Gemm", bias ? [rows, w, bias] : [rows, w], { transB: 1 }, to);
   if (xRank === 2) {
@@ -59,9 +59,9 @@ function linear(cx: ExportContext, x: string, xRank: number, w: string, bias: st
     return;
   }
   const n = out.shape[out.ndim - 1];
-  const k = b.node("Shape", [w], { start: 1 });
-  const rows = b.node("Reshape", [x, b.node("Concat", [b.ints([-1]), k], { axis: 0 })]);
-  const lead = b.node("Shape", [x], { start: 0, end: xRank - 1 });
+  const rows = b.node("Reshape", [x, b.ints([-1, inFeatures])]);
+  // Shape's start/end attributes need opset 15; Slice does the same everywhere.
+  const lead = b.node("Slice", [b.node("Shape", [x]), b.ints([0]), b.ints([xRank - 1]), b.ints([0])]);
   b.node("Reshape", [gemm(rows), b.node("Concat", [lead, b.ints([n])], { axis: 0 })], {}, out);
 }
 
@@ -134,7 +134,7 @@ PRIMITIVES.set("softmax", (cx, [x], dim: number, out) => void cx.b.node("Softmax
 PRIMITIVES.set("logSoftmax", (cx, [x], dim: number, out) => void cx.b.node("LogSoftmax", [cx.b.nameOf(x)], { axis: dim }, out));
 PRIMITIVES.set("matmul", (cx, [a, c], _p, out) => void cx.b.node("MatMul", [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
 PRIMITIVES.set("linear", (cx, [x, w, bias], _p, out) => {
-  linear(cx, as(cx, x, out.dtype), x.ndim, as(cx, w, out.dtype), bias ? as(cx, bias, out.dtype) : null, out);
+  linear(cx, as(cx, x, out.dtype), x.ndim, x.shape[x.ndim - 1], as(cx, w, out.dtype), bias ? as(cx, bias, out.dtype) : null, out);
 });
 PRIMITIVES.set("gather", (cx, [x, index], p: { dim: number }, out) => {
   cx.b.node("GatherElements", [cx.b.nameOf(x), cx.b.nameOf(index)], { axis: p.dim }, out);

@@ -193,6 +193,15 @@ describe("exportOnnx → ONNX Runtime, example models", () => {
     await check(mlp, [tg.randn([2, 3, 4])], batches([2, 3, 4]), { dynamicBatch: true, inputNames: ["pixels"], outputNames: ["logp"] });
   });
 
+  for (const opset of [13, 18]) {
+    it(`opset ${opset}: tensor code and a transformer layer (reductions before and after their axes moved to inputs)`, async () => {
+      tg.manualSeed(4);
+      await check(new Custom(), [tg.randn([4, 6])], batches([4, 6]), { dynamicBatch: true, opsetVersion: opset });
+      const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
+      await check(layer, [tg.randn([2, 3, 8])], batches([2, 3, 8]), { dynamicBatch: true, opsetVersion: opset });
+    });
+  }
+
   it("a CNN with batch norm, pooling and a residual block", async () => {
     tg.manualSeed(2);
     const cnn = new nn.Sequential(
