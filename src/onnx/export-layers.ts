@@ -57,11 +57,10 @@ const batchNorm: LayerConverter = {
   emit: (cx, m: BatchNorm2d, x, out) => {
     const { b } = cx;
     const c = m.numFeatures;
-    const scale = m.weight ? b.nameOf(m.weight) : b.ints(Array(c).fill(1), "ones");
-    const bias = m.bias ? b.nameOf(m.bias) : b.ints(Array(c).fill(0), "zeros");
-    // Constants made by ints() are int64; an affine-free norm needs them as floats.
-    const asFloat = (name: string, isParam: boolean) => (isParam ? name : b.node("Cast", [name], { to: 1 }));
-    b.node("BatchNormalization", [b.nameOf(x), asFloat(scale, !!m.weight), asFloat(bias, !!m.bias), b.nameOf(m.runningMean!), b.nameOf(m.runningVar!)],
+    // BatchNormalization always takes a scale and a bias: ones and zeros for an affine-free norm.
+    const scale = m.weight ? b.nameOf(m.weight) : b.floats(Array(c).fill(1));
+    const bias = m.bias ? b.nameOf(m.bias) : b.floats(Array(c).fill(0));
+    b.node("BatchNormalization", [b.nameOf(x), scale, bias, b.nameOf(m.runningMean!), b.nameOf(m.runningVar!)],
       { epsilon: { float: m.eps } }, out);
   },
 };
@@ -69,7 +68,6 @@ const batchNorm: LayerConverter = {
 const layerNorm: LayerConverter = {
   matches: (m) => (m as LayerNorm).elementwiseAffine,
   emit: (cx, m: LayerNorm, x, out) => {
-    if (cx.opset < 17) throw new Error("unreachable: matched only from opset 17");
     const { b } = cx;
     const inputs = [b.nameOf(x), b.nameOf(m.weight!)];
     if (m.bias) inputs.push(b.nameOf(m.bias));

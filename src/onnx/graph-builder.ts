@@ -78,6 +78,11 @@ export class GraphBuilder {
     return this.constant({ name: "", dataType: DataType.INT64, dims: [values.length], data: Float64Array.from(values) });
   }
 
+  /** A float32 vector constant. */
+  floats(values: readonly number[]): string {
+    return this.constant({ name: "", dataType: DataType.FLOAT, dims: [values.length], data: Float32Array.from(values) });
+  }
+
   /** A float scalar constant of `like`'s element type. */
   scalar(value: number, dtype: DType = "float32"): string {
     const data = dtype === "int32" ? Float64Array.of(value) : Float32Array.of(value);

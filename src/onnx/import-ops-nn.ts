@@ -5,9 +5,7 @@ import { batchNorm, layerNorm } from "../nn/functional/normalization.js";
 import { cat } from "../ops/index.js";
 import { full } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { FormatError } from "../errors.js";
 import type { OpImpl } from "./import-ops-math.js";
-import { MAX_VALUE_ELEMENTS } from "./limits.js";
 import { asFloat, asInts, asTensor, axis, need, type NodeCtx } from "./import-value.js";
 
 export const NN_OPS = new Map<string, OpImpl>();
@@ -23,16 +21,16 @@ function padding(cx: NodeCtx, x: Tensor, spatial: number, fill: number): { x: Te
   for (let i = 0; i < spatial; i++) {
     const before = pads[i] - sym[i];
     const after = pads[spatial + i] - sym[i];
-    out = padDim(out, x.ndim - spatial + i, before, after, fill);
+    out = padDim(cx, out, x.ndim - spatial + i, before, after, fill);
   }
+  // The kernel pads the symmetric part itself: bound the padded size before it allocates.
+  cx.checkSize("the padded input", out.shape.map((d, i) => (i < out.ndim - spatial ? d : d + 2 * sym[i - (out.ndim - spatial)])));
   return { x: out, pads: sym };
 }
 
-function padDim(x: Tensor, dim: number, before: number, after: number, fill: number): Tensor {
+function padDim(cx: NodeCtx, x: Tensor, dim: number, before: number, after: number, fill: number): Tensor {
   if (before === 0 && after === 0) return x;
-  if ((x.size / Math.max(x.shape[dim], 1)) * (x.shape[dim] + before + after) > MAX_VALUE_ELEMENTS) {
-    throw new FormatError(`loadOnnx: padding [${x.shape}] by ${before} and ${after} in dim ${dim} exceeds ${MAX_VALUE_ELEMENTS} elements`);
-  }
+  cx.checkSize("the padded tensor", x.shape.map((d, i) => (i === dim ? d + before + after : d)));
   const part = (n: number) => full(x.shape.map((d, i) => (i === dim ? n : d)), fill, { dtype: x.dtype });
   const pieces = [...(before > 0 ? [part(before)] : []), x, ...(after > 0 ? [part(after)] : [])];
   return cat(pieces, dim);
@@ -120,7 +118,7 @@ NN_OPS.set("Pad", (cx, ins) => {
   axes.forEach((a, i) => {
     const [before, after] = [pads[i], pads[axes.length + i]];
     if (before < 0 || after < 0) cx.unsupported("negative pads (cropping)");
-    x = padDim(x, a, before, after, fill);
+    x = padDim(cx, x, a, before, after, fill);
   });
   return [x];
 });

@@ -6,7 +6,6 @@ import { cat } from "../ops/index.js";
 import { full, tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OpImpl } from "./import-ops-math.js";
-import { MAX_VALUE_ELEMENTS } from "./limits.js";
 import { IntConst, asInts, asTensor, axis, need, rankOf, shapeOf, type NodeCtx, type Value } from "./import-value.js";
 
 export const SHAPE_OPS = new Map<string, OpImpl>();
@@ -195,7 +194,7 @@ SHAPE_OPS.set("ConstantOfShape", (cx, ins) => {
   const t = cx.node.attributes.get("value")?.t;
   const value = t && t.data.length > 0 ? t.data[0] : 0;
   const size = shape.reduce((a, b) => a * b, 1);
-  if (size > MAX_VALUE_ELEMENTS) cx.fail(`shape [${shape.join(", ")}] holds more than ${MAX_VALUE_ELEMENTS} elements`);
+  cx.checkSize("the filled tensor", shape);
   if (!t || t.dataType === DataType.FLOAT || t.dataType === DataType.DOUBLE) return [full(shape, value)];
   if (size > MAX_HOST_INTS) return [full(shape, value, { dtype: "int32" })];
   return [new IntConst(shape, Array(size).fill(value))];
@@ -238,7 +237,7 @@ SHAPE_OPS.set("Tile", (cx, ins) => {
   const x = asTensor(need(cx, ins, 0));
   const reps = asInts(cx, ins[1], "repeats");
   if (reps.length !== x.ndim || reps.some((r) => !Number.isInteger(r) || r < 0)) cx.fail(`repeats [${reps.join(", ")}] do not fit rank ${x.ndim}`);
-  if (reps.reduce((p, r) => p * r, x.size) > MAX_VALUE_ELEMENTS) cx.fail(`tiling [${x.shape}] by [${reps}] exceeds ${MAX_VALUE_ELEMENTS} elements`);
+  cx.checkSize("the tiled tensor", x.shape.map((d, i) => d * reps[i]));
   // Each dim: a new axis of size r in front, expanded, then merged into the dim.
   let out = x;
   reps.forEach((r, d) => {

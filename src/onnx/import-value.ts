@@ -19,7 +19,14 @@ export type Value = Tensor | IntConst;
 
 /** The node being run, for attribute access and error messages. */
 export class NodeCtx {
-  constructor(readonly node: OnnxNode) {}
+  /** @param maxElements the most elements one value may hold (see OnnxModule's option). */
+  constructor(readonly node: OnnxNode, readonly maxElements: number) {}
+
+  /** Fails unless a value of `shape` fits the element limit (checked before allocating it). */
+  checkSize(what: string, shape: readonly number[]): void {
+    const n = shape.reduce((p, d) => p * d, 1);
+    if (n > this.maxElements) this.fail(`${what} [${shape.join(", ")}] would hold ${n} elements (the limit is ${this.maxElements})`);
+  }
 
   get label(): string {
     return `${this.node.opType} node "${this.node.name || this.node.outputs[0]}"`;

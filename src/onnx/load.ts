@@ -1,7 +1,17 @@
 // io.loadOnnx: an ONNX model (a file path or bytes) as an nn.Module that runs on tensorgrad ops.
 
+import { ValueError } from "../errors.js";
 import { readOnnxModel, type OnnxSource } from "../io/onnx/index.js";
+import { MAX_VALUE_ELEMENTS } from "./limits.js";
 import { OnnxModule } from "./onnx-module.js";
+
+export interface LoadOnnxOptions {
+  /**
+   * The most elements any one value in the graph may hold (default 2^28, 1 GiB of float32). A file
+   * asking for more (a corrupt shape or padding) gets a FormatError instead of the memory.
+   */
+  maxElements?: number;
+}
 
 /**
  * Loads an ONNX model as an OnnxModule: `forward(...inputs)` runs the graph on the current backend;
@@ -11,11 +21,12 @@ import { OnnxModule } from "./onnx-module.js";
  * a stream) fits the same call.
  * @example const net = await io.loadOnnx("resnet.onnx"); net.forward(tg.randn([1, 3, 224, 224]));
  */
-export async function loadOnnx(source: OnnxSource): Promise<OnnxModule> {
-  return loadOnnxSync(source);
+export async function loadOnnx(source: OnnxSource, options: LoadOnnxOptions = {}): Promise<OnnxModule> {
+  return loadOnnxSync(source, options);
 }
 
 /** loadOnnx without the promise. */
-export function loadOnnxSync(source: OnnxSource): OnnxModule {
-  return new OnnxModule(readOnnxModel(source));
+export function loadOnnxSync(source: OnnxSource, options: LoadOnnxOptions = {}): OnnxModule {
+  for (const k of Object.keys(options)) if (k !== "maxElements") throw new ValueError(`loadOnnx: unknown option "${k}" (expected maxElements)`);
+  return new OnnxModule(readOnnxModel(source), { maxElements: options.maxElements ?? MAX_VALUE_ELEMENTS });
 }

@@ -43,8 +43,13 @@ export class OnnxModule extends Module {
   /** Index of the last node reading each value, so intermediates can be dropped early. */
   private readonly lastUse = new Map<string, number>();
 
-  constructor(model: OnnxModel) {
+  /** The most elements one value may hold; larger outputs are FormatErrors (see LoadOnnxOptions). */
+  readonly maxElements: number;
+
+  constructor(model: OnnxModel, { maxElements = MAX_VALUE_ELEMENTS }: { maxElements?: number } = {}) {
     super();
+    if (!Number.isSafeInteger(maxElements) || maxElements < 1) throw new ValueError(`loadOnnx: maxElements must be a positive integer, got ${maxElements}`);
+    this.maxElements = maxElements;
     const g = model.graph;
     const opset = defaultOpset(model);
     if (opset === undefined) throw new FormatError("loadOnnx: the model imports no default-domain opset");
@@ -132,14 +137,14 @@ export class OnnxModule extends Module {
     const values = new Map<string, Value>(this.constants);
     this.inputInfo.forEach((info, i) => values.set(info.name, checkInput(info, inputs[i])));
     this.nodes.forEach((n, k) => {
-      const cx = new NodeCtx(n);
+      const cx = new NodeCtx(n, this.maxElements);
       const ins = n.inputs.map((i) => (i === "" ? undefined : values.get(i)));
       const outs = runNode(cx, ins);
       n.outputs.forEach((o, j) => {
         if (o === "") return;
         if (outs[j] === undefined) cx.unsupported(`output ${j}`);
         const size = outs[j].size;
-        if (size > MAX_VALUE_ELEMENTS) cx.fail(`its output "${o}" would hold ${size} elements (the limit is ${MAX_VALUE_ELEMENTS})`);
+        if (size > this.maxElements) cx.fail(`its output "${o}" would hold ${size} elements (the limit is ${this.maxElements})`);
         values.set(o, outs[j]);
       });
       // Drop intermediates after their last reader so the garbage collector can take them.

@@ -41,7 +41,10 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
   const path: string[] = [];
   let inLayer = 0;
   const restore: (() => void)[] = [];
+  const wrapped = new Set<Module>();
   for (const [modPath, m] of model.namedModules()) {
+    if (wrapped.has(m)) continue; // a module registered under two paths is traced under its first
+    wrapped.add(m);
     const own = Object.prototype.hasOwnProperty.call(m, "forward");
     const original = (m as any).forward as (...a: unknown[]) => unknown;
     (m as any).forward = function traced(this: Module, ...args: unknown[]) {
@@ -87,7 +90,7 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
     result = noGrad(() => model.forward(...inputs));
   } finally {
     setPrimitiveObserver(prev);
-    for (const r of restore) r();
+    for (const r of restore.reverse()) r();
     model.train(wasTraining);
   }
   const outputs = flattenOutputs(result);
