@@ -169,6 +169,13 @@ describe("exportOnnx → ONNX Runtime, layer by layer", () => {
     await check(wrapped, inputs(2), [inputs(1), inputs(6)], { dynamicAxes: { input_0: axes, input_1: { 1: "batch" }, input_2: { 1: "batch" } } });
   });
 
+  it("TransformerEncoder: batch size and sequence length both dynamic", async () => {
+    const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, normFirst: true, activation: "gelu" });
+    const encoder = new nn.TransformerEncoder(layer, 2);
+    const runs = [[1, 3], [4, 9]].map(([b, t]) => [tg.randn([b, t, 8])]);
+    await check(encoder, [tg.randn([2, 5, 8])], runs, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
+  });
+
   it("an unbatched GRU sequence is traced step by step", async () => {
     const m = new nn.GRU(4, 6);
     await check(m, [tg.randn([5, 4])], [[tg.randn([5, 4])]]);

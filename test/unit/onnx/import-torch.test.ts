@@ -36,12 +36,19 @@ function checkOutputs(c: Case, got: Tensor | Tensor[]): void {
 }
 
 describe("loadOnnx: models exported by PyTorch", () => {
-  for (const name of ["mlp", "cnn", "lstm", "gru", "encoder", "misc"]) {
-    it(`${name}: outputs match PyTorch's`, async () => {
-      const c = fixtures[name];
-      const model = await io.loadOnnx(path(c));
-      checkOutputs(c, model.forward(...inputsOf(c)));
-    });
+  for (const backend of ["wasm", "js"]) {
+    for (const name of ["mlp", "cnn", "lstm", "gru", "encoder", "misc"]) {
+      it(`${name}: outputs match PyTorch's (${backend} backend)`, async () => {
+        tg.setBackend(backend as "js");
+        try {
+          const c = fixtures[name];
+          const model = await io.loadOnnx(path(c));
+          checkOutputs(c, model.forward(...inputsOf(c)));
+        } finally {
+          tg.setBackend("wasm");
+        }
+      });
+    }
   }
 
   it("loads from bytes as well as from a path", async () => {
