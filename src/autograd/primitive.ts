@@ -61,6 +61,25 @@ export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitiv
   return Object.assign(apply, { spec });
 }
 
+/**
+ * Runs a composite op (`run`) as one unit for the observer: it sees `name` with these inputs,
+ * params and the output, not the primitives inside, so an exporter can write a convolution as one
+ * node. Without an observer this is just `run()`.
+ */
+export function composite(name: string, inputs: readonly Tensor[], params: unknown, run: () => Tensor): Tensor {
+  if (observer === null) return run();
+  const o = observer;
+  observer = null;
+  let out: Tensor;
+  try {
+    out = run();
+  } finally {
+    observer = o;
+  }
+  o(name, inputs, params, out);
+  return out;
+}
+
 /** Runs a forward with the observer off, so primitives a forward applies inside itself are not seen. */
 function observed<P>(spec: PrimitiveSpec<P>, inputs: readonly Tensor[], params: P, o: PrimitiveObserver): Tensor {
   observer = null;

@@ -15,6 +15,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { LSTM, GRU, RNN } from "../nn/layers/recurrent.js";
 import { emitLinear, type ExportContext } from "./export-primitives.js";
 import { recurrent } from "./export-recurrent.js";
+import { emitConv, emitPool } from "./export-conv.js";
 
 export interface LayerConverter {
   /** Whether this converter writes `m` as a whole (given the input it is called with). */
@@ -23,33 +24,14 @@ export interface LayerConverter {
   emit(cx: ExportContext, m: any, x: Tensor, out: any, args: readonly unknown[]): void;
 }
 
-const pair = (v: number | readonly number[], n: number): number[] => (typeof v === "number" ? Array(n).fill(v) : [...v]);
-
 function simple(cls: abstract new (...a: any[]) => Module, op: string, attrs: (m: any) => Record<string, any> = () => ({})): [Function, LayerConverter] {
   return [cls, { matches: () => true, emit: (cx, m, x, out) => void cx.b.node(op, [cx.b.nameOf(x)], attrs(m), out) }];
 }
 
-/** Conv pads as ONNX wants them: all begins, then all ends; "same" puts the odd pixel at the end, as torch. */
-function convPads(m: Conv1d | Conv2d): number[] {
-  const n = m.kernelSize.length;
-  if (m.padding === "valid") return Array(2 * n).fill(0);
-  if (m.padding === "same") {
-    const total = m.kernelSize.map((k, i) => m.dilation[i] * (k - 1));
-    return [...total.map((t) => Math.floor(t / 2)), ...total.map((t) => t - Math.floor(t / 2))];
-  }
-  return [...m.padding, ...m.padding];
-}
-
 const conv: LayerConverter = {
-  matches: (m) => (m as any).paddingMode === undefined || (m as any).paddingMode === "zeros",
-  emit: (cx, m: Conv1d | Conv2d, x, out) => {
-    const { b } = cx;
-    const inputs = [b.nameOf(x), b.nameOf(m.weight)];
-    if (m.bias) inputs.push(b.nameOf(m.bias));
-    b.node("Conv", inputs, {
-      kernel_shape: [...m.kernelSize], strides: [...m.stride], pads: convPads(m), dilations: [...m.dilation], group: m.groups,
-    }, out);
-  },
+  matches: () => true,
+  emit: (cx, m: Conv1d | Conv2d, x, out) =>
+    emitConv(cx, x, m.weight, m.bias, { kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: m.dilation, groups: m.groups }, out),
 };
 
 const batchNorm: LayerConverter = {
@@ -77,23 +59,12 @@ const layerNorm: LayerConverter = {
 
 const maxPool: LayerConverter = {
   matches: () => true,
-  emit: (cx, m: MaxPool2d, x, out) => {
-    const p = pair(m.padding, 2);
-    cx.b.node("MaxPool", [cx.b.nameOf(x)], {
-      kernel_shape: pair(m.kernelSize, 2), strides: pair(m.stride, 2), pads: [...p, ...p], dilations: pair(m.dilation, 2), ceil_mode: m.ceilMode ? 1 : 0,
-    }, out);
-  },
+  emit: (cx, m: MaxPool2d, x, out) => emitPool(cx, "MaxPool", x, m, out, m.constructor.name),
 };
 
 const avgPool: LayerConverter = {
   matches: (m) => (m as AvgPool2d).divisorOverride === null,
-  emit: (cx, m: AvgPool2d, x, out) => {
-    const p = pair(m.padding, 2);
-    cx.b.node("AveragePool", [cx.b.nameOf(x)], {
-      kernel_shape: pair(m.kernelSize, 2), strides: pair(m.stride, 2), pads: [...p, ...p], ceil_mode: m.ceilMode ? 1 : 0,
-      count_include_pad: m.countIncludePad ? 1 : 0,
-    }, out);
-  },
+  emit: (cx, m: AvgPool2d, x, out) => emitPool(cx, "AveragePool", x, m, out, m.constructor.name),
 };
 
 /** Adaptive pooling to 1×1 is GlobalAveragePool; to a size dividing the input, a plain AveragePool. */

@@ -6,11 +6,14 @@ import type { SliceParams } from "../ops/primitives/movement.js";
 import type { DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { GraphBuilder, onnxType } from "./graph-builder.js";
+import { emitConv, emitPool, type PoolSpec } from "./export-conv.js";
 
 /** Context of one export: the builder, the opset and how batch-like dims are kept symbolic. */
 export interface ExportContext {
   readonly b: GraphBuilder;
   readonly opset: number;
+  /** The module path being traced, for errors. */
+  where(): string;
 }
 
 export type PrimitiveConverter = (cx: ExportContext, inputs: readonly Tensor[], params: any, out: Tensor) => void;
@@ -139,3 +142,12 @@ PRIMITIVES.set("linear", (cx, [x, w, bias], _p, out) => {
 PRIMITIVES.set("gather", (cx, [x, index], p: { dim: number }, out) => {
   cx.b.node("GatherElements", [cx.b.nameOf(x), cx.b.nameOf(index)], { axis: p.dim }, out);
 });
+
+// Composite ops reported as one unit (see composite() in autograd/primitive.ts).
+for (const op of ["conv1d", "conv2d"]) {
+  PRIMITIVES.set(op, (cx, [x, w, bias], p: { dims: number; stride?: number; padding?: number; dilation?: number; groups?: number }, out) => {
+    emitConv(cx, x, w, bias ?? null, { ...p, kernel: w.shape.slice(2) }, out);
+  });
+}
+PRIMITIVES.set("maxPool2d", (cx, [x], p: PoolSpec, out) => emitPool(cx, "MaxPool", x, p, out, cx.where()));
+PRIMITIVES.set("avgPool2d", (cx, [x], p: PoolSpec, out) => emitPool(cx, "AveragePool", x, p, out, cx.where()));

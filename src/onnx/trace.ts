@@ -21,9 +21,9 @@ export interface TraceResult {
 
 /** Why some primitives have no ONNX form, for the error message. */
 const UNEXPORTABLE_HINT: Record<string, string> = {
-  unfold: "convolutions are exported through nn.Conv1d/Conv2d layers, not F.conv* in a custom forward",
-  fold: "convolutions are exported through nn.Conv1d/Conv2d layers, not F.conv* in a custom forward",
-  maxPool2dIndices: "max pooling is exported through the nn.MaxPool2d layer, not F.maxPool2d in a custom forward",
+  unfold: "ONNX has no im2col; F.conv1d/conv2d and the pools export, F.unfold does not",
+  fold: "ONNX has no col2im",
+  crossEntropyRows: "losses are not part of an exported model; return the logits",
 };
 
 export function traceForward(model: Module, inputs: readonly Tensor[], inputNames: readonly string[], opset: number): TraceResult {
@@ -31,14 +31,14 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
   for (const [name, t] of model.namedParameters()) if (!paramNames.has(t)) paramNames.set(t, name);
   for (const [name, t] of model.namedBuffers()) if (!paramNames.has(t)) paramNames.set(t, name);
   const b = new GraphBuilder(paramNames);
-  const cx: ExportContext = { b, opset };
+  const path: string[] = [];
+  const cx: ExportContext = { b, opset, where: () => path.at(-1) ?? "<root>" };
   const names = inputs.map((x, i) => {
     const name = b.fresh(inputNames[i] ?? `input_${i}`);
     b.bind(x, name);
     return name;
   });
 
-  const path: string[] = [];
   let inLayer = 0;
   const restore: (() => void)[] = [];
   const wrapped = new Set<Module>();

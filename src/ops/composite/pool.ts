@@ -9,6 +9,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { maxPool2dIndicesPrim, unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
 import { gatherPrim } from "../primitives/indexing.js";
 import { markIntermediate } from "../../autograd/engine.js";
+import { composite } from "../../autograd/primitive.js";
 import { fmtSize, requireFloat, toInts, type Ints } from "./conv.js";
 
 export interface MaxPool2dOptions {
@@ -73,7 +74,11 @@ function poolGeometry(
  * torch, each window's gradient goes to its first maximum (ties are not split).
  * @example F.maxPool2d(tg.randn([1, 6, 24, 24]), 2)  // shape [1, 6, 12, 12]
  */
-export function maxPool2d(x: Tensor, kernelSize: Ints, { stride = null, padding = 0, dilation = 1, ceilMode = false }: MaxPool2dOptions = {}): Tensor {
+export function maxPool2d(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions = {}): Tensor {
+  return composite("maxPool2d", [x], { kernelSize, ...opts }, () => maxPool2dOf(x, kernelSize, opts));
+}
+
+function maxPool2dOf(x: Tensor, kernelSize: Ints, { stride = null, padding = 0, dilation = 1, ceilMode = false }: MaxPool2dOptions): Tensor {
   const { xb, unbatch } = batched("maxPool2d", x);
   const geo = poolGeometry("maxPool2d", x.shape, kernelSize, stride, padding, dilation, ceilMode);
   const [N, C, H, W] = xb.shape;
@@ -90,9 +95,13 @@ export function maxPool2d(x: Tensor, kernelSize: Ints, { stride = null, padding 
  * 2-D average pooling (torch.nn.functional.avg_pool2d) over [N, C, H, W] or unbatched [C, H, W].
  * @example F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })
  */
-export function avgPool2d(
+export function avgPool2d(x: Tensor, kernelSize: Ints, opts: AvgPool2dOptions = {}): Tensor {
+  return composite("avgPool2d", [x], { kernelSize, ...opts }, () => avgPool2dOf(x, kernelSize, opts));
+}
+
+function avgPool2dOf(
   x: Tensor, kernelSize: Ints,
-  { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions = {},
+  { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions,
 ): Tensor {
   const { xb, unbatch } = batched("avgPool2d", x);
   const geo = poolGeometry("avgPool2d", x.shape, kernelSize, stride, padding, 1, ceilMode);

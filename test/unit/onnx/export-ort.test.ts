@@ -6,6 +6,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import { nn, io, Tensor } from "tensorgrad";
+
+const F = nn.functional;
 import { assertClose } from "../../helpers/assert.js";
 import { runOrt } from "./ort.js";
 
@@ -193,7 +195,38 @@ class SelfAttention extends nn.Module {
   }
 }
 
+/** LeNet written the functional way: F.conv2d / F.maxPool2d / F.avgPool2d in a custom forward. */
+class FunctionalLeNet extends nn.Module {
+  readonly w1: nn.Parameter;
+  readonly b1: nn.Parameter;
+  readonly w2: nn.Parameter;
+  readonly fc: nn.Linear;
+  constructor() {
+    super();
+    this.w1 = this.registerParameter("w1", tg.randn([4, 1, 3, 3]).mul(0.3));
+    this.b1 = this.registerParameter("b1", tg.randn([4]).mul(0.1));
+    this.w2 = this.registerParameter("w2", tg.randn([6, 2, 3, 3]).mul(0.3));
+    this.fc = this.registerModule("fc", new nn.Linear(6, 3));
+  }
+  forward(x: Tensor): Tensor {
+    let h = F.maxPool2d(F.conv2d(x, this.w1, this.b1, { padding: 1 }).relu(), 2);
+    h = F.avgPool2d(F.conv2d(h, this.w2, null, { groups: 2, padding: "same" }), 3, { stride: 1, padding: 1, countIncludePad: false });
+    return this.fc.forward(F.maxPool2d(h, 2, { ceilMode: true }).mean([2, 3]));
+  }
+}
+
 describe("exportOnnx → ONNX Runtime, example models", () => {
+  it("F.conv2d and pools in a custom forward become Conv and pool nodes", async () => {
+    tg.manualSeed(5);
+    await check(new FunctionalLeNet(), [tg.randn([2, 1, 9, 9])], batches([2, 1, 9, 9]), { dynamicBatch: true });
+  });
+
+  it("conv and pool layers on unbatched input", async () => {
+    const m = new nn.Sequential(new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.MaxPool2d(2), new nn.AvgPool2d(2));
+    await check(m, [tg.randn([2, 8, 8])], [[tg.randn([2, 8, 8])]]);
+    await check(new nn.Conv1d(3, 2, 3), [tg.randn([3, 7])], [[tg.randn([3, 7])]]);
+  });
+
   it("an MLP with dropout, at batch sizes 1, 3 and 8", async () => {
     tg.manualSeed(1);
     const mlp = new nn.Sequential(new nn.Flatten(), new nn.Linear(12, 16), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(16, 4), new nn.LogSoftmax(1));
