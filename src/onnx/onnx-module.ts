@@ -33,6 +33,12 @@ class OnnxParameters extends Module {
 /** Inputs of BatchNormalization that hold running statistics rather than trainable values. */
 const BUFFER_INPUTS = new Map<string, number[]>([["BatchNormalization", [3, 4]]]);
 
+/**
+ * An ONNX graph as a module (what io.loadOnnx returns; torch has no counterpart, onnx2torch's
+ * converted module is the nearest). `forward` takes the graph inputs in order and returns the
+ * output, or an array when the graph has several; `inputInfo`/`outputInfo` name them.
+ * @example const net = await io.loadOnnx("mlp.onnx"); net.forward(tg.randn([4, 6]));
+ */
 export class OnnxModule extends Module {
   /** Graph inputs the caller feeds (initializers listed as inputs by old exporters excluded). */
   readonly inputInfo: readonly OnnxValueInfo[];
