@@ -1,6 +1,6 @@
 // The ONNX file format: a bounded protobuf reader and writer for the model subset tensorgrad uses.
 
-export { readOnnxModel, writeOnnxModel, type OnnxSource } from "./file.js";
+export { readOnnxModel, readOnnxModelAsync, writeOnnxModel, type OnnxSource } from "./file.js";
 export { decodeModel } from "./decode.js";
 export { encodeModel } from "./encode.js";
 export {

@@ -51,10 +51,14 @@ describe("loadOnnx: models exported by PyTorch", () => {
     }
   }
 
-  it("loads from bytes as well as from a path", async () => {
+  it("loads from bytes, an ArrayBuffer and a fetch Response as well as from a path", async () => {
     const c = fixtures.mlp;
-    const model = await io.loadOnnx(new Uint8Array(readFileSync(path(c))));
-    checkOutputs(c, model.forward(...inputsOf(c)));
+    const bytes = new Uint8Array(readFileSync(path(c)));
+    for (const source of [bytes, bytes.slice().buffer, new Response(bytes)]) {
+      const model = await io.loadOnnx(source);
+      checkOutputs(c, model.forward(...inputsOf(c)));
+    }
+    await assert.rejects(io.loadOnnx(new Response("gone", { status: 404 })), /HTTP status 404/);
   });
 
   it("a dynamic batch axis takes other batch sizes", async () => {
