@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `tensorgrad` command line: train / eval / predict / summary. Every failure ends as one line
+// The `tensorgrad` command line: train / eval / predict / summary / export. Every failure ends as one line
 // on stderr and an exit code — 2 for usage errors, 1 otherwise, 130 after Ctrl-C — with the stack
 // trace only under --debug.
 
@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { Command, CommanderError, Option } from "commander";
 import * as tg from "../src/index.js";
 import { evalCommand } from "./commands/eval.js";
+import { exportCommand } from "./commands/export.js";
 import { predictCommand } from "./commands/predict.js";
 import { summaryCommand } from "./commands/summary.js";
 import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
@@ -86,6 +87,16 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--batch-size <n>", "samples per forward pass", positiveInt, 256)
     .action((opts) => setExit(predictCommand(opts)));
 
+  program
+    .command("export")
+    .description("write a run's trained model as an ONNX file (for ONNX Runtime and other deployment targets)")
+    .argument("<run-folder>", "a run folder left by tensorgrad train")
+    .requiredOption("--onnx <file>", "the ONNX file to write")
+    .option("--weights <file>", "which weights of the run: model.safetensors, checkpoint-best.safetensors, …", "model.safetensors")
+    .option("--opset <n>", "ONNX opset version (13 to 18)", positiveInt, 17)
+    .option("--no-standardize", "leave the run's input standardisation out of the graph (the file then takes standardised inputs)")
+    .action((runFolder: string, opts) => setExit(exportCommand(runFolder, opts)));
+
   modelOptions(program.command("summary").description("print a model's layers, output shapes and parameter counts"))
     .option("--input-size <n>", "input features", positiveInt, 784)
     .option("--classes <n>", "outputs", positiveInt, 10)
@@ -117,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
       const sub = argv.find((a) => !a.startsWith("-"));
-      const help = sub && ["train", "eval", "predict", "summary"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
+      const help = sub && ["train", "eval", "predict", "summary", "export"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
       process.stderr.write(`tensorgrad: ${oneLine(e.message.replace(/^error: /, ""))} (see ${help})\n`);
       return 2;
     }

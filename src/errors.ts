@@ -38,3 +38,13 @@ export function withPath(e: unknown, action: string, path: string): unknown {
   const reason = /^E[A-Z]+: [^,]*/.exec(e.message)?.[0] ?? code;
   return Object.assign(new Error(`cannot ${action} ${path}: ${reason}`), { code, path });
 }
+
+/**
+ * An operation a file format cannot express or a reader does not implement (an ONNX op on import, a
+ * tensorgrad op on export). `op` names it; `where` is the module path or graph node it came from.
+ */
+export class UnsupportedOpError extends TensorgradError {
+  constructor(message: string, readonly op: string, readonly where: string) {
+    super(message);
+  }
+}

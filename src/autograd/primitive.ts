@@ -42,9 +42,22 @@ export interface Node {
 
 export type Primitive<P> = ((inputs: readonly Tensor[], params: P) => Tensor) & { readonly spec: PrimitiveSpec<P> };
 
+/** Sees every primitive applied (name, inputs, params, output); ONNX export traces with it. */
+export type PrimitiveObserver = (name: string, inputs: readonly Tensor[], params: unknown, output: Tensor) => void;
+
+let observer: PrimitiveObserver | null = null;
+
+/** Installs `o` (null removes it) and returns the previous observer, to be restored in a finally. */
+export function setPrimitiveObserver(o: PrimitiveObserver | null): PrimitiveObserver | null {
+  const prev = observer;
+  observer = o;
+  return prev;
+}
+
 export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitive<P> {
   const apply = (inputs: readonly Tensor[], params: P): Tensor => {
-    const out = spec.forward(inputs, params);
+    // One null check when nobody traces.
+    const out = observer === null ? spec.forward(inputs, params) : observed(spec, inputs, params, observer);
     // Integer outputs (indices, casts to int32) never carry gradients.
     if (spec.vjp && isGradEnabled() && out.dtype !== "int32") {
       for (const t of inputs) {
@@ -70,4 +83,36 @@ function savedVersions(spec: PrimitiveSpec<any>, inputs: readonly Tensor[], out:
   }
   v.push(saves === "output" || saves === "both" ? versionOf(out) : -1);
   return v;
+}
+
+/**
+ * Runs a composite op (`run`) as one unit for the observer: it sees `name` with these inputs,
+ * params and the output, not the primitives inside, so an exporter can write a convolution as one
+ * node. Without an observer this is just `run()`.
+ */
+export function composite(name: string, inputs: readonly Tensor[], params: unknown, run: () => Tensor): Tensor {
+  if (observer === null) return run();
+  const o = observer;
+  observer = null;
+  let out: Tensor;
+  try {
+    out = run();
+  } finally {
+    observer = o;
+  }
+  o(name, inputs, params, out);
+  return out;
+}
+
+/** Runs a forward with the observer off, so primitives a forward applies inside itself are not seen. */
+function observed<P>(spec: PrimitiveSpec<P>, inputs: readonly Tensor[], params: P, o: PrimitiveObserver): Tensor {
+  observer = null;
+  let out: Tensor;
+  try {
+    out = spec.forward(inputs, params);
+  } finally {
+    observer = o;
+  }
+  o(spec.name, inputs, params, out);
+  return out;
 }

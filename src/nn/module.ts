@@ -302,9 +302,12 @@ export abstract class Module {
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
+    // Defined, not assigned: a key read from a file (an ONNX initializer named "__proto__") must
+    // become an own entry, not replace the record's prototype.
+    const put = (key: string, t: Tensor) => Object.defineProperty(out, key, { value: t, enumerable: true, writable: true, configurable: true });
     const visit = (m: Module, prefix: string): void => {
-      for (const [name, p] of m._parameters) if (p) out[prefix + name] = p.detach();
-      for (const [name, { tensor, persistent }] of m._buffers) if (tensor && persistent) out[prefix + name] = tensor.detach();
+      for (const [name, p] of m._parameters) if (p) put(prefix + name, p.detach());
+      for (const [name, { tensor, persistent }] of m._buffers) if (tensor && persistent) put(prefix + name, tensor.detach());
       for (const [name, child] of m.childEntries()) if (child) visit(child, `${prefix}${name}.`);
     };
     visit(this, "");

@@ -110,7 +110,7 @@ async function main() {
   do {
     tg.randn([256, 256]).matmul(tg.randn([256, 256])).sum().item();
     result.workerClaims = workerClaims(backend);
-    if (result.workerClaims > 0) break;
+    if ((result.workerClaims as number) > 0) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   } while (performance.now() < until);
   const { model, optimizer, ...training } = await mnist();

@@ -8,6 +8,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { foldPrim, unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
 import { markIntermediate } from "../../autograd/engine.js";
 import { checkOptions } from "../../tensor/options.js";
+import { composite } from "../../autograd/primitive.js";
 
 /** A size given for every spatial dim at once (a number) or per dim (a list). */
 export type Ints = number | readonly number[];
@@ -149,11 +150,16 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * The convolution of `dims` spatial dims behind conv1d/conv2d and the Conv layers. `label` names the
  * caller in errors (a layer passes its description, e.g. "Conv2d(3 → 16, kernel 3×3)").
  */
-export function convolution(
+export function convolution(op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, label?: string): Tensor {
+  checkOptions(op, opts, ["stride", "padding", "dilation", "groups"]);
+  // One unit for tracers (ONNX export writes a Conv node), whatever the kernels below compute with.
+  return composite(op, bias ? [x, weight, bias] : [x, weight], { dims, ...opts }, () => convolutionOf(op, dims, x, weight, bias, opts, label));
+}
+
+function convolutionOf(
   op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions,
   label?: string,
 ): Tensor {
-  checkOptions(op, opts, ["stride", "padding", "dilation", "groups"]);
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = opts;
   const who = label ?? op;
   requireFloat(who, x);

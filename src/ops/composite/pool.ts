@@ -9,6 +9,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { maxPool2dIndicesPrim, unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
 import { gatherPrim } from "../primitives/indexing.js";
 import { markIntermediate } from "../../autograd/engine.js";
+import { composite } from "../../autograd/primitive.js";
 import { fmtSize, requireFloat, toInts, type Ints } from "./conv.js";
 import { checkOptions } from "../../tensor/options.js";
 
@@ -81,7 +82,15 @@ export function maxPool2d(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions & 
 export function maxPool2d(x: Tensor, kernelSize: Ints, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
 export function maxPool2d(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions & { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
   checkOptions("maxPool2d", opts, MAX_POOL_OPTIONS);
-  const { stride = null, padding = 0, dilation = 1, ceilMode = false, returnIndices = false } = opts;
+  // With indices there are two outputs, which tracers do not take as one unit.
+  if (opts.returnIndices) return maxPool2dOf(x, kernelSize, opts, true);
+  return composite("maxPool2d", [x], { kernelSize, ...opts }, () => maxPool2dOf(x, kernelSize, opts, false));
+}
+
+function maxPool2dOf(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions, returnIndices: true): [Tensor, Tensor];
+function maxPool2dOf(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions, returnIndices: false): Tensor;
+function maxPool2dOf(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions, returnIndices: boolean): Tensor | [Tensor, Tensor] {
+  const { stride = null, padding = 0, dilation = 1, ceilMode = false } = opts;
   const { xb, unbatch } = batched("maxPool2d", x);
   const geo = poolGeometry("maxPool2d", x.shape, kernelSize, stride, padding, dilation, ceilMode);
   const [N, C, H, W] = xb.shape;
@@ -99,9 +108,13 @@ export function maxPool2d(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions & 
  * 2-D average pooling (torch.nn.functional.avg_pool2d) over [N, C, H, W] or unbatched [C, H, W].
  * @example F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })
  */
-export function avgPool2d(
+export function avgPool2d(x: Tensor, kernelSize: Ints, opts: AvgPool2dOptions = {}): Tensor {
+  return composite("avgPool2d", [x], { kernelSize, ...opts }, () => avgPool2dOf(x, kernelSize, opts));
+}
+
+function avgPool2dOf(
   x: Tensor, kernelSize: Ints,
-  { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions = {},
+  { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions,
 ): Tensor {
   const { xb, unbatch } = batched("avgPool2d", x);
   const geo = poolGeometry("avgPool2d", x.shape, kernelSize, stride, padding, 1, ceilMode);

@@ -1,0 +1,153 @@
+// ONNX nodes for tensorgrad's primitives: what arbitrary tensor code in a custom forward becomes.
+// Each converter receives the traced call (inputs, params, output) and binds the output's name.
+
+import type { ReduceParams } from "../ops/primitives/reduce.js";
+import type { SliceParams } from "../ops/primitives/movement.js";
+import type { DType } from "../tensor/dtype.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { GraphBuilder, onnxType } from "./graph-builder.js";
+import { emitConv, emitPool, type PoolSpec } from "./export-conv.js";
+
+/** Context of one export: the builder, the opset and how batch-like dims are kept symbolic. */
+export interface ExportContext {
+  readonly b: GraphBuilder;
+  readonly opset: number;
+  /** The module path being traced, for errors. */
+  where(): string;
+}
+
+export type PrimitiveConverter = (cx: ExportContext, inputs: readonly Tensor[], params: any, out: Tensor) => void;
+
+/** `t`'s value name, cast to `dtype` if it has another. */
+export function as(cx: ExportContext, t: Tensor, dtype: DType): string {
+  const name = cx.b.nameOf(t);
+  return t.dtype === dtype ? name : cx.b.node("Cast", [name], { to: onnxType(dtype) });
+}
+
+const UNARY: Record<string, string> = {
+  neg: "Neg", exp: "Exp", log: "Log", sqrt: "Sqrt", abs: "Abs", sign: "Sign", sin: "Sin", cos: "Cos",
+  tanh: "Tanh", sigmoid: "Sigmoid", relu: "Relu", erf: "Erf",
+};
+const ARITH: Record<string, string> = { add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow", maximum: "Max", minimum: "Min" };
+const COMPARE: Record<string, [string, boolean]> = {
+  eq: ["Equal", false], ne: ["Equal", true], gt: ["Greater", false], lt: ["Less", false], ge: ["GreaterOrEqual", false], le: ["LessOrEqual", false],
+};
+
+/**
+ * A Reshape target for `to` from `from`: the leading dims that stay equal are written 0 ("copy from
+ * the input"), so a dynamic batch (or sequence) dim flows through instead of being frozen.
+ */
+export function reshapeTarget(from: readonly number[], to: readonly number[]): number[] {
+  const target = [...to];
+  for (let i = 0; i < Math.min(from.length, to.length) && from[i] === to[i]; i++) target[i] = 0;
+  return target;
+}
+
+/** A reduction over `dims`: axes as an attribute before `inputsFrom` (the opset that moved them to an input). */
+export function reduce(cx: ExportContext, op: string, x: string, dims: readonly number[], keepdim: boolean, out: Tensor, inputsFrom: number): void {
+  if (cx.opset >= inputsFrom) cx.b.node(op, [x, cx.b.ints(dims, "axes")], { keepdims: keepdim ? 1 : 0 }, out);
+  else cx.b.node(op, [x], { axes: dims, keepdims: keepdim ? 1 : 0 }, out);
+}
+
+/**
+ * x·Wᵀ + b. Inputs of other ranks than 2 go through Gemm too, flattened to rows and reshaped back
+ * with their own leading dims (read with Shape, so dynamic dims stay dynamic): one kernel per
+ * product, as tensorgrad's linear computes it.
+ */
+function linear(cx: ExportContext, x: string, xRank: number, inFeatures: number, w: string, bias: string | null, out: Tensor): void {
+  const { b } = cx;
+  const gemm = (rows: string, to?: Tensor) => b.node("Gemm", bias ? [rows, w, bias] : [rows, w], { transB: 1 }, to);
+  if (xRank === 2) {
+    gemm(x, out);
+    return;
+  }
+  const n = out.shape[out.ndim - 1];
+  const rows = b.node("Reshape", [x, b.ints([-1, inFeatures])]);
+  // Shape's start/end attributes need opset 15; Slice does the same everywhere.
+  const lead = b.node("Slice", [b.node("Shape", [x]), b.ints([0]), b.ints([xRank - 1]), b.ints([0])]);
+  b.node("Reshape", [gemm(rows), b.node("Concat", [lead, b.ints([n])], { axis: 0 })], {}, out);
+}
+
+export { linear as emitLinear };
+
+export const PRIMITIVES = new Map<string, PrimitiveConverter>();
+
+for (const [name, op] of Object.entries(UNARY)) {
+  PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(op, [as(cx, x, out.dtype)], {}, out));
+}
+PRIMITIVES.set("expm1", (cx, [x], _p, out) => {
+  const e = cx.b.node("Exp", [as(cx, x, out.dtype)]);
+  cx.b.node("Sub", [e, cx.b.scalar(1, out.dtype)], {}, out);
+});
+PRIMITIVES.set("log1p", (cx, [x], _p, out) => {
+  const s = cx.b.node("Add", [as(cx, x, out.dtype), cx.b.scalar(1, out.dtype)]);
+  cx.b.node("Log", [s], {}, out);
+});
+for (const [name, op] of Object.entries(ARITH)) {
+  PRIMITIVES.set(name, (cx, [a, c], _p, out) => void cx.b.node(op, [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
+}
+for (const [name, [op, negate]] of Object.entries(COMPARE)) {
+  PRIMITIVES.set(name, (cx, [a, c], _p, out) => {
+    const common: DType = a.dtype === c.dtype ? a.dtype : "float32";
+    let r = cx.b.node(op, [as(cx, a, common), as(cx, c, common)]);
+    if (negate) r = cx.b.node("Not", [r]);
+    cx.b.node("Cast", [r], { to: onnxType(out.dtype) }, out);
+  });
+}
+PRIMITIVES.set("where", (cx, [c, a, e], _p, out) => {
+  const cond = cx.b.node("Cast", [cx.b.nameOf(c)], { to: 9 });
+  cx.b.node("Where", [cond, as(cx, a, out.dtype), as(cx, e, out.dtype)], {}, out);
+});
+PRIMITIVES.set("cast", (cx, [x], _p, out) => void cx.b.node("Cast", [cx.b.nameOf(x)], { to: onnxType(out.dtype) }, out));
+PRIMITIVES.set("copy", (cx, [x], _p, out) => void cx.b.node("Identity", [cx.b.nameOf(x)], {}, out));
+PRIMITIVES.set("reshape", (cx, [x], shape: readonly number[], out) => {
+  cx.b.node("Reshape", [cx.b.nameOf(x), cx.b.ints(reshapeTarget(x.shape, shape))], {}, out);
+});
+PRIMITIVES.set("permute", (cx, [x], dims: readonly number[], out) => void cx.b.node("Transpose", [cx.b.nameOf(x)], { perm: dims }, out));
+PRIMITIVES.set("expand", (cx, [x], shape: readonly number[], out) => {
+  // Expand broadcasts both ways: a 1 keeps the input's own size, which may be a dynamic dim.
+  const lead = shape.length - x.ndim;
+  const target = shape.map((d, i) => (i >= lead && x.shape[i - lead] === d ? 1 : d));
+  cx.b.node("Expand", [cx.b.nameOf(x), cx.b.ints(target)], {}, out);
+});
+PRIMITIVES.set("slice", (cx, [x], p: SliceParams, out) => {
+  const { b } = cx;
+  // An end at the dim's size means "to the end", which stays right when that dim is dynamic.
+  const end = p.end >= x.shape[p.dim] ? Number.MAX_SAFE_INTEGER : p.end;
+  b.node("Slice", [b.nameOf(x), b.ints([p.start], "starts"), b.ints([end], "ends"), b.ints([p.dim], "axes"), b.ints([p.step], "steps")], {}, out);
+});
+PRIMITIVES.set("cat", (cx, xs, dim: number, out) => void cx.b.node("Concat", xs.map((x) => as(cx, x, out.dtype)), { axis: dim }, out));
+PRIMITIVES.set("sum", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceSum", cx.b.nameOf(x), p.dims, p.keepdim, out, 13));
+PRIMITIVES.set("max", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceMax", cx.b.nameOf(x), p.dims, p.keepdim, out, 18));
+PRIMITIVES.set("min", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceMin", cx.b.nameOf(x), p.dims, p.keepdim, out, 18));
+for (const [name, op] of [["argmax", "ArgMax"], ["argmin", "ArgMin"]] as const) {
+  PRIMITIVES.set(name, (cx, [x], p: ReduceParams, out) => {
+    if (p.dims.length !== 1) {
+      // argmax over everything: flatten first, as torch.argmax without a dim does.
+      const flat = cx.b.node("Reshape", [cx.b.nameOf(x), cx.b.ints([-1])]);
+      const r = cx.b.node(op, [flat], { axis: 0, keepdims: 0 });
+      cx.b.node("Cast", [r], { to: onnxType("int32") }, out);
+      return;
+    }
+    const r = cx.b.node(op, [cx.b.nameOf(x)], { axis: p.dims[0], keepdims: p.keepdim ? 1 : 0 });
+    cx.b.node("Cast", [r], { to: onnxType("int32") }, out);
+  });
+}
+PRIMITIVES.set("softmax", (cx, [x], dim: number, out) => void cx.b.node("Softmax", [cx.b.nameOf(x)], { axis: dim }, out));
+PRIMITIVES.set("logSoftmax", (cx, [x], dim: number, out) => void cx.b.node("LogSoftmax", [cx.b.nameOf(x)], { axis: dim }, out));
+PRIMITIVES.set("matmul", (cx, [a, c], _p, out) => void cx.b.node("MatMul", [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
+PRIMITIVES.set("linear", (cx, [x, w, bias], _p, out) => {
+  linear(cx, as(cx, x, out.dtype), x.ndim, x.shape[x.ndim - 1], as(cx, w, out.dtype), bias ? as(cx, bias, out.dtype) : null, out);
+});
+PRIMITIVES.set("gather", (cx, [x, index], p: { dim: number }, out) => {
+  cx.b.node("GatherElements", [cx.b.nameOf(x), cx.b.nameOf(index)], { axis: p.dim }, out);
+});
+
+// Composite ops reported as one unit (see composite() in autograd/primitive.ts).
+for (const op of ["conv1d", "conv2d"]) {
+  PRIMITIVES.set(op, (cx, [x, w, bias], p: { dims: number; stride?: number; padding?: number; dilation?: number; groups?: number }, out) => {
+    emitConv(cx, x, w, bias ?? null, { ...p, kernel: w.shape.slice(2) }, out);
+  });
+}
+PRIMITIVES.set("maxPool2d", (cx, [x], p: PoolSpec, out) => emitPool(cx, "MaxPool", x, p, out, cx.where()));
+PRIMITIVES.set("avgPool2d", (cx, [x], p: PoolSpec, out) => emitPool(cx, "AveragePool", x, p, out, cx.where()));

@@ -1,0 +1,118 @@
+// io.exportOnnx: a model traced in eval mode on example inputs, written as an ONNX model (opset 17
+// by default) to a file or returned as bytes.
+
+import { ValueError } from "../errors.js";
+import { writeOnnxModel, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from "../io/onnx/index.js";
+import type { Module } from "../nn/module.js";
+import { Tensor } from "../tensor/tensor.js";
+import { onnxType } from "./graph-builder.js";
+import { traceForward } from "./trace.js";
+import { verifyExport } from "./verify.js";
+
+export interface ExportOnnxOptions {
+  /** Graph input names, one per example input (default input_0, input_1, …). */
+  inputNames?: string[];
+  /** Graph output names, one per tensor forward returns, nested arrays flattened (default output_0, …). */
+  outputNames?: string[];
+  /** Makes dim 0 of every input and output a symbolic "batch" dim (default false). */
+  dynamicBatch?: boolean;
+  /**
+   * Symbolic dims by input or output name, as torch.onnx.export's dynamic_axes:
+   * `{ input_0: { 0: "batch", 1: "seq" } }`.
+   */
+  dynamicAxes?: Record<string, Record<number, string>>;
+  /** ONNX opset of the default domain, 13 to 18 (default 17). */
+  opsetVersion?: number;
+  /**
+   * Run the written graph on a second input and compare it with the model (default true), which
+   * catches a forward that reads tensor values into JavaScript. Costs two more forward passes.
+   */
+  verify?: boolean;
+}
+
+const KNOWN_OPTIONS = new Set(["inputNames", "outputNames", "dynamicBatch", "dynamicAxes", "opsetVersion", "verify"]);
+
+/**
+ * Exports `model` to ONNX by running `forward(...exampleInputs)` once in eval mode (the training
+ * flag is restored afterwards). Parameters and buffers become initializers named by their
+ * state-dict keys, stored once even when shared. Writes `destination` atomically when given;
+ * returns the model's bytes either way. A forward that uses an op with no ONNX form throws an
+ * UnsupportedOpError naming the op and the module path (torch.onnx.export).
+ * @example io.exportOnnx(model, [tg.randn([1, 784])], "model.onnx", { dynamicBatch: true });
+ */
+export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tensor[], destination?: string | null, options: ExportOnnxOptions = {}): Uint8Array {
+  for (const k of Object.keys(options)) if (!KNOWN_OPTIONS.has(k)) throw new ValueError(`exportOnnx: unknown option "${k}" (expected one of ${[...KNOWN_OPTIONS].join(", ")})`);
+  const { inputNames = [], outputNames = [], dynamicBatch = false, dynamicAxes = {}, opsetVersion = 17, verify = true } = options;
+  if (model === null || typeof model !== "object" || typeof (model as Module).forward !== "function" || typeof (model as Module).namedModules !== "function") {
+    throw new ValueError("exportOnnx: expected an nn.Module as the model");
+  }
+  const inputs = exampleInputs instanceof Tensor ? [exampleInputs] : [...exampleInputs];
+  if (inputs.length === 0 || !inputs.every((t) => t instanceof Tensor)) {
+    throw new ValueError("exportOnnx: exampleInputs must be a Tensor or a non-empty array of Tensors");
+  }
+  if (!Number.isInteger(opsetVersion) || opsetVersion < 13 || opsetVersion > 18) {
+    throw new ValueError(`exportOnnx: opsetVersion ${opsetVersion} is not supported (13 to 18)`);
+  }
+  if (inputNames.length > inputs.length) throw new ValueError(`exportOnnx: ${inputNames.length} input names for ${inputs.length} inputs`);
+
+  const trace = traceForward(model, inputs, inputNames, opsetVersion);
+  const { builder: b } = trace;
+  if (outputNames.length > trace.outputs.length) throw new ValueError(`exportOnnx: ${outputNames.length} output names for ${trace.outputs.length} outputs`);
+  const outNames = trace.outputs.map((_, i) => b.fresh(outputNames[i] ?? `output_${i}`));
+  // Outputs get their own names through Identity nodes, so an output may also be an input or a weight.
+  trace.outputValues.forEach((v, i) => b.nodes.push({ opType: "Identity", domain: "", name: b.fresh("output_node"), inputs: [v], outputs: [outNames[i]], attributes: new Map() }));
+
+  const axesFor = (name: string, rank: number): Record<number, string> => {
+    const axes: Record<number, string> = Object.create(null);
+    if (dynamicBatch && rank > 0) axes[0] = "batch";
+    const given = Object.prototype.hasOwnProperty.call(dynamicAxes, name) ? dynamicAxes[name] : undefined;
+    for (const [k, v] of Object.entries(given ?? {})) {
+      const axis = Number(k);
+      if (!Number.isInteger(axis) || axis < 0 || axis >= rank) throw new ValueError(`exportOnnx: dynamic axis ${k} of "${name}" is outside its ${rank} dims`);
+      axes[axis] = v;
+    }
+    return axes;
+  };
+  // An output dim as large as some dynamic input dim may follow it: left unknown unless named.
+  const dynamicSizes = new Set<number>();
+  inputs.forEach((t, i) => { for (const a of Object.keys(axesFor(trace.inputNames[i], t.ndim))) dynamicSizes.add(t.shape[Number(a)]); });
+  const valueInfo = (name: string, t: Tensor, isOutput: boolean): OnnxValueInfo => {
+    const axes = axesFor(name, t.ndim);
+    return { name, elemType: onnxType(t.dtype), shape: t.shape.map((d, i) => axes[i] ?? (isOutput && dynamicSizes.has(d) ? null : d)) };
+  };
+  for (const name of Object.keys(dynamicAxes)) {
+    if (!trace.inputNames.includes(name) && !outNames.includes(name)) throw new ValueError(`exportOnnx: dynamicAxes names "${name}", which is no input or output`);
+  }
+
+  const graph: OnnxGraph = {
+    name: model.constructor.name,
+    nodes: b.nodes,
+    initializers: b.initializers,
+    inputs: inputs.map((t, i) => valueInfo(trace.inputNames[i], t, false)),
+    outputs: trace.outputs.map((t, i) => valueInfo(outNames[i], t, true)),
+  };
+  prune(graph);
+  const onnx: OnnxModel = {
+    irVersion: 8,
+    producerName: "tensorgrad",
+    producerVersion: "0.1.0",
+    opsetImports: [{ domain: "", version: opsetVersion }],
+    graph,
+  };
+  if (verify) verifyExport(model, onnx, inputs);
+  return writeOnnxModel(onnx, destination ?? undefined);
+}
+
+/** Drops nodes and initializers no output depends on (ops a custom forward computed and discarded). */
+function prune(g: OnnxGraph): void {
+  const needed = new Set(g.outputs.map((o) => o.name));
+  const kept: OnnxNode[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i];
+    if (!n.outputs.some((o) => needed.has(o))) continue;
+    kept.push(n);
+    for (const x of n.inputs) needed.add(x);
+  }
+  g.nodes = kept.reverse();
+  g.initializers = g.initializers.filter((t) => needed.has(t.name));
+}

@@ -1,0 +1,109 @@
+// Values flowing through an imported graph: tensors, and integer constants kept on the host
+// (shapes, axes, indices) so shape arithmetic such as Shape → Gather → Concat → Reshape is exact in
+// int64 and never round-trips through int32 tensors.
+
+import { FormatError, UnsupportedOpError } from "../errors.js";
+import { AttrType, type OnnxNode } from "../io/onnx/index.js";
+import { tensor } from "../tensor/creation.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** An integer tensor held as plain numbers. */
+export class IntConst {
+  constructor(readonly dims: readonly number[], readonly data: readonly number[]) {}
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+export type Value = Tensor | IntConst;
+
+/** The node being run, for attribute access and error messages. */
+export class NodeCtx {
+  /** @param maxElements the most elements one value may hold (see OnnxModule's option). */
+  constructor(readonly node: OnnxNode, readonly maxElements: number) {}
+
+  /** Fails unless a value of `shape` fits the element limit (checked before allocating it). */
+  checkSize(what: string, shape: readonly number[]): void {
+    const n = shape.reduce((p, d) => p * d, 1);
+    if (n > this.maxElements) this.fail(`${what} [${shape.join(", ")}] would hold ${n} elements (the limit is ${this.maxElements})`);
+  }
+
+  get label(): string {
+    return `${this.node.opType} node "${this.node.name || this.node.outputs[0]}"`;
+  }
+
+  fail(message: string): never {
+    throw new FormatError(`loadOnnx: ${this.label}: ${message}`);
+  }
+
+  unsupported(what: string): never {
+    throw new UnsupportedOpError(`loadOnnx: ${this.label}: ${what} is not supported`, this.node.opType, this.node.name);
+  }
+
+  private get(name: string, type: number) {
+    const a = this.node.attributes.get(name);
+    if (a === undefined) return undefined;
+    if (a.type !== type) this.fail(`attribute "${name}" has type ${a.type}, expected ${type}`);
+    return a;
+  }
+
+  int(name: string, dflt: number): number {
+    return this.get(name, AttrType.INT)?.i ?? dflt;
+  }
+  float(name: string, dflt: number): number {
+    return this.get(name, AttrType.FLOAT)?.f ?? dflt;
+  }
+  ints(name: string): number[] | undefined {
+    const a = this.get(name, AttrType.INTS);
+    return a ? a.ints ?? [] : undefined;
+  }
+  string(name: string, dflt: string): string {
+    return this.get(name, AttrType.STRING)?.s ?? dflt;
+  }
+  has(name: string): boolean {
+    return this.node.attributes.has(name);
+  }
+}
+
+/** `v` as a tensor: integer constants become int32 tensors (values clamped to int32). */
+export function asTensor(v: Value): Tensor {
+  if (v instanceof Tensor) return v;
+  const data = Int32Array.from(v.data, (x) => Math.max(-2147483648, Math.min(2147483647, x)));
+  return tensor(data, { dtype: "int32", shape: [...v.dims] });
+}
+
+/** `v` as a float tensor. */
+export function asFloat(v: Value): Tensor {
+  const t = asTensor(v);
+  return t.dtype === "int32" ? t.to("float32") : t;
+}
+
+/** `v`'s elements as integers (reading a tensor back from its backend when it is one). */
+export function asInts(cx: NodeCtx, v: Value | undefined, what: string): number[] {
+  if (v === undefined) cx.fail(`missing input ${what}`);
+  if (v instanceof IntConst) return [...v.data];
+  if (v.size > 1_000_000) cx.fail(`${what} has ${v.size} elements; expected a short list of integers`);
+  return Array.from(v.contiguousData(), (x) => Math.trunc(x));
+}
+
+/** Input `i`, which must be present. */
+export function need(cx: NodeCtx, inputs: readonly (Value | undefined)[], i: number): Value {
+  const v = inputs[i];
+  if (v === undefined) cx.fail(`input ${i} is missing`);
+  return v;
+}
+
+/** Normalises an axis against `rank`, with the node's error on a bad one. */
+export function axis(cx: NodeCtx, a: number, rank: number): number {
+  const r = a < 0 ? a + rank : a;
+  if (!Number.isInteger(r) || r < 0 || r >= rank) cx.fail(`axis ${a} is out of range for rank ${rank}`);
+  return r;
+}
+
+export function rankOf(v: Value): number {
+  return v instanceof IntConst ? v.dims.length : v.ndim;
+}
+
+export function shapeOf(v: Value): readonly number[] {
+  return v instanceof IntConst ? v.dims : v.shape;
+}

@@ -1,0 +1,53 @@
+// The check after every export: the written graph, run by the importer on a second input, must give
+// what the model gives. Tracing sees only tensor ops; a forward that reads values into JavaScript
+// (item(), toArray()) or branches on them bakes one input's numbers into the graph, and this catches it.
+
+import { noGrad } from "../autograd/grad-mode.js";
+import { UnsupportedOpError } from "../errors.js";
+import type { OnnxModel } from "../io/onnx/index.js";
+import type { Module } from "../nn/module.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { OnnxModule } from "./onnx-module.js";
+
+function flat(v: unknown): Tensor[] {
+  return Array.isArray(v) ? v.flatMap(flat) : [v as Tensor];
+}
+
+/** Throws an UnsupportedOpError when `graph` does not reproduce `model` on a perturbed copy of `inputs`. */
+export function verifyExport(model: Module, graph: OnnxModel, inputs: readonly Tensor[]): void {
+  // A deterministic perturbation (the random generator is left alone, so seeded training is not disturbed).
+  const other = inputs.map((x) => (x.dtype === "int32" ? x : noGrad(() => x.mul(-0.8).add(0.3))));
+  const wasTraining = model.training;
+  model.eval();
+  let want: Tensor[];
+  try {
+    want = flat(noGrad(() => model.forward(...other)));
+  } finally {
+    model.train(wasTraining);
+  }
+  const got = flat(noGrad(() => new OnnxModule(graph).forward(...other)));
+  const problem = mismatch(want, got);
+  if (problem) {
+    throw new UnsupportedOpError(
+      `exportOnnx: the traced graph does not reproduce the model on a second input (${problem}); its forward probably reads ` +
+        "tensor values into JavaScript (item(), toArray()) or branches on them, which tracing cannot record",
+      "untraced computation", "<root>",
+    );
+  }
+}
+
+function mismatch(want: Tensor[], got: Tensor[]): string | null {
+  if (want.length !== got.length) return `${got.length} outputs instead of ${want.length}`;
+  for (let k = 0; k < want.length; k++) {
+    const [w, g] = [want[k], got[k]];
+    if (w.shape.length !== g.shape.length || w.shape.some((d, i) => d !== g.shape[i])) return `output ${k} has shape [${g.shape}] instead of [${w.shape}]`;
+    const a = w.toFloat32Array(), b = g.toFloat32Array();
+    let scale = 0;
+    for (const v of a) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < a.length; i++) {
+      if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+      if (!(Math.abs(a[i] - b[i]) <= 1e-4 * Math.abs(a[i]) + 1e-5 * (1 + scale))) return `output ${k} element ${i} is ${b[i]} instead of ${a[i]}`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,59 @@
+// Import ops that the PyTorch fixtures do not reach, on hand-built graphs with known answers.
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as tg from "tensorgrad";
+import { io, Tensor } from "tensorgrad";
+import { AttrType, DataType, encodeModel, type OnnxAttribute, type OnnxNode } from "../../../src/io/onnx/index.js";
+
+function graph(nodes: OnnxNode[], inputs: string[], outputs: string[], opset = 17): Uint8Array {
+  return encodeModel({
+    irVersion: 8, producerName: "test", producerVersion: "", opsetImports: [{ domain: "", version: opset }],
+    graph: {
+      name: "g", nodes, initializers: [],
+      inputs: inputs.map((name) => ({ name, elemType: DataType.FLOAT, shape: null })),
+      outputs: outputs.map((name) => ({ name, elemType: DataType.FLOAT, shape: null })),
+    },
+  });
+}
+const ints = (name: string, v: number[]): OnnxAttribute => ({ name, type: AttrType.INTS, ints: v });
+const int = (name: string, v: number): OnnxAttribute => ({ name, type: AttrType.INT, i: v });
+const node = (opType: string, inputs: string[], outputs: string[], attrs: OnnxAttribute[] = []): OnnxNode =>
+  ({ opType, domain: "", name: opType, inputs, outputs, attributes: new Map(attrs.map((a) => [a.name, a])) });
+const constInts = (out: string, v: number[]): OnnxNode =>
+  node("Constant", [], [out], [{ name: "value", type: AttrType.TENSOR, t: { name: "", dataType: DataType.INT64, dims: [v.length], data: Float64Array.from(v) } }]);
+
+describe("loadOnnx ops on hand-built graphs", () => {
+  const x = tg.arange(12).reshape([2, 6]);
+
+  it("Split: sizes as an input (opset 13+) and equal parts", async () => {
+    const bySizes = await io.loadOnnx(graph([constInts("s", [1, 2, 3]), node("Split", ["x", "s"], ["a", "b", "c"], [int("axis", 1)])], ["x"], ["a", "b", "c"]));
+    const [a, b, c] = bySizes.forward(x) as Tensor[];
+    assert.deepEqual([a.toArray(), b.toArray(), c.toArray()], [[[0], [6]], [[1, 2], [7, 8]], [[3, 4, 5], [9, 10, 11]]]);
+    const equal = await io.loadOnnx(graph([node("Split", ["x"], ["a", "b"], [int("axis", -1)])], ["x"], ["a", "b"]));
+    assert.deepEqual((equal.forward(x) as Tensor[]).map((t) => t.toArray()), [[[0, 1, 2], [6, 7, 8]], [[3, 4, 5], [9, 10, 11]]]);
+  });
+
+  it("Tile, and shape arithmetic on the host (Shape, Gather, Mul, Concat into Reshape)", async () => {
+    const m = await io.loadOnnx(graph([
+      constInts("reps", [2, 1]), node("Tile", ["x", "reps"], ["t"]),
+      node("Shape", ["t"], ["shape"]), constInts("idx", [0]), node("Gather", ["shape", "idx"], ["rows"]),
+      constInts("two", [2]), node("Mul", ["rows", "two"], ["r2"]), constInts("minus1", [-1]),
+      node("Concat", ["r2", "minus1"], ["target"], [int("axis", 0)]), node("Reshape", ["t", "target"], ["y"]),
+    ], ["x"], ["y"]));
+    const y = m.forward(x) as Tensor;
+    assert.deepEqual([...y.shape], [8, 3]);
+    assert.deepEqual(y.toArray().slice(3, 5), [[9, 10, 11], [0, 1, 2]]);
+  });
+
+  it("Gemm with alpha, beta and transA", async () => {
+    const m = await io.loadOnnx(graph([node("Gemm", ["a", "b", "c"], ["y"], [int("transA", 1), { name: "alpha", type: AttrType.FLOAT, f: 2 }, { name: "beta", type: AttrType.FLOAT, f: 0.5 }])], ["a", "b", "c"], ["y"]));
+    const a = tg.tensor([[1, 2], [3, 4]]), b = tg.tensor([[1, 0], [0, 1]]), c = tg.tensor([10, 20]);
+    assert.deepEqual((m.forward(a, b, c) as Tensor).toArray(), [[7, 16], [9, 18]]);
+  });
+
+  it("an op's bad attribute is a FormatError naming the node", async () => {
+    const m = await io.loadOnnx(graph([node("Softmax", ["x"], ["y"], [int("axis", 5)])], ["x"], ["y"]));
+    assert.throws(() => m.forward(x), /Softmax node "Softmax": axis 5 is out of range for rank 2/);
+  });
+});

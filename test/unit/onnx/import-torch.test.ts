@@ -1,0 +1,120 @@
+// loadOnnx on models torch.onnx.export wrote (test/fixtures/gen_onnx.py): tensorgrad's outputs match
+// PyTorch's to 1e-5, state-dict keys are the initializer names, gradients through an imported graph
+// match PyTorch's, and an imported network fine-tunes with its early layers frozen.
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as tg from "tensorgrad";
+import { io, optim, Tensor } from "tensorgrad";
+import { assertClose } from "../../helpers/assert.js";
+
+type Case = {
+  file: string;
+  inputs: { shape: number[]; values: number[]; dtype: "float32" | "int32" }[];
+  outputs: { shape: number[]; values: number[] }[];
+  upstream?: number[];
+  grads?: Record<string, number[]>;
+  stateKeys?: string[];
+};
+const dir = new URL("../../fixtures/onnx/", import.meta.url);
+const fixtures: Record<string, Case> = JSON.parse(readFileSync(new URL("fixtures.json", dir), "utf8"));
+const path = (c: Case) => new URL(c.file, dir).pathname;
+const TOL = { rtol: 1e-5, atol: 1e-6 };
+
+const inputsOf = (c: Case) =>
+  c.inputs.map((x) => (x.dtype === "int32" ? tg.tensor(Int32Array.from(x.values), { shape: x.shape, dtype: "int32" }) : tg.tensor(Float32Array.from(x.values), { shape: x.shape })));
+const asList = (v: Tensor | Tensor[]) => (Array.isArray(v) ? v : [v]);
+
+function checkOutputs(c: Case, got: Tensor | Tensor[]): void {
+  const outs = asList(got);
+  assert.equal(outs.length, c.outputs.length);
+  outs.forEach((t, i) => {
+    assert.deepEqual([...t.shape], c.outputs[i].shape, `output ${i} shape`);
+    assertClose(t.toFloat32Array(), c.outputs[i].values, { ...TOL, what: `output ${i}` });
+  });
+}
+
+describe("loadOnnx: models exported by PyTorch", () => {
+  for (const backend of ["wasm", "js"]) {
+    for (const name of ["mlp", "cnn", "lstm", "gru", "encoder", "misc"]) {
+      it(`${name}: outputs match PyTorch's (${backend} backend)`, async () => {
+        tg.setBackend(backend as "js");
+        try {
+          const c = fixtures[name];
+          const model = await io.loadOnnx(path(c));
+          checkOutputs(c, model.forward(...inputsOf(c)));
+        } finally {
+          tg.setBackend("wasm");
+        }
+      });
+    }
+  }
+
+  it("loads from bytes, an ArrayBuffer and a fetch Response as well as from a path", async () => {
+    const c = fixtures.mlp;
+    const bytes = new Uint8Array(readFileSync(path(c)));
+    for (const source of [bytes, bytes.slice().buffer, new Response(bytes)]) {
+      const model = await io.loadOnnx(source);
+      checkOutputs(c, model.forward(...inputsOf(c)));
+    }
+    await assert.rejects(io.loadOnnx(new Response("gone", { status: 404 })), /HTTP status 404/);
+  });
+
+  it("a dynamic batch axis takes other batch sizes", async () => {
+    const c = fixtures.cnn;
+    const model = await io.loadOnnx(path(c));
+    const x = inputsOf(c)[0];
+    const one = model.forward(x.slice(0, 1, 2)) as Tensor;
+    assert.deepEqual([...one.shape], [1, 3]);
+    assertClose(one.toFloat32Array(), c.outputs[0].values.slice(3), { ...TOL, what: "second sample alone" });
+  });
+
+  it("state-dict keys are the initializer names (PyTorch's own keys), BatchNorm statistics as buffers", async () => {
+    const c = fixtures.cnn;
+    const model = await io.loadOnnx(path(c));
+    const keys = Object.keys(model.stateDict()).sort();
+    // torch's state dict also has num_batches_tracked, which ONNX does not carry.
+    assert.deepEqual(keys, c.stateKeys!.filter((k) => !k.endsWith("num_batches_tracked")));
+    const trainable = model.namedParameters().map(([k]) => k);
+    assert.ok(trainable.includes("stem.0.weight") && trainable.includes("head.bias"));
+    assert.ok(!trainable.some((k) => k.includes("running_")), "running statistics are not trainable");
+  });
+
+  it("gradients through an imported MLP match PyTorch's; frozen layers get none", async () => {
+    const c = fixtures.mlp;
+    const model = await io.loadOnnx(path(c));
+    for (const [k, p] of model.namedParameters()) if (k.startsWith("0.")) p.requiresGrad = false;
+    const y = model.forward(...inputsOf(c)) as Tensor;
+    y.mul(tg.tensor(Float32Array.from(c.upstream!), { shape: y.shape as number[] })).sum().backward();
+    for (const [k, p] of model.namedParameters()) {
+      if (k.startsWith("0.")) assert.equal(p.grad, null, `${k} is frozen`);
+      else assertClose(p.grad!.toFloat32Array(), c.grads![k], { ...TOL, what: `grad of ${k}` });
+    }
+  });
+
+  it("fine-tunes an imported CNN with its stem and block frozen", async () => {
+    const c = fixtures.cnn;
+    const model = await io.loadOnnx(path(c));
+    tg.manualSeed(3);
+    const x = tg.randn([8, 1, 8, 8]);
+    const target = tg.randint(0, 3, [8], { dtype: "int32" });
+    const frozen = model.namedParameters().filter(([k]) => !k.startsWith("head."));
+    for (const [, p] of frozen) p.requiresGrad = false;
+    const before = new Map(model.namedParameters().map(([k, p]) => [k, p.toFloat32Array()]));
+    const opt = new optim.SGD(model.parameters().filter((p) => p.requiresGrad), { lr: 0.5 });
+    const lossAt = () => tg.nn.functional.crossEntropy(model.forward(x) as Tensor, target);
+    const first = lossAt().item();
+    for (let i = 0; i < 20; i++) {
+      opt.zeroGrad();
+      lossAt().backward();
+      opt.step();
+    }
+    const last = lossAt().item();
+    assert.ok(last < first * 0.8, `loss went from ${first} to ${last}`);
+    for (const [k, p] of model.namedParameters()) {
+      const changed = p.toFloat32Array().some((v, i) => v !== before.get(k)![i]);
+      assert.equal(changed, k.startsWith("head."), `${k} ${changed ? "changed" : "stayed"}`);
+    }
+  });
+});
