@@ -85,7 +85,7 @@ if (mode === "loop") {
     }
   }
   await train.fit(model, { x: xs, y: ys }, {
-    loss: "sparse_categorical_crossentropy", optimizer: "adam", epochs, batchSize, verbose: 0, callbacks: [new Rss()],
+    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer: "adam", epochs, batchSize, verbose: 0, callbacks: [new Rss()],
   });
 }
 
