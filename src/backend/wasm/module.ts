@@ -3,6 +3,7 @@
 // one shared WebAssembly.Memory that the worker pool also maps.
 import { platform } from "#platform";
 import { KERNELS_BASE64 } from "./build/kernels-embedded.js";
+import { relaxedMaddFuses } from "./fma-probe.js";
 
 export type WasmFlavor = "relaxed" | "simd";
 
@@ -104,12 +105,17 @@ function relaxedWanted(option: boolean | undefined): boolean {
   return platform.env("TENSORGRAD_RELAXED_SIMD") !== "0";
 }
 
-/** Whether the relaxed build validates here, setting the Node 20 V8 flag first when `optIn` asks for it. */
+/**
+ * Whether the relaxed build validates here (setting the Node 20 V8 flag first when `optIn` asks for it)
+ * and its multiply-add fuses (see fma-probe.ts).
+ */
 export function relaxedAvailable(optIn: boolean): boolean {
   const bytes = kernelBytes("relaxed");
-  if (WebAssembly.validate(bytes)) return true;
-  if (!optIn || !platform.setV8Flag("--experimental-wasm-relaxed-simd")) return false;
-  return WebAssembly.validate(bytes);
+  if (!WebAssembly.validate(bytes)) {
+    if (!optIn || !platform.setV8Flag("--experimental-wasm-relaxed-simd")) return false;
+    if (!WebAssembly.validate(bytes)) return false;
+  }
+  return relaxedMaddFuses();
 }
 
 /** Shared memory with the largest maximum the platform will reserve (4 GiB, else less). */
