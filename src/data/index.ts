@@ -5,7 +5,7 @@ export { TensorDataset, Subset, collate, type Dataset, type Sample } from "./dat
 export { DataLoader, type DataLoaderOptions } from "./dataloader.js";
 export { randomSplit, splitLengths, type RandomSplitOptions } from "./split.js";
 export { RandomStream } from "./random-stream.js";
-export { mnist, MNIST_SPLIT_SEED, type MnistOptions } from "./mnist.js";
+export { mnist, loadMnist, MNIST_SPLIT_SEED, type MnistOptions } from "./mnist.js";
 export { readIdx, loadMnistIdx, type LoadMnistIdxOptions, type MnistIdxData } from "./idx.js";
 export { loadCsv, type LoadCsvOptions, type CsvData, type ClassLabel } from "./csv.js";
 export * as synthetic from "./synthetic.js";

