@@ -14,18 +14,22 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export const RUNTIMES_DIR = join(root, ".runtimes");
 
 /**
- * name -> npm package, exact version, the binary inside the package folder, and the arguments that
- * make the runtime run a plain ES module with what tensorgrad needs (Deno: read the package's files,
- * its environment variables, and the operating system's CPU count for the worker pool).
+ * name -> npm package, exact version, the binary inside the package folder, the arguments that make
+ * the runtime run a plain ES module (Deno: with read, environment and write access, and no more), and
+ * those that make it run one node:test file from the TypeScript sources (`tensorgrad` resolved to
+ * src/ through the "tensorgrad-source" condition).
  */
+const NODE_TEST = ["--conditions=tensorgrad-source", "--import", "tsx", "--test", "--test-reporter=tap"];
 export const RUNTIMES = {
-  node22: { pkg: "node", version: "22.23.3", bin: "node_modules/node/bin/node", run: [] },
-  node24: { pkg: "node", version: "24.21.0", bin: "node_modules/node/bin/node", run: [] },
-  node26: { pkg: "node", version: "26.10.0", bin: "node_modules/node/bin/node", run: [] },
-  bun: { pkg: "bun", version: "1.4.5", bin: "node_modules/bun/bin/bun.exe", run: ["run"] },
+  node22: { pkg: "node", version: "22.23.3", bin: "node_modules/node/bin/node", run: [], test: NODE_TEST },
+  node24: { pkg: "node", version: "24.21.0", bin: "node_modules/node/bin/node", run: [], test: NODE_TEST },
+  node26: { pkg: "node", version: "26.10.0", bin: "node_modules/node/bin/node", run: [], test: NODE_TEST },
+  bun: { pkg: "bun", version: "1.4.5", bin: "node_modules/bun/bin/bun.exe", run: ["run"], test: ["test", "--conditions=tensorgrad-source"] },
   deno: {
     pkg: "deno", version: "2.9.6", bin: "node_modules/deno/deno",
-    run: ["run", "--quiet", "--no-prompt", "--allow-read", "--allow-env", "--allow-sys=cpus,osRelease", "--allow-write"],
+    run: ["run", "--allow-read", "--allow-env", "--allow-write"],
+    // The tests import "./x.js" for x.ts, as tsc wants; --sloppy-imports lets Deno do the same.
+    test: ["test", "--allow-read", "--allow-env", "--allow-write", "--no-check", "--sloppy-imports", "--conditions=tensorgrad-source"],
   },
 };
 
@@ -59,7 +63,7 @@ export function ensureRuntime(name) {
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   }
-  return { name, version: spec.version, bin, run: spec.run };
+  return { name, version: spec.version, bin, run: spec.run, test: spec.test };
 }
 
 export function ensureRuntimes(names = Object.keys(RUNTIMES)) {
