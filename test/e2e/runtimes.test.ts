@@ -99,6 +99,9 @@ describe("every runtime", { concurrency: false }, () => {
       it("runs `tensorgrad train` to the same weights and metrics", () => {
         assert.deepEqual(cliTrain(rt), FLAVOR[rt.name] === "relaxed" ? referenceCli : referenceCliSimd);
       });
+
+      // Further per-runtime checks are one line here, e.g. a standalone script that exits non-zero on
+      // failure: it("…", () => assert.equal(runOn(rt, [...rt.run, "path/to/check.mjs"]).status, 0));
     });
   }
 });
