@@ -2,7 +2,7 @@
 // deterministically and stratified into 8,000 training and 2,000 test images. Works offline; decoded
 // once per process, on first use.
 
-import { ValueError } from "../errors.js";
+import { TensorgradError, ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { RandomStream, randperm } from "./random-stream.js";
@@ -101,7 +101,7 @@ export function mnist({ train = true, limit, flatten = true }: MnistOptions = {}
   }
   if (!cache) {
     const asset = readMnistAssetSync();
-    if (!asset) throw new Error("mnist: no file system to read the digits from here; await data.loadMnist() once first");
+    if (!asset) throw new TensorgradError("mnist: no file system to read the digits from here; await data.loadMnist() once first");
     cache = build(asset);
   }
   const split = train ? cache.train : cache.test;
