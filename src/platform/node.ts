@@ -50,13 +50,21 @@ function nodeWorker(init: PoolWorkerInit, source: string): PoolWorkerHandle {
   };
 }
 
+let envDeniedSaid = false;
+
 export const platform: Platform = {
   name: "node",
   env(name) {
     try {
       return process.env[name];
     } catch {
-      // Deno without --allow-env throws on reading a variable: the setting is then simply absent.
+      // Deno without --allow-env throws on reading a variable. The setting then counts as absent, and
+      // tensorgrad says so once: a TENSORGRAD_BACKEND=js the user set must not be ignored silently.
+      if (!envDeniedSaid) {
+        envDeniedSaid = true;
+        process.emitWarning(`cannot read ${name} (no permission to read environment variables; Deno needs --allow-env): ` +
+          "the TENSORGRAD_* settings take their defaults", { code: "TENSORGRAD" });
+      }
       return undefined;
     }
   },
