@@ -48,6 +48,7 @@ export function ensureBuilt(): void {
     if (fresh()) return;
     execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
     execFileSync(process.execPath, [join(root, "scripts/build-wasm.mjs"), "--copy-dist"], { cwd: root, stdio: "ignore" });
+    execFileSync(process.execPath, [join(root, "scripts/mnist-asset.mjs"), "--copy-dist"], { cwd: root, stdio: "ignore" });
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
