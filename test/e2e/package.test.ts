@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureBuilt } from "../browser/harness.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -15,7 +16,10 @@ it("npm pack → install → import * as tg from 'tensorgrad'", { timeout: 240_0
   try {
     const npm = (args: string[], cwd: string) =>
       execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_update_notifier: "false" } });
-    npm(["pack", "--pack-destination", dir, "--silent"], root);
+    // Pack the dist/ that ensureBuilt() keeps current, without the prepare script: rebuilding here would
+    // rewrite dist/ under the test files that run from it at the same time.
+    ensureBuilt();
+    npm(["pack", "--ignore-scripts", "--pack-destination", dir, "--silent"], root);
     const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"));
     assert.ok(tarball, "npm pack produced no tarball");
     const app = join(dir, "app");

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { ensureRuntimes, type Runtime } from "../../scripts/runtimes.mjs";
+import { ensureBuilt } from "../browser/harness.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const RUNTIMES = ensureRuntimes();
@@ -69,6 +70,7 @@ describe("every runtime", { concurrency: false }, () => {
   let reference: Record<string, unknown>, referenceSimd: Record<string, unknown>;
   let referenceCli: ReturnType<typeof cliTrain>, referenceCliSimd: ReturnType<typeof cliTrain>;
   before(() => {
+    ensureBuilt();
     reference = digest(CURRENT);
     referenceSimd = digest(CURRENT, { TENSORGRAD_RELAXED_SIMD: "0" });
     referenceCli = cliTrain(CURRENT);
