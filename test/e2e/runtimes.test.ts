@@ -105,8 +105,9 @@ describe("every runtime", { concurrency: false }, () => {
         assert.deepEqual(cliTrain(rt), flavorOn(rt, reference.flavor) === reference.flavor ? referenceCli : referenceCliSimd);
       });
 
-      // Further per-runtime checks are one line here, e.g. a standalone script that exits non-zero on
-      // failure: it("…", () => assert.equal(runOn(rt, [...rt.run, "path/to/check.mjs"]).status, 0));
+      // Further per-runtime checks are one line here: a plain-JavaScript script over dist/ that exits
+      // non-zero on failure, run with the runtime's own arguments (Deno's permissions included), e.g.
+      // it("…", () => assert.equal(runOn(rt, [...rt.run, "path/to/check.mjs", "--flag"]).status, 0));
     });
   }
 });
