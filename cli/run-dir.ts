@@ -30,7 +30,9 @@ export function makeRunDir(dir: string): string[] {
   try {
     accessSync(parent, constants.W_OK);
   } catch (e) {
-    throw new CliError(`cannot create run folder ${dir}: ${parent} is not writable (${reason(e)})`);
+    // An error without a code is the runtime declining the check (Deno needs --allow-sys for the user
+    // id it takes); mkdirSync below then reports a folder that really is not writable.
+    if ((e as { code?: string }).code !== undefined) throw new CliError(`cannot create run folder ${dir}: ${parent} is not writable (${reason(e)})`);
   }
   for (const m of missing) {
     try {
@@ -65,7 +67,18 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
+    // Only "no such process" means gone: EPERM, or a runtime that may not signal (Deno without
+    // --allow-run), leaves the lock standing rather than taking over a live run's folder.
+    return (e as { code?: string }).code !== "ESRCH";
+  }
+}
+
+/** This machine's name, or "" where the runtime will not tell (Deno without --allow-sys). */
+function hostName(): string {
+  try {
+    return hostname();
+  } catch {
+    return "";
   }
 }
 
@@ -84,7 +97,7 @@ function readHolder(path: string): Holder | null {
  */
 export function lockRunDir(dir: string): () => void {
   const path = join(dir, LOCK_FILE);
-  const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  const me: Holder = { pid: process.pid, host: hostName(), started: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
