@@ -1,7 +1,7 @@
 // tensorgrad on every JavaScript runtime the README names: Node 22, 24 and 26, Bun and Deno, installed
 // from the npm registry by scripts/runtimes.mjs. On each: the op conformance table from the sources,
 // seeded training (the hand-written loop and `fit`, both backends) and the CLI over the built package,
-// with the current Node's numbers bit for bit and nothing on stderr. The whole suite runs on the
+// with the current Node's numbers bit for bit and nothing on stderr, and the memory check. The whole suite runs on the
 // current Node only (it spawns Node-specific commands); this file is what the other runtimes run.
 
 import { describe, it, before } from "node:test";
@@ -18,14 +18,6 @@ const root = new URL("../..", import.meta.url).pathname;
 const RUNTIMES = ensureRuntimes();
 const CURRENT: Runtime = { name: "current", version: process.versions.node, bin: process.execPath, run: [], test: [] };
 
-/**
- * Lines the wasm storage reclaimer prints on Node 24 and later, where its V8 flag no longer exists;
- * the storage rewrite that drops the flag removes them, and then this list must go.
- */
-const KNOWN_STDERR = [/^Error: unrecognized flag --harmony-weak-refs-with-cleanup-some$/, /^Try --help for options$/];
-const unexpectedStderr = (stderr: string) =>
-  stderr.split("\n").filter((line) => line !== "" && !KNOWN_STDERR.some((re) => re.test(line))).join("\n");
-
 function runOn(rt: Runtime, args: string[], env: Record<string, string> = {}) {
   // Without NODE_TEST_CONTEXT: a nested `node --test` seeing it would report to this runner, not run.
   const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
@@ -39,7 +31,7 @@ function digest(rt: Runtime, env: Record<string, string> = {}) {
   try {
     const r = runOn(rt, [...rt.run, "test/runtimes/train-digest.mjs", dir], env);
     assert.equal(r.status, 0, `${rt.name} train-digest failed:\n${r.stderr}${r.error ?? ""}`);
-    assert.equal(unexpectedStderr(r.stderr), "", `${rt.name} printed to stderr`);
+    assert.equal(r.stderr, "", `${rt.name} printed to stderr`);
     return JSON.parse(r.stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -52,7 +44,7 @@ function cliTrain(rt: Runtime, env: Record<string, string> = {}) {
   try {
     const r = runOn(rt, [...rt.run, "dist/cli/main.js", "train", "--epochs", "2", "--limit", "2000", "--quiet", "--out", out], env);
     assert.equal(r.status, 0, `${rt.name} tensorgrad train failed:\n${r.stderr}`);
-    assert.equal(unexpectedStderr(r.stderr), "", `${rt.name} printed to stderr`);
+    assert.equal(r.stderr, "", `${rt.name} printed to stderr`);
     return {
       stdout: r.stdout.replace(out, "OUT"),
       weights: createHash("sha256").update(readFileSync(join(out, "model.safetensors"))).digest("hex"),
@@ -62,6 +54,25 @@ function cliTrain(rt: Runtime, env: Record<string, string> = {}) {
     rmSync(out, { recursive: true, force: true });
   }
 }
+
+/**
+ * test/e2e/rss/train-rss.mjs's check (see test/e2e/rss.test.ts), again in a second process when the
+ * first fails: the engine resizes its heap now and then, a step that can land late in one run.
+ */
+function rssCheck(rt: Runtime, mode: string) {
+  const args = [...rt.run, "test/e2e/rss/train-rss.mjs", "--preset", "check", "--mode", mode, "--epochs", "30", "--from", "5", "--max-growth", "1"];
+  const first = runOn(rt, args, { TENSORGRAD_BACKEND: "wasm" });
+  const r = first.status === 0 && first.stderr === "" ? first : runOn(rt, args, { TENSORGRAD_BACKEND: "wasm" });
+  return { status: r.status, stderr: r.stderr };
+}
+
+/** Runtimes where the memory check does not hold yet: it runs and reports, without failing the suite. */
+const RSS_TODO: Record<string, string | undefined> = {
+  bun: "JavaScriptCore lets the evicted copies of dead batches reach ~300 MiB before collecting them (bench/RESULTS.md)",
+  node24: "growth read 0.1-3.0 MiB an epoch from run to run on a loaded 2-core machine",
+  node26: "growth read 0.1-2.6 MiB an epoch from run to run on a loaded 2-core machine",
+  deno: "fit's growth read up to 3.1 MiB an epoch on a loaded 2-core machine",
+};
 
 /**
  * The build each runtime takes: the relaxed one only where relaxed_madd fuses (fma-probe.ts), which V8
@@ -104,6 +115,12 @@ describe("every runtime", { concurrency: false }, () => {
       it("runs `tensorgrad train` to the same weights and metrics", () => {
         assert.deepEqual(cliTrain(rt), flavorOn(rt, reference.flavor) === reference.flavor ? referenceCli : referenceCliSimd);
       });
+
+      for (const mode of ["loop", "fit"]) {
+        it(`keeps RSS growth under 1 MiB an epoch after epoch 5 over 30 epochs (${mode}), nothing on stderr`,
+          { todo: RSS_TODO[rt.name] },
+          () => assert.deepEqual(rssCheck(rt, mode), { status: 0, stderr: "" }));
+      }
 
       // Further per-runtime checks are one line here: a plain-JavaScript script over dist/ that exits
       // non-zero on failure, run with the runtime's own arguments (Deno's permissions included), e.g.

@@ -52,7 +52,7 @@ async function fitRun(x, y) {
     new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 13 * 13, 10),
   );
   const history = await train.fit(model, { x: x.reshape([-1, 1, 28, 28]), y }, {
-    loss: "sparse_categorical_crossentropy", optimizer: "adamw", epochs: 2, batchSize: 32,
+    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer: "adamw", epochs: 2, batchSize: 32,
     validationSplit: 0.2, metrics: ["accuracy"], verbose: 0,
   });
   return { history: history.toJSON(), weights: weights(model) };
