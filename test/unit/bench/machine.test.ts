@@ -27,12 +27,14 @@ describe("waitQuiet", () => {
   });
 
   it("waits while a process burns CPU, gives up after maxMs, and returns once it is gone", { skip: !linux && "needs /proc" }, async () => {
-    const child = spawn(process.execPath, ["-e", "for (;;);"]);
+    const child = spawn(process.execPath, ["-e", "process.stdout.write('spinning'); for (;;);"]);
     try {
-      await new Promise((resolve) => child.once("spawn", resolve));
-      // A 250 ms quiet window: a spinning process is never descheduled that long, even on a busy machine.
-      const capped = await waitQuiet([child.pid], { quietMs: 250, maxMs: 1000 });
-      assert.ok(capped >= 1000, `returned after ${capped} ms although the process never went quiet`);
+      // Wait until it has started spinning (node's own start-up may sit on I/O for a while).
+      await new Promise((resolve) => child.stdout.once("data", resolve));
+      // A 1 s quiet window: even on a machine loaded 20 deep on 2 cores, a spinning process is given
+      // some CPU (counted in 10 ms ticks) every second.
+      const capped = await waitQuiet([child.pid], { quietMs: 1000, maxMs: 3000 });
+      assert.ok(capped >= 3000, `returned after ${capped} ms although the process never went quiet`);
       child.kill("SIGKILL");
       await new Promise((resolve) => child.once("exit", resolve));
       const waited = await waitQuiet([child.pid], { quietMs: 50, maxMs: 60_000 });
