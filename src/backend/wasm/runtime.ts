@@ -3,6 +3,7 @@
 // call is worth splitting across threads and how finely.
 import { loadWasmKernels, type LoadOptions, type WasmFlavor, type WasmKernels } from "./module.js";
 import { WasmAllocator } from "./allocator.js";
+import type { AdamStepParams, SgdStepParams } from "../optim-params.js";
 import { WasmPool, type PoolFunc, type PoolOptions } from "./pool.js";
 
 /** Op codes of assembly/elementwise.ts and assembly/reduce.ts. */
@@ -389,13 +390,13 @@ export class WasmRuntime {
   }
 
   /** Adam step in place on n float32 elements of p, m, v (and vMax unless it is 0) from g. */
-  adamStep(p: number, g: number, m: number, v: number, vMax: number, n: number, h: AdamStepArgs): void {
+  adamStep(p: number, g: number, m: number, v: number, vMax: number, n: number, h: AdamStepParams): void {
     const args = [p, g, m, v, vMax, h.shrink, h.l2, h.sign, h.beta1, h.c1, h.beta2, h.c2, h.stepSize, h.bc2Sqrt, h.eps];
     this.run("adam_step", args, n, this.chunkFor(n, 4096, 16), n >= PARALLEL_THRESHOLDS.optimElements);
   }
 
   /** SGD step in place on n float32 elements of p (and the momentum buffer unless it is 0) from g. */
-  sgdStep(p: number, g: number, buf: number, n: number, h: SgdStepArgs): void {
+  sgdStep(p: number, g: number, buf: number, n: number, h: SgdStepParams): void {
     const args = [p, g, buf, h.first ? 1 : 0, h.nesterov ? 1 : 0, h.lr, h.momentum, h.keep, h.wd, h.sign];
     this.run("sgd_step", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
@@ -425,17 +426,6 @@ export class WasmRuntime {
     const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
     this.run("col2im", args, planes, this.chunkFor(planes, 1, 1), parallel);
   }
-}
-
-/** Adam/AdamW hyper-parameters as the fused kernel takes them (see assembly/optim.ts). */
-export interface AdamStepArgs {
-  shrink: number; l2: number; sign: number; beta1: number; c1: number; beta2: number; c2: number;
-  stepSize: number; bc2Sqrt: number; eps: number;
-}
-
-/** SGD hyper-parameters as the fused kernel takes them; `keep` is 1 - dampening. */
-export interface SgdStepArgs {
-  first: boolean; nesterov: boolean; lr: number; momentum: number; keep: number; wd: number; sign: number;
 }
 
 /** 2-D convolution geometry; OH/OW must equal floor((H + 2ph - dh*(KH-1) - 1)/sh) + 1 (likewise W). */
