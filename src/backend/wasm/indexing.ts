@@ -3,7 +3,7 @@
 // target pick) run assembly/indexing.ts over [outer, along, inner]; anything else runs the reference.
 import { lookupKernel, type View } from "../backend.js";
 import type { KernelTable } from "../kernel-table.js";
-import { isRowMajor } from "../js/strided.js";
+import { isRowMajor } from "../views.js";
 import { WasmStorage } from "./storage.js";
 import type { WasmRuntime } from "./runtime.js";
 

@@ -4,7 +4,7 @@
 // views, which works because a wasm storage's `data` is a typed array over the wasm memory.
 import { lookupKernel, type Kernel, type View } from "../backend.js";
 import type { BinaryKernel, ConvGeometry, KernelName, KernelParams, KernelTable, TernaryKernel, TypedKernel, UnaryKernel } from "../kernel-table.js";
-import { collapse, isRowMajor } from "../js/strided.js";
+import { collapse, isRowMajor } from "../views.js";
 import { WasmStorage } from "./storage.js";
 import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
 import { indexingKernels } from "./indexing.js";

@@ -7,16 +7,15 @@ import { isFloat, promote, resultType, scalarDType, type DType } from "../../ten
 import { broadcastShapes } from "../../tensor/shape.js";
 import { checkDType, checkOptions } from "../../tensor/options.js";
 import { Tensor } from "../../tensor/tensor.js";
+import { scalarTensor } from "../../tensor/creation.js";
 import type { BinaryKernel, UnaryKernel } from "../../backend/kernel-table.js";
-import { broadcastView, emptyTensor, runKernel } from "../run-kernel.js";
+import { broadcastView, runKernel } from "../run-kernel.js";
 
 export type Operand = Tensor | number;
 
 /** A plain number as a 0-d tensor whose dtype follows torch's weak-scalar rule next to `like`. */
 export function scalarLike(value: number, like: Tensor): Tensor {
-  const t = emptyTensor([], scalarDType(value, like.dtype));
-  t.storage.data[0] = value;
-  return t;
+  return scalarTensor(value, scalarDType(value, like.dtype));
 }
 
 function operands(a: Operand, b: Operand): [Tensor, Tensor] {
