@@ -47,6 +47,8 @@ export type KernelParams =
   & { [K in UnaryKernel | BinaryKernel | TernaryKernel]: undefined }
   & { [K in ReduceKernel]: { reduceSize: number } }
   & {
+    /** Writes `value` (converted to the output's dtype) into every element of `out`'s view, strided or not; no inputs. */
+    fill: { value: number };
     matmul: undefined;
     linear: undefined;
     softmax: { dim: number; log: boolean };

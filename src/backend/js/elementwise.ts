@@ -1,8 +1,8 @@
 // Reference element-wise kernels: one expression per primitive, computed in float64 and stored in
 // the output's element type. Inputs arrive already broadcast to the output shape (stride 0).
 
-import type { Kernel } from "../backend.js";
-import type { BinaryKernel, TernaryKernel, UnaryKernel } from "../kernel-table.js";
+import type { Kernel, Storage } from "../backend.js";
+import type { BinaryKernel, KernelTable, TernaryKernel, UnaryKernel } from "../kernel-table.js";
 import { makeMapLoop } from "./strided.js";
 
 // NaN-propagating where PyTorch propagates (relu, maximum, minimum keep NaN).
@@ -58,6 +58,14 @@ export const BINARY: Record<BinaryKernel, string> = {
 
 export const TERNARY: Record<TernaryKernel, string> = {
   where: "(x0 !== 0 ? x1 : x2)",
+};
+
+const copyLoop = makeMapLoop(1, "x0");
+
+/** "fill": the copy loop from one float64 element seen with the output's shape (every stride 0). */
+export const fill: KernelTable["fill"] = (out, _inputs, { value }) => {
+  const one: Storage = { dtype: "float64", length: 1, backend: out.storage.backend, data: Float64Array.of(value) };
+  copyLoop(out, [{ storage: one, offset: 0, shape: out.shape, strides: out.shape.map(() => 0) }]);
 };
 
 export function elementwiseKernels(): Record<UnaryKernel | BinaryKernel | TernaryKernel, Kernel> {

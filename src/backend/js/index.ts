@@ -4,7 +4,7 @@
 
 import { arrayFor, registerKernels, lookupKernel, type Backend, type DType, type Storage } from "../backend.js";
 import type { KernelTable } from "../kernel-table.js";
-import { elementwiseKernels } from "./elementwise.js";
+import { elementwiseKernels, fill } from "./elementwise.js";
 import { reduceKernels } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { linear } from "./linear.js";
@@ -35,7 +35,7 @@ export const jsBackend: Backend = {
 /** Every kernel of the table: the compiler checks that none is missing or mistyped. */
 const jsKernels: KernelTable = {
   ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), ...scanKernels(), ...optimKernels(),
-  matmul, linear, softmax, crossEntropyRows, crossEntropyRowsGrad,
+  fill, matmul, linear, softmax, crossEntropyRows, crossEntropyRowsGrad,
 };
 
 registerKernels("js", jsKernels);
