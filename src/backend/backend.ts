@@ -8,7 +8,9 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 /**
  * A flat buffer of elements owned by a backend (zero-initialised unless allocated with zero = false). `data` is a typed-array view of
  * it; a backend whose memory can move (WebAssembly memory that grows) returns a fresh view each
- * time, so kernels read `data` once at their start and never allocate while holding it.
+ * time, so kernels read `data` once at their start and never allocate while holding it. Only
+ * backends read `data`: above them storage is a handle (test/unit/architecture.test.ts lists the two
+ * places where host values enter and leave).
  */
 export interface Storage {
   readonly dtype: DType;
