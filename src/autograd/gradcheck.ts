@@ -4,7 +4,7 @@
 
 import { ValueError, fmtShape } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
-import { randn } from "../tensor/creation.js";
+import { randn, tensor } from "../tensor/creation.js";
 import { noGrad } from "./grad-mode.js";
 import { checkOptions } from "../tensor/options.js";
 
@@ -48,13 +48,19 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
     if (!checked[i]) return;
     // A copy, and `data` read afresh around each call: kernels may move a storage's elements.
     const analytic = x.grad ? Float64Array.from(x.grad.contiguousData()) : new Float64Array(x.size);
+    // x is a contiguous copy; its element j is moved through copy_ of host values.
+    const values = Float64Array.from(x.contiguousData());
+    const set = (v: Float64Array): void => void noGrad(() => x.copy_(tensor(v, { shape: x.shape, dtype: x.dtype })));
     for (let j = 0; j < x.size; j++) {
-      const orig = x.storage.data[j];
-      x.storage.data[j] = orig + eps;
+      const orig = values[j];
+      values[j] = orig + eps;
+      set(values);
       const plus = project(noGrad(() => fn(...xs)));
-      x.storage.data[j] = orig - eps;
+      values[j] = orig - eps;
+      set(values);
       const minus = project(noGrad(() => fn(...xs)));
-      x.storage.data[j] = orig;
+      values[j] = orig;
+      set(values);
       const numeric = (plus - minus) / (2 * eps);
       const a = analytic[j];
       if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {

@@ -1,5 +1,5 @@
-// The kernel boundary: what a backend is, what a kernel sees, and the registry that maps a
-// primitive's name to a backend's kernel. Backends know nothing of autograd, never compute output
+// The kernel boundary: what a backend is, what a kernel sees, and the one registry that maps a
+// kernel's name (see kernel-table.ts) to each backend's implementation. Backends know nothing of autograd, never compute output
 // shapes and never allocate outputs: the core does all three, then calls a kernel with views.
 
 export type DType = "float32" | "float64" | "int32";
@@ -8,7 +8,9 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 /**
  * A flat buffer of elements owned by a backend (zero-initialised unless allocated with zero = false). `data` is a typed-array view of
  * it; a backend whose memory can move (WebAssembly memory that grows) returns a fresh view each
- * time, so kernels read `data` once at their start and never allocate while holding it.
+ * time, so kernels read `data` once at their start and never allocate while holding it. Only
+ * backends read `data`: above them storage is a handle (test/unit/architecture.test.ts lists the two
+ * places where host values enter and leave).
  */
 export interface Storage {
   readonly dtype: DType;
@@ -29,8 +31,10 @@ export interface View {
   readonly strides: readonly number[];
 }
 
-/** A kernel computes `out` from `inputs`; `params` carries the primitive's options. */
-export type Kernel = (out: View, inputs: readonly View[], params: any) => void;
+import type { KernelName, KernelParams, KernelTable, TypedKernel } from "./kernel-table.js";
+
+/** Any kernel of the table, its parameters unchecked (for code that treats kernels alike: guards, fallbacks). */
+export type Kernel = TypedKernel<any>;
 
 export interface Backend {
   readonly name: string;
@@ -40,8 +44,8 @@ export interface Backend {
    * for kernel outputs whose kernels overwrite them whole; see ops/run-kernel.ts).
    */
   alloc(dtype: DType, length: number, zero?: boolean): Storage;
-  /** The kernel this backend runs for primitive `name`, or undefined to fall back to the reference. */
-  kernel(name: string): Kernel | undefined;
+  /** The kernel this backend runs for `name`, or undefined to fall back to the reference. */
+  kernel<K extends KernelName>(name: K): TypedKernel<KernelParams[K]> | undefined;
   /**
    * Optional, for backends whose buffers live outside the JS heap and are otherwise freed only after
    * the garbage collector finds them dead. Opens a region in which the caller promises that every
@@ -75,17 +79,24 @@ export function arrayFor(dtype: DType, n: number): TypedArray {
   }
 }
 
-const registry = new Map<string, Map<string, Kernel>>();
+// backend name -> kernel name -> kernel. The reference backend registers its whole KernelTable at
+// import; a faster backend registers the part it implements when it starts.
+const registry = new Map<string, Map<KernelName, Kernel>>();
 
-/** Registers `kernel` as backend `backend`'s implementation of primitive `name`. */
-export function registerKernel(backend: string, name: string, kernel: Kernel): void {
+/** Registers `kernel` as backend `backend`'s implementation of `name`. */
+export function registerKernel<K extends KernelName>(backend: string, name: K, kernel: TypedKernel<KernelParams[K]>): void {
   let table = registry.get(backend);
   if (!table) registry.set(backend, (table = new Map()));
   table.set(name, kernel);
 }
 
+/** Registers every kernel of `kernels` for backend `backend`. */
+export function registerKernels(backend: string, kernels: Partial<KernelTable>): void {
+  for (const name of Object.keys(kernels) as KernelName[]) registerKernel(backend, name, kernels[name] as Kernel);
+}
+
 /** The kernel registered for (`backend`, `name`), if any. */
-export function lookupKernel(backend: string, name: string): Kernel | undefined {
+export function lookupKernel<K extends KernelName>(backend: string, name: K): TypedKernel<KernelParams[K]> | undefined {
   return registry.get(backend)?.get(name);
 }
 

@@ -1,7 +1,8 @@
 // Which backend allocates new tensors and runs kernels. The reference backend is always present;
 // faster backends register themselves and become the default when they can run here.
 
-import type { Backend, Kernel } from "./backend.js";
+import type { Backend } from "./backend.js";
+import type { KernelName, KernelParams, TypedKernel } from "./kernel-table.js";
 import { jsBackend } from "./js/index.js";
 import { ValueError } from "../errors.js";
 
@@ -41,7 +42,7 @@ export function listBackends(): string[] {
 }
 
 /** The current backend's kernel for `name`, else the reference kernel. */
-export function kernelFor(name: string): Kernel {
+export function kernelFor<K extends KernelName>(name: K): TypedKernel<KernelParams[K]> {
   const k = current.kernel(name) ?? jsBackend.kernel(name);
   if (!k) throw new Error(`internal: no kernel registered for primitive "${name}"`);
   return k;

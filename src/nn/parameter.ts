@@ -11,8 +11,7 @@ import { Tensor } from "../tensor/tensor.js";
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
-    // Optimizers and init write parameters through `storage.data` from `offset` on, which is only
-    // correct for a contiguous layout.
+    // Optimizer update kernels take a parameter as one contiguous run from its offset.
     const base = data.isContiguous ? data : noGrad(() => data.contiguous());
     super(base.storage, base.shape, base.strides, base.offset);
     this.requiresGrad = requiresGrad;

@@ -4,6 +4,7 @@
 import { ValueError } from "../errors.js";
 import { tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
+import { noGrad } from "../autograd/grad-mode.js";
 
 export type Params = Tensor | Iterable<Tensor>;
 
@@ -16,8 +17,8 @@ function scaleGrad(p: Tensor, f: (v: number) => number): void {
   const g = p._peekGrad()!;
   let target = g;
   if (!g.isContiguous) p._setFreshGrad((target = g.contiguous().clone()));
-  const data = target.storage.data;
-  for (let i = target.offset, end = target.offset + target.size; i < end; i++) data[i] = f(data[i]);
+  const values = Float64Array.from(target.contiguousData(), f);
+  noGrad(() => target.copy_(tensor(values, { shape: target.shape, dtype: target.dtype })));
 }
 
 /**

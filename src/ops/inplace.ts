@@ -1,6 +1,6 @@
 // In-place ops (torch's add_, sub_, mul_, div_, copy_, fill_, zero_, clamp_): the new values are
 // computed out of place, then written into the target's view by the backend's copy kernel (which
-// writes through strides and converts dtypes), and the target's version is bumped so that autograd
+// writes through strides and converts dtypes; fill_ and zero_ run the fill kernel on the view), and the target's version is bumped so that autograd
 // can refuse a gradient that would read the old values (see tensor/version.ts).
 
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
@@ -20,6 +20,29 @@ type Operand = Tensor | number;
  * tensors that require grad may be neither written nor used: autograd does not record in-place ops.
  */
 function writeInPlace(op: string, target: Tensor, operands: readonly Operand[], compute: () => Tensor): Tensor {
+  checkWritable(op, target, operands);
+  const result = noGrad(compute);
+  if (!shapesEqual(result.shape, target.shape)) {
+    throw new ShapeError(`${op}: the result's shape ${fmtShape(result.shape)} does not match the shape ${fmtShape(target.shape)} of the tensor changed in place`);
+  }
+  if (isFloat(result.dtype) && !isFloat(target.dtype)) {
+    throw new DTypeError(`${op}: a ${result.dtype} result cannot be written into an ${target.dtype} tensor in place`);
+  }
+  if (target.size > 0) kernelFor("copy")(target, [result], undefined);
+  bumpVersion(target);
+  return target;
+}
+
+/** Writes `value` into every element of `target`'s view with the backend's fill kernel. */
+function fillInPlace(op: string, target: Tensor, value: number): Tensor {
+  checkWritable(op, target, []);
+  if (target.size > 0) kernelFor("fill")(target, [], { value });
+  bumpVersion(target);
+  return target;
+}
+
+/** Outside noGrad, tensors that require grad may be neither written nor used in place. */
+function checkWritable(op: string, target: Tensor, operands: readonly Operand[]): void {
   if (isGradEnabled()) {
     if (target.requiresGrad) {
       throw new ValueError(
@@ -32,16 +55,6 @@ function writeInPlace(op: string, target: Tensor, operands: readonly Operand[], 
       throw new ValueError(`${op}: an operand requires grad, and in-place ops are not recorded by autograd; use the out-of-place op, or tg.noGrad(() => …)`);
     }
   }
-  const result = noGrad(compute);
-  if (!shapesEqual(result.shape, target.shape)) {
-    throw new ShapeError(`${op}: the result's shape ${fmtShape(result.shape)} does not match the shape ${fmtShape(target.shape)} of the tensor changed in place`);
-  }
-  if (isFloat(result.dtype) && !isFloat(target.dtype)) {
-    throw new DTypeError(`${op}: a ${result.dtype} result cannot be written into an ${target.dtype} tensor in place`);
-  }
-  if (target.size > 0) kernelFor("copy")(target, [result], undefined);
-  bumpVersion(target);
-  return target;
 }
 
 /** target += alpha · other (torch's add_). */
@@ -78,11 +91,11 @@ export function fill_(target: Tensor, value: number): Tensor {
   if (!isFloat(target.dtype) && !Number.isInteger(value)) {
     throw new DTypeError(`fill_: ${value} cannot be written into an ${target.dtype} tensor`);
   }
-  return writeInPlace("fill_", target, [], () => ops.fullLike(target, value));
+  return fillInPlace("fill_", target, value);
 }
 
 export function zero_(target: Tensor): Tensor {
-  return writeInPlace("zero_", target, [], () => ops.fullLike(target, 0));
+  return fillInPlace("zero_", target, 0);
 }
 
 export function clamp_(target: Tensor, min?: number | null, max?: number | null): Tensor {

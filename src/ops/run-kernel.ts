@@ -2,6 +2,7 @@
 // backend, and hands the kernel views whose strides already express broadcasting.
 
 import type { View } from "../backend/backend.js";
+import type { KernelName, KernelParams } from "../backend/kernel-table.js";
 import { kernelFor } from "../backend/current.js";
 import { allocate } from "../tensor/allocate.js";
 import type { DType } from "../tensor/dtype.js";
@@ -11,12 +12,16 @@ import { Tensor } from "../tensor/tensor.js";
 // Kernels whose contract has them ADD into a zero-filled output. Every other kernel run through
 // runKernel writes each element of its output, so that output is allocated without clearing it
 // (clearing costs as much as a cheap element-wise op).
-const ACCUMULATING = new Set(["fold"]);
+const ACCUMULATING = new Set<KernelName>(["fold"]);
 
 /** Allocates a contiguous output of `shape`/`dtype` and runs kernel `name` into it. */
-export function runKernel(name: string, shape: readonly number[], dtype: DType, inputs: readonly View[], params?: unknown): Tensor {
+export function runKernel<K extends KernelName>(
+  name: K, shape: readonly number[], dtype: DType, inputs: readonly View[], ...params: KernelParams[K] extends undefined ? [] : [KernelParams[K]]
+): Tensor;
+// The implementation takes the parameters as a plain argument: no rest array on every kernel call.
+export function runKernel(name: KernelName, shape: readonly number[], dtype: DType, inputs: readonly View[], params?: unknown): Tensor {
   const out = emptyTensor(shape, dtype, ACCUMULATING.has(name), name);
-  if (out.size > 0) kernelFor(name)(out, inputs, params);
+  if (out.size > 0) kernelFor(name)(out, inputs, params as never);
   return out;
 }
 

@@ -2,7 +2,7 @@
 // (torch.optim.Adagrad, PyTorch 1.13 update rule).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, keepsNoGradient, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 export interface AdagradOptions {
   lr?: number;
@@ -45,20 +45,7 @@ export class Adagrad extends Optimizer<Hyper> {
     const sum = ensureBuffer(state, "sum", p, group.initialAccumulatorValue);
     const step = ((state.step as number | undefined) ?? 0) + 1;
     state.step = step;
-    adagradUpdate(elems(p), elems(grad), elems(sum), step, group);
-  }
-}
-
-/** The Adagrad maths for one parameter at step `step` (1-based), element by element in float64. */
-export function adagradUpdate(p: FloatArray, g: FloatArray, sum: FloatArray, step: number, h: Hyper): void {
-  const { eps, weightDecay: wd } = h;
-  const sign = h.maximize ? -1 : 1;
-  const clr = h.lr / (1 + (step - 1) * h.lrDecay);
-  const n = p.length;
-  for (let i = 0; i < n; i++) {
-    const gi = sign * g[i] + wd * p[i];
-    const si = sum[i] + gi * gi;
-    sum[i] = si;
-    p[i] -= clr * (gi / (Math.sqrt(si) + eps));
+    const clr = group.lr / (1 + (step - 1) * group.lrDecay);
+    runUpdate("adagradStep", p, [grad, sum], { clr, eps: group.eps, wd: group.weightDecay, sign: group.maximize ? -1 : 1 });
   }
 }

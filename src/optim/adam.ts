@@ -2,7 +2,9 @@
 // AdamW only switches the weight decay from the gradient (L2) to the weights (decoupled).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, keepsNoGradient, elems, ensureBuffer, nonNegative, runUpdate, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { adamLoop, type FloatArray } from "../backend/js/optim.js";
+import type { AdamStepParams } from "../backend/kernel-table.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -53,8 +55,7 @@ export class Adam extends Optimizer<Hyper> {
     const step = ((state.step as number | undefined) ?? 0) + 1;
     state.step = step;
     const decoupled = (this.constructor as typeof Adam).decoupled;
-    runUpdate("adamStep", p, [grad, m, v, vMax], adamScalars(step, decoupled, group, p.dtype === "float32"),
-      () => adamUpdate(elems(p), elems(grad), elems(m), elems(v), vMax && elems(vMax), step, decoupled, group));
+    runUpdate("adamStep", p, vMax ? [grad, m, v, vMax] : [grad, m, v], adamScalars(step, decoupled, group, p.dtype === "float32"));
   }
 }
 
@@ -73,7 +74,7 @@ export class AdamW extends Adam {
  * computed in float64 (as torch's Python floats), then, for a float32 parameter, rounded once to
  * float32 (as torch casts a scalar to the tensor's dtype).
  */
-export function adamScalars(step: number, decoupled: boolean, h: Hyper, isFloat32: boolean) {
+export function adamScalars(step: number, decoupled: boolean, h: Hyper, isFloat32: boolean): AdamStepParams {
   const r = isFloat32 ? Math.fround : (x: number) => x;
   const { lr, eps } = h;
   const [beta1, beta2] = h.betas;
@@ -89,61 +90,14 @@ export function adamScalars(step: number, decoupled: boolean, h: Hyper, isFloat3
 }
 
 /**
- * The Adam/AdamW maths for one parameter at step `step` (1-based), element by element in the
- * parameter's precision, as torch computes it: the reference for every dtype, and the specification
- * the wasm backend's fused float32 kernel repeats operation for operation. `vMax` is the AMSGrad
- * running maximum (null without amsgrad).
- *
- * For float32, every +, −, ×, ÷ and √ result goes through Math.fround: an operation on float32
- * values done in float64 and rounded once to float32 is exactly IEEE float32 arithmetic (float64
- * carries more than twice float32's precision, so the double rounding never shows), which is what
- * the wasm kernel does natively.
+ * The Adam/AdamW maths for one parameter at step `step` (1-based) on plain arrays, element by element
+ * in the parameter's precision as torch computes it: the reference kernel's loop ("adamStep" in
+ * src/backend/js/optim.ts), for tests that check a backend's fused kernel against it. `vMax` is the
+ * AMSGrad running maximum (null without amsgrad).
  */
 export function adamUpdate(
   p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null,
   step: number, decoupled: boolean, h: Hyper,
 ): void {
-  const isFloat32 = p instanceof Float32Array;
-  const s = adamScalars(step, decoupled, h, isFloat32);
-  // One loop written twice: a rounding function called through a variable is not reliably inlined
-  // by V8 (the float32 loop measured 2x to 25x slower that way).
-  if (isFloat32) adamLoopFloat32(p, g, m, v, vMax, s);
-  else adamLoopFloat64(p, g, m, v, vMax, s);
-}
-
-type Scalars = ReturnType<typeof adamScalars>;
-
-function adamLoopFloat32(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null, s: Scalars): void {
-  const { shrink, l2, sign, beta1, c1, beta2, c2, stepSize, bc2Sqrt, eps } = s;
-  const r = Math.fround;
-  for (let i = 0; i < p.length; i++) {
-    const pi = r(p[i] * shrink);
-    const gi = r(r(sign * g[i]) + r(l2 * pi));
-    const mi = r(r(beta1 * m[i]) + r(c1 * gi));
-    let vi = r(r(beta2 * v[i]) + r(r(c2 * gi) * gi));
-    m[i] = mi;
-    v[i] = vi;
-    if (vMax !== null) {
-      vi = Math.max(vMax[i], vi);
-      vMax[i] = vi;
-    }
-    p[i] = r(pi - r(stepSize * r(mi / r(r(r(Math.sqrt(vi)) / bc2Sqrt) + eps))));
-  }
-}
-
-function adamLoopFloat64(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null, s: Scalars): void {
-  const { shrink, l2, sign, beta1, c1, beta2, c2, stepSize, bc2Sqrt, eps } = s;
-  for (let i = 0; i < p.length; i++) {
-    const pi = p[i] * shrink;
-    const gi = sign * g[i] + l2 * pi;
-    const mi = beta1 * m[i] + c1 * gi;
-    let vi = beta2 * v[i] + c2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    if (vMax !== null) {
-      vi = Math.max(vMax[i], vi);
-      vMax[i] = vi;
-    }
-    p[i] = pi - stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
-  }
+  adamLoop(p, g, m, v, vMax, adamScalars(step, decoupled, h, p instanceof Float32Array));
 }

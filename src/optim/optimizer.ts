@@ -9,7 +9,8 @@ import { isFloat } from "../tensor/dtype.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { noGrad, withGradMode } from "../autograd/grad-mode.js";
 import { bumpVersion } from "../tensor/version.js";
-import { getBackend } from "../backend/current.js";
+import { kernelFor } from "../backend/current.js";
+import type { KernelParams } from "../backend/kernel-table.js";
 import { checkOptions } from "../tensor/options.js";
 
 /**
@@ -128,8 +129,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   protected abstract validate(options: Partial<O>, where: string, isGroup: boolean): void;
 
   /**
-   * Updates one parameter in place from its gradient (contiguous, same shape). Allocate any missing
-   * state first, then read the `.storage.data` views: a backend's memory may move on allocation.
+   * Updates one parameter in place from its gradient (contiguous, same shape), through the backend's
+   * update kernel (see runUpdate) or tensor ops; storage memory is the backend's alone.
    */
   protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
 
@@ -293,10 +294,7 @@ function copyValue<T>(v: T): T {
 }
 
 function copyTensor(t: Tensor, dtype: Tensor["dtype"]): Tensor {
-  const out = zeros(t.shape, { dtype });
-  const src = t.contiguousData();
-  out.storage.data.set(src, out.offset);
-  return out;
+  return noGrad(() => zeros(t.shape, { dtype }).copy_(t));
 }
 
 /** One loaded state value: buffers must match the parameter's shape and take its dtype. */
@@ -315,34 +313,20 @@ export function ensureBuffer(state: ParamState, name: string, param: Tensor, fil
   let t = state[name];
   if (!(t instanceof Tensor)) {
     t = zeros(param.shape, { dtype: param.dtype });
-    if (fill !== 0) t.storage.data.fill(fill);
+    const buffer = t;
+    if (fill !== 0) noGrad(() => buffer.fill_(fill));
     state[name] = t;
   }
   return t;
 }
 
 /**
- * A backend's fused in-place update kernel ("adamStep", "sgdStep"): it updates the parameter and its
- * state buffers, or calls `reference()` (the optimizer's own maths) for operands it cannot take, e.g.
- * float64 or another backend's memory. `scalars` are the update's precomputed scalars (see
- * adamScalars / sgdUpdate), so both paths round identically.
+ * Runs the current backend's fused update kernel `name` on parameter `param`: it updates the
+ * parameter and the state buffers among `inputs` (the contiguous gradient first) in place, in one
+ * call per parameter.
  */
-export type FusedUpdate = (param: Tensor, operands: readonly (Tensor | null)[], scalars: object, reference: () => void) => void;
-
-/**
- * Runs the current backend's fused update kernel `name` when it has one (the reference backend has
- * none), else `reference` directly.
- */
-export function runUpdate(name: string, param: Tensor, operands: readonly (Tensor | null)[], scalars: object, reference: () => void): void {
-  const fused = getBackend().kernel(name) as unknown as FusedUpdate | undefined;
-  if (fused) fused(param, operands, scalars, reference);
-  else reference();
+export function runUpdate<K extends UpdateKernel>(name: K, param: Tensor, inputs: readonly Tensor[], params: KernelParams[K]): void {
+  if (param.size > 0) kernelFor(name)(param, inputs, params);
 }
 
-/** A float buffer's elements as the kernels see them: exactly `size` elements from its offset. */
-export type FloatArray = Float32Array | Float64Array;
-
-/** The elements of a contiguous float tensor, as a view (no copy) for an update kernel to write. */
-export function elems(t: Tensor): FloatArray {
-  return t.storage.data.subarray(t.offset, t.offset + t.size) as FloatArray;
-}
+type UpdateKernel = "adamStep" | "sgdStep" | "rmspropStep" | "adagradStep";

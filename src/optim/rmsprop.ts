@@ -2,7 +2,7 @@
 // update rule: eps is added after the square root).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, keepsNoGradient, elems, ensureBuffer, nonNegative, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 export interface RMSpropOptions {
   lr?: number;
@@ -46,36 +46,10 @@ export class RMSprop extends Optimizer<Hyper> {
     const buf = group.momentum > 0 ? ensureBuffer(state, "momentum_buffer", p) : null;
     const gradAvg = group.centered ? ensureBuffer(state, "grad_avg", p) : null;
     state.step = ((state.step as number | undefined) ?? 0) + 1;
-    rmspropUpdate(elems(p), elems(grad), elems(squareAvg), gradAvg && elems(gradAvg), buf && elems(buf), group);
-  }
-}
-
-/** The RMSprop maths for one parameter, element by element in float64. */
-export function rmspropUpdate(
-  p: FloatArray, g: FloatArray, squareAvg: FloatArray, gradAvg: FloatArray | null, buf: FloatArray | null, h: Hyper,
-): void {
-  const { lr, alpha, eps, weightDecay: wd, momentum } = h;
-  const sign = h.maximize ? -1 : 1;
-  const c = 1 - alpha;
-  const n = p.length;
-  for (let i = 0; i < n; i++) {
-    const gi = sign * g[i] + wd * p[i];
-    const si = alpha * squareAvg[i] + c * gi * gi;
-    squareAvg[i] = si;
-    let avg: number;
-    if (gradAvg !== null) {
-      const ai = alpha * gradAvg[i] + c * gi;
-      gradAvg[i] = ai;
-      avg = Math.sqrt(si - ai * ai) + eps;
-    } else {
-      avg = Math.sqrt(si) + eps;
-    }
-    if (buf !== null) {
-      const b = momentum * buf[i] + gi / avg;
-      buf[i] = b;
-      p[i] -= lr * b;
-    } else {
-      p[i] -= lr * (gi / avg);
-    }
+    const inputs = [grad, squareAvg];
+    if (gradAvg) inputs.push(gradAvg);
+    if (buf) inputs.push(buf);
+    const { lr, alpha, eps, weightDecay: wd, momentum, centered } = group;
+    runUpdate("rmspropStep", p, inputs, { lr, alpha, eps, wd, momentum, centered, sign: group.maximize ? -1 : 1 });
   }
 }

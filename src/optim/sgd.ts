@@ -3,7 +3,9 @@
 
 import { ValueError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, keepsNoGradient, elems, ensureBuffer, nonNegative, runUpdate, type FloatArray, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import { sgdLoop, type FloatArray } from "../backend/js/optim.js";
+import type { SgdStepParams } from "../backend/kernel-table.js";
 
 export interface SGDOptions {
   /** Learning rate; required, as in torch. */
@@ -55,30 +57,20 @@ export class SGD extends Optimizer<Hyper> {
       first = !("momentum_buffer" in state);
       buf = ensureBuffer(state, "momentum_buffer", p);
     }
-    const { lr, momentum, weightDecay: wd, nesterov } = group;
-    const scalars = { first, nesterov, lr, momentum, keep: 1 - group.dampening, wd, sign: group.maximize ? -1 : 1 };
-    runUpdate("sgdStep", p, [grad, buf], scalars, () => sgdUpdate(elems(p), elems(grad), buf && elems(buf), first, group));
+    runUpdate("sgdStep", p, buf ? [grad, buf] : [grad], sgdScalars(first, group));
   }
 }
 
+/** The "sgdStep" kernel's parameters; `first`: the momentum buffer is new and takes the gradient as it is. */
+function sgdScalars(first: boolean, h: Hyper): SgdStepParams {
+  const { lr, momentum, weightDecay: wd, nesterov } = h;
+  return { first, nesterov, lr, momentum, keep: 1 - h.dampening, wd, sign: h.maximize ? -1 : 1 };
+}
+
 /**
- * The SGD maths for one parameter, element by element in float64 (the arrays are written in their
- * own precision); the wasm backend's fused "sgdStep" repeats it operation for operation.
- * `first`: the momentum buffer is new and takes the gradient as it is.
+ * The SGD maths for one parameter on plain arrays, element by element in float64 (the arrays are
+ * written in their own precision): the reference kernel's loop, for tests of a backend's fused one.
  */
 export function sgdUpdate(p: FloatArray, g: FloatArray, buf: FloatArray | null, first: boolean, h: Hyper): void {
-  const { lr, momentum, weightDecay: wd, nesterov } = h;
-  const sign = h.maximize ? -1 : 1;
-  const keep = 1 - h.dampening;
-  const n = p.length;
-  if (buf === null) {
-    for (let i = 0; i < n; i++) p[i] -= lr * (sign * g[i] + wd * p[i]);
-    return;
-  }
-  for (let i = 0; i < n; i++) {
-    const d = sign * g[i] + wd * p[i];
-    const b = first ? d : momentum * buf[i] + keep * d;
-    buf[i] = b;
-    p[i] -= lr * (nesterov ? d + momentum * b : b);
-  }
+  sgdLoop(p, g, buf, sgdScalars(first, h));
 }

@@ -94,6 +94,11 @@ function filled(op: string, shape: readonly number[], value: number, opts: Tenso
   return make(op, shape, dtypeOf(op, opts, "float32"), value === 0 ? undefined : (d) => d.fill(value), opts.requiresGrad);
 }
 
+/** A 0-d tensor holding `value` in `dtype`, with no option checks (for the core's hot paths). */
+export function scalarTensor(value: number, dtype: DType): Tensor {
+  return make("scalar", [], dtype, (d) => (d[0] = value));
+}
+
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   return filled("full", shape, value, opts);
 }

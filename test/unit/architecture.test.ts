@@ -100,3 +100,22 @@ it("Node built-ins only in the Node side of each \"#\" import, which has a brows
   }
   assert.deepEqual(bad, []);
 });
+
+it("storage memory is out of reach above the backend", () => {
+  // Above src/backend, storage is an opaque handle: values move through kernels (copy_, fill_, the
+  // optimizer updates, ...). Host values enter and leave at two places only, which a backend whose
+  // memory is not host memory implements as an upload and a read-back:
+  const allowed = new Map([
+    // tensor(), full(), rand() ... write the host values of a new tensor into its fresh storage.
+    ["src/tensor/creation.ts", "the upload of a new tensor's host values"],
+    // item() and contiguousData() (and every read built on them: toArray, io, metrics) read back.
+    ["src/tensor/tensor.ts", "the read-back of a tensor's values"],
+  ]);
+  const touches = /\bstorage\s*\??\.\s*data\b|\{[^}]*\bdata\b[^}]*\}\s*=\s*[\w.]*\bstorage\b/;
+  const bad = files(join(root, "src"))
+    .map((f) => relative(root, f))
+    .filter((f) => !f.startsWith("src/backend/") && !allowed.has(f))
+    .filter((f) => touches.test(readFileSync(join(root, f), "utf8").replace(/^\s*(\/\/|\*).*$/gm, "")));
+  assert.deepEqual(bad, []);
+  for (const f of allowed.keys()) assert.ok(touches.test(readFileSync(join(root, f), "utf8")), `${f} no longer needs its exception`);
+});

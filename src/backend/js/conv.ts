@@ -1,18 +1,10 @@
 // Reference unfold (im2col) and fold (col2im) kernels; the contract is documented at the top of
 // src/ops/primitives/conv.ts. Both walk the same loop nest, one copying patches out, one adding back.
 
-import type { Kernel, TypedArray } from "../backend.js";
+import type { TypedArray } from "../backend.js";
+import type { ConvGeometry, KernelTable, UnfoldParams } from "../kernel-table.js";
 
-interface Geometry {
-  kernel: readonly [number, number];
-  stride: readonly [number, number];
-  padding: readonly [number, number];
-  dilation: readonly [number, number];
-  inSize: readonly [number, number];
-  outSize: readonly [number, number];
-  padValue?: number;
-  batchColumns?: boolean;
-}
+type Geometry = UnfoldParams | ConvGeometry;
 
 /**
  * Visits every (image row, column row) pair of the patch grid. For patch row (c, i, j) and output
@@ -51,7 +43,7 @@ function forEachRow(
 }
 
 /** out [N, C·kh·kw, oh·ow] ← patches of x [N, C, H, W]. */
-const unfold: Kernel = (out, [x], g: Geometry) => {
+const unfold: KernelTable["unfold"] = (out, [x], g) => {
   const xd = x.storage.data, od: TypedArray = out.storage.data;
   const sw = g.stride[1], ow = g.outSize[1];
   const pad = g.padValue ?? 0;
@@ -69,7 +61,7 @@ const unfold: Kernel = (out, [x], g: Geometry) => {
 };
 
 /** out [N, C, H, W] (zero-filled) += every in-bounds entry of cols [N, C·kh·kw, oh·ow]. */
-const fold: Kernel = (out, [cols], g: Geometry) => {
+const fold: KernelTable["fold"] = (out, [cols], g) => {
   const cd = cols.storage.data, od = out.storage.data;
   const sw = g.stride[1];
   forEachRow(out.shape, g, out.offset, cols.offset, (dst, src, lo, hi) => {
@@ -78,7 +70,7 @@ const fold: Kernel = (out, [cols], g: Geometry) => {
 };
 
 /** out int32 [N, C, oh, ow] ← where each window of x [N, C, H, W] has its maximum (see the contract). */
-const maxPool2dIndices: Kernel = (out, [x], g: Geometry) => {
+const maxPool2dIndices: KernelTable["maxPool2dIndices"] = (out, [x], g) => {
   const xd = x.storage.data, od = out.storage.data;
   const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding, [dh, dw] = g.dilation;
   const [H, W] = g.inSize, [oh, ow] = g.outSize;
@@ -111,6 +103,6 @@ const maxPool2dIndices: Kernel = (out, [x], g: Geometry) => {
   }
 };
 
-export function convKernels(): Record<string, Kernel> {
+export function convKernels(): Pick<KernelTable, "unfold" | "fold" | "maxPool2dIndices"> {
   return { unfold, fold, maxPool2dIndices };
 }

@@ -1,11 +1,12 @@
 // Reference element-wise kernels: one expression per primitive, computed in float64 and stored in
 // the output's element type. Inputs arrive already broadcast to the output shape (stride 0).
 
-import type { Kernel } from "../backend.js";
+import type { Kernel, Storage } from "../backend.js";
+import type { BinaryKernel, KernelTable, TernaryKernel, UnaryKernel } from "../kernel-table.js";
 import { makeMapLoop } from "./strided.js";
 
 // NaN-propagating where PyTorch propagates (relu, maximum, minimum keep NaN).
-export const UNARY: Record<string, string> = {
+export const UNARY: Record<UnaryKernel, string> = {
   neg: "-x0",
   exp: "Math.exp(x0)",
   expm1: "Math.expm1(x0)",
@@ -39,7 +40,7 @@ export const UNARY: Record<string, string> = {
   exp2: "Math.pow(2, x0)",
 };
 
-export const BINARY: Record<string, string> = {
+export const BINARY: Record<BinaryKernel, string> = {
   add: "x0 + x1",
   sub: "x0 - x1",
   mul: "x0 * x1",
@@ -55,14 +56,22 @@ export const BINARY: Record<string, string> = {
   le: "(x0 <= x1 ? 1 : 0)",
 };
 
-export const TERNARY: Record<string, string> = {
+export const TERNARY: Record<TernaryKernel, string> = {
   where: "(x0 !== 0 ? x1 : x2)",
 };
 
-export function elementwiseKernels(): Record<string, Kernel> {
-  const out: Record<string, Kernel> = {};
-  for (const [name, expr] of Object.entries(UNARY)) out[name] = makeMapLoop(1, expr);
-  for (const [name, expr] of Object.entries(BINARY)) out[name] = makeMapLoop(2, expr);
-  for (const [name, expr] of Object.entries(TERNARY)) out[name] = makeMapLoop(3, expr);
+const copyLoop = makeMapLoop(1, "x0");
+
+/** "fill": the copy loop from one float64 element seen with the output's shape (every stride 0). */
+export const fill: KernelTable["fill"] = (out, _inputs, { value }) => {
+  const one: Storage = { dtype: "float64", length: 1, backend: out.storage.backend, data: Float64Array.of(value) };
+  copyLoop(out, [{ storage: one, offset: 0, shape: out.shape, strides: out.shape.map(() => 0) }]);
+};
+
+export function elementwiseKernels(): Record<UnaryKernel | BinaryKernel | TernaryKernel, Kernel> {
+  const out = {} as Record<UnaryKernel | BinaryKernel | TernaryKernel, Kernel>;
+  for (const [name, expr] of Object.entries(UNARY) as [UnaryKernel, string][]) out[name] = makeMapLoop(1, expr);
+  for (const [name, expr] of Object.entries(BINARY) as [BinaryKernel, string][]) out[name] = makeMapLoop(2, expr);
+  for (const [name, expr] of Object.entries(TERNARY) as [TernaryKernel, string][]) out[name] = makeMapLoop(3, expr);
   return out;
 }

@@ -2,8 +2,9 @@
 // It is the executable specification every faster backend is tested against, and the fallback
 // for any kernel a faster backend does not implement.
 
-import { arrayFor, registerKernel, lookupKernel, type Backend, type DType, type Storage } from "../backend.js";
-import { elementwiseKernels } from "./elementwise.js";
+import { arrayFor, registerKernels, lookupKernel, type Backend, type DType, type Storage } from "../backend.js";
+import type { KernelTable } from "../kernel-table.js";
+import { elementwiseKernels, fill } from "./elementwise.js";
 import { reduceKernels } from "./reduce.js";
 import { matmul } from "./matmul.js";
 import { linear } from "./linear.js";
@@ -12,6 +13,7 @@ import { convKernels } from "./conv.js";
 import { softmax } from "./softmax.js";
 import { crossEntropyRows, crossEntropyRowsGrad } from "./cross-entropy.js";
 import { scanKernels } from "./scan.js";
+import { optimKernels } from "./optim.js";
 
 class JsStorage implements Storage {
   readonly data;
@@ -30,6 +32,10 @@ export const jsBackend: Backend = {
   },
 };
 
-for (const [name, k] of Object.entries({ ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), ...scanKernels(), matmul, linear, softmax, crossEntropyRows, crossEntropyRowsGrad })) {
-  registerKernel("js", name, k);
-}
+/** Every kernel of the table: the compiler checks that none is missing or mistyped. */
+const jsKernels: KernelTable = {
+  ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), ...scanKernels(), ...optimKernels(),
+  fill, matmul, linear, softmax, crossEntropyRows, crossEntropyRowsGrad,
+};
+
+registerKernels("js", jsKernels);

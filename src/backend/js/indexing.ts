@@ -1,7 +1,8 @@
 // Reference gather / scatterAdd along one dim (an adjoint pair), and the DataLoader's gatherRows. The
 // caller has already checked that every index is in range, so these only walk the indices.
 
-import type { Kernel, View } from "../backend.js";
+import type { View } from "../backend.js";
+import type { KernelTable } from "../kernel-table.js";
 
 /** Calls visit(indexOffset, otherOffset, outPos) for every element of `idx`, in row-major order. */
 function walk(idx: View, other: View, dim: number, visit: (ip: number, op: number, pos: number) => void): void {
@@ -24,7 +25,7 @@ function walk(idx: View, other: View, dim: number, visit: (ip: number, op: numbe
 }
 
 /** out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; out has the index's shape. */
-const gather: Kernel = (out, [x, index], { dim }) => {
+const gather: KernelTable["gather"] = (out, [x, index], { dim }) => {
   const xd = x.storage.data, id = index.storage.data, od = out.storage.data;
   const s = x.strides[dim];
   walk(index, x, dim, (ip, xp, t) => {
@@ -33,7 +34,7 @@ const gather: Kernel = (out, [x, index], { dim }) => {
 };
 
 /** out (zero-filled, contiguous) [..., index[..., i, ...], ...] += src[..., i, ...] along `dim`. */
-const scatterAdd: Kernel = (out, [src, index], { dim }) => {
+const scatterAdd: KernelTable["scatterAdd"] = (out, [src, index], { dim }) => {
   const sd = src.storage.data, id = index.storage.data, od = out.storage.data;
   const s = out.strides[dim];
   const srcView: View = src;
@@ -62,7 +63,7 @@ const scatterAdd: Kernel = (out, [src, index], { dim }) => {
  * The DataLoader's batch gather (not a primitive: src/data calls it directly): out row j = x row
  * indices[j] along the first dim, x and out contiguous, `indices` in range (the caller checked).
  */
-const gatherRows: Kernel = (out, [x], { indices }: { indices: ArrayLike<number> }) => {
+const gatherRows: KernelTable["gatherRows"] = (out, [x], { indices }) => {
   let rowSize = 1;
   for (let d = 1; d < x.shape.length; d++) rowSize *= x.shape[d];
   const from = x.storage.data, to = out.storage.data, base = x.offset, k = indices.length;
@@ -76,6 +77,6 @@ const gatherRows: Kernel = (out, [x], { indices }: { indices: ArrayLike<number> 
   }
 };
 
-export function indexingKernels(): Record<string, Kernel> {
+export function indexingKernels(): Pick<KernelTable, "gather" | "scatterAdd" | "gatherRows"> {
   return { gather, scatterAdd, gatherRows };
 }

@@ -1,7 +1,10 @@
 // Reference reductions. The core hands a view whose reduced dims are last; after making it
 // row-major, output o reduces the contiguous run [o·R, (o+1)·R). Sums accumulate in float64.
 
-import type { Kernel, View } from "../backend.js";
+import type { View } from "../backend.js";
+import type { KernelParams, ReduceKernel, TypedKernel } from "../kernel-table.js";
+
+type Kernel = TypedKernel<KernelParams[ReduceKernel]>;
 import { isRowMajor, toContiguous } from "./strided.js";
 
 function rows(x: View): { data: ArrayLike<number>; base: number } {
@@ -42,7 +45,7 @@ function extreme(sign: 1 | -1, wantIndex: boolean): Kernel {
   };
 }
 
-export function reduceKernels(): Record<string, Kernel> {
+export function reduceKernels(): Record<ReduceKernel, Kernel> {
   return {
     sum,
     max: extreme(1, false),

@@ -1,7 +1,8 @@
 // Reference kernels along the last dim of a row-major view: a stable argsort and a running sum.
 // The core moves the dim last and hands rows of `rowSize` elements; outputs are contiguous rows.
 
-import type { Kernel, View } from "../backend.js";
+import type { View } from "../backend.js";
+import type { KernelTable } from "../kernel-table.js";
 import { isRowMajor, toContiguous } from "./strided.js";
 
 function rows(x: View): { data: ArrayLike<number>; base: number } {
@@ -9,7 +10,7 @@ function rows(x: View): { data: ArrayLike<number>; base: number } {
 }
 
 /** Indices that sort each row (stable); NaN counts as larger than every number, as in torch.sort. */
-const argsort: Kernel = (out, [x], { rowSize: R, descending }: { rowSize: number; descending: boolean }) => {
+const argsort: KernelTable["argsort"] = (out, [x], { rowSize: R, descending }) => {
   const { data, base } = rows(x);
   const od = out.storage.data;
   const rowsN = R === 0 ? 0 : out.shape.reduce((a, b) => a * b, 1) / R;
@@ -29,7 +30,7 @@ const argsort: Kernel = (out, [x], { rowSize: R, descending }: { rowSize: number
 };
 
 /** Running sums of each row, accumulated in float64 (from the end when `reverse`). */
-const cumsum: Kernel = (out, [x], { rowSize: R, reverse }: { rowSize: number; reverse: boolean }) => {
+const cumsum: KernelTable["cumsum"] = (out, [x], { rowSize: R, reverse }) => {
   const { data, base } = rows(x);
   const od = out.storage.data;
   const rowsN = R === 0 ? 0 : out.shape.reduce((a, b) => a * b, 1) / R;
@@ -43,6 +44,6 @@ const cumsum: Kernel = (out, [x], { rowSize: R, reverse }: { rowSize: number; re
   }
 };
 
-export function scanKernels(): Record<string, Kernel> {
+export function scanKernels(): Pick<KernelTable, "argsort" | "cumsum"> {
   return { argsort, cumsum };
 }

@@ -1,10 +1,10 @@
 // Reference softmax / log-softmax along one dim (kernel "softmax", contract in
 // ops/primitives/softmax.ts): each row in float64, rounded once on store.
 
-import type { Kernel } from "../backend.js";
+import type { KernelTable } from "../kernel-table.js";
 import { isRowMajor, toContiguous } from "./strided.js";
 
-export const softmax: Kernel = (out, [x], { dim, log }: { dim: number; log: boolean }) => {
+export const softmax: KernelTable["softmax"] = (out, [x], { dim, log }) => {
   const rowMajor = isRowMajor(x);
   const data = rowMajor ? x.storage.data : toContiguous(x);
   const base = rowMajor ? x.offset : 0;

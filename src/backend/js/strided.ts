@@ -4,32 +4,10 @@
 // so V8 sees one monomorphic loop per op instead of a callback per element.
 
 import type { TypedArray, View } from "../backend.js";
-import { erf } from "./special.js";
+import { collapse, isRowMajor } from "../views.js";
 
-/**
- * Drops size-1 dims and merges neighbours that all operands traverse contiguously. Called for every
- * kernel launch, so it is written with plain loops (closures created per call are recompiled by V8
- * again and again).
- */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = [];
-  for (let k = 0; k < strides.length; k++) outStrides.push([]);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = outShape.length - 1;
-    let merge = last >= 0;
-    for (let k = 0; merge && k < strides.length; k++) merge = outStrides[k][last] === strides[k][d] * shape[d];
-    if (merge) {
-      outShape[last] *= shape[d];
-      for (let k = 0; k < strides.length; k++) outStrides[k][last] = strides[k][d];
-    } else {
-      outShape.push(shape[d]);
-      for (let k = 0; k < strides.length; k++) outStrides[k].push(strides[k][d]);
-    }
-  }
-  return { shape: outShape, strides: outStrides };
-}
+export { collapse, isRowMajor };
+import { erf } from "./special.js";
 
 /** out[i] = expr(x0, x1, ...) over same-shaped (already broadcast) views; `out` may be strided. */
 export type MapLoop = (out: View, inputs: readonly View[]) => void;
@@ -89,14 +67,4 @@ export function rowMajor(shape: readonly number[]): number[] {
     acc *= shape[i];
   }
   return s;
-}
-
-/** True when the view's elements are exactly data[offset .. offset + size) in row-major order. */
-export function isRowMajor(x: View): boolean {
-  let s = 1;
-  for (let i = x.shape.length - 1; i >= 0; i--) {
-    if (x.shape[i] !== 1 && x.strides[i] !== s) return false;
-    s *= x.shape[i];
-  }
-  return true;
 }

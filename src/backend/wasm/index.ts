@@ -2,7 +2,8 @@
 // split across a worker pool, everything else falls back to the reference kernels. Importing this
 // module registers the backend (when the platform supports it) and makes it the default unless
 // TENSORGRAD_BACKEND names another one.
-import { lookupKernel, type Backend, type DType, type Kernel, type Storage, type TransientRegion } from "../backend.js";
+import { lookupKernel, registerKernel, registerKernels, type Backend, type DType, type Kernel, type Storage, type TransientRegion } from "../backend.js";
+import type { KernelName, KernelParams, KernelTable, TypedKernel } from "../kernel-table.js";
 import { markUnavailable, registerBackend, setBackend } from "../current.js";
 import { platform } from "#platform";
 import { ValueError } from "../../errors.js";
@@ -61,7 +62,7 @@ export class WasmBackend implements Backend {
   // Private fields: a storage's `backend` serialises as {"name":"wasm"}, like the reference's.
   #options: WasmBackendOptions;
   #rt: WasmRuntime | undefined;
-  #table: Map<string, Kernel> | undefined;
+  #started = false;
   #heapFallbacks = 0;
   #regions: WasmStorage[][] = [];
 
@@ -136,21 +137,24 @@ export class WasmBackend implements Backend {
    * The kernel for `name`, the reference one where this backend has none, guarded: every operand's
    * block is resident and cannot be evicted while it runs (see residency.ts).
    */
-  kernel(name: string): Kernel | undefined {
-    const table = (this.#table ??= this.#guarded());
-    let k = table.get(name);
+  kernel<K extends KernelName>(name: K): TypedKernel<KernelParams[K]> | undefined {
+    if (!this.#started) this.#registerKernels();
+    let k = lookupKernel("wasm", name);
     if (k === undefined) {
       const ref = lookupKernel("js", name);
       if (ref === undefined) return undefined;
-      table.set(name, (k = residencyOf(this.runtime).guard(ref)));
+      registerKernel("wasm", name, (k = residencyOf(this.runtime).guard(ref)));
     }
     return k;
   }
 
-  #guarded(): Map<string, Kernel> {
+  /** Compiles the runtime and registers its kernels, each guarded, in the kernel registry. */
+  #registerKernels(): void {
+    this.#started = true;
     const residency = residencyOf(this.runtime), table = wasmKernels(this.runtime);
-    for (const [name, k] of table) table.set(name, residency.guard(k));
-    return table;
+    const guarded: { -readonly [K in KernelName]?: KernelTable[K] } = {};
+    for (const name of Object.keys(table) as KernelName[]) guarded[name] = residency.guard(table[name] as Kernel);
+    registerKernels("wasm", guarded);
   }
 
   /** "relaxed" (fused multiply-add) or "simd": which build the runtime loaded. */

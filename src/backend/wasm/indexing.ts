@@ -1,8 +1,9 @@
 // gather / scatterAdd adapters for the wasm backend: float32 data with an int32 index, all contiguous
 // in this memory, whose shapes differ only along `dim` (max-pooling's argmax windows, crossEntropy's
 // target pick) run assembly/indexing.ts over [outer, along, inner]; anything else runs the reference.
-import { lookupKernel, type Kernel, type View } from "../backend.js";
-import { isRowMajor } from "../js/strided.js";
+import { lookupKernel, type View } from "../backend.js";
+import type { KernelTable } from "../kernel-table.js";
+import { isRowMajor } from "../views.js";
 import { WasmStorage } from "./storage.js";
 import type { WasmRuntime } from "./runtime.js";
 
@@ -26,7 +27,7 @@ function around(v: View, idx: View, dim: number): { outer: number; along: number
   return { outer, along: v.shape[dim]!, inner };
 }
 
-export function indexingKernels(rt: WasmRuntime): Record<string, Kernel> {
+export function indexingKernels(rt: WasmRuntime): Pick<KernelTable, "gather" | "scatterAdd"> {
   const gatherRef = lookupKernel("js", "gather")!, scatterRef = lookupKernel("js", "scatterAdd")!;
   return {
     gather: (out, inputs, params: { dim: number }) => {

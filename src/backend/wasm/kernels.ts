@@ -3,10 +3,10 @@
 // this backend's memory and the strides fit; otherwise it runs the reference kernel on the same
 // views, which works because a wasm storage's `data` is a typed array over the wasm memory.
 import { lookupKernel, type Kernel, type View } from "../backend.js";
-import { collapse, isRowMajor } from "../js/strided.js";
+import type { BinaryKernel, ConvGeometry, KernelName, KernelParams, KernelTable, TernaryKernel, TypedKernel, UnaryKernel } from "../kernel-table.js";
+import { collapse, isRowMajor } from "../views.js";
 import { WasmStorage } from "./storage.js";
-import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp,
-  type AdamStepArgs, type SgdStepArgs } from "./runtime.js";
+import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
 import { indexingKernels } from "./indexing.js";
 
 function sizeOf(shape: readonly number[]): number {
@@ -15,7 +15,7 @@ function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-function reference(name: string): Kernel {
+function reference<K extends KernelName>(name: K): TypedKernel<KernelParams[K]> {
   const k = lookupKernel("js", name);
   if (!k) throw new Error(`internal: no reference kernel for "${name}"`);
   return k;
@@ -41,7 +41,7 @@ function gatherTo(rt: WasmRuntime, src: number, v: View, dst: number): boolean {
  * at most two remain and every operand's inner step is 0 or 1 the runtime takes them as they are,
  * otherwise each awkward operand is first gathered into a contiguous scratch copy.
  */
-function elementwise(rt: WasmRuntime, name: string, run: (R: number, C: number, ops: RowOperand[], out: number) => void): Kernel {
+function elementwise(rt: WasmRuntime, name: UnaryKernel | BinaryKernel | TernaryKernel, run: (R: number, C: number, ops: RowOperand[], out: number) => void): Kernel {
   const ref = reference(name);
   // Plain loops throughout: this runs for every element-wise op, and closures created per call are
   // recompiled by V8 again and again.
@@ -277,35 +277,30 @@ function linearKernel(rt: WasmRuntime): Kernel {
   };
 }
 
-interface Geometry {
-  kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number];
-  dilation: readonly [number, number]; inSize: readonly [number, number]; outSize: readonly [number, number];
-  padValue?: number; batchColumns?: boolean;
-}
 
 /** The runtime's geometry for images [N, C, H, W] (the image side's shape). */
-function geometry(image: readonly number[], g: Geometry) {
+function geometry(image: readonly number[], g: ConvGeometry) {
   return {
     N: image[0]!, C: image[1]!, H: g.inSize[0], W: g.inSize[1], KH: g.kernel[0], KW: g.kernel[1], sh: g.stride[0], sw: g.stride[1],
     ph: g.padding[0], pw: g.padding[1], dh: g.dilation[0], dw: g.dilation[1], OH: g.outSize[0], OW: g.outSize[1],
   };
 }
 
-function convKernels(rt: WasmRuntime): Record<string, Kernel> {
+function convKernels(rt: WasmRuntime): Pick<KernelTable, "unfold" | "fold" | "maxPool2dIndices"> {
   const unfoldRef = reference("unfold"), foldRef = reference("fold"), poolRef = reference("maxPool2dIndices");
   return {
-    unfold: (out, inputs, g: Geometry) => {
+    unfold: (out, inputs, g) => {
       const x = inputs[0]!;
       const px = addressIn(rt, x), po = addressIn(rt, out);
       if (px < 0 || po < 0) return unfoldRef(out, inputs, g);
-      rt.im2col(px, po, geometry(x.shape, g), g.padValue ?? 0, g.batchColumns === true);
+      rt.im2col(px, po, geometry(x.shape, g), g.padValue, g.batchColumns === true);
     },
-    fold: (out, inputs, g: Geometry) => {
+    fold: (out, inputs, g) => {
       const pc = addressIn(rt, inputs[0]!), po = addressIn(rt, out);
       if (pc < 0 || po < 0) return foldRef(out, inputs, g);
       rt.col2im(pc, po, geometry(out.shape, g), g.batchColumns === true);
     },
-    maxPool2dIndices: (out, inputs, g: Geometry) => {
+    maxPool2dIndices: (out, inputs, g) => {
       const x = inputs[0]!;
       const px = addressIn(rt, x), po = addressIn(rt, out, "int32");
       if (px < 0 || po < 0) return poolRef(out, inputs, g);
@@ -315,19 +310,16 @@ function convKernels(rt: WasmRuntime): Record<string, Kernel> {
 }
 
 /**
- * Fused optimizer updates, looked up by src/optim as "adamStep" and "sgdStep". Unlike a primitive's
- * kernel they update the parameter and its state in place; when some operand is not a contiguous
- * float32 buffer in this memory they call `reference()`, the optimizer's own maths, instead.
+ * The fused optimizer updates: one kernel call per parameter updates it and its state buffers in
+ * place. When some operand is not a contiguous float32 buffer of the parameter's size in this memory
+ * (a float64 parameter, a tensor on the JS heap) the reference kernel runs on the same views.
  */
-type FusedUpdate = (param: View, operands: readonly (View | null)[], scalars: object, reference: () => void) => void;
-
-function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly (View | null)[]): number[] | null {
+function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly View[]): number[] | null {
   const n = sizeOf(param.shape);
   const ptrs: number[] = [addressIn(rt, param)];
   if (ptrs[0]! < 0 || !isRowMajor(param)) return null;
   for (let i = 0; i < operands.length; i++) {
     const v = operands[i]!;
-    if (v === null) { ptrs.push(0); continue; }
     const p = addressIn(rt, v);
     if (p < 0 || sizeOf(v.shape) !== n || !isRowMajor(v)) return null;
     ptrs.push(p);
@@ -335,19 +327,20 @@ function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly (View |
   return ptrs;
 }
 
-function optimKernels(rt: WasmRuntime): Record<string, FusedUpdate> {
+function optimKernels(rt: WasmRuntime): Pick<KernelTable, "adamStep" | "sgdStep"> {
+  const adamRef = reference("adamStep"), sgdRef = reference("sgdStep");
   return {
-    // operands: grad, exp_avg, exp_avg_sq, max_exp_avg_sq (or null).
-    adamStep: (param, operands, scalars, reference) => {
-      const a = fusedAddresses(rt, param, operands);
-      if (!a) return reference();
-      rt.adamStep(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, sizeOf(param.shape), scalars as AdamStepArgs);
+    // inputs: grad, exp_avg, exp_avg_sq (, max_exp_avg_sq with AMSGrad).
+    adamStep: (param, inputs, scalars) => {
+      const a = fusedAddresses(rt, param, inputs);
+      if (!a) return adamRef(param, inputs, scalars);
+      rt.adamStep(a[0]!, a[1]!, a[2]!, a[3]!, inputs.length > 3 ? a[4]! : 0, sizeOf(param.shape), scalars);
     },
-    // operands: grad, momentum_buffer (or null).
-    sgdStep: (param, operands, scalars, reference) => {
-      const a = fusedAddresses(rt, param, operands);
-      if (!a) return reference();
-      rt.sgdStep(a[0]!, a[1]!, a[2]!, sizeOf(param.shape), scalars as SgdStepArgs);
+    // inputs: grad (, momentum_buffer with momentum).
+    sgdStep: (param, inputs, scalars) => {
+      const a = fusedAddresses(rt, param, inputs);
+      if (!a) return sgdRef(param, inputs, scalars);
+      rt.sgdStep(a[0]!, a[1]!, inputs.length > 1 ? a[2]! : 0, sizeOf(param.shape), scalars);
     },
   };
 }
@@ -431,7 +424,7 @@ function softmaxKernel(rt: WasmRuntime): Kernel {
  * kernel; the R target entries are then read, or adjusted in place, here, and the gradient's per-row
  * scale is one broadcast multiply. Other layouts and dtypes run the reference.
  */
-function crossEntropyKernels(rt: WasmRuntime): Record<string, Kernel> {
+function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRows" | "crossEntropyRowsGrad"> {
   const lossRef = reference("crossEntropyRows"), gradRef = reference("crossEntropyRowsGrad");
   /** Row stride of x when its rows are contiguous runs (any stride for a single row), else -1. */
   const rowStride = (x: View): number => (x.shape[1]! > 1 && x.strides[1] !== 1 ? -1 : x.shape[0]! <= 1 ? x.shape[1]! : x.strides[0]!);
@@ -465,21 +458,22 @@ function crossEntropyKernels(rt: WasmRuntime): Record<string, Kernel> {
   };
 }
 
-/** The wasm backend's kernel table (primitives it does not list fall back to the reference). */
-export function wasmKernels(rt: WasmRuntime): Map<string, Kernel> {
-  const table = new Map<string, Kernel>();
-  for (const op of Object.keys(UNARY_OPS) as UnaryOp[]) table.set(op, unaryKernel(rt, op));
-  for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) table.set(op, binaryKernel(rt, op));
-  table.set("where", elementwise(rt, "where", (R, C, [c, a, b], out) => rt.where(R, C, c!, a!, b!, out)));
-  table.set("copy", copyKernel(rt));
-  for (const op of REDUCERS) table.set(op, reduceKernel(rt, op));
-  table.set("matmul", matmulKernel(rt));
-  table.set("linear", linearKernel(rt));
-  table.set("softmax", softmaxKernel(rt));
-  for (const [name, k] of Object.entries(crossEntropyKernels(rt))) table.set(name, k);
-  for (const [name, k] of Object.entries(convKernels(rt))) table.set(name, k);
-  for (const [name, k] of Object.entries(indexingKernels(rt))) table.set(name, k);
-  for (const [name, k] of Object.entries(optimKernels(rt))) table.set(name, k as unknown as Kernel);
-  table.set("gatherRows", gatherRowsKernel(rt));
+/** The wasm backend's kernels (those it does not list fall back to the reference). */
+export function wasmKernels(rt: WasmRuntime): Partial<KernelTable> {
+  const table: { -readonly [K in KernelName]?: KernelTable[K] } = {
+    where: elementwise(rt, "where", (R, C, [c, a, b], out) => rt.where(R, C, c!, a!, b!, out)),
+    copy: copyKernel(rt),
+    matmul: matmulKernel(rt),
+    linear: linearKernel(rt),
+    softmax: softmaxKernel(rt),
+    gatherRows: gatherRowsKernel(rt),
+    ...crossEntropyKernels(rt),
+    ...convKernels(rt),
+    ...indexingKernels(rt),
+    ...optimKernels(rt),
+  };
+  for (const op of Object.keys(UNARY_OPS) as UnaryOp[]) table[op] = unaryKernel(rt, op);
+  for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) table[op] = binaryKernel(rt, op);
+  for (const op of REDUCERS) table[op] = reduceKernel(rt, op);
   return table;
 }

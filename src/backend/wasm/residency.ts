@@ -133,9 +133,7 @@ export class Residency {
    * and `data` views hold), evicted operands copied back in first.
    */
   guard(k: Kernel): Kernel {
-    // `extra`: the fused optimizer updates' fourth argument, their reference fallback.
-    const run = k as (out: View, inputs: readonly (View | null)[], params: unknown, extra?: unknown) => void;
-    return ((out: View, inputs: readonly (View | null)[], params: unknown, extra?: unknown) => {
+    return ((out: View, inputs: readonly View[], params: unknown) => {
       const clock = ++this.clock;
       if (this.depth++ === 0) this.protectFrom = clock;
       try {
@@ -146,7 +144,7 @@ export class Residency {
           this.bringIn(out);
           for (let i = 0; i < inputs.length; i++) this.bringIn(inputs[i]!);
         }
-        run(out, inputs, params, extra);
+        k(out, inputs, params);
       } finally {
         if (--this.depth === 0) this.protectFrom = Infinity;
       }
@@ -171,8 +169,7 @@ export class Residency {
   }
 
   /** Stamps the operand's block as used by kernel call `clock` and makes it the newest; true if it is evicted. */
-  private use(v: View | null, clock: number): boolean {
-    if (v === null) return false;
+  private use(v: View, clock: number): boolean {
     const b = this.blockOf(v.storage);
     if (b === undefined) return false;
     b.used = clock;

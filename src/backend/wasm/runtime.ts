@@ -3,6 +3,7 @@
 // call is worth splitting across threads and how finely.
 import { loadWasmKernels, type LoadOptions, type WasmFlavor, type WasmKernels } from "./module.js";
 import { WasmAllocator } from "./allocator.js";
+import type { AdamStepParams, SgdStepParams } from "../optim-params.js";
 import { WasmPool, type PoolFunc, type PoolOptions } from "./pool.js";
 
 /** Op codes of assembly/elementwise.ts and assembly/reduce.ts. */
@@ -389,13 +390,13 @@ export class WasmRuntime {
   }
 
   /** Adam step in place on n float32 elements of p, m, v (and vMax unless it is 0) from g. */
-  adamStep(p: number, g: number, m: number, v: number, vMax: number, n: number, h: AdamStepArgs): void {
+  adamStep(p: number, g: number, m: number, v: number, vMax: number, n: number, h: AdamStepParams): void {
     const args = [p, g, m, v, vMax, h.shrink, h.l2, h.sign, h.beta1, h.c1, h.beta2, h.c2, h.stepSize, h.bc2Sqrt, h.eps];
     this.run("adam_step", args, n, this.chunkFor(n, 4096, 16), n >= PARALLEL_THRESHOLDS.optimElements);
   }
 
   /** SGD step in place on n float32 elements of p (and the momentum buffer unless it is 0) from g. */
-  sgdStep(p: number, g: number, buf: number, n: number, h: SgdStepArgs): void {
+  sgdStep(p: number, g: number, buf: number, n: number, h: SgdStepParams): void {
     const args = [p, g, buf, h.first ? 1 : 0, h.nesterov ? 1 : 0, h.lr, h.momentum, h.keep, h.wd, h.sign];
     this.run("sgd_step", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
@@ -405,21 +406,21 @@ export class WasmRuntime {
    * with `batchColumns` into [C*KH*KW, N*OH*OW] (the images side by side); positions outside the image
    * read `pad`.
    */
-  im2col(x: number, cols: number, g: ConvGeometry, pad = 0, batchColumns = false): void {
+  im2col(x: number, cols: number, g: ConvArgs, pad = 0, batchColumns = false): void {
     const rows = g.N * g.C * g.KH * g.KW;
     const args = [x, cols, ...geometryArgs(g), pad, ...layoutArgs(g, batchColumns)];
     this.run("im2col", args, rows, this.chunkFor(rows, 1, 1), rows * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements);
   }
 
   /** Max pooling's indices (see assembly/conv.ts maxpool_indices) for N*C planes into int32 `out`. */
-  maxPoolIndices(x: number, out: number, g: ConvGeometry): void {
+  maxPoolIndices(x: number, out: number, g: ConvArgs): void {
     const planes = g.N * g.C;
     const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
     this.run("maxpool_indices", [x, ...geometryArgs(g), out], planes, this.chunkFor(planes, 1, 1), parallel);
   }
 
   /** col2im (the adjoint, torch fold): x [N, C, H, W] = sum of the cols entries that read each pixel. */
-  col2im(cols: number, x: number, g: ConvGeometry, batchColumns = false): void {
+  col2im(cols: number, x: number, g: ConvArgs, batchColumns = false): void {
     const planes = g.N * g.C;
     const args = [cols, x, ...geometryArgs(g), ...layoutArgs(g, batchColumns)];
     const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
@@ -427,29 +428,21 @@ export class WasmRuntime {
   }
 }
 
-/** Adam/AdamW hyper-parameters as the fused kernel takes them (see assembly/optim.ts). */
-export interface AdamStepArgs {
-  shrink: number; l2: number; sign: number; beta1: number; c1: number; beta2: number; c2: number;
-  stepSize: number; bc2Sqrt: number; eps: number;
-}
-
-/** SGD hyper-parameters as the fused kernel takes them; `keep` is 1 - dampening. */
-export interface SgdStepArgs {
-  first: boolean; nesterov: boolean; lr: number; momentum: number; keep: number; wd: number; sign: number;
-}
-
-/** 2-D convolution geometry; OH/OW must equal floor((H + 2ph - dh*(KH-1) - 1)/sh) + 1 (likewise W). */
-export interface ConvGeometry {
+/**
+ * The convolution geometry of kernel-table.ts flattened into the wasm kernels' arguments; OH/OW must
+ * equal floor((H + 2ph - dh*(KH-1) - 1)/sh) + 1 (likewise W).
+ */
+export interface ConvArgs {
   N: number; C: number; H: number; W: number; KH: number; KW: number;
   sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; OH: number; OW: number;
 }
 
-function geometryArgs(g: ConvGeometry): number[] {
+function geometryArgs(g: ConvArgs): number[] {
   return [g.H, g.W, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW];
 }
 
 /** C, then the float strides between images and between column rows in the cols matrix. */
-function layoutArgs(g: ConvGeometry, batchColumns: boolean): number[] {
+function layoutArgs(g: ConvArgs, batchColumns: boolean): number[] {
   const L = g.OH * g.OW;
   return batchColumns ? [g.C, L, g.N * L] : [g.C, g.C * g.KH * g.KW * L, L];
 }

@@ -5,6 +5,7 @@ import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
+import { noGrad } from "../../autograd/grad-mode.js";
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -70,14 +71,16 @@ export function batchNorm(
   return xhat;
 }
 
-/** running ← (1 - m)·running + m·scale·batch, in place on the buffer's storage. */
+/**
+ * running ← (1 - m)·running + m·scale·batch, in place: computed in float64 and rounded once into the
+ * buffer's dtype.
+ */
 function updateRunning(running: Tensor, batch: Tensor, momentum: number, scale: number): void {
   if (!running.isContiguous) throw new ValueError(`batchNorm: running statistics must be contiguous, got strides ${fmtShape(running.strides)}`);
-  const values = batch.contiguousData();
-  const data = running.storage.data;
-  for (let i = 0; i < running.size; i++) {
-    data[running.offset + i] = (1 - momentum) * data[running.offset + i] + momentum * scale * values[i];
-  }
+  noGrad(() => {
+    const next = running.to("float64").mul(1 - momentum).add(batch.reshape(running.shape).to("float64").mul(momentum * scale));
+    running.copy_(next);
+  });
 }
 
 export interface LayerNormOptions {

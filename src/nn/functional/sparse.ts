@@ -2,9 +2,9 @@
 
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { where } from "../../ops/index.js";
-import { emptyTensor } from "../../ops/run-kernel.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
+import { tensor } from "../../tensor/creation.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { asIndexTensor, checkRange, type IndexInput } from "./indices.js";
 
@@ -72,8 +72,7 @@ export function oneHot(indices: IndexInput, numClasses = -1): Tensor {
   }
   if (!Number.isInteger(classes) || classes < 0) throw new ValueError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
   checkRange(idx, classes, (v) => `oneHot: class ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1})`);
-  const out = emptyTensor([...idx.shape, classes], "int32");
-  const o = out.storage.data;
+  const o = new Int32Array(data.length * classes);
   for (let i = 0; i < data.length; i++) o[i * classes + data[i]] = 1;
-  return out;
+  return tensor(o, { shape: [...idx.shape, classes] });
 }

@@ -10,6 +10,7 @@ import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyBool, pyFloat, pyTuple } from "../repr.js";
 import { checkOptions } from "../../tensor/options.js";
+import { noGrad } from "../../autograd/grad-mode.js";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -58,9 +59,11 @@ abstract class BatchNormBase extends Module {
 
   /** Resets running_mean to 0, running_var to 1 and the batch count to 0. */
   resetRunningStats(): void {
-    this.runningMean?.storage.data.fill(0, this.runningMean.offset, this.runningMean.offset + this.numFeatures);
-    this.runningVar?.storage.data.fill(1, this.runningVar.offset, this.runningVar.offset + this.numFeatures);
-    if (this.numBatchesTracked) this.numBatchesTracked.storage.data[this.numBatchesTracked.offset] = 0;
+    noGrad(() => {
+      this.runningMean?.fill_(0);
+      this.runningVar?.fill_(1);
+      this.numBatchesTracked?.fill_(0);
+    });
   }
 
   /** Throws a ShapeError naming the layer when `x` is not an accepted input. */
@@ -71,9 +74,9 @@ abstract class BatchNormBase extends Module {
     let factor = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {
       const nbt = this.numBatchesTracked;
-      nbt.storage.data[nbt.offset] += 1;
+      noGrad(() => nbt.add_(1));
       // momentum null: the running stats are the plain average of every batch so far.
-      if (this.momentum === null) factor = 1 / nbt.storage.data[nbt.offset];
+      if (this.momentum === null) factor = 1 / nbt.item();
     }
     const useBatchStats = this.training || this.runningMean === null;
     return batchNorm(x, this.runningMean, this.runningVar, {

@@ -36,25 +36,9 @@ import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { runKernel } from "../run-kernel.js";
 
-export type Pair = readonly [number, number];
-
-export interface ConvGeometry {
-  readonly kernel: Pair;
-  readonly stride: Pair;
-  /** Top and left padding; bottom/right follow from outSize. */
-  readonly padding: Pair;
-  readonly dilation: Pair;
-  /** Spatial size [H, W] of the image. */
-  readonly inSize: Pair;
-  /** Spatial size [oh, ow] of the grid of patches (L = oh·ow columns). */
-  readonly outSize: Pair;
-  /** Column matrix [C·kh·kw, N·L] (images side by side) instead of [N, C·kh·kw, L]. */
-  readonly batchColumns?: boolean;
-}
-
-export interface UnfoldParams extends ConvGeometry {
-  readonly padValue: number;
-}
+// The geometry types are the kernels' parameters, declared once with the kernel table.
+export type { ConvGeometry, Pair, UnfoldParams } from "../../backend/kernel-table.js";
+import type { ConvGeometry, UnfoldParams } from "../../backend/kernel-table.js";
 
 /** `x` itself when contiguous, else a contiguous copy made without recording autograd. */
 function dense(x: Tensor): Tensor {

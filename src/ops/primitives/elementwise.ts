@@ -7,15 +7,15 @@ import { isFloat, promote, resultType, scalarDType, type DType } from "../../ten
 import { broadcastShapes } from "../../tensor/shape.js";
 import { checkDType, checkOptions } from "../../tensor/options.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { broadcastView, emptyTensor, runKernel } from "../run-kernel.js";
+import { scalarTensor } from "../../tensor/creation.js";
+import type { BinaryKernel, UnaryKernel } from "../../backend/kernel-table.js";
+import { broadcastView, runKernel } from "../run-kernel.js";
 
 export type Operand = Tensor | number;
 
 /** A plain number as a 0-d tensor whose dtype follows torch's weak-scalar rule next to `like`. */
 export function scalarLike(value: number, like: Tensor): Tensor {
-  const t = emptyTensor([], scalarDType(value, like.dtype));
-  t.storage.data[0] = value;
-  return t;
+  return scalarTensor(value, scalarDType(value, like.dtype));
 }
 
 function operands(a: Operand, b: Operand): [Tensor, Tensor] {
@@ -32,7 +32,7 @@ export type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 export type Saves = "none" | "inputs" | "output" | "both" | "others";
 
 /** `saves`: what the vjp reads (see PrimitiveSpec.saves). */
-export function unary(name: string, vjp: UnaryVjp | null, floatOut = true, saves: Saves = "inputs"): (x: Tensor) => Tensor {
+export function unary(name: UnaryKernel, vjp: UnaryVjp | null, floatOut = true, saves: Saves = "inputs"): (x: Tensor) => Tensor {
   const prim: Primitive<undefined> = definePrimitive({
     name,
     saves,
@@ -67,7 +67,7 @@ export const erf = unary("erf", (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVE
 
 type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
-function binary(name: string, outDType: (a: DType, b: DType) => DType, vjp: BinaryVjp | null, saves: Saves = "inputs"): (a: Operand, b: Operand) => Tensor {
+function binary(name: BinaryKernel, outDType: (a: DType, b: DType) => DType, vjp: BinaryVjp | null, saves: Saves = "inputs"): (a: Operand, b: Operand) => Tensor {
   const prim = definePrimitive({
     name,
     saves,

@@ -6,6 +6,7 @@ import { ValueError, fmtShape } from "../../errors.js";
 import { normDims, sizeOf } from "../../tensor/shape.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import type { ReduceKernel } from "../../backend/kernel-table.js";
 import { runKernel } from "../run-kernel.js";
 import { arange } from "../../tensor/creation.js";
 
@@ -24,7 +25,7 @@ export function reducedShape(shape: readonly number[], { dims, keepdim }: Reduce
   return out;
 }
 
-function runReduce(name: string, x: Tensor, p: ReduceParams, dtype: DType): Tensor {
+function runReduce(name: ReduceKernel, x: Tensor, p: ReduceParams, dtype: DType): Tensor {
   const kept = x.shape.map((_, i) => i).filter((i) => !p.dims.includes(i));
   const order = [...kept, ...p.dims];
   const view = {

@@ -3,7 +3,7 @@
 // bounds, reductions, softmax, where/gather, and im2col/col2im.
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
-import { WasmRuntime, type UnaryOp, type BinaryOp, type RowOperand, type ConvGeometry, convOutSize }
+import { WasmRuntime, type UnaryOp, type BinaryOp, type RowOperand, type ConvArgs, convOutSize }
   from "../../../src/backend/wasm/runtime.js";
 import { rng } from "../../helpers/wasm.js";
 
@@ -394,7 +394,7 @@ for (const flavor of ["simd", "relaxed"] as const) {
     });
 
     test("im2col and col2im match direct loops (stride, padding, dilation; both column layouts)", () => {
-      const cases: Omit<ConvGeometry, "OH" | "OW">[] = [
+      const cases: Omit<ConvArgs, "OH" | "OW">[] = [
         { N: 2, C: 3, H: 7, W: 9, KH: 3, KW: 2, sh: 2, sw: 1, ph: 1, pw: 0, dh: 1, dw: 2 },
         { N: 1, C: 2, H: 5, W: 5, KH: 3, KW: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 },
         { N: 1, C: 1, H: 4, W: 11, KH: 2, KW: 3, sh: 1, sw: 3, ph: 2, pw: 2, dh: 2, dw: 1 },
@@ -402,7 +402,7 @@ for (const flavor of ["simd", "relaxed"] as const) {
       ];
       const r = rng(7);
       for (const c of cases) for (const batchColumns of [false, true]) {
-        const g: ConvGeometry = { ...c, OH: convOutSize(c.H, c.KH, c.sh, c.ph, c.dh), OW: convOutSize(c.W, c.KW, c.sw, c.pw, c.dw) };
+        const g: ConvArgs = { ...c, OH: convOutSize(c.H, c.KH, c.sh, c.ph, c.dh), OW: convOutSize(c.W, c.KW, c.sw, c.pw, c.dw) };
         const L = g.OH * g.OW, rows = g.C * g.KH * g.KW;
         // Small integers: every col2im sum is exact, so both directions compare exactly.
         const X = Float32Array.from({ length: g.N * g.C * g.H * g.W }, () => Math.floor(r() * 19) - 9);

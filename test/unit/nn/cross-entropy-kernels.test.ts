@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import { nn, type Tensor } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
+import type { KernelName } from "../../../src/backend/kernel-table.js";
 import { calls, rng } from "../../helpers/wasm.js";
 import { assertClose } from "../../helpers/assert.js";
 
@@ -80,7 +81,7 @@ describe("crossEntropy's kernels on the wasm backend", () => {
     // Every kernel launched, by name, through the backend's table.
     const launched: string[] = [];
     const kernel = wasmBackend.kernel.bind(wasmBackend);
-    wasmBackend.kernel = (name: string) => (launched.push(name), kernel(name));
+    wasmBackend.kernel = ((name: KernelName) => (launched.push(name), kernel(name))) as typeof kernel;
     let loss: Tensor | undefined;
     let unary = 0;
     try {
@@ -95,7 +96,7 @@ describe("crossEntropy's kernels on the wasm backend", () => {
     // The per-row losses, then the mean (a sum and one division by N).
     assert.deepEqual(launched, ["crossEntropyRows", "sum", "div"]);
     launched.length = 0;
-    wasmBackend.kernel = (name: string) => (launched.push(name), kernel(name));
+    wasmBackend.kernel = ((name: KernelName) => (launched.push(name), kernel(name))) as typeof kernel;
     try {
       loss!.backward();
     } finally {

@@ -1,0 +1,77 @@
+// The kernel table every backend implements: each kernel's name and the type of its parameters,
+// declared once. The reference backend must implement all of it (a missing or mistyped kernel is a
+// compile error); a faster backend implements any part of it and falls back to the reference for
+// the rest. The core calls kernels only by these names (see ops/run-kernel.ts).
+
+import type { View } from "./backend.js";
+import type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParams } from "./optim-params.js";
+
+export type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParams } from "./optim-params.js";
+
+/** Element-wise kernels of one input (plus `copy`, which writes through the output's strides and converts dtypes). */
+export type UnaryKernel =
+  | "neg" | "exp" | "expm1" | "log" | "log1p" | "sqrt" | "abs" | "sign" | "sin" | "cos" | "tanh" | "sigmoid"
+  | "relu" | "erf" | "copy" | "floor" | "ceil" | "trunc" | "round" | "tan" | "asin" | "acos" | "atan"
+  | "sinh" | "cosh" | "asinh" | "atanh" | "log2" | "log10" | "exp2";
+/** Element-wise kernels of two inputs broadcast to the output's shape. */
+export type BinaryKernel = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "gt" | "lt" | "ge" | "le";
+/** Element-wise kernels of three inputs. */
+export type TernaryKernel = "where";
+/** Reductions over the trailing `reduceSize` elements of each output's run (see ops/primitives/reduce.ts). */
+export type ReduceKernel = "sum" | "max" | "min" | "argmax" | "argmin";
+
+export type Pair = readonly [number, number];
+
+/** 2-D convolution geometry of unfold, fold and maxPool2dIndices (the contract: ops/primitives/conv.ts). */
+export interface ConvGeometry {
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  /** Top and left padding; bottom/right follow from outSize. */
+  readonly padding: Pair;
+  readonly dilation: Pair;
+  /** Spatial size [H, W] of the image. */
+  readonly inSize: Pair;
+  /** Spatial size [oh, ow] of the grid of patches (L = oh·ow columns). */
+  readonly outSize: Pair;
+  /** Column matrix [C·kh·kw, N·L] (images side by side) instead of [N, C·kh·kw, L]. */
+  readonly batchColumns?: boolean;
+}
+
+export interface UnfoldParams extends ConvGeometry {
+  /** What positions outside the image read (0 for convolution, −∞ for max pooling). */
+  readonly padValue: number;
+}
+
+/** Parameters of each kernel, by name. */
+export type KernelParams =
+  & { [K in UnaryKernel | BinaryKernel | TernaryKernel]: undefined }
+  & { [K in ReduceKernel]: { reduceSize: number } }
+  & {
+    /** Writes `value` (converted to the output's dtype) into every element of `out`'s view, strided or not; no inputs. */
+    fill: { value: number };
+    matmul: undefined;
+    linear: undefined;
+    softmax: { dim: number; log: boolean };
+    crossEntropyRows: undefined;
+    crossEntropyRowsGrad: undefined;
+    unfold: UnfoldParams;
+    fold: ConvGeometry;
+    maxPool2dIndices: ConvGeometry;
+    gather: { dim: number };
+    scatterAdd: { dim: number };
+    gatherRows: { indices: ArrayLike<number> };
+    argsort: { rowSize: number; descending: boolean };
+    cumsum: { rowSize: number; reverse: boolean };
+    adamStep: AdamStepParams;
+    sgdStep: SgdStepParams;
+    rmspropStep: RmspropStepParams;
+    adagradStep: AdagradStepParams;
+  };
+
+export type KernelName = keyof KernelParams;
+
+/** A kernel computes (or updates) `out` from `inputs`; `params` carries the primitive's options. */
+export type TypedKernel<P> = (out: View, inputs: readonly View[], params: P) => void;
+
+/** Every kernel, typed: what the reference backend provides. */
+export type KernelTable = { readonly [K in KernelName]: TypedKernel<KernelParams[K]> };
