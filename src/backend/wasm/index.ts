@@ -143,7 +143,7 @@ export class WasmBackend implements Backend {
     if (k === undefined) {
       const ref = lookupKernel("js", name);
       if (ref === undefined) return undefined;
-      registerKernel("wasm", name, (k = residencyOf(this.runtime).guard(ref)));
+      registerKernel("wasm", name, (k = residencyOf(this.runtime).guard(ref, name)));
     }
     return k;
   }
@@ -153,7 +153,7 @@ export class WasmBackend implements Backend {
     this.#started = true;
     const residency = residencyOf(this.runtime), table = wasmKernels(this.runtime);
     const guarded: { -readonly [K in KernelName]?: KernelTable[K] } = {};
-    for (const name of Object.keys(table) as KernelName[]) guarded[name] = residency.guard(table[name] as Kernel);
+    for (const name of Object.keys(table) as KernelName[]) guarded[name] = residency.guard(table[name] as Kernel, name);
     registerKernels("wasm", guarded);
   }
 

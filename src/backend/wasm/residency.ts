@@ -4,6 +4,12 @@
 // (which the collector frees with their storage) and the blocks reused; a kernel that touches an
 // evicted storage copies it back in. Nothing here needs a dead storage to be reported: that is what
 // keeps memory flat inside one long synchronous loop, where no finalizer can run.
+// A block that gatherRows filled from another (a DataLoader batch: rows of the dataset) keeps how to
+// refill it instead, and eviction drops its elements without copying them: in such a loop most evicted
+// blocks are dead batches, and their copies would be garbage whose collection each engine schedules
+// its own way. It is refilled from the source if ever used again; a write to either side (any kernel
+// writing it, or the host touching its `data` outside a kernel) ends the arrangement, the source
+// first handing its current elements to the blocks that still depend on it.
 import type { DType, Kernel, Storage, TypedArray, View } from "../backend.js";
 import type { WasmAllocator } from "./allocator.js";
 
@@ -14,14 +20,32 @@ const INITIAL_BUDGET = 32 * MB;
 /** Likewise in blocks: each resident block costs a queue entry and a finalization record. */
 const INITIAL_BLOCKS = 8192;
 
-const FREED = 0, RESIDENT = 1, EVICTED = 2;
+const FREED = 0, RESIDENT = 1, EVICTED = 2, DROPPED = 3;
+
+/** A source block as gathered from: its elements stay valid for its dependents until `snapshot` is set. */
+class Origin {
+  snapshot: TypedArray | null = null;
+  constructor(readonly source: Block) {}
+}
+
+/** How a block's elements are recomputed: rows `indices` of `rowSize` elements from `offset` in the origin's elements. */
+interface Recipe {
+  readonly origin: Origin;
+  readonly offset: number;
+  readonly rowSize: number;
+  readonly indices: Int32Array;
+}
 
 /** One storage's elements: where they are, and the cache's bookkeeping. The cache never holds the storage. */
 export class Block {
   /** Byte address in wasm memory while resident, else 0. */
   ptr = 0;
-  /** RESIDENT (data views the block), EVICTED (data is a host copy) or FREED. */
+  /** RESIDENT (data views the block), EVICTED (data is a host copy), DROPPED (no elements: `recipe` refills them) or FREED. */
   state = FREED;
+  /** How to recompute the elements (a gathered batch), while nothing has written them since. */
+  recipe: Recipe | null = null;
+  /** Set while blocks gathered from this one may rely on its elements. */
+  origin: Origin | null = null;
   /** The elements: a view of the block, or the host copy. */
   data: TypedArray;
   /** Whether the cache may evict it and frees it when its storage dies (not while a transient region holds it). */
@@ -52,6 +76,12 @@ export interface ResidencyStats {
   restores: number;
   evictedBytes: number;
   restoredBytes: number;
+  /** Of the evictions, those that dropped a gathered block's elements instead of copying them; of the restores, those that re-gathered. */
+  drops: number;
+  regathers: number;
+  droppedBytes: number;
+  /** Sources copied because they were written while gathered blocks depended on them. */
+  snapshots: number;
 }
 
 type BlockOf = (s: Storage) => Block | undefined;
@@ -78,6 +108,10 @@ export class Residency {
   private restores = 0;
   private evictedBytes = 0;
   private restoredBytes = 0;
+  private drops = 0;
+  private droppedBytes = 0;
+  private regathers = 0;
+  private snapshots = 0;
   // Frees the block of a storage that died resident, when the runtime runs finalizers (between tasks).
   // Registered only while resident, with the block as held value and unregister token: eviction and
   // dispose unregister it, since a record nobody unregisters would wait on the heap for a cleanup task
@@ -120,6 +154,7 @@ export class Residency {
 
   /** Returns a storage's memory now (its owner knows it is dead); idempotent. */
   free(b: Block): void {
+    this.written(b);
     if (b.state === RESIDENT) {
       if (b.tracked) this.dequeue(b);
       this.allocator.free(b.ptr);
@@ -132,7 +167,10 @@ export class Residency {
    * `k` with every operand's block resident and safe from eviction while it runs (so its addresses
    * and `data` views hold), evicted operands copied back in first.
    */
-  guard(k: Kernel): Kernel {
+  guard(k: Kernel, name = ""): Kernel {
+    const gathers = name === "gatherRows";
+    // The optimizer updates (adamStep, sgdStep, ...) write their state buffers, inputs, in place.
+    const writesInputs = name.endsWith("Step");
     return ((out: View, inputs: readonly View[], params: unknown) => {
       const clock = ++this.clock;
       if (this.depth++ === 0) this.protectFrom = clock;
@@ -144,11 +182,34 @@ export class Residency {
           this.bringIn(out);
           for (let i = 0; i < inputs.length; i++) this.bringIn(inputs[i]!);
         }
+        // Every kernel writes its output; the optimizer updates their inputs too.
+        this.writing(out);
+        if (writesInputs) for (let i = 0; i < inputs.length; i++) this.writing(inputs[i]!);
         k(out, inputs, params);
+        if (gathers) this.recordGather(out, inputs[0]!, params as { indices: ArrayLike<number> });
       } finally {
         if (--this.depth === 0) this.protectFrom = Infinity;
       }
     }) as Kernel;
+  }
+
+  /**
+   * A storage's elements for the host, outside or inside a kernel (refilled first if dropped). Outside
+   * any kernel the caller may write them, so whatever relied on them being unchanged stops relying.
+   */
+  hostData(b: Block): TypedArray {
+    if (b.state === DROPPED) this.materialize(b);
+    if (this.depth === 0) this.written(b);
+    return b.data;
+  }
+
+  /** A dropped block's elements recomputed into a host copy, as if it had been evicted by copying. */
+  private materialize(b: Block): void {
+    const host = emptyLike(b);
+    this.refill(b, host);
+    b.data = host;
+    b.state = EVICTED;
+    this.regathers++;
   }
 
   /** Copies every tracked block that no running kernel uses out of wasm memory. */
@@ -165,7 +226,41 @@ export class Residency {
       residentBytes: this.residentBytes, residentBlocks: this.residentBlocks,
       budgetBytes: this.budgetBytes, budgetBlocks: this.budgetBlocks,
       evictions: this.evictions, restores: this.restores, evictedBytes: this.evictedBytes, restoredBytes: this.restoredBytes,
+      drops: this.drops, regathers: this.regathers, droppedBytes: this.droppedBytes, snapshots: this.snapshots,
     };
+  }
+
+  private writing(v: View): void {
+    const b = this.blockOf(v.storage);
+    if (b !== undefined) this.written(b);
+  }
+
+  /** `b`'s elements may change: its dependents get the current ones, and it forgets its own recipe. */
+  private written(b: Block): void {
+    if (b.origin !== null) {
+      b.origin.snapshot = b.data.slice();
+      b.origin = null;
+      this.snapshots++;
+    }
+    if (b.recipe !== null) {
+      if (b.state === DROPPED) this.materialize(b);
+      b.recipe = null;
+    }
+  }
+
+  /** After gatherRows wrote `out` from `x`: how to do it again, when both are whole row-major blocks here. */
+  private recordGather(out: View, x: View, { indices }: { indices: ArrayLike<number> }): void {
+    const bo = this.blockOf(out.storage), bx = this.blockOf(x.storage);
+    if (bo === undefined || bx === undefined || bo === bx || bx.state === FREED || bo.dtype !== bx.dtype || out.offset !== 0) return;
+    const n = x.shape[0]!, rowSize = n > 0 ? sizeOf(x.shape) / n : 0;
+    if (!(rowSize > 0) || !contiguous(x) || !contiguous(out) || indices.length * rowSize !== bo.length) return;
+    const copy = new Int32Array(indices.length);
+    for (let j = 0; j < indices.length; j++) {
+      const i = indices[j]!;
+      if ((i | 0) !== i || i < 0 || i >= n) return;
+      copy[j] = i;
+    }
+    bo.recipe = { origin: (bx.origin ??= new Origin(bx)), offset: x.offset, rowSize, indices: copy };
   }
 
   /** Stamps the operand's block as used by kernel call `clock` and makes it the newest; true if it is evicted. */
@@ -177,7 +272,7 @@ export class Residency {
       this.unlink(b);
       this.append(b);
     }
-    return b.state === EVICTED;
+    return b.state === EVICTED || b.state === DROPPED;
   }
 
   private append(b: Block): void {
@@ -214,7 +309,7 @@ export class Residency {
   private bringIn(v: View | null): void {
     if (v === null) return;
     const b = this.blockOf(v.storage);
-    if (b !== undefined && b.state === EVICTED) this.restore(v.storage, b);
+    if (b !== undefined && (b.state === EVICTED || b.state === DROPPED)) this.restore(v.storage, b);
   }
 
   private restore(s: Storage, b: Block): void {
@@ -225,11 +320,17 @@ export class Residency {
       ptr = this.allocator.alloc(bytes, false);
     } catch (err) {
       // Memory exhausted: the kernel runs its reference on the host copy instead.
-      if (err instanceof RangeError) return;
+      if (err instanceof RangeError) {
+        if (b.state === DROPPED) this.materialize(b);
+        return;
+      }
       throw err;
     }
     const resident = view(this.memory.buffer, b.dtype, ptr, b.length);
-    resident.set(b.data as never);
+    if (b.state === DROPPED) {
+      this.refill(b, resident);
+      this.regathers++;
+    } else resident.set(b.data as never);
     b.data = resident;
     b.ptr = ptr;
     b.state = RESIDENT;
@@ -241,19 +342,37 @@ export class Residency {
   }
 
   private evict(b: Block): void {
-    // slice() copies into a fresh ArrayBuffer that belongs to the collector, like any typed array.
-    const host = b.data.slice();
+    // A gathered block drops its elements; any other is copied by slice() into a fresh ArrayBuffer
+    // that belongs to the collector, like any typed array.
+    // (A block others were gathered from keeps its elements for them.)
+    const dropped = b.recipe !== null && b.origin === null;
+    const host = dropped ? EMPTY[b.dtype] : b.data.slice();
     this.dequeue(b);
     this.allocator.free(b.ptr);
     b.ptr = 0;
     b.data = host;
-    b.state = EVICTED;
+    b.state = dropped ? DROPPED : EVICTED;
+    if (dropped) {
+      this.drops++;
+      this.droppedBytes += b.bytes;
+    }
     this.evictions++;
     this.evictedBytes += b.bytes;
   }
 
+  /** Writes a dropped block's elements into `into` from its recipe. */
+  private refill(b: Block, into: TypedArray): void {
+    const { origin, offset, rowSize, indices } = b.recipe!;
+    const src = origin.snapshot ?? origin.source.data;
+    for (let j = 0; j < indices.length; j++) {
+      const from = offset + indices[j]! * rowSize;
+      into.set(src.subarray(from, from + rowSize) as never, j * rowSize);
+    }
+  }
+
   private died(b: Block): void {
     if (b.state !== RESIDENT || !b.tracked) return;
+    this.written(b);
     this.unlink(b);
     this.residentBlocks--;
     this.residentBytes -= b.bytes;
@@ -289,6 +408,28 @@ export class Residency {
     this.budgetBlocks *= 2;
     this.windowIn = this.windowRestored = 0;
   }
+}
+
+const EMPTY: Record<DType, TypedArray> = { float32: new Float32Array(0), float64: new Float64Array(0), int32: new Int32Array(0) };
+
+function emptyLike(b: Block): TypedArray {
+  return b.dtype === "float32" ? new Float32Array(b.length) : b.dtype === "float64" ? new Float64Array(b.length) : new Int32Array(b.length);
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major with unit innermost stride from its offset: its elements are one run of the storage. */
+function contiguous(v: View): boolean {
+  let expected = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    if (v.shape[d] !== 1 && v.strides[d] !== expected) return false;
+    expected *= v.shape[d]!;
+  }
+  return true;
 }
 
 function view(buffer: ArrayBufferLike, dtype: DType, ptr: number, length: number): TypedArray {

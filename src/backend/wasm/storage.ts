@@ -49,7 +49,8 @@ export class WasmStorage implements Storage {
    * allocation or kernel call (either may move the block): read it, use it, drop it.
    */
   get data(): TypedArray {
-    return this.#block.data;
+    const b = this.#block;
+    return b.length > 0 ? residencyOf(this.#runtime).hostData(b) : b.data;
   }
 
   get runtime(): WasmRuntime {
