@@ -154,6 +154,7 @@ export class Residency {
 
   /** Returns a storage's memory now (its owner knows it is dead); idempotent. */
   free(b: Block): void {
+    b.recipe = null; // (dead: nothing to gather again)
     this.written(b);
     if (b.state === RESIDENT) {
       if (b.tracked) this.dequeue(b);
