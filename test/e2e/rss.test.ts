@@ -36,11 +36,11 @@ function run(mode: string): Run {
 describe("RSS over 30 epochs", () => {
   for (const mode of ["loop", "fit"]) {
     test(`${mode}: under ${MAX_GROWTH_MIB} MiB an epoch after epoch 5, nothing on stderr`, (t) => {
-      // A second process when the first fails: the engine resizes its heap now and then, a step of
-      // 10-20 MiB that can land late in one run (seen in about one fit run in four). A leak fails both.
+      // Up to three processes: the engine resizes its heap now and then, a step of 10-20 MiB that can
+      // land late in one run (seen in about one fit run in four on a loaded machine). A leak fails all three.
       let r = run(mode);
-      if (!((r.summary.growthMiBPerEpoch as number) < MAX_GROWTH_MIB)) {
-        t.diagnostic(`first run: ${r.summary.growthMiBPerEpoch} MiB an epoch (${r.trace}); running again`);
+      for (let attempt = 2; attempt <= 3 && !((r.summary.growthMiBPerEpoch as number) < MAX_GROWTH_MIB); attempt++) {
+        t.diagnostic(`run ${attempt - 1}: ${r.summary.growthMiBPerEpoch} MiB an epoch (${r.trace}); running again`);
         r = run(mode);
       }
       const { lines, summary, trace } = r;
