@@ -35,6 +35,13 @@ export const PRESETS: Record<string, Preset> = {
   linear: { hidden: [], dropout: 0, inputDropout: 0, description: "no hidden layer (multinomial logistic regression)" },
 };
 
+/**
+ * Input dropout is for pixels, where dropping a few of hundreds is a cheap augmentation; on a table of
+ * a handful of features it deletes a large share of the information, so below this many inputs a
+ * preset's input dropout is off unless --input-dropout asks for it.
+ */
+export const INPUT_DROPOUT_MIN_FEATURES = 100;
+
 /** The model description for a preset name, optionally overridden by --layers / --activation / --dropout. */
 export function modelConfig(
   { model = "mlp", layers, activation = "relu", dropout, inputDropout }: { model?: string; layers?: number[]; activation?: string; dropout?: number; inputDropout?: number },
@@ -52,7 +59,7 @@ export function modelConfig(
     hidden,
     activation: activation as Activation,
     dropout: dropout ?? (hidden.length === 0 ? 0 : preset.dropout),
-    inputDropout: inputDropout ?? (layers ? 0 : preset.inputDropout),
+    inputDropout: inputDropout ?? (layers || inputSize < INPUT_DROPOUT_MIN_FEATURES ? 0 : preset.inputDropout),
     outputs,
   };
 }
