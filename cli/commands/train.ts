@@ -285,9 +285,9 @@ function restoreBest(model: tg.nn.Module, path: string, history: train.History, 
   if (!values?.length || !existsSync(path)) return null;
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] < values[best]) best = i;
-  if (best === values.length - 1 || !Number.isFinite(values[best])) return null;
+  if (!(values[best] < values.at(-1)!)) return null;
   io.loadCheckpoint(path, { model });
-  return `restored the weights of epoch ${history.epoch[best] + 1} (best ${monitor} ${values[best].toFixed(4)}; the last epoch had ${values.at(-1)!.toFixed(4)})`;
+  return `restored the weights of epoch ${history.epoch[best] + 1} (best ${monitor} ${values[best].toPrecision(4)}; the last epoch had ${values.at(-1)!.toPrecision(4)})`;
 }
 
 /**
