@@ -20,6 +20,8 @@ export interface TrainingConfig {
   seed: number;
   validationSplit: number;
   limit?: number;
+  /** Images: each training sample shifted by up to this many pixels, drawn anew every epoch. */
+  shift?: number;
 }
 
 export interface RunConfig {

@@ -5,12 +5,14 @@ import { z } from "zod";
 import { train } from "../src/index.js";
 import { ACTIVATIONS, modelSizeProblem } from "./model.js";
 import { encodedNames, MAX_CATEGORIES } from "./table.js";
+import { modelFileSchema } from "./model-file.js";
+import type { LayersModelConfig } from "./layers.js";
 
 const count = z.number().int().min(1);
 const fraction = z.number().min(0).lt(1);
 const task = z.enum(["classification", "regression"]);
 
-const model = z
+const mlp = z
   .object({
     type: z.literal("mlp"),
     preset: z.string(),
@@ -25,6 +27,30 @@ const model = z
     const problem = modelSizeProblem(m);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
+
+const layers = z
+  .object({
+    type: z.literal("layers"),
+    preset: z.string(),
+    inputSize: count,
+    inputShape: modelFileSchema.shape.inputShape.unwrap(),
+    layers: modelFileSchema.shape.layers,
+    outputs: count,
+  })
+  .superRefine((m, ctx) => {
+    if (m.inputShape.reduce((a, b) => a * b, 1) !== m.inputSize) {
+      ctx.addIssue({ code: "custom", path: ["inputShape"], message: `[${m.inputShape.join(", ")}] holds ${m.inputShape.reduce((a, b) => a * b, 1)} values, not the ${m.inputSize} inputs` });
+      return;
+    }
+    try {
+      const problem = modelSizeProblem(m as LayersModelConfig);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    } catch (e) {
+      ctx.addIssue({ code: "custom", path: ["layers"], message: (e as Error).message });
+    }
+  });
+
+const model = z.discriminatedUnion("type", [mlp, layers]);
 
 const data = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("mnist") }),
@@ -66,6 +92,7 @@ export const runConfigSchema = z
       seed: z.number().int().min(0),
       validationSplit: fraction,
       limit: count.optional(),
+      shift: z.number().int().min(0).max(8).optional(),
     }),
   })
   .superRefine((c, ctx) => {

@@ -4,7 +4,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve, isAbsolute } from "node:path";
 import * as tg from "../../src/index.js";
-import { io, optim, train, type Tensor } from "../../src/index.js";
+import { data, io, optim, train, type Tensor } from "../../src/index.js";
+import { ShiftedImages } from "../augment.js";
 import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
 import { CliError, EXIT_INTERRUPTED } from "../errors.js";
 import { buildModel, describeModel, modelConfig } from "../model.js";
@@ -100,12 +101,13 @@ function newRunDir(): string {
 function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData): RunConfig {
   const classification = loaded.task === "classification";
   const epochs = opts.epochs ?? TRAIN_DEFAULTS.epochs;
+  const model = modelConfig(opts, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1);
   return {
     format: "tensorgrad.run",
     version: 1,
     task: loaded.task,
     loss: classification ? "sparse_categorical_crossentropy" : "mse",
-    model: modelConfig(opts, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1),
+    model,
     data: spec,
     // Images get one overall mean and std; table columns each their own.
     standardize: computeStandardize(loaded.train.x, spec.kind === "csv"),
@@ -122,6 +124,8 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData): Ru
       seed: opts.seed,
       validationSplit: opts.validationSplit,
       limit: opts.limit,
+      // A convolutional network on images learns more from shifted copies than from the same pixels again.
+      ...(model.type === "layers" && model.inputShape.length === 3 && model.inputShape[0] === 1 && { shift: 2 }),
     },
   };
 }
@@ -215,17 +219,17 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (!opts.quiet) callbacks.push(new train.ProgressBar());
 
   print(`data: ${loaded.name}; ${trainXY.x.shape[0]} training samples (${Math.round(t.validationSplit * 100)}% held out for validation), ${testXY.x.shape[0]} test samples`);
-  print(`model: ${describeModel(config.model)}; ${model.numParameters().toLocaleString("en-US")} parameters; ${t.optimizer} lr ${t.lr}${scheduler ? " (cosine)" : ""}, batch ${t.batchSize}, ${t.epochs} epochs`);
+  print(`model: ${describeModel(config.model)}; ${model.numParameters().toLocaleString("en-US")} parameters; ${t.optimizer} lr ${t.lr}${scheduler ? " (cosine)" : ""}, batch ${t.batchSize}, ${t.epochs} epochs${t.shift ? `; training images shifted by up to ${t.shift} px` : ""}`);
   if (initialEpoch > 0) print(`resuming from ${opts.resume} at epoch ${initialEpoch + 1}`);
 
   const started = performance.now();
   try {
-    history = await train.fit(model, trainXY, {
+    history = await train.fit(model, trainData(trainXY, config), {
       loss: fitLoss(config.loss),
       optimizer,
       epochs: t.epochs,
       batchSize: t.batchSize,
-      validationSplit: t.validationSplit > 0 ? t.validationSplit : undefined,
+      ...validation(trainXY, config),
       metrics: classification ? ["accuracy"] : ["mae"],
       callbacks,
       verbose: 0,
@@ -303,6 +307,28 @@ function extendSchedule(scheduler: optim.lrScheduler.CosineAnnealingLR | undefin
   const extended = new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: total, lastEpoch: state.lastEpoch - 1 });
   print(`schedule: cosine over ${total} epochs instead of ${state.tMax}; epoch ${state.lastEpoch + 1} runs at lr ${extended.getLastLr()[0].toPrecision(4)}`);
   return extended;
+}
+
+/**
+ * The training data as fit takes it: tensors, or with `shift` a loader of shifted images. The
+ * validation samples are the last ones either way, as fit's validationSplit takes them.
+ */
+function trainData(xy: { x: Tensor; y: Tensor }, config: RunConfig): train.Data {
+  const t = config.training;
+  if (!t.shift || config.model.type !== "layers") return xy;
+  const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
+  // The pixel value of blank paper after standardisation, for the rows and columns shifted in.
+  const fill = (0 - config.standardize.mean[0]) / config.standardize.std[0];
+  const images = new ShiftedImages(xy.x.slice(0, 0, nTrain), xy.y.slice(0, 0, nTrain), config.model.inputShape[1], t.shift, fill);
+  return new data.DataLoader(images, { batchSize: t.batchSize, shuffle: true });
+}
+
+function validation(xy: { x: Tensor; y: Tensor }, config: RunConfig): { validationSplit?: number; validationData?: train.Data } {
+  const t = config.training;
+  if (!(t.validationSplit > 0)) return {};
+  if (!t.shift || config.model.type !== "layers") return { validationSplit: t.validationSplit };
+  const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
+  return { validationData: { x: xy.x.slice(0, nTrain, n), y: xy.y.slice(0, nTrain, n) } };
 }
 
 /** The folder as the user would type it: relative to the working directory when inside it. */
