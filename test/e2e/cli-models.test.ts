@@ -78,3 +78,16 @@ test("model file mistakes name the file and the field, before any data are read"
     assert.ok(line.includes(cases[i][1]), `${line}\n  should include: ${cases[i][1]}`);
   });
 });
+
+test("the cnn preset learns the digits on a reduced budget (3 epochs, 1,800 training images)", async () => {
+  const out = join(tmp, "cnn");
+  const r = await cli(["train", "--model", "cnn", "--epochs", "3", "--limit", "2000", "--out", out, "--quiet"]);
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+  assert.equal(config.model.preset, "cnn");
+  assert.deepEqual(config.model.inputShape, [1, 28, 28]);
+  assert.equal(config.training.shift, 2);
+  const accuracy = Number(/^test accuracy: (0\.\d{4})$/m.exec(r.stdout)![1]);
+  // 0.92 measured (the mlp preset reaches 0.89 on the same budget).
+  assert.ok(accuracy >= 0.9, `accuracy ${accuracy}`);
+});
