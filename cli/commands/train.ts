@@ -211,8 +211,10 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   // The scheduler steps first, so checkpoints hold its state for the next epoch (exact resume).
   const callbacks: train.CallbackHooks[] = [
     ...(scheduler ? [new train.LRSchedulerCallback(scheduler)] : []),
-    new train.ModelCheckpoint({ path: join(dir, "checkpoint-last.safetensors"), extra: { config }, scheduler }),
+    // The best checkpoint is written before the last one: a run killed between the two resumes from
+    // the epoch before and writes both again, so checkpoint-best always holds the best epoch resumed.
     new train.ModelCheckpoint({ path: join(dir, "checkpoint-best.safetensors"), monitor, saveBestOnly: true, extra: { config }, scheduler, initialValueThreshold: bestSoFar?.length ? Math.min(...bestSoFar) : undefined }),
+    new train.ModelCheckpoint({ path: join(dir, "checkpoint-last.safetensors"), extra: { config }, scheduler }),
     new train.CSVLogger(join(dir, "metrics.csv"), { initialRows: records }),
     new JsonlLogger(join(dir, "metrics.jsonl"), records),
     interrupt,
