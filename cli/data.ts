@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import * as tg from "../src/index.js";
 import { data, type Tensor } from "../src/index.js";
 import { CliError, UsageError } from "./errors.js";
+import { encodedNames, encodeRows, fitEncoding, readTable, type ColumnEncoding } from "./table.js";
 
 export type Task = "classification" | "regression";
 
@@ -28,6 +29,8 @@ export interface LoadedData {
   numClasses: number;
   classes: (string | number)[];
   featureNames?: string[];
+  /** CSV: how the input columns became features (stored in config.json for eval and predict). */
+  encoding?: ColumnEncoding[];
   /** For messages: "MNIST (bundled)", "iris.csv". */
   name: string;
 }
@@ -76,7 +79,7 @@ export const MAX_CLASSES = 10_000;
  * Loads a data source; `limit` caps the training and the test samples (for quick runs). `classes`
  * (a trained run's labels) maps a CSV's labels to the same class indices as in training.
  */
-export function loadData(spec: DataSpec, { limit, seed, classes }: { limit?: number; seed: number; classes?: readonly (string | number)[] }): LoadedData {
+export function loadData(spec: DataSpec, { limit, seed, classes, encoding }: { limit?: number; seed: number; classes?: readonly (string | number)[]; encoding?: ColumnEncoding[] }): LoadedData {
   if (spec.kind === "mnist") {
     const train = data.mnist({ train: true, limit }), test = data.mnist({ train: false, limit });
     return { train, test, inputSize: 784, task: "classification", numClasses: 10, classes: range(10), name: "MNIST (bundled, 8,000 train / 2,000 test)" };
@@ -87,51 +90,111 @@ export function loadData(spec: DataSpec, { limit, seed, classes }: { limit?: num
     const k = Math.max(classCount(train.y), classCount(test.y));
     return { train: take(train, limit), test: take(test, limit), inputSize: train.x.shape[1], task: "classification", numClasses: k, classes: range(k), name: `IDX ${spec.dir}` };
   }
-  return loadCsvData(spec, limit, seed, classes);
+  return loadCsvData(spec, limit, seed, classes, encoding);
 }
 
 const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
-function loadCsvData(spec: Extract<DataSpec, { kind: "csv" }>, limit: number | undefined, seed: number, given?: readonly (string | number)[]): LoadedData {
-  if (!existsSync(spec.file)) throw new CliError(`data file not found: ${spec.file}`);
-  const task = spec.task ?? detectTask(spec);
-  // Labels become indices 0…K-1 of the labels present (listed in config.json), so {0, 50000} is two
-  // classes, not 50,001; a trained run's own list keeps the indices it was trained with.
-  const csv = data.loadCsv(spec.file, { target: spec.target, targetType: task === "classification" ? "class" : "value", integerLabels: "map", classes: given?.length ? given : undefined });
-  if (task === "classification" && csv.classes!.length > MAX_CLASSES) {
-    throw new CliError(`${spec.file}: the target "${csv.targetName}" has ${csv.classes!.length} distinct labels, more than the ${MAX_CLASSES} classes a run takes; if it is a value to predict, use --task regression`);
+function resolveTarget(path: string, header: string[], target: string | number): number {
+  if (typeof target === "number") {
+    if (!Number.isInteger(target) || target < -header.length || target >= header.length) throw new CliError(`${path}: target column index ${target} is out of range for ${header.length} columns`);
+    return target < 0 ? target + header.length : target;
   }
-  const n = csv.x.shape[0];
+  const at = header.indexOf(target);
+  if (at < 0) throw new CliError(`${path}: no target column named "${target}" (columns: ${header.map((n) => `"${n}"`).join(", ")})`);
+  return at;
+}
+
+/** Class labels: numbers in numeric order when every label is one, else text in string order. */
+function labelClasses(labels: string[]): (string | number)[] {
+  const distinct = [...new Set(labels)];
+  return distinct.every((v) => Number.isFinite(Number(v))) ? distinct.map(Number).sort((a, b) => a - b) : distinct.sort();
+}
+
+/**
+ * A CSV file (RFC 4180, with a header row) as train/test tensors. Rows without a target are
+ * dropped; input columns are encoded as cli/table.ts describes, fitted on the training rows unless
+ * `encoding` (a trained run's) is given.
+ */
+function loadCsvData(spec: Extract<DataSpec, { kind: "csv" }>, limit: number | undefined, seed: number, given?: readonly (string | number)[], encoding?: ColumnEncoding[]): LoadedData {
+  if (!existsSync(spec.file)) throw new CliError(`data file not found: ${spec.file}`);
+  const table = readTable(spec.file);
+  const t = resolveTarget(spec.file, table.header, spec.target);
+  const targetName = table.header[t];
+  if (table.header.length < 2) {
+    throw new CliError(`loadCsv: ${spec.file}: no feature columns: the file has 1 column ("${targetName}") and "${targetName}" is the target; is "," the file's delimiter?`);
+  }
+  const labelled = range(table.rows.length).filter((r) => table.rows[r].fields[t] !== "");
+  const dropped = table.rows.length - labelled.length;
+  const labels = labelled.map((r) => table.rows[r].fields[t]);
+  const task = spec.task ?? detectTask(labels);
+  const n = labelled.length;
+  let y: Tensor, classes: (string | number)[] = [];
+  if (task === "classification") {
+    classes = given?.length ? [...given] : labelClasses(labels);
+    if (classes.length > MAX_CLASSES) {
+      throw new CliError(`${spec.file}: the target "${targetName}" has ${classes.length} distinct labels, more than the ${MAX_CLASSES} classes a run takes; if it is a value to predict, use --task regression`);
+    }
+    const lookup = new Map(classes.map((c, i) => [String(c), i]));
+    const idx = new Int32Array(n);
+    labelled.forEach((r, i) => {
+      const raw = table.rows[r].fields[t];
+      const k = lookup.get(Number.isFinite(Number(raw)) && typeof classes[0] === "number" ? String(Number(raw)) : raw);
+      if (k === undefined) throw new CliError(`${spec.file} line ${table.rows[r].line}: class label "${raw}" is not one of the run's classes [${classes.join(", ")}]`);
+      idx[i] = k;
+    });
+    y = tg.tensor(idx, { shape: [n], dtype: "int32" });
+  } else {
+    const v = new Float32Array(n);
+    labelled.forEach((r, i) => {
+      const raw = table.rows[r].fields[t];
+      if (!Number.isFinite(Number(raw))) throw new CliError(`${spec.file} line ${table.rows[r].line}: target "${raw}" is not a number (regression needs numbers; use --task classification for labels)`);
+      v[i] = Number(raw);
+    });
+    y = tg.tensor(v, { shape: [n, 1] });
+  }
   if (n < 2) throw new CliError(`${spec.file}: need at least 2 rows to split into training and test sets, found ${n}`);
   // A seeded, private permutation (randomSplit's own generator): the same split in every run.
-  const [trainSet, testSet] = data.randomSplit(new data.TensorDataset(csv.x, csv.y), [1 - spec.testSplit, spec.testSplit], { seed });
+  const [trainSet, testSet] = data.randomSplit({ length: n, get: () => [] }, [1 - spec.testSplit, spec.testSplit], { seed });
   if (trainSet.length === 0 || testSet.length === 0) throw new CliError(`${spec.file}: a test split of ${spec.testSplit} leaves ${trainSet.length} training and ${testSet.length} test rows; both need at least one`);
-  const all = (s: data.Subset): XY => {
-    const [x, y] = s.getBatch(range(s.length));
-    return { x, y };
+  const inputs = range(table.header.length).filter((c) => c !== t);
+  const rowsOf = (s: data.Subset): number[] => s.indices.map((i) => labelled[i]);
+  const enc = encoding ?? fitEncoding(table, inputs, rowsOf(trainSet), spec.file);
+  if (encoding) {
+    for (const e of encoding) if (!table.header.includes(e.name)) throw new CliError(`${spec.file}: no column "${e.name}" (the model takes ${encoding.map((c) => c.name).join(", ")})`);
+  }
+  const columns = enc.map((e) => table.header.indexOf(e.name));
+  const width = encodedNames(enc).length;
+  let imputed = 0;
+  const part = (s: data.Subset): XY => {
+    const e = encodeRows(table, columns, enc, rowsOf(s), spec.file);
+    imputed += e.imputed;
+    const ix = tg.tensor(s.indices.length ? [...s.indices] : [], { shape: [s.indices.length], dtype: "int32" });
+    return { x: tg.tensor(e.x, { shape: [s.indices.length, width] }), y: y.indexSelect(0, ix) };
   };
-  const classes = csv.classes ?? [];
+  const trainXY = part(trainSet), testXY = part(testSet);
+  const notes: string[] = [];
+  if (dropped) notes.push(`${dropped} rows without a target dropped`);
+  if (imputed) notes.push(`${imputed} empty cells imputed (median of numbers, most frequent text)`);
+  const categorical = enc.filter((e) => e.kind === "category");
+  if (categorical.length) notes.push(`one-hot: ${categorical.map((e) => `${e.name} (${(e as { values: string[] }).values.length})`).join(", ")}`);
   return {
-    train: take(all(trainSet), limit),
-    test: take(all(testSet), limit),
-    inputSize: csv.x.shape[1],
+    train: take(trainXY, limit),
+    test: take(testXY, limit),
+    inputSize: width,
     task,
     numClasses: task === "classification" ? classes.length : 1,
     classes,
-    featureNames: csv.featureNames,
-    name: `${spec.file} (target "${csv.targetName}", ${n} rows)`,
+    featureNames: encodedNames(enc),
+    encoding: enc,
+    name: `${spec.file} (target "${targetName}", ${n} rows${notes.length ? `; ${notes.join("; ")}` : ""})`,
   };
 }
 
 /** Classification when the target holds a few whole numbers or any text; regression otherwise. */
-function detectTask(spec: Extract<DataSpec, { kind: "csv" }>): Task {
-  let y: Float32Array;
-  try {
-    y = data.loadCsv(spec.file, { target: spec.target, targetType: "value" }).y.toFloat32Array();
-  } catch (e) {
-    if (e instanceof tg.FormatError && /not a number/.test(e.message)) return "classification";
-    throw e;
-  }
+function detectTask(labels: string[]): Task {
+  if (!labels.every((v) => Number.isFinite(Number(v)))) return "classification";
+  const y = labels.map(Number);
   const distinct = new Set(y);
   const whole = y.every((v) => Number.isInteger(v));
   return whole && distinct.size <= Math.max(2, Math.min(50, Math.floor(y.length / 5))) ? "classification" : "regression";

@@ -27,7 +27,11 @@ const OPTIMIZERS = tg.train.OPTIMIZER_NAMES;
 
 function modelOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--model <preset>", `model preset: ${Object.keys(PRESETS).join(", ")}`).default("mlp").argParser(oneOf(Object.keys(PRESETS))))
+    .addOption(
+      new Option("--model <preset>", `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}) or a model file FILE.json listing layers`)
+        .default("mlp")
+        .argParser((v: string) => (/\.json$/i.test(v) ? v : oneOf([...Object.keys(PRESETS), "cnn"])(v))),
+    )
     .option("--layers <sizes>", "hidden layer sizes, e.g. 256,128 (overrides the preset's; \"\" for none)", sizeList)
     .addOption(new Option("--activation <name>", "hidden-layer activation").choices(ACTIVATIONS).default("relu"))
     .option("--dropout <p>", "dropout after each hidden layer (default: the preset's)", probability)

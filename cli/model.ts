@@ -3,12 +3,14 @@
 
 import { nn } from "../src/index.js";
 import { CliError, UsageError } from "./errors.js";
+import { CNN_LAYERS, defaultInputShape, describeLayers, walkLayers, type LayersModelConfig } from "./layers.js";
+import { readModelFile } from "./model-file.js";
 
 export const ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** A multilayer perceptron: inputSize → hidden… → outputs, each hidden layer followed by activation and dropout. */
-export interface ModelConfig {
+export interface MlpConfig {
   type: "mlp";
   /** The preset it came from, for the record ("custom" when --layers was given). */
   preset: string;
@@ -20,6 +22,9 @@ export interface ModelConfig {
   inputDropout?: number;
   outputs: number;
 }
+
+/** What config.json's "model" holds: an MLP, or a list of layers (the cnn preset, a model file). */
+export type ModelConfig = MlpConfig | LayersModelConfig;
 
 export interface Preset {
   hidden: number[];
@@ -35,14 +40,31 @@ export const PRESETS: Record<string, Preset> = {
   linear: { hidden: [], dropout: 0, inputDropout: 0, description: "no hidden layer (multinomial logistic regression)" },
 };
 
+/**
+ * Input dropout is for pixels, where dropping a few of hundreds is a cheap augmentation; on a table of
+ * a handful of features it deletes a large share of the information, so below this many inputs a
+ * preset's input dropout is off unless --input-dropout asks for it.
+ */
+export const INPUT_DROPOUT_MIN_FEATURES = 100;
+
 /** The model description for a preset name, optionally overridden by --layers / --activation / --dropout. */
 export function modelConfig(
   { model = "mlp", layers, activation = "relu", dropout, inputDropout }: { model?: string; layers?: number[]; activation?: string; dropout?: number; inputDropout?: number },
   inputSize: number,
   outputs: number,
 ): ModelConfig {
-  const preset = PRESETS[model];
-  if (!preset) throw new UsageError(`unknown model "${model}" (expected one of ${Object.keys(PRESETS).join(", ")}, or --layers 256,128)`);
+  if (model === "cnn" && !layers) return { type: "layers", preset: "cnn", inputSize, inputShape: defaultInputShape(inputSize), layers: CNN_LAYERS, outputs };
+  if (/\.json$/i.test(model) && !layers) {
+    const file = readModelFile(model);
+    const inputShape = file.inputShape ?? defaultInputShape(inputSize);
+    const values = inputShape.reduce((a, b) => a * b, 1);
+    if (values !== inputSize) throw new CliError(`${model}: inputShape [${inputShape.join(", ")}] holds ${values} values, but the data have ${inputSize} features per sample`);
+    // Shapes checked now, so a mistake names the file and the layer before any data are touched.
+    walkLayers(inputShape, file.layers, outputs, (i) => `${model}: layers.${i}`, false);
+    return { type: "layers", preset: file.name, inputSize, inputShape, layers: file.layers, outputs };
+  }
+  const preset = Object.hasOwn(PRESETS, model) ? PRESETS[model] : undefined;
+  if (!preset) throw new UsageError(`unknown model "${model}" (expected one of ${[...Object.keys(PRESETS), "cnn"].join(", ")}, a model file FILE.json, or --layers 256,128)`);
   if (!(ACTIVATIONS as readonly string[]).includes(activation)) throw new UsageError(`unknown activation "${activation}" (expected one of ${ACTIVATIONS.join(", ")})`);
   const hidden = layers ?? preset.hidden;
   return {
@@ -52,7 +74,7 @@ export function modelConfig(
     hidden,
     activation: activation as Activation,
     dropout: dropout ?? (hidden.length === 0 ? 0 : preset.dropout),
-    inputDropout: inputDropout ?? (layers ? 0 : preset.inputDropout),
+    inputDropout: inputDropout ?? (layers || inputSize < INPUT_DROPOUT_MIN_FEATURES ? 0 : preset.inputDropout),
     outputs,
   };
 }
@@ -77,7 +99,7 @@ export const MAX_PARAMETERS = 100_000_000;
 export const MAX_WIDTH = 1_000_000;
 
 /** Weights and biases of the MLP a configuration describes, computed without building it. */
-export function parameterCount(cfg: Pick<ModelConfig, "inputSize" | "hidden" | "outputs">): number {
+export function parameterCount(cfg: Pick<MlpConfig, "inputSize" | "hidden" | "outputs">): number {
   const widths = [cfg.inputSize, ...cfg.hidden, cfg.outputs];
   let n = 0;
   for (let i = 1; i < widths.length; i++) n += widths[i - 1] * widths[i] + widths[i];
@@ -85,11 +107,16 @@ export function parameterCount(cfg: Pick<ModelConfig, "inputSize" | "hidden" | "
 }
 
 /** Why a model is too large to build, or null when it fits. */
-export function modelSizeProblem(cfg: Pick<ModelConfig, "inputSize" | "hidden" | "outputs">): string | null {
-  const widths = [cfg.inputSize, ...cfg.hidden, cfg.outputs];
+export function modelSizeProblem(cfg: Pick<MlpConfig, "inputSize" | "hidden" | "outputs"> | LayersModelConfig): string | null {
+  if ("type" in cfg && cfg.type === "layers") {
+    const n = walkLayers(cfg.inputShape, cfg.layers, cfg.outputs, (i) => `layer ${i}`, false).parameters;
+    return n > MAX_PARAMETERS ? `the model has ${n.toLocaleString("en-US")} parameters, more than the limit of ${MAX_PARAMETERS.toLocaleString("en-US")}` : null;
+  }
+  const mlp = cfg as Pick<MlpConfig, "inputSize" | "hidden" | "outputs">;
+  const widths = [mlp.inputSize, ...mlp.hidden, mlp.outputs];
   const widest = Math.max(...widths);
   if (widest > MAX_WIDTH) return `a layer of ${widest.toLocaleString("en-US")} units is wider than the limit of ${MAX_WIDTH.toLocaleString("en-US")}`;
-  const n = parameterCount(cfg);
+  const n = parameterCount(mlp);
   if (n > MAX_PARAMETERS) {
     return `the model ${widths.join("-")} has ${n.toLocaleString("en-US")} parameters (${((n * 16) / 1e9).toFixed(1)} GB to train with Adam), more than the limit of ${MAX_PARAMETERS.toLocaleString("en-US")}`;
   }
@@ -100,6 +127,7 @@ export function modelSizeProblem(cfg: Pick<ModelConfig, "inputSize" | "hidden" |
 export function buildModel(cfg: ModelConfig): nn.Sequential {
   const problem = modelSizeProblem(cfg);
   if (problem) throw new CliError(`cannot build the model: ${problem}`);
+  if (cfg.type === "layers") return new nn.Sequential(...walkLayers(cfg.inputShape, cfg.layers, cfg.outputs, (i) => `${cfg.preset} layer ${i}`, true).modules);
   const layers: nn.Module[] = [];
   let width = cfg.inputSize;
   if (cfg.inputDropout) layers.push(new nn.Dropout(cfg.inputDropout));
@@ -114,6 +142,7 @@ export function buildModel(cfg: ModelConfig): nn.Sequential {
 
 /** "784-256-128-10 relu, dropout 0.2". */
 export function describeModel(cfg: ModelConfig): string {
+  if (cfg.type === "layers") return describeLayers(cfg);
   const sizes = [cfg.inputSize, ...cfg.hidden, cfg.outputs].join("-");
   const parts = [cfg.hidden.length === 0 ? `${sizes} linear` : `${sizes} ${cfg.activation}`];
   if (cfg.inputDropout) parts.push(`input dropout ${cfg.inputDropout}`);

@@ -37,6 +37,8 @@ export function writeCharts(s: RunSummary): string[] {
   if (acc.length) save("accuracy.png", train.plot.lineChart(acc, { title: "Accuracy", xLabel: "epoch", yLabel: "accuracy" }));
   const mae = [...series(s.history, "mae", "training", TRAIN), ...series(s.history, "valMae", "validation", VAL)];
   if (mae.length) save("mae.png", train.plot.lineChart(mae, { title: "Mean absolute error", xLabel: "epoch", yLabel: "MAE" }));
+  const lr = series(s.history, "lr", "learning rate", TRAIN);
+  if (lr.length) save("lr.png", train.plot.lineChart(lr, { title: "Learning rate", xLabel: "epoch", yLabel: "learning rate" }));
   if (s.confusion) {
     save("confusion-matrix.png", train.plot.confusionMatrixChart(s.confusion, { title: "Confusion matrix (test set)", labels: s.config.classes.map(String) }));
   }

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { io, train } from "../src/index.js";
 import type { DataSpec, Standardize, Task } from "./data.js";
 import { CliError } from "./errors.js";
+import type { ColumnEncoding } from "./table.js";
 import type { ModelConfig } from "./model.js";
 import { describeIssues, runConfigSchema } from "./run-schema.js";
 
@@ -19,6 +20,8 @@ export interface TrainingConfig {
   seed: number;
   validationSplit: number;
   limit?: number;
+  /** Images: each training sample shifted by up to this many pixels, drawn anew every epoch. */
+  shift?: number;
 }
 
 export interface RunConfig {
@@ -33,6 +36,13 @@ export interface RunConfig {
   /** Classification: the label of each class index (digits, or a CSV's original labels). */
   classes: (string | number)[];
   featureNames?: string[];
+  /** CSV: how each input column becomes features (numbers imputed, text one-hot); see cli/table.ts. */
+  encoding?: ColumnEncoding[];
+  /**
+   * Regression: the training targets' mean and std. The model learns (y − mean) / std, and its
+   * outputs are turned back into the data's units for metrics and predictions.
+   */
+  targetStandardize?: Standardize;
   training: TrainingConfig;
 }
 

@@ -4,12 +4,15 @@
 import { z } from "zod";
 import { train } from "../src/index.js";
 import { ACTIVATIONS, modelSizeProblem } from "./model.js";
+import { encodedNames, MAX_CATEGORIES } from "./table.js";
+import { modelFileSchema } from "./model-file.js";
+import type { LayersModelConfig } from "./layers.js";
 
 const count = z.number().int().min(1);
 const fraction = z.number().min(0).lt(1);
 const task = z.enum(["classification", "regression"]);
 
-const model = z
+const mlp = z
   .object({
     type: z.literal("mlp"),
     preset: z.string(),
@@ -24,6 +27,30 @@ const model = z
     const problem = modelSizeProblem(m);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
+
+const layers = z
+  .object({
+    type: z.literal("layers"),
+    preset: z.string(),
+    inputSize: count,
+    inputShape: modelFileSchema.shape.inputShape.unwrap(),
+    layers: modelFileSchema.shape.layers,
+    outputs: count,
+  })
+  .superRefine((m, ctx) => {
+    if (m.inputShape.reduce((a, b) => a * b, 1) !== m.inputSize) {
+      ctx.addIssue({ code: "custom", path: ["inputShape"], message: `[${m.inputShape.join(", ")}] holds ${m.inputShape.reduce((a, b) => a * b, 1)} values, not the ${m.inputSize} inputs` });
+      return;
+    }
+    try {
+      const problem = modelSizeProblem(m as LayersModelConfig);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    } catch (e) {
+      ctx.addIssue({ code: "custom", path: ["layers"], message: (e as Error).message });
+    }
+  });
+
+const model = z.discriminatedUnion("type", [mlp, layers]);
 
 const data = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("mnist") }),
@@ -46,6 +73,16 @@ export const runConfigSchema = z
     }),
     classes: z.array(z.union([z.string(), z.number()])),
     featureNames: z.array(z.string()).optional(),
+    encoding: z
+      .array(
+        z.discriminatedUnion("kind", [
+          z.object({ name: z.string(), kind: z.literal("number"), fill: z.number() }),
+          z.object({ name: z.string(), kind: z.literal("category"), values: z.array(z.string()).min(1).max(MAX_CATEGORIES), fill: z.string() }),
+        ]),
+      )
+      .min(1)
+      .optional(),
+    targetStandardize: z.object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) }).optional(),
     training: z.object({
       epochs: z.number().int().min(0),
       batchSize: count,
@@ -55,6 +92,7 @@ export const runConfigSchema = z
       seed: z.number().int().min(0),
       validationSplit: fraction,
       limit: count.optional(),
+      shift: z.number().int().min(0).max(8).optional(),
     }),
   })
   .superRefine((c, ctx) => {
@@ -64,6 +102,13 @@ export const runConfigSchema = z
     }
     if (c.task === "classification" && c.classes.length !== c.model.outputs) {
       ctx.addIssue({ code: "custom", path: ["classes"], message: `expected a label for each of the model's ${c.model.outputs} outputs, got ${c.classes.length}` });
+    }
+    if (c.encoding && encodedNames(c.encoding).length !== c.model.inputSize) {
+      ctx.addIssue({ code: "custom", path: ["encoding"], message: `encodes ${encodedNames(c.encoding).length} features but the model takes ${c.model.inputSize}` });
+    }
+    const ts = c.targetStandardize;
+    if (ts && (ts.mean.length !== c.model.outputs || ts.std.length !== c.model.outputs)) {
+      ctx.addIssue({ code: "custom", path: ["targetStandardize"], message: `expected ${c.model.outputs} means and stds (the model's outputs), got ${ts.mean.length} and ${ts.std.length}` });
     }
     if (c.featureNames && c.featureNames.length !== c.model.inputSize) {
       ctx.addIssue({ code: "custom", path: ["featureNames"], message: `expected ${c.model.inputSize} names (the model's inputs), got ${c.featureNames.length}` });

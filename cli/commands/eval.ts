@@ -7,6 +7,7 @@ import { CliError } from "../errors.js";
 import { buildModel } from "../model.js";
 import { configFor, fitLoss } from "../run-config.js";
 import { loadWeights } from "../weights.js";
+import { regressionMetrics, unstandardize } from "../regression.js";
 import { checkFits } from "./train.js";
 
 export interface EvalOptions {
@@ -22,16 +23,21 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
   const spec = opts.data
     ? parseDataSpec(opts.data, { target: opts.target, task: config.task, testSplit: config.data.kind === "csv" ? config.data.testSplit : undefined })
     : config.data;
-  const loaded = loadData(spec, { limit: opts.limit, seed: config.training.seed, classes: config.task === "classification" ? config.classes : undefined });
+  const loaded = loadData(spec, { limit: opts.limit, seed: config.training.seed, classes: config.task === "classification" ? config.classes : undefined, encoding: spec.kind === "csv" ? config.encoding : undefined });
   checkFits(config, loaded, "eval");
   if (loaded.test.x.shape[0] === 0) throw new CliError(`eval: ${loaded.name}: the test set has no samples`);
   const model = buildModel(config.model);
   loadWeights(opts.checkpoint, model);
   const classification = config.task === "classification";
   const test = { x: applyStandardize(loaded.test.x, config.standardize), y: loaded.test.y };
-  const result = await train.evaluate(model, test, { loss: fitLoss(config.loss), metrics: classification ? ["accuracy"] : ["mae"], batchSize: opts.batchSize });
   process.stdout.write(`test samples: ${test.x.shape[0]}\n`);
-  if (classification) process.stdout.write(`test loss: ${result.loss.toFixed(4)}\ntest accuracy: ${result.accuracy.toFixed(4)}\n`);
-  else process.stdout.write(`test mae: ${result.mae.toFixed(4)}\ntest loss: ${result.loss.toFixed(4)}\n`);
+  if (classification) {
+    const result = await train.evaluate(model, test, { loss: fitLoss(config.loss), metrics: ["accuracy"], batchSize: opts.batchSize });
+    process.stdout.write(`test loss: ${result.loss.toFixed(4)}\ntest accuracy: ${result.accuracy.toFixed(4)}\n`);
+  } else {
+    const ts = config.targetStandardize;
+    const m = regressionMetrics(unstandardize(train.predict(model, test.x, { batchSize: opts.batchSize }), ts), test.y, ts?.mean ?? [0]);
+    process.stdout.write(`test mae: ${m.mae.toFixed(4)}\ntest rmse: ${m.rmse.toFixed(4)}\ntest r2: ${m.r2.toFixed(4)}\n`);
+  }
   return 0;
 }

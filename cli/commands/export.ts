@@ -19,18 +19,29 @@ export interface ExportOptions {
   standardize: boolean;
 }
 
-/** (x - mean) / std in front of the model, as the CLI applies it before every forward. */
+/**
+ * (x - mean) / std in front of the model, as the CLI applies it before every forward, and for
+ * regression y · std + mean after it, so outputs are in the target's units as predict prints them.
+ */
 class Standardized extends nn.Module {
   private readonly mean: Tensor;
   private readonly std: Tensor;
-  constructor(readonly model: nn.Module, s: Standardize) {
+  private readonly target?: { mean: Tensor; std: Tensor };
+  constructor(readonly model: nn.Module, s: Standardize, target?: Standardize) {
     super();
     this.registerModule("model", model);
     this.mean = this.registerBuffer("input_mean", tg.tensor(s.mean), { persistent: true });
     this.std = this.registerBuffer("input_std", tg.tensor(s.std), { persistent: true });
+    if (target) {
+      this.target = {
+        mean: this.registerBuffer("target_mean", tg.tensor(target.mean), { persistent: true }),
+        std: this.registerBuffer("target_std", tg.tensor(target.std), { persistent: true }),
+      };
+    }
   }
   forward(x: Tensor): Tensor {
-    return this.model.forward(x.sub(this.mean).div(this.std));
+    const y = this.model.forward(x.sub(this.mean).div(this.std));
+    return this.target ? y.mul(this.target.std).add(this.target.mean) : y;
   }
 }
 
@@ -41,13 +52,14 @@ export function exportCommand(runFolder: string, opts: ExportOptions): number {
   const model = buildModel(config.model);
   loadWeights(weights, model);
   const trivial = config.standardize.mean.every((m) => m === 0) && config.standardize.std.every((s) => s === 1);
-  const exported = opts.standardize && !trivial ? new Standardized(model, config.standardize) : model;
+  const target = config.targetStandardize;
+  const exported = opts.standardize && (!trivial || target) ? new Standardized(model, config.standardize, target) : model;
   const example = tg.zeros([1, config.model.inputSize]);
   io.exportOnnx(exported, [example], opts.onnx, { dynamicBatch: true, inputNames: ["input"], outputNames: ["output"], opsetVersion: opts.opset });
   const what = config.task === "classification" ? "class scores (logits)" : "predictions";
   process.stdout.write(
     `wrote ${opts.onnx} (ONNX opset ${opts.opset}): input "input" [batch, ${config.model.inputSize}] float32` +
-      `${exported === model ? "" : " (raw features; standardisation included)"}, output "output" [batch, ${config.model.outputs}] ${what}\n`,
+      `${exported === model ? "" : " (raw features; standardisation included)"}${config.encoding ? ` in the order of config.json's featureNames (text columns one-hot, empty cells filled, before the file)` : ""}, output "output" [batch, ${config.model.outputs}] ${what}\n`,
   );
   return 0;
 }

@@ -9,6 +9,8 @@ import { CliError } from "../errors.js";
 import { buildModel } from "../model.js";
 import { configFor, type RunConfig } from "../run-config.js";
 import { loadWeights } from "../weights.js";
+import { unstandardize } from "../regression.js";
+import { encodeRows, readTable } from "../table.js";
 
 export interface PredictOptions {
   checkpoint: string;
@@ -51,6 +53,19 @@ function readCsvFeatures(path: string, config: RunConfig): Tensor {
   return tg.tensor(x, { shape: [rows.length, width] });
 }
 
+/** Features of a CSV file with the run's column encoding (header required; the target may be there). */
+function readEncodedCsv(path: string, config: RunConfig): Tensor {
+  const table = readTable(path);
+  const encoding = config.encoding!;
+  const columns = encoding.map((e) => {
+    const at = table.header.indexOf(e.name);
+    if (at < 0) throw new CliError(`${path}: no column "${e.name}" (the model takes ${encoding.map((c) => c.name).join(", ")})`);
+    return at;
+  });
+  const rows = table.rows.map((_, i) => i);
+  return tg.tensor(encodeRows(table, columns, encoding, rows, path).x, { shape: [rows.length, config.model.inputSize] });
+}
+
 /** Samples from an IDX file: images [N, rows, cols] become [N, rows·cols], bytes scaled to [0, 1]. */
 function readIdxFeatures(path: string, config: RunConfig): Tensor {
   const raw = data.readIdx(path);
@@ -65,7 +80,8 @@ function readIdxFeatures(path: string, config: RunConfig): Tensor {
 export function predictCommand(opts: PredictOptions): number {
   const config = configFor(opts.checkpoint);
   if (!existsSync(opts.input)) throw new CliError(`input file not found: ${opts.input}`);
-  const x = /\.csv$/i.test(opts.input) ? readCsvFeatures(opts.input, config) : readIdxFeatures(opts.input, config);
+  const csv = /\.csv$/i.test(opts.input);
+  const x = csv && config.encoding ? readEncodedCsv(opts.input, config) : csv ? readCsvFeatures(opts.input, config) : readIdxFeatures(opts.input, config);
   const model = buildModel(config.model);
   loadWeights(opts.checkpoint, model);
   const out = train.predict(model, applyStandardize(x, config.standardize), { batchSize: opts.batchSize });
@@ -74,7 +90,7 @@ export function predictCommand(opts: PredictOptions): number {
     const idx = out.argmax(1).toTypedArray();
     lines = Array.from(idx, (k) => String(config.classes[k] ?? k));
   } else {
-    const rows = out.toArray() as number[][];
+    const rows = unstandardize(out, config.targetStandardize).toArray() as number[][];
     lines = rows.map((r) => r.map((v) => String(Math.fround(v))).join(","));
   }
   const text = lines.join("\n") + (lines.length ? "\n" : "");

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tg from "tensorgrad";
@@ -52,6 +52,24 @@ test("export writes an ONNX file that ONNX Runtime runs on raw features, matchin
   // The same file back in tensorgrad.
   const back = await io.loadOnnx(file);
   assertClose((back.forward(x) as Tensor).toFloat32Array(), expected.toFloat32Array(), { rtol: 1e-5, atol: 1e-6 });
+});
+
+test("a regression run's export answers in the target's units, as predict does", async () => {
+  const rows = ["a,b,y", ...Array.from({ length: 60 }, (_, i) => `${i % 7},${i % 5},${(1000 + 30 * (i % 7) - 20 * (i % 5)).toFixed(1)}`)];
+  const csv = join(tmp, "values.csv");
+  writeFileSync(csv, rows.join("\n") + "\n");
+  const run = join(tmp, "regression");
+  const trained = await cli(["train", "--data", `csv:${csv}`, "--epochs", "2", "--layers", "8", "--out", run, "--quiet"]);
+  assert.equal(trained.code, 0, trained.stderr);
+  const file = join(tmp, "regression.onnx");
+  assert.equal((await cli(["export", run, "--onnx", file])).code, 0);
+  const predicted = await cli(["predict", "--checkpoint", join(run, "model.safetensors"), "--input", csv]);
+  const expected = Float32Array.from(predicted.stdout.trim().split("\n").map(Number));
+  const x = tg.tensor(rows.slice(1).map((r) => r.split(",").slice(0, 2).map(Number)));
+  const [out] = await runOrt(new Uint8Array(readFileSync(file)), [x]);
+  assert.deepEqual(out.dims, [60, 1]);
+  assertClose(out.data, expected, { rtol: 1e-5, atol: 1e-3, what: "predictions" });
+  assert.ok(expected.every((v) => v > 500), "outputs are in the target's units (around 1000)");
 });
 
 test("export fails in one line for a missing run folder or a missing --onnx", async () => {

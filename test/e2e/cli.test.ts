@@ -52,7 +52,7 @@ test("train leaves a complete run folder and ends with its path and the test acc
   const files = readdirSync(run).sort();
   assert.deepEqual(files, [
     "accuracy.png", "checkpoint-best.safetensors", "checkpoint-last.safetensors", "config.json", "confusion-matrix.png",
-    "loss.png", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html", "report.md",
+    "loss.png", "lr.png", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html", "report.md",
   ]);
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
   assert.deepEqual(config.model, { type: "mlp", preset: "mlp", inputSize: 784, hidden: [256, 128], activation: "relu", dropout: 0.2, inputDropout: 0.2, outputs: 10 });
@@ -63,7 +63,7 @@ test("train leaves a complete run folder and ends with its path and the test acc
   const jsonl = lines(readFileSync(join(run, "metrics.jsonl"), "utf8")).map((l) => JSON.parse(l));
   assert.deepEqual(jsonl.map((r) => r.epoch), [1, 2]);
   assert.equal(String(jsonl[1].loss), csv[2].split(",")[1]);
-  for (const png of ["loss.png", "accuracy.png", "confusion-matrix.png"]) {
+  for (const png of ["loss.png", "accuracy.png", "lr.png", "confusion-matrix.png"]) {
     assert.deepEqual([...readFileSync(join(run, png)).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], png);
   }
   const html = readFileSync(join(run, "report.html"), "utf8");

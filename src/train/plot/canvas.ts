@@ -1,9 +1,9 @@
 // Canvas: an RGBA pixel buffer with the few drawing operations charts need — rectangles, crisp
 // axis lines, anti-aliased polylines and discs (coverage from the distance to the shape), and text
-// from the bitmap font, optionally rotated for a y-axis label.
+// (anti-aliased DejaVu Sans, see text.ts), optionally rotated for a y-axis label.
 
 import { ValueError } from "../../errors.js";
-import { ADVANCE, GLYPH_HEIGHT, glyph, textWidth } from "./font.js";
+import { faceFor, glyphOf, textWidth } from "./text.js";
 import { encodePng } from "./png.js";
 import { checkOptions } from "../../tensor/options.js";
 
@@ -20,7 +20,7 @@ export function parseColor(c: Color): [number, number, number] {
 
 export interface TextOptions {
   color?: Color;
-  /** Each font pixel becomes scale × scale canvas pixels. */
+  /** Text size: 1 small (12 px), 2 labels (15 px), 3 titles (21 px). */
   scale?: number;
   align?: "left" | "center" | "right";
   baseline?: "top" | "middle" | "bottom";
@@ -118,29 +118,28 @@ export class Canvas {
     }
   }
 
-  /** Draws `str` with the bitmap font, anchored at (x, y) by `align` and `baseline`. */
+  /** Draws `str` anti-aliased (DejaVu Sans), anchored at (x, y) by `align` and `baseline`. */
   text(str: string, x: number, y: number, opts: TextOptions = {}): void {
     checkOptions("Canvas.text", opts, ["color", "scale", "align", "baseline", "rotate"]);
     const { color = "#000000", scale = 1, align = "left", baseline = "top", rotate = false } = opts;
     const rgb = parseColor(color);
-    const w = textWidth(str, scale), h = GLYPH_HEIGHT * scale;
-    // Position in text-local coordinates (u along the text, v down across it) of the anchor.
-    const u0 = align === "left" ? 0 : align === "center" ? -w / 2 : -w;
-    const v0 = baseline === "top" ? 0 : baseline === "middle" ? -h / 2 : -h;
-    const put = (u: number, v: number): void => {
-      const px = rotate ? Math.round(x + v) : Math.round(x + u);
-      const py = rotate ? Math.round(y - u) : Math.round(y + v);
-      this.blend(px, py, rgb, 1);
-    };
-    for (let k = 0; k < str.length; k++) {
-      const rows = glyph(str[k]);
-      const gx = u0 + k * ADVANCE * scale;
-      for (let r = 0; r < rows.length; r++) {
-        for (let c = 0; c < 5; c++) {
-          if (!((rows[r] >> (4 - c)) & 1)) continue;
-          for (let sy = 0; sy < scale; sy++) for (let sx = 0; sx < scale; sx++) put(gx + c * scale + sx, v0 + r * scale + sy);
+    const face = faceFor(scale);
+    const w = textWidth(str, scale), h = face.ascent + face.descent;
+    // Text-local coordinates (u along the text, v down across it) of the baseline's left end.
+    const u0 = Math.round(align === "left" ? 0 : align === "center" ? -w / 2 : -w);
+    const v0 = Math.round((baseline === "top" ? 0 : baseline === "middle" ? -h / 2 : -h) + face.ascent);
+    let pen = u0;
+    for (const ch of str) {
+      const g = glyphOf(face, ch);
+      for (let r = 0; r < g.height; r++) {
+        for (let c = 0; c < g.width; c++) {
+          const a = g.coverage[r * g.width + c];
+          if (a === 0) continue;
+          const u = pen + g.left + c, v = v0 + g.top + r;
+          this.blend(rotate ? Math.round(x + v) : Math.round(x + u), rotate ? Math.round(y - u) : Math.round(y + v), rgb, a / 255);
         }
       }
+      pen += g.advance;
     }
   }
 

@@ -3,7 +3,7 @@
 
 import { ValueError } from "../../errors.js";
 import { Canvas, parseColor, type Color } from "./canvas.js";
-import { GLYPH_HEIGHT, textWidth } from "./font.js";
+import { textHeight, textWidth } from "./text.js";
 
 export interface Series {
   label: string;
@@ -75,6 +75,9 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
   }
   const yTicks = niceTicks(yMin, yMax, 6);
   if (!opts.yRange) [yMin, yMax] = [Math.min(yMin, yTicks.ticks[0]), Math.max(yMax, yTicks.ticks[yTicks.ticks.length - 1])];
+  // Room on the left for the rotated y label and the widest tick label, whatever their lengths.
+  const tickW = Math.max(0, ...yTicks.ticks.map((t) => textWidth(formatTick(t, yTicks.step), 2)));
+  plot.left = 18 + (yLabel ? textHeight(2) + 12 : 0) + tickW + 10;
   const xTicks = niceTicks(xLo, xHi, Math.min(10, Math.max(1, Math.round(xHi - xLo))));
   const xStep = Math.max(1, xTicks.step); // epochs are whole numbers
   const px = (x: number): number => plot.left + ((x - xMin) / (xMax - xMin)) * (plot.right - plot.left);
@@ -106,9 +109,9 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
   });
 
   // Title, axis labels, legend.
-  if (title) canvas.text(title, width / 2, 22, { color: TEXT, scale: 3, align: "center" });
-  if (xLabel) canvas.text(xLabel, (plot.left + plot.right) / 2, height - 26, { color: TEXT, scale: 2, align: "center" });
-  if (yLabel) canvas.text(yLabel, 20, (plot.top + plot.bottom) / 2, { color: TEXT, scale: 2, align: "center", rotate: true });
+  if (title) drawTitle(canvas, title, width);
+  if (xLabel) canvas.text(xLabel, (plot.left + plot.right) / 2, height - 30, { color: TEXT, scale: 2, align: "center" });
+  if (yLabel) canvas.text(yLabel, 18, (plot.top + plot.bottom) / 2, { color: TEXT, scale: 2, align: "center", rotate: true });
   drawLegend(canvas, series.map((s, k) => ({ label: s.label, color: s.color ?? PALETTE[k % PALETTE.length] })), plot, lines);
   return canvas.toPng();
 }
@@ -157,6 +160,24 @@ function drawLegend(canvas: Canvas, entries: { label: string; color: Color }[], 
   });
 }
 
+/** `text` cut to at most `maxWidth` pixels (at label size) by ".." in the middle, keeping both ends (names often differ at the end). */
+function shorten(text: string, maxWidth: number): string {
+  if (textWidth(text, 2) <= maxWidth) return text;
+  let head = Math.ceil(text.length / 2), tail = text.length - head;
+  while (head + tail > 1 && textWidth(text.slice(0, head) + ".." + text.slice(text.length - tail), 2) > maxWidth) {
+    if (head > tail) head--;
+    else tail--;
+  }
+  return text.slice(0, head) + ".." + text.slice(text.length - tail);
+}
+
+/** The title centred at the top: at title size when it fits, else smaller, else shortened. */
+function drawTitle(canvas: Canvas, title: string, width: number): void {
+  const room = width - 40;
+  if (textWidth(title, 3) <= room) canvas.text(title, width / 2, 16, { color: TEXT, scale: 3, align: "center" });
+  else canvas.text(shorten(title, room), width / 2, 18, { color: TEXT, scale: 2, align: "center" });
+}
+
 export interface ConfusionChartOptions {
   title?: string;
   /** Class names for the ticks (default 0, 1, 2, …). */
@@ -176,9 +197,17 @@ export function confusionMatrixChart(matrix: readonly (readonly number[])[], opt
   const cell = Math.max(36, Math.min(64, Math.floor(560 / k)));
   const digits = Math.max(...counts.map((c) => String(c).length));
   const textScale = cell >= 44 && digits <= 4 ? 2 : 1;
-  const labelW = Math.max(...labels.map((l) => textWidth(l, 2)));
-  const left = 40 + labelW + 16, top = 70;
-  const width = left + k * cell + 40, height = top + k * cell + 80;
+  const lineH = textHeight(2);
+  // Long class names are shortened; column names turn upright when they would touch, and past 40
+  // classes only every few are named so that the names never overlap.
+  const names = labels.map((l) => shorten(l, 160));
+  const labelW = Math.max(...names.map((l) => textWidth(l, 2)));
+  const upright = labelW > cell - 8;
+  const every = Math.max(1, Math.ceil(lineH / cell));
+  const colLabelH = upright ? labelW : lineH;
+  const titleW = textWidth(title, 3);
+  const left = 18 + lineH + 12 + labelW + 10, top = 16 + textHeight(3) + 22;
+  const width = Math.max(left + k * cell + 30, titleW + 40), height = top + k * cell + 10 + colLabelH + 12 + lineH + 16;
   const canvas = new Canvas(width, height);
   const low = parseColor("#f7fbff"), high = parseColor("#08306b");
 
@@ -194,17 +223,21 @@ export function confusionMatrixChart(matrix: readonly (readonly number[])[], opt
       const ink = dark ? "#ffffff" : matrix[i][j] === 0 ? "#b4b4b4" : TEXT;
       canvas.text(String(matrix[i][j]), x + cell / 2, y + cell / 2, { color: ink, scale: textScale, align: "center", baseline: "middle" });
     }
-    canvas.text(labels[i], left - 10, top + i * cell + cell / 2, { color: MUTED, scale: 2, align: "right", baseline: "middle" });
+    if (i % every === 0) canvas.text(names[i], left - 10, top + i * cell + cell / 2, { color: MUTED, scale: 2, align: "right", baseline: "middle" });
   }
-  for (let j = 0; j < k; j++) canvas.text(labels[j], left + j * cell + cell / 2, top + k * cell + 10, { color: MUTED, scale: 2, align: "center" });
+  for (let j = 0; j < k; j += every) {
+    const x = left + j * cell + cell / 2, y = top + k * cell + 8;
+    if (upright) canvas.text(names[j], x, y, { color: MUTED, scale: 2, align: "right", baseline: "middle", rotate: true });
+    else canvas.text(names[j], x, y, { color: MUTED, scale: 2, align: "center" });
+  }
   // Thin separators keep neighbouring cells of similar shade apart.
   for (let i = 0; i <= k; i++) {
     canvas.fillRect(left, top + i * cell, k * cell + 1, 1, "#ffffff");
     canvas.fillRect(left + i * cell, top, 1, k * cell + 1, "#ffffff");
   }
   canvas.strokeRect(left - 1, top - 1, k * cell + 3, k * cell + 3, AXIS);
-  canvas.text(title, width / 2, 22, { color: TEXT, scale: 3, align: "center" });
-  canvas.text("predicted class", left + (k * cell) / 2, top + k * cell + 10 + GLYPH_HEIGHT * 2 + 16, { color: TEXT, scale: 2, align: "center" });
-  canvas.text("true class", 18, top + (k * cell) / 2, { color: TEXT, scale: 2, align: "center", rotate: true });
+  drawTitle(canvas, title, width);
+  canvas.text("predicted class", left + (k * cell) / 2, top + k * cell + 10 + colLabelH + 12, { color: TEXT, scale: 2, align: "center" });
+  canvas.text("true class", 18, top + (k * cell) / 2, { color: TEXT, scale: 2, align: "center", baseline: "top", rotate: true });
   return canvas.toPng();
 }

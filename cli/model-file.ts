@@ -1,0 +1,50 @@
+// `--model FILE.json`: a network written as a list of tensorgrad layers. The file is the user's
+// and may be mistyped, so it is validated like config.json, errors naming the file and the field.
+
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import { z } from "zod";
+import { CliError } from "./errors.js";
+import type { LayerSpec } from "./layers.js";
+
+const size = z.number().int().min(1).max(1_000_000);
+const kernel = z.number().int().min(1).max(64);
+
+/** One layer; `.strict()` so that a misspelt option ("kernal") is named instead of ignored. */
+export const layerSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("conv2d"), out: size, kernel, stride: kernel.optional(), padding: z.number().int().min(0).max(64).optional() }).strict(),
+  z.object({ type: z.enum(["maxpool2d", "avgpool2d"]), kernel, stride: kernel.optional() }).strict(),
+  z.object({ type: z.literal("batchnorm") }).strict(),
+  z.object({ type: z.literal("dropout"), p: z.number().min(0).lt(1) }).strict(),
+  z.object({ type: z.literal("flatten") }).strict(),
+  z.object({ type: z.literal("linear"), out: size }).strict(),
+  z.object({ type: z.enum(["relu", "gelu", "tanh", "sigmoid"]) }).strict(),
+]);
+
+export const modelFileSchema = z
+  .object({
+    /** The shape of one sample, e.g. [1, 28, 28]; default: square images for a square number of inputs. */
+    inputShape: z.array(size).min(1).max(3).optional(),
+    layers: z.array(layerSchema).max(200),
+  })
+  .strict();
+
+/** Model files are a few kilobytes; anything much larger is not one. */
+const MAX_BYTES = 1 << 20;
+
+export function readModelFile(path: string): { name: string; inputShape?: number[]; layers: LayerSpec[] } {
+  if (!existsSync(path) || !statSync(path).isFile()) throw new CliError(`model file not found: ${path}`);
+  if (statSync(path).size > MAX_BYTES) throw new CliError(`${path}: a model file of ${statSync(path).size} bytes is larger than the ${MAX_BYTES} a model file may have`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new CliError(`${path} is not valid JSON (${(e as Error).message})`);
+  }
+  const checked = modelFileSchema.safeParse(raw);
+  if (!checked.success) {
+    const issues = checked.error.issues.slice(0, 4).map((i) => `${i.path.length ? i.path.join(".") : "(the whole file)"}: ${i.message}`);
+    throw new CliError(`${path} is not a valid model file: ${issues.join("; ")}`);
+  }
+  return { name: basename(path), inputShape: checked.data.inputShape, layers: checked.data.layers as LayerSpec[] };
+}
