@@ -2,9 +2,9 @@
 // the noise: training loss near zero, validation loss high. Dropout (random units off while
 // training), L2 (weight decay: small weights), L1 (sparse weights) and elastic net (both) all
 // pull it back toward the smooth function.
-// Notice: the plain net has the lowest training loss and the highest validation loss; each
-// regulariser trades a little training loss for a lower validation loss. L1 also drives many
-// weights to (nearly) zero.
+// Notice: the plain net has the highest validation loss and each regulariser lowers it (dropout
+// and L2 visibly trade training loss for it); L1 and elastic net also drive most weights to
+// (nearly) zero — a sparser network.
 //   npm run example -- regularization [outDir] [--quick]
 
 import * as tg from "tensorgrad";
