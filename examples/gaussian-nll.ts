@@ -43,9 +43,9 @@ result("mean_abs_error", mean.sub(grid.sin()).abs().mean().item());
 savePng(ctx, "mean-and-band.png", curvesChart([
   ["sin(x) (true mean)", g, Array.from(grid.sin().toFloat32Array())],
   ["predicted mean", g, m],
-  ["mean + 2σ", g, m.map((v, i) => v + 2 * s[i])],
-  ["mean - 2σ", g, m.map((v, i) => v - 2 * s[i])],
-], { title: "Predicting mean and variance (Gaussian NLL)" }));
-savePng(ctx, "sigma.png", curvesChart([["true σ", g, ts], ["predicted σ", g, s]], { title: "Noise level: learned vs true", yLabel: "σ" }));
+  ["mean + 2 sigma", g, m.map((v, i) => v + 2 * s[i])],
+  ["mean - 2 sigma", g, m.map((v, i) => v - 2 * s[i])],
+], { title: "Mean and variance by Gaussian NLL" }));
+savePng(ctx, "sigma.png", curvesChart([["true sigma", g, ts], ["predicted sigma", g, s]], { title: "Noise level: learned vs true", yLabel: "sigma" }));
 const t = thin(losses, 10);
 savePng(ctx, "loss.png", curvesChart([["Gaussian NLL", t.x, t.values]], { title: "Training loss", xLabel: "step", yLabel: "NLL" }));

@@ -56,4 +56,4 @@ for (const [name, p, l1, l2] of variants) {
   result(`near_zero_${name}`, small);
   curves.push([name, g, Array.from(predict(model, grid).toFloat32Array())]);
 }
-savePng(ctx, "fits.png", curvesChart(curves, { title: "20 noisy points: fits with and without regularisation", yRange: [-2, 2] }));
+savePng(ctx, "fits.png", curvesChart(curves, { title: "Fits to 20 noisy points", yRange: [-2, 2] }));
