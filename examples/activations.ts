@@ -44,7 +44,7 @@ for (const [name, make] of acts) {
   const layers: nn.Module[] = [new nn.Linear(2, width), make()];
   for (let i = 1; i < depth; i++) layers.push(new nn.Linear(width, width), make());
   const model = new nn.Sequential(...layers, new nn.Linear(width, 2));
-  const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+  const opt = new optim.Adam(model.parameters(), { lr: 0.005 });
   const losses = trainSteps(model, x, y, (p, t) => nn.functional.crossEntropy(p, t), opt, steps);
   const acc = accuracy(predict(model, x), y);
   console.log(`${name.padEnd(11)} loss ${losses[0].toFixed(3)} → ${losses[losses.length - 1].toFixed(3)}, train accuracy ${(acc * 100).toFixed(0)} %`);
