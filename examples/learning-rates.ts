@@ -23,9 +23,10 @@ const record = (key: string, label: string, losses: number[]): void => {
   const final = losses[losses.length - 1];
   console.log(`${label.padEnd(22)} final MSE ${Number.isFinite(final) ? final.toExponential(2) : String(final)}`);
   result(key, Number.isFinite(final) ? final : "diverged");
-  // log10 so that 1e-4 and 1 fit on one chart; a diverged run is cut off where it leaves the chart.
-  const t = thin(losses.map((l) => (Number.isFinite(l) && l < 10 ? Math.log10(l) : NaN)), 10);
-  curves.push([label, t.x, t.values]);
+  // log10 so that 1e-4 and 1 fit on one chart; a diverged run (inf, NaN or above 10) is drawn
+  // along the top edge, at log10 10 = 1.
+  const t = thin(losses.map((l) => (Number.isFinite(l) && l < 10 ? Math.log10(l) : 1)), 10);
+  curves.push([Number.isFinite(final) ? label : `${label} (diverged)`, t.x, t.values]);
 };
 
 for (const lr of [0.001, 0.1, 0.5]) {
