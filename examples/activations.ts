@@ -37,7 +37,7 @@ savePng(ctx, "derivatives.png", curvesChart(slopes, { title: "Their derivatives 
 
 // 2. The same 8-layer network, trained the same way on the spirals, with each activation.
 const { x, y } = data.synthetic.spirals({ n: ctx.size(300, 200), noise: 0.1, seed: 0 });
-const steps = ctx.size(300, 150), depth = 6, width = 32;
+const steps = ctx.size(300, 200), depth = 6, width = 32;
 const curves: [string, number[], number[]][] = [];
 for (const [name, make] of acts) {
   tg.manualSeed(0);
