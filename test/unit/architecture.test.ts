@@ -64,9 +64,9 @@ it("only src/io writes files", () => {
   assert.deepEqual(bad, []);
 });
 
-it("cli/ and bench/ use the public index only", () => {
+it("cli/, bench/ and examples/ use the public index only", () => {
   const bad: string[] = [];
-  for (const dir of ["cli", "bench"]) {
+  for (const dir of ["cli", "bench", "examples"]) {
     for (const file of files(join(root, dir))) {
       // Kernel-level microbenchmarks (bench/wasm-*.ts) measure the backend itself, below the API.
       const kernelBench = /^bench\/wasm-[^/]+\.ts$/.test(relative(root, file));
