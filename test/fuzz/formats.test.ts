@@ -1,5 +1,5 @@
 // Fuzzing every file format tensorgrad reads — safetensors, training checkpoints, run
-// configurations, CSV and IDX — from valid files through byte- and JSON-level mutations. Each
+// configurations, CSV (the library's reader and the command line's) and IDX — from valid files through byte- and JSON-level mutations. Each
 // reader must accept the file or throw the library's typed error (the CLI's CliError for run
 // configurations): no other exception, no stack overflow, no polluted Object.prototype, no
 // allocation beyond the file's own size. Seeded (repeatable) and bounded in runs and in time; for a
@@ -16,6 +16,7 @@ import * as tg from "tensorgrad";
 import { data, io, nn, optim, TensorgradError } from "tensorgrad";
 import { CliError } from "../../cli/errors.js";
 import { parseRunConfig } from "../../cli/run-config.js";
+import { checkTrainable, loadData, parseDataSpec } from "../../cli/data.js";
 import { applyByteEdits, applyJsonEdits, byteEdit, encodeJson, hostileValue, jsonEdit } from "./mutate.js";
 
 const root = mkdtempSync(join(tmpdir(), "tg-fuzz-"));
@@ -166,6 +167,22 @@ describe("fuzz: file formats give typed errors only", { timeout: 120_000 }, () =
       const p = file(t);
       typedOnly(() => data.loadCsv(p, o));
     }), { seed: SEED + 7, ...RUNS });
+  });
+
+  it("CSV as the command line reads it (RFC 4180 records, text columns, empty cells)", () => {
+    const token = fc.constantFrom("0", "1", "-2", "3.5", "1e400", "NaN", "abc", "", " ", ",", '"', '""', '"a,\nb"', "\n", "\r\n", "\r", "\uFEFF", "__proto__", "constructor", "toString", "50000");
+    const text = fc.array(token, { maxLength: 60 }).map((t) => t.join(""));
+    const opts = fc.record({
+      target: fc.constantFrom<string | undefined>(undefined, "0", "-1", "y", "__proto__", "99"),
+      task: fc.constantFrom<"classification" | "regression" | undefined>(undefined, "classification", "regression"),
+    });
+    check(fc.property(text, opts, (t, o) => {
+      const p = file(t);
+      typedOnly(() => {
+        const spec = parseDataSpec(`csv:${p}`, { target: o.target, task: o.task });
+        checkTrainable(loadData(spec, { seed: 0 }));
+      }, [CliError, TensorgradError]);
+    }), { seed: SEED + 10, ...RUNS });
   });
 
   it("IDX", () => {
