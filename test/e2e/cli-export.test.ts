@@ -3,7 +3,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,21 +14,12 @@ import { applyStandardize } from "../../cli/data.js";
 import { loadWeights } from "../../cli/weights.js";
 import { runOrt } from "../unit/onnx/ort.js";
 import { assertClose } from "../helpers/assert.js";
+import { runCli, type CliResult } from "./run-cli.js";
 
-const root = new URL("../..", import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), "tg-cli-onnx-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args, 240_000);
 
 test("export writes an ONNX file that ONNX Runtime runs on raw features, matching the trained model", async () => {
   const run = join(tmp, "run");

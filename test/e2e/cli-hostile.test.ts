@@ -5,36 +5,16 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli, type CliResult } from "./run-cli.js";
 
-const root = new URL("../..", import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), "tg-cli-hostile-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-/** Runs the CLI from the sources; a run still going after `limitMs` is killed (a hang fails the test, not the suite). */
-function cli(args: string[], limitMs = 60_000): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], limitMs = 60_000): Promise<CliResult> => runCli(args, limitMs);
 
 function file(name: string, content: string | Buffer): string {
   const path = join(tmp, name);
