@@ -130,7 +130,8 @@ function createMemory(initial: number): WebAssembly.Memory {
 }
 
 /**
- * Host functions every instance imports (pool-worker.js builds the same object): pow, and sin/cos for
+ * Host functions every instance imports (pool-worker-loop.js builds the same object: it runs from its
+ * own source text in workers, so it cannot import this): pow, and sin/cos for
  * arguments past 2^20, where the kernels' own range reduction is no longer exact.
  */
 export function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {

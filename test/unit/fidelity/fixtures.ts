@@ -40,3 +40,16 @@ export function close(actual: Tensor, r: Rec, tol = 1e-6): void {
     if (!ok) throw new Error(`element ${i}: got ${v}, expected ${w} (all: ${got.join(", ")} vs ${want.join(", ")})`);
   });
 }
+
+/** Wraps a test body so it runs with `backend` selected, restoring the previous backend after. */
+export function onBackend(backend: string): (fn: () => void) => () => void {
+  return (fn) => () => {
+    const prev = tg.getBackend().name;
+    tg.setBackend(backend);
+    try {
+      fn();
+    } finally {
+      tg.setBackend(prev);
+    }
+  };
+}

@@ -6,21 +6,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import { nn, optim, ShapeError, DTypeError, ValueError } from "tensorgrad";
+import { onBackend } from "./fixtures.js";
 
 const modified = (op: string) => (e: unknown) =>
   e instanceof ValueError && e.message.includes("modified by an in-place operation") && e.message.includes(`${op}'s`);
 
 for (const backend of tg.listBackends()) {
   describe(`in-place ops and version counters (${backend})`, () => {
-    const on = (fn: () => void) => () => {
-      const prev = tg.getBackend().name;
-      tg.setBackend(backend);
-      try {
-        fn();
-      } finally {
-        tg.setBackend(prev);
-      }
-    };
+    const on = onBackend(backend);
 
     it("the issue's case: init.constant after (w*w).sum() makes backward throw, naming mul", on(() => {
       const w = tg.tensor([1, 2, 3], { requiresGrad: true });

@@ -5,22 +5,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import { nn, ValueError, type Tensor } from "tensorgrad";
-import { fidelity, fromRec, close } from "./fixtures.js";
+import { fidelity, fromRec, close, onBackend } from "./fixtures.js";
 
 const F = nn.functional;
 const o = fidelity.options;
 
 for (const backend of tg.listBackends()) {
   describe(`options as PyTorch's (${backend})`, () => {
-    const on = (fn: () => void) => () => {
-      const prev = tg.getBackend().name;
-      tg.setBackend(backend);
-      try {
-        fn();
-      } finally {
-        tg.setBackend(prev);
-      }
-    };
+    const on = onBackend(backend);
     const x = () => fromRec(o.x);
     const y = () => fromRec(o.y);
 
