@@ -16,10 +16,18 @@ const probe = (report: string) => `import * as tg from "tensorgrad";
 const backend = tg.getBackend();
 await backend.ready?.();
 const a = tg.arange(256 * 256).reshape([256, 256]).div(65536);
-// Many products: a worker woken from its sleep for the first may arrive after the caller finished it.
+// Products until a worker has taken a chunk (bounded to 20 s, yielding between tries): a worker woken
+// from its sleep may arrive after the caller finished, and on a loaded machine the pool backs off to
+// the calling thread for a while.
+const workerClaims = () => (backend.runtime ? backend.runtime.pool.chunkCounts().slice(1).reduce((s, c) => s + c, 0) : 0);
 let value = 0;
-for (let i = 0; i < 50; i++) value = a.matmul(a.T).sum().item();
-const claims = backend.runtime ? backend.runtime.pool.chunkCounts().slice(1).reduce((s, c) => s + c, 0) : 0;
+const until = performance.now() + 20000;
+do {
+  for (let i = 0; i < 10; i++) value = a.matmul(a.T).sum().item();
+  if (workerClaims() > 0 || !backend.runtime) break;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+} while (performance.now() < until);
+const claims = workerClaims();
 ${report}({ backend: backend.name, threads: backend.threads, claims, value, bytes: tg.io.saveSafetensors({ a }).length });
 `;
 
