@@ -1,0 +1,11 @@
+// Every WGSL kernel of the WebGPU backend, by kernel-table name: one line per kernel family.
+
+import type { KernelTable } from "../../kernel-table.js";
+import type { GpuRuntime } from "../runtime.js";
+import { unaryKernels } from "./unary.js";
+
+export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
+  return {
+    ...unaryKernels(rt),
+  };
+}
