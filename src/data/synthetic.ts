@@ -1,5 +1,5 @@
 // Small synthetic data sets for demos and tests: a noisy sine (regression), interleaved spirals
-// (multi-class) and XOR (binary). Every draw comes from tensorgrad's seeded generator.
+// (multi-class), XOR and concentric circles (binary). Every draw comes from tensorgrad's seeded generator.
 
 import { ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
@@ -99,4 +99,36 @@ export function xor({ n = 200, noise = 0.1, seed }: SyntheticOptions = {}): { x:
     }
   });
   return { x: tensor(x, { shape: [n, 2] }), y: tensor(y, { shape: [n, 1] }) };
+}
+
+export interface CirclesOptions extends SyntheticOptions {
+  /** Radius of the inner circle relative to the outer one's 1, in (0, 1). Default 0.5. */
+  factor?: number;
+}
+
+/**
+ * Binary classification (sklearn's make_circles): half the points on the unit circle (class 0),
+ * half on a circle of radius `factor` inside it (class 1), at angles evenly spaced, each coordinate
+ * plus noise · N(0, 1); then shuffled. Returns x float32 [n, 2] and y int32 class indices [n].
+ * Defaults: n = 200, noise = 0.1, factor = 0.5.
+ * @example const { x, y } = data.synthetic.circles({ n: 300, noise: 0.05, seed: 0 });
+ */
+export function circles({ n = 200, noise = 0.1, factor = 0.5, seed }: CirclesOptions = {}): { x: Tensor; y: Tensor } {
+  checkOptions("circles", n, noise);
+  if (!(factor > 0 && factor < 1)) throw new ValueError(`circles: factor must be in (0, 1), got ${factor}`);
+  const x = new Float32Array(2 * n), y = new Int32Array(n);
+  const outer = Math.floor(n / 2) + (n % 2), inner = n - outer;
+  withSeed(seed, () => {
+    const perm = randperm(n);
+    for (let j = 0; j < n; j++) {
+      const i = perm[j];
+      const inside = i >= outer;
+      const k = inside ? i - outer : i, m = inside ? inner : outer;
+      const angle = (2 * Math.PI * k) / m, r = inside ? factor : 1;
+      x[2 * j] = r * Math.cos(angle) + noise * randomNormal();
+      x[2 * j + 1] = r * Math.sin(angle) + noise * randomNormal();
+      y[j] = inside ? 1 : 0;
+    }
+  });
+  return { x: tensor(x, { shape: [n, 2] }), y: tensor(y, { shape: [n] }) };
 }

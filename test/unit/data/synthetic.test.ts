@@ -7,9 +7,20 @@ import * as tg from "tensorgrad";
 import { data } from "tensorgrad";
 import { assertClose } from "../../helpers/assert.js";
 
-const { sine, spirals, xor } = data.synthetic;
+const { sine, spirals, xor, circles } = data.synthetic;
 
 describe("data.synthetic", () => {
+  it("circles: x [n, 2] on two circles (radius 1 and factor), y int32 balanced, shuffled", () => {
+    const { x, y } = circles({ n: 101, noise: 0, factor: 0.3, seed: 4 });
+    assert.deepEqual([x.shape, y.shape, x.dtype, y.dtype], [[101, 2], [101], "float32", "int32"]);
+    const labels = y.toTypedArray(), radius = x.mul(x).sum(1).sqrt().toFloat32Array();
+    assert.equal(labels.filter((k) => k === 0).length, 51);
+    labels.forEach((k, i) => assertClose([radius[i]], [k === 0 ? 1 : 0.3], { atol: 1e-6, what: `point ${i}` }));
+    assert.ok(!labels.slice(0, 20).every((k) => k === labels[0]), "samples are shuffled");
+    assert.deepEqual(circles({ n: 50, seed: 9 }).x.toArray(), circles({ n: 50, seed: 9 }).x.toArray());
+    assert.throws(() => circles({ factor: 1 }), (e: Error) => e instanceof tg.ValueError && /factor must be in \(0, 1\), got 1/.test(e.message));
+  });
+
   it("sine: x [n, 1] on [-π, π], y = sin(x) [n, 1]", () => {
     const { x, y } = sine({ n: 500, noise: 0, seed: 1 });
     assert.deepEqual([x.shape, y.shape, x.dtype, y.dtype], [[500, 1], [500, 1], "float32", "float32"]);
