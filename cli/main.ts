@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `tensorgrad` command line: train / eval / predict / summary / export. Every failure ends as one line
+// The `tensorgrad` command line: train / eval / predict / summary / export / playground. Every failure ends as one line
 // on stderr and an exit code — 2 for usage errors, 1 otherwise, 130 after Ctrl-C — with the stack
 // trace only under --debug.
 
@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import * as tg from "../src/index.js";
 import { evalCommand } from "./commands/eval.js";
 import { exportCommand } from "./commands/export.js";
+import { playgroundCommand } from "./commands/playground.js";
 import { predictCommand } from "./commands/predict.js";
 import { summaryCommand } from "./commands/summary.js";
 import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
@@ -107,6 +108,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--checkpoint <path>", "describe the model of a run instead")
     .action((opts) => setExit(summaryCommand(opts)));
 
+  program
+    .command("playground")
+    .description("serve the playground: train networks in the browser and watch them learn")
+    .option("--port <n>", "port to listen on (0: any free port)", nonNegativeInt, 8080)
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .action(async (opts) => setExit(await playgroundCommand(opts)));
+
   return program;
 }
 
@@ -132,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
       const sub = argv.find((a) => !a.startsWith("-"));
-      const help = sub && ["train", "eval", "predict", "summary", "export"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
+      const help = sub && ["train", "eval", "predict", "summary", "export", "playground"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
       process.stderr.write(`tensorgrad: ${oneLine(e.message.replace(/^error: /, ""))} (see ${help})\n`);
       return 2;
     }

@@ -1,0 +1,124 @@
+// The playground in headless Chromium, served by `tensorgrad playground`'s server: the page loads
+// with no console errors, settings come from the URL and go back into it, training the spiral set
+// reaches ≥ 95 % test accuracy, the charts change as it trains, and Pause/Step/Reset do what they say.
+// Screenshots go to the test's temp folder.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "puppeteer-core";
+import { startPlayground } from "../../cli/commands/playground.js";
+import { ensureBuilt, launchChromium, root } from "./harness.js";
+
+const shots = mkdtempSync(join(tmpdir(), "tg-playground-shots-"));
+const stop: (() => Promise<void>)[] = [];
+let browser: Awaited<ReturnType<typeof launchChromium>>["browser"];
+let url = "";
+
+function newest(dir: string): number {
+  return Math.max(...readdirSync(dir).map((n) => (statSync(join(dir, n)).isDirectory() ? newest(join(dir, n)) : statSync(join(dir, n)).mtimeMs)));
+}
+
+before(async () => {
+  ensureBuilt();
+  const app = join(root, "dist/playground/app.js");
+  if (!existsSync(app) || statSync(app).mtimeMs < Math.max(newest(join(root, "playground")), statSync(join(root, "dist/src/index.js")).mtimeMs)) {
+    execFileSync(process.execPath, [join(root, "scripts/build-playground.mjs")], { cwd: root, stdio: "ignore" });
+  }
+  const server = await startPlayground({ port: 0, host: "127.0.0.1" });
+  url = server.url;
+  stop.push(server.close);
+  const chromium = await launchChromium();
+  browser = chromium.browser;
+  stop.push(chromium.close);
+});
+
+after(async () => {
+  for (const s of stop.reverse()) await s();
+});
+
+/** Opens the playground with `query`, collecting console errors and page errors. */
+async function open(query: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1180, height: 640 });
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${url}?${query}`);
+  await page.waitForFunction("window.playground && window.playground.trainer !== null && window.playground.draws > 0", { timeout: 60_000, polling: 100 });
+  return { page, errors };
+}
+
+const canvasHash = (page: Page, id: string) =>
+  page.evaluate((id) => {
+    const c = document.getElementById(id) as HTMLCanvasElement;
+    const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+    let h = 0;
+    for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]!) >>> 0;
+    return h;
+  }, id);
+
+describe("playground page", { timeout: 240_000 }, () => {
+  it("trains the spiral set to ≥ 95 % test accuracy, cross-origin isolated on wasm, charts updating", async () => {
+    const { page, errors } = await open("dataset=spirals&width=64&epochs=50&schedule=cosine&lr=0.02");
+    assert.equal(await page.evaluate("crossOriginIsolated"), true);
+    assert.equal(await page.$eval("#set-width", (e) => (e as HTMLInputElement).value), "64");
+    assert.equal(await page.$eval("#set-schedule", (e) => (e as HTMLSelectElement).value), "cosine");
+    const lossBefore = await canvasHash(page, "loss"), viewBefore = await canvasHash(page, "view");
+    await page.screenshot({ path: join(shots, "spirals-start.png") });
+    await page.click("#play");
+    await page.waitForFunction("window.playground.trainer.epoch >= 5", { timeout: 120_000, polling: 200 });
+    assert.notEqual(await canvasHash(page, "loss"), lossBefore, "the loss chart changed");
+    assert.notEqual(await canvasHash(page, "view"), viewBefore, "the decision map changed");
+    await page.waitForFunction("!window.playground.running && window.playground.trainer.epoch === 50", { timeout: 180_000, polling: 250 });
+    const history = (await page.evaluate("window.playground.trainer.history")) as { testAccuracy: number; trainLoss: number }[];
+    assert.equal(history.length, 50);
+    assert.ok(history[49]!.testAccuracy >= 0.95, `test accuracy ${history[49]!.testAccuracy}`);
+    assert.ok(history[49]!.trainLoss < history[0]!.trainLoss / 4, `train loss ${history[0]!.trainLoss} -> ${history[49]!.trainLoss}`);
+    assert.match(await page.$eval("#epoch", (e) => e.textContent ?? ""), /^epoch 50 · .* test accuracy \d+\.\d %$/);
+    assert.equal(await page.evaluate("window.playground.error"), null);
+    await page.screenshot({ path: join(shots, "spirals-trained.png") });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it("same settings, same run: the URL reproduces a run epoch for epoch; Step trains one epoch; Reset starts over", async () => {
+    const query = "dataset=circles&samples=200&depth=1&width=8&optimizer=sgd&lr=0.3&seed=5&batchSize=20";
+    const runs: number[][] = [];
+    for (let k = 0; k < 2; k++) {
+      const { page, errors } = await open(query);
+      for (let e = 1; e <= 3; e++) {
+        await page.click("#step");
+        await page.waitForFunction(`window.playground.trainer.epoch === ${e} && window.playground.draws > ${e}`, { timeout: 60_000, polling: 100 });
+      }
+      runs.push((await page.evaluate("window.playground.trainer.history.map((h) => h.trainLoss)")) as number[]);
+      await page.click("#reset");
+      await page.waitForFunction("window.playground.trainer.epoch === 0", { timeout: 60_000, polling: 100 });
+      assert.equal(await page.$eval("#epoch", (e) => e.textContent), "epoch 0");
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+    assert.equal(runs[0]!.length, 3);
+    assert.deepEqual(runs[0], runs[1]);
+  });
+
+  it("writes changed settings into the URL and ignores values outside their range", async () => {
+    const { page, errors } = await open("dataset=sine&depth=99&optimizer=nonsense&loss=crossEntropy");
+    assert.equal(await page.$eval("#set-depth", (e) => (e as HTMLInputElement).value), "2", "depth 99 is out of range: the default");
+    assert.equal(await page.$eval("#set-optimizer", (e) => (e as HTMLSelectElement).value), "adam");
+    assert.equal(await page.$eval("#set-loss", (e) => (e as HTMLSelectElement).value), "mse", "a regression set gets a regression loss");
+    await page.select("#set-activation", "tanh");
+    await page.waitForFunction("location.search.includes('activation=tanh')", { timeout: 10_000 });
+    assert.equal(new URL(page.url()).searchParams.get("dataset"), "sine");
+    await page.click("#step");
+    await page.waitForFunction("window.playground.trainer.epoch === 1 && window.playground.draws > 1", { timeout: 60_000, polling: 100 });
+    await page.screenshot({ path: join(shots, "sine.png") });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
