@@ -3,9 +3,11 @@
 import type { KernelTable } from "../../kernel-table.js";
 import type { GpuRuntime } from "../runtime.js";
 import { unaryKernels } from "./unary.js";
+import { optimKernels } from "./optim.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
     ...unaryKernels(rt),
+    ...optimKernels(rt),
   };
 }
