@@ -4,10 +4,12 @@ import type { KernelTable } from "../../kernel-table.js";
 import type { GpuRuntime } from "../runtime.js";
 import { unaryKernels } from "./unary.js";
 import { optimKernels } from "./optim.js";
+import { crossEntropyKernels } from "./cross-entropy.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
     ...unaryKernels(rt),
     ...optimKernels(rt),
+    ...crossEntropyKernels(rt),
   };
 }
