@@ -111,3 +111,39 @@ export function rng(seed: number): () => number {
 export function uniform(random: () => number, n: number, lo = -1, hi = 1): number[] {
   return Array.from({ length: n }, () => lo + (hi - lo) * random());
 }
+
+/** How a test view lies in its buffer. */
+export type Layout = "contiguous" | "offset" | "transposed" | "padded" | "flipped";
+export const LAYOUTS: readonly Layout[] = ["contiguous", "offset", "transposed", "padded", "flipped"];
+
+/**
+ * A fresh twin of `dtype` holding a view of `shape` laid out as `layout` says (`value(i)` gives the
+ * buffer's i-th element): row-major; row-major from offset 3; dims reversed in memory; each
+ * innermost row followed by two unused elements; or the first dim walked backwards.
+ */
+export function laidOut(be: WebGpuBackend, dtype: DType, shape: readonly number[], layout: Layout, value: (i: number) => number): TwinView {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const fill = (n: number) => twin(be, dtype, Array.from({ length: n }, (_, i) => value(i)));
+  switch (layout) {
+    case "contiguous":
+      return view(fill(size), shape);
+    case "offset":
+      return view(fill(size + 5), shape, { offset: 3 });
+    case "transposed": {
+      const back = rowMajor([...shape].reverse()).reverse();
+      return view(fill(size), shape, { strides: back });
+    }
+    case "padded": {
+      const wide = [...shape];
+      if (wide.length > 0) wide[wide.length - 1]! += 2;
+      return view(fill(wide.reduce((a, b) => a * b, 1) + 1), shape, { offset: 1, strides: rowMajor(wide) });
+    }
+    case "flipped": {
+      const strides = rowMajor(shape);
+      if (shape.length === 0 || shape[0] === 0) return view(fill(size), shape);
+      const offset = (shape[0]! - 1) * strides[0]!;
+      strides[0] = -strides[0]!;
+      return view(fill(size), shape, { offset, strides });
+    }
+  }
+}

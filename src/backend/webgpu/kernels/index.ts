@@ -5,11 +5,13 @@ import type { GpuRuntime } from "../runtime.js";
 import { unaryKernels } from "./unary.js";
 import { optimKernels } from "./optim.js";
 import { crossEntropyKernels } from "./cross-entropy.js";
+import { indexingKernels } from "./indexing.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
     ...unaryKernels(rt),
     ...optimKernels(rt),
     ...crossEntropyKernels(rt),
+    ...indexingKernels(rt),
   };
 }
