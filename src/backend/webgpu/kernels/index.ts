@@ -6,6 +6,7 @@ import { unaryKernels } from "./unary.js";
 import { optimKernels } from "./optim.js";
 import { crossEntropyKernels } from "./cross-entropy.js";
 import { indexingKernels } from "./indexing.js";
+import { convKernels } from "./conv.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
@@ -13,5 +14,6 @@ export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
     ...optimKernels(rt),
     ...crossEntropyKernels(rt),
     ...indexingKernels(rt),
+    ...convKernels(rt),
   };
 }
