@@ -1,8 +1,8 @@
 // gather, scatterAdd and the DataLoader's gatherRows (contracts in ../../../ops/primitives/indexing.ts
 // and ../../js/indexing.ts). Gathers copy elements as bits, so one pipeline serves every dtype.
-// scatterAdd is computed per output element: each one sums, in index order, the sources that land
-// on it, so results are deterministic and equal to the reference's sequential sums, with no atomics;
-// the price is work of (output size) × (index extent along dim), which a long index line makes slow.
+// scatterAdd takes a thread per index line (the positions that differ only along dim): lines write
+// disjoint outputs, so no atomics are needed, and each adds in index order, so results are
+// deterministic and equal to the reference's sequential sums.
 
 import type { View } from "../../backend.js";
 import type { KernelTable } from "../../kernel-table.js";
@@ -46,9 +46,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   out[info[3] + flat] = src[xp];
 }`;
 
-// scatterAdd's meta table: [n, rank, dim, out offset, index offset, src offset, out shape...,
-// index shape..., index strides..., src strides...]. Thread o walks the index line through o's
-// position (o's coordinates off `dim`), adding the sources whose index names o's coordinate along dim.
+// scatterAdd's meta table: [lines, rank, dim, out offset, index offset, src offset, index shape...,
+// index strides..., src strides..., out strides...]. A line is the index positions that differ only
+// along dim; thread t walks line t in order, adding each source where its index says.
 const SCATTER_ADD = (type: string) => `${HEAD(type, type)}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -59,28 +59,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var rest = flat;
   var ip = info[4];
   var sp = info[5];
-  var want = 0;
+  var op = info[3];
   for (var d = i32(rank) - 1; d >= 0; d--) {
     let k = u32(d);
+    if (k == dim) { continue; }
     let pos = rest % info[6u + k];
     rest /= info[6u + k];
-    if (k == dim) {
-      want = i32(pos);
-    } else {
-      // Positions beyond the index's extent receive nothing.
-      if (pos >= info[6u + rank + k]) { return; }
-      ip += pos * info[6u + 2u * rank + k];
-      sp += pos * info[6u + 3u * rank + k];
-    }
+    ip += pos * info[6u + rank + k];
+    sp += pos * info[6u + 2u * rank + k];
+    op += pos * info[6u + 3u * rank + k];
   }
-  let o = info[3] + flat;
-  var acc = out[o];
-  let istep = info[6u + 2u * rank + dim];
-  let sstep = info[6u + 3u * rank + dim];
-  for (var i = 0u; i < info[6u + rank + dim]; i++) {
-    if (idx[ip + i * istep] == want) { acc += src[sp + i * sstep]; }
+  let istep = info[6u + rank + dim];
+  let sstep = info[6u + 2u * rank + dim];
+  let ostep = info[6u + 3u * rank + dim];
+  for (var i = 0u; i < info[6u + dim]; i++) {
+    let o = op + u32(idx[ip + i * istep]) * ostep;
+    out[o] += src[sp + i * sstep];
   }
-  out[o] = acc;
 }`;
 
 // gatherRows' meta table: [n, row size, out offset, x offset].
@@ -109,16 +104,17 @@ export function indexingKernels(rt: GpuRuntime): IndexingKernels {
       });
     },
     scatterAdd(out: View, [src, index]: readonly View[], { dim }): void {
-      const n = sizeOf(out.shape);
-      if (n === 0 || sizeOf(index!.shape) === 0) return;
+      const size = sizeOf(index!.shape);
+      if (size === 0) return;
+      const lines = size / index!.shape[dim]!;
       const type = out.storage.dtype === "int32" ? "i32" : "f32";
       rt.dispatch({
         key: `scatterAdd:${type}`,
         wgsl: () => SCATTER_ADD(type),
         writes: [out],
         reads: [src!, index!],
-        meta: [n, out.shape.length, dim, out.offset, index!.offset, src!.offset, ...out.shape, ...index!.shape, ...index!.strides, ...src!.strides],
-        workgroups: workgroups(n),
+        meta: [lines, index!.shape.length, dim, out.offset, index!.offset, src!.offset, ...index!.shape, ...index!.strides, ...src!.strides, ...out.strides],
+        workgroups: workgroups(lines),
       });
     },
     gatherRows(out: View, [x]: readonly View[], { indices }): void {
