@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { DType, Storage, TypedArray, View } from "../../src/backend/backend.js";
 import type { KernelName, KernelParams } from "../../src/backend/kernel-table.js";
 import { jsBackend } from "../../src/backend/js/index.js";
-import type { WebGpuBackend } from "../../src/backend/webgpu/index.js";
+import { createWebGpuBackend, type WebGpuBackend } from "../../src/backend/webgpu/index.js";
 import type { GpuStorage } from "../../src/backend/webgpu/runtime.js";
 
 /** One buffer held twice: on the GPU and in the reference backend, with the same elements. */
@@ -146,4 +146,14 @@ export function laidOut(be: WebGpuBackend, dtype: DType, shape: readonly number[
       return view(fill(size), shape, { offset, strides });
     }
   }
+}
+
+/**
+ * A second backend on `device` that plans launches as if a grid dimension held at most `limit`
+ * workgroups, so that small tests cover launches spread over x and y.
+ */
+export function smallGridBackend(device: GPUDevice, limit = 2): WebGpuBackend {
+  const be = createWebGpuBackend(device);
+  Object.assign(be.runtime, { limits: { maxComputeWorkgroupsPerDimension: limit } });
+  return be;
 }

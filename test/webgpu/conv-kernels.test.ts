@@ -8,7 +8,7 @@ import type { DType } from "../../src/backend/backend.js";
 import type { ConvGeometry, Pair } from "../../src/backend/kernel-table.js";
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { assertSame, both, laidOut, rng, runBoth, twin, view } from "../helpers/gpu-twin.js";
+import { assertSame, both, laidOut, rng, runBoth, smallGridBackend, twin, view } from "../helpers/gpu-twin.js";
 
 const device = await gpuDevice();
 
@@ -46,11 +46,11 @@ describe("WebGPU convolution kernels", { skip: device === null }, () => {
   const values = (dtype: DType) => (dtype === "int32" ? () => Math.floor(random() * 200) - 100 : () => random() * 4 - 2);
 
   /** Runs `name` into a fresh buffer (`init` inside the view, 5 around it) and compares bit for bit. */
-  async function compare(name: "unfold" | "fold", dtype: DType, outShape: readonly number[], input: ReturnType<typeof laidOut>, params: never, init: number, what: string): Promise<void> {
+  async function compare(name: "unfold" | "fold", dtype: DType, outShape: readonly number[], input: ReturnType<typeof laidOut>, params: never, init: number, what: string, on = be): Promise<void> {
     const size = outShape.reduce((a, b) => a * b, 1);
-    const out = twin(be, dtype, [5, 5, ...Array(size).fill(init), 5]);
-    runBoth(be, name, view(out, outShape, { offset: 2 }), [input], params);
-    const [gpu, ref] = await both(be, out);
+    const out = twin(on, dtype, [5, 5, ...Array(size).fill(init), 5]);
+    runBoth(on, name, view(out, outShape, { offset: 2 }), [input], params);
+    const [gpu, ref] = await both(on, out);
     assertSame(gpu, ref, `${name} ${dtype}: ${what}`);
   }
 
@@ -73,6 +73,21 @@ describe("WebGPU convolution kernels", { skip: device === null }, () => {
       }
     });
   }
+
+  it("launches spread over a 2-D grid", async () => {
+    const small = smallGridBackend(device!, 1);
+    // Images and windows of more than 256 elements: more than one workgroup for every kernel.
+    const [N, C, H, W] = [2, 4, 9, 9], [oh, ow] = [9, 9];
+    const g: ConvGeometry = { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], inSize: [H, W], outSize: [oh, ow] };
+    const x = laidOut(small, "float32", [N, C, H, W], "offset", values("float32"));
+    const colShape = [N, C * 9, oh * ow];
+    await compare("unfold", "float32", colShape, x, { ...g, padValue: 0 } as never, 7, "2-D grid", small);
+    await compare("fold", "float32", [N, C, H, W], laidOut(small, "float32", colShape, "contiguous", values("float32")), g as never, 0, "2-D grid", small);
+    const out = twin(small, "int32", Array(N * C * oh * ow).fill(-7));
+    runBoth(small, "maxPool2dIndices", view(out, [N, C, oh, ow]), [x], g);
+    const [gpu, ref] = await both(small, out);
+    assertSame(gpu, ref, "maxPool2dIndices on a 2-D grid");
+  });
 
   /** maxPool2dIndices on `x` [N, C, H, W] (built from `value`) for every case's geometry. */
   async function pool(value: (i: number) => number, what: string): Promise<void> {

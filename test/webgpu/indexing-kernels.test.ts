@@ -6,7 +6,7 @@ import { describe, it, after } from "node:test";
 import type { DType } from "../../src/backend/backend.js";
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { LAYOUTS, assertSame, both, laidOut, rng, runBoth, twin, view, type TwinView } from "../helpers/gpu-twin.js";
+import { LAYOUTS, assertSame, both, laidOut, rng, runBoth, smallGridBackend, twin, view, type TwinView } from "../helpers/gpu-twin.js";
 
 const device = await gpuDevice();
 
@@ -15,19 +15,19 @@ describe("WebGPU indexing kernels", { skip: device === null }, () => {
   after(() => be.runtime.flush());
   const random = rng(5);
   const values = (dtype: DType) => (dtype === "int32" ? () => Math.floor(random() * 2000) - 1000 : () => random() * 4 - 2);
-  const indices = (shape: readonly number[], bound: number, layout: (typeof LAYOUTS)[number]) =>
-    laidOut(be, "int32", shape, layout, () => Math.floor(random() * bound));
+  const indices = (shape: readonly number[], bound: number, layout: (typeof LAYOUTS)[number], on = be) =>
+    laidOut(on, "int32", shape, layout, () => Math.floor(random() * bound));
 
   const X = [4, 5, 6];
   // Index shapes per dim: smaller than X off `dim`, longer than X along it (indices repeat).
   const indexShape = (dim: number) => X.map((s, d) => (d === dim ? s + 3 : s - 1));
 
   /** Runs kernel `name` into a fresh buffer of `size` elements (filled with `init`) and compares. */
-  async function compare(name: "gather" | "scatterAdd", dtype: DType, outShape: readonly number[], inputs: readonly TwinView[], dim: number, init: number): Promise<void> {
+  async function compare(name: "gather" | "scatterAdd", dtype: DType, outShape: readonly number[], inputs: readonly TwinView[], dim: number, init: number, on = be): Promise<void> {
     const size = outShape.reduce((a, b) => a * b, 1);
-    const out = twin(be, dtype, [5, ...Array(size).fill(init), 5]);
-    runBoth(be, name, view(out, outShape, { offset: 1 }), inputs, { dim });
-    const [gpu, ref] = await both(be, out);
+    const out = twin(on, dtype, [5, ...Array(size).fill(init), 5]);
+    runBoth(on, name, view(out, outShape, { offset: 1 }), inputs, { dim });
+    const [gpu, ref] = await both(on, out);
     assertSame(gpu, ref, `${name} ${dtype} along dim ${dim}`);
   }
 
@@ -68,6 +68,19 @@ describe("WebGPU indexing kernels", { skip: device === null }, () => {
     const src = laidOut(be, "float32", [n], "contiguous", (i) => (i % 7 === 0 ? 3e6 : 0.1 + (i % 11) * 0.37) * (i % 2 ? -1 : 1));
     const index = laidOut(be, "int32", [n], "contiguous", (i) => (i % 5 === 0 ? 1 : 0));
     await compare("scatterAdd", "float32", [2], [src, index], 0, 0);
+  });
+
+  it("launches spread over a 2-D grid", async () => {
+    const small = smallGridBackend(device!, 1);
+    const shape = [30, 10, 20];
+    const x = laidOut(small, "float32", shape, "padded", values("float32"));
+    await compare("gather", "float32", shape, [x, indices(shape, 10, "transposed", small)], 1, 0, small);
+    await compare("scatterAdd", "float32", shape, [x, indices(shape, 10, "offset", small)], 1, 0, small);
+    const rows = laidOut(small, "float32", [600], "contiguous", values("float32"));
+    const out = twin(small, "float32", Array(600).fill(0));
+    runBoth(small, "gatherRows", view(out, [600]), [rows], { indices: Array.from({ length: 600 }, (_, i) => (i * 7) % 600) });
+    const [gpu, ref] = await both(small, out);
+    assertSame(gpu, ref, "gatherRows");
   });
 
   for (const dtype of ["float32", "int32"] as const) {

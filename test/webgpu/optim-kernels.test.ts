@@ -7,7 +7,7 @@ import type { KernelName, KernelParams } from "../../src/backend/kernel-table.js
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { adamScalars } from "../../src/optim/adam.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { assertUlps, both, rng, runBoth, twin, uniform, view, type Twin } from "../helpers/gpu-twin.js";
+import { assertUlps, both, rng, runBoth, smallGridBackend, twin, uniform, view, type Twin } from "../helpers/gpu-twin.js";
 
 const device = await gpuDevice();
 
@@ -26,7 +26,7 @@ describe("WebGPU optimizer kernels", { skip: device === null }, () => {
   const random = rng(7);
 
   /** A buffer of N elements at OFFSET (the elements before it must stay untouched). */
-  const buffer = (lo: number, hi: number): Twin => twin(be, "float32", uniform(random, N + OFFSET + 3, lo, hi));
+  const buffer = (lo: number, hi: number, on = be): Twin => twin(on, "float32", uniform(random, N + OFFSET + 3, lo, hi));
 
   /**
    * Runs `steps` updates on both backends with a fresh gradient each step, then compares the
@@ -37,17 +37,17 @@ describe("WebGPU optimizer kernels", { skip: device === null }, () => {
    * cancels to near zero keeps the absolute error of its operands). `ranges`: the
    * initial values of each state buffer.
    */
-  async function check<K extends Step>(name: K, ranges: readonly Range[], params: (step: number) => KernelParams[K], maxUlps: number, scale = 0): Promise<void> {
-    const p = buffer(-1, 1);
-    const state = ranges.map(([lo, hi]) => buffer(lo, hi));
+  async function check<K extends Step>(name: K, ranges: readonly Range[], params: (step: number) => KernelParams[K], maxUlps: number, scale = 0, on = be): Promise<void> {
+    const p = buffer(-1, 1, on);
+    const state = ranges.map(([lo, hi]) => buffer(lo, hi, on));
     for (let step = 1; step <= 3; step++) {
-      const g = buffer(-2, 2);
+      const g = buffer(-2, 2, on);
       const at = (t: Twin) => view(t, [N], { offset: OFFSET });
-      runBoth(be, name as KernelName, at(p), [at(g), ...state.map(at)], params(step) as never);
-      const [gpuP, refP] = await both(be, p);
+      runBoth(on, name as KernelName, at(p), [at(g), ...state.map(at)], params(step) as never);
+      const [gpuP, refP] = await both(on, p);
       assertUlps(gpuP, refP, maxUlps, `${name} step ${step}: parameter`, scale);
       for (const [k, s] of state.entries()) {
-        const [gpuS, refS] = await both(be, s);
+        const [gpuS, refS] = await both(on, s);
         assertUlps(gpuS, refS, maxUlps, `${name} step ${step}: state ${k}`, scale);
       }
     }
@@ -57,6 +57,7 @@ describe("WebGPU optimizer kernels", { skip: device === null }, () => {
 
   it("adamStep: Adam with L2 decay", () => check("adamStep", [SIGNED, SQUARE], (step) => adamScalars(step, false, hyper, true), 4));
   it("adamStep: AdamW, maximize", () => check("adamStep", [SIGNED, SQUARE], (step) => adamScalars(step, true, { ...hyper, maximize: true }, true), 4));
+  it("adamStep: launches spread over a 2-D grid", () => check("adamStep", [SIGNED, SQUARE], (step) => adamScalars(step, false, hyper, true), 4, 0, smallGridBackend(device!)));
   it("adamStep: AMSGrad", () => check("adamStep", [SIGNED, SQUARE, SQUARE], (step) => adamScalars(step, false, { ...hyper, amsgrad: true }, true), 4));
 
   const sgd = { lr: 0.05, momentum: 0.9, keep: 0.8, wd: 0.01, sign: 1, nesterov: false };
