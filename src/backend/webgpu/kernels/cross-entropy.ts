@@ -97,6 +97,7 @@ const GRAD_TAIL = `
 
 function dispatch(rt: GpuRuntime, grad: boolean, out: View, [x, t, g]: readonly View[]): void {
   const [R, C] = x.shape as [number, number];
+  if (R === 0) return;
   const wide = C > NARROW;
   rt.dispatch({
     key: `${grad ? "crossEntropyRowsGrad" : "crossEntropyRows"}:${wide ? "wide" : "narrow"}`,
