@@ -3,9 +3,17 @@
 import type { KernelTable } from "../../kernel-table.js";
 import type { GpuRuntime } from "../runtime.js";
 import { unaryKernels } from "./unary.js";
+import { optimKernels } from "./optim.js";
+import { crossEntropyKernels } from "./cross-entropy.js";
+import { indexingKernels } from "./indexing.js";
+import { convKernels } from "./conv.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
     ...unaryKernels(rt),
+    ...optimKernels(rt),
+    ...crossEntropyKernels(rt),
+    ...indexingKernels(rt),
+    ...convKernels(rt),
   };
 }
