@@ -4,17 +4,23 @@
 import { ValueError } from "../errors.js";
 import { writeOnnxModel, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from "../io/onnx/index.js";
 import type { Module } from "../nn/module.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { cat } from "../ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { onnxType } from "./graph-builder.js";
 import { traceForward } from "./trace.js";
 import { verifyExport } from "./verify.js";
+import { generaliseDims, type DimSymbol } from "./dynamic-dims.js";
 
 export interface ExportOnnxOptions {
   /** Graph input names, one per example input (default input_0, input_1, …). */
   inputNames?: string[];
   /** Graph output names, one per tensor forward returns, nested arrays flattened (default output_0, …). */
   outputNames?: string[];
-  /** Makes dim 0 of every input and output a symbolic "batch" dim (default false). */
+  /**
+   * Makes dim 0 of every input a symbolic "batch" dim (default false); output dims that follow it
+   * are named "batch" too, and any constant the forward computed from it becomes shape arithmetic.
+   */
   dynamicBatch?: boolean;
   /**
    * Symbolic dims by input or output name, as torch.onnx.export's dynamic_axes:
@@ -55,30 +61,48 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
   }
   if (inputNames.length > inputs.length) throw new ValueError(`exportOnnx: ${inputNames.length} input names for ${inputs.length} inputs`);
 
-  const trace = traceForward(model, inputs, inputNames, opsetVersion);
+  const axesFor = (name: string, rank: number, isInput = true): Record<number, string> => {
+    const axes: Record<number, string> = Object.create(null);
+    if (dynamicBatch && isInput && rank > 0) axes[0] = "batch";
+    const given = Object.prototype.hasOwnProperty.call(dynamicAxes, name) ? dynamicAxes[name] : undefined;
+    for (const [k, v] of Object.entries(given ?? {})) {
+      const axis = Number(k);
+      if (!Number.isInteger(axis) || axis < 0 || axis >= rank) throw new ValueError(`exportOnnx: dynamic axis ${k} of "${name}" is outside its ${rank} dims`);
+      if (typeof v !== "string" || v === "") throw new ValueError(`exportOnnx: dynamic axis ${k} of "${name}" needs a non-empty name, got ${String(v)}`);
+      axes[axis] = v;
+    }
+    return axes;
+  };
+  // Input names as the trace will give them (fresh names never collide among the inputs).
+  const plannedNames = inputs.map((_, i) => inputNames[i] ?? `input_${i}`);
+  const symbols = dimSymbols(inputs, plannedNames.map((n, i) => axesFor(n, inputs[i].ndim)));
+  // A size-1 dim broadcasts, so tracing at it can hide how the graph depends on the dim: trace at 2 or more.
+  const base = symbols.reduce((xs, s) => (s.size === 1 ? growSymbol(xs, s, 1) : xs), inputs);
+  for (const s of symbols) s.size = Math.max(s.size, 2);
+  const trace = traceForward(model, base, inputNames, opsetVersion);
+  const grown = symbols.map((s) => traceForward(model, growSymbol(base, s, 1), inputNames, opsetVersion));
+  if (symbols.length > 0) generaliseDims({ base: trace, grown }, symbols);
+
   const { builder: b } = trace;
   if (outputNames.length > trace.outputs.length) throw new ValueError(`exportOnnx: ${outputNames.length} output names for ${trace.outputs.length} outputs`);
   const outNames = trace.outputs.map((_, i) => b.fresh(outputNames[i] ?? `output_${i}`));
   // Outputs get their own names through Identity nodes, so an output may also be an input or a weight.
   trace.outputValues.forEach((v, i) => b.nodes.push({ opType: "Identity", domain: "", name: b.fresh("output_node"), inputs: [v], outputs: [outNames[i]], attributes: new Map() }));
 
-  const axesFor = (name: string, rank: number): Record<number, string> => {
-    const axes: Record<number, string> = Object.create(null);
-    if (dynamicBatch && rank > 0) axes[0] = "batch";
-    const given = Object.prototype.hasOwnProperty.call(dynamicAxes, name) ? dynamicAxes[name] : undefined;
-    for (const [k, v] of Object.entries(given ?? {})) {
-      const axis = Number(k);
-      if (!Number.isInteger(axis) || axis < 0 || axis >= rank) throw new ValueError(`exportOnnx: dynamic axis ${k} of "${name}" is outside its ${rank} dims`);
-      axes[axis] = v;
-    }
-    return axes;
-  };
-  // An output dim as large as some dynamic input dim may follow it: left unknown unless named.
-  const dynamicSizes = new Set<number>();
-  inputs.forEach((t, i) => { for (const a of Object.keys(axesFor(trace.inputNames[i], t.ndim))) dynamicSizes.add(t.shape[Number(a)]); });
-  const valueInfo = (name: string, t: Tensor, isOutput: boolean): OnnxValueInfo => {
+  const inputInfo = (name: string, t: Tensor): OnnxValueInfo => {
     const axes = axesFor(name, t.ndim);
-    return { name, elemType: onnxType(t.dtype), shape: t.shape.map((d, i) => axes[i] ?? (isOutput && dynamicSizes.has(d) ? null : d)) };
+    return { name, elemType: onnxType(t.dtype), shape: t.shape.map((d, i) => axes[i] ?? d) };
+  };
+  // An output dim is named after the symbol it follows one for one, unknown when it moves otherwise.
+  const outputInfo = (name: string, t: Tensor, k: number): OnnxValueInfo => {
+    const axes = axesFor(name, t.ndim, false);
+    const shape = t.shape.map((d, i) => {
+      if (axes[i] !== undefined) return axes[i];
+      const moved = symbols.flatMap((s, j) => (grown[j].outputs[k].shape[i] !== d ? [s] : []));
+      if (moved.length === 0) return d;
+      return moved.length === 1 && d === moved[0].size && grown[symbols.indexOf(moved[0])].outputs[k].shape[i] === d + 1 ? moved[0].name : null;
+    });
+    return { name, elemType: onnxType(t.dtype), shape };
   };
   for (const name of Object.keys(dynamicAxes)) {
     if (!trace.inputNames.includes(name) && !outNames.includes(name)) throw new ValueError(`exportOnnx: dynamicAxes names "${name}", which is no input or output`);
@@ -88,8 +112,8 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
     name: model.constructor.name,
     nodes: b.nodes,
     initializers: b.initializers,
-    inputs: inputs.map((t, i) => valueInfo(trace.inputNames[i], t, false)),
-    outputs: trace.outputs.map((t, i) => valueInfo(outNames[i], t, true)),
+    inputs: base.map((t, i) => inputInfo(trace.inputNames[i], t)),
+    outputs: trace.outputs.map((t, i) => outputInfo(outNames[i], t, i)),
   };
   prune(graph);
   const onnx: OnnxModel = {
@@ -99,7 +123,7 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
     opsetImports: [{ domain: "", version: opsetVersion }],
     graph,
   };
-  if (verify) verifyExport(model, onnx, inputs);
+  if (verify) verifyExport(model, onnx, symbols.reduce((xs, s) => growSymbol(xs, s, 2), base));
   return writeOnnxModel(onnx, destination ?? undefined);
 }
 
@@ -115,4 +139,33 @@ function prune(g: OnnxGraph): void {
   }
   g.nodes = kept.reverse();
   g.initializers = g.initializers.filter((t) => needed.has(t.name));
+}
+
+/** The named dynamic dims of the inputs; a name used on dims of different sizes is a ValueError. */
+function dimSymbols(inputs: readonly Tensor[], axes: readonly Record<number, string>[]): DimSymbol[] {
+  const byName = new Map<string, DimSymbol>();
+  axes.forEach((a, input) => {
+    for (const [k, name] of Object.entries(a)) {
+      const axis = Number(k);
+      const size = inputs[input].shape[axis];
+      const s = byName.get(name);
+      if (!s) byName.set(name, { name, sites: [{ input, axis }], size });
+      else if (s.size !== size) throw new ValueError(`exportOnnx: dynamic dim "${name}" is ${s.size} in one example input and ${size} in another`);
+      else s.sites.push({ input, axis });
+    }
+  });
+  return [...byName.values()];
+}
+
+/** `inputs` with every dim carrying symbol `s` longer by `by`, made by repeating its first slice. */
+function growSymbol(inputs: readonly Tensor[], s: DimSymbol, by: number): Tensor[] {
+  return inputs.map((x, i) => {
+    let out = x;
+    for (const { input, axis } of s.sites) {
+      if (input !== i) continue;
+      const first = noGrad(() => out.narrow(axis, 0, 1));
+      out = noGrad(() => cat([out, ...Array<Tensor>(by).fill(first)], axis));
+    }
+    return out;
+  });
 }

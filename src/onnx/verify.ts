@@ -3,7 +3,7 @@
 // (item(), toArray()) or branches on them bakes one input's numbers into the graph, and this catches it.
 
 import { noGrad } from "../autograd/grad-mode.js";
-import { UnsupportedOpError } from "../errors.js";
+import { TensorgradError, UnsupportedOpError, fmtShape } from "../errors.js";
 import type { OnnxModel } from "../io/onnx/index.js";
 import type { Module } from "../nn/module.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -13,7 +13,10 @@ function flat(v: unknown): Tensor[] {
   return Array.isArray(v) ? v.flatMap(flat) : [v as Tensor];
 }
 
-/** Throws an UnsupportedOpError when `graph` does not reproduce `model` on a perturbed copy of `inputs`. */
+/**
+ * Throws an UnsupportedOpError when `graph` does not reproduce `model` on a perturbed copy of
+ * `inputs` (which the exporter gives other sizes than the traced ones along every dynamic dim).
+ */
 export function verifyExport(model: Module, graph: OnnxModel, inputs: readonly Tensor[]): void {
   // A deterministic perturbation (the random generator is left alone, so seeded training is not disturbed).
   const other = inputs.map((x) => (x.dtype === "int32" ? x : noGrad(() => x.mul(-0.8).add(0.3))));
@@ -25,12 +28,19 @@ export function verifyExport(model: Module, graph: OnnxModel, inputs: readonly T
   } finally {
     model.train(wasTraining);
   }
-  const got = flat(noGrad(() => new OnnxModule(graph).forward(...other)));
-  const problem = mismatch(want, got);
+  let problem: string | null;
+  try {
+    problem = mismatch(want, flat(noGrad(() => new OnnxModule(graph).forward(...other))));
+  } catch (e) {
+    // A constant frozen at the traced size shows as a Reshape or broadcast that fails at another.
+    if (!(e instanceof TensorgradError)) throw e;
+    problem = `running it failed: ${e.message}`;
+  }
   if (problem) {
     throw new UnsupportedOpError(
-      `exportOnnx: the traced graph does not reproduce the model on a second input (${problem}); its forward probably reads ` +
-        "tensor values into JavaScript (item(), toArray()) or branches on them, which tracing cannot record",
+      `exportOnnx: the traced graph does not reproduce the model on a second input of shape ${other.map((x) => fmtShape(x.shape)).join(", ")} ` +
+        `(${problem}); its forward probably reads tensor values into JavaScript (item(), toArray()) or branches on them, or computes a ` +
+        "size from a dynamic dim in a way shape arithmetic cannot follow, which tracing cannot record",
       "untraced computation", "<root>",
     );
   }
