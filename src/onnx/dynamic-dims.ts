@@ -106,7 +106,7 @@ function rewriteConstant(
     const pieces: string[] = [];
     let run: number[] = [];
     const flush = () => {
-      if (run.length > 0) pieces.push(isFloat ? b.floats(run) : b.ints(run));
+      if (run.length > 0) pieces.push(isFloat ? b.floats(run, t0.dataType) : b.ints(run));
       run = [];
     };
     for (let j = 0; j < t0.data.length; j++) {
@@ -115,7 +115,7 @@ function rewriteConstant(
       if (f === null) run.push(t0.data[j]);
       else {
         flush();
-        pieces.push(expression(b, f!, symbolOf, isFloat));
+        pieces.push(expression(b, f!, symbolOf, isFloat ? t0.dataType : null));
       }
     }
     flush();
@@ -126,7 +126,7 @@ function rewriteConstant(
   if (ts.some((t) => t.dims.length !== t0.dims.length)) fail("in rank");
   const dimFits = t0.dims.map((d, j) => fit(d, ts.map((t) => t.dims[j]), sizes, false));
   if (dimFits.some((f) => f === undefined)) fail("in a dim no product or sum of the dims gives");
-  const shapeParts = dimFits.map((f, j) => (f === null ? b.ints([t0.dims[j]]) : expression(b, f!, symbolOf, false)));
+  const shapeParts = dimFits.map((f, j) => (f === null ? b.ints([t0.dims[j]]) : expression(b, f!, symbolOf, null)));
   const shape = shapeParts.length === 1 ? shapeParts[0] : b.node("Concat", shapeParts, { axis: 0 });
   const all = [t0, ...ts];
   const first = t0.data[0];
@@ -149,7 +149,7 @@ function rewriteConstant(
 /** The int64 [n] or float [n] vector `joined` cast and shaped as the original constant. */
 function finish(b: GraphBuilder, joined: string, t0: OnnxTensor): string {
   let out = joined;
-  if (t0.dataType !== DataType.INT64 && t0.dataType !== DataType.FLOAT) out = b.node("Cast", [out], { to: t0.dataType });
+  if (t0.dataType === DataType.INT32) out = b.node("Cast", [out], { to: t0.dataType });
   if (t0.dims.length !== 1) out = b.node("Reshape", [out, b.ints(t0.dims)]);
   return out;
 }
@@ -175,10 +175,10 @@ function fit(v0: number, vs: number[], sizes: number[], isFloat: boolean): Fit |
   return undefined;
 }
 
-/** Nodes computing a fitted number as an int64 [1] tensor (a float32 [1] when `isFloat`). */
-function expression(b: GraphBuilder, f: Fit, symbolOf: (s: number) => string, isFloat: boolean): string {
-  const num = (v: number) => (isFloat ? b.floats([v]) : b.ints([v]));
-  const sym = (s: number) => (isFloat ? b.node("Cast", [symbolOf(s)], { to: DataType.FLOAT }) : symbolOf(s));
+/** Nodes computing a fitted number as an int64 [1] tensor, or a [1] tensor of float type `floatType`. */
+function expression(b: GraphBuilder, f: Fit, symbolOf: (s: number) => string, floatType: number | null): string {
+  const num = (v: number) => (floatType !== null ? b.floats([v], floatType) : b.ints([v]));
+  const sym = (s: number) => (floatType !== null ? b.node("Cast", [symbolOf(s)], { to: floatType }) : symbolOf(s));
   const product = (syms: number[]) => syms.map(sym).reduce((acc, x) => b.node("Mul", [acc, x]));
   if (f.kind === "product") return f.k === 1 ? product(f.syms) : b.node("Mul", [product(f.syms), num(f.k)]);
   if (f.kind === "quotient") return b.node("Div", [num(f.k), product(f.syms)]);

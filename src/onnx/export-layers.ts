@@ -16,6 +16,7 @@ import { LSTM, GRU, RNN } from "../nn/layers/recurrent.js";
 import { emitLinear, type ExportContext } from "./export-primitives.js";
 import { recurrent } from "./export-recurrent.js";
 import { emitConv, emitPool } from "./export-conv.js";
+import { onnxType } from "./graph-builder.js";
 
 export interface LayerConverter {
   /** Whether this converter writes `m` as a whole (given the input it is called with). */
@@ -40,8 +41,9 @@ const batchNorm: LayerConverter = {
     const { b } = cx;
     const c = m.numFeatures;
     // BatchNormalization always takes a scale and a bias: ones and zeros for an affine-free norm.
-    const scale = m.weight ? b.nameOf(m.weight) : b.floats(Array(c).fill(1));
-    const bias = m.bias ? b.nameOf(m.bias) : b.floats(Array(c).fill(0));
+    const type = onnxType(m.runningMean!.dtype);
+    const scale = m.weight ? b.nameOf(m.weight) : b.floats(Array(c).fill(1), type);
+    const bias = m.bias ? b.nameOf(m.bias) : b.floats(Array(c).fill(0), type);
     b.node("BatchNormalization", [b.nameOf(x), scale, bias, b.nameOf(m.runningMean!), b.nameOf(m.runningVar!)],
       { epsilon: { float: m.eps } }, out);
   },

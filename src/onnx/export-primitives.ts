@@ -3,7 +3,7 @@
 
 import type { ReduceParams } from "../ops/primitives/reduce.js";
 import type { SliceParams } from "../ops/primitives/movement.js";
-import type { DType } from "../tensor/dtype.js";
+import { promote, type DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { GraphBuilder, onnxType } from "./graph-builder.js";
 import { emitConv, emitPool, type PoolSpec } from "./export-conv.js";
@@ -26,7 +26,8 @@ export function as(cx: ExportContext, t: Tensor, dtype: DType): string {
 
 const UNARY: Record<string, string> = {
   neg: "Neg", exp: "Exp", log: "Log", sqrt: "Sqrt", abs: "Abs", sign: "Sign", sin: "Sin", cos: "Cos",
-  tanh: "Tanh", sigmoid: "Sigmoid", relu: "Relu", erf: "Erf",
+  tanh: "Tanh", sigmoid: "Sigmoid", relu: "Relu", erf: "Erf", tan: "Tan", asin: "Asin", acos: "Acos", atan: "Atan",
+  sinh: "Sinh", cosh: "Cosh", asinh: "Asinh", atanh: "Atanh",
 };
 const ARITH: Record<string, string> = { add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow", maximum: "Max", minimum: "Min" };
 const COMPARE: Record<string, [string, boolean]> = {
@@ -75,6 +76,10 @@ export const PRIMITIVES = new Map<string, PrimitiveConverter>();
 for (const [name, op] of Object.entries(UNARY)) {
   PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(op, [as(cx, x, out.dtype)], {}, out));
 }
+// Floor and Ceil are float-only in ONNX; on integers they are the identity.
+for (const [name, op] of [["floor", "Floor"], ["ceil", "Ceil"]] as const) {
+  PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(x.dtype === "int32" ? "Identity" : op, [as(cx, x, out.dtype)], {}, out));
+}
 PRIMITIVES.set("expm1", (cx, [x], _p, out) => {
   const e = cx.b.node("Exp", [as(cx, x, out.dtype)]);
   cx.b.node("Sub", [e, cx.b.scalar(1, out.dtype)], {}, out);
@@ -88,7 +93,7 @@ for (const [name, op] of Object.entries(ARITH)) {
 }
 for (const [name, [op, negate]] of Object.entries(COMPARE)) {
   PRIMITIVES.set(name, (cx, [a, c], _p, out) => {
-    const common: DType = a.dtype === c.dtype ? a.dtype : "float32";
+    const common: DType = promote(a.dtype, c.dtype);
     let r = cx.b.node(op, [as(cx, a, common), as(cx, c, common)]);
     if (negate) r = cx.b.node("Not", [r]);
     cx.b.node("Cast", [r], { to: onnxType(out.dtype) }, out);
@@ -141,6 +146,10 @@ PRIMITIVES.set("linear", (cx, [x, w, bias], _p, out) => {
 });
 PRIMITIVES.set("gather", (cx, [x, index], p: { dim: number }, out) => {
   cx.b.node("GatherElements", [cx.b.nameOf(x), cx.b.nameOf(index)], { axis: p.dim }, out);
+});
+
+PRIMITIVES.set("cumsum", (cx, [x], p: { dim: number; reverse: boolean }, out) => {
+  cx.b.node("CumSum", [as(cx, x, out.dtype), cx.b.intScalar(p.dim)], { reverse: p.reverse ? 1 : 0 }, out);
 });
 
 // Composite ops reported as one unit (see composite() in autograd/primitive.ts).

@@ -2,7 +2,7 @@
 // IntConst so that the shape arithmetic torch.onnx.export writes for dynamic dims is exact.
 
 import { DataType, type OnnxTensor } from "../io/onnx/index.js";
-import { cat } from "../ops/index.js";
+import { cat, scatterAdd, where as whereOp } from "../ops/index.js";
 import { full, tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OpImpl } from "./import-ops-math.js";
@@ -15,13 +15,13 @@ const MAX_HOST_INTS = 1 << 20;
 
 /** An initializer or Constant as a value: float data as a tensor, integer data as an IntConst. */
 export function constantValue(t: OnnxTensor): Value {
-  if (t.dataType === DataType.FLOAT || t.dataType === DataType.DOUBLE) {
-    return tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), { shape: t.dims });
-  }
+  if (t.dataType === DataType.FLOAT) return tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), { shape: t.dims });
+  if (t.dataType === DataType.DOUBLE) return tensor(t.data instanceof Float64Array ? t.data : Float64Array.from(t.data), { shape: t.dims, dtype: "float64" });
   return new IntConst(t.dims, Array.from(t.data));
 }
 
-const isFloatType = (to: number) => to === DataType.FLOAT || to === DataType.DOUBLE || to === 10 || to === 16;
+/** float32, float16 and bfloat16 all run as float32; float64 stays float64. */
+const isFloat32Type = (to: number) => to === DataType.FLOAT || to === 10 || to === 16;
 
 SHAPE_OPS.set("Identity", (cx, ins) => [need(cx, ins, 0)]);
 SHAPE_OPS.set("Dropout", (cx, ins) => [need(cx, ins, 0)]); // inference: the identity (a mask output is not supported)
@@ -38,7 +38,11 @@ SHAPE_OPS.set("Constant", (cx) => {
 SHAPE_OPS.set("Cast", (cx, ins) => {
   const v = need(cx, ins, 0);
   const to = cx.int("to", 0);
-  if (isFloatType(to)) return [v instanceof IntConst ? asTensor(v).to("float32") : v.dtype === "float32" ? v : v.to("float32")];
+  if (isFloat32Type(to) || to === DataType.DOUBLE) {
+    const dtype = to === DataType.DOUBLE ? "float64" : "float32";
+    const t = asTensor(v);
+    return [t.dtype === dtype ? t : t.to(dtype)];
+  }
   if (to === DataType.BOOL) return [v instanceof IntConst ? new IntConst(v.dims, v.data.map((d) => (d !== 0 ? 1 : 0))) : v.ne(0)];
   if ([DataType.INT64, DataType.INT32, DataType.INT8, DataType.UINT8].includes(to as 7)) {
     return [v instanceof IntConst ? v : v.dtype === "int32" ? v : v.to("int32")];
@@ -195,7 +199,8 @@ SHAPE_OPS.set("ConstantOfShape", (cx, ins) => {
   const value = t && t.data.length > 0 ? t.data[0] : 0;
   const size = shape.reduce((a, b) => a * b, 1);
   cx.checkSize("the filled tensor", shape);
-  if (!t || t.dataType === DataType.FLOAT || t.dataType === DataType.DOUBLE) return [full(shape, value)];
+  if (!t || t.dataType === DataType.FLOAT) return [full(shape, value)];
+  if (t.dataType === DataType.DOUBLE) return [full(shape, value, { dtype: "float64" })];
   if (size > MAX_HOST_INTS) return [full(shape, value, { dtype: "int32" })];
   return [new IntConst(shape, Array(size).fill(value))];
 });
@@ -247,4 +252,36 @@ SHAPE_OPS.set("Tile", (cx, ins) => {
     out = expanded.reshape([...shape.slice(0, d), r * shape[d], ...shape.slice(d + 1)]);
   });
   return [out];
+});
+
+SHAPE_OPS.set("ScatterElements", (cx, ins) => {
+  const data = asTensor(need(cx, ins, 0));
+  const idx = asTensor(need(cx, ins, 1));
+  const updates = asTensor(need(cx, ins, 2));
+  const a = axis(cx, cx.int("axis", 0), data.ndim);
+  const reduction = cx.string("reduction", "none");
+  if (idx.ndim !== data.ndim || updates.ndim !== data.ndim || idx.shape.some((d, i) => d !== updates.shape[i])) {
+    cx.fail(`indices [${idx.shape}] and updates [${updates.shape}] do not fit data [${data.shape}]`);
+  }
+  const fixed = nonNegative(idx, data.shape[a]);
+  const added = scatterAdd(updates.dtype === data.dtype ? updates : updates.to(data.dtype), a, fixed, data.shape);
+  if (reduction === "add") return [data.add(added)];
+  if (reduction !== "none") cx.unsupported(`reduction="${reduction}"`);
+  // Plain assignment: where an index lands, the update replaces the data (indices are unique by the spec).
+  const hit = scatterAdd(full(updates.shape, 1, { dtype: data.dtype }), a, fixed, data.shape);
+  return [whereOp(hit.gt(0), added, data)];
+});
+
+/** Negative indices counted from the end, as ONNX allows, and int32 as tensorgrad's gather wants. */
+function nonNegative(idx: Tensor, n: number): Tensor {
+  const i = idx.dtype === "int32" ? idx : idx.to("int32");
+  return i.size > 0 && i.min().item() < 0 ? i.add(i.lt(0).to("int32").mul(n)) : i;
+}
+
+SHAPE_OPS.set("CumSum", (cx, ins) => {
+  const x = asTensor(need(cx, ins, 0));
+  const [a0] = asInts(cx, ins[1], "axis");
+  const a = axis(cx, a0, x.ndim);
+  if (cx.int("exclusive", 0) !== 0) cx.unsupported("exclusive=1");
+  return [cx.int("reverse", 0) ? x.flip([a]).cumsum(a).flip([a]) : x.cumsum(a)];
 });

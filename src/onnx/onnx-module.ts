@@ -179,7 +179,9 @@ function checkInput(info: OnnxValueInfo, x: Tensor | number[]): Tensor {
   const isInt = info.elemType === DataType.INT64 || info.elemType === DataType.INT32;
   let t = x instanceof Tensor ? x : tensor(x as number[], { dtype: isInt ? "int32" : "float32" });
   if (isInt && t.dtype !== "int32") throw new ValueError(`OnnxModule.forward: input "${info.name}" holds integers; pass an int32 tensor, got ${t.dtype}`);
-  if (!isInt && t.dtype === "int32") t = t.to("float32");
+  // A float64 graph input takes float32 too (widened); any float input takes int32 (converted).
+  if (info.elemType === DataType.DOUBLE && t.dtype !== "float64") t = t.to("float64");
+  else if (!isInt && t.dtype === "int32") t = t.to("float32");
   if (info.shape) {
     const ok = info.shape.length === t.ndim && info.shape.every((d, i) => typeof d !== "number" || d === t.shape[i] || d <= 0);
     if (!ok) {

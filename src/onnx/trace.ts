@@ -30,8 +30,8 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
   const paramNames = new Map<Tensor, string>();
   for (const [name, t] of model.namedParameters()) if (!paramNames.has(t)) paramNames.set(t, name);
   for (const [name, t] of model.namedBuffers()) if (!paramNames.has(t)) paramNames.set(t, name);
-  const b = new GraphBuilder(paramNames);
   const path: string[] = [];
+  const b = new GraphBuilder(paramNames, () => path.at(-1) ?? "<root>");
   const cx: ExportContext = { b, opset, where: () => path.at(-1) ?? "<root>" };
   const names = inputs.map((x, i) => {
     const name = b.fresh(inputNames[i] ?? `input_${i}`);

@@ -178,8 +178,7 @@ export function decodeTensor(b: Uint8Array): OnnxTensor {
     count *= d;
     if (count > MAX_ELEMENTS) throw new FormatError(`${label}: dims [${dims.join(", ")}] claim more than ${MAX_ELEMENTS} elements`);
   }
-  const isFloat = dataType === DataType.FLOAT || dataType === DataType.DOUBLE;
-  const data = isFloat ? new Float32Array(count) : new Float64Array(count);
+  const data = dataType === DataType.FLOAT ? new Float32Array(count) : new Float64Array(count);
   if (raw !== null) {
     if (raw.length !== count * size) {
       throw new FormatError(`${label}: raw data has ${raw.length} bytes but dims [${dims.join(", ")}] need ${count * size}`);

@@ -12,8 +12,8 @@ export const AttrType = {
 } as const;
 
 /**
- * A constant tensor. Float data (FLOAT, DOUBLE) is held as float32; integer and boolean data as
- * float64 so int64 values keep their exact value up to ±2^53 (see wire.readVarint on the rest).
+ * A constant tensor. FLOAT data is held as float32; DOUBLE, integer and boolean data as float64, so
+ * doubles keep their precision and int64 values their exact value up to ±2^53 (see wire.readVarint on the rest).
  */
 export interface OnnxTensor {
   name: string;
