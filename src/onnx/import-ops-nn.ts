@@ -28,7 +28,7 @@ function padding(cx: NodeCtx, x: Tensor, spatial: number, fill: number): { x: Te
   return { x: out, pads: sym };
 }
 
-function padDim(cx: NodeCtx, x: Tensor, dim: number, before: number, after: number, fill: number): Tensor {
+export function padDim(cx: NodeCtx, x: Tensor, dim: number, before: number, after: number, fill: number): Tensor {
   if (before === 0 && after === 0) return x;
   cx.checkSize("the padded tensor", x.shape.map((d, i) => (i === dim ? d + before + after : d)));
   const part = (n: number) => full(x.shape.map((d, i) => (i === dim ? n : d)), fill, { dtype: x.dtype });

@@ -3,7 +3,7 @@
 // int64 and never round-trips through int32 tensors.
 
 import { FormatError, UnsupportedOpError } from "../errors.js";
-import { AttrType, type OnnxNode } from "../io/onnx/index.js";
+import { AttrType, type OnnxGraph, type OnnxNode } from "../io/onnx/index.js";
 import { tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -17,10 +17,23 @@ export class IntConst {
 
 export type Value = Tensor | IntConst;
 
+/** Runs a subgraph in the current scope on its inputs and returns its outputs. */
+export type GraphRunner = (g: OnnxGraph, inputs: readonly Value[]) => Value[];
+
 /** The node being run, for attribute access and error messages. */
 export class NodeCtx {
-  /** @param maxElements the most elements one value may hold (see OnnxModule's option). */
-  constructor(readonly node: OnnxNode, readonly maxElements: number) {}
+  /**
+   * @param maxElements the most elements one value may hold (see OnnxModule's option).
+   * @param runGraph runs a subgraph attribute (If, Loop) with the current values in scope.
+   */
+  constructor(readonly node: OnnxNode, readonly maxElements: number, readonly runGraph: GraphRunner = () => [] as Value[]) {}
+
+  /** The subgraph attribute `name`, which must be present. */
+  graph(name: string): OnnxGraph {
+    const a = this.get(name, AttrType.GRAPH);
+    if (a?.g === undefined) this.fail(`subgraph attribute "${name}" is missing`);
+    return a.g;
+  }
 
   /** Fails unless a value of `shape` fits the element limit (checked before allocating it). */
   checkSize(what: string, shape: readonly number[]): void {

@@ -3,7 +3,7 @@
 // can be frozen in part and fine-tuned; forward runs the nodes in order with tensorgrad ops.
 
 import { FormatError, ShapeError, TensorgradError, UnsupportedOpError, ValueError, fmtShape } from "../errors.js";
-import { DataType, defaultOpset, type OnnxModel, type OnnxNode, type OnnxValueInfo } from "../io/onnx/index.js";
+import { DataType, defaultOpset, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from "../io/onnx/index.js";
 import { Module } from "../nn/module.js";
 import type { Parameter } from "../nn/parameter.js";
 import { tensor } from "../tensor/creation.js";
@@ -11,11 +11,14 @@ import { Tensor } from "../tensor/tensor.js";
 import { MATH_OPS, type OpImpl } from "./import-ops-math.js";
 import { NN_OPS } from "./import-ops-nn.js";
 import { RNN_OPS } from "./import-ops-rnn.js";
+import { CONTROL_OPS } from "./import-ops-control.js";
+import { EINSUM_OPS } from "./import-ops-einsum.js";
+import { UPSAMPLE_OPS } from "./import-ops-upsample.js";
 import { SHAPE_OPS, constantValue } from "./import-ops-shape.js";
 import { IntConst, NodeCtx, type Value } from "./import-value.js";
 import { MAX_VALUE_ELEMENTS } from "./limits.js";
 
-const OPS = new Map<string, OpImpl>([...MATH_OPS, ...NN_OPS, ...SHAPE_OPS, ...RNN_OPS]);
+const OPS = new Map<string, OpImpl>([...MATH_OPS, ...NN_OPS, ...SHAPE_OPS, ...RNN_OPS, ...CONTROL_OPS, ...UPSAMPLE_OPS, ...EINSUM_OPS]);
 
 /** Every ONNX op (default domain) loadOnnx can run. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = [...OPS.keys()].sort();
@@ -82,22 +85,7 @@ export class OnnxModule extends Module {
     // Nodes must come in topological order (as the format requires): every input defined before
     // use and every output defined once, which also rules out cycles.
     g.nodes.forEach((n, k) => {
-      const where = `node ${k} (${n.opType} "${n.name}")`;
-      if (n.domain !== "" && n.domain !== "ai.onnx") {
-        throw new UnsupportedOpError(`loadOnnx: ${where} is from domain "${n.domain}", which loadOnnx does not support`, n.opType, n.name);
-      }
-      if (!OPS.has(n.opType)) {
-        throw new UnsupportedOpError(`loadOnnx: ONNX op "${n.opType}" (${where}) is not supported; supported ops: ${SUPPORTED_ONNX_OPS.join(", ")}`, n.opType, n.name);
-      }
-      for (const i of n.inputs) {
-        if (i !== "" && !defined.has(i)) throw new FormatError(`loadOnnx: ${where} reads "${i}", which no earlier node, input or initializer defines (a cycle or a dangling edge)`);
-        if (i !== "") this.lastUse.set(i, k);
-      }
-      for (const o of n.outputs) {
-        if (o === "") continue;
-        if (defined.has(o)) throw new FormatError(`loadOnnx: ${where} redefines "${o}"`);
-        defined.add(o);
-      }
+      for (const i of validateNode(n, k, defined)) this.lastUse.set(i, k);
     });
     for (const o of g.outputs) {
       if (!defined.has(o.name)) throw new FormatError(`loadOnnx: graph output "${o.name}" is never computed`);
@@ -135,15 +123,22 @@ export class OnnxModule extends Module {
     }
   }
 
-  /** Runs the graph; returns the output tensor, or an array when the graph has several outputs. */
-  forward(...inputs: (Tensor | number[])[]): Tensor | Tensor[] {
-    if (inputs.length !== this.inputInfo.length) {
-      throw new ValueError(`OnnxModule.forward: the graph takes ${this.inputInfo.length} input(s) (${this.inputInfo.map((v) => v.name).join(", ")}), got ${inputs.length}`);
-    }
-    const values = new Map<string, Value>(this.constants);
-    this.inputInfo.forEach((info, i) => values.set(info.name, checkInput(info, inputs[i])));
-    this.nodes.forEach((n, k) => {
-      const cx = new NodeCtx(n, this.maxElements);
+  /**
+   * Runs `nodes` on `values` (which gains their outputs). With `lastUse`, values are dropped after
+   * their last reader; subgraph runs keep theirs (they are small, and the outer scope owns its values).
+   */
+  private run(nodes: readonly OnnxNode[], values: Map<string, Value>, lastUse?: Map<string, number>): void {
+    const runGraph = (g: OnnxGraph, inputs: readonly Value[]): Value[] => {
+      const scope = new Map(values);
+      g.initializers.forEach((t) => scope.set(t.name, constantValue(t)));
+      g.inputs.forEach((v, i) => {
+        if (i < inputs.length) scope.set(v.name, inputs[i]);
+      });
+      this.run(g.nodes, scope);
+      return g.outputs.map((o) => scope.get(o.name)!);
+    };
+    nodes.forEach((n, k) => {
+      const cx = new NodeCtx(n, this.maxElements, runGraph);
       const ins = n.inputs.map((i) => (i === "" ? undefined : values.get(i)));
       const outs = runNode(cx, ins);
       n.outputs.forEach((o, j) => {
@@ -154,14 +149,59 @@ export class OnnxModule extends Module {
         values.set(o, outs[j]);
       });
       // Drop intermediates after their last reader so the garbage collector can take them.
-      for (const i of n.inputs) if (this.lastUse.get(i) === k && !this.constants.has(i)) values.delete(i);
+      if (lastUse) for (const i of n.inputs) if (lastUse.get(i) === k && !this.constants.has(i)) values.delete(i);
     });
+  }
+
+  /** Runs the graph; returns the output tensor, or an array when the graph has several outputs. */
+  forward(...inputs: (Tensor | number[])[]): Tensor | Tensor[] {
+    if (inputs.length !== this.inputInfo.length) {
+      throw new ValueError(`OnnxModule.forward: the graph takes ${this.inputInfo.length} input(s) (${this.inputInfo.map((v) => v.name).join(", ")}), got ${inputs.length}`);
+    }
+    const values = new Map<string, Value>(this.constants);
+    this.inputInfo.forEach((info, i) => values.set(info.name, checkInput(info, inputs[i])));
+    this.run(this.nodes, values, this.lastUse);
     const outs = this.outputInfo.map((o) => {
       const v = values.get(o.name)!;
       return v instanceof IntConst ? tensor(Int32Array.from(v.data), { dtype: "int32", shape: [...v.dims] }) : v;
     });
     return outs.length === 1 ? outs[0] : outs;
   }
+}
+
+/**
+ * Checks node `k` against the values `defined` so far (then adds its outputs) and returns the outer
+ * values it reads, its subgraphs' included (a Loop body may read any value defined before the Loop).
+ */
+function validateNode(n: OnnxNode, k: number, defined: Set<string>, depth = 0): Set<string> {
+  const where = `node ${k} (${n.opType} "${n.name}")`;
+  if (n.domain !== "" && n.domain !== "ai.onnx") {
+    throw new UnsupportedOpError(`loadOnnx: ${where} is from domain "${n.domain}", which loadOnnx does not support`, n.opType, n.name);
+  }
+  if (!OPS.has(n.opType)) {
+    throw new UnsupportedOpError(`loadOnnx: ONNX op "${n.opType}" (${where}) is not supported; supported ops: ${SUPPORTED_ONNX_OPS.join(", ")}`, n.opType, n.name);
+  }
+  const reads = new Set<string>();
+  for (const i of n.inputs) {
+    if (i !== "" && !defined.has(i)) throw new FormatError(`loadOnnx: ${where} reads "${i}", which no earlier node, input or initializer defines (a cycle or a dangling edge)`);
+    if (i !== "") reads.add(i);
+  }
+  for (const a of n.attributes.values()) {
+    if (a.g === undefined) continue;
+    // A subgraph sees the outer values plus its own inputs, initializers and nodes.
+    const inner = new Set(defined);
+    for (const v of [...a.g.inputs, ...a.g.initializers]) inner.add(v.name);
+    a.g.nodes.forEach((m, j) => {
+      for (const r of validateNode(m, j, inner, depth + 1)) if (defined.has(r)) reads.add(r);
+    });
+    for (const o of a.g.outputs) if (!inner.has(o.name)) throw new FormatError(`loadOnnx: ${where}: subgraph "${a.name}" output "${o.name}" is never computed`);
+  }
+  for (const o of n.outputs) {
+    if (o === "") continue;
+    if (defined.has(o)) throw new FormatError(`loadOnnx: ${where} redefines "${o}"`);
+    defined.add(o);
+  }
+  return reads;
 }
 
 /** Runs one node; an error that is not one of ours (a failed allocation) becomes a FormatError naming the node. */

@@ -1,11 +1,13 @@
 // Reading an ONNX model from bytes. The file is untrusted: every length is checked by the wire
 // reader, tensor sizes must agree with the bytes present (so memory stays proportional to the file),
-// nesting is fixed (subgraph attributes are not descended into), and any failure is a FormatError.
+// subgraphs (If branches, Loop bodies) nest at most MAX_GRAPH_DEPTH deep, and any failure is a FormatError.
 
 import { FormatError } from "../../errors.js";
 import { fields, varints, floats, doubles, text, payload, integer, float32, type Field } from "./wire.js";
 import { AttrType, DataType, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./schema.js";
 
+/** Subgraphs nested deeper than this are refused (a hostile file could otherwise exhaust the stack). */
+export const MAX_GRAPH_DEPTH = 8;
 /** Ranks above this are refused; no real model comes near it. */
 export const MAX_RANK = 32;
 /** Elements in one tensor (float32: 8 GiB); a larger claim is a corrupt or hostile file. */
@@ -26,7 +28,7 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
       case 1: model.irVersion = integer(f, what); break;
       case 2: model.producerName = text(f, what); break;
       case 3: model.producerVersion = text(f, what); break;
-      case 7: model.graph = decodeGraph(payload(f, what)); sawGraph = true; break;
+      case 7: model.graph = decodeGraph(payload(f, what), 0); sawGraph = true; break;
       case 8: model.opsetImports.push(decodeOpset(payload(f, what))); break;
       default: break; // doc strings, metadata, functions, training info: not needed to run the graph
     }
@@ -49,12 +51,13 @@ function decodeOpset(b: Uint8Array): { domain: string; version: number } {
   return o;
 }
 
-function decodeGraph(b: Uint8Array): OnnxGraph {
+function decodeGraph(b: Uint8Array, depth: number): OnnxGraph {
   const what = "loadOnnx: GraphProto";
+  if (depth > MAX_GRAPH_DEPTH) throw new FormatError(`${what}: subgraphs nested more than ${MAX_GRAPH_DEPTH} deep`);
   const g = emptyGraph();
   for (const f of fields(b, what)) {
     switch (f.number) {
-      case 1: g.nodes.push(decodeNode(payload(f, what))); break;
+      case 1: g.nodes.push(decodeNode(payload(f, what), depth)); break;
       case 2: g.name = text(f, what); break;
       case 5: g.initializers.push(decodeTensor(payload(f, what))); break;
       case 11: g.inputs.push(decodeValueInfo(payload(f, what))); break;
@@ -66,7 +69,7 @@ function decodeGraph(b: Uint8Array): OnnxGraph {
   return g;
 }
 
-function decodeNode(b: Uint8Array): OnnxNode {
+function decodeNode(b: Uint8Array, depth: number): OnnxNode {
   const what = "loadOnnx: NodeProto";
   const n: OnnxNode = { opType: "", domain: "", name: "", inputs: [], outputs: [], attributes: new Map() };
   for (const f of fields(b, what)) {
@@ -76,7 +79,7 @@ function decodeNode(b: Uint8Array): OnnxNode {
       case 3: n.name = text(f, what); break;
       case 4: n.opType = text(f, what); break;
       case 5: {
-        const a = decodeAttribute(payload(f, what));
+        const a = decodeAttribute(payload(f, what), depth);
         if (n.attributes.has(a.name)) throw new FormatError(`${what}: attribute "${a.name}" appears twice`);
         n.attributes.set(a.name, a);
         break;
@@ -89,7 +92,7 @@ function decodeNode(b: Uint8Array): OnnxNode {
   return n;
 }
 
-function decodeAttribute(b: Uint8Array): OnnxAttribute {
+function decodeAttribute(b: Uint8Array, depth: number): OnnxAttribute {
   const what = "loadOnnx: AttributeProto";
   const a: OnnxAttribute = { name: "", type: 0 };
   for (const f of fields(b, what)) {
@@ -100,16 +103,17 @@ function decodeAttribute(b: Uint8Array): OnnxAttribute {
       case 3: a.i = integer(f, what); break;
       case 4: a.s = text(f, what); break;
       case 5: a.t = decodeTensor(payload(f, what)); break;
+      case 6: a.g = decodeGraph(payload(f, what), depth + 1); break;
       case 7: append((a.floats ??= []), floats(f, what)); break;
       case 8: append((a.ints ??= []), varints(f, what)); break;
       case 9: (a.strings ??= []).push(text(f, what)); break;
-      default: break; // graphs, sparse tensors and type protos: ops that need them are unsupported
+      default: break; // lists of graphs, sparse tensors and type protos: ops that need them are unsupported
     }
   }
   if (a.type === 0) {
     // Old writers omit the discriminator; infer it from the field present.
     a.type = a.f !== undefined ? AttrType.FLOAT : a.i !== undefined ? AttrType.INT : a.s !== undefined ? AttrType.STRING
-      : a.t !== undefined ? AttrType.TENSOR : a.floats ? AttrType.FLOATS : a.ints ? AttrType.INTS : a.strings ? AttrType.STRINGS : 0;
+      : a.t !== undefined ? AttrType.TENSOR : a.g !== undefined ? AttrType.GRAPH : a.floats ? AttrType.FLOATS : a.ints ? AttrType.INTS : a.strings ? AttrType.STRINGS : 0;
   }
   return a;
 }
@@ -157,6 +161,8 @@ export function decodeTensor(b: Uint8Array): OnnxTensor {
   const dims: number[] = [];
   let raw: Uint8Array | null = null;
   const typed: Field[] = [];
+  let location: string | null = null;
+  let external = false;
   for (const f of fields(b, what)) {
     switch (f.number) {
       case 1: append(dims, varints(f, what)); break;
@@ -164,11 +170,18 @@ export function decodeTensor(b: Uint8Array): OnnxTensor {
       case 8: name = text(f, what); break;
       case 9: raw = payload(f, what); break;
       case 4: case 5: case 7: case 10: typed.push(f); break;
-      case 13: case 14: throw new FormatError(`${what}: tensor "${name}" keeps its data in an external file, which loadOnnx does not read`);
+      case 13: location = externalLocation(payload(f, what)) ?? location; break;
+      case 14: if (integer(f, what) === 1) external = true; break;
       default: break;
     }
   }
   const label = `${what} "${name}"`;
+  if (external || location !== null) {
+    throw new FormatError(
+      `${label} keeps its data in the external file "${location ?? "?"}" (ONNX external data, used above 2 GiB), which loadOnnx does not read; ` +
+        "re-save the model with its weights inside (onnx.save_model(model, path, save_as_external_data=False))",
+    );
+  }
   const size = ELEMENT_BYTES.get(dataType);
   if (size === undefined) throw new FormatError(`${label}: data type ${dataType} is not supported (float32, float64, int32, int64, int8, uint8 and bool are)`);
   if (dims.length > MAX_RANK) throw new FormatError(`${label}: rank ${dims.length} exceeds ${MAX_RANK}`);
@@ -190,6 +203,18 @@ export function decodeTensor(b: Uint8Array): OnnxTensor {
     data.set(values);
   }
   return { name, dataType, dims, data };
+}
+
+/** The "location" of an external_data entry (StringStringEntryProto: key 1, value 2), if this is it. */
+function externalLocation(b: Uint8Array): string | null {
+  const what = "loadOnnx: TensorProto.external_data";
+  let key = "";
+  let value = "";
+  for (const f of fields(b, what)) {
+    if (f.number === 1) key = text(f, what);
+    else if (f.number === 2) value = text(f, what);
+  }
+  return key === "location" ? value : null;
 }
 
 function readRaw(raw: Uint8Array, dataType: number, out: Float32Array | Float64Array): void {

@@ -46,6 +46,7 @@ function encodeAttribute(a: OnnxAttribute): ProtoWriter {
     case AttrType.INT: w.int(3, a.i!); break;
     case AttrType.STRING: w.string(4, a.s!); break;
     case AttrType.TENSOR: w.message(5, encodeTensor(a.t!)); break;
+    case AttrType.GRAPH: w.message(6, encodeGraph(a.g!)); break;
     case AttrType.FLOATS: for (const f of a.floats!) w.float(7, f); break;
     case AttrType.INTS: for (const i of a.ints!) w.int(8, i); break;
     case AttrType.STRINGS: for (const s of a.strings!) w.string(9, s); break;
@@ -54,7 +55,7 @@ function encodeAttribute(a: OnnxAttribute): ProtoWriter {
   return w.int(20, a.type);
 }
 
-/** Encodes a tensor as raw little-endian data of its data type (FLOAT, INT64, INT32 or DOUBLE). */
+/** Encodes a tensor as raw little-endian data of its data type (FLOAT, INT64, INT32, DOUBLE, or a byte type). */
 export function encodeTensor(t: OnnxTensor): ProtoWriter {
   const w = new ProtoWriter();
   for (const d of t.dims) w.int(1, d);
@@ -78,6 +79,8 @@ export function encodeTensor(t: OnnxTensor): ProtoWriter {
     raw = new Uint8Array(8 * n);
     const v = new DataView(raw.buffer);
     for (let i = 0; i < n; i++) v.setFloat64(8 * i, t.data[i], true);
+  } else if (t.dataType === DataType.BOOL || t.dataType === DataType.UINT8 || t.dataType === DataType.INT8) {
+    raw = Uint8Array.from(t.data, (v) => v & 0xff);
   } else {
     throw new RangeError(`encodeTensor: data type ${t.dataType}`);
   }

@@ -8,7 +8,7 @@ export const DataType = {
 
 /** AttributeProto.AttributeType values. */
 export const AttrType = {
-  FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8,
+  FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, GRAPHS: 10,
 } as const;
 
 /**
@@ -32,6 +32,8 @@ export interface OnnxAttribute {
   floats?: number[];
   ints?: number[];
   strings?: string[];
+  /** A subgraph (If's branches, Loop's body). */
+  g?: OnnxGraph;
 }
 
 export interface OnnxNode {

@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
-import { io, Tensor } from "tensorgrad";
+import { io, FormatError, Tensor, UnsupportedOpError } from "tensorgrad";
 import { AttrType, DataType, encodeModel, type OnnxAttribute, type OnnxNode } from "../../../src/io/onnx/index.js";
 
 function graph(nodes: OnnxNode[], inputs: string[], outputs: string[], opset = 17): Uint8Array {
@@ -50,6 +50,22 @@ describe("loadOnnx ops on hand-built graphs", () => {
     const m = await io.loadOnnx(graph([node("Gemm", ["a", "b", "c"], ["y"], [int("transA", 1), { name: "alpha", type: AttrType.FLOAT, f: 2 }, { name: "beta", type: AttrType.FLOAT, f: 0.5 }])], ["a", "b", "c"], ["y"]));
     const a = tg.tensor([[1, 2], [3, 4]]), b = tg.tensor([[1, 0], [0, 1]]), c = tg.tensor([10, 20]);
     assert.deepEqual((m.forward(a, b, c) as Tensor).toArray(), [[7, 16], [9, 18]]);
+  });
+
+  it("Einsum: implicit output, a broadcast letter; Resize: sizes from an input; what they refuse names the node", async () => {
+    const str = (name: string, v: string): OnnxAttribute => ({ name, type: AttrType.STRING, s: v });
+    const ein = await io.loadOnnx(graph([node("Einsum", ["a", "b"], ["y"], [str("equation", "ij,jk")])], ["a", "b"], ["y"]));
+    assert.deepEqual((ein.forward(tg.tensor([[1, 2], [3, 4]]), tg.tensor([[1, 0], [1, 1]])) as Tensor).toArray(), [[3, 2], [7, 4]]);
+    const outer = await io.loadOnnx(graph([node("Einsum", ["a", "b"], ["y"], [str("equation", "i,j->ij")])], ["a", "b"], ["y"]));
+    assert.deepEqual((outer.forward(tg.tensor([1, 2]), tg.tensor([3])) as Tensor).toArray(), [[3], [6]]);
+    const ellipsis = await io.loadOnnx(graph([node("Einsum", ["a"], ["y"], [str("equation", "...i->...")])], ["a"], ["y"]));
+    assert.throws(() => ellipsis.forward(x), (e: unknown) => e instanceof UnsupportedOpError && /ellipsis/.test((e as Error).message));
+    const resize = await io.loadOnnx(graph([constInts("size", [2, 3]), node("Resize", ["x", "", "", "size"], ["y"], [str("mode", "nearest")])], ["x"], ["y"]));
+    assert.deepEqual((resize.forward(tg.tensor([[1, 2], [3, 4]])) as Tensor).toArray(), [[1, 1, 2], [3, 3, 4]]);
+    const cubic = await io.loadOnnx(graph([constInts("size", [2, 3]), node("Resize", ["x", "", "", "size"], ["y"], [str("mode", "cubic")])], ["x"], ["y"]));
+    assert.throws(() => cubic.forward(x), (e: unknown) => e instanceof UnsupportedOpError && e.op === "Resize" && /mode "cubic"/.test((e as Error).message));
+    const huge = await io.loadOnnx(graph([constInts("size", [1 << 20, 1 << 20]), node("Resize", ["x", "", "", "size"], ["y"])], ["x"], ["y"]));
+    assert.throws(() => huge.forward(x), (e: unknown) => e instanceof FormatError && /would hold 1099511627776 elements/.test((e as Error).message));
   });
 
   it("an op's bad attribute is a FormatError naming the node", async () => {

@@ -37,7 +37,7 @@ function checkOutputs(c: Case, got: Tensor | Tensor[]): void {
 
 describe("loadOnnx: models exported by PyTorch", () => {
   for (const backend of ["wasm", "js"]) {
-    for (const name of ["mlp", "cnn", "lstm", "gru", "encoder", "misc"]) {
+    for (const name of ["mlp", "cnn", "lstm", "gru", "encoder", "misc", "upsample"]) {
       it(`${name}: outputs match PyTorch's (${backend} backend)`, async () => {
         tg.setBackend(backend as "js");
         try {
@@ -50,6 +50,17 @@ describe("loadOnnx: models exported by PyTorch", () => {
       });
     }
   }
+
+  it("control: a scripted loop (Loop) and an if on an input flag (If), both ways", async () => {
+    const c = fixtures.control;
+    const model = await io.loadOnnx(path(c));
+    const [x] = inputsOf(c);
+    c.outputs.forEach((want, i) => {
+      const y = model.forward(x, tg.tensor([i === 0 ? 1 : 0], { dtype: "int32" }).reshape([])) as Tensor;
+      assert.deepEqual([...y.shape], want.shape);
+      assertClose(y.toFloat32Array(), want.values, { ...TOL, what: `flag ${i === 0}` });
+    });
+  });
 
   it("loads from bytes, an ArrayBuffer and a fetch Response as well as from a path", async () => {
     const c = fixtures.mlp;

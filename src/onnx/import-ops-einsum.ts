@@ -1,0 +1,55 @@
+// ONNX Einsum run with tensorgrad ops: each operand is laid out over every letter of the equation
+// (permuted, size-1 dims for letters it lacks), the operands are multiplied with broadcasting, and
+// the letters missing from the output are summed away. The broadcast product is bounded first.
+
+import type { Tensor } from "../tensor/tensor.js";
+import type { OpImpl } from "./import-ops-math.js";
+import { asFloat, need, type NodeCtx } from "./import-value.js";
+
+export const EINSUM_OPS = new Map<string, OpImpl>();
+
+/** Parses "ab,bc->ac" (implicit output: the letters used once, in alphabetical order). */
+function parse(cx: NodeCtx, equation: string, operands: number): { inputs: string[]; output: string } {
+  const eq = equation.replace(/\s+/g, "");
+  if (eq.includes(".")) cx.unsupported(`an equation with an ellipsis ("${equation}")`);
+  if (!/^[a-zA-Z,]*(->[a-zA-Z]*)?$/.test(eq)) cx.fail(`equation "${equation}" is not of the form "ab,bc->ac"`);
+  const [lhs, rhs] = eq.split("->");
+  const inputs = lhs.split(",");
+  if (inputs.length !== operands) cx.fail(`equation "${equation}" names ${inputs.length} operands, the node has ${operands}`);
+  for (const term of inputs) if (new Set(term).size !== term.length) cx.unsupported(`a repeated letter within one operand (a diagonal) in "${equation}"`);
+  const counts = new Map<string, number>();
+  for (const ch of inputs.join("")) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const output = rhs ?? [...counts].filter(([, c]) => c === 1).map(([ch]) => ch).sort().join("");
+  for (const ch of output) if (!counts.has(ch)) cx.fail(`output letter "${ch}" of "${equation}" is in no operand`);
+  if (new Set(output).size !== output.length) cx.fail(`output "${output}" repeats a letter`);
+  return { inputs, output };
+}
+
+EINSUM_OPS.set("Einsum", (cx, ins) => {
+  const xs = ins.map((_, i) => asFloat(need(cx, ins, i)));
+  const { inputs, output } = parse(cx, cx.string("equation", ""), xs.length);
+  // Every letter with its size (1 broadcasts, as ONNX allows); output letters first, in order.
+  const letters = [...output, ...[...new Set(inputs.join(""))].filter((ch) => !output.includes(ch))];
+  const size = new Map<string, number>();
+  inputs.forEach((term, k) => {
+    if (term.length !== xs[k].ndim) cx.fail(`operand ${k} has rank ${xs[k].ndim}, the equation gives it "${term}"`);
+    [...term].forEach((ch, d) => {
+      const n = xs[k].shape[d];
+      const known = size.get(ch);
+      if (known !== undefined && known !== n && known !== 1 && n !== 1) cx.fail(`letter "${ch}" is ${known} in one operand and ${n} in another`);
+      size.set(ch, known === undefined || known === 1 ? n : known);
+    });
+  });
+  cx.checkSize("the broadcast product", letters.map((ch) => size.get(ch)!));
+  const spread = (x: Tensor, term: string): Tensor => {
+    const present = letters.filter((ch) => term.includes(ch));
+    const moved = x.permute(present.map((ch) => term.indexOf(ch)));
+    return moved.reshape(letters.map((ch) => (term.includes(ch) ? x.shape[term.indexOf(ch)] : 1)));
+  };
+  let prod = spread(xs[0], inputs[0]);
+  for (let k = 1; k < xs.length; k++) prod = prod.mul(spread(xs[k], inputs[k]));
+  const summed = letters.slice(output.length).map((_, i) => output.length + i);
+  const out = summed.length > 0 ? prod.sum(summed) : prod;
+  // A letter that broadcast (size 1 everywhere it appears) still has its full size in the output.
+  return [out.expand(output.split("").map((ch) => size.get(ch)!))];
+});
