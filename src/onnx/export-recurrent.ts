@@ -31,8 +31,8 @@ function stackDirs(cx: ExportContext, parts: string[]): string {
 }
 
 export const recurrent: LayerConverter = {
-  // Batched input only; an unbatched sequence is traced step by step instead.
-  matches: (_m, x) => x.ndim === 3,
+  // An unbatched sequence [T, I] (batchFirst does not apply to it, as in torch) runs as a batch of one.
+  matches: (_m, x) => x.ndim === 3 || x.ndim === 2,
   emit: (cx, m: Recurrent, x, out, args) => {
     const { b } = cx;
     const order = GATE_ORDER.get(m.constructor)!;
@@ -44,8 +44,13 @@ export const recurrent: LayerConverter = {
     const h0 = state == null ? null : isLstm ? (state as readonly [Tensor, Tensor])[0] : (state as Tensor);
     const c0 = state != null && isLstm ? (state as readonly [Tensor, Tensor])[1] : null;
 
-    let seq = b.nameOf(x);
-    if (m.batchFirst) seq = b.node("Transpose", [seq], { perm: [1, 0, 2] });
+    const unbatched = x.ndim === 2;
+    const batchFirst = m.batchFirst && !unbatched;
+    // Unbatched states are [L·D, H]: a batch axis of one goes in at 1 and comes out again at the end.
+    const batch = (name: string) => (unbatched ? b.node("Unsqueeze", [name, b.ints([1])]) : name);
+    const unbatch = (name: string, out: Tensor) => void b.node(unbatched ? "Squeeze" : "Identity", unbatched ? [name, b.ints([1])] : [name], {}, out);
+    let seq = batch(b.nameOf(x));
+    if (batchFirst) seq = b.node("Transpose", [seq], { perm: [1, 0, 2] });
     const finalsH: string[] = [];
     const finalsC: string[] = [];
     for (let l = 0; l < m.numLayers; l++) {
@@ -62,7 +67,7 @@ export const recurrent: LayerConverter = {
         inputs.push(stackDirs(cx, bias));
       } else inputs.push("");
       inputs.push(""); // sequence_lens: every sequence runs the full length
-      const layerState = (t: Tensor | null) => (t === null ? "" : b.node("Slice", [b.nameOf(t), b.ints([l * D]), b.ints([(l + 1) * D]), b.ints([0])]));
+      const layerState = (t: Tensor | null) => (t === null ? "" : b.node("Slice", [batch(b.nameOf(t)), b.ints([l * D]), b.ints([(l + 1) * D]), b.ints([0])]));
       inputs.push(layerState(h0));
       if (isLstm) inputs.push(layerState(c0));
       while (inputs.at(-1) === "") inputs.pop();
@@ -76,9 +81,9 @@ export const recurrent: LayerConverter = {
       seq = b.node("Reshape", [b.node("Transpose", [outs[0]], { perm: [0, 2, 1, 3] }), b.ints([0, 0, D * H])]);
     }
     const [output, finals] = out as [Tensor, Tensor | [Tensor, Tensor]];
-    b.node(m.batchFirst ? "Transpose" : "Identity", [seq], m.batchFirst ? { perm: [1, 0, 2] } : {}, output);
+    unbatch(batchFirst ? b.node("Transpose", [seq], { perm: [1, 0, 2] }) : seq, output);
     const hN = isLstm ? (finals as [Tensor, Tensor])[0] : (finals as Tensor);
-    b.node("Concat", finalsH, { axis: 0 }, hN);
-    if (isLstm) b.node("Concat", finalsC, { axis: 0 }, (finals as [Tensor, Tensor])[1]);
+    unbatch(b.node("Concat", finalsH, { axis: 0 }), hN);
+    if (isLstm) unbatch(b.node("Concat", finalsC, { axis: 0 }), (finals as [Tensor, Tensor])[1]);
   },
 };

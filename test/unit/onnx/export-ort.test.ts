@@ -10,6 +10,7 @@ import { nn, io, Tensor } from "tensorgrad";
 const F = nn.functional;
 import { assertClose } from "../../helpers/assert.js";
 import { runOrt } from "./ort.js";
+import { decodeModel } from "../../../src/io/onnx/index.js";
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 
@@ -178,11 +179,43 @@ describe("exportOnnx → ONNX Runtime, layer by layer", () => {
     await check(encoder, [tg.randn([2, 5, 8])], runs, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
   });
 
-  it("an unbatched GRU sequence is traced step by step", async () => {
-    const m = new nn.GRU(4, 6);
-    await check(m, [tg.randn([5, 4])], [[tg.randn([5, 4])]]);
+  // Unbatched sequences [T, I] become the same single ONNX nodes (a batch of one inside the graph),
+  // so the length stays dynamic instead of being unrolled step by step.
+  for (const [name, make, layers, op] of [
+    ["GRU", () => new nn.GRU(4, 6), 1, "GRU"],
+    ["LSTM, two layers, batchFirst (ignored unbatched, as torch)", () => new nn.LSTM(4, 3, { numLayers: 2, batchFirst: true }), 2, "LSTM"],
+    ["RNN, bidirectional, relu", () => new nn.RNN(4, 5, { bidirectional: true, nonlinearity: "relu" }), 1, "RNN"],
+  ] as [string, () => nn.Module, number, string][]) {
+    it(`unbatched ${name}: one ${op} node per layer, ONNX Runtime matches at other lengths`, async () => {
+      tg.manualSeed(9);
+      const m = make();
+      const runs = [1, 3, 9].map((t) => [tg.randn([t, 4])]);
+      const bytes = await check(m, [tg.randn([5, 4])], runs, { dynamicAxes: { input_0: { 0: "time" } } });
+      assert.equal(countOps(bytes, op), layers, `${op} nodes`);
+    });
+  }
+
+  it("unbatched LSTM with initial states [L·D, H] as graph inputs", async () => {
+    tg.manualSeed(10);
+    const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true });
+    const wrapped = new (class extends nn.Module {
+      constructor() {
+        super();
+        this.registerModule("lstm", lstm);
+      }
+      forward(x: Tensor, h0: Tensor, c0: Tensor) {
+        return lstm.forward(x, [h0, c0]);
+      }
+    })();
+    const inputs = (t: number) => [tg.randn([t, 3]), tg.randn([4, 4]), tg.randn([4, 4])];
+    await check(wrapped, inputs(5), [inputs(2), inputs(7)], { dynamicAxes: { input_0: { 0: "time" } } });
   });
 });
+
+/** How many nodes of `op` the graph in `bytes` holds. */
+function countOps(bytes: Uint8Array, op: string): number {
+  return decodeModel(bytes).graph.nodes.filter((n) => n.opType === op).length;
+}
 
 class SelfAttention extends nn.Module {
   readonly attn: nn.MultiheadAttention;

@@ -36,6 +36,7 @@ const models: [string, () => nn.Module, () => Tensor][] = [
   ["LSTM", () => new nn.LSTM(3, 4, { numLayers: 2 }), () => tg.randn([5, 2, 3])],
   ["GRU, bidirectional, batch first", () => new nn.GRU(3, 4, { bidirectional: true, batchFirst: true }), () => tg.randn([2, 5, 3])],
   ["RNN", () => new nn.RNN(3, 4, { nonlinearity: "relu", numLayers: 2 }), () => tg.randn([5, 2, 3])],
+  ["LSTM on an unbatched sequence", () => new nn.LSTM(3, 4, { bidirectional: true }), () => tg.randn([5, 3])],
 ];
 
 // On the reference backend the round trip is bit-exact. The wasm kernels may round differently for
