@@ -3,6 +3,7 @@
 import { conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from "../nn/functional/conv.js";
 import { batchNorm, layerNorm } from "../nn/functional/normalization.js";
 import { cat } from "../ops/index.js";
+import { slicePad } from "../ops/primitives/movement.js";
 import { full } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OpImpl } from "./import-ops-math.js";
@@ -17,6 +18,8 @@ function padding(cx: NodeCtx, x: Tensor, spatial: number, fill: number): { x: Te
   const pads = autoPad === "VALID" ? Array(2 * spatial).fill(0) : cx.ints("pads") ?? Array(2 * spatial).fill(0);
   if (pads.length !== 2 * spatial || pads.some((p) => !Number.isInteger(p) || p < 0)) cx.fail(`pads [${pads.join(", ")}] do not fit ${spatial} spatial dims`);
   const sym = pads.slice(0, spatial).map((b, i) => Math.min(b, pads[spatial + i]));
+  // Bound the fully padded size before any padding is allocated.
+  cx.checkSize("the padded input", x.shape.map((d, i) => (i < x.ndim - spatial ? d : d + pads[i - (x.ndim - spatial)] + pads[spatial + i - (x.ndim - spatial)])));
   let out = x;
   for (let i = 0; i < spatial; i++) {
     const before = pads[i] - sym[i];
@@ -30,7 +33,10 @@ function padding(cx: NodeCtx, x: Tensor, spatial: number, fill: number): { x: Te
 
 export function padDim(cx: NodeCtx, x: Tensor, dim: number, before: number, after: number, fill: number): Tensor {
   if (before === 0 && after === 0) return x;
-  cx.checkSize("the padded tensor", x.shape.map((d, i) => (i === dim ? d + before + after : d)));
+  const shape = x.shape.map((d, i) => (i === dim ? d + before + after : d));
+  cx.checkSize("the padded tensor", shape);
+  // Zeros: one allocation with x copied in (slice's adjoint, so gradients flow back to x).
+  if (fill === 0) return slicePad(x, shape, { dim, start: before, end: before + x.shape[dim], step: 1 });
   const part = (n: number) => full(x.shape.map((d, i) => (i === dim ? n : d)), fill, { dtype: x.dtype });
   const pieces = [...(before > 0 ? [part(before)] : []), x, ...(after > 0 ? [part(after)] : [])];
   return cat(pieces, dim);
@@ -115,11 +121,24 @@ NN_OPS.set("Pad", (cx, ins) => {
   const fill = ins[2] !== undefined ? asFloat(ins[2]).contiguousData()[0] ?? 0 : cx.float("value", 0);
   const axes = ins[3] !== undefined ? asInts(cx, ins[3], "axes").map((a) => axis(cx, a, x.ndim)) : x.shape.map((_, i) => i);
   if (pads.length !== 2 * axes.length) cx.fail(`${pads.length} pads for ${axes.length} axes`);
-  axes.forEach((a, i) => {
-    const [before, after] = [pads[i], pads[axes.length + i]];
-    if (before < 0 || after < 0) cx.unsupported("negative pads (cropping)");
-    x = padDim(cx, x, a, before, after, fill);
+  if (new Set(axes).size !== axes.length) cx.fail(`axes [${axes.join(", ")}] repeat an axis`);
+  // The output's shape, checked before any work: a hostile file fails here, not after allocating.
+  const outShape = [...x.shape];
+  axes.forEach((a, i) => (outShape[a] += pads[i] + pads[axes.length + i]));
+  if (outShape.some((d) => !Number.isSafeInteger(d) || d < 0)) cx.fail(`pads [${pads.join(", ")}] give the shape [${outShape.join(", ")}]`);
+  cx.checkSize("the padded tensor", outShape);
+  // Output position o reads input o - before: first keep the input rows that land inside the output
+  // on every axis (negative pads crop), then fill around them, so no intermediate outgrows the output.
+  const fills = axes.map((a, i) => {
+    const before = pads[i];
+    const n = x.shape[a];
+    const lo = Math.min(n, Math.max(0, -before));
+    const hi = Math.min(n, Math.max(lo, outShape[a] - before));
+    if (lo > 0 || hi < n) x = x.slice(a, lo, hi);
+    const padBefore = Math.min(Math.max(0, before), outShape[a]);
+    return [padBefore, outShape[a] - padBefore - (hi - lo)];
   });
+  axes.forEach((a, i) => (x = padDim(cx, x, a, fills[i][0], fills[i][1], fill)));
   return [x];
 });
 
