@@ -1,6 +1,6 @@
-// ONNX Einsum run with tensorgrad ops: each operand is laid out over every letter of the equation
-// (permuted, size-1 dims for letters it lacks), the operands are multiplied with broadcasting, and
-// the letters missing from the output are summed away. The broadcast product is bounded first.
+// ONNX Einsum run with tensorgrad ops. Two operands (attention's "bhqd,bhkd->bhqk", a bilinear form)
+// become one batched matmul over their shared letters; other counts lay every operand out over all
+// letters, multiply with broadcasting and sum the letters missing from the output (bounded first).
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { OpImpl } from "./import-ops-math.js";
@@ -40,6 +40,7 @@ EINSUM_OPS.set("Einsum", (cx, ins) => {
       size.set(ch, known === undefined || known === 1 ? n : known);
     });
   });
+  if (xs.length === 2) return [pairwise(cx, xs[0], inputs[0], xs[1], inputs[1], output, size)];
   cx.checkSize("the broadcast product", letters.map((ch) => size.get(ch)!));
   const spread = (x: Tensor, term: string): Tensor => {
     const present = letters.filter((ch) => term.includes(ch));
@@ -53,3 +54,33 @@ EINSUM_OPS.set("Einsum", (cx, ins) => {
   // A letter that broadcast (size 1 everywhere it appears) still has its full size in the output.
   return [out.expand(output.split("").map((ch) => size.get(ch)!))];
 });
+
+/**
+ * a·b over the letters they share: letters only one side has and the output lacks are summed first,
+ * then batch letters (both sides and the output), contracted letters (both sides only) and each
+ * side's free letters are laid out as [batch, free, contracted] · [batch, contracted, free] for one
+ * batched matmul, whose result is permuted into the output's order.
+ */
+function pairwise(cx: NodeCtx, a: Tensor, ta: string, b: Tensor, tb: string, output: string, size: Map<string, number>): Tensor {
+  const reduceOwn = (x: Tensor, term: string, other: string): [Tensor, string] => {
+    const own = [...term].filter((ch) => !other.includes(ch) && !output.includes(ch));
+    if (own.length === 0) return [x, term];
+    return [x.sum(own.map((ch) => term.indexOf(ch))), [...term].filter((ch) => !own.includes(ch)).join("")];
+  };
+  [a, ta] = reduceOwn(a, ta, tb);
+  [b, tb] = reduceOwn(b, tb, ta);
+  const batch = [...ta].filter((ch) => tb.includes(ch) && output.includes(ch));
+  const contracted = [...ta].filter((ch) => tb.includes(ch) && !output.includes(ch));
+  const freeA = [...ta].filter((ch) => !tb.includes(ch));
+  const freeB = [...tb].filter((ch) => !ta.includes(ch));
+  const n = (chs: string[]) => chs.reduce((p, ch) => p * size.get(ch)!, 1);
+  cx.checkSize("the product", [n(batch), n(freeA), n(freeB)]);
+  // Each side permuted into its layout, size-1 letters broadcast to the shared size, then flattened.
+  const lay = (x: Tensor, term: string, order: string[], shape: number[]): Tensor =>
+    x.permute(order.map((ch) => term.indexOf(ch))).expand(order.map((ch) => size.get(ch)!)).reshape(shape);
+  const left = lay(a, ta, [...batch, ...freeA, ...contracted], [n(batch), n(freeA), n(contracted)]);
+  const right = lay(b, tb, [...batch, ...contracted, ...freeB], [n(batch), n(contracted), n(freeB)]);
+  const letters = [...batch, ...freeA, ...freeB];
+  const y = left.matmul(right).reshape(letters.map((ch) => size.get(ch)!));
+  return y.permute([...output].map((ch) => letters.indexOf(ch)));
+}

@@ -58,6 +58,13 @@ describe("loadOnnx ops on hand-built graphs", () => {
     assert.deepEqual((ein.forward(tg.tensor([[1, 2], [3, 4]]), tg.tensor([[1, 0], [1, 1]])) as Tensor).toArray(), [[3, 2], [7, 4]]);
     const outer = await io.loadOnnx(graph([node("Einsum", ["a", "b"], ["y"], [str("equation", "i,j->ij")])], ["a", "b"], ["y"]));
     assert.deepEqual((outer.forward(tg.tensor([1, 2]), tg.tensor([3])) as Tensor).toArray(), [[3], [6]]);
+    // Attention's score product as one batched matmul, against the same sum written out.
+    const q = tg.randn([2, 3, 4, 5]), k = tg.randn([2, 1, 6, 5]);
+    const att = await io.loadOnnx(graph([node("Einsum", ["q", "k"], ["y"], [str("equation", "bhqd,bhkd->bhqk")])], ["q", "k"], ["y"]));
+    const want = q.unsqueeze(3).mul(k.unsqueeze(2)).sum(4);
+    const got = att.forward(q, k) as Tensor;
+    assert.deepEqual([...got.shape], [2, 3, 4, 6]);
+    assert.ok(got.sub(want).abs().max().item() < 1e-5);
     const ellipsis = await io.loadOnnx(graph([node("Einsum", ["a"], ["y"], [str("equation", "...i->...")])], ["a"], ["y"]));
     assert.throws(() => ellipsis.forward(x), (e: unknown) => e instanceof UnsupportedOpError && /ellipsis/.test((e as Error).message));
     const resize = await io.loadOnnx(graph([constInts("size", [2, 3]), node("Resize", ["x", "", "", "size"], ["y"], [str("mode", "nearest")])], ["x"], ["y"]));
