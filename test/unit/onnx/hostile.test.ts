@@ -119,9 +119,13 @@ describe("loadOnnx on hostile input", () => {
     let seed = 12345;
     const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
     const outcomes = { loaded: 0, ran: 0, typed: 0 };
-    for (const name of ["mlp.onnx", "cnn.onnx", "gru.onnx"]) {
+    const inputs: Record<string, Tensor[]> = {
+      "mlp.onnx": [tg.randn([2, 6])], "cnn.onnx": [tg.randn([1, 1, 8, 8])], "gru.onnx": [tg.randn([1, 5, 3])],
+      // Subgraphs (a Loop body, If branches) and ConvTranspose/Resize/Einsum.
+      "control.onnx": [tg.randn([2, 4]), tg.tensor(1, { dtype: "int32" })], "upsample.onnx": [tg.randn([1, 3, 5, 5])],
+    };
+    for (const [name, input] of Object.entries(inputs)) {
       const original = fixture(name);
-      const input = name === "cnn.onnx" ? tg.randn([1, 1, 8, 8]) : name === "gru.onnx" ? tg.randn([1, 5, 3]) : tg.randn([2, 6]);
       for (let trial = 0; trial < 150; trial++) {
         const bytes = original.slice();
         const edits = 1 + Math.floor(rand() * 4);
@@ -130,7 +134,7 @@ describe("loadOnnx on hostile input", () => {
           // A corrupt shape may legitimately ask for up to the element limit; a small one keeps this quick.
           const m = await io.loadOnnx(bytes, { maxElements: 1 << 20 });
           outcomes.loaded++;
-          m.forward(input);
+          m.forward(...input);
           outcomes.ran++;
         } catch (err) {
           if (!(err instanceof TensorgradError)) throw new Error(`${name} trial ${trial}: untyped ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`);
@@ -138,7 +142,7 @@ describe("loadOnnx on hostile input", () => {
         }
       }
     }
-    assert.equal(outcomes.ran + outcomes.typed, 450);
-    assert.ok(outcomes.typed > 50, `corruption was noticed ${outcomes.typed} times`);
+    assert.equal(outcomes.ran + outcomes.typed, 750);
+    assert.ok(outcomes.typed > 80, `corruption was noticed ${outcomes.typed} times`);
   });
 });
