@@ -1,6 +1,7 @@
 // ONNX nodes for tensorgrad's primitives: what arbitrary tensor code in a custom forward becomes.
 // Each converter receives the traced call (inputs, params, output) and binds the output's name.
 
+import { UnsupportedOpError } from "../errors.js";
 import type { ReduceParams } from "../ops/primitives/reduce.js";
 import type { SliceParams } from "../ops/primitives/movement.js";
 import { promote, type DType } from "../tensor/dtype.js";
@@ -150,6 +151,14 @@ PRIMITIVES.set("gather", (cx, [x, index], p: { dim: number }, out) => {
 
 PRIMITIVES.set("cumsum", (cx, [x], p: { dim: number; reverse: boolean }, out) => {
   cx.b.node("CumSum", [as(cx, x, out.dtype), cx.b.intScalar(p.dim)], { reverse: p.reverse ? 1 : 0 }, out);
+});
+
+PRIMITIVES.set("argsort", (cx, [x], p: { dim: number; descending: boolean }, out) => {
+  // TopK over the whole dim: ONNX breaks ties by the lower index, as tensorgrad's stable argsort; its
+  // int64 indices are cast to tensorgrad's int32.
+  if (x.ndim === 0) throw new UnsupportedOpError(`exportOnnx: argsort of a 0-d tensor in module "${cx.where()}" has no ONNX form`, "argsort", cx.where());
+  const [, indices] = cx.b.multiNode("TopK", [cx.b.nameOf(x), cx.b.ints([x.shape[p.dim]], "k")], 2, { axis: p.dim, largest: p.descending ? 1 : 0, sorted: 1 });
+  cx.b.node("Cast", [indices], { to: onnxType("int32") }, out);
 });
 
 // Composite ops reported as one unit (see composite() in autograd/primitive.ts).

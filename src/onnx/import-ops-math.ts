@@ -142,3 +142,14 @@ MATH_OPS.set("PRelu", (cx, ins) => {
   const slope = asFloat(need(cx, ins, 1));
   return [whereOp(x.lt(0), x.mul(slope), x)];
 });
+
+MATH_OPS.set("TopK", (cx, ins) => {
+  const x = asTensor(need(cx, ins, 0));
+  if (x.ndim === 0) cx.fail("the input is 0-d");
+  const a = axis(cx, cx.int("axis", -1), x.ndim);
+  // Opset 10 moved k from an attribute to an input.
+  const k = ins[1] !== undefined ? asInts(cx, ins[1], "k")[0] : cx.int("k", -1);
+  if (!Number.isInteger(k) || k < 0 || k > x.shape[a]) cx.fail(`k ${k} is outside 0 to ${x.shape[a]}`);
+  if (cx.int("sorted", 1) !== 1) cx.unsupported("sorted=0");
+  return x.topk(k, a, cx.int("largest", 1) === 1);
+});

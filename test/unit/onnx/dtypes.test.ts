@@ -90,6 +90,31 @@ describe("exportOnnx and loadOnnx: element types", () => {
     }
   });
 
+  it("sort, argsort and topk become TopK (int64 indices cast to int32), ties broken as tensorgrad does, at any length", async () => {
+    const m = new (class extends nn.Module {
+      forward(x: Tensor) {
+        const [values, order] = x.sort(1, true);
+        const [top, where] = x.topk(2, 1, false);
+        return [values, order, top, where, x.argsort(0)];
+      }
+    })();
+    // Rounded to halves so ties are common.
+    const x = (b: number, t: number) => tg.randn([b, t]).mul(2).round().div(2);
+    const bytes = io.exportOnnx(m, [x(3, 5)], null, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
+    const back = io.loadOnnxSync(bytes);
+    for (const [b, t] of [[3, 5], [2, 9], [4, 3]]) {
+      const input = x(b, t);
+      const want = tg.noGrad(() => m.forward(input)) as Tensor[];
+      const got = await runOrt(bytes, [input]);
+      const mine = back.forward(input) as Tensor[];
+      assert.deepEqual(got.map((g) => g.type), ["float32", "int32", "float32", "int32", "int32"]);
+      want.forEach((w, i) => {
+        assert.deepEqual([...got[i].values], [...w.contiguousData()], `output ${i} at [${b}, ${t}] (ONNX Runtime)`);
+        assert.deepEqual([...mine[i].contiguousData()], [...w.contiguousData()], `output ${i} at [${b}, ${t}] (loadOnnx)`);
+      });
+    }
+  });
+
   it("loadOnnx: ScatterElements (assignment and add, negative int64 indices) and CumSum (reverse)", async () => {
     const attr = (name: string, v: number | string) =>
       typeof v === "number" ? { name, type: AttrType.INT, i: v } : { name, type: AttrType.STRING, s: v };
