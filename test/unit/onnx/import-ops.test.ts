@@ -75,6 +75,35 @@ describe("loadOnnx ops on hand-built graphs", () => {
     assert.throws(() => huge.forward(x), (e: unknown) => e instanceof FormatError && /would hold 1099511627776 elements/.test((e as Error).message));
   });
 
+  it("gradients through imported ConvTranspose, Resize and Einsum match finite differences (float64)", async () => {
+    tg.manualSeed(21);
+    const ints64 = (name: string, v: number[]): OnnxAttribute => ({ name, type: AttrType.INTS, ints: v });
+    const w = { name: "w", dataType: DataType.DOUBLE, dims: [2, 3, 2, 3], data: Float64Array.from(tg.randn([36]).toFloat32Array()) };
+    const bytes = encodeModel({
+      irVersion: 8, producerName: "test", producerVersion: "", opsetImports: [{ domain: "", version: 17 }],
+      graph: {
+        name: "g",
+        nodes: [
+          node("ConvTranspose", ["x", "w"], ["u"], [ints64("strides", [2, 1]), ints64("pads", [1, 0, 0, 1]), ints64("output_padding", [1, 0])]),
+          constInts("size", [1, 3, 5, 4]),
+          node("Resize", ["u", "", "", "size"], ["r"], [{ name: "mode", type: AttrType.STRING, s: "linear" }]),
+          node("Einsum", ["r", "r"], ["y"], [{ name: "equation", type: AttrType.STRING, s: "nchw,nchv->nhwv" }]),
+        ],
+        initializers: [w],
+        inputs: [{ name: "x", elemType: DataType.DOUBLE, shape: [1, 2, 3, 3] }],
+        outputs: [{ name: "y", elemType: DataType.DOUBLE, shape: null }],
+      },
+    });
+    const m = await io.loadOnnx(bytes);
+    const x = tg.randn([1, 2, 3, 3], { dtype: "float64" });
+    assert.equal(tg.gradcheck((xx) => (m.forward(xx) as Tensor).tanh().sum(), [x]), true);
+    // The weight is a trainable float64 Parameter that receives a gradient.
+    (m.forward(x) as Tensor).sum().backward();
+    const [[name, p]] = m.namedParameters();
+    assert.equal(name, "w");
+    assert.deepEqual([p.dtype, [...p.grad!.shape]], ["float64", [2, 3, 2, 3]]);
+  });
+
   it("an op's bad attribute is a FormatError naming the node", async () => {
     const m = await io.loadOnnx(graph([node("Softmax", ["x"], ["y"], [int("axis", 5)])], ["x"], ["y"]));
     assert.throws(() => m.forward(x), /Softmax node "Softmax": axis 5 is out of range for rank 2/);
