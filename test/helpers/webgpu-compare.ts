@@ -39,7 +39,10 @@ function view(storage: Storage, o: Operand): View {
   return { storage, ...(o.view ?? contiguous([o.data.length])) };
 }
 
-/** Both backends' outputs of kernel `name`; `out.data` is the output storage's initial contents. */
+/**
+ * Both backends' outputs of kernel `name`; `out.data` is the output storage's initial contents (its
+ * view defaults to the first input's shape, contiguous).
+ */
 export async function runBoth<K extends KernelName>(
   be: WebGpuBackend, name: K, out: Operand, inputs: readonly Operand[], params: KernelParams[K],
 ): Promise<{ gpu: TypedArray; ref: TypedArray }> {
@@ -54,9 +57,11 @@ export async function runBoth<K extends KernelName>(
     rt.write(s, 0, typed(o.dtype, o.data));
     return s;
   };
+  // Without a layout of its own, the output is contiguous in the first input's shape.
+  const outOp: Operand = out.view || !inputs[0]?.view ? out : { ...out, view: contiguous(inputs[0].view.shape) };
   const jsOut = jsStore(out), gpuOut = gpuStore(out);
-  jsBackend.kernel(name)!(view(jsOut, out), inputs.map((o) => view(jsStore(o), o)), params);
-  be.kernel(name)!(view(gpuOut, out), inputs.map((o) => view(gpuStore(o), o)), params);
+  jsBackend.kernel(name)!(view(jsOut, outOp), inputs.map((o) => view(jsStore(o), o)), params);
+  be.kernel(name)!(view(gpuOut, outOp), inputs.map((o) => view(gpuStore(o), o)), params);
   return { gpu: await rt.read(gpuOut, 0, out.data.length), ref: jsOut.data };
 }
 

@@ -99,12 +99,20 @@ describe("WebGPU unary kernels", { skip: device === null }, () => {
     }
   });
 
-  it("covers launches wider than 65535 workgroups (a broadcast row into a large output)", async () => {
+  it("covers launches wider than 65535 workgroups (a broadcast row into a large output; both ends read back)", async () => {
+    const rt = be.runtime;
     const rows = 65536 * 2 + 1, cols = 128;
-    const data = Array.from({ length: cols }, (_, i) => i - 60.5);
-    const n = rows * cols;
-    const { gpu, ref } = await runBoth(be, "sign", { dtype: "float32", data: new Float32Array(n) },
-      [{ dtype: "float32", data, view: { offset: 0, shape: [rows, cols], strides: [0, 1] } }], undefined);
-    assertMatches(gpu, ref, "sign wide");
+    const row = Int32Array.from({ length: cols }, (_, i) => i - 60);
+    const x = rt.alloc("int32", cols, false);
+    rt.write(x, 0, row);
+    const out = rt.alloc("float32", rows * cols, false);
+    be.kernel("copy")!(
+      { storage: out, offset: 0, shape: [rows, cols], strides: [cols, 1] },
+      [{ storage: x, offset: 0, shape: [rows, cols], strides: [0, 1] }], undefined);
+    const expected = Float32Array.from(row);
+    assertMatches(await rt.read(out, 0, cols), expected, "first row");
+    assertMatches(await rt.read(out, (rows - 1) * cols, cols), expected, "last row");
+    rt.release(x);
+    rt.release(out);
   });
 });

@@ -7,6 +7,7 @@ import { optimKernels } from "./optim.js";
 import { crossEntropyKernels } from "./cross-entropy.js";
 import { indexingKernels } from "./indexing.js";
 import { convKernels } from "./conv.js";
+import { binaryKernels } from "./binary.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
@@ -15,5 +16,6 @@ export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
     ...crossEntropyKernels(rt),
     ...indexingKernels(rt),
     ...convKernels(rt),
+    ...binaryKernels(rt),
   };
 }

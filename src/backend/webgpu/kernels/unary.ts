@@ -55,7 +55,8 @@ const INT: Partial<Record<UnaryKernel, string>> = {
   floor: "x0", ceil: "x0", trunc: "x0", round: "x0", copy: "x0",
 };
 
-const LIB = /* wgsl */ `
+/** WGSL maths shared with other kernels (binary's pow): accurate exp, log, trig, erf, expm1, log1p. */
+export const UNARY_LIB = /* wgsl */ `
 // exp and log with their own range reduction: WGSL only bounds builtin exp's error by 3 + 2|x| ulp
 // and log's by an absolute 2⁻²¹ near 1, far looser than the reference's float64 rounded once.
 fn exp_poly(r: f32) -> f32 {
@@ -177,7 +178,7 @@ export function unaryKernels(rt: GpuRuntime): Pick<KernelTable, UnaryKernel> {
 
 function unaryKernel(rt: GpuRuntime, name: UnaryKernel): TypedKernel<undefined> {
   const fn = name === "copy" ? "" : `fn u_f(x: f32) -> f32 { if (is_nan(x)) { return ${name === "sign" ? "0.0" : "x"}; } ${FLOAT[name]} }`;
-  const helpers = name === "copy" ? "" : `${LIB}\n${fn}`;
+  const helpers = name === "copy" ? "" : `${UNARY_LIB}\n${fn}`;
   return (out: View, [x]: readonly View[]): void => {
     const to = wgslType(out.storage.dtype), from = wgslType(x!.storage.dtype);
     let expr: string;
