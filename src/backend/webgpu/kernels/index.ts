@@ -8,6 +8,7 @@ import { crossEntropyKernels } from "./cross-entropy.js";
 import { indexingKernels } from "./indexing.js";
 import { convKernels } from "./conv.js";
 import { binaryKernels } from "./binary.js";
+import { reduceKernels } from "./reduce.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
@@ -17,5 +18,6 @@ export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
     ...indexingKernels(rt),
     ...convKernels(rt),
     ...binaryKernels(rt),
+    ...reduceKernels(rt),
   };
 }
