@@ -9,6 +9,7 @@ import { indexingKernels } from "./indexing.js";
 import { convKernels } from "./conv.js";
 import { binaryKernels } from "./binary.js";
 import { reduceKernels } from "./reduce.js";
+import { matmulKernels } from "./matmul.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
@@ -19,5 +20,6 @@ export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
     ...convKernels(rt),
     ...binaryKernels(rt),
     ...reduceKernels(rt),
+    ...matmulKernels(rt),
   };
 }
