@@ -10,6 +10,7 @@ import { convKernels } from "./conv.js";
 import { binaryKernels } from "./binary.js";
 import { reduceKernels } from "./reduce.js";
 import { matmulKernels } from "./matmul.js";
+import { softmaxKernel } from "./softmax.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
@@ -21,5 +22,6 @@ export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
     ...binaryKernels(rt),
     ...reduceKernels(rt),
     ...matmulKernels(rt),
+    softmax: softmaxKernel(rt),
   };
 }

@@ -70,6 +70,7 @@ fn scale2(v: f32, k: i32) -> f32 {
   return ldexp(ldexp(v, h), k - h);
 }
 fn tg_exp(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
   if (x > 88.72284) { return inf_f32(); }
   if (x < -104.0) { return 0.0; }
   let k = round(x * 1.4426950408889634);
@@ -78,6 +79,7 @@ fn tg_exp(x: f32) -> f32 {
   return scale2(exp_poly(r), i32(k));
 }
 fn tg_exp2(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
   if (x >= 128.0) { return inf_f32(); }
   if (x < -150.0) { return 0.0; }
   let k = round(x);
@@ -98,6 +100,7 @@ fn split_log(x: f32) -> Split {
   return Split(f.fract, f32(f.exp));
 }
 fn tg_log(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
   if (x < 0.0) { return nan_f32(); }
   if (x == 0.0) { return -inf_f32(); }
   if (is_inf(x)) { return x; }
@@ -122,6 +125,7 @@ fn tg_trig(x: f32, which: i32) -> f32 {
   return select(v, -v, k >= 2);
 }
 fn tg_log2(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
   if (x < 0.0) { return nan_f32(); }
   if (x == 0.0) { return -inf_f32(); }
   if (is_inf(x)) { return x; }
