@@ -11,6 +11,7 @@ import { binaryKernels } from "./binary.js";
 import { reduceKernels } from "./reduce.js";
 import { matmulKernels } from "./matmul.js";
 import { softmaxKernel } from "./softmax.js";
+import { scanKernels } from "./scan.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
@@ -23,5 +24,6 @@ export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
     ...reduceKernels(rt),
     ...matmulKernels(rt),
     softmax: softmaxKernel(rt),
+    ...scanKernels(rt),
   };
 }
