@@ -26,7 +26,7 @@ describe("WebGPU reductions", { skip: device === null }, () => {
     assertMatches(gpu, ref, `${kind} ${dtype} ${what}`, kind === "sum" && dtype === "float32" ? SUM_TOL : {});
   }
 
-  for (const R of [1, 5, 63, 64, 300, 1000]) {
+  for (const R of [1, 5, 64, 300]) {
     it(`rows of ${R}: float32 with NaN, ±∞ and ties, and int32`, async () => {
       const O = 7;
       const data = Array.from({ length: O * R }, () => Math.round(r(-8, 8)) / 4);
