@@ -68,11 +68,20 @@ describe("WebGPU reductions", { skip: device === null }, () => {
     for (const [view, R] of views) for (const kind of KINDS) await check(kind, "float32", data, view, R, JSON.stringify(view));
   });
 
-  it("one long row of 100000 and empty sums", async () => {
+  it("rows long enough to be split over workgroups (ties and NaNs in different chunks), and empty sums", async () => {
     const data = Array.from({ length: 100000 }, () => r(-1, 1));
     data[77777] = 5;
     data[88888] = 5;
     for (const kind of KINDS) await check(kind, "float32", data, { offset: 0, shape: [100000], strides: [1] }, 100000, "long");
+    // Three rows of 20000: row 1 with NaNs in two chunks, row 2 with its extremes tied across chunks.
+    data[20000 + 15000] = NaN;
+    data[20000 + 3000] = NaN;
+    data[40000 + 19999] = -7;
+    data[40000 + 100] = -7;
+    for (const kind of KINDS) {
+      await check(kind, "float32", data, { offset: 0, shape: [3, 20000], strides: [20000, 1] }, 20000, "split rows");
+      await check(kind, "int32", data.map((v) => (Number.isNaN(v) ? 0 : Math.round(v * 1000))), { offset: 99999, shape: [3, 20000], strides: [-20000, -1] }, 20000, "split rows, flipped");
+    }
     const { gpu, ref } = await runBoth(be, "sum", { dtype: "float32", data: [7, 7, 7], view: { offset: 0, shape: [3], strides: [1] } },
       [{ dtype: "float32", data: [1], view: { offset: 0, shape: [3, 0], strides: [0, 1] } }], { reduceSize: 0 });
     assertMatches(gpu, ref, "empty sum");
