@@ -6,7 +6,7 @@ import { describe, it, after } from "node:test";
 import type { BinaryKernel } from "../../src/backend/kernel-table.js";
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { assertMatches, contiguous, runBoth, seeded, type Operand } from "../helpers/webgpu-compare.js";
+import { assertMatches, contiguous, runOnBoth, seeded, type Operand } from "../helpers/webgpu-compare.js";
 
 const device = await gpuDevice();
 
@@ -36,12 +36,12 @@ describe("WebGPU binary kernels", { skip: device === null }, () => {
   for (const name of ALL) {
     it(`${name}: every pair of special float32 values, and random pairs`, async () => {
       const n = special.length;
-      const { gpu, ref } = await runBoth(be, name, { dtype: "float32", data: new Array(n * n).fill(0) }, pairs("float32", special, "float32", special), undefined);
+      const { gpu, ref } = await runOnBoth(be, name, { dtype: "float32", data: new Array(n * n).fill(0) }, pairs("float32", special, "float32", special), undefined);
       assertMatches(gpu, ref, `${name} specials`, TOL[name] ?? { rtol: 0, atol: 1.2e-38 });
       const m = 300;
       const a = Array.from({ length: m }, () => (name === "pow" ? r(0, 10) : r(-10, 10)));
       const b = Array.from({ length: m }, (_, i) => (name === "pow" ? (i % 3 === 0 ? Math.round(r(-6, 6)) : r(-5, 5)) : i % 5 === 0 ? a[i]! : r(-10, 10)));
-      const rnd = await runBoth(be, name, { dtype: "float32", data: new Array(m).fill(0) }, [{ dtype: "float32", data: a }, { dtype: "float32", data: b }], undefined);
+      const rnd = await runOnBoth(be, name, { dtype: "float32", data: new Array(m).fill(0) }, [{ dtype: "float32", data: a }, { dtype: "float32", data: b }], undefined);
       assertMatches(rnd.gpu, rnd.ref, `${name} random`, TOL[name] ?? { rtol: 0, atol: 0 });
     });
   }
@@ -54,7 +54,7 @@ describe("WebGPU binary kernels", { skip: device === null }, () => {
       const outDType = name === "div" || !EXACT.has(name) && name !== "pow" || ["eq", "ne", "gt", "lt", "ge", "le"].includes(name) ? "float32" : "int32";
       // Powers stay below 2^53 too.
       const [aa, bb] = name === "pow" ? [[0, 1, -1, 2, -3, 7, -7], [0, 1, 2, 3, 5, 10, 18, -1, -2]] : [a, b];
-      const { gpu, ref } = await runBoth(be, name, { dtype: outDType, data: new Array(aa.length * bb.length).fill(0) }, pairs("int32", aa, "int32", bb), undefined);
+      const { gpu, ref } = await runOnBoth(be, name, { dtype: outDType, data: new Array(aa.length * bb.length).fill(0) }, pairs("int32", aa, "int32", bb), undefined);
       assertMatches(gpu, ref, `${name} int32 -> ${outDType}`, name === "div" ? TOL.div : {});
     }
   });
@@ -68,7 +68,7 @@ describe("WebGPU binary kernels", { skip: device === null }, () => {
         // Arithmetic converts the int32 to float32 first (the reference adds in float64): ints within 2^24 convert exactly.
         const small = (v: readonly number[], t: string) => (exact || t === "float32" ? [...v] : v.filter((x) => Math.abs(x) <= 16777216));
         const [av, bv] = [small(a, ta), small(b, tb)];
-        const { gpu, ref } = await runBoth(be, name, { dtype: "float32", data: new Array(av.length * bv.length).fill(0) }, pairs(ta, av, tb, bv), undefined);
+        const { gpu, ref } = await runOnBoth(be, name, { dtype: "float32", data: new Array(av.length * bv.length).fill(0) }, pairs(ta, av, tb, bv), undefined);
         assertMatches(gpu, ref, `${name} ${ta} x ${tb}`, exact ? {} : { rtol: name === "pow" ? 2e-6 : 3e-7, atol: 1.2e-38 });
       }
     }
@@ -77,7 +77,7 @@ describe("WebGPU binary kernels", { skip: device === null }, () => {
   it("reads flipped, offset and transposed operands", async () => {
     const a = Array.from({ length: 30 }, () => r(-4, 4));
     const b = Array.from({ length: 30 }, () => r(-4, 4));
-    const { gpu, ref } = await runBoth(be, "sub", { dtype: "float32", data: new Array(12).fill(0), view: contiguous([3, 4]) }, [
+    const { gpu, ref } = await runOnBoth(be, "sub", { dtype: "float32", data: new Array(12).fill(0), view: contiguous([3, 4]) }, [
       { dtype: "float32", data: a, view: { offset: 29, shape: [3, 4], strides: [-5, -2] } },
       { dtype: "float32", data: b, view: { offset: 3, shape: [3, 4], strides: [1, 6] } },
     ], undefined);
@@ -96,7 +96,7 @@ describe("WebGPU where and fill", { skip: device === null }, () => {
     for (const tc of ["float32", "int32"] as const) {
       for (const [ta, tb, to] of [["float32", "float32", "float32"], ["int32", "float32", "float32"], ["int32", "int32", "int32"]] as const) {
         const shape = [6, 3, 2];
-        const { gpu, ref } = await runBoth(be, "where", { dtype: to, data: new Array(36).fill(0) }, [
+        const { gpu, ref } = await runOnBoth(be, "where", { dtype: to, data: new Array(36).fill(0) }, [
           { dtype: tc, data: cond, view: { offset: 0, shape, strides: [1, 0, 0] } },
           { dtype: ta, data: a, view: { offset: 2, shape, strides: [0, -1, 0] } },
           { dtype: tb, data: b, view: { offset: 0, shape, strides: [0, 0, 1] } },
@@ -110,7 +110,7 @@ describe("WebGPU where and fill", { skip: device === null }, () => {
     const layouts = [contiguous([7]), { offset: 1, shape: [3, 2], strides: [4, 2] }, { offset: 11, shape: [2, 3], strides: [-6, -1] }, contiguous([0])];
     for (const [dtype, value] of [["float32", 0.1], ["float32", NaN], ["float32", -Infinity], ["float32", 1e40], ["int32", 3.7], ["int32", -3e9], ["int32", -5]] as const) {
       for (const view of layouts) {
-        const { gpu, ref } = await runBoth(be, "fill", { dtype, data: Array.from({ length: 12 }, (_, i) => i), view }, [], { value });
+        const { gpu, ref } = await runOnBoth(be, "fill", { dtype, data: Array.from({ length: 12 }, (_, i) => i), view }, [], { value });
         assertMatches(gpu, ref, `fill ${dtype} ${value} ${JSON.stringify(view)}`);
       }
     }

@@ -5,7 +5,7 @@
 import { describe, it, after } from "node:test";
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { assertMatches, contiguous, runBoth, seeded, type Layout, type Operand } from "../helpers/webgpu-compare.js";
+import { assertMatches, contiguous, runOnBoth, seeded, type ViewLayout, type Operand } from "../helpers/webgpu-compare.js";
 
 const device = await gpuDevice();
 // Float32 accumulation against the reference's float64: inputs in [-1, 1), K ≤ 300.
@@ -20,7 +20,7 @@ describe("WebGPU matmul and linear", { skip: device === null }, () => {
   /** A [rows, cols] matrix stored row-major, or column-major (a transposed view), optionally flipped. */
   function matrix(rows: number, cols: number, layout: "row" | "col" | "flip", pad = 3): Operand {
     const data = rand(rows * cols + pad);
-    const view: Layout = layout === "row" ? { offset: pad, shape: [rows, cols], strides: [cols, 1] }
+    const view: ViewLayout = layout === "row" ? { offset: pad, shape: [rows, cols], strides: [cols, 1] }
       : layout === "col" ? { offset: pad, shape: [rows, cols], strides: [1, rows] }
       : { offset: pad + rows * cols - 1, shape: [rows, cols], strides: [-cols, -1] };
     return { dtype: "float32", data, view };
@@ -28,7 +28,7 @@ describe("WebGPU matmul and linear", { skip: device === null }, () => {
 
   async function mm(a: Operand, b: Operand, outShape: number[], what: string) {
     const n = outShape.reduce((x, y) => x * y, 1);
-    const { gpu, ref } = await runBoth(be, "matmul", { dtype: "float32", data: new Array(n + 1).fill(-5), view: contiguous(outShape, 1) }, [a, b], undefined);
+    const { gpu, ref } = await runOnBoth(be, "matmul", { dtype: "float32", data: new Array(n + 1).fill(-5), view: contiguous(outShape, 1) }, [a, b], undefined);
     assertMatches(gpu, ref, what, TOL);
   }
 
@@ -72,7 +72,7 @@ describe("WebGPU matmul and linear", { skip: device === null }, () => {
 
   async function lin(x: Operand, w: Operand, bias: Operand | null, outShape: number[], what: string) {
     const n = outShape.reduce((p, q) => p * q, 1);
-    const { gpu, ref } = await runBoth(be, "linear", { dtype: "float32", data: new Array(n).fill(-5), view: contiguous(outShape) }, bias ? [x, w, bias] : [x, w], undefined);
+    const { gpu, ref } = await runOnBoth(be, "linear", { dtype: "float32", data: new Array(n).fill(-5), view: contiguous(outShape) }, bias ? [x, w, bias] : [x, w], undefined);
     assertMatches(gpu, ref, what, TOL);
   }
 

@@ -6,7 +6,7 @@ import { describe, it, after } from "node:test";
 import type { ReduceKernel } from "../../src/backend/kernel-table.js";
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { assertMatches, runBoth, seeded, type Layout } from "../helpers/webgpu-compare.js";
+import { assertMatches, runOnBoth, seeded, type ViewLayout } from "../helpers/webgpu-compare.js";
 
 const device = await gpuDevice();
 const KINDS: ReduceKernel[] = ["sum", "max", "min", "argmax", "argmin"];
@@ -18,10 +18,10 @@ describe("WebGPU reductions", { skip: device === null }, () => {
   after(() => be.runtime.flush());
   const r = seeded(3);
 
-  async function check(kind: ReduceKernel, dtype: "float32" | "int32", data: number[], view: Layout, R: number, what: string) {
+  async function check(kind: ReduceKernel, dtype: "float32" | "int32", data: number[], view: ViewLayout, R: number, what: string) {
     const O = view.shape.reduce((a, b) => a * b, 1) / R;
     const outDType = kind.startsWith("arg") ? "int32" : dtype;
-    const { gpu, ref } = await runBoth(be, kind, { dtype: outDType, data: new Array(O + 2).fill(-9), view: { offset: 1, shape: [O], strides: [1] } },
+    const { gpu, ref } = await runOnBoth(be, kind, { dtype: outDType, data: new Array(O + 2).fill(-9), view: { offset: 1, shape: [O], strides: [1] } },
       [{ dtype, data, view }], { reduceSize: R });
     assertMatches(gpu, ref, `${kind} ${dtype} ${what}`, kind === "sum" && dtype === "float32" ? SUM_TOL : {});
   }
@@ -57,7 +57,7 @@ describe("WebGPU reductions", { skip: device === null }, () => {
   it("reads transposed, offset, flipped and broadcast inputs, and reduces several trailing dims", async () => {
     const data = Array.from({ length: 400 }, () => r(-1, 1));
     data[37] = data[12]!; // a tie across rows of the transposed view
-    const views: [Layout, number][] = [
+    const views: [ViewLayout, number][] = [
       [{ offset: 3, shape: [5, 70], strides: [1, 5] }, 70], // reduce over a transposed dim (long rows)
       [{ offset: 3, shape: [5, 7], strides: [1, 5] }, 7], // short rows
       [{ offset: 399, shape: [4, 90], strides: [-90, -1] }, 90], // flipped
@@ -82,7 +82,7 @@ describe("WebGPU reductions", { skip: device === null }, () => {
       await check(kind, "float32", data, { offset: 0, shape: [3, 20000], strides: [20000, 1] }, 20000, "split rows");
       await check(kind, "int32", data.map((v) => (Number.isNaN(v) ? 0 : Math.round(v * 1000))), { offset: 99999, shape: [3, 20000], strides: [-20000, -1] }, 20000, "split rows, flipped");
     }
-    const { gpu, ref } = await runBoth(be, "sum", { dtype: "float32", data: [7, 7, 7], view: { offset: 0, shape: [3], strides: [1] } },
+    const { gpu, ref } = await runOnBoth(be, "sum", { dtype: "float32", data: [7, 7, 7], view: { offset: 0, shape: [3], strides: [1] } },
       [{ dtype: "float32", data: [1], view: { offset: 0, shape: [3, 0], strides: [0, 1] } }], { reduceSize: 0 });
     assertMatches(gpu, ref, "empty sum");
   });

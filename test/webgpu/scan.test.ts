@@ -5,7 +5,7 @@
 import { describe, it, after } from "node:test";
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { assertMatches, contiguous, runBoth, seeded, type Layout } from "../helpers/webgpu-compare.js";
+import { assertMatches, contiguous, runOnBoth, seeded, type ViewLayout } from "../helpers/webgpu-compare.js";
 
 const device = await gpuDevice();
 
@@ -14,12 +14,12 @@ describe("WebGPU cumsum and argsort", { skip: device === null }, () => {
   after(() => be.runtime.flush());
   const r = seeded(9);
 
-  async function check(kind: "cumsum" | "argsort", dtype: "float32" | "int32", data: number[], view: Layout, flag: boolean, what: string) {
+  async function check(kind: "cumsum" | "argsort", dtype: "float32" | "int32", data: number[], view: ViewLayout, flag: boolean, what: string) {
     const R = view.shape[view.shape.length - 1]!;
     const n = view.shape.reduce((a, b) => a * b, 1);
     const outDType = kind === "argsort" ? "int32" : dtype;
     const params = kind === "argsort" ? { rowSize: R, descending: flag } : { rowSize: R, reverse: flag };
-    const { gpu, ref } = await runBoth(be, kind, { dtype: outDType, data: new Array(n + 1).fill(-3), view: contiguous(view.shape, 1) },
+    const { gpu, ref } = await runOnBoth(be, kind, { dtype: outDType, data: new Array(n + 1).fill(-3), view: contiguous(view.shape, 1) },
       [{ dtype, data, view }], params as never);
     // Float32 running sums against the reference's float64 ones: values O(1), rows up to 3000.
     assertMatches(gpu, ref, `${kind} ${dtype} ${what} ${flag}`, kind === "cumsum" && dtype === "float32" ? { rtol: 1e-5, atol: 1e-4 } : {});
@@ -50,7 +50,7 @@ describe("WebGPU cumsum and argsort", { skip: device === null }, () => {
 
   it("strided inputs: transposed, flipped and broadcast rows", async () => {
     const data = Array.from({ length: 600 }, () => Math.round(r(-10, 10)));
-    const views: Layout[] = [
+    const views: ViewLayout[] = [
       { offset: 2, shape: [6, 90], strides: [1, 6] },
       { offset: 599, shape: [4, 70], strides: [-70, -1] },
       { offset: 1, shape: [3, 7], strides: [0, 3] },

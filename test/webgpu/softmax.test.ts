@@ -5,7 +5,7 @@
 import { describe, it, after } from "node:test";
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { assertMatches, contiguous, runBoth, seeded, type Layout } from "../helpers/webgpu-compare.js";
+import { assertMatches, contiguous, runOnBoth, seeded, type ViewLayout } from "../helpers/webgpu-compare.js";
 
 const device = await gpuDevice();
 // A few float32 ulps of the result (softmax) or of the row's log-sum (logSoftmax).
@@ -16,10 +16,10 @@ describe("WebGPU softmax", { skip: device === null }, () => {
   after(() => be.runtime.flush());
   const r = seeded(5);
 
-  async function check(data: number[], view: Layout, dim: number, what: string) {
+  async function check(data: number[], view: ViewLayout, dim: number, what: string) {
     const n = view.shape.reduce((a, b) => a * b, 1);
     for (const log of [false, true]) {
-      const { gpu, ref } = await runBoth(be, "softmax", { dtype: "float32", data: new Array(n + 2).fill(-7), view: contiguous(view.shape, 2) },
+      const { gpu, ref } = await runOnBoth(be, "softmax", { dtype: "float32", data: new Array(n + 2).fill(-7), view: contiguous(view.shape, 2) },
         [{ dtype: "float32", data, view }], { dim, log });
       assertMatches(gpu, ref, `${log ? "logSoftmax" : "softmax"} ${what} dim ${dim}`, TOL);
     }

@@ -6,7 +6,7 @@ import { describe, it, after } from "node:test";
 import type { UnaryKernel } from "../../src/backend/kernel-table.js";
 import { createWebGpuBackend } from "../../src/backend/webgpu/index.js";
 import { gpuDevice } from "../helpers/webgpu.js";
-import { assertMatches, contiguous, runBoth, seeded } from "../helpers/webgpu-compare.js";
+import { assertMatches, contiguous, runOnBoth, seeded } from "../helpers/webgpu-compare.js";
 
 const device = await gpuDevice();
 
@@ -45,7 +45,7 @@ describe("WebGPU unary kernels", { skip: device === null }, () => {
   for (const name of ALL) {
     it(`${name} on float32 matches the reference`, async () => {
       const data = TRIG.has(name) ? trigValues : values;
-      const { gpu, ref } = await runBoth(be, name, { dtype: "float32", data: new Array(data.length).fill(0) }, [{ dtype: "float32", data }], undefined);
+      const { gpu, ref } = await runOnBoth(be, name, { dtype: "float32", data: new Array(data.length).fill(0) }, [{ dtype: "float32", data }], undefined);
       const exact = INT_KEEPING.has(name);
       assertMatches(gpu, ref, name, exact ? {} : { rtol: RTOL, atol: TRIG.has(name) ? TRIG_ATOL : TINY });
     });
@@ -56,7 +56,7 @@ describe("WebGPU unary kernels", { skip: device === null }, () => {
     for (const name of ALL) {
       const outDType = INT_KEEPING.has(name) ? "int32" : "float32";
       const data = TRIG.has(name) ? ints.filter((v) => Math.abs(v) <= 100) : ints;
-      const { gpu, ref } = await runBoth(be, name, { dtype: outDType, data: new Array(data.length).fill(0) }, [{ dtype: "int32", data }], undefined);
+      const { gpu, ref } = await runOnBoth(be, name, { dtype: outDType, data: new Array(data.length).fill(0) }, [{ dtype: "int32", data }], undefined);
       assertMatches(gpu, ref, `${name} int32 -> ${outDType}`, INT_KEEPING.has(name) || name === "copy" ? {} : { rtol: RTOL, atol: TRIG.has(name) ? TRIG_ATOL : TINY });
     }
   });
@@ -64,14 +64,14 @@ describe("WebGPU unary kernels", { skip: device === null }, () => {
   it("copy converts float32 to int32 as a typed-array store: truncation, wrap modulo 2³², NaN and ±∞ to 0", async () => {
     const data = [0, -0, 0.5, -0.5, 1.9, -1.9, 2.5, -2.5, 1e9, -1e9, 2147483520, -2147483648, 2147483648, -2147483904, 3e9, -3e9,
       1e10, -1e10, 4294967296, 5e15, 1e20, 3.4e38, NaN, Infinity, -Infinity, 16777217, 123456.789];
-    const { gpu, ref } = await runBoth(be, "copy", { dtype: "int32", data: new Array(data.length).fill(0) }, [{ dtype: "float32", data }], undefined);
+    const { gpu, ref } = await runOnBoth(be, "copy", { dtype: "int32", data: new Array(data.length).fill(0) }, [{ dtype: "float32", data }], undefined);
     assertMatches(gpu, ref, "copy float32 -> int32");
   });
 
   it("copy converts int32 to float32 rounding to nearest, ties to even", async () => {
     const data = [0, 1, -1, 16777216, 16777217, 16777218, 16777219, -16777217, -16777219, 33554433, 33554434, 33554435, 33554438,
       2147483647, -2147483647, -2147483648, 2147483584, 2147483520, 1073741825, 1073741888, 1073741952, 1073741951];
-    const { gpu, ref } = await runBoth(be, "copy", { dtype: "float32", data: new Array(data.length).fill(0) }, [{ dtype: "int32", data }], undefined);
+    const { gpu, ref } = await runOnBoth(be, "copy", { dtype: "float32", data: new Array(data.length).fill(0) }, [{ dtype: "int32", data }], undefined);
     assertMatches(gpu, ref, "copy int32 -> float32");
   });
 
@@ -90,11 +90,11 @@ describe("WebGPU unary kernels", { skip: device === null }, () => {
     ] as const;
     for (const [outL, inL] of cases) {
       for (const name of ["copy", "exp", "relu"] as const) {
-        const { gpu, ref } = await runBoth(be, name, { dtype: "float32", data: zeros, view: outL }, [{ dtype: "float32", data, view: inL }], undefined);
+        const { gpu, ref } = await runOnBoth(be, name, { dtype: "float32", data: zeros, view: outL }, [{ dtype: "float32", data, view: inL }], undefined);
         assertMatches(gpu, ref, `${name} ${JSON.stringify(outL)} <- ${JSON.stringify(inL)}`, { rtol: RTOL });
       }
       const ints = data.map((v) => Math.round(v * 1000));
-      const { gpu, ref } = await runBoth(be, "copy", { dtype: "float32", data: zeros, view: outL }, [{ dtype: "int32", data: ints, view: inL }], undefined);
+      const { gpu, ref } = await runOnBoth(be, "copy", { dtype: "float32", data: zeros, view: outL }, [{ dtype: "int32", data: ints, view: inL }], undefined);
       assertMatches(gpu, ref, `copy int32 -> float32 ${JSON.stringify(inL)}`);
     }
   });
