@@ -12,17 +12,20 @@ import { WGSL_MATH, wgslType } from "./wgsl-math.js";
  * out's view. `helpers` is WGSL placed before main; `key` must identify expr and helpers.
  */
 export function mapDispatch(rt: GpuRuntime, key: string, out: View, inputs: readonly View[], expr: string, helpers = ""): void {
-  const { meta, n } = stridedMeta(out, inputs);
+  const { meta, n, rank } = stridedMeta(out, inputs);
   if (n === 0) return;
+  // Views that collapse to one dim (contiguous ones, a broadcast scalar) index without the
+  // per-dim division loop: integer division is slow on GPUs.
+  const flat = rank <= 1;
   const to = wgslType(out.storage.dtype);
   const types = inputs.map((v) => wgslType(v.storage.dtype));
   rt.dispatch({
-    key: `map:${key}:${to}:${types.join(",")}`,
+    key: `map:${key}:${to}:${types.join(",")}:${flat ? "flat" : "strided"}`,
     wgsl: () => `
 @group(0) @binding(0) var<storage, read_write> out: array<${to}>;
 ${types.map((t, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${t}>;`).join("\n")}
 @group(0) @binding(${inputs.length + 1}) var<storage, read> info: array<u32>;
-${stridedIndexWgsl(inputs.length + 1)}
+${flat ? flatIndexWgsl(inputs.length + 1, rank) : stridedIndexWgsl(inputs.length + 1)}
 ${WGSL_MATH}
 ${helpers}
 @compute @workgroup_size(${WG})
@@ -37,4 +40,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       meta,
       workgroups: grid(Math.ceil(n / WG), rt.limits.maxComputeWorkgroupsPerDimension),
     });
+}
+
+/** `index_k(i)` of stridedIndexWgsl for a meta table of rank 0 or 1: offset + i·stride. */
+function flatIndexWgsl(operands: number, rank: number): string {
+  const fns: string[] = [];
+  for (let k = 0; k < operands; k++) {
+    const step = rank === 0 ? "0u" : `info[${2 + operands + 1 + k}]`;
+    fns.push(`fn index_${k}(flat: u32) -> u32 { return info[${2 + k}] + flat * ${step}; }`);
+  }
+  return fns.join("\n");
 }
