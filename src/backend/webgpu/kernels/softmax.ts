@@ -38,10 +38,14 @@ fn pos(r: u32, k: u32) -> u32 {
   return (r / inner) * info[1] * inner + k * inner + r % inner;
 }
 fn bigger(m: f32, v: f32) -> f32 { return select(m, v, v > m || is_nan(v)); }
+// A NaN or infinite maximum makes the row NaN (x - m is NaN somewhere in IEEE arithmetic), decided
+// on the bits rather than left to a compiler that may assume finite floats.
 fn write(r: u32, k: u32, m: f32, s: f32, ls: f32) {
   let p = pos(r, k);
   let d = xs[at(p)] - m;
-  out[info[4] + p] = select(tg_exp(d) / s, d - ls, info[3] == 1u);
+  var v = select(tg_exp(d) / s, d - ls, info[3] == 1u);
+  if (is_nan(m) || is_inf(m)) { v = nan_f32(); }
+  out[info[4] + p] = v;
 }`;
     const wgsl = long
       ? () => `${head}
