@@ -74,6 +74,15 @@ describe("WebGPU binary kernels", { skip: device === null }, () => {
     }
   });
 
+  it("empty and one-element outputs", async () => {
+    for (const shape of [[0], [2, 0], [1], [1, 1]]) {
+      const n = shape.reduce((p, q) => p * q, 1);
+      const { gpu, ref } = await runOnBoth(be, "add", { dtype: "float32", data: [9, 9], view: contiguous(shape, 1) },
+        [{ dtype: "float32", data: [1.5], view: { offset: 0, shape, strides: shape.map(() => 0) } }, { dtype: "int32", data: [2, 3], view: contiguous(shape, 1) }], undefined);
+      assertMatches(gpu, ref, `add ${JSON.stringify(shape)} (${n} elements)`);
+    }
+  });
+
   it("reads flipped, offset and transposed operands", async () => {
     const a = Array.from({ length: 30 }, () => r(-4, 4));
     const b = Array.from({ length: 30 }, () => r(-4, 4));

@@ -63,6 +63,12 @@ describe("WebGPU cumsum and argsort", { skip: device === null }, () => {
     }
   });
 
+  it("empty inputs launch nothing", async () => {
+    for (const view of [{ offset: 0, shape: [0, 4], strides: [4, 1] }, { offset: 0, shape: [3, 0], strides: [0, 1] }]) {
+      for (const kind of ["cumsum", "argsort"] as const) await check(kind, "float32", [1], view, false, "empty");
+    }
+  });
+
   it("int32 running sums wrap", async () => {
     await check("cumsum", "int32", [2147483647, 1, 2147483647, 5, -2147483648, -2147483648], contiguous([6]), false, "wrap");
   });

@@ -33,6 +33,11 @@ describe("WebGPU softmax", { skip: device === null }, () => {
     }
   });
 
+  it("empty inputs launch nothing", async () => {
+    await check([4], { offset: 0, shape: [0, 3], strides: [3, 1] }, 1, "empty rows");
+    await check([4], { offset: 0, shape: [3, 0], strides: [0, 1] }, 1, "empty row length");
+  });
+
   it("transposed, offset and flipped inputs", async () => {
     const data = Array.from({ length: 900 }, () => r(-5, 5));
     await check(data, { offset: 4, shape: [8, 70], strides: [1, 12] }, 1, "transposed");
