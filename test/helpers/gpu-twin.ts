@@ -154,6 +154,6 @@ export function laidOut(be: WebGpuBackend, dtype: DType, shape: readonly number[
  */
 export function smallGridBackend(device: GPUDevice, limit = 2): WebGpuBackend {
   const be = createWebGpuBackend(device);
-  Object.assign(be.runtime, { limits: { maxComputeWorkgroupsPerDimension: limit } });
+  Object.assign(be.runtime, { limits: { maxComputeWorkgroupsPerDimension: limit, maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize } });
   return be;
 }

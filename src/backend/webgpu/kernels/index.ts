@@ -7,6 +7,11 @@ import { optimKernels } from "./optim.js";
 import { crossEntropyKernels } from "./cross-entropy.js";
 import { indexingKernels } from "./indexing.js";
 import { convKernels } from "./conv.js";
+import { binaryKernels } from "./binary.js";
+import { reduceKernels } from "./reduce.js";
+import { matmulKernels } from "./matmul.js";
+import { softmaxKernel } from "./softmax.js";
+import { scanKernels } from "./scan.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
@@ -15,5 +20,10 @@ export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
     ...crossEntropyKernels(rt),
     ...indexingKernels(rt),
     ...convKernels(rt),
+    ...binaryKernels(rt),
+    ...reduceKernels(rt),
+    ...matmulKernels(rt),
+    softmax: softmaxKernel(rt),
+    ...scanKernels(rt),
   };
 }
