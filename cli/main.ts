@@ -44,6 +44,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description("Train, evaluate and use neural networks with tensorgrad (pure TypeScript, no native code).")
     .version(version(), "-V, --version")
     .option("--debug", "show stack traces for errors")
+    .addOption(new Option("--backend <name>", "where tensors live and kernels run (default: TENSORGRAD_BACKEND, else wasm)").choices(["webgpu", "wasm", "js"]))
+    // The backend is chosen before any command runs: WebGPU opens asynchronously.
+    .hook("preAction", async (self) => {
+      const name = (self.opts() as { backend?: string }).backend ?? process.env.TENSORGRAD_BACKEND?.trim();
+      if (name) await tg.setBackend(name);
+    })
     .exitOverride()
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true);

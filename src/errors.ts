@@ -21,6 +21,12 @@ export class ValueError extends TensorgradError {}
 /** A file that is not what it claims to be: bad magic, truncated, corrupt header, bad CSV row. */
 export class FormatError extends TensorgradError {}
 
+/**
+ * A synchronous read (`item()`, `toArray()`, `toString()` …) of a tensor whose values live in device
+ * memory (WebGPU), which has no synchronous read-back. The message names the async call to use.
+ */
+export class AsyncReadError extends TensorgradError {}
+
 /** Formats a shape the way messages print it: `[32, 784]`. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;

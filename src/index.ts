@@ -24,7 +24,7 @@ export { getBackend, setBackend, listBackends } from "./backend/current.js";
 // The WebAssembly SIMD backend registers itself and becomes the default where it can run
 // (TENSORGRAD_BACKEND=js keeps the reference backend).
 import "./backend/wasm/index.js";
-export { TensorgradError, ShapeError, DTypeError, ValueError, FormatError, UnsupportedOpError } from "./errors.js";
+export { TensorgradError, ShapeError, DTypeError, ValueError, FormatError, UnsupportedOpError, AsyncReadError } from "./errors.js";
 
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

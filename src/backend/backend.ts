@@ -6,17 +6,40 @@ export type DType = "float32" | "float64" | "int32";
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 
 /**
- * A flat buffer of elements owned by a backend (zero-initialised unless allocated with zero = false). `data` is a typed-array view of
- * it; a backend whose memory can move (WebAssembly memory that grows) returns a fresh view each
- * time, so kernels read `data` once at their start and never allocate while holding it. Only
- * backends read `data`: above them storage is a handle (test/unit/architecture.test.ts lists the two
- * places where host values enter and leave).
+ * A flat buffer of elements owned by a backend (zero-initialised unless allocated with zero = false).
+ * Above the backends it is an opaque handle: host values enter through `Backend.write` and leave
+ * through `Backend.read`/`readSync` (test/unit/architecture.test.ts keeps it so), which lets a backend
+ * keep its memory on a device.
  */
 export interface Storage {
   readonly dtype: DType;
   readonly length: number;
   readonly backend: Backend;
+}
+
+/**
+ * A storage in host memory (the reference and wasm backends): `data` is a typed-array view of it. A
+ * backend whose memory can move (WebAssembly memory that grows) returns a fresh view each time, so
+ * kernels read `data` once at their start and never allocate while holding it.
+ */
+export interface HostStorage extends Storage {
   readonly data: TypedArray;
+}
+
+/** Whether `s` lives in host memory (has `data`). */
+export function isHostStorage(s: Storage): s is HostStorage {
+  return "data" in s;
+}
+
+/**
+ * The host elements of `s`, for host kernels. A device storage (WebGPU) cannot be read synchronously:
+ * that is an AsyncReadError naming the ways to bring its values to the CPU.
+ */
+export function hostData(s: Storage): TypedArray {
+  if (!isHostStorage(s)) {
+    throw new AsyncReadError(`a tensor on the "${s.backend.name}" backend was used where its values must be read synchronously (a "${s.backend.name}" tensor given to a CPU backend's kernel, or a synchronous read): read it with \`await t.data()\`, or move it with \`await t.cpu()\``);
+  }
+  return s.data;
 }
 
 /**
@@ -32,6 +55,7 @@ export interface View {
 }
 
 import type { KernelName, KernelParams, KernelTable, TypedKernel } from "./kernel-table.js";
+import { AsyncReadError } from "../errors.js";
 
 /** Any kernel of the table, its parameters unchecked (for code that treats kernels alike: guards, fallbacks). */
 export type Kernel = TypedKernel<any>;
@@ -46,6 +70,20 @@ export interface Backend {
   alloc(dtype: DType, length: number, zero?: boolean): Storage;
   /** The kernel this backend runs for `name`, or undefined to fall back to the reference. */
   kernel<K extends KernelName>(name: K): TypedKernel<KernelParams[K]> | undefined;
+  /**
+   * Whether the storages live in host memory: kernels this backend lacks then fall back to the
+   * reference ones. A device backend (WebGPU) has every kernel it runs or throws.
+   */
+  readonly host: boolean;
+  /** Writes host `values` into `storage` from element `offset` on (converted to its dtype), in order with kernels already run. */
+  write(storage: Storage, offset: number, values: ArrayLike<number>): void;
+  /** A copy of the elements [offset, offset + length) of `storage`, once every kernel already called has run. */
+  read(storage: Storage, offset: number, length: number): Promise<TypedArray>;
+  /**
+   * The elements [offset, offset + length), synchronously: a view valid until the next allocation or
+   * kernel call (copy it to keep it). A backend without synchronous read-back throws AsyncReadError.
+   */
+  readSync(storage: Storage, offset: number, length: number): TypedArray;
   /**
    * Optional, for backends whose buffers live outside the JS heap and are otherwise freed only after
    * the garbage collector finds them dead. Opens a region in which the caller promises that every
@@ -78,6 +116,19 @@ export function arrayFor(dtype: DType, n: number): TypedArray {
       return new Int32Array(n);
   }
 }
+
+/** write/read/readSync of a backend whose storages are host memory. */
+export const hostIO: Pick<Backend, "write" | "read" | "readSync"> = {
+  write(storage, offset, values) {
+    hostData(storage).set(values as ArrayLike<number> & number[], offset);
+  },
+  readSync(storage, offset, length) {
+    return hostData(storage).subarray(offset, offset + length);
+  },
+  read(storage, offset, length) {
+    return Promise.resolve(hostData(storage).slice(offset, offset + length));
+  },
+};
 
 // backend name -> kernel name -> kernel. The reference backend registers its whole KernelTable at
 // import; a faster backend registers the part it implements when it starts.

@@ -5,7 +5,7 @@ import { storedDeflate } from "./stored-deflate.js";
 
 interface BrowserGlobals {
   crossOriginIsolated?: boolean;
-  navigator?: { hardwareConcurrency?: number };
+  navigator?: { hardwareConcurrency?: number; gpu?: GPU };
   Worker?: new (url: string, options?: { name?: string }) => BrowserWorker;
   document?: unknown;
 }
@@ -97,4 +97,5 @@ export const platform: Platform = {
   setV8Flag: () => false,
   yieldToEventLoop,
   deflate: storedDeflate,
+  gpu: async () => g.navigator?.gpu ?? "this browser has no WebGPU (navigator.gpu is undefined: it needs a secure context — https or localhost — and a browser that ships WebGPU: Chrome or Edge 113+, Safari 26+, Firefox 141+ on Windows)",
 };

@@ -87,4 +87,27 @@ export const platform: Platform = {
   },
   yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
   deflate: (bytes) => deflateSync(bytes, { level: 9 }),
+  gpu: nodeGpu,
 };
+
+// The GPU object of the `webgpu` package must stay referenced while any device from it is used: Dawn
+// tears its instance down when the collector takes it, and a device still in use then crashes.
+let dawn: Promise<GPU | string> | undefined;
+
+function nodeGpu(): Promise<GPU | string> {
+  return (dawn ??= loadDawn());
+}
+
+async function loadDawn(): Promise<GPU | string> {
+  let mod: { create(options: string[]): GPU; globals: object };
+  try {
+    // A variable specifier: bundlers leave the optional package alone, and it loads only when asked for.
+    const name = "webgpu";
+    mod = await import(name);
+  } catch (e) {
+    return `the "webgpu" package (Dawn for Node) is not installed: it is an optional peer dependency, add it with \`npm install webgpu\` (${(e as Error).message.split("\n")[0]})`;
+  }
+  // Dawn's objects check the GPU* classes and constants as globals, as a browser has them.
+  for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  return mod.create([]);
+}

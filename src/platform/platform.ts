@@ -62,4 +62,9 @@ export interface Platform {
   yieldToEventLoop(): Promise<void>;
   /** zlib-compresses (RFC 1950) `bytes`: Node's zlib, or stored (uncompressed) blocks elsewhere. */
   deflate(bytes: Uint8Array): Uint8Array;
+  /**
+   * The WebGPU entry point: navigator.gpu in a browser; in Node the `webgpu` package (Dawn), loaded
+   * only now, on first call. A string says why there is none.
+   */
+  gpu(): Promise<GPU | string>;
 }

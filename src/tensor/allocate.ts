@@ -4,7 +4,7 @@
 
 import { getBackend } from "../backend/current.js";
 import type { Storage } from "../backend/backend.js";
-import { ValueError, fmtShape } from "../errors.js";
+import { DTypeError, ValueError, fmtShape } from "../errors.js";
 import type { DType } from "./dtype.js";
 import { sizeOf } from "./shape.js";
 
@@ -31,6 +31,8 @@ export function allocate(op: string, dtype: DType, shape: readonly number[], zer
   } catch (e) {
     // V8's "Array buffer allocation failed" / "Invalid typed array length": the machine said no.
     if (e instanceof RangeError) throw new ValueError(`${op}: cannot allocate shape ${fmtShape(shape)} (${gib(n, dtype)} of ${dtype}): ${e.message}`);
+    // A dtype the backend cannot hold (float64 on WebGPU): name the operation.
+    if (e instanceof DTypeError) throw new DTypeError(`${op}: ${e.message}`);
     throw e;
   }
 }

@@ -6,6 +6,7 @@ import { dtypeOfArray, isFloat, type DType, type TypedArray } from "./dtype.js";
 import { checkShape, contiguousStrides, sizeOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { allocate } from "./allocate.js";
+import { arrayFor } from "../backend/backend.js";
 import { random, randomInt, randomNormal } from "./random.js";
 import { checkDType, checkOptions } from "./options.js";
 
@@ -25,8 +26,13 @@ function dtypeOf(op: string, opts: TensorOptions, fallback: DType, extra: readon
 }
 
 function make(op: string, shape: readonly number[], dtype: DType, fill?: (data: TypedArray) => void, requiresGrad = false): Tensor {
-  const storage = allocate(op, dtype, shape);
-  if (fill) fill(storage.data);
+  const storage = allocate(op, dtype, shape, fill === undefined);
+  if (fill) {
+    // Host values are made in host memory, then written to the storage: an upload on a GPU backend.
+    const values = arrayFor(dtype, storage.length);
+    fill(values);
+    storage.backend.write(storage, 0, values);
+  }
   const t = new Tensor(storage, shape, contiguousStrides(shape), 0);
   if (requiresGrad) t.requiresGrad = true;
   return t;
@@ -76,7 +82,10 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
     if (sizeOf(shape) !== arr.length) {
       throw new ShapeError(`tensor: ${arr.length} values cannot fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
     }
-    return make("tensor", shape, dtype, (d) => d.set(arr), opts.requiresGrad);
+    const t = new Tensor(allocate("tensor", dtype, shape, false), shape, contiguousStrides(shape), 0);
+    t.storage.backend.write(t.storage, 0, arr);
+    if (opts.requiresGrad) t.requiresGrad = true;
+    return t;
   }
   const dtype = dtypeOf("tensor", opts, "float32", ["shape"]);
   const shape = inferShape(values as NestedArray);

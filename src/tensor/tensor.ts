@@ -2,7 +2,7 @@
 // one-line delegations to the ops. All maths lives in ops/; all bookkeeping of gradients in autograd/.
 
 import type { Storage, View } from "../backend/backend.js";
-import { DTypeError, ValueError, fmtShape } from "../errors.js";
+import { AsyncReadError, DTypeError, ValueError, fmtShape } from "../errors.js";
 import type { DType, TypedArray } from "./dtype.js";
 import { isFloat } from "./dtype.js";
 import { contiguousStrides, isContiguous, sizeOf } from "./shape.js";
@@ -12,6 +12,9 @@ import * as ops from "../ops/index.js";
 import * as inplace from "../ops/inplace.js";
 import { versionOf } from "./version.js";
 import { formatTensor } from "./format.js";
+import { arrayFor, type Backend } from "../backend/backend.js";
+import { backendNamed, hostBackend } from "../backend/current.js";
+import { gatherRowMajor, nest, span } from "./host-read.js";
 
 type Dims = number | readonly number[];
 type Operand = Tensor | number;
@@ -79,39 +82,87 @@ export class Tensor implements View {
   }
 
   // ---- reading ----
+  // The synchronous reads work on host backends (js, wasm); on WebGPU, which has no synchronous
+  // read-back, they throw an AsyncReadError naming the awaited read that works on every backend.
   /** Contiguous row-major copy of the elements as float32. */
   toFloat32Array(): Float32Array {
-    return Float32Array.from(this.contiguousData());
+    return Float32Array.from(this.#readSync("toFloat32Array", "data"));
   }
   /** The elements in row-major order, in this tensor's own element type (a copy). */
   toTypedArray(): TypedArray {
-    return this.contiguousData().slice();
+    return this.#readSync("toTypedArray", "data").slice();
   }
   /** Nested plain arrays (a number for a 0-d tensor). */
   toArray(): any {
-    const data = this.contiguousData();
-    if (this.ndim === 0) return data[0];
-    const build = (dim: number, base: number): any[] => {
-      const n = this.shape[dim];
-      const step = sizeOf(this.shape.slice(dim + 1));
-      const out = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = dim === this.ndim - 1 ? data[base + i] : build(dim + 1, base + i * step);
-      return out;
-    };
-    return build(0, 0);
+    return nest(this.#readSync("toArray", "array"), this.shape);
   }
   /** The value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new ValueError(`item: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
-    return this.storage.data[this.offset];
+    return this.#readSync("item", "itemAsync")[0]!;
   }
-  /** @internal contiguous elements, without copying when already contiguous. */
+  /**
+   * The elements in row-major order, in this tensor's own element type (a copy), once every pending
+   * kernel has run: the read that works on every backend, WebGPU included (tf.js's `data()`).
+   * @example const values = await t.data();
+   */
+  async data(): Promise<TypedArray> {
+    const { storage } = this;
+    if (this.size === 0) return arrayFor(this.dtype, 0);
+    if (this.isContiguous) return storage.backend.read(storage, this.offset, this.size);
+    const [lo, hi] = span(this);
+    return gatherRowMajor(await storage.backend.read(storage, lo, hi - lo), this, lo);
+  }
+  /** Nested plain arrays (a number for a 0-d tensor), on every backend: the awaited `toArray()`. */
+  async array(): Promise<any> {
+    return nest(await this.data(), this.shape);
+  }
+  /** The value of a one-element tensor, on every backend: the awaited `item()`. */
+  async itemAsync(): Promise<number> {
+    if (this.size !== 1) throw new ValueError(`itemAsync: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    return (await this.storage.backend.read(this.storage, this.offset, 1))[0]!;
+  }
+  /** @internal contiguous elements, without copying when already contiguous (valid until the next kernel or allocation). */
   contiguousData(): TypedArray {
-    const t = this.isContiguous ? this : ops.contiguous(this);
-    return t.storage.data.subarray(t.offset, t.offset + t.size);
+    return this.#readSync("read", "data");
+  }
+  /**
+   * @internal The elements for host-side checks (index bounds, masks), or null when this tensor's
+   * backend cannot read synchronously: callers then skip the check (see README, WebGPU).
+   */
+  _hostDataOrNull(): TypedArray | null {
+    return this.storage.backend.host ? this.contiguousData() : null;
+  }
+  #readSync(method: string, awaited: string): TypedArray {
+    const { storage } = this;
+    if (!storage.backend.host) {
+      throw new AsyncReadError(`${method}: this tensor lives on the "${storage.backend.name}" backend, whose memory cannot be read synchronously; use \`await t.${awaited}()\` (or \`await t.cpu()\` for a copy on the CPU)`);
+    }
+    if (this.size === 0) return arrayFor(this.dtype, 0);
+    if (this.isContiguous) return storage.backend.readSync(storage, this.offset, this.size);
+    const [lo, hi] = span(this);
+    return gatherRowMajor(storage.backend.readSync(storage, lo, hi - lo), this, lo);
   }
   toString(): string {
-    return formatTensor(this);
+    return formatTensor(this); // on WebGPU an AsyncReadError naming `await t.array()` (formatTensor reads synchronously)
+  }
+
+  // ---- moving between backends ----
+  /**
+   * A copy of this tensor on backend `name` ("webgpu", "wasm", "js"), cut from the graph; the tensor
+   * itself when it is already there. From a host backend it is synchronous (host to GPU is an upload);
+   * from WebGPU to the CPU use `await t.cpu()`.
+   */
+  toBackend(name: string): Tensor {
+    const target = backendNamed(name);
+    if (target === this.storage.backend) return this;
+    const values = this.#readSync(`toBackend("${name}")`, "cpu");
+    return fromValues(target, values, this.shape);
+  }
+  /** A copy of this tensor on the CPU (the default host backend), once its values are read: works from every backend. */
+  async cpu(): Promise<Tensor> {
+    if (this.storage.backend.host) return this;
+    return fromValues(hostBackend(), await this.data(), this.shape);
   }
 
   // ---- autograd ----
@@ -323,4 +374,11 @@ export class Tensor implements View {
   softmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.softmax(this, dim, opts); }
   logSoftmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.logSoftmax(this, dim, opts); }
   dropout(p = 0.5, training = true): Tensor { return ops.dropout(this, p, training); }
+}
+
+/** A new contiguous tensor on `backend` holding `values`. */
+function fromValues(backend: Backend, values: TypedArray, shape: readonly number[]): Tensor {
+  const storage = backend.alloc(values instanceof Int32Array ? "int32" : values instanceof Float64Array ? "float64" : "float32", values.length, false);
+  backend.write(storage, 0, values);
+  return new Tensor(storage, shape);
 }

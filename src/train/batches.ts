@@ -5,6 +5,7 @@ import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import { DataLoader } from "../data/dataloader.js";
 import { TensorDataset } from "../data/dataset.js";
 import { Tensor } from "../tensor/tensor.js";
+import { onCurrentDevice } from "./device.js";
 
 /** Features and targets sharing their first (sample) dimension. */
 export interface XY {
@@ -50,7 +51,7 @@ function fromLoader(loader: DataLoader): Batches {
 function fromXY(xy: XY, batchSize: number, shuffle: boolean): Batches {
   // Shuffling draws from the global generator, so fit's `seed` and a checkpoint's saved generator
   // state decide the order of every epoch.
-  const loader = new DataLoader(new TensorDataset(xy.x, xy.y), { batchSize, shuffle });
+  const loader = new DataLoader(new TensorDataset(onCurrentDevice(xy.x), onCurrentDevice(xy.y)), { batchSize, shuffle });
   return fromLoader(loader);
 }
 

@@ -10,6 +10,8 @@ import { resolveMetric, type Metric, type MetricSpec } from "./metrics.js";
 import { checkLossValue, checkPrediction, resolveLoss, type LossFn, type LossSpec } from "./resolve.js";
 import { ValueError } from "../errors.js";
 import { platform } from "#platform";
+import { onHost, readScalar } from "./device.js";
+import { backendReady } from "../backend/current.js";
 
 export interface EvaluateOptions {
   /** The loss, as for fit (a Keras name, a function or a loss module). */
@@ -45,12 +47,16 @@ export async function evaluateBatches(model: Module, batches: Batches, loss: Los
     model.eval();
     for (const batch of batches.iterate()) {
       const [x, y] = batch;
-      const value = noGrad(() => {
+      // The forward pass under noGrad, then the awaited reads (a scope never spans an await).
+      const [pred, lossTensor] = noGrad(() => {
         const pred = checkPrediction(who, model.forward(x));
-        const v = checkLossValue(who, loss(pred, y)).item();
-        for (const m of metrics) m.update(pred, y);
-        return v;
+        return [pred, checkLossValue(who, loss(pred, y))] as const;
       });
+      const value = await readScalar(lossTensor);
+      if (metrics.length > 0) {
+        const [p, t] = await onHost(pred, y);
+        for (const m of metrics) await noGrad(() => m.update(p, t));
+      }
       const n = x.shape[0];
       sum += value * n;
       count += n;
@@ -74,6 +80,7 @@ export async function evaluate(model: Module, data: Data, opts: EvaluateOptions)
   if (!opts || opts.loss === undefined) throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
   const { batchSize = 32, metrics = [] } = opts;
   checkBatchSize(who, batchSize);
+  await backendReady();
   const loss = resolveLoss(opts.loss, who);
   const resolved = metrics.map((m) => resolveMetric(m, { fromLogits: loss.fromLogits }));
   return evaluateBatches(model, evaluationBatches(who, "data", data, batchSize), loss.fn, resolved, who);

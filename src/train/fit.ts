@@ -11,6 +11,8 @@ import { CallbackList, type CallbackHooks, type TrainingContext } from "./callba
 import { ProgressBar } from "./callbacks/progress-bar.js";
 import { evaluateBatches, Yielder } from "./evaluate.js";
 import { History, type FitHistory, type Logs } from "./history.js";
+import { onHost, readScalar } from "./device.js";
+import { backendReady } from "../backend/current.js";
 import { resolveMetric, type MetricSpec } from "./metrics.js";
 import { checkLossValue, checkPrediction, resolveLoss, resolveOptimizer, type LossSpec, type OptimizerSpec } from "./resolve.js";
 
@@ -83,6 +85,7 @@ export async function fit(model: Module, trainData: Data, options: FitOptions): 
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`${who}: verbose must be 0, 1 or 2, got ${verbose}`);
   if (options.validationData !== undefined && options.validationSplit) throw new ValueError(`${who}: give validationData or validationSplit, not both`);
 
+  await backendReady();
   const loss = resolveLoss(options.loss, who);
   const optimizer: Optimizer<any> = resolveOptimizer(options.optimizer ?? "adam", model, options.lr, who);
   const trainMetrics = metricSpecs.map((m) => resolveMetric(m, { fromLogits: loss.fromLogits }));
@@ -123,7 +126,7 @@ export async function fit(model: Module, trainData: Data, options: FitOptions): 
         optimizer.zeroGrad();
         const pred = checkPrediction(who, model.forward(x));
         const lossTensor = checkLossValue(who, loss.fn(pred, y));
-        const value = lossTensor.item();
+        const value = await readScalar(lossTensor);
         // A non-finite loss would poison every weight through the step: skip the update.
         if (Number.isFinite(value)) {
           lossTensor.backward();
@@ -131,8 +134,10 @@ export async function fit(model: Module, trainData: Data, options: FitOptions): 
         }
         sum += value * size;
         count += size;
-        const detached = pred.detach();
-        for (const m of trainMetrics) m.update(detached, y);
+        if (trainMetrics.length > 0) {
+          const [p, t] = await onHost(pred.detach(), y);
+          for (const m of trainMetrics) await m.update(p, t);
+        }
         if (batchHooks) {
           const logs: Logs = { epoch, size, batchLoss: value, loss: sum / count };
           for (const m of trainMetrics) logs[m.name] = m.result();

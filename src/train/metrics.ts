@@ -12,7 +12,8 @@ export interface Metric {
   /** The key in logs and History ("accuracy" → `history.accuracy`, `history.valAccuracy`). */
   readonly name: string;
   reset(): void;
-  update(pred: Tensor, target: Tensor): void;
+  /** fit and evaluate give it tensors in host memory and await it (a function metric on WebGPU reads its result back). */
+  update(pred: Tensor, target: Tensor): void | Promise<void>;
   result(): number;
 }
 
@@ -332,12 +333,16 @@ export class FunctionMetric implements Metric {
     this.sum = 0;
     this.count = 0;
   }
-  update(pred: Tensor, target: Tensor): void {
+  update(pred: Tensor, target: Tensor): void | Promise<void> {
     const r = this.fn(pred, target);
-    const v = typeof r === "number" ? r : r.item();
     const n = rowsOf(pred);
-    this.sum += v * n;
-    this.count += n;
+    const add = (v: number): void => {
+      this.sum += v * n;
+      this.count += n;
+    };
+    if (typeof r === "number" || r.storage.backend.host) return add(typeof r === "number" ? r : r.item());
+    // A tensor result on a device (WebGPU) is read back asynchronously.
+    return r.itemAsync().then(add);
   }
   result(): number {
     return this.count === 0 ? NaN : this.sum / this.count;

@@ -137,7 +137,8 @@ export function resolveLoss(spec: LossSpec, who = "fit"): { fn: LossFn; name: st
  * summing to 1 for the categorical losses), or, under fromLogits, rows that do not already sum to 1.
  */
 function checkOutputs(who: string, name: string, logits: boolean, p: Tensor): void {
-  if (p.size === 0) return;
+  // Outputs on a device (WebGPU) cannot be read inside the loss, which is synchronous: not checked.
+  if (p.size === 0 || !p.storage.backend.host) return;
   // Rows are checked where the class dim is dim 1 of a 2-D output; other layouts by range only.
   const rowsKnown = CATEGORICAL.has(name) && p.ndim === 2 && p.shape[1] > 1;
   const { lo, hi, rowsSumToOne } = noGrad(() => ({

@@ -2,6 +2,7 @@
 // naively, must leave the heap where it was after warm-up (the graph is released by backward(),
 // intermediates go to the garbage collector, and wasm memory is a bounded cache over them).
 
+import { hostData } from "../../src/backend/backend.js";
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
@@ -40,7 +41,7 @@ it("10,000 training steps keep a flat heap", (t) => {
     loss.backward();
     tg.noGrad(() => {
       for (const p of params) {
-        const d = p.storage.data, g = p.grad!.storage.data;
+        const d = hostData(p.storage), g = hostData(p.grad!.storage);
         for (let i = 0; i < d.length; i++) d[i] -= 0.01 * g[i];
         p.grad = null;
       }

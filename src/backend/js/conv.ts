@@ -1,7 +1,7 @@
 // Reference unfold (im2col) and fold (col2im) kernels; the contract is documented at the top of
 // src/ops/primitives/conv.ts. Both walk the same loop nest, one copying patches out, one adding back.
 
-import type { TypedArray } from "../backend.js";
+import { type TypedArray, hostData } from "../backend.js";
 import type { ConvGeometry, KernelTable, UnfoldParams } from "../kernel-table.js";
 
 type Geometry = UnfoldParams | ConvGeometry;
@@ -44,7 +44,7 @@ function forEachRow(
 
 /** out [N, C·kh·kw, oh·ow] ← patches of x [N, C, H, W]. */
 const unfold: KernelTable["unfold"] = (out, [x], g) => {
-  const xd = x.storage.data, od: TypedArray = out.storage.data;
+  const xd = hostData(x.storage), od: TypedArray = hostData(out.storage);
   const sw = g.stride[1], ow = g.outSize[1];
   const pad = g.padValue ?? 0;
   forEachRow(x.shape, g, x.offset, out.offset, (src, dst, lo, hi) => {
@@ -62,7 +62,7 @@ const unfold: KernelTable["unfold"] = (out, [x], g) => {
 
 /** out [N, C, H, W] (zero-filled) += every in-bounds entry of cols [N, C·kh·kw, oh·ow]. */
 const fold: KernelTable["fold"] = (out, [cols], g) => {
-  const cd = cols.storage.data, od = out.storage.data;
+  const cd = hostData(cols.storage), od = hostData(out.storage);
   const sw = g.stride[1];
   forEachRow(out.shape, g, out.offset, cols.offset, (dst, src, lo, hi) => {
     for (let ox = lo, d = dst + lo * sw; ox < hi; ox++, d += sw) od[d] += cd[src + ox];
@@ -71,7 +71,7 @@ const fold: KernelTable["fold"] = (out, [cols], g) => {
 
 /** out int32 [N, C, oh, ow] ← where each window of x [N, C, H, W] has its maximum (see the contract). */
 const maxPool2dIndices: KernelTable["maxPool2dIndices"] = (out, [x], g) => {
-  const xd = x.storage.data, od = out.storage.data;
+  const xd = hostData(x.storage), od = hostData(out.storage);
   const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding, [dh, dw] = g.dilation;
   const [H, W] = g.inSize, [oh, ow] = g.outSize;
   const planes = x.shape[0]! * x.shape[1]!;

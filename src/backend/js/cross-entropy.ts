@@ -2,11 +2,11 @@
 // ops/primitives/cross-entropy.ts): each row's max and exponential sum in float64, as the reference
 // "softmax" kernel computes them, so the loss matches logSoftmax → gather → negate.
 
-import type { Kernel, View } from "../backend.js";
+import { type Kernel, type View, hostData } from "../backend.js";
 
 /** Row r's maximum (NaN if any) and Σ exp(x - max), in float64. */
 function rowStats(x: View, r: number): { base: number; m: number; s: number } {
-  const data = x.storage.data, C = x.shape[1], sc = x.strides[1];
+  const data = hostData(x.storage), C = x.shape[1], sc = x.strides[1];
   const base = x.offset + r * x.strides[0];
   let m = -Infinity;
   for (let c = 0; c < C; c++) {
@@ -19,7 +19,7 @@ function rowStats(x: View, r: number): { base: number; m: number; s: number } {
 }
 
 export const crossEntropyRows: Kernel = (out, [x, t]) => {
-  const xd = x.storage.data, td = t.storage.data, od = out.storage.data;
+  const xd = hostData(x.storage), td = hostData(t.storage), od = hostData(out.storage);
   const R = x.shape[0], sc = x.strides[1];
   // Log-softmax rounded to the output's dtype first (a one-element typed array of it), as the
   // "softmax" kernel stores it, then negated.
@@ -32,7 +32,7 @@ export const crossEntropyRows: Kernel = (out, [x, t]) => {
 };
 
 export const crossEntropyRowsGrad: Kernel = (out, [x, t, g]) => {
-  const xd = x.storage.data, td = t.storage.data, gd = g.storage.data, od = out.storage.data;
+  const xd = hostData(x.storage), td = hostData(t.storage), gd = hostData(g.storage), od = hostData(out.storage);
   const [R, C] = x.shape, sc = x.strides[1];
   for (let r = 0; r < R; r++) {
     const { base, m, s } = rowStats(x, r);

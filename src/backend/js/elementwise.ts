@@ -1,7 +1,7 @@
 // Reference element-wise kernels: one expression per primitive, computed in float64 and stored in
 // the output's element type. Inputs arrive already broadcast to the output shape (stride 0).
 
-import type { Kernel, Storage } from "../backend.js";
+import type { HostStorage, Kernel } from "../backend.js";
 import type { BinaryKernel, KernelTable, TernaryKernel, UnaryKernel } from "../kernel-table.js";
 import { makeMapLoop } from "./strided.js";
 
@@ -64,7 +64,7 @@ const copyLoop = makeMapLoop(1, "x0");
 
 /** "fill": the copy loop from one float64 element seen with the output's shape (every stride 0). */
 export const fill: KernelTable["fill"] = (out, _inputs, { value }) => {
-  const one: Storage = { dtype: "float64", length: 1, backend: out.storage.backend, data: Float64Array.of(value) };
+  const one: HostStorage = { dtype: "float64", length: 1, backend: out.storage.backend, data: Float64Array.of(value) };
   copyLoop(out, [{ storage: one, offset: 0, shape: out.shape, strides: out.shape.map(() => 0) }]);
 };
 

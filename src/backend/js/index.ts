@@ -2,7 +2,7 @@
 // It is the executable specification every faster backend is tested against, and the fallback
 // for any kernel a faster backend does not implement.
 
-import { arrayFor, registerKernels, lookupKernel, type Backend, type DType, type Storage } from "../backend.js";
+import { arrayFor, hostIO, registerKernels, lookupKernel, type Backend, type DType, type HostStorage } from "../backend.js";
 import type { KernelTable } from "../kernel-table.js";
 import { elementwiseKernels, fill } from "./elementwise.js";
 import { reduceKernels } from "./reduce.js";
@@ -15,7 +15,7 @@ import { crossEntropyRows, crossEntropyRowsGrad } from "./cross-entropy.js";
 import { scanKernels } from "./scan.js";
 import { optimKernels } from "./optim.js";
 
-class JsStorage implements Storage {
+class JsStorage implements HostStorage {
   readonly data;
   constructor(readonly dtype: DType, readonly length: number, readonly backend: Backend) {
     this.data = arrayFor(dtype, length);
@@ -24,6 +24,8 @@ class JsStorage implements Storage {
 
 export const jsBackend: Backend = {
   name: "js",
+  host: true,
+  ...hostIO,
   alloc(dtype, length) {
     return new JsStorage(dtype, length, jsBackend);
   },

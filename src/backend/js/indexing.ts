@@ -1,7 +1,7 @@
 // Reference gather / scatterAdd along one dim (an adjoint pair), and the DataLoader's gatherRows. The
 // caller has already checked that every index is in range, so these only walk the indices.
 
-import type { View } from "../backend.js";
+import { type View, hostData } from "../backend.js";
 import type { KernelTable } from "../kernel-table.js";
 
 /** Calls visit(indexOffset, otherOffset, outPos) for every element of `idx`, in row-major order. */
@@ -26,7 +26,7 @@ function walk(idx: View, other: View, dim: number, visit: (ip: number, op: numbe
 
 /** out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; out has the index's shape. */
 const gather: KernelTable["gather"] = (out, [x, index], { dim }) => {
-  const xd = x.storage.data, id = index.storage.data, od = out.storage.data;
+  const xd = hostData(x.storage), id = hostData(index.storage), od = hostData(out.storage);
   const s = x.strides[dim];
   walk(index, x, dim, (ip, xp, t) => {
     od[out.offset + t] = xd[xp + id[ip] * s];
@@ -35,7 +35,7 @@ const gather: KernelTable["gather"] = (out, [x, index], { dim }) => {
 
 /** out (zero-filled, contiguous) [..., index[..., i, ...], ...] += src[..., i, ...] along `dim`. */
 const scatterAdd: KernelTable["scatterAdd"] = (out, [src, index], { dim }) => {
-  const sd = src.storage.data, id = index.storage.data, od = out.storage.data;
+  const sd = hostData(src.storage), id = hostData(index.storage), od = hostData(out.storage);
   const s = out.strides[dim];
   const srcView: View = src;
   // Walk index positions; the matching src element shares the position, the out element shares it
@@ -66,7 +66,7 @@ const scatterAdd: KernelTable["scatterAdd"] = (out, [src, index], { dim }) => {
 const gatherRows: KernelTable["gatherRows"] = (out, [x], { indices }) => {
   let rowSize = 1;
   for (let d = 1; d < x.shape.length; d++) rowSize *= x.shape[d];
-  const from = x.storage.data, to = out.storage.data, base = x.offset, k = indices.length;
+  const from = hostData(x.storage), to = hostData(out.storage), base = x.offset, k = indices.length;
   if (rowSize === 1) {
     for (let j = 0; j < k; j++) to[out.offset + j] = from[base + indices[j]];
   } else {

@@ -2,7 +2,7 @@
 // x and Wᵀ seen through strides, then the bias added to each row, rounding as the composite
 // x.matmul(W.T).add(b) did (once for the product, once for the sum).
 
-import type { Kernel, View } from "../backend.js";
+import { type Kernel, type View, hostData } from "../backend.js";
 import { matmul } from "./matmul.js";
 
 export const linear: Kernel = (out, [x, w, b]) => {
@@ -20,7 +20,7 @@ export const linear: Kernel = (out, [x, w, b]) => {
   };
   matmul(o, [a, wt], undefined);
   if (!b) return;
-  const od = out.storage.data, bd = b.storage.data, bs = b.strides[0];
+  const od = hostData(out.storage), bd = hostData(b.storage), bs = b.strides[0];
   const rows = sizeOf(out.shape) / N; // N > 0: empty outputs never reach a kernel
   for (let r = 0, p = out.offset; r < rows; r++) {
     for (let n = 0, q = b.offset; n < N; n++, p++, q += bs) od[p] += bd[q];

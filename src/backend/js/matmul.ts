@@ -3,7 +3,7 @@
 // reads through the views' strides, so transposed operands cost nothing extra. About 5× a naive
 // loop; the WebAssembly backend is the fast path.
 
-import type { Kernel, TypedArray, View } from "../backend.js";
+import { type Kernel, type TypedArray, type View, hostData } from "../backend.js";
 
 const MR = 4;
 const NR = 4;
@@ -13,7 +13,7 @@ export const matmul: Kernel = (out, [a, b]) => {
   const M = out.shape[nd - 2];
   const N = out.shape[nd - 1];
   const K = a.shape[nd - 1];
-  const od = out.storage.data;
+  const od = hostData(out.storage);
   const Wide = od instanceof Float32Array ? Float32Array : Float64Array;
   const bPack = new Wide(K * Math.ceil(N / NR) * NR);
   const aPack = new Wide(K * MR);
@@ -42,7 +42,7 @@ function gemm(
   aPack: Float32Array | Float64Array, bPack: Float32Array | Float64Array,
 ): void {
   const nd = a.shape.length;
-  const ad = a.storage.data, bd = b.storage.data;
+  const ad = hostData(a.storage), bd = hostData(b.storage);
   const sam = a.strides[nd - 2], sak = a.strides[nd - 1];
   const sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
   // Pack B: panel p holds columns [4p, 4p+4) as K rows of 4 (zero-padded past N).

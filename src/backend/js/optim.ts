@@ -1,7 +1,7 @@
 // The reference optimizer updates, element by element in the parameter's precision as torch computes
 // them: the specification the wasm backend's fused kernels repeat operation for operation.
 
-import type { TypedArray, View } from "../backend.js";
+import { type TypedArray, type View, hostData } from "../backend.js";
 import type { KernelTable } from "../kernel-table.js";
 import type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParams } from "../optim-params.js";
 
@@ -9,7 +9,7 @@ import type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParam
 export type FloatArray = Float32Array | Float64Array;
 
 function elems(v: View, n: number): FloatArray {
-  return (v.storage.data as TypedArray).subarray(v.offset, v.offset + n) as FloatArray;
+  return (hostData(v.storage) as TypedArray).subarray(v.offset, v.offset + n) as FloatArray;
 }
 
 function sizeOf(v: View): number {

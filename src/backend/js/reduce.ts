@@ -1,19 +1,19 @@
 // Reference reductions. The core hands a view whose reduced dims are last; after making it
 // row-major, output o reduces the contiguous run [o·R, (o+1)·R). Sums accumulate in float64.
 
-import type { View } from "../backend.js";
+import { type View, hostData } from "../backend.js";
 import type { KernelParams, ReduceKernel, TypedKernel } from "../kernel-table.js";
 
 type Kernel = TypedKernel<KernelParams[ReduceKernel]>;
 import { isRowMajor, toContiguous } from "./strided.js";
 
 function rows(x: View): { data: ArrayLike<number>; base: number } {
-  return isRowMajor(x) ? { data: x.storage.data, base: x.offset } : { data: toContiguous(x), base: 0 };
+  return isRowMajor(x) ? { data: hostData(x.storage), base: x.offset } : { data: toContiguous(x), base: 0 };
 }
 
 const sum: Kernel = (out, [x], { reduceSize: R }) => {
   const { data, base } = rows(x);
-  const od = out.storage.data;
+  const od = hostData(out.storage);
   const O = od.length === 0 ? 0 : out.shape.reduce((a, b) => a * b, 1);
   for (let o = 0; o < O; o++) {
     let acc = 0;
@@ -26,7 +26,7 @@ const sum: Kernel = (out, [x], { reduceSize: R }) => {
 function extreme(sign: 1 | -1, wantIndex: boolean): Kernel {
   return (out, [x], { reduceSize: R }) => {
     const { data, base } = rows(x);
-    const od = out.storage.data;
+    const od = hostData(out.storage);
     const O = out.shape.reduce((a, b) => a * b, 1);
     for (let o = 0; o < O; o++) {
       const start = base + o * R;

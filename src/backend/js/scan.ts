@@ -1,18 +1,18 @@
 // Reference kernels along the last dim of a row-major view: a stable argsort and a running sum.
 // The core moves the dim last and hands rows of `rowSize` elements; outputs are contiguous rows.
 
-import type { View } from "../backend.js";
+import { type View, hostData } from "../backend.js";
 import type { KernelTable } from "../kernel-table.js";
 import { isRowMajor, toContiguous } from "./strided.js";
 
 function rows(x: View): { data: ArrayLike<number>; base: number } {
-  return isRowMajor(x) ? { data: x.storage.data, base: x.offset } : { data: toContiguous(x), base: 0 };
+  return isRowMajor(x) ? { data: hostData(x.storage), base: x.offset } : { data: toContiguous(x), base: 0 };
 }
 
 /** Indices that sort each row (stable); NaN counts as larger than every number, as in torch.sort. */
 const argsort: KernelTable["argsort"] = (out, [x], { rowSize: R, descending }) => {
   const { data, base } = rows(x);
-  const od = out.storage.data;
+  const od = hostData(out.storage);
   const rowsN = R === 0 ? 0 : out.shape.reduce((a, b) => a * b, 1) / R;
   const idx = new Array<number>(R);
   for (let r = 0; r < rowsN; r++) {
@@ -32,7 +32,7 @@ const argsort: KernelTable["argsort"] = (out, [x], { rowSize: R, descending }) =
 /** Running sums of each row, accumulated in float64 (from the end when `reverse`). */
 const cumsum: KernelTable["cumsum"] = (out, [x], { rowSize: R, reverse }) => {
   const { data, base } = rows(x);
-  const od = out.storage.data;
+  const od = hostData(out.storage);
   const rowsN = R === 0 ? 0 : out.shape.reduce((a, b) => a * b, 1) / R;
   for (let r = 0; r < rowsN; r++) {
     let acc = 0;

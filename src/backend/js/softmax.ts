@@ -1,14 +1,15 @@
 // Reference softmax / log-softmax along one dim (kernel "softmax", contract in
 // ops/primitives/softmax.ts): each row in float64, rounded once on store.
 
+import { hostData } from "../backend.js";
 import type { KernelTable } from "../kernel-table.js";
 import { isRowMajor, toContiguous } from "./strided.js";
 
 export const softmax: KernelTable["softmax"] = (out, [x], { dim, log }) => {
   const rowMajor = isRowMajor(x);
-  const data = rowMajor ? x.storage.data : toContiguous(x);
+  const data = rowMajor ? hostData(x.storage) : toContiguous(x);
   const base = rowMajor ? x.offset : 0;
-  const od = out.storage.data;
+  const od = hostData(out.storage);
   // Row-major [outer, n, inner]: a row starts at o·n·inner + i and steps by inner.
   const n = x.shape[dim];
   let inner = 1, outer = 1;

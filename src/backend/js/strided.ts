@@ -3,7 +3,7 @@
 // operand and carries an odometer over the rest. Loops are generated per expression (new Function)
 // so V8 sees one monomorphic loop per op instead of a callback per element.
 
-import type { TypedArray, View } from "../backend.js";
+import { type TypedArray, type View, hostData } from "../backend.js";
 import { collapse, isRowMajor } from "../views.js";
 
 export { collapse, isRowMajor };
@@ -14,7 +14,7 @@ export type MapLoop = (out: View, inputs: readonly View[]) => void;
 
 export function makeMapLoop(arity: number, expr: string): MapLoop {
   const ins = Array.from({ length: arity }, (_, k) => k);
-  const decl = ins.map((k) => `const d${k} = inputs[${k}].storage.data; let p${k} = inputs[${k}].offset; const s${k} = c.strides[${k + 1}];`).join("\n");
+  const decl = ins.map((k) => `const d${k} = hostData(inputs[${k}].storage); let p${k} = inputs[${k}].offset; const s${k} = c.strides[${k + 1}];`).join("\n");
   const innerStep = ins.map((k) => `, q${k} = p${k}`).join("");
   const innerStrides = ins.map((k) => `const t${k} = nd ? s${k}[nd - 1] : 0;`).join("\n");
   const inc = ins.map((k) => `, q${k} += t${k}`).join("");
@@ -25,7 +25,7 @@ export function makeMapLoop(arity: number, expr: string): MapLoop {
     return function mapLoop(out, inputs) {
       const c = collapse(out.shape, [out.strides, ${ins.map((k) => `inputs[${k}].strides`).join(", ")}]);
       const shape = c.shape, nd = shape.length;
-      const od = out.storage.data; let po = out.offset; const so = c.strides[0];
+      const od = hostData(out.storage); let po = out.offset; const so = c.strides[0];
       ${decl}
       const inner = nd ? shape[nd - 1] : 1;
       const to = nd ? so[nd - 1] : 0;
@@ -44,14 +44,14 @@ export function makeMapLoop(arity: number, expr: string): MapLoop {
         }
       }
     };`;
-  return new Function("collapse", "erf", body)(collapse, erf) as MapLoop;
+  return new Function("collapse", "erf", "hostData", body)(collapse, erf, hostData) as MapLoop;
 }
 
 /** Copies any view into a new contiguous typed array of the same element type. */
 export function toContiguous(x: View): TypedArray {
   let n = 1;
   for (const d of x.shape) n *= d;
-  const src = x.storage.data;
+  const src = hostData(x.storage);
   const out = new (src.constructor as { new (n: number): TypedArray })(n);
   copyLoop({ storage: { ...x.storage, data: out } as View["storage"], offset: 0, shape: x.shape, strides: rowMajor(x.shape) }, [x]);
   return out;

@@ -2,9 +2,9 @@
 // split across a worker pool, everything else falls back to the reference kernels. Importing this
 // module registers the backend (when the platform supports it) and makes it the default unless
 // TENSORGRAD_BACKEND names another one.
-import { lookupKernel, registerKernel, registerKernels, type Backend, type DType, type Kernel, type Storage, type TransientRegion } from "../backend.js";
+import { hostIO, lookupKernel, registerKernel, registerKernels, type Backend, type DType, type Kernel, type Storage, type TransientRegion, type TypedArray } from "../backend.js";
 import type { KernelName, KernelParams, KernelTable, TypedKernel } from "../kernel-table.js";
-import { markUnavailable, registerBackend, setBackend } from "../current.js";
+import { markUnavailable, registerBackend, requestBackend, setBackend } from "../current.js";
 import { platform } from "#platform";
 import { ValueError } from "../../errors.js";
 import { warnOnce } from "../../platform/warn-once.js";
@@ -24,7 +24,7 @@ export interface WasmBackendOptions extends WasmRuntimeOptions {}
  * TENSORGRAD_RELAXED_SIMD ("0" keeps the plain SIMD build, see LoadOptions.relaxedSimd; "1" the default).
  */
 export interface EnvSettings {
-  backend: "wasm" | "js" | undefined;
+  backend: "wasm" | "js" | "webgpu" | undefined;
   threads: number | undefined;
 }
 
@@ -34,8 +34,8 @@ export function readEnvSettings(): EnvSettings {
     return v === undefined || v.trim() === "" ? undefined : v.trim();
   };
   const backend = value("TENSORGRAD_BACKEND");
-  if (backend !== undefined && backend !== "wasm" && backend !== "js") {
-    throw new ValueError(`TENSORGRAD_BACKEND="${backend}" names no backend: expected "wasm" or "js" (or unset for the fastest that runs here)`);
+  if (backend !== undefined && backend !== "wasm" && backend !== "js" && backend !== "webgpu") {
+    throw new ValueError(`TENSORGRAD_BACKEND="${backend}" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)`);
   }
   const threadsText = value("TENSORGRAD_THREADS");
   let threads: number | undefined;
@@ -59,6 +59,19 @@ function envOptions(): WasmBackendOptions {
 
 export class WasmBackend implements Backend {
   readonly name = "wasm";
+  // Prototype members, not fields: a storage's `backend` serialises as {"name":"wasm"} (see #options).
+  get host(): boolean {
+    return true;
+  }
+  write(storage: Storage, offset: number, values: ArrayLike<number>): void {
+    hostIO.write(storage, offset, values);
+  }
+  read(storage: Storage, offset: number, length: number): Promise<TypedArray> {
+    return hostIO.read(storage, offset, length);
+  }
+  readSync(storage: Storage, offset: number, length: number): TypedArray {
+    return hostIO.readSync(storage, offset, length);
+  }
   // Private fields: a storage's `backend` serialises as {"name":"wasm"}, like the reference's.
   #options: WasmBackendOptions;
   #rt: WasmRuntime | undefined;
@@ -201,16 +214,18 @@ export const wasmBackend = new WasmBackend();
 export function registerWasmBackend({ makeDefault = true }: { makeDefault?: boolean } = {}): boolean {
   const { backend } = readEnvSettings();
   const reason = wasmUnsupportedReason();
+  // WebGPU opens asynchronously: fit/evaluate/predict and the command line await it (backendReady).
+  if (backend === "webgpu") requestBackend("webgpu");
   if (reason !== null) {
     markUnavailable("wasm", reason);
     if (backend === "wasm") throw new ValueError(`TENSORGRAD_BACKEND="wasm", but the wasm backend cannot run here: ${reason}`);
-    if (backend !== "js") {
+    if (backend !== "js" && backend !== "webgpu") {
       warnOnce("wasm-unavailable", `tensorgrad: running on the plain-TypeScript "js" backend, several times slower than "wasm", because ${reason}. (TENSORGRAD_BACKEND=js chooses it and silences this.)`);
     }
     return false;
   }
   registerBackend(wasmBackend);
-  if (makeDefault && backend !== "js") setBackend("wasm");
+  if (makeDefault && backend !== "js") void setBackend("wasm");
   return true;
 }
 

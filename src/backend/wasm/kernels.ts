@@ -2,7 +2,7 @@
 // src/backend/backend.ts) to the runtime. Each takes its fast path when every operand is float32 in
 // this backend's memory and the strides fit; otherwise it runs the reference kernel on the same
 // views, which works because a wasm storage's `data` is a typed array over the wasm memory.
-import { lookupKernel, type Kernel, type View } from "../backend.js";
+import { lookupKernel, type Kernel, type View, hostData } from "../backend.js";
 import type { BinaryKernel, ConvGeometry, KernelName, KernelParams, KernelTable, TernaryKernel, TypedKernel, UnaryKernel } from "../kernel-table.js";
 import { collapse, isRowMajor } from "../views.js";
 import { WasmStorage } from "./storage.js";
@@ -438,7 +438,7 @@ function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRo
       try {
         const logp = scratch.alloc(R * C);
         rt.softmaxRows(px, rs, R, C, logp, { log: true });
-        const lp = rt.f32(logp, R * C), td = t.storage.data, od = out.storage.data;
+        const lp = rt.f32(logp, R * C), td = hostData(t.storage), od = hostData(out.storage);
         for (let r = 0; r < R; r++) od[out.offset + r] = -lp[r * C + td[t.offset + r]!]!;
       } finally {
         scratch.release(mark);
@@ -451,7 +451,7 @@ function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRo
       if (px < 0 || pt < 0 || pg < 0 || po < 0 || rs < 0) return gradRef(out, inputs, params);
       const [R, C] = x.shape as [number, number];
       rt.softmaxRows(px, rs, R, C, po, { log: false });
-      const td = t.storage.data, od = out.storage.data;
+      const td = hostData(t.storage), od = hostData(out.storage);
       for (let r = 0; r < R; r++) od[out.offset + r * C + td[t.offset + r]!] -= 1;
       rt.binary("mul", R, C, { ptr: po, rowStride: C, colStep: 1 }, { ptr: pg, rowStride: g.strides[0]!, colStep: 0 }, po);
     },

@@ -1,7 +1,7 @@
 // Tensor storage of the wasm backend: a Block that the residency cache (residency.ts) keeps in wasm
 // memory while kernels use it, or copies out to the JS heap under memory pressure. The storage holds
 // its block; the cache never holds the storage, so the storage dies like any object.
-import type { Backend, DType, Storage, TypedArray } from "../backend.js";
+import type { Backend, DType, HostStorage, Storage, TypedArray } from "../backend.js";
 import { Block, Residency } from "./residency.js";
 import type { WasmRuntime } from "./runtime.js";
 
@@ -18,7 +18,7 @@ const EMPTY: Record<DType, () => TypedArray> = {
   float32: () => new Float32Array(0), float64: () => new Float64Array(0), int32: () => new Int32Array(0),
 };
 
-export class WasmStorage implements Storage {
+export class WasmStorage implements HostStorage {
   // Private, like the runtime: own enumerable fields stay the reference storage's (backend, dtype,
   // length; `data` through toJSON), so code that serialises or compares storages sees the same shape.
   #block: Block;
@@ -80,7 +80,7 @@ export class WasmStorage implements Storage {
  * Storage on the JS heap for a wasm-backend tensor, used when the wasm memory cannot grow further:
  * slower (kernels fall back to the reference implementation for it) but the program keeps going.
  */
-export class HeapStorage implements Storage {
+export class HeapStorage implements HostStorage {
   readonly data: TypedArray;
   constructor(readonly backend: Backend, readonly dtype: DType, readonly length: number) {
     this.data = dtype === "float32" ? new Float32Array(length) : dtype === "float64" ? new Float64Array(length) : new Int32Array(length);

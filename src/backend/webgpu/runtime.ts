@@ -3,12 +3,12 @@
 // views it binds and a small u32 table of sizes, strides and parameters; the runtime binds, encodes
 // and submits. Nothing here knows about tensors or autograd.
 
-import type { Backend, DType, Storage, TypedArray, View } from "../backend.js";
+import { hostData, isHostStorage, type Backend, type DType, type Storage, type TransientRegion, type TypedArray, type View } from "../backend.js";
 
 /** Bytes of one element on the GPU: float32 and int32 only (WGSL has no 64-bit floats). */
 const ELEMENT_BYTES = 4;
 
-/** A storage whose elements live in a GPU buffer. `data` cannot be read synchronously. */
+/** A storage whose elements live in a GPU buffer (read back with GpuRuntime.read, asynchronously). */
 export class GpuStorage implements Storage {
   #buffer: GPUBuffer | null;
   constructor(readonly backend: Backend, readonly runtime: GpuRuntime, readonly dtype: DType, readonly length: number, buffer: GPUBuffer) {
@@ -18,9 +18,6 @@ export class GpuStorage implements Storage {
   get buffer(): GPUBuffer {
     if (this.#buffer === null) throw new Error("internal: a released GPU storage was used");
     return this.#buffer;
-  }
-  get data(): TypedArray {
-    return this.runtime.readSyncUnavailable(this);
   }
   /** @internal Gives the buffer up (release); the storage must never be used again. */
   _take(): GPUBuffer | null {
@@ -66,10 +63,8 @@ export function grid(n: number, limit = 65535): [number, number] {
   return [Math.ceil(n / y), y];
 }
 
-function storageOf(b: Binding): GpuStorage {
-  const s = "storage" in b && !(b instanceof GpuStorage) ? b.storage : b;
-  if (!(s instanceof GpuStorage)) throw new Error(`internal: a ${(s as Storage).backend.name} storage was bound to a WebGPU kernel`);
-  return s;
+function storageOf(b: Binding): Storage {
+  return b instanceof GpuStorage ? b : (b as View).storage;
 }
 
 // Size classes: powers of two up to 1 MiB, then multiples of 1 MiB, so that reuse wastes little.
@@ -158,6 +153,7 @@ export class GpuRuntime {
     if (zero) this.#encode().clearBuffer(buffer, 0, buffer.size);
     const s = new GpuStorage(this.backend, this, dtype, length, buffer);
     this.#finalizer.register(s, buffer, s);
+    if (this.#regions.length > 0) this.#regions[this.#regions.length - 1]!.push(s);
     return s;
   }
 
@@ -191,7 +187,7 @@ export class GpuRuntime {
   #scratch: GpuStorage[] = [];
 
   /** Writes host elements into `s` from element `offset` on (ordered after all work queued so far). */
-  write(s: GpuStorage, offset: number, values: TypedArray): void {
+  write(s: GpuStorage, offset: number, values: ArrayLike<number>): void {
     this.flush();
     if (values.length === 0) return;
     const bytes = toGpuElements(s.dtype, values);
@@ -220,11 +216,6 @@ export class GpuRuntime {
     return out;
   }
 
-  /** Called by GpuStorage.data; the backend replaces it with a typed error naming the async read. */
-  readSyncUnavailable(_s: GpuStorage): never {
-    throw new Error("webgpu: tensor data cannot be read synchronously; use `await tensor.data()`");
-  }
-
   #encode(): GPUCommandEncoder {
     return (this.#encoder ??= this.device.createCommandEncoder());
   }
@@ -241,12 +232,17 @@ export class GpuRuntime {
 
   /** Encodes one compute pass (submitted with the next flush; reads flush first). */
   dispatch(d: Dispatch): void {
-    const writes = d.writes.map(storageOf);
+    const writes = d.writes.map((b) => {
+      const s = storageOf(b);
+      if (!(s instanceof GpuStorage)) throw new Error(`internal: a ${s.backend.name} storage was bound as a WebGPU kernel's output`);
+      return s;
+    });
     const written = new Set(writes.map((s) => s.buffer));
     const encoder = this.#encode();
     // A buffer bound writable may not also be bound read-only in the same pass: such an input is
-    // read from a copy taken just before.
+    // read from a copy taken just before. A host tensor's elements are uploaded for this pass.
     const reads = d.reads.map(storageOf).map((s) => {
+      if (!(s instanceof GpuStorage)) return this.#upload(s);
       if (!written.has(s.buffer)) return s.buffer;
       const copy = this.#buffer(s.buffer.size);
       encoder.copyBufferToBuffer(s.buffer, 0, copy, 0, s.buffer.size);
@@ -274,6 +270,40 @@ export class GpuRuntime {
     if (++this.#pending >= this.batch) this.flush();
   }
 
+  /**
+   * A buffer holding host storage `s`'s elements for the pass being encoded (returned to the pool
+   * after the submit): a host tensor used while WebGPU is current is uploaded at each use.
+   */
+  #upload(s: Storage): GPUBuffer {
+    if (!isHostStorage(s)) throw new Error(`internal: a ${s.backend.name} storage was bound to a WebGPU kernel`);
+    const bytes = toGpuElements(s.dtype, hostData(s));
+    const buffer = this.#buffer(Math.max(bytes.byteLength, 4));
+    // A pooled buffer is free of pending work (see #free_), so the write lands before this pass.
+    if (bytes.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#afterSubmit.push(buffer);
+    return buffer;
+  }
+
+  /**
+   * Opens a region whose allocations are temporaries: closing it returns every one not in `keep` to
+   * the pool at once (Backend.transient; the autograd engine opens one around a backward pass).
+   */
+  transient(): TransientRegion {
+    const list: GpuStorage[] = [];
+    this.#regions.push(list);
+    let open = true;
+    return {
+      close: (keep) => {
+        if (!open) return;
+        open = false;
+        const at = this.#regions.lastIndexOf(list);
+        if (at >= 0) this.#regions.splice(at, 1);
+        for (const s of list) if (!keep.has(s)) this.release(s);
+      },
+    };
+  }
+  #regions: GpuStorage[][] = [];
+
   /** Submits the encoded work. */
   flush(): void {
     if (this.#encoder === null) return;
@@ -291,7 +321,9 @@ export class GpuRuntime {
 }
 
 /** Host elements as the 4-byte elements the GPU holds (float64 values are rounded to float32). */
-function toGpuElements(dtype: DType, values: TypedArray): Float32Array | Int32Array {
-  if (dtype === "int32") return values instanceof Int32Array ? values : Int32Array.from(values);
-  return values instanceof Float32Array ? values : Float32Array.from(values);
+function toGpuElements(dtype: DType, values: ArrayLike<number>): Float32Array | Int32Array {
+  // writeBuffer takes no SharedArrayBuffer (the wasm backend's memory): such values are copied.
+  const shared = typeof SharedArrayBuffer === "function" && ArrayBuffer.isView(values) && values.buffer instanceof SharedArrayBuffer;
+  if (dtype === "int32") return values instanceof Int32Array && !shared ? values : Int32Array.from(values);
+  return values instanceof Float32Array && !shared ? values : Float32Array.from(values);
 }

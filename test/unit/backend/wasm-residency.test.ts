@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
 import { nn, optim } from "tensorgrad";
-import type { Kernel, Storage, View } from "../../../src/backend/backend.js";
+import { hostData, type Kernel, type HostStorage, type View } from "../../../src/backend/backend.js";
 import { WasmAllocator } from "../../../src/backend/wasm/allocator.js";
 import { Block, Residency } from "../../../src/backend/wasm/residency.js";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
@@ -18,29 +18,29 @@ const KB = 1024;
 function setup(budget: { bytes?: number; blocks?: number }) {
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
   const allocator = new WasmAllocator(memory);
-  const blocks = new WeakMap<Storage, Block>();
+  const blocks = new WeakMap<object, Block>();
   const r = new Residency(allocator, memory, (s) => blocks.get(s), budget);
-  const storage = (fill: number, length = 256): Storage => {
-    const s = { dtype: "float32", length, backend: null as never, get data() { return blocks.get(s)!.data; } } as Storage;
+  const storage = (fill: number, length = 256): HostStorage => {
+    const s = { dtype: "float32", length, backend: null as never, get data() { return blocks.get(s)!.data; } } as HostStorage;
     blocks.set(s, r.alloc(s, "float32", length, true, true));
     s.data.fill(fill);
     return s;
   };
-  const view = (s: Storage): View => ({ storage: s, offset: 0, shape: [s.length], strides: [1] });
+  const view = (s: HostStorage): View => ({ storage: s, offset: 0, shape: [s.length], strides: [1] });
   // y = x + 1 on the views' data, as a reference kernel does; `during` runs inside (to allocate there).
   const add1 = (during?: () => void): Kernel => r.guard((out, [x]) => {
     during?.();
-    const o = out.storage.data, d = x!.storage.data;
+    const o = hostData(out.storage), d = hostData(x!.storage);
     for (let i = 0; i < o.length; i++) o[i] = d[i]! + 1;
   });
-  const ptr = (s: Storage) => blocks.get(s)!.ptr;
+  const ptr = (s: HostStorage) => blocks.get(s)!.ptr;
   // The DataLoader's batch gather on `rows`-row views, guarded under its kernel name as the backend does.
-  const rows = (s: Storage, n: number): View => ({ storage: s, offset: 0, shape: [n, s.length / n], strides: [s.length / n, 1] });
+  const rows = (s: HostStorage, n: number): View => ({ storage: s, offset: 0, shape: [n, s.length / n], strides: [s.length / n, 1] });
   const gatherRows = r.guard((out, [x], { indices }: { indices: number[] }) => {
-    const o = out.storage.data, d = x!.storage.data, n = x!.shape[1]!;
+    const o = hostData(out.storage), d = hostData(x!.storage), n = x!.shape[1]!;
     indices.forEach((i, j) => o.set(d.subarray(i * n, (i + 1) * n), j * n));
   }, "gatherRows");
-  const host = (s: Storage) => r.hostData(blocks.get(s)!);
+  const host = (s: HostStorage) => r.hostData(blocks.get(s)!);
   return { r, allocator, storage, view, add1, ptr, rows, gatherRows, host };
 }
 
@@ -80,7 +80,7 @@ describe("wasm residency cache", () => {
   test("a running kernel's operands are never evicted, even when it allocates past the budget", () => {
     const { r, storage, view, add1, ptr } = setup({ blocks: 2 });
     const x = storage(1), out = storage(0);
-    let inside: Storage | undefined;
+    let inside: HostStorage | undefined;
     add1(() => {
       inside = storage(7);
       assert.notEqual(ptr(x), 0);
@@ -112,7 +112,7 @@ describe("wasm residency cache", () => {
     const before = allocator.stats().blocksInUse;
     const a = storage(1), b = storage(2);
     r.evictAll();
-    const blockOf = (s: Storage) => (r as unknown as { blockOf: (s: Storage) => Block }).blockOf(s);
+    const blockOf = (s: HostStorage) => (r as unknown as { blockOf: (s: HostStorage) => Block }).blockOf(s);
     r.free(blockOf(a));
     const c = storage(3);
     r.free(blockOf(c));
@@ -141,7 +141,7 @@ describe("gathered blocks under eviction", () => {
     assert.equal(ptr(batch), 0);
     const st = r.stats();
     assert.deepEqual([st.evictions, st.evictedBytes, st.drops, st.droppedBytes], [2, 1.5 * KB, 1, 0.5 * KB]);
-    assert.equal((r as unknown as { blockOf: (s: Storage) => Block }).blockOf(batch).data.length, 0, "nothing kept on the heap");
+    assert.equal((r as unknown as { blockOf: (s: HostStorage) => Block }).blockOf(batch).data.length, 0, "nothing kept on the heap");
     const out = storage(0, 128);
     add1()(view(out), [view(batch)], undefined);
     assert.notEqual(ptr(batch), 0);

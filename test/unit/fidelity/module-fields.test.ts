@@ -2,6 +2,7 @@
 // assigning a parameter over another ties them (trap 2): keys, counts, repr, modes and gradients
 // against test/fixtures/fidelity.json.
 
+import { hostData } from "../../../src/backend/backend.js";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
@@ -96,8 +97,8 @@ describe("weight tying by assignment shares the parameter", () => {
   const build = () => {
     const emb = new nn.Embedding(10, 4);
     const head = new nn.Linear(4, 10, { bias: false });
-    emb.weight.storage.data.set(grid(40));
-    head.weight.storage.data.set(grid(40, 0.05, 1));
+    hostData(emb.weight.storage).set(grid(40));
+    hostData(head.weight.storage).set(grid(40, 0.05, 1));
     head.weight = emb.weight;
     return { emb, head, model: new nn.Sequential(emb, head) };
   };

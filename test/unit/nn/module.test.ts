@@ -2,6 +2,7 @@
 // parameter counts, state-dict round trips, strict-load errors, gradients reaching every trainable
 // parameter, train/eval behaviour, freeze/unfreeze, and the traversal methods.
 
+import { hostData } from "../../../src/backend/backend.js";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
@@ -63,14 +64,14 @@ describe("state dict round trip", () => {
     assert.equal(b.fc1.weight, weightBefore, "parameters are updated in place, so optimizers keep their references");
     assert.equal(b.bn.numBatchesTracked!.item(), 1);
     // A copy, not an alias: changing a afterwards leaves b alone.
-    a.fc1.weight.storage.data.fill(0);
+    hostData(a.fc1.weight.storage).fill(0);
     assert.notEqual(b.fc1.weight.toFloat32Array()[0], 0);
   });
 
   it("stateDict shares storage with the model, as torch's does", () => {
     const m = new nn.Linear(2, 2);
     const sd = m.stateDict();
-    m.weight.storage.data[m.weight.offset] = 42;
+    hostData(m.weight.storage)[m.weight.offset] = 42;
     assert.equal(sd.weight.toFloat32Array()[0], 42);
     assert.equal(sd.weight.requiresGrad, false);
   });

@@ -2,6 +2,7 @@
 // post- and pre-norm, causal and padding masks, batch-first and unbatched input, a two-layer stack
 // with a final norm; outputs and every gradient. Also keys/repr, deep-copy semantics and errors.
 
+import { hostData } from "../../../src/backend/backend.js";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
@@ -82,8 +83,8 @@ describe("transformer: keys, repr, copies", () => {
     let y = x;
     for (let i = 0; i < 3; i++) y = layer.forward(y);
     assert.deepEqual(enc.forward(x).toFloat32Array(), y.toFloat32Array(), "three identical layers = the layer applied three times");
-    enc.layers.at(0).linear1.weight.storage.data[0] += 1;
-    assert.notEqual(enc.layers.at(1).linear1.weight.storage.data[0], enc.layers.at(0).linear1.weight.storage.data[0]);
+    hostData(enc.layers.at(0).linear1.weight.storage)[0] += 1;
+    assert.notEqual(hostData(enc.layers.at(1).linear1.weight.storage)[0], hostData(enc.layers.at(0).linear1.weight.storage)[0]);
   });
   it("generateSquareSubsequentMask is -inf above the diagonal", () => {
     assert.deepEqual(nn.generateSquareSubsequentMask(3).toArray(), [[0, -Infinity, -Infinity], [0, 0, -Infinity], [0, 0, 0]]);

@@ -35,7 +35,7 @@ describe("TENSORGRAD_* settings", () => {
   });
 
   const bad: [Record<string, string>, string][] = [
-    [{ TENSORGRAD_BACKEND: "wsam" }, `ValueError: TENSORGRAD_BACKEND="wsam" names no backend: expected "wasm" or "js" (or unset for the fastest that runs here)`],
+    [{ TENSORGRAD_BACKEND: "wsam" }, `ValueError: TENSORGRAD_BACKEND="wsam" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)`],
     [{ TENSORGRAD_THREADS: "four" }, `ValueError: TENSORGRAD_THREADS="four" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`],
     [{ TENSORGRAD_THREADS: "0" }, `ValueError: TENSORGRAD_THREADS="0" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`],
     [{ TENSORGRAD_THREADS: "2.5" }, `ValueError: TENSORGRAD_THREADS="2.5" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`],

@@ -28,7 +28,7 @@ it("an op whose output would be too large names the op", () => {
 });
 
 it("setBackend and manualSeed give ValueErrors naming the value", () => {
-  throwsTyped(() => tg.setBackend("bogus"), `setBackend: unknown backend "bogus" (registered: ${tg.listBackends().join(", ")})`);
+  throwsTyped(() => tg.setBackend("bogus"), `setBackend: unknown backend "bogus" (registered: ${tg.listBackends().join(", ")}; "webgpu" opens on request)`);
   throwsTyped(() => tg.manualSeed(NaN), "manualSeed: seed must be a finite number, got NaN");
   throwsTyped(() => tg.manualSeed("7" as unknown as number), "manualSeed: seed must be a finite number, got 7");
 });

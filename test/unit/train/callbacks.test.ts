@@ -2,6 +2,7 @@
 // restoring the best weights), ModelCheckpoint (best-only picks the best epoch), CSVLogger's file,
 // LRSchedulerCallback (per epoch, plateau with the monitored value) and ProgressBar's plain lines.
 
+import { hostData } from "../../../src/backend/backend.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -76,7 +77,7 @@ function driveEarlyStopping(es: train.EarlyStopping, values: number[], key = "va
   es.onTrainBegin!({}, ctx);
   let epoch = 0;
   for (; epoch < values.length && !ctx.stopTraining; epoch++) {
-    model.weight.storage.data[model.weight.offset] = epoch;
+    hostData(model.weight.storage)[model.weight.offset] = epoch;
     es.onEpochEnd!(epoch, { [key]: values[epoch] }, ctx);
   }
   return { ran: epoch, reason: ctx.stopReason, weight: model.weight.item() };
