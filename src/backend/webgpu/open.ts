@@ -33,6 +33,7 @@ export async function openWebGpuBackend(): Promise<WebGpuBackend> {
     },
   });
   const backend = createWebGpuBackend(device);
-  backend.adapterInfo = adapter.info;
+  // `info` is newer than some type packages: read it where the implementation has it.
+  backend.adapterInfo = (adapter as { info?: GPUAdapterInfo }).info;
   return backend;
 }
