@@ -83,6 +83,25 @@ export function hostBackend(): Backend {
   return backends.get("wasm") ?? jsBackend;
 }
 
+/** The widest float the current backend holds: float64 on host backends, float32 on WebGPU (WGSL has no f64). */
+export function widestFloat(): "float64" | "float32" {
+  return current.host ? "float64" : "float32";
+}
+
+/**
+ * Runs `fn` with a host backend current (the current one if it is a host backend): for tensors made
+ * from host values that belong on the CPU, as a file's contents (torch.load's map_location="cpu").
+ */
+export function onHostBackend<T>(fn: () => T): T {
+  const prev = current;
+  current = hostBackend();
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}
+
 export function listBackends(): string[] {
   return [...backends.keys()];
 }

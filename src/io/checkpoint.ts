@@ -5,7 +5,7 @@ import { FormatError, ValueError } from "../errors.js";
 import { getRngState, setRngState, type RngState } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bytesOf, isResponse, readResponse, type ByteSource, type ResponseLike } from "./byte-source.js";
-import { parseSafetensors, saveSafetensors, type SafetensorsContent } from "./safetensors.js";
+import { onHost, parseSafetensors, saveSafetensors, type SafetensorsContent } from "./safetensors.js";
 import { readFileSync } from "#fs";
 
 /** What a checkpoint needs of a model (nn.Module fits). */
@@ -93,9 +93,31 @@ function paramIndex(text: string): number | undefined {
 export function saveCheckpoint(path: string, options: SaveCheckpointOptions): void;
 export function saveCheckpoint(options: SaveCheckpointOptions): Uint8Array<ArrayBuffer>;
 export function saveCheckpoint(first: string | SaveCheckpointOptions, second?: SaveCheckpointOptions): void | Uint8Array<ArrayBuffer> {
-  const op = "saveCheckpoint";
   const path = typeof first === "string" ? first : undefined;
-  const { model, optimizer, scheduler, epoch, history, extra } = (typeof first === "string" ? second : first) ?? ({} as SaveCheckpointOptions);
+  const { tensors, metadata } = checkpointContents(typeof first === "string" ? second : first);
+  if (path === undefined) return saveSafetensors(tensors, metadata);
+  saveSafetensors(path, tensors, metadata);
+}
+
+/**
+ * saveCheckpoint for a model and optimizer on any backend, WebGPU included: every tensor is read
+ * back (awaited) first.
+ * @example await io.saveCheckpointAsync("ckpt.safetensors", { model, optimizer, epoch });
+ */
+export async function saveCheckpointAsync(path: string, options: SaveCheckpointOptions): Promise<void>;
+export async function saveCheckpointAsync(options: SaveCheckpointOptions): Promise<Uint8Array<ArrayBuffer>>;
+export async function saveCheckpointAsync(first: string | SaveCheckpointOptions, second?: SaveCheckpointOptions): Promise<void | Uint8Array<ArrayBuffer>> {
+  const path = typeof first === "string" ? first : undefined;
+  const { tensors, metadata } = checkpointContents(typeof first === "string" ? second : first);
+  const host = await onHost(tensors);
+  if (path === undefined) return saveSafetensors(host, metadata);
+  saveSafetensors(path, host, metadata);
+}
+
+/** The tensors and metadata of a checkpoint (see saveCheckpoint). */
+function checkpointContents(options: SaveCheckpointOptions | undefined): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  const op = "saveCheckpoint";
+  const { model, optimizer, scheduler, epoch, history, extra } = options ?? ({} as SaveCheckpointOptions);
   if (!model || typeof model.stateDict !== "function") throw new ValueError(`${op}: expected { model } with a stateDict() method`);
   const tensors: Record<string, Tensor> = {};
   for (const [key, t] of Object.entries(model.stateDict())) tensors[MODEL + key] = t;
@@ -115,8 +137,7 @@ export function saveCheckpoint(first: string | SaveCheckpointOptions, second?: S
   if (epoch !== undefined) metadata.epoch = encode(epoch);
   if (history !== undefined) metadata.history = encode(history);
   if (extra !== undefined) metadata.extra = encode(extra);
-  if (path === undefined) return saveSafetensors(tensors, metadata);
-  saveSafetensors(path, tensors, metadata);
+  return { tensors, metadata };
 }
 
 /**

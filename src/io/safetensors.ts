@@ -5,8 +5,9 @@
 import { writeFileAtomic } from "#atomic-write";
 import { closeSync, openSync, readFileSync, readSync, fstatSync } from "#fs";
 import { noGrad } from "../autograd/grad-mode.js";
-import { FormatError, ValueError } from "../errors.js";
+import { AsyncReadError, FormatError, ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
+import { onHostBackend } from "../backend/current.js";
 import type { DType, TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { bytesOf, isResponse, readResponse, type ByteSource, type ResponseLike } from "./byte-source.js";
@@ -75,6 +76,9 @@ function encodeSafetensors(op: string, tensors: Record<string, Tensor>, metadata
   const entries = Object.entries(tensors).map(([name, t]) => {
     if (name === "__metadata__") throw new ValueError(`${op}: "__metadata__" is reserved by the format and cannot name a tensor`);
     if (!(t instanceof Tensor)) throw new ValueError(`${op}: "${name}" is not a Tensor`);
+    if (!t.storage.backend.host) {
+      throw new AsyncReadError(`${op}: tensor "${name}" lives on the "${t.storage.backend.name}" backend, which cannot be read synchronously; use \`await io.${op}Async(...)\``);
+    }
     return { name, t, dtype: WRITE_DTYPE[t.dtype] };
   });
   if (metadata !== undefined) {
@@ -306,11 +310,38 @@ export function parseSafetensors(op: string, label: string, bytes: Uint8Array): 
   const dataStart = 8 + n;
   const header = parseHeader(op, label, bytes.subarray(8, dataStart), bytes.length - dataStart);
   const tensors: Record<string, Tensor> = Object.create(null);
-  for (const [name, info] of Object.entries(header.tensors)) {
-    const [begin, end] = info.dataOffsets;
-    tensors[name] = decode(op, label, name, info, bytes.subarray(dataStart + begin, dataStart + end));
-  }
+  // A file's tensors land on the CPU (torch.load's map_location="cpu"); loadStateDict copies them
+  // to wherever the parameters live.
+  onHostBackend(() => {
+    for (const [name, info] of Object.entries(header.tensors)) {
+      const [begin, end] = info.dataOffsets;
+      tensors[name] = decode(op, label, name, info, bytes.subarray(dataStart + begin, dataStart + end));
+    }
+  });
   return { tensors, metadata: header.metadata };
+}
+
+/**
+ * saveSafetensors for tensors on any backend, WebGPU included: each is read back (awaited) first.
+ * @example await io.saveSafetensorsAsync("model.safetensors", model.stateDict());
+ */
+export async function saveSafetensorsAsync(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void>;
+export async function saveSafetensorsAsync(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array<ArrayBuffer>>;
+export async function saveSafetensorsAsync(
+  first: string | Record<string, Tensor>,
+  second?: Record<string, Tensor> | Record<string, string>,
+  third?: Record<string, string>,
+): Promise<void | Uint8Array<ArrayBuffer>> {
+  if (typeof first === "string") return saveSafetensors(first, await onHost(second as Record<string, Tensor>), third);
+  return saveSafetensors(await onHost(first), second as Record<string, string> | undefined);
+}
+
+/** The same record with every tensor in host memory (device tensors read back). */
+export async function onHost(tensors: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  if (tensors === null || typeof tensors !== "object") return tensors;
+  const out: Record<string, Tensor> = Object.create(null);
+  for (const [name, t] of Object.entries(tensors)) out[name] = t instanceof Tensor ? await t.cpu() : t;
+  return out;
 }
 
 /**

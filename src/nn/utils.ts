@@ -1,7 +1,8 @@
 // nn.utils: gradient clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_) and the L1/L2
 // penalties that make regularisation one line: `loss.add(nn.utils.l2Penalty(params).mul(1e-4))`.
 
-import { ValueError } from "../errors.js";
+import { UnsupportedOpError, ValueError } from "../errors.js";
+import { cat } from "../ops/index.js";
 import { tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
@@ -32,6 +33,7 @@ export function clipGradNorm(params: Params, maxNorm: number, { normType = 2, er
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be > 0 (or Infinity), got ${normType}`);
   const withGrad = list(params).filter((p) => p._peekGrad() !== null);
   if (withGrad.length === 0) return zeros([]);
+  if (withGrad.some((p) => !p._peekGrad()!.storage.backend.host)) return clipOnDevice(withGrad, maxNorm, normType, errorIfNonfinite);
   let acc = 0;
   for (const p of withGrad) {
     const data = p._peekGrad()!.contiguousData();
@@ -51,12 +53,39 @@ export function clipGradNorm(params: Params, maxNorm: number, { normType = 2, er
 }
 
 /**
+ * clipGradNorm for gradients on a device (WebGPU), where nothing is read back: the norm and the
+ * clipping coefficient are computed there (in float32), and every gradient is scaled by min(1, coef).
+ */
+function clipOnDevice(withGrad: Tensor[], maxNorm: number, normType: number, errorIfNonfinite: boolean): Tensor {
+  if (errorIfNonfinite) {
+    throw new UnsupportedOpError(`clipGradNorm: errorIfNonfinite reads the norm synchronously, which gradients on the "${withGrad[0]!._peekGrad()!.storage.backend.name}" backend cannot do; leave it out and check the returned norm with \`await norm.itemAsync()\``, "clipGradNorm", withGrad[0]!._peekGrad()!.storage.backend.name);
+  }
+  return noGrad(() => {
+    const parts = withGrad.map((p) => {
+      const a = p._peekGrad()!.abs();
+      return (normType === Infinity ? a.max() : a.pow(normType).sum()).reshape([1]);
+    });
+    const all = cat(parts, 0);
+    const total = normType === Infinity ? all.max() : all.sum().pow(1 / normType);
+    const coef = total.add(1e-6).reciprocal().mul(maxNorm).minimum(1);
+    for (const p of withGrad) p._peekGrad()!.mul_(coef);
+    return total;
+  });
+}
+
+/**
  * Clamps every gradient element to [-clipValue, clipValue] in place (torch.nn.utils.clip_grad_value_).
  * @example nn.utils.clipGradValue(model.parameters(), 0.5)
  */
 export function clipGradValue(params: Params, clipValue: number): void {
   if (!(clipValue >= 0)) throw new ValueError(`clipGradValue: clipValue must be >= 0, got ${clipValue}`);
-  for (const p of list(params)) if (p._peekGrad() !== null) scaleGrad(p, (v) => Math.min(Math.max(v, -clipValue), clipValue));
+  for (const p of list(params)) {
+    const g = p._peekGrad();
+    if (g === null) continue;
+    // On a device the gradient is clamped there (in place, as torch does).
+    if (!g.storage.backend.host) noGrad(() => g.clamp_(-clipValue, clipValue));
+    else scaleGrad(p, (v) => Math.min(Math.max(v, -clipValue), clipValue));
+  }
 }
 
 function penalty(params: Params, term: (p: Tensor) => Tensor): Tensor {

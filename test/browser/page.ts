@@ -23,7 +23,7 @@ async function conformance(): Promise<{ cases: number; failures: string[] }> {
   const failures: string[] = [];
   for (const c of cases) {
     try {
-      checkCase(c);
+      await checkCase(c);
     } catch (e) {
       failures.push((e as Error).message);
     }

@@ -117,9 +117,10 @@ const same = (a: readonly number[], b: readonly number[]) => a.length === b.leng
 
 /**
  * Runs case `c` on the current backend against PyTorch's values: output shape, dtype and values, and
- * (for differentiable ops) every input's gradient under the fixture's upstream gradient.
+ * (for differentiable ops) every input's gradient under the fixture's upstream gradient. Values are
+ * read with `await data()`, so it runs on every backend, WebGPU included.
  */
-export function checkCase(c: Case): void {
+export async function checkCase(c: Case): Promise<void> {
   const differentiable = c.gradOutput !== null;
   const inputs = c.inputs.map((inp, k) => build(inp, differentiable && !(c.op === "where" && k === 0)));
   const out = OPS[c.op]!(inputs, c.args);
@@ -127,17 +128,17 @@ export function checkCase(c: Case): void {
   check(out.dtype === c.output.dtype, `${c.id}: output dtype ${out.dtype}, expected ${c.output.dtype}`);
   // float64 cases are held to float64 accuracy, not float32's.
   const [rtol, atol] = c.output.dtype === "float64" ? [1e-10, 1e-12] : [1e-4, 1e-5];
-  checkClose(out.toTypedArray(), c.output.values, rtol, atol, `${c.id} output`);
+  checkClose(await out.data(), c.output.values, rtol, atol, `${c.id} output`);
   if (!differentiable) {
     check(out.requiresGrad === false, `${c.id}: non-differentiable output must not require grad`);
     return;
   }
   out.backward(tg.tensor(c.gradOutput!, { shape: c.output.shape, dtype: out.dtype }));
-  c.grads.forEach((g, k) => {
-    if (g === null) return;
+  for (const [k, g] of c.grads.entries()) {
+    if (g === null) continue;
     const x = inputs[k] as Tensor;
     check(x.grad !== null, `${c.id}: input ${k} received no gradient`);
     check(same(x.grad!.shape, x.shape), `${c.id}: input ${k} grad shape [${x.grad!.shape}], expected [${x.shape}]`);
-    checkClose(x.grad!.toTypedArray(), g, rtol, atol, `${c.id} grad of input ${k}`);
-  });
+    checkClose(await x.grad!.data(), g, rtol, atol, `${c.id} grad of input ${k}`);
+  }
 }

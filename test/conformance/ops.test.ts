@@ -21,12 +21,12 @@ describe("op table vs PyTorch", () => {
   for (const backend of tg.listBackends()) {
     describe(`backend ${backend}`, () => {
       for (const c of fixtures.cases) {
-        it(c.id, () => {
-          tg.setBackend(backend);
+        it(c.id, async () => {
+          await tg.setBackend(backend);
           try {
-            checkCase(c);
+            await checkCase(c);
           } finally {
-            tg.setBackend("js");
+            await tg.setBackend("js");
           }
         });
       }

@@ -13,11 +13,14 @@ import { checkOptions } from "../../tensor/options.js";
 /**
  * Whether a mask is boolean: int32 (non-zero = true), or a float tensor holding only 0s and 1s,
  * which is what comparisons (`gt`, `eq`, …) give. Any other float mask is additive. An additive
- * mask of only 0s and 1s would shift logits by 1, which is never what a caller means.
+ * mask of only 0s and 1s would shift logits by 1, which is never what a caller means. A float mask on
+ * a device (WebGPU) cannot be inspected synchronously: it is taken as additive (boolean masks there
+ * are int32).
  */
 export function isBooleanMask(mask: Tensor): boolean {
   if (mask.dtype === "int32") return true;
-  const data = mask.contiguousData();
+  const data = mask._hostDataOrNull();
+  if (data === null) return false;
   for (let i = 0; i < data.length; i++) if (data[i] !== 0 && data[i] !== 1) return false;
   return true;
 }

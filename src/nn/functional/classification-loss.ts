@@ -182,7 +182,8 @@ export interface BinaryCrossEntropyOptions extends ReductionOptions {
 }
 
 function checkUnitInterval(op: string, what: string, t: Tensor, hint: string): void {
-  const data = t.contiguousData();
+  // Checked in host memory only (a device tensor cannot be read synchronously).
+  const data = t._hostDataOrNull() ?? [];
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!(v >= 0 && v <= 1)) throw new ValueError(`${op}: ${what} value ${v} at element ${i} is outside [0, 1]${hint}`);

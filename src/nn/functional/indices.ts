@@ -15,12 +15,12 @@ export function asIndexTensor(op: string, idx: IndexInput, what = "indices"): Te
     }
     return idx;
   }
-  const t = tensor(idx, { dtype: "float64" });
-  const data = t.contiguousData();
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isInteger(data[i])) throw new ValueError(`${op}: ${what} must be integers, got ${data[i]} at position ${i}`);
-  }
-  return t.to("int32");
+  // Checked as host values (not through a tensor: float64 cannot live on every backend).
+  const flat = (typeof idx === "number" || typeof idx === "boolean" ? [idx] : (idx as unknown[]).flat(Infinity as 1)) as (number | boolean)[];
+  flat.forEach((v, i) => {
+    if (typeof v !== "boolean" && !Number.isInteger(v)) throw new ValueError(`${op}: ${what} must be integers, got ${v} at position ${i}`);
+  });
+  return tensor(idx, { dtype: "int32" });
 }
 
 /**
@@ -29,7 +29,10 @@ export function asIndexTensor(op: string, idx: IndexInput, what = "indices"): Te
  * `describe(v)` words the complaint, e.g. "target class 10 is out of range for 10 classes".
  */
 export function checkRange(idx: Tensor, n: number, describe: (v: number) => string, skip?: number): boolean {
-  const data = idx.contiguousData();
+  // Indices on a device (WebGPU) cannot be read synchronously: unchecked there, and a `skip` is
+  // assumed present (the mask then costs a little but is always right).
+  const data = idx._hostDataOrNull();
+  if (data === null) return skip !== undefined;
   let skipped = false;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];

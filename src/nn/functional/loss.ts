@@ -107,7 +107,8 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
       );
     }
   }
-  const data = v.contiguousData();
+  // Checked in host memory only (a device tensor cannot be read synchronously).
+  const data = v._hostDataOrNull() ?? [];
   for (let i = 0; i < data.length; i++) {
     if (data[i] < 0) throw new ValueError(`gaussianNllLoss: variance has a negative entry ${data[i]} (expected every variance >= 0)`);
   }

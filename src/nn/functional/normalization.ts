@@ -1,6 +1,7 @@
 // batchNorm and layerNorm for nn.functional, composed of primitives so their gradients (through
 // the batch statistics too) come from autograd. Running statistics are updated in place.
 
+import { widestFloat } from "../../backend/current.js";
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -13,7 +14,8 @@ export interface BatchNormOptions {
   /** Normalise with the batch's statistics (and update the running ones); default false, as torch. */
   training?: boolean;
   /** Weight of the new batch in the running averages (default 0.1). */
-  momentum?: number;
+  /** A 0-d tensor too (BatchNorm's momentum null on WebGPU: 1 / batches seen, kept on the device). */
+  momentum?: number | Tensor;
   eps?: number;
 }
 
@@ -75,10 +77,14 @@ export function batchNorm(
  * running ← (1 - m)·running + m·scale·batch, in place: computed in float64 and rounded once into the
  * buffer's dtype.
  */
-function updateRunning(running: Tensor, batch: Tensor, momentum: number, scale: number): void {
+function updateRunning(running: Tensor, batch: Tensor, momentum: number | Tensor, scale: number): void {
   if (!running.isContiguous) throw new ValueError(`batchNorm: running statistics must be contiguous, got strides ${fmtShape(running.strides)}`);
+  // float64 where the backend has it (WebGPU computes in float32).
+  const wide = widestFloat();
   noGrad(() => {
-    const next = running.to("float64").mul(1 - momentum).add(batch.reshape(running.shape).to("float64").mul(momentum * scale));
+    const keep = typeof momentum === "number" ? 1 - momentum : momentum.to(wide).neg().add(1);
+    const take = typeof momentum === "number" ? momentum * scale : momentum.to(wide).mul(scale);
+    const next = running.to(wide).mul(keep).add(batch.reshape(running.shape).to(wide).mul(take));
     running.copy_(next);
   });
 }

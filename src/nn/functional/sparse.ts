@@ -1,10 +1,10 @@
 // embedding and oneHot for nn.functional (torch.nn.functional.embedding / one_hot).
 
-import { ShapeError, ValueError, fmtShape } from "../../errors.js";
+import { ShapeError, UnsupportedOpError, ValueError, fmtShape } from "../../errors.js";
 import { where } from "../../ops/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
-import { tensor } from "../../tensor/creation.js";
+import { arange, tensor } from "../../tensor/creation.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { asIndexTensor, checkRange, type IndexInput } from "./indices.js";
 
@@ -46,6 +46,9 @@ export function embedding(indices: IndexInput, weight: Tensor, opts: EmbeddingFu
 /** torch's embedding_renorm_: each distinct looked-up row with norm > maxNorm is scaled by maxNorm / (norm + 1e-7). */
 function renormRows(weight: Tensor, idx: Tensor, maxNorm: number, normType: number): void {
   if (!(typeof maxNorm === "number" && maxNorm >= 0)) throw new ValueError(`embedding: maxNorm must be a number >= 0, got ${String(maxNorm)}`);
+  if (!weight.storage.backend.host || !idx.storage.backend.host) {
+    throw new UnsupportedOpError(`embedding: maxNorm renormalises rows chosen by reading the indices, which a "${weight.storage.backend.name}" tensor cannot do synchronously; leave maxNorm out on this backend`, "embedding", weight.storage.backend.name);
+  }
   noGrad(() => {
     for (const i of new Set(idx.contiguousData())) {
       const row = weight.slice(0, i, i + 1);
@@ -62,6 +65,12 @@ function renormRows(weight: Tensor, idx: Tensor, maxNorm: number, normType: numb
  */
 export function oneHot(indices: IndexInput, numClasses = -1): Tensor {
   const idx = asIndexTensor("oneHot", indices);
+  if (!idx.storage.backend.host) {
+    // On a device: compared with every class on the device; the class count must be given.
+    if (numClasses === -1) throw new ValueError(`oneHot: numClasses is needed for indices on the "${idx.storage.backend.name}" backend (inferring it reads them synchronously)`);
+    if (!Number.isInteger(numClasses) || numClasses < 0) throw new ValueError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
+    return idx.unsqueeze(-1).eq(arange(numClasses, { dtype: "int32" })).to("int32");
+  }
   const data = idx.contiguousData();
   let classes = numClasses;
   if (classes === -1) {

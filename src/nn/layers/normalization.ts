@@ -71,12 +71,13 @@ abstract class BatchNormBase extends Module {
 
   forward(x: Tensor): Tensor {
     this.checkInput(x);
-    let factor = this.momentum ?? 0;
+    let factor: number | Tensor = this.momentum ?? 0;
     if (this.training && this.numBatchesTracked) {
       const nbt = this.numBatchesTracked;
       noGrad(() => nbt.add_(1));
-      // momentum null: the running stats are the plain average of every batch so far.
-      if (this.momentum === null) factor = 1 / nbt.item();
+      // momentum null: the running stats are the plain average of every batch so far (1 / count,
+      // computed on the device where the count cannot be read synchronously).
+      if (this.momentum === null) factor = nbt.storage.backend.host ? 1 / nbt.item() : noGrad(() => nbt.to("float32").reciprocal());
     }
     const useBatchStats = this.training || this.runningMean === null;
     return batchNorm(x, this.runningMean, this.runningVar, {

@@ -19,7 +19,9 @@ function checkIndex(op: string, x: Tensor, dim: number, index: Tensor, sizeAlong
       );
     }
   }
-  const data = index.contiguousData();
+  // Indices on a device (WebGPU) cannot be read synchronously: not checked there (see README).
+  const data = index._hostDataOrNull();
+  if (data === null) return;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v < 0 || v >= sizeAlong) {

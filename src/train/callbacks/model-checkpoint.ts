@@ -2,7 +2,7 @@
 // after every epoch, or only when the monitored figure improves.
 
 import { ValueError } from "../../errors.js";
-import { saveCheckpoint, type CheckpointScheduler } from "../../io/checkpoint.js";
+import { saveCheckpointAsync, type CheckpointScheduler } from "../../io/checkpoint.js";
 import type { Logs } from "../history.js";
 import { Callback, improves, monitored, normalizeMonitor, resolveMode, type TrainingContext } from "./callback.js";
 
@@ -61,7 +61,7 @@ export class ModelCheckpoint extends Callback {
     this.scheduler = scheduler;
   }
 
-  override onEpochEnd(epoch: number, logs: Logs, _ctx?: TrainingContext): void {
+  override async onEpochEnd(epoch: number, logs: Logs, _ctx?: TrainingContext): Promise<void> {
     if (this.saveBestOnly) {
       const current = monitored("ModelCheckpoint", this.monitor, logs);
       if (!improves(current, this.best, this.mode)) return;
@@ -70,7 +70,8 @@ export class ModelCheckpoint extends Callback {
     }
     const file = formatCheckpointPath(this.path, epoch);
     const extra = { monitor: this.monitor, best: this.saveBestOnly ? this.best : undefined, logs, ...(this.extra !== undefined ? { user: this.extra } : {}) };
-    saveCheckpoint(file, { model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, epoch, history: this.ctx.history.toJSON(), extra });
+    // Awaited: the weights are read back first where they live on a device (WebGPU).
+    await saveCheckpointAsync(file, { model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, epoch, history: this.ctx.history.toJSON(), extra });
     this.lastSaved = file;
   }
 }
