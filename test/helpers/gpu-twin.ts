@@ -2,7 +2,7 @@
 // backend, views on both, one call that runs a kernel on each side, and comparisons of the results.
 
 import assert from "node:assert/strict";
-import type { DType, Storage, TypedArray, View } from "../../src/backend/backend.js";
+import type { DType, HostStorage, TypedArray, View } from "../../src/backend/backend.js";
 import type { KernelName, KernelParams } from "../../src/backend/kernel-table.js";
 import { jsBackend } from "../../src/backend/js/index.js";
 import { createWebGpuBackend, type WebGpuBackend } from "../../src/backend/webgpu/index.js";
@@ -11,7 +11,7 @@ import type { GpuStorage } from "../../src/backend/webgpu/runtime.js";
 /** One buffer held twice: on the GPU and in the reference backend, with the same elements. */
 export interface Twin {
   readonly gpu: GpuStorage;
-  readonly js: Storage;
+  readonly js: HostStorage;
 }
 
 /** A view of a twin (the same offset, shape and strides on both sides). */
@@ -24,7 +24,7 @@ export interface TwinView {
 
 /** A twin holding `values` (float32 values are rounded to float32 on both sides). */
 export function twin(be: WebGpuBackend, dtype: DType, values: ArrayLike<number>): Twin {
-  const js = jsBackend.alloc(dtype, values.length);
+  const js = jsBackend.alloc(dtype, values.length) as HostStorage;
   js.data.set(Array.from(values));
   const gpu = be.runtime.alloc(dtype, values.length, false);
   be.runtime.write(gpu, 0, js.data);
