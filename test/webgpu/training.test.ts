@@ -95,9 +95,14 @@ describe("training on WebGPU", { skip: reason ?? false, timeout: 600_000 }, () =
         await loss.itemAsync();
       };
       for (let i = 0; i < 3; i++) await step();
-      const before = rt.bytesAllocated;
+      const before = rt.bytesAllocated, traffic = rt.bytesHandedOut;
       for (let i = 0; i < 30; i++) await step();
-      assert.equal(rt.bytesAllocated, before, `GPU bytes allocated grew from ${before} to ${rt.bytesAllocated} over 30 steps`);
+      const perStep = (rt.bytesHandedOut - traffic) / 30, grew = rt.bytesAllocated - before;
+      // Buffers come back to the pool (transient regions, releases, the collector's finalizers): over
+      // 30 steps the device holds less than one step's allocations more than it did, where keeping
+      // even a part of every step's would have grown it by many.
+      assert.ok(perStep > 0);
+      assert.ok(grew < perStep, `GPU bytes allocated grew by ${grew} over 30 steps of ${perStep} bytes each`);
     } finally {
       await tg.setBackend(cpu);
     }

@@ -95,6 +95,8 @@ export class GpuRuntime {
   /** Bytes in buffers handed out or pooled (for memory checks). */
   bytesAllocated = 0;
   bytesPooled = 0;
+  /** Bytes of every buffer handed out so far, new or reused (allocation traffic, for memory checks). */
+  bytesHandedOut = 0;
   /** Cap on pooled bytes: beyond it freed buffers are destroyed rather than kept. */
   poolLimit = 256 << 20;
   /** How many dispatches are encoded before the encoder is submitted. */
@@ -122,6 +124,7 @@ export class GpuRuntime {
 
   #buffer(bytes: number): GPUBuffer {
     const size = sizeClass(bytes);
+    this.bytesHandedOut += size;
     const free = this.#free.get(size);
     const reused = free?.pop();
     if (reused) {
