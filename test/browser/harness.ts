@@ -115,16 +115,19 @@ export async function serve(files: Map<string, Served>): Promise<{ url: string; 
   };
 }
 
-/** Headless Chromium (Debian's package) with a fresh profile; .ci/run installs it when missing. */
-export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+/**
+ * Headless Chromium (Debian's package) with a fresh profile; .ci/run installs it when missing. With
+ * `webgpu`, WebGPU is on, on SwiftShader where the machine has no GPU.
+ */
+export async function launchChromium({ webgpu = false }: { webgpu?: boolean } = {}): Promise<{ browser: Browser; close: () => Promise<void> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
   const profile = mkdtempSync(join(tmpdir(), "tg-chromium-"));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profile,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+    args: ["--no-sandbox", ...(webgpu ? ["--enable-unsafe-webgpu", "--enable-unsafe-swiftshader"] : ["--disable-gpu"]),
+      "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   return {
     browser,
