@@ -64,7 +64,8 @@ async function exposeNavigatorGpu(): Promise<void> {
   const gpu = create([]) as GPU;
   (globalThis as { __benchGpu?: GPU }).__benchGpu = gpu; // Dawn needs the GPU object kept alive
   if (g.navigator) Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
-  else Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true });
+  // Node 20 has no navigator; jax-js reads navigator.userAgent beside navigator.gpu.
+  else Object.defineProperty(globalThis, "navigator", { value: { gpu, userAgent: `Node.js/${process.versions.node}` }, configurable: true });
 }
 
 async function tfjsPeer(): Promise<((n: number, reps: number) => Promise<number>) | string> {
