@@ -36,6 +36,11 @@ interface Recipe {
   readonly indices: Int32Array;
 }
 
+/** A block's entry in the finalization registry, emptied when the block leaves it (see Residency.registry). */
+interface Registration {
+  block: Block | null;
+}
+
 /** One storage's elements: where they are, and the cache's bookkeeping. The cache never holds the storage. */
 export class Block {
   /** Byte address in wasm memory while resident, else 0. */
@@ -55,6 +60,8 @@ export class Block {
   /** Neighbours in the cache's recency list while tracked and resident (older, newer). */
   prev: Block | null = null;
   next: Block | null = null;
+  /** Its finalization record while tracked and resident. */
+  registration: Registration | null = null;
   constructor(readonly id: number, readonly dtype: DType, readonly length: number, data: TypedArray) {
     this.data = data;
   }
@@ -85,6 +92,8 @@ export interface ResidencyStats {
 }
 
 type BlockOf = (s: Storage) => Block | undefined;
+/** An object that only the storage references (so it dies with it) and that references nothing. */
+type LifelineOf = (s: Storage) => object;
 
 export class Residency {
   // Tracked resident blocks as a doubly linked list, least recently used first: a kernel call moves
@@ -113,14 +122,21 @@ export class Residency {
   private regathers = 0;
   private snapshots = 0;
   // Frees the block of a storage that died resident, when the runtime runs finalizers (between tasks).
-  // Registered only while resident, with the block as held value and unregister token: eviction and
-  // dispose unregister it, since a record nobody unregisters would wait on the heap for a cleanup task
-  // that a synchronous loop never lets run. (The block does not reference its storage.)
-  private readonly registry = new FinalizationRegistry<Block>((b) => this.died(b));
+  // Registered only while resident (eviction and free unregister it: a record nobody unregisters would
+  // wait on the heap for a cleanup task that a synchronous loop never lets run). What is registered is
+  // the storage's lifeline, a leaf object, and what is held a Registration emptied on unregistering,
+  // never the storage or the block: engines keep a record's target and held value alive through their
+  // young-generation collections, and would so carry every storage, its block and its evicted copy
+  // into the old generation, garbage that only a full collection frees.
+  private readonly registry = new FinalizationRegistry<Registration>((r) => this.died(r));
 
-  /** `blockOf` finds a storage's block (undefined for storages outside wasm memory). */
+  /**
+   * `blockOf` finds a storage's block (undefined for storages outside wasm memory), `lifelineOf` the
+   * object whose death the registry watches for it.
+   */
   constructor(private readonly allocator: WasmAllocator, private readonly memory: WebAssembly.Memory,
-    private readonly blockOf: BlockOf, { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {}) {
+    private readonly blockOf: BlockOf, private readonly lifelineOf: LifelineOf,
+    { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {}) {
     this.budgetBytes = bytes;
     this.budgetBlocks = blocks;
   }
@@ -297,14 +313,21 @@ export class Residency {
     this.append(b);
     this.residentBlocks++;
     this.residentBytes += b.bytes;
-    this.registry.register(storage, b, b);
+    const r: Registration = { block: b };
+    b.registration = r;
+    this.registry.register(this.lifelineOf(storage), r, r);
   }
 
   private dequeue(b: Block): void {
     this.unlink(b);
     this.residentBlocks--;
     this.residentBytes -= b.bytes;
-    this.registry.unregister(b);
+    const r = b.registration;
+    if (r !== null) {
+      this.registry.unregister(r);
+      r.block = null;
+      b.registration = null;
+    }
   }
 
   private bringIn(v: View | null): void {
@@ -371,7 +394,11 @@ export class Residency {
     }
   }
 
-  private died(b: Block): void {
+  private died(r: Registration): void {
+    const b = r.block;
+    if (b === null) return;
+    r.block = null;
+    b.registration = null;
     if (b.state !== RESIDENT || !b.tracked) return;
     this.written(b);
     this.unlink(b);

@@ -19,9 +19,11 @@ function setup(budget: { bytes?: number; blocks?: number }) {
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
   const allocator = new WasmAllocator(memory);
   const blocks = new WeakMap<Storage, Block>();
-  const r = new Residency(allocator, memory, (s) => blocks.get(s), budget);
+  const lifelines = new WeakMap<Storage, object>();
+  const r = new Residency(allocator, memory, (s) => blocks.get(s), (s) => lifelines.get(s)!, budget);
   const storage = (fill: number, length = 256): Storage => {
     const s = { dtype: "float32", length, backend: null as never, get data() { return blocks.get(s)!.data; } } as Storage;
+    lifelines.set(s, {});
     blocks.set(s, r.alloc(s, "float32", length, true, true));
     s.data.fill(fill);
     return s;
