@@ -96,5 +96,6 @@ export const platform: Platform = {
   canBlock: g.document === undefined,
   setV8Flag: () => false,
   yieldToEventLoop,
+  afterTurn: (task) => void setTimeout(task, 0),
   deflate: storedDeflate,
 };

@@ -123,6 +123,21 @@ describe("wasm residency cache", () => {
     assert.equal(allocator.stats().blocksInUse, before);
     assert.deepEqual([r.stats().residentBytes, r.stats().residentBlocks], [0, 0]);
   });
+
+  test("finalization records only for blocks resident through a whole turn of the event loop; eviction drops them", async () => {
+    const { r, storage, view, add1 } = setup({ blocks: 16 });
+    const turn = () => new Promise((done) => setTimeout(done, 5));
+    // A synchronous loop of 100 short-lived storages: no record at all, and no more waiting than are resident.
+    const kept = [storage(0), storage(1)];
+    for (let i = 0; i < 100; i++) add1()(view(storage(i)), [view(kept[0]!)], undefined);
+    assert.deepEqual(r.registrations(), { registered: 0, waiting: r.stats().residentBlocks });
+    await turn(); // the first turn: they have not lived through a whole one yet
+    assert.equal(r.registrations().registered, 0);
+    await turn();
+    assert.deepEqual(r.registrations(), { registered: r.stats().residentBlocks, waiting: 0 });
+    r.evictAll();
+    assert.deepEqual(r.registrations(), { registered: 0, waiting: 0 });
+  });
 });
 
 describe("gathered blocks under eviction", () => {
