@@ -96,6 +96,7 @@ export const platform: Platform = {
   canBlock: g.document === undefined,
   setV8Flag: () => false,
   yieldToEventLoop,
+  afterTurn: (task) => void setTimeout(task, 0),
   deflate: storedDeflate,
   gpu: async () => g.navigator?.gpu ?? "this browser has no WebGPU (navigator.gpu is undefined: it needs a secure context — https or localhost — and a browser that ships WebGPU: Chrome or Edge 113+, Safari 26+, Firefox 141+ on Windows)",
 };

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { deflateSync } from "node:zlib";
+import { setTimeout } from "node:timers";
 import type { Platform, PoolWorkerHandle, PoolWorkerInit, ThreadSupport } from "./platform.js";
 
 const workerFile = new URL("../backend/wasm/pool-worker.js", import.meta.url);
@@ -86,6 +87,8 @@ export const platform: Platform = {
     }
   },
   yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  // node:timers' Timeout (in Bun and Deno too) has unref; Deno's global setTimeout gives a number.
+  afterTurn: (task) => void setTimeout(task, 0).unref(),
   deflate: (bytes) => deflateSync(bytes, { level: 9 }),
   gpu: nodeGpu,
 };

@@ -60,6 +60,8 @@ export interface Platform {
   setV8Flag(flag: string): boolean;
   /** Resolves after the event loop has had a turn (timers, input, redraws), as soon as it can. */
   yieldToEventLoop(): Promise<void>;
+  /** Runs `task` once the event loop turns, without keeping the process alive for it. */
+  afterTurn(task: () => void): void;
   /** zlib-compresses (RFC 1950) `bytes`: Node's zlib, or stored (uncompressed) blocks elsewhere. */
   deflate(bytes: Uint8Array): Uint8Array;
   /**

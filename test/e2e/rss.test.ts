@@ -33,15 +33,8 @@ function run(mode: string): Run {
   return { lines, summary: lines.at(-1)!, trace: lines.slice(0, -1).map((l) => l.rssMiB).join(", ") };
 }
 
-/**
- * Where the check does not hold reliably yet: it runs and reports without failing the suite. Node 20's
- * V8 lets the loop's JavaScript garbage (tensors, graph nodes) build up in the old generation by about
- * 1.1 MiB an epoch until a major collection, whose period on a quiet machine can exceed the 30 epochs
- * (seen: 245 -> 290 MiB over epochs 1-29, then 233 at epoch 30).
- */
-const TODO: Record<string, string | undefined> = {
-  "node20 loop": "Node 20's old generation grows ~1.1 MiB an epoch between major collections, a period that can exceed 30 epochs",
-};
+/** Where the check does not hold reliably yet ("node20 loop", say): it runs and reports without failing the suite. None at present. */
+const TODO: Record<string, string | undefined> = {};
 const runtimeKey = (mode: string) => (process.env.TENSORGRAD_RSS_RUNTIME ? "" : `node${process.versions.node.split(".")[0]} ${mode}`);
 
 describe("RSS over 30 epochs", () => {

@@ -12,6 +12,7 @@
 // first handing its current elements to the blocks that still depend on it.
 import type { DType, Kernel, Storage, TypedArray, View } from "../backend.js";
 import type { WasmAllocator } from "./allocator.js";
+import { platform } from "#platform";
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
 const MB = 1 << 20;
@@ -36,6 +37,11 @@ interface Recipe {
   readonly indices: Int32Array;
 }
 
+/** A block's entry in the finalization registry, emptied when the block leaves it (see Residency.registry). */
+interface Registration {
+  block: Block | null;
+}
+
 /** One storage's elements: where they are, and the cache's bookkeeping. The cache never holds the storage. */
 export class Block {
   /** Byte address in wasm memory while resident, else 0. */
@@ -55,6 +61,12 @@ export class Block {
   /** Neighbours in the cache's recency list while tracked and resident (older, newer). */
   prev: Block | null = null;
   next: Block | null = null;
+  /** Its finalization record, once tracked and resident through a turn of the event loop. */
+  registration: Registration | null = null;
+  /** Until then: its storage's lifeline, its index in the cache's waiting list, and the turn it joined. */
+  lifeline: object | null = null;
+  waitingAt = -1;
+  waitingSince = 0;
   constructor(readonly id: number, readonly dtype: DType, readonly length: number, data: TypedArray) {
     this.data = data;
   }
@@ -85,6 +97,8 @@ export interface ResidencyStats {
 }
 
 type BlockOf = (s: Storage) => Block | undefined;
+/** An object that only the storage references (so it dies with it) and that references nothing. */
+type LifelineOf = (s: Storage) => object;
 
 export class Residency {
   // Tracked resident blocks as a doubly linked list, least recently used first: a kernel call moves
@@ -113,14 +127,27 @@ export class Residency {
   private regathers = 0;
   private snapshots = 0;
   // Frees the block of a storage that died resident, when the runtime runs finalizers (between tasks).
-  // Registered only while resident, with the block as held value and unregister token: eviction and
-  // dispose unregister it, since a record nobody unregisters would wait on the heap for a cleanup task
-  // that a synchronous loop never lets run. (The block does not reference its storage.)
-  private readonly registry = new FinalizationRegistry<Block>((b) => this.died(b));
+  // What is registered is the storage's lifeline, a leaf object, and what is held a Registration
+  // emptied on unregistering, never the storage or the block: engines keep a record's target and held
+  // value alive through their young-generation collections. And only blocks that stayed resident
+  // through a turn of the event loop are registered (see onTurn): a synchronous loop lets no finalizer
+  // run, and a record made for each of its short-lived storages would be old-generation garbage that
+  // only a full collection frees. Eviction and free unregister (a record nobody unregisters would wait
+  // on the heap for a cleanup task that a synchronous loop never lets run).
+  private readonly registry = new FinalizationRegistry<Registration>((r) => this.died(r));
+  // Tracked resident blocks not registered yet; event-loop turns seen, and whether one is awaited.
+  private readonly waiting: Block[] = [];
+  private turns = 0;
+  private turnAwaited = false;
+  private registered = 0;
 
-  /** `blockOf` finds a storage's block (undefined for storages outside wasm memory). */
+  /**
+   * `blockOf` finds a storage's block (undefined for storages outside wasm memory), `lifelineOf` the
+   * object whose death the registry watches for it.
+   */
   constructor(private readonly allocator: WasmAllocator, private readonly memory: WebAssembly.Memory,
-    private readonly blockOf: BlockOf, { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {}) {
+    private readonly blockOf: BlockOf, private readonly lifelineOf: LifelineOf,
+    { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {}) {
     this.budgetBytes = bytes;
     this.budgetBlocks = blocks;
   }
@@ -222,6 +249,11 @@ export class Residency {
     }
   }
 
+  /** Resident blocks with a finalization record, and those waiting for a turn of the event loop to get one. */
+  registrations(): { registered: number; waiting: number } {
+    return { registered: this.registered, waiting: this.waiting.length };
+  }
+
   stats(): ResidencyStats {
     return {
       residentBytes: this.residentBytes, residentBlocks: this.residentBlocks,
@@ -297,14 +329,62 @@ export class Residency {
     this.append(b);
     this.residentBlocks++;
     this.residentBytes += b.bytes;
-    this.registry.register(storage, b, b);
+    b.lifeline = this.lifelineOf(storage);
+    b.waitingSince = this.turns;
+    b.waitingAt = this.waiting.push(b) - 1;
+    if (!this.turnAwaited) {
+      this.turnAwaited = true;
+      platform.afterTurn(this.onTurn);
+    }
+  }
+
+  /**
+   * At a turn of the event loop: registers the blocks that were waiting before the previous turn (so
+   * resident through a whole one; most of a training step's blocks are evicted sooner), and waits for
+   * the next turn while any block waits.
+   */
+  private readonly onTurn = (): void => {
+    this.turnAwaited = false;
+    const turn = this.turns++;
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const b = this.waiting[i]!;
+      if (b.waitingSince >= turn) continue;
+      const lifeline = b.lifeline!;
+      this.stopWaiting(b);
+      const r: Registration = { block: b };
+      b.registration = r;
+      this.registry.register(lifeline, r, r);
+      this.registered++;
+    }
+    if (this.waiting.length > 0) {
+      this.turnAwaited = true;
+      platform.afterTurn(this.onTurn);
+    }
+  };
+
+  /** Takes `b` off the waiting list (the last entry takes its place). */
+  private stopWaiting(b: Block): void {
+    const last = this.waiting.pop()!;
+    if (last !== b) {
+      this.waiting[b.waitingAt] = last;
+      last.waitingAt = b.waitingAt;
+    }
+    b.waitingAt = -1;
+    b.lifeline = null;
   }
 
   private dequeue(b: Block): void {
     this.unlink(b);
     this.residentBlocks--;
     this.residentBytes -= b.bytes;
-    this.registry.unregister(b);
+    if (b.waitingAt >= 0) this.stopWaiting(b);
+    const r = b.registration;
+    if (r !== null) {
+      this.registered--;
+      this.registry.unregister(r);
+      r.block = null;
+      b.registration = null;
+    }
   }
 
   private bringIn(v: View | null): void {
@@ -371,7 +451,12 @@ export class Residency {
     }
   }
 
-  private died(b: Block): void {
+  private died(r: Registration): void {
+    const b = r.block;
+    if (b === null) return;
+    r.block = null;
+    b.registration = null;
+    this.registered--;
     if (b.state !== RESIDENT || !b.tracked) return;
     this.written(b);
     this.unlink(b);

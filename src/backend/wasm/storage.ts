@@ -10,7 +10,7 @@ const residencies = new WeakMap<WasmRuntime, Residency>();
 /** The runtime's residency cache, made on first use. */
 export function residencyOf(rt: WasmRuntime): Residency {
   let r = residencies.get(rt);
-  if (!r) residencies.set(rt, (r = new Residency(rt.allocator, rt.kernels.memory, WasmStorage.blockOf)));
+  if (!r) residencies.set(rt, (r = new Residency(rt.allocator, rt.kernels.memory, WasmStorage.blockOf, WasmStorage.lifelineOf)));
   return r;
 }
 
@@ -23,6 +23,9 @@ export class WasmStorage implements HostStorage {
   // length; `data` through toJSON), so code that serialises or compares storages sees the same shape.
   #block: Block;
   #runtime: WasmRuntime;
+  // What the residency cache's finalization registry watches: referenced by this storage alone and
+  // referencing nothing, so that the engine keeping it alive for the registry keeps nothing else.
+  readonly #lifeline = {};
 
   /**
    * `zero` false leaves recycled memory as it is (the caller overwrites it). `tracked` false keeps the
@@ -38,6 +41,11 @@ export class WasmStorage implements HostStorage {
   /** The block of a wasm storage, undefined for any other storage. */
   static blockOf(s: Storage): Block | undefined {
     return #block in s ? s.#block : undefined;
+  }
+
+  /** The object whose death stands for this storage's (see residency.ts's registry). */
+  static lifelineOf(s: Storage): object {
+    return (s as WasmStorage).#lifeline;
   }
 
   toJSON(): object {

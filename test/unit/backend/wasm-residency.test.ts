@@ -19,9 +19,11 @@ function setup(budget: { bytes?: number; blocks?: number }) {
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
   const allocator = new WasmAllocator(memory);
   const blocks = new WeakMap<object, Block>();
-  const r = new Residency(allocator, memory, (s) => blocks.get(s), budget);
+  const lifelines = new WeakMap<object, object>();
+  const r = new Residency(allocator, memory, (s) => blocks.get(s), (s) => lifelines.get(s)!, budget);
   const storage = (fill: number, length = 256): HostStorage => {
     const s = { dtype: "float32", length, backend: null as never, get data() { return blocks.get(s)!.data; } } as HostStorage;
+    lifelines.set(s, {});
     blocks.set(s, r.alloc(s, "float32", length, true, true));
     s.data.fill(fill);
     return s;
@@ -120,6 +122,21 @@ describe("wasm residency cache", () => {
     r.free(blockOf(b));
     assert.equal(allocator.stats().blocksInUse, before);
     assert.deepEqual([r.stats().residentBytes, r.stats().residentBlocks], [0, 0]);
+  });
+
+  test("finalization records only for blocks resident through a whole turn of the event loop; eviction drops them", async () => {
+    const { r, storage, view, add1 } = setup({ blocks: 16 });
+    const turn = () => new Promise((done) => setTimeout(done, 5));
+    // A synchronous loop of 100 short-lived storages: no record at all, and no more waiting than are resident.
+    const kept = [storage(0), storage(1)];
+    for (let i = 0; i < 100; i++) add1()(view(storage(i)), [view(kept[0]!)], undefined);
+    assert.deepEqual(r.registrations(), { registered: 0, waiting: r.stats().residentBlocks });
+    await turn(); // the first turn: they have not lived through a whole one yet
+    assert.equal(r.registrations().registered, 0);
+    await turn();
+    assert.deepEqual(r.registrations(), { registered: r.stats().residentBlocks, waiting: 0 });
+    r.evictAll();
+    assert.deepEqual(r.registrations(), { registered: 0, waiting: 0 });
   });
 });
 
