@@ -3,7 +3,7 @@
 // others as they were, and keeps everything after the KEEP marker (hand-written sections such as the
 // reference-backend baseline) verbatim.
 
-export const BLOCK_ORDER = ["header", "matmul", "mlp", "cnn", "infer", "memory"] as const;
+export const BLOCK_ORDER = ["header", "matmul", "mlp", "cnn", "infer", "seq", "memory"] as const;
 export type BlockKey = (typeof BLOCK_ORDER)[number];
 
 export const KEEP_MARKER = "<!-- bench:keep — bench/run.ts keeps everything below this line as it is -->";
