@@ -1,6 +1,7 @@
 // `npm run bench`: tensorgrad (every registered backend) against TensorFlow.js (cpu, wasm) and PyTorch
-// on matmul, MNIST training, inference latency and long-run memory; rewrites bench/RESULTS.md.
-// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,infer,memory] [--out PATH] [--json-out PATH]
+// on matmul, MNIST training, inference latency, sequence-model steps and long-run memory, running the
+// built package (npm run bench builds it first); rewrites bench/RESULTS.md.
+// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,infer,seq,memory] [--out PATH] [--json-out PATH]
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,10 +9,10 @@ import { dirname, join, relative } from "node:path";
 import { discoverRoster, REPO_ROOT } from "./lib/contenders.js";
 import { machineInfo } from "./lib/machine.js";
 import { makePlan, OptionsError, parseOptions, USAGE } from "./lib/options.js";
-import { renderHeader, renderInfer, renderMatmul, renderMemory, renderTrain } from "./lib/report.js";
+import { renderHeader, renderInfer, renderMatmul, renderMemory, renderSeq, renderTrain } from "./lib/report.js";
 import { mergeResultsFile, type BlockKey } from "./lib/results-file.js";
 import type { ContenderInfo, RunResults } from "./lib/results.js";
-import { runInfer, runMatmul, type GridContext } from "./lib/run-grid.js";
+import { runInfer, runMatmul, runSeq, type GridContext } from "./lib/run-grid.js";
 import { runMemory } from "./lib/run-memory.js";
 import { runTrain } from "./lib/run-train.js";
 import { seededRandom } from "./lib/stats.js";
@@ -41,7 +42,7 @@ log(`bench: ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}; secti
 const dataDir = mkdtempSync(join(tmpdir(), "tg-bench-data-"));
 const results: RunResults = { machine, date: new Date().toISOString(), command, quick: opts.quick };
 try {
-  const needsData = opts.only.some((s) => s !== "matmul" && s !== "memory");
+  const needsData = opts.only.some((s) => s !== "matmul" && s !== "memory" && s !== "seq");
   const roster = await discoverRoster(opts.python, { exportDir: needsData ? dataDir : undefined, echo: opts.verbose });
   log(`contenders: ${roster.specs.map((s) => s.id).join(", ")}${roster.unavailable.length ? ` (${roster.unavailable.join("; ")})` : ""}`);
   const ctx: GridContext = {
@@ -52,6 +53,7 @@ try {
   for (const section of opts.only) {
     if (section === "matmul") results.matmul = await runMatmul(ctx);
     if (section === "infer") results.infer = await runInfer(ctx);
+    if (section === "seq") results.seq = await runSeq(ctx);
     if (section === "mlp") results.mlp = await runTrain(trainCtx, ["mlp-small", "mlp-big"]);
     if (section === "cnn") results.cnn = await runTrain(trainCtx, ["cnn"]);
     if (section === "memory") results.memory = await runMemory(roster.backends, opts.memoryEpochs, { command, quick: opts.quick, log });
@@ -62,7 +64,7 @@ try {
 
 // One line per contender in the header: the versions and threads each section's processes reported.
 const contenders = new Map<string, ContenderInfo>();
-for (const s of [results.matmul, results.infer, results.mlp, results.cnn]) for (const c of s?.contenders ?? []) contenders.set(c.id, c);
+for (const s of [results.matmul, results.infer, results.seq, results.mlp, results.cnn]) for (const c of s?.contenders ?? []) contenders.set(c.id, c);
 mkdirSync(dirname(outPath), { recursive: true });
 const existing = existsSync(outPath) ? readFileSync(outPath, "utf8") : null;
 const blocks: Partial<Record<BlockKey, string>> = {};
@@ -72,6 +74,7 @@ if (results.matmul) blocks.matmul = renderMatmul(results.matmul, machine);
 if (results.mlp) blocks.mlp = renderTrain(results.mlp, machine, "Training: MLPs on 8,000 MNIST images");
 if (results.cnn) blocks.cnn = renderTrain(results.cnn, machine, "Training: LeNet-style CNN on 8,000 MNIST images");
 if (results.infer) blocks.infer = renderInfer(results.infer, machine);
+if (results.seq) blocks.seq = renderSeq(results.seq, machine);
 if (results.memory) blocks.memory = renderMemory(results.memory, machine);
 
 const merged = mergeResultsFile(existing, blocks);

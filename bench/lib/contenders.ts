@@ -38,7 +38,8 @@ const nodeTs = (script: string, args: string[], conditions: boolean): string[] =
 export function tensorgradSpec(backend: string): ContenderSpec {
   return {
     id: `tensorgrad/${backend}`, kind: "tensorgrad", command: process.execPath, cwd: REPO_ROOT,
-    args: nodeTs("bench/tensorgrad/worker.ts", ["--backend", backend], true), env: ALLOCATOR_ENV, slow: backend === "js",
+    // The built package (dist/, what users import; `npm run bench` builds it first), not the sources.
+    args: nodeTs("bench/tensorgrad/worker.ts", ["--backend", backend], false), env: ALLOCATOR_ENV, slow: backend === "js",
   };
 }
 

@@ -7,7 +7,7 @@ import type { MachineInfo } from "./machine.js";
 import { LATE_ABOVE_SECONDS } from "./options.js";
 import type { ContenderInfo, GridSection, MemoryRun, MemorySection, RunResults, SectionMeta, TrainRow, TrainSection, TrainTask } from "./results.js";
 import { maxOf, median, minOf, slope, speedRatio, type Better } from "./stats.js";
-import { BATCH_SIZE, LEARNING_RATE, TASKS } from "./tasks.js";
+import { BATCH_SIZE, LEARNING_RATE, SEQ_WORKLOADS, TASKS } from "./tasks.js";
 
 const isTensorgrad = (id: string) => id.startsWith("tensorgrad/");
 
@@ -84,6 +84,22 @@ export function renderInfer(section: GridSection, machine: MachineInfo): string 
     renderGrid(section, {
       columnLabel: (b) => `batch ${b}`, show: (v) => fmtNum(v * 1e6), better: "lower",
       headlineColumns: section.columns, headlineLabel: (b) => `At batch ${b}`,
+    }),
+  ].join("\n");
+}
+
+export function renderSeq(section: GridSection, machine: MachineInfo): string {
+  return [
+    "## Sequence models and attention: a training step, ms per call (lower is better)",
+    "",
+    renderMeta(section.meta, machine.cores),
+    "Fixed random data, the same shapes for every contender; one call is one step (zeroing the gradients, forward, backward, Adam's update), or one product for the batched matmul:",
+    "",
+    ...SEQ_WORKLOADS.map((w) => `- ${w.label}: ${w.architecture}.`),
+    "",
+    renderGrid(section, {
+      columnLabel: (i) => SEQ_WORKLOADS[i]!.label, show: (v) => fmtNum(v * 1e3), better: "lower",
+      headlineColumns: section.columns, headlineLabel: (i) => `For the ${SEQ_WORKLOADS[i]!.label}`,
     }),
   ].join("\n");
 }
@@ -232,7 +248,7 @@ export function renderHeader(results: RunResults, contenders: ContenderInfo[]): 
     "# Benchmark results",
     "",
     "Written by `npm run bench` (bench/run.ts), which regenerates the marked sections it measures and keeps the rest:",
-    "`npm run bench -- --only matmul,mlp,cnn,infer,memory` reruns some sections, `--quick` is a smoke run (written elsewhere).",
+    "`npm run bench -- --only matmul,mlp,cnn,infer,seq,memory` reruns some sections, `--quick` is a smoke run (written elsewhere).",
     "Every contender runs in its own child process; in each round the contenders take turns in shuffled order; figures",
     "are medians over rounds after warm-up, and ratios are medians of the ratios within each round, so load that drifts",
     "between rounds cancels out. A turn starts only once the other contenders' processes have used no CPU for 30 ms",

@@ -4,7 +4,7 @@
 // reference-backend baseline) verbatim.
 
 // "runtimes" is written by bench/runtimes.ts (the MLP section on each Node version), the rest by bench/run.ts.
-export const BLOCK_ORDER = ["header", "matmul", "mlp", "cnn", "infer", "memory", "runtimes"] as const;
+export const BLOCK_ORDER = ["header", "matmul", "mlp", "cnn", "infer", "seq", "memory", "runtimes"] as const;
 export type BlockKey = (typeof BLOCK_ORDER)[number];
 
 export const KEEP_MARKER = "<!-- bench:keep — bench/run.ts keeps everything below this line as it is -->";

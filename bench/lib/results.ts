@@ -4,8 +4,8 @@
 import type { LoadReport, MachineInfo } from "./machine.js";
 import type { TaskKey } from "./tasks.js";
 
-export type SectionKey = "matmul" | "mlp" | "cnn" | "infer" | "memory";
-export const SECTION_KEYS: readonly SectionKey[] = ["matmul", "mlp", "cnn", "infer", "memory"];
+export type SectionKey = "matmul" | "mlp" | "cnn" | "infer" | "seq" | "memory";
+export const SECTION_KEYS: readonly SectionKey[] = ["matmul", "mlp", "cnn", "infer", "seq", "memory"];
 
 export interface ContenderInfo {
   /** "tensorgrad/js", "tfjs-cpu", "tfjs-wasm", "PyTorch". */
@@ -105,6 +105,8 @@ export interface RunResults {
   quick: boolean;
   matmul?: GridSection;
   infer?: GridSection;
+  /** Columns: indices into SEQ_WORKLOADS; values: seconds a call. */
+  seq?: GridSection;
   mlp?: TrainSection;
   cnn?: TrainSection;
   memory?: MemorySection;

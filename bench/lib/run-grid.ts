@@ -6,6 +6,7 @@ import { ownCpuSeconds, waitQuiet, watchLoad } from "./machine.js";
 import type { Plan } from "./options.js";
 import type { Cell, GridSection } from "./results.js";
 import { median, shuffled } from "./stats.js";
+import { SEQ_WORKLOADS } from "./tasks.js";
 
 export interface GridContext {
   plan: Plan;
@@ -97,6 +98,22 @@ export function runMatmul(ctx: GridContext): Promise<GridSection> {
     },
     value: (seconds, n) => flops(n) / seconds / 1e9,
     label: (n) => `n = ${n} (GFLOP/s)`,
+  });
+}
+
+/**
+ * Training steps of sequence models and an attention-shaped batched matmul (SEQ_WORKLOADS), seconds a
+ * call. The fast contenders only: tensorgrad's plain-TypeScript backend would take seconds a step, and
+ * TF.js has no such workloads here.
+ */
+export function runSeq(ctx: GridContext): Promise<GridSection> {
+  ctx.log(`seq: ${SEQ_WORKLOADS.map((w) => w.key).join(", ")}`);
+  const specs = ctx.specs.filter((s) => (s.kind === "tensorgrad" && !s.slow) || s.kind === "torch");
+  return runGrid({ ...ctx, specs }, SEQ_WORKLOADS.map((_, i) => i), "step", {
+    params: (i) => ({ workload: SEQ_WORKLOADS[i]!.key }),
+    estimate: () => null,
+    value: (seconds) => seconds,
+    label: (i) => `${SEQ_WORKLOADS[i]!.key} (s a call)`,
   });
 }
 

@@ -8,7 +8,8 @@ import { ownCpuSeconds, watchLoad } from "./machine.js";
 import type { MemoryRun, MemorySection } from "./results.js";
 
 function runOne(backend: string, epochs: number, log: (s: string) => void): Promise<MemoryRun> {
-  const args = ["--conditions=tensorgrad-source", "--import", "tsx", "bench/memory.ts", "--json", "--epochs", String(epochs), "--backend", backend];
+  // The built package, as the other tensorgrad contenders (npm run bench builds it first).
+  const args = ["--import", "tsx", "bench/memory.ts", "--json", "--epochs", String(epochs), "--backend", backend];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let last = "";
   const errTail: string[] = [];

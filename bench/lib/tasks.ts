@@ -61,3 +61,19 @@ export function readMnistExport(dir: string): MnistArrays {
     testY: new Int32Array(read(FILES.testY)),
   };
 }
+
+/**
+ * The "seq" section's workloads: one training step (forward, backward, Adam 1e-3) of a recurrent or
+ * attention model on fixed random data, or one attention-shaped batched matmul. Every contender builds
+ * the same shapes; the columns of RESULTS.md follow this order.
+ */
+export const SEQ_WORKLOADS = [
+  { key: "lstm", label: "LSTM step", architecture: "LSTM(32→128, batch-first) on [32, 20, 32], Linear(128,10) on the last step, cross-entropy, Adam" },
+  { key: "gru", label: "GRU step", architecture: "GRU(32→128, batch-first) on [32, 20, 32], Linear(128,10) on the last step, cross-entropy, Adam" },
+  {
+    key: "transformer", label: "Transformer step",
+    architecture: "TransformerEncoder of 2 layers (d 64, 4 heads, ff 256, dropout 0.1, batch-first) on [32, 32, 64], mean over positions, Linear(64,10), cross-entropy, Adam",
+  },
+  { key: "bmm", label: "batched matmul", architecture: "[32, 4, 32, 16] @ [32, 4, 16, 32] (attention scores), no gradient" },
+] as const;
+export type SeqWorkload = (typeof SEQ_WORKLOADS)[number]["key"];

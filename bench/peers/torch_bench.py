@@ -81,11 +81,47 @@ def time_calls(fn, warmup=2, minCalls=3, minTime=0.3, **_):
     return {"seconds": statistics.median(samples), "calls": len(samples)}
 
 
+def seq_call(workload):
+    """The call one turn of the "seq" section times, as bench/tensorgrad/seq.ts builds it."""
+    torch.manual_seed(0)
+    if workload == "bmm":
+        q, k = torch.randn(32, 4, 32, 16), torch.randn(32, 4, 16, 32)
+
+        def product():
+            with torch.no_grad():
+                return torch.matmul(q, k)
+        return product
+    if workload == "transformer":
+        layer = nn.TransformerEncoderLayer(64, 4, dim_feedforward=256, dropout=0.1, batch_first=True)
+        encoder, head = nn.TransformerEncoder(layer, 2), nn.Linear(64, 10)
+        modules, x = [encoder, head], torch.randn(32, 32, 64)
+
+        def forward(x):
+            return head(encoder(x).mean(1))
+    else:
+        rnn = (nn.LSTM if workload == "lstm" else nn.GRU)(32, 128, batch_first=True)
+        head = nn.Linear(128, 10)
+        modules, x = [rnn, head], torch.randn(32, 20, 32)
+
+        def forward(x):
+            return head(rnn(x)[0][:, -1])
+    y = torch.randint(0, 10, (x.shape[0],))
+    opt = torch.optim.Adam([p for m in modules for p in m.parameters()], lr=LEARNING_RATE)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def train_step():
+        opt.zero_grad()
+        loss_fn(forward(x), y).backward()
+        opt.step()
+    return train_step
+
+
 class Peer:
     def __init__(self):
         self.session = None
         self.mm = None
         self.infer_state = None
+        self.seq_calls = {}
 
     def hello(self, req):
         blas = blas_library()
@@ -161,6 +197,13 @@ class Peer:
             with torch.no_grad():
                 return model(x).softmax(-1).numpy()
         return time_calls(call, **req)
+
+    def step(self, req):
+        """One call of a "seq" workload (bench/lib/tasks.ts SEQ_WORKLOADS), timed."""
+        w = req["workload"]
+        if w not in self.seq_calls:
+            self.seq_calls[w] = seq_call(w)
+        return time_calls(self.seq_calls[w], **req)
 
     def stats(self, req):
         usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -1,6 +1,6 @@
 // tensorgrad as a benchmark contender: a child process serving the line protocol (bench/lib/protocol.ts)
-// on one backend: matmul, training epochs with a plain eager loop or train.fit, inference latency.
-// Run by bench/run.ts: node --conditions=tensorgrad-source --import tsx bench/tensorgrad/worker.ts --backend js
+// on one backend: matmul, training epochs with a plain eager loop or train.fit, inference latency, the
+// "seq" steps. Run by bench/run.ts on the built package (dist/): node --import tsx bench/tensorgrad/worker.ts --backend js
 
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -9,6 +9,8 @@ import { data, nn, optim, train } from "tensorgrad";
 import { serve, timeCalls, type Hello, type Request } from "../lib/protocol.js";
 import { BATCH_SIZE, LEARNING_RATE, INFER_TASK, TASKS, readMnistExport, writeMnistExport, type TaskKey } from "../lib/tasks.js";
 import { buildModel, eagerEpoch } from "./models.js";
+import { seqCall } from "./seq.js";
+import type { SeqWorkload } from "../lib/tasks.js";
 
 const F = nn.functional;
 const argv = process.argv.slice(2);
@@ -135,6 +137,15 @@ function inference(req: Request): { seconds: number; calls: number } {
   return timeCalls(() => tg.noGrad(() => model.forward(x).softmax(-1).toFloat32Array()), req as { minCalls?: number; minTime?: number });
 }
 
+const seqCalls = new Map<string, () => void>();
+
+/** One call of a "seq" workload (a training step or a batched matmul), timed. */
+function step(req: Request): { seconds: number; calls: number } {
+  const w = req.workload as SeqWorkload;
+  if (!seqCalls.has(w)) seqCalls.set(w, seqCall(w));
+  return timeCalls(seqCalls.get(w)!, req as { warmup?: number; minCalls?: number; minTime?: number });
+}
+
 function hello(): Hello {
   return {
     name: `tensorgrad/${backend}`, version,
@@ -153,4 +164,4 @@ function exportMnist(req: Request): { train: number; test: number } {
   return { train: trainSet.y.shape[0], test: testSet.y.shape[0] };
 }
 
-await serve({ hello, exportMnist, setup, train: trainEpoch, evaluate, matmul, infer: inference });
+await serve({ hello, exportMnist, setup, train: trainEpoch, evaluate, matmul, infer: inference, step });

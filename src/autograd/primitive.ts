@@ -47,6 +47,11 @@ export type PrimitiveObserver = (name: string, inputs: readonly Tensor[], params
 
 let observer: PrimitiveObserver | null = null;
 
+/** Whether an observer is installed (a trace is recording the primitives applied). */
+export function isObserved(): boolean {
+  return observer !== null;
+}
+
 /** Installs `o` (null removes it) and returns the previous observer, to be restored in a finally. */
 export function setPrimitiveObserver(o: PrimitiveObserver | null): PrimitiveObserver | null {
   const prev = observer;

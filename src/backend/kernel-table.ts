@@ -1,7 +1,8 @@
 // The kernel table every backend implements: each kernel's name and the type of its parameters,
-// declared once. The reference backend must implement all of it (a missing or mistyped kernel is a
-// compile error); a faster backend implements any part of it and falls back to the reference for
-// the rest. The core calls kernels only by these names (see ops/run-kernel.ts).
+// declared once. The reference backend must implement all of it but the optional fused kernels (a
+// missing or mistyped kernel is a compile error); a faster backend implements any part of it and
+// falls back to the reference for the rest. The core calls kernels only by these names (see
+// ops/run-kernel.ts).
 
 import type { View } from "./backend.js";
 import type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParams } from "./optim-params.js";
@@ -42,8 +43,24 @@ export interface UnfoldParams extends ConvGeometry {
   readonly padValue: number;
 }
 
+/**
+ * Fused kernels that only faster backends provide. No backend falls back to the reference for them
+ * (a GPU backend cannot): the op that uses one asks the current backend for it
+ * (`getBackend().kernel(name)`) and otherwise composes the same maths from the kernels above.
+ * Contracts: ops/primitives/recurrent-cell.ts.
+ */
+export interface OptionalKernelParams {
+  lstmCell: undefined;
+  lstmCellGrad: undefined;
+  gruCell: undefined;
+  gruCellGrad: undefined;
+}
+export type OptionalKernelName = keyof OptionalKernelParams;
+export const OPTIONAL_KERNELS: readonly OptionalKernelName[] = ["lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad"];
+
 /** Parameters of each kernel, by name. */
 export type KernelParams =
+  & OptionalKernelParams
   & { [K in UnaryKernel | BinaryKernel | TernaryKernel]: undefined }
   & { [K in ReduceKernel]: { reduceSize: number } }
   & {
@@ -73,5 +90,7 @@ export type KernelName = keyof KernelParams;
 /** A kernel computes (or updates) `out` from `inputs`; `params` carries the primitive's options. */
 export type TypedKernel<P> = (out: View, inputs: readonly View[], params: P) => void;
 
-/** Every kernel, typed: what the reference backend provides. */
-export type KernelTable = { readonly [K in KernelName]: TypedKernel<KernelParams[K]> };
+/** Every kernel, typed: what the reference backend provides (all but the optional ones). */
+export type KernelTable =
+  & { readonly [K in Exclude<KernelName, OptionalKernelName>]: TypedKernel<KernelParams[K]> }
+  & { readonly [K in OptionalKernelName]?: TypedKernel<KernelParams[K]> };

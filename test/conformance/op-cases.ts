@@ -78,8 +78,24 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   sort: ([x], a) => T(x).sort(a.dim, a.descending)[0], argsort: ([x], a) => T(x).argsort(a.dim, a.descending),
   topk: ([x], a) => T(x).topk(a.k, a.dim, a.largest)[0], cumsum: ([x], a) => T(x).cumsum(a.dim),
   any: ([x], a) => T(x).any(a.dim), all: ([x], a) => T(x).all(a.dim),
+  lstm: (xs) => recurrent("LSTM", xs), gru: (xs) => recurrent("GRU", xs),
 };
 const F = tg.nn.functional;
+
+/**
+ * One LSTM or GRU layer (time-major x [T, N, I]) on the case's weights, as gen_ops.py: the output
+ * sequence, then the final cell state (LSTM) or hidden state (GRU), flattened. The layer's one cell
+ * takes the case's tensors, so their gradients are the ones checked; backends with fused cells run
+ * those (the layer calls them), the others the composed maths.
+ */
+function recurrent(mode: "LSTM" | "GRU", [x, wIh, wHh, bIh, bHh]: Arg[]): Tensor {
+  const I = T(x).shape[2]!, H = T(wHh).shape[1]!;
+  const layer = mode === "LSTM" ? new tg.nn.LSTM(I, H) : new tg.nn.GRU(I, H);
+  (layer as unknown as { cells: unknown[] }).cells[0] = { wIh, wHh, bIh, bHh };
+  const [out, state] = layer.forward(T(x)) as [Tensor, Tensor | [Tensor, Tensor]];
+  const last = Array.isArray(state) ? state[1] : state;
+  return tg.cat([out.reshape([-1]), last.reshape([-1])]);
+}
 
 /** split/chunk as one tensor, as gen_ops.py's pieces(): piece i times (i + 1), concatenated. */
 function pieces(ts: Tensor[], dim: number): Tensor {

@@ -6,8 +6,9 @@ import { lookupKernel, type Kernel, type View, hostData } from "../backend.js";
 import type { BinaryKernel, ConvGeometry, KernelName, KernelParams, KernelTable, TernaryKernel, TypedKernel, UnaryKernel } from "../kernel-table.js";
 import { collapse, isRowMajor } from "../views.js";
 import { WasmStorage } from "./storage.js";
-import { UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
+import { COLS_MAX_PACKED_A, UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
 import { indexingKernels } from "./indexing.js";
+import { recurrentKernels } from "./recurrent.js";
 
 function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -237,6 +238,23 @@ function matmulKernel(rt: WasmRuntime): Kernel {
         return;
       }
     }
+    // Many small products (attention's [b, h, t, d]): one call, whole products per thread.
+    if (M * K <= COLS_MAX_PACKED_A) {
+      const dims = collapse(batch, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2)]);
+      const r = dims.shape.length;
+      if (r <= 3) {
+        const pad = 3 - r;
+        const nb = [1, 1, 1] as [number, number, number], as = [0, 0, 0] as [number, number, number];
+        const bs = [0, 0, 0] as [number, number, number];
+        for (let d = 0; d < r; d++) {
+          nb[pad + d] = dims.shape[d]!;
+          as[pad + d] = dims.strides[0]![d]!;
+          bs[pad + d] = dims.strides[1]![d]!;
+        }
+        const aRef = { ptr: pa, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! };
+        if (rt.sgemmBatched(M, N, K, aRef, bRef(0), po, nb, as, bs)) return;
+      }
+    }
     const idx = new Array<number>(batch.length).fill(0);
     const count = sizeOf(batch);
     for (let t = 0; t < count; t++) {
@@ -268,12 +286,25 @@ function linearKernel(rt: WasmRuntime): Kernel {
     if (px < 0 || pw < 0 || pb < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
     const nd = x.shape.length, K = x.shape[nd - 1]!, N = w.shape[0]!;
     const rows = collapse(x.shape.slice(0, nd - 1), [x.strides.slice(0, nd - 1)]);
-    if (rows.shape.length > 1) return ref(out, inputs, params);
     const M = sizeOf(x.shape.slice(0, nd - 1));
-    const a = { ptr: px, rowStride: rows.shape.length === 0 ? 0 : rows.strides[0]![0]!, colStride: x.strides[nd - 1]! };
     const wt = { ptr: pw, rowStride: w.strides[1]!, colStride: w.strides[0]! };
-    if (b) rt.gather(pb, [M, N], [0, b.strides[0]!], po);
-    rt.sgemm(M, N, K, a, wt, { ptr: po, rowStride: N }, { accumulate: b !== undefined });
+    if (rows.shape.length <= 1) {
+      if (b) rt.gather(pb, [M, N], [0, b.strides[0]!], po);
+      const a = { ptr: px, rowStride: rows.shape.length === 0 ? 0 : rows.strides[0]![0]!, colStride: x.strides[nd - 1]! };
+      rt.sgemm(M, N, K, a, wt, { ptr: po, rowStride: N }, { accumulate: b !== undefined });
+      return;
+    }
+    // Rows that do not fold into one strided dim (a batch-first sequence seen time-major, [T, N, I]
+    // over [N, T, I]): gathered into one contiguous block first, a pass over x, then one GEMM.
+    const scratch = rt.scratch, mark = scratch.mark();
+    try {
+      const xc = scratch.alloc(M * K);
+      if (!gatherTo(rt, px, x, xc)) return ref(out, inputs, params);
+      if (b) rt.gather(pb, [M, N], [0, b.strides[0]!], po);
+      rt.sgemm(M, N, K, { ptr: xc, rowStride: K, colStride: 1 }, wt, { ptr: po, rowStride: N }, { accumulate: b !== undefined });
+    } finally {
+      scratch.release(mark);
+    }
   };
 }
 
@@ -471,6 +502,7 @@ export function wasmKernels(rt: WasmRuntime): Partial<KernelTable> {
     ...convKernels(rt),
     ...indexingKernels(rt),
     ...optimKernels(rt),
+    ...recurrentKernels(rt),
   };
   for (const op of Object.keys(UNARY_OPS) as UnaryOp[]) table[op] = unaryKernel(rt, op);
   for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) table[op] = binaryKernel(rt, op);

@@ -32,6 +32,17 @@ export interface KernelExports {
     c: number, ldc: number, beta: number, ws: number, lo: number, hi: number): void;
   gemm_splitk(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rs: number, cs: number,
     c: number, kslice: number, ws: number, lo: number, hi: number): void;
+  gemm_batched(M: number, N: number, K: number, a: number, ars: number, acs: number, b: number, rs: number, cs: number,
+    c: number, ws: number, nb1: number, nb2: number, as0: number, as1: number, as2: number, bs0: number, bs1: number,
+    bs2: number, inPlace: number, lo: number, hi: number): void;
+  gemm_batched_max_a(): number;
+  lstm_cell(gates: number, gRow: number, c: number, cRow: number, hOut: number, cOut: number, H: number, lo: number, hi: number): void;
+  lstm_cell_grad(gates: number, gRow: number, c: number, cRow: number, cNew: number, dhNew: number, dcNew: number,
+    dGates: number, dC: number, H: number, lo: number, hi: number): void;
+  gru_cell(xp: number, xRow: number, hh: number, hRow: number, h: number, hsRow: number, out: number, H: number,
+    lo: number, hi: number): void;
+  gru_cell_grad(xp: number, xRow: number, hh: number, hRow: number, h: number, hsRow: number, d: number, dRow: number,
+    dXp: number, dHh: number, dH: number, H: number, lo: number, hi: number): void;
   im2col(x: number, cols: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, pad: number, C: number, imgStride: number,
     rowStride: number, lo: number, hi: number): void;

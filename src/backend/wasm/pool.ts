@@ -62,6 +62,7 @@ export const POOL_FUNCS = [
   "gemm_pack_b", "gemm_packed", "gemm_small", "unary", "binary", "where", "gather4",
   "reduce_rows", "reduce_cols", "softmax_rows", "im2col", "col2im", "adam_step", "sgd_step",
   "gather_dim", "scatter_add_dim", "arg_mid", "gemm_pack_a", "gemm_cols", "gemm_splitk", "maxpool_indices",
+  "gemm_batched", "lstm_cell", "lstm_cell_grad", "gru_cell", "gru_cell_grad",
 ] as const;
 export type PoolFunc = (typeof POOL_FUNCS)[number];
 

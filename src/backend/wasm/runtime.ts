@@ -269,6 +269,34 @@ export class WasmRuntime {
   }
 
   /**
+   * C[t] = A[t]·B[t] for a batch of products (C contiguous [batch, M, N]), with the batch index t =
+   * (i0·nb[1] + i1)·nb[2] + i2 and per-dim element strides aBatch/bBatch (0 where broadcast). Threads
+   * take whole products (see gemm_batched), so a batch of small ones (attention's [b, h, t, d]) runs
+   * as one call on every thread. Returns false, doing nothing, where one product's packed A would not
+   * fit the workspace (the caller then multiplies product by product).
+   */
+  sgemmBatched(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: number, nb: readonly [number, number, number],
+    aBatch: readonly [number, number, number], bBatch: readonly [number, number, number]): boolean {
+    const e = this.kernels.exports;
+    if (Math.ceil(M / 4) * 4 * K > e.gemm_batched_max_a()) return false;
+    const count = nb[0] * nb[1] * nb[2];
+    if (count === 0 || M <= 0 || N <= 0) return true;
+    const parallel = this.threads > 1 && count > 1 && 2 * M * N * K * count >= PARALLEL_THRESHOLDS.gemmFlops;
+    // A read in place on several threads, packed on one (as sgemm decides for gemm_cols).
+    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, c, this.wsBase,
+      nb[1], nb[2], aBatch[0], aBatch[1], aBatch[2], bBatch[0], bBatch[1], bBatch[2], parallel ? 1 : 0];
+    if (!parallel) {
+      e.gemm_batched(M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, c, this.wsBase,
+        nb[1], nb[2], aBatch[0], aBatch[1], aBatch[2], bBatch[0], bBatch[1], bBatch[2], 0, 0, count);
+      return true;
+    }
+    // One product per claim, not guided: a worker that the OS schedules late then holds back at most
+    // one product, and the calling thread takes the rest.
+    this.poolInstance.run("gemm_batched", args, count, 1, { arg: 10, base: this.wsBase, stride: this.wsStride });
+    return true;
+  }
+
+  /**
    * C (=|+=) A·B by slices of K on every thread (see gemm_splitk): each slice's product goes to its
    * own block, then the blocks are summed here, in float64, into C (small: see SPLITK_MAX_OUTPUT).
    */
@@ -294,6 +322,16 @@ export class WasmRuntime {
         out[i * c.rowStride + j] = v;
       }
     }
+  }
+
+  /**
+   * A fused recurrent cell (lstm_cell, lstm_cell_grad, gru_cell or gru_cell_grad in assembly/recurrent.ts)
+   * over the N rows of a batch: `args` are the kernel's arguments before the row range; `perRow`
+   * elements a row, with five to nine transcendentals each, so it goes parallel like a math op.
+   */
+  recurrentCell(func: "lstm_cell" | "lstm_cell_grad" | "gru_cell" | "gru_cell_grad", args: number[], N: number, perRow: number): void {
+    const parallel = N * perRow >= PARALLEL_THRESHOLDS.mathElements;
+    this.run(func, args, N, this.chunkFor(N, Math.max(1, Math.ceil(2048 / perRow)), 1), parallel);
   }
 
   /** y[i] = op(x[i]) for i < n, both contiguous float32 (y may be x). */

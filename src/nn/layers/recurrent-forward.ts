@@ -6,6 +6,7 @@ import { cat, dropout as dropoutOp, stack } from "../../ops/index.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
+import { gruCell, lstmCell } from "../../ops/primitives/recurrent-cell.js";
 
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -80,8 +81,8 @@ function runDirection(
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const xp = steps[t];
-    if (mode === "LSTM") [h, c] = lstmStep(xp, h, c!, wHhT, H);
-    else if (mode === "GRU") h = gruStep(xp, h, wHhT, w.bHh, H);
+    if (mode === "LSTM") [h, c] = lstmStep(xp, h, c!, wHhT);
+    else if (mode === "GRU") h = gruStep(xp, h, wHhT, w.bHh);
     else {
       const pre = xp.add(h.matmul(wHhT));
       h = mode === "RNN_TANH" ? pre.tanh() : pre.relu();
@@ -92,24 +93,15 @@ function runDirection(
 }
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */
-function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor, H: number): [Tensor, Tensor] {
-  const gates = xp.add(h.matmul(wHhT));
-  const i = gates.slice(1, 0, H).sigmoid();
-  const f = gates.slice(1, H, 2 * H).sigmoid();
-  const g = gates.slice(1, 2 * H, 3 * H).tanh();
-  const o = gates.slice(1, 3 * H, 4 * H).sigmoid();
-  const cNext = f.mul(c).add(i.mul(g));
-  return [o.mul(cNext.tanh()), cNext];
+function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor): [Tensor, Tensor] {
+  return lstmCell(xp.add(h.matmul(wHhT)), c);
 }
 
 /** r, z = σ(…), n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)), h' = (1 - z)·n + z·h = n + z·(h - n). */
-function gruStep(xp: Tensor, h: Tensor, wHhT: Tensor, bHh: Tensor | null, H: number): Tensor {
+function gruStep(xp: Tensor, h: Tensor, wHhT: Tensor, bHh: Tensor | null): Tensor {
   let hh = h.matmul(wHhT);
   if (bHh) hh = hh.add(bHh);
-  const r = xp.slice(1, 0, H).add(hh.slice(1, 0, H)).sigmoid();
-  const z = xp.slice(1, H, 2 * H).add(hh.slice(1, H, 2 * H)).sigmoid();
-  const n = xp.slice(1, 2 * H, 3 * H).add(r.mul(hh.slice(1, 2 * H, 3 * H))).tanh();
-  return n.add(z.mul(h.sub(n)));
+  return gruCell(xp, hh, h);
 }
 
 /**

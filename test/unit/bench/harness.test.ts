@@ -125,7 +125,7 @@ describe("options", () => {
 
   it("rejects unknown sections and options with the accepted values", () => {
     assert.throws(() => parseOptions(["--only", "matmul,gpu"]), {
-      name: "OptionsError", message: 'bench: --only got unknown section(s) "gpu"; expected some of matmul, mlp, cnn, infer, memory',
+      name: "OptionsError", message: 'bench: --only got unknown section(s) "gpu"; expected some of matmul, mlp, cnn, infer, seq, memory',
     });
     assert.throws(() => parseOptions(["--memory-epochs", "1"]), { message: 'bench: --memory-epochs expects an integer >= 2, got "1"' });
     assert.throws(() => parseOptions(["--out"]), { message: "bench: --out needs a value" });

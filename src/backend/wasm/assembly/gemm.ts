@@ -433,3 +433,42 @@ export function gemm_small(M: i32, N: i32, K: i32, a: usize, rsA: i32, csA: i32,
     }
   }
 }
+
+/** Floats of packed A that fit in a thread's workspace past gemm_batched's B panel and edge tile. */
+export function gemm_batched_max_a(): i32 {
+  return MC * KC;
+}
+
+/**
+ * Products [t0, t1) of a batch of small ones, C[t] = A[t]·B[t] (beta = 0), each whole on one thread:
+ * attention's [b, h, t, d] products are too small to split, and one call per product cost more in
+ * JavaScript than the arithmetic. Batch index t = (i0·nb1 + i1)·nb2 + i2 over at most three batch
+ * dims; A and B take element strides per batch dim (0 for a broadcast one) and per matrix dim; C is
+ * contiguous [batch, M, N]. With `inPlace` set, A is read in place when M is a multiple of 4 and a
+ * stride is 1 (see microDirect; worth it when another core packed nothing for this one), else each
+ * product's A is packed into `ws` past the B panel (at most gemm_batched_max_a floats).
+ */
+export function gemm_batched(M: i32, N: i32, K: i32, a: usize, ars: i32, acs: i32, b: usize, rs: i32, cs: i32,
+                             c: usize, ws: usize, nb1: i32, nb2: i32, as0: i32, as1: i32, as2: i32,
+                             bs0: i32, bs1: i32, bs2: i32, inPlace: i32, t0: i32, t1: i32): void {
+  const panels = (N + NR - 1) / NR;
+  const direct = inPlace != 0 && M % MR == 0 && (ars == 1 || acs == 1);
+  const ap = ws + KC * NR * 4 + TILE_SCRATCH;
+  for (let t = t0; t < t1; t++) {
+    const i2 = t % nb2, r = t / nb2;
+    const i1 = r % nb1, i0 = r / nb1;
+    const pa = at(a, i0 * as0 + i1 * as1 + i2 * as2);
+    const pb = at(b, i0 * bs0 + i1 * bs1 + i2 * bs2);
+    const pc = at(c, t * M * N);
+    if (K == 0) {
+      memory.fill(pc, 0, <usize>(M * N) << 2);
+      continue;
+    }
+    if (direct) {
+      colsRange(M, N, K, pa, ars, acs, pb, rs, cs, pc, N, 0, ws, 0, panels, 0, K);
+    } else {
+      packA(M, K, pa, ars, acs, 0, 0, ap);
+      colsRange(M, N, K, ap, 0, 0, pb, rs, cs, pc, N, 0, ws, 0, panels, 0, K);
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // Entry point of the kernel module: every export here becomes a WebAssembly export. Pointers are byte
 // addresses in the shared memory; strides and sizes are in elements; [lo, hi) ranges come last so a
 // worker pool can split any call.
-export { gemm_workspace_bytes, gemm_packed_b_floats, gemm_pack_b, gemm_packed, gemm_small, gemm_pack_a, gemm_cols, gemm_splitk } from "./gemm";
+export { gemm_workspace_bytes, gemm_packed_b_floats, gemm_pack_b, gemm_packed, gemm_small, gemm_pack_a, gemm_cols, gemm_splitk, gemm_batched, gemm_batched_max_a } from "./gemm";
 export { unary, binary, where, gather4 } from "./elementwise";
 export { reduce_rows, reduce_cols, softmax_rows } from "./reduce";
 export { im2col, col2im, maxpool_indices } from "./conv";
@@ -16,3 +16,4 @@ export { adam_step, sgd_step } from "./optim";
 export function fill_zero(p: usize, bytes: usize): void {
   memory.fill(p, 0, bytes);
 }
+export { lstm_cell, lstm_cell_grad, gru_cell, gru_cell_grad } from "./recurrent";

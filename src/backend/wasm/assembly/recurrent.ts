@@ -1,0 +1,126 @@
+// @ts-nocheck  (AssemblyScript, compiled by scripts/build-wasm.mjs; not part of the tsc program)
+// Fused LSTM and GRU cells, forward and backward, one row of the batch at a time (the contracts are in
+// src/ops/primitives/recurrent-cell.ts); every result goes to its own contiguous block. Each replaces
+// about a dozen element-wise ops per time step. Products and sums are rounded as the composite's ops
+// round them (no fused multiply-add), so fused and composed cells agree to the last bits.
+import { at } from "./simd";
+import { vsigmoid, vtanh } from "./vmath";
+
+/** Up to four floats at p (n of them; the other lanes 0). */
+@inline function ld(p: usize, n: i32): v128 {
+  if (n >= 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** The first n (at most four) lanes of v to p. */
+@inline function st(p: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+@inline function mul(a: v128, b: v128): v128 { return f32x4.mul(a, b); }
+@inline function add(a: v128, b: v128): v128 { return f32x4.add(a, b); }
+@inline function sub(a: v128, b: v128): v128 { return f32x4.sub(a, b); }
+@inline function one(): v128 { return f32x4.splat(1); }
+
+/**
+ * Rows [lo, hi) of an LSTM cell: gates [N, 4H] (pre-activations i, f, g, o; row stride gRow), c [N, H]
+ * (row stride cRow) -> h' and c' [N, H] with c' = f·c + i·g and h' = o·tanh(c').
+ */
+export function lstm_cell(gates: usize, gRow: i32, c: usize, cRow: i32, hOut: usize, cOut: usize, H: i32, lo: i32, hi: i32): void {
+  for (let r = lo; r < hi; r++) {
+    const gr = at(gates, r * gRow), cr = at(c, r * cRow), ho = at(hOut, r * H), co = at(cOut, r * H);
+    for (let j = 0; j < H; j += 4) {
+      const n = min(4, H - j);
+      const ig = vsigmoid(ld(at(gr, j), n)), fg = vsigmoid(ld(at(gr, H + j), n));
+      const gg = vtanh(ld(at(gr, 2 * H + j), n)), og = vsigmoid(ld(at(gr, 3 * H + j), n));
+      const cn = add(mul(fg, ld(at(cr, j), n)), mul(ig, gg));
+      st(at(ho, j), mul(og, vtanh(cn)), n);
+      st(at(co, j), cn, n);
+    }
+  }
+}
+
+/**
+ * Rows [lo, hi) of the LSTM cell's gradient: from gates, c, the cell's c' and the gradients dh', dc'
+ * (each [N, H] with row stride H), d gates [N, 4H] and dc [N, H].
+ */
+export function lstm_cell_grad(gates: usize, gRow: i32, c: usize, cRow: i32, cNew: usize, dhNew: usize, dcNew: usize,
+                               dGates: usize, dC: usize, H: i32, lo: i32, hi: i32): void {
+  for (let r = lo; r < hi; r++) {
+    const gr = at(gates, r * gRow), cr = at(c, r * cRow), cn = at(cNew, r * H), dh_ = at(dhNew, r * H), dc_ = at(dcNew, r * H);
+    const w = at(dGates, r * 4 * H), wc = at(dC, r * H);
+    for (let j = 0; j < H; j += 4) {
+      const n = min(4, H - j);
+      const ig = vsigmoid(ld(at(gr, j), n)), fg = vsigmoid(ld(at(gr, H + j), n));
+      const gg = vtanh(ld(at(gr, 2 * H + j), n)), og = vsigmoid(ld(at(gr, 3 * H + j), n));
+      const th = vtanh(ld(at(cn, j), n));
+      const dh = ld(at(dh_, j), n);
+      // dc' = dc'(direct) + dh'·o·(1 - tanh²c')
+      const dcn = add(ld(at(dc_, j), n), mul(mul(dh, og), sub(one(), mul(th, th))));
+      st(at(w, j), mul(mul(dcn, gg), mul(ig, sub(one(), ig))), n);
+      st(at(w, H + j), mul(mul(dcn, ld(at(cr, j), n)), mul(fg, sub(one(), fg))), n);
+      st(at(w, 2 * H + j), mul(mul(dcn, ig), sub(one(), mul(gg, gg))), n);
+      st(at(w, 3 * H + j), mul(mul(dh, th), mul(og, sub(one(), og))), n);
+      st(at(wc, j), mul(dcn, fg), n);
+    }
+  }
+}
+
+/**
+ * Rows [lo, hi) of a GRU cell (torch's): xp [N, 3H] = W_i·x + b_i, hh [N, 3H] = W_h·h + b_h, h [N, H]
+ * -> out [N, H] = n + z·(h - n), with r = σ(xp_r + hh_r), z = σ(xp_z + hh_z), n = tanh(xp_n + r·hh_n).
+ */
+export function gru_cell(xp: usize, xRow: i32, hh: usize, hRow: i32, h: usize, hsRow: i32, out: usize, H: i32,
+                         lo: i32, hi: i32): void {
+  for (let r = lo; r < hi; r++) {
+    const xr = at(xp, r * xRow), hr = at(hh, r * hRow), h0 = at(h, r * hsRow), o = at(out, r * H);
+    for (let j = 0; j < H; j += 4) {
+      const n = min(4, H - j);
+      const rg = vsigmoid(add(ld(at(xr, j), n), ld(at(hr, j), n)));
+      const zg = vsigmoid(add(ld(at(xr, H + j), n), ld(at(hr, H + j), n)));
+      const ng = vtanh(add(ld(at(xr, 2 * H + j), n), mul(rg, ld(at(hr, 2 * H + j), n))));
+      st(at(o, j), add(ng, mul(zg, sub(ld(at(h0, j), n), ng))), n);
+    }
+  }
+}
+
+/**
+ * Rows [lo, hi) of the GRU cell's gradient from xp, hh, h and the output's gradient d [N, H] (row
+ * stride dRow): d xp and d hh [N, 3H], dh [N, H].
+ */
+export function gru_cell_grad(xp: usize, xRow: i32, hh: usize, hRow: i32, h: usize, hsRow: i32, d: usize, dRow: i32,
+                              dXp: usize, dHh: usize, dH: usize, H: i32, lo: i32, hi: i32): void {
+  for (let r = lo; r < hi; r++) {
+    const xr = at(xp, r * xRow), hr = at(hh, r * hRow), h0 = at(h, r * hsRow), dr = at(d, r * dRow);
+    const w = at(dXp, r * 3 * H), wh = at(dHh, r * 3 * H), w1 = at(dH, r * H);
+    for (let j = 0; j < H; j += 4) {
+      const n = min(4, H - j);
+      const rg = vsigmoid(add(ld(at(xr, j), n), ld(at(hr, j), n)));
+      const zg = vsigmoid(add(ld(at(xr, H + j), n), ld(at(hr, H + j), n)));
+      const hn = ld(at(hr, 2 * H + j), n);
+      const ng = vtanh(add(ld(at(xr, 2 * H + j), n), mul(rg, hn)));
+      const g = ld(at(dr, j), n);
+      // h' = n + z·(h - n): dn = g·(1 - z), dz = g·(h - n), dh = g·z.
+      const dnp = mul(mul(g, sub(one(), zg)), sub(one(), mul(ng, ng)));
+      const drp = mul(mul(dnp, hn), mul(rg, sub(one(), rg)));
+      const dzp = mul(mul(g, sub(ld(at(h0, j), n), ng)), mul(zg, sub(one(), zg)));
+      st(at(w, j), drp, n);
+      st(at(w, H + j), dzp, n);
+      st(at(w, 2 * H + j), dnp, n);
+      st(at(wh, j), drp, n);
+      st(at(wh, H + j), dzp, n);
+      st(at(wh, 2 * H + j), mul(dnp, rg), n);
+      st(at(w1, j), mul(g, zg), n);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// Fused LSTM and GRU cells: the element-wise half of one time step (everything after the products)
+// as one kernel forward and one backward, where the current backend provides them (optional kernels
+// of backend/kernel-table.ts); elsewhere the same maths composed of primitives.
+//
+// Kernel contracts (float32; inputs 2-D with contiguous columns and any row stride unless said;
+// outputs contiguous, written whole). Results of several [N, ·] parts are stacked as leading blocks,
+// so each part is a contiguous view and its gradient needs no strided copy.
+// - lstmCell [gates [N, 4H] (pre-activations i, f, g, o), c [N, H]] -> [2, N, H] = [h', c'] with
+//   c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c').
+// - lstmCellGrad [gates, c, out [2, N, H], d [2, N, H] (out's gradient; both contiguous)] ->
+//   [N·5H] = d gates [N, 4H], then dc [N, H].
+// - gruCell [xp [N, 3H], hh [N, 3H], h [N, H]] -> [N, H] = n + z·(h - n), with r = σ(xp_r + hh_r),
+//   z = σ(xp_z + hh_z), n = tanh(xp_n + r·hh_n) (torch's GRU: xp = W_i·x + b_i, hh = W_h·h + b_h).
+// - gruCellGrad [xp, hh, h, d [N, H]] -> [N·7H] = d xp [N, 3H], d hh [N, 3H], then dh [N, H].
+
+import { definePrimitive, isObserved, type Primitive } from "../../autograd/primitive.js";
+import { getBackend } from "../../backend/current.js";
+import type { OptionalKernelName } from "../../backend/kernel-table.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { runKernel } from "../run-kernel.js";
+
+/** `t` itself when its columns are contiguous (what the kernels read), else a contiguous copy. */
+const rows = (t: Tensor): Tensor => (t.strides[1] === 1 || t.shape[1] === 1 ? t : runKernel("copy", t.shape, t.dtype, [t]));
+const contiguous = (t: Tensor): Tensor => (t.isContiguous ? t : runKernel("copy", t.shape, t.dtype, [t]));
+
+/** Block [from, from + n) of a flat result, seen as `shape` (a contiguous view). */
+const block = (flat: Tensor, from: number, shape: number[]): Tensor => flat.slice(0, from, from + shape[0] * shape[1]).reshape(shape);
+
+/**
+ * Whether the current backend fuses `name` for these float32 operands. Never while a trace records
+ * the primitives (ONNX export): it exports the composed ops, which every runtime has.
+ */
+function fused(name: OptionalKernelName, operands: readonly Tensor[]): boolean {
+  return !isObserved() && operands.every((t) => t.dtype === "float32" && t.ndim === 2) && getBackend().kernel(name) !== undefined;
+}
+
+const lstmCellGradPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "lstmCellGrad",
+  forward: ([gates, c, out, d]) => runKernel("lstmCellGrad", [5 * c.size], "float32", [gates, c, out, contiguous(d)]),
+});
+
+const lstmCellPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "lstmCell",
+  forward: ([gates, c]) => runKernel("lstmCell", [2, ...c.shape], "float32", [gates, c]),
+  vjp: (d, { inputs: [gates, c], output }) => {
+    const [N, H] = c.shape;
+    const g = lstmCellGradPrim([gates, c, output, d], undefined);
+    return [block(g, 0, [N, 4 * H]), block(g, 4 * N * H, [N, H])];
+  },
+});
+
+/**
+ * One LSTM step after its products: from the gates' pre-activations [N, 4H] (i, f, g, o, torch's
+ * order) and the cell state c [N, H], the new [h, c].
+ */
+export function lstmCell(gates: Tensor, c: Tensor): [Tensor, Tensor] {
+  const H = c.shape[1];
+  if (fused("lstmCell", [gates, c])) {
+    const out = lstmCellPrim([rows(gates), rows(c)], undefined);
+    return [out.slice(0, 0, 1).squeeze(0), out.slice(0, 1, 2).squeeze(0)];
+  }
+  const i = gates.slice(1, 0, H).sigmoid();
+  const f = gates.slice(1, H, 2 * H).sigmoid();
+  const g = gates.slice(1, 2 * H, 3 * H).tanh();
+  const o = gates.slice(1, 3 * H, 4 * H).sigmoid();
+  const cNext = f.mul(c).add(i.mul(g));
+  return [o.mul(cNext.tanh()), cNext];
+}
+
+const gruCellGradPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "gruCellGrad",
+  forward: ([xp, hh, h, d]) => runKernel("gruCellGrad", [7 * h.size], "float32", [xp, hh, h, rows(d)]),
+});
+
+const gruCellPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "gruCell",
+  saves: "inputs",
+  forward: ([xp, hh, h]) => runKernel("gruCell", h.shape, "float32", [xp, hh, h]),
+  vjp: (d, { inputs: [xp, hh, h] }) => {
+    const [N, H] = h.shape;
+    const g = gruCellGradPrim([xp, hh, h, d], undefined);
+    return [block(g, 0, [N, 3 * H]), block(g, 3 * N * H, [N, 3 * H]), block(g, 6 * N * H, [N, H])];
+  },
+});
+
+/**
+ * One GRU step after its products: from xp = W_i·x + b_i [N, 3H], hh = W_h·h + b_h [N, 3H] (r, z, n)
+ * and the state h [N, H], the new h.
+ */
+export function gruCell(xp: Tensor, hh: Tensor, h: Tensor): Tensor {
+  const H = h.shape[1];
+  if (fused("gruCell", [xp, hh, h])) return gruCellPrim([rows(xp), rows(hh), rows(h)], undefined);
+  const r = xp.slice(1, 0, H).add(hh.slice(1, 0, H)).sigmoid();
+  const z = xp.slice(1, H, 2 * H).add(hh.slice(1, H, 2 * H)).sigmoid();
+  const n = xp.slice(1, 2 * H, 3 * H).add(r.mul(hh.slice(1, 2 * H, 3 * H))).tanh();
+  return n.add(z.mul(h.sub(n)));
+}
