@@ -8,7 +8,9 @@ export {
 } from "./tensor/creation.js";
 export { manualSeed, getRngState, setRngState, type RngState } from "./tensor/random.js";
 export { noGrad } from "./autograd/grad-mode.js";
-export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export { gradcheck, gradgradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export * as autograd from "./autograd/public.js";
+export type { TensorHook, RemovableHandle } from "./autograd/hooks.js";
 export {
   neg, exp, expm1, log, log1p, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu, erf,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, lt, ge, le, where, clone,

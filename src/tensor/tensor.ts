@@ -8,6 +8,7 @@ import { isFloat } from "./dtype.js";
 import { contiguousStrides, isContiguous, sizeOf } from "./shape.js";
 import type { Node } from "../autograd/primitive.js";
 import { backward as runBackward, type BackwardOptions } from "../autograd/engine.js";
+import { registerHook, type RemovableHandle, type TensorHook } from "../autograd/hooks.js";
 import * as ops from "../ops/index.js";
 import * as inplace from "../ops/inplace.js";
 import { versionOf } from "./version.js";
@@ -162,6 +163,14 @@ export class Tensor implements View {
   /** Backpropagates from this tensor, accumulating into the `.grad` of every leaf that requires it. */
   backward(grad?: Tensor | null, opts?: BackwardOptions): void {
     runBackward(this, grad, opts);
+  }
+  /**
+   * Calls `fn` with this tensor's gradient whenever backward computes it (torch's register_hook); a
+   * tensor `fn` returns replaces the gradient. Returns a handle whose remove() unregisters it.
+   * @example const h = x.registerHook((g) => g.clamp(-1, 1)); … h.remove();
+   */
+  registerHook(fn: TensorHook): RemovableHandle {
+    return registerHook(this, fn);
   }
   /** A tensor sharing this one's data, cut from the graph. */
   detach(): Tensor {
