@@ -1,6 +1,7 @@
 // The nn namespace (torch.nn): Module, Parameter, layers, init, functional, losses, utils.
 
 export { Module, keepsNoActivation, type LoadStateDictOptions, type LoadStateDictResult } from "./module.js";
+export type { ForwardHook, ForwardPreHook, FullBackwardHook } from "./module-hooks.js";
 export { Parameter } from "./parameter.js";
 export { Linear, Identity, type LinearOptions } from "./layers/linear.js";
 export { Sequential } from "./layers/container.js";
