@@ -277,6 +277,14 @@ export class Tensor implements View {
   /** [values, indices] of the k largest (or smallest) along `dim`. */
   topk(k: number, dim = -1, largest = true): [Tensor, Tensor] { return ops.topk(this, k, dim, largest); }
   cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+  /** Running products along `dim` (torch's cumprod). */
+  cumprod(dim: number): Tensor { return ops.cumprod(this, dim); }
+  /** The product of all elements, or along `dim` (torch's prod). */
+  prod(dim?: number, keepdim = false): Tensor { return ops.prod(this, dim, keepdim); }
+  /** 1 with probability p for each element p of this tensor, else 0 (torch's bernoulli). */
+  bernoulli(): Tensor { return ops.bernoulli(this); }
+  /** Category indices drawn in proportion to this tensor's weights (torch's multinomial). */
+  multinomial(numSamples: number, opts?: ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, opts); }
   any(dim?: Dims, keepdim = false): Tensor { return ops.any(this, dim, keepdim); }
   all(dim?: Dims, keepdim = false): Tensor { return ops.all(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }

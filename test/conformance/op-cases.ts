@@ -78,6 +78,14 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   sort: ([x], a) => T(x).sort(a.dim, a.descending)[0], argsort: ([x], a) => T(x).argsort(a.dim, a.descending),
   topk: ([x], a) => T(x).topk(a.k, a.dim, a.largest)[0], cumsum: ([x], a) => T(x).cumsum(a.dim),
   any: ([x], a) => T(x).any(a.dim), all: ([x], a) => T(x).all(a.dim),
+  prod: ([x], a) => T(x).prod(a.dim, a.keepdim), cumprod: ([x], a) => T(x).cumprod(a.dim),
+  einsum: (xs, a) => tg.einsum(a.equation, ...(xs as Tensor[])),
+  normalize: ([x], a) => F.normalize(T(x), { p: a.p, dim: a.dim }),
+  cosineSimilarity: ([x, y], a) => F.cosineSimilarity(T(x), T(y), { dim: a.dim }),
+  pairwiseDistance: ([x, y], a) => F.pairwiseDistance(T(x), T(y), { p: a.p, keepdim: a.keepdim }),
+  pad: ([x], a) => F.pad(T(x), a.pad, { mode: a.mode, value: a.value }),
+  interpolate: ([x], a) => F.interpolate(T(x), { size: a.size, scaleFactor: a.scaleFactor, mode: a.mode, alignCorners: a.alignCorners }),
+  pixelShuffle: ([x], a) => F.pixelShuffle(T(x), a.r), pixelUnshuffle: ([x], a) => F.pixelUnshuffle(T(x), a.r),
 };
 const F = tg.nn.functional;
 

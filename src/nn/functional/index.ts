@@ -18,3 +18,11 @@ export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from
 export {
   multiHeadAttentionForward, type MultiHeadAttentionOptions, type MultiHeadAttentionWeights,
 } from "./multi-head-attention.js";
+export {
+  normalize, cosineSimilarity, pairwiseDistance,
+  type NormalizeOptions, type CosineSimilarityOptions, type PairwiseDistanceOptions,
+} from "./distance.js";
+export { pad, type PadMode, type PadOptions } from "./padding.js";
+export {
+  interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type InterpolateOptions,
+} from "./resample.js";
