@@ -209,6 +209,12 @@ function propagate(order: readonly Tensor[], pass: Pass): void {
     if (needed && !node.inputs.some((x) => needed.has(x))) continue;
     gt = runHooks(t, gt, seen);
     if (node.versions) checkVersions(node, t);
+    // A recorded backward may save these values in its own nodes: they are no longer only the forward
+    // graph's, and a later pass must not free them with it.
+    if (pass.dead === null) {
+      intermediates.delete(t.storage);
+      for (const x of node.inputs) intermediates.delete(x.storage);
+    }
     const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });
     for (let k = 0; k < node.inputs.length; k++) {
       const x = node.inputs[k];

@@ -8,7 +8,7 @@ export { Sequential } from "./layers/container.js";
 export { ReLU, Sigmoid, Tanh, SiLU, LeakyReLU, GELU, ELU, Softplus, Softmax, LogSoftmax } from "./layers/activation.js";
 export { ReLU6, LogSigmoid, Softsign, Mish, Hardswish, Hardsigmoid, SELU, Hardtanh, CELU, Softmin, GLU, PReLU } from "./layers/activation-more.js";
 export { Dropout } from "./layers/dropout.js";
-export { Flatten } from "./layers/flatten.js";
+export { Flatten, Unflatten } from "./layers/flatten.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./layers/normalization.js";
 export { Embedding, type EmbeddingOptions } from "./layers/embedding.js";
 export {
@@ -24,6 +24,18 @@ export {
   type TransformerActivation, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions,
   type TransformerEncoderOptions, type TransformerEncoderForwardOptions,
 } from "./layers/transformer.js";
+export { GroupNorm, type GroupNormOptions } from "./layers/group-norm.js";
+export { ConvTranspose1d, ConvTranspose2d, type ConvTransposeLayerOptions } from "./layers/conv-transpose.js";
+export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from "./layers/recurrent-cell.js";
+export {
+  TransformerDecoderLayer, TransformerDecoder,
+  type TransformerDecoderLayerOptions, type TransformerDecoderLayerForwardOptions, type TransformerDecoderOptions,
+} from "./layers/transformer-decoder.js";
+export { Upsample, PixelShuffle, PixelUnshuffle } from "./layers/resample.js";
+export {
+  ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
+} from "./layers/padding.js";
+export { CosineSimilarity, PairwiseDistance } from "./layers/distance.js";
 export * as init from "./init.js";
 export * as functional from "./functional/index.js";
 export * as utils from "./utils.js";

@@ -86,7 +86,11 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   pad: ([x], a) => F.pad(T(x), a.pad, { mode: a.mode, value: a.value }),
   interpolate: ([x], a) => F.interpolate(T(x), { size: a.size, scaleFactor: a.scaleFactor, mode: a.mode, alignCorners: a.alignCorners }),
   pixelShuffle: ([x], a) => F.pixelShuffle(T(x), a.r), pixelUnshuffle: ([x], a) => F.pixelUnshuffle(T(x), a.r),
+  groupNorm: ([x, w, b], a) => F.groupNorm(T(x), a.groups, { weight: w === undefined ? null : T(w), bias: b === undefined ? null : T(b), eps: a.eps }),
+  convTranspose2d: ([x, w, b], a) => F.convTranspose2d(T(x), T(w), b === undefined ? null : T(b), convTransposeOpts(a)),
+  convTranspose1d: ([x, w, b], a) => F.convTranspose1d(T(x), T(w), b === undefined ? null : T(b), convTransposeOpts(a)),
 };
+const convTransposeOpts = (a: Record<string, any>) => ({ stride: a.stride, padding: a.padding, outputPadding: a.outputPadding, groups: a.groups, dilation: a.dilation });
 const F = tg.nn.functional;
 
 /** split/chunk as one tensor, as gen_ops.py's pieces(): piece i times (i + 1), concatenated. */

@@ -3,7 +3,7 @@
 
 export * from "./activation.js";
 export { linear, dropout, type DropoutOptions } from "./linear.js";
-export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization.js";
+export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions, type GroupNormOptions } from "./normalization.js";
 export { embedding, oneHot } from "./sparse.js";
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, gaussianNllLoss,
@@ -26,3 +26,4 @@ export { pad, type PadMode, type PadOptions } from "./padding.js";
 export {
   interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type InterpolateOptions,
 } from "./resample.js";
+export { convTranspose1d, convTranspose2d, type ConvTransposeOptions } from "./conv-transpose.js";

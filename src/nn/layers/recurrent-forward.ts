@@ -92,7 +92,7 @@ function runDirection(
 }
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */
-function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor, H: number): [Tensor, Tensor] {
+export function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor, H: number): [Tensor, Tensor] {
   const gates = xp.add(h.matmul(wHhT));
   const i = gates.slice(1, 0, H).sigmoid();
   const f = gates.slice(1, H, 2 * H).sigmoid();
@@ -103,7 +103,7 @@ function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor, H: number): [T
 }
 
 /** r, z = σ(…), n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)), h' = (1 - z)·n + z·h = n + z·(h - n). */
-function gruStep(xp: Tensor, h: Tensor, wHhT: Tensor, bHh: Tensor | null, H: number): Tensor {
+export function gruStep(xp: Tensor, h: Tensor, wHhT: Tensor, bHh: Tensor | null, H: number): Tensor {
   let hh = h.matmul(wHhT);
   if (bHh) hh = hh.add(bHh);
   const r = xp.slice(1, 0, H).add(hh.slice(1, 0, H)).sigmoid();
