@@ -59,7 +59,7 @@ export function backward(root: Tensor, grad?: Tensor | null, options: BackwardOp
   if (!root.requiresGrad) {
     throw new ValueError("backward: this tensor does not require grad and has no recorded graph (create the inputs with { requiresGrad: true })");
   }
-  execute([root], [rootGradient("backward", root, grad)], options, null);
+  execute("backward", [root], [grad], options, null);
 }
 
 /**
@@ -83,13 +83,15 @@ export function rootGradient(op: string, root: Tensor, grad: Tensor | null | und
 }
 
 /**
- * One backward pass from `roots` (with gradients `rootGrads`). Without `capture` it accumulates into
+ * One backward pass from `roots`, starting from `givenGrads` (null for an implied gradient of ones;
+ * `op` names the caller in errors). Without `capture` it accumulates into
  * the leaves' .grad; with it, it returns the gradients of the captured tensors instead (running only
  * the part of the graph that leads to them) and leaves every .grad alone, as torch.autograd.grad.
  */
 export function execute(
+  op: string,
   roots: readonly Tensor[],
-  rootGrads: readonly Tensor[],
+  givenGrads: readonly (Tensor | null | undefined)[],
   { retainGraph, createGraph = false }: BackwardOptions,
   capture: readonly Tensor[] | null,
 ): Map<Tensor, Tensor> {
@@ -107,6 +109,8 @@ export function execute(
   const prev = setGradEnabled(createGraph);
   let captured: Map<Tensor, Tensor>;
   try {
+    // Inside the region: an implied gradient of ones is one of the pass's temporaries.
+    const rootGrads = roots.map((r, i) => rootGradient(op, r, givenGrads[i]));
     const order = topologicalOrder(roots);
     const grads = new Map<Tensor, Tensor>();
     for (let i = 0; i < roots.length; i++) {

@@ -5,7 +5,7 @@
 import { ValueError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkOptions } from "../tensor/options.js";
-import { execute, rootGradient, type BackwardOptions } from "./engine.js";
+import { execute, type BackwardOptions } from "./engine.js";
 
 export interface GradOptions extends BackwardOptions {
   /** The gradient of each output (torch's grad_outputs); may be omitted for one-element outputs. */
@@ -22,17 +22,18 @@ function asList(op: string, what: string, v: Tensor | readonly Tensor[]): Tensor
   return list;
 }
 
-function rootGradients(op: string, outputs: readonly Tensor[], given: GradOptions["gradOutputs"]): Tensor[] {
+/** The given gradient of each output (null where implied), after checking counts and graphs. */
+function rootGradients(op: string, outputs: readonly Tensor[], given: GradOptions["gradOutputs"]): (Tensor | null)[] {
   const list = given == null ? outputs.map(() => null) : given instanceof Tensor ? [given] : [...given];
   if (list.length !== outputs.length) {
     throw new ValueError(`${op}: got ${list.length} gradients for ${outputs.length} outputs (expected one per output)`);
   }
-  return outputs.map((o, i) => {
+  outputs.forEach((o, i) => {
     if (!o.requiresGrad) {
       throw new ValueError(`${op}: element ${i} of the outputs does not require grad and has no recorded graph`);
     }
-    return rootGradient(op, o, list[i]);
   });
+  return list;
 }
 
 /**
@@ -54,7 +55,7 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
     if (!x.requiresGrad) throw new ValueError(`autograd.grad: input ${i} (shape [${x.shape.join(", ")}]) does not require grad`);
   });
   const roots = rootGradients("autograd.grad", outs, options.gradOutputs);
-  const captured = execute(outs, roots, options, ins);
+  const captured = execute("autograd.grad", outs, roots, options, ins);
   return ins.map((x, i) => {
     const g = captured.get(x);
     if (g !== undefined) return g;
@@ -81,5 +82,5 @@ export function backward(tensors: Tensor | readonly Tensor[], options: AutogradB
   const outs = asList("autograd.backward", "tensors", tensors);
   if (outs.length === 0) throw new ValueError("autograd.backward: tensors must not be empty");
   const { gradTensors, ...rest } = options;
-  execute(outs, rootGradients("autograd.backward", outs, gradTensors), rest, null);
+  execute("autograd.backward", outs, rootGradients("autograd.backward", outs, gradTensors), rest, null);
 }
