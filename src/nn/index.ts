@@ -24,11 +24,11 @@ export {
   type TransformerActivation, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions,
   type TransformerEncoderOptions, type TransformerEncoderForwardOptions,
 } from "./layers/transformer.js";
-export { GroupNorm, type GroupNormOptions } from "./layers/group-norm.js";
+export { GroupNorm, InstanceNorm1d, InstanceNorm2d, type GroupNormOptions, type InstanceNormOptions } from "./layers/group-norm.js";
 export { ConvTranspose1d, ConvTranspose2d, type ConvTransposeLayerOptions } from "./layers/conv-transpose.js";
 export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions } from "./layers/recurrent-cell.js";
 export {
-  TransformerDecoderLayer, TransformerDecoder,
+  TransformerDecoderLayer, TransformerDecoder, Transformer, type TransformerOptions, type TransformerForwardOptions,
   type TransformerDecoderLayerOptions, type TransformerDecoderLayerForwardOptions, type TransformerDecoderOptions,
 } from "./layers/transformer-decoder.js";
 export { Upsample, PixelShuffle, PixelUnshuffle } from "./layers/resample.js";

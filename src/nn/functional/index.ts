@@ -3,7 +3,7 @@
 
 export * from "./activation.js";
 export { linear, dropout, type DropoutOptions } from "./linear.js";
-export { batchNorm, layerNorm, groupNorm, type BatchNormOptions, type LayerNormOptions, type GroupNormOptions } from "./normalization.js";
+export { batchNorm, layerNorm, groupNorm, instanceNorm, type BatchNormOptions, type LayerNormOptions, type GroupNormOptions } from "./normalization.js";
 export { embedding, oneHot } from "./sparse.js";
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, gaussianNllLoss,

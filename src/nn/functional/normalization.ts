@@ -147,3 +147,13 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
   if (bias !== null) out = out.add(bias.reshape(perChannel));
   return out;
 }
+
+/**
+ * Normalises each channel of each sample over its spatial positions (torch.nn.functional.instance_norm
+ * without running statistics): group normalisation with one group per channel.
+ */
+export function instanceNorm(x: Tensor, opts: GroupNormOptions = {}): Tensor {
+  checkOptions("instanceNorm", opts, ["weight", "bias", "eps"]);
+  if (x.ndim < 3) throw new ShapeError(`instanceNorm: expected an input [N, C, ...spatial], got ${fmtShape(x.shape)}`);
+  return groupNorm(x, x.shape[1], opts);
+}

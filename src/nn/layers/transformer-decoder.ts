@@ -1,6 +1,6 @@
-// TransformerDecoderLayer and TransformerDecoder (torch.nn), with torch's submodule names (self_attn,
-// multihead_attn, linear1, dropout, linear2, norm1-3, dropout1-3; layers.0.…) so state dicts load
-// across.
+// TransformerDecoderLayer, TransformerDecoder and the encoder-decoder Transformer (torch.nn), with
+// torch's submodule names (self_attn, multihead_attn, linear1, dropout, linear2, norm1-3, dropout1-3;
+// layers.0.…; encoder., decoder.) so state dicts load across.
 
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -10,7 +10,8 @@ import { Dropout } from "./dropout.js";
 import { Linear } from "./linear.js";
 import { ModuleList } from "./module-list.js";
 import { LayerNorm } from "./normalization.js";
-import { resolveActivation, type TransformerEncoderLayerOptions } from "./transformer.js";
+import { TransformerEncoder, TransformerEncoderLayer, resolveActivation, type TransformerEncoderLayerOptions } from "./transformer.js";
+import { xavierUniform } from "../init.js";
 import { checkOptions } from "../../tensor/options.js";
 
 /** The same options as TransformerEncoderLayer's. */
@@ -167,4 +168,53 @@ function copyLayer(layer: TransformerDecoderLayer): TransformerDecoderLayer {
   const params = layer.parameters();
   copy.parameters().forEach((p, i) => (p.requiresGrad = params[i].requiresGrad));
   return copy;
+}
+
+export interface TransformerOptions extends TransformerEncoderLayerOptions {
+  numEncoderLayers?: number;
+  numDecoderLayers?: number;
+}
+
+export interface TransformerForwardOptions {
+  srcMask?: Tensor | null;
+  tgtMask?: Tensor | null;
+  memoryMask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+  tgtKeyPaddingMask?: Tensor | null;
+  memoryKeyPaddingMask?: Tensor | null;
+}
+
+/**
+ * The encoder-decoder transformer of "Attention Is All You Need" (torch.nn.Transformer): an encoder
+ * stack and a decoder stack, each ending in a LayerNorm, every weight matrix Xavier-uniform
+ * initialised as torch's _reset_parameters does. Keys read "encoder.layers.0.…", "decoder.norm.weight".
+ * @example const model = new nn.Transformer(64, 4, { numEncoderLayers: 2, numDecoderLayers: 2, batchFirst: true });
+ *          model.forward(src, tgt, { tgtMask: nn.generateSquareSubsequentMask(tgt.shape[1]) })
+ */
+export class Transformer extends Module {
+  readonly encoder: TransformerEncoder;
+  readonly decoder: TransformerDecoder;
+  readonly batchFirst: boolean;
+
+  constructor(readonly dModel = 512, readonly nHead = 8, opts: TransformerOptions = {}) {
+    super();
+    const { numEncoderLayers = 6, numDecoderLayers = 6, ...layerOpts } = opts;
+    checkOptions("Transformer", opts, ["numEncoderLayers", "numDecoderLayers", "dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"]);
+    const eps = layerOpts.layerNormEps ?? 1e-5;
+    this.batchFirst = layerOpts.batchFirst ?? false;
+    this.encoder = this.registerModule("encoder", new TransformerEncoder(new TransformerEncoderLayer(dModel, nHead, layerOpts), numEncoderLayers, { norm: new LayerNorm(dModel, { eps }) }));
+    this.decoder = this.registerModule("decoder", new TransformerDecoder(new TransformerDecoderLayer(dModel, nHead, layerOpts), numDecoderLayers, { norm: new LayerNorm(dModel, { eps }) }));
+    for (const p of this.parameters()) if (p.ndim > 1) xavierUniform(p);
+  }
+
+  forward(src: Tensor, tgt: Tensor, opts: TransformerForwardOptions = {}): Tensor {
+    checkOptions("Transformer.forward", opts, ["srcMask", "tgtMask", "memoryMask", "srcKeyPaddingMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"]);
+    const { srcMask = null, tgtMask = null, memoryMask = null, srcKeyPaddingMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null } = opts;
+    const batchDim = this.batchFirst ? 0 : 1;
+    if (src.ndim === 3 && tgt.ndim === 3 && src.shape[batchDim] !== tgt.shape[batchDim]) {
+      throw new ShapeError(`Transformer: the batch size of src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)} must be equal`);
+    }
+    const memory = this.encoder.forward(src, { mask: srcMask, srcKeyPaddingMask });
+    return this.decoder.forward(tgt, memory, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask });
+  }
 }

@@ -102,6 +102,9 @@ describe("added layers: typed errors and defaults", () => {
     assert.throws(() => new nn.TransformerDecoderLayer(8, 2).forward(tg.ones([3, 2, 8]), tg.ones([3, 2, 6])), err(tg.ShapeError, /expected memory \[L, N, 8\]/));
     assert.throws(() => new nn.Upsample({ size: 4, scale: 2 } as any), err(tg.ValueError, /Upsample: unknown option "scale"/));
     assert.throws(() => new nn.ZeroPad2d([1, 2, 3]), err(tg.ValueError, /ZeroPad2d: padding must be an integer or 4 integers/));
+    assert.throws(() => new nn.InstanceNorm2d(3, { trackRunningStats: true }), err(tg.ValueError, /InstanceNorm2d: trackRunningStats is not supported yet/));
+    assert.throws(() => new nn.InstanceNorm1d(3).forward(tg.ones([2, 4, 5])), err(tg.ShapeError, /InstanceNorm1d\(3\): expected input \[N, 3, L\]/));
+    assert.throws(() => new nn.Transformer(8, 2, { dimFeedforward: 16 }).forward(tg.ones([4, 2, 8]), tg.ones([3, 3, 8])), err(tg.ShapeError, /batch size of src \[4, 2, 8\] and tgt \[3, 3, 8\] must be equal/));
   });
 
   it("state-dict keys and defaults are torch's", () => {
@@ -111,6 +114,14 @@ describe("added layers: typed errors and defaults", () => {
     const keys = Object.keys(dec.stateDict());
     assert.equal(keys.length, 2 * 18);
     assert.deepEqual(keys.slice(0, 5), ["layers.0.self_attn.in_proj_weight", "layers.0.self_attn.in_proj_bias", "layers.0.self_attn.out_proj.weight", "layers.0.self_attn.out_proj.bias", "layers.0.multihead_attn.in_proj_weight"]);
+    // nn.Transformer: encoder and decoder stacks with final norms; weight matrices Xavier-uniform.
+    const t = new nn.Transformer(16, 4, { numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 32 });
+    const tkeys = Object.keys(t.stateDict());
+    assert.equal(tkeys.length, 12 + 2 + 18 + 2);
+    assert.ok(tkeys.includes("encoder.norm.weight") && tkeys.includes("decoder.layers.0.multihead_attn.in_proj_weight"));
+    const w = t.encoder.layers[0].linear1.weight; // [32, 16]: bound √(6/48)
+    const bound = Math.sqrt(6 / 48);
+    assert.ok((w.abs().max().item() as number) <= bound && (w.abs().max().item() as number) > 0.8 * bound);
     // Every cell parameter starts in U(-1/√H, 1/√H).
     for (const p of new nn.GRUCell(5, 16).parameters()) assert.ok((p.abs().max().item() as number) <= 0.25);
   });
