@@ -16,6 +16,7 @@ export {
 } from "./losses.js";
 export * from "./layers/conv.js";
 export * from "./layers/pool.js";
+export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from "./layers/pool1d.js";
 export { ModuleList } from "./layers/module-list.js";
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions } from "./layers/recurrent.js";
 export { MultiheadAttention, type MultiheadAttentionOptions } from "./layers/attention.js";

@@ -88,6 +88,10 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   pixelShuffle: ([x], a) => F.pixelShuffle(T(x), a.r), pixelUnshuffle: ([x], a) => F.pixelUnshuffle(T(x), a.r),
   groupNorm: ([x, w, b], a) => F.groupNorm(T(x), a.groups, { weight: w === undefined ? null : T(w), bias: b === undefined ? null : T(b), eps: a.eps }),
   convTranspose2d: ([x, w, b], a) => F.convTranspose2d(T(x), T(w), b === undefined ? null : T(b), convTransposeOpts(a)),
+  maxPool1d: ([x], a) => F.maxPool1d(T(x), a.kernelSize, { stride: a.stride, padding: a.padding, dilation: a.dilation, ceilMode: a.ceilMode }),
+  avgPool1d: ([x], a) => F.avgPool1d(T(x), a.kernelSize, { stride: a.stride, padding: a.padding, ceilMode: a.ceilMode, countIncludePad: a.countIncludePad }),
+  adaptiveAvgPool1d: ([x], a) => F.adaptiveAvgPool1d(T(x), a.outputSize), adaptiveMaxPool1d: ([x], a) => F.adaptiveMaxPool1d(T(x), a.outputSize),
+  adaptiveMaxPool2d: ([x], a) => F.adaptiveMaxPool2d(T(x), a.outputSize),
   convTranspose1d: ([x, w, b], a) => F.convTranspose1d(T(x), T(w), b === undefined ? null : T(b), convTransposeOpts(a)),
 };
 const convTransposeOpts = (a: Record<string, any>) => ({ stride: a.stride, padding: a.padding, outputPadding: a.outputPadding, groups: a.groups, dilation: a.dilation });

@@ -27,3 +27,6 @@ export {
   interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type InterpolateOptions,
 } from "./resample.js";
 export { convTranspose1d, convTranspose2d, type ConvTransposeOptions } from "./conv-transpose.js";
+export {
+  maxPool1d, avgPool1d, adaptiveAvgPool1d, adaptiveMaxPool1d, adaptiveMaxPool2d, type MaxPool1dOptions, type AvgPool1dOptions,
+} from "./pool1d.js";
