@@ -8,7 +8,9 @@ export {
 } from "./tensor/creation.js";
 export { manualSeed, getRngState, setRngState, type RngState } from "./tensor/random.js";
 export { noGrad } from "./autograd/grad-mode.js";
-export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export { gradcheck, gradgradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export * as autograd from "./autograd/public.js";
+export type { TensorHook, RemovableHandle } from "./autograd/hooks.js";
 export {
   neg, exp, expm1, log, log1p, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu, erf,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, lt, ge, le, where, clone,
@@ -18,6 +20,7 @@ export {
   floor, ceil, round, trunc, tan, asin, acos, atan, sinh, cosh, asinh, atanh, log2, log10, exp2,
   frac, reciprocal, rsqrt, remainder, logit, lerp, addcmul, isnan, isinf, isfinite, nanToNum,
   outer, dot, mm, bmm, diag, trace, repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, tril, triu,
+  prod, cumprod, einsum, bernoulli, multinomial, type MultinomialOptions,
 } from "./ops/index.js";
 export { variance as var } from "./ops/index.js";
 export { getBackend, setBackend, listBackends } from "./backend/current.js";

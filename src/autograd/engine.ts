@@ -12,16 +12,17 @@ import type { Storage } from "../backend/backend.js";
 import type { Node } from "./primitive.js";
 import { versionOf } from "../tensor/version.js";
 import { checkOptions } from "../tensor/options.js";
+import { runHooks } from "./hooks.js";
 
 /** Marks a node whose graph a previous backward() has already released. */
 export const RELEASED: Node = Object.freeze({ spec: { name: "released", forward: () => { throw new Error("unreachable"); } }, inputs: [], params: undefined });
 
 export interface BackwardOptions {
-  /** Keep the graph so backward can run through it again (torch's retain_graph). */
+  /** Keep the graph so backward can run through it again (torch's retain_graph; default createGraph). */
   retainGraph?: boolean;
   /**
-   * torch's create_graph (a differentiable backward, for higher-order gradients). Not supported yet:
-   * true is a ValueError rather than silently giving first-order gradients only.
+   * Record the backward pass itself (torch's create_graph): the gradients are then functions of the
+   * inputs that can be differentiated again (gradient penalties, Hessian-vector products).
    */
   createGraph?: boolean;
 }
@@ -42,99 +43,194 @@ export function markIntermediate(...ts: Tensor[]): void {
   for (const t of ts) intermediates.add(t.storage);
 }
 
+// The storages the running pass must not free when it ends (see keepFromPass); null outside a pass.
+let passKept: Set<Storage> | null = null;
+
+/**
+ * Tells the running backward pass that user code may hold `t` (a hook was handed it), so its memory
+ * outlives the pass. Outside a pass it does nothing.
+ */
+export function keepFromPass(t: Tensor): void {
+  passKept?.add(t.storage);
+}
+
 export function backward(root: Tensor, grad?: Tensor | null, options: BackwardOptions = {}): void {
   checkOptions("backward", options, ["retainGraph", "createGraph"]);
-  if (options.createGraph) {
-    throw new ValueError("backward: createGraph (higher-order gradients) is not supported yet; the gradients would not be differentiable");
-  }
   if (!root.requiresGrad) {
     throw new ValueError("backward: this tensor does not require grad and has no recorded graph (create the inputs with { requiresGrad: true })");
   }
-  // Everything this pass allocates is an intermediate gradient that dies with it, except what it
-  // hands to leaves' .grad: a backend that can free memory without the garbage collector does so
-  // for the rest when the pass ends (vjps are the library's own and keep no tensor they compute).
-  const backend = getBackend();
-  const region = backend.transient?.();
-  const kept = new Set<Storage>();
-  const dead = new Set<Storage>();
-  try {
-    run(root, grad, options, kept, dead);
-  } finally {
-    region?.close(kept);
-  }
-  // The released graph was the last holder of these forward intermediates.
-  for (const s of dead) s.backend.release?.(s);
+  execute("backward", [root], [grad], options, null);
 }
 
 /**
- * The pass itself; `handed` collects the storages given to leaves' .grad, `dead` the intermediates
- * (see markIntermediate) whose last references the pass released.
+ * The gradient a pass starts from at `root`: `grad` (cast to the root's dtype), or ones for a
+ * one-element root when none is given.
  */
-function run(root: Tensor, grad: Tensor | null | undefined, { retainGraph = false }: BackwardOptions, handed: Set<Storage>, dead: Set<Storage>): void {
-  let g: Tensor;
+export function rootGradient(op: string, root: Tensor, grad: Tensor | null | undefined): Tensor {
   if (grad == null) {
     if (root.size !== 1) {
       throw new ValueError(
-        `backward: a gradient can be implied only for a one-element tensor, but this tensor has shape ${fmtShape(root.shape)}; ` +
-          `pass backward(grad) with a gradient of that shape`,
+        `${op}: a gradient can be implied only for a one-element tensor, but this tensor has shape ${fmtShape(root.shape)}; ` +
+          `pass ${op === "backward" ? "backward(grad)" : "gradOutputs"} with a gradient of that shape`,
       );
     }
-    g = root.onesLike();
-  } else {
-    if (!shapesEqual(grad.shape, root.shape)) {
-      throw new ShapeError(`backward: gradient of shape ${fmtShape(grad.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`);
-    }
-    g = grad.dtype === root.dtype ? grad : grad.to(root.dtype);
+    return root.onesLike();
   }
-
-  const order = topologicalOrder(root);
-  const grads = new Map<Tensor, Tensor>([[root, g]]);
-  // No closure here (noGrad would need one): V8 recompiles a closure created per call.
-  const prev = setGradEnabled(false);
-  try {
-    propagate(order, grads, g, retainGraph, handed, dead);
-  } finally {
-    setGradEnabled(prev);
+  if (!shapesEqual(grad.shape, root.shape)) {
+    throw new ShapeError(`${op}: gradient of shape ${fmtShape(grad.shape)} does not match the tensor's shape ${fmtShape(root.shape)}`);
   }
+  return grad.dtype === root.dtype ? grad : grad.to(root.dtype);
 }
 
-/** Walks `order` backwards, handing each node's gradient to its inputs' (see run). */
-function propagate(order: Tensor[], grads: Map<Tensor, Tensor>, g: Tensor, retainGraph: boolean, handed: Set<Storage>, dead: Set<Storage>): void {
+/**
+ * One backward pass from `roots`, starting from `givenGrads` (null for an implied gradient of ones;
+ * `op` names the caller in errors). Without `capture` it accumulates into
+ * the leaves' .grad; with it, it returns the gradients of the captured tensors instead (running only
+ * the part of the graph that leads to them) and leaves every .grad alone, as torch.autograd.grad.
+ */
+export function execute(
+  op: string,
+  roots: readonly Tensor[],
+  givenGrads: readonly (Tensor | null | undefined)[],
+  { retainGraph, createGraph = false }: BackwardOptions,
+  capture: readonly Tensor[] | null,
+): Map<Tensor, Tensor> {
+  const retain = retainGraph ?? createGraph;
+  // Everything a first-order pass allocates is an intermediate gradient that dies with it, except
+  // what it hands to leaves' .grad, returns, or shows a hook: a backend that can free memory without
+  // the garbage collector does so for the rest when the pass ends (vjps are the library's own and
+  // keep no tensor they compute). A recorded pass keeps its gradients in the new graph: no region.
+  const backend = getBackend();
+  const region = createGraph ? undefined : backend.transient?.();
+  const kept = new Set<Storage>();
+  const dead = new Set<Storage>();
+  const outerKept = passKept;
+  passKept = kept;
+  const prev = setGradEnabled(createGraph);
+  let captured: Map<Tensor, Tensor>;
+  try {
+    // Inside the region: an implied gradient of ones is one of the pass's temporaries.
+    const rootGrads = roots.map((r, i) => rootGradient(op, r, givenGrads[i]));
+    const order = topologicalOrder(roots);
+    const grads = new Map<Tensor, Tensor>();
+    for (let i = 0; i < roots.length; i++) {
+      const r = roots[i];
+      if (!r.requiresGrad) continue;
+      const had = grads.get(r);
+      grads.set(r, had ? had.add(rootGrads[i]) : rootGrads[i]);
+    }
+    const pass: Pass = {
+      grads, roots: rootGrads, retain, handed: kept, dead: createGraph ? null : dead,
+      capture: capture ? new Set(capture) : null,
+      needed: capture ? neededFor(order, capture) : null,
+      captured: new Map(),
+    };
+    propagate(order, pass);
+    captured = pass.captured;
+    for (const g of captured.values()) kept.add(g.storage);
+  } finally {
+    setGradEnabled(prev);
+    passKept = outerKept;
+    region?.close(kept);
+    if (outerKept) for (const s of kept) outerKept.add(s);
+  }
+  // The released graph was the last holder of these forward intermediates.
+  for (const s of dead) s.backend.release?.(s);
+  return captured;
+}
+
+interface Pass {
+  /** Pending gradients, complete for a tensor when the walk reaches it. */
+  readonly grads: Map<Tensor, Tensor>;
+  /** The gradients the pass started from (possibly the caller's tensors). */
+  readonly roots: readonly Tensor[];
+  readonly retain: boolean;
+  /** Storages handed to user code (leaves' .grad, hooks, captured results). */
+  readonly handed: Set<Storage>;
+  /** Forward intermediates whose last reference the pass released; null when none may be freed. */
+  readonly dead: Set<Storage> | null;
+  /** autograd.grad's inputs, and the tensors through which one of them is reached. */
+  readonly capture: ReadonlySet<Tensor> | null;
+  readonly needed: ReadonlySet<Tensor> | null;
+  readonly captured: Map<Tensor, Tensor>;
+}
+
+/** The tensors of `order` from which one of `targets` is reachable (targets included). */
+function neededFor(order: readonly Tensor[], targets: readonly Tensor[]): Set<Tensor> {
+  const needed = new Set<Tensor>(targets);
+  // `order` lists inputs before their users, so one forward sweep settles each tensor.
+  for (const t of order) {
+    const node = t._node;
+    if (needed.has(t) || !node) continue;
+    // A released node's inputs are unknown: reaching it is the error of backward run twice.
+    if (node === RELEASED) {
+      needed.add(t);
+      continue;
+    }
+    for (const x of node.inputs) {
+      if (needed.has(x)) {
+        needed.add(t);
+        break;
+      }
+    }
+  }
+  return needed;
+}
+
+/** Walks `order` backwards, handing each node's gradient to its inputs' (see execute). */
+function propagate(order: readonly Tensor[], pass: Pass): void {
+  const { grads, capture, needed, handed } = pass;
+  const seen = (g: Tensor): void => {
+    handed.add(g.storage);
+  };
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
-    const gt = grads.get(t);
+    let gt = grads.get(t);
     if (!gt) continue;
     grads.delete(t);
+    if (needed && !needed.has(t)) continue;
+    // torch.autograd.grad takes its inputs' gradients before their hooks run.
+    if (capture?.has(t)) pass.captured.set(t, gt);
     const node = t._node;
+    if (node === null) {
+      if (capture) continue;
+      gt = runHooks(t, gt, seen);
+      // A leaf: accumulate. The first gradient is copied when its storage may be shared, so that
+      // no two leaves (or a leaf and the caller's gradient or a pending one) share a tensor that an
+      // optimizer or clipGradNorm may later modify in place; a fresh one is kept as it is.
+      const prevGrad = t._peekGrad();
+      const leafGrad = prevGrad ? prevGrad.add(gt) : ownsStorage(gt, pass) ? gt : gt.clone();
+      t._setFreshGrad(leafGrad);
+      handed.add(leafGrad.storage);
+      continue;
+    }
     if (node === RELEASED) {
       throw new ValueError(
         "backward: trying to backward through the graph a second time; its buffers were released by the first backward() " +
           "(pass { retainGraph: true } to the first call if you need to backward twice)",
       );
     }
-    if (node === null) {
-      // A leaf: accumulate. The first gradient is copied when its storage may be shared, so that
-      // no two leaves (or a leaf and the caller's gradient or a pending one) share a tensor that an
-      // optimizer or clipGradNorm may later modify in place; a fresh one is kept as it is.
-      const prevGrad = t._peekGrad();
-      const leafGrad = prevGrad ? prevGrad.add(gt) : ownsStorage(gt, g, grads, handed) ? gt : gt.clone();
-      t._setFreshGrad(leafGrad);
-      handed.add(leafGrad.storage);
-      continue;
-    }
+    if (needed && !node.inputs.some((x) => needed.has(x))) continue;
+    gt = runHooks(t, gt, seen);
     if (node.versions) checkVersions(node, t);
+    // A recorded backward may save these values in its own nodes: they are no longer only the forward
+    // graph's, and a later pass must not free them with it.
+    if (pass.dead === null) {
+      intermediates.delete(t.storage);
+      for (const x of node.inputs) intermediates.delete(x.storage);
+    }
     const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });
     for (let k = 0; k < node.inputs.length; k++) {
       const x = node.inputs[k];
       const gx = inputGrads[k];
-      if (!gx || !x.requiresGrad) continue;
+      if (!gx || !x.requiresGrad || (needed && !needed.has(x))) continue;
       const summed = sumTo(gx, x);
       const prev = grads.get(x);
       grads.set(x, prev ? prev.add(summed) : summed);
     }
-    if (!retainGraph) {
+    if (!pass.retain) {
       t._setNode(RELEASED);
-      for (const x of node.inputs) if (intermediates.has(x.storage)) dead.add(x.storage);
+      if (pass.dead) for (const x of node.inputs) if (intermediates.has(x.storage)) pass.dead.add(x.storage);
     }
   }
 }
@@ -158,35 +254,41 @@ function checkVersions(node: Node, output: Tensor): void {
 }
 
 /**
- * Whether `gt` alone uses its storage: it covers all of it contiguously, and neither the root gradient
- * (possibly the caller's tensor), a gradient still pending for another tensor, nor one already given
- * to a leaf in this pass shares it. Gradients are computed from the upstream gradient only, so these
- * are the only places another reference can come from.
+ * Whether `gt` alone uses its storage: it covers all of it contiguously, and neither a gradient the
+ * pass started from (possibly the caller's tensor), a gradient still pending for another tensor, nor
+ * one already handed out in this pass shares it. Gradients are computed from the upstream gradient
+ * only, so these are the only places another reference can come from.
  */
-function ownsStorage(gt: Tensor, root: Tensor, grads: Map<Tensor, Tensor>, handed: Set<Storage>): boolean {
+function ownsStorage(gt: Tensor, { roots, grads, handed }: Pass): boolean {
   const s = gt.storage;
-  if (gt.offset !== 0 || gt.size !== s.length || !gt.isContiguous || s === root.storage || handed.has(s)) return false;
+  if (gt.offset !== 0 || gt.size !== s.length || !gt.isContiguous || handed.has(s)) return false;
+  for (const r of roots) if (r.storage === s) return false;
   for (const other of grads.values()) if (other.storage === s) return false;
   return true;
 }
 
-/** Tensors reachable from `root` through inputs that require grad, inputs before their users. */
-function topologicalOrder(root: Tensor): Tensor[] {
+/** Tensors reachable from `roots` through inputs that require grad, inputs before their users. */
+function topologicalOrder(roots: readonly Tensor[]): Tensor[] {
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>([root]);
-  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const node = top.t._node;
-    if (node && top.next < node.inputs.length) {
-      const child = node.inputs[top.next++];
-      if (child.requiresGrad && !seen.has(child)) {
-        seen.add(child);
-        stack.push({ t: child, next: 0 });
+  const seen = new Set<Tensor>();
+  // One depth-first walk per root, post-order; a root reached from an earlier one is already placed.
+  for (const root of roots) {
+    if (!root.requiresGrad || seen.has(root)) continue;
+    seen.add(root);
+    const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const node = top.t._node;
+      if (node && top.next < node.inputs.length) {
+        const child = node.inputs[top.next++];
+        if (child.requiresGrad && !seen.has(child)) {
+          seen.add(child);
+          stack.push({ t: child, next: 0 });
+        }
+      } else {
+        stack.pop();
+        order.push(top.t);
       }
-    } else {
-      stack.pop();
-      order.push(top.t);
     }
   }
   return order;

@@ -4,8 +4,10 @@
 
 import { ValueError, fmtShape } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
-import { randn, tensor } from "../tensor/creation.js";
-import { noGrad } from "./grad-mode.js";
+import { randn, tensor, zerosLike } from "../tensor/creation.js";
+import { grad } from "./grad.js";
+import { cat } from "../ops/composite/shape.js";
+import { noGrad, withGradMode } from "./grad-mode.js";
 import { checkOptions } from "../tensor/options.js";
 
 export interface GradcheckOptions {
@@ -81,4 +83,33 @@ function unravel(flat: number, shape: readonly number[]): number[] {
     flat = Math.floor(flat / shape[d]);
   }
   return idx;
+}
+
+/**
+ * Checks second derivatives (torch.autograd.gradgradcheck): `fn`'s gradients, computed with
+ * createGraph for a fixed random output gradient, are themselves checked by gradcheck against
+ * finite differences, with respect to the inputs and to that output gradient.
+ * @example tg.gradgradcheck((x) => x.tanh().mul(x), [tg.randn([3])])
+ */
+export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): true {
+  checkOptions("gradgradcheck", opts, ["eps", "atol", "rtol"]);
+  const anyMarked = inputs.some((t) => t.requiresGrad);
+  const checked = inputs.map((t) => (anyMarked ? t.requiresGrad : t.dtype !== "int32"));
+  const marked = inputs.map((t, i) => {
+    if (!checked[i]) return t;
+    const x = t.to("float64").detach();
+    x.requiresGrad = true;
+    return x;
+  });
+  const out0 = noGrad(() => fn(...marked));
+  if (!(out0 instanceof Tensor)) throw new ValueError("gradgradcheck: the function must return a Tensor");
+  const v = randn(out0.shape, { dtype: "float64", requiresGrad: true });
+  // gradcheck runs its finite differences under noGrad; the gradients need the graph regardless.
+  const gradOf = (...args: Tensor[]): Tensor => withGradMode(true, () => {
+    const xs = args.slice(0, inputs.length);
+    const wrt = xs.filter((_, i) => checked[i]);
+    const grads = grad(fn(...xs), wrt, { gradOutputs: args[inputs.length], createGraph: true, allowUnused: true });
+    return cat(grads.map((g, i) => (g ?? zerosLike(wrt[i])).reshape([-1])), 0);
+  });
+  return gradcheck(gradOf, [...marked, v], opts);
 }

@@ -8,6 +8,11 @@ import { Parameter } from "./parameter.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { registeringFields } from "./field-registration.js";
 import { checkOptions } from "../tensor/options.js";
+import type { RemovableHandle } from "../autograd/hooks.js";
+import {
+  registerForwardHook, registerForwardPreHook, registerFullBackwardHook,
+  type ForwardHook, type ForwardPreHook, type FullBackwardHook,
+} from "./module-hooks.js";
 
 export interface LoadStateDictOptions {
   /** When true (the default), missing and unexpected keys are errors too, not only shape mismatches. */
@@ -359,6 +364,32 @@ export abstract class Module {
     };
     visit(this, "");
     return out;
+  }
+
+  // ---- hooks ----
+
+  /**
+   * Runs `hook(module, args)` before every forward (torch's register_forward_pre_hook); an array it
+   * returns replaces the arguments, another value replaces the single argument.
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return registerForwardPreHook(this, hook);
+  }
+
+  /**
+   * Runs `hook(module, args, output)` after every forward (torch's register_forward_hook); a value it
+   * returns replaces the output. Capturing activations: `layer.registerForwardHook((m, a, out) => { acts.push(out); })`.
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return registerForwardHook(this, hook);
+  }
+
+  /**
+   * Runs `hook(module, gradInput, gradOutput)` when backward has computed the gradients of this
+   * module's tensor inputs (torch's register_full_backward_hook); an array it returns replaces them.
+   */
+  registerFullBackwardHook(hook: FullBackwardHook): RemovableHandle {
+    return registerFullBackwardHook(this, hook);
   }
 
   // ---- printing ----

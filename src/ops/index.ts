@@ -19,4 +19,7 @@ export { leakyRelu, gelu, elu, softplus, silu, clamp } from "./composite/activat
 export { softmax, logSoftmax, type SoftmaxOptions } from "./composite/softmax.js";
 export { hardtanh, relu6, logSigmoid, softsign, mish, hardswish, hardsigmoid, selu, celu, softmin, glu, prelu } from "./composite/activations-more.js";
 export { dropout } from "./composite/dropout.js";
+export { prod, cumprod } from "./composite/product.js";
+export { einsum } from "./composite/einsum.js";
+export { bernoulli, multinomial, type MultinomialOptions } from "./composite/sampling.js";
 export { fullLike } from "../tensor/creation.js";

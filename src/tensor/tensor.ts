@@ -8,6 +8,7 @@ import { isFloat } from "./dtype.js";
 import { contiguousStrides, isContiguous, sizeOf } from "./shape.js";
 import type { Node } from "../autograd/primitive.js";
 import { backward as runBackward, type BackwardOptions } from "../autograd/engine.js";
+import { registerHook, type RemovableHandle, type TensorHook } from "../autograd/hooks.js";
 import * as ops from "../ops/index.js";
 import * as inplace from "../ops/inplace.js";
 import { versionOf } from "./version.js";
@@ -214,6 +215,14 @@ export class Tensor implements View {
   backward(grad?: Tensor | null, opts?: BackwardOptions): void {
     runBackward(this, grad, opts);
   }
+  /**
+   * Calls `fn` with this tensor's gradient whenever backward computes it (torch's register_hook); a
+   * tensor `fn` returns replaces the gradient. Returns a handle whose remove() unregisters it.
+   * @example const h = x.registerHook((g) => g.clamp(-1, 1)); … h.remove();
+   */
+  registerHook(fn: TensorHook): RemovableHandle {
+    return registerHook(this, fn);
+  }
   /** A tensor sharing this one's data, cut from the graph. */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
@@ -319,6 +328,14 @@ export class Tensor implements View {
   /** [values, indices] of the k largest (or smallest) along `dim`. */
   topk(k: number, dim = -1, largest = true): [Tensor, Tensor] { return ops.topk(this, k, dim, largest); }
   cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+  /** Running products along `dim` (torch's cumprod). */
+  cumprod(dim: number): Tensor { return ops.cumprod(this, dim); }
+  /** The product of all elements, or along `dim` (torch's prod). */
+  prod(dim?: number, keepdim = false): Tensor { return ops.prod(this, dim, keepdim); }
+  /** 1 with probability p for each element p of this tensor, else 0 (torch's bernoulli). */
+  bernoulli(): Tensor { return ops.bernoulli(this); }
+  /** Category indices drawn in proportion to this tensor's weights (torch's multinomial). */
+  multinomial(numSamples: number, opts?: ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, opts); }
   any(dim?: Dims, keepdim = false): Tensor { return ops.any(this, dim, keepdim); }
   all(dim?: Dims, keepdim = false): Tensor { return ops.all(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }

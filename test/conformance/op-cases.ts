@@ -79,7 +79,23 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   topk: ([x], a) => T(x).topk(a.k, a.dim, a.largest)[0], cumsum: ([x], a) => T(x).cumsum(a.dim),
   any: ([x], a) => T(x).any(a.dim), all: ([x], a) => T(x).all(a.dim),
   lstm: (xs) => recurrent("LSTM", xs), gru: (xs) => recurrent("GRU", xs),
+  prod: ([x], a) => T(x).prod(a.dim, a.keepdim), cumprod: ([x], a) => T(x).cumprod(a.dim),
+  einsum: (xs, a) => tg.einsum(a.equation, ...(xs as Tensor[])),
+  normalize: ([x], a) => F.normalize(T(x), { p: a.p, dim: a.dim }),
+  cosineSimilarity: ([x, y], a) => F.cosineSimilarity(T(x), T(y), { dim: a.dim }),
+  pairwiseDistance: ([x, y], a) => F.pairwiseDistance(T(x), T(y), { p: a.p, keepdim: a.keepdim }),
+  pad: ([x], a) => F.pad(T(x), a.pad, { mode: a.mode, value: a.value }),
+  interpolate: ([x], a) => F.interpolate(T(x), { size: a.size, scaleFactor: a.scaleFactor, mode: a.mode, alignCorners: a.alignCorners }),
+  pixelShuffle: ([x], a) => F.pixelShuffle(T(x), a.r), pixelUnshuffle: ([x], a) => F.pixelUnshuffle(T(x), a.r),
+  groupNorm: ([x, w, b], a) => F.groupNorm(T(x), a.groups, { weight: w === undefined ? null : T(w), bias: b === undefined ? null : T(b), eps: a.eps }),
+  convTranspose2d: ([x, w, b], a) => F.convTranspose2d(T(x), T(w), b === undefined ? null : T(b), convTransposeOpts(a)),
+  maxPool1d: ([x], a) => F.maxPool1d(T(x), a.kernelSize, { stride: a.stride, padding: a.padding, dilation: a.dilation, ceilMode: a.ceilMode }),
+  avgPool1d: ([x], a) => F.avgPool1d(T(x), a.kernelSize, { stride: a.stride, padding: a.padding, ceilMode: a.ceilMode, countIncludePad: a.countIncludePad }),
+  adaptiveAvgPool1d: ([x], a) => F.adaptiveAvgPool1d(T(x), a.outputSize), adaptiveMaxPool1d: ([x], a) => F.adaptiveMaxPool1d(T(x), a.outputSize),
+  adaptiveMaxPool2d: ([x], a) => F.adaptiveMaxPool2d(T(x), a.outputSize),
+  convTranspose1d: ([x, w, b], a) => F.convTranspose1d(T(x), T(w), b === undefined ? null : T(b), convTransposeOpts(a)),
 };
+const convTransposeOpts = (a: Record<string, any>) => ({ stride: a.stride, padding: a.padding, outputPadding: a.outputPadding, groups: a.groups, dilation: a.dilation });
 const F = tg.nn.functional;
 
 /**

@@ -3,7 +3,7 @@
 
 export * from "./activation.js";
 export { linear, dropout, type DropoutOptions } from "./linear.js";
-export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization.js";
+export { batchNorm, layerNorm, groupNorm, instanceNorm, type BatchNormOptions, type LayerNormOptions, type GroupNormOptions } from "./normalization.js";
 export { embedding, oneHot } from "./sparse.js";
 export {
   mseLoss, l1Loss, huberLoss, smoothL1Loss, gaussianNllLoss,
@@ -18,3 +18,15 @@ export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from
 export {
   multiHeadAttentionForward, type MultiHeadAttentionOptions, type MultiHeadAttentionWeights,
 } from "./multi-head-attention.js";
+export {
+  normalize, cosineSimilarity, pairwiseDistance,
+  type NormalizeOptions, type CosineSimilarityOptions, type PairwiseDistanceOptions,
+} from "./distance.js";
+export { pad, type PadMode, type PadOptions } from "./padding.js";
+export {
+  interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type InterpolateOptions,
+} from "./resample.js";
+export { convTranspose1d, convTranspose2d, type ConvTransposeOptions } from "./conv-transpose.js";
+export {
+  maxPool1d, avgPool1d, adaptiveAvgPool1d, adaptiveMaxPool1d, adaptiveMaxPool2d, type MaxPool1dOptions, type AvgPool1dOptions,
+} from "./pool1d.js";

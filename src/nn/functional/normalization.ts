@@ -121,3 +121,45 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   if (bias !== null) out = out.add(bias);
   return out;
 }
+
+export interface GroupNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/**
+ * Normalises each sample's channels in `numGroups` groups (over each group's channels and all
+ * spatial positions, biased variance), then applies a per-channel affine (torch.nn.functional.group_norm).
+ * @example F.groupNorm(x, 4, { weight, bias })  // x: [N, C, ...], C divisible by 4
+ */
+export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions = {}): Tensor {
+  checkOptions("groupNorm", opts, ["weight", "bias", "eps"]);
+  const { weight = null, bias = null, eps = 1e-5 } = opts;
+  if (x.ndim < 2) throw new ShapeError(`groupNorm: expected an input [N, C, ...], got ${fmtShape(x.shape)}`);
+  const [N, C] = x.shape;
+  if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0) {
+    throw new ValueError(`groupNorm: numGroups must be a positive integer dividing the ${C} channels of ${fmtShape(x.shape)}, got ${numGroups}`);
+  }
+  for (const [what, t] of [["weight", weight], ["bias", bias]] as const) {
+    if (t !== null && !shapesEqual(t.shape, [C])) throw new ShapeError(`groupNorm: ${what} ${fmtShape(t.shape)} must be [${C}] (one per channel)`);
+  }
+  const grouped = x.reshape([N, numGroups, -1]);
+  const centred = grouped.sub(grouped.mean(2, true));
+  const variance = centred.mul(centred).mean(2, true);
+  let out = centred.div(variance.add(eps).sqrt()).reshape(x.shape);
+  const perChannel = x.shape.map((n, d) => (d === 1 ? n : 1));
+  if (weight !== null) out = out.mul(weight.reshape(perChannel));
+  if (bias !== null) out = out.add(bias.reshape(perChannel));
+  return out;
+}
+
+/**
+ * Normalises each channel of each sample over its spatial positions (torch.nn.functional.instance_norm
+ * without running statistics): group normalisation with one group per channel.
+ */
+export function instanceNorm(x: Tensor, opts: GroupNormOptions = {}): Tensor {
+  checkOptions("instanceNorm", opts, ["weight", "bias", "eps"]);
+  if (x.ndim < 3) throw new ShapeError(`instanceNorm: expected an input [N, C, ...spatial], got ${fmtShape(x.shape)}`);
+  return groupNorm(x, x.shape[1], opts);
+}

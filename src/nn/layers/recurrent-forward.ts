@@ -93,12 +93,12 @@ function runDirection(
 }
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */
-function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor): [Tensor, Tensor] {
+export function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor): [Tensor, Tensor] {
   return lstmCell(xp.add(h.matmul(wHhT)), c);
 }
 
 /** r, z = σ(…), n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)), h' = (1 - z)·n + z·h = n + z·(h - n). */
-function gruStep(xp: Tensor, h: Tensor, wHhT: Tensor, bHh: Tensor | null): Tensor {
+export function gruStep(xp: Tensor, h: Tensor, wHhT: Tensor, bHh: Tensor | null): Tensor {
   let hh = h.matmul(wHhT);
   if (bHh) hh = hh.add(bHh);
   return gruCell(xp, hh, h);

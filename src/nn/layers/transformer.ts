@@ -115,7 +115,7 @@ export class TransformerEncoderLayer extends Module {
   }
 }
 
-function resolveActivation(activation: TransformerActivation): (x: Tensor) => Tensor {
+export function resolveActivation(activation: TransformerActivation): (x: Tensor) => Tensor {
   if (typeof activation === "function") return activation;
   if (activation === "relu") return (x) => x.relu();
   if (activation === "gelu") return (x) => x.gelu();

@@ -15,6 +15,8 @@
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { runKernel } from "../run-kernel.js";
+import { softmaxPrim } from "./softmax.js";
+import { arange } from "../../tensor/creation.js";
 
 const contiguous = (t: Tensor): Tensor => (t.isContiguous ? t : runKernel("copy", t.shape, t.dtype, [t]));
 
@@ -26,8 +28,21 @@ export const crossEntropyRowsPrim: Primitive<undefined> = definePrimitive<undefi
   vjp: (g, { inputs: [x, t] }) => [crossEntropyRowsGradPrim([x, t, g], undefined), null],
 });
 
-/** (softmax(x) - onehot(t)) · g per row: the gradient above, as a primitive of its own (no vjp). */
+/**
+ * (softmax(x) - onehot(t)) · g per row: the gradient above, as a primitive of its own. Its own vjp
+ * (for second derivatives, under createGraph) is written with differentiable ops: with p = softmax(x)
+ * and upstream G, h = G·g per row gives dx = p·(h - Σ h·p) (softmax's vjp) and dg = Σ_c G·(p - onehot).
+ */
 export const crossEntropyRowsGradPrim: Primitive<undefined> = definePrimitive<undefined>({
   name: "crossEntropyRowsGrad",
+  saves: "inputs",
   forward: ([x, t, g]) => runKernel("crossEntropyRowsGrad", x.shape, x.dtype, [x, contiguous(t), g]),
+  vjp: (G, { inputs: [x, t, g] }) => {
+    const p = softmaxPrim([x], 1);
+    const h = G.mul(g.unsqueeze(1));
+    const dx = x.requiresGrad ? p.mul(h.sub(h.mul(p).sum(1, true))) : null;
+    const onehot = arange(x.shape[1], { dtype: "int32" }).unsqueeze(0).eq(t.unsqueeze(1));
+    const dg = g.requiresGrad ? G.mul(p.sub(onehot)).sum(1) : null;
+    return [dx, null, dg];
+  },
 });

@@ -42,4 +42,9 @@ export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin: numbe
       (lr) => ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (lr - etaMin) + etaMin,
     );
   }
+
+  protected override closedFormLr(): number[] {
+    const { tMax, etaMin } = this.options;
+    return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / tMax))) / 2);
+  }
 }

@@ -26,4 +26,8 @@ export class ExponentialLR extends LRScheduler<{ gamma: number }> {
     const lrs = this.currentLrs();
     return this.lastEpoch === 0 ? lrs : lrs.map((lr) => lr * this.options.gamma);
   }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * this.options.gamma ** this.lastEpoch);
+  }
 }

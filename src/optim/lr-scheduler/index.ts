@@ -7,3 +7,9 @@ export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annea
 export { LinearLR, type LinearLROptions } from "./linear-lr.js";
 export { OneCycleLR, type OneCycleLROptions } from "./one-cycle-lr.js";
 export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from "./reduce-lr-on-plateau.js";
+export { MultiStepLR, type MultiStepLROptions } from "./multi-step-lr.js";
+export { ConstantLR, PolynomialLR, type ConstantLROptions, type PolynomialLROptions } from "./constant-lr.js";
+export { LambdaLR, MultiplicativeLR, type LambdaLROptions, type LrLambda } from "./lambda-lr.js";
+export { CosineAnnealingWarmRestarts, type CosineAnnealingWarmRestartsOptions } from "./cosine-warm-restarts.js";
+export { CyclicLR, type CyclicLROptions } from "./cyclic-lr.js";
+export { SequentialLR, ChainedScheduler, type SequentialLROptions } from "./sequential-lr.js";

@@ -35,4 +35,10 @@ export class LinearLR extends LRScheduler<{ startFactor: number; endFactor: numb
     const ratio = 1 + (endFactor - startFactor) / (totalIters * startFactor + (t - 1) * (endFactor - startFactor));
     return lrs.map((lr) => lr * ratio);
   }
+
+  protected override closedFormLr(): number[] {
+    const { startFactor, endFactor, totalIters } = this.options;
+    const t = Math.min(totalIters, this.lastEpoch);
+    return this.baseLrs.map((base) => base * (startFactor + ((endFactor - startFactor) * t) / totalIters));
+  }
 }

@@ -97,6 +97,26 @@ export abstract class LRScheduler<O extends object = object> {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /**
+   * The learning rates at `lastEpoch` computed from baseLrs directly (torch's _get_closed_form_lr),
+   * for schedules that have one; null otherwise.
+   */
+  protected closedFormLr(): number[] | null {
+    return null;
+  }
+
+  /**
+   * @internal Jumps to `epoch` (torch's deprecated step(epoch)): the closed form where the schedule
+   * has one, else its step rule from the current rates. SequentialLR restarts a schedule with it.
+   */
+  _stepAt(epoch: number): void {
+    this.stepCount++;
+    this.lastEpoch = epoch;
+    const values = this.closedFormLr() ?? this.getLr();
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = values[i]));
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
   /** The learning rate of each group as last set by this scheduler (torch's get_last_lr). */
   getLastLr(): number[] {
     return [...this.lastLr];

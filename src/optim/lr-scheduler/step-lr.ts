@@ -30,4 +30,9 @@ export class StepLR extends LRScheduler<{ stepSize: number; gamma: number }> {
     if (this.lastEpoch === 0 || this.lastEpoch % stepSize !== 0) return lrs;
     return lrs.map((lr) => lr * gamma);
   }
+
+  protected override closedFormLr(): number[] {
+    const { stepSize, gamma } = this.options;
+    return this.baseLrs.map((base) => base * gamma ** Math.floor(this.lastEpoch / stepSize));
+  }
 }

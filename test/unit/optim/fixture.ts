@@ -19,6 +19,7 @@ export const fixture: {
 
 export const OPTIMIZERS: Record<string, new (params: any, options: any) => optim.Optimizer<any>> = {
   SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adagrad: optim.Adagrad,
+  NAdam: optim.NAdam, RAdam: optim.RAdam, Adamax: optim.Adamax,
 };
 
 /** The fixture's starting parameters, as fresh leaves that require grad. */

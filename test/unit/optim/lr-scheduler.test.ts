@@ -10,15 +10,29 @@ import { assertClose } from "../../helpers/assert.js";
 import { fixture, makeOptimizer, makeParams, type SchedCase } from "./fixture.js";
 
 const S = optim.lrScheduler;
-type AnyScheduler = optim.lrScheduler.LRScheduler | optim.lrScheduler.ReduceLROnPlateau;
+type AnyScheduler = optim.lrScheduler.LRScheduler | optim.lrScheduler.ReduceLROnPlateau | optim.lrScheduler.SequentialLR | optim.lrScheduler.ChainedScheduler;
 const SCHEDULERS: Record<string, new (opt: any, options: any) => AnyScheduler> = {
   StepLR: S.StepLR, ExponentialLR: S.ExponentialLR, CosineAnnealingLR: S.CosineAnnealingLR, LinearLR: S.LinearLR,
-  OneCycleLR: S.OneCycleLR, ReduceLROnPlateau: S.ReduceLROnPlateau,
+  OneCycleLR: S.OneCycleLR, ReduceLROnPlateau: S.ReduceLROnPlateau, MultiStepLR: S.MultiStepLR, ConstantLR: S.ConstantLR,
+  PolynomialLR: S.PolynomialLR, LambdaLR: S.LambdaLR, MultiplicativeLR: S.MultiplicativeLR,
+  CosineAnnealingWarmRestarts: S.CosineAnnealingWarmRestarts, CyclicLR: S.CyclicLR, SequentialLR: S.SequentialLR,
+  ChainedScheduler: S.ChainedScheduler,
 };
+// gen_optim.py's LAMBDAS, by name (functions do not travel in JSON).
+const LAMBDAS: Record<string, (e: number) => number> = { warmup10: (e) => Math.min(1, (e + 1) / 10), gamma95: () => 0.95 };
+
+function make(opt: optim.Optimizer<any>, name: string, options: Record<string, any>): AnyScheduler {
+  if (name === "LambdaLR" || name === "MultiplicativeLR") return new SCHEDULERS[name](opt, { lrLambda: LAMBDAS[options.lrLambda] });
+  if (name === "SequentialLR" || name === "ChainedScheduler") {
+    const subs = (options.schedulers as [string, Record<string, any>][]).map(([n, o]) => make(opt, n, o));
+    return name === "SequentialLR" ? new S.SequentialLR(opt, { schedulers: subs as any, milestones: options.milestones }) : new S.ChainedScheduler(subs as any);
+  }
+  return new SCHEDULERS[name](opt, options);
+}
 
 function build(c: SchedCase) {
   const opt = makeOptimizer(c.optimizer, makeParams(), c.optimizerOptions, c.groups);
-  return { opt, sched: new SCHEDULERS[c.scheduler](opt, c.options) };
+  return { opt, sched: make(opt, c.scheduler, c.options) };
 }
 
 function advance(c: SchedCase, opt: optim.Optimizer<any>, sched: AnyScheduler, k: number): void {
@@ -152,6 +166,16 @@ describe("scheduler construction errors", () => {
     ["ReduceLROnPlateau mode", () => new S.ReduceLROnPlateau(sgd(), { mode: "avg" as any }), new ValueError('ReduceLROnPlateau: invalid mode "avg" (expected "min" or "max")')],
     ["ReduceLROnPlateau thresholdMode", () => new S.ReduceLROnPlateau(sgd(), { thresholdMode: "pct" as any }), new ValueError('ReduceLROnPlateau: invalid thresholdMode "pct" (expected "rel" or "abs")')],
     ["ReduceLROnPlateau minLr per group", () => new S.ReduceLROnPlateau(sgd(), { minLr: [0, 0] }), new ValueError("ReduceLROnPlateau: expected 1 values for minLr (one per param group), got 2")],
+    ["MultiStepLR decreasing", () => new S.MultiStepLR(sgd(), { milestones: [5, 2] }), new ValueError("MultiStepLR: invalid milestones [5, 2] (expected an increasing list)")],
+    ["LambdaLR not a function", () => new S.LambdaLR(sgd(), { lrLambda: 3 as any }), new ValueError("LambdaLR: lrLambda must be a function or a list of functions")],
+    ["LambdaLR per group", () => new S.LambdaLR(sgd(), { lrLambda: [() => 1, () => 1] }), new ValueError("LambdaLR: expected 1 lrLambdas (one per param group), got 2")],
+    ["CosineAnnealingWarmRestarts tMult 0.5", () => new S.CosineAnnealingWarmRestarts(sgd(), { t0: 3, tMult: 0.5 }), new ValueError("CosineAnnealingWarmRestarts: invalid tMult 0.5 (expected an integer >= 1)")],
+    ["CyclicLR momentum without momentum", () => new S.CyclicLR(new optim.Adagrad([tg.zeros([1], { requiresGrad: true })]), { baseLr: 0.01, maxLr: 0.1 }),
+      new ValueError("CyclicLR: cycleMomentum needs an optimizer with momentum or betas, Adagrad has neither (pass cycleMomentum: false)")],
+    ["SequentialLR milestones", () => new S.SequentialLR(sgd(), { schedulers: [new S.ConstantLR(sgd())], milestones: [3] }),
+      new ValueError("SequentialLR: scheduler 0 steps a different optimizer than the others")],
+    ["NAdam momentumDecay", () => new optim.NAdam([tg.zeros([1], { requiresGrad: true })], { momentumDecay: -1 }), new ValueError("NAdam: invalid momentumDecay -1 (expected a number >= 0)")],
+    ["RAdam amsgrad", () => new optim.RAdam([tg.zeros([1], { requiresGrad: true })], { amsgrad: true } as any), new ValueError('RAdam: unknown option "amsgrad" (expected one of lr, betas, eps, weightDecay)')],
   ];
   for (const [what, make, error] of cases) it(what, () => assert.throws(make, error));
 });
