@@ -14,7 +14,7 @@ import { summaryCommand } from "./commands/summary.js";
 import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
 import { CliError, UsageError } from "./errors.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
-import { fraction, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, sizeList } from "./options.js";
+import { fraction, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, shiftPixels, sizeList } from "./options.js";
 
 function version(): string {
   try {
@@ -65,6 +65,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--seed <n>", "random seed (initial weights, shuffling, dropout)", nonNegativeInt, TRAIN_DEFAULTS.seed)
     .option("--validation-split <fraction>", "fraction of the training samples held out for validation", fraction, TRAIN_DEFAULTS.validationSplit)
     .option("--limit <n>", "use at most n training and n test samples (quick runs)", positiveInt)
+    .option("--shift <pixels>", "augmentation: shift each one-channel square training image by up to this many pixels, anew each epoch; 0 turns it off (default: 2 for conv networks on such images, else 0)", shiftPixels)
     .option("--out <dir>", "run folder (default runs/<timestamp>; with --resume, the checkpoint's folder)")
     .option("--resume <checkpoint>", "continue a run from one of its checkpoints (its config.json is reused)")
     .option("--quiet", "print only the run folder and the test figure")

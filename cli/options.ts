@@ -21,6 +21,13 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+/** Pixels of random shift for image augmentation: an integer from 0 (off) to 8. */
+export function shiftPixels(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 8) throw new InvalidArgumentError("expected whole pixels from 0 (no shifts) to 8.");
+  return n;
+}
+
 /** A fraction in [0, 1). */
 export function fraction(value: string): number {
   const n = Number(value);

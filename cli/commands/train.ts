@@ -7,8 +7,8 @@ import * as tg from "../../src/index.js";
 import { data, io, optim, train, type Tensor } from "../../src/index.js";
 import { ShiftedImages } from "../augment.js";
 import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
-import { CliError, EXIT_INTERRUPTED } from "../errors.js";
-import { buildModel, describeModel, modelConfig } from "../model.js";
+import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
+import { buildModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
 import { configFor, fitLoss, writeRunConfig, type RunConfig } from "../run-config.js";
 import { lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
@@ -32,6 +32,7 @@ export interface TrainOptions {
   seed: number;
   validationSplit: number;
   limit?: number;
+  shift?: number;
   out?: string;
   resume?: string;
   quiet?: boolean;
@@ -41,7 +42,7 @@ export interface TrainOptions {
 export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1 } as const;
 
 /** Options that describe the model or data, which a resumed run takes from its config instead. */
-const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit"];
+const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit", "shift"];
 
 type Print = (line: string) => void;
 
@@ -125,10 +126,40 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData): Ru
       seed: opts.seed,
       validationSplit: opts.validationSplit,
       limit: opts.limit,
-      // A convolutional network on images learns more from shifted copies than from the same pixels again.
-      ...(model.type === "layers" && model.inputShape.length === 3 && model.inputShape[0] === 1 && { shift: 2 }),
+      shift: shiftFor(opts.shift, model, spec.kind !== "csv"),
     },
   };
+}
+
+/**
+ * The pixels of random shift a new run trains with: `--shift` when given (0 is off), else 2 for a
+ * network of layers on one-channel square images, which learns more from shifted copies than from
+ * the same pixels again. A shift needs square one-channel images to move.
+ */
+function shiftFor(given: number | undefined, model: ModelConfig, images: boolean): number {
+  if (given === undefined) return images && model.type === "layers" && model.inputShape.length === 3 && model.inputShape[0] === 1 ? 2 : 0;
+  if (given > 0 && imageSide(model, images) === null) {
+    throw new UsageError(`--shift ${given}: shifts move one-channel square images, but the model's inputs are ${model.type === "layers" ? `[${model.inputShape.join(", ")}]` : `${model.inputSize} features`}; use --shift 0 or leave it out`);
+  }
+  return given;
+}
+
+/**
+ * The side of the one-channel square images a model takes, or null when its inputs are not such
+ * images (a table's columns never are, whatever their number).
+ */
+function imageSide(model: ModelConfig, images: boolean): number | null {
+  if (!images) return null;
+  if (model.type === "layers") {
+    const [c, h, w] = model.inputShape;
+    return model.inputShape.length === 3 && c === 1 && h === w ? h : model.inputShape.length === 1 ? squareSide(model.inputSize) : null;
+  }
+  return squareSide(model.inputSize);
+}
+
+function squareSide(n: number): number | null {
+  const side = Math.round(Math.sqrt(n));
+  return side * side === n && side >= 8 ? side : null;
 }
 
 /** Checks that the loaded data fit the model a configuration describes. */
@@ -318,18 +349,20 @@ function extendSchedule(scheduler: optim.lrScheduler.CosineAnnealingLR | undefin
  */
 function trainData(xy: { x: Tensor; y: Tensor }, config: RunConfig): train.Data {
   const t = config.training;
-  if (!t.shift || config.model.type !== "layers") return xy;
+  // Image data are standardised with one overall mean and std, tables per column.
+  const side = imageSide(config.model, config.standardize.mean.length === 1);
+  if (!t.shift || side === null) return xy;
   const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
   // The pixel value of blank paper after standardisation, for the rows and columns shifted in.
   const fill = (0 - config.standardize.mean[0]) / config.standardize.std[0];
-  const images = new ShiftedImages(xy.x.slice(0, 0, nTrain), xy.y.slice(0, 0, nTrain), config.model.inputShape[1], t.shift, fill);
+  const images = new ShiftedImages(xy.x.slice(0, 0, nTrain), xy.y.slice(0, 0, nTrain), side, t.shift, fill);
   return new data.DataLoader(images, { batchSize: t.batchSize, shuffle: true });
 }
 
 function validation(xy: { x: Tensor; y: Tensor }, config: RunConfig): { validationSplit?: number; validationData?: train.Data } {
   const t = config.training;
   if (!(t.validationSplit > 0)) return {};
-  if (!t.shift || config.model.type !== "layers") return { validationSplit: t.validationSplit };
+  if (!t.shift || imageSide(config.model, config.standardize.mean.length === 1) === null) return { validationSplit: t.validationSplit };
   const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
   return { validationData: { x: xy.x.slice(0, nTrain, n), y: xy.y.slice(0, nTrain, n) } };
 }
