@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { io, train } from "../src/index.js";
 import type { RunConfig } from "./run-config.js";
 import { describeModel } from "./model.js";
+import { classReport, type ClassRow } from "./class-report.js";
 
 export interface RunSummary {
   config: RunConfig;
@@ -87,9 +88,20 @@ export function markdownCell(text: string): string {
     .replace(/\r?\n|\r/g, " ");
 }
 
+/** Per-class precision, recall, F1 and support on the test set, then the macro and weighted averages. */
+function perClassRows(s: RunSummary): string[][] {
+  if (!s.confusion) return [];
+  const r = classReport(s.confusion, s.config.classes);
+  const row = (x: ClassRow): string[] => [x.label, f4(x.precision), f4(x.recall), f4(x.f1), String(x.support)];
+  return [...r.classes.map(row), row(r.macro), row(r.weighted)];
+}
+
+const PER_CLASS_HEADER = ["class", "precision", "recall", "f1", "support"];
+
 /** Writes report.md and report.html (which shows the charts next to the figures). */
 export function writeReports(s: RunSummary, charts: string[]): void {
-  const figures = figureRows(s), setup = settings(s);
+  const figures = figureRows(s), setup = settings(s), perClass = perClassRows(s);
+  const mdRow = (cells: string[]): string => `| ${cells.map(markdownCell).join(" | ")} |`;
   const md = [
     "# Training report",
     "",
@@ -97,6 +109,7 @@ export function writeReports(s: RunSummary, charts: string[]): void {
     "",
     "| setting | value |", "|---|---|", ...setup.map(([k, v]) => `| ${markdownCell(k)} | ${markdownCell(v)} |`),
     "",
+    ...(perClass.length ? ["## Per class (test set)", "", mdRow(PER_CLASS_HEADER), "|---|---:|---:|---:|---:|", ...perClass.map(mdRow), ""] : []),
     ...charts.map((c) => `![${c}](${c})\n`),
   ].join("\n");
   io.writeFileAtomic(join(s.dir, "report.md"), md + "\n");
@@ -111,6 +124,7 @@ th,td{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}td{font-var
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}</style></head>
 <body><h1>Training report</h1>
 ${table(figures)}${table(setup)}
+${perClass.length ? `<h2>Per class (test set)</h2><table><tr>${PER_CLASS_HEADER.map((h) => `<th>${h}</th>`).join("")}</tr>${perClass.map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join("")}</tr>`).join("")}</table>` : ""}
 ${charts.map((c) => `<div><img src="${c}" alt="${c}"></div>`).join("\n")}
 </body></html>
 `;

@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve, isAbsolute } from "node:path";
 import * as tg from "../../src/index.js";
 import { data, io, optim, train, type Tensor } from "../../src/index.js";
 import { ShiftedImages } from "../augment.js";
+import { classReport, formatClassReport, type ClassReport } from "../class-report.js";
 import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { buildModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
@@ -305,12 +306,22 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (restored) print(restored);
   print(`trained in ${seconds.toFixed(1)} s; weights, checkpoints, metrics, charts and report.html in:`);
   process.stdout.write(`${displayPath(dir)}\n`);
+  if (confusion) printClassReport(print, classReport(confusion, config.classes));
   if (classification) process.stdout.write(`test accuracy: ${test.accuracy.toFixed(4)}\n`);
   else {
     print(`predicting the training mean would give test rmse ${test.baselineRmse.toFixed(4)}`);
     process.stdout.write(`test mae: ${test.mae.toFixed(4)}\ntest rmse: ${test.rmse.toFixed(4)}\ntest r2: ${test.r2.toFixed(4)}\n`);
   }
   return 0;
+}
+
+/** The per-class table for up to 20 classes; past that, the averages only (report.md has every class). */
+function printClassReport(print: Print, r: ClassReport): void {
+  if (r.classes.length <= 20) {
+    print(formatClassReport(r));
+    return;
+  }
+  print(`macro avg precision ${r.macro.precision.toFixed(4)}, recall ${r.macro.recall.toFixed(4)}, f1 ${r.macro.f1.toFixed(4)} over ${r.classes.length} classes (each class in report.md)`);
 }
 
 /**
