@@ -14,7 +14,9 @@ import { summaryCommand } from "./commands/summary.js";
 import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
 import { CliError, UsageError } from "./errors.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
-import { fraction, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, shiftPixels, sizeList } from "./options.js";
+import { IMAGE_DEFAULTS } from "./data.js";
+import { MAX_IMAGE_SIDE } from "./image-folder.js";
+import { fraction, imageSide, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, shiftPixels, sizeList } from "./options.js";
 
 function version(): string {
   try {
@@ -52,10 +54,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     program
       .command("train")
       .description("train a model and leave a run folder (weights, checkpoints, metrics, charts, report)")
-      .option("--data <source>", "mnist (the bundled digits), idx:DIR (MNIST-style IDX files) or csv:FILE", "mnist")
+      .option("--data <source>", "mnist (the bundled digits), idx:DIR (MNIST-style IDX files), csv:FILE, or DIR: a folder with one subfolder of PNG/JPEG images per class (or train/ and test/ folders so laid out)", "mnist")
+      .option("--image-size <pixels>", `image folders: each image is resized to this square side (default ${IMAGE_DEFAULTS.imageSize}; at most ${MAX_IMAGE_SIDE})`, imageSide)
+      .addOption(new Option("--color <mode>", `image folders: gray (one channel) or rgb (three) (default ${IMAGE_DEFAULTS.color})`).choices(["gray", "rgb"]))
       .option("--target <column>", "csv: the target column, by name or 0-based index (default: the last)")
       .addOption(new Option("--task <kind>", "csv: classification or regression (default: detected from the target)").choices(["classification", "regression"]))
-      .option("--test-split <fraction>", "csv: fraction of rows held out as the test set", fraction, 0.2),
+      .option("--test-split <fraction>", "csv and image folders without train/ and test/: fraction held out as the test set", fraction, 0.2),
   )
     .option("--epochs <n>", `epochs to train (default ${TRAIN_DEFAULTS.epochs})`, nonNegativeInt)
     .option("--batch-size <n>", "samples per batch", positiveInt, TRAIN_DEFAULTS.batchSize)

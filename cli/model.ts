@@ -52,11 +52,13 @@ export function modelConfig(
   { model = "mlp", layers, activation = "relu", dropout, inputDropout }: { model?: string; layers?: number[]; activation?: string; dropout?: number; inputDropout?: number },
   inputSize: number,
   outputs: number,
+  /** The data's own sample shape ([C, H, W] for images from a folder), when they have one. */
+  dataShape?: number[],
 ): ModelConfig {
-  if (model === "cnn" && !layers) return { type: "layers", preset: "cnn", inputSize, inputShape: defaultInputShape(inputSize), layers: CNN_LAYERS, outputs };
+  if (model === "cnn" && !layers) return { type: "layers", preset: "cnn", inputSize, inputShape: dataShape ?? defaultInputShape(inputSize), layers: CNN_LAYERS, outputs };
   if (/\.json$/i.test(model) && !layers) {
     const file = readModelFile(model);
-    const inputShape = file.inputShape ?? defaultInputShape(inputSize);
+    const inputShape = file.inputShape ?? dataShape ?? defaultInputShape(inputSize);
     const values = inputShape.reduce((a, b) => a * b, 1);
     if (values !== inputSize) throw new CliError(`${model}: inputShape [${inputShape.join(", ")}] holds ${values} values, but the data have ${inputSize} features per sample`);
     // Shapes checked now, so a mistake names the file and the layer before any data are touched.

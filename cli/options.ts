@@ -28,6 +28,13 @@ export function shiftPixels(value: string): number {
   return n;
 }
 
+/** The side of the square images from a folder are resized to: 1 to 512 pixels. */
+export function imageSide(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > 512) throw new InvalidArgumentError("expected a side from 1 to 512 pixels.");
+  return n;
+}
+
 /** A fraction in [0, 1). */
 export function fraction(value: string): number {
   const n = Number(value);

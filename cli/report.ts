@@ -61,7 +61,7 @@ function settings(s: RunSummary): [string, string][] {
   const t = s.config.training;
   return [
     ["model", describeModel(s.config.model)],
-    ["data", s.config.data.kind === "mnist" ? "MNIST (bundled)" : s.config.data.kind === "idx" ? s.config.data.dir : s.config.data.file],
+    ["data", dataLabel(s.config.data)],
     ["loss", s.config.loss],
     ["optimizer", `${t.optimizer}, lr ${t.lr}${t.lrSchedule === "cosine" ? " (cosine schedule)" : ""}`],
     ["batch size", String(t.batchSize)],
@@ -69,6 +69,15 @@ function settings(s: RunSummary): [string, string][] {
     ["seed", String(t.seed)],
     ...(s.config.task === "classification" ? [["classes", listClasses(s.config.classes)] as [string, string]] : []),
   ];
+}
+
+function dataLabel(d: RunConfig["data"]): string {
+  switch (d.kind) {
+    case "mnist": return "MNIST (bundled)";
+    case "idx": return d.dir;
+    case "csv": return d.file;
+    case "images": return `${d.dir} (${d.size}x${d.size} ${d.color})`;
+  }
 }
 
 /** The class labels in index order, the first 20 of a longer list. */

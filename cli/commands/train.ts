@@ -20,6 +20,8 @@ export interface TrainOptions {
   target?: string;
   task?: Task;
   testSplit?: number;
+  imageSize?: number;
+  color?: "gray" | "rgb";
   model: string;
   layers?: number[];
   activation: string;
@@ -43,7 +45,7 @@ export interface TrainOptions {
 export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1 } as const;
 
 /** Options that describe the model or data, which a resumed run takes from its config instead. */
-const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit", "shift"];
+const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "imageSize", "color", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit", "shift"];
 
 type Print = (line: string) => void;
 
@@ -104,7 +106,7 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData): Ru
   const classification = loaded.task === "classification";
   // The cnn preset's augmented images need a few more passes: 16 epochs reach 98.6 % on the digits.
   const epochs = opts.epochs ?? (opts.model === "cnn" ? 16 : TRAIN_DEFAULTS.epochs);
-  const model = modelConfig(opts, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1);
+  const model = modelConfig(opts, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1, loaded.imageShape);
   return {
     format: "tensorgrad.run",
     version: 1,

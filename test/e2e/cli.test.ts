@@ -167,7 +167,7 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
   const cases: [string[], number, string][] = [
     [["train", "--epochs", "abc"], 2, "tensorgrad: option '--epochs <n>' argument 'abc' is invalid. expected an integer >= 0. (see tensorgrad train --help)"],
     [["train", "--bogus"], 2, "tensorgrad: unknown option '--bogus' (see tensorgrad train --help)"],
-    [["train", "--data", "foo"], 2, 'tensorgrad: unknown data source "foo" (expected mnist, idx:DIR or csv:FILE)'],
+    [["train", "--data", "foo"], 2, 'tensorgrad: unknown data source "foo" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)'],
     [["frobnicate"], 2, "tensorgrad: unknown command 'frobnicate' (see tensorgrad --help)"],
     [["eval"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad eval --help)"],
     [["train", "--data", `csv:${join(tmp, "missing.csv")}`], 1, `tensorgrad: data file not found: ${join(tmp, "missing.csv")}`],
