@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `tensorgrad` command line: train / eval / predict / summary / export / playground. Every failure ends as one line
+// The `tensorgrad` command line: train / eval / predict / summary / export / runs / playground. Every failure ends as one line
 // on stderr and an exit code — 2 for usage errors, 1 otherwise, 130 after Ctrl-C — with the stack
 // trace only under --debug.
 
@@ -10,6 +10,7 @@ import { evalCommand } from "./commands/eval.js";
 import { exportCommand } from "./commands/export.js";
 import { playgroundCommand } from "./commands/playground.js";
 import { predictCommand } from "./commands/predict.js";
+import { runsCommand } from "./commands/runs.js";
 import { summaryCommand } from "./commands/summary.js";
 import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
 import { CliError, UsageError } from "./errors.js";
@@ -107,6 +108,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--no-standardize", "leave the run's input standardisation out of the graph (the file then takes standardised inputs)")
     .action((runFolder: string, opts) => setExit(exportCommand(runFolder, opts)));
 
+  program
+    .command("runs")
+    .description("list the run folders in a folder: name, last update (UTC), model, data, epochs, best epoch, test figure, state")
+    .argument("[dir]", "the folder holding run folders", "runs")
+    .option("--json", "print the list as JSON")
+    .action((dir: string, opts) => setExit(runsCommand(dir, opts)));
+
   modelOptions(program.command("summary").description("print a model's layers, output shapes and parameter counts"))
     .option("--input-size <n>", "input features", positiveInt, 784)
     .option("--classes <n>", "outputs", positiveInt, 10)
@@ -145,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
       const sub = argv.find((a) => !a.startsWith("-"));
-      const help = sub && ["train", "eval", "predict", "summary", "export", "playground"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
+      const help = sub && ["train", "eval", "predict", "summary", "export", "playground", "runs"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
       process.stderr.write(`tensorgrad: ${oneLine(e.message.replace(/^error: /, ""))} (see ${help})\n`);
       return 2;
     }

@@ -12,6 +12,7 @@ import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { buildModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
 import { configFor, fitLoss, writeRunConfig, type RunConfig } from "../run-config.js";
+import { writeResults } from "../run-results.js";
 import { lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
 import { regressionMetrics, unstandardize } from "../regression.js";
 
@@ -303,6 +304,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   io.saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { config: JSON.stringify(config) });
   const summary = { config, history, test, confusion, seconds, dir };
   writeReports(summary, writeCharts(summary));
+  writeResults(dir, { test, epochs: history.length, seconds, finished: new Date().toISOString() });
 
   if (history.stopReason) print(`stopped early: ${history.stopReason}`);
   if (restored) print(restored);
