@@ -1,7 +1,7 @@
 // `tensorgrad train`: load data, build (or resume) a model, fit with checkpoints, logs and a progress
 // display, evaluate on the test set, and leave a run folder with weights, metrics, charts and a report.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, isAbsolute } from "node:path";
 import * as tg from "../../src/index.js";
 import { data, io, optim, train, type Tensor } from "../../src/index.js";
@@ -63,30 +63,55 @@ class JsonlLogger extends train.Callback {
   }
 }
 
-/** Turns Ctrl-C into "stop after this step"; a second Ctrl-C quits at once. */
+/**
+ * Turns Ctrl-C (SIGINT) and SIGTERM into "stop after this step"; a second signal quits at once. The
+ * checkpoint it leaves is the state at the start of the unfinished epoch, so a resumed run repeats
+ * that epoch exactly as an uninterrupted run would: the last complete epoch's checkpoint-last, or
+ * before the first epoch of this process ends, a snapshot taken as it began.
+ */
 class Interrupt extends train.Callback {
-  requested = false;
+  signal: NodeJS.Signals | null = null;
   lastCompleted = -1;
-  private readonly handler = (): void => {
-    if (this.requested) process.exit(EXIT_INTERRUPTED);
-    this.requested = true;
-    process.stderr.write("\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n");
+  private start: Uint8Array | null = null;
+  private readonly handler = (signal: NodeJS.Signals): void => {
+    if (this.signal) process.exit(exitCodeFor(signal));
+    this.signal = signal;
+    process.stderr.write(`\n${signal === "SIGINT" ? "interrupt" : signal}: finishing the current step and saving a checkpoint (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
   };
-  constructor(initialEpoch: number) {
+  constructor(private readonly initialEpoch: number, private readonly snapshot: (epoch: number) => Uint8Array) {
     super();
     this.lastCompleted = initialEpoch - 1;
     process.on("SIGINT", this.handler);
+    process.on("SIGTERM", this.handler);
+  }
+  get requested(): boolean {
+    return this.signal !== null;
+  }
+  override onEpochBegin(epoch: number): void {
+    // Taken before the epoch shuffles or draws dropout masks: the generator's state is the epoch's start.
+    if (epoch === this.initialEpoch) this.start = this.snapshot(epoch);
   }
   override onBatchEnd(): void {
-    if (this.requested) this.stop("interrupted (Ctrl-C)");
+    if (this.signal) this.stop(`interrupted (${this.signal})`);
   }
   override onEpochEnd(epoch: number): void {
     this.lastCompleted = epoch;
-    if (this.requested) this.stop("interrupted (Ctrl-C)");
+    this.start = null; // checkpoint-last now holds a later state
+    if (this.signal) this.stop(`interrupted (${this.signal})`);
+  }
+  /** Writes the checkpoint to resume from, atomically. */
+  save(path: string, lastPath: string): void {
+    io.writeFileAtomic(path, this.start ?? readFileSync(lastPath));
   }
   dispose(): void {
     process.off("SIGINT", this.handler);
+    process.off("SIGTERM", this.handler);
   }
+}
+
+/** 128 + the signal's number, as shells report a process a signal ended: 130 for SIGINT, 143 for SIGTERM. */
+function exitCodeFor(signal: NodeJS.Signals): number {
+  return signal === "SIGTERM" ? 143 : EXIT_INTERRUPTED;
 }
 
 function timestamp(): string {
@@ -242,7 +267,8 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   const monitor = t.validationSplit > 0 ? "valLoss" : "loss";
   const bestSoFar = history.get(monitor)?.filter(Number.isFinite);
   const records = history.epoch.map((e, i) => ({ epoch: e + 1, ...history.at(i) }));
-  const interrupt = new Interrupt(initialEpoch);
+  const interrupt = new Interrupt(initialEpoch, (epoch) =>
+    io.saveCheckpoint({ model, optimizer, scheduler, epoch: epoch - 1, history: history.toJSON(), extra: { interrupted: true, user: { config } } }));
   // The scheduler steps first, so checkpoints hold its state for the next epoch (exact resume).
   const callbacks: train.CallbackHooks[] = [
     ...(scheduler ? [new train.LRSchedulerCallback(scheduler)] : []),
@@ -279,12 +305,12 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   }
   const seconds = (performance.now() - started) / 1000;
 
-  if (interrupt.requested) {
+  if (interrupt.signal) {
     const path = join(dir, "checkpoint-interrupted.safetensors");
-    io.saveCheckpoint(path, { model, optimizer, scheduler, epoch: interrupt.lastCompleted, history: history.toJSON(), extra: { interrupted: true, user: { config } } });
+    interrupt.save(path, join(dir, "checkpoint-last.safetensors"));
     process.stderr.write(`interrupted: saved ${path} (after ${interrupt.lastCompleted + 1} complete epochs); resume with: tensorgrad train --resume ${path}\n`);
     process.stdout.write(`${dir}\n`);
-    return EXIT_INTERRUPTED;
+    return exitCodeFor(interrupt.signal);
   }
 
   const restored = restoreBest(model, join(dir, "checkpoint-best.safetensors"), history, monitor);
@@ -306,11 +332,11 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   writeReports(summary, writeCharts(summary));
   writeResults(dir, { test, epochs: history.length, seconds, finished: new Date().toISOString() });
 
+  if (confusion) printClassReport(print, classReport(confusion, config.classes));
   if (history.stopReason) print(`stopped early: ${history.stopReason}`);
   if (restored) print(restored);
   print(`trained in ${seconds.toFixed(1)} s; weights, checkpoints, metrics, charts and report.html in:`);
   process.stdout.write(`${displayPath(dir)}\n`);
-  if (confusion) printClassReport(print, classReport(confusion, config.classes));
   if (classification) process.stdout.write(`test accuracy: ${test.accuracy.toFixed(4)}\n`);
   else {
     print(`predicting the training mean would give test rmse ${test.baselineRmse.toFixed(4)}`);

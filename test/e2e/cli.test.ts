@@ -52,7 +52,7 @@ test("train leaves a complete run folder and ends with its path and the test acc
   const files = readdirSync(run).sort();
   assert.deepEqual(files, [
     "accuracy.png", "checkpoint-best.safetensors", "checkpoint-last.safetensors", "config.json", "confusion-matrix.png",
-    "loss.png", "lr.png", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html", "report.md",
+    "loss.png", "lr.png", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html", "report.md", "results.json",
   ]);
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
   assert.deepEqual(config.model, { type: "mlp", preset: "mlp", inputSize: 784, hidden: [256, 128], activation: "relu", dropout: 0.2, inputDropout: 0.2, outputs: 10 });
