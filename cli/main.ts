@@ -17,7 +17,7 @@ import { CliError, UsageError } from "./errors.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
 import { IMAGE_DEFAULTS } from "./data.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
-import { fraction, imageSide, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, shiftPixels, sizeList } from "./options.js";
+import { fraction, imageSide, nonNegativeNumber, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, shiftPixels, sizeList } from "./options.js";
 
 function version(): string {
   try {
@@ -71,6 +71,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--validation-split <fraction>", "fraction of the training samples held out for validation", fraction, TRAIN_DEFAULTS.validationSplit)
     .option("--limit <n>", "use at most n training and n test samples (quick runs)", positiveInt)
     .option("--shift <pixels>", "augmentation: shift each one-channel square training image by up to this many pixels, anew each epoch; 0 turns it off (default: 2 for conv networks on such images, else 0)", shiftPixels)
+    .option("--report-every <seconds>", `rewrite report.md, report.html and the charts after an epoch at most this often while training (0: after every epoch; default ${TRAIN_DEFAULTS.reportEvery})`, nonNegativeNumber)
     .option("--out <dir>", "run folder (default runs/<timestamp>; with --resume, the checkpoint's folder)")
     .option("--resume <checkpoint>", "continue a run from one of its checkpoints (its config.json is reused)")
     .option("--quiet", "print only the run folder and the test figure")

@@ -35,6 +35,12 @@ export function imageSide(value: string): number {
   return n;
 }
 
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number >= 0.");
+  return n;
+}
+
 /** A fraction in [0, 1). */
 export function fraction(value: string): number {
   const n = Number(value);

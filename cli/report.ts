@@ -1,5 +1,6 @@
-// What a finished run leaves besides weights: the charts (loss.png, accuracy.png,
-// confusion-matrix.png, drawn by train.plot) and report.html / report.md showing them with the figures.
+// What a run leaves besides weights: the charts (loss.png, accuracy.png, confusion-matrix.png, drawn
+// by train.plot) and report.html / report.md showing them with the figures — rewritten while it
+// trains (see cli/live-report.ts), and once more, with the test figures, when it ends.
 
 import { join } from "node:path";
 import { io, train } from "../src/index.js";
@@ -14,6 +15,8 @@ export interface RunSummary {
   confusion: number[][] | null;
   seconds: number;
   dir: string;
+  /** While training runs: the epochs done and planned (the report then says so and refreshes itself). */
+  progress?: { epoch: number; epochs: number; interrupted?: boolean };
 }
 
 const TRAIN = "#1f77b4", VAL = "#ff7f0e";
@@ -51,8 +54,10 @@ const f4 = (v: number | undefined): string => (v === undefined ? "-" : Number.is
 function figureRows(s: RunSummary): [string, string][] {
   const last = s.history.length ? s.history.at(-1) : {};
   const rows: [string, string][] = [];
+  const p = s.progress;
+  if (p) rows.push(["status", p.interrupted ? `interrupted after epoch ${p.epoch} of ${p.epochs}; resume from checkpoint-interrupted.safetensors` : `training: epoch ${p.epoch} of ${p.epochs} done (updated ${new Date().toISOString().slice(11, 19)} UTC)`]);
   for (const [k, v] of Object.entries(s.test)) rows.push([`test ${k}`, f4(v)]);
-  for (const [k, v] of Object.entries(last)) if (k !== "lr") rows.push([`final ${k}`, f4(v)]);
+  for (const [k, v] of Object.entries(last)) if (k !== "lr") rows.push([`${p && !p.interrupted ? "latest" : "final"} ${k}`, f4(v)]);
   rows.push(["epochs", String(s.history.length)], ["training time", `${s.seconds.toFixed(1)} s`]);
   return rows;
 }
@@ -126,7 +131,7 @@ export function writeReports(s: RunSummary, charts: string[]): void {
   const esc = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const table = (rows: [string, string][]): string => `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>`;
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>tensorgrad training report</title>
+<html lang="en"><head><meta charset="utf-8">${s.progress && !s.progress.interrupted ? '<meta http-equiv="refresh" content="5">' : ""}<title>tensorgrad training report</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
 table{border-collapse:collapse;margin:0 2em 1.5em 0;display:inline-table;vertical-align:top}
 th,td{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}td{font-variant-numeric:tabular-nums}

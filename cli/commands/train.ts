@@ -11,6 +11,7 @@ import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDa
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { buildModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
+import { LiveReport } from "../live-report.js";
 import { configFor, fitLoss, writeRunConfig, type RunConfig } from "../run-config.js";
 import { writeResults } from "../run-results.js";
 import { lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
@@ -37,13 +38,14 @@ export interface TrainOptions {
   validationSplit: number;
   limit?: number;
   shift?: number;
+  reportEvery?: number;
   out?: string;
   resume?: string;
   quiet?: boolean;
 }
 
 /** Defaults tuned for the bundled MNIST: 784-256-128-10 ReLU + dropout, Adam, batch 64. */
-export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1 } as const;
+export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1, reportEvery: 1 } as const;
 
 /** Options that describe the model or data, which a resumed run takes from its config instead. */
 const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "imageSize", "color", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit", "shift"];
@@ -278,6 +280,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     new train.ModelCheckpoint({ path: join(dir, "checkpoint-last.safetensors"), extra: { config }, scheduler }),
     new train.CSVLogger(join(dir, "metrics.csv"), { initialRows: records }),
     new JsonlLogger(join(dir, "metrics.jsonl"), records),
+    new LiveReport({ config, history, test: {}, confusion: null, dir }, t.epochs, opts.reportEvery ?? TRAIN_DEFAULTS.reportEvery),
     interrupt,
   ];
   if (!opts.quiet) callbacks.push(new train.ProgressBar());
@@ -308,6 +311,8 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (interrupt.signal) {
     const path = join(dir, "checkpoint-interrupted.safetensors");
     interrupt.save(path, join(dir, "checkpoint-last.safetensors"));
+    const stopped = { config, history, test: {}, confusion: null, seconds: (performance.now() - started) / 1000, dir, progress: { epoch: interrupt.lastCompleted + 1, epochs: t.epochs, interrupted: true } };
+    writeReports(stopped, writeCharts(stopped));
     process.stderr.write(`interrupted: saved ${path} (after ${interrupt.lastCompleted + 1} complete epochs); resume with: tensorgrad train --resume ${path}\n`);
     process.stdout.write(`${dir}\n`);
     return exitCodeFor(interrupt.signal);

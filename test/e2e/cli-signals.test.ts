@@ -5,36 +5,23 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { data, io } from "tensorgrad";
 import { runCli, type CliResult } from "./run-cli.js";
 
-const root = new URL("../..", import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), "tg-cli-signals-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the CLI and sends `signal` once `when(stdout, stderr)` first holds. */
-function signalled(args: string[], signal: NodeJS.Signals, when: (out: string, err: string) => boolean): Promise<CliResult & { sent: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "", sent = false;
-    const check = (): void => {
-      if (!sent && when(stdout, stderr)) {
-        sent = true;
-        child.kill(signal);
-      }
-    };
-    child.stdout.on("data", (d) => ((stdout += d), check()));
-    child.stderr.on("data", (d) => ((stderr += d), check()));
-    const limit = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(limit);
-      resolve({ code, stdout, stderr, sent });
-    });
+function signalled(args: string[], signal: NodeJS.Signals, when: (out: string, err: string) => boolean): Promise<CliResult> {
+  let sent = false;
+  return runCli(args, 120_000, (out, err, kill) => {
+    if (!sent && when(out, err)) {
+      sent = true;
+      kill(signal);
+    }
   });
 }
 
