@@ -15,6 +15,7 @@ import { summaryCommand } from "./commands/summary.js";
 import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
 import { CliError, UsageError } from "./errors.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
+import { MODEL_FILE } from "./model-file.js";
 import { IMAGE_DEFAULTS } from "./data.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
 import { fraction, imageSide, nonNegativeNumber, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, shiftPixels, sizeList } from "./options.js";
@@ -32,9 +33,9 @@ const OPTIMIZERS = tg.train.OPTIMIZER_NAMES;
 function modelOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option("--model <preset>", `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}) or a model file FILE.json listing layers`)
+      new Option("--model <preset>", `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}) or a model file FILE.json / FILE.yaml listing layers`)
         .default("mlp")
-        .argParser((v: string) => (/\.json$/i.test(v) ? v : oneOf([...Object.keys(PRESETS), "cnn"])(v))),
+        .argParser((v: string) => (MODEL_FILE.test(v) ? v : oneOf([...Object.keys(PRESETS), "cnn"])(v))),
     )
     .option("--layers <sizes>", "hidden layer sizes, e.g. 256,128 (overrides the preset's; \"\" for none)", sizeList)
     .addOption(new Option("--activation <name>", "hidden-layer activation").choices(ACTIVATIONS).default("relu"))
