@@ -95,7 +95,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command("predict")
     .description("predict a class (or value) for every sample of a CSV or IDX file, one per line")
     .requiredOption("--checkpoint <path>", "a run's model.safetensors or checkpoint-*.safetensors")
-    .requiredOption("--input <file>", "samples: a .csv file (features; header optional) or an IDX image file (.gz ok)")
+    .requiredOption("--input <file>", "samples: a .csv file (features; header optional), an IDX image file (.gz ok), or for a model trained on an image folder a .png/.jpg file or a folder of them (lines then read file,label)")
     .option("--output <file>", "write the predictions to this file instead of stdout")
     .option("--batch-size <n>", "samples per forward pass", positiveInt, 256)
     .action((opts) => setExit(predictCommand(opts)));

@@ -65,6 +65,22 @@ test("a folder of class folders trains, and eval reads it the same way", async (
   const ev = await runCli(["eval", "--checkpoint", join(out, "model.safetensors")]);
   assert.equal(ev.code, 0, ev.stderr);
   assert.match(ev.stdout, new RegExp(`test samples: 16\\n[^]*test accuracy: ${accuracy}\\n$`));
+
+  // predict: one new image, and a folder of them (lines name their files).
+  const fresh = join(tmp, "fresh");
+  mkdirSync(fresh);
+  for (let k = 0; k < 6; k++) writeImage(join(fresh, `${k < 3 ? "a" : "d"}${k}.${k % 2 ? "jpg" : "png"}`), 22, bar(22, k >= 3, 200 + k));
+  writeFileSync(join(fresh, "README"), "skipped");
+  const [one, many, wrong] = await Promise.all([
+    runCli(["predict", "--checkpoint", join(out, "model.safetensors"), "--input", join(fresh, "d3.jpg")]),
+    runCli(["predict", "--checkpoint", join(out, "model.safetensors"), "--input", fresh]),
+    runCli(["predict", "--checkpoint", join(out, "model.safetensors"), "--input", join(dir, "down", "0.jpg.csv")]),
+  ]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(one.stdout, "down\n");
+  assert.equal(many.code, 0, many.stderr);
+  assert.equal(many.stdout, "a0.png,across\na1.jpg,across\na2.png,across\nd3.jpg,down\nd4.png,down\nd5.jpg,down\n");
+  assert.equal(wrong.code, 1);
 });
 
 test("rgb images give the cnn preset three input channels; train/ and test/ folders keep their split", async () => {
