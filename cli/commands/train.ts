@@ -237,6 +237,10 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     checkTrainable(loaded);
   } else {
     const spec = parseDataSpec(opts.data, opts);
+    const imageOnly = (["imageSize", "color"] as const).filter((k) => given.has(k));
+    if (spec.kind !== "images" && imageOnly.length) {
+      throw new UsageError(`${imageOnly.map((k) => (k === "imageSize" ? "--image-size" : "--color")).join(" and ")} ${imageOnly.length > 1 ? "apply" : "applies"} to a folder of images, not to ${spec.kind === "csv" ? "a CSV file" : spec.kind === "idx" ? "IDX files" : "the bundled digits"}`);
+    }
     loaded = loadData(spec, { limit: opts.limit, seed: opts.seed });
     checkTrainable(loaded);
     config = freshConfig(opts, spec, loaded);

@@ -118,6 +118,9 @@ test("a corrupt or oversized image stops the run with its path and a typed reaso
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr, `tensorgrad: ${join(tmp, `bad${i}`, "down", cases[i][0])}: ${cases[i][2]}\n`);
   });
+  const misplaced = await runCli(["train", "--image-size", "16", "--out", join(tmp, "misplaced")]);
+  assert.equal(misplaced.code, 2);
+  assert.equal(misplaced.stderr, "tensorgrad: --image-size applies to a folder of images, not to the bundled digits\n");
   const empty = join(tmp, "empty");
   mkdirSync(join(empty, "a"), { recursive: true });
   const e = await runCli(["train", "--data", empty, "--out", join(tmp, "empty-out")]);
