@@ -1,6 +1,6 @@
 // The run folder's report and charts kept current while training runs: after an epoch, report.md,
 // report.html and the chart PNGs are rewritten (each atomically, so a viewer never reads half a
-// file), at most once every `every` seconds and never more than a fifth of the time: drawing the
+// file), at most once every `every` seconds and never more than a tenth of the time: drawing the
 // charts costs tens of milliseconds, more than a whole epoch of a small table.
 
 import { train } from "../src/index.js";
@@ -17,7 +17,7 @@ export class LiveReport extends train.Callback {
   override onEpochEnd(epoch: number): void {
     const now = performance.now();
     // The last epoch is left to the final report, which follows at once with the test figures.
-    if (epoch + 1 >= this.epochs || now - this.last < Math.max(this.every * 1000, 4 * this.cost)) return;
+    if (epoch + 1 >= this.epochs || now - this.last < Math.max(this.every * 1000, 9 * this.cost)) return;
     const summary: RunSummary = { ...this.base, seconds: (now - this.started) / 1000, progress: { epoch: epoch + 1, epochs: this.epochs } };
     writeReports(summary, writeCharts(summary));
     this.last = performance.now();
