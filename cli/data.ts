@@ -7,13 +7,16 @@ import * as tg from "../src/index.js";
 import { data, type Tensor } from "../src/index.js";
 import { CliError, UsageError } from "./errors.js";
 import { encodedNames, encodeRows, fitEncoding, readTable, type ColumnEncoding } from "./table.js";
+import { loadImageFolder, type ImagesSpec } from "./image-folder.js";
+import type { ColorMode } from "./image-decode.js";
 
 export type Task = "classification" | "regression";
 
 export type DataSpec =
   | { kind: "mnist" }
   | { kind: "idx"; dir: string }
-  | { kind: "csv"; file: string; target: string | number; task?: Task; testSplit: number };
+  | { kind: "csv"; file: string; target: string | number; task?: Task; testSplit: number }
+  | ImagesSpec;
 
 export interface XY {
   x: Tensor;
@@ -31,6 +34,8 @@ export interface LoadedData {
   featureNames?: string[];
   /** CSV: how the input columns became features (stored in config.json for eval and predict). */
   encoding?: ColumnEncoding[];
+  /** Images from a folder: [channels, height, width] of one sample. */
+  imageShape?: number[];
   /** For messages: "MNIST (bundled)", "iris.csv". */
   name: string;
 }
@@ -41,11 +46,27 @@ export interface Standardize {
   std: number[];
 }
 
-/** Parses `--data`: "mnist", "idx:DIR" or "csv:FILE" (with --target, --task, --test-split). */
-export function parseDataSpec(value: string, { target, task, testSplit = 0.2 }: { target?: string; task?: Task; testSplit?: number }): DataSpec {
+/** The image options of `--data DIR`. */
+export interface ImageOptions {
+  imageSize?: number;
+  color?: ColorMode;
+}
+
+export const IMAGE_DEFAULTS = { imageSize: 28, color: "gray" } as const;
+
+/**
+ * Parses `--data`: "mnist", "idx:DIR", "csv:FILE" (with --target, --task, --test-split), or a folder
+ * of class folders of images, "images:DIR" or just "DIR" (with --image-size, --color, --test-split).
+ */
+export function parseDataSpec(value: string, { target, task, testSplit = 0.2, imageSize = IMAGE_DEFAULTS.imageSize, color = IMAGE_DEFAULTS.color }: { target?: string; task?: Task; testSplit?: number } & ImageOptions): DataSpec {
   if (value === "mnist") return { kind: "mnist" };
-  const m = /^(idx|csv):(.+)$/.exec(value);
-  if (!m) throw new UsageError(`unknown data source "${value}" (expected mnist, idx:DIR or csv:FILE)`);
+  const m = /^(idx|csv|images):(.+)$/.exec(value);
+  const folder = !m && existsSync(value) && statSync(value).isDirectory();
+  if (!m && !folder) throw new UsageError(`unknown data source "${value}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)`);
+  if (!m || m[1] === "images") {
+    if (task === "regression") throw new UsageError("--task regression: a folder of images has classes (one subfolder each)");
+    return { kind: "images", dir: resolve(m ? m[2] : value), size: imageSize, color, testSplit };
+  }
   const path = resolve(m[2]);
   if (m[1] === "idx") return { kind: "idx", dir: path };
   const col = target === undefined ? -1 : /^-?\d+$/.test(target) ? Number(target) : target;
@@ -54,6 +75,7 @@ export function parseDataSpec(value: string, { target, task, testSplit = 0.2 }: 
 
 /** A label for messages. */
 export function describeSpec(spec: DataSpec): string {
+  if (spec.kind === "images") return `images in ${spec.dir}`;
   return spec.kind === "mnist" ? "MNIST digits (bundled)" : spec.kind === "idx" ? `IDX files in ${spec.dir}` : `CSV ${spec.file}`;
 }
 
@@ -89,6 +111,12 @@ export function loadData(spec: DataSpec, { limit, seed, classes, encoding }: { l
     const { train, test } = data.loadMnistIdx(spec.dir);
     const k = Math.max(classCount(train.y), classCount(test.y));
     return { train: take(train, limit), test: take(test, limit), inputSize: train.x.shape[1], task: "classification", numClasses: k, classes: range(k), name: `IDX ${spec.dir}` };
+  }
+  if (spec.kind === "images") {
+    const f = loadImageFolder(spec, { seed, classes, limit });
+    const notes = [`${f.classes.length} classes`, `${f.images} images as ${f.shape[1]}x${f.shape[2]} ${spec.color}`];
+    if (f.ignored) notes.push(`${f.ignored} other files ignored`);
+    return { train: f.train, test: f.test, inputSize: f.shape.reduce((a, b) => a * b, 1), task: "classification", numClasses: f.classes.length, classes: f.classes, imageShape: f.shape, name: `${spec.dir} (${notes.join(", ")})` };
   }
   return loadCsvData(spec, limit, seed, classes, encoding);
 }

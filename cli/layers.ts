@@ -1,4 +1,4 @@
-// Networks described as a list of tensorgrad layers — the `cnn` preset and `--model file.json` —
+// Networks described as a list of tensorgrad layers — the `cnn` preset and `--model file.json|yaml` —
 // with shapes inferred layer by layer, so a file names only what a user would choose (channels,
 // kernel sizes, widths) and a mistake is reported with the layer it is in before anything is built.
 
@@ -13,7 +13,23 @@ export type LayerSpec =
   | { type: "dropout"; p: number }
   | { type: "flatten" }
   | { type: "linear"; out: number }
-  | { type: "relu" | "gelu" | "tanh" | "sigmoid" };
+  | { type: "relu" | "gelu" | "tanh" | "sigmoid" }
+  | RecurrentSpec;
+
+/**
+ * An LSTM or GRU over a sequence [T, F] (time steps, features). It gives the last layer's final
+ * hidden state, both directions side by side ([D·H]), or with `returnSequences` every step's output
+ * [T, D·H] for a recurrent layer after it.
+ */
+export interface RecurrentSpec {
+  type: "lstm" | "gru";
+  hidden: number;
+  layers?: number;
+  bidirectional?: boolean;
+  /** Dropout between stacked layers (PyTorch's `dropout`). */
+  dropout?: number;
+  returnSequences?: boolean;
+}
 
 export interface LayersModelConfig {
   type: "layers";
@@ -50,6 +66,32 @@ class Reshape extends nn.Module {
   forward(x: Tensor): Tensor {
     return x.reshape([x.shape[0], ...this.shape]);
   }
+}
+
+/** nn.LSTM / nn.GRU on batch-first sequences, giving the final hidden state or every step's output. */
+class Recurrent extends nn.Module {
+  readonly rnn: nn.LSTM | nn.GRU;
+  constructor(inputSize: number, readonly spec: RecurrentSpec) {
+    super();
+    const opts = { numLayers: spec.layers ?? 1, bidirectional: spec.bidirectional ?? false, dropout: spec.dropout ?? 0, batchFirst: true };
+    this.rnn = spec.type === "lstm" ? new nn.LSTM(inputSize, spec.hidden, opts) : new nn.GRU(inputSize, spec.hidden, opts);
+  }
+  forward(x: Tensor): Tensor {
+    const [out, state] = this.rnn.forward(x) as [Tensor, Tensor | [Tensor, Tensor]];
+    if (this.spec.returnSequences) return out;
+    // hN is [layers·D, N, H]: the last layer's D directions, side by side per sample.
+    const h = Array.isArray(state) ? state[0] : state;
+    const d = this.spec.bidirectional ? 2 : 1, rows = h.shape[0];
+    return h.slice(0, rows - d, rows).transpose(0, 1).reshape([x.shape[0], d * this.spec.hidden]);
+  }
+}
+
+/** Weights and biases of an LSTM (4 gates) or GRU (3): per layer and direction G·H·(in + H) + 2·G·H. */
+function recurrentParameters(inputSize: number, spec: RecurrentSpec): number {
+  const g = spec.type === "lstm" ? 4 : 3, h = spec.hidden, d = spec.bidirectional ? 2 : 1;
+  let n = 0;
+  for (let l = 0; l < (spec.layers ?? 1); l++) n += d * (g * h * ((l === 0 ? inputSize : d * h) + h) + 2 * g * h);
+  return n;
 }
 
 interface Built {
@@ -116,6 +158,16 @@ export function walkLayers(inputShape: readonly number[], layers: readonly Layer
         add(() => new nn.Linear(inF, l.out));
         break;
       }
+      case "lstm":
+      case "gru": {
+        if (shape.length !== 2) throw new CliError(`${where(i)}: ${l.type} needs sequences [steps, features], but its input is [${shape.join(", ")}]; give the model file an inputShape such as [${shape.length === 1 ? `${shape[0]}, 1` : "steps, features"}]`);
+        const [steps, features] = shape;
+        const d = l.bidirectional ? 2 : 1;
+        parameters += recurrentParameters(features, l);
+        shape = l.returnSequences ? [steps, d * l.hidden] : [d * l.hidden];
+        add(() => new Recurrent(features, l));
+        break;
+      }
       case "relu": add(() => new nn.ReLU()); break;
       case "gelu": add(() => new nn.GELU()); break;
       case "tanh": add(() => new nn.Tanh()); break;
@@ -139,6 +191,8 @@ export function describeLayers(cfg: LayersModelConfig): string {
       case "avgpool2d": return `avgpool ${l.kernel}`;
       case "dropout": return `dropout ${l.p}`;
       case "linear": return `linear ${l.out}`;
+      case "lstm":
+      case "gru": return `${l.type} ${l.hidden}${(l.layers ?? 1) > 1 ? `x${l.layers}` : ""}${l.bidirectional ? " bidirectional" : ""}${l.returnSequences ? " (sequences)" : ""}`;
       default: return l.type;
     }
   });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `tensorgrad` command line: train / eval / predict / summary / export / playground. Every failure ends as one line
+// The `tensorgrad` command line: train / eval / predict / summary / export / runs / playground. Every failure ends as one line
 // on stderr and an exit code — 2 for usage errors, 1 otherwise, 130 after Ctrl-C — with the stack
 // trace only under --debug.
 
@@ -10,11 +10,15 @@ import { evalCommand } from "./commands/eval.js";
 import { exportCommand } from "./commands/export.js";
 import { playgroundCommand } from "./commands/playground.js";
 import { predictCommand } from "./commands/predict.js";
+import { runsCommand } from "./commands/runs.js";
 import { summaryCommand } from "./commands/summary.js";
 import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
 import { CliError, UsageError } from "./errors.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
-import { fraction, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, sizeList } from "./options.js";
+import { MODEL_FILE } from "./model-file.js";
+import { IMAGE_DEFAULTS } from "./data.js";
+import { MAX_IMAGE_SIDE } from "./image-folder.js";
+import { fraction, imageSide, nonNegativeNumber, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, shiftPixels, sizeList } from "./options.js";
 
 function version(): string {
   try {
@@ -29,9 +33,9 @@ const OPTIMIZERS = tg.train.OPTIMIZER_NAMES;
 function modelOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option("--model <preset>", `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}) or a model file FILE.json listing layers`)
+      new Option("--model <preset>", `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}) or a model file FILE.json / FILE.yaml listing layers`)
         .default("mlp")
-        .argParser((v: string) => (/\.json$/i.test(v) ? v : oneOf([...Object.keys(PRESETS), "cnn"])(v))),
+        .argParser((v: string) => (MODEL_FILE.test(v) ? v : oneOf([...Object.keys(PRESETS), "cnn"])(v))),
     )
     .option("--layers <sizes>", "hidden layer sizes, e.g. 256,128 (overrides the preset's; \"\" for none)", sizeList)
     .addOption(new Option("--activation <name>", "hidden-layer activation").choices(ACTIVATIONS).default("relu"))
@@ -58,10 +62,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     program
       .command("train")
       .description("train a model and leave a run folder (weights, checkpoints, metrics, charts, report)")
-      .option("--data <source>", "mnist (the bundled digits), idx:DIR (MNIST-style IDX files) or csv:FILE", "mnist")
+      .option("--data <source>", "mnist (the bundled digits), idx:DIR (MNIST-style IDX files), csv:FILE, or DIR: a folder with one subfolder of PNG/JPEG images per class (or train/ and test/ folders so laid out)", "mnist")
+      .option("--image-size <pixels>", `image folders: each image is resized to this square side (default ${IMAGE_DEFAULTS.imageSize}; at most ${MAX_IMAGE_SIDE})`, imageSide)
+      .addOption(new Option("--color <mode>", `image folders: gray (one channel) or rgb (three) (default ${IMAGE_DEFAULTS.color})`).choices(["gray", "rgb"]))
       .option("--target <column>", "csv: the target column, by name or 0-based index (default: the last)")
       .addOption(new Option("--task <kind>", "csv: classification or regression (default: detected from the target)").choices(["classification", "regression"]))
-      .option("--test-split <fraction>", "csv: fraction of rows held out as the test set", fraction, 0.2),
+      .option("--test-split <fraction>", "csv and image folders without train/ and test/: fraction held out as the test set", fraction, 0.2),
   )
     .option("--epochs <n>", `epochs to train (default ${TRAIN_DEFAULTS.epochs})`, nonNegativeInt)
     .option("--batch-size <n>", "samples per batch", positiveInt, TRAIN_DEFAULTS.batchSize)
@@ -71,6 +77,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--seed <n>", "random seed (initial weights, shuffling, dropout)", nonNegativeInt, TRAIN_DEFAULTS.seed)
     .option("--validation-split <fraction>", "fraction of the training samples held out for validation", fraction, TRAIN_DEFAULTS.validationSplit)
     .option("--limit <n>", "use at most n training and n test samples (quick runs)", positiveInt)
+    .option("--shift <pixels>", "augmentation: shift each one-channel square training image by up to this many pixels, anew each epoch; 0 turns it off (default: 2 for conv networks on such images, else 0)", shiftPixels)
+    .option("--report-every <seconds>", `rewrite report.md, report.html and the charts after an epoch at most this often while training (0: after every epoch; default ${TRAIN_DEFAULTS.reportEvery})`, nonNegativeNumber)
     .option("--out <dir>", "run folder (default runs/<timestamp>; with --resume, the checkpoint's folder)")
     .option("--resume <checkpoint>", "continue a run from one of its checkpoints (its config.json is reused)")
     .option("--quiet", "print only the run folder and the test figure")
@@ -93,7 +101,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command("predict")
     .description("predict a class (or value) for every sample of a CSV or IDX file, one per line")
     .requiredOption("--checkpoint <path>", "a run's model.safetensors or checkpoint-*.safetensors")
-    .requiredOption("--input <file>", "samples: a .csv file (features; header optional) or an IDX image file (.gz ok)")
+    .requiredOption("--input <file>", "samples: a .csv file (features; header optional), an IDX image file (.gz ok), or for a model trained on an image folder a .png/.jpg file or a folder of them (lines then read file,label)")
     .option("--output <file>", "write the predictions to this file instead of stdout")
     .option("--batch-size <n>", "samples per forward pass", positiveInt, 256)
     .action((opts) => setExit(predictCommand(opts)));
@@ -107,6 +115,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--opset <n>", "ONNX opset version (13 to 18)", positiveInt, 17)
     .option("--no-standardize", "leave the run's input standardisation out of the graph (the file then takes standardised inputs)")
     .action((runFolder: string, opts) => setExit(exportCommand(runFolder, opts)));
+
+  program
+    .command("runs")
+    .description("list the run folders in a folder: name, last update (UTC), model, data, epochs, best epoch, test figure, state")
+    .argument("[dir]", "the folder holding run folders", "runs")
+    .option("--json", "print the list as JSON")
+    .action((dir: string, opts) => setExit(runsCommand(dir, opts)));
 
   modelOptions(program.command("summary").description("print a model's layers, output shapes and parameter counts"))
     .option("--input-size <n>", "input features", positiveInt, 784)
@@ -146,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
       const sub = argv.find((a) => !a.startsWith("-"));
-      const help = sub && ["train", "eval", "predict", "summary", "export", "playground"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
+      const help = sub && ["train", "eval", "predict", "summary", "export", "playground", "runs"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
       process.stderr.write(`tensorgrad: ${oneLine(e.message.replace(/^error: /, ""))} (see ${help})\n`);
       return 2;
     }

@@ -4,7 +4,7 @@
 import { nn } from "../src/index.js";
 import { CliError, UsageError } from "./errors.js";
 import { CNN_LAYERS, defaultInputShape, describeLayers, walkLayers, type LayersModelConfig } from "./layers.js";
-import { readModelFile } from "./model-file.js";
+import { MODEL_FILE, readModelFile } from "./model-file.js";
 
 export const ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -52,11 +52,13 @@ export function modelConfig(
   { model = "mlp", layers, activation = "relu", dropout, inputDropout }: { model?: string; layers?: number[]; activation?: string; dropout?: number; inputDropout?: number },
   inputSize: number,
   outputs: number,
+  /** The data's own sample shape ([C, H, W] for images from a folder), when they have one. */
+  dataShape?: number[],
 ): ModelConfig {
-  if (model === "cnn" && !layers) return { type: "layers", preset: "cnn", inputSize, inputShape: defaultInputShape(inputSize), layers: CNN_LAYERS, outputs };
-  if (/\.json$/i.test(model) && !layers) {
+  if (model === "cnn" && !layers) return { type: "layers", preset: "cnn", inputSize, inputShape: dataShape ?? defaultInputShape(inputSize), layers: CNN_LAYERS, outputs };
+  if (MODEL_FILE.test(model) && !layers) {
     const file = readModelFile(model);
-    const inputShape = file.inputShape ?? defaultInputShape(inputSize);
+    const inputShape = file.inputShape ?? dataShape ?? defaultInputShape(inputSize);
     const values = inputShape.reduce((a, b) => a * b, 1);
     if (values !== inputSize) throw new CliError(`${model}: inputShape [${inputShape.join(", ")}] holds ${values} values, but the data have ${inputSize} features per sample`);
     // Shapes checked now, so a mistake names the file and the layer before any data are touched.
@@ -64,7 +66,7 @@ export function modelConfig(
     return { type: "layers", preset: file.name, inputSize, inputShape, layers: file.layers, outputs };
   }
   const preset = Object.hasOwn(PRESETS, model) ? PRESETS[model] : undefined;
-  if (!preset) throw new UsageError(`unknown model "${model}" (expected one of ${[...Object.keys(PRESETS), "cnn"].join(", ")}, a model file FILE.json, or --layers 256,128)`);
+  if (!preset) throw new UsageError(`unknown model "${model}" (expected one of ${[...Object.keys(PRESETS), "cnn"].join(", ")}, a model file FILE.json or FILE.yaml, or --layers 256,128)`);
   if (!(ACTIVATIONS as readonly string[]).includes(activation)) throw new UsageError(`unknown activation "${activation}" (expected one of ${ACTIVATIONS.join(", ")})`);
   const hidden = layers ?? preset.hidden;
   return {

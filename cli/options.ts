@@ -21,6 +21,26 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+/** Pixels of random shift for image augmentation: an integer from 0 (off) to 8. */
+export function shiftPixels(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 8) throw new InvalidArgumentError("expected whole pixels from 0 (no shifts) to 8.");
+  return n;
+}
+
+/** The side of the square images from a folder are resized to: 1 to 512 pixels. */
+export function imageSide(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > 512) throw new InvalidArgumentError("expected a side from 1 to 512 pixels.");
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number >= 0.");
+  return n;
+}
+
 /** A fraction in [0, 1). */
 export function fraction(value: string): number {
   const n = Number(value);

@@ -56,7 +56,7 @@ export function removeIfEmpty(created: string[]): void {
   }
 }
 
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
   started: string;
@@ -89,6 +89,12 @@ function readHolder(path: string): Holder | null {
   } catch {
     return null; // unreadable or half-written: treated as stale
   }
+}
+
+/** The live training holding `dir`'s lock, or null when none does (no lock, or a stale one). */
+export function lockHolder(dir: string): Holder | null {
+  const holder = readHolder(join(dir, LOCK_FILE));
+  return holder && (holder.host !== hostName() || alive(holder.pid)) ? holder : null;
 }
 
 /**

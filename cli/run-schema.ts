@@ -6,6 +6,7 @@ import { train } from "../src/index.js";
 import { ACTIVATIONS, modelSizeProblem } from "./model.js";
 import { encodedNames, MAX_CATEGORIES } from "./table.js";
 import { modelFileSchema } from "./model-file.js";
+import { MAX_IMAGE_SIDE } from "./image-folder.js";
 import type { LayersModelConfig } from "./layers.js";
 
 const count = z.number().int().min(1);
@@ -56,6 +57,7 @@ const data = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("mnist") }),
   z.object({ kind: z.literal("idx"), dir: z.string().min(1) }),
   z.object({ kind: z.literal("csv"), file: z.string().min(1), target: z.union([z.string(), z.number().int()]), task: task.optional(), testSplit: z.number().gt(0).lt(1) }),
+  z.object({ kind: z.literal("images"), dir: z.string().min(1), size: z.number().int().min(1).max(MAX_IMAGE_SIDE), color: z.enum(["gray", "rgb"]), testSplit: z.number().gt(0).lt(1) }),
 ]);
 
 export const runConfigSchema = z

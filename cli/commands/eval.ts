@@ -9,6 +9,7 @@ import { configFor, fitLoss } from "../run-config.js";
 import { loadWeights } from "../weights.js";
 import { regressionMetrics, unstandardize } from "../regression.js";
 import { checkFits } from "./train.js";
+import { classReport, formatClassReport, testConfusion } from "../class-report.js";
 
 export interface EvalOptions {
   checkpoint: string;
@@ -21,7 +22,7 @@ export interface EvalOptions {
 export async function evalCommand(opts: EvalOptions): Promise<number> {
   const config = configFor(opts.checkpoint);
   const spec = opts.data
-    ? parseDataSpec(opts.data, { target: opts.target, task: config.task, testSplit: config.data.kind === "csv" ? config.data.testSplit : undefined })
+    ? parseDataSpec(opts.data, { target: opts.target, task: config.task, testSplit: config.data.kind === "csv" || config.data.kind === "images" ? config.data.testSplit : undefined, ...(config.data.kind === "images" && { imageSize: config.data.size, color: config.data.color }) })
     : config.data;
   const loaded = loadData(spec, { limit: opts.limit, seed: config.training.seed, classes: config.task === "classification" ? config.classes : undefined, encoding: spec.kind === "csv" ? config.encoding : undefined });
   checkFits(config, loaded, "eval");
@@ -33,6 +34,11 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
   process.stdout.write(`test samples: ${test.x.shape[0]}\n`);
   if (classification) {
     const result = await train.evaluate(model, test, { loss: fitLoss(config.loss), metrics: ["accuracy"], batchSize: opts.batchSize });
+    // k² cells: past 100 classes the table would be unreadable (train's report makes the same cut).
+    if (config.model.outputs <= 100) {
+      const confusion = testConfusion(model, test.x, test.y, config.model.outputs, opts.batchSize);
+      process.stdout.write(formatClassReport(classReport(confusion, config.classes)) + "\n\n");
+    }
     process.stdout.write(`test loss: ${result.loss.toFixed(4)}\ntest accuracy: ${result.accuracy.toFixed(4)}\n`);
   } else {
     const ts = config.targetStandardize;

@@ -1,7 +1,11 @@
 // `tensorgrad predict`: rebuild a run's model and print one prediction per input sample — the class
-// label for classification, the value for regression — from a CSV file or an IDX image file.
+// label for classification, the value for regression — from a CSV file, an IDX image file, or for a
+// run trained on an image folder, a PNG/JPEG file or a folder of them.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { imageKind, readImage } from "../image-decode.js";
+import { MAX_IMAGE_VALUES } from "../image-folder.js";
 import * as tg from "../../src/index.js";
 import { data, io, train, type Tensor } from "../../src/index.js";
 import { applyStandardize } from "../data.js";
@@ -77,11 +81,31 @@ function readIdxFeatures(path: string, config: RunConfig): Tensor {
   return raw.dtype === "int32" ? x.div(255) : x;
 }
 
+/**
+ * Images for a run trained on an image folder: one file, or every image directly in a folder (in
+ * name order), read at the run's size and colour. Returns the pixels and the file names.
+ */
+function readImages(path: string, config: RunConfig): { x: Tensor; names: string[] } {
+  const d = config.data;
+  if (d.kind !== "images") throw new CliError(`${path}: this model was trained on ${d.kind === "csv" ? "a CSV file" : `${d.kind} data`}, not on an image folder; give it ${d.kind === "csv" ? "a .csv file" : "an IDX or .csv file"}`);
+  const folder = statSync(path).isDirectory();
+  const files = folder ? readdirSync(path).filter((f) => !f.startsWith(".") && imageKind(f)).sort().map((f) => join(path, f)) : [path];
+  if (files.length === 0) throw new CliError(`${path}: no .png, .jpg or .jpeg images in the folder`);
+  const px = config.model.inputSize;
+  if (files.length * px > MAX_IMAGE_VALUES) throw new CliError(`${path}: ${files.length} images of ${px} values are more than the ${MAX_IMAGE_VALUES.toLocaleString("en-US")} values predict reads at once; split the folder`);
+  const x = new Float32Array(files.length * px);
+  files.forEach((f, i) => x.set(readImage(f, d.size, d.color), i * px));
+  return { x: tg.tensor(x, { shape: [files.length, px] }), names: folder ? files.map((f) => basename(f)) : [] };
+}
+
 export function predictCommand(opts: PredictOptions): number {
   const config = configFor(opts.checkpoint);
   if (!existsSync(opts.input)) throw new CliError(`input file not found: ${opts.input}`);
   const csv = /\.csv$/i.test(opts.input);
-  const x = csv && config.encoding ? readEncodedCsv(opts.input, config) : csv ? readCsvFeatures(opts.input, config) : readIdxFeatures(opts.input, config);
+  let names: string[] = [];
+  let x: Tensor;
+  if (imageKind(opts.input) || statSync(opts.input).isDirectory()) ({ x, names } = readImages(opts.input, config));
+  else x = csv && config.encoding ? readEncodedCsv(opts.input, config) : csv ? readCsvFeatures(opts.input, config) : readIdxFeatures(opts.input, config);
   const model = buildModel(config.model);
   loadWeights(opts.checkpoint, model);
   const out = train.predict(model, applyStandardize(x, config.standardize), { batchSize: opts.batchSize });
@@ -93,6 +117,8 @@ export function predictCommand(opts: PredictOptions): number {
     const rows = unstandardize(out, config.targetStandardize).toArray() as number[][];
     lines = rows.map((r) => r.map((v) => String(Math.fround(v))).join(","));
   }
+  // A folder's predictions name their files: "cat-1.png,cat".
+  if (names.length) lines = lines.map((l, i) => `${names[i]},${l}`);
   const text = lines.join("\n") + (lines.length ? "\n" : "");
   if (opts.output) {
     io.writeFileAtomic(opts.output, text);

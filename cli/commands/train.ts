@@ -1,16 +1,19 @@
 // `tensorgrad train`: load data, build (or resume) a model, fit with checkpoints, logs and a progress
 // display, evaluate on the test set, and leave a run folder with weights, metrics, charts and a report.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, isAbsolute } from "node:path";
 import * as tg from "../../src/index.js";
 import { data, io, optim, train, type Tensor } from "../../src/index.js";
 import { ShiftedImages } from "../augment.js";
+import { classReport, formatClassReport, type ClassReport } from "../class-report.js";
 import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
-import { CliError, EXIT_INTERRUPTED } from "../errors.js";
-import { buildModel, describeModel, modelConfig } from "../model.js";
+import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
+import { buildModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
+import { LiveReport } from "../live-report.js";
 import { configFor, fitLoss, writeRunConfig, type RunConfig } from "../run-config.js";
+import { writeResults } from "../run-results.js";
 import { lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
 import { regressionMetrics, unstandardize } from "../regression.js";
 
@@ -19,6 +22,8 @@ export interface TrainOptions {
   target?: string;
   task?: Task;
   testSplit?: number;
+  imageSize?: number;
+  color?: "gray" | "rgb";
   model: string;
   layers?: number[];
   activation: string;
@@ -32,16 +37,18 @@ export interface TrainOptions {
   seed: number;
   validationSplit: number;
   limit?: number;
+  shift?: number;
+  reportEvery?: number;
   out?: string;
   resume?: string;
   quiet?: boolean;
 }
 
 /** Defaults tuned for the bundled MNIST: 784-256-128-10 ReLU + dropout, Adam, batch 64. */
-export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1 } as const;
+export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1, reportEvery: 1 } as const;
 
 /** Options that describe the model or data, which a resumed run takes from its config instead. */
-const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit"];
+const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "imageSize", "color", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit", "shift"];
 
 type Print = (line: string) => void;
 
@@ -58,30 +65,55 @@ class JsonlLogger extends train.Callback {
   }
 }
 
-/** Turns Ctrl-C into "stop after this step"; a second Ctrl-C quits at once. */
+/**
+ * Turns Ctrl-C (SIGINT) and SIGTERM into "stop after this step"; a second signal quits at once. The
+ * checkpoint it leaves is the state at the start of the unfinished epoch, so a resumed run repeats
+ * that epoch exactly as an uninterrupted run would: the last complete epoch's checkpoint-last, or
+ * before the first epoch of this process ends, a snapshot taken as it began.
+ */
 class Interrupt extends train.Callback {
-  requested = false;
+  signal: NodeJS.Signals | null = null;
   lastCompleted = -1;
-  private readonly handler = (): void => {
-    if (this.requested) process.exit(EXIT_INTERRUPTED);
-    this.requested = true;
-    process.stderr.write("\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n");
+  private start: Uint8Array | null = null;
+  private readonly handler = (signal: NodeJS.Signals): void => {
+    if (this.signal) process.exit(exitCodeFor(signal));
+    this.signal = signal;
+    process.stderr.write(`\n${signal === "SIGINT" ? "interrupt" : signal}: finishing the current step and saving a checkpoint (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
   };
-  constructor(initialEpoch: number) {
+  constructor(private readonly initialEpoch: number, private readonly snapshot: (epoch: number) => Uint8Array) {
     super();
     this.lastCompleted = initialEpoch - 1;
     process.on("SIGINT", this.handler);
+    process.on("SIGTERM", this.handler);
+  }
+  get requested(): boolean {
+    return this.signal !== null;
+  }
+  override onEpochBegin(epoch: number): void {
+    // Taken before the epoch shuffles or draws dropout masks: the generator's state is the epoch's start.
+    if (epoch === this.initialEpoch) this.start = this.snapshot(epoch);
   }
   override onBatchEnd(): void {
-    if (this.requested) this.stop("interrupted (Ctrl-C)");
+    if (this.signal) this.stop(`interrupted (${this.signal})`);
   }
   override onEpochEnd(epoch: number): void {
     this.lastCompleted = epoch;
-    if (this.requested) this.stop("interrupted (Ctrl-C)");
+    this.start = null; // checkpoint-last now holds a later state
+    if (this.signal) this.stop(`interrupted (${this.signal})`);
+  }
+  /** Writes the checkpoint to resume from, atomically. */
+  save(path: string, lastPath: string): void {
+    io.writeFileAtomic(path, this.start ?? readFileSync(lastPath));
   }
   dispose(): void {
     process.off("SIGINT", this.handler);
+    process.off("SIGTERM", this.handler);
   }
+}
+
+/** 128 + the signal's number, as shells report a process a signal ended: 130 for SIGINT, 143 for SIGTERM. */
+function exitCodeFor(signal: NodeJS.Signals): number {
+  return signal === "SIGTERM" ? 143 : EXIT_INTERRUPTED;
 }
 
 function timestamp(): string {
@@ -102,7 +134,7 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData): Ru
   const classification = loaded.task === "classification";
   // The cnn preset's augmented images need a few more passes: 16 epochs reach 98.6 % on the digits.
   const epochs = opts.epochs ?? (opts.model === "cnn" ? 16 : TRAIN_DEFAULTS.epochs);
-  const model = modelConfig(opts, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1);
+  const model = modelConfig(opts, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1, loaded.imageShape);
   return {
     format: "tensorgrad.run",
     version: 1,
@@ -125,10 +157,40 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData): Ru
       seed: opts.seed,
       validationSplit: opts.validationSplit,
       limit: opts.limit,
-      // A convolutional network on images learns more from shifted copies than from the same pixels again.
-      ...(model.type === "layers" && model.inputShape.length === 3 && model.inputShape[0] === 1 && { shift: 2 }),
+      shift: shiftFor(opts.shift, model, spec.kind !== "csv"),
     },
   };
+}
+
+/**
+ * The pixels of random shift a new run trains with: `--shift` when given (0 is off), else 2 for a
+ * network of layers on one-channel square images, which learns more from shifted copies than from
+ * the same pixels again. A shift needs square one-channel images to move.
+ */
+function shiftFor(given: number | undefined, model: ModelConfig, images: boolean): number {
+  if (given === undefined) return images && model.type === "layers" && model.inputShape.length === 3 && model.inputShape[0] === 1 ? 2 : 0;
+  if (given > 0 && imageSide(model, images) === null) {
+    throw new UsageError(`--shift ${given}: shifts move one-channel square images, but the model's inputs are ${model.type === "layers" ? `[${model.inputShape.join(", ")}]` : `${model.inputSize} features`}; use --shift 0 or leave it out`);
+  }
+  return given;
+}
+
+/**
+ * The side of the one-channel square images a model takes, or null when its inputs are not such
+ * images (a table's columns never are, whatever their number).
+ */
+function imageSide(model: ModelConfig, images: boolean): number | null {
+  if (!images) return null;
+  if (model.type === "layers") {
+    const [c, h, w] = model.inputShape;
+    return model.inputShape.length === 3 && c === 1 && h === w ? h : model.inputShape.length === 1 ? squareSide(model.inputSize) : null;
+  }
+  return squareSide(model.inputSize);
+}
+
+function squareSide(n: number): number | null {
+  const side = Math.round(Math.sqrt(n));
+  return side * side === n && side >= 8 ? side : null;
 }
 
 /** Checks that the loaded data fit the model a configuration describes. */
@@ -175,6 +237,10 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     checkTrainable(loaded);
   } else {
     const spec = parseDataSpec(opts.data, opts);
+    const imageOnly = (["imageSize", "color"] as const).filter((k) => given.has(k));
+    if (spec.kind !== "images" && imageOnly.length) {
+      throw new UsageError(`${imageOnly.map((k) => (k === "imageSize" ? "--image-size" : "--color")).join(" and ")} ${imageOnly.length > 1 ? "apply" : "applies"} to a folder of images, not to ${spec.kind === "csv" ? "a CSV file" : spec.kind === "idx" ? "IDX files" : "the bundled digits"}`);
+    }
     loaded = loadData(spec, { limit: opts.limit, seed: opts.seed });
     checkTrainable(loaded);
     config = freshConfig(opts, spec, loaded);
@@ -207,7 +273,8 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   const monitor = t.validationSplit > 0 ? "valLoss" : "loss";
   const bestSoFar = history.get(monitor)?.filter(Number.isFinite);
   const records = history.epoch.map((e, i) => ({ epoch: e + 1, ...history.at(i) }));
-  const interrupt = new Interrupt(initialEpoch);
+  const interrupt = new Interrupt(initialEpoch, (epoch) =>
+    io.saveCheckpoint({ model, optimizer, scheduler, epoch: epoch - 1, history: history.toJSON(), extra: { interrupted: true, user: { config } } }));
   // The scheduler steps first, so checkpoints hold its state for the next epoch (exact resume).
   const callbacks: train.CallbackHooks[] = [
     ...(scheduler ? [new train.LRSchedulerCallback(scheduler)] : []),
@@ -217,6 +284,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     new train.ModelCheckpoint({ path: join(dir, "checkpoint-last.safetensors"), extra: { config }, scheduler }),
     new train.CSVLogger(join(dir, "metrics.csv"), { initialRows: records }),
     new JsonlLogger(join(dir, "metrics.jsonl"), records),
+    new LiveReport({ config, history, test: {}, confusion: null, dir }, t.epochs, opts.reportEvery ?? TRAIN_DEFAULTS.reportEvery),
     interrupt,
   ];
   if (!opts.quiet) callbacks.push(new train.ProgressBar());
@@ -244,12 +312,14 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   }
   const seconds = (performance.now() - started) / 1000;
 
-  if (interrupt.requested) {
+  if (interrupt.signal) {
     const path = join(dir, "checkpoint-interrupted.safetensors");
-    io.saveCheckpoint(path, { model, optimizer, scheduler, epoch: interrupt.lastCompleted, history: history.toJSON(), extra: { interrupted: true, user: { config } } });
+    interrupt.save(path, join(dir, "checkpoint-last.safetensors"));
+    const stopped = { config, history, test: {}, confusion: null, seconds: (performance.now() - started) / 1000, dir, progress: { epoch: interrupt.lastCompleted + 1, epochs: t.epochs, interrupted: true } };
+    writeReports(stopped, writeCharts(stopped));
     process.stderr.write(`interrupted: saved ${path} (after ${interrupt.lastCompleted + 1} complete epochs); resume with: tensorgrad train --resume ${path}\n`);
     process.stdout.write(`${dir}\n`);
-    return EXIT_INTERRUPTED;
+    return exitCodeFor(interrupt.signal);
   }
 
   const restored = restoreBest(model, join(dir, "checkpoint-best.safetensors"), history, monitor);
@@ -269,7 +339,9 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   io.saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { config: JSON.stringify(config) });
   const summary = { config, history, test, confusion, seconds, dir };
   writeReports(summary, writeCharts(summary));
+  writeResults(dir, { test, epochs: history.length, seconds, finished: new Date().toISOString() });
 
+  if (confusion) printClassReport(print, classReport(confusion, config.classes));
   if (history.stopReason) print(`stopped early: ${history.stopReason}`);
   if (restored) print(restored);
   print(`trained in ${seconds.toFixed(1)} s; weights, checkpoints, metrics, charts and report.html in:`);
@@ -280,6 +352,15 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     process.stdout.write(`test mae: ${test.mae.toFixed(4)}\ntest rmse: ${test.rmse.toFixed(4)}\ntest r2: ${test.r2.toFixed(4)}\n`);
   }
   return 0;
+}
+
+/** The per-class table for up to 20 classes; past that, the averages only (report.md has every class). */
+function printClassReport(print: Print, r: ClassReport): void {
+  if (r.classes.length <= 20) {
+    print(formatClassReport(r));
+    return;
+  }
+  print(`macro avg precision ${r.macro.precision.toFixed(4)}, recall ${r.macro.recall.toFixed(4)}, f1 ${r.macro.f1.toFixed(4)} over ${r.classes.length} classes (each class in report.md)`);
 }
 
 /**
@@ -318,18 +399,20 @@ function extendSchedule(scheduler: optim.lrScheduler.CosineAnnealingLR | undefin
  */
 function trainData(xy: { x: Tensor; y: Tensor }, config: RunConfig): train.Data {
   const t = config.training;
-  if (!t.shift || config.model.type !== "layers") return xy;
+  // Image data are standardised with one overall mean and std, tables per column.
+  const side = imageSide(config.model, config.standardize.mean.length === 1);
+  if (!t.shift || side === null) return xy;
   const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
   // The pixel value of blank paper after standardisation, for the rows and columns shifted in.
   const fill = (0 - config.standardize.mean[0]) / config.standardize.std[0];
-  const images = new ShiftedImages(xy.x.slice(0, 0, nTrain), xy.y.slice(0, 0, nTrain), config.model.inputShape[1], t.shift, fill);
+  const images = new ShiftedImages(xy.x.slice(0, 0, nTrain), xy.y.slice(0, 0, nTrain), side, t.shift, fill);
   return new data.DataLoader(images, { batchSize: t.batchSize, shuffle: true });
 }
 
 function validation(xy: { x: Tensor; y: Tensor }, config: RunConfig): { validationSplit?: number; validationData?: train.Data } {
   const t = config.training;
   if (!(t.validationSplit > 0)) return {};
-  if (!t.shift || config.model.type !== "layers") return { validationSplit: t.validationSplit };
+  if (!t.shift || imageSide(config.model, config.standardize.mean.length === 1) === null) return { validationSplit: t.validationSplit };
   const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
   return { validationData: { x: xy.x.slice(0, nTrain, n), y: xy.y.slice(0, nTrain, n) } };
 }

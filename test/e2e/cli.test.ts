@@ -52,7 +52,7 @@ test("train leaves a complete run folder and ends with its path and the test acc
   const files = readdirSync(run).sort();
   assert.deepEqual(files, [
     "accuracy.png", "checkpoint-best.safetensors", "checkpoint-last.safetensors", "config.json", "confusion-matrix.png",
-    "loss.png", "lr.png", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html", "report.md",
+    "loss.png", "lr.png", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html", "report.md", "results.json",
   ]);
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
   assert.deepEqual(config.model, { type: "mlp", preset: "mlp", inputSize: 784, hidden: [256, 128], activation: "relu", dropout: 0.2, inputDropout: 0.2, outputs: 10 });
@@ -167,7 +167,7 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
   const cases: [string[], number, string][] = [
     [["train", "--epochs", "abc"], 2, "tensorgrad: option '--epochs <n>' argument 'abc' is invalid. expected an integer >= 0. (see tensorgrad train --help)"],
     [["train", "--bogus"], 2, "tensorgrad: unknown option '--bogus' (see tensorgrad train --help)"],
-    [["train", "--data", "foo"], 2, 'tensorgrad: unknown data source "foo" (expected mnist, idx:DIR or csv:FILE)'],
+    [["train", "--data", "foo"], 2, 'tensorgrad: unknown data source "foo" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)'],
     [["frobnicate"], 2, "tensorgrad: unknown command 'frobnicate' (see tensorgrad --help)"],
     [["eval"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad eval --help)"],
     [["train", "--data", `csv:${join(tmp, "missing.csv")}`], 1, `tensorgrad: data file not found: ${join(tmp, "missing.csv")}`],

@@ -12,13 +12,23 @@ export interface CliResult {
 
 const root = new URL("../..", import.meta.url).pathname;
 
-export function runCli(args: string[], limitMs = 120_000): Promise<CliResult> {
+/** `onOutput` sees all output so far after each chunk, and may send the process a signal. */
+export type OnOutput = (stdout: string, stderr: string, kill: (signal: NodeJS.Signals) => void) => void;
+
+export function runCli(args: string[], limitMs = 120_000, onOutput?: OnOutput): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    const kill = (signal: NodeJS.Signals): void => void child.kill(signal);
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      onOutput?.(stdout, stderr, kill);
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      onOutput?.(stdout, stderr, kill);
+    });
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -20,8 +20,12 @@ export function parseColor(c: Color): [number, number, number] {
 
 export interface TextOptions {
   color?: Color;
-  /** Text size: 1 small (12 px), 2 labels (15 px), 3 titles (21 px). */
-  scale?: number;
+  /**
+   * Text size, one of three: 1 small (12 px), 2 labels (15 px), 3 titles (21 px); default 1. Before
+   * the anti-aliased font it multiplied a 5×7 bitmap font's pixels (7·scale px tall, any integer);
+   * that font is gone, so other values are a ValueError rather than a silently different size.
+   */
+  scale?: 1 | 2 | 3;
   align?: "left" | "center" | "right";
   baseline?: "top" | "middle" | "bottom";
   /** Turned 90° counter-clockwise (reading upwards), anchored the same way around (x, y). */
@@ -122,6 +126,9 @@ export class Canvas {
   text(str: string, x: number, y: number, opts: TextOptions = {}): void {
     checkOptions("Canvas.text", opts, ["color", "scale", "align", "baseline", "rotate"]);
     const { color = "#000000", scale = 1, align = "left", baseline = "top", rotate = false } = opts;
+    if (scale !== 1 && scale !== 2 && scale !== 3) {
+      throw new ValueError(`Canvas.text: scale must be 1 (12 px text), 2 (15 px) or 3 (21 px), got ${JSON.stringify(scale)}`);
+    }
     const rgb = parseColor(color);
     const face = faceFor(scale);
     const w = textWidth(str, scale), h = face.ascent + face.descent;

@@ -1,7 +1,8 @@
 // The two charts a training run draws: a line chart (loss or accuracy per epoch, training against
 // validation, with grid, ticks, axis labels and a legend) and an annotated confusion-matrix heatmap.
 
-import { ValueError } from "../../errors.js";
+import { ShapeError, ValueError, fmtShape } from "../../errors.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { Canvas, parseColor, type Color } from "./canvas.js";
 import { textHeight, textWidth } from "./text.js";
 
@@ -178,6 +179,25 @@ function drawTitle(canvas: Canvas, title: string, width: number): void {
   else canvas.text(shorten(title, room), width / 2, 18, { color: TEXT, scale: 2, align: "center" });
 }
 
+/** The counts as K rows of K finite numbers, or a typed error naming what was given instead. */
+function countRows(counts: unknown): number[][] {
+  const op = "confusionMatrixChart";
+  if (counts instanceof Tensor) {
+    if (counts.shape.length !== 2 || counts.shape[0] !== counts.shape[1] || counts.shape[0] === 0) throw new ShapeError(`${op}: expected a square [K, K] tensor of counts, got ${fmtShape(counts.shape)}`);
+    return counts.toArray() as number[][];
+  }
+  if (!Array.isArray(counts)) throw new ValueError(`${op}: expected a [K, K] Tensor or a K×K array of counts, got ${counts === null ? "null" : typeof counts}`);
+  const k = counts.length;
+  if (k === 0 || counts.some((row) => !Array.isArray(row) || row.length !== k)) {
+    throw new ValueError(`${op}: expected a square K×K matrix, got ${k} rows of lengths ${counts.map((r) => (Array.isArray(r) ? r.length : typeof r)).join(", ")}`);
+  }
+  for (const [i, row] of counts.entries()) {
+    const j = (row as unknown[]).findIndex((v) => typeof v !== "number" || !Number.isFinite(v) || v < 0);
+    if (j >= 0) throw new ValueError(`${op}: counts must be finite numbers >= 0, got ${String(row[j])} at row ${i}, column ${j}`);
+  }
+  return counts as number[][];
+}
+
 export interface ConfusionChartOptions {
   title?: string;
   /** Class names for the ticks (default 0, 1, 2, …). */
@@ -187,11 +207,12 @@ export interface ConfusionChartOptions {
 /**
  * A confusion matrix as an annotated heatmap (PNG bytes): rows are true classes, columns predicted
  * ones; each cell shows its count and is shaded by its share of the row (the per-class recall).
- * @example confusionMatrixChart(train.confusionMatrix(logits, y, 10).toArray(), { title: "Test set" })
+ * Takes the counts as a [K, K] Tensor (what train.confusionMatrix returns) or nested arrays.
+ * @example confusionMatrixChart(train.confusionMatrix(logits, y, 10), { title: "Test set" })
  */
-export function confusionMatrixChart(matrix: readonly (readonly number[])[], opts: ConfusionChartOptions = {}): Uint8Array {
+export function confusionMatrixChart(given: Tensor | readonly (readonly number[])[], opts: ConfusionChartOptions = {}): Uint8Array {
+  const matrix = countRows(given);
   const k = matrix.length;
-  if (k === 0 || matrix.some((row) => row.length !== k)) throw new ValueError(`confusionMatrixChart: expected a square K×K matrix, got ${k} rows of lengths ${matrix.map((r) => r.length).join(", ")}`);
   const { title = "Confusion matrix", labels = matrix.map((_, i) => String(i)) } = opts;
   const counts = matrix.flat();
   const cell = Math.max(36, Math.min(64, Math.floor(560 / k)));

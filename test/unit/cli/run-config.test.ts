@@ -42,7 +42,9 @@ describe("parseRunConfig", () => {
   it("names the field of each hostile edit", () => {
     refused((c) => delete c.classes, "classes: Invalid input: expected array, received undefined");
     refused((c) => (c.training.optimizer = "constructor"), 'training.optimizer: Invalid option: expected one of "sgd"|"adam"|"adamw"|"rmsprop"|"adagrad"');
-    refused((c) => (c.data = { kind: "bogus" }), "data.kind: Invalid discriminator value. Expected 'mnist' | 'idx' | 'csv'");
+    refused((c) => (c.data = { kind: "bogus" }), "data.kind: Invalid discriminator value. Expected 'mnist' | 'idx' | 'csv' | 'images'");
+    refused((c) => (c.data = { kind: "images", dir: "/d", size: 100_000, color: "gray", testSplit: 0.2 }), "data.size: Too big: expected number to be <=512");
+    refused((c) => (c.data = { kind: "images", dir: "/d", size: 28, color: "cmyk", testSplit: 0.2 }), 'data.color: Invalid option: expected one of "gray"|"rgb"');
     refused((c) => (c.standardize.std = [0, 1]), "standardize.std.0: Too small: expected number to be >0");
     refused((c) => (c.task = "bogus"), 'task: Invalid option: expected one of "classification"|"regression"');
     refused((c) => (c.model.hidden = [4, -1]), "model.hidden.1: Too small: expected number to be >=1");
