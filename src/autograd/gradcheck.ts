@@ -8,6 +8,7 @@ import { randn, tensor } from "../tensor/creation.js";
 import { noGrad } from "./grad-mode.js";
 import { checkOptions } from "../tensor/options.js";
 
+/** Options of gradcheck: the finite-difference step and the tolerances of the comparison. */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;

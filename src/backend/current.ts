@@ -37,6 +37,7 @@ export function setBackend(name: string): void {
   current = b;
 }
 
+/** Names of the registered backends, e.g. ["js", "wasm"]; pass one to setBackend. */
 export function listBackends(): string[] {
   return [...backends.keys()];
 }
