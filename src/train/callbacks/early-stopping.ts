@@ -8,6 +8,7 @@ import type { Logs } from "../history.js";
 import { Callback, fmt, improves, monitored, normalizeMonitor, resolveMode, type TrainingContext } from "./callback.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of EarlyStopping (Keras's names and defaults, camelCase). */
 export interface EarlyStoppingOptions {
   /** The logged figure to watch (default "valLoss"; Keras's "val_loss" spelling works too). */
   monitor?: string;
