@@ -42,12 +42,18 @@ export type ParamState = Record<string, Tensor | number>;
  * (casting each buffer to its parameter's dtype; a one-element Tensor is also accepted for `step`).
  */
 export interface OptimizerStateDict {
+  /** Per-parameter state by parameter index (numbered across the groups in order). */
   state: Record<number, ParamState>;
-  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+  /** Each group's options, with its parameters as indices. */
+  paramGroups: Array<Record<string, unknown> & {
+    /** Indices of the group's parameters. */
+    params: number[];
+  }>;
 }
 
 /** Options every optimizer has. */
 export interface OptimizerOptions {
+  /** The learning rate. */
   lr: number;
 }
 
@@ -68,14 +74,6 @@ function fmtValue(v: unknown): string {
   return String(v);
 }
 
-/**
- * Base of every optimizer (torch.optim.Optimizer). Subclasses give their defaults, validate options
- * and implement `update` for one parameter; the base class walks the groups, skips frozen parameters
- * (requiresGrad false) and parameters without a gradient, and keeps the state.
- * @example
- *   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
- *   opt.zeroGrad(); loss.backward(); opt.step();
- */
 const updatesKeepingNoGradient = new WeakSet<object>();
 
 /**
@@ -91,6 +89,14 @@ export function keepsNoGradient(update: object): void {
   updatesKeepingNoGradient.add(update);
 }
 
+/**
+ * Base of every optimizer (torch.optim.Optimizer). Subclasses give their defaults, validate options
+ * and implement `update` for one parameter; the base class walks the groups, skips frozen parameters
+ * (requiresGrad false) and parameters without a gradient, and keeps the state.
+ * @example
+ *   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ *   opt.zeroGrad(); loss.backward(); opt.step();
+ */
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** The options a group falls back to (torch's `defaults`). */
   readonly defaults: Readonly<O>;
