@@ -8,7 +8,9 @@ import { Tensor } from "../tensor/tensor.js";
 
 /** Features and targets sharing their first (sample) dimension. */
 export interface XY {
+  /** Inputs, the first dim the samples. */
   x: Tensor;
+  /** Targets, the first dim the samples. */
   y: Tensor;
 }
 

@@ -11,6 +11,7 @@ import { checkLossValue, checkPrediction, resolveLoss, type LossFn, type LossSpe
 import { ValueError } from "../errors.js";
 import { platform } from "#platform";
 
+/** Options of evaluate. */
 export interface EvaluateOptions {
   /** The loss, as for fit (a Keras name, a function or a loss module). */
   loss: LossSpec;
