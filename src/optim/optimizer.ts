@@ -17,10 +17,20 @@ import { checkOptions } from "../tensor/options.js";
  * One parameter group: its tensors and its options (the optimizer's defaults filled in). Schedulers
  * add their own keys (`initialLr`, `maxLr`, …) as torch's do; any extra key is kept and saved.
  */
-export type ParamGroup<O = Record<string, unknown>> = O & { params: Tensor[]; lr: number; [key: string]: unknown };
+export type ParamGroup<O = Record<string, unknown>> = O & {
+  /** The group's parameters. */
+  params: Tensor[];
+  /** The group's current learning rate (schedulers change it in place). */
+  lr: number;
+  [key: string]: unknown;
+};
 
 /** A parameter group as given to a constructor: `params` plus any options overriding the defaults. */
-export type ParamGroupInput<O = Record<string, unknown>> = Partial<O> & { params: Iterable<Tensor> | Tensor; [key: string]: unknown };
+export type ParamGroupInput<O = Record<string, unknown>> = Partial<O> & {
+  /** The group's parameters (one tensor or any iterable of them). */
+  params: Iterable<Tensor> | Tensor;
+  [key: string]: unknown;
+};
 
 /** What an optimizer is built over: tensors (one group) or parameter groups. */
 export type Params<O = Record<string, unknown>> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;

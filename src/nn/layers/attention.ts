@@ -12,6 +12,7 @@ import type { Parameter } from "../parameter.js";
 import { Linear } from "./linear.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of nn.MultiheadAttention (torch's names and defaults, camelCase). */
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights in train mode (default 0). */
   dropout?: number;

@@ -50,8 +50,9 @@ export class ModelCheckpoint extends Callback {
   readonly saveBestOnly: boolean;
   /** Whether lower ("min") or higher ("max") values of `monitor` are better, resolved from "auto". */
   readonly mode: "min" | "max";
-  /** The best monitored value saved so far, and its epoch (-1 before any save). */
+  /** The best monitored value saved so far. */
   best: number;
+  /** The epoch of the best value saved (-1 before any save). */
   bestEpoch = -1;
   /** The file written last (null before the first save). */
   lastSaved: string | null = null;
