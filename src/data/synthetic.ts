@@ -130,7 +130,12 @@ export interface CirclesOptions extends SyntheticOptions {
  * Defaults: n = 200, noise = 0.1, factor = 0.5.
  * @example const { x, y } = data.synthetic.circles({ n: 300, noise: 0.05, seed: 0 });
  */
-export function circles({ n = 200, noise = 0.1, factor = 0.5, seed }: CirclesOptions = {}): { x: Tensor; y: Tensor } {
+export function circles({ n = 200, noise = 0.1, factor = 0.5, seed }: CirclesOptions = {}): {
+  /** Points, float32 [n, 2]. */
+  x: Tensor;
+  /** Class indices, int32 [n]: 0 on the outer circle, 1 on the inner. */
+  y: Tensor;
+} {
   checkOptions("circles", n, noise);
   if (!(factor > 0 && factor < 1)) throw new ValueError(`circles: factor must be in (0, 1), got ${factor}`);
   const x = new Float32Array(2 * n), y = new Int32Array(n);
