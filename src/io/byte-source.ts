@@ -9,7 +9,7 @@ export type ByteSource = Uint8Array | ArrayBuffer | ArrayBufferView;
 export interface ResponseLike {
   /** The body's bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
-  /** Whether the status is 2xx (a failed fetch is a FormatError naming the URL and status). */
+  /** Whether the status is 2xx (otherwise loading is a ValueError naming the URL and the status). */
   readonly ok: boolean;
   /** The HTTP status. */
   readonly status: number;
