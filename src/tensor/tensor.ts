@@ -73,7 +73,10 @@ export class Tensor implements View {
   get size(): number {
     return sizeOf(this.shape);
   }
-  /** True for tensors created by the user (not the output of a recorded op); only leaves get `.grad`. */
+  /**
+   * True when no recorded op produced this tensor (created directly, or computed without gradients);
+   * backward fills the `.grad` of leaves only.
+   */
   get isLeaf(): boolean {
     return this._node === null;
   }
