@@ -50,7 +50,13 @@ export function withPath(e: unknown, action: string, path: string): unknown {
  * tensorgrad op on export). `op` names it; `where` is the module path or graph node it came from.
  */
 export class UnsupportedOpError extends TensorgradError {
-  constructor(message: string, readonly op: string, readonly where: string) {
+  constructor(
+    message: string,
+    /** The unsupported operation (an ONNX op type, or a tensorgrad op name). */
+    readonly op: string,
+    /** Where it was met: a module path on export, a graph node on import. */
+    readonly where: string,
+  ) {
     super(message);
   }
 }

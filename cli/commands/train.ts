@@ -336,7 +336,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     const pred = unstandardize(train.predict(model, testXY.x, { batchSize: 256 }), ts);
     test = { ...regressionMetrics(pred, testXY.y, ts?.mean ?? [0]) };
   }
-  io.saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { config: JSON.stringify(config) });
+  io.saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { format: "pt", config: JSON.stringify(config) });
   const summary = { config, history, test, confusion, seconds, dir };
   writeReports(summary, writeCharts(summary));
   writeResults(dir, { test, epochs: history.length, seconds, finished: new Date().toISOString() });

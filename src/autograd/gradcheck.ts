@@ -10,6 +10,7 @@ import { cat } from "../ops/composite/shape.js";
 import { noGrad, withGradMode } from "./grad-mode.js";
 import { checkOptions } from "../tensor/options.js";
 
+/** Options of gradcheck: the finite-difference step and the tolerances of the comparison. */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;

@@ -2,6 +2,7 @@
 // kernel's name (see kernel-table.ts) to each backend's implementation. Backends know nothing of autograd, never compute output
 // shapes and never allocate outputs: the core does all three, then calls a kernel with views.
 
+/** Element type of a tensor: 32- and 64-bit floats, 32-bit integers (torch.float32, float64, int32). */
 export type DType = "float32" | "float64" | "int32";
 export type TypedArray = Float32Array | Float64Array | Int32Array;
 

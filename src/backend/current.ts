@@ -102,6 +102,7 @@ export function onHostBackend<T>(fn: () => T): T {
   }
 }
 
+/** Names of the registered backends, e.g. ["js", "wasm"]; pass one to setBackend. */
 export function listBackends(): string[] {
   return [...backends.keys()];
 }

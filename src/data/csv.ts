@@ -6,8 +6,10 @@ import { FormatError, ValueError, withPath } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 
+/** A class label as written in a CSV file: a number when every label is numeric, else the text. */
 export type ClassLabel = number | string;
 
+/** Options of loadCsv. */
 export interface LoadCsvOptions {
   /** The target column: its header name, or its index (negative counts from the end). */
   target: string | number;
@@ -22,7 +24,12 @@ export interface LoadCsvOptions {
    * StandardScaler; a constant column is divided by 1). Pass `{ mean, std }` (e.g. the ones a
    * training file returned) to apply given statistics instead. Default false.
    */
-  standardize?: boolean | { mean: readonly number[]; std: readonly number[] };
+  standardize?: boolean | {
+    /** Per-feature means to subtract. */
+    mean: readonly number[];
+    /** Per-feature standard deviations to divide by. */
+    std: readonly number[];
+  };
   /** Feature columns (names or indices) in the order wanted; default every column but the target. */
   columns?: readonly (string | number)[];
   /**
@@ -38,17 +45,21 @@ export interface LoadCsvOptions {
   integerLabels?: "index" | "map";
 }
 
+/** What loadCsv returns: the tensors, the column names and the encodings applied. */
 export interface CsvData {
   /** Features, float32 [N, F]. */
   x: Tensor;
   /** int32 [N] class indices, or float32 [N, 1] values. */
   y: Tensor;
+  /** The feature columns' names, in the order of x's columns. */
   featureNames: string[];
+  /** The target column's name. */
   targetName: string;
   /** For class targets: the original label of each class index. */
   classes?: ClassLabel[];
   /** With `standardize`: the per-feature mean and std that were applied. */
   mean?: number[];
+  /** With `standardize`: the per-feature standard deviations that were applied. */
   std?: number[];
 }
 

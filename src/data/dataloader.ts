@@ -6,6 +6,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { collate, type Dataset, type Sample } from "./dataset.js";
 import { RandomStream, randperm } from "./random-stream.js";
 
+/** Options of DataLoader (torch's names and defaults, camelCase). */
 export interface DataLoaderOptions {
   /** Samples per batch (the last batch may be smaller unless `dropLast`). Default 1. */
   batchSize?: number;
@@ -34,14 +35,21 @@ export interface DataLoaderOptions {
  * for (const [xb, yb] of loader) { ... }
  */
 export class DataLoader implements Iterable<Tensor[]>, AsyncIterable<Tensor[]> {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch draws a new random order. */
   readonly shuffle: boolean;
+  /** Whether the last, incomplete batch is dropped. */
   readonly dropLast: boolean;
   /** The loader's own generator when constructed with `seed` (its state can be saved and restored). */
   readonly generator: RandomStream | null;
   private readonly collateFn: ((samples: Sample[]) => Tensor[]) | undefined;
 
-  constructor(readonly dataset: Dataset, { batchSize = 1, shuffle = false, dropLast = false, seed, collateFn }: DataLoaderOptions = {}) {
+  constructor(
+    /** The dataset batches are drawn from. */
+    readonly dataset: Dataset,
+    { batchSize = 1, shuffle = false, dropLast = false, seed, collateFn }: DataLoaderOptions = {},
+  ) {
     if (!dataset || typeof dataset.length !== "number" || typeof dataset.get !== "function") {
       throw new ValueError("DataLoader: expected a dataset with a numeric `length` and a `get(index)` method");
     }
@@ -67,6 +75,7 @@ export class DataLoader implements Iterable<Tensor[]>, AsyncIterable<Tensor[]> {
     return this.batches(this.order());
   }
 
+  /** The same batches for `for await … of` (the order is drawn when the iteration starts). */
   async *[Symbol.asyncIterator](): AsyncIterator<Tensor[]> {
     yield* this.batches(this.order());
   }

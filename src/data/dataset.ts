@@ -17,8 +17,14 @@ export type Sample = readonly (Tensor | number)[];
  * leading batch dimension) and lets DataLoader skip per-sample collation.
  */
 export interface Dataset {
+  /** The number of samples. */
   readonly length: number;
+  /** Sample `index` (0-based; negative counts from the end), its fields in order. */
   get(index: number): Sample;
+  /**
+   * The samples at `indices` as one tensor per field with a leading batch dim (optional; DataLoader
+   * uses it when present).
+   */
   getBatch?(indices: ArrayLike<number>): Tensor[];
 }
 
@@ -76,6 +82,7 @@ export function collate(samples: readonly Sample[]): Tensor[] {
  * @example const ds = new data.TensorDataset(x, y); const [xi, yi] = ds.get(0);
  */
 export class TensorDataset implements Dataset {
+  /** The tensors, all with the same first dim (the samples). */
   readonly tensors: readonly Tensor[];
 
   constructor(...tensors: Tensor[]) {
@@ -95,10 +102,12 @@ export class TensorDataset implements Dataset {
     this.tensors = tensors;
   }
 
+  /** The number of samples, the tensors' first dim. */
   get length(): number {
     return this.tensors[0].shape[0];
   }
 
+  /** Row `index` of each tensor (copies). */
   get(index: number): Tensor[] {
     const i = checkIndex("TensorDataset.get", index, this.length);
     return this.tensors.map((t) => {
@@ -107,6 +116,7 @@ export class TensorDataset implements Dataset {
     });
   }
 
+  /** Rows `indices` of each tensor, gathered straight from storage. */
   getBatch(indices: ArrayLike<number>): Tensor[] {
     // Plain loops: a closure created per batch is recompiled by V8 again and again.
     const rows = new Int32Array(indices.length);
@@ -122,20 +132,28 @@ export class TensorDataset implements Dataset {
  * @example const firstTen = new data.Subset(ds, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
  */
 export class Subset implements Dataset {
+  /** The indices into `dataset`, in the subset's order. */
   readonly indices: readonly number[];
 
-  constructor(readonly dataset: Dataset, indices: ArrayLike<number>) {
+  constructor(
+    /** The dataset the samples come from. */
+    readonly dataset: Dataset,
+    indices: ArrayLike<number>,
+  ) {
     this.indices = Array.from(indices, (i) => checkIndex("Subset", i, dataset.length));
   }
 
+  /** The number of samples in the subset. */
   get length(): number {
     return this.indices.length;
   }
 
+  /** Sample `index` of the subset (sample indices[index] of the dataset). */
   get(index: number): Sample {
     return this.dataset.get(this.indices[checkIndex("Subset.get", index, this.length)]);
   }
 
+  /** The subset's samples at `indices`, batched. */
   getBatch(indices: ArrayLike<number>): Tensor[] {
     const mapped = Array.from(indices, (i) => this.indices[checkIndex("Subset.getBatch", i, this.length)]);
     return this.dataset.getBatch ? this.dataset.getBatch(mapped) : collate(mapped.map((i) => this.dataset.get(i)));

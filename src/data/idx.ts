@@ -82,14 +82,28 @@ export function readIdx(path: string): Tensor {
   return parseIdx("readIdx", path, readMaybeGzip("readIdx", path));
 }
 
+/** Options of loadMnistIdx. */
 export interface LoadMnistIdxOptions {
   /** x as [N, rows·cols] (default) or as images [N, 1, rows, cols]. */
   flatten?: boolean;
 }
 
+/** What loadMnistIdx returns: both splits, pixels float32 in [0, 1] and labels int32. */
 export interface MnistIdxData {
-  train: { x: Tensor; y: Tensor };
-  test: { x: Tensor; y: Tensor };
+  /** The training split (60,000 images for MNIST). */
+  train: {
+    /** Images, float32 [N, rows·cols] or [N, 1, rows, cols]. */
+    x: Tensor;
+    /** Class indices, int32 [N]. */
+    y: Tensor;
+  };
+  /** The test split (10,000 images for MNIST). */
+  test: {
+    /** Images, float32 [N, rows·cols] or [N, 1, rows, cols]. */
+    x: Tensor;
+    /** Class indices, int32 [N]. */
+    y: Tensor;
+  };
 }
 
 const IMAGES = { magic: 0x00000803, what: "unsigned-byte images, 3 dimensions" };

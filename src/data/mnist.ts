@@ -8,6 +8,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { RandomStream, randperm } from "./random-stream.js";
 import { decodeMnistAsset, fetchMnistAsset, readMnistAssetSync, type MnistDigits } from "./mnist-asset.js";
 
+/** Options of mnist. */
 export interface MnistOptions {
   /** The 8,000-image training split (default) or the 2,000-image test split. */
   train?: boolean;
@@ -95,7 +96,12 @@ function build(asset: Uint8Array): { train: Split; test: Split } {
  * file system (a browser page), `await data.loadMnist()` once first.
  * @example const { x, y } = data.mnist({ train: true, limit: 1000 });
  */
-export function mnist({ train = true, limit, flatten = true }: MnistOptions = {}): { x: Tensor; y: Tensor } {
+export function mnist({ train = true, limit, flatten = true }: MnistOptions = {}): {
+  /** Pixels in [0, 1], float32 [N, 784] or [N, 1, 28, 28]. */
+  x: Tensor;
+  /** Digit classes 0–9, int32 [N]. */
+  y: Tensor;
+} {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new ValueError(`mnist: limit must be a non-negative integer, got ${limit}`);
   }

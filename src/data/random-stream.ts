@@ -36,6 +36,7 @@ export class RandomStream {
     return { s: [...this.state.s], spare: this.state.spare };
   }
 
+  /** Moves the stream to a position from getState, so its draws repeat from there. */
   setState(state: RngState): void {
     this.state = { s: [...state.s], spare: state.spare };
   }

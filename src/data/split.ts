@@ -4,6 +4,7 @@ import { ValueError } from "../errors.js";
 import { Subset, type Dataset } from "./dataset.js";
 import { randperm, withSeed } from "./random-stream.js";
 
+/** Options of randomSplit. */
 export interface RandomSplitOptions {
   /** Seeds a private generator for this split; without it the global generator is used. */
   seed?: number;

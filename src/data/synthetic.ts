@@ -7,6 +7,7 @@ import { random, randomNormal } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { randperm, withSeed } from "./random-stream.js";
 
+/** Options of the synthetic data sets. */
 export interface SyntheticOptions {
   /** Number of samples. */
   n?: number;
@@ -16,6 +17,7 @@ export interface SyntheticOptions {
   seed?: number;
 }
 
+/** Options of spirals: the common ones and the number of arms. */
 export interface SpiralsOptions extends SyntheticOptions {
   /** Number of spiral arms, one class each (2 or more). Default 2. */
   classes?: number;
@@ -31,7 +33,12 @@ function checkOptions(op: string, n: number, noise: number): void {
  * Returns x float32 [n, 1] and y float32 [n, 1]. Defaults: n = 256, noise = 0.1.
  * @example const { x, y } = data.synthetic.sine({ n: 100, noise: 0.05, seed: 1 });
  */
-export function sine({ n = 256, noise = 0.1, seed }: SyntheticOptions = {}): { x: Tensor; y: Tensor } {
+export function sine({ n = 256, noise = 0.1, seed }: SyntheticOptions = {}): {
+  /** Inputs, float32 [n, 1]. */
+  x: Tensor;
+  /** Targets sin(x) + noise, float32 [n, 1]. */
+  y: Tensor;
+} {
   checkOptions("sine", n, noise);
   const x = new Float32Array(n), y = new Float32Array(n);
   withSeed(seed, () => {
@@ -51,7 +58,12 @@ export function sine({ n = 256, noise = 0.1, seed }: SyntheticOptions = {}): { x
  * Returns x float32 [n, 2] and y int32 [n] (the arm index). Defaults: n = 300, classes = 2, noise = 0.2.
  * @example const { x, y } = data.synthetic.spirals({ n: 300, classes: 3, seed: 0 });
  */
-export function spirals({ n = 300, classes = 2, noise = 0.2, seed }: SpiralsOptions = {}): { x: Tensor; y: Tensor } {
+export function spirals({ n = 300, classes = 2, noise = 0.2, seed }: SpiralsOptions = {}): {
+  /** Points, float32 [n, 2]. */
+  x: Tensor;
+  /** Arm indices, int32 [n]. */
+  y: Tensor;
+} {
   checkOptions("spirals", n, noise);
   if (!Number.isInteger(classes) || classes < 2) throw new ValueError(`spirals: classes must be an integer >= 2, got ${classes}`);
   const px = new Float64Array(n), py = new Float64Array(n), label = new Int32Array(n);
@@ -85,7 +97,12 @@ export function spirals({ n = 300, classes = 2, noise = 0.2, seed }: SpiralsOpti
  * Defaults: n = 200, noise = 0.1.
  * @example const { x, y } = data.synthetic.xor({ n: 200, noise: 0.1, seed: 0 });
  */
-export function xor({ n = 200, noise = 0.1, seed }: SyntheticOptions = {}): { x: Tensor; y: Tensor } {
+export function xor({ n = 200, noise = 0.1, seed }: SyntheticOptions = {}): {
+  /** Points, float32 [n, 2]. */
+  x: Tensor;
+  /** Labels a XOR b as 0/1, float32 [n, 1]. */
+  y: Tensor;
+} {
   checkOptions("xor", n, noise);
   const x = new Float32Array(2 * n), y = new Float32Array(n);
   withSeed(seed, () => {
@@ -113,7 +130,12 @@ export interface CirclesOptions extends SyntheticOptions {
  * Defaults: n = 200, noise = 0.1, factor = 0.5.
  * @example const { x, y } = data.synthetic.circles({ n: 300, noise: 0.05, seed: 0 });
  */
-export function circles({ n = 200, noise = 0.1, factor = 0.5, seed }: CirclesOptions = {}): { x: Tensor; y: Tensor } {
+export function circles({ n = 200, noise = 0.1, factor = 0.5, seed }: CirclesOptions = {}): {
+  /** Points, float32 [n, 2]. */
+  x: Tensor;
+  /** Class indices, int32 [n]: 0 on the outer circle, 1 on the inner. */
+  y: Tensor;
+} {
   checkOptions("circles", n, noise);
   if (!(factor > 0 && factor < 1)) throw new ValueError(`circles: factor must be in (0, 1), got ${factor}`);
   const x = new Float32Array(2 * n), y = new Int32Array(n);

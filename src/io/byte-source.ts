@@ -7,9 +7,13 @@ export type ByteSource = Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** The part of a fetch Response io uses (the global Response type is not in every runtime's types). */
 export interface ResponseLike {
+  /** The body's bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
+  /** Whether the status is 2xx (otherwise loading is a ValueError naming the URL and the status). */
   readonly ok: boolean;
+  /** The HTTP status. */
   readonly status: number;
+  /** The URL fetched, for error messages. */
   readonly url: string;
 }
 

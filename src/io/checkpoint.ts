@@ -10,32 +10,45 @@ import { readFileSync } from "#fs";
 
 /** What a checkpoint needs of a model (nn.Module fits). */
 export interface CheckpointModel {
+  /** The tensors to save, keyed as in PyTorch. */
   stateDict(): Record<string, Tensor>;
+  /** Restores the tensors saved. */
   loadStateDict(record: Record<string, Tensor>, opts?: { strict?: boolean }): unknown;
 }
 
 /** An optimizer's state as torch shapes it: per-parameter tensors and numbers, and param groups. */
 export interface CheckpointOptimizerState {
+  /** Per-parameter state (tensors and numbers) by parameter index. */
   state: Record<number, Record<string, unknown>>;
+  /** Each group's options (JSON-able). */
   paramGroups: Record<string, unknown>[];
 }
 
 /** What a checkpoint needs of an optimizer (every optim.* optimizer fits). */
 export interface CheckpointOptimizer {
+  /** A snapshot of the optimizer's state. */
   stateDict(): CheckpointOptimizerState;
+  /** Restores a snapshot from stateDict(). */
   loadStateDict(state: any): void;
 }
 
 /** What a checkpoint needs of a learning-rate scheduler: a JSON-able state. */
 export interface CheckpointScheduler {
+  /** A JSON-able snapshot of the schedule. */
   stateDict(): unknown;
+  /** Restores a snapshot from stateDict(). */
   loadStateDict(state: any): void;
 }
 
+/** What saveCheckpoint stores: the model and, optionally, what is needed to resume training. */
 export interface SaveCheckpointOptions {
+  /** The model whose state dict is saved (under "model.<key>"). */
   model: CheckpointModel;
+  /** The optimizer whose state is saved (tensors under "optimizer.<paramIndex>.<name>"). */
   optimizer?: CheckpointOptimizer;
+  /** A learning-rate scheduler whose state is saved. */
   scheduler?: CheckpointScheduler;
+  /** The number of epochs completed. */
   epoch?: number;
   /** Per-epoch metrics, e.g. a train.History (stored as JSON; NaN and ±Infinity survive). */
   history?: unknown;
@@ -43,17 +56,25 @@ export interface SaveCheckpointOptions {
   extra?: unknown;
 }
 
+/** Where loadCheckpoint restores the saved state. */
 export interface LoadCheckpointOptions {
+  /** Receives the saved weights. */
   model: CheckpointModel;
+  /** Receives the saved optimizer state (a ValueError if the checkpoint holds none). */
   optimizer?: CheckpointOptimizer;
+  /** Receives the saved scheduler state. */
   scheduler?: CheckpointScheduler;
   /** Passed to model.loadStateDict: missing and unexpected keys are errors. Default true. */
   strict?: boolean;
 }
 
+/** What loadCheckpoint returns besides the restored objects. */
 export interface LoadedCheckpoint {
+  /** The epoch count saved (undefined when none was). */
   epoch?: number;
+  /** The history saved, as JSON data. */
   history?: any;
+  /** The extra data saved. */
   extra?: any;
 }
 

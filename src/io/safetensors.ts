@@ -14,6 +14,7 @@ import { bytesOf, isResponse, readResponse, type ByteSource, type ResponseLike }
 
 /** The format's dtypes in the reference implementation's order (increasing alignment), with sizes. */
 const ST_DTYPES = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"] as const;
+/** The element types a safetensors file may declare ("F32", "I64", …); tensorgrad writes F32, F64 and I32. */
 export type SafetensorsDType = (typeof ST_DTYPES)[number];
 const ST_SIZE: Record<SafetensorsDType, number> = {
   BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
@@ -23,20 +24,27 @@ const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: "F32", float64: 
 const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** One tensor's entry in a safetensors header. */
 export interface SafetensorsTensorInfo {
+  /** Its element type as the file declares it. */
   dtype: SafetensorsDType;
+  /** Its shape. */
   shape: number[];
   /** [begin, end) in bytes, relative to the start of the data section. */
   dataOffsets: [number, number];
 }
 
+/** A safetensors file's parsed JSON header, without the tensor data. */
 export interface SafetensorsHeader {
+  /** The `__metadata__` string map ({} when absent). */
   metadata: Record<string, string>;
+  /** Each tensor's dtype, shape and byte range, by name. */
   tensors: Record<string, SafetensorsTensorInfo>;
 }
 
 /** Both tables are keyed by names from the file and have no prototype ("__proto__" is a plain key). */
 export interface SafetensorsContent {
+  /** The tensors by name (F16, BF16 and integer types other than I32 are converted, see loadSafetensors). */
   tensors: Record<string, Tensor>;
   /** The header's `__metadata__` string map ({} when absent). */
   metadata: Record<string, string>;

@@ -8,11 +8,17 @@ import { tensor } from "../tensor/creation.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { checkOptions } from "../tensor/options.js";
 
+/** The non-linearities calculateGain knows (torch's names; leakyRelu also in camelCase). */
 export type Nonlinearity =
   | "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
   | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "leakyRelu" | "selu";
+/**
+ * Which fan Kaiming init scales by: inputs ("fan_in", preserving forward variance) or outputs ("fan_out",
+ * backward); camelCase spellings work too.
+ */
 export type FanMode = "fan_in" | "fan_out" | "fanIn" | "fanOut";
 
+/** Options of kaimingUniform and kaimingNormal (torch's names and defaults). */
 export interface KaimingOptions {
   /** Negative slope of the rectifier after this layer (only used with "leaky_relu"; default 0). */
   a?: number;
@@ -98,10 +104,12 @@ export function constant(t: Tensor, value: number): Tensor {
   return fillInPlace("constant", t, () => value);
 }
 
+/** Fills `t` with 0 in place (without recording a gradient) and returns it (torch.nn.init.zeros_). */
 export function zeros(t: Tensor): Tensor {
   return constant(t, 0);
 }
 
+/** Fills `t` with 1 in place (without recording a gradient) and returns it (torch.nn.init.ones_). */
 export function ones(t: Tensor): Tensor {
   return constant(t, 1);
 }

@@ -9,6 +9,7 @@ import { Module } from "./module.js";
 
 /** Base of the loss modules: keeps the reduction ("mean" unless stated). */
 abstract class Loss extends Module {
+  /** How per-element losses are combined: "mean" (the default), "sum" or "none". */
   readonly reduction: L.Reduction;
   constructor(reduction: L.Reduction = "mean") {
     super();
@@ -30,6 +31,7 @@ export class L1Loss extends Loss {
 
 /** Huber loss (torch.nn.HuberLoss, default delta 1). */
 export class HuberLoss extends Loss {
+  /** Where the loss turns from quadratic to linear (default 1). */
   readonly delta: number;
   constructor({ reduction = "mean", delta = 1 }: L.ReductionOptions & { delta?: number } = {}) {
     super(reduction);
@@ -40,6 +42,7 @@ export class HuberLoss extends Loss {
 
 /** Smooth L1 loss (torch.nn.SmoothL1Loss, default beta 1). */
 export class SmoothL1Loss extends Loss {
+  /** Where the loss turns from quadratic to linear (default 1). */
   readonly beta: number;
   constructor({ reduction = "mean", beta = 1 }: L.ReductionOptions & { beta?: number } = {}) {
     super(reduction);
@@ -50,7 +53,9 @@ export class SmoothL1Loss extends Loss {
 
 /** Gaussian negative log likelihood (torch.nn.GaussianNLLLoss); forward(mean, target, variance). */
 export class GaussianNLLLoss extends Loss {
+  /** Whether the constant ½·log(2π) is added. */
   readonly full: boolean;
+  /** The variance floor (default 1e-6). */
   readonly eps: number;
   constructor({ reduction = "mean", full = false, eps = 1e-6 }: L.GaussianNllOptions = {}) {
     super(reduction);
@@ -64,6 +69,7 @@ export class GaussianNLLLoss extends Loss {
 
 /** Binary cross-entropy of probabilities (torch.nn.BCELoss). */
 export class BCELoss extends Loss {
+  /** Per-element rescaling weights (null: none). */
   readonly weight: Tensor | null;
   constructor({ reduction = "mean", weight = null }: C.BinaryCrossEntropyOptions = {}) {
     super(reduction);
@@ -76,7 +82,9 @@ export class BCELoss extends Loss {
 
 /** Binary cross-entropy of logits, numerically stable (torch.nn.BCEWithLogitsLoss). */
 export class BCEWithLogitsLoss extends Loss {
+  /** Per-element rescaling weights (null: none). */
   readonly weight: Tensor | null;
+  /** Weight of the positive class per output (null: none). */
   readonly posWeight: Tensor | null;
   constructor({ reduction = "mean", weight = null, posWeight = null }: C.BCEWithLogitsOptions = {}) {
     super(reduction);
@@ -93,8 +101,11 @@ export class BCEWithLogitsLoss extends Loss {
  * @example new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels)
  */
 export class CrossEntropyLoss extends Loss {
+  /** Per-class weights, shape [C] (null: none). */
   readonly weight: Tensor | null;
+  /** A target class index that contributes nothing (default -100). */
   readonly ignoreIndex: number;
+  /** The ε of the label smoothing (default 0). */
   readonly labelSmoothing: number;
   constructor({ reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 }: C.CrossEntropyOptions = {}) {
     super(reduction);
@@ -111,7 +122,9 @@ export class CrossEntropyLoss extends Loss {
 
 /** Negative log-likelihood of log-probabilities (torch.nn.NLLLoss). */
 export class NLLLoss extends Loss {
+  /** Per-class weights, shape [C] (null: none). */
   readonly weight: Tensor | null;
+  /** A target class index that contributes nothing (default -100). */
   readonly ignoreIndex: number;
   constructor({ reduction = "mean", weight = null, ignoreIndex = -100 }: C.NllOptions = {}) {
     super(reduction);
@@ -125,7 +138,9 @@ export class NLLLoss extends Loss {
 
 /** Kullback-Leibler divergence, input as log-probabilities (torch.nn.KLDivLoss; default reduction "mean"). */
 export class KLDivLoss extends Module {
+  /** "mean" (over every element), "sum", "none" or "batchmean" (the sum divided by the batch size). */
   readonly reduction: L.Reduction | "batchmean";
+  /** Whether the target is given as log-probabilities. */
   readonly logTarget: boolean;
   constructor({ reduction = "mean", logTarget = false }: C.KLDivOptions = {}) {
     super();

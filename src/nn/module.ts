@@ -14,13 +14,17 @@ import {
   type ForwardHook, type ForwardPreHook, type FullBackwardHook,
 } from "./module-hooks.js";
 
+/** Options of Module.loadStateDict. */
 export interface LoadStateDictOptions {
   /** When true (the default), missing and unexpected keys are errors too, not only shape mismatches. */
   strict?: boolean;
 }
 
+/** What Module.loadStateDict did not match (both empty after a strict load). */
 export interface LoadStateDictResult {
+  /** Keys the module has that the record lacked (left unchanged). */
   missingKeys: string[];
+  /** Keys in the record that the module does not have (ignored). */
   unexpectedKeys: string[];
 }
 
@@ -76,6 +80,10 @@ export abstract class Module {
     return registeringFields(this);
   }
 
+  /**
+   * The computation of the module, written by each subclass (PyTorch's forward). Modules are not
+   * callable: call `model.forward(x)`.
+   */
   abstract forward(...args: any[]): any;
 
   // ---- registration ----
@@ -189,6 +197,7 @@ export abstract class Module {
     for (const entry of this._modules) if (!(entry[1] instanceof ModuleArray && entry[1].length === 0)) yield entry;
   }
 
+  /** Direct child modules in registration order (torch's children()). */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -207,6 +216,7 @@ export abstract class Module {
     return out;
   }
 
+  /** This module and every descendant, each once, depth first (torch's modules()). */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -225,6 +235,10 @@ export abstract class Module {
     return out;
   }
 
+  /**
+   * Every parameter of this module and its descendants, a shared one once, in state-dict order (torch's
+   * parameters()); pass them to an optimizer.
+   */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
@@ -243,6 +257,9 @@ export abstract class Module {
     return out;
   }
 
+  /**
+   * Every buffer (running statistics and the like) of this module and its descendants (torch's buffers()).
+   */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, b]) => b);
   }
@@ -271,6 +288,10 @@ export abstract class Module {
     return this;
   }
 
+  /**
+   * Sets eval mode on this module and all descendants (Dropout off, BatchNorm uses running statistics);
+   * the same as train(false). Returns this.
+   */
   eval(): this {
     return this.train(false);
   }

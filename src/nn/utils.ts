@@ -7,6 +7,7 @@ import { tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 
+/** A parameter or any iterable of them, e.g. `model.parameters()`. */
 export type Params = Tensor | Iterable<Tensor>;
 
 function list(params: Params): Tensor[] {

@@ -12,6 +12,7 @@ import { traceForward } from "./trace.js";
 import { verifyExport } from "./verify.js";
 import { generaliseDims, type DimSymbol } from "./dynamic-dims.js";
 
+/** Options of exportOnnx. */
 export interface ExportOnnxOptions {
   /** Graph input names, one per example input (default input_0, input_1, …). */
   inputNames?: string[];

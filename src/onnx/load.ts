@@ -6,6 +6,7 @@ import { readOnnxModel, readOnnxModelAsync, type OnnxModel, type OnnxSource } fr
 import { MAX_VALUE_ELEMENTS } from "./limits.js";
 import { OnnxModule } from "./onnx-module.js";
 
+/** Options of loadOnnx. */
 export interface LoadOnnxOptions {
   /**
    * The most elements any one value in the graph may hold (default 2^28, 1 GiB of float32). A file

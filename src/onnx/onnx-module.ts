@@ -45,7 +45,9 @@ const BUFFER_INPUTS = new Map<string, number[]>([["BatchNormalization", [3, 4]]]
 export class OnnxModule extends Module {
   /** Graph inputs the caller feeds (initializers listed as inputs by old exporters excluded). */
   readonly inputInfo: readonly OnnxValueInfo[];
+  /** The graph's outputs: names, element types and shapes (dynamic dims as names). */
   readonly outputInfo: readonly OnnxValueInfo[];
+  /** The default-domain opset version the model was written with. */
   readonly opset: number;
   private readonly nodes: readonly OnnxNode[];
   private readonly constants = new Map<string, Value>();

@@ -4,14 +4,22 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
+/**
+ * Options of optim.Adagrad (torch's names and defaults, camelCase); a parameter group may override any of
+ * them.
+ */
 export interface AdagradOptions {
+  /** Learning rate (default 1e-2). */
   lr?: number;
   /** The step size at step t is `lr / (1 + (t − 1)·lrDecay)`. */
   lrDecay?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
   /** Starting value of the sum of squared gradients. */
   initialAccumulatorValue?: number;
+  /** Added to the denominator for stability (default 1e-10). */
   eps?: number;
+  /** Ascend the objective instead of descending it (default false). */
   maximize?: boolean;
 }
 

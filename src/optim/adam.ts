@@ -6,7 +6,12 @@ import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, run
 import { adamLoop, type FloatArray } from "../backend/js/optim.js";
 import type { AdamStepParams } from "../backend/kernel-table.js";
 
+/**
+ * Options of optim.Adam and optim.AdamW (torch's names and defaults, camelCase); a parameter group may
+ * override any of them.
+ */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
   lr?: number;
   /** Decay rates of the first and second moment averages. */
   betas?: readonly [number, number];
@@ -16,6 +21,7 @@ export interface AdamOptions {
   weightDecay?: number;
   /** Normalise by the running maximum of the second moment (AMSGrad). */
   amsgrad?: boolean;
+  /** Ascend the objective instead of descending it (default false). */
   maximize?: boolean;
 }
 
@@ -33,6 +39,7 @@ export class Adam extends Optimizer<Hyper> {
 
   /** Whether weight decay is decoupled from the gradient (AdamW). */
   static readonly decoupled: boolean = false;
+  /** The weightDecay used when none is given: 0 for Adam, 1e-2 for AdamW. */
   static readonly defaultWeightDecay: number = 0;
 
   constructor(params: Params<Hyper>, options: AdamOptions = {}) {

@@ -17,10 +17,20 @@ import { checkOptions } from "../tensor/options.js";
  * One parameter group: its tensors and its options (the optimizer's defaults filled in). Schedulers
  * add their own keys (`initialLr`, `maxLr`, …) as torch's do; any extra key is kept and saved.
  */
-export type ParamGroup<O = Record<string, unknown>> = O & { params: Tensor[]; lr: number; [key: string]: unknown };
+export type ParamGroup<O = Record<string, unknown>> = O & {
+  /** The group's parameters. */
+  params: Tensor[];
+  /** The group's current learning rate (schedulers change it in place). */
+  lr: number;
+  [key: string]: unknown;
+};
 
 /** A parameter group as given to a constructor: `params` plus any options overriding the defaults. */
-export type ParamGroupInput<O = Record<string, unknown>> = Partial<O> & { params: Iterable<Tensor> | Tensor; [key: string]: unknown };
+export type ParamGroupInput<O = Record<string, unknown>> = Partial<O> & {
+  /** The group's parameters (one tensor or any iterable of them). */
+  params: Iterable<Tensor> | Tensor;
+  [key: string]: unknown;
+};
 
 /** What an optimizer is built over: tensors (one group) or parameter groups. */
 export type Params<O = Record<string, unknown>> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
@@ -42,12 +52,18 @@ export type ParamState = Record<string, Tensor | number>;
  * (casting each buffer to its parameter's dtype; a one-element Tensor is also accepted for `step`).
  */
 export interface OptimizerStateDict {
+  /** Per-parameter state by parameter index (numbered across the groups in order). */
   state: Record<number, ParamState>;
-  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+  /** Each group's options, with its parameters as indices. */
+  paramGroups: Array<Record<string, unknown> & {
+    /** Indices of the group's parameters. */
+    params: number[];
+  }>;
 }
 
 /** Options every optimizer has. */
 export interface OptimizerOptions {
+  /** The learning rate. */
   lr: number;
 }
 
@@ -68,14 +84,6 @@ function fmtValue(v: unknown): string {
   return String(v);
 }
 
-/**
- * Base of every optimizer (torch.optim.Optimizer). Subclasses give their defaults, validate options
- * and implement `update` for one parameter; the base class walks the groups, skips frozen parameters
- * (requiresGrad false) and parameters without a gradient, and keeps the state.
- * @example
- *   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
- *   opt.zeroGrad(); loss.backward(); opt.step();
- */
 const updatesKeepingNoGradient = new WeakSet<object>();
 
 /**
@@ -91,6 +99,14 @@ export function keepsNoGradient(update: object): void {
   updatesKeepingNoGradient.add(update);
 }
 
+/**
+ * Base of every optimizer (torch.optim.Optimizer). Subclasses give their defaults, validate options
+ * and implement `update` for one parameter; the base class walks the groups, skips frozen parameters
+ * (requiresGrad false) and parameters without a gradient, and keeps the state.
+ * @example
+ *   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ *   opt.zeroGrad(); loss.backward(); opt.step();
+ */
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** The options a group falls back to (torch's `defaults`). */
   readonly defaults: Readonly<O>;

@@ -4,15 +4,24 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
+/**
+ * Options of optim.RMSprop (torch's names and defaults, camelCase); a parameter group may override any of
+ * them.
+ */
 export interface RMSpropOptions {
+  /** Learning rate (default 1e-2). */
   lr?: number;
   /** Smoothing constant of the squared-gradient average. */
   alpha?: number;
+  /** Added to the denominator for stability (default 1e-8). */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Momentum factor (default 0). */
   momentum?: number;
   /** Normalise by the estimated variance (mean of g² minus the square of the mean of g). */
   centered?: boolean;
+  /** Ascend the objective instead of descending it (default false). */
   maximize?: boolean;
 }
 

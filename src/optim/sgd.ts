@@ -7,13 +7,20 @@ import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, run
 import { sgdLoop, type FloatArray } from "../backend/js/optim.js";
 import type { SgdStepParams } from "../backend/kernel-table.js";
 
+/**
+ * Options of optim.SGD (torch's names and defaults, camelCase); a parameter group may override any of
+ * them.
+ */
 export interface SGDOptions {
   /** Learning rate; required, as in torch. */
   lr: number;
+  /** Momentum factor μ (default 0: plain gradient descent). */
   momentum?: number;
+  /** Dampening of the momentum buffer's gradient term (default 0). */
   dampening?: number;
   /** L2 penalty added to the gradient (coupled weight decay). */
   weightDecay?: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
   nesterov?: boolean;
   /** Ascend the objective instead of descending it. */
   maximize?: boolean;

@@ -10,11 +10,15 @@ import { arrayFor } from "../backend/backend.js";
 import { random, randomInt, randomNormal } from "./random.js";
 import { checkDType, checkOptions } from "./options.js";
 
+/** The trailing options of every creation function (and of fullLike/zerosLike/onesLike). */
 export interface TensorOptions {
+  /** Element type: "float32" (the default), "float64" or "int32". */
   dtype?: DType;
+  /** Record operations on the new tensor for backward (default false; floating-point dtypes only). */
   requiresGrad?: boolean;
 }
 
+/** A number, a boolean (as 0/1) or nested arrays of them, one level per dimension (rectangular). */
 export type NestedArray = number | boolean | readonly NestedArray[];
 
 const TENSOR_OPTIONS = ["dtype", "requiresGrad"] as const;
@@ -108,27 +112,41 @@ export function scalarTensor(value: number, dtype: DType): Tensor {
   return make("scalar", [], dtype, (d) => (d[0] = value));
 }
 
+/**
+ * A tensor of `shape` filled with `value` (torch.full).
+ * @example
+ * ```ts
+ * tg.full([2, 2], 7).toArray(); // [[7, 7], [7, 7]]
+ * ```
+ */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   return filled("full", shape, value, opts);
 }
 
+/** A tensor of `shape` filled with 0, float32 unless `dtype` says otherwise (torch.zeros). */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled("zeros", shape, 0, opts);
 }
 
+/** A tensor of `shape` filled with 1, float32 unless `dtype` says otherwise (torch.ones). */
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled("ones", shape, 1, opts);
 }
 
+/**
+ * A tensor of x's shape filled with `value`, in x's dtype unless `dtype` says otherwise (torch.full_like).
+ */
 export function fullLike(x: Tensor, value: number, opts: TensorOptions = {}): Tensor {
   checkOptions("fullLike", opts, TENSOR_OPTIONS);
   return full(x.shape, value, { dtype: opts.dtype ?? x.dtype, requiresGrad: opts.requiresGrad });
 }
 
+/** A tensor of zeros of x's shape and dtype (torch.zeros_like). */
 export function zerosLike(x: Tensor, opts: TensorOptions = {}): Tensor {
   return fullLike(x, 0, opts);
 }
 
+/** A tensor of ones of x's shape and dtype (torch.ones_like). */
 export function onesLike(x: Tensor, opts: TensorOptions = {}): Tensor {
   return fullLike(x, 1, opts);
 }

@@ -74,16 +74,26 @@ export function randomInt(low: number, high: number): number {
 
 /** The generator's full state, for checkpoints (torch.get_rng_state). */
 export interface RngState {
+  /** The four 32-bit words of the xoshiro128** generator (unsigned). */
   s: [number, number, number, number];
+  /** The second normal of the last Box–Muller pair, handed out by the next normal draw (null when none). */
   spare: number | null;
 }
 
+/**
+ * A copy of the random generator's state, to restore later with setRngState (torch.get_rng_state);
+ * checkpoints store it for exact resume.
+ */
 export function getRngState(): RngState {
   // As unsigned 32-bit words: the xor-shifts leave some words negative, and a state must read the
   // same after setRngState(getRngState()) (which normalises) for comparisons and saved files.
   return { s: [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0], spare: spareNormal };
 }
 
+/**
+ * Restores a state from getRngState: the draws that follow repeat those that followed it
+ * (torch.set_rng_state).
+ */
 export function setRngState(state: RngState): void {
   [s0, s1, s2, s3] = state.s.map((v) => v >>> 0) as [number, number, number, number];
   spareNormal = state.spare;

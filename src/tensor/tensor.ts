@@ -20,8 +20,30 @@ import { gatherRowMajor, nest, span } from "./host-read.js";
 type Dims = number | readonly number[];
 type Operand = Tensor | number;
 
+/**
+ * An n-dimensional array of float32, float64 or int32 elements with reverse-mode autograd (torch.Tensor).
+ *
+ * A tensor is metadata (shape, strides, an offset) over a backend's storage, so views (reshape,
+ * transpose, slice, expand) share memory. Create tensors with tg.tensor, tg.zeros, tg.randn, …; every
+ * op is both a method (`x.add(y)`) and a function (`tg.add(x, y)`). Memory is managed for you: there
+ * is no dispose.
+ *
+ * @example
+ * ```ts
+ * import * as tg from "tensorgrad";
+ * const x = tg.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum();   // 1 + 4 + 9 + 16
+ * y.backward();
+ * console.log(y.item(), x.grad!.toArray()); // 30 [[2, 4], [6, 8]]
+ * ```
+ */
 export class Tensor implements View {
+  /** The size of each dimension (frozen); `[]` for a 0-d (scalar) tensor. */
   readonly shape: readonly number[];
+  /**
+   * Elements to skip in storage for one step along each dimension (views share storage with other
+   * strides).
+   */
   readonly strides: readonly number[];
   #grad: Tensor | null = null;
   // Set on a tensor once it has been some leaf's gradient handed out through `grad` (or given to
@@ -32,18 +54,22 @@ export class Tensor implements View {
   private _requiresGrad = false;
 
   constructor(
+    /** The backend memory this tensor views (shared by views of the same data). */
     readonly storage: Storage,
     shape: readonly number[],
     strides: readonly number[] = contiguousStrides(shape),
+    /** Index of this tensor's first element in its storage. */
     readonly offset = 0,
   ) {
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze([...strides]);
   }
 
+  /** The element type: "float32" (the default), "float64" or "int32". */
   get dtype(): DType {
     return this.storage.dtype;
   }
+  /** Number of dimensions (torch's dim()). */
   get ndim(): number {
     return this.shape.length;
   }
@@ -51,16 +77,29 @@ export class Tensor implements View {
   get size(): number {
     return sizeOf(this.shape);
   }
+  /**
+   * True when no recorded op produced this tensor (created directly, or computed without gradients);
+   * backward fills the `.grad` of leaves only.
+   */
   get isLeaf(): boolean {
     return this._node === null;
   }
+  /** True when the elements are laid out row-major without gaps (views from transpose or expand are not). */
   get isContiguous(): boolean {
     return isContiguous(this.shape, this.strides);
   }
 
+  /**
+   * Whether ops on this tensor are recorded for backward (false by default; true for outputs of recorded
+   * ops).
+   */
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
+  /**
+   * Turns gradient recording on or off; only for leaves of a floating-point dtype (a ValueError or
+   * DTypeError otherwise).
+   */
   set requiresGrad(on: boolean) {
     if (this._node !== null) {
       throw new ValueError("requiresGrad: can only be set on leaf tensors; use detach() to get a leaf from a computed tensor");
@@ -144,6 +183,7 @@ export class Tensor implements View {
     const [lo, hi] = span(this);
     return gatherRowMajor(storage.backend.readSync(storage, lo, hi - lo), this, lo);
   }
+  /** A readable rendering of the values, like torch's repr (`tensor([[1, 2], [3, 4]])`). */
   toString(): string {
     return formatTensor(this); // on WebGPU an AsyncReadError naming `await t.array()` (formatTensor reads synchronously)
   }
@@ -174,6 +214,7 @@ export class Tensor implements View {
     return g;
   }
 
+  /** Replaces the accumulated gradient (`null` clears it, as optimizer.zeroGrad does). */
   set grad(g: Tensor | null) {
     if (g !== null) g.#gradShared = true;
     this.#grad = g;
@@ -227,106 +268,247 @@ export class Tensor implements View {
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
   }
+  /**
+   * A copy with its own storage that stays in the graph: gradients flow back to this tensor (torch.clone).
+   */
   clone(): Tensor { return ops.clone(this); }
+  /** This tensor when contiguous, else a row-major copy (torch's contiguous()). */
   contiguous(): Tensor { return this.isContiguous ? this : ops.contiguous(this); }
+  /**
+   * This tensor converted to `dtype` (itself when it already has it); casting to int32 truncates toward
+   * zero (torch's to(dtype)).
+   */
   to(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  /** Converted to float32 (torch's float()). */
   float(): Tensor { return ops.cast(this, "float32"); }
+  /** Converted to int32, truncating toward zero (torch's int(), which gives int32 too). */
   int(): Tensor { return ops.cast(this, "int32"); }
+  /** Converted to float64 (torch's double()). */
   double(): Tensor { return ops.cast(this, "float64"); }
+  /** A tensor of ones with this tensor's shape and dtype (torch.ones_like). */
   onesLike(): Tensor { return ops.fullLike(this, 1); }
+  /** A tensor of zeros with this tensor's shape and dtype (torch.zeros_like). */
   zerosLike(): Tensor { return ops.fullLike(this, 0); }
 
   // ---- element-wise ----
+  /**
+   * this + alpha·o, element-wise with NumPy broadcasting (torch.add); `o` may be a plain number.
+   *
+   * float beats int in the result dtype; a plain number keeps an int32 tensor int32 only if it is an
+   * integer.
+   * @example
+   * ```ts
+   * tg.tensor([[1], [2]]).add(tg.tensor([10, 20])).toArray(); // [[11, 21], [12, 22]]
+   * tg.tensor([1, 2]).add(1, { alpha: 3 }).toArray();         // [4, 5]
+   * ```
+   */
   add(o: Operand, opts?: ops.AlphaOptions): Tensor { return ops.add(this, o, opts); }
+  /** this - alpha·o, element-wise with broadcasting (torch.sub); `o` may be a number. */
   sub(o: Operand, opts?: ops.AlphaOptions): Tensor { return ops.sub(this, o, opts); }
+  /** this · o, element-wise with broadcasting (torch.mul); `o` may be a number. */
   mul(o: Operand): Tensor { return ops.mul(this, o); }
+  /**
+   * this / o, element-wise with broadcasting (true division: two int32 operands give float32, as
+   * torch.div).
+   */
   div(o: Operand): Tensor { return ops.div(this, o); }
+  /** this raised to the power `o`, element-wise with broadcasting (torch.pow); `x.pow(2)` squares. */
   pow(o: Operand): Tensor { return ops.pow(this, o); }
+  /** The element-wise larger of this and `o`, broadcasting; ties split the gradient (torch.maximum). */
   maximum(o: Operand): Tensor { return ops.maximum(this, o); }
+  /** The element-wise smaller of this and `o`, broadcasting; ties split the gradient (torch.minimum). */
   minimum(o: Operand): Tensor { return ops.minimum(this, o); }
+  /** 1 where this == o, else 0, broadcasting; a float32 tensor where torch gives bool (torch.eq). */
   eq(o: Operand): Tensor { return ops.eq(this, o); }
+  /** 1 where this != o, else 0 (float32; torch.ne gives bool). */
   ne(o: Operand): Tensor { return ops.ne(this, o); }
+  /** 1 where this > o, else 0 (float32; torch.gt gives bool). */
   gt(o: Operand): Tensor { return ops.gt(this, o); }
+  /** 1 where this < o, else 0 (float32; torch.lt gives bool). */
   lt(o: Operand): Tensor { return ops.lt(this, o); }
+  /** 1 where this >= o, else 0 (float32; torch.ge gives bool). */
   ge(o: Operand): Tensor { return ops.ge(this, o); }
+  /** 1 where this <= o, else 0 (float32; torch.le gives bool). */
   le(o: Operand): Tensor { return ops.le(this, o); }
+  /** -this, element-wise (torch.neg); keeps the dtype. */
   neg(): Tensor { return ops.neg(this); }
+  /** e^x element-wise (torch.exp); int32 input gives float32. */
   exp(): Tensor { return ops.exp(this); }
+  /** e^x - 1, accurate for small x (torch.expm1). */
   expm1(): Tensor { return ops.expm1(this); }
+  /** Natural logarithm element-wise; -inf at 0, NaN below (torch.log). */
   log(): Tensor { return ops.log(this); }
+  /** log(1 + x), accurate for small x (torch.log1p). */
   log1p(): Tensor { return ops.log1p(this); }
+  /** Square root element-wise; NaN for negative inputs (torch.sqrt). */
   sqrt(): Tensor { return ops.sqrt(this); }
+  /** this · this (torch.square). */
   square(): Tensor { return ops.mul(this, this); }
+  /** |x| element-wise, keeping the dtype; gradient sign(x), 0 at 0 (torch.abs). */
   abs(): Tensor { return ops.abs(this); }
+  /** -1, 0 or 1 by the sign of each element; its gradient is zero (torch.sign). */
   sign(): Tensor { return ops.sign(this); }
+  /** Sine element-wise, in radians (torch.sin). */
   sin(): Tensor { return ops.sin(this); }
+  /** Cosine element-wise, in radians (torch.cos). */
   cos(): Tensor { return ops.cos(this); }
+  /** Hyperbolic tangent element-wise, in (-1, 1) (torch.tanh). */
   tanh(): Tensor { return ops.tanh(this); }
+  /** Logistic function 1 / (1 + e^-x) element-wise, in (0, 1) (torch.sigmoid). */
   sigmoid(): Tensor { return ops.sigmoid(this); }
+  /** The Gauss error function element-wise (torch.erf). */
   erf(): Tensor { return ops.erf(this); }
+  /** max(x, 0) element-wise; the gradient at 0 is 0, as torch.relu. */
   relu(): Tensor { return ops.relu(this); }
+  /** x for x > 0, slope·x otherwise (torch's leaky_relu, negative_slope = 0.01). */
   leakyRelu(slope = 0.01): Tensor { return ops.leakyRelu(this, slope); }
+  /**
+   * x·Φ(x) with the exact erf form, or the tanh approximation with `{ approximate: "tanh" }` (torch's
+   * gelu).
+   */
   gelu(opts?: { approximate?: "none" | "tanh" }): Tensor { return ops.gelu(this, opts); }
+  /** x for x > 0, alpha·(e^x - 1) otherwise (torch's elu, alpha = 1). */
   elu(alpha = 1): Tensor { return ops.elu(this, alpha); }
+  /**
+   * log(1 + e^(beta·x)) / beta, and x itself where beta·x > threshold (torch's softplus: beta 1, threshold
+   * 20).
+   */
   softplus(opts?: { beta?: number; threshold?: number }): Tensor { return ops.softplus(this, opts); }
+  /** x·sigmoid(x), also called swish (torch's silu). */
   silu(): Tensor { return ops.silu(this); }
+  /**
+   * Each element limited to [min, max] (either bound may be null or omitted); the gradient passes inside
+   * the range (torch.clamp).
+   */
   clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
+  /** Largest integer ≤ x, element-wise (torch.floor); gradient 0. */
   floor(): Tensor { return ops.floor(this); }
+  /** Smallest integer ≥ x, element-wise (torch.ceil); gradient 0. */
   ceil(): Tensor { return ops.ceil(this); }
   /** Rounds halves to even, as torch.round. */
   round(): Tensor { return ops.round(this); }
+  /** x rounded toward zero, element-wise (torch.trunc); gradient 0. */
   trunc(): Tensor { return ops.trunc(this); }
+  /** x - trunc(x): the fractional part with x's sign (torch.frac). */
   frac(): Tensor { return ops.frac(this); }
+  /** 1 / x element-wise (torch.reciprocal). */
   reciprocal(): Tensor { return ops.reciprocal(this); }
+  /** 1 / √x element-wise (torch.rsqrt). */
   rsqrt(): Tensor { return ops.rsqrt(this); }
+  /** Tangent element-wise, in radians (torch.tan). */
   tan(): Tensor { return ops.tan(this); }
+  /** Arcsine element-wise; NaN outside [-1, 1] (torch.asin). */
   asin(): Tensor { return ops.asin(this); }
+  /** Arccosine element-wise; NaN outside [-1, 1] (torch.acos). */
   acos(): Tensor { return ops.acos(this); }
+  /** Arctangent element-wise (torch.atan). */
   atan(): Tensor { return ops.atan(this); }
+  /** Hyperbolic sine element-wise (torch.sinh). */
   sinh(): Tensor { return ops.sinh(this); }
+  /** Hyperbolic cosine element-wise (torch.cosh). */
   cosh(): Tensor { return ops.cosh(this); }
+  /** Inverse hyperbolic sine element-wise (torch.asinh). */
   asinh(): Tensor { return ops.asinh(this); }
+  /** Inverse hyperbolic tangent element-wise; ±inf at ±1 (torch.atanh). */
   atanh(): Tensor { return ops.atanh(this); }
+  /** Base-2 logarithm element-wise (torch.log2). */
   log2(): Tensor { return ops.log2(this); }
+  /** Base-10 logarithm element-wise (torch.log10). */
   log10(): Tensor { return ops.log10(this); }
+  /** 2^x element-wise (torch.exp2). */
   exp2(): Tensor { return ops.exp2(this); }
+  /**
+   * log(p / (1 - p)), the inverse of sigmoid; with `eps`, p is first clamped to [eps, 1 - eps]
+   * (torch.logit).
+   */
   logit(eps: number | null = null): Tensor { return ops.logit(this, eps); }
+  /** this - floor(this / o)·o: the remainder with the divisor's sign, as Python's % (torch.remainder). */
   remainder(o: Operand): Tensor { return ops.remainder(this, o); }
+  /** this + weight·(end - this): linear interpolation toward `end` (torch.lerp). */
   lerp(end: Tensor, weight: Operand): Tensor { return ops.lerp(this, end, weight); }
+  /** this + value·t1·t2, broadcasting (torch.addcmul; value defaults to 1). */
   addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return ops.addcmul(this, t1, t2, opts); }
+  /** 1 where the element is NaN, else 0 (float32 where torch.isnan gives bool). */
   isnan(): Tensor { return ops.isnan(this); }
+  /** 1 where the element is +inf or -inf, else 0 (float32 where torch.isinf gives bool). */
   isinf(): Tensor { return ops.isinf(this); }
+  /** 1 where the element is neither NaN nor infinite, else 0 (float32 where torch.isfinite gives bool). */
   isfinite(): Tensor { return ops.isfinite(this); }
+  /**
+   * NaN, +inf and -inf replaced by finite numbers (0 and the dtype's extremes unless given;
+   * torch.nan_to_num).
+   */
   nanToNum(opts?: ops.NanToNumOptions): Tensor { return ops.nanToNum(this, opts); }
+  /** A copy with `value` wherever `mask` (broadcast to this shape) is non-zero (torch's masked_fill). */
   maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
 
   // ---- in place (torch's trailing underscore): allowed under noGrad for tensors that require grad ----
   /** this += alpha·o in place; returns this. @example tg.noGrad(() => w.sub_(w.grad!.mul(lr))) */
   add_(o: Operand, opts?: ops.AlphaOptions): this { return inplace.add_(this, o, opts) as this; }
+  /** this -= alpha·o in place; returns this (torch's sub_). Under noGrad for tensors that require grad. */
   sub_(o: Operand, opts?: ops.AlphaOptions): this { return inplace.sub_(this, o, opts) as this; }
+  /** this *= o in place; returns this (torch's mul_). */
   mul_(o: Operand): this { return inplace.mul_(this, o) as this; }
+  /** this /= o in place; returns this (torch's div_). */
   div_(o: Operand): this { return inplace.div_(this, o) as this; }
   /** Copies `src` (broadcast, converted to this dtype) into this tensor. */
   copy_(src: Tensor): this { return inplace.copy_(this, src) as this; }
+  /** Sets every element to `value` in place; returns this (torch's fill_). */
   fill_(value: number): this { return inplace.fill_(this, value) as this; }
+  /** Sets every element to 0 in place; returns this (torch's zero_). */
   zero_(): this { return inplace.zero_(this) as this; }
+  /** Clamps every element to [min, max] in place; returns this (torch's clamp_). */
   clamp_(min?: number | null, max?: number | null): this { return inplace.clamp_(this, min, max) as this; }
   /** How many times this tensor's storage was changed in place (torch's _version). */
   get version(): number { return versionOf(this); }
 
   // ---- reductions ----
+  /**
+   * Sum over `dim` (a number, a list, negative from the end; all elements when absent), the reduced dims
+   * dropped unless `keepdim` (torch.sum). int32 sums stay int32.
+   * @example
+   * ```ts
+   * const x = tg.tensor([[1, 2, 3], [4, 5, 6]]);
+   * x.sum().item();             // 21
+   * x.sum(0).toArray();         // [5, 7, 9]
+   * x.sum(-1, true).shape;      // [2, 1]
+   * ```
+   */
   sum(dim?: Dims, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  /**
+   * Mean over `dim` (all elements when absent), keepdim as sum (torch.mean). Floating-point tensors only
+   * (a DTypeError for int32).
+   */
   mean(dim?: Dims, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  /**
+   * Maximum values over `dim` (all elements when absent). Unlike torch.max(dim), which returns (values,
+   * indices), this returns the values only: use argmax for the indices.
+   */
   max(dim?: Dims, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
+  /**
+   * Minimum values over `dim` (all elements when absent); the values only, use argmin for the indices
+   * (torch.min returns both).
+   */
   min(dim?: Dims, keepdim = false): Tensor { return ops.min(this, dim, keepdim); }
+  /** Maximum over one or more dims, the gradient split evenly among ties (torch.amax). */
   amax(dim?: Dims, keepdim = false): Tensor { return ops.amax(this, dim, keepdim); }
+  /** Minimum over one or more dims, the gradient split evenly among ties (torch.amin). */
   amin(dim?: Dims, keepdim = false): Tensor { return ops.amin(this, dim, keepdim); }
+  /**
+   * Index (int32) of the first maximum along `dim`, or into the flattened tensor when `dim` is absent
+   * (torch.argmax).
+   */
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
   /** [values, indices] sorted along `dim` (stable). */
   sort(dim = -1, descending = false): [Tensor, Tensor] { return ops.sort(this, dim, descending); }
+  /**
+   * Indices (int32) that sort the tensor along `dim` (default the last), stable; NaN sorts last ascending
+   * (torch.argsort).
+   */
   argsort(dim = -1, descending = false): Tensor { return ops.argsort(this, dim, descending); }
   /** [values, indices] of the k largest (or smallest) along `dim`. */
   topk(k: number, dim = -1, largest = true): [Tensor, Tensor] { return ops.topk(this, k, dim, largest); }
+  /** Running sum along `dim`, same shape (torch.cumsum). */
   cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
   /** Running products along `dim` (torch's cumprod). */
   cumprod(dim: number): Tensor { return ops.cumprod(this, dim); }
@@ -336,36 +518,87 @@ export class Tensor implements View {
   bernoulli(): Tensor { return ops.bernoulli(this); }
   /** Category indices drawn in proportion to this tensor's weights (torch's multinomial). */
   multinomial(numSamples: number, opts?: ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, opts); }
+  /**
+   * 1 where any element over `dim` is non-zero (all elements when absent), else 0; float32 where torch.any
+   * gives bool.
+   */
   any(dim?: Dims, keepdim = false): Tensor { return ops.any(this, dim, keepdim); }
+  /**
+   * 1 where every element over `dim` is non-zero (all elements when absent), else 0; float32 where
+   * torch.all gives bool.
+   */
   all(dim?: Dims, keepdim = false): Tensor { return ops.all(this, dim, keepdim); }
+  /**
+   * Index (int32) of the first minimum along `dim`, or into the flattened tensor when `dim` is absent
+   * (torch.argmin).
+   */
   argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
+  /** log Σ exp(x) over `dim`, computed stably with the maximum taken out first (torch.logsumexp). */
   logsumexp(dim: Dims, keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
   /** Variance (unbiased by default); the second argument is keepdim or `{ correction, unbiased, keepdim }`. */
   var(dim?: Dims, keepdim: boolean | ops.VarianceOptions = false): Tensor { return ops.variance(this, dim, keepdim); }
+  /**
+   * Standard deviation over `dim`, unbiased by default; the second argument is keepdim or `{ correction,
+   * unbiased, keepdim }` (torch.std).
+   */
   std(dim?: Dims, keepdim: boolean | ops.VarianceOptions = false): Tensor { return ops.std(this, dim, keepdim); }
   /** The p-norm (2 by default) over `dim`, or over all elements (torch's norm). */
   norm(p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor { return ops.norm(this, p, dim, keepdim); }
 
   // ---- linear algebra ----
+  /**
+   * Matrix product with torch.matmul's rules: 1-D·1-D is a dot product, 2-D·2-D a matrix product, and N-D
+   * operands are batches of matrices whose leading dims broadcast ([b, n, k]·[k, m] → [b, n, m]).
+   * @example
+   * ```ts
+   * const a = tg.randn([4, 2, 3]), b = tg.randn([3, 5]);
+   * a.matmul(b).shape; // [4, 2, 5]
+   * ```
+   */
   matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
+  /** Product of two 2-D matrices [n, k]·[k, m] → [n, m], no broadcasting (torch.mm). */
   mm(o: Tensor): Tensor { return ops.mm(this, o); }
+  /** Batched product [B, n, k]·[B, k, m] → [B, n, m], batch sizes equal (torch.bmm). */
   bmm(o: Tensor): Tensor { return ops.bmm(this, o); }
+  /** Σ a·b of two 1-D tensors of one length, a 0-d tensor (torch.dot). */
   dot(o: Tensor): Tensor { return ops.dot(this, o); }
+  /** Outer product of two 1-D tensors: [n] and [m] give [n, m] (torch.outer). */
   outer(o: Tensor): Tensor { return ops.outer(this, o); }
   /** The last two dims swapped (torch's .mT). */
   get mT(): Tensor { return ops.mT(this); }
+  /**
+   * For a 1-D tensor, a square matrix with it on diagonal `k`; for a 2-D one, its diagonal `k` as 1-D
+   * (torch.diag).
+   */
   diag(k = 0): Tensor { return ops.diag(this, k); }
+  /** Sum of the main diagonal of a 2-D tensor, a 0-d tensor (torch.trace). */
   trace(): Tensor { return ops.trace(this); }
+  /** The lower triangle (on and below diagonal `k`) of the last two dims, the rest 0 (torch.tril). */
   tril(k = 0): Tensor { return ops.tril(this, k); }
+  /** The upper triangle (on and above diagonal `k`) of the last two dims, the rest 0 (torch.triu). */
   triu(k = 0): Tensor { return ops.triu(this, k); }
 
   // ---- shape ----
+  /**
+   * The same elements in a new shape (one dim may be -1, inferred); a view when the layout allows, else a
+   * copy (torch.reshape).
+   * @example
+   * ```ts
+   * tg.arange(6).reshape([2, -1]).shape; // [2, 3]
+   * ```
+   */
   reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  /** Like reshape, but never copies: a ShapeError when the strides do not allow a view (torch.view). */
   view(shape: readonly number[]): Tensor { return ops.view(this, shape); }
+  /** Dims startDim…endDim merged into one (all dims by default, giving 1-D) (torch.flatten). */
   flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  /** Size-1 dims removed: all of them, or only the given ones that have size 1 (torch.squeeze). */
   squeeze(dim?: Dims): Tensor { return ops.squeeze(this, dim); }
+  /** A size-1 dim inserted at `dim` (negative counts from the end of the result) (torch.unsqueeze). */
   unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  /** A view with dims `dim0` and `dim1` swapped (torch.transpose). */
   transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
+  /** A view with the dims reordered: the result's dim i is this tensor's dims[i] (torch.permute). */
   permute(dims: readonly number[]): Tensor { return ops.permute(this, dims); }
   /** The transpose of a 2-D tensor (for other ranks, torch's reversed dims). */
   get T(): Tensor {
@@ -373,23 +606,67 @@ export class Tensor implements View {
     for (let d = this.ndim - 1; d >= 0; d--) dims.push(d);
     return ops.permute(this, dims);
   }
+  /**
+   * A view broadcast to `shape` without copying; -1 keeps a dim's size, size-1 dims stretch
+   * (torch.expand).
+   */
   expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
+  /** expand(other.shape) (torch.expand_as). */
   expandAs(other: Tensor): Tensor { return ops.expand(this, other.shape); }
+  /**
+   * Elements start, start+step, … before end along `dim`, a view: Python slicing `x[start:end:step]` on
+   * one dim (negative start/end count from the end).
+   */
   slice(dim: number, start?: number, end?: number, step = 1): Tensor { return ops.slice(this, dim, start, end, step); }
+  /**
+   * Values at `index` (int32, same rank) along `dim`: out[i][j] = this[index[i][j]][j] for dim 0
+   * (torch.gather).
+   */
   gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+  /** The entries of a 1-D int32 `index` along `dim` (torch's index_select). */
   indexSelect(dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }
+  /**
+   * The tensor tiled `reps[d]` times along each dim; extra leading reps add dims (torch's Tensor.repeat,
+   * not numpy's).
+   */
   repeat(reps: readonly number[]): Tensor { return ops.repeat(this, reps); }
+  /** As repeat, with missing leading reps taken as 1 (torch.tile). */
   tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
+  /**
+   * Views along `dim`: pieces of `sizes` each (the last may be smaller), or of the listed sizes
+   * (torch.split).
+   */
   split(sizes: number | readonly number[], dim = 0): Tensor[] { return ops.split(this, sizes, dim); }
+  /** `chunks` views of ceil(n / chunks) along `dim`, the last smaller (torch.chunk). */
   chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  /** The slices along `dim`, that dim removed (torch.unbind). */
   unbind(dim = 0): Tensor[] { return ops.unbind(this, dim); }
+  /** `length` elements of `dim` from `start`, a view (torch.narrow). */
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  /** Reversed along each of `dims` (torch.flip). */
   flip(dims: number | readonly number[]): Tensor { return ops.flip(this, dims); }
+  /**
+   * Elements shifted by `shifts` along `dims`, wrapping around; with no dims, over the flattened tensor
+   * (torch.roll).
+   */
   roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return ops.roll(this, shifts, dims); }
 
   // ---- neural-network helpers ----
+  /**
+   * exp(x) / Σ exp(x) along `dim`, computed stably; rows sum to 1 (torch.softmax). `{ dtype }` casts the
+   * input first.
+   * @example
+   * ```ts
+   * tg.tensor([1, 2, 3]).softmax(0).toArray(); // [0.0900, 0.2447, 0.6652]
+   * ```
+   */
   softmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.softmax(this, dim, opts); }
+  /** log(softmax(x)) along `dim`, exact for very large logits (torch's log_softmax). */
   logSoftmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.logSoftmax(this, dim, opts); }
+  /**
+   * Zeroes each element with probability `p` and scales the rest by 1 / (1 - p) when `training`; the
+   * identity otherwise (torch's dropout).
+   */
   dropout(p = 0.5, training = true): Tensor { return ops.dropout(this, p, training); }
 }
 

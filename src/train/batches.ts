@@ -9,7 +9,9 @@ import { onCurrentDevice } from "./device.js";
 
 /** Features and targets sharing their first (sample) dimension. */
 export interface XY {
+  /** Inputs, the first dim the samples. */
   x: Tensor;
+  /** Targets, the first dim the samples. */
   y: Tensor;
 }
 

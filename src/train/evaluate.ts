@@ -13,6 +13,7 @@ import { platform } from "#platform";
 import { onHost, readScalar } from "./device.js";
 import { backendReady } from "../backend/current.js";
 
+/** Options of evaluate. */
 export interface EvaluateOptions {
   /** The loss, as for fit (a Keras name, a function or a loss module). */
   loss: LossSpec;

@@ -16,6 +16,7 @@ import { backendReady } from "../backend/current.js";
 import { resolveMetric, type MetricSpec } from "./metrics.js";
 import { checkLossValue, checkPrediction, resolveLoss, resolveOptimizer, type LossSpec, type OptimizerSpec } from "./resolve.js";
 
+/** Options of fit (Keras's names, camelCase). */
 export interface FitOptions {
   /**
    * A Keras name ("mse", "sparse_categorical_crossentropy", …; cross-entropies expect probabilities
@@ -36,6 +37,7 @@ export interface FitOptions {
   validationSplit?: number;
   /** Metric names ("accuracy", "precision", "recall", "f1", "mae", "mse", "r2"), Metric objects or functions. */
   metrics?: readonly MetricSpec[];
+  /** Callbacks (train.EarlyStopping, …, or plain objects with hook methods), run in order. */
   callbacks?: readonly CallbackHooks[];
   /** 0 silent; 1 (default) a ProgressBar (live on a terminal); 2 one line per epoch. */
   verbose?: 0 | 1 | 2;

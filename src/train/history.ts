@@ -53,6 +53,7 @@ export class History {
     return out;
   }
 
+  /** The number of epochs recorded. */
   get length(): number {
     return this.epoch.length;
   }

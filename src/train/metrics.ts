@@ -11,9 +11,14 @@ import { checkOptions } from "../tensor/options.js";
 export interface Metric {
   /** The key in logs and History ("accuracy" → `history.accuracy`, `history.valAccuracy`). */
   readonly name: string;
+  /** Forgets everything seen (called at the start of each epoch). */
   reset(): void;
-  /** fit and evaluate give it tensors in host memory and await it (a function metric on WebGPU reads its result back). */
+  /**
+   * Accumulates one batch: the model's output and the targets. fit and evaluate give it tensors in
+   * host memory and await it (a function metric on WebGPU reads its result back).
+   */
   update(pred: Tensor, target: Tensor): void | Promise<void>;
+  /** The value over everything since the last reset. */
   result(): number;
 }
 
@@ -23,8 +28,10 @@ export type MetricFn = (pred: Tensor, target: Tensor) => number | Tensor;
 /** The metric names fit and evaluate accept. */
 export type MetricName = "accuracy" | "acc" | "precision" | "recall" | "f1" | "mae" | "mean_absolute_error" | "mse" | "mean_squared_error" | "r2";
 
+/** A metric as fit and evaluate take it: a name, a Metric object or a function. */
 export type MetricSpec = MetricName | Metric | MetricFn;
 
+/** Options of the classification metrics. */
 export interface ClassificationOptions {
   /**
    * Binary outputs ([N] or [N, 1]) are logits rather than probabilities: the default threshold
@@ -35,6 +42,7 @@ export interface ClassificationOptions {
   threshold?: number;
 }
 
+/** Options of precision, recall and F1: the classification ones and the averaging. */
 export interface AveragedOptions extends ClassificationOptions {
   /**
    * "binary": the positive class (1) only — the default for binary outputs; "macro": unweighted

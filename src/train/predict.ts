@@ -8,6 +8,7 @@ import { cat } from "../ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkOptions } from "../tensor/options.js";
 
+/** Options of predict. */
 export interface PredictOptions {
   /** Samples per forward pass (default 32). */
   batchSize?: number;

@@ -23,6 +23,7 @@ export type LossName =
 
 /** A cross-entropy by name with Keras's `from_logits`: `{ name: "sparse_categorical_crossentropy", fromLogits: true }`. */
 export interface LossConfig {
+  /** The Keras name of the loss ("mse", "binary_crossentropy", …). */
   name: LossName;
   /** The model outputs logits rather than probabilities (Keras's from_logits). Default false. */
   fromLogits?: boolean;
@@ -105,7 +106,14 @@ const CATEGORICAL = new Set(["categorical_crossentropy", "sparse_categorical_cro
  * probabilities are expected, or rows that already sum to 1 under `fromLogits` (a double softmax),
  * are a ValueError.
  */
-export function resolveLoss(spec: LossSpec, who = "fit"): { fn: LossFn; name: string; fromLogits: boolean } {
+export function resolveLoss(spec: LossSpec, who = "fit"): {
+  /** The loss as a function of prediction and target. */
+  fn: LossFn;
+  /** The canonical Keras name, or a module's class name, or a function's name ("loss" if anonymous). */
+  name: string;
+  /** Whether the model's outputs are taken as logits. */
+  fromLogits: boolean;
+} {
   if (typeof spec === "string" || (spec !== null && typeof spec === "object" && !(spec instanceof Module))) {
     const config: LossConfig = typeof spec === "string" ? { name: spec } : spec;
     checkOptions(`${who}: loss`, config, ["name", "fromLogits"]);

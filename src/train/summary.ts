@@ -10,6 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { Module } from "../nn/module.js";
 import { checkOptions } from "../tensor/options.js";
 
+/** Options of summary. */
 export interface SummaryOptions {
   /** dtype of the dummy input (int32 for a model that starts with an Embedding). Default float32. */
   dtype?: DType;

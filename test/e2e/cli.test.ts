@@ -55,6 +55,10 @@ test("train leaves a complete run folder and ends with its path and the test acc
     "loss.png", "lr.png", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html", "report.md", "results.json",
   ]);
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
+  // "format": "pt" tells Hugging Face tooling (and transformers' loaders) these are PyTorch-layout weights.
+  const meta = io.readSafetensorsHeader(join(run, "model.safetensors")).metadata;
+  assert.equal(meta.format, "pt");
+  assert.deepEqual(JSON.parse(meta.config), config);
   assert.deepEqual(config.model, { type: "mlp", preset: "mlp", inputSize: 784, hidden: [256, 128], activation: "relu", dropout: 0.2, inputDropout: 0.2, outputs: 10 });
   assert.equal(config.training.epochs, 2);
   const csv = lines(readFileSync(join(run, "metrics.csv"), "utf8"));

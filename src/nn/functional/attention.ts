@@ -57,6 +57,7 @@ export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, sca
   return [weights.matmul(v), weights];
 }
 
+/** Options of scaledDotProductAttention (torch's names, camelCase). */
 export interface ScaledDotProductAttentionOptions {
   /**
    * Broadcastable to [..., L, S]. int32 (or float of 0s and 1s): 1 = may attend, as torch's bool

@@ -11,6 +11,7 @@ import { crossEntropyRowsPrim } from "../../ops/primitives/cross-entropy.js";
 import { checkPair, reduce, type Reduction, type ReductionOptions } from "./loss.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of nllLoss and nn.NLLLoss (torch's names and defaults, camelCase). */
 export interface NllOptions extends ReductionOptions {
   /** Per-class weights, shape [C]. */
   weight?: Tensor | null;
@@ -18,6 +19,7 @@ export interface NllOptions extends ReductionOptions {
   ignoreIndex?: number;
 }
 
+/** Options of crossEntropy and nn.CrossEntropyLoss (torch's names and defaults, camelCase). */
 export interface CrossEntropyOptions extends NllOptions {
   /** Mix the target with the uniform distribution: (1 - ε)·target + ε/C (default 0). */
   labelSmoothing?: number;
@@ -176,6 +178,7 @@ export function crossEntropy(input: Tensor, target: IndexInput, opts: CrossEntro
   return nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / classes));
 }
 
+/** Options of binaryCrossEntropy and nn.BCELoss. */
 export interface BinaryCrossEntropyOptions extends ReductionOptions {
   /** Rescales each element's loss; broadcast against the input. */
   weight?: Tensor | null;
@@ -216,6 +219,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCr
   return reduce(op, loss, reduction);
 }
 
+/** Options of binaryCrossEntropyWithLogits and nn.BCEWithLogitsLoss. */
 export interface BCEWithLogitsOptions extends BinaryCrossEntropyOptions {
   /** Weight of the positive class per output (broadcast along the last dim), e.g. negatives/positives. */
   posWeight?: Tensor | null;
@@ -238,6 +242,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   return reduce(op, loss, reduction);
 }
 
+/** Options of klDiv and nn.KLDivLoss. */
 export interface KLDivOptions {
   /** Default "mean" (over every element, as torch); "batchmean" divides the sum by the batch size. */
   reduction?: Reduction | "batchmean";

@@ -21,8 +21,11 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   return linearPrim(bias === null ? [x, weight] : [x, weight, bias], undefined);
 }
 
+/** Options of F.dropout in object form. */
 export interface DropoutOptions {
+  /** Probability of zeroing each element (default 0.5). */
   p?: number;
+  /** Apply dropout (default true, as torch's F.dropout); pass the module's `training` flag. */
   training?: boolean;
 }
 

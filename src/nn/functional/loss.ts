@@ -8,8 +8,13 @@ import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/**
+ * How a loss combines its per-element values: averaged ("mean"), added ("sum") or returned as they are
+ * ("none").
+ */
 export type Reduction = "mean" | "sum" | "none";
 
+/** The `reduction` option every loss takes. */
 export interface ReductionOptions {
   /** "mean" (default) averages the per-element losses, "sum" adds them, "none" returns them. */
   reduction?: Reduction;
@@ -78,6 +83,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, { reduction = "mean"
   return reduce("smoothL1Loss", loss, reduction);
 }
 
+/** Options of gaussianNllLoss and nn.GaussianNLLLoss. */
 export interface GaussianNllOptions extends ReductionOptions {
   /** Add the constant ½·log(2π) (default false, as torch). */
   full?: boolean;

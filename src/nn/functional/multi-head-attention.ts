@@ -9,6 +9,10 @@ import { attend, causalMask, toAdditiveMask } from "./attention.js";
 import { linear } from "./linear.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/**
+ * Masks and switches of multiHeadAttentionForward and MultiheadAttention.forward (torch's names,
+ * camelCase).
+ */
 export interface MultiHeadAttentionOptions {
   /**
    * [N, S] (or [S] unbatched): keys to ignore, e.g. padding. int32 (or float of 0s and 1s): 1 =
@@ -31,21 +35,33 @@ export interface MultiHeadAttentionOptions {
   isCausal?: boolean;
 }
 
+/**
+ * The weights multiHeadAttentionForward applies (torch's multi_head_attention_forward arguments,
+ * camelCase).
+ */
 export interface MultiHeadAttentionWeights {
+  /** Parallel attention heads; must divide E. */
   numHeads: number;
   /** [3E, E], the q, k and v projections stacked; null when separate weights are given. */
   inProjWeight?: Tensor | null;
-  /** [3E]: the q, k and v biases stacked. */
+  /** The q, k and v biases stacked, shape [3E]. */
   inProjBias?: Tensor | null;
-  /** [E, E], [E, kdim], [E, vdim]: used when inProjWeight is null (key/value sizes other than E). */
+  /**
+   * The query projection [E, E], used with kProjWeight and vProjWeight when inProjWeight is null
+   * (key/value sizes other than E).
+   */
   qProjWeight?: Tensor | null;
+  /** The key projection [E, kdim] (with qProjWeight and vProjWeight, when inProjWeight is null). */
   kProjWeight?: Tensor | null;
+  /** The value projection [E, vdim] (when inProjWeight is null). */
   vProjWeight?: Tensor | null;
-  /** [E, E] and [E]. */
+  /** The output projection's weight [E, E]. */
   outProjWeight: Tensor;
+  /** The output projection's bias [E] (null: none). */
   outProjBias?: Tensor | null;
   /** Dropout on the attention weights in training (default 0). */
   dropoutP?: number;
+  /** Whether dropoutP is applied (default true, as torch's training argument). */
   training?: boolean;
 }
 

@@ -8,14 +8,18 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 
+/** Options of F.batchNorm (torch's batch_norm arguments, camelCase). */
 export interface BatchNormOptions {
+  /** Per-channel scale γ, shape [C] (null: none). */
   weight?: Tensor | null;
+  /** Per-channel shift β, shape [C] (null: none). */
   bias?: Tensor | null;
   /** Normalise with the batch's statistics (and update the running ones); default false, as torch. */
   training?: boolean;
   /** Weight of the new batch in the running averages (default 0.1). */
   /** A 0-d tensor too (BatchNorm's momentum null on WebGPU: 1 / batches seen, kept on the device). */
   momentum?: number | Tensor;
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
 }
 
@@ -89,9 +93,13 @@ function updateRunning(running: Tensor, batch: Tensor, momentum: number | Tensor
   });
 }
 
+/** Options of F.layerNorm. */
 export interface LayerNormOptions {
+  /** Scale of the normalized shape (null: none). */
   weight?: Tensor | null;
+  /** Shift of the normalized shape (null: none). */
   bias?: Tensor | null;
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
 }
 

@@ -69,7 +69,12 @@ export class Hardtanh extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  constructor(readonly minVal = -1, readonly maxVal = 1) {
+  constructor(
+    /** Lower bound of the linear region (default -1). */
+    readonly minVal = -1,
+    /** Upper bound of the linear region (default 1). */
+    readonly maxVal = 1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor { return ops.hardtanh(x, this.minVal, this.maxVal); }
@@ -81,7 +86,10 @@ export class CELU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  constructor(readonly alpha = 1) {
+  constructor(
+    /** The α of max(0, x) + min(0, α·(e^(x/α) - 1)) (default 1). */
+    readonly alpha = 1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor { return ops.celu(x, this.alpha); }
@@ -90,7 +98,10 @@ export class CELU extends Module {
 
 /** softmax(-x) along `dim` (torch.nn.Softmin). */
 export class Softmin extends Module {
-  constructor(readonly dim: number) {
+  constructor(
+    /** The dim along which the outputs sum to 1. */
+    readonly dim: number,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor { return ops.softmin(x, this.dim); }
@@ -99,7 +110,10 @@ export class Softmin extends Module {
 
 /** a·σ(b) over the halves of `dim` (torch.nn.GLU, default dim -1). */
 export class GLU extends Module {
-  constructor(readonly dim = -1) {
+  constructor(
+    /** The dim split in two halves a and b (default -1). */
+    readonly dim = -1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor { return ops.glu(x, this.dim); }
@@ -108,6 +122,7 @@ export class GLU extends Module {
 
 /** Leaky ReLU with learned slopes, one shared or one per channel (torch.nn.PReLU, init 0.25). */
 export class PReLU extends Module {
+  /** The learned negative slopes, shape [numParameters], initialised to `init` (0.25). */
   weight: Parameter;
   // torch's num_parameters; not a field here, where numParameters() counts a module's parameters.
   constructor(numParameters = 1, init = 0.25) {

@@ -49,7 +49,10 @@ export class LeakyReLU extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  constructor(readonly negativeSlope = 0.01) {
+  constructor(
+    /** The slope for x < 0 (default 0.01). */
+    readonly negativeSlope = 0.01,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
@@ -62,6 +65,7 @@ export class GELU extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** "none" for the exact erf form, "tanh" for the tanh approximation. */
   readonly approximate: "none" | "tanh";
   constructor(opts: { approximate?: "none" | "tanh" } = {}) {
     checkOptions("GELU", opts, ["approximate"]);
@@ -80,7 +84,10 @@ export class ELU extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  constructor(readonly alpha = 1) {
+  constructor(
+    /** The α of α·(e^x - 1) for x ≤ 0 (default 1). */
+    readonly alpha = 1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor { return x.elu(this.alpha); }
@@ -93,7 +100,9 @@ export class Softplus extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** The β of log(1 + e^(βx))/β. */
   readonly beta: number;
+  /** Above β·x > threshold the output is x itself. */
   readonly threshold: number;
   constructor(opts: { beta?: number; threshold?: number } = {}) {
     checkOptions("Softplus", opts, ["beta", "threshold"]);
@@ -117,7 +126,10 @@ export class Softmax extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  constructor(readonly dim?: number) {
+  constructor(
+    /** The dim along which the outputs sum to 1 (pass it: torch's implicit choice when omitted is legacy). */
+    readonly dim?: number,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor { return x.softmax(this.dim ?? implicitDim(x)); }
@@ -130,7 +142,10 @@ export class LogSoftmax extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  constructor(readonly dim?: number) {
+  constructor(
+    /** The dim of the softmax (pass it: torch's implicit choice when omitted is legacy). */
+    readonly dim?: number,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor { return x.logSoftmax(this.dim ?? implicitDim(x)); }

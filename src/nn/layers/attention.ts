@@ -12,6 +12,7 @@ import type { Parameter } from "../parameter.js";
 import { Linear } from "./linear.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of nn.MultiheadAttention (torch's names and defaults, camelCase). */
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights in train mode (default 0). */
   dropout?: number;
@@ -41,22 +42,38 @@ class NonDynamicallyQuantizableLinear extends Linear {}
  * const [out, w] = mha.forward(x, x, x, { keyPaddingMask: pad });  // x: [N, T, 64] → out [N, T, 64], w [N, T, T]
  */
 export class MultiheadAttention extends Module {
+  /** Dropout probability on the attention weights in train mode. */
   readonly dropout: number;
+  /** Whether inputs and output are [N, L, E] rather than [L, N, E]. */
   readonly batchFirst: boolean;
+  /** Feature size of the keys. */
   readonly kdim: number;
+  /** Feature size of the values. */
   readonly vdim: number;
+  /** Features per head, embedDim / numHeads. */
   readonly headDim: number;
   /** Whether q, k and v share one packed [3E, E] projection (kdim = vdim = embedDim). */
   readonly qkvSameEmbedDim: boolean;
+  /**
+   * The packed q, k, v projection [3E, E] (state-dict key "in_proj_weight"); null when kdim or vdim differ
+   * from embedDim.
+   */
   readonly inProjWeight: Parameter | null;
+  /** The query projection [E, E] when the projections are separate ("q_proj_weight"), else null. */
   readonly qProjWeight: Parameter | null;
+  /** The key projection [E, kdim] when the projections are separate ("k_proj_weight"), else null. */
   readonly kProjWeight: Parameter | null;
+  /** The value projection [E, vdim] when the projections are separate ("v_proj_weight"), else null. */
   readonly vProjWeight: Parameter | null;
+  /** The packed q, k, v biases [3E] ("in_proj_bias"), null with `{ bias: false }`. */
   readonly inProjBias: Parameter | null;
+  /** The output projection E → E (state-dict prefix "out_proj."). */
   readonly outProj: Linear;
 
   constructor(
+    /** Model size E of queries and outputs. */
     readonly embedDim: number,
+    /** Parallel attention heads; must divide embedDim (each head has embedDim / numHeads features). */
     readonly numHeads: number,
     opts: MultiheadAttentionOptions = {},
   ) {

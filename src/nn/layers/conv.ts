@@ -11,12 +11,20 @@ import type { Parameter } from "../parameter.js";
 import { pyTuple } from "../repr.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of nn.Conv1d and nn.Conv2d (torch's names and defaults). */
 export interface ConvLayerOptions {
+  /** Step of the kernel: one number for every spatial dim or one per dim (default 1). */
   stride?: Ints;
   /** Zero padding per side, or "same" (stride 1 only) or "valid". */
   padding?: ConvPadding;
+  /** Spacing between kernel elements (default 1). */
   dilation?: Ints;
+  /**
+   * Split the channels into this many independent groups (default 1; inChannels for a depthwise
+   * convolution).
+   */
   groups?: number;
+  /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
 }
 
@@ -26,18 +34,30 @@ abstract class ConvNd extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** The filters, shape [outChannels, inChannels / groups, ...kernelSize]. */
   weight: Parameter;
+  /** The bias, shape [outChannels], or null with `{ bias: false }`. */
   bias: Parameter | null;
+  /** The kernel's size per spatial dim. */
   readonly kernelSize: readonly number[];
+  /** The stride per spatial dim. */
   readonly stride: readonly number[];
+  /** Zero padding per spatial dim, or "same" / "valid". */
   readonly padding: readonly number[] | "same" | "valid";
+  /** The dilation per spatial dim. */
   readonly dilation: readonly number[];
+  /** The number of channel groups. */
   readonly groups: number;
   /** How errors name this layer, e.g. "Conv2d(3 → 16, kernel 3×3)". */
   private readonly label: string;
 
   constructor(
-    private readonly dims: 1 | 2, readonly inChannels: number, readonly outChannels: number, kernelSize: Ints,
+    private readonly dims: 1 | 2,
+    /** Channels of the input (C of [N, C, …]). */
+    readonly inChannels: number,
+    /** Channels of the output, the number of filters. */
+    readonly outChannels: number,
+    kernelSize: Ints,
     opts: ConvLayerOptions,
   ) {
     super();

@@ -15,7 +15,10 @@ export class Dropout extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  constructor(readonly p = 0.5) {
+  constructor(
+    /** Probability of zeroing each element in train mode (default 0.5). */
+    readonly p = 0.5,
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new ValueError(`Dropout: probability p must be between 0 and 1, got ${p}`);
   }

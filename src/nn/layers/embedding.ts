@@ -12,6 +12,7 @@ import { checkOptions } from "../../tensor/options.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import type { Parameter } from "../parameter.js";
 
+/** Options of nn.Embedding (torch's names, camelCase). */
 export interface EmbeddingOptions {
   /** This row starts at zero and never receives a gradient (e.g. for padding tokens). */
   paddingIdx?: number | null;
@@ -27,12 +28,22 @@ export interface EmbeddingOptions {
  * @example new nn.Embedding(1000, 64).forward(tokens)  // tokens: int32 [N, T] → [N, T, 64]
  */
 export class Embedding extends Module {
+  /** The table, shape [numEmbeddings, embeddingDim], initialised N(0, 1) (the paddingIdx row zero). */
   weight: Parameter;
+  /** The row that stays zero and gets no gradient (null: none). */
   readonly paddingIdx: number | null;
+  /** Looked-up rows with a larger norm are renormalised to it in place (null: none). */
   readonly maxNorm: number | null;
+  /** The p of maxNorm's p-norm. */
   readonly normType: number;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions = {}) {
+  constructor(
+    /** Rows of the table (the vocabulary size); indices must be in [0, numEmbeddings). */
+    readonly numEmbeddings: number,
+    /** Length of each row vector. */
+    readonly embeddingDim: number,
+    opts: EmbeddingOptions = {},
+  ) {
     super();
     checkOptions("Embedding", opts, ["paddingIdx", "maxNorm", "normType"]);
     const { paddingIdx = null, maxNorm = null, normType = 2 } = opts;

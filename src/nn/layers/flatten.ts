@@ -16,7 +16,12 @@ export class Flatten extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    /** First dim merged (default 1, keeping the batch dim). */
+    readonly startDim = 1,
+    /** Last dim merged (default -1). */
+    readonly endDim = -1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

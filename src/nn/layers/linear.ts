@@ -10,6 +10,7 @@ import type { Parameter } from "../parameter.js";
 import { pyBool } from "../repr.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of nn.Linear. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;
@@ -25,10 +26,18 @@ export class Linear extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** The weight, shape [outFeatures, inFeatures] (state-dict key "weight"). */
   weight: Parameter;
+  /** The bias, shape [outFeatures], or null when constructed with `{ bias: false }`. */
   bias: Parameter | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  constructor(
+    /** Size of each input's last dim. */
+    readonly inFeatures: number,
+    /** Size of each output's last dim. */
+    readonly outFeatures: number,
+    opts: LinearOptions = {},
+  ) {
     checkOptions("Linear", opts, ["bias"]);
     const { bias = true } = opts;
     super();

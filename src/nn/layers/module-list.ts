@@ -36,6 +36,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return this;
   }
 
+  /** The number of modules (torch's len()). */
   get length(): number {
     return this.#items.length;
   }
@@ -49,6 +50,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return this.#items[i];
   }
 
+  /** The modules in order, for `for … of` and spreading. */
   [Symbol.iterator](): Iterator<M> {
     return this.#items[Symbol.iterator]();
   }

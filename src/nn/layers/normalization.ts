@@ -12,7 +12,9 @@ import { pyBool, pyFloat, pyTuple } from "../repr.js";
 import { checkOptions } from "../../tensor/options.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 
+/** Options of nn.BatchNorm1d and nn.BatchNorm2d (torch's names and defaults). */
 export interface BatchNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
   /** Weight of each new batch in the running averages; null for a cumulative average (default 0.1). */
   momentum?: number | null;
@@ -28,18 +30,36 @@ abstract class BatchNormBase extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Weight of each new batch in the running averages (null: a cumulative average). */
   readonly momentum: number | null;
+  /** Whether the layer learns a per-channel scale (weight) and shift (bias). */
   readonly affine: boolean;
+  /** Whether running statistics are kept for eval mode. */
   readonly trackRunningStats: boolean;
+  /** The per-channel scale γ, shape [C], initialised to ones (null without affine). */
   readonly weight: Parameter | null;
+  /** The per-channel shift β, shape [C], initialised to zeros (null without affine). */
   readonly bias: Parameter | null;
+  /**
+   * The running mean per channel, shape [C] (state-dict key "running_mean"; null without
+   * trackRunningStats).
+   */
   readonly runningMean: Tensor | null;
+  /**
+   * The running unbiased variance per channel, shape [C] (state-dict key "running_var"; null without
+   * trackRunningStats).
+   */
   readonly runningVar: Tensor | null;
   /** Count of train-mode batches seen (int32 0-d; torch uses int64). */
   readonly numBatchesTracked: Tensor | null;
 
-  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+  constructor(
+    /** The channel count C of the inputs. */
+    readonly numFeatures: number,
+    opts: BatchNormOptions = {},
+  ) {
     checkOptions(new.target.name, opts, ["eps", "momentum", "affine", "trackRunningStats"]);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = opts;
     super();
@@ -117,7 +137,9 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/** Options of nn.LayerNorm (torch's names and defaults). */
 export interface LayerNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
   /** Learn a scale and shift of the normalized shape (default true). */
   elementwiseAffine?: boolean;
@@ -133,10 +155,15 @@ export class LayerNorm extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** The trailing dims normalised over. */
   readonly normalizedShape: readonly number[];
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Whether the layer learns a scale and shift of normalizedShape. */
   readonly elementwiseAffine: boolean;
+  /** The scale, shape normalizedShape, initialised to ones (null without elementwiseAffine). */
   readonly weight: Parameter | null;
+  /** The shift, shape normalizedShape, initialised to zeros (null without elementwiseAffine). */
   readonly bias: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {

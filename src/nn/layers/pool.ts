@@ -20,12 +20,20 @@ export class MaxPool2d extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** Step between windows (defaults to the kernel size). */
   readonly stride: Ints;
+  /** Implicit -∞ padding on each side. */
   readonly padding: Ints;
+  /** Spacing between the elements of a window (default 1). */
   readonly dilation: Ints;
+  /** Whether output sizes round up, letting the last window overhang the edge. */
   readonly ceilMode: boolean;
 
-  constructor(readonly kernelSize: Ints, opts: MaxPool2dOptions = {}) {
+  constructor(
+    /** Window size: one number for a square window, or [kH, kW]. */
+    readonly kernelSize: Ints,
+    opts: MaxPool2dOptions = {},
+  ) {
     super();
     // returnIndices (a tuple from forward) is F.maxPool2d's only, for now.
     checkOptions("MaxPool2d", opts, ["stride", "padding", "dilation", "ceilMode"]);
@@ -57,13 +65,19 @@ export class AvgPool2d extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** Step between windows (defaults to the kernel size). */
   readonly stride: Ints;
+  /** Implicit zero padding on each side. */
   readonly padding: Ints;
+  /** Whether output sizes round up, letting the last window overhang the edge. */
   readonly ceilMode: boolean;
+  /** Whether padded zeros count in each window's divisor (default true, as torch). */
   readonly countIncludePad: boolean;
+  /** A divisor used for every window instead of its size (null: none). */
   readonly divisorOverride: number | null;
 
   constructor(
+    /** Window size: one number for a square window, or [kH, kW]. */
     readonly kernelSize: Ints,
     { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions = {},
   ) {
@@ -98,7 +112,10 @@ export class AdaptiveAvgPool2d extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  constructor(readonly outputSize: number | readonly (number | null)[]) {
+  constructor(
+    /** The output's [H, W] (one number for a square; null keeps the input's size in that dim). */
+    readonly outputSize: number | readonly (number | null)[],
+  ) {
     super();
     // null (keep the input's size) is checked as 1; forward resolves it.
     const given = typeof outputSize === "number" ? outputSize : outputSize.map((v) => v ?? 1);

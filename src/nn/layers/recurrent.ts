@@ -13,6 +13,7 @@ import { pyBool } from "../repr.js";
 import { GATE_COUNT, recurrentForward, type CellWeights, type RecurrentMode } from "./recurrent-forward.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of nn.RNN, nn.LSTM and nn.GRU (torch's names and defaults, camelCase). */
 export interface RecurrentOptions {
   /** Stacked recurrent layers, each reading the previous one's output (default 1). */
   numLayers?: number;
@@ -26,6 +27,7 @@ export interface RecurrentOptions {
   bidirectional?: boolean;
 }
 
+/** Options of nn.RNN: the recurrent options and the non-linearity. */
 export interface RNNOptions extends RecurrentOptions {
   /** "tanh" (default) or "relu". */
   nonlinearity?: "tanh" | "relu";
@@ -35,10 +37,15 @@ type HiddenState = Tensor | null | undefined;
 
 /** What RNN, LSTM and GRU share: parameters, checks and layouts (torch's RNNBase). */
 abstract class RecurrentBase extends Module {
+  /** Stacked recurrent layers. */
   readonly numLayers: number;
+  /** Whether the layers have biases b_ih and b_hh. */
   readonly bias: boolean;
+  /** Whether input and output are [N, T, features] rather than [T, N, features]. */
   readonly batchFirst: boolean;
+  /** Dropout on each layer's output except the last, in train mode. */
   readonly dropout: number;
+  /** Whether each layer also runs backwards in time (D = 2 directions). */
   readonly bidirectional: boolean;
   /** Parameters per layer and direction, [weight_ih, weight_hh, bias_ih?, bias_hh?] (torch's all_weights). */
   readonly allWeights: Parameter[][] = [];
@@ -46,7 +53,9 @@ abstract class RecurrentBase extends Module {
 
   protected constructor(
     private readonly mode: RecurrentMode,
+    /** Features of each time step of the input. */
     readonly inputSize: number,
+    /** Features of the hidden state H. */
     readonly hiddenSize: number,
     opts: RecurrentOptions & { nonlinearity?: unknown },
   ) {
@@ -92,7 +101,18 @@ abstract class RecurrentBase extends Module {
   }
 
   /** Checks, brings x and the states to time-major batched form, runs, and restores the caller's layout. */
-  protected run(x: Tensor, h0: HiddenState, c0: HiddenState): { output: Tensor; hN: Tensor; cN: Tensor | null } {
+  protected run(
+    x: Tensor,
+    h0: HiddenState,
+    c0: HiddenState,
+  ): {
+    /** The last layer's hidden state at every step. */
+    output: Tensor;
+    /** Every layer's final hidden state. */
+    hN: Tensor;
+    /** Every layer's final cell state (LSTM only, else null). */
+    cN: Tensor | null;
+  } {
     const I = this.inputSize;
     if (!(x.ndim === 2 || x.ndim === 3) || x.shape[x.ndim - 1] !== I) {
       const batched = this.batchFirst ? `[N, T, ${I}]` : `[T, N, ${I}]`;
@@ -145,6 +165,7 @@ abstract class RecurrentBase extends Module {
  * @example const [out, hN] = new nn.RNN(8, 16, { numLayers: 2 }).forward(x)  // x: [T, N, 8]
  */
 export class RNN extends RecurrentBase {
+  /** The cell's non-linearity, "tanh" or "relu". */
   readonly nonlinearity: "tanh" | "relu";
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     const nonlinearity = opts.nonlinearity ?? "tanh";

@@ -13,8 +13,10 @@ import { ModuleList } from "./module-list.js";
 import { LayerNorm } from "./normalization.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** The feed-forward activation of a TransformerEncoderLayer: "relu", "gelu" or any tensor function. */
 export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor);
 
+/** Options of nn.TransformerEncoderLayer (torch's names and defaults, camelCase). */
 export interface TransformerEncoderLayerOptions {
   /** Width of the feed-forward block (default 2048). */
   dimFeedforward?: number;
@@ -22,6 +24,7 @@ export interface TransformerEncoderLayerOptions {
   dropout?: number;
   /** Feed-forward activation: "relu" (default), "gelu" or a function. */
   activation?: TransformerActivation;
+  /** The eps of both LayerNorms (default 1e-5). */
   layerNormEps?: number;
   /** src is [N, S, E] instead of [S, N, E] (default false). */
   batchFirst?: boolean;
@@ -29,6 +32,7 @@ export interface TransformerEncoderLayerOptions {
   normFirst?: boolean;
 }
 
+/** Masks of TransformerEncoderLayer.forward (torch's src_mask, src_key_padding_mask, is_causal). */
 export interface TransformerEncoderLayerForwardOptions {
   /** [S, S] or [N·nHead, S, S]; int32 / 0-1 float with 1 = masked, or additive float (as MultiheadAttention). */
   srcMask?: Tensor | null;
@@ -46,21 +50,37 @@ export interface TransformerEncoderLayerForwardOptions {
  *          layer.forward(x, { srcKeyPaddingMask: pad })  // x: [N, S, 64]
  */
 export class TransformerEncoderLayer extends Module {
+  /** The self-attention block (state-dict prefix "self_attn."). */
   readonly selfAttn: MultiheadAttention;
+  /** The feed-forward block's first layer, dModel → dimFeedforward. */
   readonly linear1: Linear;
+  /** Dropout inside the feed-forward block. */
   readonly dropout: Dropout;
+  /** The feed-forward block's second layer, dimFeedforward → dModel. */
   readonly linear2: Linear;
+  /** The LayerNorm around the attention block. */
   readonly norm1: LayerNorm;
+  /** The LayerNorm around the feed-forward block. */
   readonly norm2: LayerNorm;
+  /** Dropout on the attention block's output. */
   readonly dropout1: Dropout;
+  /** Dropout on the feed-forward block's output. */
   readonly dropout2: Dropout;
+  /** Whether the layer is pre-norm (LayerNorm before each block) rather than post-norm. */
   readonly normFirst: boolean;
+  /** Whether inputs are [N, S, E] rather than [S, N, E]. */
   readonly batchFirst: boolean;
   /** The constructor options, kept so that TransformerEncoder can build identical copies. */
   readonly options: Readonly<Required<TransformerEncoderLayerOptions>>;
   private readonly activation: (x: Tensor) => Tensor;
 
-  constructor(readonly dModel: number, readonly nHead: number, opts: TransformerEncoderLayerOptions = {}) {
+  constructor(
+    /** Embedding size E of the tokens. */
+    readonly dModel: number,
+    /** Attention heads; must divide dModel. */
+    readonly nHead: number,
+    opts: TransformerEncoderLayerOptions = {},
+  ) {
     super();
     checkOptions("TransformerEncoderLayer", opts, ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"]);
     const {
@@ -122,15 +142,19 @@ export function resolveActivation(activation: TransformerActivation): (x: Tensor
   throw new ValueError(`TransformerEncoderLayer: activation must be "relu", "gelu" or a function, got "${String(activation)}"`);
 }
 
+/** Options of nn.TransformerEncoder. */
 export interface TransformerEncoderOptions {
   /** A final normalisation after the last layer (e.g. a LayerNorm for pre-norm stacks). */
   norm?: Module | null;
 }
 
+/** Masks of TransformerEncoder.forward, passed to every layer. */
 export interface TransformerEncoderForwardOptions {
   /** Passed to every layer as srcMask. */
   mask?: Tensor | null;
+  /** [N, S] (or [S] unbatched): 1 = padding, ignored as a key. */
   srcKeyPaddingMask?: Tensor | null;
+  /** Causal self-attention: each position attends only to itself and earlier ones. */
   isCausal?: boolean;
 }
 
@@ -141,10 +165,17 @@ export interface TransformerEncoderForwardOptions {
  * @example const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(64, 4), 6);
  */
 export class TransformerEncoder extends Module {
+  /** The stacked layers, independent copies of the given one (state-dict prefix "layers.0.", …). */
   readonly layers: ModuleList<TransformerEncoderLayer>;
+  /** The final normalisation after the last layer (null: none). */
   readonly norm: Module | null;
 
-  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, opts: TransformerEncoderOptions = {}) {
+  constructor(
+    encoderLayer: TransformerEncoderLayer,
+    /** How many copies of the layer are stacked. */
+    readonly numLayers: number,
+    opts: TransformerEncoderOptions = {},
+  ) {
     checkOptions("TransformerEncoder", opts, ["norm"]);
     const { norm = null } = opts;
     super();

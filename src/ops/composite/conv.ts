@@ -12,19 +12,31 @@ import { composite } from "../../autograd/primitive.js";
 
 /** A size given for every spatial dim at once (a number) or per dim (a list). */
 export type Ints = number | readonly number[];
+/**
+ * Convolution padding: zeros per side (one number or one per spatial dim), "same" (output size = input
+ * size, stride 1) or "valid" (none).
+ */
 export type ConvPadding = Ints | "same" | "valid";
 
+/** Options of F.conv1d and F.conv2d (torch's names and defaults). */
 export interface ConvOptions {
+  /** Step of the kernel, one number or one per spatial dim (default 1). */
   stride?: Ints;
   /** Zero padding per side, or "same" (output size = input size; stride 1 only) or "valid" (none). */
   padding?: ConvPadding;
+  /** Spacing between kernel elements (default 1). */
   dilation?: Ints;
+  /** Independent channel groups (default 1). */
   groups?: number;
 }
 
+/** Options of F.unfold (torch's names and defaults). */
 export interface UnfoldOptions {
+  /** Step of the window, one number or [sH, sW] (default 1). */
   stride?: Ints;
+  /** Zero padding per side (default 0). */
   padding?: Ints;
+  /** Spacing between window elements (default 1). */
   dilation?: Ints;
 }
 

@@ -13,20 +13,25 @@ import { composite } from "../../autograd/primitive.js";
 import { fmtSize, requireFloat, toInts, type Ints } from "./conv.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of maxPool2d and nn.MaxPool2d (torch's names and defaults). */
 export interface MaxPool2dOptions {
   /** Defaults to the kernel size (non-overlapping windows). */
   stride?: Ints | null;
   /** Implicit -∞ padding on each side, at most half the kernel. */
   padding?: Ints;
+  /** Spacing between the elements of a window (default 1). */
   dilation?: Ints;
   /** Round the output size up, letting the last window hang over the bottom/right edge. */
   ceilMode?: boolean;
 }
 
+/** Options of avgPool2d and nn.AvgPool2d (torch's names and defaults). */
 export interface AvgPool2dOptions {
+  /** Step between windows (default: the kernel size, non-overlapping windows). */
   stride?: Ints | null;
   /** Implicit zero padding on each side, at most half the kernel. */
   padding?: Ints;
+  /** Round the output size up, letting the last window hang over the bottom/right edge (default false). */
   ceilMode?: boolean;
   /** Count padded zeros in the divisor (torch's default) or divide by the real elements only. */
   countIncludePad?: boolean;

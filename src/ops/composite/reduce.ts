@@ -13,6 +13,16 @@ import { runKernel } from "../run-kernel.js";
 
 type Dims = number | readonly number[] | undefined;
 
+/**
+ * Sum over `dim` (a number or a list, negative from the end; all elements when absent), the reduced dims
+ * dropped unless `keepdim` (torch.sum). int32 sums stay int32.
+ * @example
+ * ```ts
+ * const x = tg.tensor([[1, 2, 3], [4, 5, 6]]);
+ * tg.sum(x).item();       // 21
+ * tg.sum(x, 0).toArray(); // [5, 7, 9]
+ * ```
+ */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return sumPrim([x], reduceParams("sum", x, dim, keepdim));
 }
@@ -25,6 +35,10 @@ function countOf(x: Tensor, dims: readonly number[]): number {
   return sizeOf(dims.map((d) => x.shape[d]));
 }
 
+/**
+ * Mean over `dim` (all elements when absent), keepdim as in sum (torch.mean); floating-point tensors only
+ * (DTypeError for int32).
+ */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   requireFloat("mean", x);
   const p = reduceParams("mean", x, dim, keepdim);
@@ -49,6 +63,10 @@ export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return minPrim([x], reduceParams("amin", x, dim, keepdim));
 }
 
+/**
+ * Minimum values over `dim` (all elements when absent). torch.min(x, dim) returns (values, indices); this
+ * returns the values only (use argmin for the indices).
+ */
 export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return minPrim([x], { ...reduceParams("min", x, dim, keepdim), firstOnly: typeof dim === "number" });
 }
@@ -58,6 +76,10 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argmaxPrim([x], reduceParams("argmax", x, dim, dim === undefined ? false : keepdim));
 }
 
+/**
+ * Index (int32) of the first minimum along `dim`, or into the flattened tensor when `dim` is absent
+ * (torch.argmin).
+ */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argminPrim([x], reduceParams("argmin", x, dim, dim === undefined ? false : keepdim));
 }

@@ -42,6 +42,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   return reshapePrim([x], s);
 }
 
+/** Dims startDim…endDim merged into one (all dims by default, giving 1-D) (torch.flatten). */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshapePrim([x], [1]);
   const s = normDim("flatten", startDim, x.ndim);
@@ -57,6 +58,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   return reshapePrim([x], x.shape.filter((d, i) => !(d === 1 && dims.includes(i))));
 }
 
+/** A size-1 dim inserted at `dim`; negative dims count from the end of the result (torch.unsqueeze). */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normDim("unsqueeze", dim, x.ndim + 1);
   const shape = [...x.shape];
@@ -64,6 +66,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return reshapePrim([x], shape);
 }
 
+/** A view with the dims reordered: the result's dim i is x's dims[i] (torch.permute). */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const norm = dims.map((d) => normDim("permute", d, x.ndim));
   if (norm.length !== x.ndim || new Set(norm).size !== norm.length) {
@@ -72,6 +75,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return permutePrim([x], norm);
 }
 
+/** A view with dims `dim0` and `dim1` swapped (torch.transpose). */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) return permutePrim([x], []);
   const a = normDim("transpose", dim0, x.ndim);
@@ -113,6 +117,14 @@ export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_I
   return slicePrim([x], { dim: d, start: s, end: e, step });
 }
 
+/**
+ * The tensors joined along an existing `dim`; all other dims must match, and mixed dtypes promote
+ * (torch.cat).
+ * @example
+ * ```ts
+ * tg.cat([tg.zeros([2, 3]), tg.ones([1, 3])]).shape; // [3, 3]
+ * ```
+ */
 export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   if (xs.length === 0) throw new ShapeError("cat: expected a non-empty list of tensors");
   const d = normDim("cat", dim, xs[0].ndim);
@@ -121,6 +133,10 @@ export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   return catPrim(xs.map((t) => (t.dtype === dtype ? t : t.to(dtype))), d);
 }
 
+/**
+ * The tensors (all of one shape) joined along a new dim `dim` (torch.stack): n tensors of [a, b] give [n,
+ * a, b] for dim 0.
+ */
 export function stack(xs: readonly Tensor[], dim = 0): Tensor {
   if (xs.length === 0) throw new ShapeError("stack: expected a non-empty list of tensors");
   const ref = xs[0].shape;
@@ -133,6 +149,10 @@ export function stack(xs: readonly Tensor[], dim = 0): Tensor {
   return cat(xs.map((t) => unsqueeze(t, d)), d);
 }
 
+/**
+ * Values of x at `index` (int32, same rank as x) along `dim`: for dim 0, out[i][j] = x[index[i][j]][j]
+ * (torch.gather).
+ */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherPrim([x, index], { dim: normDim("gather", dim, x.ndim), checked: true });
 }

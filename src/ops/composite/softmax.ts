@@ -15,6 +15,14 @@ export interface SoftmaxOptions {
   dtype?: DType;
 }
 
+/**
+ * exp(x) / Σ exp(x) along `dim`, with the row maximum subtracted first so large logits stay exact; each
+ * slice sums to 1 (torch.softmax).
+ * @example
+ * ```ts
+ * tg.softmax(tg.tensor([[1, 2, 3]]), -1).toArray(); // [[0.0900, 0.2447, 0.6652]]
+ * ```
+ */
 export function softmax(x: Tensor, dim: number, opts?: SoftmaxOptions): Tensor {
   return alongDim("softmax", softmaxPrim, withDType("softmax", x, opts), dim);
 }

@@ -44,23 +44,43 @@ export function unary(name: UnaryKernel, vjp: UnaryVjp | null, floatOut = true, 
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
+/** -x element-wise, keeping the dtype (torch.neg). */
 export const neg = unary("neg", (g) => g.neg(), false, "none");
+/**
+ * e^x element-wise; int32 input gives float32 (torch.exp).
+ * @example
+ * ```ts
+ * tg.exp(tg.tensor([0, 1])).toArray(); // [1, 2.7182817]
+ * ```
+ */
 export const exp = unary("exp", (g, _x, out) => g.mul(out), true, "output");
+/** e^x - 1 element-wise, accurate for small x (torch.expm1). */
 export const expm1 = unary("expm1", (g, _x, out) => g.mul(out.add(1)), true, "output");
+/** Natural logarithm element-wise; -inf at 0 and NaN below (torch.log). */
 export const log = unary("log", (g, x) => g.div(x));
+/** log(1 + x) element-wise, accurate for small x (torch.log1p). */
 export const log1p = unary("log1p", (g, x) => g.div(x.add(1)));
+/** Square root element-wise; NaN for negative inputs (torch.sqrt). */
 export const sqrt = unary("sqrt", (g, _x, out) => g.div(out.mul(2)), true, "output");
+/** |x| element-wise, keeping the dtype; gradient sign(x), 0 at 0 (torch.abs). */
 export const abs = unary("abs", (g, x) => g.mul(x.sign()), false);
 // sign is flat wherever it is defined: torch's gradient is zero everywhere (and sign(NaN) is 0).
+/** -1, 0 or 1 by the sign of each element (0 for NaN); its gradient is zero (torch.sign). */
 export const sign = unary("sign", (g) => g.zerosLike(), false, "none");
+/** Sine element-wise, in radians (torch.sin). */
 export const sin = unary("sin", (g, x) => g.mul(x.cos()));
+/** Cosine element-wise, in radians (torch.cos). */
 export const cos = unary("cos", (g, x) => g.mul(x.sin()).neg());
 // d tanh = 1 - tanh², d σ = σ(1 - σ): both from the saved output.
+/** Hyperbolic tangent element-wise, in (-1, 1) (torch.tanh). */
 export const tanh = unary("tanh", (g, _x, out) => g.mul(out.mul(out).neg().add(1)), true, "output");
+/** The logistic function 1 / (1 + e^-x) element-wise, in (0, 1) (torch.sigmoid). */
 export const sigmoid = unary("sigmoid", (g, _x, out) => g.mul(out.mul(out.neg().add(1))), true, "output");
 // torch's relu gradient is 0 at 0 (mask out > 0).
+/** max(x, 0) element-wise, keeping the dtype; the gradient at 0 is 0, as torch.relu. */
 export const relu = unary("relu", (g, _x, out) => g.mul(out.gt(0)), false, "output");
 // d erf(x) = 2/√π · e^{-x²}
+/** The Gauss error function element-wise (torch.erf). */
 export const erf = unary("erf", (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI)));
 
 // ---- binary ----
@@ -110,29 +130,46 @@ function scaled(op: string, b: Operand, opts: AlphaOptions): Operand {
   if (alpha === 1) return b;
   return typeof b === "number" ? b * alpha : mul(b, alpha);
 }
+/**
+ * a · b element-wise with NumPy broadcasting; either may be a plain number (torch.mul).
+ * @example
+ * ```ts
+ * tg.mul(tg.tensor([[1], [2]]), tg.tensor([1, 10])).toArray(); // [[1, 10], [2, 20]]
+ * ```
+ */
 export const mul = binary("mul", arith, (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null], "others");
 // d(a/b) = g/b, -g·a/b² = -g·out/b
+/** a / b element-wise with broadcasting; true division, so two int32 operands give float32 (torch.div). */
 export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requiresGrad ? g.mul(out).div(b).neg() : null], "both");
 // d(aᵇ)/da = b·a^(b-1) (0 where b = 0, as torch), d(aᵇ)/db = aᵇ·ln a (0 where a = 0 and b ≥ 0)
+/** a raised to the power b element-wise with broadcasting; either may be a number (torch.pow). */
 export const pow = binary("pow", arith, (g, a, b, out) => [
   a.requiresGrad ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
   b.requiresGrad ? where(a.eq(0).mul(b.ge(0)), 0, g.mul(out).mul(a.log())) : null,
 ], "both");
 // Ties split the gradient evenly, as torch does for maximum/minimum.
+/** The element-wise larger of a and b, broadcasting; a tie splits the gradient evenly (torch.maximum). */
 export const maximum = binary("maximum", arith, (g, a, b) => {
   const share = a.gt(b).add(a.eq(b).mul(0.5));
   return [g.mul(share), g.mul(share.neg().add(1))];
 });
+/** The element-wise smaller of a and b, broadcasting; a tie splits the gradient evenly (torch.minimum). */
 export const minimum = binary("minimum", arith, (g, a, b) => {
   const share = a.lt(b).add(a.eq(b).mul(0.5));
   return [g.mul(share), g.mul(share.neg().add(1))];
 });
 
+/** 1 where a == b, else 0, broadcasting; float32 where torch.eq gives bool. */
 export const eq = binary("eq", compare, null);
+/** 1 where a != b, else 0, broadcasting; float32 where torch.ne gives bool. */
 export const ne = binary("ne", compare, null);
+/** 1 where a > b, else 0, broadcasting; float32 where torch.gt gives bool. */
 export const gt = binary("gt", compare, null);
+/** 1 where a < b, else 0, broadcasting; float32 where torch.lt gives bool. */
 export const lt = binary("lt", compare, null);
+/** 1 where a >= b, else 0, broadcasting; float32 where torch.ge gives bool. */
 export const ge = binary("ge", compare, null);
+/** 1 where a <= b, else 0, broadcasting; float32 where torch.le gives bool. */
 export const le = binary("le", compare, null);
 
 // ---- where ----

@@ -3,11 +3,13 @@
 
 import { LRScheduler, checkKeys, checkOption, finite, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of CosineAnnealingLR (torch's names and defaults, camelCase). */
 export interface CosineAnnealingLROptions {
   /** Half-period of the cosine, in epochs. */
   tMax: number;
   /** The minimum learning rate. */
   etaMin?: number;
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 
@@ -16,7 +18,7 @@ export interface CosineAnnealingLROptions {
  * lr_t = etaMin + (initialLr − etaMin)·(1 + cos(π·t/tMax))/2, computed recursively as torch does.
  * @example const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 50 });
  */
-export class CosineAnnealingLR extends LRScheduler<{ tMax: number; etaMin: number }> {
+export class CosineAnnealingLR extends LRScheduler<Required<Omit<CosineAnnealingLROptions, "lastEpoch">>> {
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
     checkKeys("CosineAnnealingLR", options, ["tMax", "etaMin", "lastEpoch"]);
     const { tMax, etaMin = 0, lastEpoch = -1 } = options ?? ({} as CosineAnnealingLROptions);

@@ -3,9 +3,11 @@
 import { ValueError } from "../../errors.js";
 import { LRScheduler, checkKeys, checkOption, finite, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of ExponentialLR. */
 export interface ExponentialLROptions {
   /** Multiplicative factor per epoch (required). */
   gamma: number;
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 
@@ -13,7 +15,7 @@ export interface ExponentialLROptions {
  * Decays each group's lr by `gamma` every epoch: lr = initialLr · gamma^epoch.
  * @example const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 });
  */
-export class ExponentialLR extends LRScheduler<{ gamma: number }> {
+export class ExponentialLR extends LRScheduler<Required<Omit<ExponentialLROptions, "lastEpoch">>> {
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
     checkKeys("ExponentialLR", options, ["gamma", "lastEpoch"]);
     const { gamma, lastEpoch = -1 } = options ?? ({} as ExponentialLROptions);

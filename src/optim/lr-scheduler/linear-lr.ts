@@ -3,10 +3,15 @@
 
 import { LRScheduler, checkKeys, checkOption, finite, positiveInt, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of LinearLR (torch's names and defaults, camelCase). */
 export interface LinearLROptions {
+  /** The lr multiplier at the first epoch (default 1/3). */
   startFactor?: number;
+  /** The lr multiplier from totalIters on (default 1). */
   endFactor?: number;
+  /** Epochs over which the multiplier moves from startFactor to endFactor (default 5). */
   totalIters?: number;
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 
@@ -15,7 +20,7 @@ export interface LinearLROptions {
  * torch's recursive form.
  * @example const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
  */
-export class LinearLR extends LRScheduler<{ startFactor: number; endFactor: number; totalIters: number }> {
+export class LinearLR extends LRScheduler<Required<Omit<LinearLROptions, "lastEpoch">>> {
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
     checkKeys("LinearLR", options, ["startFactor", "endFactor", "totalIters", "lastEpoch"]);
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch = -1 } = options;

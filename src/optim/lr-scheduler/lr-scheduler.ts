@@ -51,6 +51,7 @@ export { checkOption };
  *   for (let epoch = 0; epoch < 100; epoch++) { trainOneEpoch(); sched.step(); }
  */
 export abstract class LRScheduler<O extends object = object> {
+  /** The optimizer whose groups' lr this scheduler sets. */
   readonly optimizer: AnyOptimizer;
   /** The index of the last step taken (0 after construction). */
   lastEpoch: number;
@@ -58,9 +59,11 @@ export abstract class LRScheduler<O extends object = object> {
   baseLrs: number[];
   /** How many times step() has run, the initial step included. */
   protected stepCount = 0;
+  /** Each group's lr after the last step (getLastLr() returns a copy). */
   protected lastLr: number[] = [];
   /** This scheduler's resolved options (saved in its state dict). */
   protected readonly options: O;
+  /** The scheduler's class name, for error messages. */
   protected readonly name: string;
 
   /**
@@ -131,6 +134,7 @@ export abstract class LRScheduler<O extends object = object> {
   stateDict(): SchedulerStateDict {
     return {
       ...structuredClone(this.options),
+      /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
       lastEpoch: this.lastEpoch,
       baseLrs: [...this.baseLrs],
       lastLr: [...this.lastLr],

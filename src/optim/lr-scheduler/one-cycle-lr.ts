@@ -5,18 +5,28 @@
 import { ValueError } from "../../errors.js";
 import { LRScheduler, checkKeys, checkOption, checkOptimizer, finite, positiveInt, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of OneCycleLR (torch's names and defaults, camelCase). */
 export interface OneCycleLROptions {
   /** Peak learning rate: one number, or one per param group. */
   maxLr: number | number[];
   /** Length of the cycle in steps; or give epochs and stepsPerEpoch. */
   totalSteps?: number;
+  /** Epochs of the cycle (with stepsPerEpoch, instead of totalSteps). */
   epochs?: number;
+  /** Steps per epoch (with epochs, instead of totalSteps). */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent increasing the lr. */
   pctStart?: number;
+  /** How the lr moves between its phases: "cos" (default) or "linear". */
   annealStrategy?: "cos" | "linear";
+  /**
+   * Cycle momentum (or Adam's beta1) inversely to the lr, between baseMomentum and maxMomentum (default
+   * true).
+   */
   cycleMomentum?: boolean;
+  /** The lowest momentum, at the lr's peak (default 0.85). */
   baseMomentum?: number | number[];
+  /** The highest momentum, at the cycle's ends (default 0.95). */
   maxMomentum?: number | number[];
   /** initialLr = maxLr / divFactor. */
   divFactor?: number;
@@ -24,6 +34,7 @@ export interface OneCycleLROptions {
   finalDivFactor?: number;
   /** A third phase that annihilates the lr (fast.ai's schedule) instead of the symmetric two. */
   threePhase?: boolean;
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 

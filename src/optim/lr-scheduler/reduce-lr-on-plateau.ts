@@ -5,6 +5,7 @@ import { ValueError } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { checkKeys, checkOption, checkOptimizer, finite, type AnyOptimizer, type SchedulerStateDict } from "./lr-scheduler.js";
 
+/** Options of ReduceLROnPlateau (torch's names and defaults, camelCase). */
 export interface ReduceLROnPlateauOptions {
   /** "min": lower is better (a loss); "max": higher is better (an accuracy). */
   mode?: "min" | "max";
@@ -36,12 +37,15 @@ const KEYS = ["mode", "factor", "patience", "threshold", "thresholdMode", "coold
  *   sched.step(valLoss);
  */
 export class ReduceLROnPlateau {
+  /** The optimizer whose groups' lr this scheduler sets. */
   readonly optimizer: AnyOptimizer;
   /** Epochs stepped so far. */
   lastEpoch = 0;
   /** The best metric seen (±Infinity before the first step). */
   best: number;
+  /** Epochs without improvement since the last improvement or cut. */
   numBadEpochs = 0;
+  /** Epochs of cooldown left after the last cut. */
   cooldownCounter = 0;
   private readonly options: Resolved;
   private lastLr: number[];

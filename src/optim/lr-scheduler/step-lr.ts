@@ -2,6 +2,7 @@
 
 import { LRScheduler, checkKeys, checkOption, finite, positiveInt, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of StepLR (torch's names and defaults, camelCase). */
 export interface StepLROptions {
   /** Epochs between two decays. */
   stepSize: number;
@@ -15,7 +16,7 @@ export interface StepLROptions {
  * Decays each group's lr by `gamma` every `stepSize` epochs: lr = initialLr · gamma^⌊epoch/stepSize⌋.
  * @example const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
  */
-export class StepLR extends LRScheduler<{ stepSize: number; gamma: number }> {
+export class StepLR extends LRScheduler<Required<Omit<StepLROptions, "lastEpoch">>> {
   constructor(optimizer: AnyOptimizer, options: StepLROptions) {
     checkKeys("StepLR", options, ["stepSize", "gamma", "lastEpoch"]);
     const { stepSize, gamma = 0.1, lastEpoch = -1 } = options ?? ({} as StepLROptions);

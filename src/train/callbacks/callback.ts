@@ -8,7 +8,9 @@ import type { History, Logs } from "../history.js";
 
 /** What fit shares with its callbacks. Setting `stopTraining` ends training after the current batch. */
 export interface TrainingContext {
+  /** The model being trained. */
   readonly model: Module;
+  /** The optimizer fit steps (an instance even when fit was given a name such as "adam"). */
   readonly optimizer: Optimizer<any>;
   /** Train until this epoch index (exclusive), as Keras's `epochs`. */
   readonly epochs: number;
@@ -20,7 +22,9 @@ export interface TrainingContext {
   readonly samples: number;
   /** Metric names as logged for training ("accuracy"); validation twins are "valAccuracy". */
   readonly metrics: readonly string[];
+  /** Whether validation figures (valLoss, valAccuracy, …) are computed each epoch. */
   readonly hasValidation: boolean;
+  /** The History fit returns, filled one entry per epoch as training goes. */
   readonly history: History;
   /** Set to true to stop after the current batch (Keras's model.stop_training). */
   stopTraining: boolean;
@@ -38,12 +42,17 @@ type Awaitable = void | Promise<void>;
  * Hooks may be async; fit awaits them.
  */
 export interface CallbackHooks {
+  /** Called once before the first epoch. */
   onTrainBegin?(logs: Logs, ctx: TrainingContext): Awaitable;
+  /** Called once after training ends, also when a callback stopped it; `logs` are the last epoch's. */
   onTrainEnd?(logs: Logs, ctx: TrainingContext): Awaitable;
+  /** Called at the start of each epoch (`epoch` is 0-based). */
   onEpochBegin?(epoch: number, logs: Logs, ctx: TrainingContext): Awaitable;
   /** Called for every completed epoch (not for one cut short by stopTraining). */
   onEpochEnd?(epoch: number, logs: Logs, ctx: TrainingContext): Awaitable;
+  /** Called before each training batch (`batch` is its 0-based index in the epoch). */
   onBatchBegin?(batch: number, logs: Logs, ctx: TrainingContext): Awaitable;
+  /** Called after each optimizer step with the epoch's running means so far and the batch `size`. */
   onBatchEnd?(batch: number, logs: Logs, ctx: TrainingContext): Awaitable;
   /** Called by fit before onTrainBegin. */
   setContext?(ctx: TrainingContext): void;
@@ -61,28 +70,35 @@ export interface CallbackHooks {
 // can tell which hooks a callback really has and skip building batch logs when none listens.
 export interface Callback extends CallbackHooks {}
 export class Callback implements CallbackHooks {
+  /** The training context while fit runs (null before). */
   protected context: TrainingContext | null = null;
 
+  /** Called by fit with its context before onTrainBegin; subclasses that override it call super. */
   setContext(ctx: TrainingContext): void {
     this.context = ctx;
   }
 
+  /** The training context; a ValueError outside fit. */
   protected get ctx(): TrainingContext {
     if (!this.context) throw new ValueError(`${this.constructor.name}: the training context is available only during fit`);
     return this.context;
   }
 
+  /** The model being trained (during fit). */
   get model(): Module {
     return this.ctx.model;
   }
 
+  /** The optimizer fit steps (during fit). */
   get optimizer(): Optimizer<any> {
     return this.ctx.optimizer;
   }
 
+  /** Whether training will stop after the current batch (Keras's model.stop_training). */
   get stopTraining(): boolean {
     return this.ctx.stopTraining;
   }
+  /** Set to true to stop training after the current batch. */
   set stopTraining(on: boolean) {
     this.ctx.stopTraining = on;
   }
@@ -98,18 +114,25 @@ type HookName = "onTrainBegin" | "onTrainEnd" | "onEpochBegin" | "onEpochEnd" | 
 
 /** Runs a list of callbacks in order; a hook that returns a promise is awaited before the next. */
 export class CallbackList {
-  constructor(readonly callbacks: readonly CallbackHooks[], private readonly ctx: TrainingContext) {
+  constructor(
+    /** The callbacks, run in this order. */
+    readonly callbacks: readonly CallbackHooks[],
+    private readonly ctx: TrainingContext,
+  ) {
     for (const cb of callbacks) {
       if (cb === null || typeof cb !== "object") throw new ValueError(`fit: callbacks must be objects with hook methods, got ${String(cb)}`);
       cb.setContext?.(ctx);
     }
   }
 
+  /** Whether any callback implements `hook` (fit skips building logs nobody reads). */
   has(hook: HookName): boolean {
     return this.callbacks.some((cb) => typeof cb[hook] === "function");
   }
 
+  /** Calls `hook` on every callback that has it, in order, awaiting each. */
   async run(hook: "onTrainBegin" | "onTrainEnd", logs: Logs): Promise<void>;
+  /** Calls `hook` with the epoch or batch index on every callback that has it, in order, awaiting each. */
   async run(hook: "onEpochBegin" | "onEpochEnd" | "onBatchBegin" | "onBatchEnd", index: number, logs: Logs): Promise<void>;
   async run(hook: HookName, a: number | Logs, b?: Logs): Promise<void> {
     for (const cb of this.callbacks) {

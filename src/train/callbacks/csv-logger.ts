@@ -6,7 +6,9 @@ import { writeFileAtomic } from "#atomic-write";
 import type { Logs } from "../history.js";
 import { Callback, type TrainingContext } from "./callback.js";
 
+/** Options of CSVLogger. */
 export interface CSVLoggerOptions {
+  /** The column separator (default ","). */
   separator?: string;
   /**
    * Rows to start from (e.g. those of the run being resumed, as `{ epoch, ...logs }` records),
@@ -26,12 +28,17 @@ function cell(v: number | undefined): string {
  * @example callbacks: [new train.CSVLogger("runs/metrics.csv")]
  */
 export class CSVLogger extends Callback {
+  /** The column separator. */
   readonly separator: string;
   /** The rows written so far, as records (`epoch` 1-based). */
   readonly rows: Record<string, number>[] = [];
   private readonly initial: readonly Record<string, number>[];
 
-  constructor(readonly path: string, { separator = ",", initialRows = [] }: CSVLoggerOptions = {}) {
+  constructor(
+    /** The file written (replaced atomically after every epoch). */
+    readonly path: string,
+    { separator = ",", initialRows = [] }: CSVLoggerOptions = {},
+  ) {
     super();
     if (typeof path !== "string" || path === "") throw new ValueError(`CSVLogger: path must be a non-empty string, got ${JSON.stringify(path)}`);
     this.separator = separator;

@@ -8,6 +8,7 @@ import type { Logs } from "../history.js";
 import { Callback, fmt, improves, monitored, normalizeMonitor, resolveMode, type TrainingContext } from "./callback.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of EarlyStopping (Keras's names and defaults, camelCase). */
 export interface EarlyStoppingOptions {
   /** The logged figure to watch (default "valLoss"; Keras's "val_loss" spelling works too). */
   monitor?: string;
@@ -30,14 +31,21 @@ export interface EarlyStoppingOptions {
  * @example callbacks: [new train.EarlyStopping({ monitor: "valLoss", patience: 3, restoreBestWeights: true })]
  */
 export class EarlyStopping extends Callback {
+  /** The logged figure watched ("valLoss" unless told). */
   readonly monitor: string;
+  /** Epochs without improvement tolerated before stopping. */
   readonly patience: number;
+  /** The margin an improvement must beat the best by. */
   readonly minDelta: number;
+  /** Whether lower ("min") or higher ("max") values of `monitor` are better, resolved from "auto". */
   readonly mode: "min" | "max";
+  /** A value the monitored figure must beat within `patience` epochs (undefined: none). */
   readonly baseline: number | undefined;
+  /** Whether the best epoch's weights are restored when training stops. */
   readonly restoreBestWeights: boolean;
-  /** The best value so far and its epoch (-1 before any). */
+  /** The best value so far. */
   best = NaN;
+  /** The epoch of the best value (-1 before any). */
   bestEpoch = -1;
   /** The epoch at which training was stopped (-1 if it was not). */
   stoppedEpoch = -1;

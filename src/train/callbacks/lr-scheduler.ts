@@ -10,9 +10,11 @@ import { checkOptions } from "../../tensor/options.js";
 /** What the callback needs of a scheduler: `step()` (epoch schedules) or `step(metric)` (plateau). */
 export interface SchedulerLike {
   // `any`: ReduceLROnPlateau takes a number or a one-element Tensor, the others take nothing.
+  /** Advances the schedule by one epoch (or batch); plateau schedulers take the monitored value. */
   step(metric?: any): void;
 }
 
+/** Options of LRSchedulerCallback. */
 export interface LRSchedulerCallbackOptions {
   /** The figure given to ReduceLROnPlateau (default "valLoss", or "loss" without validation). */
   monitor?: string;
@@ -28,10 +30,18 @@ export interface LRSchedulerCallbackOptions {
  * await train.fit(model, data, { optimizer: opt, callbacks: [new train.LRSchedulerCallback(sched)] });
  */
 export class LRSchedulerCallback extends Callback {
+  /**
+   * The figure given to a plateau scheduler's step(metric); undefined: "valLoss", or "loss" without
+   * validation.
+   */
   readonly monitor: string | undefined;
+  /** Whether the scheduler steps after every epoch or every batch. */
   readonly interval: "epoch" | "batch";
 
-  constructor(readonly scheduler: SchedulerLike, opts: LRSchedulerCallbackOptions = {}) {
+  constructor(
+    /** The scheduler stepped (any optim.lrScheduler, ReduceLROnPlateau included). */
+    readonly scheduler: SchedulerLike,
+    opts: LRSchedulerCallbackOptions = {}) {
     checkOptions("LRSchedulerCallback", opts, ["monitor", "interval"]);
     const { monitor, interval = "epoch" } = opts;
     super();

@@ -6,6 +6,7 @@ import { saveCheckpointAsync, type CheckpointScheduler } from "../../io/checkpoi
 import type { Logs } from "../history.js";
 import { Callback, improves, monitored, normalizeMonitor, resolveMode, type TrainingContext } from "./callback.js";
 
+/** Options of ModelCheckpoint (Keras's names, camelCase). */
 export interface ModelCheckpointOptions {
   /**
    * Where to save. `{epoch}` becomes the 1-based epoch number (`{epoch:03d}` zero-pads it, as
@@ -16,6 +17,10 @@ export interface ModelCheckpointOptions {
   monitor?: string;
   /** Save only when `monitor` improves on the best so far (default false: every epoch). */
   saveBestOnly?: boolean;
+  /**
+   * Whether lower ("min") or higher ("max") values of `monitor` are better ("auto", the default, maximises
+   * accuracy-like figures).
+   */
   mode?: "auto" | "min" | "max";
   /** With saveBestOnly: a value the first save must beat (e.g. the best of a run being resumed). */
   initialValueThreshold?: number;
@@ -37,12 +42,17 @@ export function formatCheckpointPath(path: string, epoch: number): string {
  * @example new train.ModelCheckpoint({ path: "runs/best.safetensors", monitor: "valLoss", saveBestOnly: true })
  */
 export class ModelCheckpoint extends Callback {
+  /** Where checkpoints are written; `{epoch}` or `{epoch:03d}` is replaced by the 1-based epoch. */
   readonly path: string;
+  /** The logged figure that decides "best". */
   readonly monitor: string;
+  /** Whether a checkpoint is written only when `monitor` improves. */
   readonly saveBestOnly: boolean;
+  /** Whether lower ("min") or higher ("max") values of `monitor` are better, resolved from "auto". */
   readonly mode: "min" | "max";
-  /** The best monitored value saved so far, and its epoch (-1 before any save). */
+  /** The best monitored value saved so far. */
   best: number;
+  /** The epoch of the best value saved (-1 before any save). */
   bestEpoch = -1;
   /** The file written last (null before the first save). */
   lastSaved: string | null = null;

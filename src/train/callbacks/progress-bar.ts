@@ -12,6 +12,7 @@ import { checkOptions } from "../../tensor/options.js";
 /** The slice of a stream the progress display writes to (process.stderr by default; the console in a browser). */
 export type ProgressStream = TextSink;
 
+/** Options of ProgressBar. */
 export interface ProgressBarOptions {
   /** Where to draw (default process.stderr, so results on stdout stay clean for pipes; in a browser, console.log). */
   stream?: ProgressStream;

@@ -18,7 +18,9 @@ export function parseColor(c: Color): [number, number, number] {
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
 }
 
+/** How Canvas.text draws: colour, size, anchoring and rotation. */
 export interface TextOptions {
+  /** Text colour (default black). */
   color?: Color;
   /**
    * Text size, one of three: 1 small (12 px), 2 labels (15 px), 3 titles (21 px); default 1. Before
@@ -26,16 +28,26 @@ export interface TextOptions {
    * that font is gone, so other values are a ValueError rather than a silently different size.
    */
   scale?: 1 | 2 | 3;
+  /** Where x falls on the text: its left edge (default), centre or right edge. */
   align?: "left" | "center" | "right";
+  /** Where y falls on the text: its top (default), middle or bottom. */
   baseline?: "top" | "middle" | "bottom";
   /** Turned 90° counter-clockwise (reading upwards), anchored the same way around (x, y). */
   rotate?: boolean;
 }
 
+/** An RGBA raster for drawing charts without a browser: rectangles, lines, discs, text, PNG output. */
 export class Canvas {
+  /** The pixels, RGBA row by row (4 bytes each). */
   readonly data: Uint8Array;
 
-  constructor(readonly width: number, readonly height: number, background: Color = "#ffffff") {
+  constructor(
+    /** Width in pixels. */
+    readonly width: number,
+    /** Height in pixels. */
+    readonly height: number,
+    background: Color = "#ffffff",
+  ) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
       throw new ValueError(`Canvas: width and height must be positive integers, got ${width}x${height}`);
     }
@@ -53,6 +65,7 @@ export class Canvas {
     this.data[i + 3] = 255;
   }
 
+  /** Fills the rectangle of top-left (x, y) and size w×h, blended with opacity `alpha`. */
   fillRect(x: number, y: number, w: number, h: number, color: Color, alpha = 1): void {
     const rgb = parseColor(color);
     const x0 = Math.max(0, Math.round(x)), y0 = Math.max(0, Math.round(y));
@@ -60,6 +73,7 @@ export class Canvas {
     for (let py = y0; py < y1; py++) for (let px = x0; px < x1; px++) this.blend(px, py, rgb, alpha);
   }
 
+  /** Draws the outline of the rectangle of top-left (x, y) and size w×h. */
   strokeRect(x: number, y: number, w: number, h: number, color: Color, lineWidth = 1): void {
     this.fillRect(x, y, w, lineWidth, color);
     this.fillRect(x, y + h - lineWidth, w, lineWidth, color);

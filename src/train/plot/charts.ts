@@ -6,20 +6,29 @@ import { Tensor } from "../../tensor/tensor.js";
 import { Canvas, parseColor, type Color } from "./canvas.js";
 import { textHeight, textWidth } from "./text.js";
 
+/** One line of a line chart. */
 export interface Series {
+  /** Its name in the legend. */
   label: string;
   /** One y value per x; NaN leaves a gap. */
   values: readonly number[];
   /** x of each value (default 1, 2, 3, …: epochs). */
   x?: readonly number[];
+  /** Line colour (default: the next of the palette). */
   color?: Color;
 }
 
+/** Options of lineChart. */
 export interface LineChartOptions {
+  /** Title above the chart. */
   title?: string;
+  /** Label of the x axis (default "epoch"). */
   xLabel?: string;
+  /** Label of the y axis. */
   yLabel?: string;
+  /** Width in pixels (default 800). */
   width?: number;
+  /** Height in pixels (default 500). */
   height?: number;
   /** Fixed y range, e.g. [0, 1] for accuracy (default: the data's range, padded). */
   yRange?: [number, number];
@@ -29,7 +38,12 @@ const PALETTE: Color[] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 const AXIS = "#333333", GRID = "#e6e6e6", TEXT = "#222222", MUTED = "#555555";
 
 /** About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[]; step: number } {
+export function niceTicks(lo: number, hi: number, count = 5): {
+  /** The tick values, ascending. */
+  ticks: number[];
+  /** The distance between two ticks. */
+  step: number;
+} {
   if (!(hi > lo)) {
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
     return niceTicks(lo - pad, lo + pad, count);
@@ -198,7 +212,9 @@ function countRows(counts: unknown): number[][] {
   return counts as number[][];
 }
 
+/** Options of confusionMatrixChart. */
 export interface ConfusionChartOptions {
+  /** Title above the chart. */
   title?: string;
   /** Class names for the ticks (default 0, 1, 2, …). */
   labels?: readonly string[];
