@@ -8,13 +8,17 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 import { fold, requireFloat, toInts, type Ints } from "../../ops/composite/conv.js";
 
+/** Options of F.convTranspose1d and F.convTranspose2d (torch's names and defaults). */
 export interface ConvTransposeOptions {
+  /** Step of the kernel over the output, one number or one per spatial dim (default 1). */
   stride?: Ints;
   /** Implicit zero padding removed from each side of the output: dilation·(k-1) - padding pads the input. */
   padding?: Ints;
   /** Extra size added to one side of the output, to pick among the sizes a stride maps to one input size. */
   outputPadding?: Ints;
+  /** Independent channel groups (default 1). */
   groups?: number;
+  /** Spacing between kernel elements (default 1). */
   dilation?: Ints;
 }
 

@@ -12,12 +12,19 @@ import type { Parameter } from "../parameter.js";
 import { pyTuple } from "../repr.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of nn.ConvTranspose1d and nn.ConvTranspose2d (torch's names and defaults). */
 export interface ConvTransposeLayerOptions {
+  /** Step of the kernel over the output, one number or one per spatial dim (default 1). */
   stride?: Ints;
+  /** Zero padding removed from each side of the output (default 0). */
   padding?: Ints;
+  /** Extra size added to one side of the output (default 0). */
   outputPadding?: Ints;
+  /** Independent channel groups (default 1). */
   groups?: number;
+  /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
+  /** Spacing between kernel elements (default 1). */
   dilation?: Ints;
 }
 
@@ -26,18 +33,31 @@ abstract class ConvTransposeNd extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** The filters, shape [inChannels, outChannels / groups, ...kernelSize] (torch's transposed layout). */
   weight: Parameter;
+  /** The bias, shape [outChannels], or null with `{ bias: false }`. */
   bias: Parameter | null;
+  /** The kernel's size per spatial dim. */
   readonly kernelSize: readonly number[];
+  /** The stride per spatial dim. */
   readonly stride: readonly number[];
+  /** The padding removed per spatial dim. */
   readonly padding: readonly number[];
+  /** The extra output size per spatial dim. */
   readonly outputPadding: readonly number[];
+  /** The dilation per spatial dim. */
   readonly dilation: readonly number[];
+  /** The number of channel groups. */
   readonly groups: number;
   private readonly label: string;
 
   constructor(
-    private readonly dims: 1 | 2, readonly inChannels: number, readonly outChannels: number, kernelSize: Ints,
+    private readonly dims: 1 | 2,
+    /** Channels of the input. */
+    readonly inChannels: number,
+    /** Channels of the output. */
+    readonly outChannels: number,
+    kernelSize: Ints,
     opts: ConvTransposeLayerOptions,
   ) {
     super();
@@ -71,6 +91,7 @@ abstract class ConvTransposeNd extends Module {
     return convTranspose(`convTranspose${this.dims}d`, this.dims, x, this.weight, this.bias, opts, this.label);
   }
 
+  /** The arguments torch's repr shows, e.g. in `toString()`. */
   override extraRepr(): string {
     const parts = [`${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`];
     if (this.padding.some((p) => p !== 0)) parts.push(`padding=${pyTuple(this.padding)}`);

@@ -10,7 +10,9 @@ import type { Parameter } from "../parameter.js";
 import { pyBool, pyFloat } from "../repr.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/** Options of nn.GroupNorm (torch's names and defaults). */
 export interface GroupNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
   /** Learn a per-channel scale and shift (default true). */
   affine?: boolean;
@@ -25,12 +27,22 @@ export class GroupNorm extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Whether the layer learns a per-channel scale and shift. */
   readonly affine: boolean;
+  /** The per-channel scale, shape [C], initialised to ones (null without affine). */
   readonly weight: Parameter | null;
+  /** The per-channel shift, shape [C], initialised to zeros (null without affine). */
   readonly bias: Parameter | null;
 
-  constructor(readonly numGroups: number, readonly numChannels: number, opts: GroupNormOptions = {}) {
+  constructor(
+    /** Groups the channels are split into; must divide numChannels. */
+    readonly numGroups: number,
+    /** The channel count C of the inputs. */
+    readonly numChannels: number,
+    opts: GroupNormOptions = {},
+  ) {
     checkOptions("GroupNorm", opts, ["eps", "affine"]);
     const { eps = 1e-5, affine = true } = opts;
     super();
@@ -51,12 +63,15 @@ export class GroupNorm extends Module {
     return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 
+  /** The arguments torch's repr shows, e.g. in `toString()`. */
   override extraRepr(): string {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}`;
   }
 }
 
+/** Options of nn.InstanceNorm1d and nn.InstanceNorm2d (torch's names and defaults). */
 export interface InstanceNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
   /** Learn a per-channel scale and shift (default false, as torch). */
   affine?: boolean;
@@ -71,13 +86,23 @@ abstract class InstanceNormNd extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** The momentum given (only meaningful with running statistics, which are not supported yet). */
   readonly momentum: number;
+  /** Whether the layer learns a per-channel scale and shift. */
   readonly affine: boolean;
+  /** The per-channel scale, shape [C], initialised to ones (null without affine). */
   readonly weight: Parameter | null;
+  /** The per-channel shift, shape [C], initialised to zeros (null without affine). */
   readonly bias: Parameter | null;
 
-  constructor(private readonly spatialDims: 1 | 2, readonly numFeatures: number, opts: InstanceNormOptions) {
+  constructor(
+    private readonly spatialDims: 1 | 2,
+    /** The channel count C of the inputs. */
+    readonly numFeatures: number,
+    opts: InstanceNormOptions,
+  ) {
     const name = new.target.name;
     checkOptions(name, opts, ["eps", "affine", "trackRunningStats", "momentum"]);
     const { eps = 1e-5, affine = false, trackRunningStats = false, momentum = 0.1 } = opts;
@@ -105,6 +130,7 @@ abstract class InstanceNormNd extends Module {
     return batched ? out : out.squeeze(0);
   }
 
+  /** The arguments torch's repr shows, e.g. in `toString()`. */
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyBool(this.affine)}, track_running_stats=False`;
   }

@@ -13,6 +13,7 @@ import type { Parameter } from "../parameter.js";
 import { checkOptions } from "../../tensor/options.js";
 import { gruStep, lstmStep } from "./recurrent-forward.js";
 
+/** Options of nn.RNNCell, nn.LSTMCell and nn.GRUCell (torch's names and defaults). */
 export interface RNNCellOptions {
   /** Learn the biases b_ih and b_hh (default true). */
   bias?: boolean;
@@ -21,12 +22,24 @@ export interface RNNCellOptions {
 }
 
 abstract class CellBase extends Module {
+  /** Input-to-hidden weights, shape [gates·H, inputSize] (state-dict key "weight_ih"). */
   readonly weightIh: Parameter;
+  /** Hidden-to-hidden weights, shape [gates·H, H] ("weight_hh"). */
   readonly weightHh: Parameter;
+  /** Input-to-hidden bias [gates·H] ("bias_ih"), null without bias. */
   readonly biasIh: Parameter | null;
+  /** Hidden-to-hidden bias [gates·H] ("bias_hh"), null without bias. */
   readonly biasHh: Parameter | null;
 
-  protected constructor(gates: number, readonly inputSize: number, readonly hiddenSize: number, readonly bias: boolean) {
+  protected constructor(
+    gates: number,
+    /** Features of the input x. */
+    readonly inputSize: number,
+    /** Features of the hidden state H. */
+    readonly hiddenSize: number,
+    /** Whether the cell has biases b_ih and b_hh. */
+    readonly bias: boolean,
+  ) {
     super();
     const name = new.target.name;
     for (const [what, v] of [["inputSize", inputSize], ["hiddenSize", hiddenSize]] as const) {
@@ -66,6 +79,7 @@ abstract class CellBase extends Module {
     return unbatched ? s.unsqueeze(0) : s;
   }
 
+  /** torch's repr of the cell's arguments, e.g. "10, 20" (RNNCell adds its non-linearity). */
   override extraRepr(): string {
     return `${this.inputSize}, ${this.hiddenSize}${this.bias ? "" : ", bias=False"}`;
   }
@@ -76,6 +90,7 @@ abstract class CellBase extends Module {
  * @example const cell = new nn.RNNCell(10, 20); let h = null; for (const x of steps) h = cell.forward(x, h);
  */
 export class RNNCell extends CellBase {
+  /** The cell's non-linearity, "tanh" or "relu". */
   readonly nonlinearity: "tanh" | "relu";
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
@@ -96,6 +111,7 @@ export class RNNCell extends CellBase {
     return unbatched ? out.squeeze(0) : out;
   }
 
+  /** The arguments torch's repr shows, e.g. in `toString()`. */
   override extraRepr(): string {
     return super.extraRepr() + (this.nonlinearity === "relu" ? ", nonlinearity=relu" : "");
   }

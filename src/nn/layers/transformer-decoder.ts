@@ -17,6 +17,7 @@ import { checkOptions } from "../../tensor/options.js";
 /** The same options as TransformerEncoderLayer's. */
 export type TransformerDecoderLayerOptions = TransformerEncoderLayerOptions;
 
+/** Masks of TransformerDecoderLayer.forward and TransformerDecoder.forward (torch's names, camelCase). */
 export interface TransformerDecoderLayerForwardOptions {
   /** Mask of the self-attention over tgt ([T, T] or [N·nHead, T, T]), as MultiheadAttention's attnMask. */
   tgtMask?: Tensor | null;
@@ -40,24 +41,43 @@ const FORWARD_OPTIONS = ["tgtMask", "memoryMask", "tgtKeyPaddingMask", "memoryKe
  *          layer.forward(tgt, memory, { tgtIsCausal: true })
  */
 export class TransformerDecoderLayer extends Module {
+  /** The self-attention over the target (state-dict prefix "self_attn."). */
   readonly selfAttn: MultiheadAttention;
+  /** The attention from the target to the memory (state-dict prefix "multihead_attn."). */
   readonly multiheadAttn: MultiheadAttention;
+  /** The feed-forward block's first layer, dModel → dimFeedforward. */
   readonly linear1: Linear;
+  /** Dropout inside the feed-forward block. */
   readonly dropout: Dropout;
+  /** The feed-forward block's second layer, dimFeedforward → dModel. */
   readonly linear2: Linear;
+  /** The LayerNorm around the self-attention block. */
   readonly norm1: LayerNorm;
+  /** The LayerNorm around the attention to the memory. */
   readonly norm2: LayerNorm;
+  /** The LayerNorm around the feed-forward block. */
   readonly norm3: LayerNorm;
+  /** Dropout on the self-attention block's output. */
   readonly dropout1: Dropout;
+  /** Dropout on the memory-attention block's output. */
   readonly dropout2: Dropout;
+  /** Dropout on the feed-forward block's output. */
   readonly dropout3: Dropout;
+  /** Whether the layer is pre-norm (LayerNorm before each block) rather than post-norm. */
   readonly normFirst: boolean;
+  /** Whether inputs are [N, T, E] rather than [T, N, E]. */
   readonly batchFirst: boolean;
   /** The constructor options, kept so that TransformerDecoder can build identical copies. */
   readonly options: Readonly<Required<TransformerDecoderLayerOptions>>;
   private readonly activation: (x: Tensor) => Tensor;
 
-  constructor(readonly dModel: number, readonly nHead: number, opts: TransformerDecoderLayerOptions = {}) {
+  constructor(
+    /** Embedding size E of the tokens. */
+    readonly dModel: number,
+    /** Attention heads; must divide dModel. */
+    readonly nHead: number,
+    opts: TransformerDecoderLayerOptions = {},
+  ) {
     super();
     checkOptions("TransformerDecoderLayer", opts, ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"]);
     const {
@@ -125,6 +145,7 @@ export class TransformerDecoderLayer extends Module {
   }
 }
 
+/** Options of nn.TransformerDecoder. */
 export interface TransformerDecoderOptions {
   /** A final normalisation after the last layer. */
   norm?: Module | null;
@@ -137,10 +158,17 @@ export interface TransformerDecoderOptions {
  *          dec.forward(tgt, memory, { tgtMask: nn.generateSquareSubsequentMask(tgt.shape[0]) })
  */
 export class TransformerDecoder extends Module {
+  /** The stacked layers, independent copies of the given one (state-dict prefix "layers.0.", …). */
   readonly layers: ModuleList<TransformerDecoderLayer>;
+  /** The final normalisation after the last layer (null: none). */
   readonly norm: Module | null;
 
-  constructor(decoderLayer: TransformerDecoderLayer, readonly numLayers: number, opts: TransformerDecoderOptions = {}) {
+  constructor(
+    decoderLayer: TransformerDecoderLayer,
+    /** How many copies of the layer are stacked. */
+    readonly numLayers: number,
+    opts: TransformerDecoderOptions = {},
+  ) {
     checkOptions("TransformerDecoder", opts, ["norm"]);
     const { norm = null } = opts;
     super();
@@ -170,17 +198,27 @@ function copyLayer(layer: TransformerDecoderLayer): TransformerDecoderLayer {
   return copy;
 }
 
+/** Options of nn.Transformer: the layers' options and the depth of each stack (torch's names, camelCase). */
 export interface TransformerOptions extends TransformerEncoderLayerOptions {
+  /** Layers in the encoder stack (default 6). */
   numEncoderLayers?: number;
+  /** Layers in the decoder stack (default 6). */
   numDecoderLayers?: number;
 }
 
+/** Masks of Transformer.forward (torch's names, camelCase). */
 export interface TransformerForwardOptions {
+  /** Mask of the encoder's self-attention over src ([S, S] or [N·nHead, S, S]). */
   srcMask?: Tensor | null;
+  /** Mask of the decoder's self-attention over tgt ([T, T]), e.g. generateSquareSubsequentMask(T). */
   tgtMask?: Tensor | null;
+  /** Mask of the decoder's attention to the encoder output ([T, S]). */
   memoryMask?: Tensor | null;
+  /** [N, S]: 1 = padding in src. */
   srcKeyPaddingMask?: Tensor | null;
+  /** [N, T]: 1 = padding in tgt. */
   tgtKeyPaddingMask?: Tensor | null;
+  /** [N, S]: 1 = padding in the memory (usually src's padding mask). */
   memoryKeyPaddingMask?: Tensor | null;
 }
 
@@ -192,11 +230,20 @@ export interface TransformerForwardOptions {
  *          model.forward(src, tgt, { tgtMask: nn.generateSquareSubsequentMask(tgt.shape[1]) })
  */
 export class Transformer extends Module {
+  /** The encoder stack, ending in a LayerNorm (state-dict prefix "encoder."). */
   readonly encoder: TransformerEncoder;
+  /** The decoder stack, ending in a LayerNorm (state-dict prefix "decoder."). */
   readonly decoder: TransformerDecoder;
+  /** Whether src and tgt are [N, S, E] and [N, T, E] rather than [S, N, E] and [T, N, E]. */
   readonly batchFirst: boolean;
 
-  constructor(readonly dModel = 512, readonly nHead = 8, opts: TransformerOptions = {}) {
+  constructor(
+    /** Embedding size E of the tokens (default 512). */
+    readonly dModel = 512,
+    /** Attention heads; must divide dModel (default 8). */
+    readonly nHead = 8,
+    opts: TransformerOptions = {},
+  ) {
     super();
     const { numEncoderLayers = 6, numDecoderLayers = 6, ...layerOpts } = opts;
     checkOptions("Transformer", opts, ["numEncoderLayers", "numDecoderLayers", "dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"]);
