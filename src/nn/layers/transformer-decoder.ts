@@ -23,9 +23,9 @@ export interface TransformerDecoderLayerForwardOptions {
   tgtMask?: Tensor | null;
   /** Mask of the attention from tgt to memory ([T, S] or [N·nHead, T, S]). */
   memoryMask?: Tensor | null;
-  /** [N, T]: 1 = padding in tgt. */
+  /** Padding of tgt, `[N, T]`: 1 marks a padded position. */
   tgtKeyPaddingMask?: Tensor | null;
-  /** [N, S]: 1 = padding in memory. */
+  /** Padding of memory, `[N, S]`: 1 marks a padded position. */
   memoryKeyPaddingMask?: Tensor | null;
   /** Causal self-attention (builds the mask when tgtMask is absent). */
   tgtIsCausal?: boolean;
@@ -214,11 +214,11 @@ export interface TransformerForwardOptions {
   tgtMask?: Tensor | null;
   /** Mask of the decoder's attention to the encoder output ([T, S]). */
   memoryMask?: Tensor | null;
-  /** [N, S]: 1 = padding in src. */
+  /** Padding of src, `[N, S]`: 1 marks a padded position. */
   srcKeyPaddingMask?: Tensor | null;
-  /** [N, T]: 1 = padding in tgt. */
+  /** Padding of tgt, `[N, T]`: 1 marks a padded position. */
   tgtKeyPaddingMask?: Tensor | null;
-  /** [N, S]: 1 = padding in the memory (usually src's padding mask). */
+  /** Padding of memory, `[N, S]`: 1 marks a padded position (usually src's padding mask). */
   memoryKeyPaddingMask?: Tensor | null;
 }
 
