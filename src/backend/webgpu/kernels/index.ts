@@ -12,6 +12,7 @@ import { reduceKernels } from "./reduce.js";
 import { matmulKernels } from "./matmul.js";
 import { softmaxKernel } from "./softmax.js";
 import { scanKernels } from "./scan.js";
+import { recurrentKernels } from "./recurrent.js";
 
 export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
   return {
@@ -25,5 +26,6 @@ export function gpuKernels(rt: GpuRuntime): Partial<KernelTable> {
     ...matmulKernels(rt),
     softmax: softmaxKernel(rt),
     ...scanKernels(rt),
+    ...recurrentKernels(rt),
   };
 }

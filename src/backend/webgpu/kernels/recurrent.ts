@@ -1,0 +1,109 @@
+// The fused recurrent cells (optional kernels; contracts in ops/primitives/recurrent-cell.ts): one
+// thread per (row, hidden unit), computing the gates of one time step, or their gradients, from the
+// pre-activations. sigmoid and tanh are the unary kernels' overflow-free forms.
+
+import type { View } from "../../backend.js";
+import type { KernelTable } from "../../kernel-table.js";
+import type { GpuRuntime } from "../runtime.js";
+import { grid } from "../runtime.js";
+import { FLAT_ID, WG } from "./strided.js";
+import { UNARY_LIB } from "./unary.js";
+import { WGSL_MATH } from "./wgsl-math.js";
+
+type CellKernels = Pick<KernelTable, "lstmCell" | "lstmCellGrad" | "gruCell" | "gruCellGrad">;
+
+const LIB = `${WGSL_MATH}
+${UNARY_LIB}
+fn sg(x: f32) -> f32 { if (x >= 0.0) { return 1.0 / (1.0 + tg_exp(-x)); } let e = tg_exp(x); return e / (1.0 + e); }
+fn th(x: f32) -> f32 { if (is_nan(x)) { return x; } let a = abs(x); if (a > 9.0) { return sign(x); } let e = tg_expm1(-2.0 * a); return with_sign(-e / (2.0 + e), x); }
+`;
+
+/**
+ * Each body sees r (row), j (unit), H, NH = N·H and the meta table `info` (info[0] = NH, info[1] = H,
+ * then each operand's offset and row stride in binding order, then the output's offset).
+ */
+const BODIES = {
+  // in0 gates [N, 4H], in1 c [N, H] -> out [2, N, H] = [h', c'].
+  lstmCell: `
+  let gi = info[2] + r * info[3] + j;
+  let cn = sg(in0[gi + H]) * in1[info[4] + r * info[5] + j] + sg(in0[gi]) * th(in0[gi + 2u * H]);
+  out[info[6] + flat] = sg(in0[gi + 3u * H]) * th(cn);
+  out[info[6] + NH + flat] = cn;`,
+  // in0 gates, in1 c, in2 out [2, N, H], in3 d [2, N, H] -> out [N·5H] = d gates [N, 4H], dc [N, H].
+  lstmCellGrad: `
+  let gi = info[2] + r * info[3] + j;
+  let i = sg(in0[gi]); let f = sg(in0[gi + H]); let g = th(in0[gi + 2u * H]); let o = sg(in0[gi + 3u * H]);
+  let t = th(in2[info[6] + NH + flat]);
+  let dh = in3[info[8] + flat];
+  let dc = in3[info[8] + NH + flat] + dh * o * (1.0 - t * t);
+  let w = info[10] + r * 4u * H + j;
+  out[w] = dc * g * i * (1.0 - i);
+  out[w + H] = dc * in1[info[4] + r * info[5] + j] * f * (1.0 - f);
+  out[w + 2u * H] = dc * i * (1.0 - g * g);
+  out[w + 3u * H] = dh * t * o * (1.0 - o);
+  out[info[10] + 4u * NH + flat] = dc * f;`,
+  // in0 xp [N, 3H], in1 hh [N, 3H], in2 h [N, H] -> out [N, H].
+  gruCell: `
+  let xi = info[2] + r * info[3] + j;
+  let hi = info[4] + r * info[5] + j;
+  let rg = sg(in0[xi] + in1[hi]);
+  let z = sg(in0[xi + H] + in1[hi + H]);
+  let n = th(in0[xi + 2u * H] + rg * in1[hi + 2u * H]);
+  out[info[8] + flat] = n + z * (in2[info[6] + r * info[7] + j] - n);`,
+  // in0 xp, in1 hh, in2 h, in3 d [N, H] -> out [N·7H] = d xp [N, 3H], d hh [N, 3H], dh [N, H].
+  gruCellGrad: `
+  let xi = info[2] + r * info[3] + j;
+  let hi = info[4] + r * info[5] + j;
+  let rg = sg(in0[xi] + in1[hi]);
+  let z = sg(in0[xi + H] + in1[hi + H]);
+  let hn = in1[hi + 2u * H];
+  let n = th(in0[xi + 2u * H] + rg * hn);
+  let g = in3[info[8] + r * info[9] + j];
+  let dn = g * (1.0 - z) * (1.0 - n * n);
+  let dr = dn * hn * rg * (1.0 - rg);
+  let dz = g * (in2[info[6] + r * info[7] + j] - n) * z * (1.0 - z);
+  let w = info[10] + r * 3u * H + j;
+  out[w] = dr; out[w + H] = dz; out[w + 2u * H] = dn;
+  out[w + 3u * NH] = dr; out[w + 3u * NH + H] = dz; out[w + 3u * NH + 2u * H] = dn * rg;
+  out[info[10] + 6u * NH + flat] = g * z;`,
+} as const;
+
+function cell(rt: GpuRuntime, name: keyof typeof BODIES, out: View, inputs: readonly View[], hidden: View): void {
+  const [N, H] = hidden.shape as [number, number];
+  const NH = N * H;
+  if (NH === 0) return;
+  const meta = [NH, H];
+  for (const v of inputs) meta.push(v.offset, v.strides[0]!);
+  meta.push(out.offset);
+  rt.dispatch({
+    key: `recurrent:${name}`,
+    wgsl: () => `
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+${inputs.map((_, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<f32>;`).join("\n")}
+@group(0) @binding(${inputs.length + 1}) var<storage, read> info: array<u32>;
+${LIB}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  ${FLAT_ID}
+  let NH = info[0];
+  if (flat >= NH) { return; }
+  let H = info[1];
+  let r = flat / H;
+  let j = flat % H;
+  ${BODIES[name]}
+}`,
+    writes: [out],
+    reads: inputs,
+    meta,
+    workgroups: grid(Math.ceil(NH / WG), rt.limits.maxComputeWorkgroupsPerDimension),
+  });
+}
+
+export function recurrentKernels(rt: GpuRuntime): CellKernels {
+  return {
+    lstmCell: (out, inputs) => cell(rt, "lstmCell", out, inputs, inputs[1]!),
+    lstmCellGrad: (out, inputs) => cell(rt, "lstmCellGrad", out, inputs, inputs[1]!),
+    gruCell: (out, inputs) => cell(rt, "gruCell", out, inputs, inputs[2]!),
+    gruCellGrad: (out, inputs) => cell(rt, "gruCellGrad", out, inputs, inputs[2]!),
+  };
+}
