@@ -14,6 +14,10 @@ export { Embedding, type EmbeddingOptions } from "./layers/embedding.js";
 export {
   MSELoss, L1Loss, HuberLoss, SmoothL1Loss, GaussianNLLLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss,
 } from "./losses.js";
+export {
+  MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss, HingeEmbeddingLoss, PoissonNLLLoss, SoftMarginLoss,
+  MultiMarginLoss, MultiLabelSoftMarginLoss,
+} from "./losses-margin.js";
 export * from "./layers/conv.js";
 export * from "./layers/pool.js";
 export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from "./layers/pool1d.js";

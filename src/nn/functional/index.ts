@@ -30,3 +30,8 @@ export { convTranspose1d, convTranspose2d, type ConvTransposeOptions } from "./c
 export {
   maxPool1d, avgPool1d, adaptiveAvgPool1d, adaptiveMaxPool1d, adaptiveMaxPool2d, type MaxPool1dOptions, type AvgPool1dOptions,
 } from "./pool1d.js";
+export {
+  marginRankingLoss, cosineEmbeddingLoss, tripletMarginLoss, hingeEmbeddingLoss, poissonNllLoss, softMarginLoss,
+  multiMarginLoss, multilabelSoftMarginLoss,
+  type MarginOptions, type TripletMarginOptions, type PoissonNllOptions, type MultiMarginOptions,
+} from "./margin-loss.js";
