@@ -10,6 +10,7 @@ import { Module } from "./module.js";
 import { checkOptions } from "../tensor/options.js";
 
 abstract class OptionsLoss<O extends object> extends Module {
+  /** The options the loss was built with (frozen). */
   readonly options: Readonly<O>;
   constructor(name: string, opts: O, known: string[]) {
     super();
@@ -56,6 +57,7 @@ export class SoftMarginLoss extends OptionsLoss<ReductionOptions> {
 
 /** torch.nn.MultiMarginLoss: forward(logits, classes); weight is a buffer. */
 export class MultiMarginLoss extends OptionsLoss<Omit<M.MultiMarginOptions, "weight">> {
+  /** Per-class weights [C] (the "weight" buffer), or null. */
   readonly weight: Tensor | null;
   constructor({ weight = null, ...opts }: M.MultiMarginOptions = {}) {
     super("MultiMarginLoss", opts, ["p", "margin", "reduction"]);
@@ -66,6 +68,7 @@ export class MultiMarginLoss extends OptionsLoss<Omit<M.MultiMarginOptions, "wei
 
 /** torch.nn.MultiLabelSoftMarginLoss: forward(logits, labels); weight is a buffer. */
 export class MultiLabelSoftMarginLoss extends OptionsLoss<ReductionOptions> {
+  /** Per-class weights [C] (the "weight" buffer), or null. */
   readonly weight: Tensor | null;
   constructor({ weight = null, ...opts }: ReductionOptions & { weight?: Tensor | null } = {}) {
     super("MultiLabelSoftMarginLoss", opts, ["reduction"]);

@@ -8,4 +8,5 @@ export { Adam, AdamW, type AdamOptions } from "./adam.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { Adagrad, type AdagradOptions } from "./adagrad.js";
 export { NAdam, RAdam, Adamax, type NAdamOptions, type RAdamOptions, type AdamaxOptions } from "./adam-variants.js";
+export { LBFGS, type LBFGSOptions } from "./lbfgs.js";
 export * as lrScheduler from "./lr-scheduler/index.js";

@@ -13,7 +13,9 @@ import { asIndexTensor, checkRange, type IndexInput } from "./indices.js";
 import { checkPair, reduce, type ReductionOptions } from "./loss.js";
 import { logSigmoid } from "../../ops/composite/activations-more.js";
 
+/** Options of the margin losses: the reduction and the margin. */
 export interface MarginOptions extends ReductionOptions {
+  /** The margin (default 0 for the ranking and cosine losses, 1 for the hinge, triplet and multi-class ones, as torch). */
   margin?: number;
 }
 
@@ -52,9 +54,11 @@ export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tens
   return reduce("cosineEmbeddingLoss", pos.add(neg), reduction);
 }
 
+/** Options of {@link tripletMarginLoss}. */
 export interface TripletMarginOptions extends MarginOptions {
   /** The norm of the distances (default 2). */
   p?: number;
+  /** Added to the difference inside the norm, as torch's pairwise distance (default 1e-6). */
   eps?: number;
   /** Use the positive-negative distance when it is smaller (the distance swap). */
   swap?: boolean;
@@ -89,6 +93,7 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: MarginOp
   return reduce("hingeEmbeddingLoss", marginPart.add(selfPart), reduction);
 }
 
+/** Options of {@link poissonNllLoss}. */
 export interface PoissonNllOptions extends ReductionOptions {
   /** The input is the log of the rate (default true): loss = exp(input) − target·input. */
   logInput?: boolean;
@@ -121,6 +126,7 @@ export function softMarginLoss(input: Tensor, target: Tensor, opts: ReductionOpt
   return reduce("softMarginLoss", input.neg().mul(target).exp().log1p(), reduction);
 }
 
+/** Options of {@link multiMarginLoss}. */
 export interface MultiMarginOptions extends MarginOptions {
   /** 1 (default) or 2: the hinge or its square. */
   p?: 1 | 2;
