@@ -41,6 +41,7 @@ export {
   ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
 } from "./layers/padding.js";
 export { CosineSimilarity, PairwiseDistance } from "./layers/distance.js";
+export { PositionalEncoding, type PositionalEncodingOptions } from "./layers/positional-encoding.js";
 export * as init from "./init.js";
 export * as functional from "./functional/index.js";
 export * as utils from "./utils.js";

@@ -14,7 +14,7 @@ export { floor, ceil, round, trunc, tan, asin, acos, atan, sinh, cosh, asinh, at
 export { frac, reciprocal, rsqrt, remainder, logit, lerp, addcmul, isnan, isinf, isfinite, nanToNum, type NanToNumOptions } from "./composite/math.js";
 export { argsort, sort, topk, cumsum, any, all } from "./composite/sort.js";
 export { outer, dot, mm, bmm, mT, diag, trace } from "./composite/linalg.js";
-export { repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, tril, triu } from "./composite/rearrange.js";
+export { repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, maskedSelect, tril, triu } from "./composite/rearrange.js";
 export { leakyRelu, gelu, elu, softplus, silu, clamp } from "./composite/activations.js";
 export { softmax, logSoftmax, type SoftmaxOptions } from "./composite/softmax.js";
 export { hardtanh, relu6, logSigmoid, softsign, mish, hardswish, hardsigmoid, selu, celu, softmin, glu, prelu } from "./composite/activations-more.js";

@@ -441,6 +441,8 @@ export class Tensor implements View {
   nanToNum(opts?: ops.NanToNumOptions): Tensor { return ops.nanToNum(this, opts); }
   /** A copy with `value` wherever `mask` (broadcast to this shape) is non-zero (torch's masked_fill). */
   maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
+  /** The elements where `mask` (broadcast with this) is non-zero, as a 1-D tensor (torch's masked_select). */
+  maskedSelect(mask: Tensor): Tensor { return ops.maskedSelect(this, mask); }
 
   // ---- in place (torch's trailing underscore): allowed under noGrad for tensors that require grad ----
   /** this += alpha·o in place; returns this. @example tg.noGrad(() => w.sub_(w.grad!.mul(lr))) */

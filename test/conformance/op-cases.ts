@@ -5,7 +5,8 @@
 import * as tg from "tensorgrad";
 import { Tensor } from "tensorgrad";
 
-export type Input = { shape?: number[]; dtype?: string; values?: number[]; noncontig?: boolean; number?: number };
+/** nograd: a float input that takes no gradient (a loss's target). */
+export type Input = { shape?: number[]; dtype?: string; values?: number[]; noncontig?: boolean; number?: number; nograd?: boolean };
 export type Case = {
   id: string; op: string; args: Record<string, any>;
   inputs: Input[];
@@ -94,6 +95,13 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   adaptiveAvgPool1d: ([x], a) => F.adaptiveAvgPool1d(T(x), a.outputSize), adaptiveMaxPool1d: ([x], a) => F.adaptiveMaxPool1d(T(x), a.outputSize),
   adaptiveMaxPool2d: ([x], a) => F.adaptiveMaxPool2d(T(x), a.outputSize),
   convTranspose1d: ([x, w, b], a) => F.convTranspose1d(T(x), T(w), b === undefined ? null : T(b), convTransposeOpts(a)),
+  marginRankingLoss: ([x1, x2, y], a) => F.marginRankingLoss(T(x1), T(x2), T(y), a),
+  cosineEmbeddingLoss: ([x1, x2, y], a) => F.cosineEmbeddingLoss(T(x1), T(x2), T(y), a),
+  tripletMarginLoss: ([an, p, n], a) => F.tripletMarginLoss(T(an), T(p), T(n), a),
+  hingeEmbeddingLoss: ([x, y], a) => F.hingeEmbeddingLoss(T(x), T(y), a), poissonNllLoss: ([x, y], a) => F.poissonNllLoss(T(x), T(y), a),
+  softMarginLoss: ([x, y], a) => F.softMarginLoss(T(x), T(y), a), multiMarginLoss: ([x, y], a) => F.multiMarginLoss(T(x), T(y), a),
+  multilabelSoftMarginLoss: ([x, y], a) => F.multilabelSoftMarginLoss(T(x), T(y), a),
+  maskedSelect: ([x, m]) => T(x).maskedSelect(T(m)),
 };
 const convTransposeOpts = (a: Record<string, any>) => ({ stride: a.stride, padding: a.padding, outputPadding: a.outputPadding, groups: a.groups, dilation: a.dilation });
 const F = tg.nn.functional;
@@ -154,7 +162,7 @@ const same = (a: readonly number[], b: readonly number[]) => a.length === b.leng
  */
 export async function checkCase(c: Case): Promise<void> {
   const differentiable = c.gradOutput !== null;
-  const inputs = c.inputs.map((inp, k) => build(inp, differentiable && !(c.op === "where" && k === 0)));
+  const inputs = c.inputs.map((inp, k) => build(inp, differentiable && !inp.nograd && !(c.op === "where" && k === 0)));
   const out = OPS[c.op]!(inputs, c.args);
   check(same(out.shape, c.output.shape), `${c.id}: output shape [${out.shape}], expected [${c.output.shape}]`);
   check(out.dtype === c.output.dtype, `${c.id}: output dtype ${out.dtype}, expected ${c.output.dtype}`);

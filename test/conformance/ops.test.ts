@@ -38,7 +38,7 @@ describe("op table gradcheck (float64 central differences)", () => {
   for (const c of fixtures.cases) {
     if (c.gradOutput === null || c.gradcheck === false) continue;
     it(c.id, () => {
-      const inputs = c.inputs.map((inp, k) => build(inp, !(c.op === "where" && k === 0)));
+      const inputs = c.inputs.map((inp, k) => build(inp, !inp.nograd && !(c.op === "where" && k === 0)));
       const tensors = inputs.filter((x): x is Tensor => x instanceof Tensor);
       const fn = (...ts: Tensor[]) => {
         let at = 0;

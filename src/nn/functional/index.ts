@@ -35,3 +35,4 @@ export {
   multiMarginLoss, multilabelSoftMarginLoss,
   type MarginOptions, type TripletMarginOptions, type PoissonNllOptions, type MultiMarginOptions,
 } from "./margin-loss.js";
+export { sinusoidalPositionalEncoding, type PositionalEncodingTableOptions } from "./positional.js";

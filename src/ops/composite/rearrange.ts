@@ -1,9 +1,9 @@
 // Rearranging elements (torch's repeat, tile, split, chunk, unbind, narrow, flip, roll, tril, triu,
-// indexSelect, maskedFill): views, slices, expands and gathers, so gradients come for free.
+// indexSelect, maskedFill, maskedSelect): views, slices, expands and gathers, so gradients come for free.
 
-import { ShapeError, ValueError, fmtShape } from "../../errors.js";
-import { arange } from "../../tensor/creation.js";
-import { normDim } from "../../tensor/shape.js";
+import { ShapeError, UnsupportedOpError, ValueError, fmtShape } from "../../errors.js";
+import { arange, tensor } from "../../tensor/creation.js";
+import { broadcastShapes, normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../primitives/elementwise.js";
 import { cat, expand, reshape, slice } from "./shape.js";
@@ -121,6 +121,26 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
 /** `x` with the elements where `mask` (broadcast to x) is non-zero set to `value` (torch.masked_fill). */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   return where(mask, value, x);
+}
+
+/**
+ * The elements of `x` where `mask` is non-zero, as a 1-D tensor in row-major order; `x` and `mask`
+ * broadcast together (torch.masked_select, whose mask is bool: here any dtype, non-zero selects). The
+ * gradient flows back to the selected elements. The output's length depends on the mask's values, so
+ * the mask is read on the host: on WebGPU pass it as a CPU tensor (`await mask.cpu()`).
+ * @example tg.maskedSelect(x, x.gt(0)) // the positive elements of x
+ */
+export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
+  const shape = broadcastShapes("maskedSelect", x.shape, mask.shape);
+  const m = expand(mask, shape)._hostDataOrNull();
+  if (m === null) {
+    const where = mask.storage.backend.name;
+    throw new UnsupportedOpError(`maskedSelect: the mask lives on the "${where}" backend, which cannot be read synchronously, and the output's length depends on it; pass the mask as a CPU tensor (await mask.cpu())`, "maskedSelect", where);
+  }
+  const picked: number[] = [];
+  for (let i = 0; i < m.length; i++) if (m[i] !== 0) picked.push(i);
+  const flat = reshape(expand(x, shape), [m.length]);
+  return indexSelect(flat, 0, tensor(Int32Array.from(picked), { dtype: "int32" }));
 }
 
 function triangle(op: string, x: Tensor, k: number, keepLower: boolean): Tensor {

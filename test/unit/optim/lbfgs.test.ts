@@ -83,6 +83,15 @@ for (const backend of tg.listBackends().filter((b) => b !== "webgpu")) {
   });
 }
 
+/** A module holding one parameter, for checkpoints. */
+class Holder extends nn.Module {
+  constructor(p: Tensor) {
+    super();
+    this.registerParameter("p", p);
+  }
+  forward(x: Tensor): Tensor { return x; }
+}
+
 describe("optim.LBFGS state", () => {
   it("is torch's state, with the history stacked", () => {
     for (const c of cases.filter((k) => k.dtype === "float64")) {
@@ -111,13 +120,11 @@ describe("optim.LBFGS state", () => {
     const first = setup(c);
     const opt = new optim.LBFGS(first.params, c.options);
     for (let k = 0; k < 3; k++) opt.step(first.closure(opt));
-    const model = new nn.Module();
-    model.registerParameter("p", first.params[0]);
+    const model = new Holder(first.params[0]);
     const bytes = io.saveCheckpoint({ model, optimizer: opt });
 
     const second = setup(c);
-    const model2 = new nn.Module();
-    model2.registerParameter("p", second.params[0]);
+    const model2 = new Holder(second.params[0]);
     const resumed = new optim.LBFGS(second.params, c.options);
     io.loadCheckpoint(bytes, { model: model2, optimizer: resumed });
     for (let k = 3; k < c.trajectory.length; k++) {
