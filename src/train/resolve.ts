@@ -10,6 +10,7 @@ import { Adam, AdamW } from "../optim/adam.js";
 import { RMSprop } from "../optim/rmsprop.js";
 import { Adagrad } from "../optim/adagrad.js";
 import { Tensor } from "../tensor/tensor.js";
+import { tensor } from "../tensor/creation.js";
 import { checkOptions } from "../tensor/options.js";
 import { noGrad } from "../autograd/grad-mode.js";
 
@@ -27,6 +28,14 @@ export interface LossConfig {
   name: LossName;
   /** The model outputs logits rather than probabilities (Keras's from_logits). Default false. */
   fromLogits?: boolean;
+  /**
+   * Per-class weights [C] for the cross-entropies ("categorical_crossentropy",
+   * "sparse_categorical_crossentropy"), as torch's CrossEntropyLoss `weight`: with class indices
+   * the loss is the weighted mean Σ w[yᵢ]·lᵢ / Σ w[yᵢ]; with one-hot or probability targets each
+   * class's term is scaled by its weight and the mean is over the batch. (Keras's class_weight
+   * divides by the batch size in both cases.) Applies to the validation loss too.
+   */
+  classWeight?: readonly number[] | Tensor;
 }
 
 /** A loss by Keras name, a name with options, a function, or a loss module (e.g. `new nn.CrossEntropyLoss()`). */
@@ -72,7 +81,10 @@ function logProbabilities(p: Tensor): Tensor {
 type CanonicalLoss = Exclude<LossName, keyof typeof ALIASES>;
 const ALIASES = { mean_squared_error: "mse", mean_absolute_error: "mae", huber_loss: "huber" } as const;
 
-const LOSSES: Record<CanonicalLoss, (fromLogits: boolean) => LossFn> = {
+/** `weight` in the prediction's dtype, or null. */
+const castWeight = (w: Tensor | null, p: Tensor): Tensor | null => (w === null || w.dtype === p.dtype ? w : w.to(p.dtype));
+
+const LOSSES: Record<CanonicalLoss, (fromLogits: boolean, weight: Tensor | null) => LossFn> = {
   mse: () => (p, t) => F.mseLoss(p, alignTarget("mse", p, t)),
   mae: () => (p, t) => F.l1Loss(p, alignTarget("mae", p, t)),
   huber: () => (p, t) => F.huberLoss(p, alignTarget("huber", p, t)),
@@ -80,13 +92,29 @@ const LOSSES: Record<CanonicalLoss, (fromLogits: boolean) => LossFn> = {
     ? (p, t) => F.binaryCrossEntropyWithLogits(p, alignTarget("binary_crossentropy", p, t))
     : (p, t) => F.binaryCrossEntropy(p, alignTarget("binary_crossentropy", p, t)),
   binary_crossentropy_with_logits: () => (p, t) => F.binaryCrossEntropyWithLogits(p, alignTarget("binary_crossentropy_with_logits", p, t)),
-  categorical_crossentropy: (logits) => logits
-    ? (p, t) => F.crossEntropy(p, categoricalTarget(p, t))
-    : (p, t) => logProbabilities(p).mul(categoricalTarget(p, t)).sum(1).mean().neg(),
-  sparse_categorical_crossentropy: (logits) => logits
-    ? (p, t) => F.crossEntropy(p, sparseTarget(p, t))
-    : (p, t) => F.nllLoss(logProbabilities(p), sparseTarget(p, t)),
+  categorical_crossentropy: (logits, weight) => logits
+    ? (p, t) => F.crossEntropy(p, categoricalTarget(p, t), { weight: castWeight(weight, p) })
+    : (p, t) => {
+      const terms = logProbabilities(p).mul(categoricalTarget(p, t));
+      const w = castWeight(weight, p);
+      return (w === null ? terms : terms.mul(w)).sum(1).mean().neg();
+    },
+  sparse_categorical_crossentropy: (logits, weight) => logits
+    ? (p, t) => F.crossEntropy(p, sparseTarget(p, t), { weight: castWeight(weight, p) })
+    : (p, t) => F.nllLoss(logProbabilities(p), sparseTarget(p, t), { weight: castWeight(weight, p) }),
 };
+
+/** A loss config's classWeight as a 1-D float tensor (null when absent), checked. */
+function classWeights(who: string, name: CanonicalLoss, given: readonly number[] | Tensor | undefined): Tensor | null {
+  if (given === undefined) return null;
+  if (!CATEGORICAL.has(name)) throw new ValueError(`${who}: classWeight applies to "categorical_crossentropy" and "sparse_categorical_crossentropy", not "${name}"`);
+  const w = given instanceof Tensor ? given.detach() : Array.isArray(given) ? tensor(given as number[]) : null;
+  if (w === null || w.ndim !== 1 || w.size === 0) {
+    throw new ShapeError(`${who}: classWeight must be a non-empty 1-D array or tensor of per-class weights, got ${w === null ? String(given) : fmtShape(w.shape)}`);
+  }
+  if (w.dtype === "int32") return w.float();
+  return w;
+}
 
 /** The loss names fit accepts. */
 export const LOSS_NAMES = Object.keys(LOSSES) as CanonicalLoss[];
@@ -116,15 +144,15 @@ export function resolveLoss(spec: LossSpec, who = "fit"): {
 } {
   if (typeof spec === "string" || (spec !== null && typeof spec === "object" && !(spec instanceof Module))) {
     const config: LossConfig = typeof spec === "string" ? { name: spec } : spec;
-    checkOptions(`${who}: loss`, config, ["name", "fromLogits"]);
-    const { name: given, fromLogits = false } = config;
+    checkOptions(`${who}: loss`, config, ["name", "fromLogits", "classWeight"]);
+    const { name: given, fromLogits = false, classWeight } = config;
     const name = (Object.hasOwn(ALIASES, given) ? ALIASES[given as keyof typeof ALIASES] : given) as CanonicalLoss;
     if (!Object.hasOwn(LOSSES, name)) {
       throw new ValueError(`${who}: unknown loss "${String(given)}" (expected one of ${LOSS_NAMES.join(", ")}, a function or a loss module)`);
     }
     if (typeof fromLogits !== "boolean") throw new ValueError(`${who}: fromLogits must be true or false, got ${String(fromLogits)}`);
     const logits = fromLogits || name === "binary_crossentropy_with_logits";
-    const inner = LOSSES[name](logits);
+    const inner = LOSSES[name](logits, classWeights(who, name, classWeight));
     let checked = !(CATEGORICAL.has(name) || name === "binary_crossentropy");
     const fn: LossFn = (p, t) => {
       if (!checked) {

@@ -1,6 +1,7 @@
 // Pooling layers (torch.nn.MaxPool2d, AvgPool2d, AdaptiveAvgPool2d): no parameters, options kept
 // as given and handed to the functional ops in forward.
 
+import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { toInts, type Ints } from "../../ops/composite/conv.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from "../../ops/composite/pool.js";
@@ -12,10 +13,13 @@ import { checkOptions } from "../../tensor/options.js";
 const show = (v: Ints | null): string => (v === null ? "None" : typeof v === "number" ? String(v) : `(${v.join(", ")})`);
 
 /**
- * 2-D max pooling (torch.nn.MaxPool2d); stride defaults to the kernel size.
+ * 2-D max pooling (torch.nn.MaxPool2d); stride defaults to the kernel size. With
+ * `returnIndices: true`, forward returns [values, indices] as torch's: each maximum's position
+ * y·W + x in its input plane (int32).
  * @example new nn.MaxPool2d(2).forward(tg.randn([1, 6, 24, 24]))  // [1, 6, 12, 12]
+ * @example const [values, indices] = new nn.MaxPool2d(2, { returnIndices: true }).forward(x);
  */
-export class MaxPool2d extends Module {
+export class MaxPool2d<R extends boolean = false> extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
@@ -28,25 +32,30 @@ export class MaxPool2d extends Module {
   readonly dilation: Ints;
   /** Whether output sizes round up, letting the last window overhang the edge. */
   readonly ceilMode: boolean;
+  /** Whether forward returns [values, indices] (torch's return_indices). */
+  readonly returnIndices: R;
 
   constructor(
     /** Window size: one number for a square window, or [kH, kW]. */
     readonly kernelSize: Ints,
-    opts: MaxPool2dOptions = {},
+    opts: MaxPool2dOptions & { returnIndices?: R } = {},
   ) {
     super();
-    // returnIndices (a tuple from forward) is F.maxPool2d's only, for now.
-    checkOptions("MaxPool2d", opts, ["stride", "padding", "dilation", "ceilMode"]);
-    const { stride = null, padding = 0, dilation = 1, ceilMode = false } = opts;
+    checkOptions("MaxPool2d", opts, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
+    const { stride = null, padding = 0, dilation = 1, ceilMode = false, returnIndices = false as R } = opts;
     toInts("MaxPool2d", "kernelSize", kernelSize, 2, 1);
+    if (typeof returnIndices !== "boolean") throw new ValueError(`MaxPool2d: returnIndices must be true or false, got ${String(returnIndices)}`);
     this.stride = stride ?? kernelSize;
     this.padding = padding;
     this.dilation = dilation;
     this.ceilMode = ceilMode;
+    this.returnIndices = returnIndices;
   }
 
-  forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  forward(x: Tensor): R extends true ? [Tensor, Tensor] : Tensor {
+    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+    type Out = R extends true ? [Tensor, Tensor] : Tensor;
+    return (this.returnIndices ? maxPool2d(x, this.kernelSize, { ...opts, returnIndices: true }) : maxPool2d(x, this.kernelSize, opts)) as Out;
   }
 
   override extraRepr(): string {

@@ -77,7 +77,11 @@ for (const backend of tg.listBackends()) {
       assert.equal(indices.dtype, "int32");
       assert.deepEqual([...indices.shape], m.shape);
       assert.deepEqual(Array.from(indices.toTypedArray()), m.indices);
-      assert.throws(() => new nn.MaxPool2d(2, { returnIndices: true } as any), /MaxPool2d: unknown option "returnIndices"/);
+      // The module form returns the same pair, as torch.nn.MaxPool2d(return_indices=True).
+      const [mv, mi] = new nn.MaxPool2d(2, { returnIndices: true }).forward(fromRec(m.input));
+      close(mv, m.values);
+      assert.deepEqual(Array.from(mi.toTypedArray()), m.indices);
+      assert.throws(() => new nn.MaxPool2d(2, { returnIndices: 1 } as any), (e: unknown) => e instanceof tg.ValueError && /MaxPool2d: returnIndices must be true or false, got 1/.test((e as Error).message));
     }));
 
     it("a 0-d tensor does not promote within its category", on(() => {
