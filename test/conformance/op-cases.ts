@@ -5,8 +5,11 @@
 import * as tg from "tensorgrad";
 import { Tensor } from "tensorgrad";
 
-/** nograd: a float input that takes no gradient (a loss's target). */
-export type Input = { shape?: number[]; dtype?: string; values?: number[]; noncontig?: boolean; number?: number; nograd?: boolean };
+/**
+ * nograd: a float input that takes no gradient (a loss's target). host: an input the op reads on the
+ * host (maskedSelect's mask), given as a CPU tensor on a device backend, as a user would.
+ */
+export type Input = { shape?: number[]; dtype?: string; values?: number[]; noncontig?: boolean; number?: number; nograd?: boolean; host?: boolean };
 export type Case = {
   id: string; op: string; args: Record<string, any>;
   inputs: Input[];
@@ -163,6 +166,7 @@ const same = (a: readonly number[], b: readonly number[]) => a.length === b.leng
 export async function checkCase(c: Case): Promise<void> {
   const differentiable = c.gradOutput !== null;
   const inputs = c.inputs.map((inp, k) => build(inp, differentiable && !inp.nograd && !(c.op === "where" && k === 0)));
+  for (const [k, inp] of c.inputs.entries()) if (inp.host) inputs[k] = await (inputs[k] as Tensor).cpu();
   const out = OPS[c.op]!(inputs, c.args);
   check(same(out.shape, c.output.shape), `${c.id}: output shape [${out.shape}], expected [${c.output.shape}]`);
   check(out.dtype === c.output.dtype, `${c.id}: output dtype ${out.dtype}, expected ${c.output.dtype}`);

@@ -1,0 +1,56 @@
+// maskedSelect, PositionalEncoding and LBFGS on the WebGPU backend (Dawn, on SwiftShader where the
+// machine has no GPU): a CPU mask selects from a GPU tensor, with its gradient; a GPU mask and LBFGS
+// on GPU parameters are typed errors naming what to do instead.
+
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import * as tg from "tensorgrad";
+import { nn, optim } from "tensorgrad";
+import { SWIFTSHADER_ICD } from "../helpers/webgpu.js";
+
+const initial = tg.getBackend().name;
+let reason: string | null = null;
+try {
+  await tg.setBackend("webgpu");
+} catch (e) {
+  if (existsSync(SWIFTSHADER_ICD)) throw e;
+  reason = (e as Error).message;
+} finally {
+  await tg.setBackend(initial);
+}
+
+describe("fidelity ops on WebGPU", { skip: reason ?? false }, () => {
+  before(() => tg.setBackend("webgpu"));
+  after(() => tg.setBackend(initial));
+
+  it("maskedSelect with a CPU mask: values and gradient", async () => {
+    const x = tg.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    await tg.setBackend("js");
+    const mask = tg.tensor([[1, 0, 1], [0, 1, 1]], { dtype: "int32" });
+    await tg.setBackend("webgpu");
+    const out = x.maskedSelect(mask);
+    assert.deepEqual(Array.from(await out.data()), [1, 3, 5, 6]);
+    out.backward(tg.tensor([1, 2, 3, 4]));
+    assert.deepEqual(Array.from(await x.grad!.data()), [1, 0, 2, 0, 3, 4]);
+  });
+
+  it("maskedSelect with a GPU mask is an UnsupportedOpError", () => {
+    const x = tg.tensor([1, 2, 3]);
+    assert.throws(() => x.maskedSelect(x.gt(1.5)), (e: unknown) => e instanceof tg.UnsupportedOpError && /maskedSelect: the mask lives on the "webgpu" backend/.test((e as Error).message));
+  });
+
+  it("PositionalEncoding adds the same table as on the CPU", async () => {
+    const m = new nn.PositionalEncoding(6, { dropout: 0, maxLen: 10 });
+    const x = tg.zeros([4, 2, 6]);
+    const got = Array.from(await m.forward(x).data());
+    const want = Array.from(await nn.functional.sinusoidalPositionalEncoding(4, 6).unsqueeze(1).expand([4, 2, 6]).contiguous().data());
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `element ${i}: ${v} vs ${want[i]}`));
+  });
+
+  it("LBFGS on GPU parameters is an UnsupportedOpError", () => {
+    const p = tg.tensor([1, 2], { requiresGrad: true });
+    const opt = new optim.LBFGS([p]);
+    assert.throws(() => opt.step(() => p.mul(p).sum()), (e: unknown) => e instanceof tg.UnsupportedOpError && /LBFGS\.step: a parameter lives on the "webgpu" backend/.test((e as Error).message));
+  });
+});
