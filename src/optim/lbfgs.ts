@@ -228,6 +228,11 @@ export class LBFGS extends Optimizer<Hyper> {
     return origLoss;
   }
 
+  /** LBFGS keeps one state, under the first parameter (as torch): that state for it, empty for the others. */
+  override stateOf(p: Tensor): Readonly<ParamState> {
+    return p === this.#params[0] ? (this.stateDict().state[0] ?? {}) : {};
+  }
+
   /**
    * The state as torch shapes it, under the first parameter's index: `func_evals`, `n_iter`, `t`,
    * `H_diag`, `prev_loss` (numbers), `d` and `prev_flat_grad` (flat [N] tensors) and the history

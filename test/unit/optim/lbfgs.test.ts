@@ -99,6 +99,8 @@ describe("optim.LBFGS state", () => {
       const opt = new optim.LBFGS(params, c.options);
       for (const _ of c.trajectory) opt.step(closure(opt));
       const st = opt.stateDict().state[0];
+      assert.deepEqual(opt.stateOf(params[0]).n_iter, st.n_iter);
+      if (params.length > 1) assert.deepEqual(opt.stateOf(params[1]), {});
       const want = c.state;
       for (const key of ["func_evals", "n_iter"] as const) assert.equal(st[key], want[key], `${c.id} ${key}`);
       // Near the optimum the history holds differences of tiny gradients (ro their reciprocals), which
