@@ -1,7 +1,8 @@
 // L-BFGS (torch.optim.LBFGS, PyTorch 1.13): a quasi-Newton method over the flattened parameters, with
-// an optional strong-Wolfe line search. Its loop reads scalars (the loss, dot products, maxima) after
-// every evaluation, so it runs on the host backends (js, wasm); vectors stay tensors of the
-// parameters' dtype, scalars are float64 numbers as torch's Python floats and float64 0-d tensors are.
+// an optional strong-Wolfe line search. Its loop needs scalars (the loss, dot products, maxima) after
+// every evaluation: it is written once as a generator that yields each one-element tensor it needs
+// read, driven by synchronous reads (step) or awaited ones (stepAsync, for WebGPU). Vectors stay
+// tensors of the parameters' dtype; scalars are float64 numbers, as torch's Python floats are.
 
 import { UnsupportedOpError, ShapeError, ValueError, fmtShape } from "../errors.js";
 import { noGrad, withGradMode } from "../autograd/grad-mode.js";
@@ -9,7 +10,7 @@ import { cat } from "../ops/composite/shape.js";
 import { tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Optimizer, checkOption, nonNegative, type OptimizerStateDict, type ParamState, type Params } from "./optimizer.js";
-import { strongWolfe } from "./line-search.js";
+import { strongWolfe, type Reads } from "./line-search.js";
 
 /** Options of {@link LBFGS} (torch.optim.LBFGS's, in camelCase). */
 export interface LBFGSOptions {
@@ -49,15 +50,13 @@ const freshMemory = (): Memory => ({
   funcEvals: 0, nIter: 0, d: null, t: 0, oldDirs: [], oldStps: [], ro: [], hDiag: 1, prevFlatGrad: null, prevLoss: 0,
 });
 
-const dot = (a: Tensor, b: Tensor): number => a.dot(b).item();
-const absMax = (a: Tensor): number => a.abs().max().item();
-
 /**
  * torch.optim.LBFGS: limited-memory BFGS over all parameters as one flat vector. `step(closure)`
  * runs up to `maxIter` iterations, calling `closure` (which must clear the gradients, compute the
  * loss, call `backward` and return the loss) as often as it needs, and returns the first loss. One
- * parameter group only, as torch. Runs on the CPU backends (js, wasm): its loop reads the loss and
- * dot products back after every evaluation.
+ * parameter group only, as torch. Its loop reads the loss and dot products after every evaluation:
+ * `step` reads them synchronously (CPU backends), `await stepAsync(closure)` works on every backend,
+ * WebGPU included.
  * @example
  *   const opt = new optim.LBFGS(model.parameters(), { lineSearchFn: "strong_wolfe" });
  *   for (let i = 0; i < 10; i++) {
@@ -114,9 +113,9 @@ export class LBFGS extends Optimizer<Hyper> {
   }
 
   /** The loss and flat gradient at params + t·d, the parameters left as they were (`x`). */
-  #directionalEvaluate(closure: () => number, x: Tensor[], t: number, d: Tensor): [number, Tensor] {
+  *#directionalEvaluate(evaluate: () => Reads<number>, x: Tensor[], t: number, d: Tensor): Reads<[number, Tensor]> {
     this.#addGrad(t, d);
-    const loss = closure();
+    const loss = yield* evaluate();
     const g = this.#flatGrad();
     this.#params.forEach((p, i) => p.copy_(x[i]));
     return [loss, g];
@@ -124,107 +123,138 @@ export class LBFGS extends Optimizer<Hyper> {
 
   /**
    * Runs up to `maxIter` L-BFGS iterations; `closure` clears the gradients, evaluates the loss, calls
-   * `backward` and returns the loss. Returns the loss of the first evaluation, as torch.
+   * `backward` and returns the loss. Returns the loss of the first evaluation, as torch. Reads
+   * scalars synchronously, so parameters must be on a CPU backend; on WebGPU use `stepAsync`.
    */
   override step<T = undefined>(closure?: () => T): T | undefined {
-    if (typeof closure !== "function") throw new ValueError("LBFGS.step: a closure is required (it clears the gradients, computes the loss, calls backward and returns the loss)");
+    const run = this.#start("step", closure);
     for (const p of this.#params) {
       if (!p.storage.backend.host) {
-        throw new UnsupportedOpError(`LBFGS.step: a parameter lives on the "${p.storage.backend.name}" backend; L-BFGS reads the loss and dot products back after every evaluation, which needs a CPU backend (js or wasm)`, "LBFGS", p.storage.backend.name);
+        throw new UnsupportedOpError(`LBFGS.step: a parameter lives on the "${p.storage.backend.name}" backend, whose values cannot be read synchronously; L-BFGS reads the loss and dot products after every evaluation: use \`await opt.stepAsync(closure)\``, "LBFGS", p.storage.backend.name);
       }
     }
+    let r = noGrad(() => run.next(NaN));
+    while (!r.done) {
+      const v = r.value.item();
+      r = noGrad(() => run.next(v));
+    }
+    return r.value;
+  }
+
+  /**
+   * `step` for every backend, WebGPU included: the same iterations, with each scalar (the loss, dot
+   * products, maxima) read back by an awaited read.
+   * @example await opt.stepAsync(() => { opt.zeroGrad(); const loss = lossOf(model); loss.backward(); return loss; });
+   */
+  async stepAsync<T = undefined>(closure: () => T): Promise<T | undefined> {
+    const run = this.#start("stepAsync", closure);
+    let r = noGrad(() => run.next(NaN));
+    while (!r.done) {
+      const v = await r.value.itemAsync();
+      r = noGrad(() => run.next(v));
+    }
+    return r.value;
+  }
+
+  #start<T>(method: string, closure: (() => T) | undefined): Reads<T | undefined> {
+    if (typeof closure !== "function") throw new ValueError(`LBFGS.${method}: a closure is required (it clears the gradients, computes the loss, calls backward and returns the loss)`);
+    return this.#iterate(closure);
+  }
+
+  /** The L-BFGS iterations of one step, yielding each one-element tensor whose value they need next. */
+  *#iterate<T>(closure: () => T): Reads<T | undefined> {
     const group = this.paramGroups[0];
     const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, lineSearchFn, historySize } = group;
     const state = this.#memory;
     let origLoss: T | undefined;
-    const evaluate = (): number => {
+    const evaluate = function* (): Reads<number> {
       const out = withGradMode(true, closure);
       origLoss ??= out;
-      return lossValue(out);
+      return yield* lossValue(out);
     };
-    noGrad(() => {
-      let loss = evaluate();
-      let currentEvals = 1;
-      state.funcEvals += 1;
-      let flatGrad = this.#flatGrad();
-      let optCond = absMax(flatGrad) <= toleranceGrad;
-      if (optCond) return;
+    const absMax = (a: Tensor) => a.abs().max();
 
-      let { d, t } = state;
-      let nIter = 0;
-      while (nIter < maxIter) {
-        nIter += 1;
-        state.nIter += 1;
-        // The descent direction: the gradient's negative first, then the two-loop recursion.
-        if (state.nIter === 1) {
-          d = flatGrad.neg();
-          state.oldDirs = [];
-          state.oldStps = [];
-          state.ro = [];
-          state.hDiag = 1;
-        } else {
-          const y = flatGrad.sub(state.prevFlatGrad!);
-          const s = d!.mul(t);
-          const ys = dot(y, s);
-          if (ys > 1e-10) {
-            if (state.oldDirs.length === historySize) {
-              state.oldDirs.shift();
-              state.oldStps.shift();
-              state.ro.shift();
-            }
-            state.oldDirs.push(y);
-            state.oldStps.push(s);
-            state.ro.push(1 / ys);
-            state.hDiag = ys / dot(y, y);
+    let loss = yield* evaluate();
+    let currentEvals = 1;
+    state.funcEvals += 1;
+    let flatGrad = this.#flatGrad();
+    let optCond = (yield absMax(flatGrad)) <= toleranceGrad;
+    if (optCond) return origLoss;
+
+    let { d, t } = state;
+    let nIter = 0;
+    while (nIter < maxIter) {
+      nIter += 1;
+      state.nIter += 1;
+      // The descent direction: the gradient's negative first, then the two-loop recursion.
+      if (state.nIter === 1) {
+        d = flatGrad.neg();
+        state.oldDirs = [];
+        state.oldStps = [];
+        state.ro = [];
+        state.hDiag = 1;
+      } else {
+        const y = flatGrad.sub(state.prevFlatGrad!);
+        const s = d!.mul(t);
+        const ys = yield y.dot(s);
+        if (ys > 1e-10) {
+          if (state.oldDirs.length === historySize) {
+            state.oldDirs.shift();
+            state.oldStps.shift();
+            state.ro.shift();
           }
-          const numOld = state.oldDirs.length;
-          const al = new Array<number>(numOld);
-          let q = flatGrad.neg();
-          for (let i = numOld - 1; i >= 0; i--) {
-            al[i] = dot(state.oldStps[i], q) * state.ro[i];
-            q = q.add(state.oldDirs[i], { alpha: -al[i] });
-          }
-          let r = q.mul(state.hDiag);
-          for (let i = 0; i < numOld; i++) {
-            const be = dot(state.oldDirs[i], r) * state.ro[i];
-            r = r.add(state.oldStps[i], { alpha: al[i] - be });
-          }
-          d = r;
+          state.oldDirs.push(y);
+          state.oldStps.push(s);
+          state.ro.push(1 / ys);
+          state.hDiag = ys / (yield y.dot(y));
         }
-        state.prevFlatGrad = flatGrad.clone();
-        state.prevLoss = loss;
-
-        // The first trial step: scaled down on the very first iteration, as torch.
-        t = state.nIter === 1 ? Math.min(1, 1 / flatGrad.abs().sum().item()) * lr : lr;
-        const gtd = dot(flatGrad, d!);
-        if (gtd > -toleranceChange) break;
-
-        let lsFuncEvals = 0;
-        if (lineSearchFn === "strong_wolfe") {
-          const xInit = this.#params.map((p) => p.clone());
-          const found = strongWolfe((x, step, dir) => this.#directionalEvaluate(evaluate, x, step, dir), xInit, t, d!, loss, flatGrad, gtd);
-          [loss, flatGrad, t, lsFuncEvals] = [found.loss, found.grad, found.t, found.evals];
-          this.#addGrad(t, d!);
-          optCond = absMax(flatGrad) <= toleranceGrad;
-        } else {
-          this.#addGrad(t, d!);
-          if (nIter !== maxIter) {
-            loss = evaluate();
-            flatGrad = this.#flatGrad();
-            optCond = absMax(flatGrad) <= toleranceGrad;
-            lsFuncEvals = 1;
-          }
+        const numOld = state.oldDirs.length;
+        const al = new Array<number>(numOld);
+        let q = flatGrad.neg();
+        for (let i = numOld - 1; i >= 0; i--) {
+          al[i] = (yield state.oldStps[i].dot(q)) * state.ro[i];
+          q = q.add(state.oldDirs[i], { alpha: -al[i] });
         }
-        currentEvals += lsFuncEvals;
-        state.funcEvals += lsFuncEvals;
-
-        if (nIter === maxIter || currentEvals >= maxEval || optCond) break;
-        if (absMax(d!.mul(t)) <= toleranceChange) break;
-        if (Math.abs(loss - state.prevLoss) < toleranceChange) break;
+        let r = q.mul(state.hDiag);
+        for (let i = 0; i < numOld; i++) {
+          const be = (yield state.oldDirs[i].dot(r)) * state.ro[i];
+          r = r.add(state.oldStps[i], { alpha: al[i] - be });
+        }
+        d = r;
       }
-      state.d = d;
-      state.t = t;
-    });
+      state.prevFlatGrad = flatGrad.clone();
+      state.prevLoss = loss;
+
+      // The first trial step: scaled down on the very first iteration, as torch.
+      t = state.nIter === 1 ? Math.min(1, 1 / (yield flatGrad.abs().sum())) * lr : lr;
+      const gtd = yield flatGrad.dot(d!);
+      if (gtd > -toleranceChange) break;
+
+      let lsFuncEvals = 0;
+      if (lineSearchFn === "strong_wolfe") {
+        const xInit = this.#params.map((p) => p.clone());
+        const found = yield* strongWolfe((x, step, dir) => this.#directionalEvaluate(evaluate, x, step, dir), xInit, t, d!, loss, flatGrad, gtd);
+        [loss, flatGrad, t, lsFuncEvals] = [found.loss, found.grad, found.t, found.evals];
+        this.#addGrad(t, d!);
+        optCond = (yield absMax(flatGrad)) <= toleranceGrad;
+      } else {
+        this.#addGrad(t, d!);
+        if (nIter !== maxIter) {
+          loss = yield* evaluate();
+          flatGrad = this.#flatGrad();
+          optCond = (yield absMax(flatGrad)) <= toleranceGrad;
+          lsFuncEvals = 1;
+        }
+      }
+      currentEvals += lsFuncEvals;
+      state.funcEvals += lsFuncEvals;
+
+      if (nIter === maxIter || currentEvals >= maxEval || optCond) break;
+      if ((yield absMax(d!.mul(t))) <= toleranceChange) break;
+      if (Math.abs(loss - state.prevLoss) < toleranceChange) break;
+    }
+    state.d = d;
+    state.t = t;
     return origLoss;
   }
 
@@ -307,11 +337,11 @@ export class LBFGS extends Optimizer<Hyper> {
   }
 }
 
-/** A closure's return value as a number: a one-element tensor or a number. */
-function lossValue(out: unknown): number {
+/** A closure's return value as a number (a one-element tensor is read through the driver). */
+function* lossValue(out: unknown): Reads<number> {
   if (out instanceof Tensor) {
     if (out.size !== 1) throw new ShapeError(`LBFGS.step: the closure must return the loss as a one-element tensor or a number, got a tensor of shape ${fmtShape(out.shape)}`);
-    return out.item();
+    return yield out;
   }
   if (typeof out === "number") return out;
   throw new ValueError(`LBFGS.step: the closure must return the loss (a one-element tensor or a number), got ${out === null ? "null" : typeof out}`);

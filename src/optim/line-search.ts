@@ -4,6 +4,9 @@
 
 import type { Tensor } from "../tensor/tensor.js";
 
+/** A computation that yields one-element tensors and is resumed with their values (read by its driver). */
+export type Reads<R> = Generator<Tensor, R, number>;
+
 /** The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to the bounds. */
 export function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, bounds?: [number, number]): number {
   const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
@@ -30,17 +33,18 @@ export interface LineSearchResult {
 /**
  * A step `t` along `d` from the parameters `x` meeting the strong Wolfe conditions (sufficient
  * decrease c1, curvature c2), from the trial step `t`; `f`, `g`, `gtd` are the loss, flat gradient
- * and directional derivative at `x`. `obj(x, t, d)` gives the loss and gradient at x + t·d.
+ * and directional derivative at `x`. `obj(x, t, d)` gives the loss and gradient at x + t·d. Scalars it needs are yielded as tensors
+ * (see Reads).
  */
-export function strongWolfe(
-  obj: (x: Tensor[], t: number, d: Tensor) => [number, Tensor],
+export function* strongWolfe(
+  obj: (x: Tensor[], t: number, d: Tensor) => Reads<[number, Tensor]>,
   x: Tensor[], t: number, d: Tensor, f: number, g: Tensor, gtd: number,
   c1 = 1e-4, c2 = 0.9, toleranceChange = 1e-9, maxLs = 25,
-): LineSearchResult {
-  const dNorm = d.abs().max().item();
-  let [fNew, gNew] = obj(x, t, d);
+): Reads<LineSearchResult> {
+  const dNorm = yield d.abs().max();
+  let [fNew, gNew] = yield* obj(x, t, d);
   let evals = 1;
-  let gtdNew = gNew.dot(d).item();
+  let gtdNew = yield gNew.dot(d);
 
   // Bracket an interval containing a point that satisfies the conditions.
   let tPrev = 0, fPrev = f, gPrev = g, gtdPrev = gtd;
@@ -67,9 +71,9 @@ export function strongWolfe(
     const tmp = t;
     t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, [minStep, maxStep]);
     [tPrev, fPrev, gPrev, gtdPrev] = [tmp, fNew, gNew, gtdNew];
-    [fNew, gNew] = obj(x, t, d);
+    [fNew, gNew] = yield* obj(x, t, d);
     evals += 1;
-    gtdNew = gNew.dot(d).item();
+    gtdNew = yield gNew.dot(d);
     lsIter += 1;
   }
   if (lsIter === maxLs) [bracket, bracketF, bracketG] = [[0, t], [f, fNew], [g, gNew]];
@@ -93,9 +97,9 @@ export function strongWolfe(
     } else {
       insufProgress = false;
     }
-    [fNew, gNew] = obj(x, t, d);
+    [fNew, gNew] = yield* obj(x, t, d);
     evals += 1;
-    gtdNew = gNew.dot(d).item();
+    gtdNew = yield gNew.dot(d);
     lsIter += 1;
 
     if (fNew > f + c1 * t * gtd || fNew >= bracketF[low]) {

@@ -1,6 +1,6 @@
 // optim.LBFGS against torch.optim.LBFGS trajectories (fixtures/lbfgs.json, made by
 // fixtures/gen_lbfgs.py): parameters, returned loss and evaluation counters after every step, with
-// and without the strong-Wolfe line search, on both CPU backends; the state dict against torch's
+// and without the strong-Wolfe line search, on both CPU backends and through stepAsync; the state dict against torch's
 // state, resuming from it, checkpoints, and typed errors.
 
 import { describe, it } from "node:test";
@@ -91,6 +91,21 @@ class Holder extends nn.Module {
   }
   forward(x: Tensor): Tensor { return x; }
 }
+
+describe("optim.LBFGS stepAsync", () => {
+  it("follows the same trajectories with awaited reads", async () => {
+    for (const c of cases) {
+      const { params, closure } = setup(c);
+      const opt = new optim.LBFGS(params, c.options);
+      for (const [k, s] of c.trajectory.entries()) {
+        const loss = (await opt.stepAsync(closure(opt)))!;
+        assertClose([loss.item()], [s.loss], { ...tol(c), what: `${c.id} async step ${k} loss` });
+        params.forEach((p, i) => assertClose(flat(p), s.params[i], { ...tol(c), what: `${c.id} async step ${k} param ${i}` }));
+        assert.equal(opt.stateDict().state[0].func_evals, s.funcEvals);
+      }
+    }
+  });
+});
 
 describe("optim.LBFGS state", () => {
   it("is torch's state, with the history stacked", () => {
