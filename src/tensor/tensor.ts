@@ -6,6 +6,7 @@ import { AsyncReadError, DTypeError, ValueError, fmtShape } from "../errors.js";
 import type { DType, TypedArray } from "./dtype.js";
 import { isFloat } from "./dtype.js";
 import { contiguousStrides, isContiguous, sizeOf } from "./shape.js";
+import { frozenShape, frozenStrides } from "./frozen-dims.js";
 import type { Node } from "../autograd/primitive.js";
 import { backward as runBackward, type BackwardOptions } from "../autograd/engine.js";
 import { registerHook, type RemovableHandle, type TensorHook } from "../autograd/hooks.js";
@@ -61,8 +62,8 @@ export class Tensor implements View {
     /** Index of this tensor's first element in its storage. */
     readonly offset = 0,
   ) {
-    this.shape = Object.freeze([...shape]);
-    this.strides = Object.freeze([...strides]);
+    this.shape = frozenShape(shape);
+    this.strides = frozenStrides(strides);
   }
 
   /** The element type: "float32" (the default), "float64" or "int32". */

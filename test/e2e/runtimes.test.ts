@@ -4,13 +4,15 @@
 // with the current Node's numbers bit for bit and nothing on stderr, and the memory check. The whole suite runs on the
 // current Node only (it spawns Node-specific commands); this file is what the other runtimes run.
 
-import { describe, it, before } from "node:test";
+import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import { transformSync } from "esbuild";
 import { ensureRuntimes, type Runtime } from "../../scripts/runtimes.mjs";
 import { ensureBuilt } from "../browser/harness.js";
 
@@ -18,10 +20,10 @@ const root = new URL("../..", import.meta.url).pathname;
 const RUNTIMES = ensureRuntimes();
 const CURRENT: Runtime = { name: "current", version: process.versions.node, bin: process.execPath, run: [], test: [] };
 
-function runOn(rt: Runtime, args: string[], env: Record<string, string> = {}) {
+function runOn(rt: Runtime, args: string[], env: Record<string, string> = {}, cwd = root) {
   // Without NODE_TEST_CONTEXT: a nested `node --test` seeing it would report to this runner, not run.
   const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
-  const r = spawnSync(rt.bin, args, { cwd: root, encoding: "utf8", env: { ...inherited, NO_COLOR: "1", ...env }, timeout: 300_000 });
+  const r = spawnSync(rt.bin, args, { cwd, encoding: "utf8", env: { ...inherited, NO_COLOR: "1", ...env }, timeout: 300_000 });
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
 }
 
@@ -56,6 +58,39 @@ function cliTrain(rt: Runtime, env: Record<string, string> = {}) {
 }
 
 /**
+ * The README's first example (the TypeScript block under "Quick start" that trains, fits, evaluates
+ * and saves), as JavaScript over the built package, written once into `dir`.
+ */
+function readmeExample(dir: string): string {
+  const block = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(root, "README.md"), "utf8"))![1]!;
+  const file = join(dir, "readme-example.mjs");
+  writeFileSync(file, transformSync(block, { loader: "ts", format: "esm" }).code
+    .replaceAll('from "tensorgrad"', `from ${JSON.stringify(pathToFileURL(join(root, "dist/src/index.js")).href)}`));
+  return file;
+}
+
+/**
+ * The README example run in a fresh folder: the numbers it prints (each runtime's console formats
+ * arrays and objects its own way), its stderr without durations and speeds (fit's progress lines,
+ * which the example asks for), and the files it saves.
+ */
+function runReadme(rt: Runtime, script: string, env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), `tensorgrad-readme-${rt.name}-`));
+  try {
+    const r = runOn(rt, [...rt.run, script], env, dir);
+    assert.equal(r.status, 0, `${rt.name} README example failed:\n${r.stderr}${r.error ?? ""}`);
+    const hash = (f: string) => createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
+    return {
+      numbers: r.stdout.match(/-?\d+(\.\d+)?(e[-+]?\d+)?/g),
+      stderr: r.stderr.replace(/ - (\d+ms|[\d.]+s|\d+m\d+s|\d+h\d+m|-) - ([\d,]+ samples\/s|-)/g, ""),
+      files: ["model.safetensors", "ckpt.safetensors"].map(hash),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * test/e2e/rss/train-rss.mjs's check (see test/e2e/rss.test.ts), in up to three processes: the engine
  * resizes its heap now and then, a step that can land late in one run. A leak fails all three.
  */
@@ -68,7 +103,7 @@ function rssCheck(rt: Runtime, mode: string) {
 
 /** Runtimes and modes where the memory check does not hold reliably yet: it runs and reports, without failing the suite. */
 const RSS_TODO: Record<string, string | undefined> = {
-  "bun loop": "growth reads 0.4-1.3 MiB an epoch (once 6.3): in a synchronous loop JavaScriptCore collects only when allocation passes a threshold proportional to its heap (wasm memory counted), once near epoch 12 and then not again within 45 epochs, so the loop's ordinary garbage lifts RSS ~6 MiB an epoch from epoch ~25 (bench/RESULTS.md)",
+  "bun loop": "reads 3.3-3.7 MiB an epoch: in a loop that never yields JavaScriptCore collects only after allocating about twice the heap it counted (~146 MB, the wasm memory in it twice), ~40 epochs of this loop's garbage, so a 30-epoch window sees part of a climb; over 100 epochs RSS levels at 330 MiB (bench/RESULTS.md, \"Bun: the synchronous loop\")",
 };
 
 /**
@@ -80,14 +115,22 @@ const flavorOn = (rt: Runtime, v8Flavor: unknown) => (rt.name === "bun" ? "simd"
 describe("every runtime", { concurrency: false }, () => {
   let reference: Record<string, unknown>, referenceSimd: Record<string, unknown>;
   let referenceCli: ReturnType<typeof cliTrain>, referenceCliSimd: ReturnType<typeof cliTrain>;
+  let readmeDir: string, readmeScript: string, referenceReadme: ReturnType<typeof runReadme>, referenceReadmeSimd: ReturnType<typeof runReadme>;
   before(() => {
     ensureBuilt();
+    readmeDir = mkdtempSync(join(tmpdir(), "tensorgrad-readme-example-"));
+    readmeScript = readmeExample(readmeDir);
+    referenceReadme = runReadme(CURRENT, readmeScript);
+    referenceReadmeSimd = runReadme(CURRENT, readmeScript, { TENSORGRAD_RELAXED_SIMD: "0" });
+    // fit's progress: one line an epoch, with loss, accuracy and the validation figures.
+    assert.match(referenceReadme.stderr, /^Epoch 1\/5 - loss \d\.\d{4} - accuracy \d\.\d{4} - valLoss \d\.\d{4} - valAccuracy \d\.\d{4}\n/);
     reference = digest(CURRENT);
     referenceSimd = digest(CURRENT, { TENSORGRAD_RELAXED_SIMD: "0" });
     referenceCli = cliTrain(CURRENT);
     referenceCliSimd = cliTrain(CURRENT, { TENSORGRAD_RELAXED_SIMD: "0" });
     assert.equal(referenceSimd.flavor, "simd");
   });
+  after(() => rmSync(readmeDir, { recursive: true, force: true }));
 
   for (const rt of RUNTIMES) {
     describe(`${rt.name} ${rt.version}`, { timeout: 600_000 }, () => {
@@ -107,6 +150,10 @@ describe("every runtime", { concurrency: false }, () => {
         // Where the relaxed build is not taken, the SIMD build's numbers are the ones to match.
         assert.deepEqual(got, got.flavor === "relaxed" ? reference : referenceSimd);
         if (got.flavor !== "relaxed") assert.deepEqual(digest(rt, { TENSORGRAD_RELAXED_SIMD: "0" }), referenceSimd);
+      });
+
+      it("runs the README example to the same printed numbers and saved files, nothing else on stderr than fit's progress", () => {
+        assert.deepEqual(runReadme(rt, readmeScript), flavorOn(rt, reference.flavor) === reference.flavor ? referenceReadme : referenceReadmeSimd);
       });
 
       it("runs `tensorgrad train` to the same weights and metrics", () => {

@@ -1,0 +1,41 @@
+// The frozen arrays that tensors hold as `shape` and `strides`, shared between tensors with equal ones.
+// A training step makes a few dozen tensors of the same handful of shapes; a fresh frozen copy each
+// was garbage on every step, and on JavaScriptCore (Bun) each frozen array also carries a sparse
+// storage map, so sharing them shortens the work of every engine's collector.
+
+interface Node {
+  frozen: readonly number[] | undefined;
+  next: Map<number, Node> | undefined;
+}
+
+const shapes: Node = { frozen: undefined, next: undefined };
+const strides: Node = { frozen: undefined, next: undefined };
+// Beyond this many trie nodes (a program of ever new shapes), arrays are frozen copies again.
+const MAX_NODES = 1 << 14;
+let nodes = 0;
+
+function lookup(root: Node, dims: readonly number[]): readonly number[] {
+  let node = root;
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i]!;
+    let child = node.next?.get(d);
+    if (child === undefined) {
+      if (nodes >= MAX_NODES) return Object.freeze(dims.slice());
+      child = { frozen: undefined, next: undefined };
+      (node.next ??= new Map()).set(d, child);
+      nodes++;
+    }
+    node = child;
+  }
+  return (node.frozen ??= Object.freeze(dims.slice()));
+}
+
+/** A frozen array equal to `shape`, shared with every tensor of that shape. */
+export function frozenShape(shape: readonly number[]): readonly number[] {
+  return lookup(shapes, shape);
+}
+
+/** A frozen array equal to `strides`, shared with every tensor of those strides. */
+export function frozenStrides(s: readonly number[]): readonly number[] {
+  return lookup(strides, s);
+}
