@@ -154,7 +154,7 @@ describe("the wasm linear kernel", () => {
     ["1-D x", [50], 20, true, "plain", false, 1, 1],
     ["[4, 6, 16]: leading dims fold into one row stride", [4, 6, 16], 8, true, "plain", false, 1, 1],
     ["transposed x and W, read through strides", [33, 17], 9, true, "transposed", true, 1, 1],
-    ["leading dims that do not fold run the reference", [3, 4, 6], 5, true, "permuted", false, 0, 0],
+    ["leading dims that do not fold: x gathered into rows, the bias filled, one sgemm", [3, 4, 6], 5, true, "permuted", false, 1, 2],
   ];
   for (const [what, xShape, n, bias, xLayout, wT, sgemms, gathers] of layouts) {
     it(`${what} matches the reference`, () => {
