@@ -77,7 +77,7 @@ class Recurrent extends nn.Module {
     this.rnn = spec.type === "lstm" ? new nn.LSTM(inputSize, spec.hidden, opts) : new nn.GRU(inputSize, spec.hidden, opts);
   }
   forward(x: Tensor): Tensor {
-    const [out, state] = this.rnn.forward(x) as [Tensor, Tensor | [Tensor, Tensor]];
+    const [out, state] = this.rnn instanceof nn.LSTM ? this.rnn.forward(x) : this.rnn.forward(x);
     if (this.spec.returnSequences) return out;
     // hN is [layers·D, N, H]: the last layer's D directions, side by side per sample.
     const h = Array.isArray(state) ? state[0] : state;

@@ -20,7 +20,7 @@ function build(workload: Exclude<SeqWorkload, "bmm">): { forward: (x: tg.Tensor)
   const head = new nn.Linear(128, 10);
   return {
     forward: (x) => {
-      const [out] = rnn.forward(x) as [tg.Tensor, unknown];
+      const [out] = rnn instanceof nn.LSTM ? rnn.forward(x) : rnn.forward(x);
       return head.forward(out.slice(1, 19, 20).squeeze(1));
     },
     params: [...rnn.parameters(), ...head.parameters()], x: tg.randn([32, 20, 32]),

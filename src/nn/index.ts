@@ -22,7 +22,8 @@ export * from "./layers/conv.js";
 export * from "./layers/pool.js";
 export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d } from "./layers/pool1d.js";
 export { ModuleList } from "./layers/module-list.js";
-export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions } from "./layers/recurrent.js";
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type LSTMOptions } from "./layers/recurrent.js";
+export { PackedSequence } from "./packed-sequence.js";
 export { MultiheadAttention, type MultiheadAttentionOptions } from "./layers/attention.js";
 export {
   TransformerEncoderLayer, TransformerEncoder, generateSquareSubsequentMask,

@@ -7,6 +7,9 @@ import { tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
 
+/** Variable-length sequences for RNN, LSTM and GRU (torch.nn.utils.rnn): packPaddedSequence, padPackedSequence, padSequence, packSequence. */
+export * as rnn from "./rnn-utils.js";
+
 /** A parameter or any iterable of them, e.g. `model.parameters()`. */
 export type Params = Tensor | Iterable<Tensor>;
 

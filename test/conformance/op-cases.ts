@@ -119,7 +119,7 @@ function recurrent(mode: "LSTM" | "GRU", [x, wIh, wHh, bIh, bHh]: Arg[]): Tensor
   const I = T(x).shape[2]!, H = T(wHh).shape[1]!;
   const layer = mode === "LSTM" ? new tg.nn.LSTM(I, H) : new tg.nn.GRU(I, H);
   (layer as unknown as { cells: unknown[] }).cells[0] = { wIh, wHh, bIh, bHh };
-  const [out, state] = layer.forward(T(x)) as [Tensor, Tensor | [Tensor, Tensor]];
+  const [out, state] = layer instanceof tg.nn.LSTM ? layer.forward(T(x)) : layer.forward(T(x));
   const last = Array.isArray(state) ? state[1] : state;
   return tg.cat([out.reshape([-1]), last.reshape([-1])]);
 }

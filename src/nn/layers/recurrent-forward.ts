@@ -21,6 +21,8 @@ export interface CellWeights {
   wHh: Tensor;
   bIh: Tensor | null;
   bHh: Tensor | null;
+  /** LSTM with projSize only: [projSize, H], h = W_hr·(o·tanh(c)) (torch's weight_hr_l{k}). */
+  wHr?: Tensor | null;
 }
 
 export interface RecurrentConfig {
@@ -68,28 +70,52 @@ function runDirection(
   mode: RecurrentMode, x: Tensor, w: CellWeights, h0: Tensor | null, c0: Tensor | null, reverse: boolean,
 ): { output: Tensor; h: Tensor; c: Tensor | null } {
   const [T, N] = x.shape;
-  const H = w.wHh.shape[1];
-  // The input projection of every time step in one matmul. For RNN and LSTM the hidden bias can be
-  // folded in too; GRU keeps b_hn apart because torch applies r·(W_hn·h + b_hn).
-  let xProj = linear(x, w.wIh, w.bIh);
-  if (mode !== "GRU" && w.bHh) xProj = xProj.add(w.bHh);
-  const steps = unbindFirst(xProj);
-  const wHhT = w.wHh.T;
-  let h = h0 ?? zeros([N, H], { dtype: x.dtype });
-  let c = mode === "LSTM" ? c0 ?? zeros([N, H], { dtype: x.dtype }) : null;
+  const steps = unbindFirst(inputProjection(mode, x, w));
+  const step = stepFunction(mode, w);
+  let h = h0 ?? zeros([N, w.wHh.shape[1]], { dtype: x.dtype });
+  let c = mode === "LSTM" ? c0 ?? zeros([N, cellSize(w)], { dtype: x.dtype }) : null;
   const outs = new Array<Tensor>(T);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    const xp = steps[t];
-    if (mode === "LSTM") [h, c] = lstmStep(xp, h, c!, wHhT);
-    else if (mode === "GRU") h = gruStep(xp, h, wHhT, w.bHh);
-    else {
-      const pre = xp.add(h.matmul(wHhT));
-      h = mode === "RNN_TANH" ? pre.tanh() : pre.relu();
-    }
+    [h, c] = step(steps[t], h, c);
     outs[t] = h;
   }
   return { output: stack(outs, 0), h, c };
+}
+
+/** The LSTM cell state's width H (weight_hh is [4H, projSize or H]); for the other modes unused. */
+export function cellSize(w: CellWeights): number {
+  return w.wHh.shape[0] / 4;
+}
+
+/**
+ * The input projection of every time step in one matmul. For RNN and LSTM the hidden bias can be
+ * folded in too; GRU keeps b_hn apart because torch applies r·(W_hn·h + b_hn).
+ */
+export function inputProjection(mode: RecurrentMode, x: Tensor, w: CellWeights): Tensor {
+  const xProj = linear(x, w.wIh, w.bIh);
+  return mode !== "GRU" && w.bHh ? xProj.add(w.bHh) : xProj;
+}
+
+/** One time step given the projected input xp and the state (h, c): the new (h, c); c is null but for LSTM. */
+export type RecurrentStep = (xp: Tensor, h: Tensor, c: Tensor | null) => [Tensor, Tensor | null];
+
+/** The time step of `mode` with weights `w` (their transposes taken once for all steps). */
+export function stepFunction(mode: RecurrentMode, w: CellWeights): RecurrentStep {
+  const wHhT = w.wHh.T;
+  if (mode === "LSTM") {
+    const wHrT = w.wHr ? w.wHr.T : null;
+    return (xp, h, c) => {
+      const [h2, c2] = lstmStep(xp, h, c!, wHhT);
+      return [wHrT ? h2.matmul(wHrT) : h2, c2];
+    };
+  }
+  if (mode === "GRU") return (xp, h) => [gruStep(xp, h, wHhT, w.bHh), null];
+  const relu = mode === "RNN_RELU";
+  return (xp, h) => {
+    const pre = xp.add(h.matmul(wHhT));
+    return [relu ? pre.relu() : pre.tanh(), null];
+  };
 }
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */

@@ -11,6 +11,9 @@ import { Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyBool } from "../repr.js";
 import { GATE_COUNT, recurrentForward, type CellWeights, type RecurrentMode } from "./recurrent-forward.js";
+import { packedRecurrentForward } from "./recurrent-packed.js";
+import { PackedSequence } from "../packed-sequence.js";
+import { indexSelect } from "../../ops/index.js";
 import { checkOptions } from "../../tensor/options.js";
 
 /** Options of nn.RNN, nn.LSTM and nn.GRU (torch's names and defaults, camelCase). */
@@ -25,6 +28,15 @@ export interface RecurrentOptions {
   dropout?: number;
   /** Also run each layer from the last step to the first and concatenate both outputs (default false). */
   bidirectional?: boolean;
+}
+
+/** Options of nn.LSTM: the recurrent options and the projection. */
+export interface LSTMOptions extends RecurrentOptions {
+  /**
+   * When > 0, project each step's hidden state to this size with weight_hr_l{k} [projSize, H]
+   * (torch's proj_size): h and the output have projSize features, c keeps hiddenSize (default 0).
+   */
+  projSize?: number;
 }
 
 /** Options of nn.RNN: the recurrent options and the non-linearity. */
@@ -47,7 +59,9 @@ abstract class RecurrentBase extends Module {
   readonly dropout: number;
   /** Whether each layer also runs backwards in time (D = 2 directions). */
   readonly bidirectional: boolean;
-  /** Parameters per layer and direction, [weight_ih, weight_hh, bias_ih?, bias_hh?] (torch's all_weights). */
+  /** LSTM only: the size h is projected to (0: no projection). */
+  readonly projSize: number;
+  /** Parameters per layer and direction, [weight_ih, weight_hh, bias_ih?, bias_hh?, weight_hr?] (torch's all_weights). */
   readonly allWeights: Parameter[][] = [];
   private readonly cells: CellWeights[] = [];
 
@@ -57,33 +71,39 @@ abstract class RecurrentBase extends Module {
     readonly inputSize: number,
     /** Features of the hidden state H. */
     readonly hiddenSize: number,
-    opts: RecurrentOptions & { nonlinearity?: unknown },
+    opts: RecurrentOptions & { nonlinearity?: unknown; projSize?: number },
   ) {
     super();
     const name = new.target.name;
-    checkOptions(name, opts, ["numLayers", "bias", "batchFirst", "dropout", "bidirectional", ...(mode === "LSTM" || mode === "GRU" ? [] : ["nonlinearity"])]);
-    const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = opts;
+    const own = mode === "LSTM" ? ["projSize"] : mode === "GRU" ? [] : ["nonlinearity"];
+    checkOptions(name, opts, ["numLayers", "bias", "batchFirst", "dropout", "bidirectional", ...own]);
+    const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false, projSize = 0 } = opts;
     for (const [what, v] of [["inputSize", inputSize], ["hiddenSize", hiddenSize], ["numLayers", numLayers]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${name}: ${what} must be a positive integer, got ${v}`);
     }
+    if (!Number.isInteger(projSize) || projSize < 0) throw new ValueError(`${name}: projSize must be a positive integer or 0 (no projection), got ${projSize}`);
+    if (projSize > 0 && projSize >= hiddenSize) throw new ValueError(`${name}: projSize must be smaller than hiddenSize, got projSize ${projSize} and hiddenSize ${hiddenSize}`);
     if (!(dropout >= 0 && dropout <= 1)) throw new ValueError(`${name}: dropout must be between 0 and 1, got ${dropout}`);
     this.numLayers = numLayers;
     this.bias = bias;
     this.batchFirst = batchFirst;
     this.dropout = dropout;
     this.bidirectional = bidirectional;
+    this.projSize = projSize;
     const D = bidirectional ? 2 : 1;
     const G = GATE_COUNT[mode] * hiddenSize;
+    const realH = projSize > 0 ? projSize : hiddenSize;
     for (let layer = 0; layer < numLayers; layer++) {
-      const layerInput = layer === 0 ? inputSize : hiddenSize * D;
+      const layerInput = layer === 0 ? inputSize : realH * D;
       for (let dir = 0; dir < D; dir++) {
         const suffix = `_l${layer}${dir === 1 ? "_reverse" : ""}`;
         const wIh = this.registerParameter(`weight_ih${suffix}`, zeros([G, layerInput]));
-        const wHh = this.registerParameter(`weight_hh${suffix}`, zeros([G, hiddenSize]));
+        const wHh = this.registerParameter(`weight_hh${suffix}`, zeros([G, realH]));
         const bIh = bias ? this.registerParameter(`bias_ih${suffix}`, zeros([G])) : null;
         const bHh = bias ? this.registerParameter(`bias_hh${suffix}`, zeros([G])) : null;
-        this.cells.push({ wIh, wHh, bIh, bHh });
-        this.allWeights.push(bIh && bHh ? [wIh, wHh, bIh, bHh] : [wIh, wHh]);
+        const wHr = projSize > 0 ? this.registerParameter(`weight_hr${suffix}`, zeros([projSize, hiddenSize])) : null;
+        this.cells.push({ wIh, wHh, bIh, bHh, wHr });
+        this.allWeights.push([wIh, wHh, ...(bIh && bHh ? [bIh, bHh] : []), ...(wHr ? [wHr] : [])]);
       }
     }
     this.resetParameters();
@@ -123,9 +143,8 @@ abstract class RecurrentBase extends Module {
     const seq = batched ? (this.batchFirst ? x.transpose(0, 1) : x) : x.unsqueeze(1);
     const [T, N] = seq.shape;
     if (T === 0) throw new ShapeError(`${this.label}: expected a sequence of at least one time step, got input ${fmtShape(x.shape)}`);
-    const states = [h0 ?? null, c0 ?? null].map((s, k) => (s === null ? null : this.checkState(k === 0 ? "h0" : "c0", s, batched, N)));
-    const cfg = { mode: this.mode, numLayers: this.numLayers, bidirectional: this.bidirectional, dropout: this.dropout, training: this.training };
-    let { output, hN, cN } = recurrentForward(cfg, seq, states[0], states[1], this.cells);
+    const [h, c] = this.checkStates(h0, c0, batched, N);
+    let { output, hN, cN } = recurrentForward(this.config(), seq, h, c, this.cells);
     if (!batched) {
       output = output.squeeze(1);
       hN = hN.squeeze(1);
@@ -136,19 +155,54 @@ abstract class RecurrentBase extends Module {
     return { output, hN, cN };
   }
 
-  /** A state must be [layers·D, N, H] ([layers·D, H] for unbatched input); returns it batched. */
-  private checkState(name: string, s: Tensor, batched: boolean, N: number): Tensor {
+  /**
+   * The recurrence over a PackedSequence (batchFirst does not apply): the states are given and
+   * returned in the caller's batch order, as torch permutes them by sortedIndices/unsortedIndices.
+   */
+  protected runPacked(x: PackedSequence, h0: HiddenState, c0: HiddenState): { output: PackedSequence; hN: Tensor; cN: Tensor | null } {
+    const { data } = x;
+    if (data.ndim !== 2 || data.shape[1] !== this.inputSize) {
+      throw new ShapeError(`${this.label}: expected packed data [Σ lengths, ${this.inputSize}], got ${fmtShape(data.shape)}`);
+    }
+    if (data.dtype === "int32") throw new DTypeError(`${this.label}: expected a floating-point input, got int32`);
+    const sizes = x._sizes;
+    const sorted = x.sortedIndices;
+    const toSorted = (s: Tensor | null): Tensor | null => (s && sorted ? indexSelect(s, 1, sorted) : s);
+    const [h, c] = this.checkStates(h0, c0, true, sizes[0]!);
+    const r = packedRecurrentForward(this.config(), data, sizes, toSorted(h), toSorted(c), this.cells);
+    const unsorted = x.unsortedIndices;
+    const back = (s: Tensor): Tensor => (unsorted ? indexSelect(s, 1, unsorted) : s);
+    return { output: x.withData(r.output), hN: back(r.hN), cN: r.cN ? back(r.cN) : null };
+  }
+
+  private config() {
+    return { mode: this.mode, numLayers: this.numLayers, bidirectional: this.bidirectional, dropout: this.dropout, training: this.training };
+  }
+
+  /** h0 and c0 checked and made batched ([layers·D, N, ·]), null where not given. */
+  private checkStates(h0: HiddenState, c0: HiddenState, batched: boolean, N: number): [Tensor | null, Tensor | null] {
+    const hSize = this.projSize > 0 ? this.projSize : this.hiddenSize;
+    return [
+      h0 == null ? null : this.checkState("h0", h0, batched, N, hSize),
+      c0 == null ? null : this.checkState("c0", c0, batched, N, this.hiddenSize),
+    ];
+  }
+
+  /** A state must be [layers·D, N, size] ([layers·D, size] for unbatched input); returns it batched. */
+  private checkState(name: string, s: Tensor, batched: boolean, N: number, size: number): Tensor {
     const LD = this.numLayers * (this.bidirectional ? 2 : 1);
-    const want = batched ? [LD, N, this.hiddenSize] : [LD, this.hiddenSize];
+    const want = batched ? [LD, N, size] : [LD, size];
     if (!shapesEqual(s.shape, want)) {
       const why = batched ? "" : " for unbatched input";
-      throw new ShapeError(`${this.label}: expected ${name} ${fmtShape(want)}${why} (numLayers·directions, ${batched ? "batch, " : ""}hiddenSize), got ${fmtShape(s.shape)}`);
+      const what = size === this.hiddenSize ? "hiddenSize" : "projSize";
+      throw new ShapeError(`${this.label}: expected ${name} ${fmtShape(want)}${why} (numLayers·directions, ${batched ? "batch, " : ""}${what}), got ${fmtShape(s.shape)}`);
     }
     return batched ? s : s.unsqueeze(1);
   }
 
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.projSize !== 0) s += `, proj_size=${this.projSize}`;
     if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
     if (!this.bias) s += `, bias=${pyBool(this.bias)}`;
     if (this.batchFirst) s += `, batch_first=${pyBool(this.batchFirst)}`;
@@ -176,8 +230,12 @@ export class RNN extends RecurrentBase {
     this.nonlinearity = nonlinearity;
   }
 
-  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
-    const { output, hN } = this.run(x, h0, null);
+  /** Runs the layer; a PackedSequence input gives a PackedSequence output (torch's variable-length batches). */
+  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  forward(x: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  forward(x: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor];
+  forward(x: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
+    const { output, hN } = x instanceof PackedSequence ? this.runPacked(x, h0, null) : this.run(x, h0, null);
     return [output, hN];
   }
 }
@@ -188,15 +246,19 @@ export class RNN extends RecurrentBase {
  * @example const [out, [hN, cN]] = new nn.LSTM(1, 32, { batchFirst: true }).forward(x)  // x: [N, T, 1]
  */
 export class LSTM extends RecurrentBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RecurrentOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
     super("LSTM", inputSize, hiddenSize, opts);
   }
 
-  forward(x: Tensor, state?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+  /** Runs the layer; a PackedSequence input gives a PackedSequence output (torch's variable-length batches). */
+  forward(x: Tensor, state?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
+  forward(x: PackedSequence, state?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  forward(x: Tensor | PackedSequence, state?: readonly [Tensor, Tensor] | null): [Tensor | PackedSequence, [Tensor, Tensor]];
+  forward(x: Tensor | PackedSequence, state?: readonly [Tensor, Tensor] | null): [Tensor | PackedSequence, [Tensor, Tensor]] {
     if (state != null && (!Array.isArray(state) || state.length !== 2)) {
       throw new ValueError(`${this.label}: the initial state must be a pair [h0, c0], got ${describe(state)}`);
     }
-    const { output, hN, cN } = this.run(x, state?.[0], state?.[1]);
+    const { output, hN, cN } = x instanceof PackedSequence ? this.runPacked(x, state?.[0], state?.[1]) : this.run(x, state?.[0], state?.[1]);
     return [output, [hN, cN!]];
   }
 }
@@ -212,8 +274,12 @@ export class GRU extends RecurrentBase {
     super("GRU", inputSize, hiddenSize, opts);
   }
 
-  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
-    const { output, hN } = this.run(x, h0, null);
+  /** Runs the layer; a PackedSequence input gives a PackedSequence output (torch's variable-length batches). */
+  forward(x: Tensor, h0?: Tensor | null): [Tensor, Tensor];
+  forward(x: PackedSequence, h0?: Tensor | null): [PackedSequence, Tensor];
+  forward(x: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor];
+  forward(x: Tensor | PackedSequence, h0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
+    const { output, hN } = x instanceof PackedSequence ? this.runPacked(x, h0, null) : this.run(x, h0, null);
     return [output, hN];
   }
 }
