@@ -199,7 +199,7 @@ function propagate(order: readonly Tensor[], pass: Pass): void {
       // no two leaves (or a leaf and the caller's gradient or a pending one) share a tensor that an
       // optimizer or clipGradNorm may later modify in place; a fresh one is kept as it is.
       const prevGrad = t._peekGrad();
-      const leafGrad = prevGrad ? prevGrad.add(gt) : ownsStorage(gt, pass) ? gt : gt.clone();
+      const leafGrad = prevGrad ? accumulate(prevGrad, gt) : ownsStorage(gt, pass) ? gt : gt.clone();
       t._setFreshGrad(leafGrad);
       handed.add(leafGrad.storage);
       continue;
@@ -226,13 +226,19 @@ function propagate(order: readonly Tensor[], pass: Pass): void {
       if (!gx || !x.requiresGrad || (needed && !needed.has(x))) continue;
       const summed = sumTo(gx, x);
       const prev = grads.get(x);
-      grads.set(x, prev ? prev.add(summed) : summed);
+      grads.set(x, prev ? accumulate(prev, summed) : summed);
     }
     if (!pass.retain) {
       t._setNode(RELEASED);
       if (pass.dead) for (const x of node.inputs) if (intermediates.has(x.storage)) pass.dead.add(x.storage);
     }
   }
+}
+
+/** a + b in a's dtype: a float16/bfloat16 gradient stays one, accumulated with rounding as torch's. */
+function accumulate(a: Tensor, b: Tensor): Tensor {
+  const sum = a.add(b);
+  return sum.dtype === a.dtype ? sum : sum.to(a.dtype);
 }
 
 /** Throws when a tensor `node` saved for its gradient was written in place after it was recorded. */

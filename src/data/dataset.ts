@@ -1,6 +1,7 @@
 // Datasets (torch.utils.data): the Dataset interface, TensorDataset, Subset, and the row gathering
 // and collation that turn a list of sample indices into batch tensors.
 
+import { halfTagOf, tagHalf } from "../tensor/half.js";
 import { getBackend, kernelFor } from "../backend/current.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
@@ -45,8 +46,14 @@ export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
   const k = indices.length;
   const rowSize = src.size / src.shape[0];
   // Not zero-filled: the kernel writes every row.
-  const out = new Tensor(getBackend().alloc(src.dtype, k * rowSize, false), [k, ...src.shape.slice(1)]);
+  const out = new Tensor(getBackend().alloc(src.storage.dtype, k * rowSize, false), [k, ...src.shape.slice(1)]);
   kernelFor("gatherRows")(out, [src], { indices });
+  // Rows of a float16/bfloat16 tensor are still exact values of that dtype.
+  const half = halfTagOf(src.storage);
+  if (half) {
+    tagHalf(out.storage, half);
+    return new Tensor(out.storage, out.shape);
+  }
   return out;
 }
 

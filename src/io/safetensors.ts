@@ -2,6 +2,7 @@
 // naming each tensor's dtype, shape and byte range, then the raw little-endian data. Files we write
 // are byte-identical to the reference writer's; files we read are validated as strictly as it does.
 
+import { float16Value, halfBits } from "../tensor/half.js";
 import { writeFileAtomic } from "#atomic-write";
 import { closeSync, openSync, readFileSync, readSync, fstatSync } from "#fs";
 import { noGrad } from "../autograd/grad-mode.js";
@@ -19,7 +20,7 @@ export type SafetensorsDType = (typeof ST_DTYPES)[number];
 const ST_SIZE: Record<SafetensorsDType, number> = {
   BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
 };
-const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: "F32", float64: "F64", int32: "I32" };
+const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: "F32", float64: "F64", int32: "I32", float16: "F16", bfloat16: "BF16" };
 /** The reference reader refuses headers above 100 MB; so do we (a corrupt length is usually huge). */
 const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -44,7 +45,7 @@ export interface SafetensorsHeader {
 
 /** Both tables are keyed by names from the file and have no prototype ("__proto__" is a plain key). */
 export interface SafetensorsContent {
-  /** The tensors by name (F16, BF16 and integer types other than I32 are converted, see loadSafetensors). */
+  /** The tensors by name (integer types other than I32 are converted to int32, see loadSafetensors). */
   tensors: Record<string, Tensor>;
   /** The header's `__metadata__` string map ({} when absent). */
   metadata: Record<string, string>;
@@ -56,6 +57,14 @@ export interface SafetensorsContent {
 /** A tensor's elements as little-endian bytes in row-major order. */
 function littleEndianBytes(t: Tensor): Uint8Array {
   const data: TypedArray = noGrad(() => t.contiguousData());
+  const d = t.dtype;
+  if (d === "float16" || d === "bfloat16") {
+    // The float32-held values are exact values of the narrow type: write their 16-bit patterns.
+    const out = new Uint8Array(2 * data.length);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < data.length; i++) view.setUint16(2 * i, halfBits(d, data[i]!), true);
+    return out;
+  }
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (LITTLE_ENDIAN_HOST) return bytes;
   const swapped = new Uint8Array(bytes);
@@ -114,7 +123,7 @@ function encodeSafetensors(op: string, tensors: Record<string, Tensor>, metadata
 }
 
 /**
- * Writes `tensors` (float32 → F32, float64 → F64, int32 → I32) and optional string `metadata` in the
+ * Writes `tensors` (float32 → F32, float64 → F64, int32 → I32, float16 → F16, bfloat16 → BF16) and optional string `metadata` in the
  * safetensors format: to `path`, atomically (see writeFileAtomic), or, without a path, into bytes
  * returned as a Uint8Array (safetensors.torch.save; what a browser saves or uploads). The layout is
  * the reference writer's, byte for byte.
@@ -252,14 +261,6 @@ function headerLength(op: string, path: string, first8: Uint8Array, fileSize: nu
   return Number(n);
 }
 
-/** Half-precision bits to a number. */
-function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 /** Decodes one tensor's little-endian bytes into a tensorgrad tensor (see loadSafetensors for the mapping). */
 function decode(op: string, path: string, name: string, info: SafetensorsTensorInfo, bytes: Uint8Array): Tensor {
@@ -280,11 +281,11 @@ function decode(op: string, path: string, name: string, info: SafetensorsTensorI
     case "I32":
       return tensor(LITTLE_ENDIAN_HOST ? new Int32Array(aligned()) : Int32Array.from({ length: n }, (_, i) => view.getInt32(4 * i, true)), { shape });
     case "F16":
-      return tensor(Float32Array.from({ length: n }, (_, i) => halfToNumber(view.getUint16(2 * i, true))), { shape });
+      return tensor(Float32Array.from({ length: n }, (_, i) => float16Value(view.getUint16(2 * i, true))), { shape, dtype: "float16" });
     case "BF16": {
       // bfloat16 is the top half of a float32.
       const bits = Uint32Array.from({ length: n }, (_, i) => view.getUint16(2 * i, true) << 16);
-      return tensor(new Float32Array(bits.buffer), { shape });
+      return tensor(new Float32Array(bits.buffer), { shape, dtype: "bfloat16" });
     }
     case "I64":
       return ints((i) => {
@@ -356,7 +357,8 @@ export async function onHost(tensors: Record<string, Tensor>): Promise<Record<st
  * Reads safetensors (as written by safetensors.torch.save_file, Hugging Face, or saveSafetensors)
  * into `{ tensors, metadata }`, from a file path (Node), from bytes (a Uint8Array or ArrayBuffer:
  * safetensors.torch.load), or from a fetch Response (then asynchronously: it returns a Promise).
- * dtypes: F32 → float32, F64 → float64, I32 → int32; F16 and BF16 → float32; I64, U64, U32, I16,
+ * dtypes: F32 → float32, F64 → float64, I32 → int32, F16 → float16, BF16 → bfloat16 (held in float32
+ * memory, see Tensor.half; NaN payloads are not kept); I64, U64, U32, I16,
  * U16, I8, U8 and BOOL → int32 (a value outside the int32 range is a FormatError). Truncated or
  * corrupt data (header length past the end, bad JSON, offsets outside the data section, overlapping
  * or leaving holes, a byte count that does not match dtype × shape) is a FormatError naming the file

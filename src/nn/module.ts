@@ -1,6 +1,7 @@
 // nn.Module: the base of every layer and model. Parameters, buffers and child modules are registered
 // explicitly under PyTorch's key spelling, or by assigning them to a field (as PyTorch's __setattr__).
 
+import { castStateInPlace } from "./module-dtype.js";
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -373,6 +374,31 @@ export abstract class Module {
     // Copy only after every check passed, so a failed load leaves the model untouched.
     for (const [target, src] of toCopy) copyInto(target, src);
     return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Converts every floating parameter and buffer to float16 in place, rounding as torch's
+   * module.half(); fields and optimizers holding them see the change. float16 is held in float32
+   * memory and computing on it gives float32, so a half model's outputs are float32 (torch: float16).
+   * int32 buffers are left alone; float64 state is a DTypeError; WebGPU state too (rounding runs on
+   * the CPU: convert before moving the model).
+   * @example model.half(); io.saveSafetensors("model-f16.safetensors", model.stateDict());
+   */
+  half(): this {
+    castStateInPlace("half", [...this.parameters(), ...this.buffers()], "float16");
+    return this;
+  }
+
+  /** Converts every floating parameter and buffer to bfloat16 in place (torch's module.bfloat16()); see half(). */
+  bfloat16(): this {
+    castStateInPlace("bfloat16", [...this.parameters(), ...this.buffers()], "bfloat16");
+    return this;
+  }
+
+  /** Converts float16/bfloat16 parameters and buffers back to float32 in place (torch's module.float()); exact. */
+  float(): this {
+    castStateInPlace("float", [...this.parameters(), ...this.buffers()], "float32");
+    return this;
   }
 
   /** The live tensors behind stateDict()'s keys (not detached copies). */

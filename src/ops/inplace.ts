@@ -6,7 +6,8 @@
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { kernelFor } from "../backend/current.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
-import { isFloat } from "../tensor/dtype.js";
+import { isFloat, isHalf } from "../tensor/dtype.js";
+import { halfBits, halfValue } from "../tensor/half.js";
 import { checkOptions } from "../tensor/options.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -21,13 +22,15 @@ type Operand = Tensor | number;
  */
 function writeInPlace(op: string, target: Tensor, operands: readonly Operand[], compute: () => Tensor): Tensor {
   checkWritable(op, target, operands);
-  const result = noGrad(compute);
+  let result = noGrad(compute);
   if (!shapesEqual(result.shape, target.shape)) {
     throw new ShapeError(`${op}: the result's shape ${fmtShape(result.shape)} does not match the shape ${fmtShape(target.shape)} of the tensor changed in place`);
   }
   if (isFloat(result.dtype) && !isFloat(target.dtype)) {
     throw new DTypeError(`${op}: a ${result.dtype} result cannot be written into an ${target.dtype} tensor in place`);
   }
+  // A float16/bfloat16 target keeps only values of its dtype: the result is rounded as torch's.
+  if (isHalf(target.dtype) && result.dtype !== target.dtype) result = noGrad(() => result.to(target.dtype));
   if (target.size > 0) kernelFor("copy")(target, [result], undefined);
   bumpVersion(target);
   return target;
@@ -36,6 +39,8 @@ function writeInPlace(op: string, target: Tensor, operands: readonly Operand[], 
 /** Writes `value` into every element of `target`'s view with the backend's fill kernel. */
 function fillInPlace(op: string, target: Tensor, value: number): Tensor {
   checkWritable(op, target, []);
+  const d = target.dtype;
+  if (isHalf(d)) value = halfValue(d, halfBits(d, value));
   if (target.size > 0) kernelFor("fill")(target, [], { value });
   bumpVersion(target);
   return target;

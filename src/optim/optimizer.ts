@@ -164,6 +164,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       if (!(p instanceof Tensor)) throw new ValueError(`${where}: parameter ${i} is ${fmtValue(p)}, expected a Tensor`);
       if (!p.isLeaf) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}) is not a leaf tensor; optimize leaves (e.g. x.detach().requiresGrad_())`);
       if (!isFloat(p.dtype)) throw new DTypeError(`${where}: parameter ${i} has dtype ${p.dtype}, expected a floating-point tensor`);
+      if (p.dtype === "float16" || p.dtype === "bfloat16") {
+        throw new DTypeError(`${where}: parameter ${i} has dtype ${p.dtype}; optimizers update float32 or float64 parameters (train in float32 and convert with model.half() or t.half() to save)`);
+      }
       if (!p.isContiguous) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}, strides ${fmtShape(p.strides)}) is not contiguous; optimizers update contiguous tensors`);
       if (seen.has(p)) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}) appears twice in the group`);
       seen.add(p);

@@ -5,7 +5,7 @@
 import { getBackend } from "../backend/current.js";
 import type { Storage } from "../backend/backend.js";
 import { DTypeError, ValueError, fmtShape } from "../errors.js";
-import type { DType } from "./dtype.js";
+import { storageDType, type DType } from "./dtype.js";
 import { sizeOf } from "./shape.js";
 
 /**
@@ -14,7 +14,8 @@ import { sizeOf } from "./shape.js";
  */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+// float16 and bfloat16 values are held in float32 memory (see half.ts).
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, float16: 4, bfloat16: 4 };
 
 function gib(elements: number, dtype: DType): string {
   return `${((elements * BYTES[dtype]) / 2 ** 30).toPrecision(3)} GiB`;
@@ -27,7 +28,7 @@ export function allocate(op: string, dtype: DType, shape: readonly number[], zer
     throw new ValueError(`${op}: shape ${fmtShape(shape)} has ${n} elements (${gib(n, dtype)} of ${dtype}); a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1)`);
   }
   try {
-    return getBackend().alloc(dtype, n, zero);
+    return getBackend().alloc(storageDType(dtype), n, zero);
   } catch (e) {
     // V8's "Array buffer allocation failed" / "Invalid typed array length": the machine said no.
     if (e instanceof RangeError) throw new ValueError(`${op}: cannot allocate shape ${fmtShape(shape)} (${gib(n, dtype)} of ${dtype}): ${e.message}`);

@@ -2,17 +2,17 @@
 // function takes a trailing { dtype, requiresGrad } (float32 by default).
 
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../errors.js";
-import { dtypeOfArray, isFloat, type DType, type TypedArray } from "./dtype.js";
+import { arrayFor, dtypeOfArray, isFloat, isHalf, type DType, type TypedArray } from "./dtype.js";
+import { roundToHalf, tagHalf } from "./half.js";
 import { checkShape, contiguousStrides, sizeOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { allocate } from "./allocate.js";
-import { arrayFor } from "../backend/backend.js";
 import { random, randomInt, randomNormal } from "./random.js";
 import { checkDType, checkOptions } from "./options.js";
 
 /** The trailing options of every creation function (and of fullLike/zerosLike/onesLike). */
 export interface TensorOptions {
-  /** Element type: "float32" (the default), "float64" or "int32". */
+  /** Element type: "float32" (the default), "float64", "int32", "float16" or "bfloat16". */
   dtype?: DType;
   /** Record operations on the new tensor for backward (default false; floating-point dtypes only). */
   requiresGrad?: boolean;
@@ -35,8 +35,10 @@ function make(op: string, shape: readonly number[], dtype: DType, fill?: (data: 
     // Host values are made in host memory, then written to the storage: an upload on a GPU backend.
     const values = arrayFor(dtype, storage.length);
     fill(values);
+    if (isHalf(dtype)) roundToHalf(dtype, values as Float32Array);
     storage.backend.write(storage, 0, values);
   }
+  if (isHalf(dtype)) tagHalf(storage, dtype);
   const t = new Tensor(storage, shape, contiguousStrides(shape), 0);
   if (requiresGrad) t.requiresGrad = true;
   return t;
@@ -86,8 +88,16 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
     if (sizeOf(shape) !== arr.length) {
       throw new ShapeError(`tensor: ${arr.length} values cannot fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
     }
-    const t = new Tensor(allocate("tensor", dtype, shape, false), shape, contiguousStrides(shape), 0);
-    t.storage.backend.write(t.storage, 0, arr);
+    const storage = allocate("tensor", dtype, shape, false);
+    if (isHalf(dtype)) {
+      const rounded = Float32Array.from(arr);
+      roundToHalf(dtype, rounded);
+      storage.backend.write(storage, 0, rounded);
+      tagHalf(storage, dtype);
+    } else {
+      storage.backend.write(storage, 0, arr);
+    }
+    const t = new Tensor(storage, shape, contiguousStrides(shape), 0);
     if (opts.requiresGrad) t.requiresGrad = true;
     return t;
   }

@@ -2,13 +2,33 @@
 // beats narrower; a plain JS number is a "weak" scalar that keeps an int32 tensor int32 only when
 // it is itself an integer).
 
-import type { DType, TypedArray } from "../backend/backend.js";
-export type { DType, TypedArray } from "../backend/backend.js";
+import type { DType as StorageDType, TypedArray } from "../backend/backend.js";
+import type { HalfDType } from "./half.js";
+import { arrayFor as backendArrayFor } from "../backend/backend.js";
+export type { TypedArray } from "../backend/backend.js";
+export type { StorageDType, HalfDType };
 
-export const DTYPES: readonly DType[] = ["float32", "float64", "int32"];
+/**
+ * Element type of a tensor (torch.float32, float64, int32, float16, bfloat16). float16 and bfloat16
+ * are storage dtypes: their values are kept, rounded, in float32 memory, and arithmetic on them
+ * computes and returns float32 (see README, "float16 and bfloat16").
+ */
+export type DType = StorageDType | HalfDType;
+
+export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "float16", "bfloat16"];
 
 export function isFloat(d: DType): boolean {
   return d !== "int32";
+}
+
+/** Whether `d` is float16 or bfloat16. */
+export function isHalf(d: DType): d is HalfDType {
+  return d === "float16" || d === "bfloat16";
+}
+
+/** The dtype of the memory that holds `d` (float32 for the 16-bit floats). */
+export function storageDType(d: DType): StorageDType {
+  return d === "float16" || d === "bfloat16" ? "float32" : d;
 }
 
 export function promote(a: DType, b: DType): DType {
@@ -31,11 +51,16 @@ export function resultType(a: { dtype: DType; ndim: number }, b: { dtype: DType;
 
 /** The dtype a plain number takes next to a tensor of dtype `other`. */
 export function scalarDType(value: number, other: DType): DType {
+  // Arithmetic on float16/bfloat16 runs in float32, and the scalar stays unrounded as torch's does.
+  if (other === "float16" || other === "bfloat16") return "float32";
   if (other === "int32" && !Number.isInteger(value)) return "float32";
   return other;
 }
 
-export { arrayFor } from "../backend/backend.js";
+/** A zero-filled host array of `n` elements of `dtype` (Float32Array for the 16-bit floats). */
+export function arrayFor(dtype: DType, n: number): TypedArray {
+  return backendArrayFor(storageDType(dtype), n);
+}
 
 export function dtypeOfArray(a: TypedArray): DType {
   if (a instanceof Float32Array) return "float32";

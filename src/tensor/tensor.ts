@@ -14,7 +14,9 @@ import * as ops from "../ops/index.js";
 import * as inplace from "../ops/inplace.js";
 import { versionOf } from "./version.js";
 import { formatTensor } from "./format.js";
-import { arrayFor, type Backend } from "../backend/backend.js";
+import type { Backend } from "../backend/backend.js";
+import { arrayFor } from "./dtype.js";
+import { halfTagOf, tagHalf } from "./half.js";
 import { backendNamed, hostBackend } from "../backend/current.js";
 import { gatherRowMajor, nest, span } from "./host-read.js";
 
@@ -66,9 +68,13 @@ export class Tensor implements View {
     this.strides = frozenStrides(strides);
   }
 
-  /** The element type: "float32" (the default), "float64" or "int32". */
+  /**
+   * The element type: "float32" (the default), "float64", "int32", or "float16"/"bfloat16" (held
+   * in float32 memory, values rounded to the narrow type; computing on them gives float32).
+   */
   get dtype(): DType {
-    return this.storage.dtype;
+    // A storage's 16-bit tag can change in place (Module.half()/float()), as torch's param.data does.
+    return halfTagOf(this.storage) ?? this.storage.dtype;
   }
   /** Number of dimensions (torch's dim()). */
   get ndim(): number {
@@ -199,12 +205,12 @@ export class Tensor implements View {
     const target = backendNamed(name);
     if (target === this.storage.backend) return this;
     const values = this.#readSync(`toBackend("${name}")`, "cpu");
-    return fromValues(target, values, this.shape);
+    return fromValues(target, values, this.shape, this.dtype);
   }
   /** A copy of this tensor on the CPU (the default host backend), once its values are read: works from every backend. */
   async cpu(): Promise<Tensor> {
     if (this.storage.backend.host) return this;
-    return fromValues(hostBackend(), await this.data(), this.shape);
+    return fromValues(hostBackend(), await this.data(), this.shape, this.dtype);
   }
 
   // ---- autograd ----
@@ -286,6 +292,14 @@ export class Tensor implements View {
   int(): Tensor { return ops.cast(this, "int32"); }
   /** Converted to float64 (torch's double()). */
   double(): Tensor { return ops.cast(this, "float64"); }
+  /**
+   * Converted to float16, each value rounded to nearest-even as torch's half(); values beyond ±65504
+   * become ±inf. Held in float32 memory; ops on it compute and return float32. On WebGPU a DTypeError
+   * (the rounding runs on the CPU).
+   */
+  half(): Tensor { return ops.cast(this, "float16"); }
+  /** Converted to bfloat16 (8-bit mantissa, float32's range), rounded to nearest-even as torch's bfloat16(); see half(). */
+  bfloat16(): Tensor { return ops.cast(this, "bfloat16"); }
   /** A tensor of ones with this tensor's shape and dtype (torch.ones_like). */
   onesLike(): Tensor { return ops.fullLike(this, 1); }
   /** A tensor of zeros with this tensor's shape and dtype (torch.zeros_like). */
@@ -674,8 +688,10 @@ export class Tensor implements View {
 }
 
 /** A new contiguous tensor on `backend` holding `values`. */
-function fromValues(backend: Backend, values: TypedArray, shape: readonly number[]): Tensor {
+function fromValues(backend: Backend, values: TypedArray, shape: readonly number[], dtype: DType): Tensor {
   const storage = backend.alloc(values instanceof Int32Array ? "int32" : values instanceof Float64Array ? "float64" : "float32", values.length, false);
   backend.write(storage, 0, values);
+  // float16/bfloat16 values move as the float32 values they are held in, and stay tagged.
+  if (dtype === "float16" || dtype === "bfloat16") tagHalf(storage, dtype);
   return new Tensor(storage, shape);
 }

@@ -3,7 +3,8 @@
 
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import { DTypeError, ValueError } from "../../errors.js";
-import { isFloat, promote, resultType, scalarDType, type DType } from "../../tensor/dtype.js";
+import { isFloat, isHalf, promote, resultType, scalarDType, type DType } from "../../tensor/dtype.js";
+import { roundToHalf, tagHalf, type HalfDType } from "../../tensor/half.js";
 import { broadcastShapes } from "../../tensor/shape.js";
 import { checkDType, checkOptions } from "../../tensor/options.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -202,7 +203,10 @@ export const cast = (x: Tensor, dtype: DType): Tensor => (x.dtype === dtype ? x 
 const castPrim = definePrimitive<DType>({
   name: "cast",
   saves: "none",
-  forward: ([x], dtype) => runKernel("copy", x.shape, dtype, [x]),
+  forward: ([x], dtype) => {
+    const out = runKernel("copy", x.shape, dtype, [x]);
+    return isHalf(dtype) ? roundedToHalf(out, dtype) : out;
+  },
   vjp: (g, { inputs: [x] }) => {
     if (!isFloat(x.dtype)) throw new DTypeError("cast: an int32 tensor cannot receive a gradient");
     return [g.to(x.dtype)];
@@ -217,6 +221,32 @@ export const contiguous = (x: Tensor): Tensor => (x.isContiguous ? x : copyPrim(
 const copyPrim = definePrimitive({
   name: "copy",
   saves: "none",
-  forward: ([x]) => runKernel("copy", x.shape, x.dtype, [x]),
+  forward: ([x]) => {
+    const out = runKernel("copy", x.shape, x.dtype, [x]);
+    return isHalf(x.dtype) ? asHalf(out, x.dtype) : out;
+  },
   vjp: (g) => [g],
 });
+
+/** `t` (a fresh float32 tensor whose values are already `dtype` values) seen as a `dtype` tensor. */
+function asHalf(t: Tensor, dtype: HalfDType): Tensor {
+  tagHalf(t.storage, dtype);
+  return new Tensor(t.storage, t.shape);
+}
+
+/**
+ * Rounds the fresh float32 tensor `t` to `dtype` in place (on the CPU: round-to-nearest-even as
+ * torch) and returns it as a `dtype` tensor. A device backend has no rounding kernel: a DTypeError
+ * names the ways round it.
+ */
+function roundedToHalf(t: Tensor, dtype: HalfDType): Tensor {
+  const { storage } = t;
+  const backend = storage.backend;
+  if (!backend.host) {
+    throw new DTypeError(`to: a cast to ${dtype} rounds on the CPU, and this tensor is on the "${backend.name}" backend; cast on the CPU (\`(await t.cpu()).to("${dtype}")\`, then toBackend("${backend.name}") keeps the dtype) or keep float32`);
+  }
+  const values = Float32Array.from(backend.readSync(storage, 0, storage.length));
+  roundToHalf(dtype, values);
+  backend.write(storage, 0, values);
+  return asHalf(t, dtype);
+}
