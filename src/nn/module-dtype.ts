@@ -4,7 +4,7 @@
 // values where they are and a new tag on their storage.
 
 import { DTypeError } from "../errors.js";
-import { halfTagOf, roundToHalf, tagHalf, untagHalf, type HalfDType } from "../tensor/half.js";
+import { halfTagOf, roundStorageToHalf, untagHalf, type HalfDType } from "../tensor/half.js";
 import { bumpVersion } from "../tensor/version.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -28,13 +28,6 @@ export function castStateInPlace(op: string, tensors: readonly Tensor[], dtype: 
       continue;
     }
     if (halfTagOf(s) === dtype) continue;
-    const backend = s.backend;
-    if (!backend.host) {
-      throw new DTypeError(`${op}: rounding to ${dtype} runs on the CPU, and this module's state is on the "${backend.name}" backend; call ${op} on the CPU before moving the model, or keep float32`);
-    }
-    const values = Float32Array.from(backend.readSync(s, 0, s.length));
-    roundToHalf(dtype, values);
-    backend.write(s, 0, values);
-    tagHalf(s, dtype);
+    roundStorageToHalf(op, s, dtype, `rounding to ${dtype} runs on the CPU, and this module's state is on the "{backend}" backend; call ${op}() on the CPU before moving the model, or keep float32`);
   }
 }

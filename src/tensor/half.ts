@@ -4,6 +4,7 @@
 // it keep the dtype. Arithmetic reads them as the float32 values they are and returns float32.
 
 import type { Storage } from "../backend/backend.js";
+import { DTypeError } from "../errors.js";
 
 /** The 16-bit float dtypes: IEEE half (torch.float16) and brain float (torch.bfloat16). */
 export type HalfDType = "float16" | "bfloat16";
@@ -99,4 +100,18 @@ export function halfValue(dtype: HalfDType, b: number): number {
 export function roundToHalf(dtype: HalfDType, values: Float32Array | Float64Array): void {
   if (dtype === "float16") for (let i = 0; i < values.length; i++) values[i] = float16Value(float16Bits(values[i]!));
   else for (let i = 0; i < values.length; i++) values[i] = bfloat16Value(bfloat16Bits(values[i]!));
+}
+
+/**
+ * Rounds every value of the float32 `storage` to `dtype` where it is and tags it: the host-side
+ * rounding behind casts to float16/bfloat16 and Module.half(). A device backend (WebGPU) has no
+ * rounding kernel: a DTypeError naming `op` and `hint`, the way to do it on the CPU.
+ */
+export function roundStorageToHalf(op: string, storage: Storage, dtype: HalfDType, hint: string): void {
+  const backend = storage.backend;
+  if (!backend.host) throw new DTypeError(`${op}: ${hint.replaceAll("{backend}", backend.name)}`);
+  const values = Float32Array.from(backend.readSync(storage, 0, storage.length));
+  roundToHalf(dtype, values);
+  backend.write(storage, 0, values);
+  tagHalf(storage, dtype);
 }

@@ -4,7 +4,7 @@
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import { DTypeError, ValueError } from "../../errors.js";
 import { isFloat, isHalf, promote, resultType, scalarDType, type DType } from "../../tensor/dtype.js";
-import { roundToHalf, tagHalf, type HalfDType } from "../../tensor/half.js";
+import { roundStorageToHalf, tagHalf, type HalfDType } from "../../tensor/half.js";
 import { broadcastShapes } from "../../tensor/shape.js";
 import { checkDType, checkOptions } from "../../tensor/options.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -240,13 +240,6 @@ function asHalf(t: Tensor, dtype: HalfDType): Tensor {
  * names the ways round it.
  */
 function roundedToHalf(t: Tensor, dtype: HalfDType): Tensor {
-  const { storage } = t;
-  const backend = storage.backend;
-  if (!backend.host) {
-    throw new DTypeError(`to: a cast to ${dtype} rounds on the CPU, and this tensor is on the "${backend.name}" backend; cast on the CPU (\`(await t.cpu()).to("${dtype}")\`, then toBackend("${backend.name}") keeps the dtype) or keep float32`);
-  }
-  const values = Float32Array.from(backend.readSync(storage, 0, storage.length));
-  roundToHalf(dtype, values);
-  backend.write(storage, 0, values);
-  return asHalf(t, dtype);
+  roundStorageToHalf("to", t.storage, dtype, `a cast to ${dtype} rounds on the CPU, and this tensor is on the "{backend}" backend; cast on the CPU (\`(await t.cpu()).to("${dtype}")\`, then toBackend("{backend}") keeps the dtype) or keep float32`);
+  return new Tensor(t.storage, t.shape);
 }

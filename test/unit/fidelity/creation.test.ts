@@ -10,7 +10,13 @@ import { fidelity, values } from "./fixtures.js";
 const dtypeError = (name: string) => (e: unknown) => e instanceof DTypeError && e.message.includes(`"${name}"`);
 
 describe("unknown dtypes are a DTypeError everywhere a dtype is accepted", () => {
-  for (const bad of ["float16", "bogus", "int64", "bool"]) {
+  it("float16 is a dtype now: the trap's tensor keeps its values, rounded to float16", () => {
+    const t = tg.tensor([1.5, 2.7, -0.4], { dtype: "float16" });
+    assert.equal(t.dtype, "float16");
+    assert.deepEqual(t.toArray(), [1.5, 2.69921875, -0.39990234375]);
+    assert.equal(t.mean().item(), Math.fround((1.5 + 2.69921875 - 0.39990234375) / 3));
+  });
+  for (const bad of ["half", "float8", "bogus", "int64", "bool"]) {
     it(`"${bad}"`, () => {
       const d = bad as tg.DType;
       assert.throws(() => tg.tensor([1.5, 2.7, -0.4], { dtype: d }), dtypeError(bad));
