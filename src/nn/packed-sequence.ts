@@ -156,13 +156,13 @@ export function padPackedSequence(sequence: PackedSequence, opts: PadPackedOptio
   if (extra > 0) steps.push(...new Array<Tensor>(extra).fill(full([N, ...rest], paddingValue, { dtype: data.dtype })));
   let padded = stack(steps, 0);
   if (sequence.unsortedIndices) padded = indexSelect(padded, 1, sequence.unsortedIndices);
-  // lengths[i] = how many steps have more than i sequences going (sequences are sorted longest first).
+  // lengths[i] = how many steps have more than i sequences going (sequences are sorted longest first),
+  // then put in the caller's order by a gather, which needs no read of the indices (WebGPU).
   const sortedLens = new Array<number>(N).fill(0);
   for (const b of bs) for (let i = 0; i < b; i++) sortedLens[i]!++;
-  const order = sequence.sortedIndices ? hostInts(op, "sortedIndices", sequence.sortedIndices) : null;
-  const lens = new Array<number>(N);
-  for (let i = 0; i < N; i++) lens[order ? order[i]! : i] = sortedLens[i]!;
-  return [batchFirst ? padded.transpose(0, 1) : padded, tensor(lens, { dtype: "int32" })];
+  const lensSorted = tensor(sortedLens, { dtype: "int32" });
+  const lens = sequence.unsortedIndices ? indexSelect(lensSorted, 0, sequence.unsortedIndices) : lensSorted;
+  return [batchFirst ? padded.transpose(0, 1) : padded, lens];
 }
 
 /** Options of {@link padSequence} (torch's batch_first, padding_value). */

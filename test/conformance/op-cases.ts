@@ -83,6 +83,8 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   topk: ([x], a) => T(x).topk(a.k, a.dim, a.largest)[0], cumsum: ([x], a) => T(x).cumsum(a.dim),
   any: ([x], a) => T(x).any(a.dim), all: ([x], a) => T(x).all(a.dim),
   lstm: (xs) => recurrent("LSTM", xs), gru: (xs) => recurrent("GRU", xs),
+  lstmPacked: (xs, a) => recurrentPacked("LSTM", xs, a.lengths), gruPacked: (xs, a) => recurrentPacked("GRU", xs, a.lengths),
+  halfRoundTrip: ([x]) => T(x).half().float(), bfloat16RoundTrip: ([x]) => T(x).bfloat16().float(),
   prod: ([x], a) => T(x).prod(a.dim, a.keepdim), cumprod: ([x], a) => T(x).cumprod(a.dim),
   einsum: (xs, a) => tg.einsum(a.equation, ...(xs as Tensor[])),
   normalize: ([x], a) => F.normalize(T(x), { p: a.p, dim: a.dim }),
@@ -122,6 +124,21 @@ function recurrent(mode: "LSTM" | "GRU", [x, wIh, wHh, bIh, bHh]: Arg[]): Tensor
   const [out, state] = layer instanceof tg.nn.LSTM ? layer.forward(T(x)) : layer.forward(T(x));
   const last = Array.isArray(state) ? state[1] : state;
   return tg.cat([out.reshape([-1]), last.reshape([-1])]);
+}
+
+/**
+ * The same layer on a packed batch (lengths unsorted), as gen_ops.py: the padded output, then the
+ * final cell or hidden state in the caller's order, flattened.
+ */
+function recurrentPacked(mode: "LSTM" | "GRU", [x, wIh, wHh, bIh, bHh]: Arg[], lengths: number[]): Tensor {
+  const I = T(x).shape[2]!, H = T(wHh).shape[1]!;
+  const layer = mode === "LSTM" ? new tg.nn.LSTM(I, H) : new tg.nn.GRU(I, H);
+  (layer as unknown as { cells: unknown[] }).cells[0] = { wIh, wHh, bIh, bHh };
+  const packed = tg.nn.utils.rnn.packPaddedSequence(T(x), lengths, { enforceSorted: false });
+  const [out, state] = layer instanceof tg.nn.LSTM ? layer.forward(packed) : layer.forward(packed);
+  const last = Array.isArray(state) ? state[1] : state;
+  const [padded] = tg.nn.utils.rnn.padPackedSequence(out);
+  return tg.cat([padded.reshape([-1]), last.reshape([-1])]);
 }
 
 /** split/chunk as one tensor, as gen_ops.py's pieces(): piece i times (i + 1), concatenated. */

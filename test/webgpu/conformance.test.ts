@@ -29,8 +29,11 @@ describe("op table on WebGPU vs PyTorch", { skip: reason ?? false }, () => {
   after(() => tg.setBackend(initial));
   const skipped = fixtures.cases.filter(float64).map((c) => c.id);
   if (skipped.length > 0) console.log(`# ${skipped.length} float64 cases skipped on WebGPU (WGSL has no f64): ${skipped.join(", ")}`);
+  // Rounding to float16/bfloat16 runs on the CPU; WebGPU refuses it with a DTypeError (test/webgpu/half.test.ts).
+  const roundsOnHost = (c: Case) => c.op === "halfRoundTrip" || c.op === "bfloat16RoundTrip";
+  console.log(`# 16-bit rounding cases skipped on WebGPU (a DTypeError there, by design): ${fixtures.cases.filter(roundsOnHost).map((c) => c.id).join(", ")}`);
   for (const c of fixtures.cases) {
-    if (float64(c)) continue;
+    if (float64(c) || roundsOnHost(c)) continue;
     it(c.id, async (t) => {
       try {
         await checkCase(c);
