@@ -159,7 +159,18 @@ abstract class RecurrentBase extends Module {
    * The recurrence over a PackedSequence (batchFirst does not apply): the states are given and
    * returned in the caller's batch order, as torch permutes them by sortedIndices/unsortedIndices.
    */
-  protected runPacked(x: PackedSequence, h0: HiddenState, c0: HiddenState): { output: PackedSequence; hN: Tensor; cN: Tensor | null } {
+  protected runPacked(
+    x: PackedSequence,
+    h0: HiddenState,
+    c0: HiddenState,
+  ): {
+    /** The last layer's hidden state at every real step, packed as x. */
+    output: PackedSequence;
+    /** Every layer's hidden state after each sequence's own last step. */
+    hN: Tensor;
+    /** Every layer's final cell state (LSTM only, else null). */
+    cN: Tensor | null;
+  } {
     const { data } = x;
     if (data.ndim !== 2 || data.shape[1] !== this.inputSize) {
       throw new ShapeError(`${this.label}: expected packed data [Σ lengths, ${this.inputSize}], got ${fmtShape(data.shape)}`);
