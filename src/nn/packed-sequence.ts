@@ -209,6 +209,35 @@ export function packSequence(sequences: readonly Tensor[], opts: PackSequenceOpt
   return packPaddedSequence(padSequence(sequences), sequences.map((s) => s.shape[0]!), { enforceSorted: opts.enforceSorted ?? true });
 }
 
+/**
+ * The sequences of a padded batch `[T, N, *]` (batch-first: `[N, T, *]`), sequence i cut to
+ * `lengths[i]` steps (torch.nn.utils.rnn.unpad_sequence): views, so gradients flow back.
+ * @example const [a, b] = nn.utils.rnn.unpadSequence(padded, [3, 5]);
+ */
+export function unpadSequence(padded: Tensor, lengths: Tensor | readonly number[], opts: { batchFirst?: boolean } = {}): Tensor[] {
+  const op = "unpadSequence";
+  checkOptions(op, opts, ["batchFirst"]);
+  const lens = lengths instanceof Tensor ? hostInts(op, "lengths", lengths) : [...lengths];
+  if (padded.ndim < 2) throw new ShapeError(`${op}: expected a padded batch with at least 2 dimensions, got shape ${fmtShape(padded.shape)}`);
+  const x = opts.batchFirst ? padded : padded.transpose(0, 1);
+  const [N, T] = x.shape as [number, number];
+  if (lens.length !== N) throw new ShapeError(`${op}: expected ${N} lengths (the batch size of ${fmtShape(padded.shape)}), got ${lens.length}`);
+  return lens.map((l, i) => {
+    if (!Number.isInteger(l) || l < 0 || l > T) throw new ValueError(`${op}: length ${l} of sequence ${i} is not an integer in [0, ${T}]`);
+    return x.slice(0, i, i + 1).squeeze(0).slice(0, 0, l);
+  });
+}
+
+/**
+ * The sequences of a PackedSequence in the original batch order (torch.nn.utils.rnn.unpack_sequence):
+ * padPackedSequence, then unpadSequence.
+ * @example const seqs = nn.utils.rnn.unpackSequence(nn.utils.rnn.packSequence([a, b], { enforceSorted: false }));
+ */
+export function unpackSequence(packed: PackedSequence): Tensor[] {
+  const [padded, lengths] = padPackedSequence(packed, { batchFirst: true });
+  return unpadSequence(padded, hostInts("unpackSequence", "lengths", lengths), { batchFirst: true });
+}
+
 function checkSequences(op: string, sequences: readonly Tensor[]): Tensor {
   if (!Array.isArray(sequences) || sequences.length === 0) throw new ValueError(`${op}: expected a non-empty array of tensors`);
   const first = sequences[0]!;

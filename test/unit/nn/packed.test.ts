@@ -85,6 +85,18 @@ describe("packPaddedSequence / padPackedSequence match PyTorch", () => {
     expectClose(rnn.padSequence(seqs, { batchFirst: true }), s.paddedBatchFirst, "padSequence batchFirst");
     expectPacked(rnn.packSequence(seqs, { enforceSorted: false }), s.packed, "packSequence");
   });
+  it("unpadSequence and unpackSequence give the sequences back, in order, with gradients", () => {
+    const seqs = fx.padSequence.sequences.map((r) => toTensor(r, { requiresGrad: true }));
+    const lens = seqs.map((t) => t.shape[0]);
+    const back = rnn.unpackSequence(rnn.packSequence(seqs, { enforceSorted: false }));
+    const fromPadded = rnn.unpadSequence(rnn.padSequence(seqs, { batchFirst: true }), lens, { batchFirst: true });
+    for (const got of [back, fromPadded]) {
+      assert.equal(got.length, seqs.length);
+      got.forEach((t, i) => assert.deepEqual(t.toArray(), seqs[i].toArray()));
+    }
+    back.map((t, i) => t.sum().mul(i + 1)).reduce((a, b) => a.add(b)).backward();
+    seqs.forEach((s, i) => assert.deepEqual(Array.from(s.grad!.toTypedArray()), new Array(s.size).fill(i + 1)));
+  });
 });
 
 describe("RNN / LSTM / GRU on a PackedSequence match PyTorch", () => {
