@@ -135,7 +135,7 @@ export class Tensor implements View {
   toFloat32Array(): Float32Array {
     return Float32Array.from(this.#readSync("toFloat32Array", "data"));
   }
-  /** The elements in row-major order, in this tensor's own element type (a copy). */
+  /** The elements in row-major order, in this tensor's own element type (a copy; a Float32Array for float16/bfloat16). */
   toTypedArray(): TypedArray {
     return this.#readSync("toTypedArray", "data").slice();
   }
@@ -149,7 +149,8 @@ export class Tensor implements View {
     return this.#readSync("item", "itemAsync")[0]!;
   }
   /**
-   * The elements in row-major order, in this tensor's own element type (a copy), once every pending
+   * The elements in row-major order, in this tensor's own element type (a copy; a Float32Array of the
+   * exact values for float16/bfloat16), once every pending
    * kernel has run: the read that works on every backend, WebGPU included (tf.js's `data()`).
    * @example const values = await t.data();
    */
