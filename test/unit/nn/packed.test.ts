@@ -39,6 +39,7 @@ const fx: {
   padSequence: { sequences: SeqRecord[]; padded: SeqRecord; paddedBatchFirst: SeqRecord; packed: PackedRec };
   recurrent: RecCase[];
   proj: ProjCase[];
+  torchLoad: { lstmProj: string; linearHalf: string; linearHalfDtypes: Record<string, string> };
 } = JSON.parse(readFileSync(new URL("../../fixtures/packed.json", import.meta.url), "utf8"));
 
 function ints(t: Tensor | null): number[] | null {
@@ -150,6 +151,14 @@ describe("LSTM projSize matches PyTorch", () => {
       expectParamGrads(layer.namedParameters(), c.paramGrads, c.id);
     });
   }
+  it("PyTorch loaded tensorgrad's safetensors of a projSize LSTM and of a half() model with strict=True (gen_packed.py)", () => {
+    assert.equal(fx.torchLoad.lstmProj, "<All keys matched successfully>");
+    assert.equal(fx.torchLoad.linearHalf, "<All keys matched successfully>");
+    assert.deepEqual(fx.torchLoad.linearHalfDtypes, { bias: "torch.float16", weight: "torch.float16" });
+    // The files it read are what these produce (test/fixtures/write_packed_models.ts).
+    const saved = tg.io.loadSafetensors(tg.io.saveSafetensors(new nn.Linear(3, 2).half().stateDict())).tensors;
+    assert.deepEqual(Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, v.dtype])), { bias: "float16", weight: "float16" });
+  });
   it("rejects projSize >= hiddenSize, negative projSize, and projSize on GRU", () => {
     assert.throws(() => new nn.LSTM(3, 4, { projSize: 4 }), (e: Error) => e instanceof ValueError && e.message === "LSTM: projSize must be smaller than hiddenSize, got projSize 4 and hiddenSize 4");
     assert.throws(() => new nn.LSTM(3, 4, { projSize: -1 }), ValueError);
