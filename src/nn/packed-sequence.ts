@@ -8,6 +8,7 @@ import { cat, indexSelect, stack } from "../ops/index.js";
 import { full, tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkOptions } from "../tensor/options.js";
+import { onHostBackend } from "../backend/current.js";
 import { unbindFirst } from "./layers/recurrent-forward.js";
 
 /**
@@ -25,7 +26,7 @@ import { unbindFirst } from "./layers/recurrent-forward.js";
  * ```
  */
 export class PackedSequence {
-  /** How many sequences are still going at each time step, non-increasing (a 1-D int32 tensor). */
+  /** How many sequences are still going at each time step, non-increasing (a 1-D int32 tensor on the CPU). */
   readonly batchSizes: Tensor;
   readonly #sizes: readonly number[];
 
@@ -55,7 +56,8 @@ export class PackedSequence {
       }
     }
     this.#sizes = Object.freeze(sizes);
-    this.batchSizes = tensor(sizes, { dtype: "int32" });
+    // On the CPU whatever the current backend, as torch keeps batch_sizes.
+    this.batchSizes = onHostBackend(() => tensor(sizes, { dtype: "int32" }));
   }
 
   /** @internal batchSizes as plain numbers. */

@@ -1,7 +1,7 @@
 // float16 and bfloat16 on the WebGPU backend: their values live in float32 GPU memory like on the
 // CPU backends, created and moved rounded on the host; a cast that must round on the device is a
 // DTypeError naming the CPU route (WGSL's f16 is an optional feature, and torch's rounding is done
-// once, on the CPU).
+// once, on the CPU). Also packed sequences on WebGPU (their batch sizes stay on the CPU).
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -64,5 +64,26 @@ describe("float16 / bfloat16 on WebGPU", { skip: !gpu }, () => {
   it("module.half() on GPU state is a DTypeError; convert on the CPU first", () => {
     const m = new nn.Linear(2, 2);
     assert.throws(() => m.half(), (e: Error) => e instanceof tg.DTypeError && /half: rounding to float16 runs on the CPU/.test(e.message));
+  });
+});
+
+describe("packed sequences on WebGPU", { skip: !gpu }, () => {
+  before(() => tg.setBackend("webgpu"));
+  after(() => tg.setBackend(initial));
+  it("a GRU runs on a packed batch; batchSizes stay on the CPU as torch's; padding back restores the order", async () => {
+    tg.manualSeed(4);
+    const gru = new nn.GRU(2, 3);
+    const x = tg.randn([4, 3, 2]);
+    const packed = nn.utils.rnn.packPaddedSequence(x, [2, 4, 1], { enforceSorted: false });
+    assert.deepEqual(packed.batchSizes.toArray(), [3, 2, 1, 1]);
+    const [out, h] = gru.forward(packed);
+    const [padded, lengths] = nn.utils.rnn.padPackedSequence(out);
+    assert.deepEqual(await lengths.array(), [2, 4, 1]);
+    // Sequence 1 (length 4) run alone gives the same output and final state.
+    const [alone, hAlone] = gru.forward(x.slice(1, 1, 2));
+    const a = await padded.slice(1, 1, 2).data(), b = await alone.data();
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-5));
+    const hh = await h.slice(1, 1, 2).data(), hb = await hAlone.data();
+    hh.forEach((v, i) => assert.ok(Math.abs(v - hb[i]) < 1e-5));
   });
 });
