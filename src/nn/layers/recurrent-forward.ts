@@ -6,7 +6,8 @@ import { cat, dropout as dropoutOp, stack } from "../../ops/index.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
-import { gruCell, lstmCell } from "../../ops/primitives/recurrent-cell.js";
+import { fused, gruCell, lstmCell } from "../../ops/primitives/recurrent-cell.js";
+import { gruStepPrim, lstmStepPrim, sequenceState } from "../../ops/primitives/recurrent-step.js";
 
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -73,6 +74,10 @@ function runDirection(
   // folded in too; GRU keeps b_hn apart because torch applies r·(W_hn·h + b_hn).
   let xProj = linear(x, w.wIh, w.bIh);
   if (mode !== "GRU" && w.bHh) xProj = xProj.add(w.bHh);
+  const states = [w.wHh, ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
+  if (xProj.dtype === "float32" && ((mode === "LSTM" && fused("lstmCell", states)) || (mode === "GRU" && fused("gruCell", states)))) {
+    return fusedDirection(mode, xProj, w, h0, c0, reverse);
+  }
   const steps = unbindFirst(xProj);
   const wHhT = w.wHh.T;
   let h = h0 ?? zeros([N, H], { dtype: x.dtype });
@@ -86,6 +91,34 @@ function runDirection(
     else {
       const pre = xp.add(h.matmul(wHhT));
       h = mode === "RNN_TANH" ? pre.tanh() : pre.relu();
+    }
+    outs[t] = h;
+  }
+  return { output: stack(outs, 0), h, c };
+}
+
+/**
+ * runDirection on a backend with fused cells: whole time steps as primitives that read xProj in place
+ * and gather its gradient and the recurrent weight's over the sequence (see recurrent-step.ts).
+ */
+function fusedDirection(
+  mode: "LSTM" | "GRU", xProj: Tensor, w: CellWeights, h0: Tensor | null, c0: Tensor | null, reverse: boolean,
+): { output: Tensor; h: Tensor; c: Tensor | null } {
+  const [T, N] = xProj.shape;
+  const H = w.wHh.shape[1];
+  const seq = sequenceState();
+  // The kernels read states with contiguous columns.
+  let h = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
+  let c = mode === "LSTM" ? (c0 ? c0.contiguous() : zeros([N, H], { dtype: xProj.dtype })) : null;
+  const outs = new Array<Tensor>(T);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    if (mode === "LSTM") {
+      const out = lstmStepPrim([xProj, h, c!, w.wHh], { t, s, seq });
+      h = out.slice(0, 0, 1).squeeze(0);
+      c = out.slice(0, 1, 2).squeeze(0);
+    } else {
+      h = gruStepPrim(w.bHh ? [xProj, h, w.wHh, w.bHh] : [xProj, h, w.wHh], { t, s, seq });
     }
     outs[t] = h;
   }
