@@ -1,6 +1,7 @@
 // Inverted dropout: zero each element with probability p while training and scale the survivors by
 // 1/(1-p), so evaluation needs no rescaling. Draws come from the seeded generator.
 
+import { markIntermediate } from "../../autograd/engine.js";
 import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { tensor } from "../../tensor/creation.js";
@@ -17,5 +18,8 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   // The mask is made whole on the host (one draw per element) and multiplied in once.
   const values = x.dtype === "float64" ? new Float64Array(x.size) : new Float32Array(x.size);
   fillDropoutMask(values, p, 1 / (1 - p));
-  return x.mul(tensor(values, { shape: x.shape, dtype: x.dtype === "float64" ? "float64" : "float32" }));
+  const mask = tensor(values, { shape: x.shape, dtype: x.dtype === "float64" ? "float64" : "float32" });
+  // Only the product's backward reads the mask: backward frees it with the graph.
+  markIntermediate(mask);
+  return x.mul(mask);
 }
