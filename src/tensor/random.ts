@@ -51,11 +51,14 @@ function rotl(x: number, k: number): number {
  * inlined keeps them from costing as much as the step's products.
  */
 export function fillDropoutMask(out: Float32Array | Float64Array, p: number, scale: number): void {
-  const threshold = p * 4294967296;
-  let a = s0, b = s1, c = s2, d = s3;
-  for (let i = 0; i < out.length; i++) {
+  // Draws and threshold are compared as signed 32-bit integers (both shifted by 2^31), which keeps
+  // the loop in small-integer arithmetic.
+  const threshold = p * 4294967296 - 2147483648;
+  let a = s0 | 0, b = s1 | 0, c = s2 | 0, d = s3 | 0;
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
     const x = Math.imul(b, 5);
-    const r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+    const r = (Math.imul((x << 7) | (x >>> 25), 9) ^ 0x80000000) | 0;
     const t = b << 9;
     c ^= a; d ^= b; b ^= c; a ^= d;
     c ^= t;
