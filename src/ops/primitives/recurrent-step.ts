@@ -21,10 +21,12 @@ export interface SequenceState {
   /** Gradient accumulators of the backward pass in progress (null between passes). */
   acc: Tensor | null;
   accH: Tensor | null;
+  /** Processing index of the last step whose backward ran (they run in decreasing order within a pass). */
+  lastS: number;
 }
 
 export function sequenceState(): SequenceState {
-  return { h: [], saved: [], acc: null, accH: null };
+  return { h: [], saved: [], acc: null, accH: null, lastS: -1 };
 }
 
 export interface StepParams {
@@ -32,6 +34,16 @@ export interface StepParams {
   t: number;
   s: number;
   seq: SequenceState;
+}
+
+/**
+ * Starts the accumulators afresh when step s begins a new backward pass: within one pass steps run in
+ * decreasing s, so a step at or after the last one seen means an earlier pass stopped before its
+ * first step (an error in between) and left accumulators that its region has freed.
+ */
+function enter(seq: SequenceState, s: number): void {
+  if (s >= seq.lastS) seq.acc = seq.accH = null;
+  seq.lastS = s;
 }
 
 /** Row block t of [T, N, C] as an [N, C] view. */
@@ -82,6 +94,7 @@ export const lstmStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
   },
   vjp: (d, { inputs: [xProj, h, c, w], output, params: { t, s, seq } }) => {
     const N = h.shape[0], H = h.shape[1], T = xProj.shape[0];
+    enter(seq, s);
     const acc = (seq.acc ??= emptyTensor([T, N, 4 * H], "float32"));
     const dd = d.isContiguous ? d : runKernel("copy", d.shape, d.dtype, [d]);
     const g = runKernel("lstmCellGrad", [5 * N * H], "float32", [seq.saved[t]!, c, output, dd]);
@@ -91,6 +104,7 @@ export const lstmStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
     const dc = g.slice(0, 4 * N * H, 5 * N * H).reshape([N, H]);
     if (s !== 0) return [null, dh, dc, null];
     seq.acc = null;
+    seq.lastS = -1;
     return [xProj.requiresGrad ? acc : null, dh, dc, w.requiresGrad ? weightGrad(acc, seq, N, H) : null];
   },
 });
@@ -110,6 +124,7 @@ export const gruStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
   },
   vjp: (d, { inputs: [xProj, h, w, b], params: { t, s, seq } }) => {
     const N = h.shape[0], H = h.shape[1], T = xProj.shape[0];
+    enter(seq, s);
     const acc = (seq.acc ??= emptyTensor([T, N, 3 * H], "float32"));
     const accH = (seq.accH ??= emptyTensor([T, N, 3 * H], "float32"));
     const dd = d.isContiguous ? d : runKernel("copy", d.shape, d.dtype, [d]);
@@ -122,6 +137,7 @@ export const gruStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
     const grads: (Tensor | null)[] = [null, dh, null, null];
     if (s === 0) {
       seq.acc = seq.accH = null;
+      seq.lastS = -1;
       grads[0] = xProj.requiresGrad ? acc : null;
       grads[2] = w.requiresGrad ? weightGrad(accH, seq, N, H) : null;
       grads[3] = b?.requiresGrad ? runKernel("sum", [3 * H], "float32", [transposedRows(accH)], { reduceSize: T * N }) : null;

@@ -8,11 +8,11 @@ import * as tg from "tensorgrad";
 import { nn, type Tensor } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
 
-interface Case { mode: "LSTM" | "GRU"; layers?: number; bidirectional?: boolean; batchFirst?: boolean; bias?: boolean; states?: boolean; partial?: boolean; first?: boolean; twice?: boolean }
+interface Case { mode: "LSTM" | "GRU"; layers?: number; bidirectional?: boolean; batchFirst?: boolean; bias?: boolean; states?: boolean; partial?: boolean; first?: boolean; twice?: boolean; aborted?: boolean }
 
 const CASES: Case[] = ["LSTM", "GRU"].flatMap((mode) => [
   { mode }, { mode, layers: 2, bidirectional: true }, { mode, batchFirst: true }, { mode, bias: false },
-  { mode, states: true }, { mode, partial: true }, { mode, first: true }, { mode, layers: 2, bidirectional: true, first: true }, { mode, twice: true },
+  { mode, states: true }, { mode, partial: true }, { mode, first: true }, { mode, layers: 2, bidirectional: true, first: true }, { mode, twice: true }, { mode, aborted: true },
 ] as Case[]);
 
 /** Runs case c with the fused kernels visible or hidden; returns output, final state and every gradient, flat. */
@@ -36,13 +36,25 @@ function run(c: Case, fusedOn: boolean): { values: number[][]; cellCalls: number
     const [out, final] = layer.forward(x, state as never) as [Tensor, Tensor | [Tensor, Tensor]];
     const last = Array.isArray(final) ? final[1] : final;
     const up = tg.randn(out.shape);
+    const flat = (t: Tensor) => Array.from(t.toFloat32Array());
     const used = c.partial ? out.slice(0, 0, 2).mul(up.slice(0, 0, 2)) : out.mul(up);
     // first: only the first time step's output reaches the loss, so later steps get no gradient at all.
     const loss = c.first ? out.slice(0, 0, 1).mul(up.slice(0, 0, 1)).sum() : used.sum().add(last.sum().mul(0.3));
+    if (c.aborted) {
+      // A pass stopped by an error after some steps' backward: the next pass must start afresh.
+      const mid = out.slice(0, 2, 3);
+      const hook = mid.registerHook(() => { throw new RangeError("stop"); });
+      const lossMid = loss.add(mid.sum());
+      assert.throws(() => lossMid.backward(null, { retainGraph: true }), RangeError);
+      hook.remove();
+      for (const p of [x, ...layer.parameters()]) p.grad = null;
+      lossMid.backward();
+      const leaves = [x, ...layer.parameters()];
+      return { values: [flat(out), flat(last), ...leaves.map((p) => flat(p.grad!))], cellCalls };
+    }
     loss.backward(null, { retainGraph: c.twice === true });
     if (c.twice) loss.backward();
     const leaves = [x, ...layer.parameters(), ...(c.states ? (c.mode === "LSTM" ? [h0, c0] : [h0]) : [])];
-    const flat = (t: Tensor) => Array.from(t.toFloat32Array());
     return { values: [flat(out), flat(last), ...leaves.map((p) => flat(p.grad!))], cellCalls };
   } finally {
     delete (backend as { kernel?: unknown }).kernel;
