@@ -3,6 +3,7 @@
 // slice, sigmoid, tanh and cat, so autograd supplies every gradient (backprop through time).
 
 import { cat, dropout as dropoutOp, stack } from "../../ops/index.js";
+import { markIntermediate } from "../../autograd/engine.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
@@ -111,14 +112,19 @@ function fusedDirection(
   let h = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
   let c = mode === "LSTM" ? (c0 ? c0.contiguous() : zeros([N, H], { dtype: xProj.dtype })) : null;
   const outs = new Array<Tensor>(T);
+  // xProj and every step's result but the last (whose h and c the caller gets) reach nothing but the
+  // graph and the stacked output's copy: backward frees them with the graph.
+  markIntermediate(xProj);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     if (mode === "LSTM") {
       const out = lstmStepPrim([xProj, h, c!, w.wHh], { t, s, seq });
+      if (s < T - 1) markIntermediate(out);
       h = out.slice(0, 0, 1).squeeze(0);
       c = out.slice(0, 1, 2).squeeze(0);
     } else {
       h = gruStepPrim(w.bHh ? [xProj, h, w.wHh, w.bHh] : [xProj, h, w.wHh], { t, s, seq });
+      if (s < T - 1) markIntermediate(h);
     }
     outs[t] = h;
   }

@@ -54,8 +54,12 @@ function run(c: Case, fusedOn: boolean): { values: number[][]; cellCalls: number
     }
     loss.backward(null, { retainGraph: c.twice === true });
     if (c.twice) loss.backward();
+    // Another layer's step reuses the memory backward freed: what the caller holds must survive it.
+    const other = c.mode === "LSTM" ? new nn.LSTM(3, 6, opts) : new nn.GRU(3, 6, opts);
+    (other.forward(tg.randn([5, 4, 3]).requiresGrad_(true)) as [Tensor, unknown])[0].sum().backward();
+    const firstState = Array.isArray(final) ? final[0] : final;
     const leaves = [x, ...layer.parameters(), ...(c.states ? (c.mode === "LSTM" ? [h0, c0] : [h0]) : [])];
-    return { values: [flat(out), flat(last), ...leaves.map((p) => flat(p.grad!))], cellCalls };
+    return { values: [flat(out), flat(last), flat(firstState), ...leaves.map((p) => flat(p.grad!))], cellCalls };
   } finally {
     delete (backend as { kernel?: unknown }).kernel;
   }
