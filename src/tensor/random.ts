@@ -45,6 +45,29 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
+/**
+ * Fills `out` with inverted-dropout factors: 0 with probability p, else `scale`, from one 32-bit
+ * draw per element. Dropout masks are most of a training step's draws; one pass over the generator
+ * inlined keeps them from costing as much as the step's products.
+ */
+export function fillDropoutMask(out: Float32Array | Float64Array, p: number, scale: number): void {
+  // Draws and threshold are compared as signed 32-bit integers (both shifted by 2^31), which keeps
+  // the loop in small-integer arithmetic.
+  const threshold = p * 4294967296 - 2147483648;
+  let a = s0 | 0, b = s1 | 0, c = s2 | 0, d = s3 | 0;
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const x = Math.imul(b, 5);
+    const r = (Math.imul((x << 7) | (x >>> 25), 9) ^ 0x80000000) | 0;
+    const t = b << 9;
+    c ^= a; d ^= b; b ^= c; a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    out[i] = r < threshold ? 0 : scale;
+  }
+  s0 = a; s1 = b; s2 = c; s3 = d;
+}
+
 /** Uniform in [0, 1) with 53 random bits. */
 export function random(): number {
   const hi = nextUint32() >>> 5; // 27 bits

@@ -2,6 +2,7 @@
 // conventions shared with multi-head attention, composed of matmul, softmax and where so the
 // gradients come from autograd.
 
+import { markIntermediate } from "../../autograd/engine.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { dropout as dropoutOp, where } from "../../ops/index.js";
 import { tensor } from "../../tensor/creation.js";
@@ -50,10 +51,19 @@ export function causalMask(L: number, S: number): Tensor {
  */
 export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, scale: number, dropoutP: number): [Tensor, Tensor] {
   // Scaling q before the product (rather than the scores) is what torch's multi-head attention does.
-  let scores = q.mul(scale).matmul(k.transpose(-2, -1));
-  if (mask !== null) scores = scores.add(mask);
+  // Everything before the returned weights is read by backward alone, which frees it with the graph.
+  const scaled = q.mul(scale);
+  let scores = scaled.matmul(k.transpose(-2, -1));
+  markIntermediate(scaled, scores);
+  if (mask !== null) {
+    scores = scores.add(mask);
+    markIntermediate(scores);
+  }
   let weights = scores.softmax(-1);
-  if (dropoutP > 0) weights = dropoutOp(weights, dropoutP, true);
+  if (dropoutP > 0) {
+    markIntermediate(weights);
+    weights = dropoutOp(weights, dropoutP, true);
+  }
   return [weights.matmul(v), weights];
 }
 

@@ -2,6 +2,7 @@
 // input projections, per-head scaled dot-product attention with torch's mask conventions, and the
 // output projection. nn.MultiheadAttention holds the weights and calls this.
 
+import { markIntermediate } from "../../autograd/engine.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -132,6 +133,7 @@ export function mhaForward(
   let qp: Tensor, kp: Tensor, vp: Tensor;
   if (inProjWeight !== null && q === k && k === v) {
     const proj = linear(q, inProjWeight, inProjBias);
+    markIntermediate(proj); // read through views by the heads' products only
     [qp, kp, vp] = [0, 1, 2].map((i) => proj.slice(-1, i * E, (i + 1) * E));
   } else {
     const w = (i: number, separate: Tensor | null) => (inProjWeight !== null ? inProjWeight.slice(0, i * E, (i + 1) * E) : separate!);
@@ -155,7 +157,10 @@ export function mhaForward(
   }
 
   const [attnOut, weights] = attend(heads(qp, L), heads(kp, S), heads(vp, S), mask, 1 / Math.sqrt(hd), training ? dropoutP : 0);
-  let out = linear(attnOut.permute([2, 0, 1, 3]).reshape([L, N, E]), outProjWeight, outProjBias);
+  const merged = attnOut.permute([2, 0, 1, 3]).reshape([L, N, E]);
+  // Read by the output projection's backward alone (merged may be a copy or a view of attnOut).
+  markIntermediate(attnOut, merged);
+  let out = linear(merged, outProjWeight, outProjBias);
   if (!batched) out = out.squeeze(1);
   else if (batchFirst) out = out.transpose(0, 1);
   if (!needWeights) return [out, null];

@@ -3,10 +3,12 @@
 // slice, sigmoid, tanh and cat, so autograd supplies every gradient (backprop through time).
 
 import { cat, dropout as dropoutOp, stack } from "../../ops/index.js";
+import { markIntermediate } from "../../autograd/engine.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
-import { gruCell, lstmCell } from "../../ops/primitives/recurrent-cell.js";
+import { fused, gruCell, lstmCell } from "../../ops/primitives/recurrent-cell.js";
+import { gruStepPrim, lstmStepPrim, sequenceState } from "../../ops/primitives/recurrent-step.js";
 
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -70,7 +72,12 @@ function runDirection(
   mode: RecurrentMode, x: Tensor, w: CellWeights, h0: Tensor | null, c0: Tensor | null, reverse: boolean,
 ): { output: Tensor; h: Tensor; c: Tensor | null } {
   const [T, N] = x.shape;
-  const steps = unbindFirst(inputProjection(mode, x, w));
+  const xProj = inputProjection(mode, x, w);
+  // LSTM with projSize keeps h and c at different widths, which the fused steps do not take.
+  const states = [w.wHh, ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
+  const fusable = (mode === "LSTM" && !w.wHr && fused("lstmCell", states)) || (mode === "GRU" && fused("gruCell", states));
+  if (xProj.dtype === "float32" && fusable) return fusedDirection(mode, xProj, w, h0, c0, reverse);
+  const steps = unbindFirst(xProj);
   const step = stepFunction(mode, w);
   let h = h0 ?? zeros([N, w.wHh.shape[1]], { dtype: x.dtype });
   let c = mode === "LSTM" ? c0 ?? zeros([N, cellSize(w)], { dtype: x.dtype }) : null;
@@ -116,6 +123,39 @@ export function stepFunction(mode: RecurrentMode, w: CellWeights): RecurrentStep
     const pre = xp.add(h.matmul(wHhT));
     return [relu ? pre.relu() : pre.tanh(), null];
   };
+}
+
+/**
+ * runDirection on a backend with fused cells: whole time steps as primitives that read xProj in place
+ * and gather its gradient and the recurrent weight's over the sequence (see recurrent-step.ts).
+ */
+function fusedDirection(
+  mode: "LSTM" | "GRU", xProj: Tensor, w: CellWeights, h0: Tensor | null, c0: Tensor | null, reverse: boolean,
+): { output: Tensor; h: Tensor; c: Tensor | null } {
+  const [T, N] = xProj.shape;
+  const H = w.wHh.shape[1];
+  const seq = sequenceState();
+  // The kernels read states with contiguous columns.
+  let h = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
+  let c = mode === "LSTM" ? (c0 ? c0.contiguous() : zeros([N, H], { dtype: xProj.dtype })) : null;
+  const outs = new Array<Tensor>(T);
+  // xProj and every step's result but the last (whose h and c the caller gets) reach nothing but the
+  // graph and the stacked output's copy: backward frees them with the graph.
+  markIntermediate(xProj);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    if (mode === "LSTM") {
+      const out = lstmStepPrim([xProj, h, c!, w.wHh], { t, s, seq });
+      if (s < T - 1) markIntermediate(out);
+      h = out.slice(0, 0, 1).squeeze(0);
+      c = out.slice(0, 1, 2).squeeze(0);
+    } else {
+      h = gruStepPrim(w.bHh ? [xProj, h, w.wHh, w.bHh] : [xProj, h, w.wHh], { t, s, seq });
+      if (s < T - 1) markIntermediate(h);
+    }
+    outs[t] = h;
+  }
+  return { output: stack(outs, 0), h, c };
 }
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */

@@ -12,6 +12,8 @@ import { Linear } from "./linear.js";
 import { ModuleList } from "./module-list.js";
 import { LayerNorm } from "./normalization.js";
 import { checkOptions } from "../../tensor/options.js";
+import { isGradEnabled } from "../../autograd/grad-mode.js";
+import { markIntermediate } from "../../autograd/engine.js";
 
 /** The feed-forward activation of a TransformerEncoderLayer: "relu", "gelu" or any tensor function. */
 export type TransformerActivation = "relu" | "gelu" | ((x: Tensor) => Tensor);
@@ -113,26 +115,51 @@ export class TransformerEncoderLayer extends Module {
       throw new ShapeError(`TransformerEncoderLayer(dModel=${E}, nHead=${this.nHead}): expected src ${batched} (or [S, ${E}] unbatched), got ${fmtShape(src.shape)}`);
     }
     const attnOpts = { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, isCausal };
+    // With built-in parts throughout, nothing outside this forward can hold what lies between its
+    // input and its output: backward frees those tensors with the graph.
+    const internal: Tensor[] | null = isGradEnabled() && plainLayer(this) ? [] : null;
+    const keep = (t: Tensor): Tensor => (internal?.push(t), t);
     let x = src;
     if (this.normFirst) {
-      x = x.add(this.selfAttentionBlock(this.norm1.forward(x), attnOpts));
-      x = x.add(this.feedForwardBlock(this.norm2.forward(x)));
+      x = keep(x.add(this.selfAttentionBlock(keep(this.norm1.forward(x)), attnOpts, keep)));
+      x = x.add(this.feedForwardBlock(keep(this.norm2.forward(x)), keep));
     } else {
-      x = this.norm1.forward(x.add(this.selfAttentionBlock(x, attnOpts)));
-      x = this.norm2.forward(x.add(this.feedForwardBlock(x)));
+      x = keep(this.norm1.forward(keep(x.add(this.selfAttentionBlock(x, attnOpts, keep)))));
+      x = this.norm2.forward(keep(x.add(this.feedForwardBlock(x, keep))));
     }
+    if (internal !== null) markInternal(internal, src, x);
     return x;
   }
 
-  private selfAttentionBlock(x: Tensor, opts: { attnMask: Tensor | null; keyPaddingMask: Tensor | null; isCausal: boolean }): Tensor {
+  private selfAttentionBlock(
+    x: Tensor, opts: { attnMask: Tensor | null; keyPaddingMask: Tensor | null; isCausal: boolean }, keep: (t: Tensor) => Tensor,
+  ): Tensor {
     const [out] = this.selfAttn.forward(x, x, x, { ...opts, needWeights: false });
-    return this.dropout1.forward(out);
+    return keep(this.dropout1.forward(keep(out)));
   }
 
-  private feedForwardBlock(x: Tensor): Tensor {
-    const hidden = this.dropout.forward(this.activation(this.linear1.forward(x)));
-    return this.dropout2.forward(this.linear2.forward(hidden));
+  private feedForwardBlock(x: Tensor, keep: (t: Tensor) => Tensor): Tensor {
+    const hidden = keep(this.dropout.forward(keep(this.activation(keep(this.linear1.forward(x))))));
+    return keep(this.dropout2.forward(keep(this.linear2.forward(hidden))));
   }
+}
+
+/**
+ * Whether `layer` runs the built-in forwards of its own and of every part (no hooks, which wrap an
+ * instance's forward, and no subclass overrides) with a named activation.
+ */
+function plainLayer(layer: TransformerEncoderLayer): boolean {
+  return typeof layer.options.activation === "string" &&
+    layer.forward === TransformerEncoderLayer.prototype.forward &&
+    layer.selfAttn.forward === MultiheadAttention.prototype.forward &&
+    layer.linear1.forward === Linear.prototype.forward && layer.linear2.forward === Linear.prototype.forward &&
+    [layer.dropout, layer.dropout1, layer.dropout2].every((m) => m.forward === Dropout.prototype.forward) &&
+    layer.norm1.forward === LayerNorm.prototype.forward && layer.norm2.forward === LayerNorm.prototype.forward;
+}
+
+/** Marks `ts` as graph-only intermediates, except any sharing storage with the input or the output. */
+function markInternal(ts: readonly Tensor[], input: Tensor, output: Tensor): void {
+  for (const t of ts) if (t.storage !== input.storage && t.storage !== output.storage) markIntermediate(t);
 }
 
 export function resolveActivation(activation: TransformerActivation): (x: Tensor) => Tensor {
@@ -191,8 +218,19 @@ export class TransformerEncoder extends Module {
     checkOptions("TransformerEncoder.forward", opts, ["mask", "srcKeyPaddingMask", "isCausal"]);
     const { mask = null, srcKeyPaddingMask = null, isCausal = false } = opts;
     let x = src;
-    for (const layer of this.layers) x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask, isCausal });
-    return this.norm ? this.norm.forward(x) : x;
+    // Between plain layers (and a plain final norm) the activations reach nothing but the graph.
+    const internal: Tensor[] | null = isGradEnabled() && [...this.layers].every((l) => l instanceof TransformerEncoderLayer && plainLayer(l)) &&
+      (this.norm === null || this.norm.forward === LayerNorm.prototype.forward) ? [] : null;
+    for (const layer of this.layers) {
+      if (x !== src) internal?.push(x);
+      x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask, isCausal });
+    }
+    if (this.norm) {
+      if (x !== src) internal?.push(x);
+      x = this.norm.forward(x);
+    }
+    if (internal !== null) markInternal(internal, src, x);
+    return x;
   }
 }
 

@@ -1,9 +1,11 @@
 // Inverted dropout: zero each element with probability p while training and scale the survivors by
 // 1/(1-p), so evaluation needs no rescaling. Draws come from the seeded generator.
 
+import { markIntermediate } from "../../autograd/engine.js";
 import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { rand } from "../../tensor/creation.js";
+import { tensor } from "../../tensor/creation.js";
+import { fillDropoutMask } from "../../tensor/random.js";
 
 /**
  * Inverted dropout (torch's F.dropout): while `training`, zeroes each element with probability `p`
@@ -13,6 +15,11 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout: probability p must be between 0 and 1, got ${p}`);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
-  const keep = rand(x.shape).ge(p).mul(1 / (1 - p));
-  return x.mul(keep);
+  // The mask is made whole on the host (one draw per element) and multiplied in once.
+  const values = x.dtype === "float64" ? new Float64Array(x.size) : new Float32Array(x.size);
+  fillDropoutMask(values, p, 1 / (1 - p));
+  const mask = tensor(values, { shape: x.shape, dtype: x.dtype === "float64" ? "float64" : "float32" });
+  // Only the product's backward reads the mask: backward frees it with the graph.
+  markIntermediate(mask);
+  return x.mul(mask);
 }

@@ -30,7 +30,7 @@ const block = (flat: Tensor, from: number, shape: number[]): Tensor => flat.slic
  * Whether the current backend fuses `name` for these float32 operands. Never while a trace records
  * the primitives (ONNX export): it exports the composed ops, which every runtime has.
  */
-function fused(name: OptionalKernelName, operands: readonly Tensor[]): boolean {
+export function fused(name: OptionalKernelName, operands: readonly Tensor[]): boolean {
   return !isObserved() && operands.every((t) => t.dtype === "float32" && t.ndim === 2) && getBackend().kernel(name) !== undefined;
 }
 

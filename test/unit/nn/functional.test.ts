@@ -62,6 +62,24 @@ describe("nn.functional helpers", () => {
     assert.deepEqual(F.dropout(x, 0.5).toArray(), a);
   });
 
+  it("dropout zeroes a fraction p and scales the rest by exactly 1/(1-p), in the input's dtype", () => {
+    tg.manualSeed(7);
+    for (const [p, dtype] of [[0.3, "float32"], [0.1, "float64"], [0.9, "float32"]] as const) {
+      const x = tg.ones([200, 500], { dtype }).requiresGrad_(true);
+      const y = F.dropout(x, p);
+      assert.equal(y.dtype, dtype);
+      const scale = dtype === "float32" ? Math.fround(1 / (1 - p)) : 1 / (1 - p);
+      const values = Array.from(y.toTypedArray());
+      const zeros = values.filter((v) => v === 0).length;
+      assert.ok(values.every((v) => v === 0 || v === scale), `survivors are ${scale}`);
+      // 100000 Bernoulli draws: the zero fraction is within 5 standard deviations of p.
+      const sd = Math.sqrt(p * (1 - p) / values.length);
+      assert.ok(Math.abs(zeros / values.length - p) < 5 * sd, `p ${p}: ${zeros} zeros`);
+      y.sum().backward();
+      assert.deepEqual(Array.from(x.grad!.toTypedArray()), values);
+    }
+  });
+
   it("batchNorm in training needs more than one value per channel", () => {
     assert.throws(() => F.batchNorm(tg.ones([1, 3]), null, null, { training: true }), {
       name: "ValueError", message: "batchNorm: expected more than 1 value per channel when training, got input [1, 3]",

@@ -1,0 +1,153 @@
+// Whole LSTM and GRU time steps as primitives, for backends with the fused cells: the recurrent
+// product, the cell, and a backward that gathers what is per sequence rather than per step. Every
+// step reads its row block of the sequence's input projection xProj [T, N, G·H] in place, and writes
+// its gate gradients into one [T, N, G·H] accumulator that the sequence's first step (the last whose
+// backward runs) hands on as xProj's gradient, together with the recurrent weight's gradient as one
+// product over every step. Slicing xProj per step instead made the backward pad and sum a copy of it
+// at every level of a halving tree, and the weight's gradient was summed step by step.
+
+import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
+import type { View } from "../../backend/backend.js";
+import { kernelFor } from "../../backend/current.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { emptyTensor, runKernel } from "../run-kernel.js";
+
+/** What the steps of one sequence share: saved per-step values, and the backward's accumulators. */
+export interface SequenceState {
+  /** Each step's state input h (for the recurrent weight's gradient), by time index. */
+  readonly h: Tensor[];
+  /** Each step's saved intermediates (LSTM: gate pre-activations; GRU: W_h·h + b_h), by time index. */
+  readonly saved: Tensor[];
+  /** Gradient accumulators of the backward pass in progress (null between passes). */
+  acc: Tensor | null;
+  accH: Tensor | null;
+  /** Processing index of the last step whose backward ran (they run in decreasing order within a pass). */
+  lastS: number;
+}
+
+export function sequenceState(): SequenceState {
+  return { h: [], saved: [], acc: null, accH: null, lastS: -1 };
+}
+
+export interface StepParams {
+  /** Time index of this step, and its place in processing order (0: the first, run last backward). */
+  t: number;
+  s: number;
+  seq: SequenceState;
+}
+
+/**
+ * Starts the accumulators afresh when step s begins a new backward pass: within one pass steps run in
+ * decreasing s, so a step at or after the last one seen means an earlier pass stopped before its
+ * first step (an error in between) and left accumulators that its region has freed.
+ */
+function enter(seq: SequenceState, s: number): void {
+  if (s >= seq.lastS) seq.acc = seq.accH = null;
+  seq.lastS = s;
+}
+
+/** Row block t of [T, N, C] as an [N, C] view. */
+function rowBlock(x: View, t: number): View {
+  return { storage: x.storage, offset: x.offset + t * x.strides[0]!, shape: [x.shape[1]!, x.shape[2]!], strides: [x.strides[1]!, x.strides[2]!] };
+}
+
+/** w [R, C] read as wᵀ [C, R] (a view). */
+function transposed(w: View): View {
+  return { storage: w.storage, offset: w.offset, shape: [w.shape[1]!, w.shape[0]!], strides: [w.strides[1]!, w.strides[0]!] };
+}
+
+/** Copies src (contiguous [N, C]) into row block t of acc. */
+function store(acc: Tensor, t: number, src: View): void {
+  kernelFor("copy")(rowBlock(acc, t), [src], undefined);
+}
+
+/** The states h_t fed to every step, stacked [T·N, H] in time order, and the accumulator's rows flattened. */
+function stackedStates(seq: SequenceState, N: number, H: number): Tensor {
+  const T = seq.h.length;
+  const out = emptyTensor([T, N, H], "float32", false);
+  for (let t = 0; t < T; t++) store(out, t, seq.h[t]!);
+  return out;
+}
+
+/** dW [G·H, H] = Σ_t d(gates_t)ᵀ · h_t: one product over the sequence. */
+function weightGrad(acc: Tensor, seq: SequenceState, N: number, H: number): Tensor {
+  const T = acc.shape[0], GH = acc.shape[2];
+  const hs = stackedStates(seq, N, H);
+  const flat: View = { storage: acc.storage, offset: acc.offset, shape: [GH, T * N], strides: [1, GH] };
+  return runKernel("matmul", [GH, H], "float32", [flat, { storage: hs.storage, offset: 0, shape: [T * N, H], strides: [H, 1] }]);
+}
+
+/**
+ * One LSTM step: inputs [xProj [T, N, 4H] (W_i·x + b_i + b_h), h [N, H], c [N, H], W_h [4H, H]] ->
+ * [2, N, H] = [h', c'].
+ */
+export const lstmStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
+  name: "lstmStep",
+  saves: "both",
+  forward: ([xProj, h, c, w], { t, seq }) => {
+    const N = h.shape[0], H = h.shape[1];
+    const hh = runKernel("matmul", [N, 4 * H], "float32", [h, transposed(w)]);
+    const gates = runKernel("add", [N, 4 * H], "float32", [rowBlock(xProj, t), hh]);
+    seq.h[t] = h;
+    seq.saved[t] = gates;
+    return runKernel("lstmCell", [2, N, H], "float32", [gates, c]);
+  },
+  vjp: (d, { inputs: [xProj, h, c, w], output, params: { t, s, seq } }) => {
+    const N = h.shape[0], H = h.shape[1], T = xProj.shape[0];
+    enter(seq, s);
+    const acc = (seq.acc ??= emptyTensor([T, N, 4 * H], "float32"));
+    const dd = d.isContiguous ? d : runKernel("copy", d.shape, d.dtype, [d]);
+    const g = runKernel("lstmCellGrad", [5 * N * H], "float32", [seq.saved[t]!, c, output, dd]);
+    const dGates: View = { storage: g.storage, offset: 0, shape: [N, 4 * H], strides: [4 * H, 1] };
+    store(acc, t, dGates);
+    const dh = runKernel("matmul", [N, H], "float32", [dGates, w]);
+    const dc = g.slice(0, 4 * N * H, 5 * N * H).reshape([N, H]);
+    if (s !== 0) return [null, dh, dc, null];
+    seq.acc = null;
+    seq.lastS = -1;
+    return [xProj.requiresGrad ? acc : null, dh, dc, w.requiresGrad ? weightGrad(acc, seq, N, H) : null];
+  },
+});
+
+/**
+ * One GRU step: inputs [xProj [T, N, 3H] (W_i·x + b_i), h [N, H], W_h [3H, H], b_h [3H]?] -> h' [N, H].
+ */
+export const gruStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
+  name: "gruStep",
+  saves: "inputs",
+  forward: ([xProj, h, w, b], { t, seq }) => {
+    const N = h.shape[0], H = h.shape[1];
+    const hh = b ? runKernel("linear", [N, 3 * H], "float32", [h, w, b]) : runKernel("matmul", [N, 3 * H], "float32", [h, transposed(w)]);
+    seq.h[t] = h;
+    seq.saved[t] = hh;
+    return runKernel("gruCell", [N, H], "float32", [rowBlock(xProj, t), hh, h]);
+  },
+  vjp: (d, { inputs: [xProj, h, w, b], params: { t, s, seq } }) => {
+    const N = h.shape[0], H = h.shape[1], T = xProj.shape[0];
+    enter(seq, s);
+    const acc = (seq.acc ??= emptyTensor([T, N, 3 * H], "float32"));
+    const accH = (seq.accH ??= emptyTensor([T, N, 3 * H], "float32"));
+    const dd = d.isContiguous ? d : runKernel("copy", d.shape, d.dtype, [d]);
+    const g = runKernel("gruCellGrad", [7 * N * H], "float32", [rowBlock(xProj, t), seq.saved[t]!, h, dd]);
+    const dHh: View = { storage: g.storage, offset: 3 * N * H, shape: [N, 3 * H], strides: [3 * H, 1] };
+    store(acc, t, { storage: g.storage, offset: 0, shape: [N, 3 * H], strides: [3 * H, 1] });
+    store(accH, t, dHh);
+    const dDirect: View = { storage: g.storage, offset: 6 * N * H, shape: [N, H], strides: [H, 1] };
+    const dh = runKernel("add", [N, H], "float32", [dDirect, runKernel("matmul", [N, H], "float32", [dHh, w])]);
+    const grads: (Tensor | null)[] = [null, dh, null, null];
+    if (s === 0) {
+      seq.acc = seq.accH = null;
+      seq.lastS = -1;
+      grads[0] = xProj.requiresGrad ? acc : null;
+      grads[2] = w.requiresGrad ? weightGrad(accH, seq, N, H) : null;
+      grads[3] = b?.requiresGrad ? runKernel("sum", [3 * H], "float32", [transposedRows(accH)], { reduceSize: T * N }) : null;
+    }
+    return b ? grads : grads.slice(0, 3);
+  },
+});
+
+/** acc [T, N, C] seen as [C, T·N] (rows to reduce last). */
+function transposedRows(acc: Tensor): View {
+  const C = acc.shape[2];
+  return { storage: acc.storage, offset: acc.offset, shape: [C, acc.shape[0] * acc.shape[1]], strides: [1, C] };
+}
