@@ -18,7 +18,7 @@ import { ACTIVATIONS, PRESETS } from "./model.js";
 import { MODEL_FILE } from "./model-file.js";
 import { IMAGE_DEFAULTS } from "./data.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
-import { fraction, imageSide, nonNegativeNumber, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, shiftPixels, sizeList } from "./options.js";
+import { MAX_ROTATION, fraction, imageSide, nonNegativeNumber, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, rotationDegrees, shiftPixels, sizeList } from "./options.js";
 
 function version(): string {
   try {
@@ -77,7 +77,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--seed <n>", "random seed (initial weights, shuffling, dropout)", nonNegativeInt, TRAIN_DEFAULTS.seed)
     .option("--validation-split <fraction>", "fraction of the training samples held out for validation", fraction, TRAIN_DEFAULTS.validationSplit)
     .option("--limit <n>", "use at most n training and n test samples (quick runs)", positiveInt)
-    .option("--shift <pixels>", "augmentation: shift each one-channel square training image by up to this many pixels, anew each epoch; 0 turns it off (default: 2 for conv networks on such images, else 0)", shiftPixels)
+    .option("--shift <pixels>", "augmentation: shift each training image by up to this many pixels, anew each epoch; 0 turns it off (default: 2 for conv networks on one-channel images, else 0)", shiftPixels)
+    .option("--flip", "augmentation: mirror training images left-right at random, anew each epoch (photos, not digits or text)")
+    .option("--rotate <degrees>", `augmentation: rotate training images by a random angle of up to this many degrees either way, anew each epoch (at most ${MAX_ROTATION})`, rotationDegrees)
     .option("--report-every <seconds>", `rewrite report.md, report.html and the charts after an epoch at most this often while training (0: after every epoch; default ${TRAIN_DEFAULTS.reportEvery})`, nonNegativeNumber)
     .option("--out <dir>", "run folder (default runs/<timestamp>; with --resume, the checkpoint's folder)")
     .option("--resume <checkpoint>", "continue a run from one of its checkpoints (its config.json is reused)")

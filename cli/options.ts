@@ -28,6 +28,16 @@ export function shiftPixels(value: string): number {
   return n;
 }
 
+/** The largest rotation augmentation takes: small turns keep a label true, large ones (a 6 to a 9) need not. */
+export const MAX_ROTATION = 45;
+
+/** Degrees of random rotation for image augmentation: from 0 (off) to MAX_ROTATION. */
+export function rotationDegrees(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > MAX_ROTATION) throw new InvalidArgumentError(`expected degrees from 0 (no rotations) to ${MAX_ROTATION}.`);
+  return n;
+}
+
 /** The side of the square images from a folder are resized to: 1 to 512 pixels. */
 export function imageSide(value: string): number {
   const n = Number(value);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { io, train } from "../src/index.js";
 import type { RunConfig } from "./run-config.js";
 import { describeModel } from "./model.js";
+import { augmentationOf, augments, describeAugmentation } from "./augment.js";
 import { classReport, type ClassRow } from "./class-report.js";
 
 export interface RunSummary {
@@ -72,6 +73,7 @@ function settings(s: RunSummary): [string, string][] {
     ["batch size", String(t.batchSize)],
     ["validation split", String(t.validationSplit)],
     ["seed", String(t.seed)],
+    ...(augments(augmentationOf(t)) ? [["augmentation", describeAugmentation(augmentationOf(t))] as [string, string]] : []),
     ...(s.config.task === "classification" ? [["classes", listClasses(s.config.classes)] as [string, string]] : []),
   ];
 }

@@ -22,6 +22,12 @@ export interface TrainingConfig {
   limit?: number;
   /** Images: each training sample shifted by up to this many pixels, drawn anew every epoch. */
   shift?: number;
+  /** Images: mirrored left-right at random, drawn anew every epoch. */
+  flip?: boolean;
+  /** Images: rotated by up to this many degrees either way, drawn anew every epoch. */
+  rotate?: number;
+  /** Stop when the monitored loss has not improved for `patience` epochs (the best weights are kept either way). */
+  earlyStopping?: { patience: number };
 }
 
 export interface RunConfig {

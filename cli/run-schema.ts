@@ -7,6 +7,7 @@ import { ACTIVATIONS, modelSizeProblem } from "./model.js";
 import { encodedNames, MAX_CATEGORIES } from "./table.js";
 import { modelFileSchema } from "./model-file.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
+import { MAX_ROTATION } from "./options.js";
 import type { LayersModelConfig } from "./layers.js";
 
 const count = z.number().int().min(1);
@@ -95,6 +96,9 @@ export const runConfigSchema = z
       validationSplit: fraction,
       limit: count.optional(),
       shift: z.number().int().min(0).max(8).optional(),
+      flip: z.boolean().optional(),
+      rotate: z.number().min(0).max(MAX_ROTATION).optional(),
+      earlyStopping: z.object({ patience: count.max(10_000) }).strict().optional(),
     }),
   })
   .superRefine((c, ctx) => {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, isAbsolute } from "node:path";
 import * as tg from "../../src/index.js";
 import { data, io, optim, train, type Tensor } from "../../src/index.js";
-import { ShiftedImages } from "../augment.js";
+import { AugmentedImages, augmentationOf, augments, describeAugmentation, type Augmentation } from "../augment.js";
 import { classReport, formatClassReport, type ClassReport } from "../class-report.js";
 import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
@@ -38,6 +38,8 @@ export interface TrainOptions {
   validationSplit: number;
   limit?: number;
   shift?: number;
+  flip?: boolean;
+  rotate?: number;
   reportEvery?: number;
   out?: string;
   resume?: string;
@@ -48,7 +50,7 @@ export interface TrainOptions {
 export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1, reportEvery: 1 } as const;
 
 /** Options that describe the model or data, which a resumed run takes from its config instead. */
-const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "imageSize", "color", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit", "shift"];
+const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "imageSize", "color", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit", "shift", "flip", "rotate"];
 
 type Print = (line: string) => void;
 
@@ -157,41 +159,47 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData): Ru
       seed: opts.seed,
       validationSplit: opts.validationSplit,
       limit: opts.limit,
-      shift: shiftFor(opts.shift, model, spec.kind !== "csv"),
+      ...augmentationFor(opts, model, spec, loaded.inputSize),
     },
   };
 }
 
 /**
- * The pixels of random shift a new run trains with: `--shift` when given (0 is off), else 2 for a
+ * The augmentation a new run trains with. `--shift` when given (0 is off), else 2 pixels for a
  * network of layers on one-channel square images, which learns more from shifted copies than from
- * the same pixels again. A shift needs square one-channel images to move.
+ * the same pixels again; `--flip` and `--rotate` only when asked for (a mirrored digit is no digit).
+ * Each needs images to move: a table's columns are refused by name.
  */
-function shiftFor(given: number | undefined, model: ModelConfig, images: boolean): number {
-  if (given === undefined) return images && model.type === "layers" && model.inputShape.length === 3 && model.inputShape[0] === 1 ? 2 : 0;
-  if (given > 0 && imageSide(model, images) === null) {
-    throw new UsageError(`--shift ${given}: shifts move one-channel square images, but the model's inputs are ${model.type === "layers" ? `[${model.inputShape.join(", ")}]` : `${model.inputSize} features`}; use --shift 0 or leave it out`);
+function augmentationFor(opts: TrainOptions, model: ModelConfig, spec: DataSpec, inputSize: number): Pick<RunConfig["training"], "shift" | "flip" | "rotate"> {
+  const shape = imageShapeOf(spec, inputSize);
+  const asked = [
+    ...(opts.shift ? [`--shift ${opts.shift}`] : []),
+    ...(opts.flip ? ["--flip"] : []),
+    ...(opts.rotate ? [`--rotate ${opts.rotate}`] : []),
+  ];
+  if (asked.length && shape === null) {
+    const what = spec.kind === "csv" ? `${spec.file} is a table (${inputSize} features)` : `its samples of ${inputSize} values are not square images`;
+    throw new UsageError(`${asked.join(" and ")}: augmentation moves the pixels of images, but ${what}; leave ${asked.length > 1 ? "them" : "it"} out`);
   }
-  return given;
+  const conv = model.type === "layers" && model.inputShape.length === 3 && model.inputShape[0] === 1;
+  return {
+    shift: opts.shift ?? (shape !== null && shape[0] === 1 && conv ? 2 : 0),
+    ...(opts.flip && { flip: true }),
+    ...(opts.rotate && { rotate: opts.rotate }),
+  };
 }
 
 /**
- * The side of the one-channel square images a model takes, or null when its inputs are not such
- * images (a table's columns never are, whatever their number).
+ * The [channels, height, width] of the images a data source holds, or null for a table (whose
+ * columns are never pixels, whatever their number) and for IDX samples that are not square.
  */
-function imageSide(model: ModelConfig, images: boolean): number | null {
-  if (!images) return null;
-  if (model.type === "layers") {
-    const [c, h, w] = model.inputShape;
-    return model.inputShape.length === 3 && c === 1 && h === w ? h : model.inputShape.length === 1 ? squareSide(model.inputSize) : null;
-  }
-  return squareSide(model.inputSize);
+function imageShapeOf(spec: DataSpec, inputSize: number): [number, number, number] | null {
+  if (spec.kind === "images") return [spec.color === "rgb" ? 3 : 1, spec.size, spec.size];
+  if (spec.kind === "csv") return null;
+  const side = Math.round(Math.sqrt(inputSize));
+  return side * side === inputSize && side >= 8 ? [1, side, side] : null;
 }
 
-function squareSide(n: number): number | null {
-  const side = Math.round(Math.sqrt(n));
-  return side * side === n && side >= 8 ? side : null;
-}
 
 /** Checks that the loaded data fit the model a configuration describes. */
 export function checkFits(config: RunConfig, loaded: LoadedData, where: string): void {
@@ -290,7 +298,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (!opts.quiet) callbacks.push(new train.ProgressBar());
 
   print(`data: ${loaded.name}; ${trainXY.x.shape[0]} training samples (${Math.round(t.validationSplit * 100)}% held out for validation), ${testXY.x.shape[0]} test samples`);
-  print(`model: ${describeModel(config.model)}; ${model.numParameters().toLocaleString("en-US")} parameters; ${t.optimizer} lr ${t.lr}${scheduler ? " (cosine)" : ""}, batch ${t.batchSize}, ${t.epochs} epochs${t.shift ? `; training images shifted by up to ${t.shift} px` : ""}`);
+  print(`model: ${describeModel(config.model)}; ${model.numParameters().toLocaleString("en-US")} parameters; ${t.optimizer} lr ${t.lr}${scheduler ? " (cosine)" : ""}, batch ${t.batchSize}, ${t.epochs} epochs${augments(augmentationOf(t)) ? `; training images ${describeAugmentation(augmentationOf(t))}` : ""}`);
   if (initialEpoch > 0) print(`resuming from ${opts.resume} at epoch ${initialEpoch + 1}`);
 
   const started = performance.now();
@@ -394,25 +402,25 @@ function extendSchedule(scheduler: optim.lrScheduler.CosineAnnealingLR | undefin
 }
 
 /**
- * The training data as fit takes it: tensors, or with `shift` a loader of shifted images. The
- * validation samples are the last ones either way, as fit's validationSplit takes them.
+ * The training data as fit takes it: tensors, or with augmentation a loader of augmented images.
+ * The validation samples are the last ones either way, as fit's validationSplit takes them.
  */
 function trainData(xy: { x: Tensor; y: Tensor }, config: RunConfig): train.Data {
-  const t = config.training;
-  // Image data are standardised with one overall mean and std, tables per column.
-  const side = imageSide(config.model, config.standardize.mean.length === 1);
-  if (!t.shift || side === null) return xy;
+  const t = config.training, aug = augmentationOf(t);
+  const shape = imageShapeOf(config.data, config.model.inputSize);
+  if (!augments(aug) || shape === null) return xy;
   const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
-  // The pixel value of blank paper after standardisation, for the rows and columns shifted in.
+  // The pixel value of blank paper after standardisation (one mean and std for all pixels), for
+  // what moves in from outside the image.
   const fill = (0 - config.standardize.mean[0]) / config.standardize.std[0];
-  const images = new ShiftedImages(xy.x.slice(0, 0, nTrain), xy.y.slice(0, 0, nTrain), side, t.shift, fill);
+  const images = new AugmentedImages(xy.x.slice(0, 0, nTrain), xy.y.slice(0, 0, nTrain), shape, aug, fill);
   return new data.DataLoader(images, { batchSize: t.batchSize, shuffle: true });
 }
 
 function validation(xy: { x: Tensor; y: Tensor }, config: RunConfig): { validationSplit?: number; validationData?: train.Data } {
   const t = config.training;
   if (!(t.validationSplit > 0)) return {};
-  if (!t.shift || imageSide(config.model, config.standardize.mean.length === 1) === null) return { validationSplit: t.validationSplit };
+  if (!augments(augmentationOf(t)) || imageShapeOf(config.data, config.model.inputSize) === null) return { validationSplit: t.validationSplit };
   const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
   return { validationData: { x: xy.x.slice(0, nTrain, n), y: xy.y.slice(0, nTrain, n) } };
 }

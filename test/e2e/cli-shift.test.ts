@@ -29,7 +29,7 @@ test("--shift 0 turns the cnn preset's shifts off; --shift N gives an MLP on the
   assert.match(c.stdout, /^model: .*; training images shifted by up to 2 px$/m);
 });
 
-test("--shift is checked: whole pixels 0..8, and only for square one-channel images", async () => {
+test("--shift is checked: whole pixels 0..8, and only for images", async () => {
   const csv = join(tmp, "t.csv");
   writeFileSync(csv, "a,b,y\n" + Array.from({ length: 20 }, (_, i) => `${i},${i % 3},${i % 2}`).join("\n") + "\n");
   const [big, frac, table, help] = await Promise.all([
@@ -43,6 +43,6 @@ test("--shift is checked: whole pixels 0..8, and only for square one-channel ima
   assert.equal(frac.code, 2);
   assert.match(frac.stderr, /'--shift <pixels>' argument '1\.5' is invalid/);
   assert.equal(table.code, 2, table.stderr);
-  assert.equal(table.stderr, "tensorgrad: --shift 2: shifts move one-channel square images, but the model's inputs are 2 features; use --shift 0 or leave it out\n");
+  assert.equal(table.stderr, `tensorgrad: --shift 2: augmentation moves the pixels of images, but ${csv} is a table (2 features); leave it out\n`);
   assert.match(help.stdout, /--shift <pixels>/);
 });
