@@ -16,6 +16,7 @@ import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/trai
 import { CliError, UsageError } from "./errors.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
 import { MODEL_FILE } from "./model-file.js";
+import { SMALL_TABLE_EPOCHS, SMALL_TABLE_PATIENCE, SMALL_TABLE_ROWS } from "./defaults.js";
 import { IMAGE_DEFAULTS } from "./data.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
 import { MAX_ROTATION, fraction, imageSide, nonNegativeNumber, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, rotationDegrees, shiftPixels, sizeList } from "./options.js";
@@ -69,7 +70,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       .addOption(new Option("--task <kind>", "csv: classification or regression (default: detected from the target)").choices(["classification", "regression"]))
       .option("--test-split <fraction>", "csv and image folders without train/ and test/: fraction held out as the test set", fraction, 0.2),
   )
-    .option("--epochs <n>", `epochs to train (default ${TRAIN_DEFAULTS.epochs})`, nonNegativeInt)
+    .option("--epochs <n>", `epochs to train (default ${TRAIN_DEFAULTS.epochs}; 16 for cnn; ${SMALL_TABLE_EPOCHS} with early stopping for tables of fewer than ${SMALL_TABLE_ROWS} rows)`, nonNegativeInt)
     .option("--batch-size <n>", "samples per batch", positiveInt, TRAIN_DEFAULTS.batchSize)
     .addOption(new Option("--optimizer <name>", "optimizer").choices(OPTIMIZERS).default(TRAIN_DEFAULTS.optimizer))
     .option("--lr <rate>", `learning rate (default ${TRAIN_DEFAULTS.lr} for adam, else the optimizer's default)`, positiveNumber)
@@ -80,6 +81,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--shift <pixels>", "augmentation: shift each training image by up to this many pixels, anew each epoch; 0 turns it off (default: 2 for conv networks on one-channel images, else 0)", shiftPixels)
     .option("--flip", "augmentation: mirror training images left-right at random, anew each epoch (photos, not digits or text)")
     .option("--rotate <degrees>", `augmentation: rotate training images by a random angle of up to this many degrees either way, anew each epoch (at most ${MAX_ROTATION})`, rotationDegrees)
+    .option("--patience <epochs>", `early stopping: stop after this many epochs without a lower validation loss, keeping the best epoch's weights; 0 turns it off (default: ${SMALL_TABLE_PATIENCE} for tables of fewer than ${SMALL_TABLE_ROWS} rows, else 0)`, nonNegativeInt)
     .option("--report-every <seconds>", `rewrite report.md, report.html and the charts after an epoch at most this often while training (0: after every epoch; default ${TRAIN_DEFAULTS.reportEvery})`, nonNegativeNumber)
     .option("--out <dir>", "run folder (default runs/<timestamp>; with --resume, the checkpoint's folder)")
     .option("--resume <checkpoint>", "continue a run from one of its checkpoints (its config.json is reused)")

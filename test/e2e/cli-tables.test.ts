@@ -133,12 +133,13 @@ const iris = (() => {
   return file("iris.csv", rows.join("\n") + "\n");
 })();
 
-test("a table of four features gets no input dropout, and text classes come back as text", async () => {
+test("a small table of four features gets the small network without input dropout, and text classes come back as text", async () => {
   const out = join(tmp, "iris");
   const r = await cli(["train", "--data", `csv:${iris}`, "--out", out]);
   assert.equal(r.code, 0, r.stderr);
   const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
-  assert.deepEqual(config.model, { type: "mlp", preset: "mlp", inputSize: 4, hidden: [256, 128], activation: "relu", dropout: 0.2, inputDropout: 0, outputs: 3 });
+  assert.deepEqual(config.model, { type: "mlp", preset: "mlp-small", inputSize: 4, hidden: [64], activation: "relu", dropout: 0, inputDropout: 0, outputs: 3 });
+  assert.deepEqual(config.training.earlyStopping, { patience: 20 });
   assert.deepEqual(config.classes, ["setosa", "versicolor", "virginica"]);
   assert.ok(figures(r.stdout).accuracy >= 0.9, r.stdout);
   const p = await cli(["predict", "--checkpoint", join(out, "model.safetensors"), "--input", file("flowers.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.5,0.2\n6.6,3.0,5.6,2.1\n")]);
@@ -148,7 +149,7 @@ test("a table of four features gets no input dropout, and text classes come back
 test("the best epoch's weights are restored for the test figures and model.safetensors", async () => {
   // A wide network at a high constant rate overfits 300 noisy rows: the last epoch is not the best.
   const out = join(tmp, "overfit");
-  const r = await cli(["train", "--data", `csv:${diabetes}`, "--out", out, "--lr", "0.01", "--lr-schedule", "none", "--epochs", "20", "--seed", "0"]);
+  const r = await cli(["train", "--data", `csv:${diabetes}`, "--out", out, "--model", "mlp", "--lr", "0.01", "--lr-schedule", "none", "--epochs", "20", "--seed", "0"]);
   assert.equal(r.code, 0, r.stderr);
   const val = metricsCsv(out).map((m) => m.valLoss);
   const best = val.indexOf(Math.min(...val));
