@@ -16,6 +16,7 @@ import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/trai
 import { CliError, UsageError } from "./errors.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
 import { MODEL_FILE } from "./model-file.js";
+import { MODULE_FILE } from "./model-module.js";
 import { SMALL_TABLE_EPOCHS, SMALL_TABLE_PATIENCE, SMALL_TABLE_ROWS } from "./defaults.js";
 import { IMAGE_DEFAULTS } from "./data.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
@@ -34,9 +35,9 @@ const OPTIMIZERS = tg.train.OPTIMIZER_NAMES;
 function modelOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option("--model <preset>", `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}) or a model file FILE.json / FILE.yaml listing layers`)
+      new Option("--model <preset>", `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}), a model file FILE.json / FILE.yaml listing layers, or a module FILE.mjs / .js / .ts whose default export is an nn.Module or a function (inputShape, outputs, tg) => Module (inputs arrive flat, [batch, features]; .ts needs Node 23.6+, or 22.6+ with --experimental-strip-types)`)
         .default("mlp")
-        .argParser((v: string) => (MODEL_FILE.test(v) ? v : oneOf([...Object.keys(PRESETS), "cnn"])(v))),
+        .argParser((v: string) => (MODEL_FILE.test(v) || MODULE_FILE.test(v) ? v : oneOf([...Object.keys(PRESETS), "cnn"])(v))),
     )
     .option("--layers <sizes>", "hidden layer sizes, e.g. 256,128 (overrides the preset's; \"\" for none)", sizeList)
     .addOption(new Option("--activation <name>", "hidden-layer activation").choices(ACTIVATIONS).default("relu"))
@@ -108,7 +109,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption("--input <file>", "samples: a .csv file (features; header optional), an IDX image file (.gz ok), or for a model trained on an image folder a .png/.jpg file or a folder of them (lines then read file,label)")
     .option("--output <file>", "write the predictions to this file instead of stdout")
     .option("--batch-size <n>", "samples per forward pass", positiveInt, 256)
-    .action((opts) => setExit(predictCommand(opts)));
+    .action(async (opts) => setExit(await predictCommand(opts)));
 
   program
     .command("export")
@@ -118,7 +119,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--weights <file>", "which weights of the run: model.safetensors, checkpoint-best.safetensors, …", "model.safetensors")
     .option("--opset <n>", "ONNX opset version (13 to 18)", positiveInt, 17)
     .option("--no-standardize", "leave the run's input standardisation out of the graph (the file then takes standardised inputs)")
-    .action((runFolder: string, opts) => setExit(exportCommand(runFolder, opts)));
+    .action(async (runFolder: string, opts) => setExit(await exportCommand(runFolder, opts)));
 
   program
     .command("runs")
@@ -131,7 +132,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--input-size <n>", "input features", positiveInt, 784)
     .option("--classes <n>", "outputs", positiveInt, 10)
     .option("--checkpoint <path>", "describe the model of a run instead")
-    .action((opts) => setExit(summaryCommand(opts)));
+    .action(async (opts) => setExit(await summaryCommand(opts)));
 
   program
     .command("playground")

@@ -1,10 +1,12 @@
 // Model presets of the command line and the multilayer perceptron they describe: the description
 // (stored in config.json) is all eval and predict need to rebuild the model from a checkpoint.
 
+import * as tg from "../src/index.js";
 import { nn } from "../src/index.js";
 import { CliError, UsageError } from "./errors.js";
 import { CNN_LAYERS, defaultInputShape, describeLayers, walkLayers, type LayersModelConfig } from "./layers.js";
 import { MODEL_FILE, readModelFile } from "./model-file.js";
+import { buildModuleModel, MODULE_FILE, moduleModelConfig, type ModuleModelConfig } from "./model-module.js";
 
 export const ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -23,8 +25,8 @@ export interface MlpConfig {
   outputs: number;
 }
 
-/** What config.json's "model" holds: an MLP, or a list of layers (the cnn preset, a model file). */
-export type ModelConfig = MlpConfig | LayersModelConfig;
+/** What config.json's "model" holds: an MLP, a list of layers (the cnn preset, a model file), or a module of code. */
+export type ModelConfig = MlpConfig | LayersModelConfig | ModuleModelConfig;
 
 export interface Preset {
   hidden: number[];
@@ -56,6 +58,7 @@ export function modelConfig(
   dataShape?: number[],
 ): ModelConfig {
   if (model === "cnn" && !layers) return { type: "layers", preset: "cnn", inputSize, inputShape: dataShape ?? defaultInputShape(inputSize), layers: CNN_LAYERS, outputs };
+  if (MODULE_FILE.test(model) && !layers) return moduleModelConfig(model, inputSize, outputs, dataShape ?? defaultInputShape(inputSize));
   if (MODEL_FILE.test(model) && !layers) {
     const file = readModelFile(model);
     const inputShape = file.inputShape ?? dataShape ?? defaultInputShape(inputSize);
@@ -125,8 +128,36 @@ export function modelSizeProblem(cfg: Pick<MlpConfig, "inputSize" | "hidden" | "
   return null;
 }
 
-/** The nn.Sequential a ModelConfig describes (initialised from the global generator); refuses models past the size limits. */
-export function buildModel(cfg: ModelConfig): nn.Sequential {
+/**
+ * The model a ModelConfig describes, initialised from the global generator: built from the
+ * description, or for a module file imported and checked (its output shape, its size).
+ */
+export async function createModel(cfg: ModelConfig): Promise<nn.Module> {
+  if (cfg.type !== "module") return buildModel(cfg);
+  const model = await buildModuleModel(cfg);
+  const n = model.numParameters();
+  if (n > MAX_PARAMETERS) throw new CliError(`cannot build the model: ${cfg.preset} has ${n.toLocaleString("en-US")} parameters, more than the limit of ${MAX_PARAMETERS.toLocaleString("en-US")}`);
+  // One forward pass of two zero samples, so a model that does not fit the data fails here, named,
+  // rather than inside the first batch.
+  const wasTraining = model.training;
+  model.eval();
+  let shape: number[];
+  try {
+    shape = tg.noGrad(() => model.forward(tg.zeros([2, cfg.inputSize]))).shape;
+  } catch (e) {
+    throw new CliError(`${cfg.file}: the model fails on inputs of shape [batch, ${cfg.inputSize}] (${(e as Error).message.split("\n")[0]}); inputs arrive flat, so a convolutional model starts with new nn.Unflatten(1, [${cfg.inputShape.join(", ")}])`);
+  } finally {
+    model.train(wasTraining);
+  }
+  if (shape.length !== 2 || shape[0] !== 2 || shape[1] !== cfg.outputs) {
+    throw new CliError(`${cfg.file}: the model gives outputs of shape [${shape.join(", ")}] for a batch of 2, but the data need [2, ${cfg.outputs}] (${cfg.outputs} ${cfg.outputs === 1 ? "output" : "outputs"} per sample)`);
+  }
+  cfg.className = model.constructor.name;
+  return model;
+}
+
+/** The nn.Sequential a ModelConfig of layers describes (initialised from the global generator); refuses models past the size limits. */
+export function buildModel(cfg: MlpConfig | LayersModelConfig): nn.Sequential {
   const problem = modelSizeProblem(cfg);
   if (problem) throw new CliError(`cannot build the model: ${problem}`);
   if (cfg.type === "layers") return new nn.Sequential(...walkLayers(cfg.inputShape, cfg.layers, cfg.outputs, (i) => `${cfg.preset} layer ${i}`, true).modules);
@@ -145,6 +176,7 @@ export function buildModel(cfg: ModelConfig): nn.Sequential {
 /** "784-256-128-10 relu, dropout 0.2". */
 export function describeModel(cfg: ModelConfig): string {
   if (cfg.type === "layers") return describeLayers(cfg);
+  if (cfg.type === "module") return `${cfg.preset}${cfg.className ? ` (${cfg.className})` : ""}, ${cfg.inputSize} inputs, ${cfg.outputs} outputs`;
   const sizes = [cfg.inputSize, ...cfg.hidden, cfg.outputs].join("-");
   const parts = [cfg.hidden.length === 0 ? `${sizes} linear` : `${sizes} ${cfg.activation}`];
   if (cfg.inputDropout) parts.push(`input dropout ${cfg.inputDropout}`);

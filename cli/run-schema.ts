@@ -6,6 +6,7 @@ import { train } from "../src/index.js";
 import { ACTIVATIONS, modelSizeProblem } from "./model.js";
 import { encodedNames, MAX_CATEGORIES } from "./table.js";
 import { modelFileSchema } from "./model-file.js";
+import { MODULE_FILE } from "./model-module.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
 import { MAX_ROTATION } from "./options.js";
 import type { LayersModelConfig } from "./layers.js";
@@ -52,7 +53,25 @@ const layers = z
     }
   });
 
-const model = z.discriminatedUnion("type", [mlp, layers]);
+/** A module of code (cli/model-module.ts): eval and predict import the file named here. */
+const moduleModel = z
+  .object({
+    type: z.literal("module"),
+    preset: z.string(),
+    file: z.string().min(1).max(4096),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    className: z.string().max(200).optional(),
+    inputSize: count,
+    inputShape: modelFileSchema.shape.inputShape.unwrap(),
+    outputs: count,
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (!MODULE_FILE.test(m.file)) ctx.addIssue({ code: "custom", path: ["file"], message: "expected a .mjs, .js, .cjs, .ts, .mts or .cts file" });
+    if (m.inputShape.reduce((a, b) => a * b, 1) !== m.inputSize) ctx.addIssue({ code: "custom", path: ["inputShape"], message: `[${m.inputShape.join(", ")}] does not hold the ${m.inputSize} inputs` });
+  });
+
+const model = z.discriminatedUnion("type", [mlp, layers, moduleModel]);
 
 const data = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("mnist") }),

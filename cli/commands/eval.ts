@@ -4,7 +4,7 @@
 import { train } from "../../src/index.js";
 import { applyStandardize, loadData, parseDataSpec } from "../data.js";
 import { CliError } from "../errors.js";
-import { buildModel } from "../model.js";
+import { createModel } from "../model.js";
 import { configFor, fitLoss } from "../run-config.js";
 import { loadWeights } from "../weights.js";
 import { regressionMetrics, unstandardize } from "../regression.js";
@@ -27,7 +27,7 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
   const loaded = loadData(spec, { limit: opts.limit, seed: config.training.seed, classes: config.task === "classification" ? config.classes : undefined, encoding: spec.kind === "csv" ? config.encoding : undefined });
   checkFits(config, loaded, "eval");
   if (loaded.test.x.shape[0] === 0) throw new CliError(`eval: ${loaded.name}: the test set has no samples`);
-  const model = buildModel(config.model);
+  const model = await createModel(config.model);
   loadWeights(opts.checkpoint, model);
   const classification = config.task === "classification";
   const test = { x: applyStandardize(loaded.test.x, config.standardize), y: loaded.test.y };

@@ -8,7 +8,7 @@ import * as tg from "../../src/index.js";
 import { io, nn, type Tensor } from "../../src/index.js";
 import type { Standardize } from "../data.js";
 import { CliError } from "../errors.js";
-import { buildModel } from "../model.js";
+import { createModel } from "../model.js";
 import { configFor } from "../run-config.js";
 import { loadWeights } from "../weights.js";
 
@@ -45,11 +45,11 @@ class Standardized extends nn.Module {
   }
 }
 
-export function exportCommand(runFolder: string, opts: ExportOptions): number {
+export async function exportCommand(runFolder: string, opts: ExportOptions): Promise<number> {
   if (!existsSync(runFolder) || !statSync(runFolder).isDirectory()) throw new CliError(`run folder not found: ${runFolder}`);
   const weights = join(runFolder, opts.weights);
   const config = configFor(weights);
-  const model = buildModel(config.model);
+  const model = await createModel(config.model);
   loadWeights(weights, model);
   const trivial = config.standardize.mean.every((m) => m === 0) && config.standardize.std.every((s) => s === 1);
   const target = config.targetStandardize;

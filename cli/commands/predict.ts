@@ -10,7 +10,7 @@ import * as tg from "../../src/index.js";
 import { data, io, train, type Tensor } from "../../src/index.js";
 import { applyStandardize } from "../data.js";
 import { CliError } from "../errors.js";
-import { buildModel } from "../model.js";
+import { createModel } from "../model.js";
 import { configFor, type RunConfig } from "../run-config.js";
 import { loadWeights } from "../weights.js";
 import { unstandardize } from "../regression.js";
@@ -98,7 +98,7 @@ function readImages(path: string, config: RunConfig): { x: Tensor; names: string
   return { x: tg.tensor(x, { shape: [files.length, px] }), names: folder ? files.map((f) => basename(f)) : [] };
 }
 
-export function predictCommand(opts: PredictOptions): number {
+export async function predictCommand(opts: PredictOptions): Promise<number> {
   const config = configFor(opts.checkpoint);
   if (!existsSync(opts.input)) throw new CliError(`input file not found: ${opts.input}`);
   const csv = /\.csv$/i.test(opts.input);
@@ -106,7 +106,7 @@ export function predictCommand(opts: PredictOptions): number {
   let x: Tensor;
   if (imageKind(opts.input) || statSync(opts.input).isDirectory()) ({ x, names } = readImages(opts.input, config));
   else x = csv && config.encoding ? readEncodedCsv(opts.input, config) : csv ? readCsvFeatures(opts.input, config) : readIdxFeatures(opts.input, config);
-  const model = buildModel(config.model);
+  const model = await createModel(config.model);
   loadWeights(opts.checkpoint, model);
   const out = train.predict(model, applyStandardize(x, config.standardize), { batchSize: opts.batchSize });
   let lines: string[];

@@ -1,7 +1,7 @@
 // `tensorgrad summary`: the layer table (train.summary) of a preset, of --layers, or of a run's model.
 
 import { train } from "../../src/index.js";
-import { buildModel, modelConfig, type ModelConfig } from "../model.js";
+import { createModel, modelConfig, type ModelConfig } from "../model.js";
 import { configFor } from "../run-config.js";
 
 export interface SummaryOptions {
@@ -15,8 +15,8 @@ export interface SummaryOptions {
   checkpoint?: string;
 }
 
-export function summaryCommand(opts: SummaryOptions): number {
+export async function summaryCommand(opts: SummaryOptions): Promise<number> {
   const cfg: ModelConfig = opts.checkpoint ? configFor(opts.checkpoint).model : modelConfig(opts, opts.inputSize, opts.classes);
-  process.stdout.write(train.summary(buildModel(cfg), [cfg.inputSize]) + "\n");
+  process.stdout.write(train.summary(await createModel(cfg), [cfg.inputSize]) + "\n");
   return 0;
 }

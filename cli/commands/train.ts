@@ -10,7 +10,7 @@ import { classReport, formatClassReport, type ClassReport } from "../class-repor
 import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
 import { dataDefaults } from "../defaults.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
-import { buildModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
+import { createModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
 import { LiveReport } from "../live-report.js";
 import { configFor, fitLoss, writeRunConfig, type RunConfig } from "../run-config.js";
@@ -141,7 +141,9 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData, giv
   // The cnn preset's augmented images need a few more passes: 16 epochs reach 98.6 % on the digits.
   const epochs = opts.epochs ?? defaults.epochs ?? (opts.model === "cnn" ? 16 : TRAIN_DEFAULTS.epochs);
   const patience = opts.patience ?? defaults.patience ?? 0;
-  const model = modelConfig({ ...opts, model: defaults.model ?? opts.model }, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1, loaded.imageShape);
+  // A table's sample is its row of features, whatever their number (never a square of pixels).
+  const shape = loaded.imageShape ?? (spec.kind === "csv" ? [loaded.inputSize] : undefined);
+  const model = modelConfig({ ...opts, model: defaults.model ?? opts.model }, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1, shape);
   const config: RunConfig = {
     format: "tensorgrad.run",
     version: 1,
@@ -269,7 +271,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   // Seed before building the model so its initial weights repeat too; a resumed run gets the
   // generator's state from the checkpoint instead.
   tg.manualSeed(t.seed);
-  const model = buildModel(config.model);
+  const model = await createModel(config.model);
   const optimizer = train.resolveOptimizer(t.optimizer, model, t.lr);
   // Cosine annealing from lr to 0 over the run, stepped once per epoch.
   let scheduler = t.lrSchedule === "cosine" ? new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: Math.max(1, t.epochs) }) : undefined;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tg from "tensorgrad";
 import { data, io, type Tensor } from "tensorgrad";
-import { buildModel } from "../../cli/model.js";
+import { createModel } from "../../cli/model.js";
 import { configFor } from "../../cli/run-config.js";
 import { applyStandardize } from "../../cli/data.js";
 import { loadWeights } from "../../cli/weights.js";
@@ -32,7 +32,7 @@ test("export writes an ONNX file that ONNX Runtime runs on raw features, matchin
 
   const weights = join(run, "model.safetensors");
   const config = configFor(weights);
-  const model = buildModel(config.model).eval();
+  const model = (await createModel(config.model)).eval();
   loadWeights(weights, model);
   const x = data.mnist({ train: false, limit: 5 }).x.reshape([5, 784]);
   const expected = tg.noGrad(() => model.forward(applyStandardize(x, config.standardize)) as Tensor);
