@@ -14,6 +14,7 @@ import { runsCommand } from "./commands/runs.js";
 import { summaryCommand } from "./commands/summary.js";
 import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
 import { CliError, UsageError } from "./errors.js";
+import { MAX_COMPARED } from "./compare.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
 import { MODEL_FILE } from "./model-file.js";
 import { MODULE_FILE } from "./model-module.js";
@@ -123,9 +124,12 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command("runs")
-    .description("list the run folders in a folder: name, last update (UTC), model, data, epochs, best epoch, test figure, state")
+    .description("list the run folders in a folder: name, last update (UTC), model, data, epochs, best epoch, test figure, state; or with --compare draw chosen runs together")
     .argument("[dir]", "the folder holding run folders", "runs")
     .option("--json", "print the list as JSON")
+    .option("--compare <runs...>", `draw these runs' curves together into one PNG (run folders, or names under the folder; at most ${MAX_COMPARED})`)
+    .option("--metric <name>", "with --compare: the figure to draw, as metrics.jsonl names it (default valLoss, else loss): loss, valLoss, accuracy, valAccuracy, mae, lr, …")
+    .option("--out <file>", "with --compare: the PNG to write (default compare.png)")
     .action((dir: string, opts) => setExit(runsCommand(dir, opts)));
 
   modelOptions(program.command("summary").description("print a model's layers, output shapes and parameter counts"))

@@ -4,7 +4,9 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { CliError } from "../errors.js";
+import { compareRuns } from "../compare.js";
+import { readEpochs } from "../run-epochs.js";
+import { CliError, UsageError } from "../errors.js";
 import type { ModelConfig } from "../model.js";
 import { CONFIG_FILE, parseRunConfig, type RunConfig } from "../run-config.js";
 import { lockHolder } from "../run-dir.js";
@@ -12,6 +14,9 @@ import { readResults, type RunResults } from "../run-results.js";
 
 export interface RunsOptions {
   json?: boolean;
+  compare?: string[];
+  metric?: string;
+  out?: string;
 }
 
 export interface RunRow {
@@ -29,8 +34,6 @@ export interface RunRow {
   problem?: string;
 }
 
-/** metrics.jsonl past this size is not read (a run of a million epochs writes about 100 MB). */
-const MAX_METRICS_BYTES = 16 * 1024 * 1024;
 
 function modelLabel(m: ModelConfig): string {
   return m.type === "mlp" ? `${m.preset} ${[m.inputSize, ...m.hidden, m.outputs].join("-")}` : m.preset;
@@ -45,24 +48,6 @@ function dataLabel(d: RunConfig["data"]): string {
   }
 }
 
-/** Per-epoch records of metrics.jsonl, numbers only. */
-function readEpochs(dir: string): Map<string, number>[] {
-  const path = join(dir, "metrics.jsonl");
-  if (!existsSync(path) || statSync(path).size > MAX_METRICS_BYTES) return [];
-  const out: Map<string, number>[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const rec = JSON.parse(line) as unknown;
-      if (rec === null || typeof rec !== "object") continue;
-      // A Map: the keys are the file's, and "__proto__" or "constructor" must stay plain names.
-      out.push(new Map(Object.entries(rec).filter((e): e is [string, number] => typeof e[1] === "number")));
-    } catch {
-      // a line cut short by a crash: the epochs before it still count
-    }
-  }
-  return out;
-}
 
 /** The epoch with the best validation accuracy (classification) or the lowest validation loss. */
 function bestEpoch(epochs: Map<string, number>[], task: RunConfig["task"]): RunRow["best"] {
@@ -154,6 +139,11 @@ export function formatRuns(rows: RunRow[]): string {
 }
 
 export function runsCommand(dir: string, opts: RunsOptions): number {
+  if (opts.compare) {
+    process.stdout.write(compareRuns(dir, opts.compare, { metric: opts.metric, out: opts.out ?? "compare.png" }) + "\n");
+    return 0;
+  }
+  if (opts.metric || opts.out) throw new UsageError("--metric and --out go with --compare");
   const rows = listRuns(dir);
   if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
   else if (rows.length === 0) process.stdout.write(`no run folders in ${dir}\n`);
