@@ -84,6 +84,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option("--flip", "augmentation: mirror training images left-right at random, anew each epoch (photos, not digits or text)")
     .option("--rotate <degrees>", `augmentation: rotate training images by a random angle of up to this many degrees either way, anew each epoch (at most ${MAX_ROTATION})`, rotationDegrees)
     .option("--patience <epochs>", `early stopping: stop after this many epochs without a lower validation loss, keeping the best epoch's weights; 0 turns it off (default: ${SMALL_TABLE_PATIENCE} for tables of fewer than ${SMALL_TABLE_ROWS} rows, else 0)`, nonNegativeInt)
+    .option("--dashboard [port]", "serve live loss, metric and learning-rate charts on http://127.0.0.1:PORT/ while training (no port: any free one; the address is printed)", nonNegativeInt)
     .option("--report-every <seconds>", `rewrite report.md, report.html and the charts after an epoch at most this often while training (0: after every epoch; default ${TRAIN_DEFAULTS.reportEvery})`, nonNegativeNumber)
     .option("--out <dir>", "run folder (default runs/<timestamp>; with --resume, the checkpoint's folder)")
     .option("--resume <checkpoint>", "continue a run from one of its checkpoints (its config.json is reused)")

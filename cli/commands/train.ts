@@ -13,6 +13,7 @@ import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { createModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
 import { LiveReport } from "../live-report.js";
+import { Dashboard } from "../dashboard/server.js";
 import { configFor, fitLoss, writeRunConfig, type RunConfig } from "../run-config.js";
 import { writeResults } from "../run-results.js";
 import { lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
@@ -42,6 +43,8 @@ export interface TrainOptions {
   flip?: boolean;
   rotate?: number;
   patience?: number;
+  /** Serve live charts on this port (true: any free port). */
+  dashboard?: boolean | number;
   reportEvery?: number;
   out?: string;
   resume?: string;
@@ -308,6 +311,13 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     interrupt,
   ];
   if (!opts.quiet) callbacks.push(new train.ProgressBar());
+  let dashboard: Dashboard | undefined;
+  if (opts.dashboard !== undefined && opts.dashboard !== false) {
+    const info = { run: displayPath(dir), model: describeModel(config.model), data: loaded.name, epochs: t.epochs, metric: classification ? "accuracy" : "mae" };
+    dashboard = await Dashboard.start(info, records, opts.dashboard === true ? 0 : opts.dashboard);
+    callbacks.splice(callbacks.indexOf(interrupt), 0, dashboard);
+    (opts.quiet ? (line: string) => process.stderr.write(line + "\n") : print)(`dashboard: ${dashboard.url} (live charts while training)`);
+  }
 
   print(`data: ${loaded.name}; ${trainXY.x.shape[0]} training samples (${Math.round(t.validationSplit * 100)}% held out for validation), ${testXY.x.shape[0]} test samples`);
   print(`model: ${describeModel(config.model)}; ${model.numParameters().toLocaleString("en-US")} parameters; ${t.optimizer} lr ${t.lr}${scheduler ? " (cosine)" : ""}, batch ${t.batchSize}, ${t.epochs} epochs${augments(augmentationOf(t)) ? `; training images ${describeAugmentation(augmentationOf(t))}` : ""}`);
@@ -316,6 +326,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (initialEpoch > 0) print(`resuming from ${opts.resume} at epoch ${initialEpoch + 1}`);
 
   const started = performance.now();
+  let fitted = false;
   try {
     history = await train.fit(model, trainData(trainXY, config), {
       loss: fitLoss(config.loss),
@@ -329,8 +340,10 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
       initialEpoch,
       history,
     });
+    fitted = true;
   } finally {
     interrupt.dispose();
+    await dashboard?.close(fitted && !interrupt.signal ? "finished" : "stopped");
   }
   const seconds = (performance.now() - started) / 1000;
 
