@@ -118,6 +118,23 @@ class Interrupt extends train.Callback {
   }
 }
 
+/**
+ * Early stopping that, on a resumed run, first replays the epochs already done, so its best value
+ * and wait count are those the uninterrupted run had at that epoch, and it stops where that run did.
+ */
+class ResumableEarlyStopping extends train.EarlyStopping {
+  private readonly past: { epoch: number; value: number }[];
+  constructor(monitor: string, patience: number, history: train.History) {
+    super({ monitor, patience });
+    const values = history.get(monitor) ?? [];
+    this.past = values.map((value, i) => ({ epoch: history.epoch[i], value }));
+  }
+  override onTrainBegin(logs?: train.Logs, ctx?: Parameters<train.EarlyStopping["onTrainBegin"]>[1]): void {
+    super.onTrainBegin(logs, ctx);
+    for (const { epoch, value } of this.past) super.onEpochEnd(epoch, { [this.monitor]: value }, ctx);
+  }
+}
+
 /** 128 + the signal's number, as shells report a process a signal ended: 130 for SIGINT, 143 for SIGTERM. */
 function exitCodeFor(signal: NodeJS.Signals): number {
   return signal === "SIGTERM" ? 143 : EXIT_INTERRUPTED;
@@ -306,7 +323,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     new train.CSVLogger(join(dir, "metrics.csv"), { initialRows: records }),
     new JsonlLogger(join(dir, "metrics.jsonl"), records),
     // The best weights are put back from checkpoint-best after fit (restoreBest), stopped early or not.
-    ...(t.earlyStopping ? [new train.EarlyStopping({ monitor, patience: t.earlyStopping.patience })] : []),
+    ...(t.earlyStopping ? [new ResumableEarlyStopping(monitor, t.earlyStopping.patience, history)] : []),
     new LiveReport({ config, history, test: {}, confusion: null, dir }, t.epochs, opts.reportEvery ?? TRAIN_DEFAULTS.reportEvery),
     interrupt,
   ];
