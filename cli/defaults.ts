@@ -1,7 +1,8 @@
 // Defaults that depend on the data: the presets are tuned for the bundled digits (8,000 images of 784
 // pixels), where a wide network with dropout for a dozen epochs does well. A table of a few hundred
-// rows wants the opposite: a small network that cannot memorise it, many short epochs, and a stop
-// once the validation loss stops falling, keeping the best epoch's weights. What was chosen is
+// rows wants the opposite: a smaller network without dropout, many short epochs, and a stop once the
+// validation loss stops falling, keeping the best epoch's weights. (One hidden layer of 64 units
+// stays at chance on 240 points of three spirals after 200 epochs, where 128-64 reaches 0.90.) What was chosen is
 // returned with the reason, for the header line.
 
 import type { DataSpec } from "./data.js";
@@ -12,6 +13,11 @@ export const SMALL_TABLE_ROWS = 2000;
 /** Epochs a small table may train for, and the epochs without improvement that stop it. */
 export const SMALL_TABLE_EPOCHS = 200;
 export const SMALL_TABLE_PATIENCE = 20;
+/**
+ * Early stopping watches from this epoch on (Keras's start_from_epoch): a network on a hard table
+ * (two spirals) can sit on a plateau for dozens of epochs before it starts to learn.
+ */
+export const EARLY_STOPPING_FROM = 50;
 
 export interface DataDefaults {
   /** The preset to use when --model and --layers are not given. */
@@ -37,8 +43,8 @@ export function dataDefaults(spec: DataSpec, rows: number, features: number, mod
   const small = rows < SMALL_TABLE_ROWS;
   if (small) {
     if (!given.has("model") && !given.has("layers")) {
-      out.model = "mlp-small";
-      reasons.push("model mlp-small (one hidden layer of 64 units, no dropout)");
+      out.model = "mlp-table";
+      reasons.push("model mlp-table (128-64 hidden units, no dropout)");
     }
     if (!given.has("epochs")) {
       out.epochs = SMALL_TABLE_EPOCHS;
@@ -46,7 +52,7 @@ export function dataDefaults(spec: DataSpec, rows: number, features: number, mod
     }
     if (!given.has("patience")) {
       out.patience = SMALL_TABLE_PATIENCE;
-      reasons.push(`early stopping ${SMALL_TABLE_PATIENCE} epochs after the best ${monitor === "valLoss" ? "validation" : "training"} loss, whose weights are kept`);
+      reasons.push(`early stopping ${SMALL_TABLE_PATIENCE} epochs after the best ${monitor === "valLoss" ? "validation" : "training"} loss from epoch ${EARLY_STOPPING_FROM + 1} on, the best weights kept`);
     }
   }
   const preset = Object.hasOwn(PRESETS, out.model ?? model) ? PRESETS[out.model ?? model] : undefined;

@@ -40,6 +40,7 @@ export const PRESETS: Record<string, Preset> = {
   "mlp-small": { hidden: [64], dropout: 0, inputDropout: 0, description: "one hidden layer of 64 units" },
   "mlp-large": { hidden: [512, 256], dropout: 0.3, inputDropout: 0.2, description: "512-256 hidden units, dropout 0.3" },
   linear: { hidden: [], dropout: 0, inputDropout: 0, description: "no hidden layer (multinomial logistic regression)" },
+  "mlp-table": { hidden: [128, 64], dropout: 0, inputDropout: 0, description: "128-64 hidden units without dropout (the default for small tables)" },
 };
 
 /**

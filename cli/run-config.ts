@@ -27,7 +27,7 @@ export interface TrainingConfig {
   /** Images: rotated by up to this many degrees either way, drawn anew every epoch. */
   rotate?: number;
   /** Stop when the monitored loss has not improved for `patience` epochs (the best weights are kept either way). */
-  earlyStopping?: { patience: number };
+  earlyStopping?: { patience: number; startFrom?: number };
 }
 
 export interface RunConfig {

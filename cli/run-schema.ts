@@ -117,7 +117,7 @@ export const runConfigSchema = z
       shift: z.number().int().min(0).max(8).optional(),
       flip: z.boolean().optional(),
       rotate: z.number().min(0).max(MAX_ROTATION).optional(),
-      earlyStopping: z.object({ patience: count.max(10_000) }).strict().optional(),
+      earlyStopping: z.object({ patience: count.max(10_000), startFrom: z.number().int().min(0).optional() }).strict().optional(),
     }),
   })
   .superRefine((c, ctx) => {

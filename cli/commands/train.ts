@@ -8,7 +8,7 @@ import { data, io, optim, train, type Tensor } from "../../src/index.js";
 import { AugmentedImages, augmentationOf, augments, describeAugmentation, type Augmentation } from "../augment.js";
 import { classReport, formatClassReport, type ClassReport } from "../class-report.js";
 import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
-import { dataDefaults } from "../defaults.js";
+import { dataDefaults, EARLY_STOPPING_FROM } from "../defaults.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { createModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
 import { writeCharts, writeReports } from "../report.js";
@@ -119,19 +119,23 @@ class Interrupt extends train.Callback {
 }
 
 /**
- * Early stopping that, on a resumed run, first replays the epochs already done, so its best value
+ * Early stopping that watches from epoch `from` (0-based) on and, on a resumed run, first replays the epochs already done, so its best value
  * and wait count are those the uninterrupted run had at that epoch, and it stops where that run did.
  */
 class ResumableEarlyStopping extends train.EarlyStopping {
   private readonly past: { epoch: number; value: number }[];
-  constructor(monitor: string, patience: number, history: train.History) {
+  constructor(monitor: string, patience: number, history: train.History, private readonly from: number) {
     super({ monitor, patience });
     const values = history.get(monitor) ?? [];
     this.past = values.map((value, i) => ({ epoch: history.epoch[i], value }));
   }
   override onTrainBegin(logs?: train.Logs, ctx?: Parameters<train.EarlyStopping["onTrainBegin"]>[1]): void {
     super.onTrainBegin(logs, ctx);
-    for (const { epoch, value } of this.past) super.onEpochEnd(epoch, { [this.monitor]: value }, ctx);
+    for (const { epoch, value } of this.past) this.onEpochEnd(epoch, { [this.monitor]: value }, ctx);
+  }
+  override onEpochEnd(epoch: number, logs: train.Logs, ctx?: Parameters<train.EarlyStopping["onEpochEnd"]>[2]): void {
+    // Epochs before `from` are not watched at all, as Keras's start_from_epoch has it.
+    if (epoch >= this.from) super.onEpochEnd(epoch, logs, ctx);
   }
 }
 
@@ -187,7 +191,8 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData, giv
       validationSplit: opts.validationSplit,
       limit: opts.limit,
       ...augmentationFor(opts, model, spec, loaded.inputSize),
-      ...(patience > 0 && { earlyStopping: { patience } }),
+      // Chosen by the defaults, it waits out an initial plateau; asked for with --patience, it watches at once.
+      ...(patience > 0 && { earlyStopping: { patience, ...(opts.patience === undefined && { startFrom: EARLY_STOPPING_FROM }) } }),
     },
   };
   return { config, note: defaults.note };
@@ -323,7 +328,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     new train.CSVLogger(join(dir, "metrics.csv"), { initialRows: records }),
     new JsonlLogger(join(dir, "metrics.jsonl"), records),
     // The best weights are put back from checkpoint-best after fit (restoreBest), stopped early or not.
-    ...(t.earlyStopping ? [new ResumableEarlyStopping(monitor, t.earlyStopping.patience, history)] : []),
+    ...(t.earlyStopping ? [new ResumableEarlyStopping(monitor, t.earlyStopping.patience, history, t.earlyStopping.startFrom ?? 0)] : []),
     new LiveReport({ config, history, test: {}, confusion: null, dir }, t.epochs, opts.reportEvery ?? TRAIN_DEFAULTS.reportEvery),
     interrupt,
   ];

@@ -1,4 +1,4 @@
-// Defaults chosen by the size of the data: a small table gets a small network, no input dropout and
+// Defaults chosen by the size of the data: a small table gets a smaller network, no input dropout and
 // early stopping that keeps the best epoch's weights, and the header line says so and why; a large
 // table keeps the preset; options given on the command line win.
 
@@ -30,22 +30,25 @@ function table(name: string, rows: number): string {
 const config = (dir: string): { model: Record<string, unknown>; training: Record<string, unknown> } => JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
 const metrics = (dir: string): { epoch: number; valLoss: number }[] => readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
 
-test("a small table: mlp-small, up to 200 epochs, early stopping on the validation loss, best weights kept", async () => {
+test("a small table: mlp-table, up to 200 epochs, early stopping on the validation loss from epoch 51, best weights kept", async () => {
   const csv = table("small.csv", 200), out = join(tmp, "small");
   const r = await runCli(["train", "--data", `csv:${csv}`, "--lr", "0.05", "--lr-schedule", "none", "--out", out]);
   assert.equal(r.code, 0, r.stderr);
   // 200 rows, 20 % held out for testing: 160 rows to train on (validation included).
-  assert.match(r.stdout, /^defaults for a small table \(160 rows to train on, fewer than 2,000\): model mlp-small \(one hidden layer of 64 units, no dropout\); up to 200 epochs; early stopping 20 epochs after the best validation loss, whose weights are kept$/m);
-  assert.match(r.stdout, /^model: 3-64-2 relu; 386 parameters; adam lr 0\.05, batch 64, 200 epochs$/m);
+  assert.match(r.stdout, /^defaults for a small table \(160 rows to train on, fewer than 2,000\): model mlp-table \(128-64 hidden units, no dropout\); up to 200 epochs; early stopping 20 epochs after the best validation loss from epoch 51 on, the best weights kept$/m);
+  // 3·128 + 128 + 128·64 + 64 + 64·2 + 2
+  assert.match(r.stdout, /^model: 3-128-64-2 relu; 8,898 parameters; adam lr 0\.05, batch 64, 200 epochs$/m);
   const c = config(out);
-  assert.deepEqual(c.model, { type: "mlp", preset: "mlp-small", inputSize: 3, hidden: [64], activation: "relu", dropout: 0, inputDropout: 0, outputs: 2 });
+  assert.deepEqual(c.model, { type: "mlp", preset: "mlp-table", inputSize: 3, hidden: [128, 64], activation: "relu", dropout: 0, inputDropout: 0, outputs: 2 });
   assert.equal(c.training.epochs, 200);
-  assert.deepEqual(c.training.earlyStopping, { patience: 20 });
-  // It stopped 20 epochs after the best validation loss, and put that epoch's weights back.
+  assert.deepEqual(c.training.earlyStopping, { patience: 20, startFrom: 50 });
+  // It stopped 20 epochs after the best validation loss of epoch 51 on, and put the best epoch's
+  // weights of the whole run back.
   const m = metrics(out), val = m.map((e) => e.valLoss);
+  const watched = val.slice(50), bestWatched = 50 + watched.indexOf(Math.min(...watched));
   const best = val.indexOf(Math.min(...val));
   assert.ok(m.length < 200, `${m.length} epochs`);
-  assert.equal(m.length, best + 1 + 20);
+  assert.equal(m.length, bestWatched + 1 + 20);
   assert.match(r.stdout, /^stopped early: /m);
   assert.match(r.stdout, new RegExp(`^restored the weights of epoch ${best + 1} \\(best valLoss ${val[best].toPrecision(4).replace(".", "\\.")}; `, "m"));
   const acc = Number(/^test accuracy: ([\d.]+)$/m.exec(r.stdout)![1]);
@@ -60,11 +63,11 @@ test("options given win over the small-table defaults; --patience 0 turns early 
   ]);
   assert.equal(given.code, 0, given.stderr);
   assert.equal(off.code, 0, off.stderr);
-  assert.match(given.stdout, /^defaults for a small table \(120 rows to train on, fewer than 2,000\): early stopping 20 epochs after the best validation loss, whose weights are kept; no input dropout \(3 features are too few to drop; it is for pixels\)$/m);
+  assert.match(given.stdout, /^defaults for a small table \(120 rows to train on, fewer than 2,000\): early stopping 20 epochs after the best validation loss from epoch 51 on, the best weights kept; no input dropout \(3 features are too few to drop; it is for pixels\)$/m);
   assert.deepEqual(config(join(tmp, "given")).model, { type: "mlp", preset: "mlp", inputSize: 3, hidden: [256, 128], activation: "relu", dropout: 0.2, inputDropout: 0, outputs: 2 });
   assert.equal(config(join(tmp, "given")).training.epochs, 3);
-  assert.deepEqual(config(join(tmp, "given")).training.earlyStopping, { patience: 20 });
-  assert.match(off.stdout, /^defaults for a small table \(120 rows to train on, fewer than 2,000\): model mlp-small \(one hidden layer of 64 units, no dropout\)$/m);
+  assert.deepEqual(config(join(tmp, "given")).training.earlyStopping, { patience: 20, startFrom: 50 });
+  assert.match(off.stdout, /^defaults for a small table \(120 rows to train on, fewer than 2,000\): model mlp-table \(128-64 hidden units, no dropout\)$/m);
   assert.equal(config(join(tmp, "off")).training.earlyStopping, undefined);
   assert.equal(metrics(join(tmp, "off")).length, 2);
 });

@@ -44,7 +44,7 @@ test("runs lists finished, stopped, running and invalid run folders", async () =
   const byName = new Map(rows.map((row) => [row.run, row]));
   assert.deepEqual([...byName.keys()].sort(), ["a-first", "b-stopped", "c-running", "d-invalid"]);
   const a = byName.get("a-first")!;
-  assert.equal(a.model, "mlp-small 2-64-2");
+  assert.equal(a.model, "mlp-table 2-128-64-2");
   assert.equal(a.data, "t.csv");
   assert.equal(a.epochs, 3);
   assert.deepEqual(a.best, { metric: "valAccuracy", value: metrics[best].valAccuracy, epoch: best + 1 });
@@ -69,7 +69,7 @@ test("runs lists finished, stopped, running and invalid run folders", async () =
   const at = lines[0].indexOf("state");
   for (const l of lines.slice(1)) assert.match(l.slice(at), /^(finished|stopped|running|invalid: )/, l);
   const first = lines.find((l) => l.startsWith("a-first"))!;
-  assert.match(first, new RegExp(`^a-first +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +mlp-small 2-64-2 +t\\.csv +3 +valAccuracy ${metrics[best].valAccuracy.toFixed(4)} @${best + 1} +accuracy ${results.test.accuracy.toFixed(4)} +finished$`));
+  assert.match(first, new RegExp(`^a-first +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +mlp-table 2-128-64-2 +t\\.csv +3 +valAccuracy ${metrics[best].valAccuracy.toFixed(4)} @${best + 1} +accuracy ${results.test.accuracy.toFixed(4)} +finished$`));
   assert.match(lines.find((l) => l.startsWith("d-invalid"))!, / invalid: .*config\.json is not a valid run configuration/);
 
   const none = await runCli(["runs", join(tmp, "nowhere")]);

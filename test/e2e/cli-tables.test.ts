@@ -138,8 +138,8 @@ test("a small table of four features gets the small network without input dropou
   const r = await cli(["train", "--data", `csv:${iris}`, "--out", out]);
   assert.equal(r.code, 0, r.stderr);
   const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
-  assert.deepEqual(config.model, { type: "mlp", preset: "mlp-small", inputSize: 4, hidden: [64], activation: "relu", dropout: 0, inputDropout: 0, outputs: 3 });
-  assert.deepEqual(config.training.earlyStopping, { patience: 20 });
+  assert.deepEqual(config.model, { type: "mlp", preset: "mlp-table", inputSize: 4, hidden: [128, 64], activation: "relu", dropout: 0, inputDropout: 0, outputs: 3 });
+  assert.deepEqual(config.training.earlyStopping, { patience: 20, startFrom: 50 });
   assert.deepEqual(config.classes, ["setosa", "versicolor", "virginica"]);
   assert.ok(figures(r.stdout).accuracy >= 0.9, r.stdout);
   const p = await cli(["predict", "--checkpoint", join(out, "model.safetensors"), "--input", file("flowers.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.5,0.2\n6.6,3.0,5.6,2.1\n")]);
