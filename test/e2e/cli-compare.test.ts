@@ -34,17 +34,18 @@ test("--compare draws the chosen runs into one 800x500 picture, one colour each"
   const out = join(tmp, "cmp.png"), acc = join(tmp, "acc.png");
   const [two, three] = await Promise.all([
     runCli(["runs", runs, "--compare", "first", join(runs, "third"), "--out", out]),
-    runCli(["runs", runs, "--compare", "first", "second", "third", "--metric", "valAccuracy", "--out", acc]),
+    runCli(["runs", runs, "--compare", "first", "second", "third", "--metric", "loss", "--out", acc]),
   ]);
   assert.equal(two.code, 0, two.stderr);
   assert.equal(two.stdout, `wrote ${out}: valLoss of first, third\n`);
-  assert.equal(three.stdout, `wrote ${acc}: valAccuracy of first, second, third\n`);
+  assert.equal(three.stdout, `wrote ${acc}: loss of first, second, third\n`);
   const a = PNG.sync.read(readFileSync(out)), b = PNG.sync.read(readFileSync(acc));
   assert.deepEqual([a.width, a.height, b.width, b.height], [800, 500, 800, 500]);
   // The palette's first two colours drawn (lines, markers, legend), the third not; all three in the other.
   assert.ok(count(a, "#1f77b4") > 200 && count(a, "#ff7f0e") > 200, `${count(a, "#1f77b4")} ${count(a, "#ff7f0e")}`);
   assert.equal(count(a, "#2ca02c"), 0);
-  for (const c of ["#1f77b4", "#ff7f0e", "#2ca02c"]) assert.ok(count(b, c) > 200, c);
+  // (Curves may cover one another where runs agree; the legend's swatch and marker alone draw 80.)
+  for (const c of ["#1f77b4", "#ff7f0e", "#2ca02c"]) assert.ok(count(b, c) > 60, `${c}: ${count(b, c)}`);
 });
 
 test("--compare names what is wrong: an unknown run, a figure not logged, too many runs, --metric alone", async () => {
