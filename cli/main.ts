@@ -17,7 +17,7 @@ import { CliError, UsageError } from "./errors.js";
 import { MAX_COMPARED } from "./compare.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
 import { MODEL_FILE } from "./model-file.js";
-import { MODULE_FILE } from "./model-module.js";
+import { allowRunCode, MODULE_FILE } from "./model-module.js";
 import { SMALL_TABLE_EPOCHS, SMALL_TABLE_PATIENCE, SMALL_TABLE_ROWS } from "./defaults.js";
 import { IMAGE_DEFAULTS } from "./data.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
@@ -51,11 +51,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description("Train, evaluate and use neural networks with tensorgrad (pure TypeScript, no native code).")
     .version(version(), "-V, --version")
     .option("--debug", "show stack traces for errors")
+    .option("--allow-code", "import a model file of code that a run's config.json names (eval, predict, export, summary, --resume); it runs as your code")
     .addOption(new Option("--backend <name>", "where tensors live and kernels run (default: TENSORGRAD_BACKEND, else wasm)").choices(["webgpu", "wasm", "js"]))
     // The backend is chosen before any command runs: WebGPU opens asynchronously.
     .hook("preAction", async (self) => {
       const name = (self.opts() as { backend?: string }).backend ?? process.env.TENSORGRAD_BACKEND?.trim();
       if (name) await tg.setBackend(name);
+      allowRunCode((self.opts() as { allowCode?: boolean }).allowCode === true);
     })
     .exitOverride()
     .configureOutput({ outputError: () => {} })

@@ -10,8 +10,9 @@
 // to 23.5 with --experimental-strip-types (NODE_OPTIONS works), and Bun and Deno always. Elsewhere
 // the error says so and names the .mjs alternative.
 //
-// The file is the user's code and runs as such, again on eval, predict, export and --resume of the
-// run (config.json names it by absolute path, with its SHA-256 to notice edits).
+// The file is the user's code and runs as such. A run folder may come from someone else, and its
+// config.json names the file by absolute path (with its SHA-256 to notice edits), so eval, predict,
+// export, summary and --resume import it only with --allow-code: a config alone never runs code.
 
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -46,6 +47,15 @@ export interface ModuleModelConfig {
   outputs: number;
 }
 
+/** Files named by --model on this command line: the user's own code. */
+const namedNow = new Set<string>();
+let runCodeAllowed = false;
+
+/** Whether a module named only by a run's config.json may be imported (--allow-code). */
+export function allowRunCode(allowed: boolean): void {
+  runCodeAllowed = allowed;
+}
+
 function sha256(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
@@ -54,6 +64,7 @@ function sha256(path: string): string {
 export function moduleModelConfig(path: string, inputSize: number, outputs: number, inputShape: number[]): ModuleModelConfig {
   const file = resolve(path);
   if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`model file not found: ${path}`);
+  namedNow.add(file);
   return { type: "module", preset: basename(file), file, sha256: sha256(file), inputSize, inputShape, outputs };
 }
 
@@ -103,6 +114,9 @@ function checkModule(v: unknown, file: string, what: string): nn.Module {
 /** Imports the module a configuration names and builds its model (initialised from the global generator). */
 export async function buildModuleModel(cfg: ModuleModelConfig): Promise<nn.Module> {
   const file = cfg.file;
+  if (!namedNow.has(file) && !runCodeAllowed) {
+    throw new CliError(`the run's model is code, ${file} (named in its config.json); importing it runs that file: pass --allow-code if you trust it`);
+  }
   if (!existsSync(file)) throw new CliError(`model file not found: ${file} (named in the run's config.json)`);
   if (sha256(file) !== cfg.sha256) process.stderr.write(`note: ${file} has changed since the run was trained; its weights load only if it builds the same layers\n`);
   const mod = await importModule(file);

@@ -15,7 +15,7 @@ import { createModel } from "../../cli/model.js";
 import { configFor } from "../../cli/run-config.js";
 import { applyStandardize } from "../../cli/data.js";
 import { loadWeights } from "../../cli/weights.js";
-import { ModelExportError, buildModuleModel } from "../../cli/model-module.js";
+import { ModelExportError, allowRunCode, buildModuleModel } from "../../cli/model-module.js";
 import { runOrt } from "../unit/onnx/ort.js";
 import { assertClose } from "../helpers/assert.js";
 import { runCli, type CliResult } from "./run-cli.js";
@@ -28,6 +28,8 @@ mkdirSync(join(tmp, "node_modules"));
 symlinkSync(root, join(tmp, "node_modules", "tensorgrad"), "dir");
 writeFileSync(join(tmp, "package.json"), JSON.stringify({ type: "module" }));
 
+// This process builds models from run configs itself, as `--allow-code` lets the CLI do.
+allowRunCode(true);
 const cli = (args: string[]): Promise<CliResult> => runCli(args, 240_000);
 const put = (name: string, text: string): string => {
   const path = join(tmp, name);
@@ -61,11 +63,16 @@ test("a .mjs factory on the digits: trained, evaluated, summarised and exported 
   const acc = testAccuracy(r.stdout);
   assert.ok(acc > 0.5, `test accuracy ${acc}`);
 
+  // A run folder may come from anyone: the code its config.json names is imported only when asked.
+  const refused = await cli(["eval", "--checkpoint", join(run, "model.safetensors"), "--limit", "300"]);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.equal(refused.stdout, "");
+  assert.equal(refused.stderr, `tensorgrad: the run's model is code, ${conv} (named in its config.json); importing it runs that file: pass --allow-code if you trust it\n`);
   const onnx = join(tmp, "conv.onnx");
   const [ev, summary, ex] = await Promise.all([
-    cli(["eval", "--checkpoint", join(run, "model.safetensors"), "--limit", "300"]),
-    cli(["summary", "--checkpoint", join(run, "model.safetensors")]),
-    cli(["export", run, "--onnx", onnx]),
+    cli(["eval", "--allow-code", "--checkpoint", join(run, "model.safetensors"), "--limit", "300"]),
+    cli(["--allow-code", "summary", "--checkpoint", join(run, "model.safetensors")]),
+    cli(["export", "--allow-code", run, "--onnx", onnx]),
   ]);
   assert.equal(ev.code, 0, ev.stderr);
   assert.equal(testAccuracy(ev.stdout), acc);
@@ -116,15 +123,15 @@ test("a TypeScript class on a table: predict and eval load its weights", async (
   assert.ok(testAccuracy(r.stdout) >= 0.85, r.stdout);
   const rows = put("rows.csv", "a,b,c\n0.9,0.1,3\n0.05,0.8,1\n");
   const [p, ev] = await Promise.all([
-    cli(["predict", "--checkpoint", join(run, "model.safetensors"), "--input", rows]),
-    cli(["eval", "--checkpoint", join(run, "checkpoint-best.safetensors")]),
+    cli(["predict", "--allow-code", "--checkpoint", join(run, "model.safetensors"), "--input", rows]),
+    cli(["eval", "--allow-code", "--checkpoint", join(run, "checkpoint-best.safetensors")]),
   ]);
   assert.equal(p.code, 0, p.stderr);
   assert.equal(p.stdout, "up\ndown\n");
   assert.equal(ev.code, 0, ev.stderr);
   // An edited file is noted; the weights still load while the layers are the same.
   writeFileSync(netTs, readFileSync(netTs, "utf8") + "// edited\n");
-  const again = await cli(["predict", "--checkpoint", join(run, "model.safetensors"), "--input", rows]);
+  const again = await cli(["predict", "--allow-code", "--checkpoint", join(run, "model.safetensors"), "--input", rows]);
   assert.equal(again.stdout, "up\ndown\n");
   assert.equal(again.stderr, `note: ${netTs} has changed since the run was trained; its weights load only if it builds the same layers\n`);
 });
