@@ -7,8 +7,13 @@ import { tensor } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/**
+ * F.interpolate's sampling: "nearest" (torch's legacy floor(i·scale) pixel choice), "nearest-exact"
+ * (pixel centres, as PIL and scikit-image), or linear blending over 1, 2 or 3 spatial dims.
+ */
 export type InterpolateMode = "nearest" | "nearest-exact" | "linear" | "bilinear" | "trilinear";
 
+/** Options of F.interpolate and nn.Upsample (torch's names, camelCase); give size or scaleFactor. */
 export interface InterpolateOptions {
   /** The output's spatial size (one number for every spatial dim, or one per dim). */
   size?: number | readonly number[];
