@@ -66,7 +66,10 @@ export class Linear extends Module {
   }
 }
 
-/** Returns its input unchanged (torch.nn.Identity), e.g. to replace a head while keeping indices. */
+/**
+ * Returns its input unchanged (torch.nn.Identity), e.g. to replace a head while keeping indices.
+ * @example new nn.Identity().forward(tg.tensor([1, 2]))  // [1, 2], the same tensor
+ */
 export class Identity extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
