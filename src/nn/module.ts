@@ -42,6 +42,10 @@ const forwardsKeepingNoActivation = new WeakSet<object>();
  * this). Sequential lets backward free the activations between two such layers at once, as torch
  * frees them by reference count. A subclass that overrides forward without declaring the same is
  * assumed to keep them.
+ * @example class Swish extends nn.Module {
+ *   static { nn.keepsNoActivation(this.prototype.forward); }
+ *   forward(x: Tensor) { return x.mul(x.sigmoid()); }
+ * }
  */
 export function keepsNoActivation(forward: object): void {
   forwardsKeepingNoActivation.add(forward);

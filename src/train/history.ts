@@ -68,7 +68,10 @@ export class History {
 }
 
 export namespace History {
-  /** Rebuilds a History from toJSON()'s output (e.g. the `history` a checkpoint stores). */
+  /**
+   * Rebuilds a History from toJSON()'s output (e.g. the `history` a checkpoint stores).
+   * @example const history = train.History.fromJSON(io.loadCheckpoint("ckpt.safetensors", { model }).history);
+   */
   export function fromJSON(json: unknown): History {
     const h = new History();
     if (json === null || typeof json !== "object" || !Array.isArray((json as { epoch?: unknown }).epoch)) return h;
