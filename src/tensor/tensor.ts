@@ -28,8 +28,8 @@ type Operand = Tensor | number;
  *
  * A tensor is metadata (shape, strides, an offset) over a backend's storage, so views (reshape,
  * transpose, slice, expand) share memory. Create tensors with tg.tensor, tg.zeros, tg.randn, …; every
- * op is both a method (`x.add(y)`) and a function (`tg.add(x, y)`). Memory is managed for you: there
- * is no dispose.
+ * op is both a method (`x.add(y)`) and a function (`tg.add(x, y)`), the function's entry showing an
+ * example. Memory is managed for you: there is no dispose.
  *
  * @example
  * ```ts
