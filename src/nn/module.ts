@@ -88,6 +88,7 @@ export abstract class Module {
   /**
    * The computation of the module, written by each subclass (PyTorch's forward). Modules are not
    * callable: call `model.forward(x)`.
+   * @example const logits = model.forward(x);  // PyTorch: model(x)
    */
   abstract forward(...args: any[]): any;
 

@@ -49,7 +49,10 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
-  /** Redraws weight and bias from the default distributions. */
+  /**
+   * Redraws weight and bias from torch's defaults, U(±1/√inFeatures) (torch's reset_parameters).
+   * @example model.apply((m) => { if (m instanceof nn.Linear) m.resetParameters(); });  // a fresh start, same shapes
+   */
   resetParameters(): void {
     defaultLayerInit(this.weight, this.bias);
   }
