@@ -69,7 +69,7 @@ export class History {
 
   /**
    * A plain object `{ epoch, loss, valLoss, …, stopReason }` for JSON.stringify.
-   * @example writeFileSync("history.json", JSON.stringify(history));
+   * @example io.writeFileAtomic("history.json", JSON.stringify(history));
    */
   toJSON(): Record<string, number[] | string | null> {
     const out: Record<string, number[] | string | null> = { epoch: [...this.epoch] };
