@@ -1,7 +1,10 @@
 // The error classes tensorgrad throws. Every message names the operation, the offending shapes or
 // values, and what was expected, so a user can fix the call without reading our source.
 
-/** Base class of every error tensorgrad throws on purpose. */
+/**
+ * Base class of every error tensorgrad throws on purpose.
+ * @example try { model.forward(x); } catch (e) { if (e instanceof tg.TensorgradError) console.log(e.name, e.message); }
+ */
 export class TensorgradError extends Error {
   constructor(message: string) {
     super(message);
@@ -9,21 +12,34 @@ export class TensorgradError extends Error {
   }
 }
 
-/** Shapes that do not fit an operation (broadcasting, matmul, reshape, a layer's input size). */
+/**
+ * Shapes that do not fit an operation (broadcasting, matmul, reshape, a layer's input size).
+ * @example tg.matmul(tg.zeros([2, 3]), tg.zeros([4, 5]))  // ShapeError: matmul: cannot multiply [2, 3] by [4, 5]: inner dimensions 3 and 4 differ
+ */
 export class ShapeError extends TensorgradError {}
 
-/** A dtype an operation cannot take (e.g. gradients of int32 tensors, float indices). */
+/**
+ * A dtype an operation cannot take (e.g. gradients of int32 tensors, float indices).
+ * @example tg.tensor([1], { dtype: "int32" }).mean()  // DTypeError: mean: expected a floating-point tensor, got int32 (convert with .float())
+ */
 export class DTypeError extends TensorgradError {}
 
-/** A value out of range: a class index, a probability, a learning rate, an argument. */
+/**
+ * A value out of range: a class index, a probability, a learning rate, an argument.
+ * @example new optim.SGD(model.parameters(), { lr: -1 })  // ValueError: SGD: invalid lr -1 (expected a number >= 0)
+ */
 export class ValueError extends TensorgradError {}
 
-/** A file that is not what it claims to be: bad magic, truncated, corrupt header, bad CSV row. */
+/**
+ * A file that is not what it claims to be: bad magic, truncated, corrupt header, bad CSV row.
+ * @example io.loadSafetensors(new Uint8Array(3))  // FormatError: … too few for the 8-byte header length; not a safetensors file
+ */
 export class FormatError extends TensorgradError {}
 
 /**
  * A synchronous read (`item()`, `toArray()`, `toString()` …) of a tensor whose values live in device
  * memory (WebGPU), which has no synchronous read-back. The message names the async call to use.
+ * @example t.item()  // on WebGPU: AsyncReadError naming `await t.itemAsync()`; read with await t.data() there
  */
 export class AsyncReadError extends TensorgradError {}
 
@@ -48,6 +64,7 @@ export function withPath(e: unknown, action: string, path: string): unknown {
 /**
  * An operation a file format cannot express or a reader does not implement (an ONNX op on import, a
  * tensorgrad op on export). `op` names it; `where` is the module path or graph node it came from.
+ * @example try { io.exportOnnx(model, tg.randn([1, 784]), "model.onnx"); } catch (e) { if (e instanceof tg.UnsupportedOpError) console.log(e.op, e.where); }
  */
 export class UnsupportedOpError extends TensorgradError {
   constructor(

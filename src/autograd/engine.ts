@@ -17,6 +17,7 @@ import { runHooks } from "./hooks.js";
 /** Marks a node whose graph a previous backward() has already released. */
 export const RELEASED: Node = Object.freeze({ spec: { name: "released", forward: () => { throw new Error("unreachable"); } }, inputs: [], params: undefined });
 
+/** Options of `tensor.backward()` (torch.Tensor.backward's keyword arguments, camelCase). */
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again (torch's retain_graph; default createGraph). */
   retainGraph?: boolean;

@@ -9,6 +9,7 @@ export function isGradEnabled(): boolean {
 /**
  * Runs `fn` without recording operations for autograd (torch.no_grad). Synchronous: gradients are
  * recorded again as soon as `fn` returns, so do not pass an async function.
+ * @example tg.noGrad(() => w.sub_(w.grad!.mul(0.1)));  // a hand-written SGD step, not recorded
  */
 export function noGrad<T>(fn: () => T): T {
   const prev = enabled;

@@ -7,6 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { checkOptions } from "../tensor/options.js";
 import { execute, type BackwardOptions } from "./engine.js";
 
+/** Options of autograd.grad (torch.autograd.grad's keyword arguments, camelCase). */
 export interface GradOptions extends BackwardOptions {
   /** The gradient of each output (torch's grad_outputs); may be omitted for one-element outputs. */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
@@ -68,6 +69,7 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
   });
 }
 
+/** Options of autograd.backward (torch.autograd.backward's keyword arguments, camelCase). */
 export interface AutogradBackwardOptions extends BackwardOptions {
   /** The gradient of each tensor (torch's grad_tensors); may be omitted for one-element tensors. */
   gradTensors?: Tensor | readonly (Tensor | null)[] | null;
@@ -76,6 +78,9 @@ export interface AutogradBackwardOptions extends BackwardOptions {
 /**
  * Backpropagates from several tensors in one pass, accumulating into the leaves' `.grad`
  * (torch.autograd.backward): the same as backward() on their weighted sum.
+ * @example
+ * const x = tg.tensor([1, 2], { requiresGrad: true });
+ * tg.autograd.backward([x.mul(x).sum(), x.sum()]);  // x.grad: 2x + 1 = [3, 5]
  */
 export function backward(tensors: Tensor | readonly Tensor[], options: AutogradBackwardOptions = {}): void {
   checkOptions("autograd.backward", options, ["gradTensors", "retainGraph", "createGraph"]);

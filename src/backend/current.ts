@@ -22,7 +22,10 @@ export function markUnavailable(name: string, reason: string): void {
   if (!backends.has(name)) unavailable.set(name, reason);
 }
 
-/** The backend that allocates outputs and runs kernels. */
+/**
+ * The backend that allocates outputs and runs kernels.
+ * @example tg.getBackend().name  // "wasm" where WebAssembly SIMD runs, else "js"
+ */
 export function getBackend(): Backend {
   return current;
 }
@@ -102,7 +105,10 @@ export function onHostBackend<T>(fn: () => T): T {
   }
 }
 
-/** Names of the registered backends, e.g. ["js", "wasm"]; pass one to setBackend. */
+/**
+ * Names of the registered backends, e.g. ["js", "wasm"]; pass one to setBackend.
+ * @example tg.listBackends()  // e.g. ["js", "wasm"]
+ */
 export function listBackends(): string[] {
   return [...backends.keys()];
 }

@@ -70,7 +70,10 @@ export class DataLoader implements Iterable<Tensor[]>, AsyncIterable<Tensor[]> {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  /** Starts an epoch: the order is drawn now, when the iteration starts. */
+  /**
+   * Starts an epoch: the order is drawn now, when the iteration starts.
+   * @example for (const [xb, yb] of new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 32, shuffle: true })) { … }
+   */
   [Symbol.iterator](): Iterator<Tensor[]> {
     return this.batches(this.order());
   }

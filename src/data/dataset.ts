@@ -62,6 +62,7 @@ export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
  * stacked along a new first dimension. Plain numbers become a float32 tensor [B]: JavaScript cannot
  * tell 1 from 1.0, and a dtype guessed per batch would change between batches, so return class
  * indices as int32 tensors (`tg.tensor(k, { dtype: "int32" })`) or pass your own `collateFn`.
+ * @example data.collate([[tg.tensor([1, 2]), 0], [tg.tensor([3, 4]), 1]])  // [[[1, 2], [3, 4]], [0, 1]]
  */
 export function collate(samples: readonly Sample[]): Tensor[] {
   if (samples.length === 0) throw new ValueError("collate: expected at least one sample");

@@ -8,6 +8,7 @@ import { getRngState, manualSeed, randomInt, setRngState, type RngState } from "
  * A seeded stream independent of the global one (torch.Generator().manual_seed(seed)). `run`
  * swaps this stream's state in for the duration of a synchronous function, so every helper of
  * src/tensor/random.ts called inside it draws from this stream instead.
+ * @example const gen = new data.RandomStream(42); const noise = gen.run(() => tg.randn([4]));  // tg.manualSeed's stream is left alone
  */
 export class RandomStream {
   private state: RngState;

@@ -15,6 +15,7 @@ export interface RandomSplitOptions {
  * fractions summing to 1 become floor(n · fraction) each, then the leftover samples are handed out
  * one at a time round-robin from the first part; otherwise the values are taken as lengths, which
  * must sum to n.
+ * @example data.splitLengths(10, [0.5, 0.3, 0.2])  // [5, 3, 2]; data.splitLengths(11, [0.5, 0.5]) is [6, 5]
  */
 export function splitLengths(n: number, fractionsOrLengths: readonly number[]): number[] {
   const values = [...fractionsOrLengths];

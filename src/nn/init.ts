@@ -45,6 +45,7 @@ function fillInPlace(op: string, t: Tensor, fill: () => number): Tensor {
 /**
  * The recommended gain for a nonlinearity (torch.nn.init.calculate_gain): 1 for linear, conv and
  * sigmoid, 5/3 for tanh, √2 for relu, √(2/(1+slope²)) for leaky_relu (slope default 0.01), 3/4 for selu.
+ * @example nn.init.calculateGain("leaky_relu", 0.2)  // 1.3868: √(2/(1 + 0.2²))
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
@@ -70,6 +71,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /**
  * [fanIn, fanOut] of a weight: dim 1 and dim 0 times the receptive field (the product of the dims
  * after the first two, so a conv weight [outC, inC, kH, kW] has fanIn = inC·kH·kW).
+ * @example nn.init.calculateFanInAndFanOut(tg.zeros([16, 3, 5, 5]))  // [75, 400]
  */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) {
@@ -87,29 +89,41 @@ function fanFor(op: string, t: Tensor, mode: FanMode): number {
   throw new ValueError(`init.${op}: mode must be "fan_in" or "fan_out", got "${String(mode)}"`);
 }
 
-/** Fills `t` with draws from U(a, b) in place. @example nn.init.uniform(w, -0.1, 0.1) */
+/** Fills `t` with draws from U(a, b) in place, without recording a gradient, and returns it (torch.nn.init.uniform_). @example nn.init.uniform(w, -0.1, 0.1) */
 export function uniform(t: Tensor, a = 0, b = 1): Tensor {
   if (!(a <= b)) throw new ValueError(`init.uniform: expected a <= b, got a=${a}, b=${b}`);
   return fillInPlace("uniform", t, () => a + (b - a) * random());
 }
 
-/** Fills `t` with draws from N(mean, std²) in place. */
+/**
+ * Fills `t` with draws from N(mean, std²) in place, without recording a gradient, and returns it (torch.nn.init.normal_).
+ * @example nn.init.normal(new nn.Linear(4, 2).weight, 0, 0.02)
+ */
 export function normal(t: Tensor, mean = 0, std = 1): Tensor {
   if (!(std >= 0)) throw new ValueError(`init.normal: std must be >= 0, got ${std}`);
   return fillInPlace("normal", t, () => mean + std * randomNormal());
 }
 
-/** Fills `t` with `value` in place. */
+/**
+ * Fills `t` with `value` in place, without recording a gradient, and returns it (torch.nn.init.constant_).
+ * @example nn.init.constant(new nn.Linear(4, 2).bias!, 0.1)  // every element 0.1
+ */
 export function constant(t: Tensor, value: number): Tensor {
   return fillInPlace("constant", t, () => value);
 }
 
-/** Fills `t` with 0 in place (without recording a gradient) and returns it (torch.nn.init.zeros_). */
+/**
+ * Fills `t` with 0 in place (without recording a gradient) and returns it (torch.nn.init.zeros_).
+ * @example nn.init.zeros(new nn.Linear(4, 2).bias!)  // [0, 0]
+ */
 export function zeros(t: Tensor): Tensor {
   return constant(t, 0);
 }
 
-/** Fills `t` with 1 in place (without recording a gradient) and returns it (torch.nn.init.ones_). */
+/**
+ * Fills `t` with 1 in place (without recording a gradient) and returns it (torch.nn.init.ones_).
+ * @example nn.init.ones(new nn.LayerNorm([4]).weight!)  // [1, 1, 1, 1]
+ */
 export function ones(t: Tensor): Tensor {
   return constant(t, 1);
 }
@@ -118,14 +132,20 @@ function gainOf(opts: number | { gain?: number }): number {
   return typeof opts === "number" ? opts : opts.gain ?? 1;
 }
 
-/** Glorot uniform: U(-b, b) with b = gain·√(6/(fanIn+fanOut)) (torch.nn.init.xavier_uniform_). */
+/**
+ * Glorot uniform: U(-b, b) with b = gain·√(6/(fanIn+fanOut)) (torch.nn.init.xavier_uniform_).
+ * @example nn.init.xavierUniform(new nn.Linear(256, 128).weight, { gain: nn.init.calculateGain("tanh") })
+ */
 export function xavierUniform(t: Tensor, opts: number | { gain?: number } = {}): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const bound = gainOf(opts) * Math.sqrt(6 / (fanIn + fanOut));
   return uniform(t, -bound, bound);
 }
 
-/** Glorot normal: N(0, std²) with std = gain·√(2/(fanIn+fanOut)). */
+/**
+ * Glorot normal: N(0, std²) with std = gain·√(2/(fanIn+fanOut)) (torch.nn.init.xavier_normal_).
+ * @example nn.init.xavierNormal(new nn.Linear(256, 128).weight)  // std √(2/384) ≈ 0.072
+ */
 export function xavierNormal(t: Tensor, opts: number | { gain?: number } = {}): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   return normal(t, 0, gainOf(opts) * Math.sqrt(2 / (fanIn + fanOut)));
@@ -142,13 +162,17 @@ function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
 /**
  * He uniform: U(-b, b) with b = √3·gain/√fan (torch.nn.init.kaiming_uniform_; defaults a=0,
  * mode "fan_in", nonlinearity "leaky_relu"). nn.Linear's default weight init is this with a=√5.
+ * @example nn.init.kaimingUniform(conv.weight, { mode: "fan_out", nonlinearity: "relu" })
  */
 export function kaimingUniform(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd("kaimingUniform", t, opts);
   return uniform(t, -bound, bound);
 }
 
-/** He normal: N(0, std²) with std = gain/√fan (torch.nn.init.kaiming_normal_). */
+/**
+ * He normal: N(0, std²) with std = gain/√fan (torch.nn.init.kaiming_normal_).
+ * @example nn.init.kaimingNormal(new nn.Linear(512, 256).weight, { nonlinearity: "relu" })  // std √(2/512) = 0.0625
+ */
 export function kaimingNormal(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return normal(t, 0, kaimingStd("kaimingNormal", t, opts));
 }
@@ -156,6 +180,7 @@ export function kaimingNormal(t: Tensor, opts: KaimingOptions = {}): Tensor {
 /**
  * The default initialisation of torch's Linear and ConvNd layers (their reset_parameters): weight
  * from kaiming-uniform with a = √5, i.e. U(±1/√fanIn), and bias from U(±1/√fanIn).
+ * @example nn.init.defaultLayerInit(layer.weight, layer.bias)  // what nn.Linear's and nn.Conv2d's resetParameters do
  */
 export function defaultLayerInit(weight: Tensor, bias: Tensor | null): void {
   kaimingUniform(weight, { a: Math.sqrt(5) });

@@ -19,43 +19,64 @@ abstract class OptionsLoss<O extends object> extends Module {
   }
 }
 
-/** torch.nn.MarginRankingLoss: forward(x1, x2, y). */
+/**
+ * torch.nn.MarginRankingLoss: forward(x1, x2, y).
+ * @example new nn.MarginRankingLoss({ margin: 0.5 }).forward(tg.tensor([1, 2]), tg.tensor([2, 1]), tg.tensor([1, 1]))  // 0.75
+ */
 export class MarginRankingLoss extends OptionsLoss<M.MarginOptions> {
   constructor(opts: M.MarginOptions = {}) { super("MarginRankingLoss", opts, ["margin", "reduction"]); }
   forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor { return M.marginRankingLoss(x1, x2, y, this.options); }
 }
 
-/** torch.nn.CosineEmbeddingLoss: forward(x1, x2, y). */
+/**
+ * torch.nn.CosineEmbeddingLoss: forward(x1, x2, y).
+ * @example new nn.CosineEmbeddingLoss().forward(tg.tensor([[1, 0]]), tg.tensor([[0, 1]]), tg.tensor([1]))  // 1
+ */
 export class CosineEmbeddingLoss extends OptionsLoss<M.MarginOptions> {
   constructor(opts: M.MarginOptions = {}) { super("CosineEmbeddingLoss", opts, ["margin", "reduction"]); }
   forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor { return M.cosineEmbeddingLoss(x1, x2, y, this.options); }
 }
 
-/** torch.nn.TripletMarginLoss: forward(anchor, positive, negative). */
+/**
+ * torch.nn.TripletMarginLoss: forward(anchor, positive, negative).
+ * @example new nn.TripletMarginLoss().forward(tg.tensor([[0, 0]]), tg.tensor([[1, 0]]), tg.tensor([[1.5, 0]]))  // 0.5
+ */
 export class TripletMarginLoss extends OptionsLoss<M.TripletMarginOptions> {
   constructor(opts: M.TripletMarginOptions = {}) { super("TripletMarginLoss", opts, ["margin", "p", "eps", "swap", "reduction"]); }
   forward(a: Tensor, p: Tensor, n: Tensor): Tensor { return M.tripletMarginLoss(a, p, n, this.options); }
 }
 
-/** torch.nn.HingeEmbeddingLoss: forward(x, y). */
+/**
+ * torch.nn.HingeEmbeddingLoss: forward(x, y).
+ * @example new nn.HingeEmbeddingLoss().forward(tg.tensor([0.3, 0.3]), tg.tensor([1, -1]))  // 0.5
+ */
 export class HingeEmbeddingLoss extends OptionsLoss<M.MarginOptions> {
   constructor(opts: M.MarginOptions = {}) { super("HingeEmbeddingLoss", opts, ["margin", "reduction"]); }
   forward(x: Tensor, y: Tensor): Tensor { return M.hingeEmbeddingLoss(x, y, this.options); }
 }
 
-/** torch.nn.PoissonNLLLoss: forward(input, target). */
+/**
+ * torch.nn.PoissonNLLLoss: forward(input, target).
+ * @example new nn.PoissonNLLLoss().forward(tg.tensor([0]), tg.tensor([2]))  // 1
+ */
 export class PoissonNLLLoss extends OptionsLoss<M.PoissonNllOptions> {
   constructor(opts: M.PoissonNllOptions = {}) { super("PoissonNLLLoss", opts, ["logInput", "full", "eps", "reduction"]); }
   forward(x: Tensor, y: Tensor): Tensor { return M.poissonNllLoss(x, y, this.options); }
 }
 
-/** torch.nn.SoftMarginLoss: forward(x, y). */
+/**
+ * torch.nn.SoftMarginLoss: forward(x, y).
+ * @example new nn.SoftMarginLoss().forward(tg.tensor([0]), tg.tensor([1]))  // 0.6931
+ */
 export class SoftMarginLoss extends OptionsLoss<ReductionOptions> {
   constructor(opts: ReductionOptions = {}) { super("SoftMarginLoss", opts, ["reduction"]); }
   forward(x: Tensor, y: Tensor): Tensor { return M.softMarginLoss(x, y, this.options); }
 }
 
-/** torch.nn.MultiMarginLoss: forward(logits, classes); weight is a buffer. */
+/**
+ * torch.nn.MultiMarginLoss: forward(logits, classes); weight is a buffer.
+ * @example new nn.MultiMarginLoss().forward(tg.tensor([[0.1, 0.2, 0.4, 0.8]]), tg.tensor([3], { dtype: "int32" }))  // 0.325
+ */
 export class MultiMarginLoss extends OptionsLoss<Omit<M.MultiMarginOptions, "weight">> {
   /** Per-class weights [C] (the "weight" buffer), or null. */
   readonly weight: Tensor | null;
@@ -66,7 +87,10 @@ export class MultiMarginLoss extends OptionsLoss<Omit<M.MultiMarginOptions, "wei
   forward(x: Tensor, y: IndexInput): Tensor { return M.multiMarginLoss(x, y, { ...this.options, weight: this.weight }); }
 }
 
-/** torch.nn.MultiLabelSoftMarginLoss: forward(logits, labels); weight is a buffer. */
+/**
+ * torch.nn.MultiLabelSoftMarginLoss: forward(logits, labels); weight is a buffer.
+ * @example new nn.MultiLabelSoftMarginLoss().forward(tg.tensor([[0, 0]]), tg.tensor([[1, 0]]))  // 0.6931
+ */
 export class MultiLabelSoftMarginLoss extends OptionsLoss<ReductionOptions> {
   /** Per-class weights [C] (the "weight" buffer), or null. */
   readonly weight: Tensor | null;

@@ -23,13 +23,19 @@ export class MSELoss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor { return L.mseLoss(input, target, { reduction: this.reduction }); }
 }
 
-/** Mean absolute error (torch.nn.L1Loss). */
+/**
+ * Mean absolute error (torch.nn.L1Loss).
+ * @example new nn.L1Loss().forward(tg.tensor([1, 2, 3]), tg.tensor([2, 2, 5]))  // 1
+ */
 export class L1Loss extends Loss {
   constructor({ reduction = "mean" }: L.ReductionOptions = {}) { super(reduction); }
   forward(input: Tensor, target: Tensor): Tensor { return L.l1Loss(input, target, { reduction: this.reduction }); }
 }
 
-/** Huber loss (torch.nn.HuberLoss, default delta 1). */
+/**
+ * Huber loss (torch.nn.HuberLoss, default delta 1).
+ * @example new nn.HuberLoss({ reduction: "none" }).forward(tg.tensor([0, 0]), tg.tensor([0.5, 3]))  // [0.125, 2.5]
+ */
 export class HuberLoss extends Loss {
   /** Where the loss turns from quadratic to linear (default 1). */
   readonly delta: number;
@@ -40,7 +46,10 @@ export class HuberLoss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor { return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
 }
 
-/** Smooth L1 loss (torch.nn.SmoothL1Loss, default beta 1). */
+/**
+ * Smooth L1 loss (torch.nn.SmoothL1Loss, default beta 1).
+ * @example new nn.SmoothL1Loss({ beta: 2, reduction: "none" }).forward(tg.tensor([0, 0]), tg.tensor([0.5, 3]))  // [0.0625, 2]
+ */
 export class SmoothL1Loss extends Loss {
   /** Where the loss turns from quadratic to linear (default 1). */
   readonly beta: number;
@@ -51,7 +60,10 @@ export class SmoothL1Loss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor { return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
 }
 
-/** Gaussian negative log likelihood (torch.nn.GaussianNLLLoss); forward(mean, target, variance). */
+/**
+ * Gaussian negative log likelihood (torch.nn.GaussianNLLLoss); forward(mean, target, variance).
+ * @example new nn.GaussianNLLLoss().forward(tg.tensor([0]), tg.tensor([1]), tg.tensor([1]))  // 0.5: ½(log 1 + 1²/1)
+ */
 export class GaussianNLLLoss extends Loss {
   /** Whether the constant ½·log(2π) is added. */
   readonly full: boolean;
@@ -67,7 +79,10 @@ export class GaussianNLLLoss extends Loss {
   }
 }
 
-/** Binary cross-entropy of probabilities (torch.nn.BCELoss). */
+/**
+ * Binary cross-entropy of probabilities (torch.nn.BCELoss).
+ * @example new nn.BCELoss().forward(tg.tensor([0.5, 0.9]), tg.tensor([1, 1]))  // 0.3993: −mean(log p)
+ */
 export class BCELoss extends Loss {
   /** Per-element rescaling weights (null: none). */
   readonly weight: Tensor | null;
@@ -80,7 +95,10 @@ export class BCELoss extends Loss {
   }
 }
 
-/** Binary cross-entropy of logits, numerically stable (torch.nn.BCEWithLogitsLoss). */
+/**
+ * Binary cross-entropy of logits, numerically stable (torch.nn.BCEWithLogitsLoss).
+ * @example new nn.BCEWithLogitsLoss({ posWeight: tg.tensor([2]) }).forward(tg.tensor([0]), tg.tensor([1]))  // 1.3863: 2·log 2
+ */
 export class BCEWithLogitsLoss extends Loss {
   /** Per-element rescaling weights (null: none). */
   readonly weight: Tensor | null;
@@ -120,7 +138,10 @@ export class CrossEntropyLoss extends Loss {
   }
 }
 
-/** Negative log-likelihood of log-probabilities (torch.nn.NLLLoss). */
+/**
+ * Negative log-likelihood of log-probabilities (torch.nn.NLLLoss).
+ * @example new nn.NLLLoss().forward(tg.tensor([[0.25, 0.75]]).log(), tg.tensor([1], { dtype: "int32" }))  // 0.2877: −log 0.75
+ */
 export class NLLLoss extends Loss {
   /** Per-class weights, shape [C] (null: none). */
   readonly weight: Tensor | null;
@@ -136,7 +157,10 @@ export class NLLLoss extends Loss {
   }
 }
 
-/** Kullback-Leibler divergence, input as log-probabilities (torch.nn.KLDivLoss; default reduction "mean"). */
+/**
+ * Kullback-Leibler divergence, input as log-probabilities (torch.nn.KLDivLoss; default reduction "mean").
+ * @example new nn.KLDivLoss({ reduction: "batchmean" }).forward(tg.tensor([[0.5, 0.5]]).log(), tg.tensor([[1, 0]]))  // 0.6931: log 2
+ */
 export class KLDivLoss extends Module {
   /** "mean" (over every element), "sum", "none" or "batchmean" (the sum divided by the batch size). */
   readonly reduction: L.Reduction | "batchmean";

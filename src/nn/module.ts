@@ -42,6 +42,10 @@ const forwardsKeepingNoActivation = new WeakSet<object>();
  * this). Sequential lets backward free the activations between two such layers at once, as torch
  * frees them by reference count. A subclass that overrides forward without declaring the same is
  * assumed to keep them.
+ * @example class Swish extends nn.Module {
+ *   static { nn.keepsNoActivation(this.prototype.forward); }
+ *   forward(x: Tensor) { return x.mul(x.sigmoid()); }
+ * }
  */
 export function keepsNoActivation(forward: object): void {
   forwardsKeepingNoActivation.add(forward);
@@ -84,6 +88,7 @@ export abstract class Module {
   /**
    * The computation of the module, written by each subclass (PyTorch's forward). Modules are not
    * callable: call `model.forward(x)`.
+   * @example const logits = model.forward(x);  // PyTorch: model(x)
    */
   abstract forward(...args: any[]): any;
 
@@ -92,6 +97,7 @@ export abstract class Module {
   /**
    * Registers a parameter under `name` (its state-dict key, e.g. "weight") and returns it. A plain
    * tensor is wrapped in a Parameter sharing its storage; null records an absent parameter (bias=False).
+   * @example this.scale = this.registerParameter("scale", tg.ones([dim]));  // key "scale" in stateDict()
    */
   registerParameter(name: string, value: Tensor): Parameter;
   registerParameter(name: string, value: Tensor | null): Parameter | null;
@@ -105,6 +111,7 @@ export abstract class Module {
   /**
    * Registers a buffer: state that is saved and loaded but not trained (running statistics).
    * Non-persistent buffers are left out of the state dict.
+   * @example this.registerBuffer("running_mean", tg.zeros([n]));  // saved and loaded, never trained
    */
   registerBuffer<T extends Tensor | null>(name: string, value: T, opts: { persistent?: boolean } = {}): T {
     checkOptions("registerBuffer", opts, ["persistent"]);
@@ -114,7 +121,10 @@ export abstract class Module {
     return value;
   }
 
-  /** Registers a child module; its state appears under `name.` in the state dict. */
+  /**
+   * Registers a child module; its state appears under `name.` in the state dict.
+   * @example this.registerModule("encoder", new nn.Linear(16, 8));  // what `this.encoder = …` does for you
+   */
   registerModule<M extends Module | null>(name: string, module: M): M {
     this.checkName(name, this._modules);
     this._modules.set(name, module);
@@ -186,7 +196,10 @@ export abstract class Module {
 
   // ---- traversal ----
 
-  /** Direct children with their names (torch's named_children). */
+  /**
+   * Direct children with their names (torch's named_children).
+   * @example new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU()).namedChildren().map(([k]) => k)  // ["0", "1"]
+   */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
     for (const [name, m] of this.childEntries()) if (m) out.push([name, m]);
@@ -198,12 +211,18 @@ export abstract class Module {
     for (const entry of this._modules) if (!(entry[1] instanceof ModuleArray && entry[1].length === 0)) yield entry;
   }
 
-  /** Direct child modules in registration order (torch's children()). */
+  /**
+   * Direct child modules in registration order (torch's children()).
+   * @example model.children().length  // 3 for Sequential(Linear, ReLU, Linear)
+   */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  /** This module and every descendant, each once, with dotted names ("" for this one). */
+  /**
+   * This module and every descendant, each once, with dotted names ("" for this one).
+   * @example new nn.Sequential(new nn.Linear(2, 2)).namedModules().map(([k]) => k)  // ["", "0"]
+   */
   namedModules(prefix = ""): [string, Module][] {
     const out: [string, Module][] = [];
     const seen = new Set<Module>();
@@ -217,12 +236,18 @@ export abstract class Module {
     return out;
   }
 
-  /** This module and every descendant, each once, depth first (torch's modules()). */
+  /**
+   * This module and every descendant, each once, depth first (torch's modules()).
+   * @example model.modules().filter((m) => m instanceof nn.Linear).length
+   */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
 
-  /** Every parameter with its dotted key ("0.weight", "fc1.bias"); a shared one appears once. */
+  /**
+   * Every parameter with its dotted key ("0.weight", "fc1.bias"); a shared one appears once.
+   * @example new nn.Sequential(new nn.Linear(2, 2)).namedParameters().map(([k]) => k)  // ["0.weight", "0.bias"]
+   */
   namedParameters(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     const seen = new Set<Tensor>();
@@ -239,12 +264,16 @@ export abstract class Module {
   /**
    * Every parameter of this module and its descendants, a shared one once, in state-dict order (torch's
    * parameters()); pass them to an optimizer.
+   * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
    */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Every buffer (persistent or not) with its dotted key; a shared one appears once. */
+  /**
+   * Every buffer (persistent or not) with its dotted key; a shared one appears once.
+   * @example new nn.BatchNorm1d(4).namedBuffers().map(([k]) => k)  // ["running_mean", "running_var", "num_batches_tracked"]
+   */
   namedBuffers(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
@@ -260,12 +289,16 @@ export abstract class Module {
 
   /**
    * Every buffer (running statistics and the like) of this module and its descendants (torch's buffers()).
+   * @example new nn.BatchNorm1d(4).buffers().length  // 3
    */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, b]) => b);
   }
 
-  /** Total element count of the parameters (each shared parameter counted once). */
+  /**
+   * Total element count of the parameters (each shared parameter counted once).
+   * @example new nn.Linear(784, 10).numParameters()  // 7850
+   */
   numParameters(opts: { trainableOnly?: boolean } = {}): number {
     checkOptions("numParameters", opts, ["trainableOnly"]);
     const { trainableOnly = false } = opts;
@@ -274,7 +307,10 @@ export abstract class Module {
     return n;
   }
 
-  /** Calls `fn` on every descendant and then on this module (torch's apply, e.g. for custom init). */
+  /**
+   * Calls `fn` on every descendant and then on this module (torch's apply, e.g. for custom init).
+   * @example model.apply((m) => { if (m instanceof nn.Linear) nn.init.xavierUniform(m.weight); });
+   */
   apply(fn: (m: Module) => void): this {
     for (const child of this.children()) child.apply(fn);
     fn(this);
@@ -283,7 +319,10 @@ export abstract class Module {
 
   // ---- modes and gradients ----
 
-  /** Sets train mode (or eval mode with `false`) on this module and all descendants. */
+  /**
+   * Sets train mode (or eval mode with `false`) on this module and all descendants.
+   * @example model.train();  // before the training loop: Dropout drops, BatchNorm updates its statistics
+   */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
@@ -292,6 +331,7 @@ export abstract class Module {
   /**
    * Sets eval mode on this module and all descendants (Dropout off, BatchNorm uses running statistics);
    * the same as train(false). Returns this.
+   * @example model.eval(); const pred = tg.noGrad(() => model.forward(x));
    */
   eval(): this {
     return this.train(false);
@@ -300,6 +340,7 @@ export abstract class Module {
   /**
    * Stops training every parameter (requiresGrad = false, gradient cleared): frozen parameters get
    * no gradient and optimizers skip them. For transfer learning, freeze a feature extractor.
+   * @example backbone.freeze(); const opt = new optim.SGD(head.parameters(), { lr: 0.01 });
    */
   freeze(): this {
     for (const p of this.parameters()) {
@@ -309,13 +350,19 @@ export abstract class Module {
     return this;
   }
 
-  /** Makes every parameter trainable again. */
+  /**
+   * Makes every parameter trainable again.
+   * @example backbone.unfreeze();  // fine-tune everything once the head has settled
+   */
   unfreeze(): this {
     for (const p of this.parameters()) p.requiresGrad = true;
     return this;
   }
 
-  /** Clears every parameter's gradient (to null, as torch's default set_to_none=True). */
+  /**
+   * Clears every parameter's gradient (to null, as torch's default set_to_none=True).
+   * @example model.zeroGrad();  // or opt.zeroGrad(), which clears the same gradients
+   */
   zeroGrad(): void {
     for (const p of this.parameters()) p._dropGrad();
   }
@@ -326,6 +373,7 @@ export abstract class Module {
    * Parameters and persistent buffers keyed exactly as PyTorch keys the same model: each module's
    * own parameters, then its buffers, then its children's entries under "name.". The tensors share
    * storage with the model (detached), as torch's state_dict does.
+   * @example Object.keys(new nn.Linear(2, 1).stateDict())  // ["weight", "bias"]
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
@@ -345,6 +393,7 @@ export abstract class Module {
    * Copies values from `record` into this model's parameters and buffers in place, so optimizers
    * holding them keep working. Shape mismatches are always errors; with `strict` (the default)
    * missing and unexpected keys are too. The error lists every problem at once.
+   * @example model.loadStateDict(io.loadSafetensors("model.safetensors"));
    */
   loadStateDict(record: Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     checkOptions("loadStateDict", opts, ["strict"]);
@@ -418,6 +467,7 @@ export abstract class Module {
   /**
    * Runs `hook(module, args)` before every forward (torch's register_forward_pre_hook); an array it
    * returns replaces the arguments, another value replaces the single argument.
+   * @example const h = layer.registerForwardPreHook((m, args) => console.log(m.constructor.name, args[0].shape)); h.remove();
    */
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
     return registerForwardPreHook(this, hook);
@@ -426,6 +476,7 @@ export abstract class Module {
   /**
    * Runs `hook(module, args, output)` after every forward (torch's register_forward_hook); a value it
    * returns replaces the output. Capturing activations: `layer.registerForwardHook((m, a, out) => { acts.push(out); })`.
+   * @example const acts: Tensor[] = []; const h = model.registerForwardHook((_m, _args, out) => { acts.push(out); });
    */
   registerForwardHook(hook: ForwardHook): RemovableHandle {
     return registerForwardHook(this, hook);
@@ -434,6 +485,7 @@ export abstract class Module {
   /**
    * Runs `hook(module, gradInput, gradOutput)` when backward has computed the gradients of this
    * module's tensor inputs (torch's register_full_backward_hook); an array it returns replaces them.
+   * @example layer.registerFullBackwardHook((_m, gradIn, gradOut) => console.log(gradOut[0]?.norm().item()));
    */
   registerFullBackwardHook(hook: FullBackwardHook): RemovableHandle {
     return registerFullBackwardHook(this, hook);
@@ -441,12 +493,18 @@ export abstract class Module {
 
   // ---- printing ----
 
-  /** The text inside this module's parentheses in toString(), e.g. "in_features=4, out_features=2, bias=True". */
+  /**
+   * The text inside this module's parentheses in toString(), e.g. "in_features=4, out_features=2, bias=True".
+   * @example new nn.Linear(4, 2).extraRepr()  // "in_features=4, out_features=2, bias=True"
+   */
   extraRepr(): string {
     return "";
   }
 
-  /** A multi-line description like torch's repr: `Sequential(\n  (0): Linear(in_features=…)\n)`. */
+  /**
+   * A multi-line description like torch's repr: `Sequential(\n  (0): Linear(in_features=…)\n)`.
+   * @example String(new nn.Sequential(new nn.Linear(4, 2)))  // "Sequential(\n  (0): Linear(in_features=4, out_features=2, bias=True)\n)"
+   */
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split("\n") : [];

@@ -112,6 +112,7 @@ export function l1Penalty(params: Params): Tensor {
 /**
  * Σw² over every element of the given parameters, as a scalar tensor in the graph (L2 / ridge; add
  * both penalties for elastic net). Note an L2 penalty λ·Σw² adds 2λw to the gradient.
+ * @example const loss = F.mseLoss(pred, y).add(nn.utils.l2Penalty(model.parameters()).mul(1e-4));
  */
 export function l2Penalty(params: Params): Tensor {
   return penalty(params, (p) => p.mul(p));

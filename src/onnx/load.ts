@@ -28,7 +28,10 @@ export async function loadOnnx(source: OnnxSource | ResponseLike, options: LoadO
   return build(await readOnnxModelAsync(source), options);
 }
 
-/** loadOnnx without the promise (a path or bytes, not a Response). */
+/**
+ * loadOnnx without the promise (a path or bytes, not a Response).
+ * @example const net = io.loadOnnxSync("model.onnx"); net.forward(tg.randn([1, 784]));
+ */
 export function loadOnnxSync(source: OnnxSource, options: LoadOnnxOptions = {}): OnnxModule {
   checkOptions(options);
   return build(readOnnxModel(source), options);

@@ -6,16 +6,21 @@ import type { Tensor } from "../tensor/tensor.js";
 import { Optimizer, checkOption, ensureBuffer, nonNegative, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 
 interface AdamLikeOptions {
+  /** Learning rate (default 2e-3 for Adamax and NAdam, 1e-3 for RAdam, as torch). */
   lr?: number;
-  /** Decay rates of the first and second moment (Adamax: of the infinity norm) averages. */
+  /** Decay rates of the first and second moment (Adamax: of the infinity norm) averages (default [0.9, 0.999]). */
   betas?: readonly [number, number];
+  /** Keeps the step finite: added to the square-root denominator (NAdam, RAdam) or to |g| in the infinity norm (Adamax) (default 1e-8). */
   eps?: number;
-  /** L2 penalty added to the gradient. */
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
 }
 
+/** Options of optim.Adamax (torch.optim.Adamax's, camelCase): lr, betas, eps, weightDecay. */
 export type AdamaxOptions = AdamLikeOptions;
+/** Options of optim.RAdam (torch.optim.RAdam's, camelCase): lr, betas, eps, weightDecay. */
 export type RAdamOptions = AdamLikeOptions;
+/** Options of optim.NAdam (torch.optim.NAdam's, camelCase): Adam's plus momentumDecay. */
 export interface NAdamOptions extends AdamLikeOptions {
   /** How fast the momentum schedule μ_t = β1·(1 − ½·0.96^(t·momentumDecay)) rises (default 4e-3). */
   momentumDecay?: number;

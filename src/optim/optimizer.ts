@@ -150,7 +150,10 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
 
-  /** Adds a parameter group (torch's add_param_group); its missing options come from the defaults. */
+  /**
+   * Adds a parameter group (torch's add_param_group); its missing options come from the defaults.
+   * @example opt.addParamGroup({ params: head.parameters(), lr: 1e-2 });  // e.g. after unfreezing a new head
+   */
   addParamGroup(group: ParamGroupInput<O>): void {
     const index = this.paramGroups.length;
     const where = `${this.name}: param group ${index}`;
@@ -194,6 +197,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /**
    * Clears the gradients of every parameter: `.grad = null` (torch's set_to_none default), or zeros
    * them in place with `{ setToNone: false }`.
+   * @example opt.zeroGrad(); loss.backward(); opt.step();
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     checkOptions("zeroGrad", opts, ["setToNone"]);
@@ -211,6 +215,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /**
    * One optimization step over every parameter that requires grad and has a gradient. `closure`, if
    * given, re-evaluates the model (with gradients recorded) and returns the loss, which step returns.
+   * @example opt.zeroGrad(); F.crossEntropy(model.forward(x), y).backward(); opt.step();
    */
   step<T = undefined>(closure?: () => T): T | undefined {
     const loss = closure ? withGradMode(true, closure) : undefined;
@@ -234,12 +239,18 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     return loss;
   }
 
-  /** The state of parameter `p` (empty until its first update); for inspection and tests. */
+  /**
+   * The state of parameter `p` (empty until its first update); for inspection and tests.
+   * @example opt.stateOf(model.parameters()[0]).exp_avg  // Adam's first moment, after the first step
+   */
   stateOf(p: Tensor): Readonly<ParamState> {
     return this.state.get(p) ?? {};
   }
 
-  /** A snapshot of the optimizer's state, shaped like torch's (see OptimizerStateDict). */
+  /**
+   * A snapshot of the optimizer's state, shaped like torch's (see OptimizerStateDict).
+   * @example io.saveCheckpoint("ckpt.safetensors", { model, optimizer: opt, epoch });  // stores opt.stateDict()
+   */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((g) => {
@@ -261,6 +272,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /**
    * Restores a state from `stateDict()` (of an optimizer of the same kind over parameters of the same
    * shapes in the same order): group options and per-parameter state are copied in.
+   * @example const fresh = new optim.Adam(model.parameters()); fresh.loadStateDict(opt.stateDict());
    */
   loadStateDict(dict: OptimizerStateDict): void {
     const where = `${this.name}.loadStateDict`;

@@ -133,30 +133,43 @@ export function full(shape: readonly number[], value: number, opts: TensorOption
   return filled("full", shape, value, opts);
 }
 
-/** A tensor of `shape` filled with 0, float32 unless `dtype` says otherwise (torch.zeros). */
+/**
+ * A tensor of `shape` filled with 0, float32 unless `dtype` says otherwise (torch.zeros).
+ * @example tg.zeros([2, 3]).shape  // [2, 3]
+ */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled("zeros", shape, 0, opts);
 }
 
-/** A tensor of `shape` filled with 1, float32 unless `dtype` says otherwise (torch.ones). */
+/**
+ * A tensor of `shape` filled with 1, float32 unless `dtype` says otherwise (torch.ones).
+ * @example tg.ones([2], { dtype: "int32" })  // [1, 1], int32
+ */
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   return filled("ones", shape, 1, opts);
 }
 
 /**
  * A tensor of x's shape filled with `value`, in x's dtype unless `dtype` says otherwise (torch.full_like).
+ * @example tg.fullLike(tg.zeros([2, 2]), 7)  // [[7, 7], [7, 7]]
  */
 export function fullLike(x: Tensor, value: number, opts: TensorOptions = {}): Tensor {
   checkOptions("fullLike", opts, TENSOR_OPTIONS);
   return full(x.shape, value, { dtype: opts.dtype ?? x.dtype, requiresGrad: opts.requiresGrad });
 }
 
-/** A tensor of zeros of x's shape and dtype (torch.zeros_like). */
+/**
+ * A tensor of zeros of x's shape and dtype (torch.zeros_like).
+ * @example tg.zerosLike(tg.tensor([1, 2]))  // [0, 0]
+ */
 export function zerosLike(x: Tensor, opts: TensorOptions = {}): Tensor {
   return fullLike(x, 0, opts);
 }
 
-/** A tensor of ones of x's shape and dtype (torch.ones_like). */
+/**
+ * A tensor of ones of x's shape and dtype (torch.ones_like).
+ * @example tg.onesLike(tg.tensor([1, 2]))  // [1, 1]
+ */
 export function onesLike(x: Tensor, opts: TensorOptions = {}): Tensor {
   return fullLike(x, 1, opts);
 }
@@ -164,6 +177,7 @@ export function onesLike(x: Tensor, opts: TensorOptions = {}): Tensor {
 /**
  * Values start, start+step, … < end. `arange(end)` starts at 0. Integer arguments give float32
  * unless `dtype` is "int32" (torch would give int64; tensorgrad defaults to float32 throughout).
+ * @example tg.arange(1, 2, 0.25)  // [1, 1.25, 1.5, 1.75]; tg.arange(3) is [0, 1, 2]
  */
 export function arange(start: number, end?: number | TensorOptions, step?: number | TensorOptions, opts: TensorOptions = {}): Tensor {
   if (typeof end === "object") {
@@ -187,7 +201,10 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   }, opts.requiresGrad);
 }
 
-/** n evenly spaced values from a to b inclusive (torch.linspace). */
+/**
+ * n evenly spaced values from a to b inclusive (torch.linspace).
+ * @example tg.linspace(0, 1, 5)  // [0, 0.25, 0.5, 0.75, 1]
+ */
 export function linspace(a: number, b: number, n: number, opts: TensorOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`linspace: steps must be an integer >= 0, got ${n}`);
   const step = n > 1 ? (b - a) / (n - 1) : 0;
@@ -199,7 +216,10 @@ export function linspace(a: number, b: number, n: number, opts: TensorOptions = 
   }, opts.requiresGrad);
 }
 
-/** The n×m identity (m defaults to n). */
+/**
+ * The n×m identity, float32 unless `dtype` says otherwise (torch.eye; m defaults to n).
+ * @example tg.eye(2, 3)  // [[1, 0, 0], [0, 1, 0]]
+ */
 export function eye(n: number, m: number | TensorOptions = n, opts: TensorOptions = {}): Tensor {
   if (typeof m === "object") {
     opts = m;
@@ -218,7 +238,10 @@ function floatDType(op: string, opts: TensorOptions): DType {
   return dtype;
 }
 
-/** Uniform draws in [0, 1) from the seeded generator (see manualSeed). */
+/**
+ * Uniform draws in [0, 1) from the seeded generator (torch.rand; see manualSeed), float32 unless `dtype` says otherwise.
+ * @example tg.rand([2, 3]).shape  // [2, 3], each in [0, 1)
+ */
 export function rand(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   checkShape("rand", shape);
   return make("rand", shape, floatDType("rand", opts), (d) => {
@@ -226,7 +249,10 @@ export function rand(shape: readonly number[], opts: TensorOptions = {}): Tensor
   }, opts.requiresGrad);
 }
 
-/** Standard normal draws from the seeded generator. */
+/**
+ * Standard normal draws from the seeded generator (torch.randn), float32 unless `dtype` says otherwise.
+ * @example tg.randn([64, 10]).shape  // [64, 10], mean ≈ 0, std ≈ 1
+ */
 export function randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   checkShape("randn", shape);
   return make("randn", shape, floatDType("randn", opts), (d) => {
@@ -234,7 +260,10 @@ export function randn(shape: readonly number[], opts: TensorOptions = {}): Tenso
   }, opts.requiresGrad);
 }
 
-/** Integers uniform in [low, high), int32 unless `dtype` says otherwise. */
+/**
+ * Integers uniform in [low, high) from the seeded generator (torch.randint), int32 (torch: int64) unless `dtype` says otherwise.
+ * @example tg.randint(0, 10, [4])  // four int32 values in 0..9
+ */
 export function randint(low: number, high: number, shape: readonly number[], opts: TensorOptions = {}): Tensor {
   checkShape("randint", shape);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {

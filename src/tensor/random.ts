@@ -20,6 +20,7 @@ function splitmix32(seed: number): () => number {
 /**
  * Seeds every random draw that follows (torch.manual_seed). Same seed, same numbers, run to run;
  * the streams are tensorgrad's own, not PyTorch's.
+ * @example tg.manualSeed(0); const a = tg.rand([2]); tg.manualSeed(0); tg.rand([2]).eq(a).all().item();  // 1
  */
 export function manualSeed(seed: number): void {
   if (typeof seed !== "number" || !Number.isFinite(seed)) throw new ValueError(`manualSeed: seed must be a finite number, got ${String(seed)}`);
@@ -106,6 +107,7 @@ export interface RngState {
 /**
  * A copy of the random generator's state, to restore later with setRngState (torch.get_rng_state);
  * checkpoints store it for exact resume.
+ * @example const s = tg.getRngState(); const a = tg.randn([3]); tg.setRngState(s); tg.randn([3]);  // the same values as a
  */
 export function getRngState(): RngState {
   // As unsigned 32-bit words: the xor-shifts leave some words negative, and a state must read the
@@ -116,6 +118,7 @@ export function getRngState(): RngState {
 /**
  * Restores a state from getRngState: the draws that follow repeat those that followed it
  * (torch.set_rng_state).
+ * @example const s = tg.getRngState(); const a = tg.randn([3]); tg.setRngState(s); tg.randn([3]);  // the same values as a
  */
 export function setRngState(state: RngState): void {
   [s0, s1, s2, s3] = state.s.map((v) => v >>> 0) as [number, number, number, number];

@@ -28,8 +28,8 @@ type Operand = Tensor | number;
  *
  * A tensor is metadata (shape, strides, an offset) over a backend's storage, so views (reshape,
  * transpose, slice, expand) share memory. Create tensors with tg.tensor, tg.zeros, tg.randn, …; every
- * op is both a method (`x.add(y)`) and a function (`tg.add(x, y)`). Memory is managed for you: there
- * is no dispose.
+ * op is both a method (`x.add(y)`) and a function (`tg.add(x, y)`), the function's entry showing an
+ * example. Memory is managed for you: there is no dispose.
  *
  * @example
  * ```ts
@@ -116,7 +116,10 @@ export class Tensor implements View {
     }
     this._requiresGrad = on;
   }
-  /** Sets requiresGrad and returns this tensor (torch's requires_grad_). */
+  /**
+   * Sets requiresGrad and returns this tensor (torch's requires_grad_).
+   * @example tg.zeros([3]).requiresGrad_().requiresGrad  // true
+   */
   requiresGrad_(on = true): this {
     this.requiresGrad = on;
     return this;
@@ -131,19 +134,32 @@ export class Tensor implements View {
   // ---- reading ----
   // The synchronous reads work on host backends (js, wasm); on WebGPU, which has no synchronous
   // read-back, they throw an AsyncReadError naming the awaited read that works on every backend.
-  /** Contiguous row-major copy of the elements as float32. */
+  /**
+   * Contiguous row-major copy of the elements as float32.
+   * @example tg.tensor([[1, 2], [3, 4]]).toFloat32Array()  // Float32Array [1, 2, 3, 4] (torch's numpy())
+   */
   toFloat32Array(): Float32Array {
     return Float32Array.from(this.#readSync("toFloat32Array", "data"));
   }
-  /** The elements in row-major order, in this tensor's own element type (a copy; a Float32Array for float16/bfloat16). */
+  /**
+   * The elements in row-major order, in this tensor's own element type (a copy; a Float32Array for
+   * float16/bfloat16).
+   * @example tg.tensor([1, 2], { dtype: "int32" }).toTypedArray()  // Int32Array [1, 2]
+   */
   toTypedArray(): TypedArray {
     return this.#readSync("toTypedArray", "data").slice();
   }
-  /** Nested plain arrays (a number for a 0-d tensor). */
+  /**
+   * Nested plain arrays (a number for a 0-d tensor).
+   * @example tg.tensor([[1, 2], [3, 4]]).toArray()  // [[1, 2], [3, 4]] (torch's tolist())
+   */
   toArray(): any {
     return nest(this.#readSync("toArray", "array"), this.shape);
   }
-  /** The value of a one-element tensor. */
+  /**
+   * The value of a one-element tensor.
+   * @example tg.tensor([1, 2, 3]).sum().item()  // 6
+   */
   item(): number {
     if (this.size !== 1) throw new ValueError(`item: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
     return this.#readSync("item", "itemAsync")[0]!;
@@ -161,11 +177,17 @@ export class Tensor implements View {
     const [lo, hi] = span(this);
     return gatherRowMajor(await storage.backend.read(storage, lo, hi - lo), this, lo);
   }
-  /** Nested plain arrays (a number for a 0-d tensor), on every backend: the awaited `toArray()`. */
+  /**
+   * Nested plain arrays (a number for a 0-d tensor), on every backend: the awaited `toArray()`.
+   * @example await t.array()  // nested arrays, like toArray(), from any backend
+   */
   async array(): Promise<any> {
     return nest(await this.data(), this.shape);
   }
-  /** The value of a one-element tensor, on every backend: the awaited `item()`. */
+  /**
+   * The value of a one-element tensor, on every backend: the awaited `item()`.
+   * @example const loss = await lossTensor.itemAsync();
+   */
   async itemAsync(): Promise<number> {
     if (this.size !== 1) throw new ValueError(`itemAsync: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
     return (await this.storage.backend.read(this.storage, this.offset, 1))[0]!;
@@ -191,7 +213,10 @@ export class Tensor implements View {
     const [lo, hi] = span(this);
     return gatherRowMajor(storage.backend.readSync(storage, lo, hi - lo), this, lo);
   }
-  /** A readable rendering of the values, like torch's repr (`tensor([[1, 2], [3, 4]])`). */
+  /**
+   * A readable rendering of the values, like torch's repr (`tensor([[1, 2], [3, 4]])`).
+   * @example String(tg.tensor([[1, 2], [3, 4]]))  // "tensor([[1., 2.],\n        [3., 4.]])", as torch prints it
+   */
   toString(): string {
     return formatTensor(this); // on WebGPU an AsyncReadError naming `await t.array()` (formatTensor reads synchronously)
   }
@@ -201,6 +226,7 @@ export class Tensor implements View {
    * A copy of this tensor on backend `name` ("webgpu", "wasm", "js"), cut from the graph; the tensor
    * itself when it is already there. From a host backend it is synchronous (host to GPU is an upload);
    * from WebGPU to the CPU use `await t.cpu()`.
+   * @example const g = x.toBackend("webgpu"); const y = g.matmul(g); const values = await y.data();
    */
   toBackend(name: string): Tensor {
     const target = backendNamed(name);
@@ -208,7 +234,10 @@ export class Tensor implements View {
     const values = this.#readSync(`toBackend("${name}")`, "cpu");
     return fromValues(target, values, this.shape, this.dtype);
   }
-  /** A copy of this tensor on the CPU (the default host backend), once its values are read: works from every backend. */
+  /**
+   * A copy of this tensor on the CPU (the default host backend), once its values are read: works from every backend.
+   * @example const host = await gpuTensor.cpu(); host.toArray();
+   */
   async cpu(): Promise<Tensor> {
     if (this.storage.backend.host) return this;
     return fromValues(hostBackend(), await this.data(), this.shape, this.dtype);
@@ -260,7 +289,10 @@ export class Tensor implements View {
     if (!t.#gradShared && t._node === null && t.offset === 0 && t.size === t.storage.length) t.storage.backend.release?.(t.storage);
   }
 
-  /** Backpropagates from this tensor, accumulating into the `.grad` of every leaf that requires it. */
+  /**
+   * Backpropagates from this tensor, accumulating into the `.grad` of every leaf that requires it.
+   * @example const x = tg.tensor([1, 2], { requiresGrad: true }); x.pow(2).sum().backward(); x.grad!.toArray();  // [2, 4]
+   */
   backward(grad?: Tensor | null, opts?: BackwardOptions): void {
     runBackward(this, grad, opts);
   }
@@ -272,7 +304,10 @@ export class Tensor implements View {
   registerHook(fn: TensorHook): RemovableHandle {
     return registerHook(this, fn);
   }
-  /** A tensor sharing this one's data, cut from the graph. */
+  /**
+   * A tensor sharing this one's data, cut from the graph.
+   * @example const target = net.forward(x).detach();  // a fixed target: no gradient flows into net through it
+   */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.strides, this.offset);
   }
@@ -280,18 +315,31 @@ export class Tensor implements View {
    * A copy with its own storage that stays in the graph: gradients flow back to this tensor (torch.clone).
    */
   clone(): Tensor { return ops.clone(this); }
-  /** This tensor when contiguous, else a row-major copy (torch's contiguous()). */
+  /**
+   * This tensor when contiguous, else a row-major copy (torch's contiguous()).
+   * @example tg.zeros([2, 3]).transpose(0, 1).contiguous().isContiguous  // true
+   */
   contiguous(): Tensor { return this.isContiguous ? this : ops.contiguous(this); }
   /**
    * This tensor converted to `dtype` (itself when it already has it); casting to int32 truncates toward
    * zero (torch's to(dtype)).
+   * @example tg.tensor([1.7, -1.7]).to("int32")  // [1, -1], int32
    */
   to(dtype: DType): Tensor { return ops.cast(this, dtype); }
-  /** Converted to float32 (torch's float()). */
+  /**
+   * Converted to float32 (torch's float()).
+   * @example tg.tensor([1, 2], { dtype: "int32" }).float().dtype  // "float32"
+   */
   float(): Tensor { return ops.cast(this, "float32"); }
-  /** Converted to int32, truncating toward zero (torch's int(), which gives int32 too). */
+  /**
+   * Converted to int32, truncating toward zero (torch's int(), which gives int32 too).
+   * @example tg.tensor([2.9]).int()  // [2], int32
+   */
   int(): Tensor { return ops.cast(this, "int32"); }
-  /** Converted to float64 (torch's double()). */
+  /**
+   * Converted to float64 (torch's double()).
+   * @example tg.tensor([0.1]).double().dtype  // "float64"
+   */
   double(): Tensor { return ops.cast(this, "float64"); }
   /**
    * Converted to float16, each value rounded to nearest-even as torch's half(); values beyond ±65504
@@ -358,7 +406,10 @@ export class Tensor implements View {
   log1p(): Tensor { return ops.log1p(this); }
   /** Square root element-wise; NaN for negative inputs (torch.sqrt). */
   sqrt(): Tensor { return ops.sqrt(this); }
-  /** this · this (torch.square). */
+  /**
+   * this · this (torch.square).
+   * @example tg.tensor([-2, 3]).square()  // [4, 9]
+   */
   square(): Tensor { return ops.mul(this, this); }
   /** |x| element-wise, keeping the dtype; gradient sign(x), 0 at 0 (torch.abs). */
   abs(): Tensor { return ops.abs(this); }
@@ -463,19 +514,40 @@ export class Tensor implements View {
   // ---- in place (torch's trailing underscore): allowed under noGrad for tensors that require grad ----
   /** this += alpha·o in place; returns this. @example tg.noGrad(() => w.sub_(w.grad!.mul(lr))) */
   add_(o: Operand, opts?: ops.AlphaOptions): this { return inplace.add_(this, o, opts) as this; }
-  /** this -= alpha·o in place; returns this (torch's sub_). Under noGrad for tensors that require grad. */
+  /**
+   * this -= alpha·o in place; returns this (torch's sub_). Under noGrad for tensors that require grad.
+   * @example tg.noGrad(() => w.sub_(w.grad!, { alpha: lr }));  // w ← w − lr·∇w
+   */
   sub_(o: Operand, opts?: ops.AlphaOptions): this { return inplace.sub_(this, o, opts) as this; }
-  /** this *= o in place; returns this (torch's mul_). */
+  /**
+   * this *= o in place; returns this (torch's mul_).
+   * @example tg.tensor([1, 2]).mul_(10)  // [10, 20], the same tensor
+   */
   mul_(o: Operand): this { return inplace.mul_(this, o) as this; }
-  /** this /= o in place; returns this (torch's div_). */
+  /**
+   * this /= o in place; returns this (torch's div_).
+   * @example tg.tensor([1, 2]).div_(2)  // [0.5, 1], the same tensor
+   */
   div_(o: Operand): this { return inplace.div_(this, o) as this; }
-  /** Copies `src` (broadcast, converted to this dtype) into this tensor. */
+  /**
+   * Copies `src` (broadcast, converted to this dtype) into this tensor.
+   * @example tg.zeros([2, 2]).copy_(tg.tensor([1, 2]))  // [[1, 2], [1, 2]] (broadcast)
+   */
   copy_(src: Tensor): this { return inplace.copy_(this, src) as this; }
-  /** Sets every element to `value` in place; returns this (torch's fill_). */
+  /**
+   * Sets every element to `value` in place; returns this (torch's fill_).
+   * @example tg.zeros([3]).fill_(7)  // [7, 7, 7]
+   */
   fill_(value: number): this { return inplace.fill_(this, value) as this; }
-  /** Sets every element to 0 in place; returns this (torch's zero_). */
+  /**
+   * Sets every element to 0 in place; returns this (torch's zero_).
+   * @example tg.ones([2]).zero_()  // [0, 0]
+   */
   zero_(): this { return inplace.zero_(this) as this; }
-  /** Clamps every element to [min, max] in place; returns this (torch's clamp_). */
+  /**
+   * Clamps every element to [min, max] in place; returns this (torch's clamp_).
+   * @example tg.tensor([-2, 0.5, 3]).clamp_(0, 1)  // [0, 0.5, 1]
+   */
   clamp_(min?: number | null, max?: number | null): this { return inplace.clamp_(this, min, max) as this; }
   /** How many times this tensor's storage was changed in place (torch's _version). */
   get version(): number { return versionOf(this); }
@@ -606,7 +678,10 @@ export class Tensor implements View {
    * ```
    */
   reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  /** Like reshape, but never copies: a ShapeError when the strides do not allow a view (torch.view). */
+  /**
+   * Like reshape, but never copies: a ShapeError when the strides do not allow a view (torch.view).
+   * @example tg.arange(6).view([3, 2]).shape  // [3, 2] (shares memory; a ShapeError when the strides cannot be kept)
+   */
   view(shape: readonly number[]): Tensor { return ops.view(this, shape); }
   /** Dims startDim…endDim merged into one (all dims by default, giving 1-D) (torch.flatten). */
   flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
@@ -629,7 +704,10 @@ export class Tensor implements View {
    * (torch.expand).
    */
   expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
-  /** expand(other.shape) (torch.expand_as). */
+  /**
+   * expand(other.shape) (torch.expand_as).
+   * @example tg.tensor([[1], [2]]).expandAs(tg.zeros([2, 3]))  // [[1, 1, 1], [2, 2, 2]]
+   */
   expandAs(other: Tensor): Tensor { return ops.expand(this, other.shape); }
   /**
    * Elements start, start+step, … before end along `dim`, a view: Python slicing `x[start:end:step]` on

@@ -35,17 +35,26 @@ export class History {
     for (const key of this.order) self[key].push(key in logs ? logs[key] : NaN);
   }
 
-  /** The logged keys ("loss", "accuracy", "valLoss", "valAccuracy", …). */
+  /**
+   * The logged keys ("loss", "accuracy", "valLoss", "valAccuracy", …).
+   * @example (await train.fit(model, { x, y }, { loss: "mse", epochs: 3, validationSplit: 0.2 })).keys()  // ["loss", "valLoss", "lr"]
+   */
   keys(): string[] {
     return [...this.order];
   }
 
-  /** One array of per-epoch values for a key (undefined when never logged). */
+  /**
+   * One array of per-epoch values for a key (undefined when never logged).
+   * @example history.get("valLoss")  // one value per epoch
+   */
   get(key: string): number[] | undefined {
     return this.order.includes(key) ? (this as unknown as Record<string, number[]>)[key] : undefined;
   }
 
-  /** The figures of one epoch (by position in the record; -1 for the last). */
+  /**
+   * The figures of one epoch (by position in the record; -1 for the last).
+   * @example history.at(-1).loss  // the last epoch's training loss
+   */
   at(index: number): Logs {
     const i = index < 0 ? this.epoch.length + index : index;
     const out: Logs = {};
@@ -58,7 +67,10 @@ export class History {
     return this.epoch.length;
   }
 
-  /** A plain object `{ epoch, loss, valLoss, …, stopReason }` for JSON.stringify. */
+  /**
+   * A plain object `{ epoch, loss, valLoss, …, stopReason }` for JSON.stringify.
+   * @example io.writeFileAtomic("history.json", JSON.stringify(history));
+   */
   toJSON(): Record<string, number[] | string | null> {
     const out: Record<string, number[] | string | null> = { epoch: [...this.epoch] };
     for (const key of this.order) out[key] = [...(this.get(key) as number[])];
@@ -68,7 +80,10 @@ export class History {
 }
 
 export namespace History {
-  /** Rebuilds a History from toJSON()'s output (e.g. the `history` a checkpoint stores). */
+  /**
+   * Rebuilds a History from toJSON()'s output (e.g. the `history` a checkpoint stores).
+   * @example const history = train.History.fromJSON(io.loadCheckpoint("ckpt.safetensors", { model }).history);
+   */
   export function fromJSON(json: unknown): History {
     const h = new History();
     if (json === null || typeof json !== "object" || !Array.isArray((json as { epoch?: unknown }).epoch)) return h;

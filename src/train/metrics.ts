@@ -90,6 +90,7 @@ function argmaxRows(op: string, t: Tensor): Int32Array {
 /**
  * Predicted class per sample: argmax of [N, C] scores; int32 [N] is taken as labels already;
  * one score per sample is thresholded (probabilities at 0.5, logits at 0).
+ * @example train.metrics.predictedLabels("accuracy", tg.tensor([[0.1, 0.9], [0.8, 0.2]]))  // Int32Array [1, 0]
  */
 export function predictedLabels(op: string, pred: Tensor, opts: ClassificationOptions = {}): Int32Array {
   checkOptions(op, opts, ["fromLogits", "threshold", "average"]);
@@ -105,6 +106,7 @@ export function predictedLabels(op: string, pred: Tensor, opts: ClassificationOp
 /**
  * True class per sample: argmax of one-hot / probability targets [N, C]; otherwise integer labels
  * ([N] or [N, 1], int32 or whole floats). Float binary targets are read as 1 above 0.5.
+ * @example train.metrics.targetLabels("accuracy", tg.tensor([[0, 1], [1, 0]]), false)  // Int32Array [1, 0]
  */
 export function targetLabels(op: string, target: Tensor, binary: boolean): Int32Array {
   if (target.ndim === 2 && target.shape[1] > 1) return argmaxRows(op, target);
@@ -142,6 +144,7 @@ function pairLabels(op: string, pred: Tensor, target: Tensor, opts: Classificati
  * Fraction of correct predictions (Keras's accuracy, with its three readings chosen by shape):
  * binary for one output per sample (threshold 0.5 on probabilities, or 0 with `fromLogits`),
  * categorical for [N, C] scores against one-hot / probability targets, sparse against int labels.
+ * @example const acc = new train.metrics.Accuracy(); acc.update(tg.tensor([[0.1, 0.9], [0.8, 0.2]]), tg.tensor([1, 1], { dtype: "int32" })); acc.result();  // 0.5
  */
 export class Accuracy implements Metric {
   readonly name: string;
@@ -210,6 +213,7 @@ function scoreOf(kind: Score, tp: number, fp: number, fn: number): number {
 /**
  * Precision, recall or F1 from a confusion matrix accumulated over the epoch (sklearn's
  * definitions; a 0/0 ratio counts as 0, sklearn's zero_division default).
+ * @example await train.fit(model, data, { loss: "binary_crossentropy", metrics: [new train.metrics.ClassScore("f1", { name: "f1" })] })
  */
 export class ClassScore implements Metric {
   readonly name: string;
@@ -258,7 +262,10 @@ function regressionPairs(op: string, pred: Tensor, target: Tensor): [ArrayLike<n
   return [values(pred), values(target), rows === 0 ? 0 : pred.size / rows];
 }
 
-/** Mean absolute or squared error over every element. */
+/**
+ * Mean absolute or squared error over every element.
+ * @example const m = new train.metrics.MeanError("mae"); m.update(tg.tensor([1, 2]), tg.tensor([2, 4])); m.result();  // 1.5
+ */
 export class MeanError implements Metric {
   readonly name: string;
   private sum = 0;
@@ -286,6 +293,7 @@ export class MeanError implements Metric {
 /**
  * Coefficient of determination, 1 − SS_res / SS_tot, per output column then averaged (sklearn's
  * r2_score with multioutput="uniform_average"); a constant target scores 1 if fitted exactly, else 0.
+ * @example const r2 = new train.metrics.R2Score(); r2.update(tg.tensor([1, 2, 3]), tg.tensor([1, 2, 4])); r2.result();  // 0.7857
  */
 export class R2Score implements Metric {
   readonly name: string;
@@ -332,7 +340,10 @@ export class R2Score implements Metric {
   }
 }
 
-/** Wraps a function metric: mean over batches weighted by their sample counts. */
+/**
+ * Wraps a function metric: mean over batches weighted by their sample counts.
+ * @example new train.metrics.FunctionMetric("maxError", (p, y) => p.sub(y).abs().max().item())
+ */
 export class FunctionMetric implements Metric {
   private sum = 0;
   private count = 0;
@@ -376,6 +387,7 @@ export const METRIC_NAMES = Object.keys(NAMES);
 /**
  * A fresh Metric for a name, Metric instance or function. `opts.fromLogits` is passed on to the
  * classification metrics (fit sets it when the loss works on logits of one binary output).
+ * @example train.metrics.resolveMetric("accuracy")  // a fresh Accuracy
  */
 export function resolveMetric(spec: MetricSpec, opts: ClassificationOptions = {}): Metric {
   if (typeof spec === "string") {
@@ -395,37 +407,58 @@ function once(metric: Metric, pred: Tensor, target: Tensor): number {
 
 // ---- functional forms --------------------------------------------------------------------------
 
-/** Fraction of samples classified correctly (see Accuracy for how outputs are read). */
+/**
+ * Fraction of samples classified correctly (see Accuracy for how outputs are read).
+ * @example train.metrics.accuracy(tg.tensor([[0.1, 0.9], [0.8, 0.2]]), tg.tensor([1, 1], { dtype: "int32" }))  // 0.5
+ */
 export function accuracy(pred: Tensor, target: Tensor, opts: ClassificationOptions = {}): number {
   return once(new Accuracy(opts), pred, target);
 }
 
-/** Precision, like sklearn.metrics.precision_score (binary for one output, else macro). */
+/**
+ * Precision, like sklearn.metrics.precision_score (binary for one output, else macro).
+ * @example train.metrics.precision(tg.tensor([0.9, 0.8, 0.2]), tg.tensor([1, 0, 0]))  // 0.5: one of two predicted positives is right
+ */
 export function precision(pred: Tensor, target: Tensor, opts: AveragedOptions = {}): number {
   return once(new ClassScore("precision", opts), pred, target);
 }
 
-/** Recall, like sklearn.metrics.recall_score (binary for one output, else macro). */
+/**
+ * Recall, like sklearn.metrics.recall_score (binary for one output, else macro).
+ * @example train.metrics.recall(tg.tensor([0.9, 0.8, 0.2]), tg.tensor([1, 0, 1]))  // 0.5: one of two positives found
+ */
 export function recall(pred: Tensor, target: Tensor, opts: AveragedOptions = {}): number {
   return once(new ClassScore("recall", opts), pred, target);
 }
 
-/** F1 score, like sklearn.metrics.f1_score (binary for one output, else macro mean of per-class F1). */
+/**
+ * F1 score, like sklearn.metrics.f1_score (binary for one output, else macro mean of per-class F1).
+ * @example train.metrics.f1(tg.tensor([0.9, 0.8, 0.2]), tg.tensor([1, 0, 1]))  // 0.5
+ */
 export function f1(pred: Tensor, target: Tensor, opts: AveragedOptions = {}): number {
   return once(new ClassScore("f1", opts), pred, target);
 }
 
-/** Mean absolute error over every element. */
+/**
+ * Mean absolute error over every element.
+ * @example train.metrics.mae(tg.tensor([1, 2]), tg.tensor([2, 4]))  // 1.5
+ */
 export function mae(pred: Tensor, target: Tensor): number {
   return once(new MeanError("mae"), pred, target);
 }
 
-/** Mean squared error over every element. */
+/**
+ * Mean squared error over every element.
+ * @example train.metrics.mse(tg.tensor([1, 2]), tg.tensor([2, 4]))  // 2.5
+ */
 export function mse(pred: Tensor, target: Tensor): number {
   return once(new MeanError("mse"), pred, target);
 }
 
-/** R², like sklearn.metrics.r2_score (averaged over output columns). */
+/**
+ * R², like sklearn.metrics.r2_score (averaged over output columns).
+ * @example train.metrics.r2(tg.tensor([1, 2, 3]), tg.tensor([1, 2, 4]))  // 0.7857
+ */
 export function r2(pred: Tensor, target: Tensor): number {
   return once(new R2Score(), pred, target);
 }

@@ -133,6 +133,7 @@ const CATEGORICAL = new Set(["categorical_crossentropy", "sparse_categorical_cro
  * The first batch is checked against the choice: outputs that are not probabilities when
  * probabilities are expected, or rows that already sum to 1 under `fromLogits` (a double softmax),
  * are a ValueError.
+ * @example const { fn } = train.resolveLoss({ name: "sparse_categorical_crossentropy", fromLogits: true }); fn(logits, labels);
  */
 export function resolveLoss(spec: LossSpec, who = "fit"): {
   /** The loss as a function of prediction and target. */
@@ -214,7 +215,10 @@ const OPTIMIZERS: Record<string, { make: (params: Tensor[], lr: number) => Optim
 /** The optimizer names fit accepts. */
 export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS);
 
-/** The default learning rate fit uses for an optimizer name. */
+/**
+ * The default learning rate fit uses for an optimizer name.
+ * @example train.defaultLr("adam")  // 0.001
+ */
 export function defaultLr(name: string): number {
   const entry = OPTIMIZERS[name.toLowerCase()];
   if (!entry) throw new ValueError(`unknown optimizer "${name}" (expected one of ${OPTIMIZER_NAMES.join(", ")})`);
@@ -224,6 +228,7 @@ export function defaultLr(name: string): number {
 /**
  * An optimizer instance as given, or a new one by name over the model's parameters with its
  * default learning rate (sgd 0.01, adam 1e-3, adamw 1e-3, rmsprop 1e-2, adagrad 1e-2) or `lr`.
+ * @example train.resolveOptimizer("sgd", model)  // new optim.SGD(model.parameters(), { lr: 0.01 })
  */
 export function resolveOptimizer(spec: OptimizerSpec, model: Module, lr?: number, who = "fit"): Optimizer<any> {
   if (spec instanceof Optimizer) {

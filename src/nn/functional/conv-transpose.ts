@@ -32,7 +32,10 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   return convTranspose("convTranspose2d", 2, x, weight, bias, opts);
 }
 
-/** 1-D transposed convolution (torch.nn.functional.conv_transpose1d): input [N, inC, L], weight [inC, outC/groups, k]. */
+/**
+ * 1-D transposed convolution (torch.nn.functional.conv_transpose1d): input [N, inC, L], weight [inC, outC/groups, k].
+ * @example F.convTranspose1d(tg.randn([1, 8, 10]), tg.randn([8, 4, 3]), null, { stride: 2 }).shape  // [1, 4, 21]
+ */
 export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
   return convTranspose("convTranspose1d", 1, x, weight, bias, opts);
 }

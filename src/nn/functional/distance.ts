@@ -6,6 +6,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 import { broadcastShapes } from "../../tensor/shape.js";
 
+/** Options of F.normalize (torch's p, dim and eps). */
 export interface NormalizeOptions {
   /** The norm's exponent (default 2). */
   p?: number;
@@ -26,6 +27,7 @@ export function normalize(x: Tensor, opts: NormalizeOptions = {}): Tensor {
   return x.div(x.norm(p, dim, true).clamp(eps, null));
 }
 
+/** Options of F.cosineSimilarity and nn.CosineSimilarity (torch's dim and eps). */
 export interface CosineSimilarityOptions {
   /** The dim holding the vectors (default 1). */
   dim?: number;
@@ -35,7 +37,9 @@ export interface CosineSimilarityOptions {
 
 /**
  * Cosine of the angle between `x1` and `x2` along `dim` (broadcasting):
- * x1·x2 / (max(‖x1‖, eps) · max(‖x2‖, eps)) (torch.nn.functional.cosine_similarity).
+ * x1·x2 / (max(‖x1‖, eps) · max(‖x2‖, eps)) (torch.nn.functional.cosine_similarity); the
+ * result drops `dim`.
+ * @example F.cosineSimilarity(tg.tensor([[1, 0]]), tg.tensor([[1, 1]]))  // [0.7071]
  */
 export function cosineSimilarity(x1: Tensor, x2: Tensor, opts: CosineSimilarityOptions = {}): Tensor {
   checkOptions("cosineSimilarity", opts, ["dim", "eps"]);
@@ -44,6 +48,7 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, opts: CosineSimilarityO
   return x1.div(clampedNorm(x1, dim, eps)).mul(x2.div(clampedNorm(x2, dim, eps))).sum(dim);
 }
 
+/** Options of F.pairwiseDistance and nn.PairwiseDistance (torch's p, eps and keepdim). */
 export interface PairwiseDistanceOptions {
   /** The norm's exponent (default 2). */
   p?: number;
@@ -55,6 +60,7 @@ export interface PairwiseDistanceOptions {
 
 /**
  * ‖x1 - x2 + eps‖_p over the last dim, row by row (torch.nn.functional.pairwise_distance).
+ * @example F.pairwiseDistance(tg.tensor([[0, 0]]), tg.tensor([[3, 4]]))  // [4.999999]: eps = 1e-6 is added to each difference
  */
 export function pairwiseDistance(x1: Tensor, x2: Tensor, opts: PairwiseDistanceOptions = {}): Tensor {
   checkOptions("pairwiseDistance", opts, ["p", "eps", "keepdim"]);

@@ -49,7 +49,10 @@ export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = 
   return reduce("mseLoss", d.mul(d), reduction);
 }
 
-/** Mean absolute error (torch.nn.functional.l1_loss); the gradient at a zero difference is 0. */
+/**
+ * Mean absolute error (torch.nn.functional.l1_loss); the gradient at a zero difference is 0.
+ * @example F.l1Loss(tg.tensor([1, 2, 3]), tg.tensor([2, 2, 5]))  // 1
+ */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   checkOptions("l1Loss", opts, ["reduction"]);
   const { reduction = "mean" } = opts;
@@ -73,6 +76,7 @@ export function huberLoss(input: Tensor, target: Tensor, { reduction = "mean", d
 /**
  * Smooth L1 loss (torch.nn.functional.smooth_l1_loss): ½d²/beta where |d| < beta, else |d| - ½beta;
  * beta = 0 is plain L1. Equals huberLoss / beta for beta = delta.
+ * @example F.smoothL1Loss(tg.tensor([0, 0]), tg.tensor([0.5, 3]), { beta: 2, reduction: "none" })  // [0.0625, 2]
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, { reduction = "mean", beta = 1 }: ReductionOptions & { beta?: number } = {}): Tensor {
   checkPair("smoothL1Loss", input, target);

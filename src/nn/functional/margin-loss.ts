@@ -22,6 +22,7 @@ export interface MarginOptions extends ReductionOptions {
 /**
  * max(0, −y·(x1 − x2) + margin) (torch.nn.functional.margin_ranking_loss): y = 1 means x1 should
  * rank higher, −1 lower.
+ * @example F.marginRankingLoss(tg.tensor([1, 2]), tg.tensor([2, 1]), tg.tensor([1, 1]), { margin: 0.5 })  // 0.75: mean of [1.5, 0]
  */
 export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts: MarginOptions = {}): Tensor {
   checkOptions("marginRankingLoss", opts, ["margin", "reduction"]);
@@ -34,6 +35,7 @@ export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor
 /**
  * 1 − cos(x1, x2) where y = 1 and max(0, cos(x1, x2) − margin) where y = −1, per row
  * (torch.nn.functional.cosine_embedding_loss; x1, x2 [N, D] or [D], y [N] or []).
+ * @example F.cosineEmbeddingLoss(tg.tensor([[1, 0]]), tg.tensor([[0, 1]]), tg.tensor([1]))  // 1: orthogonal, wanted similar
  */
 export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, opts: MarginOptions = {}): Tensor {
   checkOptions("cosineEmbeddingLoss", opts, ["margin", "reduction"]);
@@ -67,6 +69,7 @@ export interface TripletMarginOptions extends MarginOptions {
 /**
  * max(0, d(a, p) − d(a, n) + margin) with d the pairwise p-norm distance
  * (torch.nn.functional.triplet_margin_loss; margin 1 by default).
+ * @example F.tripletMarginLoss(tg.tensor([[0, 0]]), tg.tensor([[1, 0]]), tg.tensor([[1.5, 0]]))  // 0.5: 1 − 1.5 + margin 1
  */
 export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts: TripletMarginOptions = {}): Tensor {
   checkOptions("tripletMarginLoss", opts, ["margin", "p", "eps", "swap", "reduction"]);
@@ -83,7 +86,10 @@ export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Te
   return reduce("tripletMarginLoss", dPos.sub(dNeg).add(margin).clamp(0, null), reduction);
 }
 
-/** x where y = 1 and max(0, margin − x) where y = −1 (torch.nn.functional.hinge_embedding_loss). */
+/**
+ * x where y = 1 and max(0, margin − x) where y = −1 (torch.nn.functional.hinge_embedding_loss).
+ * @example F.hingeEmbeddingLoss(tg.tensor([0.3, 0.3]), tg.tensor([1, -1]))  // 0.5: mean of [0.3, 1 − 0.3]
+ */
 export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: MarginOptions = {}): Tensor {
   checkOptions("hingeEmbeddingLoss", opts, ["margin", "reduction"]);
   const { margin = 1, reduction = "mean" } = opts;
@@ -103,7 +109,10 @@ export interface PoissonNllOptions extends ReductionOptions {
   eps?: number;
 }
 
-/** Negative log-likelihood of a Poisson target (torch.nn.functional.poisson_nll_loss). */
+/**
+ * Negative log-likelihood of a Poisson target (torch.nn.functional.poisson_nll_loss).
+ * @example F.poissonNllLoss(tg.tensor([0]), tg.tensor([2]))  // 1: exp(0) − 2·0
+ */
 export function poissonNllLoss(input: Tensor, target: Tensor, opts: PoissonNllOptions = {}): Tensor {
   checkOptions("poissonNllLoss", opts, ["logInput", "full", "eps", "reduction"]);
   const { logInput = true, full = false, eps = 1e-8, reduction = "mean" } = opts;
@@ -118,7 +127,10 @@ export function poissonNllLoss(input: Tensor, target: Tensor, opts: PoissonNllOp
   return reduce("poissonNllLoss", loss, reduction);
 }
 
-/** log(1 + exp(−y·x)) for labels y = ±1 (torch.nn.functional.soft_margin_loss). */
+/**
+ * log(1 + exp(−y·x)) for labels y = ±1 (torch.nn.functional.soft_margin_loss).
+ * @example F.softMarginLoss(tg.tensor([0]), tg.tensor([1]))  // 0.6931: log 2
+ */
 export function softMarginLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
   checkOptions("softMarginLoss", opts, ["reduction"]);
   const { reduction = "mean" } = opts;
@@ -137,6 +149,7 @@ export interface MultiMarginOptions extends MarginOptions {
 /**
  * Multi-class hinge loss (torch.nn.functional.multi_margin_loss): per row,
  * Σ_{i≠y} max(0, margin − x[y] + x[i])^p / C, for logits [N, C] (or [C]) and class indices [N].
+ * @example F.multiMarginLoss(tg.tensor([[0.1, 0.2, 0.4, 0.8]]), tg.tensor([3], { dtype: "int32" }))  // 0.325: (0.3 + 0.4 + 0.6)/4
  */
 export function multiMarginLoss(input: Tensor, target: IndexInput, opts: MultiMarginOptions = {}): Tensor {
   checkOptions("multiMarginLoss", opts, ["p", "margin", "weight", "reduction"]);
@@ -164,6 +177,7 @@ export function multiMarginLoss(input: Tensor, target: IndexInput, opts: MultiMa
 /**
  * One-vs-all logistic loss over labels in {0, 1} (torch.nn.functional.multilabel_soft_margin_loss):
  * −(y·log σ(x) + (1 − y)·log σ(−x)), averaged over the classes of each row.
+ * @example F.multilabelSoftMarginLoss(tg.tensor([[0, 0]]), tg.tensor([[1, 0]]))  // 0.6931
  */
 export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { weight?: Tensor | null } = {}): Tensor {
   checkOptions("multilabelSoftMarginLoss", opts, ["weight", "reduction"]);

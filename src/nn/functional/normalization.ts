@@ -130,9 +130,13 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   return out;
 }
 
+/** Options of F.groupNorm and F.instanceNorm (torch's weight, bias and eps). */
 export interface GroupNormOptions {
+  /** Per-channel scale γ, shape [C] (default null: no scaling). */
   weight?: Tensor | null;
+  /** Per-channel shift β, shape [C] (default null: no shift). */
   bias?: Tensor | null;
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
 }
 
@@ -165,6 +169,7 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
 /**
  * Normalises each channel of each sample over its spatial positions (torch.nn.functional.instance_norm
  * without running statistics): group normalisation with one group per channel.
+ * @example F.instanceNorm(tg.randn([2, 3, 16, 16]))  // each [16, 16] map: mean 0, variance 1
  */
 export function instanceNorm(x: Tensor, opts: GroupNormOptions = {}): Tensor {
   checkOptions("instanceNorm", opts, ["weight", "bias", "eps"]);

@@ -8,8 +8,13 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 import { cat } from "../../ops/index.js";
 
+/**
+ * How F.pad fills: a constant, the edge mirrored without repeating it ("reflect", [1, 2, 3] →
+ * [2, 1, 2, 3, 2]), the edge repeated ("replicate") or the other end wrapped round ("circular").
+ */
 export type PadMode = "constant" | "reflect" | "replicate" | "circular";
 
+/** Options of F.pad (torch's mode and value). */
 export interface PadOptions {
   /** "constant" (default), "reflect", "replicate" or "circular". */
   mode?: PadMode;

@@ -10,17 +10,27 @@ import { toInts, type Ints } from "../../ops/composite/conv.js";
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "../../ops/composite/pool.js";
 import { cat } from "../../ops/index.js";
 
+/** Options of F.maxPool1d and nn.MaxPool1d (torch's names and defaults, camelCase). */
 export interface MaxPool1dOptions {
+  /** Step between windows (default null: the kernel size, non-overlapping windows). */
   stride?: number | null;
+  /** Implicit -∞ padding on each end, at most half the kernel (default 0). */
   padding?: number;
+  /** Spacing between the elements of a window (default 1). */
   dilation?: number;
+  /** Round the output length up, letting the last window hang over the end (default false). */
   ceilMode?: boolean;
 }
 
+/** Options of F.avgPool1d and nn.AvgPool1d (torch's names and defaults, camelCase). */
 export interface AvgPool1dOptions {
+  /** Step between windows (default null: the kernel size, non-overlapping windows). */
   stride?: number | null;
+  /** Implicit zero padding on each end, at most half the kernel (default 0). */
   padding?: number;
+  /** Round the output length up, letting the last window hang over the end (default false). */
   ceilMode?: boolean;
+  /** Count padded zeros in the divisor (default true, as torch) or divide by the real elements only. */
   countIncludePad?: boolean;
 }
 
@@ -31,7 +41,12 @@ function lift(op: string, x: Tensor): Tensor {
 
 const one = (v: Ints | null | undefined): number => (typeof v === "number" ? v : Array.isArray(v) && v.length === 1 ? v[0] : Number.NaN);
 
-/** 1-D max pooling over [N, C, L] (torch.nn.functional.max_pool1d); stride defaults to the kernel size. */
+/**
+ * 1-D max pooling over [N, C, L] or unbatched [C, L] (torch.nn.functional.max_pool1d); stride
+ * defaults to the kernel size. Output length ⌊(L + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1
+ * (rounded up with ceilMode); the gradient goes to each window's first maximum.
+ * @example F.maxPool1d(tg.tensor([[[1, 3, 2, 5, 4, 0]]]), 2)  // [[[3, 5, 4]]]
+ */
 export function maxPool1d(x: Tensor, kernelSize: number, opts: MaxPool1dOptions = {}): Tensor {
   checkOptions("maxPool1d", opts, ["stride", "padding", "dilation", "ceilMode"]);
   const { stride = null, padding = 0, dilation = 1, ceilMode = false } = opts;
@@ -40,7 +55,11 @@ export function maxPool1d(x: Tensor, kernelSize: number, opts: MaxPool1dOptions 
   return maxPool2d(lift("maxPool1d", x), [1, k], { stride: [1, s], padding: [0, padding], dilation: [1, dilation], ceilMode }).squeeze(-2);
 }
 
-/** 1-D average pooling over [N, C, L] (torch.nn.functional.avg_pool1d). */
+/**
+ * 1-D average pooling over [N, C, L] or unbatched [C, L] (torch.nn.functional.avg_pool1d); stride
+ * defaults to the kernel size.
+ * @example F.avgPool1d(tg.tensor([[[1, 3, 2, 5, 4, 0]]]), 2)  // [[[2, 3.5, 2]]]
+ */
 export function avgPool1d(x: Tensor, kernelSize: number, opts: AvgPool1dOptions = {}): Tensor {
   checkOptions("avgPool1d", opts, ["stride", "padding", "ceilMode", "countIncludePad"]);
   const { stride = null, padding = 0, ceilMode = false, countIncludePad = true } = opts;
@@ -49,13 +68,21 @@ export function avgPool1d(x: Tensor, kernelSize: number, opts: AvgPool1dOptions 
   return avgPool2d(lift("avgPool1d", x), [1, k], { stride: [1, s], padding: [0, padding], ceilMode, countIncludePad }).squeeze(-2);
 }
 
-/** Adaptive average pooling of [N, C, L] to `outputSize` (torch.nn.functional.adaptive_avg_pool1d). */
+/**
+ * Adaptive average pooling of [N, C, L] (or [C, L]) to length `outputSize`
+ * (torch.nn.functional.adaptive_avg_pool1d): output i averages input [⌊i·L/out⌋, ⌈(i+1)·L/out⌉).
+ * @example F.adaptiveAvgPool1d(tg.randn([2, 8, 50]), 1).shape  // [2, 8, 1]
+ */
 export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
   const out = toInts("adaptiveAvgPool1d", "outputSize", outputSize, 1, 1)[0];
   return adaptiveAvgPool2d(lift("adaptiveAvgPool1d", x), [1, out]).squeeze(-2);
 }
 
-/** Adaptive max pooling of [N, C, L] to `outputSize` (torch.nn.functional.adaptive_max_pool1d, values only). */
+/**
+ * Adaptive max pooling of [N, C, L] (or [C, L]) to length `outputSize`
+ * (torch.nn.functional.adaptive_max_pool1d, values only: no returnIndices).
+ * @example F.adaptiveMaxPool1d(tg.tensor([[[1, 3, 2, 5, 4]]]), 2)  // [[[3, 5]]]
+ */
 export function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor {
   if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`adaptiveMaxPool1d: expected an input [N, C, L] or unbatched [C, L], got ${fmtShape(x.shape)}`);
   const out = toInts("adaptiveMaxPool1d", "outputSize", outputSize, 1, 1)[0];
@@ -66,6 +93,7 @@ export function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor {
  * Adaptive max pooling of [N, C, H, W] (or [C, H, W]) to `outputSize` (torch.nn.functional.
  * adaptive_max_pool2d, values only): output i along a dim takes the max over input
  * [floor(i·n/out), ceil((i+1)·n/out)); null in [h, w] keeps that dim.
+ * @example F.adaptiveMaxPool2d(tg.randn([1, 16, 13, 13]), [4, null]).shape  // [1, 16, 4, 13]
  */
 export function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`adaptiveMaxPool2d: expected an input [N, C, H, W] or unbatched [C, H, W], got ${fmtShape(x.shape)}`);

@@ -7,8 +7,13 @@ import { tensor } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 
+/**
+ * F.interpolate's sampling: "nearest" (torch's legacy floor(i·scale) pixel choice), "nearest-exact"
+ * (pixel centres, as PIL and scikit-image), or linear blending over 1, 2 or 3 spatial dims.
+ */
 export type InterpolateMode = "nearest" | "nearest-exact" | "linear" | "bilinear" | "trilinear";
 
+/** Options of F.interpolate and nn.Upsample (torch's names, camelCase); give size or scaleFactor. */
 export interface InterpolateOptions {
   /** The output's spatial size (one number for every spatial dim, or one per dim). */
   size?: number | readonly number[];
@@ -113,6 +118,7 @@ function blend(x: Tensor, dim: number, n: number, m: number, scale: number | nul
 /**
  * Rearranges [*, C·r², H, W] into [*, C, H·r, W·r] (torch.nn.functional.pixel_shuffle), the
  * sub-pixel convolution's upsampling.
+ * @example F.pixelShuffle(tg.arange(4).reshape([1, 4, 1, 1]), 2)  // [[[[0, 1], [2, 3]]]]
  */
 export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
   const r = upscaleFactor;
@@ -129,7 +135,10 @@ export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
     .reshape([...lead, oc, h * r, w * r]);
 }
 
-/** The inverse of pixelShuffle: [*, C, H·r, W·r] into [*, C·r², H, W] (torch's pixel_unshuffle). */
+/**
+ * The inverse of pixelShuffle: [*, C, H·r, W·r] into [*, C·r², H, W] (torch's pixel_unshuffle).
+ * @example F.pixelUnshuffle(tg.randn([1, 3, 16, 16]), 4).shape  // [1, 48, 4, 4]
+ */
 export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
   const r = downscaleFactor;
   if (!Number.isInteger(r) || r <= 0) throw new ValueError(`pixelUnshuffle: downscaleFactor must be a positive integer, got ${r}`);

@@ -8,7 +8,10 @@ import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyFloat } from "../repr.js";
 
-/** min(max(x, 0), 6) (torch.nn.ReLU6). */
+/**
+ * min(max(x, 0), 6) (torch.nn.ReLU6).
+ * @example new nn.ReLU6().forward(tg.tensor([-1, 3, 8]))  // [0, 3, 6]
+ */
 export class ReLU6 extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -16,7 +19,10 @@ export class ReLU6 extends Module {
   forward(x: Tensor): Tensor { return ops.relu6(x); }
 }
 
-/** log σ(x) (torch.nn.LogSigmoid). */
+/**
+ * log σ(x) (torch.nn.LogSigmoid).
+ * @example new nn.LogSigmoid().forward(tg.tensor([0]))  // [-0.6931]
+ */
 export class LogSigmoid extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -24,7 +30,10 @@ export class LogSigmoid extends Module {
   forward(x: Tensor): Tensor { return ops.logSigmoid(x); }
 }
 
-/** x / (1 + |x|) (torch.nn.Softsign). */
+/**
+ * x / (1 + |x|) (torch.nn.Softsign).
+ * @example new nn.Softsign().forward(tg.tensor([1, -3]))  // [0.5, -0.75]
+ */
 export class Softsign extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -32,7 +41,10 @@ export class Softsign extends Module {
   forward(x: Tensor): Tensor { return ops.softsign(x); }
 }
 
-/** x·tanh(softplus(x)) (torch.nn.Mish). */
+/**
+ * x·tanh(softplus(x)) (torch.nn.Mish).
+ * @example new nn.Mish().forward(tg.tensor([0, 1]))  // [0, 0.8651]
+ */
 export class Mish extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -40,7 +52,10 @@ export class Mish extends Module {
   forward(x: Tensor): Tensor { return ops.mish(x); }
 }
 
-/** x·relu6(x + 3)/6 (torch.nn.Hardswish). */
+/**
+ * x·relu6(x + 3)/6 (torch.nn.Hardswish).
+ * @example new nn.Hardswish().forward(tg.tensor([-4, 1, 4]))  // [0, 0.6667, 4]
+ */
 export class Hardswish extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -48,7 +63,10 @@ export class Hardswish extends Module {
   forward(x: Tensor): Tensor { return ops.hardswish(x); }
 }
 
-/** relu6(x + 3)/6 (torch.nn.Hardsigmoid). */
+/**
+ * relu6(x + 3)/6 (torch.nn.Hardsigmoid).
+ * @example new nn.Hardsigmoid().forward(tg.tensor([-4, 0, 4]))  // [0, 0.5, 1]
+ */
 export class Hardsigmoid extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -56,7 +74,10 @@ export class Hardsigmoid extends Module {
   forward(x: Tensor): Tensor { return ops.hardsigmoid(x); }
 }
 
-/** Self-normalising ELU (torch.nn.SELU). */
+/**
+ * Self-normalising ELU (torch.nn.SELU).
+ * @example new nn.SELU().forward(tg.tensor([-1, 1]))  // [-1.1113, 1.0507]
+ */
 export class SELU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -64,7 +85,10 @@ export class SELU extends Module {
   forward(x: Tensor): Tensor { return ops.selu(x); }
 }
 
-/** x clamped to [minVal, maxVal] (torch.nn.Hardtanh, default [-1, 1]). */
+/**
+ * x clamped to [minVal, maxVal] (torch.nn.Hardtanh, default [-1, 1]).
+ * @example new nn.Hardtanh(-2, 2).forward(tg.tensor([-3, 1, 3]))  // [-2, 1, 2]
+ */
 export class Hardtanh extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -81,7 +105,10 @@ export class Hardtanh extends Module {
   override extraRepr(): string { return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`; }
 }
 
-/** x for x > 0, α(e^{x/α} - 1) otherwise (torch.nn.CELU). */
+/**
+ * x for x > 0, α(e^{x/α} - 1) otherwise (torch.nn.CELU).
+ * @example new nn.CELU(2).forward(tg.tensor([-2, 1]))  // [-1.2642, 1]
+ */
 export class CELU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -96,7 +123,10 @@ export class CELU extends Module {
   override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}`; }
 }
 
-/** softmax(-x) along `dim` (torch.nn.Softmin). */
+/**
+ * softmax(-x) along `dim` (torch.nn.Softmin).
+ * @example new nn.Softmin(-1).forward(tg.tensor([0, Math.log(3)]))  // [0.75, 0.25]
+ */
 export class Softmin extends Module {
   constructor(
     /** The dim along which the outputs sum to 1. */
@@ -108,7 +138,10 @@ export class Softmin extends Module {
   override extraRepr(): string { return `dim=${this.dim}`; }
 }
 
-/** a·σ(b) over the halves of `dim` (torch.nn.GLU, default dim -1). */
+/**
+ * a·σ(b) over the halves of `dim` (torch.nn.GLU, default dim -1).
+ * @example new nn.GLU().forward(tg.tensor([[1, 2, 0, 0]]))  // [[0.5, 1]]: [1, 2]·σ([0, 0])
+ */
 export class GLU extends Module {
   constructor(
     /** The dim split in two halves a and b (default -1). */
@@ -120,7 +153,10 @@ export class GLU extends Module {
   override extraRepr(): string { return `dim=${this.dim}`; }
 }
 
-/** Leaky ReLU with learned slopes, one shared or one per channel (torch.nn.PReLU, init 0.25). */
+/**
+ * Leaky ReLU with learned slopes, one shared or one per channel (torch.nn.PReLU, init 0.25).
+ * @example new nn.PReLU().forward(tg.tensor([-2, 2]))  // [-0.5, 2], slope 0.25 learned
+ */
 export class PReLU extends Module {
   /** The learned negative slopes, shape [numParameters], initialised to `init` (0.25). */
   weight: Parameter;

@@ -7,7 +7,10 @@ import { Module, keepsNoActivation } from "../module.js";
 import { pyFloat } from "../repr.js";
 import { checkOptions } from "../../tensor/options.js";
 
-/** max(x, 0) (torch.nn.ReLU). */
+/**
+ * max(x, 0) (torch.nn.ReLU).
+ * @example new nn.ReLU().forward(tg.tensor([-1, 2]))  // [0, 2]
+ */
 export class ReLU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -16,7 +19,10 @@ export class ReLU extends Module {
   forward(x: Tensor): Tensor { return x.relu(); }
 }
 
-/** 1/(1 + e^{-x}) (torch.nn.Sigmoid). */
+/**
+ * 1/(1 + e^{-x}) (torch.nn.Sigmoid).
+ * @example new nn.Sigmoid().forward(tg.tensor([0]))  // [0.5]
+ */
 export class Sigmoid extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -25,7 +31,10 @@ export class Sigmoid extends Module {
   forward(x: Tensor): Tensor { return x.sigmoid(); }
 }
 
-/** tanh(x) (torch.nn.Tanh). */
+/**
+ * tanh(x) (torch.nn.Tanh).
+ * @example new nn.Tanh().forward(tg.tensor([0, 1]))  // [0, 0.7616]
+ */
 export class Tanh extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -34,7 +43,10 @@ export class Tanh extends Module {
   forward(x: Tensor): Tensor { return x.tanh(); }
 }
 
-/** x·σ(x) (torch.nn.SiLU, also called swish). */
+/**
+ * x·σ(x) (torch.nn.SiLU, also called swish).
+ * @example new nn.SiLU().forward(tg.tensor([0, 1]))  // [0, 0.7311]
+ */
 export class SiLU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -43,7 +55,10 @@ export class SiLU extends Module {
   forward(x: Tensor): Tensor { return x.silu(); }
 }
 
-/** x for x > 0, negativeSlope·x otherwise (torch.nn.LeakyReLU, default slope 0.01). */
+/**
+ * x for x > 0, negativeSlope·x otherwise (torch.nn.LeakyReLU, default slope 0.01).
+ * @example new nn.LeakyReLU(0.2).forward(tg.tensor([-1, 2]))  // [-0.2, 2]
+ */
 export class LeakyReLU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -59,7 +74,10 @@ export class LeakyReLU extends Module {
   override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
 }
 
-/** x·Φ(x), exact or with torch's tanh approximation (torch.nn.GELU). */
+/**
+ * x·Φ(x), exact or with torch's tanh approximation (torch.nn.GELU).
+ * @example new nn.GELU({ approximate: "tanh" }).forward(tg.tensor([1]))  // [0.8412]
+ */
 export class GELU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -78,7 +96,10 @@ export class GELU extends Module {
   override extraRepr(): string { return `approximate='${this.approximate}'`; }
 }
 
-/** x for x > 0, alpha·(eˣ - 1) otherwise (torch.nn.ELU, default alpha 1). */
+/**
+ * x for x > 0, alpha·(eˣ - 1) otherwise (torch.nn.ELU, default alpha 1).
+ * @example new nn.ELU().forward(tg.tensor([-1, 2]))  // [-0.6321, 2]
+ */
 export class ELU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -94,7 +115,10 @@ export class ELU extends Module {
   override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}`; }
 }
 
-/** log(1 + e^{βx})/β, linear above threshold (torch.nn.Softplus, defaults beta 1, threshold 20). */
+/**
+ * log(1 + e^{βx})/β, linear above threshold (torch.nn.Softplus, defaults beta 1, threshold 20).
+ * @example new nn.Softplus({ beta: 2 }).forward(tg.tensor([0]))  // [0.3466]
+ */
 export class Softplus extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -120,7 +144,10 @@ function implicitDim(x: Tensor): number {
   return x.ndim === 0 || x.ndim === 1 || x.ndim === 3 ? 0 : 1;
 }
 
-/** Softmax along `dim` (torch.nn.Softmax). Pass dim explicitly; torch's implicit choice is kept for parity. */
+/**
+ * Softmax along `dim` (torch.nn.Softmax). Pass dim explicitly; torch's implicit choice is kept for parity.
+ * @example new nn.Softmax(-1).forward(tg.tensor([[0, Math.log(3)]]))  // [[0.25, 0.75]]
+ */
 export class Softmax extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
@@ -136,7 +163,10 @@ export class Softmax extends Module {
   override extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
 }
 
-/** log(softmax(x)) along `dim`, computed stably (torch.nn.LogSoftmax). */
+/**
+ * log(softmax(x)) along `dim`, computed stably (torch.nn.LogSoftmax).
+ * @example new nn.LogSoftmax(1).forward(tg.tensor([[0, 0]]))  // [[-0.6931, -0.6931]]
+ */
 export class LogSoftmax extends Module {
   static {
     keepsNoActivation(this.prototype.forward);

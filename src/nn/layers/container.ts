@@ -18,7 +18,10 @@ export class Sequential extends ModuleList<Module> {
     for (const m of modules) this.add(m);
   }
 
-  /** Appends a module under the next index and returns this (torch's append). */
+  /**
+   * Appends a module under the next index and returns this (torch's append).
+   * @example new nn.Sequential().add(new nn.Linear(4, 8)).add(new nn.ReLU()).namedChildren().map(([k]) => k)  // ["0", "1"]
+   */
   add(module: Module): this {
     return this.appendAs("add", module);
   }

@@ -114,7 +114,10 @@ export class ConvTranspose2d extends ConvTransposeNd {
   }
 }
 
-/** 1-D transposed convolution layer (torch.nn.ConvTranspose1d): input [N, inC, L]. */
+/**
+ * 1-D transposed convolution layer (torch.nn.ConvTranspose1d): input [N, inC, L].
+ * @example new nn.ConvTranspose1d(8, 4, 3, { stride: 2 }).forward(tg.randn([1, 8, 10])).shape  // [1, 4, 21]
+ */
 export class ConvTranspose1d extends ConvTransposeNd {
   constructor(inChannels: number, outChannels: number, kernelSize: Ints, opts: ConvTransposeLayerOptions = {}) {
     super(1, inChannels, outChannels, kernelSize, opts);

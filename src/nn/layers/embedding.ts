@@ -60,7 +60,7 @@ export class Embedding extends Module {
     this.resetParameters();
   }
 
-  /** Redraws the table from N(0, 1) and zeroes the padding row. */
+  /** Redraws the table from N(0, 1) and zeroes the padding row (torch's reset_parameters). */
   resetParameters(): void {
     normal(this.weight);
     const pad = this.paddingIdx;

@@ -42,9 +42,14 @@ export class Unflatten extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** The sizes dim `dim` is split into (frozen; at most one -1, inferred from the input). */
   readonly unflattenedSize: readonly number[];
 
-  constructor(readonly dim: number, unflattenedSize: readonly number[]) {
+  constructor(
+    /** The dim to split (negative counts from the end). */
+    readonly dim: number,
+    unflattenedSize: readonly number[],
+  ) {
     super();
     if (!Number.isInteger(dim)) throw new ValueError(`Unflatten: dim must be an integer, got ${dim}`);
     if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0 || unflattenedSize.some((n) => !Number.isInteger(n) || (n < 0 && n !== -1))) {

@@ -136,7 +136,10 @@ abstract class InstanceNormNd extends Module {
   }
 }
 
-/** Instance normalisation of [N, C, L] (torch.nn.InstanceNorm1d), without running statistics. */
+/**
+ * Instance normalisation of [N, C, L] (torch.nn.InstanceNorm1d), without running statistics.
+ * @example new nn.InstanceNorm1d(16, { affine: true }).forward(tg.randn([4, 16, 100])).shape  // [4, 16, 100]
+ */
 export class InstanceNorm1d extends InstanceNormNd {
   constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
     super(1, numFeatures, opts);

@@ -49,7 +49,10 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
-  /** Redraws weight and bias from the default distributions. */
+  /**
+   * Redraws weight and bias from torch's defaults, U(±1/√inFeatures) (torch's reset_parameters).
+   * @example model.apply((m) => { if (m instanceof nn.Linear) m.resetParameters(); });  // a fresh start, same shapes
+   */
   resetParameters(): void {
     defaultLayerInit(this.weight, this.bias);
   }
@@ -66,7 +69,10 @@ export class Linear extends Module {
   }
 }
 
-/** Returns its input unchanged (torch.nn.Identity), e.g. to replace a head while keeping indices. */
+/**
+ * Returns its input unchanged (torch.nn.Identity), e.g. to replace a head while keeping indices.
+ * @example new nn.Identity().forward(tg.tensor([1, 2]))  // [1, 2], the same tensor
+ */
 export class Identity extends Module {
   static {
     keepsNoActivation(this.prototype.forward);

@@ -19,7 +19,10 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     for (const m of modules) this.append(m);
   }
 
-  /** Adds a module under the next index and returns this (torch's append). */
+  /**
+   * Adds a module under the next index and returns this (torch's append).
+   * @example const blocks = new nn.ModuleList<nn.Linear>(); for (let i = 0; i < 3; i++) blocks.append(new nn.Linear(8, 8));
+   */
   append(module: M): this {
     return this.appendAs("append", module);
   }
@@ -41,7 +44,10 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return this.#items.length;
   }
 
-  /** The module at `index`; negative counts from the end. */
+  /**
+   * The module at `index`; negative counts from the end.
+   * @example new nn.ModuleList([new nn.Linear(2, 3), new nn.Linear(3, 4)]).at(-1).outFeatures  // 4
+   */
   at(index: number): M {
     const i = index < 0 ? index + this.#items.length : index;
     if (!Number.isInteger(i) || i < 0 || i >= this.#items.length) {
@@ -55,6 +61,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return this.#items[Symbol.iterator]();
   }
 
+  /** Always a ValueError, as torch's ModuleList has no forward: call the modules in a loop. */
   forward(..._args: any[]): any {
     throw new ValueError("ModuleList: has no forward(); call its modules in a loop (for (const m of list) x = m.forward(x))");
   }

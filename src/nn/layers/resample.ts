@@ -16,6 +16,7 @@ export class Upsample extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
+  /** The F.interpolate options, frozen (exactly one of size and scaleFactor). */
   readonly options: Readonly<InterpolateOptions>;
 
   constructor(opts: InterpolateOptions = {}) {
@@ -36,12 +37,19 @@ export class Upsample extends Module {
   }
 }
 
-/** Rearranges [*, C·r², H, W] into [*, C, H·r, W·r] (torch.nn.PixelShuffle). */
+/**
+ * Rearranges [*, C·r², H, W] into [*, C, H·r, W·r] (torch.nn.PixelShuffle), the sub-pixel
+ * convolution's upsampling step.
+ * @example new nn.PixelShuffle(2).forward(tg.randn([1, 12, 8, 8])).shape  // [1, 3, 16, 16]
+ */
 export class PixelShuffle extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  constructor(readonly upscaleFactor: number) {
+  constructor(
+    /** r: the factor each spatial dim grows by. */
+    readonly upscaleFactor: number,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -52,12 +60,18 @@ export class PixelShuffle extends Module {
   }
 }
 
-/** Rearranges [*, C, H·r, W·r] into [*, C·r², H, W] (torch.nn.PixelUnshuffle). */
+/**
+ * Rearranges [*, C, H·r, W·r] into [*, C·r², H, W] (torch.nn.PixelUnshuffle), the inverse of PixelShuffle.
+ * @example new nn.PixelUnshuffle(2).forward(tg.randn([1, 3, 16, 16])).shape  // [1, 12, 8, 8]
+ */
 export class PixelUnshuffle extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  constructor(readonly downscaleFactor: number) {
+  constructor(
+    /** r: the factor each spatial dim shrinks by. */
+    readonly downscaleFactor: number,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

@@ -6,7 +6,10 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../primitives/elementwise.js";
 import { checkOptions } from "../../tensor/options.js";
 
-/** x for x > 0, slope·x otherwise (torch leaky_relu; gradient slope at 0). */
+/**
+ * x for x > 0, slope·x otherwise (torch leaky_relu; gradient slope at 0).
+ * @example tg.leakyRelu(tg.tensor([-2, 3]), 0.1)  // [-0.2, 3]
+ */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   return where(x.gt(0), x, x.mul(slope));
 }
@@ -14,7 +17,10 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
 const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** x·Φ(x) with the exact erf form, or torch's tanh approximation when approximate = "tanh". */
+/**
+ * x·Φ(x) with the exact erf form, or torch's tanh approximation when approximate = "tanh".
+ * @example tg.gelu(tg.tensor([-1, 0, 1]))  // [-0.1587, 0, 0.8413]
+ */
 export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): Tensor {
   checkOptions("gelu", opts, ["approximate"]);
   const { approximate = "none" } = opts;
@@ -30,6 +36,7 @@ export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): T
  * x for x > 0, alpha·(eˣ - 1) otherwise. The exponential only sees min(x, 0), so large positive
  * inputs cannot overflow into the discarded branch (whose zero gradient would turn Inf into NaN);
  * the min is a where, not minimum(), so x = 0 gets torch's gradient α rather than a tie's α/2.
+ * @example tg.elu(tg.tensor([-1, 2]))  // [-0.6321, 2]
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
   const positive = x.gt(0);
@@ -38,6 +45,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 
 /**
  * log(1 + e^{βx})/β, and x itself where βx > threshold (torch's default beta 1, threshold 20).
+ * @example tg.softplus(tg.tensor([0, 30]))  // [0.6931, 30] (linear above the threshold)
  */
 export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
   checkOptions("softplus", opts, ["beta", "threshold"]);
@@ -49,12 +57,18 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
   return where(above, x, beta === 1 ? smooth : smooth.div(beta));
 }
 
-/** x·σ(x) (also called swish). */
+/**
+ * x·σ(x) (also called swish).
+ * @example tg.silu(tg.tensor([0, 1]))  // [0, 0.7311]
+ */
 export function silu(x: Tensor): Tensor {
   return x.mul(x.sigmoid());
 }
 
-/** Limits x to [min, max]; the gradient passes where min ≤ x ≤ max (torch.clamp). */
+/**
+ * Limits x to [min, max]; the gradient passes where min ≤ x ≤ max (torch.clamp).
+ * @example tg.clamp(tg.tensor([-2, 0.5, 3]), 0, 1)  // [0, 0.5, 1]
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if (min == null && max == null) throw new ValueError("clamp: at least one of min and max must be given");
   let out = x;

@@ -10,6 +10,7 @@ import { fillDropoutMask } from "../../tensor/random.js";
 /**
  * Inverted dropout (torch's F.dropout): while `training`, zeroes each element with probability `p`
  * (default 0.5) from the seeded generator and scales the rest by 1 / (1 - p); the identity otherwise.
+ * @example tg.dropout(tg.ones([8]), 0.5)  // each element 0 or 2 (kept ones scaled by 1/(1 − p)); training = false returns x
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout: probability p must be between 0 and 1, got ${p}`);

@@ -10,14 +10,20 @@ function rank(op: string, x: Tensor, n: number, what: string): void {
   if (x.ndim !== n) throw new ShapeError(`${op}: expected ${what} (${n}-D), got shape ${fmtShape(x.shape)}`);
 }
 
-/** a ⊗ b: [n] and [m] give [n, m] (torch.outer). */
+/**
+ * a ⊗ b: [n] and [m] give [n, m] (torch.outer).
+ * @example tg.outer(tg.tensor([1, 2]), tg.tensor([1, 10, 100]))  // [[1, 10, 100], [2, 20, 200]]
+ */
 export function outer(a: Tensor, b: Tensor): Tensor {
   rank("outer", a, 1, "a vector");
   rank("outer", b, 1, "a vector");
   return a.unsqueeze(1).mul(b.unsqueeze(0));
 }
 
-/** Σ a·b of two vectors of one length (torch.dot). */
+/**
+ * Σ a·b of two vectors of one length (torch.dot).
+ * @example tg.dot(tg.tensor([1, 2, 3]), tg.tensor([4, 5, 6]))  // 32 (a 0-d tensor)
+ */
 export function dot(a: Tensor, b: Tensor): Tensor {
   rank("dot", a, 1, "a vector");
   rank("dot", b, 1, "a vector");
@@ -25,14 +31,20 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   return matmul(a, b);
 }
 
-/** Matrix product of two matrices, no broadcasting (torch.mm). */
+/**
+ * Matrix product of two matrices, no broadcasting (torch.mm).
+ * @example tg.mm(tg.randn([2, 3]), tg.randn([3, 4])).shape  // [2, 4]
+ */
 export function mm(a: Tensor, b: Tensor): Tensor {
   rank("mm", a, 2, "a matrix");
   rank("mm", b, 2, "a matrix");
   return matmul(a, b);
 }
 
-/** Batched matrix product [B, n, k] × [B, k, m] (torch.bmm), no broadcasting of the batch. */
+/**
+ * Batched matrix product [B, n, k] × [B, k, m] (torch.bmm), no broadcasting of the batch.
+ * @example tg.bmm(tg.randn([8, 2, 3]), tg.randn([8, 3, 4])).shape  // [8, 2, 4]
+ */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   rank("bmm", a, 3, "a batch of matrices");
   rank("bmm", b, 3, "a batch of matrices");
@@ -49,6 +61,7 @@ export function mT(x: Tensor): Tensor {
 /**
  * torch.diag: a vector gives a square matrix with it on diagonal `k`; a matrix gives its diagonal
  * `k` (above the main one for k > 0) as a vector.
+ * @example tg.diag(tg.tensor([[1, 2], [3, 4]]))  // [1, 4]; tg.diag(tg.tensor([1, 2])) is [[1, 0], [0, 2]]
  */
 export function diag(x: Tensor, k = 0): Tensor {
   if (!Number.isInteger(k)) throw new ShapeError(`diag: diagonal offset must be an integer, got ${k}`);
@@ -70,7 +83,10 @@ export function diag(x: Tensor, k = 0): Tensor {
   return x.reshape([r * c]).gather(0, row.mul(c).add(col));
 }
 
-/** Sum of the main diagonal of a matrix (torch.trace). */
+/**
+ * Sum of the main diagonal of a matrix (torch.trace).
+ * @example tg.trace(tg.tensor([[1, 2], [3, 4]]))  // 5
+ */
 export function trace(x: Tensor): Tensor {
   rank("trace", x, 2, "a matrix");
   return diag(x).sum();

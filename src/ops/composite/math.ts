@@ -7,57 +7,87 @@ import { checkOptions } from "../../tensor/options.js";
 import { add, div, mul, sub, where, type Operand } from "../primitives/elementwise.js";
 import { floor, trunc } from "../primitives/unary-math.js";
 
-/** x - trunc(x), the fractional part with x's sign (torch.frac; gradient 1). */
+/**
+ * x - trunc(x), the fractional part with x's sign (torch.frac; gradient 1).
+ * @example tg.frac(tg.tensor([1.5, -1.25]))  // [0.5, -0.25]
+ */
 export function frac(x: Tensor): Tensor {
   return x.sub(trunc(x).detach());
 }
 
-/** 1 / x (torch.reciprocal). */
+/**
+ * 1 / x (torch.reciprocal).
+ * @example tg.reciprocal(tg.tensor([2, 4]))  // [0.5, 0.25]
+ */
 export function reciprocal(x: Tensor): Tensor {
   return div(1, x);
 }
 
-/** 1 / √x (torch.rsqrt). */
+/**
+ * 1 / √x (torch.rsqrt).
+ * @example tg.rsqrt(tg.tensor([4, 16]))  // [0.5, 0.25]
+ */
 export function rsqrt(x: Tensor): Tensor {
   return div(1, x.sqrt());
 }
 
-/** a - floor(a / b)·b: the remainder with the divisor's sign, as Python's % and torch.remainder. */
+/**
+ * a - floor(a / b)·b: the remainder with the divisor's sign, as Python's % and torch.remainder.
+ * @example tg.remainder(tg.tensor([5, -5]), 3)  // [2, 1]: the divisor's sign, as Python's %
+ */
 export function remainder(a: Operand, b: Operand): Tensor {
   // The quotient is piecewise constant: torch's gradient is 1 for a and -floor(a/b) for b.
   const q = floor(div(a, b)).detach();
   return sub(a, mul(q, b));
 }
 
-/** log(x / (1 - x)), with x first clamped to [eps, 1 - eps] when eps is given (torch.logit). */
+/**
+ * log(x / (1 - x)), with x first clamped to [eps, 1 - eps] when eps is given (torch.logit).
+ * @example tg.logit(tg.tensor([0.5, 0.75]))  // [0, 1.0986]
+ */
 export function logit(x: Tensor, eps: number | null = null): Tensor {
   const z = eps === null ? x : x.clamp(eps, 1 - eps);
   return z.div(z.neg().add(1)).log();
 }
 
-/** start + weight·(end - start) (torch.lerp). */
+/**
+ * start + weight·(end - start) (torch.lerp).
+ * @example tg.lerp(tg.tensor([0, 10]), tg.tensor([10, 20]), 0.25)  // [2.5, 12.5]
+ */
 export function lerp(start: Tensor, end: Tensor, weight: Operand): Tensor {
   return add(start, mul(weight, end.sub(start)));
 }
 
-/** input + value·t1·t2 (torch.addcmul). */
+/**
+ * input + value·t1·t2 (torch.addcmul).
+ * @example tg.addcmul(tg.tensor([1, 1]), tg.tensor([2, 3]), tg.tensor([4, 5]), { value: 0.5 })  // [5, 8.5]
+ */
 export function addcmul(input: Tensor, t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor {
   checkOptions("addcmul", opts, ["value"]);
   const { value = 1 } = opts;
   return add(input, mul(t1.mul(t2), value));
 }
 
-/** 1 where x is NaN, else 0 (torch.isnan; float32 where torch gives bool). */
+/**
+ * 1 where x is NaN, else 0 (torch.isnan; float32 where torch gives bool).
+ * @example tg.isnan(tg.tensor([1, NaN]))  // [0, 1]
+ */
 export function isnan(x: Tensor): Tensor {
   return x.ne(x);
 }
 
-/** 1 where x is ±∞ (torch.isinf). */
+/**
+ * 1 where x is ±∞ (torch.isinf).
+ * @example tg.isinf(tg.tensor([1, Infinity, -Infinity]))  // [0, 1, 1]
+ */
 export function isinf(x: Tensor): Tensor {
   return x.abs().eq(Infinity);
 }
 
-/** 1 where x is neither NaN nor ±∞ (torch.isfinite). */
+/**
+ * 1 where x is neither NaN nor ±∞ (torch.isfinite).
+ * @example tg.isfinite(tg.tensor([1, NaN, Infinity]))  // [1, 0, 0]
+ */
 export function isfinite(x: Tensor): Tensor {
   return x.abs().lt(Infinity);
 }
@@ -71,7 +101,10 @@ export interface NanToNumOptions {
   neginf?: number | null;
 }
 
-/** NaN and ±∞ replaced by finite numbers (torch.nan_to_num); the gradient passes where x was finite. */
+/**
+ * NaN and ±∞ replaced by finite numbers (torch.nan_to_num); the gradient passes where x was finite.
+ * @example tg.nanToNum(tg.tensor([NaN, Infinity, -1]), { posinf: 100 })  // [0, 100, -1]
+ */
 export function nanToNum(x: Tensor, opts: NanToNumOptions = {}): Tensor {
   checkOptions("nanToNum", opts, ["nan", "posinf", "neginf"]);
   const max = x.dtype === "float64" ? Number.MAX_VALUE : 3.4028234663852886e38;

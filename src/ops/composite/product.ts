@@ -38,6 +38,7 @@ function productAlong(x: Tensor, d: number): Tensor {
 /**
  * Running products along `dim` (torch.cumprod): out[i] = x[0]·…·x[i]. Computed in ⌈log₂ n⌉ steps,
  * each multiplying by the running products shifted by 1, 2, 4, … (ones shifted in).
+ * @example tg.cumprod(tg.tensor([1, 2, 3, 4]), 0)  // [1, 2, 6, 24]
  */
 export function cumprod(x: Tensor, dim: number): Tensor {
   if (!isFloat(x.dtype) && x.dtype !== "int32") throw new DTypeError(`cumprod: unsupported dtype ${x.dtype}`);

@@ -8,7 +8,10 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { where } from "../primitives/elementwise.js";
 import { cat, expand, reshape, slice } from "./shape.js";
 
-/** The tensor repeated `reps[d]` times along each dim; extra leading reps add dims (torch's repeat). */
+/**
+ * The tensor repeated `reps[d]` times along each dim; extra leading reps add dims (torch's repeat).
+ * @example tg.repeat(tg.tensor([1, 2]), [2, 2])  // [[1, 2, 1, 2], [1, 2, 1, 2]]
+ */
 export function repeat(x: Tensor, reps: readonly number[]): Tensor {
   if (reps.length < x.ndim) throw new ShapeError(`repeat: ${reps.length} repeats for a tensor of ${x.ndim} dims (expected at least ${x.ndim})`);
   if (reps.some((r) => !Number.isInteger(r) || r < 0)) throw new ValueError(`repeat: repeats must be integers >= 0, got ${fmtShape(reps)}`);
@@ -19,13 +22,19 @@ export function repeat(x: Tensor, reps: readonly number[]): Tensor {
   return reshape(expand(reshape(x, interleaved), expanded), shape.map((n, d) => n * reps[d]));
 }
 
-/** torch.tile: repeat with missing leading reps taken as 1. */
+/**
+ * torch.tile: repeat with missing leading reps taken as 1.
+ * @example tg.tile(tg.tensor([[1, 2]]), [2])  // [[1, 2, 1, 2]]: fewer reps than dims repeat the last dims
+ */
 export function tile(x: Tensor, reps: readonly number[]): Tensor {
   const full = reps.length < x.ndim ? [...new Array(x.ndim - reps.length).fill(1), ...reps] : reps;
   return repeat(x, full);
 }
 
-/** Views of `x` along `dim` of `size` each (the last may be smaller), or of the given sizes (torch.split). */
+/**
+ * Views of `x` along `dim` of `size` each (the last may be smaller), or of the given sizes (torch.split).
+ * @example tg.split(tg.arange(5), 2)  // [[0, 1], [2, 3], [4]]; tg.split(x, [1, 4]) gives sizes 1 and 4
+ */
 export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] {
   const d = normDim("split", dim, x.ndim);
   const n = x.shape[d];
@@ -51,20 +60,29 @@ export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Te
   return out;
 }
 
-/** `chunks` pieces of ceil(n / chunks) along `dim`, the last smaller; fewer when n is small (torch.chunk). */
+/**
+ * `chunks` pieces of ceil(n / chunks) along `dim`, the last smaller; fewer when n is small (torch.chunk).
+ * @example tg.chunk(tg.arange(6), 3)  // [[0, 1], [2, 3], [4, 5]]
+ */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunk: chunks must be a positive integer, got ${chunks}`);
   const n = x.shape[normDim("chunk", dim, x.ndim)];
   return split(x, Math.max(1, Math.ceil(n / chunks)), dim);
 }
 
-/** The slices along `dim`, that dim removed (torch.unbind). */
+/**
+ * The slices along `dim`, that dim removed (torch.unbind).
+ * @example tg.unbind(tg.tensor([[1, 2], [3, 4]]))  // [[1, 2], [3, 4]] as two 1-D tensors
+ */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = normDim("unbind", dim, x.ndim);
   return split(x, 1, d).map((t) => t.squeeze(d));
 }
 
-/** `length` elements of `dim` from `start` (torch.narrow), a view. */
+/**
+ * `length` elements of `dim` from `start` (torch.narrow), a view.
+ * @example tg.narrow(tg.arange(6), 0, 2, 3)  // [2, 3, 4]
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normDim("narrow", dim, x.ndim);
   const n = x.shape[d];
@@ -75,7 +93,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return slice(x, d, s, s + length);
 }
 
-/** The elements of `index` (int32, 1-D) along `dim` (torch.index_select). */
+/**
+ * The elements of `index` (int32, 1-D) along `dim` (torch.index_select).
+ * @example tg.indexSelect(tg.tensor([[1, 2], [3, 4], [5, 6]]), 0, tg.tensor([2, 0], { dtype: "int32" }))  // [[5, 6], [1, 2]]
+ */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim("indexSelect", dim, x.ndim);
   if (index.ndim > 1 || index.dtype !== "int32") {
@@ -87,7 +108,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   return x.gather(d, expand(reshape(idx, view), shape));
 }
 
-/** `x` reversed along each of `dims` (torch.flip), a gather. */
+/**
+ * `x` reversed along each of `dims` (torch.flip), a gather.
+ * @example tg.flip(tg.tensor([[1, 2], [3, 4]]), 1)  // [[2, 1], [4, 3]]
+ */
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   let out = x;
   for (const dim of typeof dims === "number" ? [dims] : dims) {
@@ -98,7 +122,10 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   return out;
 }
 
-/** Elements shifted by `shifts` along `dims`, wrapping around (torch.roll); no dims: over the flattened tensor. */
+/**
+ * Elements shifted by `shifts` along `dims`, wrapping around (torch.roll); no dims: over the flattened tensor.
+ * @example tg.roll(tg.tensor([1, 2, 3, 4]), 1)  // [4, 1, 2, 3]
+ */
 export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
   const s = typeof shifts === "number" ? [shifts] : [...shifts];
   if (dims === undefined) {
@@ -118,7 +145,10 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
   return out;
 }
 
-/** `x` with the elements where `mask` (broadcast to x) is non-zero set to `value` (torch.masked_fill). */
+/**
+ * `x` with the elements where `mask` (broadcast to x) is non-zero set to `value` (torch.masked_fill).
+ * @example tg.maskedFill(tg.tensor([1, 2, 3]), tg.tensor([0, 1, 0]), -Infinity)  // [1, -Infinity, 3]
+ */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   return where(mask, value, x);
 }
@@ -154,12 +184,18 @@ function triangle(op: string, x: Tensor, k: number, keepLower: boolean): Tensor 
   return where(keep, x, 0);
 }
 
-/** The lower triangle (on and below diagonal `k`) of the last two dims, the rest 0 (torch.tril). */
+/**
+ * The lower triangle (on and below diagonal `k`) of the last two dims, the rest 0 (torch.tril).
+ * @example tg.tril(tg.ones([3, 3]))  // [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+ */
 export function tril(x: Tensor, k = 0): Tensor {
   return triangle("tril", x, k, true);
 }
 
-/** The upper triangle (on and above diagonal `k`) of the last two dims, the rest 0 (torch.triu). */
+/**
+ * The upper triangle (on and above diagonal `k`) of the last two dims, the rest 0 (torch.triu).
+ * @example tg.triu(tg.ones([3, 3]), 1)  // [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+ */
 export function triu(x: Tensor, k = 0): Tensor {
   return triangle("triu", x, k, false);
 }

@@ -38,6 +38,7 @@ function countOf(x: Tensor, dims: readonly number[]): number {
 /**
  * Mean over `dim` (all elements when absent), keepdim as in sum (torch.mean); floating-point tensors only
  * (DTypeError for int32).
+ * @example tg.mean(tg.tensor([[1, 2], [3, 4]]), 0)  // [2, 3]
  */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   requireFloat("mean", x);
@@ -48,17 +49,24 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 /**
  * Values of the maximum. Over all elements or a list of dims (torch.amax) the gradient is split among
  * ties; over one dim (torch.max(dim)) it goes to the first maximum, the index torch returns.
+ * @example tg.max(tg.tensor([[1, 5], [3, 4]]), 1)  // [5, 4] (values only; argmax gives the indices)
  */
 export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return maxPrim([x], { ...reduceParams("max", x, dim, keepdim), firstOnly: typeof dim === "number" });
 }
 
-/** Maximum over `dim` (a number or a list; all dims when absent), the gradient split among ties (torch.amax). */
+/**
+ * Maximum over `dim` (a number or a list; all dims when absent), the gradient split among ties (torch.amax).
+ * @example tg.amax(tg.tensor([[1, 5], [3, 4]]), [0, 1])  // 5
+ */
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return maxPrim([x], reduceParams("amax", x, dim, keepdim));
 }
 
-/** Minimum over `dim`, the gradient split among ties (torch.amin). */
+/**
+ * Minimum over `dim`, the gradient split among ties (torch.amin).
+ * @example tg.amin(tg.tensor([[1, 5], [3, 4]]), 1, true)  // [[1], [3]]
+ */
 export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return minPrim([x], reduceParams("amin", x, dim, keepdim));
 }
@@ -66,12 +74,16 @@ export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 /**
  * Minimum values over `dim` (all elements when absent). torch.min(x, dim) returns (values, indices); this
  * returns the values only (use argmin for the indices).
+ * @example tg.min(tg.tensor([[1, 5], [3, 4]]), 0)  // [1, 4]
  */
 export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return minPrim([x], { ...reduceParams("min", x, dim, keepdim), firstOnly: typeof dim === "number" });
 }
 
-/** Index of the first maximum along `dim`, or into the flattened tensor when `dim` is absent. */
+/**
+ * Index of the first maximum along `dim`, or into the flattened tensor when `dim` is absent.
+ * @example tg.argmax(tg.tensor([[1, 5], [4, 3]]), 1)  // [1, 0], int32
+ */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argmaxPrim([x], reduceParams("argmax", x, dim, dim === undefined ? false : keepdim));
 }
@@ -79,6 +91,7 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
 /**
  * Index (int32) of the first minimum along `dim`, or into the flattened tensor when `dim` is absent
  * (torch.argmin).
+ * @example tg.argmin(tg.tensor([[1, 5], [4, 3]]), 1)  // [0, 1], int32
  */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argminPrim([x], reduceParams("argmin", x, dim, dim === undefined ? false : keepdim));
@@ -87,6 +100,7 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
 /**
  * log Σ exp(x) along `dim`, stable for large inputs: the (detached) maximum is taken out first.
  * Rows that are all -inf give -inf, as torch.
+ * @example tg.logsumexp(tg.tensor([0, 0]), 0)  // 0.6931 (log 2), without overflow for large inputs
  */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   requireFloat("logsumexp", x);
@@ -108,6 +122,7 @@ export interface VarianceOptions {
 /**
  * Variance over `dim` dividing by n - correction (unbiased, n - 1, by default, as torch.var).
  * The second argument is keepdim or an options object: `x.var(1, { correction: 0, keepdim: true })`.
+ * @example tg.var(tg.tensor([1, 2, 3, 4]))  // 1.6667 (unbiased); { correction: 0 } gives 1.25
  */
 export function variance(x: Tensor, dim?: Dims, keepdimOrOpts: boolean | VarianceOptions = false, op = "var"): Tensor {
   requireFloat(op, x);
@@ -128,7 +143,10 @@ function varianceOptions(op: string, arg: boolean | VarianceOptions): { keepdim:
   return { keepdim, correction: c };
 }
 
-/** Standard deviation: √var with the same options (torch.std). */
+/**
+ * Standard deviation: √var with the same options (torch.std).
+ * @example tg.std(tg.tensor([1, 2, 3, 4]), undefined, { correction: 0 })  // 1.118
+ */
 export function std(x: Tensor, dim?: Dims, keepdimOrOpts: boolean | VarianceOptions = false): Tensor {
   return sqrtZeroGrad(variance(x, dim, keepdimOrOpts, "std"));
 }

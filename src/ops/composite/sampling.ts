@@ -25,6 +25,7 @@ export function bernoulli(probs: Tensor): Tensor {
   });
 }
 
+/** Options of tg.multinomial (torch.multinomial's keyword arguments). */
 export interface MultinomialOptions {
   /** Draw with replacement (default false: each category at most once per row). */
   replacement?: boolean;

@@ -28,7 +28,10 @@ function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[]
   return out;
 }
 
-/** A view when the layout allows it, else a copy (torch.reshape). One dim may be -1. */
+/**
+ * A view when the layout allows it, else a copy (torch.reshape). One dim may be -1.
+ * @example tg.reshape(tg.arange(6), [2, -1])  // [[0, 1, 2], [3, 4, 5]]
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return reshapePrim([x], resolveShape("reshape", x, shape));
 }
@@ -42,7 +45,10 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   return reshapePrim([x], s);
 }
 
-/** Dims startDim…endDim merged into one (all dims by default, giving 1-D) (torch.flatten). */
+/**
+ * Dims startDim…endDim merged into one (all dims by default, giving 1-D) (torch.flatten).
+ * @example tg.flatten(tg.zeros([2, 3, 4]), 1).shape  // [2, 12]
+ */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshapePrim([x], [1]);
   const s = normDim("flatten", startDim, x.ndim);
@@ -52,13 +58,19 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshapePrim([x], shape);
 }
 
-/** Removes size-1 dims (all, or the given ones when they have size 1), as torch.squeeze. */
+/**
+ * Removes size-1 dims (all, or the given ones when they have size 1), as torch.squeeze.
+ * @example tg.squeeze(tg.zeros([1, 3, 1])).shape  // [3]
+ */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : normDims("squeeze", dim, x.ndim);
   return reshapePrim([x], x.shape.filter((d, i) => !(d === 1 && dims.includes(i))));
 }
 
-/** A size-1 dim inserted at `dim`; negative dims count from the end of the result (torch.unsqueeze). */
+/**
+ * A size-1 dim inserted at `dim`; negative dims count from the end of the result (torch.unsqueeze).
+ * @example tg.unsqueeze(tg.tensor([1, 2]), 1)  // [[1], [2]]
+ */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normDim("unsqueeze", dim, x.ndim + 1);
   const shape = [...x.shape];
@@ -66,7 +78,10 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return reshapePrim([x], shape);
 }
 
-/** A view with the dims reordered: the result's dim i is x's dims[i] (torch.permute). */
+/**
+ * A view with the dims reordered: the result's dim i is x's dims[i] (torch.permute).
+ * @example tg.permute(tg.zeros([2, 3, 4]), [2, 0, 1]).shape  // [4, 2, 3]
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const norm = dims.map((d) => normDim("permute", d, x.ndim));
   if (norm.length !== x.ndim || new Set(norm).size !== norm.length) {
@@ -75,7 +90,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return permutePrim([x], norm);
 }
 
-/** A view with dims `dim0` and `dim1` swapped (torch.transpose). */
+/**
+ * A view with dims `dim0` and `dim1` swapped (torch.transpose).
+ * @example tg.transpose(tg.tensor([[1, 2, 3]]), 0, 1)  // [[1], [2], [3]]
+ */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) return permutePrim([x], []);
   const a = normDim("transpose", dim0, x.ndim);
@@ -86,7 +104,10 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permutePrim([x], dims);
 }
 
-/** Broadcasts to `shape` without copying; -1 keeps a dim's size (torch.expand). */
+/**
+ * Broadcasts to `shape` without copying; -1 keeps a dim's size (torch.expand).
+ * @example tg.expand(tg.tensor([[1], [2]]), [2, 3])  // [[1, 1, 1], [2, 2, 2]]
+ */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const lead = shape.length - x.ndim;
   if (lead < 0) {
@@ -106,7 +127,10 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return expandPrim([x], target);
 }
 
-/** Elements start, start+step, … < end along `dim` (Python slicing; negative start/end count from the end). */
+/**
+ * Elements start, start+step, … < end along `dim` (Python slicing; negative start/end count from the end).
+ * @example tg.slice(tg.arange(10), 0, 2, 8, 3)  // [2, 5]: x[2:8:3]
+ */
 export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_INTEGER, step = 1): Tensor {
   const d = normDim("slice", dim, x.ndim);
   if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice: step must be a positive integer, got ${step}`);
@@ -136,6 +160,7 @@ export function cat(xs: readonly Tensor[], dim = 0): Tensor {
 /**
  * The tensors (all of one shape) joined along a new dim `dim` (torch.stack): n tensors of [a, b] give [n,
  * a, b] for dim 0.
+ * @example tg.stack([tg.tensor([1, 2]), tg.tensor([3, 4])], 1)  // [[1, 3], [2, 4]]
  */
 export function stack(xs: readonly Tensor[], dim = 0): Tensor {
   if (xs.length === 0) throw new ShapeError("stack: expected a non-empty list of tensors");
@@ -152,12 +177,16 @@ export function stack(xs: readonly Tensor[], dim = 0): Tensor {
 /**
  * Values of x at `index` (int32, same rank as x) along `dim`: for dim 0, out[i][j] = x[index[i][j]][j]
  * (torch.gather).
+ * @example tg.gather(tg.tensor([[1, 2], [3, 4]]), 1, tg.tensor([[1], [0]], { dtype: "int32" }))  // [[2], [3]]
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   return gatherPrim([x, index], { dim: normDim("gather", dim, x.ndim), checked: true });
 }
 
-/** torch.matmul: 1-D operands are promoted to matrices and the added dim removed afterwards. */
+/**
+ * torch.matmul: 1-D operands are promoted to matrices and the added dim removed afterwards.
+ * @example tg.matmul(tg.randn([10, 2, 3]), tg.randn([3, 4])).shape  // [10, 2, 4]
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: both operands must have at least one dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);

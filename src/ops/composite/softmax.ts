@@ -30,6 +30,7 @@ export function softmax(x: Tensor, dim: number, opts?: SoftmaxOptions): Tensor {
 /**
  * log(softmax(x)) computed as (x - max) - log Σ exp(x - max): exact for logits in the thousands, where
  * log(softmax(x)) itself gives -inf. Rows holding +inf, or only -inf, are NaN, as torch.
+ * @example tg.logSoftmax(tg.tensor([0, 0]), -1)  // [-0.6931, -0.6931]
  */
 export function logSoftmax(x: Tensor, dim: number, opts?: SoftmaxOptions): Tensor {
   return alongDim("logSoftmax", logSoftmaxPrim, withDType("logSoftmax", x, opts), dim);

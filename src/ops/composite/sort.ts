@@ -10,19 +10,28 @@ import { slice } from "./shape.js";
 
 type Dims = number | readonly number[] | undefined;
 
-/** Indices that sort `x` along `dim` (stable; NaN last ascending, first descending) (torch.argsort). */
+/**
+ * Indices that sort `x` along `dim` (stable; NaN last ascending, first descending) (torch.argsort).
+ * @example tg.argsort(tg.tensor([3, 1, 2]))  // [1, 2, 0], int32
+ */
 export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
   const d = x.ndim === 0 ? 0 : normDim("argsort", dim, x.ndim);
   return argsortPrim([x], { dim: d, descending });
 }
 
-/** [values, indices] of `x` sorted along `dim` (torch.sort, stable). */
+/**
+ * [values, indices] of `x` sorted along `dim` (torch.sort, stable).
+ * @example tg.sort(tg.tensor([3, 1, 2]), -1, true)  // [values [3, 2, 1], indices [0, 2, 1]]
+ */
 export function sort(x: Tensor, dim = -1, descending = false): [Tensor, Tensor] {
   const idx = argsort(x, dim, descending);
   return [x.ndim === 0 ? x : x.gather(normDim("sort", dim, x.ndim), idx), idx];
 }
 
-/** [values, indices] of the k largest (or smallest) elements along `dim`, sorted (torch.topk). */
+/**
+ * [values, indices] of the k largest (or smallest) elements along `dim`, sorted (torch.topk).
+ * @example tg.topk(tg.tensor([1, 5, 3, 4]), 2)  // [values [5, 4], indices [1, 3]]
+ */
 export function topk(x: Tensor, k: number, dim = -1, largest = true): [Tensor, Tensor] {
   const d = normDim("topk", dim, Math.max(1, x.ndim));
   const n = x.ndim === 0 ? 1 : x.shape[d];
@@ -31,18 +40,27 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): [Tensor, T
   return [x.ndim === 0 ? x : x.gather(d, idx), idx];
 }
 
-/** Running sum along `dim` (torch.cumsum). */
+/**
+ * Running sum along `dim` (torch.cumsum).
+ * @example tg.cumsum(tg.tensor([1, 2, 3]), 0)  // [1, 3, 6]
+ */
 export function cumsum(x: Tensor, dim: number): Tensor {
   const d = x.ndim === 0 ? 0 : normDim("cumsum", dim, x.ndim);
   return cumsumPrim([x], { dim: d, reverse: false });
 }
 
-/** 1 where any element over `dim` is non-zero (torch.any; float32 where torch gives bool). */
+/**
+ * 1 where any element over `dim` is non-zero (torch.any; float32 where torch gives bool).
+ * @example tg.any(tg.tensor([[0, 1], [0, 0]]), 1)  // [1, 0]
+ */
 export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return amax(x.ne(0), dim, keepdim);
 }
 
-/** 1 where every element over `dim` is non-zero (torch.all). */
+/**
+ * 1 where every element over `dim` is non-zero (torch.all).
+ * @example tg.all(tg.tensor([[1, 1], [0, 1]]), 1)  // [1, 0]
+ */
 export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return amin(x.ne(0), dim, keepdim);
 }

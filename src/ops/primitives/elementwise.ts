@@ -45,7 +45,10 @@ export function unary(name: UnaryKernel, vjp: UnaryVjp | null, floatOut = true, 
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
-/** -x element-wise, keeping the dtype (torch.neg). */
+/**
+ * -x element-wise, keeping the dtype (torch.neg).
+ * @example tg.neg(tg.tensor([1, -2]))  // [-1, 2]
+ */
 export const neg = unary("neg", (g) => g.neg(), false, "none");
 /**
  * e^x element-wise; int32 input gives float32 (torch.exp).
@@ -55,33 +58,69 @@ export const neg = unary("neg", (g) => g.neg(), false, "none");
  * ```
  */
 export const exp = unary("exp", (g, _x, out) => g.mul(out), true, "output");
-/** e^x - 1 element-wise, accurate for small x (torch.expm1). */
+/**
+ * e^x - 1 element-wise, accurate for small x (torch.expm1).
+ * @example tg.expm1(tg.tensor([1e-8]))  // [1e-8] (exp(x) − 1 would round to 0 in float32)
+ */
 export const expm1 = unary("expm1", (g, _x, out) => g.mul(out.add(1)), true, "output");
-/** Natural logarithm element-wise; -inf at 0 and NaN below (torch.log). */
+/**
+ * Natural logarithm element-wise; -inf at 0 and NaN below (torch.log).
+ * @example tg.log(tg.tensor([1, Math.E]))  // [0, 1]
+ */
 export const log = unary("log", (g, x) => g.div(x));
-/** log(1 + x) element-wise, accurate for small x (torch.log1p). */
+/**
+ * log(1 + x) element-wise, accurate for small x (torch.log1p).
+ * @example tg.log1p(tg.tensor([1e-8]))  // [1e-8]
+ */
 export const log1p = unary("log1p", (g, x) => g.div(x.add(1)));
-/** Square root element-wise; NaN for negative inputs (torch.sqrt). */
+/**
+ * Square root element-wise; NaN for negative inputs (torch.sqrt).
+ * @example tg.sqrt(tg.tensor([4, 9]))  // [2, 3]
+ */
 export const sqrt = unary("sqrt", (g, _x, out) => g.div(out.mul(2)), true, "output");
-/** |x| element-wise, keeping the dtype; gradient sign(x), 0 at 0 (torch.abs). */
+/**
+ * |x| element-wise, keeping the dtype; gradient sign(x), 0 at 0 (torch.abs).
+ * @example tg.abs(tg.tensor([-1.5, 2]))  // [1.5, 2]
+ */
 export const abs = unary("abs", (g, x) => g.mul(x.sign()), false);
 // sign is flat wherever it is defined: torch's gradient is zero everywhere (and sign(NaN) is 0).
-/** -1, 0 or 1 by the sign of each element (0 for NaN); its gradient is zero (torch.sign). */
+/**
+ * -1, 0 or 1 by the sign of each element (0 for NaN); its gradient is zero (torch.sign).
+ * @example tg.sign(tg.tensor([-3, 0, 2]))  // [-1, 0, 1]
+ */
 export const sign = unary("sign", (g) => g.zerosLike(), false, "none");
-/** Sine element-wise, in radians (torch.sin). */
+/**
+ * Sine element-wise, in radians (torch.sin).
+ * @example tg.sin(tg.tensor([0, Math.PI / 2]))  // [0, 1]
+ */
 export const sin = unary("sin", (g, x) => g.mul(x.cos()));
-/** Cosine element-wise, in radians (torch.cos). */
+/**
+ * Cosine element-wise, in radians (torch.cos).
+ * @example tg.cos(tg.tensor([0, Math.PI]))  // [1, -1]
+ */
 export const cos = unary("cos", (g, x) => g.mul(x.sin()).neg());
 // d tanh = 1 - tanh², d σ = σ(1 - σ): both from the saved output.
-/** Hyperbolic tangent element-wise, in (-1, 1) (torch.tanh). */
+/**
+ * Hyperbolic tangent element-wise, in (-1, 1) (torch.tanh).
+ * @example tg.tanh(tg.tensor([0, 1]))  // [0, 0.7616]
+ */
 export const tanh = unary("tanh", (g, _x, out) => g.mul(out.mul(out).neg().add(1)), true, "output");
-/** The logistic function 1 / (1 + e^-x) element-wise, in (0, 1) (torch.sigmoid). */
+/**
+ * The logistic function 1 / (1 + e^-x) element-wise, in (0, 1) (torch.sigmoid).
+ * @example tg.sigmoid(tg.tensor([0, 2]))  // [0.5, 0.8808]
+ */
 export const sigmoid = unary("sigmoid", (g, _x, out) => g.mul(out.mul(out.neg().add(1))), true, "output");
 // torch's relu gradient is 0 at 0 (mask out > 0).
-/** max(x, 0) element-wise, keeping the dtype; the gradient at 0 is 0, as torch.relu. */
+/**
+ * max(x, 0) element-wise, keeping the dtype; the gradient at 0 is 0, as torch.relu.
+ * @example tg.relu(tg.tensor([-1, 0, 2]))  // [0, 0, 2]
+ */
 export const relu = unary("relu", (g, _x, out) => g.mul(out.gt(0)), false, "output");
 // d erf(x) = 2/√π · e^{-x²}
-/** The Gauss error function element-wise (torch.erf). */
+/**
+ * The Gauss error function element-wise (torch.erf).
+ * @example tg.erf(tg.tensor([0, 1]))  // [0, 0.8427]
+ */
 export const erf = unary("erf", (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI)));
 
 // ---- binary ----
@@ -114,12 +153,18 @@ export interface AlphaOptions {
   alpha?: number;
 }
 
-/** a + alpha·b (torch.add). */
+/**
+ * a + alpha·b (torch.add).
+ * @example tg.add(tg.tensor([1, 2]), tg.tensor([10, 20]), { alpha: 2 })  // [21, 42]
+ */
 export function add(a: Operand, b: Operand, opts?: AlphaOptions): Tensor {
   return addPrim(a, opts === undefined ? b : scaled("add", b, opts));
 }
 
-/** a - alpha·b (torch.sub). */
+/**
+ * a - alpha·b (torch.sub).
+ * @example tg.sub(tg.tensor([5, 5]), 1)  // [4, 4]
+ */
 export function sub(a: Operand, b: Operand, opts?: AlphaOptions): Tensor {
   return subPrim(a, opts === undefined ? b : scaled("sub", b, opts));
 }
@@ -140,37 +185,67 @@ function scaled(op: string, b: Operand, opts: AlphaOptions): Operand {
  */
 export const mul = binary("mul", arith, (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null], "others");
 // d(a/b) = g/b, -g·a/b² = -g·out/b
-/** a / b element-wise with broadcasting; true division, so two int32 operands give float32 (torch.div). */
+/**
+ * a / b element-wise with broadcasting; true division, so two int32 operands give float32 (torch.div).
+ * @example tg.div(tg.tensor([1, 3], { dtype: "int32" }), 2)  // [0.5, 1.5], float32
+ */
 export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requiresGrad ? g.mul(out).div(b).neg() : null], "both");
 // d(aᵇ)/da = b·a^(b-1) (0 where b = 0, as torch), d(aᵇ)/db = aᵇ·ln a (0 where a = 0 and b ≥ 0)
-/** a raised to the power b element-wise with broadcasting; either may be a number (torch.pow). */
+/**
+ * a raised to the power b element-wise with broadcasting; either may be a number (torch.pow).
+ * @example tg.pow(tg.tensor([2, 3]), 2)  // [4, 9]
+ */
 export const pow = binary("pow", arith, (g, a, b, out) => [
   a.requiresGrad ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
   b.requiresGrad ? where(a.eq(0).mul(b.ge(0)), 0, g.mul(out).mul(a.log())) : null,
 ], "both");
 // Ties split the gradient evenly, as torch does for maximum/minimum.
-/** The element-wise larger of a and b, broadcasting; a tie splits the gradient evenly (torch.maximum). */
+/**
+ * The element-wise larger of a and b, broadcasting; a tie splits the gradient evenly (torch.maximum).
+ * @example tg.maximum(tg.tensor([1, 5]), tg.tensor([3, 2]))  // [3, 5]
+ */
 export const maximum = binary("maximum", arith, (g, a, b) => {
   const share = a.gt(b).add(a.eq(b).mul(0.5));
   return [g.mul(share), g.mul(share.neg().add(1))];
 });
-/** The element-wise smaller of a and b, broadcasting; a tie splits the gradient evenly (torch.minimum). */
+/**
+ * The element-wise smaller of a and b, broadcasting; a tie splits the gradient evenly (torch.minimum).
+ * @example tg.minimum(tg.tensor([1, 5]), tg.tensor([3, 2]))  // [1, 2]
+ */
 export const minimum = binary("minimum", arith, (g, a, b) => {
   const share = a.lt(b).add(a.eq(b).mul(0.5));
   return [g.mul(share), g.mul(share.neg().add(1))];
 });
 
-/** 1 where a == b, else 0, broadcasting; float32 where torch.eq gives bool. */
+/**
+ * 1 where a == b, else 0, broadcasting; float32 where torch.eq gives bool.
+ * @example tg.eq(tg.tensor([1, 2]), 2)  // [0, 1]
+ */
 export const eq = binary("eq", compare, null);
-/** 1 where a != b, else 0, broadcasting; float32 where torch.ne gives bool. */
+/**
+ * 1 where a != b, else 0, broadcasting; float32 where torch.ne gives bool.
+ * @example tg.ne(tg.tensor([1, 2]), 2)  // [1, 0]
+ */
 export const ne = binary("ne", compare, null);
-/** 1 where a > b, else 0, broadcasting; float32 where torch.gt gives bool. */
+/**
+ * 1 where a > b, else 0, broadcasting; float32 where torch.gt gives bool.
+ * @example tg.gt(tg.tensor([1, 2, 3]), 2)  // [0, 0, 1]
+ */
 export const gt = binary("gt", compare, null);
-/** 1 where a < b, else 0, broadcasting; float32 where torch.lt gives bool. */
+/**
+ * 1 where a < b, else 0, broadcasting; float32 where torch.lt gives bool.
+ * @example tg.lt(tg.tensor([1, 2, 3]), 2)  // [1, 0, 0]
+ */
 export const lt = binary("lt", compare, null);
-/** 1 where a >= b, else 0, broadcasting; float32 where torch.ge gives bool. */
+/**
+ * 1 where a >= b, else 0, broadcasting; float32 where torch.ge gives bool.
+ * @example tg.ge(tg.tensor([1, 2, 3]), 2)  // [0, 1, 1]
+ */
 export const ge = binary("ge", compare, null);
-/** 1 where a <= b, else 0, broadcasting; float32 where torch.le gives bool. */
+/**
+ * 1 where a <= b, else 0, broadcasting; float32 where torch.le gives bool.
+ * @example tg.le(tg.tensor([1, 2, 3]), 2)  // [1, 1, 0]
+ */
 export const le = binary("le", compare, null);
 
 // ---- where ----
@@ -188,7 +263,10 @@ const wherePrim = definePrimitive({
   },
 });
 
-/** Picks `a` where `cond` is non-zero, else `b`, broadcasting all three (torch.where). */
+/**
+ * Picks `a` where `cond` is non-zero, else `b`, broadcasting all three (torch.where).
+ * @example tg.where(tg.tensor([1, 0, 1]), tg.tensor([1, 2, 3]), 0)  // [1, 0, 3]
+ */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : cond;
   const ta = a instanceof Tensor ? a : scalarLike(a, like);
@@ -213,7 +291,10 @@ const castPrim = definePrimitive<DType>({
   },
 });
 
-/** A contiguous copy that stays in the graph (torch's clone). */
+/**
+ * A contiguous copy that stays in the graph (torch's clone).
+ * @example tg.clone(tg.tensor([1, 2]))  // [1, 2] in new storage, still in the graph
+ */
 export const clone = (x: Tensor): Tensor => copyPrim([x], undefined);
 /** `x` itself when contiguous, else a contiguous copy. */
 export const contiguous = (x: Tensor): Tensor => (x.isContiguous ? x : copyPrim([x], undefined));

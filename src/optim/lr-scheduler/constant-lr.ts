@@ -3,10 +3,13 @@
 
 import { LRScheduler, checkKeys, checkOption, finite, positiveInt, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of ConstantLR (torch's names and defaults, camelCase). */
 export interface ConstantLROptions {
-  /** The factor applied until totalIters (default 1/3). */
+  /** The factor applied until totalIters, in (0, 1] (default 1/3). */
   factor?: number;
+  /** Epochs the factor lasts (default 5). */
   totalIters?: number;
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 
@@ -14,7 +17,7 @@ export interface ConstantLROptions {
  * lr = initialLr · factor for epochs < totalIters, then initialLr.
  * @example new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 4 })
  */
-export class ConstantLR extends LRScheduler<{ factor: number; totalIters: number }> {
+export class ConstantLR extends LRScheduler<Required<Omit<ConstantLROptions, "lastEpoch">>> {
   constructor(optimizer: AnyOptimizer, options: ConstantLROptions = {}) {
     checkKeys("ConstantLR", options, ["factor", "totalIters", "lastEpoch"]);
     const { factor = 1 / 3, totalIters = 5, lastEpoch = -1 } = options;
@@ -37,11 +40,13 @@ export class ConstantLR extends LRScheduler<{ factor: number; totalIters: number
   }
 }
 
+/** Options of PolynomialLR (torch's names and defaults, camelCase). */
 export interface PolynomialLROptions {
   /** Epochs over which the rate decays to 0 (default 5). */
   totalIters?: number;
   /** The polynomial's power (default 1: linear). */
   power?: number;
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 
@@ -49,7 +54,7 @@ export interface PolynomialLROptions {
  * lr = initialLr · (1 − min(epoch, totalIters)/totalIters)^power.
  * @example new optim.lrScheduler.PolynomialLR(opt, { totalIters: 100, power: 2 })
  */
-export class PolynomialLR extends LRScheduler<{ totalIters: number; power: number }> {
+export class PolynomialLR extends LRScheduler<Required<Omit<PolynomialLROptions, "lastEpoch">>> {
   constructor(optimizer: AnyOptimizer, options: PolynomialLROptions = {}) {
     checkKeys("PolynomialLR", options, ["totalIters", "power", "lastEpoch"]);
     const { totalIters = 5, power = 1, lastEpoch = -1 } = options;

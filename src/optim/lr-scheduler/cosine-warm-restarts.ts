@@ -4,12 +4,15 @@
 import { ValueError } from "../../errors.js";
 import { LRScheduler, checkKeys, checkOption, finite, positiveInt, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of CosineAnnealingWarmRestarts (torch's T_0, T_mult, eta_min, last_epoch, camelCase). */
 export interface CosineAnnealingWarmRestartsOptions {
   /** Epochs of the first period. */
   t0: number;
-  /** Growth factor of each period (default 1). */
+  /** Growth factor of each period, an integer (default 1). */
   tMult?: number;
+  /** The minimum learning rate, reached at the end of each period (default 0). */
   etaMin?: number;
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 

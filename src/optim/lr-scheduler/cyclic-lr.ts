@@ -5,6 +5,7 @@
 import { ValueError } from "../../errors.js";
 import { LRScheduler, checkKeys, checkOption, finite, positiveInt, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of CyclicLR (torch's names and defaults, camelCase; scaleFn is not supported). */
 export interface CyclicLROptions {
   /** Lower bound of the cycle, for every group or per group (also each group's initial lr). */
   baseLr: number | readonly number[];
@@ -14,13 +15,20 @@ export interface CyclicLROptions {
   stepSizeUp?: number;
   /** Steps of the falling half (default stepSizeUp). */
   stepSizeDown?: number | null;
+  /**
+   * The amplitude's shape over time: "triangular" (default) keeps it, "triangular2" halves it each
+   * cycle, "exp_range" scales it by gamma^step.
+   */
   mode?: "triangular" | "triangular2" | "exp_range";
   /** exp_range's decay per step (default 1). */
   gamma?: number;
   /** Cycle momentum inversely to the lr (default true; needs momentum or betas). */
   cycleMomentum?: boolean;
+  /** The momentum (or beta1) at the lr's peak, for every group or per group (default 0.8). */
   baseMomentum?: number | readonly number[];
+  /** The momentum (or beta1) at the lr's trough, where each cycle starts (default 0.9). */
   maxMomentum?: number | readonly number[];
+  /** -1 (the default) for a fresh schedule; the index of the last batch to resume one. */
   lastEpoch?: number;
 }
 

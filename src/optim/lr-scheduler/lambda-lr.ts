@@ -4,11 +4,14 @@
 import { ValueError } from "../../errors.js";
 import { LRScheduler, checkKeys, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** A learning-rate factor as a function of the epoch (LambdaLR: of initialLr; MultiplicativeLR: of the previous lr). */
 export type LrLambda = (epoch: number) => number;
 
+/** Options of LambdaLR and MultiplicativeLR (torch's lr_lambda and last_epoch, camelCase). */
 export interface LambdaLROptions {
   /** One function for every group, or one per group. */
   lrLambda: LrLambda | readonly LrLambda[];
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 

@@ -91,7 +91,10 @@ export abstract class LRScheduler<O extends object = object> {
   /** The learning rate of each group for the epoch `lastEpoch` has just become. */
   protected abstract getLr(): number[];
 
-  /** Advances the schedule by one epoch and writes the new learning rates into the groups. */
+  /**
+   * Advances the schedule by one epoch and writes the new learning rates into the groups.
+   * @example for (let epoch = 0; epoch < 100; epoch++) { trainOneEpoch(); sched.step(); }
+   */
   step(): void {
     this.stepCount++;
     this.lastEpoch++;
@@ -120,7 +123,10 @@ export abstract class LRScheduler<O extends object = object> {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  /** The learning rate of each group as last set by this scheduler (torch's get_last_lr). */
+  /**
+   * The learning rate of each group as last set by this scheduler (torch's get_last_lr).
+   * @example sched.getLastLr()  // e.g. [0.001], one per param group
+   */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
@@ -130,7 +136,10 @@ export abstract class LRScheduler<O extends object = object> {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  /** A snapshot of the scheduler's state (see SchedulerStateDict). */
+  /**
+   * A snapshot of the scheduler's state (see SchedulerStateDict).
+   * @example const saved = sched.stateDict(); sched.step(); sched.loadStateDict(saved);  // back where it was
+   */
   stateDict(): SchedulerStateDict {
     return {
       ...structuredClone(this.options),
@@ -142,7 +151,10 @@ export abstract class LRScheduler<O extends object = object> {
     };
   }
 
-  /** Restores a state from `stateDict()` of the same kind of scheduler. */
+  /**
+   * Restores a state from `stateDict()` of the same kind of scheduler.
+   * @example io.loadCheckpoint("ckpt.safetensors", { model, optimizer: opt, scheduler: sched });  // calls sched.loadStateDict
+   */
   loadStateDict(dict: SchedulerStateDict): void {
     const where = `${this.name}.loadStateDict`;
     if (dict === null || typeof dict !== "object" || typeof dict.lastEpoch !== "number" || !Array.isArray(dict.baseLrs)) {

@@ -3,10 +3,13 @@
 
 import { LRScheduler, checkKeys, checkOption, finite, positiveInt, type AnyOptimizer } from "./lr-scheduler.js";
 
+/** Options of MultiStepLR (torch's names and defaults, camelCase). */
 export interface MultiStepLROptions {
   /** Epochs at which to decay, increasing. */
   milestones: readonly number[];
+  /** Multiplicative factor of each decay (default 0.1). */
   gamma?: number;
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 
@@ -14,7 +17,7 @@ export interface MultiStepLROptions {
  * lr = initialLr · gamma^(number of milestones ≤ epoch).
  * @example new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 })
  */
-export class MultiStepLR extends LRScheduler<{ milestones: number[]; gamma: number }> {
+export class MultiStepLR extends LRScheduler<Required<Omit<MultiStepLROptions, "lastEpoch">>> {
   constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
     checkKeys("MultiStepLR", options, ["milestones", "gamma", "lastEpoch"]);
     const { milestones, gamma = 0.1, lastEpoch = -1 } = options ?? ({} as MultiStepLROptions);

@@ -15,11 +15,13 @@ function checkSchedulers(where: string, schedulers: unknown, optimizer: AnyOptim
   return schedulers;
 }
 
+/** Options of SequentialLR (torch's names, camelCase). */
 export interface SequentialLROptions {
-  /** The schedules, in order. */
+  /** The schedules, in order, all on the same optimizer. */
   schedulers: readonly LRScheduler[];
   /** The epochs at which the next schedule takes over (one fewer than schedulers). */
   milestones: readonly number[];
+  /** -1 (the default) for a fresh schedule; the index of the last epoch to resume one. */
   lastEpoch?: number;
 }
 
@@ -32,9 +34,13 @@ export interface SequentialLROptions {
  * const sched = new S.SequentialLR(opt, { schedulers: [warmup, decay], milestones: [5] });
  */
 export class SequentialLR {
+  /** The optimizer every schedule sets the lr of. */
   readonly optimizer: AnyOptimizer;
+  /** The schedules, in order. */
   readonly schedulers: readonly LRScheduler[];
+  /** The epochs at which the next schedule takes over. */
   readonly milestones: readonly number[];
+  /** The index of the last step taken (0 after construction). */
   lastEpoch: number;
   private lastLr: number[];
 
@@ -68,14 +74,17 @@ export class SequentialLR {
     this.lastLr = s.getLastLr();
   }
 
+  /** The learning rate of each group as last set by the running schedule (torch's get_last_lr). */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
+  /** A snapshot of lastEpoch, the milestones and every schedule's own state dict, for exact resume. */
   stateDict(): SchedulerStateDict {
     return { lastEpoch: this.lastEpoch, milestones: [...this.milestones], lastLr: [...this.lastLr], schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
 
+  /** Restores a state from `stateDict()` of a SequentialLR with as many schedules. */
   loadStateDict(dict: SchedulerStateDict): void {
     const subs = dict?.schedulers;
     if (typeof dict?.lastEpoch !== "number" || !Array.isArray(subs) || subs.length !== this.schedulers.length) {
@@ -92,33 +101,43 @@ export class SequentialLR {
  * @example new S.ChainedScheduler([new S.ConstantLR(opt, { factor: 0.1, totalIters: 2 }), new S.ExponentialLR(opt, { gamma: 0.9 })])
  */
 export class ChainedScheduler {
+  /** The optimizer every scheduler sets the lr of (the first scheduler's). */
   readonly optimizer: AnyOptimizer;
+  /** The schedulers, stepped in this order. */
   readonly schedulers: readonly LRScheduler[];
   private lastLr: number[];
 
-  constructor(schedulers: readonly LRScheduler[]) {
+  constructor(
+    /** Schedulers on the same optimizer, chainable ones (each multiplies the current lr), e.g. ConstantLR, ExponentialLR. */
+    schedulers: readonly LRScheduler[],
+  ) {
     this.schedulers = checkSchedulers("ChainedScheduler", schedulers, null);
     this.optimizer = this.schedulers[0].optimizer;
     this.lastLr = this.schedulers[this.schedulers.length - 1].getLastLr();
   }
 
+  /** The last scheduler's lastEpoch (they all step together). */
   get lastEpoch(): number {
     return this.schedulers[this.schedulers.length - 1].lastEpoch;
   }
 
+  /** Steps every scheduler once, in order, so their factors compose. */
   step(): void {
     for (const s of this.schedulers) s.step();
     this.lastLr = this.schedulers[this.schedulers.length - 1].getLastLr();
   }
 
+  /** The learning rate of each group after the last step (torch's get_last_lr). */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
+  /** A snapshot of every scheduler's own state dict, for exact resume. */
   stateDict(): SchedulerStateDict {
     return { lastLr: [...this.lastLr], schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
 
+  /** Restores a state from `stateDict()` of a ChainedScheduler with as many schedulers. */
   loadStateDict(dict: SchedulerStateDict): void {
     const subs = dict?.schedulers;
     if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {

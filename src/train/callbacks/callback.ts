@@ -112,7 +112,10 @@ export class Callback implements CallbackHooks {
 
 type HookName = "onTrainBegin" | "onTrainEnd" | "onEpochBegin" | "onEpochEnd" | "onBatchBegin" | "onBatchEnd";
 
-/** Runs a list of callbacks in order; a hook that returns a promise is awaited before the next. */
+/**
+ * Runs a list of callbacks in order; a hook that returns a promise is awaited before the next.
+ * @example const list = new train.CallbackList([new train.TerminateOnNaN(), { onEpochEnd: (e, logs) => console.log(e, logs.loss) }], ctx); await list.run("onEpochEnd", 0, { loss: 0.5 });
+ */
 export class CallbackList {
   constructor(
     /** The callbacks, run in this order. */

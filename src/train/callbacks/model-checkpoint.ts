@@ -30,7 +30,11 @@ export interface ModelCheckpointOptions {
   scheduler?: CheckpointScheduler;
 }
 
-/** `{epoch}` / `{epoch:0Nd}` in a checkpoint path, with the 1-based epoch number. */
+/**
+ * Fills `{epoch}` / `{epoch:0Nd}` in a checkpoint path with the 1-based number of the 0-based epoch
+ * index `epoch`, as Keras's ModelCheckpoint formats `filepath`.
+ * @example train.formatCheckpointPath("runs/ckpt-{epoch:03d}.safetensors", 4)  // "runs/ckpt-005.safetensors"
+ */
 export function formatCheckpointPath(path: string, epoch: number): string {
   return path.replace(/\{epoch(?::0?(\d+)d)?\}/g, (_, width: string | undefined) => String(epoch + 1).padStart(width ? Number(width) : 0, "0"));
 }

@@ -36,7 +36,10 @@ export interface TextOptions {
   rotate?: boolean;
 }
 
-/** An RGBA raster for drawing charts without a browser: rectangles, lines, discs, text, PNG output. */
+/**
+ * An RGBA raster for drawing charts without a browser: rectangles, lines, discs, text, PNG output.
+ * @example const c = new train.plot.Canvas(200, 100); c.fillRect(10, 10, 50, 30, "#1f77b4"); c.text("loss", 100, 50); io.writeFileAtomic("box.png", c.toPng());
+ */
 export class Canvas {
   /** The pixels, RGBA row by row (4 bytes each). */
   readonly data: Uint8Array;

@@ -37,7 +37,10 @@ export interface LineChartOptions {
 const PALETTE: Color[] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
 const AXIS = "#333333", GRID = "#e6e6e6", TEXT = "#222222", MUTED = "#555555";
 
-/** About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering [lo, hi]. */
+/**
+ * About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering [lo, hi].
+ * @example train.plot.niceTicks(0, 0.93).ticks  // [0, 0.2, 0.4, 0.6, 0.8] (step 0.2)
+ */
 export function niceTicks(lo: number, hi: number, count = 5): {
   /** The tick values, ascending. */
   ticks: number[];

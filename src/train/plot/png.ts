@@ -17,7 +17,10 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-/** CRC-32 of `bytes` (as used by PNG chunks, gzip and zip). */
+/**
+ * CRC-32 of `bytes` (as used by PNG chunks, gzip and zip).
+ * @example train.plot.crc32(new TextEncoder().encode("IEND"))  // 2923585666 (0xae426082, the CRC every PNG ends with)
+ */
 export function crc32(bytes: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
