@@ -30,15 +30,17 @@ interface Hooks {
   pre: ForwardPreHook[];
   forward: ForwardHook[];
   backward: FullBackwardHook[];
+  /** The forward the hooks run around (read on each call, so a tracer may swap it for a while). */
+  inner: (...args: unknown[]) => unknown;
 }
 
 const table = new WeakMap<Module, Hooks>();
 
-function add<K extends keyof Hooks>(module: Module, kind: K, fn: Hooks[K][number], method: string): RemovableHandle {
+function add<K extends "pre" | "forward" | "backward">(module: Module, kind: K, fn: Hooks[K][number], method: string): RemovableHandle {
   if (typeof fn !== "function") throw new ValueError(`${method}: expected a function, got ${typeof fn}`);
   let hooks = table.get(module);
   if (!hooks) {
-    hooks = { pre: [], forward: [], backward: [] };
+    hooks = { pre: [], forward: [], backward: [], inner: module.forward };
     table.set(module, hooks);
     wrapForward(module, hooks);
   }
@@ -64,9 +66,17 @@ export function registerFullBackwardHook(module: Module, fn: FullBackwardHook): 
   return add(module, "backward", fn, "registerFullBackwardHook");
 }
 
+/**
+ * The forward that `module`'s hooks run around, as a slot a tracer may swap for a while (ONNX export
+ * writes a built-in layer as one node from it while the hooks stay traced tensor code); null when no
+ * hook was ever registered on `module`.
+ */
+export function hookedForwardSlot(module: Module): { inner: (...args: unknown[]) => unknown } | null {
+  return table.get(module) ?? null;
+}
+
 /** Replaces `module.forward` by one that runs its hooks (in torch's _call_impl order) around it. */
 function wrapForward(module: Module, hooks: Hooks): void {
-  const inner = module.forward;
   const hooked = function (this: unknown, ...args: unknown[]): unknown {
     for (const pre of [...hooks.pre]) {
       const r = pre(module, args);
@@ -74,7 +84,7 @@ function wrapForward(module: Module, hooks: Hooks): void {
     }
     const backward = hooks.backward.length > 0 && isGradEnabled() ? new BackwardCall(module, hooks) : null;
     if (backward) args = backward.gateInputs(args);
-    let out = inner.apply(module, args);
+    let out = hooks.inner.apply(module, args);
     for (const fwd of [...hooks.forward]) {
       const r = fwd(module, args, out);
       if (r !== undefined && r !== null) out = r;

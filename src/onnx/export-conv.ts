@@ -54,6 +54,28 @@ export function emitConv(cx: ExportContext, x: Tensor, w: Tensor, bias: Tensor |
   batched(cx, x, n, out, (xName, to) => cx.b.node("Conv", inputs(xName), attrs, to));
 }
 
+/** Options of a transposed convolution as F.convTranspose1d/2d takes them. */
+export interface ConvTransposeSpec {
+  dims: number;
+  stride?: Ints;
+  padding?: Ints;
+  outputPadding?: Ints;
+  dilation?: Ints;
+  groups?: number;
+}
+
+/** A ConvTranspose node: torch's padding trims both sides, outputPadding adds to the end (as ONNX's output_padding). */
+export function emitConvTranspose(cx: ExportContext, x: Tensor, w: Tensor, bias: Tensor | null, spec: ConvTransposeSpec, out: Tensor): void {
+  const n = spec.dims;
+  const p = list(spec.padding ?? 0, n);
+  const attrs = {
+    kernel_shape: w.shape.slice(2), strides: list(spec.stride ?? 1, n), pads: [...p, ...p], dilations: list(spec.dilation ?? 1, n),
+    group: spec.groups ?? 1, output_padding: list(spec.outputPadding ?? 0, n),
+  };
+  const inputs = (xName: string) => (bias ? [xName, cx.b.nameOf(w), cx.b.nameOf(bias)] : [xName, cx.b.nameOf(w)]);
+  batched(cx, x, n, out, (xName, to) => cx.b.node("ConvTranspose", inputs(xName), attrs, to));
+}
+
 export interface PoolSpec {
   kernelSize: Ints;
   stride?: Ints | null;

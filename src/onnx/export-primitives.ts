@@ -7,7 +7,7 @@ import type { SliceParams } from "../ops/primitives/movement.js";
 import { promote, type DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { GraphBuilder, onnxType } from "./graph-builder.js";
-import { emitConv, emitPool, type PoolSpec } from "./export-conv.js";
+import { emitConv, emitConvTranspose, emitPool, type ConvTransposeSpec, type PoolSpec } from "./export-conv.js";
 
 /** Context of one export: the builder, the opset and how batch-like dims are kept symbolic. */
 export interface ExportContext {
@@ -139,6 +139,11 @@ for (const [name, op] of [["argmax", "ArgMax"], ["argmin", "ArgMin"]] as const) 
     cx.b.node("Cast", [r], { to: onnxType("int32") }, out);
   });
 }
+PRIMITIVES.set("prod", (cx, [x], p: { dim?: number; keepdim: boolean }, out) => {
+  if (x.ndim === 0) return void cx.b.node("Identity", [cx.b.nameOf(x)], {}, out);
+  const dims = p.dim === undefined ? x.shape.map((_, i) => i) : [p.dim < 0 ? p.dim + x.ndim : p.dim];
+  reduce(cx, "ReduceProd", cx.b.nameOf(x), dims, p.dim !== undefined && p.keepdim, out, 18);
+});
 PRIMITIVES.set("softmax", (cx, [x], dim: number, out) => void cx.b.node("Softmax", [cx.b.nameOf(x)], { axis: dim }, out));
 PRIMITIVES.set("logSoftmax", (cx, [x], dim: number, out) => void cx.b.node("LogSoftmax", [cx.b.nameOf(x)], { axis: dim }, out));
 PRIMITIVES.set("matmul", (cx, [a, c], _p, out) => void cx.b.node("MatMul", [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
@@ -149,6 +154,19 @@ PRIMITIVES.set("gather", (cx, [x, index], p: { dim: number }, out) => {
   cx.b.node("GatherElements", [cx.b.nameOf(x), cx.b.nameOf(index)], { axis: p.dim }, out);
 });
 
+PRIMITIVES.set("scatterAdd", (cx, [src, index], p: { dim: number; shape: readonly number[] }, out) => {
+  const { b } = cx;
+  // ScatterElements gained its add reduction in opset 16.
+  if (cx.opset < 16) throw new UnsupportedOpError(`exportOnnx: scatterAdd in module "${cx.where()}" needs opset 16 or later (ScatterElements with reduction "add"), got ${cx.opset}`, "scatterAdd", cx.where());
+  const zero = { name: "", dataType: onnxType(out.dtype), dims: [1], data: out.dtype === "float32" ? Float32Array.of(0) : Float64Array.of(0) };
+  const zeros = b.node("ConstantOfShape", [b.ints(p.shape)], { value: zero });
+  // torch reads only the index-shaped corner of src; ONNX wants updates of the indices' shape.
+  let updates = b.nameOf(src);
+  if (src.shape.some((d, i) => d !== index.shape[i])) {
+    updates = b.node("Slice", [updates, b.ints(index.shape.map(() => 0)), b.ints(index.shape), b.ints(index.shape.map((_, i) => i))]);
+  }
+  b.node("ScatterElements", [zeros, b.nameOf(index), updates], { axis: p.dim, reduction: "add" }, out);
+});
 PRIMITIVES.set("cumsum", (cx, [x], p: { dim: number; reverse: boolean }, out) => {
   cx.b.node("CumSum", [as(cx, x, out.dtype), cx.b.intScalar(p.dim)], { reverse: p.reverse ? 1 : 0 }, out);
 });
@@ -166,6 +184,9 @@ for (const op of ["conv1d", "conv2d"]) {
   PRIMITIVES.set(op, (cx, [x, w, bias], p: { dims: number; stride?: number; padding?: number; dilation?: number; groups?: number }, out) => {
     emitConv(cx, x, w, bias ?? null, { ...p, kernel: w.shape.slice(2) }, out);
   });
+}
+for (const op of ["convTranspose1d", "convTranspose2d"]) {
+  PRIMITIVES.set(op, (cx, [x, w, bias], p: ConvTransposeSpec, out) => emitConvTranspose(cx, x, w, bias ?? null, p, out));
 }
 PRIMITIVES.set("maxPool2d", (cx, [x], p: PoolSpec, out) => emitPool(cx, "MaxPool", x, p, out, cx.where()));
 PRIMITIVES.set("avgPool2d", (cx, [x], p: PoolSpec, out) => emitPool(cx, "AveragePool", x, p, out, cx.where()));

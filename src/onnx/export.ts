@@ -60,6 +60,12 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
   if (!Number.isInteger(opsetVersion) || opsetVersion < 13 || opsetVersion > 18) {
     throw new ValueError(`exportOnnx: opsetVersion ${opsetVersion} is not supported (13 to 18)`);
   }
+  for (const [what, names] of [["inputNames", inputNames], ["outputNames", outputNames]] as const) {
+    if (!Array.isArray(names)) throw new ValueError(`exportOnnx: ${what} must be an array of strings, got ${typeof names}`);
+    names.forEach((n, i) => {
+      if (typeof n !== "string" || n === "") throw new ValueError(`exportOnnx: ${what}[${i}] must be a non-empty string, got ${JSON.stringify(n)}`);
+    });
+  }
   if (inputNames.length > inputs.length) throw new ValueError(`exportOnnx: ${inputNames.length} input names for ${inputs.length} inputs`);
 
   const axesFor = (name: string, rank: number, isInput = true): Record<number, string> => {
@@ -76,17 +82,20 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
   };
   // Input names as the trace will give them (fresh names never collide among the inputs).
   const plannedNames = inputs.map((_, i) => inputNames[i] ?? `input_${i}`);
+  // dynamicAxes and ONNX Runtime's feeds look values up by name: each must name one input or output.
+  distinctNames([...plannedNames.map((n, i) => ({ n, what: `input ${i}` })), ...outputNames.map((n, i) => ({ n, what: `output ${i}` }))]);
   const symbols = dimSymbols(inputs, plannedNames.map((n, i) => axesFor(n, inputs[i].ndim)));
   // A size-1 dim broadcasts, so tracing at it can hide how the graph depends on the dim: trace at 2 or more.
   const base = symbols.reduce((xs, s) => (s.size === 1 ? growSymbol(xs, s, 1) : xs), inputs);
   for (const s of symbols) s.size = Math.max(s.size, 2);
-  const trace = traceForward(model, base, inputNames, opsetVersion);
-  const grown = symbols.map((s) => traceForward(model, growSymbol(base, s, 1), inputNames, opsetVersion));
+  const trace = traceForward(model, base, plannedNames, opsetVersion, outputNames);
+  const grown = symbols.map((s) => traceForward(model, growSymbol(base, s, 1), plannedNames, opsetVersion, outputNames));
   if (symbols.length > 0) generaliseDims({ base: trace, grown }, symbols);
 
   const { builder: b } = trace;
   if (outputNames.length > trace.outputs.length) throw new ValueError(`exportOnnx: ${outputNames.length} output names for ${trace.outputs.length} outputs`);
-  const outNames = trace.outputs.map((_, i) => b.fresh(outputNames[i] ?? `output_${i}`));
+  // Given output names were kept free while tracing; a default one steps aside for an input's name.
+  const outNames = trace.outputs.map((_, i) => outputNames[i] ?? b.fresh(`output_${i}`));
   // Outputs get their own names through Identity nodes, so an output may also be an input or a weight.
   trace.outputValues.forEach((v, i) => b.nodes.push({ opType: "Identity", domain: "", name: b.fresh("output_node"), inputs: [v], outputs: [outNames[i]], attributes: new Map() }));
 
@@ -140,6 +149,16 @@ function prune(g: OnnxGraph): void {
   }
   g.nodes = kept.reverse();
   g.initializers = g.initializers.filter((t) => needed.has(t.name));
+}
+
+/** Throws a ValueError naming the first name given to two graph inputs or outputs. */
+function distinctNames(names: readonly { n: string; what: string }[]): void {
+  const seen = new Map<string, string>();
+  for (const { n, what } of names) {
+    const first = seen.get(n);
+    if (first !== undefined) throw new ValueError(`exportOnnx: duplicate name "${n}" (${first} and ${what}); graph inputs and outputs need distinct names`);
+    seen.set(n, what);
+  }
 }
 
 /** The named dynamic dims of the inputs; a name used on dims of different sizes is a ValueError. */

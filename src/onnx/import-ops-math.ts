@@ -2,7 +2,7 @@
 // imported graph for fine-tuning).
 
 import { linear } from "../nn/functional/linear.js";
-import { where as whereOp } from "../ops/index.js";
+import { prod, squeeze, where as whereOp } from "../ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { IntConst, asFloat, asInts, asTensor, axis, need, type NodeCtx, type Value } from "./import-value.js";
 
@@ -116,10 +116,18 @@ function reduceAxes(cx: NodeCtx, ins: readonly (Value | undefined)[], x: Tensor,
   return given.map((a) => axis(cx, a, x.ndim));
 }
 
+/** The product over `dims`, one dim at a time (torch's prod takes one). */
+function reduceProd(x: Tensor, dims: number[], keepdim: boolean): Tensor {
+  let y = x;
+  for (const d of dims) y = prod(y, d, true);
+  return keepdim || dims.length === 0 ? y : squeeze(y, dims);
+}
+
 /** Reductions: axes moved from an attribute to an input (ReduceSum at opset 13, the rest at 18). */
 for (const [op, f] of [
   ["ReduceSum", (x: Tensor, d: number[], k: boolean) => x.sum(d, k)], ["ReduceMean", (x: Tensor, d: number[], k: boolean) => x.mean(d, k)],
   ["ReduceMax", (x: Tensor, d: number[], k: boolean) => x.max(d, k)], ["ReduceMin", (x: Tensor, d: number[], k: boolean) => x.min(d, k)],
+  ["ReduceProd", reduceProd],
 ] as const) {
   MATH_OPS.set(op, (cx, ins) => {
     const x = asTensor(need(cx, ins, 0));

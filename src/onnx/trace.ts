@@ -6,6 +6,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { setPrimitiveObserver } from "../autograd/primitive.js";
 import { UnsupportedOpError } from "../errors.js";
 import type { Module } from "../nn/module.js";
+import { hookedForwardSlot } from "../nn/module-hooks.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { GraphBuilder } from "./graph-builder.js";
 import { layerConverter } from "./export-layers.js";
@@ -26,13 +27,18 @@ const UNEXPORTABLE_HINT: Record<string, string> = {
   crossEntropyRows: "losses are not part of an exported model; return the logits",
 };
 
-export function traceForward(model: Module, inputs: readonly Tensor[], inputNames: readonly string[], opset: number): TraceResult {
+/**
+ * Traces `model.forward(...inputs)`; `inputNames` (one per input, distinct) name the graph inputs and
+ * `reservedNames` (the requested output names) are kept free for the caller.
+ */
+export function traceForward(model: Module, inputs: readonly Tensor[], inputNames: readonly string[], opset: number, reservedNames: readonly string[] = []): TraceResult {
   const paramNames = new Map<Tensor, string>();
   for (const [name, t] of model.namedParameters()) if (!paramNames.has(t)) paramNames.set(t, name);
   for (const [name, t] of model.namedBuffers()) if (!paramNames.has(t)) paramNames.set(t, name);
   const path: string[] = [];
   const b = new GraphBuilder(paramNames, () => path.at(-1) ?? "<root>");
   const cx: ExportContext = { b, opset, where: () => path.at(-1) ?? "<root>" };
+  for (const n of reservedNames) b.fresh(n);
   const names = inputs.map((x, i) => {
     const name = b.fresh(inputNames[i] ?? `input_${i}`);
     b.bind(x, name);
@@ -45,9 +51,12 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
   for (const [modPath, m] of model.namedModules()) {
     if (wrapped.has(m)) continue; // a module registered under two paths is traced under its first
     wrapped.add(m);
+    // A module with hooks: its inner forward is wrapped, so the layer converter sees the arguments
+    // after the pre-hooks and the output before the forward hooks, which are traced as tensor code.
+    const slot = hookedForwardSlot(m);
     const own = Object.prototype.hasOwnProperty.call(m, "forward");
-    const original = (m as any).forward as (...a: unknown[]) => unknown;
-    (m as any).forward = function traced(this: Module, ...args: unknown[]) {
+    const original = (slot ? slot.inner : (m as any).forward) as (...a: unknown[]) => unknown;
+    const traced = function traced(this: Module, ...args: unknown[]) {
       path.push(modPath || "<root>");
       try {
         const conv = inLayer === 0 ? layerConverter(m, args[0], opset) : null;
@@ -65,8 +74,11 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
         path.pop();
       }
     };
+    if (slot) slot.inner = traced;
+    else (m as any).forward = traced;
     restore.push(() => {
-      if (own) (m as any).forward = original;
+      if (slot) slot.inner = original;
+      else if (own) (m as any).forward = original;
       else delete (m as any).forward;
     });
   }

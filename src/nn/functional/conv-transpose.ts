@@ -6,6 +6,7 @@
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
+import { composite } from "../../autograd/primitive.js";
 import { fold, requireFloat, toInts, type Ints } from "../../ops/composite/conv.js";
 
 /** Options of F.convTranspose1d and F.convTranspose2d (torch's names and defaults). */
@@ -40,9 +41,18 @@ export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null =
   return convTranspose("convTranspose1d", 1, x, weight, bias, opts);
 }
 
-/** The transposed convolution of `dims` spatial dims; `who` names the caller in errors. */
+/**
+ * The transposed convolution of `dims` spatial dims; `who` names the caller in errors. One unit for
+ * the ONNX exporter (a ConvTranspose node), not the matmul and fold inside.
+ */
 export function convTranspose(
   op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvTransposeOptions, who = op,
+): Tensor {
+  return composite(op, bias ? [x, weight, bias] : [x, weight], { dims, ...opts }, () => convTransposeOf(op, dims, x, weight, bias, opts, who));
+}
+
+function convTransposeOf(
+  op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvTransposeOptions, who: string,
 ): Tensor {
   checkOptions(op, opts, ["stride", "padding", "outputPadding", "groups", "dilation"]);
   const { stride = 1, padding = 0, outputPadding = 0, groups = 1, dilation = 1 } = opts;

@@ -3,6 +3,7 @@
 // x, unlike the textbook prod/x), and differentiable again.
 
 import { DTypeError } from "../../errors.js";
+import { composite } from "../../autograd/primitive.js";
 import { isFloat } from "../../tensor/dtype.js";
 import { normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -15,6 +16,11 @@ import { cat, reshape, slice, squeeze } from "./shape.js";
  * @example tg.tensor([[1, 2], [3, 0]]).prod(1) // [2, 0]
  */
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
+  // One unit for tracers: ONNX export writes a ReduceProd node rather than the product tree.
+  return composite("prod", [x], { dim, keepdim }, () => prodOf(x, dim, keepdim));
+}
+
+function prodOf(x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   if (dim === undefined) return productAlong(reshape(x, [-1]), 0).reshape([]);
   const d = normDim("prod", dim, Math.max(x.ndim, 1));
   if (x.ndim === 0) return x;
