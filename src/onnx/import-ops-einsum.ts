@@ -1,4 +1,4 @@
-// ONNX Einsum run with tensorgrad ops. Two operands (attention's "bhqd,bhkd->bhqk", a bilinear form)
+// ONNX Einsum run with tensorgrad ops (an ellipsis becomes spare letters). Two operands (attention's "bhqd,bhkd->bhqk", a bilinear form)
 // become one batched matmul over their shared letters; other counts lay every operand out over all
 // letters, multiply with broadcasting and sum the letters missing from the output (bounded first).
 
@@ -8,18 +8,44 @@ import { asFloat, need, type NodeCtx } from "./import-value.js";
 
 export const EINSUM_OPS = new Map<string, OpImpl>();
 
-/** Parses "ab,bc->ac" (implicit output: the letters used once, in alphabetical order). */
-function parse(cx: NodeCtx, equation: string, operands: number): { inputs: string[]; output: string } {
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/**
+ * Parses "ab,bc->ac" (implicit output: the letters used once, in alphabetical order). An ellipsis
+ * stands for an operand's leading dims, broadcast right-aligned across the operands (numpy's rule):
+ * it becomes letters the equation leaves free, and comes first in an implicit output.
+ */
+function parse(cx: NodeCtx, equation: string, ranks: readonly number[]): { inputs: string[]; output: string } {
   const eq = equation.replace(/\s+/g, "");
-  if (eq.includes(".")) cx.unsupported(`an equation with an ellipsis ("${equation}")`);
-  if (!/^[a-zA-Z,]*(->[a-zA-Z]*)?$/.test(eq)) cx.fail(`equation "${equation}" is not of the form "ab,bc->ac"`);
+  if (!/^(?:[a-zA-Z]|\.\.\.|,)*(->(?:[a-zA-Z]|\.\.\.)*)?$/.test(eq)) cx.fail(`equation "${equation}" is not of the form "ab,bc->ac" (or "...ij,jk->...ik")`);
   const [lhs, rhs] = eq.split("->");
-  const inputs = lhs.split(",");
-  if (inputs.length !== operands) cx.fail(`equation "${equation}" names ${inputs.length} operands, the node has ${operands}`);
+  let inputs = lhs.split(",");
+  if (inputs.length !== ranks.length) cx.fail(`equation "${equation}" names ${inputs.length} operands, the node has ${ranks.length}`);
+  let output = rhs;
+  if (eq.includes("...")) {
+    const dots = (term: string) => term.split("...").length - 1;
+    if (inputs.some((t) => dots(t) > 1) || (output !== undefined && dots(output) > 1)) cx.fail(`equation "${equation}" has more than one ellipsis in a term`);
+    const spans = inputs.map((t, k) => (dots(t) === 1 ? ranks[k] - (t.length - 3) : 0));
+    spans.forEach((e, k) => {
+      if (e < 0) cx.fail(`operand ${k} has rank ${ranks[k]}, fewer than the letters of "${inputs[k]}"`);
+    });
+    const span = Math.max(...spans);
+    const free = [...LETTERS].filter((ch) => !eq.includes(ch));
+    if (free.length < span) cx.unsupported(`an ellipsis of ${span} dims beside ${LETTERS.length - free.length} letters (at most ${LETTERS.length} in all)`);
+    const broadcast = free.slice(0, span).join("");
+    // Right-aligned: an operand whose ellipsis covers e dims takes the last e letters.
+    inputs = inputs.map((t, k) => t.replace("...", broadcast.slice(span - spans[k])));
+    if (output !== undefined) output = output.replace("...", broadcast);
+    else {
+      const counts = new Map<string, number>();
+      for (const ch of inputs.join("")) if (!broadcast.includes(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+      output = broadcast + [...counts].filter(([, c]) => c === 1).map(([ch]) => ch).sort().join("");
+    }
+  } else if (output?.includes(".")) cx.fail(`equation "${equation}" has an ellipsis in its output only`);
   for (const term of inputs) if (new Set(term).size !== term.length) cx.unsupported(`a repeated letter within one operand (a diagonal) in "${equation}"`);
   const counts = new Map<string, number>();
   for (const ch of inputs.join("")) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  const output = rhs ?? [...counts].filter(([, c]) => c === 1).map(([ch]) => ch).sort().join("");
+  output ??= [...counts].filter(([, c]) => c === 1).map(([ch]) => ch).sort().join("");
   for (const ch of output) if (!counts.has(ch)) cx.fail(`output letter "${ch}" of "${equation}" is in no operand`);
   if (new Set(output).size !== output.length) cx.fail(`output "${output}" repeats a letter`);
   return { inputs, output };
@@ -27,7 +53,7 @@ function parse(cx: NodeCtx, equation: string, operands: number): { inputs: strin
 
 EINSUM_OPS.set("Einsum", (cx, ins) => {
   const xs = ins.map((_, i) => asFloat(need(cx, ins, i)));
-  const { inputs, output } = parse(cx, cx.string("equation", ""), xs.length);
+  const { inputs, output } = parse(cx, cx.string("equation", ""), xs.map((x) => x.ndim));
   // Every letter with its size (1 broadcasts, as ONNX allows); output letters first, in order.
   const letters = [...output, ...[...new Set(inputs.join(""))].filter((ch) => !output.includes(ch))];
   const size = new Map<string, number>();

@@ -1,6 +1,6 @@
 // ONNX ops that make feature maps larger, run with tensorgrad ops so gradients flow: ConvTranspose
-// (a convolution of the zero-stuffed input with the flipped kernel) and Resize (nearest and linear,
-// one axis at a time, with each coordinate mode torch.onnx.export writes).
+// (a convolution of the zero-stuffed input with the flipped kernel) and Resize (nearest, linear and
+// cubic, one axis at a time, with each coordinate mode torch.onnx.export writes).
 
 import { conv1d, conv2d } from "../nn/functional/conv.js";
 import { cat } from "../ops/index.js";
@@ -99,7 +99,8 @@ const indexTensor = (v: number[]) => tensor(Int32Array.from(v), { dtype: "int32"
 UPSAMPLE_OPS.set("Resize", (cx, ins) => {
   let x = asFloat(need(cx, ins, 0));
   const mode = cx.string("mode", "nearest");
-  if (mode !== "nearest" && mode !== "linear") cx.unsupported(`mode "${mode}"`);
+  if (mode !== "nearest" && mode !== "linear" && mode !== "cubic") cx.unsupported(`mode "${mode}"`);
+  if (cx.int("antialias", 0) !== 0) cx.unsupported("antialias=1");
   const coord = cx.string("coordinate_transformation_mode", "half_pixel");
   if (cx.has("axes") || cx.string("keep_aspect_ratio_policy", "stretch") !== "stretch") cx.unsupported("axes or keep_aspect_ratio_policy");
   // Opset 10 gives scales as input 1; 11+ as input 2 (roi at 1), or sizes as input 3.
@@ -124,6 +125,10 @@ UPSAMPLE_OPS.set("Resize", (cx, ins) => {
       x = x.indexSelect(dim, indexTensor(c.map((v) => clamp(nearestIndex(cx, nearestMode, v)))));
       return;
     }
+    if (mode === "cubic") {
+      x = cubic(x, dim, c, cx.float("cubic_coeff_a", -0.75), cx.int("exclude_outside", 0) !== 0);
+      return;
+    }
     // Linear: a weighted pair of neighbours, coordinates outside the input clamped to its edge.
     const at = c.map((v) => Math.max(0, Math.min(inSize - 1, v)));
     const lo = at.map(Math.floor);
@@ -135,3 +140,36 @@ UPSAMPLE_OPS.set("Resize", (cx, ins) => {
   });
   return [x];
 });
+
+/** Keys' cubic convolution weight at distance d (ONNX's cubic_coeff_a is `a`; torch's bicubic uses -0.75). */
+function cubicWeight(d: number, a: number): number {
+  const t = Math.abs(d);
+  if (t <= 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a;
+  return 0;
+}
+
+/**
+ * Cubic resampling along `dim` at source coordinates `c`: four taps around each, reads past the edge
+ * taking the edge value, or (exclude_outside) dropped with the remaining weights renormalised.
+ */
+function cubic(x: Tensor, dim: number, c: number[], a: number, excludeOutside: boolean): Tensor {
+  const inSize = x.shape[dim];
+  const base = c.map(Math.floor);
+  const w = [-1, 0, 1, 2].map((k) => c.map((v, o) => (excludeOutside && (base[o] + k < 0 || base[o] + k >= inSize) ? 0 : cubicWeight(v - (base[o] + k), a))));
+  if (excludeOutside) {
+    c.forEach((_, o) => {
+      const total = w.reduce((sum, tap) => sum + tap[o], 0);
+      for (const tap of w) tap[o] /= total;
+    });
+  }
+  const shape = x.shape.map((_, i) => (i === dim ? c.length : 1));
+  let out: Tensor | null = null;
+  [-1, 0, 1, 2].forEach((k, j) => {
+    const taken = x.indexSelect(dim, indexTensor(base.map((b) => Math.max(0, Math.min(inSize - 1, b + k)))));
+    const weight = tensor(Float64Array.from(w[j]), { shape, dtype: x.dtype });
+    const term = taken.mul(weight);
+    out = out === null ? term : out.add(term);
+  });
+  return out!;
+}

@@ -52,7 +52,7 @@ describe("loadOnnx ops on hand-built graphs", () => {
     assert.deepEqual((m.forward(a, b, c) as Tensor).toArray(), [[7, 16], [9, 18]]);
   });
 
-  it("Einsum: implicit output, a broadcast letter; Resize: sizes from an input; what they refuse names the node", async () => {
+  it("Einsum: implicit output, a broadcast letter, an ellipsis; Resize: sizes from an input; what they refuse names the node", async () => {
     const str = (name: string, v: string): OnnxAttribute => ({ name, type: AttrType.STRING, s: v });
     const ein = await io.loadOnnx(graph([node("Einsum", ["a", "b"], ["y"], [str("equation", "ij,jk")])], ["a", "b"], ["y"]));
     assert.deepEqual((ein.forward(tg.tensor([[1, 2], [3, 4]]), tg.tensor([[1, 0], [1, 1]])) as Tensor).toArray(), [[3, 2], [7, 4]]);
@@ -66,11 +66,13 @@ describe("loadOnnx ops on hand-built graphs", () => {
     assert.deepEqual([...got.shape], [2, 3, 4, 6]);
     assert.ok(got.sub(want).abs().max().item() < 1e-5);
     const ellipsis = await io.loadOnnx(graph([node("Einsum", ["a"], ["y"], [str("equation", "...i->...")])], ["a"], ["y"]));
-    assert.throws(() => ellipsis.forward(x), (e: unknown) => e instanceof UnsupportedOpError && /ellipsis/.test((e as Error).message));
+    assert.deepEqual((ellipsis.forward(x) as Tensor).toArray(), [15, 51]);
+    const diagonal = await io.loadOnnx(graph([node("Einsum", ["a"], ["y"], [str("equation", "ii->i")])], ["a"], ["y"]));
+    assert.throws(() => diagonal.forward(tg.eye(3)), (e: unknown) => e instanceof UnsupportedOpError && e.op === "Einsum" && /diagonal/.test((e as Error).message));
     const resize = await io.loadOnnx(graph([constInts("size", [2, 3]), node("Resize", ["x", "", "", "size"], ["y"], [str("mode", "nearest")])], ["x"], ["y"]));
     assert.deepEqual((resize.forward(tg.tensor([[1, 2], [3, 4]])) as Tensor).toArray(), [[1, 1, 2], [3, 3, 4]]);
-    const cubic = await io.loadOnnx(graph([constInts("size", [2, 3]), node("Resize", ["x", "", "", "size"], ["y"], [str("mode", "cubic")])], ["x"], ["y"]));
-    assert.throws(() => cubic.forward(x), (e: unknown) => e instanceof UnsupportedOpError && e.op === "Resize" && /mode "cubic"/.test((e as Error).message));
+    const antialias = await io.loadOnnx(graph([constInts("size", [2, 3]), node("Resize", ["x", "", "", "size"], ["y"], [str("mode", "cubic"), int("antialias", 1)])], ["x"], ["y"]));
+    assert.throws(() => antialias.forward(x), (e: unknown) => e instanceof UnsupportedOpError && e.op === "Resize" && /antialias=1/.test((e as Error).message));
     const huge = await io.loadOnnx(graph([constInts("size", [1 << 20, 1 << 20]), node("Resize", ["x", "", "", "size"], ["y"])], ["x"], ["y"]));
     assert.throws(() => huge.forward(x), (e: unknown) => e instanceof FormatError && /would hold 1099511627776 elements/.test((e as Error).message));
   });
