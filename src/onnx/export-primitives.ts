@@ -45,6 +45,19 @@ export function reshapeTarget(from: readonly number[], to: readonly number[]): n
   return target;
 }
 
+/** The positions of the size-1 dims of `long` that, taken out, leave `short`; null if no such set. */
+function onesBetween(long: readonly number[], short: readonly number[]): number[] | null {
+  if (long.length <= short.length) return null;
+  const at: number[] = [];
+  let j = 0;
+  for (let i = 0; i < long.length; i++) {
+    if (j < short.length && long[i] === short[j]) j++; // matching early is safe: short is a subsequence
+    else if (long[i] === 1) at.push(i);
+    else return null;
+  }
+  return j === short.length ? at : null;
+}
+
 /** A reduction over `dims`: axes as an attribute before `inputsFrom` (the opset that moved them to an input). */
 export function reduce(cx: ExportContext, op: string, x: string, dims: readonly number[], keepdim: boolean, out: Tensor, inputsFrom: number): void {
   if (cx.opset >= inputsFrom) cx.b.node(op, [x, cx.b.ints(dims, "axes")], { keepdims: keepdim ? 1 : 0 }, out);
@@ -107,6 +120,11 @@ PRIMITIVES.set("where", (cx, [c, a, e], _p, out) => {
 PRIMITIVES.set("cast", (cx, [x], _p, out) => void cx.b.node("Cast", [cx.b.nameOf(x)], { to: onnxType(out.dtype) }, out));
 PRIMITIVES.set("copy", (cx, [x], _p, out) => void cx.b.node("Identity", [cx.b.nameOf(x)], {}, out));
 PRIMITIVES.set("reshape", (cx, [x], shape: readonly number[], out) => {
+  // Adding or dropping size-1 dims (unsqueeze, squeeze) names no other size, so every dim stays dynamic.
+  const removed = onesBetween(x.shape, shape);
+  if (removed !== null && removed.length > 0) return void cx.b.node("Squeeze", [cx.b.nameOf(x), cx.b.ints(removed)], {}, out);
+  const added = onesBetween(shape, x.shape);
+  if (added !== null && added.length > 0) return void cx.b.node("Unsqueeze", [cx.b.nameOf(x), cx.b.ints(added)], {}, out);
   cx.b.node("Reshape", [cx.b.nameOf(x), cx.b.ints(reshapeTarget(x.shape, shape))], {}, out);
 });
 PRIMITIVES.set("permute", (cx, [x], dims: readonly number[], out) => void cx.b.node("Transpose", [cx.b.nameOf(x)], { perm: dims }, out));

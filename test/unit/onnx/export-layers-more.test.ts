@@ -86,6 +86,32 @@ describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, tran
     assert.equal(countOps(bytes, "ConvTranspose"), 1);
   });
 
+  // Squeeze/Unsqueeze rather than Reshape for size-1 dims, so the 1-d pools (2-d pools over a
+  // height of 1) keep their length dynamic too.
+  for (const [name, make, shape] of [
+    ["GroupNorm", () => new nn.GroupNorm(2, 4), [2, 4, 5, 5]],
+    ["InstanceNorm2d", () => new nn.InstanceNorm2d(4, { affine: true }), [2, 4, 5, 5]],
+    ["ConvTranspose2d", () => new nn.ConvTranspose2d(4, 2, 3, { stride: 2 }), [2, 4, 5, 5]],
+    ["PixelShuffle", () => new nn.PixelShuffle(2), [2, 4, 5, 5]],
+    ["ZeroPad2d", () => new nn.ZeroPad2d([1, 0, 2, 1]), [2, 4, 5, 5]],
+    ["MaxPool1d", () => new nn.MaxPool1d(2), [2, 4, 6]],
+    ["AvgPool1d", () => new nn.AvgPool1d(3, { stride: 2, padding: 1 }), [2, 4, 7]],
+  ] as [string, () => nn.Module, number[]][]) {
+    it(`${name}: batch and spatial dims all dynamic`, async () => {
+      const axes: Record<number, string> = shape.length === 4 ? { 0: "batch", 2: "height", 3: "width" } : { 0: "batch", 2: "length" };
+      const at = (k: number) => [tg.randn(shape.map((d, i) => (i === 0 ? k : i >= 2 ? d + 2 * k + i : d)))];
+      const bytes = await check(make(), [tg.randn(shape)], [at(1), at(3)], { dynamicAxes: { input_0: axes } });
+      assert.deepEqual(decodeModel(bytes).graph.inputs[0].shape, shape.map((d, i) => axes[i] ?? d));
+    });
+  }
+
+  it("Upsample and reflection padding with a dynamic spatial dim are an UnsupportedOpError naming the dim", () => {
+    for (const m of [new nn.Upsample({ scaleFactor: 2, mode: "bilinear" }), new nn.ReflectionPad2d(1)]) {
+      assert.throws(() => io.exportOnnx(m, [tg.randn([2, 3, 4, 4])], null, { dynamicAxes: { input_0: { 3: "width" } } }),
+        (e: unknown) => e instanceof UnsupportedOpError && /changes with dynamic dim "width"/.test((e as Error).message));
+    }
+  });
+
   it("F.pad circular and F.interpolate nearest in a custom forward", async () => {
     await checkBatched(new Fn((x) => F.interpolate(F.pad(x, [1, 1, 2, 0], { mode: "circular" }), { scaleFactor: 2 })), [[2, 3, 4, 4]]);
   });
