@@ -94,6 +94,18 @@ for (const [name, op] of Object.entries(UNARY)) {
 for (const [name, op] of [["floor", "Floor"], ["ceil", "Ceil"]] as const) {
   PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(x.dtype === "int32" ? "Identity" : op, [as(cx, x, out.dtype)], {}, out));
 }
+// Round is half to even in ONNX as in torch; ONNX has no Trunc: floor above zero, ceil below.
+PRIMITIVES.set("round", (cx, [x], _p, out) => void cx.b.node(x.dtype === "int32" ? "Identity" : "Round", [cx.b.nameOf(x)], {}, out));
+PRIMITIVES.set("trunc", (cx, [x], _p, out) => {
+  const { b } = cx;
+  if (x.dtype === "int32") return void b.node("Identity", [b.nameOf(x)], {}, out);
+  const v = b.nameOf(x);
+  b.node("Where", [b.node("Less", [v, b.scalar(0, x.dtype)]), b.node("Ceil", [v]), b.node("Floor", [v])], {}, out);
+});
+for (const [name, base] of [["log2", Math.LN2], ["log10", Math.LN10]] as const) {
+  PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node("Div", [cx.b.node("Log", [as(cx, x, out.dtype)]), cx.b.scalar(base, out.dtype)], {}, out));
+}
+PRIMITIVES.set("exp2", (cx, [x], _p, out) => void cx.b.node("Pow", [cx.b.scalar(2, out.dtype), as(cx, x, out.dtype)], {}, out));
 PRIMITIVES.set("expm1", (cx, [x], _p, out) => {
   const e = cx.b.node("Exp", [as(cx, x, out.dtype)]);
   cx.b.node("Sub", [e, cx.b.scalar(1, out.dtype)], {}, out);

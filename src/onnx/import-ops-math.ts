@@ -2,7 +2,7 @@
 // imported graph for fine-tuning).
 
 import { linear } from "../nn/functional/linear.js";
-import { prod, squeeze, where as whereOp } from "../ops/index.js";
+import { acos, asin, asinh, atan, atanh, ceil, cosh, floor, prod, round, sinh, squeeze, tan, where as whereOp } from "../ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { IntConst, asFloat, asInts, asTensor, axis, need, type NodeCtx, type Value } from "./import-value.js";
 
@@ -21,6 +21,10 @@ unary("Erf", (x) => x.erf());
 unary("Sin", (x) => x.sin());
 unary("Cos", (x) => x.cos());
 unary("Reciprocal", (x) => x.pow(-1));
+for (const [op, f] of [
+  ["Floor", floor], ["Ceil", ceil], ["Round", round], ["Tan", tan], ["Asin", asin], ["Acos", acos], ["Atan", atan],
+  ["Sinh", sinh], ["Cosh", cosh], ["Asinh", asinh], ["Atanh", atanh],
+] as const) unary(op, (x) => f(x));
 unary("LeakyRelu", (x, cx) => x.leakyRelu(cx.float("alpha", 0.01)));
 unary("Elu", (x, cx) => x.elu(cx.float("alpha", 1)));
 unary("Softplus", (x) => x.softplus());

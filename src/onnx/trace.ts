@@ -25,6 +25,7 @@ const UNEXPORTABLE_HINT: Record<string, string> = {
   unfold: "ONNX has no im2col; F.conv1d/conv2d and the pools export, F.unfold does not",
   fold: "ONNX has no col2im",
   crossEntropyRows: "losses are not part of an exported model; return the logits",
+  maxPool2dIndices: "F.maxPool2d with returnIndices: export the values only",
 };
 
 /**

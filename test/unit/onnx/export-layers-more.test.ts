@@ -177,6 +177,16 @@ describe("exportOnnx → ONNX Runtime: tensor ops in a custom forward", () => {
     ["normalize", (x) => F.normalize(x, { dim: 1 }), [[2, 5]]],
     ["normalize p=1 over the last dim", (x) => F.normalize(x, { p: 1, dim: -1 }), [[2, 3, 4]]],
     ["cosineSimilarity", (a, b) => F.cosineSimilarity(a, b, { dim: 1 }), [[2, 6], [2, 6]]],
+    // Halves (k/2) check that Round is half to even in both; trunc and frac have no ONNX op of their own.
+    ["round, trunc and frac on halves", (x) => {
+      const h = x.mul(4).round().div(2);
+      return tg.cat([tg.round(h), tg.trunc(h.mul(1.5)), tg.frac(h.mul(1.5))], 1);
+    }, [[2, 6]]],
+    ["log2, log10, exp2, remainder", (x) => tg.cat([tg.log2(x.abs().add(0.1)), tg.log10(x.abs().add(0.1)), tg.exp2(x), tg.remainder(x, 0.7)], 1), [[2, 5]]],
+    ["tan, asin, acos, atan, sinh, cosh, asinh, atanh", (x) => {
+      const u = x.tanh().mul(0.9);
+      return tg.cat([tg.tan(u), tg.asin(u), tg.acos(u), tg.atan(x), tg.sinh(x), tg.cosh(x), tg.asinh(x), tg.atanh(u)], 1);
+    }, [[2, 4]]],
   ];
   for (const [name, f, shapes] of ops) {
     it(`${name}: ONNX Runtime matches at batch 1, 3 and 8`, async () => {
@@ -200,6 +210,19 @@ describe("exportOnnx → ONNX Runtime: tensor ops in a custom forward", () => {
     assert.throws(() => io.exportOnnx(m, [tg.randn([2, 3])], null, { opsetVersion: 15 }),
       (e: unknown) => e instanceof UnsupportedOpError && e.op === "scatterAdd" && /opset 16/.test((e as Error).message));
   });
+});
+
+describe("exportOnnx: ops with no ONNX form", () => {
+  for (const [op, f] of [
+    ["unfold", (x: Tensor) => F.unfold(x, 2)],
+    ["maxPool2dIndices", (x: Tensor) => (F.maxPool2d(x, 2, { returnIndices: true }) as Tensor[])[1].to("float32")],
+  ] as const) {
+    it(`${op} is an UnsupportedOpError naming the op and the module`, () => {
+      const m = new nn.Sequential(new Fn(f));
+      assert.throws(() => io.exportOnnx(m, [tg.randn([1, 2, 4, 4])]),
+        (e: unknown) => e instanceof UnsupportedOpError && e.op === op && e.where === "0" && new RegExp(`op "${op}" in module "0"`).test((e as Error).message));
+    });
+  }
 });
 
 describe("exportOnnx: modules with hooks", () => {
