@@ -46,11 +46,18 @@ for (const [op, f] of [["Neg", (x: Tensor) => x.neg()], ["Abs", (x: Tensor) => x
   });
 }
 
-/** Element-wise host arithmetic on integer constants (shape computations); null when shapes differ. */
+/**
+ * Element-wise host arithmetic on integer constants (shape computations): equal shapes, or one side
+ * a single value; null otherwise ([4, 1] against [1, 4] broadcasts, and goes to tensors).
+ */
 function hostBinary(a: IntConst, b: IntConst, f: (x: number, y: number) => number): IntConst | null {
-  if (a.size === b.size) return new IntConst(a.dims.length >= b.dims.length ? a.dims : b.dims, a.data.map((x, i) => f(x, b.data[i])));
-  if (b.size === 1) return new IntConst(a.dims, a.data.map((x) => f(x, b.data[0])));
-  if (a.size === 1) return new IntConst(b.dims, b.data.map((y) => f(a.data[0], y)));
+  const rank = Math.max(a.dims.length, b.dims.length);
+  const padded = (d: readonly number[]) => [...Array<number>(rank - d.length).fill(1), ...d];
+  const [da, db] = [padded(a.dims), padded(b.dims)];
+  const dims = da.map((n, i) => Math.max(n, db[i]));
+  if (da.every((n, i) => n === db[i])) return new IntConst(dims, a.data.map((x, i) => f(x, b.data[i])));
+  if (b.size === 1) return new IntConst(dims, a.data.map((x) => f(x, b.data[0])));
+  if (a.size === 1) return new IntConst(dims, b.data.map((y) => f(a.data[0], y)));
   return null;
 }
 

@@ -194,6 +194,17 @@ describe("exportOnnx → ONNX Runtime: tensor ops in a custom forward", () => {
     });
   }
 
+  it("a causal mask made in the forward from the dynamic length (triu of a full square), and tril over the batch", async () => {
+    const causal = new Fn((x) => {
+      const T = x.shape[1];
+      return x.matmul(x.transpose(1, 2)).add(tg.triu(tg.full([T, T], -1e9), 1)).softmax(-1);
+    });
+    const runs = [[1, 2], [3, 7]].map(([b, t]) => [tg.randn([b, t, 3])]);
+    await check(causal, [tg.randn([2, 4, 3])], runs, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
+    // Row indices [B, 1] against column indices [1, 4]: at B = 4 both hold 4 values, and still broadcast.
+    await check(new Fn((x) => tg.tril(x)), [tg.randn([2, 4])], [[tg.randn([4, 4])], [tg.randn([6, 4])]], { dynamicBatch: true });
+  });
+
   it("prod is one ReduceProd node, also over every element with a dynamic batch, and at opset 13", async () => {
     for (const opsetVersion of [13, 17, 18]) {
       const bytes = await checkBatched(new Fn((x) => tg.prod(x.mul(0.9))), [[2, 3, 4]], { opsetVersion });
