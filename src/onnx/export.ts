@@ -9,7 +9,7 @@ import { cat } from "../ops/index.js";
 import { Tensor } from "../tensor/tensor.js";
 import { onnxType } from "./graph-builder.js";
 import { traceForward } from "./trace.js";
-import { verifyExport } from "./verify.js";
+import { evalOutputs, verifyExport } from "./verify.js";
 import { generaliseDims, type DimSymbol } from "./dynamic-dims.js";
 
 /** Options of exportOnnx. */
@@ -133,7 +133,15 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
     opsetImports: [{ domain: "", version: opsetVersion }],
     graph,
   };
-  if (verify) verifyExport(model, onnx, symbols.reduce((xs, s) => growSymbol(xs, s, 2), base));
+  const probe = symbols.reduce((xs, s) => growSymbol(xs, s, 2), base);
+  const probed = verify ? verifyExport(model, onnx, probe) : symbols.length > 0 ? evalOutputs(model, probe) : [];
+  // A dim that stayed put one step up a dynamic dim may still move further (a pool's floor(L/2)):
+  // one that differs at two steps up is declared unknown rather than fixed.
+  if (symbols.length > 0) {
+    graph.outputs.forEach((o, k) => {
+      o.shape = o.shape && o.shape.map((d, i) => (typeof d === "number" && probed[k].shape[i] !== d ? null : d));
+    });
+  }
   return writeOnnxModel(onnx, destination ?? undefined);
 }
 

@@ -13,21 +13,26 @@ function flat(v: unknown): Tensor[] {
   return Array.isArray(v) ? v.flatMap(flat) : [v as Tensor];
 }
 
-/**
- * Throws an UnsupportedOpError when `graph` does not reproduce `model` on a perturbed copy of
- * `inputs` (which the exporter gives other sizes than the traced ones along every dynamic dim).
- */
-export function verifyExport(model: Module, graph: OnnxModel, inputs: readonly Tensor[]): void {
-  // A deterministic perturbation (the random generator is left alone, so seeded training is not disturbed).
-  const other = inputs.map((x) => (x.dtype === "int32" ? x : noGrad(() => x.mul(-0.8).add(0.3))));
+/** What `model` gives on `inputs` in eval mode (the training flag restored), nested arrays flattened. */
+export function evalOutputs(model: Module, inputs: readonly Tensor[]): Tensor[] {
   const wasTraining = model.training;
   model.eval();
-  let want: Tensor[];
   try {
-    want = flat(noGrad(() => model.forward(...other)));
+    return flat(noGrad(() => model.forward(...inputs)));
   } finally {
     model.train(wasTraining);
   }
+}
+
+/**
+ * Throws an UnsupportedOpError when `graph` does not reproduce `model` on a perturbed copy of
+ * `inputs` (which the exporter gives other sizes than the traced ones along every dynamic dim).
+ * Returns the model's outputs there.
+ */
+export function verifyExport(model: Module, graph: OnnxModel, inputs: readonly Tensor[]): Tensor[] {
+  // A deterministic perturbation (the random generator is left alone, so seeded training is not disturbed).
+  const other = inputs.map((x) => (x.dtype === "int32" ? x : noGrad(() => x.mul(-0.8).add(0.3))));
+  const want = evalOutputs(model, other);
   let problem: string | null;
   try {
     problem = mismatch(want, flat(noGrad(() => new OnnxModule(graph).forward(...other))));
@@ -44,6 +49,7 @@ export function verifyExport(model: Module, graph: OnnxModel, inputs: readonly T
       "untraced computation", "<root>",
     );
   }
+  return want;
 }
 
 function mismatch(want: Tensor[], got: Tensor[]): string | null {
