@@ -17,6 +17,8 @@ import { emitLinear, type ExportContext } from "./export-primitives.js";
 import { recurrent } from "./export-recurrent.js";
 import { emitConv, emitPool } from "./export-conv.js";
 import { onnxType } from "./graph-builder.js";
+import { upsample } from "./export-resize.js";
+import { Upsample } from "../nn/layers/resample.js";
 
 export interface LayerConverter {
   /** Whether this converter writes `m` as a whole (given the input it is called with). */
@@ -120,6 +122,7 @@ export const LAYERS = new Map<Function, LayerConverter>([
   [AdaptiveAvgPool2d, adaptiveAvgPool],
   [Embedding, embedding],
   [Flatten, flatten],
+  [Upsample, upsample],
   [LSTM, recurrent],
   [GRU, recurrent],
   [RNN, recurrent],

@@ -113,8 +113,38 @@ describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, tran
     });
   }
 
-  it("Upsample and reflection padding with a dynamic spatial dim are an UnsupportedOpError naming the dim", () => {
-    for (const m of [new nn.Upsample({ scaleFactor: 2, mode: "bilinear" }), new nn.ReflectionPad2d(1)]) {
+  // Upsample becomes one Resize node where ONNX Runtime picks torch's source pixels: the spatial
+  // dims may then be dynamic too.
+  for (const [name, opts, shape, resize] of [
+    ["nearest ×2", { scaleFactor: 2 }, [2, 3, 4, 5], true],
+    ["nearest ×3 on [N, C, L]", { scaleFactor: 3 }, [2, 3, 5], true],
+    ["nearest [×2, ×3]", { scaleFactor: [2, 3] }, [2, 3, 4, 5], true],
+    ["nearest-exact ×3", { scaleFactor: 3, mode: "nearest-exact" }, [2, 3, 4, 5], true],
+    ["nearest to a multiple of the size", { size: [8, 15] }, [2, 3, 4, 5], true],
+    ["bilinear ×2", { scaleFactor: 2, mode: "bilinear" }, [2, 3, 4, 5], true],
+    ["bilinear ×0.5 (downsampling)", { scaleFactor: 0.5, mode: "bilinear" }, [2, 3, 8, 6], true],
+    ["linear ×4", { scaleFactor: 4, mode: "linear" }, [2, 3, 5], true],
+    ["bilinear to twice the size", { size: [8, 10], mode: "bilinear" }, [2, 3, 4, 5], true],
+    ["nearest ×1.5", { scaleFactor: 1.5 }, [2, 3, 4, 5], false],
+    ["bilinear ×2.5", { scaleFactor: 2.5, mode: "bilinear" }, [2, 3, 4, 5], false],
+    ["bilinear ×2, alignCorners", { scaleFactor: 2, mode: "bilinear", alignCorners: true }, [2, 3, 4, 5], false],
+    ["bilinear to a size, alignCorners", { size: [7, 9], mode: "bilinear", alignCorners: true }, [2, 3, 4, 5], false],
+    ["linear to a size of 1", { size: 1, mode: "linear" }, [2, 3, 5], false],
+  ] as [string, nn.functional.InterpolateOptions, number[], boolean][]) {
+    const what = resize ? "one Resize node, ONNX Runtime matches at other batch and spatial sizes" : "traced as gathers (exact), ONNX Runtime matches at other batch sizes";
+    it(`Upsample ${name}: ${what}`, async () => {
+      const m = new nn.Upsample(opts);
+      const axes: Record<number, string> = { 0: "batch" };
+      const spatialDynamic = resize && opts.size === undefined;
+      if (spatialDynamic) shape.slice(2).forEach((_, i) => (axes[2 + i] = `s${i}`));
+      const at = (k: number) => [tg.randn(shape.map((d, i) => (i === 0 ? k : spatialDynamic && i >= 2 ? d + k + i : d)))];
+      const bytes = await check(m, [tg.randn(shape)], [at(1), at(3)], { dynamicAxes: { input_0: axes } });
+      assert.equal(countOps(bytes, "Resize"), resize ? 1 : 0);
+    });
+  }
+
+  it("Upsample nearest ×1.5 and reflection padding with a dynamic spatial dim are an UnsupportedOpError naming the dim", () => {
+    for (const m of [new nn.Upsample({ scaleFactor: 1.5 }), new nn.ReflectionPad2d(1)]) {
       assert.throws(() => io.exportOnnx(m, [tg.randn([2, 3, 4, 4])], null, { dynamicAxes: { input_0: { 3: "width" } } }),
         (e: unknown) => e instanceof UnsupportedOpError && /changes with dynamic dim "width"/.test((e as Error).message));
     }
