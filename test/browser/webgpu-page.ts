@@ -14,7 +14,8 @@ async function main() {
   const failures: string[] = [];
   let run = 0, skipped = 0;
   for (const c of cases) {
-    if (c.output.dtype === "float64" || c.inputs.some((i) => i.dtype === "float64")) {
+    // float64 (WGSL has none) and rounding to 16-bit floats (done on the CPU; a DTypeError on WebGPU by design).
+    if (c.output.dtype === "float64" || c.inputs.some((i) => i.dtype === "float64") || c.op === "halfRoundTrip" || c.op === "bfloat16RoundTrip") {
       skipped++;
       continue;
     }

@@ -61,7 +61,7 @@ describe("WebGPU in headless Chromium", { timeout: 300_000 }, () => {
     const table = JSON.parse(readFileSync(join(root, "test/conformance/op-table.json"), "utf8")).cases.length as number;
     assert.equal(r.conformance.cases, table);
     assert.equal(r.conformance.run + r.conformance.skipped, table);
-    assert.ok(r.conformance.skipped <= 8, `float64 cases skipped: ${r.conformance.skipped}`);
+    assert.ok(r.conformance.skipped <= 10, `float64 and 16-bit rounding cases skipped: ${r.conformance.skipped}`);
     assert.deepEqual(r.conformance.failures, []);
     assert.equal(r.syncRead, 'AsyncReadError: toArray: this tensor lives on the "webgpu" backend, whose memory cannot be read synchronously; use `await t.array()` (or `await t.cpu()` for a copy on the CPU)');
     assert.ok(r.training.lastLoss < r.training.firstLoss / 2, `loss fell: ${r.training.firstLoss} -> ${r.training.lastLoss}`);
