@@ -1,5 +1,6 @@
-// What a run leaves besides weights: the charts (loss.png, accuracy.png, confusion-matrix.png, drawn
-// by train.plot) and report.html / report.md showing them with the figures — rewritten while it
+// What a run leaves besides weights: the charts (loss, accuracy, lr, confusion-matrix; each as PNG
+// and as SVG, drawn by train.plot) and report.html (the SVGs) / report.md (the PNGs) showing them
+// with the figures — rewritten while it
 // trains (see cli/live-report.ts), and once more, with the test figures, when it ends.
 
 import { join } from "node:path";
@@ -28,24 +29,25 @@ function series(history: train.History, key: string, label: string, color: strin
   return values ? [{ label, values, x: epochs, color }] : [];
 }
 
-/** Writes the PNG charts of a run and returns their file names. */
+/** Writes the charts of a run, each as NAME.png and NAME.svg, and returns the PNGs' file names. */
 export function writeCharts(s: RunSummary): string[] {
   const written: string[] = [];
-  const save = (name: string, png: Uint8Array): void => {
-    io.writeFileAtomic(join(s.dir, name), png);
-    written.push(name);
+  const line = (name: string, data: train.plot.Series[], opts: train.plot.LineChartOptions): void => {
+    if (!data.length) return;
+    io.writeFileAtomic(join(s.dir, `${name}.png`), train.plot.lineChart(data, opts));
+    io.writeFileAtomic(join(s.dir, `${name}.svg`), new TextEncoder().encode(train.plot.lineChartSvg(data, opts)));
+    written.push(`${name}.png`);
   };
   const lossName = s.config.loss.replace(/_/g, " ");
-  const loss = [...series(s.history, "loss", "training", TRAIN), ...series(s.history, "valLoss", "validation", VAL)];
-  if (loss.length) save("loss.png", train.plot.lineChart(loss, { title: "Loss", xLabel: "epoch", yLabel: lossName }));
-  const acc = [...series(s.history, "accuracy", "training", TRAIN), ...series(s.history, "valAccuracy", "validation", VAL)];
-  if (acc.length) save("accuracy.png", train.plot.lineChart(acc, { title: "Accuracy", xLabel: "epoch", yLabel: "accuracy" }));
-  const mae = [...series(s.history, "mae", "training", TRAIN), ...series(s.history, "valMae", "validation", VAL)];
-  if (mae.length) save("mae.png", train.plot.lineChart(mae, { title: "Mean absolute error", xLabel: "epoch", yLabel: "MAE" }));
-  const lr = series(s.history, "lr", "learning rate", TRAIN);
-  if (lr.length) save("lr.png", train.plot.lineChart(lr, { title: "Learning rate", xLabel: "epoch", yLabel: "learning rate" }));
+  line("loss", [...series(s.history, "loss", "training", TRAIN), ...series(s.history, "valLoss", "validation", VAL)], { title: "Loss", xLabel: "epoch", yLabel: lossName });
+  line("accuracy", [...series(s.history, "accuracy", "training", TRAIN), ...series(s.history, "valAccuracy", "validation", VAL)], { title: "Accuracy", xLabel: "epoch", yLabel: "accuracy" });
+  line("mae", [...series(s.history, "mae", "training", TRAIN), ...series(s.history, "valMae", "validation", VAL)], { title: "Mean absolute error", xLabel: "epoch", yLabel: "MAE" });
+  line("lr", series(s.history, "lr", "learning rate", TRAIN), { title: "Learning rate", xLabel: "epoch", yLabel: "learning rate" });
   if (s.confusion) {
-    save("confusion-matrix.png", train.plot.confusionMatrixChart(s.confusion, { title: "Confusion matrix (test set)", labels: s.config.classes.map(String) }));
+    const opts = { title: "Confusion matrix (test set)", labels: s.config.classes.map(String) };
+    io.writeFileAtomic(join(s.dir, "confusion-matrix.png"), train.plot.confusionMatrixChart(s.confusion, opts));
+    io.writeFileAtomic(join(s.dir, "confusion-matrix.svg"), new TextEncoder().encode(train.plot.confusionMatrixChartSvg(s.confusion, opts)));
+    written.push("confusion-matrix.png");
   }
   return written;
 }
@@ -141,7 +143,7 @@ img{max-width:100%;border:1px solid #eee;margin:.5em 0}</style></head>
 <body><h1>Training report</h1>
 ${table(figures)}${table(setup)}
 ${perClass.length ? `<h2>Per class (test set)</h2><table><tr>${PER_CLASS_HEADER.map((h) => `<th>${h}</th>`).join("")}</tr>${perClass.map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join("")}</tr>`).join("")}</table>` : ""}
-${charts.map((c) => `<div><img src="${c}" alt="${c}"></div>`).join("\n")}
+${charts.map((c) => `<div><img src="${c.replace(/\.png$/, ".svg")}" alt="${c}"></div>`).join("\n")}
 </body></html>
 `;
   io.writeFileAtomic(join(s.dir, "report.html"), html);

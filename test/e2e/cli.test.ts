@@ -51,8 +51,9 @@ test("train leaves a complete run folder and ends with its path and the test acc
   assert.match(r.stderr, /^Epoch 1\/2 - .* - loss \d\.\d{4} - accuracy 0\.\d{4} - valLoss \d\.\d{4} - valAccuracy 0\.\d{4}$/m);
   const files = readdirSync(run).sort();
   assert.deepEqual(files, [
-    "accuracy.png", "checkpoint-best.safetensors", "checkpoint-last.safetensors", "config.json", "confusion-matrix.png",
-    "loss.png", "lr.png", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html", "report.md", "results.json",
+    "accuracy.png", "accuracy.svg", "checkpoint-best.safetensors", "checkpoint-last.safetensors", "config.json", "confusion-matrix.png",
+    "confusion-matrix.svg", "loss.png", "loss.svg", "lr.png", "lr.svg", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html",
+    "report.md", "results.json",
   ]);
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
   // "format": "pt" tells Hugging Face tooling (and transformers' loaders) these are PyTorch-layout weights.
@@ -70,8 +71,16 @@ test("train leaves a complete run folder and ends with its path and the test acc
   for (const png of ["loss.png", "accuracy.png", "lr.png", "confusion-matrix.png"]) {
     assert.deepEqual([...readFileSync(join(run, png)).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], png);
   }
+  // report.html shows the vector charts: the same drawing, with its text as text.
+  for (const svg of ["loss.svg", "accuracy.svg", "lr.svg", "confusion-matrix.svg"]) {
+    const text = readFileSync(join(run, svg), "utf8");
+    assert.match(text, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="\d+" height="\d+"/, svg);
+    assert.ok(text.trimEnd().endsWith("</svg>"), svg);
+  }
+  assert.match(readFileSync(join(run, "loss.svg"), "utf8"), />Loss<\/text>/);
+  assert.match(readFileSync(join(run, "confusion-matrix.svg"), "utf8"), />Confusion matrix \(test set\)<\/text>/);
   const html = readFileSync(join(run, "report.html"), "utf8");
-  for (const png of ["loss.png", "accuracy.png", "confusion-matrix.png"]) assert.ok(html.includes(`<img src="${png}"`), png);
+  for (const svg of ["loss.svg", "accuracy.svg", "confusion-matrix.svg"]) assert.ok(html.includes(`<img src="${svg}"`), svg);
   assert.ok(html.includes(`<th>test accuracy</th><td>${out.at(-1)!.split(": ")[1]}</td>`));
 });
 

@@ -72,6 +72,18 @@ export function formatTick(v: number, step: number): string {
  * @example io.writeFileAtomic("loss.png", lineChart([{ label: "train", values: h.loss }], { title: "Loss" }))
  */
 export function lineChart(series: readonly Series[], opts: LineChartOptions = {}): Uint8Array {
+  return drawLineChart(series, opts).toPng();
+}
+
+/**
+ * lineChart as an SVG document (vector lines, real text; what report.html shows).
+ * @example io.writeFileAtomic("loss.svg", new TextEncoder().encode(lineChartSvg([{ label: "train", values: [1, 0.5, 0.3] }], { title: "Loss" })))
+ */
+export function lineChartSvg(series: readonly Series[], opts: LineChartOptions = {}): string {
+  return drawLineChart(series, opts).toSvg();
+}
+
+function drawLineChart(series: readonly Series[], opts: LineChartOptions): Canvas {
   const { title = "", xLabel = "epoch", yLabel = "", width = 800, height = 500 } = opts;
   if (series.length === 0) throw new ValueError("lineChart: expected at least one series");
   const canvas = new Canvas(width, height);
@@ -131,7 +143,7 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
   if (xLabel) canvas.text(xLabel, (plot.left + plot.right) / 2, height - 30, { color: TEXT, scale: 2, align: "center" });
   if (yLabel) canvas.text(yLabel, 18, (plot.top + plot.bottom) / 2, { color: TEXT, scale: 2, align: "center", rotate: true });
   drawLegend(canvas, series.map((s, k) => ({ label: s.label, color: s.color ?? PALETTE[k % PALETTE.length] })), plot, lines);
-  return canvas.toPng();
+  return canvas;
 }
 
 type Box = { left: number; right: number; top: number; bottom: number };
@@ -230,6 +242,18 @@ export interface ConfusionChartOptions {
  * @example confusionMatrixChart(train.confusionMatrix(logits, y, 10), { title: "Test set" })
  */
 export function confusionMatrixChart(given: Tensor | readonly (readonly number[])[], opts: ConfusionChartOptions = {}): Uint8Array {
+  return drawConfusion(given, opts).toPng();
+}
+
+/**
+ * confusionMatrixChart as an SVG document (vector cells, real text; what report.html shows).
+ * @example confusionMatrixChartSvg([[5, 1], [0, 6]], { labels: ["cat", "dog"] }).startsWith("<svg")  // true
+ */
+export function confusionMatrixChartSvg(given: Tensor | readonly (readonly number[])[], opts: ConfusionChartOptions = {}): string {
+  return drawConfusion(given, opts).toSvg();
+}
+
+function drawConfusion(given: Tensor | readonly (readonly number[])[], opts: ConfusionChartOptions): Canvas {
   const matrix = countRows(given);
   const k = matrix.length;
   const { title = "Confusion matrix", labels = matrix.map((_, i) => String(i)) } = opts;
@@ -279,5 +303,5 @@ export function confusionMatrixChart(given: Tensor | readonly (readonly number[]
   drawTitle(canvas, title, width);
   canvas.text("predicted class", left + (k * cell) / 2, top + k * cell + 10 + colLabelH + 12, { color: TEXT, scale: 2, align: "center" });
   canvas.text("true class", 18, top + (k * cell) / 2, { color: TEXT, scale: 2, align: "center", baseline: "top", rotate: true });
-  return canvas.toPng();
+  return canvas;
 }
