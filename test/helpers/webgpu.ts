@@ -34,3 +34,24 @@ async function open(): Promise<GPUDevice | null> {
     },
   });
 }
+
+/**
+ * Why the public WebGPU backend cannot open here (a skip reason, printed once per file), or null when
+ * it can. The current backend is left as it was. Where SwiftShader is installed a failure to open is
+ * an error, not a skip.
+ */
+export async function webgpuSkipReason(what: string): Promise<string | null> {
+  const tg = await import("tensorgrad");
+  const initial = tg.getBackend().name;
+  try {
+    await tg.setBackend("webgpu");
+    return null;
+  } catch (e) {
+    if (existsSync(SWIFTSHADER_ICD)) throw e;
+    const reason = (e as Error).message;
+    console.log(`# ${what} skipped: ${reason}`);
+    return reason;
+  } finally {
+    await tg.setBackend(initial);
+  }
+}

@@ -4,25 +4,19 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import * as tg from "tensorgrad";
-import { SWIFTSHADER_ICD } from "../helpers/webgpu.js";
+import { webgpuSkipReason } from "../helpers/webgpu.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/index.js";
 
 const initial = tg.getBackend().name;
 
-/** Opens WebGPU once; null (with the reason printed) where this machine has no adapter and no SwiftShader. */
+/** The WebGPU backend, or null (with the reason printed) where this machine has no adapter and no SwiftShader. */
 async function open(): Promise<WebGpuBackend | null> {
-  try {
-    await tg.setBackend("webgpu");
-    return tg.getBackend() as WebGpuBackend;
-  } catch (e) {
-    if (existsSync(SWIFTSHADER_ICD)) throw e;
-    console.log(`# WebGPU tests skipped: ${(e as Error).message}`);
-    return null;
-  } finally {
-    await tg.setBackend(initial);
-  }
+  if ((await webgpuSkipReason("WebGPU tests")) !== null) return null;
+  await tg.setBackend("webgpu");
+  const backend = tg.getBackend() as WebGpuBackend;
+  await tg.setBackend(initial);
+  return backend;
 }
 const gpu = await open();
 

@@ -3,24 +3,15 @@
 // 64-bit floats. An op whose WGSL kernel this build lacks is reported as a TODO naming it.
 
 import { describe, it, before, after } from "node:test";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as tg from "tensorgrad";
 import { checkCase, parseOpFixtures, type Case } from "../conformance/op-cases.js";
-import { SWIFTSHADER_ICD } from "../helpers/webgpu.js";
+import { webgpuSkipReason } from "../helpers/webgpu.js";
 
 const fixtures = parseOpFixtures(readFileSync(new URL("../fixtures/ops.json", import.meta.url), "utf8"));
 const initial = tg.getBackend().name;
 
-let reason: string | null = null;
-try {
-  await tg.setBackend("webgpu");
-} catch (e) {
-  if (existsSync(SWIFTSHADER_ICD)) throw e;
-  reason = (e as Error).message;
-  console.log(`# WebGPU op table skipped: ${reason}`);
-} finally {
-  await tg.setBackend(initial);
-}
+const reason = await webgpuSkipReason("WebGPU op table");
 
 const float64 = (c: Case) => c.output.dtype === "float64" || c.inputs.some((i) => i.dtype === "float64");
 

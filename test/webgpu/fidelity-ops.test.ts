@@ -5,22 +5,14 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as tg from "tensorgrad";
 import { nn, optim } from "tensorgrad";
-import { SWIFTSHADER_ICD } from "../helpers/webgpu.js";
+import { webgpuSkipReason } from "../helpers/webgpu.js";
 
 const lbfgs = JSON.parse(readFileSync(new URL("../fixtures/lbfgs.json", import.meta.url), "utf8"));
 const initial = tg.getBackend().name;
-let reason: string | null = null;
-try {
-  await tg.setBackend("webgpu");
-} catch (e) {
-  if (existsSync(SWIFTSHADER_ICD)) throw e;
-  reason = (e as Error).message;
-} finally {
-  await tg.setBackend(initial);
-}
+const reason = await webgpuSkipReason("WebGPU fidelity ops");
 
 describe("fidelity ops on WebGPU", { skip: reason ?? false }, () => {
   before(() => tg.setBackend("webgpu"));

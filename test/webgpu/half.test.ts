@@ -5,25 +5,12 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import * as tg from "tensorgrad";
 import { nn } from "tensorgrad";
-import { SWIFTSHADER_ICD } from "../helpers/webgpu.js";
+import { webgpuSkipReason } from "../helpers/webgpu.js";
 
 const initial = tg.getBackend().name;
-async function available(): Promise<boolean> {
-  try {
-    await tg.setBackend("webgpu");
-    return true;
-  } catch (e) {
-    if (existsSync(SWIFTSHADER_ICD)) throw e;
-    console.log(`# WebGPU tests skipped: ${(e as Error).message}`);
-    return false;
-  } finally {
-    await tg.setBackend(initial);
-  }
-}
-const gpu = await available();
+const gpu = (await webgpuSkipReason("WebGPU tests")) === null;
 
 describe("float16 / bfloat16 on WebGPU", { skip: !gpu }, () => {
   before(() => tg.setBackend("webgpu"));

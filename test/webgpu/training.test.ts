@@ -4,23 +4,13 @@
 
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import * as tg from "tensorgrad";
 import { data, nn, optim, train } from "tensorgrad";
-import { SWIFTSHADER_ICD } from "../helpers/webgpu.js";
+import { webgpuSkipReason } from "../helpers/webgpu.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/index.js";
 
 const cpu = tg.getBackend().name;
-let reason: string | null = null;
-try {
-  await tg.setBackend("webgpu");
-} catch (e) {
-  if (existsSync(SWIFTSHADER_ICD)) throw e;
-  reason = (e as Error).message;
-  console.log(`# WebGPU training skipped: ${reason}`);
-} finally {
-  await tg.setBackend(cpu);
-}
+const reason = await webgpuSkipReason("WebGPU training");
 
 const LOSS = { name: "sparse_categorical_crossentropy", fromLogits: true } as const;
 
