@@ -45,6 +45,30 @@ export function makeRunDir(dir: string): string[] {
   return missing;
 }
 
+/** The local time as YYYYMMDD-hhmmss, a new run folder's name. */
+export function timestamp(d = new Date()): string {
+  const p = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * Creates a fresh `parent/<stamp>` folder (`<stamp>-2`, `-3`, … when that name is taken) and returns
+ * it with the folders created. The folder is claimed by its own mkdir, so two trainings started in
+ * the same second from the same folder each get their own.
+ */
+export function claimNewRunDir(parent: string, stamp = timestamp()): { dir: string; created: string[] } {
+  const created = makeRunDir(parent);
+  for (let k = 1; ; k++) {
+    const dir = join(parent, k === 1 ? stamp : `${stamp}-${k}`);
+    try {
+      mkdirSync(dir);
+      return { dir, created: [...created, resolve(dir)] };
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EEXIST") throw new CliError(`cannot create run folder ${dir}: ${reason(e)}`);
+    }
+  }
+}
+
 /** Removes folders makeRunDir created if they are still empty (a run that failed before writing). */
 export function removeIfEmpty(created: string[]): void {
   for (const d of [...created].reverse()) {

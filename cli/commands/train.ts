@@ -16,7 +16,7 @@ import { LiveReport } from "../live-report.js";
 import { Dashboard } from "../dashboard/server.js";
 import { configFor, fitLoss, writeRunConfig, type RunConfig } from "../run-config.js";
 import { writeResults } from "../run-results.js";
-import { lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
+import { claimNewRunDir, lockRunDir, makeRunDir, removeIfEmpty } from "../run-dir.js";
 import { regressionMetrics, unstandardize } from "../regression.js";
 
 export interface TrainOptions {
@@ -144,19 +144,6 @@ function exitCodeFor(signal: NodeJS.Signals): number {
   return signal === "SIGTERM" ? 143 : EXIT_INTERRUPTED;
 }
 
-function timestamp(): string {
-  const d = new Date();
-  const p = (n: number): string => String(n).padStart(2, "0");
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
-function newRunDir(): string {
-  const base = join("runs", timestamp());
-  let dir = base;
-  for (let k = 2; existsSync(dir); k++) dir = `${base}-${k}`;
-  return dir;
-}
-
 /** The configuration of a new run from the command-line options and the loaded data. */
 function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData, given: Set<string>): { config: RunConfig; note: string | null } {
   const classification = loaded.task === "classification";
@@ -251,8 +238,8 @@ export function checkFits(config: RunConfig, loaded: LoadedData, where: string):
  * The run folder is created and locked first, so a second training into it fails at once.
  */
 export async function trainCommand(opts: TrainOptions, given: Set<string>): Promise<number> {
-  const dir = opts.out ?? (opts.resume ? dirname(opts.resume) : newRunDir());
-  const created = makeRunDir(dir);
+  const named = opts.out ?? (opts.resume ? dirname(opts.resume) : null);
+  const { dir, created } = named !== null ? { dir: named, created: makeRunDir(named) } : claimNewRunDir("runs");
   const release = lockRunDir(dir);
   let failed = true;
   try {

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCK_FILE, lockRunDir, makeRunDir, removeIfEmpty } from "../../../cli/run-dir.js";
+import { claimNewRunDir, LOCK_FILE, lockRunDir, makeRunDir, removeIfEmpty, timestamp } from "../../../cli/run-dir.js";
 
 const root = mkdtempSync(join(tmpdir(), "tg-run-dir-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -32,6 +32,19 @@ describe("makeRunDir", () => {
     writeFileSync(f, "");
     assert.throws(() => makeRunDir(f), { name: "CliError", message: `--out ${f}: ${f} exists and is not a folder` });
     assert.throws(() => makeRunDir(join(f, "sub")), { name: "CliError", message: `cannot create run folder ${join(f, "sub")}: ${f} is not a folder` });
+  });
+});
+
+describe("claimNewRunDir", () => {
+  it("names folders by local time and gives trainings started in the same second folders of their own", () => {
+    assert.equal(timestamp(new Date(2026, 11, 7, 9, 5, 3)), "20261207-090503");
+    const parent = join(root, "runs");
+    const first = claimNewRunDir(parent, "20261207-090503");
+    assert.deepEqual(first, { dir: join(parent, "20261207-090503"), created: [parent, join(parent, "20261207-090503")] });
+    assert.deepEqual(claimNewRunDir(parent, "20261207-090503"), { dir: join(parent, "20261207-090503-2"), created: [join(parent, "20261207-090503-2")] });
+    mkdirSync(join(parent, "20261207-090503-3"));
+    assert.equal(claimNewRunDir(parent, "20261207-090503").dir, join(parent, "20261207-090503-4"));
+    assert.deepEqual(readdirSync(parent).sort(), ["20261207-090503", "20261207-090503-2", "20261207-090503-3", "20261207-090503-4"]);
   });
 });
 
