@@ -8,7 +8,7 @@ export {
 } from "./tensor/creation.js";
 export { manualSeed, getRngState, setRngState, type RngState } from "./tensor/random.js";
 export { noGrad } from "./autograd/grad-mode.js";
-export { gradcheck, gradgradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export { gradcheck, gradcheckAsync, gradgradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
 export * as autograd from "./autograd/public.js";
 export type { TensorHook, RemovableHandle } from "./autograd/hooks.js";
 export {

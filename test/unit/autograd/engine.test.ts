@@ -181,4 +181,46 @@ describe("gradcheck", () => {
     assert.deepEqual(x.toArray(), [1, 2, 3]);
     assert.equal(x.grad, null);
   });
+
+  // y = x³ whose gradient forgets the factor 3 (value x³, derivative x²).
+  const wrongCube = (x: tg.Tensor) => x.mul(x).mul(x).detach().add(x.sub(x.detach()).mul(x.detach().mul(x.detach())));
+  const float32 = { dtype: "float32", eps: 1e-3, atol: 1e-2, rtol: 1e-2 } as const;
+
+  it("checks in float32 when asked: the function sees float32 inputs, and float32 needs float32's tolerances", () => {
+    tg.manualSeed(1);
+    const a = tg.randn([3, 4]), b = tg.randn([4, 2]);
+    const seen: string[] = [];
+    const f = (x: tg.Tensor, y: tg.Tensor) => (seen.push(x.dtype, y.dtype), x.matmul(y).tanh().mul(3).sum());
+    assert.equal(tg.gradcheck(f, [a, b], float32), true);
+    assert.deepEqual([...new Set(seen)], ["float32"]);
+    // float64's step and tolerances on float32 rounding: the differences are noise.
+    assert.throws(() => tg.gradcheck(f, [a, b], { dtype: "float32" }), /^ValueError: gradcheck: gradient mismatch for input 0/);
+  });
+
+  it("finds a wrong gradient in float32 and in fastMode", () => {
+    const x = tg.tensor([[0.5, -1], [2, 1.5]]);
+    assert.throws(() => tg.gradcheck(wrongCube, [x], float32), (e: Error) => {
+      const m = /^gradcheck: gradient mismatch for input 0 \(shape \[2, 2\]\) at element 0 \[0, 0\]: analytic (\S+), numeric (\S+) \(atol 0.01, rtol 0.01\)$/.exec(e.message);
+      assert.ok(m, e.message);
+      // The numeric derivative is the true one: three times the wrong analytic one.
+      assert.ok(Math.abs(Number(m[2]) / Number(m[1]) - 3) < 1e-3, e.message);
+      return true;
+    });
+    tg.manualSeed(2);
+    assert.throws(() => tg.gradcheck(wrongCube, [x], { fastMode: true }), /^ValueError: gradcheck: gradient mismatch for input 0 \(shape \[2, 2\]\) along a random direction \(fastMode\): analytic -?[\d.e-]+, numeric -?[\d.e-]+ \(atol 0.00001, rtol 0.001\)$/);
+    tg.manualSeed(2);
+    assert.equal(tg.gradcheck((t) => t.mul(t).mul(t).sum(), [x], { fastMode: true }), true);
+  });
+
+  it("gradcheckAsync: the same check with awaited reads", async () => {
+    tg.manualSeed(3);
+    assert.equal(await tg.gradcheckAsync((t) => t.sigmoid().mul(t).sum(), [tg.randn([5])], float32), true);
+    await assert.rejects(tg.gradcheckAsync(wrongCube, [tg.tensor([1.5, -2])]), /^ValueError: gradcheckAsync: gradient mismatch for input 0 \(shape \[2\]\) at element 0 \[0\]/);
+  });
+
+  it("refuses a dtype it cannot check in and unknown options", () => {
+    const x = tg.tensor([1, 2]);
+    assert.throws(() => tg.gradcheck((t) => t.sum(), [x], { dtype: "float16" as "float32" }), { name: "ValueError", message: 'gradcheck: dtype must be "float64" or "float32", got "float16"' });
+    assert.throws(() => tg.gradcheck((t) => t.sum(), [x], { fast_mode: true } as tg.GradcheckOptions), { name: "ValueError" });
+  });
 });
