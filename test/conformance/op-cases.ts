@@ -203,3 +203,125 @@ export async function checkCase(c: Case): Promise<void> {
     checkClose(await x.grad!.data(), g, rtol, atol, `${c.id} grad of input ${k}`);
   }
 }
+
+/** Tolerances of a float32 gradcheck that the op table overrides for one ill-conditioned case, with the reason. */
+export type Float32Override = { eps?: number; atol?: number; rtol?: number; why: string };
+
+/**
+ * The float32 gradcheck's settings. float32 keeps about 7 digits (unit roundoff u ≈ 6e-8): a central
+ * difference (L(x+h) − L(x−h)) / 2h of a projected output L of size ~10 carries ~u·|L|/h ≈ 6e-4 of
+ * rounding at h = 1e-3, and the truncation error h²·|f'''| / 6 is ~1e-6 there; the analytic gradient,
+ * itself float32, is off by a few u per operation. 1e-2 leaves a tenfold margin over both, and is
+ * still far below the error of a wrong gradient (a dropped term, a wrong sign, a missed broadcast).
+ */
+export const FLOAT32_GRADCHECK = { dtype: "float32", eps: 1e-3, atol: 1e-2, rtol: 1e-2 } as const;
+
+/** op-table.json's float32 overrides by case id (the fixtures do not carry them). */
+export function float32Overrides(tableText: string): Map<string, Float32Override> {
+  const table = JSON.parse(tableText) as { cases: { id: string; float32Gradcheck?: Float32Override }[] };
+  return new Map(table.cases.flatMap((c) => (c.float32Gradcheck ? [[c.id, c.float32Gradcheck] as const] : [])));
+}
+
+/** The float32 gradcheck's options for a case, with the table's override (if any) applied. */
+export function float32Options(override?: Float32Override): tg.GradcheckOptions {
+  const { eps = FLOAT32_GRADCHECK.eps, atol = FLOAT32_GRADCHECK.atol, rtol = FLOAT32_GRADCHECK.rtol } = override ?? {};
+  return { dtype: "float32", eps, atol, rtol };
+}
+
+/** Why case `c` gets no gradcheck at all (not differentiable, or infinite inputs / a kink on purpose), else null. */
+export function noGradcheck(c: Case): string | null {
+  if (c.gradOutput === null) return "not differentiable";
+  if (c.gradcheck === false) return "infinite inputs or a kink on purpose";
+  return null;
+}
+
+/** Whether case `c` computes in float64 (an input or its output is float64). */
+export const isFloat64Case = (c: Case): boolean => c.output.dtype === "float64" || c.inputs.some((i) => i.dtype === "float64");
+
+/**
+ * Runs case `c` through gradcheckAsync on the current backend: the analytic gradient from backward
+ * and the numeric one from forward passes, both there. Float inputs are checked; `where`'s condition,
+ * a loss's target and index inputs are held fixed.
+ */
+export async function gradcheckCase(c: Case, opts: tg.GradcheckOptions): Promise<void> {
+  const inputs = c.inputs.map((inp, k) => build(inp, !inp.nograd && !(c.op === "where" && k === 0)));
+  for (const [k, inp] of c.inputs.entries()) if (inp.host) inputs[k] = await (inputs[k] as Tensor).cpu();
+  const tensors = inputs.filter((x): x is Tensor => x instanceof Tensor);
+  const fn = (...ts: Tensor[]) => {
+    let at = 0;
+    return OPS[c.op]!(inputs.map((x) => (x instanceof Tensor ? ts[at++]! : x)), c.args);
+  };
+  await tg.gradcheckAsync(fn, tensors, opts);
+}
+
+/**
+ * Gradcheck-only cases for the fused paths the table reaches partly or not at all: the fused
+ * cross-entropy rows (wasm and WebGPU kernels), attention (scaled dot-product and multi-head), the
+ * LSTMCell/GRUCell layers (the cell primitives and their backward kernels) and the LSTM/GRU layers
+ * from given initial states (the fused time steps' gradients into h0 and c0). Inputs are float32
+ * values in [-1, 1) from a fixed sequence, so every backend sees the same numbers.
+ */
+export type GradCase = { id: string; shapes: number[][]; fn: (...ts: Tensor[]) => Tensor };
+
+const labels = (values: number[]) => tg.tensor(values, { dtype: "int32" });
+/**
+ * A recurrent cell layer whose parameters are the given tensors, so theirs are the gradients checked:
+ * each becomes a Parameter in place (a new Parameter would be a separate leaf) and is assigned.
+ */
+function withWeights<M extends object>(cell: M, [wIh, wHh, bIh, bHh]: Tensor[]): M {
+  const fields = cell as unknown as Record<string, Tensor>;
+  for (const [name, w] of [["weightIh", wIh], ["weightHh", wHh], ["biasIh", bIh], ["biasHh", bHh]] as const) {
+    fields[name] = Object.setPrototypeOf(w!, tg.nn.Parameter.prototype) as Tensor;
+  }
+  return cell;
+}
+
+export const GRAD_CASES: GradCase[] = [
+  { id: "crossEntropy/fused", shapes: [[6, 5]], fn: (x) => F.crossEntropy(x, labels([0, 4, 2, 2, 1, 3])) },
+  { id: "crossEntropy/fused-transposed-sum", shapes: [[4, 7]], fn: (x) => F.crossEntropy(x.T, labels([3, 0, 1, 1, 2, 0, 3]), { reduction: "sum" }) },
+  { id: "scaledDotProductAttention/causal", shapes: [[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 2]], fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { isCausal: true }) },
+  {
+    id: "scaledDotProductAttention/bool-mask", shapes: [[2, 3, 4], [2, 5, 4], [2, 5, 3]],
+    fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { attnMask: tg.tensor([1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1], { shape: [3, 5], dtype: "int32" }) }),
+  },
+  {
+    id: "multiHeadAttentionForward", shapes: [[3, 2, 4], [5, 2, 4], [12, 4], [12], [4, 4], [4]],
+    fn: (x, kv, wIn, bIn, wOut, bOut) => F.multiHeadAttentionForward(x!, kv!, kv!, { numHeads: 2, inProjWeight: wIn, inProjBias: bIn, outProjWeight: wOut!, outProjBias: bOut, needWeights: false })[0],
+  },
+  {
+    id: "LSTMCell", shapes: [[3, 4], [3, 5], [3, 5], [20, 4], [20, 5], [20], [20]],
+    fn: (x, h, c, ...w) => tg.cat(withWeights(new tg.nn.LSTMCell(4, 5), w).forward(x!, [h!, c!]), 1),
+  },
+  { id: "GRUCell", shapes: [[3, 4], [3, 5], [15, 4], [15, 5], [15], [15]], fn: (x, h, ...w) => withWeights(new tg.nn.GRUCell(4, 5), w).forward(x!, h!) },
+  {
+    id: "LSTM/initial-state", shapes: [[3, 2, 3], [1, 2, 4], [1, 2, 4], [16, 3], [16, 4], [16], [16]],
+    fn: (x, h0, c0, wIh, wHh, bIh, bHh) => {
+      const layer = new tg.nn.LSTM(3, 4);
+      (layer as unknown as { cells: unknown[] }).cells[0] = { wIh, wHh, bIh, bHh };
+      const [out, [h, c]] = layer.forward(x!, [h0!, c0!]);
+      return tg.cat([out.reshape([-1]), h.reshape([-1]), c.reshape([-1])]);
+    },
+  },
+  {
+    id: "GRU/initial-state", shapes: [[3, 2, 3], [1, 2, 4], [12, 3], [12, 4], [12], [12]],
+    fn: (x, h0, wIh, wHh, bIh, bHh) => {
+      const layer = new tg.nn.GRU(3, 4);
+      (layer as unknown as { cells: unknown[] }).cells[0] = { wIh, wHh, bIh, bHh };
+      const [out, h] = layer.forward(x!, h0!);
+      return tg.cat([out.reshape([-1]), h.reshape([-1])]);
+    },
+  },
+];
+
+/** Runs a gradcheck-only case on the current backend. */
+export async function gradcheckGradCase(g: GradCase, opts: tg.GradcheckOptions): Promise<void> {
+  // A fixed sequence (a Weyl sequence mod 1), not the seeded generator: the case must not depend on
+  // what ran before it.
+  let k = 0;
+  const inputs = g.shapes.map((shape) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = Float64Array.from({ length: n }, () => ((++k * 0.6180339887498949) % 1) * 2 - 1);
+    return tg.tensor(values, { shape, dtype: "float32", requiresGrad: true });
+  });
+  await tg.gradcheckAsync(g.fn, inputs, opts);
+}
