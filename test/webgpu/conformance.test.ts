@@ -1,14 +1,15 @@
-// The op table (values and gradients against PyTorch's) on the WebGPU backend in Node, through Dawn
-// on SwiftShader where the machine has no GPU. float64 cases are skipped with the reason: WGSL has no
+// The op table (values and gradients against PyTorch's, then a float32 gradcheck) on the WebGPU
+// backend in Node, through Dawn on SwiftShader where the machine has no GPU. float64 cases are skipped with the reason: WGSL has no
 // 64-bit floats. An op whose WGSL kernel this build lacks is reported as a TODO naming it.
 
 import { describe, it, before, after } from "node:test";
 import { readFileSync } from "node:fs";
 import * as tg from "tensorgrad";
-import { checkCase, parseOpFixtures, type Case } from "../conformance/op-cases.js";
+import { GRAD_CASES, checkCase, float32Options, float32Overrides, gradcheckCase, gradcheckGradCase, noGradcheck, parseOpFixtures, type Case } from "../conformance/op-cases.js";
 import { webgpuSkipReason } from "../helpers/webgpu.js";
 
 const fixtures = parseOpFixtures(readFileSync(new URL("../fixtures/ops.json", import.meta.url), "utf8"));
+const overrides = float32Overrides(readFileSync(new URL("../conformance/op-table.json", import.meta.url), "utf8"));
 const initial = tg.getBackend().name;
 
 const reason = await webgpuSkipReason("WebGPU op table");
@@ -35,4 +36,31 @@ describe("op table on WebGPU vs PyTorch", { skip: reason ?? false }, () => {
       }
     });
   }
+});
+
+// float32 finite differences (WGSL has no f64), the analytic gradient from backward on WebGPU and the
+// numeric one from forward passes there, with the tolerances of op-cases.ts's FLOAT32_GRADCHECK. In
+// fastMode (one random direction per input, torch's fast_mode): two forward passes per input instead
+// of two per element keep SwiftShader's share of the suite small; a wrong gradient is still caught,
+// and the value checks above compare every gradient element with PyTorch's.
+describe("op table gradcheck on WebGPU (float32 central differences, fastMode)", { skip: reason ?? false }, () => {
+  before(() => tg.setBackend("webgpu"));
+  after(() => tg.setBackend(initial));
+  const run = (check: () => Promise<void>) => async (t: { todo: (why: string) => void }) => {
+    try {
+      await check();
+    } catch (e) {
+      if (e instanceof tg.UnsupportedOpError) return t.todo(`no WebGPU kernel: ${e.message}`);
+      throw e;
+    }
+  };
+  for (const c of fixtures.cases) {
+    if (noGradcheck(c) !== null) continue;
+    if (float64(c)) {
+      it(c.id, { skip: "float64 case: WGSL has no f64" }, () => {});
+      continue;
+    }
+    it(c.id, run(() => gradcheckCase(c, { ...float32Options(overrides.get(c.id)), fastMode: true })));
+  }
+  for (const g of GRAD_CASES) it(`${g.id} (gradcheck only)`, run(() => gradcheckGradCase(g, { ...float32Options(), fastMode: true })));
 });
