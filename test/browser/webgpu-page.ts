@@ -1,10 +1,11 @@
 // Runs in a browser page with WebGPU (bundled by webgpu.test.ts): selects the backend through
-// navigator.gpu, runs the op table on it (float64 cases skipped: WGSL has no f64), checks the typed
+// navigator.gpu, runs the op table on it (float64 cases skipped: WGSL has no f64) and its float32
+// gradcheck (fastMode, as test/webgpu/conformance.test.ts in Node), checks the typed
 // error of a synchronous read and trains a small model through fit. Findings go to window.__result.
 
 import * as tg from "tensorgrad";
 import { nn, train } from "tensorgrad";
-import { checkCase, parseOpFixtures } from "../conformance/op-cases.js";
+import { GRAD_CASES, checkCase, float32Options, float32Overrides, gradcheckCase, gradcheckGradCase, isFloat64Case, noGradcheck, parseOpFixtures } from "../conformance/op-cases.js";
 
 async function main() {
   await tg.setBackend("webgpu");
@@ -27,6 +28,23 @@ async function main() {
     }
   }
   result.conformance = { cases: cases.length, run, skipped, failures };
+  const overrides = float32Overrides(await (await fetch("op-table.json")).text());
+  const gradFailures: string[] = [];
+  let checked = 0;
+  const gradcheck = async (id: string, check: () => Promise<void>) => {
+    checked++;
+    try {
+      await check();
+    } catch (e) {
+      gradFailures.push(`${id}: ${(e as Error).name}: ${(e as Error).message}`);
+    }
+  };
+  for (const c of cases) {
+    if (noGradcheck(c) !== null || isFloat64Case(c)) continue;
+    await gradcheck(c.id, () => gradcheckCase(c, { ...float32Options(overrides.get(c.id)), fastMode: true }));
+  }
+  for (const g of GRAD_CASES) await gradcheck(g.id, () => gradcheckGradCase(g, { ...float32Options(), fastMode: true }));
+  result.gradcheck = { checked, failures: gradFailures };
   try {
     tg.tensor([1, 2]).toArray();
     result.syncRead = "no error";

@@ -1,11 +1,12 @@
 // The WebGPU backend in headless Chromium (--enable-unsafe-webgpu --enable-unsafe-swiftshader gives a
-// SwiftShader adapter on a machine without a GPU): the op table on navigator.gpu, the typed error of a
-// synchronous read, and a small fit.
+// SwiftShader adapter on a machine without a GPU): the op table and its float32 gradcheck on
+// navigator.gpu, the typed error of a synchronous read, and a small fit.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { GRAD_CASES, isFloat64Case, noGradcheck, parseOpFixtures } from "../conformance/op-cases.js";
 import { bundleForBrowser, ensureBuilt, launchChromium, root, scratchProject, serve, type Served } from "./harness.js";
 
 interface Result {
@@ -13,9 +14,12 @@ interface Result {
   backend: string;
   adapter: string | null;
   conformance: { cases: number; run: number; skipped: number; failures: string[] };
+  gradcheck: { checked: number; failures: string[] };
   syncRead: string;
   training: { firstLoss: number; lastLoss: number; accuracy: number; predicted: number };
 }
+
+const fixtures = parseOpFixtures(readFileSync(join(root, "test/fixtures/ops.json"), "utf8"));
 
 describe("WebGPU in headless Chromium", { timeout: 300_000 }, () => {
   let url = "";
@@ -32,6 +36,7 @@ describe("WebGPU in headless Chromium", { timeout: 300_000 }, () => {
       ["index.html", { type: "text/html", body: `<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>` }],
       ["page.js", { type: "text/javascript", body: bundle.code }],
       ["ops.json", { type: "application/json", body: readFileSync(join(root, "test/fixtures/ops.json")) }],
+      ["op-table.json", { type: "application/json", body: readFileSync(join(root, "test/conformance/op-table.json")) }],
     ]);
     const server = await serve(files);
     url = server.url;
@@ -46,7 +51,7 @@ describe("WebGPU in headless Chromium", { timeout: 300_000 }, () => {
     stop = [];
   });
 
-  it("runs the op table on navigator.gpu, refuses synchronous reads and trains through fit", async () => {
+  it("runs the op table and its gradcheck on navigator.gpu, refuses synchronous reads and trains through fit", async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => void errors.push(String(e)));
@@ -63,6 +68,10 @@ describe("WebGPU in headless Chromium", { timeout: 300_000 }, () => {
     assert.equal(r.conformance.run + r.conformance.skipped, table);
     assert.ok(r.conformance.skipped <= 10, `float64 and 16-bit rounding cases skipped: ${r.conformance.skipped}`);
     assert.deepEqual(r.conformance.failures, []);
+    // The float32 gradcheck of every differentiable float32 case, and of the fused-path cases.
+    const gradchecked = fixtures.cases.filter((c) => noGradcheck(c) === null && !isFloat64Case(c)).length + GRAD_CASES.length;
+    assert.equal(r.gradcheck.checked, gradchecked);
+    assert.deepEqual(r.gradcheck.failures, []);
     assert.equal(r.syncRead, 'AsyncReadError: toArray: this tensor lives on the "webgpu" backend, whose memory cannot be read synchronously; use `await t.array()` (or `await t.cpu()` for a copy on the CPU)');
     assert.ok(r.training.lastLoss < r.training.firstLoss / 2, `loss fell: ${r.training.firstLoss} -> ${r.training.lastLoss}`);
     assert.ok(r.training.accuracy >= 0.95, `accuracy ${r.training.accuracy}`);
