@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as tg from "tensorgrad";
+import { WasmStorage } from "../../src/backend/wasm/storage.js";
 import { GRAD_CASES, OPS, checkCase, float32Options, float32Overrides, gradcheckCase, gradcheckGradCase, isFloat64Case, noGradcheck, parseOpFixtures } from "./op-cases.js";
 
 const fixtures = parseOpFixtures(readFileSync(new URL("../fixtures/ops.json", import.meta.url), "utf8"));
@@ -57,6 +58,13 @@ for (const backend of tg.listBackends()) {
         await tg.setBackend("js");
       }
     };
+    if (backend === "wasm") {
+      it("checks wasm's own float32 kernels: the function gets float32 tensors in wasm memory", () => onBackend(async () => {
+        const seen: unknown[] = [];
+        await tg.gradcheckAsync((x) => (seen.push(x.storage instanceof WasmStorage, x.dtype), x.tanh().sum()), [tg.tensor([0.5, -1])], float32Options());
+        assert.deepEqual([...new Set(seen)], [true, "float32"]);
+      }));
+    }
     for (const c of fixtures.cases) {
       if (noGradcheck(c) !== null) continue;
       if (precision === "float32" && isFloat64Case(c)) {
