@@ -65,12 +65,12 @@ for (const backend of tg.listBackends()) {
         assert.deepEqual([...new Set(seen)], [true, "float32"]);
       }));
     }
+    // Skipped with the reason printed (a runner's own skip count would change the summary line that
+    // test/e2e/runtimes.test.ts reads on Bun and Deno).
+    const skipped = precision === "float32" ? fixtures.cases.filter((c) => noGradcheck(c) === null && isFloat64Case(c)) : [];
+    if (skipped.length > 0) console.log(`# ${skipped.length} float64 cases skipped in ${backend}'s float32 gradcheck (on ${backend} they run the js reference kernels, checked under js): ${skipped.map((c) => c.id).join(", ")}`);
     for (const c of fixtures.cases) {
-      if (noGradcheck(c) !== null) continue;
-      if (precision === "float32" && isFloat64Case(c)) {
-        it(c.id, { skip: `float64 case: on ${backend} it runs the js reference kernels, checked under js` }, () => {});
-        continue;
-      }
+      if (noGradcheck(c) !== null || skipped.includes(c)) continue;
       it(c.id, () => onBackend(() => gradcheckCase(c, options(c.id))));
     }
     for (const g of GRAD_CASES) it(`${g.id} (gradcheck only)`, () => onBackend(() => gradcheckGradCase(g, options(g.id))));

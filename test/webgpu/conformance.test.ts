@@ -54,12 +54,10 @@ describe("op table gradcheck on WebGPU (float32 central differences, fastMode)",
       throw e;
     }
   };
+  const skipped = fixtures.cases.filter((c) => noGradcheck(c) === null && float64(c)).map((c) => c.id);
+  if (skipped.length > 0) console.log(`# ${skipped.length} float64 cases skipped in the WebGPU gradcheck (WGSL has no f64): ${skipped.join(", ")}`);
   for (const c of fixtures.cases) {
-    if (noGradcheck(c) !== null) continue;
-    if (float64(c)) {
-      it(c.id, { skip: "float64 case: WGSL has no f64" }, () => {});
-      continue;
-    }
+    if (noGradcheck(c) !== null || float64(c)) continue;
     it(c.id, run(() => gradcheckCase(c, { ...float32Options(overrides.get(c.id)), fastMode: true })));
   }
   for (const g of GRAD_CASES) it(`${g.id} (gradcheck only)`, run(() => gradcheckGradCase(g, { ...float32Options(), fastMode: true })));
