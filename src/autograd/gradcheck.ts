@@ -4,7 +4,8 @@
 // backward pass per input suffices. One algorithm, written as a generator that yields the tensors it
 // must read, serves the synchronous form (host backends) and the awaited one (every backend).
 
-import { ValueError, fmtShape } from "../errors.js";
+import { AsyncReadError, ValueError, fmtShape } from "../errors.js";
+import { getBackend } from "../backend/current.js";
 import { Tensor } from "../tensor/tensor.js";
 import { randn, tensor, zerosLike } from "../tensor/creation.js";
 import { grad } from "./grad.js";
@@ -50,6 +51,10 @@ const OPTION_KEYS = ["eps", "atol", "rtol", "dtype", "fastMode"] as const;
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): true {
   checkOptions("gradcheck", opts, OPTION_KEYS);
+  const device = [getBackend(), ...inputs.map((t) => t.storage.backend)].find((b) => !b.host);
+  if (device !== undefined) {
+    throw new AsyncReadError(`gradcheck: the "${device.name}" backend's memory cannot be read synchronously; use \`await tg.gradcheckAsync(fn, inputs, opts)\``);
+  }
   const steps = check("gradcheck", fn, inputs, opts);
   for (let r = steps.next(); ; ) {
     if (r.done) return r.value;

@@ -3,6 +3,7 @@
 // 64-bit floats. An op whose WGSL kernel this build lacks is reported as a TODO naming it.
 
 import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as tg from "tensorgrad";
 import { GRAD_CASES, checkCase, float32Options, float32Overrides, gradcheckCase, gradcheckGradCase, noGradcheck, parseOpFixtures, type Case } from "../conformance/op-cases.js";
@@ -60,5 +61,11 @@ describe("op table gradcheck on WebGPU (float32 central differences, fastMode)",
     if (noGradcheck(c) !== null || float64(c)) continue;
     it(c.id, run(() => gradcheckCase(c, { ...float32Options(overrides.get(c.id)), fastMode: true })));
   }
+  it("the synchronous gradcheck points to gradcheckAsync", () => {
+    assert.throws(() => tg.gradcheck((x) => x.sum(), [tg.tensor([1, 2])]), {
+      name: "AsyncReadError",
+      message: 'gradcheck: the "webgpu" backend\'s memory cannot be read synchronously; use `await tg.gradcheckAsync(fn, inputs, opts)`',
+    });
+  });
   for (const g of GRAD_CASES) it(`${g.id} (gradcheck only)`, run(() => gradcheckGradCase(g, { ...float32Options(), fastMode: true })));
 });
