@@ -209,12 +209,15 @@ export type Float32Override = { eps?: number; atol?: number; rtol?: number; why:
 
 /**
  * The float32 gradcheck's settings. float32 keeps about 7 digits (unit roundoff u ≈ 6e-8): a central
- * difference (L(x+h) − L(x−h)) / 2h of a projected output L of size ~10 carries ~u·|L|/h ≈ 6e-4 of
- * rounding at h = 1e-3, and the truncation error h²·|f'''| / 6 is ~1e-6 there; the analytic gradient,
- * itself float32, is off by a few u per operation. 1e-2 leaves a tenfold margin over both, and is
- * still far below the error of a wrong gradient (a dropped term, a wrong sign, a missed broadcast).
+ * difference (L(x+h) − L(x−h)) / 2h of the projected output L carries about u·|L|/h of rounding, a
+ * few 1e-4 at h = 1e-3 for the table's outputs (up to ~6e-4 for the recurrent layers' 160 outputs),
+ * while the truncation error h²·|f'''| / 6 is ~1e-7; the analytic gradient, itself float32, is off by
+ * a few u per operation. atol 1e-3 and rtol 1e-2 sit above that noise yet below the error of a wrong
+ * gradient: a fused kernel's gradient 5% off (one term of the LSTM cell's, or the cross-entropy
+ * rows') fails them. A larger step would cut the rounding but reaches the kinks of max, abs and
+ * pooling ties (1e-2 does, in maxPool1d and tripletMarginLoss).
  */
-export const FLOAT32_GRADCHECK = { dtype: "float32", eps: 1e-3, atol: 1e-2, rtol: 1e-2 } as const;
+export const FLOAT32_GRADCHECK = { dtype: "float32", eps: 1e-3, atol: 1e-3, rtol: 1e-2 } as const;
 
 /** op-table.json's float32 overrides by case id (the fixtures do not carry them). */
 export function float32Overrides(tableText: string): Map<string, Float32Override> {
@@ -261,7 +264,11 @@ export async function gradcheckCase(c: Case, opts: tg.GradcheckOptions): Promise
  * from given initial states (the fused time steps' gradients into h0 and c0). Inputs are float32
  * values in [-1, 1) from a fixed sequence, so every backend sees the same numbers.
  */
-export type GradCase = { id: string; shapes: number[][]; fn: (...ts: Tensor[]) => Tensor };
+export type GradCase = {
+  id: string; shapes: number[][]; fn: (...ts: Tensor[]) => Tensor;
+  /** Class labels passed after the float inputs as an int32 tensor on the CPU (unchecked), as a user's dataset gives them. */
+  hostLabels?: number[];
+};
 
 const labels = (values: number[]) => tg.tensor(values, { dtype: "int32" });
 /**
@@ -277,7 +284,10 @@ function withWeights<M extends object>(cell: M, [wIh, wHh, bIh, bHh]: Tensor[]):
 }
 
 export const GRAD_CASES: GradCase[] = [
-  { id: "crossEntropy/fused", shapes: [[6, 5]], fn: (x) => F.crossEntropy(x, labels([0, 4, 2, 2, 1, 3])) },
+  // WebGPU fuses the rows only for labels it can range-check, on the CPU; device labels take the
+  // composed logSoftmax and gather there, as do transposed logits on wasm.
+  { id: "crossEntropy/fused", shapes: [[6, 5]], hostLabels: [0, 4, 2, 2, 1, 3], fn: (x, t) => F.crossEntropy(x, t!) },
+  { id: "crossEntropy/device-labels", shapes: [[6, 5]], fn: (x) => F.crossEntropy(x, labels([0, 4, 2, 2, 1, 3])) },
   { id: "crossEntropy/fused-transposed-sum", shapes: [[4, 7]], fn: (x) => F.crossEntropy(x.T, labels([3, 0, 1, 1, 2, 0, 3]), { reduction: "sum" }) },
   { id: "scaledDotProductAttention/causal", shapes: [[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 2]], fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { isCausal: true }) },
   {
@@ -323,5 +333,6 @@ export async function gradcheckGradCase(g: GradCase, opts: tg.GradcheckOptions):
     const values = Float64Array.from({ length: n }, () => ((++k * 0.6180339887498949) % 1) * 2 - 1);
     return tg.tensor(values, { shape, dtype: "float32", requiresGrad: true });
   });
+  if (g.hostLabels) inputs.push(await labels(g.hostLabels).cpu());
   await tg.gradcheckAsync(g.fn, inputs, opts);
 }
