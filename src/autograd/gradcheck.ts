@@ -17,7 +17,7 @@ import { checkOptions } from "../tensor/options.js";
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6; about 1e-3 in float32, whose rounding a smaller step would amplify). */
   eps?: number;
-  /** Absolute tolerance (default 1e-5; about 1e-2 in float32). */
+  /** Absolute tolerance (default 1e-5; about 1e-3 in float32). */
   atol?: number;
   /** Relative tolerance (default 1e-3; about 1e-2 in float32). */
   rtol?: number;
@@ -66,7 +66,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
  * gradcheck for every backend: the same check with awaited reads, so the analytic gradient and the
  * forward passes of the differences run on the current backend even where its memory cannot be read
  * synchronously (WebGPU, where only `dtype: "float32"` runs).
- * @example await tg.gradcheckAsync((x) => x.tanh().sum(), [tg.randn([3])], { dtype: "float32", eps: 1e-3, atol: 1e-2, rtol: 1e-2 })
+ * @example await tg.gradcheckAsync((x) => x.tanh().sum(), [tg.randn([3])], { dtype: "float32", eps: 1e-3, atol: 1e-3, rtol: 1e-2 })
  */
 export async function gradcheckAsync(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): Promise<true> {
   checkOptions("gradcheckAsync", opts, OPTION_KEYS);
