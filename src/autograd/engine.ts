@@ -279,22 +279,27 @@ function topologicalOrder(roots: readonly Tensor[]): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
   // One depth-first walk per root, post-order; a root reached from an earlier one is already placed.
+  // The stack is two parallel arrays (a tensor, the next of its inputs to visit): no record per node.
+  const stack: Tensor[] = [], nextInput: number[] = [];
   for (const root of roots) {
     if (!root.requiresGrad || seen.has(root)) continue;
     seen.add(root);
-    const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+    stack.push(root);
+    nextInput.push(0);
     while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const node = top.t._node;
-      if (node && top.next < node.inputs.length) {
-        const child = node.inputs[top.next++];
+      const top = stack.length - 1, t = stack[top];
+      const node = t._node;
+      if (node && nextInput[top] < node.inputs.length) {
+        const child = node.inputs[nextInput[top]++];
         if (child.requiresGrad && !seen.has(child)) {
           seen.add(child);
-          stack.push({ t: child, next: 0 });
+          stack.push(child);
+          nextInput.push(0);
         }
       } else {
         stack.pop();
-        order.push(top.t);
+        nextInput.pop();
+        order.push(t);
       }
     }
   }

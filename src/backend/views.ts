@@ -27,6 +27,35 @@ export function collapse(shape: readonly number[], strides: readonly (readonly n
   return { shape: outShape, strides: outStrides };
 }
 
+/** Dims [from, to) of one view as collapse() folds them: how many remain, and the size and stride of the innermost. */
+export interface Folded {
+  rank: number;
+  size: number;
+  stride: number;
+}
+
+/**
+ * collapse() of one view's dims [from, to), written into `into` and returned: for kernels that only
+ * ask whether a range folds into one strided dim (rank <= 1), every step, without making arrays.
+ */
+export function foldRange(shape: readonly number[], strides: readonly number[], from: number, to: number, into: Folded): Folded {
+  let rank = 0, size = 1, stride = 0;
+  for (let d = from; d < to; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    if (rank > 0 && stride === strides[d]! * n) size *= n;
+    else {
+      rank++;
+      size = n;
+    }
+    stride = strides[d]!;
+  }
+  into.rank = rank;
+  into.size = size;
+  into.stride = stride;
+  return into;
+}
+
 /** True when the view's elements are exactly data[offset .. offset + size) in row-major order. */
 export function isRowMajor(x: View): boolean {
   let s = 1;

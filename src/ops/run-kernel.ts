@@ -6,7 +6,7 @@ import type { KernelName, KernelParams } from "../backend/kernel-table.js";
 import { kernelFor } from "../backend/current.js";
 import { allocate } from "../tensor/allocate.js";
 import type { DType } from "../tensor/dtype.js";
-import { contiguousStrides } from "../tensor/shape.js";
+import { frozenContiguousStrides } from "../tensor/frozen-dims.js";
 import { Tensor } from "../tensor/tensor.js";
 
 // Kernels whose contract has them ADD into a zero-filled output. Every other kernel run through
@@ -27,7 +27,7 @@ export function runKernel(name: KernelName, shape: readonly number[], dtype: DTy
 
 /** A new contiguous tensor on the current backend: zero-filled, or with `zero` false uninitialised (write it all). */
 export function emptyTensor(shape: readonly number[], dtype: DType, zero = true, op = "empty"): Tensor {
-  return new Tensor(allocate(op, dtype, shape, zero), shape, contiguousStrides(shape), 0);
+  return new Tensor(allocate(op, dtype, shape, zero), shape, frozenContiguousStrides(shape), 0);
 }
 
 /** `t` seen with `shape` (a broadcast of its own shape): new leading dims and size-1 dims get stride 0. */

@@ -5,8 +5,8 @@ import type { Storage, View } from "../backend/backend.js";
 import { AsyncReadError, DTypeError, ValueError, fmtShape } from "../errors.js";
 import type { DType, TypedArray } from "./dtype.js";
 import { isFloat } from "./dtype.js";
-import { contiguousStrides, isContiguous, sizeOf } from "./shape.js";
-import { frozenShape, frozenStrides } from "./frozen-dims.js";
+import { isContiguous, sizeOf } from "./shape.js";
+import { frozenContiguousStrides, frozenShape, frozenStrides } from "./frozen-dims.js";
 import type { Node } from "../autograd/primitive.js";
 import { backward as runBackward, type BackwardOptions } from "../autograd/engine.js";
 import { registerHook, type RemovableHandle, type TensorHook } from "../autograd/hooks.js";
@@ -60,7 +60,7 @@ export class Tensor implements View {
     /** The backend memory this tensor views (shared by views of the same data). */
     readonly storage: Storage,
     shape: readonly number[],
-    strides: readonly number[] = contiguousStrides(shape),
+    strides: readonly number[] = frozenContiguousStrides(shape),
     /** Index of this tensor's first element in its storage. */
     readonly offset = 0,
   ) {

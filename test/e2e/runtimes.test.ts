@@ -103,7 +103,7 @@ function rssCheck(rt: Runtime, mode: string) {
 
 /** Runtimes and modes where the memory check does not hold reliably yet: it runs and reports, without failing the suite. */
 const RSS_TODO: Record<string, string | undefined> = {
-  "bun loop": "reads 3.3-3.7 MiB an epoch: in a loop that never yields JavaScriptCore collects only after allocating about twice the heap it counted (~146 MB, the wasm memory in it twice), ~40 epochs of this loop's garbage, so a 30-epoch window sees part of a climb; over 100 epochs RSS levels at 330 MiB (bench/RESULTS.md, \"Bun: the synchronous loop\")",
+  "bun loop": "reads 1.2-4.3 MiB an epoch: in a loop that never yields JavaScriptCore collects only after allocating about twice the heap it counted at its last full collection (~127 MB: the wasm memory counts twice), ~16-28 epochs of this loop's ~4.7 MB of cells an epoch (less when loading the digits used part of it), so epochs 5-30 are mostly one climb; RSS then levels (269-276 MiB to epoch 70). Passing needs under ~0.9 MB an epoch, a fifth of now (bench/RESULTS.md, \"Bun: the synchronous loop\")",
 };
 
 /**

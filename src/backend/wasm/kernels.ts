@@ -4,7 +4,7 @@
 // views, which works because a wasm storage's `data` is a typed array over the wasm memory.
 import { lookupKernel, type Kernel, type View, hostData } from "../backend.js";
 import type { BinaryKernel, ConvGeometry, KernelName, KernelParams, KernelTable, TernaryKernel, TypedKernel, UnaryKernel } from "../kernel-table.js";
-import { collapse, isRowMajor } from "../views.js";
+import { collapse, foldRange, isRowMajor, type Folded } from "../views.js";
 import { WasmStorage } from "./storage.js";
 import { COLS_MAX_PACKED_A, UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
 import { indexingKernels } from "./indexing.js";
@@ -171,6 +171,8 @@ type Reducer = (typeof REDUCERS)[number];
 function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
   const ref = reference(op);
   const arg = op === "argmax" || op === "argmin";
+  // Reused by every call (a kernel never runs inside itself).
+  const keptDims: Folded = { rank: 0, size: 0, stride: 0 }, redDims: Folded = { rank: 0, size: 0, stride: 0 };
   return (out, inputs, params: { reduceSize: number }) => {
     const x = inputs[0]!;
     const R = params.reduceSize;
@@ -178,18 +180,18 @@ function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
     if (po < 0 || px < 0 || R === 0) return ref(out, inputs, params);
     const O = sizeOf(out.shape);
     const nKept = x.shape.length - reducedDims(x.shape, R);
-    const kept = collapse(x.shape.slice(0, nKept), [x.strides.slice(0, nKept)]);
-    const red = collapse(x.shape.slice(nKept), [x.strides.slice(nKept)]);
-    const keptStride = kept.shape.length === 0 ? R : kept.strides[0]![0]!;
-    if (kept.shape.length <= 1 && red.shape.length <= 1) {
-      const redStride = red.shape.length === 0 ? 1 : red.strides[0]![0]!;
+    const kept = foldRange(x.shape, x.strides, 0, nKept, keptDims), red = foldRange(x.shape, x.strides, nKept, x.shape.length, redDims);
+    const keptStride = kept.rank === 0 ? R : kept.stride;
+    if (kept.rank <= 1 && red.rank <= 1) {
+      const redStride = red.rank === 0 ? 1 : red.stride;
       if (redStride === 1) return rt.reduceRows(op, px, keptStride, O, R, po);
       if (keptStride === 1 && !arg) return rt.reduceCols(op, px, redStride, R, O, po);
     }
-    if (arg && kept.shape.length === 2 && red.shape.length === 1 && isRowMajor(out)) {
+    if (arg && kept.rank === 2 && red.rank === 1 && isRowMajor(out)) {
       // A middle dim (max-pooling's argmax over window rows): scan it in place rather than gather.
-      const [A, B] = kept.shape as [number, number];
-      if (kept.strides[0]![1] === 1) return rt.argMid(op, px, A, kept.strides[0]![0]!, R, red.strides[0]![0]!, B, po);
+      const k2 = collapse(x.shape.slice(0, nKept), [x.strides.slice(0, nKept)]);
+      const [A, B] = k2.shape as [number, number];
+      if (k2.strides[0]![1] === 1) return rt.argMid(op, px, A, k2.strides[0]![0]!, R, red.stride, B, po);
     }
     const scratch = rt.scratch, mark = scratch.mark();
     try {
@@ -280,17 +282,19 @@ function matmulKernel(rt: WasmRuntime): Kernel {
  */
 function linearKernel(rt: WasmRuntime): Kernel {
   const ref = reference("linear");
+  const rowDims: Folded = { rank: 0, size: 0, stride: 0 };
   return (out, inputs, params) => {
     const [x, w, b] = inputs as [View, View, View?];
     const px = addressIn(rt, x), pw = addressIn(rt, w), pb = b ? addressIn(rt, b) : 0, po = addressIn(rt, out);
     if (px < 0 || pw < 0 || pb < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
     const nd = x.shape.length, K = x.shape[nd - 1]!, N = w.shape[0]!;
-    const rows = collapse(x.shape.slice(0, nd - 1), [x.strides.slice(0, nd - 1)]);
-    const M = sizeOf(x.shape.slice(0, nd - 1));
+    const rows = foldRange(x.shape, x.strides, 0, nd - 1, rowDims);
+    let M = 1;
+    for (let d = 0; d < nd - 1; d++) M *= x.shape[d]!;
     const wt = { ptr: pw, rowStride: w.strides[1]!, colStride: w.strides[0]! };
-    if (rows.shape.length <= 1) {
+    if (rows.rank <= 1) {
       if (b) rt.gather(pb, [M, N], [0, b.strides[0]!], po);
-      const a = { ptr: px, rowStride: rows.shape.length === 0 ? 0 : rows.strides[0]![0]!, colStride: x.strides[nd - 1]! };
+      const a = { ptr: px, rowStride: rows.rank === 0 ? 0 : rows.stride, colStride: x.strides[nd - 1]! };
       rt.sgemm(M, N, K, a, wt, { ptr: po, rowStride: N }, { accumulate: b !== undefined });
       return;
     }

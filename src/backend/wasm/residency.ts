@@ -46,14 +46,18 @@ interface Registration {
 export class Block {
   /** Byte address in wasm memory while resident, else 0. */
   ptr = 0;
-  /** RESIDENT (data views the block), EVICTED (data is a host copy), DROPPED (no elements: `recipe` refills them) or FREED. */
+  /** RESIDENT (the elements are at `ptr`), EVICTED (`host` holds them), DROPPED (no elements: `recipe` refills them) or FREED. */
   state = FREED;
   /** How to recompute the elements (a gathered batch), while nothing has written them since. */
   recipe: Recipe | null = null;
   /** Set while blocks gathered from this one may rely on its elements. */
   origin: Origin | null = null;
-  /** The elements: a view of the block, or the host copy. */
-  data: TypedArray;
+  /**
+   * The host copy while evicted (else empty). A resident block keeps no view of wasm memory: a view
+   * would keep the buffer it was made on alive after the memory grows, and JavaScriptCore counts every
+   * such buffer at the memory's full size (see elements()).
+   */
+  host: TypedArray;
   /** Whether the cache may evict it and frees it when its storage dies (not while a transient region holds it). */
   tracked = false;
   /** Clock of the last kernel call that used it. */
@@ -67,8 +71,8 @@ export class Block {
   lifeline: object | null = null;
   waitingAt = -1;
   waitingSince = 0;
-  constructor(readonly id: number, readonly dtype: DType, readonly length: number, data: TypedArray) {
-    this.data = data;
+  constructor(readonly id: number, readonly dtype: DType, readonly length: number, host: TypedArray = EMPTY[dtype]) {
+    this.host = host;
   }
   get bytes(): number {
     return this.length * BYTES[this.dtype];
@@ -161,7 +165,7 @@ export class Residency {
     const bytes = length * BYTES[dtype];
     if (tracked) this.makeRoom(bytes);
     const ptr = this.allocator.alloc(bytes, zero);
-    const block = new Block(this.nextId++, dtype, length, view(this.memory.buffer, dtype, ptr, length));
+    const block = new Block(this.nextId++, dtype, length);
     block.ptr = ptr;
     block.state = RESIDENT;
     if (tracked) {
@@ -228,14 +232,23 @@ export class Residency {
   hostData(b: Block): TypedArray {
     if (b.state === DROPPED) this.materialize(b);
     if (this.depth === 0) this.written(b);
-    return b.data;
+    return this.elements(b);
+  }
+
+  /**
+   * A block's elements as they are, without refilling or ending any arrangement (see hostData): a
+   * fresh view of the memory's current buffer while resident, else the host copy. Made per call
+   * rather than kept: views are cheap, and only the host reads them (kernels take addresses).
+   */
+  elements(b: Block): TypedArray {
+    return b.state === RESIDENT ? view(this.memory.buffer, b.dtype, b.ptr, b.length) : b.host;
   }
 
   /** A dropped block's elements recomputed into a host copy, as if it had been evicted by copying. */
   private materialize(b: Block): void {
     const host = emptyLike(b);
     this.refill(b, host);
-    b.data = host;
+    b.host = host;
     b.state = EVICTED;
     this.regathers++;
   }
@@ -271,7 +284,7 @@ export class Residency {
   /** `b`'s elements may change: its dependents get the current ones, and it forgets its own recipe. */
   private written(b: Block): void {
     if (b.origin !== null) {
-      b.origin.snapshot = b.data.slice();
+      b.origin.snapshot = this.elements(b).slice();
       b.origin = null;
       this.snapshots++;
     }
@@ -411,8 +424,8 @@ export class Residency {
     if (b.state === DROPPED) {
       this.refill(b, resident);
       this.regathers++;
-    } else resident.set(b.data as never);
-    b.data = resident;
+    } else resident.set(b.host as never);
+    b.host = EMPTY[b.dtype];
     b.ptr = ptr;
     b.state = RESIDENT;
     this.enqueue(s, b);
@@ -427,11 +440,11 @@ export class Residency {
     // that belongs to the collector, like any typed array.
     // (A block others were gathered from keeps its elements for them.)
     const dropped = b.recipe !== null && b.origin === null;
-    const host = dropped ? EMPTY[b.dtype] : b.data.slice();
+    const host = dropped ? EMPTY[b.dtype] : this.elements(b).slice();
     this.dequeue(b);
     this.allocator.free(b.ptr);
     b.ptr = 0;
-    b.data = host;
+    b.host = host;
     b.state = dropped ? DROPPED : EVICTED;
     if (dropped) {
       this.drops++;
@@ -444,7 +457,7 @@ export class Residency {
   /** Writes a dropped block's elements into `into` from its recipe. */
   private refill(b: Block, into: TypedArray): void {
     const { origin, offset, rowSize, indices } = b.recipe!;
-    const src = origin.snapshot ?? origin.source.data;
+    const src = origin.snapshot ?? this.elements(origin.source);
     for (let j = 0; j < indices.length; j++) {
       const from = offset + indices[j]! * rowSize;
       into.set(src.subarray(from, from + rowSize) as never, j * rowSize);

@@ -246,10 +246,10 @@ export class WasmRuntime {
         this.run("gemm_pack_a", [M, K, a.ptr, a.rowStride, a.colStride, ap], slivers,
           this.chunkFor(slivers, 4, 1, 2), parallel && M * K >= 1 << 16);
       }
-      const colArgs = [M, N, K, ap, ars, acs, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase];
       if (!parallel || this.threads === 1) {
         e.gemm_cols(M, N, K, ap, ars, acs, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase, 0, panels);
       } else {
+        const colArgs = [M, N, K, ap, ars, acs, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase];
         this.poolInstance.run("gemm_cols", colArgs, panels, 1, { arg: 12, base: this.wsBase, stride: this.wsStride }, true);
       }
       return;
@@ -257,11 +257,11 @@ export class WasmRuntime {
     const bp = this.packScratch("b", e.gemm_packed_b_floats(K, N) * 4);
     const packArgs = [K, N, b.ptr, b.rowStride, b.colStride, bp];
     this.run("gemm_pack_b", packArgs, panels, this.chunkFor(panels, 4, 1, 2), parallel && K * N >= 1 << 15);
-    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, bp, c.ptr, c.rowStride, beta, this.wsBase];
     if (!parallel) {
       e.gemm_packed(M, N, K, a.ptr, a.rowStride, a.colStride, bp, c.ptr, c.rowStride, beta, this.wsBase, 0, M);
       return;
     }
+    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, bp, c.ptr, c.rowStride, beta, this.wsBase];
     // Chunks of one A sliver (4 rows), claimed guided: large runs of rows first (each call packs its
     // rows of A once and streams all of packed B past them), single slivers at the end, so the
     // threads finish within a sliver of each other even when a worker starts late.

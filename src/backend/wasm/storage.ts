@@ -58,7 +58,7 @@ export class WasmStorage implements HostStorage {
    */
   get data(): TypedArray {
     const b = this.#block;
-    return b.length > 0 ? residencyOf(this.#runtime).hostData(b) : b.data;
+    return b.length > 0 ? residencyOf(this.#runtime).hostData(b) : b.host;
   }
 
   get runtime(): WasmRuntime {

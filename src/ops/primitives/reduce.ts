@@ -3,7 +3,7 @@
 
 import { definePrimitive } from "../../autograd/primitive.js";
 import { ValueError, fmtShape } from "../../errors.js";
-import { normDims, sizeOf } from "../../tensor/shape.js";
+import { normDims } from "../../tensor/shape.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { ReduceKernel } from "../../backend/kernel-table.js";
@@ -26,15 +26,21 @@ export function reducedShape(shape: readonly number[], { dims, keepdim }: Reduce
 }
 
 function runReduce(name: ReduceKernel, x: Tensor, p: ReduceParams, dtype: DType): Tensor {
-  const kept = x.shape.map((_, i) => i).filter((i) => !p.dims.includes(i));
-  const order = [...kept, ...p.dims];
-  const view = {
-    storage: x.storage,
-    offset: x.offset,
-    shape: order.map((i) => x.shape[i]),
-    strides: order.map((i) => x.strides[i]),
-  };
-  const reduceSize = sizeOf(p.dims.map((i) => x.shape[i]));
+  // x seen with the kept dims first and the reduced ones last (plain loops: this runs several times a step).
+  const nd = x.shape.length, shape = new Array<number>(nd), strides = new Array<number>(nd);
+  let k = 0, reduceSize = 1;
+  for (let i = 0; i < nd; i++) {
+    if (p.dims.includes(i)) continue;
+    shape[k] = x.shape[i]!;
+    strides[k++] = x.strides[i]!;
+  }
+  for (let j = 0; j < p.dims.length; j++) {
+    const i = p.dims[j]!;
+    shape[k] = x.shape[i]!;
+    strides[k++] = x.strides[i]!;
+    reduceSize *= x.shape[i]!;
+  }
+  const view = { storage: x.storage, offset: x.offset, shape, strides };
   return runKernel(name, reducedShape(x.shape, p), dtype, [view], { reduceSize });
 }
 

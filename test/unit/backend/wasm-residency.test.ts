@@ -22,7 +22,7 @@ function setup(budget: { bytes?: number; blocks?: number }) {
   const lifelines = new WeakMap<object, object>();
   const r = new Residency(allocator, memory, (s) => blocks.get(s), (s) => lifelines.get(s)!, budget);
   const storage = (fill: number, length = 256): HostStorage => {
-    const s = { dtype: "float32", length, backend: null as never, get data() { return blocks.get(s)!.data; } } as HostStorage;
+    const s = { dtype: "float32", length, backend: null as never, get data() { return r.elements(blocks.get(s)!); } } as HostStorage;
     lifelines.set(s, {});
     blocks.set(s, r.alloc(s, "float32", length, true, true));
     s.data.fill(fill);
@@ -158,7 +158,7 @@ describe("gathered blocks under eviction", () => {
     assert.equal(ptr(batch), 0);
     const st = r.stats();
     assert.deepEqual([st.evictions, st.evictedBytes, st.drops, st.droppedBytes], [2, 1.5 * KB, 1, 0.5 * KB]);
-    assert.equal((r as unknown as { blockOf: (s: HostStorage) => Block }).blockOf(batch).data.length, 0, "nothing kept on the heap");
+    assert.equal((r as unknown as { blockOf: (s: HostStorage) => Block }).blockOf(batch).host.length, 0, "nothing kept on the heap");
     const out = storage(0, 128);
     add1()(view(out), [view(batch)], undefined);
     assert.notEqual(ptr(batch), 0);
