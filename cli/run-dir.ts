@@ -57,14 +57,18 @@ export function timestamp(d = new Date()): string {
  * the same second from the same folder each get their own.
  */
 export function claimNewRunDir(parent: string, stamp = timestamp()): { dir: string; created: string[] } {
-  const created = makeRunDir(parent);
-  for (let k = 1; ; k++) {
+  let created = makeRunDir(parent);
+  for (let k = 1, retries = 0; ; ) {
     const dir = join(parent, k === 1 ? stamp : `${stamp}-${k}`);
     try {
       mkdirSync(dir);
       return { dir, created: [...created, resolve(dir)] };
     } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST") throw new CliError(`cannot create run folder ${dir}: ${reason(e)}`);
+      const code = (e as { code?: string }).code;
+      if (code === "EEXIST") k++;
+      // A training that failed at the same moment removed the parent it had created, still empty.
+      else if (code === "ENOENT" && retries++ < 3) created = makeRunDir(parent);
+      else throw new CliError(`cannot create run folder ${dir}: ${reason(e)}`);
     }
   }
 }
