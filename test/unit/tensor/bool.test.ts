@@ -165,6 +165,7 @@ for (const backend of tg.listBackends().filter((b) => b !== "webgpu")) {
       assert.deepEqual(tensors.mask!.toArray(), mask.toArray());
       class WithMask extends nn.Module {
         readonly keep = this.registerBuffer("keep", tg.tensor([true, false]));
+        forward(x: Tensor): Tensor { return x.mul(this.keep); }
       }
       const a = new WithMask(), b2 = new WithMask();
       b2.loadStateDict({ keep: tg.tensor([false, true]) });
