@@ -28,8 +28,8 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 function requireFloat(op: string, x: Tensor): void {
-  // torch: "mean(): input dtype must be floating point, got Bool".
-  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: input dtype must be floating point, got ${x.dtype} (convert with .float())`);
+  // torch: "mean(): input dtype must be floating point, got Bool" (for bool and integer tensors alike).
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype} (convert with .float())`);
 }
 
 function countOf(x: Tensor, dims: readonly number[]): number {

@@ -121,9 +121,9 @@ for (const backend of tg.listBackends().filter((b) => b !== "webgpu")) {
       assert.deepEqual(b.min().toArray(), false);
       const [values, idx] = b.sort(1);
       assert.deepEqual([values.dtype, values.toArray(), idx.toArray()], ["bool", [[false, true, true], [true, true, true]], [[1, 0, 2], [0, 1, 2]]]);
-      dtypeError(() => b.mean(), /^mean: input dtype must be floating point, got bool/);
-      dtypeError(() => b.var(), /^var: input dtype must be floating point, got bool/);
-      dtypeError(() => b.std(), /^std: input dtype must be floating point, got bool/);
+      dtypeError(() => b.mean(), /^mean: expected a floating-point tensor, got bool/);
+      dtypeError(() => b.var(), /^var: expected a floating-point tensor, got bool/);
+      dtypeError(() => b.std(), /^std: expected a floating-point tensor, got bool/);
       dtypeError(() => b.argmax(), /^argmax: not supported for bool tensors/);
     }));
 
