@@ -157,6 +157,31 @@ for (const backend of tg.listBackends().filter((b) => b !== "webgpu")) {
       assert.deepEqual(w.grad!.toArray(), [1, 0, 1]);
     }));
 
+    it("in place: fill_/copy_ convert to bool, add_/mul_ of bools stay bool, an int32 result is a DTypeError (as torch)", on(() => {
+      const b = tg.tensor([true, false, false]);
+      assert.deepEqual(b.fill_(0.5).toArray(), [true, true, true]);
+      assert.deepEqual(b.copy_(tg.tensor([0, NaN, 2])).toArray(), [false, true, true]);
+      assert.deepEqual(b.add_(tg.tensor([true, false, false])).toArray(), [true, true, true]);
+      assert.deepEqual(b.mul_(tg.tensor([false, true, true])).toArray(), [false, true, true]);
+      assert.equal(b.dtype, "bool");
+      dtypeError(() => b.add_(1), /^add_: a int32 result cannot be written into a bool tensor in place$/);
+    }));
+
+    it("keeps its dtype through DataLoader batches, backend moves and Module.half()", on(() => {
+      const masks = tg.tensor([[true, false], [false, true], [true, true]]);
+      const [batch] = [...new tg.data.DataLoader(new tg.data.TensorDataset(masks), { batchSize: 2 })][0]!;
+      assert.deepEqual([batch!.dtype, batch!.toArray()], ["bool", [[true, false], [false, true]]]);
+      const other = backend === "js" ? "wasm" : "js";
+      assert.deepEqual([masks.toBackend(other).dtype, masks.toBackend(other).toArray()], ["bool", masks.toArray()]);
+      class Masked extends nn.Module {
+        readonly keep = this.registerBuffer("keep", tg.tensor([true, false]));
+        readonly w = this.registerParameter("w", tg.ones([2]));
+        forward(x: Tensor): Tensor { return x.mul(this.w).mul(this.keep); }
+      }
+      const m = new Masked().half();
+      assert.deepEqual([m.w.dtype, m.keep.dtype], ["float16", "bool"]);
+    }));
+
     it("survives safetensors and state dicts with its dtype", on(() => {
       const mask = tg.tensor([[true, false, true], [false, false, true]]);
       const bytes = io.saveSafetensors({ mask, w: tg.ones([2]) });
