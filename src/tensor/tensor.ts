@@ -415,10 +415,10 @@ export class Tensor implements View {
   /** Square root element-wise; NaN for negative inputs (torch.sqrt). */
   sqrt(): Tensor { return ops.sqrt(this); }
   /**
-   * this · this (torch.square).
+   * this · this (torch.square; a bool tensor gives its 0/1 as int32, where torch gives int64).
    * @example tg.tensor([-2, 3]).square()  // [4, 9]
    */
-  square(): Tensor { return ops.mul(this, this); }
+  square(): Tensor { return this.dtype === "bool" ? ops.cast(this, "int32") : ops.mul(this, this); }
   /** |x| element-wise, keeping the dtype; gradient sign(x), 0 at 0 (torch.abs). */
   abs(): Tensor { return ops.abs(this); }
   /** -1, 0 or 1 by the sign of each element; its gradient is zero (torch.sign). */

@@ -99,6 +99,8 @@ for (const backend of tg.listBackends().filter((b) => b !== "webgpu")) {
         [b.mul(tg.tensor([0.5, 0.5, 0.5])), "float32", [0.5, 0, 0.5]],
         [b.add(tg.tensor(0.5, { dtype: "float64" })), "float64", [1.5, 0.5, 1.5]],
         [b.exp(), "float32", [Math.fround(Math.E), 1, Math.fround(Math.E)]],
+        [b.square(), "int32", [1, 0, 1]],
+        [b.sign(), "bool", [true, false, true]],
         [tg.cat([b, tg.tensor([0.5])]), "float32", [1, 0, 1, 0.5]],
         [tg.cat([b, tg.tensor([7], { dtype: "int32" })]), "int32", [1, 0, 1, 7]],
         [tg.stack([b, b]), "bool", [[true, false, true], [true, false, true]]],
