@@ -295,7 +295,7 @@ export const GRAD_CASES: GradCase[] = [
   { id: "scaledDotProductAttention/causal", shapes: [[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 2]], fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { isCausal: true }) },
   {
     id: "scaledDotProductAttention/bool-mask", shapes: [[2, 3, 4], [2, 5, 4], [2, 5, 3]],
-    fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { attnMask: tg.tensor([1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1], { shape: [3, 5], dtype: "int32" }) }),
+    fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { attnMask: tg.tensor([1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1], { shape: [3, 5], dtype: "bool" }) }),
   },
   {
     id: "multiHeadAttentionForward", shapes: [[3, 2, 4], [5, 2, 4], [12, 4], [12], [4, 4], [4]],
