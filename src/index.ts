@@ -19,6 +19,7 @@ export {
   softmax, logSoftmax, dropout, norm, amax, amin, argsort, sort, topk, cumsum, any, all,
   floor, ceil, round, trunc, tan, asin, acos, atan, sinh, cosh, asinh, atanh, log2, log10, exp2,
   frac, reciprocal, rsqrt, remainder, logit, lerp, addcmul, isnan, isinf, isfinite, nanToNum,
+  logicalNot, logicalAnd, logicalOr, logicalXor,
   outer, dot, mm, bmm, diag, trace, repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, maskedSelect, tril, triu,
   prod, cumprod, einsum, bernoulli, multinomial, type MultinomialOptions,
 } from "./ops/index.js";

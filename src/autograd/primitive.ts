@@ -63,8 +63,8 @@ export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitiv
   const apply = (inputs: readonly Tensor[], params: P): Tensor => {
     // One null check when nobody traces.
     const out = observer === null ? spec.forward(inputs, params) : observed(spec, inputs, params, observer);
-    // Integer outputs (indices, casts to int32) never carry gradients.
-    if (spec.vjp && isGradEnabled() && out.dtype !== "int32") {
+    // Integer and bool outputs (indices, casts, masks) never carry gradients.
+    if (spec.vjp && isGradEnabled() && out.dtype !== "int32" && out.dtype !== "bool") {
       for (const t of inputs) {
         if (t.requiresGrad) {
           out._setNode({ spec, inputs, params, versions: savedVersions(spec, inputs, out) });

@@ -2,6 +2,7 @@
 // and collation that turn a list of sample indices into batch tensors.
 
 import { halfTagOf, tagHalf } from "../tensor/half.js";
+import { isBoolStorage, tagBool } from "../tensor/bool.js";
 import { getBackend, kernelFor } from "../backend/current.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
@@ -49,6 +50,7 @@ export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
   const out = new Tensor(getBackend().alloc(src.storage.dtype, k * rowSize, false), [k, ...src.shape.slice(1)]);
   kernelFor("gatherRows")(out, [src], { indices });
   // Rows of a float16/bfloat16 tensor are still exact values of that dtype.
+  if (isBoolStorage(src.storage)) tagBool(out.storage); // rows of a bool tensor stay bool
   const half = halfTagOf(src.storage);
   if (half) {
     tagHalf(out.storage, half);

@@ -15,12 +15,12 @@ import { bytesOf, isResponse, readResponse, type ByteSource, type ResponseLike }
 
 /** The format's dtypes in the reference implementation's order (increasing alignment), with sizes. */
 const ST_DTYPES = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"] as const;
-/** The element types a safetensors file may declare ("F32", "I64", …); tensorgrad writes F32, F64 and I32. */
+/** The element types a safetensors file may declare ("F32", "I64", …); tensorgrad writes F32, F64, I32, F16, BF16 and BOOL. */
 export type SafetensorsDType = (typeof ST_DTYPES)[number];
 const ST_SIZE: Record<SafetensorsDType, number> = {
   BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
 };
-const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: "F32", float64: "F64", int32: "I32", float16: "F16", bfloat16: "BF16" };
+const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: "F32", float64: "F64", int32: "I32", float16: "F16", bfloat16: "BF16", bool: "BOOL" };
 /** The reference reader refuses headers above 100 MB; so do we (a corrupt length is usually huge). */
 const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -45,7 +45,7 @@ export interface SafetensorsHeader {
 
 /** Both tables are keyed by names from the file and have no prototype ("__proto__" is a plain key). */
 export interface SafetensorsContent {
-  /** The tensors by name (integer types other than I32 are converted to int32, see loadSafetensors). */
+  /** The tensors by name (integer types other than I32 are converted to int32, BOOL is bool; see loadSafetensors). */
   tensors: Record<string, Tensor>;
   /** The header's `__metadata__` string map ({} when absent). */
   metadata: Record<string, string>;
@@ -65,6 +65,8 @@ function littleEndianBytes(t: Tensor): Uint8Array {
     for (let i = 0; i < data.length; i++) view.setUint16(2 * i, halfBits(d, data[i]!), true);
     return out;
   }
+  // bool: one byte per element, 0 or 1, as torch writes torch.bool.
+  if (d === "bool") return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (LITTLE_ENDIAN_HOST) return bytes;
   const swapped = new Uint8Array(bytes);
@@ -123,7 +125,7 @@ function encodeSafetensors(op: string, tensors: Record<string, Tensor>, metadata
 }
 
 /**
- * Writes `tensors` (float32 → F32, float64 → F64, int32 → I32, float16 → F16, bfloat16 → BF16) and optional string `metadata` in the
+ * Writes `tensors` (float32 → F32, float64 → F64, int32 → I32, float16 → F16, bfloat16 → BF16, bool → BOOL) and optional string `metadata` in the
  * safetensors format: to `path`, atomically (see writeFileAtomic), or, without a path, into bytes
  * returned as a Uint8Array (safetensors.torch.save; what a browser saves or uploads). The layout is
  * the reference writer's, byte for byte.
@@ -307,7 +309,7 @@ function decode(op: string, path: string, name: string, info: SafetensorsTensorI
     case "U16": return ints((i) => view.getUint16(2 * i, true));
     case "I8": return ints((i) => view.getInt8(i));
     case "U8": return ints((i) => view.getUint8(i));
-    case "BOOL": return ints((i) => (view.getUint8(i) !== 0 ? 1 : 0));
+    case "BOOL": return tensor(Int32Array.from({ length: n }, (_, i) => view.getUint8(i)), { shape, dtype: "bool" });
     default:
       throw new FormatError(`${op}: ${path}: tensor "${name}" has dtype ${dtype}, which tensorgrad cannot load (supported: F32, F64, F16, BF16, I64, I32, U32, U64, I16, U16, I8, U8, BOOL)`);
   }
@@ -358,8 +360,8 @@ export async function onHost(tensors: Record<string, Tensor>): Promise<Record<st
  * into `{ tensors, metadata }`, from a file path (Node), from bytes (a Uint8Array or ArrayBuffer:
  * safetensors.torch.load), or from a fetch Response (then asynchronously: it returns a Promise).
  * dtypes: F32 → float32, F64 → float64, I32 → int32, F16 → float16, BF16 → bfloat16 (held in float32
- * memory, see Tensor.half; NaN payloads are not kept); I64, U64, U32, I16,
- * U16, I8, U8 and BOOL → int32 (a value outside the int32 range is a FormatError). Truncated or
+ * memory, see Tensor.half; NaN payloads are not kept), BOOL → bool; I64, U64, U32, I16,
+ * U16, I8 and U8 → int32 (a value outside the int32 range is a FormatError). Truncated or
  * corrupt data (header length past the end, bad JSON, offsets outside the data section, overlapping
  * or leaving holes, a byte count that does not match dtype × shape) is a FormatError naming the file
  * and the problem.

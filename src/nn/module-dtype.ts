@@ -9,13 +9,13 @@ import { bumpVersion } from "../tensor/version.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /**
- * Converts the floating tensors of `tensors` to `dtype` in place (int32 ones are left alone, as
- * torch leaves integer buffers). float64 state cannot change dtype in place: a DTypeError.
+ * Converts the floating tensors of `tensors` to `dtype` in place (int32 and bool ones are left
+ * alone, as torch leaves integer and bool buffers). float64 state cannot change dtype in place: a DTypeError.
  */
 export function castStateInPlace(op: string, tensors: readonly Tensor[], dtype: HalfDType | "float32"): void {
   const storages = new Set<Tensor["storage"]>();
   for (const t of tensors) {
-    if (t.dtype === "int32") continue;
+    if (t.dtype === "int32" || t.dtype === "bool") continue;
     if (t.storage.dtype !== "float32") {
       throw new DTypeError(`${op}: the module holds a ${t.storage.dtype} tensor; in-place casts cover float32, float16 and bfloat16 state (cast float64 models with a fresh float32 model and loadStateDict)`);
     }

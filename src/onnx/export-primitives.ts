@@ -59,9 +59,9 @@ function onesBetween(long: readonly number[], short: readonly number[]): number[
 }
 
 /** A reduction over `dims`: axes as an attribute before `inputsFrom` (the opset that moved them to an input). */
-export function reduce(cx: ExportContext, op: string, x: string, dims: readonly number[], keepdim: boolean, out: Tensor, inputsFrom: number): void {
-  if (cx.opset >= inputsFrom) cx.b.node(op, [x, cx.b.ints(dims, "axes")], { keepdims: keepdim ? 1 : 0 }, out);
-  else cx.b.node(op, [x], { axes: dims, keepdims: keepdim ? 1 : 0 }, out);
+export function reduce(cx: ExportContext, op: string, x: string, dims: readonly number[], keepdim: boolean, out: Tensor | undefined, inputsFrom: number): string {
+  if (cx.opset >= inputsFrom) return cx.b.node(op, [x, cx.b.ints(dims, "axes")], { keepdims: keepdim ? 1 : 0 }, out);
+  return cx.b.node(op, [x], { axes: dims, keepdims: keepdim ? 1 : 0 }, out);
 }
 
 /**
@@ -88,8 +88,11 @@ export { linear as emitLinear };
 export const PRIMITIVES = new Map<string, PrimitiveConverter>();
 
 for (const [name, op] of Object.entries(UNARY)) {
-  PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(op, [as(cx, x, out.dtype)], {}, out));
+  // sign keeps a bool tensor as it is (ONNX's Sign has no bool form).
+  PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(out.dtype === "bool" ? "Identity" : op, [as(cx, x, out.dtype)], {}, out));
 }
+// On two bools tensorgrad's add and maximum are a logical or, mul and minimum a logical and (as torch).
+const BOOL_ARITH: Record<string, string> = { add: "Or", maximum: "Or", mul: "And", minimum: "And" };
 // Floor and Ceil are float-only in ONNX; on integers they are the identity.
 for (const [name, op] of [["floor", "Floor"], ["ceil", "Ceil"]] as const) {
   PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(x.dtype === "int32" ? "Identity" : op, [as(cx, x, out.dtype)], {}, out));
@@ -115,18 +118,25 @@ PRIMITIVES.set("log1p", (cx, [x], _p, out) => {
   cx.b.node("Log", [s], {}, out);
 });
 for (const [name, op] of Object.entries(ARITH)) {
-  PRIMITIVES.set(name, (cx, [a, c], _p, out) => void cx.b.node(op, [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
+  PRIMITIVES.set(name, (cx, [a, c], _p, out) => void cx.b.node(out.dtype === "bool" ? BOOL_ARITH[name]! : op, [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
 }
 for (const [name, [op, negate]] of Object.entries(COMPARE)) {
   PRIMITIVES.set(name, (cx, [a, c], _p, out) => {
-    const common: DType = promote(a.dtype, c.dtype);
-    let r = cx.b.node(op, [as(cx, a, common), as(cx, c, common)]);
-    if (negate) r = cx.b.node("Not", [r]);
-    cx.b.node("Cast", [r], { to: onnxType(out.dtype) }, out);
+    // ONNX compares numbers: bool operands are compared as int32 (false < true, as torch).
+    let common: DType = promote(a.dtype, c.dtype);
+    if (common === "bool") common = "int32";
+    const r = cx.b.node(op, [as(cx, a, common), as(cx, c, common)], {}, negate || out.dtype !== "bool" ? undefined : out);
+    // A bool result is the comparison itself (as torch exports it); the library's float masks are cast.
+    if (negate) {
+      const n = cx.b.node("Not", [r], {}, out.dtype === "bool" ? out : undefined);
+      if (out.dtype !== "bool") cx.b.node("Cast", [n], { to: onnxType(out.dtype) }, out);
+    } else if (out.dtype !== "bool") {
+      cx.b.node("Cast", [r], { to: onnxType(out.dtype) }, out);
+    }
   });
 }
 PRIMITIVES.set("where", (cx, [c, a, e], _p, out) => {
-  const cond = cx.b.node("Cast", [cx.b.nameOf(c)], { to: 9 });
+  const cond = c.dtype === "bool" ? cx.b.nameOf(c) : cx.b.node("Cast", [cx.b.nameOf(c)], { to: 9 });
   cx.b.node("Where", [cond, as(cx, a, out.dtype), as(cx, e, out.dtype)], {}, out);
 });
 PRIMITIVES.set("cast", (cx, [x], _p, out) => void cx.b.node("Cast", [cx.b.nameOf(x)], { to: onnxType(out.dtype) }, out));
@@ -153,9 +163,15 @@ PRIMITIVES.set("slice", (cx, [x], p: SliceParams, out) => {
   b.node("Slice", [b.nameOf(x), b.ints([p.start], "starts"), b.ints([end], "ends"), b.ints([p.dim], "axes"), b.ints([p.step], "steps")], {}, out);
 });
 PRIMITIVES.set("cat", (cx, xs, dim: number, out) => void cx.b.node("Concat", xs.map((x) => as(cx, x, out.dtype)), { axis: dim }, out));
-PRIMITIVES.set("sum", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceSum", cx.b.nameOf(x), p.dims, p.keepdim, out, 13));
-PRIMITIVES.set("max", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceMax", cx.b.nameOf(x), p.dims, p.keepdim, out, 18));
-PRIMITIVES.set("min", (cx, [x], p: ReduceParams, out) => reduce(cx, "ReduceMin", cx.b.nameOf(x), p.dims, p.keepdim, out, 18));
+// A bool sum counts in int32 (as( ) casts); ReduceMax/Min of bools reduce 0/1 int32 and cast back.
+PRIMITIVES.set("sum", (cx, [x], p: ReduceParams, out) => void reduce(cx, "ReduceSum", as(cx, x, out.dtype), p.dims, p.keepdim, out, 13));
+for (const [name, op] of [["max", "ReduceMax"], ["min", "ReduceMin"]] as const) {
+  PRIMITIVES.set(name, (cx, [x], p: ReduceParams, out) => {
+    if (x.dtype !== "bool") return void reduce(cx, op, cx.b.nameOf(x), p.dims, p.keepdim, out, 18);
+    const r = reduce(cx, op, as(cx, x, "int32"), p.dims, p.keepdim, undefined, 18);
+    cx.b.node("Cast", [r], { to: onnxType("bool") }, out);
+  });
+}
 for (const [name, op] of [["argmax", "ArgMax"], ["argmin", "ArgMin"]] as const) {
   PRIMITIVES.set(name, (cx, [x], p: ReduceParams, out) => {
     if (p.dims.length !== 1) {

@@ -14,7 +14,7 @@ export type AttrValue =
 
 /** ONNX element type of a tensorgrad dtype. */
 export function onnxType(dtype: DType): number {
-  return dtype === "int32" ? DataType.INT32 : dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT;
+  return dtype === "int32" ? DataType.INT32 : dtype === "float64" ? DataType.DOUBLE : dtype === "bool" ? DataType.BOOL : DataType.FLOAT;
 }
 
 /**

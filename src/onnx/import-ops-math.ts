@@ -82,15 +82,19 @@ for (const [op, f, host] of arith) {
   });
 }
 
-// Comparisons give tensorgrad's 0/1 float tensors, which Where and Not read as booleans.
+// Comparisons give bool tensors, as ONNX's; Where's condition and Not's input are bool in ONNX (an
+// integer constant standing for one is converted).
 for (const [op, f] of [
   ["Equal", (a: Tensor, b: Tensor) => a.eq(b)], ["Greater", (a: Tensor, b: Tensor) => a.gt(b)], ["Less", (a: Tensor, b: Tensor) => a.lt(b)],
   ["GreaterOrEqual", (a: Tensor, b: Tensor) => a.ge(b)], ["LessOrEqual", (a: Tensor, b: Tensor) => a.le(b)],
 ] as const) {
   MATH_OPS.set(op, (cx, ins) => [f(asTensor(need(cx, ins, 0)), asTensor(need(cx, ins, 1)))]);
 }
-MATH_OPS.set("Not", (cx, ins) => [asTensor(need(cx, ins, 0)).eq(0)]);
-MATH_OPS.set("Where", (cx, ins) => [whereOp(asTensor(need(cx, ins, 0)), asTensor(need(cx, ins, 1)), asTensor(need(cx, ins, 2)))]);
+MATH_OPS.set("Not", (cx, ins) => [asTensor(need(cx, ins, 0)).logicalNot()]);
+for (const [op, f] of [["And", "logicalAnd"], ["Or", "logicalOr"], ["Xor", "logicalXor"]] as const) {
+  MATH_OPS.set(op, (cx, ins) => [asTensor(need(cx, ins, 0))[f](asTensor(need(cx, ins, 1)))]);
+}
+MATH_OPS.set("Where", (cx, ins) => [whereOp(asTensor(need(cx, ins, 0)).bool(), asTensor(need(cx, ins, 1)), asTensor(need(cx, ins, 2)))]);
 MATH_OPS.set("Clip", (cx, ins) => {
   const x = asFloat(need(cx, ins, 0));
   // Opset 11 moved min and max from attributes to optional inputs.

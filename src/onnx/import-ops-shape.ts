@@ -13,8 +13,9 @@ export const SHAPE_OPS = new Map<string, OpImpl>();
 /** Elements a shape op may materialise on the host (an IntConst) before it is refused. */
 const MAX_HOST_INTS = 1 << 20;
 
-/** An initializer or Constant as a value: float data as a tensor, integer data as an IntConst. */
+/** An initializer or Constant as a value: float and bool data as a tensor, integer data as an IntConst. */
 export function constantValue(t: OnnxTensor): Value {
+  if (t.dataType === DataType.BOOL) return tensor(Int32Array.from(t.data, (v) => (v !== 0 ? 1 : 0)), { shape: t.dims, dtype: "bool" });
   if (t.dataType === DataType.FLOAT) return tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), { shape: t.dims });
   if (t.dataType === DataType.DOUBLE) return tensor(t.data instanceof Float64Array ? t.data : Float64Array.from(t.data), { shape: t.dims, dtype: "float64" });
   return new IntConst(t.dims, Array.from(t.data));
@@ -43,7 +44,7 @@ SHAPE_OPS.set("Cast", (cx, ins) => {
     const t = asTensor(v);
     return [t.dtype === dtype ? t : t.to(dtype)];
   }
-  if (to === DataType.BOOL) return [v instanceof IntConst ? new IntConst(v.dims, v.data.map((d) => (d !== 0 ? 1 : 0))) : v.ne(0)];
+  if (to === DataType.BOOL) return [asTensor(v).bool()];
   if ([DataType.INT64, DataType.INT32, DataType.INT8, DataType.UINT8].includes(to as 7)) {
     return [v instanceof IntConst ? v : v.dtype === "int32" ? v : v.to("int32")];
   }

@@ -117,7 +117,8 @@ export class OnnxModule extends Module {
     } else if (parts.length > 1) {
       leaf = name.replaceAll(".", "_");
     }
-    if (buffer) {
+    // A bool initializer (a mask) cannot be a parameter: only floating-point tensors take gradients.
+    if (buffer || value.dtype === "bool") {
       owner.registerBuffer(leaf, value);
     } else {
       const p: Parameter = owner.registerParameter(leaf, value);
@@ -165,7 +166,8 @@ export class OnnxModule extends Module {
     this.run(this.nodes, values, this.lastUse);
     const outs = this.outputInfo.map((o) => {
       const v = values.get(o.name)!;
-      return v instanceof IntConst ? tensor(Int32Array.from(v.data), { dtype: "int32", shape: [...v.dims] }) : v;
+      const t = v instanceof IntConst ? tensor(Int32Array.from(v.data), { dtype: "int32", shape: [...v.dims] }) : v;
+      return o.elemType === DataType.BOOL && t.dtype !== "bool" ? t.bool() : t;
     });
     return outs.length === 1 ? outs[0] : outs;
   }
@@ -219,7 +221,11 @@ function runNode(cx: NodeCtx, ins: (Value | undefined)[]): Value[] {
 /** A caller's input checked against the graph's declared type and static dims. */
 function checkInput(info: OnnxValueInfo, x: Tensor | number[]): Tensor {
   const isInt = info.elemType === DataType.INT64 || info.elemType === DataType.INT32;
-  let t = x instanceof Tensor ? x : tensor(x as number[], { dtype: isInt ? "int32" : "float32" });
+  const isBool = info.elemType === DataType.BOOL;
+  let t = x instanceof Tensor ? x : tensor(x as number[], { dtype: isInt ? "int32" : isBool ? "bool" : "float32" });
+  if (isBool !== (t.dtype === "bool")) {
+    throw new ValueError(`OnnxModule.forward: input "${info.name}" is ${isBool ? "bool; pass a bool tensor (e.g. t.bool())" : "numeric; pass a numeric tensor (e.g. t.float())"}, got ${t.dtype}`);
+  }
   if (isInt && t.dtype !== "int32") throw new ValueError(`OnnxModule.forward: input "${info.name}" holds integers; pass an int32 tensor, got ${t.dtype}`);
   // A float64 graph input takes float32 too (widened); any float input takes int32 (converted).
   if (info.elemType === DataType.DOUBLE && t.dtype !== "float64") t = t.to("float64");

@@ -11,7 +11,7 @@ export { reshape, view, flatten, squeeze, unsqueeze, permute, transpose, expand,
 export { sum, mean, max, min, amax, amin, argmax, argmin, logsumexp, variance, std, type VarianceOptions } from "./composite/reduce.js";
 export { norm } from "./composite/norm.js";
 export { floor, ceil, round, trunc, tan, asin, acos, atan, sinh, cosh, asinh, atanh, log2, log10, exp2 } from "./primitives/unary-math.js";
-export { frac, reciprocal, rsqrt, remainder, logit, lerp, addcmul, isnan, isinf, isfinite, nanToNum, type NanToNumOptions } from "./composite/math.js";
+export { frac, reciprocal, rsqrt, remainder, logit, lerp, addcmul, isnan, isinf, isfinite, nanToNum, logicalNot, logicalAnd, logicalOr, logicalXor, type NanToNumOptions } from "./composite/math.js";
 export { argsort, sort, topk, cumsum, any, all } from "./composite/sort.js";
 export { outer, dot, mm, bmm, mT, diag, trace } from "./composite/linalg.js";
 export { repeat, tile, split, chunk, unbind, narrow, indexSelect, flip, roll, maskedFill, maskedSelect, tril, triu } from "./composite/rearrange.js";

@@ -26,8 +26,9 @@ function writeInPlace(op: string, target: Tensor, operands: readonly Operand[], 
   if (!shapesEqual(result.shape, target.shape)) {
     throw new ShapeError(`${op}: the result's shape ${fmtShape(result.shape)} does not match the shape ${fmtShape(target.shape)} of the tensor changed in place`);
   }
-  if (isFloat(result.dtype) && !isFloat(target.dtype)) {
-    throw new DTypeError(`${op}: a ${result.dtype} result cannot be written into an ${target.dtype} tensor in place`);
+  // As torch: a result of a higher category (float into int, int into bool) cannot be written back.
+  if ((isFloat(result.dtype) && !isFloat(target.dtype)) || (target.dtype === "bool" && result.dtype !== "bool")) {
+    throw new DTypeError(`${op}: a ${result.dtype} result cannot be written into ${target.dtype === "int32" ? "an" : "a"} ${target.dtype} tensor in place`);
   }
   // A float16/bfloat16 target keeps only values of its dtype: the result is rounded as torch's.
   if (isHalf(target.dtype) && result.dtype !== target.dtype) result = noGrad(() => result.to(target.dtype));
@@ -41,6 +42,7 @@ function fillInPlace(op: string, target: Tensor, value: number): Tensor {
   checkWritable(op, target, []);
   const d = target.dtype;
   if (isHalf(d)) value = halfValue(d, halfBits(d, value));
+  if (d === "bool") value = value !== 0 ? 1 : 0; // as a cast to bool: non-zero and NaN are true
   if (target.size > 0) kernelFor("fill")(target, [], { value });
   bumpVersion(target);
   return target;
@@ -93,7 +95,7 @@ export function copy_(target: Tensor, src: Tensor): Tensor {
 
 export function fill_(target: Tensor, value: number): Tensor {
   if (typeof value !== "number") throw new ValueError(`fill_: expected a number, got ${typeof value}`);
-  if (!isFloat(target.dtype) && !Number.isInteger(value)) {
+  if (target.dtype === "int32" && !Number.isInteger(value)) {
     throw new DTypeError(`fill_: ${value} cannot be written into an ${target.dtype} tensor`);
   }
   return fillInPlace("fill_", target, value);

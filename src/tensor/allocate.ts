@@ -7,6 +7,7 @@ import type { Storage } from "../backend/backend.js";
 import { DTypeError, ValueError, fmtShape } from "../errors.js";
 import { storageDType, type DType } from "./dtype.js";
 import { sizeOf } from "./shape.js";
+import { tagBool } from "./bool.js";
 
 /**
  * The most elements one tensor may hold: 2^31 - 1, the int32 index range that kernels and the
@@ -14,8 +15,8 @@ import { sizeOf } from "./shape.js";
  */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
-// float16 and bfloat16 values are held in float32 memory (see half.ts).
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, float16: 4, bfloat16: 4 };
+// float16 and bfloat16 values are held in float32 memory (see half.ts), bool in int32 (bool.ts).
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, float16: 4, bfloat16: 4, bool: 4 };
 
 function gib(elements: number, dtype: DType): string {
   return `${((elements * BYTES[dtype]) / 2 ** 30).toPrecision(3)} GiB`;
@@ -28,7 +29,9 @@ export function allocate(op: string, dtype: DType, shape: readonly number[], zer
     throw new ValueError(`${op}: shape ${fmtShape(shape)} has ${n} elements (${gib(n, dtype)} of ${dtype}); a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1)`);
   }
   try {
-    return getBackend().alloc(storageDType(dtype), n, zero);
+    const storage = getBackend().alloc(storageDType(dtype), n, zero);
+    if (dtype === "bool") tagBool(storage);
+    return storage;
   } catch (e) {
     // V8's "Array buffer allocation failed" / "Invalid typed array length": the machine said no.
     if (e instanceof RangeError) throw new ValueError(`${op}: cannot allocate shape ${fmtShape(shape)} (${gib(n, dtype)} of ${dtype}): ${e.message}`);

@@ -12,13 +12,19 @@ import { checkDType, checkOptions } from "./options.js";
 
 /** The trailing options of every creation function (and of fullLike/zerosLike/onesLike). */
 export interface TensorOptions {
-  /** Element type: "float32" (the default), "float64", "int32", "float16" or "bfloat16". */
+  /**
+   * Element type: "float32" (the default), "float64", "int32", "float16", "bfloat16" or "bool"
+   * (values become true where non-zero or NaN, as torch's casts).
+   */
   dtype?: DType;
   /** Record operations on the new tensor for backward (default false; floating-point dtypes only). */
   requiresGrad?: boolean;
 }
 
-/** A number, a boolean (as 0/1) or nested arrays of them, one level per dimension (rectangular). */
+/**
+ * A number, a boolean or nested arrays of them, one level per dimension (rectangular). Booleans
+ * alone make a bool tensor; mixed with numbers they count as 0/1.
+ */
 export type NestedArray = number | boolean | readonly NestedArray[];
 
 const TENSOR_OPTIONS = ["dtype", "requiresGrad"] as const;
@@ -33,15 +39,29 @@ function make(op: string, shape: readonly number[], dtype: DType, fill?: (data: 
   const storage = allocate(op, dtype, shape, fill === undefined);
   if (fill) {
     // Host values are made in host memory, then written to the storage: an upload on a GPU backend.
-    const values = arrayFor(dtype, storage.length);
+    // bool values are made as numbers first, so that 0.5 and NaN become true rather than int32's 0.
+    const values = dtype === "bool" ? new Float64Array(storage.length) : arrayFor(dtype, storage.length);
     fill(values);
     if (isHalf(dtype)) roundToHalf(dtype, values as Float32Array);
-    storage.backend.write(storage, 0, values);
+    storage.backend.write(storage, 0, dtype === "bool" ? toBoolValues(values) : values);
   }
   if (isHalf(dtype)) tagHalf(storage, dtype);
   const t = new Tensor(storage, shape, contiguousStrides(shape), 0);
   if (requiresGrad) t.requiresGrad = true;
   return t;
+}
+
+/** 1 where `values` is non-zero or NaN, else 0: the int32 memory of a bool tensor (torch's cast to bool). */
+export function toBoolValues(values: ArrayLike<number>): Int32Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i] !== 0 ? 1 : 0;
+  return out;
+}
+
+/** Whether every leaf of `values` is a boolean (so tensor() infers bool, as torch.tensor([True])). */
+function allBoolean(values: NestedArray): boolean {
+  if (Array.isArray(values)) return values.length > 0 && values.every((v) => allBoolean(v));
+  return typeof values === "boolean";
 }
 
 function inferShape(values: NestedArray): number[] {
@@ -75,8 +95,9 @@ function flattenInto(values: NestedArray, shape: readonly number[], out: TypedAr
 }
 
 /**
- * A tensor from a number, nested arrays, or a typed array (with `opts.shape`, default 1-D).
- * Plain numbers become float32 unless `dtype` says otherwise; an Int32Array gives int32.
+ * A tensor from a number, a boolean, nested arrays, or a typed array (with `opts.shape`, default
+ * 1-D). Plain numbers become float32 unless `dtype` says otherwise; booleans alone give bool (as
+ * torch.tensor([True, False])); an Int32Array gives int32.
  * @example tg.tensor([[1, 2], [3, 4]], { requiresGrad: true })
  */
 export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
@@ -94,6 +115,8 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
       roundToHalf(dtype, rounded);
       storage.backend.write(storage, 0, rounded);
       tagHalf(storage, dtype);
+    } else if (dtype === "bool") {
+      storage.backend.write(storage, 0, toBoolValues(arr));
     } else {
       storage.backend.write(storage, 0, arr);
     }
@@ -101,7 +124,7 @@ export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opt
     if (opts.requiresGrad) t.requiresGrad = true;
     return t;
   }
-  const dtype = dtypeOf("tensor", opts, "float32", ["shape"]);
+  const dtype = dtypeOf("tensor", opts, allBoolean(values as NestedArray) ? "bool" : "float32", ["shape"]);
   const shape = inferShape(values as NestedArray);
   if (opts.shape && sizeOf(opts.shape) !== sizeOf(shape)) {
     throw new ShapeError(`tensor: ${sizeOf(shape)} values cannot fill shape ${fmtShape(opts.shape)}`);

@@ -9,7 +9,8 @@ const MAX_FULL = 1000;
 export function formatTensor(t: Tensor): string {
   const data = t.contiguousData();
   const isInt = t.dtype === "int32";
-  const fmt = (v: number): string => (isInt ? String(v) : Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.` : Number(v.toPrecision(4)).toString());
+  const isBool = t.dtype === "bool";
+  const fmt = (v: number): string => (isBool ? (v !== 0 ? "true" : "false") : isInt ? String(v) : Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.` : Number(v.toPrecision(4)).toString());
   const summarize = t.size > MAX_FULL;
   const render = (dim: number, base: number, indent: string): string => {
     if (t.ndim === 0) return fmt(data[0]);
@@ -22,7 +23,8 @@ export function formatTensor(t: Tensor): string {
     return `[${idx.map((i) => (i < 0 ? "..." : render(dim + 1, base + i * step, indent + " "))).join(sep)}]`;
   };
   const extras: string[] = [];
-  if (t.dtype !== "float32") extras.push(`dtype=${t.dtype}`);
+  // torch leaves the dtype out for bool, whose values say it.
+  if (t.dtype !== "float32" && !isBool) extras.push(`dtype=${t.dtype}`);
   if (t.requiresGrad) extras.push(t.isLeaf ? "requiresGrad=true" : `gradFn=${t._node?.spec.name}`);
   return `tensor(${render(0, 0, "       ")}${extras.length ? ", " + extras.join(", ") : ""})`;
 }

@@ -35,8 +35,9 @@ export function gatherRowMajor(raw: TypedArray, v: View, lo: number): TypedArray
   return out;
 }
 
-/** Nested plain arrays of row-major `data` with `shape` (a number for a 0-d shape). */
-export function nest(data: ArrayLike<number>, shape: readonly number[]): any {
+/** Nested plain arrays of row-major `data` with `shape` (a number for a 0-d shape); booleans when `bool`. */
+export function nest(data: ArrayLike<number>, shape: readonly number[], bool = false): any {
+  if (bool) data = Array.from(data, (v) => v !== 0) as unknown as ArrayLike<number>;
   if (shape.length === 0) return data[0];
   const build = (dim: number, base: number): any[] => {
     const n = shape[dim]!;

@@ -17,6 +17,7 @@ import { formatTensor } from "./format.js";
 import type { Backend } from "../backend/backend.js";
 import { arrayFor } from "./dtype.js";
 import { halfTagOf, tagHalf } from "./half.js";
+import { isBoolStorage, tagBool } from "./bool.js";
 import { backendNamed, hostBackend } from "../backend/current.js";
 import { gatherRowMajor, nest, span } from "./host-read.js";
 
@@ -74,7 +75,7 @@ export class Tensor implements View {
    */
   get dtype(): DType {
     // A storage's 16-bit tag can change in place (Module.half()/float()), as torch's param.data does.
-    return halfTagOf(this.storage) ?? this.storage.dtype;
+    return halfTagOf(this.storage) ?? (isBoolStorage(this.storage) ? "bool" : this.storage.dtype);
   }
   /** Number of dimensions (torch's dim()). */
   get ndim(): number {
@@ -143,21 +144,23 @@ export class Tensor implements View {
   }
   /**
    * The elements in row-major order, in this tensor's own element type (a copy; a Float32Array for
-   * float16/bfloat16).
+   * float16/bfloat16, an Int32Array of 0/1 for bool).
    * @example tg.tensor([1, 2], { dtype: "int32" }).toTypedArray()  // Int32Array [1, 2]
    */
   toTypedArray(): TypedArray {
     return this.#readSync("toTypedArray", "data").slice();
   }
   /**
-   * Nested plain arrays (a number for a 0-d tensor).
+   * Nested plain arrays (a number for a 0-d tensor); a bool tensor gives JS booleans, as torch's
+   * tolist() gives Python bools.
    * @example tg.tensor([[1, 2], [3, 4]]).toArray()  // [[1, 2], [3, 4]] (torch's tolist())
    */
   toArray(): any {
-    return nest(this.#readSync("toArray", "array"), this.shape);
+    return nest(this.#readSync("toArray", "array"), this.shape, this.dtype === "bool");
   }
   /**
-   * The value of a one-element tensor.
+   * The value of a one-element tensor; for a bool tensor 1 or 0 (torch gives True/False), so that
+   * the result stays a number: `if (mask.any().item())` reads as it does in Python.
    * @example tg.tensor([1, 2, 3]).sum().item()  // 6
    */
   item(): number {
@@ -166,7 +169,7 @@ export class Tensor implements View {
   }
   /**
    * The elements in row-major order, in this tensor's own element type (a copy; a Float32Array of the
-   * exact values for float16/bfloat16), once every pending
+   * exact values for float16/bfloat16, an Int32Array of 0/1 for bool), once every pending
    * kernel has run: the read that works on every backend, WebGPU included (tf.js's `data()`).
    * @example const values = await t.data();
    */
@@ -182,10 +185,10 @@ export class Tensor implements View {
    * @example await t.array()  // nested arrays, like toArray(), from any backend
    */
   async array(): Promise<any> {
-    return nest(await this.data(), this.shape);
+    return nest(await this.data(), this.shape, this.dtype === "bool");
   }
   /**
-   * The value of a one-element tensor, on every backend: the awaited `item()`.
+   * The value of a one-element tensor, on every backend: the awaited `item()` (1 or 0 for bool).
    * @example const loss = await lossTensor.itemAsync();
    */
   async itemAsync(): Promise<number> {
@@ -349,6 +352,11 @@ export class Tensor implements View {
   half(): Tensor { return ops.cast(this, "float16"); }
   /** Converted to bfloat16 (8-bit mantissa, float32's range), rounded to nearest-even as torch's bfloat16(); see half(). */
   bfloat16(): Tensor { return ops.cast(this, "bfloat16"); }
+  /**
+   * Converted to bool: true where non-zero (NaN included), as torch's bool().
+   * @example tg.tensor([0, 0.5, NaN]).bool().toArray()  // [false, true, true]
+   */
+  bool(): Tensor { return ops.cast(this, "bool"); }
   /** A tensor of ones with this tensor's shape and dtype (torch.ones_like). */
   onesLike(): Tensor { return ops.fullLike(this, 1); }
   /** A tensor of zeros with this tensor's shape and dtype (torch.zeros_like). */
@@ -382,17 +390,17 @@ export class Tensor implements View {
   maximum(o: Operand): Tensor { return ops.maximum(this, o); }
   /** The element-wise smaller of this and `o`, broadcasting; ties split the gradient (torch.minimum). */
   minimum(o: Operand): Tensor { return ops.minimum(this, o); }
-  /** 1 where this == o, else 0, broadcasting; a float32 tensor where torch gives bool (torch.eq). */
+  /** true where this == o, broadcasting; a bool tensor (torch.eq). */
   eq(o: Operand): Tensor { return ops.eq(this, o); }
-  /** 1 where this != o, else 0 (float32; torch.ne gives bool). */
+  /** true where this != o, broadcasting; a bool tensor (torch.ne). */
   ne(o: Operand): Tensor { return ops.ne(this, o); }
-  /** 1 where this > o, else 0 (float32; torch.gt gives bool). */
+  /** true where this > o, broadcasting; a bool tensor (torch.gt). */
   gt(o: Operand): Tensor { return ops.gt(this, o); }
-  /** 1 where this < o, else 0 (float32; torch.lt gives bool). */
+  /** true where this < o, broadcasting; a bool tensor (torch.lt). */
   lt(o: Operand): Tensor { return ops.lt(this, o); }
-  /** 1 where this >= o, else 0 (float32; torch.ge gives bool). */
+  /** true where this >= o, broadcasting; a bool tensor (torch.ge). */
   ge(o: Operand): Tensor { return ops.ge(this, o); }
-  /** 1 where this <= o, else 0 (float32; torch.le gives bool). */
+  /** true where this <= o, broadcasting; a bool tensor (torch.le). */
   le(o: Operand): Tensor { return ops.le(this, o); }
   /** -this, element-wise (torch.neg); keeps the dtype. */
   neg(): Tensor { return ops.neg(this); }
@@ -407,10 +415,10 @@ export class Tensor implements View {
   /** Square root element-wise; NaN for negative inputs (torch.sqrt). */
   sqrt(): Tensor { return ops.sqrt(this); }
   /**
-   * this · this (torch.square).
+   * this · this (torch.square; a bool tensor gives its 0/1 as int32, where torch gives int64).
    * @example tg.tensor([-2, 3]).square()  // [4, 9]
    */
-  square(): Tensor { return ops.mul(this, this); }
+  square(): Tensor { return this.dtype === "bool" ? ops.cast(this, "int32") : ops.mul(this, this); }
   /** |x| element-wise, keeping the dtype; gradient sign(x), 0 at 0 (torch.abs). */
   abs(): Tensor { return ops.abs(this); }
   /** -1, 0 or 1 by the sign of each element; its gradient is zero (torch.sign). */
@@ -495,20 +503,31 @@ export class Tensor implements View {
   lerp(end: Tensor, weight: Operand): Tensor { return ops.lerp(this, end, weight); }
   /** this + value·t1·t2, broadcasting (torch.addcmul; value defaults to 1). */
   addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return ops.addcmul(this, t1, t2, opts); }
-  /** 1 where the element is NaN, else 0 (float32 where torch.isnan gives bool). */
+  /** true where the element is NaN; a bool tensor (torch.isnan). */
   isnan(): Tensor { return ops.isnan(this); }
-  /** 1 where the element is +inf or -inf, else 0 (float32 where torch.isinf gives bool). */
+  /** true where the element is +inf or -inf; a bool tensor (torch.isinf). */
   isinf(): Tensor { return ops.isinf(this); }
-  /** 1 where the element is neither NaN nor infinite, else 0 (float32 where torch.isfinite gives bool). */
+  /** true where the element is neither NaN nor infinite; a bool tensor (torch.isfinite). */
   isfinite(): Tensor { return ops.isfinite(this); }
+  /** true where this is zero; a bool tensor (torch's logical_not, `~mask`). */
+  logicalNot(): Tensor { return ops.logicalNot(this); }
+  /** true where this and `o` are both non-zero; a bool tensor (torch's logical_and, `a & b` on masks). */
+  logicalAnd(o: Tensor): Tensor { return ops.logicalAnd(this, o); }
+  /** true where this or `o` is non-zero; a bool tensor (torch's logical_or, `a | b` on masks). */
+  logicalOr(o: Tensor): Tensor { return ops.logicalOr(this, o); }
+  /** true where exactly one of this and `o` is non-zero; a bool tensor (torch's logical_xor). */
+  logicalXor(o: Tensor): Tensor { return ops.logicalXor(this, o); }
   /**
    * NaN, +inf and -inf replaced by finite numbers (0 and the dtype's extremes unless given;
    * torch.nan_to_num).
    */
   nanToNum(opts?: ops.NanToNumOptions): Tensor { return ops.nanToNum(this, opts); }
-  /** A copy with `value` wherever `mask` (broadcast to this shape) is non-zero (torch's masked_fill). */
+  /**
+   * A copy with `value` wherever the bool `mask` (broadcast to this shape) is true (torch's
+   * masked_fill; another mask dtype is a DTypeError, as in torch).
+   */
   maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
-  /** The elements where `mask` (broadcast with this) is non-zero, as a 1-D tensor (torch's masked_select). */
+  /** The elements where the bool `mask` (broadcast with this) is true, as a 1-D tensor (torch's masked_select). */
   maskedSelect(mask: Tensor): Tensor { return ops.maskedSelect(this, mask); }
 
   // ---- in place (torch's trailing underscore): allowed under noGrad for tensors that require grad ----
@@ -608,15 +627,9 @@ export class Tensor implements View {
   bernoulli(): Tensor { return ops.bernoulli(this); }
   /** Category indices drawn in proportion to this tensor's weights (torch's multinomial). */
   multinomial(numSamples: number, opts?: ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, opts); }
-  /**
-   * 1 where any element over `dim` is non-zero (all elements when absent), else 0; float32 where torch.any
-   * gives bool.
-   */
+  /** Whether any element over `dim` is non-zero (all elements when absent); a bool tensor (torch.any). */
   any(dim?: Dims, keepdim = false): Tensor { return ops.any(this, dim, keepdim); }
-  /**
-   * 1 where every element over `dim` is non-zero (all elements when absent), else 0; float32 where
-   * torch.all gives bool.
-   */
+  /** Whether every element over `dim` is non-zero (all elements when absent); a bool tensor (torch.all). */
   all(dim?: Dims, keepdim = false): Tensor { return ops.all(this, dim, keepdim); }
   /**
    * Index (int32) of the first minimum along `dim`, or into the flattened tensor when `dim` is absent
@@ -772,5 +785,6 @@ function fromValues(backend: Backend, values: TypedArray, shape: readonly number
   backend.write(storage, 0, values);
   // float16/bfloat16 values move as the float32 values they are held in, and stay tagged.
   if (dtype === "float16" || dtype === "bfloat16") tagHalf(storage, dtype);
+  if (dtype === "bool") tagBool(storage);
   return new Tensor(storage, shape);
 }

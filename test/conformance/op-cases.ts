@@ -40,6 +40,9 @@ export const OPS: Record<string, (xs: Arg[], a: Record<string, any>) => Tensor> 
   add: ([x, y]) => tg.add(x, y), sub: ([x, y]) => tg.sub(x, y), mul: ([x, y]) => tg.mul(x, y),
   div: ([x, y]) => tg.div(x, y), pow: ([x, y]) => tg.pow(x, y), maximum: ([x, y]) => tg.maximum(x, y),
   minimum: ([x, y]) => tg.minimum(x, y), eq: ([x, y]) => tg.eq(x, y), gt: ([x, y]) => tg.gt(x, y), lt: ([x, y]) => tg.lt(x, y),
+  ne: ([x, y]) => tg.ne(x, y), ge: ([x, y]) => tg.ge(x, y), le: ([x, y]) => tg.le(x, y), bool: ([x]) => T(x).bool(),
+  logicalNot: ([x]) => tg.logicalNot(T(x)), logicalAnd: ([x, y]) => tg.logicalAnd(T(x), T(y)),
+  logicalOr: ([x, y]) => tg.logicalOr(T(x), T(y)), logicalXor: ([x, y]) => tg.logicalXor(T(x), T(y)),
   sum: ([x], a) => T(x).sum(a.dim, a.keepdim), mean: ([x], a) => T(x).mean(a.dim, a.keepdim),
   max: ([x], a) => T(x).max(a.dim, a.keepdim), min: ([x], a) => T(x).min(a.dim, a.keepdim),
   argmax: ([x], a) => T(x).argmax(a.dim, a.keepdim), logsumexp: ([x], a) => T(x).logsumexp(a.dim, a.keepdim),
@@ -149,10 +152,10 @@ function pieces(ts: Tensor[], dim: number): Tensor {
 /** Builds a fixture input; float tensors require grad unless they are `where`'s condition. */
 export function build(inp: Input, wantGrad: boolean): Arg {
   if (inp.number !== undefined) return inp.number;
-  const dtype = inp.dtype === "int32" || inp.dtype === "float64" ? inp.dtype : "float32";
+  const dtype = inp.dtype === "int32" || inp.dtype === "float64" || inp.dtype === "bool" ? inp.dtype : "float32";
   let t = tg.tensor(Float64Array.from(inp.values!), { shape: inp.shape!, dtype });
   if (inp.noncontig) t = t.transpose(-1, -2).contiguous().transpose(-1, -2);
-  if (wantGrad && dtype !== "int32") t.requiresGrad = true;
+  if (wantGrad && dtype !== "int32" && dtype !== "bool") t.requiresGrad = true;
   return t;
 }
 
@@ -292,7 +295,7 @@ export const GRAD_CASES: GradCase[] = [
   { id: "scaledDotProductAttention/causal", shapes: [[1, 2, 4, 3], [1, 2, 4, 3], [1, 2, 4, 2]], fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { isCausal: true }) },
   {
     id: "scaledDotProductAttention/bool-mask", shapes: [[2, 3, 4], [2, 5, 4], [2, 5, 3]],
-    fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { attnMask: tg.tensor([1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1], { shape: [3, 5], dtype: "int32" }) }),
+    fn: (q, k, v) => F.scaledDotProductAttention(q!, k!, v!, { attnMask: tg.tensor([1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1], { shape: [3, 5], dtype: "bool" }) }),
   },
   {
     id: "multiHeadAttentionForward", shapes: [[3, 2, 4], [5, 2, 4], [12, 4], [12], [4, 4], [4]],

@@ -27,7 +27,7 @@ const XOR_X = tg.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
 const XOR_Y = tg.tensor([[0], [1], [1], [0]]);
 
 function accuracy(probs: Tensor, y: Tensor): number {
-  return probs.gt(0.5).eq(y).mean().item();
+  return probs.gt(0.5).eq(y).float().mean().item(); // comparisons give bool, as in PyTorch
 }
 
 describe("course notes", () => {
@@ -76,7 +76,7 @@ describe("course notes", () => {
     // All parameters go to the optimizer; it skips the frozen ones.
     const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
     const x = tg.randn([64, 2]);
-    const y = x.slice(1, 0, 1).mul(x.slice(1, 1, 2)).gt(0); // the XOR-like sign of x0·x1
+    const y = x.slice(1, 0, 1).mul(x.slice(1, 1, 2)).gt(0).float(); // the XOR-like sign of x0·x1, as 0/1 targets
     const first = F.binaryCrossEntropyWithLogits(model.forward(x), y).item();
     const last = fit(model, x, y, (p, t) => F.binaryCrossEntropyWithLogits(p, t), opt, 150);
     assert.ok(last < first, `head training lowers the loss (${first} → ${last})`);

@@ -29,7 +29,7 @@ describe("shape errors", () => {
   const a = tg.zeros([2, 3]);
   it("broadcasting", () => {
     throwsExactly(() => a.add(tg.zeros([4])), ShapeError, "add: shapes [2, 3] and [4] cannot be broadcast: size 3 and size 4 differ at dimension -1 (expected equal sizes or 1)");
-    throwsExactly(() => tg.where(tg.zeros([2, 1]), a, tg.zeros([3, 3])), ShapeError, "where: shapes [2, 3] and [3, 3] cannot be broadcast: size 2 and size 3 differ at dimension -2 (expected equal sizes or 1)");
+    throwsExactly(() => tg.where(tg.zeros([2, 1], { dtype: "bool" }), a, tg.zeros([3, 3])), ShapeError, "where: shapes [2, 3] and [3, 3] cannot be broadcast: size 2 and size 3 differ at dimension -2 (expected equal sizes or 1)");
   });
   it("matmul", () => {
     throwsExactly(() => tg.zeros([32, 784]).matmul(tg.zeros([128, 10])), ShapeError, "matmul: cannot multiply [32, 784] by [128, 10]: inner dimensions 784 and 128 differ");

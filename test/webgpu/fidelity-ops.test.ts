@@ -21,7 +21,7 @@ describe("fidelity ops on WebGPU", { skip: reason ?? false }, () => {
   it("maskedSelect with a CPU mask: values and gradient", async () => {
     const x = tg.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
     await tg.setBackend("js");
-    const mask = tg.tensor([[1, 0, 1], [0, 1, 1]], { dtype: "int32" });
+    const mask = tg.tensor([[true, false, true], [false, true, true]]);
     await tg.setBackend("webgpu");
     const out = x.maskedSelect(mask);
     assert.deepEqual(Array.from(await out.data()), [1, 3, 5, 6]);

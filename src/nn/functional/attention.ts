@@ -12,29 +12,19 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 
 /**
- * Whether a mask is boolean: int32 (non-zero = true), or a float tensor holding only 0s and 1s,
- * which is what comparisons (`gt`, `eq`, …) give. Any other float mask is additive. An additive
- * mask of only 0s and 1s would shift logits by 1, which is never what a caller means. A float mask on
- * a device (WebGPU) cannot be inspected synchronously: it is taken as additive (boolean masks there
- * are int32).
+ * A mask in additive form (0 where attention is allowed, -inf where it is not), as torch reads
+ * masks: by dtype alone. A bool mask's `true` means what `trueMeans` says: "masked"
+ * (nn.MultiheadAttention's convention) or "attend" (scaled_dot_product_attention's). A float mask is
+ * added to the scores unchanged, even one holding only 0s and 1s. Any other dtype is a DTypeError
+ * naming `op` and the mask `name`.
  */
-export function isBooleanMask(mask: Tensor): boolean {
-  if (mask.dtype === "int32") return true;
-  const data = mask._hostDataOrNull();
-  if (data === null) return false;
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0 && data[i] !== 1) return false;
-  return true;
-}
-
-/**
- * A mask in additive form (0 where attention is allowed, -inf where it is not). `trueMeans` says
- * what a boolean mask's 1s are: "masked" (nn.MultiheadAttention's convention) or "attend"
- * (scaled_dot_product_attention's). Additive float masks are returned unchanged.
- */
-export function toAdditiveMask(mask: Tensor, trueMeans: "masked" | "attend"): Tensor {
-  if (!isBooleanMask(mask)) return mask;
-  const on = mask.ne(0);
-  return trueMeans === "masked" ? where(on, -Infinity, 0) : where(on, 0, -Infinity);
+export function toAdditiveMask(op: string, name: string, mask: Tensor, trueMeans: "masked" | "attend"): Tensor {
+  if (mask.dtype === "bool") return trueMeans === "masked" ? where(mask, -Infinity, 0) : where(mask, 0, -Infinity);
+  if (!isFloat(mask.dtype)) {
+    const meaning = trueMeans === "masked" ? "true = not allowed to attend" : "true = may attend";
+    throw new DTypeError(`${op}: ${name} must be bool (${meaning}) or floating point (added to the scores), got ${mask.dtype}; pass a bool tensor (e.g. ${name}.bool())`);
+  }
+  return mask;
 }
 
 /** [L, S] additive causal mask: position i may attend to j ≤ i (torch's tril of ones). */
@@ -70,8 +60,8 @@ export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, sca
 /** Options of scaledDotProductAttention (torch's names, camelCase). */
 export interface ScaledDotProductAttentionOptions {
   /**
-   * Broadcastable to [..., L, S]. int32 (or float of 0s and 1s): 1 = may attend, as torch's bool
-   * mask here (note: the opposite of MultiheadAttention's masks); other floats are added to the scores.
+   * Broadcastable to [..., L, S]. bool: true = may attend, as torch's bool mask here (note: the
+   * opposite of MultiheadAttention's masks); a float mask is added to the scores (0 / -inf).
    */
   attnMask?: Tensor | null;
   /** Dropout on the attention weights; applied whenever > 0, as torch (pass 0 in eval mode). */
@@ -115,7 +105,7 @@ export function scaledDotProductAttention(
     } catch {
       throw new ShapeError(`${op}: attnMask ${fmtShape(attnMask.shape)} cannot be broadcast to the scores [..., ${L}, ${S}]`);
     }
-    mask = toAdditiveMask(attnMask, "attend");
+    mask = toAdditiveMask(op, "attnMask", attnMask, "attend");
   } else if (isCausal) {
     mask = causalMask(L, S);
   }

@@ -16,13 +16,13 @@ import { checkOptions } from "../../tensor/options.js";
  */
 export interface MultiHeadAttentionOptions {
   /**
-   * [N, S] (or [S] unbatched): keys to ignore, e.g. padding. int32 (or float of 0s and 1s): 1 =
-   * ignored; other floats are added to the scores, as torch.
+   * [N, S] (or [S] unbatched): keys to ignore, e.g. padding. bool: true = ignored; a float mask is
+   * added to the scores, as torch.
    */
   keyPaddingMask?: Tensor | null;
   /**
-   * [L, S] or [N·numHeads, L, S]: int32 (or float of 0s and 1s): 1 = query i may not attend to
-   * key j; other floats (e.g. 0 / -inf) are added to the scores, as torch.
+   * [L, S] or [N·numHeads, L, S]: bool: true = query i may not attend to key j; a float mask (e.g.
+   * 0 / -inf) is added to the scores, as torch.
    */
   attnMask?: Tensor | null;
   /** Return the attention weights too (default true); otherwise the second result is null. */
@@ -146,13 +146,13 @@ export function mhaForward(
 
   let mask: Tensor | null = null;
   if (attnMask !== null) {
-    const m = toAdditiveMask(attnMask, "masked");
+    const m = toAdditiveMask(site.label, "attnMask", attnMask, "masked");
     mask = m.ndim === 3 ? m.reshape([N, H, L, S]) : m;
   } else if (isCausal) {
     mask = causalMask(L, S);
   }
   if (kpm !== null) {
-    const m = toAdditiveMask(kpm, "masked").reshape([N, 1, 1, S]);
+    const m = toAdditiveMask(site.label, "keyPaddingMask", kpm, "masked").reshape([N, 1, 1, S]);
     mask = mask === null ? m : mask.add(m);
   }
 

@@ -35,8 +35,8 @@ class NonDynamicallyQuantizableLinear extends Linear {}
 /**
  * Attention with numHeads heads over embedDim features (torch.nn.MultiheadAttention).
  * `forward(query, key, value, opts)` returns `[output, weights | null]`; the weights are averaged
- * over heads unless `averageAttnWeights: false`. Masks: int32 or 0/1 float with 1 = masked, or
- * additive float masks, as torch's bool and float masks.
+ * over heads unless `averageAttnWeights: false`. Masks, as torch's: bool with true = masked, or
+ * float masks added to the scores (0 / -inf); another dtype is a DTypeError.
  * @example
  * const mha = new nn.MultiheadAttention(64, 8, { batchFirst: true });
  * const [out, w] = mha.forward(x, x, x, { keyPaddingMask: pad });  // x: [N, T, 64] → out [N, T, 64], w [N, T, T]

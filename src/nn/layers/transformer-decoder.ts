@@ -23,9 +23,9 @@ export interface TransformerDecoderLayerForwardOptions {
   tgtMask?: Tensor | null;
   /** Mask of the attention from tgt to memory ([T, S] or [N·nHead, T, S]). */
   memoryMask?: Tensor | null;
-  /** Padding of tgt, `[N, T]`: 1 marks a padded position. */
+  /** Padding of tgt, `[N, T]`, bool: true marks a padded position. */
   tgtKeyPaddingMask?: Tensor | null;
-  /** Padding of memory, `[N, S]`: 1 marks a padded position. */
+  /** Padding of memory, `[N, S]`, bool: true marks a padded position. */
   memoryKeyPaddingMask?: Tensor | null;
   /** Causal self-attention (builds the mask when tgtMask is absent). */
   tgtIsCausal?: boolean;

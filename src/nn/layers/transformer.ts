@@ -36,9 +36,9 @@ export interface TransformerEncoderLayerOptions {
 
 /** Masks of TransformerEncoderLayer.forward (torch's src_mask, src_key_padding_mask, is_causal). */
 export interface TransformerEncoderLayerForwardOptions {
-  /** [S, S] or [N·nHead, S, S]; int32 / 0-1 float with 1 = masked, or additive float (as MultiheadAttention). */
+  /** [S, S] or [N·nHead, S, S]; bool with true = masked, or additive float (as MultiheadAttention). */
   srcMask?: Tensor | null;
-  /** [N, S] (or [S] unbatched): 1 = padding, ignored as a key. */
+  /** [N, S] (or [S] unbatched), bool: true = padding, ignored as a key. */
   srcKeyPaddingMask?: Tensor | null;
   /** Causal self-attention (builds the mask when srcMask is absent). */
   isCausal?: boolean;

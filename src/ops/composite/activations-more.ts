@@ -5,7 +5,7 @@
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { where } from "../primitives/elementwise.js";
+import { floatMask, whereMask } from "../primitives/elementwise.js";
 import { elu } from "./activations.js";
 import { softmax } from "./softmax.js";
 import { split } from "./rearrange.js";
@@ -16,7 +16,7 @@ import { split } from "./rearrange.js";
  */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   if (!(minVal < maxVal)) throw new ValueError(`hardtanh: minVal ${minVal} must be below maxVal ${maxVal}`);
-  return where(x.le(minVal), minVal, where(x.ge(maxVal), maxVal, x));
+  return whereMask(floatMask.le(x, minVal), minVal, whereMask(floatMask.ge(x, maxVal), maxVal, x));
 }
 
 /**
@@ -32,7 +32,7 @@ export function relu6(x: Tensor): Tensor {
  * @example F.logSigmoid(tg.tensor([0, -100]))  // [-0.6931, -100], stable for large negative x
  */
 export function logSigmoid(x: Tensor): Tensor {
-  return where(x.lt(0), x, 0).sub(x.abs().neg().exp().log1p());
+  return whereMask(floatMask.lt(x, 0), x, 0).sub(x.abs().neg().exp().log1p());
 }
 
 /**
@@ -84,8 +84,8 @@ export function selu(x: Tensor): Tensor {
  */
 export function celu(x: Tensor, alpha = 1): Tensor {
   if (alpha === 0) throw new ValueError("celu: alpha must not be 0");
-  const positive = x.gt(0);
-  return where(positive, x, where(positive, 0, x).div(alpha).expm1().mul(alpha));
+  const positive = floatMask.gt(x, 0);
+  return whereMask(positive, x, whereMask(positive, 0, x).div(alpha).expm1().mul(alpha));
 }
 
 /**
@@ -119,5 +119,5 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
     throw new ShapeError(`prelu: weight has ${weight.size} slopes for input ${fmtShape(x.shape)} with ${channels} channels (expected 1 or ${channels})`);
   }
   const w = weight.size === 1 || x.ndim < 2 ? weight.reshape([]) : weight.reshape([channels, ...new Array(x.ndim - 2).fill(1)]);
-  return where(x.gt(0), x, x.mul(w));
+  return whereMask(floatMask.gt(x, 0), x, x.mul(w));
 }

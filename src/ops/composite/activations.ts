@@ -3,7 +3,7 @@
 
 import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { where } from "../primitives/elementwise.js";
+import { floatMask, whereMask } from "../primitives/elementwise.js";
 import { checkOptions } from "../../tensor/options.js";
 
 /**
@@ -11,7 +11,7 @@ import { checkOptions } from "../../tensor/options.js";
  * @example tg.leakyRelu(tg.tensor([-2, 3]), 0.1)  // [-0.2, 3]
  */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  return where(x.gt(0), x, x.mul(slope));
+  return whereMask(floatMask.gt(x, 0), x, x.mul(slope));
 }
 
 const SQRT_HALF = Math.SQRT1_2;
@@ -39,8 +39,8 @@ export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): T
  * @example tg.elu(tg.tensor([-1, 2]))  // [-0.6321, 2]
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  const positive = x.gt(0);
-  return where(positive, x, where(positive, 0, x).expm1().mul(alpha));
+  const positive = floatMask.gt(x, 0);
+  return whereMask(positive, x, whereMask(positive, 0, x).expm1().mul(alpha));
 }
 
 /**
@@ -51,10 +51,10 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
   checkOptions("softplus", opts, ["beta", "threshold"]);
   const { beta = 1, threshold = 20 } = opts;
   const bx = beta === 1 ? x : x.mul(beta);
-  const above = bx.gt(threshold);
+  const above = floatMask.gt(bx, threshold);
   // where, not minimum(): at βx = threshold torch takes the smooth branch's full gradient.
-  const smooth = where(above, threshold, bx).exp().log1p();
-  return where(above, x, beta === 1 ? smooth : smooth.div(beta));
+  const smooth = whereMask(above, threshold, bx).exp().log1p();
+  return whereMask(above, x, beta === 1 ? smooth : smooth.div(beta));
 }
 
 /**
@@ -72,7 +72,7 @@ export function silu(x: Tensor): Tensor {
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if (min == null && max == null) throw new ValueError("clamp: at least one of min and max must be given");
   let out = x;
-  if (min != null) out = where(out.lt(min), min, out);
-  if (max != null) out = where(out.gt(max), max, out);
+  if (min != null) out = whereMask(floatMask.lt(out, min), min, out);
+  if (max != null) out = whereMask(floatMask.gt(out, max), max, out);
   return out;
 }

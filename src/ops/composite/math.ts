@@ -1,11 +1,13 @@
 // Element-wise maths built from primitives (torch's frac, reciprocal, rsqrt, remainder, logit, lerp,
-// addcmul, isnan, isinf, isfinite, nanToNum); their gradients come from the primitives'.
+// addcmul, isnan, isinf, isfinite, nanToNum, logical_not/and/or/xor); their gradients come from the
+// primitives'.
 
 import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 import { add, div, mul, sub, where, type Operand } from "../primitives/elementwise.js";
 import { floor, trunc } from "../primitives/unary-math.js";
+import { onesLike, zerosLike } from "../../tensor/creation.js";
 
 /**
  * x - trunc(x), the fractional part with x's sign (torch.frac; gradient 1).
@@ -69,27 +71,62 @@ export function addcmul(input: Tensor, t1: Tensor, t2: Tensor, opts: { value?: n
 }
 
 /**
- * 1 where x is NaN, else 0 (torch.isnan; float32 where torch gives bool).
- * @example tg.isnan(tg.tensor([1, NaN]))  // [0, 1]
+ * true where x is NaN; a bool tensor (torch.isnan).
+ * @example tg.isnan(tg.tensor([1, NaN]))  // [false, true]
  */
 export function isnan(x: Tensor): Tensor {
   return x.ne(x);
 }
 
 /**
- * 1 where x is ±∞ (torch.isinf).
- * @example tg.isinf(tg.tensor([1, Infinity, -Infinity]))  // [0, 1, 1]
+ * true where x is ±∞; a bool tensor (torch.isinf).
+ * @example tg.isinf(tg.tensor([1, Infinity, -Infinity]))  // [false, true, true]
  */
 export function isinf(x: Tensor): Tensor {
+  if (x.dtype === "bool") return zerosLike(x);
   return x.abs().eq(Infinity);
 }
 
 /**
- * 1 where x is neither NaN nor ±∞ (torch.isfinite).
- * @example tg.isfinite(tg.tensor([1, NaN, Infinity]))  // [1, 0, 0]
+ * true where x is neither NaN nor ±∞; a bool tensor (torch.isfinite).
+ * @example tg.isfinite(tg.tensor([1, NaN, Infinity]))  // [true, false, false]
  */
 export function isfinite(x: Tensor): Tensor {
+  if (x.dtype === "bool") return onesLike(x);
   return x.abs().lt(Infinity);
+}
+
+/**
+ * true where x is zero (false where non-zero or NaN); a bool tensor (torch.logical_not, Python's `~`
+ * on a mask).
+ * @example tg.logicalNot(tg.tensor([true, false]))  // [false, true]
+ */
+export function logicalNot(x: Tensor): Tensor {
+  return x.eq(0);
+}
+
+/**
+ * true where both a and b are non-zero, broadcasting; a bool tensor (torch.logical_and, `&` on masks).
+ * @example tg.logicalAnd(tg.tensor([true, true]), tg.tensor([true, false]))  // [true, false]
+ */
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  return mul(a.bool(), b.bool());
+}
+
+/**
+ * true where a or b is non-zero, broadcasting; a bool tensor (torch.logical_or, `|` on masks).
+ * @example tg.logicalOr(tg.tensor([true, false]), tg.tensor([false, false]))  // [true, false]
+ */
+export function logicalOr(a: Tensor, b: Tensor): Tensor {
+  return add(a.bool(), b.bool());
+}
+
+/**
+ * true where exactly one of a and b is non-zero, broadcasting; a bool tensor (torch.logical_xor, `^`).
+ * @example tg.logicalXor(tg.tensor([true, true]), tg.tensor([true, false]))  // [false, true]
+ */
+export function logicalXor(a: Tensor, b: Tensor): Tensor {
+  return a.bool().ne(b.bool());
 }
 
 export interface NanToNumOptions {
@@ -112,6 +149,7 @@ export function nanToNum(x: Tensor, opts: NanToNumOptions = {}): Tensor {
   for (const [k, v] of [["nan", nan], ["posinf", posinf], ["neginf", neginf]] as const) {
     if (v !== null && typeof v !== "number") throw new ValueError(`nanToNum: ${k} must be a number, got ${typeof v}`);
   }
+  if (x.dtype === "bool" || x.dtype === "int32") return x; // no NaN or ∞ to replace, as torch
   let out = where(isnan(x), nan, x);
   out = where(x.eq(Infinity), posinf ?? max, out);
   return where(x.eq(-Infinity), neginf ?? -max, out);

@@ -21,6 +21,7 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
 }
 
 function prodOf(x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (x.dtype === "bool") x = x.int(); // torch: the product of bools is an integer (int64)
   if (dim === undefined) return productAlong(reshape(x, [-1]), 0).reshape([]);
   const d = normDim("prod", dim, Math.max(x.ndim, 1));
   if (x.ndim === 0) return x;
@@ -47,6 +48,7 @@ function productAlong(x: Tensor, d: number): Tensor {
  * @example tg.cumprod(tg.tensor([1, 2, 3, 4]), 0)  // [1, 2, 6, 24]
  */
 export function cumprod(x: Tensor, dim: number): Tensor {
+  if (x.dtype === "bool") x = x.int(); // torch: running products of bools are integers (int64)
   if (!isFloat(x.dtype) && x.dtype !== "int32") throw new DTypeError(`cumprod: unsupported dtype ${x.dtype}`);
   if (x.ndim === 0) return x.clone();
   const d = normDim("cumprod", dim, x.ndim);

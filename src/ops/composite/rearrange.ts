@@ -5,7 +5,7 @@ import { ShapeError, UnsupportedOpError, ValueError, fmtShape } from "../../erro
 import { arange, tensor } from "../../tensor/creation.js";
 import { broadcastShapes, normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { where } from "../primitives/elementwise.js";
+import { floatMask, requireBoolMask, whereMask } from "../primitives/elementwise.js";
 import { cat, expand, reshape, slice } from "./shape.js";
 
 /**
@@ -146,21 +146,25 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
 }
 
 /**
- * `x` with the elements where `mask` (broadcast to x) is non-zero set to `value` (torch.masked_fill).
- * @example tg.maskedFill(tg.tensor([1, 2, 3]), tg.tensor([0, 1, 0]), -Infinity)  // [1, -Infinity, 3]
+ * `x` with the elements where the bool `mask` (broadcast to x) is true set to `value`
+ * (torch.masked_fill). A mask of another dtype is a DTypeError, as torch's "masked_fill_ only
+ * supports boolean masks": compare (`m.ne(0)`) or cast (`m.bool()`) first.
+ * @example tg.maskedFill(tg.tensor([1, 2, 3]), tg.tensor([false, true, false]), -Infinity)  // [1, -Infinity, 3]
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  return where(mask, value, x);
+  requireBoolMask("maskedFill", mask);
+  return whereMask(mask, value, x);
 }
 
 /**
- * The elements of `x` where `mask` is non-zero, as a 1-D tensor in row-major order; `x` and `mask`
- * broadcast together (torch.masked_select, whose mask is bool: here any dtype, non-zero selects). The
+ * The elements of `x` where the bool `mask` is true, as a 1-D tensor in row-major order; `x` and
+ * `mask` broadcast together (torch.masked_select; another mask dtype is a DTypeError). The
  * gradient flows back to the selected elements. The output's length depends on the mask's values, so
  * the mask is read on the host: on WebGPU pass it as a CPU tensor (`await mask.cpu()`).
  * @example tg.maskedSelect(x, x.gt(0)) // the positive elements of x
  */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
+  requireBoolMask("maskedSelect", mask);
   const shape = broadcastShapes("maskedSelect", x.shape, mask.shape);
   const m = expand(mask, shape)._hostDataOrNull();
   if (m === null) {
@@ -180,8 +184,8 @@ function triangle(op: string, x: Tensor, k: number, keepLower: boolean): Tensor 
   const rows = arange(r, { dtype: "int32" }).unsqueeze(1);
   const cols = arange(c, { dtype: "int32" }).unsqueeze(0);
   // Lower: column - row <= k; upper: column - row >= k.
-  const keep = keepLower ? cols.sub(rows).le(k) : cols.sub(rows).ge(k);
-  return where(keep, x, 0);
+  const keep = keepLower ? floatMask.le(cols.sub(rows), k) : floatMask.ge(cols.sub(rows), k);
+  return whereMask(keep, x, 0);
 }
 
 /**

@@ -7,7 +7,7 @@ import { isFloat } from "../../tensor/dtype.js";
 import { sizeOf } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { argmaxPrim, argminPrim, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
-import { where } from "../primitives/elementwise.js";
+import { floatMask, whereMask } from "../primitives/elementwise.js";
 import { definePrimitive } from "../../autograd/primitive.js";
 import { runKernel } from "../run-kernel.js";
 
@@ -15,7 +15,7 @@ type Dims = number | readonly number[] | undefined;
 
 /**
  * Sum over `dim` (a number or a list, negative from the end; all elements when absent), the reduced dims
- * dropped unless `keepdim` (torch.sum). int32 sums stay int32.
+ * dropped unless `keepdim` (torch.sum). int32 sums stay int32; a bool sum counts the true elements, int32.
  * @example
  * ```ts
  * const x = tg.tensor([[1, 2, 3], [4, 5, 6]]);
@@ -28,6 +28,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 function requireFloat(op: string, x: Tensor): void {
+  // torch: "mean(): input dtype must be floating point, got Bool" (for bool and integer tensors alike).
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a floating-point tensor, got ${x.dtype} (convert with .float())`);
 }
 
@@ -106,7 +107,7 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   requireFloat("logsumexp", x);
   const p = reduceParams("logsumexp", x, dim, true);
   const m0 = maxPrim([x.detach()], p);
-  const m = where(m0.abs().lt(Infinity), m0, 0);
+  const m = whereMask(floatMask.lt(m0.abs(), Infinity), m0, 0);
   const out = sumPrim([x.sub(m).exp()], p).log().add(m);
   return keepdim ? out : out.squeeze(p.dims as number[]);
 }
@@ -161,5 +162,5 @@ const stdFromVar = definePrimitive({
   name: "sqrt",
   saves: "output",
   forward: ([v]) => runKernel("sqrt", v.shape, v.dtype, [v]),
-  vjp: (g, { output }) => [where(output.eq(0), 0, g.div(output.mul(2)))],
+  vjp: (g, { output }) => [whereMask(floatMask.eq(output, 0), 0, g.div(output.mul(2)))],
 });

@@ -46,20 +46,21 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): [Tensor, T
  */
 export function cumsum(x: Tensor, dim: number): Tensor {
   const d = x.ndim === 0 ? 0 : normDim("cumsum", dim, x.ndim);
-  return cumsumPrim([x], { dim: d, reverse: false });
+  // Running counts of a bool tensor are int32 (torch's int64).
+  return cumsumPrim([x.dtype === "bool" ? x.int() : x], { dim: d, reverse: false });
 }
 
 /**
- * 1 where any element over `dim` is non-zero (torch.any; float32 where torch gives bool).
- * @example tg.any(tg.tensor([[0, 1], [0, 0]]), 1)  // [1, 0]
+ * Whether any element over `dim` is non-zero; a bool tensor (torch.any).
+ * @example tg.any(tg.tensor([[0, 1], [0, 0]]), 1)  // [true, false]
  */
 export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return amax(x.ne(0), dim, keepdim);
 }
 
 /**
- * 1 where every element over `dim` is non-zero (torch.all).
- * @example tg.all(tg.tensor([[1, 1], [0, 1]]), 1)  // [1, 0]
+ * Whether every element over `dim` is non-zero; a bool tensor (torch.all).
+ * @example tg.all(tg.tensor([[1, 1], [0, 1]]), 1)  // [true, false]
  */
 export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return amin(x.ne(0), dim, keepdim);

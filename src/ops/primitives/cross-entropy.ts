@@ -17,6 +17,7 @@ import type { Tensor } from "../../tensor/tensor.js";
 import { runKernel } from "../run-kernel.js";
 import { softmaxPrim } from "./softmax.js";
 import { arange } from "../../tensor/creation.js";
+import { floatMask } from "./elementwise.js";
 
 const contiguous = (t: Tensor): Tensor => (t.isContiguous ? t : runKernel("copy", t.shape, t.dtype, [t]));
 
@@ -41,7 +42,7 @@ export const crossEntropyRowsGradPrim: Primitive<undefined> = definePrimitive<un
     const p = softmaxPrim([x], 1);
     const h = G.mul(g.unsqueeze(1));
     const dx = x.requiresGrad ? p.mul(h.sub(h.mul(p).sum(1, true))) : null;
-    const onehot = arange(x.shape[1], { dtype: "int32" }).unsqueeze(0).eq(t.unsqueeze(1));
+    const onehot = floatMask.eq(arange(x.shape[1], { dtype: "int32" }).unsqueeze(0), t.unsqueeze(1));
     const dg = g.requiresGrad ? G.mul(p.sub(onehot)).sum(1) : null;
     return [dx, null, dg];
   },

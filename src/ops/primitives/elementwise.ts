@@ -37,10 +37,20 @@ export function unary(name: UnaryKernel, vjp: UnaryVjp | null, floatOut = true, 
   const prim: Primitive<undefined> = definePrimitive({
     name,
     saves,
-    forward: ([x]) => runKernel(name, x.shape, floatOut && !isFloat(x.dtype) ? "float32" : x.dtype, [x]),
+    forward: ([x]) => {
+      if (x.dtype === "bool" && !floatOut && name !== "sign") refuseBool(name);
+      return runKernel(name, x.shape, floatOut && !isFloat(x.dtype) ? "float32" : x.dtype, [x]);
+    },
     vjp: vjp ? (g, { inputs: [x], output }) => [vjp(g, x, output)] : undefined,
   });
   return (x) => prim([x], undefined);
+}
+
+/** The DTypeError of an op that keeps its input's dtype and has no bool form (torch refuses them too). */
+function refuseBool(name: string): never {
+  if (name === "neg") throw new DTypeError("neg: negation of a bool tensor is not supported; to invert a mask use logicalNot (or mask.eq(0))");
+  if (name === "sub") throw new DTypeError("sub: subtracting two bool tensors is not supported; use logicalXor (or convert with .int() or .float() first)");
+  throw new DTypeError(`${name}: not supported for bool tensors (as in torch); convert with .int() or .float() first`);
 }
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
@@ -115,7 +125,7 @@ export const sigmoid = unary("sigmoid", (g, _x, out) => g.mul(out.mul(out.neg().
  * max(x, 0) element-wise, keeping the dtype; the gradient at 0 is 0, as torch.relu.
  * @example tg.relu(tg.tensor([-1, 0, 2]))  // [0, 0, 2]
  */
-export const relu = unary("relu", (g, _x, out) => g.mul(out.gt(0)), false, "output");
+export const relu = unary("relu", (g, _x, out) => g.mul(floatMask.gt(out, 0)), false, "output");
 // d erf(x) = 2/√π · e^{-x²}
 /**
  * The Gauss error function element-wise (torch.erf).
@@ -127,6 +137,10 @@ export const erf = unary("erf", (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVE
 
 type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
+// On two bools torch's add is a logical or and mul a logical and (kept in 0/1 by maximum and mul);
+// sub and pow have no bool form.
+const BOOL_KERNEL: Partial<Record<BinaryKernel, BinaryKernel>> = { add: "maximum", mul: "mul", maximum: "maximum", minimum: "minimum" };
+
 function binary(name: BinaryKernel, outDType: (a: DType, b: DType) => DType, vjp: BinaryVjp | null, saves: Saves = "inputs"): (a: Operand, b: Operand) => Tensor {
   const prim = definePrimitive({
     name,
@@ -134,7 +148,10 @@ function binary(name: BinaryKernel, outDType: (a: DType, b: DType) => DType, vjp
     forward: ([a, b]) => {
       const shape = broadcastShapes(name, a.shape, b.shape);
       const common = resultType(a, b);
-      return runKernel(name, shape, outDType(common, common), [broadcastView(a, shape), broadcastView(b, shape)]);
+      const dtype = outDType(common, common);
+      let kernel = name;
+      if (dtype === "bool" && outDType !== compare && outDType !== floatCompare) kernel = BOOL_KERNEL[name] ?? refuseBool(name);
+      return runKernel(kernel, shape, dtype, [broadcastView(a, shape), broadcastView(b, shape)]);
     },
     vjp: vjp ? (g, { inputs: [a, b], output }) => vjp(g, a, b, output) : undefined,
   });
@@ -143,7 +160,9 @@ function binary(name: BinaryKernel, outDType: (a: DType, b: DType) => DType, vjp
 
 const arith = promote;
 const trueDiv = (a: DType, b: DType): DType => (isFloat(a) || isFloat(b) ? promote(a, b) : "float32");
-const compare = (): DType => "float32";
+const compare = (): DType => "bool";
+// Library code's gradient masks: float32 0/1, which the fast backends' float kernels take directly.
+const floatCompare = (): DType => "float32";
 
 const addPrim = binary("add", arith, (g) => [g, g], "none");
 const subPrim = binary("sub", arith, (g) => [g, g.neg()], "none");
@@ -196,8 +215,8 @@ export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requir
  * @example tg.pow(tg.tensor([2, 3]), 2)  // [4, 9]
  */
 export const pow = binary("pow", arith, (g, a, b, out) => [
-  a.requiresGrad ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
-  b.requiresGrad ? where(a.eq(0).mul(b.ge(0)), 0, g.mul(out).mul(a.log())) : null,
+  a.requiresGrad ? whereMask(floatMask.eq(b, 0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
+  b.requiresGrad ? whereMask(floatMask.eq(a, 0).mul(floatMask.ge(b, 0)), 0, g.mul(out).mul(a.log())) : null,
 ], "both");
 // Ties split the gradient evenly, as torch does for maximum/minimum.
 /**
@@ -205,7 +224,7 @@ export const pow = binary("pow", arith, (g, a, b, out) => [
  * @example tg.maximum(tg.tensor([1, 5]), tg.tensor([3, 2]))  // [3, 5]
  */
 export const maximum = binary("maximum", arith, (g, a, b) => {
-  const share = a.gt(b).add(a.eq(b).mul(0.5));
+  const share = floatMask.gt(a, b).add(floatMask.eq(a, b).mul(0.5));
   return [g.mul(share), g.mul(share.neg().add(1))];
 });
 /**
@@ -213,40 +232,53 @@ export const maximum = binary("maximum", arith, (g, a, b) => {
  * @example tg.minimum(tg.tensor([1, 5]), tg.tensor([3, 2]))  // [1, 2]
  */
 export const minimum = binary("minimum", arith, (g, a, b) => {
-  const share = a.lt(b).add(a.eq(b).mul(0.5));
+  const share = floatMask.lt(a, b).add(floatMask.eq(a, b).mul(0.5));
   return [g.mul(share), g.mul(share.neg().add(1))];
 });
 
 /**
- * 1 where a == b, else 0, broadcasting; float32 where torch.eq gives bool.
- * @example tg.eq(tg.tensor([1, 2]), 2)  // [0, 1]
+ * true where a == b, broadcasting; a bool tensor (torch.eq).
+ * @example tg.eq(tg.tensor([1, 2]), 2)  // [false, true]
  */
 export const eq = binary("eq", compare, null);
 /**
- * 1 where a != b, else 0, broadcasting; float32 where torch.ne gives bool.
- * @example tg.ne(tg.tensor([1, 2]), 2)  // [1, 0]
+ * true where a != b, broadcasting; a bool tensor (torch.ne).
+ * @example tg.ne(tg.tensor([1, 2]), 2)  // [true, false]
  */
 export const ne = binary("ne", compare, null);
 /**
- * 1 where a > b, else 0, broadcasting; float32 where torch.gt gives bool.
- * @example tg.gt(tg.tensor([1, 2, 3]), 2)  // [0, 0, 1]
+ * true where a > b, broadcasting; a bool tensor (torch.gt).
+ * @example tg.gt(tg.tensor([1, 2, 3]), 2)  // [false, false, true]
  */
 export const gt = binary("gt", compare, null);
 /**
- * 1 where a < b, else 0, broadcasting; float32 where torch.lt gives bool.
- * @example tg.lt(tg.tensor([1, 2, 3]), 2)  // [1, 0, 0]
+ * true where a < b, broadcasting; a bool tensor (torch.lt).
+ * @example tg.lt(tg.tensor([1, 2, 3]), 2)  // [true, false, false]
  */
 export const lt = binary("lt", compare, null);
 /**
- * 1 where a >= b, else 0, broadcasting; float32 where torch.ge gives bool.
- * @example tg.ge(tg.tensor([1, 2, 3]), 2)  // [0, 1, 1]
+ * true where a >= b, broadcasting; a bool tensor (torch.ge).
+ * @example tg.ge(tg.tensor([1, 2, 3]), 2)  // [false, true, true]
  */
 export const ge = binary("ge", compare, null);
 /**
- * 1 where a <= b, else 0, broadcasting; float32 where torch.le gives bool.
- * @example tg.le(tg.tensor([1, 2, 3]), 2)  // [1, 1, 0]
+ * true where a <= b, broadcasting; a bool tensor (torch.le).
+ * @example tg.le(tg.tensor([1, 2, 3]), 2)  // [true, true, false]
  */
 export const le = binary("le", compare, null);
+
+/**
+ * @internal Comparisons giving float32 0/1 instead of bool, for the library's own gradient masks
+ * (relu's, maximum's): the fast backends' float kernels take them without a conversion.
+ */
+export const floatMask = {
+  eq: binary("eq", floatCompare, null),
+  ne: binary("ne", floatCompare, null),
+  gt: binary("gt", floatCompare, null),
+  lt: binary("lt", floatCompare, null),
+  ge: binary("ge", floatCompare, null),
+  le: binary("le", floatCompare, null),
+};
 
 // ---- where ----
 
@@ -259,15 +291,31 @@ const wherePrim = definePrimitive({
   },
   vjp: (g, { inputs: [c, a, b] }) => {
     const zero = scalarLike(0, g);
-    return [null, a.requiresGrad ? where(c, g, zero) : null, b.requiresGrad ? where(c, zero, g) : null];
+    return [null, a.requiresGrad ? whereMask(c, g, zero) : null, b.requiresGrad ? whereMask(c, zero, g) : null];
   },
 });
 
 /**
- * Picks `a` where `cond` is non-zero, else `b`, broadcasting all three (torch.where).
- * @example tg.where(tg.tensor([1, 0, 1]), tg.tensor([1, 2, 3]), 0)  // [1, 0, 3]
+ * Picks `a` where the bool `cond` is true, else `b`, broadcasting all three (torch.where; another
+ * condition dtype is a DTypeError, as in torch).
+ * @example tg.where(tg.tensor([true, false, true]), tg.tensor([1, 2, 3]), 0)  // [1, 0, 3]
  */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  requireBoolMask("where", cond, "condition");
+  return whereMask(cond, a, b);
+}
+
+/**
+ * The DTypeError torch gives for a mask that is not bool: names `op`, the dtype got, and the fix.
+ */
+export function requireBoolMask(op: string, mask: Tensor, what = "mask"): void {
+  if (mask.dtype !== "bool") {
+    throw new DTypeError(`${op}: expected a bool ${what}, got ${mask.dtype}; pass a bool tensor (a comparison such as x.gt(0), or ${what === "mask" ? "mask" : what}.bool())`);
+  }
+}
+
+/** @internal where() for the library's own masks, of any dtype (non-zero picks `a`): no dtype check. */
+export function whereMask(cond: Tensor, a: Operand, b: Operand): Tensor {
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : cond;
   const ta = a instanceof Tensor ? a : scalarLike(a, like);
   const tb = b instanceof Tensor ? b : scalarLike(b, like);
@@ -282,11 +330,13 @@ const castPrim = definePrimitive<DType>({
   name: "cast",
   saves: "none",
   forward: ([x], dtype) => {
+    // To bool: true where non-zero, NaN included (x != 0), as torch's cast.
+    if (dtype === "bool") return runKernel("ne", x.shape, "bool", [x, broadcastView(scalarTensor(0, x.dtype), x.shape)]);
     const out = runKernel("copy", x.shape, dtype, [x]);
     return isHalf(dtype) ? roundedToHalf(out, dtype) : out;
   },
   vjp: (g, { inputs: [x] }) => {
-    if (!isFloat(x.dtype)) throw new DTypeError("cast: an int32 tensor cannot receive a gradient");
+    if (!isFloat(x.dtype)) throw new DTypeError(`cast: an ${x.dtype} tensor cannot receive a gradient`);
     return [g.to(x.dtype)];
   },
 });

@@ -2,13 +2,14 @@
 // non-differentiable argmax/argmin. The core moves reduced dims last; kernels reduce runs.
 
 import { definePrimitive } from "../../autograd/primitive.js";
-import { ValueError, fmtShape } from "../../errors.js";
-import { normDims } from "../../tensor/shape.js";
+import { DTypeError, ValueError, fmtShape } from "../../errors.js";
+import { normDims, sizeOf } from "../../tensor/shape.js";
 import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { ReduceKernel } from "../../backend/kernel-table.js";
 import { runKernel } from "../run-kernel.js";
 import { arange } from "../../tensor/creation.js";
+import { floatMask } from "./elementwise.js";
 
 export interface ReduceParams {
   readonly dims: readonly number[]; // normalised, sorted
@@ -52,7 +53,8 @@ function keptShape(g: Tensor, x: Tensor, p: ReduceParams): Tensor {
 export const sumPrim = definePrimitive<ReduceParams>({
   name: "sum",
   saves: "none",
-  forward: ([x], p) => runReduce("sum", x, p, x.dtype),
+  // A bool sum counts the true elements: int32, as torch's int64.
+  forward: ([x], p) => runReduce("sum", x, p, x.dtype === "bool" ? "int32" : x.dtype),
   // Every input element contributes once: broadcast the gradient back.
   vjp: (g, { inputs: [x], params }) => [keptShape(g, x, params).expand(x.shape)],
 });
@@ -80,9 +82,9 @@ function extreme(name: "max" | "min") {
         const idx = runReduce(name === "max" ? "argmax" : "argmin", x, { dims: [dim], keepdim: true }, "int32");
         const iotaShape = x.shape.map((n, d) => (d === dim ? n : 1));
         const iota = arange(x.shape[dim], { dtype: "int32" }).reshape(iotaShape);
-        return [iota.eq(idx).mul(gk)];
+        return [floatMask.eq(iota, idx).mul(gk)];
       }
-      const mask = x.eq(keptShape(output, x, params));
+      const mask = floatMask.eq(x, keptShape(output, x, params));
       const count = mask.sum(params.dims as number[], true);
       return [mask.div(count).mul(gk)];
     },
@@ -96,6 +98,7 @@ function argExtreme(name: "argmax" | "argmin") {
     name,
     forward: ([x], p) => {
       if (x.size === 0) throw new ValueError(`${name}: cannot take the ${name} of an empty tensor`);
+      if (x.dtype === "bool") throw new DTypeError(`${name}: not supported for bool tensors (as in torch); convert with .int() first`);
       return runReduce(name, x, p, "int32");
     },
   });

@@ -25,7 +25,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 function build(e: Entry): Tensor {
   const values = e.values.map(num);
-  const arr = e.dtype === "float64" ? Float64Array.from(values) : e.dtype === "int32" ? Int32Array.from(values) : Float32Array.from(values);
+  const arr = e.dtype === "float64" ? Float64Array.from(values) : e.dtype === "int32" || e.dtype === "bool" ? Int32Array.from(values) : Float32Array.from(values);
   return tg.tensor(arr, { shape: e.shape, dtype: e.dtype as "float32" });
 }
 

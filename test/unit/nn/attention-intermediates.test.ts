@@ -24,7 +24,7 @@ function run(backend: "js" | "wasm", normFirst: boolean, hooked: boolean): numbe
     encoder.layers.at(1).selfAttn.registerForwardHook((_m, _a, out) => void held.push((out as Tensor[])[0]!));
   }
   const x = tg.randn([3, 5, 16]).requiresGrad_(true);
-  const pad = tg.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0], [0, 1, 1, 1, 1]], { dtype: "int32" });
+  const pad = tg.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0], [0, 1, 1, 1, 1]]).bool();
   const params = [x, ...encoder.parameters(), ...mha.parameters()];
   const grads: number[][] = [];
   for (let step = 0; step < 3; step++) {

@@ -15,7 +15,9 @@ export async function runOrt(bytes: Uint8Array, inputs: readonly Tensor[]): Prom
   const feeds: Record<string, ort.Tensor> = {};
   session.inputNames.forEach((name, i) => {
     const t = inputs[i];
-    feeds[name] = t.dtype === "int32"
+    feeds[name] = t.dtype === "bool"
+      ? new ort.Tensor("bool", Uint8Array.from(t.toFloat32Array()), [...t.shape])
+      : t.dtype === "int32"
       ? new ort.Tensor("int32", Int32Array.from(t.toFloat32Array()), [...t.shape])
       : t.dtype === "float64"
         ? new ort.Tensor("float64", Float64Array.from(t.contiguousData()), [...t.shape])

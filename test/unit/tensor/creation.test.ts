@@ -125,7 +125,7 @@ describe("dtypes and promotion", () => {
     assert.equal(i.div(2).dtype, "float32");
     assert.equal(i.exp().dtype, "float32");
     assert.equal(i.add(tg.ones([3])).dtype, "float32");
-    assert.equal(tg.ones([2]).gt(0).dtype, "float32");
+    assert.equal(tg.ones([2]).gt(0).dtype, "bool"); // torch.gt gives bool
     assert.equal(tg.ones([2]).double().add(tg.ones([2])).dtype, "float64");
     assert.deepEqual(tg.tensor([1.9, -1.9]).int().toArray(), [1, -1]);
   });

@@ -151,7 +151,7 @@ for (const backend of ["js", "wasm"]) {
     });
 
     it("unknown dtypes are still DTypeErrors naming the ones there are", () => {
-      assert.throws(() => tg.tensor([1], { dtype: "half" as never }), (e: Error) => e instanceof DTypeError && e.message === 'tensor: unknown dtype "half" (tensorgrad has "float32", "float64", "int32", "float16", "bfloat16")');
+      assert.throws(() => tg.tensor([1], { dtype: "half" as never }), (e: Error) => e instanceof DTypeError && e.message === 'tensor: unknown dtype "half" (tensorgrad has "float32", "float64", "int32", "float16", "bfloat16", "bool")');
     });
   });
 }
