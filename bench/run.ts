@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { blasWarning, describeBlas } from "./lib/blas.js";
 import { discoverRoster, REPO_ROOT } from "./lib/contenders.js";
 import { machineInfo } from "./lib/machine.js";
 import { makePlan, OptionsError, parseOptions, USAGE } from "./lib/options.js";
@@ -45,6 +46,12 @@ try {
   const needsData = opts.only.some((s) => s !== "matmul" && s !== "memory" && s !== "seq");
   const roster = await discoverRoster(opts.python, { exportDir: needsData ? dataDir : undefined, echo: opts.verbose });
   log(`contenders: ${roster.specs.map((s) => s.id).join(", ")}${roster.unavailable.length ? ` (${roster.unavailable.join("; ")})` : ""}`);
+  results.torchBlas = roster.torchBlas;
+  if (roster.torchBlas) {
+    log(`PyTorch's BLAS: ${describeBlas(roster.torchBlas)}`);
+    const warning = blasWarning(roster.torchBlas);
+    if (warning) log(warning);
+  }
   const ctx: GridContext = {
     plan, specs: roster.specs, unavailable: roster.unavailable, command, quick: opts.quick,
     random: seededRandom(opts.seed), echo: opts.verbose, dataDir, log,
@@ -60,6 +67,12 @@ try {
   }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+// Each section PyTorch took part in says which BLAS it ran on, beside the load.
+const torchBlas = results.torchBlas ? describeBlas(results.torchBlas) : undefined;
+for (const s of [results.matmul, results.infer, results.seq, results.mlp, results.cnn]) {
+  if (s && torchBlas && s.contenders.some((c) => c.id === "PyTorch")) s.meta.torchBlas = torchBlas;
 }
 
 // One line per contender in the header: the versions and threads each section's processes reported.

@@ -120,7 +120,8 @@ export class Contender {
   }
 }
 
-function childEnv(spec: ChildSpec): NodeJS.ProcessEnv {
+/** The environment a contender's process gets: this one's, with the spec's additions and removals. */
+export function childEnv(spec: ChildSpec): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
   for (const name of spec.unsetEnv ?? []) delete env[name];
   return env;

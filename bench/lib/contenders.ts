@@ -3,8 +3,10 @@
 // given Python can import torch. Builds the command line of each contender's child process.
 
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Contender, type ChildSpec } from "./child.js";
+import type { BlasInfo } from "./blas.js";
+import { childEnv, Contender, type ChildSpec } from "./child.js";
 import type { Hello } from "./protocol.js";
 import type { ContenderInfo } from "./results.js";
 
@@ -59,15 +61,23 @@ export function torchSpec(python: string): ContenderSpec {
   };
 }
 
-/** Whether `python` can import torch; the reason when it cannot. */
-export function probeTorch(python: string): { ok: true; version: string } | { ok: false; reason: string } {
-  const r = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 120_000 });
+/**
+ * Whether `python` can import torch, and which BLAS its matmul runs on (torch_bench.py --probe); the
+ * reason when it cannot.
+ */
+export function probeTorch(python: string): ({ ok: true; version: string } & BlasInfo) | { ok: false; reason: string } {
+  const r = spawnSync(python, [join(REPO_ROOT, "bench/peers/torch_bench.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: childEnv(torchSpec(python)) });
   if (r.error) return { ok: false, reason: `${python} could not run (${r.error.message})` };
   if (r.status !== 0) {
     const last = (r.stderr || "").trim().split("\n").pop() ?? "";
-    return { ok: false, reason: `\`${python} -c "import torch"\` failed${last ? ` (${last})` : ""}` };
+    return { ok: false, reason: `\`${python} bench/peers/torch_bench.py --probe\` failed${last ? ` (${last})` : ""}` };
   }
-  return { ok: true, version: r.stdout.trim() };
+  try {
+    const p = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as { version: string } & BlasInfo;
+    return { ok: true, version: String(p.version), blas: String(p.blas), blasLibrary: p.blasLibrary ?? null, blasConfig: p.blasConfig ?? null };
+  } catch {
+    return { ok: false, reason: `\`${python} bench/peers/torch_bench.py --probe\` printed no JSON: ${JSON.stringify(r.stdout.slice(0, 200))}` };
+  }
 }
 
 export interface Roster {
@@ -76,6 +86,8 @@ export interface Roster {
   backends: string[];
   hasFit: boolean;
   tensorgradVersion: string;
+  /** The BLAS PyTorch's matmul runs on, when PyTorch takes part. */
+  torchBlas: BlasInfo | null;
   /** Contenders left out, with the reason. */
   unavailable: string[];
 }
@@ -95,7 +107,8 @@ export async function discoverRoster(python: string, { exportDir, echo = false }
     const torch = probeTorch(python);
     if (torch.ok) specs.push(torchSpec(python));
     else unavailable.push(`PyTorch skipped: ${torch.reason}`);
-    return { specs, backends: hello.backends, hasFit: hello.hasFit, tensorgradVersion: hello.version, unavailable };
+    const torchBlas = torch.ok ? { blas: torch.blas, blasLibrary: torch.blasLibrary, blasConfig: torch.blasConfig } : null;
+    return { specs, backends: hello.backends, hasFit: hello.hasFit, tensorgradVersion: hello.version, torchBlas, unavailable };
   } finally {
     await probe.close();
   }

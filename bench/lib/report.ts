@@ -2,6 +2,7 @@
 // training, inference and long-run memory tables, each with absolute figures and speed ratios of
 // every tensorgrad backend to every other contender, computed round by round.
 
+import { describeBlas } from "./blas.js";
 import { fmtMiB, fmtNum, fmtSeconds, joinWords, ratioCell, ratioPhrase, renderTable } from "./format.js";
 import type { MachineInfo } from "./machine.js";
 import { LATE_ABOVE_SECONDS } from "./options.js";
@@ -19,6 +20,7 @@ export function renderMeta(meta: SectionMeta, cores: number): string {
     `Load: 1-minute load average ${load.loadStart.toFixed(2)} at the start, ${load.loadEnd.toFixed(2)} at the end` +
       (load.foreignCores === null ? "." : `; processes outside the benchmark kept ${load.foreignCores.toFixed(2)} of ${cores} cores busy on average${load.foreignCores > 0.3 ? " (figures are noisier than usual)" : ""}.`),
   ];
+  if (meta.torchBlas) parts.push(`PyTorch's BLAS: ${meta.torchBlas}.`);
   if (meta.unavailable.length) parts.push(`Not measured: ${meta.unavailable.join("; ")}.`);
   return parts.join(" ");
 }
@@ -234,8 +236,8 @@ export function caveats(contenders: readonly ContenderInfo[]): string[] {
   if (!torch || !/reference BLAS/.test(torch.version)) return [];
   return [
     "",
-    "**Caveat on PyTorch here:** this machine's PyTorch calls Debian's reference BLAS (netlib `libblas3`; no OpenBLAS or MKL",
-    "is installed), so its matmul, and the Linear layers built on it, run at a few GFLOP/s instead of the 100–200 GFLOP/s",
+    "**Caveat on PyTorch here:** this machine's PyTorch calls Debian's reference BLAS (netlib `libblas3`), not OpenBLAS or",
+    "MKL (on Debian: `apt-get install -y libopenblas0-pthread`), so its matmul, and the Linear layers built on it, run at a few GFLOP/s instead of the 100–200 GFLOP/s",
     "PyTorch reaches with OpenBLAS on this CPU. Its convolutions run through oneDNN and are unaffected. The PyTorch",
     "rows below are PyTorch *as installed here*, not PyTorch at its best.",
   ];
@@ -258,7 +260,8 @@ export function renderHeader(results: RunResults, contenders: ContenderInfo[]): 
     "page faults cost 10-13 µs, paying them for every large temporary (see bench/lib/contenders.ts).",
     "",
     `Latest run: ${results.date.slice(0, 16).replace("T", " ")} UTC, \`${results.command}\`.`,
-    `Machine: ${m.cpuModel}, ${m.cores} cores, ${fmtNum(m.memoryBytes / 2 ** 30)} GiB memory, ${m.platform}, Node ${m.node}.`,
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${fmtNum(m.memoryBytes / 2 ** 30)} GiB memory, ${m.platform}, Node ${m.node}` +
+      (results.torchBlas ? `; PyTorch's BLAS: ${describeBlas(results.torchBlas)}.` : "."),
     contenders.length ? `Contenders: ${contenders.map((c) => `${c.id} ${c.version} (threads: ${c.threads})`).join("; ")}.` : "",
     ...caveats(contenders),
   ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");

@@ -1,6 +1,7 @@
 // The shapes of a benchmark run's results: what the section runners produce, what report.ts renders
 // into RESULTS.md, and what --json-out writes. Plain data, JSON-serialisable.
 
+import type { BlasInfo } from "./blas.js";
 import type { LoadReport, MachineInfo } from "./machine.js";
 import type { TaskKey } from "./tasks.js";
 
@@ -22,6 +23,8 @@ export interface SectionMeta {
   load: LoadReport;
   /** Contenders that could not take part, with the reason ("PyTorch: import torch failed"). */
   unavailable: string[];
+  /** The BLAS PyTorch's matmul ran on, in words (bench/lib/blas.ts), when PyTorch took part. */
+  torchBlas?: string;
 }
 
 /** One measurement of one contender: its value in each round (null: not measured in that round). */
@@ -103,6 +106,8 @@ export interface RunResults {
   date: string;
   command: string;
   quick: boolean;
+  /** The BLAS PyTorch's matmul runs on (null: PyTorch did not take part). */
+  torchBlas?: BlasInfo | null;
   matmul?: GridSection;
   infer?: GridSection;
   /** Columns: indices into SEQ_WORKLOADS; values: seconds a call. */

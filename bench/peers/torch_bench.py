@@ -5,8 +5,10 @@
 # Threads are left at PyTorch's defaults (1 intra-op thread here, OpenBLAS with its own pool): on the
 # 2-core benchmark machine that is PyTorch's fastest setting (see /work/shared/notes/anchors.md).
 
+import ctypes
 import json
 import os
+import re
 import resource
 import statistics
 import sys
@@ -49,23 +51,52 @@ def images(x, task):
     return x.view(-1, 1, 28, 28) if task == "cnn" else x.view(-1, 784)
 
 
-def blas_library():
-    """Which BLAS serves torch.mm in this process, from the shared objects mapped after a first call:
-    Debian's default libblas.so.3 is the netlib reference implementation, tens of times slower than
-    OpenBLAS, and Linear layers' speed follows it."""
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p), ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def blas_info():
+    """Which BLAS serves torch.mm in this process: the library that torch's own sgemm_ symbol resolves to.
+    Debian's default libblas.so.3 (package libblas3) is the netlib reference implementation, several to
+    tens of times slower than OpenBLAS, and Linear layers' speed follows it. The shared objects mapped
+    are not enough: with LD_LIBRARY_PATH or the alternatives pointing libblas.so.3 at the reference
+    build, OpenBLAS can still be mapped (through liblapack.so.3) while sgemm_ goes to the reference one.
+    Returns {"blas": name, "blasLibrary": path or None, "blasConfig": OpenBLAS's build line or None}."""
     torch.mm(torch.ones(64, 64), torch.ones(64, 64))
     with open("/proc/self/maps") as f:
         paths = {line.split()[-1] for line in f if "/" in line}
-    names = " ".join(os.path.basename(p).lower() for p in paths)
-    if "openblas" in names:
-        return "OpenBLAS"
-    if "mkl" in names:
-        return "MKL"
-    if "blis" in names:
-        return "BLIS"
-    if any(p.endswith(".so.3") or ".so.3." in p for p in paths if "/blas/libblas" in p):
-        return "reference BLAS"
-    return "unknown"
+    library, config = None, None
+    torch_cpu = sorted(p for p in paths if os.path.basename(p).startswith(("libtorch_cpu.", "libtorch.")))
+    try:
+        # dlopen of a library already loaded returns it; dlsym then searches its own dependency order.
+        handle = ctypes.CDLL(torch_cpu[0]) if torch_cpu else ctypes.CDLL(None)
+        info = _DlInfo()
+        if ctypes.CDLL(None).dladdr(ctypes.c_void_p(ctypes.cast(handle.sgemm_, ctypes.c_void_p).value), ctypes.byref(info)) and info.dli_fname:
+            library = os.path.realpath(info.dli_fname.decode())
+            # Asked of the library that serves sgemm_ (and its dependencies) only, not of torch's.
+            get_config = ctypes.CDLL(library).openblas_get_config
+            get_config.restype = ctypes.c_char_p
+            config = get_config().decode()
+    except (AttributeError, OSError, IndexError):
+        pass
+    where = (library or "").lower()
+    if "openblas" in where or config is not None:
+        name = "OpenBLAS"
+    elif "mkl" in where:
+        name = "MKL"
+    elif "blis" in where:
+        name = "BLIS"
+    elif "atlas" in where:
+        name = "ATLAS"
+    elif "/blas/libblas" in where:
+        name = "reference BLAS"
+    elif library is None or os.path.basename(where).startswith("libtorch"):
+        # sgemm_ not exported (a wheel with MKL linked in statically): what torch says it was built with.
+        built = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+        name = {"mkl": "MKL", "open": "OpenBLAS", "openblas": "OpenBLAS"}.get(built.group(1), "unknown") if built else "unknown"
+    else:
+        name = "unknown"
+    return {"blas": name, "blasLibrary": library, "blasConfig": config}
 
 
 def time_calls(fn, warmup=2, minCalls=3, minTime=0.3, **_):
@@ -124,12 +155,12 @@ class Peer:
         self.seq_calls = {}
 
     def hello(self, req):
-        blas = blas_library()
-        pool = " + OpenBLAS pool" if blas == "OpenBLAS" else ""
+        blas = blas_info()
+        pool = " + OpenBLAS pool" if blas["blas"] == "OpenBLAS" else ""
         return {
-            "name": "PyTorch", "version": f"{torch.__version__} ({blas})",
+            "name": "PyTorch", "version": f"{torch.__version__} ({blas['blas']})",
             "threads": f"{torch.get_num_threads()} intra-op{pool}",
-            "python": sys.version.split()[0], "blas": blas,
+            "python": sys.version.split()[0], **blas,
         }
 
     def setup(self, req):
@@ -236,4 +267,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--probe"]:
+        # bench/lib/contenders.ts's check before any section: can torch be imported, and on which BLAS.
+        print(json.dumps({"version": torch.__version__, **blas_info()}))
+    else:
+        main()
