@@ -1,7 +1,8 @@
 // `npm run bench`: tensorgrad (every registered backend) against TensorFlow.js (cpu, wasm) and PyTorch
-// on matmul, MNIST training, inference latency, sequence-model steps and long-run memory, running the
-// built package (npm run bench builds it first); rewrites bench/RESULTS.md.
-// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,infer,seq,memory] [--out PATH] [--json-out PATH]
+// on matmul, MNIST training, inference latency, sequence-model steps and long-run memory, and the
+// CLI's presets trained end to end, running the built package (npm run bench builds it first);
+// rewrites bench/RESULTS.md.
+// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,cli,infer,seq,memory] [--out PATH] [--json-out PATH]
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,10 +11,11 @@ import { blasWarning, describeBlas } from "./lib/blas.js";
 import { discoverRoster, REPO_ROOT } from "./lib/contenders.js";
 import { machineInfo } from "./lib/machine.js";
 import { makePlan, OptionsError, parseOptions, USAGE } from "./lib/options.js";
-import { renderHeader, renderInfer, renderMatmul, renderMemory, renderSeq, renderTrain } from "./lib/report.js";
+import { renderCli, renderHeader, renderInfer, renderMatmul, renderMemory, renderSeq, renderTrain } from "./lib/report.js";
 import { mergeResultsFile, type BlockKey } from "./lib/results-file.js";
 import type { ContenderInfo, RunResults } from "./lib/results.js";
 import { runInfer, runMatmul, runSeq, type GridContext } from "./lib/run-grid.js";
+import { runCli } from "./lib/run-cli.js";
 import { runMemory } from "./lib/run-memory.js";
 import { runTrain } from "./lib/run-train.js";
 import { seededRandom } from "./lib/stats.js";
@@ -43,27 +45,32 @@ log(`bench: ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}; secti
 const dataDir = mkdtempSync(join(tmpdir(), "tg-bench-data-"));
 const results: RunResults = { machine, date: new Date().toISOString(), command, quick: opts.quick };
 try {
-  const needsData = opts.only.some((s) => s !== "matmul" && s !== "memory" && s !== "seq");
-  const roster = await discoverRoster(opts.python, { exportDir: needsData ? dataDir : undefined, echo: opts.verbose });
-  log(`contenders: ${roster.specs.map((s) => s.id).join(", ")}${roster.unavailable.length ? ` (${roster.unavailable.join("; ")})` : ""}`);
-  results.torchBlas = roster.torchBlas;
-  if (roster.torchBlas) {
-    log(`PyTorch's BLAS: ${describeBlas(roster.torchBlas)}`);
-    const warning = blasWarning(roster.torchBlas);
-    if (warning) log(warning);
+  // The cli section runs the command-line tool on its own: it needs neither the contenders nor their data.
+  const needsRoster = opts.only.some((s) => s !== "cli");
+  const needsData = opts.only.some((s) => s !== "matmul" && s !== "memory" && s !== "seq" && s !== "cli");
+  const roster = needsRoster ? await discoverRoster(opts.python, { exportDir: needsData ? dataDir : undefined, echo: opts.verbose }) : null;
+  if (roster) {
+    log(`contenders: ${roster.specs.map((s) => s.id).join(", ")}${roster.unavailable.length ? ` (${roster.unavailable.join("; ")})` : ""}`);
+    results.torchBlas = roster.torchBlas;
+    if (roster.torchBlas) {
+      log(`PyTorch's BLAS: ${describeBlas(roster.torchBlas)}`);
+      const warning = blasWarning(roster.torchBlas);
+      if (warning) log(warning);
+    }
   }
   const ctx: GridContext = {
-    plan, specs: roster.specs, unavailable: roster.unavailable, command, quick: opts.quick,
+    plan, specs: roster?.specs ?? [], unavailable: roster?.unavailable ?? [], command, quick: opts.quick,
     random: seededRandom(opts.seed), echo: opts.verbose, dataDir, log,
   };
-  const trainCtx = { ...ctx, hasFit: roster.hasFit, trainSamples: 8000 };
+  const trainCtx = { ...ctx, hasFit: roster?.hasFit ?? false, trainSamples: 8000 };
   for (const section of opts.only) {
     if (section === "matmul") results.matmul = await runMatmul(ctx);
     if (section === "infer") results.infer = await runInfer(ctx);
     if (section === "seq") results.seq = await runSeq(ctx);
     if (section === "mlp") results.mlp = await runTrain(trainCtx, ["mlp-small", "mlp-big"]);
     if (section === "cnn") results.cnn = await runTrain(trainCtx, ["cnn"]);
-    if (section === "memory") results.memory = await runMemory(roster.backends, opts.memoryEpochs, { command, quick: opts.quick, log });
+    if (section === "cli") results.cli = await runCli({ budget: plan.cliBudget, command, quick: opts.quick, log });
+    if (section === "memory") results.memory = await runMemory(roster!.backends, opts.memoryEpochs, { command, quick: opts.quick, log });
   }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
@@ -81,11 +88,12 @@ for (const s of [results.matmul, results.infer, results.seq, results.mlp, result
 mkdirSync(dirname(outPath), { recursive: true });
 const existing = existsSync(outPath) ? readFileSync(outPath, "utf8") : null;
 const blocks: Partial<Record<BlockKey, string>> = {};
-// A run of the memory section alone has no peers to list: keep the header of the run that had them.
+// A run of the memory or cli section alone has no peers to list: keep the header of the run that had them.
 if (contenders.size > 0 || !existing?.includes("<!-- bench:header -->")) blocks.header = renderHeader(results, [...contenders.values()]);
 if (results.matmul) blocks.matmul = renderMatmul(results.matmul, machine);
 if (results.mlp) blocks.mlp = renderTrain(results.mlp, machine, "Training: MLPs on 8,000 MNIST images");
 if (results.cnn) blocks.cnn = renderTrain(results.cnn, machine, "Training: LeNet-style CNN on 8,000 MNIST images");
+if (results.cli) blocks.cli = renderCli(results.cli, machine);
 if (results.infer) blocks.infer = renderInfer(results.infer, machine);
 if (results.seq) blocks.seq = renderSeq(results.seq, machine);
 if (results.memory) blocks.memory = renderMemory(results.memory, machine);

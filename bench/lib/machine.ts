@@ -76,6 +76,21 @@ export function ownCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/**
+ * CPU seconds (user + system) used by this process's children that have exited and been waited for,
+ * from /proc/self/stat (cutime, cstime): exact for a child from start to exit, where sampling its own
+ * /proc entry misses what it did after the last sample. Null off Linux.
+ */
+export function childrenCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[13]) + Number(f[14])) / 100; // USER_HZ = 100
+  } catch {
+    return null;
+  }
+}
+
 /** CPU milliseconds (user + system, all threads) process `pid` has used, from /proc; null off Linux or once it is gone. */
 export function processCpuMs(pid: number | undefined): number | null {
   if (pid === undefined) return null;

@@ -96,6 +96,8 @@ export interface Plan {
   partialSeconds: number;
   /** A contender whose warm-up epoch takes over this many seconds takes its rounds after the others' (see run-train.ts). */
   lateAbove: number;
+  /** Options added to each `tensorgrad train` of the "cli" section: none for the presets' defaults. */
+  cliBudget: string[];
 }
 
 /**
@@ -109,9 +111,11 @@ export function makePlan(quick: boolean): Plan {
     ? {
       matmulSizes: [64, 256, 512], rounds: 2, minTime: 0.1, skipCallAbove: 0.5, inferBatches: [1, 256],
       trainRounds: 1, warmupEpochs: 0, probeBatches: 3, wholeEpochAbove: 4, partialSeconds: 1.5, lateAbove: LATE_ABOVE_SECONDS,
+      cliBudget: ["--epochs", "1", "--limit", "600"],
     }
     : {
       matmulSizes: [64, 128, 256, 512, 1024, 2048], rounds: 3, minTime: 0.3, skipCallAbove: 4, inferBatches: [1, 256],
       trainRounds: 5, warmupEpochs: 4, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10, lateAbove: LATE_ABOVE_SECONDS,
+      cliBudget: [],
     };
 }

@@ -6,7 +6,7 @@ import { describeBlas } from "./blas.js";
 import { fmtMiB, fmtNum, fmtSeconds, joinWords, ratioCell, ratioPhrase, renderTable } from "./format.js";
 import type { MachineInfo } from "./machine.js";
 import { LATE_ABOVE_SECONDS } from "./options.js";
-import type { ContenderInfo, GridSection, MemoryRun, MemorySection, RunResults, SectionMeta, TrainRow, TrainSection, TrainTask } from "./results.js";
+import type { CliSection, ContenderInfo, GridSection, MemoryRun, MemorySection, RunResults, SectionMeta, TrainRow, TrainSection, TrainTask } from "./results.js";
 import { maxOf, median, minOf, slope, speedRatio, type Better } from "./stats.js";
 import { BATCH_SIZE, LEARNING_RATE, SEQ_WORKLOADS, TASKS } from "./tasks.js";
 
@@ -179,6 +179,47 @@ export function renderTrain(section: TrainSection, machine: MachineInfo, heading
   ].join("\n");
 }
 
+/** The accuracy and time the cnn preset is meant to reach on the bundled digits on 2 cores. */
+export const CNN_TARGET = { accuracy: 0.985, seconds: 60 };
+
+export function renderCli(section: CliSection, machine: MachineInfo): string {
+  const rows = section.runs.map((r) => [
+    `\`tensorgrad ${r.args.join(" ")}\``,
+    r.epochs === null ? "–" : String(r.epochs),
+    r.accuracy === null ? (r.note ?? "–") : r.accuracy.toFixed(4),
+    r.testLoss === null ? "–" : r.testLoss.toFixed(4),
+    fmtSeconds(r.wallSeconds), fmtSeconds(r.trainSeconds), fmtSeconds(r.cpuSeconds),
+    `${r.load.loadStart.toFixed(2)} → ${r.load.loadEnd.toFixed(2)}`,
+    r.load.foreignCores === null ? "–" : r.load.foreignCores.toFixed(2),
+  ]);
+  const out = [
+    "## Command line: `tensorgrad train` presets on the bundled digits",
+    "",
+    renderMeta(section.meta, machine.cores),
+    "Each row is one run of the built command-line tool as a user types it (dist/cli/main.js, the package's `tensorgrad`), in a",
+    "fresh process and a new run folder, with " + (section.meta.quick
+      ? "a reduced budget (quick run: the options shown): the bundled MNIST cut to --limit images (10 % of the training"
+      : "the preset's defaults and nothing else: the bundled MNIST (8,000 training images, 10 % of them held out for"),
+    `${section.meta.quick ? "ones held out for validation)" : "validation; 2,000 test images)"}, tensorgrad ${section.version} on its default backend (${section.backend}),`,
+    "no TENSORGRAD_* variables. \"wall\" runs from starting the process to its exit (start-up, data, training, test figures, charts",
+    "and report); \"training\" is the time the CLI reports for its epochs; \"CPU\" is the process's user + system time, all threads.",
+    "Load: the 1-minute load average at the run's start and end, and the cores that processes outside the benchmark kept busy.",
+    "",
+    renderTable(["command", "epochs", "test accuracy", "test loss", "wall", "training", "CPU", "load (start → end)", "others' cores"], rows, ["left"]),
+  ];
+  const cnn = section.runs.find((r) => r.preset === "cnn" && r.accuracy !== null);
+  if (cnn && !section.meta.quick) {
+    const met = cnn.accuracy! >= CNN_TARGET.accuracy;
+    out.push("", `The cnn preset is meant to reach ${(CNN_TARGET.accuracy * 100).toFixed(1)} % test accuracy in about a minute on 2 cores: here ${(cnn.accuracy! * 100).toFixed(2)} % ` +
+      `(${met ? "reached" : "NOT reached"}) in ${fmtSeconds(cnn.wallSeconds)} from start to exit, ${fmtSeconds(cnn.cpuSeconds)} of CPU, at a load average of ` +
+      `${cnn.load.loadStart.toFixed(2)}–${cnn.load.loadEnd.toFixed(2)} on ${machine.cores} cores.`);
+  }
+  out.push("", "PyTorch and TensorFlow.js are not run on these recipes; for a LeNet-style network against them, epoch by epoch, see",
+    "\"Training: LeNet-style CNN\" above (6 and 16 channels, no augmentation; the cnn preset has 8 and 16 channels, a 128-unit",
+    "hidden layer with dropout 0.1, images shifted by up to 2 pixels and a cosine learning-rate schedule).");
+  return out.join("\n");
+}
+
 /** First, last, extremes, largest drift from epoch 1 and the trend over the second half, for one measure. */
 export function memoryFigures(run: MemoryRun, key: "rssBytes" | "heapUsedBytes" | "tensorBytes"): {
   before: number; first: number; last: number; min: number; max: number; maxDrift: number; trendPerEpoch: number | null;
@@ -250,7 +291,7 @@ export function renderHeader(results: RunResults, contenders: ContenderInfo[]): 
     "# Benchmark results",
     "",
     "Written by `npm run bench` (bench/run.ts), which regenerates the marked sections it measures and keeps the rest:",
-    "`npm run bench -- --only matmul,mlp,cnn,infer,seq,memory` reruns some sections, `--quick` is a smoke run (written elsewhere).",
+    "`npm run bench -- --only matmul,mlp,cnn,cli,infer,seq,memory` reruns some sections, `--quick` is a smoke run (written elsewhere).",
     "Every contender runs in its own child process; in each round the contenders take turns in shuffled order; figures",
     "are medians over rounds after warm-up, and ratios are medians of the ratios within each round, so load that drifts",
     "between rounds cancels out. A turn starts only once the other contenders' processes have used no CPU for 30 ms",

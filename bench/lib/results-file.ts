@@ -5,7 +5,7 @@
 
 // "runtimes" is written by bench/runtimes.ts (the MLP section on each Node version), "browser" by bench/browser.ts
 // (the same in Chromium), the rest by bench/run.ts.
-export const BLOCK_ORDER = ["header", "matmul", "mlp", "cnn", "infer", "seq", "memory", "runtimes", "browser"] as const;
+export const BLOCK_ORDER = ["header", "matmul", "mlp", "cnn", "cli", "infer", "seq", "memory", "runtimes", "browser"] as const;
 export type BlockKey = (typeof BLOCK_ORDER)[number];
 
 export const KEEP_MARKER = "<!-- bench:keep — bench/run.ts keeps everything below this line as it is -->";

@@ -5,8 +5,8 @@ import type { BlasInfo } from "./blas.js";
 import type { LoadReport, MachineInfo } from "./machine.js";
 import type { TaskKey } from "./tasks.js";
 
-export type SectionKey = "matmul" | "mlp" | "cnn" | "infer" | "seq" | "memory";
-export const SECTION_KEYS: readonly SectionKey[] = ["matmul", "mlp", "cnn", "infer", "seq", "memory"];
+export type SectionKey = "matmul" | "mlp" | "cnn" | "cli" | "infer" | "seq" | "memory";
+export const SECTION_KEYS: readonly SectionKey[] = ["matmul", "mlp", "cnn", "cli", "infer", "seq", "memory"];
 
 export interface ContenderInfo {
   /** "tensorgrad/js", "tfjs-cpu", "tfjs-wasm", "PyTorch". */
@@ -101,6 +101,35 @@ export interface MemorySection {
   runs: MemoryRun[];
 }
 
+/** One `tensorgrad train` run of the built CLI (bench/lib/run-cli.ts). */
+export interface CliRun {
+  /** The preset ("cnn", "mlp"). */
+  preset: string;
+  /** The arguments after `tensorgrad` (the run folder's --out left out). */
+  args: string[];
+  /** From the run folder's results.json; null when the run failed. */
+  accuracy: number | null;
+  testLoss: number | null;
+  epochs: number | null;
+  /** The training the CLI timed itself (its epochs), and the whole process from start to exit. */
+  trainSeconds: number | null;
+  wallSeconds: number;
+  /** User + system CPU seconds of the CLI's process, all threads (null off Linux). */
+  cpuSeconds: number | null;
+  /** How busy the machine was while this run went. */
+  load: LoadReport;
+  /** Why there are no figures (the exit code and the last lines it printed). */
+  note?: string;
+}
+
+export interface CliSection {
+  meta: SectionMeta;
+  /** `tensorgrad --version`, and the backend a plain `tensorgrad train` runs on. */
+  version: string;
+  backend: string;
+  runs: CliRun[];
+}
+
 export interface RunResults {
   machine: MachineInfo;
   date: string;
@@ -114,5 +143,6 @@ export interface RunResults {
   seq?: GridSection;
   mlp?: TrainSection;
   cnn?: TrainSection;
+  cli?: CliSection;
   memory?: MemorySection;
 }

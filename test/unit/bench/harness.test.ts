@@ -121,11 +121,15 @@ describe("options", () => {
     assert.equal(o.python, "/opt/py");
     assert.equal(parseOptions([]).memoryEpochs, 50);
     assert.deepEqual(makePlan(false).matmulSizes, [64, 128, 256, 512, 1024, 2048]);
+    // The cli section runs the presets' defaults at full size, one short epoch in a quick run.
+    assert.deepEqual(makePlan(false).cliBudget, []);
+    assert.deepEqual(makePlan(true).cliBudget, ["--epochs", "1", "--limit", "600"]);
+    assert.deepEqual(parseOptions(["--only", "cli,cnn"]).only, ["cnn", "cli"]);
   });
 
   it("rejects unknown sections and options with the accepted values", () => {
     assert.throws(() => parseOptions(["--only", "matmul,gpu"]), {
-      name: "OptionsError", message: 'bench: --only got unknown section(s) "gpu"; expected some of matmul, mlp, cnn, infer, seq, memory',
+      name: "OptionsError", message: 'bench: --only got unknown section(s) "gpu"; expected some of matmul, mlp, cnn, cli, infer, seq, memory',
     });
     assert.throws(() => parseOptions(["--memory-epochs", "1"]), { message: 'bench: --memory-epochs expects an integer >= 2, got "1"' });
     assert.throws(() => parseOptions(["--out"]), { message: "bench: --out needs a value" });
