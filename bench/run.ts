@@ -2,7 +2,7 @@
 // on matmul, MNIST training, inference latency, sequence-model steps and long-run memory, and the
 // CLI's presets trained end to end, running the built package (npm run bench builds it first);
 // rewrites bench/RESULTS.md.
-// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,cli,infer,seq,memory] [--out PATH] [--json-out PATH]
+// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,cli,infer,seq,memory] [--cli-seeds N] [--out PATH] [--json-out PATH]
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,7 +69,7 @@ try {
     if (section === "seq") results.seq = await runSeq(ctx);
     if (section === "mlp") results.mlp = await runTrain(trainCtx, ["mlp-small", "mlp-big"]);
     if (section === "cnn") results.cnn = await runTrain(trainCtx, ["cnn"]);
-    if (section === "cli") results.cli = await runCli({ budget: plan.cliBudget, command, quick: opts.quick, log });
+    if (section === "cli") results.cli = await runCli({ budget: plan.cliBudget, cnnSeeds: opts.cliSeeds, command, quick: opts.quick, log });
     if (section === "memory") results.memory = await runMemory(roster!.backends, opts.memoryEpochs, { command, quick: opts.quick, log });
   }
 } finally {

@@ -11,6 +11,8 @@ export interface BenchOptions {
   jsonOut: string | null;
   python: string;
   memoryEpochs: number;
+  /** Runs of the cnn preset in the "cli" section: the default seed 0, then --seed 1, 2, … */
+  cliSeeds: number;
   /** Seed of the turn order within rounds. */
   seed: number;
   verbose: boolean;
@@ -24,6 +26,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --json-out PATH      also write the raw results as JSON
   --python PATH        the Python with PyTorch (default $TORCH_PYTHON or /usr/bin/python3)
   --memory-epochs N    epochs of the long-run memory measurement (default 50; 5 with --quick)
+  --cli-seeds N        cli section: train the cnn preset N times, with seeds 0 (its default) to N-1 (default 1)
   --seed N             seed of the shuffled turn order (default: from the clock)
   --verbose            echo the contenders' own output to stderr`;
 
@@ -34,7 +37,7 @@ export class OptionsError extends Error {
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined> = {}): BenchOptions {
   const o: BenchOptions = {
     quick: false, only: [...SECTION_KEYS], out: null, jsonOut: null, python: env.TORCH_PYTHON ?? "/usr/bin/python3",
-    memoryEpochs: -1, seed: Date.now() % 1_000_000, verbose: false, help: false,
+    memoryEpochs: -1, cliSeeds: 1, seed: Date.now() % 1_000_000, verbose: false, help: false,
   };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -63,6 +66,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
       case "--json-out": o.jsonOut = value(i++, a); break;
       case "--python": o.python = value(i++, a); break;
       case "--memory-epochs": o.memoryEpochs = integer(value(i++, a), a, 2); break;
+      case "--cli-seeds": o.cliSeeds = integer(value(i++, a), a, 1); break;
       case "--seed": o.seed = integer(value(i++, a), a, 0); break;
       default: throw new OptionsError(`bench: unknown option "${a}"\n${USAGE}`);
     }

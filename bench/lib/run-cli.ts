@@ -67,9 +67,7 @@ async function defaultBackend(cwd: string): Promise<string> {
   });
 }
 
-async function runPreset(preset: string, budget: readonly string[], work: string, log: (s: string) => void): Promise<CliRun> {
-  const args = cliArgs(preset, budget);
-  const out = join(work, preset);
+async function runPreset(preset: string, args: string[], out: string, work: string, log: (s: string) => void): Promise<CliRun> {
   log(`  tensorgrad ${args.join(" ")}`);
   const watch = watchLoad();
   const cpu0 = childrenCpuSeconds();
@@ -91,8 +89,22 @@ async function runPreset(preset: string, budget: readonly string[], work: string
   return row;
 }
 
-/** Runs each preset once with its defaults (plus `budget`, the quick run's smaller one). */
-export async function runCli(ctx: { budget: readonly string[]; command: string; quick: boolean; log: (s: string) => void }): Promise<CliSection> {
+/**
+ * The runs of the section: each preset once with its defaults (plus `budget`, the quick run's smaller
+ * one), and the cnn preset again with seeds 1 … cnnSeeds-1 (0 is its default), since its accuracy
+ * target holds or not by a few test images.
+ */
+export function cliPlan(budget: readonly string[], cnnSeeds: number): { preset: string; args: string[] }[] {
+  const out: { preset: string; args: string[] }[] = [];
+  for (const preset of CLI_PRESETS) {
+    out.push({ preset, args: cliArgs(preset, budget) });
+    if (preset === "cnn") for (let seed = 1; seed < cnnSeeds; seed++) out.push({ preset, args: cliArgs(preset, [...budget, "--seed", String(seed)]) });
+  }
+  return out;
+}
+
+/** Runs cliPlan's runs in order. */
+export async function runCli(ctx: { budget: readonly string[]; cnnSeeds: number; command: string; quick: boolean; log: (s: string) => void }): Promise<CliSection> {
   const watch = watchLoad(), cpu0 = ownCpuSeconds();
   const work = mkdtempSync(join(tmpdir(), "tg-bench-cli-"));
   const runs: CliRun[] = [];
@@ -100,7 +112,8 @@ export async function runCli(ctx: { budget: readonly string[]; command: string; 
     const version = await run(["--version"], work, 60_000);
     const backend = await defaultBackend(work);
     ctx.log(`cli: tensorgrad ${version.stdout.trim()} (${CLI_PATH}), backend ${backend}`);
-    for (const preset of CLI_PRESETS) runs.push(await runPreset(preset, ctx.budget, work, ctx.log));
+    const plan = cliPlan(ctx.budget, ctx.cnnSeeds);
+    for (const [i, { preset, args }] of plan.entries()) runs.push(await runPreset(preset, args, join(work, String(i)), work, ctx.log));
     const childCpu = runs.reduce((a, r) => a + (r.cpuSeconds ?? 0), 0);
     const unavailable = runs.filter((r) => r.note).map((r) => `tensorgrad ${r.args.join(" ")} ${r.note}`);
     return {

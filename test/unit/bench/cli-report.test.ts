@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { CNN_TARGET, renderCli } from "../../../bench/lib/report.js";
-import { cliArgs, plainEnv } from "../../../bench/lib/run-cli.js";
+import { cliArgs, cliPlan, plainEnv } from "../../../bench/lib/run-cli.js";
 import type { CliRun, CliSection } from "../../../bench/lib/results.js";
 
 const machine = { cpuModel: "Test CPU", cores: 2, memoryBytes: 8 * 2 ** 30, node: "v20.0.0", platform: "Linux" };
@@ -46,6 +46,23 @@ describe("the cli block", () => {
     const quick = renderCli(section([run("cnn", 0.5767)], true), machine);
     assert.doesNotMatch(quick, /meant to reach/);
     assert.match(quick, /a reduced budget \(quick run: the options shown\)/);
+  });
+
+  it("sums up the cnn preset over seeds, the default seed's run first", () => {
+    const seeded = (seed: number, accuracy: number | null, wallSeconds: number) =>
+      run("cnn", accuracy, { args: [...cliArgs("cnn", []), "--seed", String(seed)], wallSeconds });
+    const text = renderCli(section([run("cnn", 0.985), seeded(1, 0.9855, 70.5), seeded(2, 0.9825, 112.75), seeded(3, null, 5), run("mlp", 0.9495)]), machine);
+    assert.ok(text.includes("here 98.50 % (reached) in 61.5 s"), text);
+    assert.ok(text.includes("Over seeds 0–3 (3 of 4 runs finished): test accuracy 98.25 % to 98.55 %, mean 98.43 %; 2 of 3 at or above 98.5 %; wall 5.00 s to 113 s."), text);
+    assert.ok(text.includes("| `tensorgrad train --model cnn --seed 2` | 16 | 0.9825 |"), text);
+    assert.doesNotMatch(renderCli(section([run("cnn", 0.985), run("mlp", 0.9495)]), machine), /Over seeds/);
+  });
+
+  it("plans each preset once, and the cnn preset again for each further seed", () => {
+    assert.deepEqual(cliPlan([], 1), [{ preset: "cnn", args: ["train", "--model", "cnn"] }, { preset: "mlp", args: ["train", "--model", "mlp"] }]);
+    assert.deepEqual(cliPlan(["--epochs", "1"], 3).map((p) => p.args.join(" ")), [
+      "train --model cnn --epochs 1", "train --model cnn --epochs 1 --seed 1", "train --model cnn --epochs 1 --seed 2", "train --model mlp --epochs 1",
+    ]);
   });
 
   it("runs the CLI without tensorgrad's own variables", () => {

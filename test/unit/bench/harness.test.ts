@@ -125,6 +125,9 @@ describe("options", () => {
     assert.deepEqual(makePlan(false).cliBudget, []);
     assert.deepEqual(makePlan(true).cliBudget, ["--epochs", "1", "--limit", "600"]);
     assert.deepEqual(parseOptions(["--only", "cli,cnn"]).only, ["cnn", "cli"]);
+    assert.equal(parseOptions([]).cliSeeds, 1);
+    assert.equal(parseOptions(["--cli-seeds", "5"]).cliSeeds, 5);
+    assert.throws(() => parseOptions(["--cli-seeds", "0"]), { message: 'bench: --cli-seeds expects an integer >= 1, got "0"' });
   });
 
   it("rejects unknown sections and options with the accepted values", () => {
