@@ -32,8 +32,13 @@ export function cliArgs(preset: string, budget: readonly string[]): string[] {
 export function readRunResults(dir: string): { accuracy: number | null; loss: number | null; epochs: number | null; seconds: number | null } | null {
   const path = join(dir, "results.json");
   if (!existsSync(path)) return null;
-  const r = JSON.parse(readFileSync(path, "utf8")) as { format?: unknown; test?: { accuracy?: unknown; loss?: unknown }; epochs?: unknown; seconds?: unknown };
-  if (r.format !== "tensorgrad.results") return null;
+  let r: { format?: unknown; test?: { accuracy?: unknown; loss?: unknown } | null; epochs?: unknown; seconds?: unknown } | null;
+  try {
+    r = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return null;
+  }
+  if (r?.format !== "tensorgrad.results") return null;
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
   return { accuracy: num(r.test?.accuracy), loss: num(r.test?.loss), epochs: num(r.epochs), seconds: num(r.seconds) };
 }
@@ -71,7 +76,7 @@ async function runPreset(preset: string, args: string[], out: string, work: stri
   log(`  tensorgrad ${args.join(" ")}`);
   const watch = watchLoad();
   const cpu0 = childrenCpuSeconds();
-  // A cnn run at full size takes about a minute on an idle 2-core machine; a loaded one can take many.
+  // On a loaded machine a full-size cnn run can take many minutes; an hour means it hangs.
   const r = await run([...args, "--out", out], work, 60 * 60_000);
   const cpu1 = childrenCpuSeconds();
   const cpuSeconds = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
@@ -83,7 +88,7 @@ async function runPreset(preset: string, args: string[], out: string, work: stri
   };
   if (!results) {
     const tail = `${r.stderr}${r.stdout}`.trim().split("\n").slice(-3).join(" / ");
-    row.note = `exited with code ${r.code}${results === null && r.code === 0 ? " but left no results.json" : ""}: ${tail}`;
+    row.note = `exited with code ${r.code}${r.code === 0 ? " but left no readable results.json" : ""}: ${tail}`;
   }
   log(`    ${row.note ?? `test accuracy ${row.accuracy?.toFixed(4)} after ${row.epochs} epochs; ${r.seconds.toFixed(1)} s wall, ${row.trainSeconds?.toFixed(1)} s training, ${cpuSeconds?.toFixed(1)} s CPU; load ${load.loadStart.toFixed(2)} → ${load.loadEnd.toFixed(2)}`}`);
   return row;

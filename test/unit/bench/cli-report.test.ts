@@ -3,8 +3,11 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CNN_TARGET, renderCli } from "../../../bench/lib/report.js";
-import { cliArgs, cliPlan, plainEnv } from "../../../bench/lib/run-cli.js";
+import { cliArgs, cliPlan, plainEnv, readRunResults } from "../../../bench/lib/run-cli.js";
 import type { CliRun, CliSection } from "../../../bench/lib/results.js";
 
 const machine = { cpuModel: "Test CPU", cores: 2, memoryBytes: 8 * 2 ** 30, node: "v20.0.0", platform: "Linux" };
@@ -68,5 +71,25 @@ describe("the cli block", () => {
   it("runs the CLI without tensorgrad's own variables", () => {
     assert.deepEqual(plainEnv({ PATH: "/usr/bin", TENSORGRAD_BACKEND: "js", TENSORGRAD_THREADS: "1", HOME: "/root" }), { PATH: "/usr/bin", HOME: "/root" });
     assert.deepEqual(cliArgs("cnn", ["--epochs", "1"]), ["train", "--model", "cnn", "--epochs", "1"]);
+  });
+
+  it("reads a run folder's results.json, and nothing from a missing, broken or foreign one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tg-bench-cli-results-"));
+    try {
+      assert.equal(readRunResults(dir), null);
+      const write = (text: string) => writeFileSync(join(dir, "results.json"), text);
+      write(JSON.stringify({ format: "tensorgrad.results", version: 1, test: { loss: 0.0501, accuracy: 0.985 }, epochs: 16, seconds: 65.03, finished: "2026-12-07T14:21:00.000Z" }));
+      assert.deepEqual(readRunResults(dir), { accuracy: 0.985, loss: 0.0501, epochs: 16, seconds: 65.03 });
+      write(JSON.stringify({ format: "tensorgrad.results", test: { accuracy: "0.99" }, epochs: 16 }));
+      assert.deepEqual(readRunResults(dir), { accuracy: null, loss: null, epochs: 16, seconds: null });
+      write('{"format": "tensorgrad.results", "test": ');
+      assert.equal(readRunResults(dir), null);
+      write(JSON.stringify({ format: "other", test: { accuracy: 1 } }));
+      assert.equal(readRunResults(dir), null);
+      write("null");
+      assert.equal(readRunResults(dir), null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
