@@ -196,13 +196,14 @@ export function renderCli(section: CliSection, machine: MachineInfo): string {
     "## Command line: `tensorgrad train` presets on the bundled digits",
     "",
     renderMeta(section.meta, machine.cores),
-    "Each row is one run of the built command-line tool as a user types it (dist/cli/main.js, the package's `tensorgrad`), in a",
-    "fresh process and a new run folder, with " + (section.meta.quick
-      ? "a reduced budget (quick run: the options shown): the bundled MNIST cut to --limit images (10 % of the training"
-      : "the preset's defaults and nothing else: the bundled MNIST (8,000 training images, 10 % of them held out for"),
-    `${section.meta.quick ? "ones held out for validation)" : "validation; 2,000 test images)"}, tensorgrad ${section.version} on its default backend (${section.backend}),`,
-    "no TENSORGRAD_* variables. \"wall\" runs from starting the process to its exit (start-up, data, training, test figures, charts",
-    "and report); \"training\" is the time the CLI reports for its epochs; \"CPU\" is the process's user + system time, all threads.",
+    "Each row is one run of the built command-line tool as a user types it (dist/cli/main.js, the package's `tensorgrad`),",
+    `in a fresh process and a new run folder, with ${section.meta.quick ? "a reduced budget (quick run: the options shown)" : "the preset's defaults and nothing else"}.`,
+    section.meta.quick
+      ? "Data: the bundled MNIST cut to --limit images, 10 % of the training ones held out for validation."
+      : "Data: the bundled MNIST, 8,000 training images (10 % of them held out for validation) and 2,000 test images.",
+    `tensorgrad ${section.version} on its default backend (${section.backend}), no TENSORGRAD_* variables set.`,
+    "\"wall\" runs from starting the process to its exit (start-up, data, training, test figures, charts and report);",
+    "\"training\" is the time the CLI reports for its epochs; \"CPU\" is the process's user + system time, all threads.",
     "Load: the 1-minute load average at the run's start and end, and the cores that processes outside the benchmark kept busy.",
     "",
     renderTable(["command", "epochs", "test accuracy", "test loss", "wall", "training", "CPU", "load (start → end)", "others' cores"], rows, ["left"]),
