@@ -47,8 +47,8 @@ export interface LayersModelConfig {
  * dropout. The final linear layer to the classes is added by the CLI (as for every described model).
  */
 export const CNN_LAYERS: LayerSpec[] = [
-  { type: "conv2d", out: 8, kernel: 5, padding: 2 }, { type: "relu" }, { type: "maxpool2d", kernel: 2 },
-  { type: "conv2d", out: 16, kernel: 5 }, { type: "relu" }, { type: "maxpool2d", kernel: 2 },
+  { type: "conv2d", out: 16, kernel: 5, padding: 2 }, { type: "relu" }, { type: "maxpool2d", kernel: 2 },
+  { type: "conv2d", out: 32, kernel: 5 }, { type: "relu" }, { type: "maxpool2d", kernel: 2 },
   { type: "flatten" }, { type: "linear", out: 128 }, { type: "relu" }, { type: "dropout", p: 0.1 },
 ];
 

@@ -227,7 +227,7 @@ export function renderCli(section: CliSection, machine: MachineInfo): string {
       `${fmtSeconds(Math.max(...cnnRuns.map((r) => r.wallSeconds)))}.`);
   }
   out.push("", "PyTorch and TensorFlow.js are not run on these recipes; for a LeNet-style network against them, epoch by epoch, see",
-    "\"Training: LeNet-style CNN\" above (6 and 16 channels, no augmentation; the cnn preset has 8 and 16 channels, a 128-unit",
+    "\"Training: LeNet-style CNN\" above (6 and 16 channels, no augmentation; the cnn preset has 16 and 32 channels, a 128-unit",
     "hidden layer with dropout 0.1, images shifted by up to 2 pixels and a cosine learning-rate schedule).");
   return out.join("\n");
 }
