@@ -37,7 +37,8 @@ const task = (q.get("task") ?? "mlp-small") as TaskKey;
 const batches = Number(q.get("batches") ?? Infinity);
 const rounds = Number(q.get("rounds") ?? 3);
 const warmup = Number(q.get("warmup") ?? 1);
-const BATCH = 64, LR = 1e-3;
+const BATCH = 64,
+  LR = 1e-3;
 
 interface Contender {
   row: PageRow;
@@ -90,11 +91,19 @@ async function tfjsContender(xs: Float32Array, ys: Int32Array): Promise<Contende
   m.add(tf.layers.dense({ units: 10 }));
   m.compile({ optimizer: tf.train.adam(LR), loss: (t: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(t, p) });
   const all = Math.ceil(ys.length / BATCH);
-  const k = Math.min(all, batches), n = k * BATCH;
+  const k = Math.min(all, batches),
+    n = k * BATCH;
   const x = tf.tensor2d(xs.subarray(0, Math.min(xs.length, n * 784)), [Math.min(ys.length, n), 784]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(ys.subarray(0, Math.min(ys.length, n)), "int32"), 10).toFloat());
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  const row: PageRow = { contender: "tfjs-wasm", loop: "model.fit", threads: `1, ${simd ? "SIMD" : "no SIMD"}`, seconds: [], batches: [], losses: [] };
+  const row: PageRow = {
+    contender: "tfjs-wasm",
+    loop: "model.fit",
+    threads: `1, ${simd ? "SIMD" : "no SIMD"}`,
+    seconds: [],
+    batches: [],
+    losses: [],
+  };
   return {
     row,
     turn: async () => {
@@ -111,11 +120,16 @@ async function run(): Promise<PageResult> {
   await be.ready?.();
   if (!(task in { "mlp-small": 1, "mlp-big": 1 })) throw new Error(`bench page: task must be mlp-small or mlp-big, got ${task}`);
   const threads = `${be.threads ?? 1}${crossOriginIsolated ? "" : " (page not cross-origin isolated)"}`;
-  const contenders = [...await tensorgradContenders(d.x, d.y, threads),
-    await tfjsContender(d.x.toFloat32Array(), Int32Array.from(d.y.toTypedArray() as ArrayLike<number>))];
+  const contenders = [
+    ...(await tensorgradContenders(d.x, d.y, threads)),
+    await tfjsContender(d.x.toFloat32Array(), Int32Array.from(d.y.toTypedArray() as ArrayLike<number>)),
+  ];
   for (let r = 0; r < warmup + rounds; r++) {
     // Turns in a different order each round, so that a drift in load or in the page's state spreads over all.
-    const order = contenders.map((c, i) => ({ c, k: (i * 7 + r * 3) % contenders.length })).sort((a, b) => a.k - b.k).map((o) => o.c);
+    const order = contenders
+      .map((c, i) => ({ c, k: (i * 7 + r * 3) % contenders.length }))
+      .sort((a, b) => a.k - b.k)
+      .map((o) => o.c);
     for (const c of order) {
       const t0 = performance.now();
       const got = await c.turn();
@@ -127,10 +141,19 @@ async function run(): Promise<PageResult> {
     }
   }
   return {
-    userAgent: navigator.userAgent, crossOriginIsolated, backend: be.name, flavor: be.flavor ?? null, task,
-    trainSamples: d.x.shape[0], batchesPerEpoch: Math.ceil(d.x.shape[0] / BATCH), rows: contenders.map((c) => c.row),
+    userAgent: navigator.userAgent,
+    crossOriginIsolated,
+    backend: be.name,
+    flavor: be.flavor ?? null,
+    task,
+    trainSamples: d.x.shape[0],
+    batchesPerEpoch: Math.ceil(d.x.shape[0] / BATCH),
+    rows: contenders.map((c) => c.row),
   };
 }
 
 const w = window as unknown as { __bench?: PageResult | { error: string } };
-run().then((r) => (w.__bench = r), (e: unknown) => (w.__bench = { error: String((e as Error)?.stack ?? e) }));
+run().then(
+  (r) => (w.__bench = r),
+  (e: unknown) => (w.__bench = { error: String((e as Error)?.stack ?? e) }),
+);

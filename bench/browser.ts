@@ -32,14 +32,21 @@ function fail(message: string): never {
 }
 
 const argv = process.argv.slice(2);
-let quick = false, dryRun = false, tasks: TaskKey[] = ["mlp-small", "mlp-big"], pageKind = "isolated";
-let out: string | null = null, jsonOut: string | null = null;
+let quick = false,
+  dryRun = false,
+  tasks: TaskKey[] = ["mlp-small", "mlp-big"],
+  pageKind = "isolated";
+let out: string | null = null,
+  jsonOut: string | null = null;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
   const value = () => argv[++i] ?? fail(`${a} needs a value`);
   if (a === "--quick") quick = true;
   else if (a === "--dry-run") dryRun = true;
-  else if (a === "--tasks") tasks = value().split(",").map((s) => s.trim()) as TaskKey[];
+  else if (a === "--tasks")
+    tasks = value()
+      .split(",")
+      .map((s) => s.trim()) as TaskKey[];
   else if (a === "--page") pageKind = value();
   else if (a === "--out") out = value();
   else if (a === "--json-out") jsonOut = value();
@@ -50,7 +57,11 @@ for (let i = 0; i < argv.length; i++) {
 }
 for (const t of tasks) if (t !== "mlp-small" && t !== "mlp-big") fail(`--tasks takes mlp-small and mlp-big, got "${t}"`);
 if (pageKind !== "isolated" && pageKind !== "plain") fail(`--page takes isolated or plain, got "${pageKind}"`);
-const plan = dryRun ? { batches: 2, rounds: 1, warmup: 0 } : quick ? { batches: 20, rounds: 2, warmup: 1 } : { batches: Infinity, rounds: 5, warmup: 1 };
+const plan = dryRun
+  ? { batches: 2, rounds: 1, warmup: 0 }
+  : quick
+    ? { batches: 20, rounds: 2, warmup: 1 }
+    : { batches: Infinity, rounds: 5, warmup: 1 };
 
 ensureBuilt();
 const project = scratchProject("tg-bench-browser-");
@@ -58,7 +69,10 @@ const tfjsDist = join(REPO_ROOT, "node_modules/@tensorflow/tfjs-backend-wasm/dis
 const results: (PageResult & { load: ReturnType<ReturnType<typeof watchLoad>["finish"]> })[] = [];
 let chromiumVersion = "";
 try {
-  const bundle = await bundleForBrowser(join(REPO_ROOT, "bench/browser-page.ts"), [join(project.dir, "node_modules"), join(REPO_ROOT, "node_modules")]);
+  const bundle = await bundleForBrowser(join(REPO_ROOT, "bench/browser-page.ts"), [
+    join(project.dir, "node_modules"),
+    join(REPO_ROOT, "node_modules"),
+  ]);
   if (bundle.errors.length) fail(`bundling the page failed: ${bundle.errors.map((e) => e.text).join("; ")}`);
   const files = new Map<string, Served>([
     ["index.html", { type: "text/html", body: `<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>` }],
@@ -99,7 +113,8 @@ if (dryRun) {
   for (const r of results) {
     if (r.rows.length !== 3) problems.push(`${r.task}: ${r.rows.length} contenders, expected 3`);
     for (const row of r.rows) {
-      if (row.batches.length !== plan.rounds || row.batches.some((b) => b !== plan.batches)) problems.push(`${r.task} ${row.contender} ${row.loop}: batches ${row.batches.join(",")}`);
+      if (row.batches.length !== plan.rounds || row.batches.some((b) => b !== plan.batches))
+        problems.push(`${r.task} ${row.contender} ${row.loop}: batches ${row.batches.join(",")}`);
       if (!row.losses.every(Number.isFinite)) problems.push(`${r.task} ${row.contender} ${row.loop}: losses ${row.losses.join(",")}`);
     }
   }
@@ -107,23 +122,32 @@ if (dryRun) {
     console.error(`bench:browser: dry run failed:\n${problems.join("\n")}`);
     process.exit(1);
   }
-  console.log(`bench:browser: dry run ok: Chromium ${chromiumVersion}, ${pageKind} page, ${results.map((r) => `${r.task} (${r.rows.map((w) => `${w.contender} ${w.loop}`).join(", ")})`).join("; ")}`);
+  console.log(
+    `bench:browser: dry run ok: Chromium ${chromiumVersion}, ${pageKind} page, ${results.map((r) => `${r.task} (${r.rows.map((w) => `${w.contender} ${w.loop}`).join(", ")})`).join("; ")}`,
+  );
   process.exit(0);
 }
 
 /** Seconds of a whole epoch for each turn: a turn of k of the epoch's n batches is scaled by n/k. */
-const epochSeconds = (r: PageResult, row: PageRow | undefined) => row ? row.seconds.map((s, i) => s * r.batchesPerEpoch / row.batches[i]!) : [];
+const epochSeconds = (r: PageResult, row: PageRow | undefined) =>
+  row ? row.seconds.map((s, i) => (s * r.batchesPerEpoch) / row.batches[i]!) : [];
 const cell = (r: PageResult, row: PageRow | undefined) => {
   const m = median(epochSeconds(r, row));
   return m === null ? "–" : `${fmtNum(m)} s${row!.batches.some((b) => b < r.batchesPerEpoch) ? " †" : ""}`;
 };
 const table: string[][] = [];
 for (const r of results) {
-  const loop = r.rows.find((w) => w.loop === "eager loop"), fit = r.rows.find((w) => w.loop === "train.fit");
+  const loop = r.rows.find((w) => w.loop === "eager loop"),
+    fit = r.rows.find((w) => w.loop === "train.fit");
   const tfjs = r.rows.find((w) => w.contender === "tfjs-wasm");
   table.push([
-    TASKS[r.task].label, `${r.backend}${r.flavor ? ` (${r.flavor})` : ""}, threads ${loop?.threads ?? "?"}`, cell(r, loop), cell(r, fit), cell(r, tfjs),
-    ratioCell(speedRatio(epochSeconds(r, loop), epochSeconds(r, tfjs), "lower")), ratioCell(speedRatio(epochSeconds(r, fit), epochSeconds(r, tfjs), "lower")),
+    TASKS[r.task].label,
+    `${r.backend}${r.flavor ? ` (${r.flavor})` : ""}, threads ${loop?.threads ?? "?"}`,
+    cell(r, loop),
+    cell(r, fit),
+    cell(r, tfjs),
+    ratioCell(speedRatio(epochSeconds(r, loop), epochSeconds(r, tfjs), "lower")),
+    ratioCell(speedRatio(epochSeconds(r, fit), epochSeconds(r, tfjs), "lower")),
     `${r.load.loadStart.toFixed(1)}-${r.load.loadEnd.toFixed(1)}`,
   ]);
 }
@@ -137,8 +161,20 @@ const body = [
   `in one page, ${plan.rounds} rounds after ${plan.warmup} warm-up round. Median epoch seconds; † an epoch scaled up from ${Number.isFinite(plan.batches) ? plan.batches : "all"} batches of one;`,
   "ratios are medians of the ratios within each round. The last column is the 1-minute load average at the start and end of each model's run.",
   "",
-  renderTable(["model", "tensorgrad backend", "tensorgrad loop", "tensorgrad fit", "tfjs-wasm", "loop vs tfjs-wasm", "fit vs tfjs-wasm", "load (1-min avg)"], table,
-    ["left", "left", "right", "right", "right", "right", "right", "left"]),
+  renderTable(
+    [
+      "model",
+      "tensorgrad backend",
+      "tensorgrad loop",
+      "tensorgrad fit",
+      "tfjs-wasm",
+      "loop vs tfjs-wasm",
+      "fit vs tfjs-wasm",
+      "load (1-min avg)",
+    ],
+    table,
+    ["left", "left", "right", "right", "right", "right", "right", "left"],
+  ),
 ].join("\n");
 const outPath = out ?? (quick ? join(tmpdir(), "tensorgrad-bench", "RESULTS.quick.md") : join(REPO_ROOT, "bench", "RESULTS.md"));
 mkdirSync(join(outPath, ".."), { recursive: true });

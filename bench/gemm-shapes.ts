@@ -49,7 +49,9 @@ console.log("| product | M×N×K | 1 thread | 2 threads | GFLOP/s 1T | GFLOP/s 2
 console.log("|---|---|--:|--:|--:|--:|");
 const maxThreads = backend.threads;
 for (const [label, M, N, K, ta, tb] of shapes) {
-  const a = rt.allocator.alloc(M * K * 4), b = rt.allocator.alloc(K * N * 4), c = rt.allocator.alloc(M * N * 4);
+  const a = rt.allocator.alloc(M * K * 4),
+    b = rt.allocator.alloc(K * N * 4),
+    c = rt.allocator.alloc(M * N * 4);
   fill(a, M * K);
   fill(b, K * N);
   const am = ta ? { ptr: a, rowStride: 1, colStride: M } : { ptr: a, rowStride: K, colStride: 1 };

@@ -35,9 +35,18 @@ function time(fn: () => unknown): { medianMs: number; minMs: number; maxMs: numb
 tg.setBackend(backend);
 tg.manualSeed(0);
 const model = new nn.Sequential(
-  new nn.Conv2d(1, 6, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Linear(256, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+  new nn.Conv2d(1, 6, 5),
+  new nn.ReLU(),
+  new nn.MaxPool2d(2),
+  new nn.Conv2d(6, 16, 5),
+  new nn.ReLU(),
+  new nn.MaxPool2d(2),
+  new nn.Flatten(),
+  new nn.Linear(256, 120),
+  new nn.ReLU(),
+  new nn.Linear(120, 84),
+  new nn.ReLU(),
+  new nn.Linear(84, 10),
 );
 const x = tg.randn([batch, 1, 28, 28]);
 const target = tg.randint(0, 10, [batch], { dtype: "int32" });

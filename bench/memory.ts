@@ -78,10 +78,28 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (json) {
     console.log(JSON.stringify(run));
   } else {
-    const first = run.epochs[0], last = run.epochs[run.epochs.length - 1];
-    console.log(renderTable(["", "before", "epoch 1", `epoch ${last.epoch}`, "change"], [
-      ["RSS", fmtMiB(run.before.rssBytes), fmtMiB(first.rssBytes), fmtMiB(last.rssBytes), fmtMiB(last.rssBytes - first.rssBytes, { signed: true })],
-      ["heapUsed", fmtMiB(run.before.heapUsedBytes), fmtMiB(first.heapUsedBytes), fmtMiB(last.heapUsedBytes), fmtMiB(last.heapUsedBytes - first.heapUsedBytes, { signed: true })],
-    ]));
+    const first = run.epochs[0],
+      last = run.epochs[run.epochs.length - 1];
+    console.log(
+      renderTable(
+        ["", "before", "epoch 1", `epoch ${last.epoch}`, "change"],
+        [
+          [
+            "RSS",
+            fmtMiB(run.before.rssBytes),
+            fmtMiB(first.rssBytes),
+            fmtMiB(last.rssBytes),
+            fmtMiB(last.rssBytes - first.rssBytes, { signed: true }),
+          ],
+          [
+            "heapUsed",
+            fmtMiB(run.before.heapUsedBytes),
+            fmtMiB(first.heapUsedBytes),
+            fmtMiB(last.heapUsedBytes),
+            fmtMiB(last.heapUsedBytes - first.heapUsedBytes, { signed: true }),
+          ],
+        ],
+      ),
+    );
   }
 }

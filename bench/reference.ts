@@ -28,8 +28,10 @@ tg.manualSeed(0);
 const results: Record<string, number> = {};
 
 const n = 1 << 20;
-const a = tg.randn([n]), b = tg.randn([n]);
-const rows = tg.randn([1024, 1024]), bias = tg.randn([1024]);
+const a = tg.randn([n]),
+  b = tg.randn([n]);
+const rows = tg.randn([1024, 1024]),
+  bias = tg.randn([1024]);
 for (const [name, fn] of [
   ["add (1M, same shape)", () => a.add(b)],
   ["mul (1M, same shape)", () => a.mul(b)],
@@ -42,7 +44,8 @@ for (const [name, fn] of [
   results[`${name} Melem/s`] = n / s / 1e6;
 }
 for (const size of [128, 512]) {
-  const x = tg.randn([size, size]), y = tg.randn([size, size]);
+  const x = tg.randn([size, size]),
+    y = tg.randn([size, size]);
   const s = time(() => x.matmul(y));
   results[`matmul n=${size} GFLOP/s`] = (2 * size ** 3) / s / 1e9;
   const s2 = time(() => x.T.matmul(y.T));

@@ -40,7 +40,9 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const started = performance.now();
 const outPath = opts.out ?? (opts.quick ? join(tmpdir(), "tensorgrad-bench", "RESULTS.quick.md") : join(REPO_ROOT, "bench", "RESULTS.md"));
 const machine = machineInfo();
-log(`bench: ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}; sections ${opts.only.join(", ")}${opts.quick ? " (quick)" : ""}; turn-order seed ${opts.seed}`);
+log(
+  `bench: ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}; sections ${opts.only.join(", ")}${opts.quick ? " (quick)" : ""}; turn-order seed ${opts.seed}`,
+);
 
 const dataDir = mkdtempSync(join(tmpdir(), "tg-bench-data-"));
 const results: RunResults = { machine, date: new Date().toISOString(), command, quick: opts.quick };
@@ -59,8 +61,15 @@ try {
     }
   }
   const ctx: GridContext = {
-    plan, specs: roster?.specs ?? [], unavailable: roster?.unavailable ?? [], command, quick: opts.quick,
-    random: seededRandom(opts.seed), echo: opts.verbose, dataDir, log,
+    plan,
+    specs: roster?.specs ?? [],
+    unavailable: roster?.unavailable ?? [],
+    command,
+    quick: opts.quick,
+    random: seededRandom(opts.seed),
+    echo: opts.verbose,
+    dataDir,
+    log,
   };
   const trainCtx = { ...ctx, hasFit: roster?.hasFit ?? false, trainSamples: 8000 };
   for (const section of opts.only) {
@@ -84,7 +93,8 @@ for (const s of [results.matmul, results.infer, results.seq, results.mlp, result
 
 // One line per contender in the header: the versions and threads each section's processes reported.
 const contenders = new Map<string, ContenderInfo>();
-for (const s of [results.matmul, results.infer, results.seq, results.mlp, results.cnn]) for (const c of s?.contenders ?? []) contenders.set(c.id, c);
+for (const s of [results.matmul, results.infer, results.seq, results.mlp, results.cnn])
+  for (const c of s?.contenders ?? []) contenders.set(c.id, c);
 mkdirSync(dirname(outPath), { recursive: true });
 const existing = existsSync(outPath) ? readFileSync(outPath, "utf8") : null;
 const blocks: Partial<Record<BlockKey, string>> = {};
@@ -101,5 +111,10 @@ if (results.memory) blocks.memory = renderMemory(results.memory, machine);
 const merged = mergeResultsFile(existing, blocks);
 writeFileSync(outPath, merged);
 if (opts.jsonOut) writeFileSync(opts.jsonOut, `${JSON.stringify(results, null, 1)}\n`);
-console.log(Object.entries(blocks).filter(([k]) => k !== "header").map(([, v]) => v).join("\n\n"));
+console.log(
+  Object.entries(blocks)
+    .filter(([k]) => k !== "header")
+    .map(([, v]) => v)
+    .join("\n\n"),
+);
 log(`bench: wrote ${relative(process.cwd(), outPath) || outPath} in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -29,12 +29,19 @@ function fail(message: string): never {
 }
 
 const argv = process.argv.slice(2);
-let quick = false, names = ["node22", "node24", "node26"], out: string | null = null, dir: string | null = null;
+let quick = false,
+  names = ["node22", "node24", "node26"],
+  out: string | null = null,
+  dir: string | null = null;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
   const value = () => argv[++i] ?? fail(`${a} needs a value`);
   if (a === "--quick") quick = true;
-  else if (a === "--runtimes") names = value().split(",").map((s) => s.trim()).filter(Boolean);
+  else if (a === "--runtimes")
+    names = value()
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   else if (a === "--out") out = value();
   else if (a === "--dir") dir = value();
   else if (a === "--help" || a === "-h") {
@@ -42,7 +49,8 @@ for (let i = 0; i < argv.length; i++) {
     process.exit(0);
   } else fail(`unknown option "${a}"`);
 }
-if (names.some((n) => !n.startsWith("node"))) fail(`--runtimes takes Node versions only (bench/run.ts runs on Node), got ${names.join(",")}`);
+if (names.some((n) => !n.startsWith("node")))
+  fail(`--runtimes takes Node versions only (bench/run.ts runs on Node), got ${names.join(",")}`);
 const outPath = out ?? (quick ? join(tmpdir(), "tensorgrad-bench", "RESULTS.quick.md") : join(REPO_ROOT, "bench", "RESULTS.md"));
 const runDir = dir ?? mkdtempSync(join(tmpdir(), "tg-bench-runtimes-"));
 mkdirSync(runDir, { recursive: true });
@@ -51,7 +59,18 @@ const runtimes = ensureRuntimes(names);
 const measured: { name: string; version: string; mlp: TrainSection | null; error?: string }[] = [];
 for (const rt of runtimes) {
   const json = join(runDir, `${rt.name}.json`);
-  const args = ["--conditions=tensorgrad-source", "--import", "tsx", "bench/run.ts", "--only", "mlp", "--out", join(runDir, `${rt.name}.md`), "--json-out", json];
+  const args = [
+    "--conditions=tensorgrad-source",
+    "--import",
+    "tsx",
+    "bench/run.ts",
+    "--only",
+    "mlp",
+    "--out",
+    join(runDir, `${rt.name}.md`),
+    "--json-out",
+    json,
+  ];
   if (quick) args.push("--quick");
   console.error(`bench:runtimes: ${rt.name} ${rt.version}: ${rt.bin} ${args.join(" ")}`);
   const r = spawnSync(rt.bin, args, { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
@@ -69,17 +88,25 @@ function epoch(row: TrainRow | undefined): string {
   return m === null ? (row.note ?? "–") : `${fmtNum(m)} s${row.partialBatches ? " †" : ""}`;
 }
 
-const find = (rows: TrainRow[], contender: string, loop?: string) => rows.find((r) => r.contender === contender && (loop === undefined || r.loop === loop));
+const find = (rows: TrainRow[], contender: string, loop?: string) =>
+  rows.find((r) => r.contender === contender && (loop === undefined || r.loop === loop));
 const table: string[][] = [];
 for (const m of measured) {
   for (const task of m.mlp?.tasks ?? []) {
-    const loop = find(task.rows, "tensorgrad/wasm", "eager loop"), fit = find(task.rows, "tensorgrad/wasm", "train.fit");
+    const loop = find(task.rows, "tensorgrad/wasm", "eager loop"),
+      fit = find(task.rows, "tensorgrad/wasm", "train.fit");
     const torch = find(task.rows, "PyTorch");
     const load = m.mlp!.meta.load;
     table.push([
-      `${m.name} ${m.version}`, TASKS[task.task].label, epoch(loop), epoch(fit), epoch(find(task.rows, "tfjs-wasm")), epoch(torch),
+      `${m.name} ${m.version}`,
+      TASKS[task.task].label,
+      epoch(loop),
+      epoch(fit),
+      epoch(find(task.rows, "tfjs-wasm")),
+      epoch(torch),
       ratioCell(loop && torch ? speedRatio(loop.epochSeconds, torch.epochSeconds, "lower") : null),
-      `${load.loadStart.toFixed(1)}-${load.loadEnd.toFixed(1)}` + (load.foreignCores === null ? "" : `, ${load.foreignCores.toFixed(2)} cores`),
+      `${load.loadStart.toFixed(1)}-${load.loadEnd.toFixed(1)}` +
+        (load.foreignCores === null ? "" : `, ${load.foreignCores.toFixed(2)} cores`),
     ]);
   }
   if (!m.mlp) table.push([`${m.name} ${m.version}`, m.error ?? "no mlp section", "–", "–", "–", "–", "–", "–"]);
@@ -95,8 +122,20 @@ const body = [
   "column is the 1-minute load average at the start and end of each version's run, and the cores that processes outside the benchmark",
   "kept busy: figures taken under different load do not compare, and no ratio here is evidence of a change unless the load was alike.",
   "",
-  renderTable(["Node", "model", "tensorgrad/wasm loop", "tensorgrad/wasm fit", "tfjs-wasm", "PyTorch", "loop vs PyTorch", "load (1-min avg; foreign cores)"], table,
-    ["left", "left", "right", "right", "right", "right", "right", "left"]),
+  renderTable(
+    [
+      "Node",
+      "model",
+      "tensorgrad/wasm loop",
+      "tensorgrad/wasm fit",
+      "tfjs-wasm",
+      "PyTorch",
+      "loop vs PyTorch",
+      "load (1-min avg; foreign cores)",
+    ],
+    table,
+    ["left", "left", "right", "right", "right", "right", "right", "left"],
+  ),
 ].join("\n");
 
 mkdirSync(join(outPath, ".."), { recursive: true });

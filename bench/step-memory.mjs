@@ -19,7 +19,9 @@ const jsc = isBun ? await import("bun:jsc") : null;
 const MB = (bytes) => Math.round(bytes / 1e5) / 10;
 const counted = (tag) => {
   Bun.gc(true);
-  console.log(`${tag}: extra memory ${MB(jsc.heapStats().extraMemorySize)} MB, wasm memory ${MB(tg.getBackend().memoryStats?.().memoryBytes ?? 0)} MB`);
+  console.log(
+    `${tag}: extra memory ${MB(jsc.heapStats().extraMemorySize)} MB, wasm memory ${MB(tg.getBackend().memoryStats?.().memoryBytes ?? 0)} MB`,
+  );
 };
 
 tg.manualSeed(0);
@@ -47,17 +49,24 @@ if (isBun) {
   // 40 steps inside one epoch; JavaScriptCore collects far less often than that in this loop.
   const it = loader()[Symbol.iterator]();
   it.next();
-  const before = jsc.heapStats().objectTypeCounts, steps = 40;
+  const before = jsc.heapStats().objectTypeCounts,
+    steps = 40;
   for (let i = 0; i < steps; i++) step(...it.next().value);
   const after = jsc.heapStats().objectTypeCounts;
-  const perStep = Object.entries(after).map(([k, v]) => [k, Math.round(((v - (before[k] ?? 0)) / steps) * 10) / 10]).filter(([, v]) => v >= 0.5);
+  const perStep = Object.entries(after)
+    .map(([k, v]) => [k, Math.round(((v - (before[k] ?? 0)) / steps) * 10) / 10])
+    .filter(([, v]) => v >= 0.5);
   console.log("cells a step:", JSON.stringify(Object.fromEntries(perStep.sort((a, b) => b[1] - a[1]))));
 } else {
   const { Session } = await import("node:inspector/promises");
   const s = new Session();
   s.connect();
   await s.post("HeapProfiler.enable");
-  await s.post("HeapProfiler.startSampling", { samplingInterval: 256, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  await s.post("HeapProfiler.startSampling", {
+    samplingInterval: 256,
+    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMajorGC: true,
+  });
   const epochs = Number(option("epochs", "4"));
   for (let e = 0; e < epochs; e++) epoch();
   const { profile } = await s.post("HeapProfiler.stopSampling");
@@ -66,7 +75,8 @@ if (isBun) {
   let total = 0;
   const walk = (n) => {
     if (n.selfSize > 0) {
-      const f = n.callFrame, site = `${f.functionName || "(anonymous)"} ${f.url.replace(/.*\/dist\//, "")}:${f.lineNumber + 1}`;
+      const f = n.callFrame,
+        site = `${f.functionName || "(anonymous)"} ${f.url.replace(/.*\/dist\//, "")}:${f.lineNumber + 1}`;
       total += n.selfSize;
       sites.set(site, (sites.get(site) ?? 0) + n.selfSize);
     }

@@ -22,10 +22,17 @@ const sizes = quick ? [64, 128, 256, 512, 1024] : [64, 96, 128, 192, 256, 384, 5
 async function parallelCapacity(): Promise<number> {
   const body = "let x = 0; for (let i = 0; i < n; i++) x = (x * 1.0000001 + 1) % 1e9; return x;";
   const spin = new Function("n", body) as (n: number) => number;
-  const worker = new Worker(`const { parentPort } = require("node:worker_threads");
+  const worker = new Worker(
+    `const { parentPort } = require("node:worker_threads");
     const spin = new Function("n", ${JSON.stringify(body)});
-    parentPort.on("message", (n) => parentPort.postMessage(spin(n)));`, { eval: true });
-  const ask = (n: number) => new Promise((resolve) => { worker.once("message", resolve); worker.postMessage(n); });
+    parentPort.on("message", (n) => parentPort.postMessage(spin(n)));`,
+    { eval: true },
+  );
+  const ask = (n: number) =>
+    new Promise((resolve) => {
+      worker.once("message", resolve);
+      worker.postMessage(n);
+    });
   await ask(1e6);
   const n = 3e7;
   spin(1e6);
@@ -41,7 +48,15 @@ async function parallelCapacity(): Promise<number> {
   return (2 * one) / two;
 }
 
-interface Row { n: number; threads: number; layout: string; path: "kernel" | "tensor"; ms: number; gflops: number; best: number }
+interface Row {
+  n: number;
+  threads: number;
+  layout: string;
+  path: "kernel" | "tensor";
+  ms: number;
+  gflops: number;
+  best: number;
+}
 
 const backend = selectWasmBackend("wasm-matmul");
 
@@ -68,7 +83,10 @@ function measure(a: tg.Tensor, b: tg.Tensor, threads: number, layout: string): R
   const kernel = time(() => rt.sgemm(M, N, K, ref(a), ref(b), { ptr: c, rowStride: N }), flop);
   rt.allocator.free(c);
   const tensor = time(() => tg.noGrad(() => a.matmul(b)), flop);
-  return [{ n: M, threads, layout, path: "kernel", ...kernel }, { n: M, threads, layout, path: "tensor", ...tensor }];
+  return [
+    { n: M, threads, layout, path: "kernel", ...kernel },
+    { n: M, threads, layout, path: "tensor", ...tensor },
+  ];
 }
 
 tg.manualSeed(0);
@@ -82,7 +100,8 @@ async function withThreads(threads: number): Promise<void> {
 await withThreads(2);
 const capacityBefore = await parallelCapacity();
 for (const n of sizes) {
-  const a = square(n), b = square(n);
+  const a = square(n),
+    b = square(n);
   for (const threads of [1, 2]) {
     await withThreads(threads);
     rows.push(...measure(a, b, threads, "NN"));
@@ -90,7 +109,8 @@ for (const n of sizes) {
 }
 // Backprop multiplies by transposed operands (dW = X^T dY, dX = dY W^T): they must be as fast.
 const nT = 512;
-const a = square(nT), b = square(nT);
+const a = square(nT),
+  b = square(nT);
 for (const layout of ["NT", "TN", "TT"]) {
   const at = layout[0] === "T" ? a.transpose(0, 1) : a;
   const bt = layout[1] === "T" ? b.transpose(0, 1) : b;
@@ -114,14 +134,24 @@ console.log("|    n | 1T kernel     | 1T tensor     | 2T kernel     | 2T tensor 
 console.log("|-----:|--------------:|--------------:|--------------:|--------------:|-------------:|-------------:|");
 for (const n of sizes) {
   const [sk, st, pk, pt] = [cell(n, 1), cell(n, 1, "NN", "tensor"), cell(n, 2), cell(n, 2, "NN", "tensor")];
-  console.log(`| ${String(n).padStart(4)} | ${f(sk)} | ${f(st)} | ${f(pk)} | ${f(pt)} | ${(sk.ms / pk.ms).toFixed(2).padStart(12)} | ${sk.ms.toFixed(3).padStart(12)} |`);
+  console.log(
+    `| ${String(n).padStart(4)} | ${f(sk)} | ${f(st)} | ${f(pk)} | ${f(pt)} | ${(sk.ms / pk.ms).toFixed(2).padStart(12)} | ${sk.ms.toFixed(3).padStart(12)} |`,
+  );
 }
 console.log("");
-console.log(`transposed operands at n = ${nT}, kernel GFLOP/s median, 1T / 2T: ` + ["NN", "NT", "TN", "TT"]
-  .map((l) => `${l} ${cell(nT, 1, l).gflops.toFixed(1)} / ${cell(nT, 2, l).gflops.toFixed(1)}`).join(", "));
+console.log(
+  `transposed operands at n = ${nT}, kernel GFLOP/s median, 1T / 2T: ` +
+    ["NN", "NT", "TN", "TT"].map((l) => `${l} ${cell(nT, 1, l).gflops.toFixed(1)} / ${cell(nT, 2, l).gflops.toFixed(1)}`).join(", "),
+);
 const report = {
-  bench: "wasm-matmul", flavor, node: process.version, cpu: cpus()[0]?.model,
-  cpus: availableParallelism(), capacityBefore, capacityAfter, rows,
+  bench: "wasm-matmul",
+  flavor,
+  node: process.version,
+  cpu: cpus()[0]?.model,
+  cpus: availableParallelism(),
+  capacityBefore,
+  capacityAfter,
+  rows,
 };
 console.log(JSON.stringify(report));
 if (jsonPath) writeFileSync(jsonPath, JSON.stringify(report, null, 2) + "\n");

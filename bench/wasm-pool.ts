@@ -8,7 +8,11 @@ import * as tg from "../src/index.js";
 
 /** The parts of the wasm backend's runtime this bench drives directly (see runtime.ts). */
 type Fn = (...a: number[]) => void;
-interface MatrixRef { ptr: number; rowStride: number; colStride: number }
+interface MatrixRef {
+  ptr: number;
+  rowStride: number;
+  colStride: number;
+}
 interface RuntimeLike {
   threads: number;
   thresholds: { gemmFlops: number };
@@ -49,20 +53,28 @@ function time(fn: () => void): number {
   return per.sort((a, b) => a - b)[3]!;
 }
 
-interface Case { family: string; size: number; serial: () => void; parallel: () => void }
+interface Case {
+  family: string;
+  size: number;
+  serial: () => void;
+  parallel: () => void;
+}
 const cases: Case[] = [];
 
 /** A pool job over [0, work) in chunks of `chunk` against the same call on one thread. */
 function job(family: string, size: number, func: string, args: number[], work: number, chunk: number) {
   cases.push({
-    family, size,
+    family,
+    size,
     serial: () => e[func]!(...args, 0, work),
     parallel: () => rt.pool.run(func, args, work, chunk),
   });
 }
 
 const big = 1 << 22;
-const x = rt.allocator.alloc(big * 4), y = rt.allocator.alloc(big * 4), z = rt.allocator.alloc(big * 4);
+const x = rt.allocator.alloc(big * 4),
+  y = rt.allocator.alloc(big * 4),
+  z = rt.allocator.alloc(big * 4);
 const xs = rt.f32(x, big);
 for (let i = 0; i < big; i++) xs[i] = ((i * 7919) % 2000) / 1000 - 1;
 rt.f32(y, big).fill(0.5);
@@ -80,14 +92,23 @@ for (const L of [64, 256, 1024]) {
   }
 }
 
-interface Row { family: string; size: number; serialUs: number; parallelUs: number; speedup: number }
+interface Row {
+  family: string;
+  size: number;
+  serialUs: number;
+  parallelUs: number;
+  speedup: number;
+}
 const rows: Row[] = [];
 // gemm through the runtime (pack B, then rows), with the threshold forced either way.
 for (const n of [32, 48, 64, 80, 96, 128, 160, 192]) {
-  const a = rt.allocator.alloc(n * n * 4), b = rt.allocator.alloc(n * n * 4), c = rt.allocator.alloc(n * n * 4);
+  const a = rt.allocator.alloc(n * n * 4),
+    b = rt.allocator.alloc(n * n * 4),
+    c = rt.allocator.alloc(n * n * 4);
   rt.f32(a, n * n).fill(0.5);
   rt.f32(b, n * n).fill(0.5);
-  const mm = () => rt.sgemm(n, n, n, { ptr: a, rowStride: n, colStride: 1 }, { ptr: b, rowStride: n, colStride: 1 }, { ptr: c, rowStride: n });
+  const mm = () =>
+    rt.sgemm(n, n, n, { ptr: a, rowStride: n, colStride: 1 }, { ptr: b, rowStride: n, colStride: 1 }, { ptr: c, rowStride: n });
   const saved = rt.thresholds.gemmFlops;
   rt.thresholds.gemmFlops = Infinity;
   const serialUs = time(mm);
@@ -97,7 +118,8 @@ for (const n of [32, 48, 64, 80, 96, 128, 160, 192]) {
   rows.push({ family: "gemm (n, square)", size: n, serialUs, parallelUs, speedup: serialUs / parallelUs });
 }
 for (const c of cases) {
-  const serialUs = time(c.serial), parallelUs = time(c.parallel);
+  const serialUs = time(c.serial),
+    parallelUs = time(c.parallel);
   rows.push({ family: c.family, size: c.size, serialUs, parallelUs, speedup: serialUs / parallelUs });
 }
 console.log("| family | size | 1 thread us | 2 threads us | speed-up |");

@@ -58,7 +58,9 @@ export class AugmentedImages implements data.Dataset {
   }
   getBatch(indices: ArrayLike<number>): Tensor[] {
     const n = indices.length;
-    const [ch, h, w] = this.shape, plane = h * w, size = ch * plane;
+    const [ch, h, w] = this.shape,
+      plane = h * w,
+      size = ch * plane;
     const { shift, flip, rotate } = this.aug;
     // Drawn in a fixed order (shifts, flips, angles), each only when asked for: a run with shifts
     // alone draws exactly what earlier versions drew.
@@ -66,19 +68,25 @@ export class AugmentedImages implements data.Dataset {
     const flips = flip ? tg.randint(0, 2, [n]).toTypedArray() : null;
     const angles = rotate > 0 ? tg.rand([n]).toTypedArray() : null;
     const out = new Float32Array(n * size).fill(this.fill);
-    const cy = (h - 1) / 2, cx = (w - 1) / 2;
+    const cy = (h - 1) / 2,
+      cx = (w - 1) / 2;
     for (let k = 0; k < n; k++) {
-      const src = indices[k] * size, dst = k * size;
-      const dy = shifts ? shifts[2 * k] : 0, dx = shifts ? shifts[2 * k + 1] : 0;
+      const src = indices[k] * size,
+        dst = k * size;
+      const dy = shifts ? shifts[2 * k] : 0,
+        dx = shifts ? shifts[2 * k + 1] : 0;
       const mirrored = flips !== null && flips[k] === 1;
       const theta = angles ? ((2 * angles[k] - 1) * rotate * Math.PI) / 180 : 0;
-      const cos = Math.cos(theta), sin = Math.sin(theta);
+      const cos = Math.cos(theta),
+        sin = Math.sin(theta);
       for (let r = 0; r < h; r++) {
         for (let c = 0; c < w; c++) {
           // Undo the shift, then the rotation (about the centre), then the flip.
-          let sr = r - dy, sc = c - dx;
+          let sr = r - dy,
+            sc = c - dx;
           if (theta !== 0) {
-            const ry = sr - cy, rx = sc - cx;
+            const ry = sr - cy,
+              rx = sc - cx;
             sr = cy + cos * ry + sin * rx;
             sc = cx - sin * ry + cos * rx;
           }
@@ -97,7 +105,10 @@ export class AugmentedImages implements data.Dataset {
   }
   private bilinear(base: number, r: number, c: number, h: number, w: number): number | null {
     if (r <= -1 || r >= h || c <= -1 || c >= w) return null;
-    const r0 = Math.floor(r), c0 = Math.floor(c), fr = r - r0, fc = c - c0;
+    const r0 = Math.floor(r),
+      c0 = Math.floor(c),
+      fr = r - r0,
+      fc = c - c0;
     const at = (rr: number, cc: number): number => (rr >= 0 && rr < h && cc >= 0 && cc < w ? this.x[base + rr * w + cc] : this.fill);
     return (1 - fr) * ((1 - fc) * at(r0, c0) + fc * at(r0, c0 + 1)) + fr * ((1 - fc) * at(r0 + 1, c0) + fc * at(r0 + 1, c0 + 1));
   }

@@ -27,24 +27,36 @@ export function classReport(confusion: readonly (readonly number[])[], labels: r
   const classes: ClassRow[] = [];
   for (let c = 0; c < k; c++) {
     const tp = confusion[c][c];
-    let row = 0, col = 0;
+    let row = 0,
+      col = 0;
     for (let j = 0; j < k; j++) {
       row += confusion[c][j];
       col += confusion[j][c];
     }
-    const precision = ratio(tp, col), recall = ratio(tp, row);
+    const precision = ratio(tp, col),
+      recall = ratio(tp, row);
     classes.push({ label: String(labels[c] ?? c), precision, recall, f1: ratio(2 * tp, row + col), support: row });
   }
   const total = classes.reduce((s, r) => s + r.support, 0);
   const mean = (label: string, weight: (r: ClassRow) => number, norm: number): ClassRow => {
-    const avg = (key: "precision" | "recall" | "f1"): number => ratio(classes.reduce((s, r) => s + weight(r) * r[key], 0), norm);
+    const avg = (key: "precision" | "recall" | "f1"): number =>
+      ratio(
+        classes.reduce((s, r) => s + weight(r) * r[key], 0),
+        norm,
+      );
     return { label, precision: avg("precision"), recall: avg("recall"), f1: avg("f1"), support: total };
   };
   return { classes, macro: mean("macro avg", () => 1, k), weighted: mean("weighted avg", (r) => r.support, total) };
 }
 
 /** The confusion matrix of a model's logits on the test set, as nested arrays. */
-export function testConfusion(model: Parameters<typeof train.predict>[0], x: Tensor, y: Tensor, numClasses: number, batchSize: number): number[][] {
+export function testConfusion(
+  model: Parameters<typeof train.predict>[0],
+  x: Tensor,
+  y: Tensor,
+  numClasses: number,
+  batchSize: number,
+): number[][] {
   return train.confusionMatrix(train.predict(model, x, { batchSize }), y, numClasses).toArray() as number[][];
 }
 

@@ -22,7 +22,15 @@ export interface CompareOptions {
 }
 
 /** Words for the figures fit logs; others keep their logged name. */
-const NAMES: Partial<Record<string, string>> = { loss: "training loss", valLoss: "validation loss", accuracy: "training accuracy", valAccuracy: "validation accuracy", mae: "training MAE", valMae: "validation MAE", lr: "learning rate" };
+const NAMES: Partial<Record<string, string>> = {
+  loss: "training loss",
+  valLoss: "validation loss",
+  accuracy: "training accuracy",
+  valAccuracy: "validation accuracy",
+  mae: "training MAE",
+  valMae: "validation MAE",
+  lr: "learning rate",
+};
 
 /** A run folder named as a path, or by its name under `root`. */
 function findRun(root: string, name: string): string {
@@ -32,7 +40,8 @@ function findRun(root: string, name: string): string {
 
 function label(text: string): string {
   if (text.length <= MAX_LABEL) return text;
-  const head = Math.ceil((MAX_LABEL - 2) / 2), tail = MAX_LABEL - 2 - head;
+  const head = Math.ceil((MAX_LABEL - 2) / 2),
+    tail = MAX_LABEL - 2 - head;
   return `${text.slice(0, head)}..${text.slice(text.length - tail)}`;
 }
 
@@ -49,14 +58,26 @@ export function compareRuns(root: string, names: string[], opts: CompareOptions)
   const missing = runs.filter((r) => !r.epochs.some((e) => Number.isFinite(e.get(metric))));
   if (missing.length) {
     const logged = [...new Set(runs.flatMap((r) => r.epochs.flatMap((e) => [...e.keys()])))].filter((k) => k !== "epoch");
-    throw new CliError(`${missing.map((r) => r.name).join(", ")} logged no ${metric} (the runs log ${logged.length ? logged.join(", ") : "no epochs yet"})`);
+    throw new CliError(
+      `${missing.map((r) => r.name).join(", ")} logged no ${metric} (the runs log ${logged.length ? logged.join(", ") : "no epochs yet"})`,
+    );
   }
   const series: train.plot.Series[] = runs.map((r, k) => {
     const rows = r.epochs.filter((e) => e.has(metric));
-    return { label: label(r.name), values: rows.map((e) => e.get(metric)!), x: rows.map((e, i) => e.get("epoch") ?? i + 1), color: COLORS[k] };
+    return {
+      label: label(r.name),
+      values: rows.map((e) => e.get(metric)!),
+      x: rows.map((e, i) => e.get("epoch") ?? i + 1),
+      color: COLORS[k],
+    };
   });
   const name = NAMES[metric] ?? metric;
-  const png = train.plot.lineChart(series, { title: `${name[0].toUpperCase()}${name.slice(1)} by epoch`, xLabel: "epoch", yLabel: name, ...(/ccuracy$/.test(metric) && { yRange: [0, 1] as [number, number] }) });
+  const png = train.plot.lineChart(series, {
+    title: `${name[0].toUpperCase()}${name.slice(1)} by epoch`,
+    xLabel: "epoch",
+    yLabel: name,
+    ...(/ccuracy$/.test(metric) && { yRange: [0, 1] as [number, number] }),
+  });
   io.writeFileAtomic(opts.out, png);
   return `wrote ${opts.out}: ${metric} of ${runs.map((r) => r.name).join(", ")}`;
 }

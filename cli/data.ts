@@ -58,11 +58,21 @@ export const IMAGE_DEFAULTS = { imageSize: 28, color: "gray" } as const;
  * Parses `--data`: "mnist", "idx:DIR", "csv:FILE" (with --target, --task, --test-split), or a folder
  * of class folders of images, "images:DIR" or just "DIR" (with --image-size, --color, --test-split).
  */
-export function parseDataSpec(value: string, { target, task, testSplit = 0.2, imageSize = IMAGE_DEFAULTS.imageSize, color = IMAGE_DEFAULTS.color }: { target?: string; task?: Task; testSplit?: number } & ImageOptions): DataSpec {
+export function parseDataSpec(
+  value: string,
+  {
+    target,
+    task,
+    testSplit = 0.2,
+    imageSize = IMAGE_DEFAULTS.imageSize,
+    color = IMAGE_DEFAULTS.color,
+  }: { target?: string; task?: Task; testSplit?: number } & ImageOptions,
+): DataSpec {
   if (value === "mnist") return { kind: "mnist" };
   const m = /^(idx|csv|images):(.+)$/.exec(value);
   const folder = !m && existsSync(value) && statSync(value).isDirectory();
-  if (!m && !folder) throw new UsageError(`unknown data source "${value}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)`);
+  if (!m && !folder)
+    throw new UsageError(`unknown data source "${value}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)`);
   if (!m || m[1] === "images") {
     if (task === "regression") throw new UsageError("--task regression: a folder of images has classes (one subfolder each)");
     return { kind: "images", dir: resolve(m ? m[2] : value), size: imageSize, color, testSplit };
@@ -101,22 +111,51 @@ export const MAX_CLASSES = 10_000;
  * Loads a data source; `limit` caps the training and the test samples (for quick runs). `classes`
  * (a trained run's labels) maps a CSV's labels to the same class indices as in training.
  */
-export function loadData(spec: DataSpec, { limit, seed, classes, encoding }: { limit?: number; seed: number; classes?: readonly (string | number)[]; encoding?: ColumnEncoding[] }): LoadedData {
+export function loadData(
+  spec: DataSpec,
+  { limit, seed, classes, encoding }: { limit?: number; seed: number; classes?: readonly (string | number)[]; encoding?: ColumnEncoding[] },
+): LoadedData {
   if (spec.kind === "mnist") {
-    const train = data.mnist({ train: true, limit }), test = data.mnist({ train: false, limit });
-    return { train, test, inputSize: 784, task: "classification", numClasses: 10, classes: range(10), name: "MNIST (bundled, 8,000 train / 2,000 test)" };
+    const train = data.mnist({ train: true, limit }),
+      test = data.mnist({ train: false, limit });
+    return {
+      train,
+      test,
+      inputSize: 784,
+      task: "classification",
+      numClasses: 10,
+      classes: range(10),
+      name: "MNIST (bundled, 8,000 train / 2,000 test)",
+    };
   }
   if (spec.kind === "idx") {
     if (!existsSync(spec.dir) || !statSync(spec.dir).isDirectory()) throw new CliError(`data directory not found: ${spec.dir}`);
     const { train, test } = data.loadMnistIdx(spec.dir);
     const k = Math.max(classCount(train.y), classCount(test.y));
-    return { train: take(train, limit), test: take(test, limit), inputSize: train.x.shape[1], task: "classification", numClasses: k, classes: range(k), name: `IDX ${spec.dir}` };
+    return {
+      train: take(train, limit),
+      test: take(test, limit),
+      inputSize: train.x.shape[1],
+      task: "classification",
+      numClasses: k,
+      classes: range(k),
+      name: `IDX ${spec.dir}`,
+    };
   }
   if (spec.kind === "images") {
     const f = loadImageFolder(spec, { seed, classes, limit });
     const notes = [`${f.classes.length} classes`, `${f.images} images as ${f.shape[1]}x${f.shape[2]} ${spec.color}`];
     if (f.ignored) notes.push(`${f.ignored} other files ignored`);
-    return { train: f.train, test: f.test, inputSize: f.shape.reduce((a, b) => a * b, 1), task: "classification", numClasses: f.classes.length, classes: f.classes, imageShape: f.shape, name: `${spec.dir} (${notes.join(", ")})` };
+    return {
+      train: f.train,
+      test: f.test,
+      inputSize: f.shape.reduce((a, b) => a * b, 1),
+      task: "classification",
+      numClasses: f.classes.length,
+      classes: f.classes,
+      imageShape: f.shape,
+      name: `${spec.dir} (${notes.join(", ")})`,
+    };
   }
   return loadCsvData(spec, limit, seed, classes, encoding);
 }
@@ -125,7 +164,8 @@ const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 
 function resolveTarget(path: string, header: string[], target: string | number): number {
   if (typeof target === "number") {
-    if (!Number.isInteger(target) || target < -header.length || target >= header.length) throw new CliError(`${path}: target column index ${target} is out of range for ${header.length} columns`);
+    if (!Number.isInteger(target) || target < -header.length || target >= header.length)
+      throw new CliError(`${path}: target column index ${target} is out of range for ${header.length} columns`);
     return target < 0 ? target + header.length : target;
   }
   const at = header.indexOf(target);
@@ -144,31 +184,45 @@ function labelClasses(labels: string[]): (string | number)[] {
  * dropped; input columns are encoded as cli/table.ts describes, fitted on the training rows unless
  * `encoding` (a trained run's) is given.
  */
-function loadCsvData(spec: Extract<DataSpec, { kind: "csv" }>, limit: number | undefined, seed: number, given?: readonly (string | number)[], encoding?: ColumnEncoding[]): LoadedData {
+function loadCsvData(
+  spec: Extract<DataSpec, { kind: "csv" }>,
+  limit: number | undefined,
+  seed: number,
+  given?: readonly (string | number)[],
+  encoding?: ColumnEncoding[],
+): LoadedData {
   if (!existsSync(spec.file)) throw new CliError(`data file not found: ${spec.file}`);
   const table = readTable(spec.file);
   const t = resolveTarget(spec.file, table.header, spec.target);
   const targetName = table.header[t];
   if (table.header.length < 2) {
-    throw new CliError(`loadCsv: ${spec.file}: no feature columns: the file has 1 column ("${targetName}") and "${targetName}" is the target; is "," the file's delimiter?`);
+    throw new CliError(
+      `loadCsv: ${spec.file}: no feature columns: the file has 1 column ("${targetName}") and "${targetName}" is the target; is "," the file's delimiter?`,
+    );
   }
   const labelled = range(table.rows.length).filter((r) => table.rows[r].fields[t] !== "");
   const dropped = table.rows.length - labelled.length;
   const labels = labelled.map((r) => table.rows[r].fields[t]);
   const task = spec.task ?? detectTask(labels);
   const n = labelled.length;
-  let y: Tensor, classes: (string | number)[] = [];
+  let y: Tensor,
+    classes: (string | number)[] = [];
   if (task === "classification") {
     classes = given?.length ? [...given] : labelClasses(labels);
     if (classes.length > MAX_CLASSES) {
-      throw new CliError(`${spec.file}: the target "${targetName}" has ${classes.length} distinct labels, more than the ${MAX_CLASSES} classes a run takes; if it is a value to predict, use --task regression`);
+      throw new CliError(
+        `${spec.file}: the target "${targetName}" has ${classes.length} distinct labels, more than the ${MAX_CLASSES} classes a run takes; if it is a value to predict, use --task regression`,
+      );
     }
     const lookup = new Map(classes.map((c, i) => [String(c), i]));
     const idx = new Int32Array(n);
     labelled.forEach((r, i) => {
       const raw = table.rows[r].fields[t];
       const k = lookup.get(Number.isFinite(Number(raw)) && typeof classes[0] === "number" ? String(Number(raw)) : raw);
-      if (k === undefined) throw new CliError(`${spec.file} line ${table.rows[r].line}: class label "${raw}" is not one of the run's classes [${classes.join(", ")}]`);
+      if (k === undefined)
+        throw new CliError(
+          `${spec.file} line ${table.rows[r].line}: class label "${raw}" is not one of the run's classes [${classes.join(", ")}]`,
+        );
       idx[i] = k;
     });
     y = tg.tensor(idx, { shape: [n], dtype: "int32" });
@@ -176,7 +230,10 @@ function loadCsvData(spec: Extract<DataSpec, { kind: "csv" }>, limit: number | u
     const v = new Float32Array(n);
     labelled.forEach((r, i) => {
       const raw = table.rows[r].fields[t];
-      if (!Number.isFinite(Number(raw))) throw new CliError(`${spec.file} line ${table.rows[r].line}: target "${raw}" is not a number (regression needs numbers; use --task classification for labels)`);
+      if (!Number.isFinite(Number(raw)))
+        throw new CliError(
+          `${spec.file} line ${table.rows[r].line}: target "${raw}" is not a number (regression needs numbers; use --task classification for labels)`,
+        );
       v[i] = Number(raw);
     });
     y = tg.tensor(v, { shape: [n, 1] });
@@ -184,12 +241,17 @@ function loadCsvData(spec: Extract<DataSpec, { kind: "csv" }>, limit: number | u
   if (n < 2) throw new CliError(`${spec.file}: need at least 2 rows to split into training and test sets, found ${n}`);
   // A seeded, private permutation (randomSplit's own generator): the same split in every run.
   const [trainSet, testSet] = data.randomSplit({ length: n, get: () => [] }, [1 - spec.testSplit, spec.testSplit], { seed });
-  if (trainSet.length === 0 || testSet.length === 0) throw new CliError(`${spec.file}: a test split of ${spec.testSplit} leaves ${trainSet.length} training and ${testSet.length} test rows; both need at least one`);
+  if (trainSet.length === 0 || testSet.length === 0)
+    throw new CliError(
+      `${spec.file}: a test split of ${spec.testSplit} leaves ${trainSet.length} training and ${testSet.length} test rows; both need at least one`,
+    );
   const inputs = range(table.header.length).filter((c) => c !== t);
   const rowsOf = (s: data.Subset): number[] => s.indices.map((i) => labelled[i]);
   const enc = encoding ?? fitEncoding(table, inputs, rowsOf(trainSet), spec.file);
   if (encoding) {
-    for (const e of encoding) if (!table.header.includes(e.name)) throw new CliError(`${spec.file}: no column "${e.name}" (the model takes ${encoding.map((c) => c.name).join(", ")})`);
+    for (const e of encoding)
+      if (!table.header.includes(e.name))
+        throw new CliError(`${spec.file}: no column "${e.name}" (the model takes ${encoding.map((c) => c.name).join(", ")})`);
   }
   const columns = enc.map((e) => table.header.indexOf(e.name));
   const width = encodedNames(enc).length;
@@ -200,12 +262,14 @@ function loadCsvData(spec: Extract<DataSpec, { kind: "csv" }>, limit: number | u
     const ix = tg.tensor(s.indices.length ? [...s.indices] : [], { shape: [s.indices.length], dtype: "int32" });
     return { x: tg.tensor(e.x, { shape: [s.indices.length, width] }), y: y.indexSelect(0, ix) };
   };
-  const trainXY = part(trainSet), testXY = part(testSet);
+  const trainXY = part(trainSet),
+    testXY = part(testSet);
   const notes: string[] = [];
   if (dropped) notes.push(`${dropped} rows without a target dropped`);
   if (imputed) notes.push(`${imputed} empty cells imputed (median of numbers, most frequent text)`);
   const categorical = enc.filter((e) => e.kind === "category");
-  if (categorical.length) notes.push(`one-hot: ${categorical.map((e) => `${e.name} (${(e as { values: string[] }).values.length})`).join(", ")}`);
+  if (categorical.length)
+    notes.push(`one-hot: ${categorical.map((e) => `${e.name} (${(e as { values: string[] }).values.length})`).join(", ")}`);
   return {
     train: take(trainXY, limit),
     test: take(testXY, limit),
@@ -250,7 +314,8 @@ export function computeStandardize(x: Tensor, perFeature: boolean): Standardize 
   const v = x.toFloat32Array();
   const f = perFeature ? x.shape[1] : 1;
   const n = v.length / f;
-  const mean = new Array(f).fill(0), sq = new Array(f).fill(0);
+  const mean = new Array(f).fill(0),
+    sq = new Array(f).fill(0);
   for (let i = 0; i < v.length; i++) mean[i % f] += v[i];
   for (let j = 0; j < f; j++) mean[j] /= n;
   for (let i = 0; i < v.length; i++) sq[i % f] += (v[i] - mean[i % f]) ** 2;

@@ -52,7 +52,9 @@ export function dataDefaults(spec: DataSpec, rows: number, features: number, mod
     }
     if (!given.has("patience")) {
       out.patience = SMALL_TABLE_PATIENCE;
-      reasons.push(`early stopping ${SMALL_TABLE_PATIENCE} epochs after the best ${monitor === "valLoss" ? "validation" : "training"} loss from epoch ${EARLY_STOPPING_FROM + 1} on, the best weights kept`);
+      reasons.push(
+        `early stopping ${SMALL_TABLE_PATIENCE} epochs after the best ${monitor === "valLoss" ? "validation" : "training"} loss from epoch ${EARLY_STOPPING_FROM + 1} on, the best weights kept`,
+      );
     }
   }
   const preset = Object.hasOwn(PRESETS, out.model ?? model) ? PRESETS[out.model ?? model] : undefined;
@@ -60,7 +62,9 @@ export function dataDefaults(spec: DataSpec, rows: number, features: number, mod
     reasons.push(`no input dropout (${features} features are too few to drop; it is for pixels)`);
   }
   if (reasons.length === 0) return out;
-  const why = small ? `a small table (${rows.toLocaleString("en-US")} rows to train on, fewer than ${SMALL_TABLE_ROWS.toLocaleString("en-US")})` : `a table of ${features} features`;
+  const why = small
+    ? `a small table (${rows.toLocaleString("en-US")} rows to train on, fewer than ${SMALL_TABLE_ROWS.toLocaleString("en-US")})`
+    : `a table of ${features} features`;
   out.note = `defaults for ${why}: ${reasons.join("; ")}`;
   return out;
 }

@@ -66,13 +66,16 @@ function decode(bytes: Buffer, kind: ImageKind, path: string): Rgba {
   const { width, height } = imageDimensions(bytes, kind, path);
   if (width < 1 || height < 1) throw new tg.FormatError(`${path}: an image of ${width}x${height} pixels has nothing to read`);
   if (width * height > MAX_IMAGE_PIXELS) {
-    throw new tg.ValueError(`${path}: an image of ${width}x${height} pixels is larger than the ${MAX_IMAGE_PIXELS.toLocaleString("en-US")} pixels an image may have`);
+    throw new tg.ValueError(
+      `${path}: an image of ${width}x${height} pixels is larger than the ${MAX_IMAGE_PIXELS.toLocaleString("en-US")} pixels an image may have`,
+    );
   }
   let out: Rgba;
   try {
-    out = kind === "png"
-      ? PNG.sync.read(bytes)
-      : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
+    out =
+      kind === "png"
+        ? PNG.sync.read(bytes)
+        : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
   } catch (e) {
     throw new tg.FormatError(`${path}: not a valid ${kind === "png" ? "PNG" : "JPEG"} image (${(e as Error).message})`);
   }
@@ -99,16 +102,20 @@ export function toPixels(img: Rgba, size: number, color: ColorMode): Float32Arra
     const [y0, y1] = span(oy, h);
     for (let ox = 0; ox < size; ox++) {
       const [x0, x1] = span(ox, w);
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let y = y0; y < y1; y++) {
         for (let x = x0; x < x1; x++) {
-          const p = (y * w + x) * 4, a = data[p + 3] / 255;
+          const p = (y * w + x) * 4,
+            a = data[p + 3] / 255;
           r += data[p] * a + 255 * (1 - a);
           g += data[p + 1] * a + 255 * (1 - a);
           b += data[p + 2] * a + 255 * (1 - a);
         }
       }
-      const n = (y1 - y0) * (x1 - x0) * 255, at = oy * size + ox;
+      const n = (y1 - y0) * (x1 - x0) * 255,
+        at = oy * size + ox;
       if (channels === 1) out[at] = (0.299 * r + 0.587 * g + 0.114 * b) / n;
       else {
         out[at] = r / n;
@@ -125,6 +132,9 @@ export function readImage(path: string, size: number, color: ColorMode): Float32
   const kind = imageKind(path);
   if (!kind) throw new tg.ValueError(`${path}: not a .png, .jpg or .jpeg file`);
   const bytes = statSync(path).size;
-  if (bytes > MAX_IMAGE_BYTES) throw new tg.ValueError(`${path}: an image file of ${bytes.toLocaleString("en-US")} bytes is larger than the ${MAX_IMAGE_BYTES.toLocaleString("en-US")} an image may have`);
+  if (bytes > MAX_IMAGE_BYTES)
+    throw new tg.ValueError(
+      `${path}: an image file of ${bytes.toLocaleString("en-US")} bytes is larger than the ${MAX_IMAGE_BYTES.toLocaleString("en-US")} an image may have`,
+    );
   return toPixels(decode(readFileSync(path), kind, path), size, color);
 }

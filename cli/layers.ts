@@ -47,9 +47,16 @@ export interface LayersModelConfig {
  * dropout. The final linear layer to the classes is added by the CLI (as for every described model).
  */
 export const CNN_LAYERS: LayerSpec[] = [
-  { type: "conv2d", out: 16, kernel: 5, padding: 2 }, { type: "relu" }, { type: "maxpool2d", kernel: 2 },
-  { type: "conv2d", out: 32, kernel: 5 }, { type: "relu" }, { type: "maxpool2d", kernel: 2 },
-  { type: "flatten" }, { type: "linear", out: 128 }, { type: "relu" }, { type: "dropout", p: 0.1 },
+  { type: "conv2d", out: 16, kernel: 5, padding: 2 },
+  { type: "relu" },
+  { type: "maxpool2d", kernel: 2 },
+  { type: "conv2d", out: 32, kernel: 5 },
+  { type: "relu" },
+  { type: "maxpool2d", kernel: 2 },
+  { type: "flatten" },
+  { type: "linear", out: 128 },
+  { type: "relu" },
+  { type: "dropout", p: 0.1 },
 ];
 
 /** Images of n pixels are taken as square single-channel pictures; anything else as a flat vector. */
@@ -71,7 +78,10 @@ class Reshape extends nn.Module {
 /** nn.LSTM / nn.GRU on batch-first sequences, giving the final hidden state or every step's output. */
 class Recurrent extends nn.Module {
   readonly rnn: nn.LSTM | nn.GRU;
-  constructor(inputSize: number, readonly spec: RecurrentSpec) {
+  constructor(
+    inputSize: number,
+    readonly spec: RecurrentSpec,
+  ) {
     super();
     const opts = { numLayers: spec.layers ?? 1, bidirectional: spec.bidirectional ?? false, dropout: spec.dropout ?? 0, batchFirst: true };
     this.rnn = spec.type === "lstm" ? new nn.LSTM(inputSize, spec.hidden, opts) : new nn.GRU(inputSize, spec.hidden, opts);
@@ -81,14 +91,20 @@ class Recurrent extends nn.Module {
     if (this.spec.returnSequences) return out;
     // hN is [layers·D, N, H]: the last layer's D directions, side by side per sample.
     const h = Array.isArray(state) ? state[0] : state;
-    const d = this.spec.bidirectional ? 2 : 1, rows = h.shape[0];
-    return h.slice(0, rows - d, rows).transpose(0, 1).reshape([x.shape[0], d * this.spec.hidden]);
+    const d = this.spec.bidirectional ? 2 : 1,
+      rows = h.shape[0];
+    return h
+      .slice(0, rows - d, rows)
+      .transpose(0, 1)
+      .reshape([x.shape[0], d * this.spec.hidden]);
   }
 }
 
 /** Weights and biases of an LSTM (4 gates) or GRU (3): per layer and direction G·H·(in + H) + 2·G·H. */
 function recurrentParameters(inputSize: number, spec: RecurrentSpec): number {
-  const g = spec.type === "lstm" ? 4 : 3, h = spec.hidden, d = spec.bidirectional ? 2 : 1;
+  const g = spec.type === "lstm" ? 4 : 3,
+    h = spec.hidden,
+    d = spec.bidirectional ? 2 : 1;
   let n = 0;
   for (let l = 0; l < (spec.layers ?? 1); l++) n += d * (g * h * ((l === 0 ? inputSize : d * h) + h) + 2 * g * h);
   return n;
@@ -104,7 +120,13 @@ interface Built {
  * Walks the layers from `inputShape`, checking each fits the shape before it; returns the modules
  * (when `build`), the parameter count and the output shape. `where(i)` names layer i in errors.
  */
-export function walkLayers(inputShape: readonly number[], layers: readonly LayerSpec[], outputs: number, where: (i: number) => string, build: boolean): Built {
+export function walkLayers(
+  inputShape: readonly number[],
+  layers: readonly LayerSpec[],
+  outputs: number,
+  where: (i: number) => string,
+  build: boolean,
+): Built {
   let shape = [...inputShape];
   let parameters = 0;
   const modules: nn.Module[] = shape.length > 1 ? [new Reshape(shape)] : [];
@@ -112,19 +134,24 @@ export function walkLayers(inputShape: readonly number[], layers: readonly Layer
     if (build) modules.push(make());
   };
   const image = (i: number, what: string): [number, number, number] => {
-    if (shape.length !== 3) throw new CliError(`${where(i)}: ${what} needs images [channels, height, width], but its input is [${shape.join(", ")}]${shape.length === 1 ? " (after flatten, or a table)" : ""}`);
+    if (shape.length !== 3)
+      throw new CliError(
+        `${where(i)}: ${what} needs images [channels, height, width], but its input is [${shape.join(", ")}]${shape.length === 1 ? " (after flatten, or a table)" : ""}`,
+      );
     return shape as [number, number, number];
   };
   const spatial = (size: number, kernel: number, stride: number, pad: number, i: number): number => {
     const out = Math.floor((size + 2 * pad - kernel) / stride) + 1;
-    if (out < 1) throw new CliError(`${where(i)}: a kernel of ${kernel} does not fit the input's ${size} pixels${pad ? ` (padded by ${pad})` : ""}`);
+    if (out < 1)
+      throw new CliError(`${where(i)}: a kernel of ${kernel} does not fit the input's ${size} pixels${pad ? ` (padded by ${pad})` : ""}`);
     return out;
   };
   layers.forEach((l, i) => {
     switch (l.type) {
       case "conv2d": {
         const [c, h, w] = image(i, "conv2d");
-        const stride = l.stride ?? 1, padding = l.padding ?? 0;
+        const stride = l.stride ?? 1,
+          padding = l.padding ?? 0;
         shape = [l.out, spatial(h, l.kernel, stride, padding, i), spatial(w, l.kernel, stride, padding, i)];
         parameters += l.out * c * l.kernel * l.kernel + l.out;
         add(() => new nn.Conv2d(c, l.out, l.kernel, { stride, padding }));
@@ -151,7 +178,10 @@ export function walkLayers(inputShape: readonly number[], layers: readonly Layer
         add(() => new nn.Flatten());
         break;
       case "linear": {
-        if (shape.length !== 1) throw new CliError(`${where(i)}: linear needs flat features, but its input is [${shape.join(", ")}]; put a flatten layer before it`);
+        if (shape.length !== 1)
+          throw new CliError(
+            `${where(i)}: linear needs flat features, but its input is [${shape.join(", ")}]; put a flatten layer before it`,
+          );
         parameters += shape[0] * l.out + l.out;
         const inF = shape[0];
         shape = [l.out];
@@ -160,7 +190,10 @@ export function walkLayers(inputShape: readonly number[], layers: readonly Layer
       }
       case "lstm":
       case "gru": {
-        if (shape.length !== 2) throw new CliError(`${where(i)}: ${l.type} needs sequences [steps, features], but its input is [${shape.join(", ")}]; give the model file an inputShape such as [${shape.length === 1 ? `${shape[0]}, 1` : "steps, features"}]`);
+        if (shape.length !== 2)
+          throw new CliError(
+            `${where(i)}: ${l.type} needs sequences [steps, features], but its input is [${shape.join(", ")}]; give the model file an inputShape such as [${shape.length === 1 ? `${shape[0]}, 1` : "steps, features"}]`,
+          );
         const [steps, features] = shape;
         const d = l.bidirectional ? 2 : 1;
         parameters += recurrentParameters(features, l);
@@ -168,10 +201,18 @@ export function walkLayers(inputShape: readonly number[], layers: readonly Layer
         add(() => new Recurrent(features, l));
         break;
       }
-      case "relu": add(() => new nn.ReLU()); break;
-      case "gelu": add(() => new nn.GELU()); break;
-      case "tanh": add(() => new nn.Tanh()); break;
-      case "sigmoid": add(() => new nn.Sigmoid()); break;
+      case "relu":
+        add(() => new nn.ReLU());
+        break;
+      case "gelu":
+        add(() => new nn.GELU());
+        break;
+      case "tanh":
+        add(() => new nn.Tanh());
+        break;
+      case "sigmoid":
+        add(() => new nn.Sigmoid());
+        break;
     }
   });
   // The output layer to the task's classes or values.
@@ -186,14 +227,21 @@ export function walkLayers(inputShape: readonly number[], layers: readonly Layer
 export function describeLayers(cfg: LayersModelConfig): string {
   const parts = cfg.layers.map((l) => {
     switch (l.type) {
-      case "conv2d": return `conv ${l.out}@${l.kernel}x${l.kernel}`;
-      case "maxpool2d": return `maxpool ${l.kernel}`;
-      case "avgpool2d": return `avgpool ${l.kernel}`;
-      case "dropout": return `dropout ${l.p}`;
-      case "linear": return `linear ${l.out}`;
+      case "conv2d":
+        return `conv ${l.out}@${l.kernel}x${l.kernel}`;
+      case "maxpool2d":
+        return `maxpool ${l.kernel}`;
+      case "avgpool2d":
+        return `avgpool ${l.kernel}`;
+      case "dropout":
+        return `dropout ${l.p}`;
+      case "linear":
+        return `linear ${l.out}`;
       case "lstm":
-      case "gru": return `${l.type} ${l.hidden}${(l.layers ?? 1) > 1 ? `x${l.layers}` : ""}${l.bidirectional ? " bidirectional" : ""}${l.returnSequences ? " (sequences)" : ""}`;
-      default: return l.type;
+      case "gru":
+        return `${l.type} ${l.hidden}${(l.layers ?? 1) > 1 ? `x${l.layers}` : ""}${l.bidirectional ? " bidirectional" : ""}${l.returnSequences ? " (sequences)" : ""}`;
+      default:
+        return l.type;
     }
   });
   return `${cfg.preset}: [${cfg.inputShape.join("x")}] ${parts.join(", ")}, linear ${cfg.outputs}`;

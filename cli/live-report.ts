@@ -11,7 +11,11 @@ export class LiveReport extends train.Callback {
   /** How long the last rewrite took, in ms. */
   private cost = 0;
   private readonly started = performance.now();
-  constructor(private readonly base: Omit<RunSummary, "seconds" | "progress">, private readonly epochs: number, private readonly every: number) {
+  constructor(
+    private readonly base: Omit<RunSummary, "seconds" | "progress">,
+    private readonly epochs: number,
+    private readonly every: number,
+  ) {
     super();
   }
   override onEpochEnd(epoch: number): void {

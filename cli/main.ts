@@ -21,7 +21,20 @@ import { allowRunCode, MODULE_FILE } from "./model-module.js";
 import { SMALL_TABLE_EPOCHS, SMALL_TABLE_PATIENCE, SMALL_TABLE_ROWS } from "./defaults.js";
 import { IMAGE_DEFAULTS } from "./data.js";
 import { MAX_IMAGE_SIDE } from "./image-folder.js";
-import { MAX_ROTATION, fraction, imageSide, nonNegativeNumber, nonNegativeInt, oneOf, positiveInt, positiveNumber, probability, rotationDegrees, shiftPixels, sizeList } from "./options.js";
+import {
+  MAX_ROTATION,
+  fraction,
+  imageSide,
+  nonNegativeNumber,
+  nonNegativeInt,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  probability,
+  rotationDegrees,
+  shiftPixels,
+  sizeList,
+} from "./options.js";
 
 function version(): string {
   try {
@@ -36,11 +49,14 @@ const OPTIMIZERS = tg.train.OPTIMIZER_NAMES;
 function modelOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option("--model <preset>", `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}), a model file FILE.json / FILE.yaml listing layers, or a module FILE.mjs / .js / .ts whose default export is an nn.Module or a function (inputShape, outputs, tg) => Module (inputs arrive flat, [batch, features]; .ts needs Node 23.6+, or 22.6+ with --experimental-strip-types)`)
+      new Option(
+        "--model <preset>",
+        `model preset (${[...Object.keys(PRESETS), "cnn"].join(", ")}), a model file FILE.json / FILE.yaml listing layers, or a module FILE.mjs / .js / .ts whose default export is an nn.Module or a function (inputShape, outputs, tg) => Module (inputs arrive flat, [batch, features]; .ts needs Node 23.6+, or 22.6+ with --experimental-strip-types)`,
+      )
         .default("mlp")
         .argParser((v: string) => (MODEL_FILE.test(v) || MODULE_FILE.test(v) ? v : oneOf([...Object.keys(PRESETS), "cnn"])(v))),
     )
-    .option("--layers <sizes>", "hidden layer sizes, e.g. 256,128 (overrides the preset's; \"\" for none)", sizeList)
+    .option("--layers <sizes>", 'hidden layer sizes, e.g. 256,128 (overrides the preset\'s; "" for none)', sizeList)
     .addOption(new Option("--activation <name>", "hidden-layer activation").choices(ACTIVATIONS).default("relu"))
     .option("--dropout <p>", "dropout after each hidden layer (default: the preset's)", probability)
     .option("--input-dropout <p>", "dropout on the inputs (default: the preset's; 0 with --layers)", probability);
@@ -51,8 +67,17 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description("Train, evaluate and use neural networks with tensorgrad (pure TypeScript, no native code).")
     .version(version(), "-V, --version")
     .option("--debug", "show stack traces for errors")
-    .option("--allow-code", "import a model file of code that a run's config.json names (eval, predict, export, summary, --resume); it runs as your code")
-    .addOption(new Option("--backend <name>", "where tensors live and kernels run (default: TENSORGRAD_BACKEND, else wasm)").choices(["webgpu", "wasm", "js"]))
+    .option(
+      "--allow-code",
+      "import a model file of code that a run's config.json names (eval, predict, export, summary, --resume); it runs as your code",
+    )
+    .addOption(
+      new Option("--backend <name>", "where tensors live and kernels run (default: TENSORGRAD_BACKEND, else wasm)").choices([
+        "webgpu",
+        "wasm",
+        "js",
+      ]),
+    )
     // The backend is chosen before any command runs: WebGPU opens asynchronously.
     .hook("preAction", async (self) => {
       const name = (self.opts() as { backend?: string }).backend ?? process.env.TENSORGRAD_BACKEND?.trim();
@@ -67,27 +92,83 @@ function buildProgram(setExit: (code: number) => void): Command {
     program
       .command("train")
       .description("train a model and leave a run folder (weights, checkpoints, metrics, charts, report)")
-      .option("--data <source>", "mnist (the bundled digits), idx:DIR (MNIST-style IDX files), csv:FILE, or DIR: a folder with one subfolder of PNG/JPEG images per class (or train/ and test/ folders so laid out)", "mnist")
-      .option("--image-size <pixels>", `image folders: each image is resized to this square side (default ${IMAGE_DEFAULTS.imageSize}; at most ${MAX_IMAGE_SIDE})`, imageSide)
-      .addOption(new Option("--color <mode>", `image folders: gray (one channel) or rgb (three) (default ${IMAGE_DEFAULTS.color})`).choices(["gray", "rgb"]))
+      .option(
+        "--data <source>",
+        "mnist (the bundled digits), idx:DIR (MNIST-style IDX files), csv:FILE, or DIR: a folder with one subfolder of PNG/JPEG images per class (or train/ and test/ folders so laid out)",
+        "mnist",
+      )
+      .option(
+        "--image-size <pixels>",
+        `image folders: each image is resized to this square side (default ${IMAGE_DEFAULTS.imageSize}; at most ${MAX_IMAGE_SIDE})`,
+        imageSide,
+      )
+      .addOption(
+        new Option("--color <mode>", `image folders: gray (one channel) or rgb (three) (default ${IMAGE_DEFAULTS.color})`).choices([
+          "gray",
+          "rgb",
+        ]),
+      )
       .option("--target <column>", "csv: the target column, by name or 0-based index (default: the last)")
-      .addOption(new Option("--task <kind>", "csv: classification or regression (default: detected from the target)").choices(["classification", "regression"]))
-      .option("--test-split <fraction>", "csv and image folders without train/ and test/: fraction held out as the test set", fraction, 0.2),
+      .addOption(
+        new Option("--task <kind>", "csv: classification or regression (default: detected from the target)").choices([
+          "classification",
+          "regression",
+        ]),
+      )
+      .option(
+        "--test-split <fraction>",
+        "csv and image folders without train/ and test/: fraction held out as the test set",
+        fraction,
+        0.2,
+      ),
   )
-    .option("--epochs <n>", `epochs to train (default ${TRAIN_DEFAULTS.epochs}; 16 for cnn; ${SMALL_TABLE_EPOCHS} with early stopping for tables of fewer than ${SMALL_TABLE_ROWS} rows)`, nonNegativeInt)
+    .option(
+      "--epochs <n>",
+      `epochs to train (default ${TRAIN_DEFAULTS.epochs}; 16 for cnn; ${SMALL_TABLE_EPOCHS} with early stopping for tables of fewer than ${SMALL_TABLE_ROWS} rows)`,
+      nonNegativeInt,
+    )
     .option("--batch-size <n>", "samples per batch", positiveInt, TRAIN_DEFAULTS.batchSize)
     .addOption(new Option("--optimizer <name>", "optimizer").choices(OPTIMIZERS).default(TRAIN_DEFAULTS.optimizer))
     .option("--lr <rate>", `learning rate (default ${TRAIN_DEFAULTS.lr} for adam, else the optimizer's default)`, positiveNumber)
-    .addOption(new Option("--lr-schedule <kind>", "learning-rate schedule: cosine (annealed to 0 over the epochs) or none").choices(["cosine", "none"]).default(TRAIN_DEFAULTS.lrSchedule))
+    .addOption(
+      new Option("--lr-schedule <kind>", "learning-rate schedule: cosine (annealed to 0 over the epochs) or none")
+        .choices(["cosine", "none"])
+        .default(TRAIN_DEFAULTS.lrSchedule),
+    )
     .option("--seed <n>", "random seed (initial weights, shuffling, dropout)", nonNegativeInt, TRAIN_DEFAULTS.seed)
-    .option("--validation-split <fraction>", "fraction of the training samples held out for validation", fraction, TRAIN_DEFAULTS.validationSplit)
+    .option(
+      "--validation-split <fraction>",
+      "fraction of the training samples held out for validation",
+      fraction,
+      TRAIN_DEFAULTS.validationSplit,
+    )
     .option("--limit <n>", "use at most n training and n test samples (quick runs)", positiveInt)
-    .option("--shift <pixels>", "augmentation: shift each training image by up to this many pixels, anew each epoch; 0 turns it off (default: 2 for conv networks on one-channel images, else 0)", shiftPixels)
+    .option(
+      "--shift <pixels>",
+      "augmentation: shift each training image by up to this many pixels, anew each epoch; 0 turns it off (default: 2 for conv networks on one-channel images, else 0)",
+      shiftPixels,
+    )
     .option("--flip", "augmentation: mirror training images left-right at random, anew each epoch (photos, not digits or text)")
-    .option("--rotate <degrees>", `augmentation: rotate training images by a random angle of up to this many degrees either way, anew each epoch (at most ${MAX_ROTATION})`, rotationDegrees)
-    .option("--patience <epochs>", `early stopping: stop after this many epochs without a lower validation loss, keeping the best epoch's weights; 0 turns it off (default: ${SMALL_TABLE_PATIENCE} for tables of fewer than ${SMALL_TABLE_ROWS} rows, else 0)`, nonNegativeInt)
-    .option("--dashboard [port]", "serve live loss, metric and learning-rate charts on http://127.0.0.1:PORT/ while training (no port: any free one; the address is printed)", nonNegativeInt)
-    .option("--report-every <seconds>", `rewrite report.md, report.html and the charts after an epoch at most this often while training (0: after every epoch; default ${TRAIN_DEFAULTS.reportEvery})`, nonNegativeNumber)
+    .option(
+      "--rotate <degrees>",
+      `augmentation: rotate training images by a random angle of up to this many degrees either way, anew each epoch (at most ${MAX_ROTATION})`,
+      rotationDegrees,
+    )
+    .option(
+      "--patience <epochs>",
+      `early stopping: stop after this many epochs without a lower validation loss, keeping the best epoch's weights; 0 turns it off (default: ${SMALL_TABLE_PATIENCE} for tables of fewer than ${SMALL_TABLE_ROWS} rows, else 0)`,
+      nonNegativeInt,
+    )
+    .option(
+      "--dashboard [port]",
+      "serve live loss, metric and learning-rate charts on http://127.0.0.1:PORT/ while training (no port: any free one; the address is printed)",
+      nonNegativeInt,
+    )
+    .option(
+      "--report-every <seconds>",
+      `rewrite report.md, report.html and the charts after an epoch at most this often while training (0: after every epoch; default ${TRAIN_DEFAULTS.reportEvery})`,
+      nonNegativeNumber,
+    )
     .option("--out <dir>", "run folder (default runs/<timestamp>; with --resume, the checkpoint's folder)")
     .option("--resume <checkpoint>", "continue a run from one of its checkpoints (its config.json is reused)")
     .option("--quiet", "print only the run folder and the test figure")
@@ -110,7 +191,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command("predict")
     .description("predict a class (or value) for every sample of a CSV or IDX file, one per line")
     .requiredOption("--checkpoint <path>", "a run's model.safetensors or checkpoint-*.safetensors")
-    .requiredOption("--input <file>", "samples: a .csv file (features; header optional), an IDX image file (.gz ok), or for a model trained on an image folder a .png/.jpg file or a folder of them (lines then read file,label)")
+    .requiredOption(
+      "--input <file>",
+      "samples: a .csv file (features; header optional), an IDX image file (.gz ok), or for a model trained on an image folder a .png/.jpg file or a folder of them (lines then read file,label)",
+    )
     .option("--output <file>", "write the predictions to this file instead of stdout")
     .option("--batch-size <n>", "samples per forward pass", positiveInt, 256)
     .action(async (opts) => setExit(await predictCommand(opts)));
@@ -127,11 +211,19 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command("runs")
-    .description("list the run folders in a folder: name, last update (UTC), model, data, epochs, best epoch, test figure, state; or with --compare draw chosen runs together")
+    .description(
+      "list the run folders in a folder: name, last update (UTC), model, data, epochs, best epoch, test figure, state; or with --compare draw chosen runs together",
+    )
     .argument("[dir]", "the folder holding run folders", "runs")
     .option("--json", "print the list as JSON")
-    .option("--compare <runs...>", `draw these runs' curves together into one PNG (run folders, or names under the folder; at most ${MAX_COMPARED})`)
-    .option("--metric <name>", "with --compare: the figure to draw, as metrics.jsonl names it (default valLoss, else loss): loss, valLoss, accuracy, valAccuracy, mae, lr, …")
+    .option(
+      "--compare <runs...>",
+      `draw these runs' curves together into one PNG (run folders, or names under the folder; at most ${MAX_COMPARED})`,
+    )
+    .option(
+      "--metric <name>",
+      "with --compare: the figure to draw, as metrics.jsonl names it (default valLoss, else loss): loss, valLoss, accuracy, valAccuracy, mae, lr, …",
+    )
     .option("--out <file>", "with --compare: the PNG to write (default compare.png)")
     .action((dir: string, opts) => setExit(runsCommand(dir, opts)));
 
@@ -173,7 +265,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
       const sub = argv.find((a) => !a.startsWith("-"));
-      const help = sub && ["train", "eval", "predict", "summary", "export", "playground", "runs"].includes(sub) ? `tensorgrad ${sub} --help` : "tensorgrad --help";
+      const help =
+        sub && ["train", "eval", "predict", "summary", "export", "playground", "runs"].includes(sub)
+          ? `tensorgrad ${sub} --help`
+          : "tensorgrad --help";
       process.stderr.write(`tensorgrad: ${oneLine(e.message.replace(/^error: /, ""))} (see ${help})\n`);
       return 2;
     }
@@ -192,7 +287,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tensorgrad: ${oneLine(err.message)}\n`);
       return 1;
     }
-    process.stderr.write(`tensorgrad: internal error: ${oneLine(err?.message ?? String(e))}${debug ? "" : " (run with --debug for the stack trace)"}\n`);
+    process.stderr.write(
+      `tensorgrad: internal error: ${oneLine(err?.message ?? String(e))}${debug ? "" : " (run with --debug for the stack trace)"}\n`,
+    );
     return 1;
   }
 }

@@ -15,21 +15,31 @@ const kernel = z.number().int().min(1).max(64);
 
 /** One layer; `.strict()` so that a misspelt option ("kernal") is named instead of ignored. */
 export const layerSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("conv2d"), out: size, kernel, stride: kernel.optional(), padding: z.number().int().min(0).max(64).optional() }).strict(),
+  z
+    .object({
+      type: z.literal("conv2d"),
+      out: size,
+      kernel,
+      stride: kernel.optional(),
+      padding: z.number().int().min(0).max(64).optional(),
+    })
+    .strict(),
   z.object({ type: z.enum(["maxpool2d", "avgpool2d"]), kernel, stride: kernel.optional() }).strict(),
   z.object({ type: z.literal("batchnorm") }).strict(),
   z.object({ type: z.literal("dropout"), p: z.number().min(0).lt(1) }).strict(),
   z.object({ type: z.literal("flatten") }).strict(),
   z.object({ type: z.literal("linear"), out: size }).strict(),
   z.object({ type: z.enum(["relu", "gelu", "tanh", "sigmoid"]) }).strict(),
-  z.object({
-    type: z.enum(["lstm", "gru"]),
-    hidden: size,
-    layers: z.number().int().min(1).max(16).optional(),
-    bidirectional: z.boolean().optional(),
-    dropout: z.number().min(0).lt(1).optional(),
-    returnSequences: z.boolean().optional(),
-  }).strict(),
+  z
+    .object({
+      type: z.enum(["lstm", "gru"]),
+      hidden: size,
+      layers: z.number().int().min(1).max(16).optional(),
+      bidirectional: z.boolean().optional(),
+      dropout: z.number().min(0).lt(1).optional(),
+      returnSequences: z.boolean().optional(),
+    })
+    .strict(),
 ]);
 
 /** Files whose name ends so are read as model files (YAML being a superset of JSON's layout). */
@@ -48,7 +58,8 @@ const MAX_BYTES = 1 << 20;
 
 export function readModelFile(path: string): { name: string; inputShape?: number[]; layers: LayerSpec[] } {
   if (!existsSync(path) || !statSync(path).isFile()) throw new CliError(`model file not found: ${path}`);
-  if (statSync(path).size > MAX_BYTES) throw new CliError(`${path}: a model file of ${statSync(path).size} bytes is larger than the ${MAX_BYTES} a model file may have`);
+  if (statSync(path).size > MAX_BYTES)
+    throw new CliError(`${path}: a model file of ${statSync(path).size} bytes is larger than the ${MAX_BYTES} a model file may have`);
   const raw = /\.json$/i.test(path) ? parseJson(path) : parseYaml(path);
   const checked = modelFileSchema.safeParse(raw);
   if (!checked.success) {

@@ -85,7 +85,9 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
       );
     }
     if (err.code === "ERR_MODULE_NOT_FOUND" && /'tensorgrad'/.test(err.message)) {
-      throw new CliError(`cannot import ${file}: it imports "tensorgrad", which is not installed where the file is; install it there, or build the model from the factory's third argument (tensorgrad itself)`);
+      throw new CliError(
+        `cannot import ${file}: it imports "tensorgrad", which is not installed where the file is; install it there, or build the model from the factory's third argument (tensorgrad itself)`,
+      );
     }
     throw new CliError(`cannot import ${file}: ${err.message.split("\n")[0]}`);
   }
@@ -100,30 +102,44 @@ function describeValue(v: unknown): string {
 
 /** Not this tensorgrad's Module, but shaped like one: a second copy of the library. */
 function looksLikeModule(v: unknown): boolean {
-  return typeof v === "object" && v !== null && typeof (v as { forward?: unknown }).forward === "function" && typeof (v as { parameters?: unknown }).parameters === "function";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as { forward?: unknown }).forward === "function" &&
+    typeof (v as { parameters?: unknown }).parameters === "function"
+  );
 }
 
 function checkModule(v: unknown, file: string, what: string): nn.Module {
   if (v instanceof nn.Module) return v;
   if (looksLikeModule(v)) {
-    throw new ModelExportError(`${file}: ${what} is an nn.Module of another copy of tensorgrad than the CLI's; import tensorgrad from where the CLI is installed, or use the factory's third argument`);
+    throw new ModelExportError(
+      `${file}: ${what} is an nn.Module of another copy of tensorgrad than the CLI's; import tensorgrad from where the CLI is installed, or use the factory's third argument`,
+    );
   }
-  throw new ModelExportError(`${file}: ${what} is ${describeValue(v)}, not an nn.Module; export default a Module, a Module class, or a function (inputShape, outputs, tg) => Module`);
+  throw new ModelExportError(
+    `${file}: ${what} is ${describeValue(v)}, not an nn.Module; export default a Module, a Module class, or a function (inputShape, outputs, tg) => Module`,
+  );
 }
 
 /** Imports the module a configuration names and builds its model (initialised from the global generator). */
 export async function buildModuleModel(cfg: ModuleModelConfig): Promise<nn.Module> {
   const file = cfg.file;
   if (!namedNow.has(file) && !runCodeAllowed) {
-    throw new CliError(`the run's model is code, ${file} (named in its config.json); importing it runs that file: pass --allow-code if you trust it`);
+    throw new CliError(
+      `the run's model is code, ${file} (named in its config.json); importing it runs that file: pass --allow-code if you trust it`,
+    );
   }
   if (!existsSync(file)) throw new CliError(`model file not found: ${file} (named in the run's config.json)`);
-  if (sha256(file) !== cfg.sha256) process.stderr.write(`note: ${file} has changed since the run was trained; its weights load only if it builds the same layers\n`);
+  if (sha256(file) !== cfg.sha256)
+    process.stderr.write(`note: ${file} has changed since the run was trained; its weights load only if it builds the same layers\n`);
   const mod = await importModule(file);
   const name = Object.hasOwn(mod, "default") && mod.default !== undefined ? "default" : Object.hasOwn(mod, "model") ? "model" : null;
   if (name === null) {
     const names = Object.keys(mod).slice(0, 8);
-    throw new ModelExportError(`${file}: no default export and no export named "model" (it exports ${names.length ? names.join(", ") : "nothing"}); export default a Module or a function (inputShape, outputs, tg) => Module`);
+    throw new ModelExportError(
+      `${file}: no default export and no export named "model" (it exports ${names.length ? names.join(", ") : "nothing"}); export default a Module or a function (inputShape, outputs, tg) => Module`,
+    );
   }
   const exported = mod[name];
   const what = name === "default" ? "the default export" : `the export "model"`;

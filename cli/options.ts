@@ -34,7 +34,8 @@ export const MAX_ROTATION = 45;
 /** Degrees of random rotation for image augmentation: from 0 (off) to MAX_ROTATION. */
 export function rotationDegrees(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > MAX_ROTATION) throw new InvalidArgumentError(`expected degrees from 0 (no rotations) to ${MAX_ROTATION}.`);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > MAX_ROTATION)
+    throw new InvalidArgumentError(`expected degrees from 0 (no rotations) to ${MAX_ROTATION}.`);
   return n;
 }
 
@@ -66,7 +67,8 @@ export function sizeList(value: string): number[] {
   if (value.trim() === "") return [];
   return value.split(",").map((part) => {
     const n = Number(part);
-    if (!/^\s*\d+\s*$/.test(part) || n < 1) throw new InvalidArgumentError(`expected comma-separated positive integers such as 256,128, got "${part}".`);
+    if (!/^\s*\d+\s*$/.test(part) || n < 1)
+      throw new InvalidArgumentError(`expected comma-separated positive integers such as 256,128, got "${part}".`);
     return n;
   });
 }

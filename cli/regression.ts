@@ -23,11 +23,16 @@ export interface RegressionMetrics {
 
 /** Metrics of predictions `pred` against `y`, both [N, K] in the target's units. */
 export function regressionMetrics(pred: Tensor, y: Tensor, trainMean: readonly number[]): RegressionMetrics {
-  const p = pred.toFloat32Array(), t = y.toFloat32Array();
-  const k = y.shape[1] ?? 1, n = t.length / k;
+  const p = pred.toFloat32Array(),
+    t = y.toFloat32Array();
+  const k = y.shape[1] ?? 1,
+    n = t.length / k;
   const colMean = new Array<number>(k).fill(0);
   for (let i = 0; i < t.length; i++) colMean[i % k] += t[i] / n;
-  let abs = 0, sse = 0, sst = 0, base = 0;
+  let abs = 0,
+    sse = 0,
+    sst = 0,
+    base = 0;
   for (let i = 0; i < t.length; i++) {
     const e = p[i] - t[i];
     abs += Math.abs(e);

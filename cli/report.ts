@@ -21,7 +21,8 @@ export interface RunSummary {
   progress?: { epoch: number; epochs: number; interrupted?: boolean };
 }
 
-const TRAIN = "#1f77b4", VAL = "#ff7f0e";
+const TRAIN = "#1f77b4",
+  VAL = "#ff7f0e";
 
 function series(history: train.History, key: string, label: string, color: string): train.plot.Series[] {
   const values = history.get(key);
@@ -39,14 +40,29 @@ export function writeCharts(s: RunSummary): string[] {
     written.push(`${name}.png`);
   };
   const lossName = s.config.loss.replace(/_/g, " ");
-  line("loss", [...series(s.history, "loss", "training", TRAIN), ...series(s.history, "valLoss", "validation", VAL)], { title: "Loss", xLabel: "epoch", yLabel: lossName });
-  line("accuracy", [...series(s.history, "accuracy", "training", TRAIN), ...series(s.history, "valAccuracy", "validation", VAL)], { title: "Accuracy", xLabel: "epoch", yLabel: "accuracy" });
-  line("mae", [...series(s.history, "mae", "training", TRAIN), ...series(s.history, "valMae", "validation", VAL)], { title: "Mean absolute error", xLabel: "epoch", yLabel: "MAE" });
+  line("loss", [...series(s.history, "loss", "training", TRAIN), ...series(s.history, "valLoss", "validation", VAL)], {
+    title: "Loss",
+    xLabel: "epoch",
+    yLabel: lossName,
+  });
+  line("accuracy", [...series(s.history, "accuracy", "training", TRAIN), ...series(s.history, "valAccuracy", "validation", VAL)], {
+    title: "Accuracy",
+    xLabel: "epoch",
+    yLabel: "accuracy",
+  });
+  line("mae", [...series(s.history, "mae", "training", TRAIN), ...series(s.history, "valMae", "validation", VAL)], {
+    title: "Mean absolute error",
+    xLabel: "epoch",
+    yLabel: "MAE",
+  });
   line("lr", series(s.history, "lr", "learning rate", TRAIN), { title: "Learning rate", xLabel: "epoch", yLabel: "learning rate" });
   if (s.confusion) {
     const opts = { title: "Confusion matrix (test set)", labels: s.config.classes.map(String) };
     io.writeFileAtomic(join(s.dir, "confusion-matrix.png"), train.plot.confusionMatrixChart(s.confusion, opts));
-    io.writeFileAtomic(join(s.dir, "confusion-matrix.svg"), new TextEncoder().encode(train.plot.confusionMatrixChartSvg(s.confusion, opts)));
+    io.writeFileAtomic(
+      join(s.dir, "confusion-matrix.svg"),
+      new TextEncoder().encode(train.plot.confusionMatrixChartSvg(s.confusion, opts)),
+    );
     written.push("confusion-matrix.png");
   }
   return written;
@@ -58,7 +74,13 @@ function figureRows(s: RunSummary): [string, string][] {
   const last = s.history.length ? s.history.at(-1) : {};
   const rows: [string, string][] = [];
   const p = s.progress;
-  if (p) rows.push(["status", p.interrupted ? `interrupted after epoch ${p.epoch} of ${p.epochs}; resume from checkpoint-interrupted.safetensors` : `training: epoch ${p.epoch} of ${p.epochs} done (updated ${new Date().toISOString().slice(11, 19)} UTC)`]);
+  if (p)
+    rows.push([
+      "status",
+      p.interrupted
+        ? `interrupted after epoch ${p.epoch} of ${p.epochs}; resume from checkpoint-interrupted.safetensors`
+        : `training: epoch ${p.epoch} of ${p.epochs} done (updated ${new Date().toISOString().slice(11, 19)} UTC)`,
+    ]);
   for (const [k, v] of Object.entries(s.test)) rows.push([`test ${k}`, f4(v)]);
   for (const [k, v] of Object.entries(last)) if (k !== "lr") rows.push([`${p && !p.interrupted ? "latest" : "final"} ${k}`, f4(v)]);
   rows.push(["epochs", String(s.history.length)], ["training time", `${s.seconds.toFixed(1)} s`]);
@@ -82,10 +104,14 @@ function settings(s: RunSummary): [string, string][] {
 
 function dataLabel(d: RunConfig["data"]): string {
   switch (d.kind) {
-    case "mnist": return "MNIST (bundled)";
-    case "idx": return d.dir;
-    case "csv": return d.file;
-    case "images": return `${d.dir} (${d.size}x${d.size} ${d.color})`;
+    case "mnist":
+      return "MNIST (bundled)";
+    case "idx":
+      return d.dir;
+    case "csv":
+      return d.file;
+    case "images":
+      return `${d.dir} (${d.size}x${d.size} ${d.color})`;
   }
 }
 
@@ -101,7 +127,9 @@ function listClasses(classes: (string | number)[]): string {
  */
 export function markdownCell(text: string): string {
   return text
-    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
     .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
     .replace(/\r?\n|\r/g, " ");
 }
@@ -118,22 +146,31 @@ const PER_CLASS_HEADER = ["class", "precision", "recall", "f1", "support"];
 
 /** Writes report.md and report.html (which shows the charts next to the figures). */
 export function writeReports(s: RunSummary, charts: string[]): void {
-  const figures = figureRows(s), setup = settings(s), perClass = perClassRows(s);
+  const figures = figureRows(s),
+    setup = settings(s),
+    perClass = perClassRows(s);
   const mdRow = (cells: string[]): string => `| ${cells.map(markdownCell).join(" | ")} |`;
   const md = [
     "# Training report",
     "",
-    "| figure | value |", "|---|---|", ...figures.map(([k, v]) => `| ${markdownCell(k)} | ${markdownCell(v)} |`),
+    "| figure | value |",
+    "|---|---|",
+    ...figures.map(([k, v]) => `| ${markdownCell(k)} | ${markdownCell(v)} |`),
     "",
-    "| setting | value |", "|---|---|", ...setup.map(([k, v]) => `| ${markdownCell(k)} | ${markdownCell(v)} |`),
+    "| setting | value |",
+    "|---|---|",
+    ...setup.map(([k, v]) => `| ${markdownCell(k)} | ${markdownCell(v)} |`),
     "",
-    ...(perClass.length ? ["## Per class (test set)", "", mdRow(PER_CLASS_HEADER), "|---|---:|---:|---:|---:|", ...perClass.map(mdRow), ""] : []),
+    ...(perClass.length
+      ? ["## Per class (test set)", "", mdRow(PER_CLASS_HEADER), "|---|---:|---:|---:|---:|", ...perClass.map(mdRow), ""]
+      : []),
     ...charts.map((c) => `![${c}](${c})\n`),
   ].join("\n");
   io.writeFileAtomic(join(s.dir, "report.md"), md + "\n");
 
   const esc = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  const table = (rows: [string, string][]): string => `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>`;
+  const table = (rows: [string, string][]): string =>
+    `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">${s.progress && !s.progress.interrupted ? '<meta http-equiv="refresh" content="5">' : ""}<title>tensorgrad training report</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}

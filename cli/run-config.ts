@@ -77,7 +77,8 @@ export function parseRunConfig(path: string, text: string): RunConfig {
 
 function validateRunConfig(path: string, raw: unknown): RunConfig {
   const r = raw as { format?: unknown } | null;
-  if (r === null || typeof r !== "object" || r.format !== "tensorgrad.run") throw new CliError(`${path} is not a tensorgrad run configuration (no "format": "tensorgrad.run")`);
+  if (r === null || typeof r !== "object" || r.format !== "tensorgrad.run")
+    throw new CliError(`${path} is not a tensorgrad run configuration (no "format": "tensorgrad.run")`);
   const checked = runConfigSchema.safeParse(raw);
   if (!checked.success) throw new CliError(`${path} is not a valid run configuration: ${describeIssues(checked.error)}`);
   return checked.data as RunConfig;

@@ -2,7 +2,19 @@
 // forever under /proc), held by a lock file so that two trainings cannot mix their files in it, and
 // cleared of the temporary files a killed run left behind.
 
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { io } from "../src/index.js";
@@ -32,7 +44,8 @@ export function makeRunDir(dir: string): string[] {
   } catch (e) {
     // An error without a code is the runtime declining the check (Deno needs --allow-sys for the user
     // id it takes); mkdirSync below then reports a folder that really is not writable.
-    if ((e as { code?: string }).code !== undefined) throw new CliError(`cannot create run folder ${dir}: ${parent} is not writable (${reason(e)})`);
+    if ((e as { code?: string }).code !== undefined)
+      throw new CliError(`cannot create run folder ${dir}: ${parent} is not writable (${reason(e)})`);
   }
   for (const m of missing) {
     try {
@@ -58,7 +71,7 @@ export function timestamp(d = new Date()): string {
  */
 export function claimNewRunDir(parent: string, stamp = timestamp()): { dir: string; created: string[] } {
   let created = makeRunDir(parent);
-  for (let k = 1, retries = 0; ; ) {
+  for (let k = 1, retries = 0; ;) {
     const dir = join(parent, k === 1 ? stamp : `${stamp}-${k}`);
     try {
       mkdirSync(dir);
@@ -141,7 +154,9 @@ export function lockRunDir(dir: string): () => void {
       const holder = readHolder(path);
       // A lock from another machine (a shared disk) cannot be checked: it stands until removed.
       if (holder && (holder.host !== me.host || alive(holder.pid)) && holder.pid !== process.pid) {
-        throw new CliError(`${dir} is in use by another training (pid ${holder.pid} on ${holder.host}, since ${holder.started}); wait for it or choose another --out (if that run is gone, delete ${path})`);
+        throw new CliError(
+          `${dir} is in use by another training (pid ${holder.pid} on ${holder.host}, since ${holder.started}); wait for it or choose another --out (if that run is gone, delete ${path})`,
+        );
       }
       try {
         unlinkSync(path);

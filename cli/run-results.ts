@@ -32,7 +32,14 @@ export function readResults(dir: string): RunResults | null {
     // Only number-valued own keys; a "__proto__" key from JSON.parse is an own property, copied into a null-prototype object.
     const test: Record<string, number> = Object.create(null);
     for (const [k, v] of Object.entries(r.test)) if (typeof v === "number") test[k] = v;
-    return { format: "tensorgrad.results", version: 1, test, epochs: Number(r.epochs) || 0, seconds: Number(r.seconds) || 0, finished: String(r.finished ?? "") };
+    return {
+      format: "tensorgrad.results",
+      version: 1,
+      test,
+      epochs: Number(r.epochs) || 0,
+      seconds: Number(r.seconds) || 0,
+      finished: String(r.finished ?? ""),
+    };
   } catch {
     return null;
   }

@@ -42,7 +42,11 @@ const layers = z
   })
   .superRefine((m, ctx) => {
     if (m.inputShape.reduce((a, b) => a * b, 1) !== m.inputSize) {
-      ctx.addIssue({ code: "custom", path: ["inputShape"], message: `[${m.inputShape.join(", ")}] holds ${m.inputShape.reduce((a, b) => a * b, 1)} values, not the ${m.inputSize} inputs` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["inputShape"],
+        message: `[${m.inputShape.join(", ")}] holds ${m.inputShape.reduce((a, b) => a * b, 1)} values, not the ${m.inputSize} inputs`,
+      });
       return;
     }
     try {
@@ -67,8 +71,14 @@ const moduleModel = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    if (!MODULE_FILE.test(m.file)) ctx.addIssue({ code: "custom", path: ["file"], message: "expected a .mjs, .js, .cjs, .ts, .mts or .cts file" });
-    if (m.inputShape.reduce((a, b) => a * b, 1) !== m.inputSize) ctx.addIssue({ code: "custom", path: ["inputShape"], message: `[${m.inputShape.join(", ")}] does not hold the ${m.inputSize} inputs` });
+    if (!MODULE_FILE.test(m.file))
+      ctx.addIssue({ code: "custom", path: ["file"], message: "expected a .mjs, .js, .cjs, .ts, .mts or .cts file" });
+    if (m.inputShape.reduce((a, b) => a * b, 1) !== m.inputSize)
+      ctx.addIssue({
+        code: "custom",
+        path: ["inputShape"],
+        message: `[${m.inputShape.join(", ")}] does not hold the ${m.inputSize} inputs`,
+      });
   });
 
 const model = z.discriminatedUnion("type", [mlp, layers, moduleModel]);
@@ -76,8 +86,20 @@ const model = z.discriminatedUnion("type", [mlp, layers, moduleModel]);
 const data = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("mnist") }),
   z.object({ kind: z.literal("idx"), dir: z.string().min(1) }),
-  z.object({ kind: z.literal("csv"), file: z.string().min(1), target: z.union([z.string(), z.number().int()]), task: task.optional(), testSplit: z.number().gt(0).lt(1) }),
-  z.object({ kind: z.literal("images"), dir: z.string().min(1), size: z.number().int().min(1).max(MAX_IMAGE_SIDE), color: z.enum(["gray", "rgb"]), testSplit: z.number().gt(0).lt(1) }),
+  z.object({
+    kind: z.literal("csv"),
+    file: z.string().min(1),
+    target: z.union([z.string(), z.number().int()]),
+    task: task.optional(),
+    testSplit: z.number().gt(0).lt(1),
+  }),
+  z.object({
+    kind: z.literal("images"),
+    dir: z.string().min(1),
+    size: z.number().int().min(1).max(MAX_IMAGE_SIDE),
+    color: z.enum(["gray", "rgb"]),
+    testSplit: z.number().gt(0).lt(1),
+  }),
 ]);
 
 export const runConfigSchema = z
@@ -99,7 +121,12 @@ export const runConfigSchema = z
       .array(
         z.discriminatedUnion("kind", [
           z.object({ name: z.string(), kind: z.literal("number"), fill: z.number() }),
-          z.object({ name: z.string(), kind: z.literal("category"), values: z.array(z.string()).min(1).max(MAX_CATEGORIES), fill: z.string() }),
+          z.object({
+            name: z.string(),
+            kind: z.literal("category"),
+            values: z.array(z.string()).min(1).max(MAX_CATEGORIES),
+            fill: z.string(),
+          }),
         ]),
       )
       .min(1)
@@ -117,26 +144,49 @@ export const runConfigSchema = z
       shift: z.number().int().min(0).max(8).optional(),
       flip: z.boolean().optional(),
       rotate: z.number().min(0).max(MAX_ROTATION).optional(),
-      earlyStopping: z.object({ patience: count.max(10_000), startFrom: z.number().int().min(0).optional() }).strict().optional(),
+      earlyStopping: z
+        .object({ patience: count.max(10_000), startFrom: z.number().int().min(0).optional() })
+        .strict()
+        .optional(),
     }),
   })
   .superRefine((c, ctx) => {
     const { mean, std } = c.standardize;
     if (mean.length !== std.length || (mean.length !== 1 && mean.length !== c.model.inputSize)) {
-      ctx.addIssue({ code: "custom", path: ["standardize"], message: `expected 1 or ${c.model.inputSize} means and stds (the model's inputs), got ${mean.length} and ${std.length}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["standardize"],
+        message: `expected 1 or ${c.model.inputSize} means and stds (the model's inputs), got ${mean.length} and ${std.length}`,
+      });
     }
     if (c.task === "classification" && c.classes.length !== c.model.outputs) {
-      ctx.addIssue({ code: "custom", path: ["classes"], message: `expected a label for each of the model's ${c.model.outputs} outputs, got ${c.classes.length}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["classes"],
+        message: `expected a label for each of the model's ${c.model.outputs} outputs, got ${c.classes.length}`,
+      });
     }
     if (c.encoding && encodedNames(c.encoding).length !== c.model.inputSize) {
-      ctx.addIssue({ code: "custom", path: ["encoding"], message: `encodes ${encodedNames(c.encoding).length} features but the model takes ${c.model.inputSize}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["encoding"],
+        message: `encodes ${encodedNames(c.encoding).length} features but the model takes ${c.model.inputSize}`,
+      });
     }
     const ts = c.targetStandardize;
     if (ts && (ts.mean.length !== c.model.outputs || ts.std.length !== c.model.outputs)) {
-      ctx.addIssue({ code: "custom", path: ["targetStandardize"], message: `expected ${c.model.outputs} means and stds (the model's outputs), got ${ts.mean.length} and ${ts.std.length}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["targetStandardize"],
+        message: `expected ${c.model.outputs} means and stds (the model's outputs), got ${ts.mean.length} and ${ts.std.length}`,
+      });
     }
     if (c.featureNames && c.featureNames.length !== c.model.inputSize) {
-      ctx.addIssue({ code: "custom", path: ["featureNames"], message: `expected ${c.model.inputSize} names (the model's inputs), got ${c.featureNames.length}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["featureNames"],
+        message: `expected ${c.model.inputSize} names (the model's inputs), got ${c.featureNames.length}`,
+      });
     }
   });
 

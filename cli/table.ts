@@ -11,8 +11,7 @@ import { CliError } from "./errors.js";
  * the most frequent value; a value training never saw gives all zeros.
  */
 export type ColumnEncoding =
-  | { name: string; kind: "number"; fill: number }
-  | { name: string; kind: "category"; values: string[]; fill: string };
+  { name: string; kind: "number"; fill: number } | { name: string; kind: "category"; values: string[]; fill: string };
 
 /** A text column with more distinct values than this is an identifier or free text, not a category. */
 export const MAX_CATEGORIES = 1000;
@@ -26,7 +25,12 @@ export interface Table {
 /** Splits CSV text into records (RFC 4180); blank lines are skipped, a BOM is dropped. */
 export function parseCsv(text: string, where: string): Table {
   const records: { line: number; fields: string[] }[] = [];
-  let fields: string[] = [], field = "", quoted = false, wasQuoted = false, line = 1, start = 1;
+  let fields: string[] = [],
+    field = "",
+    quoted = false,
+    wasQuoted = false,
+    line = 1,
+    start = 1;
   const endField = (): void => {
     fields.push(wasQuoted ? field : field.trim());
     field = "";
@@ -34,7 +38,7 @@ export function parseCsv(text: string, where: string): Table {
   };
   const endRecord = (): void => {
     endField();
-    if (fields.length > 1 || fields[0] !== "" ) records.push({ line: start, fields });
+    if (fields.length > 1 || fields[0] !== "") records.push({ line: start, fields });
     fields = [];
     start = line;
   };
@@ -43,7 +47,7 @@ export function parseCsv(text: string, where: string): Table {
     const c = s[i];
     if (quoted) {
       if (c === '"') {
-        if (s[i + 1] === '"') (field += '"'), i++;
+        if (s[i + 1] === '"') ((field += '"'), i++);
         else quoted = false;
       } else {
         if (c === "\n") line++;
@@ -64,7 +68,8 @@ export function parseCsv(text: string, where: string): Table {
   if (records.length === 0) throw new CliError(`${where}: no rows`);
   const [head, ...rows] = records;
   for (const r of rows) {
-    if (r.fields.length !== head.fields.length) throw new CliError(`${where} line ${r.line}: expected ${head.fields.length} fields (as the header), found ${r.fields.length}`);
+    if (r.fields.length !== head.fields.length)
+      throw new CliError(`${where} line ${r.line}: expected ${head.fields.length} fields (as the header), found ${r.fields.length}`);
   }
   return { header: head.fields, rows };
 }
@@ -88,7 +93,10 @@ export function fitEncoding(table: Table, columns: number[], rows: number[], whe
     }
     const counts = new Map<string, number>();
     for (const v of cells) counts.set(v, (counts.get(v) ?? 0) + 1);
-    if (counts.size > MAX_CATEGORIES) throw new CliError(`${where}: column "${name}" has ${counts.size} distinct text values, more than the ${MAX_CATEGORIES} one-hot encoding takes; drop it or make it numeric`);
+    if (counts.size > MAX_CATEGORIES)
+      throw new CliError(
+        `${where}: column "${name}" has ${counts.size} distinct text values, more than the ${MAX_CATEGORIES} one-hot encoding takes; drop it or make it numeric`,
+      );
     const values = [...counts.keys()].sort();
     let fill = values[0];
     for (const v of values) if (counts.get(v)! > counts.get(fill)!) fill = v;
@@ -105,7 +113,13 @@ export function encodedNames(encoding: readonly ColumnEncoding[]): string[] {
  * Encodes the given rows: `columns[j]` is the table column of `encoding[j]`. Returns float32 features
  * [rows, encodedNames(encoding).length] and how many cells were imputed.
  */
-export function encodeRows(table: Table, columns: number[], encoding: readonly ColumnEncoding[], rows: number[], where: string): { x: Float32Array; imputed: number } {
+export function encodeRows(
+  table: Table,
+  columns: number[],
+  encoding: readonly ColumnEncoding[],
+  rows: number[],
+  where: string,
+): { x: Float32Array; imputed: number } {
   const width = encodedNames(encoding).length;
   const x = new Float32Array(rows.length * width);
   const slots = encoding.map((e) => (e.kind === "category" ? new Map(e.values.map((v, i) => [v, i])) : null));
@@ -115,9 +129,10 @@ export function encodeRows(table: Table, columns: number[], encoding: readonly C
     let at = i * width;
     encoding.forEach((e, j) => {
       let cell = fields[columns[j]];
-      if (cell === "") (cell = String(e.fill)), imputed++;
+      if (cell === "") ((cell = String(e.fill)), imputed++);
       if (e.kind === "number") {
-        if (!isNumber(cell)) throw new CliError(`${where} line ${line}, column "${e.name}": "${cell}" is not a number (the column was numeric in training)`);
+        if (!isNumber(cell))
+          throw new CliError(`${where} line ${line}, column "${e.name}": "${cell}" is not a number (the column was numeric in training)`);
         x[at++] = Number(cell);
       } else {
         const k = slots[j]!.get(cell);

@@ -10,7 +10,8 @@ export function loadWeights(path: string, model: nn.Module): void {
     else model.loadStateDict(io.loadSafetensors(path).tensors);
   } catch (e) {
     // A file that does not match its config (edited, or from another run) is the user's to fix.
-    if (e instanceof Error && /loadStateDict/.test(e.message)) throw new CliError(`${path} does not fit the model in its config.json: ${e.message.replace(/\n\s*/g, "; ")}`);
+    if (e instanceof Error && /loadStateDict/.test(e.message))
+      throw new CliError(`${path} does not fit the model in its config.json: ${e.message.replace(/\n\s*/g, "; ")}`);
     throw e;
   }
 }

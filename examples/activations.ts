@@ -21,7 +21,8 @@ const acts: [string, () => nn.Module][] = [
 
 // 1. Shapes and derivatives: one backward pass through f(x).sum() gives f'(x) at every x.
 const xs = tg.linspace(-4, 4, 161, { requiresGrad: true });
-const values: [string, number[], number[]][] = [], slopes: [string, number[], number[]][] = [];
+const values: [string, number[], number[]][] = [],
+  slopes: [string, number[], number[]][] = [];
 const grid = Array.from(xs.detach().toFloat32Array());
 for (const [name, make] of acts) {
   xs.grad = null;
@@ -37,7 +38,9 @@ savePng(ctx, "derivatives.png", curvesChart(slopes, { title: "Their derivatives 
 
 // 2. The same 8-layer network, trained the same way on the spirals, with each activation.
 const { x, y } = data.synthetic.spirals({ n: ctx.size(300, 200), noise: 0.1, seed: 0 });
-const steps = ctx.size(300, 200), depth = 6, width = 32;
+const steps = ctx.size(300, 200),
+  depth = 6,
+  width = 32;
 const curves: [string, number[], number[]][] = [];
 for (const [name, make] of acts) {
   tg.manualSeed(0);
@@ -47,9 +50,15 @@ for (const [name, make] of acts) {
   const opt = new optim.Adam(model.parameters(), { lr: 0.005 });
   const losses = trainSteps(model, x, y, (p, t) => nn.functional.crossEntropy(p, t), opt, steps);
   const acc = accuracy(predict(model, x), y);
-  console.log(`${name.padEnd(11)} loss ${losses[0].toFixed(3)} → ${losses[losses.length - 1].toFixed(3)}, train accuracy ${(acc * 100).toFixed(0)} %`);
+  console.log(
+    `${name.padEnd(11)} loss ${losses[0].toFixed(3)} → ${losses[losses.length - 1].toFixed(3)}, train accuracy ${(acc * 100).toFixed(0)} %`,
+  );
   result(`loss_${name}`, losses[losses.length - 1]);
   const t = thin(losses, 3);
   curves.push([name, t.x, t.values]);
 }
-savePng(ctx, "training.png", curvesChart(curves, { title: `${depth}-layer net on spirals, Adam`, xLabel: "step", yLabel: "cross-entropy" }));
+savePng(
+  ctx,
+  "training.png",
+  curvesChart(curves, { title: `${depth}-layer net on spirals, Adam`, xLabel: "step", yLabel: "cross-entropy" }),
+);

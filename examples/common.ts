@@ -45,7 +45,12 @@ export function savePng(ctx: ExampleContext, file: string, png: Uint8Array): voi
 
 /** Full-batch training written out as in the course: zero, forward, loss, backward, step. Returns the loss per step. */
 export function trainSteps(
-  model: nn.Module, x: Tensor, y: Tensor, loss: (pred: Tensor, target: Tensor) => Tensor, opt: optim.Optimizer, steps: number,
+  model: nn.Module,
+  x: Tensor,
+  y: Tensor,
+  loss: (pred: Tensor, target: Tensor) => Tensor,
+  opt: optim.Optimizer,
+  steps: number,
   hooks: { beforeStep?: () => void; afterStep?: () => void } = {},
 ): number[] {
   const losses: number[] = [];
@@ -77,8 +82,14 @@ export function accuracy(logits: Tensor, labels: Tensor): number {
 
 /** Every `every`-th value (and the last), to keep long curves light in a chart. */
 export function thin(values: readonly number[], every: number): { x: number[]; values: number[] } {
-  const x: number[] = [], v: number[] = [];
-  values.forEach((val, i) => { if (i % every === 0 || i === values.length - 1) { x.push(i + 1); v.push(val); } });
+  const x: number[] = [],
+    v: number[] = [];
+  values.forEach((val, i) => {
+    if (i % every === 0 || i === values.length - 1) {
+      x.push(i + 1);
+      v.push(val);
+    }
+  });
   return { x, values: v };
 }
 
@@ -88,8 +99,16 @@ const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
  * A 2-D classifier's decision map: the plane coloured by P(class 1) (blue 0 … red 1), the 0.5
  * contour in black, and the data points on top. `prob` maps [N, 2] points to [N] probabilities.
  */
-export function decisionMap(prob: (pts: Tensor) => Tensor, x: Tensor, y: Tensor, opts: { title: string; range?: [number, number]; size?: number }): Uint8Array {
-  const size = opts.size ?? 360, top = 40, [lo, hi] = opts.range ?? [-1.5, 1.5], cell = 4;
+export function decisionMap(
+  prob: (pts: Tensor) => Tensor,
+  x: Tensor,
+  y: Tensor,
+  opts: { title: string; range?: [number, number]; size?: number },
+): Uint8Array {
+  const size = opts.size ?? 360,
+    top = 40,
+    [lo, hi] = opts.range ?? [-1.5, 1.5],
+    cell = 4;
   const n = size / cell;
   const canvas = new train.plot.Canvas(size, size + top);
   const grid: number[][] = [];
@@ -98,16 +117,22 @@ export function decisionMap(prob: (pts: Tensor) => Tensor, x: Tensor, y: Tensor,
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = p[i * n + j];
-      const rgb: [number, number, number] = [Math.round(90 + 165 * v), Math.round(140 + 60 * (1 - Math.abs(2 * v - 1)) - 40), Math.round(90 + 165 * (1 - v))];
+      const rgb: [number, number, number] = [
+        Math.round(90 + 165 * v),
+        Math.round(140 + 60 * (1 - Math.abs(2 * v - 1)) - 40),
+        Math.round(90 + 165 * (1 - v)),
+      ];
       canvas.fillRect(j * cell, top + i * cell, cell, cell, rgb);
-      const right = j + 1 < n && (p[i * n + j + 1] > 0.5) !== v > 0.5;
-      const below = i + 1 < n && (p[(i + 1) * n + j] > 0.5) !== v > 0.5;
+      const right = j + 1 < n && p[i * n + j + 1] > 0.5 !== v > 0.5;
+      const below = i + 1 < n && p[(i + 1) * n + j] > 0.5 !== v > 0.5;
       if (right || below) canvas.fillRect(j * cell + cell - 1, top + i * cell + cell - 1, 2, 2, "#000000");
     }
   }
-  const xs = x.toArray() as number[][], ys = Array.from(y.reshape([-1]).toFloat32Array());
+  const xs = x.toArray() as number[][],
+    ys = Array.from(y.reshape([-1]).toFloat32Array());
   xs.forEach(([a, b], k) => {
-    const px = ((a - lo) / (hi - lo)) * size, py = top + ((hi - b) / (hi - lo)) * size;
+    const px = ((a - lo) / (hi - lo)) * size,
+      py = top + ((hi - b) / (hi - lo)) * size;
     canvas.disc(px, py, 4.5, "#ffffff");
     canvas.disc(px, py, 3.2, ys[k] > 0.5 ? "#b00000" : "#0030b0");
   });
@@ -116,7 +141,15 @@ export function decisionMap(prob: (pts: Tensor) => Tensor, x: Tensor, y: Tensor,
 }
 
 /** Curves y(x) on one chart, e.g. the target function and each network's fit: [label, xs, ys]. */
-export function curvesChart(curves: [string, readonly number[], readonly number[]][], opts: { title: string; xLabel?: string; yLabel?: string; yRange?: [number, number] }): Uint8Array {
-  const series: train.plot.Series[] = curves.map(([label, xs, ys], k) => ({ label, x: xs, values: ys, color: PALETTE[k % PALETTE.length] }));
+export function curvesChart(
+  curves: [string, readonly number[], readonly number[]][],
+  opts: { title: string; xLabel?: string; yLabel?: string; yRange?: [number, number] },
+): Uint8Array {
+  const series: train.plot.Series[] = curves.map(([label, xs, ys], k) => ({
+    label,
+    x: xs,
+    values: ys,
+    color: PALETTE[k % PALETTE.length],
+  }));
   return train.plot.lineChart(series, { title: opts.title, xLabel: opts.xLabel ?? "x", yLabel: opts.yLabel ?? "y", yRange: opts.yRange });
 }

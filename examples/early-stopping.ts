@@ -18,7 +18,15 @@ import { result, savePng, setup } from "./common.js";
 const ctx = setup("early-stopping");
 const trainSet = data.synthetic.sine({ n: 40, noise: 0.3, seed: 0 });
 const valSet = data.synthetic.sine({ n: 200, noise: 0.3, seed: 1 });
-const makeModel = (): nn.Module => new nn.Sequential(new nn.Linear(1, 128), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(128, 128), new nn.ReLU(), new nn.Linear(128, 1));
+const makeModel = (): nn.Module =>
+  new nn.Sequential(
+    new nn.Linear(1, 128),
+    new nn.ReLU(),
+    new nn.Dropout(0.1),
+    new nn.Linear(128, 128),
+    new nn.ReLU(),
+    new nn.Linear(128, 1),
+  );
 
 // --- 1. Early stopping with a best-model checkpoint ----------------------------------------------
 tg.manualSeed(0);
@@ -27,15 +35,26 @@ const budget = ctx.size(400, 250);
 const stopper = new train.EarlyStopping({ monitor: "valLoss", patience: 20, restoreBestWeights: true });
 const best = join(ctx.outDir, "best.safetensors");
 const history = await train.fit(model, trainSet, {
-  loss: "mse", optimizer: new optim.Adam(model.parameters(), { lr: 0.003 }), epochs: budget, batchSize: 10,
-  validationData: valSet, verbose: 0, seed: 0,
+  loss: "mse",
+  optimizer: new optim.Adam(model.parameters(), { lr: 0.003 }),
+  epochs: budget,
+  batchSize: 10,
+  validationData: valSet,
+  verbose: 0,
+  seed: 0,
   callbacks: [stopper, new train.ModelCheckpoint({ path: best, monitor: "valLoss", saveBestOnly: true })],
 });
-const val = history.valLoss, loss = history.loss;
+const val = history.valLoss,
+  loss = history.loss;
 const bestEpoch = val.indexOf(Math.min(...val)) + 1;
-const restored = tg.noGrad(() => { model.eval(); return nn.functional.mseLoss(model.forward(valSet.x), valSet.y).item(); });
+const restored = tg.noGrad(() => {
+  model.eval();
+  return nn.functional.mseLoss(model.forward(valSet.x), valSet.y).item();
+});
 console.log(`stopped after ${val.length} of ${budget} epochs (${history.stopReason ?? "ran to the end"})`);
-console.log(`best validation MSE ${Math.min(...val).toFixed(4)} at epoch ${bestEpoch}; last epoch's ${val[val.length - 1].toFixed(4)}; restored model's ${restored.toFixed(4)}`);
+console.log(
+  `best validation MSE ${Math.min(...val).toFixed(4)} at epoch ${bestEpoch}; last epoch's ${val[val.length - 1].toFixed(4)}; restored model's ${restored.toFixed(4)}`,
+);
 result("epochs_run", val.length);
 result("epoch_budget", budget);
 result("best_val", Math.min(...val));
@@ -45,10 +64,21 @@ result("restored_val", restored);
 const fromDisk = makeModel();
 io.loadCheckpoint(best, { model: fromDisk });
 fromDisk.eval();
-result("checkpoint_val", tg.noGrad(() => nn.functional.mseLoss(fromDisk.forward(valSet.x), valSet.y).item()));
-savePng(ctx, "loss.png", train.plot.lineChart([
-  { label: "training", values: loss }, { label: "validation", values: val },
-], { title: "Overfitting, caught by early stopping", xLabel: "epoch", yLabel: "MSE" }));
+result(
+  "checkpoint_val",
+  tg.noGrad(() => nn.functional.mseLoss(fromDisk.forward(valSet.x), valSet.y).item()),
+);
+savePng(
+  ctx,
+  "loss.png",
+  train.plot.lineChart(
+    [
+      { label: "training", values: loss },
+      { label: "validation", values: val },
+    ],
+    { title: "Overfitting, caught by early stopping", xLabel: "epoch", yLabel: "MSE" },
+  ),
+);
 
 // --- 2. Exact resume -----------------------------------------------------------------------------
 const n = ctx.size(10, 4);
@@ -73,9 +103,11 @@ const { epoch } = io.loadCheckpoint(ckpt, { model: resumed, optimizer: resumedOp
 await fitFor(resumed, resumedOpt, 2 * n, (epoch ?? 0) + 1); // no seed: the restored generator goes on
 
 let maxDiff = 0;
-const a = straight.stateDict(), b = resumed.stateDict();
+const a = straight.stateDict(),
+  b = resumed.stateDict();
 for (const k of Object.keys(a)) {
-  const x = a[k].toFloat32Array(), y = b[k].toFloat32Array();
+  const x = a[k].toFloat32Array(),
+    y = b[k].toFloat32Array();
   for (let i = 0; i < x.length; i++) maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
 }
 console.log(`${2 * n} epochs straight vs ${n} + save/load + ${n}: max weight difference ${maxDiff}`);

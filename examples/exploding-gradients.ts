@@ -39,8 +39,10 @@ for (const clip of [false, true]) {
   });
   const name = clip ? "clipped" : "unclipped";
   const firstBad = losses.findIndex((l) => !Number.isFinite(l));
-  console.log(`${name.padEnd(10)} first gradient norm ${firstNorm.toExponential(2)}, loss ${losses[0].toExponential(2)} → ${losses[losses.length - 1].toExponential(2)}` +
-    (firstBad >= 0 ? ` (non-finite from step ${firstBad + 1})` : ""));
+  console.log(
+    `${name.padEnd(10)} first gradient norm ${firstNorm.toExponential(2)}, loss ${losses[0].toExponential(2)} → ${losses[losses.length - 1].toExponential(2)}` +
+      (firstBad >= 0 ? ` (non-finite from step ${firstBad + 1})` : ""),
+  );
   result(`${name}_initial_loss`, losses[0]);
   result(`${name}_final_loss`, Number.isFinite(losses[losses.length - 1]) ? losses[losses.length - 1] : "non-finite");
   result(`${name}_finite`, losses.every(Number.isFinite));

@@ -12,9 +12,13 @@ import { curvesChart, predict, result, savePng, setup, thin, trainSteps } from "
 
 const ctx = setup("gaussian-nll");
 tg.manualSeed(0);
-const n = ctx.size(1000, 600), steps = ctx.size(1500, 600);
+const n = ctx.size(1000, 600),
+  steps = ctx.size(1500, 600);
 const trueStd = (x: Tensor): Tensor => x.abs().mul(0.15).add(0.05); // 0.05 at x = 0, ≈ 0.52 at |x| = π
-const x = tg.rand([n, 1]).mul(2 * Math.PI).sub(Math.PI);
+const x = tg
+  .rand([n, 1])
+  .mul(2 * Math.PI)
+  .sub(Math.PI);
 const y = x.sin().add(tg.randn([n, 1]).mul(trueStd(x)));
 
 // Two outputs per input: column 0 is the mean, column 1 is log σ² (any real number, so the
@@ -33,19 +37,39 @@ console.log(`Gaussian NLL: ${losses[0].toFixed(3)} → ${losses[losses.length - 
 const grid = tg.linspace(-Math.PI, Math.PI, 101).reshape([101, 1]);
 const { mean, variance } = split(predict(model, grid));
 const std = variance.sqrt();
-const g = Array.from(grid.toFloat32Array()), m = Array.from(mean.toFloat32Array()), s = Array.from(std.toFloat32Array());
+const g = Array.from(grid.toFloat32Array()),
+  m = Array.from(mean.toFloat32Array()),
+  s = Array.from(std.toFloat32Array());
 const ts = Array.from(trueStd(grid).toFloat32Array());
-for (const at of [0, 25, 50, 75, 100]) console.log(`x = ${g[at].toFixed(2).padStart(5)}: predicted σ ${s[at].toFixed(3)}, true σ ${ts[at].toFixed(3)}`);
+for (const at of [0, 25, 50, 75, 100])
+  console.log(`x = ${g[at].toFixed(2).padStart(5)}: predicted σ ${s[at].toFixed(3)}, true σ ${ts[at].toFixed(3)}`);
 result("std_center", s[50]);
 result("std_edges", (s[0] + s[100]) / 2);
 result("true_std_edges", (ts[0] + ts[100]) / 2);
 result("mean_abs_error", mean.sub(grid.sin()).abs().mean().item());
-savePng(ctx, "mean-and-band.png", curvesChart([
-  ["sin(x) (true mean)", g, Array.from(grid.sin().toFloat32Array())],
-  ["predicted mean", g, m],
-  ["mean + 2 sigma", g, m.map((v, i) => v + 2 * s[i])],
-  ["mean - 2 sigma", g, m.map((v, i) => v - 2 * s[i])],
-], { title: "Mean and variance by Gaussian NLL" }));
-savePng(ctx, "sigma.png", curvesChart([["true sigma", g, ts], ["predicted sigma", g, s]], { title: "Noise level: learned vs true", yLabel: "sigma" }));
+savePng(
+  ctx,
+  "mean-and-band.png",
+  curvesChart(
+    [
+      ["sin(x) (true mean)", g, Array.from(grid.sin().toFloat32Array())],
+      ["predicted mean", g, m],
+      ["mean + 2 sigma", g, m.map((v, i) => v + 2 * s[i])],
+      ["mean - 2 sigma", g, m.map((v, i) => v - 2 * s[i])],
+    ],
+    { title: "Mean and variance by Gaussian NLL" },
+  ),
+);
+savePng(
+  ctx,
+  "sigma.png",
+  curvesChart(
+    [
+      ["true sigma", g, ts],
+      ["predicted sigma", g, s],
+    ],
+    { title: "Noise level: learned vs true", yLabel: "sigma" },
+  ),
+);
 const t = thin(losses, 10);
 savePng(ctx, "loss.png", curvesChart([["Gaussian NLL", t.x, t.values]], { title: "Training loss", xLabel: "step", yLabel: "NLL" }));

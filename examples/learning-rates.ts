@@ -25,7 +25,10 @@ const record = (key: string, label: string, losses: number[]): void => {
   result(key, Number.isFinite(final) ? final : "diverged");
   // log10 so that 1e-4 and 1 fit on one chart; a diverged run (inf, NaN or above 10) is drawn
   // along the top edge, at log10 10 = 1.
-  const t = thin(losses.map((l) => (Number.isFinite(l) && l < 10 ? Math.log10(l) : 1)), 10);
+  const t = thin(
+    losses.map((l) => (Number.isFinite(l) && l < 10 ? Math.log10(l) : 1)),
+    10,
+  );
   curves.push([Number.isFinite(final) ? label : `${label} (diverged)`, t.x, t.values]);
 };
 

@@ -20,24 +20,46 @@ const LOSS = { name: "sparse_categorical_crossentropy", fromLogits: true } as co
 
 const models: [string, () => nn.Module][] = [
   ["mlp", () => new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 32), new nn.ReLU(), new nn.Linear(32, 10))],
-  ["cnn", () => new nn.Sequential(
-    new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), // 8 × 14 × 14
-    new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), // 16 × 7 × 7
-    new nn.Flatten(), new nn.Linear(16 * 7 * 7, 32), new nn.ReLU(), new nn.Linear(32, 10),
-  )],
+  [
+    "cnn",
+    () =>
+      new nn.Sequential(
+        new nn.Conv2d(1, 8, 3, { padding: 1 }),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2), // 8 × 14 × 14
+        new nn.Conv2d(8, 16, 3, { padding: 1 }),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2), // 16 × 7 × 7
+        new nn.Flatten(),
+        new nn.Linear(16 * 7 * 7, 32),
+        new nn.ReLU(),
+        new nn.Linear(32, 10),
+      ),
+  ],
 ];
 for (const [name, make] of models) {
   tg.manualSeed(0);
   const model = make();
   const history = await train.fit(model, trainSet, {
-    loss: LOSS, optimizer: new optim.Adam(model.parameters(), { lr: 0.002 }), epochs, batchSize: 32,
-    metrics: ["accuracy"], verbose: 0, seed: 0,
+    loss: LOSS,
+    optimizer: new optim.Adam(model.parameters(), { lr: 0.002 }),
+    epochs,
+    batchSize: 32,
+    metrics: ["accuracy"],
+    verbose: 0,
+    seed: 0,
   });
   const test = await train.evaluate(model, testSet, { loss: LOSS, metrics: ["accuracy"] });
-  console.log(`${name.toUpperCase()}: ${model.numParameters()} parameters, train accuracy ${(history.accuracy.at(-1)! * 100).toFixed(1)} %, test accuracy ${(test.accuracy * 100).toFixed(1)} %`);
+  console.log(
+    `${name.toUpperCase()}: ${model.numParameters()} parameters, train accuracy ${(history.accuracy.at(-1)! * 100).toFixed(1)} %, test accuracy ${(test.accuracy * 100).toFixed(1)} %`,
+  );
   result(`${name}_parameters`, model.numParameters());
   result(`${name}_test_accuracy`, test.accuracy);
   const logits = train.predict(model, testSet.x);
   const confusion = train.confusionMatrix(logits, testSet.y, 10).toArray() as number[][];
-  savePng(ctx, `confusion-${name}.png`, train.plot.confusionMatrixChart(confusion, { title: `${name.toUpperCase()}: test confusion matrix`, labels: [..."0123456789"] }));
+  savePng(
+    ctx,
+    `confusion-${name}.png`,
+    train.plot.confusionMatrixChart(confusion, { title: `${name.toUpperCase()}: test confusion matrix`, labels: [..."0123456789"] }),
+  );
 }

@@ -20,7 +20,15 @@ const mse = (p: Tensor, t: Tensor): Tensor => nn.functional.mseLoss(p, t);
 const net = (dropout: number): nn.Module => {
   tg.manualSeed(0);
   const drop = (): nn.Module[] => (dropout > 0 ? [new nn.Dropout(dropout)] : []);
-  return new nn.Sequential(new nn.Linear(1, 128), new nn.ReLU(), ...drop(), new nn.Linear(128, 128), new nn.ReLU(), ...drop(), new nn.Linear(128, 1));
+  return new nn.Sequential(
+    new nn.Linear(1, 128),
+    new nn.ReLU(),
+    ...drop(),
+    new nn.Linear(128, 128),
+    new nn.ReLU(),
+    ...drop(),
+    new nn.Linear(128, 1),
+  );
 };
 const weights = (m: nn.Module): Tensor[] => m.parameters().filter((p) => p.shape.length === 2); // penalise weights, not biases
 
@@ -50,7 +58,9 @@ for (const [name, p, l1, l2] of variants) {
   const valLoss = mse(predict(model, valSet.x), valSet.y).item();
   const all = weights(model).flatMap((w) => Array.from(w.detach().toFloat32Array()));
   const small = all.filter((w) => Math.abs(w) < 1e-3).length / all.length;
-  console.log(`${name.padEnd(12)} train MSE ${trainLoss.toFixed(4)}  validation MSE ${valLoss.toFixed(4)}  weights |w| < 1e-3: ${(small * 100).toFixed(0)} %`);
+  console.log(
+    `${name.padEnd(12)} train MSE ${trainLoss.toFixed(4)}  validation MSE ${valLoss.toFixed(4)}  weights |w| < 1e-3: ${(small * 100).toFixed(0)} %`,
+  );
   result(`train_${name}`, trainLoss);
   result(`val_${name}`, valLoss);
   result(`near_zero_${name}`, small);

@@ -27,7 +27,10 @@ for (const width of [2, 8, 64]) {
   mse[width] = nn.functional.mseLoss(predict(model, x), y).item();
   console.log(`width ${String(width).padStart(2)}: ${model.numParameters()} parameters, final MSE ${mse[width].toExponential(2)}`);
   curves.push([`width ${width}`, xs, Array.from(predict(model, x).toFloat32Array())]);
-  const t = thin(losses.map((l) => Math.log10(l)), 10);
+  const t = thin(
+    losses.map((l) => Math.log10(l)),
+    10,
+  );
   lossCurves.push([`width ${width}`, t.x, t.values]);
 }
 result("mse_width2", mse[2]);

@@ -37,7 +37,9 @@ for (let epoch = 0; epoch < ctx.size(4, 2); epoch++) {
     opt.step();
   }
 }
-console.log(`pretrained on ${source.x.shape[0]} digits: test accuracy ${(accuracy(predict(digitModel, test.x), test.y) * 100).toFixed(1)} %`);
+console.log(
+  `pretrained on ${source.x.shape[0]} digits: test accuracy ${(accuracy(predict(digitModel, test.x), test.y) * 100).toFixed(1)} %`,
+);
 
 /** 200 full-batch steps on the 50 images, with the accuracy on unseen images every 20 steps. */
 function trainWatching(model: nn.Module, o: optim.Optimizer): number[] {
@@ -64,14 +66,26 @@ const unchanged = features.parameters().every((p, k) => p.toFloat32Array().every
 
 const [scratchAcc, transferAcc] = [scratchCurve.at(-1)!, transferCurve.at(-1)!];
 console.log(`"is it odd?" from 50 labelled images, accuracy on ${oddTest.x.shape[0]} unseen ones:`);
-console.log(`  from scratch:            ${(scratchAcc * 100).toFixed(1)} %  (${scratch.numParameters({ trainableOnly: true })} trainable parameters)`);
-console.log(`  frozen features + head:  ${(transferAcc * 100).toFixed(1)} %  (${transfer.numParameters({ trainableOnly: true })} trainable parameters)`);
+console.log(
+  `  from scratch:            ${(scratchAcc * 100).toFixed(1)} %  (${scratch.numParameters({ trainableOnly: true })} trainable parameters)`,
+);
+console.log(
+  `  frozen features + head:  ${(transferAcc * 100).toFixed(1)} %  (${transfer.numParameters({ trainableOnly: true })} trainable parameters)`,
+);
 console.log(`  frozen layers unchanged: ${unchanged}`);
 result("scratch_accuracy", scratchAcc);
 result("transfer_accuracy", transferAcc);
 result("trainable_parameters", transfer.numParameters({ trainableOnly: true }));
 result("frozen_unchanged", unchanged);
 const stepsAxis = scratchCurve.map((_, i) => 20 * (i + 1));
-savePng(ctx, "accuracy.png", curvesChart([
-  ["from scratch", stepsAxis, scratchCurve], ["frozen features + new head", stepsAxis, transferCurve],
-], { title: "\"Is it odd?\" from 50 labelled images", xLabel: "training step", yLabel: "accuracy on unseen images", yRange: [0.4, 1] }));
+savePng(
+  ctx,
+  "accuracy.png",
+  curvesChart(
+    [
+      ["from scratch", stepsAxis, scratchCurve],
+      ["frozen features + new head", stepsAxis, transferCurve],
+    ],
+    { title: '"Is it odd?" from 50 labelled images', xLabel: "training step", yLabel: "accuracy on unseen images", yRange: [0.4, 1] },
+  ),
+);

@@ -12,15 +12,20 @@ import { nn, optim, type Tensor } from "tensorgrad";
 import { curvesChart, result, savePng, setup, thin } from "./common.js";
 
 const ctx = setup("transformer-sort");
-const VOCAB = 10, LEN = 6, D = 32;
+const VOCAB = 10,
+  LEN = 6,
+  D = 32;
 
 class Sorter extends nn.Module {
   readonly tok = this.registerModule("tok", new nn.Embedding(VOCAB, D));
   readonly pos = this.registerModule("pos", new nn.Embedding(LEN, D));
-  readonly encoder = this.registerModule("encoder", new nn.TransformerEncoder(
-    new nn.TransformerEncoderLayer(D, 4, { dimFeedforward: 64, dropout: 0, batchFirst: true }), 2));
+  readonly encoder = this.registerModule(
+    "encoder",
+    new nn.TransformerEncoder(new nn.TransformerEncoderLayer(D, 4, { dimFeedforward: 64, dropout: 0, batchFirst: true }), 2),
+  );
   readonly head = this.registerModule("head", new nn.Linear(D, VOCAB));
-  forward(tokens: Tensor): Tensor { // [N, LEN] int → [N, LEN, VOCAB] logits
+  forward(tokens: Tensor): Tensor {
+    // [N, LEN] int → [N, LEN, VOCAB] logits
     const positions = tg.arange(LEN, { dtype: "int32" }).unsqueeze(0).expand([tokens.shape[0], LEN]);
     return this.head.forward(this.encoder.forward(this.tok.forward(tokens).add(this.pos.forward(positions))));
   }
@@ -55,8 +60,14 @@ const tokenAcc = pred.eq(test.y).float().mean().item();
 const seqAcc = pred.eq(test.y).float().amin(1).mean().item();
 const [inp, out] = [test.x.toArray() as number[][], pred.toArray() as number[][]];
 for (let i = 0; i < 3; i++) console.log(`  ${inp[i].join(" ")}  →  ${out[i].join(" ")}`);
-console.log(`unseen sequences: ${(tokenAcc * 100).toFixed(1)} % of tokens and ${(seqAcc * 100).toFixed(1)} % of whole sequences sorted right`);
+console.log(
+  `unseen sequences: ${(tokenAcc * 100).toFixed(1)} % of tokens and ${(seqAcc * 100).toFixed(1)} % of whole sequences sorted right`,
+);
 result("token_accuracy", tokenAcc);
 result("sequence_accuracy", seqAcc);
 const t = thin(losses, 5);
-savePng(ctx, "loss.png", curvesChart([["cross-entropy", t.x, t.values]], { title: "Transformer learning to sort 6 digits", xLabel: "step", yLabel: "loss" }));
+savePng(
+  ctx,
+  "loss.png",
+  curvesChart([["cross-entropy", t.x, t.values]], { title: "Transformer learning to sort 6 digits", xLabel: "step", yLabel: "loss" }),
+);

@@ -13,15 +13,40 @@ import { data, nn } from "tensorgrad";
 import { curvesChart, result, savePng, setup } from "./common.js";
 
 const ctx = setup("vanishing-gradients");
-const depth = ctx.size(20, 12), width = 64;
+const depth = ctx.size(20, 12),
+  width = 64;
 const { x, y } = data.synthetic.spirals({ n: 256, noise: 0.1, seed: 0 });
 
 type Variant = { key: string; label: string; act: () => nn.Module; init: (w: tg.Tensor) => void; batchNorm: boolean };
 const variants: Variant[] = [
-  { key: "small_init", label: "ReLU, N(0, 0.01) init", act: () => new nn.ReLU(), init: (w) => void nn.init.normal(w, 0, 0.01), batchNorm: false },
-  { key: "he_init", label: "ReLU, He init", act: () => new nn.ReLU(), init: (w) => void nn.init.kaimingNormal(w, { nonlinearity: "relu" }), batchNorm: false },
-  { key: "xavier_tanh", label: "tanh, Xavier init", act: () => new nn.Tanh(), init: (w) => void nn.init.xavierNormal(w, { gain: nn.init.calculateGain("tanh") }), batchNorm: false },
-  { key: "batch_norm", label: "ReLU, N(0, 0.01) + BatchNorm", act: () => new nn.ReLU(), init: (w) => void nn.init.normal(w, 0, 0.01), batchNorm: true },
+  {
+    key: "small_init",
+    label: "ReLU, N(0, 0.01) init",
+    act: () => new nn.ReLU(),
+    init: (w) => void nn.init.normal(w, 0, 0.01),
+    batchNorm: false,
+  },
+  {
+    key: "he_init",
+    label: "ReLU, He init",
+    act: () => new nn.ReLU(),
+    init: (w) => void nn.init.kaimingNormal(w, { nonlinearity: "relu" }),
+    batchNorm: false,
+  },
+  {
+    key: "xavier_tanh",
+    label: "tanh, Xavier init",
+    act: () => new nn.Tanh(),
+    init: (w) => void nn.init.xavierNormal(w, { gain: nn.init.calculateGain("tanh") }),
+    batchNorm: false,
+  },
+  {
+    key: "batch_norm",
+    label: "ReLU, N(0, 0.01) + BatchNorm",
+    act: () => new nn.ReLU(),
+    init: (w) => void nn.init.normal(w, 0, 0.01),
+    batchNorm: true,
+  },
 ];
 const curves: [string, number[], number[]][] = [];
 for (const v of variants) {
@@ -45,4 +70,8 @@ for (const v of variants) {
   result(`first_layer_grad_${v.key}`, norms[0]);
   curves.push([v.label, norms.map((_, i) => i + 1), norms.map((n) => Math.log10(Math.max(n, 1e-30)))]);
 }
-savePng(ctx, "gradient-norms.png", curvesChart(curves, { title: `Gradient size per layer (${depth} layers)`, xLabel: "layer", yLabel: "log10 |dL/dW| (0 shown as -30)" }));
+savePng(
+  ctx,
+  "gradient-norms.png",
+  curvesChart(curves, { title: `Gradient size per layer (${depth} layers)`, xLabel: "layer", yLabel: "log10 |dL/dW| (0 shown as -30)" }),
+);

@@ -12,8 +12,14 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await esbuild.build({
   entryPoints: [join(root, "playground/src/app.ts")],
-  bundle: true, format: "esm", platform: "browser", target: "es2022", minify: true, sourcemap: false,
-  outfile: join(out, "app.js"), logLevel: "warning",
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  sourcemap: false,
+  outfile: join(out, "app.js"),
+  logLevel: "warning",
   alias: { tensorgrad: join(root, "dist/src/index.js") },
 });
 for (const f of ["index.html", "style.css"]) copyFileSync(join(root, "playground", f), join(out, f));

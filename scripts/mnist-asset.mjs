@@ -22,7 +22,8 @@ function generate() {
   const pkg = dirname(createRequire(join(root, "package.json")).resolve("mnist/package.json"));
   const version = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).version;
   if (version !== "1.1.0") throw new Error(`mnist-asset: expected the mnist package 1.1.0, found ${version}`);
-  const counts = [], bytes = [];
+  const counts = [],
+    bytes = [];
   for (let d = 0; d < 10; d++) {
     const values = JSON.parse(readFileSync(join(pkg, "src/digits", `${d}.json`), "utf8")).data;
     if (values.length % PIXELS !== 0) throw new Error(`mnist-asset: digit ${d}: ${values.length} values`);
@@ -48,7 +49,7 @@ function generate() {
     for (; n >= 128; n >>>= 7) out.push((n & 127) | 128);
     out.push(n);
   };
-  for (let i = 0; i < pixels.length; ) {
+  for (let i = 0; i < pixels.length;) {
     const z = i;
     while (i < pixels.length && pixels[i] === 0) i++;
     const s = i;

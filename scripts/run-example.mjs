@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 
 const root = new URL("..", import.meta.url).pathname;
-const names = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".ts") && f !== "common.ts").map((f) => f.slice(0, -3)).sort();
+const names = readdirSync(join(root, "examples"))
+  .filter((f) => f.endsWith(".ts") && f !== "common.ts")
+  .map((f) => f.slice(0, -3))
+  .sort();
 const [name, ...rest] = process.argv.slice(2);
 if (!name || !names.includes(name.replace(/\.ts$/, ""))) {
   if (name) console.error(`run-example: no example named "${name}"`);

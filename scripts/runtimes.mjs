@@ -24,9 +24,17 @@ export const RUNTIMES = {
   node22: { pkg: "node", version: "22.23.3", bin: "node_modules/node/bin/node", run: [], test: NODE_TEST },
   node24: { pkg: "node", version: "24.21.0", bin: "node_modules/node/bin/node", run: [], test: NODE_TEST },
   node26: { pkg: "node", version: "26.10.0", bin: "node_modules/node/bin/node", run: [], test: NODE_TEST },
-  bun: { pkg: "bun", version: "1.4.5", bin: "node_modules/bun/bin/bun.exe", run: ["run"], test: ["test", "--conditions=tensorgrad-source"] },
+  bun: {
+    pkg: "bun",
+    version: "1.4.5",
+    bin: "node_modules/bun/bin/bun.exe",
+    run: ["run"],
+    test: ["test", "--conditions=tensorgrad-source"],
+  },
   deno: {
-    pkg: "deno", version: "2.9.6", bin: "node_modules/deno/deno",
+    pkg: "deno",
+    version: "2.9.6",
+    bin: "node_modules/deno/deno",
     run: ["run", "--allow-read", "--allow-env", "--allow-write"],
     // The tests import "./x.js" for x.ts, as tsc wants; --sloppy-imports lets Deno do the same.
     test: ["test", "--allow-read", "--allow-env", "--allow-write", "--no-check", "--sloppy-imports", "--conditions=tensorgrad-source"],
@@ -53,8 +61,11 @@ export function ensureRuntime(name) {
     mkdirSync(tmp, { recursive: true });
     writeFileSync(join(tmp, "package.json"), JSON.stringify({ name: `tensorgrad-runtime-${name}`, private: true }) + "\n");
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-    const r = spawnSync(npm, ["install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error", `${spec.pkg}@${spec.version}`],
-      { cwd: tmp, encoding: "utf8" });
+    const r = spawnSync(
+      npm,
+      ["install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error", `${spec.pkg}@${spec.version}`],
+      { cwd: tmp, encoding: "utf8" },
+    );
     const got = existsSync(join(tmp, spec.bin)) ? reportedVersion(join(tmp, spec.bin)) : null;
     if (r.status !== 0 || got !== spec.version) {
       rmSync(tmp, { recursive: true, force: true });

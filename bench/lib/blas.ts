@@ -32,9 +32,10 @@ export function blasWarning(info: BlasInfo, exists: (path: string) => boolean = 
     // Debian keeps the reference build in <multiarch>/blas/ and OpenBLAS's in <multiarch>/openblas-pthread/.
     const multiarch = info.blasLibrary ? dirname(dirname(info.blasLibrary)) : null;
     const openblasDir = multiarch ? join(multiarch, "openblas-pthread") : null;
-    const fix = openblasDir && exists(openblasDir)
-      ? `OpenBLAS is installed (${openblasDir}) but is not the libblas.so.3 PyTorch loaded: check LD_LIBRARY_PATH and \`update-alternatives --display libblas.so.3-${basename(multiarch!)}\``
-      : "on Debian, `apt-get install -y libopenblas0-pthread` (the alternatives then point libblas.so.3 at it)";
+    const fix =
+      openblasDir && exists(openblasDir)
+        ? `OpenBLAS is installed (${openblasDir}) but is not the libblas.so.3 PyTorch loaded: check LD_LIBRARY_PATH and \`update-alternatives --display libblas.so.3-${basename(multiarch!)}\``
+        : "on Debian, `apt-get install -y libopenblas0-pthread` (the alternatives then point libblas.so.3 at it)";
     return [
       `bench: WARNING: PyTorch's matmul runs on the reference BLAS (${lib}), not OpenBLAS or MKL.`,
       "  Its matmul, inference, MLP and sequence-model figures will be several times slower than PyTorch at its best;",

@@ -18,7 +18,10 @@ export interface ChildSpec {
 
 /** Thrown when a contender answers with an error, exits, or does not answer in time. */
 export class ContenderError extends Error {
-  constructor(readonly contender: string, message: string) {
+  constructor(
+    readonly contender: string,
+    message: string,
+  ) {
     super(`${contender}: ${message}`);
     this.name = "ContenderError";
   }
@@ -42,7 +45,9 @@ export class Contender {
   constructor(spec: ChildSpec, { echo = false }: { echo?: boolean } = {}) {
     this.id = spec.id;
     this.proc = spawn(spec.command, spec.args, {
-      cwd: spec.cwd, env: childEnv(spec), stdio: ["pipe", "pipe", "pipe"],
+      cwd: spec.cwd,
+      env: childEnv(spec),
+      stdio: ["pipe", "pipe", "pipe"],
     });
     createInterface({ input: this.proc.stdout! }).on("line", (line) => {
       if (line.startsWith(MARK)) this.onReply(JSON.parse(line.slice(MARK.length)) as Reply);
@@ -61,7 +66,10 @@ export class Contender {
 
   private fail(why: string, resolve: () => void): void {
     this.exited ??= why;
-    const detail = this.stderrTail.filter((l) => l.trim()).slice(-3).join(" / ");
+    const detail = this.stderrTail
+      .filter((l) => l.trim())
+      .slice(-3)
+      .join(" / ");
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new ContenderError(this.id, `${why}${detail ? `: ${detail}` : ""}`));

@@ -34,21 +34,35 @@ export interface ContenderSpec extends ChildSpec {
 export const ALLOCATOR_ENV = { MALLOC_MMAP_THRESHOLD_: String(64 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20) };
 
 const nodeTs = (script: string, args: string[], conditions: boolean): string[] => [
-  ...(conditions ? ["--conditions=tensorgrad-source"] : []), "--import", "tsx", script, ...args,
+  ...(conditions ? ["--conditions=tensorgrad-source"] : []),
+  "--import",
+  "tsx",
+  script,
+  ...args,
 ];
 
 export function tensorgradSpec(backend: string): ContenderSpec {
   return {
-    id: `tensorgrad/${backend}`, kind: "tensorgrad", command: process.execPath, cwd: REPO_ROOT,
+    id: `tensorgrad/${backend}`,
+    kind: "tensorgrad",
+    command: process.execPath,
+    cwd: REPO_ROOT,
     // The built package (dist/, what users import; `npm run bench` builds it first), not the sources.
-    args: nodeTs("bench/tensorgrad/worker.ts", ["--backend", backend], false), env: ALLOCATOR_ENV, slow: backend === "js",
+    args: nodeTs("bench/tensorgrad/worker.ts", ["--backend", backend], false),
+    env: ALLOCATOR_ENV,
+    slow: backend === "js",
   };
 }
 
 export function tfjsSpec(backend: "cpu" | "wasm"): ContenderSpec {
   return {
-    id: `tfjs-${backend}`, kind: "tfjs", command: process.execPath, cwd: REPO_ROOT, args: nodeTs("bench/peers/tfjs.ts", ["--backend", backend], false),
-    env: ALLOCATOR_ENV, slow: backend === "cpu",
+    id: `tfjs-${backend}`,
+    kind: "tfjs",
+    command: process.execPath,
+    cwd: REPO_ROOT,
+    args: nodeTs("bench/peers/tfjs.ts", ["--backend", backend], false),
+    env: ALLOCATOR_ENV,
+    slow: backend === "cpu",
   };
 }
 
@@ -56,7 +70,12 @@ export function torchSpec(python: string): ContenderSpec {
   // Some machines here set OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for old OpenBLAS builds; they slow a
   // current one, so PyTorch is measured without them (they are unset together, for its process only).
   return {
-    id: "PyTorch", kind: "torch", command: python, cwd: REPO_ROOT, args: ["bench/peers/torch_bench.py"], env: ALLOCATOR_ENV,
+    id: "PyTorch",
+    kind: "torch",
+    command: python,
+    cwd: REPO_ROOT,
+    args: ["bench/peers/torch_bench.py"],
+    env: ALLOCATOR_ENV,
     unsetEnv: ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"],
   };
 }
@@ -66,7 +85,11 @@ export function torchSpec(python: string): ContenderSpec {
  * reason when it cannot.
  */
 export function probeTorch(python: string): ({ ok: true; version: string } & BlasInfo) | { ok: false; reason: string } {
-  const r = spawnSync(python, [join(REPO_ROOT, "bench/peers/torch_bench.py"), "--probe"], { encoding: "utf8", timeout: 120_000, env: childEnv(torchSpec(python)) });
+  const r = spawnSync(python, [join(REPO_ROOT, "bench/peers/torch_bench.py"), "--probe"], {
+    encoding: "utf8",
+    timeout: 120_000,
+    env: childEnv(torchSpec(python)),
+  });
   if (r.error) return { ok: false, reason: `${python} could not run (${r.error.message})` };
   if (r.status !== 0) {
     const last = (r.stderr || "").trim().split("\n").pop() ?? "";
@@ -74,9 +97,18 @@ export function probeTorch(python: string): ({ ok: true; version: string } & Bla
   }
   try {
     const p = JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as { version: string } & BlasInfo;
-    return { ok: true, version: String(p.version), blas: String(p.blas), blasLibrary: p.blasLibrary ?? null, blasConfig: p.blasConfig ?? null };
+    return {
+      ok: true,
+      version: String(p.version),
+      blas: String(p.blas),
+      blasLibrary: p.blasLibrary ?? null,
+      blasConfig: p.blasConfig ?? null,
+    };
   } catch {
-    return { ok: false, reason: `\`${python} bench/peers/torch_bench.py --probe\` printed no JSON: ${JSON.stringify(r.stdout.slice(0, 200))}` };
+    return {
+      ok: false,
+      reason: `\`${python} bench/peers/torch_bench.py --probe\` printed no JSON: ${JSON.stringify(r.stdout.slice(0, 200))}`,
+    };
   }
 }
 
@@ -96,7 +128,10 @@ export interface Roster {
  * Asks a tensorgrad child which backends are registered (and, given `exportDir`, writes the MNIST
  * arrays there for the peers), then lists every contender that can run on this machine.
  */
-export async function discoverRoster(python: string, { exportDir, echo = false }: { exportDir?: string; echo?: boolean } = {}): Promise<Roster> {
+export async function discoverRoster(
+  python: string,
+  { exportDir, echo = false }: { exportDir?: string; echo?: boolean } = {},
+): Promise<Roster> {
   const probe = new Contender(tensorgradSpec("js"), { echo });
   try {
     const hello = await probe.request<Hello & { backends: string[]; hasFit: boolean }>("hello", {}, 120);
@@ -124,7 +159,8 @@ export interface Started {
  * reason) and left out, so a broken peer costs its own rows only.
  */
 export async function startAll(specs: readonly ChildSpec[], echo: boolean): Promise<{ started: Started[]; failed: string[] }> {
-  const started: Started[] = [], failed: string[] = [];
+  const started: Started[] = [],
+    failed: string[] = [];
   for (const spec of specs) {
     const contender = new Contender(spec, { echo });
     try {

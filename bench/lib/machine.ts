@@ -30,7 +30,9 @@ export function machineInfo(): MachineInfo {
  */
 export function machineBusySeconds(): number | null {
   try {
-    const line = readFileSync("/proc/stat", "utf8").split("\n").find((l) => l.startsWith("cpu "));
+    const line = readFileSync("/proc/stat", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("cpu "));
     if (!line) return null;
     const f = line.trim().split(/\s+/).slice(1).map(Number);
     const [user, nice, system, , , irq, softirq] = f;

@@ -36,8 +36,16 @@ export class OptionsError extends Error {
 
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined> = {}): BenchOptions {
   const o: BenchOptions = {
-    quick: false, only: [...SECTION_KEYS], out: null, jsonOut: null, python: env.TORCH_PYTHON ?? "/usr/bin/python3",
-    memoryEpochs: -1, cliSeeds: 1, seed: Date.now() % 1_000_000, verbose: false, help: false,
+    quick: false,
+    only: [...SECTION_KEYS],
+    out: null,
+    jsonOut: null,
+    python: env.TORCH_PYTHON ?? "/usr/bin/python3",
+    memoryEpochs: -1,
+    cliSeeds: 1,
+    seed: Date.now() % 1_000_000,
+    verbose: false,
+    help: false,
   };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -52,23 +60,47 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     switch (a) {
-      case "--quick": o.quick = true; break;
-      case "--verbose": o.verbose = true; break;
-      case "--help": case "-h": o.help = true; break;
+      case "--quick":
+        o.quick = true;
+        break;
+      case "--verbose":
+        o.verbose = true;
+        break;
+      case "--help":
+      case "-h":
+        o.help = true;
+        break;
       case "--only": {
-        const names = value(i++, a).split(",").map((s) => s.trim()).filter(Boolean);
+        const names = value(i++, a)
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
         const bad = names.filter((s) => !(SECTION_KEYS as readonly string[]).includes(s));
-        if (bad.length || !names.length) throw new OptionsError(`bench: --only got unknown section(s) "${bad.join(",")}"; expected some of ${SECTION_KEYS.join(", ")}`);
+        if (bad.length || !names.length)
+          throw new OptionsError(`bench: --only got unknown section(s) "${bad.join(",")}"; expected some of ${SECTION_KEYS.join(", ")}`);
         o.only = SECTION_KEYS.filter((k) => names.includes(k));
         break;
       }
-      case "--out": o.out = value(i++, a); break;
-      case "--json-out": o.jsonOut = value(i++, a); break;
-      case "--python": o.python = value(i++, a); break;
-      case "--memory-epochs": o.memoryEpochs = integer(value(i++, a), a, 2); break;
-      case "--cli-seeds": o.cliSeeds = integer(value(i++, a), a, 1); break;
-      case "--seed": o.seed = integer(value(i++, a), a, 0); break;
-      default: throw new OptionsError(`bench: unknown option "${a}"\n${USAGE}`);
+      case "--out":
+        o.out = value(i++, a);
+        break;
+      case "--json-out":
+        o.jsonOut = value(i++, a);
+        break;
+      case "--python":
+        o.python = value(i++, a);
+        break;
+      case "--memory-epochs":
+        o.memoryEpochs = integer(value(i++, a), a, 2);
+        break;
+      case "--cli-seeds":
+        o.cliSeeds = integer(value(i++, a), a, 1);
+        break;
+      case "--seed":
+        o.seed = integer(value(i++, a), a, 0);
+        break;
+      default:
+        throw new OptionsError(`bench: unknown option "${a}"\n${USAGE}`);
     }
   }
   if (o.memoryEpochs < 0) o.memoryEpochs = o.quick ? 5 : 50;
@@ -113,13 +145,31 @@ export const LATE_ABOVE_SECONDS = 2;
 export function makePlan(quick: boolean): Plan {
   return quick
     ? {
-      matmulSizes: [64, 256, 512], rounds: 2, minTime: 0.1, skipCallAbove: 0.5, inferBatches: [1, 256],
-      trainRounds: 1, warmupEpochs: 0, probeBatches: 3, wholeEpochAbove: 4, partialSeconds: 1.5, lateAbove: LATE_ABOVE_SECONDS,
-      cliBudget: ["--epochs", "1", "--limit", "600"],
-    }
+        matmulSizes: [64, 256, 512],
+        rounds: 2,
+        minTime: 0.1,
+        skipCallAbove: 0.5,
+        inferBatches: [1, 256],
+        trainRounds: 1,
+        warmupEpochs: 0,
+        probeBatches: 3,
+        wholeEpochAbove: 4,
+        partialSeconds: 1.5,
+        lateAbove: LATE_ABOVE_SECONDS,
+        cliBudget: ["--epochs", "1", "--limit", "600"],
+      }
     : {
-      matmulSizes: [64, 128, 256, 512, 1024, 2048], rounds: 3, minTime: 0.3, skipCallAbove: 4, inferBatches: [1, 256],
-      trainRounds: 5, warmupEpochs: 4, probeBatches: 5, wholeEpochAbove: 20, partialSeconds: 10, lateAbove: LATE_ABOVE_SECONDS,
-      cliBudget: [],
-    };
+        matmulSizes: [64, 128, 256, 512, 1024, 2048],
+        rounds: 3,
+        minTime: 0.3,
+        skipCallAbove: 4,
+        inferBatches: [1, 256],
+        trainRounds: 5,
+        warmupEpochs: 4,
+        probeBatches: 5,
+        wholeEpochAbove: 20,
+        partialSeconds: 10,
+        lateAbove: LATE_ABOVE_SECONDS,
+        cliBudget: [],
+      };
 }

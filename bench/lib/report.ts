@@ -6,7 +6,18 @@ import { describeBlas } from "./blas.js";
 import { fmtMiB, fmtNum, fmtSeconds, joinWords, ratioCell, ratioPhrase, renderTable } from "./format.js";
 import type { MachineInfo } from "./machine.js";
 import { LATE_ABOVE_SECONDS } from "./options.js";
-import type { CliSection, ContenderInfo, GridSection, MemoryRun, MemorySection, RunResults, SectionMeta, TrainRow, TrainSection, TrainTask } from "./results.js";
+import type {
+  CliSection,
+  ContenderInfo,
+  GridSection,
+  MemoryRun,
+  MemorySection,
+  RunResults,
+  SectionMeta,
+  TrainRow,
+  TrainSection,
+  TrainTask,
+} from "./results.js";
 import { maxOf, median, minOf, slope, speedRatio, type Better } from "./stats.js";
 import { BATCH_SIZE, LEARNING_RATE, SEQ_WORKLOADS, TASKS } from "./tasks.js";
 
@@ -18,7 +29,9 @@ export function renderMeta(meta: SectionMeta, cores: number): string {
   const parts = [
     `Measured ${meta.date.slice(0, 16).replace("T", " ")} UTC with \`${meta.command}\`${meta.quick ? " (quick smoke run: fewer sizes, rounds and epochs)" : ""}, in ${fmtNum(load.wallSeconds)} s.`,
     `Load: 1-minute load average ${load.loadStart.toFixed(2)} at the start, ${load.loadEnd.toFixed(2)} at the end` +
-      (load.foreignCores === null ? "." : `; processes outside the benchmark kept ${load.foreignCores.toFixed(2)} of ${cores} cores busy on average${load.foreignCores > 0.3 ? " (figures are noisier than usual)" : ""}.`),
+      (load.foreignCores === null
+        ? "."
+        : `; processes outside the benchmark kept ${load.foreignCores.toFixed(2)} of ${cores} cores busy on average${load.foreignCores > 0.3 ? " (figures are noisier than usual)" : ""}.`),
   ];
   if (meta.torchBlas) parts.push(`PyTorch's BLAS: ${meta.torchBlas}.`);
   if (meta.unavailable.length) parts.push(`Not measured: ${meta.unavailable.join("; ")}.`);
@@ -27,7 +40,8 @@ export function renderMeta(meta: SectionMeta, cores: number): string {
 
 /** Speed ratio of `a` to `b` over a grid column, or null. */
 function gridRatio(section: GridSection, a: string, b: string, column: number, better: Better): number | null {
-  const ca = section.cells[a]?.[column], cb = section.cells[b]?.[column];
+  const ca = section.cells[a]?.[column],
+    cb = section.cells[b]?.[column];
   return ca && cb ? speedRatio(ca.rounds, cb.rounds, better) : null;
 }
 
@@ -38,23 +52,47 @@ function gridValue(cell: { rounds: (number | null)[]; note?: string } | undefine
 }
 
 /** Shared by matmul and inference: the absolute table, then one ratio table per tensorgrad backend. */
-function renderGrid(section: GridSection, opts: {
-  columnLabel: (c: number) => string; show: (v: number) => string; better: Better; headlineColumns: number[]; headlineLabel: (c: number) => string;
-}): string {
+function renderGrid(
+  section: GridSection,
+  opts: {
+    columnLabel: (c: number) => string;
+    show: (v: number) => string;
+    better: Better;
+    headlineColumns: number[];
+    headlineLabel: (c: number) => string;
+  },
+): string {
   const out: string[] = [];
   const head = ["contender", "version", "threads", ...section.columns.map(opts.columnLabel)];
-  out.push(renderTable(head, section.contenders.map((c) => [
-    c.id, c.version, c.threads, ...section.columns.map((col) => gridValue(section.cells[c.id]?.[col], opts.show)),
-  ])));
+  out.push(
+    renderTable(
+      head,
+      section.contenders.map((c) => [
+        c.id,
+        c.version,
+        c.threads,
+        ...section.columns.map((col) => gridValue(section.cells[c.id]?.[col], opts.show)),
+      ]),
+    ),
+  );
   for (const tg of section.contenders.filter((c) => isTensorgrad(c.id))) {
     const peers = section.contenders.filter((c) => c.id !== tg.id);
     if (!peers.length) continue;
-    out.push("", `Speed of ${tg.id} relative to each contender (median of the ratios within each round; above 1× means ${tg.id} is faster):`, "");
-    out.push(renderTable([`${tg.id} vs`, ...section.columns.map(opts.columnLabel)], peers.map((p) => [
-      p.id, ...section.columns.map((col) => ratioCell(gridRatio(section, tg.id, p.id, col, opts.better))),
-    ])));
+    out.push(
+      "",
+      `Speed of ${tg.id} relative to each contender (median of the ratios within each round; above 1× means ${tg.id} is faster):`,
+      "",
+    );
+    out.push(
+      renderTable(
+        [`${tg.id} vs`, ...section.columns.map(opts.columnLabel)],
+        peers.map((p) => [p.id, ...section.columns.map((col) => ratioCell(gridRatio(section, tg.id, p.id, col, opts.better)))]),
+      ),
+    );
     for (const col of opts.headlineColumns.filter((c) => section.columns.includes(c))) {
-      const phrases = peers.map((p) => ratioPhrase(gridRatio(section, tg.id, p.id, col, opts.better), p.id)).filter((s) => !s.startsWith("no comparison"));
+      const phrases = peers
+        .map((p) => ratioPhrase(gridRatio(section, tg.id, p.id, col, opts.better), p.id))
+        .filter((s) => !s.startsWith("no comparison"));
       if (phrases.length) out.push("", `${opts.headlineLabel(col)}: ${tg.id} is ${joinWords(phrases)}.`);
     }
   }
@@ -70,8 +108,11 @@ export function renderMatmul(section: GridSection, machine: MachineInfo): string
     "A contender is skipped at a size where one call would take more than a few seconds, estimated from the size below.",
     "",
     renderGrid(section, {
-      columnLabel: (n) => `n = ${n}`, show: (v) => fmtNum(v), better: "higher",
-      headlineColumns: [512, 1024], headlineLabel: (n) => `At n = ${n}`,
+      columnLabel: (n) => `n = ${n}`,
+      show: (v) => fmtNum(v),
+      better: "higher",
+      headlineColumns: [512, 1024],
+      headlineLabel: (n) => `At n = ${n}`,
     }),
   ].join("\n");
 }
@@ -84,8 +125,11 @@ export function renderInfer(section: GridSection, machine: MachineInfo): string 
     "One call is the forward pass without gradient tracking (eval mode; TF.js: `model.predict`), a softmax, and reading the probabilities back into JS / NumPy.",
     "",
     renderGrid(section, {
-      columnLabel: (b) => `batch ${b}`, show: (v) => fmtNum(v * 1e6), better: "lower",
-      headlineColumns: section.columns, headlineLabel: (b) => `At batch ${b}`,
+      columnLabel: (b) => `batch ${b}`,
+      show: (v) => fmtNum(v * 1e6),
+      better: "lower",
+      headlineColumns: section.columns,
+      headlineLabel: (b) => `At batch ${b}`,
     }),
   ].join("\n");
 }
@@ -100,8 +144,11 @@ export function renderSeq(section: GridSection, machine: MachineInfo): string {
     ...SEQ_WORKLOADS.map((w) => `- ${w.label}: ${w.architecture}.`),
     "",
     renderGrid(section, {
-      columnLabel: (i) => SEQ_WORKLOADS[i]!.label, show: (v) => fmtNum(v * 1e3), better: "lower",
-      headlineColumns: section.columns, headlineLabel: (i) => `For the ${SEQ_WORKLOADS[i]!.label}`,
+      columnLabel: (i) => SEQ_WORKLOADS[i]!.label,
+      show: (v) => fmtNum(v * 1e3),
+      better: "lower",
+      headlineColumns: section.columns,
+      headlineLabel: (i) => `For the ${SEQ_WORKLOADS[i]!.label}`,
     }),
   ].join("\n");
 }
@@ -125,10 +172,12 @@ function renderTask(task: TrainTask): string {
   ];
   const rows = task.rows.map((r) => {
     const m = median(r.epochSeconds);
-    const lo = minOf(r.epochSeconds), hi = maxOf(r.epochSeconds);
+    const lo = minOf(r.epochSeconds),
+      hi = maxOf(r.epochSeconds);
     const mark = r.partialBatches ? " †" : "";
     return [
-      r.contender, r.loop,
+      r.contender,
+      r.loop,
       m === null ? (r.note ?? "–") : `${r.partialBatches ? "≈ " : ""}${fmtSeconds(m)}${mark}`,
       m === null || lo === null || hi === null ? "" : `${fmtNum(lo)}–${fmtNum(hi)} s`,
       r.warmupSeconds?.length ? fmtSeconds(r.warmupSeconds[0]!) : "–",
@@ -136,10 +185,18 @@ function renderTask(task: TrainTask): string {
       fmtMiB(r.maxRssBytes),
     ];
   });
-  out.push(renderTable(["contender", "loop", "epoch (median)", "range", "first epoch", "test accuracy (after)", "peak RSS"], rows, ["left", "left"]));
+  out.push(
+    renderTable(["contender", "loop", "epoch (median)", "range", "first epoch", "test accuracy (after)", "peak RSS"], rows, [
+      "left",
+      "left",
+    ]),
+  );
   const partial = task.rows.filter((r) => r.partialBatches);
   if (partial.length) {
-    out.push("", `† Too slow for whole epochs here: ${joinWords(partial.map((r) => `${r.contender} trained ${r.partialBatches} batches a round`))}, timed and scaled to ${task.batchesPerEpoch} batches.`);
+    out.push(
+      "",
+      `† Too slow for whole epochs here: ${joinWords(partial.map((r) => `${r.contender} trained ${r.partialBatches} batches a round`))}, timed and scaled to ${task.batchesPerEpoch} batches.`,
+    );
   }
   const late = task.rows.filter((r) => r.late);
   if (late.length) out.push("", `Late group: ${joinWords(late.map(rowId))}.`);
@@ -170,7 +227,7 @@ export function renderTrain(section: TrainSection, machine: MachineInfo, heading
     "its young generation and regrows it into fresh pages on every collection of the next epoch (see bench/lib/run-train.ts).",
     `The others warm up for ${warmups} epoch${warmups === 1 ? "" : "s"}, taken in turn like the rounds: a JIT-compiled contender settles over several epochs`,
     "of short steps (V8 optimizes code that runs a few times a step only after hundreds of steps); the late group's epochs, of",
-    "2 s and more, take one. \"first epoch\" is the first warm-up epoch, right after the probe: the cold cost (compiling, memory",
+    '2 s and more, take one. "first epoch" is the first warm-up epoch, right after the probe: the cold cost (compiling, memory',
     "growth). Ratios to a late contender pair the i-th round of each group. Test accuracy is on the 2,000 test images after all the training",
     "the process did (a sanity check, not a contest); peak RSS is the process's maximum resident memory, data included.",
     `Contenders: ${versions.join("; ")}.`,
@@ -188,7 +245,9 @@ export function renderCli(section: CliSection, machine: MachineInfo): string {
     r.epochs === null ? "–" : String(r.epochs),
     r.accuracy === null ? (r.note ?? "–") : r.accuracy.toFixed(4),
     r.testLoss === null ? "–" : r.testLoss.toFixed(4),
-    fmtSeconds(r.wallSeconds), fmtSeconds(r.trainSeconds), fmtSeconds(r.cpuSeconds),
+    fmtSeconds(r.wallSeconds),
+    fmtSeconds(r.trainSeconds),
+    fmtSeconds(r.cpuSeconds),
     `${r.load.loadStart.toFixed(2)} → ${r.load.loadEnd.toFixed(2)}`,
     r.load.foreignCores === null ? "–" : r.load.foreignCores.toFixed(2),
   ]);
@@ -202,11 +261,15 @@ export function renderCli(section: CliSection, machine: MachineInfo): string {
       ? "Data: the bundled MNIST cut to --limit images, 10 % of the training ones held out for validation."
       : "Data: the bundled MNIST, 8,000 training images (10 % of them held out for validation) and 2,000 test images.",
     `tensorgrad ${section.version} on its default backend (${section.backend}), no TENSORGRAD_* variables set.`,
-    "\"wall\" runs from starting the process to its exit (start-up, data, training, test figures, charts and report);",
-    "\"training\" is the time the CLI reports for its epochs; \"CPU\" is the process's user + system time, all threads.",
+    '"wall" runs from starting the process to its exit (start-up, data, training, test figures, charts and report);',
+    '"training" is the time the CLI reports for its epochs; "CPU" is the process\'s user + system time, all threads.',
     "Load: the 1-minute load average at the run's start and end, and the cores that processes outside the benchmark kept busy.",
     "",
-    renderTable(["command", "epochs", "test accuracy", "test loss", "wall", "training", "CPU", "load (start → end)", "others' cores"], rows, ["left"]),
+    renderTable(
+      ["command", "epochs", "test accuracy", "test loss", "wall", "training", "CPU", "load (start → end)", "others' cores"],
+      rows,
+      ["left"],
+    ),
   ];
   // The first cnn run has the preset's defaults (seed 0); any others differ only by --seed.
   const cnnRuns = section.runs.filter((r) => r.preset === "cnn");
@@ -214,27 +277,45 @@ export function renderCli(section: CliSection, machine: MachineInfo): string {
   const pct = (a: number) => `${(a * 100).toFixed(2)} %`;
   if (cnn && cnn.accuracy !== null && !section.meta.quick) {
     const met = cnn.accuracy >= CNN_TARGET.accuracy;
-    out.push("", `The cnn preset is meant to reach ${(CNN_TARGET.accuracy * 100).toFixed(1)} % test accuracy in about a minute on 2 cores: here ${pct(cnn.accuracy)} ` +
-      `(${met ? "reached" : "NOT reached"}) in ${fmtSeconds(cnn.wallSeconds)} from start to exit, ${fmtSeconds(cnn.cpuSeconds)} of CPU, at a load average of ` +
-      `${cnn.load.loadStart.toFixed(2)}–${cnn.load.loadEnd.toFixed(2)} on ${machine.cores} cores.`);
+    out.push(
+      "",
+      `The cnn preset is meant to reach ${(CNN_TARGET.accuracy * 100).toFixed(1)} % test accuracy in about a minute on 2 cores: here ${pct(cnn.accuracy)} ` +
+        `(${met ? "reached" : "NOT reached"}) in ${fmtSeconds(cnn.wallSeconds)} from start to exit, ${fmtSeconds(cnn.cpuSeconds)} of CPU, at a load average of ` +
+        `${cnn.load.loadStart.toFixed(2)}–${cnn.load.loadEnd.toFixed(2)} on ${machine.cores} cores.`,
+    );
   }
   const accs = cnnRuns.map((r) => r.accuracy).filter((a): a is number => a !== null);
   if (cnnRuns.length > 1 && accs.length) {
     const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
     const at = accs.filter((a) => a >= CNN_TARGET.accuracy).length;
-    out.push("", `Over seeds 0–${cnnRuns.length - 1} (${accs.length} of ${cnnRuns.length} runs finished): test accuracy ${pct(Math.min(...accs))} to ${pct(Math.max(...accs))}, ` +
-      `mean ${pct(mean)}; ${at} of ${accs.length} at or above ${(CNN_TARGET.accuracy * 100).toFixed(1)} %; wall ${fmtSeconds(Math.min(...cnnRuns.map((r) => r.wallSeconds)))} to ` +
-      `${fmtSeconds(Math.max(...cnnRuns.map((r) => r.wallSeconds)))}.`);
+    out.push(
+      "",
+      `Over seeds 0–${cnnRuns.length - 1} (${accs.length} of ${cnnRuns.length} runs finished): test accuracy ${pct(Math.min(...accs))} to ${pct(Math.max(...accs))}, ` +
+        `mean ${pct(mean)}; ${at} of ${accs.length} at or above ${(CNN_TARGET.accuracy * 100).toFixed(1)} %; wall ${fmtSeconds(Math.min(...cnnRuns.map((r) => r.wallSeconds)))} to ` +
+        `${fmtSeconds(Math.max(...cnnRuns.map((r) => r.wallSeconds)))}.`,
+    );
   }
-  out.push("", "PyTorch and TensorFlow.js are not run on these recipes; for a LeNet-style network against them, epoch by epoch, see",
-    "\"Training: LeNet-style CNN\" above (6 and 16 channels, no augmentation; the cnn preset has 16 and 32 channels, a 128-unit",
-    "hidden layer with dropout 0.1, images shifted by up to 2 pixels and a cosine learning-rate schedule).");
+  out.push(
+    "",
+    "PyTorch and TensorFlow.js are not run on these recipes; for a LeNet-style network against them, epoch by epoch, see",
+    '"Training: LeNet-style CNN" above (6 and 16 channels, no augmentation; the cnn preset has 16 and 32 channels, a 128-unit',
+    "hidden layer with dropout 0.1, images shifted by up to 2 pixels and a cosine learning-rate schedule).",
+  );
   return out.join("\n");
 }
 
 /** First, last, extremes, largest drift from epoch 1 and the trend over the second half, for one measure. */
-export function memoryFigures(run: MemoryRun, key: "rssBytes" | "heapUsedBytes" | "tensorBytes"): {
-  before: number; first: number; last: number; min: number; max: number; maxDrift: number; trendPerEpoch: number | null;
+export function memoryFigures(
+  run: MemoryRun,
+  key: "rssBytes" | "heapUsedBytes" | "tensorBytes",
+): {
+  before: number;
+  first: number;
+  last: number;
+  min: number;
+  max: number;
+  maxDrift: number;
+  trendPerEpoch: number | null;
 } {
   const values = run.epochs.map((e) => e[key] ?? 0);
   const first = values[0];
@@ -242,8 +323,16 @@ export function memoryFigures(run: MemoryRun, key: "rssBytes" | "heapUsedBytes" 
   for (const v of values) if (Math.abs(v - first) > Math.abs(maxDrift)) maxDrift = v - first;
   const half = run.epochs.slice(Math.floor(run.epochs.length / 2));
   return {
-    before: run.before[key] ?? 0, first, last: values[values.length - 1], min: Math.min(...values), max: Math.max(...values), maxDrift,
-    trendPerEpoch: slope(half.map((e) => e.epoch), half.map((e) => e[key] ?? 0)),
+    before: run.before[key] ?? 0,
+    first,
+    last: values[values.length - 1],
+    min: Math.min(...values),
+    max: Math.max(...values),
+    maxDrift,
+    trendPerEpoch: slope(
+      half.map((e) => e.epoch),
+      half.map((e) => e[key] ?? 0),
+    ),
   };
 }
 
@@ -263,22 +352,44 @@ export function renderMemory(section: MemorySection, machine: MachineInfo): stri
   const rows: string[][] = [];
   for (const run of section.runs) {
     const n = run.epochs.length;
-    const measures = [["RSS", "rssBytes"], ["heapUsed", "heapUsedBytes"], ["tensors", "tensorBytes"]] as const;
+    const measures = [
+      ["RSS", "rssBytes"],
+      ["heapUsed", "heapUsedBytes"],
+      ["tensors", "tensorBytes"],
+    ] as const;
     for (const [label, key] of measures.filter(([, k]) => run.epochs.every((e) => e[k] !== undefined))) {
       const f = memoryFigures(run, key);
       rows.push([
-        `tensorgrad/${run.backend}`, label, fmtMiB(f.before), fmtMiB(f.first), fmtMiB(f.last), `${fmtMiB(f.min)} – ${fmtMiB(f.max)}`,
-        fmtMiB(f.maxDrift, { signed: true }), f.trendPerEpoch === null ? "–" : `${fmtMiB(f.trendPerEpoch, { signed: true })}/epoch (epochs ${run.epochs[Math.floor(n / 2)].epoch}–${n})`,
+        `tensorgrad/${run.backend}`,
+        label,
+        fmtMiB(f.before),
+        fmtMiB(f.first),
+        fmtMiB(f.last),
+        `${fmtMiB(f.min)} – ${fmtMiB(f.max)}`,
+        fmtMiB(f.maxDrift, { signed: true }),
+        f.trendPerEpoch === null
+          ? "–"
+          : `${fmtMiB(f.trendPerEpoch, { signed: true })}/epoch (epochs ${run.epochs[Math.floor(n / 2)].epoch}–${n})`,
       ]);
     }
   }
   const n = section.runs[0]?.epochs.length ?? 0;
-  out.push(renderTable(["backend", "measure", "before training", "after epoch 1", `after epoch ${n}`, "range", "max drift from epoch 1", "trend"], rows, ["left", "left"]));
+  out.push(
+    renderTable(
+      ["backend", "measure", "before training", "after epoch 1", `after epoch ${n}`, "range", "max drift from epoch 1", "trend"],
+      rows,
+      ["left", "left"],
+    ),
+  );
   for (const run of section.runs) {
-    const rss = memoryFigures(run, "rssBytes"), heap = memoryFigures(run, "heapUsedBytes");
+    const rss = memoryFigures(run, "rssBytes"),
+      heap = memoryFigures(run, "heapUsedBytes");
     const secs = median(run.epochs.map((e) => e.seconds));
-    out.push("", `tensorgrad/${run.backend}: ${run.epochs.length} epochs at a median ${fmtSeconds(secs)} each; RSS ${fmtMiB(rss.first)} after epoch 1 and ${fmtMiB(rss.last)} after epoch ${run.epochs.length} ` +
-      `(${fmtMiB(rss.last - rss.first, { signed: true })}), heapUsed ${fmtMiB(heap.first)} → ${fmtMiB(heap.last)} (${fmtMiB(heap.last - heap.first, { signed: true })}).`);
+    out.push(
+      "",
+      `tensorgrad/${run.backend}: ${run.epochs.length} epochs at a median ${fmtSeconds(secs)} each; RSS ${fmtMiB(rss.first)} after epoch 1 and ${fmtMiB(rss.last)} after epoch ${run.epochs.length} ` +
+        `(${fmtMiB(rss.last - rss.first, { signed: true })}), heapUsed ${fmtMiB(heap.first)} → ${fmtMiB(heap.last)} (${fmtMiB(heap.last - heap.first, { signed: true })}).`,
+    );
   }
   return out.join("\n");
 }
@@ -317,6 +428,7 @@ export function renderHeader(results: RunResults, contenders: ContenderInfo[]): 
       (results.torchBlas ? `; PyTorch's BLAS: ${describeBlas(results.torchBlas)}.` : "."),
     contenders.length ? `Contenders: ${contenders.map((c) => `${c.id} ${c.version} (threads: ${c.threads})`).join("; ")}.` : "",
     ...caveats(contenders),
-  ].filter((l, i, all) => l !== "" || all[i - 1] !== "").join("\n");
+  ]
+    .filter((l, i, all) => l !== "" || all[i - 1] !== "")
+    .join("\n");
 }
-

@@ -29,7 +29,9 @@ export function cliArgs(preset: string, budget: readonly string[]): string[] {
 }
 
 /** The figures of a finished run's results.json (written last by the CLI), or null. */
-export function readRunResults(dir: string): { accuracy: number | null; loss: number | null; epochs: number | null; seconds: number | null } | null {
+export function readRunResults(
+  dir: string,
+): { accuracy: number | null; loss: number | null; epochs: number | null; seconds: number | null } | null {
   const path = join(dir, "results.json");
   if (!existsSync(path)) return null;
   let r: { format?: unknown; test?: { accuracy?: unknown; loss?: unknown } | null; epochs?: unknown; seconds?: unknown } | null;
@@ -43,11 +45,16 @@ export function readRunResults(dir: string): { accuracy: number | null; loss: nu
   return { accuracy: num(r.test?.accuracy), loss: num(r.test?.loss), epochs: num(r.epochs), seconds: num(r.seconds) };
 }
 
-function run(args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
+function run(
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: plainEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
+    let stdout = "",
+      stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
@@ -63,8 +70,11 @@ function run(args: string[], cwd: string, timeoutMs: number): Promise<{ code: nu
 async function defaultBackend(cwd: string): Promise<string> {
   const index = join(REPO_ROOT, "dist/src/index.js");
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", `const tg = await import(${JSON.stringify(index)}); process.stdout.write(tg.getBackend().name);`],
-      { cwd, env: plainEnv(), stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(
+      process.execPath,
+      ["--input-type=module", "-e", `const tg = await import(${JSON.stringify(index)}); process.stdout.write(tg.getBackend().name);`],
+      { cwd, env: plainEnv(), stdio: ["ignore", "pipe", "ignore"] },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("close", () => resolve(out.trim() || "unknown"));
@@ -83,14 +93,23 @@ async function runPreset(preset: string, args: string[], out: string, work: stri
   const load = watch.finish(cpuSeconds ?? 0);
   const results = r.code === 0 ? readRunResults(out) : null;
   const row: CliRun = {
-    preset, args, accuracy: results?.accuracy ?? null, testLoss: results?.loss ?? null, epochs: results?.epochs ?? null,
-    trainSeconds: results?.seconds ?? null, wallSeconds: r.seconds, cpuSeconds, load,
+    preset,
+    args,
+    accuracy: results?.accuracy ?? null,
+    testLoss: results?.loss ?? null,
+    epochs: results?.epochs ?? null,
+    trainSeconds: results?.seconds ?? null,
+    wallSeconds: r.seconds,
+    cpuSeconds,
+    load,
   };
   if (!results) {
     const tail = `${r.stderr}${r.stdout}`.trim().split("\n").slice(-3).join(" / ");
     row.note = `exited with code ${r.code}${r.code === 0 ? " but left no readable results.json" : ""}: ${tail}`;
   }
-  log(`    ${row.note ?? `test accuracy ${row.accuracy?.toFixed(4)} after ${row.epochs} epochs; ${r.seconds.toFixed(1)} s wall, ${row.trainSeconds?.toFixed(1)} s training, ${cpuSeconds?.toFixed(1)} s CPU; load ${load.loadStart.toFixed(2)} → ${load.loadEnd.toFixed(2)}`}`);
+  log(
+    `    ${row.note ?? `test accuracy ${row.accuracy?.toFixed(4)} after ${row.epochs} epochs; ${r.seconds.toFixed(1)} s wall, ${row.trainSeconds?.toFixed(1)} s training, ${cpuSeconds?.toFixed(1)} s CPU; load ${load.loadStart.toFixed(2)} → ${load.loadEnd.toFixed(2)}`}`,
+  );
   return row;
 }
 
@@ -103,14 +122,22 @@ export function cliPlan(budget: readonly string[], cnnSeeds: number): { preset: 
   const out: { preset: string; args: string[] }[] = [];
   for (const preset of CLI_PRESETS) {
     out.push({ preset, args: cliArgs(preset, budget) });
-    if (preset === "cnn") for (let seed = 1; seed < cnnSeeds; seed++) out.push({ preset, args: cliArgs(preset, [...budget, "--seed", String(seed)]) });
+    if (preset === "cnn")
+      for (let seed = 1; seed < cnnSeeds; seed++) out.push({ preset, args: cliArgs(preset, [...budget, "--seed", String(seed)]) });
   }
   return out;
 }
 
 /** Runs cliPlan's runs in order. */
-export async function runCli(ctx: { budget: readonly string[]; cnnSeeds: number; command: string; quick: boolean; log: (s: string) => void }): Promise<CliSection> {
-  const watch = watchLoad(), cpu0 = ownCpuSeconds();
+export async function runCli(ctx: {
+  budget: readonly string[];
+  cnnSeeds: number;
+  command: string;
+  quick: boolean;
+  log: (s: string) => void;
+}): Promise<CliSection> {
+  const watch = watchLoad(),
+    cpu0 = ownCpuSeconds();
   const work = mkdtempSync(join(tmpdir(), "tg-bench-cli-"));
   const runs: CliRun[] = [];
   try {
@@ -122,8 +149,16 @@ export async function runCli(ctx: { budget: readonly string[]; cnnSeeds: number;
     const childCpu = runs.reduce((a, r) => a + (r.cpuSeconds ?? 0), 0);
     const unavailable = runs.filter((r) => r.note).map((r) => `tensorgrad ${r.args.join(" ")} ${r.note}`);
     return {
-      meta: { date: new Date().toISOString(), command: ctx.command, quick: ctx.quick, load: watch.finish(childCpu + ownCpuSeconds() - cpu0), unavailable },
-      version: version.stdout.trim() || "unknown", backend, runs,
+      meta: {
+        date: new Date().toISOString(),
+        command: ctx.command,
+        quick: ctx.quick,
+        load: watch.finish(childCpu + ownCpuSeconds() - cpu0),
+        unavailable,
+      },
+      version: version.stdout.trim() || "unknown",
+      backend,
+      runs,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

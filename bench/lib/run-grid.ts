@@ -30,13 +30,19 @@ interface Timed {
  * what was measured so far (null: unknown); `request` builds the child request for one turn, and
  * `value` turns its median seconds per call into the reported figure.
  */
-async function runGrid(ctx: GridContext, columns: number[], cmd: string, opts: {
-  params: (column: number) => Record<string, unknown>;
-  estimate: (cells: Record<string, Record<string, Cell>>, id: string, column: number) => number | null;
-  value: (seconds: number, column: number) => number;
-  label: (column: number) => string;
-}): Promise<GridSection> {
-  const watch = watchLoad(), cpu0 = ownCpuSeconds();
+async function runGrid(
+  ctx: GridContext,
+  columns: number[],
+  cmd: string,
+  opts: {
+    params: (column: number) => Record<string, unknown>;
+    estimate: (cells: Record<string, Record<string, Cell>>, id: string, column: number) => number | null;
+    value: (seconds: number, column: number) => number;
+    label: (column: number) => string;
+  },
+): Promise<GridSection> {
+  const watch = watchLoad(),
+    cpu0 = ownCpuSeconds();
   const { started, failed } = await startAll(ctx.specs, ctx.echo);
   const cells: Record<string, Record<string, Cell>> = {};
   for (const s of started) cells[s.info.id] = {};
@@ -59,7 +65,9 @@ async function runGrid(ctx: GridContext, columns: number[], cmd: string, opts: {
         if (cell.note) continue;
         // A slow call is its own warm-up after the first round; fast ones re-warm caches every turn.
         const slow = est !== null && est > 0.5;
-        const turn = slow ? { warmup: r === 0 ? 1 : 0, minCalls: 1, minTime: 0 } : { warmup: r === 0 ? 2 : 1, minCalls: 3, minTime: ctx.plan.minTime };
+        const turn = slow
+          ? { warmup: r === 0 ? 1 : 0, minCalls: 1, minTime: 0 }
+          : { warmup: r === 0 ? 2 : 1, minCalls: 3, minTime: ctx.plan.minTime };
         await waitQuiet(active.filter((o) => o.s !== s).map((o) => o.s.contender.pid));
         try {
           const t = await s.contender.request<Timed>(cmd, { ...opts.params(column), ...turn });
@@ -70,13 +78,18 @@ async function runGrid(ctx: GridContext, columns: number[], cmd: string, opts: {
         }
       }
     }
-    ctx.log(`  ${opts.label(column)}: ${active.map(({ s }) => `${s.info.id} ${median(cells[s.info.id][column].rounds)?.toPrecision(3) ?? cells[s.info.id][column].note}`).join(", ")}`);
+    ctx.log(
+      `  ${opts.label(column)}: ${active.map(({ s }) => `${s.info.id} ${median(cells[s.info.id][column].rounds)?.toPrecision(3) ?? cells[s.info.id][column].note}`).join(", ")}`,
+    );
   }
   const childCpu = await closeAll(started);
   return {
     meta: {
-      date: new Date().toISOString(), command: ctx.command, quick: ctx.quick,
-      load: watch.finish(childCpu + ownCpuSeconds() - cpu0), unavailable: [...ctx.unavailable, ...failed],
+      date: new Date().toISOString(),
+      command: ctx.command,
+      quick: ctx.quick,
+      load: watch.finish(childCpu + ownCpuSeconds() - cpu0),
+      unavailable: [...ctx.unavailable, ...failed],
     },
     contenders: started.map((s) => s.info),
     columns,
@@ -91,7 +104,9 @@ export function runMatmul(ctx: GridContext): Promise<GridSection> {
     params: (n) => ({ n }),
     // Predict from the largest size measured so far, at its GFLOP/s (throughput stays or falls with n).
     estimate: (cells, id, n) => {
-      const done = Object.entries(cells[id]).map(([k, c]) => [Number(k), median(c.rounds)] as const).filter(([, g]) => g !== null);
+      const done = Object.entries(cells[id])
+        .map(([k, c]) => [Number(k), median(c.rounds)] as const)
+        .filter(([, g]) => g !== null);
       if (!done.length) return null;
       const [, gflops] = done.reduce((a, b) => (b[0] > a[0] ? b : a));
       return flops(n) / (gflops! * 1e9);
@@ -109,12 +124,17 @@ export function runMatmul(ctx: GridContext): Promise<GridSection> {
 export function runSeq(ctx: GridContext): Promise<GridSection> {
   ctx.log(`seq: ${SEQ_WORKLOADS.map((w) => w.key).join(", ")}`);
   const specs = ctx.specs.filter((s) => (s.kind === "tensorgrad" && !s.slow) || s.kind === "torch");
-  return runGrid({ ...ctx, specs }, SEQ_WORKLOADS.map((_, i) => i), "step", {
-    params: (i) => ({ workload: SEQ_WORKLOADS[i]!.key }),
-    estimate: () => null,
-    value: (seconds) => seconds,
-    label: (i) => `${SEQ_WORKLOADS[i]!.key} (s a call)`,
-  });
+  return runGrid(
+    { ...ctx, specs },
+    SEQ_WORKLOADS.map((_, i) => i),
+    "step",
+    {
+      params: (i) => ({ workload: SEQ_WORKLOADS[i]!.key }),
+      estimate: () => null,
+      value: (seconds) => seconds,
+      label: (i) => `${SEQ_WORKLOADS[i]!.key} (s a call)`,
+    },
+  );
 }
 
 export function runInfer(ctx: GridContext): Promise<GridSection> {

@@ -13,7 +13,9 @@ function runOne(backend: string, epochs: number, log: (s: string) => void): Prom
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let last = "";
   const errTail: string[] = [];
-  createInterface({ input: child.stdout }).on("line", (line) => { if (line.startsWith("{")) last = line; });
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    if (line.startsWith("{")) last = line;
+  });
   createInterface({ input: child.stderr }).on("line", (line) => {
     // Show every tenth epoch's progress line; keep the tail for an error message.
     const m = /epoch (\d+)\//.exec(line);
@@ -30,8 +32,13 @@ function runOne(backend: string, epochs: number, log: (s: string) => void): Prom
   });
 }
 
-export async function runMemory(backends: readonly string[], epochs: number, meta: { command: string; quick: boolean; log: (s: string) => void }): Promise<MemorySection> {
-  const watch = watchLoad(), cpu0 = ownCpuSeconds();
+export async function runMemory(
+  backends: readonly string[],
+  epochs: number,
+  meta: { command: string; quick: boolean; log: (s: string) => void },
+): Promise<MemorySection> {
+  const watch = watchLoad(),
+    cpu0 = ownCpuSeconds();
   const runs: MemoryRun[] = [];
   const unavailable: string[] = [];
   for (const backend of backends) {
@@ -44,7 +51,13 @@ export async function runMemory(backends: readonly string[], epochs: number, met
   }
   const childCpu = runs.reduce((a, r) => a + r.cpuSeconds, 0);
   return {
-    meta: { date: new Date().toISOString(), command: meta.command, quick: meta.quick, load: watch.finish(childCpu + ownCpuSeconds() - cpu0), unavailable },
+    meta: {
+      date: new Date().toISOString(),
+      command: meta.command,
+      quick: meta.quick,
+      load: watch.finish(childCpu + ownCpuSeconds() - cpu0),
+      unavailable,
+    },
     runs,
   };
 }

@@ -51,7 +51,8 @@ export function takesLateTurns(slow: boolean | undefined, estimate: number | nul
 }
 
 function variants(specs: readonly ContenderSpec[], hasFit: boolean): { variants: Variant[]; missing: string[] } {
-  const out: Variant[] = [], missing: string[] = [];
+  const out: Variant[] = [],
+    missing: string[] = [];
   for (const spec of specs) {
     if (spec.kind === "tensorgrad") {
       out.push({ spec: { ...spec, id: `${spec.id} eager` }, contender: spec.id, loop: "eager loop", mode: "eager" });
@@ -71,15 +72,29 @@ export function trainingGroups<T>(items: readonly T[], isSlow: (item: T) => bool
 
 type TrainReply = { seconds: number; batches: number; loss: number };
 
-async function runTask(ctx: TrainContext, task: TaskKey, list: Variant[]): Promise<{ task: TrainTask; infos: ContenderInfo[]; cpu: number; failed: string[] }> {
+async function runTask(
+  ctx: TrainContext,
+  task: TaskKey,
+  list: Variant[],
+): Promise<{ task: TrainTask; infos: ContenderInfo[]; cpu: number; failed: string[] }> {
   const plan = ctx.plan;
   const perEpoch = Math.ceil(ctx.trainSamples / BATCH_SIZE);
-  const { started, failed } = await startAll(list.map((v) => v.spec), ctx.echo);
+  const { started, failed } = await startAll(
+    list.map((v) => v.spec),
+    ctx.echo,
+  );
   const live: Live[] = [];
   let parameters: number | null = null;
   for (const s of started) {
     const variant = list.find((v) => v.spec.id === s.info.id)!;
-    const row: TrainRow = { contender: variant.contender, loop: variant.loop, epochSeconds: [], accuracy: null, trainedBatches: 0, maxRssBytes: null };
+    const row: TrainRow = {
+      contender: variant.contender,
+      loop: variant.loop,
+      epochSeconds: [],
+      accuracy: null,
+      trainedBatches: 0,
+      maxRssBytes: null,
+    };
     try {
       const r = await s.contender.request<{ parameters: number }>("setup", { task, mode: variant.mode, dataDir: ctx.dataDir, seed: 0 });
       parameters ??= r.parameters;
@@ -113,7 +128,9 @@ async function runTask(ctx: TrainContext, task: TaskKey, list: Variant[]): Promi
       // Sampled: far too slow for the fast group, and it gets no warm-up epoch to time.
       estimates.set(l, estimate);
     }
-    ctx.log(`    ${l.started.info.id}: probe ${r.batches} batches in ${r.seconds.toFixed(2)} s (≈ ${estimate.toFixed(1)} s an epoch${l.batches < perEpoch ? `; ${l.batches} batches a round` : ""})`);
+    ctx.log(
+      `    ${l.started.info.id}: probe ${r.batches} batches in ${r.seconds.toFixed(2)} s (≈ ${estimate.toFixed(1)} s an epoch${l.batches < perEpoch ? `; ${l.batches} batches a round` : ""})`,
+    );
   }
   // Warm-up: a whole epoch for each contender that trains whole epochs, the plain-JavaScript ones just
   // before their own rounds (see the top of this file). A sampled contender was warmed by its probe.
@@ -151,7 +168,12 @@ async function runTask(ctx: TrainContext, task: TaskKey, list: Variant[]): Promi
         const r = await turn(l, l.batches);
         if (r) l.row.epochSeconds[round] = (r.seconds / r.batches) * perEpoch;
       }
-      ctx.log(`    round ${round + 1}: ${group.filter((l) => l.row.epochSeconds[round] !== undefined).map((l) => `${l.started.info.id} ${l.row.epochSeconds[round]!.toFixed(2)} s`).join(", ")}`);
+      ctx.log(
+        `    round ${round + 1}: ${group
+          .filter((l) => l.row.epochSeconds[round] !== undefined)
+          .map((l) => `${l.started.info.id} ${l.row.epochSeconds[round]!.toFixed(2)} s`)
+          .join(", ")}`,
+      );
     }
   }
   for (const l of live) {
@@ -172,7 +194,8 @@ async function runTask(ctx: TrainContext, task: TaskKey, list: Variant[]): Promi
 
 /** Trains every contender on `tasks` (one section: "mlp" has two tasks, "cnn" one). */
 export async function runTrain(ctx: TrainContext, tasks: TaskKey[]): Promise<TrainSection> {
-  const watch = watchLoad(), cpu0 = ownCpuSeconds();
+  const watch = watchLoad(),
+    cpu0 = ownCpuSeconds();
   const { variants: list, missing } = variants(ctx.specs, ctx.hasFit);
   const out: TrainTask[] = [];
   const infos = new Map<string, ContenderInfo>();
@@ -190,8 +213,11 @@ export async function runTrain(ctx: TrainContext, tasks: TaskKey[]): Promise<Tra
   }
   return {
     meta: {
-      date: new Date().toISOString(), command: ctx.command, quick: ctx.quick,
-      load: watch.finish(cpu + ownCpuSeconds() - cpu0), unavailable: [...ctx.unavailable, ...missing, ...failed],
+      date: new Date().toISOString(),
+      command: ctx.command,
+      quick: ctx.quick,
+      load: watch.finish(cpu + ownCpuSeconds() - cpu0),
+      unavailable: [...ctx.unavailable, ...missing, ...failed],
     },
     contenders: [...infos.values()],
     tasks: out,

@@ -36,7 +36,8 @@ export type Better = "higher" | "lower";
 export function speedRatio(a: readonly (number | null)[], b: readonly (number | null)[], better: Better): number | null {
   const ratios: number[] = [];
   for (let r = 0; r < Math.min(a.length, b.length); r++) {
-    const x = a[r], y = b[r];
+    const x = a[r],
+      y = b[r];
     if (x === null || y === null || !Number.isFinite(x) || !Number.isFinite(y) || x <= 0 || y <= 0) continue;
     ratios.push(better === "higher" ? x / y : y / x);
   }
@@ -47,10 +48,16 @@ export function speedRatio(a: readonly (number | null)[], b: readonly (number | 
 export function slope(xs: readonly number[], ys: readonly number[]): number | null {
   const n = Math.min(xs.length, ys.length);
   if (n < 2) return null;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += xs[i]; my += ys[i]; }
-  mx /= n; my /= n;
-  let sxy = 0, sxx = 0;
+  let mx = 0,
+    my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += xs[i];
+    my += ys[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0,
+    sxx = 0;
   for (let i = 0; i < n; i++) {
     sxy += (xs[i] - mx) * (ys[i] - my);
     sxx += (xs[i] - mx) ** 2;

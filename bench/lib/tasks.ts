@@ -18,10 +18,18 @@ export interface TaskSpec {
 
 export const TASKS: Record<TaskKey, TaskSpec> = {
   "mlp-small": { key: "mlp-small", label: "MLP 784-128-10", architecture: "Linear(784,128)→ReLU→Linear(128,10)", images: false },
-  "mlp-big": { key: "mlp-big", label: "MLP 784-512-256-10", architecture: "Linear(784,512)→ReLU→Linear(512,256)→ReLU→Linear(256,10)", images: false },
+  "mlp-big": {
+    key: "mlp-big",
+    label: "MLP 784-512-256-10",
+    architecture: "Linear(784,512)→ReLU→Linear(512,256)→ReLU→Linear(256,10)",
+    images: false,
+  },
   cnn: {
-    key: "cnn", label: "LeNet-style CNN", images: true,
-    architecture: "Conv2d(1,6,5)→ReLU→MaxPool2d(2)→Conv2d(6,16,5)→ReLU→MaxPool2d(2)→Flatten→Linear(256,120)→ReLU→Linear(120,84)→ReLU→Linear(84,10)",
+    key: "cnn",
+    label: "LeNet-style CNN",
+    images: true,
+    architecture:
+      "Conv2d(1,6,5)→ReLU→MaxPool2d(2)→Conv2d(6,16,5)→ReLU→MaxPool2d(2)→Flatten→Linear(256,120)→ReLU→Linear(120,84)→ReLU→Linear(84,10)",
   },
 };
 
@@ -68,11 +76,21 @@ export function readMnistExport(dir: string): MnistArrays {
  * the same shapes; the columns of RESULTS.md follow this order.
  */
 export const SEQ_WORKLOADS = [
-  { key: "lstm", label: "LSTM step", architecture: "LSTM(32→128, batch-first) on [32, 20, 32], Linear(128,10) on the last step, cross-entropy, Adam" },
-  { key: "gru", label: "GRU step", architecture: "GRU(32→128, batch-first) on [32, 20, 32], Linear(128,10) on the last step, cross-entropy, Adam" },
   {
-    key: "transformer", label: "Transformer step",
-    architecture: "TransformerEncoder of 2 layers (d 64, 4 heads, ff 256, dropout 0.1, batch-first) on [32, 32, 64], mean over positions, Linear(64,10), cross-entropy, Adam",
+    key: "lstm",
+    label: "LSTM step",
+    architecture: "LSTM(32→128, batch-first) on [32, 20, 32], Linear(128,10) on the last step, cross-entropy, Adam",
+  },
+  {
+    key: "gru",
+    label: "GRU step",
+    architecture: "GRU(32→128, batch-first) on [32, 20, 32], Linear(128,10) on the last step, cross-entropy, Adam",
+  },
+  {
+    key: "transformer",
+    label: "Transformer step",
+    architecture:
+      "TransformerEncoder of 2 layers (d 64, 4 heads, ff 256, dropout 0.1, batch-first) on [32, 32, 64], mean over positions, Linear(64,10), cross-entropy, Adam",
   },
   { key: "bmm", label: "batched matmul", architecture: "[32, 4, 32, 16] @ [32, 4, 16, 32] (attention scores), no gradient" },
 ] as const;

@@ -3,10 +3,17 @@
 import * as tg from "../../src/index.js";
 
 /** A matrix in wasm memory: byte address of element [0, 0] and element strides. */
-export interface MatrixRef { ptr: number; rowStride: number; colStride: number }
+export interface MatrixRef {
+  ptr: number;
+  rowStride: number;
+  colStride: number;
+}
 
 export interface WasmBackendLike {
-  flavor: string; threads: number; setThreads(n: number): void; ready(): Promise<void>;
+  flavor: string;
+  threads: number;
+  setThreads(n: number): void;
+  ready(): Promise<void>;
   runtime: {
     allocator: { alloc(bytes: number): number; free(ptr: number): void };
     kernels: { memory: WebAssembly.Memory };

@@ -121,12 +121,16 @@ function inference(req: Request): { seconds: number; calls: number } {
   if (!infer) infer = { model: buildModel(INFER_TASK), inputs: readMnistExport(req.dataDir as string).testX, x: new Map() };
   const batch = req.batch as number;
   if (!infer.x.has(batch)) infer.x.set(batch, tf.tensor2d(infer.inputs.slice(0, batch * 784), [batch, 784]));
-  const { model } = infer, x = infer.x.get(batch)!;
-  return timeCalls(() => {
-    const probs = tf.tidy(() => tf.softmax(model.predict(x) as tf.Tensor));
-    probs.dataSync();
-    probs.dispose();
-  }, req as { minCalls?: number; minTime?: number });
+  const { model } = infer,
+    x = infer.x.get(batch)!;
+  return timeCalls(
+    () => {
+      const probs = tf.tidy(() => tf.softmax(model.predict(x) as tf.Tensor));
+      probs.dataSync();
+      probs.dispose();
+    },
+    req as { minCalls?: number; minTime?: number },
+  );
 }
 
 function hello(): Hello {

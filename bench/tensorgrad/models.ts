@@ -10,9 +10,13 @@ import type { TaskKey } from "../lib/tasks.js";
  * timing the loop).
  */
 export function eagerEpoch(
-  model: nn.Module, optimizer: optim.Optimizer, loader: data.DataLoader, maxBatches = Infinity,
+  model: nn.Module,
+  optimizer: optim.Optimizer,
+  loader: data.DataLoader,
+  maxBatches = Infinity,
 ): { batches: number; last: Tensor | null } {
-  let batches = 0, last: Tensor | null = null;
+  let batches = 0,
+    last: Tensor | null = null;
   for (const [xb, yb] of loader) {
     optimizer.zeroGrad();
     last = nn.functional.crossEntropy(model.forward(xb), yb);
@@ -28,15 +32,21 @@ export function buildModel(task: TaskKey): nn.Sequential {
     case "mlp-small":
       return new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
     case "mlp-big":
-      return new nn.Sequential(
-        new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 256), new nn.ReLU(), new nn.Linear(256, 10),
-      );
+      return new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 256), new nn.ReLU(), new nn.Linear(256, 10));
     case "cnn":
       return new nn.Sequential(
-        new nn.Conv2d(1, 6, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-        new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
+        new nn.Conv2d(1, 6, 5),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Conv2d(6, 16, 5),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
         new nn.Flatten(),
-        new nn.Linear(256, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+        new nn.Linear(256, 120),
+        new nn.ReLU(),
+        new nn.Linear(120, 84),
+        new nn.ReLU(),
+        new nn.Linear(84, 10),
       );
   }
 }

@@ -10,10 +10,12 @@ import type { SeqWorkload } from "../lib/tasks.js";
 function build(workload: Exclude<SeqWorkload, "bmm">): { forward: (x: tg.Tensor) => tg.Tensor; params: nn.Parameter[]; x: tg.Tensor } {
   if (workload === "transformer") {
     const layer = new nn.TransformerEncoderLayer(64, 4, { dimFeedforward: 256, dropout: 0.1, batchFirst: true });
-    const encoder = new nn.TransformerEncoder(layer, 2), head = new nn.Linear(64, 10);
+    const encoder = new nn.TransformerEncoder(layer, 2),
+      head = new nn.Linear(64, 10);
     return {
       forward: (x) => head.forward(encoder.forward(x).mean(1)),
-      params: [...encoder.parameters(), ...head.parameters()], x: tg.randn([32, 32, 64]),
+      params: [...encoder.parameters(), ...head.parameters()],
+      x: tg.randn([32, 32, 64]),
     };
   }
   const rnn = workload === "lstm" ? new nn.LSTM(32, 128, { batchFirst: true }) : new nn.GRU(32, 128, { batchFirst: true });
@@ -23,7 +25,8 @@ function build(workload: Exclude<SeqWorkload, "bmm">): { forward: (x: tg.Tensor)
       const [out] = rnn instanceof nn.LSTM ? rnn.forward(x) : rnn.forward(x);
       return head.forward(out.slice(1, 19, 20).squeeze(1));
     },
-    params: [...rnn.parameters(), ...head.parameters()], x: tg.randn([32, 20, 32]),
+    params: [...rnn.parameters(), ...head.parameters()],
+    x: tg.randn([32, 20, 32]),
   };
 }
 
@@ -31,7 +34,8 @@ function build(workload: Exclude<SeqWorkload, "bmm">): { forward: (x: tg.Tensor)
 export function seqCall(workload: SeqWorkload): () => void {
   tg.manualSeed(0);
   if (workload === "bmm") {
-    const q = tg.randn([32, 4, 32, 16]), k = tg.randn([32, 4, 16, 32]);
+    const q = tg.randn([32, 4, 32, 16]),
+      k = tg.randn([32, 4, 16, 32]);
     return () => void tg.noGrad(() => q.matmul(k));
   }
   const { forward, params, x } = build(workload);

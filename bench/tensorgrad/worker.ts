@@ -52,9 +52,14 @@ function setup(req: Request): { parameters: number; trainSamples: number } {
   const arrays = readMnistExport(req.dataDir as string);
   tg.manualSeed((req.seed as number) ?? 0);
   const model = buildModel(task);
-  const x = images(arrays.trainX, task), y = tg.tensor(arrays.trainY, { shape: [arrays.trainY.length] });
+  const x = images(arrays.trainX, task),
+    y = tg.tensor(arrays.trainY, { shape: [arrays.trainY.length] });
   session = {
-    task, mode, model, x, y,
+    task,
+    mode,
+    model,
+    x,
+    y,
     optimizer: new optim.Adam(model.parameters(), { lr: LEARNING_RATE }),
     testX: images(arrays.testX, task),
     testY: tg.tensor(arrays.testY, { shape: [arrays.testY.length] }),
@@ -82,7 +87,11 @@ async function fitEpoch(s: Session, maxBatches: number): Promise<{ batches: numb
     xy = s.subsets.get(maxBatches)!;
   }
   const history = await train.fit(s.model, xy, {
-    loss: F.crossEntropy, optimizer: s.optimizer, epochs: 1, batchSize: BATCH_SIZE, verbose: 0,
+    loss: F.crossEntropy,
+    optimizer: s.optimizer,
+    epochs: 1,
+    batchSize: BATCH_SIZE,
+    verbose: 0,
   });
   return { batches: Math.min(all, maxBatches), loss: history.loss[0] };
 }
@@ -105,7 +114,10 @@ function evaluate(): { accuracy: number } {
   let correct = 0;
   tg.noGrad(() => {
     for (let i = 0; i < n; i += 500) {
-      const pred = s.model.forward(s.testX.slice(0, i, Math.min(n, i + 500))).argmax(1).toArray() as number[];
+      const pred = s.model
+        .forward(s.testX.slice(0, i, Math.min(n, i + 500)))
+        .argmax(1)
+        .toArray() as number[];
       pred.forEach((p, k) => (correct += p === labels[i + k] ? 1 : 0));
     }
   });
@@ -133,7 +145,8 @@ function inference(req: Request): { seconds: number; calls: number } {
   }
   const batch = req.batch as number;
   if (!infer.x.has(batch)) infer.x.set(batch, tg.tensor(infer.inputs.slice(0, batch * 784), { shape: [batch, 784] }));
-  const { model } = infer, x = infer.x.get(batch)!;
+  const { model } = infer,
+    x = infer.x.get(batch)!;
   return timeCalls(() => tg.noGrad(() => model.forward(x).softmax(-1).toFloat32Array()), req as { minCalls?: number; minTime?: number });
 }
 
@@ -148,18 +161,24 @@ function step(req: Request): { seconds: number; calls: number } {
 
 function hello(): Hello {
   return {
-    name: `tensorgrad/${backend}`, version,
+    name: `tensorgrad/${backend}`,
+    version,
     threads: backend === "js" ? "1" : `up to ${availableParallelism()}`,
-    backends: tg.listBackends(), defaultBackend: tg.getBackend().name, hasFit,
+    backends: tg.listBackends(),
+    defaultBackend: tg.getBackend().name,
+    hasFit,
   };
 }
 
 /** Writes tensorgrad's MNIST split (data.mnist()) where the peers can read it. */
 function exportMnist(req: Request): { train: number; test: number } {
-  const trainSet = data.mnist({ train: true }), testSet = data.mnist({ train: false });
+  const trainSet = data.mnist({ train: true }),
+    testSet = data.mnist({ train: false });
   writeMnistExport(req.dir as string, {
-    trainX: trainSet.x.toFloat32Array(), trainY: Int32Array.from(trainSet.y.toArray() as number[]),
-    testX: testSet.x.toFloat32Array(), testY: Int32Array.from(testSet.y.toArray() as number[]),
+    trainX: trainSet.x.toFloat32Array(),
+    trainY: Int32Array.from(trainSet.y.toArray() as number[]),
+    testX: testSet.x.toFloat32Array(),
+    testY: Int32Array.from(testSet.y.toArray() as number[]),
   });
   return { train: trainSet.y.shape[0], test: testSet.y.shape[0] };
 }

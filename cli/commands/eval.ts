@@ -22,9 +22,19 @@ export interface EvalOptions {
 export async function evalCommand(opts: EvalOptions): Promise<number> {
   const config = configFor(opts.checkpoint);
   const spec = opts.data
-    ? parseDataSpec(opts.data, { target: opts.target, task: config.task, testSplit: config.data.kind === "csv" || config.data.kind === "images" ? config.data.testSplit : undefined, ...(config.data.kind === "images" && { imageSize: config.data.size, color: config.data.color }) })
+    ? parseDataSpec(opts.data, {
+        target: opts.target,
+        task: config.task,
+        testSplit: config.data.kind === "csv" || config.data.kind === "images" ? config.data.testSplit : undefined,
+        ...(config.data.kind === "images" && { imageSize: config.data.size, color: config.data.color }),
+      })
     : config.data;
-  const loaded = loadData(spec, { limit: opts.limit, seed: config.training.seed, classes: config.task === "classification" ? config.classes : undefined, encoding: spec.kind === "csv" ? config.encoding : undefined });
+  const loaded = loadData(spec, {
+    limit: opts.limit,
+    seed: config.training.seed,
+    classes: config.task === "classification" ? config.classes : undefined,
+    encoding: spec.kind === "csv" ? config.encoding : undefined,
+  });
   checkFits(config, loaded, "eval");
   if (loaded.test.x.shape[0] === 0) throw new CliError(`eval: ${loaded.name}: the test set has no samples`);
   const model = await createModel(config.model);

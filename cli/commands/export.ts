@@ -27,7 +27,11 @@ class Standardized extends nn.Module {
   private readonly mean: Tensor;
   private readonly std: Tensor;
   private readonly target?: { mean: Tensor; std: Tensor };
-  constructor(readonly model: nn.Module, s: Standardize, target?: Standardize) {
+  constructor(
+    readonly model: nn.Module,
+    s: Standardize,
+    target?: Standardize,
+  ) {
     super();
     this.registerModule("model", model);
     this.mean = this.registerBuffer("input_mean", tg.tensor(s.mean), { persistent: true });
@@ -55,7 +59,12 @@ export async function exportCommand(runFolder: string, opts: ExportOptions): Pro
   const target = config.targetStandardize;
   const exported = opts.standardize && (!trivial || target) ? new Standardized(model, config.standardize, target) : model;
   const example = tg.zeros([1, config.model.inputSize]);
-  io.exportOnnx(exported, [example], opts.onnx, { dynamicBatch: true, inputNames: ["input"], outputNames: ["output"], opsetVersion: opts.opset });
+  io.exportOnnx(exported, [example], opts.onnx, {
+    dynamicBatch: true,
+    inputNames: ["input"],
+    outputNames: ["output"],
+    opsetVersion: opts.opset,
+  });
   const what = config.task === "classification" ? "class scores (logits)" : "predictions";
   process.stdout.write(
     `wrote ${opts.onnx} (ONNX opset ${opts.opset}): input "input" [batch, ${config.model.inputSize}] float32` +

@@ -14,8 +14,12 @@ export interface PlaygroundOptions {
 }
 
 const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-  ".bin": "application/octet-stream", ".png": "image/png", ".json": "application/json",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".bin": "application/octet-stream",
+  ".png": "image/png",
+  ".json": "application/json",
 };
 
 /** The built playground: beside the compiled CLI when installed, under dist/ when run from source. */
@@ -49,19 +53,26 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<{ url: s
       res.writeHead(req.method === "GET" || req.method === "HEAD" ? 404 : 405, { "content-type": "text/plain" }).end("not found\n");
       return;
     }
-    res.writeHead(200, {
-      "content-type": file.type,
-      "content-length": file.body.length,
-      "cache-control": "no-cache",
-      "cross-origin-opener-policy": "same-origin",
-      "cross-origin-embedder-policy": "require-corp",
-      "cross-origin-resource-policy": "same-origin",
-      "x-content-type-options": "nosniff",
-    }).end(req.method === "HEAD" ? undefined : file.body);
+    res
+      .writeHead(200, {
+        "content-type": file.type,
+        "content-length": file.body.length,
+        "cache-control": "no-cache",
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-embedder-policy": "require-corp",
+        "cross-origin-resource-policy": "same-origin",
+        "x-content-type-options": "nosniff",
+      })
+      .end(req.method === "HEAD" ? undefined : file.body);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
-      reject(new CliError(`playground: cannot listen on ${opts.host}:${opts.port}: ${e.code === "EADDRINUSE" ? "the port is in use (choose another with --port)" : e.message}`)));
+      reject(
+        new CliError(
+          `playground: cannot listen on ${opts.host}:${opts.port}: ${e.code === "EADDRINUSE" ? "the port is in use (choose another with --port)" : e.message}`,
+        ),
+      ),
+    );
     server.listen(opts.port, opts.host, resolve);
   });
   const { port } = server.address() as { port: number };
@@ -69,10 +80,11 @@ export async function startPlayground(opts: PlaygroundOptions): Promise<{ url: s
   return {
     url: `http://${host}:${port}/`,
     server,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -28,7 +28,11 @@ export interface PredictOptions {
  * file that still has its target column works); without one, every column in order.
  */
 function readCsvFeatures(path: string, config: RunConfig): Tensor {
-  const lines = readFileSync(path, "utf8").replace(/^\uFEFF/, "").split(/\r?\n/).map((l, i) => ({ line: i + 1, text: l })).filter((l) => l.text.trim() !== "");
+  const lines = readFileSync(path, "utf8")
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .map((l, i) => ({ line: i + 1, text: l }))
+    .filter((l) => l.text.trim() !== "");
   if (lines.length === 0) throw new CliError(`${path}: no rows`);
   const split = (t: string): string[] => t.split(",").map((f) => f.trim().replace(/^"(.*)"$/, "$1"));
   const first = split(lines[0].text);
@@ -73,10 +77,14 @@ function readEncodedCsv(path: string, config: RunConfig): Tensor {
 /** Samples from an IDX file: images [N, rows, cols] become [N, rows·cols], bytes scaled to [0, 1]. */
 function readIdxFeatures(path: string, config: RunConfig): Tensor {
   const raw = data.readIdx(path);
-  if (raw.ndim < 2) throw new CliError(`${path}: an IDX file of shape [${raw.shape.join(", ")}] holds no samples with features (expected images [N, rows, cols])`);
+  if (raw.ndim < 2)
+    throw new CliError(
+      `${path}: an IDX file of shape [${raw.shape.join(", ")}] holds no samples with features (expected images [N, rows, cols])`,
+    );
   const n = raw.shape[0];
   const x = raw.reshape([n, raw.size / n]).float();
-  if (x.shape[1] !== config.model.inputSize) throw new CliError(`${path}: samples have ${x.shape[1]} values but the model takes ${config.model.inputSize} features`);
+  if (x.shape[1] !== config.model.inputSize)
+    throw new CliError(`${path}: samples have ${x.shape[1]} values but the model takes ${config.model.inputSize} features`);
   // Training read IDX and MNIST pixels as byte / 255.
   return raw.dtype === "int32" ? x.div(255) : x;
 }
@@ -87,12 +95,23 @@ function readIdxFeatures(path: string, config: RunConfig): Tensor {
  */
 function readImages(path: string, config: RunConfig): { x: Tensor; names: string[] } {
   const d = config.data;
-  if (d.kind !== "images") throw new CliError(`${path}: this model was trained on ${d.kind === "csv" ? "a CSV file" : `${d.kind} data`}, not on an image folder; give it ${d.kind === "csv" ? "a .csv file" : "an IDX or .csv file"}`);
+  if (d.kind !== "images")
+    throw new CliError(
+      `${path}: this model was trained on ${d.kind === "csv" ? "a CSV file" : `${d.kind} data`}, not on an image folder; give it ${d.kind === "csv" ? "a .csv file" : "an IDX or .csv file"}`,
+    );
   const folder = statSync(path).isDirectory();
-  const files = folder ? readdirSync(path).filter((f) => !f.startsWith(".") && imageKind(f)).sort().map((f) => join(path, f)) : [path];
+  const files = folder
+    ? readdirSync(path)
+        .filter((f) => !f.startsWith(".") && imageKind(f))
+        .sort()
+        .map((f) => join(path, f))
+    : [path];
   if (files.length === 0) throw new CliError(`${path}: no .png, .jpg or .jpeg images in the folder`);
   const px = config.model.inputSize;
-  if (files.length * px > MAX_IMAGE_VALUES) throw new CliError(`${path}: ${files.length} images of ${px} values are more than the ${MAX_IMAGE_VALUES.toLocaleString("en-US")} values predict reads at once; split the folder`);
+  if (files.length * px > MAX_IMAGE_VALUES)
+    throw new CliError(
+      `${path}: ${files.length} images of ${px} values are more than the ${MAX_IMAGE_VALUES.toLocaleString("en-US")} values predict reads at once; split the folder`,
+    );
   const x = new Float32Array(files.length * px);
   files.forEach((f, i) => x.set(readImage(f, d.size, d.color), i * px));
   return { x: tg.tensor(x, { shape: [files.length, px] }), names: folder ? files.map((f) => basename(f)) : [] };
@@ -105,7 +124,13 @@ export async function predictCommand(opts: PredictOptions): Promise<number> {
   let names: string[] = [];
   let x: Tensor;
   if (imageKind(opts.input) || statSync(opts.input).isDirectory()) ({ x, names } = readImages(opts.input, config));
-  else x = csv && config.encoding ? readEncodedCsv(opts.input, config) : csv ? readCsvFeatures(opts.input, config) : readIdxFeatures(opts.input, config);
+  else
+    x =
+      csv && config.encoding
+        ? readEncodedCsv(opts.input, config)
+        : csv
+          ? readCsvFeatures(opts.input, config)
+          : readIdxFeatures(opts.input, config);
   const model = await createModel(config.model);
   loadWeights(opts.checkpoint, model);
   const out = train.predict(model, applyStandardize(x, config.standardize), { batchSize: opts.batchSize });

@@ -34,20 +34,22 @@ export interface RunRow {
   problem?: string;
 }
 
-
 function modelLabel(m: ModelConfig): string {
   return m.type === "mlp" ? `${m.preset} ${[m.inputSize, ...m.hidden, m.outputs].join("-")}` : m.preset;
 }
 
 function dataLabel(d: RunConfig["data"]): string {
   switch (d.kind) {
-    case "mnist": return "mnist";
-    case "idx": return `idx:${basename(d.dir)}`;
-    case "csv": return basename(d.file);
-    case "images": return `${basename(d.dir)}/ ${d.size}px ${d.color}`;
+    case "mnist":
+      return "mnist";
+    case "idx":
+      return `idx:${basename(d.dir)}`;
+    case "csv":
+      return basename(d.file);
+    case "images":
+      return `${basename(d.dir)}/ ${d.size}px ${d.color}`;
   }
 }
-
 
 /** The epoch with the best validation accuracy (classification) or the lowest validation loss. */
 function bestEpoch(epochs: Map<string, number>[], task: RunConfig["task"]): RunRow["best"] {
@@ -80,7 +82,17 @@ export function readRun(dir: string): RunRow | null {
     if (statSync(configPath).size > 1 << 24) throw new CliError(`${configPath} is larger than 16 MiB`);
     config = parseRunConfig(configPath, readFileSync(configPath, "utf8"));
   } catch (e) {
-    return { run: basename(dir), updated: updatedOf(configPath), model: "?", data: "?", epochs: 0, best: null, test: null, state: "invalid", problem: (e as Error).message };
+    return {
+      run: basename(dir),
+      updated: updatedOf(configPath),
+      model: "?",
+      data: "?",
+      epochs: 0,
+      best: null,
+      test: null,
+      state: "invalid",
+      problem: (e as Error).message,
+    };
   }
   const epochs = readEpochs(dir);
   const results = readResults(dir);
@@ -134,7 +146,11 @@ export function formatRuns(rows: RunRow[]): string {
     r.state === "invalid" ? `invalid: ${r.problem}` : r.state,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (c: string[]): string =>
+    c
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...cells.map(line)].join("\n");
 }
 

@@ -7,7 +7,16 @@ import * as tg from "../../src/index.js";
 import { data, io, optim, train, type Tensor } from "../../src/index.js";
 import { AugmentedImages, augmentationOf, augments, describeAugmentation, type Augmentation } from "../augment.js";
 import { classReport, formatClassReport, type ClassReport } from "../class-report.js";
-import { applyStandardize, checkTrainable, computeStandardize, loadData, parseDataSpec, type DataSpec, type LoadedData, type Task } from "../data.js";
+import {
+  applyStandardize,
+  checkTrainable,
+  computeStandardize,
+  loadData,
+  parseDataSpec,
+  type DataSpec,
+  type LoadedData,
+  type Task,
+} from "../data.js";
 import { dataDefaults, EARLY_STOPPING_FROM } from "../defaults.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { createModel, describeModel, modelConfig, type ModelConfig } from "../model.js";
@@ -52,17 +61,52 @@ export interface TrainOptions {
 }
 
 /** Defaults tuned for the bundled MNIST: 784-256-128-10 ReLU + dropout, Adam, batch 64. */
-export const TRAIN_DEFAULTS = { epochs: 12, batchSize: 64, optimizer: "adam", lr: 2e-3, lrSchedule: "cosine", seed: 0, validationSplit: 0.1, reportEvery: 1 } as const;
+export const TRAIN_DEFAULTS = {
+  epochs: 12,
+  batchSize: 64,
+  optimizer: "adam",
+  lr: 2e-3,
+  lrSchedule: "cosine",
+  seed: 0,
+  validationSplit: 0.1,
+  reportEvery: 1,
+} as const;
 
 /** Options that describe the model or data, which a resumed run takes from its config instead. */
-const FIXED_ON_RESUME: (keyof TrainOptions)[] = ["data", "target", "task", "testSplit", "imageSize", "color", "model", "layers", "activation", "dropout", "inputDropout", "batchSize", "optimizer", "lr", "lrSchedule", "seed", "validationSplit", "limit", "shift", "flip", "rotate", "patience"];
+const FIXED_ON_RESUME: (keyof TrainOptions)[] = [
+  "data",
+  "target",
+  "task",
+  "testSplit",
+  "imageSize",
+  "color",
+  "model",
+  "layers",
+  "activation",
+  "dropout",
+  "inputDropout",
+  "batchSize",
+  "optimizer",
+  "lr",
+  "lrSchedule",
+  "seed",
+  "validationSplit",
+  "limit",
+  "shift",
+  "flip",
+  "rotate",
+  "patience",
+];
 
 type Print = (line: string) => void;
 
 /** Writes one line per completed epoch to metrics.jsonl (the whole file, atomically, each time). */
 class JsonlLogger extends train.Callback {
   private readonly lines: string[];
-  constructor(private readonly path: string, initial: Record<string, number>[]) {
+  constructor(
+    private readonly path: string,
+    initial: Record<string, number>[],
+  ) {
     super();
     this.lines = initial.map((r) => JSON.stringify(r));
   }
@@ -85,9 +129,14 @@ class Interrupt extends train.Callback {
   private readonly handler = (signal: NodeJS.Signals): void => {
     if (this.signal) process.exit(exitCodeFor(signal));
     this.signal = signal;
-    process.stderr.write(`\n${signal === "SIGINT" ? "interrupt" : signal}: finishing the current step and saving a checkpoint (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`);
+    process.stderr.write(
+      `\n${signal === "SIGINT" ? "interrupt" : signal}: finishing the current step and saving a checkpoint (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)\n`,
+    );
   };
-  constructor(private readonly initialEpoch: number, private readonly snapshot: (epoch: number) => Uint8Array) {
+  constructor(
+    private readonly initialEpoch: number,
+    private readonly snapshot: (epoch: number) => Uint8Array,
+  ) {
     super();
     this.lastCompleted = initialEpoch - 1;
     process.on("SIGINT", this.handler);
@@ -124,7 +173,12 @@ class Interrupt extends train.Callback {
  */
 class ResumableEarlyStopping extends train.EarlyStopping {
   private readonly past: { epoch: number; value: number }[];
-  constructor(monitor: string, patience: number, history: train.History, private readonly from: number) {
+  constructor(
+    monitor: string,
+    patience: number,
+    history: train.History,
+    private readonly from: number,
+  ) {
     super({ monitor, patience });
     const values = history.get(monitor) ?? [];
     this.past = values.map((value, i) => ({ epoch: history.epoch[i], value }));
@@ -145,7 +199,12 @@ function exitCodeFor(signal: NodeJS.Signals): number {
 }
 
 /** The configuration of a new run from the command-line options and the loaded data. */
-function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData, given: Set<string>): { config: RunConfig; note: string | null } {
+function freshConfig(
+  opts: TrainOptions,
+  spec: DataSpec,
+  loaded: LoadedData,
+  given: Set<string>,
+): { config: RunConfig; note: string | null } {
   const classification = loaded.task === "classification";
   const monitor = opts.validationSplit > 0 ? "valLoss" : "loss";
   const defaults = dataDefaults(spec, loaded.train.x.shape[0], loaded.inputSize, opts.model, given, monitor);
@@ -154,7 +213,12 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData, giv
   const patience = opts.patience ?? defaults.patience ?? 0;
   // A table's sample is its row of features, whatever their number (never a square of pixels).
   const shape = loaded.imageShape ?? (spec.kind === "csv" ? [loaded.inputSize] : undefined);
-  const model = modelConfig({ ...opts, model: defaults.model ?? opts.model }, loaded.inputSize, classification ? loaded.numClasses : loaded.train.y.shape[1] ?? 1, shape);
+  const model = modelConfig(
+    { ...opts, model: defaults.model ?? opts.model },
+    loaded.inputSize,
+    classification ? loaded.numClasses : (loaded.train.y.shape[1] ?? 1),
+    shape,
+  );
   const config: RunConfig = {
     format: "tensorgrad.run",
     version: 1,
@@ -191,7 +255,12 @@ function freshConfig(opts: TrainOptions, spec: DataSpec, loaded: LoadedData, giv
  * the same pixels again; `--flip` and `--rotate` only when asked for (a mirrored digit is no digit).
  * Each needs images to move: a table's columns are refused by name.
  */
-function augmentationFor(opts: TrainOptions, model: ModelConfig, spec: DataSpec, inputSize: number): Pick<RunConfig["training"], "shift" | "flip" | "rotate"> {
+function augmentationFor(
+  opts: TrainOptions,
+  model: ModelConfig,
+  spec: DataSpec,
+  inputSize: number,
+): Pick<RunConfig["training"], "shift" | "flip" | "rotate"> {
   const shape = imageShapeOf(spec, inputSize);
   const asked = [
     ...(opts.shift ? [`--shift ${opts.shift}`] : []),
@@ -199,8 +268,11 @@ function augmentationFor(opts: TrainOptions, model: ModelConfig, spec: DataSpec,
     ...(opts.rotate ? [`--rotate ${opts.rotate}`] : []),
   ];
   if (asked.length && shape === null) {
-    const what = spec.kind === "csv" ? `${spec.file} is a table (${inputSize} features)` : `its samples of ${inputSize} values are not square images`;
-    throw new UsageError(`${asked.join(" and ")}: augmentation moves the pixels of images, but ${what}; leave ${asked.length > 1 ? "them" : "it"} out`);
+    const what =
+      spec.kind === "csv" ? `${spec.file} is a table (${inputSize} features)` : `its samples of ${inputSize} values are not square images`;
+    throw new UsageError(
+      `${asked.join(" and ")}: augmentation moves the pixels of images, but ${what}; leave ${asked.length > 1 ? "them" : "it"} out`,
+    );
   }
   const conv = model.type === "layers" && model.inputShape.length === 3 && model.inputShape[0] === 1;
   return {
@@ -221,13 +293,13 @@ function imageShapeOf(spec: DataSpec, inputSize: number): [number, number, numbe
   return side * side === inputSize && side >= 8 ? [1, side, side] : null;
 }
 
-
 /** Checks that the loaded data fit the model a configuration describes. */
 export function checkFits(config: RunConfig, loaded: LoadedData, where: string): void {
   if (loaded.inputSize !== config.model.inputSize) {
     throw new CliError(`${where}: the data have ${loaded.inputSize} features per sample but the model takes ${config.model.inputSize}`);
   }
-  if (loaded.task !== config.task) throw new CliError(`${where}: the data are for ${loaded.task} but the model was trained for ${config.task}`);
+  if (loaded.task !== config.task)
+    throw new CliError(`${where}: the data are for ${loaded.task} but the model was trained for ${config.task}`);
   if (config.task === "classification" && loaded.numClasses > config.model.outputs) {
     throw new CliError(`${where}: the data have ${loaded.numClasses} classes but the model has ${config.model.outputs} outputs`);
   }
@@ -260,16 +332,26 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (opts.resume) {
     config = configFor(opts.resume);
     const ignored = FIXED_ON_RESUME.filter((k) => given.has(k));
-    if (ignored.length) process.stderr.write(`note: --resume takes ${ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} from the run's config.json; ignoring the value given\n`);
+    if (ignored.length)
+      process.stderr.write(
+        `note: --resume takes ${ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} from the run's config.json; ignoring the value given\n`,
+      );
     if (opts.epochs !== undefined) config.training.epochs = opts.epochs;
-    loaded = loadData(config.data, { limit: config.training.limit, seed: config.training.seed, classes: config.classes, encoding: config.encoding });
+    loaded = loadData(config.data, {
+      limit: config.training.limit,
+      seed: config.training.seed,
+      classes: config.classes,
+      encoding: config.encoding,
+    });
     checkFits(config, loaded, "--resume");
     checkTrainable(loaded);
   } else {
     const spec = parseDataSpec(opts.data, opts);
     const imageOnly = (["imageSize", "color"] as const).filter((k) => given.has(k));
     if (spec.kind !== "images" && imageOnly.length) {
-      throw new UsageError(`${imageOnly.map((k) => (k === "imageSize" ? "--image-size" : "--color")).join(" and ")} ${imageOnly.length > 1 ? "apply" : "applies"} to a folder of images, not to ${spec.kind === "csv" ? "a CSV file" : spec.kind === "idx" ? "IDX files" : "the bundled digits"}`);
+      throw new UsageError(
+        `${imageOnly.map((k) => (k === "imageSize" ? "--image-size" : "--color")).join(" and ")} ${imageOnly.length > 1 ? "apply" : "applies"} to a folder of images, not to ${spec.kind === "csv" ? "a CSV file" : spec.kind === "idx" ? "IDX files" : "the bundled digits"}`,
+      );
     }
     loaded = loadData(spec, { limit: opts.limit, seed: opts.seed });
     checkTrainable(loaded);
@@ -277,7 +359,10 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   }
   const t = config.training;
   const ts = config.targetStandardize;
-  const trainXY = { x: applyStandardize(loaded.train.x, config.standardize), y: ts ? applyStandardize(loaded.train.y, ts) : loaded.train.y };
+  const trainXY = {
+    x: applyStandardize(loaded.train.x, config.standardize),
+    y: ts ? applyStandardize(loaded.train.y, ts) : loaded.train.y,
+  };
   const testXY = { x: applyStandardize(loaded.test.x, config.standardize), y: loaded.test.y };
 
   // Seed before building the model so its initial weights repeat too; a resumed run gets the
@@ -286,7 +371,8 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   const model = await createModel(config.model);
   const optimizer = train.resolveOptimizer(t.optimizer, model, t.lr);
   // Cosine annealing from lr to 0 over the run, stepped once per epoch.
-  let scheduler = t.lrSchedule === "cosine" ? new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: Math.max(1, t.epochs) }) : undefined;
+  let scheduler =
+    t.lrSchedule === "cosine" ? new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: Math.max(1, t.epochs) }) : undefined;
   let initialEpoch = 0;
   let history = new train.History();
   if (opts.resume) {
@@ -304,13 +390,28 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   const bestSoFar = history.get(monitor)?.filter(Number.isFinite);
   const records = history.epoch.map((e, i) => ({ epoch: e + 1, ...history.at(i) }));
   const interrupt = new Interrupt(initialEpoch, (epoch) =>
-    io.saveCheckpoint({ model, optimizer, scheduler, epoch: epoch - 1, history: history.toJSON(), extra: { interrupted: true, user: { config } } }));
+    io.saveCheckpoint({
+      model,
+      optimizer,
+      scheduler,
+      epoch: epoch - 1,
+      history: history.toJSON(),
+      extra: { interrupted: true, user: { config } },
+    }),
+  );
   // The scheduler steps first, so checkpoints hold its state for the next epoch (exact resume).
   const callbacks: train.CallbackHooks[] = [
     ...(scheduler ? [new train.LRSchedulerCallback(scheduler)] : []),
     // The best checkpoint is written before the last one: a run killed between the two resumes from
     // the epoch before and writes both again, so checkpoint-best always holds the best epoch resumed.
-    new train.ModelCheckpoint({ path: join(dir, "checkpoint-best.safetensors"), monitor, saveBestOnly: true, extra: { config }, scheduler, initialValueThreshold: bestSoFar?.length ? Math.min(...bestSoFar) : undefined }),
+    new train.ModelCheckpoint({
+      path: join(dir, "checkpoint-best.safetensors"),
+      monitor,
+      saveBestOnly: true,
+      extra: { config },
+      scheduler,
+      initialValueThreshold: bestSoFar?.length ? Math.min(...bestSoFar) : undefined,
+    }),
     new train.ModelCheckpoint({ path: join(dir, "checkpoint-last.safetensors"), extra: { config }, scheduler }),
     new train.CSVLogger(join(dir, "metrics.csv"), { initialRows: records }),
     new JsonlLogger(join(dir, "metrics.jsonl"), records),
@@ -322,16 +423,27 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (!opts.quiet) callbacks.push(new train.ProgressBar());
   let dashboard: Dashboard | undefined;
   if (opts.dashboard !== undefined && opts.dashboard !== false) {
-    const info = { run: displayPath(dir), model: describeModel(config.model), data: loaded.name, epochs: t.epochs, metric: classification ? "accuracy" : "mae" };
+    const info = {
+      run: displayPath(dir),
+      model: describeModel(config.model),
+      data: loaded.name,
+      epochs: t.epochs,
+      metric: classification ? "accuracy" : "mae",
+    };
     dashboard = await Dashboard.start(info, records, opts.dashboard === true ? 0 : opts.dashboard);
     callbacks.splice(callbacks.indexOf(interrupt), 0, dashboard);
     (opts.quiet ? (line: string) => process.stderr.write(line + "\n") : print)(`dashboard: ${dashboard.url} (live charts while training)`);
   }
 
-  print(`data: ${loaded.name}; ${trainXY.x.shape[0]} training samples (${Math.round(t.validationSplit * 100)}% held out for validation), ${testXY.x.shape[0]} test samples`);
-  print(`model: ${describeModel(config.model)}; ${model.numParameters().toLocaleString("en-US")} parameters; ${t.optimizer} lr ${t.lr}${scheduler ? " (cosine)" : ""}, batch ${t.batchSize}, ${t.epochs} epochs${augments(augmentationOf(t)) ? `; training images ${describeAugmentation(augmentationOf(t))}` : ""}`);
+  print(
+    `data: ${loaded.name}; ${trainXY.x.shape[0]} training samples (${Math.round(t.validationSplit * 100)}% held out for validation), ${testXY.x.shape[0]} test samples`,
+  );
+  print(
+    `model: ${describeModel(config.model)}; ${model.numParameters().toLocaleString("en-US")} parameters; ${t.optimizer} lr ${t.lr}${scheduler ? " (cosine)" : ""}, batch ${t.batchSize}, ${t.epochs} epochs${augments(augmentationOf(t)) ? `; training images ${describeAugmentation(augmentationOf(t))}` : ""}`,
+  );
   if (defaultsNote) print(defaultsNote);
-  if (t.earlyStopping && !defaultsNote?.includes("early stopping")) print(`early stopping: after ${t.earlyStopping.patience} epochs without a better ${monitor}; the best epoch's weights are kept`);
+  if (t.earlyStopping && !defaultsNote?.includes("early stopping"))
+    print(`early stopping: after ${t.earlyStopping.patience} epochs without a better ${monitor}; the best epoch's weights are kept`);
   if (initialEpoch > 0) print(`resuming from ${opts.resume} at epoch ${initialEpoch + 1}`);
 
   const started = performance.now();
@@ -359,9 +471,19 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (interrupt.signal) {
     const path = join(dir, "checkpoint-interrupted.safetensors");
     interrupt.save(path, join(dir, "checkpoint-last.safetensors"));
-    const stopped = { config, history, test: {}, confusion: null, seconds: (performance.now() - started) / 1000, dir, progress: { epoch: interrupt.lastCompleted + 1, epochs: t.epochs, interrupted: true } };
+    const stopped = {
+      config,
+      history,
+      test: {},
+      confusion: null,
+      seconds: (performance.now() - started) / 1000,
+      dir,
+      progress: { epoch: interrupt.lastCompleted + 1, epochs: t.epochs, interrupted: true },
+    };
     writeReports(stopped, writeCharts(stopped));
-    process.stderr.write(`interrupted: saved ${path} (after ${interrupt.lastCompleted + 1} complete epochs); resume with: tensorgrad train --resume ${path}\n`);
+    process.stderr.write(
+      `interrupted: saved ${path} (after ${interrupt.lastCompleted + 1} complete epochs); resume with: tensorgrad train --resume ${path}\n`,
+    );
     process.stdout.write(`${dir}\n`);
     return exitCodeFor(interrupt.signal);
   }
@@ -404,7 +526,9 @@ function printClassReport(print: Print, r: ClassReport): void {
     print(formatClassReport(r));
     return;
   }
-  print(`macro avg precision ${r.macro.precision.toFixed(4)}, recall ${r.macro.recall.toFixed(4)}, f1 ${r.macro.f1.toFixed(4)} over ${r.classes.length} classes (each class in report.md)`);
+  print(
+    `macro avg precision ${r.macro.precision.toFixed(4)}, recall ${r.macro.recall.toFixed(4)}, f1 ${r.macro.f1.toFixed(4)} over ${r.classes.length} classes (each class in report.md)`,
+  );
 }
 
 /**
@@ -426,14 +550,21 @@ function restoreBest(model: tg.nn.Module, path: string, history: train.History, 
  * A resumed run with more (or fewer) epochs than its checkpoint planned gets a cosine schedule over
  * the new total, as if planned that long: the checkpoint's schedule would sit at learning rate 0.
  */
-function extendSchedule(scheduler: optim.lrScheduler.CosineAnnealingLR | undefined, optimizer: optim.Optimizer, epochs: number, print: Print): optim.lrScheduler.CosineAnnealingLR | undefined {
+function extendSchedule(
+  scheduler: optim.lrScheduler.CosineAnnealingLR | undefined,
+  optimizer: optim.Optimizer,
+  epochs: number,
+  print: Print,
+): optim.lrScheduler.CosineAnnealingLR | undefined {
   if (!scheduler) return scheduler;
   const state = scheduler.stateDict() as { tMax: number; lastEpoch: number };
   const total = Math.max(1, epochs);
   if (state.tMax === total) return scheduler;
   // Constructed one epoch back, its initial step lands on lastEpoch with the closed-form rate.
   const extended = new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: total, lastEpoch: state.lastEpoch - 1 });
-  print(`schedule: cosine over ${total} epochs instead of ${state.tMax}; epoch ${state.lastEpoch + 1} runs at lr ${extended.getLastLr()[0].toPrecision(4)}`);
+  print(
+    `schedule: cosine over ${total} epochs instead of ${state.tMax}; epoch ${state.lastEpoch + 1} runs at lr ${extended.getLastLr()[0].toPrecision(4)}`,
+  );
   return extended;
 }
 
@@ -442,10 +573,12 @@ function extendSchedule(scheduler: optim.lrScheduler.CosineAnnealingLR | undefin
  * The validation samples are the last ones either way, as fit's validationSplit takes them.
  */
 function trainData(xy: { x: Tensor; y: Tensor }, config: RunConfig): train.Data {
-  const t = config.training, aug = augmentationOf(t);
+  const t = config.training,
+    aug = augmentationOf(t);
   const shape = imageShapeOf(config.data, config.model.inputSize);
   if (!augments(aug) || shape === null) return xy;
-  const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
+  const n = xy.x.shape[0],
+    nTrain = n - Math.floor(n * t.validationSplit);
   // The pixel value of blank paper after standardisation (one mean and std for all pixels), for
   // what moves in from outside the image.
   const fill = (0 - config.standardize.mean[0]) / config.standardize.std[0];
@@ -456,8 +589,10 @@ function trainData(xy: { x: Tensor; y: Tensor }, config: RunConfig): train.Data 
 function validation(xy: { x: Tensor; y: Tensor }, config: RunConfig): { validationSplit?: number; validationData?: train.Data } {
   const t = config.training;
   if (!(t.validationSplit > 0)) return {};
-  if (!augments(augmentationOf(t)) || imageShapeOf(config.data, config.model.inputSize) === null) return { validationSplit: t.validationSplit };
-  const n = xy.x.shape[0], nTrain = n - Math.floor(n * t.validationSplit);
+  if (!augments(augmentationOf(t)) || imageShapeOf(config.data, config.model.inputSize) === null)
+    return { validationSplit: t.validationSplit };
+  const n = xy.x.shape[0],
+    nTrain = n - Math.floor(n * t.validationSplit);
   return { validationData: { x: xy.x.slice(0, nTrain, n), y: xy.y.slice(0, nTrain, n) } };
 }
 

@@ -45,7 +45,12 @@ export class Dashboard extends train.Callback {
     const server = createServer((req, res) => dashboard?.handle(req.method ?? "GET", (req.url ?? "/").split("?")[0]!, res));
     await new Promise<void>((resolve, reject) => {
       server.once("error", (e: NodeJS.ErrnoException) =>
-        reject(new CliError(`--dashboard: cannot listen on ${host}:${port}: ${e.code === "EADDRINUSE" ? "the port is in use (give another: --dashboard 8091)" : e.message}`)));
+        reject(
+          new CliError(
+            `--dashboard: cannot listen on ${host}:${port}: ${e.code === "EADDRINUSE" ? "the port is in use (give another: --dashboard 8091)" : e.message}`,
+          ),
+        ),
+      );
       server.listen(port, host, resolve);
     });
     const bound = (server.address() as { port: number }).port;
@@ -58,8 +63,12 @@ export class Dashboard extends train.Callback {
       res.writeHead(405, { ...HEADERS, "content-type": "text/plain" }).end("method not allowed\n");
       return;
     }
-    if (path === "/" || path === "/index.html") res.writeHead(200, { ...HEADERS, "content-type": "text/html; charset=utf-8" }).end(method === "HEAD" ? undefined : DASHBOARD_HTML);
-    else if (path === "/dashboard.js") res.writeHead(200, { ...HEADERS, "content-type": "text/javascript; charset=utf-8" }).end(method === "HEAD" ? undefined : DASHBOARD_JS);
+    if (path === "/" || path === "/index.html")
+      res.writeHead(200, { ...HEADERS, "content-type": "text/html; charset=utf-8" }).end(method === "HEAD" ? undefined : DASHBOARD_HTML);
+    else if (path === "/dashboard.js")
+      res
+        .writeHead(200, { ...HEADERS, "content-type": "text/javascript; charset=utf-8" })
+        .end(method === "HEAD" ? undefined : DASHBOARD_JS);
     else if (path === "/events") this.subscribe(res);
     else res.writeHead(404, { ...HEADERS, "content-type": "text/plain" }).end("not found\n");
   }

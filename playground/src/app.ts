@@ -120,7 +120,8 @@ function makeGrid(p: Problem): { x: tg.Tensor; gx: Float32Array } | null {
 }
 
 async function draw(): Promise<void> {
-  const t = state.trainer, p = problem;
+  const t = state.trainer,
+    p = problem;
   if (!t || !p) return;
   drawHistory(ctx("loss"), ctx("accuracy"), t.history);
   const testX = await read(p.test.x);

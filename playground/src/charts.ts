@@ -3,8 +3,18 @@
 
 import type { EpochLog } from "./trainer.js";
 
-const CLASS_COLOURS: [number, number, number][] = [[33, 113, 181], [230, 85, 13], [49, 163, 84], [117, 107, 177], [214, 39, 40],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
+const CLASS_COLOURS: [number, number, number][] = [
+  [33, 113, 181],
+  [230, 85, 13],
+  [49, 163, 84],
+  [117, 107, 177],
+  [214, 39, 40],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
+];
 const css = ([r, g, b]: [number, number, number], a = 1) => `rgba(${r},${g},${b},${a})`;
 const PAD = { left: 44, right: 10, top: 20, bottom: 16 };
 
@@ -29,13 +39,19 @@ function fmt(v: number): string {
 }
 
 /** Lines over epochs (y on a log scale when `log`); series with no finite value are skipped. */
-export function drawCurves(c: CanvasRenderingContext2D, title: string, series: { label: string; values: (number | null)[]; colour: string }[], log: boolean): void {
+export function drawCurves(
+  c: CanvasRenderingContext2D,
+  title: string,
+  series: { label: string; values: (number | null)[]; colour: string }[],
+  log: boolean,
+): void {
   const { w, h } = frame(c, title);
   const tf = (v: number) => (log ? Math.log10(Math.max(v, 1e-8)) : v);
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)).map(tf));
   const n = Math.max(...series.map((s) => s.values.length), 1);
   if (all.length === 0) return;
-  let lo = Math.min(...all), hi = Math.max(...all);
+  let lo = Math.min(...all),
+    hi = Math.max(...all);
   if (hi - lo < 1e-6) [lo, hi] = [lo - 0.5, hi + 0.5];
   const X = (i: number) => PAD.left + ((w - PAD.left - PAD.right) * i) / Math.max(n - 1, 1);
   const Y = (v: number) => h - PAD.bottom - ((h - PAD.top - PAD.bottom) * (tf(v) - lo)) / (hi - lo);
@@ -70,22 +86,39 @@ export function drawCurves(c: CanvasRenderingContext2D, title: string, series: {
 }
 
 export function drawHistory(loss: CanvasRenderingContext2D, acc: CanvasRenderingContext2D, history: readonly EpochLog[]): void {
-  drawCurves(loss, "loss (log scale)", [
-    { label: "train", values: history.map((e) => e.trainLoss), colour: "#2171b5" },
-    { label: "test", values: history.map((e) => e.testLoss), colour: "#e6550d" },
-  ], true);
-  drawCurves(acc, "accuracy", [
-    { label: "train", values: history.map((e) => e.trainAccuracy), colour: "#2171b5" },
-    { label: "test", values: history.map((e) => e.testAccuracy), colour: "#e6550d" },
-  ], false);
+  drawCurves(
+    loss,
+    "loss (log scale)",
+    [
+      { label: "train", values: history.map((e) => e.trainLoss), colour: "#2171b5" },
+      { label: "test", values: history.map((e) => e.testLoss), colour: "#e6550d" },
+    ],
+    true,
+  );
+  drawCurves(
+    acc,
+    "accuracy",
+    [
+      { label: "train", values: history.map((e) => e.trainAccuracy), colour: "#2171b5" },
+      { label: "test", values: history.map((e) => e.testAccuracy), colour: "#e6550d" },
+    ],
+    false,
+  );
 }
 
 /**
  * The decision map of a 2-D classifier: each cell of a g×g grid over `range`² tinted by the
  * predicted class, paler where the model is less sure, with the points on top.
  */
-export function drawDecision(c: CanvasRenderingContext2D, probs: Float32Array, classes: number, g: number, range: [number, number],
-  x: Float32Array, y: ArrayLike<number>): void {
+export function drawDecision(
+  c: CanvasRenderingContext2D,
+  probs: Float32Array,
+  classes: number,
+  g: number,
+  range: [number, number],
+  x: Float32Array,
+  y: ArrayLike<number>,
+): void {
   const { w, h } = frame(c, "decision map (test points)");
   const size = Math.min(w, h - PAD.top);
   const img = c.createImageData(g, g);
@@ -95,7 +128,8 @@ export function drawDecision(c: CanvasRenderingContext2D, probs: Float32Array, c
     const conf = (probs[i * classes + best]! - 1 / classes) / (1 - 1 / classes);
     const col = CLASS_COLOURS[best % CLASS_COLOURS.length]!;
     // Grid row 0 is the bottom of the map (y = range[0]).
-    const row = g - 1 - Math.floor(i / g), at = (row * g + (i % g)) * 4;
+    const row = g - 1 - Math.floor(i / g),
+      at = (row * g + (i % g)) * 4;
     for (let ch = 0; ch < 3; ch++) img.data[at + ch] = Math.round(255 - (255 - col[ch]!) * (0.15 + 0.45 * conf));
     img.data[at + 3] = 255;
   }
@@ -104,7 +138,8 @@ export function drawDecision(c: CanvasRenderingContext2D, probs: Float32Array, c
   tmp.getContext("2d")!.putImageData(img, 0, 0);
   c.imageSmoothingEnabled = true;
   c.drawImage(tmp, 0, PAD.top, size, size);
-  const [lo, hi] = range, P = (v: number) => ((v - lo) / (hi - lo)) * size;
+  const [lo, hi] = range,
+    P = (v: number) => ((v - lo) / (hi - lo)) * size;
   for (let i = 0; i < y.length; i++) {
     c.fillStyle = css(CLASS_COLOURS[y[i]! % CLASS_COLOURS.length]!);
     c.strokeStyle = "#fff";
@@ -116,10 +151,18 @@ export function drawDecision(c: CanvasRenderingContext2D, probs: Float32Array, c
 }
 
 /** A 1-D regression: the points and the model's curve over `range`. */
-export function drawFit(c: CanvasRenderingContext2D, gx: Float32Array, pred: Float32Array, x: Float32Array, y: Float32Array, range: [number, number]): void {
+export function drawFit(
+  c: CanvasRenderingContext2D,
+  gx: Float32Array,
+  pred: Float32Array,
+  x: Float32Array,
+  y: Float32Array,
+  range: [number, number],
+): void {
   const { w, h } = frame(c, "fit (test points)");
   const ys = [...y, ...pred].filter(Number.isFinite);
-  const lo = Math.min(-1.5, ...ys), hi = Math.max(1.5, ...ys);
+  const lo = Math.min(-1.5, ...ys),
+    hi = Math.max(1.5, ...ys);
   const X = (v: number) => PAD.left + ((v - range[0]) / (range[1] - range[0])) * (w - PAD.left - PAD.right);
   const Y = (v: number) => h - PAD.bottom - ((v - lo) / (hi - lo)) * (h - PAD.top - PAD.bottom);
   c.fillStyle = "rgba(33,113,181,0.6)";
@@ -135,7 +178,8 @@ export function drawFit(c: CanvasRenderingContext2D, gx: Float32Array, pred: Flo
 /** Up to 24 test digits, each with its prediction (red when wrong). */
 export function drawDigits(c: CanvasRenderingContext2D, pixels: Float32Array, labels: ArrayLike<number>, probs: Float32Array): void {
   const { w } = frame(c, "test digits: prediction (red = wrong)");
-  const per = Math.floor((w - 8) / 6), n = Math.min(24, labels.length);
+  const per = Math.floor((w - 8) / 6),
+    n = Math.min(24, labels.length);
   for (let i = 0; i < n; i++) {
     const img = c.createImageData(28, 28);
     for (let p = 0; p < 784; p++) {
@@ -145,7 +189,8 @@ export function drawDigits(c: CanvasRenderingContext2D, pixels: Float32Array, la
     const tmp = document.createElement("canvas");
     tmp.width = tmp.height = 28;
     tmp.getContext("2d")!.putImageData(img, 0, 0);
-    const x0 = 4 + (i % 6) * per, y0 = PAD.top + Math.floor(i / 6) * (per + 14);
+    const x0 = 4 + (i % 6) * per,
+      y0 = PAD.top + Math.floor(i / 6) * (per + 14);
     c.drawImage(tmp, x0, y0, per - 6, per - 6);
     let best = 0;
     for (let k = 1; k < 10; k++) if (probs[i * 10 + k]! > probs[i * 10 + best]!) best = k;
@@ -159,11 +204,13 @@ export function drawHistogram(c: CanvasRenderingContext2D, title: string, values
   const { w, h } = frame(c, `${title} (${values.length})`);
   const finite = values.filter(Number.isFinite).sort();
   if (finite.length === 0) return;
-  let lo = finite[Math.floor(finite.length * 0.005)]!, hi = finite[Math.min(finite.length - 1, Math.floor(finite.length * 0.995))]!;
+  let lo = finite[Math.floor(finite.length * 0.005)]!,
+    hi = finite[Math.min(finite.length - 1, Math.floor(finite.length * 0.995))]!;
   if (hi - lo < 1e-12) [lo, hi] = [lo - 1e-3, hi + 1e-3];
   const bins = new Array<number>(40).fill(0);
   for (const v of finite) bins[Math.min(39, Math.max(0, Math.floor(((v - lo) / (hi - lo)) * 40)))]!++;
-  const top = Math.max(...bins), bw = (w - PAD.left - PAD.right) / 40;
+  const top = Math.max(...bins),
+    bw = (w - PAD.left - PAD.right) / 40;
   c.fillStyle = colour;
   bins.forEach((b, i) => {
     const bh = ((h - PAD.top - PAD.bottom) * b) / top;

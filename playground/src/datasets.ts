@@ -17,12 +17,15 @@ export interface Problem {
 }
 
 function split(x: Tensor, y: Tensor): Pick<Problem, "train" | "test"> {
-  const n = x.shape[0]!, cut = Math.round(n * 0.8);
+  const n = x.shape[0]!,
+    cut = Math.round(n * 0.8);
   return { train: { x: x.slice(0, 0, cut), y: y.slice(0, 0, cut) }, test: { x: x.slice(0, cut, n), y: y.slice(0, cut, n) } };
 }
 
 export async function makeProblem(s: Settings): Promise<Problem> {
-  const n = s.samples, noise = s.noise, seed = s.seed;
+  const n = s.samples,
+    noise = s.noise,
+    seed = s.seed;
   switch (s.dataset) {
     case "spirals": {
       const { x, y } = data.synthetic.spirals({ n, noise: noise * 2, seed });
@@ -46,7 +49,10 @@ export async function makeProblem(s: Settings): Promise<Problem> {
       return {
         train: data.mnist({ train: true, limit }),
         test: data.mnist({ train: false, limit: Math.min(2000, Math.ceil(limit / 4)) }),
-        inputs: 784, outputs: 10, classes: 10, range: [0, 1],
+        inputs: 784,
+        outputs: 10,
+        classes: 10,
+        range: [0, 1],
       };
     }
   }

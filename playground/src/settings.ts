@@ -35,9 +35,23 @@ export interface Settings {
 }
 
 export const DEFAULTS: Settings = {
-  dataset: "spirals", samples: 600, noise: 0.1, depth: 2, width: 32, activation: "relu", loss: "crossEntropy",
-  optimizer: "adam", lr: 0.01, schedule: "constant", epochs: 100, weightDecay: 0, l1: 0, dropout: 0,
-  batchSize: 32, seed: 1, backend: "wasm",
+  dataset: "spirals",
+  samples: 600,
+  noise: 0.1,
+  depth: 2,
+  width: 32,
+  activation: "relu",
+  loss: "crossEntropy",
+  optimizer: "adam",
+  lr: 0.01,
+  schedule: "constant",
+  epochs: 100,
+  weightDecay: 0,
+  l1: 0,
+  dropout: 0,
+  batchSize: 32,
+  seed: 1,
+  backend: "wasm",
 };
 
 type Rule = { choices: readonly string[] } | { min: number; max: number; integer: boolean };

@@ -16,13 +16,20 @@ export async function read(t: Tensor): Promise<Float32Array> {
 
 function activation(name: Settings["activation"]): nn.Module {
   switch (name) {
-    case "relu": return new nn.ReLU();
-    case "tanh": return new nn.Tanh();
-    case "sigmoid": return new nn.Sigmoid();
-    case "gelu": return new nn.GELU();
-    case "leakyRelu": return new nn.LeakyReLU(0.01);
-    case "elu": return new nn.ELU();
-    case "silu": return new nn.SiLU();
+    case "relu":
+      return new nn.ReLU();
+    case "tanh":
+      return new nn.Tanh();
+    case "sigmoid":
+      return new nn.Sigmoid();
+    case "gelu":
+      return new nn.GELU();
+    case "leakyRelu":
+      return new nn.LeakyReLU(0.01);
+    case "elu":
+      return new nn.ELU();
+    case "silu":
+      return new nn.SiLU();
   }
 }
 
@@ -41,21 +48,31 @@ export function buildModel(s: Settings, p: Problem): nn.Sequential {
 function buildOptimizer(s: Settings, params: Tensor[]): optim.Optimizer {
   const { lr, weightDecay } = s;
   switch (s.optimizer) {
-    case "sgd": return new optim.SGD(params, { lr, weightDecay });
-    case "momentum": return new optim.SGD(params, { lr, weightDecay, momentum: 0.9 });
-    case "nesterov": return new optim.SGD(params, { lr, weightDecay, momentum: 0.9, nesterov: true });
-    case "adam": return new optim.Adam(params, { lr, weightDecay });
-    case "adamw": return new optim.AdamW(params, { lr, weightDecay });
-    case "rmsprop": return new optim.RMSprop(params, { lr, weightDecay });
+    case "sgd":
+      return new optim.SGD(params, { lr, weightDecay });
+    case "momentum":
+      return new optim.SGD(params, { lr, weightDecay, momentum: 0.9 });
+    case "nesterov":
+      return new optim.SGD(params, { lr, weightDecay, momentum: 0.9, nesterov: true });
+    case "adam":
+      return new optim.Adam(params, { lr, weightDecay });
+    case "adamw":
+      return new optim.AdamW(params, { lr, weightDecay });
+    case "rmsprop":
+      return new optim.RMSprop(params, { lr, weightDecay });
   }
 }
 
 function buildSchedule(s: Settings, opt: optim.Optimizer): { step(): void } | null {
   switch (s.schedule) {
-    case "constant": return null;
-    case "step": return new optim.lrScheduler.StepLR(opt, { stepSize: Math.max(1, Math.round(s.epochs / 3)), gamma: 0.3 });
-    case "cosine": return new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: s.epochs, etaMin: s.lr / 100 });
-    case "exponential": return new optim.lrScheduler.ExponentialLR(opt, { gamma: Math.pow(0.01, 1 / s.epochs) });
+    case "constant":
+      return null;
+    case "step":
+      return new optim.lrScheduler.StepLR(opt, { stepSize: Math.max(1, Math.round(s.epochs / 3)), gamma: 0.3 });
+    case "cosine":
+      return new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: s.epochs, etaMin: s.lr / 100 });
+    case "exponential":
+      return new optim.lrScheduler.ExponentialLR(opt, { gamma: Math.pow(0.01, 1 / s.epochs) });
   }
 }
 
@@ -79,7 +96,10 @@ export class Trainer {
   #epochLoss = 0;
   #epochBatches = 0;
 
-  constructor(readonly settings: Settings, readonly problem: Problem) {
+  constructor(
+    readonly settings: Settings,
+    readonly problem: Problem,
+  ) {
     tg.manualSeed(settings.seed);
     this.model = buildModel(settings, problem);
     this.optimizer = buildOptimizer(settings, this.model.parameters());
@@ -97,7 +117,8 @@ export class Trainer {
   }
 
   loss(out: Tensor, y: Tensor): Tensor {
-    const s = this.settings, p = this.problem;
+    const s = this.settings,
+      p = this.problem;
     if (p.classes === 0) {
       if (s.loss === "l1") return nn.functional.l1Loss(out, y);
       if (s.loss === "huber") return nn.functional.huberLoss(out, y);
@@ -137,7 +158,14 @@ export class Trainer {
     this.#epochBatches = 0;
     const test = await this.evaluate(this.problem.test.x, this.problem.test.y);
     const train = this.problem.classes ? await this.evaluate(x, y) : null;
-    this.history.push({ epoch: this.history.length + 1, lr, trainLoss, testLoss: test.loss, testAccuracy: test.accuracy, trainAccuracy: train?.accuracy ?? null });
+    this.history.push({
+      epoch: this.history.length + 1,
+      lr,
+      trainLoss,
+      testLoss: test.loss,
+      testAccuracy: test.accuracy,
+      trainAccuracy: train?.accuracy ?? null,
+    });
     return true;
   }
 
@@ -163,7 +191,8 @@ export class Trainer {
 
   /** Every weight (not bias) and its latest gradient, flattened. */
   async weightsAndGrads(): Promise<{ weights: Float32Array; grads: Float32Array }> {
-    const ws: Float32Array[] = [], gs: Float32Array[] = [];
+    const ws: Float32Array[] = [],
+      gs: Float32Array[] = [];
     for (const [name, w] of this.model.namedParameters()) {
       if (!name.endsWith("weight")) continue;
       ws.push(await read(w));

@@ -15,7 +15,16 @@ import { checkOptions } from "../tensor/options.js";
 import { runHooks } from "./hooks.js";
 
 /** Marks a node whose graph a previous backward() has already released. */
-export const RELEASED: Node = Object.freeze({ spec: { name: "released", forward: () => { throw new Error("unreachable"); } }, inputs: [], params: undefined });
+export const RELEASED: Node = Object.freeze({
+  spec: {
+    name: "released",
+    forward: () => {
+      throw new Error("unreachable");
+    },
+  },
+  inputs: [],
+  params: undefined,
+});
 
 /** Options of `tensor.backward()` (torch.Tensor.backward's keyword arguments, camelCase). */
 export interface BackwardOptions {
@@ -58,7 +67,9 @@ export function keepFromPass(t: Tensor): void {
 export function backward(root: Tensor, grad?: Tensor | null, options: BackwardOptions = {}): void {
   checkOptions("backward", options, ["retainGraph", "createGraph"]);
   if (!root.requiresGrad) {
-    throw new ValueError("backward: this tensor does not require grad and has no recorded graph (create the inputs with { requiresGrad: true })");
+    throw new ValueError(
+      "backward: this tensor does not require grad and has no recorded graph (create the inputs with { requiresGrad: true })",
+    );
   }
   execute("backward", [root], [grad], options, null);
 }
@@ -121,7 +132,11 @@ export function execute(
       grads.set(r, had ? had.add(rootGrads[i]) : rootGrads[i]);
     }
     const pass: Pass = {
-      grads, roots: rootGrads, retain, handed: kept, dead: createGraph ? null : dead,
+      grads,
+      roots: rootGrads,
+      retain,
+      handed: kept,
+      dead: createGraph ? null : dead,
       capture: capture ? new Set(capture) : null,
       needed: capture ? neededFor(order, capture) : null,
       captured: new Map(),
@@ -280,14 +295,16 @@ function topologicalOrder(roots: readonly Tensor[]): Tensor[] {
   const seen = new Set<Tensor>();
   // One depth-first walk per root, post-order; a root reached from an earlier one is already placed.
   // The stack is two parallel arrays (a tensor, the next of its inputs to visit): no record per node.
-  const stack: Tensor[] = [], nextInput: number[] = [];
+  const stack: Tensor[] = [],
+    nextInput: number[] = [];
   for (const root of roots) {
     if (!root.requiresGrad || seen.has(root)) continue;
     seen.add(root);
     stack.push(root);
     nextInput.push(0);
     while (stack.length > 0) {
-      const top = stack.length - 1, t = stack[top];
+      const top = stack.length - 1,
+        t = stack[top];
       const node = t._node;
       if (node && nextInput[top] < node.inputs.length) {
         const child = node.inputs[nextInput[top]++];

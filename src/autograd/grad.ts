@@ -46,7 +46,11 @@ function rootGradients(op: string, outputs: readonly Tensor[], given: GradOption
  * const [g] = tg.autograd.grad(x.pow(3).sum(), [x], { createGraph: true }); // 3x²
  * const [h] = tg.autograd.grad(g!.sum(), [x]);                             // 6x
  */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
   checkOptions("autograd.grad", options, ["gradOutputs", "retainGraph", "createGraph", "allowUnused"]);
   const outs = asList("autograd.grad", "outputs", outputs);
   const ins = asList("autograd.grad", "inputs", inputs);

@@ -53,10 +53,12 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   checkOptions("gradcheck", opts, OPTION_KEYS);
   const device = [getBackend(), ...inputs.map((t) => t.storage.backend)].find((b) => !b.host);
   if (device !== undefined) {
-    throw new AsyncReadError(`gradcheck: the "${device.name}" backend's memory cannot be read synchronously; use \`await tg.gradcheckAsync(fn, inputs, opts)\``);
+    throw new AsyncReadError(
+      `gradcheck: the "${device.name}" backend's memory cannot be read synchronously; use \`await tg.gradcheckAsync(fn, inputs, opts)\``,
+    );
   }
   const steps = check("gradcheck", fn, inputs, opts);
-  for (let r = steps.next(); ; ) {
+  for (let r = steps.next(); ;) {
     if (r.done) return r.value;
     r = steps.next(Float64Array.from(r.value.contiguousData()));
   }
@@ -68,19 +70,29 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
  * synchronously (WebGPU, where only `dtype: "float32"` runs).
  * @example await tg.gradcheckAsync((x) => x.tanh().sum(), [tg.randn([3])], { dtype: "float32", eps: 1e-3, atol: 1e-3, rtol: 1e-2 })
  */
-export async function gradcheckAsync(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): Promise<true> {
+export async function gradcheckAsync(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  opts: GradcheckOptions = {},
+): Promise<true> {
   checkOptions("gradcheckAsync", opts, OPTION_KEYS);
   const steps = check("gradcheckAsync", fn, inputs, opts);
-  for (let r = steps.next(); ; ) {
+  for (let r = steps.next(); ;) {
     if (r.done) return r.value;
     r = steps.next(Float64Array.from(await r.value.data()));
   }
 }
 
 /** The check, yielding each tensor whose elements it needs and receiving them back as float64. */
-function* check(who: string, fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions): Generator<Tensor, true, Float64Array> {
+function* check(
+  who: string,
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  opts: GradcheckOptions,
+): Generator<Tensor, true, Float64Array> {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, dtype = "float64", fastMode = false } = opts;
-  if (dtype !== "float64" && dtype !== "float32") throw new ValueError(`${who}: dtype must be "float64" or "float32", got ${JSON.stringify(dtype)}`);
+  if (dtype !== "float64" && dtype !== "float32")
+    throw new ValueError(`${who}: dtype must be "float64" or "float32", got ${JSON.stringify(dtype)}`);
   const round = dtype === "float32" ? Math.fround : (v: number) => v;
   const anyMarked = inputs.some((t) => t.requiresGrad);
   const checked = inputs.map((t) => (anyMarked ? t.requiresGrad : t.dtype !== "int32"));
@@ -111,13 +123,20 @@ function* check(who: string, fn: (...inputs: Tensor[]) => Tensor, inputs: readon
     const outs: Tensor[] = [];
     const forward = (v: Float64Array): void => {
       set(v);
-      outs.push(noGrad(() => fn(...xs).reshape([-1]).clone()));
+      outs.push(
+        noGrad(() =>
+          fn(...xs)
+            .reshape([-1])
+            .clone(),
+        ),
+      );
     };
     // Steps in the (rounded) values actually taken, so float32's rounding of x ± eps is no error.
     const steps: { taken: number; expected: number; where: string }[] = [];
     if (fastMode) {
       const u = yield randn(x.shape, { dtype: x.dtype });
-      const hi = values.map((v, j) => round(v + eps * u[j]!)), lo = values.map((v, j) => round(v - eps * u[j]!));
+      const hi = values.map((v, j) => round(v + eps * u[j]!)),
+        lo = values.map((v, j) => round(v - eps * u[j]!));
       let a = 0;
       for (let j = 0; j < x.size; j++) a += analytic[j]! * (hi[j]! - lo[j]!);
       steps.push({ taken: 2 * eps, expected: a / (2 * eps), where: "along a random direction (fastMode)" });
@@ -126,7 +145,8 @@ function* check(who: string, fn: (...inputs: Tensor[]) => Tensor, inputs: readon
     } else {
       for (let j = 0; j < x.size; j++) {
         const orig = values[j]!;
-        const hi = round(orig + eps), lo = round(orig - eps);
+        const hi = round(orig + eps),
+          lo = round(orig - eps);
         steps.push({ taken: hi - lo, expected: analytic[j]!, where: `at element ${j} [${unravel(j, x.shape).join(", ")}]` });
         values[j] = hi;
         forward(values);
@@ -186,11 +206,15 @@ export function gradgradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: reado
   if (!(out0 instanceof Tensor)) throw new ValueError("gradgradcheck: the function must return a Tensor");
   const v = randn(out0.shape, { dtype, requiresGrad: true });
   // gradcheck runs its finite differences under noGrad; the gradients need the graph regardless.
-  const gradOf = (...args: Tensor[]): Tensor => withGradMode(true, () => {
-    const xs = args.slice(0, inputs.length);
-    const wrt = xs.filter((_, i) => checked[i]);
-    const grads = grad(fn(...xs), wrt, { gradOutputs: args[inputs.length], createGraph: true, allowUnused: true });
-    return cat(grads.map((g, i) => (g ?? zerosLike(wrt[i]!)).reshape([-1])), 0);
-  });
+  const gradOf = (...args: Tensor[]): Tensor =>
+    withGradMode(true, () => {
+      const xs = args.slice(0, inputs.length);
+      const wrt = xs.filter((_, i) => checked[i]);
+      const grads = grad(fn(...xs), wrt, { gradOutputs: args[inputs.length], createGraph: true, allowUnused: true });
+      return cat(
+        grads.map((g, i) => (g ?? zerosLike(wrt[i]!)).reshape([-1])),
+        0,
+      );
+    });
   return gradcheck(gradOf, [...marked, v], opts);
 }

@@ -55,7 +55,9 @@ export function runHooks(t: Tensor, grad: Tensor, seen: (g: Tensor) => void): Te
     if (out === undefined || out === null) continue;
     if (typeof out !== "object" || !("shape" in out) || !shapesEqual(out.shape, g.shape)) {
       const got = out && typeof out === "object" && "shape" in out ? `a tensor of shape ${fmtShape(out.shape)}` : typeof out;
-      throw new ShapeError(`registerHook: a hook returned ${got}; expected a tensor of the gradient's shape ${fmtShape(g.shape)} or nothing`);
+      throw new ShapeError(
+        `registerHook: a hook returned ${got}; expected a tensor of the gradient's shape ${fmtShape(g.shape)} or nothing`,
+      );
     }
     g = out;
     seen(g);

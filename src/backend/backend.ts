@@ -38,7 +38,9 @@ export function isHostStorage(s: Storage): s is HostStorage {
  */
 export function hostData(s: Storage): TypedArray {
   if (!isHostStorage(s)) {
-    throw new AsyncReadError(`a tensor on the "${s.backend.name}" backend was used where its values must be read synchronously (a "${s.backend.name}" tensor given to a CPU backend's kernel, or a synchronous read): read it with \`await t.data()\`, or move it with \`await t.cpu()\``);
+    throw new AsyncReadError(
+      `a tensor on the "${s.backend.name}" backend was used where its values must be read synchronously (a "${s.backend.name}" tensor given to a CPU backend's kernel, or a synchronous read): read it with \`await t.data()\`, or move it with \`await t.cpu()\``,
+    );
   }
   return s.data;
 }

@@ -118,6 +118,11 @@ export function kernelFor<K extends KernelName>(name: K): TypedKernel<KernelPara
   const k = current.kernel(name) ?? (current.host ? jsBackend.kernel(name) : undefined);
   if (k) return k;
   // A device backend cannot fall back to the reference kernels: they read host memory.
-  if (!current.host) throw new UnsupportedOpError(`${name}: the "${current.name}" backend has no kernel for it yet; run this op on a CPU backend (tg.setBackend("wasm"))`, name, current.name);
+  if (!current.host)
+    throw new UnsupportedOpError(
+      `${name}: the "${current.name}" backend has no kernel for it yet; run this op on a CPU backend (tg.setBackend("wasm"))`,
+      name,
+      current.name,
+    );
   throw new Error(`internal: no kernel registered for primitive "${name}"`);
 }

@@ -11,9 +11,36 @@ export type { AdagradStepParams, AdamStepParams, RmspropStepParams, SgdStepParam
 
 /** Element-wise kernels of one input (plus `copy`, which writes through the output's strides and converts dtypes). */
 export type UnaryKernel =
-  | "neg" | "exp" | "expm1" | "log" | "log1p" | "sqrt" | "abs" | "sign" | "sin" | "cos" | "tanh" | "sigmoid"
-  | "relu" | "erf" | "copy" | "floor" | "ceil" | "trunc" | "round" | "tan" | "asin" | "acos" | "atan"
-  | "sinh" | "cosh" | "asinh" | "atanh" | "log2" | "log10" | "exp2";
+  | "neg"
+  | "exp"
+  | "expm1"
+  | "log"
+  | "log1p"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "sin"
+  | "cos"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "erf"
+  | "copy"
+  | "floor"
+  | "ceil"
+  | "trunc"
+  | "round"
+  | "tan"
+  | "asin"
+  | "acos"
+  | "atan"
+  | "sinh"
+  | "cosh"
+  | "asinh"
+  | "atanh"
+  | "log2"
+  | "log10"
+  | "exp2";
 /** Element-wise kernels of two inputs broadcast to the output's shape. */
 export type BinaryKernel = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "gt" | "lt" | "ge" | "le";
 /** Element-wise kernels of three inputs. */
@@ -59,31 +86,29 @@ export type OptionalKernelName = keyof OptionalKernelParams;
 export const OPTIONAL_KERNELS: readonly OptionalKernelName[] = ["lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad"];
 
 /** Parameters of each kernel, by name. */
-export type KernelParams =
-  & OptionalKernelParams
-  & { [K in UnaryKernel | BinaryKernel | TernaryKernel]: undefined }
-  & { [K in ReduceKernel]: { reduceSize: number } }
-  & {
-    /** Writes `value` (converted to the output's dtype) into every element of `out`'s view, strided or not; no inputs. */
-    fill: { value: number };
-    matmul: undefined;
-    linear: undefined;
-    softmax: { dim: number; log: boolean };
-    crossEntropyRows: undefined;
-    crossEntropyRowsGrad: undefined;
-    unfold: UnfoldParams;
-    fold: ConvGeometry;
-    maxPool2dIndices: ConvGeometry;
-    gather: { dim: number };
-    scatterAdd: { dim: number };
-    gatherRows: { indices: ArrayLike<number> };
-    argsort: { rowSize: number; descending: boolean };
-    cumsum: { rowSize: number; reverse: boolean };
-    adamStep: AdamStepParams;
-    sgdStep: SgdStepParams;
-    rmspropStep: RmspropStepParams;
-    adagradStep: AdagradStepParams;
-  };
+export type KernelParams = OptionalKernelParams & { [K in UnaryKernel | BinaryKernel | TernaryKernel]: undefined } & {
+  [K in ReduceKernel]: { reduceSize: number };
+} & {
+  /** Writes `value` (converted to the output's dtype) into every element of `out`'s view, strided or not; no inputs. */
+  fill: { value: number };
+  matmul: undefined;
+  linear: undefined;
+  softmax: { dim: number; log: boolean };
+  crossEntropyRows: undefined;
+  crossEntropyRowsGrad: undefined;
+  unfold: UnfoldParams;
+  fold: ConvGeometry;
+  maxPool2dIndices: ConvGeometry;
+  gather: { dim: number };
+  scatterAdd: { dim: number };
+  gatherRows: { indices: ArrayLike<number> };
+  argsort: { rowSize: number; descending: boolean };
+  cumsum: { rowSize: number; reverse: boolean };
+  adamStep: AdamStepParams;
+  sgdStep: SgdStepParams;
+  rmspropStep: RmspropStepParams;
+  adagradStep: AdagradStepParams;
+};
 
 export type KernelName = keyof KernelParams;
 
@@ -91,6 +116,6 @@ export type KernelName = keyof KernelParams;
 export type TypedKernel<P> = (out: View, inputs: readonly View[], params: P) => void;
 
 /** Every kernel, typed: what the reference backend provides (all but the optional ones). */
-export type KernelTable =
-  & { readonly [K in Exclude<KernelName, OptionalKernelName>]: TypedKernel<KernelParams[K]> }
-  & { readonly [K in OptionalKernelName]?: TypedKernel<KernelParams[K]> };
+export type KernelTable = { readonly [K in Exclude<KernelName, OptionalKernelName>]: TypedKernel<KernelParams[K]> } & {
+  readonly [K in OptionalKernelName]?: TypedKernel<KernelParams[K]>;
+};

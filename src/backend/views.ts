@@ -39,7 +39,9 @@ export interface Folded {
  * ask whether a range folds into one strided dim (rank <= 1), every step, without making arrays.
  */
 export function foldRange(shape: readonly number[], strides: readonly number[], from: number, to: number, into: Folded): Folded {
-  let rank = 0, size = 1, stride = 0;
+  let rank = 0,
+    size = 1,
+    stride = 0;
   for (let d = from; d < to; d++) {
     const n = shape[d]!;
     if (n === 1) continue;

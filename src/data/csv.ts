@@ -24,12 +24,14 @@ export interface LoadCsvOptions {
    * StandardScaler; a constant column is divided by 1). Pass `{ mean, std }` (e.g. the ones a
    * training file returned) to apply given statistics instead. Default false.
    */
-  standardize?: boolean | {
-    /** Per-feature means to subtract. */
-    mean: readonly number[];
-    /** Per-feature standard deviations to divide by. */
-    std: readonly number[];
-  };
+  standardize?:
+    | boolean
+    | {
+        /** Per-feature means to subtract. */
+        mean: readonly number[];
+        /** Per-feature standard deviations to divide by. */
+        std: readonly number[];
+      };
   /** Feature columns (names or indices) in the order wanted; default every column but the target. */
   columns?: readonly (string | number)[];
   /**
@@ -66,11 +68,17 @@ export interface CsvData {
 /** Splits one line into fields; double-quoted fields may contain the delimiter and "" for a quote. */
 function splitLine(line: string, delimiter: string, where: string): string[] {
   const fields: string[] = [];
-  let field = "", quoted = false, i = 0;
+  let field = "",
+    quoted = false,
+    i = 0;
   while (i < line.length) {
     const c = line[i];
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { field += '"'; i += 2; continue; }
+      if (c === '"' && line[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
       if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"' && field.trim() === "") {
@@ -119,7 +127,8 @@ export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
   const { target, header = true, delimiter = ",", targetType = "class", standardize = false, columns } = opts;
   const op = "loadCsv";
   if (delimiter.length !== 1) throw new ValueError(`${op}: delimiter must be one character, got "${delimiter}"`);
-  if (targetType !== "class" && targetType !== "value") throw new ValueError(`${op}: targetType must be "class" or "value", got "${targetType}"`);
+  if (targetType !== "class" && targetType !== "value")
+    throw new ValueError(`${op}: targetType must be "class" or "value", got "${targetType}"`);
 
   let text: string;
   try {
@@ -149,15 +158,19 @@ export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
     : colNames.map((_, i) => i).filter((i) => i !== t);
   if (featureCols.includes(t)) throw new ValueError(`${op}: ${path}: the target column "${colNames[t]}" is also listed in columns`);
 
-  const n = rows.length, f = featureCols.length;
+  const n = rows.length,
+    f = featureCols.length;
   if (f === 0) {
     // Usually a file split on another character (";", tab) read as one column.
-    throw new FormatError(`${op}: ${path}: no feature columns: the file has ${width} column${width === 1 ? "" : "s"} (${colNames.map((c) => `"${c}"`).join(", ")}) and "${colNames[t]}" is the target; is "${delimiter}" the file's delimiter?`);
+    throw new FormatError(
+      `${op}: ${path}: no feature columns: the file has ${width} column${width === 1 ? "" : "s"} (${colNames.map((c) => `"${c}"`).join(", ")}) and "${colNames[t]}" is the target; is "${delimiter}" the file's delimiter?`,
+    );
   }
   const x = new Float64Array(n * f);
   rows.forEach(({ line, fields }, r) => {
     featureCols.forEach((c, j) => {
-      if (!isNumber(fields[c])) throw new FormatError(`${op}: ${path} line ${line}, column "${colNames[c]}": "${fields[c]}" is not a number`);
+      if (!isNumber(fields[c]))
+        throw new FormatError(`${op}: ${path} line ${line}, column "${colNames[c]}": "${fields[c]}" is not a number`);
       x[r * f + j] = parseNumber(fields[c]);
     });
   });
@@ -166,7 +179,8 @@ export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
   if (targetType === "value") {
     const values = new Float32Array(n);
     rows.forEach(({ line, fields }, r) => {
-      if (!isNumber(fields[t])) throw new FormatError(`${op}: ${path} line ${line}, column "${colNames[t]}": "${fields[t]}" is not a number`);
+      if (!isNumber(fields[t]))
+        throw new FormatError(`${op}: ${path} line ${line}, column "${colNames[t]}": "${fields[t]}" is not a number`);
       values[r] = parseNumber(fields[t]);
     });
     y = tensor(values, { shape: [n, 1] });
@@ -196,7 +210,12 @@ export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
 const MAX_CLASS_INDEX = 1_000_000;
 
 function classIndices(
-  op: string, path: string, rows: { line: number; fields: string[] }[], t: number, name: string, given: readonly ClassLabel[] | undefined,
+  op: string,
+  path: string,
+  rows: { line: number; fields: string[] }[],
+  t: number,
+  name: string,
+  given: readonly ClassLabel[] | undefined,
   integerLabels: "index" | "map",
 ): { indices: Int32Array; classes: ClassLabel[] } {
   const raw = rows.map((r) => r.fields[t]);
@@ -208,7 +227,9 @@ function classIndices(
   } else if (integerLabels === "index" && allNumeric && (labels as number[]).every((v) => Number.isInteger(v) && v >= 0)) {
     const max = (labels as number[]).reduce((a, b) => Math.max(a, b), 0);
     if (max >= MAX_CLASS_INDEX) {
-      throw new ValueError(`${op}: ${path}: class label ${max} in column "${name}" is too large for a class index (expected < ${MAX_CLASS_INDEX}); is the target a value (targetType: "value")?`);
+      throw new ValueError(
+        `${op}: ${path}: class label ${max} in column "${name}" is too large for a class index (expected < ${MAX_CLASS_INDEX}); is the target a value (targetType: "value")?`,
+      );
     }
     classes = Array.from({ length: max + 1 }, (_, i) => i);
   } else {
@@ -220,7 +241,9 @@ function classIndices(
   labels.forEach((label, r) => {
     const k = lookup.get(String(label));
     if (k === undefined) {
-      throw new FormatError(`${op}: ${path} line ${rows[r].line}, column "${name}": class label "${raw[r]}" is not one of the given classes [${classes.join(", ")}]`);
+      throw new FormatError(
+        `${op}: ${path} line ${rows[r].line}, column "${name}": class label "${raw[r]}" is not one of the given classes [${classes.join(", ")}]`,
+      );
     }
     indices[r] = k;
   });
@@ -228,7 +251,8 @@ function classIndices(
 }
 
 function columnStats(x: Float64Array, n: number, f: number): { mean: number[]; std: number[] } {
-  const mean = new Array<number>(f).fill(0), std = new Array<number>(f).fill(0);
+  const mean = new Array<number>(f).fill(0),
+    std = new Array<number>(f).fill(0);
   for (let r = 0; r < n; r++) for (let j = 0; j < f; j++) mean[j] += x[r * f + j] / n;
   for (let r = 0; r < n; r++) for (let j = 0; j < f; j++) std[j] += (x[r * f + j] - mean[j]) ** 2 / n;
   // A constant column keeps its (zero) centred values instead of dividing by zero.
@@ -237,7 +261,9 @@ function columnStats(x: Float64Array, n: number, f: number): { mean: number[]; s
 
 function checkStats(op: string, s: { mean: readonly number[]; std: readonly number[] }, f: number): { mean: number[]; std: number[] } {
   if (s.mean.length !== f || s.std.length !== f) {
-    throw new ValueError(`${op}: standardize was given ${s.mean.length} means and ${s.std.length} stds for ${f} feature columns; expected ${f} of each`);
+    throw new ValueError(
+      `${op}: standardize was given ${s.mean.length} means and ${s.std.length} stds for ${f} feature columns; expected ${f} of each`,
+    );
   }
   return { mean: [...s.mean], std: [...s.std] };
 }

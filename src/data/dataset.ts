@@ -33,7 +33,9 @@ export interface Dataset {
 /** Checks `index` against `length` and turns a negative index into its positive form. */
 export function checkIndex(op: string, index: number, length: number): number {
   if (!Number.isInteger(index) || index < -length || index >= length) {
-    throw new ValueError(`${op}: index ${index} is out of range for a dataset of ${length} samples (expected an integer in [${-length}, ${length - 1}])`);
+    throw new ValueError(
+      `${op}: index ${index} is out of range for a dataset of ${length} samples (expected an integer in [${-length}, ${length - 1}])`,
+    );
   }
   return index < 0 ? index + length : index;
 }
@@ -99,7 +101,8 @@ export class TensorDataset implements Dataset {
     if (tensors.length === 0) throw new ValueError("TensorDataset: expected at least one tensor");
     tensors.forEach((t, k) => {
       if (!(t instanceof Tensor)) throw new ValueError(`TensorDataset: argument ${k} is not a Tensor`);
-      if (t.ndim === 0) throw new ShapeError(`TensorDataset: tensor ${k} is 0-d (shape []); expected at least one dimension to index samples by`);
+      if (t.ndim === 0)
+        throw new ShapeError(`TensorDataset: tensor ${k} is 0-d (shape []); expected at least one dimension to index samples by`);
     });
     const n = tensors[0].shape[0];
     tensors.forEach((t, k) => {

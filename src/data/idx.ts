@@ -36,10 +36,13 @@ function readMaybeGzip(op: string, path: string): Buffer {
 
 /** Parses IDX bytes; `expectedMagic`, when given, must match the file's first four bytes. */
 function parseIdx(op: string, path: string, bytes: Buffer, expectedMagic?: { magic: number; what: string }): Tensor {
-  if (bytes.length < 4) throw new FormatError(`${op}: ${path}: truncated IDX file: expected a 4-byte magic number, found ${bytes.length} bytes`);
+  if (bytes.length < 4)
+    throw new FormatError(`${op}: ${path}: truncated IDX file: expected a 4-byte magic number, found ${bytes.length} bytes`);
   const magic = bytes.readUInt32BE(0);
   if (expectedMagic && magic !== expectedMagic.magic) {
-    throw new FormatError(`${op}: ${path}: wrong magic number: expected ${hex(expectedMagic.magic)} (${expectedMagic.what}), got ${hex(magic)}`);
+    throw new FormatError(
+      `${op}: ${path}: wrong magic number: expected ${hex(expectedMagic.magic)} (${expectedMagic.what}), got ${hex(magic)}`,
+    );
   }
   const type = IDX_TYPES[bytes[2]];
   if (bytes[0] !== 0 || bytes[1] !== 0 || !type || bytes[3] === 0) {
@@ -50,25 +53,48 @@ function parseIdx(op: string, path: string, bytes: Buffer, expectedMagic?: { mag
   const ndim = bytes[3];
   const headerBytes = 4 + 4 * ndim;
   if (bytes.length < headerBytes) {
-    throw new FormatError(`${op}: ${path}: truncated IDX file: expected a ${headerBytes}-byte header for ${ndim} dimensions, found ${bytes.length} bytes`);
+    throw new FormatError(
+      `${op}: ${path}: truncated IDX file: expected a ${headerBytes}-byte header for ${ndim} dimensions, found ${bytes.length} bytes`,
+    );
   }
   const shape = Array.from({ length: ndim }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
   const count = shape.reduce((a, b) => a * b, 1);
   const [typeName, size] = type;
-  const expected = count * size, found = bytes.length - headerBytes;
+  const expected = count * size,
+    found = bytes.length - headerBytes;
   if (found !== expected) {
     const what = found < expected ? "truncated IDX file" : "IDX file has trailing bytes";
-    throw new FormatError(`${op}: ${path}: ${what}: expected ${expected} bytes of data (${count} ${typeName} values of shape [${shape.join(", ")}]), found ${found}`);
+    throw new FormatError(
+      `${op}: ${path}: ${what}: expected ${expected} bytes of data (${count} ${typeName} values of shape [${shape.join(", ")}]), found ${found}`,
+    );
   }
   const body = bytes.subarray(headerBytes);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   switch (bytes[2]) {
-    case 0x08: return tensor(Int32Array.from(body), { shape });
-    case 0x09: return tensor(Int32Array.from(new Int8Array(body.buffer, body.byteOffset, count)), { shape });
-    case 0x0b: return tensor(Int32Array.from({ length: count }, (_, i) => view.getInt16(2 * i)), { shape });
-    case 0x0c: return tensor(Int32Array.from({ length: count }, (_, i) => view.getInt32(4 * i)), { shape });
-    case 0x0d: return tensor(Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i)), { shape });
-    default: return tensor(Float64Array.from({ length: count }, (_, i) => view.getFloat64(8 * i)), { shape, dtype: "float64" });
+    case 0x08:
+      return tensor(Int32Array.from(body), { shape });
+    case 0x09:
+      return tensor(Int32Array.from(new Int8Array(body.buffer, body.byteOffset, count)), { shape });
+    case 0x0b:
+      return tensor(
+        Int32Array.from({ length: count }, (_, i) => view.getInt16(2 * i)),
+        { shape },
+      );
+    case 0x0c:
+      return tensor(
+        Int32Array.from({ length: count }, (_, i) => view.getInt32(4 * i)),
+        { shape },
+      );
+    case 0x0d:
+      return tensor(
+        Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i)),
+        { shape },
+      );
+    default:
+      return tensor(
+        Float64Array.from({ length: count }, (_, i) => view.getFloat64(8 * i)),
+        { shape, dtype: "float64" },
+      );
   }
 }
 
@@ -126,7 +152,9 @@ function loadSplit(dir: string, prefix: string, flatten: boolean): { x: Tensor; 
   const labels = parseIdx("loadMnistIdx", labelsPath, readMaybeGzip("loadMnistIdx", labelsPath), LABELS);
   const [n, rows, cols] = images.shape;
   if (labels.shape[0] !== n) {
-    throw new FormatError(`loadMnistIdx: ${imagesPath} holds ${n} images but ${labelsPath} holds ${labels.shape[0]} labels; expected equal counts`);
+    throw new FormatError(
+      `loadMnistIdx: ${imagesPath} holds ${n} images but ${labelsPath} holds ${labels.shape[0]} labels; expected equal counts`,
+    );
   }
   const raw = images.contiguousData();
   const x = new Float32Array(raw.length);
@@ -143,9 +171,12 @@ function loadSplit(dir: string, prefix: string, flatten: boolean): { x: Tensor; 
  */
 export function loadMnistIdx(dir: string, { flatten = true }: LoadMnistIdxOptions = {}): MnistIdxData {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new FormatError(`loadMnistIdx: directory ${dir} does not exist`);
-  const train = loadSplit(dir, "train", flatten), test = loadSplit(dir, "t10k", flatten);
+  const train = loadSplit(dir, "train", flatten),
+    test = loadSplit(dir, "t10k", flatten);
   if (train.images.join() !== test.images.join()) {
-    throw new FormatError(`loadMnistIdx: ${dir}: training images are ${train.images.join("x")} pixels but test images are ${test.images.join("x")}; expected the same size`);
+    throw new FormatError(
+      `loadMnistIdx: ${dir}: training images are ${train.images.join("x")} pixels but test images are ${test.images.join("x")}; expected the same size`,
+    );
   }
   return { train: { x: train.x, y: train.y }, test: { x: test.x, y: test.y } };
 }

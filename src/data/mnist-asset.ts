@@ -47,9 +47,13 @@ export function decodeMnistLevels(bytes: Uint8Array): { counts: number[]; levels
   if (total > 1e8) throw fail(`${total} pixels is more than the asset can hold`);
   const levels = new Uint8Array(total);
   // Plain local cursors in one loop (no closure over them), which engines keep in registers.
-  let at = HEADER, i = 0;
+  let at = HEADER,
+    i = 0;
   while (i < total && at < bytes.length) {
-    let zeros = 0, run = 0, shift = 0, b = 128;
+    let zeros = 0,
+      run = 0,
+      shift = 0,
+      b = 128;
     for (shift = 0; b >= 128 && shift < 35 && at < bytes.length; shift += 7) zeros += ((b = bytes[at++]) & 127) * 2 ** shift;
     for (b = 128, shift = 0; b >= 128 && shift < 35 && at < bytes.length; shift += 7) run += ((b = bytes[at++]) & 127) * 2 ** shift;
     if (b >= 128) throw fail("a run length is cut short or too long");

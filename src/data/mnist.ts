@@ -59,7 +59,8 @@ function build(asset: Uint8Array): { train: Split; test: Split } {
   const counts = digits.map((a) => a.length / PIXELS);
   const quota = mnistTestQuota(counts);
   const stream = new RandomStream(MNIST_SPLIT_SEED);
-  const train: [number, number][] = [], test: [number, number][] = [];
+  const train: [number, number][] = [],
+    test: [number, number][] = [];
   stream.run(() => {
     for (let d = 0; d < 10; d++) {
       const perm = randperm(counts[d]);
@@ -68,7 +69,8 @@ function build(asset: Uint8Array): { train: Split; test: Split } {
   });
   const gather = (items: [number, number][]): Split => {
     const order = stream.run(() => randperm(items.length));
-    const x = new Uint8Array(items.length * PIXELS), y = new Int32Array(items.length);
+    const x = new Uint8Array(items.length * PIXELS),
+      y = new Int32Array(items.length);
     order.forEach((from, to) => {
       const [d, i] = items[from];
       x.set(digits[d].subarray(i * PIXELS, (i + 1) * PIXELS), to * PIXELS);
@@ -113,7 +115,8 @@ export function mnist({ train = true, limit, flatten = true }: MnistOptions = {}
   }
   const split = train ? cache.train : cache.test;
   const n = Math.min(limit ?? split.y.length, split.y.length);
-  const x = new Float32Array(n * PIXELS), y = split.y.slice(0, n);
+  const x = new Float32Array(n * PIXELS),
+    y = split.y.slice(0, n);
   for (let i = 0; i < x.length; i++) x[i] = MNIST_LEVELS[split.x[i]!]!;
   return {
     x: tensor(x, { shape: flatten ? [n, PIXELS] : [n, 1, 28, 28] }),

@@ -33,11 +33,15 @@ export function splitLengths(n: number, fractionsOrLengths: readonly number[]): 
   }
   values.forEach((v, i) => {
     if (!Number.isInteger(v) || v < 0) {
-      throw new ValueError(`randomSplit: length at index ${i} is ${v}; expected non-negative integer lengths summing to ${n}, or fractions summing to 1`);
+      throw new ValueError(
+        `randomSplit: length at index ${i} is ${v}; expected non-negative integer lengths summing to ${n}, or fractions summing to 1`,
+      );
     }
   });
   if (total !== n) {
-    throw new ValueError(`randomSplit: lengths [${values.join(", ")}] sum to ${total}, but the dataset has ${n} samples; expected them to sum to ${n} (or fractions summing to 1)`);
+    throw new ValueError(
+      `randomSplit: lengths [${values.join(", ")}] sum to ${total}, but the dataset has ${n} samples; expected them to sum to ${n} (or fractions summing to 1)`,
+    );
   }
   return values;
 }

@@ -40,7 +40,8 @@ export function sine({ n = 256, noise = 0.1, seed }: SyntheticOptions = {}): {
   y: Tensor;
 } {
   checkOptions("sine", n, noise);
-  const x = new Float32Array(n), y = new Float32Array(n);
+  const x = new Float32Array(n),
+    y = new Float32Array(n);
   withSeed(seed, () => {
     for (let i = 0; i < n; i++) {
       x[i] = Math.PI * (2 * random() - 1);
@@ -66,8 +67,11 @@ export function spirals({ n = 300, classes = 2, noise = 0.2, seed }: SpiralsOpti
 } {
   checkOptions("spirals", n, noise);
   if (!Number.isInteger(classes) || classes < 2) throw new ValueError(`spirals: classes must be an integer >= 2, got ${classes}`);
-  const px = new Float64Array(n), py = new Float64Array(n), label = new Int32Array(n);
-  const x = new Float32Array(2 * n), y = new Int32Array(n);
+  const px = new Float64Array(n),
+    py = new Float64Array(n),
+    label = new Int32Array(n);
+  const x = new Float32Array(2 * n),
+    y = new Int32Array(n);
   withSeed(seed, () => {
     let at = 0;
     for (let k = 0; k < classes; k++) {
@@ -104,12 +108,14 @@ export function xor({ n = 200, noise = 0.1, seed }: SyntheticOptions = {}): {
   y: Tensor;
 } {
   checkOptions("xor", n, noise);
-  const x = new Float32Array(2 * n), y = new Float32Array(n);
+  const x = new Float32Array(2 * n),
+    y = new Float32Array(n);
   withSeed(seed, () => {
     const perm = randperm(n);
     for (let j = 0; j < n; j++) {
       const corner = perm[j] % 4;
-      const a = corner >> 1, b = corner & 1;
+      const a = corner >> 1,
+        b = corner & 1;
       x[2 * j] = a + noise * randomNormal();
       x[2 * j + 1] = b + noise * randomNormal();
       y[j] = a ^ b;
@@ -138,15 +144,19 @@ export function circles({ n = 200, noise = 0.1, factor = 0.5, seed }: CirclesOpt
 } {
   checkOptions("circles", n, noise);
   if (!(factor > 0 && factor < 1)) throw new ValueError(`circles: factor must be in (0, 1), got ${factor}`);
-  const x = new Float32Array(2 * n), y = new Int32Array(n);
-  const outer = Math.floor(n / 2) + (n % 2), inner = n - outer;
+  const x = new Float32Array(2 * n),
+    y = new Int32Array(n);
+  const outer = Math.floor(n / 2) + (n % 2),
+    inner = n - outer;
   withSeed(seed, () => {
     const perm = randperm(n);
     for (let j = 0; j < n; j++) {
       const i = perm[j];
       const inside = i >= outer;
-      const k = inside ? i - outer : i, m = inside ? inner : outer;
-      const angle = (2 * Math.PI * k) / m, r = inside ? factor : 1;
+      const k = inside ? i - outer : i,
+        m = inside ? inner : outer;
+      const angle = (2 * Math.PI * k) / m,
+        r = inside ? factor : 1;
       x[2 * j] = r * Math.cos(angle) + noise * randomNormal();
       x[2 * j + 1] = r * Math.sin(angle) + noise * randomNormal();
       y[j] = inside ? 1 : 0;

@@ -1,7 +1,11 @@
 // "#atomic-write" in a browser bundle: a page has no file system to write to, so writeFileAtomic says
 // so and names the byte-level functions to use instead.
 import { ValueError } from "../errors.js";
-import type { removeStaleTempFiles as nodeRemoveStaleTempFiles, writeFileAtomic as nodeWriteFileAtomic, WriteChunk } from "./atomic-write.js";
+import type {
+  removeStaleTempFiles as nodeRemoveStaleTempFiles,
+  writeFileAtomic as nodeWriteFileAtomic,
+  WriteChunk,
+} from "./atomic-write.js";
 
 export type { WriteChunk };
 

@@ -18,8 +18,12 @@ export interface ResponseLike {
 }
 
 export function isResponse(v: unknown): v is ResponseLike {
-  return v !== null && typeof v === "object" && typeof (v as ResponseLike).arrayBuffer === "function" &&
-    typeof (v as ResponseLike).status === "number";
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    typeof (v as ResponseLike).arrayBuffer === "function" &&
+    typeof (v as ResponseLike).status === "number"
+  );
 }
 
 /** `source` as a Uint8Array over the same memory (no copy). */
@@ -29,7 +33,14 @@ export function bytesOf(op: string, source: unknown): Uint8Array {
     return new Uint8Array(source);
   }
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  const what = source === null ? "null" : Array.isArray(source) ? "an array" : typeof source === "object" ? source.constructor?.name ?? "an object" : typeof source;
+  const what =
+    source === null
+      ? "null"
+      : Array.isArray(source)
+        ? "an array"
+        : typeof source === "object"
+          ? (source.constructor?.name ?? "an object")
+          : typeof source;
   throw new ValueError(`${op}: expected a path (string), a Uint8Array, an ArrayBuffer or a fetch Response, got ${what}`);
 }
 

@@ -88,7 +88,9 @@ const OPTIMIZER = "optimizer.";
 const encode = (value: unknown): string =>
   JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? { $float: String(v) } : v));
 const decode = (text: string): any =>
-  JSON.parse(text, (_k, v) => (v !== null && typeof v === "object" && Object.keys(v).length === 1 && typeof v.$float === "string" ? Number(v.$float) : v));
+  JSON.parse(text, (_k, v) =>
+    v !== null && typeof v === "object" && Object.keys(v).length === 1 && typeof v.$float === "string" ? Number(v.$float) : v,
+  );
 
 /** Copies of a state dict's tensors (stateDict() may share memory with the live ones). */
 function snapshot(record: Record<string, Tensor>): Record<string, Tensor> {
@@ -127,7 +129,10 @@ export function saveCheckpoint(first: string | SaveCheckpointOptions, second?: S
  */
 export async function saveCheckpointAsync(path: string, options: SaveCheckpointOptions): Promise<void>;
 export async function saveCheckpointAsync(options: SaveCheckpointOptions): Promise<Uint8Array<ArrayBuffer>>;
-export async function saveCheckpointAsync(first: string | SaveCheckpointOptions, second?: SaveCheckpointOptions): Promise<void | Uint8Array<ArrayBuffer>> {
+export async function saveCheckpointAsync(
+  first: string | SaveCheckpointOptions,
+  second?: SaveCheckpointOptions,
+): Promise<void | Uint8Array<ArrayBuffer>> {
   const path = typeof first === "string" ? first : undefined;
   const { tensors, metadata } = checkpointContents(typeof first === "string" ? second : first);
   const host = await onHost(tensors);
@@ -136,7 +141,10 @@ export async function saveCheckpointAsync(first: string | SaveCheckpointOptions,
 }
 
 /** The tensors and metadata of a checkpoint (see saveCheckpoint). */
-function checkpointContents(options: SaveCheckpointOptions | undefined): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+function checkpointContents(options: SaveCheckpointOptions | undefined): {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+} {
   const op = "saveCheckpoint";
   const { model, optimizer, scheduler, epoch, history, extra } = options ?? ({} as SaveCheckpointOptions);
   if (!model || typeof model.stateDict !== "function") throw new ValueError(`${op}: expected { model } with a stateDict() method`);
@@ -172,20 +180,31 @@ function checkpointContents(options: SaveCheckpointOptions | undefined): { tenso
  */
 export function loadCheckpoint(source: string | ByteSource, options: LoadCheckpointOptions): LoadedCheckpoint;
 export function loadCheckpoint(source: ResponseLike, options: LoadCheckpointOptions): Promise<LoadedCheckpoint>;
-export function loadCheckpoint(source: string | ByteSource | ResponseLike, options: LoadCheckpointOptions): LoadedCheckpoint | Promise<LoadedCheckpoint> {
+export function loadCheckpoint(
+  source: string | ByteSource | ResponseLike,
+  options: LoadCheckpointOptions,
+): LoadedCheckpoint | Promise<LoadedCheckpoint> {
   const op = "loadCheckpoint";
   if (typeof source === "string") return restore(op, source, parseSafetensors(op, source, readFileSync(source)), options);
-  if (isResponse(source)) return readResponse(op, source).then(({ label, bytes }) => restore(op, label, parseSafetensors(op, label, bytes), options));
+  if (isResponse(source))
+    return readResponse(op, source).then(({ label, bytes }) => restore(op, label, parseSafetensors(op, label, bytes), options));
   return restore(op, "<bytes>", parseSafetensors(op, "<bytes>", bytesOf(op, source)), options);
 }
 
 /** Applies a parsed checkpoint to the model, optimizer and scheduler; `path` labels errors. */
-function restore(op: string, path: string, { tensors, metadata }: SafetensorsContent,
-  { model, optimizer, scheduler, strict = true }: LoadCheckpointOptions): LoadedCheckpoint {
+function restore(
+  op: string,
+  path: string,
+  { tensors, metadata }: SafetensorsContent,
+  { model, optimizer, scheduler, strict = true }: LoadCheckpointOptions,
+): LoadedCheckpoint {
   if (metadata.format !== FORMAT) {
-    throw new FormatError(`${op}: ${path}: not a tensorgrad checkpoint (its metadata has no "format": "${FORMAT}"); use io.loadSafetensors for plain weight files`);
+    throw new FormatError(
+      `${op}: ${path}: not a tensorgrad checkpoint (its metadata has no "format": "${FORMAT}"); use io.loadSafetensors for plain weight files`,
+    );
   }
-  if (metadata.version !== VERSION) throw new FormatError(`${op}: ${path}: checkpoint version ${metadata.version}, this tensorgrad reads version ${VERSION}`);
+  if (metadata.version !== VERSION)
+    throw new FormatError(`${op}: ${path}: checkpoint version ${metadata.version}, this tensorgrad reads version ${VERSION}`);
   const json = (key: string): any => {
     try {
       return decode(metadata[key]);
@@ -205,7 +224,9 @@ function restore(op: string, path: string, { tensors, metadata }: SafetensorsCon
       const dot = rest.indexOf(".");
       const index = dot > 0 ? paramIndex(rest.slice(0, dot)) : undefined;
       if (index === undefined || dot === rest.length - 1) {
-        throw new FormatError(`${op}: ${path}: tensor ${JSON.stringify(key)} is not named optimizer.<paramIndex>.<name> with a non-negative integer index`);
+        throw new FormatError(
+          `${op}: ${path}: tensor ${JSON.stringify(key)} is not named optimizer.<paramIndex>.<name> with a non-negative integer index`,
+        );
       }
       let entry = optimizerTensors.get(index);
       if (!entry) optimizerTensors.set(index, (entry = Object.create(null) as Record<string, Tensor>));
@@ -215,9 +236,11 @@ function restore(op: string, path: string, { tensors, metadata }: SafetensorsCon
 
   let optimizerState: CheckpointOptimizerState | undefined;
   if (optimizer) {
-    if (metadata.optimizer === undefined) throw new ValueError(`${op}: ${path}: an optimizer was given but the checkpoint holds no optimizer state`);
+    if (metadata.optimizer === undefined)
+      throw new ValueError(`${op}: ${path}: an optimizer was given but the checkpoint holds no optimizer state`);
     const doc = json("optimizer") as { paramGroups?: unknown; values?: unknown } | null;
-    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new FormatError(`${op}: ${path}: metadata "optimizer" is not an object with paramGroups and values`);
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+      throw new FormatError(`${op}: ${path}: metadata "optimizer" is not an object with paramGroups and values`);
     const { paramGroups, values } = doc;
     if (!Array.isArray(paramGroups) || !paramGroups.every((g) => g !== null && typeof g === "object" && !Array.isArray(g))) {
       throw new FormatError(`${op}: ${path}: metadata "optimizer" has no paramGroups list of objects`);
@@ -228,7 +251,8 @@ function restore(op: string, path: string, { tensors, metadata }: SafetensorsCon
     const numbers = new Map<number, Record<string, unknown>>();
     for (const [key, entry] of Object.entries((values ?? {}) as Record<string, unknown>)) {
       const index = paramIndex(key);
-      if (index === undefined) throw new FormatError(`${op}: ${path}: metadata "optimizer" values has key ${JSON.stringify(key)}, expected a parameter index`);
+      if (index === undefined)
+        throw new FormatError(`${op}: ${path}: metadata "optimizer" values has key ${JSON.stringify(key)}, expected a parameter index`);
       if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
         throw new FormatError(`${op}: ${path}: metadata "optimizer" values[${key}] must be an object of numbers`);
       }
@@ -243,15 +267,23 @@ function restore(op: string, path: string, { tensors, metadata }: SafetensorsCon
     }
     optimizerState = { state, paramGroups: paramGroups as Record<string, unknown>[] };
   }
-  if (scheduler && metadata.scheduler === undefined) throw new ValueError(`${op}: ${path}: a scheduler was given but the checkpoint holds no scheduler state`);
+  if (scheduler && metadata.scheduler === undefined)
+    throw new ValueError(`${op}: ${path}: a scheduler was given but the checkpoint holds no scheduler state`);
   const schedulerState = scheduler ? json("scheduler") : undefined;
   const rng = json("rng") as RngState;
   const word = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
   if (
-    rng === null || typeof rng !== "object" || !Array.isArray(rng.s) || rng.s.length !== 4 || !rng.s.every(word) || rng.s.every((v) => v === 0) ||
+    rng === null ||
+    typeof rng !== "object" ||
+    !Array.isArray(rng.s) ||
+    rng.s.length !== 4 ||
+    !rng.s.every(word) ||
+    rng.s.every((v) => v === 0) ||
     !(rng.spare === null || (typeof rng.spare === "number" && Number.isFinite(rng.spare)))
   ) {
-    throw new FormatError(`${op}: ${path}: metadata "rng" is not a generator state (four 32-bit words, not all zero, and a spare normal or null)`);
+    throw new FormatError(
+      `${op}: ${path}: metadata "rng" is not a generator state (four 32-bit words, not all zero, and a spare normal or null)`,
+    );
   }
   const out: LoadedCheckpoint = {};
   for (const key of ["epoch", "history", "extra"] as const) if (metadata[key] !== undefined) out[key] = json(key);

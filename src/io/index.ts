@@ -4,11 +4,24 @@
 export { writeFileAtomic, removeStaleTempFiles, type WriteChunk } from "#atomic-write";
 export type { ByteSource, ResponseLike } from "./byte-source.js";
 export {
-  saveSafetensors, saveSafetensorsAsync, loadSafetensors, readSafetensorsHeader,
-  type SafetensorsContent, type SafetensorsHeader, type SafetensorsTensorInfo, type SafetensorsDType,
+  saveSafetensors,
+  saveSafetensorsAsync,
+  loadSafetensors,
+  readSafetensorsHeader,
+  type SafetensorsContent,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+  type SafetensorsDType,
 } from "./safetensors.js";
 export {
-  saveCheckpoint, saveCheckpointAsync, loadCheckpoint,
-  type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
-  type CheckpointModel, type CheckpointOptimizer, type CheckpointOptimizerState, type CheckpointScheduler,
+  saveCheckpoint,
+  saveCheckpointAsync,
+  loadCheckpoint,
+  type SaveCheckpointOptions,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+  type CheckpointModel,
+  type CheckpointOptimizer,
+  type CheckpointOptimizerState,
+  type CheckpointScheduler,
 } from "./checkpoint.js";

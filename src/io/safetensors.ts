@@ -14,13 +14,50 @@ import { Tensor } from "../tensor/tensor.js";
 import { bytesOf, isResponse, readResponse, type ByteSource, type ResponseLike } from "./byte-source.js";
 
 /** The format's dtypes in the reference implementation's order (increasing alignment), with sizes. */
-const ST_DTYPES = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"] as const;
+const ST_DTYPES = [
+  "BOOL",
+  "U8",
+  "I8",
+  "F8_E5M2",
+  "F8_E4M3",
+  "I16",
+  "U16",
+  "F16",
+  "BF16",
+  "I32",
+  "U32",
+  "F32",
+  "F64",
+  "I64",
+  "U64",
+] as const;
 /** The element types a safetensors file may declare ("F32", "I64", …); tensorgrad writes F32, F64, I32, F16, BF16 and BOOL. */
 export type SafetensorsDType = (typeof ST_DTYPES)[number];
 const ST_SIZE: Record<SafetensorsDType, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
 };
-const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: "F32", float64: "F64", int32: "I32", float16: "F16", bfloat16: "BF16", bool: "BOOL" };
+const WRITE_DTYPE: Record<DType, SafetensorsDType> = {
+  float32: "F32",
+  float64: "F64",
+  int32: "I32",
+  float16: "F16",
+  bfloat16: "BF16",
+  bool: "BOOL",
+};
 /** The reference reader refuses headers above 100 MB; so do we (a corrupt length is usually huge). */
 const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -79,7 +116,8 @@ const utf8 = new TextEncoder();
 
 /** Name order of the reference writer: byte-wise on UTF-8, as Rust compares strings. */
 function byName(a: string, b: string): number {
-  const x = utf8.encode(a), y = utf8.encode(b);
+  const x = utf8.encode(a),
+    y = utf8.encode(b);
   for (let i = 0; i < x.length && i < y.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return x.length - y.length;
 }
@@ -90,13 +128,19 @@ function byName(a: string, b: string): number {
  * (largest first), then by name; compact JSON header with `__metadata__` first, padded with spaces
  * to a multiple of 8.
  */
-function encodeSafetensors(op: string, tensors: Record<string, Tensor>, metadata: Record<string, string> | undefined): (() => Uint8Array)[] {
+function encodeSafetensors(
+  op: string,
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> | undefined,
+): (() => Uint8Array)[] {
   if (tensors === null || typeof tensors !== "object") throw new ValueError(`${op}: expected a record of tensors, got ${tensors}`);
   const entries = Object.entries(tensors).map(([name, t]) => {
     if (name === "__metadata__") throw new ValueError(`${op}: "__metadata__" is reserved by the format and cannot name a tensor`);
     if (!(t instanceof Tensor)) throw new ValueError(`${op}: "${name}" is not a Tensor`);
     if (!t.storage.backend.host) {
-      throw new AsyncReadError(`${op}: tensor "${name}" lives on the "${t.storage.backend.name}" backend, which cannot be read synchronously; use \`await io.${op}Async(...)\``);
+      throw new AsyncReadError(
+        `${op}: tensor "${name}" lives on the "${t.storage.backend.name}" backend, which cannot be read synchronously; use \`await io.${op}Async(...)\``,
+      );
     }
     return { name, t, dtype: WRITE_DTYPE[t.dtype] };
   });
@@ -121,7 +165,15 @@ function encodeSafetensors(op: string, tensors: Record<string, Tensor>, metadata
   header.set(json);
   const length = new Uint8Array(8);
   new DataView(length.buffer).setBigUint64(0, BigInt(header.length), true);
-  return [() => length, () => header, ...entries.map(({ t }) => () => littleEndianBytes(t))];
+  return [
+    () => length,
+    () => header,
+    ...entries.map(
+      ({ t }) =>
+        () =>
+          littleEndianBytes(t),
+    ),
+  ];
 }
 
 /**
@@ -168,11 +220,14 @@ const MAX_HEADER_DEPTH = 3;
 
 /** The deepest nesting of objects and arrays in JSON text, counted without parsing it. */
 function jsonDepth(text: string): number {
-  let depth = 0, deepest = 0, inString = false;
+  let depth = 0,
+    deepest = 0,
+    inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
@@ -194,7 +249,8 @@ function parseHeader(op: string, path: string, headerBytes: Uint8Array, dataLeng
     fail("the header is not valid UTF-8");
   }
   const depth = jsonDepth(text);
-  if (depth > MAX_HEADER_DEPTH) fail(`the header nests ${depth} levels deep; the format has at most ${MAX_HEADER_DEPTH} ({name: {shape: [...]}})`);
+  if (depth > MAX_HEADER_DEPTH)
+    fail(`the header nests ${depth} levels deep; the format has at most ${MAX_HEADER_DEPTH} ({name: {shape: [...]}})`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -221,7 +277,8 @@ function parseHeader(op: string, path: string, headerBytes: Uint8Array, dataLeng
     if (typeof dtype !== "string" || !(ST_DTYPES as readonly string[]).includes(dtype)) {
       fail(`${where}: unknown dtype ${JSON.stringify(dtype)} (expected one of ${ST_DTYPES.join(", ")})`);
     }
-    if (!Array.isArray(shape) || !shape.every(isCount)) fail(`${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      fail(`${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
       fail(`${where}: data_offsets ${JSON.stringify(offsets)} is not a pair [begin, end] of integers with begin <= end`);
     }
@@ -229,19 +286,31 @@ function parseHeader(op: string, path: string, headerBytes: Uint8Array, dataLeng
     const st = dtype as SafetensorsDType;
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (dataLength !== null && end > dataLength) {
-      fail(`${where}: data_offsets [${begin}, ${end}] lie outside the data section (${dataLength} bytes); the file is truncated or corrupt`);
+      fail(
+        `${where}: data_offsets [${begin}, ${end}] lie outside the data section (${dataLength} bytes); the file is truncated or corrupt`,
+      );
     }
     if (end - begin !== count * ST_SIZE[st]) {
-      fail(`${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but dtype ${st} with shape [${(shape as number[]).join(", ")}] needs ${count * ST_SIZE[st]}`);
+      fail(
+        `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, but dtype ${st} with shape [${(shape as number[]).join(", ")}] needs ${count * ST_SIZE[st]}`,
+      );
     }
     tensors[name] = { dtype: st, shape: shape as number[], dataOffsets: [begin, end] };
   }
 
   if (dataLength !== null) {
     // As the reference reader: the tensors tile the data section exactly, no overlaps, no holes.
-    const ordered = Object.entries(tensors).sort(([, a], [, b]) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
-    let at = 0, prev = "";
-    for (const [name, { dataOffsets: [begin, end] }] of ordered) {
+    const ordered = Object.entries(tensors).sort(
+      ([, a], [, b]) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1],
+    );
+    let at = 0,
+      prev = "";
+    for (const [
+      name,
+      {
+        dataOffsets: [begin, end],
+      },
+    ] of ordered) {
       if (begin < at) fail(`tensor "${name}": data_offsets [${begin}, ${end}] overlap tensor "${prev}" (which ends at ${at})`);
       if (begin > at) fail(`bytes [${at}, ${begin}) of the data section belong to no tensor`);
       at = end;
@@ -254,15 +323,18 @@ function parseHeader(op: string, path: string, headerBytes: Uint8Array, dataLeng
 
 /** Reads the 8-byte length; checks it against the file size. Returns the header length. */
 function headerLength(op: string, path: string, first8: Uint8Array, fileSize: number): number {
-  if (fileSize < 8) throw new FormatError(`${op}: ${path}: the file has ${fileSize} bytes, too few for the 8-byte header length; not a safetensors file`);
+  if (fileSize < 8)
+    throw new FormatError(`${op}: ${path}: the file has ${fileSize} bytes, too few for the 8-byte header length; not a safetensors file`);
   const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(fileSize - 8)) {
-    throw new FormatError(`${op}: ${path}: the header length ${n} runs past the end of the file (${fileSize} bytes); the file is truncated or not a safetensors file`);
+    throw new FormatError(
+      `${op}: ${path}: the header length ${n} runs past the end of the file (${fileSize} bytes); the file is truncated or not a safetensors file`,
+    );
   }
-  if (n > BigInt(MAX_HEADER_BYTES)) throw new FormatError(`${op}: ${path}: the header length ${n} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    throw new FormatError(`${op}: ${path}: the header length ${n} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`);
   return Number(n);
 }
-
 
 /** Decodes one tensor's little-endian bytes into a tensorgrad tensor (see loadSafetensors for the mapping). */
 function decode(op: string, path: string, name: string, info: SafetensorsTensorInfo, bytes: Uint8Array): Tensor {
@@ -272,18 +344,35 @@ function decode(op: string, path: string, name: string, info: SafetensorsTensorI
   // Copying into a fresh buffer aligns the data, whatever its offset in the file.
   const aligned = (): ArrayBuffer => Uint8Array.from(bytes).buffer;
   const outOfRange = (i: number, value: bigint | number): never => {
-    throw new FormatError(`${op}: ${path}: tensor "${name}" (${dtype}) holds ${value} at element ${i}, outside the int32 range [-2147483648, 2147483647] that tensorgrad stores integers in`);
+    throw new FormatError(
+      `${op}: ${path}: tensor "${name}" (${dtype}) holds ${value} at element ${i}, outside the int32 range [-2147483648, 2147483647] that tensorgrad stores integers in`,
+    );
   };
-  const ints = (read: (i: number) => number): Tensor => tensor(Int32Array.from({ length: n }, (_, i) => read(i)), { shape, dtype: "int32" });
+  const ints = (read: (i: number) => number): Tensor =>
+    tensor(
+      Int32Array.from({ length: n }, (_, i) => read(i)),
+      { shape, dtype: "int32" },
+    );
   switch (dtype) {
     case "F32":
-      return tensor(LITTLE_ENDIAN_HOST ? new Float32Array(aligned()) : Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true)), { shape });
+      return tensor(
+        LITTLE_ENDIAN_HOST ? new Float32Array(aligned()) : Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true)),
+        { shape },
+      );
     case "F64":
-      return tensor(LITTLE_ENDIAN_HOST ? new Float64Array(aligned()) : Float64Array.from({ length: n }, (_, i) => view.getFloat64(8 * i, true)), { shape, dtype: "float64" });
+      return tensor(
+        LITTLE_ENDIAN_HOST ? new Float64Array(aligned()) : Float64Array.from({ length: n }, (_, i) => view.getFloat64(8 * i, true)),
+        { shape, dtype: "float64" },
+      );
     case "I32":
-      return tensor(LITTLE_ENDIAN_HOST ? new Int32Array(aligned()) : Int32Array.from({ length: n }, (_, i) => view.getInt32(4 * i, true)), { shape });
+      return tensor(LITTLE_ENDIAN_HOST ? new Int32Array(aligned()) : Int32Array.from({ length: n }, (_, i) => view.getInt32(4 * i, true)), {
+        shape,
+      });
     case "F16":
-      return tensor(Float32Array.from({ length: n }, (_, i) => float16Value(view.getUint16(2 * i, true))), { shape, dtype: "float16" });
+      return tensor(
+        Float32Array.from({ length: n }, (_, i) => float16Value(view.getUint16(2 * i, true))),
+        { shape, dtype: "float16" },
+      );
     case "BF16": {
       // bfloat16 is the top half of a float32.
       const bits = Uint32Array.from({ length: n }, (_, i) => view.getUint16(2 * i, true) << 16);
@@ -291,13 +380,15 @@ function decode(op: string, path: string, name: string, info: SafetensorsTensorI
     }
     case "I64":
       return ints((i) => {
-        const lo = view.getInt32(8 * i, true), hi = view.getInt32(8 * i + 4, true);
+        const lo = view.getInt32(8 * i, true),
+          hi = view.getInt32(8 * i + 4, true);
         // In int32 range exactly when the high word is the sign extension of the low word.
         return hi === lo >> 31 ? lo : outOfRange(i, view.getBigInt64(8 * i, true));
       });
     case "U64":
       return ints((i) => {
-        const lo = view.getUint32(8 * i, true), hi = view.getUint32(8 * i + 4, true);
+        const lo = view.getUint32(8 * i, true),
+          hi = view.getUint32(8 * i + 4, true);
         return hi === 0 && lo <= 0x7fffffff ? lo : outOfRange(i, view.getBigUint64(8 * i, true));
       });
     case "U32":
@@ -305,13 +396,23 @@ function decode(op: string, path: string, name: string, info: SafetensorsTensorI
         const v = view.getUint32(4 * i, true);
         return v <= 0x7fffffff ? v : outOfRange(i, v);
       });
-    case "I16": return ints((i) => view.getInt16(2 * i, true));
-    case "U16": return ints((i) => view.getUint16(2 * i, true));
-    case "I8": return ints((i) => view.getInt8(i));
-    case "U8": return ints((i) => view.getUint8(i));
-    case "BOOL": return tensor(Int32Array.from({ length: n }, (_, i) => view.getUint8(i)), { shape, dtype: "bool" });
+    case "I16":
+      return ints((i) => view.getInt16(2 * i, true));
+    case "U16":
+      return ints((i) => view.getUint16(2 * i, true));
+    case "I8":
+      return ints((i) => view.getInt8(i));
+    case "U8":
+      return ints((i) => view.getUint8(i));
+    case "BOOL":
+      return tensor(
+        Int32Array.from({ length: n }, (_, i) => view.getUint8(i)),
+        { shape, dtype: "bool" },
+      );
     default:
-      throw new FormatError(`${op}: ${path}: tensor "${name}" has dtype ${dtype}, which tensorgrad cannot load (supported: F32, F64, F16, BF16, I64, I32, U32, U64, I16, U16, I8, U8, BOOL)`);
+      throw new FormatError(
+        `${op}: ${path}: tensor "${name}" has dtype ${dtype}, which tensorgrad cannot load (supported: F32, F64, F16, BF16, I64, I32, U32, U64, I16, U16, I8, U8, BOOL)`,
+      );
   }
 }
 
@@ -337,7 +438,10 @@ export function parseSafetensors(op: string, label: string, bytes: Uint8Array): 
  * @example await io.saveSafetensorsAsync("model.safetensors", model.stateDict());
  */
 export async function saveSafetensorsAsync(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void>;
-export async function saveSafetensorsAsync(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<Uint8Array<ArrayBuffer>>;
+export async function saveSafetensorsAsync(
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Promise<Uint8Array<ArrayBuffer>>;
 export async function saveSafetensorsAsync(
   first: string | Record<string, Tensor>,
   second?: Record<string, Tensor> | Record<string, string>,

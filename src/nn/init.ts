@@ -10,8 +10,19 @@ import { checkOptions } from "../tensor/options.js";
 
 /** The non-linearities calculateGain knows (torch's names; leakyRelu also in camelCase). */
 export type Nonlinearity =
-  | "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d"
-  | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "leakyRelu" | "selu";
+  | "linear"
+  | "conv1d"
+  | "conv2d"
+  | "conv3d"
+  | "conv_transpose1d"
+  | "conv_transpose2d"
+  | "conv_transpose3d"
+  | "sigmoid"
+  | "tanh"
+  | "relu"
+  | "leaky_relu"
+  | "leakyRelu"
+  | "selu";
 /**
  * Which fan Kaiming init scales by: inputs ("fan_in", preserving forward variance) or outputs ("fan_out",
  * backward); camelCase spellings work too.
@@ -49,14 +60,21 @@ function fillInPlace(op: string, t: Tensor, fill: () => number): Tensor {
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case "linear": case "conv1d": case "conv2d": case "conv3d":
-    case "conv_transpose1d": case "conv_transpose2d": case "conv_transpose3d": case "sigmoid":
+    case "linear":
+    case "conv1d":
+    case "conv2d":
+    case "conv3d":
+    case "conv_transpose1d":
+    case "conv_transpose2d":
+    case "conv_transpose3d":
+    case "sigmoid":
       return 1;
     case "tanh":
       return 5 / 3;
     case "relu":
       return Math.SQRT2;
-    case "leaky_relu": case "leakyRelu": {
+    case "leaky_relu":
+    case "leakyRelu": {
       const slope = param ?? 0.01;
       if (!Number.isFinite(slope)) throw new ValueError(`init.calculateGain: negative slope ${slope} is not a valid number`);
       return Math.sqrt(2 / (1 + slope * slope));
@@ -75,7 +93,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) {
-    throw new ValueError(`init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (got shape ${fmtShape(t.shape)})`);
+    throw new ValueError(
+      `init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (got shape ${fmtShape(t.shape)})`,
+    );
   }
   let receptive = 1;
   for (let d = 2; d < t.ndim; d++) receptive *= t.shape[d];
@@ -129,7 +149,7 @@ export function ones(t: Tensor): Tensor {
 }
 
 function gainOf(opts: number | { gain?: number }): number {
-  return typeof opts === "number" ? opts : opts.gain ?? 1;
+  return typeof opts === "number" ? opts : (opts.gain ?? 1);
 }
 
 /**

@@ -24,8 +24,12 @@ abstract class OptionsLoss<O extends object> extends Module {
  * @example new nn.MarginRankingLoss({ margin: 0.5 }).forward(tg.tensor([1, 2]), tg.tensor([2, 1]), tg.tensor([1, 1]))  // 0.75
  */
 export class MarginRankingLoss extends OptionsLoss<M.MarginOptions> {
-  constructor(opts: M.MarginOptions = {}) { super("MarginRankingLoss", opts, ["margin", "reduction"]); }
-  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor { return M.marginRankingLoss(x1, x2, y, this.options); }
+  constructor(opts: M.MarginOptions = {}) {
+    super("MarginRankingLoss", opts, ["margin", "reduction"]);
+  }
+  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor {
+    return M.marginRankingLoss(x1, x2, y, this.options);
+  }
 }
 
 /**
@@ -33,8 +37,12 @@ export class MarginRankingLoss extends OptionsLoss<M.MarginOptions> {
  * @example new nn.CosineEmbeddingLoss().forward(tg.tensor([[1, 0]]), tg.tensor([[0, 1]]), tg.tensor([1]))  // 1
  */
 export class CosineEmbeddingLoss extends OptionsLoss<M.MarginOptions> {
-  constructor(opts: M.MarginOptions = {}) { super("CosineEmbeddingLoss", opts, ["margin", "reduction"]); }
-  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor { return M.cosineEmbeddingLoss(x1, x2, y, this.options); }
+  constructor(opts: M.MarginOptions = {}) {
+    super("CosineEmbeddingLoss", opts, ["margin", "reduction"]);
+  }
+  forward(x1: Tensor, x2: Tensor, y: Tensor): Tensor {
+    return M.cosineEmbeddingLoss(x1, x2, y, this.options);
+  }
 }
 
 /**
@@ -42,8 +50,12 @@ export class CosineEmbeddingLoss extends OptionsLoss<M.MarginOptions> {
  * @example new nn.TripletMarginLoss().forward(tg.tensor([[0, 0]]), tg.tensor([[1, 0]]), tg.tensor([[1.5, 0]]))  // 0.5
  */
 export class TripletMarginLoss extends OptionsLoss<M.TripletMarginOptions> {
-  constructor(opts: M.TripletMarginOptions = {}) { super("TripletMarginLoss", opts, ["margin", "p", "eps", "swap", "reduction"]); }
-  forward(a: Tensor, p: Tensor, n: Tensor): Tensor { return M.tripletMarginLoss(a, p, n, this.options); }
+  constructor(opts: M.TripletMarginOptions = {}) {
+    super("TripletMarginLoss", opts, ["margin", "p", "eps", "swap", "reduction"]);
+  }
+  forward(a: Tensor, p: Tensor, n: Tensor): Tensor {
+    return M.tripletMarginLoss(a, p, n, this.options);
+  }
 }
 
 /**
@@ -51,8 +63,12 @@ export class TripletMarginLoss extends OptionsLoss<M.TripletMarginOptions> {
  * @example new nn.HingeEmbeddingLoss().forward(tg.tensor([0.3, 0.3]), tg.tensor([1, -1]))  // 0.5
  */
 export class HingeEmbeddingLoss extends OptionsLoss<M.MarginOptions> {
-  constructor(opts: M.MarginOptions = {}) { super("HingeEmbeddingLoss", opts, ["margin", "reduction"]); }
-  forward(x: Tensor, y: Tensor): Tensor { return M.hingeEmbeddingLoss(x, y, this.options); }
+  constructor(opts: M.MarginOptions = {}) {
+    super("HingeEmbeddingLoss", opts, ["margin", "reduction"]);
+  }
+  forward(x: Tensor, y: Tensor): Tensor {
+    return M.hingeEmbeddingLoss(x, y, this.options);
+  }
 }
 
 /**
@@ -60,8 +76,12 @@ export class HingeEmbeddingLoss extends OptionsLoss<M.MarginOptions> {
  * @example new nn.PoissonNLLLoss().forward(tg.tensor([0]), tg.tensor([2]))  // 1
  */
 export class PoissonNLLLoss extends OptionsLoss<M.PoissonNllOptions> {
-  constructor(opts: M.PoissonNllOptions = {}) { super("PoissonNLLLoss", opts, ["logInput", "full", "eps", "reduction"]); }
-  forward(x: Tensor, y: Tensor): Tensor { return M.poissonNllLoss(x, y, this.options); }
+  constructor(opts: M.PoissonNllOptions = {}) {
+    super("PoissonNLLLoss", opts, ["logInput", "full", "eps", "reduction"]);
+  }
+  forward(x: Tensor, y: Tensor): Tensor {
+    return M.poissonNllLoss(x, y, this.options);
+  }
 }
 
 /**
@@ -69,8 +89,12 @@ export class PoissonNLLLoss extends OptionsLoss<M.PoissonNllOptions> {
  * @example new nn.SoftMarginLoss().forward(tg.tensor([0]), tg.tensor([1]))  // 0.6931
  */
 export class SoftMarginLoss extends OptionsLoss<ReductionOptions> {
-  constructor(opts: ReductionOptions = {}) { super("SoftMarginLoss", opts, ["reduction"]); }
-  forward(x: Tensor, y: Tensor): Tensor { return M.softMarginLoss(x, y, this.options); }
+  constructor(opts: ReductionOptions = {}) {
+    super("SoftMarginLoss", opts, ["reduction"]);
+  }
+  forward(x: Tensor, y: Tensor): Tensor {
+    return M.softMarginLoss(x, y, this.options);
+  }
 }
 
 /**
@@ -84,7 +108,9 @@ export class MultiMarginLoss extends OptionsLoss<Omit<M.MultiMarginOptions, "wei
     super("MultiMarginLoss", opts, ["p", "margin", "reduction"]);
     this.weight = this.registerBuffer("weight", weight);
   }
-  forward(x: Tensor, y: IndexInput): Tensor { return M.multiMarginLoss(x, y, { ...this.options, weight: this.weight }); }
+  forward(x: Tensor, y: IndexInput): Tensor {
+    return M.multiMarginLoss(x, y, { ...this.options, weight: this.weight });
+  }
 }
 
 /**
@@ -98,5 +124,7 @@ export class MultiLabelSoftMarginLoss extends OptionsLoss<ReductionOptions> {
     super("MultiLabelSoftMarginLoss", opts, ["reduction"]);
     this.weight = this.registerBuffer("weight", weight);
   }
-  forward(x: Tensor, y: Tensor): Tensor { return M.multilabelSoftMarginLoss(x, y, { ...this.options, weight: this.weight }); }
+  forward(x: Tensor, y: Tensor): Tensor {
+    return M.multilabelSoftMarginLoss(x, y, { ...this.options, weight: this.weight });
+  }
 }

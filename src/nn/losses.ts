@@ -19,8 +19,12 @@ abstract class Loss extends Module {
 
 /** Mean squared error (torch.nn.MSELoss). @example new nn.MSELoss().forward(pred, y) */
 export class MSELoss extends Loss {
-  constructor({ reduction = "mean" }: L.ReductionOptions = {}) { super(reduction); }
-  forward(input: Tensor, target: Tensor): Tensor { return L.mseLoss(input, target, { reduction: this.reduction }); }
+  constructor({ reduction = "mean" }: L.ReductionOptions = {}) {
+    super(reduction);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.mseLoss(input, target, { reduction: this.reduction });
+  }
 }
 
 /**
@@ -28,8 +32,12 @@ export class MSELoss extends Loss {
  * @example new nn.L1Loss().forward(tg.tensor([1, 2, 3]), tg.tensor([2, 2, 5]))  // 1
  */
 export class L1Loss extends Loss {
-  constructor({ reduction = "mean" }: L.ReductionOptions = {}) { super(reduction); }
-  forward(input: Tensor, target: Tensor): Tensor { return L.l1Loss(input, target, { reduction: this.reduction }); }
+  constructor({ reduction = "mean" }: L.ReductionOptions = {}) {
+    super(reduction);
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.l1Loss(input, target, { reduction: this.reduction });
+  }
 }
 
 /**
@@ -43,7 +51,9 @@ export class HuberLoss extends Loss {
     super(reduction);
     this.delta = delta;
   }
-  forward(input: Tensor, target: Tensor): Tensor { return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta }); }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
 }
 
 /**
@@ -57,7 +67,9 @@ export class SmoothL1Loss extends Loss {
     super(reduction);
     this.beta = beta;
   }
-  forward(input: Tensor, target: Tensor): Tensor { return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta }); }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
 }
 
 /**
@@ -133,7 +145,10 @@ export class CrossEntropyLoss extends Loss {
   }
   forward(input: Tensor, target: IndexInput): Tensor {
     return C.crossEntropy(input, target, {
-      reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing,
+      reduction: this.reduction,
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      labelSmoothing: this.labelSmoothing,
     });
   }
 }

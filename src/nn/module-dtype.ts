@@ -17,7 +17,9 @@ export function castStateInPlace(op: string, tensors: readonly Tensor[], dtype: 
   for (const t of tensors) {
     if (t.dtype === "int32" || t.dtype === "bool") continue;
     if (t.storage.dtype !== "float32") {
-      throw new DTypeError(`${op}: the module holds a ${t.storage.dtype} tensor; in-place casts cover float32, float16 and bfloat16 state (cast float64 models with a fresh float32 model and loadStateDict)`);
+      throw new DTypeError(
+        `${op}: the module holds a ${t.storage.dtype} tensor; in-place casts cover float32, float16 and bfloat16 state (cast float64 models with a fresh float32 model and loadStateDict)`,
+      );
     }
     storages.add(t.storage);
   }
@@ -28,6 +30,11 @@ export function castStateInPlace(op: string, tensors: readonly Tensor[], dtype: 
       continue;
     }
     if (halfTagOf(s) === dtype) continue;
-    roundStorageToHalf(op, s, dtype, `rounding to ${dtype} runs on the CPU, and this module's state is on the "{backend}" backend; call ${op}() on the CPU before moving the model, or keep float32`);
+    roundStorageToHalf(
+      op,
+      s,
+      dtype,
+      `rounding to ${dtype} runs on the CPU, and this module's state is on the "{backend}" backend; call ${op}() on the CPU before moving the model, or keep float32`,
+    );
   }
 }

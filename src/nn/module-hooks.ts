@@ -24,7 +24,11 @@ export type ForwardHook = (module: Module, args: unknown[], output: any) => unkn
  * of its outputs (null where a value is not a tensor that requires grad); an array it returns replaces
  * the input gradients.
  */
-export type FullBackwardHook = (module: Module, gradInput: (Tensor | null)[], gradOutput: (Tensor | null)[]) => (Tensor | null)[] | void | undefined | null;
+export type FullBackwardHook = (
+  module: Module,
+  gradInput: (Tensor | null)[],
+  gradOutput: (Tensor | null)[],
+) => (Tensor | null)[] | void | undefined | null;
 
 interface Hooks {
   pre: ForwardPreHook[];
@@ -100,18 +104,24 @@ class BackwardCall {
   private gradOutputs: (Tensor | null)[] = [];
   private inputsGated = false;
 
-  constructor(private readonly module: Module, private readonly hooks: Hooks) {}
+  constructor(
+    private readonly module: Module,
+    private readonly hooks: Hooks,
+  ) {}
 
   gateInputs(args: unknown[]): unknown[] {
     const at = args.flatMap((a, i) => (a instanceof Tensor && a.requiresGrad ? [i] : []));
     if (at.length === 0) return args;
     this.inputsGated = true;
-    const gated = gate(at.map((i) => args[i] as Tensor), (grads) => {
-      const gradInput = args.map(() => null as Tensor | null);
-      at.forEach((i, k) => (gradInput[i] = grads[k]));
-      const replaced = this.call(gradInput);
-      return at.map((i) => replaced[i]);
-    });
+    const gated = gate(
+      at.map((i) => args[i] as Tensor),
+      (grads) => {
+        const gradInput = args.map(() => null as Tensor | null);
+        at.forEach((i, k) => (gradInput[i] = grads[k]));
+        const replaced = this.call(gradInput);
+        return at.map((i) => replaced[i]);
+      },
+    );
     const out = [...args];
     at.forEach((i, k) => (out[i] = gated[k]));
     return out;
@@ -140,12 +150,16 @@ class BackwardCall {
       const r = hook(this.module, [...grads], [...this.gradOutputs]);
       if (r === undefined || r === null) continue;
       if (!Array.isArray(r) || r.length !== grads.length) {
-        throw new ValueError(`registerFullBackwardHook: a hook returned ${Array.isArray(r) ? `${r.length} gradients` : typeof r}; expected an array of ${grads.length} (one per input) or nothing`);
+        throw new ValueError(
+          `registerFullBackwardHook: a hook returned ${Array.isArray(r) ? `${r.length} gradients` : typeof r}; expected an array of ${grads.length} (one per input) or nothing`,
+        );
       }
       r.forEach((g, i) => {
         if (g === null || grads[i] === null) return;
         if (!(g instanceof Tensor) || !shapesEqual(g.shape, grads[i]!.shape)) {
-          throw new ShapeError(`registerFullBackwardHook: gradient ${i} returned by a hook must be a tensor of shape ${fmtShape(grads[i]!.shape)}`);
+          throw new ShapeError(
+            `registerFullBackwardHook: gradient ${i} returned by a hook must be a tensor of shape ${fmtShape(grads[i]!.shape)}`,
+          );
         }
         keepFromPass(g);
       });
@@ -175,10 +189,14 @@ type GateParams = { onGrads: (grads: Tensor[]) => (Tensor | null)[] };
 const gatePrim = definePrimitive<GateParams>({
   name: "backwardHook",
   saves: "none",
-  forward: (inputs) => noGrad(() => {
-    const dtype = inputs.every((t) => t.dtype === inputs[0].dtype) ? inputs[0].dtype : "float64";
-    return cat(inputs.map((t) => t.reshape([-1]).to(dtype)), 0);
-  }),
+  forward: (inputs) =>
+    noGrad(() => {
+      const dtype = inputs.every((t) => t.dtype === inputs[0].dtype) ? inputs[0].dtype : "float64";
+      return cat(
+        inputs.map((t) => t.reshape([-1]).to(dtype)),
+        0,
+      );
+    }),
   vjp: (g, { inputs, params }) => {
     let at = 0;
     const grads = inputs.map((t) => {

@@ -11,8 +11,12 @@ import { registeringFields } from "./field-registration.js";
 import { checkOptions } from "../tensor/options.js";
 import type { RemovableHandle } from "../autograd/hooks.js";
 import {
-  registerForwardHook, registerForwardPreHook, registerFullBackwardHook,
-  type ForwardHook, type ForwardPreHook, type FullBackwardHook,
+  registerForwardHook,
+  registerForwardPreHook,
+  registerFullBackwardHook,
+  type ForwardHook,
+  type ForwardPreHook,
+  type FullBackwardHook,
 } from "./module-hooks.js";
 
 /** Options of Module.loadStateDict. */
@@ -154,17 +158,23 @@ export abstract class Module {
       this._modules.set(name, new ModuleArray(value as unknown[]));
     } else if (this._parameters.has(name)) {
       if (value !== null) {
-        throw new ValueError(`${this.constructor.name}: cannot assign ${describeValue(value)} as parameter "${name}" (an nn.Parameter or null expected)`);
+        throw new ValueError(
+          `${this.constructor.name}: cannot assign ${describeValue(value)} as parameter "${name}" (an nn.Parameter or null expected)`,
+        );
       }
       this._parameters.set(name, null);
     } else if (this._buffers.has(name)) {
       if (value !== null && !(value instanceof Tensor)) {
-        throw new ValueError(`${this.constructor.name}: cannot assign ${describeValue(value)} as buffer "${name}" (a Tensor or null expected)`);
+        throw new ValueError(
+          `${this.constructor.name}: cannot assign ${describeValue(value)} as buffer "${name}" (a Tensor or null expected)`,
+        );
       }
       this._buffers.get(name)!.tensor = value as Tensor | null;
     } else if (this._modules.has(name)) {
       if (value !== null) {
-        throw new ValueError(`${this.constructor.name}: cannot assign ${describeValue(value)} as child module "${name}" (an nn.Module or null expected)`);
+        throw new ValueError(
+          `${this.constructor.name}: cannot assign ${describeValue(value)} as child module "${name}" (an nn.Module or null expected)`,
+        );
       }
       this._modules.set(name, null);
     } else if (value instanceof Tensor && name === key) {
@@ -187,7 +197,11 @@ export abstract class Module {
     if (typeof name !== "string" || name === "" || name.includes(".")) {
       throw new ValueError(`${this.constructor.name}: invalid name "${name}" (expected a non-empty string without ".")`);
     }
-    for (const [kind, map] of [["parameter", this._parameters], ["buffer", this._buffers], ["module", this._modules]] as const) {
+    for (const [kind, map] of [
+      ["parameter", this._parameters],
+      ["buffer", this._buffers],
+      ["module", this._modules],
+    ] as const) {
       if (map !== own && map.has(name)) {
         throw new ValueError(`${this.constructor.name}: "${name}" is already registered as a ${kind}`);
       }
@@ -379,7 +393,8 @@ export abstract class Module {
     const out: Record<string, Tensor> = {};
     // Defined, not assigned: a key read from a file (an ONNX initializer named "__proto__") must
     // become an own entry, not replace the record's prototype.
-    const put = (key: string, t: Tensor) => Object.defineProperty(out, key, { value: t, enumerable: true, writable: true, configurable: true });
+    const put = (key: string, t: Tensor) =>
+      Object.defineProperty(out, key, { value: t, enumerable: true, writable: true, configurable: true });
     const visit = (m: Module, prefix: string): void => {
       for (const [name, p] of m._parameters) if (p) put(prefix + name, p.detach());
       for (const [name, { tensor, persistent }] of m._buffers) if (tensor && persistent) put(prefix + name, tensor.detach());

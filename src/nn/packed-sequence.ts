@@ -52,7 +52,9 @@ export class PackedSequence {
     }
     for (const idx of [sortedIndices, unsortedIndices]) {
       if (idx && (idx.dtype !== "int32" || idx.ndim !== 1 || idx.size !== sizes[0])) {
-        throw new ShapeError(`PackedSequence: sortedIndices and unsortedIndices must be 1-D int32 of the batch size ${sizes[0]}, got ${idx.dtype} of shape ${fmtShape(idx.shape)}`);
+        throw new ShapeError(
+          `PackedSequence: sortedIndices and unsortedIndices must be 1-D int32 of the batch size ${sizes[0]}, got ${idx.dtype} of shape ${fmtShape(idx.shape)}`,
+        );
       }
     }
     this.#sizes = Object.freeze(sizes);
@@ -74,7 +76,10 @@ export class PackedSequence {
 function hostInts(op: string, what: string, t: Tensor): number[] {
   if (t.ndim !== 1) throw new ShapeError(`${op}: ${what} must be 1-D, got shape ${fmtShape(t.shape)}`);
   const data = t._hostDataOrNull();
-  if (data === null) throw new ValueError(`${op}: ${what} must be readable on the CPU (as in torch); pass a number[] or a tensor on the "js" or "wasm" backend`);
+  if (data === null)
+    throw new ValueError(
+      `${op}: ${what} must be readable on the CPU (as in torch); pass a number[] or a tensor on the "js" or "wasm" backend`,
+    );
   return Array.from(data);
 }
 
@@ -98,10 +103,12 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
   checkOptions(op, opts, ["batchFirst", "enforceSorted"]);
   const { batchFirst = false, enforceSorted = true } = opts;
   const lens = lengths instanceof Tensor ? hostInts(op, "lengths", lengths) : [...lengths];
-  if (input.ndim < 2) throw new ShapeError(`${op}: expected input ${batchFirst ? "[N, T, *]" : "[T, N, *]"}, got shape ${fmtShape(input.shape)}`);
+  if (input.ndim < 2)
+    throw new ShapeError(`${op}: expected input ${batchFirst ? "[N, T, *]" : "[T, N, *]"}, got shape ${fmtShape(input.shape)}`);
   const x = batchFirst ? input.transpose(0, 1) : input;
   const [T, N] = x.shape as [number, number];
-  if (lens.length !== N) throw new ShapeError(`${op}: expected ${N} lengths (the batch size of input ${fmtShape(input.shape)}), got ${lens.length}`);
+  if (lens.length !== N)
+    throw new ShapeError(`${op}: expected ${N} lengths (the batch size of input ${fmtShape(input.shape)}), got ${lens.length}`);
   for (const l of lens) {
     if (!Number.isInteger(l) || l <= 0) throw new ValueError(`${op}: every length must be a positive integer, got [${lens.join(", ")}]`);
     if (l > T) throw new ShapeError(`${op}: a length of ${l} exceeds the ${T} time steps of input ${fmtShape(input.shape)}`);
@@ -109,7 +116,9 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
   let order: number[] | null = null;
   if (enforceSorted) {
     if (lens.some((l, i) => i > 0 && l > lens[i - 1]!)) {
-      throw new ValueError(`${op}: lengths must be in decreasing order when enforceSorted is true, got [${lens.join(", ")}]; pass enforceSorted: false to sort them`);
+      throw new ValueError(
+        `${op}: lengths must be in decreasing order when enforceSorted is true, got [${lens.join(", ")}]; pass enforceSorted: false to sort them`,
+      );
     }
   } else {
     order = lens.map((_, i) => i).sort((a, b) => lens[b]! - lens[a]! || a - b);
@@ -153,7 +162,9 @@ export function padPackedSequence(sequence: PackedSequence, opts: PadPackedOptio
   }
   const { data } = sequence;
   const rest = data.shape.slice(1);
-  const steps = splitRows(data, bs).map((s, t) => (bs[t] === N ? s : cat([s, full([N - bs[t]!, ...rest], paddingValue, { dtype: data.dtype })], 0)));
+  const steps = splitRows(data, bs).map((s, t) =>
+    bs[t] === N ? s : cat([s, full([N - bs[t]!, ...rest], paddingValue, { dtype: data.dtype })], 0),
+  );
   const extra = (totalLength ?? T) - T;
   if (extra > 0) steps.push(...new Array<Tensor>(extra).fill(full([N, ...rest], paddingValue, { dtype: data.dtype })));
   let padded = stack(steps, 0);
@@ -208,7 +219,11 @@ export interface PackSequenceOptions {
 export function packSequence(sequences: readonly Tensor[], opts: PackSequenceOptions = {}): PackedSequence {
   checkOptions("packSequence", opts, ["enforceSorted"]);
   checkSequences("packSequence", sequences);
-  return packPaddedSequence(padSequence(sequences), sequences.map((s) => s.shape[0]!), { enforceSorted: opts.enforceSorted ?? true });
+  return packPaddedSequence(
+    padSequence(sequences),
+    sequences.map((s) => s.shape[0]!),
+    { enforceSorted: opts.enforceSorted ?? true },
+  );
 }
 
 /**
@@ -220,13 +235,18 @@ export function unpadSequence(padded: Tensor, lengths: Tensor | readonly number[
   const op = "unpadSequence";
   checkOptions(op, opts, ["batchFirst"]);
   const lens = lengths instanceof Tensor ? hostInts(op, "lengths", lengths) : [...lengths];
-  if (padded.ndim < 2) throw new ShapeError(`${op}: expected a padded batch with at least 2 dimensions, got shape ${fmtShape(padded.shape)}`);
+  if (padded.ndim < 2)
+    throw new ShapeError(`${op}: expected a padded batch with at least 2 dimensions, got shape ${fmtShape(padded.shape)}`);
   const x = opts.batchFirst ? padded : padded.transpose(0, 1);
   const [N, T] = x.shape as [number, number];
-  if (lens.length !== N) throw new ShapeError(`${op}: expected ${N} lengths (the batch size of ${fmtShape(padded.shape)}), got ${lens.length}`);
+  if (lens.length !== N)
+    throw new ShapeError(`${op}: expected ${N} lengths (the batch size of ${fmtShape(padded.shape)}), got ${lens.length}`);
   return lens.map((l, i) => {
     if (!Number.isInteger(l) || l < 0 || l > T) throw new ValueError(`${op}: length ${l} of sequence ${i} is not an integer in [0, ${T}]`);
-    return x.slice(0, i, i + 1).squeeze(0).slice(0, 0, l);
+    return x
+      .slice(0, i, i + 1)
+      .squeeze(0)
+      .slice(0, 0, l);
   });
 }
 
@@ -244,14 +264,16 @@ function checkSequences(op: string, sequences: readonly Tensor[]): Tensor {
   if (!Array.isArray(sequences) || sequences.length === 0) throw new ValueError(`${op}: expected a non-empty array of tensors`);
   const first = sequences[0]!;
   for (const s of sequences) {
-    if (!(s instanceof Tensor) || s.ndim < 1) throw new ShapeError(`${op}: every sequence must be a tensor [L, *] with at least one dimension`);
+    if (!(s instanceof Tensor) || s.ndim < 1)
+      throw new ShapeError(`${op}: every sequence must be a tensor [L, *] with at least one dimension`);
     if (s.ndim !== first.ndim || s.shape.some((d, i) => i > 0 && d !== first.shape[i])) {
-      throw new ShapeError(`${op}: sequences must agree in every dimension but the first, got ${fmtShape(first.shape)} and ${fmtShape(s.shape)}`);
+      throw new ShapeError(
+        `${op}: sequences must agree in every dimension but the first, got ${fmtShape(first.shape)} and ${fmtShape(s.shape)}`,
+      );
     }
   }
   return first;
 }
-
 
 /** batch_sizes of lengths sorted longest first: how many lengths exceed each step t. */
 function batchSizesOf(sortedLengths: readonly number[]): number[] {

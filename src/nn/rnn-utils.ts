@@ -2,6 +2,15 @@
 // and GRU. The implementations are in packed-sequence.ts.
 
 export {
-  PackedSequence, packPaddedSequence, padPackedSequence, padSequence, packSequence, unpadSequence, unpackSequence,
-  type PackPaddedOptions, type PadPackedOptions, type PadSequenceOptions, type PackSequenceOptions,
+  PackedSequence,
+  packPaddedSequence,
+  padPackedSequence,
+  padSequence,
+  packSequence,
+  unpadSequence,
+  unpackSequence,
+  type PackPaddedOptions,
+  type PadPackedOptions,
+  type PadSequenceOptions,
+  type PackSequenceOptions,
 } from "./packed-sequence.js";

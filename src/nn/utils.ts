@@ -32,7 +32,11 @@ function scaleGrad(p: Tensor, f: (v: number) => number): void {
  * 0-d float32 tensor, as torch does (read it with `.item()`). `normType` may be Infinity.
  * @example const norm = nn.utils.clipGradNorm(model.parameters(), 1.0).item();
  */
-export function clipGradNorm(params: Params, maxNorm: number, { normType = 2, errorIfNonfinite = false }: { normType?: number; errorIfNonfinite?: boolean } = {}): Tensor {
+export function clipGradNorm(
+  params: Params,
+  maxNorm: number,
+  { normType = 2, errorIfNonfinite = false }: { normType?: number; errorIfNonfinite?: boolean } = {},
+): Tensor {
   if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be > 0 (or Infinity), got ${normType}`);
   const withGrad = list(params).filter((p) => p._peekGrad() !== null);
@@ -48,7 +52,9 @@ export function clipGradNorm(params: Params, maxNorm: number, { normType = 2, er
   }
   const total = normType === Infinity ? acc : acc ** (1 / normType);
   if (errorIfNonfinite && !Number.isFinite(total)) {
-    throw new ValueError(`clipGradNorm: the total norm of order ${normType} of the gradients is ${total}; set errorIfNonfinite false to clip anyway`);
+    throw new ValueError(
+      `clipGradNorm: the total norm of order ${normType} of the gradients is ${total}; set errorIfNonfinite false to clip anyway`,
+    );
   }
   // torch's coefficient, with the same 1e-6 guard; gradients already within bounds are untouched.
   const coef = maxNorm / (total + 1e-6);
@@ -62,7 +68,11 @@ export function clipGradNorm(params: Params, maxNorm: number, { normType = 2, er
  */
 function clipOnDevice(withGrad: Tensor[], maxNorm: number, normType: number, errorIfNonfinite: boolean): Tensor {
   if (errorIfNonfinite) {
-    throw new UnsupportedOpError(`clipGradNorm: errorIfNonfinite reads the norm synchronously, which gradients on the "${withGrad[0]!._peekGrad()!.storage.backend.name}" backend cannot do; leave it out and check the returned norm with \`await norm.itemAsync()\``, "clipGradNorm", withGrad[0]!._peekGrad()!.storage.backend.name);
+    throw new UnsupportedOpError(
+      `clipGradNorm: errorIfNonfinite reads the norm synchronously, which gradients on the "${withGrad[0]!._peekGrad()!.storage.backend.name}" backend cannot do; leave it out and check the returned norm with \`await norm.itemAsync()\``,
+      "clipGradNorm",
+      withGrad[0]!._peekGrad()!.storage.backend.name,
+    );
   }
   return noGrad(() => {
     const parts = withGrad.map((p) => {

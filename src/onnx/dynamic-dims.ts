@@ -45,7 +45,10 @@ export function generaliseDims(traces: Traces, symbols: readonly DimSymbol[]): v
     nodes.forEach((n, i) => {
       const m = other[i];
       if (n.opType !== m.opType || !sameList(n.inputs, m.inputs) || !sameList(n.outputs, m.outputs)) {
-        throw structural(`node ${i} is ${n.opType}(${n.inputs.join(", ")}) at one size of "${sym}" and ${m.opType}(${m.inputs.join(", ")}) at another`, sym);
+        throw structural(
+          `node ${i} is ${n.opType}(${n.inputs.join(", ")}) at one size of "${sym}" and ${m.opType}(${m.inputs.join(", ")}) at another`,
+          sym,
+        );
       }
       for (const [name, a] of n.attributes) {
         if (n.opType === "Constant" && name === "value") continue;
@@ -53,7 +56,8 @@ export function generaliseDims(traces: Traces, symbols: readonly DimSymbol[]): v
         if (!other || !sameAttribute(a, other)) {
           throw new UnsupportedOpError(
             `exportOnnx: attribute "${name}" of ${n.opType} node "${n.outputs[0]}" changes with dynamic dim "${sym}"; ONNX attributes are fixed, so this dim cannot be dynamic`,
-            n.opType, n.outputs[0],
+            n.opType,
+            n.outputs[0],
           );
         }
       }
@@ -62,7 +66,9 @@ export function generaliseDims(traces: Traces, symbols: readonly DimSymbol[]): v
   const sizes = symbols.map((s) => s.size);
   // Each symbol's size, read from the first input carrying it: Gather(Shape(input), [axis]).
   const start = nodes.length;
-  const symValues = symbols.map(({ sites: [site] }) => b.node("Gather", [b.node("Shape", [base.inputNames[site.input]]), b.ints([site.axis])]));
+  const symValues = symbols.map(({ sites: [site] }) =>
+    b.node("Gather", [b.node("Shape", [base.inputNames[site.input]]), b.ints([site.axis])]),
+  );
   const symNodes = nodes.splice(start);
   // Walk backwards so splicing replacement nodes in does not shift the nodes still to visit.
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -74,7 +80,14 @@ export function generaliseDims(traces: Traces, symbols: readonly DimSymbol[]): v
     const before = nodes.length;
     const out = rewriteConstant(b, n, t0, ts, sizes, (s) => symValues[s], symbols);
     const added = nodes.splice(before);
-    added.push({ opType: "Identity", domain: "", name: b.fresh("Identity_node"), inputs: [out], outputs: [n.outputs[0]], attributes: new Map() });
+    added.push({
+      opType: "Identity",
+      domain: "",
+      name: b.fresh("Identity_node"),
+      inputs: [out],
+      outputs: [n.outputs[0]],
+      attributes: new Map(),
+    });
     nodes.splice(i, 1, ...added);
   }
   nodes.unshift(...symNodes); // unused ones are pruned with the rest
@@ -83,21 +96,32 @@ export function generaliseDims(traces: Traces, symbols: readonly DimSymbol[]): v
 function structural(what: string, sym: string): UnsupportedOpError {
   return new UnsupportedOpError(
     `exportOnnx: the traced graph ${what}: the forward loops or branches on that dim's size, so it cannot be dynamic (export with fixed sizes, or without that dim in dynamicAxes)`,
-    "dynamic dim", sym,
+    "dynamic dim",
+    sym,
   );
 }
 
 /** Writes the nodes computing the constant `n` at any size; returns the name of their result. */
 function rewriteConstant(
-  b: GraphBuilder, n: OnnxNode, t0: OnnxTensor, ts: OnnxTensor[], sizes: number[], symbolOf: (s: number) => string, symbols: readonly DimSymbol[],
+  b: GraphBuilder,
+  n: OnnxNode,
+  t0: OnnxTensor,
+  ts: OnnxTensor[],
+  sizes: number[],
+  symbolOf: (s: number) => string,
+  symbols: readonly DimSymbol[],
 ): string {
   const isFloat = t0.dataType === DataType.FLOAT || t0.dataType === DataType.DOUBLE;
   const fail = (why: string): never => {
-    const moved = symbols.filter((_, s) => !sameTensor(t0, ts[s])).map((s) => `"${s.name}"`).join(", ");
+    const moved = symbols
+      .filter((_, s) => !sameTensor(t0, ts[s]))
+      .map((s) => `"${s.name}"`)
+      .join(", ");
     throw new UnsupportedOpError(
       `exportOnnx: constant "${n.outputs[0]}" (shape [${t0.dims.join(", ")}]) made in the forward changes with dynamic dim ${moved} ${why}; ` +
         "compute it from the input's shape with tensor ops, or export with fixed sizes",
-      "Constant", n.outputs[0],
+      "Constant",
+      n.outputs[0],
     );
   };
   if (ts.every((t) => sameList(t.dims, t0.dims))) {
@@ -110,8 +134,14 @@ function rewriteConstant(
       run = [];
     };
     for (let j = 0; j < t0.data.length; j++) {
-      const f = fit(t0.data[j], ts.map((t) => t.data[j]), sizes, isFloat);
-      if (f === undefined) fail(`in a way no product or sum of the dims gives (element ${j}: ${t0.data[j]}, then ${ts.map((t) => t.data[j]).join(", ")})`);
+      const f = fit(
+        t0.data[j],
+        ts.map((t) => t.data[j]),
+        sizes,
+        isFloat,
+      );
+      if (f === undefined)
+        fail(`in a way no product or sum of the dims gives (element ${j}: ${t0.data[j]}, then ${ts.map((t) => t.data[j]).join(", ")})`);
       if (f === null) run.push(t0.data[j]);
       else {
         flush();
@@ -124,14 +154,26 @@ function rewriteConstant(
   }
   // The shape moved: a fill (zeros([B, H])) or an arange over a dynamic length.
   if (ts.some((t) => t.dims.length !== t0.dims.length)) fail("in rank");
-  const dimFits = t0.dims.map((d, j) => fit(d, ts.map((t) => t.dims[j]), sizes, false));
+  const dimFits = t0.dims.map((d, j) =>
+    fit(
+      d,
+      ts.map((t) => t.dims[j]),
+      sizes,
+      false,
+    ),
+  );
   if (dimFits.some((f) => f === undefined)) fail("in a dim no product or sum of the dims gives");
   const shapeParts = dimFits.map((f, j) => (f === null ? b.ints([t0.dims[j]]) : expression(b, f!, symbolOf, null)));
   const shape = shapeParts.length === 1 ? shapeParts[0] : b.node("Concat", shapeParts, { axis: 0 });
   const all = [t0, ...ts];
   const first = t0.data[0];
   if (all.every((t) => t.data.every((v) => v === first))) {
-    const value: OnnxTensor = { name: "", dataType: t0.dataType, dims: [1], data: t0.dataType === DataType.FLOAT ? Float32Array.of(first) : Float64Array.of(first) };
+    const value: OnnxTensor = {
+      name: "",
+      dataType: t0.dataType,
+      dims: [1],
+      data: t0.dataType === DataType.FLOAT ? Float32Array.of(first) : Float64Array.of(first),
+    };
     return b.node("ConstantOfShape", [shape], { value });
   }
   const step = t0.data.length > 1 ? t0.data[1] - t0.data[0] : 1;
@@ -203,6 +245,7 @@ function sameTensor(a: OnnxTensor, b: OnnxTensor): boolean {
 
 function sameAttribute(a: OnnxAttribute, b: OnnxAttribute): boolean {
   if (a.type !== b.type || a.i !== b.i || !Object.is(a.f, b.f) || a.s !== b.s) return false;
-  if (!sameList(a.ints ?? [], b.ints ?? []) || !sameList(a.floats ?? [], b.floats ?? []) || !sameList(a.strings ?? [], b.strings ?? [])) return false;
+  if (!sameList(a.ints ?? [], b.ints ?? []) || !sameList(a.floats ?? [], b.floats ?? []) || !sameList(a.strings ?? [], b.strings ?? []))
+    return false;
   return a.t === undefined ? b.t === undefined : b.t !== undefined && sameTensor(a.t, b.t);
 }

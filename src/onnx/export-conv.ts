@@ -47,8 +47,11 @@ export function emitConv(cx: ExportContext, x: Tensor, w: Tensor, bias: Tensor |
   const n = spec.kernel.length;
   const dilation = list(spec.dilation ?? 1, n);
   const attrs = {
-    kernel_shape: [...spec.kernel], strides: list(spec.stride ?? 1, n), pads: convPads(spec.kernel, spec.padding ?? 0, dilation),
-    dilations: dilation, group: spec.groups ?? 1,
+    kernel_shape: [...spec.kernel],
+    strides: list(spec.stride ?? 1, n),
+    pads: convPads(spec.kernel, spec.padding ?? 0, dilation),
+    dilations: dilation,
+    group: spec.groups ?? 1,
   };
   const inputs = (xName: string) => (bias ? [xName, cx.b.nameOf(w), cx.b.nameOf(bias)] : [xName, cx.b.nameOf(w)]);
   batched(cx, x, n, out, (xName, to) => cx.b.node("Conv", inputs(xName), attrs, to));
@@ -65,12 +68,23 @@ export interface ConvTransposeSpec {
 }
 
 /** A ConvTranspose node: torch's padding trims both sides, outputPadding adds to the end (as ONNX's output_padding). */
-export function emitConvTranspose(cx: ExportContext, x: Tensor, w: Tensor, bias: Tensor | null, spec: ConvTransposeSpec, out: Tensor): void {
+export function emitConvTranspose(
+  cx: ExportContext,
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  spec: ConvTransposeSpec,
+  out: Tensor,
+): void {
   const n = spec.dims;
   const p = list(spec.padding ?? 0, n);
   const attrs = {
-    kernel_shape: w.shape.slice(2), strides: list(spec.stride ?? 1, n), pads: [...p, ...p], dilations: list(spec.dilation ?? 1, n),
-    group: spec.groups ?? 1, output_padding: list(spec.outputPadding ?? 0, n),
+    kernel_shape: w.shape.slice(2),
+    strides: list(spec.stride ?? 1, n),
+    pads: [...p, ...p],
+    dilations: list(spec.dilation ?? 1, n),
+    group: spec.groups ?? 1,
+    output_padding: list(spec.outputPadding ?? 0, n),
   };
   const inputs = (xName: string) => (bias ? [xName, cx.b.nameOf(w), cx.b.nameOf(bias)] : [xName, cx.b.nameOf(w)]);
   batched(cx, x, n, out, (xName, to) => cx.b.node("ConvTranspose", inputs(xName), attrs, to));
@@ -93,9 +107,12 @@ export function emitPool(cx: ExportContext, op: "MaxPool" | "AveragePool", x: Te
   const kernel = list(spec.kernelSize, 2);
   const p = list(spec.padding ?? 0, 2);
   const attrs: Record<string, number | number[]> = {
-    kernel_shape: kernel, strides: list(spec.stride ?? spec.kernelSize, 2), pads: [...p, ...p], ceil_mode: spec.ceilMode ? 1 : 0,
+    kernel_shape: kernel,
+    strides: list(spec.stride ?? spec.kernelSize, 2),
+    pads: [...p, ...p],
+    ceil_mode: spec.ceilMode ? 1 : 0,
   };
   if (op === "MaxPool") attrs.dilations = list(spec.dilation ?? 1, 2);
-  else attrs.count_include_pad = spec.countIncludePad ?? true ? 1 : 0;
+  else attrs.count_include_pad = (spec.countIncludePad ?? true) ? 1 : 0;
   batched(cx, x, 2, out, (xName, to) => cx.b.node(op, [xName], attrs, to));
 }

@@ -27,14 +27,25 @@ export interface LayerConverter {
   emit(cx: ExportContext, m: any, x: Tensor, out: any, args: readonly unknown[]): void;
 }
 
-function simple(cls: abstract new (...a: any[]) => Module, op: string, attrs: (m: any) => Record<string, any> = () => ({})): [Function, LayerConverter] {
+function simple(
+  cls: abstract new (...a: any[]) => Module,
+  op: string,
+  attrs: (m: any) => Record<string, any> = () => ({}),
+): [Function, LayerConverter] {
   return [cls, { matches: () => true, emit: (cx, m, x, out) => void cx.b.node(op, [cx.b.nameOf(x)], attrs(m), out) }];
 }
 
 const conv: LayerConverter = {
   matches: () => true,
   emit: (cx, m: Conv1d | Conv2d, x, out) =>
-    emitConv(cx, x, m.weight, m.bias, { kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: m.dilation, groups: m.groups }, out),
+    emitConv(
+      cx,
+      x,
+      m.weight,
+      m.bias,
+      { kernel: m.kernelSize, stride: m.stride, padding: m.padding, dilation: m.dilation, groups: m.groups },
+      out,
+    ),
 };
 
 const batchNorm: LayerConverter = {
@@ -46,8 +57,12 @@ const batchNorm: LayerConverter = {
     const type = onnxType(m.runningMean!.dtype);
     const scale = m.weight ? b.nameOf(m.weight) : b.floats(Array(c).fill(1), type);
     const bias = m.bias ? b.nameOf(m.bias) : b.floats(Array(c).fill(0), type);
-    b.node("BatchNormalization", [b.nameOf(x), scale, bias, b.nameOf(m.runningMean!), b.nameOf(m.runningVar!)],
-      { epsilon: { float: m.eps } }, out);
+    b.node(
+      "BatchNormalization",
+      [b.nameOf(x), scale, bias, b.nameOf(m.runningMean!), b.nameOf(m.runningVar!)],
+      { epsilon: { float: m.eps } },
+      out,
+    );
   },
 };
 
@@ -96,7 +111,8 @@ function adaptiveSize(m: AdaptiveAvgPool2d, x: Tensor): [number, number] {
 
 const linear: LayerConverter = {
   matches: () => true,
-  emit: (cx, m: Linear, x, out) => emitLinear(cx, cx.b.nameOf(x), x.ndim, m.inFeatures, cx.b.nameOf(m.weight), m.bias ? cx.b.nameOf(m.bias) : null, out),
+  emit: (cx, m: Linear, x, out) =>
+    emitLinear(cx, cx.b.nameOf(x), x.ndim, m.inFeatures, cx.b.nameOf(m.weight), m.bias ? cx.b.nameOf(m.bias) : null, out),
 };
 
 const embedding: LayerConverter = {
@@ -136,7 +152,10 @@ export const LAYERS = new Map<Function, LayerConverter>([
 ]);
 
 // Layers with a single-node form only in some configurations.
-LAYERS.set(Softplus, { matches: (m) => (m as Softplus).beta === 1, emit: (cx, _m, x, out) => void cx.b.node("Softplus", [cx.b.nameOf(x)], {}, out) });
+LAYERS.set(Softplus, {
+  matches: (m) => (m as Softplus).beta === 1,
+  emit: (cx, _m, x, out) => void cx.b.node("Softplus", [cx.b.nameOf(x)], {}, out),
+});
 for (const cls of [Softmax, LogSoftmax]) {
   const op = cls === Softmax ? "Softmax" : "LogSoftmax";
   LAYERS.set(cls, {

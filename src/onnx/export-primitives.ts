@@ -26,13 +26,35 @@ export function as(cx: ExportContext, t: Tensor, dtype: DType): string {
 }
 
 const UNARY: Record<string, string> = {
-  neg: "Neg", exp: "Exp", log: "Log", sqrt: "Sqrt", abs: "Abs", sign: "Sign", sin: "Sin", cos: "Cos",
-  tanh: "Tanh", sigmoid: "Sigmoid", relu: "Relu", erf: "Erf", tan: "Tan", asin: "Asin", acos: "Acos", atan: "Atan",
-  sinh: "Sinh", cosh: "Cosh", asinh: "Asinh", atanh: "Atanh",
+  neg: "Neg",
+  exp: "Exp",
+  log: "Log",
+  sqrt: "Sqrt",
+  abs: "Abs",
+  sign: "Sign",
+  sin: "Sin",
+  cos: "Cos",
+  tanh: "Tanh",
+  sigmoid: "Sigmoid",
+  relu: "Relu",
+  erf: "Erf",
+  tan: "Tan",
+  asin: "Asin",
+  acos: "Acos",
+  atan: "Atan",
+  sinh: "Sinh",
+  cosh: "Cosh",
+  asinh: "Asinh",
+  atanh: "Atanh",
 };
 const ARITH: Record<string, string> = { add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow", maximum: "Max", minimum: "Min" };
 const COMPARE: Record<string, [string, boolean]> = {
-  eq: ["Equal", false], ne: ["Equal", true], gt: ["Greater", false], lt: ["Less", false], ge: ["GreaterOrEqual", false], le: ["LessOrEqual", false],
+  eq: ["Equal", false],
+  ne: ["Equal", true],
+  gt: ["Greater", false],
+  lt: ["Less", false],
+  ge: ["GreaterOrEqual", false],
+  le: ["LessOrEqual", false],
 };
 
 /**
@@ -51,7 +73,8 @@ function onesBetween(long: readonly number[], short: readonly number[]): number[
   const at: number[] = [];
   let j = 0;
   for (let i = 0; i < long.length; i++) {
-    if (j < short.length && long[i] === short[j]) j++; // matching early is safe: short is a subsequence
+    if (j < short.length && long[i] === short[j])
+      j++; // matching early is safe: short is a subsequence
     else if (long[i] === 1) at.push(i);
     else return null;
   }
@@ -59,7 +82,15 @@ function onesBetween(long: readonly number[], short: readonly number[]): number[
 }
 
 /** A reduction over `dims`: axes as an attribute before `inputsFrom` (the opset that moved them to an input). */
-export function reduce(cx: ExportContext, op: string, x: string, dims: readonly number[], keepdim: boolean, out: Tensor | undefined, inputsFrom: number): string {
+export function reduce(
+  cx: ExportContext,
+  op: string,
+  x: string,
+  dims: readonly number[],
+  keepdim: boolean,
+  out: Tensor | undefined,
+  inputsFrom: number,
+): string {
   if (cx.opset >= inputsFrom) return cx.b.node(op, [x, cx.b.ints(dims, "axes")], { keepdims: keepdim ? 1 : 0 }, out);
   return cx.b.node(op, [x], { axes: dims, keepdims: keepdim ? 1 : 0 }, out);
 }
@@ -94,7 +125,10 @@ for (const [name, op] of Object.entries(UNARY)) {
 // On two bools tensorgrad's add and maximum are a logical or, mul and minimum a logical and (as torch).
 const BOOL_ARITH: Record<string, string> = { add: "Or", maximum: "Or", mul: "And", minimum: "And" };
 // Floor and Ceil are float-only in ONNX; on integers they are the identity.
-for (const [name, op] of [["floor", "Floor"], ["ceil", "Ceil"]] as const) {
+for (const [name, op] of [
+  ["floor", "Floor"],
+  ["ceil", "Ceil"],
+] as const) {
   PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node(x.dtype === "int32" ? "Identity" : op, [as(cx, x, out.dtype)], {}, out));
 }
 // Round is half to even in ONNX as in torch; ONNX has no Trunc: floor above zero, ceil below.
@@ -105,8 +139,14 @@ PRIMITIVES.set("trunc", (cx, [x], _p, out) => {
   const v = b.nameOf(x);
   b.node("Where", [b.node("Less", [v, b.scalar(0, x.dtype)]), b.node("Ceil", [v]), b.node("Floor", [v])], {}, out);
 });
-for (const [name, base] of [["log2", Math.LN2], ["log10", Math.LN10]] as const) {
-  PRIMITIVES.set(name, (cx, [x], _p, out) => void cx.b.node("Div", [cx.b.node("Log", [as(cx, x, out.dtype)]), cx.b.scalar(base, out.dtype)], {}, out));
+for (const [name, base] of [
+  ["log2", Math.LN2],
+  ["log10", Math.LN10],
+] as const) {
+  PRIMITIVES.set(
+    name,
+    (cx, [x], _p, out) => void cx.b.node("Div", [cx.b.node("Log", [as(cx, x, out.dtype)]), cx.b.scalar(base, out.dtype)], {}, out),
+  );
 }
 PRIMITIVES.set("exp2", (cx, [x], _p, out) => void cx.b.node("Pow", [cx.b.scalar(2, out.dtype), as(cx, x, out.dtype)], {}, out));
 PRIMITIVES.set("expm1", (cx, [x], _p, out) => {
@@ -118,7 +158,11 @@ PRIMITIVES.set("log1p", (cx, [x], _p, out) => {
   cx.b.node("Log", [s], {}, out);
 });
 for (const [name, op] of Object.entries(ARITH)) {
-  PRIMITIVES.set(name, (cx, [a, c], _p, out) => void cx.b.node(out.dtype === "bool" ? BOOL_ARITH[name]! : op, [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out));
+  PRIMITIVES.set(
+    name,
+    (cx, [a, c], _p, out) =>
+      void cx.b.node(out.dtype === "bool" ? BOOL_ARITH[name]! : op, [as(cx, a, out.dtype), as(cx, c, out.dtype)], {}, out),
+  );
 }
 for (const [name, [op, negate]] of Object.entries(COMPARE)) {
   PRIMITIVES.set(name, (cx, [a, c], _p, out) => {
@@ -160,19 +204,39 @@ PRIMITIVES.set("slice", (cx, [x], p: SliceParams, out) => {
   const { b } = cx;
   // An end at the dim's size means "to the end", which stays right when that dim is dynamic.
   const end = p.end >= x.shape[p.dim] ? Number.MAX_SAFE_INTEGER : p.end;
-  b.node("Slice", [b.nameOf(x), b.ints([p.start], "starts"), b.ints([end], "ends"), b.ints([p.dim], "axes"), b.ints([p.step], "steps")], {}, out);
+  b.node(
+    "Slice",
+    [b.nameOf(x), b.ints([p.start], "starts"), b.ints([end], "ends"), b.ints([p.dim], "axes"), b.ints([p.step], "steps")],
+    {},
+    out,
+  );
 });
-PRIMITIVES.set("cat", (cx, xs, dim: number, out) => void cx.b.node("Concat", xs.map((x) => as(cx, x, out.dtype)), { axis: dim }, out));
+PRIMITIVES.set(
+  "cat",
+  (cx, xs, dim: number, out) =>
+    void cx.b.node(
+      "Concat",
+      xs.map((x) => as(cx, x, out.dtype)),
+      { axis: dim },
+      out,
+    ),
+);
 // A bool sum counts in int32 (as( ) casts); ReduceMax/Min of bools reduce 0/1 int32 and cast back.
 PRIMITIVES.set("sum", (cx, [x], p: ReduceParams, out) => void reduce(cx, "ReduceSum", as(cx, x, out.dtype), p.dims, p.keepdim, out, 13));
-for (const [name, op] of [["max", "ReduceMax"], ["min", "ReduceMin"]] as const) {
+for (const [name, op] of [
+  ["max", "ReduceMax"],
+  ["min", "ReduceMin"],
+] as const) {
   PRIMITIVES.set(name, (cx, [x], p: ReduceParams, out) => {
     if (x.dtype !== "bool") return void reduce(cx, op, cx.b.nameOf(x), p.dims, p.keepdim, out, 18);
     const r = reduce(cx, op, as(cx, x, "int32"), p.dims, p.keepdim, undefined, 18);
     cx.b.node("Cast", [r], { to: onnxType("bool") }, out);
   });
 }
-for (const [name, op] of [["argmax", "ArgMax"], ["argmin", "ArgMin"]] as const) {
+for (const [name, op] of [
+  ["argmax", "ArgMax"],
+  ["argmin", "ArgMin"],
+] as const) {
   PRIMITIVES.set(name, (cx, [x], p: ReduceParams, out) => {
     if (p.dims.length !== 1) {
       // argmax over everything: flatten first, as torch.argmax without a dim does.
@@ -203,8 +267,18 @@ PRIMITIVES.set("gather", (cx, [x, index], p: { dim: number }, out) => {
 PRIMITIVES.set("scatterAdd", (cx, [src, index], p: { dim: number; shape: readonly number[] }, out) => {
   const { b } = cx;
   // ScatterElements gained its add reduction in opset 16.
-  if (cx.opset < 16) throw new UnsupportedOpError(`exportOnnx: scatterAdd in module "${cx.where()}" needs opset 16 or later (ScatterElements with reduction "add"), got ${cx.opset}`, "scatterAdd", cx.where());
-  const zero = { name: "", dataType: onnxType(out.dtype), dims: [1], data: out.dtype === "float32" ? Float32Array.of(0) : Float64Array.of(0) };
+  if (cx.opset < 16)
+    throw new UnsupportedOpError(
+      `exportOnnx: scatterAdd in module "${cx.where()}" needs opset 16 or later (ScatterElements with reduction "add"), got ${cx.opset}`,
+      "scatterAdd",
+      cx.where(),
+    );
+  const zero = {
+    name: "",
+    dataType: onnxType(out.dtype),
+    dims: [1],
+    data: out.dtype === "float32" ? Float32Array.of(0) : Float64Array.of(0),
+  };
   const zeros = b.node("ConstantOfShape", [b.ints(p.shape)], { value: zero });
   // torch reads only the index-shaped corner of src; ONNX wants updates of the indices' shape.
   let updates = b.nameOf(src);
@@ -220,16 +294,24 @@ PRIMITIVES.set("cumsum", (cx, [x], p: { dim: number; reverse: boolean }, out) =>
 PRIMITIVES.set("argsort", (cx, [x], p: { dim: number; descending: boolean }, out) => {
   // TopK over the whole dim: ONNX breaks ties by the lower index, as tensorgrad's stable argsort; its
   // int64 indices are cast to tensorgrad's int32.
-  if (x.ndim === 0) throw new UnsupportedOpError(`exportOnnx: argsort of a 0-d tensor in module "${cx.where()}" has no ONNX form`, "argsort", cx.where());
-  const [, indices] = cx.b.multiNode("TopK", [cx.b.nameOf(x), cx.b.ints([x.shape[p.dim]], "k")], 2, { axis: p.dim, largest: p.descending ? 1 : 0, sorted: 1 });
+  if (x.ndim === 0)
+    throw new UnsupportedOpError(`exportOnnx: argsort of a 0-d tensor in module "${cx.where()}" has no ONNX form`, "argsort", cx.where());
+  const [, indices] = cx.b.multiNode("TopK", [cx.b.nameOf(x), cx.b.ints([x.shape[p.dim]], "k")], 2, {
+    axis: p.dim,
+    largest: p.descending ? 1 : 0,
+    sorted: 1,
+  });
   cx.b.node("Cast", [indices], { to: onnxType("int32") }, out);
 });
 
 // Composite ops reported as one unit (see composite() in autograd/primitive.ts).
 for (const op of ["conv1d", "conv2d"]) {
-  PRIMITIVES.set(op, (cx, [x, w, bias], p: { dims: number; stride?: number; padding?: number; dilation?: number; groups?: number }, out) => {
-    emitConv(cx, x, w, bias ?? null, { ...p, kernel: w.shape.slice(2) }, out);
-  });
+  PRIMITIVES.set(
+    op,
+    (cx, [x, w, bias], p: { dims: number; stride?: number; padding?: number; dilation?: number; groups?: number }, out) => {
+      emitConv(cx, x, w, bias ?? null, { ...p, kernel: w.shape.slice(2) }, out);
+    },
+  );
 }
 for (const op of ["convTranspose1d", "convTranspose2d"]) {
   PRIMITIVES.set(op, (cx, [x, w, bias], p: ConvTransposeSpec, out) => emitConvTranspose(cx, x, w, bias ?? null, p, out));

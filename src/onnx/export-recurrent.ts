@@ -11,8 +11,16 @@ import type { LayerConverter } from "./export-layers.js";
 type Recurrent = LSTM | GRU | RNN;
 
 /** ONNX gate k comes from torch gate ORDER[k]. */
-const GATE_ORDER = new Map<Function, number[]>([[LSTM, [0, 3, 1, 2]], [GRU, [1, 0, 2]], [RNN, [0]]]);
-const OP = new Map<Function, string>([[LSTM, "LSTM"], [GRU, "GRU"], [RNN, "RNN"]]);
+const GATE_ORDER = new Map<Function, number[]>([
+  [LSTM, [0, 3, 1, 2]],
+  [GRU, [1, 0, 2]],
+  [RNN, [0]],
+]);
+const OP = new Map<Function, string>([
+  [LSTM, "LSTM"],
+  [GRU, "GRU"],
+  [RNN, "RNN"],
+]);
 
 function param(m: Recurrent, name: string): Tensor | null {
   return m.namedParameters().find(([k]) => k === name)?.[1] ?? null;
@@ -48,15 +56,22 @@ export const recurrent: LayerConverter = {
     const batchFirst = m.batchFirst && !unbatched;
     // Unbatched states are [L·D, H]: a batch axis of one goes in at 1 and comes out again at the end.
     const batch = (name: string) => (unbatched ? b.node("Unsqueeze", [name, b.ints([1])]) : name);
-    const unbatch = (name: string, out: Tensor) => void b.node(unbatched ? "Squeeze" : "Identity", unbatched ? [name, b.ints([1])] : [name], {}, out);
+    const unbatch = (name: string, out: Tensor) =>
+      void b.node(unbatched ? "Squeeze" : "Identity", unbatched ? [name, b.ints([1])] : [name], {}, out);
     let seq = batch(b.nameOf(x));
     if (batchFirst) seq = b.node("Transpose", [seq], { perm: [1, 0, 2] });
     const finalsH: string[] = [];
     const finalsC: string[] = [];
     for (let l = 0; l < m.numLayers; l++) {
       const name = (kind: string, dir: string) => param(m, `${kind}_l${l}${dir}`);
-      const w = stackDirs(cx, dirs.map((d) => reorder(cx, b.nameOf(name("weight_ih", d)!), order, H)));
-      const r = stackDirs(cx, dirs.map((d) => reorder(cx, b.nameOf(name("weight_hh", d)!), order, H)));
+      const w = stackDirs(
+        cx,
+        dirs.map((d) => reorder(cx, b.nameOf(name("weight_ih", d)!), order, H)),
+      );
+      const r = stackDirs(
+        cx,
+        dirs.map((d) => reorder(cx, b.nameOf(name("weight_hh", d)!), order, H)),
+      );
       const inputs = [seq, w, r];
       if (m.bias) {
         const bias = dirs.map((d) => {
@@ -67,7 +82,8 @@ export const recurrent: LayerConverter = {
         inputs.push(stackDirs(cx, bias));
       } else inputs.push("");
       inputs.push(""); // sequence_lens: every sequence runs the full length
-      const layerState = (t: Tensor | null) => (t === null ? "" : b.node("Slice", [batch(b.nameOf(t)), b.ints([l * D]), b.ints([(l + 1) * D]), b.ints([0])]));
+      const layerState = (t: Tensor | null) =>
+        t === null ? "" : b.node("Slice", [batch(b.nameOf(t)), b.ints([l * D]), b.ints([(l + 1) * D]), b.ints([0])]);
       inputs.push(layerState(h0));
       if (isLstm) inputs.push(layerState(c0));
       while (inputs.at(-1) === "") inputs.pop();

@@ -47,10 +47,21 @@ const KNOWN_OPTIONS = new Set(["inputNames", "outputNames", "dynamicBatch", "dyn
  * UnsupportedOpError naming the op and the module path (torch.onnx.export).
  * @example io.exportOnnx(model, [tg.randn([1, 784])], "model.onnx", { dynamicBatch: true });
  */
-export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tensor[], destination?: string | null, options: ExportOnnxOptions = {}): Uint8Array {
-  for (const k of Object.keys(options)) if (!KNOWN_OPTIONS.has(k)) throw new ValueError(`exportOnnx: unknown option "${k}" (expected one of ${[...KNOWN_OPTIONS].join(", ")})`);
+export function exportOnnx(
+  model: Module,
+  exampleInputs: Tensor | readonly Tensor[],
+  destination?: string | null,
+  options: ExportOnnxOptions = {},
+): Uint8Array {
+  for (const k of Object.keys(options))
+    if (!KNOWN_OPTIONS.has(k)) throw new ValueError(`exportOnnx: unknown option "${k}" (expected one of ${[...KNOWN_OPTIONS].join(", ")})`);
   const { inputNames = [], outputNames = [], dynamicBatch = false, dynamicAxes = {}, opsetVersion = 17, verify = true } = options;
-  if (model === null || typeof model !== "object" || typeof (model as Module).forward !== "function" || typeof (model as Module).namedModules !== "function") {
+  if (
+    model === null ||
+    typeof model !== "object" ||
+    typeof (model as Module).forward !== "function" ||
+    typeof (model as Module).namedModules !== "function"
+  ) {
     throw new ValueError("exportOnnx: expected an nn.Module as the model");
   }
   const inputs = exampleInputs instanceof Tensor ? [exampleInputs] : [...exampleInputs];
@@ -60,10 +71,14 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
   if (!Number.isInteger(opsetVersion) || opsetVersion < 13 || opsetVersion > 18) {
     throw new ValueError(`exportOnnx: opsetVersion ${opsetVersion} is not supported (13 to 18)`);
   }
-  for (const [what, names] of [["inputNames", inputNames], ["outputNames", outputNames]] as const) {
+  for (const [what, names] of [
+    ["inputNames", inputNames],
+    ["outputNames", outputNames],
+  ] as const) {
     if (!Array.isArray(names)) throw new ValueError(`exportOnnx: ${what} must be an array of strings, got ${typeof names}`);
     names.forEach((n, i) => {
-      if (typeof n !== "string" || n === "") throw new ValueError(`exportOnnx: ${what}[${i}] must be a non-empty string, got ${JSON.stringify(n)}`);
+      if (typeof n !== "string" || n === "")
+        throw new ValueError(`exportOnnx: ${what}[${i}] must be a non-empty string, got ${JSON.stringify(n)}`);
     });
   }
   if (inputNames.length > inputs.length) throw new ValueError(`exportOnnx: ${inputNames.length} input names for ${inputs.length} inputs`);
@@ -74,8 +89,10 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
     const given = Object.prototype.hasOwnProperty.call(dynamicAxes, name) ? dynamicAxes[name] : undefined;
     for (const [k, v] of Object.entries(given ?? {})) {
       const axis = Number(k);
-      if (!Number.isInteger(axis) || axis < 0 || axis >= rank) throw new ValueError(`exportOnnx: dynamic axis ${k} of "${name}" is outside its ${rank} dims`);
-      if (typeof v !== "string" || v === "") throw new ValueError(`exportOnnx: dynamic axis ${k} of "${name}" needs a non-empty name, got ${String(v)}`);
+      if (!Number.isInteger(axis) || axis < 0 || axis >= rank)
+        throw new ValueError(`exportOnnx: dynamic axis ${k} of "${name}" is outside its ${rank} dims`);
+      if (typeof v !== "string" || v === "")
+        throw new ValueError(`exportOnnx: dynamic axis ${k} of "${name}" needs a non-empty name, got ${String(v)}`);
       axes[axis] = v;
     }
     return axes;
@@ -84,7 +101,10 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
   const plannedNames = inputs.map((_, i) => inputNames[i] ?? `input_${i}`);
   // dynamicAxes and ONNX Runtime's feeds look values up by name: each must name one input or output.
   distinctNames([...plannedNames.map((n, i) => ({ n, what: `input ${i}` })), ...outputNames.map((n, i) => ({ n, what: `output ${i}` }))]);
-  const symbols = dimSymbols(inputs, plannedNames.map((n, i) => axesFor(n, inputs[i].ndim)));
+  const symbols = dimSymbols(
+    inputs,
+    plannedNames.map((n, i) => axesFor(n, inputs[i].ndim)),
+  );
   // A size-1 dim broadcasts, so tracing at it can hide how the graph depends on the dim: trace at 2 or more.
   const base = symbols.reduce((xs, s) => (s.size === 1 ? growSymbol(xs, s, 1) : xs), inputs);
   for (const s of symbols) s.size = Math.max(s.size, 2);
@@ -93,11 +113,21 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
   if (symbols.length > 0) generaliseDims({ base: trace, grown }, symbols);
 
   const { builder: b } = trace;
-  if (outputNames.length > trace.outputs.length) throw new ValueError(`exportOnnx: ${outputNames.length} output names for ${trace.outputs.length} outputs`);
+  if (outputNames.length > trace.outputs.length)
+    throw new ValueError(`exportOnnx: ${outputNames.length} output names for ${trace.outputs.length} outputs`);
   // Given output names were kept free while tracing; a default one steps aside for an input's name.
   const outNames = trace.outputs.map((_, i) => outputNames[i] ?? b.fresh(`output_${i}`));
   // Outputs get their own names through Identity nodes, so an output may also be an input or a weight.
-  trace.outputValues.forEach((v, i) => b.nodes.push({ opType: "Identity", domain: "", name: b.fresh("output_node"), inputs: [v], outputs: [outNames[i]], attributes: new Map() }));
+  trace.outputValues.forEach((v, i) =>
+    b.nodes.push({
+      opType: "Identity",
+      domain: "",
+      name: b.fresh("output_node"),
+      inputs: [v],
+      outputs: [outNames[i]],
+      attributes: new Map(),
+    }),
+  );
 
   const inputInfo = (name: string, t: Tensor): OnnxValueInfo => {
     const axes = axesFor(name, t.ndim);
@@ -110,12 +140,15 @@ export function exportOnnx(model: Module, exampleInputs: Tensor | readonly Tenso
       if (axes[i] !== undefined) return axes[i];
       const moved = symbols.flatMap((s, j) => (grown[j].outputs[k].shape[i] !== d ? [s] : []));
       if (moved.length === 0) return d;
-      return moved.length === 1 && d === moved[0].size && grown[symbols.indexOf(moved[0])].outputs[k].shape[i] === d + 1 ? moved[0].name : null;
+      return moved.length === 1 && d === moved[0].size && grown[symbols.indexOf(moved[0])].outputs[k].shape[i] === d + 1
+        ? moved[0].name
+        : null;
     });
     return { name, elemType: onnxType(t.dtype), shape };
   };
   for (const name of Object.keys(dynamicAxes)) {
-    if (!trace.inputNames.includes(name) && !outNames.includes(name)) throw new ValueError(`exportOnnx: dynamicAxes names "${name}", which is no input or output`);
+    if (!trace.inputNames.includes(name) && !outNames.includes(name))
+      throw new ValueError(`exportOnnx: dynamicAxes names "${name}", which is no input or output`);
   }
 
   const graph: OnnxGraph = {
@@ -164,7 +197,8 @@ function distinctNames(names: readonly { n: string; what: string }[]): void {
   const seen = new Map<string, string>();
   for (const { n, what } of names) {
     const first = seen.get(n);
-    if (first !== undefined) throw new ValueError(`exportOnnx: duplicate name "${n}" (${first} and ${what}); graph inputs and outputs need distinct names`);
+    if (first !== undefined)
+      throw new ValueError(`exportOnnx: duplicate name "${n}" (${first} and ${what}); graph inputs and outputs need distinct names`);
     seen.set(n, what);
   }
 }
@@ -178,7 +212,8 @@ function dimSymbols(inputs: readonly Tensor[], axes: readonly Record<number, str
       const size = inputs[input].shape[axis];
       const s = byName.get(name);
       if (!s) byName.set(name, { name, sites: [{ input, axis }], size });
-      else if (s.size !== size) throw new ValueError(`exportOnnx: dynamic dim "${name}" is ${s.size} in one example input and ${size} in another`);
+      else if (s.size !== size)
+        throw new ValueError(`exportOnnx: dynamic dim "${name}" is ${s.size} in one example input and ${size} in another`);
       else s.sites.push({ input, axis });
     }
   });

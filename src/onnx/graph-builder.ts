@@ -10,7 +10,7 @@ import type { DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 export type AttrValue =
-  | number | string | readonly number[] | { float: number } | { floats: readonly number[] } | { strings: readonly string[] } | OnnxTensor;
+  number | string | readonly number[] | { float: number } | { floats: readonly number[] } | { strings: readonly string[] } | OnnxTensor;
 
 /** ONNX element type of a tensorgrad dtype. */
 export function onnxType(dtype: DType): number {
@@ -24,7 +24,21 @@ export function onnxType(dtype: DType): number {
 const NO_FLOAT64 = new Set(["Erf", "Elu", "Softplus", "Conv", "ConvTranspose", "AveragePool", "GlobalAveragePool", "LSTM", "GRU", "RNN"]);
 
 /** Ops whose output type is not their first input's (so a float64 input says nothing about it). */
-const RETYPES = new Set(["Cast", "Shape", "Size", "ArgMax", "ArgMin", "Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Not", "ConstantOfShape", "Range"]);
+const RETYPES = new Set([
+  "Cast",
+  "Shape",
+  "Size",
+  "ArgMax",
+  "ArgMin",
+  "Equal",
+  "Greater",
+  "Less",
+  "GreaterOrEqual",
+  "LessOrEqual",
+  "Not",
+  "ConstantOfShape",
+  "Range",
+]);
 
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
@@ -41,7 +55,10 @@ export class GraphBuilder {
    * @param paramNames state-dict names of the model's parameters and buffers, by tensor.
    * @param where the module path being traced, for errors.
    */
-  constructor(private readonly paramNames: Map<Tensor, string>, private readonly where: () => string = () => "<root>") {}
+  constructor(
+    private readonly paramNames: Map<Tensor, string>,
+    private readonly where: () => string = () => "<root>",
+  ) {}
 
   /** A fresh value name starting with `base`. */
   fresh(base: string): string {
@@ -122,7 +139,8 @@ export class GraphBuilder {
     this.checkFloat64(opType, inputs);
     this.nodes.push({ opType, domain: "", name: this.fresh(`${opType}_node`), inputs: [...inputs], outputs: [output], attributes });
     if (out) this.bind(out, output);
-    else if (opType === "Cast" ? attrs.to === DataType.DOUBLE : !RETYPES.has(opType) && this.doubles.has(inputs[0])) this.doubles.add(output);
+    else if (opType === "Cast" ? attrs.to === DataType.DOUBLE : !RETYPES.has(opType) && this.doubles.has(inputs[0]))
+      this.doubles.add(output);
     return output;
   }
 

@@ -20,7 +20,8 @@ function scalar(cx: NodeCtx, v: Value, what: string): number {
 CONTROL_OPS.set("If", (cx, ins) => {
   const cond = scalar(cx, need(cx, ins, 0), "the condition") !== 0;
   const branch = cx.graph(cond ? "then_branch" : "else_branch");
-  if (branch.outputs.length !== cx.node.outputs.length) cx.fail(`the ${cond ? "then" : "else"} branch has ${branch.outputs.length} outputs for ${cx.node.outputs.length}`);
+  if (branch.outputs.length !== cx.node.outputs.length)
+    cx.fail(`the ${cond ? "then" : "else"} branch has ${branch.outputs.length} outputs for ${cx.node.outputs.length}`);
   return cx.runGraph(branch, []);
 });
 
@@ -29,13 +30,17 @@ CONTROL_OPS.set("Loop", (cx, ins) => {
   const carried = ins.slice(2).map((v, i) => v ?? cx.fail(`loop-carried input ${i} is missing`));
   const nScan = body.outputs.length - 1 - carried.length;
   if (body.inputs.length !== 2 + carried.length || nScan < 0) {
-    cx.fail(`the body takes ${body.inputs.length} inputs and gives ${body.outputs.length} outputs for ${carried.length} loop-carried values`);
+    cx.fail(
+      `the body takes ${body.inputs.length} inputs and gives ${body.outputs.length} outputs for ${carried.length} loop-carried values`,
+    );
   }
-  if (cx.node.outputs.length > carried.length + nScan) cx.fail(`${cx.node.outputs.length} outputs for ${carried.length} loop-carried values and ${nScan} scan outputs`);
+  if (cx.node.outputs.length > carried.length + nScan)
+    cx.fail(`${cx.node.outputs.length} outputs for ${carried.length} loop-carried values and ${nScan} scan outputs`);
   const trips = ins[0] === undefined ? Infinity : scalar(cx, ins[0], "the trip count");
   let cond = ins[1] === undefined ? true : scalar(cx, ins[1], "the condition") !== 0;
   if (!(trips >= 0)) cx.fail(`trip count ${trips}`);
-  if (Number.isFinite(trips) && trips > MAX_LOOP_ITERATIONS) cx.fail(`trip count ${trips} exceeds the ${MAX_LOOP_ITERATIONS} iterations a loop may run`);
+  if (Number.isFinite(trips) && trips > MAX_LOOP_ITERATIONS)
+    cx.fail(`trip count ${trips} exceeds the ${MAX_LOOP_ITERATIONS} iterations a loop may run`);
   const scans: Value[][] = Array.from({ length: nScan }, () => []);
   let state = carried;
   let i = 0;

@@ -17,21 +17,24 @@ const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
  */
 function parse(cx: NodeCtx, equation: string, ranks: readonly number[]): { inputs: string[]; output: string } {
   const eq = equation.replace(/\s+/g, "");
-  if (!/^(?:[a-zA-Z]|\.\.\.|,)*(->(?:[a-zA-Z]|\.\.\.)*)?$/.test(eq)) cx.fail(`equation "${equation}" is not of the form "ab,bc->ac" (or "...ij,jk->...ik")`);
+  if (!/^(?:[a-zA-Z]|\.\.\.|,)*(->(?:[a-zA-Z]|\.\.\.)*)?$/.test(eq))
+    cx.fail(`equation "${equation}" is not of the form "ab,bc->ac" (or "...ij,jk->...ik")`);
   const [lhs, rhs] = eq.split("->");
   let inputs = lhs.split(",");
   if (inputs.length !== ranks.length) cx.fail(`equation "${equation}" names ${inputs.length} operands, the node has ${ranks.length}`);
   let output = rhs;
   if (eq.includes("...")) {
     const dots = (term: string) => term.split("...").length - 1;
-    if (inputs.some((t) => dots(t) > 1) || (output !== undefined && dots(output) > 1)) cx.fail(`equation "${equation}" has more than one ellipsis in a term`);
+    if (inputs.some((t) => dots(t) > 1) || (output !== undefined && dots(output) > 1))
+      cx.fail(`equation "${equation}" has more than one ellipsis in a term`);
     const spans = inputs.map((t, k) => (dots(t) === 1 ? ranks[k] - (t.length - 3) : 0));
     spans.forEach((e, k) => {
       if (e < 0) cx.fail(`operand ${k} has rank ${ranks[k]}, fewer than the letters of "${inputs[k]}"`);
     });
     const span = Math.max(...spans);
     const free = [...LETTERS].filter((ch) => !eq.includes(ch));
-    if (free.length < span) cx.unsupported(`an ellipsis of ${span} dims beside ${LETTERS.length - free.length} letters (at most ${LETTERS.length} in all)`);
+    if (free.length < span)
+      cx.unsupported(`an ellipsis of ${span} dims beside ${LETTERS.length - free.length} letters (at most ${LETTERS.length} in all)`);
     const broadcast = free.slice(0, span).join("");
     // Right-aligned: an operand whose ellipsis covers e dims takes the last e letters.
     inputs = inputs.map((t, k) => t.replace("...", broadcast.slice(span - spans[k])));
@@ -39,13 +42,24 @@ function parse(cx: NodeCtx, equation: string, ranks: readonly number[]): { input
     else {
       const counts = new Map<string, number>();
       for (const ch of inputs.join("")) if (!broadcast.includes(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-      output = broadcast + [...counts].filter(([, c]) => c === 1).map(([ch]) => ch).sort().join("");
+      output =
+        broadcast +
+        [...counts]
+          .filter(([, c]) => c === 1)
+          .map(([ch]) => ch)
+          .sort()
+          .join("");
     }
   } else if (output?.includes(".")) cx.fail(`equation "${equation}" has an ellipsis in its output only`);
-  for (const term of inputs) if (new Set(term).size !== term.length) cx.unsupported(`a repeated letter within one operand (a diagonal) in "${equation}"`);
+  for (const term of inputs)
+    if (new Set(term).size !== term.length) cx.unsupported(`a repeated letter within one operand (a diagonal) in "${equation}"`);
   const counts = new Map<string, number>();
   for (const ch of inputs.join("")) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  output ??= [...counts].filter(([, c]) => c === 1).map(([ch]) => ch).sort().join("");
+  output ??= [...counts]
+    .filter(([, c]) => c === 1)
+    .map(([ch]) => ch)
+    .sort()
+    .join("");
   for (const ch of output) if (!counts.has(ch)) cx.fail(`output letter "${ch}" of "${equation}" is in no operand`);
   if (new Set(output).size !== output.length) cx.fail(`output "${output}" repeats a letter`);
   return { inputs, output };
@@ -53,7 +67,11 @@ function parse(cx: NodeCtx, equation: string, ranks: readonly number[]): { input
 
 EINSUM_OPS.set("Einsum", (cx, ins) => {
   const xs = ins.map((_, i) => asFloat(need(cx, ins, i)));
-  const { inputs, output } = parse(cx, cx.string("equation", ""), xs.map((x) => x.ndim));
+  const { inputs, output } = parse(
+    cx,
+    cx.string("equation", ""),
+    xs.map((x) => x.ndim),
+  );
   // Every letter with its size (1 broadcasts, as ONNX allows); output letters first, in order.
   const letters = [...output, ...[...new Set(inputs.join(""))].filter((ch) => !output.includes(ch))];
   const size = new Map<string, number>();
@@ -62,12 +80,16 @@ EINSUM_OPS.set("Einsum", (cx, ins) => {
     [...term].forEach((ch, d) => {
       const n = xs[k].shape[d];
       const known = size.get(ch);
-      if (known !== undefined && known !== n && known !== 1 && n !== 1) cx.fail(`letter "${ch}" is ${known} in one operand and ${n} in another`);
+      if (known !== undefined && known !== n && known !== 1 && n !== 1)
+        cx.fail(`letter "${ch}" is ${known} in one operand and ${n} in another`);
       size.set(ch, known === undefined || known === 1 ? n : known);
     });
   });
   if (xs.length === 2) return [pairwise(cx, xs[0], inputs[0], xs[1], inputs[1], output, size)];
-  cx.checkSize("the broadcast product", letters.map((ch) => size.get(ch)!));
+  cx.checkSize(
+    "the broadcast product",
+    letters.map((ch) => size.get(ch)!),
+  );
   const spread = (x: Tensor, term: string): Tensor => {
     const present = letters.filter((ch) => term.includes(ch));
     const moved = x.permute(present.map((ch) => term.indexOf(ch)));
@@ -103,7 +125,10 @@ function pairwise(cx: NodeCtx, a: Tensor, ta: string, b: Tensor, tb: string, out
   cx.checkSize("the product", [n(batch), n(freeA), n(freeB)]);
   // Each side permuted into its layout, size-1 letters broadcast to the shared size, then flattened.
   const lay = (x: Tensor, term: string, order: string[], shape: number[]): Tensor =>
-    x.permute(order.map((ch) => term.indexOf(ch))).expand(order.map((ch) => size.get(ch)!)).reshape(shape);
+    x
+      .permute(order.map((ch) => term.indexOf(ch)))
+      .expand(order.map((ch) => size.get(ch)!))
+      .reshape(shape);
   const left = lay(a, ta, [...batch, ...freeA, ...contracted], [n(batch), n(freeA), n(contracted)]);
   const right = lay(b, tb, [...batch, ...contracted, ...freeB], [n(batch), n(contracted), n(freeB)]);
   const letters = [...batch, ...freeA, ...freeB];

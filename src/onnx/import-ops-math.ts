@@ -22,9 +22,19 @@ unary("Sin", (x) => x.sin());
 unary("Cos", (x) => x.cos());
 unary("Reciprocal", (x) => x.pow(-1));
 for (const [op, f] of [
-  ["Floor", floor], ["Ceil", ceil], ["Round", round], ["Tan", tan], ["Asin", asin], ["Acos", acos], ["Atan", atan],
-  ["Sinh", sinh], ["Cosh", cosh], ["Asinh", asinh], ["Atanh", atanh],
-] as const) unary(op, (x) => f(x));
+  ["Floor", floor],
+  ["Ceil", ceil],
+  ["Round", round],
+  ["Tan", tan],
+  ["Asin", asin],
+  ["Acos", acos],
+  ["Atan", atan],
+  ["Sinh", sinh],
+  ["Cosh", cosh],
+  ["Asinh", asinh],
+  ["Atanh", atanh],
+] as const)
+  unary(op, (x) => f(x));
 unary("LeakyRelu", (x, cx) => x.leakyRelu(cx.float("alpha", 0.01)));
 unary("Elu", (x, cx) => x.elu(cx.float("alpha", 1)));
 unary("Softplus", (x) => x.softplus());
@@ -38,10 +48,20 @@ unary("Softmax", (x, cx) => x.softmax(axis(cx, cx.int("axis", -1), x.ndim)));
 unary("LogSoftmax", (x, cx) => x.logSoftmax(axis(cx, cx.int("axis", -1), x.ndim)));
 
 // Sign-preserving ops that also apply to integer tensors.
-for (const [op, f] of [["Neg", (x: Tensor) => x.neg()], ["Abs", (x: Tensor) => x.abs()], ["Sign", (x: Tensor) => x.sign()]] as const) {
+for (const [op, f] of [
+  ["Neg", (x: Tensor) => x.neg()],
+  ["Abs", (x: Tensor) => x.abs()],
+  ["Sign", (x: Tensor) => x.sign()],
+] as const) {
   MATH_OPS.set(op, (cx, ins) => {
     const v = need(cx, ins, 0);
-    if (v instanceof IntConst) return [new IntConst(v.dims, v.data.map((d) => (op === "Neg" ? -d : op === "Abs" ? Math.abs(d) : Math.sign(d))))];
+    if (v instanceof IntConst)
+      return [
+        new IntConst(
+          v.dims,
+          v.data.map((d) => (op === "Neg" ? -d : op === "Abs" ? Math.abs(d) : Math.sign(d))),
+        ),
+      ];
     return [f(v)];
   });
 }
@@ -55,9 +75,21 @@ function hostBinary(a: IntConst, b: IntConst, f: (x: number, y: number) => numbe
   const padded = (d: readonly number[]) => [...Array<number>(rank - d.length).fill(1), ...d];
   const [da, db] = [padded(a.dims), padded(b.dims)];
   const dims = da.map((n, i) => Math.max(n, db[i]));
-  if (da.every((n, i) => n === db[i])) return new IntConst(dims, a.data.map((x, i) => f(x, b.data[i])));
-  if (b.size === 1) return new IntConst(dims, a.data.map((x) => f(x, b.data[0])));
-  if (a.size === 1) return new IntConst(dims, b.data.map((y) => f(a.data[0], y)));
+  if (da.every((n, i) => n === db[i]))
+    return new IntConst(
+      dims,
+      a.data.map((x, i) => f(x, b.data[i])),
+    );
+  if (b.size === 1)
+    return new IntConst(
+      dims,
+      a.data.map((x) => f(x, b.data[0])),
+    );
+  if (a.size === 1)
+    return new IntConst(
+      dims,
+      b.data.map((y) => f(a.data[0], y)),
+    );
   return null;
 }
 
@@ -85,13 +117,20 @@ for (const [op, f, host] of arith) {
 // Comparisons give bool tensors, as ONNX's; Where's condition and Not's input are bool in ONNX (an
 // integer constant standing for one is converted).
 for (const [op, f] of [
-  ["Equal", (a: Tensor, b: Tensor) => a.eq(b)], ["Greater", (a: Tensor, b: Tensor) => a.gt(b)], ["Less", (a: Tensor, b: Tensor) => a.lt(b)],
-  ["GreaterOrEqual", (a: Tensor, b: Tensor) => a.ge(b)], ["LessOrEqual", (a: Tensor, b: Tensor) => a.le(b)],
+  ["Equal", (a: Tensor, b: Tensor) => a.eq(b)],
+  ["Greater", (a: Tensor, b: Tensor) => a.gt(b)],
+  ["Less", (a: Tensor, b: Tensor) => a.lt(b)],
+  ["GreaterOrEqual", (a: Tensor, b: Tensor) => a.ge(b)],
+  ["LessOrEqual", (a: Tensor, b: Tensor) => a.le(b)],
 ] as const) {
   MATH_OPS.set(op, (cx, ins) => [f(asTensor(need(cx, ins, 0)), asTensor(need(cx, ins, 1)))]);
 }
 MATH_OPS.set("Not", (cx, ins) => [asTensor(need(cx, ins, 0)).logicalNot()]);
-for (const [op, f] of [["And", "logicalAnd"], ["Or", "logicalOr"], ["Xor", "logicalXor"]] as const) {
+for (const [op, f] of [
+  ["And", "logicalAnd"],
+  ["Or", "logicalOr"],
+  ["Xor", "logicalXor"],
+] as const) {
   MATH_OPS.set(op, (cx, ins) => [asTensor(need(cx, ins, 0))[f](asTensor(need(cx, ins, 1)))]);
 }
 MATH_OPS.set("Where", (cx, ins) => [whereOp(asTensor(need(cx, ins, 0)).bool(), asTensor(need(cx, ins, 1)), asTensor(need(cx, ins, 2)))]);
@@ -140,8 +179,10 @@ function reduceProd(x: Tensor, dims: number[], keepdim: boolean): Tensor {
 
 /** Reductions: axes moved from an attribute to an input (ReduceSum at opset 13, the rest at 18). */
 for (const [op, f] of [
-  ["ReduceSum", (x: Tensor, d: number[], k: boolean) => x.sum(d, k)], ["ReduceMean", (x: Tensor, d: number[], k: boolean) => x.mean(d, k)],
-  ["ReduceMax", (x: Tensor, d: number[], k: boolean) => x.max(d, k)], ["ReduceMin", (x: Tensor, d: number[], k: boolean) => x.min(d, k)],
+  ["ReduceSum", (x: Tensor, d: number[], k: boolean) => x.sum(d, k)],
+  ["ReduceMean", (x: Tensor, d: number[], k: boolean) => x.mean(d, k)],
+  ["ReduceMax", (x: Tensor, d: number[], k: boolean) => x.max(d, k)],
+  ["ReduceMin", (x: Tensor, d: number[], k: boolean) => x.min(d, k)],
   ["ReduceProd", reduceProd],
 ] as const) {
   MATH_OPS.set(op, (cx, ins) => {
@@ -152,7 +193,10 @@ for (const [op, f] of [
     return [f(x, all, cx.int("keepdims", 1) === 1)];
   });
 }
-for (const [op, f] of [["ArgMax", (x: Tensor, d: number, k: boolean) => x.argmax(d, k)], ["ArgMin", (x: Tensor, d: number, k: boolean) => x.argmin(d, k)]] as const) {
+for (const [op, f] of [
+  ["ArgMax", (x: Tensor, d: number, k: boolean) => x.argmax(d, k)],
+  ["ArgMin", (x: Tensor, d: number, k: boolean) => x.argmin(d, k)],
+] as const) {
   MATH_OPS.set(op, (cx, ins) => {
     const x = asTensor(need(cx, ins, 0));
     if (cx.int("select_last_index", 0)) cx.unsupported("select_last_index=1");

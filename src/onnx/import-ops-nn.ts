@@ -15,11 +15,15 @@ export const NN_OPS = new Map<string, OpImpl>();
 function padding(cx: NodeCtx, x: Tensor, spatial: number, fill: number): { x: Tensor; pads: number[] } {
   const autoPad = cx.string("auto_pad", "NOTSET");
   if (autoPad !== "NOTSET" && autoPad !== "VALID") cx.unsupported(`auto_pad="${autoPad}"`);
-  const pads = autoPad === "VALID" ? Array(2 * spatial).fill(0) : cx.ints("pads") ?? Array(2 * spatial).fill(0);
-  if (pads.length !== 2 * spatial || pads.some((p) => !Number.isInteger(p) || p < 0)) cx.fail(`pads [${pads.join(", ")}] do not fit ${spatial} spatial dims`);
+  const pads = autoPad === "VALID" ? Array(2 * spatial).fill(0) : (cx.ints("pads") ?? Array(2 * spatial).fill(0));
+  if (pads.length !== 2 * spatial || pads.some((p) => !Number.isInteger(p) || p < 0))
+    cx.fail(`pads [${pads.join(", ")}] do not fit ${spatial} spatial dims`);
   const sym = pads.slice(0, spatial).map((b, i) => Math.min(b, pads[spatial + i]));
   // Bound the fully padded size before any padding is allocated.
-  cx.checkSize("the padded input", x.shape.map((d, i) => (i < x.ndim - spatial ? d : d + pads[i - (x.ndim - spatial)] + pads[spatial + i - (x.ndim - spatial)])));
+  cx.checkSize(
+    "the padded input",
+    x.shape.map((d, i) => (i < x.ndim - spatial ? d : d + pads[i - (x.ndim - spatial)] + pads[spatial + i - (x.ndim - spatial)])),
+  );
   let out = x;
   for (let i = 0; i < spatial; i++) {
     const before = pads[i] - sym[i];
@@ -27,7 +31,10 @@ function padding(cx: NodeCtx, x: Tensor, spatial: number, fill: number): { x: Te
     out = padDim(cx, out, x.ndim - spatial + i, before, after, fill);
   }
   // The kernel pads the symmetric part itself: bound the padded size before it allocates.
-  cx.checkSize("the padded input", out.shape.map((d, i) => (i < out.ndim - spatial ? d : d + 2 * sym[i - (out.ndim - spatial)])));
+  cx.checkSize(
+    "the padded input",
+    out.shape.map((d, i) => (i < out.ndim - spatial ? d : d + 2 * sym[i - (out.ndim - spatial)])),
+  );
   return { x: out, pads: sym };
 }
 
@@ -37,14 +44,20 @@ export function padDim(cx: NodeCtx, x: Tensor, dim: number, before: number, afte
   cx.checkSize("the padded tensor", shape);
   // Zeros: one allocation with x copied in (slice's adjoint, so gradients flow back to x).
   if (fill === 0) return slicePad(x, shape, { dim, start: before, end: before + x.shape[dim], step: 1 });
-  const part = (n: number) => full(x.shape.map((d, i) => (i === dim ? n : d)), fill, { dtype: x.dtype });
+  const part = (n: number) =>
+    full(
+      x.shape.map((d, i) => (i === dim ? n : d)),
+      fill,
+      { dtype: x.dtype },
+    );
   const pieces = [...(before > 0 ? [part(before)] : []), x, ...(after > 0 ? [part(after)] : [])];
   return cat(pieces, dim);
 }
 
 function spatialInts(cx: NodeCtx, name: string, spatial: number, dflt: number): number[] {
   const v = cx.ints(name) ?? Array(spatial).fill(dflt);
-  if (v.length !== spatial || v.some((n) => !Number.isInteger(n) || n < 1)) cx.fail(`${name} [${v.join(", ")}] does not fit ${spatial} spatial dims`);
+  if (v.length !== spatial || v.some((n) => !Number.isInteger(n) || n < 1))
+    cx.fail(`${name} [${v.join(", ")}] does not fit ${spatial} spatial dims`);
   return v;
 }
 
@@ -54,12 +67,22 @@ NN_OPS.set("Conv", (cx, ins) => {
   if (spatial !== 1 && spatial !== 2) cx.unsupported(`a ${spatial}-D convolution`);
   const bias = ins[2] ? asFloat(ins[2]) : null;
   const { x, pads } = padding(cx, asFloat(need(cx, ins, 0)), spatial, 0);
-  const opts = { stride: spatialInts(cx, "strides", spatial, 1), dilation: spatialInts(cx, "dilations", spatial, 1), padding: pads, groups: cx.int("group", 1) };
+  const opts = {
+    stride: spatialInts(cx, "strides", spatial, 1),
+    dilation: spatialInts(cx, "dilations", spatial, 1),
+    padding: pads,
+    groups: cx.int("group", 1),
+  };
   return [spatial === 1 ? conv1d(x, w, bias, opts) : conv2d(x, w, bias, opts)];
 });
 
 /** Pools with one spatial dim run as 2-D pools over an image of height 1. */
-function pool2d(cx: NodeCtx, ins: Parameters<OpImpl>[1], fill: number, run: (x: Tensor, k: number[], s: number[], p: number[]) => Tensor): Tensor {
+function pool2d(
+  cx: NodeCtx,
+  ins: Parameters<OpImpl>[1],
+  fill: number,
+  run: (x: Tensor, k: number[], s: number[], p: number[]) => Tensor,
+): Tensor {
   const x0 = asFloat(need(cx, ins, 0));
   const spatial = x0.ndim - 2;
   if (spatial !== 1 && spatial !== 2) cx.unsupported(`a ${spatial}-D pool`);
@@ -75,12 +98,24 @@ NN_OPS.set("MaxPool", (cx, ins) => {
   if (cx.int("storage_order", 0) !== 0) cx.unsupported("storage_order=1");
   const dil = cx.ints("dilations");
   const out = pool2d(cx, ins, -Infinity, (x, k, s, p) =>
-    maxPool2d(x, k, { stride: s, padding: p, dilation: dil ? (dil.length === 1 ? [1, dil[0]] : dil) : 1, ceilMode: cx.int("ceil_mode", 0) === 1 }));
+    maxPool2d(x, k, {
+      stride: s,
+      padding: p,
+      dilation: dil ? (dil.length === 1 ? [1, dil[0]] : dil) : 1,
+      ceilMode: cx.int("ceil_mode", 0) === 1,
+    }),
+  );
   return [out];
 });
 NN_OPS.set("AveragePool", (cx, ins) => {
   const out = pool2d(cx, ins, 0, (x, k, s, p) =>
-    avgPool2d(x, k, { stride: s, padding: p, ceilMode: cx.int("ceil_mode", 0) === 1, countIncludePad: cx.int("count_include_pad", 0) === 1 }));
+    avgPool2d(x, k, {
+      stride: s,
+      padding: p,
+      ceilMode: cx.int("ceil_mode", 0) === 1,
+      countIncludePad: cx.int("count_include_pad", 0) === 1,
+    }),
+  );
   return [out];
 });
 NN_OPS.set("GlobalAveragePool", (cx, ins) => {
@@ -88,12 +123,22 @@ NN_OPS.set("GlobalAveragePool", (cx, ins) => {
   if (x.ndim < 3) cx.fail(`expected [N, C, ...] input, got rank ${x.ndim}`);
   // The same computation as nn.AdaptiveAvgPool2d(1), so a tensorgrad round trip is exact.
   if (x.ndim === 4) return [adaptiveAvgPool2d(x, 1)];
-  return [x.mean(x.shape.slice(2).map((_, i) => i + 2), true)];
+  return [
+    x.mean(
+      x.shape.slice(2).map((_, i) => i + 2),
+      true,
+    ),
+  ];
 });
 NN_OPS.set("GlobalMaxPool", (cx, ins) => {
   const x = asFloat(need(cx, ins, 0));
   if (x.ndim < 3) cx.fail(`expected [N, C, ...] input, got rank ${x.ndim}`);
-  return [x.max(x.shape.slice(2).map((_, i) => i + 2), true)];
+  return [
+    x.max(
+      x.shape.slice(2).map((_, i) => i + 2),
+      true,
+    ),
+  ];
 });
 NN_OPS.set("BatchNormalization", (cx, ins) => {
   if (cx.int("training_mode", 0) !== 0) cx.unsupported("training_mode=1");
@@ -117,8 +162,8 @@ NN_OPS.set("Pad", (cx, ins) => {
   if (mode !== "constant") cx.unsupported(`Pad mode "${mode}"`);
   let x = asTensor(need(cx, ins, 0));
   // Opset 11 moved pads (and the fill value) from attributes to inputs.
-  const pads = ins[1] !== undefined ? asInts(cx, ins[1], "pads") : cx.ints("pads") ?? [];
-  const fill = ins[2] !== undefined ? asFloat(ins[2]).contiguousData()[0] ?? 0 : cx.float("value", 0);
+  const pads = ins[1] !== undefined ? asInts(cx, ins[1], "pads") : (cx.ints("pads") ?? []);
+  const fill = ins[2] !== undefined ? (asFloat(ins[2]).contiguousData()[0] ?? 0) : cx.float("value", 0);
   const axes = ins[3] !== undefined ? asInts(cx, ins[3], "axes").map((a) => axis(cx, a, x.ndim)) : x.shape.map((_, i) => i);
   if (pads.length !== 2 * axes.length) cx.fail(`${pads.length} pads for ${axes.length} axes`);
   if (new Set(axes).size !== axes.length) cx.fail(`axes [${axes.join(", ")}] repeat an axis`);

@@ -30,7 +30,14 @@ function common(cx: NodeCtx, ins: Inputs, gates: number, defaultActs: string[]):
   if (layout === 1) x = x.transpose(0, 1);
   const hidden = cx.int("hidden_size", 0);
   const direction = cx.string("direction", "forward");
-  const dirs: Common["dirs"] = direction === "bidirectional" ? ["forward", "reverse"] : direction === "reverse" ? ["reverse"] : direction === "forward" ? ["forward"] : cx.fail(`direction "${direction}"`);
+  const dirs: Common["dirs"] =
+    direction === "bidirectional"
+      ? ["forward", "reverse"]
+      : direction === "reverse"
+        ? ["reverse"]
+        : direction === "forward"
+          ? ["forward"]
+          : cx.fail(`direction "${direction}"`);
   const w = asFloat(need(cx, ins, 1));
   const r = asFloat(need(cx, ins, 2));
   const b = ins[3] ? asFloat(ins[3]) : null;
@@ -39,7 +46,9 @@ function common(cx: NodeCtx, ins: Inputs, gates: number, defaultActs: string[]):
   if (hidden < 1) cx.fail(`hidden_size ${hidden}`);
   const fits = (t: Tensor | null, shape: number[]) => t === null || (t.ndim === shape.length && t.shape.every((d, i) => d === shape[i]));
   if (!fits(w, [D, gates * hidden, I]) || !fits(r, [D, gates * hidden, hidden]) || !fits(b, [D, 2 * gates * hidden])) {
-    cx.fail(`weights [${w.shape}], [${r.shape}]${b ? `, [${b.shape}]` : ""} do not fit ${D} direction(s), hidden size ${hidden} and input size ${I}`);
+    cx.fail(
+      `weights [${w.shape}], [${r.shape}]${b ? `, [${b.shape}]` : ""} do not fit ${D} direction(s), hidden size ${hidden} and input size ${I}`,
+    );
   }
   if (ins[4] !== undefined) {
     const lens = asInts(cx, ins[4], "sequence_lens");
@@ -51,7 +60,8 @@ function common(cx: NodeCtx, ins: Inputs, gates: number, defaultActs: string[]):
     if (!fits(s, [D, B, hidden])) cx.fail(`initial state [${s!.shape}] does not fit [${D}, ${B}, ${hidden}]`);
   }
   const acts = cx.node.attributes.get("activations")?.strings;
-  if (acts && acts.some((a, i) => a.toLowerCase() !== defaultActs[i % defaultActs.length].toLowerCase())) cx.unsupported(`activations ${acts.join(", ")}`);
+  if (acts && acts.some((a, i) => a.toLowerCase() !== defaultActs[i % defaultActs.length].toLowerCase()))
+    cx.unsupported(`activations ${acts.join(", ")}`);
   if (cx.has("clip")) cx.unsupported("clip");
   return { x, hidden, dirs, layout, w, r, b };
 }
@@ -65,7 +75,11 @@ const gate = (t: Tensor, k: number, n: number): Tensor => t.slice(t.ndim - 1, k 
  * Runs each direction over time with `step(d, t, state)` (state[0] is the hidden state) and
  * assembles ONNX's outputs: Y [T, D, B, H] and the final states.
  */
-function run(c: Common, init: (d: number) => Tensor[], step: (d: number, t: number, state: Tensor[]) => Tensor[]): { y: Tensor; finals: Tensor[][] } {
+function run(
+  c: Common,
+  init: (d: number) => Tensor[],
+  step: (d: number, t: number, state: Tensor[]) => Tensor[],
+): { y: Tensor; finals: Tensor[][] } {
   const T = c.x.shape[0];
   const ys: Tensor[] = [];
   const finals: Tensor[][] = [];
@@ -84,7 +98,12 @@ function run(c: Common, init: (d: number) => Tensor[], step: (d: number, t: numb
 }
 
 function outputs(c: Common, y: Tensor, finals: Tensor[][]): Tensor[] {
-  const states = finals[0].map((_, k) => stack(finals.map((f) => f[k]), 0)); // [D, B, H] each
+  const states = finals[0].map((_, k) =>
+    stack(
+      finals.map((f) => f[k]),
+      0,
+    ),
+  ); // [D, B, H] each
   if (c.layout === 1) return [y.permute([2, 0, 1, 3]), ...states.map((s) => s.transpose(0, 1))];
   return [y, ...states];
 }
@@ -118,12 +137,19 @@ RNN_OPS.set("LSTM", (cx, ins) => {
   const H = c.hidden;
   const proj = c.dirs.map((_, d) => inputProjection(c, d, 4, true));
   const rt = c.dirs.map((_, d) => dir(c.r, d).transpose(0, 1));
-  const { y, finals } = run(c, (d) => [initialState(c, ins, 5, d), initialState(c, ins, 6, d)], (d, t, [h, cell]) => {
-    const g = at(proj[d], t).add(h.matmul(rt[d]));
-    const i = gate(g, 0, H).sigmoid(), o = gate(g, 1, H).sigmoid(), f = gate(g, 2, H).sigmoid(), cand = gate(g, 3, H).tanh();
-    const next = f.mul(cell).add(i.mul(cand));
-    return [o.mul(next.tanh()), next];
-  });
+  const { y, finals } = run(
+    c,
+    (d) => [initialState(c, ins, 5, d), initialState(c, ins, 6, d)],
+    (d, t, [h, cell]) => {
+      const g = at(proj[d], t).add(h.matmul(rt[d]));
+      const i = gate(g, 0, H).sigmoid(),
+        o = gate(g, 1, H).sigmoid(),
+        f = gate(g, 2, H).sigmoid(),
+        cand = gate(g, 3, H).tanh();
+      const next = f.mul(cell).add(i.mul(cand));
+      return [o.mul(next.tanh()), next];
+    },
+  );
   return outputs(c, y, finals);
 });
 
@@ -134,20 +160,34 @@ RNN_OPS.set("GRU", (cx, ins) => {
   const proj = c.dirs.map((_, d) => inputProjection(c, d, 3, false));
   const rt = c.dirs.map((_, d) => dir(c.r, d).transpose(0, 1));
   const rb = c.dirs.map((_, d) => (c.b ? gate(dir(c.b, d), 1, 3 * H) : null));
-  const { y, finals } = run(c, (d) => [initialState(c, ins, 5, d)], (d, t, [h]) => {
-    const xp = at(proj[d], t);
-    const rh = rb[d] ? h.matmul(rt[d]).add(rb[d]!) : h.matmul(rt[d]); // H·Rᵀ + Rb, all three gates
-    const z = gate(xp, 0, H).add(gate(rh, 0, H)).sigmoid();
-    const r = gate(xp, 1, H).add(gate(rh, 1, H)).sigmoid();
-    let cand: Tensor;
-    if (beforeReset) cand = gate(xp, 2, H).add(r.mul(gate(rh, 2, H))).tanh();
-    else {
-      const rhRec = r.mul(h).matmul(gate(rt[d], 2, H));
-      cand = gate(xp, 2, H).add(rhRec).add(rb[d] ? gate(rb[d]!, 2, H) : 0).tanh();
-    }
-    // (1 - z)·n + z·h, written n + z·(h - n) as tensorgrad's GRU computes it.
-    return [cand.add(z.mul(h.sub(cand)))];
-  });
+  const { y, finals } = run(
+    c,
+    (d) => [initialState(c, ins, 5, d)],
+    (d, t, [h]) => {
+      const xp = at(proj[d], t);
+      const rh = rb[d] ? h.matmul(rt[d]).add(rb[d]!) : h.matmul(rt[d]); // H·Rᵀ + Rb, all three gates
+      const z = gate(xp, 0, H)
+        .add(gate(rh, 0, H))
+        .sigmoid();
+      const r = gate(xp, 1, H)
+        .add(gate(rh, 1, H))
+        .sigmoid();
+      let cand: Tensor;
+      if (beforeReset)
+        cand = gate(xp, 2, H)
+          .add(r.mul(gate(rh, 2, H)))
+          .tanh();
+      else {
+        const rhRec = r.mul(h).matmul(gate(rt[d], 2, H));
+        cand = gate(xp, 2, H)
+          .add(rhRec)
+          .add(rb[d] ? gate(rb[d]!, 2, H) : 0)
+          .tanh();
+      }
+      // (1 - z)·n + z·h, written n + z·(h - n) as tensorgrad's GRU computes it.
+      return [cand.add(z.mul(h.sub(cand)))];
+    },
+  );
   return outputs(c, y, finals);
 });
 
@@ -157,9 +197,13 @@ RNN_OPS.set("RNN", (cx, ins) => {
   const c = common(cx, ins, 1, [relu ? "Relu" : "Tanh"]);
   const proj = c.dirs.map((_, d) => inputProjection(c, d, 1, true));
   const rt = c.dirs.map((_, d) => dir(c.r, d).transpose(0, 1));
-  const { y, finals } = run(c, (d) => [initialState(c, ins, 5, d)], (d, t, [h]) => {
-    const pre = at(proj[d], t).add(h.matmul(rt[d]));
-    return [relu ? pre.relu() : pre.tanh()];
-  });
+  const { y, finals } = run(
+    c,
+    (d) => [initialState(c, ins, 5, d)],
+    (d, t, [h]) => {
+      const pre = at(proj[d], t).add(h.matmul(rt[d]));
+      return [relu ? pre.relu() : pre.tanh()];
+    },
+  );
   return outputs(c, y, finals);
 });

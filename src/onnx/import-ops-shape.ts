@@ -15,9 +15,14 @@ const MAX_HOST_INTS = 1 << 20;
 
 /** An initializer or Constant as a value: float and bool data as a tensor, integer data as an IntConst. */
 export function constantValue(t: OnnxTensor): Value {
-  if (t.dataType === DataType.BOOL) return tensor(Int32Array.from(t.data, (v) => (v !== 0 ? 1 : 0)), { shape: t.dims, dtype: "bool" });
+  if (t.dataType === DataType.BOOL)
+    return tensor(
+      Int32Array.from(t.data, (v) => (v !== 0 ? 1 : 0)),
+      { shape: t.dims, dtype: "bool" },
+    );
   if (t.dataType === DataType.FLOAT) return tensor(t.data instanceof Float32Array ? t.data : Float32Array.from(t.data), { shape: t.dims });
-  if (t.dataType === DataType.DOUBLE) return tensor(t.data instanceof Float64Array ? t.data : Float64Array.from(t.data), { shape: t.dims, dtype: "float64" });
+  if (t.dataType === DataType.DOUBLE)
+    return tensor(t.data instanceof Float64Array ? t.data : Float64Array.from(t.data), { shape: t.dims, dtype: "float64" });
   return new IntConst(t.dims, Array.from(t.data));
 }
 
@@ -70,7 +75,8 @@ SHAPE_OPS.set("Reshape", (cx, ins) => {
   const inShape = shapeOf(x);
   const allowZero = cx.int("allowzero", 0) === 1;
   const shape = target.map((d, i) => (d === 0 && !allowZero ? inShape[i] : d));
-  if (shape.some((d) => d === undefined || d < -1) || shape.filter((d) => d === -1).length > 1) cx.fail(`bad target shape [${target.join(", ")}]`);
+  if (shape.some((d) => d === undefined || d < -1) || shape.filter((d) => d === -1).length > 1)
+    cx.fail(`bad target shape [${target.join(", ")}]`);
   if (x instanceof IntConst) return [new IntConst(inferShape(cx, shape, x.size), x.data)];
   return [x.reshape(shape)];
 });
@@ -78,7 +84,8 @@ SHAPE_OPS.set("Reshape", (cx, ins) => {
 function inferShape(cx: NodeCtx, shape: number[], size: number): number[] {
   const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const out = shape.map((d) => (d === -1 ? (known === 0 ? 0 : size / known) : d));
-  if (out.reduce((a, b) => a * b, 1) !== size || out.some((d) => !Number.isInteger(d))) cx.fail(`cannot reshape ${size} elements to [${shape.join(", ")}]`);
+  if (out.reduce((a, b) => a * b, 1) !== size || out.some((d) => !Number.isInteger(d)))
+    cx.fail(`cannot reshape ${size} elements to [${shape.join(", ")}]`);
   return out;
 }
 
@@ -101,7 +108,13 @@ SHAPE_OPS.set("Squeeze", (cx, ins) => {
   const given = ins[1] !== undefined ? asInts(cx, ins[1], "axes") : cx.ints("axes");
   const dims = shapeOf(v);
   const axes = given ? given.map((a) => axis(cx, a, r)) : dims.flatMap((d, i) => (d === 1 ? [i] : []));
-  if (v instanceof IntConst) return [new IntConst(dims.filter((_, i) => !axes.includes(i)), v.data)];
+  if (v instanceof IntConst)
+    return [
+      new IntConst(
+        dims.filter((_, i) => !axes.includes(i)),
+        v.data,
+      ),
+    ];
   return [axes.length === 0 ? v : v.squeeze(axes)];
 });
 SHAPE_OPS.set("Unsqueeze", (cx, ins) => {
@@ -125,7 +138,12 @@ SHAPE_OPS.set("Concat", (cx, ins) => {
   }
   const ts = vs.map(asTensor);
   const dtype = ts.some((t) => t.dtype !== "int32") ? "float32" : "int32";
-  return [cat(ts.map((t) => (t.dtype === dtype ? t : t.to(dtype))), a)];
+  return [
+    cat(
+      ts.map((t) => (t.dtype === dtype ? t : t.to(dtype))),
+      a,
+    ),
+  ];
 });
 SHAPE_OPS.set("Gather", (cx, ins) => {
   const data = need(cx, ins, 0);
@@ -178,7 +196,8 @@ SHAPE_OPS.set("Slice", (cx, ins) => {
   const r = rankOf(v);
   const axes = ins[3] !== undefined ? asInts(cx, ins[3], "axes").map((a) => axis(cx, a, r)) : starts.map((_, i) => i);
   const steps = ins[4] !== undefined ? asInts(cx, ins[4], "steps") : starts.map(() => 1);
-  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) cx.fail("starts, ends, axes and steps differ in length");
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length)
+    cx.fail("starts, ends, axes and steps differ in length");
   if (steps.some((s) => s <= 0)) cx.unsupported("a Slice with a non-positive step");
   let x = v instanceof IntConst && r === 1 ? v : asTensor(v);
   axes.forEach((a, i) => {
@@ -220,7 +239,12 @@ SHAPE_OPS.set("Range", (cx, ins) => {
   if (delta === 0) cx.fail("delta is 0");
   const n = Math.max(Math.ceil((limit - start) / delta), 0);
   if (n > MAX_HOST_INTS) cx.fail(`${n} elements`);
-  return [new IntConst([n], Array.from({ length: n }, (_, i) => start + i * delta))];
+  return [
+    new IntConst(
+      [n],
+      Array.from({ length: n }, (_, i) => start + i * delta),
+    ),
+  ];
 });
 
 SHAPE_OPS.set("Split", (cx, ins) => {
@@ -235,15 +259,20 @@ SHAPE_OPS.set("Split", (cx, ins) => {
     const each = Math.ceil(n / parts);
     sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(each, n - i * each)));
   }
-  if (sizes.some((v) => v < 0) || sizes.reduce((p, v) => p + v, 0) !== n) cx.fail(`split sizes [${sizes.join(", ")}] do not add up to ${n}`);
+  if (sizes.some((v) => v < 0) || sizes.reduce((p, v) => p + v, 0) !== n)
+    cx.fail(`split sizes [${sizes.join(", ")}] do not add up to ${n}`);
   let at = 0;
   return sizes.map((len) => x.slice(a, at, (at += len)));
 });
 SHAPE_OPS.set("Tile", (cx, ins) => {
   const x = asTensor(need(cx, ins, 0));
   const reps = asInts(cx, ins[1], "repeats");
-  if (reps.length !== x.ndim || reps.some((r) => !Number.isInteger(r) || r < 0)) cx.fail(`repeats [${reps.join(", ")}] do not fit rank ${x.ndim}`);
-  cx.checkSize("the tiled tensor", x.shape.map((d, i) => d * reps[i]));
+  if (reps.length !== x.ndim || reps.some((r) => !Number.isInteger(r) || r < 0))
+    cx.fail(`repeats [${reps.join(", ")}] do not fit rank ${x.ndim}`);
+  cx.checkSize(
+    "the tiled tensor",
+    x.shape.map((d, i) => d * reps[i]),
+  );
   // Each dim: a new axis of size r in front, expanded, then merged into the dim.
   let out = x;
   reps.forEach((r, d) => {

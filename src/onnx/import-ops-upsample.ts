@@ -24,7 +24,10 @@ function stuff(x: Tensor, dim: number, stride: number): Tensor {
   const n = x.shape[dim];
   // [.., n, ..] → [.., n, 1, ..] beside zeros [.., n, s-1, ..] → [.., n·s, ..], then drop the trailing zeros.
   const col = x.unsqueeze(dim + 1);
-  const gap = zeros(col.shape.map((d, i) => (i === dim + 1 ? stride - 1 : d)), { dtype: x.dtype });
+  const gap = zeros(
+    col.shape.map((d, i) => (i === dim + 1 ? stride - 1 : d)),
+    { dtype: x.dtype },
+  );
   const merged = cat([col, gap], dim + 1).reshape(x.shape.map((d, i) => (i === dim ? n * stride : d)));
   return merged.slice(dim, 0, (n - 1) * stride + 1);
 }
@@ -41,17 +44,24 @@ UPSAMPLE_OPS.set("ConvTranspose", (cx, ins) => {
   if (autoPad !== "NOTSET" && autoPad !== "VALID") cx.unsupported(`auto_pad="${autoPad}"`);
   const group = cx.int("group", 1);
   const [cin, coutPerGroup] = w.shape;
-  if (group < 1 || cin % group !== 0 || x.shape[1] !== cin) cx.fail(`weight [${w.shape}] does not fit input [${x.shape}] with group ${group}`);
+  if (group < 1 || cin % group !== 0 || x.shape[1] !== cin)
+    cx.fail(`weight [${w.shape}] does not fit input [${x.shape}] with group ${group}`);
   const kernel = w.shape.slice(2);
   const strides = spatialList(cx, "strides", n, 1, 1);
   const dilations = spatialList(cx, "dilations", n, 1, 1);
   const pads = autoPad === "VALID" ? Array(2 * n).fill(0) : spatialList(cx, "pads", 2 * n, 0, 0);
   const outPad = spatialList(cx, "output_padding", n, 0, 0);
   // Output size per dim: (in - 1)·stride + dilation·(k - 1) + 1 + output_padding - pads; bounded before any work.
-  const outSpatial = kernel.map((k, i) => (x.shape[2 + i] - 1) * strides[i] + dilations[i] * (k - 1) + 1 + outPad[i] - pads[i] - pads[n + i]);
+  const outSpatial = kernel.map(
+    (k, i) => (x.shape[2 + i] - 1) * strides[i] + dilations[i] * (k - 1) + 1 + outPad[i] - pads[i] - pads[n + i],
+  );
   if (outSpatial.some((d) => d < 1)) cx.fail(`the output would have spatial size [${outSpatial.join(", ")}]`);
   cx.checkSize("the output", [x.shape[0], coutPerGroup * group, ...outSpatial]);
-  cx.checkSize("the zero-stuffed input", [x.shape[0], cin, ...kernel.map((k, i) => (x.shape[2 + i] - 1) * strides[i] + 1 + 2 * dilations[i] * (k - 1) + outPad[i])]);
+  cx.checkSize("the zero-stuffed input", [
+    x.shape[0],
+    cin,
+    ...kernel.map((k, i) => (x.shape[2 + i] - 1) * strides[i] + 1 + 2 * dilations[i] * (k - 1) + outPad[i]),
+  ]);
   // Weight [Cin, Cout/g, k…] → per group [Cout/g, Cin/g, k…], stacked over groups, kernel flipped.
   const perGroup = cin / group;
   const groups = Array.from({ length: group }, (_, g) => w.slice(0, g * perGroup, (g + 1) * perGroup).transpose(0, 1));
@@ -75,22 +85,32 @@ UPSAMPLE_OPS.set("ConvTranspose", (cx, ins) => {
 function sourceCoordinates(cx: NodeCtx, mode: string, inSize: number, outSize: number, scale: number): number[] {
   return Array.from({ length: outSize }, (_, o) => {
     switch (mode) {
-      case "half_pixel": return (o + 0.5) / scale - 0.5;
-      case "pytorch_half_pixel": return outSize > 1 ? (o + 0.5) / scale - 0.5 : 0;
-      case "align_corners": return outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0;
-      case "asymmetric": return o / scale;
-      default: return cx.unsupported(`coordinate_transformation_mode "${mode}"`);
+      case "half_pixel":
+        return (o + 0.5) / scale - 0.5;
+      case "pytorch_half_pixel":
+        return outSize > 1 ? (o + 0.5) / scale - 0.5 : 0;
+      case "align_corners":
+        return outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0;
+      case "asymmetric":
+        return o / scale;
+      default:
+        return cx.unsupported(`coordinate_transformation_mode "${mode}"`);
     }
   });
 }
 
 function nearestIndex(cx: NodeCtx, mode: string, c: number): number {
   switch (mode) {
-    case "round_prefer_floor": return Math.ceil(c - 0.5);
-    case "round_prefer_ceil": return Math.floor(c + 0.5);
-    case "floor": return Math.floor(c);
-    case "ceil": return Math.ceil(c);
-    default: return cx.unsupported(`nearest_mode "${mode}"`);
+    case "round_prefer_floor":
+      return Math.ceil(c - 0.5);
+    case "round_prefer_ceil":
+      return Math.floor(c + 0.5);
+    case "floor":
+      return Math.floor(c);
+    case "ceil":
+      return Math.ceil(c);
+    default:
+      return cx.unsupported(`nearest_mode "${mode}"`);
   }
 }
 
@@ -133,7 +153,10 @@ UPSAMPLE_OPS.set("Resize", (cx, ins) => {
     const at = c.map((v) => Math.max(0, Math.min(inSize - 1, v)));
     const lo = at.map(Math.floor);
     const hi = lo.map((i) => clamp(i + 1));
-    const weight = tensor(Float32Array.from(at, (v, k) => v - lo[k]), { shape: x.shape.map((_, i) => (i === dim ? outSize : 1)) });
+    const weight = tensor(
+      Float32Array.from(at, (v, k) => v - lo[k]),
+      { shape: x.shape.map((_, i) => (i === dim ? outSize : 1)) },
+    );
     const a = x.indexSelect(dim, indexTensor(lo));
     const b = x.indexSelect(dim, indexTensor(hi));
     x = a.add(b.sub(a).mul(weight.dtype === x.dtype ? weight : weight.to(x.dtype)));
@@ -156,7 +179,9 @@ function cubicWeight(d: number, a: number): number {
 function cubic(x: Tensor, dim: number, c: number[], a: number, excludeOutside: boolean): Tensor {
   const inSize = x.shape[dim];
   const base = c.map(Math.floor);
-  const w = [-1, 0, 1, 2].map((k) => c.map((v, o) => (excludeOutside && (base[o] + k < 0 || base[o] + k >= inSize) ? 0 : cubicWeight(v - (base[o] + k), a))));
+  const w = [-1, 0, 1, 2].map((k) =>
+    c.map((v, o) => (excludeOutside && (base[o] + k < 0 || base[o] + k >= inSize) ? 0 : cubicWeight(v - (base[o] + k), a))),
+  );
   if (excludeOutside) {
     c.forEach((_, o) => {
       const total = w.reduce((sum, tap) => sum + tap[o], 0);

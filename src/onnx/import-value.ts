@@ -9,7 +9,10 @@ import { Tensor } from "../tensor/tensor.js";
 
 /** An integer tensor held as plain numbers. */
 export class IntConst {
-  constructor(readonly dims: readonly number[], readonly data: readonly number[]) {}
+  constructor(
+    readonly dims: readonly number[],
+    readonly data: readonly number[],
+  ) {}
   get size(): number {
     return this.data.length;
   }
@@ -26,7 +29,11 @@ export class NodeCtx {
    * @param maxElements the most elements one value may hold (see OnnxModule's option).
    * @param runGraph runs a subgraph attribute (If, Loop) with the current values in scope.
    */
-  constructor(readonly node: OnnxNode, readonly maxElements: number, readonly runGraph: GraphRunner = () => [] as Value[]) {}
+  constructor(
+    readonly node: OnnxNode,
+    readonly maxElements: number,
+    readonly runGraph: GraphRunner = () => [] as Value[],
+  ) {}
 
   /** The subgraph attribute `name`, which must be present. */
   graph(name: string): OnnxGraph {
@@ -68,7 +75,7 @@ export class NodeCtx {
   }
   ints(name: string): number[] | undefined {
     const a = this.get(name, AttrType.INTS);
-    return a ? a.ints ?? [] : undefined;
+    return a ? (a.ints ?? []) : undefined;
   }
   string(name: string, dflt: string): string {
     return this.get(name, AttrType.STRING)?.s ?? dflt;

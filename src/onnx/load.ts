@@ -38,7 +38,8 @@ export function loadOnnxSync(source: OnnxSource, options: LoadOnnxOptions = {}):
 }
 
 function checkOptions(options: LoadOnnxOptions): void {
-  for (const k of Object.keys(options)) if (k !== "maxElements") throw new ValueError(`loadOnnx: unknown option "${k}" (expected maxElements)`);
+  for (const k of Object.keys(options))
+    if (k !== "maxElements") throw new ValueError(`loadOnnx: unknown option "${k}" (expected maxElements)`);
 }
 
 function build(model: OnnxModel, options: LoadOnnxOptions): OnnxModule {

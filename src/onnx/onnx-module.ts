@@ -59,7 +59,8 @@ export class OnnxModule extends Module {
 
   constructor(model: OnnxModel, { maxElements = MAX_VALUE_ELEMENTS }: { maxElements?: number } = {}) {
     super();
-    if (!Number.isSafeInteger(maxElements) || maxElements < 1) throw new ValueError(`loadOnnx: maxElements must be a positive integer, got ${maxElements}`);
+    if (!Number.isSafeInteger(maxElements) || maxElements < 1)
+      throw new ValueError(`loadOnnx: maxElements must be a positive integer, got ${maxElements}`);
     this.maxElements = maxElements;
     const g = model.graph;
     const opset = defaultOpset(model);
@@ -159,7 +160,9 @@ export class OnnxModule extends Module {
   /** Runs the graph; returns the output tensor, or an array when the graph has several outputs. */
   forward(...inputs: (Tensor | number[])[]): Tensor | Tensor[] {
     if (inputs.length !== this.inputInfo.length) {
-      throw new ValueError(`OnnxModule.forward: the graph takes ${this.inputInfo.length} input(s) (${this.inputInfo.map((v) => v.name).join(", ")}), got ${inputs.length}`);
+      throw new ValueError(
+        `OnnxModule.forward: the graph takes ${this.inputInfo.length} input(s) (${this.inputInfo.map((v) => v.name).join(", ")}), got ${inputs.length}`,
+      );
     }
     const values = new Map<string, Value>(this.constants);
     this.inputInfo.forEach((info, i) => values.set(info.name, checkInput(info, inputs[i])));
@@ -183,11 +186,18 @@ function validateNode(n: OnnxNode, k: number, defined: Set<string>, depth = 0): 
     throw new UnsupportedOpError(`loadOnnx: ${where} is from domain "${n.domain}", which loadOnnx does not support`, n.opType, n.name);
   }
   if (!OPS.has(n.opType)) {
-    throw new UnsupportedOpError(`loadOnnx: ONNX op "${n.opType}" (${where}) is not supported; supported ops: ${SUPPORTED_ONNX_OPS.join(", ")}`, n.opType, n.name);
+    throw new UnsupportedOpError(
+      `loadOnnx: ONNX op "${n.opType}" (${where}) is not supported; supported ops: ${SUPPORTED_ONNX_OPS.join(", ")}`,
+      n.opType,
+      n.name,
+    );
   }
   const reads = new Set<string>();
   for (const i of n.inputs) {
-    if (i !== "" && !defined.has(i)) throw new FormatError(`loadOnnx: ${where} reads "${i}", which no earlier node, input or initializer defines (a cycle or a dangling edge)`);
+    if (i !== "" && !defined.has(i))
+      throw new FormatError(
+        `loadOnnx: ${where} reads "${i}", which no earlier node, input or initializer defines (a cycle or a dangling edge)`,
+      );
     if (i !== "") reads.add(i);
   }
   for (const a of n.attributes.values()) {
@@ -198,7 +208,8 @@ function validateNode(n: OnnxNode, k: number, defined: Set<string>, depth = 0): 
     a.g.nodes.forEach((m, j) => {
       for (const r of validateNode(m, j, inner, depth + 1)) if (defined.has(r)) reads.add(r);
     });
-    for (const o of a.g.outputs) if (!inner.has(o.name)) throw new FormatError(`loadOnnx: ${where}: subgraph "${a.name}" output "${o.name}" is never computed`);
+    for (const o of a.g.outputs)
+      if (!inner.has(o.name)) throw new FormatError(`loadOnnx: ${where}: subgraph "${a.name}" output "${o.name}" is never computed`);
   }
   for (const o of n.outputs) {
     if (o === "") continue;
@@ -224,16 +235,19 @@ function checkInput(info: OnnxValueInfo, x: Tensor | number[]): Tensor {
   const isBool = info.elemType === DataType.BOOL;
   let t = x instanceof Tensor ? x : tensor(x as number[], { dtype: isInt ? "int32" : isBool ? "bool" : "float32" });
   if (isBool !== (t.dtype === "bool")) {
-    throw new ValueError(`OnnxModule.forward: input "${info.name}" is ${isBool ? "bool; pass a bool tensor (e.g. t.bool())" : "numeric; pass a numeric tensor (e.g. t.float())"}, got ${t.dtype}`);
+    throw new ValueError(
+      `OnnxModule.forward: input "${info.name}" is ${isBool ? "bool; pass a bool tensor (e.g. t.bool())" : "numeric; pass a numeric tensor (e.g. t.float())"}, got ${t.dtype}`,
+    );
   }
-  if (isInt && t.dtype !== "int32") throw new ValueError(`OnnxModule.forward: input "${info.name}" holds integers; pass an int32 tensor, got ${t.dtype}`);
+  if (isInt && t.dtype !== "int32")
+    throw new ValueError(`OnnxModule.forward: input "${info.name}" holds integers; pass an int32 tensor, got ${t.dtype}`);
   // A float64 graph input takes float32 too (widened); any float input takes int32 (converted).
   if (info.elemType === DataType.DOUBLE && t.dtype !== "float64") t = t.to("float64");
   else if (!isInt && t.dtype === "int32") t = t.to("float32");
   if (info.shape) {
     const ok = info.shape.length === t.ndim && info.shape.every((d, i) => typeof d !== "number" || d === t.shape[i] || d <= 0);
     if (!ok) {
-      const want = info.shape.map((d) => (typeof d === "number" ? String(d) : d ?? "?")).join(", ");
+      const want = info.shape.map((d) => (typeof d === "number" ? String(d) : (d ?? "?"))).join(", ");
       throw new ShapeError(`OnnxModule.forward: input "${info.name}" has shape ${fmtShape(t.shape)}, expected [${want}]`);
     }
   }

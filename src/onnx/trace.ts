@@ -32,7 +32,13 @@ const UNEXPORTABLE_HINT: Record<string, string> = {
  * Traces `model.forward(...inputs)`; `inputNames` (one per input, distinct) name the graph inputs and
  * `reservedNames` (the requested output names) are kept free for the caller.
  */
-export function traceForward(model: Module, inputs: readonly Tensor[], inputNames: readonly string[], opset: number, reservedNames: readonly string[] = []): TraceResult {
+export function traceForward(
+  model: Module,
+  inputs: readonly Tensor[],
+  inputNames: readonly string[],
+  opset: number,
+  reservedNames: readonly string[] = [],
+): TraceResult {
   const paramNames = new Map<Tensor, string>();
   for (const [name, t] of model.namedParameters()) if (!paramNames.has(t)) paramNames.set(t, name);
   for (const [name, t] of model.namedBuffers()) if (!paramNames.has(t)) paramNames.set(t, name);
@@ -90,7 +96,11 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
     if (!conv) {
       const where = path.at(-1) ?? "<root>";
       const hint = UNEXPORTABLE_HINT[name];
-      throw new UnsupportedOpError(`exportOnnx: op "${name}" in module "${where}" has no ONNX export${hint ? ` (${hint})` : ""}`, name, where);
+      throw new UnsupportedOpError(
+        `exportOnnx: op "${name}" in module "${where}" has no ONNX export${hint ? ` (${hint})` : ""}`,
+        name,
+        where,
+      );
     }
     conv(cx, ins, params, out);
   };
@@ -113,6 +123,11 @@ export function traceForward(model: Module, inputs: readonly Tensor[], inputName
 function flattenOutputs(v: unknown, into: Tensor[] = []): Tensor[] {
   if (Array.isArray(v)) for (const x of v) flattenOutputs(x, into);
   else if (v !== null && typeof v === "object" && "shape" in v && "storage" in v) into.push(v as Tensor);
-  else throw new UnsupportedOpError(`exportOnnx: forward returned ${v === null ? "null" : typeof v}; only tensors and (nested) arrays of tensors can be graph outputs`, "output", "<root>");
+  else
+    throw new UnsupportedOpError(
+      `exportOnnx: forward returned ${v === null ? "null" : typeof v}; only tensors and (nested) arrays of tensors can be graph outputs`,
+      "output",
+      "<root>",
+    );
   return into;
 }

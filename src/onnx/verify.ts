@@ -46,7 +46,8 @@ export function verifyExport(model: Module, graph: OnnxModel, inputs: readonly T
       `exportOnnx: the traced graph does not reproduce the model on a second input of shape ${other.map((x) => fmtShape(x.shape)).join(", ")} ` +
         `(${problem}); its forward probably reads tensor values into JavaScript (item(), toArray()) or branches on them, or computes a ` +
         "size from a dynamic dim in a way shape arithmetic cannot follow, which tracing cannot record",
-      "untraced computation", "<root>",
+      "untraced computation",
+      "<root>",
     );
   }
   return want;
@@ -56,13 +57,16 @@ function mismatch(want: Tensor[], got: Tensor[]): string | null {
   if (want.length !== got.length) return `${got.length} outputs instead of ${want.length}`;
   for (let k = 0; k < want.length; k++) {
     const [w, g] = [want[k], got[k]];
-    if (w.shape.length !== g.shape.length || w.shape.some((d, i) => d !== g.shape[i])) return `output ${k} has shape [${g.shape}] instead of [${w.shape}]`;
-    const a = w.toFloat32Array(), b = g.toFloat32Array();
+    if (w.shape.length !== g.shape.length || w.shape.some((d, i) => d !== g.shape[i]))
+      return `output ${k} has shape [${g.shape}] instead of [${w.shape}]`;
+    const a = w.toFloat32Array(),
+      b = g.toFloat32Array();
     let scale = 0;
     for (const v of a) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
     for (let i = 0; i < a.length; i++) {
       if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
-      if (!(Math.abs(a[i] - b[i]) <= 1e-4 * Math.abs(a[i]) + 1e-5 * (1 + scale))) return `output ${k} element ${i} is ${b[i]} instead of ${a[i]}`;
+      if (!(Math.abs(a[i] - b[i]) <= 1e-4 * Math.abs(a[i]) + 1e-5 * (1 + scale)))
+        return `output ${k} element ${i} is ${b[i]} instead of ${a[i]}`;
     }
   }
   return null;

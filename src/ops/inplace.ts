@@ -24,11 +24,15 @@ function writeInPlace(op: string, target: Tensor, operands: readonly Operand[], 
   checkWritable(op, target, operands);
   let result = noGrad(compute);
   if (!shapesEqual(result.shape, target.shape)) {
-    throw new ShapeError(`${op}: the result's shape ${fmtShape(result.shape)} does not match the shape ${fmtShape(target.shape)} of the tensor changed in place`);
+    throw new ShapeError(
+      `${op}: the result's shape ${fmtShape(result.shape)} does not match the shape ${fmtShape(target.shape)} of the tensor changed in place`,
+    );
   }
   // As torch: a result of a higher category (float into int, int into bool) cannot be written back.
   if ((isFloat(result.dtype) && !isFloat(target.dtype)) || (target.dtype === "bool" && result.dtype !== "bool")) {
-    throw new DTypeError(`${op}: a ${result.dtype} result cannot be written into ${target.dtype === "int32" ? "an" : "a"} ${target.dtype} tensor in place`);
+    throw new DTypeError(
+      `${op}: a ${result.dtype} result cannot be written into ${target.dtype === "int32" ? "an" : "a"} ${target.dtype} tensor in place`,
+    );
   }
   // A float16/bfloat16 target keeps only values of its dtype: the result is rounded as torch's.
   if (isHalf(target.dtype) && result.dtype !== target.dtype) result = noGrad(() => result.to(target.dtype));
@@ -59,7 +63,9 @@ function checkWritable(op: string, target: Tensor, operands: readonly Operand[])
       );
     }
     if (operands.some((o) => o instanceof Tensor && o.requiresGrad)) {
-      throw new ValueError(`${op}: an operand requires grad, and in-place ops are not recorded by autograd; use the out-of-place op, or tg.noGrad(() => …)`);
+      throw new ValueError(
+        `${op}: an operand requires grad, and in-place ops are not recorded by autograd; use the out-of-place op, or tg.noGrad(() => …)`,
+      );
     }
   }
 }

@@ -16,7 +16,11 @@ const ACCUMULATING = new Set<KernelName>(["fold"]);
 
 /** Allocates a contiguous output of `shape`/`dtype` and runs kernel `name` into it. */
 export function runKernel<K extends KernelName>(
-  name: K, shape: readonly number[], dtype: DType, inputs: readonly View[], ...params: KernelParams[K] extends undefined ? [] : [KernelParams[K]]
+  name: K,
+  shape: readonly number[],
+  dtype: DType,
+  inputs: readonly View[],
+  ...params: KernelParams[K] extends undefined ? [] : [KernelParams[K]]
 ): Tensor;
 // The implementation takes the parameters as a plain argument: no rest array on every kernel call.
 export function runKernel(name: KernelName, shape: readonly number[], dtype: DType, inputs: readonly View[], params?: unknown): Tensor {

@@ -2,7 +2,17 @@
 // (torch.optim.Adagrad, PyTorch 1.13 update rule).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import {
+  Optimizer,
+  checkOption,
+  keepsNoGradient,
+  ensureBuffer,
+  nonNegative,
+  runUpdate,
+  type ParamGroup,
+  type ParamState,
+  type Params,
+} from "./optimizer.js";
 
 /**
  * Options of optim.Adagrad (torch's names and defaults, camelCase); a parameter group may override any of

@@ -146,7 +146,10 @@ export class NAdam extends Optimizer<NAdamHyper> {
     const muProductNext = Math.fround(muProduct * muNext);
     m.mul_(beta1).add_(g, { alpha: 1 - beta1 });
     v.mul_(beta2).add_(g.mul(g), { alpha: 1 - beta2 });
-    const denom = v.div(1 - beta2 ** step).sqrt().add(group.eps);
+    const denom = v
+      .div(1 - beta2 ** step)
+      .sqrt()
+      .add(group.eps);
     p.sub_(g.div(denom), { alpha: (group.lr * (1 - mu)) / (1 - muProduct) });
     p.sub_(m.div(denom), { alpha: (group.lr * muNext) / (1 - muProductNext) });
   }

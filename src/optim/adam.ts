@@ -2,7 +2,17 @@
 // AdamW only switches the weight decay from the gradient (L2) to the weights (decoupled).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import {
+  Optimizer,
+  checkOption,
+  keepsNoGradient,
+  ensureBuffer,
+  nonNegative,
+  runUpdate,
+  type ParamGroup,
+  type ParamState,
+  type Params,
+} from "./optimizer.js";
 import { adamLoop, type FloatArray } from "../backend/js/optim.js";
 import type { AdamStepParams } from "../backend/kernel-table.js";
 
@@ -43,7 +53,14 @@ export class Adam extends Optimizer<Hyper> {
   static readonly defaultWeightDecay: number = 0;
 
   constructor(params: Params<Hyper>, options: AdamOptions = {}) {
-    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = new.target.defaultWeightDecay, amsgrad = false, maximize = false } = options;
+    const {
+      lr = 1e-3,
+      betas = [0.9, 0.999],
+      eps = 1e-8,
+      weightDecay = new.target.defaultWeightDecay,
+      amsgrad = false,
+      maximize = false,
+    } = options;
     super(params, { lr, betas: [betas[0], betas[1]], eps, weightDecay, amsgrad, maximize }, options);
   }
 
@@ -89,7 +106,10 @@ export function adamScalars(step: number, decoupled: boolean, h: Hyper, isFloat3
     shrink: r(decoupled ? 1 - lr * h.weightDecay : 1),
     l2: r(decoupled ? 0 : h.weightDecay),
     sign: h.maximize ? -1 : 1,
-    beta1: r(beta1), c1: r(1 - beta1), beta2: r(beta2), c2: r(1 - beta2),
+    beta1: r(beta1),
+    c1: r(1 - beta1),
+    beta2: r(beta2),
+    c2: r(1 - beta2),
     stepSize: r(lr / (1 - beta1 ** step)),
     bc2Sqrt: r(Math.sqrt(1 - beta2 ** step)),
     eps: r(eps),
@@ -103,8 +123,14 @@ export function adamScalars(step: number, decoupled: boolean, h: Hyper, isFloat3
  * AMSGrad running maximum (null without amsgrad).
  */
 export function adamUpdate(
-  p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null,
-  step: number, decoupled: boolean, h: Hyper,
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  vMax: FloatArray | null,
+  step: number,
+  decoupled: boolean,
+  h: Hyper,
 ): void {
   adamLoop(p, g, m, v, vMax, adamScalars(step, decoupled, h, p instanceof Float32Array));
 }

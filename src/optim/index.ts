@@ -1,7 +1,14 @@
 // The optim namespace (torch.optim): the optimizers and optim.lrScheduler.
 
 export {
-  Optimizer, keepsNoGradient, type OptimizerOptions, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type ParamState, type Params,
+  Optimizer,
+  keepsNoGradient,
+  type OptimizerOptions,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  type Params,
 } from "./optimizer.js";
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, AdamW, type AdamOptions } from "./adam.js";

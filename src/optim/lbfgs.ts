@@ -47,7 +47,16 @@ interface Memory {
 }
 
 const freshMemory = (): Memory => ({
-  funcEvals: 0, nIter: 0, d: null, t: 0, oldDirs: [], oldStps: [], ro: [], hDiag: 1, prevFlatGrad: null, prevLoss: 0,
+  funcEvals: 0,
+  nIter: 0,
+  d: null,
+  t: 0,
+  oldDirs: [],
+  oldStps: [],
+  ro: [],
+  hDiag: 1,
+  prevFlatGrad: null,
+  prevLoss: 0,
 });
 
 /**
@@ -71,7 +80,9 @@ export class LBFGS extends Optimizer<Hyper> {
     const maxEval = options.maxEval ?? Math.floor((maxIter * 5) / 4);
     super(params, { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn }, options);
     if (this.paramGroups.length !== 1) {
-      throw new ValueError(`LBFGS: got ${this.paramGroups.length} parameter groups; LBFGS supports one (no per-parameter options), as torch`);
+      throw new ValueError(
+        `LBFGS: got ${this.paramGroups.length} parameter groups; LBFGS supports one (no per-parameter options), as torch`,
+      );
     }
   }
 
@@ -83,7 +94,13 @@ export class LBFGS extends Optimizer<Hyper> {
     checkOption(nonNegative(o.toleranceGrad), where, "toleranceGrad", o.toleranceGrad, "a number >= 0");
     checkOption(nonNegative(o.toleranceChange), where, "toleranceChange", o.toleranceChange, "a number >= 0");
     checkOption(positiveInt(o.historySize), where, "historySize", o.historySize, "a positive integer");
-    checkOption(o.lineSearchFn === null || o.lineSearchFn === "strong_wolfe", where, "lineSearchFn", o.lineSearchFn, 'null or "strong_wolfe"');
+    checkOption(
+      o.lineSearchFn === null || o.lineSearchFn === "strong_wolfe",
+      where,
+      "lineSearchFn",
+      o.lineSearchFn,
+      'null or "strong_wolfe"',
+    );
   }
 
   protected update(): void {
@@ -100,7 +117,10 @@ export class LBFGS extends Optimizer<Hyper> {
 
   /** Every parameter's gradient (zeros where there is none), flattened and concatenated. */
   #flatGrad(): Tensor {
-    return cat(this.#params.map((p) => (p.grad ?? zeros([p.size], { dtype: p.dtype })).reshape([p.size]).to(p.dtype)), 0);
+    return cat(
+      this.#params.map((p) => (p.grad ?? zeros([p.size], { dtype: p.dtype })).reshape([p.size]).to(p.dtype)),
+      0,
+    );
   }
 
   /** params += stepSize · update (update flat, in parameter order). */
@@ -130,7 +150,11 @@ export class LBFGS extends Optimizer<Hyper> {
     const run = this.#start("step", closure);
     for (const p of this.#params) {
       if (!p.storage.backend.host) {
-        throw new UnsupportedOpError(`LBFGS.step: a parameter lives on the "${p.storage.backend.name}" backend, whose values cannot be read synchronously; L-BFGS reads the loss and dot products after every evaluation: use \`await opt.stepAsync(closure)\``, "LBFGS", p.storage.backend.name);
+        throw new UnsupportedOpError(
+          `LBFGS.step: a parameter lives on the "${p.storage.backend.name}" backend, whose values cannot be read synchronously; L-BFGS reads the loss and dot products after every evaluation: use \`await opt.stepAsync(closure)\``,
+          "LBFGS",
+          p.storage.backend.name,
+        );
       }
     }
     let r = noGrad(() => run.next(NaN));
@@ -157,7 +181,10 @@ export class LBFGS extends Optimizer<Hyper> {
   }
 
   #start<T>(method: string, closure: (() => T) | undefined): Reads<T | undefined> {
-    if (typeof closure !== "function") throw new ValueError(`LBFGS.${method}: a closure is required (it clears the gradients, computes the loss, calls backward and returns the loss)`);
+    if (typeof closure !== "function")
+      throw new ValueError(
+        `LBFGS.${method}: a closure is required (it clears the gradients, computes the loss, calls backward and returns the loss)`,
+      );
     return this.#iterate(closure);
   }
 
@@ -233,7 +260,15 @@ export class LBFGS extends Optimizer<Hyper> {
       let lsFuncEvals = 0;
       if (lineSearchFn === "strong_wolfe") {
         const xInit = this.#params.map((p) => p.clone());
-        const found = yield* strongWolfe((x, step, dir) => this.#directionalEvaluate(evaluate, x, step, dir), xInit, t, d!, loss, flatGrad, gtd);
+        const found = yield* strongWolfe(
+          (x, step, dir) => this.#directionalEvaluate(evaluate, x, step, dir),
+          xInit,
+          t,
+          d!,
+          loss,
+          flatGrad,
+          gtd,
+        );
         [loss, flatGrad, t, lsFuncEvals] = [found.loss, found.grad, found.t, found.evals];
         this.#addGrad(t, d!);
         optCond = (yield absMax(flatGrad)) <= toleranceGrad;
@@ -277,8 +312,18 @@ export class LBFGS extends Optimizer<Hyper> {
     if (m.d) entry.d = m.d.clone();
     if (m.prevFlatGrad) entry.prev_flat_grad = m.prevFlatGrad.clone();
     if (m.oldDirs.length > 0) {
-      entry.old_dirs = noGrad(() => cat(m.oldDirs.map((v) => v.unsqueeze(0)), 0));
-      entry.old_stps = noGrad(() => cat(m.oldStps.map((v) => v.unsqueeze(0)), 0));
+      entry.old_dirs = noGrad(() =>
+        cat(
+          m.oldDirs.map((v) => v.unsqueeze(0)),
+          0,
+        ),
+      );
+      entry.old_stps = noGrad(() =>
+        cat(
+          m.oldStps.map((v) => v.unsqueeze(0)),
+          0,
+        ),
+      );
       entry.ro = tensor(m.ro, { dtype });
     }
     dict.state[0] = entry;
@@ -291,7 +336,8 @@ export class LBFGS extends Optimizer<Hyper> {
     const n = this.#numel();
     const dtype = this.#params[0].dtype;
     const entries = dict?.state && typeof dict.state === "object" ? Object.entries(dict.state) : [];
-    if (entries.some(([k]) => k !== "0")) throw new ValueError(`${where}: LBFGS keeps its state under parameter 0 only, got keys ${entries.map(([k]) => k).join(", ")}`);
+    if (entries.some(([k]) => k !== "0"))
+      throw new ValueError(`${where}: LBFGS keeps its state under parameter 0 only, got keys ${entries.map(([k]) => k).join(", ")}`);
     const memory = freshMemory();
     const raw = entries.length > 0 ? (entries[0][1] as Record<string, unknown>) : null;
     if (raw !== null) {
@@ -307,7 +353,9 @@ export class LBFGS extends Optimizer<Hyper> {
         if (v === undefined) return null;
         const want = rows === null ? [n] : [rows, n];
         if (!(v instanceof Tensor) || v.ndim !== want.length || (rows === null ? v.shape[0] !== n : v.shape[1] !== n)) {
-          throw new ShapeError(`${where}: state[0].${k} must be a tensor of shape ${fmtShape(rows === null ? want : ["k", n] as never)}, got ${v instanceof Tensor ? fmtShape(v.shape) : String(v)}`);
+          throw new ShapeError(
+            `${where}: state[0].${k} must be a tensor of shape ${fmtShape(rows === null ? want : (["k", n] as never))}, got ${v instanceof Tensor ? fmtShape(v.shape) : String(v)}`,
+          );
         }
         return noGrad(() => v.to(dtype).clone());
       };
@@ -323,9 +371,12 @@ export class LBFGS extends Optimizer<Hyper> {
       const ro = raw.ro;
       const k = dirs?.shape[0] ?? 0;
       if ((stps?.shape[0] ?? 0) !== k || (k > 0 && !(ro instanceof Tensor && ro.ndim === 1 && ro.shape[0] === k))) {
-        throw new ShapeError(`${where}: old_dirs, old_stps and ro must hold the same number of history entries, got ${dirs ? fmtShape(dirs.shape) : "none"}, ${stps ? fmtShape(stps.shape) : "none"} and ${ro instanceof Tensor ? fmtShape(ro.shape) : String(ro)}`);
+        throw new ShapeError(
+          `${where}: old_dirs, old_stps and ro must hold the same number of history entries, got ${dirs ? fmtShape(dirs.shape) : "none"}, ${stps ? fmtShape(stps.shape) : "none"} and ${ro instanceof Tensor ? fmtShape(ro.shape) : String(ro)}`,
+        );
       }
-      if (k > this.paramGroups[0].historySize) throw new ValueError(`${where}: the saved history holds ${k} pairs, more than historySize ${this.paramGroups[0].historySize}`);
+      if (k > this.paramGroups[0].historySize)
+        throw new ValueError(`${where}: the saved history holds ${k} pairs, more than historySize ${this.paramGroups[0].historySize}`);
       if (k > 0) {
         memory.oldDirs = dirs!.unbind(0);
         memory.oldStps = stps!.unbind(0);
@@ -340,9 +391,14 @@ export class LBFGS extends Optimizer<Hyper> {
 /** A closure's return value as a number (a one-element tensor is read through the driver). */
 function* lossValue(out: unknown): Reads<number> {
   if (out instanceof Tensor) {
-    if (out.size !== 1) throw new ShapeError(`LBFGS.step: the closure must return the loss as a one-element tensor or a number, got a tensor of shape ${fmtShape(out.shape)}`);
+    if (out.size !== 1)
+      throw new ShapeError(
+        `LBFGS.step: the closure must return the loss as a one-element tensor or a number, got a tensor of shape ${fmtShape(out.shape)}`,
+      );
     return yield out;
   }
   if (typeof out === "number") return out;
-  throw new ValueError(`LBFGS.step: the closure must return the loss (a one-element tensor or a number), got ${out === null ? "null" : typeof out}`);
+  throw new ValueError(
+    `LBFGS.step: the closure must return the loss (a one-element tensor or a number), got ${out === null ? "null" : typeof out}`,
+  );
 }

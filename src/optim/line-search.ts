@@ -8,15 +8,22 @@ import type { Tensor } from "../tensor/tensor.js";
 export type Reads<R> = Generator<Tensor, R, number>;
 
 /** The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clamped to the bounds. */
-export function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, bounds?: [number, number]): number {
+export function cubicInterpolate(
+  x1: number,
+  f1: number,
+  g1: number,
+  x2: number,
+  f2: number,
+  g2: number,
+  bounds?: [number, number],
+): number {
   const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
   const d1 = g1 + g2 - (3 * (f1 - f2)) / (x1 - x2);
   const d2Square = d1 ** 2 - g1 * g2;
   if (d2Square >= 0) {
     const d2 = Math.sqrt(d2Square);
-    const minPos = x1 <= x2
-      ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-      : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+    const minPos =
+      x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)) : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
     return Math.min(Math.max(minPos, lo), hi);
   }
   return (lo + hi) / 2;
@@ -38,8 +45,16 @@ export interface LineSearchResult {
  */
 export function* strongWolfe(
   obj: (x: Tensor[], t: number, d: Tensor) => Reads<[number, Tensor]>,
-  x: Tensor[], t: number, d: Tensor, f: number, g: Tensor, gtd: number,
-  c1 = 1e-4, c2 = 0.9, toleranceChange = 1e-9, maxLs = 25,
+  x: Tensor[],
+  t: number,
+  d: Tensor,
+  f: number,
+  g: Tensor,
+  gtd: number,
+  c1 = 1e-4,
+  c2 = 0.9,
+  toleranceChange = 1e-9,
+  maxLs = 25,
 ): Reads<LineSearchResult> {
   const dNorm = yield d.abs().max();
   let [fNew, gNew] = yield* obj(x, t, d);
@@ -47,13 +62,24 @@ export function* strongWolfe(
   let gtdNew = yield gNew.dot(d);
 
   // Bracket an interval containing a point that satisfies the conditions.
-  let tPrev = 0, fPrev = f, gPrev = g, gtdPrev = gtd;
+  let tPrev = 0,
+    fPrev = f,
+    gPrev = g,
+    gtdPrev = gtd;
   let done = false;
   let lsIter = 0;
-  let bracket: number[] = [], bracketF: number[] = [], bracketG: Tensor[] = [], bracketGtd: number[] = [];
+  let bracket: number[] = [],
+    bracketF: number[] = [],
+    bracketG: Tensor[] = [],
+    bracketGtd: number[] = [];
   while (lsIter < maxLs) {
     if (fNew > f + c1 * t * gtd || (lsIter > 1 && fNew >= fPrev)) {
-      [bracket, bracketF, bracketG, bracketGtd] = [[tPrev, t], [fPrev, fNew], [gPrev, gNew], [gtdPrev, gtdNew]];
+      [bracket, bracketF, bracketG, bracketGtd] = [
+        [tPrev, t],
+        [fPrev, fNew],
+        [gPrev, gNew],
+        [gtdPrev, gtdNew],
+      ];
       break;
     }
     if (Math.abs(gtdNew) <= -c2 * gtd) {
@@ -62,7 +88,12 @@ export function* strongWolfe(
       break;
     }
     if (gtdNew >= 0) {
-      [bracket, bracketF, bracketG, bracketGtd] = [[tPrev, t], [fPrev, fNew], [gPrev, gNew], [gtdPrev, gtdNew]];
+      [bracket, bracketF, bracketG, bracketGtd] = [
+        [tPrev, t],
+        [fPrev, fNew],
+        [gPrev, gNew],
+        [gtdPrev, gtdNew],
+      ];
       break;
     }
     // Extrapolate, between 1.01·t and 10·t.
@@ -76,7 +107,12 @@ export function* strongWolfe(
     gtdNew = yield gNew.dot(d);
     lsIter += 1;
   }
-  if (lsIter === maxLs) [bracket, bracketF, bracketG] = [[0, t], [f, fNew], [g, gNew]];
+  if (lsIter === maxLs)
+    [bracket, bracketF, bracketG] = [
+      [0, t],
+      [f, fNew],
+      [g, gNew],
+    ];
 
   // Zoom: shrink the bracket until a point meets the conditions.
   let insufProgress = false;
@@ -85,7 +121,8 @@ export function* strongWolfe(
     if (Math.abs(bracket[1] - bracket[0]) * dNorm < toleranceChange) break;
     t = cubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1]);
     // Too close to an end of the bracket (twice running, or outside it): move 10% of its width inside.
-    const hi = Math.max(...bracket), lo = Math.min(...bracket);
+    const hi = Math.max(...bracket),
+      lo = Math.min(...bracket);
     const eps = 0.1 * (hi - lo);
     if (Math.min(hi - t, t - lo) < eps) {
       if (insufProgress || t >= hi || t <= lo) {

@@ -55,10 +55,12 @@ export interface OptimizerStateDict {
   /** Per-parameter state by parameter index (numbered across the groups in order). */
   state: Record<number, ParamState>;
   /** Each group's options, with its parameters as indices. */
-  paramGroups: Array<Record<string, unknown> & {
-    /** Indices of the group's parameters. */
-    params: number[];
-  }>;
+  paramGroups: Array<
+    Record<string, unknown> & {
+      /** Indices of the group's parameters. */
+      params: number[];
+    }
+  >;
 }
 
 /** Options every optimizer has. */
@@ -127,7 +129,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     this.defaults = Object.freeze({ ...defaults });
     this.validate(defaults, this.name, false);
     if (params instanceof Tensor) {
-      throw new ValueError(`${this.name}: params must be an iterable of Tensors or parameter groups, got a single Tensor of shape ${fmtShape(params.shape)} (wrap it in an array)`);
+      throw new ValueError(
+        `${this.name}: params must be an iterable of Tensors or parameter groups, got a single Tensor of shape ${fmtShape(params.shape)} (wrap it in an array)`,
+      );
     }
     if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) {
       throw new ValueError(`${this.name}: params must be an iterable of Tensors or parameter groups, got ${fmtValue(params)}`);
@@ -165,17 +169,27 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const seen = new Set<Tensor>();
     params.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new ValueError(`${where}: parameter ${i} is ${fmtValue(p)}, expected a Tensor`);
-      if (!p.isLeaf) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}) is not a leaf tensor; optimize leaves (e.g. x.detach().requiresGrad_())`);
+      if (!p.isLeaf)
+        throw new ValueError(
+          `${where}: parameter ${i} (shape ${fmtShape(p.shape)}) is not a leaf tensor; optimize leaves (e.g. x.detach().requiresGrad_())`,
+        );
       if (!isFloat(p.dtype)) throw new DTypeError(`${where}: parameter ${i} has dtype ${p.dtype}, expected a floating-point tensor`);
       if (p.dtype === "float16" || p.dtype === "bfloat16") {
-        throw new DTypeError(`${where}: parameter ${i} has dtype ${p.dtype}; optimizers update float32 or float64 parameters (train in float32 and convert with model.half() or t.half() to save)`);
+        throw new DTypeError(
+          `${where}: parameter ${i} has dtype ${p.dtype}; optimizers update float32 or float64 parameters (train in float32 and convert with model.half() or t.half() to save)`,
+        );
       }
-      if (!p.isContiguous) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}, strides ${fmtShape(p.strides)}) is not contiguous; optimizers update contiguous tensors`);
+      if (!p.isContiguous)
+        throw new ValueError(
+          `${where}: parameter ${i} (shape ${fmtShape(p.shape)}, strides ${fmtShape(p.strides)}) is not contiguous; optimizers update contiguous tensors`,
+        );
       if (seen.has(p)) throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}) appears twice in the group`);
       seen.add(p);
       this.paramGroups.forEach((other, j) => {
         if (other.params.includes(p)) {
-          throw new ValueError(`${where}: parameter ${i} (shape ${fmtShape(p.shape)}) is already in param group ${j}; a parameter may be in one group only`);
+          throw new ValueError(
+            `${where}: parameter ${i} (shape ${fmtShape(p.shape)}) is already in param group ${j}; a parameter may be in one group only`,
+          );
         }
       });
     });
@@ -227,7 +241,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
           if (!p.requiresGrad || p._peekGrad() === null) continue;
           const grad = handsOut ? p.grad! : p._peekGrad()!;
           if (!shapesEqual(grad.shape, p.shape)) {
-            throw new ShapeError(`${this.name}.step: gradient of shape ${fmtShape(grad.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`);
+            throw new ShapeError(
+              `${this.name}.step: gradient of shape ${fmtShape(grad.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`,
+            );
           }
           let st = this.state.get(p);
           if (st === undefined) this.state.set(p, (st = {}));
@@ -277,7 +293,12 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   loadStateDict(dict: OptimizerStateDict): void {
     const where = `${this.name}.loadStateDict`;
     const saved = dict?.paramGroups;
-    if (!Array.isArray(saved) || dict.state === null || typeof dict.state !== "object" || !saved.every((g) => g !== null && typeof g === "object")) {
+    if (
+      !Array.isArray(saved) ||
+      dict.state === null ||
+      typeof dict.state !== "object" ||
+      !saved.every((g) => g !== null && typeof g === "object")
+    ) {
       throw new ValueError(`${where}: expected { state, paramGroups } as made by stateDict()`);
     }
     if (saved.length !== this.paramGroups.length) {
@@ -302,7 +323,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     for (const [key, entry] of Object.entries(dict.state)) {
       const p = byIndex.get(Number(key));
       if (p === undefined) throw new ValueError(`${where}: state for parameter ${key}, which is in no saved param group`);
-      if (entry === null || typeof entry !== "object") throw new ValueError(`${where}: state[${key}] is ${fmtValue(entry)}, expected an object`);
+      if (entry === null || typeof entry !== "object")
+        throw new ValueError(`${where}: state[${key}] is ${fmtValue(entry)}, expected an object`);
       const st: ParamState = Object.create(null);
       for (const [name, value] of Object.entries(entry)) st[name] = loadValue(p, name, value, `${where}: state[${key}].${name}`);
       state.set(p, st);
@@ -334,7 +356,9 @@ function loadValue(p: Tensor, name: string, value: unknown, where: string): Tens
   if (!(value instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor or a number, got ${fmtValue(value)}`);
   if (name === "step" && value.size === 1) return value.item();
   if (!shapesEqual(value.shape, p.shape)) {
-    throw new ShapeError(`${where}: saved buffer of shape ${fmtShape(value.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`);
+    throw new ShapeError(
+      `${where}: saved buffer of shape ${fmtShape(value.shape)} does not match its parameter of shape ${fmtShape(p.shape)}`,
+    );
   }
   return copyTensor(value, p.dtype);
 }

@@ -2,7 +2,17 @@
 // update rule: eps is added after the square root).
 
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import {
+  Optimizer,
+  checkOption,
+  keepsNoGradient,
+  ensureBuffer,
+  nonNegative,
+  runUpdate,
+  type ParamGroup,
+  type ParamState,
+  type Params,
+} from "./optimizer.js";
 
 /**
  * Options of optim.RMSprop (torch's names and defaults, camelCase); a parameter group may override any of

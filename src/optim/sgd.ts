@@ -3,7 +3,17 @@
 
 import { ValueError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { Optimizer, checkOption, keepsNoGradient, ensureBuffer, nonNegative, runUpdate, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
+import {
+  Optimizer,
+  checkOption,
+  keepsNoGradient,
+  ensureBuffer,
+  nonNegative,
+  runUpdate,
+  type ParamGroup,
+  type ParamState,
+  type Params,
+} from "./optimizer.js";
 import { sgdLoop, type FloatArray } from "../backend/js/optim.js";
 import type { SgdStepParams } from "../backend/kernel-table.js";
 
@@ -53,7 +63,9 @@ export class SGD extends Optimizer<Hyper> {
     checkOption(typeof o.dampening === "number" && Number.isFinite(o.dampening), where, "dampening", o.dampening, "a finite number");
     checkOption(nonNegative(o.weightDecay), where, "weightDecay", o.weightDecay, "a number >= 0");
     if (o.nesterov && (o.momentum! <= 0 || o.dampening !== 0)) {
-      throw new ValueError(`${where}: nesterov requires momentum > 0 and dampening 0, got momentum ${o.momentum} and dampening ${o.dampening}`);
+      throw new ValueError(
+        `${where}: nesterov requires momentum > 0 and dampening 0, got momentum ${o.momentum} and dampening ${o.dampening}`,
+      );
     }
   }
 

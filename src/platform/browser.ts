@@ -20,8 +20,8 @@ let workerUrl: string | undefined;
 
 /** One Blob URL for every pool worker: the loop's source, started by the first message. */
 function poolWorkerUrl(source: string): string {
-  const script = `self.onmessage = (event) => {\n  self.onmessage = null;\n` +
-    `  (${source})(event.data, (m) => self.postMessage(m));\n};\n`;
+  const script =
+    `self.onmessage = (event) => {\n  self.onmessage = null;\n` + `  (${source})(event.data, (m) => self.postMessage(m));\n};\n`;
   return (workerUrl ??= URL.createObjectURL(new Blob([script], { type: "text/javascript" })));
 }
 
@@ -37,7 +37,11 @@ function browserWorker(init: PoolWorkerInit, source: string): PoolWorkerHandle {
     ref: () => undefined,
     unref: () => undefined,
     // The worker leaves its loop on the shutdown word; nothing else would end it, so end it here.
-    exited: () => online.then(() => worker.terminate(), () => worker.terminate()),
+    exited: () =>
+      online.then(
+        () => worker.terminate(),
+        () => worker.terminate(),
+      ),
   };
 }
 
@@ -85,7 +89,8 @@ export const platform: Platform = {
     let unavailable: string | null = null;
     if (typeof g.Worker !== "function") unavailable = "this context cannot start Web Workers";
     else if (g.crossOriginIsolated !== true || typeof SharedArrayBuffer !== "function") {
-      unavailable = "the page is not cross-origin isolated (serve it with the headers " +
+      unavailable =
+        "the page is not cross-origin isolated (serve it with the headers " +
         "Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), " +
         "so it has no SharedArrayBuffer for Web Workers to share";
     }
@@ -98,5 +103,7 @@ export const platform: Platform = {
   yieldToEventLoop,
   afterTurn: (task) => void setTimeout(task, 0),
   deflate: storedDeflate,
-  gpu: async () => g.navigator?.gpu ?? "this browser has no WebGPU (navigator.gpu is undefined: it needs a secure context — https or localhost — and a browser that ships WebGPU: Chrome or Edge 113+, Safari 26+, Firefox 141+ on Windows)",
+  gpu: async () =>
+    g.navigator?.gpu ??
+    "this browser has no WebGPU (navigator.gpu is undefined: it needs a secure context — https or localhost — and a browser that ships WebGPU: Chrome or Edge 113+, Safari 26+, Firefox 141+ on Windows)",
 };

@@ -21,7 +21,11 @@ export const closeSync = ((..._: unknown[]) => unavailable("closeSync")) as type
 export const gunzipSync = ((..._: unknown[]) => unavailable("gunzipSync")) as unknown as typeof nodeFs.gunzipSync;
 export const createRequire = ((..._: unknown[]) => unavailable("createRequire")) as unknown as typeof nodeFs.createRequire;
 
-export const join = ((...parts: string[]) => parts.filter((p) => p !== "").join("/").replace(/\/+/g, "/")) as typeof nodeFs.join;
+export const join = ((...parts: string[]) =>
+  parts
+    .filter((p) => p !== "")
+    .join("/")
+    .replace(/\/+/g, "/")) as typeof nodeFs.join;
 export const dirname = ((path: string) => {
   const i = path.replace(/\/+$/, "").lastIndexOf("/");
   return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);

@@ -25,8 +25,8 @@ function startNodeWorker(init: PoolWorkerInit, source: string): Worker {
     // Deno without --allow-read throws here: fall through to the source text.
   }
   if (fromFile) return new Worker(workerFile, options);
-  const script = `const { workerData, parentPort } = require("node:worker_threads");\n` +
-    `(${source})(workerData, (m) => parentPort.postMessage(m));`;
+  const script =
+    `const { workerData, parentPort } = require("node:worker_threads");\n` + `(${source})(workerData, (m) => parentPort.postMessage(m));`;
   return new Worker(script, { ...options, eval: true });
 }
 
@@ -44,10 +44,11 @@ function nodeWorker(init: PoolWorkerInit, source: string): PoolWorkerHandle {
     ref: () => void worker.ref(),
     unref: () => void worker.unref(),
     // Referenced while it winds down, so that awaiting the pool's close keeps the event loop alive.
-    exited: () => new Promise<void>((resolve) => {
-      worker.ref();
-      worker.once("exit", () => resolve());
-    }),
+    exited: () =>
+      new Promise<void>((resolve) => {
+        worker.ref();
+        worker.once("exit", () => resolve());
+      }),
   };
 }
 
@@ -63,8 +64,11 @@ export const platform: Platform = {
       // tensorgrad says so once: a TENSORGRAD_BACKEND=js the user set must not be ignored silently.
       if (!envDeniedSaid) {
         envDeniedSaid = true;
-        process.emitWarning(`cannot read ${name} (no permission to read environment variables; Deno needs --allow-env): ` +
-          "the TENSORGRAD_* settings take their defaults", { code: "TENSORGRAD" });
+        process.emitWarning(
+          `cannot read ${name} (no permission to read environment variables; Deno needs --allow-env): ` +
+            "the TENSORGRAD_* settings take their defaults",
+          { code: "TENSORGRAD" },
+        );
       }
       return undefined;
     }

@@ -9,7 +9,8 @@ export function storedDeflate(bytes: Uint8Array): Uint8Array {
   out[1] = 0x01; // no preset dictionary; (0x78 << 8 | 0x01) % 31 == 0
   let o = 2;
   for (let b = 0; b < blocks; b++) {
-    const start = b * 0xffff, len = Math.min(0xffff, bytes.length - start);
+    const start = b * 0xffff,
+      len = Math.min(0xffff, bytes.length - start);
     out[o++] = b === blocks - 1 ? 1 : 0; // BFINAL on the last, BTYPE 00 (stored)
     out[o++] = len & 0xff;
     out[o++] = len >>> 8;
@@ -18,7 +19,8 @@ export function storedDeflate(bytes: Uint8Array): Uint8Array {
     out.set(bytes.subarray(start, start + len), o);
     o += len;
   }
-  let a = 1, s = 0;
+  let a = 1,
+    s = 0;
   for (let i = 0; i < bytes.length; i++) {
     a = (a + bytes[i]!) % 65521;
     s = (s + a) % 65521;

@@ -26,7 +26,9 @@ function gib(elements: number, dtype: DType): string {
 export function allocate(op: string, dtype: DType, shape: readonly number[], zero?: boolean): Storage {
   const n = sizeOf(shape);
   if (n > MAX_ELEMENTS) {
-    throw new ValueError(`${op}: shape ${fmtShape(shape)} has ${n} elements (${gib(n, dtype)} of ${dtype}); a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1)`);
+    throw new ValueError(
+      `${op}: shape ${fmtShape(shape)} has ${n} elements (${gib(n, dtype)} of ${dtype}); a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1)`,
+    );
   }
   try {
     const storage = getBackend().alloc(storageDType(dtype), n, zero);
@@ -34,7 +36,8 @@ export function allocate(op: string, dtype: DType, shape: readonly number[], zer
     return storage;
   } catch (e) {
     // V8's "Array buffer allocation failed" / "Invalid typed array length": the machine said no.
-    if (e instanceof RangeError) throw new ValueError(`${op}: cannot allocate shape ${fmtShape(shape)} (${gib(n, dtype)} of ${dtype}): ${e.message}`);
+    if (e instanceof RangeError)
+      throw new ValueError(`${op}: cannot allocate shape ${fmtShape(shape)} (${gib(n, dtype)} of ${dtype}): ${e.message}`);
     // A dtype the backend cannot hold (float64 on WebGPU): name the operation.
     if (e instanceof DTypeError) throw new DTypeError(`${op}: ${e.message}`);
     throw e;

@@ -79,7 +79,8 @@ function flattenInto(values: NestedArray, shape: readonly number[], out: TypedAr
   let at = 0;
   const walk = (v: NestedArray, depth: number, path: number[]): void => {
     if (depth === shape.length) {
-      if (Array.isArray(v)) throw new ValueError(`tensor: nested array is ragged: element at [${path.join(", ")}] is an array, expected a number`);
+      if (Array.isArray(v))
+        throw new ValueError(`tensor: nested array is ragged: element at [${path.join(", ")}] is an array, expected a number`);
       const num = typeof v === "boolean" ? Number(v) : (v as number);
       if (typeof num !== "number") throw new ValueError(`tensor: element at [${path.join(", ")}] is ${typeof v}, expected a number`);
       out[at++] = num;
@@ -100,7 +101,10 @@ function flattenInto(values: NestedArray, shape: readonly number[], out: TypedAr
  * torch.tensor([True, False])); an Int32Array gives int32.
  * @example tg.tensor([[1, 2], [3, 4]], { requiresGrad: true })
  */
-export function tensor(values: NestedArray | TypedArray | ArrayLike<number>, opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  values: NestedArray | TypedArray | ArrayLike<number>,
+  opts: TensorOptions & { shape?: readonly number[] } = {},
+): Tensor {
   if (ArrayBuffer.isView(values)) {
     const arr = values as TypedArray;
     const dtype = dtypeOf("tensor", opts, arr instanceof Float64Array ? "float32" : dtypeOfArray(arr), ["shape"]);
@@ -219,9 +223,15 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   if ((end - start) / s < 0) throw new ValueError(`arange: the range from ${start} to ${end} cannot be walked with step ${s}`);
   const n = Math.ceil((end - start) / s);
   const a = start;
-  return make("arange", [n], dtypeOf("arange", opts, "float32"), (d) => {
-    for (let i = 0; i < n; i++) d[i] = a + i * s;
-  }, opts.requiresGrad);
+  return make(
+    "arange",
+    [n],
+    dtypeOf("arange", opts, "float32"),
+    (d) => {
+      for (let i = 0; i < n; i++) d[i] = a + i * s;
+    },
+    opts.requiresGrad,
+  );
 }
 
 /**
@@ -233,10 +243,16 @@ export function linspace(a: number, b: number, n: number, opts: TensorOptions = 
   const step = n > 1 ? (b - a) / (n - 1) : 0;
   // torch fills the second half backwards from the end so that the last value is exactly b; a
   // single step gives [a].
-  return make("linspace", [n], dtypeOf("linspace", opts, "float32"), (d) => {
-    const half = n === 1 ? 1 : Math.floor(n / 2);
-    for (let i = 0; i < n; i++) d[i] = i < half ? a + step * i : b - step * (n - 1 - i);
-  }, opts.requiresGrad);
+  return make(
+    "linspace",
+    [n],
+    dtypeOf("linspace", opts, "float32"),
+    (d) => {
+      const half = n === 1 ? 1 : Math.floor(n / 2);
+      for (let i = 0; i < n; i++) d[i] = i < half ? a + step * i : b - step * (n - 1 - i);
+    },
+    opts.requiresGrad,
+  );
 }
 
 /**
@@ -250,9 +266,15 @@ export function eye(n: number, m: number | TensorOptions = n, opts: TensorOption
   }
   const cols = m;
   checkShape("eye", [n, cols]);
-  return make("eye", [n, cols], dtypeOf("eye", opts, "float32"), (d) => {
-    for (let i = 0; i < Math.min(n, cols); i++) d[i * cols + i] = 1;
-  }, opts.requiresGrad);
+  return make(
+    "eye",
+    [n, cols],
+    dtypeOf("eye", opts, "float32"),
+    (d) => {
+      for (let i = 0; i < Math.min(n, cols); i++) d[i * cols + i] = 1;
+    },
+    opts.requiresGrad,
+  );
 }
 
 function floatDType(op: string, opts: TensorOptions): DType {
@@ -267,9 +289,15 @@ function floatDType(op: string, opts: TensorOptions): DType {
  */
 export function rand(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   checkShape("rand", shape);
-  return make("rand", shape, floatDType("rand", opts), (d) => {
-    for (let i = 0; i < d.length; i++) d[i] = random();
-  }, opts.requiresGrad);
+  return make(
+    "rand",
+    shape,
+    floatDType("rand", opts),
+    (d) => {
+      for (let i = 0; i < d.length; i++) d[i] = random();
+    },
+    opts.requiresGrad,
+  );
 }
 
 /**
@@ -278,9 +306,15 @@ export function rand(shape: readonly number[], opts: TensorOptions = {}): Tensor
  */
 export function randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   checkShape("randn", shape);
-  return make("randn", shape, floatDType("randn", opts), (d) => {
-    for (let i = 0; i < d.length; i++) d[i] = randomNormal();
-  }, opts.requiresGrad);
+  return make(
+    "randn",
+    shape,
+    floatDType("randn", opts),
+    (d) => {
+      for (let i = 0; i < d.length; i++) d[i] = randomNormal();
+    },
+    opts.requiresGrad,
+  );
 }
 
 /**
@@ -292,7 +326,13 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ValueError(`randint: expected integers low < high, got low=${low}, high=${high}`);
   }
-  return make("randint", shape, dtypeOf("randint", opts, "int32"), (d) => {
-    for (let i = 0; i < d.length; i++) d[i] = randomInt(low, high);
-  }, opts.requiresGrad);
+  return make(
+    "randint",
+    shape,
+    dtypeOf("randint", opts, "int32"),
+    (d) => {
+      for (let i = 0; i < d.length; i++) d[i] = randomInt(low, high);
+    },
+    opts.requiresGrad,
+  );
 }

@@ -40,7 +40,8 @@ function category(d: DType): number {
 
 export function promote(a: DType, b: DType): DType {
   if (a === b) return a;
-  const ca = category(a), cb = category(b);
+  const ca = category(a),
+    cb = category(b);
   if (ca !== cb) return ca > cb ? (isHalf(a) ? "float32" : a) : isHalf(b) ? "float32" : b;
   if (a === "float64" || b === "float64") return "float64";
   return "float32";

@@ -6,7 +6,8 @@ import { arrayFor, type TypedArray, type View } from "../backend/backend.js";
 
 /** The storage elements [lo, hi) that a non-empty view can touch. */
 export function span(v: View): [number, number] {
-  let lo = v.offset, hi = v.offset;
+  let lo = v.offset,
+    hi = v.offset;
   v.shape.forEach((d, i) => {
     const reach = (d - 1) * v.strides[i]!;
     if (reach < 0) lo += reach;

@@ -3,7 +3,10 @@
 
 import { ValueError } from "../errors.js";
 
-let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+let s0 = 0,
+  s1 = 0,
+  s2 = 0,
+  s3 = 0;
 let spareNormal: number | null = null;
 
 function splitmix32(seed: number): () => number {
@@ -23,11 +26,15 @@ function splitmix32(seed: number): () => number {
  * @example tg.manualSeed(0); const a = tg.rand([2]); tg.manualSeed(0); tg.rand([2]).eq(a).all().item();  // 1
  */
 export function manualSeed(seed: number): void {
-  if (typeof seed !== "number" || !Number.isFinite(seed)) throw new ValueError(`manualSeed: seed must be a finite number, got ${String(seed)}`);
+  if (typeof seed !== "number" || !Number.isFinite(seed))
+    throw new ValueError(`manualSeed: seed must be a finite number, got ${String(seed)}`);
   // Mix both halves of a seed up to 2^53 so large seeds still differ.
   const hi = Math.floor(seed / 0x100000000) >>> 0;
   const next = splitmix32((seed >>> 0) ^ Math.imul(hi, 0x27d4eb2d));
-  s0 = next(); s1 = next(); s2 = next(); s3 = next();
+  s0 = next();
+  s1 = next();
+  s2 = next();
+  s3 = next();
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   spareNormal = null;
 }
@@ -36,7 +43,10 @@ export function manualSeed(seed: number): void {
 export function nextUint32(): number {
   const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
   const t = s1 << 9;
-  s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
   s2 ^= t;
   s3 = rotl(s3, 11);
   return result;
@@ -55,18 +65,27 @@ export function fillDropoutMask(out: Float32Array | Float64Array, p: number, sca
   // Draws and threshold are compared as signed 32-bit integers (both shifted by 2^31), which keeps
   // the loop in small-integer arithmetic.
   const threshold = p * 4294967296 - 2147483648;
-  let a = s0 | 0, b = s1 | 0, c = s2 | 0, d = s3 | 0;
+  let a = s0 | 0,
+    b = s1 | 0,
+    c = s2 | 0,
+    d = s3 | 0;
   const n = out.length;
   for (let i = 0; i < n; i++) {
     const x = Math.imul(b, 5);
     const r = (Math.imul((x << 7) | (x >>> 25), 9) ^ 0x80000000) | 0;
     const t = b << 9;
-    c ^= a; d ^= b; b ^= c; a ^= d;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
     c ^= t;
     d = (d << 11) | (d >>> 21);
     out[i] = r < threshold ? 0 : scale;
   }
-  s0 = a; s1 = b; s2 = c; s3 = d;
+  s0 = a;
+  s1 = b;
+  s2 = c;
+  s3 = d;
 }
 
 /** Uniform in [0, 1) with 53 random bits. */

@@ -164,7 +164,8 @@ export class Tensor implements View {
    * @example tg.tensor([1, 2, 3]).sum().item()  // 6
    */
   item(): number {
-    if (this.size !== 1) throw new ValueError(`item: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    if (this.size !== 1)
+      throw new ValueError(`item: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
     return this.#readSync("item", "itemAsync")[0]!;
   }
   /**
@@ -192,7 +193,8 @@ export class Tensor implements View {
    * @example const loss = await lossTensor.itemAsync();
    */
   async itemAsync(): Promise<number> {
-    if (this.size !== 1) throw new ValueError(`itemAsync: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    if (this.size !== 1)
+      throw new ValueError(`itemAsync: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
     return (await this.storage.backend.read(this.storage, this.offset, 1))[0]!;
   }
   /** @internal contiguous elements, without copying when already contiguous (valid until the next kernel or allocation). */
@@ -209,7 +211,9 @@ export class Tensor implements View {
   #readSync(method: string, awaited: string): TypedArray {
     const { storage } = this;
     if (!storage.backend.host) {
-      throw new AsyncReadError(`${method}: this tensor lives on the "${storage.backend.name}" backend, whose memory cannot be read synchronously; use \`await t.${awaited}()\` (or \`await t.cpu()\` for a copy on the CPU)`);
+      throw new AsyncReadError(
+        `${method}: this tensor lives on the "${storage.backend.name}" backend, whose memory cannot be read synchronously; use \`await t.${awaited}()\` (or \`await t.cpu()\` for a copy on the CPU)`,
+      );
     }
     if (this.size === 0) return arrayFor(this.dtype, 0);
     if (this.isContiguous) return storage.backend.readSync(storage, this.offset, this.size);
@@ -317,50 +321,72 @@ export class Tensor implements View {
   /**
    * A copy with its own storage that stays in the graph: gradients flow back to this tensor (torch.clone).
    */
-  clone(): Tensor { return ops.clone(this); }
+  clone(): Tensor {
+    return ops.clone(this);
+  }
   /**
    * This tensor when contiguous, else a row-major copy (torch's contiguous()).
    * @example tg.zeros([2, 3]).transpose(0, 1).contiguous().isContiguous  // true
    */
-  contiguous(): Tensor { return this.isContiguous ? this : ops.contiguous(this); }
+  contiguous(): Tensor {
+    return this.isContiguous ? this : ops.contiguous(this);
+  }
   /**
    * This tensor converted to `dtype` (itself when it already has it); casting to int32 truncates toward
    * zero (torch's to(dtype)).
    * @example tg.tensor([1.7, -1.7]).to("int32")  // [1, -1], int32
    */
-  to(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  to(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
   /**
    * Converted to float32 (torch's float()).
    * @example tg.tensor([1, 2], { dtype: "int32" }).float().dtype  // "float32"
    */
-  float(): Tensor { return ops.cast(this, "float32"); }
+  float(): Tensor {
+    return ops.cast(this, "float32");
+  }
   /**
    * Converted to int32, truncating toward zero (torch's int(), which gives int32 too).
    * @example tg.tensor([2.9]).int()  // [2], int32
    */
-  int(): Tensor { return ops.cast(this, "int32"); }
+  int(): Tensor {
+    return ops.cast(this, "int32");
+  }
   /**
    * Converted to float64 (torch's double()).
    * @example tg.tensor([0.1]).double().dtype  // "float64"
    */
-  double(): Tensor { return ops.cast(this, "float64"); }
+  double(): Tensor {
+    return ops.cast(this, "float64");
+  }
   /**
    * Converted to float16, each value rounded to nearest-even as torch's half(); values beyond ±65504
    * become ±inf. Held in float32 memory; ops on it compute and return float32. On WebGPU a DTypeError
    * (the rounding runs on the CPU).
    */
-  half(): Tensor { return ops.cast(this, "float16"); }
+  half(): Tensor {
+    return ops.cast(this, "float16");
+  }
   /** Converted to bfloat16 (8-bit mantissa, float32's range), rounded to nearest-even as torch's bfloat16(); see half(). */
-  bfloat16(): Tensor { return ops.cast(this, "bfloat16"); }
+  bfloat16(): Tensor {
+    return ops.cast(this, "bfloat16");
+  }
   /**
    * Converted to bool: true where non-zero (NaN included), as torch's bool().
    * @example tg.tensor([0, 0.5, NaN]).bool().toArray()  // [false, true, true]
    */
-  bool(): Tensor { return ops.cast(this, "bool"); }
+  bool(): Tensor {
+    return ops.cast(this, "bool");
+  }
   /** A tensor of ones with this tensor's shape and dtype (torch.ones_like). */
-  onesLike(): Tensor { return ops.fullLike(this, 1); }
+  onesLike(): Tensor {
+    return ops.fullLike(this, 1);
+  }
   /** A tensor of zeros with this tensor's shape and dtype (torch.zeros_like). */
-  zerosLike(): Tensor { return ops.fullLike(this, 0); }
+  zerosLike(): Tensor {
+    return ops.fullLike(this, 0);
+  }
 
   // ---- element-wise ----
   /**
@@ -374,202 +400,352 @@ export class Tensor implements View {
    * tg.tensor([1, 2]).add(1, { alpha: 3 }).toArray();         // [4, 5]
    * ```
    */
-  add(o: Operand, opts?: ops.AlphaOptions): Tensor { return ops.add(this, o, opts); }
+  add(o: Operand, opts?: ops.AlphaOptions): Tensor {
+    return ops.add(this, o, opts);
+  }
   /** this - alpha·o, element-wise with broadcasting (torch.sub); `o` may be a number. */
-  sub(o: Operand, opts?: ops.AlphaOptions): Tensor { return ops.sub(this, o, opts); }
+  sub(o: Operand, opts?: ops.AlphaOptions): Tensor {
+    return ops.sub(this, o, opts);
+  }
   /** this · o, element-wise with broadcasting (torch.mul); `o` may be a number. */
-  mul(o: Operand): Tensor { return ops.mul(this, o); }
+  mul(o: Operand): Tensor {
+    return ops.mul(this, o);
+  }
   /**
    * this / o, element-wise with broadcasting (true division: two int32 operands give float32, as
    * torch.div).
    */
-  div(o: Operand): Tensor { return ops.div(this, o); }
+  div(o: Operand): Tensor {
+    return ops.div(this, o);
+  }
   /** this raised to the power `o`, element-wise with broadcasting (torch.pow); `x.pow(2)` squares. */
-  pow(o: Operand): Tensor { return ops.pow(this, o); }
+  pow(o: Operand): Tensor {
+    return ops.pow(this, o);
+  }
   /** The element-wise larger of this and `o`, broadcasting; ties split the gradient (torch.maximum). */
-  maximum(o: Operand): Tensor { return ops.maximum(this, o); }
+  maximum(o: Operand): Tensor {
+    return ops.maximum(this, o);
+  }
   /** The element-wise smaller of this and `o`, broadcasting; ties split the gradient (torch.minimum). */
-  minimum(o: Operand): Tensor { return ops.minimum(this, o); }
+  minimum(o: Operand): Tensor {
+    return ops.minimum(this, o);
+  }
   /** true where this == o, broadcasting; a bool tensor (torch.eq). */
-  eq(o: Operand): Tensor { return ops.eq(this, o); }
+  eq(o: Operand): Tensor {
+    return ops.eq(this, o);
+  }
   /** true where this != o, broadcasting; a bool tensor (torch.ne). */
-  ne(o: Operand): Tensor { return ops.ne(this, o); }
+  ne(o: Operand): Tensor {
+    return ops.ne(this, o);
+  }
   /** true where this > o, broadcasting; a bool tensor (torch.gt). */
-  gt(o: Operand): Tensor { return ops.gt(this, o); }
+  gt(o: Operand): Tensor {
+    return ops.gt(this, o);
+  }
   /** true where this < o, broadcasting; a bool tensor (torch.lt). */
-  lt(o: Operand): Tensor { return ops.lt(this, o); }
+  lt(o: Operand): Tensor {
+    return ops.lt(this, o);
+  }
   /** true where this >= o, broadcasting; a bool tensor (torch.ge). */
-  ge(o: Operand): Tensor { return ops.ge(this, o); }
+  ge(o: Operand): Tensor {
+    return ops.ge(this, o);
+  }
   /** true where this <= o, broadcasting; a bool tensor (torch.le). */
-  le(o: Operand): Tensor { return ops.le(this, o); }
+  le(o: Operand): Tensor {
+    return ops.le(this, o);
+  }
   /** -this, element-wise (torch.neg); keeps the dtype. */
-  neg(): Tensor { return ops.neg(this); }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
   /** e^x element-wise (torch.exp); int32 input gives float32. */
-  exp(): Tensor { return ops.exp(this); }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
   /** e^x - 1, accurate for small x (torch.expm1). */
-  expm1(): Tensor { return ops.expm1(this); }
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
   /** Natural logarithm element-wise; -inf at 0, NaN below (torch.log). */
-  log(): Tensor { return ops.log(this); }
+  log(): Tensor {
+    return ops.log(this);
+  }
   /** log(1 + x), accurate for small x (torch.log1p). */
-  log1p(): Tensor { return ops.log1p(this); }
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
   /** Square root element-wise; NaN for negative inputs (torch.sqrt). */
-  sqrt(): Tensor { return ops.sqrt(this); }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
   /**
    * this · this (torch.square; a bool tensor gives its 0/1 as int32, where torch gives int64).
    * @example tg.tensor([-2, 3]).square()  // [4, 9]
    */
-  square(): Tensor { return this.dtype === "bool" ? ops.cast(this, "int32") : ops.mul(this, this); }
+  square(): Tensor {
+    return this.dtype === "bool" ? ops.cast(this, "int32") : ops.mul(this, this);
+  }
   /** |x| element-wise, keeping the dtype; gradient sign(x), 0 at 0 (torch.abs). */
-  abs(): Tensor { return ops.abs(this); }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
   /** -1, 0 or 1 by the sign of each element; its gradient is zero (torch.sign). */
-  sign(): Tensor { return ops.sign(this); }
+  sign(): Tensor {
+    return ops.sign(this);
+  }
   /** Sine element-wise, in radians (torch.sin). */
-  sin(): Tensor { return ops.sin(this); }
+  sin(): Tensor {
+    return ops.sin(this);
+  }
   /** Cosine element-wise, in radians (torch.cos). */
-  cos(): Tensor { return ops.cos(this); }
+  cos(): Tensor {
+    return ops.cos(this);
+  }
   /** Hyperbolic tangent element-wise, in (-1, 1) (torch.tanh). */
-  tanh(): Tensor { return ops.tanh(this); }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
   /** Logistic function 1 / (1 + e^-x) element-wise, in (0, 1) (torch.sigmoid). */
-  sigmoid(): Tensor { return ops.sigmoid(this); }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
   /** The Gauss error function element-wise (torch.erf). */
-  erf(): Tensor { return ops.erf(this); }
+  erf(): Tensor {
+    return ops.erf(this);
+  }
   /** max(x, 0) element-wise; the gradient at 0 is 0, as torch.relu. */
-  relu(): Tensor { return ops.relu(this); }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
   /** x for x > 0, slope·x otherwise (torch's leaky_relu, negative_slope = 0.01). */
-  leakyRelu(slope = 0.01): Tensor { return ops.leakyRelu(this, slope); }
+  leakyRelu(slope = 0.01): Tensor {
+    return ops.leakyRelu(this, slope);
+  }
   /**
    * x·Φ(x) with the exact erf form, or the tanh approximation with `{ approximate: "tanh" }` (torch's
    * gelu).
    */
-  gelu(opts?: { approximate?: "none" | "tanh" }): Tensor { return ops.gelu(this, opts); }
+  gelu(opts?: { approximate?: "none" | "tanh" }): Tensor {
+    return ops.gelu(this, opts);
+  }
   /** x for x > 0, alpha·(e^x - 1) otherwise (torch's elu, alpha = 1). */
-  elu(alpha = 1): Tensor { return ops.elu(this, alpha); }
+  elu(alpha = 1): Tensor {
+    return ops.elu(this, alpha);
+  }
   /**
    * log(1 + e^(beta·x)) / beta, and x itself where beta·x > threshold (torch's softplus: beta 1, threshold
    * 20).
    */
-  softplus(opts?: { beta?: number; threshold?: number }): Tensor { return ops.softplus(this, opts); }
+  softplus(opts?: { beta?: number; threshold?: number }): Tensor {
+    return ops.softplus(this, opts);
+  }
   /** x·sigmoid(x), also called swish (torch's silu). */
-  silu(): Tensor { return ops.silu(this); }
+  silu(): Tensor {
+    return ops.silu(this);
+  }
   /**
    * Each element limited to [min, max] (either bound may be null or omitted); the gradient passes inside
    * the range (torch.clamp).
    */
-  clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return ops.clamp(this, min, max);
+  }
   /** Largest integer ≤ x, element-wise (torch.floor); gradient 0. */
-  floor(): Tensor { return ops.floor(this); }
+  floor(): Tensor {
+    return ops.floor(this);
+  }
   /** Smallest integer ≥ x, element-wise (torch.ceil); gradient 0. */
-  ceil(): Tensor { return ops.ceil(this); }
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
   /** Rounds halves to even, as torch.round. */
-  round(): Tensor { return ops.round(this); }
+  round(): Tensor {
+    return ops.round(this);
+  }
   /** x rounded toward zero, element-wise (torch.trunc); gradient 0. */
-  trunc(): Tensor { return ops.trunc(this); }
+  trunc(): Tensor {
+    return ops.trunc(this);
+  }
   /** x - trunc(x): the fractional part with x's sign (torch.frac). */
-  frac(): Tensor { return ops.frac(this); }
+  frac(): Tensor {
+    return ops.frac(this);
+  }
   /** 1 / x element-wise (torch.reciprocal). */
-  reciprocal(): Tensor { return ops.reciprocal(this); }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
   /** 1 / √x element-wise (torch.rsqrt). */
-  rsqrt(): Tensor { return ops.rsqrt(this); }
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
   /** Tangent element-wise, in radians (torch.tan). */
-  tan(): Tensor { return ops.tan(this); }
+  tan(): Tensor {
+    return ops.tan(this);
+  }
   /** Arcsine element-wise; NaN outside [-1, 1] (torch.asin). */
-  asin(): Tensor { return ops.asin(this); }
+  asin(): Tensor {
+    return ops.asin(this);
+  }
   /** Arccosine element-wise; NaN outside [-1, 1] (torch.acos). */
-  acos(): Tensor { return ops.acos(this); }
+  acos(): Tensor {
+    return ops.acos(this);
+  }
   /** Arctangent element-wise (torch.atan). */
-  atan(): Tensor { return ops.atan(this); }
+  atan(): Tensor {
+    return ops.atan(this);
+  }
   /** Hyperbolic sine element-wise (torch.sinh). */
-  sinh(): Tensor { return ops.sinh(this); }
+  sinh(): Tensor {
+    return ops.sinh(this);
+  }
   /** Hyperbolic cosine element-wise (torch.cosh). */
-  cosh(): Tensor { return ops.cosh(this); }
+  cosh(): Tensor {
+    return ops.cosh(this);
+  }
   /** Inverse hyperbolic sine element-wise (torch.asinh). */
-  asinh(): Tensor { return ops.asinh(this); }
+  asinh(): Tensor {
+    return ops.asinh(this);
+  }
   /** Inverse hyperbolic tangent element-wise; ±inf at ±1 (torch.atanh). */
-  atanh(): Tensor { return ops.atanh(this); }
+  atanh(): Tensor {
+    return ops.atanh(this);
+  }
   /** Base-2 logarithm element-wise (torch.log2). */
-  log2(): Tensor { return ops.log2(this); }
+  log2(): Tensor {
+    return ops.log2(this);
+  }
   /** Base-10 logarithm element-wise (torch.log10). */
-  log10(): Tensor { return ops.log10(this); }
+  log10(): Tensor {
+    return ops.log10(this);
+  }
   /** 2^x element-wise (torch.exp2). */
-  exp2(): Tensor { return ops.exp2(this); }
+  exp2(): Tensor {
+    return ops.exp2(this);
+  }
   /**
    * log(p / (1 - p)), the inverse of sigmoid; with `eps`, p is first clamped to [eps, 1 - eps]
    * (torch.logit).
    */
-  logit(eps: number | null = null): Tensor { return ops.logit(this, eps); }
+  logit(eps: number | null = null): Tensor {
+    return ops.logit(this, eps);
+  }
   /** this - floor(this / o)·o: the remainder with the divisor's sign, as Python's % (torch.remainder). */
-  remainder(o: Operand): Tensor { return ops.remainder(this, o); }
+  remainder(o: Operand): Tensor {
+    return ops.remainder(this, o);
+  }
   /** this + weight·(end - this): linear interpolation toward `end` (torch.lerp). */
-  lerp(end: Tensor, weight: Operand): Tensor { return ops.lerp(this, end, weight); }
+  lerp(end: Tensor, weight: Operand): Tensor {
+    return ops.lerp(this, end, weight);
+  }
   /** this + value·t1·t2, broadcasting (torch.addcmul; value defaults to 1). */
-  addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor { return ops.addcmul(this, t1, t2, opts); }
+  addcmul(t1: Tensor, t2: Tensor, opts?: { value?: number }): Tensor {
+    return ops.addcmul(this, t1, t2, opts);
+  }
   /** true where the element is NaN; a bool tensor (torch.isnan). */
-  isnan(): Tensor { return ops.isnan(this); }
+  isnan(): Tensor {
+    return ops.isnan(this);
+  }
   /** true where the element is +inf or -inf; a bool tensor (torch.isinf). */
-  isinf(): Tensor { return ops.isinf(this); }
+  isinf(): Tensor {
+    return ops.isinf(this);
+  }
   /** true where the element is neither NaN nor infinite; a bool tensor (torch.isfinite). */
-  isfinite(): Tensor { return ops.isfinite(this); }
+  isfinite(): Tensor {
+    return ops.isfinite(this);
+  }
   /** true where this is zero; a bool tensor (torch's logical_not, `~mask`). */
-  logicalNot(): Tensor { return ops.logicalNot(this); }
+  logicalNot(): Tensor {
+    return ops.logicalNot(this);
+  }
   /** true where this and `o` are both non-zero; a bool tensor (torch's logical_and, `a & b` on masks). */
-  logicalAnd(o: Tensor): Tensor { return ops.logicalAnd(this, o); }
+  logicalAnd(o: Tensor): Tensor {
+    return ops.logicalAnd(this, o);
+  }
   /** true where this or `o` is non-zero; a bool tensor (torch's logical_or, `a | b` on masks). */
-  logicalOr(o: Tensor): Tensor { return ops.logicalOr(this, o); }
+  logicalOr(o: Tensor): Tensor {
+    return ops.logicalOr(this, o);
+  }
   /** true where exactly one of this and `o` is non-zero; a bool tensor (torch's logical_xor). */
-  logicalXor(o: Tensor): Tensor { return ops.logicalXor(this, o); }
+  logicalXor(o: Tensor): Tensor {
+    return ops.logicalXor(this, o);
+  }
   /**
    * NaN, +inf and -inf replaced by finite numbers (0 and the dtype's extremes unless given;
    * torch.nan_to_num).
    */
-  nanToNum(opts?: ops.NanToNumOptions): Tensor { return ops.nanToNum(this, opts); }
+  nanToNum(opts?: ops.NanToNumOptions): Tensor {
+    return ops.nanToNum(this, opts);
+  }
   /**
    * A copy with `value` wherever the bool `mask` (broadcast to this shape) is true (torch's
    * masked_fill; another mask dtype is a DTypeError, as in torch).
    */
-  maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return ops.maskedFill(this, mask, value);
+  }
   /** The elements where the bool `mask` (broadcast with this) is true, as a 1-D tensor (torch's masked_select). */
-  maskedSelect(mask: Tensor): Tensor { return ops.maskedSelect(this, mask); }
+  maskedSelect(mask: Tensor): Tensor {
+    return ops.maskedSelect(this, mask);
+  }
 
   // ---- in place (torch's trailing underscore): allowed under noGrad for tensors that require grad ----
   /** this += alpha·o in place; returns this. @example tg.noGrad(() => w.sub_(w.grad!.mul(lr))) */
-  add_(o: Operand, opts?: ops.AlphaOptions): this { return inplace.add_(this, o, opts) as this; }
+  add_(o: Operand, opts?: ops.AlphaOptions): this {
+    return inplace.add_(this, o, opts) as this;
+  }
   /**
    * this -= alpha·o in place; returns this (torch's sub_). Under noGrad for tensors that require grad.
    * @example tg.noGrad(() => w.sub_(w.grad!, { alpha: lr }));  // w ← w − lr·∇w
    */
-  sub_(o: Operand, opts?: ops.AlphaOptions): this { return inplace.sub_(this, o, opts) as this; }
+  sub_(o: Operand, opts?: ops.AlphaOptions): this {
+    return inplace.sub_(this, o, opts) as this;
+  }
   /**
    * this *= o in place; returns this (torch's mul_).
    * @example tg.tensor([1, 2]).mul_(10)  // [10, 20], the same tensor
    */
-  mul_(o: Operand): this { return inplace.mul_(this, o) as this; }
+  mul_(o: Operand): this {
+    return inplace.mul_(this, o) as this;
+  }
   /**
    * this /= o in place; returns this (torch's div_).
    * @example tg.tensor([1, 2]).div_(2)  // [0.5, 1], the same tensor
    */
-  div_(o: Operand): this { return inplace.div_(this, o) as this; }
+  div_(o: Operand): this {
+    return inplace.div_(this, o) as this;
+  }
   /**
    * Copies `src` (broadcast, converted to this dtype) into this tensor.
    * @example tg.zeros([2, 2]).copy_(tg.tensor([1, 2]))  // [[1, 2], [1, 2]] (broadcast)
    */
-  copy_(src: Tensor): this { return inplace.copy_(this, src) as this; }
+  copy_(src: Tensor): this {
+    return inplace.copy_(this, src) as this;
+  }
   /**
    * Sets every element to `value` in place; returns this (torch's fill_).
    * @example tg.zeros([3]).fill_(7)  // [7, 7, 7]
    */
-  fill_(value: number): this { return inplace.fill_(this, value) as this; }
+  fill_(value: number): this {
+    return inplace.fill_(this, value) as this;
+  }
   /**
    * Sets every element to 0 in place; returns this (torch's zero_).
    * @example tg.ones([2]).zero_()  // [0, 0]
    */
-  zero_(): this { return inplace.zero_(this) as this; }
+  zero_(): this {
+    return inplace.zero_(this) as this;
+  }
   /**
    * Clamps every element to [min, max] in place; returns this (torch's clamp_).
    * @example tg.tensor([-2, 0.5, 3]).clamp_(0, 1)  // [0, 0.5, 1]
    */
-  clamp_(min?: number | null, max?: number | null): this { return inplace.clamp_(this, min, max) as this; }
+  clamp_(min?: number | null, max?: number | null): this {
+    return inplace.clamp_(this, min, max) as this;
+  }
   /** How many times this tensor's storage was changed in place (torch's _version). */
-  get version(): number { return versionOf(this); }
+  get version(): number {
+    return versionOf(this);
+  }
 
   // ---- reductions ----
   /**
@@ -583,70 +759,114 @@ export class Tensor implements View {
    * x.sum(-1, true).shape;      // [2, 1]
    * ```
    */
-  sum(dim?: Dims, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  sum(dim?: Dims, keepdim = false): Tensor {
+    return ops.sum(this, dim, keepdim);
+  }
   /**
    * Mean over `dim` (all elements when absent), keepdim as sum (torch.mean). Floating-point tensors only
    * (a DTypeError for int32).
    */
-  mean(dim?: Dims, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  mean(dim?: Dims, keepdim = false): Tensor {
+    return ops.mean(this, dim, keepdim);
+  }
   /**
    * Maximum values over `dim` (all elements when absent). Unlike torch.max(dim), which returns (values,
    * indices), this returns the values only: use argmax for the indices.
    */
-  max(dim?: Dims, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
+  max(dim?: Dims, keepdim = false): Tensor {
+    return ops.max(this, dim, keepdim);
+  }
   /**
    * Minimum values over `dim` (all elements when absent); the values only, use argmin for the indices
    * (torch.min returns both).
    */
-  min(dim?: Dims, keepdim = false): Tensor { return ops.min(this, dim, keepdim); }
+  min(dim?: Dims, keepdim = false): Tensor {
+    return ops.min(this, dim, keepdim);
+  }
   /** Maximum over one or more dims, the gradient split evenly among ties (torch.amax). */
-  amax(dim?: Dims, keepdim = false): Tensor { return ops.amax(this, dim, keepdim); }
+  amax(dim?: Dims, keepdim = false): Tensor {
+    return ops.amax(this, dim, keepdim);
+  }
   /** Minimum over one or more dims, the gradient split evenly among ties (torch.amin). */
-  amin(dim?: Dims, keepdim = false): Tensor { return ops.amin(this, dim, keepdim); }
+  amin(dim?: Dims, keepdim = false): Tensor {
+    return ops.amin(this, dim, keepdim);
+  }
   /**
    * Index (int32) of the first maximum along `dim`, or into the flattened tensor when `dim` is absent
    * (torch.argmax).
    */
-  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return ops.argmax(this, dim, keepdim);
+  }
   /** [values, indices] sorted along `dim` (stable). */
-  sort(dim = -1, descending = false): [Tensor, Tensor] { return ops.sort(this, dim, descending); }
+  sort(dim = -1, descending = false): [Tensor, Tensor] {
+    return ops.sort(this, dim, descending);
+  }
   /**
    * Indices (int32) that sort the tensor along `dim` (default the last), stable; NaN sorts last ascending
    * (torch.argsort).
    */
-  argsort(dim = -1, descending = false): Tensor { return ops.argsort(this, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor {
+    return ops.argsort(this, dim, descending);
+  }
   /** [values, indices] of the k largest (or smallest) along `dim`. */
-  topk(k: number, dim = -1, largest = true): [Tensor, Tensor] { return ops.topk(this, k, dim, largest); }
+  topk(k: number, dim = -1, largest = true): [Tensor, Tensor] {
+    return ops.topk(this, k, dim, largest);
+  }
   /** Running sum along `dim`, same shape (torch.cumsum). */
-  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+  cumsum(dim: number): Tensor {
+    return ops.cumsum(this, dim);
+  }
   /** Running products along `dim` (torch's cumprod). */
-  cumprod(dim: number): Tensor { return ops.cumprod(this, dim); }
+  cumprod(dim: number): Tensor {
+    return ops.cumprod(this, dim);
+  }
   /** The product of all elements, or along `dim` (torch's prod). */
-  prod(dim?: number, keepdim = false): Tensor { return ops.prod(this, dim, keepdim); }
+  prod(dim?: number, keepdim = false): Tensor {
+    return ops.prod(this, dim, keepdim);
+  }
   /** 1 with probability p for each element p of this tensor, else 0 (torch's bernoulli). */
-  bernoulli(): Tensor { return ops.bernoulli(this); }
+  bernoulli(): Tensor {
+    return ops.bernoulli(this);
+  }
   /** Category indices drawn in proportion to this tensor's weights (torch's multinomial). */
-  multinomial(numSamples: number, opts?: ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, opts); }
+  multinomial(numSamples: number, opts?: ops.MultinomialOptions): Tensor {
+    return ops.multinomial(this, numSamples, opts);
+  }
   /** Whether any element over `dim` is non-zero (all elements when absent); a bool tensor (torch.any). */
-  any(dim?: Dims, keepdim = false): Tensor { return ops.any(this, dim, keepdim); }
+  any(dim?: Dims, keepdim = false): Tensor {
+    return ops.any(this, dim, keepdim);
+  }
   /** Whether every element over `dim` is non-zero (all elements when absent); a bool tensor (torch.all). */
-  all(dim?: Dims, keepdim = false): Tensor { return ops.all(this, dim, keepdim); }
+  all(dim?: Dims, keepdim = false): Tensor {
+    return ops.all(this, dim, keepdim);
+  }
   /**
    * Index (int32) of the first minimum along `dim`, or into the flattened tensor when `dim` is absent
    * (torch.argmin).
    */
-  argmin(dim?: number, keepdim = false): Tensor { return ops.argmin(this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return ops.argmin(this, dim, keepdim);
+  }
   /** log Σ exp(x) over `dim`, computed stably with the maximum taken out first (torch.logsumexp). */
-  logsumexp(dim: Dims, keepdim = false): Tensor { return ops.logsumexp(this, dim, keepdim); }
+  logsumexp(dim: Dims, keepdim = false): Tensor {
+    return ops.logsumexp(this, dim, keepdim);
+  }
   /** Variance (unbiased by default); the second argument is keepdim or `{ correction, unbiased, keepdim }`. */
-  var(dim?: Dims, keepdim: boolean | ops.VarianceOptions = false): Tensor { return ops.variance(this, dim, keepdim); }
+  var(dim?: Dims, keepdim: boolean | ops.VarianceOptions = false): Tensor {
+    return ops.variance(this, dim, keepdim);
+  }
   /**
    * Standard deviation over `dim`, unbiased by default; the second argument is keepdim or `{ correction,
    * unbiased, keepdim }` (torch.std).
    */
-  std(dim?: Dims, keepdim: boolean | ops.VarianceOptions = false): Tensor { return ops.std(this, dim, keepdim); }
+  std(dim?: Dims, keepdim: boolean | ops.VarianceOptions = false): Tensor {
+    return ops.std(this, dim, keepdim);
+  }
   /** The p-norm (2 by default) over `dim`, or over all elements (torch's norm). */
-  norm(p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor { return ops.norm(this, p, dim, keepdim); }
+  norm(p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
+    return ops.norm(this, p, dim, keepdim);
+  }
 
   // ---- linear algebra ----
   /**
@@ -658,28 +878,48 @@ export class Tensor implements View {
    * a.matmul(b).shape; // [4, 2, 5]
    * ```
    */
-  matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
+  matmul(o: Tensor): Tensor {
+    return ops.matmul(this, o);
+  }
   /** Product of two 2-D matrices [n, k]·[k, m] → [n, m], no broadcasting (torch.mm). */
-  mm(o: Tensor): Tensor { return ops.mm(this, o); }
+  mm(o: Tensor): Tensor {
+    return ops.mm(this, o);
+  }
   /** Batched product [B, n, k]·[B, k, m] → [B, n, m], batch sizes equal (torch.bmm). */
-  bmm(o: Tensor): Tensor { return ops.bmm(this, o); }
+  bmm(o: Tensor): Tensor {
+    return ops.bmm(this, o);
+  }
   /** Σ a·b of two 1-D tensors of one length, a 0-d tensor (torch.dot). */
-  dot(o: Tensor): Tensor { return ops.dot(this, o); }
+  dot(o: Tensor): Tensor {
+    return ops.dot(this, o);
+  }
   /** Outer product of two 1-D tensors: [n] and [m] give [n, m] (torch.outer). */
-  outer(o: Tensor): Tensor { return ops.outer(this, o); }
+  outer(o: Tensor): Tensor {
+    return ops.outer(this, o);
+  }
   /** The last two dims swapped (torch's .mT). */
-  get mT(): Tensor { return ops.mT(this); }
+  get mT(): Tensor {
+    return ops.mT(this);
+  }
   /**
    * For a 1-D tensor, a square matrix with it on diagonal `k`; for a 2-D one, its diagonal `k` as 1-D
    * (torch.diag).
    */
-  diag(k = 0): Tensor { return ops.diag(this, k); }
+  diag(k = 0): Tensor {
+    return ops.diag(this, k);
+  }
   /** Sum of the main diagonal of a 2-D tensor, a 0-d tensor (torch.trace). */
-  trace(): Tensor { return ops.trace(this); }
+  trace(): Tensor {
+    return ops.trace(this);
+  }
   /** The lower triangle (on and below diagonal `k`) of the last two dims, the rest 0 (torch.tril). */
-  tril(k = 0): Tensor { return ops.tril(this, k); }
+  tril(k = 0): Tensor {
+    return ops.tril(this, k);
+  }
   /** The upper triangle (on and above diagonal `k`) of the last two dims, the rest 0 (torch.triu). */
-  triu(k = 0): Tensor { return ops.triu(this, k); }
+  triu(k = 0): Tensor {
+    return ops.triu(this, k);
+  }
 
   // ---- shape ----
   /**
@@ -690,22 +930,36 @@ export class Tensor implements View {
    * tg.arange(6).reshape([2, -1]).shape; // [2, 3]
    * ```
    */
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  reshape(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
   /**
    * Like reshape, but never copies: a ShapeError when the strides do not allow a view (torch.view).
    * @example tg.arange(6).view([3, 2]).shape  // [3, 2] (shares memory; a ShapeError when the strides cannot be kept)
    */
-  view(shape: readonly number[]): Tensor { return ops.view(this, shape); }
+  view(shape: readonly number[]): Tensor {
+    return ops.view(this, shape);
+  }
   /** Dims startDim…endDim merged into one (all dims by default, giving 1-D) (torch.flatten). */
-  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return ops.flatten(this, startDim, endDim);
+  }
   /** Size-1 dims removed: all of them, or only the given ones that have size 1 (torch.squeeze). */
-  squeeze(dim?: Dims): Tensor { return ops.squeeze(this, dim); }
+  squeeze(dim?: Dims): Tensor {
+    return ops.squeeze(this, dim);
+  }
   /** A size-1 dim inserted at `dim` (negative counts from the end of the result) (torch.unsqueeze). */
-  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  unsqueeze(dim: number): Tensor {
+    return ops.unsqueeze(this, dim);
+  }
   /** A view with dims `dim0` and `dim1` swapped (torch.transpose). */
-  transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
+  transpose(dim0: number, dim1: number): Tensor {
+    return ops.transpose(this, dim0, dim1);
+  }
   /** A view with the dims reordered: the result's dim i is this tensor's dims[i] (torch.permute). */
-  permute(dims: readonly number[]): Tensor { return ops.permute(this, dims); }
+  permute(dims: readonly number[]): Tensor {
+    return ops.permute(this, dims);
+  }
   /** The transpose of a 2-D tensor (for other ranks, torch's reversed dims). */
   get T(): Tensor {
     const dims: number[] = [];
@@ -716,49 +970,75 @@ export class Tensor implements View {
    * A view broadcast to `shape` without copying; -1 keeps a dim's size, size-1 dims stretch
    * (torch.expand).
    */
-  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
+  expand(shape: readonly number[]): Tensor {
+    return ops.expand(this, shape);
+  }
   /**
    * expand(other.shape) (torch.expand_as).
    * @example tg.tensor([[1], [2]]).expandAs(tg.zeros([2, 3]))  // [[1, 1, 1], [2, 2, 2]]
    */
-  expandAs(other: Tensor): Tensor { return ops.expand(this, other.shape); }
+  expandAs(other: Tensor): Tensor {
+    return ops.expand(this, other.shape);
+  }
   /**
    * Elements start, start+step, … before end along `dim`, a view: Python slicing `x[start:end:step]` on
    * one dim (negative start/end count from the end).
    */
-  slice(dim: number, start?: number, end?: number, step = 1): Tensor { return ops.slice(this, dim, start, end, step); }
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor {
+    return ops.slice(this, dim, start, end, step);
+  }
   /**
    * Values at `index` (int32, same rank) along `dim`: out[i][j] = this[index[i][j]][j] for dim 0
    * (torch.gather).
    */
-  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor {
+    return ops.gather(this, dim, index);
+  }
   /** The entries of a 1-D int32 `index` along `dim` (torch's index_select). */
-  indexSelect(dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return ops.indexSelect(this, dim, index);
+  }
   /**
    * The tensor tiled `reps[d]` times along each dim; extra leading reps add dims (torch's Tensor.repeat,
    * not numpy's).
    */
-  repeat(reps: readonly number[]): Tensor { return ops.repeat(this, reps); }
+  repeat(reps: readonly number[]): Tensor {
+    return ops.repeat(this, reps);
+  }
   /** As repeat, with missing leading reps taken as 1 (torch.tile). */
-  tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
+  tile(reps: readonly number[]): Tensor {
+    return ops.tile(this, reps);
+  }
   /**
    * Views along `dim`: pieces of `sizes` each (the last may be smaller), or of the listed sizes
    * (torch.split).
    */
-  split(sizes: number | readonly number[], dim = 0): Tensor[] { return ops.split(this, sizes, dim); }
+  split(sizes: number | readonly number[], dim = 0): Tensor[] {
+    return ops.split(this, sizes, dim);
+  }
   /** `chunks` views of ceil(n / chunks) along `dim`, the last smaller (torch.chunk). */
-  chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return ops.chunk(this, chunks, dim);
+  }
   /** The slices along `dim`, that dim removed (torch.unbind). */
-  unbind(dim = 0): Tensor[] { return ops.unbind(this, dim); }
+  unbind(dim = 0): Tensor[] {
+    return ops.unbind(this, dim);
+  }
   /** `length` elements of `dim` from `start`, a view (torch.narrow). */
-  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return ops.narrow(this, dim, start, length);
+  }
   /** Reversed along each of `dims` (torch.flip). */
-  flip(dims: number | readonly number[]): Tensor { return ops.flip(this, dims); }
+  flip(dims: number | readonly number[]): Tensor {
+    return ops.flip(this, dims);
+  }
   /**
    * Elements shifted by `shifts` along `dims`, wrapping around; with no dims, over the flattened tensor
    * (torch.roll).
    */
-  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return ops.roll(this, shifts, dims); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return ops.roll(this, shifts, dims);
+  }
 
   // ---- neural-network helpers ----
   /**
@@ -769,19 +1049,29 @@ export class Tensor implements View {
    * tg.tensor([1, 2, 3]).softmax(0).toArray(); // [0.0900, 0.2447, 0.6652]
    * ```
    */
-  softmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.softmax(this, dim, opts); }
+  softmax(dim: number, opts?: ops.SoftmaxOptions): Tensor {
+    return ops.softmax(this, dim, opts);
+  }
   /** log(softmax(x)) along `dim`, exact for very large logits (torch's log_softmax). */
-  logSoftmax(dim: number, opts?: ops.SoftmaxOptions): Tensor { return ops.logSoftmax(this, dim, opts); }
+  logSoftmax(dim: number, opts?: ops.SoftmaxOptions): Tensor {
+    return ops.logSoftmax(this, dim, opts);
+  }
   /**
    * Zeroes each element with probability `p` and scales the rest by 1 / (1 - p) when `training`; the
    * identity otherwise (torch's dropout).
    */
-  dropout(p = 0.5, training = true): Tensor { return ops.dropout(this, p, training); }
+  dropout(p = 0.5, training = true): Tensor {
+    return ops.dropout(this, p, training);
+  }
 }
 
 /** A new contiguous tensor on `backend` holding `values`. */
 function fromValues(backend: Backend, values: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  const storage = backend.alloc(values instanceof Int32Array ? "int32" : values instanceof Float64Array ? "float64" : "float32", values.length, false);
+  const storage = backend.alloc(
+    values instanceof Int32Array ? "int32" : values instanceof Float64Array ? "float64" : "float32",
+    values.length,
+    false,
+  );
   backend.write(storage, 0, values);
   // float16/bfloat16 values move as the float32 values they are held in, and stay tagged.
   if (dtype === "float16" || dtype === "bfloat16") tagHalf(storage, dtype);

@@ -39,15 +39,22 @@ function describe(v: unknown): string {
 
 function checkXY(who: string, what: string, { x, y }: XY): void {
   if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new ValueError(`${who}: ${what}.x and ${what}.y must be Tensors`);
-  if (x.ndim === 0 || y.ndim === 0) throw new ShapeError(`${who}: ${what}.x ${fmtShape(x.shape)} and ${what}.y ${fmtShape(y.shape)} need a first (sample) dimension`);
+  if (x.ndim === 0 || y.ndim === 0)
+    throw new ShapeError(`${who}: ${what}.x ${fmtShape(x.shape)} and ${what}.y ${fmtShape(y.shape)} need a first (sample) dimension`);
   if (x.shape[0] !== y.shape[0]) {
-    throw new ShapeError(`${who}: ${what}.x ${fmtShape(x.shape)} and ${what}.y ${fmtShape(y.shape)} hold different numbers of samples (${x.shape[0]} vs ${y.shape[0]})`);
+    throw new ShapeError(
+      `${who}: ${what}.x ${fmtShape(x.shape)} and ${what}.y ${fmtShape(y.shape)} hold different numbers of samples (${x.shape[0]} vs ${y.shape[0]})`,
+    );
   }
   if (x.shape[0] === 0) throw new ValueError(`${who}: ${what} holds no samples`);
 }
 
 function fromLoader(loader: DataLoader): Batches {
-  return { iterate: () => loader, steps: loader.length, samples: loader.dropLast ? loader.length * loader.batchSize : loader.dataset.length };
+  return {
+    iterate: () => loader,
+    steps: loader.length,
+    samples: loader.dropLast ? loader.length * loader.batchSize : loader.dataset.length,
+  };
 }
 
 function fromXY(xy: XY, batchSize: number, shuffle: boolean): Batches {
@@ -58,7 +65,11 @@ function fromXY(xy: XY, batchSize: number, shuffle: boolean): Batches {
 }
 
 /** Training batches (and validation batches split off the end when `validationSplit` is given). */
-export function trainingBatches(who: string, data: Data, { batchSize, shuffle, validationSplit }: { batchSize: number; shuffle: boolean; validationSplit?: number }): { train: Batches; validation: Batches | null } {
+export function trainingBatches(
+  who: string,
+  data: Data,
+  { batchSize, shuffle, validationSplit }: { batchSize: number; shuffle: boolean; validationSplit?: number },
+): { train: Batches; validation: Batches | null } {
   const xy = asXY(who, "trainData", data);
   if (xy === null) {
     if (validationSplit !== undefined && validationSplit > 0) {
@@ -68,11 +79,14 @@ export function trainingBatches(who: string, data: Data, { batchSize, shuffle, v
   }
   checkXY(who, "trainData", xy);
   if (validationSplit === undefined || validationSplit === 0) return { train: fromXY(xy, batchSize, shuffle), validation: null };
-  if (!(validationSplit > 0 && validationSplit < 1)) throw new ValueError(`${who}: validationSplit must be in [0, 1), got ${validationSplit}`);
+  if (!(validationSplit > 0 && validationSplit < 1))
+    throw new ValueError(`${who}: validationSplit must be in [0, 1), got ${validationSplit}`);
   const n = xy.x.shape[0];
   const nVal = Math.floor(n * validationSplit);
   if (nVal === 0 || nVal === n) {
-    throw new ValueError(`${who}: validationSplit ${validationSplit} of ${n} samples leaves ${nVal} for validation and ${n - nVal} for training; both need at least one`);
+    throw new ValueError(
+      `${who}: validationSplit ${validationSplit} of ${n} samples leaves ${nVal} for validation and ${n - nVal} for training; both need at least one`,
+    );
   }
   // Keras takes the last samples, before shuffling.
   const cut = (t: Tensor, from: number, to: number): Tensor => t.slice(0, from, to);

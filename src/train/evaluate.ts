@@ -38,7 +38,13 @@ export class Yielder {
  * Runs `model` in eval mode over `batches` (noGrad, one batch at a time so no scope spans an
  * await) and returns the sample-weighted mean loss and each metric; the model's modes are restored.
  */
-export async function evaluateBatches(model: Module, batches: Batches, loss: LossFn, metrics: readonly Metric[], who: string): Promise<Logs> {
+export async function evaluateBatches(
+  model: Module,
+  batches: Batches,
+  loss: LossFn,
+  metrics: readonly Metric[],
+  who: string,
+): Promise<Logs> {
   const modes = model.modules().map((m) => m.training);
   const yielder = new Yielder();
   let sum = 0;
@@ -78,7 +84,8 @@ export async function evaluateBatches(model: Module, batches: Batches, loss: Los
  */
 export async function evaluate(model: Module, data: Data, opts: EvaluateOptions): Promise<Logs> {
   const who = "evaluate";
-  if (!opts || opts.loss === undefined) throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
+  if (!opts || opts.loss === undefined)
+    throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
   const { batchSize = 32, metrics = [] } = opts;
   checkBatchSize(who, batchSize);
   await backendReady();

@@ -79,13 +79,16 @@ const NAN_HINT =
 export async function fit(model: Module, trainData: Data, options: FitOptions): Promise<FitHistory> {
   const who = "fit";
   if (!(model instanceof Module)) throw new ValueError(`${who}: expected an nn.Module as the model`);
-  if (!options || options.loss === undefined) throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
+  if (!options || options.loss === undefined)
+    throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
   const { epochs = 1, batchSize = 32, shuffle = true, initialEpoch = 0, verbose = 1, metrics: metricSpecs = [], callbacks = [] } = options;
   checkBatchSize(who, batchSize);
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`${who}: epochs must be an integer >= 0, got ${epochs}`);
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ValueError(`${who}: initialEpoch must be an integer >= 0, got ${initialEpoch}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0)
+    throw new ValueError(`${who}: initialEpoch must be an integer >= 0, got ${initialEpoch}`);
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`${who}: verbose must be 0, 1 or 2, got ${verbose}`);
-  if (options.validationData !== undefined && options.validationSplit) throw new ValueError(`${who}: give validationData or validationSplit, not both`);
+  if (options.validationData !== undefined && options.validationSplit)
+    throw new ValueError(`${who}: give validationData or validationSplit, not both`);
 
   await backendReady();
   const loss = resolveLoss(options.loss, who);
@@ -93,12 +96,17 @@ export async function fit(model: Module, trainData: Data, options: FitOptions): 
   const trainMetrics = metricSpecs.map((m) => resolveMetric(m, { fromLogits: loss.fromLogits }));
   const split = trainingBatches(who, trainData, { batchSize, shuffle, validationSplit: options.validationSplit });
   const train = split.train;
-  const validation = options.validationData !== undefined ? evaluationBatches(who, "validationData", options.validationData, batchSize) : split.validation;
+  const validation =
+    options.validationData !== undefined ? evaluationBatches(who, "validationData", options.validationData, batchSize) : split.validation;
   if (options.seed !== undefined) manualSeed(options.seed);
 
   const history = options.history ?? new History();
   const ctx: TrainingContext = {
-    model, optimizer, epochs, initialEpoch, history,
+    model,
+    optimizer,
+    epochs,
+    initialEpoch,
+    history,
     stepsPerEpoch: train.steps,
     samples: train.samples,
     metrics: trainMetrics.map((m) => m.name),
@@ -121,7 +129,9 @@ export async function fit(model: Module, trainData: Data, options: FitOptions): 
       for (const m of trainMetrics) m.reset();
       const lr = optimizer.lr;
       await cbs.run("onEpochBegin", epoch, {});
-      let sum = 0, count = 0, batch = 0;
+      let sum = 0,
+        count = 0,
+        batch = 0;
       for (const [x, y] of train.iterate()) {
         const size = x.shape[0];
         if (batchHooks) await cbs.run("onBatchBegin", batch, { epoch, size });

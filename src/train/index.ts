@@ -9,7 +9,18 @@ export { summary, type SummaryOptions } from "./summary.js";
 export * from "./callbacks/index.js";
 export { confusionMatrix } from "./metrics.js";
 export * as metrics from "./metrics.js";
-export { resolveLoss, resolveOptimizer, defaultLr, LOSS_NAMES, OPTIMIZER_NAMES, type LossFn, type LossSpec, type LossName, type LossConfig, type OptimizerSpec } from "./resolve.js";
+export {
+  resolveLoss,
+  resolveOptimizer,
+  defaultLr,
+  LOSS_NAMES,
+  OPTIMIZER_NAMES,
+  type LossFn,
+  type LossSpec,
+  type LossName,
+  type LossConfig,
+  type OptimizerSpec,
+} from "./resolve.js";
 export type { Data, XY } from "./batches.js";
 export { formatDuration, formatRate, epochLine } from "./progress.js";
 export * as plot from "./plot/index.js";

@@ -26,7 +26,8 @@ export interface Metric {
 export type MetricFn = (pred: Tensor, target: Tensor) => number | Tensor;
 
 /** The metric names fit and evaluate accept. */
-export type MetricName = "accuracy" | "acc" | "precision" | "recall" | "f1" | "mae" | "mean_absolute_error" | "mse" | "mean_squared_error" | "r2";
+export type MetricName =
+  "accuracy" | "acc" | "precision" | "recall" | "f1" | "mae" | "mean_absolute_error" | "mse" | "mean_squared_error" | "r2";
 
 /** A metric as fit and evaluate take it: a name, a Metric object or a function. */
 export type MetricSpec = MetricName | Metric | MetricFn;
@@ -127,7 +128,9 @@ function pairLabels(op: string, pred: Tensor, target: Tensor, opts: Classificati
   const p = predictedLabels(op, pred, opts);
   const t = targetLabels(op, target, binary);
   if (p.length !== t.length) {
-    throw new ShapeError(`${op}: predictions ${fmtShape(pred.shape)} and targets ${fmtShape(target.shape)} hold different numbers of samples (${p.length} vs ${t.length})`);
+    throw new ShapeError(
+      `${op}: predictions ${fmtShape(pred.shape)} and targets ${fmtShape(target.shape)} hold different numbers of samples (${p.length} vs ${t.length})`,
+    );
   }
   const classes = isBinaryOutput(pred) ? 2 : pred.shape[1];
   if (!isBinaryOutput(pred)) {
@@ -219,7 +222,10 @@ export class ClassScore implements Metric {
   readonly name: string;
   private readonly counts = new ConfusionCounts();
   private binary = false;
-  constructor(private readonly kind: Score, private readonly opts: AveragedOptions & { name?: string } = {}) {
+  constructor(
+    private readonly kind: Score,
+    private readonly opts: AveragedOptions & { name?: string } = {},
+  ) {
     this.name = opts.name ?? kind;
   }
   reset(): void {
@@ -240,7 +246,9 @@ export class ClassScore implements Metric {
       return scoreOf(this.kind, c.tp, c.fp, c.fn);
     }
     if (average === "micro") {
-      let tp = 0, fp = 0, fn = 0;
+      let tp = 0,
+        fp = 0,
+        fn = 0;
       for (const c of per) {
         tp += c.tp;
         fp += c.fp;
@@ -256,7 +264,9 @@ export class ClassScore implements Metric {
 /** Pairs predictions with targets element by element ([N] against [N, 1] is allowed). */
 function regressionPairs(op: string, pred: Tensor, target: Tensor): [ArrayLike<number>, ArrayLike<number>, number] {
   if (pred.size !== target.size || rowsOf(pred) !== rowsOf(target)) {
-    throw new ShapeError(`${op}: predictions ${fmtShape(pred.shape)} and targets ${fmtShape(target.shape)} do not pair up element by element`);
+    throw new ShapeError(
+      `${op}: predictions ${fmtShape(pred.shape)} and targets ${fmtShape(target.shape)} do not pair up element by element`,
+    );
   }
   const rows = rowsOf(pred);
   return [values(pred), values(target), rows === 0 ? 0 : pred.size / rows];
@@ -270,7 +280,10 @@ export class MeanError implements Metric {
   readonly name: string;
   private sum = 0;
   private count = 0;
-  constructor(private readonly kind: "mae" | "mse", name?: string) {
+  constructor(
+    private readonly kind: "mae" | "mse",
+    name?: string,
+  ) {
     this.name = name ?? kind;
   }
   reset(): void {
@@ -347,7 +360,10 @@ export class R2Score implements Metric {
 export class FunctionMetric implements Metric {
   private sum = 0;
   private count = 0;
-  constructor(readonly name: string, private readonly fn: MetricFn) {}
+  constructor(
+    readonly name: string,
+    private readonly fn: MetricFn,
+  ) {}
   reset(): void {
     this.sum = 0;
     this.count = 0;
@@ -392,7 +408,8 @@ export const METRIC_NAMES = Object.keys(NAMES);
 export function resolveMetric(spec: MetricSpec, opts: ClassificationOptions = {}): Metric {
   if (typeof spec === "string") {
     const make = Object.hasOwn(NAMES, spec) ? NAMES[spec] : undefined;
-    if (!make) throw new ValueError(`metrics: unknown metric "${spec}" (expected one of ${METRIC_NAMES.join(", ")}, a Metric or a function)`);
+    if (!make)
+      throw new ValueError(`metrics: unknown metric "${spec}" (expected one of ${METRIC_NAMES.join(", ")}, a Metric or a function)`);
     return make(opts);
   }
   if (typeof spec === "function") return new FunctionMetric(spec.name || "metric", spec);
@@ -471,7 +488,8 @@ export function r2(pred: Tensor, target: Tensor): number {
  */
 export function confusionMatrix(pred: Tensor, target: Tensor, numClasses: number, opts: ClassificationOptions = {}): Tensor {
   const op = "confusionMatrix";
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new ValueError(`${op}: numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new ValueError(`${op}: numClasses must be a positive integer, got ${numClasses}`);
   if (!isBinaryOutput(pred) && pred.shape[1] !== numClasses) {
     throw new ShapeError(`${op}: predictions ${fmtShape(pred.shape)} score ${pred.shape[1]} classes, expected ${numClasses}`);
   }
@@ -479,7 +497,9 @@ export function confusionMatrix(pred: Tensor, target: Tensor, numClasses: number
   const p = isBinaryOutput(pred) && asLabels ? targetLabels(op, pred, false) : predictedLabels(op, pred, opts);
   const t = targetLabels(op, target, isBinaryOutput(pred) && !asLabels);
   if (p.length !== t.length) {
-    throw new ShapeError(`${op}: predictions ${fmtShape(pred.shape)} and targets ${fmtShape(target.shape)} hold different numbers of samples`);
+    throw new ShapeError(
+      `${op}: predictions ${fmtShape(pred.shape)} and targets ${fmtShape(target.shape)} hold different numbers of samples`,
+    );
   }
   const out = new Int32Array(numClasses * numClasses);
   for (let i = 0; i < t.length; i++) {

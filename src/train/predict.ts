@@ -25,7 +25,8 @@ export function predict(model: Module, x: Tensor, opts: PredictOptions = {}): Te
   const { batchSize = 32 } = opts;
   if (!(x instanceof Tensor)) throw new ValueError("predict: x must be a Tensor");
   if (x.ndim === 0) throw new ShapeError(`predict: x needs a first (sample) dimension, got shape ${fmtShape(x.shape)}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`predict: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ValueError(`predict: batchSize must be a positive integer, got ${batchSize}`);
   const modes = model.modules().map((m) => m.training);
   try {
     model.eval();

@@ -47,5 +47,10 @@ function rank(key: string, metrics: readonly string[]): number {
  * @example train.epochLine(2, 10, 2.1, 7234, { loss: 0.1834 })  // "Epoch 3/10 - 2.1s - 3,445 samples/s - loss 0.1834" (epoch counts from 0)
  */
 export function epochLine(epoch: number, epochs: number, seconds: number, samples: number, logs: Logs): string {
-  return [`Epoch ${epoch + 1}/${epochs}`, formatDuration(seconds), formatRate(samples / Math.max(seconds, 1e-9)), ...metricPairs(logs)].join(" - ");
+  return [
+    `Epoch ${epoch + 1}/${epochs}`,
+    formatDuration(seconds),
+    formatRate(samples / Math.max(seconds, 1e-9)),
+    ...metricPairs(logs),
+  ].join(" - ");
 }

@@ -19,8 +19,16 @@ export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 
 /** The Keras loss names fit and evaluate accept. */
 export type LossName =
-  | "mse" | "mean_squared_error" | "mae" | "mean_absolute_error" | "huber" | "huber_loss"
-  | "binary_crossentropy" | "binary_crossentropy_with_logits" | "categorical_crossentropy" | "sparse_categorical_crossentropy";
+  | "mse"
+  | "mean_squared_error"
+  | "mae"
+  | "mean_absolute_error"
+  | "huber"
+  | "huber_loss"
+  | "binary_crossentropy"
+  | "binary_crossentropy_with_logits"
+  | "categorical_crossentropy"
+  | "sparse_categorical_crossentropy";
 
 /** A cross-entropy by name with Keras's `from_logits`: `{ name: "sparse_categorical_crossentropy", fromLogits: true }`. */
 export interface LossConfig {
@@ -47,7 +55,9 @@ function alignTarget(op: string, pred: Tensor, target: Tensor): Tensor {
   if (t.dtype !== pred.dtype) t = t.to(pred.dtype);
   if (pred.shape.length === t.shape.length && pred.shape.every((d, i) => d === t.shape[i])) return t;
   if (t.size === pred.size && t.shape[0] === pred.shape[0]) return t.reshape(pred.shape);
-  throw new ShapeError(`${op}: prediction ${fmtShape(pred.shape)} and target ${fmtShape(target.shape)} do not match (expected the same shape, or [N] against [N, 1])`);
+  throw new ShapeError(
+    `${op}: prediction ${fmtShape(pred.shape)} and target ${fmtShape(target.shape)} do not match (expected the same shape, or [N] against [N, 1])`,
+  );
 }
 
 /** Class-index targets for sparse cross-entropy: int32 [N] (float whole numbers and [N, 1] accepted). */
@@ -56,7 +66,9 @@ function sparseTarget(pred: Tensor, target: Tensor): Tensor {
   if (t.ndim === pred.ndim && t.ndim >= 2 && t.shape[1] === 1 && pred.shape[1] !== 1) t = t.reshape([t.shape[0], ...t.shape.slice(2)]);
   if (t.dtype !== "int32") {
     if (t.ndim === pred.ndim) {
-      throw new ShapeError(`fit: loss "sparse_categorical_crossentropy" expects class indices of shape [N], got ${t.dtype} ${fmtShape(target.shape)} for predictions ${fmtShape(pred.shape)}; use "categorical_crossentropy" for one-hot targets`);
+      throw new ShapeError(
+        `fit: loss "sparse_categorical_crossentropy" expects class indices of shape [N], got ${t.dtype} ${fmtShape(target.shape)} for predictions ${fmtShape(pred.shape)}; use "categorical_crossentropy" for one-hot targets`,
+      );
     }
     t = t.int();
   }
@@ -65,7 +77,9 @@ function sparseTarget(pred: Tensor, target: Tensor): Tensor {
 
 function categoricalTarget(pred: Tensor, target: Tensor): Tensor {
   if (target.dtype === "int32" || target.ndim !== pred.ndim) {
-    throw new ShapeError(`fit: loss "categorical_crossentropy" expects one-hot (or probability) targets of the predictions' shape ${fmtShape(pred.shape)}, got ${target.dtype} ${fmtShape(target.shape)}; use "sparse_categorical_crossentropy" for class indices`);
+    throw new ShapeError(
+      `fit: loss "categorical_crossentropy" expects one-hot (or probability) targets of the predictions' shape ${fmtShape(pred.shape)}, got ${target.dtype} ${fmtShape(target.shape)}; use "sparse_categorical_crossentropy" for class indices`,
+    );
   }
   return target.dtype === pred.dtype ? target : target.to(pred.dtype);
 }
@@ -75,7 +89,10 @@ const EPSILON = 1e-7;
 
 /** log of probabilities renormalised over dim 1 and clipped, as Keras's categorical cross-entropy. */
 function logProbabilities(p: Tensor): Tensor {
-  return p.div(p.sum(1, true)).clamp(EPSILON, 1 - EPSILON).log();
+  return p
+    .div(p.sum(1, true))
+    .clamp(EPSILON, 1 - EPSILON)
+    .log();
 }
 
 type CanonicalLoss = Exclude<LossName, keyof typeof ALIASES>;
@@ -88,29 +105,35 @@ const LOSSES: Record<CanonicalLoss, (fromLogits: boolean, weight: Tensor | null)
   mse: () => (p, t) => F.mseLoss(p, alignTarget("mse", p, t)),
   mae: () => (p, t) => F.l1Loss(p, alignTarget("mae", p, t)),
   huber: () => (p, t) => F.huberLoss(p, alignTarget("huber", p, t)),
-  binary_crossentropy: (logits) => logits
-    ? (p, t) => F.binaryCrossEntropyWithLogits(p, alignTarget("binary_crossentropy", p, t))
-    : (p, t) => F.binaryCrossEntropy(p, alignTarget("binary_crossentropy", p, t)),
+  binary_crossentropy: (logits) =>
+    logits
+      ? (p, t) => F.binaryCrossEntropyWithLogits(p, alignTarget("binary_crossentropy", p, t))
+      : (p, t) => F.binaryCrossEntropy(p, alignTarget("binary_crossentropy", p, t)),
   binary_crossentropy_with_logits: () => (p, t) => F.binaryCrossEntropyWithLogits(p, alignTarget("binary_crossentropy_with_logits", p, t)),
-  categorical_crossentropy: (logits, weight) => logits
-    ? (p, t) => F.crossEntropy(p, categoricalTarget(p, t), { weight: castWeight(weight, p) })
-    : (p, t) => {
-      const terms = logProbabilities(p).mul(categoricalTarget(p, t));
-      const w = castWeight(weight, p);
-      return (w === null ? terms : terms.mul(w)).sum(1).mean().neg();
-    },
-  sparse_categorical_crossentropy: (logits, weight) => logits
-    ? (p, t) => F.crossEntropy(p, sparseTarget(p, t), { weight: castWeight(weight, p) })
-    : (p, t) => F.nllLoss(logProbabilities(p), sparseTarget(p, t), { weight: castWeight(weight, p) }),
+  categorical_crossentropy: (logits, weight) =>
+    logits
+      ? (p, t) => F.crossEntropy(p, categoricalTarget(p, t), { weight: castWeight(weight, p) })
+      : (p, t) => {
+          const terms = logProbabilities(p).mul(categoricalTarget(p, t));
+          const w = castWeight(weight, p);
+          return (w === null ? terms : terms.mul(w)).sum(1).mean().neg();
+        },
+  sparse_categorical_crossentropy: (logits, weight) =>
+    logits
+      ? (p, t) => F.crossEntropy(p, sparseTarget(p, t), { weight: castWeight(weight, p) })
+      : (p, t) => F.nllLoss(logProbabilities(p), sparseTarget(p, t), { weight: castWeight(weight, p) }),
 };
 
 /** A loss config's classWeight as a 1-D float tensor (null when absent), checked. */
 function classWeights(who: string, name: CanonicalLoss, given: readonly number[] | Tensor | undefined): Tensor | null {
   if (given === undefined) return null;
-  if (!CATEGORICAL.has(name)) throw new ValueError(`${who}: classWeight applies to "categorical_crossentropy" and "sparse_categorical_crossentropy", not "${name}"`);
+  if (!CATEGORICAL.has(name))
+    throw new ValueError(`${who}: classWeight applies to "categorical_crossentropy" and "sparse_categorical_crossentropy", not "${name}"`);
   const w = given instanceof Tensor ? given.detach() : Array.isArray(given) ? tensor(given as number[]) : null;
   if (w === null || w.ndim !== 1 || w.size === 0) {
-    throw new ShapeError(`${who}: classWeight must be a non-empty 1-D array or tensor of per-class weights, got ${w === null ? String(given) : fmtShape(w.shape)}`);
+    throw new ShapeError(
+      `${who}: classWeight must be a non-empty 1-D array or tensor of per-class weights, got ${w === null ? String(given) : fmtShape(w.shape)}`,
+    );
   }
   if (w.dtype === "int32") return w.float();
   return w;
@@ -135,7 +158,10 @@ const CATEGORICAL = new Set(["categorical_crossentropy", "sparse_categorical_cro
  * are a ValueError.
  * @example const { fn } = train.resolveLoss({ name: "sparse_categorical_crossentropy", fromLogits: true }); fn(logits, labels);
  */
-export function resolveLoss(spec: LossSpec, who = "fit"): {
+export function resolveLoss(
+  spec: LossSpec,
+  who = "fit",
+): {
   /** The loss as a function of prediction and target. */
   fn: LossFn;
   /** The canonical Keras name, or a module's class name, or a function's name ("loss" if anonymous). */
@@ -149,7 +175,9 @@ export function resolveLoss(spec: LossSpec, who = "fit"): {
     const { name: given, fromLogits = false, classWeight } = config;
     const name = (Object.hasOwn(ALIASES, given) ? ALIASES[given as keyof typeof ALIASES] : given) as CanonicalLoss;
     if (!Object.hasOwn(LOSSES, name)) {
-      throw new ValueError(`${who}: unknown loss "${String(given)}" (expected one of ${LOSS_NAMES.join(", ")}, a function or a loss module)`);
+      throw new ValueError(
+        `${who}: unknown loss "${String(given)}" (expected one of ${LOSS_NAMES.join(", ")}, a function or a loss module)`,
+      );
     }
     if (typeof fromLogits !== "boolean") throw new ValueError(`${who}: fromLogits must be true or false, got ${String(fromLogits)}`);
     const logits = fromLogits || name === "binary_crossentropy_with_logits";
@@ -164,7 +192,8 @@ export function resolveLoss(spec: LossSpec, who = "fit"): {
     };
     return { fn, name, fromLogits: logits };
   }
-  if (spec instanceof Module) return { fn: (p, t) => spec.forward(p, t), name: spec.constructor.name, fromLogits: spec.constructor.name === "BCEWithLogitsLoss" };
+  if (spec instanceof Module)
+    return { fn: (p, t) => spec.forward(p, t), name: spec.constructor.name, fromLogits: spec.constructor.name === "BCEWithLogitsLoss" };
   if (typeof spec === "function") return { fn: spec, name: spec.name || "loss", fromLogits: false };
   throw new ValueError(`${who}: loss must be a name, a function (pred, target) => Tensor or a loss module, got ${String(spec)}`);
 }
@@ -232,12 +261,15 @@ export function defaultLr(name: string): number {
  */
 export function resolveOptimizer(spec: OptimizerSpec, model: Module, lr?: number, who = "fit"): Optimizer<any> {
   if (spec instanceof Optimizer) {
-    if (lr !== undefined) throw new ValueError(`${who}: lr applies only to an optimizer given by name; set it on the optimizer instance instead`);
+    if (lr !== undefined)
+      throw new ValueError(`${who}: lr applies only to an optimizer given by name; set it on the optimizer instance instead`);
     return spec;
   }
-  if (typeof spec !== "string") throw new ValueError(`${who}: optimizer must be a name (${OPTIMIZER_NAMES.join(", ")}) or an optim.Optimizer, got ${String(spec)}`);
+  if (typeof spec !== "string")
+    throw new ValueError(`${who}: optimizer must be a name (${OPTIMIZER_NAMES.join(", ")}) or an optim.Optimizer, got ${String(spec)}`);
   const entry = OPTIMIZERS[spec.toLowerCase()];
-  if (!entry) throw new ValueError(`${who}: unknown optimizer "${spec}" (expected one of ${OPTIMIZER_NAMES.join(", ")} or an optim.Optimizer)`);
+  if (!entry)
+    throw new ValueError(`${who}: unknown optimizer "${spec}" (expected one of ${OPTIMIZER_NAMES.join(", ")} or an optim.Optimizer)`);
   if (lr !== undefined && !(lr >= 0 && Number.isFinite(lr))) throw new ValueError(`${who}: lr must be a finite number >= 0, got ${lr}`);
   const params = model.parameters();
   if (params.length === 0) throw new ValueError(`${who}: the model has no parameters to optimize`);
@@ -247,15 +279,25 @@ export function resolveOptimizer(spec: OptimizerSpec, model: Module, lr?: number
 /** The model's output as one Tensor of predictions; a tuple (array) or anything else is a ValueError naming `who`. */
 export function checkPrediction(who: string, out: unknown): Tensor {
   if (out instanceof Tensor) return out;
-  const what = Array.isArray(out) ? `an array of ${out.length} values (a tuple)` : out === null ? "null" : typeof out === "object" ? `a ${(out as object).constructor?.name ?? "object"}` : typeof out;
-  throw new ValueError(`${who}: the model's forward returned ${what}; ${who} needs one Tensor of predictions (wrap the model in a Module whose forward returns the prediction)`);
+  const what = Array.isArray(out)
+    ? `an array of ${out.length} values (a tuple)`
+    : out === null
+      ? "null"
+      : typeof out === "object"
+        ? `a ${(out as object).constructor?.name ?? "object"}`
+        : typeof out;
+  throw new ValueError(
+    `${who}: the model's forward returned ${what}; ${who} needs one Tensor of predictions (wrap the model in a Module whose forward returns the prediction)`,
+  );
 }
 
 /** Checks the loss came out as one number. */
 export function checkLossValue(who: string, loss: unknown): Tensor {
-  if (!loss || typeof (loss as Tensor).item !== "function") throw new ValueError(`${who}: the loss function must return a Tensor, got ${String(loss)}`);
+  if (!loss || typeof (loss as Tensor).item !== "function")
+    throw new ValueError(`${who}: the loss function must return a Tensor, got ${String(loss)}`);
   const t = loss as Tensor;
-  if (t.size !== 1) throw new ShapeError(`${who}: the loss must reduce to one number, got shape ${fmtShape(t.shape)} (use reduction "mean" or "sum")`);
+  if (t.size !== 1)
+    throw new ShapeError(`${who}: the loss must reduce to one number, got shape ${fmtShape(t.shape)} (use reduction "mean" or "sum")`);
   if (t.dtype === "int32") throw new DTypeError(`${who}: the loss must be a floating-point tensor, got int32`);
   return t;
 }

@@ -27,14 +27,23 @@ function describe(out: unknown, other: unknown): string {
 }
 
 function ownParameterCount(m: Module): number {
-  return m.namedParameters().filter(([name]) => !name.includes(".")).reduce((n, [, p]) => n + p.size, 0);
+  return m
+    .namedParameters()
+    .filter(([name]) => !name.includes("."))
+    .reduce((n, [, p]) => n + p.size, 0);
 }
 
 /**
  * Runs the model once on zeros of [batch, ...inputShape] with every watched module's forward wrapped
  * on the instance: returns the order in which calls started ([module, call] pairs) and each call's output.
  */
-function trace(model: Module, watched: Module[], inputShape: readonly number[], batch: number, dtype: DType): { order: [number, number][]; outputs: unknown[][] } {
+function trace(
+  model: Module,
+  watched: Module[],
+  inputShape: readonly number[],
+  batch: number,
+  dtype: DType,
+): { order: [number, number][]; outputs: unknown[][] } {
   const order: [number, number][] = [];
   const outputs = watched.map(() => [] as unknown[]);
   const saved = watched.map((m) => Object.getOwnPropertyDescriptor(m, "forward"));
@@ -76,7 +85,9 @@ export function summary(model: Module, inputShape: readonly number[], opts: Summ
   const { dtype = "float32" } = opts;
   if (!(model instanceof Module)) throw new ValueError("summary: expected an nn.Module as the model");
   if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ValueError(`summary: inputShape must be an array of non-negative integers (without the batch dimension), got ${JSON.stringify(inputShape)}`);
+    throw new ValueError(
+      `summary: inputShape must be an array of non-negative integers (without the batch dimension), got ${JSON.stringify(inputShape)}`,
+    );
   }
   const named = model.namedModules();
   // Leaves, plus any container with parameters of its own (so the rows add up to the total).

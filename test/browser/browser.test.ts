@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { data, io } from "tensorgrad";
 import { bundleForBrowser, ensureBuilt, launchChromium, root, scratchProject, serve, type Served } from "./harness.js";
 
-const TRAIN = 4000, TEST = 1000;
+const TRAIN = 4000,
+  TEST = 1000;
 
 /** The digits the page trains on, as one safetensors file (the page fetches it). */
 function mnistSubset(): Uint8Array {
@@ -46,7 +47,10 @@ describe("in headless Chromium", { timeout: 300_000 }, () => {
       ["page.js", { type: "text/javascript", body: bundle.code }],
       ["ops.json", { type: "application/json", body: readFileSync(join(root, "test/fixtures/ops.json")) }],
       ["safetensors.json", { type: "application/json", body: readFileSync(join(root, "test/fixtures/safetensors.json")) }],
-      ["from_torch.safetensors", { type: "application/octet-stream", body: readFileSync(join(root, "test/fixtures/safetensors/from_torch.safetensors")) }],
+      [
+        "from_torch.safetensors",
+        { type: "application/octet-stream", body: readFileSync(join(root, "test/fixtures/safetensors/from_torch.safetensors")) },
+      ],
       ["mnist.safetensors", { type: "application/octet-stream", body: mnistSubset() }],
     ]);
     const server = await serve(files);
@@ -96,11 +100,16 @@ describe("in headless Chromium", { timeout: 300_000 }, () => {
     assert.equal(files.checkpointSame, true);
     assert.deepEqual(files.fixtureMismatches, []);
     assert.deepEqual(files.fixtureMetadata, { format: "pt" });
-    assert.match(files.missing as string, /^ValueError: loadSafetensors: http:\/\/127\.0\.0\.1:\d+\/\w+\/missing\.safetensors: the response has HTTP status 404/);
+    assert.match(
+      files.missing as string,
+      /^ValueError: loadSafetensors: http:\/\/127\.0\.0\.1:\d+\/\w+\/missing\.safetensors: the response has HTTP status 404/,
+    );
     assert.match(files.pathSave as string, /^ValueError: writeFileAtomic: cannot write "model\.safetensors": a browser has no file system/);
     // The one error is Chromium reporting the 404 the page asked for on purpose.
-    assert.deepEqual(console.filter((m) => m.type === "pageerror" || m.type === "error").map((m) => m.text),
-      ["Failed to load resource: the server responded with a status of 404 (Not Found)"]);
+    assert.deepEqual(
+      console.filter((m) => m.type === "pageerror" || m.type === "error").map((m) => m.text),
+      ["Failed to load resource: the server responded with a status of 404 (Not Found)"],
+    );
   }
 
   it("a cross-origin-isolated page runs the wasm kernels on Web Workers", async () => {
@@ -110,7 +119,10 @@ describe("in headless Chromium", { timeout: 300_000 }, () => {
     assert.ok(result.threads > 1, `threads ${result.threads}`);
     assert.ok(result.workerClaims > 0, "no pool worker ran a chunk");
     checkCommon(result, console);
-    assert.deepEqual(console.filter((m) => m.type === "warn"), []);
+    assert.deepEqual(
+      console.filter((m) => m.type === "warn"),
+      [],
+    );
   });
 
   it("a plain page runs them on its own thread and says why, once", async () => {

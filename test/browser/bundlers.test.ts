@@ -87,10 +87,12 @@ describe("bundlers", { timeout: 300_000 }, () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(warnings, []);
     assert.doesNotMatch(code, /from\s*["']node:|require\(["'](fs|os|path|worker_threads|v8|vm|zlib|readline)["']\)/);
-    const { result, problems } = await runInChromium(new Map<string, Served>([
-      ["index.html", { type: "text/html", body: `<!doctype html><script type="module" src="app.js"></script>` }],
-      ["app.js", { type: "text/javascript", body: code }],
-    ]));
+    const { result, problems } = await runInChromium(
+      new Map<string, Served>([
+        ["index.html", { type: "text/html", body: `<!doctype html><script type="module" src="app.js"></script>` }],
+        ["app.js", { type: "text/javascript", body: code }],
+      ]),
+    );
     assert.deepEqual(problems, []);
     checkRun(result);
     assert.ok(result.threads > 1 && result.claims > 0, JSON.stringify(result));
@@ -104,17 +106,27 @@ describe("bundlers", { timeout: 300_000 }, () => {
     writeFileSync(join(app, "main.js"), probe("window.__result = "));
     const warnings: string[] = [];
     const logger = {
-      info: () => undefined, clearScreen: () => undefined, hasErrorLogged: () => false, hasWarned: false,
-      warn: (msg: string) => void warnings.push(msg), warnOnce: (msg: string) => void warnings.push(msg),
+      info: () => undefined,
+      clearScreen: () => undefined,
+      hasErrorLogged: () => false,
+      hasWarned: false,
+      warn: (msg: string) => void warnings.push(msg),
+      warnOnce: (msg: string) => void warnings.push(msg),
       error: (msg: string) => void warnings.push(`error: ${msg}`),
     };
     await build({
-      root: app, logLevel: "warn", customLogger: logger, configFile: false,
+      root: app,
+      logLevel: "warn",
+      customLogger: logger,
+      configFile: false,
       build: { outDir: join(app, "dist"), emptyOutDir: true, target: "es2022", reportCompressedSize: false },
     });
     assert.deepEqual(warnings, []);
     const files = new Map<string, Served>();
-    files.set("index.html", { type: "text/html", body: readFileSync(join(app, "dist/index.html")).toString().replaceAll('src="/assets/', 'src="assets/') });
+    files.set("index.html", {
+      type: "text/html",
+      body: readFileSync(join(app, "dist/index.html")).toString().replaceAll('src="/assets/', 'src="assets/'),
+    });
     for (const f of readdirSync(join(app, "dist/assets"))) {
       const body = readFileSync(join(app, "dist/assets", f)).toString();
       assert.doesNotMatch(body, /from\s*["']node:|__vite-browser-external/, f);
@@ -127,17 +139,26 @@ describe("bundlers", { timeout: 300_000 }, () => {
   });
 
   it("esbuild, platform node, ESM: the bundle runs on the wasm backend with its worker threads, alone in a directory", async () => {
-    writeFileSync(join(project, "node-entry.js"), probe("console.log(JSON.stringify") .replace(/\}\);\n$/, "}));\n"));
+    writeFileSync(join(project, "node-entry.js"), probe("console.log(JSON.stringify").replace(/\}\);\n$/, "}));\n"));
     const out = join(project, "alone", "app.mjs");
     const result = await esbuild.build({
-      entryPoints: [join(project, "node-entry.js")], bundle: true, format: "esm", platform: "node", target: "node20",
-      outfile: out, logLevel: "silent",
+      entryPoints: [join(project, "node-entry.js")],
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      outfile: out,
+      logLevel: "silent",
     });
     assert.deepEqual(result.errors, []);
     assert.deepEqual(result.warnings, []);
     // Threads default to the hardware's; at least two, so the workers are exercised on any machine.
     const threads = Math.max(2, availableParallelism());
-    const run = spawnSync(process.execPath, [out], { cwd: join(project, "alone"), encoding: "utf8", env: { PATH: process.env.PATH, TENSORGRAD_THREADS: String(threads) } });
+    const run = spawnSync(process.execPath, [out], {
+      cwd: join(project, "alone"),
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, TENSORGRAD_THREADS: String(threads) },
+    });
     assert.equal(run.stderr, "");
     assert.equal(run.status, 0);
     const report = JSON.parse(run.stdout);

@@ -79,13 +79,17 @@ test("the dashboard's charts follow training epoch by epoch and end with metrics
   const live = snaps.filter((s) => s.state === "training" && s.epochs > 0);
   const counts = [...new Set(live.map((s) => s.epochs))];
   assert.ok(counts.length >= 2, `epochs seen while training: ${counts}`);
-  const first = live.find((s) => s.epochs === counts[0])!, later = live.find((s) => s.epochs === counts.at(-1))!;
+  const first = live.find((s) => s.epochs === counts[0])!,
+    later = live.find((s) => s.epochs === counts.at(-1))!;
   assert.notEqual(first.loss, later.loss);
   assert.notEqual(first.metric, later.metric);
   assert.notEqual(first.lr, later.lr); // cosine: the rate falls each epoch
 
   // The page holds exactly the run's epochs, to the last digit, and says it finished.
-  const logged = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const logged = readFileSync(join(out, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.equal(logged.length, 6);
   assert.deepEqual(await page.evaluate(() => (window as unknown as { dashboard: { records: unknown[] } }).dashboard.records), logged);
   assert.equal(await page.$eval("#status", (e) => e.textContent), "finished after 6 epochs; the report is in the run folder");

@@ -29,7 +29,8 @@ function newest(dir: string): number {
  */
 export function ensureBuilt(): void {
   const index = join(root, "dist/src/index.js");
-  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(root, "src")), statSync(join(root, "package.json")).mtimeMs);
+  const fresh = () =>
+    existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(root, "src")), statSync(join(root, "package.json")).mtimeMs);
   if (fresh()) return;
   // The test files run in parallel: one builds while the others wait for its lock to go.
   const lock = join(root, "dist-build.lock");
@@ -46,7 +47,10 @@ export function ensureBuilt(): void {
   }
   try {
     if (fresh()) return;
-    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: root,
+      stdio: "inherit",
+    });
     execFileSync(process.execPath, [join(root, "scripts/build-wasm.mjs"), "--copy-dist"], { cwd: root, stdio: "ignore" });
     execFileSync(process.execPath, [join(root, "scripts/mnist-asset.mjs"), "--copy-dist"], { cwd: root, stdio: "ignore" });
   } finally {
@@ -66,10 +70,20 @@ export function scratchProject(prefix: string): { dir: string; cleanup: () => vo
 }
 
 /** Bundles `entry` for the browser (ESM) with esbuild; returns the code and esbuild's messages. */
-export async function bundleForBrowser(entry: string, nodePaths: string[]): Promise<{ code: string; errors: esbuild.Message[]; warnings: esbuild.Message[] }> {
+export async function bundleForBrowser(
+  entry: string,
+  nodePaths: string[],
+): Promise<{ code: string; errors: esbuild.Message[]; warnings: esbuild.Message[] }> {
   const result = await esbuild.build({
-    entryPoints: [entry], bundle: true, format: "esm", platform: "browser", target: "es2022",
-    write: false, logLevel: "silent", nodePaths, outfile: "page.js",
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+    nodePaths,
+    outfile: "page.js",
   });
   return { code: result.outputFiles[0]!.text, errors: result.errors, warnings: result.warnings };
 }
@@ -108,10 +122,11 @@ export async function serve(files: Map<string, Served>): Promise<{ url: string; 
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -119,15 +134,26 @@ export async function serve(files: Map<string, Served>): Promise<{ url: string; 
  * Headless Chromium (Debian's package) with a fresh profile; .ci/run installs it when missing. With
  * `webgpu`, WebGPU is on, on SwiftShader where the machine has no GPU.
  */
-export async function launchChromium({ webgpu = false }: { webgpu?: boolean } = {}): Promise<{ browser: Browser; close: () => Promise<void> }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
+export async function launchChromium({ webgpu = false }: { webgpu?: boolean } = {}): Promise<{
+  browser: Browser;
+  close: () => Promise<void>;
+}> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
   const profile = mkdtempSync(join(tmpdir(), "tg-chromium-"));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profile,
-    args: ["--no-sandbox", ...(webgpu ? ["--enable-unsafe-webgpu", "--enable-unsafe-swiftshader"] : ["--disable-gpu"]),
-      "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      ...(webgpu ? ["--enable-unsafe-webgpu", "--enable-unsafe-swiftshader"] : ["--disable-gpu"]),
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   return {
     browser,

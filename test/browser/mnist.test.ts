@@ -59,7 +59,8 @@ it("data.loadMnist() in a page, then data.mnist() as in Node", { timeout: 120_00
   await page.close();
   assert.equal(got.error, undefined);
   assert.equal(got.before, "TensorgradError: mnist: no file system to read the digits from here; await data.loadMnist() once first");
-  const train = data.mnist(), test = data.mnist({ train: false, limit: 500 });
+  const train = data.mnist(),
+    test = data.mnist({ train: false, limit: 500 });
   let pixelSum = 0;
   for (const v of train.x.toFloat32Array()) pixelSum += v;
   assert.deepEqual(got.train, { shape: [8000, 784], pixelSum, labels: Array.from(train.y.toTypedArray().slice(0, 20)) });

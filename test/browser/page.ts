@@ -43,14 +43,34 @@ async function mnist() {
   const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
   const optimizer = new optim.Adam(model.parameters(), { lr: 2e-3 });
   const epochLosses: number[] = [];
-  const history = await train.fit(model, { x: tensors.xTrain!, y: tensors.yTrain! }, {
-    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer, epochs: 5, batchSize: 32, metrics: ["accuracy"],
-    callbacks: [{ onEpochEnd: (_epoch: number, logs: train.Logs) => void epochLosses.push(logs.loss as number) }],
-  });
-  const test = await train.evaluate(model, { x: tensors.xTest!, y: tensors.yTest! }, {
-    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, metrics: ["accuracy"],
-  });
-  return { model, optimizer, epochLosses, historyLoss: history.loss, testAccuracy: test.accuracy as number, testCount: tensors.yTest!.shape[0] };
+  const history = await train.fit(
+    model,
+    { x: tensors.xTrain!, y: tensors.yTrain! },
+    {
+      loss: { name: "sparse_categorical_crossentropy", fromLogits: true },
+      optimizer,
+      epochs: 5,
+      batchSize: 32,
+      metrics: ["accuracy"],
+      callbacks: [{ onEpochEnd: (_epoch: number, logs: train.Logs) => void epochLosses.push(logs.loss as number) }],
+    },
+  );
+  const test = await train.evaluate(
+    model,
+    { x: tensors.xTest!, y: tensors.yTest! },
+    {
+      loss: { name: "sparse_categorical_crossentropy", fromLogits: true },
+      metrics: ["accuracy"],
+    },
+  );
+  return {
+    model,
+    optimizer,
+    epochLosses,
+    historyLoss: history.loss,
+    testAccuracy: test.accuracy as number,
+    testCount: tensors.yTest!.shape[0],
+  };
 }
 
 async function files(model: nn.Module, optimizer: optim.Optimizer) {
@@ -60,8 +80,11 @@ async function files(model: nn.Module, optimizer: optim.Optimizer) {
   out.isUint8Array = bytes instanceof Uint8Array;
   const back = io.loadSafetensors(bytes.slice().buffer as ArrayBuffer);
   const viaResponse = await io.loadSafetensors(new Response(bytes));
-  out.roundTrip = Object.keys(state).every((k) => JSON.stringify(arrays(back.tensors[k]!)) === JSON.stringify(arrays(state[k]!)) &&
-    JSON.stringify(arrays(viaResponse.tensors[k]!)) === JSON.stringify(arrays(state[k]!)));
+  out.roundTrip = Object.keys(state).every(
+    (k) =>
+      JSON.stringify(arrays(back.tensors[k]!)) === JSON.stringify(arrays(state[k]!)) &&
+      JSON.stringify(arrays(viaResponse.tensors[k]!)) === JSON.stringify(arrays(state[k]!)),
+  );
   out.keys = Object.keys(back.tensors).sort();
   out.metadata = back.metadata;
 
@@ -76,8 +99,13 @@ async function files(model: nn.Module, optimizer: optim.Optimizer) {
   const fixture = await fetchJson("safetensors.json");
   const fromTorch = await io.loadSafetensors(await fetch("from_torch.safetensors"));
   out.fixtureMismatches = Object.entries(fixture.fromTorch.tensors as Record<string, { shape: number[]; values: number[] }>)
-    .filter(([name, want]) => JSON.stringify([...fromTorch.tensors[name]!.shape]) !== JSON.stringify(want.shape) ||
-      arrays(fromTorch.tensors[name]!).some((v, i) => !(v === want.values[i] || Math.abs(v - want.values[i]!) <= 1e-6 * Math.abs(want.values[i]!))))
+    .filter(
+      ([name, want]) =>
+        JSON.stringify([...fromTorch.tensors[name]!.shape]) !== JSON.stringify(want.shape) ||
+        arrays(fromTorch.tensors[name]!).some(
+          (v, i) => !(v === want.values[i] || Math.abs(v - want.values[i]!) <= 1e-6 * Math.abs(want.values[i]!)),
+        ),
+    )
     .map(([name]) => name);
   out.fixtureMetadata = fromTorch.metadata;
   try {
@@ -100,7 +128,9 @@ async function main() {
   await backend.ready?.();
   const result: Record<string, unknown> = {
     crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
-    backend: backend.name, threads: backend.threads, flavor: backend.flavor,
+    backend: backend.name,
+    threads: backend.threads,
+    flavor: backend.flavor,
   };
   result.conformance = await conformance();
   // Products large enough to be split across the pool, to see the workers take part. On a loaded
@@ -108,7 +138,10 @@ async function main() {
   // while), so try for up to 20 s, yielding between tries.
   const until = performance.now() + 20_000;
   do {
-    tg.randn([256, 256]).matmul(tg.randn([256, 256])).sum().item();
+    tg.randn([256, 256])
+      .matmul(tg.randn([256, 256]))
+      .sum()
+      .item();
     result.workerClaims = workerClaims(backend);
     if ((result.workerClaims as number) > 0) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -120,4 +153,7 @@ async function main() {
 }
 
 const w = globalThis as { __result?: unknown };
-main().then((r) => void (w.__result = r), (e: Error) => void (w.__result = { error: `${e.name}: ${e.message}\n${e.stack}` }));
+main().then(
+  (r) => void (w.__result = r),
+  (e: Error) => void (w.__result = { error: `${e.name}: ${e.message}\n${e.stack}` }),
+);

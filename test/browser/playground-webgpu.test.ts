@@ -40,16 +40,25 @@ describe("playground on WebGPU", { timeout: 240_000 }, () => {
     });
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(`${url}?backend=webgpu&dataset=circles&samples=200&depth=1&width=16&lr=0.05&seed=3&batchSize=20`);
-    await page.waitForFunction("window.playground && window.playground.trainer !== null && window.playground.draws > 0", { timeout: 60_000, polling: 100 });
+    await page.waitForFunction("window.playground && window.playground.trainer !== null && window.playground.draws > 0", {
+      timeout: 60_000,
+      polling: 100,
+    });
     assert.equal(await page.$eval("#set-backend", (e) => (e as HTMLSelectElement).value), "webgpu");
     for (let e = 1; e <= 4; e++) {
       await page.click("#step");
-      await page.waitForFunction(`window.playground.trainer.epoch === ${e} && window.playground.draws > ${e}`, { timeout: 60_000, polling: 100 });
+      await page.waitForFunction(`window.playground.trainer.epoch === ${e} && window.playground.draws > ${e}`, {
+        timeout: 60_000,
+        polling: 100,
+      });
     }
     assert.equal(await page.evaluate("window.playground.settings.backend"), "webgpu", "no fallback to wasm");
     const history = (await page.evaluate("window.playground.trainer.history")) as { trainLoss: number }[];
     assert.equal(history.length, 4);
-    assert.ok(history.every((h) => Number.isFinite(h.trainLoss)), `finite losses ${history.map((h) => h.trainLoss)}`);
+    assert.ok(
+      history.every((h) => Number.isFinite(h.trainLoss)),
+      `finite losses ${history.map((h) => h.trainLoss)}`,
+    );
     assert.ok(history[3]!.trainLoss < history[0]!.trainLoss, `train loss ${history[0]!.trainLoss} -> ${history[3]!.trainLoss}`);
     assert.equal(await page.evaluate("window.playground.error"), null);
     assert.deepEqual(errors, []);

@@ -19,13 +19,18 @@ let browser: Awaited<ReturnType<typeof launchChromium>>["browser"];
 let url = "";
 
 function newest(dir: string): number {
-  return Math.max(...readdirSync(dir).map((n) => (statSync(join(dir, n)).isDirectory() ? newest(join(dir, n)) : statSync(join(dir, n)).mtimeMs)));
+  return Math.max(
+    ...readdirSync(dir).map((n) => (statSync(join(dir, n)).isDirectory() ? newest(join(dir, n)) : statSync(join(dir, n)).mtimeMs)),
+  );
 }
 
 before(async () => {
   ensureBuilt();
   const app = join(root, "dist/playground/app.js");
-  if (!existsSync(app) || statSync(app).mtimeMs < Math.max(newest(join(root, "playground")), statSync(join(root, "dist/src/index.js")).mtimeMs)) {
+  if (
+    !existsSync(app) ||
+    statSync(app).mtimeMs < Math.max(newest(join(root, "playground")), statSync(join(root, "dist/src/index.js")).mtimeMs)
+  ) {
     execFileSync(process.execPath, [join(root, "scripts/build-playground.mjs")], { cwd: root, stdio: "ignore" });
   }
   const server = await startPlayground({ port: 0, host: "127.0.0.1" });
@@ -50,7 +55,10 @@ async function open(query: string): Promise<{ page: Page; errors: string[] }> {
   });
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(`${url}?${query}`);
-  await page.waitForFunction("window.playground && window.playground.trainer !== null && window.playground.draws > 0", { timeout: 60_000, polling: 100 });
+  await page.waitForFunction("window.playground && window.playground.trainer !== null && window.playground.draws > 0", {
+    timeout: 60_000,
+    polling: 100,
+  });
   return { page, errors };
 }
 
@@ -69,7 +77,8 @@ describe("playground page", { timeout: 240_000 }, () => {
     assert.equal(await page.evaluate("crossOriginIsolated"), true);
     assert.equal(await page.$eval("#set-width", (e) => (e as HTMLInputElement).value), "64");
     assert.equal(await page.$eval("#set-schedule", (e) => (e as HTMLSelectElement).value), "cosine");
-    const lossBefore = await canvasHash(page, "loss"), viewBefore = await canvasHash(page, "view");
+    const lossBefore = await canvasHash(page, "loss"),
+      viewBefore = await canvasHash(page, "view");
     await page.screenshot({ path: join(shots, "spirals-start.png") });
     await page.click("#play");
     await page.waitForFunction("window.playground.trainer.epoch >= 5", { timeout: 120_000, polling: 200 });
@@ -94,7 +103,10 @@ describe("playground page", { timeout: 240_000 }, () => {
       const { page, errors } = await open(query);
       for (let e = 1; e <= 3; e++) {
         await page.click("#step");
-        await page.waitForFunction(`window.playground.trainer.epoch === ${e} && window.playground.draws > ${e}`, { timeout: 60_000, polling: 100 });
+        await page.waitForFunction(`window.playground.trainer.epoch === ${e} && window.playground.draws > ${e}`, {
+          timeout: 60_000,
+          polling: 100,
+        });
       }
       runs.push((await page.evaluate("window.playground.trainer.history.map((h) => h.trainLoss)")) as number[]);
       await page.click("#reset");

@@ -72,7 +72,10 @@ describe("WebGPU in headless Chromium", { timeout: 300_000 }, () => {
     const gradchecked = fixtures.cases.filter((c) => noGradcheck(c) === null && !isFloat64Case(c)).length + GRAD_CASES.length;
     assert.equal(r.gradcheck.checked, gradchecked);
     assert.deepEqual(r.gradcheck.failures, []);
-    assert.equal(r.syncRead, 'AsyncReadError: toArray: this tensor lives on the "webgpu" backend, whose memory cannot be read synchronously; use `await t.array()` (or `await t.cpu()` for a copy on the CPU)');
+    assert.equal(
+      r.syncRead,
+      'AsyncReadError: toArray: this tensor lives on the "webgpu" backend, whose memory cannot be read synchronously; use `await t.array()` (or `await t.cpu()` for a copy on the CPU)',
+    );
     assert.ok(r.training.lastLoss < r.training.firstLoss / 2, `loss fell: ${r.training.firstLoss} -> ${r.training.lastLoss}`);
     assert.ok(r.training.accuracy >= 0.95, `accuracy ${r.training.accuracy}`);
     assert.equal(r.training.predicted, 512);

@@ -8,7 +8,18 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as tg from "tensorgrad";
 import { WasmStorage } from "../../src/backend/wasm/storage.js";
-import { GRAD_CASES, OPS, checkCase, float32Options, float32Overrides, gradcheckCase, gradcheckGradCase, isFloat64Case, noGradcheck, parseOpFixtures } from "./op-cases.js";
+import {
+  GRAD_CASES,
+  OPS,
+  checkCase,
+  float32Options,
+  float32Overrides,
+  gradcheckCase,
+  gradcheckGradCase,
+  isFloat64Case,
+  noGradcheck,
+  parseOpFixtures,
+} from "./op-cases.js";
 
 const fixtures = parseOpFixtures(readFileSync(new URL("../fixtures/ops.json", import.meta.url), "utf8"));
 const tableText = readFileSync(new URL("./op-table.json", import.meta.url), "utf8");
@@ -59,16 +70,24 @@ for (const backend of tg.listBackends()) {
       }
     };
     if (backend === "wasm") {
-      it("checks wasm's own float32 kernels: the function gets float32 tensors in wasm memory", () => onBackend(async () => {
-        const seen: unknown[] = [];
-        await tg.gradcheckAsync((x) => (seen.push(x.storage instanceof WasmStorage, x.dtype), x.tanh().sum()), [tg.tensor([0.5, -1])], float32Options());
-        assert.deepEqual([...new Set(seen)], [true, "float32"]);
-      }));
+      it("checks wasm's own float32 kernels: the function gets float32 tensors in wasm memory", () =>
+        onBackend(async () => {
+          const seen: unknown[] = [];
+          await tg.gradcheckAsync(
+            (x) => (seen.push(x.storage instanceof WasmStorage, x.dtype), x.tanh().sum()),
+            [tg.tensor([0.5, -1])],
+            float32Options(),
+          );
+          assert.deepEqual([...new Set(seen)], [true, "float32"]);
+        }));
     }
     // Skipped with the reason printed (a runner's own skip count would change the summary line that
     // test/e2e/runtimes.test.ts reads on Bun and Deno).
     const skipped = precision === "float32" ? fixtures.cases.filter((c) => noGradcheck(c) === null && isFloat64Case(c)) : [];
-    if (skipped.length > 0) console.log(`# ${skipped.length} float64 cases skipped in ${backend}'s float32 gradcheck (on ${backend} they run the js reference kernels, checked under js): ${skipped.map((c) => c.id).join(", ")}`);
+    if (skipped.length > 0)
+      console.log(
+        `# ${skipped.length} float64 cases skipped in ${backend}'s float32 gradcheck (on ${backend} they run the js reference kernels, checked under js): ${skipped.map((c) => c.id).join(", ")}`,
+      );
     for (const c of fixtures.cases) {
       if (noGradcheck(c) !== null || skipped.includes(c)) continue;
       it(c.id, () => onBackend(() => gradcheckCase(c, options(c.id))));

@@ -25,18 +25,22 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-interface Example { where: string; expr: string; stated: string }
+interface Example {
+  where: string;
+  expr: string;
+  stated: string;
+}
 
 const examples: Example[] = sourceFiles(join(root, "src")).flatMap((file) =>
-  readFileSync(file, "utf8").split("\n").flatMap((line, i) => {
-    const m = /^\s*\* @example (.+?)\s+\/\/ (.+)$/.exec(line);
-    return m ? [{ where: `${relative(root, file)}:${i + 1}`, expr: m[1], stated: m[2] }] : [];
-  }),
+  readFileSync(file, "utf8")
+    .split("\n")
+    .flatMap((line, i) => {
+      const m = /^\s*\* @example (.+?)\s+\/\/ (.+)$/.exec(line);
+      return m ? [{ where: `${relative(root, file)}:${i + 1}`, expr: m[1], stated: m[2] }] : [];
+    }),
 );
 
-type Stated =
-  | { kind: "value"; value: unknown; shape: boolean }
-  | { kind: "throws"; name: string; message: string };
+type Stated = { kind: "value"; value: unknown; shape: boolean } | { kind: "throws"; name: string; message: string };
 
 /** The leading literal of a bracketed list, with the text after it. */
 function leadingList(text: string): string | null {
@@ -55,7 +59,10 @@ function parseStated(stated: string): Stated | null {
   if (thrown) return thrown[2].startsWith("…") ? null : { kind: "throws", name: thrown[1], message: thrown[2] };
   let text = stated;
   let shape = false;
-  if (text.startsWith("shape ")) { shape = true; text = text.slice(6); }
+  if (text.startsWith("shape ")) {
+    shape = true;
+    text = text.slice(6);
+  }
   text = text.replace(/^(Float32Array|Float64Array|Int32Array) /, "");
   const list = leadingList(text);
   if (list !== null) {
@@ -97,7 +104,16 @@ function run(expr: string): { value: unknown } | { error: unknown } | null {
   try {
     // Statements separated by "; " run in order; the last one's value is the result.
     const parts = expr.replace(/;\s*$/, "").split(/;\s+/);
-    fn = new Function("tg", "nn", "F", "optim", "data", "train", "io", `${parts.slice(0, -1).join(";\n")};\nreturn (${parts[parts.length - 1]});`) as typeof fn;
+    fn = new Function(
+      "tg",
+      "nn",
+      "F",
+      "optim",
+      "data",
+      "train",
+      "io",
+      `${parts.slice(0, -1).join(";\n")};\nreturn (${parts[parts.length - 1]});`,
+    ) as typeof fn;
   } catch {
     return null; // TypeScript syntax: left to the type-check
   }
@@ -121,7 +137,9 @@ test("every self-contained one-line @example gives the result its comment states
     if (stated.kind === "throws") {
       const e = "error" in outcome ? (outcome.error as Error) : null;
       if (!(e instanceof Error) || e.name !== stated.name || !e.message.startsWith(stated.message)) {
-        failures.push(`${ex.where}: ${ex.expr}\n  expected ${stated.name}: ${stated.message}\n  got ${e ? `${e.name}: ${e.message}` : "no error"}`);
+        failures.push(
+          `${ex.where}: ${ex.expr}\n  expected ${stated.name}: ${stated.message}\n  got ${e ? `${e.name}: ${e.message}` : "no error"}`,
+        );
       }
       continue;
     }

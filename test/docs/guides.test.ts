@@ -13,7 +13,12 @@ import ts from "typescript";
 const root = new URL("../..", import.meta.url).pathname;
 const docs = join(root, "docs");
 
-interface Snippet { guide: string; line: number; code: string; mode: "run" | "no-run" | "skip" }
+interface Snippet {
+  guide: string;
+  line: number;
+  code: string;
+  mode: "run" | "no-run" | "skip";
+}
 
 /** The ```ts blocks of a markdown text with their first line number and mode. */
 export function extractSnippets(guide: string, text: string): Snippet[] {
@@ -32,7 +37,9 @@ export function extractSnippets(guide: string, text: string): Snippet[] {
   return out;
 }
 
-const guides = readdirSync(docs).filter((f) => f.endsWith(".md")).sort();
+const guides = readdirSync(docs)
+  .filter((f) => f.endsWith(".md"))
+  .sort();
 const snippets = guides.flatMap((g) => extractSnippets(g, readFileSync(join(docs, g), "utf8")));
 
 // Scratch files live inside the package, so `import "tensorgrad"` resolves to it as it does for users.
@@ -58,7 +65,10 @@ test("the extractor finds blocks, their lines and their modes", () => {
 
 test("every guide has runnable TypeScript", () => {
   for (const g of guides) {
-    assert.ok(snippets.some((s) => s.guide === g && s.mode === "run"), `${g} has no runnable \`\`\`ts block`);
+    assert.ok(
+      snippets.some((s) => s.guide === g && s.mode === "run"),
+      `${g} has no runnable \`\`\`ts block`,
+    );
   }
   assert.ok(guides.length >= 4, `expected the four guides in docs/, found ${guides.join(", ")}`);
 });
@@ -82,7 +92,10 @@ function run(k: number): Promise<string> {
   const cwd = join(scratch, `run-${k}`);
   mkdirSync(cwd);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", files[k]], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", files[k]], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));

@@ -18,12 +18,14 @@ function listed(name: string): boolean {
 }
 
 /** Whether `v` is a namespace object (`export * as name`), whose members are listed one by one. */
-const isNamespace = (v: unknown): v is object => typeof v === "object" && v !== null && (v as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === "Module";
+const isNamespace = (v: unknown): v is object =>
+  typeof v === "object" && v !== null && (v as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === "Module";
 
 /** Every runtime export under `ns`, namespaces walked into, as ["nn.functional.relu", "relu"]. */
 function exportsOf(ns: object, where: string): [string, string][] {
   return Object.entries(ns).flatMap(([name, value]): [string, string][] =>
-    isNamespace(value) ? exportsOf(value, `${where}.${name}`) : [[`${where}.${name}`, name]]);
+    isNamespace(value) ? exportsOf(value, `${where}.${name}`) : [[`${where}.${name}`, name]],
+  );
 }
 
 // Public by TypeScript's rules but marked @internal (left out of the API reference too).

@@ -23,15 +23,35 @@ function count(png: PNG, hex: string): number {
 
 test("--compare draws the chosen runs into one 800x500 picture, one colour each", async () => {
   const csv = join(tmp, "t.csv");
-  writeFileSync(csv, "a,b,y\n" + Array.from({ length: 80 }, (_, i) => `${(i * 7) % 11},${(i * 5) % 13},${(i * 7) % 11 > 5 ? "p" : "q"}`).join("\n") + "\n");
-  const trained = await Promise.all(["first", "second", "third"].map((name, k) =>
-    runCli(["train", "--data", `csv:${csv}`, "--epochs", String(3 + k), "--patience", "0", "--seed", String(k), "--out", join(runs, name), "--quiet"])));
+  writeFileSync(
+    csv,
+    "a,b,y\n" + Array.from({ length: 80 }, (_, i) => `${(i * 7) % 11},${(i * 5) % 13},${(i * 7) % 11 > 5 ? "p" : "q"}`).join("\n") + "\n",
+  );
+  const trained = await Promise.all(
+    ["first", "second", "third"].map((name, k) =>
+      runCli([
+        "train",
+        "--data",
+        `csv:${csv}`,
+        "--epochs",
+        String(3 + k),
+        "--patience",
+        "0",
+        "--seed",
+        String(k),
+        "--out",
+        join(runs, name),
+        "--quiet",
+      ]),
+    ),
+  );
   for (const r of trained) assert.equal(r.code, 0, r.stderr);
   // Each run's own report has a learning-rate chart too.
   assert.match(readFileSync(join(runs, "first", "report.md"), "utf8"), /^!\[lr\.png\]\(lr\.png\)$/m);
   assert.equal(PNG.sync.read(readFileSync(join(runs, "first", "lr.png"))).width, 800);
 
-  const out = join(tmp, "cmp.png"), acc = join(tmp, "acc.png");
+  const out = join(tmp, "cmp.png"),
+    acc = join(tmp, "acc.png");
   const [two, three] = await Promise.all([
     runCli(["runs", runs, "--compare", "first", join(runs, "third"), "--out", out]),
     runCli(["runs", runs, "--compare", "first", "second", "third", "--metric", "loss", "--out", acc]),
@@ -39,7 +59,8 @@ test("--compare draws the chosen runs into one 800x500 picture, one colour each"
   assert.equal(two.code, 0, two.stderr);
   assert.equal(two.stdout, `wrote ${out}: valLoss of first, third\n`);
   assert.equal(three.stdout, `wrote ${acc}: loss of first, second, third\n`);
-  const a = PNG.sync.read(readFileSync(out)), b = PNG.sync.read(readFileSync(acc));
+  const a = PNG.sync.read(readFileSync(out)),
+    b = PNG.sync.read(readFileSync(acc));
   assert.deepEqual([a.width, a.height, b.width, b.height], [800, 500, 800, 500]);
   // The palette's first two colours drawn (lines, markers, legend), the third not; all three in the other.
   assert.ok(count(a, "#1f77b4") > 200 && count(a, "#ff7f0e") > 200, `${count(a, "#1f77b4")} ${count(a, "#ff7f0e")}`);

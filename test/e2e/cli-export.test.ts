@@ -28,7 +28,10 @@ test("export writes an ONNX file that ONNX Runtime runs on raw features, matchin
   const file = join(tmp, "model.onnx");
   const r = await cli(["export", run, "--onnx", file]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `wrote ${file} (ONNX opset 17): input "input" [batch, 784] float32 (raw features; standardisation included), output "output" [batch, 10] class scores (logits)\n`);
+  assert.equal(
+    r.stdout,
+    `wrote ${file} (ONNX opset 17): input "input" [batch, 784] float32 (raw features; standardisation included), output "output" [batch, 10] class scores (logits)\n`,
+  );
 
   const weights = join(run, "model.safetensors");
   const config = configFor(weights);
@@ -59,7 +62,10 @@ test("a regression run's export answers in the target's units, as predict does",
   const [out] = await runOrt(new Uint8Array(readFileSync(file)), [x]);
   assert.deepEqual(out.dims, [60, 1]);
   assertClose(out.data, expected, { rtol: 1e-5, atol: 1e-3, what: "predictions" });
-  assert.ok(expected.every((v) => v > 500), "outputs are in the target's units (around 1000)");
+  assert.ok(
+    expected.every((v) => v > 500),
+    "outputs are in the target's units (around 1000)",
+  );
 });
 
 test("export fails in one line for a missing run folder or a missing --onnx", async () => {

@@ -13,7 +13,6 @@ import { runCli, type CliResult } from "./run-cli.js";
 const tmp = mkdtempSync(join(tmpdir(), "tg-cli-hostile-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
-
 const cli = (args: string[], limitMs = 60_000): Promise<CliResult> => runCli(args, limitMs);
 
 function file(name: string, content: string | Buffer): string {
@@ -42,11 +41,18 @@ test("a CSV with large integer labels trains, its classes listed; failures are o
   assert.deepEqual(config.classes, [0, 50000]);
   assert.equal(config.model.outputs, 2);
   const md = readFileSync(join(out, "report.md"), "utf8");
-  const escaped = data.replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`).replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const escaped = data
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
   assert.ok(md.includes(`| data | ${escaped} |\n`), md);
   assert.ok(md.includes("| classes | 0, 50000 |\n"), md);
   assert.ok(!md.includes("<b>"));
-  assert.deepEqual(readdirSync(out).filter((n) => n.startsWith(".")), [], "no lock or temporary file is left");
+  assert.deepEqual(
+    readdirSync(out).filter((n) => n.startsWith(".")),
+    [],
+    "no lock or temporary file is left",
+  );
 
   // A folder another (live) training holds; a model too large; an output that is a directory; /proc.
   const busy = join(tmp, "busy");
@@ -61,11 +67,21 @@ test("a CSV with large integer labels trains, its classes listed; failures are o
     cli(["predict", "--checkpoint", join(out, "model.safetensors"), "--input", file("p.csv", "a,b\n0.1,0.2\n"), "--output", outDir]),
     cli(["train", "--data", `csv:${data}`, "--out", "/proc/run", ...quick], 30_000),
   ]);
-  assert.equal(second.stderr, `tensorgrad: ${busy} is in use by another training (pid ${process.pid} on ${hostname()}, since 2026-01-01T00:00:00.000Z); wait for it or choose another --out (if that run is gone, delete ${lock})\n`);
+  assert.equal(
+    second.stderr,
+    `tensorgrad: ${busy} is in use by another training (pid ${process.pid} on ${hostname()}, since 2026-01-01T00:00:00.000Z); wait for it or choose another --out (if that run is gone, delete ${lock})\n`,
+  );
   assert.deepEqual(readdirSync(busy), [".tensorgrad.lock"], "nothing written into the busy folder");
-  assert.equal(huge.stderr, "tensorgrad: cannot build the model: the model 784-60000-60000-10 has 3,647,760,010 parameters (58.4 GB to train with Adam), more than the limit of 100,000,000\n");
+  assert.equal(
+    huge.stderr,
+    "tensorgrad: cannot build the model: the model 784-60000-60000-10 has 3,647,760,010 parameters (58.4 GB to train with Adam), more than the limit of 100,000,000\n",
+  );
   assert.equal(pred.stderr, `tensorgrad: cannot write ${outDir}: EISDIR: illegal operation on a directory\n`);
-  assert.equal(proc.stderr, "tensorgrad: cannot create run folder /proc/run: ENOENT: no such file or directory (at /proc/run)\n", "exits instead of spinning in mkdir");
+  assert.equal(
+    proc.stderr,
+    "tensorgrad: cannot create run folder /proc/run: ENOENT: no such file or directory (at /proc/run)\n",
+    "exits instead of spinning in mkdir",
+  );
   for (const f of [second, huge, pred, proc]) assert.equal(f.code, 1);
 });
 
@@ -73,13 +89,22 @@ test("data that cannot train is refused before training and leaves no run folder
   const semi = file("semi.csv", "a;b;y\n1;2;0\n3;4;1\n5;6;0\n7;8;1\n");
   const single = file("single.csv", csvRows(50, [7]));
   const cases: [string, string][] = [
-    [`csv:${semi}`, `loadCsv: ${semi}: no feature columns: the file has 1 column ("a;b;y") and "a;b;y" is the target; is "," the file's delimiter?`],
+    [
+      `csv:${semi}`,
+      `loadCsv: ${semi}: no feature columns: the file has 1 column ("a;b;y") and "a;b;y" is the target; is "," the file's delimiter?`,
+    ],
     [`csv:${single}`, `${single} (target "y", 50 rows): every training label is 7; classification needs at least 2 classes`],
   ];
-  const results = await Promise.all(cases.map(([spec], i) => cli(["train", "--data", spec, "--out", join(tmp, `new-${i}`, "run"), ...quick])));
+  const results = await Promise.all(
+    cases.map(([spec], i) => cli(["train", "--data", spec, "--out", join(tmp, `new-${i}`, "run"), ...quick])),
+  );
   results.forEach((r, i) => {
     assert.equal(r.stderr, `tensorgrad: ${cases[i][1]}\n`, cases[i][0]);
     assert.equal(r.code, 1);
   });
-  assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith("new-")), [], "the folders made for the runs are removed again");
+  assert.deepEqual(
+    readdirSync(tmp).filter((n) => n.startsWith("new-")),
+    [],
+    "the folders made for the runs are removed again",
+  );
 });

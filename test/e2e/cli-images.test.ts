@@ -38,10 +38,15 @@ function writeImage(path: string, size: number, pixels: Buffer): void {
 
 /** `n` images per class: PNGs of 20 pixels and JPEGs of 24, in class folders under `dir`. */
 function makeFolder(dir: string, n: number, offset = 0): void {
-  for (const [name, vertical] of [["across", false], ["down", true]] as const) {
+  for (const [name, vertical] of [
+    ["across", false],
+    ["down", true],
+  ] as const) {
     mkdirSync(join(dir, name), { recursive: true });
     for (let i = 0; i < n; i++) {
-      const k = i + offset, jpg = k % 3 === 0, size = jpg ? 24 : 20;
+      const k = i + offset,
+        jpg = k % 3 === 0,
+        size = jpg ? 24 : 20;
       writeImage(join(dir, name, `${k}.${jpg ? "jpg" : "png"}`), size, bar(size, vertical, k));
     }
   }
@@ -54,7 +59,13 @@ test("a folder of class folders trains, and eval reads it the same way", async (
   const out = join(tmp, "run");
   const r = await runCli(["train", "--data", dir, "--image-size", "12", "--model", "mlp-small", "--epochs", "15", "--out", out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^data: ${dir} \\(2 classes, 80 images as 12x12 gray, 1 other files ignored\\); 64 training samples \\(10% held out for validation\\), 16 test samples$`, "m"));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^data: ${dir} \\(2 classes, 80 images as 12x12 gray, 1 other files ignored\\); 64 training samples \\(10% held out for validation\\), 16 test samples$`,
+      "m",
+    ),
+  );
   const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
   assert.deepEqual(config.data, { kind: "images", dir, size: 12, color: "gray", testSplit: 0.2 });
   assert.deepEqual(config.classes, ["across", "down"]);
@@ -88,9 +99,28 @@ test("rgb images give the cnn preset three input channels; train/ and test/ fold
   makeFolder(join(dir, "train"), 12);
   makeFolder(join(dir, "test"), 5, 100);
   const out = join(tmp, "rgb");
-  const r = await runCli(["train", "--data", `images:${dir}`, "--image-size", "16", "--color", "rgb", "--model", "cnn", "--epochs", "1", "--validation-split", "0", "--out", out]);
+  const r = await runCli([
+    "train",
+    "--data",
+    `images:${dir}`,
+    "--image-size",
+    "16",
+    "--color",
+    "rgb",
+    "--model",
+    "cnn",
+    "--epochs",
+    "1",
+    "--validation-split",
+    "0",
+    "--out",
+    out,
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^data: .*\(2 classes, 34 images as 16x16 rgb\); 24 training samples \(0% held out for validation\), 10 test samples$/m);
+  assert.match(
+    r.stdout,
+    /^data: .*\(2 classes, 34 images as 16x16 rgb\); 24 training samples \(0% held out for validation\), 10 test samples$/m,
+  );
   const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
   assert.deepEqual(config.model.inputShape, [3, 16, 16]);
   assert.equal(config.training.shift, 0, "shifts move one-channel images only");
@@ -100,12 +130,16 @@ test("a corrupt or oversized image stops the run with its path and a typed reaso
   const cases: [string, Buffer | string, string][] = [
     ["text.png", "just text", "not a valid PNG image (no PNG signature)"],
     ["cut.jpg", Buffer.from([0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00]), "not a valid JPEG image (no frame header)"],
-    ["huge.png", (() => {
-      const b = PNG.sync.write(new PNG({ width: 1, height: 1 }));
-      b.writeUInt32BE(30_000, 16);
-      b.writeUInt32BE(30_000, 20);
-      return b;
-    })(), "an image of 30000x30000 pixels is larger than the 50,000,000 pixels an image may have"],
+    [
+      "huge.png",
+      (() => {
+        const b = PNG.sync.write(new PNG({ width: 1, height: 1 }));
+        b.writeUInt32BE(30_000, 16);
+        b.writeUInt32BE(30_000, 20);
+        return b;
+      })(),
+      "an image of 30000x30000 pixels is larger than the 50,000,000 pixels an image may have",
+    ],
   ];
   const runs = cases.map(([name, bytes], i) => {
     const dir = join(tmp, `bad${i}`);

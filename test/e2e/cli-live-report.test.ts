@@ -17,11 +17,19 @@ test("report.md, report.html and the charts are rewritten while training runs", 
   writeFileSync(csv, "a,b,y\n" + Array.from({ length: 200 }, (_, i) => `${(i * 37) % 101},${(i * 11) % 7},${i % 3}`).join("\n") + "\n");
   const out = join(tmp, "run");
   let seen: { md: string; html: string; png: number[] } | null = null;
-  const r = await runCli(["train", "--data", `csv:${csv}`, "--epochs", "100000", "--report-every", "0", "--out", out], 120_000, (_o, err, kill) => {
-    if (seen || !/^Epoch 3\/100000 /m.test(err)) return;
-    seen = { md: readFileSync(join(out, "report.md"), "utf8"), html: readFileSync(join(out, "report.html"), "utf8"), png: [...readFileSync(join(out, "loss.png")).subarray(0, 8)] };
-    kill("SIGTERM");
-  });
+  const r = await runCli(
+    ["train", "--data", `csv:${csv}`, "--epochs", "100000", "--report-every", "0", "--out", out],
+    120_000,
+    (_o, err, kill) => {
+      if (seen || !/^Epoch 3\/100000 /m.test(err)) return;
+      seen = {
+        md: readFileSync(join(out, "report.md"), "utf8"),
+        html: readFileSync(join(out, "report.html"), "utf8"),
+        png: [...readFileSync(join(out, "loss.png")).subarray(0, 8)],
+      };
+      kill("SIGTERM");
+    },
+  );
   assert.equal(r.code, 143, r.stderr);
   assert.ok(seen, "training reached epoch 3");
   const live = seen as { md: string; html: string; png: number[] };
@@ -36,5 +44,8 @@ test("report.md, report.html and the charts are rewritten while training runs", 
   const done = Number(/\(after (\d+) complete epochs\)/.exec(r.stderr)![1]);
   assert.ok(md.includes(`| status | interrupted after epoch ${done} of 100000; resume from checkpoint-interrupted.safetensors |`), md);
   assert.ok(!readFileSync(join(out, "report.html"), "utf8").includes("http-equiv"));
-  assert.deepEqual(readdirSync(out).filter((f) => f.endsWith(".tmp")), []);
+  assert.deepEqual(
+    readdirSync(out).filter((f) => f.endsWith(".tmp")),
+    [],
+  );
 });

@@ -14,7 +14,10 @@ process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
 test("runs lists finished, stopped, running and invalid run folders", async () => {
   const csv = join(tmp, "t.csv");
-  writeFileSync(csv, "a,b,y\n" + Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 3) % 5},${(i % 7) > 3 ? "hi" : "lo"}`).join("\n") + "\n");
+  writeFileSync(
+    csv,
+    "a,b,y\n" + Array.from({ length: 60 }, (_, i) => `${i % 7},${(i * 3) % 5},${i % 7 > 3 ? "hi" : "lo"}`).join("\n") + "\n",
+  );
   const root = join(tmp, "runs");
   const r = await runCli(["train", "--data", `csv:${csv}`, "--epochs", "3", "--out", join(root, "a-first"), "--quiet"]);
   assert.equal(r.code, 0, r.stderr);
@@ -22,7 +25,10 @@ test("runs lists finished, stopped, running and invalid run folders", async () =
   assert.equal(results.format, "tensorgrad.results");
   assert.equal(results.epochs, 3);
   assert.equal(results.test.accuracy.toFixed(4), /^test accuracy: (\S+)$/m.exec(r.stdout)![1]);
-  const metrics = readFileSync(join(root, "a-first", "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const metrics = readFileSync(join(root, "a-first", "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   let best = 0;
   metrics.forEach((m, i) => (m.valAccuracy > metrics[best].valAccuracy ? (best = i) : 0));
 
@@ -30,7 +36,10 @@ test("runs lists finished, stopped, running and invalid run folders", async () =
   // a stopped run whose best epoch comes from the lines that parse.
   cpSync(join(root, "a-first"), join(root, "b-stopped"), { recursive: true });
   rmSync(join(root, "b-stopped", "results.json"));
-  writeFileSync(join(root, "b-stopped", "metrics.jsonl"), '{"epoch":1,"loss":0.5,"valAccuracy":0.25,"__proto__":{"polluted":1}}\n{"epoch":2,"loss":0.4,"valAccuracy":0.75}\n{"epoch":3,"lo');
+  writeFileSync(
+    join(root, "b-stopped", "metrics.jsonl"),
+    '{"epoch":1,"loss":0.5,"valAccuracy":0.25,"__proto__":{"polluted":1}}\n{"epoch":2,"loss":0.4,"valAccuracy":0.75}\n{"epoch":3,"lo',
+  );
   // A training in progress holds the lock (this test's own live process).
   cpSync(join(root, "a-first"), join(root, "c-running"), { recursive: true });
   writeFileSync(join(root, "c-running", ".tensorgrad.lock"), JSON.stringify({ pid: process.pid, host: hostname(), started: "now" }));
@@ -69,8 +78,16 @@ test("runs lists finished, stopped, running and invalid run folders", async () =
   const at = lines[0].indexOf("state");
   for (const l of lines.slice(1)) assert.match(l.slice(at), /^(finished|stopped|running|invalid: )/, l);
   const first = lines.find((l) => l.startsWith("a-first"))!;
-  assert.match(first, new RegExp(`^a-first +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +mlp-table 2-128-64-2 +t\\.csv +3 +valAccuracy ${metrics[best].valAccuracy.toFixed(4)} @${best + 1} +accuracy ${results.test.accuracy.toFixed(4)} +finished$`));
-  assert.match(lines.find((l) => l.startsWith("d-invalid"))!, / invalid: .*config\.json is not a valid run configuration/);
+  assert.match(
+    first,
+    new RegExp(
+      `^a-first +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +mlp-table 2-128-64-2 +t\\.csv +3 +valAccuracy ${metrics[best].valAccuracy.toFixed(4)} @${best + 1} +accuracy ${results.test.accuracy.toFixed(4)} +finished$`,
+    ),
+  );
+  assert.match(
+    lines.find((l) => l.startsWith("d-invalid"))!,
+    / invalid: .*config\.json is not a valid run configuration/,
+  );
 
   const none = await runCli(["runs", join(tmp, "nowhere")]);
   assert.equal(none.code, 1);

@@ -14,7 +14,9 @@ process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 const config = (dir: string): { training: { shift: number } } => JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
 
 test("--shift 0 turns the cnn preset's shifts off; --shift N gives an MLP on the digits shifts", async () => {
-  const off = join(tmp, "off"), mlp = join(tmp, "mlp"), auto = join(tmp, "auto");
+  const off = join(tmp, "off"),
+    mlp = join(tmp, "mlp"),
+    auto = join(tmp, "auto");
   const [a, b, c] = await Promise.all([
     runCli(["train", "--model", "cnn", "--shift", "0", "--epochs", "1", "--limit", "200", "--out", off]),
     runCli(["train", "--model", "mlp-small", "--shift", "3", "--epochs", "1", "--limit", "200", "--out", mlp]),
@@ -39,10 +41,16 @@ test("--shift is checked: whole pixels 0..8, and only for images", async () => {
     runCli(["train", "--help"]),
   ]);
   assert.equal(big.code, 2);
-  assert.equal(big.stderr, "tensorgrad: option '--shift <pixels>' argument '9' is invalid. expected whole pixels from 0 (no shifts) to 8. (see tensorgrad train --help)\n");
+  assert.equal(
+    big.stderr,
+    "tensorgrad: option '--shift <pixels>' argument '9' is invalid. expected whole pixels from 0 (no shifts) to 8. (see tensorgrad train --help)\n",
+  );
   assert.equal(frac.code, 2);
   assert.match(frac.stderr, /'--shift <pixels>' argument '1\.5' is invalid/);
   assert.equal(table.code, 2, table.stderr);
-  assert.equal(table.stderr, `tensorgrad: --shift 2: augmentation moves the pixels of images, but ${csv} is a table (2 features); leave it out\n`);
+  assert.equal(
+    table.stderr,
+    `tensorgrad: --shift 2: augmentation moves the pixels of images, but ${csv} is a table (2 features); leave it out\n`,
+  );
   assert.match(help.stdout, /--shift <pixels>/);
 });

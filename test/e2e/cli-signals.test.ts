@@ -28,13 +28,15 @@ function signalled(args: string[], signal: NodeJS.Signals, when: (out: string, e
 function spirals(n: number): string {
   const path = join(tmp, `spirals-${n}.csv`);
   const { x, y } = data.synthetic.spirals({ n, classes: 3, seed: 5 });
-  const xs = x.toArray() as number[][], ys = y.toArray() as number[];
+  const xs = x.toArray() as number[][],
+    ys = y.toArray() as number[];
   writeFileSync(path, ["x1,x2,label", ...xs.map((r, i) => `${r[0]},${r[1]},${ys[i]}`)].join("\n") + "\n");
   return `csv:${path}`;
 }
 
 function assertSameRun(a: string, b: string): void {
-  const wa = io.loadSafetensors(join(a, "model.safetensors")).tensors, wb = io.loadSafetensors(join(b, "model.safetensors")).tensors;
+  const wa = io.loadSafetensors(join(a, "model.safetensors")).tensors,
+    wb = io.loadSafetensors(join(b, "model.safetensors")).tensors;
   for (const k of Object.keys(wa)) assert.deepEqual(wb[k].toFloat32Array(), wa[k].toFloat32Array(), k);
   assert.equal(readFileSync(join(b, "metrics.csv"), "utf8"), readFileSync(join(a, "metrics.csv"), "utf8"));
 }
@@ -55,7 +57,8 @@ test("SIGTERM mid-run and Ctrl-C in the first epoch leave checkpoints that resum
   assert.equal(term.code, 143, term.stderr);
   assert.equal(early.code, 130, early.stderr);
   assert.match(term.stderr, /^SIGTERM: finishing the current step and saving a checkpoint \(the signal again to quit at once\)$/m);
-  const termCkpt = join(tmp, "term", "checkpoint-interrupted.safetensors"), earlyCkpt = join(tmp, "early", "checkpoint-interrupted.safetensors");
+  const termCkpt = join(tmp, "term", "checkpoint-interrupted.safetensors"),
+    earlyCkpt = join(tmp, "early", "checkpoint-interrupted.safetensors");
   const completed = Number(/\(after (\d+) complete epochs\)/.exec(term.stderr)![1]);
   assert.ok(completed >= 3 && completed < 200, term.stderr);
   assert.equal(io.readSafetensorsHeader(termCkpt).metadata.epoch, String(completed - 1));

@@ -13,7 +13,6 @@ import { runCli, type CliResult } from "./run-cli.js";
 const tmp = mkdtempSync(join(tmpdir(), "tg-cli-tables-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
-
 const cli = (args: string[]): Promise<CliResult> => runCli(args, 120_000);
 
 /** A seeded generator (mulberry32) and Box–Muller normals, so the files are the same in every run. */
@@ -74,7 +73,10 @@ test("regression with default options beats predicting the mean and reports MAE,
   const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
   assert.equal(config.task, "regression");
   assert.equal(config.targetStandardize.mean.length, 1);
-  assert.ok(Math.abs(config.targetStandardize.mean[0] - 152) < 10 && config.targetStandardize.std[0] > 50, JSON.stringify(config.targetStandardize));
+  assert.ok(
+    Math.abs(config.targetStandardize.mean[0] - 152) < 10 && config.targetStandardize.std[0] > 50,
+    JSON.stringify(config.targetStandardize),
+  );
   assert.equal(config.model.inputDropout, 0);
   // eval rebuilds the same figures; predict answers in the target's units, not standardised ones.
   const ev = await cli(["eval", "--checkpoint", join(out, "model.safetensors")]);
@@ -93,18 +95,39 @@ test("text columns are one-hot encoded, empty cells imputed and quoted newlines 
   const colours = ["red", "green", "blue"];
   const rows = ["size,colour,note,price"];
   for (let i = 0; i < 200; i++) {
-    const size = 1 + 9 * r.uniform(), c = colours[Math.floor(3 * r.uniform())];
+    const size = 1 + 9 * r.uniform(),
+      c = colours[Math.floor(3 * r.uniform())];
     const price = 3 * size + (c === "red" ? 10 : c === "green" ? 0 : -10) + r.normal();
-    rows.push([i % 17 === 0 ? "" : size.toFixed(2), i % 23 === 0 ? "" : c, i % 5 === 0 ? '"line one\nline ""two"", with comma"' : "plain", price.toFixed(2)].join(","));
+    rows.push(
+      [
+        i % 17 === 0 ? "" : size.toFixed(2),
+        i % 23 === 0 ? "" : c,
+        i % 5 === 0 ? '"line one\nline ""two"", with comma"' : "plain",
+        price.toFixed(2),
+      ].join(","),
+    );
   }
   const data = file("mixed.csv", rows.join("\n") + "\n");
   const out = join(tmp, "mixed");
   const t = await cli(["train", "--data", `csv:${data}`, "--out", out, "--epochs", "30"]);
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout, /target "price", 200 rows; 21 empty cells imputed \(median of numbers, most frequent text\); one-hot: colour \(3\), note \(2\)\)/);
+  assert.match(
+    t.stdout,
+    /target "price", 200 rows; 21 empty cells imputed \(median of numbers, most frequent text\); one-hot: colour \(3\), note \(2\)\)/,
+  );
   const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
-  assert.deepEqual(config.featureNames, ["size", "colour=blue", "colour=green", "colour=red", 'note=line one\nline "two", with comma', "note=plain"]);
-  assert.deepEqual(config.encoding.map((e: { kind: string }) => e.kind), ["number", "category", "category"]);
+  assert.deepEqual(config.featureNames, [
+    "size",
+    "colour=blue",
+    "colour=green",
+    "colour=red",
+    'note=line one\nline "two", with comma',
+    "note=plain",
+  ]);
+  assert.deepEqual(
+    config.encoding.map((e: { kind: string }) => e.kind),
+    ["number", "category", "category"],
+  );
   assert.ok(config.encoding[0].fill > 4 && config.encoding[0].fill < 7, `median ${config.encoding[0].fill}`);
   assert.equal(config.model.inputSize, 6);
   assert.ok(figures(t.stdout).r2 > 0.8, t.stdout);
@@ -126,10 +149,15 @@ test("text columns are one-hot encoded, empty cells imputed and quoted newlines 
 // Like iris: 150 rows, 4 measurements, 3 species named in text.
 const iris = (() => {
   const r = rng(5);
-  const centers: Record<string, number[]> = { setosa: [5.0, 3.4, 1.5, 0.25], versicolor: [5.9, 2.8, 4.3, 1.3], virginica: [6.6, 3.0, 5.5, 2.0] };
+  const centers: Record<string, number[]> = {
+    setosa: [5.0, 3.4, 1.5, 0.25],
+    versicolor: [5.9, 2.8, 4.3, 1.3],
+    virginica: [6.6, 3.0, 5.5, 2.0],
+  };
   const sd = [0.35, 0.3, 0.4, 0.2];
   const rows = ["sepal_length,sepal_width,petal_length,petal_width,species"];
-  for (const [name, c] of Object.entries(centers)) for (let i = 0; i < 50; i++) rows.push([...c.map((m, j) => (m + sd[j] * r.normal()).toFixed(1)), name].join(","));
+  for (const [name, c] of Object.entries(centers))
+    for (let i = 0; i < 50; i++) rows.push([...c.map((m, j) => (m + sd[j] * r.normal()).toFixed(1)), name].join(","));
   return file("iris.csv", rows.join("\n") + "\n");
 })();
 
@@ -138,18 +166,49 @@ test("a small table of four features gets the small network without input dropou
   const r = await cli(["train", "--data", `csv:${iris}`, "--out", out]);
   assert.equal(r.code, 0, r.stderr);
   const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
-  assert.deepEqual(config.model, { type: "mlp", preset: "mlp-table", inputSize: 4, hidden: [128, 64], activation: "relu", dropout: 0, inputDropout: 0, outputs: 3 });
+  assert.deepEqual(config.model, {
+    type: "mlp",
+    preset: "mlp-table",
+    inputSize: 4,
+    hidden: [128, 64],
+    activation: "relu",
+    dropout: 0,
+    inputDropout: 0,
+    outputs: 3,
+  });
   assert.deepEqual(config.training.earlyStopping, { patience: 20, startFrom: 50 });
   assert.deepEqual(config.classes, ["setosa", "versicolor", "virginica"]);
   assert.ok(figures(r.stdout).accuracy >= 0.9, r.stdout);
-  const p = await cli(["predict", "--checkpoint", join(out, "model.safetensors"), "--input", file("flowers.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.5,0.2\n6.6,3.0,5.6,2.1\n")]);
+  const p = await cli([
+    "predict",
+    "--checkpoint",
+    join(out, "model.safetensors"),
+    "--input",
+    file("flowers.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.5,0.2\n6.6,3.0,5.6,2.1\n"),
+  ]);
   assert.equal(p.stdout, "setosa\nvirginica\n");
 });
 
 test("the best epoch's weights are restored for the test figures and model.safetensors", async () => {
   // A wide network at a high constant rate overfits 300 noisy rows: the last epoch is not the best.
   const out = join(tmp, "overfit");
-  const r = await cli(["train", "--data", `csv:${diabetes}`, "--out", out, "--model", "mlp", "--lr", "0.01", "--lr-schedule", "none", "--epochs", "20", "--seed", "0"]);
+  const r = await cli([
+    "train",
+    "--data",
+    `csv:${diabetes}`,
+    "--out",
+    out,
+    "--model",
+    "mlp",
+    "--lr",
+    "0.01",
+    "--lr-schedule",
+    "none",
+    "--epochs",
+    "20",
+    "--seed",
+    "0",
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const val = metricsCsv(out).map((m) => m.valLoss);
   const best = val.indexOf(Math.min(...val));

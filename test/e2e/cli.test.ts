@@ -24,8 +24,12 @@ interface Result {
 /** Runs the CLI from the sources; `onStderr` may react to progress output (e.g. send SIGINT). */
 function cli(args: string[], onStderr?: (text: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
+    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "",
+      stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => {
       stderr += d;
@@ -51,22 +55,48 @@ test("train leaves a complete run folder and ends with its path and the test acc
   assert.match(r.stderr, /^Epoch 1\/2 - .* - loss \d\.\d{4} - accuracy 0\.\d{4} - valLoss \d\.\d{4} - valAccuracy 0\.\d{4}$/m);
   const files = readdirSync(run).sort();
   assert.deepEqual(files, [
-    "accuracy.png", "accuracy.svg", "checkpoint-best.safetensors", "checkpoint-last.safetensors", "config.json", "confusion-matrix.png",
-    "confusion-matrix.svg", "loss.png", "loss.svg", "lr.png", "lr.svg", "metrics.csv", "metrics.jsonl", "model.safetensors", "report.html",
-    "report.md", "results.json",
+    "accuracy.png",
+    "accuracy.svg",
+    "checkpoint-best.safetensors",
+    "checkpoint-last.safetensors",
+    "config.json",
+    "confusion-matrix.png",
+    "confusion-matrix.svg",
+    "loss.png",
+    "loss.svg",
+    "lr.png",
+    "lr.svg",
+    "metrics.csv",
+    "metrics.jsonl",
+    "model.safetensors",
+    "report.html",
+    "report.md",
+    "results.json",
   ]);
   const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
   // "format": "pt" tells Hugging Face tooling (and transformers' loaders) these are PyTorch-layout weights.
   const meta = io.readSafetensorsHeader(join(run, "model.safetensors")).metadata;
   assert.equal(meta.format, "pt");
   assert.deepEqual(JSON.parse(meta.config), config);
-  assert.deepEqual(config.model, { type: "mlp", preset: "mlp", inputSize: 784, hidden: [256, 128], activation: "relu", dropout: 0.2, inputDropout: 0.2, outputs: 10 });
+  assert.deepEqual(config.model, {
+    type: "mlp",
+    preset: "mlp",
+    inputSize: 784,
+    hidden: [256, 128],
+    activation: "relu",
+    dropout: 0.2,
+    inputDropout: 0.2,
+    outputs: 10,
+  });
   assert.equal(config.training.epochs, 2);
   const csv = lines(readFileSync(join(run, "metrics.csv"), "utf8"));
   assert.equal(csv[0], "epoch,loss,accuracy,valLoss,valAccuracy,lr");
   assert.equal(csv.length, 3);
   const jsonl = lines(readFileSync(join(run, "metrics.jsonl"), "utf8")).map((l) => JSON.parse(l));
-  assert.deepEqual(jsonl.map((r) => r.epoch), [1, 2]);
+  assert.deepEqual(
+    jsonl.map((r) => r.epoch),
+    [1, 2],
+  );
   assert.equal(String(jsonl[1].loss), csv[2].split(",")[1]);
   for (const png of ["loss.png", "accuracy.png", "lr.png", "confusion-matrix.png"]) {
     assert.deepEqual([...readFileSync(join(run, png)).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], png);
@@ -99,7 +129,15 @@ test("eval and predict rebuild the model from a checkpoint and its config.json",
     cli(["eval", "--checkpoint", join(run, "model.safetensors"), "--limit", "200"]),
     cli(["eval", "--checkpoint", join(run, "checkpoint-last.safetensors"), "--limit", "200"]),
     cli(["predict", "--checkpoint", join(run, "model.safetensors"), "--input", join(tmp, "digits.csv")]),
-    cli(["predict", "--checkpoint", join(run, "checkpoint-last.safetensors"), "--input", join(tmp, "digits-idx3-ubyte.gz"), "--output", join(tmp, "pred.txt")]),
+    cli([
+      "predict",
+      "--checkpoint",
+      join(run, "checkpoint-last.safetensors"),
+      "--input",
+      join(tmp, "digits-idx3-ubyte.gz"),
+      "--output",
+      join(tmp, "pred.txt"),
+    ]),
   ]);
   for (const r of [fromModel, fromCkpt, csvPred, idxPred]) assert.equal(r.code, 0, r.stderr);
   assert.match(lines(fromModel.stdout).at(-1)!, /^test accuracy: 0\.\d{4}$/);
@@ -112,19 +150,22 @@ test("eval and predict rebuild the model from a checkpoint and its config.json",
 test("summary prints the layer table", async () => {
   const r = await cli(["summary", "--layers", "32", "--input-size", "4", "--classes", "3"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, [
-    "Layer (type)    Output Shape    Param #",
-    "=======================================",
-    "0 (Linear)      [-1, 32]            160",
-    "1 (ReLU)        [-1, 32]              0",
-    "2 (Dropout)     [-1, 32]              0",
-    "3 (Linear)      [-1, 3]              99",
-    "=======================================",
-    "Total params: 259",
-    "Trainable params: 259",
-    "Non-trainable params: 0",
-    "",
-  ].join("\n"));
+  assert.equal(
+    r.stdout,
+    [
+      "Layer (type)    Output Shape    Param #",
+      "=======================================",
+      "0 (Linear)      [-1, 32]            160",
+      "1 (ReLU)        [-1, 32]              0",
+      "2 (Dropout)     [-1, 32]              0",
+      "3 (Linear)      [-1, 3]              99",
+      "=======================================",
+      "Total params: 259",
+      "Trainable params: 259",
+      "Non-trainable params: 0",
+      "",
+    ].join("\n"),
+  );
 });
 
 /** A small 3-class CSV (two spiral coordinates and a label): quick to load and to train on. */
@@ -132,7 +173,8 @@ function spiralsCsv(): string {
   const path = join(tmp, "spirals.csv");
   if (!existsSync(path)) {
     const { x, y } = data.synthetic.spirals({ n: 240, classes: 3, seed: 2 });
-    const xs = x.toArray() as number[][], ys = y.toArray() as number[];
+    const xs = x.toArray() as number[][],
+      ys = y.toArray() as number[];
     writeFileSync(path, ["x1,x2,label", ...xs.map((r, i) => `${r[0]},${r[1]},${ys[i]}`)].join("\n") + "\n");
   }
   return `csv:${path}`;
@@ -178,15 +220,31 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
   writeFileSync(join(tmp, "small.csv"), "a,b,c,d,label\n1,2,3,4,0\n2,3,4,5,1\n3,4,5,6,0\n4,5,6,7,1\n5,6,7,8,0\n");
   writeFileSync(join(tmp, "narrow.csv"), "1,2\n3,4\n");
   const cases: [string[], number, string][] = [
-    [["train", "--epochs", "abc"], 2, "tensorgrad: option '--epochs <n>' argument 'abc' is invalid. expected an integer >= 0. (see tensorgrad train --help)"],
+    [
+      ["train", "--epochs", "abc"],
+      2,
+      "tensorgrad: option '--epochs <n>' argument 'abc' is invalid. expected an integer >= 0. (see tensorgrad train --help)",
+    ],
     [["train", "--bogus"], 2, "tensorgrad: unknown option '--bogus' (see tensorgrad train --help)"],
-    [["train", "--data", "foo"], 2, 'tensorgrad: unknown data source "foo" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)'],
+    [
+      ["train", "--data", "foo"],
+      2,
+      'tensorgrad: unknown data source "foo" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)',
+    ],
     [["frobnicate"], 2, "tensorgrad: unknown command 'frobnicate' (see tensorgrad --help)"],
     [["eval"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad eval --help)"],
     [["train", "--data", `csv:${join(tmp, "missing.csv")}`], 1, `tensorgrad: data file not found: ${join(tmp, "missing.csv")}`],
     [["eval", "--checkpoint", join(tmp, "none.safetensors")], 1, `tensorgrad: checkpoint not found: ${join(tmp, "none.safetensors")}`],
-    [["eval", "--checkpoint", join(run, "model.safetensors"), "--data", `csv:${join(tmp, "small.csv")}`], 1, "tensorgrad: eval: the data have 4 features per sample but the model takes 784"],
-    [["predict", "--checkpoint", join(run, "model.safetensors"), "--input", join(tmp, "narrow.csv")], 1, `tensorgrad: ${join(tmp, "narrow.csv")}: rows have 2 values but the model takes 784 features`],
+    [
+      ["eval", "--checkpoint", join(run, "model.safetensors"), "--data", `csv:${join(tmp, "small.csv")}`],
+      1,
+      "tensorgrad: eval: the data have 4 features per sample but the model takes 784",
+    ],
+    [
+      ["predict", "--checkpoint", join(run, "model.safetensors"), "--input", join(tmp, "narrow.csv")],
+      1,
+      `tensorgrad: ${join(tmp, "narrow.csv")}: rows have 2 values but the model takes 784 features`,
+    ],
   ];
   await trainOnce();
   const results = await Promise.all(cases.map(([args]) => cli(args)));

@@ -10,7 +10,15 @@ import { nn, optim, type Tensor } from "tensorgrad";
 const F = nn.functional;
 
 /** Full-batch training; returns the final loss. */
-function fit(model: nn.Module, x: Tensor, y: Tensor, loss: (p: Tensor, y: Tensor) => Tensor, opt: optim.Optimizer, steps: number, afterStep?: () => void): number {
+function fit(
+  model: nn.Module,
+  x: Tensor,
+  y: Tensor,
+  loss: (p: Tensor, y: Tensor) => Tensor,
+  opt: optim.Optimizer,
+  steps: number,
+  afterStep?: () => void,
+): number {
   let last = NaN;
   for (let i = 0; i < steps; i++) {
     opt.zeroGrad();
@@ -23,7 +31,12 @@ function fit(model: nn.Module, x: Tensor, y: Tensor, loss: (p: Tensor, y: Tensor
   return last;
 }
 
-const XOR_X = tg.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+const XOR_X = tg.tensor([
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+]);
 const XOR_Y = tg.tensor([[0], [1], [1], [0]]);
 
 function accuracy(probs: Tensor, y: Tensor): number {
@@ -40,7 +53,15 @@ describe("course notes", () => {
     // Annealing the step size lets Adam settle instead of ending on one of its late spikes, so the
     // result does not hinge on float rounding (which differs slightly between backends).
     const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 1500 });
-    const mse = fit(model, x, y, (p, t) => F.mseLoss(p, t), opt, 1500, () => sched.step());
+    const mse = fit(
+      model,
+      x,
+      y,
+      (p, t) => F.mseLoss(p, t),
+      opt,
+      1500,
+      () => sched.step(),
+    );
     assert.ok(mse < 1e-3, `MSE ${mse}`);
   });
 
@@ -76,11 +97,18 @@ describe("course notes", () => {
     // All parameters go to the optimizer; it skips the frozen ones.
     const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
     const x = tg.randn([64, 2]);
-    const y = x.slice(1, 0, 1).mul(x.slice(1, 1, 2)).gt(0).float(); // the XOR-like sign of x0·x1, as 0/1 targets
+    const y = x
+      .slice(1, 0, 1)
+      .mul(x.slice(1, 1, 2))
+      .gt(0)
+      .float(); // the XOR-like sign of x0·x1, as 0/1 targets
     const first = F.binaryCrossEntropyWithLogits(model.forward(x), y).item();
     const last = fit(model, x, y, (p, t) => F.binaryCrossEntropyWithLogits(p, t), opt, 150);
     assert.ok(last < first, `head training lowers the loss (${first} → ${last})`);
-    assert.deepEqual(Object.entries(features.stateDict()).map(([k, v]) => [k, Array.from(v.toFloat32Array())]), before);
+    assert.deepEqual(
+      Object.entries(features.stateDict()).map(([k, v]) => [k, Array.from(v.toFloat32Array())]),
+      before,
+    );
     assert.ok(features.parameters().every((p) => p.grad === null && !p.requiresGrad));
     assert.notDeepEqual(head.weight.toArray(), headBefore);
     assert.equal(model.numParameters({ trainableOnly: true }), 17);

@@ -24,15 +24,20 @@ interface Run {
 /** Runs the CLI; with `killWhen`, SIGKILLs it `delayMs` after `ready()` first holds (polled every 2 ms). */
 function cli(args: string[], killWhen?: { ready: () => boolean; delayMs: number }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const limit = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    const poll = killWhen && setInterval(() => {
-      if (!killWhen.ready()) return;
-      clearInterval(poll);
-      setTimeout(() => child.kill("SIGKILL"), killWhen.delayMs);
-    }, 2);
+    const poll =
+      killWhen &&
+      setInterval(() => {
+        if (!killWhen.ready()) return;
+        clearInterval(poll);
+        setTimeout(() => child.kill("SIGKILL"), killWhen.delayMs);
+      }, 2);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(limit);
@@ -49,7 +54,11 @@ function assertWhole(dir: string): void {
     if (name.endsWith(".tmp") || name === ".tensorgrad.lock") continue;
     if (name.endsWith(".safetensors")) io.loadSafetensors(path);
     else if (name.endsWith(".json")) JSON.parse(readFileSync(path, "utf8"));
-    else if (name.endsWith(".jsonl")) readFileSync(path, "utf8").trimEnd().split("\n").forEach((l) => JSON.parse(l));
+    else if (name.endsWith(".jsonl"))
+      readFileSync(path, "utf8")
+        .trimEnd()
+        .split("\n")
+        .forEach((l) => JSON.parse(l));
     else if (name.endsWith(".csv")) assert.match(readFileSync(path, "utf8"), /^epoch,.*\n$/s, path);
   }
 }
@@ -57,15 +66,32 @@ function assertWhole(dir: string): void {
 test("kill -9 during checkpoint writes leaves whole files, and the resumed run is bit-identical", async () => {
   const csv = join(tmp, "spirals.csv");
   const { x, y } = data.synthetic.spirals({ n: 150, classes: 3, seed: 2 });
-  const xs = x.toArray() as number[][], ys = y.toArray() as number[];
+  const xs = x.toArray() as number[][],
+    ys = y.toArray() as number[];
   writeFileSync(csv, ["x1,x2,label", ...xs.map((r, i) => `${r[0]},${r[1]},${ys[i]}`)].join("\n") + "\n");
   const epochs = "15";
-  const common = ["--data", `csv:${csv}`, "--epochs", epochs, "--lr-schedule", "none", "--quiet", "--seed", "5", "--batch-size", "16", "--layers", "16"];
+  const common = [
+    "--data",
+    `csv:${csv}`,
+    "--epochs",
+    epochs,
+    "--lr-schedule",
+    "none",
+    "--quiet",
+    "--seed",
+    "5",
+    "--batch-size",
+    "16",
+    "--layers",
+    "16",
+  ];
 
   // The first run is killed as soon as a checkpoint's temporary file is seen (mid-write, when the
   // kill lands in time); the other at a seeded delay after the first checkpoint.
   const writing = (dir: string) => () =>
-    existsSync(join(dir, "checkpoint-last.safetensors")) && existsSync(dir) && readdirSync(dir).some((n) => /^\.checkpoint-.*\.tmp$/.test(n));
+    existsSync(join(dir, "checkpoint-last.safetensors")) &&
+    existsSync(dir) &&
+    readdirSync(dir).some((n) => /^\.checkpoint-.*\.tmp$/.test(n));
   const delays = (() => {
     const r = rng(20261207);
     return [0, 1].map(() => Math.floor(r() * 200));
@@ -73,7 +99,12 @@ test("kill -9 during checkpoint writes leaves whole files, and the resumed run i
   const dirs = delays.map((_, i) => join(tmp, `killed-${i}`));
   const [reference, ...killed] = await Promise.all([
     cli(["train", "--out", join(tmp, "reference"), ...common]),
-    ...dirs.map((dir, i) => cli(["train", "--out", dir, ...common], { ready: i === 0 ? writing(dir) : () => existsSync(join(dir, "checkpoint-last.safetensors")), delayMs: i === 0 ? 0 : delays[i] })),
+    ...dirs.map((dir, i) =>
+      cli(["train", "--out", dir, ...common], {
+        ready: i === 0 ? writing(dir) : () => existsSync(join(dir, "checkpoint-last.safetensors")),
+        delayMs: i === 0 ? 0 : delays[i],
+      }),
+    ),
   ]);
   assert.equal(reference.code, 0, reference.stderr);
   killed.forEach((k, i) => {
@@ -81,14 +112,25 @@ test("kill -9 during checkpoint writes leaves whole files, and the resumed run i
     assertWhole(dirs[i]);
   });
 
-  const resumed = await Promise.all(dirs.map((dir) => cli(["train", "--resume", join(dir, "checkpoint-last.safetensors"), "--epochs", epochs, "--quiet"])));
+  const resumed = await Promise.all(
+    dirs.map((dir) => cli(["train", "--resume", join(dir, "checkpoint-last.safetensors"), "--epochs", epochs, "--quiet"])),
+  );
   const want = io.loadSafetensors(join(tmp, "reference", "model.safetensors")).tensors;
   resumed.forEach((r, i) => {
     assert.equal(r.code, 0, r.stderr);
     const got = io.loadSafetensors(join(dirs[i], "model.safetensors")).tensors;
     assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
-    for (const k of Object.keys(want)) assert.deepEqual(got[k].toFloat32Array(), want[k].toFloat32Array(), `run ${i} (killed ${delays[i]} ms after the first checkpoint): ${k}`);
+    for (const k of Object.keys(want))
+      assert.deepEqual(
+        got[k].toFloat32Array(),
+        want[k].toFloat32Array(),
+        `run ${i} (killed ${delays[i]} ms after the first checkpoint): ${k}`,
+      );
     assert.equal(readFileSync(join(dirs[i], "metrics.csv"), "utf8"), readFileSync(join(tmp, "reference", "metrics.csv"), "utf8"));
-    assert.deepEqual(readdirSync(dirs[i]).filter((n) => n.startsWith(".")), [], "temporary files and the lock are gone");
+    assert.deepEqual(
+      readdirSync(dirs[i]).filter((n) => n.startsWith(".")),
+      [],
+      "temporary files and the lock are gone",
+    );
   });
 });

@@ -10,7 +10,7 @@ class SumModel extends nn.Module {
   readonly lstm = this.registerModule("lstm", new nn.LSTM(1, 16, { batchFirst: true }));
   readonly head = this.registerModule("head", new nn.Linear(16, 1));
   forward(x: Tensor): Tensor {
-    const [, [hN]] = this.lstm.forward(x);  // hN: [1, N, 16], the state after the last step
+    const [, [hN]] = this.lstm.forward(x); // hN: [1, N, 16], the state after the last step
     return this.head.forward(hN.squeeze(0));
   }
 }

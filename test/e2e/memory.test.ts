@@ -41,14 +41,16 @@ it("10,000 training steps keep a flat heap", (t) => {
     loss.backward();
     tg.noGrad(() => {
       for (const p of params) {
-        const d = hostData(p.storage), g = hostData(p.grad!.storage);
+        const d = hostData(p.storage),
+          g = hostData(p.grad!.storage);
         for (let i = 0; i < d.length; i++) d[i] -= 0.01 * g[i];
         p.grad = null;
       }
     });
     return loss.item();
   };
-  let first = 0, last = 0;
+  let first = 0,
+    last = 0;
   for (let i = 0; i < 1000; i++) first = step();
   const wasmBefore = wasmBytes();
   const before = heapAfterGc();
@@ -58,6 +60,8 @@ it("10,000 training steps keep a flat heap", (t) => {
   assert.equal(wasmAfter, wasmBefore, `wasm memory grew from ${wasmBefore} to ${wasmAfter} bytes`);
   assert.ok(last < first, `loss should go down: ${first} → ${last}`);
   const growth = (after - before) / 1024;
-  t.diagnostic(`heap ${(before / 1048576).toFixed(2)} MiB after 1,000 steps, ${(after / 1048576).toFixed(2)} MiB after 10,000 (backend ${tg.getBackend().name}); wasm memory ${wasmBefore} → ${wasmAfter} bytes`);
+  t.diagnostic(
+    `heap ${(before / 1048576).toFixed(2)} MiB after 1,000 steps, ${(after / 1048576).toFixed(2)} MiB after 10,000 (backend ${tg.getBackend().name}); wasm memory ${wasmBefore} → ${wasmAfter} bytes`,
+  );
   assert.ok(growth < 512, `heap grew by ${growth.toFixed(0)} KiB over 9,000 steps (before ${(before / 1048576).toFixed(1)} MiB)`);
 });

@@ -15,7 +15,12 @@ it("npm pack → install → import * as tg from 'tensorgrad'", { timeout: 240_0
   const dir = mkdtempSync(join(tmpdir(), "tensorgrad-pack-"));
   try {
     const npm = (args: string[], cwd: string) =>
-      execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_update_notifier: "false" } });
+      execFileSync("npm", args, {
+        cwd,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, npm_config_update_notifier: "false" },
+      });
     // Pack the dist/ that ensureBuilt() keeps current, without the prepare script: rebuilding here would
     // rewrite dist/ under the test files that run from it at the same time.
     ensureBuilt();
@@ -37,7 +42,16 @@ it("npm pack → install → import * as tg from 'tensorgrad'", { timeout: 240_0
        console.log(JSON.stringify({ grad: x.grad.toArray(), ns: [nn, optim, data, io, train].map((m) => typeof m), backend: tg.getBackend().name, shape: big.shape, digits: digits.y.toArray() }));`,
     );
     const out = execFileSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8" });
-    assert.deepEqual(JSON.parse(out), { grad: [[7, 11], [9, 13]], ns: ["object", "object", "object", "object", "object"], backend: "wasm", shape: [256, 256], digits: [1, 3, 7] });
+    assert.deepEqual(JSON.parse(out), {
+      grad: [
+        [7, 11],
+        [9, 13],
+      ],
+      ns: ["object", "object", "object", "object", "object"],
+      backend: "wasm",
+      shape: [256, 256],
+      digits: [1, 3, 7],
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,18 +19,35 @@ function command(): string[] {
   return [process.execPath, "--conditions=tensorgrad-source", "--import", "tsx", script, "--lib", "tensorgrad"];
 }
 
-interface Run { lines: Record<string, unknown>[]; summary: Record<string, unknown>; trace: string }
+interface Run {
+  lines: Record<string, unknown>[];
+  summary: Record<string, unknown>;
+  trace: string;
+}
 
 function run(mode: string): Run {
   const [exe, ...args] = command();
   const r = spawnSync(exe!, [...args, "--preset", "check", "--mode", mode, "--epochs", "30", "--from", "5", "--stats"], {
-    cwd: root, encoding: "utf8", env: { ...process.env, TENSORGRAD_BACKEND: "wasm" }, timeout: 240_000,
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_BACKEND: "wasm" },
+    timeout: 240_000,
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, "", "nothing printed to stderr");
-  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines.length, 31, "one line an epoch and the summary");
-  return { lines, summary: lines.at(-1)!, trace: lines.slice(0, -1).map((l) => l.rssMiB).join(", ") };
+  return {
+    lines,
+    summary: lines.at(-1)!,
+    trace: lines
+      .slice(0, -1)
+      .map((l) => l.rssMiB)
+      .join(", "),
+  };
 }
 
 /** Where the check does not hold reliably yet ("node20 loop", say): it runs and reports without failing the suite. None at present. */
@@ -49,7 +66,9 @@ describe("RSS over 30 epochs", () => {
       }
       const { lines, summary, trace } = r;
       assert.equal(summary.backend, "wasm");
-      t.diagnostic(`${summary.runtime}: RSS ${summary.firstMiB} MiB after epoch 1, ${summary.fromMiB} after 5, ${summary.lastMiB} after 30 (${summary.growthMiBPerEpoch} MiB an epoch)`);
+      t.diagnostic(
+        `${summary.runtime}: RSS ${summary.firstMiB} MiB after epoch 1, ${summary.fromMiB} after 5, ${summary.lastMiB} after 30 (${summary.growthMiBPerEpoch} MiB an epoch)`,
+      );
       assert.ok((summary.growthMiBPerEpoch as number) < MAX_GROWTH_MIB, `RSS grew ${summary.growthMiBPerEpoch} MiB an epoch: ${trace}`);
       const wasm = lines.slice(4, -1).map((l) => (l.wasm as { memoryBytes: number } | undefined)?.memoryBytes);
       if (wasm[0] !== undefined) assert.equal(new Set(wasm).size, 1, `wasm memory ${wasm.join(", ")} bytes after epochs 5-30`);

@@ -17,8 +17,12 @@ export type OnOutput = (stdout: string, stderr: string, kill: (signal: NodeJS.Si
 
 export function runCli(args: string[], limitMs = 120_000, onOutput?: OnOutput): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
+    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "",
+      stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
     const kill = (signal: NodeJS.Signals): void => void child.kill(signal);
     child.stdout.on("data", (d) => {

@@ -49,7 +49,9 @@ function cliTrain(rt: Runtime, env: Record<string, string> = {}) {
     assert.equal(r.stderr, "", `${rt.name} printed to stderr`);
     return {
       stdout: r.stdout.replace(out, "OUT"),
-      weights: createHash("sha256").update(readFileSync(join(out, "model.safetensors"))).digest("hex"),
+      weights: createHash("sha256")
+        .update(readFileSync(join(out, "model.safetensors")))
+        .digest("hex"),
       metrics: readFileSync(join(out, "metrics.csv"), "utf8"),
     };
   } finally {
@@ -64,8 +66,13 @@ function cliTrain(rt: Runtime, env: Record<string, string> = {}) {
 function readmeExample(dir: string): string {
   const block = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(root, "README.md"), "utf8"))![1]!;
   const file = join(dir, "readme-example.mjs");
-  writeFileSync(file, transformSync(block, { loader: "ts", format: "esm" }).code
-    .replaceAll('from "tensorgrad"', `from ${JSON.stringify(pathToFileURL(join(root, "dist/src/index.js")).href)}`));
+  writeFileSync(
+    file,
+    transformSync(block, { loader: "ts", format: "esm" }).code.replaceAll(
+      'from "tensorgrad"',
+      `from ${JSON.stringify(pathToFileURL(join(root, "dist/src/index.js")).href)}`,
+    ),
+  );
   return file;
 }
 
@@ -79,7 +86,10 @@ function runReadme(rt: Runtime, script: string, env: Record<string, string> = {}
   try {
     const r = runOn(rt, [...rt.run, script], env, dir);
     assert.equal(r.status, 0, `${rt.name} README example failed:\n${r.stderr}${r.error ?? ""}`);
-    const hash = (f: string) => createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
+    const hash = (f: string) =>
+      createHash("sha256")
+        .update(readFileSync(join(dir, f)))
+        .digest("hex");
     return {
       numbers: r.stdout.match(/-?\d+(\.\d+)?(e[-+]?\d+)?/g),
       stderr: r.stderr.replace(/ - (\d+ms|[\d.]+s|\d+m\d+s|\d+h\d+m|-) - ([\d,]+ samples\/s|-)/g, ""),
@@ -95,15 +105,30 @@ function runReadme(rt: Runtime, script: string, env: Record<string, string> = {}
  * resizes its heap now and then, a step that can land late in one run. A leak fails all three.
  */
 function rssCheck(rt: Runtime, mode: string) {
-  const args = [...rt.run, "test/e2e/rss/train-rss.mjs", "--preset", "check", "--mode", mode, "--epochs", "30", "--from", "5", "--max-growth", "1"];
+  const args = [
+    ...rt.run,
+    "test/e2e/rss/train-rss.mjs",
+    "--preset",
+    "check",
+    "--mode",
+    mode,
+    "--epochs",
+    "30",
+    "--from",
+    "5",
+    "--max-growth",
+    "1",
+  ];
   let r = runOn(rt, args, { TENSORGRAD_BACKEND: "wasm" });
-  for (let attempt = 2; attempt <= 3 && !(r.status === 0 && r.stderr === ""); attempt++) r = runOn(rt, args, { TENSORGRAD_BACKEND: "wasm" });
+  for (let attempt = 2; attempt <= 3 && !(r.status === 0 && r.stderr === ""); attempt++)
+    r = runOn(rt, args, { TENSORGRAD_BACKEND: "wasm" });
   return { status: r.status, stderr: r.stderr };
 }
 
 /** Runtimes and modes where the memory check does not hold reliably yet: it runs and reports, without failing the suite. */
 const RSS_TODO: Record<string, string | undefined> = {
-  "bun loop": "reads 1.2-4.3 MiB an epoch: in a loop that never yields JavaScriptCore collects only after allocating about twice the heap it counted at its last full collection (~127 MB: the wasm memory counts twice), ~16-28 epochs of this loop's ~4.7 MB of cells an epoch (less when loading the digits used part of it), so epochs 5-30 are mostly one climb; RSS then levels (269-276 MiB to epoch 70). Passing needs under ~0.9 MB an epoch, a fifth of now (bench/RESULTS.md, \"Bun: the synchronous loop\")",
+  "bun loop":
+    'reads 1.2-4.3 MiB an epoch: in a loop that never yields JavaScriptCore collects only after allocating about twice the heap it counted at its last full collection (~127 MB: the wasm memory counts twice), ~16-28 epochs of this loop\'s ~4.7 MB of cells an epoch (less when loading the digits used part of it), so epochs 5-30 are mostly one climb; RSS then levels (269-276 MiB to epoch 70). Passing needs under ~0.9 MB an epoch, a fifth of now (bench/RESULTS.md, "Bun: the synchronous loop")',
 };
 
 /**
@@ -115,7 +140,10 @@ const flavorOn = (rt: Runtime, v8Flavor: unknown) => (rt.name === "bun" ? "simd"
 describe("every runtime", { concurrency: false }, () => {
   let reference: Record<string, unknown>, referenceSimd: Record<string, unknown>;
   let referenceCli: ReturnType<typeof cliTrain>, referenceCliSimd: ReturnType<typeof cliTrain>;
-  let readmeDir: string, readmeScript: string, referenceReadme: ReturnType<typeof runReadme>, referenceReadmeSimd: ReturnType<typeof runReadme>;
+  let readmeDir: string,
+    readmeScript: string,
+    referenceReadme: ReturnType<typeof runReadme>,
+    referenceReadmeSimd: ReturnType<typeof runReadme>;
   before(() => {
     ensureBuilt();
     readmeDir = mkdtempSync(join(tmpdir(), "tensorgrad-readme-example-"));
@@ -139,7 +167,8 @@ describe("every runtime", { concurrency: false }, () => {
         const out = r.stdout + r.stderr;
         assert.equal(r.status, 0, `${rt.name}: ${out.slice(-3000)}`);
         // Each runner words its summary its own way: "# pass 339" / "339 pass" / "2 passed (341 steps)".
-        const m = /# pass (\d+)\n# fail 0\n/.exec(out) ?? /(\d+) pass\n\s*0 fail\n/.exec(out) ?? /\d+ passed \((\d+) steps\) \| 0 failed/.exec(out);
+        const m =
+          /# pass (\d+)\n# fail 0\n/.exec(out) ?? /(\d+) pass\n\s*0 fail\n/.exec(out) ?? /\d+ passed \((\d+) steps\) \| 0 failed/.exec(out);
         assert.ok(m && Number(m[1]) > 300, `${rt.name} ran too few conformance cases: ${out.slice(-1000)}`);
       });
 
@@ -153,7 +182,10 @@ describe("every runtime", { concurrency: false }, () => {
       });
 
       it("runs the README example to the same printed numbers and saved files, nothing else on stderr than fit's progress", () => {
-        assert.deepEqual(runReadme(rt, readmeScript), flavorOn(rt, reference.flavor) === reference.flavor ? referenceReadme : referenceReadmeSimd);
+        assert.deepEqual(
+          runReadme(rt, readmeScript),
+          flavorOn(rt, reference.flavor) === reference.flavor ? referenceReadme : referenceReadmeSimd,
+        );
       });
 
       it("runs `tensorgrad train` to the same weights and metrics", () => {
@@ -161,9 +193,11 @@ describe("every runtime", { concurrency: false }, () => {
       });
 
       for (const mode of ["loop", "fit"]) {
-        it(`keeps RSS growth under 1 MiB an epoch after epoch 5 over 30 epochs (${mode}), nothing on stderr`,
+        it(
+          `keeps RSS growth under 1 MiB an epoch after epoch 5 over 30 epochs (${mode}), nothing on stderr`,
           { todo: RSS_TODO[`${rt.name} ${mode}`] },
-          () => assert.deepEqual(rssCheck(rt, mode), { status: 0, stderr: "" }));
+          () => assert.deepEqual(rssCheck(rt, mode), { status: 0, stderr: "" }),
+        );
       }
 
       // Further per-runtime checks are one line here: a plain-JavaScript script over dist/ that exits
@@ -179,8 +213,13 @@ describe("Deno's permissions", () => {
     const r = runOn(deno, ["run", "--no-prompt", "--allow-read", "test/runtimes/backend.mjs"], { TENSORGRAD_BACKEND: "js" });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).backend, "wasm");
-    assert.match(r.stderr, /Warning: cannot read TENSORGRAD_[A-Z_]+ \(no permission to read environment variables; Deno needs --allow-env\): the TENSORGRAD_\* settings take their defaults/);
-    const allowed = runOn(deno, ["run", "--no-prompt", "--allow-read", "--allow-env", "test/runtimes/backend.mjs"], { TENSORGRAD_BACKEND: "js" });
+    assert.match(
+      r.stderr,
+      /Warning: cannot read TENSORGRAD_[A-Z_]+ \(no permission to read environment variables; Deno needs --allow-env\): the TENSORGRAD_\* settings take their defaults/,
+    );
+    const allowed = runOn(deno, ["run", "--no-prompt", "--allow-read", "--allow-env", "test/runtimes/backend.mjs"], {
+      TENSORGRAD_BACKEND: "js",
+    });
     assert.deepEqual([JSON.parse(allowed.stdout).backend, allowed.stderr], ["js", ""]);
   });
   it("without --allow-read, the bundled digits fail with Deno's error naming the file and the flag", () => {

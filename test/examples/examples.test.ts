@@ -11,14 +11,23 @@ import { join } from "node:path";
 
 const root = new URL("../..", import.meta.url).pathname;
 type Results = Record<string, string>;
-interface Run { results: Results; pngs: string[]; dir: string }
+interface Run {
+  results: Results;
+  pngs: string[];
+  dir: string;
+}
 
 /** Runs one example in quick mode; resolves with its `result` lines and the PNGs it wrote. */
 function runExample(name: string): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), `tg-example-${name}-`));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", join("examples", `${name}.ts`), dir, "--quick"], { cwd: root });
-    let out = "", err = "";
+    const child = spawn(
+      process.execPath,
+      ["--conditions=tensorgrad-source", "--import", "tsx", join("examples", `${name}.ts`), dir, "--quick"],
+      { cwd: root },
+    );
+    let out = "",
+      err = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
     child.on("error", reject);
@@ -33,8 +42,20 @@ function runExample(name: string): Promise<Run> {
 }
 
 const EXAMPLES = [
-  "sine-width", "xor-depth", "activations", "gaussian-nll", "optimizers", "learning-rates", "regularization",
-  "vanishing-gradients", "exploding-gradients", "early-stopping", "transfer-learning", "mnist", "lstm-forecast", "transformer-sort",
+  "sine-width",
+  "xor-depth",
+  "activations",
+  "gaussian-nll",
+  "optimizers",
+  "learning-rates",
+  "regularization",
+  "vanishing-gradients",
+  "exploding-gradients",
+  "early-stopping",
+  "transfer-learning",
+  "mnist",
+  "lstm-forecast",
+  "transformer-sort",
 ];
 
 // Two examples at a time (the test machine has two cores); each `it` awaits its own run.
@@ -53,7 +74,11 @@ before(() => {
   for (const name of queue) runs.set(name, new Promise((res, rej) => Promise.all(started).then(() => runs.get(name)!.then(res, rej), rej)));
 });
 after(() => {
-  for (const p of runs.values()) p.then((r) => rmSync(r.dir, { recursive: true, force: true }), () => undefined);
+  for (const p of runs.values())
+    p.then(
+      (r) => rmSync(r.dir, { recursive: true, force: true }),
+      () => undefined,
+    );
 });
 
 async function check(name: string): Promise<(key: string) => number> {
@@ -73,7 +98,9 @@ const raw = async (name: string, key: string): Promise<string> => (await runs.ge
 
 describe("examples (quick mode)", () => {
   it("the example list matches examples/*.ts", () => {
-    const files = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".ts") && f !== "common.ts").map((f) => f.slice(0, -3));
+    const files = readdirSync(join(root, "examples"))
+      .filter((f) => f.endsWith(".ts") && f !== "common.ts")
+      .map((f) => f.slice(0, -3));
     assert.deepEqual(files.sort(), [...EXAMPLES].sort());
   });
 
@@ -99,14 +126,18 @@ describe("examples (quick mode)", () => {
     assert.ok(Math.abs(r("max_slope_sigmoid") - 0.25) < 1e-3);
     for (const k of ["relu", "leaky_relu", "elu", "tanh"]) assert.ok(Math.abs(r(`max_slope_${k}`) - 1) < 1e-3, k);
     assert.ok(r("loss_sigmoid") > 0.5, `sigmoid loss ${r("loss_sigmoid")}`);
-    for (const k of ["relu", "leaky_relu", "elu", "gelu", "tanh"]) assert.ok(r(`loss_${k}`) < r("loss_sigmoid") / 2, `${k} loss ${r(`loss_${k}`)}`);
+    for (const k of ["relu", "leaky_relu", "elu", "gelu", "tanh"])
+      assert.ok(r(`loss_${k}`) < r("loss_sigmoid") / 2, `${k} loss ${r(`loss_${k}`)}`);
   });
 
   it("gaussian-nll: the predicted σ follows the noise, small at 0 and large at the edges", async () => {
     const r = await check("gaussian-nll");
     assert.ok(r("std_center") < 0.15, `σ at 0: ${r("std_center")}`);
     assert.ok(r("std_edges") > 5 * r("std_center"));
-    assert.ok(Math.abs(r("std_edges") - r("true_std_edges")) < 0.3 * r("true_std_edges"), `σ at the edges ${r("std_edges")} vs ${r("true_std_edges")}`);
+    assert.ok(
+      Math.abs(r("std_edges") - r("true_std_edges")) < 0.3 * r("true_std_edges"),
+      `σ at the edges ${r("std_edges")} vs ${r("true_std_edges")}`,
+    );
     assert.ok(r("mean_abs_error") < 0.1);
   });
 
@@ -126,7 +157,8 @@ describe("examples (quick mode)", () => {
 
   it("regularization: every regulariser lowers validation loss; L1 zeroes weights", async () => {
     const r = await check("regularization");
-    for (const k of ["dropout", "l2", "l1", "elastic_net"]) assert.ok(r(`val_${k}`) < r("val_none"), `${k}: validation ${r(`val_${k}`)} vs ${r("val_none")}`);
+    for (const k of ["dropout", "l2", "l1", "elastic_net"])
+      assert.ok(r(`val_${k}`) < r("val_none"), `${k}: validation ${r(`val_${k}`)} vs ${r("val_none")}`);
     for (const k of ["dropout", "l2"]) assert.ok(r(`train_${k}`) > r("train_none"), `${k} trades training loss`);
     assert.ok(r("near_zero_l1") > r("near_zero_none") + 0.3);
   });
@@ -155,7 +187,10 @@ describe("examples (quick mode)", () => {
 
   it("transfer-learning: frozen pretrained features beat training from scratch on 50 images", async () => {
     const r = await check("transfer-learning");
-    assert.ok(r("transfer_accuracy") > r("scratch_accuracy") + 0.05, `transfer ${r("transfer_accuracy")} vs scratch ${r("scratch_accuracy")}`);
+    assert.ok(
+      r("transfer_accuracy") > r("scratch_accuracy") + 0.05,
+      `transfer ${r("transfer_accuracy")} vs scratch ${r("scratch_accuracy")}`,
+    );
     assert.equal(r("trainable_parameters"), 130);
     assert.equal(r("frozen_unchanged"), 1);
   });

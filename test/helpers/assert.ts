@@ -11,7 +11,8 @@ export function assertClose(
 ): void {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} != expected ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
+    const a = actual[i],
+      e = expected[i];
     if (Number.isNaN(e) && Number.isNaN(a)) continue;
     if (a === e) continue;
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
@@ -20,7 +21,12 @@ export function assertClose(
   }
 }
 
-export function assertTensorClose(t: Tensor, expected: ArrayLike<number>, shape: readonly number[], opts: { rtol?: number; atol?: number; what?: string } = {}): void {
+export function assertTensorClose(
+  t: Tensor,
+  expected: ArrayLike<number>,
+  shape: readonly number[],
+  opts: { rtol?: number; atol?: number; what?: string } = {},
+): void {
   assert.deepEqual([...t.shape], [...shape], `${opts.what ?? "tensor"}: shape`);
   assertClose(t.toFloat32Array(), expected, opts);
 }

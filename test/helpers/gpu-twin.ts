@@ -38,7 +38,11 @@ export function rowMajor(shape: readonly number[]): number[] {
   return s;
 }
 
-export function view(t: Twin, shape: readonly number[], { offset = 0, strides = rowMajor(shape) }: { offset?: number; strides?: readonly number[] } = {}): TwinView {
+export function view(
+  t: Twin,
+  shape: readonly number[],
+  { offset = 0, strides = rowMajor(shape) }: { offset?: number; strides?: readonly number[] } = {},
+): TwinView {
   return { twin: t, offset, shape, strides };
 }
 
@@ -47,11 +51,25 @@ function side(v: TwinView, which: "gpu" | "js"): View {
 }
 
 /** Runs kernel `name` on the GPU and on the reference backend with the same views and params. */
-export function runBoth<K extends KernelName>(be: WebGpuBackend, name: K, out: TwinView, inputs: readonly TwinView[], params: KernelParams[K]): void {
+export function runBoth<K extends KernelName>(
+  be: WebGpuBackend,
+  name: K,
+  out: TwinView,
+  inputs: readonly TwinView[],
+  params: KernelParams[K],
+): void {
   const gpuKernel = be.kernel(name);
   assert.ok(gpuKernel, `the WebGPU backend has no "${name}" kernel`);
-  gpuKernel(side(out, "gpu"), inputs.map((v) => side(v, "gpu")), params);
-  jsBackend.kernel(name)!(side(out, "js"), inputs.map((v) => side(v, "js")), params);
+  gpuKernel(
+    side(out, "gpu"),
+    inputs.map((v) => side(v, "gpu")),
+    params,
+  );
+  jsBackend.kernel(name)!(
+    side(out, "js"),
+    inputs.map((v) => side(v, "js")),
+    params,
+  );
 }
 
 /** Both sides' whole buffers: [gpu, reference]. */
@@ -67,7 +85,8 @@ export function assertSame(actual: ArrayLike<number>, expected: ArrayLike<number
   }
 }
 
-const F = new Float32Array(1), U = new Int32Array(F.buffer);
+const F = new Float32Array(1),
+  U = new Int32Array(F.buffer);
 /** The float32 bit pattern as an integer ordered like the values (-0 and 0 one apart). */
 function ordered(x: number): number {
   F[0] = x;
@@ -90,10 +109,13 @@ export function assertUlps(actual: ArrayLike<number>, expected: ArrayLike<number
   assert.equal(actual.length, expected.length, `${what}: length`);
   const floor = scale > 0 ? 2 ** (Math.floor(Math.log2(scale)) - 23) : 0;
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     const d = ulps(a, e);
     if (d <= maxUlps || Math.abs(a - e) <= maxUlps * floor) continue;
-    assert.fail(`${what}: element ${i} is ${a}, expected ${e} (${d} float32 steps apart, at most ${maxUlps}${scale > 0 ? ` at magnitude ${scale}` : ""})`);
+    assert.fail(
+      `${what}: element ${i} is ${a}, expected ${e} (${d} float32 steps apart, at most ${maxUlps}${scale > 0 ? ` at magnitude ${scale}` : ""})`,
+    );
   }
 }
 
@@ -123,7 +145,12 @@ export const LAYOUTS: readonly Layout[] = ["contiguous", "offset", "transposed",
  */
 export function laidOut(be: WebGpuBackend, dtype: DType, shape: readonly number[], layout: Layout, value: (i: number) => number): TwinView {
   const size = shape.reduce((a, b) => a * b, 1);
-  const fill = (n: number) => twin(be, dtype, Array.from({ length: n }, (_, i) => value(i)));
+  const fill = (n: number) =>
+    twin(
+      be,
+      dtype,
+      Array.from({ length: n }, (_, i) => value(i)),
+    );
   switch (layout) {
     case "contiguous":
       return view(fill(size), shape);
@@ -154,6 +181,8 @@ export function laidOut(be: WebGpuBackend, dtype: DType, shape: readonly number[
  */
 export function smallGridBackend(device: GPUDevice, limit = 2): WebGpuBackend {
   const be = createWebGpuBackend(device);
-  Object.assign(be.runtime, { limits: { maxComputeWorkgroupsPerDimension: limit, maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize } });
+  Object.assign(be.runtime, {
+    limits: { maxComputeWorkgroupsPerDimension: limit, maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize },
+  });
   return be;
 }

@@ -31,14 +31,24 @@ export function contiguous(shape: readonly number[], offset = 0): ViewLayout {
  * output buffer's initial contents, its view by default the first input's shape, contiguous.
  */
 export async function runOnBoth<K extends KernelName>(
-  be: WebGpuBackend, name: K, out: Operand, inputs: readonly Operand[], params: KernelParams[K],
+  be: WebGpuBackend,
+  name: K,
+  out: Operand,
+  inputs: readonly Operand[],
+  params: KernelParams[K],
 ): Promise<{ gpu: TypedArray; ref: TypedArray }> {
   const laid = (o: Operand, fallback: ViewLayout) => {
     const l = o.view ?? fallback;
     return view(twin(be, o.dtype, o.data), l.shape, { offset: l.offset, strides: l.strides });
   };
   const outView = laid(out, inputs[0]?.view ? contiguous(inputs[0].view.shape) : contiguous([out.data.length]));
-  runBoth(be, name, outView, inputs.map((o) => laid(o, contiguous([o.data.length]))), params);
+  runBoth(
+    be,
+    name,
+    outView,
+    inputs.map((o) => laid(o, contiguous([o.data.length]))),
+    params,
+  );
   const [gpu, ref] = await both(be, outView.twin);
   return { gpu, ref };
 }
@@ -50,7 +60,8 @@ export async function runOnBoth<K extends KernelName>(
 export function assertMatches(gpu: ArrayLike<number>, ref: ArrayLike<number>, what: string, { rtol = 0, atol = 0 } = {}): void {
   assert.equal(gpu.length, ref.length, `${what}: length`);
   for (let i = 0; i < ref.length; i++) {
-    const a = gpu[i]!, e = ref[i]!;
+    const a = gpu[i]!,
+      e = ref[i]!;
     if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       assert.fail(`${what}: element ${i} is ${a}, reference ${e} (|diff| ${Math.abs(a - e)}, rtol ${rtol}, atol ${atol})`);

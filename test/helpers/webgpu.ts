@@ -22,7 +22,10 @@ async function open(): Promise<GPUDevice | null> {
   gpu = create([]);
   const adapter = await gpu.requestAdapter();
   if (!adapter) {
-    if (existsSync(SWIFTSHADER_ICD)) throw new Error(`no WebGPU adapter although ${SWIFTSHADER_ICD} exists (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}, LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH})`);
+    if (existsSync(SWIFTSHADER_ICD))
+      throw new Error(
+        `no WebGPU adapter although ${SWIFTSHADER_ICD} exists (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}, LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH})`,
+      );
     console.log("# no WebGPU adapter on this machine: WebGPU tests skipped");
     return null;
   }

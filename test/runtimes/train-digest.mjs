@@ -14,15 +14,35 @@ const outDir = process.argv[2];
 
 const sha = (t) => {
   const a = t.contiguous().toTypedArray();
-  return createHash("sha256").update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest("hex");
+  return createHash("sha256")
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest("hex");
 };
-const weights = (model) => createHash("sha256").update(Object.entries(model.stateDict()).map(([k, t]) => `${k}:${sha(t)}`).join(",")).digest("hex");
+const weights = (model) =>
+  createHash("sha256")
+    .update(
+      Object.entries(model.stateDict())
+        .map(([k, t]) => `${k}:${sha(t)}`)
+        .join(","),
+    )
+    .digest("hex");
 
 /** Elementwise functions the engines' Math libraries could round differently, forward and backward. */
 function transcendentals() {
   tg.manualSeed(1);
   const x = tg.randn([4096]).mul(4).requiresGrad_(true);
-  const y = [x.exp(), x.abs().add(1e-3).log(), x.tanh(), x.sigmoid(), x.gelu(), x.sin(), x.cos(), x.abs().pow(1.7), x.softplus(), x.softmax(0)];
+  const y = [
+    x.exp(),
+    x.abs().add(1e-3).log(),
+    x.tanh(),
+    x.sigmoid(),
+    x.gelu(),
+    x.sin(),
+    x.cos(),
+    x.abs().pow(1.7),
+    x.softplus(),
+    x.softmax(0),
+  ];
   tg.stack(y).sum().backward();
   return [...y.map(sha), sha(x.grad)].join("");
 }
@@ -49,12 +69,25 @@ function handLoop(x, y) {
 async function fitRun(x, y) {
   tg.manualSeed(3);
   const model = new nn.Sequential(
-    new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 13 * 13, 10),
+    new nn.Conv2d(1, 4, 3),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(4 * 13 * 13, 10),
   );
-  const history = await train.fit(model, { x: x.reshape([-1, 1, 28, 28]), y }, {
-    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer: "adamw", epochs: 2, batchSize: 32,
-    validationSplit: 0.2, metrics: ["accuracy"], verbose: 0,
-  });
+  const history = await train.fit(
+    model,
+    { x: x.reshape([-1, 1, 28, 28]), y },
+    {
+      loss: { name: "sparse_categorical_crossentropy", fromLogits: true },
+      optimizer: "adamw",
+      epochs: 2,
+      batchSize: 32,
+      validationSplit: 0.2,
+      metrics: ["accuracy"],
+      verbose: 0,
+    },
+  );
   return { history: history.toJSON(), weights: weights(model) };
 }
 
@@ -62,7 +95,11 @@ const { x, y } = data.mnist({ limit: 512 });
 const result = { backend: tg.getBackend().name, flavor: tg.getBackend().flavor ?? null, backends: {} };
 for (const name of tg.listBackends()) {
   tg.setBackend(name);
-  result.backends[name] = { transcendentals: createHash("sha256").update(transcendentals()).digest("hex"), loop: handLoop(x, y), fit: await fitRun(x, y) };
+  result.backends[name] = {
+    transcendentals: createHash("sha256").update(transcendentals()).digest("hex"),
+    loop: handLoop(x, y),
+    fit: await fitRun(x, y),
+  };
 }
 tg.setBackend(result.backend);
 

@@ -72,14 +72,15 @@ it("cli/, bench/ and examples/ use the public index only", () => {
       const kernelBench = /^bench\/wasm-[^/]+\.ts$/.test(relative(root, file));
       for (const target of imports(file)) {
         if (kernelBench && target.startsWith("src/backend/")) continue;
-        if (target.startsWith("src/") && target !== "src/index.js" && target !== "src/index") bad.push(`${relative(root, file)} imports ${target}`);
+        if (target.startsWith("src/") && target !== "src/index.js" && target !== "src/index")
+          bad.push(`${relative(root, file)} imports ${target}`);
       }
     }
   }
   assert.deepEqual(bad, []);
 });
 
-it("Node built-ins only in the Node side of each \"#\" import, which has a browser twin", () => {
+it('Node built-ins only in the Node side of each "#" import, which has a browser twin', () => {
   // A browser bundle resolves package.json's "imports" with the "browser" condition; every other file
   // under src/ is shared, so a node: import there would break browser bundles.
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { imports: Record<string, Record<string, string>> };
@@ -96,7 +97,9 @@ it("Node built-ins only in the Node side of each \"#\" import, which has a brows
   for (const file of files(join(root, "src"))) {
     const from = relative(root, file);
     if (nodeSide.has(from)) continue;
-    for (const target of imports(file)) if (target.startsWith("node:") || ["fs", "path", "os", "worker_threads", "zlib", "v8", "vm"].includes(target)) bad.push(`${from} imports ${target}`);
+    for (const target of imports(file))
+      if (target.startsWith("node:") || ["fs", "path", "os", "worker_threads", "zlib", "v8", "vm"].includes(target))
+        bad.push(`${from} imports ${target}`);
   }
   assert.deepEqual(bad, []);
 });
@@ -106,7 +109,8 @@ it("storage memory is out of reach above the backend", () => {
   // optimizer updates, ...), and host values enter and leave only through the backend's write, read
   // and readSync, which a backend whose memory is on a device implements as an upload and a read-back.
   // No file above the backend touches `data` of a storage or asks the backend for a host view of it.
-  const touches = /\bstorage\s*[?!]?\.\s*data\b|\{[^}]*\bdata\b[^}]*\}\s*=\s*[\w.]*\bstorage\b|\bhostData\s*\(|\bisHostStorage\b|\bHostStorage\b/;
+  const touches =
+    /\bstorage\s*[?!]?\.\s*data\b|\{[^}]*\bdata\b[^}]*\}\s*=\s*[\w.]*\bstorage\b|\bhostData\s*\(|\bisHostStorage\b|\bHostStorage\b/;
   const bad = files(join(root, "src"))
     .map((f) => relative(root, f))
     .filter((f) => !f.startsWith("src/backend/"))

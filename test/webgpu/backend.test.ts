@@ -40,12 +40,22 @@ describe("WebGPU backend", { skip: gpu === null }, () => {
   });
 
   it("reads values back with await data(), array() and itemAsync(), views included", async () => {
-    const x = tg.tensor([[1, -2, 3], [4, 5, -6]]);
+    const x = tg.tensor([
+      [1, -2, 3],
+      [4, 5, -6],
+    ]);
     assert.equal(x.storage.backend.name, "webgpu");
     const y = x.neg();
     assert.deepEqual(await y.data(), Float32Array.of(-1, 2, -3, -4, -5, 6));
-    assert.deepEqual(await x.T.array(), [[1, 4], [-2, 5], [3, -6]]);
-    assert.deepEqual(await x.slice(1, 1, 3).array(), [[-2, 3], [5, -6]]);
+    assert.deepEqual(await x.T.array(), [
+      [1, 4],
+      [-2, 5],
+      [3, -6],
+    ]);
+    assert.deepEqual(await x.slice(1, 1, 3).array(), [
+      [-2, 3],
+      [5, -6],
+    ]);
     assert.equal(await x.reshape([6]).slice(0, 4, 5).reshape([]).itemAsync(), 5);
     const labels = tg.tensor(Int32Array.of(7, -1, 2 ** 30));
     const read = await labels.data();
@@ -64,12 +74,17 @@ describe("WebGPU backend", { skip: gpu === null }, () => {
       [() => t.toString(), "read", "data"],
     ];
     for (const [fn, method, awaited] of sync) {
-      throwsTyped(fn, tg.AsyncReadError, `${method}: this tensor lives on the "webgpu" backend, whose memory cannot be read synchronously; use \`await t.${awaited}()\` (or \`await t.cpu()\` for a copy on the CPU)`);
+      throwsTyped(
+        fn,
+        tg.AsyncReadError,
+        `${method}: this tensor lives on the "webgpu" backend, whose memory cannot be read synchronously; use \`await t.${awaited}()\` (or \`await t.cpu()\` for a copy on the CPU)`,
+      );
     }
   });
 
   it("float64 tensors are DTypeErrors: WGSL has no f64", () => {
-    const msg = "float64 tensors cannot live on the WebGPU backend: WGSL has no 64-bit floats; use float32 (t.float()), or a CPU backend for float64 work";
+    const msg =
+      "float64 tensors cannot live on the WebGPU backend: WGSL has no 64-bit floats; use float32 (t.float()), or a CPU backend for float64 work";
     throwsTyped(() => tg.zeros([2], { dtype: "float64" }), tg.DTypeError, `zeros: ${msg}`);
     throwsTyped(() => tg.tensor([1, 2], { dtype: "float64" }), tg.DTypeError, `tensor: ${msg}`);
   });
@@ -86,16 +101,33 @@ describe("WebGPU backend", { skip: gpu === null }, () => {
   });
 
   it("moves tensors between backends: toBackend up, await cpu() down; a GPU tensor in a CPU kernel is an AsyncReadError", async () => {
-    const g = tg.tensor([[1, 2], [3, 4]]).T;
+    const g = tg.tensor([
+      [1, 2],
+      [3, 4],
+    ]).T;
     await tg.setBackend(initial);
-    throwsTyped(() => g.neg(), tg.AsyncReadError, /a tensor on the "webgpu" backend was used where its values must be read synchronously.*`await t\.data\(\)`.*`await t\.cpu\(\)`/);
-    throwsTyped(() => g.toBackend(initial), tg.AsyncReadError, /toBackend\("[a-z]+"\): this tensor lives on the "webgpu" backend.*`await t\.cpu\(\)`/);
+    throwsTyped(
+      () => g.neg(),
+      tg.AsyncReadError,
+      /a tensor on the "webgpu" backend was used where its values must be read synchronously.*`await t\.data\(\)`.*`await t\.cpu\(\)`/,
+    );
+    throwsTyped(
+      () => g.toBackend(initial),
+      tg.AsyncReadError,
+      /toBackend\("[a-z]+"\): this tensor lives on the "webgpu" backend.*`await t\.cpu\(\)`/,
+    );
     const c = await g.cpu();
     assert.equal(c.storage.backend.name, initial);
-    assert.deepEqual(c.toArray(), [[1, 3], [2, 4]]);
+    assert.deepEqual(c.toArray(), [
+      [1, 3],
+      [2, 4],
+    ]);
     const up = c.toBackend("webgpu");
     assert.equal(up.storage.backend.name, "webgpu");
-    assert.deepEqual(await up.array(), [[1, 3], [2, 4]]);
+    assert.deepEqual(await up.array(), [
+      [1, 3],
+      [2, 4],
+    ]);
     assert.equal(up.toBackend("webgpu"), up);
     await tg.setBackend("webgpu");
   });

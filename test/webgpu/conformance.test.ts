@@ -6,7 +6,17 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as tg from "tensorgrad";
-import { GRAD_CASES, checkCase, float32Options, float32Overrides, gradcheckCase, gradcheckGradCase, noGradcheck, parseOpFixtures, type Case } from "../conformance/op-cases.js";
+import {
+  GRAD_CASES,
+  checkCase,
+  float32Options,
+  float32Overrides,
+  gradcheckCase,
+  gradcheckGradCase,
+  noGradcheck,
+  parseOpFixtures,
+  type Case,
+} from "../conformance/op-cases.js";
 import { webgpuSkipReason } from "../helpers/webgpu.js";
 
 const fixtures = parseOpFixtures(readFileSync(new URL("../fixtures/ops.json", import.meta.url), "utf8"));
@@ -24,7 +34,12 @@ describe("op table on WebGPU vs PyTorch", { skip: reason ?? false }, () => {
   if (skipped.length > 0) console.log(`# ${skipped.length} float64 cases skipped on WebGPU (WGSL has no f64): ${skipped.join(", ")}`);
   // Rounding to float16/bfloat16 runs on the CPU; WebGPU refuses it with a DTypeError (test/webgpu/half.test.ts).
   const roundsOnHost = (c: Case) => c.op === "halfRoundTrip" || c.op === "bfloat16RoundTrip";
-  console.log(`# 16-bit rounding cases skipped on WebGPU (a DTypeError there, by design): ${fixtures.cases.filter(roundsOnHost).map((c) => c.id).join(", ")}`);
+  console.log(
+    `# 16-bit rounding cases skipped on WebGPU (a DTypeError there, by design): ${fixtures.cases
+      .filter(roundsOnHost)
+      .map((c) => c.id)
+      .join(", ")}`,
+  );
   for (const c of fixtures.cases) {
     if (float64(c) || roundsOnHost(c)) continue;
     it(c.id, async (t) => {
@@ -56,10 +71,14 @@ describe("op table gradcheck on WebGPU (float32 central differences, fastMode)",
     }
   };
   const skipped = fixtures.cases.filter((c) => noGradcheck(c) === null && float64(c)).map((c) => c.id);
-  if (skipped.length > 0) console.log(`# ${skipped.length} float64 cases skipped in the WebGPU gradcheck (WGSL has no f64): ${skipped.join(", ")}`);
+  if (skipped.length > 0)
+    console.log(`# ${skipped.length} float64 cases skipped in the WebGPU gradcheck (WGSL has no f64): ${skipped.join(", ")}`);
   for (const c of fixtures.cases) {
     if (noGradcheck(c) !== null || float64(c)) continue;
-    it(c.id, run(() => gradcheckCase(c, { ...float32Options(overrides.get(c.id)), fastMode: true })));
+    it(
+      c.id,
+      run(() => gradcheckCase(c, { ...float32Options(overrides.get(c.id)), fastMode: true })),
+    );
   }
   it("the synchronous gradcheck points to gradcheckAsync", () => {
     assert.throws(() => tg.gradcheck((x) => x.sum(), [tg.tensor([1, 2])]), {
@@ -67,5 +86,9 @@ describe("op table gradcheck on WebGPU (float32 central differences, fastMode)",
       message: 'gradcheck: the "webgpu" backend\'s memory cannot be read synchronously; use `await tg.gradcheckAsync(fn, inputs, opts)`',
     });
   });
-  for (const g of GRAD_CASES) it(`${g.id} (gradcheck only)`, run(() => gradcheckGradCase(g, { ...float32Options(), fastMode: true })));
+  for (const g of GRAD_CASES)
+    it(
+      `${g.id} (gradcheck only)`,
+      run(() => gradcheckGradCase(g, { ...float32Options(), fastMode: true })),
+    );
 });

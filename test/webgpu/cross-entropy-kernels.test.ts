@@ -43,12 +43,13 @@ describe("WebGPU cross-entropy kernels", { skip: device === null }, () => {
 
   it("wide rows (a workgroup each, each thread summing several columns)", () => check(logits(3, 1000), targets(3, 1000), upstream(3)));
 
-  for (const C of [130, 300]) it(`transposed, offset logits and a broadcast (stride 0) gradient, ${C} classes`, async () => {
-    const R = 7;
-    const x = view(twin(be, "float32", uniform(random, R * C + 4, -4, 4)), [R, C], { offset: 4, strides: [1, R] });
-    const g = view(twin(be, "float32", [0, 1 / R]), [R], { offset: 1, strides: [0] });
-    await check(x, targets(R, C), g);
-  });
+  for (const C of [130, 300])
+    it(`transposed, offset logits and a broadcast (stride 0) gradient, ${C} classes`, async () => {
+      const R = 7;
+      const x = view(twin(be, "float32", uniform(random, R * C + 4, -4, 4)), [R, C], { offset: 4, strides: [1, R] });
+      const g = view(twin(be, "float32", [0, 1 / R]), [R], { offset: 1, strides: [0] });
+      await check(x, targets(R, C), g);
+    });
 
   it("logits far from zero (the maximum is subtracted first)", async () => {
     await check(logits(6, 50, 9000, 9010), targets(6, 50), upstream(6), { scale: 16 });
@@ -56,21 +57,26 @@ describe("WebGPU cross-entropy kernels", { skip: device === null }, () => {
   });
 
   it("rows holding NaN or +∞ give NaN; -∞ entries give probability 0 (an infinite loss when targeted)", async () => {
-    const values = [
-      1, NaN, 2, 3,
-      Infinity, 0, 1, 2,
-      -Infinity, 0, 1, -Infinity,
-      0.5, -0.5, 0.25, 1,
-    ];
+    const values = [1, NaN, 2, 3, Infinity, 0, 1, 2, -Infinity, 0, 1, -Infinity, 0.5, -0.5, 0.25, 1];
     const t = view(twin(be, "int32", [0, 1, 0, 3]), [4]);
     await check(view(twin(be, "float32", values), [4, 4]), t, upstream(4));
   });
 
   it("more workgroups than one grid dimension holds", async () => {
     const small = smallGridBackend(device!, 4);
-    for (const [R, C] of [[5 * 64 + 3, 5], [9, 300]] as const) {
+    for (const [R, C] of [
+      [5 * 64 + 3, 5],
+      [9, 300],
+    ] as const) {
       const x = view(twin(small, "float32", uniform(random, R * C, -4, 4)), [R, C]);
-      const t = view(twin(small, "int32", Array.from({ length: R }, (_, r) => r % C)), [R]);
+      const t = view(
+        twin(
+          small,
+          "int32",
+          Array.from({ length: R }, (_, r) => r % C),
+        ),
+        [R],
+      );
       await check(x, t, view(twin(small, "float32", uniform(random, R, 0.5, 2)), [R]), { on: small });
     }
   });

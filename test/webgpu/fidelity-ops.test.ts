@@ -19,9 +19,18 @@ describe("fidelity ops on WebGPU", { skip: reason ?? false }, () => {
   after(() => tg.setBackend(initial));
 
   it("maskedSelect with a CPU mask: values and gradient", async () => {
-    const x = tg.tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const x = tg.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { requiresGrad: true },
+    );
     await tg.setBackend("js");
-    const mask = tg.tensor([[true, false, true], [false, true, true]]);
+    const mask = tg.tensor([
+      [true, false, true],
+      [false, true, true],
+    ]);
     await tg.setBackend("webgpu");
     const out = x.maskedSelect(mask);
     assert.deepEqual(Array.from(await out.data()), [1, 3, 5, 6]);
@@ -31,7 +40,11 @@ describe("fidelity ops on WebGPU", { skip: reason ?? false }, () => {
 
   it("maskedSelect with a GPU mask is an UnsupportedOpError", () => {
     const x = tg.tensor([1, 2, 3]);
-    assert.throws(() => x.maskedSelect(x.gt(1.5)), (e: unknown) => e instanceof tg.UnsupportedOpError && /maskedSelect: the mask lives on the "webgpu" backend/.test((e as Error).message));
+    assert.throws(
+      () => x.maskedSelect(x.gt(1.5)),
+      (e: unknown) =>
+        e instanceof tg.UnsupportedOpError && /maskedSelect: the mask lives on the "webgpu" backend/.test((e as Error).message),
+    );
   });
 
   it("PositionalEncoding adds the same table as on the CPU", async () => {
@@ -56,12 +69,22 @@ describe("fidelity ops on WebGPU", { skip: reason ?? false }, () => {
       loss.backward();
       return loss;
     };
-    assert.throws(() => opt.step(closure), (e: unknown) => e instanceof tg.UnsupportedOpError && /LBFGS\.step: a parameter lives on the "webgpu" backend.*stepAsync/.test((e as Error).message));
+    assert.throws(
+      () => opt.step(closure),
+      (e: unknown) =>
+        e instanceof tg.UnsupportedOpError &&
+        /LBFGS\.step: a parameter lives on the "webgpu" backend.*stepAsync/.test((e as Error).message),
+    );
     for (const [k, s] of c.trajectory.entries()) {
       const loss = await (await opt.stepAsync(closure))!.itemAsync();
       assert.ok(Math.abs(loss - s.loss) <= 1e-4 * Math.abs(s.loss) + 1e-5, `step ${k} loss ${loss} vs ${s.loss}`);
       const got = [...(await w.data()), ...(await b.data())];
-      got.forEach((v, i) => assert.ok(Math.abs(v - s.params.flat()[i]) <= 2e-4 * Math.abs(s.params.flat()[i]) + 2e-5, `step ${k} param ${i}: ${v} vs ${s.params.flat()[i]}`));
+      got.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - s.params.flat()[i]) <= 2e-4 * Math.abs(s.params.flat()[i]) + 2e-5,
+          `step ${k} param ${i}: ${v} vs ${s.params.flat()[i]}`,
+        ),
+      );
     }
   });
 });

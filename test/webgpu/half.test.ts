@@ -42,7 +42,12 @@ describe("float16 / bfloat16 on WebGPU", { skip: !gpu }, () => {
 
   it("casts that round on the device are DTypeErrors naming the CPU route", () => {
     const x = tg.tensor([0.1, 0.2]);
-    assert.throws(() => x.half(), (e: Error) => e instanceof tg.DTypeError && e.message.startsWith('to: a cast to float16 rounds on the CPU, and this tensor is on the "webgpu" backend; cast on the CPU'));
+    assert.throws(
+      () => x.half(),
+      (e: Error) =>
+        e instanceof tg.DTypeError &&
+        e.message.startsWith('to: a cast to float16 rounds on the CPU, and this tensor is on the "webgpu" backend; cast on the CPU'),
+    );
     assert.throws(() => x.to("bfloat16"), tg.DTypeError);
     const h = tg.zeros([2], { dtype: "float16" });
     assert.throws(() => h.add_(x), tg.DTypeError);
@@ -50,7 +55,10 @@ describe("float16 / bfloat16 on WebGPU", { skip: !gpu }, () => {
 
   it("module.half() on GPU state is a DTypeError; convert on the CPU first", () => {
     const m = new nn.Linear(2, 2);
-    assert.throws(() => m.half(), (e: Error) => e instanceof tg.DTypeError && /half: rounding to float16 runs on the CPU/.test(e.message));
+    assert.throws(
+      () => m.half(),
+      (e: Error) => e instanceof tg.DTypeError && /half: rounding to float16 runs on the CPU/.test(e.message),
+    );
   });
 });
 
@@ -68,9 +76,11 @@ describe("packed sequences on WebGPU", { skip: !gpu }, () => {
     assert.deepEqual(await lengths.array(), [2, 4, 1]);
     // Sequence 1 (length 4) run alone gives the same output and final state.
     const [alone, hAlone] = gru.forward(x.slice(1, 1, 2));
-    const a = await padded.slice(1, 1, 2).data(), b = await alone.data();
+    const a = await padded.slice(1, 1, 2).data(),
+      b = await alone.data();
     a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-5));
-    const hh = await h.slice(1, 1, 2).data(), hb = await hAlone.data();
+    const hh = await h.slice(1, 1, 2).data(),
+      hb = await hAlone.data();
     hh.forEach((v, i) => assert.ok(Math.abs(v - hb[i]) < 1e-5));
   });
 });

@@ -23,7 +23,15 @@ describe("WebGPU indexing kernels", { skip: device === null }, () => {
   const indexShape = (dim: number) => X.map((s, d) => (d === dim ? s + 3 : s - 1));
 
   /** Runs kernel `name` into a fresh buffer of `size` elements (filled with `init`) and compares. */
-  async function compare(name: "gather" | "scatterAdd", dtype: DType, outShape: readonly number[], inputs: readonly TwinView[], dim: number, init: number, on = be): Promise<void> {
+  async function compare(
+    name: "gather" | "scatterAdd",
+    dtype: DType,
+    outShape: readonly number[],
+    inputs: readonly TwinView[],
+    dim: number,
+    init: number,
+    on = be,
+  ): Promise<void> {
     const size = outShape.reduce((a, b) => a * b, 1);
     const out = twin(on, dtype, [5, ...Array(size).fill(init), 5]);
     runBoth(on, name, view(out, outShape, { offset: 1 }), inputs, { dim });
@@ -47,7 +55,13 @@ describe("WebGPU indexing kernels", { skip: device === null }, () => {
         for (const [k, layout] of LAYOUTS.entries()) {
           const shape = indexShape(dim);
           // The source may be larger than the index: only the index's extent is read.
-          const src = laidOut(be, dtype, shape.map((s) => s + 1), layout, values(dtype));
+          const src = laidOut(
+            be,
+            dtype,
+            shape.map((s) => s + 1),
+            layout,
+            values(dtype),
+          );
           const index = indices(shape, X[dim]!, LAYOUTS[(k + 3) % LAYOUTS.length]!);
           await compare("scatterAdd", dtype, X, [src, index], dim, 0);
         }
@@ -86,7 +100,8 @@ describe("WebGPU indexing kernels", { skip: device === null }, () => {
   for (const dtype of ["float32", "int32"] as const) {
     it(`gatherRows ${dtype}: rows of several elements and of one, repeated, from offset views`, async () => {
       for (const shape of [[10, 3, 2], [9]]) {
-        const size = shape.reduce((a, b) => a * b, 1), row = size / shape[0]!;
+        const size = shape.reduce((a, b) => a * b, 1),
+          row = size / shape[0]!;
         const x = laidOut(be, dtype, shape, "offset", values(dtype));
         const rows = [3, 3, 0, 9 % shape[0]!, 1, 8];
         const out = twin(be, dtype, Array(rows.length * row + 4).fill(5));

@@ -12,11 +12,13 @@ import { assertUlps, both, rng, runBoth, smallGridBackend, twin, uniform, view, 
 const device = await gpuDevice();
 
 // Elements per parameter (not a multiple of the workgroup size) and where each view starts.
-const N = 1037, OFFSET = 5;
+const N = 1037,
+  OFFSET = 5;
 
 // The range of each state buffer's initial values: signed averages, non-negative squares.
 type Range = readonly [number, number];
-const SIGNED: Range = [-1, 1], SQUARE: Range = [0, 1];
+const SIGNED: Range = [-1, 1],
+  SQUARE: Range = [0, 1];
 
 type Step = "adamStep" | "sgdStep" | "rmspropStep" | "adagradStep";
 
@@ -37,7 +39,14 @@ describe("WebGPU optimizer kernels", { skip: device === null }, () => {
    * cancels to near zero keeps the absolute error of its operands). `ranges`: the
    * initial values of each state buffer.
    */
-  async function check<K extends Step>(name: K, ranges: readonly Range[], params: (step: number) => KernelParams[K], maxUlps: number, scale = 0, on = be): Promise<void> {
+  async function check<K extends Step>(
+    name: K,
+    ranges: readonly Range[],
+    params: (step: number) => KernelParams[K],
+    maxUlps: number,
+    scale = 0,
+    on = be,
+  ): Promise<void> {
     const p = buffer(-1, 1, on);
     const state = ranges.map(([lo, hi]) => buffer(lo, hi, on));
     for (let step = 1; step <= 3; step++) {
@@ -56,19 +65,26 @@ describe("WebGPU optimizer kernels", { skip: device === null }, () => {
   const hyper = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0.1, amsgrad: false, maximize: false };
 
   it("adamStep: Adam with L2 decay", () => check("adamStep", [SIGNED, SQUARE], (step) => adamScalars(step, false, hyper, true), 4));
-  it("adamStep: AdamW, maximize", () => check("adamStep", [SIGNED, SQUARE], (step) => adamScalars(step, true, { ...hyper, maximize: true }, true), 4));
-  it("adamStep: launches spread over a 2-D grid", () => check("adamStep", [SIGNED, SQUARE], (step) => adamScalars(step, false, hyper, true), 4, 0, smallGridBackend(device!)));
-  it("adamStep: AMSGrad", () => check("adamStep", [SIGNED, SQUARE, SQUARE], (step) => adamScalars(step, false, { ...hyper, amsgrad: true }, true), 4));
+  it("adamStep: AdamW, maximize", () =>
+    check("adamStep", [SIGNED, SQUARE], (step) => adamScalars(step, true, { ...hyper, maximize: true }, true), 4));
+  it("adamStep: launches spread over a 2-D grid", () =>
+    check("adamStep", [SIGNED, SQUARE], (step) => adamScalars(step, false, hyper, true), 4, 0, smallGridBackend(device!)));
+  it("adamStep: AMSGrad", () =>
+    check("adamStep", [SIGNED, SQUARE, SQUARE], (step) => adamScalars(step, false, { ...hyper, amsgrad: true }, true), 4));
 
   const sgd = { lr: 0.05, momentum: 0.9, keep: 0.8, wd: 0.01, sign: 1, nesterov: false };
   it("sgdStep: plain", () => check("sgdStep", [], () => ({ ...sgd, momentum: 0, first: false }), 4, 1));
-  it("sgdStep: momentum with dampening, first step then buffer", () => check("sgdStep", [SIGNED], (step) => ({ ...sgd, first: step === 1 }), 4, 1));
-  it("sgdStep: Nesterov, maximize", () => check("sgdStep", [SIGNED], (step) => ({ ...sgd, keep: 1, nesterov: true, sign: -1, first: step === 1 }), 4, 1));
+  it("sgdStep: momentum with dampening, first step then buffer", () =>
+    check("sgdStep", [SIGNED], (step) => ({ ...sgd, first: step === 1 }), 4, 1));
+  it("sgdStep: Nesterov, maximize", () =>
+    check("sgdStep", [SIGNED], (step) => ({ ...sgd, keep: 1, nesterov: true, sign: -1, first: step === 1 }), 4, 1));
 
   const rms = { lr: 1e-2, alpha: 0.99, eps: 1e-8, wd: 0.01, momentum: 0, sign: 1, centered: false };
   it("rmspropStep: plain", () => check("rmspropStep", [SQUARE], () => rms, 8, 1));
-  it("rmspropStep: centered with momentum, maximize", () => check("rmspropStep", [[1, 2], [-0.5, 0.5], SIGNED], () => ({ ...rms, centered: true, momentum: 0.9, sign: -1 }), 8, 1));
+  it("rmspropStep: centered with momentum, maximize", () =>
+    check("rmspropStep", [[1, 2], [-0.5, 0.5], SIGNED], () => ({ ...rms, centered: true, momentum: 0.9, sign: -1 }), 8, 1));
   it("rmspropStep: momentum only", () => check("rmspropStep", [SQUARE, SIGNED], () => ({ ...rms, momentum: 0.5 }), 8, 1));
 
-  it("adagradStep: decayed learning rate, weight decay", () => check("adagradStep", [SQUARE], (step) => ({ clr: 0.1 / (1 + (step - 1) * 0.01), eps: 1e-10, wd: 0.01, sign: 1 }), 4, 1));
+  it("adagradStep: decayed learning rate, weight decay", () =>
+    check("adagradStep", [SQUARE], (step) => ({ clr: 0.1 / (1 + (step - 1) * 0.01), eps: 1e-10, wd: 0.01, sign: 1 }), 4, 1));
 });

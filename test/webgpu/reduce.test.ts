@@ -21,8 +21,13 @@ describe("WebGPU reductions", { skip: device === null }, () => {
   async function check(kind: ReduceKernel, dtype: "float32" | "int32", data: number[], view: ViewLayout, R: number, what: string) {
     const O = view.shape.reduce((a, b) => a * b, 1) / R;
     const outDType = kind.startsWith("arg") ? "int32" : dtype;
-    const { gpu, ref } = await runOnBoth(be, kind, { dtype: outDType, data: new Array(O + 2).fill(-9), view: { offset: 1, shape: [O], strides: [1] } },
-      [{ dtype, data, view }], { reduceSize: R });
+    const { gpu, ref } = await runOnBoth(
+      be,
+      kind,
+      { dtype: outDType, data: new Array(O + 2).fill(-9), view: { offset: 1, shape: [O], strides: [1] } },
+      [{ dtype, data, view }],
+      { reduceSize: R },
+    );
     assertMatches(gpu, ref, `${kind} ${dtype} ${what}`, kind === "sum" && dtype === "float32" ? SUM_TOL : {});
   }
 
@@ -80,10 +85,22 @@ describe("WebGPU reductions", { skip: device === null }, () => {
     data[40000 + 100] = -7;
     for (const kind of KINDS) {
       await check(kind, "float32", data, { offset: 0, shape: [3, 20000], strides: [20000, 1] }, 20000, "split rows");
-      await check(kind, "int32", data.map((v) => (Number.isNaN(v) ? 0 : Math.round(v * 1000))), { offset: 99999, shape: [3, 20000], strides: [-20000, -1] }, 20000, "split rows, flipped");
+      await check(
+        kind,
+        "int32",
+        data.map((v) => (Number.isNaN(v) ? 0 : Math.round(v * 1000))),
+        { offset: 99999, shape: [3, 20000], strides: [-20000, -1] },
+        20000,
+        "split rows, flipped",
+      );
     }
-    const { gpu, ref } = await runOnBoth(be, "sum", { dtype: "float32", data: [7, 7, 7], view: { offset: 0, shape: [3], strides: [1] } },
-      [{ dtype: "float32", data: [1], view: { offset: 0, shape: [3, 0], strides: [0, 1] } }], { reduceSize: 0 });
+    const { gpu, ref } = await runOnBoth(
+      be,
+      "sum",
+      { dtype: "float32", data: [7, 7, 7], view: { offset: 0, shape: [3], strides: [1] } },
+      [{ dtype: "float32", data: [1], view: { offset: 0, shape: [3, 0], strides: [0, 1] } }],
+      { reduceSize: 0 },
+    );
     assertMatches(gpu, ref, "empty sum");
   });
 });

@@ -14,13 +14,25 @@ describe("WebGPU cumsum and argsort", { skip: device === null }, () => {
   after(() => be.runtime.flush());
   const r = seeded(9);
 
-  async function check(kind: "cumsum" | "argsort", dtype: "float32" | "int32", data: number[], view: ViewLayout, flag: boolean, what: string) {
+  async function check(
+    kind: "cumsum" | "argsort",
+    dtype: "float32" | "int32",
+    data: number[],
+    view: ViewLayout,
+    flag: boolean,
+    what: string,
+  ) {
     const R = view.shape[view.shape.length - 1]!;
     const n = view.shape.reduce((a, b) => a * b, 1);
     const outDType = kind === "argsort" ? "int32" : dtype;
     const params = kind === "argsort" ? { rowSize: R, descending: flag } : { rowSize: R, reverse: flag };
-    const { gpu, ref } = await runOnBoth(be, kind, { dtype: outDType, data: new Array(n + 1).fill(-3), view: contiguous(view.shape, 1) },
-      [{ dtype, data, view }], params as never);
+    const { gpu, ref } = await runOnBoth(
+      be,
+      kind,
+      { dtype: outDType, data: new Array(n + 1).fill(-3), view: contiguous(view.shape, 1) },
+      [{ dtype, data, view }],
+      params as never,
+    );
     // Float32 running sums against the reference's float64 ones: values O(1), rows up to 3000.
     assertMatches(gpu, ref, `${kind} ${dtype} ${what} ${flag}`, kind === "cumsum" && dtype === "float32" ? { rtol: 1e-5, atol: 1e-4 } : {});
   }
@@ -33,7 +45,14 @@ describe("WebGPU cumsum and argsort", { skip: device === null }, () => {
       for (const flag of [false, true]) {
         for (const kind of ["cumsum", "argsort"] as const) {
           await check(kind, "float32", data, contiguous([rows, R]), flag, `[${rows}, ${R}]`);
-          await check(kind, "int32", data.map((v) => v * 1000003), contiguous([rows, R]), flag, `[${rows}, ${R}]`);
+          await check(
+            kind,
+            "int32",
+            data.map((v) => v * 1000003),
+            contiguous([rows, R]),
+            flag,
+            `[${rows}, ${R}]`,
+          );
         }
       }
     });
@@ -44,7 +63,14 @@ describe("WebGPU cumsum and argsort", { skip: device === null }, () => {
     for (const descending of [false, true]) {
       await check("argsort", "float32", data, contiguous([16]), descending, "specials");
       await check("argsort", "float32", data, contiguous([2, 8]), descending, "specials in rows");
-      await check("argsort", "int32", [5, -2147483648, 2147483647, 0, 5, -1, 2147483647, -2147483648], contiguous([8]), descending, "int extremes");
+      await check(
+        "argsort",
+        "int32",
+        [5, -2147483648, 2147483647, 0, 5, -1, 2147483647, -2147483648],
+        contiguous([8]),
+        descending,
+        "int extremes",
+      );
     }
   });
 
@@ -64,7 +90,10 @@ describe("WebGPU cumsum and argsort", { skip: device === null }, () => {
   });
 
   it("empty inputs launch nothing", async () => {
-    for (const view of [{ offset: 0, shape: [0, 4], strides: [4, 1] }, { offset: 0, shape: [3, 0], strides: [0, 1] }]) {
+    for (const view of [
+      { offset: 0, shape: [0, 4], strides: [4, 1] },
+      { offset: 0, shape: [3, 0], strides: [0, 1] },
+    ]) {
       for (const kind of ["cumsum", "argsort"] as const) await check(kind, "float32", [1], view, false, "empty");
     }
   });

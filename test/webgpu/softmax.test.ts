@@ -19,14 +19,25 @@ describe("WebGPU softmax", { skip: device === null }, () => {
   async function check(data: number[], view: ViewLayout, dim: number, what: string) {
     const n = view.shape.reduce((a, b) => a * b, 1);
     for (const log of [false, true]) {
-      const { gpu, ref } = await runOnBoth(be, "softmax", { dtype: "float32", data: new Array(n + 2).fill(-7), view: contiguous(view.shape, 2) },
-        [{ dtype: "float32", data, view }], { dim, log });
+      const { gpu, ref } = await runOnBoth(
+        be,
+        "softmax",
+        { dtype: "float32", data: new Array(n + 2).fill(-7), view: contiguous(view.shape, 2) },
+        [{ dtype: "float32", data, view }],
+        { dim, log },
+      );
       assertMatches(gpu, ref, `${log ? "logSoftmax" : "softmax"} ${what} dim ${dim}`, TOL);
     }
   }
 
   it("every dim of 2-D and 3-D inputs, short and long rows", async () => {
-    for (const shape of [[5, 7], [2, 300], [3, 100, 4], [1, 1], [4, 1, 65]]) {
+    for (const shape of [
+      [5, 7],
+      [2, 300],
+      [3, 100, 4],
+      [1, 1],
+      [4, 1, 65],
+    ]) {
       const n = shape.reduce((a, b) => a * b, 1);
       const data = Array.from({ length: n }, () => r(-10, 10));
       for (let dim = 0; dim < shape.length; dim++) await check(data, contiguous(shape), dim, JSON.stringify(shape));

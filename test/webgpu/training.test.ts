@@ -28,23 +28,49 @@ class Images extends nn.Module {
 function lenet(): nn.Module {
   return new nn.Sequential(
     new Images(),
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(16 * 5 * 5, 64), new nn.ReLU(), new nn.Linear(64, 10),
+    new nn.Conv2d(1, 6, 5, { padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(16 * 5 * 5, 64),
+    new nn.ReLU(),
+    new nn.Linear(64, 10),
   );
 }
 
 /** Trains a fresh seeded model on `backend` and returns its test accuracy and final training loss. */
-async function run(backend: string, make: () => nn.Module, trainN: number, testN: number, epochs: number): Promise<{ accuracy: number; loss: number }> {
+async function run(
+  backend: string,
+  make: () => nn.Module,
+  trainN: number,
+  testN: number,
+  epochs: number,
+): Promise<{ accuracy: number; loss: number }> {
   await tg.setBackend(backend);
   try {
     tg.manualSeed(0);
     const model = make();
     const { x, y } = data.mnist({ train: true, limit: trainN });
-    const history = await train.fit(model, { x, y }, {
-      loss: LOSS, optimizer: new optim.Adam(model.parameters(), { lr: 2e-3 }), epochs, batchSize: 50, seed: 0, verbose: 0,
+    const history = await train.fit(
+      model,
+      { x, y },
+      {
+        loss: LOSS,
+        optimizer: new optim.Adam(model.parameters(), { lr: 2e-3 }),
+        epochs,
+        batchSize: 50,
+        seed: 0,
+        verbose: 0,
+      },
+    );
+    const test = await train.evaluate(model, data.mnist({ train: false, limit: testN }), {
+      loss: LOSS,
+      metrics: ["accuracy"],
+      batchSize: 100,
     });
-    const test = await train.evaluate(model, data.mnist({ train: false, limit: testN }), { loss: LOSS, metrics: ["accuracy"], batchSize: 100 });
     return { accuracy: test.accuracy as number, loss: history.loss.at(-1)! };
   } finally {
     await tg.setBackend(cpu);
@@ -85,9 +111,11 @@ describe("training on WebGPU", { skip: reason ?? false, timeout: 600_000 }, () =
         await loss.itemAsync();
       };
       for (let i = 0; i < 3; i++) await step();
-      const before = rt.bytesAllocated, traffic = rt.bytesHandedOut;
+      const before = rt.bytesAllocated,
+        traffic = rt.bytesHandedOut;
       for (let i = 0; i < 30; i++) await step();
-      const perStep = (rt.bytesHandedOut - traffic) / 30, grew = rt.bytesAllocated - before;
+      const perStep = (rt.bytesHandedOut - traffic) / 30,
+        grew = rt.bytesAllocated - before;
       // Buffers come back to the pool (transient regions, releases, the collector's finalizers): over
       // 30 steps the device holds less than one step's allocations more than it did, where keeping
       // even a part of every step's would have grown it by many.

@@ -13,18 +13,27 @@ type Geometry = UnfoldParams | ConvGeometry;
  * outside that range fall in the padding; a row that is all padding comes with lo = hi = 0.
  */
 function forEachRow(
-  image: readonly number[], g: Geometry, imgOffset: number, colOffset: number,
+  image: readonly number[],
+  g: Geometry,
+  imgOffset: number,
+  colOffset: number,
   row: (imgBase: number, colBase: number, lo: number, hi: number) => void,
 ): void {
-  const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding, [dh, dw] = g.dilation;
-  const [H, W] = g.inSize, [oh, ow] = g.outSize;
+  const [kh, kw] = g.kernel,
+    [sh, sw] = g.stride,
+    [ph, pw] = g.padding,
+    [dh, dw] = g.dilation;
+  const [H, W] = g.inSize,
+    [oh, ow] = g.outSize;
   const [N, C] = image;
   const L = oh * ow;
   // Where column row r of image n starts: [N, C·kh·kw, L] or, with batchColumns, [C·kh·kw, N·L].
-  const imgStride = g.batchColumns ? L : C * kh * kw * L, rowStride = g.batchColumns ? N * L : L;
+  const imgStride = g.batchColumns ? L : C * kh * kw * L,
+    rowStride = g.batchColumns ? N * L : L;
   for (let img = 0; img < N * C; img++) {
     const base = imgOffset + img * H * W;
-    const n = Math.floor(img / C), c = img - n * C;
+    const n = Math.floor(img / C),
+      c = img - n * C;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         let col = colOffset + n * imgStride + ((c * kh + i) * kw + j) * rowStride;
@@ -44,8 +53,10 @@ function forEachRow(
 
 /** out [N, C·kh·kw, oh·ow] ← patches of x [N, C, H, W]. */
 const unfold: KernelTable["unfold"] = (out, [x], g) => {
-  const xd = hostData(x.storage), od: TypedArray = hostData(out.storage);
-  const sw = g.stride[1], ow = g.outSize[1];
+  const xd = hostData(x.storage),
+    od: TypedArray = hostData(out.storage);
+  const sw = g.stride[1],
+    ow = g.outSize[1];
   const pad = g.padValue ?? 0;
   forEachRow(x.shape, g, x.offset, out.offset, (src, dst, lo, hi) => {
     // Padding is written even when it is 0: outputs are not zero-filled beforehand (a wasm-memory
@@ -62,7 +73,8 @@ const unfold: KernelTable["unfold"] = (out, [x], g) => {
 
 /** out [N, C, H, W] (zero-filled) += every in-bounds entry of cols [N, C·kh·kw, oh·ow]. */
 const fold: KernelTable["fold"] = (out, [cols], g) => {
-  const cd = hostData(cols.storage), od = hostData(out.storage);
+  const cd = hostData(cols.storage),
+    od = hostData(out.storage);
   const sw = g.stride[1];
   forEachRow(out.shape, g, out.offset, cols.offset, (dst, src, lo, hi) => {
     for (let ox = lo, d = dst + lo * sw; ox < hi; ox++, d += sw) od[d] += cd[src + ox];
@@ -71,9 +83,14 @@ const fold: KernelTable["fold"] = (out, [cols], g) => {
 
 /** out int32 [N, C, oh, ow] ← where each window of x [N, C, H, W] has its maximum (see the contract). */
 const maxPool2dIndices: KernelTable["maxPool2dIndices"] = (out, [x], g) => {
-  const xd = hostData(x.storage), od = hostData(out.storage);
-  const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding, [dh, dw] = g.dilation;
-  const [H, W] = g.inSize, [oh, ow] = g.outSize;
+  const xd = hostData(x.storage),
+    od = hostData(out.storage);
+  const [kh, kw] = g.kernel,
+    [sh, sw] = g.stride,
+    [ph, pw] = g.padding,
+    [dh, dw] = g.dilation;
+  const [H, W] = g.inSize,
+    [oh, ow] = g.outSize;
   const planes = x.shape[0]! * x.shape[1]!;
   let o = out.offset;
   for (let plane = 0; plane < planes; plane++) {
@@ -87,7 +104,8 @@ const maxPool2dIndices: KernelTable["maxPool2dIndices"] = (out, [x], g) => {
         let x0 = ox * sw - pw;
         while (x0 < 0) x0 += dw;
         const x1 = Math.min(ox * sw - pw + (kw - 1) * dw + 1, W);
-        let best = -Infinity, at = y0 * W + x0;
+        let best = -Infinity,
+          at = y0 * W + x0;
         for (let y = y0; y < y1; y += dh) {
           for (let xx = x0; xx < x1; xx += dw) {
             const v = xd[base + y * W + xx]!;

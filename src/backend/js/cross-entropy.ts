@@ -6,7 +6,9 @@ import { type Kernel, type View, hostData } from "../backend.js";
 
 /** Row r's maximum (NaN if any) and Σ exp(x - max), in float64. */
 function rowStats(x: View, r: number): { base: number; m: number; s: number } {
-  const data = hostData(x.storage), C = x.shape[1], sc = x.strides[1];
+  const data = hostData(x.storage),
+    C = x.shape[1],
+    sc = x.strides[1];
   const base = x.offset + r * x.strides[0];
   let m = -Infinity;
   for (let c = 0; c < C; c++) {
@@ -19,8 +21,11 @@ function rowStats(x: View, r: number): { base: number; m: number; s: number } {
 }
 
 export const crossEntropyRows: Kernel = (out, [x, t]) => {
-  const xd = hostData(x.storage), td = hostData(t.storage), od = hostData(out.storage);
-  const R = x.shape[0], sc = x.strides[1];
+  const xd = hostData(x.storage),
+    td = hostData(t.storage),
+    od = hostData(out.storage);
+  const R = x.shape[0],
+    sc = x.strides[1];
   // Log-softmax rounded to the output's dtype first (a one-element typed array of it), as the
   // "softmax" kernel stores it, then negated.
   const rounded = new (od.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(1);
@@ -32,8 +37,12 @@ export const crossEntropyRows: Kernel = (out, [x, t]) => {
 };
 
 export const crossEntropyRowsGrad: Kernel = (out, [x, t, g]) => {
-  const xd = hostData(x.storage), td = hostData(t.storage), gd = hostData(g.storage), od = hostData(out.storage);
-  const [R, C] = x.shape, sc = x.strides[1];
+  const xd = hostData(x.storage),
+    td = hostData(t.storage),
+    gd = hostData(g.storage),
+    od = hostData(out.storage);
+  const [R, C] = x.shape,
+    sc = x.strides[1];
   for (let r = 0; r < R; r++) {
     const { base, m, s } = rowStats(x, r);
     const gr = gd[g.offset + r * g.strides[0]];

@@ -17,7 +17,11 @@ import { optimKernels } from "./optim.js";
 
 class JsStorage implements HostStorage {
   readonly data;
-  constructor(readonly dtype: DType, readonly length: number, readonly backend: Backend) {
+  constructor(
+    readonly dtype: DType,
+    readonly length: number,
+    readonly backend: Backend,
+  ) {
     this.data = arrayFor(dtype, length);
   }
 }
@@ -36,8 +40,18 @@ export const jsBackend: Backend = {
 
 /** Every kernel of the table: the compiler checks that none is missing or mistyped. */
 const jsKernels: KernelTable = {
-  ...elementwiseKernels(), ...reduceKernels(), ...indexingKernels(), ...convKernels(), ...scanKernels(), ...optimKernels(),
-  fill, matmul, linear, softmax, crossEntropyRows, crossEntropyRowsGrad,
+  ...elementwiseKernels(),
+  ...reduceKernels(),
+  ...indexingKernels(),
+  ...convKernels(),
+  ...scanKernels(),
+  ...optimKernels(),
+  fill,
+  matmul,
+  linear,
+  softmax,
+  crossEntropyRows,
+  crossEntropyRowsGrad,
 };
 
 registerKernels("js", jsKernels);

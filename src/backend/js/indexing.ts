@@ -6,12 +6,14 @@ import type { KernelTable } from "../kernel-table.js";
 
 /** Calls visit(indexOffset, otherOffset, outPos) for every element of `idx`, in row-major order. */
 function walk(idx: View, other: View, dim: number, visit: (ip: number, op: number, pos: number) => void): void {
-  const shape = idx.shape, nd = shape.length;
+  const shape = idx.shape,
+    nd = shape.length;
   let n = 1;
   for (const d of shape) n *= d;
   const pos = new Array<number>(nd).fill(0);
   for (let t = 0; t < n; t++) {
-    let ip = idx.offset, op = other.offset;
+    let ip = idx.offset,
+      op = other.offset;
     for (let d = 0; d < nd; d++) {
       ip += pos[d] * idx.strides[d];
       if (d !== dim) op += pos[d] * other.strides[d];
@@ -26,7 +28,9 @@ function walk(idx: View, other: View, dim: number, visit: (ip: number, op: numbe
 
 /** out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; out has the index's shape. */
 const gather: KernelTable["gather"] = (out, [x, index], { dim }) => {
-  const xd = hostData(x.storage), id = hostData(index.storage), od = hostData(out.storage);
+  const xd = hostData(x.storage),
+    id = hostData(index.storage),
+    od = hostData(out.storage);
   const s = x.strides[dim];
   walk(index, x, dim, (ip, xp, t) => {
     od[out.offset + t] = xd[xp + id[ip] * s];
@@ -35,17 +39,22 @@ const gather: KernelTable["gather"] = (out, [x, index], { dim }) => {
 
 /** out (zero-filled, contiguous) [..., index[..., i, ...], ...] += src[..., i, ...] along `dim`. */
 const scatterAdd: KernelTable["scatterAdd"] = (out, [src, index], { dim }) => {
-  const sd = hostData(src.storage), id = hostData(index.storage), od = hostData(out.storage);
+  const sd = hostData(src.storage),
+    id = hostData(index.storage),
+    od = hostData(out.storage);
   const s = out.strides[dim];
   const srcView: View = src;
   // Walk index positions; the matching src element shares the position, the out element shares it
   // except along `dim`, where the index value says where to add.
-  const shape = index.shape, nd = shape.length;
+  const shape = index.shape,
+    nd = shape.length;
   let n = 1;
   for (const d of shape) n *= d;
   const pos = new Array<number>(nd).fill(0);
   for (let t = 0; t < n; t++) {
-    let ip = index.offset, sp = srcView.offset, op = out.offset;
+    let ip = index.offset,
+      sp = srcView.offset,
+      op = out.offset;
     for (let d = 0; d < nd; d++) {
       ip += pos[d] * index.strides[d];
       sp += pos[d] * srcView.strides[d];
@@ -66,7 +75,10 @@ const scatterAdd: KernelTable["scatterAdd"] = (out, [src, index], { dim }) => {
 const gatherRows: KernelTable["gatherRows"] = (out, [x], { indices }) => {
   let rowSize = 1;
   for (let d = 1; d < x.shape.length; d++) rowSize *= x.shape[d];
-  const from = hostData(x.storage), to = hostData(out.storage), base = x.offset, k = indices.length;
+  const from = hostData(x.storage),
+    to = hostData(out.storage),
+    base = x.offset,
+    k = indices.length;
   if (rowSize === 1) {
     for (let j = 0; j < k; j++) to[out.offset + j] = from[base + indices[j]];
   } else {

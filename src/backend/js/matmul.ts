@@ -22,7 +22,8 @@ export const matmul: Kernel = (out, [a, b]) => {
   for (const d of batchShape) batches *= d;
   const idx = new Array<number>(batchShape.length).fill(0);
   for (let t = 0; t < batches; t++) {
-    let ao = a.offset, bo = b.offset;
+    let ao = a.offset,
+      bo = b.offset;
     for (let d = 0; d < batchShape.length; d++) {
       ao += idx[d] * a.strides[d];
       bo += idx[d] * b.strides[d];
@@ -36,15 +37,25 @@ export const matmul: Kernel = (out, [a, b]) => {
 };
 
 function gemm(
-  M: number, N: number, K: number,
-  a: View, ao: number, b: View, bo: number,
-  c: TypedArray, co: number,
-  aPack: Float32Array | Float64Array, bPack: Float32Array | Float64Array,
+  M: number,
+  N: number,
+  K: number,
+  a: View,
+  ao: number,
+  b: View,
+  bo: number,
+  c: TypedArray,
+  co: number,
+  aPack: Float32Array | Float64Array,
+  bPack: Float32Array | Float64Array,
 ): void {
   const nd = a.shape.length;
-  const ad = hostData(a.storage), bd = hostData(b.storage);
-  const sam = a.strides[nd - 2], sak = a.strides[nd - 1];
-  const sbk = b.strides[nd - 2], sbn = b.strides[nd - 1];
+  const ad = hostData(a.storage),
+    bd = hostData(b.storage);
+  const sam = a.strides[nd - 2],
+    sak = a.strides[nd - 1];
+  const sbk = b.strides[nd - 2],
+    sbn = b.strides[nd - 1];
   // Pack B: panel p holds columns [4p, 4p+4) as K rows of 4 (zero-padded past N).
   const panels = Math.ceil(N / NR);
   for (let p = 0; p < panels; p++) {
@@ -70,16 +81,48 @@ function gemm(
       }
     }
     for (let p = 0; p < panels; p++) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0,
+        c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       let bi = p * K * NR;
       for (let k = 0, ai = 0; k < K; k++, ai += MR, bi += NR) {
-        const a0 = aPack[ai], a1 = aPack[ai + 1], a2 = aPack[ai + 2], a3 = aPack[ai + 3];
-        const b0 = bPack[bi], b1 = bPack[bi + 1], b2 = bPack[bi + 2], b3 = bPack[bi + 3];
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        const a0 = aPack[ai],
+          a1 = aPack[ai + 1],
+          a2 = aPack[ai + 2],
+          a3 = aPack[ai + 3];
+        const b0 = bPack[bi],
+          b1 = bPack[bi + 1],
+          b2 = bPack[bi + 2],
+          b3 = bPack[bi + 3];
+        c00 += a0 * b0;
+        c01 += a0 * b1;
+        c02 += a0 * b2;
+        c03 += a0 * b3;
+        c10 += a1 * b0;
+        c11 += a1 * b1;
+        c12 += a1 * b2;
+        c13 += a1 * b3;
+        c20 += a2 * b0;
+        c21 += a2 * b1;
+        c22 += a2 * b2;
+        c23 += a2 * b3;
+        c30 += a3 * b0;
+        c31 += a3 * b1;
+        c32 += a3 * b2;
+        c33 += a3 * b3;
       }
       const j0 = p * NR;
       const cols = Math.min(NR, N - j0);

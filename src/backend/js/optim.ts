@@ -82,7 +82,14 @@ export function sgdLoop(p: FloatArray, g: FloatArray, buf: FloatArray | null, s:
 }
 
 /** The RMSprop loop in float64. */
-export function rmspropLoop(p: FloatArray, g: FloatArray, squareAvg: FloatArray, gradAvg: FloatArray | null, buf: FloatArray | null, s: RmspropStepParams): void {
+export function rmspropLoop(
+  p: FloatArray,
+  g: FloatArray,
+  squareAvg: FloatArray,
+  gradAvg: FloatArray | null,
+  buf: FloatArray | null,
+  s: RmspropStepParams,
+): void {
   const { lr, alpha, eps, wd, momentum, sign } = s;
   const c = 1 - alpha;
   const n = p.length;
@@ -124,7 +131,14 @@ export function optimKernels(): Pick<KernelTable, "adamStep" | "sgdStep" | "rmsp
   return {
     adamStep(out: View, inputs: readonly View[], s: AdamStepParams): void {
       const n = sizeOf(out);
-      adamLoop(elems(out, n), elems(inputs[0]!, n), elems(inputs[1]!, n), elems(inputs[2]!, n), inputs.length > 3 ? elems(inputs[3]!, n) : null, s);
+      adamLoop(
+        elems(out, n),
+        elems(inputs[0]!, n),
+        elems(inputs[1]!, n),
+        elems(inputs[2]!, n),
+        inputs.length > 3 ? elems(inputs[3]!, n) : null,
+        s,
+      );
     },
     sgdStep(out: View, inputs: readonly View[], s: SgdStepParams): void {
       const n = sizeOf(out);

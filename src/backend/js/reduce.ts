@@ -36,8 +36,15 @@ function extreme(sign: 1 | -1, wantIndex: boolean): Kernel {
       if (best === best) {
         for (let i = 1; i < R; i++) {
           const v = data[start + i];
-          if (v !== v) { best = v; at = i; break; }
-          if (sign * (v - best) > 0) { best = v; at = i; }
+          if (v !== v) {
+            best = v;
+            at = i;
+            break;
+          }
+          if (sign * (v - best) > 0) {
+            best = v;
+            at = i;
+          }
         }
       }
       od[out.offset + o] = wantIndex ? at : best;

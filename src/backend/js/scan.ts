@@ -20,8 +20,10 @@ const argsort: KernelTable["argsort"] = (out, [x], { rowSize: R, descending }) =
     for (let i = 0; i < R; i++) idx[i] = i;
     // Array.prototype.sort is stable; ties keep their order in both directions.
     idx.sort((i, j) => {
-      const a = data[start + i], b = data[start + j];
-      const an = a !== a, bn = b !== b;
+      const a = data[start + i],
+        b = data[start + j];
+      const an = a !== a,
+        bn = b !== b;
       const c = an || bn ? (an === bn ? 0 : an ? 1 : -1) : a < b ? -1 : a > b ? 1 : 0;
       return descending ? -c : c;
     });

@@ -12,7 +12,8 @@ export const softmax: KernelTable["softmax"] = (out, [x], { dim, log }) => {
   const od = hostData(out.storage);
   // Row-major [outer, n, inner]: a row starts at o·n·inner + i and steps by inner.
   const n = x.shape[dim];
-  let inner = 1, outer = 1;
+  let inner = 1,
+    outer = 1;
   for (let d = 0; d < x.shape.length; d++) {
     if (d < dim) outer *= x.shape[d];
     else if (d > dim) inner *= x.shape[d];

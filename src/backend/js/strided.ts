@@ -14,7 +14,9 @@ export type MapLoop = (out: View, inputs: readonly View[]) => void;
 
 export function makeMapLoop(arity: number, expr: string): MapLoop {
   const ins = Array.from({ length: arity }, (_, k) => k);
-  const decl = ins.map((k) => `const d${k} = hostData(inputs[${k}].storage); let p${k} = inputs[${k}].offset; const s${k} = c.strides[${k + 1}];`).join("\n");
+  const decl = ins
+    .map((k) => `const d${k} = hostData(inputs[${k}].storage); let p${k} = inputs[${k}].offset; const s${k} = c.strides[${k + 1}];`)
+    .join("\n");
   const innerStep = ins.map((k) => `, q${k} = p${k}`).join("");
   const innerStrides = ins.map((k) => `const t${k} = nd ? s${k}[nd - 1] : 0;`).join("\n");
   const inc = ins.map((k) => `, q${k} += t${k}`).join("");

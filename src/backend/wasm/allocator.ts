@@ -118,8 +118,11 @@ export class WasmAllocator {
    * left alone. `zero(ptr, bytes)` clears recycled blocks; the kernels' native memset is much faster
    * than TypedArray.fill, which V8 runs slowly on shared memory.
    */
-  constructor(private readonly memory: WebAssembly.Memory, base = ALIGN,
-    private readonly zero: (ptr: number, bytes: number) => void = (ptr, bytes) => new Uint8Array(memory.buffer, ptr, bytes).fill(0)) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    base = ALIGN,
+    private readonly zero: (ptr: number, bytes: number) => void = (ptr, bytes) => new Uint8Array(memory.buffer, ptr, bytes).fill(0),
+  ) {
     this.top = Math.ceil(Math.max(base, ALIGN) / ALIGN) * ALIGN;
     this.high = this.top;
     this.t = new Tables(Math.max(1024, this.top / ALIGN + 1));
@@ -134,7 +137,10 @@ export class WasmAllocator {
     const size = roundSize(bytes);
     let ptr = this.takeFree(size);
     if (ptr < 0) ptr = this.takeTop(size);
-    const t = this.t, u = ptr / ALIGN, k = u >>> CHUNK_BITS, i = u & CHUNK_MASK;
+    const t = this.t,
+      u = ptr / ALIGN,
+      k = u >>> CHUNK_BITS,
+      i = u & CHUNK_MASK;
     t.blocks[k]![i] = size / ALIGN;
     t.gen[k]![i] = (t.gen[k]![i]! + 1) & GEN_MASK;
     this.inUse += size;
@@ -276,14 +282,16 @@ export class WasmAllocator {
   /** Unlinks the free block at unit `start` (the caller reuses or merges it). */
   private removeFree(start: number): void {
     const t = this.t;
-    const k = start >>> CHUNK_BITS, i = start & CHUNK_MASK;
+    const k = start >>> CHUNK_BITS,
+      i = start & CHUNK_MASK;
     const units = -t.blocks[k]![i]!;
     const end = start + units;
     t.blocks[k]![i] = 0;
     t.freeEnd[end >>> CHUNK_BITS]![end & CHUNK_MASK] = 0;
     this.freeBytes -= units * ALIGN;
     const c = classOf(units * ALIGN);
-    const n = t.next[k]![i]!, p = t.prev[k]![i]!;
+    const n = t.next[k]![i]!,
+      p = t.prev[k]![i]!;
     if (p >= 0) t.next[p >>> CHUNK_BITS]![p & CHUNK_MASK] = n;
     else this.binHead[c] = n;
     if (n >= 0) t.prev[n >>> CHUNK_BITS]![n & CHUNK_MASK] = p;

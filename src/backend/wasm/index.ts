@@ -2,7 +2,18 @@
 // split across a worker pool, everything else falls back to the reference kernels. Importing this
 // module registers the backend (when the platform supports it) and makes it the default unless
 // TENSORGRAD_BACKEND names another one.
-import { hostIO, lookupKernel, registerKernel, registerKernels, type Backend, type DType, type Kernel, type Storage, type TransientRegion, type TypedArray } from "../backend.js";
+import {
+  hostIO,
+  lookupKernel,
+  registerKernel,
+  registerKernels,
+  type Backend,
+  type DType,
+  type Kernel,
+  type Storage,
+  type TransientRegion,
+  type TypedArray,
+} from "../backend.js";
 import type { KernelName, KernelParams, KernelTable, TypedKernel } from "../kernel-table.js";
 import { markUnavailable, registerBackend, requestBackend, setBackend } from "../current.js";
 import { platform } from "#platform";
@@ -35,19 +46,25 @@ export function readEnvSettings(): EnvSettings {
   };
   const backend = value("TENSORGRAD_BACKEND");
   if (backend !== undefined && backend !== "wasm" && backend !== "js" && backend !== "webgpu") {
-    throw new ValueError(`TENSORGRAD_BACKEND="${backend}" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)`);
+    throw new ValueError(
+      `TENSORGRAD_BACKEND="${backend}" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)`,
+    );
   }
   const threadsText = value("TENSORGRAD_THREADS");
   let threads: number | undefined;
   if (threadsText !== undefined) {
     threads = /^[0-9]+$/.test(threadsText) ? Number(threadsText) : NaN;
     if (!Number.isSafeInteger(threads) || threads < 1) {
-      throw new ValueError(`TENSORGRAD_THREADS="${threadsText}" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`);
+      throw new ValueError(
+        `TENSORGRAD_THREADS="${threadsText}" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`,
+      );
     }
   }
   const relaxed = value("TENSORGRAD_RELAXED_SIMD");
   if (relaxed !== undefined && relaxed !== "0" && relaxed !== "1") {
-    throw new ValueError(`TENSORGRAD_RELAXED_SIMD="${relaxed}" is not a switch: expected "0" (plain SIMD build) or "1" (relaxed SIMD where the engine has it, the default)`);
+    throw new ValueError(
+      `TENSORGRAD_RELAXED_SIMD="${relaxed}" is not a switch: expected "0" (plain SIMD build) or "1" (relaxed SIMD where the engine has it, the default)`,
+    );
   }
   return { backend, threads };
 }
@@ -164,7 +181,8 @@ export class WasmBackend implements Backend {
   /** Compiles the runtime and registers its kernels, each guarded, in the kernel registry. */
   #registerKernels(): void {
     this.#started = true;
-    const residency = residencyOf(this.runtime), table = wasmKernels(this.runtime);
+    const residency = residencyOf(this.runtime),
+      table = wasmKernels(this.runtime);
     const guarded: { -readonly [K in KernelName]?: KernelTable[K] } = {};
     for (const name of Object.keys(table) as KernelName[]) guarded[name] = residency.guard(table[name] as Kernel, name);
     registerKernels("wasm", guarded);
@@ -220,7 +238,10 @@ export function registerWasmBackend({ makeDefault = true }: { makeDefault?: bool
     markUnavailable("wasm", reason);
     if (backend === "wasm") throw new ValueError(`TENSORGRAD_BACKEND="wasm", but the wasm backend cannot run here: ${reason}`);
     if (backend !== "js" && backend !== "webgpu") {
-      warnOnce("wasm-unavailable", `tensorgrad: running on the plain-TypeScript "js" backend, several times slower than "wasm", because ${reason}. (TENSORGRAD_BACKEND=js chooses it and silences this.)`);
+      warnOnce(
+        "wasm-unavailable",
+        `tensorgrad: running on the plain-TypeScript "js" backend, several times slower than "wasm", because ${reason}. (TENSORGRAD_BACKEND=js chooses it and silences this.)`,
+      );
     }
     return false;
   }

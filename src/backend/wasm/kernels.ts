@@ -3,7 +3,16 @@
 // this backend's memory and the strides fit; otherwise it runs the reference kernel on the same
 // views, which works because a wasm storage's `data` is a typed array over the wasm memory.
 import { lookupKernel, type Kernel, type View, hostData } from "../backend.js";
-import type { BinaryKernel, ConvGeometry, KernelName, KernelParams, KernelTable, TernaryKernel, TypedKernel, UnaryKernel } from "../kernel-table.js";
+import type {
+  BinaryKernel,
+  ConvGeometry,
+  KernelName,
+  KernelParams,
+  KernelTable,
+  TernaryKernel,
+  TypedKernel,
+  UnaryKernel,
+} from "../kernel-table.js";
 import { collapse, foldRange, isRowMajor, type Folded } from "../views.js";
 import { WasmStorage } from "./storage.js";
 import { COLS_MAX_PACKED_A, UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
@@ -42,7 +51,11 @@ function gatherTo(rt: WasmRuntime, src: number, v: View, dst: number): boolean {
  * at most two remain and every operand's inner step is 0 or 1 the runtime takes them as they are,
  * otherwise each awkward operand is first gathered into a contiguous scratch copy.
  */
-function elementwise(rt: WasmRuntime, name: UnaryKernel | BinaryKernel | TernaryKernel, run: (R: number, C: number, ops: RowOperand[], out: number) => void): Kernel {
+function elementwise(
+  rt: WasmRuntime,
+  name: UnaryKernel | BinaryKernel | TernaryKernel,
+  run: (R: number, C: number, ops: RowOperand[], out: number) => void,
+): Kernel {
   const ref = reference(name);
   // Plain loops throughout: this runs for every element-wise op, and closures created per call are
   // recompiled by V8 again and again.
@@ -87,7 +100,8 @@ function elementwise(rt: WasmRuntime, name: UnaryKernel | BinaryKernel | Ternary
       run(R, C, ops, po);
       return;
     }
-    const scratch = rt.scratch, mark = scratch.mark();
+    const scratch = rt.scratch,
+      mark = scratch.mark();
     try {
       const ops: RowOperand[] = [];
       for (let k = 0; k < inputs.length; k++) {
@@ -155,7 +169,8 @@ function copyKernel(rt: WasmRuntime): Kernel {
     const x = inputs[0]!;
     const dtype = out.storage.dtype;
     if ((dtype !== "float32" && dtype !== "int32") || x.storage.dtype !== dtype || !isRowMajor(out)) return ref(out, inputs, params);
-    const po = addressIn(rt, out, dtype), px = addressIn(rt, x, dtype);
+    const po = addressIn(rt, out, dtype),
+      px = addressIn(rt, x, dtype);
     if (po < 0 || px < 0 || !gatherTo(rt, px, x, po)) ref(out, inputs, params);
   };
 }
@@ -172,15 +187,18 @@ function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
   const ref = reference(op);
   const arg = op === "argmax" || op === "argmin";
   // Reused by every call (a kernel never runs inside itself).
-  const keptDims: Folded = { rank: 0, size: 0, stride: 0 }, redDims: Folded = { rank: 0, size: 0, stride: 0 };
+  const keptDims: Folded = { rank: 0, size: 0, stride: 0 },
+    redDims: Folded = { rank: 0, size: 0, stride: 0 };
   return (out, inputs, params: { reduceSize: number }) => {
     const x = inputs[0]!;
     const R = params.reduceSize;
-    const po = addressIn(rt, out, arg ? "int32" : "float32"), px = addressIn(rt, x);
+    const po = addressIn(rt, out, arg ? "int32" : "float32"),
+      px = addressIn(rt, x);
     if (po < 0 || px < 0 || R === 0) return ref(out, inputs, params);
     const O = sizeOf(out.shape);
     const nKept = x.shape.length - reducedDims(x.shape, R);
-    const kept = foldRange(x.shape, x.strides, 0, nKept, keptDims), red = foldRange(x.shape, x.strides, nKept, x.shape.length, redDims);
+    const kept = foldRange(x.shape, x.strides, 0, nKept, keptDims),
+      red = foldRange(x.shape, x.strides, nKept, x.shape.length, redDims);
     const keptStride = kept.rank === 0 ? R : kept.stride;
     if (kept.rank <= 1 && red.rank <= 1) {
       const redStride = red.rank === 0 ? 1 : red.stride;
@@ -193,7 +211,8 @@ function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
       const [A, B] = k2.shape as [number, number];
       if (k2.strides[0]![1] === 1) return rt.argMid(op, px, A, k2.strides[0]![0]!, R, red.stride, B, po);
     }
-    const scratch = rt.scratch, mark = scratch.mark();
+    const scratch = rt.scratch,
+      mark = scratch.mark();
     try {
       const tmp = scratch.alloc(O * R);
       if (!gatherTo(rt, px, x, tmp)) return ref(out, inputs, params);
@@ -206,7 +225,8 @@ function reduceKernel(rt: WasmRuntime, op: Reducer): Kernel {
 
 /** How many trailing dims of `shape` make up `reduceSize` elements (size-1 dims go with the kept ones). */
 function reducedDims(shape: readonly number[], reduceSize: number): number {
-  let n = 1, d = 0;
+  let n = 1,
+    d = 0;
   while (n < reduceSize && d < shape.length) n *= shape[shape.length - 1 - d++]!;
   return d;
 }
@@ -220,13 +240,23 @@ function matmulKernel(rt: WasmRuntime): Kernel {
   const ref = reference("matmul");
   return (out, inputs, params) => {
     const [a, b] = inputs as [View, View];
-    const pa = addressIn(rt, a), pb = addressIn(rt, b), po = addressIn(rt, out);
+    const pa = addressIn(rt, a),
+      pb = addressIn(rt, b),
+      po = addressIn(rt, out);
     if (pa < 0 || pb < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
     const nd = out.shape.length;
-    const M = out.shape[nd - 2]!, N = out.shape[nd - 1]!, K = a.shape[nd - 1]!;
+    const M = out.shape[nd - 2]!,
+      N = out.shape[nd - 1]!,
+      K = a.shape[nd - 1]!;
     if (nd === 2) {
-      rt.sgemm(M, N, K, { ptr: pa, rowStride: a.strides[0]!, colStride: a.strides[1]! },
-        { ptr: pb, rowStride: b.strides[0]!, colStride: b.strides[1]! }, { ptr: po, rowStride: N });
+      rt.sgemm(
+        M,
+        N,
+        K,
+        { ptr: pa, rowStride: a.strides[0]!, colStride: a.strides[1]! },
+        { ptr: pb, rowStride: b.strides[0]!, colStride: b.strides[1]! },
+        { ptr: po, rowStride: N },
+      );
       return;
     }
     const bRef = (off: number) => ({ ptr: pb + 4 * off, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! });
@@ -246,7 +276,8 @@ function matmulKernel(rt: WasmRuntime): Kernel {
       const r = dims.shape.length;
       if (r <= 3) {
         const pad = 3 - r;
-        const nb = [1, 1, 1] as [number, number, number], as = [0, 0, 0] as [number, number, number];
+        const nb = [1, 1, 1] as [number, number, number],
+          as = [0, 0, 0] as [number, number, number];
         const bs = [0, 0, 0] as [number, number, number];
         for (let d = 0; d < r; d++) {
           nb[pad + d] = dims.shape[d]!;
@@ -260,13 +291,16 @@ function matmulKernel(rt: WasmRuntime): Kernel {
     const idx = new Array<number>(batch.length).fill(0);
     const count = sizeOf(batch);
     for (let t = 0; t < count; t++) {
-      let ao = 0, bo = 0;
+      let ao = 0,
+        bo = 0;
       for (let d = 0; d < batch.length; d++) {
         ao += idx[d]! * a.strides[d]!;
         bo += idx[d]! * b.strides[d]!;
       }
-      rt.sgemm(M, N, K, { ptr: pa + 4 * ao, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! }, bRef(bo),
-        { ptr: po + 4 * t * M * N, rowStride: N });
+      rt.sgemm(M, N, K, { ptr: pa + 4 * ao, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! }, bRef(bo), {
+        ptr: po + 4 * t * M * N,
+        rowStride: N,
+      });
       for (let d = batch.length - 1; d >= 0; d--) {
         if (++idx[d]! < batch[d]!) break;
         idx[d] = 0;
@@ -285,9 +319,14 @@ function linearKernel(rt: WasmRuntime): Kernel {
   const rowDims: Folded = { rank: 0, size: 0, stride: 0 };
   return (out, inputs, params) => {
     const [x, w, b] = inputs as [View, View, View?];
-    const px = addressIn(rt, x), pw = addressIn(rt, w), pb = b ? addressIn(rt, b) : 0, po = addressIn(rt, out);
+    const px = addressIn(rt, x),
+      pw = addressIn(rt, w),
+      pb = b ? addressIn(rt, b) : 0,
+      po = addressIn(rt, out);
     if (px < 0 || pw < 0 || pb < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
-    const nd = x.shape.length, K = x.shape[nd - 1]!, N = w.shape[0]!;
+    const nd = x.shape.length,
+      K = x.shape[nd - 1]!,
+      N = w.shape[0]!;
     const rows = foldRange(x.shape, x.strides, 0, nd - 1, rowDims);
     let M = 1;
     for (let d = 0; d < nd - 1; d++) M *= x.shape[d]!;
@@ -300,7 +339,8 @@ function linearKernel(rt: WasmRuntime): Kernel {
     }
     // Rows that do not fold into one strided dim (a batch-first sequence seen time-major, [T, N, I]
     // over [N, T, I]): gathered into one contiguous block first, a pass over x, then one GEMM.
-    const scratch = rt.scratch, mark = scratch.mark();
+    const scratch = rt.scratch,
+      mark = scratch.mark();
     try {
       const xc = scratch.alloc(M * K);
       if (!gatherTo(rt, px, x, xc)) return ref(out, inputs, params);
@@ -312,32 +352,48 @@ function linearKernel(rt: WasmRuntime): Kernel {
   };
 }
 
-
 /** The runtime's geometry for images [N, C, H, W] (the image side's shape). */
 function geometry(image: readonly number[], g: ConvGeometry) {
   return {
-    N: image[0]!, C: image[1]!, H: g.inSize[0], W: g.inSize[1], KH: g.kernel[0], KW: g.kernel[1], sh: g.stride[0], sw: g.stride[1],
-    ph: g.padding[0], pw: g.padding[1], dh: g.dilation[0], dw: g.dilation[1], OH: g.outSize[0], OW: g.outSize[1],
+    N: image[0]!,
+    C: image[1]!,
+    H: g.inSize[0],
+    W: g.inSize[1],
+    KH: g.kernel[0],
+    KW: g.kernel[1],
+    sh: g.stride[0],
+    sw: g.stride[1],
+    ph: g.padding[0],
+    pw: g.padding[1],
+    dh: g.dilation[0],
+    dw: g.dilation[1],
+    OH: g.outSize[0],
+    OW: g.outSize[1],
   };
 }
 
 function convKernels(rt: WasmRuntime): Pick<KernelTable, "unfold" | "fold" | "maxPool2dIndices"> {
-  const unfoldRef = reference("unfold"), foldRef = reference("fold"), poolRef = reference("maxPool2dIndices");
+  const unfoldRef = reference("unfold"),
+    foldRef = reference("fold"),
+    poolRef = reference("maxPool2dIndices");
   return {
     unfold: (out, inputs, g) => {
       const x = inputs[0]!;
-      const px = addressIn(rt, x), po = addressIn(rt, out);
+      const px = addressIn(rt, x),
+        po = addressIn(rt, out);
       if (px < 0 || po < 0) return unfoldRef(out, inputs, g);
       rt.im2col(px, po, geometry(x.shape, g), g.padValue, g.batchColumns === true);
     },
     fold: (out, inputs, g) => {
-      const pc = addressIn(rt, inputs[0]!), po = addressIn(rt, out);
+      const pc = addressIn(rt, inputs[0]!),
+        po = addressIn(rt, out);
       if (pc < 0 || po < 0) return foldRef(out, inputs, g);
       rt.col2im(pc, po, geometry(out.shape, g), g.batchColumns === true);
     },
     maxPool2dIndices: (out, inputs, g) => {
       const x = inputs[0]!;
-      const px = addressIn(rt, x), po = addressIn(rt, out, "int32");
+      const px = addressIn(rt, x),
+        po = addressIn(rt, out, "int32");
       if (px < 0 || po < 0) return poolRef(out, inputs, g);
       rt.maxPoolIndices(px, po, geometry(x.shape, g));
     },
@@ -363,7 +419,8 @@ function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly View[])
 }
 
 function optimKernels(rt: WasmRuntime): Pick<KernelTable, "adamStep" | "sgdStep"> {
-  const adamRef = reference("adamStep"), sgdRef = reference("sgdStep");
+  const adamRef = reference("adamStep"),
+    sgdRef = reference("sgdStep");
   return {
     // inputs: grad, exp_avg, exp_avg_sq (, max_exp_avg_sq with AMSGrad).
     adamStep: (param, inputs, scalars) => {
@@ -390,9 +447,12 @@ function optimKernels(rt: WasmRuntime): Pick<KernelTable, "adamStep" | "sgdStep"
 function gatherRowsKernel(rt: WasmRuntime): Kernel {
   const ref = reference("gatherRows");
   return (out, inputs, params: { indices: ArrayLike<number> }) => {
-    const x = inputs[0]!, { indices } = params, n = x.shape[0]!;
+    const x = inputs[0]!,
+      { indices } = params,
+      n = x.shape[0]!;
     const dtype = x.storage.dtype === "int32" ? "int32" : "float32";
-    const px = addressIn(rt, x, dtype), po = addressIn(rt, out, dtype);
+    const px = addressIn(rt, x, dtype),
+      po = addressIn(rt, out, dtype);
     const rowSize = sizeOf(x.shape) / n;
     if (px < 0 || po < 0 || !isRowMajor(x) || !(rowSize > 1) || !rowNumbers(indices, n)) return ref(out, inputs, params);
     rt.copyRows(px, 4 * rowSize, indices, po);
@@ -417,17 +477,25 @@ function rowNumbers(indices: ArrayLike<number>, n: number): boolean {
 function softmaxKernel(rt: WasmRuntime): Kernel {
   const ref = reference("softmax");
   return (out, inputs, params: { dim: number; log: boolean }) => {
-    const x = inputs[0]!, { dim, log } = params;
-    const px = addressIn(rt, x), po = addressIn(rt, out);
+    const x = inputs[0]!,
+      { dim, log } = params;
+    const px = addressIn(rt, x),
+      po = addressIn(rt, out);
     if (px < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
-    const nd = x.shape.length, L = x.shape[dim]!, R = sizeOf(x.shape) / L;
+    const nd = x.shape.length,
+      L = x.shape[dim]!,
+      R = sizeOf(x.shape) / L;
     const inner = sizeOf(x.shape.slice(dim + 1));
     const others = x.shape.map((_, d) => d).filter((d) => d !== dim);
-    const rows = collapse(others.map((d) => x.shape[d]!), [others.map((d) => x.strides[d]!)]);
+    const rows = collapse(
+      others.map((d) => x.shape[d]!),
+      [others.map((d) => x.strides[d]!)],
+    );
     if (inner === 1 && (L === 1 || x.strides[dim] === 1) && rows.shape.length <= 1) {
       return rt.softmaxRows(px, rows.shape.length === 0 ? L : rows.strides[0]![0]!, R, L, po, { log });
     }
-    const scratch = rt.scratch, mark = scratch.mark();
+    const scratch = rt.scratch,
+      mark = scratch.mark();
     try {
       // x seen as [...other dims, dim], copied into contiguous rows.
       const order = [...others, dim];
@@ -460,20 +528,27 @@ function softmaxKernel(rt: WasmRuntime): Kernel {
  * scale is one broadcast multiply. Other layouts and dtypes run the reference.
  */
 function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRows" | "crossEntropyRowsGrad"> {
-  const lossRef = reference("crossEntropyRows"), gradRef = reference("crossEntropyRowsGrad");
+  const lossRef = reference("crossEntropyRows"),
+    gradRef = reference("crossEntropyRowsGrad");
   /** Row stride of x when its rows are contiguous runs (any stride for a single row), else -1. */
   const rowStride = (x: View): number => (x.shape[1]! > 1 && x.strides[1] !== 1 ? -1 : x.shape[0]! <= 1 ? x.shape[1]! : x.strides[0]!);
   return {
     crossEntropyRows: (out, inputs, params) => {
       const [x, t] = inputs as [View, View];
-      const px = addressIn(rt, x), pt = addressIn(rt, t, "int32"), po = addressIn(rt, out), rs = rowStride(x);
+      const px = addressIn(rt, x),
+        pt = addressIn(rt, t, "int32"),
+        po = addressIn(rt, out),
+        rs = rowStride(x);
       if (px < 0 || pt < 0 || po < 0 || rs < 0) return lossRef(out, inputs, params);
       const [R, C] = x.shape as [number, number];
-      const scratch = rt.scratch, mark = scratch.mark();
+      const scratch = rt.scratch,
+        mark = scratch.mark();
       try {
         const logp = scratch.alloc(R * C);
         rt.softmaxRows(px, rs, R, C, logp, { log: true });
-        const lp = rt.f32(logp, R * C), td = hostData(t.storage), od = hostData(out.storage);
+        const lp = rt.f32(logp, R * C),
+          td = hostData(t.storage),
+          od = hostData(out.storage);
         for (let r = 0; r < R; r++) od[out.offset + r] = -lp[r * C + td[t.offset + r]!]!;
       } finally {
         scratch.release(mark);
@@ -481,12 +556,16 @@ function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRo
     },
     crossEntropyRowsGrad: (out, inputs, params) => {
       const [x, t, g] = inputs as [View, View, View];
-      const px = addressIn(rt, x), pt = addressIn(rt, t, "int32"), pg = addressIn(rt, g), po = addressIn(rt, out);
+      const px = addressIn(rt, x),
+        pt = addressIn(rt, t, "int32"),
+        pg = addressIn(rt, g),
+        po = addressIn(rt, out);
       const rs = rowStride(x);
       if (px < 0 || pt < 0 || pg < 0 || po < 0 || rs < 0) return gradRef(out, inputs, params);
       const [R, C] = x.shape as [number, number];
       rt.softmaxRows(px, rs, R, C, po, { log: false });
-      const td = hostData(t.storage), od = hostData(out.storage);
+      const td = hostData(t.storage),
+        od = hostData(out.storage);
       for (let r = 0; r < R; r++) od[out.offset + r * C + td[t.offset + r]!] -= 1;
       rt.binary("mul", R, C, { ptr: po, rowStride: C, colStep: 1 }, { ptr: pg, rowStride: g.strides[0]!, colStep: 0 }, po);
     },

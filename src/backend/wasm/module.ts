@@ -13,50 +13,265 @@ export interface KernelExports {
   gemm_workspace_bytes(): number;
   gemm_packed_b_floats(K: number, N: number): number;
   gemm_pack_b(K: number, N: number, b: number, rs: number, cs: number, bp: number, p0: number, p1: number): void;
-  gemm_packed(M: number, N: number, K: number, a: number, rs: number, cs: number, bp: number, c: number,
-    ldc: number, beta: number, ws: number, m0: number, m1: number): void;
-  gemm_small(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number,
-    csB: number, c: number, ldc: number, beta: number, n0: number, n1: number): void;
+  gemm_packed(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    rs: number,
+    cs: number,
+    bp: number,
+    c: number,
+    ldc: number,
+    beta: number,
+    ws: number,
+    m0: number,
+    m1: number,
+  ): void;
+  gemm_small(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    rsB: number,
+    csB: number,
+    c: number,
+    ldc: number,
+    beta: number,
+    n0: number,
+    n1: number,
+  ): void;
   unary(op: number, x: number, y: number, lo: number, hi: number): void;
-  binary(op: number, C: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number,
-    y: number, lo: number, hi: number): void;
-  where(C: number, c: number, cRow: number, cCol: number, a: number, aRow: number, aCol: number, b: number,
-    bRow: number, bCol: number, y: number, lo: number, hi: number): void;
-  gather4(x: number, d0: number, d1: number, d2: number, d3: number, s0: number, s1: number, s2: number,
-    s3: number, y: number, lo: number, hi: number): void;
+  binary(
+    op: number,
+    C: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    bCol: number,
+    y: number,
+    lo: number,
+    hi: number,
+  ): void;
+  where(
+    C: number,
+    c: number,
+    cRow: number,
+    cCol: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    bCol: number,
+    y: number,
+    lo: number,
+    hi: number,
+  ): void;
+  gather4(
+    x: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    s3: number,
+    y: number,
+    lo: number,
+    hi: number,
+  ): void;
   reduce_rows(op: number, x: number, rowStride: number, L: number, y: number, lo: number, hi: number): void;
   reduce_cols(op: number, x: number, rowStride: number, R: number, y: number, lo: number, hi: number): void;
   softmax_rows(x: number, rowStride: number, L: number, y: number, log: number, lo: number, hi: number): void;
   gemm_pack_a(M: number, K: number, a: number, rs: number, cs: number, ap: number, lo: number, hi: number): void;
-  gemm_cols(M: number, N: number, K: number, ap: number, ars: number, acs: number, b: number, rs: number, cs: number,
-    c: number, ldc: number, beta: number, ws: number, lo: number, hi: number): void;
-  gemm_splitk(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rs: number, cs: number,
-    c: number, kslice: number, ws: number, lo: number, hi: number): void;
-  gemm_batched(M: number, N: number, K: number, a: number, ars: number, acs: number, b: number, rs: number, cs: number,
-    c: number, ws: number, nb1: number, nb2: number, as0: number, as1: number, as2: number, bs0: number, bs1: number,
-    bs2: number, inPlace: number, lo: number, hi: number): void;
+  gemm_cols(
+    M: number,
+    N: number,
+    K: number,
+    ap: number,
+    ars: number,
+    acs: number,
+    b: number,
+    rs: number,
+    cs: number,
+    c: number,
+    ldc: number,
+    beta: number,
+    ws: number,
+    lo: number,
+    hi: number,
+  ): void;
+  gemm_splitk(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    rsA: number,
+    csA: number,
+    b: number,
+    rs: number,
+    cs: number,
+    c: number,
+    kslice: number,
+    ws: number,
+    lo: number,
+    hi: number,
+  ): void;
+  gemm_batched(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    rs: number,
+    cs: number,
+    c: number,
+    ws: number,
+    nb1: number,
+    nb2: number,
+    as0: number,
+    as1: number,
+    as2: number,
+    bs0: number,
+    bs1: number,
+    bs2: number,
+    inPlace: number,
+    lo: number,
+    hi: number,
+  ): void;
   gemm_batched_max_a(): number;
   lstm_cell(gates: number, gRow: number, c: number, cRow: number, hOut: number, cOut: number, H: number, lo: number, hi: number): void;
-  lstm_cell_grad(gates: number, gRow: number, c: number, cRow: number, cNew: number, dhNew: number, dcNew: number,
-    dGates: number, dC: number, H: number, lo: number, hi: number): void;
-  gru_cell(xp: number, xRow: number, hh: number, hRow: number, h: number, hsRow: number, out: number, H: number,
-    lo: number, hi: number): void;
-  gru_cell_grad(xp: number, xRow: number, hh: number, hRow: number, h: number, hsRow: number, d: number, dRow: number,
-    dXp: number, dHh: number, dH: number, H: number, lo: number, hi: number): void;
-  im2col(x: number, cols: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,
-    ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, pad: number, C: number, imgStride: number,
-    rowStride: number, lo: number, hi: number): void;
-  col2im(cols: number, x: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number,
-    ph: number, pw: number, dh: number, dw: number, OH: number, OW: number, C: number, imgStride: number,
-    rowStride: number, lo: number, hi: number): void;
+  lstm_cell_grad(
+    gates: number,
+    gRow: number,
+    c: number,
+    cRow: number,
+    cNew: number,
+    dhNew: number,
+    dcNew: number,
+    dGates: number,
+    dC: number,
+    H: number,
+    lo: number,
+    hi: number,
+  ): void;
+  gru_cell(
+    xp: number,
+    xRow: number,
+    hh: number,
+    hRow: number,
+    h: number,
+    hsRow: number,
+    out: number,
+    H: number,
+    lo: number,
+    hi: number,
+  ): void;
+  gru_cell_grad(
+    xp: number,
+    xRow: number,
+    hh: number,
+    hRow: number,
+    h: number,
+    hsRow: number,
+    d: number,
+    dRow: number,
+    dXp: number,
+    dHh: number,
+    dH: number,
+    H: number,
+    lo: number,
+    hi: number,
+  ): void;
+  im2col(
+    x: number,
+    cols: number,
+    H: number,
+    W: number,
+    KH: number,
+    KW: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    OH: number,
+    OW: number,
+    pad: number,
+    C: number,
+    imgStride: number,
+    rowStride: number,
+    lo: number,
+    hi: number,
+  ): void;
+  col2im(
+    cols: number,
+    x: number,
+    H: number,
+    W: number,
+    KH: number,
+    KW: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
+    dh: number,
+    dw: number,
+    OH: number,
+    OW: number,
+    C: number,
+    imgStride: number,
+    rowStride: number,
+    lo: number,
+    hi: number,
+  ): void;
   gather_dim(x: number, along: number, inner: number, idx: number, k: number, y: number, lo: number, hi: number): void;
   scatter_add_dim(src: number, idx: number, k: number, along: number, inner: number, y: number, lo: number, hi: number): void;
   arg_mid(max: number, x: number, outerStride: number, rowStride: number, R: number, B: number, y: number, lo: number, hi: number): void;
   copy_rows(src: number, rowBytes: number, idx: number, dst: number, lo: number, hi: number): void;
-  adam_step(p: number, g: number, m: number, v: number, vMax: number, shrink: number, l2: number, sign: number,
-    beta1: number, c1: number, beta2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number, lo: number, hi: number): void;
-  sgd_step(p: number, g: number, buf: number, first: number, nesterov: number, lr: number, momentum: number,
-    keep: number, wd: number, sign: number, lo: number, hi: number): void;
+  adam_step(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vMax: number,
+    shrink: number,
+    l2: number,
+    sign: number,
+    beta1: number,
+    c1: number,
+    beta2: number,
+    c2: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    eps: number,
+    lo: number,
+    hi: number,
+  ): void;
+  sgd_step(
+    p: number,
+    g: number,
+    buf: number,
+    first: number,
+    nesterov: number,
+    lr: number,
+    momentum: number,
+    keep: number,
+    wd: number,
+    sign: number,
+    lo: number,
+    hi: number,
+  ): void;
 }
 
 export interface WasmKernels {

@@ -26,10 +26,28 @@ import { poolWorkerExpression } from "./worker-source.js";
  *    at a time by compare-exchanging PF_POS, and checking GEN between claims (see prefault).
  */
 const LAYOUT = {
-  GEN: 0, CLAIM: 1, DONE: 2, FN: 3, NARGS: 4, NCHUNKS: 5, WORK: 6, CHUNK: 7, WS_ARG: 8,
-  SHUTDOWN: 9, SLEEPERS: 10, ERROR: 11, GUIDE: 12, PF_POS: 13, PF_END: 14, STATS: 16, MAX_THREADS: 48,
-  IDX_BITS: 15, IDX_MASK: 0x7fff, GEN_MASK: 0xffff,
-  ARGS_BYTE_OFFSET: 256, MAX_ARGS: 32,
+  GEN: 0,
+  CLAIM: 1,
+  DONE: 2,
+  FN: 3,
+  NARGS: 4,
+  NCHUNKS: 5,
+  WORK: 6,
+  CHUNK: 7,
+  WS_ARG: 8,
+  SHUTDOWN: 9,
+  SLEEPERS: 10,
+  ERROR: 11,
+  GUIDE: 12,
+  PF_POS: 13,
+  PF_END: 14,
+  STATS: 16,
+  MAX_THREADS: 48,
+  IDX_BITS: 15,
+  IDX_MASK: 0x7fff,
+  GEN_MASK: 0xffff,
+  ARGS_BYTE_OFFSET: 256,
+  MAX_ARGS: 32,
 } as const;
 const CONTROL_BYTES = LAYOUT.ARGS_BYTE_OFFSET + 8 * LAYOUT.MAX_ARGS;
 // Layout check: the per-thread chunk counters (STATS..STATS+MAX_THREADS) must end before the arguments.
@@ -53,16 +71,62 @@ export const KERNEL_ARGS = 24;
  * pool-worker.js makes the same call.
  */
 export function callKernel(f: (...a: number[]) => void, a: Float64Array): void {
-  f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!,
-    a[12]!, a[13]!, a[14]!, a[15]!, a[16]!, a[17]!, a[18]!, a[19]!, a[20]!, a[21]!, a[22]!, a[23]!);
+  f(
+    a[0]!,
+    a[1]!,
+    a[2]!,
+    a[3]!,
+    a[4]!,
+    a[5]!,
+    a[6]!,
+    a[7]!,
+    a[8]!,
+    a[9]!,
+    a[10]!,
+    a[11]!,
+    a[12]!,
+    a[13]!,
+    a[14]!,
+    a[15]!,
+    a[16]!,
+    a[17]!,
+    a[18]!,
+    a[19]!,
+    a[20]!,
+    a[21]!,
+    a[22]!,
+    a[23]!,
+  );
 }
 
 /** Kernels the pool can run, by index; a job names one of these. */
 export const POOL_FUNCS = [
-  "gemm_pack_b", "gemm_packed", "gemm_small", "unary", "binary", "where", "gather4",
-  "reduce_rows", "reduce_cols", "softmax_rows", "im2col", "col2im", "adam_step", "sgd_step",
-  "gather_dim", "scatter_add_dim", "arg_mid", "gemm_pack_a", "gemm_cols", "gemm_splitk", "maxpool_indices",
-  "gemm_batched", "lstm_cell", "lstm_cell_grad", "gru_cell", "gru_cell_grad",
+  "gemm_pack_b",
+  "gemm_packed",
+  "gemm_small",
+  "unary",
+  "binary",
+  "where",
+  "gather4",
+  "reduce_rows",
+  "reduce_cols",
+  "softmax_rows",
+  "im2col",
+  "col2im",
+  "adam_step",
+  "sgd_step",
+  "gather_dim",
+  "scatter_add_dim",
+  "arg_mid",
+  "gemm_pack_a",
+  "gemm_cols",
+  "gemm_splitk",
+  "maxpool_indices",
+  "gemm_batched",
+  "lstm_cell",
+  "lstm_cell_grad",
+  "gru_cell",
+  "gru_cell_grad",
 ] as const;
 export type PoolFunc = (typeof POOL_FUNCS)[number];
 
@@ -123,16 +187,30 @@ export class WasmPool {
     }
     const source = this.threads > 1 ? poolWorkerExpression() : "";
     for (let i = 1; i < this.threads; i++) {
-      this.workers.push(platform.startPoolWorker({
-        module: kernels.module, memory: kernels.memory, control, funcs: POOL_FUNCS, index: i, spin,
-        layout: LAYOUT, kernelArgs: KERNEL_ARGS,
-      }, source));
+      this.workers.push(
+        platform.startPoolWorker(
+          {
+            module: kernels.module,
+            memory: kernels.memory,
+            control,
+            funcs: POOL_FUNCS,
+            index: i,
+            spin,
+            layout: LAYOUT,
+            kernelArgs: KERNEL_ARGS,
+          },
+          source,
+        ),
+      );
     }
     this.started = Promise.all(this.workers.map((w) => w.online)).then(() => undefined);
     // Nobody has to await `ready()`: a failed worker only means the others (or the caller) do its
     // chunks, which is slower than asked for, so it is said once.
     this.started.catch((err: Error) => {
-      warnOnce("worker-failed", `tensorgrad: a wasm pool worker failed to start, so fewer than ${this.threads} threads share the work: ${err?.message ?? err}`);
+      warnOnce(
+        "worker-failed",
+        `tensorgrad: a wasm pool worker failed to start, so fewer than ${this.threads} threads share the work: ${err?.message ?? err}`,
+      );
     });
   }
 
@@ -210,7 +288,8 @@ export class WasmPool {
     if (Atomics.load(ctl, LAYOUT.SLEEPERS) > 0) Atomics.notify(ctl, LAYOUT.GEN);
 
     // Our share: claim chunks until none are left.
-    let mine = 0, claims = 0;
+    let mine = 0,
+      claims = 0;
     for (;;) {
       const v = Atomics.load(ctl, LAYOUT.CLAIM);
       const idx = v & LAYOUT.IDX_MASK;
@@ -253,7 +332,8 @@ export class WasmPool {
    */
   prefault(from: number, to: number): void {
     if (this.threads === 1 || this.closed) return;
-    const lo = Math.ceil(from / PAGE_BYTES), hi = Math.floor(to / PAGE_BYTES);
+    const lo = Math.ceil(from / PAGE_BYTES),
+      hi = Math.floor(to / PAGE_BYTES);
     if (hi <= lo) return;
     const { ctl } = this;
     for (;;) {
@@ -286,7 +366,8 @@ export class WasmPool {
     const slow = waitMs > ownMs + 0.1 ? 1 : 0;
     const strikes = (this.strikes + 1) * slow;
     const trip = strikes >= 2 ? 1 : 0;
-    const doubled = Math.min(2000, backoff * 2), halved = Math.max(50, backoff / 2);
+    const doubled = Math.min(2000, backoff * 2),
+      halved = Math.max(50, backoff / 2);
     const until = now + backoff;
     this.strikes = strikes * (1 - trip);
     this.serialUntil = trip === 1 ? until : this.serialUntil;

@@ -35,13 +35,17 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
   return {
     lstmCell: (out, inputs) => {
       const [g, c] = inputs as [View, View];
-      const N = c.shape[0]!, H = c.shape[1]!;
+      const N = c.shape[0]!,
+        H = c.shape[1]!;
       const p = addresses(rt, [g, c, out]);
       if (p) return rt.recurrentCell("lstm_cell", [p[0]!, rowOf(g), p[1]!, rowOf(c), p[2]!, p[2]! + 4 * N * H, H], N, 4 * H);
-      const gd = hostData(g.storage), cd = hostData(c.storage), od = hostData(out.storage);
+      const gd = hostData(g.storage),
+        cd = hostData(c.storage),
+        od = hostData(out.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
-          const gi = g.offset + r * rowOf(g) + j, oi = out.offset + r * H + j;
+          const gi = g.offset + r * rowOf(g) + j,
+            oi = out.offset + r * H + j;
           const cn = sig(gd[gi + H]!) * cd[c.offset + r * rowOf(c) + j]! + sig(gd[gi]!) * Math.tanh(gd[gi + 2 * H]!);
           od[oi] = sig(gd[gi + 3 * H]!) * Math.tanh(cn);
           od[oi + N * H] = cn;
@@ -50,18 +54,30 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
     },
     lstmCellGrad: (dst, inputs) => {
       const [g, c, o, d] = inputs as [View, View, View, View];
-      const N = c.shape[0]!, H = c.shape[1]!, NH = N * H;
+      const N = c.shape[0]!,
+        H = c.shape[1]!,
+        NH = N * H;
       const p = addresses(rt, [g, c, o, d, dst]);
       if (p) {
         const args = [p[0]!, rowOf(g), p[1]!, rowOf(c), p[2]! + 4 * NH, p[3]!, p[3]! + 4 * NH, p[4]!, p[4]! + 16 * NH, H];
         return rt.recurrentCell("lstm_cell_grad", args, N, 5 * H);
       }
-      const gd = hostData(g.storage), cd = hostData(c.storage), od = hostData(o.storage), dd = hostData(d.storage), w = hostData(dst.storage);
+      const gd = hostData(g.storage),
+        cd = hostData(c.storage),
+        od = hostData(o.storage),
+        dd = hostData(d.storage),
+        w = hostData(dst.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
-          const gi = g.offset + r * rowOf(g) + j, di = d.offset + r * H + j, wi = dst.offset + r * 4 * H + j;
-          const i = sig(gd[gi]!), f = sig(gd[gi + H]!), gg = Math.tanh(gd[gi + 2 * H]!), og = sig(gd[gi + 3 * H]!);
-          const th = Math.tanh(od[o.offset + NH + r * H + j]!), dh = dd[di]!;
+          const gi = g.offset + r * rowOf(g) + j,
+            di = d.offset + r * H + j,
+            wi = dst.offset + r * 4 * H + j;
+          const i = sig(gd[gi]!),
+            f = sig(gd[gi + H]!),
+            gg = Math.tanh(gd[gi + 2 * H]!),
+            og = sig(gd[gi + 3 * H]!);
+          const th = Math.tanh(od[o.offset + NH + r * H + j]!),
+            dh = dd[di]!;
           const dcn = dd[di + NH]! + dh * og * (1 - th * th);
           w[wi] = dcn * gg * i * (1 - i);
           w[wi + H] = dcn * cd[c.offset + r * rowOf(c) + j]! * f * (1 - f);
@@ -73,14 +89,20 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
     },
     gruCell: (out, inputs) => {
       const [x, hh, h] = inputs as [View, View, View];
-      const N = h.shape[0]!, H = h.shape[1]!;
+      const N = h.shape[0]!,
+        H = h.shape[1]!;
       const p = addresses(rt, [x, hh, h, out]);
       if (p) return rt.recurrentCell("gru_cell", [p[0]!, rowOf(x), p[1]!, rowOf(hh), p[2]!, rowOf(h), p[3]!, H], N, 3 * H);
-      const xd = hostData(x.storage), hd = hostData(hh.storage), h0 = hostData(h.storage), od = hostData(out.storage);
+      const xd = hostData(x.storage),
+        hd = hostData(hh.storage),
+        h0 = hostData(h.storage),
+        od = hostData(out.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
-          const xi = x.offset + r * rowOf(x) + j, hi = hh.offset + r * rowOf(hh) + j;
-          const rg = sig(xd[xi]! + hd[hi]!), zg = sig(xd[xi + H]! + hd[hi + H]!);
+          const xi = x.offset + r * rowOf(x) + j,
+            hi = hh.offset + r * rowOf(hh) + j;
+          const rg = sig(xd[xi]! + hd[hi]!),
+            zg = sig(xd[xi + H]! + hd[hi + H]!);
           const n = Math.tanh(xd[xi + 2 * H]! + rg * hd[hi + 2 * H]!);
           od[out.offset + r * H + j] = n + zg * (h0[h.offset + r * rowOf(h) + j]! - n);
         }
@@ -88,23 +110,38 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
     },
     gruCellGrad: (dst, inputs) => {
       const [x, hh, h, d] = inputs as [View, View, View, View];
-      const N = h.shape[0]!, H = h.shape[1]!, NH = N * H;
+      const N = h.shape[0]!,
+        H = h.shape[1]!,
+        NH = N * H;
       const p = addresses(rt, [x, hh, h, d, dst]);
       if (p) {
         const args = [p[0]!, rowOf(x), p[1]!, rowOf(hh), p[2]!, rowOf(h), p[3]!, rowOf(d), p[4]!, p[4]! + 12 * NH, p[4]! + 24 * NH, H];
         return rt.recurrentCell("gru_cell_grad", args, N, 7 * H);
       }
-      const xd = hostData(x.storage), hd = hostData(hh.storage), h0 = hostData(h.storage), dd = hostData(d.storage), w = hostData(dst.storage);
+      const xd = hostData(x.storage),
+        hd = hostData(hh.storage),
+        h0 = hostData(h.storage),
+        dd = hostData(d.storage),
+        w = hostData(dst.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
-          const xi = x.offset + r * rowOf(x) + j, hi = hh.offset + r * rowOf(hh) + j, wi = dst.offset + r * 3 * H + j;
-          const rg = sig(xd[xi]! + hd[hi]!), zg = sig(xd[xi + H]! + hd[hi + H]!), hn = hd[hi + 2 * H]!;
-          const n = Math.tanh(xd[xi + 2 * H]! + rg * hn), g = dd[d.offset + r * rowOf(d) + j]!;
+          const xi = x.offset + r * rowOf(x) + j,
+            hi = hh.offset + r * rowOf(hh) + j,
+            wi = dst.offset + r * 3 * H + j;
+          const rg = sig(xd[xi]! + hd[hi]!),
+            zg = sig(xd[xi + H]! + hd[hi + H]!),
+            hn = hd[hi + 2 * H]!;
+          const n = Math.tanh(xd[xi + 2 * H]! + rg * hn),
+            g = dd[d.offset + r * rowOf(d) + j]!;
           const dnp = g * (1 - zg) * (1 - n * n);
           const drp = dnp * hn * rg * (1 - rg);
           const dzp = g * (h0[h.offset + r * rowOf(h) + j]! - n) * zg * (1 - zg);
-          w[wi] = drp; w[wi + H] = dzp; w[wi + 2 * H] = dnp;
-          w[wi + 3 * NH] = drp; w[wi + 3 * NH + H] = dzp; w[wi + 3 * NH + 2 * H] = dnp * rg;
+          w[wi] = drp;
+          w[wi + H] = dzp;
+          w[wi + 2 * H] = dnp;
+          w[wi + 3 * NH] = drp;
+          w[wi + 3 * NH + H] = dzp;
+          w[wi + 3 * NH + 2 * H] = dnp * rg;
           w[dst.offset + 6 * NH + r * H + j] = g * zg;
         }
       }

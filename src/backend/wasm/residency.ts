@@ -21,7 +21,10 @@ const INITIAL_BUDGET = 32 * MB;
 /** Likewise in blocks: each resident block costs a queue entry and a finalization record. */
 const INITIAL_BLOCKS = 8192;
 
-const FREED = 0, RESIDENT = 1, EVICTED = 2, DROPPED = 3;
+const FREED = 0,
+  RESIDENT = 1,
+  EVICTED = 2,
+  DROPPED = 3;
 
 /** A source block as gathered from: its elements stay valid for its dependents until `snapshot` is set. */
 class Origin {
@@ -71,7 +74,12 @@ export class Block {
   lifeline: object | null = null;
   waitingAt = -1;
   waitingSince = 0;
-  constructor(readonly id: number, readonly dtype: DType, readonly length: number, host: TypedArray = EMPTY[dtype]) {
+  constructor(
+    readonly id: number,
+    readonly dtype: DType,
+    readonly length: number,
+    host: TypedArray = EMPTY[dtype],
+  ) {
     this.host = host;
   }
   get bytes(): number {
@@ -149,9 +157,13 @@ export class Residency {
    * `blockOf` finds a storage's block (undefined for storages outside wasm memory), `lifelineOf` the
    * object whose death the registry watches for it.
    */
-  constructor(private readonly allocator: WasmAllocator, private readonly memory: WebAssembly.Memory,
-    private readonly blockOf: BlockOf, private readonly lifelineOf: LifelineOf,
-    { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {}) {
+  constructor(
+    private readonly allocator: WasmAllocator,
+    private readonly memory: WebAssembly.Memory,
+    private readonly blockOf: BlockOf,
+    private readonly lifelineOf: LifelineOf,
+    { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {},
+  ) {
     this.budgetBytes = bytes;
     this.budgetBlocks = blocks;
   }
@@ -269,10 +281,18 @@ export class Residency {
 
   stats(): ResidencyStats {
     return {
-      residentBytes: this.residentBytes, residentBlocks: this.residentBlocks,
-      budgetBytes: this.budgetBytes, budgetBlocks: this.budgetBlocks,
-      evictions: this.evictions, restores: this.restores, evictedBytes: this.evictedBytes, restoredBytes: this.restoredBytes,
-      drops: this.drops, regathers: this.regathers, droppedBytes: this.droppedBytes, snapshots: this.snapshots,
+      residentBytes: this.residentBytes,
+      residentBlocks: this.residentBlocks,
+      budgetBytes: this.budgetBytes,
+      budgetBlocks: this.budgetBlocks,
+      evictions: this.evictions,
+      restores: this.restores,
+      evictedBytes: this.evictedBytes,
+      restoredBytes: this.restoredBytes,
+      drops: this.drops,
+      regathers: this.regathers,
+      droppedBytes: this.droppedBytes,
+      snapshots: this.snapshots,
     };
   }
 
@@ -296,9 +316,11 @@ export class Residency {
 
   /** After gatherRows wrote `out` from `x`: how to do it again, when both are whole row-major blocks here. */
   private recordGather(out: View, x: View, { indices }: { indices: ArrayLike<number> }): void {
-    const bo = this.blockOf(out.storage), bx = this.blockOf(x.storage);
+    const bo = this.blockOf(out.storage),
+      bx = this.blockOf(x.storage);
     if (bo === undefined || bx === undefined || bo === bx || bx.state === FREED || bo.dtype !== bx.dtype || out.offset !== 0) return;
-    const n = x.shape[0]!, rowSize = n > 0 ? sizeOf(x.shape) / n : 0;
+    const n = x.shape[0]!,
+      rowSize = n > 0 ? sizeOf(x.shape) / n : 0;
     if (!(rowSize > 0) || !contiguous(x) || !contiguous(out) || indices.length * rowSize !== bo.length) return;
     const copy = new Int32Array(indices.length);
     for (let j = 0; j < indices.length; j++) {
@@ -493,7 +515,8 @@ export class Residency {
       this.windowIn = this.windowRestored = 0;
     }
     if (this.residentBytes + bytes <= this.budgetBytes && this.residentBlocks < this.budgetBlocks) return;
-    const targetBytes = this.budgetBytes - this.budgetBytes / 8 - bytes, targetBlocks = this.budgetBlocks - this.budgetBlocks / 8 - 1;
+    const targetBytes = this.budgetBytes - this.budgetBytes / 8 - bytes,
+      targetBlocks = this.budgetBlocks - this.budgetBlocks / 8 - 1;
     for (let b = this.oldest; b !== null && (this.residentBytes > targetBytes || this.residentBlocks > targetBlocks);) {
       const next = b.next;
       if (!(b.used >= this.protectFrom)) this.evict(b);
@@ -532,7 +555,9 @@ function contiguous(v: View): boolean {
 }
 
 function view(buffer: ArrayBufferLike, dtype: DType, ptr: number, length: number): TypedArray {
-  return dtype === "float32" ? new Float32Array(buffer, ptr, length)
-    : dtype === "float64" ? new Float64Array(buffer, ptr, length)
-    : new Int32Array(buffer, ptr, length);
+  return dtype === "float32"
+    ? new Float32Array(buffer, ptr, length)
+    : dtype === "float64"
+      ? new Float64Array(buffer, ptr, length)
+      : new Int32Array(buffer, ptr, length);
 }

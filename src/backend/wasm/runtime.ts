@@ -8,10 +8,33 @@ import { WasmPool, type PoolFunc, type PoolOptions } from "./pool.js";
 
 /** Op codes of assembly/elementwise.ts and assembly/reduce.ts. */
 export const UNARY_OPS = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, sin: 6, cos: 7, tanh: 8, sigmoid: 9, relu: 10, erf: 11,
+  neg: 0,
+  exp: 1,
+  log: 2,
+  sqrt: 3,
+  abs: 4,
+  sign: 5,
+  sin: 6,
+  cos: 7,
+  tanh: 8,
+  sigmoid: 9,
+  relu: 10,
+  erf: 11,
 } as const;
 export const BINARY_OPS = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, gt: 8, lt: 9, ge: 10, le: 11, ne: 12,
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+  eq: 7,
+  gt: 8,
+  lt: 9,
+  ge: 10,
+  le: 11,
+  ne: 12,
 } as const;
 export const REDUCE_OPS = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
@@ -62,8 +85,15 @@ export const PARALLEL_THRESHOLDS = {
   convElements: 1 << 16,
 };
 
-const MATH_UNARY = new Set<number>([UNARY_OPS.exp, UNARY_OPS.log, UNARY_OPS.sin, UNARY_OPS.cos,
-  UNARY_OPS.tanh, UNARY_OPS.sigmoid, UNARY_OPS.erf]);
+const MATH_UNARY = new Set<number>([
+  UNARY_OPS.exp,
+  UNARY_OPS.log,
+  UNARY_OPS.sin,
+  UNARY_OPS.cos,
+  UNARY_OPS.tanh,
+  UNARY_OPS.sigmoid,
+  UNARY_OPS.erf,
+]);
 
 /** M below which gemm skips packing (see gemm_small): packing B would cost as much as the product. */
 export const GEMM_SMALL_M = 4;
@@ -213,8 +243,15 @@ export class WasmRuntime {
    * C[M,N] = A[M,K]·B[K,N] (or C += A·B with accumulate). A and B take any element strides, so
    * transposed views need no copy; C is row-major with row stride c.rowStride.
    */
-  sgemm(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number },
-    { accumulate = false }: { accumulate?: boolean } = {}): void {
+  sgemm(
+    M: number,
+    N: number,
+    K: number,
+    a: MatrixRef,
+    b: MatrixRef,
+    c: { ptr: number; rowStride: number },
+    { accumulate = false }: { accumulate?: boolean } = {},
+  ): void {
     if (M <= 0 || N <= 0) return;
     const e = this.kernels.exports;
     const beta = accumulate ? 1 : 0;
@@ -227,7 +264,8 @@ export class WasmRuntime {
     }
     // Few rows (a layer on one batch, a convolution's output channels): split by column panels, with
     // A packed once and each B panel packed by the thread that uses it (see gemm_cols).
-    const panels = Math.ceil(N / 8), slivers = Math.ceil(M / 4);
+    const panels = Math.ceil(N / 8),
+      slivers = Math.ceil(M / 4);
     if (M <= 128 && M * N <= SPLITK_MAX_OUTPUT && K >= SPLITK_MIN_K && panels < 4 * this.threads) {
       this.splitK(M, N, K, a, b, c, accumulate, parallel);
       return;
@@ -239,12 +277,19 @@ export class WasmRuntime {
       // the packed kernel 10 % faster at n = 64. (ars = acs = 0 tells the kernel A is packed; a direct A
       // has a stride of 1, and its other stride may be 0: rows broadcast from one.)
       const direct = parallel && M % 4 === 0 && (a.colStride === 1 || a.rowStride === 1);
-      let ap = a.ptr, ars = a.rowStride, acs = a.colStride;
+      let ap = a.ptr,
+        ars = a.rowStride,
+        acs = a.colStride;
       if (!direct) {
         ap = this.packScratch("a", slivers * 4 * K * 4);
         ars = acs = 0;
-        this.run("gemm_pack_a", [M, K, a.ptr, a.rowStride, a.colStride, ap], slivers,
-          this.chunkFor(slivers, 4, 1, 2), parallel && M * K >= 1 << 16);
+        this.run(
+          "gemm_pack_a",
+          [M, K, a.ptr, a.rowStride, a.colStride, ap],
+          slivers,
+          this.chunkFor(slivers, 4, 1, 2),
+          parallel && M * K >= 1 << 16,
+        );
       }
       if (!parallel || this.threads === 1) {
         e.gemm_cols(M, N, K, ap, ars, acs, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase, 0, panels);
@@ -275,19 +320,70 @@ export class WasmRuntime {
    * as one call on every thread. Returns false, doing nothing, where one product's packed A would not
    * fit the workspace (the caller then multiplies product by product).
    */
-  sgemmBatched(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: number, nb: readonly [number, number, number],
-    aBatch: readonly [number, number, number], bBatch: readonly [number, number, number]): boolean {
+  sgemmBatched(
+    M: number,
+    N: number,
+    K: number,
+    a: MatrixRef,
+    b: MatrixRef,
+    c: number,
+    nb: readonly [number, number, number],
+    aBatch: readonly [number, number, number],
+    bBatch: readonly [number, number, number],
+  ): boolean {
     const e = this.kernels.exports;
     if (Math.ceil(M / 4) * 4 * K > e.gemm_batched_max_a()) return false;
     const count = nb[0] * nb[1] * nb[2];
     if (count === 0 || M <= 0 || N <= 0) return true;
     const parallel = this.threads > 1 && count > 1 && 2 * M * N * K * count >= PARALLEL_THRESHOLDS.gemmFlops;
     // A read in place on several threads, packed on one (as sgemm decides for gemm_cols).
-    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, c, this.wsBase,
-      nb[1], nb[2], aBatch[0], aBatch[1], aBatch[2], bBatch[0], bBatch[1], bBatch[2], parallel ? 1 : 0];
+    const args = [
+      M,
+      N,
+      K,
+      a.ptr,
+      a.rowStride,
+      a.colStride,
+      b.ptr,
+      b.rowStride,
+      b.colStride,
+      c,
+      this.wsBase,
+      nb[1],
+      nb[2],
+      aBatch[0],
+      aBatch[1],
+      aBatch[2],
+      bBatch[0],
+      bBatch[1],
+      bBatch[2],
+      parallel ? 1 : 0,
+    ];
     if (!parallel) {
-      e.gemm_batched(M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, c, this.wsBase,
-        nb[1], nb[2], aBatch[0], aBatch[1], aBatch[2], bBatch[0], bBatch[1], bBatch[2], 0, 0, count);
+      e.gemm_batched(
+        M,
+        N,
+        K,
+        a.ptr,
+        a.rowStride,
+        a.colStride,
+        b.ptr,
+        b.rowStride,
+        b.colStride,
+        c,
+        this.wsBase,
+        nb[1],
+        nb[2],
+        aBatch[0],
+        aBatch[1],
+        aBatch[2],
+        bBatch[0],
+        bBatch[1],
+        bBatch[2],
+        0,
+        0,
+        count,
+      );
       return true;
     }
     // One product per claim, not guided: a worker that the OS schedules late then holds back at most
@@ -300,8 +396,16 @@ export class WasmRuntime {
    * C (=|+=) A·B by slices of K on every thread (see gemm_splitk): each slice's product goes to its
    * own block, then the blocks are summed here, in float64, into C (small: see SPLITK_MAX_OUTPUT).
    */
-  private splitK(M: number, N: number, K: number, a: MatrixRef, b: MatrixRef, c: { ptr: number; rowStride: number },
-    accumulate: boolean, parallel: boolean): void {
+  private splitK(
+    M: number,
+    N: number,
+    K: number,
+    a: MatrixRef,
+    b: MatrixRef,
+    c: { ptr: number; rowStride: number },
+    accumulate: boolean,
+    parallel: boolean,
+  ): void {
     // Whole KC blocks (256) per slice, two slices per thread so a late worker costs half a share; on
     // one thread, one slice (the loop order alone is what saves memory traffic).
     const threads = parallel ? this.threads : 1;
@@ -310,11 +414,27 @@ export class WasmRuntime {
     const cp = this.packScratch("c", slices * M * N * 4);
     const args = [M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, cp, kslice, this.wsBase];
     if (threads === 1) {
-      this.kernels.exports.gemm_splitk(M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, cp, kslice, this.wsBase, 0, slices);
+      this.kernels.exports.gemm_splitk(
+        M,
+        N,
+        K,
+        a.ptr,
+        a.rowStride,
+        a.colStride,
+        b.ptr,
+        b.rowStride,
+        b.colStride,
+        cp,
+        kslice,
+        this.wsBase,
+        0,
+        slices,
+      );
     } else {
       this.poolInstance.run("gemm_splitk", args, slices, 1, { arg: 11, base: this.wsBase, stride: this.wsStride });
     }
-    const parts = this.f32(cp, slices * M * N), out = this.f32(c.ptr, (M - 1) * c.rowStride + N);
+    const parts = this.f32(cp, slices * M * N),
+      out = this.f32(c.ptr, (M - 1) * c.rowStride + N);
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let v = accumulate ? out[i * c.rowStride + j]! : 0;
@@ -362,7 +482,8 @@ export class WasmRuntime {
   /** Contiguous copy of a rank <= 4 strided view (shape padded in front with 1s). */
   gather(x: number, shape: readonly number[], strides: readonly number[], y: number): void {
     if (shape.length > 4) throw new RangeError("gather handles rank <= 4");
-    const d = [1, 1, 1, 1], s = [0, 0, 0, 0];
+    const d = [1, 1, 1, 1],
+      s = [0, 0, 0, 0];
     for (let i = 0; i < shape.length; i++) {
       d[4 - shape.length + i] = shape[i]!;
       s[4 - shape.length + i] = strides[i]!;
@@ -471,8 +592,20 @@ export class WasmRuntime {
  * equal floor((H + 2ph - dh*(KH-1) - 1)/sh) + 1 (likewise W).
  */
 export interface ConvArgs {
-  N: number; C: number; H: number; W: number; KH: number; KW: number;
-  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; OH: number; OW: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  KH: number;
+  KW: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  OH: number;
+  OW: number;
 }
 
 function geometryArgs(g: ConvArgs): number[] {

@@ -15,7 +15,9 @@ export function residencyOf(rt: WasmRuntime): Residency {
 }
 
 const EMPTY: Record<DType, () => TypedArray> = {
-  float32: () => new Float32Array(0), float64: () => new Float64Array(0), int32: () => new Int32Array(0),
+  float32: () => new Float32Array(0),
+  float64: () => new Float64Array(0),
+  int32: () => new Int32Array(0),
 };
 
 export class WasmStorage implements HostStorage {
@@ -32,8 +34,14 @@ export class WasmStorage implements HostStorage {
    * block out of the cache (never evicted, never freed by the collector): the caller, a transient
    * region, frees it or calls track() later. Throws RangeError when wasm memory is exhausted.
    */
-  constructor(readonly backend: Backend, runtime: WasmRuntime, readonly dtype: DType, readonly length: number,
-    zero = true, tracked = true) {
+  constructor(
+    readonly backend: Backend,
+    runtime: WasmRuntime,
+    readonly dtype: DType,
+    readonly length: number,
+    zero = true,
+    tracked = true,
+  ) {
     this.#runtime = runtime;
     this.#block = length > 0 ? residencyOf(runtime).alloc(this, dtype, length, zero, tracked) : new Block(0, dtype, 0, EMPTY[dtype]());
   }
@@ -90,7 +98,11 @@ export class WasmStorage implements HostStorage {
  */
 export class HeapStorage implements HostStorage {
   readonly data: TypedArray;
-  constructor(readonly backend: Backend, readonly dtype: DType, readonly length: number) {
+  constructor(
+    readonly backend: Backend,
+    readonly dtype: DType,
+    readonly length: number,
+  ) {
     this.data = dtype === "float32" ? new Float32Array(length) : dtype === "float64" ? new Float64Array(length) : new Int32Array(length);
   }
 }

@@ -29,7 +29,9 @@ export function createWebGpuBackend(device: GPUDevice): WebGpuBackend {
     },
     alloc(dtype: DType, length: number, zero = true): GpuStorage {
       if (dtype === "float64") {
-        throw new DTypeError("float64 tensors cannot live on the WebGPU backend: WGSL has no 64-bit floats; use float32 (t.float()), or a CPU backend for float64 work");
+        throw new DTypeError(
+          "float64 tensors cannot live on the WebGPU backend: WGSL has no 64-bit floats; use float32 (t.float()), or a CPU backend for float64 work",
+        );
       }
       return runtime.alloc(dtype, length, zero);
     },

@@ -15,9 +15,10 @@ export async function openWebGpuBackend(): Promise<WebGpuBackend> {
   if (typeof gpu === "string") throw new ValueError(`setBackend("webgpu"): ${gpu}`);
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
   if (adapter === null) {
-    const why = platform.name === "node"
-      ? `Dawn found no adapter: no Vulkan, Metal or D3D12 driver it can use; ${SWIFTSHADER_HINT}`
-      : "the browser offers no adapter (WebGPU disabled, or the GPU or its driver is blocklisted; chrome://gpu says which)";
+    const why =
+      platform.name === "node"
+        ? `Dawn found no adapter: no Vulkan, Metal or D3D12 driver it can use; ${SWIFTSHADER_HINT}`
+        : "the browser offers no adapter (WebGPU disabled, or the GPU or its driver is blocklisted; chrome://gpu says which)";
     throw new ValueError(`setBackend("webgpu"): no WebGPU adapter: ${why}`);
   }
   const limits = adapter.limits;

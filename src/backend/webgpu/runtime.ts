@@ -3,7 +3,16 @@
 // views it binds and a small u32 table of sizes, strides and parameters; the runtime binds, encodes
 // and submits. Nothing here knows about tensors or autograd.
 
-import { hostData, isHostStorage, type Backend, type DType, type Storage, type TransientRegion, type TypedArray, type View } from "../backend.js";
+import {
+  hostData,
+  isHostStorage,
+  type Backend,
+  type DType,
+  type Storage,
+  type TransientRegion,
+  type TypedArray,
+  type View,
+} from "../backend.js";
 
 /** Bytes of one element on the GPU: float32 and int32 only (WGSL has no 64-bit floats). */
 const ELEMENT_BYTES = 4;
@@ -11,7 +20,13 @@ const ELEMENT_BYTES = 4;
 /** A storage whose elements live in a GPU buffer (read back with GpuRuntime.read, asynchronously). */
 export class GpuStorage implements Storage {
   #buffer: GPUBuffer | null;
-  constructor(readonly backend: Backend, readonly runtime: GpuRuntime, readonly dtype: DType, readonly length: number, buffer: GPUBuffer) {
+  constructor(
+    readonly backend: Backend,
+    readonly runtime: GpuRuntime,
+    readonly dtype: DType,
+    readonly length: number,
+    buffer: GPUBuffer,
+  ) {
     this.#buffer = buffer;
   }
   /** The buffer holding the elements (at least 4 bytes even when empty). */
@@ -103,7 +118,10 @@ export class GpuRuntime {
   batch = 64;
   #lost: string | null = null;
 
-  constructor(device: GPUDevice, readonly backend: Backend) {
+  constructor(
+    device: GPUDevice,
+    readonly backend: Backend,
+  ) {
     this.device = device;
     this.limits = device.limits;
     void device.lost.then((info) => {

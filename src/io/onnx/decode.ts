@@ -4,7 +4,16 @@
 
 import { FormatError } from "../../errors.js";
 import { fields, varints, floats, doubles, text, payload, integer, float32, type Field } from "./wire.js";
-import { AttrType, DataType, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./schema.js";
+import {
+  AttrType,
+  DataType,
+  type OnnxAttribute,
+  type OnnxGraph,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from "./schema.js";
 
 /** Subgraphs nested deeper than this are refused (a hostile file could otherwise exhaust the stack). */
 export const MAX_GRAPH_DEPTH = 8;
@@ -14,8 +23,13 @@ export const MAX_RANK = 32;
 const MAX_ELEMENTS = 2 ** 31;
 
 const ELEMENT_BYTES = new Map<number, number>([
-  [DataType.FLOAT, 4], [DataType.DOUBLE, 8], [DataType.INT32, 4], [DataType.INT64, 8],
-  [DataType.UINT8, 1], [DataType.INT8, 1], [DataType.BOOL, 1],
+  [DataType.FLOAT, 4],
+  [DataType.DOUBLE, 8],
+  [DataType.INT32, 4],
+  [DataType.INT64, 8],
+  [DataType.UINT8, 1],
+  [DataType.INT8, 1],
+  [DataType.BOOL, 1],
 ]);
 
 /** Decodes a serialized ModelProto. */
@@ -25,12 +39,24 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
   let sawGraph = false;
   for (const f of fields(bytes, what)) {
     switch (f.number) {
-      case 1: model.irVersion = integer(f, what); break;
-      case 2: model.producerName = text(f, what); break;
-      case 3: model.producerVersion = text(f, what); break;
-      case 7: model.graph = decodeGraph(payload(f, what), 0); sawGraph = true; break;
-      case 8: model.opsetImports.push(decodeOpset(payload(f, what))); break;
-      default: break; // doc strings, metadata, functions, training info: not needed to run the graph
+      case 1:
+        model.irVersion = integer(f, what);
+        break;
+      case 2:
+        model.producerName = text(f, what);
+        break;
+      case 3:
+        model.producerVersion = text(f, what);
+        break;
+      case 7:
+        model.graph = decodeGraph(payload(f, what), 0);
+        sawGraph = true;
+        break;
+      case 8:
+        model.opsetImports.push(decodeOpset(payload(f, what)));
+        break;
+      default:
+        break; // doc strings, metadata, functions, training info: not needed to run the graph
     }
   }
   if (!sawGraph) throw new FormatError(`${what}: no graph (not an ONNX model, or an empty file)`);
@@ -57,13 +83,25 @@ function decodeGraph(b: Uint8Array, depth: number): OnnxGraph {
   const g = emptyGraph();
   for (const f of fields(b, what)) {
     switch (f.number) {
-      case 1: g.nodes.push(decodeNode(payload(f, what), depth)); break;
-      case 2: g.name = text(f, what); break;
-      case 5: g.initializers.push(decodeTensor(payload(f, what))); break;
-      case 11: g.inputs.push(decodeValueInfo(payload(f, what))); break;
-      case 12: g.outputs.push(decodeValueInfo(payload(f, what))); break;
-      case 15: throw new FormatError(`${what}: sparse initializers are not supported`);
-      default: break;
+      case 1:
+        g.nodes.push(decodeNode(payload(f, what), depth));
+        break;
+      case 2:
+        g.name = text(f, what);
+        break;
+      case 5:
+        g.initializers.push(decodeTensor(payload(f, what)));
+        break;
+      case 11:
+        g.inputs.push(decodeValueInfo(payload(f, what)));
+        break;
+      case 12:
+        g.outputs.push(decodeValueInfo(payload(f, what)));
+        break;
+      case 15:
+        throw new FormatError(`${what}: sparse initializers are not supported`);
+      default:
+        break;
     }
   }
   return g;
@@ -74,18 +112,29 @@ function decodeNode(b: Uint8Array, depth: number): OnnxNode {
   const n: OnnxNode = { opType: "", domain: "", name: "", inputs: [], outputs: [], attributes: new Map() };
   for (const f of fields(b, what)) {
     switch (f.number) {
-      case 1: n.inputs.push(text(f, what)); break;
-      case 2: n.outputs.push(text(f, what)); break;
-      case 3: n.name = text(f, what); break;
-      case 4: n.opType = text(f, what); break;
+      case 1:
+        n.inputs.push(text(f, what));
+        break;
+      case 2:
+        n.outputs.push(text(f, what));
+        break;
+      case 3:
+        n.name = text(f, what);
+        break;
+      case 4:
+        n.opType = text(f, what);
+        break;
       case 5: {
         const a = decodeAttribute(payload(f, what), depth);
         if (n.attributes.has(a.name)) throw new FormatError(`${what}: attribute "${a.name}" appears twice`);
         n.attributes.set(a.name, a);
         break;
       }
-      case 7: n.domain = text(f, what); break;
-      default: break;
+      case 7:
+        n.domain = text(f, what);
+        break;
+      default:
+        break;
     }
   }
   if (n.opType === "") throw new FormatError(`${what}: a node without an op_type`);
@@ -97,23 +146,60 @@ function decodeAttribute(b: Uint8Array, depth: number): OnnxAttribute {
   const a: OnnxAttribute = { name: "", type: 0 };
   for (const f of fields(b, what)) {
     switch (f.number) {
-      case 1: a.name = text(f, what); break;
-      case 20: a.type = integer(f, what); break;
-      case 2: a.f = float32(f, what); break;
-      case 3: a.i = integer(f, what); break;
-      case 4: a.s = text(f, what); break;
-      case 5: a.t = decodeTensor(payload(f, what)); break;
-      case 6: a.g = decodeGraph(payload(f, what), depth + 1); break;
-      case 7: append((a.floats ??= []), floats(f, what)); break;
-      case 8: append((a.ints ??= []), varints(f, what)); break;
-      case 9: (a.strings ??= []).push(text(f, what)); break;
-      default: break; // lists of graphs, sparse tensors and type protos: ops that need them are unsupported
+      case 1:
+        a.name = text(f, what);
+        break;
+      case 20:
+        a.type = integer(f, what);
+        break;
+      case 2:
+        a.f = float32(f, what);
+        break;
+      case 3:
+        a.i = integer(f, what);
+        break;
+      case 4:
+        a.s = text(f, what);
+        break;
+      case 5:
+        a.t = decodeTensor(payload(f, what));
+        break;
+      case 6:
+        a.g = decodeGraph(payload(f, what), depth + 1);
+        break;
+      case 7:
+        append((a.floats ??= []), floats(f, what));
+        break;
+      case 8:
+        append((a.ints ??= []), varints(f, what));
+        break;
+      case 9:
+        (a.strings ??= []).push(text(f, what));
+        break;
+      default:
+        break; // lists of graphs, sparse tensors and type protos: ops that need them are unsupported
     }
   }
   if (a.type === 0) {
     // Old writers omit the discriminator; infer it from the field present.
-    a.type = a.f !== undefined ? AttrType.FLOAT : a.i !== undefined ? AttrType.INT : a.s !== undefined ? AttrType.STRING
-      : a.t !== undefined ? AttrType.TENSOR : a.g !== undefined ? AttrType.GRAPH : a.floats ? AttrType.FLOATS : a.ints ? AttrType.INTS : a.strings ? AttrType.STRINGS : 0;
+    a.type =
+      a.f !== undefined
+        ? AttrType.FLOAT
+        : a.i !== undefined
+          ? AttrType.INT
+          : a.s !== undefined
+            ? AttrType.STRING
+            : a.t !== undefined
+              ? AttrType.TENSOR
+              : a.g !== undefined
+                ? AttrType.GRAPH
+                : a.floats
+                  ? AttrType.FLOATS
+                  : a.ints
+                    ? AttrType.INTS
+                    : a.strings
+                      ? AttrType.STRINGS
+                      : 0;
   }
   return a;
 }
@@ -165,14 +251,32 @@ export function decodeTensor(b: Uint8Array): OnnxTensor {
   let external = false;
   for (const f of fields(b, what)) {
     switch (f.number) {
-      case 1: append(dims, varints(f, what)); break;
-      case 2: dataType = integer(f, what); break;
-      case 8: name = text(f, what); break;
-      case 9: raw = payload(f, what); break;
-      case 4: case 5: case 7: case 10: typed.push(f); break;
-      case 13: location = externalLocation(payload(f, what)) ?? location; break;
-      case 14: if (integer(f, what) === 1) external = true; break;
-      default: break;
+      case 1:
+        append(dims, varints(f, what));
+        break;
+      case 2:
+        dataType = integer(f, what);
+        break;
+      case 8:
+        name = text(f, what);
+        break;
+      case 9:
+        raw = payload(f, what);
+        break;
+      case 4:
+      case 5:
+      case 7:
+      case 10:
+        typed.push(f);
+        break;
+      case 13:
+        location = externalLocation(payload(f, what)) ?? location;
+        break;
+      case 14:
+        if (integer(f, what) === 1) external = true;
+        break;
+      default:
+        break;
     }
   }
   const label = `${what} "${name}"`;
@@ -183,7 +287,8 @@ export function decodeTensor(b: Uint8Array): OnnxTensor {
     );
   }
   const size = ELEMENT_BYTES.get(dataType);
-  if (size === undefined) throw new FormatError(`${label}: data type ${dataType} is not supported (float32, float64, int32, int64, int8, uint8 and bool are)`);
+  if (size === undefined)
+    throw new FormatError(`${label}: data type ${dataType} is not supported (float32, float64, int32, int64, int8, uint8 and bool are)`);
   if (dims.length > MAX_RANK) throw new FormatError(`${label}: rank ${dims.length} exceeds ${MAX_RANK}`);
   let count = 1;
   for (const d of dims) {
@@ -199,7 +304,8 @@ export function decodeTensor(b: Uint8Array): OnnxTensor {
     readRaw(raw, dataType, data);
   } else {
     const values = typedValues(typed, dataType, label);
-    if (values.length !== count) throw new FormatError(`${label}: ${values.length} values for dims [${dims.join(", ")}] (${count} elements)`);
+    if (values.length !== count)
+      throw new FormatError(`${label}: ${values.length} values for dims [${dims.join(", ")}] (${count} elements)`);
     data.set(values);
   }
   return { name, dataType, dims, data };
@@ -221,12 +327,24 @@ function readRaw(raw: Uint8Array, dataType: number, out: Float32Array | Float64A
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const n = out.length;
   switch (dataType) {
-    case DataType.FLOAT: for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true); break;
-    case DataType.DOUBLE: for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true); break;
-    case DataType.INT32: for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, true); break;
-    case DataType.INT64: for (let i = 0; i < n; i++) out[i] = clampInt64(view.getBigInt64(8 * i, true)); break;
-    case DataType.INT8: for (let i = 0; i < n; i++) out[i] = view.getInt8(i); break;
-    default: for (let i = 0; i < n; i++) out[i] = view.getUint8(i); break; // UINT8, BOOL
+    case DataType.FLOAT:
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      break;
+    case DataType.DOUBLE:
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
+      break;
+    case DataType.INT32:
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, true);
+      break;
+    case DataType.INT64:
+      for (let i = 0; i < n; i++) out[i] = clampInt64(view.getBigInt64(8 * i, true));
+      break;
+    case DataType.INT8:
+      for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
+      break;
+    default:
+      for (let i = 0; i < n; i++) out[i] = view.getUint8(i);
+      break; // UINT8, BOOL
   }
 }
 
@@ -236,7 +354,11 @@ function append(to: number[], from: readonly number[]): void {
 }
 
 const clampInt64 = (v: bigint): number =>
-  v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : v < -BigInt(Number.MAX_SAFE_INTEGER) ? -Number.MAX_SAFE_INTEGER : Number(v);
+  v > BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number.MAX_SAFE_INTEGER
+    : v < -BigInt(Number.MAX_SAFE_INTEGER)
+      ? -Number.MAX_SAFE_INTEGER
+      : Number(v);
 
 /** Values from the typed repeated fields: float_data (4), int32_data (5), int64_data (7), double_data (10). */
 function typedValues(typed: Field[], dataType: number, label: string): number[] {

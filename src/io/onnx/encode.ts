@@ -2,7 +2,16 @@
 // data goes out as little-endian raw_data, as torch.onnx.export writes it.
 
 import { ProtoWriter } from "./wire.js";
-import { AttrType, DataType, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./schema.js";
+import {
+  AttrType,
+  DataType,
+  type OnnxAttribute,
+  type OnnxGraph,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from "./schema.js";
 
 /** Serializes a ModelProto. */
 export function encodeModel(model: OnnxModel): Uint8Array {
@@ -42,15 +51,32 @@ function encodeNode(n: OnnxNode): ProtoWriter {
 function encodeAttribute(a: OnnxAttribute): ProtoWriter {
   const w = new ProtoWriter().string(1, a.name);
   switch (a.type) {
-    case AttrType.FLOAT: w.float(2, a.f!); break;
-    case AttrType.INT: w.int(3, a.i!); break;
-    case AttrType.STRING: w.string(4, a.s!); break;
-    case AttrType.TENSOR: w.message(5, encodeTensor(a.t!)); break;
-    case AttrType.GRAPH: w.message(6, encodeGraph(a.g!)); break;
-    case AttrType.FLOATS: for (const f of a.floats!) w.float(7, f); break;
-    case AttrType.INTS: for (const i of a.ints!) w.int(8, i); break;
-    case AttrType.STRINGS: for (const s of a.strings!) w.string(9, s); break;
-    default: throw new RangeError(`encodeAttribute: attribute type ${a.type}`);
+    case AttrType.FLOAT:
+      w.float(2, a.f!);
+      break;
+    case AttrType.INT:
+      w.int(3, a.i!);
+      break;
+    case AttrType.STRING:
+      w.string(4, a.s!);
+      break;
+    case AttrType.TENSOR:
+      w.message(5, encodeTensor(a.t!));
+      break;
+    case AttrType.GRAPH:
+      w.message(6, encodeGraph(a.g!));
+      break;
+    case AttrType.FLOATS:
+      for (const f of a.floats!) w.float(7, f);
+      break;
+    case AttrType.INTS:
+      for (const i of a.ints!) w.int(8, i);
+      break;
+    case AttrType.STRINGS:
+      for (const s of a.strings!) w.string(9, s);
+      break;
+    default:
+      throw new RangeError(`encodeAttribute: attribute type ${a.type}`);
   }
   return w.int(20, a.type);
 }

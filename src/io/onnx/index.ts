@@ -4,6 +4,14 @@ export { readOnnxModel, readOnnxModelAsync, writeOnnxModel, type OnnxSource } fr
 export { decodeModel } from "./decode.js";
 export { encodeModel } from "./encode.js";
 export {
-  DataType, AttrType, defaultOpset,
-  type OnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxValueInfo, type OnnxOpset,
+  DataType,
+  AttrType,
+  defaultOpset,
+  type OnnxModel,
+  type OnnxGraph,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxAttribute,
+  type OnnxValueInfo,
+  type OnnxOpset,
 } from "./schema.js";

@@ -3,12 +3,26 @@
 
 /** TensorProto.DataType values tensorgrad reads (others are refused with a FormatError). */
 export const DataType = {
-  FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT32: 6,
+  INT64: 7,
+  BOOL: 9,
+  DOUBLE: 11,
 } as const;
 
 /** AttributeProto.AttributeType values. */
 export const AttrType = {
-  FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, GRAPHS: 10,
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  GRAPHS: 10,
 } as const;
 
 /**

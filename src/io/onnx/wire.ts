@@ -171,7 +171,7 @@ export class ProtoWriter {
     this.reserve(10);
     if (v < 0) {
       // Two's complement over 64 bits, always ten bytes.
-      let lo = v % TWO_32 >>> 0;
+      let lo = (v % TWO_32) >>> 0;
       let hi = Math.floor(v / TWO_32) >>> 0;
       for (let i = 0; i < 9; i++) {
         this.buf[this.len++] = (lo & 0x7f) | 0x80;

@@ -22,7 +22,9 @@ export function toAdditiveMask(op: string, name: string, mask: Tensor, trueMeans
   if (mask.dtype === "bool") return trueMeans === "masked" ? where(mask, -Infinity, 0) : where(mask, 0, -Infinity);
   if (!isFloat(mask.dtype)) {
     const meaning = trueMeans === "masked" ? "true = not allowed to attend" : "true = may attend";
-    throw new DTypeError(`${op}: ${name} must be bool (${meaning}) or floating point (added to the scores), got ${mask.dtype}; pass a bool tensor (e.g. ${name}.bool())`);
+    throw new DTypeError(
+      `${op}: ${name} must be bool (${meaning}) or floating point (added to the scores), got ${mask.dtype}; pass a bool tensor (e.g. ${name}.bool())`,
+    );
   }
   return mask;
 }
@@ -77,18 +79,20 @@ export interface ScaledDotProductAttentionOptions {
  * [..., L, Ev] (torch.nn.functional.scaled_dot_product_attention, PyTorch ≥ 2.0).
  * @example F.scaledDotProductAttention(q, k, v, { isCausal: true })  // q, k, v: [N, H, T, 64]
  */
-export function scaledDotProductAttention(
-  query: Tensor, key: Tensor, value: Tensor,
-  opts: ScaledDotProductAttentionOptions = {},
-): Tensor {
+export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, opts: ScaledDotProductAttentionOptions = {}): Tensor {
   checkOptions("scaledDotProductAttention", opts, ["attnMask", "dropoutP", "isCausal", "scale"]);
   const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = opts;
   const op = "scaledDotProductAttention";
-  for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
+  for (const [name, t] of [
+    ["query", query],
+    ["key", key],
+    ["value", value],
+  ] as const) {
     if (t.ndim < 2) throw new ShapeError(`${op}: ${name} must have at least 2 dims [..., seq, features], got ${fmtShape(t.shape)}`);
     if (!isFloat(t.dtype)) throw new DTypeError(`${op}: ${name} must be floating point, got ${t.dtype}`);
   }
-  const E = query.shape[query.ndim - 1], L = query.shape[query.ndim - 2];
+  const E = query.shape[query.ndim - 1],
+    L = query.shape[query.ndim - 2];
   const S = key.shape[key.ndim - 2];
   if (key.shape[key.ndim - 1] !== E) {
     throw new ShapeError(`${op}: key ${fmtShape(key.shape)} does not fit query ${fmtShape(query.shape)} (expected key [..., S, ${E}])`);

@@ -64,12 +64,24 @@ interface NllTerms {
 /** The terms of the negative log-likelihood of index targets given log-probabilities [N, C, …]. */
 function nllTerms(op: string, logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): NllTerms {
   const c = logp.shape[1];
-  const ignored = checkRange(target, c, (v) => `${op}: target class ${v} is out of range for ${c} classes (expected 0 to ${c - 1})`, ignoreIndex);
+  const ignored = checkRange(
+    target,
+    c,
+    (v) => `${op}: target class ${v} is out of range for ${c} classes (expected 0 to ${c - 1})`,
+    ignoreIndex,
+  );
   if (weight === null && !ignored) return { picked: logp.gather(1, target.unsqueeze(1)).squeeze(1), w: null };
   const valid = target.ne(ignoreIndex);
   const safe = where(valid, target, 0);
   const picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1);
-  const w = weight === null ? valid : weight.detach().gather(0, safe.reshape([safe.size])).reshape(safe.shape).mul(valid);
+  const w =
+    weight === null
+      ? valid
+      : weight
+          .detach()
+          .gather(0, safe.reshape([safe.size]))
+          .reshape(safe.shape)
+          .mul(valid);
   return { picked, w };
 }
 
@@ -85,7 +97,9 @@ function indexTarget(op: string, target: IndexInput, scores: Tensor, logp: Tenso
   const expected = unbatched ? [] : indexShape(logp);
   const t = asIndexTensor(op, target, "target");
   if (!shapesEqual(t.shape, expected)) {
-    throw new ShapeError(`${op}: target ${fmtShape(t.shape)} does not fit input ${fmtShape(scores.shape)} (expected class indices of shape ${fmtShape(expected)})`);
+    throw new ShapeError(
+      `${op}: target ${fmtShape(t.shape)} does not fit input ${fmtShape(scores.shape)} (expected class indices of shape ${fmtShape(expected)})`,
+    );
   }
   return unbatched ? t.reshape([1]) : t;
 }
@@ -124,13 +138,19 @@ export function crossEntropy(input: Tensor, target: IndexInput, opts: CrossEntro
   const op = "crossEntropy";
   const { batched, unbatched, classes } = layout(op, input);
   checkWeight(op, weight, classes);
-  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ValueError(`${op}: labelSmoothing must be between 0 and 1, got ${labelSmoothing}`);
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+    throw new ValueError(`${op}: labelSmoothing must be between 0 and 1, got ${labelSmoothing}`);
   const indices = !(target instanceof Tensor && isFloat(target.dtype));
   if (indices && weight === null && labelSmoothing === 0 && batched.ndim === 2) {
     // The common case, fused: per-row losses and their gradient one kernel each (equal to the
     // logSoftmax → gather path below bit for bit), unless some target is ignored.
     const t = indexTarget(op, target, input, batched, unbatched);
-    const ignored = checkRange(t, classes, (v) => `${op}: target class ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1})`, ignoreIndex);
+    const ignored = checkRange(
+      t,
+      classes,
+      (v) => `${op}: target class ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1})`,
+      ignoreIndex,
+    );
     if (!ignored) {
       const rows = crossEntropyRowsPrim([batched, t], undefined);
       if (reduction === "mean") return rows.sum().div(rows.size);
@@ -214,7 +234,15 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCr
   checkPair(op, input, target);
   checkUnitInterval(op, "input", input, " (expected probabilities; apply sigmoid first or use binaryCrossEntropyWithLogits)");
   checkUnitInterval(op, "target", target, " (expected probabilities)");
-  let loss = target.mul(clampedLog(input)).add(target.neg().add(1).mul(clampedLog(input.neg().add(1)))).neg();
+  let loss = target
+    .mul(clampedLog(input))
+    .add(
+      target
+        .neg()
+        .add(1)
+        .mul(clampedLog(input.neg().add(1))),
+    )
+    .neg();
   if (weight !== null) loss = loss.mul(weight);
   return reduce(op, loss, reduction);
 }
@@ -237,7 +265,11 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   checkPair(op, input, target);
   const softplusNeg = input.abs().neg().exp().log1p().add(input.neg().maximum(0)); // log(1 + e^{-x})
   const logWeight = posWeight === null ? null : posWeight.sub(1).mul(target).add(1);
-  let loss = target.neg().add(1).mul(input).add(logWeight === null ? softplusNeg : softplusNeg.mul(logWeight));
+  let loss = target
+    .neg()
+    .add(1)
+    .mul(input)
+    .add(logWeight === null ? softplusNeg : softplusNeg.mul(logWeight));
   if (weight !== null) loss = loss.mul(weight);
   return reduce(op, loss, reduction);
 }

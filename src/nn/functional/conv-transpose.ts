@@ -46,29 +46,48 @@ export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null =
  * the ONNX exporter (a ConvTranspose node), not the matmul and fold inside.
  */
 export function convTranspose(
-  op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvTransposeOptions, who = op,
+  op: string,
+  dims: 1 | 2,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  opts: ConvTransposeOptions,
+  who = op,
 ): Tensor {
-  return composite(op, bias ? [x, weight, bias] : [x, weight], { dims, ...opts }, () => convTransposeOf(op, dims, x, weight, bias, opts, who));
+  return composite(op, bias ? [x, weight, bias] : [x, weight], { dims, ...opts }, () =>
+    convTransposeOf(op, dims, x, weight, bias, opts, who),
+  );
 }
 
 function convTransposeOf(
-  op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvTransposeOptions, who: string,
+  op: string,
+  dims: 1 | 2,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  opts: ConvTransposeOptions,
+  who: string,
 ): Tensor {
   checkOptions(op, opts, ["stride", "padding", "outputPadding", "groups", "dilation"]);
   const { stride = 1, padding = 0, outputPadding = 0, groups = 1, dilation = 1 } = opts;
   requireFloat(who, x);
   requireFloat(who, weight, "weight");
   if (weight.ndim !== dims + 2) {
-    throw new ShapeError(`${who}: expected a ${dims + 2}-D weight [inC, outC/groups, ${dims === 1 ? "k" : "kH, kW"}], got ${fmtShape(weight.shape)}`);
+    throw new ShapeError(
+      `${who}: expected a ${dims + 2}-D weight [inC, outC/groups, ${dims === 1 ? "k" : "kH, kW"}], got ${fmtShape(weight.shape)}`,
+    );
   }
   if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${who}: groups must be a positive integer, got ${groups}`);
   const inC = weight.shape[0];
-  if (inC % groups !== 0) throw new ValueError(`${who}: in channels ${inC} (weight ${fmtShape(weight.shape)}) must be divisible by groups ${groups}`);
+  if (inC % groups !== 0)
+    throw new ValueError(`${who}: in channels ${inC} (weight ${fmtShape(weight.shape)}) must be divisible by groups ${groups}`);
   const outC = weight.shape[1] * groups;
   const batched = x.ndim === dims + 2;
   if ((!batched && x.ndim !== dims + 1) || x.shape[x.ndim - dims - 1] !== inC) {
     const spatial = dims === 1 ? "L" : "H, W";
-    throw new ShapeError(`${who}: expected input [N, ${inC}, ${spatial}] or unbatched [${inC}, ${spatial}] (weight ${fmtShape(weight.shape)}), got ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${who}: expected input [N, ${inC}, ${spatial}] or unbatched [${inC}, ${spatial}] (weight ${fmtShape(weight.shape)}), got ${fmtShape(x.shape)}`,
+    );
   }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outC)) {
     throw new ShapeError(`${who}: expected bias [${outC}] (one per output channel), got ${fmtShape(bias.shape)}`);
@@ -86,7 +105,9 @@ function convTransposeOf(
   const inSize = xb.shape.slice(2);
   const outSize = inSize.map((n, i) => (n - 1) * s[i] - 2 * p[i] + d[i] * (kernel[i] - 1) + op_[i] + 1);
   if (outSize.some((n) => n <= 0)) {
-    throw new ShapeError(`${who}: input ${fmtShape(x.shape)} with kernel ${fmtShape(kernel)}, stride ${fmtShape(s)} and padding ${fmtShape(p)} gives an empty output ${fmtShape(outSize)}`);
+    throw new ShapeError(
+      `${who}: input ${fmtShape(x.shape)} with kernel ${fmtShape(kernel)}, stride ${fmtShape(s)} and padding ${fmtShape(p)} gives an empty output ${fmtShape(outSize)}`,
+    );
   }
   // Everything 2-D from here: a 1-D signal is an image of height 1.
   const lift = (v: number[], fill: number) => (dims === 1 ? [fill, v[0]] : v);
@@ -95,11 +116,17 @@ function convTransposeOf(
   const [N] = x4.shape;
   const [kh, kw] = w4.shape.slice(2);
   const L = x4.shape[2] * x4.shape[3];
-  const cin = inC / groups, cout = outC / groups;
+  const cin = inC / groups,
+    cout = outC / groups;
   // cols[n, g, (c·kh + i)·kw + j, l] = Σ_ci W[g·cin + ci, c, i, j] · x[n, g·cin + ci, l]
-  const cols = w4.reshape([groups, cin, cout * kh * kw]).transpose(1, 2).matmul(x4.reshape([N, groups, cin, L]));
+  const cols = w4
+    .reshape([groups, cin, cout * kh * kw])
+    .transpose(1, 2)
+    .matmul(x4.reshape([N, groups, cin, L]));
   let out = fold(cols.reshape([N, outC * kh * kw, L]), lift(outSize, 1), [kh, kw], {
-    stride: lift(s, 1), padding: lift(p, 0), dilation: lift(d, 1),
+    stride: lift(s, 1),
+    padding: lift(p, 0),
+    dilation: lift(d, 1),
   });
   if (bias) out = out.add(bias.reshape([outC, 1, 1]));
   if (dims === 1) out = out.squeeze(2);

@@ -45,7 +45,10 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, opts: CosineSimilarityO
   checkOptions("cosineSimilarity", opts, ["dim", "eps"]);
   const { dim = 1, eps = 1e-8 } = opts;
   broadcastShapes("cosineSimilarity", x1.shape, x2.shape);
-  return x1.div(clampedNorm(x1, dim, eps)).mul(x2.div(clampedNorm(x2, dim, eps))).sum(dim);
+  return x1
+    .div(clampedNorm(x1, dim, eps))
+    .mul(x2.div(clampedNorm(x2, dim, eps)))
+    .sum(dim);
 }
 
 /** Options of F.pairwiseDistance and nn.PairwiseDistance (torch's p, eps and keepdim). */

@@ -16,7 +16,9 @@ export function asIndexTensor(op: string, idx: IndexInput, what = "indices"): Te
     return idx;
   }
   // Checked as host values (not through a tensor: float64 cannot live on every backend).
-  const flat = (typeof idx === "number" || typeof idx === "boolean" ? [idx] : (idx as unknown[]).flat(Infinity as 1)) as (number | boolean)[];
+  const flat = (typeof idx === "number" || typeof idx === "boolean" ? [idx] : (idx as unknown[]).flat(Infinity as 1)) as (
+    number | boolean
+  )[];
   flat.forEach((v, i) => {
     if (typeof v !== "boolean" && !Number.isInteger(v)) throw new ValueError(`${op}: ${what} must be integers, got ${v} at position ${i}`);
   });
@@ -41,4 +43,3 @@ export function checkRange(idx: Tensor, n: number, describe: (v: number) => stri
   }
   return skipped;
 }
-

@@ -13,7 +13,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
   const [outFeatures, inFeatures] = weight.shape;
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
-    throw new ShapeError(`linear: input ${fmtShape(x.shape)} does not fit weight ${fmtShape(weight.shape)} (expected input [..., ${inFeatures}])`);
+    throw new ShapeError(
+      `linear: input ${fmtShape(x.shape)} does not fit weight ${fmtShape(weight.shape)} (expected input [..., ${inFeatures}])`,
+    );
   }
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) {
     throw new ShapeError(`linear: bias ${fmtShape(bias.shape)} does not fit weight ${fmtShape(weight.shape)} (expected [${outFeatures}])`);

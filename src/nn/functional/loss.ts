@@ -23,16 +23,23 @@ export interface ReductionOptions {
 /** Applies `reduction` to per-element losses. */
 export function reduce(op: string, loss: Tensor, reduction: string): Tensor {
   switch (reduction) {
-    case "mean": return loss.mean();
-    case "sum": return loss.sum();
-    case "none": return loss;
-    default: throw new ValueError(`${op}: reduction must be "mean", "sum" or "none", got "${reduction}"`);
+    case "mean":
+      return loss.mean();
+    case "sum":
+      return loss.sum();
+    case "none":
+      return loss;
+    default:
+      throw new ValueError(`${op}: reduction must be "mean", "sum" or "none", got "${reduction}"`);
   }
 }
 
 /** Prediction and target must be float tensors of the same shape (torch only warns and broadcasts). */
 export function checkPair(op: string, input: Tensor, target: Tensor, names = ["input", "target"]): void {
-  for (const [name, t] of [[names[0], input], [names[1], target]] as const) {
+  for (const [name, t] of [
+    [names[0], input],
+    [names[1], target],
+  ] as const) {
     if (!isFloat(t.dtype)) throw new DTypeError(`${op}: ${name} must be a floating-point tensor, got ${t.dtype} (convert with .float())`);
   }
   if (!shapesEqual(input.shape, target.shape)) {
@@ -64,7 +71,11 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
  * Huber loss (torch.nn.functional.huber_loss): ½d² where |d| < delta, else delta·(|d| - ½delta).
  * @example F.huberLoss(pred, y, { delta: 0.5 })
  */
-export function huberLoss(input: Tensor, target: Tensor, { reduction = "mean", delta = 1 }: ReductionOptions & { delta?: number } = {}): Tensor {
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  { reduction = "mean", delta = 1 }: ReductionOptions & { delta?: number } = {},
+): Tensor {
   checkPair("huberLoss", input, target);
   if (!(delta > 0)) throw new ValueError(`huberLoss: delta must be > 0, got ${delta}`);
   const d = input.sub(target);
@@ -78,7 +89,11 @@ export function huberLoss(input: Tensor, target: Tensor, { reduction = "mean", d
  * beta = 0 is plain L1. Equals huberLoss / beta for beta = delta.
  * @example F.smoothL1Loss(tg.tensor([0, 0]), tg.tensor([0.5, 3]), { beta: 2, reduction: "none" })  // [0.0625, 2]
  */
-export function smoothL1Loss(input: Tensor, target: Tensor, { reduction = "mean", beta = 1 }: ReductionOptions & { beta?: number } = {}): Tensor {
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  { reduction = "mean", beta = 1 }: ReductionOptions & { beta?: number } = {},
+): Tensor {
   checkPair("smoothL1Loss", input, target);
   if (!(beta >= 0)) throw new ValueError(`smoothL1Loss: beta must be >= 0, got ${beta}`);
   const d = input.sub(target);

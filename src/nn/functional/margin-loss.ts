@@ -41,7 +41,8 @@ export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tens
   checkOptions("cosineEmbeddingLoss", opts, ["margin", "reduction"]);
   const { margin = 0, reduction = "mean" } = opts;
   checkPair("cosineEmbeddingLoss", input1, input2, ["input1", "input2"]);
-  if (input1.ndim !== 1 && input1.ndim !== 2) throw new ShapeError(`cosineEmbeddingLoss: expected inputs [N, D] or [D], got ${fmtShape(input1.shape)}`);
+  if (input1.ndim !== 1 && input1.ndim !== 2)
+    throw new ShapeError(`cosineEmbeddingLoss: expected inputs [N, D] or [D], got ${fmtShape(input1.shape)}`);
   if (target.ndim !== input1.ndim - 1 || (input1.ndim === 2 && target.shape[0] !== input1.shape[0])) {
     throw new ShapeError(`cosineEmbeddingLoss: target ${fmtShape(target.shape)} must have one entry per row of ${fmtShape(input1.shape)}`);
   }
@@ -74,9 +75,15 @@ export interface TripletMarginOptions extends MarginOptions {
 export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts: TripletMarginOptions = {}): Tensor {
   checkOptions("tripletMarginLoss", opts, ["margin", "p", "eps", "swap", "reduction"]);
   const { margin = 1, p = 2, eps = 1e-6, swap = false, reduction = "mean" } = opts;
-  for (const [name, t] of [["anchor", anchor], ["positive", positive], ["negative", negative]] as const) {
+  for (const [name, t] of [
+    ["anchor", anchor],
+    ["positive", positive],
+    ["negative", negative],
+  ] as const) {
     if (t.ndim !== anchor.ndim || (t.ndim !== 1 && t.ndim !== 2)) {
-      throw new ShapeError(`tripletMarginLoss: anchor, positive and negative must all be [N, D] or [D], got ${name} ${fmtShape(t.shape)} with anchor ${fmtShape(anchor.shape)}`);
+      throw new ShapeError(
+        `tripletMarginLoss: anchor, positive and negative must all be [N, D] or [D], got ${name} ${fmtShape(t.shape)} with anchor ${fmtShape(anchor.shape)}`,
+      );
     }
   }
   const d = (a: Tensor, b: Tensor) => pairwiseDistance(a, b, { p, eps });
@@ -121,7 +128,15 @@ export function poissonNllLoss(input: Tensor, target: Tensor, opts: PoissonNllOp
   if (full) {
     // target·log(target) − target + ½·log(2π·target), where target > 1 (0 elsewhere).
     const safe = where(target.gt(1), target, 2);
-    const stirling = safe.mul(safe.log()).sub(safe).add(safe.mul(2 * Math.PI).log().mul(0.5));
+    const stirling = safe
+      .mul(safe.log())
+      .sub(safe)
+      .add(
+        safe
+          .mul(2 * Math.PI)
+          .log()
+          .mul(0.5),
+      );
     loss = loss.add(where(target.gt(1), stirling, 0));
   }
   return reduce("poissonNllLoss", loss, reduction);
@@ -155,14 +170,17 @@ export function multiMarginLoss(input: Tensor, target: IndexInput, opts: MultiMa
   checkOptions("multiMarginLoss", opts, ["p", "margin", "weight", "reduction"]);
   const { p = 1, margin = 1, weight = null, reduction = "mean" } = opts;
   if (p !== 1 && p !== 2) throw new ValueError(`multiMarginLoss: p must be 1 or 2, got ${p}`);
-  if (input.ndim !== 1 && input.ndim !== 2) throw new ShapeError(`multiMarginLoss: expected input [N, C] or [C], got ${fmtShape(input.shape)}`);
+  if (input.ndim !== 1 && input.ndim !== 2)
+    throw new ShapeError(`multiMarginLoss: expected input [N, C] or [C], got ${fmtShape(input.shape)}`);
   const x = input.ndim === 1 ? input.unsqueeze(0) : input;
   const [N, C] = x.shape;
   let t = asIndexTensor("multiMarginLoss", target, "target");
   if (t.ndim === 0) t = t.reshape([1]);
-  if (t.ndim !== 1 || t.shape[0] !== N) throw new ShapeError(`multiMarginLoss: target ${fmtShape(t.shape)} must have one class per row of ${fmtShape(input.shape)}`);
+  if (t.ndim !== 1 || t.shape[0] !== N)
+    throw new ShapeError(`multiMarginLoss: target ${fmtShape(t.shape)} must have one class per row of ${fmtShape(input.shape)}`);
   checkRange(t, C, (v) => `multiMarginLoss: target ${v} is out of bounds for ${C} classes`);
-  if (weight !== null && (weight.ndim !== 1 || weight.shape[0] !== C)) throw new ShapeError(`multiMarginLoss: weight ${fmtShape(weight.shape)} must be [${C}]`);
+  if (weight !== null && (weight.ndim !== 1 || weight.shape[0] !== C))
+    throw new ShapeError(`multiMarginLoss: weight ${fmtShape(weight.shape)} must be [${C}]`);
   const col = t.unsqueeze(1);
   const xy = x.gather(1, col);
   let hinge = x.sub(xy).add(margin).clamp(0, null);
@@ -184,10 +202,12 @@ export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, opts: Re
   const { weight = null, reduction = "mean" } = opts;
   checkPair("multilabelSoftMarginLoss", input, target);
   if (input.ndim < 1) throw new ShapeError("multilabelSoftMarginLoss: expected input [N, C] or [C], got a 0-d tensor");
-  let loss = target.mul(logSigmoid(input)).add(target.neg().add(1).mul(logSigmoid(input.neg()))).neg();
+  let loss = target
+    .mul(logSigmoid(input))
+    .add(target.neg().add(1).mul(logSigmoid(input.neg())))
+    .neg();
   if (weight !== null) loss = loss.mul(weight);
   const classDim = input.ndim - 1;
   loss = loss.sum(classDim).div(input.shape[classDim]);
   return reduce("multilabelSoftMarginLoss", loss, reduction);
 }
-

@@ -79,7 +79,9 @@ export interface MhaCallSite {
  * @example const [out, w] = F.multiHeadAttentionForward(x, x, x, { numHeads: 2, inProjWeight, inProjBias, outProjWeight, outProjBias });
  */
 export function multiHeadAttentionForward(
-  query: Tensor, key: Tensor, value: Tensor,
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
   opts: MultiHeadAttentionWeights & MultiHeadAttentionOptions,
 ): [Tensor, Tensor | null] {
   return mhaForward({ label: "multiHeadAttentionForward", batchFirst: false }, query, key, value, opts);
@@ -87,22 +89,50 @@ export function multiHeadAttentionForward(
 
 /** @internal multiHeadAttentionForward with the caller's name in errors and optional batch-first inputs. */
 export function mhaForward(
-  site: MhaCallSite, query: Tensor, key: Tensor, value: Tensor,
+  site: MhaCallSite,
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
   opts: MultiHeadAttentionWeights & MultiHeadAttentionOptions,
 ): [Tensor, Tensor | null] {
   checkOptions(site.label, opts, [
-    "numHeads", "inProjWeight", "inProjBias", "qProjWeight", "kProjWeight", "vProjWeight", "outProjWeight", "outProjBias",
-    "dropoutP", "training", "keyPaddingMask", "attnMask", "needWeights", "averageAttnWeights", "isCausal",
+    "numHeads",
+    "inProjWeight",
+    "inProjBias",
+    "qProjWeight",
+    "kProjWeight",
+    "vProjWeight",
+    "outProjWeight",
+    "outProjBias",
+    "dropoutP",
+    "training",
+    "keyPaddingMask",
+    "attnMask",
+    "needWeights",
+    "averageAttnWeights",
+    "isCausal",
   ]);
   const {
-    numHeads, inProjWeight = null, inProjBias = null, qProjWeight = null, kProjWeight = null, vProjWeight = null,
-    outProjWeight, outProjBias = null, dropoutP = 0, training = true,
-    keyPaddingMask = null, attnMask = null, needWeights = true, averageAttnWeights = true, isCausal = false,
+    numHeads,
+    inProjWeight = null,
+    inProjBias = null,
+    qProjWeight = null,
+    kProjWeight = null,
+    vProjWeight = null,
+    outProjWeight,
+    outProjBias = null,
+    dropoutP = 0,
+    training = true,
+    keyPaddingMask = null,
+    attnMask = null,
+    needWeights = true,
+    averageAttnWeights = true,
+    isCausal = false,
   } = opts;
   const { label, batchFirst } = site;
   const E = outProjWeight.shape[0];
-  const kdim = inProjWeight ? E : kProjWeight?.shape[1] ?? E;
-  const vdim = inProjWeight ? E : vProjWeight?.shape[1] ?? E;
+  const kdim = inProjWeight ? E : (kProjWeight?.shape[1] ?? E);
+  const vdim = inProjWeight ? E : (vProjWeight?.shape[1] ?? E);
   if (!inProjWeight && !(qProjWeight && kProjWeight && vProjWeight)) {
     throw new ValueError(`${label}: give either inProjWeight or all of qProjWeight, kProjWeight and vProjWeight`);
   }
@@ -112,7 +142,9 @@ export function mhaForward(
   const batched = checkInputs(site, query, key, value, E, kdim, vdim);
 
   // Work time-major and batched: [L, N, E].
-  let q = query, k = key, v = value;
+  let q = query,
+    k = key,
+    v = value;
   if (batched && batchFirst) {
     q = query.transpose(0, 1);
     k = key === query ? q : key.transpose(0, 1);
@@ -124,7 +156,8 @@ export function mhaForward(
   }
   const [L, N] = q.shape;
   const S = k.shape[0];
-  const H = numHeads, hd = E / numHeads;
+  const H = numHeads,
+    hd = E / numHeads;
   const kpm = keyPaddingMask === null ? null : batched ? keyPaddingMask : keyPaddingMask.unsqueeze(0);
   checkMasks(site, kpm, attnMask, { batched, N, L, S, H });
 
@@ -184,7 +217,11 @@ function checkInputs(site: MhaCallSite, query: Tensor, key: Tensor, value: Tenso
         `got key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)}`,
     );
   }
-  for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
+  for (const [name, t] of [
+    ["query", query],
+    ["key", key],
+    ["value", value],
+  ] as const) {
     if (!isFloat(t.dtype)) throw new DTypeError(`${label}: ${name} must be floating point, got ${t.dtype}`);
   }
   const last = (t: Tensor) => t.shape[t.ndim - 1];
@@ -195,7 +232,9 @@ function checkInputs(site: MhaCallSite, query: Tensor, key: Tensor, value: Tenso
   if (last(key) !== kdim) throw new ShapeError(`${label}: expected key ${seqLayout(kdim)}, got ${fmtShape(key.shape)}`);
   if (last(value) !== vdim) throw new ShapeError(`${label}: expected value ${seqLayout(vdim)}, got ${fmtShape(value.shape)}`);
   if (key.shape[0] !== value.shape[0] || (batched && key.shape[1] !== value.shape[1])) {
-    throw new ShapeError(`${label}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must agree in sequence length${batched ? " and batch size" : ""}`);
+    throw new ShapeError(
+      `${label}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must agree in sequence length${batched ? " and batch size" : ""}`,
+    );
   }
   const batchDim = batchFirst ? 0 : 1;
   if (batched && key.shape[batchDim] !== query.shape[batchDim]) {
@@ -205,7 +244,9 @@ function checkInputs(site: MhaCallSite, query: Tensor, key: Tensor, value: Tenso
 }
 
 function checkMasks(
-  { label }: MhaCallSite, kpm: Tensor | null, attnMask: Tensor | null,
+  { label }: MhaCallSite,
+  kpm: Tensor | null,
+  attnMask: Tensor | null,
   { batched, N, L, S, H }: { batched: boolean; N: number; L: number; S: number; H: number },
 ): void {
   if (kpm !== null && (kpm.ndim !== 2 || kpm.shape[0] !== N || kpm.shape[1] !== S)) {

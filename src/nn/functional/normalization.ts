@@ -25,7 +25,9 @@ export interface BatchNormOptions {
 
 function checkChannelVector(op: string, what: string, t: Tensor | null | undefined, x: Tensor, c: number): void {
   if (t != null && (t.ndim !== 1 || t.shape[0] !== c)) {
-    throw new ShapeError(`${op}: ${what} ${fmtShape(t.shape)} does not fit input ${fmtShape(x.shape)} (expected [${c}], one value per channel in dim 1)`);
+    throw new ShapeError(
+      `${op}: ${what} ${fmtShape(t.shape)} does not fit input ${fmtShape(x.shape)} (expected [${c}], one value per channel in dim 1)`,
+    );
   }
 }
 
@@ -35,12 +37,7 @@ function checkChannelVector(op: string, what: string, t: Tensor | null | undefin
  * `runningVar`, as torch does; eval mode uses `runningMean`/`runningVar`.
  * @example F.batchNorm(x, null, null, { training: true })
  */
-export function batchNorm(
-  x: Tensor,
-  runningMean: Tensor | null,
-  runningVar: Tensor | null,
-  opts: BatchNormOptions = {},
-): Tensor {
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
   checkOptions("batchNorm", opts, ["weight", "bias", "training", "momentum", "eps"]);
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = opts;
   if (x.ndim < 2) throw new ShapeError(`batchNorm: expected input [N, C, ...] with at least 2 dims, got ${fmtShape(x.shape)}`);
@@ -82,7 +79,8 @@ export function batchNorm(
  * buffer's dtype.
  */
 function updateRunning(running: Tensor, batch: Tensor, momentum: number | Tensor, scale: number): void {
-  if (!running.isContiguous) throw new ValueError(`batchNorm: running statistics must be contiguous, got strides ${fmtShape(running.strides)}`);
+  if (!running.isContiguous)
+    throw new ValueError(`batchNorm: running statistics must be contiguous, got strides ${fmtShape(running.strides)}`);
   // float64 where the backend has it (WebGPU computes in float32).
   const wide = widestFloat();
   noGrad(() => {
@@ -114,9 +112,14 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const k = shape.length;
   if (k === 0 || x.ndim < k || !shapesEqual(x.shape.slice(x.ndim - k), shape)) {
-    throw new ShapeError(`layerNorm: input ${fmtShape(x.shape)} does not end with the normalized shape ${fmtShape(shape)} (expected input [..., ${shape.join(", ")}])`);
+    throw new ShapeError(
+      `layerNorm: input ${fmtShape(x.shape)} does not end with the normalized shape ${fmtShape(shape)} (expected input [..., ${shape.join(", ")}])`,
+    );
   }
-  for (const [what, t] of [["weight", weight], ["bias", bias]] as const) {
+  for (const [what, t] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
     if (t !== null && !shapesEqual(t.shape, shape)) {
       throw new ShapeError(`layerNorm: ${what} ${fmtShape(t.shape)} does not match the normalized shape ${fmtShape(shape)}`);
     }
@@ -151,10 +154,16 @@ export function groupNorm(x: Tensor, numGroups: number, opts: GroupNormOptions =
   if (x.ndim < 2) throw new ShapeError(`groupNorm: expected an input [N, C, ...], got ${fmtShape(x.shape)}`);
   const [N, C] = x.shape;
   if (!Number.isInteger(numGroups) || numGroups <= 0 || C % numGroups !== 0) {
-    throw new ValueError(`groupNorm: numGroups must be a positive integer dividing the ${C} channels of ${fmtShape(x.shape)}, got ${numGroups}`);
+    throw new ValueError(
+      `groupNorm: numGroups must be a positive integer dividing the ${C} channels of ${fmtShape(x.shape)}, got ${numGroups}`,
+    );
   }
-  for (const [what, t] of [["weight", weight], ["bias", bias]] as const) {
-    if (t !== null && !shapesEqual(t.shape, [C])) throw new ShapeError(`groupNorm: ${what} ${fmtShape(t.shape)} must be [${C}] (one per channel)`);
+  for (const [what, t] of [
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
+    if (t !== null && !shapesEqual(t.shape, [C]))
+      throw new ShapeError(`groupNorm: ${what} ${fmtShape(t.shape)} must be [${C}] (one per channel)`);
   }
   const grouped = x.reshape([N, numGroups, -1]);
   const centred = grouped.sub(grouped.mean(2, true));

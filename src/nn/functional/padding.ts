@@ -48,7 +48,8 @@ export function pad(x: Tensor, pad: readonly number[], opts: PadOptions = {}): T
   let out = x;
   for (let i = 0; i < k; i++) {
     const dim = x.ndim - 1 - i;
-    const before = pad[2 * i], after = pad[2 * i + 1];
+    const before = pad[2 * i],
+      after = pad[2 * i + 1];
     if (before === 0 && after === 0) continue;
     out = mode === "constant" ? padConstant(out, dim, before, after, value) : padGather(out, dim, before, after, mode);
   }
@@ -62,7 +63,12 @@ function padConstant(x: Tensor, dim: number, before: number, after: number, valu
   }
   // Negative amounts crop first; positive ones add a block of the fill value.
   let t = x.slice(dim, Math.max(-before, 0), n - Math.max(-after, 0));
-  const block = (m: number) => full(t.shape.map((s, d) => (d === dim ? m : s)), value, { dtype: t.dtype });
+  const block = (m: number) =>
+    full(
+      t.shape.map((s, d) => (d === dim ? m : s)),
+      value,
+      { dtype: t.dtype },
+    );
   const parts = [...(before > 0 ? [block(before)] : []), t, ...(after > 0 ? [block(after)] : [])];
   if (parts.length > 1) t = cat(parts, dim);
   return t;

@@ -35,7 +35,8 @@ export interface AvgPool1dOptions {
 }
 
 function lift(op: string, x: Tensor): Tensor {
-  if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${op}: expected an input [N, C, L] or unbatched [C, L], got ${fmtShape(x.shape)}`);
+  if (x.ndim !== 2 && x.ndim !== 3)
+    throw new ShapeError(`${op}: expected an input [N, C, L] or unbatched [C, L], got ${fmtShape(x.shape)}`);
   return x.unsqueeze(-2);
 }
 
@@ -84,7 +85,8 @@ export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
  * @example F.adaptiveMaxPool1d(tg.tensor([[[1, 3, 2, 5, 4]]]), 2)  // [[[3, 5]]]
  */
 export function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor {
-  if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`adaptiveMaxPool1d: expected an input [N, C, L] or unbatched [C, L], got ${fmtShape(x.shape)}`);
+  if (x.ndim !== 2 && x.ndim !== 3)
+    throw new ShapeError(`adaptiveMaxPool1d: expected an input [N, C, L] or unbatched [C, L], got ${fmtShape(x.shape)}`);
   const out = toInts("adaptiveMaxPool1d", "outputSize", outputSize, 1, 1)[0];
   return adaptiveMaxAlong("adaptiveMaxPool1d", x, x.ndim - 1, out);
 }
@@ -96,10 +98,17 @@ export function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor {
  * @example F.adaptiveMaxPool2d(tg.randn([1, 16, 13, 13]), [4, null]).shape  // [1, 16, 4, 13]
  */
 export function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
-  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`adaptiveMaxPool2d: expected an input [N, C, H, W] or unbatched [C, H, W], got ${fmtShape(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new ShapeError(`adaptiveMaxPool2d: expected an input [N, C, H, W] or unbatched [C, H, W], got ${fmtShape(x.shape)}`);
   const [H, W] = x.shape.slice(-2);
   const given = typeof outputSize === "number" ? [outputSize, outputSize] : [...outputSize];
-  const [oh, ow] = toInts("adaptiveMaxPool2d", "outputSize", given.map((v, i) => v ?? [H, W][i]), 2, 1);
+  const [oh, ow] = toInts(
+    "adaptiveMaxPool2d",
+    "outputSize",
+    given.map((v, i) => v ?? [H, W][i]),
+    2,
+    1,
+  );
   return adaptiveMaxAlong("adaptiveMaxPool2d", adaptiveMaxAlong("adaptiveMaxPool2d", x, x.ndim - 1, ow), x.ndim - 2, oh);
 }
 

@@ -21,9 +21,12 @@ export interface PositionalEncodingTableOptions {
 export function sinusoidalPositionalEncoding(length: number, dModel: number, opts: PositionalEncodingTableOptions = {}): Tensor {
   checkOptions("sinusoidalPositionalEncoding", opts, ["dtype"]);
   const { dtype = "float32" } = opts;
-  if (!Number.isInteger(length) || length < 0) throw new ValueError(`sinusoidalPositionalEncoding: length must be an integer >= 0, got ${length}`);
-  if (!Number.isInteger(dModel) || dModel <= 0) throw new ValueError(`sinusoidalPositionalEncoding: dModel must be a positive integer, got ${dModel}`);
-  if (dtype !== "float32" && dtype !== "float64") throw new ValueError(`sinusoidalPositionalEncoding: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
+  if (!Number.isInteger(length) || length < 0)
+    throw new ValueError(`sinusoidalPositionalEncoding: length must be an integer >= 0, got ${length}`);
+  if (!Number.isInteger(dModel) || dModel <= 0)
+    throw new ValueError(`sinusoidalPositionalEncoding: dModel must be a positive integer, got ${dModel}`);
+  if (dtype !== "float32" && dtype !== "float64")
+    throw new ValueError(`sinusoidalPositionalEncoding: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
   // Each step rounded to the table's precision, as torch computes the tutorial's float32 tensors.
   const r = dtype === "float32" ? Math.fround : (v: number) => v;
   const scale = r(-Math.log(10000) / dModel);

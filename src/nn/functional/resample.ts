@@ -37,9 +37,12 @@ export function interpolate(x: Tensor, opts: InterpolateOptions = {}): Tensor {
   checkOptions("interpolate", opts, ["size", "scaleFactor", "mode", "alignCorners"]);
   const { size, scaleFactor, mode = "nearest", alignCorners } = opts;
   if (!["nearest", "nearest-exact", "linear", "bilinear", "trilinear"].includes(mode)) {
-    throw new ValueError(`interpolate: unsupported mode "${mode}" (expected "nearest", "nearest-exact", "linear", "bilinear" or "trilinear")`);
+    throw new ValueError(
+      `interpolate: unsupported mode "${mode}" (expected "nearest", "nearest-exact", "linear", "bilinear" or "trilinear")`,
+    );
   }
-  if (x.ndim < 3 || x.ndim > 5) throw new ShapeError(`interpolate: expected a 3-D, 4-D or 5-D input [N, C, ...spatial], got ${fmtShape(x.shape)}`);
+  if (x.ndim < 3 || x.ndim > 5)
+    throw new ShapeError(`interpolate: expected a 3-D, 4-D or 5-D input [N, C, ...spatial], got ${fmtShape(x.shape)}`);
   if (LINEAR_RANK[mode] !== undefined && LINEAR_RANK[mode] !== x.ndim) {
     throw new ShapeError(`interpolate: mode "${mode}" takes a ${LINEAR_RANK[mode]}-D input, got ${fmtShape(x.shape)}`);
   }
@@ -60,18 +63,22 @@ export function interpolate(x: Tensor, opts: InterpolateOptions = {}): Tensor {
   let scales: (number | null)[];
   if (size !== undefined) {
     outSize = perDim(size, "size");
-    if (outSize.some((n) => !Number.isInteger(n) || n <= 0)) throw new ValueError(`interpolate: size must be positive integers, got [${outSize}]`);
+    if (outSize.some((n) => !Number.isInteger(n) || n <= 0))
+      throw new ValueError(`interpolate: size must be positive integers, got [${outSize}]`);
     scales = outSize.map(() => null);
   } else {
     scales = perDim(scaleFactor!, "scaleFactor");
-    if (scales.some((s) => !(s! > 0) || !Number.isFinite(s))) throw new ValueError(`interpolate: scaleFactor must be positive, got [${scales}]`);
+    if (scales.some((s) => !(s! > 0) || !Number.isFinite(s)))
+      throw new ValueError(`interpolate: scaleFactor must be positive, got [${scales}]`);
     outSize = spatial.map((n, d) => Math.floor(n * scales[d]!));
-    if (outSize.some((n) => n <= 0)) throw new ValueError(`interpolate: scaleFactor [${scales}] gives an empty output from ${fmtShape(spatial)}`);
+    if (outSize.some((n) => n <= 0))
+      throw new ValueError(`interpolate: scaleFactor [${scales}] gives an empty output from ${fmtShape(spatial)}`);
   }
   let out = x;
   for (let d = 0; d < k; d++) {
     const dim = 2 + d;
-    const n = spatial[d], m = outSize[d];
+    const n = spatial[d],
+      m = outSize[d];
     if (mode === "nearest" || mode === "nearest-exact") {
       out = out.indexSelect(dim, tensor(nearestIndices(n, m, scales[d], mode === "nearest-exact"), { dtype: "int32" }));
     } else {
@@ -99,7 +106,9 @@ function nearestIndices(n: number, m: number, scale: number | null, exact: boole
 /** Linear interpolation along `dim`: each output is (1-λ)·x[i0] + λ·x[i1]. */
 function blend(x: Tensor, dim: number, n: number, m: number, scale: number | null, alignCorners: boolean): Tensor {
   const s = alignCorners ? (m > 1 ? Math.fround((n - 1) / (m - 1)) : 0) : scaleOf(n, m, scale);
-  const i0: number[] = [], i1: number[] = [], l1: number[] = [];
+  const i0: number[] = [],
+    i1: number[] = [],
+    l1: number[] = [];
   for (let j = 0; j < m; j++) {
     let src = alignCorners ? Math.fround(s * j) : Math.fround(Math.fround(s * (j + 0.5)) - 0.5);
     if (src < 0) src = 0;
@@ -126,7 +135,8 @@ export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
   if (x.ndim < 3) throw new ShapeError(`pixelShuffle: expected an input of at least 3 dims [*, C, H, W], got ${fmtShape(x.shape)}`);
   const lead = x.shape.slice(0, -3);
   const [c, h, w] = x.shape.slice(-3);
-  if (c % (r * r) !== 0) throw new ShapeError(`pixelShuffle: channels ${c} of ${fmtShape(x.shape)} are not divisible by upscaleFactor² = ${r * r}`);
+  if (c % (r * r) !== 0)
+    throw new ShapeError(`pixelShuffle: channels ${c} of ${fmtShape(x.shape)} are not divisible by upscaleFactor² = ${r * r}`);
   const oc = c / (r * r);
   const b = lead.length;
   return x

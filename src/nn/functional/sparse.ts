@@ -45,9 +45,14 @@ export function embedding(indices: IndexInput, weight: Tensor, opts: EmbeddingFu
 
 /** torch's embedding_renorm_: each distinct looked-up row with norm > maxNorm is scaled by maxNorm / (norm + 1e-7). */
 function renormRows(weight: Tensor, idx: Tensor, maxNorm: number, normType: number): void {
-  if (!(typeof maxNorm === "number" && maxNorm >= 0)) throw new ValueError(`embedding: maxNorm must be a number >= 0, got ${String(maxNorm)}`);
+  if (!(typeof maxNorm === "number" && maxNorm >= 0))
+    throw new ValueError(`embedding: maxNorm must be a number >= 0, got ${String(maxNorm)}`);
   if (!weight.storage.backend.host || !idx.storage.backend.host) {
-    throw new UnsupportedOpError(`embedding: maxNorm renormalises rows chosen by reading the indices, which a "${weight.storage.backend.name}" tensor cannot do synchronously; leave maxNorm out on this backend`, "embedding", weight.storage.backend.name);
+    throw new UnsupportedOpError(
+      `embedding: maxNorm renormalises rows chosen by reading the indices, which a "${weight.storage.backend.name}" tensor cannot do synchronously; leave maxNorm out on this backend`,
+      "embedding",
+      weight.storage.backend.name,
+    );
   }
   noGrad(() => {
     for (const i of new Set(idx.contiguousData())) {
@@ -67,9 +72,16 @@ export function oneHot(indices: IndexInput, numClasses = -1): Tensor {
   const idx = asIndexTensor("oneHot", indices);
   if (!idx.storage.backend.host) {
     // On a device: compared with every class on the device; the class count must be given.
-    if (numClasses === -1) throw new ValueError(`oneHot: numClasses is needed for indices on the "${idx.storage.backend.name}" backend (inferring it reads them synchronously)`);
-    if (!Number.isInteger(numClasses) || numClasses < 0) throw new ValueError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
-    return idx.unsqueeze(-1).eq(arange(numClasses, { dtype: "int32" })).to("int32");
+    if (numClasses === -1)
+      throw new ValueError(
+        `oneHot: numClasses is needed for indices on the "${idx.storage.backend.name}" backend (inferring it reads them synchronously)`,
+      );
+    if (!Number.isInteger(numClasses) || numClasses < 0)
+      throw new ValueError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
+    return idx
+      .unsqueeze(-1)
+      .eq(arange(numClasses, { dtype: "int32" }))
+      .to("int32");
   }
   const data = idx.contiguousData();
   let classes = numClasses;
@@ -79,7 +91,8 @@ export function oneHot(indices: IndexInput, numClasses = -1): Tensor {
     for (let i = 0; i < data.length; i++) max = Math.max(max, data[i]);
     classes = max + 1;
   }
-  if (!Number.isInteger(classes) || classes < 0) throw new ValueError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
+  if (!Number.isInteger(classes) || classes < 0)
+    throw new ValueError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
   checkRange(idx, classes, (v) => `oneHot: class ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1})`);
   const o = new Int32Array(data.length * classes);
   for (let i = 0; i < data.length; i++) o[i * classes + data[i]] = 1;

@@ -16,7 +16,9 @@ export class ReLU6 extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  forward(x: Tensor): Tensor { return ops.relu6(x); }
+  forward(x: Tensor): Tensor {
+    return ops.relu6(x);
+  }
 }
 
 /**
@@ -27,7 +29,9 @@ export class LogSigmoid extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  forward(x: Tensor): Tensor { return ops.logSigmoid(x); }
+  forward(x: Tensor): Tensor {
+    return ops.logSigmoid(x);
+  }
 }
 
 /**
@@ -38,7 +42,9 @@ export class Softsign extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  forward(x: Tensor): Tensor { return ops.softsign(x); }
+  forward(x: Tensor): Tensor {
+    return ops.softsign(x);
+  }
 }
 
 /**
@@ -49,7 +55,9 @@ export class Mish extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  forward(x: Tensor): Tensor { return ops.mish(x); }
+  forward(x: Tensor): Tensor {
+    return ops.mish(x);
+  }
 }
 
 /**
@@ -60,7 +68,9 @@ export class Hardswish extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  forward(x: Tensor): Tensor { return ops.hardswish(x); }
+  forward(x: Tensor): Tensor {
+    return ops.hardswish(x);
+  }
 }
 
 /**
@@ -71,7 +81,9 @@ export class Hardsigmoid extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  forward(x: Tensor): Tensor { return ops.hardsigmoid(x); }
+  forward(x: Tensor): Tensor {
+    return ops.hardsigmoid(x);
+  }
 }
 
 /**
@@ -82,7 +94,9 @@ export class SELU extends Module {
   static {
     keepsNoActivation(this.prototype.forward);
   }
-  forward(x: Tensor): Tensor { return ops.selu(x); }
+  forward(x: Tensor): Tensor {
+    return ops.selu(x);
+  }
 }
 
 /**
@@ -101,8 +115,12 @@ export class Hardtanh extends Module {
   ) {
     super();
   }
-  forward(x: Tensor): Tensor { return ops.hardtanh(x, this.minVal, this.maxVal); }
-  override extraRepr(): string { return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`; }
+  forward(x: Tensor): Tensor {
+    return ops.hardtanh(x, this.minVal, this.maxVal);
+  }
+  override extraRepr(): string {
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
+  }
 }
 
 /**
@@ -119,8 +137,12 @@ export class CELU extends Module {
   ) {
     super();
   }
-  forward(x: Tensor): Tensor { return ops.celu(x, this.alpha); }
-  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}`; }
+  forward(x: Tensor): Tensor {
+    return ops.celu(x, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
 }
 
 /**
@@ -134,8 +156,12 @@ export class Softmin extends Module {
   ) {
     super();
   }
-  forward(x: Tensor): Tensor { return ops.softmin(x, this.dim); }
-  override extraRepr(): string { return `dim=${this.dim}`; }
+  forward(x: Tensor): Tensor {
+    return ops.softmin(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
 }
 
 /**
@@ -149,8 +175,12 @@ export class GLU extends Module {
   ) {
     super();
   }
-  forward(x: Tensor): Tensor { return ops.glu(x, this.dim); }
-  override extraRepr(): string { return `dim=${this.dim}`; }
+  forward(x: Tensor): Tensor {
+    return ops.glu(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
 }
 
 /**
@@ -165,6 +195,10 @@ export class PReLU extends Module {
     super();
     this.weight = this.registerParameter("weight", full([numParameters], init));
   }
-  forward(x: Tensor): Tensor { return ops.prelu(x, this.weight); }
-  override extraRepr(): string { return `num_parameters=${this.weight.size}`; }
+  forward(x: Tensor): Tensor {
+    return ops.prelu(x, this.weight);
+  }
+  override extraRepr(): string {
+    return `num_parameters=${this.weight.size}`;
+  }
 }

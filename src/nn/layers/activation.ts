@@ -16,7 +16,9 @@ export class ReLU extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  forward(x: Tensor): Tensor { return x.relu(); }
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
 }
 
 /**
@@ -28,7 +30,9 @@ export class Sigmoid extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  forward(x: Tensor): Tensor { return x.sigmoid(); }
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
 }
 
 /**
@@ -40,7 +44,9 @@ export class Tanh extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  forward(x: Tensor): Tensor { return x.tanh(); }
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
 }
 
 /**
@@ -52,7 +58,9 @@ export class SiLU extends Module {
     keepsNoActivation(this.prototype.forward);
   }
 
-  forward(x: Tensor): Tensor { return x.silu(); }
+  forward(x: Tensor): Tensor {
+    return x.silu();
+  }
 }
 
 /**
@@ -70,8 +78,12 @@ export class LeakyReLU extends Module {
   ) {
     super();
   }
-  forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
-  override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
+  forward(x: Tensor): Tensor {
+    return x.leakyRelu(this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${this.negativeSlope}`;
+  }
 }
 
 /**
@@ -89,11 +101,16 @@ export class GELU extends Module {
     checkOptions("GELU", opts, ["approximate"]);
     const { approximate = "none" } = opts;
     super();
-    if (approximate !== "none" && approximate !== "tanh") throw new ValueError(`GELU: approximate must be "none" or "tanh", got "${approximate}"`);
+    if (approximate !== "none" && approximate !== "tanh")
+      throw new ValueError(`GELU: approximate must be "none" or "tanh", got "${approximate}"`);
     this.approximate = approximate;
   }
-  forward(x: Tensor): Tensor { return x.gelu({ approximate: this.approximate }); }
-  override extraRepr(): string { return `approximate='${this.approximate}'`; }
+  forward(x: Tensor): Tensor {
+    return x.gelu({ approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
 }
 
 /**
@@ -111,8 +128,12 @@ export class ELU extends Module {
   ) {
     super();
   }
-  forward(x: Tensor): Tensor { return x.elu(this.alpha); }
-  override extraRepr(): string { return `alpha=${pyFloat(this.alpha)}`; }
+  forward(x: Tensor): Tensor {
+    return x.elu(this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
 }
 
 /**
@@ -135,8 +156,12 @@ export class Softplus extends Module {
     this.beta = beta;
     this.threshold = threshold;
   }
-  forward(x: Tensor): Tensor { return x.softplus({ beta: this.beta, threshold: this.threshold }); }
-  override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
+  forward(x: Tensor): Tensor {
+    return x.softplus({ beta: this.beta, threshold: this.threshold });
+  }
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
 }
 
 /** torch's legacy choice of dim when none is given: 0 for 0-, 1- and 3-d inputs, else 1. */
@@ -159,8 +184,12 @@ export class Softmax extends Module {
   ) {
     super();
   }
-  forward(x: Tensor): Tensor { return x.softmax(this.dim ?? implicitDim(x)); }
-  override extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
+  forward(x: Tensor): Tensor {
+    return x.softmax(this.dim ?? implicitDim(x));
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim ?? "None"}`;
+  }
 }
 
 /**
@@ -178,6 +207,10 @@ export class LogSoftmax extends Module {
   ) {
     super();
   }
-  forward(x: Tensor): Tensor { return x.logSoftmax(this.dim ?? implicitDim(x)); }
-  override extraRepr(): string { return `dim=${this.dim ?? "None"}`; }
+  forward(x: Tensor): Tensor {
+    return x.logSoftmax(this.dim ?? implicitDim(x));
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim ?? "None"}`;
+  }
 }

@@ -80,10 +80,16 @@ export class MultiheadAttention extends Module {
     checkOptions("MultiheadAttention", opts, ["dropout", "bias", "batchFirst", "kdim", "vdim"]);
     const { dropout = 0, bias = true, batchFirst = false, kdim = null, vdim = null } = opts;
     super();
-    for (const [name, v] of [["embedDim", embedDim], ["numHeads", numHeads], ["kdim", kdim ?? 1], ["vdim", vdim ?? 1]] as const) {
+    for (const [name, v] of [
+      ["embedDim", embedDim],
+      ["numHeads", numHeads],
+      ["kdim", kdim ?? 1],
+      ["vdim", vdim ?? 1],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`MultiheadAttention: ${name} must be a positive integer, got ${v}`);
     }
-    if (embedDim % numHeads !== 0) throw new ValueError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
+    if (embedDim % numHeads !== 0)
+      throw new ValueError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     if (!(dropout >= 0 && dropout <= 1)) throw new ValueError(`MultiheadAttention: dropout must be between 0 and 1, got ${dropout}`);
     this.dropout = dropout;
     this.batchFirst = batchFirst;

@@ -64,7 +64,11 @@ abstract class ConvTransposeNd extends Module {
     const name = `ConvTranspose${dims}d`;
     checkOptions(name, opts, ["stride", "padding", "outputPadding", "groups", "bias", "dilation"]);
     const { stride = 1, padding = 0, outputPadding = 0, groups = 1, bias = true, dilation = 1 } = opts;
-    for (const [what, v] of [["inChannels", inChannels], ["outChannels", outChannels], ["groups", groups]] as const) {
+    for (const [what, v] of [
+      ["inChannels", inChannels],
+      ["outChannels", outChannels],
+      ["groups", groups],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ValueError(`${name}: ${what} must be a positive integer, got ${v}`);
     }
     if (inChannels % groups !== 0) throw new ValueError(`${name}: inChannels ${inChannels} must be divisible by groups ${groups}`);
@@ -87,7 +91,13 @@ abstract class ConvTransposeNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const opts = { stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, groups: this.groups, dilation: this.dilation };
+    const opts = {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
+    };
     return convTranspose(`convTranspose${this.dims}d`, this.dims, x, this.weight, this.bias, opts, this.label);
   }
 

@@ -64,7 +64,11 @@ abstract class ConvNd extends Module {
     const name = `Conv${dims}d`;
     checkOptions(name, opts, ["stride", "padding", "dilation", "groups", "bias"]);
     const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true } = opts;
-    for (const [what, v] of [["inChannels", inChannels], ["outChannels", outChannels], ["groups", groups]] as const) {
+    for (const [what, v] of [
+      ["inChannels", inChannels],
+      ["outChannels", outChannels],
+      ["groups", groups],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ValueError(`${name}: ${what} must be a positive integer, got ${v}`);
     }
     if (inChannels % groups !== 0) throw new ValueError(`${name}: inChannels ${inChannels} must be divisible by groups ${groups}`);

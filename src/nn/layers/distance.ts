@@ -1,9 +1,7 @@
 // CosineSimilarity and PairwiseDistance (torch.nn): module forms of the functional distances.
 
 import type { Tensor } from "../../tensor/tensor.js";
-import {
-  cosineSimilarity, pairwiseDistance, type CosineSimilarityOptions, type PairwiseDistanceOptions,
-} from "../functional/distance.js";
+import { cosineSimilarity, pairwiseDistance, type CosineSimilarityOptions, type PairwiseDistanceOptions } from "../functional/distance.js";
 import { Module } from "../module.js";
 import { checkOptions } from "../../tensor/options.js";
 

@@ -49,11 +49,16 @@ export class Embedding extends Module {
     const { paddingIdx = null, maxNorm = null, normType = 2 } = opts;
     this.maxNorm = maxNorm;
     this.normType = normType;
-    for (const [name, v] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
+    for (const [name, v] of [
+      ["numEmbeddings", numEmbeddings],
+      ["embeddingDim", embeddingDim],
+    ] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Embedding: ${name} must be a non-negative integer, got ${v}`);
     }
     if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings)) {
-      throw new ValueError(`Embedding: paddingIdx ${paddingIdx} must be within the ${numEmbeddings} embeddings (expected ${-numEmbeddings} to ${numEmbeddings - 1})`);
+      throw new ValueError(
+        `Embedding: paddingIdx ${paddingIdx} must be within the ${numEmbeddings} embeddings (expected ${-numEmbeddings} to ${numEmbeddings - 1})`,
+      );
     }
     this.paddingIdx = paddingIdx === null ? null : paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
     this.weight = this.registerParameter("weight", zeros([numEmbeddings, embeddingDim]));
@@ -76,7 +81,11 @@ export class Embedding extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}` + (this.paddingIdx === null ? "" : `, padding_idx=${this.paddingIdx}`) +
-      (this.maxNorm === null ? "" : `, max_norm=${pyFloat(this.maxNorm)}`) + (this.normType === 2 ? "" : `, norm_type=${pyFloat(this.normType)}`);
+    return (
+      `${this.numEmbeddings}, ${this.embeddingDim}` +
+      (this.paddingIdx === null ? "" : `, padding_idx=${this.paddingIdx}`) +
+      (this.maxNorm === null ? "" : `, max_norm=${pyFloat(this.maxNorm)}`) +
+      (this.normType === 2 ? "" : `, norm_type=${pyFloat(this.normType)}`)
+    );
   }
 }

@@ -52,8 +52,14 @@ export class Unflatten extends Module {
   ) {
     super();
     if (!Number.isInteger(dim)) throw new ValueError(`Unflatten: dim must be an integer, got ${dim}`);
-    if (!Array.isArray(unflattenedSize) || unflattenedSize.length === 0 || unflattenedSize.some((n) => !Number.isInteger(n) || (n < 0 && n !== -1))) {
-      throw new ValueError(`Unflatten: unflattenedSize must be a non-empty list of sizes (one may be -1), got ${JSON.stringify(unflattenedSize)}`);
+    if (
+      !Array.isArray(unflattenedSize) ||
+      unflattenedSize.length === 0 ||
+      unflattenedSize.some((n) => !Number.isInteger(n) || (n < 0 && n !== -1))
+    ) {
+      throw new ValueError(
+        `Unflatten: unflattenedSize must be a non-empty list of sizes (one may be -1), got ${JSON.stringify(unflattenedSize)}`,
+      );
     }
     this.unflattenedSize = Object.freeze([...unflattenedSize]);
   }
@@ -64,7 +70,9 @@ export class Unflatten extends Module {
     const known = this.unflattenedSize.filter((n) => n !== -1).reduce((a, b) => a * b, 1);
     const free = this.unflattenedSize.filter((n) => n === -1).length;
     if (free > 1 || (free === 0 ? known !== x.shape[d] : known === 0 || x.shape[d] % known !== 0)) {
-      throw new ShapeError(`Unflatten: dim ${this.dim} of ${fmtShape(x.shape)} (size ${x.shape[d]}) cannot be split into ${pyTuple(this.unflattenedSize)}`);
+      throw new ShapeError(
+        `Unflatten: dim ${this.dim} of ${fmtShape(x.shape)} (size ${x.shape[d]}) cannot be split into ${pyTuple(this.unflattenedSize)}`,
+      );
     }
     return x.reshape(shape);
   }

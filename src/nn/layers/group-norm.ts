@@ -46,10 +46,14 @@ export class GroupNorm extends Module {
     checkOptions("GroupNorm", opts, ["eps", "affine"]);
     const { eps = 1e-5, affine = true } = opts;
     super();
-    for (const [what, v] of [["numGroups", numGroups], ["numChannels", numChannels]] as const) {
+    for (const [what, v] of [
+      ["numGroups", numGroups],
+      ["numChannels", numChannels],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`GroupNorm: ${what} must be a positive integer, got ${v}`);
     }
-    if (numChannels % numGroups !== 0) throw new ValueError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
+    if (numChannels % numGroups !== 0)
+      throw new ValueError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
     this.eps = eps;
     this.affine = affine;
     this.weight = this.registerParameter("weight", affine ? ones([numChannels]) : null);
@@ -58,7 +62,9 @@ export class GroupNorm extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
-      throw new ShapeError(`GroupNorm(${this.numGroups}, ${this.numChannels}): expected input [N, ${this.numChannels}, ...], got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `GroupNorm(${this.numGroups}, ${this.numChannels}): expected input [N, ${this.numChannels}, ...], got ${fmtShape(x.shape)}`,
+      );
     }
     return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
@@ -107,9 +113,11 @@ abstract class InstanceNormNd extends Module {
     checkOptions(name, opts, ["eps", "affine", "trackRunningStats", "momentum"]);
     const { eps = 1e-5, affine = false, trackRunningStats = false, momentum = 0.1 } = opts;
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new ValueError(`${name}: numFeatures must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0)
+      throw new ValueError(`${name}: numFeatures must be a positive integer, got ${numFeatures}`);
     // TODO(#16): running statistics (trackRunningStats) for eval mode.
-    if (trackRunningStats) throw new ValueError(`${name}: trackRunningStats is not supported yet; instance statistics are used in train and eval mode`);
+    if (trackRunningStats)
+      throw new ValueError(`${name}: trackRunningStats is not supported yet; instance statistics are used in train and eval mode`);
     this.eps = eps;
     this.momentum = momentum;
     this.affine = affine;
@@ -123,7 +131,9 @@ abstract class InstanceNormNd extends Module {
     const batched = x.ndim === d + 2;
     if ((!batched && x.ndim !== d + 1) || x.shape[x.ndim - d - 1] !== this.numFeatures) {
       const spatial = d === 1 ? "L" : "H, W";
-      throw new ShapeError(`${name}(${this.numFeatures}): expected input [N, ${this.numFeatures}, ${spatial}] or unbatched [${this.numFeatures}, ${spatial}], got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${name}(${this.numFeatures}): expected input [N, ${this.numFeatures}, ${spatial}] or unbatched [${this.numFeatures}, ${spatial}], got ${fmtShape(x.shape)}`,
+      );
     }
     const xb = batched ? x : x.unsqueeze(0);
     const out = groupNorm(xb, this.numFeatures, { weight: this.weight, bias: this.bias, eps: this.eps });

@@ -41,7 +41,10 @@ export class Linear extends Module {
     checkOptions("Linear", opts, ["bias"]);
     const { bias = true } = opts;
     super();
-    for (const [name, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+    for (const [name, v] of [
+      ["inFeatures", inFeatures],
+      ["outFeatures", outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`Linear: ${name} must be a non-negative integer, got ${v}`);
     }
     this.weight = this.registerParameter("weight", zeros([outFeatures, inFeatures]));
@@ -59,7 +62,9 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
-      throw new ShapeError(`Linear(${this.inFeatures} → ${this.outFeatures}): expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `Linear(${this.inFeatures} → ${this.outFeatures}): expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}`,
+      );
     }
     return linear(x, this.weight, this.bias);
   }

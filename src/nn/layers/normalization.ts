@@ -101,7 +101,11 @@ abstract class BatchNormBase extends Module {
     }
     const useBatchStats = this.training || this.runningMean === null;
     return batchNorm(x, this.runningMean, this.runningVar, {
-      weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatchStats,
+      momentum: factor,
+      eps: this.eps,
     });
   }
 

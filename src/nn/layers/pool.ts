@@ -44,7 +44,8 @@ export class MaxPool2d<R extends boolean = false> extends Module {
     checkOptions("MaxPool2d", opts, ["stride", "padding", "dilation", "ceilMode", "returnIndices"]);
     const { stride = null, padding = 0, dilation = 1, ceilMode = false, returnIndices = false as R } = opts;
     toInts("MaxPool2d", "kernelSize", kernelSize, 2, 1);
-    if (typeof returnIndices !== "boolean") throw new ValueError(`MaxPool2d: returnIndices must be true or false, got ${String(returnIndices)}`);
+    if (typeof returnIndices !== "boolean")
+      throw new ValueError(`MaxPool2d: returnIndices must be true or false, got ${String(returnIndices)}`);
     this.stride = stride ?? kernelSize;
     this.padding = padding;
     this.dilation = dilation;
@@ -55,12 +56,16 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   forward(x: Tensor): R extends true ? [Tensor, Tensor] : Tensor {
     const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
     type Out = R extends true ? [Tensor, Tensor] : Tensor;
-    return (this.returnIndices ? maxPool2d(x, this.kernelSize, { ...opts, returnIndices: true }) : maxPool2d(x, this.kernelSize, opts)) as Out;
+    return (
+      this.returnIndices ? maxPool2d(x, this.kernelSize, { ...opts, returnIndices: true }) : maxPool2d(x, this.kernelSize, opts)
+    ) as Out;
   }
 
   override extraRepr(): string {
-    return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, ` +
-      `dilation=${show(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+    return (
+      `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, ` +
+      `dilation=${show(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`
+    );
   }
 }
 
@@ -101,8 +106,11 @@ export class AvgPool2d extends Module {
 
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, {
-      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode,
-      countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
     });
   }
 

@@ -3,7 +3,13 @@
 
 import type { Tensor } from "../../tensor/tensor.js";
 import {
-  adaptiveAvgPool1d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, maxPool1d, type AvgPool1dOptions, type MaxPool1dOptions,
+  adaptiveAvgPool1d,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool2d,
+  avgPool1d,
+  maxPool1d,
+  type AvgPool1dOptions,
+  type MaxPool1dOptions,
 } from "../functional/pool1d.js";
 import { Module, keepsNoActivation } from "../module.js";
 import { pyBool } from "../repr.js";

@@ -43,7 +43,8 @@ export class PositionalEncoding extends Module {
     super();
     checkOptions("PositionalEncoding", opts, ["dropout", "maxLen", "batchFirst"]);
     const { dropout = 0.1, maxLen = 5000, batchFirst = false } = opts;
-    if (!Number.isInteger(maxLen) || maxLen <= 0) throw new ValueError(`PositionalEncoding: maxLen must be a positive integer, got ${maxLen}`);
+    if (!Number.isInteger(maxLen) || maxLen <= 0)
+      throw new ValueError(`PositionalEncoding: maxLen must be a positive integer, got ${maxLen}`);
     this.dropout = new Dropout(dropout);
     this.batchFirst = batchFirst;
     this.pe = this.registerBuffer("pe", sinusoidalPositionalEncoding(maxLen, dModel).unsqueeze(1));
@@ -52,7 +53,9 @@ export class PositionalEncoding extends Module {
   forward(x: Tensor): Tensor {
     const [seqDim, D] = [this.batchFirst ? 1 : 0, this.dModel];
     if (x.ndim !== 3 || x.shape[2] !== D) {
-      throw new ShapeError(`PositionalEncoding: expected input [${this.batchFirst ? "batch, seq" : "seq, batch"}, ${D}], got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `PositionalEncoding: expected input [${this.batchFirst ? "batch, seq" : "seq, batch"}, ${D}], got ${fmtShape(x.shape)}`,
+      );
     }
     const L = x.shape[seqDim];
     const maxLen = this.pe.shape[0];

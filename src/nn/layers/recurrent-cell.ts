@@ -42,7 +42,10 @@ abstract class CellBase extends Module {
   ) {
     super();
     const name = new.target.name;
-    for (const [what, v] of [["inputSize", inputSize], ["hiddenSize", hiddenSize]] as const) {
+    for (const [what, v] of [
+      ["inputSize", inputSize],
+      ["hiddenSize", hiddenSize],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${name}: ${what} must be a positive integer, got ${v}`);
     }
     this.weightIh = this.registerParameter("weight_ih", zeros([gates * hiddenSize, inputSize]));
@@ -63,14 +66,17 @@ abstract class CellBase extends Module {
     const name = this.constructor.name;
     if (!isFloat(x.dtype)) throw new DTypeError(`${name}: expected a floating-point input, got ${x.dtype}`);
     if ((x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== this.inputSize) {
-      throw new ShapeError(`${name}(${this.inputSize}, ${this.hiddenSize}): expected input [N, ${this.inputSize}] or [${this.inputSize}], got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${name}(${this.inputSize}, ${this.hiddenSize}): expected input [N, ${this.inputSize}] or [${this.inputSize}], got ${fmtShape(x.shape)}`,
+      );
     }
     return x.ndim === 1 ? [x.unsqueeze(0), true] : [x, false];
   }
 
   /** A state for batch `xb` ([N, H]): the given one (checked, batched like the input) or zeros. */
   protected stateOf(what: string, s: Tensor | null | undefined, xb: Tensor, unbatched: boolean): Tensor {
-    const N = xb.shape[0], H = this.hiddenSize;
+    const N = xb.shape[0],
+      H = this.hiddenSize;
     if (s == null) return zeros([N, H], { dtype: xb.dtype });
     const want = unbatched ? [H] : [N, H];
     if (s.ndim !== want.length || s.shape.some((n, i) => n !== want[i])) {

@@ -42,7 +42,11 @@ export interface RecurrentConfig {
  * last layer's output [T, N, D·H] and the final states [numLayers·D, N, H].
  */
 export function recurrentForward(
-  cfg: RecurrentConfig, x: Tensor, h0: Tensor | null, c0: Tensor | null, weights: readonly CellWeights[],
+  cfg: RecurrentConfig,
+  x: Tensor,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  weights: readonly CellWeights[],
 ): { output: Tensor; hN: Tensor; cN: Tensor | null } {
   const D = cfg.bidirectional ? 2 : 1;
   const hFinal: Tensor[] = [];
@@ -69,7 +73,12 @@ function pick(states: Tensor | null, idx: number): Tensor | null {
 
 /** One direction of one layer over all time steps; `reverse` walks from the last step to the first. */
 function runDirection(
-  mode: RecurrentMode, x: Tensor, w: CellWeights, h0: Tensor | null, c0: Tensor | null, reverse: boolean,
+  mode: RecurrentMode,
+  x: Tensor,
+  w: CellWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  reverse: boolean,
 ): { output: Tensor; h: Tensor; c: Tensor | null } {
   const [T, N] = x.shape;
   const xProj = inputProjection(mode, x, w);
@@ -80,7 +89,7 @@ function runDirection(
   const steps = unbindFirst(xProj);
   const step = stepFunction(mode, w);
   let h = h0 ?? zeros([N, w.wHh.shape[1]], { dtype: x.dtype });
-  let c = mode === "LSTM" ? c0 ?? zeros([N, cellSize(w)], { dtype: x.dtype }) : null;
+  let c = mode === "LSTM" ? (c0 ?? zeros([N, cellSize(w)], { dtype: x.dtype })) : null;
   const outs = new Array<Tensor>(T);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
@@ -130,7 +139,12 @@ export function stepFunction(mode: RecurrentMode, w: CellWeights): RecurrentStep
  * and gather its gradient and the recurrent weight's over the sequence (see recurrent-step.ts).
  */
 function fusedDirection(
-  mode: "LSTM" | "GRU", xProj: Tensor, w: CellWeights, h0: Tensor | null, c0: Tensor | null, reverse: boolean,
+  mode: "LSTM" | "GRU",
+  xProj: Tensor,
+  w: CellWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  reverse: boolean,
 ): { output: Tensor; h: Tensor; c: Tensor | null } {
   const [T, N] = xProj.shape;
   const H = w.wHh.shape[1];

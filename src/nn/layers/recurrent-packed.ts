@@ -7,7 +7,14 @@ import { cat, dropout as dropoutOp } from "../../ops/index.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { splitRows } from "../packed-sequence.js";
-import { cellSize, inputProjection, stepFunction, type CellWeights, type RecurrentConfig, type RecurrentMode } from "./recurrent-forward.js";
+import {
+  cellSize,
+  inputProjection,
+  stepFunction,
+  type CellWeights,
+  type RecurrentConfig,
+  type RecurrentMode,
+} from "./recurrent-forward.js";
 
 /**
  * Runs the stacked recurrence over packed `data` [Σ sizes, I] with batch sizes `sizes` (sorted,
@@ -15,7 +22,12 @@ import { cellSize, inputProjection, stepFunction, type CellWeights, type Recurre
  * the last layer's packed output [Σ sizes, D·H] and the final states, rows in the sorted order.
  */
 export function packedRecurrentForward(
-  cfg: RecurrentConfig, data: Tensor, sizes: readonly number[], h0: Tensor | null, c0: Tensor | null, weights: readonly CellWeights[],
+  cfg: RecurrentConfig,
+  data: Tensor,
+  sizes: readonly number[],
+  h0: Tensor | null,
+  c0: Tensor | null,
+  weights: readonly CellWeights[],
 ): { output: Tensor; hN: Tensor; cN: Tensor | null } {
   const D = cfg.bidirectional ? 2 : 1;
   const hFinal: Tensor[] = [];
@@ -34,19 +46,29 @@ export function packedRecurrentForward(
     layerInput = D === 1 ? outputs[0]! : cat(outputs, 1);
     if (cfg.training && cfg.dropout > 0 && layer < cfg.numLayers - 1) layerInput = dropoutOp(layerInput, cfg.dropout, true);
   }
-  const stackStates = (xs: Tensor[]): Tensor => cat(xs.map((s) => s.unsqueeze(0)), 0);
+  const stackStates = (xs: Tensor[]): Tensor =>
+    cat(
+      xs.map((s) => s.unsqueeze(0)),
+      0,
+    );
   return { output: layerInput, hN: stackStates(hFinal), cN: cfg.mode === "LSTM" ? stackStates(cFinal) : null };
 }
 
 function runPackedDirection(
-  mode: RecurrentMode, data: Tensor, sizes: readonly number[], w: CellWeights, h0: Tensor | null, c0: Tensor | null, reverse: boolean,
+  mode: RecurrentMode,
+  data: Tensor,
+  sizes: readonly number[],
+  w: CellWeights,
+  h0: Tensor | null,
+  c0: Tensor | null,
+  reverse: boolean,
 ): { output: Tensor; h: Tensor; c: Tensor | null } {
   const T = sizes.length;
   const N = sizes[0]!;
   const steps = splitRows(inputProjection(mode, data, w), sizes);
   const step = stepFunction(mode, w);
   const hInit = h0 ?? zeros([N, w.wHh.shape[1]!], { dtype: data.dtype });
-  const cInit = mode === "LSTM" ? c0 ?? zeros([N, cellSize(w)], { dtype: data.dtype }) : null;
+  const cInit = mode === "LSTM" ? (c0 ?? zeros([N, cellSize(w)], { dtype: data.dtype })) : null;
   const outs = new Array<Tensor>(T);
   const rows = (s: Tensor, from: number, to: number): Tensor => (from === 0 && to === s.shape[0] ? s : s.slice(0, from, to));
   if (!reverse) {

@@ -78,11 +78,17 @@ abstract class RecurrentBase extends Module {
     const own = mode === "LSTM" ? ["projSize"] : mode === "GRU" ? [] : ["nonlinearity"];
     checkOptions(name, opts, ["numLayers", "bias", "batchFirst", "dropout", "bidirectional", ...own]);
     const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false, projSize = 0 } = opts;
-    for (const [what, v] of [["inputSize", inputSize], ["hiddenSize", hiddenSize], ["numLayers", numLayers]] as const) {
+    for (const [what, v] of [
+      ["inputSize", inputSize],
+      ["hiddenSize", hiddenSize],
+      ["numLayers", numLayers],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${name}: ${what} must be a positive integer, got ${v}`);
     }
-    if (!Number.isInteger(projSize) || projSize < 0) throw new ValueError(`${name}: projSize must be a positive integer or 0 (no projection), got ${projSize}`);
-    if (projSize > 0 && projSize >= hiddenSize) throw new ValueError(`${name}: projSize must be smaller than hiddenSize, got projSize ${projSize} and hiddenSize ${hiddenSize}`);
+    if (!Number.isInteger(projSize) || projSize < 0)
+      throw new ValueError(`${name}: projSize must be a positive integer or 0 (no projection), got ${projSize}`);
+    if (projSize > 0 && projSize >= hiddenSize)
+      throw new ValueError(`${name}: projSize must be smaller than hiddenSize, got projSize ${projSize} and hiddenSize ${hiddenSize}`);
     if (!(dropout >= 0 && dropout <= 1)) throw new ValueError(`${name}: dropout must be between 0 and 1, got ${dropout}`);
     this.numLayers = numLayers;
     this.bias = bias;
@@ -187,7 +193,13 @@ abstract class RecurrentBase extends Module {
   }
 
   private config() {
-    return { mode: this.mode, numLayers: this.numLayers, bidirectional: this.bidirectional, dropout: this.dropout, training: this.training };
+    return {
+      mode: this.mode,
+      numLayers: this.numLayers,
+      bidirectional: this.bidirectional,
+      dropout: this.dropout,
+      training: this.training,
+    };
   }
 
   /** h0 and c0 checked and made batched ([layers·D, N, ·]), null where not given. */
@@ -206,7 +218,9 @@ abstract class RecurrentBase extends Module {
     if (!shapesEqual(s.shape, want)) {
       const why = batched ? "" : " for unbatched input";
       const what = size === this.hiddenSize ? "hiddenSize" : "projSize";
-      throw new ShapeError(`${this.label}: expected ${name} ${fmtShape(want)}${why} (numLayers·directions, ${batched ? "batch, " : ""}${what}), got ${fmtShape(s.shape)}`);
+      throw new ShapeError(
+        `${this.label}: expected ${name} ${fmtShape(want)}${why} (numLayers·directions, ${batched ? "batch, " : ""}${what}), got ${fmtShape(s.shape)}`,
+      );
     }
     return batched ? s : s.unsqueeze(1);
   }
@@ -269,7 +283,8 @@ export class LSTM extends RecurrentBase {
     if (state != null && (!Array.isArray(state) || state.length !== 2)) {
       throw new ValueError(`${this.label}: the initial state must be a pair [h0, c0], got ${describe(state)}`);
     }
-    const { output, hN, cN } = x instanceof PackedSequence ? this.runPacked(x, state?.[0], state?.[1]) : this.run(x, state?.[0], state?.[1]);
+    const { output, hN, cN } =
+      x instanceof PackedSequence ? this.runPacked(x, state?.[0], state?.[1]) : this.run(x, state?.[0], state?.[1]);
     return [output, [hN, cN!]];
   }
 }
@@ -297,5 +312,5 @@ export class GRU extends RecurrentBase {
 
 function describe(v: unknown): string {
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  return v === null || typeof v !== "object" ? String(v) : (v as object).constructor?.name ?? "an object";
+  return v === null || typeof v !== "object" ? String(v) : ((v as object).constructor?.name ?? "an object");
 }

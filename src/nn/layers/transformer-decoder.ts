@@ -80,9 +80,7 @@ export class TransformerDecoderLayer extends Module {
   ) {
     super();
     checkOptions("TransformerDecoderLayer", opts, ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"]);
-    const {
-      dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false,
-    } = opts;
+    const { dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false } = opts;
     if (!Number.isInteger(dimFeedforward) || dimFeedforward <= 0) {
       throw new ValueError(`TransformerDecoderLayer: dimFeedforward must be a positive integer, got ${dimFeedforward}`);
     }
@@ -108,10 +106,15 @@ export class TransformerDecoderLayer extends Module {
     checkOptions("TransformerDecoderLayer.forward", opts, FORWARD_OPTIONS);
     const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null, tgtIsCausal = false } = opts;
     const E = this.dModel;
-    for (const [what, t] of [["tgt", tgt], ["memory", memory]] as const) {
+    for (const [what, t] of [
+      ["tgt", tgt],
+      ["memory", memory],
+    ] as const) {
       if ((t.ndim !== 2 && t.ndim !== 3) || t.shape[t.ndim - 1] !== E) {
         const batched = this.batchFirst ? `[N, L, ${E}]` : `[L, N, ${E}]`;
-        throw new ShapeError(`TransformerDecoderLayer(dModel=${E}, nHead=${this.nHead}): expected ${what} ${batched} (or [L, ${E}] unbatched), got ${fmtShape(t.shape)}`);
+        throw new ShapeError(
+          `TransformerDecoderLayer(dModel=${E}, nHead=${this.nHead}): expected ${what} ${batched} (or [L, ${E}] unbatched), got ${fmtShape(t.shape)}`,
+        );
       }
     }
     const self = { attnMask: tgtMask, keyPaddingMask: tgtKeyPaddingMask, isCausal: tgtIsCausal };
@@ -175,7 +178,8 @@ export class TransformerDecoder extends Module {
     if (!(decoderLayer instanceof TransformerDecoderLayer)) {
       throw new ValueError("TransformerDecoder: decoderLayer must be an nn.TransformerDecoderLayer");
     }
-    if (!Number.isInteger(numLayers) || numLayers <= 0) throw new ValueError(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
+    if (!Number.isInteger(numLayers) || numLayers <= 0)
+      throw new ValueError(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
     this.layers = this.registerModule("layers", new ModuleList(Array.from({ length: numLayers }, () => copyLayer(decoderLayer))));
     this.norm = this.registerModule("norm", norm);
   }
@@ -246,17 +250,50 @@ export class Transformer extends Module {
   ) {
     super();
     const { numEncoderLayers = 6, numDecoderLayers = 6, ...layerOpts } = opts;
-    checkOptions("Transformer", opts, ["numEncoderLayers", "numDecoderLayers", "dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"]);
+    checkOptions("Transformer", opts, [
+      "numEncoderLayers",
+      "numDecoderLayers",
+      "dimFeedforward",
+      "dropout",
+      "activation",
+      "layerNormEps",
+      "batchFirst",
+      "normFirst",
+    ]);
     const eps = layerOpts.layerNormEps ?? 1e-5;
     this.batchFirst = layerOpts.batchFirst ?? false;
-    this.encoder = this.registerModule("encoder", new TransformerEncoder(new TransformerEncoderLayer(dModel, nHead, layerOpts), numEncoderLayers, { norm: new LayerNorm(dModel, { eps }) }));
-    this.decoder = this.registerModule("decoder", new TransformerDecoder(new TransformerDecoderLayer(dModel, nHead, layerOpts), numDecoderLayers, { norm: new LayerNorm(dModel, { eps }) }));
+    this.encoder = this.registerModule(
+      "encoder",
+      new TransformerEncoder(new TransformerEncoderLayer(dModel, nHead, layerOpts), numEncoderLayers, {
+        norm: new LayerNorm(dModel, { eps }),
+      }),
+    );
+    this.decoder = this.registerModule(
+      "decoder",
+      new TransformerDecoder(new TransformerDecoderLayer(dModel, nHead, layerOpts), numDecoderLayers, {
+        norm: new LayerNorm(dModel, { eps }),
+      }),
+    );
     for (const p of this.parameters()) if (p.ndim > 1) xavierUniform(p);
   }
 
   forward(src: Tensor, tgt: Tensor, opts: TransformerForwardOptions = {}): Tensor {
-    checkOptions("Transformer.forward", opts, ["srcMask", "tgtMask", "memoryMask", "srcKeyPaddingMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"]);
-    const { srcMask = null, tgtMask = null, memoryMask = null, srcKeyPaddingMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null } = opts;
+    checkOptions("Transformer.forward", opts, [
+      "srcMask",
+      "tgtMask",
+      "memoryMask",
+      "srcKeyPaddingMask",
+      "tgtKeyPaddingMask",
+      "memoryKeyPaddingMask",
+    ]);
+    const {
+      srcMask = null,
+      tgtMask = null,
+      memoryMask = null,
+      srcKeyPaddingMask = null,
+      tgtKeyPaddingMask = null,
+      memoryKeyPaddingMask = null,
+    } = opts;
     const batchDim = this.batchFirst ? 0 : 1;
     if (src.ndim === 3 && tgt.ndim === 3 && src.shape[batchDim] !== tgt.shape[batchDim]) {
       throw new ShapeError(`Transformer: the batch size of src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)} must be equal`);

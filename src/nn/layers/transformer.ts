@@ -85,9 +85,7 @@ export class TransformerEncoderLayer extends Module {
   ) {
     super();
     checkOptions("TransformerEncoderLayer", opts, ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"]);
-    const {
-      dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false,
-    } = opts;
+    const { dimFeedforward = 2048, dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, normFirst = false } = opts;
     if (!Number.isInteger(dimFeedforward) || dimFeedforward <= 0) {
       throw new ValueError(`TransformerEncoderLayer: dimFeedforward must be a positive integer, got ${dimFeedforward}`);
     }
@@ -112,7 +110,9 @@ export class TransformerEncoderLayer extends Module {
     if ((src.ndim !== 2 && src.ndim !== 3) || src.shape[src.ndim - 1] !== this.dModel) {
       const E = this.dModel;
       const batched = this.batchFirst ? `[N, S, ${E}]` : `[S, N, ${E}]`;
-      throw new ShapeError(`TransformerEncoderLayer(dModel=${E}, nHead=${this.nHead}): expected src ${batched} (or [S, ${E}] unbatched), got ${fmtShape(src.shape)}`);
+      throw new ShapeError(
+        `TransformerEncoderLayer(dModel=${E}, nHead=${this.nHead}): expected src ${batched} (or [S, ${E}] unbatched), got ${fmtShape(src.shape)}`,
+      );
     }
     const attnOpts = { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, isCausal };
     // With built-in parts throughout, nothing outside this forward can hold what lies between its
@@ -132,7 +132,9 @@ export class TransformerEncoderLayer extends Module {
   }
 
   private selfAttentionBlock(
-    x: Tensor, opts: { attnMask: Tensor | null; keyPaddingMask: Tensor | null; isCausal: boolean }, keep: (t: Tensor) => Tensor,
+    x: Tensor,
+    opts: { attnMask: Tensor | null; keyPaddingMask: Tensor | null; isCausal: boolean },
+    keep: (t: Tensor) => Tensor,
   ): Tensor {
     const [out] = this.selfAttn.forward(x, x, x, { ...opts, needWeights: false });
     return keep(this.dropout1.forward(keep(out)));
@@ -149,12 +151,16 @@ export class TransformerEncoderLayer extends Module {
  * instance's forward, and no subclass overrides) with a named activation.
  */
 function plainLayer(layer: TransformerEncoderLayer): boolean {
-  return typeof layer.options.activation === "string" &&
+  return (
+    typeof layer.options.activation === "string" &&
     layer.forward === TransformerEncoderLayer.prototype.forward &&
     layer.selfAttn.forward === MultiheadAttention.prototype.forward &&
-    layer.linear1.forward === Linear.prototype.forward && layer.linear2.forward === Linear.prototype.forward &&
+    layer.linear1.forward === Linear.prototype.forward &&
+    layer.linear2.forward === Linear.prototype.forward &&
     [layer.dropout, layer.dropout1, layer.dropout2].every((m) => m.forward === Dropout.prototype.forward) &&
-    layer.norm1.forward === LayerNorm.prototype.forward && layer.norm2.forward === LayerNorm.prototype.forward;
+    layer.norm1.forward === LayerNorm.prototype.forward &&
+    layer.norm2.forward === LayerNorm.prototype.forward
+  );
 }
 
 /** Marks `ts` as graph-only intermediates, except any sharing storage with the input or the output. */
@@ -209,7 +215,8 @@ export class TransformerEncoder extends Module {
     if (!(encoderLayer instanceof TransformerEncoderLayer)) {
       throw new ValueError("TransformerEncoder: encoderLayer must be an nn.TransformerEncoderLayer");
     }
-    if (!Number.isInteger(numLayers) || numLayers <= 0) throw new ValueError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
+    if (!Number.isInteger(numLayers) || numLayers <= 0)
+      throw new ValueError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
     this.layers = this.registerModule("layers", new ModuleList(Array.from({ length: numLayers }, () => copyLayer(encoderLayer))));
     this.norm = this.registerModule("norm", norm);
   }
@@ -219,8 +226,12 @@ export class TransformerEncoder extends Module {
     const { mask = null, srcKeyPaddingMask = null, isCausal = false } = opts;
     let x = src;
     // Between plain layers (and a plain final norm) the activations reach nothing but the graph.
-    const internal: Tensor[] | null = isGradEnabled() && [...this.layers].every((l) => l instanceof TransformerEncoderLayer && plainLayer(l)) &&
-      (this.norm === null || this.norm.forward === LayerNorm.prototype.forward) ? [] : null;
+    const internal: Tensor[] | null =
+      isGradEnabled() &&
+      [...this.layers].every((l) => l instanceof TransformerEncoderLayer && plainLayer(l)) &&
+      (this.norm === null || this.norm.forward === LayerNorm.prototype.forward)
+        ? []
+        : null;
     for (const layer of this.layers) {
       if (x !== src) internal?.push(x);
       x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask, isCausal });

@@ -116,7 +116,9 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   if (weight.ndim !== 1) throw new ShapeError(`prelu: weight must be 1-D, got shape ${fmtShape(weight.shape)}`);
   const channels = x.ndim >= 2 ? x.shape[1] : 1;
   if (weight.size !== 1 && weight.size !== channels) {
-    throw new ShapeError(`prelu: weight has ${weight.size} slopes for input ${fmtShape(x.shape)} with ${channels} channels (expected 1 or ${channels})`);
+    throw new ShapeError(
+      `prelu: weight has ${weight.size} slopes for input ${fmtShape(x.shape)} with ${channels} channels (expected 1 or ${channels})`,
+    );
   }
   const w = weight.size === 1 || x.ndim < 2 ? weight.reshape([]) : weight.reshape([channels, ...new Array(x.ndim - 2).fill(1)]);
   return whereMask(floatMask.gt(x, 0), x, x.mul(w));

@@ -62,8 +62,14 @@ export function requireFloat(op: string, x: Tensor, what = "input"): void {
  * `before`/`after` are the padding on each side; `described` names the input in the error.
  */
 export function slidingSize(
-  op: string, described: string, inSize: readonly number[], kernel: readonly number[], stride: readonly number[],
-  before: readonly number[], after: readonly number[], dilation: readonly number[],
+  op: string,
+  described: string,
+  inSize: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  before: readonly number[],
+  after: readonly number[],
+  dilation: readonly number[],
 ): number[] {
   const extent = kernel.map((k, i) => dilation[i] * (k - 1) + 1);
   const padded = inSize.map((s, i) => s + before[i] + after[i]);
@@ -119,7 +125,9 @@ export function fold(x: Tensor, outputSize: Ints, kernelSize: Ints, opts: Unfold
   const kk = kernel[0] * kernel[1];
   const blocks = geo.outSize[0] * geo.outSize[1];
   if (rows % kk !== 0) {
-    throw new ShapeError(`fold: input ${fmtShape(x.shape)} has ${rows} rows, which is not a multiple of the kernel's ${fmtSize(kernel)} = ${kk} elements`);
+    throw new ShapeError(
+      `fold: input ${fmtShape(x.shape)} has ${rows} rows, which is not a multiple of the kernel's ${fmtSize(kernel)} = ${kk} elements`,
+    );
   }
   if (L !== blocks) {
     throw new ShapeError(
@@ -131,13 +139,28 @@ export function fold(x: Tensor, outputSize: Ints, kernelSize: Ints, opts: Unfold
 }
 
 /** Geometry of a 2-D sliding window with symmetric padding over an image of `inSize`. */
-function geometry2d(op: string, described: string, inSize: readonly number[], kernelSize: Ints, stride: Ints, padding: Ints, dilation: Ints): ConvGeometry {
+function geometry2d(
+  op: string,
+  described: string,
+  inSize: readonly number[],
+  kernelSize: Ints,
+  stride: Ints,
+  padding: Ints,
+  dilation: Ints,
+): ConvGeometry {
   const kernel = toInts(op, "kernelSize", kernelSize, 2, 1);
   const s = toInts(op, "stride", stride, 2, 1);
   const p = toInts(op, "padding", padding, 2, 0);
   const d = toInts(op, "dilation", dilation, 2, 1);
   const out = slidingSize(op, described, inSize, kernel, s, p, p, d);
-  return { kernel: asPair(kernel, 1), stride: asPair(s, 1), padding: asPair(p, 0), dilation: asPair(d, 1), inSize: asPair(inSize, 1), outSize: asPair(out, 1) };
+  return {
+    kernel: asPair(kernel, 1),
+    stride: asPair(s, 1),
+    padding: asPair(p, 0),
+    dilation: asPair(d, 1),
+    inSize: asPair(inSize, 1),
+    outSize: asPair(out, 1),
+  };
 }
 
 /**
@@ -162,33 +185,45 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * The convolution of `dims` spatial dims behind conv1d/conv2d and the Conv layers. `label` names the
  * caller in errors (a layer passes its description, e.g. "Conv2d(3 → 16, kernel 3×3)").
  */
-export function convolution(op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, label?: string): Tensor {
-  checkOptions(op, opts, ["stride", "padding", "dilation", "groups"]);
-  // One unit for tracers (ONNX export writes a Conv node), whatever the kernels below compute with.
-  return composite(op, bias ? [x, weight, bias] : [x, weight], { dims, ...opts }, () => convolutionOf(op, dims, x, weight, bias, opts, label));
-}
-
-function convolutionOf(
-  op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions,
+export function convolution(
+  op: string,
+  dims: 1 | 2,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  opts: ConvOptions,
   label?: string,
 ): Tensor {
+  checkOptions(op, opts, ["stride", "padding", "dilation", "groups"]);
+  // One unit for tracers (ONNX export writes a Conv node), whatever the kernels below compute with.
+  return composite(op, bias ? [x, weight, bias] : [x, weight], { dims, ...opts }, () =>
+    convolutionOf(op, dims, x, weight, bias, opts, label),
+  );
+}
+
+function convolutionOf(op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, label?: string): Tensor {
   const { stride = 1, padding = 0, dilation = 1, groups = 1 } = opts;
   const who = label ?? op;
   requireFloat(who, x);
   requireFloat(who, weight, "weight");
   const spatial = dims === 1 ? "L" : "H, W";
   if (weight.ndim !== dims + 2) {
-    throw new ShapeError(`${who}: expected a ${dims + 2}-D weight [outC, inC/groups, ${dims === 1 ? "k" : "kH, kW"}], got ${fmtShape(weight.shape)}`);
+    throw new ShapeError(
+      `${who}: expected a ${dims + 2}-D weight [outC, inC/groups, ${dims === 1 ? "k" : "kH, kW"}], got ${fmtShape(weight.shape)}`,
+    );
   }
   if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${who}: groups must be a positive integer, got ${groups}`);
   const outC = weight.shape[0];
-  if (outC % groups !== 0) throw new ValueError(`${who}: out channels ${outC} (weight ${fmtShape(weight.shape)}) must be divisible by groups ${groups}`);
+  if (outC % groups !== 0)
+    throw new ValueError(`${who}: out channels ${outC} (weight ${fmtShape(weight.shape)}) must be divisible by groups ${groups}`);
   const inC = weight.shape[1] * groups;
   if ((x.ndim !== dims + 1 && x.ndim !== dims + 2) || x.shape[x.ndim - dims - 1] !== inC) {
     const expected =
-      x.ndim === dims + 2 ? `[N, ${inC}, ${spatial}]`
-      : x.ndim === dims + 1 ? `[${inC}, ${spatial}] (unbatched)`
-      : `[N, ${inC}, ${spatial}] or unbatched [${inC}, ${spatial}]`;
+      x.ndim === dims + 2
+        ? `[N, ${inC}, ${spatial}]`
+        : x.ndim === dims + 1
+          ? `[${inC}, ${spatial}] (unbatched)`
+          : `[N, ${inC}, ${spatial}] or unbatched [${inC}, ${spatial}]`;
     const context = label ? "" : ` (weight ${fmtShape(weight.shape)}, groups ${groups})`;
     throw new ShapeError(`${who}: expected input ${expected}${context}, got ${fmtShape(x.shape)}`);
   }
@@ -203,7 +238,8 @@ function convolutionOf(
   const d = toInts(who, "dilation", dilation, dims, 1);
   let before: number[], after: number[];
   if (padding === "same") {
-    if (s.some((v) => v !== 1)) throw new ValueError(`${who}: padding "same" is not supported for strided convolutions (stride ${fmtSize(s)})`);
+    if (s.some((v) => v !== 1))
+      throw new ValueError(`${who}: padding "same" is not supported for strided convolutions (stride ${fmtSize(s)})`);
     // torch pads the total d·(k-1) evenly, the odd element going after (bottom/right).
     const total = kernel.map((k, i) => d[i] * (k - 1));
     before = total.map((t) => Math.floor(t / 2));
@@ -221,11 +257,16 @@ function convolutionOf(
   const x4 = dims === 1 ? xb.unsqueeze(2) : xb;
   const w4 = dims === 1 ? weight.unsqueeze(2) : weight;
   const geo: ConvGeometry = {
-    kernel: asPair(kernel, 1), stride: asPair(s, 1), padding: asPair(before, 0), dilation: asPair(d, 1),
-    inSize: asPair(inSize, 1), outSize: asPair(outSize, 1),
+    kernel: asPair(kernel, 1),
+    stride: asPair(s, 1),
+    padding: asPair(before, 0),
+    dilation: asPair(d, 1),
+    inSize: asPair(inSize, 1),
+    outSize: asPair(outSize, 1),
   };
   const [N, C] = x4.shape;
-  const [kh, kw] = geo.kernel, [oh, ow] = geo.outSize;
+  const [kh, kw] = geo.kernel,
+    [oh, ow] = geo.outSize;
   const L = oh * ow;
   const pointwise = kh * kw === 1 && geo.stride[0] * geo.stride[1] === 1 && before.every((p) => p === 0);
   // A 1×1 kernel with stride 1 reads each pixel once: the input already is its column matrix.
@@ -247,8 +288,12 @@ function convolutionOf(
   } else {
     const cols = pointwise ? x4.reshape([N, C, L]) : unfoldPrim([x4], { ...geo, padValue: 0 });
     const product =
-      groups === 1 ? w4.reshape([outC, K]).matmul(cols)
-      : w4.reshape([groups, outC / groups, K]).matmul(cols.reshape([N, groups, K, L])).reshape([N, outC, L]);
+      groups === 1
+        ? w4.reshape([outC, K]).matmul(cols)
+        : w4
+            .reshape([groups, outC / groups, K])
+            .matmul(cols.reshape([N, groups, K, L]))
+            .reshape([N, outC, L]);
     out = bias ? product.add(bias.reshape([outC, 1])) : product;
     if (!pointwise) markIntermediate(cols); // pointwise: cols is the caller's input
     if (bias) markIntermediate(product);

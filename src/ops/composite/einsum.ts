@@ -17,7 +17,8 @@ function parseTerm(term: string, ndim: number | null, ellDims: number, where: st
   const parts = term.split("...");
   if (parts.length > 2) throw new ValueError(`einsum: more than one "..." in ${where} "${term}"`);
   for (const ch of parts.join("")) {
-    if (!LETTER.test(ch)) throw new ValueError(`einsum: invalid subscript "${ch}" in ${where} "${term}" (expected letters a-z, A-Z and "...")`);
+    if (!LETTER.test(ch))
+      throw new ValueError(`einsum: invalid subscript "${ch}" in ${where} "${term}" (expected letters a-z, A-Z and "...")`);
   }
   const letters = parts.join("").length;
   if (parts.length === 1) {
@@ -57,14 +58,18 @@ export function einsum(equation: string, ...args: (Tensor | readonly Tensor[])[]
   const inputs = terms.map((term, i) => parseTerm(term, operands[i].ndim, ellDims, `operand ${i}'s subscripts`).labels);
 
   const sizes = new Map<string, number>();
-  inputs.forEach((labels, i) => labels.forEach((l, d) => {
-    const n = operands[i].shape[d];
-    const had = sizes.get(l);
-    if (had === undefined || had === 1) sizes.set(l, n);
-    else if (n !== 1 && n !== had) {
-      throw new ShapeError(`einsum: subscript "${l.startsWith("…") ? "..." : l}" has size ${had} in one operand and ${n} in operand ${i} (${fmtShape(operands[i].shape)})`);
-    }
-  }));
+  inputs.forEach((labels, i) =>
+    labels.forEach((l, d) => {
+      const n = operands[i].shape[d];
+      const had = sizes.get(l);
+      if (had === undefined || had === 1) sizes.set(l, n);
+      else if (n !== 1 && n !== had) {
+        throw new ShapeError(
+          `einsum: subscript "${l.startsWith("…") ? "..." : l}" has size ${had} in one operand and ${n} in operand ${i} (${fmtShape(operands[i].shape)})`,
+        );
+      }
+    }),
+  );
 
   let output: Labels;
   if (arrow.length === 2) {
@@ -79,7 +84,10 @@ export function einsum(equation: string, ...args: (Tensor | readonly Tensor[])[]
     const count = new Map<string, number>();
     for (const labels of inputs) for (const l of labels) count.set(l, (count.get(l) ?? 0) + 1);
     const ell = Array.from({ length: ellDims }, (_, i) => `…${i}`);
-    const once = [...count].filter(([l, n]) => n === 1 && !l.startsWith("…")).map(([l]) => l).sort();
+    const once = [...count]
+      .filter(([l, n]) => n === 1 && !l.startsWith("…"))
+      .map(([l]) => l)
+      .sort();
     output = [...ell, ...once];
   }
 
@@ -142,7 +150,10 @@ function contract(a: Term, b: Term, keep: ReadonlySet<string>, sizes: ReadonlyMa
   const bOnly = b.labels.filter((l) => !a.labels.includes(l));
   const size = (ls: Labels) => ls.reduce((n, l) => n * sizes.get(l)!, 1);
   const arrange = (term: Term, order: Labels, shape: number[]): Tensor => {
-    let t = permute(term.t, order.map((l) => term.labels.indexOf(l)));
+    let t = permute(
+      term.t,
+      order.map((l) => term.labels.indexOf(l)),
+    );
     const full = order.map((l) => sizes.get(l)!);
     if (full.some((n, d) => n !== t.shape[d])) t = expand(t, full);
     return reshape(t, shape);
@@ -150,5 +161,11 @@ function contract(a: Term, b: Term, keep: ReadonlySet<string>, sizes: ReadonlyMa
   const am = arrange(a, [...batch, ...aOnly, ...shared], [size(batch), size(aOnly), size(shared)]);
   const bm = arrange(b, [...batch, ...shared, ...bOnly], [size(batch), size(shared), size(bOnly)]);
   const labels = [...batch, ...aOnly, ...bOnly];
-  return { t: reshape(matmul(am, bm), labels.map((l) => sizes.get(l)!)), labels };
+  return {
+    t: reshape(
+      matmul(am, bm),
+      labels.map((l) => sizes.get(l)!),
+    ),
+    labels,
+  };
 }

@@ -146,7 +146,11 @@ export function nanToNum(x: Tensor, opts: NanToNumOptions = {}): Tensor {
   checkOptions("nanToNum", opts, ["nan", "posinf", "neginf"]);
   const max = x.dtype === "float64" ? Number.MAX_VALUE : 3.4028234663852886e38;
   const { nan = 0, posinf = null, neginf = null } = opts;
-  for (const [k, v] of [["nan", nan], ["posinf", posinf], ["neginf", neginf]] as const) {
+  for (const [k, v] of [
+    ["nan", nan],
+    ["posinf", posinf],
+    ["neginf", neginf],
+  ] as const) {
     if (v !== null && typeof v !== "number") throw new ValueError(`nanToNum: ${k} must be a number, got ${typeof v}`);
   }
   if (x.dtype === "bool" || x.dtype === "int32") return x; // no NaN or ∞ to replace, as torch

@@ -24,7 +24,11 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = fal
   if (p === Infinity) return x.abs().max(dims ?? allDims(x), keepdim);
   if (p === -Infinity) return x.abs().min(dims ?? allDims(x), keepdim);
   if (p === 0) return x.ne(0).sum(dims, keepdim).to(x.dtype);
-  return x.abs().pow(p).sum(dims, keepdim).pow(1 / p);
+  return x
+    .abs()
+    .pow(p)
+    .sum(dims, keepdim)
+    .pow(1 / p);
 }
 
 function allDims(x: Tensor): number[] {

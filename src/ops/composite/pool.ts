@@ -42,13 +42,20 @@ export interface AvgPool2dOptions {
 /** Checks for a 3-D [C, H, W] or 4-D [N, C, H, W] float input and views it as 4-D. */
 function batched(op: string, x: Tensor): { xb: Tensor; unbatch: (t: Tensor) => Tensor } {
   requireFloat(op, x);
-  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W] or unbatched [C, H, W], got ${fmtShape(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W] or unbatched [C, H, W], got ${fmtShape(x.shape)}`);
   return x.ndim === 4 ? { xb: x, unbatch: (t) => t } : { xb: x.unsqueeze(0), unbatch: (t) => t.squeeze(0) };
 }
 
 /** torch's pooling_output_shape: floor (or ceil) division, the last window starting inside the input or left padding. */
 function poolGeometry(
-  op: string, xShape: readonly number[], kernelSize: Ints, stride: Ints | null | undefined, padding: Ints, dilation: Ints, ceilMode: boolean,
+  op: string,
+  xShape: readonly number[],
+  kernelSize: Ints,
+  stride: Ints | null | undefined,
+  padding: Ints,
+  dilation: Ints,
+  ceilMode: boolean,
 ): ConvGeometry {
   const k = toInts(op, "kernelSize", kernelSize, 2, 1);
   const s = stride == null ? k : toInts(op, "stride", stride, 2, 1);
@@ -85,7 +92,11 @@ const MAX_POOL_OPTIONS = ["stride", "padding", "dilation", "ceilMode", "returnIn
  */
 export function maxPool2d(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(x: Tensor, kernelSize: Ints, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
-export function maxPool2d(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions & { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: Ints,
+  opts: MaxPool2dOptions & { returnIndices?: boolean } = {},
+): Tensor | [Tensor, Tensor] {
   checkOptions("maxPool2d", opts, MAX_POOL_OPTIONS);
   // With indices there are two outputs, which tracers do not take as one unit.
   if (opts.returnIndices) return maxPool2dOf(x, kernelSize, opts, true);
@@ -118,7 +129,8 @@ export function avgPool2d(x: Tensor, kernelSize: Ints, opts: AvgPool2dOptions = 
 }
 
 function avgPool2dOf(
-  x: Tensor, kernelSize: Ints,
+  x: Tensor,
+  kernelSize: Ints,
   { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions,
 ): Tensor {
   const { xb, unbatch } = batched("avgPool2d", x);
@@ -143,7 +155,8 @@ function avgPool2dOf(
  */
 function windowCounts(geo: ConvGeometry, countIncludePad: boolean, dtype: Tensor["dtype"]): number | Tensor {
   const extent = (dim: 0 | 1, o: number): number => {
-    const n = geo.inSize[dim], p = geo.padding[dim];
+    const n = geo.inSize[dim],
+      p = geo.padding[dim];
     let start = o * geo.stride[dim] - p;
     let end = Math.min(start + geo.kernel[dim], n + p);
     if (!countIncludePad) {
@@ -169,7 +182,13 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
   const [H, W] = xb.shape.slice(2);
   if (H === 0 || W === 0) throw new ShapeError(`adaptiveAvgPool2d: expected non-empty spatial dims, got input ${fmtShape(x.shape)}`);
   const given = typeof outputSize === "number" ? [outputSize, outputSize] : [...outputSize];
-  const [oh, ow] = toInts("adaptiveAvgPool2d", "outputSize", given.map((v, i) => v ?? [H, W][i]), 2, 1);
+  const [oh, ow] = toInts(
+    "adaptiveAvgPool2d",
+    "outputSize",
+    given.map((v, i) => v ?? [H, W][i]),
+    2,
+    1,
+  );
   // Rows of P average their windows; x is [.., H, W], so P_h · x · P_wᵀ is [.., oh, ow].
   const ph = poolingMatrix(H, oh, xb.dtype);
   const pw = poolingMatrix(W, ow, xb.dtype);

@@ -13,13 +13,17 @@ import { cat, expand, reshape, slice } from "./shape.js";
  * @example tg.repeat(tg.tensor([1, 2]), [2, 2])  // [[1, 2, 1, 2], [1, 2, 1, 2]]
  */
 export function repeat(x: Tensor, reps: readonly number[]): Tensor {
-  if (reps.length < x.ndim) throw new ShapeError(`repeat: ${reps.length} repeats for a tensor of ${x.ndim} dims (expected at least ${x.ndim})`);
+  if (reps.length < x.ndim)
+    throw new ShapeError(`repeat: ${reps.length} repeats for a tensor of ${x.ndim} dims (expected at least ${x.ndim})`);
   if (reps.some((r) => !Number.isInteger(r) || r < 0)) throw new ValueError(`repeat: repeats must be integers >= 0, got ${fmtShape(reps)}`);
   const shape = [...new Array(reps.length - x.ndim).fill(1), ...x.shape];
   // View each dim d as [1, n_d], expand to [r_d, n_d], and merge: the copies of a dim come one after another.
   const interleaved = shape.flatMap((n) => [1, n]);
   const expanded = shape.flatMap((n, d) => [reps[d], n]);
-  return reshape(expand(reshape(x, interleaved), expanded), shape.map((n, d) => n * reps[d]));
+  return reshape(
+    expand(reshape(x, interleaved), expanded),
+    shape.map((n, d) => n * reps[d]),
+  );
 }
 
 /**
@@ -48,7 +52,9 @@ export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Te
     lengths = [...sizes];
     const total = lengths.reduce((a, b) => a + b, 0);
     if (lengths.some((l) => !Number.isInteger(l) || l < 0) || total !== n) {
-      throw new ShapeError(`split: sizes ${fmtShape(lengths)} must be integers >= 0 summing to the dim's length ${n} (shape ${fmtShape(x.shape)}, dim ${dim})`);
+      throw new ShapeError(
+        `split: sizes ${fmtShape(lengths)} must be integers >= 0 summing to the dim's length ${n} (shape ${fmtShape(x.shape)}, dim ${dim})`,
+      );
     }
   }
   const out: Tensor[] = [];
@@ -117,7 +123,13 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   for (const dim of typeof dims === "number" ? [dims] : dims) {
     const d = normDim("flip", dim, x.ndim);
     const n = x.shape[d];
-    out = indexSelect(out, d, arange(n, { dtype: "int32" }).neg().add(n - 1));
+    out = indexSelect(
+      out,
+      d,
+      arange(n, { dtype: "int32" })
+        .neg()
+        .add(n - 1),
+    );
   }
   return out;
 }
@@ -169,7 +181,11 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   const m = expand(mask, shape)._hostDataOrNull();
   if (m === null) {
     const where = mask.storage.backend.name;
-    throw new UnsupportedOpError(`maskedSelect: the mask lives on the "${where}" backend, which cannot be read synchronously, and the output's length depends on it; pass the mask as a CPU tensor (await mask.cpu())`, "maskedSelect", where);
+    throw new UnsupportedOpError(
+      `maskedSelect: the mask lives on the "${where}" backend, which cannot be read synchronously, and the output's length depends on it; pass the mask as a CPU tensor (await mask.cpu())`,
+      "maskedSelect",
+      where,
+    );
   }
   const picked: number[] = [];
   for (let i = 0; i < m.length; i++) if (m[i] !== 0) picked.push(i);

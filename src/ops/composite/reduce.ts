@@ -108,7 +108,9 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   const p = reduceParams("logsumexp", x, dim, true);
   const m0 = maxPrim([x.detach()], p);
   const m = whereMask(floatMask.lt(m0.abs(), Infinity), m0, 0);
-  const out = sumPrim([x.sub(m).exp()], p).log().add(m);
+  const out = sumPrim([x.sub(m).exp()], p)
+    .log()
+    .add(m);
   return keepdim ? out : out.squeeze(p.dims as number[]);
 }
 

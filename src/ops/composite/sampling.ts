@@ -42,7 +42,8 @@ export function multinomial(input: Tensor, numSamples: number, opts: Multinomial
   if (!isFloat(input.dtype)) throw new DTypeError(`multinomial: weights must be floating point, got ${input.dtype}`);
   if (input.ndim !== 1 && input.ndim !== 2) throw new ShapeError(`multinomial: weights must be 1-D or 2-D, got ${fmtShape(input.shape)}`);
   const n = input.shape[input.ndim - 1];
-  if (!Number.isInteger(numSamples) || numSamples <= 0) throw new ValueError(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
+  if (!Number.isInteger(numSamples) || numSamples <= 0)
+    throw new ValueError(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
   if (n === 0) throw new ValueError("multinomial: the weights have no categories");
   if (!replacement && numSamples > n) {
     throw new ValueError(`multinomial: cannot draw ${numSamples} samples from ${n} categories without replacement`);
@@ -60,7 +61,11 @@ export function multinomial(input: Tensor, numSamples: number, opts: Multinomial
       // i is drawn when cdf[i-1] <= u·total < cdf[i] (never one of zero weight).
       const cdf = cumsum(w.to("float64"), 1).unsqueeze(1); // [R, 1, n]
       const u = rand([w.shape[0], numSamples, 1], { dtype: "float64" }).mul(total.to("float64").unsqueeze(2));
-      out = cdf.le(u).sum(2).minimum(n - 1).to("int32");
+      out = cdf
+        .le(u)
+        .sum(2)
+        .minimum(n - 1)
+        .to("int32");
     } else {
       // Gumbel top-k: the k largest of log w - log(-log u) are a draw without replacement.
       if (w.gt(0).sum(1).lt(numSamples).any().item()) {

@@ -23,7 +23,9 @@ function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[]
     out[free] = x.size / known;
   }
   if (sizeOf(out) !== x.size) {
-    throw new ShapeError(`${op}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)} (${sizeOf(out)} elements)`);
+    throw new ShapeError(
+      `${op}: cannot reshape a tensor of shape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)} (${sizeOf(out)} elements)`,
+    );
   }
   return out;
 }
@@ -40,7 +42,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   const s = resolveShape("view", x, shape);
   if (!canView(x, s)) {
-    throw new ShapeError(`view: a tensor of shape ${fmtShape(x.shape)} with strides ${fmtShape(x.strides)} cannot be viewed as ${fmtShape(s)}; use reshape()`);
+    throw new ShapeError(
+      `view: a tensor of shape ${fmtShape(x.shape)} with strides ${fmtShape(x.strides)} cannot be viewed as ${fmtShape(s)}; use reshape()`,
+    );
   }
   return reshapePrim([x], s);
 }
@@ -64,7 +68,10 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
  */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const dims = dim === undefined ? x.shape.map((_, i) => i) : normDims("squeeze", dim, x.ndim);
-  return reshapePrim([x], x.shape.filter((d, i) => !(d === 1 && dims.includes(i))));
+  return reshapePrim(
+    [x],
+    x.shape.filter((d, i) => !(d === 1 && dims.includes(i))),
+  );
 }
 
 /**
@@ -85,7 +92,9 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const norm = dims.map((d) => normDim("permute", d, x.ndim));
   if (norm.length !== x.ndim || new Set(norm).size !== norm.length) {
-    throw new ValueError(`permute: dims [${dims.join(", ")}] are not a permutation of the ${x.ndim} dims of a tensor of shape ${fmtShape(x.shape)}`);
+    throw new ValueError(
+      `permute: dims [${dims.join(", ")}] are not a permutation of the ${x.ndim} dims of a tensor of shape ${fmtShape(x.shape)}`,
+    );
   }
   return permutePrim([x], norm);
 }
@@ -120,7 +129,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
       return own;
     }
     if (own !== undefined && own !== d && own !== 1) {
-      throw new ShapeError(`expand: cannot expand a tensor of shape ${fmtShape(x.shape)} to ${fmtShape(shape)}: size ${own} at dimension ${i - lead} must be 1 or ${d}`);
+      throw new ShapeError(
+        `expand: cannot expand a tensor of shape ${fmtShape(x.shape)} to ${fmtShape(shape)}: size ${own} at dimension ${i - lead} must be 1 or ${d}`,
+      );
     }
     return d;
   });
@@ -154,7 +165,10 @@ export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   const d = normDim("cat", dim, xs[0].ndim);
   checkCat("cat", xs, d);
   const dtype = xs.map((t) => t.dtype).reduce(promote);
-  return catPrim(xs.map((t) => (t.dtype === dtype ? t : t.to(dtype))), d);
+  return catPrim(
+    xs.map((t) => (t.dtype === dtype ? t : t.to(dtype))),
+    d,
+  );
 }
 
 /**
@@ -171,7 +185,10 @@ export function stack(xs: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normDim("stack", dim, ref.length + 1);
-  return cat(xs.map((t) => unsqueeze(t, d)), d);
+  return cat(
+    xs.map((t) => unsqueeze(t, d)),
+    d,
+  );
 }
 
 /**
@@ -192,7 +209,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     throw new ShapeError(`matmul: both operands must have at least one dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
   if (a.ndim === 1 && b.ndim === 1 && a.shape[0] !== b.shape[0]) {
-    throw new ShapeError(`matmul: cannot take the dot product of ${fmtShape(a.shape)} and ${fmtShape(b.shape)}: sizes ${a.shape[0]} and ${b.shape[0]} differ`);
+    throw new ShapeError(
+      `matmul: cannot take the dot product of ${fmtShape(a.shape)} and ${fmtShape(b.shape)}: sizes ${a.shape[0]} and ${b.shape[0]} differ`,
+    );
   }
   const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
   const b2 = b.ndim === 1 ? unsqueeze(b, -1) : b;

@@ -50,7 +50,8 @@ export const unfoldPrim: Primitive<UnfoldParams> = definePrimitive<UnfoldParams>
   saves: "none",
   forward: ([x], p) => {
     const [N, C] = x.shape;
-    const rows = C * p.kernel[0] * p.kernel[1], L = p.outSize[0] * p.outSize[1];
+    const rows = C * p.kernel[0] * p.kernel[1],
+      L = p.outSize[0] * p.outSize[1];
     return runKernel("unfold", p.batchColumns ? [rows, N * L] : [N, rows, L], x.dtype, [dense(x)], p);
   },
   // Each input element was copied into every column whose patch covers it (padding reads no input):

@@ -48,8 +48,10 @@ export function unary(name: UnaryKernel, vjp: UnaryVjp | null, floatOut = true, 
 
 /** The DTypeError of an op that keeps its input's dtype and has no bool form (torch refuses them too). */
 function refuseBool(name: string): never {
-  if (name === "neg") throw new DTypeError("neg: negation of a bool tensor is not supported; to invert a mask use logicalNot (or mask.eq(0))");
-  if (name === "sub") throw new DTypeError("sub: subtracting two bool tensors is not supported; use logicalXor (or convert with .int() or .float() first)");
+  if (name === "neg")
+    throw new DTypeError("neg: negation of a bool tensor is not supported; to invert a mask use logicalNot (or mask.eq(0))");
+  if (name === "sub")
+    throw new DTypeError("sub: subtracting two bool tensors is not supported; use logicalXor (or convert with .int() or .float() first)");
   throw new DTypeError(`${name}: not supported for bool tensors (as in torch); convert with .int() or .float() first`);
 }
 
@@ -141,7 +143,12 @@ type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | nul
 // sub and pow have no bool form.
 const BOOL_KERNEL: Partial<Record<BinaryKernel, BinaryKernel>> = { add: "maximum", mul: "mul", maximum: "maximum", minimum: "minimum" };
 
-function binary(name: BinaryKernel, outDType: (a: DType, b: DType) => DType, vjp: BinaryVjp | null, saves: Saves = "inputs"): (a: Operand, b: Operand) => Tensor {
+function binary(
+  name: BinaryKernel,
+  outDType: (a: DType, b: DType) => DType,
+  vjp: BinaryVjp | null,
+  saves: Saves = "inputs",
+): (a: Operand, b: Operand) => Tensor {
   const prim = definePrimitive({
     name,
     saves,
@@ -214,10 +221,15 @@ export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requir
  * a raised to the power b element-wise with broadcasting; either may be a number (torch.pow).
  * @example tg.pow(tg.tensor([2, 3]), 2)  // [4, 9]
  */
-export const pow = binary("pow", arith, (g, a, b, out) => [
-  a.requiresGrad ? whereMask(floatMask.eq(b, 0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
-  b.requiresGrad ? whereMask(floatMask.eq(a, 0).mul(floatMask.ge(b, 0)), 0, g.mul(out).mul(a.log())) : null,
-], "both");
+export const pow = binary(
+  "pow",
+  arith,
+  (g, a, b, out) => [
+    a.requiresGrad ? whereMask(floatMask.eq(b, 0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
+    b.requiresGrad ? whereMask(floatMask.eq(a, 0).mul(floatMask.ge(b, 0)), 0, g.mul(out).mul(a.log())) : null,
+  ],
+  "both",
+);
 // Ties split the gradient evenly, as torch does for maximum/minimum.
 /**
  * The element-wise larger of a and b, broadcasting; a tie splits the gradient evenly (torch.maximum).
@@ -287,7 +299,12 @@ const wherePrim = definePrimitive({
   saves: "inputs",
   forward: ([c, a, b]) => {
     const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
-    return runKernel("where", shape, resultType(a, b), [c, a, b].map((t) => broadcastView(t, shape)));
+    return runKernel(
+      "where",
+      shape,
+      resultType(a, b),
+      [c, a, b].map((t) => broadcastView(t, shape)),
+    );
   },
   vjp: (g, { inputs: [c, a, b] }) => {
     const zero = scalarLike(0, g);
@@ -310,7 +327,9 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
  */
 export function requireBoolMask(op: string, mask: Tensor, what = "mask"): void {
   if (mask.dtype !== "bool") {
-    throw new DTypeError(`${op}: expected a bool ${what}, got ${mask.dtype}; pass a bool tensor (a comparison such as x.gt(0), or ${what === "mask" ? "mask" : what}.bool())`);
+    throw new DTypeError(
+      `${op}: expected a bool ${what}, got ${mask.dtype}; pass a bool tensor (a comparison such as x.gt(0), or ${what === "mask" ? "mask" : what}.bool())`,
+    );
   }
 }
 
@@ -371,6 +390,11 @@ function asHalf(t: Tensor, dtype: HalfDType): Tensor {
  * names the ways round it.
  */
 function roundedToHalf(t: Tensor, dtype: HalfDType): Tensor {
-  roundStorageToHalf("to", t.storage, dtype, `a cast to ${dtype} rounds on the CPU, and this tensor is on the "{backend}" backend; cast on the CPU (\`(await t.cpu()).to("${dtype}")\`, then toBackend("{backend}") keeps the dtype) or keep float32`);
+  roundStorageToHalf(
+    "to",
+    t.storage,
+    dtype,
+    `a cast to ${dtype} rounds on the CPU, and this tensor is on the "{backend}" backend; cast on the CPU (\`(await t.cpu()).to("${dtype}")\`, then toBackend("{backend}") keeps the dtype) or keep float32`,
+  );
   return new Tensor(t.storage, t.shape);
 }

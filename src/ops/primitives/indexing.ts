@@ -61,5 +61,8 @@ const scatterAddPrim = definePrimitive<IndexParams & { shape: readonly number[] 
     if (index.size > 0) kernelFor("scatterAdd")(out, [src, index], { dim });
     return out;
   },
-  vjp: (g, { inputs: [src, index], params: { dim, checked } }) => [src.requiresGrad ? gatherPrim([g, index], { dim, checked }) : null, null],
+  vjp: (g, { inputs: [src, index], params: { dim, checked } }) => [
+    src.requiresGrad ? gatherPrim([g, index], { dim, checked }) : null,
+    null,
+  ],
 });

@@ -13,8 +13,10 @@ export const matmulPrim = definePrimitive({
   name: "matmul",
   saves: "others",
   forward: ([a, b]) => {
-    const M = a.shape[a.ndim - 2], K = a.shape[a.ndim - 1];
-    const K2 = b.shape[b.ndim - 2], N = b.shape[b.ndim - 1];
+    const M = a.shape[a.ndim - 2],
+      K = a.shape[a.ndim - 1];
+    const K2 = b.shape[b.ndim - 2],
+      N = b.shape[b.ndim - 1];
     if (K !== K2) {
       throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: inner dimensions ${K} and ${K2} differ`);
     }
@@ -22,7 +24,8 @@ export const matmulPrim = definePrimitive({
       throw new DTypeError(`matmul: expected floating-point operands, got ${a.dtype} and ${b.dtype}`);
     }
     const dtype = promote(a.dtype, b.dtype);
-    const ac = a.dtype === dtype ? a : a.to(dtype), bc = b.dtype === dtype ? b : b.to(dtype);
+    const ac = a.dtype === dtype ? a : a.to(dtype),
+      bc = b.dtype === dtype ? b : b.to(dtype);
     // Two matrices (most products in training): no batch dims to broadcast.
     if (a.ndim === 2 && b.ndim === 2) return runKernel("matmul", [M, N], dtype, [ac, bc]);
     let batch: number[];

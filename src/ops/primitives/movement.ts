@@ -14,11 +14,13 @@ import type { View } from "../../backend/backend.js";
 function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
   if (isContiguous(x.shape, x.strides)) return contiguousStrides(shape);
   // General case (torch's computeStride): split/merge runs of dims that are contiguous among themselves.
-  const oldShape = x.shape, oldStrides = x.strides;
+  const oldShape = x.shape,
+    oldStrides = x.strides;
   const newStrides = new Array<number>(shape.length);
   let viewD = shape.length - 1;
   let chunkBase = oldStrides[oldStrides.length - 1];
-  let tensorNumel = 1, viewNumel = 1;
+  let tensorNumel = 1,
+    viewNumel = 1;
   for (let d = oldShape.length - 1; d >= 0; d--) {
     tensorNumel *= oldShape[d];
     if (d === 0 || (oldShape[d - 1] !== 1 && oldStrides[d - 1] !== tensorNumel * chunkBase)) {
@@ -58,7 +60,13 @@ export function canView(x: Tensor, shape: readonly number[]): boolean {
 export const permutePrim = definePrimitive<readonly number[]>({
   name: "permute",
   saves: "none",
-  forward: ([x], dims) => new Tensor(x.storage, dims.map((d) => x.shape[d]), dims.map((d) => x.strides[d]), x.offset),
+  forward: ([x], dims) =>
+    new Tensor(
+      x.storage,
+      dims.map((d) => x.shape[d]),
+      dims.map((d) => x.strides[d]),
+      x.offset,
+    ),
   vjp: (g, { params: dims }) => {
     const inverse = new Array<number>(dims.length);
     dims.forEach((d, i) => (inverse[d] = i));

@@ -90,8 +90,17 @@ const gruCellPrim: Primitive<undefined> = definePrimitive<undefined>({
 export function gruCell(xp: Tensor, hh: Tensor, h: Tensor): Tensor {
   const H = h.shape[1];
   if (fused("gruCell", [xp, hh, h])) return gruCellPrim([rows(xp), rows(hh), rows(h)], undefined);
-  const r = xp.slice(1, 0, H).add(hh.slice(1, 0, H)).sigmoid();
-  const z = xp.slice(1, H, 2 * H).add(hh.slice(1, H, 2 * H)).sigmoid();
-  const n = xp.slice(1, 2 * H, 3 * H).add(r.mul(hh.slice(1, 2 * H, 3 * H))).tanh();
+  const r = xp
+    .slice(1, 0, H)
+    .add(hh.slice(1, 0, H))
+    .sigmoid();
+  const z = xp
+    .slice(1, H, 2 * H)
+    .add(hh.slice(1, H, 2 * H))
+    .sigmoid();
+  const n = xp
+    .slice(1, 2 * H, 3 * H)
+    .add(r.mul(hh.slice(1, 2 * H, 3 * H)))
+    .tanh();
   return n.add(z.mul(h.sub(n)));
 }

@@ -48,7 +48,12 @@ function enter(seq: SequenceState, s: number): void {
 
 /** Row block t of [T, N, C] as an [N, C] view. */
 function rowBlock(x: View, t: number): View {
-  return { storage: x.storage, offset: x.offset + t * x.strides[0]!, shape: [x.shape[1]!, x.shape[2]!], strides: [x.strides[1]!, x.strides[2]!] };
+  return {
+    storage: x.storage,
+    offset: x.offset + t * x.strides[0]!,
+    shape: [x.shape[1]!, x.shape[2]!],
+    strides: [x.strides[1]!, x.strides[2]!],
+  };
 }
 
 /** w [R, C] read as wᵀ [C, R] (a view). */
@@ -71,7 +76,8 @@ function stackedStates(seq: SequenceState, N: number, H: number): Tensor {
 
 /** dW [G·H, H] = Σ_t d(gates_t)ᵀ · h_t: one product over the sequence. */
 function weightGrad(acc: Tensor, seq: SequenceState, N: number, H: number): Tensor {
-  const T = acc.shape[0], GH = acc.shape[2];
+  const T = acc.shape[0],
+    GH = acc.shape[2];
   const hs = stackedStates(seq, N, H);
   const flat: View = { storage: acc.storage, offset: acc.offset, shape: [GH, T * N], strides: [1, GH] };
   return runKernel("matmul", [GH, H], "float32", [flat, { storage: hs.storage, offset: 0, shape: [T * N, H], strides: [H, 1] }]);
@@ -85,7 +91,8 @@ export const lstmStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
   name: "lstmStep",
   saves: "both",
   forward: ([xProj, h, c, w], { t, seq }) => {
-    const N = h.shape[0], H = h.shape[1];
+    const N = h.shape[0],
+      H = h.shape[1];
     const hh = runKernel("matmul", [N, 4 * H], "float32", [h, transposed(w)]);
     const gates = runKernel("add", [N, 4 * H], "float32", [rowBlock(xProj, t), hh]);
     seq.h[t] = h;
@@ -93,7 +100,9 @@ export const lstmStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
     return runKernel("lstmCell", [2, N, H], "float32", [gates, c]);
   },
   vjp: (d, { inputs: [xProj, h, c, w], output, params: { t, s, seq } }) => {
-    const N = h.shape[0], H = h.shape[1], T = xProj.shape[0];
+    const N = h.shape[0],
+      H = h.shape[1],
+      T = xProj.shape[0];
     enter(seq, s);
     const acc = (seq.acc ??= emptyTensor([T, N, 4 * H], "float32"));
     const dd = d.isContiguous ? d : runKernel("copy", d.shape, d.dtype, [d]);
@@ -116,14 +125,17 @@ export const gruStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
   name: "gruStep",
   saves: "inputs",
   forward: ([xProj, h, w, b], { t, seq }) => {
-    const N = h.shape[0], H = h.shape[1];
+    const N = h.shape[0],
+      H = h.shape[1];
     const hh = b ? runKernel("linear", [N, 3 * H], "float32", [h, w, b]) : runKernel("matmul", [N, 3 * H], "float32", [h, transposed(w)]);
     seq.h[t] = h;
     seq.saved[t] = hh;
     return runKernel("gruCell", [N, H], "float32", [rowBlock(xProj, t), hh, h]);
   },
   vjp: (d, { inputs: [xProj, h, w, b], params: { t, s, seq } }) => {
-    const N = h.shape[0], H = h.shape[1], T = xProj.shape[0];
+    const N = h.shape[0],
+      H = h.shape[1],
+      T = xProj.shape[0];
     enter(seq, s);
     const acc = (seq.acc ??= emptyTensor([T, N, 3 * H], "float32"));
     const accH = (seq.accH ??= emptyTensor([T, N, 3 * H], "float32"));

@@ -28,8 +28,11 @@ export function reducedShape(shape: readonly number[], { dims, keepdim }: Reduce
 
 function runReduce(name: ReduceKernel, x: Tensor, p: ReduceParams, dtype: DType): Tensor {
   // x seen with the kept dims first and the reduced ones last (plain loops: this runs several times a step).
-  const nd = x.shape.length, shape = new Array<number>(nd), strides = new Array<number>(nd);
-  let k = 0, reduceSize = 1;
+  const nd = x.shape.length,
+    shape = new Array<number>(nd),
+    strides = new Array<number>(nd);
+  let k = 0,
+    reduceSize = 1;
   for (let i = 0; i < nd; i++) {
     if (p.dims.includes(i)) continue;
     shape[k] = x.shape[i]!;

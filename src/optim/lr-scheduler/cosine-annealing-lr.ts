@@ -40,9 +40,7 @@ export class CosineAnnealingLR extends LRScheduler<Required<Omit<CosineAnnealing
       // The bottom of a cycle: the recursive ratio below would divide by zero, so step up directly.
       return lrs.map((lr, i) => lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
     }
-    return lrs.map(
-      (lr) => ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (lr - etaMin) + etaMin,
-    );
+    return lrs.map((lr) => ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (lr - etaMin) + etaMin);
   }
 
   protected override closedFormLr(): number[] {

@@ -33,13 +33,21 @@ export interface CyclicLROptions {
 }
 
 type Resolved = {
-  maxLrs: number[]; totalSize: number; stepRatio: number; mode: "triangular" | "triangular2" | "exp_range"; gamma: number;
-  cycleMomentum: boolean; useBeta1: boolean; baseMomenta: number[]; maxMomenta: number[];
+  maxLrs: number[];
+  totalSize: number;
+  stepRatio: number;
+  mode: "triangular" | "triangular2" | "exp_range";
+  gamma: number;
+  cycleMomentum: boolean;
+  useBeta1: boolean;
+  baseMomenta: number[];
+  maxMomenta: number[];
 };
 
 function perGroup(where: string, name: string, v: number | readonly number[], n: number): number[] {
   const list = typeof v === "number" ? new Array<number>(n).fill(v) : Array.isArray(v) ? [...v] : [];
-  if (list.length !== n || !list.every(finite)) throw new ValueError(`${where}: ${name} must be a number or ${n} numbers (one per param group), got ${JSON.stringify(v)}`);
+  if (list.length !== n || !list.every(finite))
+    throw new ValueError(`${where}: ${name} must be a number or ${n} numbers (one per param group), got ${JSON.stringify(v)}`);
   return list;
 }
 
@@ -50,10 +58,29 @@ function perGroup(where: string, name: string, v: number | readonly number[], n:
 export class CyclicLR extends LRScheduler<Resolved> {
   constructor(optimizer: AnyOptimizer, options: CyclicLROptions) {
     const where = "CyclicLR";
-    checkKeys(where, options, ["baseLr", "maxLr", "stepSizeUp", "stepSizeDown", "mode", "gamma", "cycleMomentum", "baseMomentum", "maxMomentum", "lastEpoch"]);
+    checkKeys(where, options, [
+      "baseLr",
+      "maxLr",
+      "stepSizeUp",
+      "stepSizeDown",
+      "mode",
+      "gamma",
+      "cycleMomentum",
+      "baseMomentum",
+      "maxMomentum",
+      "lastEpoch",
+    ]);
     const {
-      baseLr, maxLr, stepSizeUp = 2000, stepSizeDown = null, mode = "triangular", gamma = 1, cycleMomentum = true,
-      baseMomentum = 0.8, maxMomentum = 0.9, lastEpoch = -1,
+      baseLr,
+      maxLr,
+      stepSizeUp = 2000,
+      stepSizeDown = null,
+      mode = "triangular",
+      gamma = 1,
+      cycleMomentum = true,
+      baseMomentum = 0.8,
+      maxMomentum = 0.9,
+      lastEpoch = -1,
     } = options ?? ({} as CyclicLROptions);
     const groups = optimizer?.paramGroups ?? [];
     const n = groups.length;
@@ -61,14 +88,23 @@ export class CyclicLR extends LRScheduler<Resolved> {
     const maxLrs = perGroup(where, "maxLr", maxLr, n);
     checkOption(positiveInt(stepSizeUp), where, "stepSizeUp", stepSizeUp, "a positive integer");
     checkOption(stepSizeDown === null || positiveInt(stepSizeDown), where, "stepSizeDown", stepSizeDown, "a positive integer or null");
-    checkOption(["triangular", "triangular2", "exp_range"].includes(mode), where, "mode", mode, '"triangular", "triangular2" or "exp_range"');
+    checkOption(
+      ["triangular", "triangular2", "exp_range"].includes(mode),
+      where,
+      "mode",
+      mode,
+      '"triangular", "triangular2" or "exp_range"',
+    );
     checkOption(finite(gamma), where, "gamma", gamma, "a finite number");
     const down = stepSizeDown ?? stepSizeUp;
     const useBeta1 = optimizer !== undefined && optimizer !== null && "betas" in (optimizer.defaults ?? {});
-    let baseMomenta: number[] = [], maxMomenta: number[] = [];
+    let baseMomenta: number[] = [],
+      maxMomenta: number[] = [];
     if (cycleMomentum) {
       if (!("momentum" in (optimizer?.defaults ?? {})) && !useBeta1) {
-        throw new ValueError(`CyclicLR: cycleMomentum needs an optimizer with momentum or betas, ${optimizer?.constructor?.name} has neither (pass cycleMomentum: false)`);
+        throw new ValueError(
+          `CyclicLR: cycleMomentum needs an optimizer with momentum or betas, ${optimizer?.constructor?.name} has neither (pass cycleMomentum: false)`,
+        );
       }
       baseMomenta = perGroup(where, "baseMomentum", baseMomentum, n);
       maxMomenta = perGroup(where, "maxMomentum", maxMomentum, n);
@@ -82,7 +118,21 @@ export class CyclicLR extends LRScheduler<Resolved> {
         }
       });
     }
-    super(optimizer, { maxLrs, totalSize: stepSizeUp + down, stepRatio: stepSizeUp / (stepSizeUp + down), mode, gamma, cycleMomentum, useBeta1, baseMomenta, maxMomenta }, lastEpoch);
+    super(
+      optimizer,
+      {
+        maxLrs,
+        totalSize: stepSizeUp + down,
+        stepRatio: stepSizeUp / (stepSizeUp + down),
+        mode,
+        gamma,
+        cycleMomentum,
+        useBeta1,
+        baseMomenta,
+        maxMomenta,
+      },
+      lastEpoch,
+    );
     this.baseLrs = baseLrs;
   }
 

@@ -18,7 +18,8 @@ export interface LambdaLROptions {
 function lambdas(where: string, optimizer: AnyOptimizer, f: LrLambda | readonly LrLambda[]): LrLambda[] {
   const n = optimizer?.paramGroups?.length ?? 0;
   if (typeof f === "function") return new Array<LrLambda>(n).fill(f);
-  if (!Array.isArray(f) || f.some((g) => typeof g !== "function")) throw new ValueError(`${where}: lrLambda must be a function or a list of functions`);
+  if (!Array.isArray(f) || f.some((g) => typeof g !== "function"))
+    throw new ValueError(`${where}: lrLambda must be a function or a list of functions`);
   if (f.length !== n) throw new ValueError(`${where}: expected ${n} lrLambdas (one per param group), got ${f.length}`);
   return [...f];
 }
@@ -68,5 +69,5 @@ function withLambdas(fns: LrLambda[]): Record<string, never> {
 }
 
 function lambdasOf(s: LRScheduler<Record<string, never>>): LrLambda[] {
-  return ((s as unknown as { options: Record<symbol, LrLambda[]> }).options)[LAMBDAS];
+  return (s as unknown as { options: Record<symbol, LrLambda[]> }).options[LAMBDAS];
 }

@@ -80,7 +80,9 @@ export abstract class LRScheduler<O extends object = object> {
       if (lastEpoch === -1) {
         if (g.initialLr === undefined) g.initialLr = g.lr;
       } else if (typeof g.initialLr !== "number") {
-        throw new ValueError(`${this.name}: param group ${i} has no initialLr, which resuming with lastEpoch ${lastEpoch} needs (load the optimizer state saved with the schedule first)`);
+        throw new ValueError(
+          `${this.name}: param group ${i} has no initialLr, which resuming with lastEpoch ${lastEpoch} needs (load the optimizer state saved with the schedule first)`,
+        );
       }
     });
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);

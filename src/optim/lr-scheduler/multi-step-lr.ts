@@ -21,8 +21,20 @@ export class MultiStepLR extends LRScheduler<Required<Omit<MultiStepLROptions, "
   constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
     checkKeys("MultiStepLR", options, ["milestones", "gamma", "lastEpoch"]);
     const { milestones, gamma = 0.1, lastEpoch = -1 } = options ?? ({} as MultiStepLROptions);
-    checkOption(Array.isArray(milestones) && milestones.every(positiveInt), "MultiStepLR", "milestones", milestones, "a list of positive integers");
-    checkOption(milestones.every((m, i) => i === 0 || m >= milestones[i - 1]), "MultiStepLR", "milestones", milestones, "an increasing list");
+    checkOption(
+      Array.isArray(milestones) && milestones.every(positiveInt),
+      "MultiStepLR",
+      "milestones",
+      milestones,
+      "a list of positive integers",
+    );
+    checkOption(
+      milestones.every((m, i) => i === 0 || m >= milestones[i - 1]),
+      "MultiStepLR",
+      "milestones",
+      milestones,
+      "an increasing list",
+    );
     checkOption(finite(gamma), "MultiStepLR", "gamma", gamma, "a finite number");
     super(optimizer, { milestones: [...milestones], gamma }, lastEpoch);
   }

@@ -41,8 +41,21 @@ export interface OneCycleLROptions {
 type Phase = { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string };
 type Resolved = { totalSteps: number; annealStrategy: "cos" | "linear"; cycleMomentum: boolean; useBeta1: boolean; phases: Phase[] };
 
-const KEYS = ["maxLr", "totalSteps", "epochs", "stepsPerEpoch", "pctStart", "annealStrategy", "cycleMomentum", "baseMomentum",
-  "maxMomentum", "divFactor", "finalDivFactor", "threePhase", "lastEpoch"];
+const KEYS = [
+  "maxLr",
+  "totalSteps",
+  "epochs",
+  "stepsPerEpoch",
+  "pctStart",
+  "annealStrategy",
+  "cycleMomentum",
+  "baseMomentum",
+  "maxMomentum",
+  "divFactor",
+  "finalDivFactor",
+  "threePhase",
+  "lastEpoch",
+];
 
 /**
  * torch's OneCycleLR. Constructing it sets `initialLr`, `maxLr`, `minLr` (and with cycleMomentum
@@ -98,8 +111,19 @@ function prepare(optimizer: AnyOptimizer, options: OneCycleLROptions): Resolved 
   checkOptimizer(W, optimizer);
   checkKeys(W, options, KEYS);
   const {
-    maxLr, totalSteps, epochs, stepsPerEpoch, pctStart = 0.3, annealStrategy = "cos", cycleMomentum = true,
-    baseMomentum = 0.85, maxMomentum = 0.95, divFactor = 25, finalDivFactor = 1e4, threePhase = false, lastEpoch = -1,
+    maxLr,
+    totalSteps,
+    epochs,
+    stepsPerEpoch,
+    pctStart = 0.3,
+    annealStrategy = "cos",
+    cycleMomentum = true,
+    baseMomentum = 0.85,
+    maxMomentum = 0.95,
+    divFactor = 25,
+    finalDivFactor = 1e4,
+    threePhase = false,
+    lastEpoch = -1,
   } = options ?? ({} as OneCycleLROptions);
   let total: number;
   if (totalSteps !== undefined) {
@@ -120,16 +144,20 @@ function prepare(optimizer: AnyOptimizer, options: OneCycleLROptions): Resolved 
   const perGroup = (name: string, v: number | number[] | undefined): number[] => {
     if (v === undefined) throw new ValueError(`OneCycleLR: ${name} is required (e.g. { ${name}: 0.1, totalSteps: 1000 })`);
     const list = Array.isArray(v) ? v : groups.map(() => v);
-    if (list.length !== groups.length) throw new ValueError(`OneCycleLR: expected ${groups.length} values for ${name} (one per param group), got ${list.length}`);
+    if (list.length !== groups.length)
+      throw new ValueError(`OneCycleLR: expected ${groups.length} values for ${name} (one per param group), got ${list.length}`);
     list.forEach((x) => checkOption(finite(x) && x >= 0, W, name, x, "a number >= 0"));
     return list;
   };
   const maxLrs = perGroup("maxLr", maxLr);
   const useBeta1 = "betas" in optimizer.defaults;
-  let maxMomenta: number[] = [], baseMomenta: number[] = [];
+  let maxMomenta: number[] = [],
+    baseMomenta: number[] = [];
   if (cycleMomentum) {
     if (!("momentum" in optimizer.defaults) && !useBeta1) {
-      throw new ValueError(`OneCycleLR: cycleMomentum needs an optimizer with momentum or betas, ${optimizer.constructor.name} has neither (pass cycleMomentum: false)`);
+      throw new ValueError(
+        `OneCycleLR: cycleMomentum needs an optimizer with momentum or betas, ${optimizer.constructor.name} has neither (pass cycleMomentum: false)`,
+      );
     }
     maxMomenta = perGroup("maxMomentum", maxMomentum);
     baseMomenta = perGroup("baseMomentum", baseMomentum);
@@ -149,13 +177,19 @@ function prepare(optimizer: AnyOptimizer, options: OneCycleLROptions): Resolved 
   }
   const phases: Phase[] = threePhase
     ? [
-      { endStep: pctStart * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
-      { endStep: 2 * pctStart * total - 2, startLr: "maxLr", endLr: "initialLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
-      { endStep: total - 1, startLr: "initialLr", endLr: "minLr", startMomentum: "maxMomentum", endMomentum: "maxMomentum" },
-    ]
+        { endStep: pctStart * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
+        {
+          endStep: 2 * pctStart * total - 2,
+          startLr: "maxLr",
+          endLr: "initialLr",
+          startMomentum: "baseMomentum",
+          endMomentum: "maxMomentum",
+        },
+        { endStep: total - 1, startLr: "initialLr", endLr: "minLr", startMomentum: "maxMomentum", endMomentum: "maxMomentum" },
+      ]
     : [
-      { endStep: pctStart * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
-      { endStep: total - 1, startLr: "maxLr", endLr: "minLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
-    ];
+        { endStep: pctStart * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
+        { endStep: total - 1, startLr: "maxLr", endLr: "minLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
+      ];
   return { totalSteps: total, annealStrategy, cycleMomentum, useBeta1, phases };
 }

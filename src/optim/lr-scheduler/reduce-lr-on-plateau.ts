@@ -25,7 +25,16 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
-type Resolved = { mode: "min" | "max"; factor: number; patience: number; threshold: number; thresholdMode: "rel" | "abs"; cooldown: number; minLrs: number[]; eps: number };
+type Resolved = {
+  mode: "min" | "max";
+  factor: number;
+  patience: number;
+  threshold: number;
+  thresholdMode: "rel" | "abs";
+  cooldown: number;
+  minLrs: number[];
+  eps: number;
+};
 
 const KEYS = ["mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"];
 
@@ -54,7 +63,16 @@ export class ReduceLROnPlateau {
     const W = "ReduceLROnPlateau";
     checkOptimizer(W, optimizer);
     checkKeys(W, options, KEYS);
-    const { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = "rel", cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+    const {
+      mode = "min",
+      factor = 0.1,
+      patience = 10,
+      threshold = 1e-4,
+      thresholdMode = "rel",
+      cooldown = 0,
+      minLr = 0,
+      eps = 1e-8,
+    } = options;
     checkOption(mode === "min" || mode === "max", W, "mode", mode, '"min" or "max"');
     checkOption(thresholdMode === "rel" || thresholdMode === "abs", W, "thresholdMode", thresholdMode, '"rel" or "abs"');
     checkOption(finite(factor) && factor >= 0 && factor < 1, W, "factor", factor, "a number in [0, 1)");
@@ -64,7 +82,8 @@ export class ReduceLROnPlateau {
     checkOption(finite(eps) && eps >= 0, W, "eps", eps, "a number >= 0");
     const groups = optimizer.paramGroups;
     const minLrs = Array.isArray(minLr) ? [...minLr] : groups.map(() => minLr);
-    if (minLrs.length !== groups.length) throw new ValueError(`${W}: expected ${groups.length} values for minLr (one per param group), got ${minLrs.length}`);
+    if (minLrs.length !== groups.length)
+      throw new ValueError(`${W}: expected ${groups.length} values for minLr (one per param group), got ${minLrs.length}`);
     minLrs.forEach((m) => checkOption(finite(m) && m >= 0, W, "minLr", m, "a number >= 0"));
     this.optimizer = optimizer;
     this.options = { mode, factor, patience, threshold, thresholdMode, cooldown, minLrs, eps };
@@ -76,7 +95,9 @@ export class ReduceLROnPlateau {
   step(metric: number | Tensor): void {
     const current = metric instanceof Tensor ? metric.item() : metric;
     if (typeof current !== "number") {
-      throw new ValueError(`ReduceLROnPlateau.step: expected the monitored metric as a number or a one-element Tensor, got ${String(metric)}`);
+      throw new ValueError(
+        `ReduceLROnPlateau.step: expected the monitored metric as a number or a one-element Tensor, got ${String(metric)}`,
+      );
     }
     this.lastEpoch++;
     if (this.isBetter(current)) {
@@ -106,8 +127,13 @@ export class ReduceLROnPlateau {
   stateDict(): SchedulerStateDict {
     const { minLrs, ...rest } = this.options;
     return {
-      ...rest, minLrs: [...minLrs], best: this.best, numBadEpochs: this.numBadEpochs,
-      cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch, lastLr: [...this.lastLr],
+      ...rest,
+      minLrs: [...minLrs],
+      best: this.best,
+      numBadEpochs: this.numBadEpochs,
+      cooldownCounter: this.cooldownCounter,
+      lastEpoch: this.lastEpoch,
+      lastLr: [...this.lastLr],
     };
   }
 

@@ -50,7 +50,9 @@ export class SequentialLR {
     const { schedulers, milestones, lastEpoch = -1 } = options ?? ({} as SequentialLROptions);
     this.schedulers = checkSchedulers("SequentialLR", schedulers, optimizer);
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1 || !milestones.every(positiveInt)) {
-      throw new ValueError(`SequentialLR: expected ${schedulers.length - 1} milestones (positive integers, one fewer than schedulers), got ${JSON.stringify(milestones)}`);
+      throw new ValueError(
+        `SequentialLR: expected ${schedulers.length - 1} milestones (positive integers, one fewer than schedulers), got ${JSON.stringify(milestones)}`,
+      );
     }
     this.optimizer = optimizer;
     this.milestones = [...milestones];
@@ -81,14 +83,21 @@ export class SequentialLR {
 
   /** A snapshot of lastEpoch, the milestones and every schedule's own state dict, for exact resume. */
   stateDict(): SchedulerStateDict {
-    return { lastEpoch: this.lastEpoch, milestones: [...this.milestones], lastLr: [...this.lastLr], schedulers: this.schedulers.map((s) => s.stateDict()) };
+    return {
+      lastEpoch: this.lastEpoch,
+      milestones: [...this.milestones],
+      lastLr: [...this.lastLr],
+      schedulers: this.schedulers.map((s) => s.stateDict()),
+    };
   }
 
   /** Restores a state from `stateDict()` of a SequentialLR with as many schedules. */
   loadStateDict(dict: SchedulerStateDict): void {
     const subs = dict?.schedulers;
     if (typeof dict?.lastEpoch !== "number" || !Array.isArray(subs) || subs.length !== this.schedulers.length) {
-      throw new ValueError(`SequentialLR.loadStateDict: expected a state made by SequentialLR.stateDict() with ${this.schedulers.length} schedulers`);
+      throw new ValueError(
+        `SequentialLR.loadStateDict: expected a state made by SequentialLR.stateDict() with ${this.schedulers.length} schedulers`,
+      );
     }
     this.lastEpoch = dict.lastEpoch;
     this.lastLr = Array.isArray(dict.lastLr) ? [...(dict.lastLr as number[])] : this.lastLr;
@@ -141,7 +150,9 @@ export class ChainedScheduler {
   loadStateDict(dict: SchedulerStateDict): void {
     const subs = dict?.schedulers;
     if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {
-      throw new ValueError(`ChainedScheduler.loadStateDict: expected a state made by ChainedScheduler.stateDict() with ${this.schedulers.length} schedulers`);
+      throw new ValueError(
+        `ChainedScheduler.loadStateDict: expected a state made by ChainedScheduler.stateDict() with ${this.schedulers.length} schedulers`,
+      );
     }
     this.lastLr = Array.isArray(dict.lastLr) ? [...(dict.lastLr as number[])] : this.lastLr;
     this.schedulers.forEach((s, i) => s.loadStateDict(subs[i] as SchedulerStateDict));

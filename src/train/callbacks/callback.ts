@@ -123,7 +123,8 @@ export class CallbackList {
     private readonly ctx: TrainingContext,
   ) {
     for (const cb of callbacks) {
-      if (cb === null || typeof cb !== "object") throw new ValueError(`fit: callbacks must be objects with hook methods, got ${String(cb)}`);
+      if (cb === null || typeof cb !== "object")
+        throw new ValueError(`fit: callbacks must be objects with hook methods, got ${String(cb)}`);
       cb.setContext?.(ctx);
     }
   }

@@ -40,7 +40,8 @@ export class CSVLogger extends Callback {
     { separator = ",", initialRows = [] }: CSVLoggerOptions = {},
   ) {
     super();
-    if (typeof path !== "string" || path === "") throw new ValueError(`CSVLogger: path must be a non-empty string, got ${JSON.stringify(path)}`);
+    if (typeof path !== "string" || path === "")
+      throw new ValueError(`CSVLogger: path must be a non-empty string, got ${JSON.stringify(path)}`);
     this.separator = separator;
     this.initial = initialRows;
   }

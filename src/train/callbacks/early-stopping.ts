@@ -56,7 +56,8 @@ export class EarlyStopping extends Callback {
     checkOptions("EarlyStopping", opts, ["monitor", "patience", "minDelta", "mode", "baseline", "restoreBestWeights"]);
     const { monitor = "valLoss", patience = 0, minDelta = 0, mode = "auto", baseline, restoreBestWeights = false } = opts;
     super();
-    if (!Number.isInteger(patience) || patience < 0) throw new ValueError(`EarlyStopping: patience must be an integer >= 0, got ${patience}`);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new ValueError(`EarlyStopping: patience must be an integer >= 0, got ${patience}`);
     if (!(minDelta >= 0)) throw new ValueError(`EarlyStopping: minDelta must be a number >= 0, got ${minDelta}`);
     this.monitor = normalizeMonitor(monitor);
     this.patience = patience;
@@ -87,7 +88,8 @@ export class EarlyStopping extends Callback {
     }
     if (this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
-      let reason = `EarlyStopping: ${this.monitor} did not improve for ${this.wait} epoch${this.wait === 1 ? "" : "s"} ` +
+      let reason =
+        `EarlyStopping: ${this.monitor} did not improve for ${this.wait} epoch${this.wait === 1 ? "" : "s"} ` +
         `(best ${fmt(this.best)} at epoch ${this.bestEpoch + 1})`;
       if (this.restoreBestWeights && this.bestWeights) {
         this.model.loadStateDict(this.bestWeights);

@@ -41,13 +41,17 @@ export class LRSchedulerCallback extends Callback {
   constructor(
     /** The scheduler stepped (any optim.lrScheduler, ReduceLROnPlateau included). */
     readonly scheduler: SchedulerLike,
-    opts: LRSchedulerCallbackOptions = {}) {
+    opts: LRSchedulerCallbackOptions = {},
+  ) {
     checkOptions("LRSchedulerCallback", opts, ["monitor", "interval"]);
     const { monitor, interval = "epoch" } = opts;
     super();
-    if (!scheduler || typeof scheduler.step !== "function") throw new ValueError("LRSchedulerCallback: expected a scheduler with a step() method");
-    if (interval !== "epoch" && interval !== "batch") throw new ValueError(`LRSchedulerCallback: interval must be "epoch" or "batch", got ${JSON.stringify(interval)}`);
-    if (interval === "batch" && this.isPlateau()) throw new ValueError("LRSchedulerCallback: ReduceLROnPlateau steps once per epoch with a metric; interval must be \"epoch\"");
+    if (!scheduler || typeof scheduler.step !== "function")
+      throw new ValueError("LRSchedulerCallback: expected a scheduler with a step() method");
+    if (interval !== "epoch" && interval !== "batch")
+      throw new ValueError(`LRSchedulerCallback: interval must be "epoch" or "batch", got ${JSON.stringify(interval)}`);
+    if (interval === "batch" && this.isPlateau())
+      throw new ValueError('LRSchedulerCallback: ReduceLROnPlateau steps once per epoch with a metric; interval must be "epoch"');
     this.monitor = monitor === undefined ? undefined : normalizeMonitor(monitor);
     this.interval = interval;
   }

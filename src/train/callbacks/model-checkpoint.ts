@@ -36,7 +36,9 @@ export interface ModelCheckpointOptions {
  * @example train.formatCheckpointPath("runs/ckpt-{epoch:03d}.safetensors", 4)  // "runs/ckpt-005.safetensors"
  */
 export function formatCheckpointPath(path: string, epoch: number): string {
-  return path.replace(/\{epoch(?::0?(\d+)d)?\}/g, (_, width: string | undefined) => String(epoch + 1).padStart(width ? Number(width) : 0, "0"));
+  return path.replace(/\{epoch(?::0?(\d+)d)?\}/g, (_, width: string | undefined) =>
+    String(epoch + 1).padStart(width ? Number(width) : 0, "0"),
+  );
 }
 
 /**
@@ -63,9 +65,18 @@ export class ModelCheckpoint extends Callback {
   private readonly extra: unknown;
   private readonly scheduler: CheckpointScheduler | undefined;
 
-  constructor({ path, monitor = "valLoss", saveBestOnly = false, mode = "auto", initialValueThreshold, extra, scheduler }: ModelCheckpointOptions) {
+  constructor({
+    path,
+    monitor = "valLoss",
+    saveBestOnly = false,
+    mode = "auto",
+    initialValueThreshold,
+    extra,
+    scheduler,
+  }: ModelCheckpointOptions) {
     super();
-    if (typeof path !== "string" || path === "") throw new ValueError(`ModelCheckpoint: path must be a non-empty string, got ${JSON.stringify(path)}`);
+    if (typeof path !== "string" || path === "")
+      throw new ValueError(`ModelCheckpoint: path must be a non-empty string, got ${JSON.stringify(path)}`);
     this.path = path;
     this.monitor = normalizeMonitor(monitor);
     this.saveBestOnly = saveBestOnly;
@@ -83,9 +94,21 @@ export class ModelCheckpoint extends Callback {
       this.bestEpoch = epoch;
     }
     const file = formatCheckpointPath(this.path, epoch);
-    const extra = { monitor: this.monitor, best: this.saveBestOnly ? this.best : undefined, logs, ...(this.extra !== undefined ? { user: this.extra } : {}) };
+    const extra = {
+      monitor: this.monitor,
+      best: this.saveBestOnly ? this.best : undefined,
+      logs,
+      ...(this.extra !== undefined ? { user: this.extra } : {}),
+    };
     // Awaited: the weights are read back first where they live on a device (WebGPU).
-    await saveCheckpointAsync(file, { model: this.model, optimizer: this.optimizer, scheduler: this.scheduler, epoch, history: this.ctx.history.toJSON(), extra });
+    await saveCheckpointAsync(file, {
+      model: this.model,
+      optimizer: this.optimizer,
+      scheduler: this.scheduler,
+      epoch,
+      history: this.ctx.history.toJSON(),
+      extra,
+    });
     this.lastSaved = file;
   }
 }

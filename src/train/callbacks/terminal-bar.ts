@@ -3,7 +3,8 @@
 import type { TextSink } from "../../platform/platform.js";
 
 const WIDTH = 24;
-const FULL = "\u2588", EMPTY = "\u2591";
+const FULL = "\u2588",
+  EMPTY = "\u2591";
 /** Redraws at most this often (ms); the last step of an epoch always draws. */
 const FRAME_MS = 125;
 
@@ -11,7 +12,11 @@ export class TerminalBar {
   private last = -Infinity;
   private drawn = false;
 
-  constructor(private readonly sink: TextSink, private readonly label: string, private readonly total: number) {
+  constructor(
+    private readonly sink: TextSink,
+    private readonly label: string,
+    private readonly total: number,
+  ) {
     // Hide the cursor while the bar is live, as a terminal progress bar does.
     sink.write("\x1b[?25l");
   }

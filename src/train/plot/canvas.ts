@@ -17,7 +17,10 @@ type Op =
   | { kind: "text"; str: string; x: number; y: number; color: Color; scale: 1 | 2 | 3; align: string; baseline: string; rotate: boolean }
   | { kind: "pixels" };
 
-const hex = (c: Color): string => `#${parseColor(c).map((v) => v.toString(16).padStart(2, "0")).join("")}`;
+const hex = (c: Color): string =>
+  `#${parseColor(c)
+    .map((v) => v.toString(16).padStart(2, "0"))
+    .join("")}`;
 const num = (v: number): string => String(Math.round(v * 100) / 100);
 const escapeXml = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
@@ -113,8 +116,10 @@ export class Canvas {
   fillRect(x: number, y: number, w: number, h: number, color: Color, alpha = 1): void {
     const rgb = parseColor(color);
     this.#raster({ kind: "rect", x, y, w, h, color, alpha }, () => {
-      const x0 = Math.max(0, Math.round(x)), y0 = Math.max(0, Math.round(y));
-      const x1 = Math.min(this.width, Math.round(x + w)), y1 = Math.min(this.height, Math.round(y + h));
+      const x0 = Math.max(0, Math.round(x)),
+        y0 = Math.max(0, Math.round(y));
+      const x1 = Math.min(this.width, Math.round(x + w)),
+        y1 = Math.min(this.height, Math.round(y + h));
       for (let py = y0; py < y1; py++) for (let px = x0; px < x1; px++) this.#blend(px, py, rgb, alpha);
     });
   }
@@ -139,15 +144,22 @@ export class Canvas {
     this.#record({ kind: "line", points: points.map((p) => [p[0], p[1]]), color, lineWidth });
     const cover = new Float32Array(this.width * this.height);
     const half = lineWidth / 2;
-    let minX = this.width, minY = this.height, maxX = -1, maxY = -1;
+    let minX = this.width,
+      minY = this.height,
+      maxX = -1,
+      maxY = -1;
     const segment = (ax: number, ay: number, bx: number, by: number): void => {
-      const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - half - 1)), x1 = Math.min(this.width - 1, Math.ceil(Math.max(ax, bx) + half + 1));
-      const y0 = Math.max(0, Math.floor(Math.min(ay, by) - half - 1)), y1 = Math.min(this.height - 1, Math.ceil(Math.max(ay, by) + half + 1));
-      const dx = bx - ax, dy = by - ay;
+      const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - half - 1)),
+        x1 = Math.min(this.width - 1, Math.ceil(Math.max(ax, bx) + half + 1));
+      const y0 = Math.max(0, Math.floor(Math.min(ay, by) - half - 1)),
+        y1 = Math.min(this.height - 1, Math.ceil(Math.max(ay, by) + half + 1));
+      const dx = bx - ax,
+        dy = by - ay;
       const len2 = dx * dx + dy * dy;
       for (let py = y0; py <= y1; py++) {
         for (let px = x0; px <= x1; px++) {
-          const cx = px + 0.5, cy = py + 0.5;
+          const cx = px + 0.5,
+            cy = py + 0.5;
           const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((cx - ax) * dx + (cy - ay) * dy) / len2));
           const d = Math.hypot(cx - (ax + t * dx), cy - (ay + t * dy));
           const c = Math.max(0, Math.min(1, half + 0.5 - d));
@@ -155,8 +167,10 @@ export class Canvas {
           if (c > cover[i]) cover[i] = c;
         }
       }
-      minX = Math.min(minX, x0); maxX = Math.max(maxX, x1);
-      minY = Math.min(minY, y0); maxY = Math.max(maxY, y1);
+      minX = Math.min(minX, x0);
+      maxX = Math.max(maxX, x1);
+      minY = Math.min(minY, y0);
+      maxY = Math.max(maxY, y1);
     };
     const finite = (p: readonly [number, number]): boolean => Number.isFinite(p[0]) && Number.isFinite(p[1]);
     for (let k = 0; k < points.length; k++) {
@@ -196,7 +210,8 @@ export class Canvas {
     const rgb = parseColor(color);
     this.#record({ kind: "text", str, x, y, color, scale, align, baseline, rotate });
     const face = faceFor(scale);
-    const w = textWidth(str, scale), h = face.ascent + face.descent;
+    const w = textWidth(str, scale),
+      h = face.ascent + face.descent;
     // Text-local coordinates (u along the text, v down across it) of the baseline's left end.
     const u0 = Math.round(align === "left" ? 0 : align === "center" ? -w / 2 : -w);
     const v0 = Math.round((baseline === "top" ? 0 : baseline === "middle" ? -h / 2 : -h) + face.ascent);
@@ -207,7 +222,8 @@ export class Canvas {
         for (let c = 0; c < g.width; c++) {
           const a = g.coverage[r * g.width + c];
           if (a === 0) continue;
-          const u = pen + g.left + c, v = v0 + g.top + r;
+          const u = pen + g.left + c,
+            v = v0 + g.top + r;
           this.#blend(rotate ? Math.round(x + v) : Math.round(x + u), rotate ? Math.round(y - u) : Math.round(y + v), rgb, a / 255);
         }
       }
@@ -237,10 +253,13 @@ export class Canvas {
         out.push(`<rect x="${num(op.x)}" y="${num(op.y)}" width="${num(op.w)}" height="${num(op.h)}" fill="${hex(op.color)}"${opacity}/>`);
       } else if (op.kind === "stroke") {
         const h = op.lineWidth / 2;
-        out.push(`<rect x="${num(op.x + h)}" y="${num(op.y + h)}" width="${num(op.w - op.lineWidth)}" height="${num(op.h - op.lineWidth)}" fill="none" stroke="${hex(op.color)}" stroke-width="${num(op.lineWidth)}"/>`);
+        out.push(
+          `<rect x="${num(op.x + h)}" y="${num(op.y + h)}" width="${num(op.w - op.lineWidth)}" height="${num(op.h - op.lineWidth)}" fill="none" stroke="${hex(op.color)}" stroke-width="${num(op.lineWidth)}"/>`,
+        );
       } else if (op.kind === "line") {
         // A non-finite point breaks the line, as in the PNG: one path with a move after each gap.
-        let d = "", pen = false;
+        let d = "",
+          pen = false;
         for (const [x, y] of op.points) {
           if (!Number.isFinite(x) || !Number.isFinite(y)) {
             pen = false;
@@ -249,7 +268,10 @@ export class Canvas {
           d += `${pen ? "L" : "M"}${num(x)} ${num(y)}`;
           pen = true;
         }
-        if (d) out.push(`<path d="${d}" fill="none" stroke="${hex(op.color)}" stroke-width="${num(op.lineWidth)}" stroke-linejoin="round" stroke-linecap="round"/>`);
+        if (d)
+          out.push(
+            `<path d="${d}" fill="none" stroke="${hex(op.color)}" stroke-width="${num(op.lineWidth)}" stroke-linejoin="round" stroke-linecap="round"/>`,
+          );
       } else if (op.kind === "disc") {
         out.push(`<circle cx="${num(op.cx)}" cy="${num(op.cy)}" r="${num(op.r)}" fill="${hex(op.color)}"/>`);
       } else {
@@ -257,7 +279,9 @@ export class Canvas {
         const base = op.baseline === "middle" ? "central" : op.baseline === "bottom" ? "text-after-edge" : "text-before-edge";
         const size = faceFor(op.scale).size;
         const turn = op.rotate ? ` transform="rotate(-90 ${num(op.x)} ${num(op.y)})"` : "";
-        out.push(`<text x="${num(op.x)}" y="${num(op.y)}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="${size}" fill="${hex(op.color)}" text-anchor="${anchor}" dominant-baseline="${base}"${turn}>${escapeXml(op.str)}</text>`);
+        out.push(
+          `<text x="${num(op.x)}" y="${num(op.y)}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="${size}" fill="${hex(op.color)}" text-anchor="${anchor}" dominant-baseline="${base}"${turn}>${escapeXml(op.str)}</text>`,
+        );
       }
     }
     out.push("</svg>");

@@ -35,13 +35,20 @@ export interface LineChartOptions {
 }
 
 const PALETTE: Color[] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
-const AXIS = "#333333", GRID = "#e6e6e6", TEXT = "#222222", MUTED = "#555555";
+const AXIS = "#333333",
+  GRID = "#e6e6e6",
+  TEXT = "#222222",
+  MUTED = "#555555";
 
 /**
  * About `count` round tick values (steps of 1, 2 or 5 × 10^k) covering [lo, hi].
  * @example train.plot.niceTicks(0, 0.93).ticks  // [0, 0.2, 0.4, 0.6, 0.8] (step 0.2)
  */
-export function niceTicks(lo: number, hi: number, count = 5): {
+export function niceTicks(
+  lo: number,
+  hi: number,
+  count = 5,
+): {
   /** The tick values, ascending. */
   ticks: number[];
   /** The distance between two ticks. */
@@ -142,7 +149,12 @@ function drawLineChart(series: readonly Series[], opts: LineChartOptions): Canva
   if (title) drawTitle(canvas, title, width);
   if (xLabel) canvas.text(xLabel, (plot.left + plot.right) / 2, height - 30, { color: TEXT, scale: 2, align: "center" });
   if (yLabel) canvas.text(yLabel, 18, (plot.top + plot.bottom) / 2, { color: TEXT, scale: 2, align: "center", rotate: true });
-  drawLegend(canvas, series.map((s, k) => ({ label: s.label, color: s.color ?? PALETTE[k % PALETTE.length] })), plot, lines);
+  drawLegend(
+    canvas,
+    series.map((s, k) => ({ label: s.label, color: s.color ?? PALETTE[k % PALETTE.length] })),
+    plot,
+    lines,
+  );
   return canvas;
 }
 
@@ -164,8 +176,15 @@ function crowding(box: Box, lines: readonly (readonly [number, number])[][]): nu
 }
 
 /** The legend, in whichever inner corner of the plot (upper right first) hides the least data. */
-function drawLegend(canvas: Canvas, entries: { label: string; color: Color }[], plot: Box, lines: readonly (readonly [number, number])[][]): void {
-  const rowH = 26, swatch = 28, margin = 12;
+function drawLegend(
+  canvas: Canvas,
+  entries: { label: string; color: Color }[],
+  plot: Box,
+  lines: readonly (readonly [number, number])[][],
+): void {
+  const rowH = 26,
+    swatch = 28,
+    margin = 12;
   const w = 16 + swatch + 10 + Math.max(...entries.map((e) => textWidth(e.label, 2))) + 14;
   const h = entries.length * rowH + 12;
   const corners = [
@@ -174,7 +193,8 @@ function drawLegend(canvas: Canvas, entries: { label: string; color: Color }[], 
     { left: plot.left + margin, top: plot.top + margin },
     { left: plot.left + margin, top: plot.bottom - margin - h },
   ];
-  let best = corners[0], bestScore = Infinity;
+  let best = corners[0],
+    bestScore = Infinity;
   for (const c of corners) {
     const score = crowding({ left: c.left, right: c.left + w, top: c.top, bottom: c.top + h }, lines);
     if (score < bestScore) [best, bestScore] = [c, score];
@@ -184,7 +204,14 @@ function drawLegend(canvas: Canvas, entries: { label: string; color: Color }[], 
   canvas.strokeRect(left, top, w, h, "#bbbbbb");
   entries.forEach((e, k) => {
     const cy = top + 6 + rowH * k + rowH / 2;
-    canvas.polyline([[left + 14, cy], [left + 14 + swatch, cy]], e.color, 2.5);
+    canvas.polyline(
+      [
+        [left + 14, cy],
+        [left + 14 + swatch, cy],
+      ],
+      e.color,
+      2.5,
+    );
     canvas.disc(left + 14 + swatch / 2, cy, 4, e.color);
     canvas.text(e.label, left + 14 + swatch + 10, cy, { color: TEXT, scale: 2, baseline: "middle" });
   });
@@ -193,7 +220,8 @@ function drawLegend(canvas: Canvas, entries: { label: string; color: Color }[], 
 /** `text` cut to at most `maxWidth` pixels (at label size) by ".." in the middle, keeping both ends (names often differ at the end). */
 function shorten(text: string, maxWidth: number): string {
   if (textWidth(text, 2) <= maxWidth) return text;
-  let head = Math.ceil(text.length / 2), tail = text.length - head;
+  let head = Math.ceil(text.length / 2),
+    tail = text.length - head;
   while (head + tail > 1 && textWidth(text.slice(0, head) + ".." + text.slice(text.length - tail), 2) > maxWidth) {
     if (head > tail) head--;
     else tail--;
@@ -212,13 +240,17 @@ function drawTitle(canvas: Canvas, title: string, width: number): void {
 function countRows(counts: unknown): number[][] {
   const op = "confusionMatrixChart";
   if (counts instanceof Tensor) {
-    if (counts.shape.length !== 2 || counts.shape[0] !== counts.shape[1] || counts.shape[0] === 0) throw new ShapeError(`${op}: expected a square [K, K] tensor of counts, got ${fmtShape(counts.shape)}`);
+    if (counts.shape.length !== 2 || counts.shape[0] !== counts.shape[1] || counts.shape[0] === 0)
+      throw new ShapeError(`${op}: expected a square [K, K] tensor of counts, got ${fmtShape(counts.shape)}`);
     return counts.toArray() as number[][];
   }
-  if (!Array.isArray(counts)) throw new ValueError(`${op}: expected a [K, K] Tensor or a K×K array of counts, got ${counts === null ? "null" : typeof counts}`);
+  if (!Array.isArray(counts))
+    throw new ValueError(`${op}: expected a [K, K] Tensor or a K×K array of counts, got ${counts === null ? "null" : typeof counts}`);
   const k = counts.length;
   if (k === 0 || counts.some((row) => !Array.isArray(row) || row.length !== k)) {
-    throw new ValueError(`${op}: expected a square K×K matrix, got ${k} rows of lengths ${counts.map((r) => (Array.isArray(r) ? r.length : typeof r)).join(", ")}`);
+    throw new ValueError(
+      `${op}: expected a square K×K matrix, got ${k} rows of lengths ${counts.map((r) => (Array.isArray(r) ? r.length : typeof r)).join(", ")}`,
+    );
   }
   for (const [i, row] of counts.entries()) {
     const j = (row as unknown[]).findIndex((v) => typeof v !== "number" || !Number.isFinite(v) || v < 0);
@@ -270,27 +302,33 @@ function drawConfusion(given: Tensor | readonly (readonly number[])[], opts: Con
   const every = Math.max(1, Math.ceil(lineH / cell));
   const colLabelH = upright ? labelW : lineH;
   const titleW = textWidth(title, 3);
-  const left = 18 + lineH + 12 + labelW + 10, top = 16 + textHeight(3) + 22;
-  const width = Math.max(left + k * cell + 30, titleW + 40), height = top + k * cell + 10 + colLabelH + 12 + lineH + 16;
+  const left = 18 + lineH + 12 + labelW + 10,
+    top = 16 + textHeight(3) + 22;
+  const width = Math.max(left + k * cell + 30, titleW + 40),
+    height = top + k * cell + 10 + colLabelH + 12 + lineH + 16;
   const canvas = new Canvas(width, height);
-  const low = parseColor("#f7fbff"), high = parseColor("#08306b");
+  const low = parseColor("#f7fbff"),
+    high = parseColor("#08306b");
 
   for (let i = 0; i < k; i++) {
     const rowSum = matrix[i].reduce((a, b) => a + b, 0);
     for (let j = 0; j < k; j++) {
       const share = rowSum > 0 ? matrix[i][j] / rowSum : 0;
       const rgb = low.map((c, ch) => Math.round(c + (high[ch] - c) * Math.sqrt(share))) as [number, number, number];
-      const x = left + j * cell, y = top + i * cell;
+      const x = left + j * cell,
+        y = top + i * cell;
       canvas.fillRect(x, y, cell, cell, rgb);
       const dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 140;
       // Zeros in grey: the eye should find the errors, not count empty cells.
       const ink = dark ? "#ffffff" : matrix[i][j] === 0 ? "#b4b4b4" : TEXT;
       canvas.text(String(matrix[i][j]), x + cell / 2, y + cell / 2, { color: ink, scale: textScale, align: "center", baseline: "middle" });
     }
-    if (i % every === 0) canvas.text(names[i], left - 10, top + i * cell + cell / 2, { color: MUTED, scale: 2, align: "right", baseline: "middle" });
+    if (i % every === 0)
+      canvas.text(names[i], left - 10, top + i * cell + cell / 2, { color: MUTED, scale: 2, align: "right", baseline: "middle" });
   }
   for (let j = 0; j < k; j += every) {
-    const x = left + j * cell + cell / 2, y = top + k * cell + 8;
+    const x = left + j * cell + cell / 2,
+      y = top + k * cell + 8;
     if (upright) canvas.text(names[j], x, y, { color: MUTED, scale: 2, align: "right", baseline: "middle", rotate: true });
     else canvas.text(names[j], x, y, { color: MUTED, scale: 2, align: "center" });
   }

@@ -2,4 +2,13 @@
 
 export { Canvas, type Color, type TextOptions } from "./canvas.js";
 export { encodePng, crc32 } from "./png.js";
-export { lineChart, lineChartSvg, confusionMatrixChart, confusionMatrixChartSvg, niceTicks, type Series, type LineChartOptions, type ConfusionChartOptions } from "./charts.js";
+export {
+  lineChart,
+  lineChartSvg,
+  confusionMatrixChart,
+  confusionMatrixChartSvg,
+  niceTicks,
+  type Series,
+  type LineChartOptions,
+  type ConfusionChartOptions,
+} from "./charts.js";

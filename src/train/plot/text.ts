@@ -20,7 +20,9 @@ export interface Face {
   glyphs: Map<string, Glyph>;
 }
 
-const SIZES = Object.keys(FONT_DATA).map(Number).sort((a, b) => a - b);
+const SIZES = Object.keys(FONT_DATA)
+  .map(Number)
+  .sort((a, b) => a - b);
 const faces = new Map<number, Face>();
 
 function decode(size: number): Face {

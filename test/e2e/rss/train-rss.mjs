@@ -56,7 +56,11 @@ function record(epoch, loss) {
   const row = { epoch, rssMiB: Math.round(rss * 10) / 10, loss: Math.round(loss * 1e4) / 1e4 };
   if (args.includes("--stats")) {
     const m = process.memoryUsage();
-    Object.assign(row, { heapMiB: Math.round(m.heapUsed / MiB * 10) / 10, heapTotalMiB: Math.round(m.heapTotal / MiB * 10) / 10, externalMiB: Math.round(m.external / MiB * 10) / 10 });
+    Object.assign(row, {
+      heapMiB: Math.round((m.heapUsed / MiB) * 10) / 10,
+      heapTotalMiB: Math.round((m.heapTotal / MiB) * 10) / 10,
+      externalMiB: Math.round((m.external / MiB) * 10) / 10,
+    });
     const be = tg.getBackend();
     if (typeof be.memoryStats === "function") row.wasm = be.memoryStats();
   }
@@ -84,9 +88,18 @@ if (mode === "loop") {
       record(epoch + 1, logs.loss);
     }
   }
-  await train.fit(model, { x: xs, y: ys }, {
-    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer: "adam", epochs, batchSize, verbose: 0, callbacks: [new Rss()],
-  });
+  await train.fit(
+    model,
+    { x: xs, y: ys },
+    {
+      loss: { name: "sparse_categorical_crossentropy", fromLogits: true },
+      optimizer: "adam",
+      epochs,
+      batchSize,
+      verbose: 0,
+      callbacks: [new Rss()],
+    },
+  );
 }
 
 // Growth an epoch after epoch `from`: the highest RSS of the last ten epochs less the highest of the
@@ -95,16 +108,31 @@ if (mode === "loop") {
 // the engine's next full collection (V8 lets about 64 MiB of such external memory accumulate: a few
 // epochs here), then drop. A leak lifts the peaks; a bounded pile does not.
 const tail = rows.filter((r) => r.epoch >= from);
-const first = tail.slice(0, 10), last = tail.slice(-10);
+const first = tail.slice(0, 10),
+  last = tail.slice(-10);
 const peak = (rs) => Math.max(...rs.map((r) => r.rssMiB));
 const middle = (rs) => (rs[0].epoch + rs[rs.length - 1].epoch) / 2;
 const span = tail.length >= 20 ? middle(last) - middle(first) : 0;
 const growth = span > 0 ? (peak(last) - peak(first)) / span : NaN;
-console.log(JSON.stringify({
-  summary: true, mode, epochs, backend: tg.getBackend().name, runtime: typeof Bun !== "undefined" ? `bun ${Bun.version}` : typeof Deno !== "undefined" ? `deno ${Deno.version.deno}` : `node ${process.versions.node}`,
-  firstMiB: rows[0]?.rssMiB, fromMiB: tail[0]?.rssMiB, lastMiB: rows[rows.length - 1]?.rssMiB,
-  growthMiBPerEpoch: Math.round(growth * 1000) / 1000, seconds: Math.round((performance.now() - t0) / 100) / 10,
-}));
+console.log(
+  JSON.stringify({
+    summary: true,
+    mode,
+    epochs,
+    backend: tg.getBackend().name,
+    runtime:
+      typeof Bun !== "undefined"
+        ? `bun ${Bun.version}`
+        : typeof Deno !== "undefined"
+          ? `deno ${Deno.version.deno}`
+          : `node ${process.versions.node}`,
+    firstMiB: rows[0]?.rssMiB,
+    fromMiB: tail[0]?.rssMiB,
+    lastMiB: rows[rows.length - 1]?.rssMiB,
+    growthMiBPerEpoch: Math.round(growth * 1000) / 1000,
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+  }),
+);
 if (Number.isFinite(maxGrowth) && !(growth < maxGrowth)) {
   console.error(`train-rss: RSS grew ${growth.toFixed(3)} MiB an epoch from epoch ${from} on (${mode}), not below ${maxGrowth}`);
   process.exit(1);

@@ -21,7 +21,10 @@ describe("backward", () => {
     assert.deepEqual(g.toArray(), [0.5, -2]);
     // A reshape's VJP is a view of the caller's gradient.
     const x = tg.tensor([1, 2, 3, 4], { requiresGrad: true });
-    const gx = tg.tensor([[1, 2], [3, 4]]);
+    const gx = tg.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     x.reshape([2, 2]).backward(gx);
     assert.notEqual(x.grad!.storage, gx.storage);
     assert.deepEqual(x.grad!.toArray(), [1, 2, 3, 4]);
@@ -33,8 +36,17 @@ describe("backward", () => {
   });
 
   it("keeps a freshly computed leaf gradient without copying it", () => {
-    const x = tg.tensor([[1, 2], [3, 4]]);
-    const w = tg.tensor([[1, 0], [0, 1]], { requiresGrad: true });
+    const x = tg.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    const w = tg.tensor(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { requiresGrad: true },
+    );
     const y = x.matmul(w);
     // Count the copy kernels backward runs (clone is one); the matmul's gradient is fresh.
     const backend = tg.getBackend() as { kernel(name: string): unknown };
@@ -45,13 +57,21 @@ describe("backward", () => {
       return kernel.call(this, name);
     };
     try {
-      y.backward(tg.tensor([[1, 0], [0, 1]]));
+      y.backward(
+        tg.tensor([
+          [1, 0],
+          [0, 1],
+        ]),
+      );
     } finally {
       backend.kernel = kernel;
     }
     assert.equal(copies, 0);
     // xᵀ·G with G = I is xᵀ.
-    assert.deepEqual(w.grad!.toArray(), [[1, 3], [2, 4]]);
+    assert.deepEqual(w.grad!.toArray(), [
+      [1, 3],
+      [2, 4],
+    ]);
   });
 
   it("accumulates into .grad across calls until zeroed", () => {
@@ -72,12 +92,27 @@ describe("backward", () => {
   });
 
   it("flows through views and broadcasting back to the input's shape", () => {
-    const w = tg.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const w = tg.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const b = tg.tensor([10, 20], { requiresGrad: true });
     const out = w.T.reshape([4]).slice(0, 1, 4, 2).unsqueeze(0).expand([3, 2]).add(b); // [3, 2]
-    out.backward(tg.tensor([[1, 2], [3, 4], [5, 6]]));
+    out.backward(
+      tg.tensor([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    );
     // w.T flattened = [1, 3, 2, 4]; the slice [1:4:2] picks 3 = w[1][0] and 4 = w[1][1].
-    assert.deepEqual(w.grad!.toArray(), [[0, 0], [9, 12]]);
+    assert.deepEqual(w.grad!.toArray(), [
+      [0, 0],
+      [9, 12],
+    ]);
     assert.deepEqual(b.grad!.toArray(), [9, 12]);
   });
 
@@ -95,7 +130,13 @@ describe("backward", () => {
   });
 
   it("non-differentiable outputs carry no gradient", () => {
-    const x = tg.tensor([[1, 5], [3, 2]], { requiresGrad: true });
+    const x = tg.tensor(
+      [
+        [1, 5],
+        [3, 2],
+      ],
+      { requiresGrad: true },
+    );
     for (const t of [x.argmax(1), x.gt(2), x.eq(x), x.lt(0), x.int()]) {
       assert.equal(t.requiresGrad, false);
     }
@@ -107,7 +148,8 @@ describe("backward", () => {
     const x = tg.ones([2, 3], { requiresGrad: true });
     assert.throws(() => x.mul(2).backward(), {
       name: "ValueError",
-      message: "backward: a gradient can be implied only for a one-element tensor, but this tensor has shape [2, 3]; pass backward(grad) with a gradient of that shape",
+      message:
+        "backward: a gradient can be implied only for a one-element tensor, but this tensor has shape [2, 3]; pass backward(grad) with a gradient of that shape",
     });
     assert.throws(() => x.mul(2).backward(tg.ones([3])), {
       name: "ShapeError",
@@ -146,10 +188,19 @@ describe("backward", () => {
   });
 
   it("gradients of int32 inputs are never requested", () => {
-    const x = tg.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = tg.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const idx = tg.tensor([[1], [0]], { dtype: "int32" });
     x.gather(1, idx).sum().backward();
-    assert.deepEqual(x.grad!.toArray(), [[0, 1], [1, 0]]);
+    assert.deepEqual(x.grad!.toArray(), [
+      [0, 1],
+      [1, 0],
+    ]);
     assert.equal(idx.grad, null);
   });
 });
@@ -157,7 +208,10 @@ describe("backward", () => {
 describe("gradcheck", () => {
   it("passes for correct gradients and returns true", () => {
     tg.manualSeed(0);
-    assert.equal(tg.gradcheck((a, b) => a.matmul(b).tanh().sum(), [tg.randn([3, 4]), tg.randn([4, 2])]), true);
+    assert.equal(
+      tg.gradcheck((a, b) => a.matmul(b).tanh().sum(), [tg.randn([3, 4]), tg.randn([4, 2])]),
+      true,
+    );
   });
 
   it("names the input, the element, the analytic and the numeric value on a mismatch", () => {
@@ -167,12 +221,21 @@ describe("gradcheck", () => {
       const fake = y.detach().add(x.sub(x.detach()).mul(x.detach().mul(x.detach())));
       return fake; // value x³, derivative x² (instead of 3x²)
     };
-    const x = tg.tensor([[0.5, -1], [2, 1.5]]);
-    assert.throws(() => tg.gradcheck((t) => wrongCube(t), [x]), (e: Error) => {
-      assert.equal(e.name, "ValueError");
-      assert.match(e.message, /^gradcheck: gradient mismatch for input 0 \(shape \[2, 2\]\) at element 0 \[0, 0\]: analytic -?[\d.e-]+, numeric -?[\d.e-]+ \(atol 0.00001, rtol 0.001\)$/);
-      return true;
-    });
+    const x = tg.tensor([
+      [0.5, -1],
+      [2, 1.5],
+    ]);
+    assert.throws(
+      () => tg.gradcheck((t) => wrongCube(t), [x]),
+      (e: Error) => {
+        assert.equal(e.name, "ValueError");
+        assert.match(
+          e.message,
+          /^gradcheck: gradient mismatch for input 0 \(shape \[2, 2\]\) at element 0 \[0, 0\]: analytic -?[\d.e-]+, numeric -?[\d.e-]+ \(atol 0.00001, rtol 0.001\)$/,
+        );
+        return true;
+      },
+    );
   });
 
   it("does not modify the caller's tensors", () => {
@@ -183,12 +246,18 @@ describe("gradcheck", () => {
   });
 
   // y = x³ whose gradient forgets the factor 3 (value x³, derivative x²).
-  const wrongCube = (x: tg.Tensor) => x.mul(x).mul(x).detach().add(x.sub(x.detach()).mul(x.detach().mul(x.detach())));
+  const wrongCube = (x: tg.Tensor) =>
+    x
+      .mul(x)
+      .mul(x)
+      .detach()
+      .add(x.sub(x.detach()).mul(x.detach().mul(x.detach())));
   const float32 = { dtype: "float32", eps: 1e-3, atol: 1e-2, rtol: 1e-2 } as const;
 
   it("checks in float32 when asked: the function sees float32 inputs, and float32 needs float32's tolerances", () => {
     tg.manualSeed(1);
-    const a = tg.randn([3, 4]), b = tg.randn([4, 2]);
+    const a = tg.randn([3, 4]),
+      b = tg.randn([4, 2]);
     const seen: string[] = [];
     const f = (x: tg.Tensor, y: tg.Tensor) => (seen.push(x.dtype, y.dtype), x.matmul(y).tanh().mul(3).sum());
     assert.equal(tg.gradcheck(f, [a, b], float32), true);
@@ -198,29 +267,50 @@ describe("gradcheck", () => {
   });
 
   it("finds a wrong gradient in float32 and in fastMode", () => {
-    const x = tg.tensor([[0.5, -1], [2, 1.5]]);
-    assert.throws(() => tg.gradcheck(wrongCube, [x], float32), (e: Error) => {
-      const m = /^gradcheck: gradient mismatch for input 0 \(shape \[2, 2\]\) at element 0 \[0, 0\]: analytic (\S+), numeric (\S+) \(atol 0.01, rtol 0.01\)$/.exec(e.message);
-      assert.ok(m, e.message);
-      // The numeric derivative is the true one: three times the wrong analytic one.
-      assert.ok(Math.abs(Number(m[2]) / Number(m[1]) - 3) < 1e-3, e.message);
-      return true;
-    });
+    const x = tg.tensor([
+      [0.5, -1],
+      [2, 1.5],
+    ]);
+    assert.throws(
+      () => tg.gradcheck(wrongCube, [x], float32),
+      (e: Error) => {
+        const m =
+          /^gradcheck: gradient mismatch for input 0 \(shape \[2, 2\]\) at element 0 \[0, 0\]: analytic (\S+), numeric (\S+) \(atol 0.01, rtol 0.01\)$/.exec(
+            e.message,
+          );
+        assert.ok(m, e.message);
+        // The numeric derivative is the true one: three times the wrong analytic one.
+        assert.ok(Math.abs(Number(m[2]) / Number(m[1]) - 3) < 1e-3, e.message);
+        return true;
+      },
+    );
     tg.manualSeed(2);
-    assert.throws(() => tg.gradcheck(wrongCube, [x], { fastMode: true }), /^ValueError: gradcheck: gradient mismatch for input 0 \(shape \[2, 2\]\) along a random direction \(fastMode\): analytic -?[\d.e-]+, numeric -?[\d.e-]+ \(atol 0.00001, rtol 0.001\)$/);
+    assert.throws(
+      () => tg.gradcheck(wrongCube, [x], { fastMode: true }),
+      /^ValueError: gradcheck: gradient mismatch for input 0 \(shape \[2, 2\]\) along a random direction \(fastMode\): analytic -?[\d.e-]+, numeric -?[\d.e-]+ \(atol 0.00001, rtol 0.001\)$/,
+    );
     tg.manualSeed(2);
-    assert.equal(tg.gradcheck((t) => t.mul(t).mul(t).sum(), [x], { fastMode: true }), true);
+    assert.equal(
+      tg.gradcheck((t) => t.mul(t).mul(t).sum(), [x], { fastMode: true }),
+      true,
+    );
   });
 
   it("gradcheckAsync: the same check with awaited reads", async () => {
     tg.manualSeed(3);
     assert.equal(await tg.gradcheckAsync((t) => t.sigmoid().mul(t).sum(), [tg.randn([5])], float32), true);
-    await assert.rejects(tg.gradcheckAsync(wrongCube, [tg.tensor([1.5, -2])]), /^ValueError: gradcheckAsync: gradient mismatch for input 0 \(shape \[2\]\) at element 0 \[0\]/);
+    await assert.rejects(
+      tg.gradcheckAsync(wrongCube, [tg.tensor([1.5, -2])]),
+      /^ValueError: gradcheckAsync: gradient mismatch for input 0 \(shape \[2\]\) at element 0 \[0\]/,
+    );
   });
 
   it("refuses a dtype it cannot check in and unknown options", () => {
     const x = tg.tensor([1, 2]);
-    assert.throws(() => tg.gradcheck((t) => t.sum(), [x], { dtype: "float16" as "float32" }), { name: "ValueError", message: 'gradcheck: dtype must be "float64" or "float32", got "float16"' });
+    assert.throws(() => tg.gradcheck((t) => t.sum(), [x], { dtype: "float16" as "float32" }), {
+      name: "ValueError",
+      message: 'gradcheck: dtype must be "float64" or "float32", got "float16"',
+    });
     assert.throws(() => tg.gradcheck((t) => t.sum(), [x], { fast_mode: true } as tg.GradcheckOptions), { name: "ValueError" });
   });
 });

@@ -52,71 +52,99 @@ for (const backend of tg.listBackends()) {
     };
 
     for (const [name, fn] of Object.entries(CASES)) {
-      it(`double backward of ${name}`, on(() => {
-        const ref = fixture.double[name];
-        const xs = ref.inputs.map((r: any) => fromRec(r, { requiresGrad: true }));
-        const out = fn(...xs);
-        close(out, ref.out, `${name} output`);
-        const gs = tg.autograd.grad(out.mul(fromRec(ref.w)).sum(), xs, { createGraph: true });
-        gs.forEach((g, i) => close(g, ref.grads[i], `${name} grad ${i}`));
-        for (const x of xs) assert.equal(x.grad, null, "autograd.grad leaves .grad alone");
-        const dot = gs.map((g, i) => g!.mul(fromRec(ref.v[i])).sum()).reduce((a, b) => a.add(b));
-        const hs = tg.autograd.grad(dot, xs, { allowUnused: true });
-        hs.forEach((h, i) => close(h ?? tg.zerosLike(xs[i]), ref.hvp[i], `${name} Hessian-vector product ${i}`));
-      }));
+      it(
+        `double backward of ${name}`,
+        on(() => {
+          const ref = fixture.double[name];
+          const xs = ref.inputs.map((r: any) => fromRec(r, { requiresGrad: true }));
+          const out = fn(...xs);
+          close(out, ref.out, `${name} output`);
+          const gs = tg.autograd.grad(out.mul(fromRec(ref.w)).sum(), xs, { createGraph: true });
+          gs.forEach((g, i) => close(g, ref.grads[i], `${name} grad ${i}`));
+          for (const x of xs) assert.equal(x.grad, null, "autograd.grad leaves .grad alone");
+          const dot = gs.map((g, i) => g!.mul(fromRec(ref.v[i])).sum()).reduce((a, b) => a.add(b));
+          const hs = tg.autograd.grad(dot, xs, { allowUnused: true });
+          hs.forEach((h, i) => close(h ?? tg.zerosLike(xs[i]), ref.hvp[i], `${name} Hessian-vector product ${i}`));
+        }),
+      );
     }
 
-    it("a WGAN-GP gradient penalty trains the critic's parameters", on(() => {
-      const ref = fixture.penalty;
-      const net = mlp();
-      const x = fromRec(ref.x, { requiresGrad: true });
-      const [gx] = tg.autograd.grad(net.forward(x).sum(), [x], { createGraph: true });
-      close(gx, ref.gradX, "gradient of the critic");
-      const penalty = gx!.norm(2, 1).sub(1).pow(2).mean();
-      close(penalty, ref.penalty, "penalty");
-      penalty.backward();
-      for (const [k, p] of net.namedParameters()) {
-        // The last bias does not move the critic's gradient: no gradient at all, as PyTorch.
-        if (ref.paramGrads[k] === null) assert.equal(p.grad, null, k);
-        else close(p.grad, ref.paramGrads[k], `${k}.grad`);
-      }
-    }));
+    it(
+      "a WGAN-GP gradient penalty trains the critic's parameters",
+      on(() => {
+        const ref = fixture.penalty;
+        const net = mlp();
+        const x = fromRec(ref.x, { requiresGrad: true });
+        const [gx] = tg.autograd.grad(net.forward(x).sum(), [x], { createGraph: true });
+        close(gx, ref.gradX, "gradient of the critic");
+        const penalty = gx!.norm(2, 1).sub(1).pow(2).mean();
+        close(penalty, ref.penalty, "penalty");
+        penalty.backward();
+        for (const [k, p] of net.namedParameters()) {
+          // The last bias does not move the critic's gradient: no gradient at all, as PyTorch.
+          if (ref.paramGrads[k] === null) assert.equal(p.grad, null, k);
+          else close(p.grad, ref.paramGrads[k], `${k}.grad`);
+        }
+      }),
+    );
 
-    it("a Hessian-vector product over a model's parameters", on(() => {
-      const ref = fixture.hvp;
-      const net = mlp();
-      const params = net.parameters();
-      const loss = F.mseLoss(net.forward(fromRec(ref.x)), fromRec(ref.y));
-      close(loss, ref.loss, "loss");
-      const gs = tg.autograd.grad(loss, params, { createGraph: true });
-      gs.forEach((g, i) => close(g, ref.grads[i], `grad ${i}`));
-      const dot = gs.map((g, i) => g!.mul(fromRec(ref.v[i])).sum()).reduce((a, b) => a.add(b));
-      tg.autograd.grad(dot, params).forEach((h, i) => close(h, ref.hvp[i], `hvp ${i}`));
-    }));
+    it(
+      "a Hessian-vector product over a model's parameters",
+      on(() => {
+        const ref = fixture.hvp;
+        const net = mlp();
+        const params = net.parameters();
+        const loss = F.mseLoss(net.forward(fromRec(ref.x)), fromRec(ref.y));
+        close(loss, ref.loss, "loss");
+        const gs = tg.autograd.grad(loss, params, { createGraph: true });
+        gs.forEach((g, i) => close(g, ref.grads[i], `grad ${i}`));
+        const dot = gs.map((g, i) => g!.mul(fromRec(ref.v[i])).sum()).reduce((a, b) => a.add(b));
+        tg.autograd.grad(dot, params).forEach((h, i) => close(h, ref.hvp[i], `hvp ${i}`));
+      }),
+    );
 
-    it("backward({ createGraph }) leaves a differentiable .grad that a second backward accumulates into", on(() => {
-      const ref = fixture.accumulate;
-      const x = fromRec(ref.x, { requiresGrad: true });
-      x.pow(3).sum().backward(null, { createGraph: true });
-      close(x.grad!.detach(), ref.first, "first .grad");
-      assert.equal(x.grad!.requiresGrad, true);
-      x.grad!.sum().backward();
-      close(x.grad!, ref.after, ".grad after the second backward");
-    }));
+    it(
+      "backward({ createGraph }) leaves a differentiable .grad that a second backward accumulates into",
+      on(() => {
+        const ref = fixture.accumulate;
+        const x = fromRec(ref.x, { requiresGrad: true });
+        x.pow(3).sum().backward(null, { createGraph: true });
+        close(x.grad!.detach(), ref.first, "first .grad");
+        assert.equal(x.grad!.requiresGrad, true);
+        x.grad!.sum().backward();
+        close(x.grad!, ref.after, ".grad after the second backward");
+      }),
+    );
 
-    it("gradgradcheck agrees with finite differences", on(() => {
-      tg.manualSeed(3);
-      assert.equal(tg.gradgradcheck((a, b) => a.matmul(b).tanh().mul(a.sum(1, true)), [tg.randn([2, 3]), tg.randn([3, 2])]), true);
-      assert.equal(tg.autograd.gradgradcheck((a) => a.sigmoid().log().div(a.exp().add(1)), [tg.randn([4])]), true);
-      assert.equal(tg.gradgradcheck((a) => F.crossEntropy(a, CE_TARGET), [tg.randn([3, 4])]), true);
-      assert.equal(tg.gradgradcheck((a) => a.softmax(0).mul(a).logsumexp(0), [tg.randn([4])]), true);
-    }));
+    it(
+      "gradgradcheck agrees with finite differences",
+      on(() => {
+        tg.manualSeed(3);
+        assert.equal(
+          tg.gradgradcheck((a, b) => a.matmul(b).tanh().mul(a.sum(1, true)), [tg.randn([2, 3]), tg.randn([3, 2])]),
+          true,
+        );
+        assert.equal(
+          tg.autograd.gradgradcheck((a) => a.sigmoid().log().div(a.exp().add(1)), [tg.randn([4])]),
+          true,
+        );
+        assert.equal(
+          tg.gradgradcheck((a) => F.crossEntropy(a, CE_TARGET), [tg.randn([3, 4])]),
+          true,
+        );
+        assert.equal(
+          tg.gradgradcheck((a) => a.softmax(0).mul(a).logsumexp(0), [tg.randn([4])]),
+          true,
+        );
+      }),
+    );
   });
 }
 
 /** The script's mlp(): Linear(3, 5), Tanh, Linear(5, 1), weights from grid(), in float64. */
 function mlp(): nn.Sequential {
-  const l1 = new nn.Linear(3, 5), l2 = new nn.Linear(5, 1);
+  const l1 = new nn.Linear(3, 5),
+    l2 = new nn.Linear(5, 1);
   // Assigning a Parameter to a field replaces the registered one (PyTorch's __setattr__).
   l1.weight = new nn.Parameter(grid([5, 3], 0.15, 0.05, 0));
   l1.bias = new nn.Parameter(grid([5], 0.15, 0.05, 1));
@@ -141,14 +169,20 @@ describe("autograd.grad", () => {
     const [g] = tg.autograd.grad(x.exp().sum(), x);
     assert.equal(g!.requiresGrad, false);
     tg.randn([1000]); // allocate after the pass: the returned gradient must still hold its values
-    assert.deepEqual(g!.toArray().map((v: any) => Math.fround(v)), [Math.fround(Math.E), Math.fround(Math.exp(2))]);
+    assert.deepEqual(
+      g!.toArray().map((v: any) => Math.fround(v)),
+      [Math.fround(Math.E), Math.fround(Math.exp(2))],
+    );
   });
 
   it("retains the graph with createGraph and releases it otherwise", () => {
     const x = tg.tensor([1, 2], { requiresGrad: true });
     const y = x.exp().sum();
     tg.autograd.grad(y, [x]);
-    assert.throws(() => tg.autograd.grad(y, [x]), (e: unknown) => e instanceof ValueError && /second time/.test((e as Error).message));
+    assert.throws(
+      () => tg.autograd.grad(y, [x]),
+      (e: unknown) => e instanceof ValueError && /second time/.test((e as Error).message),
+    );
     const z = x.exp().sum();
     tg.autograd.grad(z, [x], { createGraph: true });
     tg.autograd.grad(z, [x]);
@@ -157,13 +191,34 @@ describe("autograd.grad", () => {
   it("typed errors: unused inputs, inputs without grad, outputs without a graph, gradient counts, options", () => {
     const x = tg.tensor([1, 2], { requiresGrad: true });
     const unused = tg.tensor([3], { requiresGrad: true });
-    assert.throws(() => tg.autograd.grad(x.sum(), [unused]), (e: unknown) => e instanceof ValueError && /not used.*allowUnused/.test((e as Error).message));
-    assert.deepEqual(tg.autograd.grad(x.sum(), [unused, x], { allowUnused: true }).map((g) => g?.toArray() ?? null), [null, [1, 1]]);
-    assert.throws(() => tg.autograd.grad(x.sum(), [tg.tensor([1])]), (e: unknown) => e instanceof ValueError && /does not require grad/.test((e as Error).message));
-    assert.throws(() => tg.autograd.grad(tg.tensor(1), [x]), (e: unknown) => e instanceof ValueError && /outputs does not require grad/.test((e as Error).message));
-    assert.throws(() => tg.autograd.grad(x.mul(2), [x]), (e: unknown) => e instanceof ValueError && /one-element/.test((e as Error).message));
-    assert.throws(() => tg.autograd.grad([x.sum()], [x], { gradOutputs: [] }), (e: unknown) => e instanceof ValueError && /0 gradients for 1 outputs/.test((e as Error).message));
-    assert.throws(() => tg.autograd.grad(x.sum(), [x], { create_graph: true } as any), (e: unknown) => e instanceof ValueError && /unknown option "create_graph"/.test((e as Error).message));
+    assert.throws(
+      () => tg.autograd.grad(x.sum(), [unused]),
+      (e: unknown) => e instanceof ValueError && /not used.*allowUnused/.test((e as Error).message),
+    );
+    assert.deepEqual(
+      tg.autograd.grad(x.sum(), [unused, x], { allowUnused: true }).map((g) => g?.toArray() ?? null),
+      [null, [1, 1]],
+    );
+    assert.throws(
+      () => tg.autograd.grad(x.sum(), [tg.tensor([1])]),
+      (e: unknown) => e instanceof ValueError && /does not require grad/.test((e as Error).message),
+    );
+    assert.throws(
+      () => tg.autograd.grad(tg.tensor(1), [x]),
+      (e: unknown) => e instanceof ValueError && /outputs does not require grad/.test((e as Error).message),
+    );
+    assert.throws(
+      () => tg.autograd.grad(x.mul(2), [x]),
+      (e: unknown) => e instanceof ValueError && /one-element/.test((e as Error).message),
+    );
+    assert.throws(
+      () => tg.autograd.grad([x.sum()], [x], { gradOutputs: [] }),
+      (e: unknown) => e instanceof ValueError && /0 gradients for 1 outputs/.test((e as Error).message),
+    );
+    assert.throws(
+      () => tg.autograd.grad(x.sum(), [x], { create_graph: true } as any),
+      (e: unknown) => e instanceof ValueError && /unknown option "create_graph"/.test((e as Error).message),
+    );
   });
 
   it("autograd.backward accumulates from several outputs in one pass", () => {

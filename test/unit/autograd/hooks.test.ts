@@ -19,55 +19,61 @@ for (const backend of tg.listBackends()) {
       }
     };
 
-    it("a tensor hook sees and replaces a gradient; a leaf's hook sees the total", on(() => {
-      const ref = fixture.hooks.tensor;
-      const x = fromRec(ref.x, { requiresGrad: true });
-      const y = x.mul(2);
-      y.registerHook((g) => g.mul(10));
-      const seen: Tensor[] = [];
-      x.registerHook((g) => void seen.push(g));
-      y.mul(y).sum().backward();
-      tg.randn([4096]); // allocations after the pass must not reuse what the hook kept
-      close(seen[0], ref.seenAtX, "gradient seen at x");
-      close(x.grad, ref.xGrad, "x.grad");
-    }));
+    it(
+      "a tensor hook sees and replaces a gradient; a leaf's hook sees the total",
+      on(() => {
+        const ref = fixture.hooks.tensor;
+        const x = fromRec(ref.x, { requiresGrad: true });
+        const y = x.mul(2);
+        y.registerHook((g) => g.mul(10));
+        const seen: Tensor[] = [];
+        x.registerHook((g) => void seen.push(g));
+        y.mul(y).sum().backward();
+        tg.randn([4096]); // allocations after the pass must not reuse what the hook kept
+        close(seen[0], ref.seenAtX, "gradient seen at x");
+        close(x.grad, ref.xGrad, "x.grad");
+      }),
+    );
 
-    it("module hooks: pre-hook replaces the input, forward hook the output, backward hook the input gradient", on(() => {
-      const ref = fixture.hooks.module;
-      const lin = new nn.Linear(3, 2);
-      tg.noGrad(() => {
-        lin.weight.copy_(grid([2, 3], 0.2, 0, 0, "float32"));
-        lin.bias!.copy_(grid([2], 0.1, 0.1, 0, "float32"));
-      });
-      const x = fromRec(ref.input, { requiresGrad: true, dtype: "float32" });
-      const rec: Record<string, Tensor> = {};
-      const h1 = lin.registerForwardPreHook((_m, args) => [(args[0] as Tensor).mul(2)]);
-      const h2 = lin.registerForwardHook((m, args, out) => {
-        assert.equal(m, lin);
-        rec.fwdInput = args[0] as Tensor;
-        return (out as Tensor).add(1);
-      });
-      const h3 = lin.registerFullBackwardHook((m, gin, gout) => {
-        assert.equal(m, lin);
-        rec.gradInput = gin[0]!;
-        rec.gradOutput = gout[0]!;
-        return [gin[0]!.mul(3)];
-      });
-      const out = lin.forward(x);
-      close(rec.fwdInput, ref.fwdInput, "forward hook's input", 1e-6);
-      close(out, ref.output, "output", 1e-6);
-      out.backward(fromRec(ref.upstream, { dtype: "float32" }));
-      tg.randn([4096]);
-      close(rec.gradOutput, ref.gradOutput, "gradOutput", 1e-6);
-      close(rec.gradInput, ref.gradInput, "gradInput", 1e-6);
-      close(x.grad, ref.xGrad, "x.grad", 1e-6);
-      close(lin.weight.grad, ref.weightGrad, "weight.grad", 1e-6);
-      h1.remove();
-      h2.remove();
-      h3.remove();
-      h3.remove(); // a second remove does nothing
-      close(lin.forward(x), ref.afterRemove, "output after remove()", 1e-6);
-    }));
+    it(
+      "module hooks: pre-hook replaces the input, forward hook the output, backward hook the input gradient",
+      on(() => {
+        const ref = fixture.hooks.module;
+        const lin = new nn.Linear(3, 2);
+        tg.noGrad(() => {
+          lin.weight.copy_(grid([2, 3], 0.2, 0, 0, "float32"));
+          lin.bias!.copy_(grid([2], 0.1, 0.1, 0, "float32"));
+        });
+        const x = fromRec(ref.input, { requiresGrad: true, dtype: "float32" });
+        const rec: Record<string, Tensor> = {};
+        const h1 = lin.registerForwardPreHook((_m, args) => [(args[0] as Tensor).mul(2)]);
+        const h2 = lin.registerForwardHook((m, args, out) => {
+          assert.equal(m, lin);
+          rec.fwdInput = args[0] as Tensor;
+          return (out as Tensor).add(1);
+        });
+        const h3 = lin.registerFullBackwardHook((m, gin, gout) => {
+          assert.equal(m, lin);
+          rec.gradInput = gin[0]!;
+          rec.gradOutput = gout[0]!;
+          return [gin[0]!.mul(3)];
+        });
+        const out = lin.forward(x);
+        close(rec.fwdInput, ref.fwdInput, "forward hook's input", 1e-6);
+        close(out, ref.output, "output", 1e-6);
+        out.backward(fromRec(ref.upstream, { dtype: "float32" }));
+        tg.randn([4096]);
+        close(rec.gradOutput, ref.gradOutput, "gradOutput", 1e-6);
+        close(rec.gradInput, ref.gradInput, "gradInput", 1e-6);
+        close(x.grad, ref.xGrad, "x.grad", 1e-6);
+        close(lin.weight.grad, ref.weightGrad, "weight.grad", 1e-6);
+        h1.remove();
+        h2.remove();
+        h3.remove();
+        h3.remove(); // a second remove does nothing
+        close(lin.forward(x), ref.afterRemove, "output after remove()", 1e-6);
+      }),
+    );
   });
 }
 
@@ -78,7 +84,10 @@ describe("hooks", () => {
     const calls: string[] = [];
     const h = (net[1] as nn.Module).registerForwardHook((_m: nn.Module, _a: unknown[], out: unknown) => void acts.push(out as Tensor));
     (net[1] as nn.Module).registerForwardHook(() => void calls.push("second"));
-    const x = tg.tensor([[1, -2], [3, 4]]);
+    const x = tg.tensor([
+      [1, -2],
+      [3, 4],
+    ]);
     const y = net.forward(x);
     assert.deepEqual(acts[0].shape, [2, 3]);
     assert.deepEqual(acts[0].toArray(), (net[0] as nn.Module).forward(x).relu().toArray());
@@ -97,7 +106,10 @@ describe("hooks", () => {
       gin = gi;
       seen = go;
     });
-    lin.forward(tg.tensor([[1, 2]])).sum().backward();
+    lin
+      .forward(tg.tensor([[1, 2]]))
+      .sum()
+      .backward();
     assert.deepEqual(gin, []);
     assert.deepEqual(seen![0]!.toArray(), [[1, 1]]);
     assert.ok(lin.weight.grad);
@@ -106,22 +118,35 @@ describe("hooks", () => {
   it("a hook that returns the wrong thing is a typed error; registering on a tensor without grad too", () => {
     const x = tg.tensor([1, 2], { requiresGrad: true });
     x.registerHook(() => tg.tensor([1, 2, 3]));
-    assert.throws(() => x.mul(2).sum().backward(), (e: unknown) => e instanceof ShapeError && /registerHook.*\[2\]/.test((e as Error).message));
-    assert.throws(() => tg.tensor([1]).registerHook(() => {}), (e: unknown) => e instanceof ValueError && /doesn't require gradient/.test((e as Error).message));
+    assert.throws(
+      () => x.mul(2).sum().backward(),
+      (e: unknown) => e instanceof ShapeError && /registerHook.*\[2\]/.test((e as Error).message),
+    );
+    assert.throws(
+      () => tg.tensor([1]).registerHook(() => {}),
+      (e: unknown) => e instanceof ValueError && /doesn't require gradient/.test((e as Error).message),
+    );
     const lin = new nn.Linear(2, 2);
     lin.registerFullBackwardHook(() => [null, null] as any);
     const xi = tg.tensor([[1, 2]], { requiresGrad: true });
-    assert.throws(() => lin.forward(xi).sum().backward(), (e: unknown) => e instanceof ValueError && /2 gradients.*array of 1/.test((e as Error).message));
+    assert.throws(
+      () => lin.forward(xi).sum().backward(),
+      (e: unknown) => e instanceof ValueError && /2 gradients.*array of 1/.test((e as Error).message),
+    );
   });
 
   it("a hook may clip gradients on their way to the parameters (torch's common idiom)", () => {
     const w = tg.tensor([1, -1, 2], { requiresGrad: true });
     const h = w.registerHook((g) => g.clamp(-1, 1));
-    w.mul(tg.tensor([5, -0.5, -3])).sum().backward();
+    w.mul(tg.tensor([5, -0.5, -3]))
+      .sum()
+      .backward();
     assert.deepEqual(w.grad!.toArray(), [1, -0.5, -1]);
     h.remove();
     w.grad = null;
-    w.mul(tg.tensor([5, -0.5, -3])).sum().backward();
+    w.mul(tg.tensor([5, -0.5, -3]))
+      .sum()
+      .backward();
     assert.deepEqual(w.grad!.toArray(), [5, -0.5, -3]);
   });
 

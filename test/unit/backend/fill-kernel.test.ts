@@ -13,7 +13,11 @@ for (const backend of ["js", "wasm"]) {
       tg.setBackend(backend);
       const m = tg.arange(12).reshape([3, 4]);
       tg.noGrad(() => m.slice(1, 1, 2).fill_(-2.5));
-      assert.deepEqual(m.toArray(), [[0, -2.5, 2, 3], [4, -2.5, 6, 7], [8, -2.5, 10, 11]]);
+      assert.deepEqual(m.toArray(), [
+        [0, -2.5, 2, 3],
+        [4, -2.5, 6, 7],
+        [8, -2.5, 10, 11],
+      ]);
     });
 
     it("fills a transposed view and converts to the dtype", () => {
@@ -25,7 +29,10 @@ for (const backend of ["js", "wasm"]) {
       assert.deepEqual(d.toArray(), [0.1, 0.1]);
       const i = tg.ones([2, 2], { dtype: "int32" });
       i.slice(0, 0, 1).fill_(-7);
-      assert.deepEqual(i.toArray(), [[-7, -7], [1, 1]]);
+      assert.deepEqual(i.toArray(), [
+        [-7, -7],
+        [1, 1],
+      ]);
       assert.throws(() => i.fill_(0.5), tg.DTypeError);
     });
 

@@ -19,10 +19,14 @@ it("the reference backend registers every kernel, optimizer updates and fill inc
 
 it("the wasm backend's kernels are registered in the same registry, and only names of the table", () => {
   assert.ok(wasmBackend.kernel("adamStep"));
-  const wasm = registeredKernels("wasm"), js = new Set(registeredKernels("js"));
+  const wasm = registeredKernels("wasm"),
+    js = new Set(registeredKernels("js"));
   assert.ok(wasm.includes("adamStep") && wasm.includes("matmul") && wasm.includes("sgdStep"));
   // Beyond the reference's kernels, only the optional fused ones, which the reference does not have.
-  assert.deepEqual(wasm.filter((n) => !js.has(n)), [...OPTIONAL_KERNELS].sort());
+  assert.deepEqual(
+    wasm.filter((n) => !js.has(n)),
+    [...OPTIONAL_KERNELS].sort(),
+  );
   for (const name of OPTIONAL_KERNELS) assert.equal(lookupKernel("js", name), undefined, name);
   assert.equal(lookupKernel("wasm", "adamStep"), wasmBackend.kernel("adamStep"));
 });

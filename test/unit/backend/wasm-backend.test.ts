@@ -22,7 +22,15 @@ function values(n: number, seed: number, lo = -2, hi = 2): Float32Array {
 
 /** A seeded tensor of `shape` on the current backend. */
 function mk(shape: number[], seed: number, lo?: number, hi?: number): Tensor {
-  return tg.tensor(values(shape.reduce((a, b) => a * b, 1), seed, lo, hi), { shape });
+  return tg.tensor(
+    values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+    { shape },
+  );
 }
 
 /** Runs `build` on the reference and on the wasm backend and compares the outputs. */
@@ -91,20 +99,37 @@ describe("wasm backend", () => {
     same("argmax middle", () => x().argmax(1));
     same("mean of a transposed view", () => mk([9, 4], 31).transpose(0, 1).mean(1));
     tg.setBackend("wasm");
-    assert.equal(calls("reduceCols", () => mk([32, 16], 32).sum(0)), 1, "a sum over the batch is a column reduction");
-    assert.equal(calls("reduceRows", () => mk([32, 16], 33).max(1)), 1);
+    assert.equal(
+      calls("reduceCols", () => mk([32, 16], 32).sum(0)),
+      1,
+      "a sum over the batch is a column reduction",
+    );
+    assert.equal(
+      calls("reduceRows", () => mk([32, 16], 33).max(1)),
+      1,
+    );
   });
 
   test("matmul: plain, transposed, batched, broadcast weight, vector", () => {
     same("67x300 @ 300x45", () => mk([67, 300], 40).matmul(mk([300, 45], 41)), { rtol: 1e-4, atol: 1e-4 });
-    same("A^T B", () => mk([30, 20], 42).transpose(0, 1).matmul(mk([30, 17], 43)), { rtol: 1e-4, atol: 1e-4 });
+    same(
+      "A^T B",
+      () =>
+        mk([30, 20], 42)
+          .transpose(0, 1)
+          .matmul(mk([30, 17], 43)),
+      { rtol: 1e-4, atol: 1e-4 },
+    );
     same("A B^T", () => mk([20, 30], 44).matmul(mk([17, 30], 45).transpose(0, 1)), { rtol: 1e-4, atol: 1e-4 });
     same("batched", () => mk([3, 9, 13], 46).matmul(mk([3, 13, 10], 47)), { rtol: 1e-4, atol: 1e-4 });
     same("broadcast batch", () => mk([2, 1, 5, 8], 48).matmul(mk([3, 8, 6], 49)), { rtol: 1e-4, atol: 1e-4 });
     same("vector", () => mk([1, 50], 50).matmul(mk([50, 70], 51)), { rtol: 1e-4, atol: 1e-4 });
     tg.setBackend("wasm");
     // A Linear layer on [B, T, in] shares its weight across the batch: one GEMM with B*T rows.
-    assert.equal(calls("sgemm", () => mk([4, 6, 16], 52).matmul(mk([8, 16], 53).transpose(0, 1))), 1);
+    assert.equal(
+      calls("sgemm", () => mk([4, 6, 16], 52).matmul(mk([8, 16], 53).transpose(0, 1))),
+      1,
+    );
   });
 
   test("matmul of views on products large enough to split across threads", () => {
@@ -141,7 +166,10 @@ describe("wasm backend", () => {
       const x = mk([64, 784], 65).requiresGrad_();
       const w = mk([128, 784], 66, -0.05, 0.05).requiresGrad_();
       const b = mk([128], 67, -0.1, 0.1).requiresGrad_();
-      const h = tg.nn.functional.linear(x, w, b).relu().add(tg.nn.functional.linear(r.expand([64, 784]), w));
+      const h = tg.nn.functional
+        .linear(x, w, b)
+        .relu()
+        .add(tg.nn.functional.linear(r.expand([64, 784]), w));
       const loss = h.transpose(0, 1).logSoftmax(1).mean();
       loss.backward();
       return [loss, r.grad!, x.grad!, w.grad!, b.grad!];
@@ -151,11 +179,18 @@ describe("wasm backend", () => {
 
   test("conv2d and max pooling run im2col/col2im", () => {
     const F = tg.nn.functional;
-    same("conv2d", () => F.conv2d(mk([2, 3, 9, 8], 70), mk([4, 3, 3, 3], 71), mk([4], 72), { stride: 2, padding: 1 }), { rtol: 1e-4, atol: 1e-4 });
+    same("conv2d", () => F.conv2d(mk([2, 3, 9, 8], 70), mk([4, 3, 3, 3], 71), mk([4], 72), { stride: 2, padding: 1 }), {
+      rtol: 1e-4,
+      atol: 1e-4,
+    });
     same("maxPool2d", () => F.maxPool2d(mk([2, 3, 8, 8], 73), 3, { stride: 2, padding: 1 }));
     tg.setBackend("wasm");
     const x = mk([1, 2, 6, 6], 74).requiresGrad_();
-    const n = calls("im2col", () => F.conv2d(x, mk([2, 2, 3, 3], 75)).sum().backward());
+    const n = calls("im2col", () =>
+      F.conv2d(x, mk([2, 2, 3, 3], 75))
+        .sum()
+        .backward(),
+    );
     assert.ok(n >= 1, "unfold ran on wasm");
   });
 

@@ -14,9 +14,15 @@ const wasm = new URL("../../../src/backend/wasm/index.ts", import.meta.url).href
 /** Runs `body` as an ES module with the library's sources and a global gc(); returns code and output. */
 function child(body: string): { code: number | null; stdout: string; stderr: string } {
   const script = `import * as tg from ${JSON.stringify(src)};\nimport { wasmBackend } from ${JSON.stringify(wasm)};\n${churn}\n${body}`;
-  const r = spawnSync(process.execPath, ["--expose-gc", "--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script], {
-    cwd: root, encoding: "utf8", env: { ...process.env, TENSORGRAD_BACKEND: "wasm" },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--expose-gc", "--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script],
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, TENSORGRAD_BACKEND: "wasm" },
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -55,6 +61,10 @@ describe("wasm backend at process exit", () => {
       console.log(held, stats().blocksInUse - base, stats().evictions);`);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, "");
-    assert.equal(r.stdout, "400 0 0\n", "the 400 dead storages resident (randn, the scalar 1, add, sum), then all freed by their finalizers, none copied out");
+    assert.equal(
+      r.stdout,
+      "400 0 0\n",
+      "the 400 dead storages resident (randn, the scalar 1, add, sum), then all freed by their finalizers, none copied out",
+    );
   });
 });

@@ -3,8 +3,14 @@
 // bounds, reductions, softmax, where/gather, and im2col/col2im.
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
-import { WasmRuntime, type UnaryOp, type BinaryOp, type RowOperand, type ConvArgs, convOutSize }
-  from "../../../src/backend/wasm/runtime.js";
+import {
+  WasmRuntime,
+  type UnaryOp,
+  type BinaryOp,
+  type RowOperand,
+  type ConvArgs,
+  convOutSize,
+} from "../../../src/backend/wasm/runtime.js";
 import { rng } from "../../helpers/wasm.js";
 
 const U = 2 ** -24; // float32 unit roundoff
@@ -25,7 +31,9 @@ function erf64(x: number): number {
     }
     r = (2 / Math.sqrt(Math.PI)) * sum;
   } else {
-    let f = ax, c = ax, d = 0;
+    let f = ax,
+      c = ax,
+      d = 0;
     for (let n = 1; n < 300; n++) {
       d = 1 / (ax + (n / 2) * d);
       c = ax + n / 2 / c;
@@ -67,35 +75,53 @@ for (const flavor of ["simd", "relaxed"] as const) {
     test("sgemm: every transpose combination on awkward shapes, within the float32 dot-product bound", (t) => {
       const r = rng(1);
       // M < 4 takes the unpacked path; K > 256 crosses a KC block; N < 8, M and N off the 4x8 tile.
-      const shapes = [[67, 45, 300], [1, 45, 300], [2, 77, 13], [3, 33, 64], [4, 8, 1], [130, 9, 513], [5, 20, 0], [37, 131, 257]];
+      const shapes = [
+        [67, 45, 300],
+        [1, 45, 300],
+        [2, 77, 13],
+        [3, 33, 64],
+        [4, 8, 1],
+        [130, 9, 513],
+        [5, 20, 0],
+        [37, 131, 257],
+      ];
       let worst = 0;
       for (const [M, N, K] of shapes as [number, number, number][]) {
-        for (const ta of [false, true]) for (const tb of [false, true]) for (const accumulate of [false, true]) {
-          // A is a view into a wider buffer (row stride K + 3) when not transposed, to test strides.
-          const lda = ta ? M : K + 3;
-          const A = randoms((ta ? K : M) * lda, r), B = randoms(K * N, r), C0 = randoms(M * N, r);
-          const a = put(rt, A), b = put(rt, B), c = put(rt, C0);
-          const am = ta ? { ptr: a, rowStride: 1, colStride: lda } : { ptr: a, rowStride: lda, colStride: 1 };
-          const bm = tb ? { ptr: b, rowStride: 1, colStride: K } : { ptr: b, rowStride: N, colStride: 1 };
-          rt.sgemm(M, N, K, am, bm, { ptr: c, rowStride: N }, { accumulate });
-          const got = rt.f32(c, M * N);
-          for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-            let s = accumulate ? C0[i * N + j]! : 0;
-            let mag = Math.abs(s);
-            for (let k = 0; k < K; k++) {
-              const p = A[i * am.rowStride + k * am.colStride]! * B[k * bm.rowStride + j * bm.colStride]!;
-              s += p;
-              mag += Math.abs(p);
+        for (const ta of [false, true])
+          for (const tb of [false, true])
+            for (const accumulate of [false, true]) {
+              // A is a view into a wider buffer (row stride K + 3) when not transposed, to test strides.
+              const lda = ta ? M : K + 3;
+              const A = randoms((ta ? K : M) * lda, r),
+                B = randoms(K * N, r),
+                C0 = randoms(M * N, r);
+              const a = put(rt, A),
+                b = put(rt, B),
+                c = put(rt, C0);
+              const am = ta ? { ptr: a, rowStride: 1, colStride: lda } : { ptr: a, rowStride: lda, colStride: 1 };
+              const bm = tb ? { ptr: b, rowStride: 1, colStride: K } : { ptr: b, rowStride: N, colStride: 1 };
+              rt.sgemm(M, N, K, am, bm, { ptr: c, rowStride: N }, { accumulate });
+              const got = rt.f32(c, M * N);
+              for (let i = 0; i < M; i++)
+                for (let j = 0; j < N; j++) {
+                  let s = accumulate ? C0[i * N + j]! : 0;
+                  let mag = Math.abs(s);
+                  for (let k = 0; k < K; k++) {
+                    const p = A[i * am.rowStride + k * am.colStride]! * B[k * bm.rowStride + j * bm.colStride]!;
+                    s += p;
+                    mag += Math.abs(p);
+                  }
+                  // Worst-case rounding of a length-(K+1) float32 dot product: gamma_{K+1} * sum |terms|.
+                  const n = K + 1;
+                  const bound = ((n * U) / (1 - n * U)) * mag;
+                  const err = Math.abs(got[i * N + j]! - s);
+                  assert.ok(err <= bound, `${M}x${N}x${K} ta=${ta} tb=${tb} acc=${accumulate} [${i},${j}]: err ${err} > ${bound}`);
+                  if (mag > 0) worst = Math.max(worst, err / mag);
+                }
+              rt.allocator.free(a);
+              rt.allocator.free(b);
+              rt.allocator.free(c);
             }
-            // Worst-case rounding of a length-(K+1) float32 dot product: gamma_{K+1} * sum |terms|.
-            const n = K + 1;
-            const bound = ((n * U) / (1 - n * U)) * mag;
-            const err = Math.abs(got[i * N + j]! - s);
-            assert.ok(err <= bound, `${M}x${N}x${K} ta=${ta} tb=${tb} acc=${accumulate} [${i},${j}]: err ${err} > ${bound}`);
-            if (mag > 0) worst = Math.max(worst, err / mag);
-          }
-          rt.allocator.free(a); rt.allocator.free(b); rt.allocator.free(c);
-        }
       }
       t.diagnostic(`sgemm max |error| / sum|a*b| = ${worst.toExponential(2)}`);
     });
@@ -112,31 +138,51 @@ for (const flavor of ["simd", "relaxed"] as const) {
       // many pixels (A packed: 6 rows are not whole slivers); [7, 25, 5000]: its weight gradient (few
       // slivers, long K); [300, 70, 400]: A too large to pack whole, split by rows.
       // [6, 25, 36864] and [3, 9, 5000]: too few panels to share, long K: split by slices of K.
-      const shapes = [[64, 130, 784], [128, 67, 300], [6, 3001, 25], [7, 25, 5000], [300, 70, 400], [6, 25, 36864], [5, 9, 5000]];
+      const shapes = [
+        [64, 130, 784],
+        [128, 67, 300],
+        [6, 3001, 25],
+        [7, 25, 5000],
+        [300, 70, 400],
+        [6, 25, 36864],
+        [5, 9, 5000],
+      ];
       for (const [M, N, K] of shapes as [number, number, number][]) {
-        for (const ta of [false, true]) for (const tb of [false, true]) for (const accumulate of [false, true]) {
-          // A is a view into a wider buffer (row stride K + 3) when not transposed, to test strides.
-          const lda = ta ? M : K + 3;
-          const A = randoms((ta ? K : M) * lda, r), B = randoms(K * N, r), C0 = randoms(M * N, r);
-          const a = put(rt2, A), b = put(rt2, B), c = put(rt2, C0);
-          const am = ta ? { ptr: a, rowStride: 1, colStride: lda } : { ptr: a, rowStride: lda, colStride: 1 };
-          const bm = tb ? { ptr: b, rowStride: 1, colStride: K } : { ptr: b, rowStride: N, colStride: 1 };
-          rt2.sgemm(M, N, K, am, bm, { ptr: c, rowStride: N }, { accumulate });
-          const got = rt2.f32(c, M * N);
-          for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-            let s = accumulate ? C0[i * N + j]! : 0;
-            let mag = Math.abs(s);
-            for (let k = 0; k < K; k++) {
-              const p = A[i * am.rowStride + k * am.colStride]! * B[k * bm.rowStride + j * bm.colStride]!;
-              s += p;
-              mag += Math.abs(p);
+        for (const ta of [false, true])
+          for (const tb of [false, true])
+            for (const accumulate of [false, true]) {
+              // A is a view into a wider buffer (row stride K + 3) when not transposed, to test strides.
+              const lda = ta ? M : K + 3;
+              const A = randoms((ta ? K : M) * lda, r),
+                B = randoms(K * N, r),
+                C0 = randoms(M * N, r);
+              const a = put(rt2, A),
+                b = put(rt2, B),
+                c = put(rt2, C0);
+              const am = ta ? { ptr: a, rowStride: 1, colStride: lda } : { ptr: a, rowStride: lda, colStride: 1 };
+              const bm = tb ? { ptr: b, rowStride: 1, colStride: K } : { ptr: b, rowStride: N, colStride: 1 };
+              rt2.sgemm(M, N, K, am, bm, { ptr: c, rowStride: N }, { accumulate });
+              const got = rt2.f32(c, M * N);
+              for (let i = 0; i < M; i++)
+                for (let j = 0; j < N; j++) {
+                  let s = accumulate ? C0[i * N + j]! : 0;
+                  let mag = Math.abs(s);
+                  for (let k = 0; k < K; k++) {
+                    const p = A[i * am.rowStride + k * am.colStride]! * B[k * bm.rowStride + j * bm.colStride]!;
+                    s += p;
+                    mag += Math.abs(p);
+                  }
+                  const n = K + 1;
+                  const err = Math.abs(got[i * N + j]! - s);
+                  assert.ok(
+                    err <= ((n * U) / (1 - n * U)) * mag,
+                    `${M}x${N}x${K} ta=${ta} tb=${tb} acc=${accumulate} [${i},${j}]: err ${err}`,
+                  );
+                }
+              rt2.allocator.free(a);
+              rt2.allocator.free(b);
+              rt2.allocator.free(c);
             }
-            const n = K + 1;
-            const err = Math.abs(got[i * N + j]! - s);
-            assert.ok(err <= ((n * U) / (1 - n * U)) * mag, `${M}x${N}x${K} ta=${ta} tb=${tb} acc=${accumulate} [${i},${j}]: err ${err}`);
-          }
-          rt2.allocator.free(a); rt2.allocator.free(b); rt2.allocator.free(c);
-        }
       }
       assert.ok(rt2.pool.chunkCounts()[1]! > claimsBefore, "the worker took part");
     });
@@ -148,36 +194,57 @@ for (const flavor of ["simd", "relaxed"] as const) {
       runtimes.push(rt2);
       await rt2.ready();
       const r = rng(11);
-      const M = 64, N = 130, K = 784;
-      for (const [rowStride, colStride, len] of [[0, 1, K], [1, 0, M]] as [number, number, number][]) {
-        const A = randoms(len, r), B = randoms(K * N, r);
-        const a = put(rt2, A), b = put(rt2, B), c = put(rt2, new Float32Array(M * N));
+      const M = 64,
+        N = 130,
+        K = 784;
+      for (const [rowStride, colStride, len] of [
+        [0, 1, K],
+        [1, 0, M],
+      ] as [number, number, number][]) {
+        const A = randoms(len, r),
+          B = randoms(K * N, r);
+        const a = put(rt2, A),
+          b = put(rt2, B),
+          c = put(rt2, new Float32Array(M * N));
         rt2.sgemm(M, N, K, { ptr: a, rowStride, colStride }, { ptr: b, rowStride: 1, colStride: K }, { ptr: c, rowStride: N });
         const got = rt2.f32(c, M * N);
-        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-          let s = 0, mag = 0;
-          for (let k = 0; k < K; k++) {
-            const p = A[i * rowStride + k * colStride]! * B[k + j * K]!;
-            s += p;
-            mag += Math.abs(p);
+        for (let i = 0; i < M; i++)
+          for (let j = 0; j < N; j++) {
+            let s = 0,
+              mag = 0;
+            for (let k = 0; k < K; k++) {
+              const p = A[i * rowStride + k * colStride]! * B[k + j * K]!;
+              s += p;
+              mag += Math.abs(p);
+            }
+            const err = Math.abs(got[i * N + j]! - s);
+            assert.ok(err <= (((K + 1) * U) / (1 - (K + 1) * U)) * mag, `strides [${rowStride}, ${colStride}] [${i},${j}]: err ${err}`);
           }
-          const err = Math.abs(got[i * N + j]! - s);
-          assert.ok(err <= (((K + 1) * U) / (1 - (K + 1) * U)) * mag, `strides [${rowStride}, ${colStride}] [${i},${j}]: err ${err}`);
-        }
-        rt2.allocator.free(a); rt2.allocator.free(b); rt2.allocator.free(c);
+        rt2.allocator.free(a);
+        rt2.allocator.free(b);
+        rt2.allocator.free(c);
       }
     });
 
     test("gemm_cols reads A in place (element strides) exactly as it reads A packed", () => {
       // The two paths run the same multiply-adds in the same order, so the results are bitwise equal.
-      const e = rt.kernels.exports, r = rng(9);
-      const M = 8, N = 20, K = 300, panels = Math.ceil(N / 8);
+      const e = rt.kernels.exports,
+        r = rng(9);
+      const M = 8,
+        N = 20,
+        K = 300,
+        panels = Math.ceil(N / 8);
       for (const ta of [false, true]) {
         const lda = ta ? M + 4 : K + 3;
-        const A = randoms((ta ? K : M) * lda, r), B = randoms(K * N, r);
-        const a = put(rt, A), b = put(rt, B), c1 = put(rt, new Float32Array(M * N)), c2 = put(rt, new Float32Array(M * N));
+        const A = randoms((ta ? K : M) * lda, r),
+          B = randoms(K * N, r);
+        const a = put(rt, A),
+          b = put(rt, B),
+          c1 = put(rt, new Float32Array(M * N)),
+          c2 = put(rt, new Float32Array(M * N));
         const [ars, acs] = ta ? [1, lda] : [lda, 1];
-        const ap = rt.allocator.alloc(M * K * 4), ws = rt.allocator.alloc(e.gemm_workspace_bytes());
+        const ap = rt.allocator.alloc(M * K * 4),
+          ws = rt.allocator.alloc(e.gemm_workspace_bytes());
         e.gemm_pack_a(M, K, a, ars, acs, ap, 0, M / 4);
         e.gemm_cols(M, N, K, ap, 0, 0, b, N, 1, c1, N, 0, ws, 0, panels);
         e.gemm_cols(M, N, K, a, ars, acs, b, N, 1, c2, N, 0, ws, 0, panels);
@@ -212,11 +279,12 @@ for (const flavor of ["simd", "relaxed"] as const) {
         for (let i = 0; i < n; i++) {
           const u = i < n / 2 ? i / (n / 2 - 1) : r();
           // log spans 68 decades: sample its exponent uniformly; others get a dense grid near 0 too.
-          xs[i] = op === "log" ? Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo)))
-            : i % 8 === 0 ? (u - 0.5) * 2 : lo + u * (hi - lo);
+          xs[i] =
+            op === "log" ? Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))) : i % 8 === 0 ? (u - 0.5) * 2 : lo + u * (hi - lo);
         }
         if (op === "log") for (let i = 0; i < 512; i++) xs[i] = 1 + (i - 256) * 2 ** -20;
-        const x = put(rt, xs), y = rt.allocator.alloc(n * 4);
+        const x = put(rt, xs),
+          y = rt.allocator.alloc(n * 4);
         rt.unary(op, x, y, n);
         const ys = rt.f32(y, n);
         let worst = 0;
@@ -229,19 +297,29 @@ for (const flavor of ["simd", "relaxed"] as const) {
           worst = Math.max(worst, rel);
         }
         t.diagnostic(`${op} max relative error ${worst.toExponential(2)} (${(worst / U).toFixed(2)} ulp)`);
-        rt.allocator.free(x); rt.allocator.free(y);
+        rt.allocator.free(x);
+        rt.allocator.free(y);
       });
     }
 
     test("unary: special values and the exact ops", () => {
       const inputs = [0, -0, 1, -1, 0.5, -2.5, 3e38, -3e38, 1e-40, -1e-40, 1e-45, Infinity, -Infinity, NaN, 89, -104, 200, 1e4, -1e5];
       const exact: Record<string, (x: number) => number> = {
-        neg: (x) => -x, abs: Math.abs, sqrt: Math.sqrt, relu: (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : 0),
+        neg: (x) => -x,
+        abs: Math.abs,
+        sqrt: Math.sqrt,
+        relu: (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : 0),
         sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), // torch.sign(NaN) is 0 (test/fixtures/fidelity.json)
-        exp: Math.exp, log: Math.log, tanh: Math.tanh, sigmoid: (x) => 1 / (1 + Math.exp(-x)), erf: erf64,
-        sin: Math.sin, cos: Math.cos,
+        exp: Math.exp,
+        log: Math.log,
+        tanh: Math.tanh,
+        sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+        erf: erf64,
+        sin: Math.sin,
+        cos: Math.cos,
       };
-      const x = put(rt, inputs), y = rt.allocator.alloc(inputs.length * 4);
+      const x = put(rt, inputs),
+        y = rt.allocator.alloc(inputs.length * 4);
       const f32 = new Float32Array(inputs);
       for (const [op, f] of Object.entries(exact)) {
         rt.unary(op as UnaryOp, x, y, inputs.length);
@@ -257,17 +335,37 @@ for (const flavor of ["simd", "relaxed"] as const) {
 
     test("binary: every op on same-shape, bias-row, per-row-scalar and scalar operands, exactly", () => {
       const ops: [BinaryOp, (a: number, b: number) => number][] = [
-        ["add", (a, b) => a + b], ["sub", (a, b) => a - b], ["mul", (a, b) => a * b], ["div", (a, b) => a / b],
-        ["pow", Math.pow], ["maximum", (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))],
+        ["add", (a, b) => a + b],
+        ["sub", (a, b) => a - b],
+        ["mul", (a, b) => a * b],
+        ["div", (a, b) => a / b],
+        ["pow", Math.pow],
+        ["maximum", (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))],
         ["minimum", (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b))],
-        ["eq", (a, b) => +(a === b)], ["gt", (a, b) => +(a > b)], ["lt", (a, b) => +(a < b)],
-        ["ge", (a, b) => +(a >= b)], ["le", (a, b) => +(a <= b)], ["ne", (a, b) => +(a !== b)],
+        ["eq", (a, b) => +(a === b)],
+        ["gt", (a, b) => +(a > b)],
+        ["lt", (a, b) => +(a < b)],
+        ["ge", (a, b) => +(a >= b)],
+        ["le", (a, b) => +(a <= b)],
+        ["ne", (a, b) => +(a !== b)],
       ];
-      const R = 7, C = 13;
+      const R = 7,
+        C = 13;
       const r = rng(3);
-      const A = randoms(R * C, r, -3, 3), B = randoms(R * C, r, -3, 3);
-      A[5] = NaN; B[17] = NaN; A[20] = B[20]!; A[30] = 0; B[30] = 0; A[40] = 2; B[40] = 0.5; A[41] = -8; B[41] = 3;
-      const a = put(rt, A), b = put(rt, B), y = rt.allocator.alloc(R * C * 4);
+      const A = randoms(R * C, r, -3, 3),
+        B = randoms(R * C, r, -3, 3);
+      A[5] = NaN;
+      B[17] = NaN;
+      A[20] = B[20]!;
+      A[30] = 0;
+      B[30] = 0;
+      A[40] = 2;
+      B[40] = 0.5;
+      A[41] = -8;
+      B[41] = 3;
+      const a = put(rt, A),
+        b = put(rt, B),
+        y = rt.allocator.alloc(R * C * 4);
       // (b operand, element getter) for each broadcast pattern.
       const patterns: [string, RowOperand, (i: number, j: number) => number][] = [
         ["same shape", { ptr: b, rowStride: C, colStep: 1 }, (i, j) => B[i * C + j]!],
@@ -275,36 +373,60 @@ for (const flavor of ["simd", "relaxed"] as const) {
         ["per-row scalar", { ptr: b, rowStride: 1, colStep: 0 }, (i) => B[i]!],
         ["scalar", { ptr: b + 8, rowStride: 0, colStep: 0 }, () => B[2]!],
       ];
-      for (const [op, f] of ops) for (const [name, bOp, bAt] of patterns) for (const swap of [false, true]) {
-        const aOp: RowOperand = { ptr: a, rowStride: C, colStep: 1 };
-        if (swap) rt.binary(op, R, C, bOp, aOp, y);
-        else rt.binary(op, R, C, aOp, bOp, y);
-        const ys = rt.f32(y, R * C);
-        for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) {
-          const av = A[i * C + j]!, bv = bAt(i, j);
-          const want = Math.fround(swap ? f(bv, av) : f(av, bv));
-          assert.ok(sameFloat(ys[i * C + j]!, want), `${op} ${name}${swap ? " swapped" : ""} [${i},${j}]: ${ys[i * C + j]} vs ${want}`);
-        }
-      }
+      for (const [op, f] of ops)
+        for (const [name, bOp, bAt] of patterns)
+          for (const swap of [false, true]) {
+            const aOp: RowOperand = { ptr: a, rowStride: C, colStep: 1 };
+            if (swap) rt.binary(op, R, C, bOp, aOp, y);
+            else rt.binary(op, R, C, aOp, bOp, y);
+            const ys = rt.f32(y, R * C);
+            for (let i = 0; i < R; i++)
+              for (let j = 0; j < C; j++) {
+                const av = A[i * C + j]!,
+                  bv = bAt(i, j);
+                const want = Math.fround(swap ? f(bv, av) : f(av, bv));
+                assert.ok(
+                  sameFloat(ys[i * C + j]!, want),
+                  `${op} ${name}${swap ? " swapped" : ""} [${i},${j}]: ${ys[i * C + j]} vs ${want}`,
+                );
+              }
+          }
     });
 
     test("where and strided gather", () => {
-      const R = 5, C = 11;
+      const R = 5,
+        C = 11;
       const r = rng(4);
       const cond = Array.from({ length: R * C }, () => (r() < 0.5 ? 0 : r() < 0.5 ? 1 : -2));
-      const A = randoms(R * C, r), B = randoms(C, r);
-      const cp = put(rt, cond), ap = put(rt, A), bp = put(rt, B), y = rt.allocator.alloc(R * C * 4);
-      rt.where(R, C, { ptr: cp, rowStride: C, colStep: 1 }, { ptr: ap, rowStride: C, colStep: 1 }, { ptr: bp, rowStride: 0, colStep: 1 }, y);
+      const A = randoms(R * C, r),
+        B = randoms(C, r);
+      const cp = put(rt, cond),
+        ap = put(rt, A),
+        bp = put(rt, B),
+        y = rt.allocator.alloc(R * C * 4);
+      rt.where(
+        R,
+        C,
+        { ptr: cp, rowStride: C, colStep: 1 },
+        { ptr: ap, rowStride: C, colStep: 1 },
+        { ptr: bp, rowStride: 0, colStep: 1 },
+        y,
+      );
       const ys = rt.f32(y, R * C);
       for (let i = 0; i < R * C; i++) assert.equal(ys[i], cond[i] !== 0 ? A[i] : B[i % C]);
       // gather a transposed, broadcast view of a [3, 4, 5] buffer: shape [5, 2, 4, 3] strides [1, 0, 5, 20].
-      const X = randoms(60, r), xp = put(rt, X), g = rt.allocator.alloc(120 * 4);
+      const X = randoms(60, r),
+        xp = put(rt, X),
+        g = rt.allocator.alloc(120 * 4);
       rt.gather(xp, [5, 2, 4, 3], [1, 0, 5, 20], g);
       const gs = rt.f32(g, 120);
       let e = 0;
-      for (let i0 = 0; i0 < 5; i0++) for (let i1 = 0; i1 < 2; i1++) for (let i2 = 0; i2 < 4; i2++) for (let i3 = 0; i3 < 3; i3++) {
-        assert.equal(gs[e++], X[i0 + i2 * 5 + i3 * 20]);
-      }
+      for (let i0 = 0; i0 < 5; i0++)
+        for (let i1 = 0; i1 < 2; i1++)
+          for (let i2 = 0; i2 < 4; i2++)
+            for (let i3 = 0; i3 < 3; i3++) {
+              assert.equal(gs[e++], X[i0 + i2 * 5 + i3 * 20]);
+            }
       rt.gather(xp, [60], [1], g);
       assert.deepEqual(Array.from(rt.f32(g, 60)), Array.from(X));
     });
@@ -312,10 +434,15 @@ for (const flavor of ["simd", "relaxed"] as const) {
     test("reductions over the last axis and over columns", () => {
       const r = rng(5);
       for (const L of [1, 3, 8, 33, 1000]) {
-        const R = 5, stride = L + 3;
+        const R = 5,
+          stride = L + 3;
         const X = randoms(R * stride, r, -10, 10);
-        if (L > 3) { X[2 * stride + 1] = X[2 * stride + L - 1] = 50; X[3 * stride + 2] = NaN; }
-        const x = put(rt, X), y = rt.allocator.alloc(R * 4);
+        if (L > 3) {
+          X[2 * stride + 1] = X[2 * stride + L - 1] = 50;
+          X[3 * stride + 2] = NaN;
+        }
+        const x = put(rt, X),
+          y = rt.allocator.alloc(R * 4);
         for (const op of ["sum", "max", "min", "argmax", "argmin"] as const) {
           rt.reduceRows(op, x, stride, R, L, y);
           const out = op.startsWith("arg") ? rt.i32(y, R) : rt.f32(y, R);
@@ -325,7 +452,10 @@ for (const flavor of ["simd", "relaxed"] as const) {
             if (op === "sum") {
               const s = row.reduce((p, v) => p + v, 0);
               const mag = row.reduce((p, v) => p + Math.abs(v), 0);
-              assert.ok(sameFloat(out[i]!, Math.fround(s)) || Math.abs(out[i]! - s) <= U * Math.abs(s) + L * 2 ** -52 * mag, `sum row ${i} L ${L}`);
+              assert.ok(
+                sameFloat(out[i]!, Math.fround(s)) || Math.abs(out[i]! - s) <= U * Math.abs(s) + L * 2 ** -52 * mag,
+                `sum row ${i} L ${L}`,
+              );
             } else if (op === "max" || op === "min") {
               const want = nan >= 0 ? NaN : op === "max" ? Math.max(...row) : Math.min(...row);
               assert.ok(sameFloat(out[i]!, want), `${op} row ${i} L ${L}: ${out[i]} vs ${want}`);
@@ -337,10 +467,13 @@ for (const flavor of ["simd", "relaxed"] as const) {
           }
         }
       }
-      const R = 37, C = 23, stride = C + 2;
+      const R = 37,
+        C = 23,
+        stride = C + 2;
       const X = randoms(R * stride, r);
       X[4 * stride + 6] = NaN;
-      const x = put(rt, X), y = rt.allocator.alloc(C * 4);
+      const x = put(rt, X),
+        y = rt.allocator.alloc(C * 4);
       for (const op of ["sum", "max", "min"] as const) {
         rt.reduceCols(op, x, stride, R, C, y);
         const out = rt.f32(y, C);
@@ -361,10 +494,12 @@ for (const flavor of ["simd", "relaxed"] as const) {
       const r = rng(6);
       let worst = 0;
       for (const L of [1, 5, 100, 1003]) {
-        const R = 6, stride = L + 1;
+        const R = 6,
+          stride = L + 1;
         const X = randoms(R * stride, r, -15, 15);
         for (let i = 0; i < R * stride; i++) X[i] = X[i]! + (i % 3) * 40; // large offsets: the max shift matters
-        const x = put(rt, X), y = rt.allocator.alloc(R * L * 4);
+        const x = put(rt, X),
+          y = rt.allocator.alloc(R * L * 4);
         for (const log of [false, true]) {
           rt.softmaxRows(x, stride, R, L, y, { log });
           const ys = rt.f32(y, R * L);
@@ -401,39 +536,49 @@ for (const flavor of ["simd", "relaxed"] as const) {
         { N: 3, C: 2, H: 6, W: 6, KH: 1, KW: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1 },
       ];
       const r = rng(7);
-      for (const c of cases) for (const batchColumns of [false, true]) {
-        const g: ConvArgs = { ...c, OH: convOutSize(c.H, c.KH, c.sh, c.ph, c.dh), OW: convOutSize(c.W, c.KW, c.sw, c.pw, c.dw) };
-        const L = g.OH * g.OW, rows = g.C * g.KH * g.KW;
-        // Small integers: every col2im sum is exact, so both directions compare exactly.
-        const X = Float32Array.from({ length: g.N * g.C * g.H * g.W }, () => Math.floor(r() * 19) - 9);
-        const cols = Float32Array.from({ length: g.N * rows * L }, () => Math.floor(r() * 19) - 9);
-        const want = new Float32Array(g.N * rows * L), back = new Float32Array(X.length);
-        const inside = new Uint8Array(want.length);
-        for (let n = 0; n < g.N; n++) for (let ch = 0; ch < g.C; ch++) for (let ki = 0; ki < g.KH; ki++) for (let kj = 0; kj < g.KW; kj++) {
-          const row = (ch * g.KH + ki) * g.KW + kj;
-          for (let oh = 0; oh < g.OH; oh++) for (let ow = 0; ow < g.OW; ow++) {
-            const ih = oh * g.sh - g.ph + ki * g.dh, iw = ow * g.sw - g.pw + kj * g.dw;
-            // [N, rows, L] (torch's unfold), or [rows, N*L] with the images side by side.
-            const ci = (batchColumns ? row * g.N + n : n * rows + row) * L + oh * g.OW + ow;
-            if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-            const xi = ((n * g.C + ch) * g.H + ih) * g.W + iw;
-            want[ci] = X[xi]!;
-            inside[ci] = 1;
-            back[xi] = back[xi]! + cols[ci]!;
+      for (const c of cases)
+        for (const batchColumns of [false, true]) {
+          const g: ConvArgs = { ...c, OH: convOutSize(c.H, c.KH, c.sh, c.ph, c.dh), OW: convOutSize(c.W, c.KW, c.sw, c.pw, c.dw) };
+          const L = g.OH * g.OW,
+            rows = g.C * g.KH * g.KW;
+          // Small integers: every col2im sum is exact, so both directions compare exactly.
+          const X = Float32Array.from({ length: g.N * g.C * g.H * g.W }, () => Math.floor(r() * 19) - 9);
+          const cols = Float32Array.from({ length: g.N * rows * L }, () => Math.floor(r() * 19) - 9);
+          const want = new Float32Array(g.N * rows * L),
+            back = new Float32Array(X.length);
+          const inside = new Uint8Array(want.length);
+          for (let n = 0; n < g.N; n++)
+            for (let ch = 0; ch < g.C; ch++)
+              for (let ki = 0; ki < g.KH; ki++)
+                for (let kj = 0; kj < g.KW; kj++) {
+                  const row = (ch * g.KH + ki) * g.KW + kj;
+                  for (let oh = 0; oh < g.OH; oh++)
+                    for (let ow = 0; ow < g.OW; ow++) {
+                      const ih = oh * g.sh - g.ph + ki * g.dh,
+                        iw = ow * g.sw - g.pw + kj * g.dw;
+                      // [N, rows, L] (torch's unfold), or [rows, N*L] with the images side by side.
+                      const ci = (batchColumns ? row * g.N + n : n * rows + row) * L + oh * g.OW + ow;
+                      if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                      const xi = ((n * g.C + ch) * g.H + ih) * g.W + iw;
+                      want[ci] = X[xi]!;
+                      inside[ci] = 1;
+                      back[xi] = back[xi]! + cols[ci]!;
+                    }
+                }
+          const xp = put(rt, X),
+            colp = rt.allocator.alloc(want.length * 4);
+          for (const pad of [0, -Infinity]) {
+            rt.f32(colp, want.length).fill(NaN); // every entry must be written, padding included
+            rt.im2col(xp, colp, g, pad, batchColumns);
+            const padded = Array.from(want, (v, i) => (inside[i] ? v : pad));
+            assert.deepEqual(Array.from(rt.f32(colp, want.length)), padded, `im2col pad ${pad} ${batchColumns} ${JSON.stringify(c)}`);
           }
+          const cp = put(rt, cols),
+            xb = rt.allocator.alloc(X.length * 4);
+          rt.f32(xb, X.length).fill(NaN);
+          rt.col2im(cp, xb, g, batchColumns);
+          assert.deepEqual(Array.from(rt.f32(xb, X.length)), Array.from(back), `col2im ${batchColumns} ${JSON.stringify(c)}`);
         }
-        const xp = put(rt, X), colp = rt.allocator.alloc(want.length * 4);
-        for (const pad of [0, -Infinity]) {
-          rt.f32(colp, want.length).fill(NaN); // every entry must be written, padding included
-          rt.im2col(xp, colp, g, pad, batchColumns);
-          const padded = Array.from(want, (v, i) => (inside[i] ? v : pad));
-          assert.deepEqual(Array.from(rt.f32(colp, want.length)), padded, `im2col pad ${pad} ${batchColumns} ${JSON.stringify(c)}`);
-        }
-        const cp = put(rt, cols), xb = rt.allocator.alloc(X.length * 4);
-        rt.f32(xb, X.length).fill(NaN);
-        rt.col2im(cp, xb, g, batchColumns);
-        assert.deepEqual(Array.from(rt.f32(xb, X.length)), Array.from(back), `col2im ${batchColumns} ${JSON.stringify(c)}`);
-      }
     });
   });
 }

@@ -48,13 +48,17 @@ describe("wasm backend memory", () => {
       const b = tg.randn([4, 6], { requiresGrad: true });
       // add's vjp hands the same upstream gradient to both inputs: one leaf keeps it, the other a copy.
       a.add(b).mul(3).sum().backward();
-      const ga = a.grad!.toArray(), gb = b.grad!.toArray();
+      const ga = a.grad!.toArray(),
+        gb = b.grad!.toArray();
       // A user-supplied gradient for a leaf root is copied, never adopted.
       const c = tg.randn([3], { requiresGrad: true });
       const g = tg.tensor([1, 2, 3]);
       c.backward(g);
       // Churn: allocations of the same sizes land in the blocks the passes freed.
-      for (let i = 0; i < 50; i++) tg.full([4, 6], 1e6).add(tg.full([4, 6], -7)).mul(2);
+      for (let i = 0; i < 50; i++)
+        tg.full([4, 6], 1e6)
+          .add(tg.full([4, 6], -7))
+          .mul(2);
       assert.deepEqual(a.grad!.toArray(), ga);
       assert.deepEqual(b.grad!.toArray(), gb);
       assert.deepEqual(ga, new Array(4).fill(new Array(6).fill(3)));
@@ -90,13 +94,24 @@ describe("wasm backend memory", () => {
   test("outputs left uninitialised are fully written: results on recycled dirty memory equal fresh ones", () => {
     onWasm(() => {
       tg.manualSeed(3);
-      const x = tg.randn([33, 17]), y = tg.randn([17, 9]);
+      const x = tg.randn([33, 17]),
+        y = tg.randn([17, 9]);
       // float64 runs the reference kernels on wasm memory (the fallback path); unfold pads with zeros.
-      const img = tg.randn([1, 2, 5, 5]), img64 = img.to("float64");
-      const compute = () => [
-        x.matmul(y), x.exp(), x.sum(1), x.max(0), x.argmax(1), x.relu().sub(1), x.transpose(0, 1).contiguous(),
-        F.unfold(img, 3, { padding: 1 }), F.unfold(img64, 3, { padding: 1 }), x.to("float64").matmul(y.to("float64")),
-      ].map((t) => t.toArray());
+      const img = tg.randn([1, 2, 5, 5]),
+        img64 = img.to("float64");
+      const compute = () =>
+        [
+          x.matmul(y),
+          x.exp(),
+          x.sum(1),
+          x.max(0),
+          x.argmax(1),
+          x.relu().sub(1),
+          x.transpose(0, 1).contiguous(),
+          F.unfold(img, 3, { padding: 1 }),
+          F.unfold(img64, 3, { padding: 1 }),
+          x.to("float64").matmul(y.to("float64")),
+        ].map((t) => t.toArray());
       const fresh = compute();
       // Fill freed blocks of these sizes with garbage, then recompute.
       wasmBackend.collect();
@@ -114,7 +129,8 @@ describe("gradients freed by zeroGrad", () => {
   function setup(makeOpt: (ps: tg.Tensor[]) => { zeroGrad(): void; step(): unknown }) {
     tg.manualSeed(5);
     const model = new nn.Linear(6, 4);
-    const x = tg.randn([8, 6]), y = tg.tensor([0, 1, 2, 3, 0, 1, 2, 3], { dtype: "int32" });
+    const x = tg.randn([8, 6]),
+      y = tg.tensor([0, 1, 2, 3, 0, 1, 2, 3], { dtype: "int32" });
     const opt = makeOpt(model.parameters());
     const step = () => {
       opt.zeroGrad();
@@ -177,7 +193,10 @@ describe("gradients freed by zeroGrad", () => {
       const kept = (opt as KeepLast).last.slice();
       const values = kept.map((t) => t.toArray());
       for (let i = 0; i < 4; i++) step();
-      assert.deepEqual(kept.map((t) => t.toArray()), values);
+      assert.deepEqual(
+        kept.map((t) => t.toArray()),
+        values,
+      );
     });
   });
 
@@ -236,7 +255,10 @@ describe("activations between built-in layers freed by backward", () => {
     }
   }
   const churn = () => {
-    for (let i = 0; i < 50; i++) tg.full([8, 4], 1e6).add(tg.full([8, 4], -7)).relu();
+    for (let i = 0; i < 50; i++)
+      tg.full([8, 4], 1e6)
+        .add(tg.full([8, 4], -7))
+        .relu();
   };
 
   test("Linear → ReLU → Linear: the two inner activations are freed when backward ends", () => {
@@ -291,7 +313,8 @@ describe("activations between built-in layers freed by backward", () => {
       // Flatten → Linear → ReLU: the Linear's input is a view of the caller's input.
       const b = new nn.Sequential(new nn.Flatten(), new nn.Linear(36, 4), new nn.ReLU());
       const outB = b.forward(input);
-      const valuesA = outA.toArray(), valuesB = outB.toArray();
+      const valuesA = outA.toArray(),
+        valuesB = outB.toArray();
       outA.sum().add(outB.sum()).backward();
       churn();
       assert.deepEqual(outA.toArray(), valuesA);
@@ -310,8 +333,8 @@ describe("forward intermediates freed by backward", () => {
     "conv2d, 3 images, bias": ([x, w, b]) => F.conv2d(x!, w!, b!, { padding: 1 }),
     "conv2d, 1 image, bias": ([x, w, b]) => F.conv2d(x!.slice(0, 0, 1), w!, b!),
     "conv2d, no bias, stride 2": ([x, w]) => F.conv2d(x!, w!, null, { stride: 2 }),
-    "maxPool2d": ([x]) => F.maxPool2d(x!, 2),
-    "avgPool2d": ([x]) => F.avgPool2d(x!, 3, { stride: 2, padding: 1 }),
+    maxPool2d: ([x]) => F.maxPool2d(x!, 2),
+    avgPool2d: ([x]) => F.avgPool2d(x!, 3, { stride: 2, padding: 1 }),
   };
   const inputs = (name: string): tg.Tensor[] => {
     tg.manualSeed(9);

@@ -40,6 +40,9 @@ it("reduction op codes agree between AssemblyScript and TypeScript", () => {
 it("every op code is a distinct small integer", () => {
   for (const table of [UNARY_OPS, BINARY_OPS, REDUCE_OPS]) {
     const codes = Object.values(table).sort((a, b) => a - b);
-    assert.deepEqual(codes, codes.map((_, i) => i));
+    assert.deepEqual(
+      codes,
+      codes.map((_, i) => i),
+    );
   }
 });

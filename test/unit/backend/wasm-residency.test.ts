@@ -20,9 +20,22 @@ function setup(budget: { bytes?: number; blocks?: number }) {
   const allocator = new WasmAllocator(memory);
   const blocks = new WeakMap<object, Block>();
   const lifelines = new WeakMap<object, object>();
-  const r = new Residency(allocator, memory, (s) => blocks.get(s), (s) => lifelines.get(s)!, budget);
+  const r = new Residency(
+    allocator,
+    memory,
+    (s) => blocks.get(s),
+    (s) => lifelines.get(s)!,
+    budget,
+  );
   const storage = (fill: number, length = 256): HostStorage => {
-    const s = { dtype: "float32", length, backend: null as never, get data() { return r.elements(blocks.get(s)!); } } as HostStorage;
+    const s = {
+      dtype: "float32",
+      length,
+      backend: null as never,
+      get data() {
+        return r.elements(blocks.get(s)!);
+      },
+    } as HostStorage;
     lifelines.set(s, {});
     blocks.set(s, r.alloc(s, "float32", length, true, true));
     s.data.fill(fill);
@@ -30,16 +43,20 @@ function setup(budget: { bytes?: number; blocks?: number }) {
   };
   const view = (s: HostStorage): View => ({ storage: s, offset: 0, shape: [s.length], strides: [1] });
   // y = x + 1 on the views' data, as a reference kernel does; `during` runs inside (to allocate there).
-  const add1 = (during?: () => void): Kernel => r.guard((out, [x]) => {
-    during?.();
-    const o = hostData(out.storage), d = hostData(x!.storage);
-    for (let i = 0; i < o.length; i++) o[i] = d[i]! + 1;
-  });
+  const add1 = (during?: () => void): Kernel =>
+    r.guard((out, [x]) => {
+      during?.();
+      const o = hostData(out.storage),
+        d = hostData(x!.storage);
+      for (let i = 0; i < o.length; i++) o[i] = d[i]! + 1;
+    });
   const ptr = (s: HostStorage) => blocks.get(s)!.ptr;
   // The DataLoader's batch gather on `rows`-row views, guarded under its kernel name as the backend does.
   const rows = (s: HostStorage, n: number): View => ({ storage: s, offset: 0, shape: [n, s.length / n], strides: [s.length / n, 1] });
   const gatherRows = r.guard((out, [x], { indices }: { indices: number[] }) => {
-    const o = hostData(out.storage), d = hostData(x!.storage), n = x!.shape[1]!;
+    const o = hostData(out.storage),
+      d = hostData(x!.storage),
+      n = x!.shape[1]!;
     indices.forEach((i, j) => o.set(d.subarray(i * n, (i + 1) * n), j * n));
   }, "gatherRows");
   const host = (s: HostStorage) => r.hostData(blocks.get(s)!);
@@ -54,10 +71,23 @@ describe("wasm residency cache", () => {
     add1()(view(s[1]!), [view(s[0]!)], undefined);
     assert.equal(r.stats().evictions, 0);
     storage(100); // the 9th block: evict down to 7/8 of the budget, less room for it
-    assert.deepEqual(s.map((x) => ptr(x) !== 0), [true, true, false, false, true, true, true, true]);
+    assert.deepEqual(
+      s.map((x) => ptr(x) !== 0),
+      [true, true, false, false, true, true, true, true],
+    );
     assert.deepEqual(r.stats(), {
-      residentBytes: 7 * KB, residentBlocks: 7, budgetBytes: 32 << 20, budgetBlocks: 8,
-      evictions: 2, restores: 0, evictedBytes: 2 * KB, restoredBytes: 0, drops: 0, regathers: 0, droppedBytes: 0, snapshots: 0,
+      residentBytes: 7 * KB,
+      residentBlocks: 7,
+      budgetBytes: 32 << 20,
+      budgetBlocks: 8,
+      evictions: 2,
+      restores: 0,
+      evictedBytes: 2 * KB,
+      restoredBytes: 0,
+      drops: 0,
+      regathers: 0,
+      droppedBytes: 0,
+      snapshots: 0,
     });
     // Evicted values are intact on the heap, and not in wasm memory.
     assert.equal(s[2]!.data.buffer instanceof SharedArrayBuffer, false);
@@ -68,7 +98,8 @@ describe("wasm residency cache", () => {
 
   test("a kernel on an evicted storage copies it back in first, with what was written to it meanwhile", () => {
     const { r, storage, view, add1, ptr } = setup({ blocks: 4 });
-    const a = storage(5), out = storage(0);
+    const a = storage(5),
+      out = storage(0);
     r.evictAll();
     assert.equal(ptr(a), 0);
     a.data[3] = 40; // written on the heap copy, as nn.init or an optimizer may
@@ -81,7 +112,8 @@ describe("wasm residency cache", () => {
 
   test("a running kernel's operands are never evicted, even when it allocates past the budget", () => {
     const { r, storage, view, add1, ptr } = setup({ blocks: 2 });
-    const x = storage(1), out = storage(0);
+    const x = storage(1),
+      out = storage(0);
     let inside: HostStorage | undefined;
     add1(() => {
       inside = storage(7);
@@ -106,13 +138,17 @@ describe("wasm residency cache", () => {
     const restoresThen = st.restores;
     for (let round = 0; round < 4; round++) for (const x of s) add1()(view(out), [view(x)], undefined);
     assert.equal(r.stats().restores, restoresThen, "once the working set fits, nothing is restored again");
-    assert.deepEqual(s.map((x) => x.data[0]), s.map((_, i) => i));
+    assert.deepEqual(
+      s.map((x) => x.data[0]),
+      s.map((_, i) => i),
+    );
   });
 
   test("dispose frees at once, resident or evicted; the bytes and blocks accounting returns to zero", () => {
     const { r, allocator, storage } = setup({});
     const before = allocator.stats().blocksInUse;
-    const a = storage(1), b = storage(2);
+    const a = storage(1),
+      b = storage(2);
     r.evictAll();
     const blockOf = (s: HostStorage) => (r as unknown as { blockOf: (s: HostStorage) => Block }).blockOf(s);
     r.free(blockOf(a));
@@ -162,7 +198,10 @@ describe("gathered blocks under eviction", () => {
     const out = storage(0, 128);
     add1()(view(out), [view(batch)], undefined);
     assert.notEqual(ptr(batch), 0);
-    assert.deepEqual([...out.data], expected.map((v) => v + 1));
+    assert.deepEqual(
+      [...out.data],
+      expected.map((v) => v + 1),
+    );
     assert.deepEqual([r.stats().restores, r.stats().regathers, r.stats().restoredBytes], [1, 1, 0.5 * KB]);
   });
 
@@ -204,7 +243,11 @@ describe("wasm backend under eviction", () => {
         tg.manualSeed(5);
         const model = new nn.Sequential(new nn.Linear(12, 16), new nn.ReLU(), new nn.Linear(16, 3));
         const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-        const x = tg.randn([40, 12]), y = tg.tensor(Array.from({ length: 40 }, (_, i) => i % 3), { dtype: "int32" });
+        const x = tg.randn([40, 12]),
+          y = tg.tensor(
+            Array.from({ length: 40 }, (_, i) => i % 3),
+            { dtype: "int32" },
+          );
         const loader = new tg.data.DataLoader(new tg.data.TensorDataset(x, y), { batchSize: 8 });
         for (let epoch = 0; epoch < 2; epoch++) {
           for (const [xb, yb] of loader) {
@@ -239,7 +282,8 @@ describe("wasm backend under eviction", () => {
         const model = new nn.Sequential(new nn.Linear(12, 16), new nn.ReLU(), new nn.BatchNorm1d(16), new nn.Linear(16, 3));
         const opt = new optim.RMSprop(model.parameters(), { lr: 0.01, momentum: 0.5 });
         const adam = new optim.Adam(model.parameters(), { lr: 0.01 });
-        const x = tg.randn([10, 12]), y = tg.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], { dtype: "int32" });
+        const x = tg.randn([10, 12]),
+          y = tg.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], { dtype: "int32" });
         for (let i = 0; i < 6; i++) {
           if (evict) wasmBackend.collect();
           (i % 2 ? opt : adam).zeroGrad();

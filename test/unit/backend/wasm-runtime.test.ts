@@ -10,7 +10,6 @@ import { WasmPool, POOL_FUNCS, KERNEL_ARGS, callKernel } from "../../../src/back
 import { readFileSync } from "node:fs";
 import { rng } from "../../helpers/wasm.js";
 
-
 const one = new WasmRuntime({ threads: 1 });
 const two = new WasmRuntime({ threads: 2 });
 after(() => Promise.all([one.close(), two.close()]));
@@ -22,7 +21,8 @@ function put(rt: WasmRuntime, values: ArrayLike<number>): number {
 }
 
 function bitsEqual(a: Float32Array, b: Float32Array): boolean {
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length),
+    y = new Uint32Array(b.buffer, b.byteOffset, b.length);
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
@@ -128,7 +128,9 @@ describe("wasm allocator", () => {
   test("the runtime returns to its baseline after kernels ran", () => {
     const base = one.allocator.bytesInUse;
     const n = 300;
-    const a = one.allocator.alloc(n * n * 4), b = one.allocator.alloc(n * n * 4), c = one.allocator.alloc(n * n * 4);
+    const a = one.allocator.alloc(n * n * 4),
+      b = one.allocator.alloc(n * n * 4),
+      c = one.allocator.alloc(n * n * 4);
     one.sgemm(n, n, n, { ptr: a, rowStride: n, colStride: 1 }, { ptr: b, rowStride: 1, colStride: n }, { ptr: c, rowStride: n });
     const withScratch = one.allocator.bytesInUse - 3 * roundSize(n * n * 4);
     for (const p of [a, b, c]) one.allocator.free(p);
@@ -140,12 +142,15 @@ describe("wasm allocator", () => {
 
 describe("wasm scratch stack", () => {
   test("release(mark) frees exactly the blocks taken since the mark, nested marks included", () => {
-    const al = one.allocator, scratch = one.scratch;
-    const base = al.bytesInUse, blocks = al.stats().blocksInUse;
+    const al = one.allocator,
+      scratch = one.scratch;
+    const base = al.bytesInUse,
+      blocks = al.stats().blocksInUse;
     const outer = scratch.mark();
     const a = scratch.alloc(1000);
     const inner = scratch.mark();
-    const b = scratch.alloc(10), c = scratch.alloc(0);
+    const b = scratch.alloc(10),
+      c = scratch.alloc(0);
     assert.notEqual(a, b);
     assert.equal(al.sizeOf(c), ALIGN, "an empty request still gets a block of its own");
     assert.equal(al.stats().blocksInUse, blocks + 3);
@@ -163,16 +168,23 @@ describe("wasm pool", () => {
   test("1 and 2 threads give bit-identical results", async () => {
     await two.ready();
     const r = rng(12);
-    const M = 190, N = 131, K = 257;
+    const M = 190,
+      N = 131,
+      K = 257;
     const A = Float32Array.from({ length: M * K }, () => r() * 2 - 1);
     const B = Float32Array.from({ length: K * N }, () => r() * 2 - 1);
     const X = Float32Array.from({ length: 1 << 17 }, () => r() * 20 - 10);
     const results = [one, two].map((rt) => {
-      const a = put(rt, A), b = put(rt, B), c = rt.allocator.alloc(M * N * 4), ct = rt.allocator.alloc(M * N * 4);
+      const a = put(rt, A),
+        b = put(rt, B),
+        c = rt.allocator.alloc(M * N * 4),
+        ct = rt.allocator.alloc(M * N * 4);
       rt.sgemm(M, N, K, { ptr: a, rowStride: K, colStride: 1 }, { ptr: b, rowStride: N, colStride: 1 }, { ptr: c, rowStride: N });
       // Transposed B, accumulating, to cover the other packing path.
       rt.sgemm(M, N, K, { ptr: a, rowStride: K, colStride: 1 }, { ptr: b, rowStride: 1, colStride: K }, { ptr: ct, rowStride: N });
-      const x = put(rt, X), y = rt.allocator.alloc(X.length * 4), s = rt.allocator.alloc(X.length * 4);
+      const x = put(rt, X),
+        y = rt.allocator.alloc(X.length * 4),
+        s = rt.allocator.alloc(X.length * 4);
       rt.unary("tanh", x, y, X.length);
       rt.softmaxRows(x, 1000, 131, 1000, s);
       return [rt.f32(c, M * N), rt.f32(ct, M * N), rt.f32(y, X.length), rt.f32(s, 131000)].map((v) => v.slice());
@@ -185,7 +197,8 @@ describe("wasm pool", () => {
     const rt = new WasmRuntime({ threads: 2 });
     try {
       await rt.ready();
-      const pool = rt.pool, memory = rt.kernels.memory;
+      const pool = rt.pool,
+        memory = rt.kernels.memory;
       const waitDone = async () => {
         const until = performance.now() + 5000;
         while (pool.prefaultRange()[0] < pool.prefaultRange()[1] && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
@@ -193,9 +206,11 @@ describe("wasm pool", () => {
       await waitDone(); // whatever the runtime's own first allocations grew
       const [pos0, end0] = pool.prefaultRange();
       assert.equal(pos0, end0);
-      const from = memory.buffer.byteLength, bytes = 4 << 20;
+      const from = memory.buffer.byteLength,
+        bytes = 4 << 20;
       memory.grow(bytes / 65536);
-      const lo = from / 4096, hi = (from + bytes) / 4096;
+      const lo = from / 4096,
+        hi = (from + bytes) / 4096;
       assert.ok(lo >= end0, "the new pages lie past every earlier range");
       // Values written before and while the worker touches the range must survive (an OR of 0).
       const view = new Float32Array(memory.buffer, from, bytes / 4);
@@ -224,7 +239,10 @@ describe("wasm pool", () => {
   test("workers take chunks, and the caller finishes jobs alone when they do not", async () => {
     await two.ready();
     const n = 4096;
-    const x = put(two, Float32Array.from({ length: n }, (_, i) => i));
+    const x = put(
+      two,
+      Float32Array.from({ length: n }, (_, i) => i),
+    );
     const y = two.allocator.alloc(n * 4);
     const before = two.pool.chunkCounts();
     // Retry for a while: on a loaded machine the worker may miss jobs, and the pool may back off
@@ -262,11 +280,14 @@ describe("wasm pool", () => {
 
   test("many small back-to-back jobs with odd chunk sizes stay correct", async () => {
     await two.ready();
-    const R = 9, C = 37;
+    const R = 9,
+      C = 37;
     const r = rng(13);
     const A = Float32Array.from({ length: R * C }, () => r());
     const B = Float32Array.from({ length: C }, () => r());
-    const a = put(two, A), b = put(two, B), y = two.allocator.alloc(R * C * 4);
+    const a = put(two, A),
+      b = put(two, B),
+      y = two.allocator.alloc(R * C * 4);
     for (let job = 0; job < 3000; job++) {
       const chunk = 1 + (job % 23); // chunks start mid-row
       const scale = job % 7;
@@ -293,7 +314,10 @@ describe("wasm pool", () => {
       assert.ok(arity <= KERNEL_ARGS, `${name} takes ${arity} arguments`);
     }
     const worker = readFileSync(new URL("../../../src/backend/wasm/pool-worker-loop.js", import.meta.url), "utf8");
-    assert.ok(worker.includes(`a[${KERNEL_ARGS - 1}])`) && !worker.includes(`a[${KERNEL_ARGS}]`), "pool-worker-loop.js passes a different number of arguments");
+    assert.ok(
+      worker.includes(`a[${KERNEL_ARGS - 1}])`) && !worker.includes(`a[${KERNEL_ARGS}]`),
+      "pool-worker-loop.js passes a different number of arguments",
+    );
   });
 
   test("rejects a kernel or a job with more arguments than one call passes", () => {
@@ -301,8 +325,12 @@ describe("wasm pool", () => {
     // A function's length is its declared parameter count, as a wasm export's is its arity.
     Object.defineProperty(exports.im2col, "length", { value: KERNEL_ARGS + 1 });
     const fake = { exports, module: undefined, memory: undefined } as unknown as ConstructorParameters<typeof WasmPool>[0];
-    assert.throws(() => new WasmPool(fake, { threads: 1 }), { message: `internal: kernel im2col takes more than ${KERNEL_ARGS} arguments` });
-    assert.throws(() => two.pool.run("unary", new Array<number>(KERNEL_ARGS - 1).fill(0), 16, 4),
-      { name: "RangeError", message: `internal: ${KERNEL_ARGS - 1} arguments for kernel unary, at most ${KERNEL_ARGS - 2}` });
+    assert.throws(() => new WasmPool(fake, { threads: 1 }), {
+      message: `internal: kernel im2col takes more than ${KERNEL_ARGS} arguments`,
+    });
+    assert.throws(() => two.pool.run("unary", new Array<number>(KERNEL_ARGS - 1).fill(0), 16, 4), {
+      name: "RangeError",
+      message: `internal: ${KERNEL_ARGS - 1} arguments for kernel unary, at most ${KERNEL_ARGS - 2}`,
+    });
   });
 });

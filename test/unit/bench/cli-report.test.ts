@@ -15,15 +15,25 @@ const load = { loadStart: 2.5, loadEnd: 3.25, wallSeconds: 90, foreignCores: 0.4
 
 function run(preset: string, accuracy: number | null, extra: Partial<CliRun> = {}): CliRun {
   return {
-    preset, args: cliArgs(preset, []), accuracy, testLoss: accuracy === null ? null : 0.0451, epochs: accuracy === null ? null : 16,
-    trainSeconds: 55.25, wallSeconds: 61.5, cpuSeconds: 98.75, load, ...extra,
+    preset,
+    args: cliArgs(preset, []),
+    accuracy,
+    testLoss: accuracy === null ? null : 0.0451,
+    epochs: accuracy === null ? null : 16,
+    trainSeconds: 55.25,
+    wallSeconds: 61.5,
+    cpuSeconds: 98.75,
+    load,
+    ...extra,
   };
 }
 
 function section(runs: CliRun[], quick = false): CliSection {
   return {
     meta: { date: "2026-12-07T14:30:00.000Z", command: "npm run bench -- --only cli", quick, unavailable: [], load },
-    version: "0.1.0", backend: "wasm", runs,
+    version: "0.1.0",
+    backend: "wasm",
+    runs,
   };
 }
 
@@ -33,9 +43,20 @@ describe("the cli block", () => {
     const text = renderCli(section([run("cnn", 0.98625), run("mlp", 0.9755, { epochs: 12 })]), machine);
     const lines = text.split("\n");
     assert.equal(lines[0], "## Command line: `tensorgrad train` presets on the bundled digits");
-    assert.ok(lines.includes("| `tensorgrad train --model cnn` | 16 | 0.9862 | 0.0451 | 61.5 s | 55.3 s | 98.8 s | 2.50 → 3.25 | 0.40 |"), text);
-    assert.ok(lines.includes("| `tensorgrad train --model mlp` | 12 | 0.9755 | 0.0451 | 61.5 s | 55.3 s | 98.8 s | 2.50 → 3.25 | 0.40 |"), text);
-    assert.ok(lines.includes("The cnn preset is meant to reach 98.5 % test accuracy in about a minute on 2 cores: here 98.63 % (reached) in 61.5 s from start to exit, 98.8 s of CPU, at a load average of 2.50–3.25 on 2 cores."), text);
+    assert.ok(
+      lines.includes("| `tensorgrad train --model cnn` | 16 | 0.9862 | 0.0451 | 61.5 s | 55.3 s | 98.8 s | 2.50 → 3.25 | 0.40 |"),
+      text,
+    );
+    assert.ok(
+      lines.includes("| `tensorgrad train --model mlp` | 12 | 0.9755 | 0.0451 | 61.5 s | 55.3 s | 98.8 s | 2.50 → 3.25 | 0.40 |"),
+      text,
+    );
+    assert.ok(
+      lines.includes(
+        "The cnn preset is meant to reach 98.5 % test accuracy in about a minute on 2 cores: here 98.63 % (reached) in 61.5 s from start to exit, 98.8 s of CPU, at a load average of 2.50–3.25 on 2 cores.",
+      ),
+      text,
+    );
     assert.match(text, /tensorgrad 0\.1\.0 on its default backend \(wasm\)/);
     assert.match(text, /see\n"Training: LeNet-style CNN" above/);
   });
@@ -54,22 +75,42 @@ describe("the cli block", () => {
   it("sums up the cnn preset over seeds, the default seed's run first", () => {
     const seeded = (seed: number, accuracy: number | null, wallSeconds: number) =>
       run("cnn", accuracy, { args: [...cliArgs("cnn", []), "--seed", String(seed)], wallSeconds });
-    const text = renderCli(section([run("cnn", 0.985), seeded(1, 0.9855, 70.5), seeded(2, 0.9825, 112.75), seeded(3, null, 5), run("mlp", 0.9495)]), machine);
+    const text = renderCli(
+      section([run("cnn", 0.985), seeded(1, 0.9855, 70.5), seeded(2, 0.9825, 112.75), seeded(3, null, 5), run("mlp", 0.9495)]),
+      machine,
+    );
     assert.ok(text.includes("here 98.50 % (reached) in 61.5 s"), text);
-    assert.ok(text.includes("Over seeds 0–3 (3 of 4 runs finished): test accuracy 98.25 % to 98.55 %, mean 98.43 %; 2 of 3 at or above 98.5 %; wall 5.00 s to 113 s."), text);
+    assert.ok(
+      text.includes(
+        "Over seeds 0–3 (3 of 4 runs finished): test accuracy 98.25 % to 98.55 %, mean 98.43 %; 2 of 3 at or above 98.5 %; wall 5.00 s to 113 s.",
+      ),
+      text,
+    );
     assert.ok(text.includes("| `tensorgrad train --model cnn --seed 2` | 16 | 0.9825 |"), text);
     assert.doesNotMatch(renderCli(section([run("cnn", 0.985), run("mlp", 0.9495)]), machine), /Over seeds/);
   });
 
   it("plans each preset once, and the cnn preset again for each further seed", () => {
-    assert.deepEqual(cliPlan([], 1), [{ preset: "cnn", args: ["train", "--model", "cnn"] }, { preset: "mlp", args: ["train", "--model", "mlp"] }]);
-    assert.deepEqual(cliPlan(["--epochs", "1"], 3).map((p) => p.args.join(" ")), [
-      "train --model cnn --epochs 1", "train --model cnn --epochs 1 --seed 1", "train --model cnn --epochs 1 --seed 2", "train --model mlp --epochs 1",
+    assert.deepEqual(cliPlan([], 1), [
+      { preset: "cnn", args: ["train", "--model", "cnn"] },
+      { preset: "mlp", args: ["train", "--model", "mlp"] },
     ]);
+    assert.deepEqual(
+      cliPlan(["--epochs", "1"], 3).map((p) => p.args.join(" ")),
+      [
+        "train --model cnn --epochs 1",
+        "train --model cnn --epochs 1 --seed 1",
+        "train --model cnn --epochs 1 --seed 2",
+        "train --model mlp --epochs 1",
+      ],
+    );
   });
 
   it("runs the CLI without tensorgrad's own variables", () => {
-    assert.deepEqual(plainEnv({ PATH: "/usr/bin", TENSORGRAD_BACKEND: "js", TENSORGRAD_THREADS: "1", HOME: "/root" }), { PATH: "/usr/bin", HOME: "/root" });
+    assert.deepEqual(plainEnv({ PATH: "/usr/bin", TENSORGRAD_BACKEND: "js", TENSORGRAD_THREADS: "1", HOME: "/root" }), {
+      PATH: "/usr/bin",
+      HOME: "/root",
+    });
     assert.deepEqual(cliArgs("cnn", ["--epochs", "1"]), ["train", "--model", "cnn", "--epochs", "1"]);
   });
 
@@ -78,7 +119,16 @@ describe("the cli block", () => {
     try {
       assert.equal(readRunResults(dir), null);
       const write = (text: string) => writeFileSync(join(dir, "results.json"), text);
-      write(JSON.stringify({ format: "tensorgrad.results", version: 1, test: { loss: 0.0501, accuracy: 0.985 }, epochs: 16, seconds: 65.03, finished: "2026-12-07T14:21:00.000Z" }));
+      write(
+        JSON.stringify({
+          format: "tensorgrad.results",
+          version: 1,
+          test: { loss: 0.0501, accuracy: 0.985 },
+          epochs: 16,
+          seconds: 65.03,
+          finished: "2026-12-07T14:21:00.000Z",
+        }),
+      );
       assert.deepEqual(readRunResults(dir), { accuracy: 0.985, loss: 0.0501, epochs: 16, seconds: 65.03 });
       write(JSON.stringify({ format: "tensorgrad.results", test: { accuracy: "0.99" }, epochs: 16 }));
       assert.deepEqual(readRunResults(dir), { accuracy: null, loss: null, epochs: 16, seconds: null });

@@ -15,7 +15,10 @@ import { tensorgradSpec, tfjsSpec, torchSpec } from "../../../bench/lib/contende
 
 const machine = { cpuModel: "Test CPU", cores: 2, memoryBytes: 8 * 2 ** 30, node: "v20.0.0", platform: "Linux" };
 const meta: SectionMeta = {
-  date: "2026-11-21T10:00:00.000Z", command: "npm run bench", quick: false, unavailable: [],
+  date: "2026-11-21T10:00:00.000Z",
+  command: "npm run bench",
+  quick: false,
+  unavailable: [],
   load: { loadStart: 0.5, loadEnd: 1.25, wallSeconds: 42, foreignCores: 0.1 },
 };
 
@@ -23,9 +26,21 @@ describe("training turns", () => {
   it("puts the plain-JavaScript contenders in a second group, after the others", () => {
     const specs = [tensorgradSpec("js"), tfjsSpec("wasm"), tensorgradSpec("wasm"), tfjsSpec("cpu"), torchSpec("/usr/bin/python3")];
     const groups = trainingGroups(specs, (s) => s.slow === true);
-    assert.deepEqual(groups.map((g) => g.map((s) => s.id)), [["tfjs-wasm", "tensorgrad/wasm", "PyTorch"], ["tensorgrad/js", "tfjs-cpu"]]);
-    assert.deepEqual(trainingGroups([tensorgradSpec("wasm")], (s) => s.slow === true).map((g) => g.length), [1]);
-    assert.deepEqual(trainingGroups([tfjsSpec("cpu")], (s) => s.slow === true).map((g) => g.map((s) => s.id)), [["tfjs-cpu"]]);
+    assert.deepEqual(
+      groups.map((g) => g.map((s) => s.id)),
+      [
+        ["tfjs-wasm", "tensorgrad/wasm", "PyTorch"],
+        ["tensorgrad/js", "tfjs-cpu"],
+      ],
+    );
+    assert.deepEqual(
+      trainingGroups([tensorgradSpec("wasm")], (s) => s.slow === true).map((g) => g.length),
+      [1],
+    );
+    assert.deepEqual(
+      trainingGroups([tfjsSpec("cpu")], (s) => s.slow === true).map((g) => g.map((s) => s.id)),
+      [["tfjs-cpu"]],
+    );
   });
 
   it("sends a contender to the late group when its epoch took over the plan's limit", () => {
@@ -53,7 +68,8 @@ describe("stats", () => {
 
   it("takes speed ratios within each round, then their median", () => {
     // Round 2 ran under load for both contenders: per-round ratios stay 2, 2, 2 although the times move.
-    const tg = [1, 3, 1.5], peer = [2, 6, 3];
+    const tg = [1, 3, 1.5],
+      peer = [2, 6, 3];
     assert.equal(speedRatio(tg, peer, "lower"), 2);
     assert.equal(speedRatio(peer, tg, "lower"), 0.5);
     // Not the ratio of the medians (3 / 2 = 1.5): per round 3, 1, 1, so 1.
@@ -105,10 +121,7 @@ describe("format", () => {
   });
 
   it("renders Markdown tables with escaped pipes and aligned columns", () => {
-    assert.equal(
-      renderTable(["a", "b"], [["x|y", "1"], ["z"]]),
-      "| a | b |\n|---|--:|\n| x\\|y | 1 |\n| z |  |",
-    );
+    assert.equal(renderTable(["a", "b"], [["x|y", "1"], ["z"]]), "| a | b |\n|---|--:|\n| x\\|y | 1 |\n| z |  |");
   });
 });
 
@@ -132,7 +145,8 @@ describe("options", () => {
 
   it("rejects unknown sections and options with the accepted values", () => {
     assert.throws(() => parseOptions(["--only", "matmul,gpu"]), {
-      name: "OptionsError", message: 'bench: --only got unknown section(s) "gpu"; expected some of matmul, mlp, cnn, cli, infer, seq, memory',
+      name: "OptionsError",
+      message: 'bench: --only got unknown section(s) "gpu"; expected some of matmul, mlp, cnn, cli, infer, seq, memory',
     });
     assert.throws(() => parseOptions(["--memory-epochs", "1"]), { message: 'bench: --memory-epochs expects an integer >= 2, got "1"' });
     assert.throws(() => parseOptions(["--out"]), { message: "bench: --out needs a value" });
@@ -142,14 +156,25 @@ describe("options", () => {
 
 describe("RESULTS.md merge", () => {
   const old = [
-    "# Benchmark results", "", "Machine: old.", "",
-    "## Reference backend (plain TypeScript)", "", "| a | b |", "", "## Something else", "text",
+    "# Benchmark results",
+    "",
+    "Machine: old.",
+    "",
+    "## Reference backend (plain TypeScript)",
+    "",
+    "| a | b |",
+    "",
+    "## Something else",
+    "text",
   ].join("\n");
 
   it("keeps the reference-backend section of a file written before the markers", () => {
     assert.equal(keptTail(old), "## Reference backend (plain TypeScript)\n\n| a | b |");
     const merged = mergeResultsFile(old, { header: "# New", matmul: "## Matmul\nfresh" });
-    assert.equal(merged, `<!-- bench:header -->\n# New\n<!-- /bench:header -->\n\n<!-- bench:matmul -->\n## Matmul\nfresh\n<!-- /bench:matmul -->\n\n${KEEP_MARKER}\n\n## Reference backend (plain TypeScript)\n\n| a | b |\n`);
+    assert.equal(
+      merged,
+      `<!-- bench:header -->\n# New\n<!-- /bench:header -->\n\n<!-- bench:matmul -->\n## Matmul\nfresh\n<!-- /bench:matmul -->\n\n${KEEP_MARKER}\n\n## Reference backend (plain TypeScript)\n\n| a | b |\n`,
+    );
   });
 
   it("replaces only the blocks a run measured and keeps the rest verbatim", () => {
@@ -183,25 +208,62 @@ describe("report", () => {
     assert.match(md, /\| tfjs-cpu \| 4\.22\.0 \| 1 \| 1\.00 \| skipped \(≈ 2\.7 s a call\) \|/);
     assert.match(md, /\| tfjs-cpu \| 5\.0× faster \| – \|/);
     assert.match(md, /At n = 512: tensorgrad\/js is 5\.0× faster than tfjs-cpu\./);
-    assert.match(md, /1-minute load average 0\.50 at the start, 1\.25 at the end; processes outside the benchmark kept 0\.10 of 2 cores busy/);
+    assert.match(
+      md,
+      /1-minute load average 0\.50 at the start, 1\.25 at the end; processes outside the benchmark kept 0\.10 of 2 cores busy/,
+    );
   });
 
   it("renders inference latency in microseconds", () => {
-    const md = renderInfer({ ...grid, columns: [1], cells: { "tensorgrad/js": { 1: { rounds: [0.0002] } }, "tfjs-cpu": { 1: { rounds: [0.0018] } } } }, machine);
+    const md = renderInfer(
+      { ...grid, columns: [1], cells: { "tensorgrad/js": { 1: { rounds: [0.0002] } }, "tfjs-cpu": { 1: { rounds: [0.0018] } } } },
+      machine,
+    );
     assert.match(md, /\| tensorgrad\/js \| 0\.1\.0 \| 1 \| 200 \|/);
     assert.match(md, /At batch 1: tensorgrad\/js is 9\.0× faster than tfjs-cpu\./);
   });
 
   it("renders training rows with sampled epochs marked and ratios per loop", () => {
     const section: TrainSection = {
-      meta, contenders: grid.contenders,
-      tasks: [{
-        task: "mlp-small", parameters: 101770, batchesPerEpoch: 125, rows: [
-          { contender: "tensorgrad/js", loop: "eager loop", epochSeconds: [1, 1.2, 1.1], warmupSeconds: [2.5, 1.3, 1.2, 1.1], accuracy: 0.9255, trainedBatches: 875, maxRssBytes: 180 * 2 ** 20 },
-          { contender: "tfjs-cpu", loop: "model.fit", epochSeconds: [8, 9, 8.8], partialBatches: 20, accuracy: 0.5, trainedBatches: 65, maxRssBytes: 200 * 2 ** 20, late: true },
-          { contender: "tfjs-wasm", loop: "model.fit", epochSeconds: [], accuracy: null, trainedBatches: 0, maxRssBytes: null, note: "cannot train: no kernel" },
-        ],
-      }],
+      meta,
+      contenders: grid.contenders,
+      tasks: [
+        {
+          task: "mlp-small",
+          parameters: 101770,
+          batchesPerEpoch: 125,
+          rows: [
+            {
+              contender: "tensorgrad/js",
+              loop: "eager loop",
+              epochSeconds: [1, 1.2, 1.1],
+              warmupSeconds: [2.5, 1.3, 1.2, 1.1],
+              accuracy: 0.9255,
+              trainedBatches: 875,
+              maxRssBytes: 180 * 2 ** 20,
+            },
+            {
+              contender: "tfjs-cpu",
+              loop: "model.fit",
+              epochSeconds: [8, 9, 8.8],
+              partialBatches: 20,
+              accuracy: 0.5,
+              trainedBatches: 65,
+              maxRssBytes: 200 * 2 ** 20,
+              late: true,
+            },
+            {
+              contender: "tfjs-wasm",
+              loop: "model.fit",
+              epochSeconds: [],
+              accuracy: null,
+              trainedBatches: 0,
+              maxRssBytes: null,
+              note: "cannot train: no kernel",
+            },
+          ],
+        },
+      ],
     };
     const md = renderTrain(section, machine, "Training");
     assert.match(md, /### MLP 784-128-10 \(101,770 parameters\)/);
@@ -218,12 +280,21 @@ describe("report", () => {
   it("sums up long-run memory: first and last epochs, largest drift, trend", () => {
     const mib = 2 ** 20;
     const run: MemoryRun = {
-      backend: "js", cpuSeconds: 1, before: { rssBytes: 100 * mib, heapUsedBytes: 5 * mib },
+      backend: "js",
+      cpuSeconds: 1,
+      before: { rssBytes: 100 * mib, heapUsedBytes: 5 * mib },
       epochs: [120, 123, 121, 122].map((rss, i) => ({ epoch: i + 1, seconds: 1, rssBytes: rss * mib, heapUsedBytes: 9 * mib })),
     };
     const f = memoryFigures(run, "rssBytes");
     assert.deepEqual(
-      { first: f.first / mib, last: f.last / mib, min: f.min / mib, max: f.max / mib, maxDrift: f.maxDrift / mib, trend: f.trendPerEpoch! / mib },
+      {
+        first: f.first / mib,
+        last: f.last / mib,
+        min: f.min / mib,
+        max: f.max / mib,
+        maxDrift: f.maxDrift / mib,
+        trend: f.trendPerEpoch! / mib,
+      },
       { first: 120, last: 122, min: 120, max: 123, maxDrift: 3, trend: 1 },
     );
   });

@@ -11,9 +11,17 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 test("--flip: each image is itself or its exact mirror, as the seeded draws say", () => {
   // Two channels of 3x4 (non-square, so rows and columns cannot be confused).
   const img = range(24).map((v) => v * 1.5 - 7);
-  const ds = new AugmentedImages(tg.tensor([img], { shape: [1, 24] }), tg.tensor([0], { dtype: "int32" }), [2, 3, 4], { shift: 0, flip: true, rotate: 0 }, -99);
+  const ds = new AugmentedImages(
+    tg.tensor([img], { shape: [1, 24] }),
+    tg.tensor([0], { dtype: "int32" }),
+    [2, 3, 4],
+    { shift: 0, flip: true, rotate: 0 },
+    -99,
+  );
   const mirror = range(24).map((i) => {
-    const p = Math.floor(i / 12), r = Math.floor((i % 12) / 4), c = i % 4;
+    const p = Math.floor(i / 12),
+      r = Math.floor((i % 12) / 4),
+      c = i % 4;
     return img[p * 12 + r * 4 + (3 - c)];
   });
   tg.manualSeed(5);
@@ -29,11 +37,18 @@ test("--flip: each image is itself or its exact mirror, as the seeded draws say"
 });
 
 test("--rotate: a ramp rotated about its centre reads back the drawn angle; outside pixels get the fill", () => {
-  const side = 9, c0 = (side - 1) / 2;
+  const side = 9,
+    c0 = (side - 1) / 2;
   // value = column: bilinear interpolation of a linear ramp is exact, so every pixel whose source
   // lies inside the image equals the source column cx − sin θ·(r − cy) + cos θ·(c − cx).
   const ramp = range(side * side).map((i) => i % side);
-  const ds = new AugmentedImages(tg.tensor([ramp], { shape: [1, side * side] }), tg.tensor([1], { dtype: "int32" }), [1, side, side], { shift: 0, flip: false, rotate: 20 }, -5);
+  const ds = new AugmentedImages(
+    tg.tensor([ramp], { shape: [1, side * side] }),
+    tg.tensor([1], { dtype: "int32" }),
+    [1, side, side],
+    { shift: 0, flip: false, rotate: 20 },
+    -5,
+  );
   tg.manualSeed(11);
   const u = tg.rand([6]).toTypedArray();
   tg.manualSeed(11);
@@ -44,8 +59,10 @@ test("--rotate: a ramp rotated about its centre reads back the drawn angle; outs
     let inside = 0;
     for (let r = 0; r < side; r++) {
       for (let c = 0; c < side; c++) {
-        const ry = r - c0, rx = c - c0;
-        const sr = c0 + Math.cos(theta) * ry + Math.sin(theta) * rx, sc = c0 - Math.sin(theta) * ry + Math.cos(theta) * rx;
+        const ry = r - c0,
+          rx = c - c0;
+        const sr = c0 + Math.cos(theta) * ry + Math.sin(theta) * rx,
+          sc = c0 - Math.sin(theta) * ry + Math.cos(theta) * rx;
         const v = rows[k][r * side + c];
         if (sr >= 0 && sr <= side - 1 && sc >= 0 && sc <= side - 1) {
           assert.ok(Math.abs(v - sc) < 1e-4, `sample ${k} (${r}, ${c}): ${v} vs ${sc}`);
@@ -61,7 +78,13 @@ test("--rotate: a ramp rotated about its centre reads back the drawn angle; outs
 
 test("shifts alone move whole pixels as before; the same seed gives the same batch, another seed another", () => {
   const img = range(64).map((v) => v + 1);
-  const ds = new AugmentedImages(tg.tensor([img], { shape: [1, 64] }), tg.tensor([0], { dtype: "int32" }), [1, 8, 8], { shift: 2, flip: true, rotate: 10 }, 0);
+  const ds = new AugmentedImages(
+    tg.tensor([img], { shape: [1, 64] }),
+    tg.tensor([0], { dtype: "int32" }),
+    [1, 8, 8],
+    { shift: 2, flip: true, rotate: 10 },
+    0,
+  );
   const draw = (seed: number): number[][] => {
     tg.manualSeed(seed);
     return ds.getBatch([0, 0, 0, 0])[0].toArray() as number[][];
@@ -69,14 +92,21 @@ test("shifts alone move whole pixels as before; the same seed gives the same bat
   assert.deepEqual(draw(3), draw(3));
   assert.notDeepEqual(draw(3), draw(4));
 
-  const shiftOnly = new AugmentedImages(tg.tensor([img], { shape: [1, 64] }), tg.tensor([0], { dtype: "int32" }), [1, 8, 8], { shift: 2, flip: false, rotate: 0 }, 0);
+  const shiftOnly = new AugmentedImages(
+    tg.tensor([img], { shape: [1, 64] }),
+    tg.tensor([0], { dtype: "int32" }),
+    [1, 8, 8],
+    { shift: 2, flip: false, rotate: 0 },
+    0,
+  );
   tg.manualSeed(7);
   const s = tg.randint(-2, 3, [1, 2]).toTypedArray();
   tg.manualSeed(7);
   const out = shiftOnly.getBatch([0])[0].toArray() as number[][];
   for (let r = 0; r < 8; r++) {
     for (let c = 0; c < 8; c++) {
-      const sr = r - s[0], sc = c - s[1];
+      const sr = r - s[0],
+        sc = c - s[1];
       assert.equal(out[0][r * 8 + c], sr >= 0 && sr < 8 && sc >= 0 && sc < 8 ? img[sr * 8 + sc] : 0);
     }
   }

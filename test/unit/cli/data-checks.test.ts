@@ -32,7 +32,13 @@ describe("CSV class labels", () => {
   });
 
   it("more distinct labels than a run takes is refused, pointing at regression", () => {
-    const spec = { ...csv("many.csv", Array.from({ length: MAX_CLASSES + 1 }, (_, i) => `c${i}`)), task: "classification" as const };
+    const spec = {
+      ...csv(
+        "many.csv",
+        Array.from({ length: MAX_CLASSES + 1 }, (_, i) => `c${i}`),
+      ),
+      task: "classification" as const,
+    };
     assert.throws(() => loadData(spec, { seed: 0 }), {
       name: "CliError",
       message: `${(spec as { file: string }).file}: the target "y" has 10001 distinct labels, more than the 10000 classes a run takes; if it is a value to predict, use --task regression`,
@@ -44,7 +50,10 @@ describe("checkTrainable", () => {
   it("refuses a single class", () => {
     const spec = csv("single.csv", [7], 20);
     const loaded = loadData(spec, { seed: 0 });
-    assert.throws(() => checkTrainable(loaded), { name: "CliError", message: `${loaded.name}: every training label is 7; classification needs at least 2 classes` });
+    assert.throws(() => checkTrainable(loaded), {
+      name: "CliError",
+      message: `${loaded.name}: every training label is 7; classification needs at least 2 classes`,
+    });
   });
 
   it("refuses empty training or test sets", () => {

@@ -14,7 +14,11 @@ import { imageDimensions, readImage, toPixels } from "../../../cli/image-decode.
 const tmp = mkdtempSync(join(tmpdir(), "tg-image-decode-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 
-const rgba = (width: number, height: number, px: number[]): { width: number; height: number; data: Uint8Array } => ({ width, height, data: Uint8Array.from(px) });
+const rgba = (width: number, height: number, px: number[]): { width: number; height: number; data: Uint8Array } => ({
+  width,
+  height,
+  data: Uint8Array.from(px),
+});
 
 describe("toPixels", () => {
   it("averages the source pixels each output pixel covers, channel-major for rgb", () => {
@@ -31,14 +35,20 @@ describe("toPixels", () => {
     // One black pixel half transparent: half way to white.
     const img = rgba(1, 1, [0, 0, 0, 128]);
     const v = 1 - 128 / 255;
-    assert.deepEqual([...toPixels(img, 2, "gray")].map((x) => x.toFixed(6)), Array(4).fill(v.toFixed(6)));
+    assert.deepEqual(
+      [...toPixels(img, 2, "gray")].map((x) => x.toFixed(6)),
+      Array(4).fill(v.toFixed(6)),
+    );
   });
 
   it("resizes a 4x2 image to 2x2 by the mean of each 2x1 block", () => {
     const g = (v: number): number[] => [v, v, v, 255];
     const img = rgba(4, 2, [...g(0), ...g(255), ...g(255), ...g(255), ...g(0), ...g(0), ...g(0), ...g(255)]);
     // Output pixel (0,0) covers source columns 0-1 of row 0, and so on.
-    assert.deepEqual([...toPixels(img, 2, "gray")].map((x) => Number(x.toFixed(6))), [0.5, 1, 0, 0.5]);
+    assert.deepEqual(
+      [...toPixels(img, 2, "gray")].map((x) => Number(x.toFixed(6))),
+      [0.5, 1, 0, 0.5],
+    );
   });
 });
 
@@ -49,20 +59,32 @@ describe("readImage", () => {
     writeFileSync(join(tmp, "a.png"), PNG.sync.write(png));
     const raw = Buffer.alloc(8 * 8 * 4, 200);
     writeFileSync(join(tmp, "a.jpg"), jpeg.encode({ width: 8, height: 8, data: raw }, 100).data);
-    assert.deepEqual([...readImage(join(tmp, "a.png"), 2, "gray")].map((x) => x.toFixed(4)), Array(4).fill((200 / 255).toFixed(4)));
+    assert.deepEqual(
+      [...readImage(join(tmp, "a.png"), 2, "gray")].map((x) => x.toFixed(4)),
+      Array(4).fill((200 / 255).toFixed(4)),
+    );
     for (const v of readImage(join(tmp, "a.jpg"), 2, "gray")) assert.ok(Math.abs(v - 200 / 255) < 2 / 255, String(v));
   });
 
   it("throws FormatError for files that are not what their name says, or that are cut short", () => {
     writeFileSync(join(tmp, "text.png"), "hello, not an image");
-    assert.throws(() => readImage(join(tmp, "text.png"), 4, "gray"), { name: "FormatError", message: `${join(tmp, "text.png")}: not a valid PNG image (no PNG signature)` });
+    assert.throws(() => readImage(join(tmp, "text.png"), 4, "gray"), {
+      name: "FormatError",
+      message: `${join(tmp, "text.png")}: not a valid PNG image (no PNG signature)`,
+    });
     const png = new PNG({ width: 16, height: 16 });
     png.data.fill(90);
     const whole = PNG.sync.write(png);
     writeFileSync(join(tmp, "cut.png"), whole.subarray(0, whole.length - 30));
-    assert.throws(() => readImage(join(tmp, "cut.png"), 4, "gray"), (e: Error) => e instanceof tg.FormatError && e.message.startsWith(`${join(tmp, "cut.png")}: not a valid PNG image (`));
+    assert.throws(
+      () => readImage(join(tmp, "cut.png"), 4, "gray"),
+      (e: Error) => e instanceof tg.FormatError && e.message.startsWith(`${join(tmp, "cut.png")}: not a valid PNG image (`),
+    );
     writeFileSync(join(tmp, "junk.jpg"), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 1, 2, 3]));
-    assert.throws(() => readImage(join(tmp, "junk.jpg"), 4, "gray"), { name: "FormatError", message: `${join(tmp, "junk.jpg")}: not a valid JPEG image (no frame header)` });
+    assert.throws(() => readImage(join(tmp, "junk.jpg"), 4, "gray"), {
+      name: "FormatError",
+      message: `${join(tmp, "junk.jpg")}: not a valid JPEG image (no frame header)`,
+    });
   });
 
   it("refuses an image whose header claims more than 50 megapixels, before decoding it", () => {

@@ -14,7 +14,10 @@ let close: () => Promise<void>;
 
 before(async () => {
   if (!existsSync(join(root, "dist/playground/app.js"))) {
-    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "ignore" });
+    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: root,
+      stdio: "ignore",
+    });
     execFileSync(process.execPath, [join(root, "scripts/build-playground.mjs")], { cwd: root, stdio: "ignore" });
   }
   ({ url, close } = await startPlayground({ port: 0, host: "127.0.0.1" }));
@@ -23,8 +26,12 @@ after(() => close());
 
 describe("playground server", () => {
   it("serves the page and its bundle cross-origin isolated", async () => {
-    for (const [path, type] of [["", "text/html; charset=utf-8"], ["index.html", "text/html; charset=utf-8"], ["app.js", "text/javascript; charset=utf-8"],
-      ["mnist-digits.bin", "application/octet-stream"]] as const) {
+    for (const [path, type] of [
+      ["", "text/html; charset=utf-8"],
+      ["index.html", "text/html; charset=utf-8"],
+      ["app.js", "text/javascript; charset=utf-8"],
+      ["mnist-digits.bin", "application/octet-stream"],
+    ] as const) {
       const r = await fetch(url + path);
       assert.equal(r.status, 200, path);
       assert.equal(r.headers.get("content-type"), type);
@@ -48,6 +55,9 @@ describe("playground server", () => {
 
   it("says which port is taken", async () => {
     const port = Number(new URL(url).port);
-    await assert.rejects(startPlayground({ port, host: "127.0.0.1" }), /playground: cannot listen on 127\.0\.0\.1:\d+: the port is in use \(choose another with --port\)/);
+    await assert.rejects(
+      startPlayground({ port, host: "127.0.0.1" }),
+      /playground: cannot listen on 127\.0\.0\.1:\d+: the port is in use \(choose another with --port\)/,
+    );
   });
 });

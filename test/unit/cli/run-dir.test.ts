@@ -24,14 +24,20 @@ describe("makeRunDir", () => {
   });
 
   it("fails with the path named under /proc instead of spinning", { skip: !existsSync("/proc/self") }, () => {
-    assert.throws(() => makeRunDir("/proc/run"), { name: "CliError", message: "cannot create run folder /proc/run: ENOENT: no such file or directory (at /proc/run)" });
+    assert.throws(() => makeRunDir("/proc/run"), {
+      name: "CliError",
+      message: "cannot create run folder /proc/run: ENOENT: no such file or directory (at /proc/run)",
+    });
   });
 
   it("refuses a file where the folder should be", () => {
     const f = join(root, "a-file");
     writeFileSync(f, "");
     assert.throws(() => makeRunDir(f), { name: "CliError", message: `--out ${f}: ${f} exists and is not a folder` });
-    assert.throws(() => makeRunDir(join(f, "sub")), { name: "CliError", message: `cannot create run folder ${join(f, "sub")}: ${f} is not a folder` });
+    assert.throws(() => makeRunDir(join(f, "sub")), {
+      name: "CliError",
+      message: `cannot create run folder ${join(f, "sub")}: ${f} is not a folder`,
+    });
   });
 });
 
@@ -41,7 +47,10 @@ describe("claimNewRunDir", () => {
     const parent = join(root, "runs");
     const first = claimNewRunDir(parent, "20261207-090503");
     assert.deepEqual(first, { dir: join(parent, "20261207-090503"), created: [parent, join(parent, "20261207-090503")] });
-    assert.deepEqual(claimNewRunDir(parent, "20261207-090503"), { dir: join(parent, "20261207-090503-2"), created: [join(parent, "20261207-090503-2")] });
+    assert.deepEqual(claimNewRunDir(parent, "20261207-090503"), {
+      dir: join(parent, "20261207-090503-2"),
+      created: [join(parent, "20261207-090503-2")],
+    });
     mkdirSync(join(parent, "20261207-090503-3"));
     assert.equal(claimNewRunDir(parent, "20261207-090503").dir, join(parent, "20261207-090503-4"));
     assert.deepEqual(readdirSync(parent).sort(), ["20261207-090503", "20261207-090503-2", "20261207-090503-3", "20261207-090503-4"]);

@@ -17,8 +17,14 @@ describe("parseCsv", () => {
   });
 
   it("names the file and line of a ragged row or an unclosed quote", () => {
-    assert.throws(() => parseCsv("a,b\n1,2\n3\n", "f.csv"), { name: "CliError", message: "f.csv line 3: expected 2 fields (as the header), found 1" });
-    assert.throws(() => parseCsv('a,b\n1,"open\n2,3\n', "f.csv"), { name: "CliError", message: "f.csv line 2: a quoted field is not closed before the end of the file" });
+    assert.throws(() => parseCsv("a,b\n1,2\n3\n", "f.csv"), {
+      name: "CliError",
+      message: "f.csv line 3: expected 2 fields (as the header), found 1",
+    });
+    assert.throws(() => parseCsv('a,b\n1,"open\n2,3\n', "f.csv"), {
+      name: "CliError",
+      message: "f.csv line 2: a quoted field is not closed before the end of the file",
+    });
   });
 });
 
@@ -44,8 +50,23 @@ describe("column encoding", () => {
   it("refuses text in a column that was numeric, and too many categories", () => {
     const enc = fitEncoding(t, [0], [0, 2], "f.csv");
     const other = parseCsv("n,colour,y\nabc,red,0\n", "g.csv");
-    assert.throws(() => encodeRows(other, [0], enc, [0], "g.csv"), { name: "CliError", message: 'g.csv line 2, column "n": "abc" is not a number (the column was numeric in training)' });
+    assert.throws(() => encodeRows(other, [0], enc, [0], "g.csv"), {
+      name: "CliError",
+      message: 'g.csv line 2, column "n": "abc" is not a number (the column was numeric in training)',
+    });
     const ids = parseCsv(["id", ...Array.from({ length: MAX_CATEGORIES + 1 }, (_, i) => `u${i}`)].join("\n"), "ids.csv");
-    assert.throws(() => fitEncoding(ids, [0], ids.rows.map((_, i) => i), "ids.csv"), { name: "CliError", message: `ids.csv: column "id" has 1001 distinct text values, more than the 1000 one-hot encoding takes; drop it or make it numeric` });
+    assert.throws(
+      () =>
+        fitEncoding(
+          ids,
+          [0],
+          ids.rows.map((_, i) => i),
+          "ids.csv",
+        ),
+      {
+        name: "CliError",
+        message: `ids.csv: column "id" has 1001 distinct text values, more than the 1000 one-hot encoding takes; drop it or make it numeric`,
+      },
+    );
   });
 });

@@ -49,7 +49,11 @@ describe("loadCsv", () => {
     const last = data.loadCsv(path, { target: -1, header: false, delimiter: ";" });
     assert.deepEqual(Array.from(last.y.toTypedArray()), [0, 1, 1]);
     assert.deepEqual(last.classes, [0, 1]);
-    assert.deepEqual(last.x.toArray(), [[1, 10], [2, 20], [3, 30]]);
+    assert.deepEqual(last.x.toArray(), [
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ]);
   });
 
   it("keeps non-negative integer labels as they are, maps others numerically sorted", () => {
@@ -68,7 +72,10 @@ describe("loadCsv", () => {
     const r = data.loadCsv(path, { target: "price", targetType: "value", columns: ["x3", 0] });
     assert.deepEqual([r.y.shape, r.y.dtype], [[2, 1], "float32"]);
     assert.deepEqual(r.y.toArray(), [[10.5], [-2]]);
-    assert.deepEqual(r.x.toArray(), [[3, 1], [6, 4]]);
+    assert.deepEqual(r.x.toArray(), [
+      [3, 1],
+      [6, 4],
+    ]);
     assert.deepEqual(r.featureNames, ["x3", "x1"]);
     assert.equal(r.classes, undefined);
     assert.deepEqual(data.loadCsv(path, { target: "price", targetType: "value" }).featureNames, ["x1", "x 2", "x3"]);
@@ -100,7 +107,10 @@ describe("loadCsv", () => {
       message: `loadCsv: ${path} line 3, column "age": "abc" is not a number`,
     });
     const empty = file("empty-field.csv", "age,y\n,1\n");
-    assert.throws(() => data.loadCsv(empty, { target: "y" }), { name: "FormatError", message: `loadCsv: ${empty} line 2, column "age": "" is not a number` });
+    assert.throws(() => data.loadCsv(empty, { target: "y" }), {
+      name: "FormatError",
+      message: `loadCsv: ${empty} line 2, column "age": "" is not a number`,
+    });
     const value = file("bad-target.csv", "a,y\n1,oops\n");
     assert.throws(() => data.loadCsv(value, { target: "y", targetType: "value" }), {
       name: "FormatError",
@@ -110,9 +120,18 @@ describe("loadCsv", () => {
 
   it("rejects an unknown target column and a file without data", () => {
     const path = file("t.csv", "a,b\n1,2\n");
-    assert.throws(() => data.loadCsv(path, { target: "c" }), { name: "ValueError", message: `loadCsv: ${path}: no target column named "c" (columns: "a", "b")` });
-    assert.throws(() => data.loadCsv(path, { target: 2 }), { name: "ValueError", message: `loadCsv: ${path}: target column index 2 is out of range for 2 columns` });
+    assert.throws(() => data.loadCsv(path, { target: "c" }), {
+      name: "ValueError",
+      message: `loadCsv: ${path}: no target column named "c" (columns: "a", "b")`,
+    });
+    assert.throws(() => data.loadCsv(path, { target: 2 }), {
+      name: "ValueError",
+      message: `loadCsv: ${path}: target column index 2 is out of range for 2 columns`,
+    });
     const headerOnly = file("h.csv", "a,b\n\n");
-    assert.throws(() => data.loadCsv(headerOnly, { target: "b" }), { name: "FormatError", message: `loadCsv: ${headerOnly}: no data rows` });
+    assert.throws(() => data.loadCsv(headerOnly, { target: "b" }), {
+      name: "FormatError",
+      message: `loadCsv: ${headerOnly}: no data rows`,
+    });
   });
 });

@@ -14,7 +14,10 @@ const fixture: { randomSplit: { n: number; split: number[]; lengths: number[] }[
 /** x row i is [i, 10i + 0.5], y is i: every batch says which samples it holds. */
 function numbered(n: number): { x: Tensor; y: Tensor } {
   const x = tg.tensor(Array.from({ length: n }, (_, i) => [i, 10 * i + 0.5]));
-  const y = tg.tensor(Array.from({ length: n }, (_, i) => i), { dtype: "int32" });
+  const y = tg.tensor(
+    Array.from({ length: n }, (_, i) => i),
+    { dtype: "int32" },
+  );
   return { x, y };
 }
 
@@ -34,15 +37,26 @@ describe("TensorDataset", () => {
     assert.deepEqual(ds.get(-1)[1].item(), 4);
   });
   it("gathers from non-contiguous tensors", () => {
-    const t = tg.tensor([[1, 2, 3], [4, 5, 6]]).T; // [3, 2], strided
+    const t = tg.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]).T; // [3, 2], strided
     const ds = new data.TensorDataset(t);
-    assert.deepEqual(ds.getBatch([2, 0, -1])[0].toArray(), [[3, 6], [1, 4], [3, 6]]);
-    assert.deepEqual(new data.Subset(ds, [-1, 0]).getBatch([0, 1])[0].toArray(), [[3, 6], [1, 4]]);
+    assert.deepEqual(ds.getBatch([2, 0, -1])[0].toArray(), [
+      [3, 6],
+      [1, 4],
+      [3, 6],
+    ]);
+    assert.deepEqual(new data.Subset(ds, [-1, 0]).getBatch([0, 1])[0].toArray(), [
+      [3, 6],
+      [1, 4],
+    ]);
   });
   it("rejects mismatched first dimensions and bad indices", () => {
     assert.throws(() => new data.TensorDataset(tg.zeros([4, 2]), tg.zeros([3])), {
       name: "ShapeError",
-      message: "TensorDataset: size mismatch between tensors: tensor 0 has shape [4, 2] and tensor 1 has shape [3]; expected the same first dimension",
+      message:
+        "TensorDataset: size mismatch between tensors: tensor 0 has shape [4, 2] and tensor 1 has shape [3]; expected the same first dimension",
     });
     assert.throws(() => new data.TensorDataset(tg.tensor(1)), ShapeError);
     assert.throws(() => new data.TensorDataset(tg.zeros([4])).get(4), {
@@ -59,8 +73,20 @@ describe("DataLoader", () => {
     const loader = new data.DataLoader(ds, { batchSize: 4 });
     assert.equal(loader.length, 3);
     const batches = [...loader];
-    assert.deepEqual(batches.map(([xb]) => xb.shape), [[4, 2], [4, 2], [2, 2]]);
-    assert.deepEqual(batches[1][0].toArray(), [[4, 40.5], [5, 50.5], [6, 60.5], [7, 70.5]]);
+    assert.deepEqual(
+      batches.map(([xb]) => xb.shape),
+      [
+        [4, 2],
+        [4, 2],
+        [2, 2],
+      ],
+    );
+    assert.deepEqual(batches[1][0].toArray(), [
+      [4, 40.5],
+      [5, 50.5],
+      [6, 60.5],
+      [7, 70.5],
+    ]);
     assert.ok(batches.every(([xb, yb]) => xb.isContiguous && yb.isContiguous && yb.dtype === "int32"));
     const dropped = new data.DataLoader(ds, { batchSize: 4, dropLast: true });
     assert.equal(dropped.length, 2);
@@ -74,11 +100,18 @@ describe("DataLoader", () => {
     const before = tg.rand([3]).toArray();
     tg.manualSeed(5);
     const a = new data.DataLoader(ds, { batchSize: 6, shuffle: true, seed: 42 });
-    const e1 = order(a), e2 = order(a);
+    const e1 = order(a),
+      e2 = order(a);
     assert.deepEqual(tg.rand([3]).toArray(), before, "a seeded loader must not draw from the global generator");
-    assert.deepEqual([...e1].sort((p, q) => p - q), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      [...e1].sort((p, q) => p - q),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     assert.notDeepEqual(e1, e2, "each epoch draws a new order");
-    assert.notDeepEqual(e1, Array.from({ length: 20 }, (_, i) => i));
+    assert.notDeepEqual(
+      e1,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     const b = new data.DataLoader(ds, { batchSize: 6, shuffle: true, seed: 42 });
     assert.deepEqual([order(b), order(b)], [e1, e2], "same seed, same orders");
     assert.notDeepEqual(order(new data.DataLoader(ds, { batchSize: 6, shuffle: true, seed: 43 })), e1);
@@ -102,7 +135,17 @@ describe("DataLoader", () => {
       assert.equal(yb.dtype, "float32");
       got.push([xb.toArray().flat(), yb.toArray()]);
     }
-    assert.deepEqual(got, [[[0, -0, 1, -1], [0, 0.5]], [[2, -2, 3, -3], [1, 1.5]], [[4, -4], [2]]]);
+    assert.deepEqual(got, [
+      [
+        [0, -0, 1, -1],
+        [0, 0.5],
+      ],
+      [
+        [2, -2, 3, -3],
+        [1, 1.5],
+      ],
+      [[4, -4], [2]],
+    ]);
   });
 
   it("stacks int32 tensor fields as int32 and honours collateFn", () => {
@@ -113,7 +156,10 @@ describe("DataLoader", () => {
       batchSize: 2,
       collateFn: (samples) => [tg.tensor([samples.reduce((a, [v]) => a + (v as Tensor).item(), 0)])],
     });
-    assert.deepEqual([...sums].map(([t]) => t.item()), [3, 7]);
+    assert.deepEqual(
+      [...sums].map(([t]) => t.item()),
+      [3, 7],
+    );
   });
 
   it("rejects a bad batch size", () => {
@@ -137,7 +183,10 @@ describe("randomSplit", () => {
     assert.equal(train.length, 40);
     assert.equal(val.length, 10);
     const all = [...train.indices, ...val.indices].sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.deepEqual(data.randomSplit(ds, [0.8, 0.2], { seed: 3 })[1].indices, val.indices);
     assert.notDeepEqual(data.randomSplit(ds, [0.8, 0.2], { seed: 4 })[1].indices, val.indices);
     // A subset batches through its parent's rows.
@@ -151,7 +200,8 @@ describe("randomSplit", () => {
     const ds = new data.TensorDataset(tg.zeros([10]));
     assert.throws(() => data.randomSplit(ds, [3, 6]), {
       name: "ValueError",
-      message: "randomSplit: lengths [3, 6] sum to 9, but the dataset has 10 samples; expected them to sum to 10 (or fractions summing to 1)",
+      message:
+        "randomSplit: lengths [3, 6] sum to 9, but the dataset has 10 samples; expected them to sum to 10 (or fractions summing to 1)",
     });
     assert.throws(() => data.randomSplit(ds, [0.5, 0.6]), ValueError);
   });

@@ -51,7 +51,11 @@ describe("gatherRows gives the same batches on both backends", () => {
       const want = batchOn("js", shape, dtype, INDICES);
       for (const idx of [INDICES, Int32Array.from(INDICES)]) {
         let got!: Tensor;
-        assert.equal(calls("copyRows", () => (got = batchOn("wasm", shape, dtype, idx))), fast ? 1 : 0, "copy_rows ran where it pays");
+        assert.equal(
+          calls("copyRows", () => (got = batchOn("wasm", shape, dtype, idx))),
+          fast ? 1 : 0,
+          "copy_rows ran where it pays",
+        );
         assert.ok(got.storage instanceof WasmStorage);
         assertSameBatch(got, want, name);
       }
@@ -59,7 +63,8 @@ describe("gatherRows gives the same batches on both backends", () => {
       tg.setBackend("js");
       const x = values(shape, dtype, shape.length * 31 + shape[shape.length - 1]!);
       INDICES.forEach((i, j) => {
-        const row = x.slice(0, i, i + 1).toTypedArray(), got = want.slice(0, j, j + 1).toTypedArray();
+        const row = x.slice(0, i, i + 1).toTypedArray(),
+          got = want.slice(0, j, j + 1).toTypedArray();
         assert.deepEqual(got, row, `batch row ${j} is source row ${i}`);
       });
     });
@@ -81,7 +86,10 @@ describe("gatherRows gives the same batches on both backends", () => {
     };
     const want = gather("js");
     let got!: Tensor[];
-    assert.equal(calls("copyRows", () => (got = gather("wasm"))), 2);
+    assert.equal(
+      calls("copyRows", () => (got = gather("wasm"))),
+      2,
+    );
     assertSameBatch(got[0]!, want[0]!, "offset view");
     assertSameBatch(got[1]!, want[1]!, "transposed source");
   });
@@ -89,14 +97,20 @@ describe("gatherRows gives the same batches on both backends", () => {
   it("float64 rows, and rows still on the JS heap, take the reference path", () => {
     const want = batchOn("js", [N, 3], "float64", INDICES);
     let got!: Tensor;
-    assert.equal(calls("copyRows", () => (got = batchOn("wasm", [N, 3], "float64", INDICES))), 0);
+    assert.equal(
+      calls("copyRows", () => (got = batchOn("wasm", [N, 3], "float64", INDICES))),
+      0,
+    );
     assertSameBatch(got, want, "float64");
 
     tg.setBackend("js");
     const onHeap = values([N, 3], "float32", 5);
     tg.setBackend("wasm");
     let mixed!: Tensor;
-    assert.equal(calls("copyRows", () => (mixed = gatherRows(onHeap, INDICES))), 0);
+    assert.equal(
+      calls("copyRows", () => (mixed = gatherRows(onHeap, INDICES))),
+      0,
+    );
     assert.ok(mixed.storage instanceof WasmStorage, "the batch is allocated on the current backend");
     tg.setBackend("js");
     assertSameBatch(mixed, gatherRows(onHeap, INDICES), "JS-heap source");
@@ -107,7 +121,10 @@ describe("gatherRows gives the same batches on both backends", () => {
     const x = values([N, 2], "float32", 9);
     const kernel = wasmBackend.kernel("gatherRows")!;
     const out = tg.zeros([2, 2]);
-    assert.equal(calls("copyRows", () => kernel(out, [x], { indices: [1, N] })), 0);
+    assert.equal(
+      calls("copyRows", () => kernel(out, [x], { indices: [1, N] })),
+      0,
+    );
     assert.deepEqual([...out.toFloat32Array().subarray(0, 2)], [...x.slice(0, 1, 2).toFloat32Array()]);
   });
 
@@ -117,7 +134,8 @@ describe("gatherRows gives the same batches on both backends", () => {
       const ds = new tg.data.TensorDataset(values([N, 2, 3], "float32", 1), values([N], "int32", 2));
       return ds.getBatch(INDICES.map((i) => i - N)); // negative indices count from the end
     };
-    const want = batches("js"), got = batches("wasm");
+    const want = batches("js"),
+      got = batches("wasm");
     assertSameBatch(got[0]!, want[0]!, "features");
     assertSameBatch(got[1]!, want[1]!, "labels");
   });

@@ -36,7 +36,12 @@ function images(n: number, rows: number, cols: number): { bytes: Buffer; pixels:
   const pixels = Array.from({ length: n * rows * cols }, (_, k) => (Math.floor(k / (rows * cols)) * 7 + (k % (rows * cols))) % 256);
   return { bytes: idx(0x08, [n, rows, cols], pixels), pixels };
 }
-const labels = (n: number): Buffer => idx(0x08, [n], Array.from({ length: n }, (_, i) => i % 10));
+const labels = (n: number): Buffer =>
+  idx(
+    0x08,
+    [n],
+    Array.from({ length: n }, (_, i) => i % 10),
+  );
 
 function writeSet(dir: string, { gz = false, nTrain = 6, nTest = 4 } = {}): void {
   mkdirSync(dir, { recursive: true });
@@ -50,8 +55,12 @@ function writeSet(dir: string, { gz = false, nTrain = 6, nTest = 4 } = {}): void
 describe("readIdx", () => {
   it("reads every element type, big-endian, in its stored shape", () => {
     const cases: [number, number[], string][] = [
-      [0x08, [0, 255, 7], "int32"], [0x09, [-128, 127, -1], "int32"], [0x0b, [-30000, 2, 300], "int32"],
-      [0x0c, [-2147483648, 65536, 3], "int32"], [0x0d, [1.5, -0.25, 2 ** 40 + 2 ** 20], "float32"], [0x0e, [Math.PI, -1e-300, 2], "float64"],
+      [0x08, [0, 255, 7], "int32"],
+      [0x09, [-128, 127, -1], "int32"],
+      [0x0b, [-30000, 2, 300], "int32"],
+      [0x0c, [-2147483648, 65536, 3], "int32"],
+      [0x0d, [1.5, -0.25, 2 ** 40 + 2 ** 20], "float32"],
+      [0x0e, [Math.PI, -1e-300, 2], "float64"],
     ];
     for (const [type, values, dtype] of cases) {
       const path = join(root, `t${type}.idx`);

@@ -18,13 +18,19 @@ it("decodes a hand-made asset to the grey levels k/255 rounded to three decimals
   assert.deepEqual(counts, [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
   assert.equal(pixels.length, 784);
   assert.deepEqual(Array.from(pixels.subarray(299, 304)), [0, 1, Math.fround(0.502), Math.fround(0.004), 0]);
-  assert.equal(pixels.reduce((a, b) => a + b, 0), Math.fround(1) + Math.fround(0.502) + Math.fround(0.004));
+  assert.equal(
+    pixels.reduce((a, b) => a + b, 0),
+    Math.fround(1) + Math.fround(0.502) + Math.fround(0.004),
+  );
 });
 
 it("rejects bytes that are not the asset, cut short, or with runs past the images", () => {
   const bytes = tiny();
   const bad = (b: number[], message: RegExp) => assert.throws(() => decodeMnistAsset(Uint8Array.from(b)), { name: "FormatError", message });
-  bad([..."PK\x03\x04"].map((c) => c.charCodeAt(0)), /^mnist: .*mnist-digits\.bin: expected the "TGMNIST1" digits asset$/);
+  bad(
+    [..."PK\x03\x04"].map((c) => c.charCodeAt(0)),
+    /^mnist: .*mnist-digits\.bin: expected the "TGMNIST1" digits asset$/,
+  );
   bad(bytes.slice(0, -3), /runs cover 303 of 784 pixels and 54 of 54 bytes/);
   bad(bytes.slice(0, -1), /run length is cut short/);
   bad([...bytes.slice(0, -3), 0xe2, 0x03, 0], /a run passes the end of the images/);

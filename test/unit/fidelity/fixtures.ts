@@ -24,7 +24,7 @@ export function fromRec(r: Rec, opts: { requiresGrad?: boolean } = {}): Tensor {
 
 /** The script's grid(): (i * 7 % 11 - 5) * scale + shift, in float32. */
 export function grid(n: number, scale = 0.1, shift = 0): number[] {
-  return Array.from({ length: n }, (_, i) => Math.fround(((i * 7) % 11 - 5) * scale + shift));
+  return Array.from({ length: n }, (_, i) => Math.fround((((i * 7) % 11) - 5) * scale + shift));
 }
 
 /** Asserts `actual` equals the record's values within `tol` (shape included). */

@@ -32,13 +32,22 @@ describe("fields holding modules, parameters and arrays of modules are registere
   const ref = fidelity.fields;
   it("state-dict keys and shapes in PyTorch's order", () => {
     const sd = new FieldNet().stateDict();
-    assert.deepEqual(Object.entries(sd).map(([k, v]) => [k, [...v.shape]]), ref.stateDict);
+    assert.deepEqual(
+      Object.entries(sd).map(([k, v]) => [k, [...v.shape]]),
+      ref.stateDict,
+    );
   });
   it("parameters, numParameters, modules and repr", () => {
     const m = new FieldNet();
-    assert.deepEqual(m.namedParameters().map(([k]) => k), ref.namedParameters);
+    assert.deepEqual(
+      m.namedParameters().map(([k]) => k),
+      ref.namedParameters,
+    );
     assert.equal(m.numParameters(), ref.numParameters);
-    assert.deepEqual(m.namedModules().map(([k]) => k), ref.modules);
+    assert.deepEqual(
+      m.namedModules().map(([k]) => k),
+      ref.modules,
+    );
     assert.equal(m.toString(), ref.repr);
   });
   it("eval() reaches a Dropout held in a field; an optimizer trains every field's parameters", () => {
@@ -70,7 +79,9 @@ describe("fields holding modules, parameters and arrays of modules are registere
         super();
         for (let i = 0; i < n; i++) this.layers.push(new nn.Linear(2, 2));
       }
-      forward(x: Tensor): Tensor { return x; }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
     }
     assert.deepEqual(Object.keys(new Stack(2).stateDict()), ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]);
   });
@@ -78,12 +89,24 @@ describe("fields holding modules, parameters and arrays of modules are registere
     const lin = new nn.Linear(3, 2);
     (lin as any).bias = null;
     assert.deepEqual(Object.keys(lin.stateDict()), ["weight"]);
-    assert.throws(() => { (lin as any).weight = tg.zeros([2, 3]); }, (e: unknown) => e instanceof ValueError && /parameter "weight"/.test((e as Error).message));
+    assert.throws(
+      () => {
+        (lin as any).weight = tg.zeros([2, 3]);
+      },
+      (e: unknown) => e instanceof ValueError && /parameter "weight"/.test((e as Error).message),
+    );
     class Holder extends nn.Module {
       sub = new nn.Linear(1, 1);
-      forward(x: Tensor): Tensor { return x; }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
     }
-    assert.throws(() => { (new Holder() as any).sub = 3; }, (e: unknown) => e instanceof ValueError && /child module "sub"/.test((e as Error).message));
+    assert.throws(
+      () => {
+        (new Holder() as any).sub = 3;
+      },
+      (e: unknown) => e instanceof ValueError && /child module "sub"/.test((e as Error).message),
+    );
   });
   it("assigning a tensor to a buffer's camelCase field replaces the buffer", () => {
     const bn = new nn.BatchNorm1d(2);

@@ -16,92 +16,116 @@ for (const backend of tg.listBackends()) {
     const x = () => fromRec(o.x);
     const y = () => fromRec(o.y);
 
-    it("var/std: unbiased and correction", on(() => {
-      close(x().var(undefined, { unbiased: false }), o.varUnbiasedFalse);
-      close(x().var(1, { correction: 0 }), o.varCorrection0Dim);
-      close(x().var(0, { correction: 2 }), o.varCorrection2Dim);
-      close(x().std(1, { unbiased: false, keepdim: true }), o.stdUnbiasedFalseDim);
-      const xg = fromRec(o.x, { requiresGrad: true });
-      tg.var(xg, 0, { correction: 2 }).sum().backward();
-      close(xg.grad!, o.varCorrection2DimGrad, 1e-5);
-      assert.throws(() => x().var(0, { unbiased: true, correction: 0 }), ValueError);
-      assert.throws(() => x().std(0, { ddof: 1 } as any), /std: unknown option "ddof"/);
-    }));
+    it(
+      "var/std: unbiased and correction",
+      on(() => {
+        close(x().var(undefined, { unbiased: false }), o.varUnbiasedFalse);
+        close(x().var(1, { correction: 0 }), o.varCorrection0Dim);
+        close(x().var(0, { correction: 2 }), o.varCorrection2Dim);
+        close(x().std(1, { unbiased: false, keepdim: true }), o.stdUnbiasedFalseDim);
+        const xg = fromRec(o.x, { requiresGrad: true });
+        tg.var(xg, 0, { correction: 2 }).sum().backward();
+        close(xg.grad!, o.varCorrection2DimGrad, 1e-5);
+        assert.throws(() => x().var(0, { unbiased: true, correction: 0 }), ValueError);
+        assert.throws(() => x().std(0, { ddof: 1 } as any), /std: unknown option "ddof"/);
+      }),
+    );
 
-    it("norm(p) and norm(p, dim) with their gradients", on(() => {
-      close(x().norm(1), o.norm1);
-      close(x().norm(Infinity), o.normInf);
-      close(x().norm(3, 1), o.norm3Dim, 1e-5);
-      close(x().norm(2, 0, true), o.norm2DimKeep);
-      let xg = fromRec(o.x, { requiresGrad: true });
-      xg.norm(3, 1).sum().backward();
-      close(xg.grad!, o.norm3DimGrad, 1e-5);
-      xg = fromRec(o.x, { requiresGrad: true });
-      xg.norm(1).backward();
-      close(xg.grad!, o.norm1Grad);
-      const z = tg.zeros([3], { requiresGrad: true });
-      z.norm().backward();
-      assert.deepEqual(z.grad!.toArray(), [0, 0, 0]);
-    }));
+    it(
+      "norm(p) and norm(p, dim) with their gradients",
+      on(() => {
+        close(x().norm(1), o.norm1);
+        close(x().norm(Infinity), o.normInf);
+        close(x().norm(3, 1), o.norm3Dim, 1e-5);
+        close(x().norm(2, 0, true), o.norm2DimKeep);
+        let xg = fromRec(o.x, { requiresGrad: true });
+        xg.norm(3, 1).sum().backward();
+        close(xg.grad!, o.norm3DimGrad, 1e-5);
+        xg = fromRec(o.x, { requiresGrad: true });
+        xg.norm(1).backward();
+        close(xg.grad!, o.norm1Grad);
+        const z = tg.zeros([3], { requiresGrad: true });
+        z.norm().backward();
+        assert.deepEqual(z.grad!.toArray(), [0, 0, 0]);
+      }),
+    );
 
-    it("add and sub with alpha", on(() => {
-      close(tg.sub(x(), y(), { alpha: 2.5 }), o.subAlpha);
-      close(x().add(y(), { alpha: -0.5 }), o.addAlpha);
-      assert.throws(() => x().sub(y(), { alhpa: 2 } as any), /sub: unknown option "alhpa"/);
-    }));
+    it(
+      "add and sub with alpha",
+      on(() => {
+        close(tg.sub(x(), y(), { alpha: 2.5 }), o.subAlpha);
+        close(x().add(y(), { alpha: -0.5 }), o.addAlpha);
+        assert.throws(() => x().sub(y(), { alhpa: 2 } as any), /sub: unknown option "alhpa"/);
+      }),
+    );
 
-    it("softmax with dtype", on(() => {
-      const s = F.softmax(x(), 1, { dtype: "float64" });
-      assert.equal(s.dtype, o.softmaxFloat64.dtype.replace("torch.", ""));
-      close(s, o.softmaxFloat64, 1e-12);
-      assert.throws(() => F.softmax(x(), 1, { dtype: "half" as never }), /softmax: unknown dtype "half"/);
-    }));
+    it(
+      "softmax with dtype",
+      on(() => {
+        const s = F.softmax(x(), 1, { dtype: "float64" });
+        assert.equal(s.dtype, o.softmaxFloat64.dtype.replace("torch.", ""));
+        close(s, o.softmaxFloat64, 1e-12);
+        assert.throws(() => F.softmax(x(), 1, { dtype: "half" as never }), /softmax: unknown dtype "half"/);
+      }),
+    );
 
-    it("embedding maxNorm renormalises the looked-up rows in place", on(() => {
-      const e = o.embeddingMaxNorm;
-      const w = fromRec(e.weight);
-      const out = F.embedding(tg.tensor(e.index, { dtype: "int32" }), w, { maxNorm: 1 });
-      close(out, e.output, 1e-6);
-      close(w, e.weightAfter, 1e-6);
-      assert.equal(w.version, 2); // both distinct rows looked up were longer than 1: one write each
-      const layer = new nn.Embedding(4, 3, { maxNorm: 1 });
-      tg.noGrad(() => layer.weight.copy_(fromRec(e.weight)));
-      close(layer.forward(tg.tensor(e.index, { dtype: "int32" })), e.output, 1e-6);
-      assert.equal(layer.toString(), "Embedding(4, 3, max_norm=1.0)");
-    }));
+    it(
+      "embedding maxNorm renormalises the looked-up rows in place",
+      on(() => {
+        const e = o.embeddingMaxNorm;
+        const w = fromRec(e.weight);
+        const out = F.embedding(tg.tensor(e.index, { dtype: "int32" }), w, { maxNorm: 1 });
+        close(out, e.output, 1e-6);
+        close(w, e.weightAfter, 1e-6);
+        assert.equal(w.version, 2); // both distinct rows looked up were longer than 1: one write each
+        const layer = new nn.Embedding(4, 3, { maxNorm: 1 });
+        tg.noGrad(() => layer.weight.copy_(fromRec(e.weight)));
+        close(layer.forward(tg.tensor(e.index, { dtype: "int32" })), e.output, 1e-6);
+        assert.equal(layer.toString(), "Embedding(4, 3, max_norm=1.0)");
+      }),
+    );
 
-    it("maxPool2d returnIndices", on(() => {
-      const m = o.maxPool2dIndices;
-      const [values, indices] = F.maxPool2d(fromRec(m.input), 2, { returnIndices: true });
-      close(values, m.values);
-      assert.equal(indices.dtype, "int32");
-      assert.deepEqual([...indices.shape], m.shape);
-      assert.deepEqual(Array.from(indices.toTypedArray()), m.indices);
-      // The module form returns the same pair, as torch.nn.MaxPool2d(return_indices=True).
-      const [mv, mi] = new nn.MaxPool2d(2, { returnIndices: true }).forward(fromRec(m.input));
-      close(mv, m.values);
-      assert.deepEqual(Array.from(mi.toTypedArray()), m.indices);
-      assert.throws(() => new nn.MaxPool2d(2, { returnIndices: 1 } as any), (e: unknown) => e instanceof tg.ValueError && /MaxPool2d: returnIndices must be true or false, got 1/.test((e as Error).message));
-    }));
+    it(
+      "maxPool2d returnIndices",
+      on(() => {
+        const m = o.maxPool2dIndices;
+        const [values, indices] = F.maxPool2d(fromRec(m.input), 2, { returnIndices: true });
+        close(values, m.values);
+        assert.equal(indices.dtype, "int32");
+        assert.deepEqual([...indices.shape], m.shape);
+        assert.deepEqual(Array.from(indices.toTypedArray()), m.indices);
+        // The module form returns the same pair, as torch.nn.MaxPool2d(return_indices=True).
+        const [mv, mi] = new nn.MaxPool2d(2, { returnIndices: true }).forward(fromRec(m.input));
+        close(mv, m.values);
+        assert.deepEqual(Array.from(mi.toTypedArray()), m.indices);
+        assert.throws(
+          () => new nn.MaxPool2d(2, { returnIndices: 1 } as any),
+          (e: unknown) => e instanceof tg.ValueError && /MaxPool2d: returnIndices must be true or false, got 1/.test((e as Error).message),
+        );
+      }),
+    );
 
-    it("a 0-d tensor does not promote within its category", on(() => {
-      const name = (t: Tensor) => `torch.${t.dtype}`;
-      const f64 = tg.tensor(2, { dtype: "float64" });
-      const p = o.promotion;
-      assert.equal(name(tg.ones([3]).add(f64)), p.f32PlusF64Scalar);
-      assert.equal(name(f64.add(tg.ones([3]))), p.f64ScalarPlusF32);
-      assert.equal(name(tg.ones([3], { dtype: "int32" }).add(f64)), p.i32PlusF64Scalar);
-      assert.equal(name(tg.tensor(1).add(f64)), p.f32ScalarPlusF64Scalar);
-      assert.equal(name(tg.tensor(1, { dtype: "int32" }).add(tg.ones([3]))), p.i32ScalarPlusF32);
-      assert.equal(name(tg.maximum(tg.ones([3]), f64)), p.maxF32F64Scalar);
-      assert.equal(name(tg.ones([3]).div(f64)), p.divF32F64Scalar);
-      assert.deepEqual(tg.ones([3]).add(f64).toArray(), [3, 3, 3]);
-      // The gradient of the 0-d float64 operand comes back as float64.
-      const s = tg.tensor(2, { dtype: "float64", requiresGrad: true });
-      tg.ones([3]).mul(s).sum().backward();
-      assert.equal(s.grad!.dtype, "float64");
-      assert.equal(s.grad!.item(), 3);
-    }));
+    it(
+      "a 0-d tensor does not promote within its category",
+      on(() => {
+        const name = (t: Tensor) => `torch.${t.dtype}`;
+        const f64 = tg.tensor(2, { dtype: "float64" });
+        const p = o.promotion;
+        assert.equal(name(tg.ones([3]).add(f64)), p.f32PlusF64Scalar);
+        assert.equal(name(f64.add(tg.ones([3]))), p.f64ScalarPlusF32);
+        assert.equal(name(tg.ones([3], { dtype: "int32" }).add(f64)), p.i32PlusF64Scalar);
+        assert.equal(name(tg.tensor(1).add(f64)), p.f32ScalarPlusF64Scalar);
+        assert.equal(name(tg.tensor(1, { dtype: "int32" }).add(tg.ones([3]))), p.i32ScalarPlusF32);
+        assert.equal(name(tg.maximum(tg.ones([3]), f64)), p.maxF32F64Scalar);
+        assert.equal(name(tg.ones([3]).div(f64)), p.divF32F64Scalar);
+        assert.deepEqual(tg.ones([3]).add(f64).toArray(), [3, 3, 3]);
+        // The gradient of the 0-d float64 operand comes back as float64.
+        const s = tg.tensor(2, { dtype: "float64", requiresGrad: true });
+        tg.ones([3]).mul(s).sum().backward();
+        assert.equal(s.grad!.dtype, "float64");
+        assert.equal(s.grad!.item(), 3);
+      }),
+    );
   });
 }
 
@@ -128,6 +152,8 @@ describe("an unknown option key is a ValueError naming the function and the key"
     ["loadStateDict", () => new nn.Linear(1, 1).loadStateDict({}, { strict: false, assign: true } as any)],
   ];
   for (const [name, call] of CASES) {
-    it(name, () => assert.throws(call, (e: unknown) => e instanceof ValueError && (e as Error).message.startsWith(`${name}: unknown option`)));
+    it(name, () =>
+      assert.throws(call, (e: unknown) => e instanceof ValueError && (e as Error).message.startsWith(`${name}: unknown option`)),
+    );
   }
 });

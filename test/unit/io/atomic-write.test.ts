@@ -15,7 +15,11 @@ after(() => rmSync(root, { recursive: true, force: true }));
 /** A real tensor whose data cannot be read: serialisation throws after the header is written. */
 function poisoned(shape: number[]): Tensor {
   const t = tg.ones(shape);
-  Object.defineProperty(t, "contiguousData", { value: () => { throw new Error("disk on fire"); } });
+  Object.defineProperty(t, "contiguousData", {
+    value: () => {
+      throw new Error("disk on fire");
+    },
+  });
   return t;
 }
 
@@ -49,10 +53,14 @@ describe("writeFileAtomic", () => {
     const dir = mkdtempSync(join(root, "cb-"));
     const path = join(dir, "log.csv");
     io.writeFileAtomic(path, "epoch,loss\n0,1.5\n");
-    assert.throws(() => io.writeFileAtomic(path, (write) => {
-      write(Buffer.from("epoch,loss\n0,1.5\n1,"));
-      throw new Error("interrupted");
-    }), { message: "interrupted" });
+    assert.throws(
+      () =>
+        io.writeFileAtomic(path, (write) => {
+          write(Buffer.from("epoch,loss\n0,1.5\n1,"));
+          throw new Error("interrupted");
+        }),
+      { message: "interrupted" },
+    );
     assert.equal(readFileSync(path, "utf8"), "epoch,loss\n0,1.5\n");
     assert.deepEqual(readdirSync(dir), ["log.csv"]);
   });

@@ -10,11 +10,15 @@ import * as tg from "tensorgrad";
 import { FormatError, io, nn, optim, ValueError } from "tensorgrad";
 
 const tensors = () => ({
-  weight: tg.tensor([[1.5, -2], [3.25, 4]]),
+  weight: tg.tensor([
+    [1.5, -2],
+    [3.25, 4],
+  ]),
   index: tg.tensor([7, -8, 9], { dtype: "int32" }),
   double: tg.tensor([0.1, 0.2], { dtype: "float64" }),
 });
-const values = (c: io.SafetensorsContent) => Object.fromEntries(Object.entries(c.tensors).map(([k, t]) => [k, [t.dtype, [...t.shape], Array.from(t.toTypedArray())]]));
+const values = (c: io.SafetensorsContent) =>
+  Object.fromEntries(Object.entries(c.tensors).map(([k, t]) => [k, [t.dtype, [...t.shape], Array.from(t.toTypedArray())]]));
 const EXPECTED = {
   double: ["float64", [2], [0.1, 0.2]],
   index: ["int32", [3], [7, -8, 9]],
@@ -54,14 +58,20 @@ describe("safetensors as bytes", () => {
   });
 
   test("a failed Response, truncated bytes and a wrong source are typed errors", async () => {
-    await assert.rejects(io.loadSafetensors(new Response("gone", { status: 404 })),
-      { name: "ValueError", message: "loadSafetensors: <response>: the response has HTTP status 404, expected a 2xx status" });
+    await assert.rejects(io.loadSafetensors(new Response("gone", { status: 404 })), {
+      name: "ValueError",
+      message: "loadSafetensors: <response>: the response has HTTP status 404, expected a 2xx status",
+    });
     const bytes = io.saveSafetensors(tensors());
     assert.throws(() => io.loadSafetensors(bytes.subarray(0, bytes.length - 4)), FormatError);
-    assert.throws(() => io.loadSafetensors(bytes.subarray(0, 5)),
-      { name: "FormatError", message: "loadSafetensors: <bytes>: the file has 5 bytes, too few for the 8-byte header length; not a safetensors file" });
-    assert.throws(() => io.loadSafetensors([1, 2, 3] as unknown as Uint8Array),
-      { name: "ValueError", message: "loadSafetensors: expected a path (string), a Uint8Array, an ArrayBuffer or a fetch Response, got an array" });
+    assert.throws(() => io.loadSafetensors(bytes.subarray(0, 5)), {
+      name: "FormatError",
+      message: "loadSafetensors: <bytes>: the file has 5 bytes, too few for the 8-byte header length; not a safetensors file",
+    });
+    assert.throws(() => io.loadSafetensors([1, 2, 3] as unknown as Uint8Array), {
+      name: "ValueError",
+      message: "loadSafetensors: expected a path (string), a Uint8Array, an ArrayBuffer or a fetch Response, got an array",
+    });
     assert.throws(() => io.loadSafetensors(42 as unknown as Uint8Array), ValueError);
   });
 });
@@ -73,7 +83,9 @@ describe("checkpoints as bytes", () => {
     tg.manualSeed(1);
     const m = model();
     const opt = new optim.Adam(m.parameters(), { lr: 0.01 });
-    m.forward(tg.randn([5, 3])).sum().backward();
+    m.forward(tg.randn([5, 3]))
+      .sum()
+      .backward();
     opt.step();
     const bytes = io.saveCheckpoint({ model: m, optimizer: opt, epoch: 4, extra: { note: "x" } });
     assert.ok(bytes instanceof Uint8Array);
@@ -81,7 +93,10 @@ describe("checkpoints as bytes", () => {
       tg.manualSeed(1);
       const again = model();
       const opt2 = new optim.Adam(again.parameters(), { lr: 0.01 });
-      again.forward(tg.randn([5, 3])).sum().backward();
+      again
+        .forward(tg.randn([5, 3]))
+        .sum()
+        .backward();
       opt2.step();
       io.saveCheckpoint(join(dir, "c.safetensors"), { model: again, optimizer: opt2, epoch: 4, extra: { note: "x" } });
       assert.deepEqual(new Uint8Array(readFileSync(join(dir, "c.safetensors"))), bytes);
@@ -101,7 +116,9 @@ describe("checkpoints as bytes", () => {
   });
 
   test("plain safetensors bytes are not a checkpoint", () => {
-    assert.throws(() => io.loadCheckpoint(io.saveSafetensors(tensors()), { model: model() }),
-      { name: "FormatError", message: /^loadCheckpoint: <bytes>: not a tensorgrad checkpoint/ });
+    assert.throws(() => io.loadCheckpoint(io.saveSafetensors(tensors()), { model: model() }), {
+      name: "FormatError",
+      message: /^loadCheckpoint: <bytes>: not a tensorgrad checkpoint/,
+    });
   });
 });

@@ -48,7 +48,14 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     for (let i = 0; i < 3; i++) step(a);
     const path = join(root, "run.ckpt.safetensors");
     const history = { loss: [1.5, Number.NaN, Number.POSITIVE_INFINITY], lr: [0.1] };
-    io.saveCheckpoint(path, { model: a.model, optimizer: a.optimizer, scheduler: a.scheduler, epoch: 3, history, extra: { note: "resume me" } });
+    io.saveCheckpoint(path, {
+      model: a.model,
+      optimizer: a.optimizer,
+      scheduler: a.scheduler,
+      epoch: 3,
+      history,
+      extra: { note: "resume me" },
+    });
     const lossesA = [step(a), step(a), step(a)];
 
     tg.manualSeed(123); // a different stream and a differently initialised model, all overwritten by the load
@@ -70,8 +77,13 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     io.saveCheckpoint(path, { model: s.model, optimizer: s.optimizer });
     const { tensors, metadata } = io.loadSafetensors(path);
     assert.deepEqual(Object.keys(tensors).sort(), [
-      "model.bias", "model.num_batches_tracked", "model.weight",
-      "optimizer.0.exp_avg", "optimizer.0.exp_avg_sq", "optimizer.1.exp_avg", "optimizer.1.exp_avg_sq",
+      "model.bias",
+      "model.num_batches_tracked",
+      "model.weight",
+      "optimizer.0.exp_avg",
+      "optimizer.0.exp_avg_sq",
+      "optimizer.1.exp_avg",
+      "optimizer.1.exp_avg_sq",
     ]);
     assert.deepEqual(Array.from(tensors["model.weight"].toTypedArray()), Array.from(s.model.weight.toTypedArray()));
     assert.deepEqual(Object.keys(metadata).sort(), ["format", "optimizer", "rng", "version"]);
@@ -102,7 +114,9 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     io.saveCheckpoint(path, { model: new Tiny() });
     class Other extends nn.Module {
       w = this.registerParameter("w", tg.zeros([1]));
-      forward(x: Tensor) { return x; }
+      forward(x: Tensor) {
+        return x;
+      }
     }
     tg.manualSeed(4);
     const expected = tg.rand([2]).toArray();
@@ -126,7 +140,10 @@ describe("a failed load changes nothing", () => {
     const beforeValues = Object.fromEntries(Object.entries(before).map(([k, t]) => [k, t.toArray()]));
     // An optimizer over one of the two parameters: the saved group has two.
     const partial = new optim.Adam([other.weight], { lr: 0.1 });
-    assert.throws(() => io.loadCheckpoint(path, { model: other, optimizer: partial }), /saved param group 0 has 2 parameters, this optimizer's has 1/);
+    assert.throws(
+      () => io.loadCheckpoint(path, { model: other, optimizer: partial }),
+      /saved param group 0 has 2 parameters, this optimizer's has 1/,
+    );
     const after = Object.fromEntries(Object.entries(other.stateDict()).map(([k, t]) => [k, t.toArray()]));
     assert.deepEqual(after, beforeValues);
     assert.notDeepEqual(after.weight, model.weight.toArray());

@@ -17,33 +17,57 @@ describe("file-system errors name the file", () => {
   it("writeFileAtomic onto a directory names the target, not the temporary file", () => {
     const target = join(root, "out-is-a-dir");
     mkdirSync(target);
-    assert.throws(() => io.writeFileAtomic(target, "x"), (e: Error & { code?: string }) => {
-      assert.equal(e.code, "EISDIR");
-      assert.equal(e.message, `cannot write ${target}: EISDIR: illegal operation on a directory`);
-      return true;
-    });
-    assert.deepEqual(readdirSync(root).filter((n) => n.endsWith(".tmp")), []);
+    assert.throws(
+      () => io.writeFileAtomic(target, "x"),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, "EISDIR");
+        assert.equal(e.message, `cannot write ${target}: EISDIR: illegal operation on a directory`);
+        return true;
+      },
+    );
+    assert.deepEqual(
+      readdirSync(root).filter((n) => n.endsWith(".tmp")),
+      [],
+    );
   });
 
   it("writeFileAtomic into a missing folder names the target", () => {
     const target = join(root, "missing", "predictions.txt");
-    assert.throws(() => io.writeFileAtomic(target, "x"), { code: "ENOENT", message: `cannot write ${target}: ENOENT: no such file or directory` });
+    assert.throws(() => io.writeFileAtomic(target, "x"), {
+      code: "ENOENT",
+      message: `cannot write ${target}: ENOENT: no such file or directory`,
+    });
   });
 
   it("a full disk midway names the target and leaves no temporary file", () => {
     // What writeSync throws on ENOSPC (no path in it); raised here from the writer, after some bytes.
     const target = join(root, "full.bin");
     const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
-    assert.throws(() => io.writeFileAtomic(target, (write) => { write(new Uint8Array(10)); throw enospc; }), {
-      code: "ENOSPC", path: target, message: `cannot write ${target}: ENOSPC: no space left on device`,
-    });
-    assert.deepEqual(readdirSync(root).filter((n) => n.includes("full.bin")), []);
+    assert.throws(
+      () =>
+        io.writeFileAtomic(target, (write) => {
+          write(new Uint8Array(10));
+          throw enospc;
+        }),
+      {
+        code: "ENOSPC",
+        path: target,
+        message: `cannot write ${target}: ENOSPC: no space left on device`,
+      },
+    );
+    assert.deepEqual(
+      readdirSync(root).filter((n) => n.includes("full.bin")),
+      [],
+    );
   });
 
   it("loadCsv and readIdx of a directory name it", () => {
     const dir = join(root, "a-dir.csv");
     mkdirSync(dir);
-    assert.throws(() => data.loadCsv(dir, { target: -1 }), { code: "EISDIR", message: `cannot read ${dir}: EISDIR: illegal operation on a directory` });
+    assert.throws(() => data.loadCsv(dir, { target: -1 }), {
+      code: "EISDIR",
+      message: `cannot read ${dir}: EISDIR: illegal operation on a directory`,
+    });
     assert.throws(() => data.readIdx(dir), { code: "EISDIR", message: `cannot read ${dir}: EISDIR: illegal operation on a directory` });
   });
 });
@@ -51,7 +75,8 @@ describe("file-system errors name the file", () => {
 describe("safetensors headers nested deeper than the format", () => {
   it("are a FormatError before they are parsed, not a stack overflow", () => {
     const deep = (json: string): string => {
-      const header = Buffer.from(json), length = Buffer.alloc(8);
+      const header = Buffer.from(json),
+        length = Buffer.alloc(8);
       length.writeBigUInt64LE(BigInt(header.length));
       const path = join(root, "deep.safetensors");
       writeFileSync(path, Buffer.concat([length, header]));
@@ -61,7 +86,10 @@ describe("safetensors headers nested deeper than the format", () => {
     const arrays = deep(`{"a":${"[".repeat(n)}${"]".repeat(n)}}`);
     const message = `loadSafetensors: ${arrays}: the header nests ${n + 1} levels deep; the format has at most 3 ({name: {shape: [...]}})`;
     assert.throws(() => io.loadSafetensors(arrays), { name: "FormatError", message });
-    assert.throws(() => io.readSafetensorsHeader(arrays), { name: "FormatError", message: message.replace("loadSafetensors", "readSafetensorsHeader") });
+    assert.throws(() => io.readSafetensorsHeader(arrays), {
+      name: "FormatError",
+      message: message.replace("loadSafetensors", "readSafetensorsHeader"),
+    });
     const objects = deep(`{"__metadata__":${'{"a":'.repeat(n)}1${"}".repeat(n)}}`);
     assert.throws(() => io.loadSafetensors(objects), { name: "FormatError" });
     // Brackets inside strings are not nesting.
@@ -101,7 +129,7 @@ describe("data checked before it reaches a model", () => {
     assert.deepEqual(data.loadCsv(semi, { target: -1, delimiter: ";" }).x.shape, [2, 2]);
   });
 
-  it("integerLabels: \"map\" makes classes of the labels present only", () => {
+  it('integerLabels: "map" makes classes of the labels present only', () => {
     const path = join(root, "big-labels.csv");
     writeFileSync(path, "a,y\n1,50000\n2,0\n3,50000\n");
     const indexed = data.loadCsv(path, { target: "y" });
@@ -143,19 +171,30 @@ describe("checkpoint metadata of the wrong shape", () => {
     const withMeta = (key: string, value: string): string => {
       const h = structuredClone(header);
       h.__metadata__[key] = value;
-      const json = Buffer.from(JSON.stringify(h)), len = Buffer.alloc(8);
+      const json = Buffer.from(JSON.stringify(h)),
+        len = Buffer.alloc(8);
       len.writeBigUInt64LE(BigInt(json.length));
       const p = join(root, `ckpt-${key}.safetensors`);
       writeFileSync(p, Buffer.concat([len, json, bytes.subarray(8 + n)]));
       return p;
     };
-    const load = (p: string) => () => io.loadCheckpoint(p, { model: new nn.Linear(2, 1), optimizer: new optim.Adam(new nn.Linear(2, 1).parameters()) });
+    const load = (p: string) => () =>
+      io.loadCheckpoint(p, { model: new nn.Linear(2, 1), optimizer: new optim.Adam(new nn.Linear(2, 1).parameters()) });
     let p = withMeta("optimizer", "null");
-    assert.throws(load(p), { name: "FormatError", message: `loadCheckpoint: ${p}: metadata "optimizer" is not an object with paramGroups and values` });
+    assert.throws(load(p), {
+      name: "FormatError",
+      message: `loadCheckpoint: ${p}: metadata "optimizer" is not an object with paramGroups and values`,
+    });
     p = withMeta("optimizer", '{"paramGroups":[null],"values":{}}');
-    assert.throws(load(p), { name: "FormatError", message: `loadCheckpoint: ${p}: metadata "optimizer" has no paramGroups list of objects` });
+    assert.throws(load(p), {
+      name: "FormatError",
+      message: `loadCheckpoint: ${p}: metadata "optimizer" has no paramGroups list of objects`,
+    });
     p = withMeta("rng", '{"s":["a",0,0,0],"spare":null}');
-    assert.throws(load(p), { name: "FormatError", message: `loadCheckpoint: ${p}: metadata "rng" is not a generator state (four 32-bit words, not all zero, and a spare normal or null)` });
+    assert.throws(load(p), {
+      name: "FormatError",
+      message: `loadCheckpoint: ${p}: metadata "rng" is not a generator state (four 32-bit words, not all zero, and a spare normal or null)`,
+    });
     assert.throws(() => optimizer.loadStateDict({ state: {}, paramGroups: [null as never] }), { name: "ValueError" });
   });
 });

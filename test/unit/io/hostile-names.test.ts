@@ -18,7 +18,9 @@ const PROBES = ["polluted", "toString", "output", "out", "valueOf"];
 /** Fails if any probe key became visible on a fresh object (and undoes it so later tests still run). */
 function assertPrototypeClean(): void {
   const leaked = PROBES.filter((k) => Object.hasOwn(Object.prototype, k) && !["toString", "valueOf"].includes(k));
-  const changed = ["toString", "valueOf"].filter((k) => (Object.prototype as any)[k] !== (k === "toString" ? originalToString : originalValueOf));
+  const changed = ["toString", "valueOf"].filter(
+    (k) => (Object.prototype as any)[k] !== (k === "toString" ? originalToString : originalValueOf),
+  );
   for (const k of leaked) delete (Object.prototype as any)[k];
   if (changed.length > 0) {
     Object.prototype.toString = originalToString;
@@ -45,7 +47,10 @@ function setup() {
   tg.manualSeed(0);
   const model = new nn.Linear(2, 1);
   const optimizer = new optim.Adam(model.parameters(), { lr: 0.1 });
-  model.forward(tg.ones([1, 2])).sum().backward();
+  model
+    .forward(tg.ones([1, 2]))
+    .sum()
+    .backward();
   optimizer.step();
   return { model, optimizer };
 }
@@ -58,12 +63,18 @@ function craftCheckpoint(path: string, extraNames: string[], mutateMeta?: (meta:
   const { tensors, metadata } = io.loadSafetensors(good);
   const meta = { ...metadata };
   mutateMeta?.(meta);
-  const entries: [string, readonly number[], Float32Array][] = Object.entries(tensors).map(([k, t]) => [k, t.shape, Float32Array.from([t.toArray()].flat(3) as number[])]);
+  const entries: [string, readonly number[], Float32Array][] = Object.entries(tensors).map(([k, t]) => [
+    k,
+    t.shape,
+    Float32Array.from([t.toArray()].flat(3) as number[]),
+  ]);
   for (const name of extraNames) entries.push([name, [1], new Float32Array([7])]);
   const header: string[] = [`"__metadata__":${JSON.stringify(meta)}`];
   let at = 0;
   for (const [name, shape, values] of entries) {
-    header.push(`${JSON.stringify(name)}:{"dtype":"F32","shape":${JSON.stringify(shape)},"data_offsets":[${at},${at + values.byteLength}]}`);
+    header.push(
+      `${JSON.stringify(name)}:{"dtype":"F32","shape":${JSON.stringify(shape)},"data_offsets":[${at},${at + values.byteLength}]}`,
+    );
     at += values.byteLength;
   }
   const data = new Float32Array(at / 4);
@@ -81,11 +92,14 @@ describe("hostile names in checkpoints", () => {
       const path = join(root, `proto-${key}.safetensors`);
       craftCheckpoint(path, [`optimizer.__proto__.${key}`]);
       const { model, optimizer } = setup();
-      assert.throws(() => io.loadCheckpoint(path, { model, optimizer }), (e: unknown) => {
-        assert.ok(e instanceof FormatError, `expected a FormatError, got ${e}`);
-        assert.match((e as Error).message, /loadCheckpoint: .*"optimizer\.__proto__\.\w+" is not named optimizer\.<paramIndex>\.<name>/);
-        return true;
-      });
+      assert.throws(
+        () => io.loadCheckpoint(path, { model, optimizer }),
+        (e: unknown) => {
+          assert.ok(e instanceof FormatError, `expected a FormatError, got ${e}`);
+          assert.match((e as Error).message, /loadCheckpoint: .*"optimizer\.__proto__\.\w+" is not named optimizer\.<paramIndex>\.<name>/);
+          return true;
+        },
+      );
       assert.equal(({} as any)[key === "toString" ? "polluted" : key], undefined);
     });
   }
@@ -106,7 +120,10 @@ describe("hostile names in checkpoints", () => {
       meta.optimizer = JSON.stringify(parsed).replace(/"values":\{/, `"values":{"__proto__":{"polluted":1},`);
     });
     const { model, optimizer } = setup();
-    assert.throws(() => io.loadCheckpoint(path, { model, optimizer }), /loadCheckpoint: .*values has key "__proto__", expected a parameter index/);
+    assert.throws(
+      () => io.loadCheckpoint(path, { model, optimizer }),
+      /loadCheckpoint: .*values has key "__proto__", expected a parameter index/,
+    );
   });
 
   it("a per-parameter state name __proto__ stays a plain key of that state", () => {

@@ -25,7 +25,12 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 function build(e: Entry): Tensor {
   const values = e.values.map(num);
-  const arr = e.dtype === "float64" ? Float64Array.from(values) : e.dtype === "int32" || e.dtype === "bool" ? Int32Array.from(values) : Float32Array.from(values);
+  const arr =
+    e.dtype === "float64"
+      ? Float64Array.from(values)
+      : e.dtype === "int32" || e.dtype === "bool"
+        ? Int32Array.from(values)
+        : Float32Array.from(values);
   return tg.tensor(arr, { shape: e.shape, dtype: e.dtype as "float32" });
 }
 
@@ -91,15 +96,26 @@ describe("saveSafetensors", () => {
     const path = join(root, "attn.safetensors");
     io.saveSafetensors(path, { "attn.0": tg.arange(6).reshape([1, 2, 3]) });
     const header = '{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}';
-    const expected = Buffer.concat([Buffer.from([64, 0, 0, 0, 0, 0, 0, 0]), Buffer.from(header), Buffer.from(new Float32Array([0, 1, 2, 3, 4, 5]).buffer)]);
+    const expected = Buffer.concat([
+      Buffer.from([64, 0, 0, 0, 0, 0, 0, 0]),
+      Buffer.from(header),
+      Buffer.from(new Float32Array([0, 1, 2, 3, 4, 5]).buffer),
+    ]);
     assert.deepEqual(readFileSync(path), expected);
   });
 
   it("writes non-contiguous views in logical order", () => {
     const path = join(root, "view.safetensors");
-    const t = tg.tensor([[1, 2, 3], [4, 5, 6]]).T;
+    const t = tg.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]).T;
     io.saveSafetensors(path, { t });
-    assert.deepEqual(io.loadSafetensors(path).tensors.t.toArray(), [[1, 4], [2, 5], [3, 6]]);
+    assert.deepEqual(io.loadSafetensors(path).tensors.t.toArray(), [
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
   });
 
   it("rejects what the format cannot hold", () => {
@@ -112,7 +128,10 @@ describe("saveSafetensors", () => {
       name: "ValueError",
       message: 'saveSafetensors: metadata "epoch" is a number; the format only stores strings',
     });
-    assert.throws(() => io.saveSafetensors(path, { a: [1, 2] as unknown as Tensor }), { name: "ValueError", message: 'saveSafetensors: "a" is not a Tensor' });
+    assert.throws(() => io.saveSafetensors(path, { a: [1, 2] as unknown as Tensor }), {
+      name: "ValueError",
+      message: 'saveSafetensors: "a" is not a Tensor',
+    });
   });
 });
 
@@ -121,44 +140,76 @@ describe("corrupt safetensors files are FormatErrors naming the file and the pro
   const eight = [0, 0, 128, 63, 0, 0, 0, 64]; // float32 1, 2
 
   const cases: [string, () => string, string | RegExp][] = [
-    ["a file shorter than the length field", () => {
-      const p = join(root, "tiny.safetensors");
-      writeFileSync(p, Buffer.from([1, 2, 3]));
-      return p;
-    }, "the file has 3 bytes, too few for the 8-byte header length; not a safetensors file"],
-    ["a header length beyond the file", () => {
-      const p = join(root, "long.safetensors");
-      const b = Buffer.alloc(20);
-      b.writeBigUInt64LE(1000n);
-      writeFileSync(p, b);
-      return p;
-    }, "the header length 1000 runs past the end of the file (20 bytes); the file is truncated or not a safetensors file"],
-    ["bad JSON", () => craft("json.safetensors", null, eight, { headerText: '{"a": {"dtype": "F32",' }),
-      /^the header is not valid JSON \(.+\)$/], // the parenthesis quotes V8's parser, which varies by Node version
-    ["offsets outside the data section (truncated data)", () => craft("trunc.safetensors", { a: info("F32", [2], [0, 8]) }, eight.slice(0, 6)),
-      'tensor "a": data_offsets [0, 8] lie outside the data section (6 bytes); the file is truncated or corrupt'],
-    ["overlapping offsets", () => craft("overlap.safetensors", { a: info("F32", [2], [0, 8]), b: info("F32", [1], [4, 8]) }, eight),
-      'tensor "b": data_offsets [4, 8] overlap tensor "a" (which ends at 8)'],
-    ["a byte count that does not match dtype × shape", () => craft("count.safetensors", { a: info("F32", [3], [0, 8]) }, eight),
-      'tensor "a": data_offsets [0, 8] hold 8 bytes, but dtype F32 with shape [3] needs 12'],
-    ["bytes belonging to no tensor", () => craft("trailing.safetensors", { a: info("F32", [1], [0, 4]) }, eight),
-      "the data section has 8 bytes but the tensors cover only 4"],
-    ["an unknown dtype", () => craft("dtype.safetensors", { a: info("F128", [1], [0, 8]) }, eight),
-      'tensor "a": unknown dtype "F128" (expected one of BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64)'],
-    ["non-string metadata", () => craft("meta.safetensors", { __metadata__: { epoch: 3 }, a: info("F32", [2], [0, 8]) }, eight),
-      '__metadata__ "epoch" is 3, expected a string'],
+    [
+      "a file shorter than the length field",
+      () => {
+        const p = join(root, "tiny.safetensors");
+        writeFileSync(p, Buffer.from([1, 2, 3]));
+        return p;
+      },
+      "the file has 3 bytes, too few for the 8-byte header length; not a safetensors file",
+    ],
+    [
+      "a header length beyond the file",
+      () => {
+        const p = join(root, "long.safetensors");
+        const b = Buffer.alloc(20);
+        b.writeBigUInt64LE(1000n);
+        writeFileSync(p, b);
+        return p;
+      },
+      "the header length 1000 runs past the end of the file (20 bytes); the file is truncated or not a safetensors file",
+    ],
+    [
+      "bad JSON",
+      () => craft("json.safetensors", null, eight, { headerText: '{"a": {"dtype": "F32",' }),
+      /^the header is not valid JSON \(.+\)$/,
+    ], // the parenthesis quotes V8's parser, which varies by Node version
+    [
+      "offsets outside the data section (truncated data)",
+      () => craft("trunc.safetensors", { a: info("F32", [2], [0, 8]) }, eight.slice(0, 6)),
+      'tensor "a": data_offsets [0, 8] lie outside the data section (6 bytes); the file is truncated or corrupt',
+    ],
+    [
+      "overlapping offsets",
+      () => craft("overlap.safetensors", { a: info("F32", [2], [0, 8]), b: info("F32", [1], [4, 8]) }, eight),
+      'tensor "b": data_offsets [4, 8] overlap tensor "a" (which ends at 8)',
+    ],
+    [
+      "a byte count that does not match dtype × shape",
+      () => craft("count.safetensors", { a: info("F32", [3], [0, 8]) }, eight),
+      'tensor "a": data_offsets [0, 8] hold 8 bytes, but dtype F32 with shape [3] needs 12',
+    ],
+    [
+      "bytes belonging to no tensor",
+      () => craft("trailing.safetensors", { a: info("F32", [1], [0, 4]) }, eight),
+      "the data section has 8 bytes but the tensors cover only 4",
+    ],
+    [
+      "an unknown dtype",
+      () => craft("dtype.safetensors", { a: info("F128", [1], [0, 8]) }, eight),
+      'tensor "a": unknown dtype "F128" (expected one of BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64)',
+    ],
+    [
+      "non-string metadata",
+      () => craft("meta.safetensors", { __metadata__: { epoch: 3 }, a: info("F32", [2], [0, 8]) }, eight),
+      '__metadata__ "epoch" is 3, expected a string',
+    ],
   ];
   for (const [what, make, problem] of cases) {
     it(what, () => {
       const path = make();
       const prefix = `loadSafetensors: ${path}: `;
-      assert.throws(() => io.loadSafetensors(path), (e: Error) => {
-        assert.equal(e.name, "FormatError");
-        assert.ok(e.message.startsWith(prefix), e.message);
-        if (typeof problem === "string") assert.equal(e.message.slice(prefix.length), problem);
-        else assert.match(e.message.slice(prefix.length), problem);
-        return true;
-      });
+      assert.throws(
+        () => io.loadSafetensors(path),
+        (e: Error) => {
+          assert.equal(e.name, "FormatError");
+          assert.ok(e.message.startsWith(prefix), e.message);
+          if (typeof problem === "string") assert.equal(e.message.slice(prefix.length), problem);
+          else assert.match(e.message.slice(prefix.length), problem);
+          return true;
+        },
+      );
     });
   }
 

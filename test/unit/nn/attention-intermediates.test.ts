@@ -24,13 +24,22 @@ function run(backend: "js" | "wasm", normFirst: boolean, hooked: boolean): numbe
     encoder.layers.at(1).selfAttn.registerForwardHook((_m, _a, out) => void held.push((out as Tensor[])[0]!));
   }
   const x = tg.randn([3, 5, 16]).requiresGrad_(true);
-  const pad = tg.tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0], [0, 1, 1, 1, 1]]).bool();
+  const pad = tg
+    .tensor([
+      [0, 0, 0, 1, 1],
+      [0, 0, 0, 0, 0],
+      [0, 1, 1, 1, 1],
+    ])
+    .bool();
   const params = [x, ...encoder.parameters(), ...mha.parameters()];
   const grads: number[][] = [];
   for (let step = 0; step < 3; step++) {
     const out = encoder.forward(x, { srcKeyPaddingMask: pad, mask: step === 1 ? nn.generateSquareSubsequentMask(5) : null });
     const [attn, weights] = mha.forward(out, out, out, { needWeights: true, averageAttnWeights: step === 1 }) as [Tensor, Tensor];
-    const loss = attn.mul(tg.randn(attn.shape)).sum().add(weights.mul(tg.randn(weights.shape)).sum());
+    const loss = attn
+      .mul(tg.randn(attn.shape))
+      .sum()
+      .add(weights.mul(tg.randn(weights.shape)).sum());
     loss.backward(null, { retainGraph: step === 1 });
     if (step === 1) loss.backward();
     held.push(out, attn, weights);
@@ -41,15 +50,22 @@ function run(backend: "js" | "wasm", normFirst: boolean, hooked: boolean): numbe
 }
 
 describe("internal tensors freed by backward (wasm backend)", () => {
-  for (const [normFirst, hooked] of [[false, false], [true, false], [false, true]]) {
+  for (const [normFirst, hooked] of [
+    [false, false],
+    [true, false],
+    [false, true],
+  ]) {
     it(`leave values and gradients equal to the js backend's (normFirst ${normFirst}, forward hooks ${hooked})`, () => {
-      const ref = run("js", normFirst, hooked), wasm = run("wasm", normFirst, hooked);
+      const ref = run("js", normFirst, hooked),
+        wasm = run("wasm", normFirst, hooked);
       tg.setBackend("js");
       assert.equal(wasm.length, ref.length);
-      wasm.forEach((v, k) => v.forEach((a, i) => {
-        const b = ref[k]![i]!;
-        assert.ok(Math.abs(a - b) <= 1e-4 + 1e-4 * Math.abs(b), `value ${k}[${i}]: ${a} vs ${b}`);
-      }));
+      wasm.forEach((v, k) =>
+        v.forEach((a, i) => {
+          const b = ref[k]![i]!;
+          assert.ok(Math.abs(a - b) <= 1e-4 + 1e-4 * Math.abs(b), `value ${k}[${i}]: ${a} vs ${b}`);
+        }),
+      );
     });
   }
 });

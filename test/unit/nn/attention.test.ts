@@ -68,11 +68,17 @@ describe("scaledDotProductAttention matches PyTorch 2's definition", () => {
 });
 
 describe("MultiheadAttention: keys, repr, initialisation", () => {
-  for (const [id, make] of [["mha", () => new nn.MultiheadAttention(16, 4)], ["mha-kdim-vdim-nobias", () => new nn.MultiheadAttention(16, 4, { kdim: 8, vdim: 12, bias: false })]] as const) {
+  for (const [id, make] of [
+    ["mha", () => new nn.MultiheadAttention(16, 4)],
+    ["mha-kdim-vdim-nobias", () => new nn.MultiheadAttention(16, 4, { kdim: 8, vdim: 12, bias: false })],
+  ] as const) {
     it(id, () => {
       const m = make();
       const want = fixtures.keys[id];
-      assert.deepEqual(Object.entries(m.stateDict()).map(([k, t]) => [k, [...t.shape]]), want.stateDict);
+      assert.deepEqual(
+        Object.entries(m.stateDict()).map(([k, t]) => [k, [...t.shape]]),
+        want.stateDict,
+      );
       assert.equal(m.toString(), want.repr);
       assert.equal(m.numParameters(), want.numParameters);
     });
@@ -82,7 +88,7 @@ describe("MultiheadAttention: keys, repr, initialisation", () => {
     const maxAbs = v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
     assert.ok(maxAbs <= bound && maxAbs > 0.9 * bound, `${what}: max |w| ${maxAbs}, bound ${bound}`);
     const variance = v.reduce((a, x) => a + x * x, 0) / v.length;
-    assert.ok(Math.abs(variance / (bound * bound / 3) - 1) < 0.08, `${what}: variance ${variance}, expected ${bound * bound / 3}`);
+    assert.ok(Math.abs(variance / ((bound * bound) / 3) - 1) < 0.08, `${what}: variance ${variance}, expected ${(bound * bound) / 3}`);
   }
   it("xavier-uniform in_proj_weight (as one [3E, E] matrix), zero biases, Linear-default out_proj.weight", () => {
     tg.manualSeed(4);
@@ -90,8 +96,14 @@ describe("MultiheadAttention: keys, repr, initialisation", () => {
     const m = new nn.MultiheadAttention(E, 8);
     expectUniform(m.inProjWeight!, Math.sqrt(6 / (E + 3 * E)), "in_proj_weight");
     expectUniform(m.outProj.weight, 1 / Math.sqrt(E), "out_proj.weight");
-    assert.ok(m.inProjBias!.toFloat32Array().every((x) => x === 0), "in_proj_bias is zero");
-    assert.ok(m.outProj.bias!.toFloat32Array().every((x) => x === 0), "out_proj.bias is zero");
+    assert.ok(
+      m.inProjBias!.toFloat32Array().every((x) => x === 0),
+      "in_proj_bias is zero",
+    );
+    assert.ok(
+      m.outProj.bias!.toFloat32Array().every((x) => x === 0),
+      "out_proj.bias is zero",
+    );
   });
   it("separate q/k/v projections are each xavier-uniform", () => {
     tg.manualSeed(4);
@@ -106,7 +118,10 @@ describe("attention masks and options", () => {
   tg.manualSeed(9);
   const mha = new nn.MultiheadAttention(8, 2).eval();
   const x = tg.randn([5, 3, 8]);
-  const causalBool = tg.arange(5).reshape([5, 1]).lt(tg.arange(5).reshape([1, 5]));  // true above the diagonal
+  const causalBool = tg
+    .arange(5)
+    .reshape([5, 1])
+    .lt(tg.arange(5).reshape([1, 5])); // true above the diagonal
   const [ref, refW] = mha.forward(x, x, x, { attnMask: nn.generateSquareSubsequentMask(5) });
 
   it("a causal mask as additive -inf, bool, or isCausal gives the same result", () => {
@@ -123,22 +138,45 @@ describe("attention masks and options", () => {
   it("as torch, a 0/1 float mask is added to the scores, not read as bool, and an int32 mask is a DTypeError", () => {
     const [added] = mha.forward(x, x, x, { attnMask: causalBool.float() });
     assert.notDeepEqual(added.toFloat32Array(), ref.toFloat32Array(), "a float 0/1 mask does not mask");
-    throwsExactly(() => mha.forward(x, x, x, { attnMask: causalBool.int() }), tg.DTypeError,
-      "MultiheadAttention(8, 2): attnMask must be bool (true = not allowed to attend) or floating point (added to the scores), got int32; pass a bool tensor (e.g. attnMask.bool())");
-    throwsExactly(() => mha.forward(x, x, x, { keyPaddingMask: tg.zeros([3, 5], { dtype: "int32" }) }), tg.DTypeError,
-      "MultiheadAttention(8, 2): keyPaddingMask must be bool (true = not allowed to attend) or floating point (added to the scores), got int32; pass a bool tensor (e.g. keyPaddingMask.bool())");
-    throwsExactly(() => F.scaledDotProductAttention(tg.zeros([2, 3]), tg.zeros([2, 3]), tg.zeros([2, 3]), { attnMask: tg.ones([2, 2], { dtype: "int32" }) }), tg.DTypeError,
-      "scaledDotProductAttention: attnMask must be bool (true = may attend) or floating point (added to the scores), got int32; pass a bool tensor (e.g. attnMask.bool())");
+    throwsExactly(
+      () => mha.forward(x, x, x, { attnMask: causalBool.int() }),
+      tg.DTypeError,
+      "MultiheadAttention(8, 2): attnMask must be bool (true = not allowed to attend) or floating point (added to the scores), got int32; pass a bool tensor (e.g. attnMask.bool())",
+    );
+    throwsExactly(
+      () => mha.forward(x, x, x, { keyPaddingMask: tg.zeros([3, 5], { dtype: "int32" }) }),
+      tg.DTypeError,
+      "MultiheadAttention(8, 2): keyPaddingMask must be bool (true = not allowed to attend) or floating point (added to the scores), got int32; pass a bool tensor (e.g. keyPaddingMask.bool())",
+    );
+    throwsExactly(
+      () =>
+        F.scaledDotProductAttention(tg.zeros([2, 3]), tg.zeros([2, 3]), tg.zeros([2, 3]), {
+          attnMask: tg.ones([2, 2], { dtype: "int32" }),
+        }),
+      tg.DTypeError,
+      "scaledDotProductAttention: attnMask must be bool (true = may attend) or floating point (added to the scores), got int32; pass a bool tensor (e.g. attnMask.bool())",
+    );
   });
   it("isCausal in scaledDotProductAttention equals a bool lower-triangular 'attend' mask", () => {
     const [q, k, v] = [tg.randn([2, 4, 3]), tg.randn([2, 4, 3]), tg.randn([2, 4, 2])];
-    const attend = tg.arange(4).reshape([4, 1]).ge(tg.arange(4).reshape([1, 4]));
-    assertClose(F.scaledDotProductAttention(q, k, v, { isCausal: true }).toFloat32Array(), F.scaledDotProductAttention(q, k, v, { attnMask: attend }).toFloat32Array());
+    const attend = tg
+      .arange(4)
+      .reshape([4, 1])
+      .ge(tg.arange(4).reshape([1, 4]));
+    assertClose(
+      F.scaledDotProductAttention(q, k, v, { isCausal: true }).toFloat32Array(),
+      F.scaledDotProductAttention(q, k, v, { attnMask: attend }).toFloat32Array(),
+    );
   });
   it("the functional form with the module's weights gives the module's result", () => {
     const [out, w] = F.multiHeadAttentionForward(x, x, x, {
-      numHeads: 2, inProjWeight: mha.inProjWeight, inProjBias: mha.inProjBias, outProjWeight: mha.outProj.weight,
-      outProjBias: mha.outProj.bias, attnMask: causalBool, training: false,
+      numHeads: 2,
+      inProjWeight: mha.inProjWeight,
+      inProjBias: mha.inProjBias,
+      outProjWeight: mha.outProj.weight,
+      outProjBias: mha.outProj.bias,
+      attnMask: causalBool,
+      training: false,
     });
     assert.deepEqual(out.toFloat32Array(), ref.toFloat32Array());
     assert.deepEqual(w!.toFloat32Array(), refW!.toFloat32Array());
@@ -149,7 +187,10 @@ describe("attention masks and options", () => {
     drop.loadStateDict(mha.stateDict());
     const [, w] = drop.forward(x, x, x, { averageAttnWeights: false });
     const vals = w!.toFloat32Array();
-    assert.ok(vals.some((v) => v === 0), "some weights dropped");
+    assert.ok(
+      vals.some((v) => v === 0),
+      "some weights dropped",
+    );
     const [evalOut, evalW] = drop.eval().forward(x, x, x);
     assertClose(evalOut.toFloat32Array(), mha.forward(x, x, x)[0].toFloat32Array(), { what: "eval mode ignores dropout" });
     assert.ok(evalW!.toFloat32Array().every((v) => v > 0));
@@ -169,13 +210,29 @@ describe("attention gradients pass gradcheck in float64", () => {
   it("multiHeadAttentionForward: cross attention with masks, every weight", () => {
     tg.manualSeed(12);
     const f64 = (shape: number[]) => tg.randn(shape, { dtype: "float64" }).mul(0.5);
-    const E = 4, L = 2, S = 3, N = 2;
+    const E = 4,
+      L = 2,
+      S = 3,
+      N = 2;
     const inputs = [f64([L, N, E]), f64([S, N, E]), f64([S, N, E]), f64([3 * E, E]), f64([3 * E]), f64([E, E]), f64([E])];
-    const attnMask = tg.tensor([[false, false, true], [false, true, false]]);
-    const keyPaddingMask = tg.tensor([[false, false, false], [true, false, false]]);
+    const attnMask = tg.tensor([
+      [false, false, true],
+      [false, true, false],
+    ]);
+    const keyPaddingMask = tg.tensor([
+      [false, false, false],
+      [true, false, false],
+    ]);
     const fn = (q: Tensor, k: Tensor, v: Tensor, wIn: Tensor, bIn: Tensor, wOut: Tensor, bOut: Tensor) => {
       const [out, w] = F.multiHeadAttentionForward(q, k, v, {
-        numHeads: 2, inProjWeight: wIn, inProjBias: bIn, outProjWeight: wOut, outProjBias: bOut, attnMask, keyPaddingMask, averageAttnWeights: false,
+        numHeads: 2,
+        inProjWeight: wIn,
+        inProjBias: bIn,
+        outProjWeight: wOut,
+        outProjBias: bOut,
+        attnMask,
+        keyPaddingMask,
+        averageAttnWeights: false,
       });
       return tg.cat([out.flatten(), w!.flatten()]);
     };
@@ -188,14 +245,21 @@ describe("attention gradients pass gradcheck in float64", () => {
     const fn = (q: Tensor, k: Tensor, v: Tensor, wq: Tensor, wk: Tensor, wv: Tensor, wo: Tensor) =>
       F.multiHeadAttentionForward(q, k, v, { numHeads: 1, qProjWeight: wq, kProjWeight: wk, vProjWeight: wv, outProjWeight: wo })[0];
     assert.equal(tg.gradcheck(fn, inputs), true);
-    const self = (x: Tensor, w: Tensor, wo: Tensor) => F.multiHeadAttentionForward(x, x, x, { numHeads: 2, inProjWeight: w, outProjWeight: wo, isCausal: true })[0];
+    const self = (x: Tensor, w: Tensor, wo: Tensor) =>
+      F.multiHeadAttentionForward(x, x, x, { numHeads: 2, inProjWeight: w, outProjWeight: wo, isCausal: true })[0];
     assert.equal(tg.gradcheck(self, [f64([3, 2, 4]), f64([12, 4]), f64([4, 4])]), true);
   });
   it("scaledDotProductAttention with an additive mask", () => {
     tg.manualSeed(14);
     const f64 = (shape: number[]) => tg.randn(shape, { dtype: "float64" });
     const mask = tg.randn([1, 2, 3], { dtype: "float64" });
-    assert.equal(tg.gradcheck((q, k, v, m) => F.scaledDotProductAttention(q, k, v, { attnMask: m, scale: 0.7 }), [f64([2, 2, 4]), f64([2, 3, 4]), f64([2, 3, 2]), mask]), true);
+    assert.equal(
+      tg.gradcheck(
+        (q, k, v, m) => F.scaledDotProductAttention(q, k, v, { attnMask: m, scale: 0.7 }),
+        [f64([2, 2, 4]), f64([2, 3, 4]), f64([2, 3, 2]), mask],
+      ),
+      true,
+    );
   });
 });
 
@@ -203,34 +267,80 @@ describe("attention errors name the layer and the expected shape", () => {
   const mha = new nn.MultiheadAttention(8, 2);
   const x = tg.zeros([5, 3, 8]);
   it("inputs", () => {
-    throwsExactly(() => mha.forward(tg.zeros([5, 3, 6]), x, x), ShapeError, "MultiheadAttention(8, 2): expected query [L, N, 8], got [5, 3, 6]");
-    throwsExactly(() => mha.forward(tg.zeros([8]), x, x), ShapeError, "MultiheadAttention(8, 2): expected query [L, N, 8] (or [L, 8] unbatched), got [8]");
-    throwsExactly(() => mha.forward(x, tg.zeros([5, 8]), x), ShapeError,
-      "MultiheadAttention(8, 2): for a batched (3-D) query, key and value must be 3-D too, got key [5, 8] and value [5, 3, 8]");
-    throwsExactly(() => mha.forward(x, tg.zeros([4, 3, 8]), x), ShapeError,
-      "MultiheadAttention(8, 2): key [4, 3, 8] and value [5, 3, 8] must agree in sequence length and batch size");
-    throwsExactly(() => mha.forward(x, tg.zeros([4, 2, 8]), tg.zeros([4, 2, 8])), ShapeError,
-      "MultiheadAttention(8, 2): query [5, 3, 8] and key [4, 2, 8] have different batch sizes");
+    throwsExactly(
+      () => mha.forward(tg.zeros([5, 3, 6]), x, x),
+      ShapeError,
+      "MultiheadAttention(8, 2): expected query [L, N, 8], got [5, 3, 6]",
+    );
+    throwsExactly(
+      () => mha.forward(tg.zeros([8]), x, x),
+      ShapeError,
+      "MultiheadAttention(8, 2): expected query [L, N, 8] (or [L, 8] unbatched), got [8]",
+    );
+    throwsExactly(
+      () => mha.forward(x, tg.zeros([5, 8]), x),
+      ShapeError,
+      "MultiheadAttention(8, 2): for a batched (3-D) query, key and value must be 3-D too, got key [5, 8] and value [5, 3, 8]",
+    );
+    throwsExactly(
+      () => mha.forward(x, tg.zeros([4, 3, 8]), x),
+      ShapeError,
+      "MultiheadAttention(8, 2): key [4, 3, 8] and value [5, 3, 8] must agree in sequence length and batch size",
+    );
+    throwsExactly(
+      () => mha.forward(x, tg.zeros([4, 2, 8]), tg.zeros([4, 2, 8])),
+      ShapeError,
+      "MultiheadAttention(8, 2): query [5, 3, 8] and key [4, 2, 8] have different batch sizes",
+    );
     const kv = new nn.MultiheadAttention(8, 2, { kdim: 4, vdim: 6, batchFirst: true });
-    throwsExactly(() => kv.forward(tg.zeros([3, 5, 8]), tg.zeros([3, 7, 5]), tg.zeros([3, 7, 6])), ShapeError,
-      "MultiheadAttention(8, 2): expected key [N, S, 4], got [3, 7, 5]");
+    throwsExactly(
+      () => kv.forward(tg.zeros([3, 5, 8]), tg.zeros([3, 7, 5]), tg.zeros([3, 7, 6])),
+      ShapeError,
+      "MultiheadAttention(8, 2): expected key [N, S, 4], got [3, 7, 5]",
+    );
   });
   it("masks", () => {
-    throwsExactly(() => mha.forward(x, x, x, { attnMask: tg.zeros([5, 4]) }), ShapeError,
-      "MultiheadAttention(8, 2): expected attnMask [L, S] = [5, 5] or [N·numHeads, L, S] = [6, 5, 5], got [5, 4]");
-    throwsExactly(() => mha.forward(x, x, x, { keyPaddingMask: tg.zeros([5, 3]) }), ShapeError,
-      "MultiheadAttention(8, 2): expected keyPaddingMask [N, S] = [3, 5], got [5, 3]");
-    throwsExactly(() => mha.forward(tg.zeros([5, 8]), tg.zeros([5, 8]), tg.zeros([5, 8]), { keyPaddingMask: tg.zeros([1, 5]) }), ShapeError,
-      "MultiheadAttention(8, 2): expected keyPaddingMask [S] = [5], got [1, 5]");
-    throwsExactly(() => F.scaledDotProductAttention(tg.zeros([2, 3, 4]), tg.zeros([2, 5, 4]), tg.zeros([2, 5, 4]), { attnMask: tg.zeros([3, 4]) }), ShapeError,
-      "scaledDotProductAttention: attnMask [3, 4] cannot be broadcast to the scores [..., 3, 5]");
-    throwsExactly(() => F.scaledDotProductAttention(tg.zeros([2, 3, 4]), tg.zeros([2, 5, 4]), tg.zeros([2, 5, 4]), { attnMask: tg.zeros([3, 5]), isCausal: true }), ValueError,
-      "scaledDotProductAttention: pass either attnMask or isCausal, not both");
-    throwsExactly(() => F.scaledDotProductAttention(tg.zeros([2, 3, 4]), tg.zeros([2, 5, 3]), tg.zeros([2, 5, 4])), ShapeError,
-      "scaledDotProductAttention: key [2, 5, 3] does not fit query [2, 3, 4] (expected key [..., S, 4])");
+    throwsExactly(
+      () => mha.forward(x, x, x, { attnMask: tg.zeros([5, 4]) }),
+      ShapeError,
+      "MultiheadAttention(8, 2): expected attnMask [L, S] = [5, 5] or [N·numHeads, L, S] = [6, 5, 5], got [5, 4]",
+    );
+    throwsExactly(
+      () => mha.forward(x, x, x, { keyPaddingMask: tg.zeros([5, 3]) }),
+      ShapeError,
+      "MultiheadAttention(8, 2): expected keyPaddingMask [N, S] = [3, 5], got [5, 3]",
+    );
+    throwsExactly(
+      () => mha.forward(tg.zeros([5, 8]), tg.zeros([5, 8]), tg.zeros([5, 8]), { keyPaddingMask: tg.zeros([1, 5]) }),
+      ShapeError,
+      "MultiheadAttention(8, 2): expected keyPaddingMask [S] = [5], got [1, 5]",
+    );
+    throwsExactly(
+      () => F.scaledDotProductAttention(tg.zeros([2, 3, 4]), tg.zeros([2, 5, 4]), tg.zeros([2, 5, 4]), { attnMask: tg.zeros([3, 4]) }),
+      ShapeError,
+      "scaledDotProductAttention: attnMask [3, 4] cannot be broadcast to the scores [..., 3, 5]",
+    );
+    throwsExactly(
+      () =>
+        F.scaledDotProductAttention(tg.zeros([2, 3, 4]), tg.zeros([2, 5, 4]), tg.zeros([2, 5, 4]), {
+          attnMask: tg.zeros([3, 5]),
+          isCausal: true,
+        }),
+      ValueError,
+      "scaledDotProductAttention: pass either attnMask or isCausal, not both",
+    );
+    throwsExactly(
+      () => F.scaledDotProductAttention(tg.zeros([2, 3, 4]), tg.zeros([2, 5, 3]), tg.zeros([2, 5, 4])),
+      ShapeError,
+      "scaledDotProductAttention: key [2, 5, 3] does not fit query [2, 3, 4] (expected key [..., S, 4])",
+    );
   });
   it("constructor arguments", () => {
     throwsExactly(() => new nn.MultiheadAttention(10, 3), ValueError, "MultiheadAttention: embedDim 10 must be divisible by numHeads 3");
-    throwsExactly(() => new nn.MultiheadAttention(8, 2, { dropout: -0.1 }), ValueError, "MultiheadAttention: dropout must be between 0 and 1, got -0.1");
+    throwsExactly(
+      () => new nn.MultiheadAttention(8, 2, { dropout: -0.1 }),
+      ValueError,
+      "MultiheadAttention: dropout must be between 0 and 1, got -0.1",
+    );
   });
 });

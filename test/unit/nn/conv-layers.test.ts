@@ -43,7 +43,7 @@ describe("Conv2d / Conv1d", () => {
     const mean = w.reduce((s, v) => s + v, 0) / w.length;
     const variance = w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length;
     assert.ok(Math.abs(mean) < 0.05 * bound, `mean ${mean}`);
-    assert.ok(Math.abs(variance / (bound * bound / 3) - 1) < 0.05, `variance ${variance} vs ${bound * bound / 3}`);
+    assert.ok(Math.abs(variance / ((bound * bound) / 3) - 1) < 0.05, `variance ${variance} vs ${(bound * bound) / 3}`);
     assert.ok(conv.bias!.toFloat32Array().every((v) => Math.abs(v) <= bound));
     tg.manualSeed(11);
     assert.deepEqual(new nn.Conv2d(16, 32, 3).weight.toFloat32Array(), w);
@@ -68,29 +68,47 @@ describe("Conv2d / Conv1d", () => {
   });
 
   it("load a state dict", () => {
-    const a = new nn.Conv2d(2, 4, 3), b = new nn.Conv2d(2, 4, 3);
+    const a = new nn.Conv2d(2, 4, 3),
+      b = new nn.Conv2d(2, 4, 3);
     b.loadStateDict(a.stateDict());
     assert.deepEqual(b.weight.toArray(), a.weight.toArray());
     assert.deepEqual(b.bias!.toArray(), a.bias!.toArray());
   });
 
   it("print as torch", () => {
-    assert.equal(String(new nn.Conv2d(3, 16, 3, { stride: 2, padding: 1, bias: false })),
-      "Conv2d(3, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)");
-    assert.equal(String(new nn.Conv1d(4, 8, 5, { padding: "same", groups: 2 })), "Conv1d(4, 8, kernel_size=(5,), stride=(1,), padding=same, groups=2)");
+    assert.equal(
+      String(new nn.Conv2d(3, 16, 3, { stride: 2, padding: 1, bias: false })),
+      "Conv2d(3, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)",
+    );
+    assert.equal(
+      String(new nn.Conv1d(4, 8, 5, { padding: "same", groups: 2 })),
+      "Conv1d(4, 8, kernel_size=(5,), stride=(1,), padding=same, groups=2)",
+    );
     assert.equal(String(new nn.Conv2d(2, 4, [3, 2], { dilation: 2 })), "Conv2d(2, 4, kernel_size=(3, 2), stride=(1, 1), dilation=(2, 2))");
   });
 
   it("name themselves in errors", () => {
-    throwsExactly(() => new nn.Conv2d(3, 16, 3).forward(tg.zeros([8, 1, 28, 28])), ShapeError,
-      "Conv2d(3 → 16, kernel 3×3): expected input [N, 3, H, W], got [8, 1, 28, 28]");
-    throwsExactly(() => new nn.Conv1d(3, 16, 3).forward(tg.zeros([8, 28])), ShapeError,
-      "Conv1d(3 → 16, kernel 3): expected input [3, L] (unbatched), got [8, 28]");
-    throwsExactly(() => new nn.Conv2d(1, 4, 5).forward(tg.zeros([2, 1, 4, 9])), ShapeError,
-      "Conv2d(1 → 4, kernel 5×5): kernel 5×5 (extent 5×5 with dilation 1×1) is larger than the padded input 4×9 (input [2, 1, 4, 9], padding 0×0)");
+    throwsExactly(
+      () => new nn.Conv2d(3, 16, 3).forward(tg.zeros([8, 1, 28, 28])),
+      ShapeError,
+      "Conv2d(3 → 16, kernel 3×3): expected input [N, 3, H, W], got [8, 1, 28, 28]",
+    );
+    throwsExactly(
+      () => new nn.Conv1d(3, 16, 3).forward(tg.zeros([8, 28])),
+      ShapeError,
+      "Conv1d(3 → 16, kernel 3): expected input [3, L] (unbatched), got [8, 28]",
+    );
+    throwsExactly(
+      () => new nn.Conv2d(1, 4, 5).forward(tg.zeros([2, 1, 4, 9])),
+      ShapeError,
+      "Conv2d(1 → 4, kernel 5×5): kernel 5×5 (extent 5×5 with dilation 1×1) is larger than the padded input 4×9 (input [2, 1, 4, 9], padding 0×0)",
+    );
     throwsExactly(() => new nn.Conv2d(3, 4, 3, { groups: 2 }), ValueError, "Conv2d: inChannels 3 must be divisible by groups 2");
-    throwsExactly(() => new nn.Conv2d(4, 4, 3, { padding: "same", stride: 2 }), ValueError,
-      'Conv2d: padding "same" is not supported for strided convolutions (stride 2×2)');
+    throwsExactly(
+      () => new nn.Conv2d(4, 4, 3, { padding: "same", stride: 2 }),
+      ValueError,
+      'Conv2d: padding "same" is not supported for strided convolutions (stride 2×2)',
+    );
     throwsExactly(() => new nn.Conv1d(0, 4, 3), ValueError, "Conv1d: inChannels must be a positive integer, got 0");
   });
 });
@@ -111,22 +129,34 @@ describe("pooling layers", () => {
   });
   it("print as torch", () => {
     assert.equal(String(new nn.MaxPool2d(2)), "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)");
-    assert.equal(String(new nn.MaxPool2d([3, 2], { stride: [2, 1], padding: 1, ceilMode: true })),
-      "MaxPool2d(kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=1, ceil_mode=True)");
+    assert.equal(
+      String(new nn.MaxPool2d([3, 2], { stride: [2, 1], padding: 1, ceilMode: true })),
+      "MaxPool2d(kernel_size=(3, 2), stride=(2, 1), padding=1, dilation=1, ceil_mode=True)",
+    );
     assert.equal(String(new nn.AvgPool2d(3, { stride: 2, padding: 1 })), "AvgPool2d(kernel_size=3, stride=2, padding=1)");
     assert.equal(String(new nn.AdaptiveAvgPool2d([5, null])), "AdaptiveAvgPool2d(output_size=(5, None))");
     assert.equal(String(new nn.AdaptiveAvgPool2d(1)), "AdaptiveAvgPool2d(output_size=1)");
   });
   it("reject bad sizes when constructed", () => {
     throwsExactly(() => new nn.MaxPool2d(0), ValueError, "MaxPool2d: kernelSize must be an integer or a list of 2 integers >= 1, got 0");
-    throwsExactly(() => new nn.AdaptiveAvgPool2d([2, 3, 4]), ValueError, "AdaptiveAvgPool2d: outputSize must be an integer or a list of 2 integers >= 1, got [2,3,4]");
+    throwsExactly(
+      () => new nn.AdaptiveAvgPool2d([2, 3, 4]),
+      ValueError,
+      "AdaptiveAvgPool2d: outputSize must be an integer or a list of 2 integers >= 1, got [2,3,4]",
+    );
   });
 });
 
 type Enc = { shape: number[]; values: number[] };
 const lenetFixture: {
-  keys: string[]; patternSeeds: Record<string, number>; inputSeed: number; output: Enc; gradOutput: number[];
-  grads: Record<string, number[]>; inputGradSum: number; inputGradAbsSum: number;
+  keys: string[];
+  patternSeeds: Record<string, number>;
+  inputSeed: number;
+  output: Enc;
+  gradOutput: number[];
+  grads: Record<string, number[]>;
+  inputGradSum: number;
+  inputGradAbsSum: number;
 } = JSON.parse(readFileSync(new URL("../../fixtures/conv.json", import.meta.url), "utf8")).lenet;
 
 /** gen_conv.py's deterministic values: an integer pattern both sides compute exactly in float64. */
@@ -139,9 +169,18 @@ function pattern(shape: readonly number[], seed: number, scale: number): Tensor 
 
 function lenet(): nn.Sequential {
   return new nn.Sequential(
-    new nn.Conv2d(1, 6, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(256, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+    new nn.Conv2d(1, 6, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(256, 120),
+    new nn.ReLU(),
+    new nn.Linear(120, 84),
+    new nn.ReLU(),
+    new nn.Linear(84, 10),
   );
 }
 
@@ -166,8 +205,18 @@ describe("LeNet-style network", () => {
       shapes.push([...h.shape]);
     }
     assert.deepEqual(shapes, [
-      [4, 6, 24, 24], [4, 6, 24, 24], [4, 6, 12, 12], [4, 16, 8, 8], [4, 16, 8, 8], [4, 16, 4, 4],
-      [4, 256], [4, 120], [4, 120], [4, 84], [4, 84], [4, 10],
+      [4, 6, 24, 24],
+      [4, 6, 24, 24],
+      [4, 6, 12, 12],
+      [4, 16, 8, 8],
+      [4, 16, 8, 8],
+      [4, 16, 4, 4],
+      [4, 256],
+      [4, 120],
+      [4, 120],
+      [4, 84],
+      [4, 84],
+      [4, 10],
     ]);
     const out = model.forward(x);
     assertTensorClose(out, lenetFixture.output.values, lenetFixture.output.shape, { what: "LeNet output" });
@@ -177,7 +226,9 @@ describe("LeNet-style network", () => {
       assertTensorClose(params[key].grad!, g, params[key].shape, { what: `LeNet grad of ${key}`, atol: 1e-5 });
     }
     assert.deepEqual(x.grad!.shape, [4, 1, 28, 28]);
-    assertClose([x.grad!.sum().item(), x.grad!.abs().sum().item()], [lenetFixture.inputGradSum, lenetFixture.inputGradAbsSum], { what: "LeNet input grad sums" });
+    assertClose([x.grad!.sum().item(), x.grad!.abs().sum().item()], [lenetFixture.inputGradSum, lenetFixture.inputGradAbsSum], {
+      what: "LeNet input grad sums",
+    });
     for (const [key, p] of model.namedParameters()) assert.ok(p.grad && p.grad.abs().sum().item() > 0, `${key} got no gradient`);
   });
 });

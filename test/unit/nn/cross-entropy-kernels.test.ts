@@ -17,7 +17,10 @@ type DType = "float32" | "float64";
 function seeded(shape: number[], seed: number, dtype: DType): Tensor {
   const r = rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tg.tensor(Array.from({ length: n }, () => 6 * r() - 3), { shape, dtype });
+  return tg.tensor(
+    Array.from({ length: n }, () => 6 * r() - 3),
+    { shape, dtype },
+  );
 }
 
 /** Loss value and logits gradient under a seeded upstream gradient. */
@@ -35,7 +38,11 @@ describe("unweighted losses with nothing ignored equal the masked form bit for b
   const layouts: [number[], number[], number[]][] = [
     [[6, 5], [0, 4, 2, 2, 1, 3], [6]],
     [[5], [3], []],
-    [[3, 4, 2], [0, 3, 1, 1, 2, 0], [3, 2]],
+    [
+      [3, 4, 2],
+      [0, 3, 1, 1, 2, 0],
+      [3, 2],
+    ],
   ];
   for (const backend of tg.listBackends()) {
     for (const dtype of ["float32", "float64"] as const) {
@@ -54,7 +61,12 @@ describe("unweighted losses with nothing ignored equal the masked form bit for b
               assert.deepEqual(fast.value, masked.value, `${what}: value`);
               // The fused gradient, softmax(x) - onehot, rounds differently from exp(logSoftmax(x)) - onehot.
               const fused = shape.length <= 2 && labelSmoothing === 0;
-              if (fused) assertClose(fast.grad, masked.grad, { rtol: dtype === "float32" ? 2e-6 : 1e-14, atol: dtype === "float32" ? 1e-7 : 1e-16, what: `${what}: gradient` });
+              if (fused)
+                assertClose(fast.grad, masked.grad, {
+                  rtol: dtype === "float32" ? 2e-6 : 1e-14,
+                  atol: dtype === "float32" ? 1e-7 : 1e-16,
+                  what: `${what}: gradient`,
+                });
               else assert.deepEqual(fast.grad, masked.grad, `${what}: gradient`);
             }
             const logp = logits.logSoftmax(shape.length === 1 ? 0 : 1);
@@ -77,7 +89,10 @@ describe("crossEntropy's kernels on the wasm backend", () => {
     tg.setBackend("wasm");
     const logits = seeded([64, 10], 3, "float32");
     logits.requiresGrad = true;
-    const target = tg.tensor(Array.from({ length: 64 }, (_, i) => (i * 7) % 10), { dtype: "int32" });
+    const target = tg.tensor(
+      Array.from({ length: 64 }, (_, i) => (i * 7) % 10),
+      { dtype: "int32" },
+    );
     // Every kernel launched, by name, through the backend's table.
     const launched: string[] = [];
     const kernel = wasmBackend.kernel.bind(wasmBackend);
@@ -86,7 +101,9 @@ describe("crossEntropy's kernels on the wasm backend", () => {
     let unary = 0;
     try {
       const softmaxRows = calls("softmaxRows", () => {
-        unary = calls("unary", () => { loss = F.crossEntropy(logits, target); });
+        unary = calls("unary", () => {
+          loss = F.crossEntropy(logits, target);
+        });
       });
       assert.equal(softmaxRows, 1);
     } finally {
@@ -115,19 +132,33 @@ describe("fused cross-entropy rows against the unfused path", () => {
       it(`${dtype} on ${backend}: contiguous, transposed and single-row logits; gradcheck`, () => {
         tg.setBackend(backend);
         const unfused = (x: Tensor, t: Tensor) => x.logSoftmax(1).gather(1, t.unsqueeze(1)).squeeze(1).neg().mean();
-        for (const [R, C, transposed] of [[7, 5, false], [9, 3, true], [1, 6, false]] as [number, number, boolean][]) {
+        for (const [R, C, transposed] of [
+          [7, 5, false],
+          [9, 3, true],
+          [1, 6, false],
+        ] as [number, number, boolean][]) {
           const base = seeded(transposed ? [C, R] : [R, C], R * C, dtype);
           const logits = transposed ? base.transpose(0, 1) : base;
-          const t = tg.tensor(Array.from({ length: R }, (_, i) => (i * 2) % C), { dtype: "int32" });
+          const t = tg.tensor(
+            Array.from({ length: R }, (_, i) => (i * 2) % C),
+            { dtype: "int32" },
+          );
           const a = lossAndGrad((x) => F.crossEntropy(x, t), logits, 1);
           const b = lossAndGrad((x) => unfused(x, t), logits, 1);
           assert.deepEqual(a.value, b.value, `[${R}, ${C}] transposed=${transposed}: loss`);
-          assertClose(a.grad, b.grad, { rtol: dtype === "float32" ? 2e-6 : 1e-14, atol: dtype === "float32" ? 1e-7 : 1e-16, what: `[${R}, ${C}] gradient` });
+          assertClose(a.grad, b.grad, {
+            rtol: dtype === "float32" ? 2e-6 : 1e-14,
+            atol: dtype === "float32" ? 1e-7 : 1e-16,
+            what: `[${R}, ${C}] gradient`,
+          });
         }
         if (dtype === "float64") {
           const x = seeded([4, 3], 11, "float64");
           const t = tg.tensor([2, 0, 1, 1], { dtype: "int32" });
-          assert.equal(tg.gradcheck((v) => F.crossEntropy(v, t, { reduction: "sum" }), [x]), true);
+          assert.equal(
+            tg.gradcheck((v) => F.crossEntropy(v, t, { reduction: "sum" }), [x]),
+            true,
+          );
         }
       });
     }

@@ -10,7 +10,10 @@ const init = nn.init;
 
 function stats(t: Tensor): { mean: number; std: number; min: number; max: number } {
   const v = t.toFloat32Array();
-  let s = 0, s2 = 0, min = Infinity, max = -Infinity;
+  let s = 0,
+    s2 = 0,
+    min = Infinity,
+    max = -Infinity;
   for (const x of v) {
     s += x;
     s2 += x * x;
@@ -51,10 +54,24 @@ describe("default layer initialisation (as torch)", () => {
     assertNormal(e.weight, 1, "embedding");
     assert.deepEqual(e.weight.slice(0, 3, 4).toArray(), [new Array(64).fill(0)]);
     const bn = new nn.BatchNorm2d(3);
-    assert.deepEqual([bn.weight!.toArray(), bn.bias!.toArray(), bn.runningMean!.toArray(), bn.runningVar!.toArray(), bn.numBatchesTracked!.item()],
-      [[1, 1, 1], [0, 0, 0], [0, 0, 0], [1, 1, 1], 0]);
+    assert.deepEqual(
+      [bn.weight!.toArray(), bn.bias!.toArray(), bn.runningMean!.toArray(), bn.runningVar!.toArray(), bn.numBatchesTracked!.item()],
+      [[1, 1, 1], [0, 0, 0], [0, 0, 0], [1, 1, 1], 0],
+    );
     const ln = new nn.LayerNorm([2, 2]);
-    assert.deepEqual([ln.weight!.toArray(), ln.bias!.toArray()], [[[1, 1], [1, 1]], [[0, 0], [0, 0]]]);
+    assert.deepEqual(
+      [ln.weight!.toArray(), ln.bias!.toArray()],
+      [
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        [
+          [0, 0],
+          [0, 0],
+        ],
+      ],
+    );
   });
   it("is reproducible under manualSeed", () => {
     tg.manualSeed(42);
@@ -75,13 +92,17 @@ describe("nn.init", () => {
     assert.equal(init.calculateGain("leaky_relu"), Math.sqrt(2 / (1 + 0.01 ** 2)));
     assert.equal(init.calculateGain("leaky_relu", 0.2), Math.sqrt(2 / 1.04));
     assert.equal(init.calculateGain("selu"), 0.75);
-    assert.throws(() => init.calculateGain("swish" as never), { name: "ValueError", message: 'init.calculateGain: unsupported nonlinearity "swish"' });
+    assert.throws(() => init.calculateGain("swish" as never), {
+      name: "ValueError",
+      message: 'init.calculateGain: unsupported nonlinearity "swish"',
+    });
   });
   it("fans use the receptive field of conv weights", () => {
     assert.deepEqual(init.calculateFanInAndFanOut(tg.zeros([16, 3, 5, 5])), [75, 400]);
     assert.deepEqual(init.calculateFanInAndFanOut(tg.zeros([128, 784])), [784, 128]);
     assert.throws(() => init.calculateFanInAndFanOut(tg.zeros([5])), {
-      name: "ValueError", message: "init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (got shape [5])",
+      name: "ValueError",
+      message: "init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (got shape [5])",
     });
   });
   it("kaimingUniform: defaults a=0, fan_in, leaky_relu → bound √(6/fanIn)", () => {
@@ -89,13 +110,25 @@ describe("nn.init", () => {
     const w = tg.zeros([256, 512]);
     assert.equal(init.kaimingUniform(w), w, "mutates in place and returns the tensor");
     assertUniform(w, Math.sqrt(6 / 512), "kaimingUniform");
-    assertUniform(init.kaimingUniform(tg.zeros([64, 8, 3, 3]), { mode: "fan_out", nonlinearity: "relu" }), Math.sqrt(6 / (64 * 9)), "fan_out conv");
-    assertUniform(init.kaimingUniform(tg.zeros([200, 300]), { a: 0.3, nonlinearity: "leaky_relu" }), Math.sqrt(3) * Math.sqrt(2 / 1.09) / Math.sqrt(300), "a=0.3");
+    assertUniform(
+      init.kaimingUniform(tg.zeros([64, 8, 3, 3]), { mode: "fan_out", nonlinearity: "relu" }),
+      Math.sqrt(6 / (64 * 9)),
+      "fan_out conv",
+    );
+    assertUniform(
+      init.kaimingUniform(tg.zeros([200, 300]), { a: 0.3, nonlinearity: "leaky_relu" }),
+      (Math.sqrt(3) * Math.sqrt(2 / 1.09)) / Math.sqrt(300),
+      "a=0.3",
+    );
   });
   it("kaimingNormal: std gain/√fan", () => {
     tg.manualSeed(13);
     assertNormal(init.kaimingNormal(tg.zeros([256, 512])), Math.sqrt(2 / 512), "fan_in");
-    assertNormal(init.kaimingNormal(tg.zeros([32, 16, 5, 5]), { mode: "fan_out", nonlinearity: "tanh" }), (5 / 3) / Math.sqrt(32 * 25), "fan_out tanh");
+    assertNormal(
+      init.kaimingNormal(tg.zeros([32, 16, 5, 5]), { mode: "fan_out", nonlinearity: "tanh" }),
+      5 / 3 / Math.sqrt(32 * 25),
+      "fan_out tanh",
+    );
   });
   it("xavierUniform / xavierNormal: gain·√(6/(in+out)) and gain·√(2/(in+out))", () => {
     tg.manualSeed(14);
@@ -118,7 +151,10 @@ describe("nn.init", () => {
     // A non-contiguous view is written through, as torch's uniform_ on a view (only its elements change).
     const base = tg.zeros([2, 2]);
     init.constant(base.T.slice(0, 0, 1), 3);
-    assert.deepEqual(base.toArray(), [[3, 0], [3, 0]]);
+    assert.deepEqual(base.toArray(), [
+      [3, 0],
+      [3, 0],
+    ]);
     assert.throws(() => init.uniform("w" as never, 0, 1), { name: "ValueError" });
   });
 });

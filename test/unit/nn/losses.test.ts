@@ -11,9 +11,16 @@ import { fixtures, toTensor, type TensorRecord } from "./nn-fixtures.js";
 const F = nn.functional;
 type LossFn = (...args: any[]) => Tensor;
 const FUNCS: Record<string, LossFn> = {
-  mseLoss: F.mseLoss, l1Loss: F.l1Loss, huberLoss: F.huberLoss, smoothL1Loss: F.smoothL1Loss,
-  binaryCrossEntropy: F.binaryCrossEntropy, binaryCrossEntropyWithLogits: F.binaryCrossEntropyWithLogits,
-  crossEntropy: F.crossEntropy, nllLoss: F.nllLoss, klDiv: F.klDiv, gaussianNllLoss: F.gaussianNllLoss,
+  mseLoss: F.mseLoss,
+  l1Loss: F.l1Loss,
+  huberLoss: F.huberLoss,
+  smoothL1Loss: F.smoothL1Loss,
+  binaryCrossEntropy: F.binaryCrossEntropy,
+  binaryCrossEntropyWithLogits: F.binaryCrossEntropyWithLogits,
+  crossEntropy: F.crossEntropy,
+  nllLoss: F.nllLoss,
+  klDiv: F.klDiv,
+  gaussianNllLoss: F.gaussianNllLoss,
 };
 
 /** The module of each loss, built from the same options: (opts) => (…inputs) => loss. */
@@ -54,7 +61,8 @@ describe("losses match PyTorch", () => {
 
 describe("loss gradients pass gradcheck (float64)", () => {
   tg.manualSeed(7);
-  const p = tg.randn([3, 4]), t = tg.randn([3, 4]);
+  const p = tg.randn([3, 4]),
+    t = tg.randn([3, 4]);
   const d = tg.randn([3, 4]).mul(2).add(t); // differences away from 0 for l1/huber kinks (checked below)
   const cases: [string, (...xs: Tensor[]) => Tensor, Tensor[]][] = [
     ["mseLoss", (a, b) => F.mseLoss(a, b), [p, t]],
@@ -62,8 +70,16 @@ describe("loss gradients pass gradcheck (float64)", () => {
     ["huberLoss", (a, b) => F.huberLoss(a, b, { delta: 0.7 }), [d, t]],
     ["smoothL1Loss", (a, b) => F.smoothL1Loss(a, b, { beta: 0.7 }), [d, t]],
     ["binaryCrossEntropy", (a, b) => F.binaryCrossEntropy(a, b), [tg.rand([3, 4]).mul(0.8).add(0.1), tg.rand([3, 4])]],
-    ["binaryCrossEntropyWithLogits", (a, b) => F.binaryCrossEntropyWithLogits(a, b, { posWeight: tg.tensor([0.5, 1, 2, 3], { dtype: "float64" }) }), [p.mul(3), tg.rand([3, 4])]],
-    ["crossEntropy (indices, smoothing, weight)", (a) => F.crossEntropy(a, [1, 3, 0], { labelSmoothing: 0.2, weight: tg.tensor([1, 2, 0.5, 1], { dtype: "float64" }) }), [p]],
+    [
+      "binaryCrossEntropyWithLogits",
+      (a, b) => F.binaryCrossEntropyWithLogits(a, b, { posWeight: tg.tensor([0.5, 1, 2, 3], { dtype: "float64" }) }),
+      [p.mul(3), tg.rand([3, 4])],
+    ],
+    [
+      "crossEntropy (indices, smoothing, weight)",
+      (a) => F.crossEntropy(a, [1, 3, 0], { labelSmoothing: 0.2, weight: tg.tensor([1, 2, 0.5, 1], { dtype: "float64" }) }),
+      [p],
+    ],
     ["crossEntropy (probabilities)", (a, b) => F.crossEntropy(a, b.softmax(1)), [p, t]],
     ["nllLoss", (a) => F.nllLoss(a.logSoftmax(1), [2, 0, 3], { ignoreIndex: 0 }), [p]],
     ["klDiv", (a, b) => F.klDiv(a.logSoftmax(1), b.softmax(1), { reduction: "batchmean" }), [p, t]],
@@ -75,18 +91,30 @@ describe("loss gradients pass gradcheck (float64)", () => {
 
 describe("loss numerics", () => {
   it("crossEntropy stays exact for logits in the thousands", () => {
-    const logits = tg.tensor([[1000, 0, -1000], [-3000, 3000, 0]], { requiresGrad: true });
+    const logits = tg.tensor(
+      [
+        [1000, 0, -1000],
+        [-3000, 3000, 0],
+      ],
+      { requiresGrad: true },
+    );
     const loss = F.crossEntropy(logits, [0, 0]);
     assert.equal(loss.item(), 3000); // (0 + 6000) / 2
     loss.backward();
-    assert.deepEqual(logits.grad!.toArray(), [[0, 0, 0], [-0.5, 0.5, 0]]);
+    assert.deepEqual(logits.grad!.toArray(), [
+      [0, 0, 0],
+      [-0.5, 0.5, 0],
+    ]);
   });
   it("binaryCrossEntropy clamps log at -100 and gives a finite gradient at 0 and 1", () => {
     const p = tg.tensor([0, 1, 0.5], { requiresGrad: true });
     const loss = F.binaryCrossEntropy(p, tg.tensor([1, 0, 1]), { reduction: "none" });
     assert.deepEqual(loss.toArray(), [100, 100, Math.fround(-Math.log(0.5))]);
     loss.sum().backward();
-    assert.deepEqual(p.grad!.toArray().map((v: number) => v + 0), [0, 0, -2]); // + 0 turns -0 into 0
+    assert.deepEqual(
+      p.grad!.toArray().map((v: number) => v + 0),
+      [0, 0, -2],
+    ); // + 0 turns -0 into 0
   });
   it("gaussianNllLoss clamps variances at eps but lets the gradient through, as torch", () => {
     const v = tg.tensor([0, 1e-8, 2], { requiresGrad: true });

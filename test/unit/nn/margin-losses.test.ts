@@ -12,15 +12,23 @@ import { assertClose } from "../../helpers/assert.js";
 const F = nn.functional;
 type Rec = { shape: number[]; values: number[]; dtype?: "int32" };
 interface Case {
-  id: string; fn: string; opts: Record<string, any>; inputs: Rec[]; gradMask: boolean[];
-  output: Rec; gradOutput: Rec; grads: (Rec | null)[];
+  id: string;
+  fn: string;
+  opts: Record<string, any>;
+  inputs: Rec[];
+  gradMask: boolean[];
+  output: Rec;
+  gradOutput: Rec;
+  grads: (Rec | null)[];
 }
 const cases: Case[] = JSON.parse(readFileSync(new URL("../../fixtures/losses.json", import.meta.url), "utf8")).cases;
 
 const make = (r: Rec, requiresGrad = false): Tensor =>
   tg.tensor(r.values, { shape: r.shape, dtype: r.dtype ?? "float64", requiresGrad: r.dtype !== "int32" && requiresGrad });
 const options = (o: Record<string, any>) =>
-  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v && typeof v === "object" && "values" in v ? tg.tensor(v.values, { dtype: "float64" }) : v]));
+  Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k, v && typeof v === "object" && "values" in v ? tg.tensor(v.values, { dtype: "float64" }) : v]),
+  );
 const call = (fn: string, xs: Tensor[], o: Record<string, unknown>): Tensor => (F as any)[fn](...xs, o);
 const flat = (t: Tensor): number[] => Array.from(t.toTypedArray(), Number);
 
@@ -54,9 +62,20 @@ describe("margin and embedding losses", () => {
       const mask = c.gradMask;
       const fn = (...ts: Tensor[]) => {
         let at = 0;
-        return call(c.fn, fixed.map((x, i) => (mask[i] ? ts[at++] : x)), options(c.opts));
+        return call(
+          c.fn,
+          fixed.map((x, i) => (mask[i] ? ts[at++] : x)),
+          options(c.opts),
+        );
       };
-      assert.equal(tg.gradcheck(fn, fixed.filter((_, i) => mask[i]).map((x) => x.detach().requiresGrad_())), true, c.id);
+      assert.equal(
+        tg.gradcheck(
+          fn,
+          fixed.filter((_, i) => mask[i]).map((x) => x.detach().requiresGrad_()),
+        ),
+        true,
+        c.id,
+      );
     }
   });
 
@@ -67,16 +86,37 @@ describe("margin and embedding losses", () => {
     assertClose(flat(m.forward(make(c.inputs[0]), make(c.inputs[1]))), c.output.values, { rtol: 1e-10, what: "MultiMarginLoss" });
     const t = cases.find((k) => k.id === "tripletMargin-p1-swap")!;
     const tm = new nn.TripletMarginLoss(t.opts);
-    assertClose(flat(tm.forward(make(t.inputs[0]), make(t.inputs[1]), make(t.inputs[2]))), t.output.values, { rtol: 1e-10, what: "TripletMarginLoss" });
-    assert.throws(() => new nn.HingeEmbeddingLoss({ margni: 1 } as any), (e: unknown) => e instanceof tg.ValueError && /HingeEmbeddingLoss: unknown option "margni"/.test((e as Error).message));
+    assertClose(flat(tm.forward(make(t.inputs[0]), make(t.inputs[1]), make(t.inputs[2]))), t.output.values, {
+      rtol: 1e-10,
+      what: "TripletMarginLoss",
+    });
+    assert.throws(
+      () => new nn.HingeEmbeddingLoss({ margni: 1 } as any),
+      (e: unknown) => e instanceof tg.ValueError && /HingeEmbeddingLoss: unknown option "margni"/.test((e as Error).message),
+    );
   });
 
   it("typed errors name the loss and the values", () => {
-    assert.throws(() => F.multiMarginLoss(tg.ones([2, 3]), [0, 3]), (e: unknown) => e instanceof tg.ValueError && /target 3 is out of bounds for 3 classes/.test((e as Error).message));
-    assert.throws(() => F.multiMarginLoss(tg.ones([2, 3]), [0, 1], { p: 3 as any }), (e: unknown) => e instanceof tg.ValueError && /p must be 1 or 2/.test((e as Error).message));
-    assert.throws(() => F.marginRankingLoss(tg.ones([3]), tg.ones([4]), tg.ones([3])), (e: unknown) => e instanceof tg.ShapeError && /input1 \[3\] and input2 \[4\]/.test((e as Error).message));
-    assert.throws(() => F.cosineEmbeddingLoss(tg.ones([2, 3]), tg.ones([2, 3]), tg.ones([3])), (e: unknown) => e instanceof tg.ShapeError && /one entry per row/.test((e as Error).message));
+    assert.throws(
+      () => F.multiMarginLoss(tg.ones([2, 3]), [0, 3]),
+      (e: unknown) => e instanceof tg.ValueError && /target 3 is out of bounds for 3 classes/.test((e as Error).message),
+    );
+    assert.throws(
+      () => F.multiMarginLoss(tg.ones([2, 3]), [0, 1], { p: 3 as any }),
+      (e: unknown) => e instanceof tg.ValueError && /p must be 1 or 2/.test((e as Error).message),
+    );
+    assert.throws(
+      () => F.marginRankingLoss(tg.ones([3]), tg.ones([4]), tg.ones([3])),
+      (e: unknown) => e instanceof tg.ShapeError && /input1 \[3\] and input2 \[4\]/.test((e as Error).message),
+    );
+    assert.throws(
+      () => F.cosineEmbeddingLoss(tg.ones([2, 3]), tg.ones([2, 3]), tg.ones([3])),
+      (e: unknown) => e instanceof tg.ShapeError && /one entry per row/.test((e as Error).message),
+    );
     assert.throws(() => F.tripletMarginLoss(tg.ones([2, 3]), tg.ones([3]), tg.ones([2, 3])), tg.ShapeError);
-    assert.throws(() => F.poissonNllLoss(tg.ones([2]), tg.ones([2]), { reduction: "avg" as any }), (e: unknown) => e instanceof tg.ValueError && /reduction must be/.test((e as Error).message));
+    assert.throws(
+      () => F.poissonNllLoss(tg.ones([2]), tg.ones([2]), { reduction: "avg" as any }),
+      (e: unknown) => e instanceof tg.ValueError && /reduction must be/.test((e as Error).message),
+    );
   });
 });

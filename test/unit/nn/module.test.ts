@@ -23,12 +23,24 @@ class Net extends nn.Module {
 const MODELS: Record<string, () => nn.Module> = {
   sequential: () => new nn.Sequential(new nn.Linear(4, 8), new nn.BatchNorm1d(8), new nn.ReLU(), new nn.Linear(8, 3)),
   net: () => new Net(),
-  misc: () => new nn.Sequential(
-    new nn.Embedding(10, 4, { paddingIdx: 0 }), new nn.LayerNorm(4), new nn.Flatten(), new nn.Dropout(0.25),
-    new nn.GELU({ approximate: "tanh" }), new nn.ELU(), new nn.LeakyReLU(0.2), new nn.Softplus({ beta: 2, threshold: 10 }),
-    new nn.Softmax(-1), new nn.LogSoftmax(1), new nn.SiLU(), new nn.Sigmoid(), new nn.Identity(),
-    new nn.BatchNorm2d(3, { momentum: null, eps: 1e-3 }), new nn.BatchNorm1d(5, { affine: false, trackRunningStats: false }),
-  ),
+  misc: () =>
+    new nn.Sequential(
+      new nn.Embedding(10, 4, { paddingIdx: 0 }),
+      new nn.LayerNorm(4),
+      new nn.Flatten(),
+      new nn.Dropout(0.25),
+      new nn.GELU({ approximate: "tanh" }),
+      new nn.ELU(),
+      new nn.LeakyReLU(0.2),
+      new nn.Softplus({ beta: 2, threshold: 10 }),
+      new nn.Softmax(-1),
+      new nn.LogSoftmax(1),
+      new nn.SiLU(),
+      new nn.Sigmoid(),
+      new nn.Identity(),
+      new nn.BatchNorm2d(3, { momentum: null, eps: 1e-3 }),
+      new nn.BatchNorm1d(5, { affine: false, trackRunningStats: false }),
+    ),
 };
 
 describe("models are keyed and printed as PyTorch", () => {
@@ -36,11 +48,17 @@ describe("models are keyed and printed as PyTorch", () => {
     const ref = fixtures.models[name];
     it(`${name}: state-dict keys, shapes and dtypes`, () => {
       const sd = make().stateDict();
-      assert.deepEqual(Object.entries(sd).map(([k, v]) => [k, [...v.shape], v.dtype]), ref.stateDict);
+      assert.deepEqual(
+        Object.entries(sd).map(([k, v]) => [k, [...v.shape], v.dtype]),
+        ref.stateDict,
+      );
     });
     it(`${name}: namedParameters and numParameters`, () => {
       const m = make();
-      assert.deepEqual(m.namedParameters().map(([k, p]) => [k, [...p.shape]]), ref.namedParameters);
+      assert.deepEqual(
+        m.namedParameters().map(([k, p]) => [k, [...p.shape]]),
+        ref.namedParameters,
+      );
       assert.equal(m.numParameters(), ref.numParameters);
     });
     it(`${name}: toString() is torch's repr`, () => assert.equal(make().toString(), ref.repr));
@@ -83,18 +101,21 @@ describe("state dict round trip", () => {
     delete sd["1.running_var"];
     sd["extra.weight"] = tg.zeros([1]);
     const before = m.stateDict()["2.weight"].toArray();
-    assert.throws(() => m.loadStateDict(sd), (e: Error) => {
-      assert.ok(e instanceof ValueError);
-      assert.equal(
-        e.message,
-        "loadStateDict: error(s) loading the state dict into Sequential:\n" +
-          '  missing keys: "0.bias", "1.running_var"\n' +
-          '  unexpected keys: "extra.weight"\n' +
-          '  shape mismatch for "2.weight": the state dict has [5, 3], the model [2, 3]\n' +
-          '  shape mismatch for "2.bias": the state dict has [5], the model [2]',
-      );
-      return true;
-    });
+    assert.throws(
+      () => m.loadStateDict(sd),
+      (e: Error) => {
+        assert.ok(e instanceof ValueError);
+        assert.equal(
+          e.message,
+          "loadStateDict: error(s) loading the state dict into Sequential:\n" +
+            '  missing keys: "0.bias", "1.running_var"\n' +
+            '  unexpected keys: "extra.weight"\n' +
+            '  shape mismatch for "2.weight": the state dict has [5, 3], the model [2, 3]\n' +
+            '  shape mismatch for "2.bias": the state dict has [5], the model [2]',
+        );
+        return true;
+      },
+    );
     assert.deepEqual(m.stateDict()["2.weight"].toArray(), before, "a failed load leaves the model untouched");
   });
 
@@ -106,13 +127,18 @@ describe("state dict round trip", () => {
     assert.deepEqual(m.stateDict()["0.weight"].toArray(), src["0.weight"].toArray());
     assert.throws(
       () => m.loadStateDict({ "0.weight": tg.zeros([3, 5]) }, { strict: false }),
-      (e: Error) => e instanceof ShapeError && e.message.endsWith('shape mismatch for "0.weight": the state dict has [3, 5], the model [3, 4]'),
+      (e: Error) =>
+        e instanceof ShapeError && e.message.endsWith('shape mismatch for "0.weight": the state dict has [3, 5], the model [3, 4]'),
     );
   });
 
   it("loads int32 counters and converts dtypes on copy", () => {
     const bn = new nn.BatchNorm1d(2);
-    bn.loadStateDict({ ...bn.stateDict(), num_batches_tracked: tg.tensor(7, { dtype: "int32" }), running_mean: tg.tensor([1, 2], { dtype: "float64" }) });
+    bn.loadStateDict({
+      ...bn.stateDict(),
+      num_batches_tracked: tg.tensor(7, { dtype: "int32" }),
+      running_mean: tg.tensor([1, 2], { dtype: "float64" }),
+    });
     assert.equal(bn.numBatchesTracked!.item(), 7);
     assert.equal(bn.runningMean!.dtype, "float32");
     assert.deepEqual(bn.runningMean!.toArray(), [1, 2]);
@@ -123,7 +149,10 @@ describe("training behaviour", () => {
   it("gradients reach every trainable parameter", () => {
     tg.manualSeed(3);
     const m = new Net();
-    m.forward(tg.randn([6, 4])).mul(tg.randn([6, 2])).sum().backward();
+    m.forward(tg.randn([6, 4]))
+      .mul(tg.randn([6, 2]))
+      .sum()
+      .backward();
     for (const [name, p] of m.namedParameters()) {
       assert.ok(p.grad, `${name} has a gradient`);
       assert.ok(p.grad.abs().sum().item() > 0, `${name}'s gradient is not all zero`);
@@ -178,7 +207,9 @@ describe("training behaviour", () => {
 
   it("zeroGrad clears gradients to null", () => {
     const m = new nn.Linear(2, 1);
-    m.forward(tg.ones([1, 2])).sum().backward();
+    m.forward(tg.ones([1, 2]))
+      .sum()
+      .backward();
     assert.ok(m.weight.grad);
     m.zeroGrad();
     assert.equal(m.weight.grad, null);
@@ -189,10 +220,23 @@ describe("training behaviour", () => {
 describe("traversal and registration", () => {
   it("children, modules, buffers and apply walk the tree in registration order", () => {
     const m = new Net();
-    assert.deepEqual(m.namedChildren().map(([k]) => k), ["fc1", "bn", "fc2", "head"]);
+    assert.deepEqual(
+      m.namedChildren().map(([k]) => k),
+      ["fc1", "bn", "fc2", "head"],
+    );
     assert.deepEqual(m.children(), [m.fc1, m.bn, m.fc2, m.head]);
-    assert.deepEqual(m.namedModules().map(([k]) => k), ["", "fc1", "bn", "fc2", "head", "head.0", "head.1"]);
-    assert.deepEqual(m.namedBuffers().map(([k, b]) => [k, [...b.shape]]), [["bn.running_mean", [8]], ["bn.running_var", [8]], ["bn.num_batches_tracked", []]]);
+    assert.deepEqual(
+      m.namedModules().map(([k]) => k),
+      ["", "fc1", "bn", "fc2", "head", "head.0", "head.1"],
+    );
+    assert.deepEqual(
+      m.namedBuffers().map(([k, b]) => [k, [...b.shape]]),
+      [
+        ["bn.running_mean", [8]],
+        ["bn.running_var", [8]],
+        ["bn.num_batches_tracked", []],
+      ],
+    );
     assert.equal(m.buffers().length, 3);
     const seen: string[] = [];
     m.apply((s) => seen.push(s.constructor.name));
@@ -207,41 +251,62 @@ describe("traversal and registration", () => {
         super();
         this.b.registerParameter("weight", this.a.weight);
       }
-      forward(x: Tensor): Tensor { return this.b.forward(this.a.forward(x)); }
+      forward(x: Tensor): Tensor {
+        return this.b.forward(this.a.forward(x));
+      }
     }
     const m = new Tied();
-    assert.deepEqual(m.namedParameters().map(([k]) => k), ["a.weight"]);
+    assert.deepEqual(
+      m.namedParameters().map(([k]) => k),
+      ["a.weight"],
+    );
     assert.equal(m.numParameters(), 9);
     assert.deepEqual(Object.keys(m.stateDict()), ["a.weight", "b.weight"]);
   });
 
   it("rejects names with dots or registered as another kind", () => {
     class Bad extends nn.Module {
-      forward(x: Tensor): Tensor { return x; }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
     }
     const m = new Bad();
-    assert.throws(() => m.registerParameter("a.b", tg.zeros([1])), { name: "ValueError", message: 'Bad: invalid name "a.b" (expected a non-empty string without ".")' });
+    assert.throws(() => m.registerParameter("a.b", tg.zeros([1])), {
+      name: "ValueError",
+      message: 'Bad: invalid name "a.b" (expected a non-empty string without ".")',
+    });
     m.registerBuffer("stat", tg.zeros([1]));
-    assert.throws(() => m.registerParameter("stat", tg.zeros([1])), { name: "ValueError", message: 'Bad: "stat" is already registered as a buffer' });
+    assert.throws(() => m.registerParameter("stat", tg.zeros([1])), {
+      name: "ValueError",
+      message: 'Bad: "stat" is already registered as a buffer',
+    });
     const nonPersistent = m.registerBuffer("cache", tg.zeros([2]), { persistent: false });
     assert.deepEqual(Object.keys(m.stateDict()), ["stat"]);
     assert.ok(m.buffers().includes(nonPersistent));
   });
 
   it("Parameter wraps a tensor's storage as a trainable leaf", () => {
-    const t = tg.tensor([[1, 2], [3, 4]]);
+    const t = tg.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const p = new nn.Parameter(t);
     assert.equal(p.storage, t.storage);
     assert.ok(p.requiresGrad && p.isLeaf && p instanceof tg.Tensor);
     assert.equal(new nn.Parameter(t, false).requiresGrad, false);
     const fromView = new nn.Parameter(t.T);
     assert.notEqual(fromView.storage, t.storage, "a non-contiguous view is copied");
-    assert.deepEqual(fromView.toArray(), [[1, 3], [2, 4]]);
+    assert.deepEqual(fromView.toArray(), [
+      [1, 3],
+      [2, 4],
+    ]);
     assert.ok(p.toString().startsWith("Parameter containing:\n"));
   });
 
   it("Sequential: indexing, at(), length, add() and iteration", () => {
-    const a = new nn.Linear(2, 3), r = new nn.ReLU(), b = new nn.Linear(3, 1);
+    const a = new nn.Linear(2, 3),
+      r = new nn.ReLU(),
+      b = new nn.Linear(3, 1);
     const s = new nn.Sequential(a, r);
     assert.equal(s.add(b), s);
     assert.equal(s.length, 3);

@@ -13,7 +13,14 @@ const fx = JSON.parse(readFileSync(new URL("../../fixtures/positional.json", imp
 const F = nn.functional;
 
 describe("sinusoidal positional encoding vs PyTorch's tutorial", () => {
-  for (const t of fx.tables as { dModel: number; maxLen: number; rows: number[]; values: number[][]; stateKeys: string[]; peShape: number[] }[]) {
+  for (const t of fx.tables as {
+    dModel: number;
+    maxLen: number;
+    rows: number[];
+    values: number[][];
+    stateKeys: string[];
+    peShape: number[];
+  }[]) {
     it(`dModel ${t.dModel}: table rows, buffer key and shape`, () => {
       const m = new nn.PositionalEncoding(t.dModel);
       assert.deepEqual(Object.keys(m.stateDict()), t.stateKeys);
@@ -37,7 +44,11 @@ describe("sinusoidal positional encoding vs PyTorch's tutorial", () => {
     assertClose(Array.from(m.forward(x).toTypedArray()), f.y.values, { rtol: 1e-6, atol: 1e-6, what: "forward" });
     const mb = new nn.PositionalEncoding(f.dModel, { dropout: 0, maxLen: f.maxLen, batchFirst: true });
     const yb = mb.forward(x.transpose(0, 1));
-    assertClose(Array.from(yb.transpose(0, 1).contiguous().toTypedArray()), f.y.values, { rtol: 1e-6, atol: 1e-6, what: "batchFirst forward" });
+    assertClose(Array.from(yb.transpose(0, 1).contiguous().toTypedArray()), f.y.values, {
+      rtol: 1e-6,
+      atol: 1e-6,
+      what: "batchFirst forward",
+    });
   });
 
   it("drops out in train mode only, and passes gradients", () => {
@@ -59,12 +70,34 @@ describe("sinusoidal positional encoding vs PyTorch's tutorial", () => {
   it("the functional table: odd dModel, float64, typed errors", () => {
     const t = F.sinusoidalPositionalEncoding(3, 5);
     assert.deepEqual([...t.shape], [3, 5]);
-    const w2 = Math.exp(-4 * Math.log(10000) / 5);
-    assertClose(Array.from(t.slice(0, 2, 3).toTypedArray()), [Math.sin(2), Math.cos(2), Math.sin(2 * Math.exp(-2 * Math.log(10000) / 5)), Math.cos(2 * Math.exp(-2 * Math.log(10000) / 5)), Math.sin(2 * w2)], { rtol: 1e-6, atol: 1e-6, what: "odd dModel" });
+    const w2 = Math.exp((-4 * Math.log(10000)) / 5);
+    assertClose(
+      Array.from(t.slice(0, 2, 3).toTypedArray()),
+      [
+        Math.sin(2),
+        Math.cos(2),
+        Math.sin(2 * Math.exp((-2 * Math.log(10000)) / 5)),
+        Math.cos(2 * Math.exp((-2 * Math.log(10000)) / 5)),
+        Math.sin(2 * w2),
+      ],
+      { rtol: 1e-6, atol: 1e-6, what: "odd dModel" },
+    );
     assert.equal(F.sinusoidalPositionalEncoding(2, 4, { dtype: "float64" }).dtype, "float64");
-    assert.throws(() => F.sinusoidalPositionalEncoding(2, 0), (e: unknown) => e instanceof tg.ValueError && /dModel must be a positive integer, got 0/.test((e as Error).message));
-    assert.throws(() => new nn.PositionalEncoding(4, { maxLen: 8 }).forward(tg.zeros([9, 1, 4])), (e: unknown) => e instanceof tg.ShapeError && /sequence of 9 is longer than maxLen 8/.test((e as Error).message));
-    assert.throws(() => new nn.PositionalEncoding(4).forward(tg.zeros([2, 1, 5])), (e: unknown) => e instanceof tg.ShapeError && /expected input \[seq, batch, 4\], got \[2, 1, 5\]/.test((e as Error).message));
-    assert.throws(() => new nn.PositionalEncoding(4, { maxlen: 8 } as never), (e: unknown) => e instanceof tg.ValueError && /unknown option "maxlen"/.test((e as Error).message));
+    assert.throws(
+      () => F.sinusoidalPositionalEncoding(2, 0),
+      (e: unknown) => e instanceof tg.ValueError && /dModel must be a positive integer, got 0/.test((e as Error).message),
+    );
+    assert.throws(
+      () => new nn.PositionalEncoding(4, { maxLen: 8 }).forward(tg.zeros([9, 1, 4])),
+      (e: unknown) => e instanceof tg.ShapeError && /sequence of 9 is longer than maxLen 8/.test((e as Error).message),
+    );
+    assert.throws(
+      () => new nn.PositionalEncoding(4).forward(tg.zeros([2, 1, 5])),
+      (e: unknown) => e instanceof tg.ShapeError && /expected input \[seq, batch, 4\], got \[2, 1, 5\]/.test((e as Error).message),
+    );
+    assert.throws(
+      () => new nn.PositionalEncoding(4, { maxlen: 8 } as never),
+      (e: unknown) => e instanceof tg.ValueError && /unknown option "maxlen"/.test((e as Error).message),
+    );
   });
 });

@@ -8,12 +8,34 @@ import * as tg from "tensorgrad";
 import { nn, type Tensor } from "tensorgrad";
 import { wasmBackend } from "../../../src/backend/wasm/index.js";
 
-interface Case { mode: "LSTM" | "GRU"; layers?: number; bidirectional?: boolean; batchFirst?: boolean; bias?: boolean; states?: boolean; partial?: boolean; first?: boolean; twice?: boolean; aborted?: boolean }
+interface Case {
+  mode: "LSTM" | "GRU";
+  layers?: number;
+  bidirectional?: boolean;
+  batchFirst?: boolean;
+  bias?: boolean;
+  states?: boolean;
+  partial?: boolean;
+  first?: boolean;
+  twice?: boolean;
+  aborted?: boolean;
+}
 
-const CASES: Case[] = ["LSTM", "GRU"].flatMap((mode) => [
-  { mode }, { mode, layers: 2, bidirectional: true }, { mode, batchFirst: true }, { mode, bias: false },
-  { mode, states: true }, { mode, partial: true }, { mode, first: true }, { mode, layers: 2, bidirectional: true, first: true }, { mode, twice: true }, { mode, aborted: true },
-] as Case[]);
+const CASES: Case[] = ["LSTM", "GRU"].flatMap(
+  (mode) =>
+    [
+      { mode },
+      { mode, layers: 2, bidirectional: true },
+      { mode, batchFirst: true },
+      { mode, bias: false },
+      { mode, states: true },
+      { mode, partial: true },
+      { mode, first: true },
+      { mode, layers: 2, bidirectional: true, first: true },
+      { mode, twice: true },
+      { mode, aborted: true },
+    ] as Case[],
+);
 
 /** Runs case c with the fused kernels visible or hidden; returns output, final state and every gradient, flat. */
 function run(c: Case, fusedOn: boolean): { values: number[][]; cellCalls: number } {
@@ -27,11 +49,17 @@ function run(c: Case, fusedOn: boolean): { values: number[][]; cellCalls: number
   };
   try {
     tg.manualSeed(5);
-    const opts = { numLayers: c.layers ?? 1, bidirectional: c.bidirectional ?? false, batchFirst: c.batchFirst ?? false, bias: c.bias ?? true };
+    const opts = {
+      numLayers: c.layers ?? 1,
+      bidirectional: c.bidirectional ?? false,
+      batchFirst: c.batchFirst ?? false,
+      bias: c.bias ?? true,
+    };
     const layer: nn.Module = c.mode === "LSTM" ? new nn.LSTM(3, 6, opts) : new nn.GRU(3, 6, opts);
     const D = (c.bidirectional ? 2 : 1) * (c.layers ?? 1);
     const x = tg.randn([5, 4, 3]).requiresGrad_(true);
-    const h0 = tg.randn([D, 4, 6]).requiresGrad_(true), c0 = tg.randn([D, 4, 6]).requiresGrad_(true);
+    const h0 = tg.randn([D, 4, 6]).requiresGrad_(true),
+      c0 = tg.randn([D, 4, 6]).requiresGrad_(true);
     const state = c.states ? (c.mode === "LSTM" ? [h0, c0] : h0) : undefined;
     const [out, final] = layer.forward(x, state as never) as [Tensor, Tensor | [Tensor, Tensor]];
     const last = Array.isArray(final) ? final[1] : final;
@@ -39,11 +67,18 @@ function run(c: Case, fusedOn: boolean): { values: number[][]; cellCalls: number
     const flat = (t: Tensor) => Array.from(t.toFloat32Array());
     const used = c.partial ? out.slice(0, 0, 2).mul(up.slice(0, 0, 2)) : out.mul(up);
     // first: only the first time step's output reaches the loss, so later steps get no gradient at all.
-    const loss = c.first ? out.slice(0, 0, 1).mul(up.slice(0, 0, 1)).sum() : used.sum().add(last.sum().mul(0.3));
+    const loss = c.first
+      ? out
+          .slice(0, 0, 1)
+          .mul(up.slice(0, 0, 1))
+          .sum()
+      : used.sum().add(last.sum().mul(0.3));
     if (c.aborted) {
       // A pass stopped by an error after some steps' backward: the next pass must start afresh.
       const mid = out.slice(0, 2, 3);
-      const hook = mid.registerHook(() => { throw new RangeError("stop"); });
+      const hook = mid.registerHook(() => {
+        throw new RangeError("stop");
+      });
       const lossMid = loss.add(mid.sum());
       assert.throws(() => lossMid.backward(null, { retainGraph: true }), RangeError);
       hook.remove();
@@ -69,12 +104,18 @@ describe("fused recurrent steps equal the composed cells (wasm backend)", () => 
   for (const c of CASES) {
     it(JSON.stringify(c), () => {
       tg.setBackend("wasm");
-      const composed = run(c, false), fused = run(c, true);
+      const composed = run(c, false),
+        fused = run(c, true);
       assert.ok(fused.cellCalls > 0, "the fused path was asked for its kernels");
       assert.equal(fused.values.length, composed.values.length);
       fused.values.forEach((v, k) => {
         assert.equal(v.length, composed.values[k]!.length);
-        v.forEach((a, i) => assert.ok(Math.abs(a - composed.values[k]![i]!) <= 2e-6 + 2e-6 * Math.abs(a), `value ${k}[${i}]: ${a} vs ${composed.values[k]![i]}`));
+        v.forEach((a, i) =>
+          assert.ok(
+            Math.abs(a - composed.values[k]![i]!) <= 2e-6 + 2e-6 * Math.abs(a),
+            `value ${k}[${i}]: ${a} vs ${composed.values[k]![i]}`,
+          ),
+        );
       });
     });
   }

@@ -63,7 +63,10 @@ describe("recurrent layers: keys, shapes, repr", () => {
   for (const [id, layer] of cases) {
     it(id, () => {
       const want = fixtures.keys[id];
-      assert.deepEqual(Object.entries(layer.stateDict()).map(([k, t]) => [k, [...t.shape]]), want.stateDict);
+      assert.deepEqual(
+        Object.entries(layer.stateDict()).map(([k, t]) => [k, [...t.shape]]),
+        want.stateDict,
+      );
       assert.equal(layer.toString(), want.repr);
       assert.equal(layer.numParameters(), want.numParameters);
     });
@@ -71,7 +74,10 @@ describe("recurrent layers: keys, shapes, repr", () => {
   it("allWeights groups the parameters per layer and direction", () => {
     const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true });
     assert.equal(lstm.allWeights.length, 4);
-    assert.deepEqual(lstm.allWeights[3].map((p) => [...p.shape]), [[16, 8], [16, 4], [16], [16]]);
+    assert.deepEqual(
+      lstm.allWeights[3].map((p) => [...p.shape]),
+      [[16, 8], [16, 4], [16], [16]],
+    );
     assert.equal(lstm.allWeights[1][0], lstm.namedParameters().find(([k]) => k === "weight_ih_l0_reverse")![1]);
   });
 });
@@ -108,11 +114,20 @@ describe("recurrent layers: default initialisation is U(-1/√H, 1/√H) for eve
 });
 
 describe("recurrence gradients pass gradcheck in float64", () => {
-  const modes: [RecurrentMode, number, boolean][] = [["LSTM", 1, true], ["GRU", 1, true], ["RNN_TANH", 2, false], ["RNN_RELU", 1, true]];
+  const modes: [RecurrentMode, number, boolean][] = [
+    ["LSTM", 1, true],
+    ["GRU", 1, true],
+    ["RNN_TANH", 2, false],
+    ["RNN_RELU", 1, true],
+  ];
   for (const [mode, numLayers, bidirectional] of modes) {
     it(`${mode}, ${numLayers} layer(s)${bidirectional ? ", bidirectional" : ""}, with initial states`, () => {
       tg.manualSeed(11);
-      const I = 2, H = 2, T = 3, N = 2, D = bidirectional ? 2 : 1;
+      const I = 2,
+        H = 2,
+        T = 3,
+        N = 2,
+        D = bidirectional ? 2 : 1;
       const G = { LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1 }[mode] * H;
       const f64 = (shape: number[]) => tg.randn(shape, { dtype: "float64" }).mul(0.6);
       const flat: Tensor[] = [];
@@ -135,9 +150,15 @@ describe("recurrence gradients pass gradcheck in float64", () => {
   it("unbindFirst splits along dim 0 and its gradient reassembles", () => {
     const x = tg.arange(0, 14).reshape([7, 2]).requiresGrad_();
     const parts = unbindFirst(x);
-    assert.deepEqual(parts.map((p) => p.toArray()), x.toArray());
+    assert.deepEqual(
+      parts.map((p) => p.toArray()),
+      x.toArray(),
+    );
     const g = tg.randn([7, 2]);
-    parts.map((p, i) => p.mul(g.slice(0, i, i + 1).squeeze(0)).sum()).reduce((a, b) => a.add(b)).backward();
+    parts
+      .map((p, i) => p.mul(g.slice(0, i, i + 1).squeeze(0)).sum())
+      .reduce((a, b) => a.add(b))
+      .backward();
     assert.deepEqual(x.grad!.toFloat32Array(), g.toFloat32Array());
   });
 });
@@ -179,7 +200,10 @@ describe("recurrent layers: modes and layouts", () => {
   });
   it("gradients reach every parameter and freeze stops them", () => {
     const lstm = new nn.LSTM(2, 3, { numLayers: 2, bidirectional: true });
-    lstm.forward(tg.randn([3, 2, 2]))[0].sum().backward();
+    lstm
+      .forward(tg.randn([3, 2, 2]))[0]
+      .sum()
+      .backward();
     for (const [k, p] of lstm.namedParameters()) assert.ok(p.grad && p.grad.abs().sum().item() > 0, `${k} has a gradient`);
     lstm.zeroGrad();
     lstm.freeze();
@@ -192,29 +216,63 @@ describe("recurrent layers: modes and layouts", () => {
 
 describe("recurrent layers: errors name the layer and the expected shape", () => {
   it("input size and rank", () => {
-    throwsExactly(() => new nn.LSTM(3, 4).forward(tg.zeros([5, 2, 7])), ShapeError, "LSTM(3, 4): expected input [T, N, 3] (or [T, 3] unbatched), got [5, 2, 7]");
-    throwsExactly(() => new nn.GRU(3, 4, { batchFirst: true }).forward(tg.zeros([2, 5, 3, 1])), ShapeError,
-      "GRU(3, 4): expected input [N, T, 3] (or [T, 3] unbatched), got [2, 5, 3, 1]");
-    throwsExactly(() => new nn.RNN(3, 4).forward(tg.zeros([0, 2, 3])), ShapeError, "RNN(3, 4): expected a sequence of at least one time step, got input [0, 2, 3]");
-    throwsExactly(() => new nn.RNN(3, 4).forward(tg.zeros([5, 3], { dtype: "int32" })), DTypeError, "RNN(3, 4): expected a floating-point input, got int32");
+    throwsExactly(
+      () => new nn.LSTM(3, 4).forward(tg.zeros([5, 2, 7])),
+      ShapeError,
+      "LSTM(3, 4): expected input [T, N, 3] (or [T, 3] unbatched), got [5, 2, 7]",
+    );
+    throwsExactly(
+      () => new nn.GRU(3, 4, { batchFirst: true }).forward(tg.zeros([2, 5, 3, 1])),
+      ShapeError,
+      "GRU(3, 4): expected input [N, T, 3] (or [T, 3] unbatched), got [2, 5, 3, 1]",
+    );
+    throwsExactly(
+      () => new nn.RNN(3, 4).forward(tg.zeros([0, 2, 3])),
+      ShapeError,
+      "RNN(3, 4): expected a sequence of at least one time step, got input [0, 2, 3]",
+    );
+    throwsExactly(
+      () => new nn.RNN(3, 4).forward(tg.zeros([5, 3], { dtype: "int32" })),
+      DTypeError,
+      "RNN(3, 4): expected a floating-point input, got int32",
+    );
   });
   it("initial states", () => {
     const x = tg.zeros([5, 2, 3]);
-    throwsExactly(() => new nn.LSTM(3, 4, { numLayers: 2 }).forward(x, [tg.zeros([2, 3, 4]), tg.zeros([2, 2, 4])]), ShapeError,
-      "LSTM(3, 4): expected h0 [2, 2, 4] (numLayers·directions, batch, hiddenSize), got [2, 3, 4]");
-    throwsExactly(() => new nn.LSTM(3, 4).forward(x, [tg.zeros([1, 2, 4]), tg.zeros([1, 2, 5])]), ShapeError,
-      "LSTM(3, 4): expected c0 [1, 2, 4] (numLayers·directions, batch, hiddenSize), got [1, 2, 5]");
-    throwsExactly(() => new nn.GRU(3, 4, { bidirectional: true }).forward(x, tg.zeros([1, 2, 4])), ShapeError,
-      "GRU(3, 4): expected h0 [2, 2, 4] (numLayers·directions, batch, hiddenSize), got [1, 2, 4]");
-    throwsExactly(() => new nn.RNN(3, 4).forward(tg.zeros([5, 3]), tg.zeros([1, 2, 4])), ShapeError,
-      "RNN(3, 4): expected h0 [1, 4] for unbatched input (numLayers·directions, hiddenSize), got [1, 2, 4]");
-    throwsExactly(() => new nn.LSTM(3, 4).forward(x, [tg.zeros([1, 2, 4])] as any), ValueError,
-      "LSTM(3, 4): the initial state must be a pair [h0, c0], got an array of 1");
+    throwsExactly(
+      () => new nn.LSTM(3, 4, { numLayers: 2 }).forward(x, [tg.zeros([2, 3, 4]), tg.zeros([2, 2, 4])]),
+      ShapeError,
+      "LSTM(3, 4): expected h0 [2, 2, 4] (numLayers·directions, batch, hiddenSize), got [2, 3, 4]",
+    );
+    throwsExactly(
+      () => new nn.LSTM(3, 4).forward(x, [tg.zeros([1, 2, 4]), tg.zeros([1, 2, 5])]),
+      ShapeError,
+      "LSTM(3, 4): expected c0 [1, 2, 4] (numLayers·directions, batch, hiddenSize), got [1, 2, 5]",
+    );
+    throwsExactly(
+      () => new nn.GRU(3, 4, { bidirectional: true }).forward(x, tg.zeros([1, 2, 4])),
+      ShapeError,
+      "GRU(3, 4): expected h0 [2, 2, 4] (numLayers·directions, batch, hiddenSize), got [1, 2, 4]",
+    );
+    throwsExactly(
+      () => new nn.RNN(3, 4).forward(tg.zeros([5, 3]), tg.zeros([1, 2, 4])),
+      ShapeError,
+      "RNN(3, 4): expected h0 [1, 4] for unbatched input (numLayers·directions, hiddenSize), got [1, 2, 4]",
+    );
+    throwsExactly(
+      () => new nn.LSTM(3, 4).forward(x, [tg.zeros([1, 2, 4])] as any),
+      ValueError,
+      "LSTM(3, 4): the initial state must be a pair [h0, c0], got an array of 1",
+    );
   });
   it("constructor arguments", () => {
     throwsExactly(() => new nn.LSTM(3, 0), ValueError, "LSTM: hiddenSize must be a positive integer, got 0");
     throwsExactly(() => new nn.GRU(3, 4, { numLayers: 1.5 }), ValueError, "GRU: numLayers must be a positive integer, got 1.5");
     throwsExactly(() => new nn.RNN(3, 4, { dropout: 2 }), ValueError, "RNN: dropout must be between 0 and 1, got 2");
-    throwsExactly(() => new nn.RNN(3, 4, { nonlinearity: "gelu" as any }), ValueError, 'RNN: nonlinearity must be "tanh" or "relu", got "gelu"');
+    throwsExactly(
+      () => new nn.RNN(3, 4, { nonlinearity: "gelu" as any }),
+      ValueError,
+      'RNN: nonlinearity must be "tanh" or "relu", got "gelu"',
+    );
   });
 });

@@ -17,28 +17,56 @@ describe("prod and cumprod", () => {
     // d²/dx_i dx_j of x0·x1·x2: the product of the third; the Hessian's row sums here: [3+0, 3+2, 0+2].
     const [h] = tg.autograd.grad(g!.sum(), [x]);
     assert.deepEqual(h!.toArray(), [3, 5, 2]);
-    assert.equal(tg.gradgradcheck((a) => a.cumprod(0), [tg.tensor([1.5, 0, -2, 0.5], { dtype: "float64" })]), true);
+    assert.equal(
+      tg.gradgradcheck((a) => a.cumprod(0), [tg.tensor([1.5, 0, -2, 0.5], { dtype: "float64" })]),
+      true,
+    );
   });
 
   it("prod of an empty tensor is 1, of an int tensor stays int32", () => {
     assert.equal(tg.zeros([0]).prod().item(), 1);
-    const p = tg.tensor([[2, 3], [4, 5]], { dtype: "int32" }).prod(0);
+    const p = tg
+      .tensor(
+        [
+          [2, 3],
+          [4, 5],
+        ],
+        { dtype: "int32" },
+      )
+      .prod(0);
     assert.equal(p.dtype, "int32");
     assert.deepEqual(p.toArray(), [8, 15]);
-    assert.deepEqual(tg.tensor([[1, 2, 3]]).cumprod(-1).toArray(), [[1, 2, 6]]);
+    assert.deepEqual(
+      tg
+        .tensor([[1, 2, 3]])
+        .cumprod(-1)
+        .toArray(),
+      [[1, 2, 6]],
+    );
   });
 });
 
 describe("einsum errors", () => {
   it("names the equation's problem", () => {
-    const a = tg.ones([2, 3]), b = tg.ones([4, 5]);
+    const a = tg.ones([2, 3]),
+      b = tg.ones([4, 5]);
     assert.throws(() => tg.einsum("ij,jk->ik", a, b), err(ShapeError, /subscript "j" has size 3 in one operand and 4 in operand 1/));
     assert.throws(() => tg.einsum("ij->ik", a), err(ValueError, /output subscript "k" does not appear/));
     assert.throws(() => tg.einsum("ij,jk", a), err(ValueError, /2 operand terms but 1 operands/));
     assert.throws(() => tg.einsum("ijk", a), err(ShapeError, /3 subscripts for an operand of 2 dims/));
     assert.throws(() => tg.einsum("i1", a), err(ValueError, /invalid subscript "1"/));
     assert.throws(() => tg.einsum("ij->ii", a), err(ValueError, /"i" appears more than once/));
-    assert.deepEqual(tg.einsum("ij->j", [tg.tensor([[1, 2], [3, 4]])]).toArray(), [4, 6]);
+    assert.deepEqual(
+      tg
+        .einsum("ij->j", [
+          tg.tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        ])
+        .toArray(),
+      [4, 6],
+    );
   });
 });
 
@@ -49,7 +77,10 @@ describe("functional resampling and padding errors", () => {
     const seq = tg.ones([1, 2, 4]);
     assert.throws(() => F.pad(seq, [1, 1], { mode: "reflect", value: 2 }), err(ValueError, /value applies to constant padding only/));
     assert.throws(() => F.pad(seq, [4, 0], { mode: "reflect" }), err(ValueError, /reflect padding \(4, 0\) must be less than the size 4/));
-    assert.throws(() => F.pad(x, [1, 1], { mode: "reflect" }), err(ShapeError, /reflect padding of 1 dims takes a 2-D or 3-D input, got \[1, 2, 3, 4\]/));
+    assert.throws(
+      () => F.pad(x, [1, 1], { mode: "reflect" }),
+      err(ShapeError, /reflect padding of 1 dims takes a 2-D or 3-D input, got \[1, 2, 3, 4\]/),
+    );
     assert.throws(() => F.pad(x, [1, 1], { mode: "wrap" as any }), err(ValueError, /unknown mode "wrap"/));
     assert.throws(() => F.pad(tg.ones([4]), [1, 1], { mode: "replicate" }), err(ShapeError, /takes a 2-D or 3-D input/));
     assert.throws(() => F.pad(x, [-3, -2]), err(ShapeError, /cropping 3 and 2/));
@@ -70,7 +101,10 @@ describe("functional resampling and padding errors", () => {
     assert.deepEqual(F.pixelUnshuffle(F.pixelShuffle(y, 2), 2).toArray(), y.toArray());
   });
   it("normalize, cosineSimilarity, pairwiseDistance", () => {
-    assert.deepEqual(F.normalize(tg.zeros([2, 3])).toArray(), [[0, 0, 0], [0, 0, 0]]);
+    assert.deepEqual(F.normalize(tg.zeros([2, 3])).toArray(), [
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     assert.throws(() => F.normalize(x, { p: -1 }), err(ValueError, /p must be a positive number/));
     assert.throws(() => F.cosineSimilarity(tg.ones([2, 3]), tg.ones([2, 4])), ShapeError);
     assert.throws(() => F.pairwiseDistance(x, x, { dim: 1 } as any), err(ValueError, /unknown option "dim"/));

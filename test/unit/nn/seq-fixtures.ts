@@ -88,7 +88,10 @@ export const fixtures: {
 } = JSON.parse(readFileSync(new URL("../../fixtures/seq.json", import.meta.url), "utf8"));
 
 /** A fixture record as a tensor; torch bool masks stay bool (or become int32 or float 0/1 as `boolAs` says). */
-export function toTensor(r: SeqRecord, { requiresGrad = false, boolAs = "bool" }: { requiresGrad?: boolean; boolAs?: "bool" | "int32" | "float32" } = {}): Tensor {
+export function toTensor(
+  r: SeqRecord,
+  { requiresGrad = false, boolAs = "bool" }: { requiresGrad?: boolean; boolAs?: "bool" | "int32" | "float32" } = {},
+): Tensor {
   const values = Float64Array.from(r.values, (v) => (v === "-inf" ? -Infinity : (v as number)));
   const dtype = r.dtype === undefined ? "float32" : r.dtype === "bool" ? boolAs : "int32";
   return tg.tensor(values, { shape: r.shape, dtype, requiresGrad: requiresGrad && dtype === "float32" });

@@ -52,14 +52,20 @@ describe("transformer: keys, repr, copies", () => {
   it("TransformerEncoderLayer keys and repr", () => {
     const want = fixtures.keys["encoder-layer"];
     const layer = new nn.TransformerEncoderLayer(16, 4, { dimFeedforward: 32 });
-    assert.deepEqual(Object.entries(layer.stateDict()).map(([k, t]) => [k, [...t.shape]]), want.stateDict);
+    assert.deepEqual(
+      Object.entries(layer.stateDict()).map(([k, t]) => [k, [...t.shape]]),
+      want.stateDict,
+    );
     assert.equal(layer.toString(), want.repr);
     assert.equal(layer.numParameters(), want.numParameters);
   });
   it("TransformerEncoder keys (layers.0.…, norm.…) and repr", () => {
     const want = fixtures.keys["encoder"];
     const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(16, 4, { dimFeedforward: 32 }), 2, { norm: new nn.LayerNorm(16) });
-    assert.deepEqual(Object.entries(enc.stateDict()).map(([k, t]) => [k, [...t.shape]]), want.stateDict);
+    assert.deepEqual(
+      Object.entries(enc.stateDict()).map(([k, t]) => [k, [...t.shape]]),
+      want.stateDict,
+    );
     assert.equal(enc.toString(), want.repr);
     assert.equal(enc.numParameters(), want.numParameters);
   });
@@ -87,7 +93,11 @@ describe("transformer: keys, repr, copies", () => {
     assert.notEqual(hostData(enc.layers.at(1).linear1.weight.storage)[0], hostData(enc.layers.at(0).linear1.weight.storage)[0]);
   });
   it("generateSquareSubsequentMask is -inf above the diagonal", () => {
-    assert.deepEqual(nn.generateSquareSubsequentMask(3).toArray(), [[0, -Infinity, -Infinity], [0, 0, -Infinity], [0, 0, 0]]);
+    assert.deepEqual(nn.generateSquareSubsequentMask(3).toArray(), [
+      [0, -Infinity, -Infinity],
+      [0, 0, -Infinity],
+      [0, 0, 0],
+    ]);
   });
   it("isCausal equals the square subsequent mask; dropout only in train mode", () => {
     tg.manualSeed(3);
@@ -101,29 +111,47 @@ describe("transformer: keys, repr, copies", () => {
   it("a custom activation function", () => {
     const layer = new nn.TransformerEncoderLayer(4, 1, { dimFeedforward: 8, activation: (t) => t.tanh(), dropout: 0 });
     const x = tg.randn([3, 4]);
-    const manual = layer.norm2.forward((() => {
-      const h = layer.norm1.forward(x.add(layer.selfAttn.forward(x, x, x)[0]));
-      return h.add(layer.linear2.forward(layer.linear1.forward(h).tanh()));
-    })());
+    const manual = layer.norm2.forward(
+      (() => {
+        const h = layer.norm1.forward(x.add(layer.selfAttn.forward(x, x, x)[0]));
+        return h.add(layer.linear2.forward(layer.linear1.forward(h).tanh()));
+      })(),
+    );
     assert.deepEqual(layer.forward(x).toFloat32Array(), manual.toFloat32Array());
   });
 });
 
 describe("transformer errors", () => {
   it("wrong input size", () => {
-    throwsExactly(() => new nn.TransformerEncoderLayer(8, 2).forward(tg.zeros([5, 3, 6])), ShapeError,
-      "TransformerEncoderLayer(dModel=8, nHead=2): expected src [S, N, 8] (or [S, 8] unbatched), got [5, 3, 6]");
-    throwsExactly(() => new nn.TransformerEncoderLayer(8, 2, { batchFirst: true }).forward(tg.zeros([8])), ShapeError,
-      "TransformerEncoderLayer(dModel=8, nHead=2): expected src [N, S, 8] (or [S, 8] unbatched), got [8]");
+    throwsExactly(
+      () => new nn.TransformerEncoderLayer(8, 2).forward(tg.zeros([5, 3, 6])),
+      ShapeError,
+      "TransformerEncoderLayer(dModel=8, nHead=2): expected src [S, N, 8] (or [S, 8] unbatched), got [5, 3, 6]",
+    );
+    throwsExactly(
+      () => new nn.TransformerEncoderLayer(8, 2, { batchFirst: true }).forward(tg.zeros([8])),
+      ShapeError,
+      "TransformerEncoderLayer(dModel=8, nHead=2): expected src [N, S, 8] (or [S, 8] unbatched), got [8]",
+    );
   });
   it("constructor arguments", () => {
-    throwsExactly(() => new nn.TransformerEncoderLayer(8, 2, { activation: "tanh" as any }), ValueError,
-      'TransformerEncoderLayer: activation must be "relu", "gelu" or a function, got "tanh"');
+    throwsExactly(
+      () => new nn.TransformerEncoderLayer(8, 2, { activation: "tanh" as any }),
+      ValueError,
+      'TransformerEncoderLayer: activation must be "relu", "gelu" or a function, got "tanh"',
+    );
     throwsExactly(() => new nn.TransformerEncoderLayer(8, 3), ValueError, "MultiheadAttention: embedDim 8 must be divisible by numHeads 3");
-    throwsExactly(() => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2), 0), ValueError, "TransformerEncoder: numLayers must be a positive integer, got 0");
+    throwsExactly(
+      () => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2), 0),
+      ValueError,
+      "TransformerEncoder: numLayers must be a positive integer, got 0",
+    );
   });
   it("ModuleList has no forward", () => {
-    throwsExactly(() => new nn.ModuleList([new nn.ReLU()]).forward(), ValueError,
-      "ModuleList: has no forward(); call its modules in a loop (for (const m of list) x = m.forward(x))");
+    throwsExactly(
+      () => new nn.ModuleList([new nn.ReLU()]).forward(),
+      ValueError,
+      "ModuleList: has no forward(); call its modules in a loop (for (const m of list) x = m.forward(x))",
+    );
   });
 });

@@ -41,7 +41,12 @@ describe("gradient clipping matches torch.nn.utils", () => {
 
 describe("L1 / L2 penalties", () => {
   it("are scalar tensors in the graph: Σ|w| (gradient sign w) and Σw² (gradient 2w)", () => {
-    const w = new nn.Parameter(tg.tensor([[1, -2], [0.5, -0.25]]));
+    const w = new nn.Parameter(
+      tg.tensor([
+        [1, -2],
+        [0.5, -0.25],
+      ]),
+    );
     const b = new nn.Parameter(tg.tensor([3]));
     const l1 = nn.utils.l1Penalty([w, b]);
     const l2 = nn.utils.l2Penalty([w, b]);
@@ -57,7 +62,8 @@ describe("L1 / L2 penalties", () => {
   it("regularises a model: a loss plus the penalty of model.parameters()", () => {
     tg.manualSeed(8);
     const m = new nn.Linear(3, 1);
-    const x = tg.randn([4, 3]), y = tg.randn([4, 1]);
+    const x = tg.randn([4, 3]),
+      y = tg.randn([4, 1]);
     const data = nn.functional.mseLoss(m.forward(x), y);
     const total = data.add(nn.utils.l2Penalty(m.parameters()).mul(1e-2));
     const expected = data.item() + 1e-2 * m.parameters().reduce((s, p) => s + p.mul(p).sum().item(), 0);

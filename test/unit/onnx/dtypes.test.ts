@@ -20,7 +20,9 @@ class Float64Net extends nn.Module {
   forward(x: Tensor): Tensor {
     const h = F.linear(x, this.w1, this.b1).tanh();
     const n = F.layerNorm(h, [6]);
-    return F.linear(n.sub(n.mean(0, true)), this.w2, null).softmax(-1).add(1e-12);
+    return F.linear(n.sub(n.mean(0, true)), this.w2, null)
+      .softmax(-1)
+      .add(1e-12);
   }
 }
 
@@ -32,7 +34,10 @@ describe("exportOnnx and loadOnnx: element types", () => {
     const bytes = io.exportOnnx(m, [x(3)], null, { dynamicBatch: true });
     const back = io.loadOnnxSync(bytes);
     assert.deepEqual([back.inputInfo[0].elemType, back.outputInfo[0].elemType], [DataType.DOUBLE, DataType.DOUBLE]);
-    assert.deepEqual(back.parameters().map((p) => p.dtype), ["float64", "float64", "float64"]);
+    assert.deepEqual(
+      back.parameters().map((p) => p.dtype),
+      ["float64", "float64", "float64"],
+    );
     for (const b of [3, 1, 5]) {
       const input = x(b);
       const want = tg.noGrad(() => m.forward(input));
@@ -53,15 +58,21 @@ describe("exportOnnx and loadOnnx: element types", () => {
         return F.conv2d(x, this.w);
       }
     })();
-    assert.throws(() => io.exportOnnx(conv, [tg.randn([1, 1, 5, 5], { dtype: "float64" })]),
-      (e: unknown) => e instanceof DTypeError && /Conv in module "<root>" would read the float64 tensor "input_0"/.test((e as Error).message));
+    assert.throws(
+      () => io.exportOnnx(conv, [tg.randn([1, 1, 5, 5], { dtype: "float64" })]),
+      (e: unknown) =>
+        e instanceof DTypeError && /Conv in module "<root>" would read the float64 tensor "input_0"/.test((e as Error).message),
+    );
     const gelu = new (class extends nn.Module {
       readonly fc = new nn.Linear(3, 3);
       forward(x: Tensor) {
         return this.fc.forward(x.to("float32")).add(x.gelu().to("float32"));
       }
     })();
-    assert.throws(() => io.exportOnnx(gelu, [tg.randn([2, 3], { dtype: "float64" })]), (e: unknown) => e instanceof DTypeError && /Erf/.test((e as Error).message));
+    assert.throws(
+      () => io.exportOnnx(gelu, [tg.randn([2, 3], { dtype: "float64" })]),
+      (e: unknown) => e instanceof DTypeError && /Erf/.test((e as Error).message),
+    );
   });
 
   it("int32 indices: Embedding, gather, argmax and integer comparisons give a graph ONNX Runtime runs exactly", async () => {
@@ -80,9 +91,12 @@ describe("exportOnnx and loadOnnx: element types", () => {
     const bytes = io.exportOnnx(m, [idx(2)], null, { dynamicBatch: true });
     for (const b of [2, 4]) {
       const input = idx(b);
-      const want = (tg.noGrad(() => m.forward(input)) as Tensor[]);
+      const want = tg.noGrad(() => m.forward(input)) as Tensor[];
       const got = await runOrt(bytes, [input]);
-      assert.deepEqual(got.map((g) => g.type), ["float32", "int32", "int32", "float32"]);
+      assert.deepEqual(
+        got.map((g) => g.type),
+        ["float32", "int32", "int32", "float32"],
+      );
       assertClose(got[3].data, want[3].toFloat32Array(), { rtol: 1e-6, atol: 1e-7, what: "indexSelect" });
       assertClose(got[0].data, want[0].toFloat32Array(), { rtol: 1e-6, atol: 1e-7, what: "picked" });
       assert.deepEqual([...got[1].values], [...want[1].contiguousData()]);
@@ -102,12 +116,19 @@ describe("exportOnnx and loadOnnx: element types", () => {
     const x = (b: number, t: number) => tg.randn([b, t]).mul(2).round().div(2);
     const bytes = io.exportOnnx(m, [x(3, 5)], null, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
     const back = io.loadOnnxSync(bytes);
-    for (const [b, t] of [[3, 5], [2, 9], [4, 3]]) {
+    for (const [b, t] of [
+      [3, 5],
+      [2, 9],
+      [4, 3],
+    ]) {
       const input = x(b, t);
       const want = tg.noGrad(() => m.forward(input)) as Tensor[];
       const got = await runOrt(bytes, [input]);
       const mine = back.forward(input) as Tensor[];
-      assert.deepEqual(got.map((g) => g.type), ["float32", "int32", "float32", "int32", "int32"]);
+      assert.deepEqual(
+        got.map((g) => g.type),
+        ["float32", "int32", "float32", "int32", "int32"],
+      );
       want.forEach((w, i) => {
         assert.deepEqual([...got[i].values], [...w.contiguousData()], `output ${i} at [${b}, ${t}] (ONNX Runtime)`);
         assert.deepEqual([...mine[i].contiguousData()], [...w.contiguousData()], `output ${i} at [${b}, ${t}] (loadOnnx)`);
@@ -119,41 +140,102 @@ describe("exportOnnx and loadOnnx: element types", () => {
     const attr = (name: string, v: number | string) =>
       typeof v === "number" ? { name, type: AttrType.INT, i: v } : { name, type: AttrType.STRING, s: v };
     const bytes = encodeModel({
-      irVersion: 8, producerName: "test", producerVersion: "", opsetImports: [{ domain: "", version: 17 }],
+      irVersion: 8,
+      producerName: "test",
+      producerVersion: "",
+      opsetImports: [{ domain: "", version: 17 }],
       graph: {
         name: "g",
         nodes: [
-          { opType: "ScatterElements", domain: "", name: "set", inputs: ["x", "i", "u"], outputs: ["a"], attributes: new Map([["axis", attr("axis", 1)]]) },
-          { opType: "ScatterElements", domain: "", name: "add", inputs: ["x", "i", "u"], outputs: ["b"], attributes: new Map([["axis", attr("axis", 1)], ["reduction", attr("reduction", "add")]]) },
-          { opType: "CumSum", domain: "", name: "cs", inputs: ["x", "ax"], outputs: ["c"], attributes: new Map([["reverse", attr("reverse", 1)]]) },
+          {
+            opType: "ScatterElements",
+            domain: "",
+            name: "set",
+            inputs: ["x", "i", "u"],
+            outputs: ["a"],
+            attributes: new Map([["axis", attr("axis", 1)]]),
+          },
+          {
+            opType: "ScatterElements",
+            domain: "",
+            name: "add",
+            inputs: ["x", "i", "u"],
+            outputs: ["b"],
+            attributes: new Map([
+              ["axis", attr("axis", 1)],
+              ["reduction", attr("reduction", "add")],
+            ]),
+          },
+          {
+            opType: "CumSum",
+            domain: "",
+            name: "cs",
+            inputs: ["x", "ax"],
+            outputs: ["c"],
+            attributes: new Map([["reverse", attr("reverse", 1)]]),
+          },
         ],
         initializers: [
           { name: "i", dataType: DataType.INT64, dims: [2, 1], data: Float64Array.of(-1, 0) },
           { name: "ax", dataType: DataType.INT64, dims: [], data: Float64Array.of(1) },
         ],
-        inputs: [{ name: "x", elemType: DataType.FLOAT, shape: [2, 3] }, { name: "u", elemType: DataType.FLOAT, shape: [2, 1] }],
+        inputs: [
+          { name: "x", elemType: DataType.FLOAT, shape: [2, 3] },
+          { name: "u", elemType: DataType.FLOAT, shape: [2, 1] },
+        ],
         outputs: ["a", "b", "c"].map((name) => ({ name, elemType: DataType.FLOAT, shape: null })),
       },
     });
     const m = await io.loadOnnx(bytes);
-    const [a, b, c] = m.forward(tg.tensor([[1, 2, 3], [4, 5, 6]]), tg.tensor([[10], [20]])) as Tensor[];
-    assert.deepEqual(a.toArray(), [[1, 2, 10], [20, 5, 6]]);
-    assert.deepEqual(b.toArray(), [[1, 2, 13], [24, 5, 6]]);
-    assert.deepEqual(c.toArray(), [[6, 5, 3], [15, 11, 6]]);
+    const [a, b, c] = m.forward(
+      tg.tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      tg.tensor([[10], [20]]),
+    ) as Tensor[];
+    assert.deepEqual(a.toArray(), [
+      [1, 2, 10],
+      [20, 5, 6],
+    ]);
+    assert.deepEqual(b.toArray(), [
+      [1, 2, 13],
+      [24, 5, 6],
+    ]);
+    assert.deepEqual(c.toArray(), [
+      [6, 5, 3],
+      [15, 11, 6],
+    ]);
   });
 
   it("loadOnnx runs a float64 graph in float64 (1 + 1e-12 survives) and Cast to DOUBLE gives float64", async () => {
     const bytes = encodeModel({
-      irVersion: 8, producerName: "test", producerVersion: "", opsetImports: [{ domain: "", version: 17 }],
+      irVersion: 8,
+      producerName: "test",
+      producerVersion: "",
+      opsetImports: [{ domain: "", version: 17 }],
       graph: {
         name: "g",
         nodes: [
           { opType: "Add", domain: "", name: "add", inputs: ["x", "eps"], outputs: ["y"], attributes: new Map() },
-          { opType: "Cast", domain: "", name: "cast", inputs: ["f"], outputs: ["z"], attributes: new Map([["to", { name: "to", type: AttrType.INT, i: DataType.DOUBLE }]]) },
+          {
+            opType: "Cast",
+            domain: "",
+            name: "cast",
+            inputs: ["f"],
+            outputs: ["z"],
+            attributes: new Map([["to", { name: "to", type: AttrType.INT, i: DataType.DOUBLE }]]),
+          },
         ],
         initializers: [{ name: "eps", dataType: DataType.DOUBLE, dims: [1], data: Float64Array.of(1e-12) }],
-        inputs: [{ name: "x", elemType: DataType.DOUBLE, shape: [1] }, { name: "f", elemType: DataType.FLOAT, shape: [1] }],
-        outputs: [{ name: "y", elemType: DataType.DOUBLE, shape: [1] }, { name: "z", elemType: DataType.DOUBLE, shape: [1] }],
+        inputs: [
+          { name: "x", elemType: DataType.DOUBLE, shape: [1] },
+          { name: "f", elemType: DataType.FLOAT, shape: [1] },
+        ],
+        outputs: [
+          { name: "y", elemType: DataType.DOUBLE, shape: [1] },
+          { name: "z", elemType: DataType.DOUBLE, shape: [1] },
+        ],
       },
     });
     const m = await io.loadOnnx(bytes);

@@ -33,13 +33,22 @@ class HandAttention extends nn.Module {
   readonly pos = new nn.Embedding(16, 8);
   forward(x: Tensor): Tensor {
     const [B, T, C] = x.shape;
-    const H = 2, D = C / H;
+    const H = 2,
+      D = C / H;
     const h = x.add(this.pos.forward(tg.arange(T, { dtype: "int32" })));
     const [q, k, v] = this.qkv.forward(h).chunk(3, -1);
     // [B, T, C] → [B·H, T, D]: the target's first dim moves with the batch.
-    const heads = (t: Tensor) => t.reshape([B, T, H, D]).transpose(1, 2).reshape([B * H, T, D]);
+    const heads = (t: Tensor) =>
+      t
+        .reshape([B, T, H, D])
+        .transpose(1, 2)
+        .reshape([B * H, T, D]);
     const att = heads(q).matmul(heads(k).transpose(1, 2)).div(Math.sqrt(D)).softmax(-1);
-    const y = att.matmul(heads(v)).reshape([B, H, T, D]).transpose(1, 2).reshape([B * T, C]);
+    const y = att
+      .matmul(heads(v))
+      .reshape([B, H, T, D])
+      .transpose(1, 2)
+      .reshape([B * T, C]);
     return y.reshape([B, T, C]);
   }
 }
@@ -60,7 +69,11 @@ describe("exportOnnx: dynamic dims through sizes computed in JavaScript", () => 
   it("hand-written attention: batch and length both dynamic (reshape targets, arange positions)", async () => {
     tg.manualSeed(3);
     const m = new HandAttention();
-    const runs = [[1, 3], [4, 7], [3, 2]].map(([b, t]) => [tg.randn([b, t, 8])]);
+    const runs = [
+      [1, 3],
+      [4, 7],
+      [3, 2],
+    ].map(([b, t]) => [tg.randn([b, t, 8])]);
     await check(m, [tg.randn([2, 5, 8])], runs, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
   });
 
@@ -70,7 +83,13 @@ describe("exportOnnx: dynamic dims through sizes computed in JavaScript", () => 
     const bytes = await check(m, [tg.randn([3, 2, 6])], [[tg.randn([2, 2, 6])], [tg.randn([7, 2, 6])]], { dynamicBatch: true });
     // The graph declares the outputs' dims: the first follows the batch, the second does not.
     const g = io.loadOnnxSync(bytes);
-    assert.deepEqual(g.outputInfo.map((o) => o.shape), [["batch", 5], [2, 6]]);
+    assert.deepEqual(
+      g.outputInfo.map((o) => o.shape),
+      [
+        ["batch", 5],
+        [2, 6],
+      ],
+    );
   });
 
   it("an example batch of 1 still gives a dynamic graph (tracing happens at 2 and 3)", async () => {
@@ -82,11 +101,16 @@ describe("exportOnnx: dynamic dims through sizes computed in JavaScript", () => 
   it("a loop over the batch in JavaScript is an UnsupportedOpError, not a graph frozen at one size", () => {
     const loop = new (class extends nn.Module {
       forward(x: Tensor) {
-        return tg.stack(x.unbind(0).map((row) => row.relu()), 0);
+        return tg.stack(
+          x.unbind(0).map((row) => row.relu()),
+          0,
+        );
       }
     })();
-    assert.throws(() => io.exportOnnx(loop, [tg.randn([3, 4])], null, { dynamicBatch: true }),
-      (e: unknown) => e instanceof UnsupportedOpError && /nodes at one size of "batch"/.test((e as Error).message));
+    assert.throws(
+      () => io.exportOnnx(loop, [tg.randn([3, 4])], null, { dynamicBatch: true }),
+      (e: unknown) => e instanceof UnsupportedOpError && /nodes at one size of "batch"/.test((e as Error).message),
+    );
     // Without a dynamic batch it exports (and runs at the traced size).
     assert.ok(io.exportOnnx(loop, [tg.randn([3, 4])]).length > 0);
   });
@@ -98,8 +122,12 @@ describe("exportOnnx: dynamic dims through sizes computed in JavaScript", () => 
         return x.mul(tg.tensor(Array.from({ length: B }, (_, i) => i * i + 1)).reshape([B, 1]));
       }
     })();
-    assert.throws(() => io.exportOnnx(squares, [tg.randn([3, 4])], null, { dynamicBatch: true }),
-      (e: unknown) => e instanceof UnsupportedOpError && /constant "constant_tmp" \(shape \[3\]\) .* changes with dynamic dim "batch"/.test((e as Error).message));
+    assert.throws(
+      () => io.exportOnnx(squares, [tg.randn([3, 4])], null, { dynamicBatch: true }),
+      (e: unknown) =>
+        e instanceof UnsupportedOpError &&
+        /constant "constant_tmp" \(shape \[3\]\) .* changes with dynamic dim "batch"/.test((e as Error).message),
+    );
   });
 
   it("the export check runs the graph at a third batch size: B·B fitted from two sizes is caught", () => {
@@ -109,8 +137,10 @@ describe("exportOnnx: dynamic dims through sizes computed in JavaScript", () => 
         return x.matmul(x.transpose(0, 1)).reshape([B * B]);
       }
     })();
-    assert.throws(() => io.exportOnnx(gram, [tg.randn([3, 4])], null, { dynamicBatch: true }),
-      (e: unknown) => e instanceof UnsupportedOpError && /second input of shape \[5, 4\]/.test((e as Error).message));
+    assert.throws(
+      () => io.exportOnnx(gram, [tg.randn([3, 4])], null, { dynamicBatch: true }),
+      (e: unknown) => e instanceof UnsupportedOpError && /second input of shape \[5, 4\]/.test((e as Error).message),
+    );
   });
 
   it("a dynamic dim named on inputs of different sizes is a ValueError", () => {

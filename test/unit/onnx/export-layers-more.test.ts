@@ -26,7 +26,12 @@ class Fn extends nn.Module {
 /** Exports on inputs of `shapes` with a dynamic batch and checks ONNX Runtime at batch 1, 3 and 8. */
 async function checkBatched(m: nn.Module, shapes: number[][], opts: io.ExportOnnxOptions = {}): Promise<Uint8Array> {
   const at = (b: number) => shapes.map((s) => tg.randn([b, ...s.slice(1)]));
-  return check(m, shapes.map((s) => tg.randn(s)), [at(1), at(3), at(8)], { dynamicBatch: true, ...opts });
+  return check(
+    m,
+    shapes.map((s) => tg.randn(s)),
+    [at(1), at(3), at(8)],
+    { dynamicBatch: true, ...opts },
+  );
 }
 
 describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, transposed convolution", () => {
@@ -38,7 +43,11 @@ describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, tran
     ["InstanceNorm2d affine", () => new nn.InstanceNorm2d(3, { affine: true }), [2, 3, 5, 4]],
     ["Upsample nearest ×2", () => new nn.Upsample({ scaleFactor: 2 }), [2, 3, 4, 5]],
     ["Upsample bilinear ×2", () => new nn.Upsample({ scaleFactor: 2, mode: "bilinear" }), [2, 3, 4, 4]],
-    ["Upsample bilinear to a size, alignCorners", () => new nn.Upsample({ size: [7, 5], mode: "bilinear", alignCorners: true }), [2, 3, 4, 4]],
+    [
+      "Upsample bilinear to a size, alignCorners",
+      () => new nn.Upsample({ size: [7, 5], mode: "bilinear", alignCorners: true }),
+      [2, 3, 4, 4],
+    ],
     ["Upsample linear ×3", () => new nn.Upsample({ scaleFactor: 3, mode: "linear" }), [2, 3, 4]],
     ["ZeroPad2d", () => new nn.ZeroPad2d([1, 2, 0, 1]), [2, 3, 4, 4]],
     ["ConstantPad1d", () => new nn.ConstantPad1d(2, 0.5), [2, 3, 4]],
@@ -69,7 +78,11 @@ describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, tran
     ["ConvTranspose1d", () => new nn.ConvTranspose1d(3, 2, 3, { stride: 2 }), [2, 3, 5]],
     ["ConvTranspose1d without bias, padded", () => new nn.ConvTranspose1d(3, 2, 4, { stride: 2, padding: 1, bias: false }), [2, 3, 5]],
     ["ConvTranspose2d", () => new nn.ConvTranspose2d(3, 2, 3, { stride: 2, padding: 1, outputPadding: 1 }), [2, 3, 5, 5]],
-    ["ConvTranspose2d grouped, dilated, uneven", () => new nn.ConvTranspose2d(4, 6, [3, 2], { stride: [2, 3], padding: [1, 0], dilation: 2, groups: 2, outputPadding: [1, 2] }), [2, 4, 5, 4]],
+    [
+      "ConvTranspose2d grouped, dilated, uneven",
+      () => new nn.ConvTranspose2d(4, 6, [3, 2], { stride: [2, 3], padding: [1, 0], dilation: 2, groups: 2, outputPadding: [1, 2] }),
+      [2, 4, 5, 4],
+    ],
   ] as [string, () => nn.Module, number[]][]) {
     it(`${name}: one ConvTranspose node, ONNX Runtime matches at batch 1, 3 and 8`, async () => {
       const bytes = await checkBatched(make(), [shape]);
@@ -104,11 +117,16 @@ describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, tran
       const runs = [at(1), at(3)];
       const bytes = await check(m, [tg.randn(shape)], runs, { dynamicAxes: { input_0: axes } });
       const { inputs, outputs } = decodeModel(bytes).graph;
-      assert.deepEqual(inputs[0].shape, shape.map((d, i) => axes[i] ?? d));
+      assert.deepEqual(
+        inputs[0].shape,
+        shape.map((d, i) => axes[i] ?? d),
+      );
       // The declared output shape holds at every size: a fixed dim only where the output never moves.
       for (const [x] of runs) {
         const y = tg.noGrad(() => m.forward(x)) as Tensor;
-        outputs[0].shape!.forEach((d, i) => assert.ok(typeof d !== "number" || d === y.shape[i], `output dim ${i} declared ${d}, is ${y.shape[i]}`));
+        outputs[0].shape!.forEach((d, i) =>
+          assert.ok(typeof d !== "number" || d === y.shape[i], `output dim ${i} declared ${d}, is ${y.shape[i]}`),
+        );
       }
     });
   }
@@ -131,7 +149,9 @@ describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, tran
     ["bilinear to a size, alignCorners", { size: [7, 9], mode: "bilinear", alignCorners: true }, [2, 3, 4, 5], false],
     ["linear to a size of 1", { size: 1, mode: "linear" }, [2, 3, 5], false],
   ] as [string, nn.functional.InterpolateOptions, number[], boolean][]) {
-    const what = resize ? "one Resize node, ONNX Runtime matches at other batch and spatial sizes" : "traced as gathers (exact), ONNX Runtime matches at other batch sizes";
+    const what = resize
+      ? "one Resize node, ONNX Runtime matches at other batch and spatial sizes"
+      : "traced as gathers (exact), ONNX Runtime matches at other batch sizes";
     it(`Upsample ${name}: ${what}`, async () => {
       const m = new nn.Upsample(opts);
       const axes: Record<number, string> = { 0: "batch" };
@@ -145,8 +165,10 @@ describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, tran
 
   it("Upsample nearest ×1.5 and reflection padding with a dynamic spatial dim are an UnsupportedOpError naming the dim", () => {
     for (const m of [new nn.Upsample({ scaleFactor: 1.5 }), new nn.ReflectionPad2d(1)]) {
-      assert.throws(() => io.exportOnnx(m, [tg.randn([2, 3, 4, 4])], null, { dynamicAxes: { input_0: { 3: "width" } } }),
-        (e: unknown) => e instanceof UnsupportedOpError && /changes with dynamic dim "width"/.test((e as Error).message));
+      assert.throws(
+        () => io.exportOnnx(m, [tg.randn([2, 3, 4, 4])], null, { dynamicAxes: { input_0: { 3: "width" } } }),
+        (e: unknown) => e instanceof UnsupportedOpError && /changes with dynamic dim "width"/.test((e as Error).message),
+      );
     }
   });
 
@@ -170,7 +192,19 @@ describe("exportOnnx → ONNX Runtime: recurrent cells and the encoder-decoder t
       const isLstm = cell instanceof nn.LSTMCell;
       const withState = new Fn((x, h, c) => (isLstm ? (cell as nn.LSTMCell).forward(x, [h, c]) : (cell as nn.GRUCell).forward(x, h)));
       withState.registerModule("cell", cell);
-      await checkBatched(withState, isLstm ? [[2, 4], [2, 5], [2, 5]] : [[2, 4], [2, 5]]);
+      await checkBatched(
+        withState,
+        isLstm
+          ? [
+              [2, 4],
+              [2, 5],
+              [2, 5],
+            ]
+          : [
+              [2, 4],
+              [2, 5],
+            ],
+      );
     });
   }
 
@@ -187,12 +221,21 @@ describe("exportOnnx → ONNX Runtime: recurrent cells and the encoder-decoder t
 
   it("TransformerDecoderLayer and TransformerDecoder (batch first, causal mask)", async () => {
     const layer = new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
-    await checkBatched(layer, [[2, 5, 8], [2, 4, 8]]);
-    const decoder = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, normFirst: true }), 2);
+    await checkBatched(layer, [
+      [2, 5, 8],
+      [2, 4, 8],
+    ]);
+    const decoder = new nn.TransformerDecoder(
+      new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, normFirst: true }),
+      2,
+    );
     const mask = nn.generateSquareSubsequentMask(5);
     const m = new Fn((tgt, memory) => decoder.forward(tgt, memory, { tgtMask: mask }));
     m.registerModule("decoder", decoder);
-    await checkBatched(m, [[2, 5, 8], [2, 3, 8]]);
+    await checkBatched(m, [
+      [2, 5, 8],
+      [2, 3, 8],
+    ]);
   });
 
   it("Transformer (sequence first): batch dynamic on both inputs", async () => {
@@ -206,25 +249,65 @@ describe("exportOnnx → ONNX Runtime: recurrent cells and the encoder-decoder t
 describe("exportOnnx → ONNX Runtime: tensor ops in a custom forward", () => {
   tg.manualSeed(23);
   const ops: [string, (...xs: Tensor[]) => Tensor, number[][]][] = [
-    ["einsum batched matmul", (a, b) => tg.einsum("bij,bjk->bik", a, b), [[2, 3, 4], [2, 4, 5]]],
-    ["einsum with a repeated index and a sum", (a, b) => tg.einsum("bii,bj->bj", a, b), [[2, 3, 3], [2, 4]]],
-    ["einsum with ellipsis", (a, b) => tg.einsum("...ij,jk->...ik", a, b.slice(0, 0, 1).squeeze(0)), [[2, 3, 4], [2, 4, 5]]],
+    [
+      "einsum batched matmul",
+      (a, b) => tg.einsum("bij,bjk->bik", a, b),
+      [
+        [2, 3, 4],
+        [2, 4, 5],
+      ],
+    ],
+    [
+      "einsum with a repeated index and a sum",
+      (a, b) => tg.einsum("bii,bj->bj", a, b),
+      [
+        [2, 3, 3],
+        [2, 4],
+      ],
+    ],
+    [
+      "einsum with ellipsis",
+      (a, b) => tg.einsum("...ij,jk->...ik", a, b.slice(0, 0, 1).squeeze(0)),
+      [
+        [2, 3, 4],
+        [2, 4, 5],
+      ],
+    ],
     ["prod along a dim", (x) => tg.prod(x, 1), [[2, 3, 4]]],
     ["prod keepdim", (x) => tg.prod(x, -1, true), [[2, 3, 4]]],
     ["cumprod", (x) => tg.cumprod(x, 2), [[2, 3, 5]]],
     ["normalize", (x) => F.normalize(x, { dim: 1 }), [[2, 5]]],
     ["normalize p=1 over the last dim", (x) => F.normalize(x, { p: 1, dim: -1 }), [[2, 3, 4]]],
-    ["cosineSimilarity", (a, b) => F.cosineSimilarity(a, b, { dim: 1 }), [[2, 6], [2, 6]]],
+    [
+      "cosineSimilarity",
+      (a, b) => F.cosineSimilarity(a, b, { dim: 1 }),
+      [
+        [2, 6],
+        [2, 6],
+      ],
+    ],
     // Halves (k/2) check that Round is half to even in both; trunc and frac have no ONNX op of their own.
-    ["round, trunc and frac on halves", (x) => {
-      const h = x.mul(4).round().div(2);
-      return tg.cat([tg.round(h), tg.trunc(h.mul(1.5)), tg.frac(h.mul(1.5))], 1);
-    }, [[2, 6]]],
-    ["log2, log10, exp2, remainder", (x) => tg.cat([tg.log2(x.abs().add(0.1)), tg.log10(x.abs().add(0.1)), tg.exp2(x), tg.remainder(x, 0.7)], 1), [[2, 5]]],
-    ["tan, asin, acos, atan, sinh, cosh, asinh, atanh", (x) => {
-      const u = x.tanh().mul(0.9);
-      return tg.cat([tg.tan(u), tg.asin(u), tg.acos(u), tg.atan(x), tg.sinh(x), tg.cosh(x), tg.asinh(x), tg.atanh(u)], 1);
-    }, [[2, 4]]],
+    [
+      "round, trunc and frac on halves",
+      (x) => {
+        const h = x.mul(4).round().div(2);
+        return tg.cat([tg.round(h), tg.trunc(h.mul(1.5)), tg.frac(h.mul(1.5))], 1);
+      },
+      [[2, 6]],
+    ],
+    [
+      "log2, log10, exp2, remainder",
+      (x) => tg.cat([tg.log2(x.abs().add(0.1)), tg.log10(x.abs().add(0.1)), tg.exp2(x), tg.remainder(x, 0.7)], 1),
+      [[2, 5]],
+    ],
+    [
+      "tan, asin, acos, atan, sinh, cosh, asinh, atanh",
+      (x) => {
+        const u = x.tanh().mul(0.9);
+        return tg.cat([tg.tan(u), tg.asin(u), tg.acos(u), tg.atan(x), tg.sinh(x), tg.cosh(x), tg.asinh(x), tg.atanh(u)], 1);
+      },
+      [[2, 4]],
+    ],
   ];
   for (const [name, f, shapes] of ops) {
     it(`${name}: ONNX Runtime matches at batch 1, 3 and 8`, async () => {
@@ -235,9 +318,15 @@ describe("exportOnnx → ONNX Runtime: tensor ops in a custom forward", () => {
   it("a causal mask made in the forward from the dynamic length (triu of a full square), and tril over the batch", async () => {
     const causal = new Fn((x) => {
       const T = x.shape[1];
-      return x.matmul(x.transpose(1, 2)).add(tg.triu(tg.full([T, T], -1e9), 1)).softmax(-1);
+      return x
+        .matmul(x.transpose(1, 2))
+        .add(tg.triu(tg.full([T, T], -1e9), 1))
+        .softmax(-1);
     });
-    const runs = [[1, 2], [3, 7]].map(([b, t]) => [tg.randn([b, t, 3])]);
+    const runs = [
+      [1, 2],
+      [3, 7],
+    ].map(([b, t]) => [tg.randn([b, t, 3])]);
     await check(causal, [tg.randn([2, 4, 3])], runs, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
     // Row indices [B, 1] against column indices [1, 4]: at B = 4 both hold 4 values, and still broadcast.
     await check(new Fn((x) => tg.tril(x)), [tg.randn([2, 4])], [[tg.randn([4, 4])], [tg.randn([6, 4])]], { dynamicBatch: true });
@@ -252,12 +341,20 @@ describe("exportOnnx → ONNX Runtime: tensor ops in a custom forward", () => {
   });
 
   it("scatterAdd becomes ScatterElements with reduction add (opset 16 and later)", async () => {
-    const index = tg.tensor([[0, 2, 0], [1, 1, 3]], { dtype: "int32" });
+    const index = tg.tensor(
+      [
+        [0, 2, 0],
+        [1, 1, 3],
+      ],
+      { dtype: "int32" },
+    );
     const m = new Fn((x) => scatterAdd(x, 1, index, [2, 4]));
     const bytes = await check(m, [tg.randn([2, 3])], [[tg.randn([2, 3])]]);
     assert.equal(countOps(bytes, "ScatterElements"), 1);
-    assert.throws(() => io.exportOnnx(m, [tg.randn([2, 3])], null, { opsetVersion: 15 }),
-      (e: unknown) => e instanceof UnsupportedOpError && e.op === "scatterAdd" && /opset 16/.test((e as Error).message));
+    assert.throws(
+      () => io.exportOnnx(m, [tg.randn([2, 3])], null, { opsetVersion: 15 }),
+      (e: unknown) => e instanceof UnsupportedOpError && e.op === "scatterAdd" && /opset 16/.test((e as Error).message),
+    );
   });
 });
 
@@ -268,8 +365,14 @@ describe("exportOnnx: ops with no ONNX form", () => {
   ] as const) {
     it(`${op} is an UnsupportedOpError naming the op and the module`, () => {
       const m = new nn.Sequential(new Fn(f));
-      assert.throws(() => io.exportOnnx(m, [tg.randn([1, 2, 4, 4])]),
-        (e: unknown) => e instanceof UnsupportedOpError && e.op === op && e.where === "0" && new RegExp(`op "${op}" in module "0"`).test((e as Error).message));
+      assert.throws(
+        () => io.exportOnnx(m, [tg.randn([1, 2, 4, 4])]),
+        (e: unknown) =>
+          e instanceof UnsupportedOpError &&
+          e.op === op &&
+          e.where === "0" &&
+          new RegExp(`op "${op}" in module "0"`).test((e as Error).message),
+      );
     });
   }
 });
@@ -306,14 +409,22 @@ describe("exportOnnx: input and output names", () => {
     ["a given name and a default one", { inputNames: ["input_1"] }, /duplicate name "input_1" \(input 0 and input 1\)/],
   ] as [string, io.ExportOnnxOptions, RegExp][]) {
     it(`the same name for ${what} is a ValueError naming it`, () => {
-      assert.throws(() => io.exportOnnx(two, xs(), null, { ...opts, dynamicAxes: { x: { 0: "batch" } } }),
-        (e: unknown) => e instanceof ValueError && message.test((e as Error).message));
+      assert.throws(
+        () => io.exportOnnx(two, xs(), null, { ...opts, dynamicAxes: { x: { 0: "batch" } } }),
+        (e: unknown) => e instanceof ValueError && message.test((e as Error).message),
+      );
     });
   }
 
   it("an empty or non-string name is a ValueError", () => {
-    assert.throws(() => io.exportOnnx(two, xs(), null, { inputNames: [""] }), (e: unknown) => e instanceof ValueError && /inputNames\[0\]/.test((e as Error).message));
-    assert.throws(() => io.exportOnnx(two, xs(), null, { outputNames: [3 as unknown as string] }), (e: unknown) => e instanceof ValueError && /outputNames\[0\]/.test((e as Error).message));
+    assert.throws(
+      () => io.exportOnnx(two, xs(), null, { inputNames: [""] }),
+      (e: unknown) => e instanceof ValueError && /inputNames\[0\]/.test((e as Error).message),
+    );
+    assert.throws(
+      () => io.exportOnnx(two, xs(), null, { outputNames: [3 as unknown as string] }),
+      (e: unknown) => e instanceof ValueError && /outputNames\[0\]/.test((e as Error).message),
+    );
   });
 
   it("dynamicAxes reach the input they name; an output may take a weight's or a default's name", async () => {
@@ -323,9 +434,29 @@ describe("exportOnnx: input and output names", () => {
     m.registerModule("fc", fc);
     // Only "seq" (input 1, dim 0) is dynamic: input 1 runs at lengths 1 and 6 while input 0 stays [2, 3].
     const opts = { inputNames: ["first", "second"], outputNames: ["fc.weight", "input_0"], dynamicAxes: { second: { 0: "seq" } } };
-    const bytes = await check(m, [tg.randn([2, 3]), tg.randn([4, 3])], [[tg.randn([2, 3]), tg.randn([1, 3])], [tg.randn([2, 3]), tg.randn([6, 3])]], opts);
+    const bytes = await check(
+      m,
+      [tg.randn([2, 3]), tg.randn([4, 3])],
+      [
+        [tg.randn([2, 3]), tg.randn([1, 3])],
+        [tg.randn([2, 3]), tg.randn([6, 3])],
+      ],
+      opts,
+    );
     const model = decodeModel(bytes);
-    assert.deepEqual(model.graph.inputs.map((i) => [i.name, i.shape]), [["first", [2, 3]], ["second", ["seq", 3]]]);
-    assert.deepEqual(model.graph.outputs.map((o) => [o.name, o.shape]), [["fc.weight", [2, 3]], ["input_0", ["seq", 3]]]);
+    assert.deepEqual(
+      model.graph.inputs.map((i) => [i.name, i.shape]),
+      [
+        ["first", [2, 3]],
+        ["second", ["seq", 3]],
+      ],
+    );
+    assert.deepEqual(
+      model.graph.outputs.map((o) => [o.name, o.shape]),
+      [
+        ["fc.weight", [2, 3]],
+        ["input_0", ["seq", 3]],
+      ],
+    );
   });
 });

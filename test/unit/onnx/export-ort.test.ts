@@ -13,7 +13,9 @@ import { check, batches, countOps } from "./export-check.js";
 /** Puts non-trivial running statistics into every BatchNorm by a few training-mode forwards. */
 function warmBatchNorm(model: nn.Module, shape: number[]): void {
   model.train();
-  tg.noGrad(() => { for (let i = 0; i < 3; i++) model.forward(tg.randn(shape).mul(2).add(0.5)); });
+  tg.noGrad(() => {
+    for (let i = 0; i < 3; i++) model.forward(tg.randn(shape).mul(2).add(0.5));
+  });
 }
 
 class Residual extends nn.Module {
@@ -27,7 +29,10 @@ class Residual extends nn.Module {
     this.conv2 = this.registerModule("conv2", new nn.Conv2d(4, 4, 3, { padding: 1, bias: false }));
   }
   forward(x: Tensor): Tensor {
-    return this.conv2.forward(this.bn1.forward(this.conv1.forward(x)).relu()).add(x).relu();
+    return this.conv2
+      .forward(this.bn1.forward(this.conv1.forward(x)).relu())
+      .add(x)
+      .relu();
   }
 }
 
@@ -82,7 +87,11 @@ describe("exportOnnx → ONNX Runtime, layer by layer", () => {
     ["LayerNorm", () => new nn.LayerNorm(6), [2, 3, 6]],
     ["LayerNorm without affine", () => new nn.LayerNorm([3, 6], { elementwiseAffine: false }), [2, 3, 6]],
     ["MultiheadAttention (batch first)", () => new SelfAttention(), [2, 5, 8]],
-    ["TransformerEncoderLayer (batch first)", () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), [2, 5, 8]],
+    [
+      "TransformerEncoderLayer (batch first)",
+      () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }),
+      [2, 5, 8],
+    ],
     ["Residual CNN block", () => new Residual(), [2, 4, 6, 6]],
     ["custom forward", () => new Custom(), [4, 6]],
   ];
@@ -123,7 +132,11 @@ describe("exportOnnx → ONNX Runtime, layer by layer", () => {
       const m = make();
       const shape = (batch: number, time: number) => (batchFirst ? [batch, time, 4] : [time, batch, 4]);
       const axes = batchFirst ? { 0: "batch", 1: "time" } : { 0: "time", 1: "batch" };
-      const runs = [[1, 5], [3, 2], [8, 7]].map(([b, t]) => [tg.randn(shape(b, t))]);
+      const runs = [
+        [1, 5],
+        [3, 2],
+        [8, 7],
+      ].map(([b, t]) => [tg.randn(shape(b, t))]);
       await check(m, [tg.randn(shape(2, 4))], runs, { dynamicAxes: { input_0: axes } });
     });
   }
@@ -141,13 +154,18 @@ describe("exportOnnx → ONNX Runtime, layer by layer", () => {
     })();
     const inputs = (b: number) => [tg.randn([b, 4, 3]), tg.randn([2, b, 5]), tg.randn([2, b, 5])];
     const axes = { 0: "batch" };
-    await check(wrapped, inputs(2), [inputs(1), inputs(6)], { dynamicAxes: { input_0: axes, input_1: { 1: "batch" }, input_2: { 1: "batch" } } });
+    await check(wrapped, inputs(2), [inputs(1), inputs(6)], {
+      dynamicAxes: { input_0: axes, input_1: { 1: "batch" }, input_2: { 1: "batch" } },
+    });
   });
 
   it("TransformerEncoder: batch size and sequence length both dynamic", async () => {
     const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true, normFirst: true, activation: "gelu" });
     const encoder = new nn.TransformerEncoder(layer, 2);
-    const runs = [[1, 3], [4, 9]].map(([b, t]) => [tg.randn([b, t, 8])]);
+    const runs = [
+      [1, 3],
+      [4, 9],
+    ].map(([b, t]) => [tg.randn([b, t, 8])]);
     await check(encoder, [tg.randn([2, 5, 8])], runs, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
   });
 
@@ -229,7 +247,14 @@ describe("exportOnnx → ONNX Runtime, example models", () => {
 
   it("an MLP with dropout, at batch sizes 1, 3 and 8", async () => {
     tg.manualSeed(1);
-    const mlp = new nn.Sequential(new nn.Flatten(), new nn.Linear(12, 16), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(16, 4), new nn.LogSoftmax(1));
+    const mlp = new nn.Sequential(
+      new nn.Flatten(),
+      new nn.Linear(12, 16),
+      new nn.ReLU(),
+      new nn.Dropout(0.3),
+      new nn.Linear(16, 4),
+      new nn.LogSoftmax(1),
+    );
     await check(mlp, [tg.randn([2, 3, 4])], batches([2, 3, 4]), { dynamicBatch: true, inputNames: ["pixels"], outputNames: ["logp"] });
   });
 
@@ -245,8 +270,14 @@ describe("exportOnnx → ONNX Runtime, example models", () => {
   it("a CNN with batch norm, pooling and a residual block", async () => {
     tg.manualSeed(2);
     const cnn = new nn.Sequential(
-      new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2),
-      new Residual(), new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(4, 3),
+      new nn.Conv2d(1, 4, 3, { padding: 1 }),
+      new nn.BatchNorm2d(4),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new Residual(),
+      new nn.AdaptiveAvgPool2d(1),
+      new nn.Flatten(),
+      new nn.Linear(4, 3),
     );
     warmBatchNorm(cnn, [6, 1, 8, 8]);
     await check(cnn, [tg.randn([2, 1, 8, 8])], batches([2, 1, 8, 8]), { dynamicBatch: true });

@@ -27,7 +27,8 @@ const intField = (field: number, v: number | bigint) => [...key(field, 0), ...va
 const str = (field: number, s: string) => bytesField(field, [...new TextEncoder().encode(s)]);
 
 const opset = (v = 17) => bytesField(8, intField(2, v));
-const node = (op: string, inputs: string[], outputs: string[]) => bytesField(1, [...inputs.flatMap((i) => str(1, i)), ...outputs.flatMap((o) => str(2, o)), ...str(4, op)]);
+const node = (op: string, inputs: string[], outputs: string[]) =>
+  bytesField(1, [...inputs.flatMap((i) => str(1, i)), ...outputs.flatMap((o) => str(2, o)), ...str(4, op)]);
 const valueInfo = (field: number, name: string) => bytesField(field, [...str(1, name), ...bytesField(2, bytesField(1, intField(1, 1)))]);
 const model = (graph: number[]) => new Uint8Array([...intField(1, 8), ...bytesField(7, graph), ...opset()]);
 
@@ -70,7 +71,14 @@ describe("loadOnnx on hostile input", () => {
     await rejects(tensor([-3], []), /not a size/);
     await rejects(tensor([1000], [0, 0, 0, 0]), /raw data has 4 bytes but dims \[1000\] need 4000/);
     await rejects(tensor(Array(40).fill(1), [0, 0, 0, 0]), /rank 40 exceeds/);
-    const external = model(bytesField(5, [...intField(1, 1), ...intField(2, 1), ...str(8, "w"), ...bytesField(13, [...str(1, "location"), ...str(2, "/etc/passwd")])]));
+    const external = model(
+      bytesField(5, [
+        ...intField(1, 1),
+        ...intField(2, 1),
+        ...str(8, "w"),
+        ...bytesField(13, [...str(1, "location"), ...str(2, "/etc/passwd")]),
+      ]),
+    );
     await rejects(external, /external file/);
     await rejects(model(bytesField(5, [...intField(1, 1), ...intField(2, 8), ...str(8, "s")])), /data type 8 is not supported/);
   });
@@ -87,29 +95,59 @@ describe("loadOnnx on hostile input", () => {
   it("shapes that would allocate without bound are FormatErrors when the graph runs", async () => {
     const ints = (name: string, vs: number[]) => bytesField(5, [...str(1, name), ...vs.flatMap((v) => intField(8, v)), ...intField(20, 7)]);
     const constant = (out: string, vs: number[]) => bytesField(1, [...str(2, out), ...str(4, "Constant"), ...ints("value_ints", vs)]);
-    const expand = await io.loadOnnx(model([...constant("s", [1 << 20, 1 << 20]), ...node("Expand", ["x", "s"], ["e"]), ...node("Relu", ["e"], ["y"]),
-      ...valueInfo(11, "x"), ...valueInfo(12, "y")]));
-    assert.throws(() => expand.forward(tg.tensor([1])), (e: unknown) => e instanceof FormatError && /would hold 1099511627776 elements/.test((e as Error).message));
-    const fill = await io.loadOnnx(model([...constant("s", [1 << 16, 1 << 16]), ...node("ConstantOfShape", ["s"], ["y"]), ...valueInfo(12, "y")]));
+    const expand = await io.loadOnnx(
+      model([
+        ...constant("s", [1 << 20, 1 << 20]),
+        ...node("Expand", ["x", "s"], ["e"]),
+        ...node("Relu", ["e"], ["y"]),
+        ...valueInfo(11, "x"),
+        ...valueInfo(12, "y"),
+      ]),
+    );
+    assert.throws(
+      () => expand.forward(tg.tensor([1])),
+      (e: unknown) => e instanceof FormatError && /would hold 1099511627776 elements/.test((e as Error).message),
+    );
+    const fill = await io.loadOnnx(
+      model([...constant("s", [1 << 16, 1 << 16]), ...node("ConstantOfShape", ["s"], ["y"]), ...valueInfo(12, "y")]),
+    );
     assert.throws(() => fill.forward(), FormatError);
-    const pad = await io.loadOnnx(model([...constant("p", [0, 1 << 30, 0, 0]), ...node("Pad", ["x", "p"], ["y"]), ...valueInfo(11, "x"), ...valueInfo(12, "y")]));
+    const pad = await io.loadOnnx(
+      model([...constant("p", [0, 1 << 30, 0, 0]), ...node("Pad", ["x", "p"], ["y"]), ...valueInfo(11, "x"), ...valueInfo(12, "y")]),
+    );
     assert.throws(() => pad.forward(tg.ones([2, 2])), FormatError);
   });
 
   it("an unknown op is an UnsupportedOpError naming it", async () => {
     const m = model([...node("FancyAttention", ["x"], ["y"]), ...valueInfo(11, "x"), ...valueInfo(12, "y")]);
-    await assert.rejects(io.loadOnnx(m), (e: unknown) => e instanceof UnsupportedOpError && e.op === "FancyAttention" && /"FancyAttention"/.test(e.message));
+    await assert.rejects(
+      io.loadOnnx(m),
+      (e: unknown) => e instanceof UnsupportedOpError && e.op === "FancyAttention" && /"FancyAttention"/.test(e.message),
+    );
   });
 
   it("initializer and attribute names cannot reach Object.prototype", async () => {
-    const init = (name: string) => bytesField(5, [...intField(1, 1), ...intField(2, 1), ...str(8, name), ...bytesField(9, [0, 0, 0x80, 0x3f])]);
-    const bytes = model([...init("__proto__"), ...init("constructor"), ...init("a.__proto__.b"),
-      ...node("Add", ["x", "__proto__"], ["y"]), ...valueInfo(11, "x"), ...valueInfo(12, "y")]);
+    const init = (name: string) =>
+      bytesField(5, [...intField(1, 1), ...intField(2, 1), ...str(8, name), ...bytesField(9, [0, 0, 0x80, 0x3f])]);
+    const bytes = model([
+      ...init("__proto__"),
+      ...init("constructor"),
+      ...init("a.__proto__.b"),
+      ...node("Add", ["x", "__proto__"], ["y"]),
+      ...valueInfo(11, "x"),
+      ...valueInfo(12, "y"),
+    ]);
     const m = await io.loadOnnx(bytes);
     assert.deepEqual((m.forward(tg.tensor([1])) as Tensor).toArray(), [2]);
     assert.equal(({} as any).b, undefined);
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "b"), false);
-    assert.deepEqual(m.namedParameters().map(([k]) => k).sort(), ["__proto__", "a.__proto__.b", "constructor"]);
+    assert.deepEqual(
+      m
+        .namedParameters()
+        .map(([k]) => k)
+        .sort(),
+      ["__proto__", "a.__proto__.b", "constructor"],
+    );
     const sd = m.stateDict();
     assert.equal(Object.getPrototypeOf(sd), Object.prototype);
     assert.deepEqual(Object.keys(sd).sort(), ["__proto__", "a.__proto__.b", "constructor"]);
@@ -117,12 +155,15 @@ describe("loadOnnx on hostile input", () => {
 
   it("random corruption of real models gives typed errors only, in bounded time", async () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const outcomes = { loaded: 0, ran: 0, typed: 0 };
     const inputs: Record<string, Tensor[]> = {
-      "mlp.onnx": [tg.randn([2, 6])], "cnn.onnx": [tg.randn([1, 1, 8, 8])], "gru.onnx": [tg.randn([1, 5, 3])],
+      "mlp.onnx": [tg.randn([2, 6])],
+      "cnn.onnx": [tg.randn([1, 1, 8, 8])],
+      "gru.onnx": [tg.randn([1, 5, 3])],
       // Subgraphs (a Loop body, If branches) and ConvTranspose/Resize/Einsum.
-      "control.onnx": [tg.randn([2, 4]), tg.tensor(1, { dtype: "int32" })], "upsample.onnx": [tg.randn([1, 3, 5, 5])],
+      "control.onnx": [tg.randn([2, 4]), tg.tensor(1, { dtype: "int32" })],
+      "upsample.onnx": [tg.randn([1, 3, 5, 5])],
     };
     for (const [name, input] of Object.entries(inputs)) {
       const original = fixture(name);
@@ -137,7 +178,8 @@ describe("loadOnnx on hostile input", () => {
           m.forward(...input);
           outcomes.ran++;
         } catch (err) {
-          if (!(err instanceof TensorgradError)) throw new Error(`${name} trial ${trial}: untyped ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`);
+          if (!(err instanceof TensorgradError))
+            throw new Error(`${name} trial ${trial}: untyped ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`);
           outcomes.typed++;
         }
       }

@@ -14,16 +14,28 @@ const int = (name: string, v: number): OnnxAttribute => ({ name, type: AttrType.
 const float = (name: string, v: number): OnnxAttribute => ({ name, type: AttrType.FLOAT, f: v });
 
 /** A one-node float32 graph over `inputs`, with `consts` as initializers (int64 or float32 lists). */
-function oneNode(op: string, inputs: string[], attrs: OnnxAttribute[], consts: Record<string, { ints?: number[]; floats?: number[] }> = {}): Uint8Array {
+function oneNode(
+  op: string,
+  inputs: string[],
+  attrs: OnnxAttribute[],
+  consts: Record<string, { ints?: number[]; floats?: number[] }> = {},
+): Uint8Array {
   const node: OnnxNode = { opType: op, domain: "", name: op, inputs, outputs: ["y"], attributes: new Map(attrs.map((a) => [a.name, a])) };
-  const initializers = Object.entries(consts).map(([name, c]) => c.ints
-    ? { name, dataType: DataType.INT64, dims: [c.ints.length], data: Float64Array.from(c.ints) }
-    : { name, dataType: DataType.FLOAT, dims: [c.floats!.length], data: Float32Array.from(c.floats!) });
+  const initializers = Object.entries(consts).map(([name, c]) =>
+    c.ints
+      ? { name, dataType: DataType.INT64, dims: [c.ints.length], data: Float64Array.from(c.ints) }
+      : { name, dataType: DataType.FLOAT, dims: [c.floats!.length], data: Float32Array.from(c.floats!) },
+  );
   const graphInputs = inputs.filter((n) => n !== "" && !(n in consts));
   return encodeModel({
-    irVersion: 8, producerName: "test", producerVersion: "", opsetImports: [{ domain: "", version: 17 }],
+    irVersion: 8,
+    producerName: "test",
+    producerVersion: "",
+    opsetImports: [{ domain: "", version: 17 }],
     graph: {
-      name: "g", nodes: [node], initializers,
+      name: "g",
+      nodes: [node],
+      initializers,
       inputs: graphInputs.map((name) => ({ name, elemType: DataType.FLOAT, shape: null })),
       outputs: [{ name: "y", elemType: DataType.FLOAT, shape: null }],
     },
@@ -43,20 +55,61 @@ async function sameAsOrt(bytes: Uint8Array, xs: Tensor[], what: string): Promise
 describe("loadOnnx Einsum with an ellipsis, against ONNX Runtime", () => {
   tg.manualSeed(31);
   const cases: [string, number[][]][] = [
-    ["...ij,...jk->...ik", [[2, 3, 4, 5], [2, 3, 5, 6]]],
-    ["...ij,...jk->...ik", [[2, 1, 3, 4], [2, 5, 4, 6]]],
-    ["...ij,...jk", [[2, 3, 4], [2, 4, 5]]],
+    [
+      "...ij,...jk->...ik",
+      [
+        [2, 3, 4, 5],
+        [2, 3, 5, 6],
+      ],
+    ],
+    [
+      "...ij,...jk->...ik",
+      [
+        [2, 1, 3, 4],
+        [2, 5, 4, 6],
+      ],
+    ],
+    [
+      "...ij,...jk",
+      [
+        [2, 3, 4],
+        [2, 4, 5],
+      ],
+    ],
     ["...i->...", [[2, 3, 4]]],
-    ["b...d,b...d->b...", [[2, 3, 4, 5], [2, 3, 4, 5]]],
-    ["...,...->...", [[3, 1], [3, 4]]],
-    ["...i,...i,...i->...", [[2, 4], [2, 4], [1, 4]]],
+    [
+      "b...d,b...d->b...",
+      [
+        [2, 3, 4, 5],
+        [2, 3, 4, 5],
+      ],
+    ],
+    [
+      "...,...->...",
+      [
+        [3, 1],
+        [3, 4],
+      ],
+    ],
+    [
+      "...i,...i,...i->...",
+      [
+        [2, 4],
+        [2, 4],
+        [1, 4],
+      ],
+    ],
     ["ij...->ji...", [[2, 3, 4, 5]]],
     ["...ij->...", [[3, 4]]],
   ];
   for (const [equation, shapes] of cases) {
     it(`"${equation}" on ${shapes.map((s) => `[${s}]`).join(", ")}`, async () => {
       const names = shapes.map((_, i) => `x${i}`);
-      await sameAsOrt(oneNode("Einsum", names, [str("equation", equation)]), shapes.map((s) => tg.randn(s)), equation);
+      await sameAsOrt(
+        oneNode("Einsum", names, [str("equation", equation)]),
+        shapes.map((s) => tg.randn(s)),
+        equation,
+      );
     });
   }
 
@@ -64,17 +117,36 @@ describe("loadOnnx Einsum with an ellipsis, against ONNX Runtime", () => {
   // right-aligned, as tensorgrad's matmul does.
   it("ellipses of different ranks broadcast right-aligned, as matmul", async () => {
     const m = await io.loadOnnx(oneNode("Einsum", ["a", "b"], [str("equation", "...ij,...jk->...ik")]));
-    const a = tg.randn([2, 3, 4, 5]), b = tg.randn([3, 5, 6]);
+    const a = tg.randn([2, 3, 4, 5]),
+      b = tg.randn([3, 5, 6]);
     const got = m.forward(a, b) as Tensor;
     assert.deepEqual([...got.shape], [2, 3, 4, 6]);
     assertClose(got.toFloat32Array(), a.matmul(b).toFloat32Array(), { rtol: 1e-5, atol: 1e-5 });
   });
 
   it("an operand shorter than its letters, or two ellipses in one term, is a FormatError; a diagonal is unsupported", async () => {
-    const run = async (eq: string, shapes: number[][]) => (await io.loadOnnx(oneNode("Einsum", shapes.map((_, i) => `x${i}`), [str("equation", eq)]))).forward(...shapes.map((s) => tg.randn(s)));
-    await assert.rejects(run("...ijk->...", [[2, 3]]), (e: unknown) => e instanceof FormatError && /rank 2, fewer than the letters of "...ijk"/.test((e as Error).message));
-    await assert.rejects(run("...i...->i", [[2, 3]]), (e: unknown) => e instanceof FormatError && /more than one ellipsis/.test((e as Error).message));
-    await assert.rejects(run("...ii->...i", [[2, 3, 3]]), (e: unknown) => e instanceof UnsupportedOpError && e.op === "Einsum" && /diagonal/.test((e as Error).message));
+    const run = async (eq: string, shapes: number[][]) =>
+      (
+        await io.loadOnnx(
+          oneNode(
+            "Einsum",
+            shapes.map((_, i) => `x${i}`),
+            [str("equation", eq)],
+          ),
+        )
+      ).forward(...shapes.map((s) => tg.randn(s)));
+    await assert.rejects(
+      run("...ijk->...", [[2, 3]]),
+      (e: unknown) => e instanceof FormatError && /rank 2, fewer than the letters of "...ijk"/.test((e as Error).message),
+    );
+    await assert.rejects(
+      run("...i...->i", [[2, 3]]),
+      (e: unknown) => e instanceof FormatError && /more than one ellipsis/.test((e as Error).message),
+    );
+    await assert.rejects(
+      run("...ii->...i", [[2, 3, 3]]),
+      (e: unknown) => e instanceof UnsupportedOpError && e.op === "Einsum" && /diagonal/.test((e as Error).message),
+    );
   });
 });
 
@@ -83,7 +155,11 @@ describe("loadOnnx Resize in cubic mode, against ONNX Runtime", () => {
   const x = tg.randn([1, 2, 5, 4]);
   const cases: [string, OnnxAttribute[], { scales?: number[]; sizes?: number[] }][] = [
     ["half_pixel ×2 (scales)", [], { scales: [1, 1, 2, 2] }],
-    ["pytorch_half_pixel to [8, 7] (torch's bicubic)", [str("coordinate_transformation_mode", "pytorch_half_pixel")], { sizes: [1, 2, 8, 7] }],
+    [
+      "pytorch_half_pixel to [8, 7] (torch's bicubic)",
+      [str("coordinate_transformation_mode", "pytorch_half_pixel")],
+      { sizes: [1, 2, 8, 7] },
+    ],
     ["align_corners to [9, 6]", [str("coordinate_transformation_mode", "align_corners")], { sizes: [1, 2, 9, 6] }],
     ["asymmetric ×1.5", [str("coordinate_transformation_mode", "asymmetric")], { scales: [1, 1, 1.5, 1.5] }],
     ["downscale to [3, 2]", [], { sizes: [1, 2, 3, 2] }],
@@ -93,7 +169,12 @@ describe("loadOnnx Resize in cubic mode, against ONNX Runtime", () => {
   for (const [name, attrs, { scales, sizes }] of cases) {
     it(name, async () => {
       const inputs = scales ? ["x", "", "scales"] : ["x", "", "", "sizes"];
-      const bytes = oneNode("Resize", inputs, [str("mode", "cubic"), ...attrs], scales ? { scales: { floats: scales } } : { sizes: { ints: sizes! } });
+      const bytes = oneNode(
+        "Resize",
+        inputs,
+        [str("mode", "cubic"), ...attrs],
+        scales ? { scales: { floats: scales } } : { sizes: { ints: sizes! } },
+      );
       await sameAsOrt(bytes, [x], name);
     });
   }
@@ -101,6 +182,9 @@ describe("loadOnnx Resize in cubic mode, against ONNX Runtime", () => {
   it("gradients flow through cubic Resize (float64, finite differences)", async () => {
     const bytes = oneNode("Resize", ["x", "", "scales"], [str("mode", "cubic")], { scales: { floats: [1, 1, 2, 1.5] } });
     const m = await io.loadOnnx(bytes);
-    assert.equal(tg.gradcheck((xx) => (m.forward(xx) as Tensor).sin().sum(), [tg.randn([1, 1, 3, 4], { dtype: "float64" })]), true);
+    assert.equal(
+      tg.gradcheck((xx) => (m.forward(xx) as Tensor).sin().sum(), [tg.randn([1, 1, 3, 4], { dtype: "float64" })]),
+      true,
+    );
   });
 });

@@ -23,7 +23,11 @@ const path = (c: Case) => new URL(c.file, dir).pathname;
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 
 const inputsOf = (c: Case) =>
-  c.inputs.map((x) => (x.dtype === "int32" ? tg.tensor(Int32Array.from(x.values), { shape: x.shape, dtype: "int32" }) : tg.tensor(Float32Array.from(x.values), { shape: x.shape })));
+  c.inputs.map((x) =>
+    x.dtype === "int32"
+      ? tg.tensor(Int32Array.from(x.values), { shape: x.shape, dtype: "int32" })
+      : tg.tensor(Float32Array.from(x.values), { shape: x.shape }),
+  );
 const asList = (v: Tensor | Tensor[]) => (Array.isArray(v) ? v : [v]);
 
 function checkOutputs(c: Case, got: Tensor | Tensor[]): void {
@@ -87,7 +91,10 @@ describe("loadOnnx: models exported by PyTorch", () => {
     const model = await io.loadOnnx(path(c));
     const keys = Object.keys(model.stateDict()).sort();
     // torch's state dict also has num_batches_tracked, which ONNX does not carry.
-    assert.deepEqual(keys, c.stateKeys!.filter((k) => !k.endsWith("num_batches_tracked")));
+    assert.deepEqual(
+      keys,
+      c.stateKeys!.filter((k) => !k.endsWith("num_batches_tracked")),
+    );
     const trainable = model.namedParameters().map(([k]) => k);
     assert.ok(trainable.includes("stem.0.weight") && trainable.includes("head.bias"));
     assert.ok(!trainable.some((k) => k.includes("running_")), "running statistics are not trainable");
@@ -98,7 +105,9 @@ describe("loadOnnx: models exported by PyTorch", () => {
     const model = await io.loadOnnx(path(c));
     for (const [k, p] of model.namedParameters()) if (k.startsWith("0.")) p.requiresGrad = false;
     const y = model.forward(...inputsOf(c)) as Tensor;
-    y.mul(tg.tensor(Float32Array.from(c.upstream!), { shape: y.shape as number[] })).sum().backward();
+    y.mul(tg.tensor(Float32Array.from(c.upstream!), { shape: y.shape as number[] }))
+      .sum()
+      .backward();
     for (const [k, p] of model.namedParameters()) {
       if (k.startsWith("0.")) assert.equal(p.grad, null, `${k} is frozen`);
       else assertClose(p.grad!.toFloat32Array(), c.grads![k], { ...TOL, what: `grad of ${k}` });
@@ -114,7 +123,10 @@ describe("loadOnnx: models exported by PyTorch", () => {
     const frozen = model.namedParameters().filter(([k]) => !k.startsWith("head."));
     for (const [, p] of frozen) p.requiresGrad = false;
     const before = new Map(model.namedParameters().map(([k, p]) => [k, p.toFloat32Array()]));
-    const opt = new optim.SGD(model.parameters().filter((p) => p.requiresGrad), { lr: 0.5 });
+    const opt = new optim.SGD(
+      model.parameters().filter((p) => p.requiresGrad),
+      { lr: 0.5 },
+    );
     const lossAt = () => tg.nn.functional.crossEntropy(model.forward(x) as Tensor, target);
     const first = lossAt().item();
     for (let i = 0; i < 20; i++) {

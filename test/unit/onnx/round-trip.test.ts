@@ -29,10 +29,35 @@ class Block extends nn.Module {
 }
 
 const models: [string, () => nn.Module, () => Tensor][] = [
-  ["MLP", () => new nn.Sequential(new nn.Linear(6, 12), new nn.GELU(), new nn.Dropout(0.2), new nn.Linear(12, 3), new nn.LogSoftmax(1)), () => tg.randn([4, 6])],
-  ["CNN", () => new nn.Sequential(new nn.Conv2d(2, 3, 3), new nn.BatchNorm2d(3), new Block(3), new nn.MaxPool2d(2), new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(3, 2)), () => tg.randn([2, 2, 8, 8])],
-  ["Conv1d with LayerNorm", () => new nn.Sequential(new nn.Conv1d(3, 4, 3, { padding: "same" }), new nn.Flatten(), new nn.LayerNorm(28)), () => tg.randn([2, 3, 7])],
-  ["TransformerEncoderLayer", () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), () => tg.randn([2, 4, 8])],
+  [
+    "MLP",
+    () => new nn.Sequential(new nn.Linear(6, 12), new nn.GELU(), new nn.Dropout(0.2), new nn.Linear(12, 3), new nn.LogSoftmax(1)),
+    () => tg.randn([4, 6]),
+  ],
+  [
+    "CNN",
+    () =>
+      new nn.Sequential(
+        new nn.Conv2d(2, 3, 3),
+        new nn.BatchNorm2d(3),
+        new Block(3),
+        new nn.MaxPool2d(2),
+        new nn.AdaptiveAvgPool2d(1),
+        new nn.Flatten(),
+        new nn.Linear(3, 2),
+      ),
+    () => tg.randn([2, 2, 8, 8]),
+  ],
+  [
+    "Conv1d with LayerNorm",
+    () => new nn.Sequential(new nn.Conv1d(3, 4, 3, { padding: "same" }), new nn.Flatten(), new nn.LayerNorm(28)),
+    () => tg.randn([2, 3, 7]),
+  ],
+  [
+    "TransformerEncoderLayer",
+    () => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }),
+    () => tg.randn([2, 4, 8]),
+  ],
   ["LSTM", () => new nn.LSTM(3, 4, { numLayers: 2 }), () => tg.randn([5, 2, 3])],
   ["GRU, bidirectional, batch first", () => new nn.GRU(3, 4, { bidirectional: true, batchFirst: true }), () => tg.randn([2, 5, 3])],
   ["RNN", () => new nn.RNN(3, 4, { nonlinearity: "relu", numLayers: 2 }), () => tg.randn([5, 2, 3])],
@@ -42,7 +67,10 @@ const models: [string, () => nn.Module, () => Tensor][] = [
 // On the reference backend the round trip is bit-exact. The wasm kernels may round differently for
 // a strided input than for a contiguous one (attention's projections read transposed views, which the
 // graph materialises), so there the outputs agree to float32 rounding.
-for (const [backend, exact] of [["js", true], ["wasm", false]] as const) {
+for (const [backend, exact] of [
+  ["js", true],
+  ["wasm", false],
+] as const) {
   describe(`round trip tensorgrad → ONNX → tensorgrad (${backend} backend)`, () => {
     before(() => tg.setBackend(backend));
     after(() => tg.setBackend("wasm"));
@@ -64,7 +92,9 @@ for (const [backend, exact] of [["js", true], ["wasm", false]] as const) {
         });
         const original = model.stateDict();
         const reloaded = back.stateDict();
-        const expectedKeys = Object.keys(original).filter((k) => !k.endsWith("num_batches_tracked")).sort();
+        const expectedKeys = Object.keys(original)
+          .filter((k) => !k.endsWith("num_batches_tracked"))
+          .sort();
         assert.deepEqual(Object.keys(reloaded).sort(), expectedKeys);
         for (const k of expectedKeys) assert.deepEqual(reloaded[k].toFloat32Array(), original[k].toFloat32Array(), k);
       });
@@ -78,7 +108,10 @@ describe("exportOnnx", () => {
     const file = join(root, "linear.onnx");
     const bytes = io.exportOnnx(model, [tg.randn([1, 3])], file);
     assert.deepEqual(new Uint8Array(readFileSync(file)), bytes);
-    assert.deepEqual(readdirSync(root).filter((f) => f.endsWith(".tmp")), []);
+    assert.deepEqual(
+      readdirSync(root).filter((f) => f.endsWith(".tmp")),
+      [],
+    );
   });
 
   it("stores a weight shared by two layers once", async () => {
@@ -102,10 +135,20 @@ describe("exportOnnx", () => {
   it("names inputs and outputs, and makes named axes dynamic", async () => {
     const model = new nn.Sequential(new nn.Embedding(20, 4), new nn.Flatten());
     const tokens = (b: number, t: number) => tg.randint(0, 20, [b, t], { dtype: "int32" });
-    const bytes = io.exportOnnx(model, [tokens(2, 3)], null, { inputNames: ["tokens"], outputNames: ["features"], dynamicAxes: { tokens: { 0: "batch" } } });
+    const bytes = io.exportOnnx(model, [tokens(2, 3)], null, {
+      inputNames: ["tokens"],
+      outputNames: ["features"],
+      dynamicAxes: { tokens: { 0: "batch" } },
+    });
     const back = await io.loadOnnx(bytes);
-    assert.deepEqual(back.inputInfo.map((v) => [v.name, v.shape]), [["tokens", ["batch", 3]]]);
-    assert.deepEqual(back.outputInfo.map((v) => v.name), ["features"]);
+    assert.deepEqual(
+      back.inputInfo.map((v) => [v.name, v.shape]),
+      [["tokens", ["batch", 3]]],
+    );
+    assert.deepEqual(
+      back.outputInfo.map((v) => v.name),
+      ["features"],
+    );
     const t = tokens(5, 3);
     const [ort] = await runOrt(bytes, [t]);
     assert.deepEqual(ort.dims, [5, 12]);
@@ -138,13 +181,16 @@ describe("exportOnnx", () => {
       }
     }
     const model = new nn.Sequential(new nn.Identity(), new nn.Sequential(new ConvByHand()));
-    assert.throws(() => io.exportOnnx(model, [tg.randn([1, 1, 5, 5])]), (e: unknown) => {
-      assert.ok(e instanceof UnsupportedOpError);
-      assert.equal(e.op, "unfold");
-      assert.equal(e.where, "1.0");
-      assert.match(e.message, /op "unfold" in module "1\.0"/);
-      return true;
-    });
+    assert.throws(
+      () => io.exportOnnx(model, [tg.randn([1, 1, 5, 5])]),
+      (e: unknown) => {
+        assert.ok(e instanceof UnsupportedOpError);
+        assert.equal(e.op, "unfold");
+        assert.equal(e.where, "1.0");
+        assert.match(e.message, /op "unfold" in module "1\.0"/);
+        return true;
+      },
+    );
     for (const m of model.modules()) assert.equal(Object.prototype.hasOwnProperty.call(m, "forward"), false);
   });
 
@@ -156,8 +202,11 @@ describe("exportOnnx", () => {
       }
     }
     const x = tg.randn([3, 4]);
-    assert.throws(() => io.exportOnnx(new Peeks(), [x]), (e: unknown) =>
-      e instanceof UnsupportedOpError && e.op === "untraced computation" && /reads tensor values into JavaScript/.test(e.message));
+    assert.throws(
+      () => io.exportOnnx(new Peeks(), [x]),
+      (e: unknown) =>
+        e instanceof UnsupportedOpError && e.op === "untraced computation" && /reads tensor values into JavaScript/.test(e.message),
+    );
     // Without the check the export goes through (and is only right for inputs with this mean).
     assert.ok(io.exportOnnx(new Peeks(), [x], null, { verify: false }).length > 0);
   });

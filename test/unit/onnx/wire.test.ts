@@ -9,7 +9,11 @@ import { ProtoWriter, fields, varints, readVarint } from "../../../src/io/onnx/w
 describe("protobuf wire format", () => {
   it("writes varints as protobuf does and reads them back", () => {
     const cases: [number, number[]][] = [
-      [0, [0x08, 0x00]], [1, [0x08, 0x01]], [127, [0x08, 0x7f]], [128, [0x08, 0x80, 0x01]], [300, [0x08, 0xac, 0x02]],
+      [0, [0x08, 0x00]],
+      [1, [0x08, 0x01]],
+      [127, [0x08, 0x7f]],
+      [128, [0x08, 0x80, 0x01]],
+      [300, [0x08, 0xac, 0x02]],
       [-1, [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
       [-2, [0x08, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
     ];
@@ -35,8 +39,14 @@ describe("protobuf wire format", () => {
   it("reads repeated integers packed and unpacked alike", () => {
     const packed = new ProtoWriter().packedInts(8, [3, -1, 300]).finish();
     const unpacked = new ProtoWriter().int(8, 3).int(8, -1).int(8, 300).finish();
-    assert.deepEqual([...fields(packed, "t")].flatMap((f) => varints(f, "t")), [3, -1, 300]);
-    assert.deepEqual([...fields(unpacked, "t")].flatMap((f) => varints(f, "t")), [3, -1, 300]);
+    assert.deepEqual(
+      [...fields(packed, "t")].flatMap((f) => varints(f, "t")),
+      [3, -1, 300],
+    );
+    assert.deepEqual(
+      [...fields(unpacked, "t")].flatMap((f) => varints(f, "t")),
+      [3, -1, 300],
+    );
   });
 
   it("nested messages and strings", () => {

@@ -43,8 +43,12 @@ function leaf(shape: number[], seed: number, dtype: DType, layout: "plain" | "tr
 }
 
 interface Case {
-  what: string; x: number[]; n: number; bias?: boolean;
-  xLayout?: "plain" | "transposed" | "permuted"; wTransposed?: boolean;
+  what: string;
+  x: number[];
+  n: number;
+  bias?: boolean;
+  xLayout?: "plain" | "transposed" | "permuted";
+  wTransposed?: boolean;
 }
 const CASES: Case[] = [
   { what: "1-D x", x: [7], n: 5 },
@@ -69,7 +73,15 @@ function run(fn: typeof fused, c: Case, dtype: DType) {
   const b = c.bias === false ? null : leaf([c.n], 3, dtype);
   const y = fn(x, w, b);
   const outShape = [...c.x.slice(0, -1), c.n];
-  y.backward(tg.tensor(seeded(outShape.reduce((p, d) => p * d, 1), 4), { shape: outShape, dtype }));
+  y.backward(
+    tg.tensor(
+      seeded(
+        outShape.reduce((p, d) => p * d, 1),
+        4,
+      ),
+      { shape: outShape, dtype },
+    ),
+  );
   return { y, x: x.grad!, w: w.grad!, b: b?.grad ?? null };
 }
 
@@ -83,7 +95,8 @@ describe("linearPrim equals x.matmul(W.T).add(b)", () => {
       for (const c of CASES) {
         it(`${c.what}, ${dtype} on ${backend}`, () => {
           tg.setBackend(backend);
-          const want = run(plain, c, dtype), got = run(fused, c, dtype);
+          const want = run(plain, c, dtype),
+            got = run(fused, c, dtype);
           assert.deepEqual([...got.y.shape], [...want.y.shape], "output shape");
           assert.equal(got.y.dtype, dtype);
           assert.ok(got.y.isContiguous, "output is contiguous");
@@ -119,13 +132,23 @@ describe("linearPrim equals x.matmul(W.T).add(b)", () => {
     const w = tg.tensor(seeded(6, 8), { shape: [2, 3], dtype: "float64" });
     assert.equal(fused(x, w, null).dtype, "float64");
     assert.equal(fused(x, w.float(), tg.tensor([1, 2], { dtype: "int32" })).dtype, "float32");
-    assert.throws(() => fused(x.int(), w, null), new tg.DTypeError("linear: expected floating-point input and weight, got int32 and float64"));
+    assert.throws(
+      () => fused(x.int(), w, null),
+      new tg.DTypeError("linear: expected floating-point input and weight, got int32 and float64"),
+    );
   });
 });
 
 describe("linearPrim gradcheck (float64)", () => {
   after(() => tg.setBackend("wasm"));
-  const f64 = (shape: number[], seed: number) => tg.tensor(seeded(shape.reduce((a, b) => a * b, 1), seed), { shape, dtype: "float64" });
+  const f64 = (shape: number[], seed: number) =>
+    tg.tensor(
+      seeded(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+      ),
+      { shape, dtype: "float64" },
+    );
   const checks: [string, (...t: Tensor[]) => Tensor, Tensor[]][] = [
     ["1-D x", (x, w, b) => fused(x!, w!, b!), [f64([4], 1), f64([3, 4], 2), f64([3], 3)]],
     ["2-D x", (x, w, b) => fused(x!, w!, b!), [f64([5, 4], 4), f64([3, 4], 5), f64([3], 6)]],
@@ -171,7 +194,11 @@ describe("the wasm linear kernel", () => {
       const { x, w, b } = make();
       let y: Tensor | undefined;
       let g = 0;
-      const s = calls("sgemm", () => { g = calls("gather", () => { y = fused(x, w, b); }); });
+      const s = calls("sgemm", () => {
+        g = calls("gather", () => {
+          y = fused(x, w, b);
+        });
+      });
       assert.equal(s, sgemms, "sgemm calls");
       assert.equal(g, gathers, "gather calls");
       assertClose(y!.toTypedArray(), want, { rtol: 1e-5, atol: 1e-5, what });
@@ -182,6 +209,9 @@ describe("the wasm linear kernel", () => {
     tg.setBackend("wasm");
     const x = tg.tensor(seeded(12, 8), { shape: [3, 4], dtype: "float64" });
     const w = tg.tensor(seeded(8, 9), { shape: [2, 4], dtype: "float64" });
-    assert.equal(calls("sgemm", () => fused(x, w, tg.zeros([2], { dtype: "float64" }))), 0);
+    assert.equal(
+      calls("sgemm", () => fused(x, w, tg.zeros([2], { dtype: "float64" }))),
+      0,
+    );
   });
 });

@@ -7,7 +7,10 @@ import * as tg from "tensorgrad";
 
 describe("maskedSelect", () => {
   it("takes the selected elements in row-major order, as torch.masked_select", () => {
-    const x = tg.tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tg.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const out = x.maskedSelect(x.gt(2.5));
     assert.deepEqual([...out.shape], [4]);
     assert.deepEqual(out.toArray(), [3, 4, 5, 6]);
@@ -26,7 +29,10 @@ describe("maskedSelect", () => {
 
   it("sums the gradient of an element selected through a broadcast mask", () => {
     const x = tg.tensor([10, 20, 30], { requiresGrad: true });
-    const mask = tg.tensor([[true, false, true], [true, true, false]]);
+    const mask = tg.tensor([
+      [true, false, true],
+      [true, true, false],
+    ]);
     const out = x.maskedSelect(mask); // x broadcast to [2, 3]
     assert.deepEqual(out.toArray(), [10, 30, 10, 20]);
     out.backward(tg.tensor([1, 2, 3, 4]));
@@ -35,12 +41,21 @@ describe("maskedSelect", () => {
 
   it("refuses a mask that is not bool, as torch (a 0/1 float or int32 mask is a DTypeError naming the dtype)", () => {
     for (const mask of [tg.tensor([1, 0, 1]), tg.tensor([1, 0, 1], { dtype: "int32" })]) {
-      assert.throws(() => tg.maskedSelect(tg.tensor([1, 2, 3]), mask), (e: unknown) =>
-        e instanceof tg.DTypeError && /maskedSelect/.test((e as Error).message) && new RegExp(`got ${mask.dtype}`).test((e as Error).message) && /bool/.test((e as Error).message));
+      assert.throws(
+        () => tg.maskedSelect(tg.tensor([1, 2, 3]), mask),
+        (e: unknown) =>
+          e instanceof tg.DTypeError &&
+          /maskedSelect/.test((e as Error).message) &&
+          new RegExp(`got ${mask.dtype}`).test((e as Error).message) &&
+          /bool/.test((e as Error).message),
+      );
     }
   });
 
   it("names the shapes that do not broadcast", () => {
-    assert.throws(() => tg.maskedSelect(tg.ones([2, 3]), tg.ones([2], { dtype: "bool" })), (e: unknown) => e instanceof tg.ShapeError && /maskedSelect/.test((e as Error).message) && /\[2, 3\]/.test((e as Error).message));
+    assert.throws(
+      () => tg.maskedSelect(tg.ones([2, 3]), tg.ones([2], { dtype: "bool" })),
+      (e: unknown) => e instanceof tg.ShapeError && /maskedSelect/.test((e as Error).message) && /\[2, 3\]/.test((e as Error).message),
+    );
   });
 });

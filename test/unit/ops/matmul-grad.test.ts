@@ -21,7 +21,9 @@ describe("matmul gradient of a transposed weight", () => {
       tg.setBackend(backend);
       try {
         const [B, I, O] = [5, 3, 4];
-        const xs = seq(B * I, 1), ws = seq(O * I, 2), gs = seq(B * O, 3);
+        const xs = seq(B * I, 1),
+          ws = seq(O * I, 2),
+          gs = seq(B * O, 3);
         const x = tg.tensor(xs, { shape: [B, I] });
         const w = tg.tensor(ws, { shape: [O, I], requiresGrad: true });
         x.matmul(w.T).backward(tg.tensor(gs, { shape: [B, O] }));

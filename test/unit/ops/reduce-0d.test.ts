@@ -10,9 +10,14 @@ describe("reductions of a 0-d tensor", () => {
       tg.setBackend(backend);
       const t = tg.tensor(2.5);
       const cases: [string, tg.Tensor, number][] = [
-        ["sum(0, keepdim)", t.sum(0, true), 2.5], ["sum(-1)", t.sum(-1), 2.5], ["mean(0)", t.mean(0), 2.5],
-        ["max(0)", t.max(0), 2.5], ["min(-1)", t.min(-1), 2.5], ["argmax(0)", t.argmax(0), 0],
-        ["logsumexp(0)", t.logsumexp(0), 2.5], ["softmax(0)", t.softmax(0), 1],
+        ["sum(0, keepdim)", t.sum(0, true), 2.5],
+        ["sum(-1)", t.sum(-1), 2.5],
+        ["mean(0)", t.mean(0), 2.5],
+        ["max(0)", t.max(0), 2.5],
+        ["min(-1)", t.min(-1), 2.5],
+        ["argmax(0)", t.argmax(0), 0],
+        ["logsumexp(0)", t.logsumexp(0), 2.5],
+        ["softmax(0)", t.softmax(0), 1],
       ];
       for (const [what, r, want] of cases) {
         assert.deepEqual(r.shape, [], `${what} shape`);

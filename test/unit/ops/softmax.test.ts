@@ -89,7 +89,8 @@ describe("softmax / logSoftmax equal the plain composites", () => {
         const values = [inf, 1, 0, -1, 2, 0.5, 1, inf, inf, ninf, ninf, ninf, ninf, ninf, ninf, ninf, 2, 1, 0, 3];
         const x = tg.tensor(values, { shape: [4, 5], dtype });
         for (const op of ["softmax", "logSoftmax"] as Op[]) {
-          const want = plain[op](x, 1).toTypedArray(), got = fused[op](x, 1).toTypedArray();
+          const want = plain[op](x, 1).toTypedArray(),
+            got = fused[op](x, 1).toTypedArray();
           assertClose(got, want, { rtol: 2e-6, atol: 1e-7, what: op });
         }
         const ls = fused.logSoftmax(x, 1).toTypedArray();
@@ -108,7 +109,8 @@ describe("softmax / logSoftmax edge shapes", () => {
       tg.setBackend(backend);
       for (const dim of [0, -1]) {
         const x = tg.tensor(2.5, { requiresGrad: true });
-        const s = x.softmax(dim), l = x.logSoftmax(dim);
+        const s = x.softmax(dim),
+          l = x.logSoftmax(dim);
         assert.deepEqual([...s.shape], []);
         assert.equal(s.item(), 1);
         assert.equal(l.item(), 0);
@@ -149,7 +151,13 @@ describe("the wasm softmax kernel", () => {
         tg.setBackend("wasm");
         const x = make();
         let y: Tensor | undefined;
-        assert.equal(calls("softmaxRows", () => { y = fused[op](x, dim); }), expectedCalls, `${op}: softmaxRows calls`);
+        assert.equal(
+          calls("softmaxRows", () => {
+            y = fused[op](x, dim);
+          }),
+          expectedCalls,
+          `${op}: softmaxRows calls`,
+        );
         assert.ok(y!.isContiguous);
         assertClose(y!.toTypedArray(), want, { rtol: 1e-5, atol: 1e-6, what: `${op} [${shape}] dim ${dim}` });
       }
@@ -159,6 +167,9 @@ describe("the wasm softmax kernel", () => {
   it("float64 runs the reference (no softmaxRows call)", () => {
     tg.setBackend("wasm");
     const x = tg.tensor(seeded(12, 8), { shape: [3, 4], dtype: "float64" });
-    assert.equal(calls("softmaxRows", () => x.softmax(1)), 0);
+    assert.equal(
+      calls("softmaxRows", () => x.softmax(1)),
+      0,
+    );
   });
 });

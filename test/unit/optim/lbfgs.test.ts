@@ -12,12 +12,25 @@ import { assertClose } from "../../helpers/assert.js";
 
 type Step = { loss: number; params: number[][]; funcEvals: number; nIter: number };
 type TorchState = {
-  func_evals: number; n_iter: number; t: number; H_diag: number; prev_loss: number;
-  d: number[]; prev_flat_grad: number[]; old_dirs: number[][]; old_stps: number[][]; ro: number[];
+  func_evals: number;
+  n_iter: number;
+  t: number;
+  H_diag: number;
+  prev_loss: number;
+  d: number[];
+  prev_flat_grad: number[];
+  old_dirs: number[][];
+  old_stps: number[][];
+  ro: number[];
 };
 interface Case {
-  id: string; problem: "rosenbrock" | "regression"; dtype: "float64" | "float32"; options: optim.LBFGSOptions;
-  data: { X: number[]; y: number[]; w0: number[]; b0: number[] } | null; trajectory: Step[]; state: TorchState;
+  id: string;
+  problem: "rosenbrock" | "regression";
+  dtype: "float64" | "float32";
+  options: optim.LBFGSOptions;
+  data: { X: number[]; y: number[]; w0: number[]; b0: number[] } | null;
+  trajectory: Step[];
+  state: TorchState;
 }
 const cases: Case[] = JSON.parse(readFileSync(new URL("../../fixtures/lbfgs.json", import.meta.url), "utf8")).cases;
 const flat = (t: Tensor): number[] => Array.from(t.toTypedArray(), Number);
@@ -32,7 +45,12 @@ function setup(c: Case): { params: Tensor[]; closure: (opt: optim.Optimizer<any>
       closure: (opt) => () => {
         opt.zeroGrad();
         const [x, y] = [p.slice(0, 0, 1), p.slice(0, 1, 2)];
-        const loss = x.neg().add(1).pow(2).add(y.sub(x.pow(2)).pow(2).mul(100)).sum();
+        const loss = x
+          .neg()
+          .add(1)
+          .pow(2)
+          .add(y.sub(x.pow(2)).pow(2).mul(100))
+          .sum();
         loss.backward();
         return loss;
       },
@@ -89,7 +107,9 @@ class Holder extends nn.Module {
     super();
     this.registerParameter("p", p);
   }
-  forward(x: Tensor): Tensor { return x; }
+  forward(x: Tensor): Tensor {
+    return x;
+  }
 }
 
 describe("optim.LBFGS stepAsync", () => {
@@ -121,7 +141,8 @@ describe("optim.LBFGS state", () => {
       // Near the optimum the history holds differences of tiny gradients (ro their reciprocals), which
       // keep fewer digits than the trajectory.
       const o = { rtol: 1e-4, atol: 1e-6 };
-      for (const key of ["t", "H_diag", "prev_loss"] as const) assertClose([st[key] as number], [want[key]], { ...o, what: `${c.id} ${key}` });
+      for (const key of ["t", "H_diag", "prev_loss"] as const)
+        assertClose([st[key] as number], [want[key]], { ...o, what: `${c.id} ${key}` });
       assertClose(flat(st.d as Tensor), want.d, { ...o, what: `${c.id} d` });
       assertClose(flat(st.prev_flat_grad as Tensor), want.prev_flat_grad, { ...o, what: `${c.id} prev_flat_grad` });
       const k = want.old_dirs.length;
@@ -158,7 +179,10 @@ describe("optim.LBFGS state", () => {
     opt.step(closure(opt));
     const good = opt.stateDict();
     const bad = { ...good, state: { 0: { ...good.state[0], d: tg.zeros([7], { dtype: "float64" }) } } };
-    assert.throws(() => opt.loadStateDict(bad), (e: unknown) => e instanceof tg.ShapeError && /state\[0\]\.d must be a tensor of shape \[4\], got \[7\]/.test((e as Error).message));
+    assert.throws(
+      () => opt.loadStateDict(bad),
+      (e: unknown) => e instanceof tg.ShapeError && /state\[0\]\.d must be a tensor of shape \[4\], got \[7\]/.test((e as Error).message),
+    );
     assert.deepEqual(opt.stateDict().state[0].n_iter, good.state[0].n_iter);
   });
 });
@@ -166,22 +190,61 @@ describe("optim.LBFGS state", () => {
 describe("optim.LBFGS errors", () => {
   const p = () => tg.tensor([1, 2], { requiresGrad: true });
   it("names the option and the value", () => {
-    assert.throws(() => new optim.LBFGS([p()], { lineSearchFn: "backtracking" as never }), (e: unknown) => e instanceof tg.ValueError && /invalid lineSearchFn "backtracking" \(expected null or "strong_wolfe"\)/.test((e as Error).message));
-    assert.throws(() => new optim.LBFGS([p()], { historySize: 0 }), (e: unknown) => e instanceof tg.ValueError && /historySize 0/.test((e as Error).message));
-    assert.throws(() => new optim.LBFGS([p()], { maxIter: 2.5 }), (e: unknown) => e instanceof tg.ValueError && /maxIter 2\.5/.test((e as Error).message));
-    assert.throws(() => new optim.LBFGS([p()], { tolerance: 1 } as never), (e: unknown) => e instanceof tg.ValueError && /unknown option "tolerance"/.test((e as Error).message));
-    assert.throws(() => new optim.LBFGS([{ params: [p()] }, { params: [p()], lr: 0.1 }]), (e: unknown) => e instanceof tg.ValueError && /2 parameter groups/.test((e as Error).message));
+    assert.throws(
+      () => new optim.LBFGS([p()], { lineSearchFn: "backtracking" as never }),
+      (e: unknown) =>
+        e instanceof tg.ValueError && /invalid lineSearchFn "backtracking" \(expected null or "strong_wolfe"\)/.test((e as Error).message),
+    );
+    assert.throws(
+      () => new optim.LBFGS([p()], { historySize: 0 }),
+      (e: unknown) => e instanceof tg.ValueError && /historySize 0/.test((e as Error).message),
+    );
+    assert.throws(
+      () => new optim.LBFGS([p()], { maxIter: 2.5 }),
+      (e: unknown) => e instanceof tg.ValueError && /maxIter 2\.5/.test((e as Error).message),
+    );
+    assert.throws(
+      () => new optim.LBFGS([p()], { tolerance: 1 } as never),
+      (e: unknown) => e instanceof tg.ValueError && /unknown option "tolerance"/.test((e as Error).message),
+    );
+    assert.throws(
+      () => new optim.LBFGS([{ params: [p()] }, { params: [p()], lr: 0.1 }]),
+      (e: unknown) => e instanceof tg.ValueError && /2 parameter groups/.test((e as Error).message),
+    );
   });
   it("needs a closure returning the loss", () => {
     const x = p();
     const opt = new optim.LBFGS([x]);
-    assert.throws(() => opt.step(), (e: unknown) => e instanceof tg.ValueError && /a closure is required/.test((e as Error).message));
-    assert.throws(() => opt.step(() => { opt.zeroGrad(); const l = x.mul(x); l.sum().backward(); return l; }), (e: unknown) => e instanceof tg.ShapeError && /one-element tensor or a number, got a tensor of shape \[2\]/.test((e as Error).message));
+    assert.throws(
+      () => opt.step(),
+      (e: unknown) => e instanceof tg.ValueError && /a closure is required/.test((e as Error).message),
+    );
+    assert.throws(
+      () =>
+        opt.step(() => {
+          opt.zeroGrad();
+          const l = x.mul(x);
+          l.sum().backward();
+          return l;
+        }),
+      (e: unknown) =>
+        e instanceof tg.ShapeError && /one-element tensor or a number, got a tensor of shape \[2\]/.test((e as Error).message),
+    );
   });
   it("defaults to torch's: maxEval = floor(maxIter·5/4)", () => {
     const opt = new optim.LBFGS([p()], { maxIter: 7 });
-    assert.deepEqual({ ...opt.paramGroups[0], params: undefined }, {
-      lr: 1, maxIter: 7, maxEval: 8, toleranceGrad: 1e-7, toleranceChange: 1e-9, historySize: 100, lineSearchFn: null, params: undefined,
-    });
+    assert.deepEqual(
+      { ...opt.paramGroups[0], params: undefined },
+      {
+        lr: 1,
+        maxIter: 7,
+        maxEval: 8,
+        toleranceGrad: 1e-7,
+        toleranceChange: 1e-9,
+        historySize: 100,
+        lineSearchFn: null,
+        params: undefined,
+      },
+    );
   });
 });

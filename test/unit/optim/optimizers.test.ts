@@ -8,7 +8,16 @@ import { fixture, makeOptimizer, makeParams, setGrads } from "./fixture.js";
 
 describe("optimizers match PyTorch step by step", () => {
   it("covers every optimizer", () => {
-    assert.deepEqual([...new Set(fixture.optimizers.map((c) => c.optimizer))].sort(), ["Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "SGD"]);
+    assert.deepEqual([...new Set(fixture.optimizers.map((c) => c.optimizer))].sort(), [
+      "Adagrad",
+      "Adam",
+      "AdamW",
+      "Adamax",
+      "NAdam",
+      "RAdam",
+      "RMSprop",
+      "SGD",
+    ]);
   });
   for (const c of fixture.optimizers) {
     it(c.id, () => {

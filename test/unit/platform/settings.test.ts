@@ -10,11 +10,18 @@ const src = new URL("../../../src/index.ts", import.meta.url).href;
 
 /** Imports tensorgrad in a fresh process with `env` and prints the backend's name and threads. */
 function child(env: Record<string, string>, nodeArgs: string[] = []): { code: number | null; stdout: string; stderr: string } {
-  const script = `const tg = await import(${JSON.stringify(src)});\n` +
+  const script =
+    `const tg = await import(${JSON.stringify(src)});\n` +
     `const b = tg.getBackend(); console.log(JSON.stringify({ name: b.name, threads: b.threads ?? null, sum: tg.ones([3]).sum().item() }));`;
-  const r = spawnSync(process.execPath, [...nodeArgs, "--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script], {
-    cwd: root, encoding: "utf8", env: { PATH: process.env.PATH, ...env },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...nodeArgs, "--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script],
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, ...env },
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,14 +42,31 @@ describe("TENSORGRAD_* settings", () => {
   });
 
   const bad: [Record<string, string>, string][] = [
-    [{ TENSORGRAD_BACKEND: "wsam" }, `ValueError: TENSORGRAD_BACKEND="wsam" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)`],
-    [{ TENSORGRAD_THREADS: "four" }, `ValueError: TENSORGRAD_THREADS="four" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`],
-    [{ TENSORGRAD_THREADS: "0" }, `ValueError: TENSORGRAD_THREADS="0" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`],
-    [{ TENSORGRAD_THREADS: "2.5" }, `ValueError: TENSORGRAD_THREADS="2.5" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`],
-    [{ TENSORGRAD_RELAXED_SIMD: "no" }, `ValueError: TENSORGRAD_RELAXED_SIMD="no" is not a switch: expected "0" (plain SIMD build) or "1" (relaxed SIMD where the engine has it, the default)`],
+    [
+      { TENSORGRAD_BACKEND: "wsam" },
+      `ValueError: TENSORGRAD_BACKEND="wsam" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)`,
+    ],
+    [
+      { TENSORGRAD_THREADS: "four" },
+      `ValueError: TENSORGRAD_THREADS="four" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`,
+    ],
+    [
+      { TENSORGRAD_THREADS: "0" },
+      `ValueError: TENSORGRAD_THREADS="0" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`,
+    ],
+    [
+      { TENSORGRAD_THREADS: "2.5" },
+      `ValueError: TENSORGRAD_THREADS="2.5" is not a thread count: expected a positive integer (the calling thread included), or unset for all the hardware's threads`,
+    ],
+    [
+      { TENSORGRAD_RELAXED_SIMD: "no" },
+      `ValueError: TENSORGRAD_RELAXED_SIMD="no" is not a switch: expected "0" (plain SIMD build) or "1" (relaxed SIMD where the engine has it, the default)`,
+    ],
   ];
   for (const [env, message] of bad) {
-    test(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")} is a ValueError at import`, () => {
+    test(`${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")} is a ValueError at import`, () => {
       const r = child(env);
       assert.notEqual(r.code, 0);
       assert.equal(r.stdout, "");
@@ -58,15 +82,25 @@ describe("a runtime without WebAssembly (node --jitless)", () => {
     assert.deepEqual(JSON.parse(r.stdout), { name: "js", threads: null, sum: 3 });
     const warnings = r.stderr.split("\n").filter((l) => l.includes("tensorgrad:"));
     assert.equal(warnings.length, 1, r.stderr);
-    assert.match(warnings[0]!, /\[TENSORGRAD\] Warning: tensorgrad: running on the plain-TypeScript "js" backend, several times slower than "wasm", because this runtime has no WebAssembly\./);
+    assert.match(
+      warnings[0]!,
+      /\[TENSORGRAD\] Warning: tensorgrad: running on the plain-TypeScript "js" backend, several times slower than "wasm", because this runtime has no WebAssembly\./,
+    );
   });
 
-  test("setBackend(\"wasm\") is a ValueError naming the reason", () => {
-    const script = `const tg = await import(${JSON.stringify(src)});\n` +
+  test('setBackend("wasm") is a ValueError naming the reason', () => {
+    const script =
+      `const tg = await import(${JSON.stringify(src)});\n` +
       `try { tg.setBackend("wasm"); } catch (e) { console.log(e.name + ": " + e.message); }`;
-    const r = spawnSync(process.execPath, ["--jitless", "--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: root, encoding: "utf8", env: { PATH: process.env.PATH, TENSORGRAD_BACKEND: "js" },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ["--jitless", "--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, TENSORGRAD_BACKEND: "js" },
+      },
+    );
     assert.equal(r.stdout, `ValueError: setBackend: the "wasm" backend cannot run here: this runtime has no WebAssembly\n`);
   });
 
@@ -74,12 +108,18 @@ describe("a runtime without WebAssembly (node --jitless)", () => {
     const r = child({ TENSORGRAD_BACKEND: "js" }, ["--jitless"]);
     assert.equal(r.code, 0, r.stderr);
     // V8 itself notes that --jitless turns WebAssembly off; tensorgrad adds nothing.
-    assert.deepEqual(r.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("Warning: disabling flag --expose_wasm")), []);
+    assert.deepEqual(
+      r.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("Warning: disabling flag --expose_wasm")),
+      [],
+    );
   });
 
   test("TENSORGRAD_BACKEND=wasm is an error naming the reason", () => {
     const r = child({ TENSORGRAD_BACKEND: "wasm" }, ["--jitless"]);
     assert.notEqual(r.code, 0);
-    assert.equal(thrown(r.stderr), `ValueError: TENSORGRAD_BACKEND="wasm", but the wasm backend cannot run here: this runtime has no WebAssembly`);
+    assert.equal(
+      thrown(r.stderr),
+      `ValueError: TENSORGRAD_BACKEND="wasm", but the wasm backend cannot run here: this runtime has no WebAssembly`,
+    );
   });
 });

@@ -10,22 +10,34 @@ describe("creation", () => {
     const s = tg.tensor(3.5);
     assert.deepEqual(s.shape, []);
     assert.equal(s.item(), 3.5);
-    const m = tg.tensor([[1, 2, 3], [4, 5, 6]]);
+    const m = tg.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.deepEqual(m.shape, [2, 3]);
     assert.equal(m.dtype, "float32");
     assert.equal(m.ndim, 2);
     assert.equal(m.size, 6);
-    assert.deepEqual(m.toArray(), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(m.toArray(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const i = tg.tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2] });
     assert.equal(i.dtype, "int32");
-    assert.deepEqual(i.toArray(), [[1, 2], [3, 4]]);
+    assert.deepEqual(i.toArray(), [
+      [1, 2],
+      [3, 4],
+    ]);
     const f = tg.tensor([1.7, -2.7], { dtype: "int32" });
     assert.deepEqual(f.toArray(), [1, -2]); // truncation toward zero, as torch's conversion
     assert.deepEqual(Array.from(tg.tensor([[0.5]]).toFloat32Array()), [0.5]);
   });
 
   it("tensor() rejects ragged arrays and wrong typed-array sizes", () => {
-    assert.throws(() => tg.tensor([[1, 2], [3]]), { name: "ValueError", message: "tensor: nested array is ragged: expected length 2 at [1], got length 1" });
+    assert.throws(() => tg.tensor([[1, 2], [3]]), {
+      name: "ValueError",
+      message: "tensor: nested array is ragged: expected length 2 at [1], got length 1",
+    });
     assert.throws(() => tg.tensor(new Float32Array(5), { shape: [2, 3] }), {
       name: "ShapeError",
       message: "tensor: 5 values cannot fill shape [2, 3] (6 elements)",
@@ -33,11 +45,17 @@ describe("creation", () => {
   });
 
   it("zeros, ones, full, eye, arange, linspace", () => {
-    assert.deepEqual(tg.zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
+    assert.deepEqual(tg.zeros([2, 2]).toArray(), [
+      [0, 0],
+      [0, 0],
+    ]);
     assert.deepEqual(tg.ones([3], { dtype: "int32" }).toArray(), [1, 1, 1]);
     assert.equal(tg.ones([3], { dtype: "int32" }).dtype, "int32");
     assert.deepEqual(tg.full([2], 7).toArray(), [7, 7]);
-    assert.deepEqual(tg.eye(2, 3).toArray(), [[1, 0, 0], [0, 1, 0]]);
+    assert.deepEqual(tg.eye(2, 3).toArray(), [
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     assert.deepEqual(tg.arange(4).toArray(), [0, 1, 2, 3]);
     assert.deepEqual(tg.arange(1, 2, 0.25).toArray(), [1, 1.25, 1.5, 1.75]);
     assert.deepEqual(tg.arange(5, 0, -2).toArray(), [5, 3, 1]);
@@ -58,7 +76,10 @@ describe("creation", () => {
   });
 
   it("item() needs exactly one element", () => {
-    assert.throws(() => tg.zeros([2]).item(), { name: "ValueError", message: "item: only a one-element tensor can be converted to a number, got shape [2]" });
+    assert.throws(() => tg.zeros([2]).item(), {
+      name: "ValueError",
+      message: "item: only a one-element tensor can be converted to a number, got shape [2]",
+    });
     assert.equal(tg.full([1, 1], 4).item(), 4);
   });
 
@@ -126,7 +147,13 @@ describe("dtypes and promotion", () => {
     assert.equal(i.exp().dtype, "float32");
     assert.equal(i.add(tg.ones([3])).dtype, "float32");
     assert.equal(tg.ones([2]).gt(0).dtype, "bool"); // torch.gt gives bool
-    assert.equal(tg.ones([2]).double().add(tg.ones([2])).dtype, "float64");
+    assert.equal(
+      tg
+        .ones([2])
+        .double()
+        .add(tg.ones([2])).dtype,
+      "float64",
+    );
     assert.deepEqual(tg.tensor([1.9, -1.9]).int().toArray(), [1, -1]);
   });
   it("mean of an int tensor is a DTypeError as in torch", () => {
@@ -140,23 +167,45 @@ describe("dtypes and promotion", () => {
 describe("views share storage", () => {
   it("reshape, transpose, permute, expand, slice, squeeze are views", () => {
     const x = tg.arange(12).reshape([3, 4]);
-    for (const v of [x.reshape([4, 3]), x.transpose(0, 1), x.permute([1, 0]), x.unsqueeze(0).expand([2, 3, 4]), x.slice(1, 1, 3), x.unsqueeze(1).squeeze(1), x.T]) {
+    for (const v of [
+      x.reshape([4, 3]),
+      x.transpose(0, 1),
+      x.permute([1, 0]),
+      x.unsqueeze(0).expand([2, 3, 4]),
+      x.slice(1, 1, 3),
+      x.unsqueeze(1).squeeze(1),
+      x.T,
+    ]) {
       assert.equal(v.storage, x.storage);
     }
-    assert.deepEqual(x.slice(1, 1, 4, 2).toArray(), [[1, 3], [5, 7], [9, 11]]);
+    assert.deepEqual(x.slice(1, 1, 4, 2).toArray(), [
+      [1, 3],
+      [5, 7],
+      [9, 11],
+    ]);
     assert.deepEqual(x.T.strides, [1, 4]);
     assert.equal(x.T.isContiguous, false);
     // reshape of a non-contiguous tensor copies (as torch.reshape); view refuses.
     assert.notEqual(x.T.reshape([12]).storage, x.storage);
-    assert.throws(() => x.T.view([12]), { name: "ShapeError", message: "view: a tensor of shape [4, 3] with strides [1, 4] cannot be viewed as [12]; use reshape()" });
+    assert.throws(() => x.T.view([12]), {
+      name: "ShapeError",
+      message: "view: a tensor of shape [4, 3] with strides [1, 4] cannot be viewed as [12]; use reshape()",
+    });
   });
 });
 
 describe("printing", () => {
   it("formats like torch", () => {
-    assert.equal(String(tg.tensor([[1, 2], [3, 4]])), "tensor([[1., 2.],\n        [3., 4.]])");
+    assert.equal(
+      String(
+        tg.tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+      "tensor([[1., 2.],\n        [3., 4.]])",
+    );
     assert.equal(String(tg.tensor([1, 2], { dtype: "int32" })), "tensor([1, 2], dtype=int32)");
     assert.equal(String(tg.tensor(0.5, { requiresGrad: true })), "tensor(0.5, requiresGrad=true)");
   });
 });
-

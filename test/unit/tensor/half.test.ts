@@ -27,7 +27,9 @@ const num = (v: Num): number => (v === "nan" ? NaN : v === "inf" ? Infinity : v 
 /** The value of 16-bit pattern `b` of `dtype`, decoded here independently of the library. */
 function valueOf(dtype: "float16" | "bfloat16", b: number): number {
   if (dtype === "bfloat16") return new Float32Array(new Uint32Array([b << 16]).buffer)[0];
-  const sign = b & 0x8000 ? -1 : 1, exp = (b >> 10) & 0x1f, frac = b & 0x3ff;
+  const sign = b & 0x8000 ? -1 : 1,
+    exp = (b >> 10) & 0x1f,
+    frac = b & 0x3ff;
   if (exp === 0) return sign * frac * 2 ** -24;
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
@@ -40,7 +42,10 @@ function expectBits(t: Tensor, dtype: "float16" | "bfloat16", bits: number[], wh
   assert.equal(got.length, bits.length);
   got.forEach((v, i) => {
     const want = valueOf(dtype, bits[i]);
-    assert.ok(Object.is(v, want) || (Number.isNaN(v) && Number.isNaN(want)), `${what}[${i}] (${fx.values[i]}): got ${v}, torch 0x${bits[i].toString(16)} = ${want}`);
+    assert.ok(
+      Object.is(v, want) || (Number.isNaN(v) && Number.isNaN(want)),
+      `${what}[${i}] (${fx.values[i]}): got ${v}, torch 0x${bits[i].toString(16)} = ${want}`,
+    );
   });
 }
 
@@ -94,10 +99,22 @@ for (const backend of ["js", "wasm"]) {
     });
 
     it("views keep the dtype; copies (contiguous, clone, zerosLike) too; arithmetic returns float32", () => {
-      const a = tg.tensor(fx.arith.a.map((b) => valueOf("float16", b)), { dtype: "float16" });
-      const b = tg.tensor(fx.arith.b.map((x) => valueOf("float16", x)), { dtype: "float16" });
-      assert.deepEqual([a.reshape([2, 2]).dtype, a.reshape([2, 2]).T.dtype, a.slice(0, 1, 3).dtype, a.detach().dtype], ["float16", "float16", "float16", "float16"]);
-      assert.deepEqual([a.reshape([2, 2]).T.contiguous().dtype, a.clone().dtype, a.zerosLike().dtype, tg.zeros([2], { dtype: "bfloat16" }).dtype], ["float16", "float16", "float16", "bfloat16"]);
+      const a = tg.tensor(
+        fx.arith.a.map((b) => valueOf("float16", b)),
+        { dtype: "float16" },
+      );
+      const b = tg.tensor(
+        fx.arith.b.map((x) => valueOf("float16", x)),
+        { dtype: "float16" },
+      );
+      assert.deepEqual(
+        [a.reshape([2, 2]).dtype, a.reshape([2, 2]).T.dtype, a.slice(0, 1, 3).dtype, a.detach().dtype],
+        ["float16", "float16", "float16", "float16"],
+      );
+      assert.deepEqual(
+        [a.reshape([2, 2]).T.contiguous().dtype, a.clone().dtype, a.zerosLike().dtype, tg.zeros([2], { dtype: "bfloat16" }).dtype],
+        ["float16", "float16", "float16", "bfloat16"],
+      );
       // torch returns float16 (each result rounded); tensorgrad returns the float32 result (documented).
       assert.equal(fx.arith.sumTorchDtype, "torch.float16");
       const sum = a.add(b);
@@ -116,7 +133,10 @@ for (const backend of ["js", "wasm"]) {
       const wv = Array.from(w.toTypedArray());
       // 2w + 3, each contribution a float16 value, summed and rounded to float16.
       const f16 = (v: number) => tg.tensor([v]).half().item();
-      assert.deepEqual(Array.from(w.grad!.toTypedArray()), wv.map((v) => f16(f16(2 * v) + 3)));
+      assert.deepEqual(
+        Array.from(w.grad!.toTypedArray()),
+        wv.map((v) => f16(f16(2 * v) + 3)),
+      );
     });
 
     it("in-place ops on a float16/bfloat16 tensor round the written values", () => {
@@ -151,7 +171,12 @@ for (const backend of ["js", "wasm"]) {
     });
 
     it("unknown dtypes are still DTypeErrors naming the ones there are", () => {
-      assert.throws(() => tg.tensor([1], { dtype: "half" as never }), (e: Error) => e instanceof DTypeError && e.message === 'tensor: unknown dtype "half" (tensorgrad has "float32", "float64", "int32", "float16", "bfloat16", "bool")');
+      assert.throws(
+        () => tg.tensor([1], { dtype: "half" as never }),
+        (e: Error) =>
+          e instanceof DTypeError &&
+          e.message === 'tensor: unknown dtype "half" (tensorgrad has "float32", "float64", "int32", "float16", "bfloat16", "bool")',
+      );
     });
   });
 }
@@ -159,13 +184,20 @@ for (const backend of ["js", "wasm"]) {
 describe("float16 / bfloat16: what is refused", () => {
   it("an optimizer refuses 16-bit parameters with a DTypeError naming the way", () => {
     const w = tg.zeros([2], { dtype: "float16", requiresGrad: true });
-    assert.throws(() => new tg.optim.SGD([w], { lr: 0.1 }), (e: Error) => e instanceof DTypeError && /parameter 0 has dtype float16; optimizers update float32 or float64 parameters/.test(e.message));
+    assert.throws(
+      () => new tg.optim.SGD([w], { lr: 0.1 }),
+      (e: Error) =>
+        e instanceof DTypeError && /parameter 0 has dtype float16; optimizers update float32 or float64 parameters/.test(e.message),
+    );
   });
   it("module.half() refuses float64 state", () => {
     const m = new nn.Linear(2, 2);
     m.loadStateDict({ weight: tg.zeros([2, 2], { dtype: "float64" }), bias: tg.zeros([2], { dtype: "float64" }) });
     const d = new nn.Linear(2, 2);
     (d as unknown as { weight: Tensor }).weight = new nn.Parameter(tg.zeros([2, 2], { dtype: "float64" }));
-    assert.throws(() => d.half(), (e: Error) => e instanceof DTypeError && /half: the module holds a float64 tensor/.test(e.message));
+    assert.throws(
+      () => d.half(),
+      (e: Error) => e instanceof DTypeError && /half: the module holds a float64 tensor/.test(e.message),
+    );
   });
 });

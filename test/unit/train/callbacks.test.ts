@@ -28,20 +28,38 @@ test("hooks run in order with epoch and batch logs; a plain object is a callback
   const events: string[] = [];
   let batchLogs: train.Logs = {};
   await train.fit(new nn.Linear(2, 1), xy(), {
-    loss: "mse", epochs: 2, batchSize: 8, verbose: 0,
-    callbacks: [{
-      onTrainBegin: () => void events.push("trainBegin"),
-      onEpochBegin: (e) => void events.push(`epochBegin ${e}`),
-      onBatchBegin: (b) => void events.push(`batchBegin ${b}`),
-      onBatchEnd: (b, logs) => { events.push(`batchEnd ${b}`); batchLogs = logs; },
-      onEpochEnd: (e, logs) => void events.push(`epochEnd ${e} ${Object.keys(logs).join(",")}`),
-      onTrainEnd: () => void events.push("trainEnd"),
-    }],
+    loss: "mse",
+    epochs: 2,
+    batchSize: 8,
+    verbose: 0,
+    callbacks: [
+      {
+        onTrainBegin: () => void events.push("trainBegin"),
+        onEpochBegin: (e) => void events.push(`epochBegin ${e}`),
+        onBatchBegin: (b) => void events.push(`batchBegin ${b}`),
+        onBatchEnd: (b, logs) => {
+          events.push(`batchEnd ${b}`);
+          batchLogs = logs;
+        },
+        onEpochEnd: (e, logs) => void events.push(`epochEnd ${e} ${Object.keys(logs).join(",")}`),
+        onTrainEnd: () => void events.push("trainEnd"),
+      },
+    ],
   });
   assert.deepEqual(events, [
     "trainBegin",
-    "epochBegin 0", "batchBegin 0", "batchEnd 0", "batchBegin 1", "batchEnd 1", "epochEnd 0 loss,lr",
-    "epochBegin 1", "batchBegin 0", "batchEnd 0", "batchBegin 1", "batchEnd 1", "epochEnd 1 loss,lr",
+    "epochBegin 0",
+    "batchBegin 0",
+    "batchEnd 0",
+    "batchBegin 1",
+    "batchEnd 1",
+    "epochEnd 0 loss,lr",
+    "epochBegin 1",
+    "batchBegin 0",
+    "batchEnd 0",
+    "batchBegin 1",
+    "batchEnd 1",
+    "epochEnd 1 loss,lr",
     "trainEnd",
   ]);
   assert.deepEqual(Object.keys(batchLogs), ["epoch", "size", "batchLoss", "loss"]);
@@ -102,15 +120,24 @@ test("EarlyStopping: patience, restoring the best weights, minDelta and modes", 
   assert.equal(acc.monitor, "valAccuracy");
   assert.equal(acc.mode, "max");
   assert.equal(driveEarlyStopping(acc, [0.5, 0.6, 0.55, 0.58, 0.9], "valAccuracy").ran, 3);
-  assert.throws(() => driveEarlyStopping(new train.EarlyStopping(), [1], "loss"), (e: Error) => e instanceof ValueError &&
-    e.message === 'EarlyStopping: monitored value "valLoss" is not in the epoch logs (available: loss); pass validationData or validationSplit to fit, or monitor a training figure');
+  assert.throws(
+    () => driveEarlyStopping(new train.EarlyStopping(), [1], "loss"),
+    (e: Error) =>
+      e instanceof ValueError &&
+      e.message ===
+        'EarlyStopping: monitored value "valLoss" is not in the epoch logs (available: loss); pass validationData or validationSplit to fit, or monitor a training figure',
+  );
 });
 
 test("EarlyStopping inside fit stops the run and records why", async () => {
   tg.manualSeed(0);
   // mode "max" on a falling loss never improves after the first epoch.
   const h = await train.fit(new nn.Linear(2, 1), xy(), {
-    loss: "mse", optimizer: "sgd", epochs: 10, batchSize: 8, verbose: 0,
+    loss: "mse",
+    optimizer: "sgd",
+    epochs: 10,
+    batchSize: 8,
+    verbose: 0,
     callbacks: [new train.EarlyStopping({ monitor: "loss", mode: "max" })],
   });
   assert.deepEqual(h.epoch, [0, 1]);
@@ -124,7 +151,11 @@ test("ModelCheckpoint with saveBestOnly saves exactly the improving epochs; the 
     const weightsAt: number[][] = [];
     const val = [0.5, 0.3, 0.4, 0.2, 0.25];
     await train.fit(model, xy(), {
-      loss: "mse", optimizer: "sgd", epochs: 5, batchSize: 8, verbose: 0,
+      loss: "mse",
+      optimizer: "sgd",
+      epochs: 5,
+      batchSize: 8,
+      verbose: 0,
       callbacks: [
         scriptValLoss(val),
         { onEpochEnd: () => void weightsAt.push(Array.from(model.weight.toFloat32Array())) },
@@ -133,7 +164,10 @@ test("ModelCheckpoint with saveBestOnly saves exactly the improving epochs; the 
         new train.ModelCheckpoint({ path: join(dir, "last.safetensors"), monitor: "loss" }),
       ],
     });
-    assert.deepEqual([1, 2, 3, 4, 5].map((e) => existsSync(join(dir, `every-0${e}.safetensors`))), [true, true, false, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((e) => existsSync(join(dir, `every-0${e}.safetensors`))),
+      [true, true, false, true, false],
+    );
     const fresh = new nn.Linear(2, 1);
     const best = io.loadCheckpoint(join(dir, "best.safetensors"), { model: fresh });
     assert.equal(best.epoch, 3);
@@ -156,10 +190,20 @@ test("CSVLogger writes a header and one full-precision row per epoch", () =>
 
     tg.manualSeed(0);
     const fitPath = join(dir, "fit.csv");
-    const h = await train.fit(new nn.Linear(2, 1), xy(), { loss: "mse", epochs: 3, batchSize: 8, validationSplit: 0.25, verbose: 0, callbacks: [new train.CSVLogger(fitPath)] });
+    const h = await train.fit(new nn.Linear(2, 1), xy(), {
+      loss: "mse",
+      epochs: 3,
+      batchSize: 8,
+      validationSplit: 0.25,
+      verbose: 0,
+      callbacks: [new train.CSVLogger(fitPath)],
+    });
     const lines = readFileSync(fitPath, "utf8").trimEnd().split("\n");
     assert.equal(lines[0], "epoch,loss,valLoss,lr");
-    assert.deepEqual(lines.slice(1), h.epoch.map((e, i) => `${e + 1},${h.loss[i]},${h.valLoss[i]},${h.lr[i]}`));
+    assert.deepEqual(
+      lines.slice(1),
+      h.epoch.map((e, i) => `${e + 1},${h.loss[i]},${h.valLoss[i]},${h.lr[i]}`),
+    );
   }));
 
 test("LRSchedulerCallback steps per epoch, and ReduceLROnPlateau gets the monitored value", async () => {
@@ -173,7 +217,12 @@ test("LRSchedulerCallback steps per epoch, and ReduceLROnPlateau gets the monito
   const opt2 = new optim.SGD(model.parameters(), { lr: 0.1 });
   const plateau = new optim.lrScheduler.ReduceLROnPlateau(opt2, { patience: 0, factor: 0.5 });
   const h2 = await train.fit(model, xy(), {
-    loss: "mse", optimizer: opt2, epochs: 3, batchSize: 8, validationSplit: 0.25, verbose: 0,
+    loss: "mse",
+    optimizer: opt2,
+    epochs: 3,
+    batchSize: 8,
+    validationSplit: 0.25,
+    verbose: 0,
     callbacks: [scriptValLoss([1, 2, 3]), new train.LRSchedulerCallback(plateau)],
   });
   // valLoss 1 (best), 2 (worse: cut), 3 (worse: cut) → the lr used in each epoch.
@@ -187,11 +236,23 @@ test("ProgressBar prints one plain line per epoch when not on a terminal", async
   const out: string[] = [];
   const stream = { write: (s: string) => void out.push(s), isTTY: false };
   await train.fit(new nn.Linear(2, 1), xy(), {
-    loss: "mse", epochs: 2, batchSize: 8, validationSplit: 0.25, metrics: ["mae"], verbose: 0,
+    loss: "mse",
+    epochs: 2,
+    batchSize: 8,
+    validationSplit: 0.25,
+    metrics: ["mae"],
+    verbose: 0,
     callbacks: [new train.ProgressBar({ stream })],
   });
   assert.equal(out.length, 2);
-  out.forEach((line, i) => assert.match(line, new RegExp(`^Epoch ${i + 1}/2 - \\d+(ms|\\.\\ds) - [\\d,]+ samples/s - loss \\d+\\.\\d{4} - mae \\d+\\.\\d{4} - valLoss \\d+\\.\\d{4} - valMae \\d+\\.\\d{4}\\n$`)));
+  out.forEach((line, i) =>
+    assert.match(
+      line,
+      new RegExp(
+        `^Epoch ${i + 1}/2 - \\d+(ms|\\.\\ds) - [\\d,]+ samples/s - loss \\d+\\.\\d{4} - mae \\d+\\.\\d{4} - valLoss \\d+\\.\\d{4} - valMae \\d+\\.\\d{4}\\n$`,
+      ),
+    ),
+  );
 });
 
 test("ProgressBar on a terminal redraws a live bar in place, then clears it for the epoch's line", async () => {
@@ -199,7 +260,11 @@ test("ProgressBar on a terminal redraws a live bar in place, then clears it for 
   const out: string[] = [];
   const stream = { write: (s: string) => void out.push(s), isTTY: true };
   await train.fit(new nn.Linear(2, 1), xy(), {
-    loss: "mse", epochs: 1, batchSize: 8, verbose: 0, callbacks: [new train.ProgressBar({ stream })],
+    loss: "mse",
+    epochs: 1,
+    batchSize: 8,
+    verbose: 0,
+    callbacks: [new train.ProgressBar({ stream })],
   });
   const text = out.join("");
   // Hidden cursor, the bar at step 0 and at the last step (always drawn), cleared, cursor back, the line.

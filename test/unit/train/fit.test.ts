@@ -21,8 +21,14 @@ test("fit returns one History entry per epoch for loss, metrics, their val twins
   const set = data.synthetic.spirals({ n: 120, classes: 3, seed: 1 });
   const model = spiralNet();
   const h = await train.fit(model, set, {
-    loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, optimizer: "adam", epochs: 3, batchSize: 16,
-    validationSplit: 0.25, metrics: ["accuracy", "f1"], verbose: 0, seed: 0,
+    loss: { name: "sparse_categorical_crossentropy", fromLogits: true },
+    optimizer: "adam",
+    epochs: 3,
+    batchSize: 16,
+    validationSplit: 0.25,
+    metrics: ["accuracy", "f1"],
+    verbose: 0,
+    seed: 0,
   });
   assert.ok(h instanceof train.History);
   assert.deepEqual(h.epoch, [0, 1, 2]);
@@ -46,7 +52,13 @@ test("a seeded fit repeats exactly, and validationData equals the matching valid
     tg.manualSeed(5);
     const model = spiralNet();
     const h = await train.fit(model, opts.validationData ? { x: set.x.slice(0, 0, 60), y: set.y.slice(0, 0, 60) } : set, {
-      loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, epochs: 2, batchSize: 8, verbose: 0, seed: 9, metrics: ["accuracy"], ...opts,
+      loss: { name: "sparse_categorical_crossentropy", fromLogits: true },
+      epochs: 2,
+      batchSize: 8,
+      verbose: 0,
+      seed: 9,
+      metrics: ["accuracy"],
+      ...opts,
     });
     return { h: h.toJSON(), w: model.parameters().map((p) => Array.from(p.toFloat32Array())) };
   };
@@ -71,29 +83,58 @@ test("fit trains from a DataLoader and learns a line with SGD by name", async ()
 
 test("losses and optimizers by Keras name", () => {
   const model = spiralNet();
-  const expected: [string, string, number][] = [["sgd", "SGD", 0.01], ["adam", "Adam", 1e-3], ["adamw", "AdamW", 1e-3], ["rmsprop", "RMSprop", 1e-2], ["adagrad", "Adagrad", 1e-2]];
+  const expected: [string, string, number][] = [
+    ["sgd", "SGD", 0.01],
+    ["adam", "Adam", 1e-3],
+    ["adamw", "AdamW", 1e-3],
+    ["rmsprop", "RMSprop", 1e-2],
+    ["adagrad", "Adagrad", 1e-2],
+  ];
   for (const [name, cls, lr] of expected) {
     const opt = train.resolveOptimizer(name, model);
     assert.equal(opt.constructor.name, cls);
     assert.equal(opt.lr, lr);
   }
   assert.equal(train.resolveOptimizer("ADAM", model, 0.5).lr, 0.5);
-  assert.throws(() => train.resolveOptimizer("lbfgs", model), (e: Error) => e instanceof ValueError && e.message === 'fit: unknown optimizer "lbfgs" (expected one of sgd, adam, adamw, rmsprop, adagrad or an optim.Optimizer)');
+  assert.throws(
+    () => train.resolveOptimizer("lbfgs", model),
+    (e: Error) =>
+      e instanceof ValueError &&
+      e.message === 'fit: unknown optimizer "lbfgs" (expected one of sgd, adam, adamw, rmsprop, adagrad or an optim.Optimizer)',
+  );
 
   tg.manualSeed(2);
-  const pred = tg.randn([5, 1]), t = tg.randn([5]);
+  const pred = tg.randn([5, 1]),
+    t = tg.randn([5]);
   const close = (name: string, got: Tensor, want: Tensor) => assertClose([got.item()], [want.item()], { rtol: 1e-6, what: name });
   close("mse", train.resolveLoss("mse").fn(pred, t), F.mseLoss(pred, t.reshape([5, 1])));
   close("mae", train.resolveLoss("mean_absolute_error").fn(pred, t), F.l1Loss(pred, t.reshape([5, 1])));
   close("huber", train.resolveLoss("huber").fn(pred, t), F.huberLoss(pred, t.reshape([5, 1])));
-  const p01 = pred.sigmoid(), y01 = tg.tensor([1, 0, 0, 1, 1]);
+  const p01 = pred.sigmoid(),
+    y01 = tg.tensor([1, 0, 0, 1, 1]);
   close("bce", train.resolveLoss("binary_crossentropy").fn(p01, y01), F.binaryCrossEntropy(p01, y01.reshape([5, 1])));
-  const logits = tg.randn([4, 3]), labels = tg.tensor([2, 0, 1, 1], { dtype: "int32" });
+  const logits = tg.randn([4, 3]),
+    labels = tg.tensor([2, 0, 1, 1], { dtype: "int32" });
   const oneHot = F.oneHot(labels, 3).float();
-  close("sparse", train.resolveLoss({ name: "sparse_categorical_crossentropy", fromLogits: true }).fn(logits, labels), F.crossEntropy(logits, labels));
-  close("categorical", train.resolveLoss({ name: "categorical_crossentropy", fromLogits: true }).fn(logits, oneHot), F.crossEntropy(logits, labels));
-  assert.throws(() => train.resolveLoss("hinge" as never), (e: Error) => e instanceof ValueError && e.message.startsWith('fit: unknown loss "hinge" (expected one of mse, mae, huber, binary_crossentropy,'));
-  assert.throws(() => train.resolveLoss({ name: "categorical_crossentropy", fromLogits: true }).fn(logits, labels), /expects one-hot \(or probability\) targets of the predictions' shape \[4, 3\], got int32 \[4\]; use "sparse_categorical_crossentropy"/);
+  close(
+    "sparse",
+    train.resolveLoss({ name: "sparse_categorical_crossentropy", fromLogits: true }).fn(logits, labels),
+    F.crossEntropy(logits, labels),
+  );
+  close(
+    "categorical",
+    train.resolveLoss({ name: "categorical_crossentropy", fromLogits: true }).fn(logits, oneHot),
+    F.crossEntropy(logits, labels),
+  );
+  assert.throws(
+    () => train.resolveLoss("hinge" as never),
+    (e: Error) =>
+      e instanceof ValueError && e.message.startsWith('fit: unknown loss "hinge" (expected one of mse, mae, huber, binary_crossentropy,'),
+  );
+  assert.throws(
+    () => train.resolveLoss({ name: "categorical_crossentropy", fromLogits: true }).fn(logits, labels),
+    /expects one-hot \(or probability\) targets of the predictions' shape \[4, 3\], got int32 \[4\]; use "sparse_categorical_crossentropy"/,
+  );
 });
 
 function nanAt(callNumber: number): train.LossFn {
@@ -106,25 +147,36 @@ function nanAt(callNumber: number): train.LossFn {
 
 test("a NaN loss stops fit with a ValueError naming epoch and batch (1-based)", async () => {
   tg.manualSeed(0);
-  const x = tg.randn([32, 2]), y = tg.randn([32, 1]);
+  const x = tg.randn([32, 2]),
+    y = tg.randn([32, 1]);
   // 4 batches an epoch: call 7 is epoch 2, batch 3.
   await assert.rejects(
     train.fit(new nn.Linear(2, 1), { x, y }, { loss: nanAt(7), epochs: 3, batchSize: 8, verbose: 0 }),
-    (e: Error) => e instanceof ValueError && e.message ===
-      "fit: loss is NaN at epoch 2, batch 3 (of 4) (the learning rate may be too high, the inputs may hold NaN or Inf, " +
-      "or the loss may take the log of 0; add train.TerminateOnNaN() to stop cleanly instead)",
+    (e: Error) =>
+      e instanceof ValueError &&
+      e.message ===
+        "fit: loss is NaN at epoch 2, batch 3 (of 4) (the learning rate may be too high, the inputs may hold NaN or Inf, " +
+          "or the loss may take the log of 0; add train.TerminateOnNaN() to stop cleanly instead)",
   );
 });
 
 test("TerminateOnNaN stops cleanly: finite weights, the cut-short epoch in History, the reason recorded", async () => {
   tg.manualSeed(0);
-  const x = tg.randn([32, 2]), y = tg.randn([32, 1]);
+  const x = tg.randn([32, 2]),
+    y = tg.randn([32, 1]);
   const model = new nn.Linear(2, 1);
   const seen: number[] = [];
-  const h = await train.fit(model, { x, y }, {
-    loss: nanAt(7), epochs: 3, batchSize: 8, verbose: 0,
-    callbacks: [new train.TerminateOnNaN(), { onEpochEnd: (e) => void seen.push(e) }],
-  });
+  const h = await train.fit(
+    model,
+    { x, y },
+    {
+      loss: nanAt(7),
+      epochs: 3,
+      batchSize: 8,
+      verbose: 0,
+      callbacks: [new train.TerminateOnNaN(), { onEpochEnd: (e) => void seen.push(e) }],
+    },
+  );
   assert.deepEqual(h.epoch, [0, 1]);
   assert.ok(Number.isFinite(h.loss[0]));
   assert.ok(Number.isNaN(h.loss[1]));
@@ -147,7 +199,11 @@ test("fit trains in train mode, validates in eval mode, and restores the mode it
   tg.manualSeed(0);
   const model = new ModeSpy();
   model.eval();
-  await train.fit(model, { x: tg.randn([12, 2]), y: tg.randn([12, 1]) }, { loss: "mse", epochs: 1, batchSize: 4, validationSplit: 0.25, verbose: 0 });
+  await train.fit(
+    model,
+    { x: tg.randn([12, 2]), y: tg.randn([12, 1]) },
+    { loss: "mse", epochs: 1, batchSize: 4, validationSplit: 0.25, verbose: 0 },
+  );
   // 9 training samples → 3 batches in train mode, then 3 validation samples in one eval batch.
   assert.deepEqual(model.modes, [true, true, true, false]);
   assert.equal(model.training, false);
@@ -159,8 +215,17 @@ test("evaluate weights batches by size; predict batches under noGrad in eval mod
   const model = new nn.Sequential(new nn.Linear(3, 8), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(8, 4));
   const x = tg.randn([23, 3]);
   const y = tg.randint(0, 4, [23]);
-  const r = await train.evaluate(model, { x, y }, { loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, metrics: ["accuracy"], batchSize: 5 });
-  const full = tg.noGrad(() => { model.eval(); const out = model.forward(x); model.train(); return out; });
+  const r = await train.evaluate(
+    model,
+    { x, y },
+    { loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, metrics: ["accuracy"], batchSize: 5 },
+  );
+  const full = tg.noGrad(() => {
+    model.eval();
+    const out = model.forward(x);
+    model.train();
+    return out;
+  });
   assertClose([r.loss], [F.crossEntropy(full, y).item()], { rtol: 1e-5 });
   assert.equal(r.accuracy, train.metrics.accuracy(full, y));
   assert.deepEqual(Object.keys(r), ["loss", "accuracy"]);
@@ -193,14 +258,30 @@ test("options are checked with messages that name them", async () => {
   const xy = { x: tg.randn([8, 2]), y: tg.randn([8, 1]) };
   const loader = new data.DataLoader(new data.TensorDataset(xy.x, xy.y), { batchSize: 4 });
   const cases: [Promise<unknown>, string][] = [
-    [train.fit(model, loader, { loss: "mse", validationSplit: 0.2, verbose: 0 }), "fit: validationSplit needs trainData as { x, y } tensors, not a DataLoader; pass validationData instead"],
-    [train.fit(model, xy, { loss: "mse", validationSplit: 0.2, validationData: xy, verbose: 0 }), "fit: give validationData or validationSplit, not both"],
+    [
+      train.fit(model, loader, { loss: "mse", validationSplit: 0.2, verbose: 0 }),
+      "fit: validationSplit needs trainData as { x, y } tensors, not a DataLoader; pass validationData instead",
+    ],
+    [
+      train.fit(model, xy, { loss: "mse", validationSplit: 0.2, validationData: xy, verbose: 0 }),
+      "fit: give validationData or validationSplit, not both",
+    ],
     [train.fit(model, xy, { loss: "mse", batchSize: 0, verbose: 0 }), "fit: batchSize must be a positive integer, got 0"],
-    [train.fit(model, xy, { loss: "mse", validationSplit: 0.05, verbose: 0 }), "fit: validationSplit 0.05 of 8 samples leaves 0 for validation and 8 for training; both need at least one"],
-    [train.fit(model, { x: xy.x, y: tg.randn([7, 1]) }, { loss: "mse", verbose: 0 }), "fit: trainData.x [8, 2] and trainData.y [7, 1] hold different numbers of samples (8 vs 7)"],
-    [train.fit(model, xy, { loss: (p) => p, verbose: 0 }), "fit: the loss must reduce to one number, got shape [4, 1] (use reduction \"mean\" or \"sum\")".replace("[4, 1]", "[8, 1]")],
+    [
+      train.fit(model, xy, { loss: "mse", validationSplit: 0.05, verbose: 0 }),
+      "fit: validationSplit 0.05 of 8 samples leaves 0 for validation and 8 for training; both need at least one",
+    ],
+    [
+      train.fit(model, { x: xy.x, y: tg.randn([7, 1]) }, { loss: "mse", verbose: 0 }),
+      "fit: trainData.x [8, 2] and trainData.y [7, 1] hold different numbers of samples (8 vs 7)",
+    ],
+    [
+      train.fit(model, xy, { loss: (p) => p, verbose: 0 }),
+      'fit: the loss must reduce to one number, got shape [4, 1] (use reduction "mean" or "sum")'.replace("[4, 1]", "[8, 1]"),
+    ],
   ];
-  for (const [promise, message] of cases) await assert.rejects(promise, (e: Error) => e.message === message || assert.fail(`got: ${e.message}`));
+  for (const [promise, message] of cases)
+    await assert.rejects(promise, (e: Error) => e.message === message || assert.fail(`got: ${e.message}`));
 });
 
 test("resuming from a checkpoint ends bit-identical to an uninterrupted run (shuffling and dropout)", async () => {
@@ -208,7 +289,14 @@ test("resuming from a checkpoint ends bit-identical to an uninterrupted run (shu
   try {
     const set = data.synthetic.spirals({ n: 96, classes: 3, seed: 7 });
     const build = () => new nn.Sequential(new nn.Linear(2, 24), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(24, 3));
-    const opts = { loss: { name: "sparse_categorical_crossentropy", fromLogits: true }, epochs: 4, batchSize: 16, validationSplit: 0.25, metrics: ["accuracy"], verbose: 0 } as const;
+    const opts = {
+      loss: { name: "sparse_categorical_crossentropy", fromLogits: true },
+      epochs: 4,
+      batchSize: 16,
+      validationSplit: 0.25,
+      metrics: ["accuracy"],
+      verbose: 0,
+    } as const;
 
     tg.manualSeed(11);
     const a = build();
@@ -222,11 +310,17 @@ test("resuming from a checkpoint ends bit-identical to an uninterrupted run (shu
     const optB = new optim.Adam(b.parameters(), { lr: 0.01 });
     const saved = io.loadCheckpoint(join(dir, "ckpt-2.safetensors"), { model: b, optimizer: optB });
     assert.equal(saved.epoch, 1);
-    const rest = await train.fit(b, set, { ...opts, optimizer: optB, initialEpoch: saved.epoch! + 1, history: train.History.fromJSON(saved.history) });
+    const rest = await train.fit(b, set, {
+      ...opts,
+      optimizer: optB,
+      initialEpoch: saved.epoch! + 1,
+      history: train.History.fromJSON(saved.history),
+    });
 
     assert.deepEqual(rest.epoch, [0, 1, 2, 3]);
     assert.deepEqual(rest.toJSON(), full.toJSON());
-    const wa = a.parameters().map((p) => p.toFloat32Array()), wb = b.parameters().map((p) => p.toFloat32Array());
+    const wa = a.parameters().map((p) => p.toFloat32Array()),
+      wb = b.parameters().map((p) => p.toFloat32Array());
     wa.forEach((w, i) => assert.deepEqual(wb[i], w, `parameter ${i} differs`));
     // Without restoring the generator the run would differ: the test can fail.
     assert.notDeepEqual(Array.from(wa[0]), Array.from(build().parameters()[0].toFloat32Array()));

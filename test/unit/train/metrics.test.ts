@@ -22,13 +22,29 @@ test("binary accuracy, precision, recall and F1 by hand (probabilities at 0.5, l
   // Read as probabilities (no fromLogits), only 2.2 and 0.8 exceed 0.5: [1, 0, 0, 0, 1] → 4 of 5.
   assert.equal(M.accuracy(logit, binTarget), 0.8);
   assert.equal(M.accuracy(prob, binTarget, { threshold: 0.65 }), 0.8);
-  assertClose([M.precision(prob, binTarget), M.recall(prob, binTarget), M.f1(prob, binTarget)], [2 / 3, 2 / 3, 2 / 3], { rtol: 1e-12, atol: 0 });
-  assert.deepEqual(train.confusionMatrix(prob, binTarget, 2).toArray(), [[1, 1], [1, 2]]);
+  assertClose([M.precision(prob, binTarget), M.recall(prob, binTarget), M.f1(prob, binTarget)], [2 / 3, 2 / 3, 2 / 3], {
+    rtol: 1e-12,
+    atol: 0,
+  });
+  assert.deepEqual(train.confusionMatrix(prob, binTarget, 2).toArray(), [
+    [1, 1],
+    [1, 2],
+  ]);
 });
 
 // Categorical: argmax gives [1, 0, 2, 1] against [1, 0, 1, 2].
-const scores = tg.tensor([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5], [0.3, 0.4, 0.3]]);
-const oneHot = tg.tensor([[0, 1, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+const scores = tg.tensor([
+  [0.1, 0.7, 0.2],
+  [0.8, 0.1, 0.1],
+  [0.2, 0.3, 0.5],
+  [0.3, 0.4, 0.3],
+]);
+const oneHot = tg.tensor([
+  [0, 1, 0],
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+]);
 const sparse = tg.tensor([1, 0, 1, 2], { dtype: "int32" });
 
 test("categorical and sparse accuracy, macro scores and the confusion matrix by hand", () => {
@@ -37,7 +53,11 @@ test("categorical and sparse accuracy, macro scores and the confusion matrix by 
   const cm = train.confusionMatrix(scores, sparse, 3);
   assert.equal(cm.dtype, "int32");
   assert.deepEqual([...cm.shape], [3, 3]);
-  assert.deepEqual(cm.toArray(), [[1, 0, 0], [0, 1, 1], [0, 1, 0]]);
+  assert.deepEqual(cm.toArray(), [
+    [1, 0, 0],
+    [0, 1, 1],
+    [0, 1, 0],
+  ]);
   // Per class: precision 1, 1/2, 0; recall 1, 1/2, 0; F1 1, 1/2, 0 → macro 0.5 each.
   assert.equal(M.precision(scores, sparse), 0.5);
   assert.equal(M.recall(scores, sparse), 0.5);
@@ -98,7 +118,8 @@ test("accumulated over batches, a metric equals the one-shot value", () => {
     assertClose([m.result()], [(M as any)[name === "accuracy" ? "accuracy" : name](logits, labels)], { rtol: 1e-12, atol: 0, what: name });
   }
   const r = fixture.regression;
-  const p = tg.tensor(Float32Array.from(r.pred), { shape: r.shape }), t = tg.tensor(Float32Array.from(r.target), { shape: r.shape });
+  const p = tg.tensor(Float32Array.from(r.pred), { shape: r.shape }),
+    t = tg.tensor(Float32Array.from(r.target), { shape: r.shape });
   const r2 = train.metrics.resolveMetric("r2");
   for (let s = 0; s < 40; s += 7) r2.update(p.slice(0, s, s + 7), t.slice(0, s, s + 7));
   assertClose([r2.result()], [r.r2], { rtol: 1e-9, atol: 0 });
@@ -107,15 +128,39 @@ test("accumulated over batches, a metric equals the one-shot value", () => {
 test("metric names, functions and errors", () => {
   assert.equal(train.metrics.resolveMetric("acc").name, "accuracy");
   assert.equal(train.metrics.resolveMetric("mean_absolute_error").name, "mae");
-  const fn = train.metrics.resolveMetric(function meanPred(p) { return p.mean(); });
+  const fn = train.metrics.resolveMetric(function meanPred(p) {
+    return p.mean();
+  });
   assert.equal(fn.name, "meanPred");
   fn.update(tg.tensor([1, 1]), tg.tensor([0, 0]));
   fn.update(tg.tensor([4]), tg.tensor([0]));
   assert.equal(fn.result(), 2); // (1·2 + 4·1) / 3
-  assert.throws(() => train.metrics.resolveMetric("auc" as never), (e: Error) => e instanceof ValueError && e.message === 'metrics: unknown metric "auc" (expected one of accuracy, acc, precision, recall, f1, mae, mean_absolute_error, mse, mean_squared_error, r2, a Metric or a function)');
-  assert.throws(() => M.accuracy(scores, tg.tensor([1, 0, 5, 1], { dtype: "int32" })), (e: Error) => e instanceof ValueError && e.message === "accuracy: target class 5 (sample 2) is out of range for 3 classes");
-  assert.throws(() => M.accuracy(scores, tg.tensor([1, 0, 1], { dtype: "int32" })), (e: Error) => e instanceof ShapeError && e.message === "accuracy: predictions [4, 3] and targets [3] hold different numbers of samples (4 vs 3)");
-  assert.throws(() => M.mae(tg.tensor([1, 2]), tg.tensor([1, 2, 3])), (e: Error) => e instanceof ShapeError && e.message === "mae: predictions [2] and targets [3] do not pair up element by element");
-  assert.throws(() => train.confusionMatrix(scores, sparse, 4), (e: Error) => e instanceof ShapeError && e.message === "confusionMatrix: predictions [4, 3] score 3 classes, expected 4");
-  assert.throws(() => train.confusionMatrix(tg.tensor([0, 3], { dtype: "int32" }), tg.tensor([0, 1], { dtype: "int32" }), 3), (e: Error) => e instanceof ValueError && e.message === "confusionMatrix: class 3 (sample 1) is out of range for numClasses=3");
+  assert.throws(
+    () => train.metrics.resolveMetric("auc" as never),
+    (e: Error) =>
+      e instanceof ValueError &&
+      e.message ===
+        'metrics: unknown metric "auc" (expected one of accuracy, acc, precision, recall, f1, mae, mean_absolute_error, mse, mean_squared_error, r2, a Metric or a function)',
+  );
+  assert.throws(
+    () => M.accuracy(scores, tg.tensor([1, 0, 5, 1], { dtype: "int32" })),
+    (e: Error) => e instanceof ValueError && e.message === "accuracy: target class 5 (sample 2) is out of range for 3 classes",
+  );
+  assert.throws(
+    () => M.accuracy(scores, tg.tensor([1, 0, 1], { dtype: "int32" })),
+    (e: Error) =>
+      e instanceof ShapeError && e.message === "accuracy: predictions [4, 3] and targets [3] hold different numbers of samples (4 vs 3)",
+  );
+  assert.throws(
+    () => M.mae(tg.tensor([1, 2]), tg.tensor([1, 2, 3])),
+    (e: Error) => e instanceof ShapeError && e.message === "mae: predictions [2] and targets [3] do not pair up element by element",
+  );
+  assert.throws(
+    () => train.confusionMatrix(scores, sparse, 4),
+    (e: Error) => e instanceof ShapeError && e.message === "confusionMatrix: predictions [4, 3] score 3 classes, expected 4",
+  );
+  assert.throws(
+    () => train.confusionMatrix(tg.tensor([0, 3], { dtype: "int32" }), tg.tensor([0, 1], { dtype: "int32" }), 3),
+    (e: Error) => e instanceof ValueError && e.message === "confusionMatrix: class 3 (sample 1) is out of range for numClasses=3",
+  );
 });

@@ -9,25 +9,68 @@ import { train } from "../../../src/index.js";
 const { confusionMatrixChart, Canvas } = train.plot;
 
 test("confusionMatrixChart draws a Tensor of counts exactly as the same counts in arrays", () => {
-  const counts = [[5, 1, 0], [2, 3, 1], [0, 0, 4]];
+  const counts = [
+    [5, 1, 0],
+    [2, 3, 1],
+    [0, 0, 4],
+  ];
   const fromTensor = confusionMatrixChart(tg.tensor(counts, { dtype: "int32" }), { labels: ["a", "b", "c"] });
   assert.deepEqual(fromTensor, confusionMatrixChart(counts, { labels: ["a", "b", "c"] }));
-  const logits = tg.tensor([[2, 0], [0, 1], [3, 1]]), y = tg.tensor([0, 1, 1], { dtype: "int32" });
-  assert.deepEqual(confusionMatrixChart(train.confusionMatrix(logits, y, 2)), confusionMatrixChart([[1, 0], [1, 1]]));
+  const logits = tg.tensor([
+      [2, 0],
+      [0, 1],
+      [3, 1],
+    ]),
+    y = tg.tensor([0, 1, 1], { dtype: "int32" });
+  assert.deepEqual(
+    confusionMatrixChart(train.confusionMatrix(logits, y, 2)),
+    confusionMatrixChart([
+      [1, 0],
+      [1, 1],
+    ]),
+  );
 });
 
 test("confusionMatrixChart names what it was given instead of counts", () => {
-  assert.throws(() => confusionMatrixChart(tg.zeros([2, 3])), { name: "ShapeError", message: "confusionMatrixChart: expected a square [K, K] tensor of counts, got [2, 3]" });
-  assert.throws(() => confusionMatrixChart(tg.zeros([4])), { name: "ShapeError", message: "confusionMatrixChart: expected a square [K, K] tensor of counts, got [4]" });
-  assert.throws(() => confusionMatrixChart("1,2;3,4" as never), { name: "ValueError", message: "confusionMatrixChart: expected a [K, K] Tensor or a K×K array of counts, got string" });
-  assert.throws(() => confusionMatrixChart([[1, NaN], [0, 2]]), { name: "ValueError", message: "confusionMatrixChart: counts must be finite numbers >= 0, got NaN at row 0, column 1" });
-  assert.throws(() => confusionMatrixChart([[1, 2], 3] as never), { name: "ValueError", message: "confusionMatrixChart: expected a square K×K matrix, got 2 rows of lengths 2, number" });
+  assert.throws(() => confusionMatrixChart(tg.zeros([2, 3])), {
+    name: "ShapeError",
+    message: "confusionMatrixChart: expected a square [K, K] tensor of counts, got [2, 3]",
+  });
+  assert.throws(() => confusionMatrixChart(tg.zeros([4])), {
+    name: "ShapeError",
+    message: "confusionMatrixChart: expected a square [K, K] tensor of counts, got [4]",
+  });
+  assert.throws(() => confusionMatrixChart("1,2;3,4" as never), {
+    name: "ValueError",
+    message: "confusionMatrixChart: expected a [K, K] Tensor or a K×K array of counts, got string",
+  });
+  assert.throws(
+    () =>
+      confusionMatrixChart([
+        [1, NaN],
+        [0, 2],
+      ]),
+    { name: "ValueError", message: "confusionMatrixChart: counts must be finite numbers >= 0, got NaN at row 0, column 1" },
+  );
+  assert.throws(() => confusionMatrixChart([[1, 2], 3] as never), {
+    name: "ValueError",
+    message: "confusionMatrixChart: expected a square K×K matrix, got 2 rows of lengths 2, number",
+  });
 });
 
 test("Canvas.text takes scale 1, 2 or 3 and refuses the bitmap font's other multiples", () => {
   const c = new Canvas(80, 30);
   for (const scale of [1, 2, 3] as const) c.text("Hg", 2, 2, { scale });
-  assert.ok(c.data.some((v, i) => i % 4 === 0 && v < 128), "text was drawn");
-  assert.throws(() => c.text("Hg", 2, 2, { scale: 4 as never }), { name: "ValueError", message: "Canvas.text: scale must be 1 (12 px text), 2 (15 px) or 3 (21 px), got 4" });
-  assert.throws(() => c.text("Hg", 2, 2, { scale: 1.5 as never }), { name: "ValueError", message: "Canvas.text: scale must be 1 (12 px text), 2 (15 px) or 3 (21 px), got 1.5" });
+  assert.ok(
+    c.data.some((v, i) => i % 4 === 0 && v < 128),
+    "text was drawn",
+  );
+  assert.throws(() => c.text("Hg", 2, 2, { scale: 4 as never }), {
+    name: "ValueError",
+    message: "Canvas.text: scale must be 1 (12 px text), 2 (15 px) or 3 (21 px), got 4",
+  });
+  assert.throws(() => c.text("Hg", 2, 2, { scale: 1.5 as never }), {
+    name: "ValueError",
+    message: "Canvas.text: scale must be 1 (12 px text), 2 (15 px) or 3 (21 px), got 1.5",
+  });
 });

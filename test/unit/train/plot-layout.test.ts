@@ -12,9 +12,10 @@ const { confusionMatrixChart, lineChart, Canvas } = train.plot;
 /** Decodes the RGBA PNGs train.plot writes (one IDAT stream, every row "Sub"-filtered). */
 function decode(png: Uint8Array): { width: number; height: number; dark: (x: number, y: number) => boolean } {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  const width = view.getUint32(16), height = view.getUint32(20);
+  const width = view.getUint32(16),
+    height = view.getUint32(20);
   const parts: Uint8Array[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const len = view.getUint32(at);
     if (String.fromCharCode(...png.subarray(at + 4, at + 8)) === "IDAT") parts.push(png.subarray(at + 8, at + 8 + len));
     at += 12 + len;
@@ -34,7 +35,10 @@ test("text is anti-aliased DejaVu Sans: partial coverage at the edges, inside th
   const c = new Canvas(60, 30);
   c.text("Hg", 5, 5, { color: "#000000", scale: 2 });
   const values = new Set<number>();
-  let minX = 99, maxX = -1, minY = 99, maxY = -1;
+  let minX = 99,
+    maxX = -1,
+    minY = 99,
+    maxY = -1;
   for (let y = 0; y < 30; y++) {
     for (let x = 0; x < 60; x++) {
       const v = c.data[(y * 60 + x) * 4];
@@ -52,11 +56,21 @@ test("text is anti-aliased DejaVu Sans: partial coverage at the edges, inside th
 
 test("a long title fits inside a small confusion matrix and a line chart", () => {
   const title = "Confusion matrix (test set) of a rather long experiment name";
-  for (const png of [confusionMatrixChart([[5, 1], [0, 7]], { title, labels: ["no", "yes"] }), lineChart([{ label: "a", values: [1, 2] }], { title, width: 640, height: 300 })]) {
+  for (const png of [
+    confusionMatrixChart(
+      [
+        [5, 1],
+        [0, 7],
+      ],
+      { title, labels: ["no", "yes"] },
+    ),
+    lineChart([{ label: "a", values: [1, 2] }], { title, width: 640, height: 300 }),
+  ]) {
     const img = decode(png);
     let inkRows = 0;
     for (let y = 0; y < 50; y++) {
-      for (const x of [0, 1, 2, img.width - 3, img.width - 2, img.width - 1]) assert.equal(img.dark(x, y), false, `ink at the edge (${x}, ${y})`);
+      for (const x of [0, 1, 2, img.width - 3, img.width - 2, img.width - 1])
+        assert.equal(img.dark(x, y), false, `ink at the edge (${x}, ${y})`);
       if (Array.from({ length: img.width }, (_, x) => img.dark(x, y)).some(Boolean)) inkRows++;
     }
     assert.ok(inkRows >= 12, "the title is drawn");
@@ -68,7 +82,8 @@ test("a long title fits inside a small confusion matrix and a line chart", () =>
  * stands apart from its stem): separate labels are separate runs.
  */
 function inkRuns(img: ReturnType<typeof decode>, y0: number, y1: number): number {
-  let runs = 0, gap = Infinity;
+  let runs = 0,
+    gap = Infinity;
   for (let x = 0; x < img.width; x++) {
     let ink = false;
     for (let y = y0; y < y1 && !ink; y++) ink = img.dark(x, y);
@@ -79,9 +94,17 @@ function inkRuns(img: ReturnType<typeof decode>, y0: number, y1: number): number
 }
 
 test("confusion-matrix column labels never run into each other", () => {
-  for (const [labels, upright] of [[["setosa", "versicolor", "virginica"], true], [["0", "1", "2", "3"], false]] as const) {
+  for (const [labels, upright] of [
+    [["setosa", "versicolor", "virginica"], true],
+    [["0", "1", "2", "3"], false],
+  ] as const) {
     const k = labels.length;
-    const img = decode(confusionMatrixChart(Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (i === j ? 9 : 1))), { labels: [...labels] }));
+    const img = decode(
+      confusionMatrixChart(
+        Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (i === j ? 9 : 1))),
+        { labels: [...labels] },
+      ),
+    );
     // The matrix's frame: the lowest row that is dark across most of the image's middle.
     const mid = Math.floor(img.width / 2);
     let bottom = 0;

@@ -13,7 +13,10 @@ function readPng(png: Uint8Array): { width: number; height: number; header: numb
   assert.deepEqual(Array.from(png.subarray(0, 8)), [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const types: string[] = [];
-  let at = 8, width = 0, height = 0, header: number[] = [];
+  let at = 8,
+    width = 0,
+    height = 0,
+    header: number[] = [];
   const idat: Uint8Array[] = [];
   while (at < png.length) {
     const len = view.getUint32(at);
@@ -57,7 +60,14 @@ test("encodePng writes a valid RGBA PNG whose pixels decode back (Sub filter und
 
 test("canvas drawing: anti-aliased line coverage, text pixels, charts of the requested size", () => {
   const c = new Canvas(20, 10);
-  c.polyline([[2, 5], [18, 5]], "#000000", 2);
+  c.polyline(
+    [
+      [2, 5],
+      [18, 5],
+    ],
+    "#000000",
+    2,
+  );
   const px = (x: number, y: number) => c.data[(y * 20 + x) * 4];
   assert.equal(px(10, 4), 0); // on the line: full coverage
   assert.equal(px(10, 5), 0);
@@ -66,11 +76,33 @@ test("canvas drawing: anti-aliased line coverage, text pixels, charts of the req
   assert.ok(px(1, 3) < 80 && px(2, 3) < 220, "the stem");
   assert.equal(px(5, 3), 255);
 
-  const chart = readPng(lineChart([{ label: "training", values: [1, 0.5, NaN, 0.2] }, { label: "validation", values: [1.1, 0.7, 0.6, 0.5] }], { title: "Loss", width: 640, height: 400 }));
+  const chart = readPng(
+    lineChart(
+      [
+        { label: "training", values: [1, 0.5, NaN, 0.2] },
+        { label: "validation", values: [1.1, 0.7, 0.6, 0.5] },
+      ],
+      { title: "Loss", width: 640, height: 400 },
+    ),
+  );
   assert.deepEqual([chart.width, chart.height], [640, 400]);
-  const cm = readPng(confusionMatrixChart([[5, 1], [0, 7]], { labels: ["no", "yes"] }));
+  const cm = readPng(
+    confusionMatrixChart(
+      [
+        [5, 1],
+        [0, 7],
+      ],
+      { labels: ["no", "yes"] },
+    ),
+  );
   assert.ok(cm.width > 100 && cm.height > 100);
   assert.throws(() => confusionMatrixChart([[1, 2]]), /confusionMatrixChart: expected a square K×K matrix/);
-  assert.deepEqual(niceTicks(0, 1, 5).ticks.map((t) => +t.toFixed(10)), [0, 0.2, 0.4, 0.6, 0.8, 1]);
-  assert.deepEqual(niceTicks(0.13, 0.87, 6).ticks.map((t) => +t.toFixed(10)), [0.2, 0.4, 0.6, 0.8]);
+  assert.deepEqual(
+    niceTicks(0, 1, 5).ticks.map((t) => +t.toFixed(10)),
+    [0, 0.2, 0.4, 0.6, 0.8, 1],
+  );
+  assert.deepEqual(
+    niceTicks(0.13, 0.87, 6).ticks.map((t) => +t.toFixed(10)),
+    [0.2, 0.4, 0.6, 0.8],
+  );
 });

@@ -8,25 +8,32 @@ import { nn, train, type Tensor } from "tensorgrad";
 
 test("summary of the default MLP, exactly", () => {
   const model = new nn.Sequential(
-    new nn.Linear(784, 256), new nn.ReLU(), new nn.Dropout(0.2),
-    new nn.Linear(256, 128), new nn.ReLU(), new nn.Dropout(0.2),
+    new nn.Linear(784, 256),
+    new nn.ReLU(),
+    new nn.Dropout(0.2),
+    new nn.Linear(256, 128),
+    new nn.ReLU(),
+    new nn.Dropout(0.2),
     new nn.Linear(128, 10),
   );
-  assert.equal(train.summary(model, [784]), [
-    "Layer (type)    Output Shape    Param #",
-    "=======================================",
-    "0 (Linear)      [-1, 256]       200,960",
-    "1 (ReLU)        [-1, 256]             0",
-    "2 (Dropout)     [-1, 256]             0",
-    "3 (Linear)      [-1, 128]        32,896",
-    "4 (ReLU)        [-1, 128]             0",
-    "5 (Dropout)     [-1, 128]             0",
-    "6 (Linear)      [-1, 10]          1,290",
-    "=======================================",
-    "Total params: 235,146",
-    "Trainable params: 235,146",
-    "Non-trainable params: 0",
-  ].join("\n"));
+  assert.equal(
+    train.summary(model, [784]),
+    [
+      "Layer (type)    Output Shape    Param #",
+      "=======================================",
+      "0 (Linear)      [-1, 256]       200,960",
+      "1 (ReLU)        [-1, 256]             0",
+      "2 (Dropout)     [-1, 256]             0",
+      "3 (Linear)      [-1, 128]        32,896",
+      "4 (ReLU)        [-1, 128]             0",
+      "5 (Dropout)     [-1, 128]             0",
+      "6 (Linear)      [-1, 10]          1,290",
+      "=======================================",
+      "Total params: 235,146",
+      "Trainable params: 235,146",
+      "Non-trainable params: 0",
+    ].join("\n"),
+  );
 });
 
 class Net extends nn.Module {
@@ -44,23 +51,29 @@ test("summary of a custom module: its own parameters, nested names, frozen count
   net.fc1.freeze();
   net.train();
   const rng = tg.getRngState();
-  assert.equal(train.summary(net, [4]), [
-    "Layer (type)        Output Shape    Param #",
-    "===========================================",
-    "Net                 [-1, 3]               3",
-    "fc1 (Linear)        [-1, 8]              40",
-    "act (Tanh)          [-1, 8]               0",
-    "head.0 (Linear)     [-1, 3]              27",
-    "head.1 (Softmax)    [-1, 3]               0",
-    "===========================================",
-    "Total params: 70",
-    "Trainable params: 30",
-    "Non-trainable params: 40",
-  ].join("\n"));
+  assert.equal(
+    train.summary(net, [4]),
+    [
+      "Layer (type)        Output Shape    Param #",
+      "===========================================",
+      "Net                 [-1, 3]               3",
+      "fc1 (Linear)        [-1, 8]              40",
+      "act (Tanh)          [-1, 8]               0",
+      "head.0 (Linear)     [-1, 3]              27",
+      "head.1 (Softmax)    [-1, 3]               0",
+      "===========================================",
+      "Total params: 70",
+      "Trainable params: 30",
+      "Non-trainable params: 40",
+    ].join("\n"),
+  );
   for (const m of net.modules()) {
     assert.equal(Object.hasOwn(m, "forward"), false, `${m.constructor.name}.forward left wrapped`);
     assert.equal(m.training, true);
   }
   assert.deepEqual(tg.getRngState(), rng);
-  assert.throws(() => train.summary(net, [4.5]), /summary: inputShape must be an array of non-negative integers \(without the batch dimension\), got \[4.5\]/);
+  assert.throws(
+    () => train.summary(net, [4.5]),
+    /summary: inputShape must be an array of non-negative integers \(without the batch dimension\), got \[4.5\]/,
+  );
 });

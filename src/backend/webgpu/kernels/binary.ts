@@ -28,11 +28,21 @@ const FLOAT: Record<Arith, string> = {
 };
 // int32 results of a: i32, b: i32 (wrapping, as an int32 store of the exact result)
 const INT: Partial<Record<Arith, string>> = {
-  add: "a + b", sub: "a - b", mul: "a * b", pow: "ipow(a, b)", maximum: "max(a, b)", minimum: "min(a, b)",
+  add: "a + b",
+  sub: "a - b",
+  mul: "a * b",
+  pow: "ipow(a, b)",
+  maximum: "max(a, b)",
+  minimum: "min(a, b)",
 };
 // Conditions on c = cmp(a, b): -1, 0, 1, or 2 when unordered (a NaN).
 const COMPARE: Record<Compare, string> = {
-  eq: "c == 0", ne: "c != 0", gt: "c == 1", lt: "c == -1", ge: "c == 0 || c == 1", le: "c == 0 || c == -1",
+  eq: "c == 0",
+  ne: "c != 0",
+  gt: "c == 1",
+  lt: "c == -1",
+  ge: "c == 0 || c == 1",
+  le: "c == 0 || c == -1",
 };
 
 const LIB = /* wgsl */ `
@@ -109,23 +119,38 @@ export function binaryKernels(rt: GpuRuntime): Pick<KernelTable, BinaryKernel | 
 function arith(rt: GpuRuntime, name: Arith): TypedKernel<undefined> {
   return (out: View, [x, y]: readonly View[]): void => {
     const to = wgslType(out.storage.dtype);
-    const ta = wgslType(x!.storage.dtype), tb = wgslType(y!.storage.dtype);
+    const ta = wgslType(x!.storage.dtype),
+      tb = wgslType(y!.storage.dtype);
     const integer = to === "i32" && ta === "i32" && tb === "i32" && INT[name] !== undefined;
     const t = integer ? "i32" : "f32";
     const body = integer ? INT[name]! : convert(FLOAT[name], "f32", to);
-    mapDispatch(rt, `binary:${name}`, out, [x!, y!], `op(${convert("x0", ta, t)}, ${convert("x1", tb, t)})`,
-      `${UNARY_LIB}\n${LIB}\nfn op(a: ${t}, b: ${t}) -> ${to} { return ${body}; }`);
+    mapDispatch(
+      rt,
+      `binary:${name}`,
+      out,
+      [x!, y!],
+      `op(${convert("x0", ta, t)}, ${convert("x1", tb, t)})`,
+      `${UNARY_LIB}\n${LIB}\nfn op(a: ${t}, b: ${t}) -> ${to} { return ${body}; }`,
+    );
   };
 }
 
 function compare(rt: GpuRuntime, name: Compare): TypedKernel<undefined> {
   return (out: View, [x, y]: readonly View[]): void => {
     const to = wgslType(out.storage.dtype);
-    const ta = wgslType(x!.storage.dtype), tb = wgslType(y!.storage.dtype);
+    const ta = wgslType(x!.storage.dtype),
+      tb = wgslType(y!.storage.dtype);
     const cmp = `cmp_${ta[0]}${tb[0]}`;
-    const one = to === "f32" ? "1.0" : "1", zero = to === "f32" ? "0.0" : "0";
-    mapDispatch(rt, `compare:${name}`, out, [x!, y!], `pick(${cmp}(x0, x1))`,
-      `${UNARY_LIB}\n${LIB}\nfn pick(c: i32) -> ${to} { return select(${zero}, ${one}, ${COMPARE[name]}); }`);
+    const one = to === "f32" ? "1.0" : "1",
+      zero = to === "f32" ? "0.0" : "0";
+    mapDispatch(
+      rt,
+      `compare:${name}`,
+      out,
+      [x!, y!],
+      `pick(${cmp}(x0, x1))`,
+      `${UNARY_LIB}\n${LIB}\nfn pick(c: i32) -> ${to} { return select(${zero}, ${one}, ${COMPARE[name]}); }`,
+    );
   };
 }
 

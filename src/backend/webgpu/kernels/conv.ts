@@ -15,8 +15,25 @@ type ConvKernels = Pick<KernelTable, "unfold" | "fold" | "maxPool2dIndices">;
 // N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, batchColumns, then per kernel: in offset, out offset, extra.
 function geometryMeta(n: number, N: number, C: number, g: ConvGeometry, inOffset: number, outOffset: number, extra = 0): number[] {
   return [
-    n, N, C, g.inSize[0], g.inSize[1], g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.padding[0], g.padding[1],
-    g.dilation[0], g.dilation[1], g.outSize[0], g.outSize[1], g.batchColumns ? 1 : 0, inOffset, outOffset, extra,
+    n,
+    N,
+    C,
+    g.inSize[0],
+    g.inSize[1],
+    g.kernel[0],
+    g.kernel[1],
+    g.stride[0],
+    g.stride[1],
+    g.padding[0],
+    g.padding[1],
+    g.dilation[0],
+    g.dilation[1],
+    g.outSize[0],
+    g.outSize[1],
+    g.batchColumns ? 1 : 0,
+    inOffset,
+    outOffset,
+    extra,
   ];
 }
 

@@ -113,12 +113,24 @@ export function indexingKernels(rt: GpuRuntime): IndexingKernels {
         wgsl: () => SCATTER_ADD(type),
         writes: [out],
         reads: [src!, index!],
-        meta: [lines, index!.shape.length, dim, out.offset, index!.offset, src!.offset, ...index!.shape, ...index!.strides, ...src!.strides, ...out.strides],
+        meta: [
+          lines,
+          index!.shape.length,
+          dim,
+          out.offset,
+          index!.offset,
+          src!.offset,
+          ...index!.shape,
+          ...index!.strides,
+          ...src!.strides,
+          ...out.strides,
+        ],
         workgroups: workgroups(lines),
       });
     },
     gatherRows(out: View, [x]: readonly View[], { indices }): void {
-      const rows = x!.shape[0]!, n = indices.length * (rows === 0 ? 0 : sizeOf(x!.shape) / rows);
+      const rows = x!.shape[0]!,
+        n = indices.length * (rows === 0 ? 0 : sizeOf(x!.shape) / rows);
       if (n === 0) return;
       // The host indices go up in a buffer of their own, released once this dispatch is submitted.
       const idx = rt.alloc("int32", indices.length, false);

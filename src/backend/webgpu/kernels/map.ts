@@ -35,11 +35,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   ${inputs.map((_, k) => `let x${k} = in${k}[index_${k + 1}(flat)];`).join("\n  ")}
   out[index_0(flat)] = ${expr};
 }`,
-      writes: [out],
-      reads: inputs,
-      meta,
-      workgroups: grid(Math.ceil(n / WG), rt.limits.maxComputeWorkgroupsPerDimension),
-    });
+    writes: [out],
+    reads: inputs,
+    meta,
+    workgroups: grid(Math.ceil(n / WG), rt.limits.maxComputeWorkgroupsPerDimension),
+  });
 }
 
 /** `index_k(i)` of stridedIndexWgsl for a meta table of rank 0 or 1: offset + i·stride. */

@@ -34,31 +34,62 @@ export function matmulKernels(rt: GpuRuntime): Pick<KernelTable, "matmul" | "lin
   return {
     matmul: (out, [a, b]) => {
       const nd = out.shape.length;
-      const M = out.shape[nd - 2]!, N = out.shape[nd - 1]!, K = a!.shape[nd - 1]!;
-      run(rt, fold({
-        M, N, K, out, a: a!, b: b!,
-        aRow: a!.strides[nd - 2]!, aK: a!.strides[nd - 1]!, bK: b!.strides[nd - 2]!, bCol: b!.strides[nd - 1]!,
-        batchShape: out.shape.slice(0, nd - 2), aBatch: a!.strides.slice(0, nd - 2), bBatch: b!.strides.slice(0, nd - 2),
-      }));
+      const M = out.shape[nd - 2]!,
+        N = out.shape[nd - 1]!,
+        K = a!.shape[nd - 1]!;
+      run(
+        rt,
+        fold({
+          M,
+          N,
+          K,
+          out,
+          a: a!,
+          b: b!,
+          aRow: a!.strides[nd - 2]!,
+          aK: a!.strides[nd - 1]!,
+          bK: b!.strides[nd - 2]!,
+          bCol: b!.strides[nd - 1]!,
+          batchShape: out.shape.slice(0, nd - 2),
+          aBatch: a!.strides.slice(0, nd - 2),
+          bBatch: b!.strides.slice(0, nd - 2),
+        }),
+      );
     },
     linear: (out, [x, w, bias]) => {
       // out[..., n] = Σ_k x[..., k]·W[n, k] (+ b[n]): x's leading dims are batch dims of a product with Wᵀ.
       const nd = x!.shape.length;
-      const N = w!.shape[0]!, K = w!.shape[1]!;
+      const N = w!.shape[0]!,
+        K = w!.shape[1]!;
       const lead = x!.shape.slice(0, nd - 1);
-      run(rt, fold({
-        M: 1, N, K, out, a: x!, b: w!,
-        aRow: 0, aK: x!.strides[nd - 1]!, bK: w!.strides[1]!, bCol: w!.strides[0]!,
-        batchShape: lead, aBatch: x!.strides.slice(0, nd - 1), bBatch: lead.map(() => 0),
-        bias,
-      }));
+      run(
+        rt,
+        fold({
+          M: 1,
+          N,
+          K,
+          out,
+          a: x!,
+          b: w!,
+          aRow: 0,
+          aK: x!.strides[nd - 1]!,
+          bK: w!.strides[1]!,
+          bCol: w!.strides[0]!,
+          batchShape: lead,
+          aBatch: x!.strides.slice(0, nd - 1),
+          bBatch: lead.map(() => 0),
+          bias,
+        }),
+      );
     },
   };
 }
 
 /** Folds trailing batch dims over which B is broadcast and A steps by whole row blocks into M; drops size-1 batch dims. */
 function fold(p: Operands): Operands {
-  const shape: number[] = [], aB: number[] = [], bB: number[] = [];
+  const shape: number[] = [],
+    aB: number[] = [],
+    bB: number[] = [];
   for (let d = 0; d < p.batchShape.length; d++) {
     if (p.batchShape[d] === 1) continue;
     shape.push(p.batchShape[d]!);
@@ -85,12 +116,24 @@ function run(rt: GpuRuntime, p: Operands): void {
   const u = (s: number) => s >>> 0;
   const nb = p.batchShape.length;
   const head = [
-    M, N, K, nb, p.out.offset, p.a.offset, p.b.offset, u(p.aRow), u(p.aK), u(p.bK), u(p.bCol),
-    bias ? p.bias!.offset : 0, bias ? u(p.bias!.strides[0]!) : 0,
+    M,
+    N,
+    K,
+    nb,
+    p.out.offset,
+    p.a.offset,
+    p.b.offset,
+    u(p.aRow),
+    u(p.aK),
+    u(p.bK),
+    u(p.bCol),
+    bias ? p.bias!.offset : 0,
+    bias ? u(p.bias!.strides[0]!) : 0,
   ];
   const tail = [...p.batchShape, ...p.aBatch.map(u), ...p.bBatch.map(u)];
   const limit = rt.limits.maxComputeWorkgroupsPerDimension;
-  const tilesM = Math.ceil(M / TILE), tilesN = Math.ceil(N / TILE);
+  const tilesM = Math.ceil(M / TILE),
+    tilesN = Math.ceil(N / TILE);
   // Launches wider than a grid dimension allows are split into several, each told where it starts.
   for (let z0 = 0; z0 < batches; z0 += limit) {
     for (let y0 = 0; y0 < tilesM; y0 += limit) {

@@ -21,7 +21,14 @@ function sizeOf(v: View): number {
  * gradient) are contiguous views of n elements. The meta table is [n, offset of each operand...,
  * float scalars...]; `body` sees operand k's element as `at_k` (its index) and scalar j as `s_j`.
  */
-function update(rt: GpuRuntime, key: string, writes: readonly View[], reads: readonly View[], scalars: readonly number[], body: string): void {
+function update(
+  rt: GpuRuntime,
+  key: string,
+  writes: readonly View[],
+  reads: readonly View[],
+  scalars: readonly number[],
+  body: string,
+): void {
   const n = sizeOf(writes[0]!);
   const ops = [...writes, ...reads];
   const names = ["p", "st1", "st2", "st3"].slice(0, writes.length).concat(["g"]);
@@ -60,30 +67,55 @@ export function optimKernels(rt: GpuRuntime): OptimKernels {
     adamStep(p: View, [g, m, v, vMax]: readonly View[], s: AdamStepParams): void {
       const ams = vMax !== undefined;
       const { shrink, l2, sign, beta1, c1, beta2, c2, stepSize, bc2Sqrt, eps } = s;
-      update(rt, `adam:${ams}`, ams ? [p, m!, v!, vMax] : [p, m!, v!], [g!], [shrink, l2, sign, beta1, c1, beta2, c2, stepSize, bc2Sqrt, eps], `
+      update(
+        rt,
+        `adam:${ams}`,
+        ams ? [p, m!, v!, vMax] : [p, m!, v!],
+        [g!],
+        [shrink, l2, sign, beta1, c1, beta2, c2, stepSize, bc2Sqrt, eps],
+        `
   let pi = p[at_0] * s_0;
   let gi = s_2 * g[at_${ams ? 4 : 3}] + s_1 * pi;
   let mi = s_3 * st1[at_1] + s_4 * gi;
   var vi = s_5 * st2[at_2] + (s_6 * gi) * gi;
   st1[at_1] = mi;
-  st2[at_2] = vi;${ams ? `
+  st2[at_2] = vi;${
+    ams
+      ? `
   vi = maxNan(st3[at_3], vi);
-  st3[at_3] = vi;` : ""}
-  p[at_0] = pi - s_7 * (mi / (sqrt(vi) / s_8 + s_9));`);
+  st3[at_3] = vi;`
+      : ""
+  }
+  p[at_0] = pi - s_7 * (mi / (sqrt(vi) / s_8 + s_9));`,
+      );
     },
     sgdStep(p: View, [g, buf]: readonly View[], s: SgdStepParams): void {
       const { first, nesterov, lr, momentum, keep, wd, sign } = s;
       const scalars = [lr, momentum, keep, wd, sign];
       if (buf === undefined) {
-        update(rt, "sgd", [p], [g!], scalars, `
-  p[at_0] = p[at_0] - s_0 * (s_4 * g[at_1] + s_3 * p[at_0]);`);
+        update(
+          rt,
+          "sgd",
+          [p],
+          [g!],
+          scalars,
+          `
+  p[at_0] = p[at_0] - s_0 * (s_4 * g[at_1] + s_3 * p[at_0]);`,
+        );
         return;
       }
-      update(rt, `sgd:${first}:${nesterov}`, [p, buf], [g!], scalars, `
+      update(
+        rt,
+        `sgd:${first}:${nesterov}`,
+        [p, buf],
+        [g!],
+        scalars,
+        `
   let d = s_4 * g[at_2] + s_3 * p[at_0];
   let b = ${first ? "d" : "s_1 * st1[at_1] + s_2 * d"};
   st1[at_1] = b;
-  p[at_0] = p[at_0] - s_0 * (${nesterov ? "d + s_1 * b" : "b"});`);
+  p[at_0] = p[at_0] - s_0 * (${nesterov ? "d + s_1 * b" : "b"});`,
+      );
     },
     // Inputs [grad, square_avg, grad_avg if centered, momentum_buffer if momentum > 0].
     rmspropStep(p: View, inputs: readonly View[], s: RmspropStepParams): void {
@@ -91,25 +123,48 @@ export function optimKernels(rt: GpuRuntime): OptimKernels {
       const withBuf = momentum > 0;
       const state = inputs.slice(1);
       // Operands: p, square_avg (st1), grad_avg (st2) if centered, momentum_buffer next, then g.
-      const gAt = 1 + state.length, bufAt = centered ? 3 : 2;
-      update(rt, `rmsprop:${centered}:${withBuf}`, [p, ...state], [inputs[0]!], [lr, alpha, eps, wd, momentum, sign, 1 - alpha], `
+      const gAt = 1 + state.length,
+        bufAt = centered ? 3 : 2;
+      update(
+        rt,
+        `rmsprop:${centered}:${withBuf}`,
+        [p, ...state],
+        [inputs[0]!],
+        [lr, alpha, eps, wd, momentum, sign, 1 - alpha],
+        `
   let gi = s_5 * g[at_${gAt}] + s_3 * p[at_0];
   let si = s_1 * st1[at_1] + s_6 * gi * gi;
   st1[at_1] = si;
-${centered ? `  let ai = s_1 * st2[at_2] + s_6 * gi;
+${
+  centered
+    ? `  let ai = s_1 * st2[at_2] + s_6 * gi;
   st2[at_2] = ai;
-  let avg = sqrt(si - ai * ai) + s_2;` : `  let avg = sqrt(si) + s_2;`}
-${withBuf ? `  let b = s_4 * st${bufAt}[at_${bufAt}] + gi / avg;
+  let avg = sqrt(si - ai * ai) + s_2;`
+    : `  let avg = sqrt(si) + s_2;`
+}
+${
+  withBuf
+    ? `  let b = s_4 * st${bufAt}[at_${bufAt}] + gi / avg;
   st${bufAt}[at_${bufAt}] = b;
-  p[at_0] = p[at_0] - s_0 * b;` : `  p[at_0] = p[at_0] - s_0 * (gi / avg);`}`);
+  p[at_0] = p[at_0] - s_0 * b;`
+    : `  p[at_0] = p[at_0] - s_0 * (gi / avg);`
+}`,
+      );
     },
     adagradStep(p: View, [g, sum]: readonly View[], s: AdagradStepParams): void {
       const { clr, eps, wd, sign } = s;
-      update(rt, "adagrad", [p, sum!], [g!], [clr, eps, wd, sign], `
+      update(
+        rt,
+        "adagrad",
+        [p, sum!],
+        [g!],
+        [clr, eps, wd, sign],
+        `
   let gi = s_3 * g[at_2] + s_2 * p[at_0];
   let si = st1[at_1] + gi * gi;
   st1[at_1] = si;
-  p[at_0] = p[at_0] - s_0 * (gi / (sqrt(si) + s_1));`);
+  p[at_0] = p[at_0] - s_0 * (gi / (sqrt(si) + s_1));`,
+      );
     },
   };
 }

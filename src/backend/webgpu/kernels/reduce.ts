@@ -35,8 +35,11 @@ export function reduceKernels(rt: GpuRuntime): Pick<KernelTable, ReduceKernel> {
 function combineWgsl(kind: ReduceKernel, t: GpuDType): string {
   if (kind === "sum") return `fn take(v: ${t}, i: u32, w: ${t}, j: u32) -> bool { return false; }`;
   const beats = kind === "max" || kind === "argmax" ? "w > v" : "w < v";
-  const nan = t === "f32" ? `let nv = is_nan(v); let nw = is_nan(w);
-  if (nv || nw) { return nw && (!nv || j < i); }` : "";
+  const nan =
+    t === "f32"
+      ? `let nv = is_nan(v); let nw = is_nan(w);
+  if (nv || nw) { return nw && (!nv || j < i); }`
+      : "";
   return `fn take(v: ${t}, i: u32, w: ${t}, j: u32) -> bool {
   ${nan}
   return ${beats} || (w == v && j < i);
@@ -47,7 +50,8 @@ function reduceKernel(rt: GpuRuntime, kind: ReduceKernel): Kernel {
   return (out: View, [x]: readonly View[], { reduceSize: R }): void => {
     const O = sizeOf(out.shape);
     if (O === 0) return;
-    const t = wgslType(x!.storage.dtype), to = wgslType(out.storage.dtype);
+    const t = wgslType(x!.storage.dtype),
+      to = wgslType(out.storage.dtype);
     const limit = rt.limits.maxComputeWorkgroupsPerDimension;
     if (R < LONG_ROW) {
       rt.dispatch({
@@ -68,7 +72,8 @@ function reduceKernel(rt: GpuRuntime, kind: ReduceKernel): Kernel {
       dispatchLong(rt, kind, t, to, { out }, { x: x! }, [O, R, out.offset, 1, R, ...viewMeta(x!)], O);
       return;
     }
-    const pv = rt.alloc(x!.storage.dtype, O * S, false), pi = rt.alloc("int32", O * S, false);
+    const pv = rt.alloc(x!.storage.dtype, O * S, false),
+      pi = rt.alloc("int32", O * S, false);
     dispatchLong(rt, kind, t, t, { pv, pi }, { x: x! }, [O, R, 0, S, C, ...viewMeta(x!)], O * S);
     dispatchLong(rt, kind, t, to, { out }, { pv, pi }, [O, S, out.offset, 1, S], O);
     rt.release(pv);
@@ -79,8 +84,18 @@ function reduceKernel(rt: GpuRuntime, kind: ReduceKernel): Kernel {
 type Target = { out: View } | { pv: GpuStorage; pi: GpuStorage };
 type Source = { x: View } | { pv: GpuStorage; pi: GpuStorage };
 
-function dispatchLong(rt: GpuRuntime, kind: ReduceKernel, t: GpuDType, to: GpuDType, target: Target, source: Source, meta: number[], groups: number): void {
-  const toPartials = "pv" in target, fromPartials = "pv" in source;
+function dispatchLong(
+  rt: GpuRuntime,
+  kind: ReduceKernel,
+  t: GpuDType,
+  to: GpuDType,
+  target: Target,
+  source: Source,
+  meta: number[],
+  groups: number,
+): void {
+  const toPartials = "pv" in target,
+    fromPartials = "pv" in source;
   rt.dispatch({
     key: `reduce:${kind}:${t}:${to}:wg:${fromPartials ? "p" : "x"}:${toPartials ? "p" : "o"}`,
     wgsl: () => longWgsl(kind, t, to, fromPartials, toPartials),

@@ -24,7 +24,8 @@ function cumsum(rt: GpuRuntime): KernelTable["cumsum"] {
     const total = sizeOf(out.shape);
     if (total === 0 || R === 0) return;
     const rows = total / R;
-    const t = wgslType(x!.storage.dtype), to = wgslType(out.storage.dtype);
+    const t = wgslType(x!.storage.dtype),
+      to = wgslType(out.storage.dtype);
     const long = R >= LONG_ROW;
     const meta = [rows, R, reverse ? 1 : 0, out.offset, ...viewMeta(x!)];
     const store = to === t ? "v" : to === "f32" ? "i2f(v)" : "f2i(v)";
@@ -106,13 +107,15 @@ function argsort(rt: GpuRuntime): KernelTable["argsort"] {
     const t = wgslType(x!.storage.dtype);
     const limit = rt.limits.maxComputeWorkgroupsPerDimension;
     const groups = grid(Math.ceil(n / WG), limit);
-    const keys = rt.alloc("int32", n, false), idx = rt.alloc("int32", n, false);
-    const key = t === "f32"
-      ? `let v = select(x, 0.0, x == 0.0);
+    const keys = rt.alloc("int32", n, false),
+      idx = rt.alloc("int32", n, false);
+    const key =
+      t === "f32"
+        ? `let v = select(x, 0.0, x == 0.0);
   let b = bitcast<u32>(v);
   var k = select(b | 0x80000000u, ~b, (b >> 31u) == 1u);
   if (is_nan(x)) { k = 0xffffffffu; }`
-      : "var k = bitcast<u32>(x) ^ 0x80000000u;";
+        : "var k = bitcast<u32>(x) ^ 0x80000000u;";
     rt.dispatch({
       key: `argsort:init:${t}`,
       wgsl: () => `
@@ -145,14 +148,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     // Blocks of L elements sort in workgroup memory (every stage whose compare distance j < L, in
     // one launch); only distances of L and more take a launch each.
     const L = Math.min(P, localBlock(rt));
-    const local = (k0: number) => rt.dispatch({
-      key: `argsort:local:${L}`,
-      wgsl: () => localSortWgsl(L),
-      writes: [keys, idx],
-      reads: [],
-      meta: [n, P, k0],
-      workgroups: grid(n / L, limit),
-    });
+    const local = (k0: number) =>
+      rt.dispatch({
+        key: `argsort:local:${L}`,
+        wgsl: () => localSortWgsl(L),
+        writes: [keys, idx],
+        reads: [],
+        meta: [n, P, k0],
+        workgroups: grid(n / L, limit),
+      });
     if (P > 1) local(0);
     for (let k = 2 * L; k <= P; k *= 2) {
       for (let j = k / 2; j >= L; j /= 2) {

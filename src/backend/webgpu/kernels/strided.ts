@@ -15,7 +15,10 @@ export const WG = 256;
  */
 export function stridedMeta(out: View, inputs: readonly View[]): { meta: number[]; rank: number; n: number } {
   const views = [out, ...inputs];
-  const { shape, strides } = collapse(out.shape, views.map((v) => v.strides));
+  const { shape, strides } = collapse(
+    out.shape,
+    views.map((v) => v.strides),
+  );
   const n = shape.reduce((a, b) => a * b, 1);
   const meta = [n, shape.length, ...views.map((v) => v.offset), ...shape];
   for (const s of strides) meta.push(...s);

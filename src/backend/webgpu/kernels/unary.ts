@@ -41,9 +41,11 @@ const FLOAT: Record<Exclude<UnaryKernel, "copy">, string> = {
   sinh: "let a = abs(x); if (a >= 88.0) { let h = tg_exp(0.5 * a); return with_sign((0.5 * h) * h, x); } let e = tg_expm1(a); return with_sign(0.5 * (e + e / (e + 1.0)), x);",
   cosh: "let a = abs(x); if (a >= 88.0) { let h = tg_exp(0.5 * a); return (0.5 * h) * h; } let e = tg_exp(a); return 0.5 * e + 0.5 / e;",
   // asinh(a) = log1p(a + a²/(1 + √(1 + a²))); log(2a) once a² would overflow.
-  asinh: "let a = abs(x); if (a > 1e18) { return with_sign(tg_log(a) + 0.6931471805599453, x); } let a2 = a * a; return with_sign(tg_log1p(a + a2 / (1.0 + sqrt(1.0 + a2))), x);",
+  asinh:
+    "let a = abs(x); if (a > 1e18) { return with_sign(tg_log(a) + 0.6931471805599453, x); } let a2 = a * a; return with_sign(tg_log1p(a + a2 / (1.0 + sqrt(1.0 + a2))), x);",
   // atanh(a) = log1p(2a/(1-a))/2
-  atanh: "let a = abs(x); if (a > 1.0) { return nan_f32(); } if (a == 1.0) { return with_sign(inf_f32(), x); } return with_sign(0.5 * tg_log1p(2.0 * a / (1.0 - a)), x);",
+  atanh:
+    "let a = abs(x); if (a > 1.0) { return nan_f32(); } if (a == 1.0) { return with_sign(inf_f32(), x); } return with_sign(0.5 * tg_log1p(2.0 * a / (1.0 - a)), x);",
   log2: "return tg_log2(x);",
   log10: "return tg_log(x) * 0.4342944819032518;",
   exp2: "return tg_exp2(x);",
@@ -51,8 +53,15 @@ const FLOAT: Record<Exclude<UnaryKernel, "copy">, string> = {
 
 // Kernels that keep int32 inputs int32, as expressions of `x0: i32` (the others produce float32: see ops/primitives/elementwise.ts).
 const INT: Partial<Record<UnaryKernel, string>> = {
-  neg: "-x0", abs: "abs(x0)", sign: "sign(x0)", relu: "max(x0, 0)",
-  floor: "x0", ceil: "x0", trunc: "x0", round: "x0", copy: "x0",
+  neg: "-x0",
+  abs: "abs(x0)",
+  sign: "sign(x0)",
+  relu: "max(x0, 0)",
+  floor: "x0",
+  ceil: "x0",
+  trunc: "x0",
+  round: "x0",
+  copy: "x0",
 };
 
 /** WGSL maths shared with other kernels (binary's pow): accurate exp, log, trig, erf, expm1, log1p. */
@@ -184,7 +193,8 @@ function unaryKernel(rt: GpuRuntime, name: UnaryKernel): TypedKernel<undefined> 
   const fn = name === "copy" ? "" : `fn u_f(x: f32) -> f32 { if (is_nan(x)) { return ${name === "sign" ? "0.0" : "x"}; } ${FLOAT[name]} }`;
   const helpers = name === "copy" ? "" : `${UNARY_LIB}\n${fn}`;
   return (out: View, [x]: readonly View[]): void => {
-    const to = wgslType(out.storage.dtype), from = wgslType(x!.storage.dtype);
+    const to = wgslType(out.storage.dtype),
+      from = wgslType(x!.storage.dtype);
     let expr: string;
     if (to === "i32" && from === "i32" && INT[name]) expr = INT[name]!;
     else if (name === "copy") expr = convert("x0", from, to);
