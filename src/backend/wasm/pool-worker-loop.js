@@ -57,32 +57,9 @@ export function poolWorkerLoop(data, post) {
       call[nargs + 1] = Math.min(work, lo + g * chunk);
       try {
         const a = call;
-        fn(
-          a[0],
-          a[1],
-          a[2],
-          a[3],
-          a[4],
-          a[5],
-          a[6],
-          a[7],
-          a[8],
-          a[9],
-          a[10],
-          a[11],
-          a[12],
-          a[13],
-          a[14],
-          a[15],
-          a[16],
-          a[17],
-          a[18],
-          a[19],
-          a[20],
-          a[21],
-          a[22],
-          a[23],
-        );
+        // prettier-ignore
+        fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+          a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23]);
       } catch (err) {
         Atomics.store(ctl, C.ERROR, 1);
         console.error("tensorgrad wasm pool worker:", err);

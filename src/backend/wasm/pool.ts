@@ -71,32 +71,9 @@ export const KERNEL_ARGS = 24;
  * pool-worker.js makes the same call.
  */
 export function callKernel(f: (...a: number[]) => void, a: Float64Array): void {
-  f(
-    a[0]!,
-    a[1]!,
-    a[2]!,
-    a[3]!,
-    a[4]!,
-    a[5]!,
-    a[6]!,
-    a[7]!,
-    a[8]!,
-    a[9]!,
-    a[10]!,
-    a[11]!,
-    a[12]!,
-    a[13]!,
-    a[14]!,
-    a[15]!,
-    a[16]!,
-    a[17]!,
-    a[18]!,
-    a[19]!,
-    a[20]!,
-    a[21]!,
-    a[22]!,
-    a[23]!,
-  );
+  // prettier-ignore
+  f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!,
+    a[12]!, a[13]!, a[14]!, a[15]!, a[16]!, a[17]!, a[18]!, a[19]!, a[20]!, a[21]!, a[22]!, a[23]!);
 }
 
 /** Kernels the pool can run, by index; a job names one of these. */
