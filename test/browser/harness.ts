@@ -29,8 +29,10 @@ function newest(dir: string): number {
  */
 export function ensureBuilt(): void {
   const index = join(root, "dist/src/index.js");
+  // tsconfig.build.json compiles cli/ beside src/: the built CLI is stale when either changed.
   const fresh = () =>
-    existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(root, "src")), statSync(join(root, "package.json")).mtimeMs);
+    existsSync(index) &&
+    statSync(index).mtimeMs >= Math.max(newest(join(root, "src")), newest(join(root, "cli")), statSync(join(root, "package.json")).mtimeMs);
   if (fresh()) return;
   // The test files run in parallel: one builds while the others wait for its lock to go.
   const lock = join(root, "dist-build.lock");
