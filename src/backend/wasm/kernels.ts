@@ -54,7 +54,8 @@ function gatherTo(rt: WasmRuntime, src: number, v: View, dst: number): boolean {
 function elementwise(
   rt: WasmRuntime,
   name: UnaryKernel | BinaryKernel | TernaryKernel,
-  run: (R: number, C: number, ops: RowOperand[], out: number) => void,
+  run: (R: number, C: number, ops: RowOperand[], out: number, bool: boolean) => void,
+  bool: "none" | "out" | "cond" = "none",
 ): Kernel {
   const ref = reference(name);
   // Plain loops throughout: this runs for every element-wise op, and closures created per call are
@@ -63,17 +64,22 @@ function elementwise(
   // runtime reads them before returning.
   const rowOps: RowOperand[] = [];
   return (out, inputs, params) => {
-    const po = addressIn(rt, out);
+    // A bool (int32 0/1) output for comparisons, or a bool first input (where's condition); every
+    // other operand float32.
+    const boolOut = bool === "out" && out.storage.dtype === "int32";
+    const boolCond = bool === "cond" && inputs[0]!.storage.dtype === "int32";
+    const po = addressIn(rt, out, boolOut ? "int32" : "float32");
     if (po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
-    if (oneRow(rt, out, inputs, rowOps)) {
-      run(1, sizeOf(out.shape), rowOps, po);
+    const flag = boolOut || boolCond;
+    if (oneRow(rt, out, inputs, rowOps, boolCond)) {
+      run(1, sizeOf(out.shape), rowOps, po, flag);
       return;
     }
     const ptrs: number[] = [];
     const strides: (readonly number[])[] = [out.strides];
     for (let i = 0; i < inputs.length; i++) {
       const v = inputs[i]!;
-      const p = addressIn(rt, v);
+      const p = addressIn(rt, v, i === 0 && boolCond ? "int32" : "float32");
       if (p < 0) return ref(out, inputs, params);
       ptrs.push(p);
       strides.push(v.strides);
@@ -97,7 +103,7 @@ function elementwise(
           colStep: rank === 0 ? 0 : (c.strides[k + 1]![rank - 1]! as 0 | 1),
         });
       }
-      run(R, C, ops, po);
+      run(R, C, ops, po, flag);
       return;
     }
     const scratch = rt.scratch,
@@ -114,7 +120,7 @@ function elementwise(
         if (!gatherTo(rt, ptrs[k]!, v, tmp)) return ref(out, inputs, params);
         ops.push({ ptr: tmp, rowStride: 0, colStep: 1 });
       }
-      run(1, n, ops, po);
+      run(1, n, ops, po, flag);
     } finally {
       scratch.release(mark);
     }
@@ -126,10 +132,10 @@ function elementwise(
  * element broadcast (all strides 0). Then the op is one row of the output's size and `ops` is filled
  * with no dims to collapse (and no garbage: this runs several times a step). False otherwise.
  */
-function oneRow(rt: WasmRuntime, out: View, inputs: readonly View[], ops: RowOperand[]): boolean {
+function oneRow(rt: WasmRuntime, out: View, inputs: readonly View[], ops: RowOperand[], boolCond: boolean): boolean {
   for (let k = 0; k < inputs.length; k++) {
     const v = inputs[k]!;
-    const p = addressIn(rt, v);
+    const p = addressIn(rt, v, k === 0 && boolCond ? "int32" : "float32");
     if (p < 0) return false;
     let colStep: 0 | 1;
     if (isRowMajor(v)) colStep = 1;
@@ -158,8 +164,11 @@ function unaryKernel(rt: WasmRuntime, op: UnaryOp): Kernel {
   });
 }
 
+const COMPARISONS: ReadonlySet<BinaryOp> = new Set(["eq", "ne", "gt", "lt", "ge", "le"]);
+
 function binaryKernel(rt: WasmRuntime, op: BinaryOp): Kernel {
-  return elementwise(rt, op, (R, C, [a, b], out) => rt.binary(op, R, C, a!, b!, out));
+  const bool = COMPARISONS.has(op) ? "out" : "none";
+  return elementwise(rt, op, (R, C, [a, b], out, boolOut) => rt.binary(op, R, C, a!, b!, out, boolOut), bool);
 }
 
 /** copy: a contiguous float32 (or int32: same bits) output of the same dtype; strided outputs use the reference. */
@@ -575,7 +584,7 @@ function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRo
 /** The wasm backend's kernels (those it does not list fall back to the reference). */
 export function wasmKernels(rt: WasmRuntime): Partial<KernelTable> {
   const table: { -readonly [K in KernelName]?: KernelTable[K] } = {
-    where: elementwise(rt, "where", (R, C, [c, a, b], out) => rt.where(R, C, c!, a!, b!, out)),
+    where: elementwise(rt, "where", (R, C, [c, a, b], out, boolCond) => rt.where(R, C, c!, a!, b!, out, boolCond), "cond"),
     copy: copyKernel(rt),
     matmul: matmulKernel(rt),
     linear: linearKernel(rt),

@@ -36,6 +36,8 @@ export const BINARY_OPS = {
   le: 11,
   ne: 12,
 } as const;
+/** Added to a comparison's code: the result is bool (int32 0/1) rather than float32 0/1. */
+export const BOOL_OUT = 16;
 export const REDUCE_OPS = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
 export type BinaryOp = keyof typeof BINARY_OPS;
@@ -462,20 +464,36 @@ export class WasmRuntime {
     this.run("unary", [code, x, y], n, this.chunkFor(n, math ? 2048 : 8192, 16), parallel);
   }
 
-  /** y[r, c] = a[r, c] op b[r, c] for a row-major [R, C] result y, operands broadcast per RowOperand. */
-  binary(op: BinaryOp, R: number, C: number, a: RowOperand, b: RowOperand, y: number): void {
+  /**
+   * y[r, c] = a[r, c] op b[r, c] for a row-major [R, C] result y, operands broadcast per RowOperand;
+   * `boolOut` (comparisons only) writes int32 0/1 instead of float32.
+   */
+  binary(op: BinaryOp, R: number, C: number, a: RowOperand, b: RowOperand, y: number, boolOut = false): void {
     const n = R * C;
-    const code = BINARY_OPS[op];
+    const code = BINARY_OPS[op] + (boolOut ? BOOL_OUT : 0);
     const cheap = code !== BINARY_OPS.pow;
     const parallel = n >= (cheap ? PARALLEL_THRESHOLDS.cheapElements : PARALLEL_THRESHOLDS.mathElements);
     const args = [code, C, a.ptr, a.rowStride, a.colStep, b.ptr, b.rowStride, b.colStep, y];
     this.run("binary", args, n, this.chunkFor(n, cheap ? 8192 : 1024, 16), parallel);
   }
 
-  /** y = cond != 0 ? a : b over a row-major [R, C] result, each operand broadcast per RowOperand. */
-  where(R: number, C: number, cond: RowOperand, a: RowOperand, b: RowOperand, y: number): void {
+  /** y = cond != 0 ? a : b over a row-major [R, C] result, each operand broadcast per RowOperand; cond float32, or int32 with `boolCond`. */
+  where(R: number, C: number, cond: RowOperand, a: RowOperand, b: RowOperand, y: number, boolCond = false): void {
     const n = R * C;
-    const args = [C, cond.ptr, cond.rowStride, cond.colStep, a.ptr, a.rowStride, a.colStep, b.ptr, b.rowStride, b.colStep, y];
+    const args = [
+      boolCond ? 1 : 0,
+      C,
+      cond.ptr,
+      cond.rowStride,
+      cond.colStep,
+      a.ptr,
+      a.rowStride,
+      a.colStep,
+      b.ptr,
+      b.rowStride,
+      b.colStep,
+      y,
+    ];
     this.run("where", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
 

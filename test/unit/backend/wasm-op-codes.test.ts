@@ -3,7 +3,7 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { UNARY_OPS, BINARY_OPS, REDUCE_OPS } from "../../../src/backend/wasm/runtime.js";
+import { UNARY_OPS, BINARY_OPS, BOOL_OUT, REDUCE_OPS } from "../../../src/backend/wasm/runtime.js";
 
 const assembly = new URL("../../../src/backend/wasm/assembly/", import.meta.url);
 
@@ -31,6 +31,11 @@ it("unary op codes agree between AssemblyScript and TypeScript", () => {
 
 it("binary op codes agree between AssemblyScript and TypeScript", () => {
   assert.deepEqual(constants("elementwise.ts", "ADD"), spelled(BINARY_OPS, { maximum: "MAX", minimum: "MIN" }));
+});
+
+it("the bool-output offset agrees, and clears every binary op code", () => {
+  assert.deepEqual(constants("elementwise.ts", "BOOL_OUT"), new Map([["BOOL_OUT", BOOL_OUT]]));
+  assert.ok(Math.max(...Object.values(BINARY_OPS)) < BOOL_OUT);
 });
 
 it("reduction op codes agree between AssemblyScript and TypeScript", () => {
