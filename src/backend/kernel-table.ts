@@ -74,16 +74,25 @@ export interface UnfoldParams extends ConvGeometry {
  * Fused kernels that only faster backends provide. No backend falls back to the reference for them
  * (a GPU backend cannot): the op that uses one asks the current backend for it
  * (`getBackend().kernel(name)`) and otherwise composes the same maths from the kernels above.
- * Contracts: ops/primitives/recurrent-cell.ts.
+ * Contracts: ops/primitives/recurrent-cell.ts and ops/composite/dropout.ts.
  */
 export interface OptionalKernelParams {
   lstmCell: undefined;
   lstmCellGrad: undefined;
   gruCell: undefined;
   gruCellGrad: undefined;
+  /** A float32 dropout mask from the generator's state, advanced in place (contract: ops/composite/dropout.ts). */
+  dropoutMask: DropoutMaskParams;
+}
+
+/** dropoutMask's parameters: keep-or-drop probability, the survivors' factor, xoshiro128**'s four state words. */
+export interface DropoutMaskParams {
+  readonly p: number;
+  readonly scale: number;
+  readonly state: Int32Array;
 }
 export type OptionalKernelName = keyof OptionalKernelParams;
-export const OPTIONAL_KERNELS: readonly OptionalKernelName[] = ["lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad"];
+export const OPTIONAL_KERNELS: readonly OptionalKernelName[] = ["lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "dropoutMask"];
 
 /** Parameters of each kernel, by name. */
 export type KernelParams = OptionalKernelParams & { [K in UnaryKernel | BinaryKernel | TernaryKernel]: undefined } & {

@@ -88,6 +88,17 @@ export function fillDropoutMask(out: Float32Array | Float64Array, p: number, sca
   s3 = d;
 }
 
+/**
+ * @internal Runs `draw` on the generator's four state words (xoshiro128**, as signed 32-bit integers)
+ * and takes back the words it leaves: for a kernel that draws from the same sequence elsewhere (the
+ * wasm backend's dropout mask).
+ */
+export function drawWithState(draw: (state: Int32Array) => void): void {
+  const state = Int32Array.of(s0, s1, s2, s3);
+  draw(state);
+  [s0, s1, s2, s3] = state as unknown as [number, number, number, number];
+}
+
 /** Uniform in [0, 1) with 53 random bits. */
 export function random(): number {
   const hi = nextUint32() >>> 5; // 27 bits

@@ -581,6 +581,15 @@ function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRo
   };
 }
 
+/** dropoutMask (contract in ops/composite/dropout.ts) into a fresh contiguous float32 output. */
+function dropoutMaskKernel(rt: WasmRuntime): KernelTable["dropoutMask"] {
+  return (out, _inputs, { p, scale, state }) => {
+    const po = addressIn(rt, out);
+    if (po < 0 || !isRowMajor(out)) throw new Error("internal: dropoutMask writes a contiguous float32 output in wasm memory");
+    rt.dropoutMask(po, sizeOf(out.shape), p, scale, state);
+  };
+}
+
 /** The wasm backend's kernels (those it does not list fall back to the reference). */
 export function wasmKernels(rt: WasmRuntime): Partial<KernelTable> {
   const table: { -readonly [K in KernelName]?: KernelTable[K] } = {
@@ -595,6 +604,7 @@ export function wasmKernels(rt: WasmRuntime): Partial<KernelTable> {
     ...indexingKernels(rt),
     ...optimKernels(rt),
     ...recurrentKernels(rt),
+    dropoutMask: dropoutMaskKernel(rt),
   };
   for (const op of Object.keys(UNARY_OPS) as UnaryOp[]) table[op] = unaryKernel(rt, op);
   for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) table[op] = binaryKernel(rt, op);

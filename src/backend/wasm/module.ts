@@ -239,6 +239,7 @@ export interface KernelExports {
   scatter_add_dim(src: number, idx: number, k: number, along: number, inner: number, y: number, lo: number, hi: number): void;
   arg_mid(max: number, x: number, outerStride: number, rowStride: number, R: number, B: number, y: number, lo: number, hi: number): void;
   copy_rows(src: number, rowBytes: number, idx: number, dst: number, lo: number, hi: number): void;
+  dropout_mask(y: number, n: number, threshold: number, scale: number, state: number): void;
   adam_step(
     p: number,
     g: number,

@@ -497,6 +497,22 @@ export class WasmRuntime {
     this.run("where", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
 
+  /**
+   * Writes a dropout mask of n float32 elements at y (0 with probability p, else scale) from the
+   * generator state `state` (xoshiro128**'s 4 words), which comes back advanced by n draws. One thread.
+   */
+  dropoutMask(y: number, n: number, p: number, scale: number, state: Int32Array): void {
+    const mark = this.scratch.mark();
+    try {
+      const at = this.scratch.alloc(4);
+      this.i32(at, 4).set(state);
+      this.kernels.exports.dropout_mask(y, n, p * 4294967296 - 2147483648, scale, at);
+      state.set(this.i32(at, 4));
+    } finally {
+      this.scratch.release(mark);
+    }
+  }
+
   /** Contiguous copy of a rank <= 4 strided view (shape padded in front with 1s). */
   gather(x: number, shape: readonly number[], strides: readonly number[], y: number): void {
     if (shape.length > 4) throw new RangeError("gather handles rank <= 4");
