@@ -237,12 +237,14 @@ function drawTitle(canvas: Canvas, title: string, width: number): void {
 }
 
 /** The counts as K rows of K finite numbers, or a typed error naming what was given instead. */
-function countRows(counts: unknown): number[][] {
+function countRows(given: unknown): number[][] {
   const op = "confusionMatrixChart";
-  if (counts instanceof Tensor) {
-    if (counts.shape.length !== 2 || counts.shape[0] !== counts.shape[1] || counts.shape[0] === 0)
-      throw new ShapeError(`${op}: expected a square [K, K] tensor of counts, got ${fmtShape(counts.shape)}`);
-    return counts.toArray() as number[][];
+  let counts = given;
+  if (given instanceof Tensor) {
+    if (given.shape.length !== 2 || given.shape[0] !== given.shape[1] || given.shape[0] === 0)
+      throw new ShapeError(`${op}: expected a square [K, K] tensor of counts, got ${fmtShape(given.shape)}`);
+    // A tensor's values are checked as an array's are: NaN, negative or bool "counts" are refused alike.
+    counts = given.toArray();
   }
   if (!Array.isArray(counts))
     throw new ValueError(`${op}: expected a [K, K] Tensor or a K×K array of counts, got ${counts === null ? "null" : typeof counts}`);

@@ -58,6 +58,45 @@ test("confusionMatrixChart names what it was given instead of counts", () => {
   });
 });
 
+test("confusionMatrixChart checks a Tensor's counts as it checks an array's", () => {
+  assert.throws(
+    () =>
+      confusionMatrixChart(
+        tg.tensor([
+          [1, NaN],
+          [0, 2],
+        ]),
+      ),
+    { name: "ValueError", message: "confusionMatrixChart: counts must be finite numbers >= 0, got NaN at row 0, column 1" },
+  );
+  assert.throws(
+    () =>
+      confusionMatrixChart(
+        tg.tensor([
+          [1, 0],
+          [-3, 2],
+        ]),
+      ),
+    { name: "ValueError", message: "confusionMatrixChart: counts must be finite numbers >= 0, got -3 at row 1, column 0" },
+  );
+  assert.throws(
+    () =>
+      confusionMatrixChart(
+        tg.tensor([
+          [true, false],
+          [false, true],
+        ]),
+      ),
+    { name: "ValueError", message: "confusionMatrixChart: counts must be finite numbers >= 0, got true at row 0, column 0" },
+  );
+  // float64 counts (what a sum of float64 one-hots gives) draw as the same integers would.
+  const counts = [
+    [3, 1],
+    [0, 4],
+  ];
+  assert.deepEqual(confusionMatrixChart(tg.tensor(counts, { dtype: "float64" })), confusionMatrixChart(counts));
+});
+
 test("Canvas.text takes scale 1, 2 or 3 and refuses the bitmap font's other multiples", () => {
   const c = new Canvas(80, 30);
   for (const scale of [1, 2, 3] as const) c.text("Hg", 2, 2, { scale });
