@@ -1,12 +1,13 @@
 // The playground in headless Chromium, served by `tensorgrad playground`'s server: the page loads
 // with no console errors, settings come from the URL and go back into it, training the spiral set
-// reaches ≥ 95 % test accuracy, the charts change as it trains, and Pause/Step/Reset do what they say.
-// Screenshots go to the test's temp folder.
+// reaches ≥ 95 % test accuracy, the charts (loss, decision map, weight and gradient histograms) change
+// as it trains, the digits and XOR train too, and Step/Reset do what they say. Screenshots go to the
+// test's temp folder (its path is printed), each checked to be a PNG.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "puppeteer-core";
@@ -43,6 +44,7 @@ before(async () => {
 
 after(async () => {
   for (const s of stop.reverse()) await s();
+  console.log(`playground screenshots: ${shots}`);
 });
 
 /** Opens the playground with `query`, collecting console errors and page errors. */
@@ -62,6 +64,13 @@ async function open(query: string): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
+/** Saves a screenshot into the test's folder and checks that a PNG landed there. */
+async function shot(page: Page, name: string): Promise<void> {
+  const path = join(shots, name);
+  await page.screenshot({ path });
+  assert.deepEqual([...readFileSync(path).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${path} is a PNG`);
+}
+
 const canvasHash = (page: Page, id: string) =>
   page.evaluate((id) => {
     const c = document.getElementById(id) as HTMLCanvasElement;
@@ -77,13 +86,31 @@ describe("playground page", { timeout: 240_000 }, () => {
     assert.equal(await page.evaluate("crossOriginIsolated"), true);
     assert.equal(await page.$eval("#set-width", (e) => (e as HTMLInputElement).value), "64");
     assert.equal(await page.$eval("#set-schedule", (e) => (e as HTMLSelectElement).value), "cosine");
-    const lossBefore = await canvasHash(page, "loss"),
-      viewBefore = await canvasHash(page, "view");
-    await page.screenshot({ path: join(shots, "spirals-start.png") });
+    const before = {
+      loss: await canvasHash(page, "loss"),
+      view: await canvasHash(page, "view"),
+      weights: await canvasHash(page, "weights"),
+    };
+    const gradsBefore = await canvasHash(page, "grads");
+    await shot(page, "spirals-start.png");
     await page.click("#play");
     await page.waitForFunction("window.playground.trainer.epoch >= 5", { timeout: 120_000, polling: 200 });
-    assert.notEqual(await canvasHash(page, "loss"), lossBefore, "the loss chart changed");
-    assert.notEqual(await canvasHash(page, "view"), viewBefore, "the decision map changed");
+    assert.notEqual(await canvasHash(page, "loss"), before.loss, "the loss chart changed");
+    assert.notEqual(await canvasHash(page, "view"), before.view, "the decision map changed");
+    assert.notEqual(await canvasHash(page, "weights"), before.weights, "the weight histogram changed");
+    const gradsEarly = await canvasHash(page, "grads");
+    assert.notEqual(gradsEarly, gradsBefore, "the gradient histogram appeared");
+    // Pause stops between batches and training stays stopped until Train is pressed again.
+    await page.click("#play");
+    assert.equal(await page.evaluate("window.playground.running"), false);
+    assert.equal(await page.$eval("#play", (e) => e.textContent), "Train");
+    // The batches already started (at most 30 ms of them) finish first.
+    await new Promise((r) => setTimeout(r, 500));
+    const paused = await page.evaluate("window.playground.trainer.epoch");
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await page.evaluate("window.playground.trainer.epoch"), paused, "no epoch while paused");
+    await page.click("#play");
+    assert.equal(await page.$eval("#play", (e) => e.textContent), "Pause");
     await page.waitForFunction("!window.playground.running && window.playground.trainer.epoch === 50", { timeout: 180_000, polling: 250 });
     const history = (await page.evaluate("window.playground.trainer.history")) as { testAccuracy: number; trainLoss: number }[];
     assert.equal(history.length, 50);
@@ -91,7 +118,8 @@ describe("playground page", { timeout: 240_000 }, () => {
     assert.ok(history[49]!.trainLoss < history[0]!.trainLoss / 4, `train loss ${history[0]!.trainLoss} -> ${history[49]!.trainLoss}`);
     assert.match(await page.$eval("#epoch", (e) => e.textContent ?? ""), /^epoch 50 · .* test accuracy \d+\.\d %$/);
     assert.equal(await page.evaluate("window.playground.error"), null);
-    await page.screenshot({ path: join(shots, "spirals-trained.png") });
+    assert.notEqual(await canvasHash(page, "grads"), gradsEarly, "the gradient histogram kept changing");
+    await shot(page, "spirals-trained.png");
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -119,6 +147,25 @@ describe("playground page", { timeout: 240_000 }, () => {
     assert.deepEqual(runs[0], runs[1]);
   });
 
+  it("trains the bundled digits and the XOR set, showing each one's view", async () => {
+    for (const [query, least] of [
+      ["dataset=digits&samples=1000&epochs=3", 0.8],
+      ["dataset=xor&samples=200&epochs=20", 0.9],
+    ] as const) {
+      const { page, errors } = await open(query);
+      const view = await canvasHash(page, "view");
+      await page.click("#play");
+      await page.waitForFunction("!window.playground.running && window.playground.trainer.epoch > 0", { timeout: 120_000, polling: 200 });
+      const history = (await page.evaluate("window.playground.trainer.history")) as { testAccuracy: number }[];
+      assert.equal(history.length, Number(new URLSearchParams(query).get("epochs")), query);
+      assert.ok(history.at(-1)!.testAccuracy >= least, `${query}: test accuracy ${history.at(-1)!.testAccuracy}`);
+      assert.notEqual(await canvasHash(page, "view"), view, `${query}: the view changed`);
+      await shot(page, `${new URLSearchParams(query).get("dataset")}.png`);
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  });
+
   it("writes changed settings into the URL and ignores values outside their range", async () => {
     const { page, errors } = await open("dataset=sine&depth=99&optimizer=nonsense&loss=crossEntropy");
     assert.equal(await page.$eval("#set-depth", (e) => (e as HTMLInputElement).value), "2", "depth 99 is out of range: the default");
@@ -129,7 +176,7 @@ describe("playground page", { timeout: 240_000 }, () => {
     assert.equal(new URL(page.url()).searchParams.get("dataset"), "sine");
     await page.click("#step");
     await page.waitForFunction("window.playground.trainer.epoch === 1 && window.playground.draws > 1", { timeout: 60_000, polling: 100 });
-    await page.screenshot({ path: join(shots, "sine.png") });
+    await shot(page, "sine.png");
     assert.deepEqual(errors, []);
     await page.close();
   });
