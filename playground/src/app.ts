@@ -4,7 +4,7 @@
 import * as tg from "tensorgrad";
 import { makeProblem, type Problem } from "./datasets.js";
 import { drawDecision, drawDigits, drawFit, drawHistogram, drawHistory } from "./charts.js";
-import { RULES, fromQuery, isRegression, lossesFor, parseValue, toQuery, type Settings } from "./settings.js";
+import { RULES, fitToDataset, fromQuery, isRegression, lossesFor, modelsFor, parseValue, toQuery, type Settings } from "./settings.js";
 import { Trainer, read } from "./trainer.js";
 
 const GRID = 64;
@@ -57,10 +57,13 @@ function showSettings(): void {
     const input = $<HTMLInputElement | HTMLSelectElement>(`set-${key}`);
     input.value = String(state.settings[key]);
   }
-  // Only the losses that fit the task can be chosen.
-  const loss = $<HTMLSelectElement>("set-loss");
-  const allowed = lossesFor(state.settings);
-  for (const o of Array.from(loss.options)) o.disabled = !allowed.includes(o.value);
+  // Only the losses and models that fit the data set can be chosen.
+  for (const [key, allowed] of [
+    ["loss", lossesFor(state.settings)],
+    ["model", modelsFor(state.settings)],
+  ] as const) {
+    for (const o of Array.from($<HTMLSelectElement>(`set-${key}`).options)) o.disabled = !allowed.includes(o.value);
+  }
 }
 
 function onChange(key: keyof Settings, input: HTMLInputElement | HTMLSelectElement): void {
@@ -72,7 +75,7 @@ function onChange(key: keyof Settings, input: HTMLInputElement | HTMLSelectEleme
   }
   input.setCustomValidity("");
   (state.settings as unknown as Record<string, unknown>)[key] = v;
-  if (!lossesFor(state.settings).includes(state.settings.loss)) state.settings.loss = lossesFor(state.settings)[0] as Settings["loss"];
+  fitToDataset(state.settings);
   history.replaceState(null, "", `?${toQuery(state.settings)}`);
   void reset();
 }

@@ -36,13 +36,32 @@ function activation(name: Settings["activation"]): nn.Module {
 export function buildModel(s: Settings, p: Problem): nn.Sequential {
   const layers: nn.Module[] = [];
   let width = p.inputs;
+  if (s.model === "cnn" && p.inputs === 28 * 28) {
+    // Two conv-pool blocks as in LeNet: [N, 784] → [N, 1, 28, 28] → [N, 8, 14, 14] → [N, 16, 7, 7].
+    layers.push(new nn.Unflatten(1, [1, 28, 28]), new nn.Conv2d(1, 8, 5, { padding: 2 }), activation(s.activation), new nn.MaxPool2d(2));
+    layers.push(new nn.Conv2d(8, 16, 5, { padding: 2 }), activation(s.activation), new nn.MaxPool2d(2), new nn.Flatten());
+    width = 16 * 7 * 7;
+  }
   for (let i = 0; i < s.depth; i++) {
-    layers.push(new nn.Linear(width, s.width), activation(s.activation));
+    layers.push(new nn.Linear(width, s.width));
+    if (s.norm === "batch") layers.push(new nn.BatchNorm1d(s.width));
+    if (s.norm === "layer") layers.push(new nn.LayerNorm(s.width));
+    layers.push(activation(s.activation));
     if (s.dropout > 0) layers.push(new nn.Dropout(s.dropout));
     width = s.width;
   }
   layers.push(new nn.Linear(width, p.outputs));
-  return new nn.Sequential(...layers);
+  const model = new nn.Sequential(...layers);
+  if (s.init !== "default") {
+    for (const m of model.modules()) {
+      if (!(m instanceof nn.Linear || m instanceof nn.Conv2d)) continue;
+      if (s.init === "he") nn.init.kaimingNormal(m.weight, { nonlinearity: "relu" });
+      else if (s.init === "xavier") nn.init.xavierNormal(m.weight);
+      else nn.init.normal(m.weight, 0, s.init === "small" ? 0.01 : 1);
+      if (m.bias) nn.init.zeros(m.bias);
+    }
+  }
+  return model;
 }
 
 function buildOptimizer(s: Settings, params: Tensor[]): optim.Optimizer {
@@ -134,7 +153,9 @@ export class Trainer {
     const n = x.shape[0]!;
     // A fresh order each epoch from the seeded generator (argsort of uniform draws).
     if (this.#at === 0) this.#order = await read(tg.rand([n]).argsort());
-    const end = Math.min(n, this.#at + this.settings.batchSize);
+    let end = Math.min(n, this.#at + this.settings.batchSize);
+    // Batch norm needs two samples in a batch: a last batch of one joins the one before it.
+    if (this.settings.norm === "batch" && n - end === 1) end = n;
     const idx = tg.tensor(Int32Array.from(this.#order.subarray(this.#at, end)), { dtype: "int32" });
     this.#at = end;
     this.model.train();
@@ -146,6 +167,7 @@ export class Trainer {
       loss = loss.add(penalty.mul(this.settings.l1));
     }
     loss.backward();
+    if (this.settings.clip > 0) nn.utils.clipGradNorm(this.model.parameters(), this.settings.clip);
     this.optimizer.step();
     this.#epochLoss += (await read(loss))[0]! * idx.shape[0]!;
     this.#epochBatches += idx.shape[0]!;

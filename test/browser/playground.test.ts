@@ -50,7 +50,7 @@ after(async () => {
 /** Opens the playground with `query`, collecting console errors and page errors. */
 async function open(query: string): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage();
-  await page.setViewport({ width: 1180, height: 640 });
+  await page.setViewport({ width: 1180, height: 720 });
   const errors: string[] = [];
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(m.text());
@@ -164,6 +164,54 @@ describe("playground page", { timeout: 240_000 }, () => {
       assert.deepEqual(errors, []);
       await page.close();
     }
+  });
+
+  it("shows vanishing gradients fixed by batch norm, exploding ones tamed by clipping, and a CNN on the digits", async () => {
+    /** Opens `query`, trains to the end and returns the history and the first layer's gradient norm. */
+    const train = async (query: string) => {
+      const { page, errors } = await open(query);
+      await page.click("#play");
+      await page.waitForFunction("!window.playground.running && window.playground.trainer.epoch > 0", { timeout: 120_000, polling: 200 });
+      const history = (await page.evaluate("window.playground.trainer.history")) as { trainLoss: number | null; testAccuracy: number }[];
+      const grad0 = (await page.evaluate("window.playground.trainer.model.parameters()[0].grad.norm().item()")) as number;
+      const parameters = (await page.evaluate("window.playground.trainer.model.numParameters()")) as number;
+      const model = await page.$eval("#set-model", (e) => (e as HTMLSelectElement).value);
+      assert.equal(await page.evaluate("window.playground.error"), null, query);
+      assert.deepEqual(errors, [], query);
+      await page.close();
+      return { history, grad0, parameters, model, last: history.at(-1)! };
+    };
+    // Six ReLU layers from N(0, 0.01²): the first layer's gradient is zero and the loss stays at ln 2.
+    const deep = "dataset=circles&samples=400&depth=6&width=16&optimizer=sgd&lr=0.1&epochs=8&init=small";
+    const vanished = await train(deep);
+    assert.ok(vanished.grad0 < 1e-6, `first-layer gradient ${vanished.grad0}`);
+    assert.ok(vanished.last.trainLoss! > 0.68, `loss ${vanished.last.trainLoss}`);
+    const normed = await train(`${deep}&norm=batch`);
+    assert.ok(normed.grad0 > 1e-3, `first-layer gradient with batch norm ${normed.grad0}`);
+    assert.ok(normed.last.testAccuracy >= 0.85, `accuracy with batch norm ${normed.last.testAccuracy}`);
+    // N(0, 1) weights in six wide layers: plain SGD overflows to NaN; clipping the gradient norm keeps it finite and falling.
+    const wide = "dataset=circles&samples=400&depth=6&width=64&optimizer=sgd&lr=0.1&epochs=5&init=large";
+    const exploded = await train(wide);
+    assert.equal(exploded.last.trainLoss, null, "a NaN loss (null once serialised)");
+    const clipped = await train(`${wide}&clip=1`);
+    assert.ok(
+      clipped.history.every((h) => h.trainLoss !== null && Number.isFinite(h.trainLoss)),
+      JSON.stringify(clipped.history),
+    );
+    assert.ok(
+      clipped.last.trainLoss! < clipped.history[0]!.trainLoss! / 2,
+      `clipped loss ${clipped.history[0]!.trainLoss} -> ${clipped.last.trainLoss}`,
+    );
+    // Two conv-pool blocks before the hidden layers: 208 + 3,216 conv parameters, 25,120 + 1,056 + 330 dense ones.
+    const cnn = await train("dataset=digits&samples=1000&epochs=2&model=cnn");
+    assert.equal(cnn.model, "cnn");
+    assert.equal(cnn.parameters, 29930);
+    assert.ok(cnn.last.testAccuracy >= 0.8, `CNN test accuracy ${cnn.last.testAccuracy}`);
+    // Convolutions need images: on the spirals a CNN falls back to the MLP.
+    const points = await open("dataset=spirals&model=cnn");
+    assert.equal(await points.page.$eval("#set-model", (e) => (e as HTMLSelectElement).value), "mlp");
+    assert.deepEqual(points.errors, []);
+    await points.page.close();
   });
 
   it("writes changed settings into the URL and ignores values outside their range", async () => {
