@@ -1,9 +1,10 @@
 // The published package works on its own: `npm pack` the repository, install the tarball into an
-// empty project (nothing downloaded beyond the npm registry, no install scripts), and import it.
+// empty project (nothing downloaded beyond the npm registry, no install scripts), import it, and
+// serve the playground from the installed copy (`npx tensorgrad playground` in a user's project).
 
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,36 @@ import { ensureBuilt } from "../browser/harness.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 
-it("npm pack → install → import * as tg from 'tensorgrad'", { timeout: 240_000 }, () => {
+/** Starts the installed `tensorgrad playground` on a free port; resolves with its URL and a stop function. */
+function servePlayground(app: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [join(app, "node_modules/.bin/tensorgrad"), "playground", "--port", "0"], {
+    cwd: app,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`tensorgrad playground printed no URL in 30 s: ${out}`));
+    }, 30_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /open (http:\/\/\S+) /.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, stop: () => child.kill() });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tensorgrad playground exited with ${code}: ${out}`));
+    });
+  });
+}
+
+it("npm pack → install → import * as tg from 'tensorgrad'; npx tensorgrad playground", { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "tensorgrad-pack-"));
   try {
     const npm = (args: string[], cwd: string) =>
@@ -52,6 +82,24 @@ it("npm pack → install → import * as tg from 'tensorgrad'", { timeout: 240_0
       shape: [256, 256],
       digits: [1, 3, 7],
     });
+    // The installed copy serves the page, its bundle and the digits, cross-origin isolated.
+    const server = await servePlayground(app);
+    try {
+      for (const [path, type] of [
+        ["", "text/html; charset=utf-8"],
+        ["app.js", "text/javascript; charset=utf-8"],
+        ["mnist-digits.bin", "application/octet-stream"],
+      ]) {
+        const r = await fetch(server.url + path);
+        assert.equal(r.status, 200, path);
+        assert.equal(r.headers.get("content-type"), type, path);
+        assert.equal(r.headers.get("cross-origin-opener-policy"), "same-origin", path);
+        assert.equal(r.headers.get("cross-origin-embedder-policy"), "require-corp", path);
+        assert.ok((await r.arrayBuffer()).byteLength > 1000, `${path} has content`);
+      }
+    } finally {
+      server.stop();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
