@@ -137,9 +137,11 @@ async function draw(): Promise<void> {
     const xs = p.test.x.slice(0, 0, n);
     drawDigits(ctx("view"), await read(xs), Int32Array.from(await read(p.test.y.slice(0, 0, n))), await t.predict(xs));
   }
-  const { weights, grads } = await t.weightsAndGrads();
+  const { weights, grads, gradNorms } = await t.weightsAndGrads();
   drawHistogram(ctx("weights"), "weights", weights, "#2171b5");
   drawHistogram(ctx("grads"), "gradients (last batch)", grads, "#e6550d");
+  const norm = (v: number) => (v === 0 || !Number.isFinite(v) ? String(v) : v < 0.01 || v >= 1000 ? v.toExponential(1) : v.toPrecision(2));
+  $("gradnorms").textContent = gradNorms.length ? `gradient norm by layer, input to output: ${gradNorms.map(norm).join(" · ")}` : "";
   const last = t.history[t.history.length - 1];
   $("epoch").textContent = last
     ? `epoch ${last.epoch} · lr ${last.lr.toPrecision(3)} · train loss ${last.trainLoss.toFixed(4)} · test loss ${last.testLoss.toFixed(4)}` +

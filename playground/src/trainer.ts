@@ -211,21 +211,26 @@ export class Trainer {
     return read(out);
   }
 
-  /** Every weight (not bias) and its latest gradient, flattened. */
-  async weightsAndGrads(): Promise<{ weights: Float32Array; grads: Float32Array }> {
+  /**
+   * Every weight (not bias) and its latest gradient, flattened, and the gradient's L2 norm for each
+   * layer from input to output (where vanishing or exploding gradients show).
+   */
+  async weightsAndGrads(): Promise<{ weights: Float32Array; grads: Float32Array; gradNorms: number[] }> {
     const ws: Float32Array[] = [],
       gs: Float32Array[] = [];
     for (const [name, w] of this.model.namedParameters()) {
-      if (!name.endsWith("weight")) continue;
+      // Linear and conv weights; norm layers' scales ("weight" too, but 1-D) are left out.
+      if (!name.endsWith("weight") || w.ndim < 2) continue;
       ws.push(await read(w));
       if (w.grad) gs.push(await read(w.grad));
     }
+    const gradNorms = gs.map((g) => Math.sqrt(g.reduce((a, v) => a + v * v, 0)));
     const cat = (parts: Float32Array[]) => {
       const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
       let at = 0;
       for (const p of parts) out.set(p, (at += p.length) - p.length);
       return out;
     };
-    return { weights: cat(ws), grads: cat(gs) };
+    return { weights: cat(ws), grads: cat(gs), gradNorms };
   }
 }

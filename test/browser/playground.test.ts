@@ -176,18 +176,37 @@ describe("playground page", { timeout: 240_000 }, () => {
       const grad0 = (await page.evaluate("window.playground.trainer.model.parameters()[0].grad.norm().item()")) as number;
       const parameters = (await page.evaluate("window.playground.trainer.model.numParameters()")) as number;
       const model = await page.$eval("#set-model", (e) => (e as HTMLSelectElement).value);
+      const norms = await page.$eval("#gradnorms", (e) => e.textContent ?? "");
       assert.equal(await page.evaluate("window.playground.error"), null, query);
       assert.deepEqual(errors, [], query);
       await page.close();
-      return { history, grad0, parameters, model, last: history.at(-1)! };
+      return { history, grad0, parameters, model, norms, last: history.at(-1)! };
     };
     // Six ReLU layers from N(0, 0.01²): the first layer's gradient is zero and the loss stays at ln 2.
     const deep = "dataset=circles&samples=400&depth=6&width=16&optimizer=sgd&lr=0.1&epochs=8&init=small";
     const vanished = await train(deep);
     assert.ok(vanished.grad0 < 1e-6, `first-layer gradient ${vanished.grad0}`);
     assert.ok(vanished.last.trainLoss! > 0.68, `loss ${vanished.last.trainLoss}`);
+    // The page shows it layer by layer: with tanh the gradient shrinks geometrically toward the input
+    // (about 6e-11 at the first layer, 4e-4 at the output); with ReLU every unit is dead (all 0).
+    const byLayer = (text: string): number[] => {
+      const shown = /^gradient norm by layer, input to output: (.+)$/.exec(text);
+      assert.ok(shown, text);
+      return shown[1]!.split(" · ").map(Number);
+    };
+    assert.equal(byLayer(vanished.norms).length, 7, "six hidden layers and the output");
+    const tanh = byLayer((await train(`${deep}&activation=tanh`)).norms);
+    assert.equal(tanh.length, 7);
+    assert.ok(tanh[0]! < 1e-8 && tanh[6]! > 1e4 * tanh[0]!, `tanh: ${tanh.join(", ")}`);
     const normed = await train(`${deep}&norm=batch`);
     assert.ok(normed.grad0 > 1e-3, `first-layer gradient with batch norm ${normed.grad0}`);
+    // Every layer gets a gradient (batch norm's own scales are not counted as layers).
+    const fed = byLayer(normed.norms);
+    assert.equal(fed.length, 7, normed.norms);
+    assert.ok(
+      fed.every((v) => v > 1e-3),
+      normed.norms,
+    );
     assert.ok(normed.last.testAccuracy >= 0.85, `accuracy with batch norm ${normed.last.testAccuracy}`);
     // N(0, 1) weights in six wide layers: plain SGD overflows to NaN; clipping the gradient norm keeps it finite and falling.
     const wide = "dataset=circles&samples=400&depth=6&width=64&optimizer=sgd&lr=0.1&epochs=5&init=large";
