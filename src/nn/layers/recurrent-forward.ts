@@ -8,7 +8,7 @@ import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
 import { fused, gruCell, lstmCell } from "../../ops/primitives/recurrent-cell.js";
-import { gruStepPrim, lstmStepPrim, sequenceState } from "../../ops/primitives/recurrent-step.js";
+import { gruStepPrim, lstmOutputsPrim, lstmStepPrim, sequenceState } from "../../ops/primitives/recurrent-step.js";
 
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -149,27 +149,30 @@ function fusedDirection(
   const [T, N] = xProj.shape;
   const H = w.wHh.shape[1];
   const seq = sequenceState();
-  // The kernels read states with contiguous columns.
-  let h = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
-  let c = mode === "LSTM" ? (c0 ? c0.contiguous() : zeros([N, H], { dtype: xProj.dtype })) : null;
   const outs = new Array<Tensor>(T);
   // xProj and every step's result but the last (whose h and c the caller gets) reach nothing but the
   // graph and the stacked output's copy: backward frees them with the graph.
   markIntermediate(xProj);
+  if (mode === "LSTM") {
+    // The state [h, c] as one contiguous [2, N, H] (what the step kernels read).
+    let state = h0 || c0 ? stack([h0 ?? zeros([N, H]), c0 ?? zeros([N, H])], 0) : zeros([2, N, H], { dtype: xProj.dtype });
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      state = lstmStepPrim([xProj, state, w.wHh], { t, s, seq });
+      if (s < T - 1) markIntermediate(state);
+      outs[t] = state;
+    }
+    return { output: lstmOutputsPrim(outs, undefined), h: state.slice(0, 0, 1).squeeze(0), c: state.slice(0, 1, 2).squeeze(0) };
+  }
+  // The kernels read states with contiguous columns.
+  let h = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    if (mode === "LSTM") {
-      const out = lstmStepPrim([xProj, h, c!, w.wHh], { t, s, seq });
-      if (s < T - 1) markIntermediate(out);
-      h = out.slice(0, 0, 1).squeeze(0);
-      c = out.slice(0, 1, 2).squeeze(0);
-    } else {
-      h = gruStepPrim(w.bHh ? [xProj, h, w.wHh, w.bHh] : [xProj, h, w.wHh], { t, s, seq });
-      if (s < T - 1) markIntermediate(h);
-    }
+    h = gruStepPrim(w.bHh ? [xProj, h, w.wHh, w.bHh] : [xProj, h, w.wHh], { t, s, seq });
+    if (s < T - 1) markIntermediate(h);
     outs[t] = h;
   }
-  return { output: stack(outs, 0), h, c };
+  return { output: stack(outs, 0), h, c: null };
 }
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */

@@ -9,13 +9,13 @@
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import type { View } from "../../backend/backend.js";
 import { kernelFor } from "../../backend/current.js";
-import type { Tensor } from "../../tensor/tensor.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { emptyTensor, runKernel } from "../run-kernel.js";
 
 /** What the steps of one sequence share: saved per-step values, and the backward's accumulators. */
 export interface SequenceState {
-  /** Each step's state input h (for the recurrent weight's gradient), by time index. */
-  readonly h: Tensor[];
+  /** Each step's state input h [N, H] (for the recurrent weight's gradient), by time index. */
+  readonly h: View[];
   /** Each step's saved intermediates (LSTM: gate pre-activations; GRU: W_h·h + b_h), by time index. */
   readonly saved: Tensor[];
   /** Gradient accumulators of the backward pass in progress (null between passes). */
@@ -83,38 +83,82 @@ function weightGrad(acc: Tensor, seq: SequenceState, N: number, H: number): Tens
   return runKernel("matmul", [GH, H], "float32", [flat, { storage: hs.storage, offset: 0, shape: [T * N, H], strides: [H, 1] }]);
 }
 
+/** Frees a temporary that no tensor outside this module holds, without waiting for the collector. */
+function drop(t: Tensor): void {
+  t.storage.backend.release?.(t.storage);
+}
+
+/** Slab i of a contiguous [k, N, H] tensor as an [N, H] view. */
+function slab(x: View, i: number): View {
+  const N = x.shape[1]!,
+    H = x.shape[2]!;
+  return { storage: x.storage, offset: x.offset + i * N * H, shape: [N, H], strides: [H, 1] };
+}
+
 /**
- * One LSTM step: inputs [xProj [T, N, 4H] (W_i·x + b_i + b_h), h [N, H], c [N, H], W_h [4H, H]] ->
- * [2, N, H] = [h', c'].
+ * One LSTM step: inputs [xProj [T, N, 4H] (W_i·x + b_i + b_h), state [2, N, H] = [h, c] (contiguous),
+ * W_h [4H, H]] -> the next state [2, N, H] = [h', c']. The state travels as one tensor, so that its
+ * gradient does too: the backward of a step hands the previous one [dh, dc] in one block, where
+ * separate h and c views of the result cost a padded copy of each and their sum at every step.
  */
 export const lstmStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
   name: "lstmStep",
   saves: "both",
-  forward: ([xProj, h, c, w], { t, seq }) => {
-    const N = h.shape[0],
-      H = h.shape[1];
+  forward: ([xProj, state, w], { t, seq }) => {
+    const N = state.shape[1],
+      H = state.shape[2];
+    const h = slab(state, 0);
     const hh = runKernel("matmul", [N, 4 * H], "float32", [h, transposed(w)]);
     const gates = runKernel("add", [N, 4 * H], "float32", [rowBlock(xProj, t), hh]);
+    drop(hh);
     seq.h[t] = h;
     seq.saved[t] = gates;
-    return runKernel("lstmCell", [2, N, H], "float32", [gates, c]);
+    return runKernel("lstmCell", [2, N, H], "float32", [gates, slab(state, 1)]);
   },
-  vjp: (d, { inputs: [xProj, h, c, w], output, params: { t, s, seq } }) => {
-    const N = h.shape[0],
-      H = h.shape[1],
+  vjp: (d, { inputs: [xProj, state, w], output, params: { t, s, seq } }) => {
+    const N = state.shape[1],
+      H = state.shape[2],
       T = xProj.shape[0];
     enter(seq, s);
     const acc = (seq.acc ??= emptyTensor([T, N, 4 * H], "float32"));
     const dd = d.isContiguous ? d : runKernel("copy", d.shape, d.dtype, [d]);
-    const g = runKernel("lstmCellGrad", [5 * N * H], "float32", [seq.saved[t]!, c, output, dd]);
+    const g = runKernel("lstmCellGrad", [5 * N * H], "float32", [seq.saved[t]!, slab(state, 1), output, dd]);
     const dGates: View = { storage: g.storage, offset: 0, shape: [N, 4 * H], strides: [4 * H, 1] };
     store(acc, t, dGates);
-    const dh = runKernel("matmul", [N, H], "float32", [dGates, w]);
-    const dc = g.slice(0, 4 * N * H, 5 * N * H).reshape([N, H]);
-    if (s !== 0) return [null, dh, dc, null];
+    let dState: Tensor | null = null;
+    // The first step's state is zeros unless the caller gave one: then nothing needs its gradient.
+    if (s !== 0 || state.requiresGrad) {
+      dState = emptyTensor([2, N, H], "float32", false);
+      kernelFor("matmul")(slab(dState, 0), [dGates, w], undefined);
+      kernelFor("copy")(slab(dState, 1), [{ storage: g.storage, offset: 4 * N * H, shape: [N, H], strides: [H, 1] }], undefined);
+    }
+    if (s !== 0) return [null, dState, null];
     seq.acc = null;
     seq.lastS = -1;
-    return [xProj.requiresGrad ? acc : null, dh, dc, w.requiresGrad ? weightGrad(acc, seq, N, H) : null];
+    return [xProj.requiresGrad ? acc : null, dState, w.requiresGrad ? weightGrad(acc, seq, N, H) : null];
+  },
+});
+
+/**
+ * The h half of every LSTM step's state, [T, N, H] in time order: inputs the T states [2, N, H] by
+ * time index. Its gradient reaches each state as [dh, 0] (views of one zero-filled block), which the
+ * engine adds to what the next step hands back.
+ */
+export const lstmOutputsPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "lstmOutputs",
+  saves: "none",
+  forward: (states) => {
+    const [, N, H] = states[0]!.shape;
+    const out = emptyTensor([states.length, N, H], "float32", false);
+    const copy = kernelFor("copy");
+    for (let t = 0; t < states.length; t++) copy(slab(out, t), [slab(states[t]!, 0)], undefined);
+    return out;
+  },
+  vjp: (g, { inputs: states }) => {
+    const [T, N, H] = g.shape;
+    const all = emptyTensor([T, 2, N, H], "float32");
+    kernelFor("copy")({ storage: all.storage, offset: 0, shape: [T, N, H], strides: [2 * N * H, H, 1] }, [g], undefined);
+    return states.map((st, t) => (st.requiresGrad ? new Tensor(all.storage, [2, N, H], [N * H, H, 1], t * 2 * N * H) : null));
   },
 });
 
