@@ -8,7 +8,7 @@ import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
 import { fused, gruCell, lstmCell } from "../../ops/primitives/recurrent-cell.js";
-import { gruStepPrim, lstmOutputsPrim, lstmStepPrim, sequenceState } from "../../ops/primitives/recurrent-step.js";
+import { gruStepPrim, lstmInputPrim, lstmOutputsPrim, lstmStepPrim, sequenceState } from "../../ops/primitives/recurrent-step.js";
 
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -81,10 +81,14 @@ function runDirection(
   reverse: boolean,
 ): { output: Tensor; h: Tensor; c: Tensor | null } {
   const [T, N] = x.shape;
-  const xProj = inputProjection(mode, x, w);
   // LSTM with projSize keeps h and c at different widths, which the fused steps do not take.
   const states = [w.wHh, ...(h0 ? [h0] : []), ...(c0 ? [c0] : [])];
   const fusable = (mode === "LSTM" && !w.wHr && fused("lstmCell", states)) || (mode === "GRU" && fused("gruCell", states));
+  const float32 = [x, w.wIh, ...(w.bIh ? [w.bIh] : []), ...(w.bHh ? [w.bHh] : [])].every((t) => t.dtype === "float32");
+  const xProj =
+    mode === "LSTM" && fusable && float32 && w.bIh && w.bHh
+      ? lstmInputPrim([x, w.wIh, w.bIh, w.bHh], undefined)
+      : inputProjection(mode, x, w);
   if (xProj.dtype === "float32" && fusable) return fusedDirection(mode, xProj, w, h0, c0, reverse);
   const steps = unbindFirst(xProj);
   const step = stepFunction(mode, w);

@@ -10,7 +10,8 @@ import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import type { View } from "../../backend/backend.js";
 import { kernelFor } from "../../backend/current.js";
 import { Tensor } from "../../tensor/tensor.js";
-import { emptyTensor, runKernel } from "../run-kernel.js";
+import { broadcastView, emptyTensor, runKernel } from "../run-kernel.js";
+import { linearPrim } from "./linear.js";
 
 /** What the steps of one sequence share: saved per-step values, and the backward's accumulators. */
 export interface SequenceState {
@@ -94,6 +95,28 @@ function slab(x: View, i: number): View {
     H = x.shape[2]!;
   return { storage: x.storage, offset: x.offset + i * N * H, shape: [N, H], strides: [H, 1] };
 }
+
+/**
+ * An LSTM's input projection with both biases, [x [..., I], W_i [4H, I], b_i [4H], b_h [4H]] ->
+ * (x·W_iᵀ + b_i) + b_h (rounded as linear then add). One primitive, so that the two biases, whose
+ * gradients are the same sum, get it from one reduction, and the linear's result is freed at once.
+ */
+export const lstmInputPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "lstmInput",
+  saves: "others",
+  forward: ([x, w, bI, bH]) => {
+    const shape = [...x.shape.slice(0, -1), w.shape[0]!];
+    const lin = runKernel("linear", shape, "float32", [x, w, bI]);
+    const out = runKernel("add", shape, "float32", [lin, broadcastView(bH, shape)]);
+    drop(lin);
+    return out;
+  },
+  vjp: (g, { inputs: [x, w, bI, bH], output }) => {
+    const [dx, dw] = linearPrim.spec.vjp!(g, { inputs: [x, w], output, params: undefined });
+    const db = bI.requiresGrad || bH.requiresGrad ? g.sum(g.shape.slice(0, -1).map((_, d) => d)) : null;
+    return [dx, dw, bI.requiresGrad ? db : null, bH.requiresGrad ? db : null];
+  },
+});
 
 /**
  * One LSTM step: inputs [xProj [T, N, 4H] (W_i·x + b_i + b_h), state [2, N, H] = [h, c] (contiguous),
