@@ -17,8 +17,12 @@ import { linearPrim } from "./linear.js";
 export interface SequenceState {
   /** Each step's state input h [N, H] (for the recurrent weight's gradient), by time index. */
   readonly h: View[];
-  /** Each step's saved intermediates (LSTM: gate pre-activations; GRU: W_h·h + b_h), by time index. */
-  readonly saved: Tensor[];
+  /**
+   * Each step's saved intermediates (LSTM: gate pre-activations; GRU: W_h·h + b_h), by time index.
+   * A step's backward frees its entry (null), so that they do not outlive the pass in wasm memory; a
+   * second pass over a retained graph computes them again from the step's inputs, with the same kernels.
+   */
+  readonly saved: (Tensor | null)[];
   /** Gradient accumulators of the backward pass in progress (null between passes). */
   acc: Tensor | null;
   accH: Tensor | null;
@@ -118,6 +122,23 @@ export const lstmInputPrim: Primitive<undefined> = definePrimitive<undefined>({
   },
 });
 
+/** An LSTM step's gate pre-activations [N, 4H]: row block t of xProj plus h·W_hᵀ (h: the state's first slab). */
+function lstmGates(xProj: View, state: View, w: View, t: number): Tensor {
+  const N = state.shape[1]!,
+    H = state.shape[2]!;
+  const hh = runKernel("matmul", [N, 4 * H], "float32", [slab(state, 0), transposed(w)]);
+  const gates = runKernel("add", [N, 4 * H], "float32", [rowBlock(xProj, t), hh]);
+  drop(hh);
+  return gates;
+}
+
+/** A GRU step's W_h·h + b_h [N, 3H]. */
+function gruHidden(h: View, w: View, b: View | undefined): Tensor {
+  const N = h.shape[0]!,
+    G = w.shape[0]!;
+  return b ? runKernel("linear", [N, G], "float32", [h, w, b]) : runKernel("matmul", [N, G], "float32", [h, transposed(w)]);
+}
+
 /**
  * One LSTM step: inputs [xProj [T, N, 4H] (W_i·x + b_i + b_h), state [2, N, H] = [h, c] (contiguous),
  * W_h [4H, H]] -> the next state [2, N, H] = [h', c']. The state travels as one tensor, so that its
@@ -131,9 +152,7 @@ export const lstmStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
     const N = state.shape[1],
       H = state.shape[2];
     const h = slab(state, 0);
-    const hh = runKernel("matmul", [N, 4 * H], "float32", [h, transposed(w)]);
-    const gates = runKernel("add", [N, 4 * H], "float32", [rowBlock(xProj, t), hh]);
-    drop(hh);
+    const gates = lstmGates(xProj, state, w, t);
     seq.h[t] = h;
     seq.saved[t] = gates;
     return runKernel("lstmCell", [2, N, H], "float32", [gates, slab(state, 1)]);
@@ -145,7 +164,10 @@ export const lstmStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
     enter(seq, s);
     const acc = (seq.acc ??= emptyTensor([T, N, 4 * H], "float32"));
     const dd = d.isContiguous ? d : runKernel("copy", d.shape, d.dtype, [d]);
-    const g = runKernel("lstmCellGrad", [5 * N * H], "float32", [seq.saved[t]!, slab(state, 1), output, dd]);
+    const gates = seq.saved[t] ?? lstmGates(xProj, state, w, t);
+    const g = runKernel("lstmCellGrad", [5 * N * H], "float32", [gates, slab(state, 1), output, dd]);
+    drop(gates);
+    seq.saved[t] = null;
     const dGates: View = { storage: g.storage, offset: 0, shape: [N, 4 * H], strides: [4 * H, 1] };
     store(acc, t, dGates);
     let dState: Tensor | null = null;
@@ -194,7 +216,7 @@ export const gruStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
   forward: ([xProj, h, w, b], { t, seq }) => {
     const N = h.shape[0],
       H = h.shape[1];
-    const hh = b ? runKernel("linear", [N, 3 * H], "float32", [h, w, b]) : runKernel("matmul", [N, 3 * H], "float32", [h, transposed(w)]);
+    const hh = gruHidden(h, w, b);
     seq.h[t] = h;
     seq.saved[t] = hh;
     return runKernel("gruCell", [N, H], "float32", [rowBlock(xProj, t), hh, h]);
@@ -207,7 +229,10 @@ export const gruStepPrim: Primitive<StepParams> = definePrimitive<StepParams>({
     const acc = (seq.acc ??= emptyTensor([T, N, 3 * H], "float32"));
     const accH = (seq.accH ??= emptyTensor([T, N, 3 * H], "float32"));
     const dd = d.isContiguous ? d : runKernel("copy", d.shape, d.dtype, [d]);
-    const g = runKernel("gruCellGrad", [7 * N * H], "float32", [rowBlock(xProj, t), seq.saved[t]!, h, dd]);
+    const hh = seq.saved[t] ?? gruHidden(h, w, b);
+    const g = runKernel("gruCellGrad", [7 * N * H], "float32", [rowBlock(xProj, t), hh, h, dd]);
+    drop(hh);
+    seq.saved[t] = null;
     const dHh: View = { storage: g.storage, offset: 3 * N * H, shape: [N, 3 * H], strides: [3 * H, 1] };
     store(acc, t, { storage: g.storage, offset: 0, shape: [N, 3 * H], strides: [3 * H, 1] });
     store(accH, t, dHh);
