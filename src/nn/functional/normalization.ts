@@ -7,6 +7,7 @@ import { shapesEqual } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 import { noGrad } from "../../autograd/grad-mode.js";
+import { markIntermediate } from "../../autograd/engine.js";
 
 /** Options of F.batchNorm (torch's batch_norm arguments, camelCase). */
 export interface BatchNormOptions {
@@ -126,10 +127,21 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   }
   const dims = shape.map((_, i) => x.ndim - k + i);
   const centred = x.sub(x.mean(dims, true));
-  const variance = centred.mul(centred).mean(dims, true);
-  let out = centred.div(variance.add(eps).sqrt());
-  if (weight !== null) out = out.mul(weight);
-  if (bias !== null) out = out.add(bias);
+  const squares = centred.mul(centred);
+  const variance = squares.mean(dims, true);
+  const normalized = centred.div(variance.add(eps).sqrt());
+  // The input-sized values between x and the result (the result excepted) are this function's own:
+  // backward frees them with the graph rather than leaving them to the collector.
+  markIntermediate(centred, squares);
+  let out = normalized;
+  if (weight !== null) {
+    markIntermediate(out);
+    out = out.mul(weight);
+  }
+  if (bias !== null) {
+    markIntermediate(out);
+    out = out.add(bias);
+  }
   return out;
 }
 
