@@ -90,8 +90,17 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * @example tg.permute(tg.zeros([2, 3, 4]), [2, 0, 1]).shape  // [4, 2, 3]
  */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  const norm = dims.map((d) => normDim("permute", d, x.ndim));
-  if (norm.length !== x.ndim || new Set(norm).size !== norm.length) {
+  // A plain loop and a bit mask, no closure or Set: linear's gradient transposes every step.
+  const norm = new Array<number>(dims.length);
+  let seen = 0,
+    repeated = false;
+  for (let i = 0; i < dims.length; i++) {
+    const d = normDim("permute", dims[i]!, x.ndim);
+    norm[i] = d;
+    repeated ||= d < 31 ? (seen & (1 << d)) !== 0 : norm.indexOf(d) !== i;
+    if (d < 31) seen |= 1 << d;
+  }
+  if (norm.length !== x.ndim || repeated) {
     throw new ValueError(
       `permute: dims [${dims.join(", ")}] are not a permutation of the ${x.ndim} dims of a tensor of shape ${fmtShape(x.shape)}`,
     );
@@ -107,7 +116,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) return permutePrim([x], []);
   const a = normDim("transpose", dim0, x.ndim);
   const b = normDim("transpose", dim1, x.ndim);
-  const dims = x.shape.map((_, i) => i);
+  const dims = new Array<number>(x.ndim);
+  for (let i = 0; i < dims.length; i++) dims[i] = i;
   dims[a] = b;
   dims[b] = a;
   return permutePrim([x], dims);
