@@ -106,7 +106,7 @@ export function execute(
   givenGrads: readonly (Tensor | null | undefined)[],
   { retainGraph, createGraph = false }: BackwardOptions,
   capture: readonly Tensor[] | null,
-): Map<Tensor, Tensor> {
+): ReadonlyMap<Tensor, Tensor> {
   const retain = retainGraph ?? createGraph;
   // Everything a first-order pass allocates is an intermediate gradient that dies with it, except
   // what it hands to leaves' .grad, returns, or shows a hook: a backend that can free memory without
@@ -119,10 +119,11 @@ export function execute(
   const outerKept = passKept;
   passKept = kept;
   const prev = setGradEnabled(createGraph);
-  let captured: Map<Tensor, Tensor>;
+  let captured: ReadonlyMap<Tensor, Tensor> = NOTHING_CAPTURED;
   try {
     // Inside the region: an implied gradient of ones is one of the pass's temporaries.
-    const rootGrads = roots.map((r, i) => rootGradient(op, r, givenGrads[i]));
+    const rootGrads = new Array<Tensor>(roots.length);
+    for (let i = 0; i < roots.length; i++) rootGrads[i] = rootGradient(op, roots[i], givenGrads[i]);
     const order = topologicalOrder(roots);
     const grads = new Map<Tensor, Tensor>();
     for (let i = 0; i < roots.length; i++) {
@@ -139,11 +140,13 @@ export function execute(
       dead: createGraph ? null : dead,
       capture: capture ? new Set(capture) : null,
       needed: capture ? neededFor(order, capture) : null,
-      captured: new Map(),
+      captured: capture ? new Map() : null,
     };
     propagate(order, pass);
-    captured = pass.captured;
-    for (const g of captured.values()) kept.add(g.storage);
+    if (pass.captured !== null) {
+      captured = pass.captured;
+      for (const g of captured.values()) kept.add(g.storage);
+    }
   } finally {
     setGradEnabled(prev);
     passKept = outerKept;
@@ -151,8 +154,14 @@ export function execute(
     if (outerKept) for (const s of kept) outerKept.add(s);
   }
   // The released graph was the last holder of these forward intermediates.
-  for (const s of dead) s.backend.release?.(s);
+  if (dead.size > 0) dead.forEach(release);
   return captured;
+}
+
+const NOTHING_CAPTURED: ReadonlyMap<Tensor, Tensor> = new Map();
+
+function release(s: Storage): void {
+  s.backend.release?.(s);
 }
 
 interface Pass {
@@ -168,7 +177,8 @@ interface Pass {
   /** autograd.grad's inputs, and the tensors through which one of them is reached. */
   readonly capture: ReadonlySet<Tensor> | null;
   readonly needed: ReadonlySet<Tensor> | null;
-  readonly captured: Map<Tensor, Tensor>;
+  /** autograd.grad's results (null without capture). */
+  readonly captured: Map<Tensor, Tensor> | null;
 }
 
 /** The tensors of `order` from which one of `targets` is reachable (targets included). */
@@ -196,9 +206,6 @@ function neededFor(order: readonly Tensor[], targets: readonly Tensor[]): Set<Te
 /** Walks `order` backwards, handing each node's gradient to its inputs' (see execute). */
 function propagate(order: readonly Tensor[], pass: Pass): void {
   const { grads, capture, needed, handed } = pass;
-  const seen = (g: Tensor): void => {
-    handed.add(g.storage);
-  };
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
     let gt = grads.get(t);
@@ -206,11 +213,11 @@ function propagate(order: readonly Tensor[], pass: Pass): void {
     grads.delete(t);
     if (needed && !needed.has(t)) continue;
     // torch.autograd.grad takes its inputs' gradients before their hooks run.
-    if (capture?.has(t)) pass.captured.set(t, gt);
+    if (capture?.has(t)) pass.captured!.set(t, gt);
     const node = t._node;
     if (node === null) {
       if (capture) continue;
-      gt = runHooks(t, gt, seen);
+      gt = runHooks(t, gt, handed);
       // A leaf: accumulate. The first gradient is copied when its storage may be shared, so that
       // no two leaves (or a leaf and the caller's gradient or a pending one) share a tensor that an
       // optimizer or clipGradNorm may later modify in place; a fresh one is kept as it is.
@@ -227,7 +234,7 @@ function propagate(order: readonly Tensor[], pass: Pass): void {
       );
     }
     if (needed && !node.inputs.some((x) => needed.has(x))) continue;
-    gt = runHooks(t, gt, seen);
+    gt = runHooks(t, gt, handed);
     if (node.versions) checkVersions(node, t);
     // A recorded backward may save these values in its own nodes: they are no longer only the forward
     // graph's, and a later pass must not free them with it.

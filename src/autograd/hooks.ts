@@ -4,6 +4,7 @@
 
 import { ShapeError, ValueError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
+import type { Storage } from "../backend/backend.js";
 import { shapesEqual } from "../tensor/shape.js";
 
 /** Called with the gradient of the tensor it was registered on; a returned tensor replaces it. */
@@ -41,16 +42,16 @@ export function hasHooks(t: Tensor): boolean {
 }
 
 /**
- * Runs `t`'s hooks on `grad` in order, each seeing the previous one's result; `seen` is told of
- * every tensor a hook was handed or returned (user code may keep them).
+ * Runs `t`'s hooks on `grad` in order, each seeing the previous one's result; the storage of every
+ * tensor a hook was handed or returned joins `handed` (user code may keep them).
  */
-export function runHooks(t: Tensor, grad: Tensor, seen: (g: Tensor) => void): Tensor {
+export function runHooks(t: Tensor, grad: Tensor, handed: Set<Storage>): Tensor {
   const list = hooks.get(t);
   if (!list) return grad;
   let g = grad;
   // A copy: a hook may remove itself while running.
   for (const fn of [...list]) {
-    seen(g);
+    handed.add(g.storage);
     const out = fn(g);
     if (out === undefined || out === null) continue;
     if (typeof out !== "object" || !("shape" in out) || !shapesEqual(out.shape, g.shape)) {
@@ -60,7 +61,7 @@ export function runHooks(t: Tensor, grad: Tensor, seen: (g: Tensor) => void): Te
       );
     }
     g = out;
-    seen(g);
+    handed.add(g.storage);
   }
   return g;
 }

@@ -83,11 +83,17 @@ function savedVersions(spec: PrimitiveSpec<any>, inputs: readonly Tensor[], out:
   if (saves === "none") return undefined;
   const v: number[] = [];
   for (let k = 0; k < inputs.length; k++) {
-    const saved = saves === "others" ? inputs.some((o, j) => j !== k && o.requiresGrad) : saves !== "output";
+    const saved = saves === "others" ? anotherRequiresGrad(inputs, k) : saves !== "output";
     v.push(saved ? versionOf(inputs[k]) : -1);
   }
   v.push(saves === "output" || saves === "both" ? versionOf(out) : -1);
   return v;
+}
+
+/** Whether an input other than `inputs[k]` requires grad (a loop: this runs for every recorded product). */
+function anotherRequiresGrad(inputs: readonly Tensor[], k: number): boolean {
+  for (let j = 0; j < inputs.length; j++) if (j !== k && inputs[j].requiresGrad) return true;
+  return false;
 }
 
 /**

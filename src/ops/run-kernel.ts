@@ -7,6 +7,7 @@ import { kernelFor } from "../backend/current.js";
 import { allocate } from "../tensor/allocate.js";
 import type { DType } from "../tensor/dtype.js";
 import { frozenContiguousStrides } from "../tensor/frozen-dims.js";
+import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
 // Kernels whose contract has them ADD into a zero-filled output. Every other kernel run through
@@ -36,6 +37,8 @@ export function emptyTensor(shape: readonly number[], dtype: DType, zero = true,
 
 /** `t` seen with `shape` (a broadcast of its own shape): new leading dims and size-1 dims get stride 0. */
 export function broadcastView(t: View, shape: readonly number[]): View {
+  // Most operands already have the output's shape: they are their own view (no object or strides per call).
+  if (shapesEqual(t.shape, shape)) return t;
   const lead = shape.length - t.shape.length;
   const strides = shape.map((d, i) => {
     if (i < lead) return 0;

@@ -368,11 +368,16 @@ export function ensureBuffer(state: ParamState, name: string, param: Tensor, fil
   let t = state[name];
   if (!(t instanceof Tensor)) {
     t = zeros(param.shape, { dtype: param.dtype });
-    const buffer = t;
-    if (fill !== 0) noGrad(() => buffer.fill_(fill));
+    if (fill !== 0) fillWithoutGrad(t, fill);
     state[name] = t;
   }
   return t;
+}
+
+// Apart from ensureBuffer: a closure there would capture `fill`, and the engine would then make a scope
+// object on every call (the optimizers call it per parameter per step).
+function fillWithoutGrad(t: Tensor, fill: number): void {
+  noGrad(() => t.fill_(fill));
 }
 
 /**

@@ -6,6 +6,7 @@ import { arrayFor, dtypeOfArray, isFloat, isHalf, type DType, type TypedArray } 
 import { roundToHalf, tagHalf } from "./half.js";
 import { checkShape, contiguousStrides, sizeOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { frozenContiguousStrides } from "./frozen-dims.js";
 import { allocate } from "./allocate.js";
 import { random, randomInt, randomNormal } from "./random.js";
 import { checkDType, checkOptions } from "./options.js";
@@ -35,21 +36,35 @@ function dtypeOf(op: string, opts: TensorOptions, fallback: DType, extra: readon
   return opts.dtype === undefined ? fallback : checkDType(op, opts.dtype);
 }
 
-function make(op: string, shape: readonly number[], dtype: DType, fill?: (data: TypedArray) => void, requiresGrad = false): Tensor {
+/**
+ * A new tensor, zero-filled when `fill` is undefined; otherwise every element is `fill` (a number) or
+ * what `fill(data)` writes. A number rather than a closure for constants: scalars and filled tensors
+ * are made several times a training step, and a closure per call is garbage.
+ */
+function make(
+  op: string,
+  shape: readonly number[],
+  dtype: DType,
+  fill?: ((data: TypedArray) => void) | number,
+  requiresGrad = false,
+): Tensor {
   const storage = allocate(op, dtype, shape, fill === undefined);
-  if (fill) {
+  if (fill !== undefined) {
     // Host values are made in host memory, then written to the storage: an upload on a GPU backend.
     // bool values are made as numbers first, so that 0.5 and NaN become true rather than int32's 0.
     const values = dtype === "bool" ? new Float64Array(storage.length) : arrayFor(dtype, storage.length);
-    fill(values);
+    if (typeof fill === "number") values.fill(fill);
+    else fill(values);
     if (isHalf(dtype)) roundToHalf(dtype, values as Float32Array);
     storage.backend.write(storage, 0, dtype === "bool" ? toBoolValues(values) : values);
   }
   if (isHalf(dtype)) tagHalf(storage, dtype);
-  const t = new Tensor(storage, shape, contiguousStrides(shape), 0);
+  const t = new Tensor(storage, shape, frozenContiguousStrides(shape), 0);
   if (requiresGrad) t.requiresGrad = true;
   return t;
 }
+
+const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 
 /** 1 where `values` is non-zero or NaN, else 0: the int32 memory of a bool tensor (torch's cast to bool). */
 export function toBoolValues(values: ArrayLike<number>): Int32Array {
@@ -141,12 +156,12 @@ export function tensor(
 
 function filled(op: string, shape: readonly number[], value: number, opts: TensorOptions): Tensor {
   checkShape(op, shape);
-  return make(op, shape, dtypeOf(op, opts, "float32"), value === 0 ? undefined : (d) => d.fill(value), opts.requiresGrad);
+  return make(op, shape, dtypeOf(op, opts, "float32"), value === 0 ? undefined : value, opts.requiresGrad);
 }
 
 /** A 0-d tensor holding `value` in `dtype`, with no option checks (for the core's hot paths). */
 export function scalarTensor(value: number, dtype: DType): Tensor {
-  return make("scalar", [], dtype, (d) => (d[0] = value));
+  return make("scalar", SCALAR_SHAPE, dtype, value);
 }
 
 /**

@@ -15,7 +15,10 @@ export function checkOptions(op: string, opts: object | undefined | null, known:
   if (typeof opts !== "object" || Array.isArray(opts)) {
     throw new ValueError(`${op}: options must be an object, got ${Array.isArray(opts) ? "an array" : typeof opts}`);
   }
-  for (const key of Object.keys(opts)) {
+  // for…in rather than Object.keys: most calls pass {} or a couple of keys, and ops run this on every
+  // call, where an array of keys each time is garbage (see bench/RESULTS.md, Bun's synchronous loop).
+  for (const key in opts) {
+    if (!Object.hasOwn(opts, key)) continue;
     if ((opts as Record<string, unknown>)[key] !== undefined && !known.includes(key)) {
       throw new ValueError(`${op}: unknown option "${key}" (known options: ${known.join(", ")})`);
     }

@@ -46,6 +46,8 @@ export interface AllocatorStats {
   highWater: number;
   /** Current size of the wasm memory. */
   memoryBytes: number;
+  /** Bytes of the allocator's own bookkeeping tables (on the JS heap, not in wasm memory). */
+  tableBytes: number;
 }
 
 /** Units (64 B of heap) a chunk of each bookkeeping table covers: 4 MiB of heap, 256 KiB a table. */
@@ -57,10 +59,15 @@ const CHUNK_MASK = CHUNK - 1;
  * Bookkeeping tables indexed by address / 64 (every block boundary is a multiple of 64), grown with the
  * heap's top. Typed arrays rather than objects or Maps: a training step frees and re-allocates the same
  * addresses over and over, which costs about 1.4 us per operation with dictionary-mode objects (V8's
- * Map is worse still) and a few tens of ns here. They take 20 bytes per 64 bytes of heap below the top,
+ * Map is worse still) and a few tens of ns here. They are read and written only at block boundaries,
  * in chunks of CHUNK units: growing adds chunks and copies nothing. (Flat arrays doubled and copied all
  * five: 31-33 ms and 3,000 page faults in one go when an MLP's heap passed 49 MB, and a transient 1.5x
- * of the tables' size.)
+ * of the tables' size.) A chunk is made only when a block starts or ends in it: until then the tables
+ * share one all-zero chunk, which reads as "no block here". Every read and write is at a boundary, and
+ * boundaries are made in two places only (the top handing out a block, a free block split), which make
+ * their chunks first; merging free blocks only removes boundaries. Chunks inside a large block (a data set's
+ * tensor) are never made, so the tables cost 20 bytes per 64 bytes only where blocks are small, not
+ * 31% of the whole heap (memory that every engine also counts toward its next collection).
  */
 class Tables {
   // Each table is a list of chunks: entry u is chunks[u >>> CHUNK_BITS][u & CHUNK_MASK]. The allocator
@@ -83,14 +90,31 @@ class Tables {
     this.ensure(units - 1);
   }
 
-  /** Makes index `unit` valid. */
+  /** Makes index `unit` valid (readable; see own() for writing). */
   ensure(unit: number): void {
     while (unit >= this.units) {
-      for (const c of [this.blocks, this.freeEnd, this.next, this.prev, this.gen]) c.push(new Int32Array(CHUNK));
+      for (const c of [this.blocks, this.freeEnd, this.next, this.prev, this.gen]) c.push(UNTOUCHED);
       this.units += CHUNK;
     }
   }
+
+  /** Bytes of the chunks made so far, all five tables. */
+  bytes(): number {
+    let made = 0;
+    for (const c of this.blocks) if (c !== UNTOUCHED) made++;
+    return made * 5 * CHUNK * 4;
+  }
+
+  /** Makes index `unit` (valid already) writable: its chunk of each table becomes its own. */
+  own(unit: number): void {
+    const k = unit >>> CHUNK_BITS;
+    if (this.blocks[k] !== UNTOUCHED) return;
+    for (const c of [this.blocks, this.freeEnd, this.next, this.prev, this.gen]) c[k] = new Int32Array(CHUNK);
+  }
 }
+
+/** The chunk every table shares where no block starts or ends yet: all zero, and never written. */
+export const UNTOUCHED = new Int32Array(CHUNK);
 
 export class WasmAllocator {
   private readonly t: Tables;
@@ -215,6 +239,7 @@ export class WasmAllocator {
       bytesFree: this.freeBytes,
       highWater: this.high,
       memoryBytes: this.memory.buffer.byteLength,
+      tableBytes: this.t.bytes(),
     };
   }
 
@@ -226,7 +251,10 @@ export class WasmAllocator {
     const units = size / ALIGN;
     const blockUnits = -this.t.blocks[start >>> CHUNK_BITS]![start & CHUNK_MASK]!;
     this.removeFree(start);
-    if (blockUnits > units) this.insertFree(start + units, blockUnits - units);
+    if (blockUnits > units) {
+      this.t.own(start + units); // a new boundary (see Tables)
+      this.insertFree(start + units, blockUnits - units);
+    }
     return start * ALIGN;
   }
 
@@ -258,7 +286,10 @@ export class WasmAllocator {
       }
     }
     this.top = need;
+    // New boundaries (see Tables): this block's start and the top, where the next one will start.
     this.t.ensure(need / ALIGN);
+    this.t.own(ptr / ALIGN);
+    this.t.own(need / ALIGN);
     if (need > have) this.onGrow?.(Math.max(need, this.high), this.memory.buffer.byteLength);
     return ptr;
   }

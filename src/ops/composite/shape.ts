@@ -10,13 +10,18 @@ import { matmulPrim } from "../primitives/matmul.js";
 
 /** Resolves one -1 in `shape` against `x.size`; checks the element count. */
 function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+  // Plain loops, no closures: gradients reshape several times a step.
   const out = [...shape];
   const free = out.indexOf(-1);
-  if (out.some((d, i) => !Number.isInteger(d) || d < -1 || (d === -1 && i !== free))) {
-    throw new ValueError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be integers >= 0, with at most one -1`);
+  let known = 1;
+  for (let i = 0; i < out.length; i++) {
+    const d = out[i]!;
+    if (!Number.isInteger(d) || d < -1 || (d === -1 && i !== free)) {
+      throw new ValueError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be integers >= 0, with at most one -1`);
+    }
+    if (i !== free) known *= d;
   }
   if (free >= 0) {
-    const known = sizeOf(out.filter((_, i) => i !== free));
     if (known === 0 || x.size % known !== 0) {
       throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for a tensor of shape ${fmtShape(x.shape)} (${x.size} elements)`);
     }
@@ -90,8 +95,17 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * @example tg.permute(tg.zeros([2, 3, 4]), [2, 0, 1]).shape  // [4, 2, 3]
  */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  const norm = dims.map((d) => normDim("permute", d, x.ndim));
-  if (norm.length !== x.ndim || new Set(norm).size !== norm.length) {
+  // A plain loop and a bit mask, no closure or Set: linear's gradient transposes every step.
+  const norm = new Array<number>(dims.length);
+  let seen = 0,
+    repeated = false;
+  for (let i = 0; i < dims.length; i++) {
+    const d = normDim("permute", dims[i]!, x.ndim);
+    norm[i] = d;
+    repeated ||= d < 31 ? (seen & (1 << d)) !== 0 : norm.indexOf(d) !== i;
+    if (d < 31) seen |= 1 << d;
+  }
+  if (norm.length !== x.ndim || repeated) {
     throw new ValueError(
       `permute: dims [${dims.join(", ")}] are not a permutation of the ${x.ndim} dims of a tensor of shape ${fmtShape(x.shape)}`,
     );
@@ -107,7 +121,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) return permutePrim([x], []);
   const a = normDim("transpose", dim0, x.ndim);
   const b = normDim("transpose", dim1, x.ndim);
-  const dims = x.shape.map((_, i) => i);
+  const dims = new Array<number>(x.ndim);
+  for (let i = 0; i < dims.length; i++) dims[i] = i;
   dims[a] = b;
   dims[b] = a;
   return permutePrim([x], dims);
@@ -122,19 +137,22 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (lead < 0) {
     throw new ShapeError(`expand: cannot expand a tensor of shape ${fmtShape(x.shape)} to ${fmtShape(shape)}, which has fewer dimensions`);
   }
-  const target = shape.map((d, i) => {
+  const target = new Array<number>(shape.length);
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
     const own = i < lead ? undefined : x.shape[i - lead];
     if (d === -1) {
       if (own === undefined) throw new ValueError(`expand: -1 is not allowed in a new leading dimension (${fmtShape(shape)})`);
-      return own;
+      target[i] = own;
+      continue;
     }
     if (own !== undefined && own !== d && own !== 1) {
       throw new ShapeError(
         `expand: cannot expand a tensor of shape ${fmtShape(x.shape)} to ${fmtShape(shape)}: size ${own} at dimension ${i - lead} must be 1 or ${d}`,
       );
     }
-    return d;
-  });
+    target[i] = d;
+  }
   return expandPrim([x], target);
 }
 

@@ -28,18 +28,30 @@ export const linearPrim = definePrimitive({
     }
     // As x.matmul(W.T).add(b) promotes: an int32 bias joins the product's float dtype.
     const dtype = b ? promote(promote(x.dtype, w.dtype), b.dtype) : promote(x.dtype, w.dtype);
-    const operands = inputs.map((t) => (t.dtype === dtype ? t : t.to(dtype)));
-    return runKernel("linear", [...x.shape.slice(0, -1), w.shape[0]!], dtype, operands);
+    // Plain loops: a Linear layer runs this every step, and arrays or closures made per call are garbage.
+    let operands = inputs;
+    for (const t of inputs) {
+      if (t.dtype === dtype) continue;
+      operands = inputs.map((u) => (u.dtype === dtype ? u : u.to(dtype)));
+      break;
+    }
+    const shape = x.shape.slice();
+    shape[shape.length - 1] = w.shape[0]!;
+    return runKernel("linear", shape, dtype, operands);
   },
-  vjp: (g, { inputs: [x, w, b] }) => {
-    const lead = x!.shape.slice(0, -1);
-    return [
-      x!.requiresGrad ? g.matmul(w!) : null,
-      w!.requiresGrad ? flatRows(g).T.matmul(flatRows(x!)) : null,
-      b?.requiresGrad ? (lead.length === 0 ? g : g.sum(lead.map((_, d) => d))) : null,
-    ];
-  },
+  vjp: (g, { inputs: [x, w, b] }) => [
+    x!.requiresGrad ? g.matmul(w!) : null,
+    w!.requiresGrad ? flatRows(g).T.matmul(flatRows(x!)) : null,
+    b?.requiresGrad ? (x!.ndim === 1 ? g : g.sum(leadingDims(x!.ndim - 1))) : null,
+  ],
 });
+
+/** [0, 1, …, n - 1]: the leading dims a bias gradient sums over. */
+function leadingDims(n: number): number[] {
+  const dims = new Array<number>(n);
+  for (let d = 0; d < n; d++) dims[d] = d;
+  return dims;
+}
 
 /** `t` [..., n] as a matrix [rows, n] (a 1-D `t` as one row); a view when its strides allow. */
 function flatRows(t: Tensor): Tensor {

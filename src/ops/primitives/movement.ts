@@ -60,16 +60,20 @@ export function canView(x: Tensor, shape: readonly number[]): boolean {
 export const permutePrim = definePrimitive<readonly number[]>({
   name: "permute",
   saves: "none",
-  forward: ([x], dims) =>
-    new Tensor(
-      x.storage,
-      dims.map((d) => x.shape[d]),
-      dims.map((d) => x.strides[d]),
-      x.offset,
-    ),
+  // Plain loops here and in expand: transposes and broadcasts run several times a step, and the
+  // closures of map/forEach made per call are garbage (see bench/RESULTS.md, Bun's synchronous loop).
+  forward: ([x], dims) => {
+    const shape = new Array<number>(dims.length),
+      strides = new Array<number>(dims.length);
+    for (let i = 0; i < dims.length; i++) {
+      shape[i] = x.shape[dims[i]!]!;
+      strides[i] = x.strides[dims[i]!]!;
+    }
+    return new Tensor(x.storage, shape, strides, x.offset);
+  },
   vjp: (g, { params: dims }) => {
     const inverse = new Array<number>(dims.length);
-    dims.forEach((d, i) => (inverse[d] = i));
+    for (let i = 0; i < dims.length; i++) inverse[dims[i]!] = i;
     return [g.permute(inverse)];
   },
 });
@@ -79,7 +83,8 @@ export const expandPrim = definePrimitive<readonly number[]>({
   saves: "none",
   forward: ([x], shape) => {
     const lead = shape.length - x.ndim;
-    const strides = shape.map((d, i) => (i < lead ? 0 : x.shape[i - lead] === d ? x.strides[i - lead] : 0));
+    const strides = new Array<number>(shape.length);
+    for (let i = 0; i < shape.length; i++) strides[i] = i < lead ? 0 : x.shape[i - lead] === shape[i] ? x.strides[i - lead]! : 0;
     return new Tensor(x.storage, shape, strides, x.offset);
   },
   // The engine sums the gradient back to x's shape.

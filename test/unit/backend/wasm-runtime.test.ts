@@ -5,7 +5,7 @@ import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import { WasmRuntime } from "../../../src/backend/wasm/runtime.js";
 import { isWasmSupported, loadWasmKernels, relaxedAvailable } from "../../../src/backend/wasm/module.js";
-import { WasmAllocator, roundSize, ALIGN } from "../../../src/backend/wasm/allocator.js";
+import { WasmAllocator, roundSize, ALIGN, UNTOUCHED } from "../../../src/backend/wasm/allocator.js";
 import { WasmPool, POOL_FUNCS, KERNEL_ARGS, callKernel } from "../../../src/backend/wasm/pool.js";
 import { readFileSync } from "node:fs";
 import { rng } from "../../helpers/wasm.js";
@@ -47,44 +47,53 @@ describe("wasm allocator", () => {
     }
   });
 
-  test("random alloc/free never overlaps, reuses zeroed memory and returns to baseline", () => {
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
-    const al = new WasmAllocator(memory);
-    const r = rng(11);
-    const live = new Map<number, number>();
-    for (let step = 0; step < 4000; step++) {
-      if (live.size > 0 && r() < 0.45) {
-        const keys = [...live.keys()];
-        const ptr = keys[Math.floor(r() * keys.length)]!;
-        const size = live.get(ptr)!;
-        // The block still holds its own fill pattern: nobody else wrote into it.
-        const bytes = new Uint8Array(memory.buffer, ptr, size);
-        for (let i = 0; i < size; i += i + 97 < size ? 97 : Math.max(1, size - 1 - i)) {
-          assert.equal(bytes[i], (ptr >>> 6) % 251, `block ${ptr} was overwritten`);
+  // Large: blocks up to 19 MB, so that blocks start, end and split in many of the tables' 4 MiB chunks.
+  for (const { scale, steps } of [
+    { scale: 1, steps: 4000 },
+    { scale: 64, steps: 600 },
+  ])
+    test(`random alloc/free never overlaps, reuses zeroed memory and returns to baseline (sizes x${scale})`, () => {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true });
+      const al = new WasmAllocator(memory);
+      const r = rng(11);
+      const live = new Map<number, number>();
+      for (let step = 0; step < steps; step++) {
+        if (live.size > 0 && r() < 0.45) {
+          const keys = [...live.keys()];
+          const ptr = keys[Math.floor(r() * keys.length)]!;
+          const size = live.get(ptr)!;
+          // The block still holds its own fill pattern: nobody else wrote into it.
+          const bytes = new Uint8Array(memory.buffer, ptr, size);
+          for (let i = 0; i < size; i += i + 97 < size ? 97 : Math.max(1, size - 1 - i)) {
+            assert.equal(bytes[i], (ptr >>> 6) % 251, `block ${ptr} was overwritten`);
+          }
+          al.free(ptr);
+          live.delete(ptr);
+        } else {
+          // Mostly small blocks, sometimes large ones (up to 300 KB), as a training step produces.
+          const size = r() < 0.9 ? 1 + Math.floor(r() * 2000) : Math.floor(r() * 300000 * scale);
+          const ptr = al.alloc(size);
+          assert.equal(ptr % ALIGN, 0);
+          const bytes = new Uint8Array(memory.buffer, ptr, size);
+          for (let i = 0; i < size; i += 61) assert.equal(bytes[i], 0, "a new block is zero-filled");
+          bytes.fill((ptr >>> 6) % 251);
+          live.set(ptr, size);
         }
-        al.free(ptr);
-        live.delete(ptr);
-      } else {
-        // Mostly small blocks, sometimes large ones (up to 300 KB), as a training step produces.
-        const size = r() < 0.9 ? 1 + Math.floor(r() * 2000) : Math.floor(r() * 300000);
-        const ptr = al.alloc(size);
-        assert.equal(ptr % ALIGN, 0);
-        const bytes = new Uint8Array(memory.buffer, ptr, size);
-        for (let i = 0; i < size; i += 61) assert.equal(bytes[i], 0, "a new block is zero-filled");
-        bytes.fill((ptr >>> 6) % 251);
-        live.set(ptr, size);
       }
-    }
-    const spans = [...live].map(([p, s]) => [p, p + roundSize(s)] as const).sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < spans.length; i++) assert.ok(spans[i - 1]![1] <= spans[i]![0], "blocks overlap");
-    for (const ptr of live.keys()) al.free(ptr);
-    const stats = al.stats();
-    assert.equal(stats.bytesInUse, 0);
-    assert.equal(stats.blocksInUse, 0);
-    // Everything coalesced back into the untouched tail: no stranded free blocks.
-    assert.equal(stats.bytesFree, 0);
-    assert.throws(() => al.free(64), /not a live block/);
-  });
+      const spans = [...live].map(([p, s]) => [p, p + roundSize(s)] as const).sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < spans.length; i++) assert.ok(spans[i - 1]![1] <= spans[i]![0], "blocks overlap");
+      for (const ptr of live.keys()) al.free(ptr);
+      const stats = al.stats();
+      assert.equal(stats.bytesInUse, 0);
+      assert.equal(stats.blocksInUse, 0);
+      // Everything coalesced back into the untouched tail: no stranded free blocks.
+      assert.equal(stats.bytesFree, 0);
+      assert.throws(() => al.free(64), /not a live block/);
+      assert.ok(
+        UNTOUCHED.every((v) => v === 0),
+        "the shared all-zero table chunk was never written",
+      );
+    });
 
   test("grows the memory on demand and reuses a freed block of the same size", () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
@@ -102,6 +111,28 @@ describe("wasm allocator", () => {
     assert.throws(() => al.free(2 ** 31), /not a live block/);
     assert.throws(() => al.sizeOf(small), /not a live block/);
     assert.equal(al.sizeOf(big), roundSize(10 << 20));
+  });
+
+  test("keeps bookkeeping only for the table chunks where blocks start or end", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
+    const al = new WasmAllocator(memory);
+    const chunk = 5 * 65536 * 4; // five tables of 65,536 units (4 MiB of heap) each
+    assert.equal(al.stats().tableBytes, 0, "no block yet, no table");
+    // 40 MiB in one block: its start and the chunk where it ends, not the eight in between.
+    const big = al.alloc(40 << 20);
+    assert.equal(al.stats().tableBytes, 2 * chunk);
+    const small = al.alloc(1000);
+    assert.equal(al.stats().tableBytes, 2 * chunk, "a block after it starts where it ends");
+    // Inside the big block nothing is a block, and freeing it coalesces with nothing it must not.
+    assert.throws(() => al.free(big + (16 << 20)), /not a live block/);
+    al.free(big);
+    const again = al.alloc(10 << 20);
+    assert.equal(again, big);
+    assert.equal(al.stats().tableBytes, 3 * chunk, "the split at 10 MiB makes that chunk");
+    const rest = al.alloc(20 << 20);
+    assert.equal(rest, big + (10 << 20), "the free remainder is found and split");
+    for (const p of [small, again, rest]) al.free(p);
+    assert.deepEqual([al.stats().bytesInUse, al.stats().bytesFree], [0, 0]);
   });
 
   test("reports each growth of the memory with the first byte no block has used and the new end", () => {
