@@ -20,7 +20,8 @@ export function mapDispatch(rt: GpuRuntime, key: string, out: View, inputs: read
   const to = wgslType(out.storage.dtype);
   const types = inputs.map((v) => wgslType(v.storage.dtype));
   rt.dispatch({
-    key: `map:${key}:${to}:${types.join(",")}:${flat ? "flat" : "strided"}`,
+    // Rank 0 and rank 1 compile different index functions (no stride read at rank 0): both in the key.
+    key: `map:${key}:${to}:${types.join(",")}:${flat ? `flat${rank}` : "strided"}`,
     wgsl: () => `
 @group(0) @binding(0) var<storage, read_write> out: array<${to}>;
 ${types.map((t, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<${t}>;`).join("\n")}
