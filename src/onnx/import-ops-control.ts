@@ -4,7 +4,7 @@
 
 import { stack } from "../ops/index.js";
 import type { OpImpl } from "./import-ops-math.js";
-import { IntConst, asTensor, need, type NodeCtx, type Value } from "./import-value.js";
+import { IntConst, asTensor, hostValues, need, type NodeCtx, type Value } from "./import-value.js";
 
 export const CONTROL_OPS = new Map<string, OpImpl>();
 
@@ -14,7 +14,7 @@ export const MAX_LOOP_ITERATIONS = 100_000;
 /** A one-element value as a number (a condition or a trip count). */
 function scalar(cx: NodeCtx, v: Value, what: string): number {
   if (v.size !== 1) cx.fail(`${what} has ${v.size} elements; expected one`);
-  return v instanceof IntConst ? v.data[0] : v.contiguousData()[0];
+  return hostValues(cx, v, what)[0];
 }
 
 CONTROL_OPS.set("If", (cx, ins) => {

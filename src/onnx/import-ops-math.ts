@@ -4,7 +4,7 @@
 import { linear } from "../nn/functional/linear.js";
 import { acos, asin, asinh, atan, atanh, ceil, cosh, floor, prod, round, sinh, squeeze, tan, where as whereOp } from "../ops/index.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { IntConst, asFloat, asInts, asTensor, axis, need, type NodeCtx, type Value } from "./import-value.js";
+import { IntConst, asFloat, asInts, asTensor, axis, hostValues, need, type NodeCtx, type Value } from "./import-value.js";
 
 export type OpImpl = (cx: NodeCtx, inputs: readonly (Value | undefined)[]) => Value[];
 
@@ -137,14 +137,10 @@ MATH_OPS.set("Where", (cx, ins) => [whereOp(asTensor(need(cx, ins, 0)).bool(), a
 MATH_OPS.set("Clip", (cx, ins) => {
   const x = asFloat(need(cx, ins, 0));
   // Opset 11 moved min and max from attributes to optional inputs.
-  const lo = ins[1] ? asInts1(ins[1]) : cx.has("min") ? cx.float("min", 0) : null;
-  const hi = ins[2] ? asInts1(ins[2]) : cx.has("max") ? cx.float("max", 0) : null;
+  const lo = ins[1] ? hostValues(cx, ins[1], "min")[0] : cx.has("min") ? cx.float("min", 0) : null;
+  const hi = ins[2] ? hostValues(cx, ins[2], "max")[0] : cx.has("max") ? cx.float("max", 0) : null;
   return [lo === null && hi === null ? x : x.clamp(lo, hi)];
 });
-
-function asInts1(v: Value): number {
-  return v instanceof IntConst ? v.data[0] : v.contiguousData()[0];
-}
 
 MATH_OPS.set("MatMul", (cx, ins) => [asFloat(need(cx, ins, 0)).matmul(asFloat(need(cx, ins, 1)))]);
 MATH_OPS.set("Gemm", (cx, ins) => {

@@ -7,7 +7,7 @@ import { slicePad } from "../ops/primitives/movement.js";
 import { full } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OpImpl } from "./import-ops-math.js";
-import { asFloat, asInts, asTensor, axis, need, type NodeCtx } from "./import-value.js";
+import { asFloat, asInts, asTensor, axis, hostValues, need, type NodeCtx } from "./import-value.js";
 
 export const NN_OPS = new Map<string, OpImpl>();
 
@@ -163,7 +163,7 @@ NN_OPS.set("Pad", (cx, ins) => {
   let x = asTensor(need(cx, ins, 0));
   // Opset 11 moved pads (and the fill value) from attributes to inputs.
   const pads = ins[1] !== undefined ? asInts(cx, ins[1], "pads") : (cx.ints("pads") ?? []);
-  const fill = ins[2] !== undefined ? (asFloat(ins[2]).contiguousData()[0] ?? 0) : cx.float("value", 0);
+  const fill = ins[2] !== undefined ? (hostValues(cx, ins[2], "the fill value")[0] ?? 0) : cx.float("value", 0);
   const axes = ins[3] !== undefined ? asInts(cx, ins[3], "axes").map((a) => axis(cx, a, x.ndim)) : x.shape.map((_, i) => i);
   if (pads.length !== 2 * axes.length) cx.fail(`${pads.length} pads for ${axes.length} axes`);
   if (new Set(axes).size !== axes.length) cx.fail(`axes [${axes.join(", ")}] repeat an axis`);

@@ -6,7 +6,19 @@ import { cat, scatterAdd, where as whereOp } from "../ops/index.js";
 import { full, tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OpImpl } from "./import-ops-math.js";
-import { IntConst, asInts, asTensor, axis, need, rankOf, shapeOf, type NodeCtx, type Value } from "./import-value.js";
+import {
+  IntConst,
+  asInts,
+  asTensor,
+  axis,
+  hostValuesOrNull,
+  need,
+  rankOf,
+  shapeOf,
+  withHostCopy,
+  type NodeCtx,
+  type Value,
+} from "./import-value.js";
 
 export const SHAPE_OPS = new Map<string, OpImpl>();
 
@@ -33,9 +45,13 @@ SHAPE_OPS.set("Identity", (cx, ins) => [need(cx, ins, 0)]);
 SHAPE_OPS.set("Dropout", (cx, ins) => [need(cx, ins, 0)]); // inference: the identity (a mask output is not supported)
 SHAPE_OPS.set("Constant", (cx) => {
   const a = cx.node.attributes.get("value");
-  if (a?.t) return [constantValue(a.t)];
-  if (cx.has("value_float")) return [tensor(cx.float("value_float", 0))];
-  if (cx.has("value_floats")) return [tensor(cx.node.attributes.get("value_floats")!.floats ?? [])];
+  // Constants keep a host copy: Resize scales, Pad fills and Gather indices are read as numbers.
+  if (a?.t) return [withHostCopy(constantValue(a.t), a.t.data)];
+  if (cx.has("value_float")) return [withHostCopy(tensor(cx.float("value_float", 0)), [cx.float("value_float", 0)])];
+  if (cx.has("value_floats")) {
+    const floats = cx.node.attributes.get("value_floats")!.floats ?? [];
+    return [withHostCopy(tensor(floats), floats)];
+  }
   if (cx.has("value_int")) return [new IntConst([], [cx.int("value_int", 0)])];
   const ints = cx.ints("value_ints");
   if (ints) return [new IntConst([ints.length], ints)];
@@ -167,8 +183,7 @@ function checkIndex(cx: NodeCtx, i: number, n: number): number {
 /** numpy.take along `a`: rows picked by an index tensor of any shape (negative indices count from the end). */
 function gather(cx: NodeCtx, data: Tensor, index: Tensor, a: number): Tensor {
   const n = data.shape[a];
-  let idx = index.dtype === "int32" ? index : index.to("int32");
-  if (idx.size > 0 && idx.min().item() < 0) idx = idx.add(idx.lt(0).to("int32").mul(n));
+  const idx = nonNegative(index, n);
   // Move the gathered dim first, flatten the rest into columns, gather rows, then restore the order.
   const rest = data.shape.filter((_, i) => i !== a);
   const moved = data.permute([a, ...data.shape.map((_, i) => i).filter((i) => i !== a)]).reshape([n, rest.reduce((p, d) => p * d, 1)]);
@@ -186,8 +201,7 @@ SHAPE_OPS.set("GatherElements", (cx, ins) => {
   const x = asTensor(need(cx, ins, 0));
   const idx = asTensor(need(cx, ins, 1));
   const a = axis(cx, cx.int("axis", 0), x.ndim);
-  const fixed = idx.size > 0 && idx.min().item() < 0 ? idx.add(idx.lt(0).to("int32").mul(x.shape[a])) : idx;
-  return [x.gather(a, fixed.dtype === "int32" ? fixed : fixed.to("int32"))];
+  return [x.gather(a, nonNegative(idx, x.shape[a]))];
 });
 SHAPE_OPS.set("Slice", (cx, ins) => {
   const v = need(cx, ins, 0);
@@ -305,7 +319,11 @@ SHAPE_OPS.set("ScatterElements", (cx, ins) => {
 /** Negative indices counted from the end, as ONNX allows, and int32 as tensorgrad's gather wants. */
 function nonNegative(idx: Tensor, n: number): Tensor {
   const i = idx.dtype === "int32" ? idx : idx.to("int32");
-  return i.size > 0 && i.min().item() < 0 ? i.add(i.lt(0).to("int32").mul(n)) : i;
+  if (i.size === 0) return i;
+  const host = hostValuesOrNull(idx);
+  if (host !== null && !Array.prototype.some.call(host, (v: number) => v < 0)) return i;
+  // Without the values on the host (an index computed on WebGPU) the shift runs on the device.
+  return i.add(i.lt(0).to("int32").mul(n));
 }
 
 SHAPE_OPS.set("CumSum", (cx, ins) => {

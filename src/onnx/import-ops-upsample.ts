@@ -8,7 +8,7 @@ import { tensor, zeros } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { OpImpl } from "./import-ops-math.js";
 import { padDim } from "./import-ops-nn.js";
-import { asFloat, asInts, need, type NodeCtx } from "./import-value.js";
+import { asFloat, asInts, hostValues, need, type NodeCtx } from "./import-value.js";
 
 export const UPSAMPLE_OPS = new Map<string, OpImpl>();
 
@@ -126,7 +126,7 @@ UPSAMPLE_OPS.set("Resize", (cx, ins) => {
   // Opset 10 gives scales as input 1; 11+ as input 2 (roi at 1), or sizes as input 3.
   const scalesIn = cx.node.inputs.length === 2 ? ins[1] : ins[2];
   const sizesIn = ins[3];
-  const scalesGiven = scalesIn !== undefined && scalesIn.size > 0 ? Array.from(asFloat(scalesIn).contiguousData()) : null;
+  const scalesGiven = scalesIn !== undefined && scalesIn.size > 0 ? Array.from(hostValues(cx, scalesIn, "scales")) : null;
   const sizesGiven = sizesIn !== undefined && sizesIn.size > 0 ? asInts(cx, sizesIn, "sizes") : null;
   if ((scalesGiven === null) === (sizesGiven === null)) cx.fail("exactly one of scales and sizes must be given");
   const given = (scalesGiven ?? sizesGiven)!;

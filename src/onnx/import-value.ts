@@ -85,11 +85,47 @@ export class NodeCtx {
   }
 }
 
+/**
+ * Host copies of tensors made from numbers in the file or on the host (Constant nodes, integer
+ * constants), so a node that reads such a value to decide a shape, an index or a branch needs no
+ * synchronous read from a backend that cannot give one (WebGPU).
+ */
+const hostCopies = new WeakMap<Tensor, ArrayLike<number>>();
+
+/** Records `data` as the host copy of `t` (made from exactly those numbers) and returns `t`. */
+export function withHostCopy<T extends Value>(t: T, data: ArrayLike<number>): T {
+  // The copy holds the tensor's own values: float32 rounding included.
+  if (t instanceof Tensor) hostCopies.set(t, t.dtype === "float32" && !(data instanceof Float32Array) ? Float32Array.from(data) : data);
+  return t;
+}
+
+/** `v`'s elements in row-major order when the host has them (an IntConst, a host copy, a CPU tensor), else null. */
+export function hostValuesOrNull(v: Value): ArrayLike<number> | null {
+  if (v instanceof IntConst) return v.data;
+  return hostCopies.get(v) ?? v._hostDataOrNull();
+}
+
+/**
+ * `v`'s elements on the host, for a node that needs them as numbers (sizes, axes, scales, a
+ * condition). A value computed on a backend that cannot be read synchronously is an
+ * UnsupportedOpError naming the node and what it reads.
+ */
+export function hostValues(cx: NodeCtx, v: Value, what: string): ArrayLike<number> {
+  const data = hostValuesOrNull(v);
+  if (data !== null) return data;
+  const backend = (v as Tensor).storage.backend.name;
+  throw new UnsupportedOpError(
+    `loadOnnx: ${cx.label} reads ${what} as numbers, and it was computed on the "${backend}" backend, which cannot be read synchronously; pass such a graph input as a CPU tensor (x.toBackend("wasm")) or run this model on a CPU backend`,
+    cx.node.opType,
+    cx.node.name,
+  );
+}
+
 /** `v` as a tensor: integer constants become int32 tensors (values clamped to int32). */
 export function asTensor(v: Value): Tensor {
   if (v instanceof Tensor) return v;
   const data = Int32Array.from(v.data, (x) => Math.max(-2147483648, Math.min(2147483647, x)));
-  return tensor(data, { dtype: "int32", shape: [...v.dims] });
+  return withHostCopy(tensor(data, { dtype: "int32", shape: [...v.dims] }), data);
 }
 
 /** `v` as a float tensor. */
@@ -103,7 +139,7 @@ export function asInts(cx: NodeCtx, v: Value | undefined, what: string): number[
   if (v === undefined) cx.fail(`missing input ${what}`);
   if (v instanceof IntConst) return [...v.data];
   if (v.size > 1_000_000) cx.fail(`${what} has ${v.size} elements; expected a short list of integers`);
-  return Array.from(v.contiguousData(), (x) => Math.trunc(x));
+  return Array.from(hostValues(cx, v, what), (x) => Math.trunc(x));
 }
 
 /** Input `i`, which must be present. */

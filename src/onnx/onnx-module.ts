@@ -15,7 +15,7 @@ import { CONTROL_OPS } from "./import-ops-control.js";
 import { EINSUM_OPS } from "./import-ops-einsum.js";
 import { UPSAMPLE_OPS } from "./import-ops-upsample.js";
 import { SHAPE_OPS, constantValue } from "./import-ops-shape.js";
-import { IntConst, NodeCtx, type Value } from "./import-value.js";
+import { IntConst, NodeCtx, withHostCopy, type Value } from "./import-value.js";
 import { MAX_VALUE_ELEMENTS } from "./limits.js";
 
 const OPS = new Map<string, OpImpl>([...MATH_OPS, ...NN_OPS, ...SHAPE_OPS, ...RNN_OPS, ...CONTROL_OPS, ...UPSAMPLE_OPS, ...EINSUM_OPS]);
@@ -134,7 +134,7 @@ export class OnnxModule extends Module {
   private run(nodes: readonly OnnxNode[], values: Map<string, Value>, lastUse?: Map<string, number>): void {
     const runGraph = (g: OnnxGraph, inputs: readonly Value[]): Value[] => {
       const scope = new Map(values);
-      g.initializers.forEach((t) => scope.set(t.name, constantValue(t)));
+      g.initializers.forEach((t) => scope.set(t.name, withHostCopy(constantValue(t), t.data)));
       g.inputs.forEach((v, i) => {
         if (i < inputs.length) scope.set(v.name, inputs[i]);
       });

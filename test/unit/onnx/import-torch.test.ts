@@ -1,13 +1,16 @@
 // loadOnnx on models torch.onnx.export wrote (test/fixtures/gen_onnx.py): tensorgrad's outputs match
-// PyTorch's to 1e-5, state-dict keys are the initializer names, gradients through an imported graph
+// PyTorch's to 1e-5 on every backend (WebGPU where this machine has an adapter), state-dict keys are the initializer names, gradients through an imported graph
 // match PyTorch's, and an imported network fine-tunes with its early layers frozen.
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as tg from "tensorgrad";
-import { io, optim, Tensor } from "tensorgrad";
+import { io, optim, Tensor, UnsupportedOpError } from "tensorgrad";
 import { assertClose } from "../../helpers/assert.js";
+import { webgpuSkipReason } from "../../helpers/webgpu.js";
+
+const gpuSkip = await webgpuSkipReason("loadOnnx on WebGPU");
 
 type Case = {
   file: string;
@@ -30,30 +33,61 @@ const inputsOf = (c: Case) =>
   );
 const asList = (v: Tensor | Tensor[]) => (Array.isArray(v) ? v : [v]);
 
-function checkOutputs(c: Case, got: Tensor | Tensor[]): void {
+/** Checks the outputs against PyTorch's, read with the awaited read that works on every backend. */
+async function checkOutputs(c: Case, got: Tensor | Tensor[]): Promise<void> {
   const outs = asList(got);
   assert.equal(outs.length, c.outputs.length);
-  outs.forEach((t, i) => {
+  for (const [i, t] of outs.entries()) {
     assert.deepEqual([...t.shape], c.outputs[i].shape, `output ${i} shape`);
-    assertClose(t.toFloat32Array(), c.outputs[i].values, { ...TOL, what: `output ${i}` });
-  });
+    assertClose(Float32Array.from(await t.data()), c.outputs[i].values, { ...TOL, what: `output ${i}` });
+  }
 }
 
 describe("loadOnnx: models exported by PyTorch", () => {
-  for (const backend of ["wasm", "js"]) {
+  const initial = tg.getBackend().name;
+  for (const backend of ["wasm", "js", "webgpu"]) {
+    const skip = backend === "webgpu" ? (gpuSkip ?? false) : false;
     for (const name of ["mlp", "cnn", "lstm", "gru", "encoder", "misc", "upsample"]) {
-      it(`${name}: outputs match PyTorch's (${backend} backend)`, async () => {
-        tg.setBackend(backend as "js");
+      it(`${name}: outputs match PyTorch's (${backend} backend)`, { skip }, async () => {
+        await tg.setBackend(backend);
         try {
           const c = fixtures[name];
           const model = await io.loadOnnx(path(c));
-          checkOutputs(c, model.forward(...inputsOf(c)));
+          await checkOutputs(c, model.forward(...inputsOf(c)));
         } finally {
-          tg.setBackend("wasm");
+          await tg.setBackend(initial);
         }
       });
     }
   }
+
+  it(
+    "control on WebGPU: a flag given as a CPU tensor picks the branch; one on the GPU is an UnsupportedOpError naming the If node",
+    { skip: gpuSkip ?? false },
+    async () => {
+      const c = fixtures.control;
+      const flags = [tg.tensor(true), tg.tensor(false)]; // made on the CPU backend, before the switch
+      await tg.setBackend("webgpu");
+      try {
+        const model = await io.loadOnnx(path(c));
+        const [x] = inputsOf(c);
+        for (const [i, want] of c.outputs.entries()) {
+          const y = model.forward(x, flags[i]) as Tensor;
+          assert.deepEqual([...y.shape], want.shape);
+          assertClose(Float32Array.from(await y.data()), want.values, { ...TOL, what: `flag ${i === 0}` });
+        }
+        assert.throws(
+          () => model.forward(x, tg.tensor(true)),
+          (e: unknown) =>
+            e instanceof UnsupportedOpError &&
+            e.op === "If" &&
+            /If node "[^"]+" reads the condition as numbers, and it was computed on the "webgpu" backend/.test(e.message),
+        );
+      } finally {
+        await tg.setBackend(initial);
+      }
+    },
+  );
 
   it("control: a scripted loop (Loop) and an if on an input flag (If), both ways", async () => {
     const c = fixtures.control;
@@ -72,7 +106,7 @@ describe("loadOnnx: models exported by PyTorch", () => {
     const bytes = new Uint8Array(readFileSync(path(c)));
     for (const source of [bytes, bytes.slice().buffer, new Response(bytes)]) {
       const model = await io.loadOnnx(source);
-      checkOutputs(c, model.forward(...inputsOf(c)));
+      await checkOutputs(c, model.forward(...inputsOf(c)));
     }
     await assert.rejects(io.loadOnnx(new Response("gone", { status: 404 })), /HTTP status 404/);
   });
