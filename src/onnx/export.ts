@@ -1,7 +1,8 @@
 // io.exportOnnx: a model traced in eval mode on example inputs, written as an ONNX model (opset 17
 // by default) to a file or returned as bytes.
 
-import { ValueError } from "../errors.js";
+import { AsyncReadError, ValueError } from "../errors.js";
+import { getBackend } from "../backend/current.js";
 import { writeOnnxModel, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from "../io/onnx/index.js";
 import type { Module } from "../nn/module.js";
 import { noGrad } from "../autograd/grad-mode.js";
@@ -68,6 +69,7 @@ export function exportOnnx(
   if (inputs.length === 0 || !inputs.every((t) => t instanceof Tensor)) {
     throw new ValueError("exportOnnx: exampleInputs must be a Tensor or a non-empty array of Tensors");
   }
+  onHost(model, inputs);
   if (!Number.isInteger(opsetVersion) || opsetVersion < 13 || opsetVersion > 18) {
     throw new ValueError(`exportOnnx: opsetVersion ${opsetVersion} is not supported (13 to 18)`);
   }
@@ -176,6 +178,28 @@ export function exportOnnx(
     });
   }
   return writeOnnxModel(onnx, destination ?? undefined);
+}
+
+/**
+ * Tracing reads weights and the constants a forward computes, synchronously: a model, an input or
+ * the current backend on a device (WebGPU) is an AsyncReadError saying how to export from the CPU.
+ */
+function onHost(model: Module, inputs: readonly Tensor[]): void {
+  const way =
+    'export from a CPU backend: save the weights with `await io.saveSafetensorsAsync(model.stateDict())`, then under `await tg.setBackend("wasm")` build the model again, `loadStateDict(io.loadSafetensors(bytes).tensors)` and export that';
+  const current = getBackend();
+  if (!current.host)
+    throw new AsyncReadError(`exportOnnx: the current backend "${current.name}" cannot be read synchronously, as tracing needs; ${way}`);
+  const tensors: [string, Tensor][] = [
+    ...model.namedParameters().map(([k, p]): [string, Tensor] => [`parameter "${k}"`, p]),
+    ...model.namedBuffers().map(([k, b]): [string, Tensor] => [`buffer "${k}"`, b]),
+    ...inputs.map((t, i): [string, Tensor] => [`example input ${i}`, t]),
+  ];
+  const away = tensors.find(([, t]) => !t.storage.backend.host);
+  if (away)
+    throw new AsyncReadError(
+      `exportOnnx: ${away[0]} lives on the "${away[1].storage.backend.name}" backend, which cannot be read synchronously, as tracing needs; ${way}`,
+    );
 }
 
 /** Drops nodes and initializers no output depends on (ops a custom forward computed and discarded). */
