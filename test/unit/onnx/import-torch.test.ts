@@ -9,6 +9,7 @@ import * as tg from "tensorgrad";
 import { io, optim, Tensor, UnsupportedOpError } from "tensorgrad";
 import { assertClose } from "../../helpers/assert.js";
 import { webgpuSkipReason } from "../../helpers/webgpu.js";
+import { runOrt } from "./ort.js";
 
 const gpuSkip = await webgpuSkipReason("loadOnnx on WebGPU");
 
@@ -119,6 +120,55 @@ describe("loadOnnx: models exported by PyTorch", () => {
     assert.deepEqual([...one.shape], [1, 3]);
     assertClose(one.toFloat32Array(), c.outputs[0].values.slice(3), { ...TOL, what: "second sample alone" });
   });
+
+  // The fixtures' dynamic axes: batch (and time for the sequence models) at other sizes, against
+  // ONNX Runtime on the same file (PyTorch's outputs exist only at the exported sizes).
+  for (const [name, shapes] of [
+    [
+      "lstm",
+      [
+        [1, 2, 3],
+        [3, 9, 3],
+      ],
+    ],
+    [
+      "gru",
+      [
+        [1, 1, 3],
+        [4, 7, 3],
+      ],
+    ],
+    [
+      "encoder",
+      [
+        [1, 3, 8],
+        [3, 11, 8],
+      ],
+    ],
+    [
+      "mlp",
+      [
+        [1, 6],
+        [7, 6],
+      ],
+    ],
+  ] as [string, number[][]][]) {
+    it(`${name}: other ${name === "mlp" ? "batch sizes" : "batch sizes and lengths"} match ONNX Runtime on the same file`, async () => {
+      const bytes = new Uint8Array(readFileSync(path(fixtures[name])));
+      const model = await io.loadOnnx(bytes);
+      tg.manualSeed(7);
+      for (const shape of shapes) {
+        const x = tg.randn(shape);
+        const ours = asList(model.forward(x));
+        const theirs = await runOrt(bytes, [x]);
+        assert.equal(ours.length, theirs.length);
+        ours.forEach((t, i) => {
+          assert.deepEqual([...t.shape], theirs[i].dims, `${name} output ${i} shape at [${shape}]`);
+          assertClose(t.toFloat32Array(), theirs[i].data, { ...TOL, what: `${name} output ${i} at [${shape}]` });
+        });
+      }
+    });
+  }
 
   it("state-dict keys are the initializer names (PyTorch's own keys), BatchNorm statistics as buffers", async () => {
     const c = fixtures.cnn;
