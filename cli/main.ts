@@ -205,7 +205,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument("<run-folder>", "a run folder left by tensorgrad train")
     .requiredOption("--onnx <file>", "the ONNX file to write")
     .option("--weights <file>", "which weights of the run: model.safetensors, checkpoint-best.safetensors, …", "model.safetensors")
-    .option("--opset <n>", "ONNX opset version (13 to 18)", positiveInt, 17)
+    .option("--opset <n>", "ONNX opset version (13 to 23)", positiveInt, 17)
     .option("--no-standardize", "leave the run's input standardisation out of the graph (the file then takes standardised inputs)")
     .action(async (runFolder: string, opts) => setExit(await exportCommand(runFolder, opts)));
 

@@ -29,7 +29,10 @@ export interface ExportOnnxOptions {
    * `{ input_0: { 0: "batch", 1: "seq" } }`.
    */
   dynamicAxes?: Record<string, Record<number, string>>;
-  /** ONNX opset of the default domain, 13 to 18 (default 17). */
+  /**
+   * ONNX opset of the default domain, 13 to 23 (default 17, torch.onnx.export's). The nodes written
+   * mean the same from 18 to 23 (later opsets add element types and options the export does not use).
+   */
   opsetVersion?: number;
   /**
    * Run the written graph on a second input and compare it with the model (default true), which
@@ -70,8 +73,8 @@ export function exportOnnx(
     throw new ValueError("exportOnnx: exampleInputs must be a Tensor or a non-empty array of Tensors");
   }
   onHost(model, inputs);
-  if (!Number.isInteger(opsetVersion) || opsetVersion < 13 || opsetVersion > 18) {
-    throw new ValueError(`exportOnnx: opsetVersion ${opsetVersion} is not supported (13 to 18)`);
+  if (!Number.isInteger(opsetVersion) || opsetVersion < 13 || opsetVersion > 23) {
+    throw new ValueError(`exportOnnx: opsetVersion ${opsetVersion} is not supported (13 to 23)`);
   }
   for (const [what, names] of [
     ["inputNames", inputNames],

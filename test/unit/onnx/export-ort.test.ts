@@ -258,7 +258,7 @@ describe("exportOnnx → ONNX Runtime, example models", () => {
     await check(mlp, [tg.randn([2, 3, 4])], batches([2, 3, 4]), { dynamicBatch: true, inputNames: ["pixels"], outputNames: ["logp"] });
   });
 
-  for (const opset of [13, 18]) {
+  for (const opset of [13, 18, 23]) {
     it(`opset ${opset}: tensor code and a transformer layer (reductions before and after their axes moved to inputs)`, async () => {
       tg.manualSeed(4);
       await check(new Custom(), [tg.randn([4, 6])], batches([4, 6]), { dynamicBatch: true, opsetVersion: opset });

@@ -208,6 +208,7 @@ describe("exportOnnx", () => {
     const model = new nn.Linear(2, 2);
     const x = tg.randn([1, 2]);
     assert.throws(() => io.exportOnnx(model, [x], null, { opsetVersion: 11 }), ValueError);
+    assert.throws(() => io.exportOnnx(model, [x], null, { opsetVersion: 24 }), /opsetVersion 24 is not supported \(13 to 23\)/);
     assert.throws(() => io.exportOnnx(model, [x], null, { dynamicBatch: true, bogus: 1 } as any), /unknown option "bogus"/);
     assert.throws(() => io.exportOnnx(model, []), ValueError);
     assert.throws(() => io.exportOnnx({} as any, [x]), ValueError);
