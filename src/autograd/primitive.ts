@@ -115,6 +115,14 @@ export function composite(name: string, inputs: readonly Tensor[], params: unkno
   return out;
 }
 
+/**
+ * Tells the observer that op `name` reads `t`'s values into JavaScript, where a trace cannot follow
+ * them (an exporter refuses it rather than freezing one input's values into the graph).
+ */
+export function observeHostRead(name: string, t: Tensor): void {
+  if (observer !== null) observer(name, [t], undefined, t);
+}
+
 /** Runs a forward with the observer off, so primitives a forward applies inside itself are not seen. */
 function observed<P>(spec: PrimitiveSpec<P>, inputs: readonly Tensor[], params: P, o: PrimitiveObserver): Tensor {
   observer = null;

@@ -9,6 +9,7 @@ import { full, tensor } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkOptions } from "../tensor/options.js";
 import { onHostBackend } from "../backend/current.js";
+import { observeHostRead } from "../autograd/primitive.js";
 import { unbindFirst } from "./layers/recurrent-forward.js";
 
 /**
@@ -75,6 +76,7 @@ export class PackedSequence {
 
 function hostInts(op: string, what: string, t: Tensor): number[] {
   if (t.ndim !== 1) throw new ShapeError(`${op}: ${what} must be 1-D, got shape ${fmtShape(t.shape)}`);
+  observeHostRead(op, t);
   const data = t._hostDataOrNull();
   if (data === null)
     throw new ValueError(

@@ -26,6 +26,8 @@ const UNEXPORTABLE_HINT: Record<string, string> = {
   fold: "ONNX has no col2im",
   crossEntropyRows: "losses are not part of an exported model; return the logits",
   maxPool2dIndices: "F.maxPool2d with returnIndices: export the values only",
+  packPaddedSequence:
+    "its lengths tensor is read in JavaScript, so the graph would keep one batch's lengths; export the recurrent layer on padded batches, or pass the lengths as a number[] to fix them",
 };
 
 /**

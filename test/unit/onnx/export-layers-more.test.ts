@@ -375,6 +375,39 @@ describe("exportOnnx: ops with no ONNX form", () => {
       );
     });
   }
+
+  it("packPaddedSequence with a lengths tensor is an UnsupportedOpError naming it and the module; number[] lengths export as fixed", async () => {
+    tg.manualSeed(25);
+    class Packed extends nn.Module {
+      readonly lstm = this.registerModule("lstm", new nn.LSTM(3, 4, { batchFirst: true }));
+      constructor(readonly fixed?: number[]) {
+        super();
+      }
+      forward(x: Tensor, lens: Tensor): Tensor {
+        const packed = nn.utils.rnn.packPaddedSequence(x, this.fixed ?? lens, { batchFirst: true, enforceSorted: false });
+        const [out] = this.lstm.forward(packed) as [nn.PackedSequence, unknown];
+        return nn.utils.rnn.padPackedSequence(out, { batchFirst: true, totalLength: x.shape[1] })[0];
+      }
+    }
+    class Outer extends nn.Module {
+      readonly rnn = this.registerModule("rnn", new Packed());
+      forward(x: Tensor, lens: Tensor): Tensor {
+        return this.rnn.forward(x, lens).relu();
+      }
+    }
+    const x = tg.randn([2, 5, 3]);
+    const lens = tg.tensor([3, 5], { dtype: "int32" });
+    assert.throws(
+      () => io.exportOnnx(new Outer(), [x, lens]),
+      (e: unknown) =>
+        e instanceof UnsupportedOpError &&
+        e.op === "packPaddedSequence" &&
+        e.where === "rnn" &&
+        /op "packPaddedSequence" in module "rnn" has no ONNX export \(its lengths tensor is read in JavaScript/.test((e as Error).message),
+    );
+    // Lengths given as numbers are constants of the model: the graph keeps them, and ONNX Runtime agrees.
+    await check(new Packed([3, 5]), [x, lens], [[tg.randn([2, 5, 3]), lens]]);
+  });
 });
 
 describe("exportOnnx: modules with hooks", () => {
