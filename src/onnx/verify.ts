@@ -31,8 +31,25 @@ export function evalOutputs(model: Module, inputs: readonly Tensor[]): Tensor[] 
  */
 export function verifyExport(model: Module, graph: OnnxModel, inputs: readonly Tensor[]): Tensor[] {
   // A deterministic perturbation (the random generator is left alone, so seeded training is not disturbed).
-  const other = inputs.map((x) => (x.dtype === "int32" ? x : noGrad(() => x.mul(-0.8).add(0.3))));
-  const want = evalOutputs(model, other);
+  // Integer and bool inputs (indices, lengths, masks) keep their values, reversed along every dim,
+  // unless the model refuses them so (lengths that must be sorted): then they stay as traced.
+  const perturb = (reorder: boolean) =>
+    inputs.map((x) =>
+      x.dtype !== "int32" && x.dtype !== "bool"
+        ? noGrad(() => x.mul(-0.8).add(0.3))
+        : reorder && x.ndim > 0
+          ? noGrad(() => x.flip(x.shape.map((_, i) => i)))
+          : x,
+    );
+  let other = perturb(true);
+  let want: Tensor[];
+  try {
+    want = evalOutputs(model, other);
+  } catch (e) {
+    if (!(e instanceof TensorgradError)) throw e;
+    other = perturb(false);
+    want = evalOutputs(model, other);
+  }
   let problem: string | null;
   try {
     problem = mismatch(want, flat(noGrad(() => new OnnxModule(graph).forward(...other))));

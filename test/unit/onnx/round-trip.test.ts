@@ -204,6 +204,37 @@ describe("exportOnnx", () => {
     assert.ok(io.exportOnnx(new Peeks(), [x], null, { verify: false }).length > 0);
   });
 
+  it("an integer input read into JavaScript is caught too (the check reverses integer inputs); sorted lengths stay as traced", () => {
+    class PeeksAtTokens extends nn.Module {
+      readonly emb = this.registerModule("emb", new nn.Embedding(10, 4));
+      forward(tokens: Tensor): Tensor {
+        const first = (tokens.toArray() as number[][])[0][0];
+        return this.emb.forward(tokens).mul(first + 1);
+      }
+    }
+    const tokens = tg.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: "int32" },
+    );
+    assert.throws(
+      () => io.exportOnnx(new PeeksAtTokens(), [tokens]),
+      (e: unknown) => e instanceof UnsupportedOpError && e.op === "untraced computation",
+    );
+    // A model that refuses reversed integers (lengths that must be decreasing) is checked on them as given.
+    class Decreasing extends nn.Module {
+      readonly fc = this.registerModule("fc", new nn.Linear(3, 2));
+      forward(x: Tensor, lens: Tensor): Tensor {
+        const l = lens.toArray() as number[];
+        if (l.some((v, i) => i > 0 && v > l[i - 1])) throw new ValueError("lengths must be decreasing");
+        return this.fc.forward(x);
+      }
+    }
+    assert.ok(io.exportOnnx(new Decreasing(), [tg.randn([2, 3]), tg.tensor([5, 3], { dtype: "int32" })]).length > 0);
+  });
+
   it("rejects bad arguments with ValueErrors", () => {
     const model = new nn.Linear(2, 2);
     const x = tg.randn([1, 2]);
