@@ -37,6 +37,16 @@ class OnnxParameters extends Module {
 const BUFFER_INPUTS = new Map<string, number[]>([["BatchNormalization", [3, 4]]]);
 
 /**
+ * Inputs a node reads as numbers (Resize's roi and scales, Clip's bounds, Pad's fill): an initializer
+ * there is a buffer, not a trainable weight, and keeps a host copy so WebGPU needs no read back.
+ */
+const NUMBER_INPUTS = new Map<string, number[]>([
+  ["Resize", [1, 2]],
+  ["Clip", [1, 2]],
+  ["Pad", [2]],
+]);
+
+/**
  * An ONNX graph as a module (what io.loadOnnx returns; torch has no counterpart, onnx2torch's
  * converted module is the nearest). `forward` takes the graph inputs in order and returns the
  * output, or an array when the graph has several; `inputInfo`/`outputInfo` name them.
@@ -70,14 +80,19 @@ export class OnnxModule extends Module {
     this.nodes = g.nodes;
 
     const buffers = new Set<string>();
-    for (const n of g.nodes) for (const i of BUFFER_INPUTS.get(n.opType) ?? []) if (n.inputs[i]) buffers.add(n.inputs[i]);
+    const numbers = new Set<string>();
+    for (const n of g.nodes) {
+      for (const i of BUFFER_INPUTS.get(n.opType) ?? []) if (n.inputs[i]) buffers.add(n.inputs[i]);
+      for (const i of NUMBER_INPUTS.get(n.opType) ?? []) if (n.inputs[i]) numbers.add(n.inputs[i]);
+    }
     const defined = new Set<string>();
     for (const init of g.initializers) {
       if (init.name === "") throw new FormatError("loadOnnx: an initializer without a name");
       if (defined.has(init.name)) throw new FormatError(`loadOnnx: initializer "${init.name}" is defined twice`);
       defined.add(init.name);
       const value = constantValue(init);
-      if (value instanceof Tensor) this.addState(init.name, value, buffers.has(init.name));
+      if (value instanceof Tensor && numbers.has(init.name)) this.addState(init.name, withHostCopy(value, init.data), true);
+      else if (value instanceof Tensor) this.addState(init.name, value, buffers.has(init.name));
       else this.constants.set(init.name, value);
     }
     this.inputInfo = g.inputs.filter((v) => !defined.has(v.name));

@@ -8,6 +8,9 @@ import { io, Tensor, UnsupportedOpError, FormatError } from "tensorgrad";
 import { AttrType, DataType, encodeModel, type OnnxAttribute, type OnnxNode } from "../../../src/io/onnx/index.js";
 import { assertClose } from "../../helpers/assert.js";
 import { runOrt } from "./ort.js";
+import { webgpuSkipReason } from "../../helpers/webgpu.js";
+
+const gpuSkip = await webgpuSkipReason("loadOnnx on WebGPU");
 
 const str = (name: string, v: string): OnnxAttribute => ({ name, type: AttrType.STRING, s: v });
 const int = (name: string, v: number): OnnxAttribute => ({ name, type: AttrType.INT, i: v });
@@ -186,5 +189,59 @@ describe("loadOnnx Resize in cubic mode, against ONNX Runtime", () => {
       tg.gradcheck((xx) => (m.forward(xx) as Tensor).sin().sum(), [tg.randn([1, 1, 3, 4], { dtype: "float64" })]),
       true,
     );
+  });
+});
+
+describe("loadOnnx: initializers a node reads as numbers", () => {
+  tg.manualSeed(33);
+  const cases: [string, Uint8Array, Tensor, string[]][] = [
+    [
+      "Resize scales",
+      oneNode("Resize", ["x", "", "scales"], [str("mode", "linear")], { scales: { floats: [1, 1, 2, 1.5] } }),
+      tg.randn([1, 2, 3, 4]),
+      ["scales"],
+    ],
+    [
+      "Clip bounds",
+      oneNode("Clip", ["x", "lo", "hi"], [], { lo: { floats: [-0.5] }, hi: { floats: [0.75] } }),
+      tg.randn([3, 4]),
+      ["hi", "lo"],
+    ],
+    [
+      "Pad fill",
+      oneNode("Pad", ["x", "pads", "fill"], [], { pads: { ints: [0, 1, 1, 2] }, fill: { floats: [1.5] } }),
+      tg.randn([2, 3]),
+      ["fill"],
+    ],
+  ];
+  for (const [name, bytes, x, buffers] of cases) {
+    it(`${name}: buffers rather than trainable weights, matching ONNX Runtime`, async () => {
+      await sameAsOrt(bytes, [x], name);
+      const m = await io.loadOnnx(bytes);
+      assert.deepEqual(m.namedParameters(), []);
+      assert.deepEqual(
+        m
+          .namedBuffers()
+          .map(([k]) => k)
+          .sort(),
+        buffers,
+      );
+    });
+  }
+
+  it("on WebGPU too, with no read back from the device", { skip: gpuSkip ?? false }, async () => {
+    const initial = tg.getBackend().name;
+    const expected = await Promise.all(cases.map(async ([, bytes, x]) => (await runOrt(bytes, [x]))[0]));
+    await tg.setBackend("webgpu");
+    try {
+      for (const [k, [name, bytes, x]] of cases.entries()) {
+        const m = await io.loadOnnx(bytes);
+        const y = m.forward(x.toBackend("webgpu")) as Tensor;
+        assert.deepEqual([...y.shape], expected[k].dims, `${name}: shape`);
+        assertClose(Float32Array.from(await y.data()), expected[k].data, { rtol: 1e-5, atol: 1e-5, what: name });
+      }
+    } finally {
+      await tg.setBackend(initial);
+    }
   });
 });
