@@ -102,7 +102,8 @@ export function withHostCopy<T extends Value>(t: T, data: ArrayLike<number>): T 
 /** `v`'s elements in row-major order when the host has them (an IntConst, a host copy, a CPU tensor), else null. */
 export function hostValuesOrNull(v: Value): ArrayLike<number> | null {
   if (v instanceof IntConst) return v.data;
-  return hostCopies.get(v) ?? v._hostDataOrNull();
+  // The live values where the backend can read them; the copy where it cannot.
+  return v._hostDataOrNull() ?? hostCopies.get(v) ?? null;
 }
 
 /**
