@@ -3,9 +3,10 @@
 // gradients come from autograd.
 
 import { markIntermediate } from "../../autograd/engine.js";
+import { isObserved } from "../../autograd/primitive.js";
 import { DTypeError, ShapeError, ValueError, fmtShape } from "../../errors.js";
-import { dropout as dropoutOp, where } from "../../ops/index.js";
-import { tensor } from "../../tensor/creation.js";
+import { dropout as dropoutOp, triu, where } from "../../ops/index.js";
+import { full, tensor } from "../../tensor/creation.js";
 import { isFloat } from "../../tensor/dtype.js";
 import { broadcastShapes } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -31,6 +32,8 @@ export function toAdditiveMask(op: string, name: string, mask: Tensor, trueMeans
 
 /** [L, S] additive causal mask: position i may attend to j ≤ i (torch's tril of ones). */
 export function causalMask(L: number, S: number): Tensor {
+  // While ONNX export traces, from tensor ops, so the graph computes the mask for any length.
+  if (isObserved()) return triu(full([L, S], -Infinity), 1);
   const data = new Float32Array(L * S);
   for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) data[i * S + j] = -Infinity;
   return tensor(data, { shape: [L, S] });

@@ -238,6 +238,33 @@ describe("exportOnnx → ONNX Runtime: recurrent cells and the encoder-decoder t
     ]);
   });
 
+  it("causal masks follow a dynamic length: generateSquareSubsequentMask(T), an encoder with isCausal, scaledDotProductAttention with isCausal", async () => {
+    tg.manualSeed(26);
+    const decoder = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), 2);
+    const gpt = new Fn((tgt, memory) => decoder.forward(tgt, memory, { tgtMask: nn.generateSquareSubsequentMask(tgt.shape[1]) }));
+    gpt.registerModule("decoder", decoder);
+    const pair = ([b, t, s]: number[]) => [tg.randn([b, t, 8]), tg.randn([b, s, 8])];
+    await check(
+      gpt,
+      pair([2, 5, 4]),
+      [
+        [1, 1, 2],
+        [3, 9, 6],
+      ].map(pair),
+      { dynamicAxes: { input_0: { 0: "batch", 1: "time" }, input_1: { 0: "batch", 1: "memory" } } },
+    );
+    const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), 1);
+    const causalEncoder = new Fn((x) => encoder.forward(x, { mask: nn.generateSquareSubsequentMask(x.shape[1]), isCausal: true }));
+    causalEncoder.registerModule("encoder", encoder);
+    const sdpa = new Fn((q) => nn.functional.scaledDotProductAttention(q, q.mul(0.5), q.sin(), { isCausal: true }));
+    const runs = [
+      [1, 2],
+      [3, 7],
+    ].map(([b, t]) => [tg.randn([b, t, 8])]);
+    for (const m of [causalEncoder, sdpa])
+      await check(m, [tg.randn([2, 4, 8])], runs, { dynamicAxes: { input_0: { 0: "batch", 1: "time" } } });
+  });
+
   it("Transformer (sequence first): batch dynamic on both inputs", async () => {
     const model = new nn.Transformer(8, 2, { numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 16 });
     const inputs = (b: number) => [tg.randn([5, b, 8]), tg.randn([4, b, 8])];
