@@ -6,7 +6,7 @@
 import { ShapeError, ValueError, DTypeError, fmtShape } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { shapesEqual } from "../tensor/shape.js";
-import { setGradEnabled } from "./grad-mode.js";
+import { isGradEnabled, setGradEnabled } from "./grad-mode.js";
 import { getBackend } from "../backend/current.js";
 import type { Storage } from "../backend/backend.js";
 import type { Node } from "./primitive.js";
@@ -51,6 +51,43 @@ const intermediates = new WeakSet<Storage>();
  */
 export function markIntermediate(...ts: Tensor[]): void {
   for (const t of ts) intermediates.add(t.storage);
+}
+
+/**
+ * markIntermediate for a composite that has made its last use of these tensors and returns `result`.
+ * When no graph was recorded (grad mode off, or `result` needs no gradient), nothing references them
+ * any more, so their memory is returned now on backends that can: under noGrad an evaluation's
+ * im2col matrices never outlive their convolution, where they would otherwise wait for the garbage
+ * collector. Otherwise backward frees them with the graph. Every op that read them must lie on the
+ * way to `result`; a tensor sharing `result`'s storage is left alone.
+ */
+export function releaseIntermediates(result: Tensor, ...ts: Tensor[]): void {
+  if (isGradEnabled() && result.requiresGrad) {
+    markIntermediate(...ts);
+    return;
+  }
+  for (const t of ts) if (t.storage !== result.storage) t.storage.backend.release?.(t.storage);
+}
+
+/**
+ * Runs the body of an op built from other ops and returns its result. When no graph is recorded for
+ * `inputs` (grad mode off, or none needs a gradient), whatever `fn` allocates besides the result's
+ * storage is a temporary nothing references once it returns (an im2col matrix, a product before its
+ * bias), so it is freed then on backends with transient regions, at once and without ever counting
+ * toward the wasm residency cache's budget. `fn` must keep no tensor it makes anywhere else.
+ */
+export function freeingTemporaries(inputs: readonly (Tensor | null)[], fn: () => Tensor): Tensor {
+  if (isGradEnabled() && inputs.some((t) => t !== null && t.requiresGrad)) return fn();
+  const region = getBackend().transient?.();
+  if (region === undefined) return fn();
+  const keep = new Set<Storage>();
+  try {
+    const out = fn();
+    keep.add(out.storage);
+    return out;
+  } finally {
+    region.close(keep);
+  }
 }
 
 // The storages the running pass must not free when it ends (see keepFromPass); null outside a pass.

@@ -139,7 +139,8 @@ export class WasmBackend implements Backend {
   /**
    * Storages allocated while the region is open stay out of the residency cache (no queue entry, no
    * finalization record, never evicted): closing frees every one not kept, at once, and hands the
-   * kept ones to the cache. Regions nest; an allocation belongs to the innermost open one.
+   * kept ones to the enclosing region if one is open, else to the cache. Regions nest; an allocation
+   * belongs to the innermost open one.
    */
   transient(): TransientRegion {
     const list: WasmStorage[] = [];
@@ -151,9 +152,11 @@ export class WasmBackend implements Backend {
         open = false;
         const at = this.#regions.lastIndexOf(list);
         if (at >= 0) this.#regions.splice(at, 1);
+        const outer = this.#regions.length > 0 ? this.#regions[this.#regions.length - 1]! : null;
         for (const s of list) {
-          if (keep.has(s)) s.track();
-          else s.dispose();
+          if (!keep.has(s)) s.dispose();
+          else if (outer !== null) outer.push(s);
+          else s.track();
         }
       },
     };

@@ -2,7 +2,7 @@
 
 import { Tensor } from "../../tensor/tensor.js";
 import { isGradEnabled } from "../../autograd/grad-mode.js";
-import { markIntermediate } from "../../autograd/engine.js";
+import { markIntermediate, releaseIntermediates } from "../../autograd/engine.js";
 import { keepsNoActivationIn, type Module } from "../module.js";
 import { ModuleList } from "./module-list.js";
 
@@ -29,8 +29,9 @@ export class Sequential extends ModuleList<Module> {
   /**
    * Applies the modules in order. An activation passed between two built-in layers (see
    * keepsNoActivation) is reachable only through the autograd graph, so backward frees it when it
-   * releases the graph rather than leaving it to the garbage collector; the input and anything
-   * sharing memory with the output are never freed.
+   * releases the graph rather than leaving it to the garbage collector; without a graph (noGrad) it
+   * is freed as soon as the next layer has run. The input and anything sharing memory with the
+   * output are never freed.
    */
   override forward(x: Tensor): Tensor {
     let out: any = x;
@@ -39,8 +40,11 @@ export class Sequential extends ModuleList<Module> {
     let prevKeepsNone = false;
     for (const m of this) {
       const keepsNone = keepsNoActivationIn(m);
-      if (graph && prevKeepsNone && keepsNone && out instanceof Tensor && out !== x) (internal ??= []).push(out);
+      const between = prevKeepsNone && keepsNone && out instanceof Tensor && out !== x;
+      if (graph && between) (internal ??= []).push(out);
+      const input = out;
       out = m.forward(out);
+      if (!graph && between && out instanceof Tensor && input.storage !== x.storage) releaseIntermediates(out, input);
       prevKeepsNone = keepsNone;
     }
     if (internal !== null && out instanceof Tensor) {

@@ -6,7 +6,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { foldPrim, unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
-import { markIntermediate } from "../../autograd/engine.js";
+import { freeingTemporaries, releaseIntermediates } from "../../autograd/engine.js";
 import { checkOptions } from "../../tensor/options.js";
 import { composite } from "../../autograd/primitive.js";
 
@@ -197,7 +197,7 @@ export function convolution(
   checkOptions(op, opts, ["stride", "padding", "dilation", "groups"]);
   // One unit for tracers (ONNX export writes a Conv node), whatever the kernels below compute with.
   return composite(op, bias ? [x, weight, bias] : [x, weight], { dims, ...opts }, () =>
-    convolutionOf(op, dims, x, weight, bias, opts, label),
+    freeingTemporaries([x, weight, bias], () => convolutionOf(op, dims, x, weight, bias, opts, label)),
   );
 }
 
@@ -276,15 +276,16 @@ function convolutionOf(op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias:
     // The images side by side, cols [K, N·L]: the whole batch is one [outC, K] × [K, N·L] product, and
     // so is each gradient (the weight's sums over the batch inside the product), instead of N thin
     // products with outC rows each and a sum over their N weight gradients.
+    // Only this function's own ops read these: without a graph each is freed once the next is made
+    // (the im2col matrix is most of an inference's memory), else backward frees them with the graph.
+    // The result is a copy, except for one image, where it is `biased` itself.
     const cols = unfoldPrim([x4], { ...geo, padValue: 0, batchColumns: true });
     const product = w4.reshape([outC, K]).matmul(cols);
+    releaseIntermediates(product, cols);
     const biased = bias ? product.add(bias.reshape([outC, 1])) : product;
+    if (bias) releaseIntermediates(biased, product);
     out = biased.reshape([outC, N, L]).permute([1, 0, 2]).contiguous();
-    // Only this function's own ops read these (backward frees them when it releases the graph); the
-    // result is a copy, except for one image, where it is `biased` itself.
-    markIntermediate(cols);
-    if (bias) markIntermediate(product);
-    if (out.storage !== biased.storage) markIntermediate(biased);
+    if (out.storage !== biased.storage) releaseIntermediates(out, biased);
   } else {
     const cols = pointwise ? x4.reshape([N, C, L]) : unfoldPrim([x4], { ...geo, padValue: 0 });
     const product =
@@ -294,9 +295,9 @@ function convolutionOf(op: string, dims: 1 | 2, x: Tensor, weight: Tensor, bias:
             .reshape([groups, outC / groups, K])
             .matmul(cols.reshape([N, groups, K, L]))
             .reshape([N, outC, L]);
+    if (!pointwise) releaseIntermediates(product, cols); // pointwise: cols is the caller's input
     out = bias ? product.add(bias.reshape([outC, 1])) : product;
-    if (!pointwise) markIntermediate(cols); // pointwise: cols is the caller's input
-    if (bias) markIntermediate(product);
+    if (bias) releaseIntermediates(out, product);
   }
   out = out.reshape(dims === 1 ? [N, outC, ow] : [N, outC, oh, ow]);
   return unbatch(out);

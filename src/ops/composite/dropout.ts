@@ -1,7 +1,7 @@
 // Inverted dropout: zero each element with probability p while training and scale the survivors by
 // 1/(1-p), so evaluation needs no rescaling. Draws come from the seeded generator.
 
-import { markIntermediate } from "../../autograd/engine.js";
+import { releaseIntermediates } from "../../autograd/engine.js";
 import { ValueError } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { tensor } from "../../tensor/creation.js";
@@ -19,9 +19,10 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
   const mask = dropoutMask(x, p, 1 / (1 - p));
-  // Only the product's backward reads the mask: backward frees it with the graph.
-  markIntermediate(mask);
-  return x.mul(mask);
+  // Only the product (and its backward) reads the mask.
+  const out = x.mul(mask);
+  releaseIntermediates(out, mask);
+  return out;
 }
 
 /**

@@ -8,7 +8,7 @@ import { tensor } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { maxPool2dIndicesPrim, unfoldPrim, type ConvGeometry, type Pair } from "../primitives/conv.js";
 import { gatherPrim } from "../primitives/indexing.js";
-import { markIntermediate } from "../../autograd/engine.js";
+import { freeingTemporaries, markIntermediate } from "../../autograd/engine.js";
 import { composite } from "../../autograd/primitive.js";
 import { fmtSize, requireFloat, toInts, type Ints } from "./conv.js";
 import { checkOptions } from "../../tensor/options.js";
@@ -100,7 +100,7 @@ export function maxPool2d(
   checkOptions("maxPool2d", opts, MAX_POOL_OPTIONS);
   // With indices there are two outputs, which tracers do not take as one unit.
   if (opts.returnIndices) return maxPool2dOf(x, kernelSize, opts, true);
-  return composite("maxPool2d", [x], { kernelSize, ...opts }, () => maxPool2dOf(x, kernelSize, opts, false));
+  return composite("maxPool2d", [x], { kernelSize, ...opts }, () => freeingTemporaries([x], () => maxPool2dOf(x, kernelSize, opts, false)));
 }
 
 function maxPool2dOf(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions, returnIndices: true): [Tensor, Tensor];
@@ -125,7 +125,7 @@ function maxPool2dOf(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions, return
  * @example F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })
  */
 export function avgPool2d(x: Tensor, kernelSize: Ints, opts: AvgPool2dOptions = {}): Tensor {
-  return composite("avgPool2d", [x], { kernelSize, ...opts }, () => avgPool2dOf(x, kernelSize, opts));
+  return composite("avgPool2d", [x], { kernelSize, ...opts }, () => freeingTemporaries([x], () => avgPool2dOf(x, kernelSize, opts)));
 }
 
 function avgPool2dOf(
