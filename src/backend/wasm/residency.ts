@@ -16,7 +16,11 @@ import { platform } from "#platform";
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
 const MB = 1 << 20;
-/** Tracked bytes kept resident before the least recently used are evicted (doubles when too small). */
+/**
+ * Tracked bytes kept resident before the least recently used are evicted (grows by half when too
+ * small). A loop fills whatever budget there is with dead blocks between evictions, so it is about
+ * what wasm memory settles at.
+ */
 const INITIAL_BUDGET = 32 * MB;
 /** Likewise in blocks: each resident block costs a queue entry and a finalization record. */
 const INITIAL_BLOCKS = 8192;
@@ -65,6 +69,12 @@ export class Block {
   tracked = false;
   /** Clock of the last kernel call that used it. */
   used = 0;
+  /**
+   * Eviction passes over it once, growing the budget if it cannot get under it otherwise, rather than
+   * copy it out and straight back in: data the program has just loaded (a data set, a model's weights)
+   * and no kernel has used yet, or a data set that batches were gathered from since the last pass.
+   */
+  fresh = true;
   /** Neighbours in the cache's recency list while tracked and resident (older, newer). */
   prev: Block | null = null;
   next: Block | null = null;
@@ -92,7 +102,7 @@ export interface ResidencyStats {
   /** Bytes and blocks of tracked storages resident in wasm memory. */
   residentBytes: number;
   residentBlocks: number;
-  /** The current budget (bytes, blocks); it doubles while it is too small for the working set. */
+  /** The current budget (bytes, blocks); it grows by half while it is too small for the working set. */
   budgetBytes: number;
   budgetBlocks: number;
   /** Storages copied out, and copied back in, since the start. */
@@ -230,7 +240,11 @@ export class Residency {
         this.writing(out);
         if (writesInputs) for (let i = 0; i < inputs.length; i++) this.writing(inputs[i]!);
         k(out, inputs, params);
-        if (gathers) this.recordGather(out, inputs[0]!, params as { indices: ArrayLike<number> });
+        if (gathers) {
+          this.recordGather(out, inputs[0]!, params as { indices: ArrayLike<number> });
+          const source = this.blockOf(inputs[0]!.storage);
+          if (source !== undefined) source.fresh = true;
+        }
       } finally {
         if (--this.depth === 0) this.protectFrom = Infinity;
       }
@@ -336,6 +350,7 @@ export class Residency {
     const b = this.blockOf(v.storage);
     if (b === undefined) return false;
     b.used = clock;
+    b.fresh = false;
     if (b.tracked && b.state === RESIDENT && b !== this.newest) {
       this.unlink(b);
       this.append(b);
@@ -505,9 +520,9 @@ export class Residency {
   /**
    * Before `bytes` more become resident: when that would pass the budget, evicts the least recently
    * used blocks down to 7/8 of it (so eviction runs once per eighth of the budget allocated, not per
-   * allocation). The budget doubles when what is left is all in use by the running kernel, and when
-   * more than an eighth of what was brought in lately was restored (live data evicted and needed
-   * again: the budget is below the working set).
+   * allocation), passing over fresh blocks once. The budget grows by half when what is left is all in
+   * use by the running kernel or fresh, and when more than an eighth of what was brought in lately was
+   * restored (live data evicted and needed again: the budget is below the working set).
    */
   private makeRoom(bytes: number): void {
     if (this.windowIn >= this.budgetBytes) {
@@ -517,17 +532,24 @@ export class Residency {
     if (this.residentBytes + bytes <= this.budgetBytes && this.residentBlocks < this.budgetBlocks) return;
     const targetBytes = this.budgetBytes - this.budgetBytes / 8 - bytes,
       targetBlocks = this.budgetBlocks - this.budgetBlocks / 8 - 1;
+    let spared = false;
     for (let b = this.oldest; b !== null && (this.residentBytes > targetBytes || this.residentBlocks > targetBlocks);) {
       const next = b.next;
-      if (!(b.used >= this.protectFrom)) this.evict(b);
+      if (b.fresh) {
+        b.fresh = false;
+        spared = true;
+      } else if (!(b.used >= this.protectFrom)) this.evict(b);
       b = next;
     }
-    if (this.residentBytes + bytes > this.budgetBytes || this.residentBlocks >= this.budgetBlocks) this.grow();
+    const short = this.residentBytes > targetBytes || this.residentBlocks > targetBlocks;
+    if (this.residentBytes + bytes > this.budgetBytes || this.residentBlocks >= this.budgetBlocks || (spared && short)) this.grow();
   }
 
+  // By half rather than doubling: the budget is what wasm memory fills up to, so each step overshoots
+  // the working set by less, at the price of a few more rounds of copying when it is far too small.
   private grow(): void {
-    this.budgetBytes *= 2;
-    this.budgetBlocks *= 2;
+    this.budgetBytes = Math.ceil((this.budgetBytes * 1.5) / 64) * 64;
+    this.budgetBlocks = Math.ceil(this.budgetBlocks * 1.5);
     this.windowIn = this.windowRestored = 0;
   }
 }

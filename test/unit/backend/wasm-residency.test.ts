@@ -27,7 +27,10 @@ function setup(budget: { bytes?: number; blocks?: number }) {
     (s) => lifelines.get(s)!,
     budget,
   );
-  const storage = (fill: number, length = 256): HostStorage => {
+  // A kernel that does nothing: what makes a storage a kernel's rather than fresh host data (below).
+  const touch = r.guard(() => {});
+  /** A storage filled with `fill` as a kernel's output would be (`fresh`: as data just loaded from the host). */
+  const storage = (fill: number, length = 256, fresh = false): HostStorage => {
     const s = {
       dtype: "float32",
       length,
@@ -39,6 +42,7 @@ function setup(budget: { bytes?: number; blocks?: number }) {
     lifelines.set(s, {});
     blocks.set(s, r.alloc(s, "float32", length, true, true));
     s.data.fill(fill);
+    if (!fresh) touch({ storage: s, offset: 0, shape: [length], strides: [1] }, [], undefined);
     return s;
   };
   const view = (s: HostStorage): View => ({ storage: s, offset: 0, shape: [s.length], strides: [1] });
@@ -122,18 +126,44 @@ describe("wasm residency cache", () => {
     })(view(out), [view(x)], undefined);
     assert.equal(out.data[0], 2);
     assert.equal(inside!.data[0], 7);
-    // Nothing could go: the budget grew instead.
-    assert.deepEqual([r.stats().evictions, r.stats().budgetBlocks], [0, 4]);
+    // Nothing could go: the budget grew (by half) instead.
+    assert.deepEqual([r.stats().evictions, r.stats().budgetBlocks], [0, 3]);
   });
 
-  test("the budget doubles when evicted data keeps coming back (a working set larger than the budget)", () => {
+  test("data no kernel has used yet is passed over once, the budget growing instead of copying it out", () => {
+    const { r, storage, view, add1, ptr } = setup({ blocks: 4 });
+    const data = [storage(1, 256, true), storage(2, 256, true), storage(3, 256, true)];
+    const made = storage(4);
+    storage(5); // the 5th block: the kernel's block goes, the fresh data stays and the budget grows
+    assert.deepEqual(
+      data.map((x) => ptr(x) !== 0),
+      [true, true, true],
+    );
+    assert.equal(ptr(made), 0);
+    assert.deepEqual([r.stats().evictions, r.stats().budgetBlocks], [1, 6]);
+    // Passed over once only: later passes take the least recently used, here the two unused ones.
+    add1()(view(storage(0)), [view(data[2]!)], undefined);
+    storage(6);
+    storage(7);
+    assert.deepEqual(
+      data.map((x) => ptr(x) !== 0),
+      [false, false, true],
+    );
+    assert.deepEqual(
+      data.map((x) => x.data[0]),
+      [1, 2, 3],
+    );
+  });
+
+  test("the budget grows by half while evicted data keeps coming back (a working set larger than the budget)", () => {
     const { r, storage, view, add1 } = setup({ bytes: 8 * KB });
-    // 12 live 1 KiB storages used round robin: each use restores one the previous round evicted.
+    // 12 live 1 KiB storages used round robin: each use restores one the previous round evicted, until
+    // the budget holds all 13 (8 KiB, then 12, then 18).
     const s = Array.from({ length: 12 }, (_, i) => storage(i));
     const out = storage(0);
     for (let round = 0; round < 4; round++) for (const x of s) add1()(view(out), [view(x)], undefined);
     const st = r.stats();
-    assert.equal(st.budgetBytes, 16 * KB);
+    assert.equal(st.budgetBytes, 18 * KB);
     assert.ok(st.restores > 0);
     const restoresThen = st.restores;
     for (let round = 0; round < 4; round++) for (const x of s) add1()(view(out), [view(x)], undefined);
@@ -187,6 +217,22 @@ describe("gathered blocks under eviction", () => {
     const expected = [...Array.from({ length: 64 }, (_, k) => 192 + k), ...Array.from({ length: 64 }, (_, k) => 64 + k)];
     return { ...t, src, batch, expected };
   }
+
+  test("the data set a batch was gathered from is passed over once by the next eviction, the batch dropped", () => {
+    const { r, storage, rows, gatherRows, ptr } = setup({ blocks: 4 });
+    const src = storage(7),
+      batch = storage(-1, 128);
+    gatherRows(rows(batch, 2), [rows(src, 4)], { indices: [3, 1] });
+    storage(1);
+    const other = storage(2);
+    storage(3); // the 5th block: the batch and the oldest other block go, the source stays
+    assert.deepEqual([ptr(src) !== 0, ptr(batch) !== 0, ptr(other) !== 0], [true, false, true]);
+    assert.deepEqual([r.stats().drops, r.stats().evictions], [1, 2]);
+    storage(4);
+    storage(5); // no gather since: the source goes like any block
+    assert.equal(ptr(src), 0);
+    assert.deepEqual([src.data[0], src.data[255]], [7, 7], "its elements copied out");
+  });
 
   test("eviction drops a batch's elements instead of copying them; a kernel using it gathers them again", () => {
     const { r, storage, view, add1, ptr, batch, expected } = gathered();
