@@ -183,4 +183,10 @@ function exportMnist(req: Request): { train: number; test: number } {
   return { train: trainSet.y.shape[0], test: testSet.y.shape[0] };
 }
 
-await serve({ hello, exportMnist, setup, train: trainEpoch, evaluate, matmul, infer: inference, step });
+/** The backend's memory figures (wasm: allocator and residency cache) beside the process's, for bench/peak-rss.mjs. */
+function memory(): Record<string, unknown> {
+  const b = tg.getBackend() as { memoryStats?: () => object };
+  return { ...process.memoryUsage(), ...(b.memoryStats?.() ?? {}) };
+}
+
+await serve({ hello, exportMnist, setup, train: trainEpoch, evaluate, matmul, infer: inference, step, memory });
