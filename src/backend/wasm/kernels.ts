@@ -593,7 +593,7 @@ function dropoutMaskKernel(rt: WasmRuntime): KernelTable["dropoutMask"] {
 /** The wasm backend's kernels (those it does not list fall back to the reference). */
 export function wasmKernels(rt: WasmRuntime): Partial<KernelTable> {
   const table: { -readonly [K in KernelName]?: KernelTable[K] } = {
-    where: elementwise(rt, "where", (R, C, [c, a, b], out, boolCond) => rt.where(R, C, c!, a!, b!, out, boolCond), "cond"),
+    where: elementwise(rt, "where", (R, C, [c, a, b], out) => rt.where(R, C, c!, a!, b!, out), "cond"),
     copy: copyKernel(rt),
     matmul: matmulKernel(rt),
     linear: linearKernel(rt),

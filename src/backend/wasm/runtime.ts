@@ -477,23 +477,10 @@ export class WasmRuntime {
     this.run("binary", args, n, this.chunkFor(n, cheap ? 8192 : 1024, 16), parallel);
   }
 
-  /** y = cond != 0 ? a : b over a row-major [R, C] result, each operand broadcast per RowOperand; cond float32, or int32 with `boolCond`. */
-  where(R: number, C: number, cond: RowOperand, a: RowOperand, b: RowOperand, y: number, boolCond = false): void {
+  /** y = cond != 0 ? a : b over a row-major [R, C] result, each operand broadcast per RowOperand; cond float32 or bool. */
+  where(R: number, C: number, cond: RowOperand, a: RowOperand, b: RowOperand, y: number): void {
     const n = R * C;
-    const args = [
-      boolCond ? 1 : 0,
-      C,
-      cond.ptr,
-      cond.rowStride,
-      cond.colStep,
-      a.ptr,
-      a.rowStride,
-      a.colStep,
-      b.ptr,
-      b.rowStride,
-      b.colStep,
-      y,
-    ];
+    const args = [C, cond.ptr, cond.rowStride, cond.colStep, a.ptr, a.rowStride, a.colStep, b.ptr, b.rowStride, b.colStep, y];
     this.run("where", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
 

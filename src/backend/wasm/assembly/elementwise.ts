@@ -90,13 +90,7 @@ export function unary(op: i32, x: usize, y: usize, lo: i32, hi: i32): void {
     case LT: return v128.and(f32x4.lt(a, b), one());
     case GE: return v128.and(f32x4.ge(a, b), one());
     case LE: return v128.and(f32x4.le(a, b), one());
-    case NE: return v128.and(f32x4.ne(a, b), one());
-    case EQ + BOOL_OUT: return v128.and(f32x4.eq(a, b), i32x4.splat(1));
-    case GT + BOOL_OUT: return v128.and(f32x4.gt(a, b), i32x4.splat(1));
-    case LT + BOOL_OUT: return v128.and(f32x4.lt(a, b), i32x4.splat(1));
-    case GE + BOOL_OUT: return v128.and(f32x4.ge(a, b), i32x4.splat(1));
-    case LE + BOOL_OUT: return v128.and(f32x4.le(a, b), i32x4.splat(1));
-    default: return v128.and(f32x4.ne(a, b), i32x4.splat(1));
+    default: return v128.and(f32x4.ne(a, b), one());
   }
 }
 
@@ -123,11 +117,6 @@ export function unary(op: i32, x: usize, y: usize, lo: i32, hi: i32): void {
     } else {
       const v = binaryOp(op, v128.load32_splat(a), v128.load32_splat(b));
       for (; j + 4 <= n; j += 4) v128.store(at(y, j), v);
-    }
-  }
-  if (op >= BOOL_OUT) {
-    for (; j < n; j++) {
-      store<i32>(at(y, j), i32x4.extract_lane(binaryOp(op, f32x4.splat(load<f32>(at(a, j * as))), f32x4.splat(load<f32>(at(b, j * bs)))), 0));
     }
   }
   for (; j < n; j++) store<f32>(at(y, j), scalarOp(op, load<f32>(at(a, j * as)), load<f32>(at(b, j * bs))));
@@ -169,21 +158,35 @@ export function binary(op: i32, C: i32, a: usize, aRow: i32, aCol: i32, b: usize
     case GE: binaryLoop(GE, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
     case LE: binaryLoop(LE, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
     case NE: binaryLoop(NE, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
-    case EQ + BOOL_OUT: binaryLoop(EQ + BOOL_OUT, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
-    case GT + BOOL_OUT: binaryLoop(GT + BOOL_OUT, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
-    case LT + BOOL_OUT: binaryLoop(LT + BOOL_OUT, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
-    case GE + BOOL_OUT: binaryLoop(GE + BOOL_OUT, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
-    case LE + BOOL_OUT: binaryLoop(LE + BOOL_OUT, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
-    case NE + BOOL_OUT: binaryLoop(NE + BOOL_OUT, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
+    default:
+      // A comparison writing bool: the float32 loop, then its 1.0/0.0 turned into int32 1/0 in place
+      // (one short pass, where specialising every comparison again would grow the module).
+      if (op >= BOOL_OUT) {
+        binary(op - BOOL_OUT, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi);
+        toBool(y, lo, hi);
+      }
   }
 }
 
-@inline function whereLoop(boolCond: bool, C: i32, cnd: usize, cRow: i32, cCol: i32, a: usize, aRow: i32, aCol: i32,
-                           b: usize, bRow: i32, bCol: i32, y: usize, lo: i32, hi: i32): void {
+/** y[i] = <i32>y[i] for i in [lo, hi): float32 0.0/1.0 to int32 0/1. */
+function toBool(y: usize, lo: i32, hi: i32): void {
+  let i = lo;
+  for (; i + 4 <= hi; i += 4) v128.store(at(y, i), i32x4.trunc_sat_f32x4_s(v128.load(at(y, i))));
+  for (; i < hi; i++) store<i32>(at(y, i), <i32>load<f32>(at(y, i)));
+}
+
+/**
+ * y = cond != 0 ? a : b over elements [lo, hi) of a row-major [R, C] output, each operand with the
+ * same (row stride, col step in {0,1}) pattern as `binary`. cond is float32 or bool (int32 0/1): its
+ * bits without the sign bit are zero exactly for ±0.0 and for false, so one test serves both.
+ */
+export function where(C: i32, cnd: usize, cRow: i32, cCol: i32, a: usize, aRow: i32, aCol: i32,
+                      b: usize, bRow: i32, bCol: i32, y: usize, lo: i32, hi: i32): void {
   if (C <= 0) return;
   let r = lo / C;
   let cc = lo - r * C;
   let e = lo;
+  const magnitude = i32x4.splat(0x7fffffff);
   while (e < hi) {
     const n = min(C - cc, hi - e);
     const cp = at(cnd, r * cRow + cc * cCol), ap = at(a, r * aRow + cc * aCol), bp = at(b, r * bRow + cc * bCol);
@@ -191,30 +194,18 @@ export function binary(op: i32, C: i32, a: usize, aRow: i32, aCol: i32, b: usize
     let j = 0;
     if (cCol == 1 && aCol == 1 && bCol == 1) {
       for (; j + 4 <= n; j += 4) {
-        const c = v128.load(at(cp, j));
-        const keepB = boolCond ? i32x4.eq(c, i32x4.splat(0)) : f32x4.eq(c, f32x4.splat(0));
+        const keepB = i32x4.eq(v128.and(v128.load(at(cp, j)), magnitude), i32x4.splat(0));
         v128.store(at(yp, j), v128.bitselect(v128.load(at(bp, j)), v128.load(at(ap, j)), keepB));
       }
     }
     for (; j < n; j++) {
-      const keep = boolCond ? load<i32>(at(cp, j * cCol)) != 0 : load<f32>(at(cp, j * cCol)) != 0;
+      const keep = (load<i32>(at(cp, j * cCol)) & 0x7fffffff) != 0;
       store<f32>(at(yp, j), keep ? load<f32>(at(ap, j * aCol)) : load<f32>(at(bp, j * bCol)));
     }
     e += n;
     r++;
     cc = 0;
   }
-}
-
-/**
- * y = cond != 0 ? a : b over elements [lo, hi) of a row-major [R, C] output, each operand with the
- * same (row stride, col step in {0,1}) pattern as `binary`; cond is float32, or bool (int32 0/1)
- * when boolCond is 1.
- */
-export function where(boolCond: i32, C: i32, cnd: usize, cRow: i32, cCol: i32, a: usize, aRow: i32, aCol: i32,
-                      b: usize, bRow: i32, bCol: i32, y: usize, lo: i32, hi: i32): void {
-  if (boolCond) whereLoop(true, C, cnd, cRow, cCol, a, aRow, aCol, b, bRow, bCol, y, lo, hi);
-  else whereLoop(false, C, cnd, cRow, cCol, a, aRow, aCol, b, bRow, bCol, y, lo, hi);
 }
 
 /**
