@@ -158,9 +158,26 @@ function setRunning(on: boolean): void {
   $("play").textContent = on ? "Pause" : "Train";
 }
 
-/** Trains until paused or the epochs are done, yielding to the page every few milliseconds. */
+let looping = false;
+
+/**
+ * Trains until paused or the epochs are done, yielding to the page every few milliseconds. One loop at a
+ * time: a Train pressed while a paused loop is still finishing its batches lets that loop carry on.
+ */
 async function loop(): Promise<void> {
+  if (looping) return;
+  looping = true;
   const mine = generation;
+  try {
+    await trainWhileRunning(mine);
+  } finally {
+    looping = false;
+    // A reset that started over while this loop was still finishing a batch: run for the new trainer.
+    if (state.running && mine !== generation) void loop().catch(fail);
+  }
+}
+
+async function trainWhileRunning(mine: number): Promise<void> {
   while (state.running && mine === generation && state.trainer) {
     const t = state.trainer;
     if (t.epoch >= state.settings.epochs) {

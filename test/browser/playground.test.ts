@@ -110,7 +110,14 @@ describe("playground page", { timeout: 240_000 }, () => {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(await page.evaluate("window.playground.trainer.epoch"), paused, "no epoch while paused");
     await page.click("#play");
-    assert.equal(await page.$eval("#play", (e) => e.textContent), "Pause");
+    assert.deepEqual(
+      await page.evaluate(() => ({
+        label: document.getElementById("play")!.textContent,
+        running: (window as any).playground.running,
+        error: (window as any).playground.error,
+      })),
+      { label: "Pause", running: true, error: null },
+    );
     await page.waitForFunction("!window.playground.running && window.playground.trainer.epoch === 50", { timeout: 180_000, polling: 250 });
     const history = (await page.evaluate("window.playground.trainer.history")) as { testAccuracy: number; trainLoss: number }[];
     assert.equal(history.length, 50);
