@@ -38,7 +38,10 @@ const plan = makePlan(opts.quick);
 const command = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const started = performance.now();
-const outPath = opts.out ?? (opts.quick ? join(tmpdir(), "tensorgrad-bench", "RESULTS.quick.md") : join(REPO_ROOT, "bench", "RESULTS.md"));
+// A run of some contenders only would drop the others' rows from bench/RESULTS.md: it goes elsewhere unless --out says.
+const outPath =
+  opts.out ??
+  (opts.quick || opts.contenders ? join(tmpdir(), "tensorgrad-bench", "RESULTS.quick.md") : join(REPO_ROOT, "bench", "RESULTS.md"));
 const machine = machineInfo();
 log(
   `bench: ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}; sections ${opts.only.join(", ")}${opts.quick ? " (quick)" : ""}; turn-order seed ${opts.seed}`,
@@ -51,6 +54,13 @@ try {
   const needsRoster = opts.only.some((s) => s !== "cli");
   const needsData = opts.only.some((s) => s !== "matmul" && s !== "memory" && s !== "seq" && s !== "cli");
   const roster = needsRoster ? await discoverRoster(opts.python, { exportDir: needsData ? dataDir : undefined, echo: opts.verbose }) : null;
+  if (roster && opts.contenders) {
+    const known = roster.specs.map((s) => s.id);
+    const missing = opts.contenders.filter((id) => !known.includes(id));
+    if (missing.length)
+      throw new OptionsError(`bench: --contenders names ${missing.join(", ")}, not among those found (${known.join(", ")})`);
+    roster.specs = roster.specs.filter((s) => opts.contenders!.includes(s.id));
+  }
   if (roster) {
     log(`contenders: ${roster.specs.map((s) => s.id).join(", ")}${roster.unavailable.length ? ` (${roster.unavailable.join("; ")})` : ""}`);
     results.torchBlas = roster.torchBlas;

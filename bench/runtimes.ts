@@ -70,6 +70,9 @@ for (const rt of runtimes) {
     join(runDir, `${rt.name}.md`),
     "--json-out",
     json,
+    // The table reports these three; tensorgrad/js and tfjs-cpu would add minutes a version for nothing shown.
+    "--contenders",
+    "tensorgrad/wasm,tfjs-wasm,PyTorch",
   ];
   if (quick) args.push("--quick");
   console.error(`bench:runtimes: ${rt.name} ${rt.version}: ${rt.bin} ${args.join(" ")}`);

@@ -15,6 +15,8 @@ export interface BenchOptions {
   cliSeeds: number;
   /** Seed of the turn order within rounds. */
   seed: number;
+  /** Contender ids to run (null: every one found), e.g. tensorgrad/wasm,tfjs-wasm,PyTorch. */
+  contenders: string[] | null;
   verbose: boolean;
   help: boolean;
 }
@@ -28,6 +30,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --memory-epochs N    epochs of the long-run memory measurement (default 50; 5 with --quick)
   --cli-seeds N        cli section: train the cnn preset N times, with seeds 0 (its default) to N-1 (default 1)
   --seed N             seed of the shuffled turn order (default: from the clock)
+  --contenders LIST    comma-separated contender ids to run (default: every one found), e.g. tensorgrad/wasm,PyTorch
   --verbose            echo the contenders' own output to stderr`;
 
 export class OptionsError extends Error {
@@ -44,6 +47,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     memoryEpochs: -1,
     cliSeeds: 1,
     seed: Date.now() % 1_000_000,
+    contenders: null,
     verbose: false,
     help: false,
   };
@@ -99,6 +103,15 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
       case "--seed":
         o.seed = integer(value(i++, a), a, 0);
         break;
+      case "--contenders": {
+        const ids = value(i++, a)
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (!ids.length) throw new OptionsError(`bench: --contenders needs at least one contender id`);
+        o.contenders = ids;
+        break;
+      }
       default:
         throw new OptionsError(`bench: unknown option "${a}"\n${USAGE}`);
     }

@@ -150,6 +150,9 @@ describe("options", () => {
     });
     assert.throws(() => parseOptions(["--memory-epochs", "1"]), { message: 'bench: --memory-epochs expects an integer >= 2, got "1"' });
     assert.throws(() => parseOptions(["--out"]), { message: "bench: --out needs a value" });
+    assert.equal(parseOptions([]).contenders, null);
+    assert.deepEqual(parseOptions(["--contenders", "tensorgrad/wasm, PyTorch"]).contenders, ["tensorgrad/wasm", "PyTorch"]);
+    assert.throws(() => parseOptions(["--contenders", ","]), { message: "bench: --contenders needs at least one contender id" });
     assert.throws(() => parseOptions(["--fast"]), /^OptionsError: bench: unknown option "--fast"/);
   });
 });
