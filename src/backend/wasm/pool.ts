@@ -114,7 +114,10 @@ export interface PoolOptions {
    * that is not cross-origin isolated), one, with a warning naming the reason.
    */
   threads?: number;
-  /** Iterations a worker polls for the next job before sleeping (about 2-4 ns each). */
+  /**
+   * Iterations a worker polls for the next job before sleeping (about 10 ns each on the x64 machines
+   * measured, Atomics.load being a call: some 200 us by default).
+   */
   spin?: number;
 }
 
