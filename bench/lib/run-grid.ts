@@ -129,7 +129,7 @@ export function runSeq(ctx: GridContext): Promise<GridSection> {
     SEQ_WORKLOADS.map((_, i) => i),
     "step",
     {
-      params: (i) => ({ workload: SEQ_WORKLOADS[i]!.key }),
+      params: (i) => ({ workload: SEQ_WORKLOADS[i]!.key, model: SEQ_WORKLOADS[i]!.model }),
       estimate: () => null,
       value: (seconds) => seconds,
       label: (i) => `${SEQ_WORKLOADS[i]!.key} (s a call)`,

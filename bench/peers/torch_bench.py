@@ -112,30 +112,35 @@ def time_calls(fn, warmup=2, minCalls=3, minTime=0.3, **_):
     return {"seconds": statistics.median(samples), "calls": len(samples)}
 
 
-def seq_call(workload):
-    """The call one turn of the "seq" section times, as bench/tensorgrad/seq.ts builds it."""
+def seq_call(model):
+    """The call one turn of the "seq" section times, built from the workload's model spec (bench/lib/tasks.ts
+    SEQ_WORKLOADS) as bench/tensorgrad/seq.ts builds it."""
     torch.manual_seed(0)
-    if workload == "bmm":
-        q, k = torch.randn(32, 4, 32, 16), torch.randn(32, 4, 16, 32)
+    kind = model["kind"]
+    if kind == "bmm":
+        q, k = torch.randn(*model["a"]), torch.randn(*model["b"])
 
         def product():
             with torch.no_grad():
                 return torch.matmul(q, k)
         return product
-    if workload == "transformer":
-        layer = nn.TransformerEncoderLayer(64, 4, dim_feedforward=256, dropout=0.1, batch_first=True)
-        encoder, head = nn.TransformerEncoder(layer, 2), nn.Linear(64, 10)
-        modules, x = [encoder, head], torch.randn(32, 32, 64)
+    if kind == "transformer":
+        d = model["d"]
+        layer = nn.TransformerEncoderLayer(d, model["heads"], dim_feedforward=model["ff"], dropout=0.1, batch_first=True)
+        encoder, head = nn.TransformerEncoder(layer, model["layers"]), nn.Linear(d, 10)
+        modules, x = [encoder, head], torch.randn(model["batch"], model["length"], d)
 
         def forward(x):
             return head(encoder(x).mean(1))
-    else:
-        rnn = (nn.LSTM if workload == "lstm" else nn.GRU)(32, 128, batch_first=True)
-        head = nn.Linear(128, 10)
-        modules, x = [rnn, head], torch.randn(32, 20, 32)
+    elif kind in ("lstm", "gru"):
+        rnn = (nn.LSTM if kind == "lstm" else nn.GRU)(model["input"], model["hidden"], batch_first=True)
+        head = nn.Linear(model["hidden"], 10)
+        modules, x = [rnn, head], torch.randn(model["batch"], model["steps"], model["input"])
 
         def forward(x):
             return head(rnn(x)[0][:, -1])
+    else:
+        raise ValueError(f"unknown seq model {kind!r}")
     y = torch.randint(0, 10, (x.shape[0],))
     opt = torch.optim.Adam([p for m in modules for p in m.parameters()], lr=LEARNING_RATE)
     loss_fn = nn.CrossEntropyLoss()
@@ -233,7 +238,7 @@ class Peer:
         """One call of a "seq" workload (bench/lib/tasks.ts SEQ_WORKLOADS), timed."""
         w = req["workload"]
         if w not in self.seq_calls:
-            self.seq_calls[w] = seq_call(w)
+            self.seq_calls[w] = seq_call(req["model"])
         return time_calls(self.seq_calls[w], **req)
 
     def stats(self, req):

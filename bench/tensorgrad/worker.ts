@@ -10,7 +10,7 @@ import { serve, timeCalls, type Hello, type Request } from "../lib/protocol.js";
 import { BATCH_SIZE, LEARNING_RATE, INFER_TASK, TASKS, readMnistExport, writeMnistExport, type TaskKey } from "../lib/tasks.js";
 import { buildModel, eagerEpoch } from "./models.js";
 import { seqCall } from "./seq.js";
-import type { SeqWorkload } from "../lib/tasks.js";
+import type { SeqModel } from "../lib/tasks.js";
 
 const F = nn.functional;
 const argv = process.argv.slice(2);
@@ -156,8 +156,8 @@ const seqCalls = new Map<string, () => void>();
 
 /** One call of a "seq" workload (a training step or a batched matmul), timed. */
 function step(req: Request): { seconds: number; calls: number } {
-  const w = req.workload as SeqWorkload;
-  if (!seqCalls.has(w)) seqCalls.set(w, seqCall(w));
+  const w = req.workload as string;
+  if (!seqCalls.has(w)) seqCalls.set(w, seqCall(req.model as SeqModel));
   return timeCalls(seqCalls.get(w)!, req as { warmup?: number; minCalls?: number; minTime?: number });
 }
 
