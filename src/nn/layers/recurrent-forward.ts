@@ -8,7 +8,7 @@ import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
 import { fused, gruCell, lstmCell } from "../../ops/primitives/recurrent-cell.js";
-import { gruStepPrim, lstmInputPrim, lstmOutputsPrim, lstmStepPrim, sequenceState } from "../../ops/primitives/recurrent-step.js";
+import { gruSequencePrim, lstmInputPrim, lstmSequencePrim } from "../../ops/primitives/recurrent-sequence.js";
 
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
@@ -139,8 +139,8 @@ export function stepFunction(mode: RecurrentMode, w: CellWeights): RecurrentStep
 }
 
 /**
- * runDirection on a backend with fused cells: whole time steps as primitives that read xProj in place
- * and gather its gradient and the recurrent weight's over the sequence (see recurrent-step.ts).
+ * runDirection on a backend with fused cells: the whole sequence as one primitive that reads xProj in
+ * place and gathers its gradient and the recurrent weight's over the steps (see recurrent-sequence.ts).
  */
 function fusedDirection(
   mode: "LSTM" | "GRU",
@@ -152,31 +152,25 @@ function fusedDirection(
 ): { output: Tensor; h: Tensor; c: Tensor | null } {
   const [T, N] = xProj.shape;
   const H = w.wHh.shape[1];
-  const seq = sequenceState();
-  const outs = new Array<Tensor>(T);
-  // xProj and every step's result but the last (whose h and c the caller gets) reach nothing but the
-  // graph and the stacked output's copy: backward frees them with the graph.
+  const last = reverse ? 0 : T - 1;
+  // xProj reaches nothing but the graph: backward frees it with the graph.
   markIntermediate(xProj);
   if (mode === "LSTM") {
-    // The state [h, c] as one contiguous [2, N, H] (what the step kernels read).
-    let state = h0 || c0 ? stack([h0 ?? zeros([N, H]), c0 ?? zeros([N, H])], 0) : zeros([2, N, H], { dtype: xProj.dtype });
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      state = lstmStepPrim([xProj, state, w.wHh], { t, s, seq });
-      if (s < T - 1) markIntermediate(state);
-      outs[t] = state;
-    }
-    return { output: lstmOutputsPrim(outs, undefined), h: state.slice(0, 0, 1).squeeze(0), c: state.slice(0, 1, 2).squeeze(0) };
+    // The state [h, c] as one contiguous [2, N, H] (what the kernels read).
+    const state = h0 || c0 ? stack([h0 ?? zeros([N, H]), c0 ?? zeros([N, H])], 0) : zeros([2, N, H], { dtype: xProj.dtype });
+    const states = lstmSequencePrim([xProj, state, w.wHh], { reverse, saved: null });
+    const final = states.slice(0, last, last + 1).squeeze(0);
+    return {
+      output: states.slice(1, 0, 1).squeeze(1).contiguous(),
+      h: final.slice(0, 0, 1).squeeze(0),
+      c: final.slice(0, 1, 2).squeeze(0),
+    };
   }
   // The kernels read states with contiguous columns.
-  let h = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
-  for (let s = 0; s < T; s++) {
-    const t = reverse ? T - 1 - s : s;
-    h = gruStepPrim(w.bHh ? [xProj, h, w.wHh, w.bHh] : [xProj, h, w.wHh], { t, s, seq });
-    if (s < T - 1) markIntermediate(h);
-    outs[t] = h;
-  }
-  return { output: stack(outs, 0), h, c: null };
+  const h = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
+  const hs = gruSequencePrim(w.bHh ? [xProj, h, w.wHh, w.bHh] : [xProj, h, w.wHh], { reverse, saved: null });
+  // The output does not share memory with the final state (as torch's).
+  return { output: hs.clone(), h: hs.slice(0, last, last + 1).squeeze(0), c: null };
 }
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */

@@ -1,4 +1,4 @@
-// The wasm backend's fused recurrent steps (ops/primitives/recurrent-step.ts and recurrent-cell.ts)
+// The wasm backend's fused recurrent steps (ops/primitives/recurrent-sequence.ts and recurrent-cell.ts)
 // against the composed maths that backends without the optional cell kernels run: the same layer,
 // weights, input and upstream gradient, once with the kernels hidden from the ops and once with them.
 

@@ -1,0 +1,326 @@
+// Whole LSTM and GRU sequences (one layer, one direction) as single primitives, for backends with the
+// fused cells: the forward runs every time step's recurrent product and cell straight into the result,
+// and the backward walks the steps in reverse in one vjp, with its buffers allocated once per pass.
+// A primitive per step made the engine record, order and accumulate T nodes and allocate a dozen
+// tensors each way per step, which at a batch of 32 and 128 hidden units cost as much as the maths.
+// Every step reads its row block of the sequence's input projection xProj [T, N, G·H] in place, and
+// the gate gradients of all steps gather in one [T, N, G·H] block that becomes xProj's gradient and,
+// in one product, the recurrent weight's.
+
+import { isGradEnabled } from "../../autograd/grad-mode.js";
+import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
+import type { View } from "../../backend/backend.js";
+import { kernelFor } from "../../backend/current.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { broadcastView, emptyTensor, runKernel } from "../run-kernel.js";
+import { linearPrim } from "./linear.js";
+
+/** A sequence primitive's parameters: its direction, and what its forward saved for the backward. */
+export interface SequenceParams {
+  /** Walk from the last time step to the first. */
+  readonly reverse: boolean;
+  /**
+   * Each step's saved intermediates, [T, N, G·H] by time index (LSTM: gate pre-activations; GRU:
+   * W_h·h + b_h), kept only when a graph is recorded. The backward frees them, so that they do not
+   * outlive the pass in wasm memory; a second pass over a retained graph computes them again from the
+   * saved states, with the same kernels.
+   */
+  saved: Tensor | null;
+}
+
+/** Row block t of a [T, N, C] view as an [N, C] view. */
+function rowBlock(x: View, t: number): View {
+  return {
+    storage: x.storage,
+    offset: x.offset + t * x.strides[0]!,
+    shape: [x.shape[1]!, x.shape[2]!],
+    strides: [x.strides[1]!, x.strides[2]!],
+  };
+}
+
+/** Elements [from, from + rows·cols) of a contiguous tensor as a row-major [rows, cols] view. */
+function flat(x: View, from: number, rows: number, cols: number): View {
+  return { storage: x.storage, offset: x.offset + from, shape: [rows, cols], strides: [cols, 1] };
+}
+
+/** w [R, C] read as wᵀ [C, R] (a view). */
+function transposed(w: View): View {
+  return { storage: w.storage, offset: w.offset, shape: [w.shape[1]!, w.shape[0]!], strides: [w.strides[1]!, w.strides[0]!] };
+}
+
+/** Frees a temporary that no tensor outside this module holds, without waiting for the collector. */
+function drop(t: Tensor): void {
+  t.storage.backend.release?.(t.storage);
+}
+
+/** `t` itself when contiguous, else a contiguous copy. */
+const contiguous = (t: Tensor): Tensor => (t.isContiguous ? t : runKernel("copy", t.shape, t.dtype, [t]));
+
+/** Time index of the step taken s-th, and of the one taken before it (-1: the initial state). */
+const timeOf = (s: number, T: number, reverse: boolean): number => (reverse ? T - 1 - s : s);
+
+/** Whether the primitive applied to `inputs` will record a graph node (then its forward keeps `saved`). */
+const recording = (inputs: readonly Tensor[]): boolean => isGradEnabled() && inputs.some((t) => t.requiresGrad);
+
+/**
+ * The states h fed to every step, [T·N, H] in time order: `h0` [N, H] for the first step taken, the
+ * h of the step before for the others, read from `hs` ([T, N, H] views with any leading stride).
+ */
+function previousStates(h0: View, hs: View, reverse: boolean): Tensor {
+  const T = hs.shape[0]!,
+    N = hs.shape[1]!,
+    H = hs.shape[2]!;
+  const out = emptyTensor([T, N, H], "float32", false);
+  const copy = kernelFor("copy");
+  const first = reverse ? T - 1 : 0;
+  copy(flat(out, first * N * H, N, H), [h0], undefined);
+  if (T > 1) {
+    // Forward: rows 1.. take h_0..h_{T-2}; reverse: rows 0..T-2 take h_1..h_{T-1}.
+    const rest: View = { storage: out.storage, offset: reverse ? 0 : N * H, shape: [T - 1, N, H], strides: [N * H, H, 1] };
+    const from: View = {
+      storage: hs.storage,
+      offset: hs.offset + (reverse ? hs.strides[0]! : 0),
+      shape: [T - 1, N, H],
+      strides: hs.strides,
+    };
+    copy(rest, [from], undefined);
+  }
+  return out;
+}
+
+/** dW [G, H] = Σ_t d(gates_t)ᵀ · h_{t-1}: one product over the sequence (acc [T, N, G], hPrev [T·N, H]). */
+function weightGrad(acc: Tensor, hPrev: Tensor): Tensor {
+  const [T, N, G] = acc.shape;
+  const H = hPrev.shape[2]!;
+  const accT: View = { storage: acc.storage, offset: acc.offset, shape: [G, T * N], strides: [1, G] };
+  return runKernel("matmul", [G, H], "float32", [accT, flat(hPrev, 0, T * N, H)]);
+}
+
+/**
+ * An LSTM's input projection with both biases, [x [..., I], W_i [4H, I], b_i [4H], b_h [4H]] ->
+ * (x·W_iᵀ + b_i) + b_h (rounded as linear then add). One primitive, so that the two biases, whose
+ * gradients are the same sum, get it from one reduction, and the linear's result is freed at once.
+ */
+export const lstmInputPrim: Primitive<undefined> = definePrimitive<undefined>({
+  name: "lstmInput",
+  saves: "others",
+  forward: ([x, w, bI, bH]) => {
+    const shape = [...x.shape.slice(0, -1), w.shape[0]!];
+    const lin = runKernel("linear", shape, "float32", [x, w, bI]);
+    const out = runKernel("add", shape, "float32", [lin, broadcastView(bH, shape)]);
+    drop(lin);
+    return out;
+  },
+  vjp: (g, { inputs: [x, w, bI, bH], output }) => {
+    const [dx, dw] = linearPrim.spec.vjp!(g, { inputs: [x, w], output, params: undefined });
+    const db = bI.requiresGrad || bH.requiresGrad ? g.sum(g.shape.slice(0, -1).map((_, d) => d)) : null;
+    return [dx, dw, bI.requiresGrad ? db : null, bH.requiresGrad ? db : null];
+  },
+});
+
+/**
+ * Every LSTM step's gate pre-activations xProj_t + h_{t-1}·W_hᵀ into `gates` [T, N, 4H], running the
+ * cell into `out` [T, 2, N, H] after each (run false: the states are already in `out`, as when a
+ * second backward pass recomputes the gates).
+ */
+function lstmSteps(xProj: View, state0: View, w: View, out: View, gates: Tensor, reverse: boolean, run: boolean): void {
+  const T = xProj.shape[0]!,
+    N = state0.shape[1]!,
+    H = state0.shape[2]!,
+    NH = N * H;
+  const matmul = kernelFor("matmul"),
+    add = kernelFor("add"),
+    cell = kernelFor("lstmCell");
+  const hh = emptyTensor([N, 4 * H], "float32", false);
+  const wT = transposed(w);
+  for (let s = 0; s < T; s++) {
+    const t = timeOf(s, T, reverse);
+    const prev = s === 0 ? state0 : out;
+    const pBase = s === 0 ? state0.offset : out.offset + timeOf(s - 1, T, reverse) * 2 * NH;
+    matmul(hh, [{ storage: prev.storage, offset: pBase, shape: [N, H], strides: [H, 1] }, wT], undefined);
+    const g = rowBlock(gates, t);
+    add(g, [rowBlock(xProj, t), hh], undefined);
+    if (run) {
+      const c: View = { storage: prev.storage, offset: pBase + NH, shape: [N, H], strides: [H, 1] };
+      cell({ storage: out.storage, offset: out.offset + t * 2 * NH, shape: [2, N, H], strides: [NH, H, 1] }, [g, c], undefined);
+    }
+  }
+  drop(hh);
+}
+
+/**
+ * One direction of one LSTM layer: inputs [xProj [T, N, 4H] (W_i·x + b_i + b_h), state0 [2, N, H] =
+ * [h0, c0] (contiguous), W_h [4H, H]] -> every step's state [T, 2, N, H] = [h_t, c_t] by time index.
+ */
+export const lstmSequencePrim: Primitive<SequenceParams> = definePrimitive<SequenceParams>({
+  name: "lstmSequence",
+  saves: "both",
+  forward: (inputs, p) => {
+    const [xProj, state0, w] = inputs;
+    const T = xProj.shape[0],
+      N = state0.shape[1],
+      H = state0.shape[2];
+    const out = emptyTensor([T, 2, N, H], "float32", false);
+    const gates = emptyTensor([T, N, 4 * H], "float32", false);
+    lstmSteps(xProj, state0, w, out, gates, p.reverse, true);
+    if (recording(inputs)) p.saved = gates;
+    else drop(gates);
+    return out;
+  },
+  vjp: (g, { inputs: [xProj, state0, w], output: out, params: p }) => {
+    const T = xProj.shape[0],
+      N = state0.shape[1],
+      H = state0.shape[2],
+      NH = N * H;
+    let gates = p.saved;
+    p.saved = null;
+    if (gates === null) {
+      gates = emptyTensor([T, N, 4 * H], "float32", false);
+      lstmSteps(xProj, state0, w, out, gates, p.reverse, false);
+    }
+    const d = contiguous(g);
+    const acc = emptyTensor([T, N, 4 * H], "float32", false);
+    const cg = emptyTensor([5 * NH], "float32", false);
+    const dd = emptyTensor([2, N, H], "float32", false);
+    // The gradient reaching the state before the step just taken: [dh, dc].
+    const dPrev = emptyTensor([2, N, H], "float32", false);
+    const matmul = kernelFor("matmul"),
+      add = kernelFor("add"),
+      copy = kernelFor("copy"),
+      cellGrad = kernelFor("lstmCellGrad");
+    const dGates = flat(cg, 0, N, 4 * H);
+    const needState0 = state0.requiresGrad;
+    for (let s = T - 1; s >= 0; s--) {
+      const t = timeOf(s, T, p.reverse);
+      const dOut: View = { storage: d.storage, offset: d.offset + t * 2 * NH, shape: [2, N, H], strides: [NH, H, 1] };
+      // The step's own output gradient, plus what the step after it handed back.
+      if (s < T - 1) add(dd, [dOut, dPrev], undefined);
+      const prev = s === 0 ? state0 : out;
+      const pBase = s === 0 ? state0.offset : out.offset + timeOf(s - 1, T, p.reverse) * 2 * NH;
+      const c: View = { storage: prev.storage, offset: pBase + NH, shape: [N, H], strides: [H, 1] };
+      const o: View = { storage: out.storage, offset: out.offset + t * 2 * NH, shape: [2, N, H], strides: [NH, H, 1] };
+      cellGrad(cg, [rowBlock(gates, t), c, o, s < T - 1 ? dd : dOut], undefined);
+      copy(rowBlock(acc, t), [dGates], undefined);
+      if (s > 0 || needState0) {
+        matmul(flat(dPrev, 0, N, H), [dGates, w], undefined);
+        copy(flat(dPrev, NH, N, H), [flat(cg, 4 * NH, N, H)], undefined);
+      }
+    }
+    drop(gates);
+    drop(cg);
+    drop(dd);
+    if (d !== g) drop(d);
+    let dW: Tensor | null = null;
+    if (w.requiresGrad) {
+      const hs: View = { storage: out.storage, offset: out.offset, shape: [T, N, H], strides: [2 * NH, H, 1] };
+      const hPrev = previousStates(flat(state0, 0, N, H), hs, p.reverse);
+      dW = weightGrad(acc, hPrev);
+      drop(hPrev);
+    }
+    if (!needState0) drop(dPrev);
+    return [xProj.requiresGrad ? acc : (drop(acc), null), needState0 ? dPrev : null, dW];
+  },
+});
+
+/**
+ * Every GRU step's W_h·h_{t-1} + b_h into `hh` [T, N, 3H], running the cell into `out` [T, N, H] after
+ * each (run false: the states are already in `out`).
+ */
+function gruSteps(xProj: View, h0: View, w: View, b: View | undefined, out: View, hh: Tensor, reverse: boolean, run: boolean): void {
+  const T = xProj.shape[0]!,
+    N = h0.shape[0]!,
+    H = h0.shape[1]!;
+  const product = kernelFor(b ? "linear" : "matmul"),
+    cell = kernelFor("gruCell");
+  const wT = transposed(w);
+  for (let s = 0; s < T; s++) {
+    const t = timeOf(s, T, reverse);
+    const h = s === 0 ? h0 : rowBlock(out, timeOf(s - 1, T, reverse));
+    const hht = rowBlock(hh, t);
+    if (b) product(hht, [h, w, b], undefined);
+    else product(hht, [h, wT], undefined);
+    if (run) cell(rowBlock(out, t), [rowBlock(xProj, t), hht, h], undefined);
+  }
+}
+
+/**
+ * One direction of one GRU layer: inputs [xProj [T, N, 3H] (W_i·x + b_i), h0 [N, H] (contiguous),
+ * W_h [3H, H], b_h [3H]?] -> every step's h [T, N, H] by time index.
+ */
+export const gruSequencePrim: Primitive<SequenceParams> = definePrimitive<SequenceParams>({
+  name: "gruSequence",
+  saves: "both",
+  forward: (inputs, p) => {
+    const [xProj, h0, w, b] = inputs;
+    const T = xProj.shape[0],
+      N = h0.shape[0],
+      H = h0.shape[1];
+    const out = emptyTensor([T, N, H], "float32", false);
+    const hh = emptyTensor([T, N, 3 * H], "float32", false);
+    gruSteps(xProj, h0, w, b, out, hh, p.reverse, true);
+    if (recording(inputs)) p.saved = hh;
+    else drop(hh);
+    return out;
+  },
+  vjp: (g, { inputs: [xProj, h0, w, b], output: out, params: p }) => {
+    const T = xProj.shape[0],
+      N = h0.shape[0],
+      H = h0.shape[1],
+      NH = N * H;
+    let hh = p.saved;
+    p.saved = null;
+    if (hh === null) {
+      hh = emptyTensor([T, N, 3 * H], "float32", false);
+      gruSteps(xProj, h0, w, b, out, hh, p.reverse, false);
+    }
+    const d = contiguous(g);
+    const acc = emptyTensor([T, N, 3 * H], "float32", false);
+    const accH = emptyTensor([T, N, 3 * H], "float32", false);
+    const cg = emptyTensor([7 * NH], "float32", false);
+    const dd = emptyTensor([N, H], "float32", false);
+    const prod = emptyTensor([N, H], "float32", false);
+    // The gradient reaching the state before the step just taken.
+    const dPrev = emptyTensor([N, H], "float32", false);
+    const matmul = kernelFor("matmul"),
+      add = kernelFor("add"),
+      copy = kernelFor("copy"),
+      cellGrad = kernelFor("gruCellGrad");
+    const dHh = flat(cg, 3 * NH, N, 3 * H);
+    const needH0 = h0.requiresGrad;
+    for (let s = T - 1; s >= 0; s--) {
+      const t = timeOf(s, T, p.reverse);
+      const dOut = rowBlock(d, t);
+      if (s < T - 1) add(dd, [dOut, dPrev], undefined);
+      const h = s === 0 ? h0 : rowBlock(out, timeOf(s - 1, T, p.reverse));
+      cellGrad(cg, [rowBlock(xProj, t), rowBlock(hh, t), h, s < T - 1 ? dd : dOut], undefined);
+      copy(rowBlock(acc, t), [flat(cg, 0, N, 3 * H)], undefined);
+      copy(rowBlock(accH, t), [dHh], undefined);
+      if (s > 0 || needH0) {
+        matmul(prod, [dHh, w], undefined);
+        add(dPrev, [flat(cg, 6 * NH, N, H), prod], undefined);
+      }
+    }
+    drop(hh);
+    drop(cg);
+    drop(dd);
+    drop(prod);
+    if (d !== g) drop(d);
+    let dW: Tensor | null = null;
+    if (w.requiresGrad) {
+      const hPrev = previousStates(h0, out, p.reverse);
+      dW = weightGrad(accH, hPrev);
+      drop(hPrev);
+    }
+    const db = b?.requiresGrad ? runKernel("sum", [3 * H], "float32", [transposedRows(accH)], { reduceSize: T * N }) : null;
+    drop(accH);
+    if (!needH0) drop(dPrev);
+    const grads = [xProj.requiresGrad ? acc : (drop(acc), null), needH0 ? dPrev : null, dW];
+    return b ? [...grads, db] : grads;
+  },
+});
+
+/** acc [T, N, C] seen as [C, T·N] (rows to reduce last). */
+function transposedRows(acc: Tensor): View {
+  const C = acc.shape[2];
+  return { storage: acc.storage, offset: acc.offset, shape: [C, acc.shape[0] * acc.shape[1]], strides: [1, C] };
+}
