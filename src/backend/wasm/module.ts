@@ -149,17 +149,27 @@ export interface KernelExports {
     hi: number,
   ): void;
   gemm_batched_max_a(): number;
-  lstm_cell(gates: number, gRow: number, c: number, cRow: number, hOut: number, cOut: number, H: number, lo: number, hi: number): void;
-  lstm_cell_grad(
-    gates: number,
-    gRow: number,
+  lstm_cell(
+    xp: number,
+    xRow: number,
+    hh: number,
+    hRow: number,
     c: number,
     cRow: number,
-    cNew: number,
-    dhNew: number,
-    dcNew: number,
+    out: number,
+    NH: number,
+    H: number,
+    lo: number,
+    hi: number,
+  ): void;
+  lstm_cell_grad(
+    cell: number,
+    c: number,
+    cRow: number,
+    d: number,
     dGates: number,
     dC: number,
+    NH: number,
     H: number,
     lo: number,
     hi: number,

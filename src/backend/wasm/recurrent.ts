@@ -34,49 +34,54 @@ const rowOf = (v: View): number => v.strides[0]!;
 export function recurrentKernels(rt: WasmRuntime): CellKernels {
   return {
     lstmCell: (out, inputs) => {
-      const [g, c] = inputs as [View, View];
+      const [x, hh, c] = inputs as [View, View, View];
       const N = c.shape[0]!,
-        H = c.shape[1]!;
-      const p = addresses(rt, [g, c, out]);
-      if (p) return rt.recurrentCell("lstm_cell", [p[0]!, rowOf(g), p[1]!, rowOf(c), p[2]!, p[2]! + 4 * N * H, H], N, 4 * H);
-      const gd = hostData(g.storage),
+        H = c.shape[1]!,
+        NH = N * H;
+      const p = addresses(rt, [x, hh, c, out]);
+      if (p) return rt.recurrentCell("lstm_cell", [p[0]!, rowOf(x), p[1]!, rowOf(hh), p[2]!, rowOf(c), p[3]!, NH, H], N, 4 * H);
+      const xd = hostData(x.storage),
+        hd = hostData(hh.storage),
         cd = hostData(c.storage),
         od = hostData(out.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
-          const gi = g.offset + r * rowOf(g) + j,
+          const xi = x.offset + r * rowOf(x) + j,
+            hi = hh.offset + r * rowOf(hh) + j,
             oi = out.offset + r * H + j;
-          const cn = sig(gd[gi + H]!) * cd[c.offset + r * rowOf(c) + j]! + sig(gd[gi]!) * Math.tanh(gd[gi + 2 * H]!);
-          od[oi] = sig(gd[gi + 3 * H]!) * Math.tanh(cn);
-          od[oi + N * H] = cn;
+          const pre = (k: number): number => Math.fround(xd[xi + k * H]! + hd[hi + k * H]!);
+          const i = sig(pre(0)),
+            f = sig(pre(1)),
+            g = Math.tanh(pre(2)),
+            o = sig(pre(3));
+          const cn = f * cd[c.offset + r * rowOf(c) + j]! + i * g;
+          const tc = Math.tanh(cn);
+          const acts = [o * tc, cn, i, f, g, o, tc];
+          for (let k = 0; k < 7; k++) od[oi + k * NH] = acts[k]!;
         }
       }
     },
     lstmCellGrad: (dst, inputs) => {
-      const [g, c, o, d] = inputs as [View, View, View, View];
+      const [a, c, d] = inputs as [View, View, View];
       const N = c.shape[0]!,
         H = c.shape[1]!,
         NH = N * H;
-      const p = addresses(rt, [g, c, o, d, dst]);
-      if (p) {
-        const args = [p[0]!, rowOf(g), p[1]!, rowOf(c), p[2]! + 4 * NH, p[3]!, p[3]! + 4 * NH, p[4]!, p[4]! + 16 * NH, H];
-        return rt.recurrentCell("lstm_cell_grad", args, N, 5 * H);
-      }
-      const gd = hostData(g.storage),
+      const p = addresses(rt, [a, c, d, dst]);
+      if (p) return rt.recurrentCell("lstm_cell_grad", [p[0]!, p[1]!, rowOf(c), p[2]!, p[3]!, p[3]! + 16 * NH, NH, H], N, 5 * H);
+      const ad = hostData(a.storage),
         cd = hostData(c.storage),
-        od = hostData(o.storage),
         dd = hostData(d.storage),
         w = hostData(dst.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
-          const gi = g.offset + r * rowOf(g) + j,
+          const ai = a.offset + r * H + j,
             di = d.offset + r * H + j,
             wi = dst.offset + r * 4 * H + j;
-          const i = sig(gd[gi]!),
-            f = sig(gd[gi + H]!),
-            gg = Math.tanh(gd[gi + 2 * H]!),
-            og = sig(gd[gi + 3 * H]!);
-          const th = Math.tanh(od[o.offset + NH + r * H + j]!),
+          const i = ad[ai + 2 * NH]!,
+            f = ad[ai + 3 * NH]!,
+            gg = ad[ai + 4 * NH]!,
+            og = ad[ai + 5 * NH]!,
+            th = ad[ai + 6 * NH]!,
             dh = dd[di]!;
           const dcn = dd[di + NH]! + dh * og * (1 - th * th);
           w[wi] = dcn * gg * i * (1 - i);

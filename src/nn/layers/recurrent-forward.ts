@@ -158,7 +158,7 @@ function fusedDirection(
   if (mode === "LSTM") {
     // The state [h, c] as one contiguous [2, N, H] (what the kernels read).
     const state = h0 || c0 ? stack([h0 ?? zeros([N, H]), c0 ?? zeros([N, H])], 0) : zeros([2, N, H], { dtype: xProj.dtype });
-    const states = lstmSequencePrim([xProj, state, w.wHh], { reverse, saved: null });
+    const states = lstmSequencePrim([xProj, state, w.wHh], { reverse });
     const final = states.slice(0, last, last + 1).squeeze(0);
     return {
       output: states.slice(1, 0, 1).squeeze(1).contiguous(),
@@ -175,7 +175,7 @@ function fusedDirection(
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */
 export function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor): [Tensor, Tensor] {
-  return lstmCell(xp.add(h.matmul(wHhT)), c);
+  return lstmCell(xp, h.matmul(wHhT), c);
 }
 
 /** r, z = σ(…), n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)), h' = (1 - z)·n + z·h = n + z·(h - n). */

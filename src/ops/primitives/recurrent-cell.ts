@@ -5,10 +5,11 @@
 // Kernel contracts (float32; inputs 2-D with contiguous columns and any row stride unless said;
 // outputs contiguous, written whole). Results of several [N, ·] parts are stacked as leading blocks,
 // so each part is a contiguous view and its gradient needs no strided copy.
-// - lstmCell [gates [N, 4H] (pre-activations i, f, g, o), c [N, H]] -> [2, N, H] = [h', c'] with
-//   c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c').
-// - lstmCellGrad [gates, c, out [2, N, H], d [2, N, H] (out's gradient; both contiguous)] ->
-//   [N·5H] = d gates [N, 4H], then dc [N, H].
+// - lstmCell [xp [N, 4H], hh [N, 4H], c [N, H]] -> [7, N, H] = [h', c', σ(i), σ(f), tanh(g), σ(o),
+//   tanh(c')], where the gates' pre-activations (i, f, g, o) are xp + hh, c' = σ(f)·c + σ(i)·tanh(g)
+//   and h' = σ(o)·tanh(c'). The activations after the state are what the gradient reads.
+// - lstmCellGrad [cell [7, N, H] (lstmCell's result), c, d [2, N, H] (the gradient of [h', c']; both
+//   contiguous)] -> [N·5H] = d gates [N, 4H] (the gradient of xp and of hh alike), then dc [N, H].
 // - gruCell [xp [N, 3H], hh [N, 3H], h [N, H]] -> [N, H] = n + z·(h - n), with r = σ(xp_r + hh_r),
 //   z = σ(xp_z + hh_z), n = tanh(xp_n + r·hh_n) (torch's GRU: xp = W_i·x + b_i, hh = W_h·h + b_h).
 // - gruCellGrad [xp, hh, h, d [N, H]] -> [N·7H] = d xp [N, 3H], d hh [N, 3H], then dh [N, H].
@@ -36,29 +37,34 @@ export function fused(name: OptionalKernelName, operands: readonly Tensor[]): bo
 
 const lstmCellGradPrim: Primitive<undefined> = definePrimitive<undefined>({
   name: "lstmCellGrad",
-  forward: ([gates, c, out, d]) => runKernel("lstmCellGrad", [5 * c.size], "float32", [gates, c, out, contiguous(d)]),
+  forward: ([cell, c, d]) => runKernel("lstmCellGrad", [5 * c.size], "float32", [cell, c, d]),
 });
 
 const lstmCellPrim: Primitive<undefined> = definePrimitive<undefined>({
   name: "lstmCell",
-  forward: ([gates, c]) => runKernel("lstmCell", [2, ...c.shape], "float32", [gates, c]),
-  vjp: (d, { inputs: [gates, c], output }) => {
+  saves: "both",
+  forward: ([xp, hh, c]) => runKernel("lstmCell", [7, ...c.shape], "float32", [xp, hh, c]),
+  vjp: (d, { inputs: [, , c], output }) => {
     const [N, H] = c.shape;
-    const g = lstmCellGradPrim([gates, c, output, d], undefined);
-    return [block(g, 0, [N, 4 * H]), block(g, 4 * N * H, [N, H])];
+    // Only h' and c' leave the op (lstmCell below): the activations' gradient is zero.
+    const g = lstmCellGradPrim([output, c, contiguous(d.slice(0, 0, 2))], undefined);
+    const dGates = block(g, 0, [N, 4 * H]);
+    return [dGates, dGates, block(g, 4 * N * H, [N, H])];
   },
 });
 
 /**
- * One LSTM step after its products: from the gates' pre-activations [N, 4H] (i, f, g, o, torch's
- * order) and the cell state c [N, H], the new [h, c].
+ * One LSTM step after its products: from the gates' pre-activations as two parts xp + hh [N, 4H] (i,
+ * f, g, o, torch's order; the input's and the state's products) and the cell state c [N, H], the new
+ * [h, c].
  */
-export function lstmCell(gates: Tensor, c: Tensor): [Tensor, Tensor] {
+export function lstmCell(xp: Tensor, hh: Tensor, c: Tensor): [Tensor, Tensor] {
   const H = c.shape[1];
-  if (fused("lstmCell", [gates, c])) {
-    const out = lstmCellPrim([rows(gates), rows(c)], undefined);
+  if (fused("lstmCell", [xp, hh, c])) {
+    const out = lstmCellPrim([rows(xp), rows(hh), rows(c)], undefined);
     return [out.slice(0, 0, 1).squeeze(0), out.slice(0, 1, 2).squeeze(0)];
   }
+  const gates = xp.add(hh);
   const i = gates.slice(1, 0, H).sigmoid();
   const f = gates.slice(1, H, 2 * H).sigmoid();
   const g = gates.slice(1, 2 * H, 3 * H).tanh();

@@ -11,19 +11,18 @@ import { isGradEnabled } from "../../autograd/grad-mode.js";
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import type { View } from "../../backend/backend.js";
 import { kernelFor } from "../../backend/current.js";
-import type { Tensor } from "../../tensor/tensor.js";
+import { Tensor } from "../../tensor/tensor.js";
 import { broadcastView, emptyTensor, runKernel } from "../run-kernel.js";
 import { linearPrim } from "./linear.js";
 
-/** A sequence primitive's parameters: its direction, and what its forward saved for the backward. */
+/** The GRU sequence's parameters: its direction, and what its forward saved for the backward. */
 export interface SequenceParams {
   /** Walk from the last time step to the first. */
   readonly reverse: boolean;
   /**
-   * Each step's saved intermediates, [T, N, G·H] by time index (LSTM: gate pre-activations; GRU:
-   * W_h·h + b_h), kept only when a graph is recorded. The backward frees them, so that they do not
-   * outlive the pass in wasm memory; a second pass over a retained graph computes them again from the
-   * saved states, with the same kernels.
+   * Every step's W_h·h + b_h, [T, N, 3H] by time index, kept only when a graph is recorded. The
+   * backward frees it, so that it does not outlive the pass in wasm memory; a second pass over a
+   * retained graph computes it again from the saved states, with the same kernels.
    */
   saved: Tensor | null;
 }
@@ -41,6 +40,11 @@ function rowBlock(x: View, t: number): View {
 /** Elements [from, from + rows·cols) of a contiguous tensor as a row-major [rows, cols] view. */
 function flat(x: View, from: number, rows: number, cols: number): View {
   return { storage: x.storage, offset: x.offset + from, shape: [rows, cols], strides: [cols, 1] };
+}
+
+/** Elements [from, from + k·N·H) of a contiguous tensor as a row-major [k, N, H] view. */
+function slabs(x: View, from: number, k: number, N: number, H: number): View {
+  return { storage: x.storage, offset: x.offset + from, shape: [k, N, H], strides: [N * H, H, 1] };
 }
 
 /** w [R, C] read as wᵀ [C, R] (a view). */
@@ -119,65 +123,41 @@ export const lstmInputPrim: Primitive<undefined> = definePrimitive<undefined>({
 });
 
 /**
- * Every LSTM step's gate pre-activations xProj_t + h_{t-1}·W_hᵀ into `gates` [T, N, 4H], running the
- * cell into `out` [T, 2, N, H] after each (run false: the states are already in `out`, as when a
- * second backward pass recomputes the gates).
- */
-function lstmSteps(xProj: View, state0: View, w: View, out: View, gates: Tensor, reverse: boolean, run: boolean): void {
-  const T = xProj.shape[0]!,
-    N = state0.shape[1]!,
-    H = state0.shape[2]!,
-    NH = N * H;
-  const matmul = kernelFor("matmul"),
-    add = kernelFor("add"),
-    cell = kernelFor("lstmCell");
-  const hh = emptyTensor([N, 4 * H], "float32", false);
-  const wT = transposed(w);
-  for (let s = 0; s < T; s++) {
-    const t = timeOf(s, T, reverse);
-    const prev = s === 0 ? state0 : out;
-    const pBase = s === 0 ? state0.offset : out.offset + timeOf(s - 1, T, reverse) * 2 * NH;
-    matmul(hh, [{ storage: prev.storage, offset: pBase, shape: [N, H], strides: [H, 1] }, wT], undefined);
-    const g = rowBlock(gates, t);
-    add(g, [rowBlock(xProj, t), hh], undefined);
-    if (run) {
-      const c: View = { storage: prev.storage, offset: pBase + NH, shape: [N, H], strides: [H, 1] };
-      cell({ storage: out.storage, offset: out.offset + t * 2 * NH, shape: [2, N, H], strides: [NH, H, 1] }, [g, c], undefined);
-    }
-  }
-  drop(hh);
-}
-
-/**
  * One direction of one LSTM layer: inputs [xProj [T, N, 4H] (W_i·x + b_i + b_h), state0 [2, N, H] =
  * [h0, c0] (contiguous), W_h [4H, H]] -> every step's state [T, 2, N, H] = [h_t, c_t] by time index.
+ * The result is a view of every step's whole cell output [T, 7, N, H] (the state, then the
+ * activations the backward reads), so nothing is saved beside it and a second backward pass over a
+ * retained graph needs nothing computed again.
  */
-export const lstmSequencePrim: Primitive<SequenceParams> = definePrimitive<SequenceParams>({
+export const lstmSequencePrim: Primitive<{ reverse: boolean }> = definePrimitive<{ reverse: boolean }>({
   name: "lstmSequence",
   saves: "both",
-  forward: (inputs, p) => {
-    const [xProj, state0, w] = inputs;
-    const T = xProj.shape[0],
-      N = state0.shape[1],
-      H = state0.shape[2];
-    const out = emptyTensor([T, 2, N, H], "float32", false);
-    const gates = emptyTensor([T, N, 4 * H], "float32", false);
-    lstmSteps(xProj, state0, w, out, gates, p.reverse, true);
-    if (recording(inputs)) p.saved = gates;
-    else drop(gates);
-    return out;
-  },
-  vjp: (g, { inputs: [xProj, state0, w], output: out, params: p }) => {
+  forward: ([xProj, state0, w], { reverse }) => {
     const T = xProj.shape[0],
       N = state0.shape[1],
       H = state0.shape[2],
       NH = N * H;
-    let gates = p.saved;
-    p.saved = null;
-    if (gates === null) {
-      gates = emptyTensor([T, N, 4 * H], "float32", false);
-      lstmSteps(xProj, state0, w, out, gates, p.reverse, false);
+    const cells = emptyTensor([T, 7, N, H], "float32", false);
+    const hh = emptyTensor([N, 4 * H], "float32", false);
+    const matmul = kernelFor("matmul"),
+      cell = kernelFor("lstmCell");
+    const wT = transposed(w);
+    for (let s = 0; s < T; s++) {
+      const t = timeOf(s, T, reverse);
+      // The state before this step: [h, c] from `from` in `prev`.
+      const prev = s === 0 ? state0 : cells;
+      const from = s === 0 ? 0 : timeOf(s - 1, T, reverse) * 7 * NH;
+      matmul(hh, [flat(prev, from, N, H), wT], undefined);
+      cell(slabs(cells, t * 7 * NH, 7, N, H), [rowBlock(xProj, t), hh, flat(prev, from + NH, N, H)], undefined);
     }
+    drop(hh);
+    return new Tensor(cells.storage, [T, 2, N, H], [7 * NH, NH, H, 1], 0);
+  },
+  vjp: (g, { inputs: [xProj, state0, w], output: out, params: { reverse } }) => {
+    const T = xProj.shape[0],
+      N = state0.shape[1],
+      H = state0.shape[2],
+      NH = N * H;
     const d = contiguous(g);
     const acc = emptyTensor([T, N, 4 * H], "float32", false);
     const cg = emptyTensor([5 * NH], "float32", false);
@@ -191,29 +171,26 @@ export const lstmSequencePrim: Primitive<SequenceParams> = definePrimitive<Seque
     const dGates = flat(cg, 0, N, 4 * H);
     const needState0 = state0.requiresGrad;
     for (let s = T - 1; s >= 0; s--) {
-      const t = timeOf(s, T, p.reverse);
-      const dOut: View = { storage: d.storage, offset: d.offset + t * 2 * NH, shape: [2, N, H], strides: [NH, H, 1] };
+      const t = timeOf(s, T, reverse);
+      const dOut = slabs(d, t * 2 * NH, 2, N, H);
       // The step's own output gradient, plus what the step after it handed back.
       if (s < T - 1) add(dd, [dOut, dPrev], undefined);
       const prev = s === 0 ? state0 : out;
-      const pBase = s === 0 ? state0.offset : out.offset + timeOf(s - 1, T, p.reverse) * 2 * NH;
-      const c: View = { storage: prev.storage, offset: pBase + NH, shape: [N, H], strides: [H, 1] };
-      const o: View = { storage: out.storage, offset: out.offset + t * 2 * NH, shape: [2, N, H], strides: [NH, H, 1] };
-      cellGrad(cg, [rowBlock(gates, t), c, o, s < T - 1 ? dd : dOut], undefined);
+      const cAt = s === 0 ? NH : timeOf(s - 1, T, reverse) * 7 * NH + NH;
+      cellGrad(cg, [slabs(out, t * 7 * NH, 7, N, H), flat(prev, cAt, N, H), s < T - 1 ? dd : dOut], undefined);
       copy(rowBlock(acc, t), [dGates], undefined);
       if (s > 0 || needState0) {
         matmul(flat(dPrev, 0, N, H), [dGates, w], undefined);
         copy(flat(dPrev, NH, N, H), [flat(cg, 4 * NH, N, H)], undefined);
       }
     }
-    drop(gates);
     drop(cg);
     drop(dd);
     if (d !== g) drop(d);
     let dW: Tensor | null = null;
     if (w.requiresGrad) {
-      const hs: View = { storage: out.storage, offset: out.offset, shape: [T, N, H], strides: [2 * NH, H, 1] };
-      const hPrev = previousStates(flat(state0, 0, N, H), hs, p.reverse);
+      const hs: View = { storage: out.storage, offset: out.offset, shape: [T, N, H], strides: [7 * NH, H, 1] };
+      const hPrev = previousStates(flat(state0, 0, N, H), hs, reverse);
       dW = weightGrad(acc, hPrev);
       drop(hPrev);
     }

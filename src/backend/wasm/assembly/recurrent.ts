@@ -33,40 +33,55 @@ import { vsigmoid, vtanh } from "./vmath";
 @inline function one(): v128 { return f32x4.splat(1); }
 
 /**
- * Rows [lo, hi) of an LSTM cell: gates [N, 4H] (pre-activations i, f, g, o; row stride gRow), c [N, H]
- * (row stride cRow) -> h' and c' [N, H] with c' = f·c + i·g and h' = o·tanh(c').
+ * Rows [lo, hi) of an LSTM cell: the gates' pre-activations xp + hh (each [N, 4H], i, f, g, o; row
+ * strides xRow, hRow), c [N, H] (row stride cRow) -> out [7, N, H] (slab k at k·NH elements): h' and
+ * c' with c' = f·c + i·g and h' = o·tanh(c'), then the activations i, f, g, o and tanh(c') that the
+ * gradient reads instead of computing them again.
  */
-export function lstm_cell(gates: usize, gRow: i32, c: usize, cRow: i32, hOut: usize, cOut: usize, H: i32, lo: i32, hi: i32): void {
+export function lstm_cell(xp: usize, xRow: i32, hh: usize, hRow: i32, c: usize, cRow: i32, out: usize, NH: i32, H: i32,
+                          lo: i32, hi: i32): void {
+  const slab = <usize>NH << 2;
   for (let r = lo; r < hi; r++) {
-    const gr = at(gates, r * gRow), cr = at(c, r * cRow), ho = at(hOut, r * H), co = at(cOut, r * H);
+    const xr = at(xp, r * xRow), hr = at(hh, r * hRow), cr = at(c, r * cRow), o = at(out, r * H);
     for (let j = 0; j < H; j += 4) {
       const n = min(4, H - j);
-      const ig = vsigmoid(ld(at(gr, j), n)), fg = vsigmoid(ld(at(gr, H + j), n));
-      const gg = vtanh(ld(at(gr, 2 * H + j), n)), og = vsigmoid(ld(at(gr, 3 * H + j), n));
+      const ig = vsigmoid(add(ld(at(xr, j), n), ld(at(hr, j), n)));
+      const fg = vsigmoid(add(ld(at(xr, H + j), n), ld(at(hr, H + j), n)));
+      const gg = vtanh(add(ld(at(xr, 2 * H + j), n), ld(at(hr, 2 * H + j), n)));
+      const og = vsigmoid(add(ld(at(xr, 3 * H + j), n), ld(at(hr, 3 * H + j), n)));
       const cn = add(mul(fg, ld(at(cr, j), n)), mul(ig, gg));
-      st(at(ho, j), mul(og, vtanh(cn)), n);
-      st(at(co, j), cn, n);
+      const tc = vtanh(cn);
+      const p = at(o, j);
+      st(p, mul(og, tc), n);
+      st(p + slab, cn, n);
+      st(p + 2 * slab, ig, n);
+      st(p + 3 * slab, fg, n);
+      st(p + 4 * slab, gg, n);
+      st(p + 5 * slab, og, n);
+      st(p + 6 * slab, tc, n);
     }
   }
 }
 
 /**
- * Rows [lo, hi) of the LSTM cell's gradient: from gates, c, the cell's c' and the gradients dh', dc'
- * (each [N, H] with row stride H), d gates [N, 4H] and dc [N, H].
+ * Rows [lo, hi) of the LSTM cell's gradient: from the cell's output [7, N, H] (its activations), c
+ * [N, H] (row stride cRow) and the gradients d [2, N, H] = [dh', dc'] (both contiguous), d gates
+ * [N, 4H] and dc [N, H].
  */
-export function lstm_cell_grad(gates: usize, gRow: i32, c: usize, cRow: i32, cNew: usize, dhNew: usize, dcNew: usize,
-                               dGates: usize, dC: usize, H: i32, lo: i32, hi: i32): void {
+export function lstm_cell_grad(cell: usize, c: usize, cRow: i32, d: usize, dGates: usize, dC: usize, NH: i32, H: i32,
+                               lo: i32, hi: i32): void {
+  const slab = <usize>NH << 2;
   for (let r = lo; r < hi; r++) {
-    const gr = at(gates, r * gRow), cr = at(c, r * cRow), cn = at(cNew, r * H), dh_ = at(dhNew, r * H), dc_ = at(dcNew, r * H);
+    const a = at(cell, r * H), cr = at(c, r * cRow), dh_ = at(d, r * H);
     const w = at(dGates, r * 4 * H), wc = at(dC, r * H);
     for (let j = 0; j < H; j += 4) {
       const n = min(4, H - j);
-      const ig = vsigmoid(ld(at(gr, j), n)), fg = vsigmoid(ld(at(gr, H + j), n));
-      const gg = vtanh(ld(at(gr, 2 * H + j), n)), og = vsigmoid(ld(at(gr, 3 * H + j), n));
-      const th = vtanh(ld(at(cn, j), n));
+      const p = at(a, j);
+      const ig = ld(p + 2 * slab, n), fg = ld(p + 3 * slab, n), gg = ld(p + 4 * slab, n), og = ld(p + 5 * slab, n);
+      const th = ld(p + 6 * slab, n);
       const dh = ld(at(dh_, j), n);
       // dc' = dc'(direct) + dh'·o·(1 - tanh²c')
-      const dcn = add(ld(at(dc_, j), n), mul(mul(dh, og), sub(one(), mul(th, th))));
+      const dcn = add(ld(at(dh_, j) + slab, n), mul(mul(dh, og), sub(one(), mul(th, th))));
       st(at(w, j), mul(mul(dcn, gg), mul(ig, sub(one(), ig))), n);
       st(at(w, H + j), mul(mul(dcn, ld(at(cr, j), n)), mul(fg, sub(one(), fg))), n);
       st(at(w, 2 * H + j), mul(mul(dcn, ig), sub(one(), mul(gg, gg))), n);

@@ -1,6 +1,7 @@
 // The fused recurrent cells (optional kernels; contracts in ops/primitives/recurrent-cell.ts): one
-// thread per (row, hidden unit), computing the gates of one time step, or their gradients, from the
-// pre-activations. sigmoid and tanh are the unary kernels' overflow-free forms.
+// thread per (row, hidden unit), computing the gates of one time step from the pre-activations, or
+// their gradients (the LSTM's from the activations its cell kept). sigmoid and tanh are the unary
+// kernels' overflow-free forms.
 
 import type { View } from "../../backend.js";
 import type { KernelTable } from "../../kernel-table.js";
@@ -23,25 +24,31 @@ fn th(x: f32) -> f32 { if (is_nan(x)) { return x; } let a = abs(x); if (a > 9.0)
  * then each operand's offset and row stride in binding order, then the output's offset).
  */
 const BODIES = {
-  // in0 gates [N, 4H], in1 c [N, H] -> out [2, N, H] = [h', c'].
+  // in0 xp [N, 4H], in1 hh [N, 4H] (their sum: the gates' pre-activations), in2 c [N, H] -> out
+  // [7, N, H] = [h', c', i, f, g, o, tanh c'].
   lstmCell: `
-  let gi = info[2] + r * info[3] + j;
-  let cn = sg(in0[gi + H]) * in1[info[4] + r * info[5] + j] + sg(in0[gi]) * th(in0[gi + 2u * H]);
-  out[info[6] + flat] = sg(in0[gi + 3u * H]) * th(cn);
-  out[info[6] + NH + flat] = cn;`,
-  // in0 gates, in1 c, in2 out [2, N, H], in3 d [2, N, H] -> out [N·5H] = d gates [N, 4H], dc [N, H].
+  let xi = info[2] + r * info[3] + j;
+  let hi = info[4] + r * info[5] + j;
+  let i = sg(in0[xi] + in1[hi]); let f = sg(in0[xi + H] + in1[hi + H]);
+  let g = th(in0[xi + 2u * H] + in1[hi + 2u * H]); let o = sg(in0[xi + 3u * H] + in1[hi + 3u * H]);
+  let cn = f * in2[info[6] + r * info[7] + j] + i * g;
+  let tc = th(cn);
+  let w = info[8] + flat;
+  out[w] = o * tc; out[w + NH] = cn; out[w + 2u * NH] = i; out[w + 3u * NH] = f;
+  out[w + 4u * NH] = g; out[w + 5u * NH] = o; out[w + 6u * NH] = tc;`,
+  // in0 the cell's out [7, N, H], in1 c, in2 d [2, N, H] -> out [N·5H] = d gates [N, 4H], dc [N, H].
   lstmCellGrad: `
-  let gi = info[2] + r * info[3] + j;
-  let i = sg(in0[gi]); let f = sg(in0[gi + H]); let g = th(in0[gi + 2u * H]); let o = sg(in0[gi + 3u * H]);
-  let t = th(in2[info[6] + NH + flat]);
-  let dh = in3[info[8] + flat];
-  let dc = in3[info[8] + NH + flat] + dh * o * (1.0 - t * t);
-  let w = info[10] + r * 4u * H + j;
+  let a = info[2] + flat;
+  let i = in0[a + 2u * NH]; let f = in0[a + 3u * NH]; let g = in0[a + 4u * NH]; let o = in0[a + 5u * NH];
+  let t = in0[a + 6u * NH];
+  let dh = in2[info[6] + flat];
+  let dc = in2[info[6] + NH + flat] + dh * o * (1.0 - t * t);
+  let w = info[8] + r * 4u * H + j;
   out[w] = dc * g * i * (1.0 - i);
   out[w + H] = dc * in1[info[4] + r * info[5] + j] * f * (1.0 - f);
   out[w + 2u * H] = dc * i * (1.0 - g * g);
   out[w + 3u * H] = dh * t * o * (1.0 - o);
-  out[info[10] + 4u * NH + flat] = dc * f;`,
+  out[info[8] + 4u * NH + flat] = dc * f;`,
   // in0 xp [N, 3H], in1 hh [N, 3H], in2 h [N, H] -> out [N, H].
   gruCell: `
   let xi = info[2] + r * info[3] + j;
@@ -101,7 +108,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 export function recurrentKernels(rt: GpuRuntime): CellKernels {
   return {
-    lstmCell: (out, inputs) => cell(rt, "lstmCell", out, inputs, inputs[1]!),
+    lstmCell: (out, inputs) => cell(rt, "lstmCell", out, inputs, inputs[2]!),
     lstmCellGrad: (out, inputs) => cell(rt, "lstmCellGrad", out, inputs, inputs[1]!),
     gruCell: (out, inputs) => cell(rt, "gruCell", out, inputs, inputs[2]!),
     gruCellGrad: (out, inputs) => cell(rt, "gruCellGrad", out, inputs, inputs[2]!),
