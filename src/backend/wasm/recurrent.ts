@@ -62,33 +62,45 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
       }
     },
     lstmCellGrad: (dst, inputs) => {
-      const [a, c, d] = inputs as [View, View, View];
+      const [a, c, d, dh, dc] = inputs as [View, View, View, View | undefined, View | undefined];
       const N = c.shape[0]!,
         H = c.shape[1]!,
         NH = N * H;
-      const p = addresses(rt, [a, c, d, dst]);
-      if (p) return rt.recurrentCell("lstm_cell_grad", [p[0]!, p[1]!, rowOf(c), p[2]!, p[3]!, p[3]! + 16 * NH, NH, H], N, 5 * H);
+      const next = dh !== undefined && dc !== undefined;
+      const p = addresses(rt, next ? [a, c, d, dst, dh, dc] : [a, c, d, dst]);
+      if (p) {
+        const [ph, hRow, pc, cRow] = next ? [p[4]!, rowOf(dh), p[5]!, rowOf(dc)] : [0, 0, 0, 0];
+        const args = [p[0]!, p[1]!, rowOf(c), p[2]!, ph, hRow, pc, cRow, next ? 1 : 0, p[3]!, NH, H];
+        return rt.recurrentCell("lstm_cell_grad", args, N, 5 * H);
+      }
       const ad = hostData(a.storage),
         cd = hostData(c.storage),
         dd = hostData(d.storage),
+        hd = next ? hostData(dh.storage) : null,
+        kd = next ? hostData(dc.storage) : null,
         w = hostData(dst.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
           const ai = a.offset + r * H + j,
             di = d.offset + r * H + j,
-            wi = dst.offset + r * 4 * H + j;
+            wi = dst.offset + r * 5 * H + j;
           const i = ad[ai + 2 * NH]!,
             f = ad[ai + 3 * NH]!,
             gg = ad[ai + 4 * NH]!,
             og = ad[ai + 5 * NH]!,
-            th = ad[ai + 6 * NH]!,
-            dh = dd[di]!;
-          const dcn = dd[di + NH]! + dh * og * (1 - th * th);
+            th = ad[ai + 6 * NH]!;
+          let gh = dd[di]!,
+            gc = dd[di + NH]!;
+          if (next) {
+            gh = Math.fround(gh + hd![dh.offset + r * rowOf(dh) + j]!);
+            gc = Math.fround(gc + kd![dc.offset + r * rowOf(dc) + j]!);
+          }
+          const dcn = gc + gh * og * (1 - th * th);
           w[wi] = dcn * gg * i * (1 - i);
           w[wi + H] = dcn * cd[c.offset + r * rowOf(c) + j]! * f * (1 - f);
           w[wi + 2 * H] = dcn * i * (1 - gg * gg);
-          w[wi + 3 * H] = dh * th * og * (1 - og);
-          w[dst.offset + 4 * NH + r * H + j] = dcn * f;
+          w[wi + 3 * H] = gh * th * og * (1 - og);
+          w[wi + 4 * H] = dcn * f;
         }
       }
     },

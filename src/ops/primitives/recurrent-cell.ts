@@ -4,12 +4,15 @@
 //
 // Kernel contracts (float32; inputs 2-D with contiguous columns and any row stride unless said;
 // outputs contiguous, written whole). Results of several [N, ·] parts are stacked as leading blocks,
-// so each part is a contiguous view and its gradient needs no strided copy.
+// so each part is a contiguous view and its gradient needs no strided copy; the LSTM gradient's
+// parts sit side by side in each row instead, so that a sequence's steps write theirs straight into
+// one [T, N, 5H] block whose d gates columns are the input projection's gradient.
 // - lstmCell [xp [N, 4H], hh [N, 4H], c [N, H]] -> [7, N, H] = [h', c', σ(i), σ(f), tanh(g), σ(o),
 //   tanh(c')], where the gates' pre-activations (i, f, g, o) are xp + hh, c' = σ(f)·c + σ(i)·tanh(g)
 //   and h' = σ(o)·tanh(c'). The activations after the state are what the gradient reads.
-// - lstmCellGrad [cell [7, N, H] (lstmCell's result), c, d [2, N, H] (the gradient of [h', c']; both
-//   contiguous)] -> [N·5H] = d gates [N, 4H] (the gradient of xp and of hh alike), then dc [N, H].
+// - lstmCellGrad [cell [7, N, H] (lstmCell's result), c, d [2, N, H] (the gradient of [h', c'];
+//   contiguous), then optionally dh and dc [N, H] (added to d's two halves: what a later step hands
+//   back)] -> [N, 5H], each row d gates (4H: the gradient of xp and of hh alike) then dc (H).
 // - gruCell [xp [N, 3H], hh [N, 3H], h [N, H]] -> [N, H] = n + z·(h - n), with r = σ(xp_r + hh_r),
 //   z = σ(xp_z + hh_z), n = tanh(xp_n + r·hh_n) (torch's GRU: xp = W_i·x + b_i, hh = W_h·h + b_h).
 // - gruCellGrad [xp, hh, h, d [N, H]] -> [N·7H] = d xp [N, 3H], d hh [N, 3H], then dh [N, H].
@@ -37,7 +40,7 @@ export function fused(name: OptionalKernelName, operands: readonly Tensor[]): bo
 
 const lstmCellGradPrim: Primitive<undefined> = definePrimitive<undefined>({
   name: "lstmCellGrad",
-  forward: ([cell, c, d]) => runKernel("lstmCellGrad", [5 * c.size], "float32", [cell, c, d]),
+  forward: ([cell, c, d]) => runKernel("lstmCellGrad", [c.shape[0], 5 * c.shape[1]], "float32", [cell, c, d]),
 });
 
 const lstmCellPrim: Primitive<undefined> = definePrimitive<undefined>({
@@ -45,11 +48,11 @@ const lstmCellPrim: Primitive<undefined> = definePrimitive<undefined>({
   saves: "both",
   forward: ([xp, hh, c]) => runKernel("lstmCell", [7, ...c.shape], "float32", [xp, hh, c]),
   vjp: (d, { inputs: [, , c], output }) => {
-    const [N, H] = c.shape;
+    const H = c.shape[1];
     // Only h' and c' leave the op (lstmCell below): the activations' gradient is zero.
     const g = lstmCellGradPrim([output, c, contiguous(d.slice(0, 0, 2))], undefined);
-    const dGates = block(g, 0, [N, 4 * H]);
-    return [dGates, dGates, block(g, 4 * N * H, [N, H])];
+    const dGates = g.slice(1, 0, 4 * H);
+    return [dGates, dGates, g.slice(1, 4 * H, 5 * H)];
   },
 });
 

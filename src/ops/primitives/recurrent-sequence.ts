@@ -92,12 +92,11 @@ function previousStates(h0: View, hs: View, reverse: boolean): Tensor {
   return out;
 }
 
-/** dW [G, H] = Σ_t d(gates_t)ᵀ · h_{t-1}: one product over the sequence (acc [T, N, G], hPrev [T·N, H]). */
-function weightGrad(acc: Tensor, hPrev: Tensor): Tensor {
-  const [T, N, G] = acc.shape;
+/** dW [G, H] = Σ_t d(gates_t)ᵀ · h_{t-1}: one product over the sequence (dGatesT [G, T·N], hPrev [T, N, H]). */
+function weightGrad(dGatesT: View, hPrev: Tensor): Tensor {
+  const [G, TN] = dGatesT.shape as [number, number];
   const H = hPrev.shape[2]!;
-  const accT: View = { storage: acc.storage, offset: acc.offset, shape: [G, T * N], strides: [1, G] };
-  return runKernel("matmul", [G, H], "float32", [accT, flat(hPrev, 0, T * N, H)]);
+  return runKernel("matmul", [G, H], "float32", [dGatesT, flat(hPrev, 0, TN, H)]);
 }
 
 /**
@@ -159,43 +158,46 @@ export const lstmSequencePrim: Primitive<{ reverse: boolean }> = definePrimitive
       H = state0.shape[2],
       NH = N * H;
     const d = contiguous(g);
-    const acc = emptyTensor([T, N, 4 * H], "float32", false);
-    const cg = emptyTensor([5 * NH], "float32", false);
-    const dd = emptyTensor([2, N, H], "float32", false);
-    // The gradient reaching the state before the step just taken: [dh, dc].
-    const dPrev = emptyTensor([2, N, H], "float32", false);
+    // Every step's cell gradient, rows [d gates (4H), dc (H)]: the d gates columns are xProj's gradient.
+    const acc = emptyTensor([T, N, 5 * H], "float32", false);
+    // What the step just taken hands back for h (its dc is in its block of acc).
+    const dh = emptyTensor([N, H], "float32", false);
     const matmul = kernelFor("matmul"),
-      add = kernelFor("add"),
-      copy = kernelFor("copy"),
       cellGrad = kernelFor("lstmCellGrad");
-    const dGates = flat(cg, 0, N, 4 * H);
     const needState0 = state0.requiresGrad;
+    const block = (t: number, from: number, cols: number): View => ({
+      storage: acc.storage,
+      offset: t * 5 * NH + from,
+      shape: [N, cols],
+      strides: [5 * H, 1],
+    });
     for (let s = T - 1; s >= 0; s--) {
       const t = timeOf(s, T, reverse);
-      const dOut = slabs(d, t * 2 * NH, 2, N, H);
-      // The step's own output gradient, plus what the step after it handed back.
-      if (s < T - 1) add(dd, [dOut, dPrev], undefined);
-      const prev = s === 0 ? state0 : out;
       const cAt = s === 0 ? NH : timeOf(s - 1, T, reverse) * 7 * NH + NH;
-      cellGrad(cg, [slabs(out, t * 7 * NH, 7, N, H), flat(prev, cAt, N, H), s < T - 1 ? dd : dOut], undefined);
-      copy(rowBlock(acc, t), [dGates], undefined);
-      if (s > 0 || needState0) {
-        matmul(flat(dPrev, 0, N, H), [dGates, w], undefined);
-        copy(flat(dPrev, NH, N, H), [flat(cg, 4 * NH, N, H)], undefined);
-      }
+      const inputs = [slabs(out, t * 7 * NH, 7, N, H), flat(s === 0 ? state0 : out, cAt, N, H), slabs(d, t * 2 * NH, 2, N, H)];
+      // The step's own output gradient, plus what the step after it handed back.
+      if (s < T - 1) inputs.push(dh, block(timeOf(s + 1, T, reverse), 4 * H, H));
+      cellGrad(block(t, 0, 5 * H), inputs, undefined);
+      if (s > 0 || needState0) matmul(dh, [block(t, 0, 4 * H), w], undefined);
     }
-    drop(cg);
-    drop(dd);
     if (d !== g) drop(d);
+    let dState0: Tensor | null = null;
+    if (needState0) {
+      dState0 = emptyTensor([2, N, H], "float32", false);
+      const copy = kernelFor("copy");
+      copy(flat(dState0, 0, N, H), [dh], undefined);
+      copy(flat(dState0, NH, N, H), [block(timeOf(0, T, reverse), 4 * H, H)], undefined);
+    }
+    drop(dh);
     let dW: Tensor | null = null;
     if (w.requiresGrad) {
       const hs: View = { storage: out.storage, offset: out.offset, shape: [T, N, H], strides: [7 * NH, H, 1] };
       const hPrev = previousStates(flat(state0, 0, N, H), hs, reverse);
-      dW = weightGrad(acc, hPrev);
+      dW = weightGrad({ storage: acc.storage, offset: 0, shape: [4 * H, T * N], strides: [1, 5 * H] }, hPrev);
       drop(hPrev);
     }
-    if (!needState0) drop(dPrev);
-    return [xProj.requiresGrad ? acc : (drop(acc), null), needState0 ? dPrev : null, dW];
+    const dXProj = xProj.requiresGrad ? new Tensor(acc.storage, [T, N, 4 * H], [5 * NH, 5 * H, 1], 0) : (drop(acc), null);
+    return [dXProj, dState0, dW];
   },
 });
 
@@ -285,7 +287,7 @@ export const gruSequencePrim: Primitive<SequenceParams> = definePrimitive<Sequen
     let dW: Tensor | null = null;
     if (w.requiresGrad) {
       const hPrev = previousStates(h0, out, p.reverse);
-      dW = weightGrad(accH, hPrev);
+      dW = weightGrad(transposedRows(accH), hPrev);
       drop(hPrev);
     }
     const db = b?.requiresGrad ? runKernel("sum", [3 * H], "float32", [transposedRows(accH)], { reduceSize: T * N }) : null;

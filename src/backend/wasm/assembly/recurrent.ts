@@ -65,28 +65,33 @@ export function lstm_cell(xp: usize, xRow: i32, hh: usize, hRow: i32, c: usize, 
 
 /**
  * Rows [lo, hi) of the LSTM cell's gradient: from the cell's output [7, N, H] (its activations), c
- * [N, H] (row stride cRow) and the gradients d [2, N, H] = [dh', dc'] (both contiguous), d gates
- * [N, 4H] and dc [N, H].
+ * [N, H] (row stride cRow) and the gradients d [2, N, H] = [dh', dc'] (contiguous), plus dh and dc
+ * [N, H] (row strides dhRow, dcRow: what the next step hands back) when `next` is 1, out [N, 5H]:
+ * each row d gates (4H), then dc (H).
  */
-export function lstm_cell_grad(cell: usize, c: usize, cRow: i32, d: usize, dGates: usize, dC: usize, NH: i32, H: i32,
-                               lo: i32, hi: i32): void {
+export function lstm_cell_grad(cell: usize, c: usize, cRow: i32, d: usize, dh: usize, dhRow: i32, dc: usize, dcRow: i32,
+                               next: i32, out: usize, NH: i32, H: i32, lo: i32, hi: i32): void {
   const slab = <usize>NH << 2;
   for (let r = lo; r < hi; r++) {
-    const a = at(cell, r * H), cr = at(c, r * cRow), dh_ = at(d, r * H);
-    const w = at(dGates, r * 4 * H), wc = at(dC, r * H);
+    const a = at(cell, r * H), cr = at(c, r * cRow), dr = at(d, r * H), hr = at(dh, r * dhRow), kr = at(dc, r * dcRow);
+    const w = at(out, r * 5 * H);
     for (let j = 0; j < H; j += 4) {
       const n = min(4, H - j);
       const p = at(a, j);
       const ig = ld(p + 2 * slab, n), fg = ld(p + 3 * slab, n), gg = ld(p + 4 * slab, n), og = ld(p + 5 * slab, n);
       const th = ld(p + 6 * slab, n);
-      const dh = ld(at(dh_, j), n);
+      let gh = ld(at(dr, j), n), gc = ld(at(dr, j) + slab, n);
+      if (next) {
+        gh = add(gh, ld(at(hr, j), n));
+        gc = add(gc, ld(at(kr, j), n));
+      }
       // dc' = dc'(direct) + dh'·o·(1 - tanh²c')
-      const dcn = add(ld(at(dh_, j) + slab, n), mul(mul(dh, og), sub(one(), mul(th, th))));
+      const dcn = add(gc, mul(mul(gh, og), sub(one(), mul(th, th))));
       st(at(w, j), mul(mul(dcn, gg), mul(ig, sub(one(), ig))), n);
       st(at(w, H + j), mul(mul(dcn, ld(at(cr, j), n)), mul(fg, sub(one(), fg))), n);
       st(at(w, 2 * H + j), mul(mul(dcn, ig), sub(one(), mul(gg, gg))), n);
-      st(at(w, 3 * H + j), mul(mul(dh, th), mul(og, sub(one(), og))), n);
-      st(at(wc, j), mul(dcn, fg), n);
+      st(at(w, 3 * H + j), mul(mul(gh, th), mul(og, sub(one(), og))), n);
+      st(at(w, 4 * H + j), mul(dcn, fg), n);
     }
   }
 }

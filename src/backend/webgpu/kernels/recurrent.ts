@@ -36,19 +36,20 @@ const BODIES = {
   let w = info[8] + flat;
   out[w] = o * tc; out[w + NH] = cn; out[w + 2u * NH] = i; out[w + 3u * NH] = f;
   out[w + 4u * NH] = g; out[w + 5u * NH] = o; out[w + 6u * NH] = tc;`,
-  // in0 the cell's out [7, N, H], in1 c, in2 d [2, N, H] -> out [N·5H] = d gates [N, 4H], dc [N, H].
+  // in0 the cell's out [7, N, H], in1 c, in2 d [2, N, H], then (LSTM_NEXT) in3 dh and in4 dc [N, H]
+  // to add to d -> out [N, 5H]: each row d gates (4H), then dc (H). OUT is the output's offset.
   lstmCellGrad: `
   let a = info[2] + flat;
   let i = in0[a + 2u * NH]; let f = in0[a + 3u * NH]; let g = in0[a + 4u * NH]; let o = in0[a + 5u * NH];
   let t = in0[a + 6u * NH];
-  let dh = in2[info[6] + flat];
-  let dc = in2[info[6] + NH + flat] + dh * o * (1.0 - t * t);
-  let w = info[8] + r * 4u * H + j;
+  let dh = in2[info[6] + flat]LSTM_NEXT_H;
+  let dc = in2[info[6] + NH + flat]LSTM_NEXT_C + dh * o * (1.0 - t * t);
+  let w = OUT + r * 5u * H + j;
   out[w] = dc * g * i * (1.0 - i);
   out[w + H] = dc * in1[info[4] + r * info[5] + j] * f * (1.0 - f);
   out[w + 2u * H] = dc * i * (1.0 - g * g);
   out[w + 3u * H] = dh * t * o * (1.0 - o);
-  out[info[8] + 4u * NH + flat] = dc * f;`,
+  out[w + 4u * H] = dc * f;`,
   // in0 xp [N, 3H], in1 hh [N, 3H], in2 h [N, H] -> out [N, H].
   gruCell: `
   let xi = info[2] + r * info[3] + j;
@@ -75,6 +76,16 @@ const BODIES = {
   out[info[10] + 6u * NH + flat] = g * z;`,
 } as const;
 
+/** The body of `name` for `inputs` operands (the LSTM gradient's two optional ones add to d). */
+function body(name: keyof typeof BODIES, inputs: number): string {
+  if (name !== "lstmCellGrad") return BODIES[name];
+  const next = inputs === 5;
+  return BODIES[name]
+    .replace("LSTM_NEXT_H", next ? " + in3[info[8] + r * info[9] + j]" : "")
+    .replace("LSTM_NEXT_C", next ? " + in4[info[10] + r * info[11] + j]" : "")
+    .replace("OUT", next ? "info[12]" : "info[8]");
+}
+
 function cell(rt: GpuRuntime, name: keyof typeof BODIES, out: View, inputs: readonly View[], hidden: View): void {
   const [N, H] = hidden.shape as [number, number];
   const NH = N * H;
@@ -83,7 +94,7 @@ function cell(rt: GpuRuntime, name: keyof typeof BODIES, out: View, inputs: read
   for (const v of inputs) meta.push(v.offset, v.strides[0]!);
   meta.push(out.offset);
   rt.dispatch({
-    key: `recurrent:${name}`,
+    key: `recurrent:${name}:${inputs.length}`,
     wgsl: () => `
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 ${inputs.map((_, k) => `@group(0) @binding(${k + 1}) var<storage, read> in${k}: array<f32>;`).join("\n")}
@@ -97,7 +108,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let H = info[1];
   let r = flat / H;
   let j = flat % H;
-  ${BODIES[name]}
+  ${body(name, inputs.length)}
 }`,
     writes: [out],
     reads: inputs,
