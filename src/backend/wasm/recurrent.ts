@@ -126,40 +126,44 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
       }
     },
     gruCellGrad: (dst, inputs) => {
-      const [x, hh, h, d] = inputs as [View, View, View, View];
+      const [x, hh, h, d, dn, pn] = inputs as [View, View, View, View, View | undefined, View | undefined];
       const N = h.shape[0]!,
-        H = h.shape[1]!,
-        NH = N * H;
-      const p = addresses(rt, [x, hh, h, d, dst]);
+        H = h.shape[1]!;
+      const next = dn !== undefined && pn !== undefined;
+      const p = addresses(rt, next ? [x, hh, h, d, dst, dn, pn] : [x, hh, h, d, dst]);
       if (p) {
-        const args = [p[0]!, rowOf(x), p[1]!, rowOf(hh), p[2]!, rowOf(h), p[3]!, rowOf(d), p[4]!, p[4]! + 12 * NH, p[4]! + 24 * NH, H];
+        const [pd, dRow, pp, pRow] = next ? [p[5]!, rowOf(dn), p[6]!, rowOf(pn)] : [0, 0, 0, 0];
+        const args = [p[0]!, rowOf(x), p[1]!, rowOf(hh), p[2]!, rowOf(h), p[3]!, rowOf(d), pd, dRow, pp, pRow, next ? 1 : 0, p[4]!, H];
         return rt.recurrentCell("gru_cell_grad", args, N, 7 * H);
       }
       const xd = hostData(x.storage),
         hd = hostData(hh.storage),
         h0 = hostData(h.storage),
         dd = hostData(d.storage),
+        nd = next ? hostData(dn.storage) : null,
+        pd = next ? hostData(pn.storage) : null,
         w = hostData(dst.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
           const xi = x.offset + r * rowOf(x) + j,
             hi = hh.offset + r * rowOf(hh) + j,
-            wi = dst.offset + r * 3 * H + j;
+            wi = dst.offset + r * 7 * H + j;
           const rg = sig(xd[xi]! + hd[hi]!),
             zg = sig(xd[xi + H]! + hd[hi + H]!),
             hn = hd[hi + 2 * H]!;
-          const n = Math.tanh(xd[xi + 2 * H]! + rg * hn),
-            g = dd[d.offset + r * rowOf(d) + j]!;
+          const n = Math.tanh(xd[xi + 2 * H]! + rg * hn);
+          let g = dd[d.offset + r * rowOf(d) + j]!;
+          if (next) g = Math.fround(g + Math.fround(nd![dn.offset + r * rowOf(dn) + j]! + pd![pn.offset + r * rowOf(pn) + j]!));
           const dnp = g * (1 - zg) * (1 - n * n);
           const drp = dnp * hn * rg * (1 - rg);
           const dzp = g * (h0[h.offset + r * rowOf(h) + j]! - n) * zg * (1 - zg);
           w[wi] = drp;
           w[wi + H] = dzp;
           w[wi + 2 * H] = dnp;
-          w[wi + 3 * NH] = drp;
-          w[wi + 3 * NH + H] = dzp;
-          w[wi + 3 * NH + 2 * H] = dnp * rg;
-          w[dst.offset + 6 * NH + r * H + j] = g * zg;
+          w[wi + 3 * H] = drp;
+          w[wi + 4 * H] = dzp;
+          w[wi + 5 * H] = dnp * rg;
+          w[wi + 6 * H] = g * zg;
         }
       }
     },

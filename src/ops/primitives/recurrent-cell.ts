@@ -4,9 +4,9 @@
 //
 // Kernel contracts (float32; inputs 2-D with contiguous columns and any row stride unless said;
 // outputs contiguous, written whole). Results of several [N, ·] parts are stacked as leading blocks,
-// so each part is a contiguous view and its gradient needs no strided copy; the LSTM gradient's
-// parts sit side by side in each row instead, so that a sequence's steps write theirs straight into
-// one [T, N, 5H] block whose d gates columns are the input projection's gradient.
+// so each part is a contiguous view and its gradient needs no strided copy; the gradients' parts sit
+// side by side in each row instead, so that a sequence's steps write theirs straight into one
+// [T, N, ·] block whose columns are the input projection's and recurrent product's gradients.
 // - lstmCell [xp [N, 4H], hh [N, 4H], c [N, H]] -> [7, N, H] = [h', c', σ(i), σ(f), tanh(g), σ(o),
 //   tanh(c')], where the gates' pre-activations (i, f, g, o) are xp + hh, c' = σ(f)·c + σ(i)·tanh(g)
 //   and h' = σ(o)·tanh(c'). The activations after the state are what the gradient reads.
@@ -15,7 +15,9 @@
 //   back)] -> [N, 5H], each row d gates (4H: the gradient of xp and of hh alike) then dc (H).
 // - gruCell [xp [N, 3H], hh [N, 3H], h [N, H]] -> [N, H] = n + z·(h - n), with r = σ(xp_r + hh_r),
 //   z = σ(xp_z + hh_z), n = tanh(xp_n + r·hh_n) (torch's GRU: xp = W_i·x + b_i, hh = W_h·h + b_h).
-// - gruCellGrad [xp, hh, h, d [N, H]] -> [N·7H] = d xp [N, 3H], d hh [N, 3H], then dh [N, H].
+// - gruCellGrad [xp, hh, h, d [N, H], then optionally dn and pn [N, H] (added as d + (dn + pn): the
+//   direct and product parts of what a later step hands back)] -> [N, 7H], each row d xp (3H), d hh
+//   (3H) and the direct part of dh (H).
 
 import { definePrimitive, isObserved, type Primitive } from "../../autograd/primitive.js";
 import { getBackend } from "../../backend/current.js";
@@ -26,9 +28,6 @@ import { runKernel } from "../run-kernel.js";
 /** `t` itself when its columns are contiguous (what the kernels read), else a contiguous copy. */
 const rows = (t: Tensor): Tensor => (t.strides[1] === 1 || t.shape[1] === 1 ? t : runKernel("copy", t.shape, t.dtype, [t]));
 const contiguous = (t: Tensor): Tensor => (t.isContiguous ? t : runKernel("copy", t.shape, t.dtype, [t]));
-
-/** Block [from, from + n) of a flat result, seen as `shape` (a contiguous view). */
-const block = (flat: Tensor, from: number, shape: number[]): Tensor => flat.slice(0, from, from + shape[0] * shape[1]).reshape(shape);
 
 /**
  * Whether the current backend fuses `name` for these float32 operands. Never while a trace records
@@ -78,7 +77,7 @@ export function lstmCell(xp: Tensor, hh: Tensor, c: Tensor): [Tensor, Tensor] {
 
 const gruCellGradPrim: Primitive<undefined> = definePrimitive<undefined>({
   name: "gruCellGrad",
-  forward: ([xp, hh, h, d]) => runKernel("gruCellGrad", [7 * h.size], "float32", [xp, hh, h, rows(d)]),
+  forward: ([xp, hh, h, d]) => runKernel("gruCellGrad", [h.shape[0], 7 * h.shape[1]], "float32", [xp, hh, h, rows(d)]),
 });
 
 const gruCellPrim: Primitive<undefined> = definePrimitive<undefined>({
@@ -86,9 +85,9 @@ const gruCellPrim: Primitive<undefined> = definePrimitive<undefined>({
   saves: "inputs",
   forward: ([xp, hh, h]) => runKernel("gruCell", h.shape, "float32", [xp, hh, h]),
   vjp: (d, { inputs: [xp, hh, h] }) => {
-    const [N, H] = h.shape;
+    const H = h.shape[1];
     const g = gruCellGradPrim([xp, hh, h, d], undefined);
-    return [block(g, 0, [N, 3 * H]), block(g, 3 * N * H, [N, 3 * H]), block(g, 6 * N * H, [N, H])];
+    return [g.slice(1, 0, 3 * H), g.slice(1, 3 * H, 6 * H), g.slice(1, 6 * H, 7 * H)];
   },
 });
 

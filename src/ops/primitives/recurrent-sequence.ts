@@ -253,53 +253,43 @@ export const gruSequencePrim: Primitive<SequenceParams> = definePrimitive<Sequen
       gruSteps(xProj, h0, w, b, out, hh, p.reverse, false);
     }
     const d = contiguous(g);
-    const acc = emptyTensor([T, N, 3 * H], "float32", false);
-    const accH = emptyTensor([T, N, 3 * H], "float32", false);
-    const cg = emptyTensor([7 * NH], "float32", false);
-    const dd = emptyTensor([N, H], "float32", false);
+    // Every step's cell gradient, rows [d xp (3H), d hh (3H), direct part of dh (H)].
+    const acc = emptyTensor([T, N, 7 * H], "float32", false);
+    // The product part of what the step just taken hands back for h.
     const prod = emptyTensor([N, H], "float32", false);
-    // The gradient reaching the state before the step just taken.
-    const dPrev = emptyTensor([N, H], "float32", false);
     const matmul = kernelFor("matmul"),
-      add = kernelFor("add"),
-      copy = kernelFor("copy"),
       cellGrad = kernelFor("gruCellGrad");
-    const dHh = flat(cg, 3 * NH, N, 3 * H);
     const needH0 = h0.requiresGrad;
+    const block = (t: number, from: number, cols: number): View => ({
+      storage: acc.storage,
+      offset: t * 7 * NH + from,
+      shape: [N, cols],
+      strides: [7 * H, 1],
+    });
     for (let s = T - 1; s >= 0; s--) {
       const t = timeOf(s, T, p.reverse);
-      const dOut = rowBlock(d, t);
-      if (s < T - 1) add(dd, [dOut, dPrev], undefined);
       const h = s === 0 ? h0 : rowBlock(out, timeOf(s - 1, T, p.reverse));
-      cellGrad(cg, [rowBlock(xProj, t), rowBlock(hh, t), h, s < T - 1 ? dd : dOut], undefined);
-      copy(rowBlock(acc, t), [flat(cg, 0, N, 3 * H)], undefined);
-      copy(rowBlock(accH, t), [dHh], undefined);
-      if (s > 0 || needH0) {
-        matmul(prod, [dHh, w], undefined);
-        add(dPrev, [flat(cg, 6 * NH, N, H), prod], undefined);
-      }
+      const inputs = [rowBlock(xProj, t), rowBlock(hh, t), h, rowBlock(d, t)];
+      // The step's own output gradient, plus what the step after it handed back.
+      if (s < T - 1) inputs.push(block(timeOf(s + 1, T, p.reverse), 6 * H, H), prod);
+      cellGrad(block(t, 0, 7 * H), inputs, undefined);
+      if (s > 0 || needH0) matmul(prod, [block(t, 3 * H, 3 * H), w], undefined);
     }
     drop(hh);
-    drop(cg);
-    drop(dd);
-    drop(prod);
     if (d !== g) drop(d);
+    const dH0 = needH0 ? runKernel("add", [N, H], "float32", [block(timeOf(0, T, p.reverse), 6 * H, H), prod]) : null;
+    drop(prod);
+    // d hh of every step as [3H, T·N]: the recurrent weight's and bias's gradients.
+    const dHhT: View = { storage: acc.storage, offset: 3 * H, shape: [3 * H, T * N], strides: [1, 7 * H] };
     let dW: Tensor | null = null;
     if (w.requiresGrad) {
       const hPrev = previousStates(h0, out, p.reverse);
-      dW = weightGrad(transposedRows(accH), hPrev);
+      dW = weightGrad(dHhT, hPrev);
       drop(hPrev);
     }
-    const db = b?.requiresGrad ? runKernel("sum", [3 * H], "float32", [transposedRows(accH)], { reduceSize: T * N }) : null;
-    drop(accH);
-    if (!needH0) drop(dPrev);
-    const grads = [xProj.requiresGrad ? acc : (drop(acc), null), needH0 ? dPrev : null, dW];
+    const db = b?.requiresGrad ? runKernel("sum", [3 * H], "float32", [dHhT], { reduceSize: T * N }) : null;
+    const dXProj = xProj.requiresGrad ? new Tensor(acc.storage, [T, N, 3 * H], [7 * NH, 7 * H, 1], 0) : (drop(acc), null);
+    const grads = [dXProj, dH0, dW];
     return b ? [...grads, db] : grads;
   },
 });
-
-/** acc [T, N, C] seen as [C, T·N] (rows to reduce last). */
-function transposedRows(acc: Tensor): View {
-  const C = acc.shape[2];
-  return { storage: acc.storage, offset: acc.offset, shape: [C, acc.shape[0] * acc.shape[1]], strides: [1, C] };
-}

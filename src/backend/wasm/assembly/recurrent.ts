@@ -116,20 +116,25 @@ export function gru_cell(xp: usize, xRow: i32, hh: usize, hRow: i32, h: usize, h
 
 /**
  * Rows [lo, hi) of the GRU cell's gradient from xp, hh, h and the output's gradient d [N, H] (row
- * stride dRow): d xp and d hh [N, 3H], dh [N, H].
+ * stride dRow), to which, when `next` is 1, the next step's direct part dn and product part pn [N, H]
+ * (row strides dnRow, pnRow) are added as d + (dn + pn): out [N, 7H], each row d xp (3H), d hh (3H)
+ * and the direct part of dh (H).
  */
 export function gru_cell_grad(xp: usize, xRow: i32, hh: usize, hRow: i32, h: usize, hsRow: i32, d: usize, dRow: i32,
-                              dXp: usize, dHh: usize, dH: usize, H: i32, lo: i32, hi: i32): void {
+                              dn: usize, dnRow: i32, pn: usize, pnRow: i32, next: i32, out: usize, H: i32,
+                              lo: i32, hi: i32): void {
   for (let r = lo; r < hi; r++) {
     const xr = at(xp, r * xRow), hr = at(hh, r * hRow), h0 = at(h, r * hsRow), dr = at(d, r * dRow);
-    const w = at(dXp, r * 3 * H), wh = at(dHh, r * 3 * H), w1 = at(dH, r * H);
+    const nr = at(dn, r * dnRow), pr = at(pn, r * pnRow);
+    const w = at(out, r * 7 * H), wh = at(w, 3 * H), w1 = at(w, 6 * H);
     for (let j = 0; j < H; j += 4) {
       const n = min(4, H - j);
       const rg = vsigmoid(add(ld(at(xr, j), n), ld(at(hr, j), n)));
       const zg = vsigmoid(add(ld(at(xr, H + j), n), ld(at(hr, H + j), n)));
       const hn = ld(at(hr, 2 * H + j), n);
       const ng = vtanh(add(ld(at(xr, 2 * H + j), n), mul(rg, hn)));
-      const g = ld(at(dr, j), n);
+      let g = ld(at(dr, j), n);
+      if (next) g = add(g, add(ld(at(nr, j), n), ld(at(pr, j), n)));
       // h' = n + z·(h - n): dn = g·(1 - z), dz = g·(h - n), dh = g·z.
       const dnp = mul(mul(g, sub(one(), zg)), sub(one(), mul(ng, ng)));
       const drp = mul(mul(dnp, hn), mul(rg, sub(one(), rg)));

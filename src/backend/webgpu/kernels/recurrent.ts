@@ -58,7 +58,8 @@ const BODIES = {
   let z = sg(in0[xi + H] + in1[hi + H]);
   let n = th(in0[xi + 2u * H] + rg * in1[hi + 2u * H]);
   out[info[8] + flat] = n + z * (in2[info[6] + r * info[7] + j] - n);`,
-  // in0 xp, in1 hh, in2 h, in3 d [N, H] -> out [N·7H] = d xp [N, 3H], d hh [N, 3H], dh [N, H].
+  // in0 xp, in1 hh, in2 h, in3 d [N, H], then (GRU_NEXT) in4 and in5 [N, H] (the next step's direct
+  // and product parts, added as d + (in4 + in5)) -> out [N, 7H]: each row d xp (3H), d hh (3H), dh (H).
   gruCellGrad: `
   let xi = info[2] + r * info[3] + j;
   let hi = info[4] + r * info[5] + j;
@@ -66,18 +67,24 @@ const BODIES = {
   let z = sg(in0[xi + H] + in1[hi + H]);
   let hn = in1[hi + 2u * H];
   let n = th(in0[xi + 2u * H] + rg * hn);
-  let g = in3[info[8] + r * info[9] + j];
+  let g = in3[info[8] + r * info[9] + j]GRU_NEXT;
   let dn = g * (1.0 - z) * (1.0 - n * n);
   let dr = dn * hn * rg * (1.0 - rg);
   let dz = g * (in2[info[6] + r * info[7] + j] - n) * z * (1.0 - z);
-  let w = info[10] + r * 3u * H + j;
+  let w = OUT + r * 7u * H + j;
   out[w] = dr; out[w + H] = dz; out[w + 2u * H] = dn;
-  out[w + 3u * NH] = dr; out[w + 3u * NH + H] = dz; out[w + 3u * NH + 2u * H] = dn * rg;
-  out[info[10] + 6u * NH + flat] = g * z;`,
+  out[w + 3u * H] = dr; out[w + 4u * H] = dz; out[w + 5u * H] = dn * rg;
+  out[w + 6u * H] = g * z;`,
 } as const;
 
-/** The body of `name` for `inputs` operands (the LSTM gradient's two optional ones add to d). */
+/** The body of `name` for `inputs` operands (the gradients' two optional ones add to d). */
 function body(name: keyof typeof BODIES, inputs: number): string {
+  if (name === "gruCellGrad") {
+    const next = inputs === 6;
+    return BODIES[name]
+      .replace("GRU_NEXT", next ? " + (in4[info[10] + r * info[11] + j] + in5[info[12] + r * info[13] + j])" : "")
+      .replace("OUT", next ? "info[14]" : "info[10]");
+  }
   if (name !== "lstmCellGrad") return BODIES[name];
   const next = inputs === 5;
   return BODIES[name]
