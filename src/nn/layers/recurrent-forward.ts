@@ -3,7 +3,7 @@
 // slice, sigmoid, tanh and cat, so autograd supplies every gradient (backprop through time).
 
 import { cat, dropout as dropoutOp, stack } from "../../ops/index.js";
-import { markIntermediate } from "../../autograd/engine.js";
+import { releaseIntermediates } from "../../autograd/engine.js";
 import { zeros } from "../../tensor/creation.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { linear } from "../functional/linear.js";
@@ -153,24 +153,31 @@ function fusedDirection(
   const [T, N] = xProj.shape;
   const H = w.wHh.shape[1];
   const last = reverse ? 0 : T - 1;
-  // xProj reaches nothing but the graph: backward frees it with the graph.
-  markIntermediate(xProj);
   if (mode === "LSTM") {
     // The state [h, c] as one contiguous [2, N, H] (what the kernels read).
     const state = h0 || c0 ? stack([h0 ?? zeros([N, H]), c0 ?? zeros([N, H])], 0) : zeros([2, N, H], { dtype: xProj.dtype });
     const states = lstmSequencePrim([xProj, state, w.wHh], { reverse });
     const final = states.slice(0, last, last + 1).squeeze(0);
-    return {
-      output: states.slice(1, 0, 1).squeeze(1).contiguous(),
-      h: final.slice(0, 0, 1).squeeze(0),
-      c: final.slice(0, 1, 2).squeeze(0),
-    };
+    // Copies, even of contiguous views (clone, not contiguous): see below.
+    const output = states.slice(1, 0, 1).squeeze(1).clone();
+    const h = final.slice(0, 0, 1).squeeze(0).clone(),
+      c = final.slice(0, 1, 2).squeeze(0).clone();
+    // Every result is a copy: xProj and the steps' cell outputs (seven times the output's size) reach
+    // nothing but the graph, and are freed with it (at once when none was recorded).
+    releaseIntermediates(output, xProj, states);
+    return { output, h, c };
   }
   // The kernels read states with contiguous columns.
-  const h = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
-  const hs = gruSequencePrim(w.bHh ? [xProj, h, w.wHh, w.bHh] : [xProj, h, w.wHh], { reverse, saved: null });
-  // The output does not share memory with the final state (as torch's).
-  return { output: hs.clone(), h: hs.slice(0, last, last + 1).squeeze(0), c: null };
+  const state = h0 ? h0.contiguous() : zeros([N, H], { dtype: xProj.dtype });
+  const hs = gruSequencePrim(w.bHh ? [xProj, state, w.wHh, w.bHh] : [xProj, state, w.wHh], { reverse, saved: null });
+  // The output and the final state do not share memory (as torch's), nor hold the steps' buffer.
+  const output = hs.clone(),
+    h = hs
+      .slice(0, last, last + 1)
+      .squeeze(0)
+      .clone();
+  releaseIntermediates(output, xProj, hs);
+  return { output, h, c: null };
 }
 
 /** c' = f·c + i·g, h' = o·tanh(c'), with gates i, f, g, o in that order (torch's layout). */

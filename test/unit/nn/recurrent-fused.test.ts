@@ -120,3 +120,28 @@ describe("fused recurrent steps equal the composed cells (wasm backend)", () => 
     });
   }
 });
+
+type Layer = { forward(x: Tensor): [Tensor, Tensor | [Tensor, Tensor]] };
+
+describe("fused recurrent layers under noGrad (wasm backend)", () => {
+  // The sequence's buffers are freed as soon as no graph holds them: what the caller gets (output and
+  // final states, a single step's included) must be copies that outlive other layers reusing that memory.
+  for (const mode of ["LSTM", "GRU"] as const) {
+    for (const T of [1, 4]) {
+      it(`${mode}, ${T} step${T > 1 ? "s" : ""}: the results equal those of a recorded pass`, () => {
+        tg.setBackend("wasm");
+        tg.manualSeed(7);
+        const make = () => (mode === "LSTM" ? new nn.LSTM(3, 5) : new nn.GRU(3, 5)) as unknown as Layer;
+        const layer = make();
+        const x = tg.randn([T, 2, 3]);
+        const flatAll = ([out, state]: [Tensor, Tensor | [Tensor, Tensor]]) =>
+          [out, ...(Array.isArray(state) ? state : [state])].map((t) => Array.from(t.toFloat32Array()));
+        const recorded = flatAll(layer.forward(x));
+        const held = tg.noGrad(() => layer.forward(x));
+        // Other layers' sequences take the memory the evaluation freed.
+        for (let i = 0; i < 3; i++) tg.noGrad(() => make().forward(tg.randn([T, 2, 3])));
+        assert.deepEqual(flatAll(held), recorded);
+      });
+    }
+  }
+});
