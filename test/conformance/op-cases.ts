@@ -378,8 +378,9 @@ export async function gradcheckCase(c: Case, opts: tg.GradcheckOptions): Promise
  * Gradcheck-only cases for the fused paths the table reaches partly or not at all: the fused
  * cross-entropy rows (wasm and WebGPU kernels), attention (scaled dot-product and multi-head), the
  * LSTMCell/GRUCell layers (the cell primitives and their backward kernels) and the LSTM/GRU layers
- * from given initial states (the fused time steps' gradients into h0 and c0). Inputs are float32
- * values in [-1, 1) from a fixed sequence, so every backend sees the same numbers.
+ * from given initial states (the fused sequences' gradients into h0 and c0) and both ways
+ * (bidirectional: the reverse sequence). Inputs are float32 values in [-1, 1) from a fixed
+ * sequence, so every backend sees the same numbers.
  */
 export type GradCase = {
   id: string;
@@ -469,6 +470,28 @@ export const GRAD_CASES: GradCase[] = [
       (layer as unknown as { cells: unknown[] }).cells[0] = { wIh, wHh, bIh, bHh };
       const [out, [h, c]] = layer.forward(x!, [h0!, c0!]);
       return tg.cat([out.reshape([-1]), h.reshape([-1]), c.reshape([-1])]);
+    },
+  },
+  {
+    id: "LSTM/bidirectional",
+    shapes: [[3, 2, 3], [16, 3], [16, 4], [16], [16], [16, 3], [16, 4], [16], [16]],
+    fn: (x, ...w) => {
+      const layer = new tg.nn.LSTM(3, 4, { bidirectional: true });
+      const cells = (layer as unknown as { cells: unknown[] }).cells;
+      for (const d of [0, 1]) cells[d] = { wIh: w[4 * d], wHh: w[4 * d + 1], bIh: w[4 * d + 2], bHh: w[4 * d + 3] };
+      const [out, [h, c]] = layer.forward(x!);
+      return tg.cat([out.reshape([-1]), h.reshape([-1]), c.reshape([-1])]);
+    },
+  },
+  {
+    id: "GRU/bidirectional",
+    shapes: [[3, 2, 3], [12, 3], [12, 4], [12], [12], [12, 3], [12, 4], [12], [12]],
+    fn: (x, ...w) => {
+      const layer = new tg.nn.GRU(3, 4, { bidirectional: true });
+      const cells = (layer as unknown as { cells: unknown[] }).cells;
+      for (const d of [0, 1]) cells[d] = { wIh: w[4 * d], wHh: w[4 * d + 1], bIh: w[4 * d + 2], bHh: w[4 * d + 3] };
+      const [out, h] = layer.forward(x!);
+      return tg.cat([out.reshape([-1]), h.reshape([-1])]);
     },
   },
   {
