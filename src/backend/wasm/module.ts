@@ -186,13 +186,13 @@ export interface KernelExports {
     h: number,
     hsRow: number,
     out: number,
+    NH: number,
     H: number,
     lo: number,
     hi: number,
   ): void;
   gru_cell_grad(
-    xp: number,
-    xRow: number,
+    cell: number,
     hh: number,
     hRow: number,
     h: number,
@@ -205,6 +205,7 @@ export interface KernelExports {
     pnRow: number,
     next: number,
     out: number,
+    NH: number,
     H: number,
     lo: number,
     hi: number,

@@ -107,9 +107,10 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
     gruCell: (out, inputs) => {
       const [x, hh, h] = inputs as [View, View, View];
       const N = h.shape[0]!,
-        H = h.shape[1]!;
+        H = h.shape[1]!,
+        NH = N * H;
       const p = addresses(rt, [x, hh, h, out]);
-      if (p) return rt.recurrentCell("gru_cell", [p[0]!, rowOf(x), p[1]!, rowOf(hh), p[2]!, rowOf(h), p[3]!, H], N, 3 * H);
+      if (p) return rt.recurrentCell("gru_cell", [p[0]!, rowOf(x), p[1]!, rowOf(hh), p[2]!, rowOf(h), p[3]!, NH, H], N, 3 * H);
       const xd = hostData(x.storage),
         hd = hostData(hh.storage),
         h0 = hostData(h.storage),
@@ -117,26 +118,31 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
           const xi = x.offset + r * rowOf(x) + j,
-            hi = hh.offset + r * rowOf(hh) + j;
+            hi = hh.offset + r * rowOf(hh) + j,
+            oi = out.offset + r * H + j;
           const rg = sig(xd[xi]! + hd[hi]!),
             zg = sig(xd[xi + H]! + hd[hi + H]!);
           const n = Math.tanh(xd[xi + 2 * H]! + rg * hd[hi + 2 * H]!);
-          od[out.offset + r * H + j] = n + zg * (h0[h.offset + r * rowOf(h) + j]! - n);
+          od[oi] = n + zg * (h0[h.offset + r * rowOf(h) + j]! - n);
+          od[oi + NH] = rg;
+          od[oi + 2 * NH] = zg;
+          od[oi + 3 * NH] = n;
         }
       }
     },
     gruCellGrad: (dst, inputs) => {
-      const [x, hh, h, d, dn, pn] = inputs as [View, View, View, View, View | undefined, View | undefined];
+      const [a, hh, h, d, dn, pn] = inputs as [View, View, View, View, View | undefined, View | undefined];
       const N = h.shape[0]!,
-        H = h.shape[1]!;
+        H = h.shape[1]!,
+        NH = N * H;
       const next = dn !== undefined && pn !== undefined;
-      const p = addresses(rt, next ? [x, hh, h, d, dst, dn, pn] : [x, hh, h, d, dst]);
+      const p = addresses(rt, next ? [a, hh, h, d, dst, dn, pn] : [a, hh, h, d, dst]);
       if (p) {
         const [pd, dRow, pp, pRow] = next ? [p[5]!, rowOf(dn), p[6]!, rowOf(pn)] : [0, 0, 0, 0];
-        const args = [p[0]!, rowOf(x), p[1]!, rowOf(hh), p[2]!, rowOf(h), p[3]!, rowOf(d), pd, dRow, pp, pRow, next ? 1 : 0, p[4]!, H];
+        const args = [p[0]!, p[1]!, rowOf(hh), p[2]!, rowOf(h), p[3]!, rowOf(d), pd, dRow, pp, pRow, next ? 1 : 0, p[4]!, NH, H];
         return rt.recurrentCell("gru_cell_grad", args, N, 7 * H);
       }
-      const xd = hostData(x.storage),
+      const ad = hostData(a.storage),
         hd = hostData(hh.storage),
         h0 = hostData(h.storage),
         dd = hostData(d.storage),
@@ -145,13 +151,12 @@ export function recurrentKernels(rt: WasmRuntime): CellKernels {
         w = hostData(dst.storage);
       for (let r = 0; r < N; r++) {
         for (let j = 0; j < H; j++) {
-          const xi = x.offset + r * rowOf(x) + j,
-            hi = hh.offset + r * rowOf(hh) + j,
+          const ai = a.offset + r * H + j,
             wi = dst.offset + r * 7 * H + j;
-          const rg = sig(xd[xi]! + hd[hi]!),
-            zg = sig(xd[xi + H]! + hd[hi + H]!),
-            hn = hd[hi + 2 * H]!;
-          const n = Math.tanh(xd[xi + 2 * H]! + rg * hn);
+          const rg = ad[ai + NH]!,
+            zg = ad[ai + 2 * NH]!,
+            n = ad[ai + 3 * NH]!,
+            hn = hd[hh.offset + r * rowOf(hh) + 2 * H + j]!;
           let g = dd[d.offset + r * rowOf(d) + j]!;
           if (next) g = Math.fround(g + Math.fround(nd![dn.offset + r * rowOf(dn) + j]! + pd![pn.offset + r * rowOf(pn) + j]!));
           const dnp = g * (1 - zg) * (1 - n * n);

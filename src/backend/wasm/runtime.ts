@@ -449,11 +449,11 @@ export class WasmRuntime {
   /**
    * A fused recurrent cell (lstm_cell, lstm_cell_grad, gru_cell or gru_cell_grad in assembly/recurrent.ts)
    * over the N rows of a batch: `args` are the kernel's arguments before the row range; `perRow`
-   * elements a row. Those with transcendentals (three to five an element) go parallel like a math op;
-   * the LSTM gradient, plain arithmetic on the activations its cell kept, like a cheap one.
+   * elements a row. The cells (three to five transcendentals an element) go parallel like a math op;
+   * their gradients, plain arithmetic on the activations the cells kept, like a cheap one.
    */
   recurrentCell(func: "lstm_cell" | "lstm_cell_grad" | "gru_cell" | "gru_cell_grad", args: number[], N: number, perRow: number): void {
-    const cheap = func === "lstm_cell_grad";
+    const cheap = func === "lstm_cell_grad" || func === "gru_cell_grad";
     const parallel = N * perRow >= (cheap ? PARALLEL_THRESHOLDS.cheapElements : PARALLEL_THRESHOLDS.mathElements);
     this.run(func, args, N, this.chunkFor(N, Math.max(1, Math.ceil((cheap ? 8192 : 2048) / perRow)), 1), parallel);
   }

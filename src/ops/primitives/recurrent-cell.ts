@@ -13,11 +13,12 @@
 // - lstmCellGrad [cell [7, N, H] (lstmCell's result), c, d [2, N, H] (the gradient of [h', c'];
 //   contiguous), then optionally dh and dc [N, H] (added to d's two halves: what a later step hands
 //   back)] -> [N, 5H], each row d gates (4H: the gradient of xp and of hh alike) then dc (H).
-// - gruCell [xp [N, 3H], hh [N, 3H], h [N, H]] -> [N, H] = n + z·(h - n), with r = σ(xp_r + hh_r),
-//   z = σ(xp_z + hh_z), n = tanh(xp_n + r·hh_n) (torch's GRU: xp = W_i·x + b_i, hh = W_h·h + b_h).
-// - gruCellGrad [xp, hh, h, d [N, H], then optionally dn and pn [N, H] (added as d + (dn + pn): the
-//   direct and product parts of what a later step hands back)] -> [N, 7H], each row d xp (3H), d hh
-//   (3H) and the direct part of dh (H).
+// - gruCell [xp [N, 3H], hh [N, 3H], h [N, H]] -> [4, N, H] = [h', r, z, n]: h' = n + z·(h - n), with
+//   r = σ(xp_r + hh_r), z = σ(xp_z + hh_z), n = tanh(xp_n + r·hh_n) (torch's GRU: xp = W_i·x + b_i,
+//   hh = W_h·h + b_h). The activations after h' are what the gradient reads.
+// - gruCellGrad [cell [4, N, H] (gruCell's result, contiguous), hh (its n part is read), h, d [N, H],
+//   then optionally dn and pn [N, H] (added as d + (dn + pn): the direct and product parts of what a
+//   later step hands back)] -> [N, 7H], each row d xp (3H), d hh (3H) and the direct part of dh (H).
 
 import { definePrimitive, isObserved, type Primitive } from "../../autograd/primitive.js";
 import { getBackend } from "../../backend/current.js";
@@ -77,16 +78,17 @@ export function lstmCell(xp: Tensor, hh: Tensor, c: Tensor): [Tensor, Tensor] {
 
 const gruCellGradPrim: Primitive<undefined> = definePrimitive<undefined>({
   name: "gruCellGrad",
-  forward: ([xp, hh, h, d]) => runKernel("gruCellGrad", [h.shape[0], 7 * h.shape[1]], "float32", [xp, hh, h, rows(d)]),
+  forward: ([cell, hh, h, d]) => runKernel("gruCellGrad", [h.shape[0], 7 * h.shape[1]], "float32", [cell, hh, h, rows(d)]),
 });
 
 const gruCellPrim: Primitive<undefined> = definePrimitive<undefined>({
   name: "gruCell",
-  saves: "inputs",
-  forward: ([xp, hh, h]) => runKernel("gruCell", h.shape, "float32", [xp, hh, h]),
-  vjp: (d, { inputs: [xp, hh, h] }) => {
+  saves: "both",
+  forward: ([xp, hh, h]) => runKernel("gruCell", [4, ...h.shape], "float32", [xp, hh, h]),
+  vjp: (d, { inputs: [, hh, h], output }) => {
     const H = h.shape[1];
-    const g = gruCellGradPrim([xp, hh, h, d], undefined);
+    // Only h' leaves the op (gruCell below): the activations' gradient is zero.
+    const g = gruCellGradPrim([output, hh, h, d.slice(0, 0, 1).squeeze(0)], undefined);
     return [g.slice(1, 0, 3 * H), g.slice(1, 3 * H, 6 * H), g.slice(1, 6 * H, 7 * H)];
   },
 });
@@ -97,7 +99,10 @@ const gruCellPrim: Primitive<undefined> = definePrimitive<undefined>({
  */
 export function gruCell(xp: Tensor, hh: Tensor, h: Tensor): Tensor {
   const H = h.shape[1];
-  if (fused("gruCell", [xp, hh, h])) return gruCellPrim([rows(xp), rows(hh), rows(h)], undefined);
+  if (fused("gruCell", [xp, hh, h]))
+    return gruCellPrim([rows(xp), rows(hh), rows(h)], undefined)
+      .slice(0, 0, 1)
+      .squeeze(0);
   const r = xp
     .slice(1, 0, H)
     .add(hh.slice(1, 0, H))

@@ -202,29 +202,31 @@ export const lstmSequencePrim: Primitive<{ reverse: boolean }> = definePrimitive
 });
 
 /**
- * Every GRU step's W_h·h_{t-1} + b_h into `hh` [T, N, 3H], running the cell into `out` [T, N, H] after
- * each (run false: the states are already in `out`).
+ * Every GRU step's W_h·h_{t-1} + b_h into `hh` [T, N, 3H], running the cell into `cells` [T, 4, N, H]
+ * after each (run false: the states are already there, as when a second backward pass recomputes hh).
  */
-function gruSteps(xProj: View, h0: View, w: View, b: View | undefined, out: View, hh: Tensor, reverse: boolean, run: boolean): void {
+function gruSteps(xProj: View, h0: View, w: View, b: View | undefined, cells: View, hh: Tensor, reverse: boolean, run: boolean): void {
   const T = xProj.shape[0]!,
     N = h0.shape[0]!,
-    H = h0.shape[1]!;
+    H = h0.shape[1]!,
+    NH = N * H;
   const product = kernelFor(b ? "linear" : "matmul"),
     cell = kernelFor("gruCell");
   const wT = transposed(w);
   for (let s = 0; s < T; s++) {
     const t = timeOf(s, T, reverse);
-    const h = s === 0 ? h0 : rowBlock(out, timeOf(s - 1, T, reverse));
+    const h = s === 0 ? h0 : flat(cells, timeOf(s - 1, T, reverse) * 4 * NH, N, H);
     const hht = rowBlock(hh, t);
     if (b) product(hht, [h, w, b], undefined);
     else product(hht, [h, wT], undefined);
-    if (run) cell(rowBlock(out, t), [rowBlock(xProj, t), hht, h], undefined);
+    if (run) cell(slabs(cells, t * 4 * NH, 4, N, H), [rowBlock(xProj, t), hht, h], undefined);
   }
 }
 
 /**
  * One direction of one GRU layer: inputs [xProj [T, N, 3H] (W_i·x + b_i), h0 [N, H] (contiguous),
- * W_h [3H, H], b_h [3H]?] -> every step's h [T, N, H] by time index.
+ * W_h [3H, H], b_h [3H]?] -> every step's h [T, N, H] by time index: a view of every step's whole
+ * cell output [T, 4, N, H] (h, then the activations the backward reads).
  */
 export const gruSequencePrim: Primitive<SequenceParams> = definePrimitive<SequenceParams>({
   name: "gruSequence",
@@ -233,24 +235,27 @@ export const gruSequencePrim: Primitive<SequenceParams> = definePrimitive<Sequen
     const [xProj, h0, w, b] = inputs;
     const T = xProj.shape[0],
       N = h0.shape[0],
-      H = h0.shape[1];
-    const out = emptyTensor([T, N, H], "float32", false);
+      H = h0.shape[1],
+      NH = N * H;
+    const cells = emptyTensor([T, 4, N, H], "float32", false);
     const hh = emptyTensor([T, N, 3 * H], "float32", false);
-    gruSteps(xProj, h0, w, b, out, hh, p.reverse, true);
+    gruSteps(xProj, h0, w, b, cells, hh, p.reverse, true);
     if (recording(inputs)) p.saved = hh;
     else drop(hh);
-    return out;
+    return new Tensor(cells.storage, [T, N, H], [4 * NH, H, 1], 0);
   },
   vjp: (g, { inputs: [xProj, h0, w, b], output: out, params: p }) => {
     const T = xProj.shape[0],
       N = h0.shape[0],
       H = h0.shape[1],
       NH = N * H;
+    // Every step's cell output, as the forward wrote it.
+    const cells: View = { storage: out.storage, offset: out.offset, shape: [T, 4, N, H], strides: [4 * NH, NH, H, 1] };
     let hh = p.saved;
     p.saved = null;
     if (hh === null) {
       hh = emptyTensor([T, N, 3 * H], "float32", false);
-      gruSteps(xProj, h0, w, b, out, hh, p.reverse, false);
+      gruSteps(xProj, h0, w, b, cells, hh, p.reverse, false);
     }
     const d = contiguous(g);
     // Every step's cell gradient, rows [d xp (3H), d hh (3H), direct part of dh (H)].
@@ -268,8 +273,8 @@ export const gruSequencePrim: Primitive<SequenceParams> = definePrimitive<Sequen
     });
     for (let s = T - 1; s >= 0; s--) {
       const t = timeOf(s, T, p.reverse);
-      const h = s === 0 ? h0 : rowBlock(out, timeOf(s - 1, T, p.reverse));
-      const inputs = [rowBlock(xProj, t), rowBlock(hh, t), h, rowBlock(d, t)];
+      const h = s === 0 ? h0 : flat(cells, timeOf(s - 1, T, p.reverse) * 4 * NH, N, H);
+      const inputs = [slabs(cells, t * 4 * NH, 4, N, H), rowBlock(hh, t), h, rowBlock(d, t)];
       // The step's own output gradient, plus what the step after it handed back.
       if (s < T - 1) inputs.push(block(timeOf(s + 1, T, p.reverse), 6 * H, H), prod);
       cellGrad(block(t, 0, 7 * H), inputs, undefined);

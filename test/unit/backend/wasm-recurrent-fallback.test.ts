@@ -76,23 +76,24 @@ test("the LSTM cell's loops equal its assembly kernel: [h', c', activations] and
   }
 });
 
-test("the GRU cell's loops equal its assembly kernels, the gradient with and without the next step's parts", () => {
-  const xp = values(3 * N * H, 7),
-    hh = values(3 * N * H, 8),
+test("the GRU cell's loops equal its assembly kernels: [h', r, z, n], and the gradient with and without the next step's parts", () => {
+  const hh = values(3 * N * H, 8),
     h = values(N * H, 9);
   const [asm, loops] = both(
     "gruCell",
-    [N, H],
+    [4, N, H],
     [
-      [[N, 3 * H], xp],
+      [[N, 3 * H], values(3 * N * H, 7)],
       [[N, 3 * H], hh],
       [[N, H], h],
     ],
   );
   close(loops!, asm!, "gruCell");
+  assert.ok(asm!.slice(N * H, 3 * N * H).every((v) => v > 0 && v < 1));
+  const cell = Float32Array.from(asm!);
   for (const next of [false, true]) {
     const inputs: [number[], Float32Array][] = [
-      [[N, 3 * H], xp],
+      [[4, N, H], cell],
       [[N, 3 * H], hh],
       [[N, H], h],
       [[N, H], values(N * H, 10)],

@@ -98,10 +98,12 @@ export function lstm_cell_grad(cell: usize, c: usize, cRow: i32, d: usize, dh: u
 
 /**
  * Rows [lo, hi) of a GRU cell (torch's): xp [N, 3H] = W_i·x + b_i, hh [N, 3H] = W_h·h + b_h, h [N, H]
- * -> out [N, H] = n + z·(h - n), with r = σ(xp_r + hh_r), z = σ(xp_z + hh_z), n = tanh(xp_n + r·hh_n).
+ * -> out [4, N, H] (slab k at k·NH elements): h' = n + z·(h - n), with r = σ(xp_r + hh_r), z = σ(xp_z
+ * + hh_z), n = tanh(xp_n + r·hh_n), then the activations r, z and n that the gradient reads.
  */
-export function gru_cell(xp: usize, xRow: i32, hh: usize, hRow: i32, h: usize, hsRow: i32, out: usize, H: i32,
+export function gru_cell(xp: usize, xRow: i32, hh: usize, hRow: i32, h: usize, hsRow: i32, out: usize, NH: i32, H: i32,
                          lo: i32, hi: i32): void {
+  const slab = <usize>NH << 2;
   for (let r = lo; r < hi; r++) {
     const xr = at(xp, r * xRow), hr = at(hh, r * hRow), h0 = at(h, r * hsRow), o = at(out, r * H);
     for (let j = 0; j < H; j += 4) {
@@ -109,30 +111,34 @@ export function gru_cell(xp: usize, xRow: i32, hh: usize, hRow: i32, h: usize, h
       const rg = vsigmoid(add(ld(at(xr, j), n), ld(at(hr, j), n)));
       const zg = vsigmoid(add(ld(at(xr, H + j), n), ld(at(hr, H + j), n)));
       const ng = vtanh(add(ld(at(xr, 2 * H + j), n), mul(rg, ld(at(hr, 2 * H + j), n))));
-      st(at(o, j), add(ng, mul(zg, sub(ld(at(h0, j), n), ng))), n);
+      const p = at(o, j);
+      st(p, add(ng, mul(zg, sub(ld(at(h0, j), n), ng))), n);
+      st(p + slab, rg, n);
+      st(p + 2 * slab, zg, n);
+      st(p + 3 * slab, ng, n);
     }
   }
 }
 
 /**
- * Rows [lo, hi) of the GRU cell's gradient from xp, hh, h and the output's gradient d [N, H] (row
- * stride dRow), to which, when `next` is 1, the next step's direct part dn and product part pn [N, H]
- * (row strides dnRow, pnRow) are added as d + (dn + pn): out [N, 7H], each row d xp (3H), d hh (3H)
- * and the direct part of dh (H).
+ * Rows [lo, hi) of the GRU cell's gradient from the cell's output [4, N, H] (its activations), hh
+ * (its n part), h and the output's gradient d [N, H] (row stride dRow), to which, when `next` is 1, the
+ * next step's direct part dn and product part pn [N, H] (row strides dnRow, pnRow) are added as d +
+ * (dn + pn): out [N, 7H], each row d xp (3H), d hh (3H) and the direct part of dh (H).
  */
-export function gru_cell_grad(xp: usize, xRow: i32, hh: usize, hRow: i32, h: usize, hsRow: i32, d: usize, dRow: i32,
-                              dn: usize, dnRow: i32, pn: usize, pnRow: i32, next: i32, out: usize, H: i32,
+export function gru_cell_grad(cell: usize, hh: usize, hRow: i32, h: usize, hsRow: i32, d: usize, dRow: i32,
+                              dn: usize, dnRow: i32, pn: usize, pnRow: i32, next: i32, out: usize, NH: i32, H: i32,
                               lo: i32, hi: i32): void {
+  const slab = <usize>NH << 2;
   for (let r = lo; r < hi; r++) {
-    const xr = at(xp, r * xRow), hr = at(hh, r * hRow), h0 = at(h, r * hsRow), dr = at(d, r * dRow);
+    const a = at(cell, r * H), hr = at(hh, r * hRow), h0 = at(h, r * hsRow), dr = at(d, r * dRow);
     const nr = at(dn, r * dnRow), pr = at(pn, r * pnRow);
     const w = at(out, r * 7 * H), wh = at(w, 3 * H), w1 = at(w, 6 * H);
     for (let j = 0; j < H; j += 4) {
       const n = min(4, H - j);
-      const rg = vsigmoid(add(ld(at(xr, j), n), ld(at(hr, j), n)));
-      const zg = vsigmoid(add(ld(at(xr, H + j), n), ld(at(hr, H + j), n)));
+      const p = at(a, j);
+      const rg = ld(p + slab, n), zg = ld(p + 2 * slab, n), ng = ld(p + 3 * slab, n);
       const hn = ld(at(hr, 2 * H + j), n);
-      const ng = vtanh(add(ld(at(xr, 2 * H + j), n), mul(rg, hn)));
       let g = ld(at(dr, j), n);
       if (next) g = add(g, add(ld(at(nr, j), n), ld(at(pr, j), n)));
       // h' = n + z·(h - n): dn = g·(1 - z), dz = g·(h - n), dh = g·z.

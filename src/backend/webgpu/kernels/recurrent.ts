@@ -1,7 +1,7 @@
 // The fused recurrent cells (optional kernels; contracts in ops/primitives/recurrent-cell.ts): one
 // thread per (row, hidden unit), computing the gates of one time step from the pre-activations, or
-// their gradients (the LSTM's from the activations its cell kept). sigmoid and tanh are the unary
-// kernels' overflow-free forms.
+// their gradients from the activations the cell kept. sigmoid and tanh are the unary kernels'
+// overflow-free forms.
 
 import type { View } from "../../backend.js";
 import type { KernelTable } from "../../kernel-table.js";
@@ -50,23 +50,23 @@ const BODIES = {
   out[w + 2u * H] = dc * i * (1.0 - g * g);
   out[w + 3u * H] = dh * t * o * (1.0 - o);
   out[w + 4u * H] = dc * f;`,
-  // in0 xp [N, 3H], in1 hh [N, 3H], in2 h [N, H] -> out [N, H].
+  // in0 xp [N, 3H], in1 hh [N, 3H], in2 h [N, H] -> out [4, N, H] = [h', r, z, n].
   gruCell: `
   let xi = info[2] + r * info[3] + j;
   let hi = info[4] + r * info[5] + j;
   let rg = sg(in0[xi] + in1[hi]);
   let z = sg(in0[xi + H] + in1[hi + H]);
   let n = th(in0[xi + 2u * H] + rg * in1[hi + 2u * H]);
-  out[info[8] + flat] = n + z * (in2[info[6] + r * info[7] + j] - n);`,
-  // in0 xp, in1 hh, in2 h, in3 d [N, H], then (GRU_NEXT) in4 and in5 [N, H] (the next step's direct
-  // and product parts, added as d + (in4 + in5)) -> out [N, 7H]: each row d xp (3H), d hh (3H), dh (H).
+  let w = info[8] + flat;
+  out[w] = n + z * (in2[info[6] + r * info[7] + j] - n);
+  out[w + NH] = rg; out[w + 2u * NH] = z; out[w + 3u * NH] = n;`,
+  // in0 the cell's out [4, N, H], in1 hh (its n part), in2 h, in3 d [N, H], then (GRU_NEXT) in4 and
+  // in5 [N, H] (the next step's direct and product parts, added as d + (in4 + in5)) -> out [N, 7H]:
+  // each row d xp (3H), d hh (3H), dh (H).
   gruCellGrad: `
-  let xi = info[2] + r * info[3] + j;
-  let hi = info[4] + r * info[5] + j;
-  let rg = sg(in0[xi] + in1[hi]);
-  let z = sg(in0[xi + H] + in1[hi + H]);
-  let hn = in1[hi + 2u * H];
-  let n = th(in0[xi + 2u * H] + rg * hn);
+  let a = info[2] + flat;
+  let rg = in0[a + NH]; let z = in0[a + 2u * NH]; let n = in0[a + 3u * NH];
+  let hn = in1[info[4] + r * info[5] + 2u * H + j];
   let g = in3[info[8] + r * info[9] + j]GRU_NEXT;
   let dn = g * (1.0 - z) * (1.0 - n * n);
   let dr = dn * hn * rg * (1.0 - rg);
