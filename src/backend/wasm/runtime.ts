@@ -303,7 +303,7 @@ export class WasmRuntime {
     }
     const bp = this.packScratch("b", e.gemm_packed_b_floats(K, N) * 4);
     const packArgs = [K, N, b.ptr, b.rowStride, b.colStride, bp];
-    this.run("gemm_pack_b", packArgs, panels, this.chunkFor(panels, 4, 1, 2), parallel && K * N >= 1 << 15);
+    this.run("gemm_pack_b", packArgs, panels, this.chunkFor(panels, 4, 4, 2), parallel && K * N >= 1 << 15);
     if (!parallel) {
       e.gemm_packed(M, N, K, a.ptr, a.rowStride, a.colStride, bp, c.ptr, c.rowStride, beta, this.wsBase, 0, M);
       return;

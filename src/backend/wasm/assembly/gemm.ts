@@ -85,7 +85,29 @@ export function gemm_packed_b_floats(K: i32, N: i32): i32 {
  * p*K*8, row k of the panel at k*8. Columns past N are zero. Threads may pack disjoint panel ranges.
  */
 export function gemm_pack_b(K: i32, N: i32, b: usize, rs: i32, cs: i32, bp: usize, p0: i32, p1: i32): void {
-  for (let p = p0; p < p1; p++) packPanel(0, K, N, b, rs, cs, p * NR, at(bp, p * K * NR));
+  let p = p0;
+  if (cs == 1) {
+    // Row-major B four panels at a time: each row's 32 columns (two whole cache lines) are read once,
+    // where a panel at a time read each line twice, the second time long after it had left L1.
+    for (; p + 4 <= p1 && (p + 4) * NR <= N; p += 4) packRows4(K, b, rs, p * NR, at(bp, p * K * NR), <usize>K * NR << 2);
+  }
+  for (; p < p1; p++) packPanel(0, K, N, b, rs, cs, p * NR, at(bp, p * K * NR));
+}
+
+/** Four whole panels of row-major B (columns j0..j0+31, all K rows) into d, panel q at d + q*ps bytes. */
+function packRows4(K: i32, b: usize, rs: i32, j0: i32, d: usize, ps: usize): void {
+  for (let k = 0; k < K; k++) {
+    const s = at(b, k * rs + j0);
+    const o = at(d, k * NR);
+    v128.store(o, v128.load(s));
+    v128.store(o, v128.load(s, 16), 16);
+    v128.store(o + ps, v128.load(s, 32));
+    v128.store(o + ps, v128.load(s, 48), 16);
+    v128.store(o + 2 * ps, v128.load(s, 64));
+    v128.store(o + 2 * ps, v128.load(s, 80), 16);
+    v128.store(o + 3 * ps, v128.load(s, 96));
+    v128.store(o + 3 * ps, v128.load(s, 112), 16);
+  }
 }
 
 /**
