@@ -186,3 +186,10 @@ export function makePlan(quick: boolean): Plan {
         cliBudget: [],
       };
 }
+
+/**
+ * Training steps each contender takes on a workload before its first timed round: a training run is
+ * thousands of steps, and V8 optimizes code that runs a few times a step only after dozens of them (the
+ * MLP section warms up for whole epochs for the same reason).
+ */
+export const SEQ_WARMUP_STEPS = (quick: boolean): number => (quick ? 5 : 50);

@@ -5,7 +5,7 @@
 import { describeBlas } from "./blas.js";
 import { fmtMiB, fmtNum, fmtSeconds, joinWords, ratioCell, ratioPhrase, renderTable } from "./format.js";
 import type { MachineInfo } from "./machine.js";
-import { LATE_ABOVE_SECONDS } from "./options.js";
+import { LATE_ABOVE_SECONDS, SEQ_WARMUP_STEPS } from "./options.js";
 import type {
   CliSection,
   ContenderInfo,
@@ -139,7 +139,7 @@ export function renderSeq(section: GridSection, machine: MachineInfo): string {
     "## Sequence models and attention: a training step, ms per call (lower is better)",
     "",
     renderMeta(section.meta, machine.cores),
-    "Fixed random data, the same shapes for every contender; one call is one step (zeroing the gradients, forward, backward, Adam's update), or one product for the batched matmul:",
+    `Fixed random data, the same shapes for every contender; one call is one step (zeroing the gradients, forward, backward, Adam's update), or one product for the batched matmul; each contender takes ${SEQ_WARMUP_STEPS(section.meta.quick)} untimed calls of a workload before its first round:`,
     "",
     ...SEQ_WORKLOADS.map((w) => `- ${w.label}: ${w.architecture}.`),
     "",

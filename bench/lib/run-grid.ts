@@ -3,7 +3,7 @@
 
 import { closeAll, startAll, type ContenderSpec, type Started } from "./contenders.js";
 import { ownCpuSeconds, waitQuiet, watchLoad } from "./machine.js";
-import type { Plan } from "./options.js";
+import { SEQ_WARMUP_STEPS, type Plan } from "./options.js";
 import type { Cell, GridSection } from "./results.js";
 import { median, shuffled } from "./stats.js";
 import { SEQ_WORKLOADS } from "./tasks.js";
@@ -39,6 +39,8 @@ async function runGrid(
     estimate: (cells: Record<string, Record<string, Cell>>, id: string, column: number) => number | null;
     value: (seconds: number, column: number) => number;
     label: (column: number) => string;
+    /** Calls before a contender's first timed round of a column (default 2). */
+    firstWarmup?: number;
   },
 ): Promise<GridSection> {
   const watch = watchLoad(),
@@ -67,7 +69,7 @@ async function runGrid(
         const slow = est !== null && est > 0.5;
         const turn = slow
           ? { warmup: r === 0 ? 1 : 0, minCalls: 1, minTime: 0 }
-          : { warmup: r === 0 ? 2 : 1, minCalls: 3, minTime: ctx.plan.minTime };
+          : { warmup: r === 0 ? (opts.firstWarmup ?? 2) : 1, minCalls: 3, minTime: ctx.plan.minTime };
         await waitQuiet(active.filter((o) => o.s !== s).map((o) => o.s.contender.pid));
         try {
           const t = await s.contender.request<Timed>(cmd, { ...opts.params(column), ...turn });
@@ -133,6 +135,7 @@ export function runSeq(ctx: GridContext): Promise<GridSection> {
       estimate: () => null,
       value: (seconds) => seconds,
       label: (i) => `${SEQ_WORKLOADS[i]!.key} (s a call)`,
+      firstWarmup: SEQ_WARMUP_STEPS(ctx.quick),
     },
   );
 }
