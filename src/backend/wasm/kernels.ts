@@ -171,16 +171,26 @@ function binaryKernel(rt: WasmRuntime, op: BinaryOp): Kernel {
   return elementwise(rt, op, (R, C, [a, b], out, boolOut) => rt.binary(op, R, C, a!, b!, out, boolOut), bool);
 }
 
-/** copy: a contiguous float32 (or int32: same bits) output of the same dtype; strided outputs use the reference. */
+/**
+ * copy: float32 (or int32: same bits) of one dtype. A contiguous output gathers; a strided one (a slice
+ * of a larger tensor: slicing's adjoint, cat) copies view to view when the two collapse to rank <= 4.
+ */
 function copyKernel(rt: WasmRuntime): Kernel {
   const ref = reference("copy");
   return (out, inputs, params) => {
     const x = inputs[0]!;
     const dtype = out.storage.dtype;
-    if ((dtype !== "float32" && dtype !== "int32") || x.storage.dtype !== dtype || !isRowMajor(out)) return ref(out, inputs, params);
+    if ((dtype !== "float32" && dtype !== "int32") || x.storage.dtype !== dtype) return ref(out, inputs, params);
     const po = addressIn(rt, out, dtype),
       px = addressIn(rt, x, dtype);
-    if (po < 0 || px < 0 || !gatherTo(rt, px, x, po)) ref(out, inputs, params);
+    if (po < 0 || px < 0) return ref(out, inputs, params);
+    if (isRowMajor(out)) {
+      if (!gatherTo(rt, px, x, po)) ref(out, inputs, params);
+      return;
+    }
+    const c = collapse(out.shape, [out.strides, x.strides]);
+    if (c.shape.length > 4) return ref(out, inputs, params);
+    rt.copyStrided(px, c.shape, c.strides[1]!, po, c.strides[0]!);
   };
 }
 

@@ -87,6 +87,24 @@ export interface KernelExports {
     lo: number,
     hi: number,
   ): void;
+  copy4(
+    x: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    s3: number,
+    y: number,
+    t0: number,
+    t1: number,
+    t2: number,
+    t3: number,
+    lo: number,
+    hi: number,
+  ): void;
   reduce_rows(op: number, x: number, rowStride: number, L: number, y: number, lo: number, hi: number): void;
   reduce_cols(op: number, x: number, rowStride: number, R: number, y: number, lo: number, hi: number): void;
   softmax_rows(x: number, rowStride: number, L: number, y: number, log: number, lo: number, hi: number): void;

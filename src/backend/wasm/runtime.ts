@@ -515,6 +515,21 @@ export class WasmRuntime {
     this.run("gather4", [x, ...d, ...s, y], n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
 
+  /** Copy between two strided views of one rank <= 4 shape (padded in front with 1s). */
+  copyStrided(x: number, shape: readonly number[], xStrides: readonly number[], y: number, yStrides: readonly number[]): void {
+    if (shape.length > 4) throw new RangeError("copyStrided handles rank <= 4");
+    const d = [1, 1, 1, 1],
+      s = [0, 0, 0, 0],
+      t = [0, 0, 0, 0];
+    for (let i = 0; i < shape.length; i++) {
+      d[4 - shape.length + i] = shape[i]!;
+      s[4 - shape.length + i] = xStrides[i]!;
+      t[4 - shape.length + i] = yStrides[i]!;
+    }
+    const n = d[0]! * d[1]! * d[2]! * d[3]!;
+    this.run("copy4", [x, ...d, ...s, y, ...t], n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+  }
+
   /**
    * y[r] = reduce(x[r*rowStride .. r*rowStride + L)) for r < R. sum/max/min write float32, argmax/argmin
    * int32 (first index of the extreme; NaN is the extreme, as in torch).
