@@ -68,6 +68,20 @@ describe("shape errors", () => {
       "reshape: cannot reshape a tensor of shape [2, 3] (6 elements) into [4, 2] (8 elements)",
     );
     throwsExactly(() => a.reshape([4, -1]), ShapeError, "reshape: shape [4, -1] is invalid for a tensor of shape [2, 3] (6 elements)");
+    // PyTorch's varargs form, from plain JavaScript (TypeScript rejects it): a typed error, not a wrong result.
+    const loose = a as unknown as Record<string, (...args: number[]) => unknown>;
+    for (const [op, what, args] of [
+      ["reshape", "the shape", [3, 2]],
+      ["view", "the shape", [6]],
+      ["expand", "the shape", [4, 2, 3]],
+      ["permute", "dims", [1, 0]],
+    ] as const) {
+      throwsExactly(
+        () => loose[op]!.call(a, ...args),
+        ValueError,
+        `${op}: ${what} must be an array of integers, as in x.${op}([2, 3]), got the number ${args[0]}; PyTorch's varargs form (x.${op}(2, 3)) is not taken`,
+      );
+    }
     throwsExactly(
       () => a.reshape([-1, -1]),
       ValueError,

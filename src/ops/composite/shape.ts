@@ -9,7 +9,21 @@ import { gatherPrim } from "../primitives/indexing.js";
 import { matmulPrim } from "../primitives/matmul.js";
 
 /** Resolves one -1 in `shape` against `x.size`; checks the element count. */
+/**
+ * Shapes and dim lists are arrays here (`x.reshape([2, 3])`), where PyTorch also takes varargs; a number
+ * or anything else from plain JavaScript gets a typed error naming the op instead of a TypeError from
+ * deep inside (or, for expand, a wrong result).
+ */
+function arrayArg(op: string, what: string, v: unknown): void {
+  if (!Array.isArray(v)) {
+    throw new ValueError(
+      `${op}: ${what} must be an array of integers, as in x.${op}([2, 3]), got ${typeof v === "number" ? `the number ${v}` : typeof v}; PyTorch's varargs form (x.${op}(2, 3)) is not taken`,
+    );
+  }
+}
+
 function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+  arrayArg(op, "the shape", shape);
   // Plain loops, no closures: gradients reshape several times a step.
   const out = [...shape];
   const free = out.indexOf(-1);
@@ -95,6 +109,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * @example tg.permute(tg.zeros([2, 3, 4]), [2, 0, 1]).shape  // [4, 2, 3]
  */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  arrayArg("permute", "dims", dims);
   // A plain loop and a bit mask, no closure or Set: linear's gradient transposes every step.
   const norm = new Array<number>(dims.length);
   let seen = 0,
@@ -133,6 +148,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
  * @example tg.expand(tg.tensor([[1], [2]]), [2, 3])  // [[1, 1, 1], [2, 2, 2]]
  */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  arrayArg("expand", "the shape", shape);
   const lead = shape.length - x.ndim;
   if (lead < 0) {
     throw new ShapeError(`expand: cannot expand a tensor of shape ${fmtShape(x.shape)} to ${fmtShape(shape)}, which has fewer dimensions`);
