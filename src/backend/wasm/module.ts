@@ -73,20 +73,6 @@ export interface KernelExports {
     lo: number,
     hi: number,
   ): void;
-  gather4(
-    x: number,
-    d0: number,
-    d1: number,
-    d2: number,
-    d3: number,
-    s0: number,
-    s1: number,
-    s2: number,
-    s3: number,
-    y: number,
-    lo: number,
-    hi: number,
-  ): void;
   copy4(
     x: number,
     d0: number,

@@ -84,7 +84,7 @@ export const POOL_FUNCS = [
   "unary",
   "binary",
   "where",
-  "gather4",
+  "copy4",
   "reduce_rows",
   "reduce_cols",
   "softmax_rows",
@@ -104,7 +104,6 @@ export const POOL_FUNCS = [
   "lstm_cell_grad",
   "gru_cell",
   "gru_cell_grad",
-  "copy4",
 ] as const;
 export type PoolFunc = (typeof POOL_FUNCS)[number];
 

@@ -505,14 +505,12 @@ export class WasmRuntime {
   /** Contiguous copy of a rank <= 4 strided view (shape padded in front with 1s). */
   gather(x: number, shape: readonly number[], strides: readonly number[], y: number): void {
     if (shape.length > 4) throw new RangeError("gather handles rank <= 4");
-    const d = [1, 1, 1, 1],
-      s = [0, 0, 0, 0];
-    for (let i = 0; i < shape.length; i++) {
-      d[4 - shape.length + i] = shape[i]!;
-      s[4 - shape.length + i] = strides[i]!;
+    const yStrides = new Array<number>(shape.length);
+    for (let i = shape.length - 1, step = 1; i >= 0; i--) {
+      yStrides[i] = step;
+      step *= shape[i]!;
     }
-    const n = d[0]! * d[1]! * d[2]! * d[3]!;
-    this.run("gather4", [x, ...d, ...s, y], n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+    this.copyStrided(x, shape, strides, y, yStrides);
   }
 
   /** Copy between two strided views of one rank <= 4 shape (padded in front with 1s). */

@@ -209,39 +209,11 @@ export function where(C: i32, cnd: usize, cRow: i32, cCol: i32, a: usize, aRow: 
 }
 
 /**
- * Strided copy of a rank-<=4 view into a contiguous float32 buffer over output elements [lo, hi)
- * (shape d0..d3 with d3 innermost, strides s0..s3 in elements). The innermost run is vectorised when
- * it is contiguous.
- */
-export function gather4(x: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1: i32, s2: i32, s3: i32,
-                        y: usize, lo: i32, hi: i32): void {
-  if (d3 <= 0) return;
-  let e = lo;
-  let row = lo / d3;
-  let c = lo - row * d3;
-  while (e < hi) {
-    const i2 = row % d2, r1 = row / d2, i1 = r1 % d1, i0 = r1 / d1;
-    const src = at(x, i0 * s0 + i1 * s1 + i2 * s2 + c * s3);
-    const n = min(d3 - c, hi - e);
-    const dst = at(y, e);
-    let j = 0;
-    if (s3 == 1) {
-      for (; j + 4 <= n; j += 4) v128.store(at(dst, j), v128.load(at(src, j)));
-    } else if (s3 == 0) {
-      const v = v128.load32_splat(src);
-      for (; j + 4 <= n; j += 4) v128.store(at(dst, j), v);
-    }
-    for (; j < n; j++) store<f32>(at(dst, j), load<f32>(at2(src, j, s3)));
-    e += n;
-    row++;
-    c = 0;
-  }
-}
-
-/**
  * Strided copy between two rank-<=4 views of one shape d0..d3 (x's strides s0..s3, y's t0..t3, in
- * elements), over the elements [lo, hi) in row-major order of that shape: writes into a slice of a
- * larger tensor (the adjoint of slicing, cat) without the reference backend's loops.
+ * elements), over the elements [lo, hi) in row-major order of that shape. With y's strides row-major it
+ * gathers a view into a contiguous buffer; with others it writes into a slice of a larger tensor (the
+ * adjoint of slicing, cat). The innermost run is vectorised when y's is contiguous and x's is
+ * contiguous or broadcast.
  */
 export function copy4(x: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1: i32, s2: i32, s3: i32,
                       y: usize, t0: i32, t1: i32, t2: i32, t3: i32, lo: i32, hi: i32): void {
@@ -255,8 +227,11 @@ export function copy4(x: usize, d0: i32, d1: i32, d2: i32, d3: i32, s0: i32, s1:
     const dst = at(y, i0 * t0 + i1 * t1 + i2 * t2 + c * t3);
     const n = min(d3 - c, hi - e);
     let j = 0;
-    if (s3 == 1 && t3 == 1) {
+    if (t3 == 1 && s3 == 1) {
       for (; j + 4 <= n; j += 4) v128.store(at(dst, j), v128.load(at(src, j)));
+    } else if (t3 == 1 && s3 == 0) {
+      const v = v128.load32_splat(src);
+      for (; j + 4 <= n; j += 4) v128.store(at(dst, j), v);
     }
     for (; j < n; j++) store<f32>(at2(dst, j, t3), load<f32>(at2(src, j, s3)));
     e += n;

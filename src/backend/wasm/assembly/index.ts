@@ -3,7 +3,7 @@
 // addresses in the shared memory; strides and sizes are in elements; [lo, hi) ranges come last so a
 // worker pool can split any call.
 export { gemm_workspace_bytes, gemm_packed_b_floats, gemm_pack_b, gemm_packed, gemm_small, gemm_pack_a, gemm_cols, gemm_splitk, gemm_batched, gemm_batched_max_a } from "./gemm";
-export { unary, binary, where, gather4, copy4 } from "./elementwise";
+export { unary, binary, where, copy4 } from "./elementwise";
 export { reduce_rows, reduce_cols, softmax_rows } from "./reduce";
 export { im2col, col2im, maxpool_indices } from "./conv";
 export { gather_dim, scatter_add_dim, arg_mid, copy_rows } from "./indexing";
