@@ -2,7 +2,7 @@
 // on matmul, MNIST training, inference latency, sequence-model steps and long-run memory, and the
 // CLI's presets trained end to end, running the built package (npm run bench builds it first);
 // rewrites bench/RESULTS.md.
-// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,cli,infer,seq,memory] [--cli-seeds N] [--out PATH] [--json-out PATH]
+// Run: npm run bench -- [--quick] [--only matmul,mlp,cnn,cli,infer,seq,memory] [--cli-seeds N] [--contenders tensorgrad/wasm,PyTorch] [--out PATH] [--json-out PATH]
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
