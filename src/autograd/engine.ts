@@ -9,7 +9,7 @@ import { shapesEqual } from "../tensor/shape.js";
 import { isGradEnabled, setGradEnabled } from "./grad-mode.js";
 import { getBackend } from "../backend/current.js";
 import type { Storage } from "../backend/backend.js";
-import type { Node } from "./primitive.js";
+import { savedVersion, type Node } from "./primitive.js";
 import { versionOf } from "../tensor/version.js";
 import { checkOptions } from "../tensor/options.js";
 import { runHooks } from "./hooks.js";
@@ -101,7 +101,7 @@ export function keepFromPass(t: Tensor): void {
   passKept?.add(t.storage);
 }
 
-export function backward(root: Tensor, grad?: Tensor | null, options: BackwardOptions = {}): void {
+export function backward(root: Tensor, grad?: Tensor | null, options?: BackwardOptions): void {
   checkOptions("backward", options, ["retainGraph", "createGraph"]);
   if (!root.requiresGrad) {
     throw new ValueError(
@@ -132,6 +132,79 @@ export function rootGradient(op: string, root: Tensor, grad: Tensor | null | und
 }
 
 /**
+ * What a pass walks and accumulates, kept between passes so that a training step's backward makes no
+ * sets, maps or arrays of its own: `visited` lists the tensors in the order the walk first reached
+ * them and a tensor's `_slot` is its index there (checked against `visited`, since a nested pass run
+ * by a hook may have renumbered it), `grads` the pending gradient at the same index, `order` the
+ * tensors inputs-before-users. One state per nesting depth; cleared (capacity kept) when the pass ends.
+ */
+class PassState {
+  visited: Tensor[] = [];
+  grads: (Tensor | null)[] = [];
+  count = 0;
+  order: Tensor[] = [];
+  orderCount = 0;
+  stack: Tensor[] = [];
+  nextInput: number[] = [];
+  readonly kept = new Set<Storage>();
+  readonly dead = new Set<Storage>();
+  roots: readonly Tensor[] = [];
+  retain = false;
+  /** Whether forward intermediates released by the pass may be freed (false when it records a graph). */
+  freeing = false;
+  /** autograd.grad's inputs, the tensors through which one of them is reached, and its results. */
+  capture: ReadonlySet<Tensor> | null = null;
+  needed: ReadonlySet<Tensor> | null = null;
+  captured: Map<Tensor, Tensor> | null = null;
+
+  /** `t`'s index in `visited`, or -1 when this pass has not reached it. */
+  slotOf(t: Tensor): number {
+    const s = t._slot;
+    if (s >= 0 && s < this.count && this.visited[s] === t) return s;
+    // Renumbered by a nested pass (hooks may run backward), or never reached.
+    for (let i = 0; i < this.count; i++) {
+      if (this.visited[i] === t) {
+        t._slot = i;
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  visit(t: Tensor): void {
+    t._slot = this.count;
+    this.visited[this.count] = t;
+    this.grads[this.count] = null;
+    this.count++;
+  }
+
+  /** Numbers this pass's tensors again (after a nested pass renumbered some of them). */
+  restamp(): void {
+    for (let i = 0; i < this.count; i++) this.visited[i]._slot = i;
+  }
+
+  clear(): void {
+    // Drop every reference, keep the arrays' capacity.
+    for (let i = 0; i < this.count; i++) {
+      this.visited[i] = null!;
+      this.grads[i] = null;
+    }
+    for (let i = 0; i < this.orderCount; i++) this.order[i] = null!;
+    this.count = 0;
+    this.orderCount = 0;
+    this.kept.clear();
+    this.dead.clear();
+    this.roots = [];
+    this.capture = null;
+    this.needed = null;
+    this.captured = null;
+  }
+}
+
+const states: PassState[] = [];
+let depth = 0;
+
+/**
  * One backward pass from `roots`, starting from `givenGrads` (null for an implied gradient of ones;
  * `op` names the caller in errors). Without `capture` it accumulates into
  * the leaves' .grad; with it, it returns the gradients of the captured tensors instead (running only
@@ -141,57 +214,63 @@ export function execute(
   op: string,
   roots: readonly Tensor[],
   givenGrads: readonly (Tensor | null | undefined)[],
-  { retainGraph, createGraph = false }: BackwardOptions,
+  options: BackwardOptions | undefined,
   capture: readonly Tensor[] | null,
 ): ReadonlyMap<Tensor, Tensor> {
-  const retain = retainGraph ?? createGraph;
+  const createGraph = options?.createGraph ?? false;
+  const retain = options?.retainGraph ?? createGraph;
   // Everything a first-order pass allocates is an intermediate gradient that dies with it, except
   // what it hands to leaves' .grad, returns, or shows a hook: a backend that can free memory without
   // the garbage collector does so for the rest when the pass ends (vjps are the library's own and
   // keep no tensor they compute). A recorded pass keeps its gradients in the new graph: no region.
   const backend = getBackend();
   const region = createGraph ? undefined : backend.transient?.();
-  const kept = new Set<Storage>();
-  const dead = new Set<Storage>();
+  const pass = (states[depth] ??= new PassState());
+  depth++;
+  const kept = pass.kept;
   const outerKept = passKept;
   passKept = kept;
   const prev = setGradEnabled(createGraph);
   let captured: ReadonlyMap<Tensor, Tensor> = NOTHING_CAPTURED;
+  let dead: Storage[] | null = null;
   try {
     // Inside the region: an implied gradient of ones is one of the pass's temporaries.
     const rootGrads = new Array<Tensor>(roots.length);
     for (let i = 0; i < roots.length; i++) rootGrads[i] = rootGradient(op, roots[i], givenGrads[i]);
-    const order = topologicalOrder(roots);
-    const grads = new Map<Tensor, Tensor>();
+    pass.roots = rootGrads;
+    pass.retain = retain;
+    pass.freeing = !createGraph;
+    topologicalOrder(roots, pass);
     for (let i = 0; i < roots.length; i++) {
       const r = roots[i];
       if (!r.requiresGrad) continue;
-      const had = grads.get(r);
-      grads.set(r, had ? had.add(rootGrads[i]) : rootGrads[i]);
+      const slot = pass.slotOf(r);
+      const had = pass.grads[slot];
+      pass.grads[slot] = had ? had.add(rootGrads[i]) : rootGrads[i];
     }
-    const pass: Pass = {
-      grads,
-      roots: rootGrads,
-      retain,
-      handed: kept,
-      dead: createGraph ? null : dead,
-      capture: capture ? new Set(capture) : null,
-      needed: capture ? neededFor(order, capture) : null,
-      captured: capture ? new Map() : null,
-    };
-    propagate(order, pass);
+    if (capture) {
+      pass.capture = new Set(capture);
+      pass.needed = neededFor(pass, capture);
+      pass.captured = new Map();
+    }
+    propagate(pass);
     if (pass.captured !== null) {
       captured = pass.captured;
       for (const g of captured.values()) kept.add(g.storage);
     }
+    if (pass.dead.size > 0) dead = [...pass.dead];
   } finally {
     setGradEnabled(prev);
     passKept = outerKept;
     region?.close(kept);
     if (outerKept) for (const s of kept) outerKept.add(s);
+    pass.clear();
+    depth--;
+    // A hook of an enclosing pass ran this one: give that pass's tensors their numbers back.
+    if (depth > 0) states[depth - 1].restamp();
   }
   // The released graph was the last holder of these forward intermediates.
-  if (dead.size > 0) dead.forEach(release);
+  if (dead !== null) for (const s of dead) release(s);
   return captured;
 }
 
@@ -201,28 +280,12 @@ function release(s: Storage): void {
   s.backend.release?.(s);
 }
 
-interface Pass {
-  /** Pending gradients, complete for a tensor when the walk reaches it. */
-  readonly grads: Map<Tensor, Tensor>;
-  /** The gradients the pass started from (possibly the caller's tensors). */
-  readonly roots: readonly Tensor[];
-  readonly retain: boolean;
-  /** Storages handed to user code (leaves' .grad, hooks, captured results). */
-  readonly handed: Set<Storage>;
-  /** Forward intermediates whose last reference the pass released; null when none may be freed. */
-  readonly dead: Set<Storage> | null;
-  /** autograd.grad's inputs, and the tensors through which one of them is reached. */
-  readonly capture: ReadonlySet<Tensor> | null;
-  readonly needed: ReadonlySet<Tensor> | null;
-  /** autograd.grad's results (null without capture). */
-  readonly captured: Map<Tensor, Tensor> | null;
-}
-
-/** The tensors of `order` from which one of `targets` is reachable (targets included). */
-function neededFor(order: readonly Tensor[], targets: readonly Tensor[]): Set<Tensor> {
+/** The tensors of `pass.order` from which one of `targets` is reachable (targets included). */
+function neededFor(pass: PassState, targets: readonly Tensor[]): Set<Tensor> {
   const needed = new Set<Tensor>(targets);
   // `order` lists inputs before their users, so one forward sweep settles each tensor.
-  for (const t of order) {
+  for (let i = 0; i < pass.orderCount; i++) {
+    const t = pass.order[i];
     const node = t._node;
     if (needed.has(t) || !node) continue;
     // A released node's inputs are unknown: reaching it is the error of backward run twice.
@@ -241,13 +304,14 @@ function neededFor(order: readonly Tensor[], targets: readonly Tensor[]): Set<Te
 }
 
 /** Walks `order` backwards, handing each node's gradient to its inputs' (see execute). */
-function propagate(order: readonly Tensor[], pass: Pass): void {
-  const { grads, capture, needed, handed } = pass;
-  for (let i = order.length - 1; i >= 0; i--) {
+function propagate(pass: PassState): void {
+  const { capture, needed, kept: handed, order, grads } = pass;
+  for (let i = pass.orderCount - 1; i >= 0; i--) {
     const t = order[i];
-    let gt = grads.get(t);
+    const slot = pass.slotOf(t);
+    let gt = grads[slot];
     if (!gt) continue;
-    grads.delete(t);
+    grads[slot] = null;
     if (needed && !needed.has(t)) continue;
     // torch.autograd.grad takes its inputs' gradients before their hooks run.
     if (capture?.has(t)) pass.captured!.set(t, gt);
@@ -270,12 +334,12 @@ function propagate(order: readonly Tensor[], pass: Pass): void {
           "(pass { retainGraph: true } to the first call if you need to backward twice)",
       );
     }
-    if (needed && !node.inputs.some((x) => needed.has(x))) continue;
+    if (needed && !anyNeeded(node.inputs, needed)) continue;
     gt = runHooks(t, gt, handed);
-    if (node.versions) checkVersions(node, t);
+    if (node.versions !== undefined) checkVersions(node, t);
     // A recorded backward may save these values in its own nodes: they are no longer only the forward
     // graph's, and a later pass must not free them with it.
-    if (pass.dead === null) {
+    if (!pass.freeing) {
       intermediates.delete(t.storage);
       for (const x of node.inputs) intermediates.delete(x.storage);
     }
@@ -285,14 +349,20 @@ function propagate(order: readonly Tensor[], pass: Pass): void {
       const gx = inputGrads[k];
       if (!gx || !x.requiresGrad || (needed && !needed.has(x))) continue;
       const summed = sumTo(gx, x);
-      const prev = grads.get(x);
-      grads.set(x, prev ? accumulate(prev, summed) : summed);
+      const at = pass.slotOf(x);
+      const prev = grads[at];
+      grads[at] = prev ? accumulate(prev, summed) : summed;
     }
     if (!pass.retain) {
       t._setNode(RELEASED);
-      if (pass.dead) for (const x of node.inputs) if (intermediates.has(x.storage)) pass.dead.add(x.storage);
+      if (pass.freeing) for (const x of node.inputs) if (intermediates.has(x.storage)) pass.dead.add(x.storage);
     }
   }
+}
+
+function anyNeeded(inputs: readonly Tensor[], needed: ReadonlySet<Tensor>): boolean {
+  for (const x of inputs) if (needed.has(x)) return true;
+  return false;
 }
 
 /** a + b in a's dtype: a float16/bfloat16 gradient stays one, accumulated with rounding as torch's. */
@@ -303,16 +373,17 @@ function accumulate(a: Tensor, b: Tensor): Tensor {
 
 /** Throws when a tensor `node` saved for its gradient was written in place after it was recorded. */
 function checkVersions(node: Node, output: Tensor): void {
-  const saved = node.versions!;
-  for (let k = 0; k < saved.length; k++) {
-    if (saved[k] < 0) continue;
-    const t = k < node.inputs.length ? node.inputs[k] : output;
+  const n = node.inputs.length;
+  for (let k = 0; k <= n; k++) {
+    const expected = savedVersion(node, k);
+    if (expected < 0) continue;
+    const t = k < n ? node.inputs[k] : output;
     const now = versionOf(t);
-    if (now !== saved[k]) {
-      const which = k < node.inputs.length ? `input ${k}` : "output";
+    if (now !== expected) {
+      const which = k < n ? `input ${k}` : "output";
       throw new ValueError(
         `backward: one of the tensors needed for gradient computation has been modified by an in-place operation: ` +
-          `${node.spec.name}'s ${which} (shape ${fmtShape(t.shape)}, ${t.dtype}) is at version ${now}; expected version ${saved[k]} instead ` +
+          `${node.spec.name}'s ${which} (shape ${fmtShape(t.shape)}, ${t.dtype}) is at version ${now}; expected version ${expected} instead ` +
           `(change a clone of it, or change it only after backward)`,
       );
     }
@@ -325,46 +396,47 @@ function checkVersions(node: Node, output: Tensor): void {
  * one already handed out in this pass shares it. Gradients are computed from the upstream gradient
  * only, so these are the only places another reference can come from.
  */
-function ownsStorage(gt: Tensor, { roots, grads, handed }: Pass): boolean {
+function ownsStorage(gt: Tensor, pass: PassState): boolean {
   const s = gt.storage;
-  if (gt.offset !== 0 || gt.size !== s.length || !gt.isContiguous || handed.has(s)) return false;
-  for (const r of roots) if (r.storage === s) return false;
-  for (const other of grads.values()) if (other.storage === s) return false;
+  if (gt.offset !== 0 || gt.size !== s.length || !gt.isContiguous || pass.kept.has(s)) return false;
+  for (const r of pass.roots) if (r.storage === s) return false;
+  for (let i = 0; i < pass.count; i++) {
+    const other = pass.grads[i];
+    if (other !== null && other.storage === s) return false;
+  }
   return true;
 }
 
-/** Tensors reachable from `roots` through inputs that require grad, inputs before their users. */
-function topologicalOrder(roots: readonly Tensor[]): Tensor[] {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
+/**
+ * Fills `pass.order` with the tensors reachable from `roots` through inputs that require grad, inputs
+ * before their users, numbering each as it is first reached.
+ */
+function topologicalOrder(roots: readonly Tensor[], pass: PassState): void {
   // One depth-first walk per root, post-order; a root reached from an earlier one is already placed.
   // The stack is two parallel arrays (a tensor, the next of its inputs to visit): no record per node.
-  const stack: Tensor[] = [],
-    nextInput: number[] = [];
+  const { stack, nextInput, order } = pass;
+  let top = -1;
   for (const root of roots) {
-    if (!root.requiresGrad || seen.has(root)) continue;
-    seen.add(root);
-    stack.push(root);
-    nextInput.push(0);
-    while (stack.length > 0) {
-      const top = stack.length - 1,
-        t = stack[top];
+    if (!root.requiresGrad || pass.slotOf(root) >= 0) continue;
+    pass.visit(root);
+    stack[++top] = root;
+    nextInput[top] = 0;
+    while (top >= 0) {
+      const t = stack[top];
       const node = t._node;
       if (node && nextInput[top] < node.inputs.length) {
         const child = node.inputs[nextInput[top]++];
-        if (child.requiresGrad && !seen.has(child)) {
-          seen.add(child);
-          stack.push(child);
-          nextInput.push(0);
+        if (child.requiresGrad && pass.slotOf(child) < 0) {
+          pass.visit(child);
+          stack[++top] = child;
+          nextInput[top] = 0;
         }
       } else {
-        stack.pop();
-        nextInput.pop();
-        order.push(t);
+        stack[top--] = null!;
+        order[pass.orderCount++] = t;
       }
     }
   }
-  return order;
 }
 
 /**

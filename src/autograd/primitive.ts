@@ -36,8 +36,11 @@ export interface Node {
   readonly spec: PrimitiveSpec<any>;
   readonly inputs: readonly Tensor[];
   readonly params: unknown;
-  /** The saved tensors' versions when the node was recorded: the inputs', then the output's. */
-  readonly versions?: readonly number[];
+  /**
+   * The saved tensors' versions when the node was recorded: the inputs', then the output's (-1 for
+   * one not saved); a bit mask of the saved ones when all were at version 0 (see savedVersion).
+   */
+  readonly versions?: readonly number[] | number;
 }
 
 export type Primitive<P> = ((inputs: readonly Tensor[], params: P) => Tensor) & { readonly spec: PrimitiveSpec<P> };
@@ -77,17 +80,40 @@ export function definePrimitive<P = undefined>(spec: PrimitiveSpec<P>): Primitiv
   return Object.assign(apply, { spec });
 }
 
-/** Versions of what `spec`'s vjp reads: each input's (-1 where not saved), then the output's. */
-function savedVersions(spec: PrimitiveSpec<any>, inputs: readonly Tensor[], out: Tensor): number[] | undefined {
+/**
+ * Versions of what `spec`'s vjp reads: each input's (-1 where not saved), then the output's. Where
+ * every saved tensor is at version 0 (fresh tensors, the usual case) this is a bit mask of the saved
+ * ones (bit k: input k, bit n: the output) rather than an array made per recorded op.
+ */
+function savedVersions(spec: PrimitiveSpec<any>, inputs: readonly Tensor[], out: Tensor): readonly number[] | number | undefined {
   const saves = spec.saves ?? "both";
   if (saves === "none") return undefined;
-  const v: number[] = [];
-  for (let k = 0; k < inputs.length; k++) {
-    const saved = saves === "others" ? anotherRequiresGrad(inputs, k) : saves !== "output";
-    v.push(saved ? versionOf(inputs[k]) : -1);
+  const n = inputs.length;
+  let mask = 0,
+    fresh = n < 31;
+  for (let k = 0; k <= n && fresh; k++) {
+    if (!isSaved(saves, inputs, k)) continue;
+    if (versionOf(k < n ? inputs[k] : out) !== 0) fresh = false;
+    else mask |= 1 << k;
   }
-  v.push(saves === "output" || saves === "both" ? versionOf(out) : -1);
+  if (fresh) return mask;
+  const v: number[] = [];
+  for (let k = 0; k <= n; k++) v.push(isSaved(saves, inputs, k) ? versionOf(k < n ? inputs[k] : out) : -1);
   return v;
+}
+
+/** Whether a vjp that saves `saves` reads input `k` (the output for k = inputs.length). */
+function isSaved(saves: NonNullable<PrimitiveSpec<any>["saves"]>, inputs: readonly Tensor[], k: number): boolean {
+  if (k === inputs.length) return saves === "output" || saves === "both";
+  return saves === "others" ? anotherRequiresGrad(inputs, k) : saves !== "output";
+}
+
+/** The version `node` saved of input `k` (the output for k = inputs.length), -1 when it saved none. */
+export function savedVersion(node: Node, k: number): number {
+  const v = node.versions;
+  if (v === undefined) return -1;
+  if (typeof v === "number") return (v >>> k) & 1 ? 0 : -1;
+  return v[k];
 }
 
 /** Whether an input other than `inputs[k]` requires grad (a loop: this runs for every recorded product). */

@@ -72,6 +72,10 @@ export class Adam extends Optimizer<Hyper> {
     checkOption(nonNegative(o.weightDecay), where, "weightDecay", o.weightDecay, "a number >= 0");
   }
 
+  // Refilled for every parameter and read only while its kernel runs: no array or object per update.
+  #operands: Tensor[] = [];
+  #scalars: AdamStepParams = adamScalars(1, false, { lr: 0, betas: [0, 0], eps: 0, weightDecay: 0, amsgrad: false, maximize: false }, true);
+
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<Hyper>): void {
     const m = ensureBuffer(state, "exp_avg", p);
     const v = ensureBuffer(state, "exp_avg_sq", p);
@@ -79,7 +83,15 @@ export class Adam extends Optimizer<Hyper> {
     const step = ((state.step as number | undefined) ?? 0) + 1;
     state.step = step;
     const decoupled = (this.constructor as typeof Adam).decoupled;
-    runUpdate("adamStep", p, vMax ? [grad, m, v, vMax] : [grad, m, v], adamScalars(step, decoupled, group, p.dtype === "float32"));
+    const operands = this.#operands;
+    operands.length = 0;
+    operands.push(grad, m, v);
+    if (vMax) operands.push(vMax);
+    try {
+      runUpdate("adamStep", p, operands, fillAdamScalars(this.#scalars, step, decoupled, group, p.dtype === "float32"));
+    } finally {
+      operands.length = 0;
+    }
   }
 }
 
@@ -99,21 +111,36 @@ export class AdamW extends Adam {
  * float32 (as torch casts a scalar to the tensor's dtype).
  */
 export function adamScalars(step: number, decoupled: boolean, h: Hyper, isFloat32: boolean): AdamStepParams {
-  const r = isFloat32 ? Math.fround : (x: number) => x;
-  const { lr, eps } = h;
-  const [beta1, beta2] = h.betas;
-  return {
-    shrink: r(decoupled ? 1 - lr * h.weightDecay : 1),
-    l2: r(decoupled ? 0 : h.weightDecay),
-    sign: h.maximize ? -1 : 1,
-    beta1: r(beta1),
-    c1: r(1 - beta1),
-    beta2: r(beta2),
-    c2: r(1 - beta2),
-    stepSize: r(lr / (1 - beta1 ** step)),
-    bc2Sqrt: r(Math.sqrt(1 - beta2 ** step)),
-    eps: r(eps),
-  };
+  return fillAdamScalars(
+    { shrink: 0, l2: 0, sign: 1, beta1: 0, c1: 0, beta2: 0, c2: 0, stepSize: 0, bc2Sqrt: 0, eps: 0 },
+    step,
+    decoupled,
+    h,
+    isFloat32,
+  );
+}
+
+/** adamScalars written into `out` (an optimizer reuses one object for all its updates). */
+function fillAdamScalars(out: AdamStepParams, step: number, decoupled: boolean, h: Hyper, isFloat32: boolean): AdamStepParams {
+  const lr = h.lr,
+    beta1 = h.betas[0],
+    beta2 = h.betas[1];
+  const o = out as { -readonly [K in keyof AdamStepParams]: AdamStepParams[K] };
+  o.shrink = round(isFloat32, decoupled ? 1 - lr * h.weightDecay : 1);
+  o.l2 = round(isFloat32, decoupled ? 0 : h.weightDecay);
+  o.sign = h.maximize ? -1 : 1;
+  o.beta1 = round(isFloat32, beta1);
+  o.c1 = round(isFloat32, 1 - beta1);
+  o.beta2 = round(isFloat32, beta2);
+  o.c2 = round(isFloat32, 1 - beta2);
+  o.stepSize = round(isFloat32, lr / (1 - beta1 ** step));
+  o.bc2Sqrt = round(isFloat32, Math.sqrt(1 - beta2 ** step));
+  o.eps = round(isFloat32, h.eps);
+  return out;
+}
+
+function round(isFloat32: boolean, x: number): number {
+  return isFloat32 ? Math.fround(x) : x;
 }
 
 /**

@@ -7,7 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { zeros } from "../tensor/creation.js";
 import { isFloat } from "../tensor/dtype.js";
 import { shapesEqual } from "../tensor/shape.js";
-import { noGrad, withGradMode } from "../autograd/grad-mode.js";
+import { noGrad, setGradEnabled, withGradMode } from "../autograd/grad-mode.js";
 import { bumpVersion } from "../tensor/version.js";
 import { kernelFor } from "../backend/current.js";
 import type { KernelParams } from "../backend/kernel-table.js";
@@ -213,9 +213,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    * them in place with `{ setToNone: false }`.
    * @example opt.zeroGrad(); loss.backward(); opt.step();
    */
-  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+  zeroGrad(opts?: { setToNone?: boolean }): void {
     checkOptions("zeroGrad", opts, ["setToNone"]);
-    const { setToNone = true } = opts;
+    const setToNone = opts?.setToNone ?? true;
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         const grad = p._peekGrad();
@@ -235,7 +235,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     const loss = closure ? withGradMode(true, closure) : undefined;
     // An update method that may keep the gradient it is given (a subclass's) gets it as handed out.
     const handsOut = !updatesKeepingNoGradient.has(this.update);
-    noGrad(() => {
+    // Grad mode set and restored by hand: a closure here would be made on every step.
+    const prevMode = setGradEnabled(false);
+    try {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
           if (!p.requiresGrad || p._peekGrad() === null) continue;
@@ -251,7 +253,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
           bumpVersion(p);
         }
       }
-    });
+    } finally {
+      setGradEnabled(prevMode);
+    }
     return loss;
   }
 

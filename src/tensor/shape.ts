@@ -67,26 +67,44 @@ export function normDim(op: string, dim: number, ndim: number): number {
 }
 
 /**
- * Normalised, sorted, de-duplicated dims; undefined means all dims. One plain loop that always builds
- * the same kind of array: reductions call this every step, and the spread/map/Set version handed V8
- * arrays of varying element kinds, so its optimized callers were thrown away and recompiled.
+ * Normalised, sorted, de-duplicated dims; undefined means all dims. Frozen and shared for one dim
+ * and for all dims (what reductions ask for every step: no array per call); a list gives a new array.
  */
-export function normDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
+export function normDims(op: string, dim: number | readonly number[] | undefined, ndim: number): readonly number[] {
+  if (dim === undefined) return allDims(ndim);
+  if (typeof dim === "number") return oneDim(normDim(op, dim, ndim));
   const out: number[] = [];
-  if (dim === undefined) {
-    for (let i = 0; i < ndim; i++) out.push(i);
-    return out;
-  }
-  if (typeof dim === "number") {
-    out.push(normDim(op, dim, ndim));
-    return out;
-  }
   for (let i = 0; i < dim.length; i++) {
     const d = normDim(op, dim[i]!, ndim);
     if (out.includes(d)) throw new ValueError(`${op}: dimension list [${dim.join(", ")}] repeats a dimension`);
     out.push(d);
   }
   return out.sort((x, y) => x - y);
+}
+
+const ALL_DIMS: (readonly number[])[] = [];
+const ONE_DIM: (readonly number[])[] = [];
+
+/** [0, 1, …, ndim - 1], frozen and shared. */
+function allDims(ndim: number): readonly number[] {
+  let dims = ALL_DIMS[ndim];
+  if (dims === undefined) {
+    const d: number[] = [];
+    for (let i = 0; i < ndim; i++) d.push(i);
+    dims = Object.freeze(d);
+    if (ndim < 64) ALL_DIMS[ndim] = dims;
+  }
+  return dims;
+}
+
+/** [d], frozen and shared. */
+function oneDim(d: number): readonly number[] {
+  let dims = ONE_DIM[d];
+  if (dims === undefined) {
+    dims = Object.freeze([d]);
+    if (d < 64) ONE_DIM[d] = dims;
+  }
+  return dims;
 }
 
 /** Checks a user-supplied shape: integers >= 0. */

@@ -60,6 +60,8 @@ export class Tensor implements View {
   /** @internal the recorded operation that produced this tensor (null for leaves). */
   _node: Node | null = null;
   private _requiresGrad = false;
+  /** @internal this tensor's index in the backward pass that reached it last (see autograd/engine.ts). */
+  _slot = -1;
 
   constructor(
     /**
@@ -1272,9 +1274,7 @@ export class Tensor implements View {
    * @example tg.tensor([[1, 2, 3], [4, 5, 6]]).T  // [[1, 4], [2, 5], [3, 6]]
    */
   get T(): Tensor {
-    const dims: number[] = [];
-    for (let d = this.ndim - 1; d >= 0; d--) dims.push(d);
-    return ops.permute(this, dims);
+    return ops.permute(this, reversedDims(this.ndim));
   }
   /**
    * A view broadcast to `shape` without copying; -1 keeps a dim's size, size-1 dims stretch
@@ -1404,6 +1404,19 @@ export class Tensor implements View {
 }
 
 /** A new contiguous tensor on `backend` holding `values`. */
+// [n - 1, …, 0] for each rank `.T` has met: one shared array rather than one per call.
+const REVERSED: (readonly number[])[] = [];
+function reversedDims(n: number): readonly number[] {
+  let dims = REVERSED[n];
+  if (dims === undefined) {
+    const d: number[] = [];
+    for (let i = n - 1; i >= 0; i--) d.push(i);
+    dims = Object.freeze(d);
+    if (n < 64) REVERSED[n] = dims;
+  }
+  return dims;
+}
+
 function fromValues(backend: Backend, values: TypedArray, shape: readonly number[], dtype: DType): Tensor {
   const storage = backend.alloc(
     values instanceof Int32Array ? "int32" : values instanceof Float64Array ? "float64" : "float32",

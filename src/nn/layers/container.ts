@@ -38,7 +38,9 @@ export class Sequential extends ModuleList<Module> {
     const graph = isGradEnabled();
     let internal: Tensor[] | null = null;
     let prevKeepsNone = false;
-    for (const m of this) {
+    // By index, not for…of: the list's iterator and its results would be garbage on every step.
+    for (let i = 0; i < this.length; i++) {
+      const m = this.at(i);
       const keepsNone = keepsNoActivationIn(m);
       const between = prevKeepsNone && keepsNone && out instanceof Tensor && out !== x;
       if (graph && between) (internal ??= []).push(out);

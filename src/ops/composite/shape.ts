@@ -110,6 +110,25 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   arrayArg("permute", "dims", dims);
+  // A frozen list already in normal form (`.T`'s shared one) is the node's params as it is; any other
+  // is normalised into a new array (a caller's own list may change after the call).
+  const norm = Object.isFrozen(dims) && isNormalPermutation(dims, x.ndim) ? dims : normalPermutation(x, dims);
+  return permutePrim([x], norm);
+}
+
+/** Whether `dims` lists each of 0 … ndim - 1 once. */
+function isNormalPermutation(dims: readonly number[], ndim: number): boolean {
+  if (dims.length !== ndim || ndim > 31) return false;
+  let seen = 0;
+  for (let i = 0; i < ndim; i++) {
+    const d = dims[i];
+    if (!Number.isInteger(d) || d < 0 || d >= ndim || (seen & (1 << d)) !== 0) return false;
+    seen |= 1 << d;
+  }
+  return true;
+}
+
+function normalPermutation(x: Tensor, dims: readonly number[]): number[] {
   // A plain loop and a bit mask, no closure or Set: linear's gradient transposes every step.
   const norm = new Array<number>(dims.length);
   let seen = 0,
@@ -125,7 +144,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
       `permute: dims [${dims.join(", ")}] are not a permutation of the ${x.ndim} dims of a tensor of shape ${fmtShape(x.shape)}`,
     );
   }
-  return permutePrim([x], norm);
+  return norm;
 }
 
 /**

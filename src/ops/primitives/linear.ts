@@ -42,7 +42,7 @@ export const linearPrim = definePrimitive({
   vjp: (g, { inputs: [x, w, b] }) => [
     x!.requiresGrad ? g.matmul(w!) : null,
     w!.requiresGrad ? flatRows(g).T.matmul(flatRows(x!)) : null,
-    b?.requiresGrad ? (x!.ndim === 1 ? g : g.sum(leadingDims(x!.ndim - 1))) : null,
+    b?.requiresGrad ? (x!.ndim === 1 ? g : g.sum(x!.ndim === 2 ? 0 : leadingDims(x!.ndim - 1))) : null,
   ],
 });
 

@@ -112,5 +112,13 @@ export const argminPrim = argExtreme("argmin");
 export function reduceParams(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): ReduceParams {
   const dims = normDims(op, dim, x.ndim);
   // A 0-d tensor accepts dim 0 or -1, as torch, and reducing over it is the identity: no dim to reduce.
-  return { dims: x.ndim === 0 ? [] : dims, keepdim };
+  if (x.ndim === 0) return { dims: [], keepdim };
+  // The shared frozen lists of normDims get shared params too: a reduction per step makes no object.
+  if (!Object.isFrozen(dims)) return { dims, keepdim };
+  let pair = sharedParams.get(dims);
+  if (pair === undefined)
+    sharedParams.set(dims, (pair = [Object.freeze({ dims, keepdim: false }), Object.freeze({ dims, keepdim: true })]));
+  return pair[keepdim ? 1 : 0];
 }
+
+const sharedParams = new WeakMap<readonly number[], readonly [ReduceParams, ReduceParams]>();
