@@ -49,8 +49,10 @@ const intermediates = new WeakSet<Storage>();
  * instead of leaving it to the garbage collector. Getting this wrong frees memory still in use, so
  * callers mark only what is plainly internal, and never a storage they return.
  */
-export function markIntermediate(...ts: Tensor[]): void {
-  for (const t of ts) intermediates.add(t.storage);
+export function markIntermediate(a: Tensor, b?: Tensor): void {
+  // Two parameters, not a rest list: Sequential calls this every step, and a rest array is garbage.
+  intermediates.add(a.storage);
+  if (b !== undefined) intermediates.add(b.storage);
 }
 
 /**
@@ -63,7 +65,7 @@ export function markIntermediate(...ts: Tensor[]): void {
  */
 export function releaseIntermediates(result: Tensor, ...ts: Tensor[]): void {
   if (isGradEnabled() && result.requiresGrad) {
-    markIntermediate(...ts);
+    for (const t of ts) intermediates.add(t.storage);
     return;
   }
   for (const t of ts) if (t.storage !== result.storage) t.storage.backend.release?.(t.storage);

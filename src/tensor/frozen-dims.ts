@@ -41,6 +41,12 @@ function lookup(root: Node, dims: readonly number[]): readonly number[] {
   return (node.frozen ??= Object.freeze(dims.slice()));
 }
 
+/** The shared frozen shape [a, b], found without making an array once it exists (matrix products' outputs). */
+export function frozenShape2(a: number, b: number): readonly number[] {
+  const node = shapes.next?.get(a)?.next?.get(b);
+  return node?.frozen ?? frozenShape([a, b]);
+}
+
 /** A frozen array equal to `shape`, shared with every tensor of that shape. */
 export function frozenShape(shape: readonly number[]): readonly number[] {
   return lookup(shapes, shape);

@@ -37,9 +37,11 @@ export function unary(name: UnaryKernel, vjp: UnaryVjp | null, floatOut = true, 
   const prim: Primitive<undefined> = definePrimitive({
     name,
     saves,
-    forward: ([x]) => {
+    forward: (inputs) => {
+      const x = inputs[0];
       if (x.dtype === "bool" && !floatOut && name !== "sign") refuseBool(name);
-      return runKernel(name, x.shape, floatOut && !isFloat(x.dtype) ? "float32" : x.dtype, [x]);
+      // `inputs` is [x] already: no new list for the kernel.
+      return runKernel(name, x.shape, floatOut && !isFloat(x.dtype) ? "float32" : x.dtype, inputs);
     },
     vjp: vjp ? (g, { inputs: [x], output }) => [vjp(g, x, output)] : undefined,
   });
@@ -152,13 +154,18 @@ function binary(
   const prim = definePrimitive({
     name,
     saves,
-    forward: ([a, b]) => {
-      const shape = broadcastShapes(name, a.shape, b.shape);
+    forward: (inputs) => {
+      const a = inputs[0],
+        b = inputs[1];
+      // Shapes are shared frozen arrays: equal ones are usually the same array, and need no broadcast.
+      const shape = a.shape === b.shape ? a.shape : broadcastShapes(name, a.shape, b.shape);
       const common = resultType(a, b);
       const dtype = outDType(common, common);
       let kernel = name;
       if (dtype === "bool" && outDType !== compare && outDType !== floatCompare) kernel = BOOL_KERNEL[name] ?? refuseBool(name);
-      return runKernel(kernel, shape, dtype, [broadcastView(a, shape), broadcastView(b, shape)]);
+      const va = broadcastView(a, shape),
+        vb = broadcastView(b, shape);
+      return runKernel(kernel, shape, dtype, va === a && vb === b ? inputs : [va, vb]);
     },
     vjp: vjp ? (g, { inputs: [a, b], output }) => vjp(g, a, b, output) : undefined,
   });

@@ -14,6 +14,7 @@ import { isFloat, promote } from "../../tensor/dtype.js";
 import { sizeOf } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { runKernel } from "../run-kernel.js";
+import { frozenShape2 } from "../../tensor/frozen-dims.js";
 
 // y = x·Wᵀ + b: dx = g·W, dW = gᵀ·x summed over every leading dim (one product with them flattened
 // into rows, which lays dW out contiguous [N, K], so the optimizer reads it without a copy),
@@ -35,8 +36,13 @@ export const linearPrim = definePrimitive({
       operands = inputs.map((u) => (u.dtype === dtype ? u : u.to(dtype)));
       break;
     }
-    const shape = x.shape.slice();
-    shape[shape.length - 1] = w.shape[0]!;
+    let shape: readonly number[];
+    if (x.ndim === 2) shape = frozenShape2(x.shape[0]!, w.shape[0]!);
+    else {
+      const s = x.shape.slice();
+      s[s.length - 1] = w.shape[0]!;
+      shape = s;
+    }
     return runKernel("linear", shape, dtype, operands);
   },
   vjp: (g, { inputs: [x, w, b] }) => [

@@ -8,11 +8,14 @@ import { broadcastShapes } from "../../tensor/shape.js";
 import { isFloat, promote } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { broadcastView, runKernel } from "../run-kernel.js";
+import { frozenShape2 } from "../../tensor/frozen-dims.js";
 
 export const matmulPrim = definePrimitive({
   name: "matmul",
   saves: "others",
-  forward: ([a, b]) => {
+  forward: (inputs) => {
+    const a = inputs[0],
+      b = inputs[1];
     const M = a.shape[a.ndim - 2],
       K = a.shape[a.ndim - 1];
     const K2 = b.shape[b.ndim - 2],
@@ -27,7 +30,7 @@ export const matmulPrim = definePrimitive({
     const ac = a.dtype === dtype ? a : a.to(dtype),
       bc = b.dtype === dtype ? b : b.to(dtype);
     // Two matrices (most products in training): no batch dims to broadcast.
-    if (a.ndim === 2 && b.ndim === 2) return runKernel("matmul", [M, N], dtype, [ac, bc]);
+    if (a.ndim === 2 && b.ndim === 2) return runKernel("matmul", frozenShape2(M, N), dtype, ac === a && bc === b ? inputs : [ac, bc]);
     let batch: number[];
     try {
       batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));

@@ -27,25 +27,44 @@ export function reducedShape(shape: readonly number[], { dims, keepdim }: Reduce
 }
 
 function runReduce(name: ReduceKernel, x: Tensor, p: ReduceParams, dtype: DType): Tensor {
-  // x seen with the kept dims first and the reduced ones last (plain loops: this runs several times a step).
   const nd = x.shape.length,
-    shape = new Array<number>(nd),
+    nr = p.dims.length;
+  let reduceSize = 1,
+    trailing = true;
+  for (let j = 0; j < nr; j++) {
+    reduceSize *= x.shape[p.dims[j]!]!;
+    if (p.dims[j] !== nd - nr + j) trailing = false;
+  }
+  const params = reduceParamsOf(reduceSize);
+  // Reduced dims already last (a row sum): x is its own view.
+  if (trailing) return runKernel(name, reducedShape(x.shape, p), dtype, [x], params);
+  // x seen with the kept dims first and the reduced ones last (plain loops: this runs several times a step).
+  const shape = new Array<number>(nd),
     strides = new Array<number>(nd);
-  let k = 0,
-    reduceSize = 1;
+  let k = 0;
   for (let i = 0; i < nd; i++) {
     if (p.dims.includes(i)) continue;
     shape[k] = x.shape[i]!;
     strides[k++] = x.strides[i]!;
   }
-  for (let j = 0; j < p.dims.length; j++) {
+  for (let j = 0; j < nr; j++) {
     const i = p.dims[j]!;
     shape[k] = x.shape[i]!;
     strides[k++] = x.strides[i]!;
-    reduceSize *= x.shape[i]!;
   }
   const view = { storage: x.storage, offset: x.offset, shape, strides };
-  return runKernel(name, reducedShape(x.shape, p), dtype, [view], { reduceSize });
+  return runKernel(name, reducedShape(x.shape, p), dtype, [view], params);
+}
+
+// The kernels' { reduceSize } for the sizes a program reduces over, shared (frozen): one per call was garbage.
+const kernelParams = new Map<number, { readonly reduceSize: number }>();
+function reduceParamsOf(reduceSize: number): { readonly reduceSize: number } {
+  let p = kernelParams.get(reduceSize);
+  if (p === undefined) {
+    p = Object.freeze({ reduceSize });
+    if (kernelParams.size < 1024) kernelParams.set(reduceSize, p);
+  }
+  return p;
 }
 
 /** `g` of the reduced shape seen again with size-1 dims where the reduced dims were. */
