@@ -9,7 +9,7 @@ import { shapesEqual } from "../tensor/shape.js";
 import { isGradEnabled, setGradEnabled } from "./grad-mode.js";
 import { getBackend } from "../backend/current.js";
 import type { Storage } from "../backend/backend.js";
-import { savedVersion, type Node } from "./primitive.js";
+import { savedVersion, type Ctx, type Node } from "./primitive.js";
 import { versionOf } from "../tensor/version.js";
 import { checkOptions } from "../tensor/options.js";
 import { runHooks } from "./hooks.js";
@@ -149,6 +149,8 @@ class PassState {
   stack: Tensor[] = [];
   nextInput: number[] = [];
   readonly kept = new Set<Storage>();
+  /** The context handed to each vjp in turn (vjps read it before they return and keep nothing of it). */
+  readonly ctx: { inputs: readonly Tensor[]; output: Tensor | null; params: unknown } = { inputs: [], output: null, params: undefined };
   readonly dead = new Set<Storage>();
   roots: readonly Tensor[] = [];
   retain = false;
@@ -196,13 +198,14 @@ class PassState {
     this.orderCount = 0;
     this.kept.clear();
     this.dead.clear();
-    this.roots = [];
+    this.roots = NO_TENSORS;
     this.capture = null;
     this.needed = null;
     this.captured = null;
   }
 }
 
+const NO_TENSORS: readonly Tensor[] = Object.freeze([]);
 const states: PassState[] = [];
 let depth = 0;
 
@@ -345,7 +348,14 @@ function propagate(pass: PassState): void {
       intermediates.delete(t.storage);
       for (const x of node.inputs) intermediates.delete(x.storage);
     }
-    const inputGrads = node.spec.vjp!(gt, { inputs: node.inputs, output: t, params: node.params });
+    const ctx = pass.ctx;
+    ctx.inputs = node.inputs;
+    ctx.output = t;
+    ctx.params = node.params;
+    const inputGrads = node.spec.vjp!(gt, ctx as Ctx<unknown>);
+    ctx.output = null;
+    ctx.params = undefined;
+    ctx.inputs = NO_TENSORS;
     for (let k = 0; k < node.inputs.length; k++) {
       const x = node.inputs[k];
       const gx = inputGrads[k];

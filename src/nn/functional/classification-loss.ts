@@ -61,15 +61,13 @@ interface NllTerms {
   w: Tensor | null;
 }
 
+function classOutOfRange(v: number, classes: number, op: string): string {
+  return `${op}: target class ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1})`;
+}
+
 /** The terms of the negative log-likelihood of index targets given log-probabilities [N, C, …]. */
 function nllTerms(op: string, logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): NllTerms {
-  const c = logp.shape[1];
-  const ignored = checkRange(
-    target,
-    c,
-    (v) => `${op}: target class ${v} is out of range for ${c} classes (expected 0 to ${c - 1})`,
-    ignoreIndex,
-  );
+  const ignored = checkRange(target, logp.shape[1], classOutOfRange, ignoreIndex, op);
   if (weight === null && !ignored) return { picked: logp.gather(1, target.unsqueeze(1)).squeeze(1), w: null };
   const valid = target.ne(ignoreIndex);
   const safe = where(valid, target, 0);
@@ -132,9 +130,44 @@ export function nllLoss(input: Tensor, target: IndexInput, opts: NllOptions = {}
  * logits [N, C, d1, …], or class probabilities of the logits' own shape.
  * @example F.crossEntropy(logits, [3, 0, 1], { labelSmoothing: 0.1 })
  */
-export function crossEntropy(input: Tensor, target: IndexInput, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(input: Tensor, target: IndexInput, opts?: CrossEntropyOptions): Tensor {
+  // Options read one by one (no default object or destructuring): a training loop calls this every step.
   checkOptions("crossEntropy", opts, ["reduction", "weight", "ignoreIndex", "labelSmoothing"]);
-  const { reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 } = opts;
+  const reduction = opts?.reduction ?? "mean",
+    weight = opts?.weight ?? null,
+    ignoreIndex = opts?.ignoreIndex ?? -100,
+    labelSmoothing = opts?.labelSmoothing ?? 0;
+  const op = "crossEntropy";
+  if (!isFloat(input.dtype)) throw new DTypeError(`${op}: input must be a floating-point tensor, got ${input.dtype}`);
+  if (
+    input.ndim === 2 &&
+    weight === null &&
+    labelSmoothing === 0 &&
+    target instanceof Tensor &&
+    target.ndim === 1 &&
+    target.shape[0] === input.shape[0] &&
+    !isFloat(target.dtype)
+  ) {
+    // The common case, fused: per-row losses and their gradient one kernel each (equal to the
+    // logSoftmax → gather path below bit for bit), unless some target is ignored.
+    const t = asIndexTensor(op, target, "target");
+    if (!checkRange(t, input.shape[1], classOutOfRange, ignoreIndex, op)) {
+      const rows = crossEntropyRowsPrim([input, t], undefined);
+      return reduction === "mean" ? rows.sum().div(rows.size) : reduce(op, rows, reduction);
+    }
+  }
+  return crossEntropyGeneral(input, target, opts ?? {}, reduction, weight, ignoreIndex, labelSmoothing);
+}
+
+function crossEntropyGeneral(
+  input: Tensor,
+  target: IndexInput,
+  opts: CrossEntropyOptions,
+  reduction: Reduction,
+  weight: Tensor | null,
+  ignoreIndex: number,
+  labelSmoothing: number,
+): Tensor {
   const op = "crossEntropy";
   const { batched, unbatched, classes } = layout(op, input);
   checkWeight(op, weight, classes);
@@ -142,15 +175,8 @@ export function crossEntropy(input: Tensor, target: IndexInput, opts: CrossEntro
     throw new ValueError(`${op}: labelSmoothing must be between 0 and 1, got ${labelSmoothing}`);
   const indices = !(target instanceof Tensor && isFloat(target.dtype));
   if (indices && weight === null && labelSmoothing === 0 && batched.ndim === 2) {
-    // The common case, fused: per-row losses and their gradient one kernel each (equal to the
-    // logSoftmax → gather path below bit for bit), unless some target is ignored.
     const t = indexTarget(op, target, input, batched, unbatched);
-    const ignored = checkRange(
-      t,
-      classes,
-      (v) => `${op}: target class ${v} is out of range for ${classes} classes (expected 0 to ${classes - 1})`,
-      ignoreIndex,
-    );
+    const ignored = checkRange(t, classes, classOutOfRange, ignoreIndex, op);
     if (!ignored) {
       const rows = crossEntropyRowsPrim([batched, t], undefined);
       if (reduction === "mean") return rows.sum().div(rows.size);

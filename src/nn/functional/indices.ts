@@ -28,9 +28,16 @@ export function asIndexTensor(op: string, idx: IndexInput, what = "indices"): Te
 /**
  * Throws a ValueError for the first index outside [0, n) other than `skip` (an ignore index), and
  * tells whether any index equals `skip` (callers then know whether a mask is needed at all).
- * `describe(v)` words the complaint, e.g. "target class 10 is out of range for 10 classes".
+ * `describe(v, n, op)` words the complaint, e.g. "target class 10 is out of range for 10 classes" (`op`
+ * is passed through, so that a caller on a hot path can give a function that captures nothing).
  */
-export function checkRange(idx: Tensor, n: number, describe: (v: number) => string, skip?: number): boolean {
+export function checkRange(
+  idx: Tensor,
+  n: number,
+  describe: (v: number, n: number, op: string) => string,
+  skip?: number,
+  op = "",
+): boolean {
   // Indices on a device (WebGPU) cannot be read synchronously: unchecked there, and a `skip` is
   // assumed present (the mask then costs a little but is always right).
   const data = idx._hostDataOrNull();
@@ -39,7 +46,7 @@ export function checkRange(idx: Tensor, n: number, describe: (v: number) => stri
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v === skip) skipped = true;
-    else if (v < 0 || v >= n) throw new ValueError(describe(v));
+    else if (v < 0 || v >= n) throw new ValueError(describe(v, n, op));
   }
   return skipped;
 }
