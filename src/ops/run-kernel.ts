@@ -6,7 +6,7 @@ import type { KernelName, KernelParams } from "../backend/kernel-table.js";
 import { kernelFor } from "../backend/current.js";
 import { allocate } from "../tensor/allocate.js";
 import type { DType } from "../tensor/dtype.js";
-import { frozenContiguousStrides } from "../tensor/frozen-dims.js";
+import { frozenContiguousStrides, zeroStrides } from "../tensor/frozen-dims.js";
 import { shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -39,6 +39,8 @@ export function emptyTensor(shape: readonly number[], dtype: DType, zero = true,
 export function broadcastView(t: View, shape: readonly number[]): View {
   // Most operands already have the output's shape: they are their own view (no object or strides per call).
   if (shapesEqual(t.shape, shape)) return t;
+  // A 0-d operand (a scalar) is every element: zero strides, shared.
+  if (t.shape.length === 0) return { storage: t.storage, offset: t.offset, shape, strides: zeroStrides(shape.length) };
   const lead = shape.length - t.shape.length;
   const strides = shape.map((d, i) => {
     if (i < lead) return 0;

@@ -49,7 +49,12 @@ function make(
   requiresGrad = false,
 ): Tensor {
   const storage = allocate(op, dtype, shape, fill === undefined);
-  if (fill !== undefined) {
+  if (typeof fill === "number" && storage.length === 1 && (dtype === "float32" || dtype === "float64" || dtype === "int32")) {
+    // One value (the scalar operands of element-wise ops, a loss's implied gradient): written from a
+    // reused array, converted by the backend's typed-array store as a typed array of the dtype would be.
+    ONE_VALUE[0] = fill;
+    storage.backend.write(storage, 0, ONE_VALUE);
+  } else if (fill !== undefined) {
     // Host values are made in host memory, then written to the storage: an upload on a GPU backend.
     // bool values are made as numbers first, so that 0.5 and NaN become true rather than int32's 0.
     const values = dtype === "bool" ? new Float64Array(storage.length) : arrayFor(dtype, storage.length);
@@ -65,6 +70,7 @@ function make(
 }
 
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
+const ONE_VALUE = new Float64Array(1);
 
 /** 1 where `values` is non-zero or NaN, else 0: the int32 memory of a bool tensor (torch's cast to bool). */
 export function toBoolValues(values: ArrayLike<number>): Int32Array {

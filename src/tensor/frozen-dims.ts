@@ -41,10 +41,31 @@ function lookup(root: Node, dims: readonly number[]): readonly number[] {
   return (node.frozen ??= Object.freeze(dims.slice()));
 }
 
+/** The shared frozen shape [a], found without making an array once it exists. */
+export function frozenShape1(a: number): readonly number[] {
+  return shapes.next?.get(a)?.frozen ?? frozenShape([a]);
+}
+
 /** The shared frozen shape [a, b], found without making an array once it exists (matrix products' outputs). */
 export function frozenShape2(a: number, b: number): readonly number[] {
-  const node = shapes.next?.get(a)?.next?.get(b);
-  return node?.frozen ?? frozenShape([a, b]);
+  return shapes.next?.get(a)?.next?.get(b)?.frozen ?? frozenShape([a, b]);
+}
+
+/** The shared frozen strides [a, b], found without making an array once they exist (transposes, broadcasts). */
+export function frozenStrides2(a: number, b: number): readonly number[] {
+  return strides.next?.get(a)?.next?.get(b)?.frozen ?? frozenStrides([a, b]);
+}
+
+const ZERO_STRIDES: (readonly number[])[] = [];
+
+/** Strides of all zeros for `ndim` dims (a 0-d tensor broadcast), frozen and shared. */
+export function zeroStrides(ndim: number): readonly number[] {
+  let z = ZERO_STRIDES[ndim];
+  if (z === undefined) {
+    z = frozenStrides(new Array<number>(ndim).fill(0));
+    if (ndim < 64) ZERO_STRIDES[ndim] = z;
+  }
+  return z;
 }
 
 /** A frozen array equal to `shape`, shared with every tensor of that shape. */

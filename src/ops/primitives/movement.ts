@@ -6,13 +6,14 @@ import { definePrimitive } from "../../autograd/primitive.js";
 import { ShapeError, fmtShape } from "../../errors.js";
 import { contiguousStrides, isContiguous, sizeOf } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
+import { frozenContiguousStrides, frozenShape2, frozenStrides2, zeroStrides } from "../../tensor/frozen-dims.js";
 import { emptyTensor, runKernel } from "../run-kernel.js";
 import { kernelFor } from "../../backend/current.js";
 import type { View } from "../../backend/backend.js";
 
 /** Strides for viewing `x` with `shape` without copying, or null when the memory layout forbids it. */
-function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
-  if (isContiguous(x.shape, x.strides)) return contiguousStrides(shape);
+function viewStrides(x: Tensor, shape: readonly number[]): readonly number[] | null {
+  if (isContiguous(x.shape, x.strides)) return frozenContiguousStrides(shape);
   // General case (torch's computeStride): split/merge runs of dims that are contiguous among themselves.
   const oldShape = x.shape,
     oldStrides = x.strides;
@@ -63,6 +64,12 @@ export const permutePrim = definePrimitive<readonly number[]>({
   // Plain loops here and in expand: transposes and broadcasts run several times a step, and the
   // closures of map/forEach made per call are garbage (see bench/RESULTS.md, Bun's synchronous loop).
   forward: ([x], dims) => {
+    // A matrix's transpose (linear's gradient, every step): the shared frozen arrays, none made.
+    if (dims.length === 2) {
+      const a = dims[0]!,
+        b = dims[1]!;
+      return new Tensor(x.storage, frozenShape2(x.shape[a]!, x.shape[b]!), frozenStrides2(x.strides[a]!, x.strides[b]!), x.offset);
+    }
     const shape = new Array<number>(dims.length),
       strides = new Array<number>(dims.length);
     for (let i = 0; i < dims.length; i++) {
@@ -82,6 +89,7 @@ export const expandPrim = definePrimitive<readonly number[]>({
   name: "expand",
   saves: "none",
   forward: ([x], shape) => {
+    if (x.ndim === 0) return new Tensor(x.storage, shape, zeroStrides(shape.length), x.offset);
     const lead = shape.length - x.ndim;
     const strides = new Array<number>(shape.length);
     for (let i = 0; i < shape.length; i++) strides[i] = i < lead ? 0 : x.shape[i - lead] === shape[i] ? x.strides[i - lead]! : 0;

@@ -8,6 +8,7 @@ import type { DType } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { ReduceKernel } from "../../backend/kernel-table.js";
 import { runKernel } from "../run-kernel.js";
+import { frozenShape1, frozenShape2, frozenStrides2 } from "../../tensor/frozen-dims.js";
 import { arange } from "../../tensor/creation.js";
 import { floatMask } from "./elementwise.js";
 
@@ -17,7 +18,13 @@ export interface ReduceParams {
 }
 
 /** Output shape of reducing `dims` (with size-1 dims kept when `keepdim`). */
-export function reducedShape(shape: readonly number[], { dims, keepdim }: ReduceParams): number[] {
+export function reducedShape(shape: readonly number[], { dims, keepdim }: ReduceParams): readonly number[] {
+  // A matrix reduced over one dim (bias gradients, row losses): the shared frozen shape, none made.
+  if (shape.length === 2 && dims.length === 1) {
+    const kept = shape[1 - dims[0]!]!;
+    if (!keepdim) return frozenShape1(kept);
+    return dims[0] === 0 ? frozenShape2(1, kept) : frozenShape2(kept, 1);
+  }
   const out: number[] = [];
   for (let i = 0; i < shape.length; i++) {
     if (!dims.includes(i)) out.push(shape[i]!);
@@ -38,6 +45,16 @@ function runReduce(name: ReduceKernel, x: Tensor, p: ReduceParams, dtype: DType)
   const params = reduceParamsOf(reduceSize);
   // Reduced dims already last (a row sum): x is its own view.
   if (trailing) return runKernel(name, reducedShape(x.shape, p), dtype, [x], params);
+  // A matrix reduced over its first dim (a bias gradient): its transpose, from the shared frozen arrays.
+  if (nd === 2 && nr === 1) {
+    const view = {
+      storage: x.storage,
+      offset: x.offset,
+      shape: frozenShape2(x.shape[1]!, x.shape[0]!),
+      strides: frozenStrides2(x.strides[1]!, x.strides[0]!),
+    };
+    return runKernel(name, reducedShape(x.shape, p), dtype, [view], params);
+  }
   // x seen with the kept dims first and the reduced ones last (plain loops: this runs several times a step).
   const shape = new Array<number>(nd),
     strides = new Array<number>(nd);
