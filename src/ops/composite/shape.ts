@@ -22,8 +22,10 @@ function arrayArg(op: string, what: string, v: unknown): void {
   }
 }
 
-function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+function resolveShape(op: string, x: Tensor, shape: readonly number[]): readonly number[] {
   arrayArg(op, "the shape", shape);
+  // A tensor's own (frozen, shared) shape, as gradients pass: used as it is, no copy.
+  if (Object.isFrozen(shape) && isPlainShape(shape) && sizeOf(shape) === x.size) return shape;
   // Plain loops, no closures: gradients reshape several times a step.
   const out = [...shape];
   const free = out.indexOf(-1);
@@ -47,6 +49,15 @@ function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[]
     );
   }
   return out;
+}
+
+/** Whether every size is an integer >= 0 (no -1 to resolve). */
+function isPlainShape(shape: readonly number[]): boolean {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!Number.isInteger(d) || d < 0) return false;
+  }
+  return true;
 }
 
 /**
@@ -166,12 +177,23 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
  * Broadcasts to `shape` without copying; -1 keeps a dim's size (torch.expand).
  * @example tg.expand(tg.tensor([[1], [2]]), [2, 3])  // [[1, 1, 1], [2, 2, 2]]
  */
+function broadcastsTo(own: readonly number[], shape: readonly number[], lead: number): boolean {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!Number.isInteger(d) || d < 0) return false;
+    if (i >= lead && own[i - lead] !== d && own[i - lead] !== 1) return false;
+  }
+  return true;
+}
+
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   arrayArg("expand", "the shape", shape);
   const lead = shape.length - x.ndim;
   if (lead < 0) {
     throw new ShapeError(`expand: cannot expand a tensor of shape ${fmtShape(x.shape)} to ${fmtShape(shape)}, which has fewer dimensions`);
   }
+  // A frozen shape (another tensor's, as gradients pass) that x broadcasts to is used as it is.
+  if (Object.isFrozen(shape) && broadcastsTo(x.shape, shape, lead)) return expandPrim([x], shape);
   const target = new Array<number>(shape.length);
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i]!;
