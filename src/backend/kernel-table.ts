@@ -42,7 +42,13 @@ export type UnaryKernel =
   | "log10"
   | "exp2";
 /** Element-wise kernels of two inputs broadcast to the output's shape. */
-export type BinaryKernel = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "gt" | "lt" | "ge" | "le";
+/**
+ * Element-wise kernels of two broadcast inputs. "reluGrad" is relu's gradient in one pass (torch's
+ * threshold_backward at 0): out = a > 0 ? b : 0, with a relu's output and b the upstream gradient, so
+ * a NaN or infinite gradient where the unit is off gives 0 (float dtypes only).
+ */
+export type BinaryKernel =
+  "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "eq" | "ne" | "gt" | "lt" | "ge" | "le" | "reluGrad";
 /** Element-wise kernels of three inputs. */
 export type TernaryKernel = "where";
 /** Reductions over the trailing `reduceSize` elements of each output's run (see ops/primitives/reduce.ts). */

@@ -54,6 +54,7 @@ export const BINARY: Record<BinaryKernel, string> = {
   lt: "(x0 < x1 ? 1 : 0)",
   ge: "(x0 >= x1 ? 1 : 0)",
   le: "(x0 <= x1 ? 1 : 0)",
+  reluGrad: "(x0 > 0 ? x1 : 0)",
 };
 
 export const TERNARY: Record<TernaryKernel, string> = {

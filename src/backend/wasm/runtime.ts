@@ -35,6 +35,7 @@ export const BINARY_OPS = {
   ge: 10,
   le: 11,
   ne: 12,
+  reluGrad: 13,
 } as const;
 /** Added to a comparison's code: the result is bool (int32 0/1) rather than float32 0/1. */
 export const BOOL_OUT = 16;

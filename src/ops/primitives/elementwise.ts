@@ -129,7 +129,7 @@ export const sigmoid = unary("sigmoid", (g, _x, out) => g.mul(out.mul(out.neg().
  * max(x, 0) element-wise, keeping the dtype; the gradient at 0 is 0, as torch.relu.
  * @example tg.relu(tg.tensor([-1, 0, 2]))  // [0, 0, 2]
  */
-export const relu = unary("relu", (g, _x, out) => g.mul(floatMask.gt(out, 0)), false, "output");
+export const relu = unary("relu", (g, _x, out) => reluGrad(out, g), false, "output");
 // d erf(x) = 2/√π · e^{-x²}
 /**
  * The Gauss error function element-wise (torch.erf).
@@ -298,6 +298,18 @@ export const floatMask = {
   ge: binary("ge", floatCompare, null),
   le: binary("le", floatCompare, null),
 };
+
+/**
+ * relu's gradient in one kernel: `g` where `out` (relu's output) is positive, else 0 (torch's
+ * threshold_backward). Its own gradient, for second derivatives, is the same mask on the upstream
+ * gradient, and zeros for `out` (the mask is flat almost everywhere), as torch's.
+ */
+export const reluGrad: (out: Tensor, g: Tensor) => Tensor = binary(
+  "reluGrad",
+  arith,
+  (G, out) => [out.requiresGrad ? G.zerosLike() : null, reluGrad(out, G)],
+  "inputs",
+);
 
 // ---- where ----
 

@@ -348,6 +348,7 @@ for (const flavor of ["simd", "relaxed"] as const) {
         ["ge", (a, b) => +(a >= b)],
         ["le", (a, b) => +(a <= b)],
         ["ne", (a, b) => +(a !== b)],
+        ["reluGrad", (a, b) => (a > 0 ? b : 0)],
       ];
       const R = 7,
         C = 13;

@@ -6,7 +6,7 @@ import { vexp, vlog, vtanh, vsigmoid, verf, vsincos } from "./vmath";
 
 // Op codes; src/backend/wasm/runtime.ts mirrors these numbers (test/unit/backend/wasm-op-codes.test.ts).
 const NEG = 0, EXP = 1, LOG = 2, SQRT = 3, ABS = 4, SIGN = 5, SIN = 6, COS = 7, TANH = 8, SIGMOID = 9, RELU = 10, ERF = 11;
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAX = 5, MIN = 6, EQ = 7, GT = 8, LT = 9, GE = 10, LE = 11, NE = 12;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, POW = 4, MAX = 5, MIN = 6, EQ = 7, GT = 8, LT = 9, GE = 10, LE = 11, NE = 12, RELUGRAD = 13;
 // A comparison's code plus BOOL_OUT writes bool (int32 0/1) instead of float32 0/1.
 const BOOL_OUT = 16;
 
@@ -90,6 +90,8 @@ export function unary(op: i32, x: usize, y: usize, lo: i32, hi: i32): void {
     case LT: return v128.and(f32x4.lt(a, b), one());
     case GE: return v128.and(f32x4.ge(a, b), one());
     case LE: return v128.and(f32x4.le(a, b), one());
+    // b where a > 0, else +0 whatever b is (torch's threshold_backward); a NaN a counts as off.
+    case RELUGRAD: return v128.and(f32x4.gt(a, f32x4.splat(0)), b);
     default: return v128.and(f32x4.ne(a, b), one());
   }
 }
@@ -158,6 +160,7 @@ export function binary(op: i32, C: i32, a: usize, aRow: i32, aCol: i32, b: usize
     case GE: binaryLoop(GE, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
     case LE: binaryLoop(LE, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
     case NE: binaryLoop(NE, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
+    case RELUGRAD: binaryLoop(RELUGRAD, C, a, aRow, aCol, b, bRow, bCol, y, lo, hi); break;
     default:
       // A comparison writing bool: the float32 loop, then its 1.0/0.0 turned into int32 1/0 in place
       // (one short pass, where specialising every comparison again would grow the module).

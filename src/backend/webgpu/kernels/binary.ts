@@ -25,6 +25,7 @@ const FLOAT: Record<Arith, string> = {
   // NaN wins; on ties (0 and -0) the second operand, as the reference's `x0 > x1 ? x0 : x1`.
   maximum: "select(select(b, a, a > b), nan_f32(), is_nan(a) || is_nan(b))",
   minimum: "select(select(b, a, a < b), nan_f32(), is_nan(a) || is_nan(b))",
+  reluGrad: "select(0.0, b, a > 0.0)",
 };
 // int32 results of a: i32, b: i32 (wrapping, as an int32 store of the exact result)
 const INT: Partial<Record<Arith, string>> = {
