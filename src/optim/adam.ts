@@ -73,7 +73,8 @@ export class Adam extends Optimizer<Hyper> {
   }
 
   // Refilled for every parameter and read only while its kernel runs: no array or object per update.
-  #operands: Tensor[] = [];
+  #operands3: (Tensor | null)[] = [null, null, null];
+  #operands4: (Tensor | null)[] = [null, null, null, null];
   #scalars: AdamStepParams = adamScalars(1, false, { lr: 0, betas: [0, 0], eps: 0, weightDecay: 0, amsgrad: false, maximize: false }, true);
 
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<Hyper>): void {
@@ -83,14 +84,16 @@ export class Adam extends Optimizer<Hyper> {
     const step = ((state.step as number | undefined) ?? 0) + 1;
     state.step = step;
     const decoupled = (this.constructor as typeof Adam).decoupled;
-    const operands = this.#operands;
-    operands.length = 0;
-    operands.push(grad, m, v);
-    if (vMax) operands.push(vMax);
+    // Filled in place (no push or length change, which may reallocate) and emptied after.
+    const operands = vMax ? this.#operands4 : this.#operands3;
+    operands[0] = grad;
+    operands[1] = m;
+    operands[2] = v;
+    if (vMax) operands[3] = vMax;
     try {
-      runUpdate("adamStep", p, operands, fillAdamScalars(this.#scalars, step, decoupled, group, p.dtype === "float32"));
+      runUpdate("adamStep", p, operands as Tensor[], fillAdamScalars(this.#scalars, step, decoupled, group, p.dtype === "float32"));
     } finally {
-      operands.length = 0;
+      operands.fill(null);
     }
   }
 }

@@ -216,8 +216,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   zeroGrad(opts?: { setToNone?: boolean }): void {
     checkOptions("zeroGrad", opts, ["setToNone"]);
     const setToNone = opts?.setToNone ?? true;
-    for (const g of this.paramGroups) {
-      for (const p of g.params) {
+    // Index loops: V8's unoptimized code makes an iterator result per element of a for…of.
+    for (let gi = 0; gi < this.paramGroups.length; gi++) {
+      const params = this.paramGroups[gi].params;
+      for (let pi = 0; pi < params.length; pi++) {
+        const p = params[pi];
         const grad = p._peekGrad();
         if (grad === null) continue;
         if (setToNone) p._dropGrad();
@@ -238,8 +241,10 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     // Grad mode set and restored by hand: a closure here would be made on every step.
     const prevMode = setGradEnabled(false);
     try {
-      for (const group of this.paramGroups) {
-        for (const p of group.params) {
+      for (let gi = 0; gi < this.paramGroups.length; gi++) {
+        const group = this.paramGroups[gi];
+        for (let pi = 0; pi < group.params.length; pi++) {
+          const p = group.params[pi];
           if (!p.requiresGrad || p._peekGrad() === null) continue;
           const grad = handsOut ? p.grad! : p._peekGrad()!;
           if (!shapesEqual(grad.shape, p.shape)) {

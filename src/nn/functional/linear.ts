@@ -11,7 +11,8 @@ import type { Tensor } from "../../tensor/tensor.js";
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
-  const [outFeatures, inFeatures] = weight.shape;
+  const outFeatures = weight.shape[0],
+    inFeatures = weight.shape[1];
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
     throw new ShapeError(
       `linear: input ${fmtShape(x.shape)} does not fit weight ${fmtShape(weight.shape)} (expected input [..., ${inFeatures}])`,

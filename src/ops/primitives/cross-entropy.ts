@@ -15,6 +15,7 @@
 import { definePrimitive, type Primitive } from "../../autograd/primitive.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { runKernel } from "../run-kernel.js";
+import { frozenShape1 } from "../../tensor/frozen-dims.js";
 import { softmaxPrim } from "./softmax.js";
 import { arange } from "../../tensor/creation.js";
 import { floatMask } from "./elementwise.js";
@@ -24,7 +25,11 @@ const contiguous = (t: Tensor): Tensor => (t.isContiguous ? t : runKernel("copy"
 /** Per-row losses -log softmax(x)[r, t[r]] of logits x [R, C] and int32 classes t [R]. */
 export const crossEntropyRowsPrim: Primitive<undefined> = definePrimitive<undefined>({
   name: "crossEntropyRows",
-  forward: ([x, t]) => runKernel("crossEntropyRows", [x.shape[0]], x.dtype, [x, contiguous(t)]),
+  forward: (inputs) => {
+    const x = inputs[0]!,
+      t = inputs[1]!;
+    return runKernel("crossEntropyRows", frozenShape1(x.shape[0]!), x.dtype, t.isContiguous ? inputs : [x, contiguous(t)]);
+  },
   // d(-logSoftmax(x)[t])/dx = softmax(x) - onehot(t), per row, times the row's upstream gradient.
   vjp: (g, { inputs: [x, t] }) => [crossEntropyRowsGradPrim([x, t, g], undefined), null],
 });

@@ -23,7 +23,10 @@ export const linearPrim = definePrimitive({
   name: "linear",
   saves: "others",
   forward: (inputs) => {
-    const [x, w, b] = inputs as [Tensor, Tensor, Tensor?];
+    // Indexed, not destructured: V8's unoptimized code makes an iterator and its results for that.
+    const x = inputs[0]!,
+      w = inputs[1]!,
+      b = inputs[2] as Tensor | undefined;
     if (!isFloat(x.dtype) || !isFloat(w.dtype)) {
       throw new DTypeError(`linear: expected floating-point input and weight, got ${x.dtype} and ${w.dtype}`);
     }
@@ -45,11 +48,16 @@ export const linearPrim = definePrimitive({
     }
     return runKernel("linear", shape, dtype, operands);
   },
-  vjp: (g, { inputs: [x, w, b] }) => [
-    x!.requiresGrad ? g.matmul(w!) : null,
-    w!.requiresGrad ? flatRows(g).T.matmul(flatRows(x!)) : null,
-    b?.requiresGrad ? (x!.ndim === 1 ? g : g.sum(x!.ndim === 2 ? 0 : leadingDims(x!.ndim - 1))) : null,
-  ],
+  vjp: (g, { inputs }) => {
+    const x = inputs[0]!,
+      w = inputs[1]!,
+      b = inputs[2];
+    return [
+      x.requiresGrad ? g.matmul(w) : null,
+      w.requiresGrad ? flatRows(g).T.matmul(flatRows(x)) : null,
+      b?.requiresGrad ? (x.ndim === 1 ? g : g.sum(x.ndim === 2 ? 0 : leadingDims(x.ndim - 1))) : null,
+    ];
+  },
 });
 
 /** [0, 1, …, n - 1]: the leading dims a bias gradient sums over. */

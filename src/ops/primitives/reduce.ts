@@ -19,6 +19,7 @@ export interface ReduceParams {
 
 /** Output shape of reducing `dims` (with size-1 dims kept when `keepdim`). */
 export function reducedShape(shape: readonly number[], { dims, keepdim }: ReduceParams): readonly number[] {
+  if (shape.length === 1 && dims.length === 1) return keepdim ? frozenShape1(1) : SCALAR;
   // A matrix reduced over one dim (bias gradients, row losses): the shared frozen shape, none made.
   if (shape.length === 2 && dims.length === 1) {
     const kept = shape[1 - dims[0]!]!;
@@ -156,5 +157,7 @@ export function reduceParams(op: string, x: Tensor, dim: number | readonly numbe
     sharedParams.set(dims, (pair = [Object.freeze({ dims, keepdim: false }), Object.freeze({ dims, keepdim: true })]));
   return pair[keepdim ? 1 : 0];
 }
+
+const SCALAR: readonly number[] = Object.freeze([]);
 
 const sharedParams = new WeakMap<readonly number[], readonly [ReduceParams, ReduceParams]>();
