@@ -1,6 +1,7 @@
 // A block allocator over the shared WebAssembly.Memory: 64-byte aligned blocks, segregated free lists
 // with O(1) free and neighbour coalescing, and on-demand memory growth. Bookkeeping lives on the JS
 // side, never in wasm memory, so a kernel that overruns a buffer cannot corrupt the allocator.
+import { HeapViews } from "./heap.js";
 
 /** Block granularity and alignment: one cache line, and a whole number of v128 vectors. */
 export const ALIGN = 64;
@@ -131,6 +132,8 @@ export class WasmAllocator {
    * the runtime has idle pool workers touch those pages ahead of use (WasmPool.prefault).
    */
   onGrow: ((from: number, to: number) => void) | undefined;
+  /** Whole-memory views for host code, renewed whenever this allocator grows the memory. */
+  readonly heap: HeapViews;
   private top: number;
   private high: number;
   private inUse = 0;
@@ -150,6 +153,7 @@ export class WasmAllocator {
     this.top = Math.ceil(Math.max(base, ALIGN) / ALIGN) * ALIGN;
     this.high = this.top;
     this.t = new Tables(Math.max(1024, this.top / ALIGN + 1));
+    this.heap = new HeapViews(memory);
   }
 
   /**
@@ -284,6 +288,7 @@ export class WasmAllocator {
           throw new RangeError(`wasm memory exhausted: cannot grow to ${need} bytes`);
         }
       }
+      this.heap.forget();
     }
     this.top = need;
     // New boundaries (see Tables): this block's start and the top, where the next one will start.

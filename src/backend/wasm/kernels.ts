@@ -2,7 +2,7 @@
 // src/backend/backend.ts) to the runtime. Each takes its fast path when every operand is float32 in
 // this backend's memory and the strides fit; otherwise it runs the reference kernel on the same
 // views, which works because a wasm storage's `data` is a typed array over the wasm memory.
-import { lookupKernel, type Kernel, type View, hostData } from "../backend.js";
+import { lookupKernel, type Kernel, type View } from "../backend.js";
 import type {
   BinaryKernel,
   ConvGeometry,
@@ -15,7 +15,18 @@ import type {
 } from "../kernel-table.js";
 import { collapse, foldRange, isRowMajor, type Folded } from "../views.js";
 import { WasmStorage } from "./storage.js";
-import { COLS_MAX_PACKED_A, UNARY_OPS, BINARY_OPS, type WasmRuntime, type RowOperand, type UnaryOp, type BinaryOp } from "./runtime.js";
+import {
+  ACCUMULATE,
+  COLS_MAX_PACKED_A,
+  LOG,
+  UNARY_OPS,
+  BINARY_OPS,
+  type MatrixRef,
+  type WasmRuntime,
+  type RowOperand,
+  type UnaryOp,
+  type BinaryOp,
+} from "./runtime.js";
 import { indexingKernels } from "./indexing.js";
 import { recurrentKernels } from "./recurrent.js";
 
@@ -158,7 +169,7 @@ function unaryKernel(rt: WasmRuntime, op: UnaryOp): Kernel {
     else {
       // Padded rows or a broadcast input: the unary kernel wants one contiguous run, so copy the
       // input into the output first and map it in place.
-      rt.gather(x!.ptr, [R, C], [x!.rowStride, x!.colStep], out);
+      rt.gather2d(x!.ptr, R, C, x!.rowStride, x!.colStep, out);
       rt.unary(op, out, out, R * C);
     }
   });
@@ -257,75 +268,94 @@ function reducedDims(shape: readonly number[], reduceSize: number): number {
  */
 function matmulKernel(rt: WasmRuntime): Kernel {
   const ref = reference("matmul");
+  // The 2-D case's operands, reused by every call (the runtime reads them before returning).
+  const am: MatrixRef = { ptr: 0, rowStride: 0, colStride: 0 },
+    bm: MatrixRef = { ptr: 0, rowStride: 0, colStride: 0 },
+    cm = { ptr: 0, rowStride: 0 };
   return (out, inputs, params) => {
-    const [a, b] = inputs as [View, View];
+    const a = inputs[0]!,
+      b = inputs[1]!;
     const pa = addressIn(rt, a),
       pb = addressIn(rt, b),
       po = addressIn(rt, out);
     if (pa < 0 || pb < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
     const nd = out.shape.length;
-    const M = out.shape[nd - 2]!,
-      N = out.shape[nd - 1]!,
-      K = a.shape[nd - 1]!;
     if (nd === 2) {
-      rt.sgemm(
-        M,
-        N,
-        K,
-        { ptr: pa, rowStride: a.strides[0]!, colStride: a.strides[1]! },
-        { ptr: pb, rowStride: b.strides[0]!, colStride: b.strides[1]! },
-        { ptr: po, rowStride: N },
-      );
+      const N = out.shape[1]!;
+      setMatrix(am, pa, a.strides[0]!, a.strides[1]!);
+      setMatrix(bm, pb, b.strides[0]!, b.strides[1]!);
+      cm.ptr = po;
+      cm.rowStride = N;
+      rt.sgemm(out.shape[0]!, N, a.shape[1]!, am, bm, cm);
       return;
     }
-    const bRef = (off: number) => ({ ptr: pb + 4 * off, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! });
-    const batch = out.shape.slice(0, nd - 2);
-    if (b.strides.slice(0, nd - 2).every((s) => s === 0)) {
-      const rows = collapse(out.shape.slice(0, nd - 1), [a.strides.slice(0, nd - 1)]);
-      if (rows.shape.length <= 1) {
-        const rowStride = rows.shape.length === 0 ? 0 : rows.strides[0]![0]!;
-        const Mall = sizeOf(out.shape.slice(0, nd - 1));
-        rt.sgemm(Mall, N, K, { ptr: pa, rowStride, colStride: a.strides[nd - 1]! }, bRef(0), { ptr: po, rowStride: N });
-        return;
-      }
-    }
-    // Many small products (attention's [b, h, t, d]): one call, whole products per thread.
-    if (M * K <= COLS_MAX_PACKED_A) {
-      const dims = collapse(batch, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2)]);
-      const r = dims.shape.length;
-      if (r <= 3) {
-        const pad = 3 - r;
-        const nb = [1, 1, 1] as [number, number, number],
-          as = [0, 0, 0] as [number, number, number];
-        const bs = [0, 0, 0] as [number, number, number];
-        for (let d = 0; d < r; d++) {
-          nb[pad + d] = dims.shape[d]!;
-          as[pad + d] = dims.strides[0]![d]!;
-          bs[pad + d] = dims.strides[1]![d]!;
-        }
-        const aRef = { ptr: pa, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! };
-        if (rt.sgemmBatched(M, N, K, aRef, bRef(0), po, nb, as, bs)) return;
-      }
-    }
-    const idx = new Array<number>(batch.length).fill(0);
-    const count = sizeOf(batch);
-    for (let t = 0; t < count; t++) {
-      let ao = 0,
-        bo = 0;
-      for (let d = 0; d < batch.length; d++) {
-        ao += idx[d]! * a.strides[d]!;
-        bo += idx[d]! * b.strides[d]!;
-      }
-      rt.sgemm(M, N, K, { ptr: pa + 4 * ao, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! }, bRef(bo), {
-        ptr: po + 4 * t * M * N,
-        rowStride: N,
-      });
-      for (let d = batch.length - 1; d >= 0; d--) {
-        if (++idx[d]! < batch[d]!) break;
-        idx[d] = 0;
-      }
-    }
+    batchedMatmul(rt, out, a, b, pa, pb, po);
   };
+}
+
+function setMatrix(m: MatrixRef, ptr: number, rowStride: number, colStride: number): void {
+  m.ptr = ptr;
+  m.rowStride = rowStride;
+  m.colStride = colStride;
+}
+
+/** B's product `off` elements into B, for batchedMatmul. */
+function bAt(b: View, pb: number, nd: number, off: number): MatrixRef {
+  return { ptr: pb + 4 * off, rowStride: b.strides[nd - 2]!, colStride: b.strides[nd - 1]! };
+}
+
+/** matmul with batch dims: one folded GEMM, one batched call, or one GEMM per product (see matmulKernel). */
+function batchedMatmul(rt: WasmRuntime, out: View, a: View, b: View, pa: number, pb: number, po: number): void {
+  const nd = out.shape.length;
+  const M = out.shape[nd - 2]!,
+    N = out.shape[nd - 1]!,
+    K = a.shape[nd - 1]!;
+  const batch = out.shape.slice(0, nd - 2);
+  if (b.strides.slice(0, nd - 2).every((s) => s === 0)) {
+    const rows = collapse(out.shape.slice(0, nd - 1), [a.strides.slice(0, nd - 1)]);
+    if (rows.shape.length <= 1) {
+      const rowStride = rows.shape.length === 0 ? 0 : rows.strides[0]![0]!;
+      const Mall = sizeOf(out.shape.slice(0, nd - 1));
+      rt.sgemm(Mall, N, K, { ptr: pa, rowStride, colStride: a.strides[nd - 1]! }, bAt(b, pb, nd, 0), { ptr: po, rowStride: N });
+      return;
+    }
+  }
+  // Many small products (attention's [b, h, t, d]): one call, whole products per thread.
+  if (M * K <= COLS_MAX_PACKED_A) {
+    const dims = collapse(batch, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2)]);
+    const r = dims.shape.length;
+    if (r <= 3) {
+      const pad = 3 - r;
+      const nb = [1, 1, 1] as [number, number, number],
+        as = [0, 0, 0] as [number, number, number];
+      const bs = [0, 0, 0] as [number, number, number];
+      for (let d = 0; d < r; d++) {
+        nb[pad + d] = dims.shape[d]!;
+        as[pad + d] = dims.strides[0]![d]!;
+        bs[pad + d] = dims.strides[1]![d]!;
+      }
+      const aRef = { ptr: pa, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! };
+      if (rt.sgemmBatched(M, N, K, aRef, bAt(b, pb, nd, 0), po, nb, as, bs)) return;
+    }
+  }
+  const idx = new Array<number>(batch.length).fill(0);
+  const count = sizeOf(batch);
+  for (let t = 0; t < count; t++) {
+    let ao = 0,
+      bo = 0;
+    for (let d = 0; d < batch.length; d++) {
+      ao += idx[d]! * a.strides[d]!;
+      bo += idx[d]! * b.strides[d]!;
+    }
+    rt.sgemm(M, N, K, { ptr: pa + 4 * ao, rowStride: a.strides[nd - 2]!, colStride: a.strides[nd - 1]! }, bAt(b, pb, nd, bo), {
+      ptr: po + 4 * t * M * N,
+      rowStride: N,
+    });
+    for (let d = batch.length - 1; d >= 0; d--) {
+      if (++idx[d]! < batch[d]!) break;
+      idx[d] = 0;
+    }
+  }
 }
 
 /**
@@ -335,9 +365,15 @@ function matmulKernel(rt: WasmRuntime): Kernel {
  */
 function linearKernel(rt: WasmRuntime): Kernel {
   const ref = reference("linear");
+  // Reused by every call, like the runtime's arguments.
   const rowDims: Folded = { rank: 0, size: 0, stride: 0 };
+  const am: MatrixRef = { ptr: 0, rowStride: 0, colStride: 0 },
+    wt: MatrixRef = { ptr: 0, rowStride: 0, colStride: 0 },
+    cm = { ptr: 0, rowStride: 0 };
   return (out, inputs, params) => {
-    const [x, w, b] = inputs as [View, View, View?];
+    const x = inputs[0]!,
+      w = inputs[1]!,
+      b = inputs.length > 2 ? inputs[2] : undefined;
     const px = addressIn(rt, x),
       pw = addressIn(rt, w),
       pb = b ? addressIn(rt, b) : 0,
@@ -349,11 +385,14 @@ function linearKernel(rt: WasmRuntime): Kernel {
     const rows = foldRange(x.shape, x.strides, 0, nd - 1, rowDims);
     let M = 1;
     for (let d = 0; d < nd - 1; d++) M *= x.shape[d]!;
-    const wt = { ptr: pw, rowStride: w.strides[1]!, colStride: w.strides[0]! };
+    setMatrix(wt, pw, w.strides[1]!, w.strides[0]!);
+    cm.ptr = po;
+    cm.rowStride = N;
+    const options = b !== undefined ? ACCUMULATE : undefined;
     if (rows.rank <= 1) {
-      if (b) rt.gather(pb, [M, N], [0, b.strides[0]!], po);
-      const a = { ptr: px, rowStride: rows.rank === 0 ? 0 : rows.stride, colStride: x.strides[nd - 1]! };
-      rt.sgemm(M, N, K, a, wt, { ptr: po, rowStride: N }, { accumulate: b !== undefined });
+      if (b) rt.gather2d(pb, M, N, 0, b.strides[0]!, po);
+      setMatrix(am, px, rows.rank === 0 ? 0 : rows.stride, x.strides[nd - 1]!);
+      rt.sgemm(M, N, K, am, wt, cm, options);
       return;
     }
     // Rows that do not fold into one strided dim (a batch-first sequence seen time-major, [T, N, I]
@@ -363,8 +402,9 @@ function linearKernel(rt: WasmRuntime): Kernel {
     try {
       const xc = scratch.alloc(M * K);
       if (!gatherTo(rt, px, x, xc)) return ref(out, inputs, params);
-      if (b) rt.gather(pb, [M, N], [0, b.strides[0]!], po);
-      rt.sgemm(M, N, K, { ptr: xc, rowStride: K, colStride: 1 }, wt, { ptr: po, rowStride: N }, { accumulate: b !== undefined });
+      if (b) rt.gather2d(pb, M, N, 0, b.strides[0]!, po);
+      setMatrix(am, xc, K, 1);
+      rt.sgemm(M, N, K, am, wt, cm, options);
     } finally {
       scratch.release(mark);
     }
@@ -424,33 +464,33 @@ function convKernels(rt: WasmRuntime): Pick<KernelTable, "unfold" | "fold" | "ma
  * place. When some operand is not a contiguous float32 buffer of the parameter's size in this memory
  * (a float64 parameter, a tensor on the JS heap) the reference kernel runs on the same views.
  */
-function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly View[]): number[] | null {
+function fusedAddresses(rt: WasmRuntime, param: View, operands: readonly View[], ptrs: number[]): boolean {
   const n = sizeOf(param.shape);
-  const ptrs: number[] = [addressIn(rt, param)];
-  if (ptrs[0]! < 0 || !isRowMajor(param)) return null;
+  ptrs[0] = addressIn(rt, param);
+  if (ptrs[0] < 0 || !isRowMajor(param)) return false;
   for (let i = 0; i < operands.length; i++) {
     const v = operands[i]!;
     const p = addressIn(rt, v);
-    if (p < 0 || sizeOf(v.shape) !== n || !isRowMajor(v)) return null;
-    ptrs.push(p);
+    if (p < 0 || sizeOf(v.shape) !== n || !isRowMajor(v)) return false;
+    ptrs[i + 1] = p;
   }
-  return ptrs;
+  return true;
 }
 
 function optimKernels(rt: WasmRuntime): Pick<KernelTable, "adamStep" | "sgdStep"> {
   const adamRef = reference("adamStep"),
     sgdRef = reference("sgdStep");
+  // The operands' addresses, written by fusedAddresses for each call.
+  const a = [0, 0, 0, 0, 0];
   return {
     // inputs: grad, exp_avg, exp_avg_sq (, max_exp_avg_sq with AMSGrad).
     adamStep: (param, inputs, scalars) => {
-      const a = fusedAddresses(rt, param, inputs);
-      if (!a) return adamRef(param, inputs, scalars);
+      if (!fusedAddresses(rt, param, inputs, a)) return adamRef(param, inputs, scalars);
       rt.adamStep(a[0]!, a[1]!, a[2]!, a[3]!, inputs.length > 3 ? a[4]! : 0, sizeOf(param.shape), scalars);
     },
     // inputs: grad (, momentum_buffer with momentum).
     sgdStep: (param, inputs, scalars) => {
-      const a = fusedAddresses(rt, param, inputs);
-      if (!a) return sgdRef(param, inputs, scalars);
+      if (!fusedAddresses(rt, param, inputs, a)) return sgdRef(param, inputs, scalars);
       rt.sgdStep(a[0]!, a[1]!, inputs.length > 1 ? a[2]! : 0, sizeOf(param.shape), scalars);
     },
   };
@@ -459,9 +499,9 @@ function optimKernels(rt: WasmRuntime): Pick<KernelTable, "adamStep" | "sgdStep"
 /**
  * The DataLoader's batch gather ("gatherRows", reference in js/indexing.ts): float32 or int32 rows of
  * more than one element in this memory go to copy_rows (a memmove a row), since TypedArray.set and
- * subarray, the reference's row copy, are slow on shared memory. Anything else (one-element rows,
- * whose reference loop is already cheap, float64, rows on the JS heap, an index that is not a row
- * number) runs the reference.
+ * subarray, the reference's row copy, are slow on shared memory; one-element rows (labels) are copied
+ * by a loop here, which takes no view per call as the reference's `data` does. Anything else
+ * (float64, rows on the JS heap, an index that is not a row number) runs the reference.
  */
 function gatherRowsKernel(rt: WasmRuntime): Kernel {
   const ref = reference("gatherRows");
@@ -473,8 +513,13 @@ function gatherRowsKernel(rt: WasmRuntime): Kernel {
     const px = addressIn(rt, x, dtype),
       po = addressIn(rt, out, dtype);
     const rowSize = sizeOf(x.shape) / n;
-    if (px < 0 || po < 0 || !isRowMajor(x) || !(rowSize > 1) || !rowNumbers(indices, n)) return ref(out, inputs, params);
-    rt.copyRows(px, 4 * rowSize, indices, po);
+    if (px < 0 || po < 0 || !isRowMajor(x) || !(rowSize >= 1) || !rowNumbers(indices, n)) return ref(out, inputs, params);
+    if (rowSize > 1) return rt.copyRows(px, 4 * rowSize, indices, po);
+    // One-element rows (class labels): copied here, as int32 bits whatever the dtype.
+    const heap = rt.heap.i32,
+      from = px >> 2,
+      to = po >> 2;
+    for (let j = 0; j < indices.length; j++) heap[to + j] = heap[from + indices[j]!]!;
   };
 }
 
@@ -511,7 +556,7 @@ function softmaxKernel(rt: WasmRuntime): Kernel {
       [others.map((d) => x.strides[d]!)],
     );
     if (inner === 1 && (L === 1 || x.strides[dim] === 1) && rows.shape.length <= 1) {
-      return rt.softmaxRows(px, rows.shape.length === 0 ? L : rows.strides[0]![0]!, R, L, po, { log });
+      return rt.softmaxRows(px, rows.shape.length === 0 ? L : rows.strides[0]![0]!, R, L, po, log ? LOG : undefined);
     }
     const scratch = rt.scratch,
       mark = scratch.mark();
@@ -522,9 +567,9 @@ function softmaxKernel(rt: WasmRuntime): Kernel {
       if (!gatherTo(rt, px, { ...x, shape: order.map((d) => x.shape[d]!), strides: order.map((d) => x.strides[d]!) }, tmp)) {
         return ref(out, inputs, params);
       }
-      if (inner === 1) return rt.softmaxRows(tmp, L, R, L, po, { log });
+      if (inner === 1) return rt.softmaxRows(tmp, L, R, L, po, log ? LOG : undefined);
       const y = scratch.alloc(R * L);
-      rt.softmaxRows(tmp, L, R, L, y, { log });
+      rt.softmaxRows(tmp, L, R, L, y, log ? LOG : undefined);
       // Row-major strides of the [...other dims, dim] result, read back in the output's dim order.
       const strides = new Array<number>(nd);
       let step = L;
@@ -549,46 +594,67 @@ function softmaxKernel(rt: WasmRuntime): Kernel {
 function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRows" | "crossEntropyRowsGrad"> {
   const lossRef = reference("crossEntropyRows"),
     gradRef = reference("crossEntropyRowsGrad");
-  /** Row stride of x when its rows are contiguous runs (any stride for a single row), else -1. */
-  const rowStride = (x: View): number => (x.shape[1]! > 1 && x.strides[1] !== 1 ? -1 : x.shape[0]! <= 1 ? x.shape[1]! : x.strides[0]!);
+  // The gradient's broadcast multiply operands, reused by every call.
+  const rows: RowOperand = { ptr: 0, rowStride: 0, colStep: 1 },
+    scale: RowOperand = { ptr: 0, rowStride: 0, colStep: 0 };
+  // The R entries read or adjusted here go through the whole-memory views (the operands are resident
+  // while a kernel runs), not a view per call.
   return {
     crossEntropyRows: (out, inputs, params) => {
-      const [x, t] = inputs as [View, View];
+      const x = inputs[0]!,
+        t = inputs[1]!;
       const px = addressIn(rt, x),
         pt = addressIn(rt, t, "int32"),
         po = addressIn(rt, out),
         rs = rowStride(x);
       if (px < 0 || pt < 0 || po < 0 || rs < 0) return lossRef(out, inputs, params);
-      const [R, C] = x.shape as [number, number];
+      const R = x.shape[0]!,
+        C = x.shape[1]!;
       const scratch = rt.scratch,
         mark = scratch.mark();
       try {
         const logp = scratch.alloc(R * C);
-        rt.softmaxRows(px, rs, R, C, logp, { log: true });
-        const lp = rt.f32(logp, R * C),
-          td = hostData(t.storage),
-          od = hostData(out.storage);
-        for (let r = 0; r < R; r++) od[out.offset + r] = -lp[r * C + td[t.offset + r]!]!;
+        rt.softmaxRows(px, rs, R, C, logp, LOG);
+        const f32 = rt.heap.f32,
+          i32 = rt.heap.i32,
+          lp = logp >> 2,
+          td = pt >> 2,
+          od = po >> 2;
+        for (let r = 0; r < R; r++) f32[od + r] = -f32[lp + r * C + i32[td + r]!]!;
       } finally {
         scratch.release(mark);
       }
     },
     crossEntropyRowsGrad: (out, inputs, params) => {
-      const [x, t, g] = inputs as [View, View, View];
+      const x = inputs[0]!,
+        t = inputs[1]!,
+        g = inputs[2]!;
       const px = addressIn(rt, x),
         pt = addressIn(rt, t, "int32"),
         pg = addressIn(rt, g),
         po = addressIn(rt, out);
       const rs = rowStride(x);
       if (px < 0 || pt < 0 || pg < 0 || po < 0 || rs < 0) return gradRef(out, inputs, params);
-      const [R, C] = x.shape as [number, number];
-      rt.softmaxRows(px, rs, R, C, po, { log: false });
-      const td = hostData(t.storage),
-        od = hostData(out.storage);
-      for (let r = 0; r < R; r++) od[out.offset + r * C + td[t.offset + r]!] -= 1;
-      rt.binary("mul", R, C, { ptr: po, rowStride: C, colStep: 1 }, { ptr: pg, rowStride: g.strides[0]!, colStep: 0 }, po);
+      const R = x.shape[0]!,
+        C = x.shape[1]!;
+      rt.softmaxRows(px, rs, R, C, po);
+      const f32 = rt.heap.f32,
+        i32 = rt.heap.i32,
+        td = pt >> 2,
+        od = po >> 2;
+      for (let r = 0; r < R; r++) f32[od + r * C + i32[td + r]!] -= 1;
+      rows.ptr = po;
+      rows.rowStride = C;
+      scale.ptr = pg;
+      scale.rowStride = g.strides[0]!;
+      rt.binary("mul", R, C, rows, scale, po);
     },
   };
+}
+
+/** Row stride of x when its rows are contiguous runs (any stride for a single row), else -1. */
+function rowStride(x: View): number {
+  return x.shape[1]! > 1 && x.strides[1] !== 1 ? -1 : x.shape[0]! <= 1 ? x.shape[1]! : x.strides[0]!;
 }
 
 /** dropoutMask (contract in ops/composite/dropout.ts) into a fresh contiguous float32 output. */

@@ -220,13 +220,21 @@ export class WasmPool {
    * Runs fn(...args, lo, hi) over [0, work) in chunks of `chunk`, on this thread and the workers, and
    * returns when every chunk is done. With one thread or one chunk it is a plain call. `guided` lets
    * a participant claim several chunks at once while many are left (see the protocol above): for
-   * kernels whose calls have a fixed cost each (the GEMM packs its rows of A per call).
+   * kernels whose calls have a fixed cost each (the GEMM packs its rows of A per call). The arguments
+   * are args[0..nargs): the runtime passes one reused array and says how much of it is this call's.
    */
-  run(func: PoolFunc, args: readonly number[], work: number, chunk: number, workspace?: Workspace, guided = false): void {
+  run(
+    func: PoolFunc,
+    args: ArrayLike<number>,
+    work: number,
+    chunk: number,
+    workspace?: Workspace,
+    guided = false,
+    nargs = args.length,
+  ): void {
     const fnIndex = POOL_FUNCS.indexOf(func);
     const fn = this.fns[fnIndex]!;
     if (work <= 0) return;
-    const nargs = args.length;
     if (nargs + 2 > KERNEL_ARGS) throw new RangeError(`internal: ${nargs} arguments for kernel ${func}, at most ${KERNEL_ARGS - 2}`);
     chunk = Math.max(1, Math.ceil(chunk));
     let nChunks = Math.ceil(work / chunk);

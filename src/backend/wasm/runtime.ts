@@ -4,7 +4,8 @@
 import { loadWasmKernels, type LoadOptions, type WasmFlavor, type WasmKernels } from "./module.js";
 import { WasmAllocator } from "./allocator.js";
 import type { AdamStepParams, SgdStepParams } from "../optim-params.js";
-import { WasmPool, type PoolFunc, type PoolOptions } from "./pool.js";
+import { KERNEL_ARGS, WasmPool, type PoolFunc, type PoolOptions, type Workspace } from "./pool.js";
+import type { HeapViews } from "./heap.js";
 
 /** Op codes of assembly/elementwise.ts and assembly/reduce.ts. */
 export const UNARY_OPS = {
@@ -117,6 +118,11 @@ export const SPLITK_MIN_K = 4096;
 
 export interface WasmRuntimeOptions extends LoadOptions, PoolOptions {}
 
+/** sgemm's and softmaxRows' options, shared rather than made per call (an omitted one is NO_OPTIONS). */
+const NO_OPTIONS = Object.freeze({});
+export const ACCUMULATE = Object.freeze({ accumulate: true });
+export const LOG = Object.freeze({ log: true });
+
 /**
  * Scratch blocks for kernels, as a stack: a kernel notes `mark()`, allocates, and `release(mark)`s in
  * a finally. One long-lived object per runtime rather than one per call: V8 drops a class's instance
@@ -162,6 +168,13 @@ export class WasmRuntime {
   /** Scratch for copyRows' indices, grown on demand and kept. */
   private rowsPtr = 0;
   private rowsBytes = 0;
+  /**
+   * A kernel call's arguments, written in place by each entry point and read by the pool before it
+   * returns: an array literal per call was a training step's most common garbage after the tensors.
+   */
+  private readonly argv = new Float64Array(KERNEL_ARGS);
+  /** The per-thread gemm workspace as the pool takes it (`arg` set per kernel). */
+  private readonly ws: Workspace = { arg: 0, base: 0, stride: 0 };
 
   constructor(options: WasmRuntimeOptions = {}) {
     this.kernels = loadWasmKernels(options);
@@ -205,6 +218,11 @@ export class WasmRuntime {
     return this.poolInstance.close();
   }
 
+  /** Whole-memory views for host code within one call (see heap.ts). */
+  get heap(): HeapViews {
+    return this.allocator.heap;
+  }
+
   /** A Float32Array over wasm memory (a fresh view: memory growth replaces the buffer). */
   f32(ptr: number, length: number): Float32Array {
     return new Float32Array(this.kernels.memory.buffer, ptr, length);
@@ -219,10 +237,33 @@ export class WasmRuntime {
     this.wsBase = this.allocator.alloc(this.wsStride * this.threads, false);
   }
 
-  /** fn(...args, lo, hi) over [0, work): split in chunks across the pool, or one call on this thread. */
-  private run(func: PoolFunc, args: number[], work: number, chunk: number, parallel: boolean): void {
+  /**
+   * fn(argv[0..nargs), lo, hi) over [0, work): split in chunks across the pool, or one call on this
+   * thread. The caller has just written the arguments into `argv`.
+   */
+  private run(func: PoolFunc, nargs: number, work: number, chunk: number, parallel: boolean): void {
     // One chunk is a plain call (made by the pool so that it allocates nothing: see callKernel).
-    this.poolInstance.run(func, args, work, parallel ? chunk : work);
+    this.poolInstance.run(func, this.argv, work, parallel ? chunk : work, undefined, false, nargs);
+  }
+
+  /** Like run, on every thread, each passing its own gemm workspace as argument `wsArg`. */
+  private runWithWorkspace(func: PoolFunc, nargs: number, work: number, chunk: number, wsArg: number, guided = false): void {
+    const ws = this.ws;
+    ws.arg = wsArg;
+    ws.base = this.wsBase;
+    ws.stride = this.wsStride;
+    this.poolInstance.run(func, this.argv, work, chunk, ws, guided, nargs);
+  }
+
+  /** Writes the arguments argv[at..at+6) = (a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride). */
+  private matrices(at: number, a: MatrixRef, b: MatrixRef): void {
+    const v = this.argv;
+    v[at] = a.ptr;
+    v[at + 1] = a.rowStride;
+    v[at + 2] = a.colStride;
+    v[at + 3] = b.ptr;
+    v[at + 4] = b.rowStride;
+    v[at + 5] = b.colStride;
   }
 
   /** The packing scratch block `which`, at least `bytes` long (its contents are not kept). */
@@ -253,16 +294,23 @@ export class WasmRuntime {
     a: MatrixRef,
     b: MatrixRef,
     c: { ptr: number; rowStride: number },
-    { accumulate = false }: { accumulate?: boolean } = {},
+    { accumulate = false }: { accumulate?: boolean } = NO_OPTIONS,
   ): void {
     if (M <= 0 || N <= 0) return;
     const e = this.kernels.exports;
     const beta = accumulate ? 1 : 0;
     const parallel = this.threads > 1 && 2 * M * N * K >= PARALLEL_THRESHOLDS.gemmFlops;
     const smallOk = b.colStride === 1 || (b.rowStride === 1 && a.colStride === 1);
+    const v = this.argv;
     if (M < GEMM_SMALL_M && smallOk) {
-      const args = [M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta];
-      this.run("gemm_small", args, N, this.chunkFor(N, 32, 32, 2), parallel);
+      v[0] = M;
+      v[1] = N;
+      v[2] = K;
+      this.matrices(3, a, b);
+      v[9] = c.ptr;
+      v[10] = c.rowStride;
+      v[11] = beta;
+      this.run("gemm_small", 12, N, this.chunkFor(N, 32, 32, 2), parallel);
       return;
     }
     // Few rows (a layer on one batch, a convolution's output channels): split by column panels, with
@@ -286,34 +334,61 @@ export class WasmRuntime {
       if (!direct) {
         ap = this.packScratch("a", slivers * 4 * K * 4);
         ars = acs = 0;
-        this.run(
-          "gemm_pack_a",
-          [M, K, a.ptr, a.rowStride, a.colStride, ap],
-          slivers,
-          this.chunkFor(slivers, 4, 1, 2),
-          parallel && M * K >= 1 << 16,
-        );
+        v[0] = M;
+        v[1] = K;
+        v[2] = a.ptr;
+        v[3] = a.rowStride;
+        v[4] = a.colStride;
+        v[5] = ap;
+        this.run("gemm_pack_a", 6, slivers, this.chunkFor(slivers, 4, 1, 2), parallel && M * K >= 1 << 16);
       }
       if (!parallel || this.threads === 1) {
         e.gemm_cols(M, N, K, ap, ars, acs, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase, 0, panels);
       } else {
-        const colArgs = [M, N, K, ap, ars, acs, b.ptr, b.rowStride, b.colStride, c.ptr, c.rowStride, beta, this.wsBase];
-        this.poolInstance.run("gemm_cols", colArgs, panels, 1, { arg: 12, base: this.wsBase, stride: this.wsStride }, true);
+        v[0] = M;
+        v[1] = N;
+        v[2] = K;
+        v[3] = ap;
+        v[4] = ars;
+        v[5] = acs;
+        v[6] = b.ptr;
+        v[7] = b.rowStride;
+        v[8] = b.colStride;
+        v[9] = c.ptr;
+        v[10] = c.rowStride;
+        v[11] = beta;
+        v[12] = this.wsBase;
+        this.runWithWorkspace("gemm_cols", 13, panels, 1, 12, true);
       }
       return;
     }
     const bp = this.packScratch("b", e.gemm_packed_b_floats(K, N) * 4);
-    const packArgs = [K, N, b.ptr, b.rowStride, b.colStride, bp];
-    this.run("gemm_pack_b", packArgs, panels, this.chunkFor(panels, 4, 4, 2), parallel && K * N >= 1 << 15);
+    v[0] = K;
+    v[1] = N;
+    v[2] = b.ptr;
+    v[3] = b.rowStride;
+    v[4] = b.colStride;
+    v[5] = bp;
+    this.run("gemm_pack_b", 6, panels, this.chunkFor(panels, 4, 4, 2), parallel && K * N >= 1 << 15);
     if (!parallel) {
       e.gemm_packed(M, N, K, a.ptr, a.rowStride, a.colStride, bp, c.ptr, c.rowStride, beta, this.wsBase, 0, M);
       return;
     }
-    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, bp, c.ptr, c.rowStride, beta, this.wsBase];
+    v[0] = M;
+    v[1] = N;
+    v[2] = K;
+    v[3] = a.ptr;
+    v[4] = a.rowStride;
+    v[5] = a.colStride;
+    v[6] = bp;
+    v[7] = c.ptr;
+    v[8] = c.rowStride;
+    v[9] = beta;
+    v[10] = this.wsBase;
     // Chunks of one A sliver (4 rows), claimed guided: large runs of rows first (each call packs its
     // rows of A once and streams all of packed B past them), single slivers at the end, so the
     // threads finish within a sliver of each other even when a worker starts late.
-    this.poolInstance.run("gemm_packed", args, M, 4, { arg: 10, base: this.wsBase, stride: this.wsStride }, true);
+    this.runWithWorkspace("gemm_packed", 11, M, 4, 10, true);
   }
 
   /**
@@ -339,29 +414,6 @@ export class WasmRuntime {
     const count = nb[0] * nb[1] * nb[2];
     if (count === 0 || M <= 0 || N <= 0) return true;
     const parallel = this.threads > 1 && count > 1 && 2 * M * N * K * count >= PARALLEL_THRESHOLDS.gemmFlops;
-    // A read in place on several threads, packed on one (as sgemm decides for gemm_cols).
-    const args = [
-      M,
-      N,
-      K,
-      a.ptr,
-      a.rowStride,
-      a.colStride,
-      b.ptr,
-      b.rowStride,
-      b.colStride,
-      c,
-      this.wsBase,
-      nb[1],
-      nb[2],
-      aBatch[0],
-      aBatch[1],
-      aBatch[2],
-      bBatch[0],
-      bBatch[1],
-      bBatch[2],
-      parallel ? 1 : 0,
-    ];
     if (!parallel) {
       e.gemm_batched(
         M,
@@ -389,9 +441,26 @@ export class WasmRuntime {
       );
       return true;
     }
+    // A read in place on several threads, packed on one (as sgemm decides for gemm_cols).
+    const v = this.argv;
+    v[0] = M;
+    v[1] = N;
+    v[2] = K;
+    this.matrices(3, a, b);
+    v[9] = c;
+    v[10] = this.wsBase;
+    v[11] = nb[1];
+    v[12] = nb[2];
+    v[13] = aBatch[0];
+    v[14] = aBatch[1];
+    v[15] = aBatch[2];
+    v[16] = bBatch[0];
+    v[17] = bBatch[1];
+    v[18] = bBatch[2];
+    v[19] = 1;
     // One product per claim, not guided: a worker that the OS schedules late then holds back at most
     // one product, and the calling thread takes the rest.
-    this.poolInstance.run("gemm_batched", args, count, 1, { arg: 10, base: this.wsBase, stride: this.wsStride });
+    this.runWithWorkspace("gemm_batched", 20, count, 1, 10);
     return true;
   }
 
@@ -415,7 +484,6 @@ export class WasmRuntime {
     const kslice = threads === 1 ? K : Math.ceil(K / (2 * threads) / 256) * 256;
     const slices = Math.ceil(K / kslice);
     const cp = this.packScratch("c", slices * M * N * 4);
-    const args = [M, N, K, a.ptr, a.rowStride, a.colStride, b.ptr, b.rowStride, b.colStride, cp, kslice, this.wsBase];
     if (threads === 1) {
       this.kernels.exports.gemm_splitk(
         M,
@@ -434,15 +502,24 @@ export class WasmRuntime {
         slices,
       );
     } else {
-      this.poolInstance.run("gemm_splitk", args, slices, 1, { arg: 11, base: this.wsBase, stride: this.wsStride });
+      const v = this.argv;
+      v[0] = M;
+      v[1] = N;
+      v[2] = K;
+      this.matrices(3, a, b);
+      v[9] = cp;
+      v[10] = kslice;
+      v[11] = this.wsBase;
+      this.runWithWorkspace("gemm_splitk", 12, slices, 1, 11);
     }
-    const parts = this.f32(cp, slices * M * N),
-      out = this.f32(c.ptr, (M - 1) * c.rowStride + N);
+    const heap = this.heap.f32,
+      parts = cp >> 2,
+      out = c.ptr >> 2;
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
-        let v = accumulate ? out[i * c.rowStride + j]! : 0;
-        for (let s = 0; s < slices; s++) v += parts[(s * M + i) * N + j]!;
-        out[i * c.rowStride + j] = v;
+        let v = accumulate ? heap[out + i * c.rowStride + j]! : 0;
+        for (let s = 0; s < slices; s++) v += heap[parts + (s * M + i) * N + j]!;
+        heap[out + i * c.rowStride + j] = v;
       }
     }
   }
@@ -453,10 +530,16 @@ export class WasmRuntime {
    * elements a row. The cells (three to five transcendentals an element) go parallel like a math op;
    * their gradients, plain arithmetic on the activations the cells kept, like a cheap one.
    */
-  recurrentCell(func: "lstm_cell" | "lstm_cell_grad" | "gru_cell" | "gru_cell_grad", args: number[], N: number, perRow: number): void {
+  recurrentCell(
+    func: "lstm_cell" | "lstm_cell_grad" | "gru_cell" | "gru_cell_grad",
+    args: readonly number[],
+    N: number,
+    perRow: number,
+  ): void {
     const cheap = func === "lstm_cell_grad" || func === "gru_cell_grad";
     const parallel = N * perRow >= (cheap ? PARALLEL_THRESHOLDS.cheapElements : PARALLEL_THRESHOLDS.mathElements);
-    this.run(func, args, N, this.chunkFor(N, Math.max(1, Math.ceil((cheap ? 8192 : 2048) / perRow)), 1), parallel);
+    for (let i = 0; i < args.length; i++) this.argv[i] = args[i]!;
+    this.run(func, args.length, N, this.chunkFor(N, Math.max(1, Math.ceil((cheap ? 8192 : 2048) / perRow)), 1), parallel);
   }
 
   /** y[i] = op(x[i]) for i < n, both contiguous float32 (y may be x). */
@@ -464,7 +547,11 @@ export class WasmRuntime {
     const code = UNARY_OPS[op];
     const math = MATH_UNARY.has(code);
     const parallel = n >= (math ? PARALLEL_THRESHOLDS.mathElements : PARALLEL_THRESHOLDS.cheapElements);
-    this.run("unary", [code, x, y], n, this.chunkFor(n, math ? 2048 : 8192, 16), parallel);
+    const v = this.argv;
+    v[0] = code;
+    v[1] = x;
+    v[2] = y;
+    this.run("unary", 3, n, this.chunkFor(n, math ? 2048 : 8192, 16), parallel);
   }
 
   /**
@@ -476,15 +563,35 @@ export class WasmRuntime {
     const code = BINARY_OPS[op] + (boolOut ? BOOL_OUT : 0);
     const cheap = code !== BINARY_OPS.pow;
     const parallel = n >= (cheap ? PARALLEL_THRESHOLDS.cheapElements : PARALLEL_THRESHOLDS.mathElements);
-    const args = [code, C, a.ptr, a.rowStride, a.colStep, b.ptr, b.rowStride, b.colStep, y];
-    this.run("binary", args, n, this.chunkFor(n, cheap ? 8192 : 1024, 16), parallel);
+    const v = this.argv;
+    v[0] = code;
+    v[1] = C;
+    v[2] = a.ptr;
+    v[3] = a.rowStride;
+    v[4] = a.colStep;
+    v[5] = b.ptr;
+    v[6] = b.rowStride;
+    v[7] = b.colStep;
+    v[8] = y;
+    this.run("binary", 9, n, this.chunkFor(n, cheap ? 8192 : 1024, 16), parallel);
   }
 
   /** y = cond != 0 ? a : b over a row-major [R, C] result, each operand broadcast per RowOperand; cond float32 or bool. */
   where(R: number, C: number, cond: RowOperand, a: RowOperand, b: RowOperand, y: number): void {
     const n = R * C;
-    const args = [C, cond.ptr, cond.rowStride, cond.colStep, a.ptr, a.rowStride, a.colStep, b.ptr, b.rowStride, b.colStep, y];
-    this.run("where", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+    const v = this.argv;
+    v[0] = C;
+    v[1] = cond.ptr;
+    v[2] = cond.rowStride;
+    v[3] = cond.colStep;
+    v[4] = a.ptr;
+    v[5] = a.rowStride;
+    v[6] = a.colStep;
+    v[7] = b.ptr;
+    v[8] = b.rowStride;
+    v[9] = b.colStep;
+    v[10] = y;
+    this.run("where", 11, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
 
   /**
@@ -495,9 +602,10 @@ export class WasmRuntime {
     const mark = this.scratch.mark();
     try {
       const at = this.scratch.alloc(4);
-      this.i32(at, 4).set(state);
+      this.heap.i32.set(state, at >> 2);
       this.kernels.exports.dropout_mask(y, n, p * 4294967296 - 2147483648, scale, at);
-      state.set(this.i32(at, 4));
+      const heap = this.heap.i32;
+      for (let i = 0; i < 4; i++) state[i] = heap[(at >> 2) + i]!;
     } finally {
       this.scratch.release(mark);
     }
@@ -505,28 +613,48 @@ export class WasmRuntime {
 
   /** Contiguous copy of a rank <= 4 strided view (shape padded in front with 1s). */
   gather(x: number, shape: readonly number[], strides: readonly number[], y: number): void {
-    if (shape.length > 4) throw new RangeError("gather handles rank <= 4");
-    const yStrides = new Array<number>(shape.length);
-    for (let i = shape.length - 1, step = 1; i >= 0; i--) {
-      yStrides[i] = step;
-      step *= shape[i]!;
-    }
-    this.copyStrided(x, shape, strides, y, yStrides);
+    this.copyStrided(x, shape, strides, y, null);
   }
 
-  /** Copy between two strided views of one rank <= 4 shape (padded in front with 1s). */
-  copyStrided(x: number, shape: readonly number[], xStrides: readonly number[], y: number, yStrides: readonly number[]): void {
-    if (shape.length > 4) throw new RangeError("copyStrided handles rank <= 4");
-    const d = [1, 1, 1, 1],
-      s = [0, 0, 0, 0],
-      t = [0, 0, 0, 0];
-    for (let i = 0; i < shape.length; i++) {
-      d[4 - shape.length + i] = shape[i]!;
-      s[4 - shape.length + i] = xStrides[i]!;
-      t[4 - shape.length + i] = yStrides[i]!;
+  /** Contiguous copy of the [R, C] view of x with the given element strides (a row broadcast, a padded row). */
+  gather2d(x: number, R: number, C: number, rowStride: number, colStride: number, y: number): void {
+    const v = this.argv;
+    v[0] = x;
+    v[1] = v[2] = 1;
+    v[3] = R;
+    v[4] = C;
+    v[5] = v[6] = 0;
+    v[7] = rowStride;
+    v[8] = colStride;
+    v[9] = y;
+    v[10] = v[11] = 0;
+    v[12] = C;
+    v[13] = 1;
+    const n = R * C;
+    this.run("copy4", 14, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+  }
+
+  /**
+   * Copy between two strided views of one rank <= 4 shape (padded in front with 1s); `yStrides` null
+   * means y is row-major.
+   */
+  copyStrided(x: number, shape: readonly number[], xStrides: readonly number[], y: number, yStrides: readonly number[] | null): void {
+    const rank = shape.length;
+    if (rank > 4) throw new RangeError("copyStrided handles rank <= 4");
+    // copy4's arguments: x, its 4 dims, x's 4 strides, y, y's 4 strides.
+    const v = this.argv,
+      pad = 4 - rank;
+    v[0] = x;
+    let n = 1;
+    for (let i = 3; i >= 0; i--) {
+      const d = i < pad ? 1 : shape[i - pad]!;
+      v[1 + i] = d;
+      v[5 + i] = i < pad ? 0 : xStrides[i - pad]!;
+      v[10 + i] = i < pad ? 0 : yStrides === null ? n : yStrides[i - pad]!;
+      n *= d;
     }
-    const n = d[0]! * d[1]! * d[2]! * d[3]!;
-    this.run("copy4", [x, ...d, ...s, y, ...t], n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+    v[9] = y;
+    this.run("copy4", 14, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
 
   /**
@@ -535,31 +663,65 @@ export class WasmRuntime {
    */
   reduceRows(op: ReduceOp, x: number, rowStride: number, R: number, L: number, y: number): void {
     const parallel = R > 1 && R * L >= PARALLEL_THRESHOLDS.reduceElements;
-    this.run("reduce_rows", [REDUCE_OPS[op], x, rowStride, L, y], R, this.chunkFor(R, 1, 1), parallel);
+    const v = this.argv;
+    v[0] = REDUCE_OPS[op];
+    v[1] = x;
+    v[2] = rowStride;
+    v[3] = L;
+    v[4] = y;
+    this.run("reduce_rows", 5, R, this.chunkFor(R, 1, 1), parallel);
   }
 
   /** y[c] = reduce over r < R of x[r*rowStride + c], c < C (sum, max or min), columns contiguous. */
   reduceCols(op: "sum" | "max" | "min", x: number, rowStride: number, R: number, C: number, y: number): void {
     const parallel = C >= 64 && R * C >= PARALLEL_THRESHOLDS.reduceElements;
-    this.run("reduce_cols", [REDUCE_OPS[op], x, rowStride, R, y], C, this.chunkFor(C, 16, 16), parallel);
+    const v = this.argv;
+    v[0] = REDUCE_OPS[op];
+    v[1] = x;
+    v[2] = rowStride;
+    v[3] = R;
+    v[4] = y;
+    this.run("reduce_cols", 5, C, this.chunkFor(C, 16, 16), parallel);
   }
 
   /** y[o, i, r] = x[o, idx[o, i, r], r]: x is [outer, along, inner], idx and y [outer, k, inner], all contiguous. */
   gatherDim(x: number, outer: number, along: number, inner: number, idx: number, k: number, y: number): void {
     const parallel = outer > 1 && outer * k * inner >= PARALLEL_THRESHOLDS.cheapElements;
-    this.run("gather_dim", [x, along, inner, idx, k, y], outer, this.chunkFor(outer, 1, 1), parallel);
+    const v = this.argv;
+    v[0] = x;
+    v[1] = along;
+    v[2] = inner;
+    v[3] = idx;
+    v[4] = k;
+    v[5] = y;
+    this.run("gather_dim", 6, outer, this.chunkFor(outer, 1, 1), parallel);
   }
 
   /** y[o, idx[o, i, r], r] += src[o, i, r]: src and idx [outer, k, inner], y [outer, along, inner], all contiguous. */
   scatterAddDim(src: number, idx: number, outer: number, k: number, along: number, inner: number, y: number): void {
     const parallel = outer > 1 && outer * k * inner >= PARALLEL_THRESHOLDS.cheapElements;
-    this.run("scatter_add_dim", [src, idx, k, along, inner, y], outer, this.chunkFor(outer, 1, 1), parallel);
+    const v = this.argv;
+    v[0] = src;
+    v[1] = idx;
+    v[2] = k;
+    v[3] = along;
+    v[4] = inner;
+    v[5] = y;
+    this.run("scatter_add_dim", 6, outer, this.chunkFor(outer, 1, 1), parallel);
   }
 
   /** y[a*B + b] (int32) = first k < R of the extreme of x[a*outerStride + k*rowStride + b] (argmax or argmin). */
   argMid(op: "argmax" | "argmin", x: number, A: number, outerStride: number, R: number, rowStride: number, B: number, y: number): void {
     const parallel = A > 1 && A * R * B >= PARALLEL_THRESHOLDS.reduceElements;
-    this.run("arg_mid", [op === "argmax" ? 1 : 0, x, outerStride, rowStride, R, B, y], A, this.chunkFor(A, 1, 1), parallel);
+    const v = this.argv;
+    v[0] = op === "argmax" ? 1 : 0;
+    v[1] = x;
+    v[2] = outerStride;
+    v[3] = rowStride;
+    v[4] = R;
+    v[5] = B;
+    v[6] = y;
+    this.run("arg_mid", 7, A, this.chunkFor(A, 1, 1), parallel);
   }
 
   /**
@@ -574,27 +736,59 @@ export class WasmRuntime {
       this.rowsBytes = 4 * k;
       this.rowsPtr = this.allocator.alloc(this.rowsBytes, false);
     }
-    const staged = this.i32(this.rowsPtr, k);
-    for (let j = 0; j < k; j++) staged[j] = indices[j]!;
+    const heap = this.heap.i32,
+      at = this.rowsPtr >> 2;
+    for (let j = 0; j < k; j++) heap[at + j] = indices[j]!;
     this.kernels.exports.copy_rows(src, rowBytes, this.rowsPtr, dst, 0, k);
   }
 
   /** Softmax or log-softmax of R rows of length L (x rows at rowStride, y contiguous). */
-  softmaxRows(x: number, rowStride: number, R: number, L: number, y: number, { log = false } = {}): void {
+  softmaxRows(x: number, rowStride: number, R: number, L: number, y: number, { log = false }: { log?: boolean } = NO_OPTIONS): void {
     const parallel = R > 1 && R * L >= PARALLEL_THRESHOLDS.softmaxElements;
-    this.run("softmax_rows", [x, rowStride, L, y, log ? 1 : 0], R, this.chunkFor(R, 1, 1), parallel);
+    const v = this.argv;
+    v[0] = x;
+    v[1] = rowStride;
+    v[2] = L;
+    v[3] = y;
+    v[4] = log ? 1 : 0;
+    this.run("softmax_rows", 5, R, this.chunkFor(R, 1, 1), parallel);
   }
 
   /** Adam step in place on n float32 elements of p, m, v (and vMax unless it is 0) from g. */
   adamStep(p: number, g: number, m: number, v: number, vMax: number, n: number, h: AdamStepParams): void {
-    const args = [p, g, m, v, vMax, h.shrink, h.l2, h.sign, h.beta1, h.c1, h.beta2, h.c2, h.stepSize, h.bc2Sqrt, h.eps];
-    this.run("adam_step", args, n, this.chunkFor(n, 4096, 16), n >= PARALLEL_THRESHOLDS.optimElements);
+    const a = this.argv;
+    a[0] = p;
+    a[1] = g;
+    a[2] = m;
+    a[3] = v;
+    a[4] = vMax;
+    a[5] = h.shrink;
+    a[6] = h.l2;
+    a[7] = h.sign;
+    a[8] = h.beta1;
+    a[9] = h.c1;
+    a[10] = h.beta2;
+    a[11] = h.c2;
+    a[12] = h.stepSize;
+    a[13] = h.bc2Sqrt;
+    a[14] = h.eps;
+    this.run("adam_step", 15, n, this.chunkFor(n, 4096, 16), n >= PARALLEL_THRESHOLDS.optimElements);
   }
 
   /** SGD step in place on n float32 elements of p (and the momentum buffer unless it is 0) from g. */
   sgdStep(p: number, g: number, buf: number, n: number, h: SgdStepParams): void {
-    const args = [p, g, buf, h.first ? 1 : 0, h.nesterov ? 1 : 0, h.lr, h.momentum, h.keep, h.wd, h.sign];
-    this.run("sgd_step", args, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
+    const a = this.argv;
+    a[0] = p;
+    a[1] = g;
+    a[2] = buf;
+    a[3] = h.first ? 1 : 0;
+    a[4] = h.nesterov ? 1 : 0;
+    a[5] = h.lr;
+    a[6] = h.momentum;
+    a[7] = h.keep;
+    a[8] = h.wd;
+    a[9] = h.sign;
+    this.run("sgd_step", 10, n, this.chunkFor(n, 8192, 16), n >= PARALLEL_THRESHOLDS.cheapElements);
   }
 
   /**
@@ -604,23 +798,36 @@ export class WasmRuntime {
    */
   im2col(x: number, cols: number, g: ConvArgs, pad = 0, batchColumns = false): void {
     const rows = g.N * g.C * g.KH * g.KW;
-    const args = [x, cols, ...geometryArgs(g), pad, ...layoutArgs(g, batchColumns)];
-    this.run("im2col", args, rows, this.chunkFor(rows, 1, 1), rows * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements);
+    const v = this.argv;
+    v[0] = x;
+    v[1] = cols;
+    geometryArgs(v, 2, g);
+    v[14] = pad;
+    layoutArgs(v, 15, g, batchColumns);
+    this.run("im2col", 18, rows, this.chunkFor(rows, 1, 1), rows * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements);
   }
 
   /** Max pooling's indices (see assembly/conv.ts maxpool_indices) for N*C planes into int32 `out`. */
   maxPoolIndices(x: number, out: number, g: ConvArgs): void {
     const planes = g.N * g.C;
     const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
-    this.run("maxpool_indices", [x, ...geometryArgs(g), out], planes, this.chunkFor(planes, 1, 1), parallel);
+    const v = this.argv;
+    v[0] = x;
+    geometryArgs(v, 1, g);
+    v[13] = out;
+    this.run("maxpool_indices", 14, planes, this.chunkFor(planes, 1, 1), parallel);
   }
 
   /** col2im (the adjoint, torch fold): x [N, C, H, W] = sum of the cols entries that read each pixel. */
   col2im(cols: number, x: number, g: ConvArgs, batchColumns = false): void {
     const planes = g.N * g.C;
-    const args = [cols, x, ...geometryArgs(g), ...layoutArgs(g, batchColumns)];
+    const v = this.argv;
+    v[0] = cols;
+    v[1] = x;
+    geometryArgs(v, 2, g);
+    layoutArgs(v, 14, g, batchColumns);
     const parallel = planes > 1 && planes * g.KH * g.KW * g.OH * g.OW >= PARALLEL_THRESHOLDS.convElements;
-    this.run("col2im", args, planes, this.chunkFor(planes, 1, 1), parallel);
+    this.run("col2im", 17, planes, this.chunkFor(planes, 1, 1), parallel);
   }
 }
 
@@ -645,14 +852,28 @@ export interface ConvArgs {
   OW: number;
 }
 
-function geometryArgs(g: ConvArgs): number[] {
-  return [g.H, g.W, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.OH, g.OW];
+/** Writes the 12 geometry arguments from v[at] on. */
+function geometryArgs(v: Float64Array, at: number, g: ConvArgs): void {
+  v[at] = g.H;
+  v[at + 1] = g.W;
+  v[at + 2] = g.KH;
+  v[at + 3] = g.KW;
+  v[at + 4] = g.sh;
+  v[at + 5] = g.sw;
+  v[at + 6] = g.ph;
+  v[at + 7] = g.pw;
+  v[at + 8] = g.dh;
+  v[at + 9] = g.dw;
+  v[at + 10] = g.OH;
+  v[at + 11] = g.OW;
 }
 
-/** C, then the float strides between images and between column rows in the cols matrix. */
-function layoutArgs(g: ConvArgs, batchColumns: boolean): number[] {
+/** Writes C, then the float strides between images and between column rows in the cols matrix, from v[at] on. */
+function layoutArgs(v: Float64Array, at: number, g: ConvArgs, batchColumns: boolean): void {
   const L = g.OH * g.OW;
-  return batchColumns ? [g.C, L, g.N * L] : [g.C, g.C * g.KH * g.KW * L, L];
+  v[at] = g.C;
+  v[at + 1] = batchColumns ? L : g.C * g.KH * g.KW * L;
+  v[at + 2] = batchColumns ? g.N * L : L;
 }
 
 /** Output size of a convolution along one axis, as torch computes it. */

@@ -37,7 +37,7 @@ function assertSameBatch(got: Tensor, want: Tensor, what: string): void {
 describe("gatherRows gives the same batches on both backends", () => {
   after(() => tg.setBackend("wasm"));
 
-  // One-element rows stay on the reference's element loop (cheaper than staging the indices for wasm).
+  // One-element rows are copied by the adapter's own loop (cheaper than staging the indices for wasm).
   const cases: Array<[string, number[], "float32" | "int32", boolean]> = [
     ["float32 rows of 21", [N, 3, 7], "float32", true],
     ["float32 [N] (rowSize 1)", [N], "float32", false],
