@@ -87,14 +87,17 @@ export class WasmBackend implements Backend {
     return hostIO.read(storage, offset, length);
   }
   readSync(storage: Storage, offset: number, length: number): TypedArray {
-    return hostIO.readSync(storage, offset, length);
+    // One view rather than a view of the whole storage and then its subarray (item() runs every step).
+    return storage instanceof WasmStorage ? storage.read(offset, length) : hostIO.readSync(storage, offset, length);
   }
   // Private fields: a storage's `backend` serialises as {"name":"wasm"}, like the reference's.
   #options: WasmBackendOptions;
   #rt: WasmRuntime | undefined;
   #started = false;
   #heapFallbacks = 0;
-  #regions: WasmStorage[][] = [];
+  // Open transient regions, innermost last, and the storage lists of closed ones for reuse.
+  #regions: Region[] = [];
+  #spareLists: WasmStorage[][] = [];
 
   constructor(options: WasmBackendOptions = {}) {
     this.#options = options;
@@ -107,7 +110,7 @@ export class WasmBackend implements Backend {
 
   alloc(dtype: DType, length: number, zero = true): Storage {
     const rt = this.runtime;
-    const region = this.#regions.length > 0 ? this.#regions[this.#regions.length - 1]! : null;
+    const region = this.#regions.length > 0 ? this.#regions[this.#regions.length - 1]!.storages : null;
     const first = this.#attempt(rt, region, dtype, length, zero);
     if (first) return first;
     // The 4 GiB memory is full: copy every idle block out and try once more, then keep going on the
@@ -143,23 +146,9 @@ export class WasmBackend implements Backend {
    * belongs to the innermost open one.
    */
   transient(): TransientRegion {
-    const list: WasmStorage[] = [];
-    this.#regions.push(list);
-    let open = true;
-    return {
-      close: (keep) => {
-        if (!open) return;
-        open = false;
-        const at = this.#regions.lastIndexOf(list);
-        if (at >= 0) this.#regions.splice(at, 1);
-        const outer = this.#regions.length > 0 ? this.#regions[this.#regions.length - 1]! : null;
-        for (const s of list) {
-          if (!keep.has(s)) s.dispose();
-          else if (outer !== null) outer.push(s);
-          else s.track();
-        }
-      },
-    };
+    const region = new Region(this.#regions, this.#spareLists);
+    this.#regions.push(region);
+    return region;
   }
 
   release(storage: Storage): void {
@@ -222,6 +211,44 @@ export class WasmBackend implements Backend {
   /** Allocator figures (bytes and blocks in use, free bytes, memory size) and the residency cache's. */
   memoryStats(): AllocatorStats & ResidencyStats {
     return { ...this.runtime.allocator.stats(), ...residencyOf(this.runtime).stats() };
+  }
+}
+
+/**
+ * A transient region of the wasm backend (see WasmBackend.transient): a class rather than a closure
+ * over the region's state, and its storage list handed on for reuse once closed, so that the region a
+ * backward pass opens costs one object.
+ */
+class Region implements TransientRegion {
+  /** The storages allocated in it so far; null once closed. */
+  storages: WasmStorage[] | null;
+
+  constructor(
+    private readonly open: Region[],
+    private readonly spare: WasmStorage[][],
+  ) {
+    this.storages = spare.pop() ?? [];
+  }
+
+  close(keep: ReadonlySet<Storage>): void {
+    const list = this.storages;
+    if (list === null) return;
+    this.storages = null;
+    const open = this.open,
+      at = open.lastIndexOf(this);
+    if (at >= 0) {
+      for (let i = at; i < open.length - 1; i++) open[i] = open[i + 1]!;
+      open.pop();
+    }
+    const outer = open.length > 0 ? open[open.length - 1]!.storages! : null;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (!keep.has(s)) s.dispose();
+      else if (outer !== null) outer.push(s);
+      else s.track();
+    }
+    list.length = 0;
+    this.spare.push(list);
   }
 }
 

@@ -12,6 +12,7 @@
 // first handing its current elements to the blocks that still depend on it.
 import type { DType, Kernel, Storage, TypedArray, View } from "../backend.js";
 import type { WasmAllocator } from "./allocator.js";
+import type { HeapViews } from "./heap.js";
 import { platform } from "#platform";
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
@@ -80,8 +81,11 @@ export class Block {
   next: Block | null = null;
   /** Its finalization record, once tracked and resident through a turn of the event loop. */
   registration: Registration | null = null;
-  /** Until then: its storage's lifeline, its index in the cache's waiting list, and the turn it joined. */
-  lifeline: object | null = null;
+  /**
+   * Until then: its storage (whose lifeline the record will watch, made only then: a loop that never
+   * yields makes none), its index in the cache's waiting list, and the turn it joined.
+   */
+  owner: Storage | null = null;
   waitingAt = -1;
   waitingSince = 0;
   constructor(
@@ -119,7 +123,7 @@ export interface ResidencyStats {
 }
 
 type BlockOf = (s: Storage) => Block | undefined;
-/** An object that only the storage references (so it dies with it) and that references nothing. */
+/** An object that only the storage references (so it dies with it) and that references nothing; made on first call. */
 type LifelineOf = (s: Storage) => object;
 
 export class Residency {
@@ -149,33 +153,39 @@ export class Residency {
   private regathers = 0;
   private snapshots = 0;
   // Frees the block of a storage that died resident, when the runtime runs finalizers (between tasks).
-  // What is registered is the storage's lifeline, a leaf object, and what is held a Registration
-  // emptied on unregistering, never the storage or the block: engines keep a record's target and held
-  // value alive through their young-generation collections. And only blocks that stayed resident
-  // through a turn of the event loop are registered (see onTurn): a synchronous loop lets no finalizer
-  // run, and a record made for each of its short-lived storages would be old-generation garbage that
-  // only a full collection frees. Eviction and free unregister (a record nobody unregisters would wait
-  // on the heap for a cleanup task that a synchronous loop never lets run).
+  // What is registered is the storage's lifeline, a leaf object made for the purpose, and what is held a
+  // Registration emptied on unregistering, never the storage or the block: engines keep a record's
+  // target and held value alive through their young-generation collections. And only blocks that
+  // stayed resident through a turn of the event loop are registered (see onTurn): a synchronous loop
+  // lets no finalizer run, and a record (or a lifeline) made for each of its short-lived storages would
+  // be garbage, old-generation garbage that only a full collection frees for the records. Until then a
+  // waiting block holds its storage, which references nothing the cache does not hold anyway. Eviction
+  // and free unregister (a record nobody unregisters would wait on the heap for a cleanup task that a
+  // synchronous loop never lets run).
   private readonly registry = new FinalizationRegistry<Registration>((r) => this.died(r));
   // Tracked resident blocks not registered yet; event-loop turns seen, and whether one is awaited.
   private readonly waiting: Block[] = [];
   private turns = 0;
   private turnAwaited = false;
   private registered = 0;
+  // The row numbers of the latest recipe (recipes never change theirs, so they can share them).
+  private lastRows = new Int32Array(0);
+
+  private readonly heap: HeapViews;
 
   /**
    * `blockOf` finds a storage's block (undefined for storages outside wasm memory), `lifelineOf` the
-   * object whose death the registry watches for it.
+   * object whose death the registry watches for it (asked only when the block is registered).
    */
   constructor(
     private readonly allocator: WasmAllocator,
-    private readonly memory: WebAssembly.Memory,
     private readonly blockOf: BlockOf,
     private readonly lifelineOf: LifelineOf,
     { bytes = INITIAL_BUDGET, blocks = INITIAL_BLOCKS }: { bytes?: number; blocks?: number } = {},
   ) {
     this.budgetBytes = bytes;
     this.budgetBlocks = blocks;
+    this.heap = allocator.heap;
   }
 
   /**
@@ -261,19 +271,37 @@ export class Residency {
     return this.elements(b);
   }
 
+  /** Elements [from, to) of hostData(b), as one view (a host read: `Backend.readSync`). */
+  hostRange(b: Block, from: number, to: number): TypedArray {
+    if (b.state === DROPPED) this.materialize(b);
+    if (this.depth === 0) this.written(b);
+    if (b.state !== RESIDENT) return b.host.subarray(from, to);
+    const at = b.ptr / BYTES[b.dtype];
+    return heapOf(this.heap, b.dtype).subarray(at + from, at + to);
+  }
+
   /**
    * A block's elements as they are, without refilling or ending any arrangement (see hostData): a
    * fresh view of the memory's current buffer while resident, else the host copy. Made per call
    * rather than kept: views are cheap, and only the host reads them (kernels take addresses).
    */
   elements(b: Block): TypedArray {
-    return b.state === RESIDENT ? view(this.memory.buffer, b.dtype, b.ptr, b.length) : b.host;
+    if (b.state !== RESIDENT) return b.host;
+    const at = b.ptr / BYTES[b.dtype];
+    return heapOf(this.heap, b.dtype).subarray(at, at + b.length);
+  }
+
+  /** A copy of a block's elements on the JS heap, made without a view of wasm memory in between. */
+  private copyOf(b: Block): TypedArray {
+    if (b.state !== RESIDENT) return b.host.slice();
+    const at = b.ptr / BYTES[b.dtype];
+    return heapOf(this.heap, b.dtype).slice(at, at + b.length);
   }
 
   /** A dropped block's elements recomputed into a host copy, as if it had been evicted by copying. */
   private materialize(b: Block): void {
     const host = emptyLike(b);
-    this.refill(b, host);
+    this.refill(b, host, 0);
     b.host = host;
     b.state = EVICTED;
     this.regathers++;
@@ -318,7 +346,7 @@ export class Residency {
   /** `b`'s elements may change: its dependents get the current ones, and it forgets its own recipe. */
   private written(b: Block): void {
     if (b.origin !== null) {
-      b.origin.snapshot = this.elements(b).slice();
+      b.origin.snapshot = this.copyOf(b);
       b.origin = null;
       this.snapshots++;
     }
@@ -336,13 +364,19 @@ export class Residency {
     const n = x.shape[0]!,
       rowSize = n > 0 ? sizeOf(x.shape) / n : 0;
     if (!(rowSize > 0) || !contiguous(x) || !contiguous(out) || indices.length * rowSize !== bo.length) return;
-    const copy = new Int32Array(indices.length);
+    let same = this.lastRows.length === indices.length;
     for (let j = 0; j < indices.length; j++) {
       const i = indices[j]!;
       if ((i | 0) !== i || i < 0 || i >= n) return;
-      copy[j] = i;
+      same &&= this.lastRows[j] === i;
     }
-    bo.recipe = { origin: (bx.origin ??= new Origin(bx)), offset: x.offset, rowSize, indices: copy };
+    // A batch's inputs and labels are gathered with the same row numbers: one copy serves both.
+    if (!same) {
+      const rows = new Int32Array(indices.length);
+      for (let j = 0; j < indices.length; j++) rows[j] = indices[j]!;
+      this.lastRows = rows;
+    }
+    bo.recipe = { origin: (bx.origin ??= new Origin(bx)), offset: x.offset, rowSize, indices: this.lastRows };
   }
 
   /** Stamps the operand's block as used by kernel call `clock` and makes it the newest; true if it is evicted. */
@@ -379,7 +413,7 @@ export class Residency {
     this.append(b);
     this.residentBlocks++;
     this.residentBytes += b.bytes;
-    b.lifeline = this.lifelineOf(storage);
+    b.owner = storage;
     b.waitingSince = this.turns;
     b.waitingAt = this.waiting.push(b) - 1;
     if (!this.turnAwaited) {
@@ -399,7 +433,7 @@ export class Residency {
     for (let i = this.waiting.length - 1; i >= 0; i--) {
       const b = this.waiting[i]!;
       if (b.waitingSince >= turn) continue;
-      const lifeline = b.lifeline!;
+      const lifeline = this.lifelineOf(b.owner!);
       this.stopWaiting(b);
       const r: Registration = { block: b };
       b.registration = r;
@@ -420,7 +454,7 @@ export class Residency {
       last.waitingAt = b.waitingAt;
     }
     b.waitingAt = -1;
-    b.lifeline = null;
+    b.owner = null;
   }
 
   private dequeue(b: Block): void {
@@ -457,11 +491,12 @@ export class Residency {
       }
       throw err;
     }
-    const resident = view(this.memory.buffer, b.dtype, ptr, b.length);
+    const heap = heapOf(this.heap, b.dtype),
+      at = ptr / BYTES[b.dtype];
     if (b.state === DROPPED) {
-      this.refill(b, resident);
+      this.refill(b, heap, at);
       this.regathers++;
-    } else resident.set(b.host as never);
+    } else heap.set(b.host as never, at);
     b.host = EMPTY[b.dtype];
     b.ptr = ptr;
     b.state = RESIDENT;
@@ -477,7 +512,7 @@ export class Residency {
     // that belongs to the collector, like any typed array.
     // (A block others were gathered from keeps its elements for them.)
     const dropped = b.recipe !== null && b.origin === null;
-    const host = dropped ? EMPTY[b.dtype] : this.elements(b).slice();
+    const host = dropped ? EMPTY[b.dtype] : this.copyOf(b);
     this.dequeue(b);
     this.allocator.free(b.ptr);
     b.ptr = 0;
@@ -491,13 +526,13 @@ export class Residency {
     this.evictedBytes += b.bytes;
   }
 
-  /** Writes a dropped block's elements into `into` from its recipe. */
-  private refill(b: Block, into: TypedArray): void {
+  /** Writes a dropped block's elements into `into` from element `at` on, from its recipe. */
+  private refill(b: Block, into: TypedArray, at: number): void {
     const { origin, offset, rowSize, indices } = b.recipe!;
     const src = origin.snapshot ?? this.elements(origin.source);
     for (let j = 0; j < indices.length; j++) {
       const from = offset + indices[j]! * rowSize;
-      into.set(src.subarray(from, from + rowSize) as never, j * rowSize);
+      into.set(src.subarray(from, from + rowSize) as never, at + j * rowSize);
     }
   }
 
@@ -576,10 +611,6 @@ function contiguous(v: View): boolean {
   return true;
 }
 
-function view(buffer: ArrayBufferLike, dtype: DType, ptr: number, length: number): TypedArray {
-  return dtype === "float32"
-    ? new Float32Array(buffer, ptr, length)
-    : dtype === "float64"
-      ? new Float64Array(buffer, ptr, length)
-      : new Int32Array(buffer, ptr, length);
+function heapOf(heap: HeapViews, dtype: DType): TypedArray {
+  return dtype === "float32" ? heap.f32 : dtype === "float64" ? heap.f64 : heap.i32;
 }

@@ -10,7 +10,7 @@ const residencies = new WeakMap<WasmRuntime, Residency>();
 /** The runtime's residency cache, made on first use. */
 export function residencyOf(rt: WasmRuntime): Residency {
   let r = residencies.get(rt);
-  if (!r) residencies.set(rt, (r = new Residency(rt.allocator, rt.kernels.memory, WasmStorage.blockOf, WasmStorage.lifelineOf)));
+  if (!r) residencies.set(rt, (r = new Residency(rt.allocator, WasmStorage.blockOf, WasmStorage.lifelineOf)));
   return r;
 }
 
@@ -27,7 +27,9 @@ export class WasmStorage implements HostStorage {
   #runtime: WasmRuntime;
   // What the residency cache's finalization registry watches: referenced by this storage alone and
   // referencing nothing, so that the engine keeping it alive for the registry keeps nothing else.
-  readonly #lifeline = {};
+  // Made when the block is registered, after a turn of the event loop: a loop that never yields makes
+  // none, and a training step allocates some twenty storages.
+  #lifeline: object | null = null;
 
   /**
    * `zero` false leaves recycled memory as it is (the caller overwrites it). `tracked` false keeps the
@@ -51,9 +53,9 @@ export class WasmStorage implements HostStorage {
     return #block in s ? s.#block : undefined;
   }
 
-  /** The object whose death stands for this storage's (see residency.ts's registry). */
+  /** The object whose death stands for this storage's (see residency.ts's registry), made on first call. */
   static lifelineOf(s: Storage): object {
-    return (s as WasmStorage).#lifeline;
+    return ((s as WasmStorage).#lifeline ??= {});
   }
 
   toJSON(): object {
@@ -67,6 +69,12 @@ export class WasmStorage implements HostStorage {
   get data(): TypedArray {
     const b = this.#block;
     return b.length > 0 ? residencyOf(this.#runtime).hostData(b) : b.host;
+  }
+
+  /** Elements [offset, offset + length) of `data`, as one view with the same validity. */
+  read(offset: number, length: number): TypedArray {
+    const b = this.#block;
+    return b.length > 0 ? residencyOf(this.#runtime).hostRange(b, offset, offset + length) : b.host.subarray(offset, offset + length);
   }
 
   get runtime(): WasmRuntime {

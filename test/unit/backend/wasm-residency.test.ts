@@ -19,14 +19,18 @@ function setup(budget: { bytes?: number; blocks?: number }) {
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
   const allocator = new WasmAllocator(memory);
   const blocks = new WeakMap<object, Block>();
+  // Made on first request, as WasmStorage does; `lifelinesMade` counts them.
   const lifelines = new WeakMap<object, object>();
-  const r = new Residency(
-    allocator,
-    memory,
-    (s) => blocks.get(s),
-    (s) => lifelines.get(s)!,
-    budget,
-  );
+  let lifelinesMade = 0;
+  const lifelineOf = (s: object): object => {
+    let l = lifelines.get(s);
+    if (l === undefined) {
+      lifelines.set(s, (l = {}));
+      lifelinesMade++;
+    }
+    return l;
+  };
+  const r = new Residency(allocator, (s) => blocks.get(s), lifelineOf, budget);
   // A kernel that does nothing: what makes a storage a kernel's rather than fresh host data (below).
   const touch = r.guard(() => {});
   /** A storage filled with `fill` as a kernel's output would be (`fresh`: as data just loaded from the host). */
@@ -39,7 +43,6 @@ function setup(budget: { bytes?: number; blocks?: number }) {
         return r.elements(blocks.get(s)!);
       },
     } as HostStorage;
-    lifelines.set(s, {});
     blocks.set(s, r.alloc(s, "float32", length, true, true));
     s.data.fill(fill);
     if (!fresh) touch({ storage: s, offset: 0, shape: [length], strides: [1] }, [], undefined);
@@ -64,7 +67,7 @@ function setup(budget: { bytes?: number; blocks?: number }) {
     indices.forEach((i, j) => o.set(d.subarray(i * n, (i + 1) * n), j * n));
   }, "gatherRows");
   const host = (s: HostStorage) => r.hostData(blocks.get(s)!);
-  return { r, allocator, storage, view, add1, ptr, rows, gatherRows, host };
+  return { r, allocator, storage, view, add1, ptr, rows, gatherRows, host, lifelinesMade: () => lifelinesMade };
 }
 
 describe("wasm residency cache", () => {
@@ -191,16 +194,20 @@ describe("wasm residency cache", () => {
   });
 
   test("finalization records only for blocks resident through a whole turn of the event loop; eviction drops them", async () => {
-    const { r, storage, view, add1 } = setup({ blocks: 16 });
+    const { r, storage, view, add1, lifelinesMade } = setup({ blocks: 16 });
     const turn = () => new Promise((done) => setTimeout(done, 5));
-    // A synchronous loop of 100 short-lived storages: no record at all, and no more waiting than are resident.
+    // A synchronous loop of 100 short-lived storages: no record and no lifeline at all, and no more
+    // waiting than are resident.
     const kept = [storage(0), storage(1)];
     for (let i = 0; i < 100; i++) add1()(view(storage(i)), [view(kept[0]!)], undefined);
     assert.deepEqual(r.registrations(), { registered: 0, waiting: r.stats().residentBlocks });
+    assert.equal(lifelinesMade(), 0);
     await turn(); // the first turn: they have not lived through a whole one yet
     assert.equal(r.registrations().registered, 0);
+    assert.equal(lifelinesMade(), 0);
     await turn();
     assert.deepEqual(r.registrations(), { registered: r.stats().residentBlocks, waiting: 0 });
+    assert.equal(lifelinesMade(), r.stats().residentBlocks, "one lifeline per registered block, made then");
     r.evictAll();
     assert.deepEqual(r.registrations(), { registered: 0, waiting: 0 });
   });
