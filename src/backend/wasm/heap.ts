@@ -12,7 +12,7 @@ export class HeapViews {
 
   constructor(private readonly memory: WebAssembly.Memory) {}
 
-  /** The memory as float32 elements: byte address p is element p >> 2. */
+  /** The memory as float32 elements: byte address p is element p >>> 2 (unsigned: the memory may pass 2 GiB). */
   get f32(): Float32Array {
     return (this.#f32 ??= new Float32Array(this.memory.buffer));
   }
@@ -22,7 +22,7 @@ export class HeapViews {
     return (this.#f64 ??= new Float64Array(this.memory.buffer));
   }
 
-  /** The memory as int32 elements: byte address p is element p >> 2. */
+  /** The memory as int32 elements: byte address p is element p >>> 2 (unsigned: the memory may pass 2 GiB). */
   get i32(): Int32Array {
     return (this.#i32 ??= new Int32Array(this.memory.buffer));
   }

@@ -517,8 +517,8 @@ function gatherRowsKernel(rt: WasmRuntime): Kernel {
     if (rowSize > 1) return rt.copyRows(px, 4 * rowSize, indices, po);
     // One-element rows (class labels): copied here, as int32 bits whatever the dtype.
     const heap = rt.heap.i32,
-      from = px >> 2,
-      to = po >> 2;
+      from = px >>> 2,
+      to = po >>> 2;
     for (let j = 0; j < indices.length; j++) heap[to + j] = heap[from + indices[j]!]!;
   };
 }
@@ -617,9 +617,9 @@ function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRo
         rt.softmaxRows(px, rs, R, C, logp, LOG);
         const f32 = rt.heap.f32,
           i32 = rt.heap.i32,
-          lp = logp >> 2,
-          td = pt >> 2,
-          od = po >> 2;
+          lp = logp >>> 2,
+          td = pt >>> 2,
+          od = po >>> 2;
         for (let r = 0; r < R; r++) f32[od + r] = -f32[lp + r * C + i32[td + r]!]!;
       } finally {
         scratch.release(mark);
@@ -640,8 +640,8 @@ function crossEntropyKernels(rt: WasmRuntime): Pick<KernelTable, "crossEntropyRo
       rt.softmaxRows(px, rs, R, C, po);
       const f32 = rt.heap.f32,
         i32 = rt.heap.i32,
-        td = pt >> 2,
-        od = po >> 2;
+        td = pt >>> 2,
+        od = po >>> 2;
       for (let r = 0; r < R; r++) f32[od + r * C + i32[td + r]!] -= 1;
       rows.ptr = po;
       rows.rowStride = C;

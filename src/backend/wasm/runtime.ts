@@ -513,8 +513,8 @@ export class WasmRuntime {
       this.runWithWorkspace("gemm_splitk", 12, slices, 1, 11);
     }
     const heap = this.heap.f32,
-      parts = cp >> 2,
-      out = c.ptr >> 2;
+      parts = cp >>> 2,
+      out = c.ptr >>> 2;
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let v = accumulate ? heap[out + i * c.rowStride + j]! : 0;
@@ -602,10 +602,10 @@ export class WasmRuntime {
     const mark = this.scratch.mark();
     try {
       const at = this.scratch.alloc(4);
-      this.heap.i32.set(state, at >> 2);
+      this.heap.i32.set(state, at >>> 2);
       this.kernels.exports.dropout_mask(y, n, p * 4294967296 - 2147483648, scale, at);
       const heap = this.heap.i32;
-      for (let i = 0; i < 4; i++) state[i] = heap[(at >> 2) + i]!;
+      for (let i = 0; i < 4; i++) state[i] = heap[(at >>> 2) + i]!;
     } finally {
       this.scratch.release(mark);
     }
@@ -737,7 +737,7 @@ export class WasmRuntime {
       this.rowsPtr = this.allocator.alloc(this.rowsBytes, false);
     }
     const heap = this.heap.i32,
-      at = this.rowsPtr >> 2;
+      at = this.rowsPtr >>> 2;
     for (let j = 0; j < k; j++) heap[at + j] = indices[j]!;
     this.kernels.exports.copy_rows(src, rowBytes, this.rowsPtr, dst, 0, k);
   }
