@@ -156,6 +156,26 @@ describe("wasm allocator", () => {
     al.free(d);
   });
 
+  test("its whole-memory views are kept between growths and made anew over the grown memory", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
+    const al = new WasmAllocator(memory);
+    const a = al.alloc(1024);
+    const f32 = al.heap.f32,
+      i32 = al.heap.i32;
+    assert.equal(al.heap.f32, f32, "the same view until the memory grows");
+    assert.deepEqual([f32.length, i32.length, al.heap.f64.length], [16384, 16384, 8192]);
+    f32[a >>> 2] = 1.5;
+    assert.equal(i32[a >>> 2], 0x3fc00000, "both over the same bytes");
+    const b = al.alloc(1 << 20); // grows the memory
+    assert.notEqual(al.heap.f32, f32, "a new view after the growth");
+    assert.equal(al.heap.f32.length, memory.buffer.byteLength / 4);
+    assert.equal(al.heap.i32.buffer.byteLength, memory.buffer.byteLength);
+    al.heap.f32[(b >>> 2) + (1 << 18) - 1] = 2.5; // the last element of the new block
+    assert.deepEqual([al.heap.f32[a >>> 2], new Float32Array(memory.buffer, b + (1 << 20) - 4, 1)[0]], [1.5, 2.5]);
+    al.free(b);
+    al.free(a);
+  });
+
   test("the runtime returns to its baseline after kernels ran", () => {
     const base = one.allocator.bytesInUse;
     const n = 300;
