@@ -74,6 +74,9 @@ function elementwise(
   // The fast path's operands, one per input, reused by every call: a kernel's arity is fixed, and the
   // runtime reads them before returning.
   const rowOps: RowOperand[] = [];
+  // Likewise the general case's addresses and stride lists.
+  const ptrs: number[] = [],
+    strides: (readonly number[])[] = [];
   return (out, inputs, params) => {
     // A bool (int32 0/1) output for comparisons, or a bool first input (where's condition); every
     // other operand float32.
@@ -86,13 +89,13 @@ function elementwise(
       run(1, sizeOf(out.shape), rowOps, po, flag);
       return;
     }
-    const ptrs: number[] = [];
-    const strides: (readonly number[])[] = [out.strides];
+    strides.length = 0;
+    strides.push(out.strides);
     for (let i = 0; i < inputs.length; i++) {
       const v = inputs[i]!;
       const p = addressIn(rt, v, i === 0 && boolCond ? "int32" : "float32");
       if (p < 0) return ref(out, inputs, params);
-      ptrs.push(p);
+      ptrs[i] = p;
       strides.push(v.strides);
     }
     const n = sizeOf(out.shape);
@@ -106,36 +109,45 @@ function elementwise(
     if (fits) {
       const C = rank === 0 ? 1 : c.shape[rank - 1]!;
       const R = n / C;
-      const ops: RowOperand[] = [];
-      for (let k = 0; k < ptrs.length; k++) {
-        ops.push({
-          ptr: ptrs[k]!,
-          rowStride: rank === 2 ? c.strides[k + 1]![0]! : 0,
-          colStep: rank === 0 ? 0 : (c.strides[k + 1]![rank - 1]! as 0 | 1),
-        });
+      for (let k = 0; k < inputs.length; k++) {
+        setRowOperand(
+          rowOps,
+          k,
+          ptrs[k]!,
+          rank === 2 ? c.strides[k + 1]![0]! : 0,
+          rank === 0 ? 0 : (c.strides[k + 1]![rank - 1]! as 0 | 1),
+        );
       }
-      run(R, C, ops, po, flag);
+      run(R, C, rowOps, po, flag);
       return;
     }
     const scratch = rt.scratch,
       mark = scratch.mark();
     try {
-      const ops: RowOperand[] = [];
       for (let k = 0; k < inputs.length; k++) {
         const v = inputs[k]!;
         if (isRowMajor(v)) {
-          ops.push({ ptr: ptrs[k]!, rowStride: 0, colStep: 1 });
+          setRowOperand(rowOps, k, ptrs[k]!, 0, 1);
           continue;
         }
         const tmp = scratch.alloc(n);
         if (!gatherTo(rt, ptrs[k]!, v, tmp)) return ref(out, inputs, params);
-        ops.push({ ptr: tmp, rowStride: 0, colStep: 1 });
+        setRowOperand(rowOps, k, tmp, 0, 1);
       }
-      run(1, n, ops, po, flag);
+      run(1, n, rowOps, po, flag);
     } finally {
       scratch.release(mark);
     }
   };
+}
+
+/** Sets ops[k] (made on first use: a kernel's arity is fixed, so its list stops growing). */
+function setRowOperand(ops: RowOperand[], k: number, ptr: number, rowStride: number, colStep: 0 | 1): void {
+  if (k === ops.length) ops.push({ ptr: 0, rowStride: 0, colStep: 1 });
+  const o = ops[k]!;
+  o.ptr = ptr;
+  o.rowStride = rowStride;
+  o.colStep = colStep;
 }
 
 /**
@@ -154,11 +166,7 @@ function oneRow(rt: WasmRuntime, out: View, inputs: readonly View[], ops: RowOpe
       for (let d = 0; d < v.strides.length; d++) if (v.strides[d] !== 0) return false;
       colStep = 0;
     }
-    if (k === ops.length) ops.push({ ptr: 0, rowStride: 0, colStep: 1 });
-    const o = ops[k]!;
-    o.ptr = p;
-    o.rowStride = 0;
-    o.colStep = colStep;
+    setRowOperand(ops, k, p, 0, colStep);
   }
   return ops.length === inputs.length;
 }
@@ -540,49 +548,76 @@ function rowNumbers(indices: ArrayLike<number>, n: number): boolean {
  */
 function softmaxKernel(rt: WasmRuntime): Kernel {
   const ref = reference("softmax");
+  // Reused by every call.
+  const rowDims: Folded = { rank: 0, size: 0, stride: 0 };
   return (out, inputs, params: { dim: number; log: boolean }) => {
     const x = inputs[0]!,
-      { dim, log } = params;
+      dim = params.dim;
     const px = addressIn(rt, x),
       po = addressIn(rt, out);
     if (px < 0 || po < 0 || !isRowMajor(out)) return ref(out, inputs, params);
     const nd = x.shape.length,
-      L = x.shape[dim]!,
-      R = sizeOf(x.shape) / L;
-    const inner = sizeOf(x.shape.slice(dim + 1));
-    const others = x.shape.map((_, d) => d).filter((d) => d !== dim);
-    const rows = collapse(
-      others.map((d) => x.shape[d]!),
-      [others.map((d) => x.strides[d]!)],
-    );
-    if (inner === 1 && (L === 1 || x.strides[dim] === 1) && rows.shape.length <= 1) {
-      return rt.softmaxRows(px, rows.shape.length === 0 ? L : rows.strides[0]![0]!, R, L, po, log ? LOG : undefined);
-    }
-    const scratch = rt.scratch,
-      mark = scratch.mark();
-    try {
-      // x seen as [...other dims, dim], copied into contiguous rows.
-      const order = [...others, dim];
-      const tmp = scratch.alloc(R * L);
-      if (!gatherTo(rt, px, { ...x, shape: order.map((d) => x.shape[d]!), strides: order.map((d) => x.strides[d]!) }, tmp)) {
-        return ref(out, inputs, params);
+      L = x.shape[dim]!;
+    // The common case, softmax along the last dim of rows that fold into one stride (a classifier's
+    // logits, attention's scores), without making arrays.
+    if (dim === nd - 1 && (L === 1 || x.strides[dim] === 1)) {
+      const rows = foldRange(x.shape, x.strides, 0, nd - 1, rowDims);
+      if (rows.rank <= 1) {
+        return rt.softmaxRows(px, rows.rank === 0 ? L : rows.stride, sizeOf(x.shape) / L, L, po, params.log ? LOG : undefined);
       }
-      if (inner === 1) return rt.softmaxRows(tmp, L, R, L, po, log ? LOG : undefined);
-      const y = scratch.alloc(R * L);
-      rt.softmaxRows(tmp, L, R, L, y, log ? LOG : undefined);
-      // Row-major strides of the [...other dims, dim] result, read back in the output's dim order.
-      const strides = new Array<number>(nd);
-      let step = L;
-      strides[dim] = 1;
-      for (let k = others.length - 1; k >= 0; k--) {
-        strides[others[k]!] = step;
-        step *= x.shape[others[k]!]!;
-      }
-      if (!gatherTo(rt, y, { ...out, shape: x.shape, strides }, po)) ref(out, inputs, params);
-    } finally {
-      scratch.release(mark);
     }
+    softmaxAnyLayout(rt, ref, out, inputs, params, px, po);
   };
+}
+
+/** softmaxKernel's other layouts: rows along any dim, gathered into scratch (and back) where they do not lie in place. */
+function softmaxAnyLayout(
+  rt: WasmRuntime,
+  ref: Kernel,
+  out: View,
+  inputs: readonly View[],
+  params: { dim: number; log: boolean },
+  px: number,
+  po: number,
+): void {
+  const x = inputs[0]!,
+    { dim, log } = params;
+  const nd = x.shape.length,
+    L = x.shape[dim]!,
+    R = sizeOf(x.shape) / L;
+  const inner = sizeOf(x.shape.slice(dim + 1));
+  const others = x.shape.map((_, d) => d).filter((d) => d !== dim);
+  const rows = collapse(
+    others.map((d) => x.shape[d]!),
+    [others.map((d) => x.strides[d]!)],
+  );
+  if (inner === 1 && (L === 1 || x.strides[dim] === 1) && rows.shape.length <= 1) {
+    return rt.softmaxRows(px, rows.shape.length === 0 ? L : rows.strides[0]![0]!, R, L, po, log ? LOG : undefined);
+  }
+  const scratch = rt.scratch,
+    mark = scratch.mark();
+  try {
+    // x seen as [...other dims, dim], copied into contiguous rows.
+    const order = [...others, dim];
+    const tmp = scratch.alloc(R * L);
+    if (!gatherTo(rt, px, { ...x, shape: order.map((d) => x.shape[d]!), strides: order.map((d) => x.strides[d]!) }, tmp)) {
+      return ref(out, inputs, params);
+    }
+    if (inner === 1) return rt.softmaxRows(tmp, L, R, L, po, log ? LOG : undefined);
+    const y = scratch.alloc(R * L);
+    rt.softmaxRows(tmp, L, R, L, y, log ? LOG : undefined);
+    // Row-major strides of the [...other dims, dim] result, read back in the output's dim order.
+    const strides = new Array<number>(nd);
+    let step = L;
+    strides[dim] = 1;
+    for (let k = others.length - 1; k >= 0; k--) {
+      strides[others[k]!] = step;
+      step *= x.shape[others[k]!]!;
+    }
+    if (!gatherTo(rt, y, { ...out, shape: x.shape, strides }, po)) ref(out, inputs, params);
+  } finally {
+    scratch.release(mark);
+  }
 }
 
 /**
