@@ -134,8 +134,8 @@ export function rootGradient(op: string, root: Tensor, grad: Tensor | null | und
 }
 
 /**
- * What a pass walks and accumulates, kept between passes so that a training step's backward makes no
- * sets, maps or arrays of its own: `visited` lists the tensors in the order the walk first reached
+ * What a pass walks and accumulates, its arrays kept between passes so that a training step's backward
+ * makes no map or array of its own (two small sets only): `visited` lists the tensors in the order the walk first reached
  * them and a tensor's `_slot` is its index there (checked against `visited`, since a nested pass run
  * by a hook may have renumbered it), `grads` the pending gradient at the same index, `order` the
  * tensors inputs-before-users. One state per nesting depth; cleared (capacity kept) when the pass ends.
@@ -148,10 +148,13 @@ class PassState {
   orderCount = 0;
   stack: Tensor[] = [];
   nextInput: number[] = [];
-  readonly kept = new Set<Storage>();
+  // New sets each pass, not cleared ones: on V8 a long-lived set cleared after a pass hangs a fresh
+  // table off the old generation, which drags what the next pass puts in it into the old generation
+  // too; the memory check's loop then grew the heap by tens of MiB in about half its runs on Node 22.
+  kept = new Set<Storage>();
   /** The context handed to each vjp in turn (vjps read it before they return and keep nothing of it). */
   readonly ctx: { inputs: readonly Tensor[]; output: Tensor | null; params: unknown } = { inputs: [], output: null, params: undefined };
-  readonly dead = new Set<Storage>();
+  dead = new Set<Storage>();
   roots: readonly Tensor[] = [];
   retain = false;
   /** Whether forward intermediates released by the pass may be freed (false when it records a graph). */
@@ -196,8 +199,8 @@ class PassState {
     for (let i = 0; i < this.orderCount; i++) this.order[i] = null!;
     this.count = 0;
     this.orderCount = 0;
-    this.kept.clear();
-    this.dead.clear();
+    this.kept = new Set();
+    if (this.dead.size > 0) this.dead = new Set();
     this.roots = NO_TENSORS;
     this.capture = null;
     this.needed = null;
