@@ -173,10 +173,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permutePrim([x], dims);
 }
 
-/**
- * Broadcasts to `shape` without copying; -1 keeps a dim's size (torch.expand).
- * @example tg.expand(tg.tensor([[1], [2]]), [2, 3])  // [[1, 1, 1], [2, 2, 2]]
- */
+/** Whether a tensor of shape `own` broadcasts to `shape` (no -1 in it), `lead` new dims in front. */
 function broadcastsTo(own: readonly number[], shape: readonly number[], lead: number): boolean {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
@@ -186,6 +183,10 @@ function broadcastsTo(own: readonly number[], shape: readonly number[], lead: nu
   return true;
 }
 
+/**
+ * Broadcasts to `shape` without copying; -1 keeps a dim's size (torch.expand).
+ * @example tg.expand(tg.tensor([[1], [2]]), [2, 3])  // [[1, 1, 1], [2, 2, 2]]
+ */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   arrayArg("expand", "the shape", shape);
   const lead = shape.length - x.ndim;
