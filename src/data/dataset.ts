@@ -1,6 +1,7 @@
 // Datasets (torch.utils.data): the Dataset interface, TensorDataset, Subset, and the row gathering
 // and collation that turn a list of sample indices into batch tensors.
 
+import { frozenShape1, frozenShape2 } from "../tensor/frozen-dims.js";
 import { halfTagOf, tagHalf } from "../tensor/half.js";
 import { isBoolStorage, tagBool } from "../tensor/bool.js";
 import { getBackend, kernelFor } from "../backend/current.js";
@@ -40,16 +41,23 @@ export function checkIndex(op: string, index: number, length: number): number {
   return index < 0 ? index + length : index;
 }
 
+/** `t.contiguous()` unrecorded; a function of its own, so that gatherRows captures nothing (no scope per batch). */
+function contiguousCopy(t: Tensor): Tensor {
+  return noGrad(() => t.contiguous());
+}
+
 /**
  * Rows `indices` of `t` (along its first dimension) as a new contiguous tensor of shape
  * [indices.length, ...t.shape.slice(1)], copied straight from storage (no autograd graph).
  */
 export function gatherRows(t: Tensor, indices: ArrayLike<number>): Tensor {
-  const src = t.isContiguous ? t : noGrad(() => t.contiguous());
+  const src = t.isContiguous ? t : contiguousCopy(t);
   const k = indices.length;
   const rowSize = src.size / src.shape[0];
   // Not zero-filled: the kernel writes every row.
-  const out = new Tensor(getBackend().alloc(src.storage.dtype, k * rowSize, false), [k, ...src.shape.slice(1)]);
+  // Batches of rows and of labels (the usual data sets): the shared frozen shape, no arrays made.
+  const shape = src.ndim === 2 ? frozenShape2(k, src.shape[1]!) : src.ndim === 1 ? frozenShape1(k) : [k, ...src.shape.slice(1)];
+  const out = new Tensor(getBackend().alloc(src.storage.dtype, k * rowSize, false), shape);
   kernelFor("gatherRows")(out, [src], { indices });
   // Rows of a float16/bfloat16 tensor are still exact values of that dtype.
   if (isBoolStorage(src.storage)) tagBool(out.storage); // rows of a bool tensor stay bool

@@ -41,11 +41,13 @@ export function broadcastView(t: View, shape: readonly number[]): View {
   if (shapesEqual(t.shape, shape)) return t;
   // A 0-d operand (a scalar) is every element: zero strides, shared.
   if (t.shape.length === 0) return { storage: t.storage, offset: t.offset, shape, strides: zeroStrides(shape.length) };
+  // A loop, not shape.map: a closure capturing t would make JavaScriptCore allocate this function's
+  // scope on every call, the early returns above included.
   const lead = shape.length - t.shape.length;
-  const strides = shape.map((d, i) => {
-    if (i < lead) return 0;
-    const own = t.shape[i - lead];
-    return own === 1 && d !== 1 ? 0 : t.strides[i - lead];
-  });
+  const strides = new Array<number>(shape.length);
+  for (let i = 0; i < shape.length; i++) {
+    const own = i < lead ? 1 : t.shape[i - lead]!;
+    strides[i] = i < lead || (own === 1 && shape[i] !== 1) ? 0 : t.strides[i - lead]!;
+  }
   return { storage: t.storage, offset: t.offset, shape, strides };
 }

@@ -19,9 +19,12 @@ export function asIndexTensor(op: string, idx: IndexInput, what = "indices"): Te
   const flat = (typeof idx === "number" || typeof idx === "boolean" ? [idx] : (idx as unknown[]).flat(Infinity as 1)) as (
     number | boolean
   )[];
-  flat.forEach((v, i) => {
+  // A loop, not forEach: a closure over op and what would make JavaScriptCore allocate this function's
+  // scope on every call, the tensor case above included (losses call this every step).
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
     if (typeof v !== "boolean" && !Number.isInteger(v)) throw new ValueError(`${op}: ${what} must be integers, got ${v} at position ${i}`);
-  });
+  }
   return tensor(idx, { dtype: "int32" });
 }
 

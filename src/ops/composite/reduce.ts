@@ -4,7 +4,6 @@
 import { DTypeError, ValueError } from "../../errors.js";
 import { checkOptions } from "../../tensor/options.js";
 import { isFloat } from "../../tensor/dtype.js";
-import { sizeOf } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { argmaxPrim, argminPrim, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
 import { floatMask, whereMask } from "../primitives/elementwise.js";
@@ -33,7 +32,9 @@ function requireFloat(op: string, x: Tensor): void {
 }
 
 function countOf(x: Tensor, dims: readonly number[]): number {
-  return sizeOf(dims.map((d) => x.shape[d]));
+  let n = 1;
+  for (let j = 0; j < dims.length; j++) n *= x.shape[dims[j]!]!;
+  return n;
 }
 
 /**

@@ -10,7 +10,7 @@
 
 import { definePrimitive } from "../../autograd/primitive.js";
 import { DTypeError } from "../../errors.js";
-import { isFloat, promote } from "../../tensor/dtype.js";
+import { isFloat, promote, type DType } from "../../tensor/dtype.js";
 import { sizeOf } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { runKernel } from "../run-kernel.js";
@@ -33,12 +33,7 @@ export const linearPrim = definePrimitive({
     // As x.matmul(W.T).add(b) promotes: an int32 bias joins the product's float dtype.
     const dtype = b ? promote(promote(x.dtype, w.dtype), b.dtype) : promote(x.dtype, w.dtype);
     // Plain loops: a Linear layer runs this every step, and arrays or closures made per call are garbage.
-    let operands = inputs;
-    for (const t of inputs) {
-      if (t.dtype === dtype) continue;
-      operands = inputs.map((u) => (u.dtype === dtype ? u : u.to(dtype)));
-      break;
-    }
+    const operands = castAll(inputs, dtype);
     let shape: readonly number[];
     if (x.ndim === 2) shape = frozenShape2(x.shape[0]!, w.shape[0]!);
     else {
@@ -59,6 +54,20 @@ export const linearPrim = definePrimitive({
     ];
   },
 });
+
+/**
+ * `inputs` with each converted to `dtype`, or `inputs` itself when all have it. A function of its own:
+ * a closure over `dtype` in the forward would make JavaScriptCore allocate the forward's scope per call.
+ */
+function castAll(inputs: readonly Tensor[], dtype: DType): readonly Tensor[] {
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i]!.dtype === dtype) continue;
+    const out = new Array<Tensor>(inputs.length);
+    for (let k = 0; k < inputs.length; k++) out[k] = inputs[k]!.dtype === dtype ? inputs[k]! : inputs[k]!.to(dtype);
+    return out;
+  }
+  return inputs;
+}
 
 /** [0, 1, …, n - 1]: the leading dims a bias gradient sums over. */
 function leadingDims(n: number): number[] {

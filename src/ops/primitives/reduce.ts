@@ -104,11 +104,17 @@ export interface ExtremeParams extends ReduceParams {
   readonly firstOnly?: boolean;
 }
 
+/** Whether any of `dims` has size 0 (a loop: a closure over the shape would give the caller a scope per call). */
+function hasEmptyDim(shape: readonly number[], dims: readonly number[]): boolean {
+  for (let j = 0; j < dims.length; j++) if (shape[dims[j]!] === 0) return true;
+  return false;
+}
+
 function extreme(name: "max" | "min") {
   return definePrimitive<ExtremeParams>({
     name,
     forward: ([x], p) => {
-      if (p.dims.some((d) => x.shape[d] === 0)) {
+      if (hasEmptyDim(x.shape, p.dims)) {
         throw new ValueError(`${name}: cannot reduce over an empty dimension of a tensor of shape ${fmtShape(x.shape)}`);
       }
       return runReduce(name, x, p, x.dtype);
