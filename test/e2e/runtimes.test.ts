@@ -128,7 +128,7 @@ function rssCheck(rt: Runtime, mode: string) {
 /** Runtimes and modes where the memory check does not hold reliably yet: it runs and reports, without failing the suite. */
 const RSS_TODO: Record<string, string | undefined> = {
   "bun loop":
-    'reads 2.1-2.3 MiB an epoch: in a loop that never yields JavaScriptCore collects only after allocating twice the heap it counted at its last full collection (~127 MB, set while the digits load; the wasm memory counts twice), more than 30 epochs of this loop\'s garbage, so epochs 5-30 are one climb; RSS then levels or falls (184-267 MiB by epochs 35-65). A step makes ~166 cells (404 before the object count was cut; bench/RESULTS.md, "Fewer objects a step"); passing needs ~100 or fewer, i.e. fewer objects per tensor (each is a Tensor, a WasmStorage and a Block) or fewer tensors a step',
+    "reads 2.0-2.3 MiB an epoch: in a loop that never yields JavaScriptCore collects only after allocating twice the heap it counted at its last full collection (~127 MB, set while the digits load; the wasm memory counts twice), more than 30 epochs of this loop's garbage, so epochs 5-30 are one climb; RSS then levels or falls (184-267 MiB by epochs 35-65). A step makes ~142 cells (404 before the object count was cut; bench/RESULTS.md, 'Fewer objects a step'), and going from 166 to 142 did not move the reading: besides fewer objects per tensor (each is a Tensor, a WasmStorage and a Block) it needs fewer tensors and fewer copies of evicted dead tensors a step",
 };
 
 /**
