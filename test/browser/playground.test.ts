@@ -94,14 +94,24 @@ describe("playground page", { timeout: 240_000 }, () => {
     const gradsBefore = await canvasHash(page, "grads");
     await shot(page, "spirals-start.png");
     await page.click("#play");
-    await page.waitForFunction("window.playground.trainer.epoch >= 5", { timeout: 120_000, polling: 200 });
+    // Paused as soon as epoch 5 is seen, in the page itself: a run of 50 epochs can take about a second,
+    // so pausing from here after reading the charts could find it already finished.
+    await page.waitForFunction(
+      () => {
+        const pg = (window as any).playground;
+        if (pg.trainer.epoch < 5) return false;
+        (document.getElementById("play") as HTMLButtonElement).click();
+        return true;
+      },
+      { timeout: 120_000, polling: "raf" },
+    );
+    assert.ok(((await page.evaluate("window.playground.trainer.epoch")) as number) < 50, "paused before the run ended");
     assert.notEqual(await canvasHash(page, "loss"), before.loss, "the loss chart changed");
     assert.notEqual(await canvasHash(page, "view"), before.view, "the decision map changed");
     assert.notEqual(await canvasHash(page, "weights"), before.weights, "the weight histogram changed");
     const gradsEarly = await canvasHash(page, "grads");
     assert.notEqual(gradsEarly, gradsBefore, "the gradient histogram appeared");
     // Pause stops between batches and training stays stopped until Train is pressed again.
-    await page.click("#play");
     assert.equal(await page.evaluate("window.playground.running"), false);
     assert.equal(await page.$eval("#play", (e) => e.textContent), "Train");
     // The batches already started (at most 30 ms of them) finish first.
