@@ -136,8 +136,8 @@ export function rootGradient(op: string, root: Tensor, grad: Tensor | null | und
 /**
  * What a pass walks and accumulates, its arrays kept between passes so that a training step's backward
  * makes no map or array of its own (two small sets only): `visited` lists the tensors in the order the walk first reached
- * them and a tensor's `_slot` is its index there (checked against `visited`, since a nested pass run
- * by a hook may have renumbered it), `grads` the pending gradient at the same index, `order` the
+ * them and a tensor's `_slot` is its index there (checked against `visited`: another pass may have left
+ * its own number, and a nested pass run by a hook renumbers what it reaches until it ends), `grads` the pending gradient at the same index, `order` the
  * tensors inputs-before-users. One state per nesting depth; cleared (capacity kept) when the pass ends.
  */
 class PassState {
@@ -166,16 +166,10 @@ class PassState {
 
   /** `t`'s index in `visited`, or -1 when this pass has not reached it. */
   slotOf(t: Tensor): number {
+    // A number left by another pass points elsewhere (or past the end); a nested pass's renumbering is
+    // undone when it ends (restamp), so the check is all it takes: no search, the walk stays linear.
     const s = t._slot;
-    if (s >= 0 && s < this.count && this.visited[s] === t) return s;
-    // Renumbered by a nested pass (hooks may run backward), or never reached.
-    for (let i = 0; i < this.count; i++) {
-      if (this.visited[i] === t) {
-        t._slot = i;
-        return i;
-      }
-    }
-    return -1;
+    return s >= 0 && s < this.count && this.visited[s] === t ? s : -1;
   }
 
   visit(t: Tensor): void {
@@ -365,6 +359,8 @@ function propagate(pass: PassState): void {
       if (!gx || !x.requiresGrad || (needed && !needed.has(x))) continue;
       const summed = sumTo(gx, x);
       const at = pass.slotOf(x);
+      // The walk reached every input that requires grad: a miss is a numbering fault, not a gradient of 0.
+      if (at < 0) throw new Error(`backward: internal error: ${node.spec.name}'s input ${k} was not numbered by this pass`);
       const prev = grads[at];
       grads[at] = prev ? accumulate(prev, summed) : summed;
     }

@@ -78,6 +78,27 @@ for (const backend of tg.listBackends()) {
 }
 
 describe("hooks", () => {
+  it("a hook may run a backward pass of its own through tensors the running pass also reaches", () => {
+    // The inner pass numbers x and w its own way while the outer one is still to reach them; the outer
+    // pass must still find each one's pending gradient. torch gives the same: x.grad = (6x + 1) + 2w,
+    // w.grad = 2w + 2x.
+    const x = tg.tensor([1, 2, 3], { requiresGrad: true });
+    const w = tg.tensor([4, 5, 6], { requiresGrad: true });
+    const y = x.mul(w).mul(2);
+    // Recorded now: a backward pass records nothing (as torch's, outside create_graph).
+    // Deeper than the outer graph, so the inner pass gives x another number than the outer one did.
+    const z = x.mul(x).mul(3).neg().neg().neg().neg().add(x).add(w.mul(w)).sum();
+    let ran = 0;
+    y.registerHook(() => {
+      ran++;
+      z.backward();
+    });
+    y.sum().backward();
+    assert.equal(ran, 1);
+    assert.deepEqual(x.grad!.toArray(), [15, 23, 31]);
+    assert.deepEqual(w.grad!.toArray(), [10, 14, 18]);
+  });
+
   it("a forward hook inside a Sequential captures activations; handles remove only their hook", () => {
     const net = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
     const acts: Tensor[] = [];
