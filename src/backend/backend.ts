@@ -83,8 +83,9 @@ export interface Backend {
   /** A copy of the elements [offset, offset + length) of `storage`, once every kernel already called has run. */
   read(storage: Storage, offset: number, length: number): Promise<TypedArray>;
   /**
-   * The elements [offset, offset + length), synchronously: a view valid until the next allocation or
-   * kernel call (copy it to keep it). A backend without synchronous read-back throws AsyncReadError.
+   * The elements [offset, offset + length), synchronously: a view for reading, valid until the next
+   * allocation or kernel call (copy it to keep it; writes go through `write`). A backend without
+   * synchronous read-back throws AsyncReadError.
    */
   readSync(storage: Storage, offset: number, length: number): TypedArray;
   /**

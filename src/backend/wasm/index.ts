@@ -84,7 +84,7 @@ export class WasmBackend implements Backend {
     hostIO.write(storage, offset, values);
   }
   read(storage: Storage, offset: number, length: number): Promise<TypedArray> {
-    return hostIO.read(storage, offset, length);
+    return storage instanceof WasmStorage ? Promise.resolve(storage.read(offset, length).slice()) : hostIO.read(storage, offset, length);
   }
   readSync(storage: Storage, offset: number, length: number): TypedArray {
     // One view rather than a view of the whole storage and then its subarray (item() runs every step).

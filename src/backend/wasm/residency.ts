@@ -271,10 +271,14 @@ export class Residency {
     return this.elements(b);
   }
 
-  /** Elements [from, to) of hostData(b), as one view (a host read: `Backend.readSync`). */
+  /**
+   * Elements [from, to) of the block, as one view, for reading only (`Backend.readSync`, whose views
+   * no caller writes): unlike hostData it ends no arrangement, so reading a batch's labels (a loss
+   * checking its targets) leaves the batch to be dropped on eviction, and reading a data set copies
+   * nothing for the batches gathered from it.
+   */
   hostRange(b: Block, from: number, to: number): TypedArray {
     if (b.state === DROPPED) this.materialize(b);
-    if (this.depth === 0) this.written(b);
     if (b.state !== RESIDENT) return b.host.subarray(from, to);
     const at = b.ptr / BYTES[b.dtype];
     return heapOf(this.heap, b.dtype).subarray(at + from, at + to);

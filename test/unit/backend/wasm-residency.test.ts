@@ -270,6 +270,20 @@ describe("gathered blocks under eviction", () => {
     assert.deepEqual([r.stats().drops, r.stats().evictions], [1, 2]);
   });
 
+  test("host reads (readSync) end no arrangement: the batch read is still dropped, the source read is not copied", () => {
+    const { r, ptr, src, batch, expected } = gathered();
+    const block = (x: HostStorage) => (r as unknown as { blockOf: (s: HostStorage) => Block }).blockOf(x);
+    assert.deepEqual([...r.hostRange(block(batch), 0, 128)], expected);
+    assert.deepEqual([...r.hostRange(block(src), 192, 196)], [192, 193, 194, 195]);
+    r.evictAll();
+    assert.deepEqual([r.stats().drops, r.stats().evictions, r.stats().snapshots], [1, 2, 0]);
+    assert.equal(ptr(batch), 0);
+    // Read while dropped: its rows on the heap, gathered again; still a batch of the source.
+    assert.deepEqual([...r.hostRange(block(batch), 64, 66)], [64, 65]);
+    assert.equal(r.stats().regathers, 1);
+    assert.notEqual(block(batch).recipe, null);
+  });
+
   test("a source written after the gather hands its old rows to the dropped batch first", () => {
     const { r, storage, view, add1, src, batch, host, expected } = gathered();
     r.evictAll();
@@ -320,10 +334,10 @@ describe("wasm backend under eviction", () => {
     const before = wasmBackend.memoryStats();
     const evicted = run(true);
     const after = wasmBackend.memoryStats();
-    // 10 steps of an x and a y batch, each dropped at its own step and gathered again once. x is
-    // dropped again at the next step (it went back into wasm memory); y does not go back: the host
-    // reads the labels (crossEntropy checks their range), so y became an ordinary heap copy.
-    assert.deepEqual([after.drops - before.drops, after.regathers - before.regathers, after.snapshots - before.snapshots], [29, 20, 0]);
+    // 10 steps of an x and a y batch, each dropped at its own step and gathered again once (x by the
+    // first kernel, y by crossEntropy reading the labels to check their range, a read that leaves y a
+    // batch), and both dropped again at the next step but the last: 20 + 2 × 9.
+    assert.deepEqual([after.drops - before.drops, after.regathers - before.regathers, after.snapshots - before.snapshots], [38, 20, 0]);
     assert.deepEqual(evicted, plain);
   });
 
@@ -355,6 +369,35 @@ describe("wasm backend under eviction", () => {
     const evicted = run(true);
     assert.ok(wasmBackend.memoryStats().evictions - evictionsBefore > 100, "the second run really ran on evicted storages");
     assert.deepEqual(evicted, plain);
+  });
+
+  test("a training step's batches are dropped on eviction, the labels too (the loss reads them without ending the arrangement)", () => {
+    tg.setBackend("wasm");
+    try {
+      tg.manualSeed(3);
+      const model = new nn.Linear(12, 3);
+      const x = tg.randn([40, 12]),
+        y = tg.tensor(
+          Array.from({ length: 40 }, (_, i) => i % 3),
+          { dtype: "int32" },
+        );
+      const loader = new tg.data.DataLoader(new tg.data.TensorDataset(x, y), { batchSize: 8 });
+      wasmBackend.collect();
+      const before = wasmBackend.memoryStats();
+      let kept: tg.Tensor[] = [];
+      for (const [xb, yb] of loader) {
+        nn.functional.crossEntropy(model.forward(xb!), yb!).backward();
+        kept = [xb!, yb!];
+        wasmBackend.collect();
+      }
+      const after = wasmBackend.memoryStats();
+      // Five batches of images (8×12 floats) and of labels (8 int32), each dropped once, nothing copied.
+      assert.equal(after.drops - before.drops, 10);
+      assert.equal(after.droppedBytes - before.droppedBytes, 5 * (8 * 12 * 4 + 8 * 4));
+      assert.deepEqual(kept[1]!.toArray(), [2, 0, 1, 2, 0, 1, 2, 0]);
+    } finally {
+      tg.setBackend("js");
+    }
   });
 
   test("a storage's data is the heap copy while evicted and wasm memory once a kernel used it", () => {
