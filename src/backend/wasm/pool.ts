@@ -104,6 +104,7 @@ export const POOL_FUNCS = [
   "lstm_cell_grad",
   "gru_cell",
   "gru_cell_grad",
+  "dropout_groups",
 ] as const;
 export type PoolFunc = (typeof POOL_FUNCS)[number];
 

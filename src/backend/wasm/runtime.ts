@@ -6,6 +6,7 @@ import { WasmAllocator } from "./allocator.js";
 import type { AdamStepParams, SgdStepParams } from "../optim-params.js";
 import { KERNEL_ARGS, WasmPool, type PoolFunc, type PoolOptions, type Workspace } from "./pool.js";
 import type { HeapViews } from "./heap.js";
+import { jump } from "./xoshiro-jump.js";
 
 /** Op codes of assembly/elementwise.ts and assembly/reduce.ts. */
 export const UNARY_OPS = {
@@ -66,6 +67,9 @@ export interface RowOperand {
  * hand-off to a worker (a few us when it is awake, far more when it sleeps or its core is busy)
  * costs more than the second core saves.
  */
+/** Dropout masks from this many elements on are drawn in lanes (dropout_groups); shorter ones in one sequence. */
+const DROPOUT_LANES_FROM = 4096;
+
 export const PARALLEL_THRESHOLDS = {
   /**
    * 2*M*N*K. Square n: 48 0.72x, 64 1.26x in one run and 0.70x in another (12 us on one thread),
@@ -154,6 +158,9 @@ export class WasmRuntime {
   readonly kernels: WasmKernels;
   readonly allocator: WasmAllocator;
   private poolInstance: WasmPool;
+  // A dropout lane's state while the lanes are jumped into place (reused: dropout runs several times a step).
+  private readonly laneState = new Int32Array(4);
+  private readonly laneNext = new Int32Array(4);
   private readonly spin: number | undefined;
   /** Per-thread gemm workspace: threads * wsStride bytes. */
   private wsBase = 0;
@@ -596,16 +603,59 @@ export class WasmRuntime {
 
   /**
    * Writes a dropout mask of n float32 elements at y (0 with probability p, else scale) from the
-   * generator state `state` (xoshiro128**'s 4 words), which comes back advanced by n draws. One thread.
+   * generator state `state` (xoshiro128**'s 4 words), which comes back advanced by n draws. A long
+   * mask is drawn in lanes of 2^m draws (4 SIMD lanes a thread), each lane's state jumped ahead to
+   * its first position: the same elements, in a fraction of the time of one sequence.
    */
   dropoutMask(y: number, n: number, p: number, scale: number, state: Int32Array): void {
+    const threshold = p * 4294967296 - 2147483648;
     const mark = this.scratch.mark();
     try {
-      const at = this.scratch.alloc(4);
-      this.heap.i32.set(state, at >>> 2);
-      this.kernels.exports.dropout_mask(y, n, p * 4294967296 - 2147483648, scale, at);
-      const heap = this.heap.i32;
-      for (let i = 0; i < 4; i++) state[i] = heap[(at >>> 2) + i]!;
+      if (n < DROPOUT_LANES_FROM) {
+        const at = this.scratch.alloc(4);
+        this.heap.i32.set(state, at >>> 2);
+        this.kernels.exports.dropout_mask(y, n, threshold, scale, at);
+        const heap = this.heap.i32;
+        for (let i = 0; i < 4; i++) state[i] = heap[(at >>> 2) + i]!;
+        return;
+      }
+      const parallel = n >= PARALLEL_THRESHOLDS.cheapElements;
+      const wanted = 4 * (parallel ? this.threads : 1);
+      let m = 0;
+      while (2 ** m * wanted < n) m++;
+      const k = 2 ** m,
+        lanes = Math.ceil(n / k),
+        groups = Math.ceil(lanes / 4);
+      // Lane states, group by group as a[4], b[4], c[4], d[4]; then 4 words of sink.
+      const at = this.scratch.alloc(16 * groups + 4),
+        base = at >>> 2;
+      const heap = this.heap.i32,
+        s = this.laneState;
+      s.set(state);
+      for (let lane = 0; lane < 4 * groups; lane++) {
+        if (lane > 0 && lane < lanes) {
+          jump(s, m, this.laneNext);
+          s.set(this.laneNext);
+        }
+        const g = base + 16 * (lane >>> 2) + (lane & 3);
+        for (let w = 0; w < 4; w++) heap[g + 4 * w] = s[w]!;
+      }
+      // An integer draw r is below the threshold exactly when r <= ceil(threshold) - 1 (in range for 0 < p < 1).
+      const lim = Math.min(2147483647, Math.max(-2147483648, Math.ceil(threshold) - 1));
+      const v = this.argv;
+      v[0] = y;
+      v[1] = n;
+      v[2] = k;
+      v[3] = lim;
+      v[4] = scale;
+      v[5] = at;
+      v[6] = at + 64 * groups;
+      this.run("dropout_groups", 7, groups, 1, parallel && groups > 1);
+      // The last lane ends where the sequence does.
+      const last = lanes - 1,
+        g = base + 16 * (last >>> 2) + (last & 3);
+      const h = this.heap.i32;
+      for (let w = 0; w < 4; w++) state[w] = h[g + 4 * w]!;
     } finally {
       this.scratch.release(mark);
     }

@@ -8,7 +8,7 @@ export { reduce_rows, reduce_cols, softmax_rows } from "./reduce";
 export { im2col, col2im, maxpool_indices } from "./conv";
 export { gather_dim, scatter_add_dim, arg_mid, copy_rows } from "./indexing";
 export { adam_step, sgd_step } from "./optim";
-export { dropout_mask } from "./random";
+export { dropout_mask, dropout_groups } from "./random";
 
 /**
  * Zeroes `bytes` bytes at `p` with memory.fill (a native memset): TypedArray.fill on a
