@@ -196,7 +196,12 @@ export function mhaForward(
   let out = linear(merged, outProjWeight, outProjBias);
   if (!batched) out = out.squeeze(1);
   else if (batchFirst) out = out.transpose(0, 1);
-  if (!needWeights) return [out, null];
+  if (!needWeights) {
+    // The weights go to the product with the values alone (and its backward): not returned, they
+    // are freed with the graph rather than copied out when the cache needs room.
+    markIntermediate(weights);
+    return [out, null];
+  }
   let w = averageAttnWeights ? weights.mean(1) : weights;
   if (!batched) w = w.squeeze(0);
   return [out, w];
