@@ -141,21 +141,21 @@ export function mhaForward(
   }
   const batched = checkInputs(site, query, key, value, E, kdim, vdim);
 
-  // Work time-major and batched: [L, N, E].
+  // Work batched, in the inputs' own layout: [N, L, E] batch-first, else [L, N, E] (an unbatched
+  // input as a batch of one). Batch-first stays so: transposing to time-major would make every
+  // projection, and the residual sums around the layer, read strided copies.
   let q = query,
     k = key,
     v = value;
-  if (batched && batchFirst) {
-    q = query.transpose(0, 1);
-    k = key === query ? q : key.transpose(0, 1);
-    v = value === key ? k : value.transpose(0, 1);
-  } else if (!batched) {
+  if (!batched) {
     q = query.unsqueeze(1);
     k = key === query ? q : key.unsqueeze(1);
     v = value === key ? k : value.unsqueeze(1);
   }
-  const [L, N] = q.shape;
-  const S = k.shape[0];
+  const bf = batched && batchFirst;
+  const L = q.shape[bf ? 1 : 0]!,
+    N = q.shape[bf ? 0 : 1]!;
+  const S = k.shape[bf ? 1 : 0]!;
   const H = numHeads,
     hd = E / numHeads;
   const kpm = keyPaddingMask === null ? null : batched ? keyPaddingMask : keyPaddingMask.unsqueeze(0);
@@ -174,8 +174,9 @@ export function mhaForward(
     kp = linear(k, w(1, kProjWeight), bias(1));
     vp = linear(v, w(2, vProjWeight), bias(2));
   }
-  // [seq, N, E] → [N, H, seq, hd]
-  const heads = (t: Tensor, len: number) => t.reshape([len, N, H, hd]).permute([1, 2, 0, 3]);
+  // [N, seq, E] or [seq, N, E] → [N, H, seq, hd]
+  const heads = (t: Tensor, len: number) =>
+    bf ? t.reshape([N, len, H, hd]).permute([0, 2, 1, 3]) : t.reshape([len, N, H, hd]).permute([1, 2, 0, 3]);
 
   let mask: Tensor | null = null;
   if (attnMask !== null) {
@@ -190,12 +191,11 @@ export function mhaForward(
   }
 
   const [attnOut, weights] = attend(heads(qp, L), heads(kp, S), heads(vp, S), mask, 1 / Math.sqrt(hd), training ? dropoutP : 0);
-  const merged = attnOut.permute([2, 0, 1, 3]).reshape([L, N, E]);
+  const merged = bf ? attnOut.permute([0, 2, 1, 3]).reshape([N, L, E]) : attnOut.permute([2, 0, 1, 3]).reshape([L, N, E]);
   // Read by the output projection's backward alone (merged may be a copy or a view of attnOut).
   markIntermediate(attnOut, merged);
   let out = linear(merged, outProjWeight, outProjBias);
   if (!batched) out = out.squeeze(1);
-  else if (batchFirst) out = out.transpose(0, 1);
   if (!needWeights) {
     // The weights go to the product with the values alone (and its backward): not returned, they
     // are freed with the graph rather than copied out when the cache needs room.
