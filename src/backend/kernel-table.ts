@@ -80,7 +80,7 @@ export interface UnfoldParams extends ConvGeometry {
  * Fused kernels that only faster backends provide. No backend falls back to the reference for them
  * (a GPU backend cannot): the op that uses one asks the current backend for it
  * (`getBackend().kernel(name)`) and otherwise composes the same maths from the kernels above.
- * Contracts: ops/primitives/recurrent-cell.ts and ops/composite/dropout.ts.
+ * Contracts: ops/primitives/recurrent-cell.ts, ops/composite/dropout.ts and ops/primitives/layer-norm.ts.
  */
 export interface OptionalKernelParams {
   lstmCell: undefined;
@@ -89,6 +89,17 @@ export interface OptionalKernelParams {
   gruCellGrad: undefined;
   /** A float32 dropout mask from the generator's state, advanced in place (contract: ops/composite/dropout.ts). */
   dropoutMask: DropoutMaskParams;
+  /** Layer normalization's row statistics, result and gradients (contracts: ops/primitives/layer-norm.ts). */
+  layerNormStats: { readonly eps: number };
+  layerNorm: LayerNormAffine;
+  layerNormGrad: { readonly weight: boolean };
+  layerNormParamGrad: undefined;
+}
+
+/** Which of layer norm's scale (weight) and shift (bias) follow x and its stats among the inputs. */
+export interface LayerNormAffine {
+  readonly weight: boolean;
+  readonly bias: boolean;
 }
 
 /** dropoutMask's parameters: keep-or-drop probability, the survivors' factor, xoshiro128**'s four state words. */
@@ -98,7 +109,17 @@ export interface DropoutMaskParams {
   readonly state: Int32Array;
 }
 export type OptionalKernelName = keyof OptionalKernelParams;
-export const OPTIONAL_KERNELS: readonly OptionalKernelName[] = ["lstmCell", "lstmCellGrad", "gruCell", "gruCellGrad", "dropoutMask"];
+export const OPTIONAL_KERNELS: readonly OptionalKernelName[] = [
+  "lstmCell",
+  "lstmCellGrad",
+  "gruCell",
+  "gruCellGrad",
+  "dropoutMask",
+  "layerNormStats",
+  "layerNorm",
+  "layerNormGrad",
+  "layerNormParamGrad",
+];
 
 /** Parameters of each kernel, by name. */
 export type KernelParams = OptionalKernelParams & { [K in UnaryKernel | BinaryKernel | TernaryKernel]: undefined } & {

@@ -701,6 +701,47 @@ function dropoutMaskKernel(rt: WasmRuntime): KernelTable["dropoutMask"] {
   };
 }
 
+/** Layer norm's kernels (contracts in ops/primitives/layer-norm.ts): float32 rows, contiguous, in wasm memory. */
+function layerNormKernels(rt: WasmRuntime): Pick<KernelTable, "layerNormStats" | "layerNorm" | "layerNormGrad" | "layerNormParamGrad"> {
+  /** Addresses of the views, each contiguous float32 in this memory; throws otherwise (the op makes them so). */
+  const addresses = (views: readonly View[], into: number[]): number[] => {
+    for (let i = 0; i < views.length; i++) {
+      const p = addressIn(rt, views[i]!);
+      if (p < 0 || !isRowMajor(views[i]!)) throw new Error("internal: layer norm's kernels take contiguous float32 tensors in wasm memory");
+      into[i] = p;
+    }
+    return into;
+  };
+  const a: number[] = [0, 0, 0, 0];
+  const addresses1 = (v: View): number => {
+    const p = addressIn(rt, v);
+    if (p < 0 || !isRowMajor(v)) throw new Error("internal: layer norm's kernels write contiguous float32 tensors in wasm memory");
+    return p;
+  };
+  return {
+    layerNormStats: (out, inputs, params) => {
+      const p = addresses(inputs, a),
+        x = inputs[0]!;
+      rt.layerNormStats(p[0]!, x.shape[0]!, x.shape[1]!, params.eps, addresses1(out));
+    },
+    layerNorm: (out, inputs, params) => {
+      const p = addresses(inputs, a);
+      const w = params.weight ? p[2]! : 0,
+        b = params.bias ? p[params.weight ? 3 : 2]! : 0;
+      rt.layerNorm(p[0]!, p[1]!, w, b, out.shape[0]!, out.shape[1]!, addresses1(out));
+    },
+    layerNormGrad: (out, inputs, params) => {
+      const p = addresses(inputs, a);
+      rt.layerNormGrad(p[0]!, p[1]!, p[2]!, params.weight ? p[3]! : 0, out.shape[0]!, out.shape[1]!, addresses1(out));
+    },
+    layerNormParamGrad: (out, inputs) => {
+      const p = addresses(inputs, a),
+        x = inputs[1]!;
+      rt.layerNormParamGrad(p[0]!, p[1]!, p[2]!, x.shape[0]!, x.shape[1]!, addresses1(out));
+    },
+  };
+}
+
 /** The wasm backend's kernels (those it does not list fall back to the reference). */
 export function wasmKernels(rt: WasmRuntime): Partial<KernelTable> {
   const table: { -readonly [K in KernelName]?: KernelTable[K] } = {
@@ -716,6 +757,7 @@ export function wasmKernels(rt: WasmRuntime): Partial<KernelTable> {
     ...optimKernels(rt),
     ...recurrentKernels(rt),
     dropoutMask: dropoutMaskKernel(rt),
+    ...layerNormKernels(rt),
   };
   for (const op of Object.keys(UNARY_OPS) as UnaryOp[]) table[op] = unaryKernel(rt, op);
   for (const op of Object.keys(BINARY_OPS) as BinaryOp[]) table[op] = binaryKernel(rt, op);

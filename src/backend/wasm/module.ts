@@ -262,6 +262,10 @@ export interface KernelExports {
   arg_mid(max: number, x: number, outerStride: number, rowStride: number, R: number, B: number, y: number, lo: number, hi: number): void;
   copy_rows(src: number, rowBytes: number, idx: number, dst: number, lo: number, hi: number): void;
   dropout_mask(y: number, n: number, threshold: number, scale: number, state: number): void;
+  layernorm_stats(x: number, C: number, eps: number, stats: number, lo: number, hi: number): void;
+  layernorm_apply(x: number, stats: number, w: number, b: number, C: number, y: number, lo: number, hi: number): void;
+  layernorm_grad(g: number, x: number, stats: number, w: number, C: number, dx: number, lo: number, hi: number): void;
+  layernorm_param_grad(g: number, x: number, stats: number, R: number, C: number, out: number, lo: number, hi: number): void;
   dropout_groups(y: number, n: number, k: number, lim: number, scale: number, states: number, sink: number, lo: number, hi: number): void;
   adam_step(
     p: number,

@@ -105,6 +105,10 @@ export const POOL_FUNCS = [
   "gru_cell",
   "gru_cell_grad",
   "dropout_groups",
+  "layernorm_stats",
+  "layernorm_apply",
+  "layernorm_grad",
+  "layernorm_param_grad",
 ] as const;
 export type PoolFunc = (typeof POOL_FUNCS)[number];
 

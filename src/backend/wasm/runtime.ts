@@ -661,6 +661,52 @@ export class WasmRuntime {
     }
   }
 
+  /** stats[r] = (mean, 1/sqrt(var + eps)) of each row of x [R, C] (contiguous rows, float32). */
+  layerNormStats(x: number, R: number, C: number, eps: number, stats: number): void {
+    const v = this.argv;
+    v[0] = x;
+    v[1] = C;
+    v[2] = eps;
+    v[3] = stats;
+    this.run("layernorm_stats", 4, R, this.chunkFor(R, Math.ceil(1024 / C), 1), R * C >= PARALLEL_THRESHOLDS.reduceElements);
+  }
+
+  /** y = (x - mean)·rstd per row of x [R, C], times w and plus b where given (0: none). */
+  layerNorm(x: number, stats: number, w: number, b: number, R: number, C: number, y: number): void {
+    const v = this.argv;
+    v[0] = x;
+    v[1] = stats;
+    v[2] = w;
+    v[3] = b;
+    v[4] = C;
+    v[5] = y;
+    this.run("layernorm_apply", 6, R, this.chunkFor(R, Math.ceil(1024 / C), 1), R * C >= PARALLEL_THRESHOLDS.cheapElements);
+  }
+
+  /** dx [R, C] of layer norm from g, x, the stats and w (0: none). */
+  layerNormGrad(g: number, x: number, stats: number, w: number, R: number, C: number, dx: number): void {
+    const v = this.argv;
+    v[0] = g;
+    v[1] = x;
+    v[2] = stats;
+    v[3] = w;
+    v[4] = C;
+    v[5] = dx;
+    this.run("layernorm_grad", 6, R, this.chunkFor(R, Math.ceil(1024 / C), 1), R * C >= PARALLEL_THRESHOLDS.cheapElements);
+  }
+
+  /** out [2, C] = (Σ_r g·x̂, Σ_r g) over the R rows. */
+  layerNormParamGrad(g: number, x: number, stats: number, R: number, C: number, out: number): void {
+    const v = this.argv;
+    v[0] = g;
+    v[1] = x;
+    v[2] = stats;
+    v[3] = R;
+    v[4] = C;
+    v[5] = out;
+    this.run("layernorm_param_grad", 6, C, this.chunkFor(C, 16, 4), C >= 64 && R * C >= PARALLEL_THRESHOLDS.reduceElements);
+  }
+
   /** Contiguous copy of a rank <= 4 strided view (shape padded in front with 1s). */
   gather(x: number, shape: readonly number[], strides: readonly number[], y: number): void {
     this.copyStrided(x, shape, strides, y, null);

@@ -3,7 +3,8 @@
 
 import { widestFloat } from "../../backend/current.js";
 import { ShapeError, ValueError, fmtShape } from "../../errors.js";
-import { shapesEqual } from "../../tensor/shape.js";
+import { shapesEqual, sizeOf } from "../../tensor/shape.js";
+import { fusedLayerNorm, layerNormRows } from "../../ops/primitives/layer-norm.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { checkOptions } from "../../tensor/options.js";
 import { noGrad } from "../../autograd/grad-mode.js";
@@ -124,6 +125,12 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     if (t !== null && !shapesEqual(t.shape, shape)) {
       throw new ShapeError(`layerNorm: ${what} ${fmtShape(t.shape)} does not match the normalized shape ${fmtShape(shape)}`);
     }
+  }
+  if (fusedLayerNorm(x, weight, bias)) {
+    // Rows of the normalized size: one fused kernel each way (ops/primitives/layer-norm.ts).
+    const C = sizeOf(shape);
+    const rows = x.contiguous().reshape([x.size / C, C]);
+    return layerNormRows(rows, weight?.reshape([C]) ?? null, bias?.reshape([C]) ?? null, eps).reshape(x.shape);
   }
   const dims = shape.map((_, i) => x.ndim - k + i);
   const centred = x.sub(x.mean(dims, true));

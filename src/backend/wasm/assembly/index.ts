@@ -9,6 +9,7 @@ export { im2col, col2im, maxpool_indices } from "./conv";
 export { gather_dim, scatter_add_dim, arg_mid, copy_rows } from "./indexing";
 export { adam_step, sgd_step } from "./optim";
 export { dropout_mask, dropout_groups } from "./random";
+export { layernorm_stats, layernorm_apply, layernorm_grad, layernorm_param_grad } from "./normalization";
 
 /**
  * Zeroes `bytes` bytes at `p` with memory.fill (a native memset): TypedArray.fill on a
