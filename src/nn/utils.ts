@@ -57,8 +57,9 @@ export function clipGradNorm(
     );
   }
   // torch's coefficient, with the same 1e-6 guard; gradients already within bounds are untouched.
+  // A NaN total gives a NaN coefficient, which torch's clamp(max=1) keeps: every gradient turns NaN.
   const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) for (const p of withGrad) scaleGrad(p, (v) => v * coef);
+  if (!(coef >= 1)) for (const p of withGrad) scaleGrad(p, (v) => v * coef);
   return tensor(total);
 }
 

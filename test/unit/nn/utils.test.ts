@@ -37,6 +37,18 @@ describe("gradient clipping matches torch.nn.utils", () => {
     nn.utils.clipGradNorm(q, 1); // a single tensor is accepted too
     assertTensorClose(q.grad, [0.6, 0.8], [2], { rtol: 1e-5 });
   });
+
+  it("a NaN gradient makes the total norm NaN and, as torch, every gradient NaN", () => {
+    // torch.nn.utils.clip_grad_norm_: clip_coef = max_norm / (nan + 1e-6) is NaN, clamp(max=1) keeps
+    // it, and each gradient is multiplied by it (an inf total instead gives a coefficient of 0).
+    const p = new nn.Parameter(tg.zeros([2]));
+    const q = new nn.Parameter(tg.zeros([3]));
+    p.grad = tg.tensor([NaN, 1]);
+    q.grad = tg.tensor([1, 1, 1]);
+    assert.ok(Number.isNaN(nn.utils.clipGradNorm([p, q], 1).item()));
+    assert.ok(p.grad.toArray().every((v) => Number.isNaN(v)));
+    assert.ok(q.grad.toArray().every((v) => Number.isNaN(v)));
+  });
 });
 
 describe("L1 / L2 penalties", () => {
