@@ -104,9 +104,23 @@ function indexTarget(op: string, target: IndexInput, scores: Tensor, logp: Tenso
 
 /** Reduces per-element losses; the mean divides by the summed weights `w` (null: all 1). */
 function reduceWeighted(op: string, loss: Tensor, w: Tensor | null, reduction: Reduction, unbatched: boolean): Tensor {
-  if (reduction === "mean") return loss.sum().div(w === null ? loss.size : w.sum());
+  if (reduction === "mean") return w === null ? loss.sum().div(loss.size) : weightedMean(loss, w);
   const out = reduce(op, loss, reduction);
   return unbatched && reduction === "none" ? out.reshape([]) : out;
+}
+
+/**
+ * Σ loss / Σ w. When the weights sum to 0 (every target ignored) the value is NaN, as torch, but the
+ * gradient is 0, as torch's (which never visits ignored elements), not 0·(1/0) = NaN: the division is
+ * by 1 there and a constant NaN is added.
+ */
+function weightedMean(loss: Tensor, w: Tensor): Tensor {
+  const total = w.sum();
+  const empty = total.eq(0);
+  return loss
+    .sum()
+    .div(where(empty, 1, total))
+    .add(where(empty, NaN, 0));
 }
 
 /**

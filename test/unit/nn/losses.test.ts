@@ -90,6 +90,40 @@ describe("loss gradients pass gradcheck (float64)", () => {
 });
 
 describe("loss numerics", () => {
+  it("crossEntropy and nllLoss with every target ignored: NaN mean, zero gradient (torch)", () => {
+    // torch: F.cross_entropy(x, [-100, -100]) is nan (0/0) and x.grad is all zeros, with or without
+    // class weights and label smoothing; "sum" gives 0.
+    const x = tg.tensor(
+      [
+        [0.2, -1, 3],
+        [1.5, 0.3, -0.7],
+      ],
+      { requiresGrad: true },
+    );
+    const ignored = tg.tensor([-100, -100], { dtype: "int32" });
+    const w = tg.tensor([0.5, 2, 1]);
+    const runs: [string, () => Tensor][] = [
+      ["crossEntropy", () => F.crossEntropy(x, ignored)],
+      ["crossEntropy weight", () => F.crossEntropy(x, ignored, { weight: w })],
+      ["crossEntropy labelSmoothing", () => F.crossEntropy(x, ignored, { labelSmoothing: 0.1 })],
+      ["nllLoss", () => F.nllLoss(x.logSoftmax(1), ignored)],
+    ];
+    for (const [what, run] of runs) {
+      x.grad = null;
+      const loss = run();
+      assert.ok(Number.isNaN(loss.item()), `${what}: loss`);
+      loss.backward();
+      assert.deepEqual(
+        x.grad!.toArray(),
+        [
+          [0, 0, 0],
+          [0, 0, 0],
+        ],
+        `${what}: gradient`,
+      );
+    }
+    assert.equal(F.crossEntropy(x, ignored, { reduction: "sum" }).item(), 0);
+  });
   it("crossEntropy stays exact for logits in the thousands", () => {
     const logits = tg.tensor(
       [
