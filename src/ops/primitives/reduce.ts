@@ -153,7 +153,8 @@ export const argmaxPrim = argExtreme("argmax");
 export const argminPrim = argExtreme("argmin");
 
 export function reduceParams(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): ReduceParams {
-  const dims = normDims(op, dim, x.ndim);
+  // An empty list reduces over every dim, as torch's sum/mean/amax/var(dim=[]) do (not the identity).
+  const dims = normDims(op, typeof dim === "object" && dim.length === 0 ? undefined : dim, x.ndim);
   // A 0-d tensor accepts dim 0 or -1, as torch, and reducing over it is the identity: no dim to reduce.
   if (x.ndim === 0) return { dims: [], keepdim };
   // The shared frozen lists of normDims get shared params too: a reduction per step makes no object.

@@ -1,0 +1,39 @@
+// Reductions at PyTorch's edges: an empty dim list and tensors with a zero-size dim (values from
+// torch 1.13).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as tg from "tensorgrad";
+import { assertClose } from "../../helpers/assert.js";
+
+describe("an empty dim list reduces over every dim, as torch", () => {
+  const x = tg.tensor([
+    [1, 2, 3],
+    [4, 5, 7],
+  ]);
+  // torch: x.sum([]) = 22, x.mean([]) = 3.6667, x.amax([]) = 7, x.amin([], keepdim=True) = [[1]],
+  // x.var([]) = 4.6667, x.std([]) = 2.1602, x.norm(dim=[]) = 10.198.
+  const cases: [string, tg.Tensor, number][] = [
+    ["sum", x.sum([]), 22],
+    ["mean", x.mean([]), 3.666667],
+    ["amax", x.amax([]), 7],
+    ["var", x.var([]), 4.666667],
+    ["std", x.std([]), 2.160247],
+    ["norm", x.norm(2, []), 10.19804],
+  ];
+  for (const [what, r, want] of cases) {
+    it(what, () => {
+      assert.deepEqual(r.shape, []);
+      assertClose([r.item()], [want], { rtol: 1e-5, what });
+    });
+  }
+  it("keepdim keeps every dim as size 1", () => {
+    const r = x.amin([], true);
+    assert.deepEqual(r.shape, [1, 1]);
+    assert.equal(r.item(), 1);
+  });
+  it("the gradient of mean([]) is 1/n everywhere", () => {
+    const w = tg.tensor([1, 2, 3, 4], { requiresGrad: true });
+    w.mean([]).backward();
+    assert.deepEqual(w.grad!.toArray(), [0.25, 0.25, 0.25, 0.25]);
+  });
+});
