@@ -107,6 +107,11 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   requireFloat("logsumexp", x);
   const p = reduceParams("logsumexp", x, dim, true);
+  // Over an empty dim the sum of exponentials is 0: -inf, as torch (there is no maximum to take out).
+  if (x.size === 0) {
+    const out = sumPrim([x.exp()], p).log();
+    return keepdim ? out : out.squeeze(p.dims as number[]);
+  }
   const m0 = maxPrim([x.detach()], p);
   const m = whereMask(floatMask.lt(m0.abs(), Infinity), m0, 0);
   const out = sumPrim([x.sub(m).exp()], p)

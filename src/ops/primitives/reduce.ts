@@ -143,7 +143,10 @@ function argExtreme(name: "argmax" | "argmin") {
   return definePrimitive<ReduceParams>({
     name,
     forward: ([x], p) => {
-      if (x.size === 0) throw new ValueError(`${name}: cannot take the ${name} of an empty tensor`);
+      // Over a non-empty dim of an empty tensor the result is empty too, as torch (zeros([0, 3]).argmax(1)).
+      if (hasEmptyDim(x.shape, p.dims)) {
+        throw new ValueError(`${name}: cannot take the ${name} over an empty dimension of a tensor of shape ${fmtShape(x.shape)}`);
+      }
       if (x.dtype === "bool") throw new DTypeError(`${name}: not supported for bool tensors (as in torch); convert with .int() first`);
       return runReduce(name, x, p, "int32");
     },

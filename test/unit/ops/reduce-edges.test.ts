@@ -37,3 +37,28 @@ describe("an empty dim list reduces over every dim, as torch", () => {
     assert.deepEqual(w.grad!.toArray(), [0.25, 0.25, 0.25, 0.25]);
   });
 });
+
+describe("reductions of a tensor with a zero-size dim, as torch", () => {
+  const e = tg.zeros([0, 3]);
+  it("logsumexp over the empty dim is -inf (log of an empty sum), over the other dim empty", () => {
+    // torch: zeros(0, 3).logsumexp(0) = [-inf, -inf, -inf]; .logsumexp(1) has shape [0].
+    const r = e.logsumexp(0);
+    assert.deepEqual(r.shape, [3]);
+    assert.deepEqual(r.toArray(), [-Infinity, -Infinity, -Infinity]);
+    assert.deepEqual(e.logsumexp(0, true).shape, [1, 3]);
+    assert.deepEqual(e.logsumexp(1).shape, [0]);
+  });
+  it("argmax/argmin over a non-empty dim give an empty index tensor; over the empty dim they throw", () => {
+    // torch: zeros(0, 3).argmax(1) is an empty int64 tensor of shape [0]; argmax(0) and argmax() raise.
+    for (const r of [e.argmax(1), e.argmin(1), e.argmax(1, true)]) {
+      assert.equal(r.dtype, "int32");
+      assert.equal(r.size, 0);
+    }
+    assert.deepEqual(e.argmax(1, true).shape, [0, 1]);
+    assert.throws(() => e.argmax(0), {
+      name: "ValueError",
+      message: /argmax: cannot take the argmax over an empty dimension of a tensor of shape \[0, 3\]/,
+    });
+    assert.throws(() => e.argmin(), { name: "ValueError" });
+  });
+});
