@@ -8,6 +8,7 @@ import { checkOptions } from "../../tensor/options.js";
 import { add, div, mul, sub, where, type Operand } from "../primitives/elementwise.js";
 import { floor, trunc } from "../primitives/unary-math.js";
 import { onesLike, zerosLike } from "../../tensor/creation.js";
+import { widestFloat } from "../../backend/current.js";
 
 /**
  * x - trunc(x), the fractional part with x's sign (torch.frac; gradient 1).
@@ -38,9 +39,26 @@ export function rsqrt(x: Tensor): Tensor {
  * @example tg.remainder(tg.tensor([5, -5]), 3)  // [2, 1]: the divisor's sign, as Python's %
  */
 export function remainder(a: Operand, b: Operand): Tensor {
+  if (isInt(a) && isInt(b)) return intRemainder(a, b);
   // The quotient is piecewise constant: torch's gradient is 1 for a and -floor(a/b) for b.
   const q = floor(div(a, b)).detach();
   return sub(a, mul(q, b));
+}
+
+// An int32 tensor or a whole number: two of them keep torch's integer remainder (int64 there, int32 here).
+function isInt(v: Operand): boolean {
+  return typeof v === "number" ? Number.isInteger(v) : v.dtype === "int32" || v.dtype === "bool";
+}
+
+function intRemainder(a: Operand, b: Operand): Tensor {
+  // torch raises ZeroDivisionError for an integer divisor of 0 (checked here where it is a number).
+  if (b === 0) throw new ValueError("remainder: integer division by zero");
+  // Exact in float64 for every int32 pair (float32 on WebGPU, exact below 2^24); floor division
+  // rounds toward -inf, so r takes b's sign.
+  const wide = widestFloat();
+  const [x, y] = [a, b].map((v) => (typeof v === "number" ? v : v.to(wide)));
+  const r = sub(x, mul(floor(div(x, y)), y));
+  return r.to("int32");
 }
 
 /**
