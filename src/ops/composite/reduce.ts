@@ -83,11 +83,12 @@ export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 /**
- * Index of the first maximum along `dim`, or into the flattened tensor when `dim` is absent.
+ * Index of the first maximum along `dim`, or into the flattened tensor when `dim` is absent (with
+ * keepdim, every dim kept as size 1 then, as torch: [[5]] for a [2, 3] input).
  * @example tg.argmax(tg.tensor([[1, 5], [4, 3]]), 1)  // [1, 0], int32
  */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return argmaxPrim([x], reduceParams("argmax", x, dim, dim === undefined ? false : keepdim));
+  return argmaxPrim([x], reduceParams("argmax", x, dim, keepdim));
 }
 
 /**
@@ -96,7 +97,7 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
  * @example tg.argmin(tg.tensor([[1, 5], [4, 3]]), 1)  // [0, 1], int32
  */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return argminPrim([x], reduceParams("argmin", x, dim, dim === undefined ? false : keepdim));
+  return argminPrim([x], reduceParams("argmin", x, dim, keepdim));
 }
 
 /**

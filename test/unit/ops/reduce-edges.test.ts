@@ -62,3 +62,18 @@ describe("reductions of a tensor with a zero-size dim, as torch", () => {
     assert.throws(() => e.argmin(), { name: "ValueError" });
   });
 });
+
+describe("argmax/argmin without a dim but with keepdim, as torch", () => {
+  it("keep every dim as size 1 around the flat index", () => {
+    // torch 1.13: tensor([[1, 5, 3], [4, 2, 6]]).argmax(keepdim=True) = [[5]], argmin = [[0]].
+    const x = tg.tensor([
+      [1, 5, 3],
+      [4, 2, 6],
+    ]);
+    const a = x.argmax(undefined, true);
+    assert.deepEqual(a.shape, [1, 1]);
+    assert.deepEqual(a.toArray(), [[5]]);
+    assert.deepEqual(x.argmin(undefined, true).toArray(), [[0]]);
+    assert.deepEqual(x.argmax().shape, []);
+  });
+});
