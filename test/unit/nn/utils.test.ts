@@ -46,8 +46,8 @@ describe("gradient clipping matches torch.nn.utils", () => {
     p.grad = tg.tensor([NaN, 1]);
     q.grad = tg.tensor([1, 1, 1]);
     assert.ok(Number.isNaN(nn.utils.clipGradNorm([p, q], 1).item()));
-    assert.ok(p.grad.toArray().every((v) => Number.isNaN(v)));
-    assert.ok(q.grad.toArray().every((v) => Number.isNaN(v)));
+    assert.ok((p.grad.toArray() as number[]).every((v) => Number.isNaN(v)));
+    assert.ok((q.grad.toArray() as number[]).every((v) => Number.isNaN(v)));
   });
 });
 
