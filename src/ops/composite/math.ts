@@ -8,6 +8,7 @@ import { checkOptions } from "../../tensor/options.js";
 import { add, div, mul, sub, where, type Operand } from "../primitives/elementwise.js";
 import { floor, trunc } from "../primitives/unary-math.js";
 import { onesLike, zerosLike } from "../../tensor/creation.js";
+import { isFloat, resultType, scalarDType, type DType } from "../../tensor/dtype.js";
 import { widestFloat } from "../../backend/current.js";
 
 /**
@@ -32,6 +33,44 @@ export function reciprocal(x: Tensor): Tensor {
  */
 export function rsqrt(x: Tensor): Tensor {
   return div(1, x.sqrt());
+}
+
+/** Options of div (torch.div's rounding_mode, camelCase). */
+export interface DivOptions {
+  /** null (true division, the default), "trunc" (toward zero) or "floor" (toward -inf, as Python's //). */
+  roundingMode?: "floor" | "trunc" | null;
+}
+
+/**
+ * a / b (torch.div). With a roundingMode the quotient is rounded: "trunc" toward zero, "floor" toward
+ * -inf as Python's // (1 // 0.1 is 9: computed in float64, so float32's rounded 1/0.1 = 10 does not
+ * leak in); two integer operands then give int32, and the gradient is zero, as torch.
+ * @example tg.div(tg.tensor([-7, 7]), 2, { roundingMode: "floor" })  // [-4, 3]
+ */
+export function divide(a: Operand, b: Operand, opts?: DivOptions): Tensor {
+  if (opts === undefined) return div(a, b);
+  checkOptions("div", opts, ["roundingMode"]);
+  const mode = opts.roundingMode ?? null;
+  if (mode === null) return div(a, b);
+  if (mode !== "floor" && mode !== "trunc") {
+    throw new ValueError(`div: roundingMode must be "trunc", "floor" or null, got ${JSON.stringify(mode)}`);
+  }
+  const ints = isInt(a) && isInt(b);
+  if (ints && b === 0) throw new ValueError("div: integer division by zero");
+  // torch truncates the rounded float quotient (trunc(1 / 0.1) is 10 in float32) but floors exactly;
+  // integers divide exactly either way. floor and trunc pass a zero gradient, as torch's.
+  const wide = ints || mode === "floor" ? widestFloat() : null;
+  const [x, y] = wide === null ? [a, b] : [a, b].map((v) => (typeof v === "number" ? v : v.to(wide)));
+  const q = div(x, y);
+  return (mode === "floor" ? floor(q) : trunc(q)).to(ints ? "int32" : quotientDType(a, b));
+}
+
+// The float dtype a / b has: a number takes its dtype next to the tensor, then torch.result_type.
+function quotientDType(a: Operand, b: Operand): DType {
+  const like = typeof a === "number" ? (b as Tensor) : a;
+  const [da, db] = [a, b].map((v) => (typeof v === "number" ? { dtype: scalarDType(v, like.dtype), ndim: 0 } : v));
+  const d = resultType(da, db);
+  return isFloat(d) ? d : "float32";
 }
 
 /**
