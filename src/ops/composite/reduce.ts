@@ -106,6 +106,8 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
  * @example tg.logsumexp(tg.tensor([0, 0]), 0)  // 0.6931 (log 2), without overflow for large inputs
  */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  // Integers are promoted to float32, as torch.logsumexp promotes them to its default float dtype.
+  if (x.dtype === "int32" || x.dtype === "bool") x = x.to("float32");
   requireFloat("logsumexp", x);
   const p = reduceParams("logsumexp", x, dim, true);
   // Over an empty dim the sum of exponentials is 0: -inf, as torch (there is no maximum to take out).

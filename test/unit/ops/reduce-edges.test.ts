@@ -77,3 +77,21 @@ describe("argmax/argmin without a dim but with keepdim, as torch", () => {
     assert.deepEqual(x.argmax().shape, []);
   });
 });
+
+describe("logsumexp of integers", () => {
+  it("promotes int32 and bool to float32, as torch", () => {
+    // torch: tensor([[1, 2], [3, 9]]).logsumexp(1) = [2.3133, 9.0025]; tensor([True, False]).logsumexp(0) = 1.3133.
+    const r = tg
+      .tensor(
+        [
+          [1, 2],
+          [3, 9],
+        ],
+        { dtype: "int32" },
+      )
+      .logsumexp(1);
+    assert.equal(r.dtype, "float32");
+    assertClose(r.toFloat32Array(), [2.313262, 9.002476], { rtol: 1e-6 });
+    assertClose([tg.tensor([1, 0]).gt(0).logsumexp(0).item()], [1.313262], { rtol: 1e-6 });
+  });
+});
