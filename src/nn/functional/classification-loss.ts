@@ -274,6 +274,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCr
   checkPair(op, input, target);
   checkUnitInterval(op, "input", input, " (expected probabilities; apply sigmoid first or use binaryCrossEntropyWithLogits)");
   checkUnitInterval(op, "target", target, " (expected probabilities)");
+  // No gradient at exactly 0 or 1 (where torch's (p - t)/max(p(1-p), 1e-12) is 0 or ±1e12-scaled),
+  // also from the unclamped term: d/dp -log(1-p) is 1 at p = 0, where torch's is 0 for t = 0.
+  const edge = input.eq(0).logicalOr(input.eq(1));
+  input = where(edge, input.detach(), input);
   let loss = target
     .mul(clampedLog(input))
     .add(

@@ -140,6 +140,12 @@ describe("loss numerics", () => {
       [-0.5, 0.5, 0],
     ]);
   });
+  it("binaryCrossEntropy has no gradient at p = 0 or 1 even where the target matches (torch: (p - t)/eps = 0)", () => {
+    // torch: binary_cross_entropy([0, 1, 0.5], [0, 1, 0.3], reduction="sum") backward gives [0, 0, 0.8].
+    const p = tg.tensor([0, 1, 0.5], { requiresGrad: true });
+    F.binaryCrossEntropy(p, tg.tensor([0, 1, 0.3]), { reduction: "sum" }).backward();
+    assertTensorClose(p.grad!, [0, 0, 0.8], [3], { rtol: 1e-6, atol: 0 });
+  });
   it("binaryCrossEntropy clamps log at -100 and gives a finite gradient at 0 and 1", () => {
     const p = tg.tensor([0, 1, 0.5], { requiresGrad: true });
     const loss = F.binaryCrossEntropy(p, tg.tensor([1, 0, 1]), { reduction: "none" });
