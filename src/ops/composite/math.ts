@@ -79,9 +79,15 @@ function quotientDType(a: Operand, b: Operand): DType {
  */
 export function remainder(a: Operand, b: Operand): Tensor {
   if (isInt(a) && isInt(b)) return intRemainder(a, b);
+  // torch's remainder is exact (fmod, then b added where the signs differ): computed in float64 and
+  // rounded once, so remainder(1e7 + 1, 0.1) is 0.051 and remainder(0.3, 0.1) 7.5e-9 (not float32's 0).
   // The quotient is piecewise constant: torch's gradient is 1 for a and -floor(a/b) for b.
-  const q = floor(div(a, b)).detach();
-  return sub(a, mul(q, b));
+  // Each operand is first what torch computes with: converted to the result's dtype (0.1 as float32).
+  const dtype = quotientDType(a, b);
+  const wide = dtype === "float64" ? "float64" : widestFloat();
+  const [x, y] = [a, b].map((v) => (typeof v === "number" ? (dtype === "float64" ? v : Math.fround(v)) : v.to(dtype).to(wide)));
+  const q = floor(div(x, y)).detach();
+  return sub(x, mul(q, y)).to(dtype);
 }
 
 // An int32 tensor or a whole number: two of them keep torch's integer remainder (int64 there, int32 here).
