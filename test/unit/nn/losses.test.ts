@@ -124,6 +124,24 @@ describe("loss numerics", () => {
     }
     assert.equal(F.crossEntropy(x, ignored, { reduction: "sum" }).item(), 0);
   });
+  it("crossEntropy skips an ignored row entirely, as torch: a -inf logit there does not make the loss NaN", () => {
+    // torch: cross_entropy([[-inf, 0, 1], [0.5, 0.2, 0.1]], [-100, 2]) = 1.2801, grad row 0 zeros; with
+    // labelSmoothing 0.2 and weight [1, 2, 3]: 1.1814.
+    const x = tg.tensor(
+      [
+        [-Infinity, 0, 1],
+        [0.5, 0.2, 0.1],
+      ],
+      { requiresGrad: true },
+    );
+    const target = tg.tensor([-100, 2], { dtype: "int32" });
+    const loss = F.crossEntropy(x, target);
+    assertTensorClose(loss, [1.280099], [], { rtol: 1e-5 });
+    loss.backward();
+    assertTensorClose(x.grad!, [0, 0, 0, 0.4147419, 0.3072483, -0.7219902], [2, 3], { rtol: 1e-5, atol: 1e-7 });
+    const smoothed = F.crossEntropy(x, target, { labelSmoothing: 0.2, weight: tg.tensor([1, 2, 3]) });
+    assertTensorClose(smoothed, [1.181426], [], { rtol: 1e-5 });
+  });
   it("crossEntropy stays exact for logits in the thousands", () => {
     const logits = tg.tensor(
       [
