@@ -140,7 +140,7 @@ describe("an unknown option key is a ValueError naming the function and the key"
     ["softplus", () => F.softplus(tg.randn([2]), { betta: 2 } as any)],
     ["layerNorm", () => F.layerNorm(tg.randn([2, 3]), 3, { epsilon: 1e-3 } as any)],
     ["Linear", () => new nn.Linear(2, 3, { bias: false, device: "cpu" } as any)],
-    ["Conv2d", () => new nn.Conv2d(3, 2, 3, { paddingMode: "reflect" } as any)],
+    ["Conv2d", () => new nn.Conv2d(3, 2, 3, { padding_mode: "reflect" } as any)],
     ["BatchNorm1d", () => new nn.BatchNorm1d(3, { track_running_stats: false } as any)],
     ["LSTM", () => new nn.LSTM(3, 4, { proj_size: 2 } as any)],
     ["MultiheadAttention", () => new nn.MultiheadAttention(4, 2, { addZeroAttn: true } as any)],
