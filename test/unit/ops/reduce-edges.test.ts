@@ -95,3 +95,23 @@ describe("logsumexp of integers", () => {
     assertClose([tg.tensor([1, 0]).gt(0).logsumexp(0).item()], [1.313262], { rtol: 1e-6 });
   });
 });
+
+describe("p-norm gradients through zeros, as torch's norm backward", () => {
+  const gradOf = (values: number[], p: number, shape = [values.length], dim?: number): number[] => {
+    const x = tg.tensor(values, { requiresGrad: true });
+    x.reshape(shape).norm(p, dim).sum().backward();
+    return x.grad!.toArray() as number[];
+  };
+  it("is 0 at a zero vector and at zero elements for p = 3 and p = 0.5 (not NaN)", () => {
+    // torch: tensor([0., 0, 0]).norm(3) grad [0, 0, 0]; tensor([0., 1, 4]).norm(0.5) grad [0, 3, 1.5];
+    // tensor([[0., 0], [1, 2]]).norm(3, 1) grad [[0, 0], [0.23112, 0.92448]].
+    assert.deepEqual(gradOf([0, 0, 0], 3), [0, 0, 0]);
+    assertClose(gradOf([0, 1, 4], 0.5), [0, 3, 1.5], { rtol: 1e-6 });
+    assertClose(gradOf([0, 0, 1, 2], 3, [2, 2], 1), [0, 0, 0.2311204, 0.9244817], { rtol: 1e-5 });
+  });
+  it("keeps NaN and infinite values", () => {
+    assert.ok(Number.isNaN(tg.tensor([NaN, 1]).norm(3).item()));
+    assert.equal(tg.tensor([Infinity, 1]).norm(3).item(), Infinity);
+    assertClose([tg.tensor([1, -2, 3]).norm(3).item()], [3.301927], { rtol: 1e-6 });
+  });
+});
