@@ -242,18 +242,25 @@ export const pow = binary(
  * The element-wise larger of a and b, broadcasting; a tie splits the gradient evenly (torch.maximum).
  * @example tg.maximum(tg.tensor([1, 5]), tg.tensor([3, 2]))  // [3, 5]
  */
-export const maximum = binary("maximum", arith, (g, a, b) => {
-  const share = floatMask.gt(a, b).add(floatMask.eq(a, b).mul(0.5));
-  return [g.mul(share), g.mul(share.neg().add(1))];
-});
+export const maximum = binary("maximum", arith, (g, a, b) => extremeGrads(g, a, b, floatMask.lt, floatMask.gt));
 /**
  * The element-wise smaller of a and b, broadcasting; a tie splits the gradient evenly (torch.minimum).
  * @example tg.minimum(tg.tensor([1, 5]), tg.tensor([3, 2]))  // [1, 2]
  */
-export const minimum = binary("minimum", arith, (g, a, b) => {
-  const share = floatMask.lt(a, b).add(floatMask.eq(a, b).mul(0.5));
-  return [g.mul(share), g.mul(share.neg().add(1))];
-});
+export const minimum = binary("minimum", arith, (g, a, b) => extremeGrads(g, a, b, floatMask.gt, floatMask.lt));
+
+/**
+ * maximum/minimum's gradients as torch's: each side gets g unless it lost (`aLoses`/`bLoses`), half on
+ * a tie; a NaN compares neither way, so both sides get g there, as torch's masked_fill leaves them.
+ */
+function extremeGrads(g: Tensor, a: Tensor, b: Tensor, aLoses: BinaryMask, bLoses: BinaryMask): [Tensor | null, Tensor | null] {
+  const half = floatMask.eq(a, b).mul(0.5);
+  return [
+    a.requiresGrad ? g.mul(aLoses(a, b).add(half).neg().add(1)) : null,
+    b.requiresGrad ? g.mul(bLoses(a, b).add(half).neg().add(1)) : null,
+  ];
+}
+type BinaryMask = (a: Operand, b: Operand) => Tensor;
 
 /**
  * true where a == b, broadcasting; a bool tensor (torch.eq).

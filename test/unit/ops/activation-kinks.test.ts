@@ -26,3 +26,16 @@ describe("activation gradients at the kinks, as torch", () => {
     assertTensorClose(F.logSigmoid(tg.tensor([0, -100, 100])), [-Math.LN2, -100, -3.720076e-44], [3], { rtol: 1e-5, atol: 1e-45 });
   });
 });
+
+describe("maximum/minimum gradients, as torch", () => {
+  it("split ties in half, and give both sides the gradient where one is NaN", () => {
+    // torch: maximum([nan, 2, 1], [1, 1, 1]) backward: self [1, 1, 0.5], other [1, 0, 0.5]; minimum alike.
+    for (const op of ["maximum", "minimum"] as const) {
+      const a = tg.tensor([NaN, op === "maximum" ? 2 : 0, 1], { requiresGrad: true });
+      const b = tg.tensor([1, 1, 1], { requiresGrad: true });
+      a[op](b).sum().backward();
+      assert.deepEqual(a.grad!.toArray(), [1, 1, 0.5], `${op}: first operand`);
+      assert.deepEqual(b.grad!.toArray(), [1, 0, 0.5], `${op}: second operand`);
+    }
+  });
+});
