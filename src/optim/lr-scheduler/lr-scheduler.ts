@@ -94,10 +94,16 @@ export abstract class LRScheduler<O extends object = object> {
   protected abstract getLr(): number[];
 
   /**
-   * Advances the schedule by one epoch and writes the new learning rates into the groups.
+   * Advances the schedule by one epoch and writes the new learning rates into the groups. Given an
+   * `epoch`, jumps there instead, as torch's deprecated step(epoch) does (the closed form where the
+   * schedule has one).
    * @example for (let epoch = 0; epoch < 100; epoch++) { trainOneEpoch(); sched.step(); }
    */
-  step(): void {
+  step(epoch?: number): void {
+    if (epoch !== undefined) {
+      checkOption(Number.isInteger(epoch) && epoch >= 0, this.name, "step(epoch)", epoch, "an integer >= 0");
+      return this._stepAt(epoch);
+    }
     this.stepCount++;
     this.lastEpoch++;
     const values = this.getLr();
