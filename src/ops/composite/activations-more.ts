@@ -6,7 +6,7 @@ import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { floatMask, whereMask } from "../primitives/elementwise.js";
-import { elu } from "./activations.js";
+import { elu, requireNumber } from "./activations.js";
 import { softmax } from "./softmax.js";
 import { split } from "./rearrange.js";
 
@@ -89,6 +89,7 @@ export function selu(x: Tensor): Tensor {
  * @example F.celu(tg.tensor([-2, 1]), 2)  // [-1.2642, 1]
  */
 export function celu(x: Tensor, alpha = 1): Tensor {
+  requireNumber("celu", "alpha", alpha);
   if (alpha === 0) throw new ValueError("celu: alpha must not be 0");
   const positive = floatMask.gt(x, 0);
   return whereMask(positive, x, whereMask(positive, 0, x).div(alpha).expm1().mul(alpha));

@@ -15,14 +15,19 @@ import { broadcastView, runKernel } from "../run-kernel.js";
 export type Operand = Tensor | number;
 
 /** A plain number as a 0-d tensor whose dtype follows torch's weak-scalar rule next to `like`. */
-export function scalarLike(value: number, like: Tensor): Tensor {
+export function scalarLike(value: number, like: Tensor, op = "element-wise op"): Tensor {
+  // An options object where torch takes a number (F.elu(x, { alpha })) would fail deep in a kernel.
+  if (typeof value !== "number") {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    throw new ValueError(`${op}: expected a Tensor or a number as an operand, got ${got}`);
+  }
   return scalarTensor(value, scalarDType(value, like.dtype));
 }
 
-function operands(a: Operand, b: Operand): [Tensor, Tensor] {
-  if (a instanceof Tensor) return [a, b instanceof Tensor ? b : scalarLike(b, a)];
-  if (b instanceof Tensor) return [scalarLike(a, b), b];
-  throw new TypeError("element-wise op: at least one operand must be a Tensor");
+function operands(a: Operand, b: Operand, op: string): [Tensor, Tensor] {
+  if (a instanceof Tensor) return [a, b instanceof Tensor ? b : scalarLike(b, a, op)];
+  if (b instanceof Tensor) return [scalarLike(a, b, op), b];
+  throw new TypeError(`${op}: at least one operand must be a Tensor`);
 }
 
 // ---- unary ----
@@ -169,7 +174,7 @@ function binary(
     },
     vjp: vjp ? (g, { inputs: [a, b], output }) => vjp(g, a, b, output) : undefined,
   });
-  return (a, b) => prim(operands(a, b), undefined);
+  return (a, b) => prim(operands(a, b, name), undefined);
 }
 
 const arith = promote;

@@ -160,6 +160,20 @@ describe("an unknown option key is a ValueError naming the function and the key"
     ["gradcheck", () => tg.gradcheck((a) => a.sum(), [tg.randn([2], { dtype: "float64", requiresGrad: true })], { tol: 1 } as any)],
     ["loadStateDict", () => new nn.Linear(1, 1).loadStateDict({}, { strict: false, assign: true } as any)],
   ];
+  it("an options object where torch takes a number positionally (F.elu(x, { alpha })) is a ValueError naming the op", () => {
+    const v = tg.tensor([-1, 1]);
+    const cases: [string, () => unknown][] = [
+      ["elu: alpha", () => F.elu(v, { alpha: 0.5 } as any)],
+      ["leakyRelu: negative slope", () => F.leakyRelu(v, { negativeSlope: 0.2 } as any)],
+      ["elu: alpha", () => new nn.ELU({ alpha: 0.5 } as any).forward(v)],
+      ["celu: alpha", () => F.celu(v, { alpha: 2 } as any)],
+      ["add: expected a Tensor or a number", () => v.add("1" as any)],
+    ];
+    for (const [start, call] of cases) {
+      assert.throws(call, (e: unknown) => e instanceof ValueError && (e as Error).message.startsWith(start), start);
+    }
+  });
+
   it("an optimizer given a number (torch's positional lr) rather than options", () => {
     for (const make of [
       () => new optim.Adam([tg.zeros([1], { requiresGrad: true })], 0.1 as any),
