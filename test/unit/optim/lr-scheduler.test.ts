@@ -226,6 +226,16 @@ describe("scheduler construction errors", () => {
       new ValueError("StepLR: expected an optim.Optimizer as the first argument, got Object"),
     ],
     [
+      "a number where torch takes it positionally (LinearLR(opt, 0.5))",
+      () => new S.LinearLR(sgd(), 0.5 as any),
+      new ValueError("LinearLR: options must be an object such as { startFactor: … }, got number 0.5"),
+    ],
+    [
+      "ConstantLR given a number",
+      () => new S.ConstantLR(sgd(), 0.5 as any),
+      new ValueError("ConstantLR: options must be an object such as { factor: … }, got number 0.5"),
+    ],
+    [
       "StepLR stepSize 0",
       () => new S.StepLR(sgd(), { stepSize: 0 }),
       new ValueError("StepLR: invalid stepSize 0 (expected a positive integer)"),
