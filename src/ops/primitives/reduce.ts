@@ -156,6 +156,9 @@ export const argmaxPrim = argExtreme("argmax");
 export const argminPrim = argExtreme("argmin");
 
 export function reduceParams(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): ReduceParams {
+  // x.mean(1, { keepdim: false }) would otherwise keep the dim: any object is truthy.
+  if (typeof keepdim !== "boolean")
+    throw new ValueError(`${op}: keepdim must be true or false, got ${keepdim === null ? "null" : typeof keepdim}`);
   // An empty list reduces over every dim, as torch's sum/mean/amax/var(dim=[]) do (not the identity).
   const dims = normDims(op, typeof dim === "object" && dim.length === 0 ? undefined : dim, x.ndim);
   // A 0-d tensor accepts dim 0 or -1, as torch, and reducing over it is the identity: no dim to reduce.

@@ -115,3 +115,18 @@ describe("p-norm gradients through zeros, as torch's norm backward", () => {
     assertClose([tg.tensor([1, -2, 3]).norm(3).item()], [3.301927], { rtol: 1e-6 });
   });
 });
+
+describe("keepdim must be a boolean", () => {
+  it("an options object (truthy) or a number is a ValueError, not a kept dim", () => {
+    const x = tg.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    assert.throws(() => x.mean(1, { keepdim: false } as never), {
+      name: "ValueError",
+      message: /^mean: keepdim must be true or false, got object/,
+    });
+    assert.throws(() => x.sum(0, 1 as never), { name: "ValueError", message: /^sum: keepdim must be true or false, got number/ });
+    assert.deepEqual(x.max(1, true).shape, [2, 1]);
+  });
+});
