@@ -130,3 +130,19 @@ describe("keepdim must be a boolean", () => {
     assert.deepEqual(x.max(1, true).shape, [2, 1]);
   });
 });
+
+describe("sort/argsort/topk flags must be booleans", () => {
+  it("an options object (truthy) is a ValueError rather than a flipped order", () => {
+    const x = tg.tensor([3, 1, 2]);
+    assert.throws(() => x.sort(-1, { descending: false } as never), {
+      name: "ValueError",
+      message: /^sort: descending must be true or false, got object/,
+    });
+    assert.throws(() => x.topk(2, -1, { largest: false } as never), {
+      name: "ValueError",
+      message: /^topk: largest must be true or false/,
+    });
+    assert.throws(() => x.argsort(0, 1 as never), { name: "ValueError", message: /^argsort: descending must be true or false/ });
+    assert.deepEqual(x.sort(0, true)[0].toArray(), [3, 2, 1]);
+  });
+});
