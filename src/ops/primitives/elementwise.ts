@@ -233,7 +233,16 @@ export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requir
  * a raised to the power b element-wise with broadcasting; either may be a number (torch.pow).
  * @example tg.pow(tg.tensor([2, 3]), 2)  // [4, 9]
  */
-export const pow = binary(
+export function pow(a: Operand, b: Operand): Tensor {
+  // torch: "Integers to negative integer powers are not allowed." (they would truncate to 0).
+  if (typeof b === "number" && b < 0 && Number.isInteger(b) && a instanceof Tensor && (a.dtype === "int32" || a.dtype === "bool")) {
+    throw new ValueError(
+      `pow: integers to negative integer powers are not allowed (${a.dtype} tensor to the power ${b}); convert with .float() first`,
+    );
+  }
+  return powPrim(a, b);
+}
+const powPrim = binary(
   "pow",
   arith,
   (g, a, b, out) => [

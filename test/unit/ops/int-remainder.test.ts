@@ -49,3 +49,15 @@ describe("remainder of float32 tensors is exact, as torch's", () => {
     assert.deepEqual(b.grad!.toArray(), [-2, -1]);
   });
 });
+
+describe("pow of integers", () => {
+  it("a negative integer exponent is a ValueError, as torch's 'Integers to negative integer powers are not allowed'", () => {
+    // torch: tensor([2, 3], dtype=int32).pow(-1) raises; .pow(2) = [4, 9] int32; .pow(-0.5) is float32;
+    // a tensor exponent truncates ([2, 3] ** tensor([-1]) = [0, 0]).
+    const i = tg.tensor([2, 3], { dtype: "int32" });
+    assert.throws(() => i.pow(-1), { name: "ValueError", message: /^pow: integers to negative integer powers are not allowed/ });
+    assert.deepEqual(i.pow(2).toArray(), [4, 9]);
+    assert.equal(i.pow(-0.5).dtype, "float32");
+    assert.deepEqual(i.pow(tg.tensor([-1], { dtype: "int32" })).toArray(), [0, 0]);
+  });
+});
