@@ -41,7 +41,6 @@ export {
   add,
   sub,
   mul,
-  div,
   pow,
   maximum,
   minimum,
@@ -148,6 +147,7 @@ export {
   type MultinomialOptions,
 } from "./ops/index.js";
 export { variance as var } from "./ops/index.js";
+export { divide as div, type DivOptions } from "./ops/index.js";
 export { getBackend, setBackend, listBackends } from "./backend/current.js";
 // The WebAssembly SIMD backend registers itself and becomes the default where it can run
 // (TENSORGRAD_BACKEND=js keeps the reference backend).

@@ -6,6 +6,7 @@ import * as L from "./functional/loss.js";
 import * as C from "./functional/classification-loss.js";
 import type { IndexInput } from "./functional/indices.js";
 import { Module } from "./module.js";
+import { checkOptions } from "../tensor/options.js";
 
 /** Base of the loss modules: keeps the reduction ("mean" unless stated). */
 abstract class Loss extends Module {
@@ -19,7 +20,9 @@ abstract class Loss extends Module {
 
 /** Mean squared error (torch.nn.MSELoss). @example new nn.MSELoss().forward(pred, y) */
 export class MSELoss extends Loss {
-  constructor({ reduction = "mean" }: L.ReductionOptions = {}) {
+  constructor(opts: L.ReductionOptions = {}) {
+    checkOptions("MSELoss", opts, ["reduction"]);
+    const { reduction = "mean" } = opts;
     super(reduction);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -32,7 +35,9 @@ export class MSELoss extends Loss {
  * @example new nn.L1Loss().forward(tg.tensor([1, 2, 3]), tg.tensor([2, 2, 5]))  // 1
  */
 export class L1Loss extends Loss {
-  constructor({ reduction = "mean" }: L.ReductionOptions = {}) {
+  constructor(opts: L.ReductionOptions = {}) {
+    checkOptions("L1Loss", opts, ["reduction"]);
+    const { reduction = "mean" } = opts;
     super(reduction);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -47,7 +52,9 @@ export class L1Loss extends Loss {
 export class HuberLoss extends Loss {
   /** Where the loss turns from quadratic to linear (default 1). */
   readonly delta: number;
-  constructor({ reduction = "mean", delta = 1 }: L.ReductionOptions & { delta?: number } = {}) {
+  constructor(opts: L.ReductionOptions & { delta?: number } = {}) {
+    checkOptions("HuberLoss", opts, ["reduction", "delta"]);
+    const { reduction = "mean", delta = 1 } = opts;
     super(reduction);
     this.delta = delta;
   }
@@ -63,7 +70,9 @@ export class HuberLoss extends Loss {
 export class SmoothL1Loss extends Loss {
   /** Where the loss turns from quadratic to linear (default 1). */
   readonly beta: number;
-  constructor({ reduction = "mean", beta = 1 }: L.ReductionOptions & { beta?: number } = {}) {
+  constructor(opts: L.ReductionOptions & { beta?: number } = {}) {
+    checkOptions("SmoothL1Loss", opts, ["reduction", "beta"]);
+    const { reduction = "mean", beta = 1 } = opts;
     super(reduction);
     this.beta = beta;
   }
@@ -81,7 +90,9 @@ export class GaussianNLLLoss extends Loss {
   readonly full: boolean;
   /** The variance floor (default 1e-6). */
   readonly eps: number;
-  constructor({ reduction = "mean", full = false, eps = 1e-6 }: L.GaussianNllOptions = {}) {
+  constructor(opts: L.GaussianNllOptions = {}) {
+    checkOptions("GaussianNLLLoss", opts, ["reduction", "full", "eps"]);
+    const { reduction = "mean", full = false, eps = 1e-6 } = opts;
     super(reduction);
     this.full = full;
     this.eps = eps;
@@ -98,7 +109,9 @@ export class GaussianNLLLoss extends Loss {
 export class BCELoss extends Loss {
   /** Per-element rescaling weights (null: none). */
   readonly weight: Tensor | null;
-  constructor({ reduction = "mean", weight = null }: C.BinaryCrossEntropyOptions = {}) {
+  constructor(opts: C.BinaryCrossEntropyOptions = {}) {
+    checkOptions("BCELoss", opts, ["reduction", "weight"]);
+    const { reduction = "mean", weight = null } = opts;
     super(reduction);
     this.weight = this.registerBuffer("weight", weight);
   }
@@ -116,7 +129,9 @@ export class BCEWithLogitsLoss extends Loss {
   readonly weight: Tensor | null;
   /** Weight of the positive class per output (null: none). */
   readonly posWeight: Tensor | null;
-  constructor({ reduction = "mean", weight = null, posWeight = null }: C.BCEWithLogitsOptions = {}) {
+  constructor(opts: C.BCEWithLogitsOptions = {}) {
+    checkOptions("BCEWithLogitsLoss", opts, ["reduction", "weight", "posWeight"]);
+    const { reduction = "mean", weight = null, posWeight = null } = opts;
     super(reduction);
     this.weight = this.registerBuffer("weight", weight);
     this.posWeight = this.registerBuffer("pos_weight", posWeight);
@@ -137,7 +152,9 @@ export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   /** The ε of the label smoothing (default 0). */
   readonly labelSmoothing: number;
-  constructor({ reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 }: C.CrossEntropyOptions = {}) {
+  constructor(opts: C.CrossEntropyOptions = {}) {
+    checkOptions("CrossEntropyLoss", opts, ["reduction", "weight", "ignoreIndex", "labelSmoothing"]);
+    const { reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 } = opts;
     super(reduction);
     this.weight = this.registerBuffer("weight", weight);
     this.ignoreIndex = ignoreIndex;
@@ -162,7 +179,9 @@ export class NLLLoss extends Loss {
   readonly weight: Tensor | null;
   /** A target class index that contributes nothing (default -100). */
   readonly ignoreIndex: number;
-  constructor({ reduction = "mean", weight = null, ignoreIndex = -100 }: C.NllOptions = {}) {
+  constructor(opts: C.NllOptions = {}) {
+    checkOptions("NLLLoss", opts, ["reduction", "weight", "ignoreIndex"]);
+    const { reduction = "mean", weight = null, ignoreIndex = -100 } = opts;
     super(reduction);
     this.weight = this.registerBuffer("weight", weight);
     this.ignoreIndex = ignoreIndex;
@@ -181,7 +200,9 @@ export class KLDivLoss extends Module {
   readonly reduction: L.Reduction | "batchmean";
   /** Whether the target is given as log-probabilities. */
   readonly logTarget: boolean;
-  constructor({ reduction = "mean", logTarget = false }: C.KLDivOptions = {}) {
+  constructor(opts: C.KLDivOptions = {}) {
+    checkOptions("KLDivLoss", opts, ["reduction", "logTarget"]);
+    const { reduction = "mean", logTarget = false } = opts;
     super();
     this.reduction = reduction;
     this.logTarget = logTarget;

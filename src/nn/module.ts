@@ -338,6 +338,8 @@ export abstract class Module {
    * @example model.train();  // before the training loop: Dropout drops, BatchNorm updates its statistics
    */
   train(mode = true): this {
+    // As torch: "training mode is expected to be boolean" (train({ mode: false }) would be truthy).
+    if (typeof mode !== "boolean") throw new ValueError(`train: mode must be true or false, got ${mode === null ? "null" : typeof mode}`);
     for (const m of this.modules()) m.training = mode;
     return this;
   }

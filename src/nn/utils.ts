@@ -6,6 +6,7 @@ import { cat } from "../ops/index.js";
 import { tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
+import { checkOptions } from "../tensor/options.js";
 
 /** Variable-length sequences for RNN, LSTM and GRU (torch.nn.utils.rnn): packPaddedSequence, padPackedSequence, padSequence, packSequence. */
 export * as rnn from "./rnn-utils.js";
@@ -29,14 +30,19 @@ function scaleGrad(p: Tensor, f: (v: number) => number): void {
 /**
  * Rescales the gradients in place so that their total norm (all gradients as one vector) is at
  * most `maxNorm` (torch.nn.utils.clip_grad_norm_). Returns the total norm before clipping as a
- * 0-d float32 tensor, as torch does (read it with `.item()`). `normType` may be Infinity.
+ * 0-d float32 tensor, as torch does (read it with `.item()`). `normType` may be Infinity; it may also be
+ * given alone as the third argument, as torch's positional norm_type.
  * @example const norm = nn.utils.clipGradNorm(model.parameters(), 1.0).item();
  */
 export function clipGradNorm(
   params: Params,
   maxNorm: number,
-  { normType = 2, errorIfNonfinite = false }: { normType?: number; errorIfNonfinite?: boolean } = {},
+  opts: number | { normType?: number; errorIfNonfinite?: boolean } = {},
 ): Tensor {
+  // A number is torch's positional norm_type (clip_grad_norm_(params, 1.0, float("inf"))).
+  if (typeof opts === "number") opts = { normType: opts };
+  checkOptions("clipGradNorm", opts, ["normType", "errorIfNonfinite"]);
+  const { normType = 2, errorIfNonfinite = false } = opts ?? {};
   if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be > 0 (or Infinity), got ${normType}`);
   const withGrad = list(params).filter((p) => p._peekGrad() !== null);
@@ -57,8 +63,9 @@ export function clipGradNorm(
     );
   }
   // torch's coefficient, with the same 1e-6 guard; gradients already within bounds are untouched.
+  // A NaN total gives a NaN coefficient, which torch's clamp(max=1) keeps: every gradient turns NaN.
   const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) for (const p of withGrad) scaleGrad(p, (v) => v * coef);
+  if (!(coef >= 1)) for (const p of withGrad) scaleGrad(p, (v) => v * coef);
   return tensor(total);
 }
 

@@ -36,7 +36,8 @@ function simple(
 }
 
 const conv: LayerConverter = {
-  matches: () => true,
+  // A paddingMode other than zeros pads before the Conv: traced op by op instead.
+  matches: (m) => (m as Conv2d).paddingMode === "zeros" || (m as Conv2d).padding === "valid",
   emit: (cx, m: Conv1d | Conv2d, x, out) =>
     emitConv(
       cx,

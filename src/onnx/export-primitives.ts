@@ -242,7 +242,10 @@ for (const [name, op] of [
       // argmax over everything: flatten first, as torch.argmax without a dim does.
       const flat = cx.b.node("Reshape", [cx.b.nameOf(x), cx.b.ints([-1])]);
       const r = cx.b.node(op, [flat], { axis: 0, keepdims: 0 });
-      cx.b.node("Cast", [r], { to: onnxType("int32") }, out);
+      if (!p.keepdim) return void cx.b.node("Cast", [r], { to: onnxType("int32") }, out);
+      // keepdim keeps every dim as size 1, as torch.
+      const cast = cx.b.node("Cast", [r], { to: onnxType("int32") });
+      cx.b.node("Reshape", [cast, cx.b.ints(x.shape.map(() => 1))], {}, out);
       return;
     }
     const r = cx.b.node(op, [cx.b.nameOf(x)], { axis: p.dims[0], keepdims: p.keepdim ? 1 : 0 });

@@ -67,6 +67,8 @@ export {
   isinf,
   isfinite,
   nanToNum,
+  divide,
+  type DivOptions,
   logicalNot,
   logicalAnd,
   logicalOr,

@@ -459,10 +459,11 @@ export class Tensor implements View {
   /**
    * this / o, element-wise with broadcasting (true division: two int32 operands give float32, as
    * torch.div).
+   * With `{ roundingMode: "floor" | "trunc" }` the quotient is rounded, int32 for two integer operands.
    * @example tg.tensor([1, 3], { dtype: "int32" }).div(2)  // [0.5, 1.5] (int32 / int32 is float32)
    */
-  div(o: Operand): Tensor {
-    return ops.div(this, o);
+  div(o: Operand, opts?: ops.DivOptions): Tensor {
+    return opts === undefined ? ops.div(this, o) : ops.divide(this, o, opts);
   }
   /**
    * this raised to the power `o`, element-wise with broadcasting (torch.pow); `x.pow(2)` squares.

@@ -59,6 +59,8 @@ interface NllTerms {
    * null when every element weighs 1 (no class weights, no target ignored), to skip the mask's ops.
    */
   w: Tensor | null;
+  /** Where the target is not ignored (null with `w`). */
+  valid: Tensor | null;
 }
 
 function classOutOfRange(v: number, classes: number, op: string): string {
@@ -68,7 +70,7 @@ function classOutOfRange(v: number, classes: number, op: string): string {
 /** The terms of the negative log-likelihood of index targets given log-probabilities [N, C, …]. */
 function nllTerms(op: string, logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): NllTerms {
   const ignored = checkRange(target, logp.shape[1], classOutOfRange, ignoreIndex, op);
-  if (weight === null && !ignored) return { picked: logp.gather(1, target.unsqueeze(1)).squeeze(1), w: null };
+  if (weight === null && !ignored) return { picked: logp.gather(1, target.unsqueeze(1)).squeeze(1), w: null, valid: null };
   const valid = target.ne(ignoreIndex);
   const safe = where(valid, target, 0);
   const picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1);
@@ -80,15 +82,23 @@ function nllTerms(op: string, logp: Tensor, target: Tensor, weight: Tensor | nul
           .gather(0, safe.reshape([safe.size]))
           .reshape(safe.shape)
           .mul(valid);
-  return { picked, w };
+  return { picked, w, valid };
 }
 
 /** The reduced loss -w·picked. */
-function reduceNll(op: string, { picked, w }: NllTerms, reduction: Reduction, unbatched: boolean): Tensor {
+function reduceNll(op: string, { picked, w, valid }: NllTerms, reduction: Reduction, unbatched: boolean): Tensor {
   // Every weight 1: (Σ picked)/(-n) is exactly the weighted form's (Σ -picked·1)/(Σ 1) (negation and
   // ·1 are exact, n is an exact float), in two kernels.
   if (w === null && reduction === "mean") return picked.sum().div(-picked.size);
-  return reduceWeighted(op, w === null ? picked.neg() : picked.mul(w).neg(), w, reduction, unbatched);
+  return reduceWeighted(op, w === null ? picked.neg() : ignoring(valid, picked.mul(w)).neg(), w, reduction, unbatched);
+}
+
+/**
+ * `loss` with ignored elements 0 and cut out of the graph, as torch skips them: their gradient is 0
+ * even where the mean's 1/Σw is infinite (every target ignored), not 0·∞ = NaN.
+ */
+function ignoring(valid: Tensor | null, loss: Tensor): Tensor {
+  return valid === null ? loss : where(valid, loss, 0);
 }
 
 function indexTarget(op: string, target: IndexInput, scores: Tensor, logp: Tensor, unbatched: boolean): Tensor {
@@ -219,7 +229,7 @@ function crossEntropyGeneral(
   // Label smoothing with indices (torch): (1-ε)·nll + ε/C·Σ_c -w_c·logp_c, the smooth term zero
   // for ignored targets and, for the mean, divided by the same weight sum as the nll.
   let smooth = (wView === null ? logp : logp.mul(wView)).sum(1).neg();
-  if (terms.w !== null) smooth = smooth.mul(t.ne(ignoreIndex));
+  smooth = ignoring(terms.valid, smooth);
   smooth = reduceWeighted(op, smooth, terms.w, reduction, unbatched);
   return nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / classes));
 }
@@ -260,6 +270,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCr
   checkPair(op, input, target);
   checkUnitInterval(op, "input", input, " (expected probabilities; apply sigmoid first or use binaryCrossEntropyWithLogits)");
   checkUnitInterval(op, "target", target, " (expected probabilities)");
+  // No gradient at exactly 0 or 1 (where torch's (p - t)/max(p(1-p), 1e-12) is 0 or ±1e12-scaled),
+  // also from the unclamped term: d/dp -log(1-p) is 1 at p = 0, where torch's is 0 for t = 0.
+  const edge = input.eq(0).logicalOr(input.eq(1));
+  input = where(edge, input.detach(), input);
   let loss = target
     .mul(clampedLog(input))
     .add(

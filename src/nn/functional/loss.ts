@@ -71,11 +71,9 @@ export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {
  * Huber loss (torch.nn.functional.huber_loss): ½d² where |d| < delta, else delta·(|d| - ½delta).
  * @example F.huberLoss(pred, y, { delta: 0.5 })
  */
-export function huberLoss(
-  input: Tensor,
-  target: Tensor,
-  { reduction = "mean", delta = 1 }: ReductionOptions & { delta?: number } = {},
-): Tensor {
+export function huberLoss(input: Tensor, target: Tensor, opts: ReductionOptions & { delta?: number } = {}): Tensor {
+  checkOptions("huberLoss", opts, ["reduction", "delta"]);
+  const { reduction = "mean", delta = 1 } = opts;
   checkPair("huberLoss", input, target);
   if (!(delta > 0)) throw new ValueError(`huberLoss: delta must be > 0, got ${delta}`);
   const d = input.sub(target);
@@ -89,11 +87,9 @@ export function huberLoss(
  * beta = 0 is plain L1. Equals huberLoss / beta for beta = delta.
  * @example F.smoothL1Loss(tg.tensor([0, 0]), tg.tensor([0.5, 3]), { beta: 2, reduction: "none" })  // [0.0625, 2]
  */
-export function smoothL1Loss(
-  input: Tensor,
-  target: Tensor,
-  { reduction = "mean", beta = 1 }: ReductionOptions & { beta?: number } = {},
-): Tensor {
+export function smoothL1Loss(input: Tensor, target: Tensor, opts: ReductionOptions & { beta?: number } = {}): Tensor {
+  checkOptions("smoothL1Loss", opts, ["reduction", "beta"]);
+  const { reduction = "mean", beta = 1 } = opts;
   checkPair("smoothL1Loss", input, target);
   if (!(beta >= 0)) throw new ValueError(`smoothL1Loss: beta must be >= 0, got ${beta}`);
   const d = input.sub(target);

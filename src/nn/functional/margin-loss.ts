@@ -183,7 +183,8 @@ export function multiMarginLoss(input: Tensor, target: IndexInput, opts: MultiMa
     throw new ShapeError(`multiMarginLoss: weight ${fmtShape(weight.shape)} must be [${C}]`);
   const col = t.unsqueeze(1);
   const xy = x.gather(1, col);
-  let hinge = x.sub(xy).add(margin).clamp(0, null);
+  // relu, not clamp: torch's kernel counts a term only where it is > 0, so at exactly 0 it has no gradient.
+  let hinge = x.sub(xy).add(margin).relu();
   if (p === 2) hinge = hinge.mul(hinge);
   if (weight !== null) hinge = hinge.mul(weight.gather(0, t).unsqueeze(1));
   // The target's own term (margin, or margin² — always positive) is left out.

@@ -10,6 +10,7 @@ import { Module, keepsNoActivation } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { pyTuple } from "../repr.js";
 import { checkOptions } from "../../tensor/options.js";
+import { pad } from "../functional/padding.js";
 
 /** Options of nn.Conv1d and nn.Conv2d (torch's names and defaults). */
 export interface ConvLayerOptions {
@@ -26,7 +27,12 @@ export interface ConvLayerOptions {
   groups?: number;
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
+  /** What the padding holds: "zeros" (default), or the input "reflect"ed, "replicate"d or wrapped ("circular"). */
+  paddingMode?: ConvPaddingMode;
 }
+
+/** torch's padding_mode values. */
+export type ConvPaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 
 /** What Conv1d and Conv2d share; `dims` is the number of spatial dims. */
 abstract class ConvNd extends Module {
@@ -48,6 +54,8 @@ abstract class ConvNd extends Module {
   readonly dilation: readonly number[];
   /** The number of channel groups. */
   readonly groups: number;
+  /** What the padding holds ("zeros" unless given). */
+  readonly paddingMode: ConvPaddingMode;
   /** How errors name this layer, e.g. "Conv2d(3 → 16, kernel 3×3)". */
   private readonly label: string;
 
@@ -62,8 +70,12 @@ abstract class ConvNd extends Module {
   ) {
     super();
     const name = `Conv${dims}d`;
-    checkOptions(name, opts, ["stride", "padding", "dilation", "groups", "bias"]);
-    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true } = opts;
+    checkOptions(name, opts, ["stride", "padding", "dilation", "groups", "bias", "paddingMode"]);
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, paddingMode = "zeros" } = opts;
+    if (!["zeros", "reflect", "replicate", "circular"].includes(paddingMode)) {
+      throw new ValueError(`${name}: paddingMode must be "zeros", "reflect", "replicate" or "circular", got "${paddingMode}"`);
+    }
+    this.paddingMode = paddingMode;
     for (const [what, v] of [
       ["inChannels", inChannels],
       ["outChannels", outChannels],
@@ -102,7 +114,21 @@ abstract class ConvNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const opts = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    let padding = this.padding;
+    if (this.paddingMode !== "zeros" && padding !== "valid") {
+      // As torch: the input is padded in that mode first (the last dim's pair first), then convolved
+      // unpadded; "same" splits d·(k-1) with the smaller half before.
+      const pairs = this.kernelSize.map((k, i) => {
+        if (padding === "same") {
+          const total = this.dilation[i] * (k - 1);
+          return [Math.floor(total / 2), total - Math.floor(total / 2)];
+        }
+        return [(padding as readonly number[])[i], (padding as readonly number[])[i]];
+      });
+      x = pad(x, pairs.reverse().flat(), { mode: this.paddingMode });
+      padding = "valid";
+    }
+    const opts = { stride: this.stride, padding, dilation: this.dilation, groups: this.groups };
     return convolution(`conv${this.dims}d`, this.dims, x, this.weight, this.bias, opts, this.label);
   }
 
@@ -114,6 +140,7 @@ abstract class ConvNd extends Module {
     if (this.dilation.some((d) => d !== 1)) parts.push(`dilation=${pyTuple(this.dilation)}`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (!this.bias) parts.push("bias=False");
+    if (this.paddingMode !== "zeros") parts.push(`padding_mode=${this.paddingMode}`);
     return parts.join(", ");
   }
 }

@@ -93,9 +93,11 @@ export class AvgPool2d extends Module {
   constructor(
     /** Window size: one number for a square window, or [kH, kW]. */
     readonly kernelSize: Ints,
-    { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null }: AvgPool2dOptions = {},
+    opts: AvgPool2dOptions = {},
   ) {
     super();
+    checkOptions("AvgPool2d", opts, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
+    const { stride = null, padding = 0, ceilMode = false, countIncludePad = true, divisorOverride = null } = opts;
     toInts("AvgPool2d", "kernelSize", kernelSize, 2, 1);
     this.stride = stride ?? kernelSize;
     this.padding = padding;

@@ -6,7 +6,7 @@ import { ShapeError, ValueError, fmtShape } from "../../errors.js";
 import { normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { floatMask, whereMask } from "../primitives/elementwise.js";
-import { elu } from "./activations.js";
+import { elu, requireNumber } from "./activations.js";
 import { softmax } from "./softmax.js";
 import { split } from "./rearrange.js";
 
@@ -32,7 +32,10 @@ export function relu6(x: Tensor): Tensor {
  * @example F.logSigmoid(tg.tensor([0, -100]))  // [-0.6931, -100], stable for large negative x
  */
 export function logSigmoid(x: Tensor): Tensor {
-  return whereMask(floatMask.lt(x, 0), x, 0).sub(x.abs().neg().exp().log1p());
+  // -|x| as a where, so that x = 0 takes the x ≥ 0 branch's slope as torch's backward does (gradient
+  // 0.5 there, σ(-0)); abs's zero gradient at 0 gave 0.
+  const negative = floatMask.lt(x, 0);
+  return whereMask(negative, x, 0).sub(whereMask(negative, x, x.neg()).exp().log1p());
 }
 
 /**
@@ -56,7 +59,10 @@ export function mish(x: Tensor): Tensor {
  * @example F.hardswish(tg.tensor([-4, 1, 4]))  // [0, 0.6667, 4]
  */
 export function hardswish(x: Tensor): Tensor {
-  return x.mul(relu6(x.add(3))).div(6);
+  // x·(x + 3)/6 on the closed [-3, 3], as torch's backward takes it: slope x/3 + 1/2 at both ends
+  // (-0.5 at -3, 1.5 at 3), where relu6's kinks gave 0 and 1.
+  const inside = whereMask(floatMask.le(x, 3), x.mul(x.add(3)).div(6), x);
+  return whereMask(floatMask.lt(x, -3), 0, inside);
 }
 
 /**
@@ -83,6 +89,7 @@ export function selu(x: Tensor): Tensor {
  * @example F.celu(tg.tensor([-2, 1]), 2)  // [-1.2642, 1]
  */
 export function celu(x: Tensor, alpha = 1): Tensor {
+  requireNumber("celu", "alpha", alpha);
   if (alpha === 0) throw new ValueError("celu: alpha must not be 0");
   const positive = floatMask.gt(x, 0);
   return whereMask(positive, x, whereMask(positive, 0, x).div(alpha).expm1().mul(alpha));

@@ -11,6 +11,7 @@ import { checkOptions } from "../../tensor/options.js";
  * @example tg.leakyRelu(tg.tensor([-2, 3]), 0.1)  // [-0.2, 3]
  */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  requireNumber("leakyRelu", "negative slope", slope);
   return whereMask(floatMask.gt(x, 0), x, x.mul(slope));
 }
 
@@ -39,6 +40,7 @@ export function gelu(x: Tensor, opts: { approximate?: "none" | "tanh" } = {}): T
  * @example tg.elu(tg.tensor([-1, 2]))  // [-0.6321, 2]
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
+  requireNumber("elu", "alpha", alpha);
   const positive = floatMask.gt(x, 0);
   return whereMask(positive, x, whereMask(positive, 0, x).expm1().mul(alpha));
 }
@@ -75,4 +77,11 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (min != null) out = whereMask(floatMask.lt(out, min), min, out);
   if (max != null) out = whereMask(floatMask.gt(out, max), max, out);
   return out;
+}
+
+/** A ValueError for an options object (or anything else) where torch takes a number positionally. */
+export function requireNumber(op: string, what: string, v: unknown): void {
+  if (typeof v !== "number") {
+    throw new ValueError(`${op}: ${what} must be a number (passed positionally, as torch's), got ${v === null ? "null" : typeof v}`);
+  }
 }

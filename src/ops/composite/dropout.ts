@@ -16,6 +16,9 @@ import { runKernel } from "../run-kernel.js";
  */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout: probability p must be between 0 and 1, got ${p}`);
+  // { training: false } here would be truthy and drop in eval.
+  if (typeof training !== "boolean")
+    throw new ValueError(`dropout: training must be true or false, got ${training === null ? "null" : typeof training}`);
   if (!training || p === 0) return x;
   if (p === 1) return x.mul(0);
   const mask = dropoutMask(x, p, 1 / (1 - p));

@@ -8,6 +8,8 @@ import { checkOptions } from "../../tensor/options.js";
 import { add, div, mul, sub, where, type Operand } from "../primitives/elementwise.js";
 import { floor, trunc } from "../primitives/unary-math.js";
 import { onesLike, zerosLike } from "../../tensor/creation.js";
+import { isFloat, resultType, scalarDType, type DType } from "../../tensor/dtype.js";
+import { widestFloat } from "../../backend/current.js";
 
 /**
  * x - trunc(x), the fractional part with x's sign (torch.frac; gradient 1).
@@ -33,14 +35,75 @@ export function rsqrt(x: Tensor): Tensor {
   return div(1, x.sqrt());
 }
 
+/** Options of div (torch.div's rounding_mode, camelCase). */
+export interface DivOptions {
+  /** null (true division, the default), "trunc" (toward zero) or "floor" (toward -inf, as Python's //). */
+  roundingMode?: "floor" | "trunc" | null;
+}
+
+/**
+ * a / b (torch.div). With a roundingMode the quotient is rounded: "trunc" toward zero, "floor" toward
+ * -inf as Python's // (1 // 0.1 is 9: computed in float64, so float32's rounded 1/0.1 = 10 does not
+ * leak in); two integer operands then give int32, and the gradient is zero, as torch.
+ * @example tg.div(tg.tensor([-7, 7]), 2, { roundingMode: "floor" })  // [-4, 3]
+ */
+export function divide(a: Operand, b: Operand, opts?: DivOptions): Tensor {
+  if (opts === undefined) return div(a, b);
+  checkOptions("div", opts, ["roundingMode"]);
+  const mode = opts.roundingMode ?? null;
+  if (mode === null) return div(a, b);
+  if (mode !== "floor" && mode !== "trunc") {
+    throw new ValueError(`div: roundingMode must be "trunc", "floor" or null, got ${JSON.stringify(mode)}`);
+  }
+  const ints = isInt(a) && isInt(b);
+  if (ints && b === 0) throw new ValueError("div: integer division by zero");
+  // torch truncates the rounded float quotient (trunc(1 / 0.1) is 10 in float32) but floors exactly;
+  // integers divide exactly either way. floor and trunc pass a zero gradient, as torch's.
+  const wide = ints || mode === "floor" ? widestFloat() : null;
+  const [x, y] = wide === null ? [a, b] : [a, b].map((v) => (typeof v === "number" ? v : v.to(wide)));
+  const q = div(x, y);
+  return (mode === "floor" ? floor(q) : trunc(q)).to(ints ? "int32" : quotientDType(a, b));
+}
+
+// The float dtype a / b has: a number takes its dtype next to the tensor, then torch.result_type.
+function quotientDType(a: Operand, b: Operand): DType {
+  const like = typeof a === "number" ? (b as Tensor) : a;
+  const [da, db] = [a, b].map((v) => (typeof v === "number" ? { dtype: scalarDType(v, like.dtype), ndim: 0 } : v));
+  const d = resultType(da, db);
+  return isFloat(d) ? d : "float32";
+}
+
 /**
  * a - floor(a / b)·b: the remainder with the divisor's sign, as Python's % and torch.remainder.
  * @example tg.remainder(tg.tensor([5, -5]), 3)  // [2, 1]: the divisor's sign, as Python's %
  */
 export function remainder(a: Operand, b: Operand): Tensor {
+  if (isInt(a) && isInt(b)) return intRemainder(a, b);
+  // torch's remainder is exact (fmod, then b added where the signs differ): computed in float64 and
+  // rounded once, so remainder(1e7 + 1, 0.1) is 0.051 and remainder(0.3, 0.1) 7.5e-9 (not float32's 0).
   // The quotient is piecewise constant: torch's gradient is 1 for a and -floor(a/b) for b.
-  const q = floor(div(a, b)).detach();
-  return sub(a, mul(q, b));
+  // Each operand is first what torch computes with: converted to the result's dtype (0.1 as float32).
+  const dtype = quotientDType(a, b);
+  const wide = dtype === "float64" ? "float64" : widestFloat();
+  const [x, y] = [a, b].map((v) => (typeof v === "number" ? (dtype === "float64" ? v : Math.fround(v)) : v.to(dtype).to(wide)));
+  const q = floor(div(x, y)).detach();
+  return sub(x, mul(q, y)).to(dtype);
+}
+
+// An int32 tensor or a whole number: two of them keep torch's integer remainder (int64 there, int32 here).
+function isInt(v: Operand): boolean {
+  return typeof v === "number" ? Number.isInteger(v) : v.dtype === "int32" || v.dtype === "bool";
+}
+
+function intRemainder(a: Operand, b: Operand): Tensor {
+  // torch raises ZeroDivisionError for an integer divisor of 0 (checked here where it is a number).
+  if (b === 0) throw new ValueError("remainder: integer division by zero");
+  // Exact in float64 for every int32 pair (float32 on WebGPU, exact below 2^24); floor division
+  // rounds toward -inf, so r takes b's sign.
+  const wide = widestFloat();
+  const [x, y] = [a, b].map((v) => (typeof v === "number" ? v : v.to(wide)));
+  const r = sub(x, mul(floor(div(x, y)), y));
+  return r.to("int32");
 }
 
 /**

@@ -5,6 +5,7 @@ import { DTypeError, ValueError } from "../../errors.js";
 import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { sqrtZeroGrad } from "./reduce.js";
+import { where } from "../primitives/elementwise.js";
 
 type Dims = number | readonly number[] | undefined;
 
@@ -24,11 +25,15 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = fal
   if (p === Infinity) return x.abs().max(dims ?? allDims(x), keepdim);
   if (p === -Infinity) return x.abs().min(dims ?? allDims(x), keepdim);
   if (p === 0) return x.ne(0).sum(dims, keepdim).to(x.dtype);
-  return x
-    .abs()
-    .pow(p)
-    .sum(dims, keepdim)
-    .pow(1 / p);
+  // As torch's backward, no gradient through zeros: |x|^p at x = 0 (infinite slope for p < 1) and
+  // (Σ|x|^p)^(1/p) at a zero vector (infinite slope for p > 1) pass 0, not 0·∞ = NaN.
+  return powZeroGrad(powZeroGrad(x.abs(), p).sum(dims, keepdim), 1 / p);
+}
+
+/** t^e for t ≥ 0 (or NaN, kept), whose gradient is 0 (not e·0^(e-1)) where t is 0. */
+function powZeroGrad(t: Tensor, e: number): Tensor {
+  const nonzero = t.ne(0);
+  return where(nonzero, where(nonzero, t, 1).pow(e), 0);
 }
 
 function allDims(x: Tensor): number[] {

@@ -125,6 +125,7 @@ function maxPool2dOf(x: Tensor, kernelSize: Ints, opts: MaxPool2dOptions, return
  * @example F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })
  */
 export function avgPool2d(x: Tensor, kernelSize: Ints, opts: AvgPool2dOptions = {}): Tensor {
+  checkOptions("avgPool2d", opts, ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"]);
   return composite("avgPool2d", [x], { kernelSize, ...opts }, () => freeingTemporaries([x], () => avgPool2dOf(x, kernelSize, opts)));
 }
 

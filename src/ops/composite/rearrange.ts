@@ -165,6 +165,8 @@ export function roll(x: Tensor, shifts: number | readonly number[], dims?: numbe
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   requireBoolMask("maskedFill", mask);
+  // Checked here so that a mask that does not broadcast is reported as maskedFill's, not where's.
+  if (mask.shape !== x.shape) broadcastShapes("maskedFill", x.shape, mask.shape);
   return whereMask(mask, value, x);
 }
 

@@ -83,11 +83,12 @@ export function min(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 /**
- * Index of the first maximum along `dim`, or into the flattened tensor when `dim` is absent.
+ * Index of the first maximum along `dim`, or into the flattened tensor when `dim` is absent (with
+ * keepdim, every dim kept as size 1 then, as torch: [[5]] for a [2, 3] input).
  * @example tg.argmax(tg.tensor([[1, 5], [4, 3]]), 1)  // [1, 0], int32
  */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return argmaxPrim([x], reduceParams("argmax", x, dim, dim === undefined ? false : keepdim));
+  return argmaxPrim([x], reduceParams("argmax", x, dim, keepdim));
 }
 
 /**
@@ -96,7 +97,7 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
  * @example tg.argmin(tg.tensor([[1, 5], [4, 3]]), 1)  // [0, 1], int32
  */
 export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
-  return argminPrim([x], reduceParams("argmin", x, dim, dim === undefined ? false : keepdim));
+  return argminPrim([x], reduceParams("argmin", x, dim, keepdim));
 }
 
 /**
@@ -105,8 +106,15 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
  * @example tg.logsumexp(tg.tensor([0, 0]), 0)  // 0.6931 (log 2), without overflow for large inputs
  */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  // Integers are promoted to float32, as torch.logsumexp promotes them to its default float dtype.
+  if (x.dtype === "int32" || x.dtype === "bool") x = x.to("float32");
   requireFloat("logsumexp", x);
   const p = reduceParams("logsumexp", x, dim, true);
+  // Over an empty dim the sum of exponentials is 0: -inf, as torch (there is no maximum to take out).
+  if (x.size === 0) {
+    const out = sumPrim([x.exp()], p).log();
+    return keepdim ? out : out.squeeze(p.dims as number[]);
+  }
   const m0 = maxPrim([x.detach()], p);
   const m = whereMask(floatMask.lt(m0.abs(), Infinity), m0, 0);
   const out = sumPrim([x.sub(m).exp()], p)

@@ -238,13 +238,20 @@ export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_I
  */
 export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   if (xs.length === 0) throw new ShapeError("cat: expected a non-empty list of tensors");
-  const d = normDim("cat", dim, xs[0].ndim);
-  checkCat("cat", xs, d);
   const dtype = xs.map((t) => t.dtype).reduce(promote);
+  // torch's legacy rule: a 1-D empty tensor (the tg.tensor([]) an accumulator starts from) is skipped,
+  // whatever the others' shapes; it still takes part in the dtype.
+  const kept = xs.some((t) => !isLegacyEmpty(t)) ? xs.filter((t) => !isLegacyEmpty(t)) : xs;
+  const d = normDim("cat", dim, kept[0].ndim);
+  checkCat("cat", kept, d);
   return catPrim(
-    xs.map((t) => (t.dtype === dtype ? t : t.to(dtype))),
+    kept.map((t) => (t.dtype === dtype ? t : t.to(dtype))),
     d,
   );
+}
+
+function isLegacyEmpty(t: Tensor): boolean {
+  return t.ndim === 1 && t.shape[0] === 0;
 }
 
 /**

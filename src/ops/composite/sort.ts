@@ -15,6 +15,7 @@ type Dims = number | readonly number[] | undefined;
  * @example tg.argsort(tg.tensor([3, 1, 2]))  // [1, 2, 0], int32
  */
 export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
+  requireBool("argsort", "descending", descending);
   const d = x.ndim === 0 ? 0 : normDim("argsort", dim, x.ndim);
   return argsortPrim([x], { dim: d, descending });
 }
@@ -24,6 +25,7 @@ export function argsort(x: Tensor, dim = -1, descending = false): Tensor {
  * @example tg.sort(tg.tensor([3, 1, 2]), -1, true)  // [values [3, 2, 1], indices [0, 2, 1]]
  */
 export function sort(x: Tensor, dim = -1, descending = false): [Tensor, Tensor] {
+  requireBool("sort", "descending", descending);
   const idx = argsort(x, dim, descending);
   return [x.ndim === 0 ? x : x.gather(normDim("sort", dim, x.ndim), idx), idx];
 }
@@ -33,6 +35,7 @@ export function sort(x: Tensor, dim = -1, descending = false): [Tensor, Tensor] 
  * @example tg.topk(tg.tensor([1, 5, 3, 4]), 2)  // [values [5, 4], indices [1, 3]]
  */
 export function topk(x: Tensor, k: number, dim = -1, largest = true): [Tensor, Tensor] {
+  requireBool("topk", "largest", largest);
   const d = normDim("topk", dim, Math.max(1, x.ndim));
   const n = x.ndim === 0 ? 1 : x.shape[d];
   if (!Number.isInteger(k) || k < 0 || k > n) throw new ValueError(`topk: k must be an integer from 0 to ${n}, got ${k}`);
@@ -64,4 +67,9 @@ export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  */
 export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   return amin(x.ne(0), dim, keepdim);
+}
+
+// A flag given as an options object ({ descending: false }) would be truthy and flip the order.
+function requireBool(op: string, what: string, v: unknown): void {
+  if (typeof v !== "boolean") throw new ValueError(`${op}: ${what} must be true or false, got ${v === null ? "null" : typeof v}`);
 }

@@ -15,14 +15,19 @@ import { broadcastView, runKernel } from "../run-kernel.js";
 export type Operand = Tensor | number;
 
 /** A plain number as a 0-d tensor whose dtype follows torch's weak-scalar rule next to `like`. */
-export function scalarLike(value: number, like: Tensor): Tensor {
+export function scalarLike(value: number, like: Tensor, op = "element-wise op"): Tensor {
+  // An options object where torch takes a number (F.elu(x, { alpha })) would fail deep in a kernel.
+  if (typeof value !== "number") {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    throw new ValueError(`${op}: expected a Tensor or a number as an operand, got ${got}`);
+  }
   return scalarTensor(value, scalarDType(value, like.dtype));
 }
 
-function operands(a: Operand, b: Operand): [Tensor, Tensor] {
-  if (a instanceof Tensor) return [a, b instanceof Tensor ? b : scalarLike(b, a)];
-  if (b instanceof Tensor) return [scalarLike(a, b), b];
-  throw new TypeError("element-wise op: at least one operand must be a Tensor");
+function operands(a: Operand, b: Operand, op: string): [Tensor, Tensor] {
+  if (a instanceof Tensor) return [a, b instanceof Tensor ? b : scalarLike(b, a, op)];
+  if (b instanceof Tensor) return [scalarLike(a, b, op), b];
+  throw new TypeError(`${op}: at least one operand must be a Tensor`);
 }
 
 // ---- unary ----
@@ -169,7 +174,7 @@ function binary(
     },
     vjp: vjp ? (g, { inputs: [a, b], output }) => vjp(g, a, b, output) : undefined,
   });
-  return (a, b) => prim(operands(a, b), undefined);
+  return (a, b) => prim(operands(a, b, name), undefined);
 }
 
 const arith = promote;
@@ -228,7 +233,16 @@ export const div = binary("div", trueDiv, (g, _a, b, out) => [g.div(b), b.requir
  * a raised to the power b element-wise with broadcasting; either may be a number (torch.pow).
  * @example tg.pow(tg.tensor([2, 3]), 2)  // [4, 9]
  */
-export const pow = binary(
+export function pow(a: Operand, b: Operand): Tensor {
+  // torch: "Integers to negative integer powers are not allowed." (they would truncate to 0).
+  if (typeof b === "number" && b < 0 && Number.isInteger(b) && a instanceof Tensor && (a.dtype === "int32" || a.dtype === "bool")) {
+    throw new ValueError(
+      `pow: integers to negative integer powers are not allowed (${a.dtype} tensor to the power ${b}); convert with .float() first`,
+    );
+  }
+  return powPrim(a, b);
+}
+const powPrim = binary(
   "pow",
   arith,
   (g, a, b, out) => [
@@ -242,18 +256,25 @@ export const pow = binary(
  * The element-wise larger of a and b, broadcasting; a tie splits the gradient evenly (torch.maximum).
  * @example tg.maximum(tg.tensor([1, 5]), tg.tensor([3, 2]))  // [3, 5]
  */
-export const maximum = binary("maximum", arith, (g, a, b) => {
-  const share = floatMask.gt(a, b).add(floatMask.eq(a, b).mul(0.5));
-  return [g.mul(share), g.mul(share.neg().add(1))];
-});
+export const maximum = binary("maximum", arith, (g, a, b) => extremeGrads(g, a, b, floatMask.lt, floatMask.gt));
 /**
  * The element-wise smaller of a and b, broadcasting; a tie splits the gradient evenly (torch.minimum).
  * @example tg.minimum(tg.tensor([1, 5]), tg.tensor([3, 2]))  // [1, 2]
  */
-export const minimum = binary("minimum", arith, (g, a, b) => {
-  const share = floatMask.lt(a, b).add(floatMask.eq(a, b).mul(0.5));
-  return [g.mul(share), g.mul(share.neg().add(1))];
-});
+export const minimum = binary("minimum", arith, (g, a, b) => extremeGrads(g, a, b, floatMask.gt, floatMask.lt));
+
+/**
+ * maximum/minimum's gradients as torch's: each side gets g unless it lost (`aLoses`/`bLoses`), half on
+ * a tie; a NaN compares neither way, so both sides get g there, as torch's masked_fill leaves them.
+ */
+function extremeGrads(g: Tensor, a: Tensor, b: Tensor, aLoses: BinaryMask, bLoses: BinaryMask): [Tensor | null, Tensor | null] {
+  const half = floatMask.eq(a, b).mul(0.5);
+  return [
+    a.requiresGrad ? g.mul(aLoses(a, b).add(half).neg().add(1)) : null,
+    b.requiresGrad ? g.mul(bLoses(a, b).add(half).neg().add(1)) : null,
+  ];
+}
+type BinaryMask = (a: Operand, b: Operand) => Tensor;
 
 /**
  * true where a == b, broadcasting; a bool tensor (torch.eq).

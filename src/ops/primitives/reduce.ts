@@ -143,7 +143,10 @@ function argExtreme(name: "argmax" | "argmin") {
   return definePrimitive<ReduceParams>({
     name,
     forward: ([x], p) => {
-      if (x.size === 0) throw new ValueError(`${name}: cannot take the ${name} of an empty tensor`);
+      // Over a non-empty dim of an empty tensor the result is empty too, as torch (zeros([0, 3]).argmax(1)).
+      if (hasEmptyDim(x.shape, p.dims)) {
+        throw new ValueError(`${name}: cannot take the ${name} over an empty dimension of a tensor of shape ${fmtShape(x.shape)}`);
+      }
       if (x.dtype === "bool") throw new DTypeError(`${name}: not supported for bool tensors (as in torch); convert with .int() first`);
       return runReduce(name, x, p, "int32");
     },
@@ -153,7 +156,11 @@ export const argmaxPrim = argExtreme("argmax");
 export const argminPrim = argExtreme("argmin");
 
 export function reduceParams(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): ReduceParams {
-  const dims = normDims(op, dim, x.ndim);
+  // x.mean(1, { keepdim: false }) would otherwise keep the dim: any object is truthy.
+  if (typeof keepdim !== "boolean")
+    throw new ValueError(`${op}: keepdim must be true or false, got ${keepdim === null ? "null" : typeof keepdim}`);
+  // An empty list reduces over every dim, as torch's sum/mean/amax/var(dim=[]) do (not the identity).
+  const dims = normDims(op, typeof dim === "object" && dim.length === 0 ? undefined : dim, x.ndim);
   // A 0-d tensor accepts dim 0 or -1, as torch, and reducing over it is the identity: no dim to reduce.
   if (x.ndim === 0) return { dims: [], keepdim };
   // The shared frozen lists of normDims get shared params too: a reduction per step makes no object.

@@ -16,6 +16,19 @@ export type SchedulerStateDict = Record<string, unknown>;
 
 /** Throws ValueError for an option a scheduler does not have (e.g. torch's snake_case spelling). */
 export function checkKeys(where: string, given: object | undefined, allowed: readonly string[]): void {
+  // A number or a list here is one of torch's positional arguments (LinearLR(opt, 0.5)), which would
+  // otherwise leave a default in place without a word.
+  if (given !== undefined && (typeof given !== "object" || given === null || Array.isArray(given))) {
+    const got =
+      given === null
+        ? "null"
+        : Array.isArray(given)
+          ? "an array"
+          : typeof given === "function"
+            ? "a function"
+            : `${typeof given} ${String(given)}`;
+    throw new ValueError(`${where}: options must be an object such as { ${allowed[0]}: … }, got ${got}`);
+  }
   for (const key of Object.keys(given ?? {})) {
     if (!allowed.includes(key)) throw new ValueError(`${where}: unknown option "${key}" (expected one of ${allowed.join(", ")})`);
   }
@@ -94,10 +107,16 @@ export abstract class LRScheduler<O extends object = object> {
   protected abstract getLr(): number[];
 
   /**
-   * Advances the schedule by one epoch and writes the new learning rates into the groups.
+   * Advances the schedule by one epoch and writes the new learning rates into the groups. Given an
+   * `epoch`, jumps there instead, as torch's deprecated step(epoch) does (the closed form where the
+   * schedule has one).
    * @example for (let epoch = 0; epoch < 100; epoch++) { trainOneEpoch(); sched.step(); }
    */
-  step(): void {
+  step(epoch?: number): void {
+    if (epoch !== undefined) {
+      checkOption(Number.isInteger(epoch) && epoch >= 0, this.name, "step(epoch)", epoch, "an integer >= 0");
+      return this._stepAt(epoch);
+    }
     this.stepCount++;
     this.lastEpoch++;
     const values = this.getLr();

@@ -4,7 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tg from "tensorgrad";
-import { nn, ValueError, type Tensor } from "tensorgrad";
+import { nn, optim, ValueError, type Tensor } from "tensorgrad";
 import { fidelity, fromRec, close, onBackend } from "./fixtures.js";
 
 const F = nn.functional;
@@ -136,11 +136,20 @@ describe("an unknown option key is a ValueError naming the function and the key"
     ["maxPool2d", () => F.maxPool2d(x(), 2, { ceil_mode: true } as any)],
     ["crossEntropy", () => F.crossEntropy(tg.randn([2, 3]), tg.tensor([0, 1], { dtype: "int32" }), { label_smoothing: 0.1 } as any)],
     ["mseLoss", () => F.mseLoss(tg.randn([2]), tg.randn([2]), { reduce: false } as any)],
+    ["huberLoss", () => F.huberLoss(tg.randn([2]), tg.randn([2]), { beta: 0.5 } as any)],
+    ["smoothL1Loss", () => F.smoothL1Loss(tg.randn([2]), tg.randn([2]), { delta: 0.5 } as any)],
+    ["avgPool2d", () => F.avgPool2d(x(), 2, { count_include_pad: false } as any)],
+    ["AvgPool2d", () => new nn.AvgPool2d(2, { count_include_pad: false } as any)],
+    ["CrossEntropyLoss", () => new nn.CrossEntropyLoss({ label_smoothing: 0.1 } as any)],
+    ["NLLLoss", () => new nn.NLLLoss({ ignore_index: 0 } as any)],
+    ["MSELoss", () => new nn.MSELoss({ reduce: false } as any)],
+    ["BCEWithLogitsLoss", () => new nn.BCEWithLogitsLoss({ pos_weight: tg.ones([1]) } as any)],
+    ["KLDivLoss", () => new nn.KLDivLoss({ log_target: true } as any)],
     ["gelu", () => F.gelu(tg.randn([2]), { approx: "tanh" } as any)],
     ["softplus", () => F.softplus(tg.randn([2]), { betta: 2 } as any)],
     ["layerNorm", () => F.layerNorm(tg.randn([2, 3]), 3, { epsilon: 1e-3 } as any)],
     ["Linear", () => new nn.Linear(2, 3, { bias: false, device: "cpu" } as any)],
-    ["Conv2d", () => new nn.Conv2d(3, 2, 3, { paddingMode: "reflect" } as any)],
+    ["Conv2d", () => new nn.Conv2d(3, 2, 3, { padding_mode: "reflect" } as any)],
     ["BatchNorm1d", () => new nn.BatchNorm1d(3, { track_running_stats: false } as any)],
     ["LSTM", () => new nn.LSTM(3, 4, { proj_size: 2 } as any)],
     ["MultiheadAttention", () => new nn.MultiheadAttention(4, 2, { addZeroAttn: true } as any)],
@@ -151,6 +160,37 @@ describe("an unknown option key is a ValueError naming the function and the key"
     ["gradcheck", () => tg.gradcheck((a) => a.sum(), [tg.randn([2], { dtype: "float64", requiresGrad: true })], { tol: 1 } as any)],
     ["loadStateDict", () => new nn.Linear(1, 1).loadStateDict({}, { strict: false, assign: true } as any)],
   ];
+  it("an options object where torch takes a number positionally (F.elu(x, { alpha })) is a ValueError naming the op", () => {
+    const v = tg.tensor([-1, 1]);
+    const cases: [string, () => unknown][] = [
+      ["elu: alpha", () => F.elu(v, { alpha: 0.5 } as any)],
+      ["leakyRelu: negative slope", () => F.leakyRelu(v, { negativeSlope: 0.2 } as any)],
+      ["elu: alpha", () => new nn.ELU({ alpha: 0.5 } as any).forward(v)],
+      ["celu: alpha", () => F.celu(v, { alpha: 2 } as any)],
+      ["add: expected a Tensor or a number", () => v.add("1" as any)],
+    ];
+    for (const [start, call] of cases) {
+      assert.throws(call, (e: unknown) => e instanceof ValueError && (e as Error).message.startsWith(start), start);
+    }
+  });
+
+  it("an optimizer given a number (torch's positional lr) rather than options", () => {
+    for (const make of [
+      () => new optim.Adam([tg.zeros([1], { requiresGrad: true })], 0.1 as any),
+      () => new optim.SGD([tg.zeros([1], { requiresGrad: true })], 0.1 as any),
+    ]) {
+      assert.throws(
+        make,
+        (e: unknown) =>
+          e instanceof ValueError &&
+          /^(Adam|SGD): options must be an object such as \{ lr: 0.01 \}, got number 0.1$/.test((e as Error).message),
+      );
+    }
+    assert.throws(
+      () => F.avgPool2d(x(), 2, 1 as any),
+      (e: unknown) => e instanceof ValueError && /^avgPool2d: options must be an object/.test((e as Error).message),
+    );
+  });
   for (const [name, call] of CASES) {
     it(name, () =>
       assert.throws(call, (e: unknown) => e instanceof ValueError && (e as Error).message.startsWith(`${name}: unknown option`)),

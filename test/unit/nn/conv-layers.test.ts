@@ -20,6 +20,43 @@ function throwsExactly(fn: () => unknown, cls: Function, message: string): void 
 }
 
 describe("Conv2d / Conv1d", () => {
+  it("paddingMode pads the input in torch's modes before an unpadded convolution", () => {
+    // torch 1.13: nn.Conv2d(1, 1, (2, 3), padding=1, padding_mode=mode, bias=False) with weight
+    // [[1, 2, 0], [0, -1, 1]] on arange(10).reshape(1, 1, 2, 5).
+    const x = tg.arange(10).reshape([1, 1, 2, 5]);
+    const want: Record<string, number[]> = {
+      reflect: [17, 18, 21, 24, 25, 2, 3, 6, 9, 10, 17, 18, 21, 24, 25],
+      replicate: [1, 3, 6, 9, 11, 1, 3, 6, 9, 11, 16, 18, 21, 24, 26],
+      circular: [20, 18, 21, 24, 22, 5, 3, 6, 9, 7, 20, 18, 21, 24, 22],
+    };
+    for (const mode of ["reflect", "replicate", "circular"] as const) {
+      const conv = new nn.Conv2d(1, 1, [2, 3], { padding: 1, paddingMode: mode, bias: false });
+      tg.noGrad(() =>
+        conv.weight.copy_(
+          tg.tensor([
+            [
+              [
+                [1, 2, 0],
+                [0, -1, 1],
+              ],
+            ],
+          ]),
+        ),
+      );
+      assertTensorClose(conv.forward(x), want[mode], [1, 1, 3, 5], { rtol: 1e-6, what: mode });
+      assert.match(conv.toString(), new RegExp(`bias=False, padding_mode=${mode}\\)`));
+    }
+    // "same" with an even kernel: d·(k-1) = 3 split 1 before, 2 after.
+    const c1 = new nn.Conv1d(1, 1, 4, { padding: "same", paddingMode: "circular", bias: false });
+    tg.noGrad(() => c1.weight.copy_(tg.tensor([[[1, 10, 100, 1000]]])));
+    assertTensorClose(c1.forward(tg.arange(6).reshape([1, 1, 6])), [2105, 3210, 4321, 5432, 543, 1054], [1, 1, 6], { rtol: 1e-6 });
+    throwsExactly(
+      () => new nn.Conv2d(1, 1, 3, { paddingMode: "mirror" as "reflect" }),
+      ValueError,
+      'Conv2d: paddingMode must be "zeros", "reflect", "replicate" or "circular", got "mirror"',
+    );
+  });
+
   it("have torch's parameter shapes and state-dict keys", () => {
     const conv = new nn.Conv2d(3, 16, 3);
     assert.deepEqual(conv.weight.shape, [16, 3, 3, 3]);

@@ -90,6 +90,58 @@ describe("loss gradients pass gradcheck (float64)", () => {
 });
 
 describe("loss numerics", () => {
+  it("crossEntropy and nllLoss with every target ignored: NaN mean, zero gradient (torch)", () => {
+    // torch: F.cross_entropy(x, [-100, -100]) is nan (0/0) and x.grad is all zeros, with or without
+    // class weights and label smoothing; "sum" gives 0.
+    const x = tg.tensor(
+      [
+        [0.2, -1, 3],
+        [1.5, 0.3, -0.7],
+      ],
+      { requiresGrad: true },
+    );
+    const ignored = tg.tensor([-100, -100], { dtype: "int32" });
+    const w = tg.tensor([0.5, 2, 1]);
+    const runs: [string, () => Tensor][] = [
+      ["crossEntropy", () => F.crossEntropy(x, ignored)],
+      ["crossEntropy weight", () => F.crossEntropy(x, ignored, { weight: w })],
+      ["crossEntropy labelSmoothing", () => F.crossEntropy(x, ignored, { labelSmoothing: 0.1 })],
+      ["nllLoss", () => F.nllLoss(x.logSoftmax(1), ignored)],
+    ];
+    for (const [what, run] of runs) {
+      x.grad = null;
+      const loss = run();
+      assert.ok(Number.isNaN(loss.item()), `${what}: loss`);
+      loss.backward();
+      assert.deepEqual(
+        x.grad!.toArray(),
+        [
+          [0, 0, 0],
+          [0, 0, 0],
+        ],
+        `${what}: gradient`,
+      );
+    }
+    assert.equal(F.crossEntropy(x, ignored, { reduction: "sum" }).item(), 0);
+  });
+  it("crossEntropy skips an ignored row entirely, as torch: a -inf logit there does not make the loss NaN", () => {
+    // torch: cross_entropy([[-inf, 0, 1], [0.5, 0.2, 0.1]], [-100, 2]) = 1.2801, grad row 0 zeros; with
+    // labelSmoothing 0.2 and weight [1, 2, 3]: 1.1814.
+    const x = tg.tensor(
+      [
+        [-Infinity, 0, 1],
+        [0.5, 0.2, 0.1],
+      ],
+      { requiresGrad: true },
+    );
+    const target = tg.tensor([-100, 2], { dtype: "int32" });
+    const loss = F.crossEntropy(x, target);
+    assertTensorClose(loss, [1.280099], [], { rtol: 1e-5 });
+    loss.backward();
+    assertTensorClose(x.grad!, [0, 0, 0, 0.4147419, 0.3072483, -0.7219902], [2, 3], { rtol: 1e-5, atol: 1e-7 });
+    const smoothed = F.crossEntropy(x, target, { labelSmoothing: 0.2, weight: tg.tensor([1, 2, 3]) });
+    assertTensorClose(smoothed, [1.181426], [], { rtol: 1e-5 });
+  });
   it("crossEntropy stays exact for logits in the thousands", () => {
     const logits = tg.tensor(
       [
@@ -105,6 +157,12 @@ describe("loss numerics", () => {
       [0, 0, 0],
       [-0.5, 0.5, 0],
     ]);
+  });
+  it("binaryCrossEntropy has no gradient at p = 0 or 1 even where the target matches (torch: (p - t)/eps = 0)", () => {
+    // torch: binary_cross_entropy([0, 1, 0.5], [0, 1, 0.3], reduction="sum") backward gives [0, 0, 0.8].
+    const p = tg.tensor([0, 1, 0.5], { requiresGrad: true });
+    F.binaryCrossEntropy(p, tg.tensor([0, 1, 0.3]), { reduction: "sum" }).backward();
+    assertTensorClose(p.grad!, [0, 0, 0.8], [3], { rtol: 1e-6, atol: 0 });
   });
   it("binaryCrossEntropy clamps log at -100 and gives a finite gradient at 0 and 1", () => {
     const p = tg.tensor([0, 1, 0.5], { requiresGrad: true });

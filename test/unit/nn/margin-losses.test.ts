@@ -96,6 +96,14 @@ describe("margin and embedding losses", () => {
     );
   });
 
+  it("multiMarginLoss has no gradient from a term exactly at 0 (torch counts a term only where it is > 0)", () => {
+    // torch: multi_margin_loss(x=[[-2, -1, -0.5, 0, 0.5, 1, 2]], y=[3], reduction="sum"): the term of x=-1 is
+    // max(0, 1 - 0 - 1) = 0; x.grad = [0, 0, 1/7, -4/7, 1/7, 1/7, 1/7].
+    const x = tg.tensor([[-2, -1, -0.5, 0, 0.5, 1, 2]], { requiresGrad: true });
+    F.multiMarginLoss(x, [3], { reduction: "sum" }).backward();
+    assertClose(flat(x.grad!), [0, 0, 1 / 7, -4 / 7, 1 / 7, 1 / 7, 1 / 7], { rtol: 1e-6, atol: 0 });
+  });
+
   it("typed errors name the loss and the values", () => {
     assert.throws(
       () => F.multiMarginLoss(tg.ones([2, 3]), [0, 3]),

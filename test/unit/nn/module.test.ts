@@ -146,6 +146,16 @@ describe("state dict round trip", () => {
 });
 
 describe("training behaviour", () => {
+  it("train(mode) takes a boolean only, as torch (train({ mode: false }) would be truthy)", () => {
+    const m = new nn.Sequential(new nn.Linear(2, 2), new nn.Dropout(0.5));
+    assert.throws(() => m.train({ mode: false } as never), {
+      name: "ValueError",
+      message: /^train: mode must be true or false, got object/,
+    });
+    assert.throws(() => m.train(0 as never), { name: "ValueError" });
+    assert.equal(m.train(false).training, false);
+    assert.equal(m.train().training, true);
+  });
   it("gradients reach every trainable parameter", () => {
     tg.manualSeed(3);
     const m = new Net();

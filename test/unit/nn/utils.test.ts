@@ -37,6 +37,30 @@ describe("gradient clipping matches torch.nn.utils", () => {
     nn.utils.clipGradNorm(q, 1); // a single tensor is accepted too
     assertTensorClose(q.grad, [0.6, 0.8], [2], { rtol: 1e-5 });
   });
+
+  it("takes torch's positional norm_type as a third argument; unknown option keys are ValueErrors", () => {
+    // torch: clip_grad_norm_([p], 1.0, float("inf")) with p.grad = [3, 4] returns 4 and scales by 1/4.
+    const p = new nn.Parameter(tg.zeros([2]));
+    p.grad = tg.tensor([3, 4]);
+    assert.equal(nn.utils.clipGradNorm([p], 1, Infinity).item(), 4);
+    assertTensorClose(p.grad, [0.75, 1], [2], { rtol: 1e-5 });
+    assert.throws(() => nn.utils.clipGradNorm([p], 1, { norm_type: 1 } as never), {
+      name: "ValueError",
+      message: /clipGradNorm: unknown option "norm_type"/,
+    });
+  });
+
+  it("a NaN gradient makes the total norm NaN and, as torch, every gradient NaN", () => {
+    // torch.nn.utils.clip_grad_norm_: clip_coef = max_norm / (nan + 1e-6) is NaN, clamp(max=1) keeps
+    // it, and each gradient is multiplied by it (an inf total instead gives a coefficient of 0).
+    const p = new nn.Parameter(tg.zeros([2]));
+    const q = new nn.Parameter(tg.zeros([3]));
+    p.grad = tg.tensor([NaN, 1]);
+    q.grad = tg.tensor([1, 1, 1]);
+    assert.ok(Number.isNaN(nn.utils.clipGradNorm([p, q], 1).item()));
+    assert.ok((p.grad.toArray() as number[]).every((v) => Number.isNaN(v)));
+    assert.ok((q.grad.toArray() as number[]).every((v) => Number.isNaN(v)));
+  });
 });
 
 describe("L1 / L2 penalties", () => {

@@ -104,6 +104,23 @@ describe("exportOnnx and loadOnnx: element types", () => {
     }
   });
 
+  it("argmax over everything with keepdim exports its [1, 1] shape", async () => {
+    const m = new (class extends nn.Module {
+      forward(x: Tensor) {
+        return [x.argmax(undefined, true), x.argmin()];
+      }
+    })();
+    const x = tg.tensor([
+      [1, 5, 3],
+      [4, 2, 6],
+    ]);
+    const got = await runOrt(io.exportOnnx(m, [x]), [x]);
+    assert.deepEqual(got[0].dims, [1, 1]);
+    assert.deepEqual([...got[0].values], [5]);
+    assert.deepEqual(got[1].dims, []);
+    assert.deepEqual([...got[1].values], [0]);
+  });
+
   it("sort, argsort and topk become TopK (int64 indices cast to int32), ties broken as tensorgrad does, at any length", async () => {
     const m = new (class extends nn.Module {
       forward(x: Tensor) {

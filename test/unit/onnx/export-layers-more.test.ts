@@ -56,6 +56,8 @@ describe("exportOnnx → ONNX Runtime: norms, resampling, padding, pooling, tran
     ["ReflectionPad2d", () => new nn.ReflectionPad2d(1), [2, 3, 4, 4]],
     ["ReplicationPad1d", () => new nn.ReplicationPad1d([1, 2]), [2, 3, 4]],
     ["ReplicationPad2d", () => new nn.ReplicationPad2d([2, 0, 1, 1]), [2, 3, 4, 4]],
+    ["Conv2d paddingMode reflect", () => new nn.Conv2d(3, 2, 3, { padding: 1, paddingMode: "reflect" }), [2, 3, 5, 6]],
+    ["Conv1d paddingMode circular, same", () => new nn.Conv1d(3, 2, 4, { padding: "same", paddingMode: "circular" }), [2, 3, 7]],
     ["PixelShuffle", () => new nn.PixelShuffle(2), [2, 8, 3, 3]],
     ["PixelUnshuffle", () => new nn.PixelUnshuffle(2), [2, 2, 4, 6]],
     ["MaxPool1d", () => new nn.MaxPool1d(3, { stride: 2, padding: 1 }), [2, 3, 9]],

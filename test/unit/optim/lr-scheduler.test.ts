@@ -149,6 +149,32 @@ describe("scheduler semantics", () => {
     assert.deepEqual(sched.getLastLr(), [4]);
   });
 
+  it("step(epoch) jumps to that epoch with the closed form, as torch's deprecated step(epoch)", () => {
+    // torch: StepLR(step_size=2, gamma=0.1).step(5) gives 0.001 (last_epoch 5), a plain step() then
+    // 1e-4; ExponentialLR(0.5).step(3) 0.0125; MultiStepLR([2, 4]).step(3) 0.01; LinearLR(0.25,
+    // total_iters=4).step(2) 0.0625; CosineAnnealingLR(T_max=4).step(1) 0.0853553.
+    const fresh = () => new optim.SGD([tg.zeros([1], { requiresGrad: true })], { lr: 0.1 });
+    const opt = fresh();
+    const step = new S.StepLR(opt, { stepSize: 2, gamma: 0.1 });
+    step.step(5);
+    close(step.getLastLr(), [0.001], "StepLR step(5)");
+    assert.equal(step.lastEpoch, 5);
+    step.step();
+    close(step.getLastLr(), [1e-4], "then step()");
+    const cases: [string, (o: optim.SGD) => { step(e?: number): void; getLastLr(): number[] }, number, number][] = [
+      ["ExponentialLR", (o) => new S.ExponentialLR(o, { gamma: 0.5 }), 3, 0.0125],
+      ["MultiStepLR", (o) => new S.MultiStepLR(o, { milestones: [2, 4], gamma: 0.1 }), 3, 0.01],
+      ["LinearLR", (o) => new S.LinearLR(o, { startFactor: 0.25, totalIters: 4 }), 2, 0.0625],
+      ["CosineAnnealingLR", (o) => new S.CosineAnnealingLR(o, { tMax: 4 }), 1, 0.08535533905932738],
+    ];
+    for (const [what, make, epoch, want] of cases) {
+      const sched = make(fresh());
+      sched.step(epoch);
+      close(sched.getLastLr(), [want], what);
+    }
+    assert.throws(() => step.step(1.5), ValueError);
+  });
+
   it("resumes a schedule from lastEpoch with torch's closed form on the first step", () => {
     const opt = new optim.SGD([tg.zeros([1], { requiresGrad: true })], { lr: 0.1 });
     opt.paramGroups[0].initialLr = 1;
@@ -198,6 +224,16 @@ describe("scheduler construction errors", () => {
       "not an optimizer",
       () => new S.StepLR({} as any, { stepSize: 1 }),
       new ValueError("StepLR: expected an optim.Optimizer as the first argument, got Object"),
+    ],
+    [
+      "a number where torch takes it positionally (LinearLR(opt, 0.5))",
+      () => new S.LinearLR(sgd(), 0.5 as any),
+      new ValueError("LinearLR: options must be an object such as { startFactor: … }, got number 0.5"),
+    ],
+    [
+      "ConstantLR given a number",
+      () => new S.ConstantLR(sgd(), 0.5 as any),
+      new ValueError("ConstantLR: options must be an object such as { factor: … }, got number 0.5"),
     ],
     [
       "StepLR stepSize 0",

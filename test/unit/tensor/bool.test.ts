@@ -239,6 +239,11 @@ for (const backend of tg.listBackends().filter((b) => b !== "webgpu")) {
           dtypeError(() => x.maskedSelect(mask), /^maskedSelect: expected a bool mask/);
           dtypeError(() => tg.where(mask, x, 0), /^where: expected a bool condition, got (float32|int32)/, /condition\.bool\(\)/);
         }
+        // A mask that does not broadcast is maskedFill's ShapeError, not where's.
+        assert.throws(() => x.maskedFill(tg.tensor([true, false]), 0), {
+          name: "ShapeError",
+          message: /^maskedFill: shapes \[3\] and \[2\]/,
+        });
       }),
     );
 
