@@ -294,6 +294,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `tensorgrad … | head` closes the pipe while the command still writes: the rest of that output is
+// dropped and the work finishes (a training still completes its run folder), rather than an
+// unhandled EPIPE crashing the process with a stack trace part-way through.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
+}
+
 const code = await main(process.argv.slice(2));
 // Let pending output drain, then exit (timers of a progress bar must not keep the process alive).
 process.exitCode = code;
