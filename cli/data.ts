@@ -36,6 +36,8 @@ export interface LoadedData {
   encoding?: ColumnEncoding[];
   /** Images from a folder: [channels, height, width] of one sample. */
   imageShape?: number[];
+  /** CSV: the target column's name (config.json keeps it, so eval reads another file's columns by name). */
+  targetName?: string;
   /** For messages: "MNIST (bundled)", "iris.csv". */
   name: string;
 }
@@ -279,6 +281,7 @@ function loadCsvData(
     classes,
     featureNames: encodedNames(enc),
     encoding: enc,
+    targetName,
     name: `${spec.file} (target "${targetName}", ${n} rows${notes.length ? `; ${notes.join("; ")}` : ""})`,
   };
 }

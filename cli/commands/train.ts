@@ -225,7 +225,7 @@ function freshConfig(
     task: loaded.task,
     loss: classification ? "sparse_categorical_crossentropy" : "mse",
     model,
-    data: spec,
+    data: spec.kind === "csv" && loaded.targetName !== undefined ? { ...spec, target: loaded.targetName } : spec,
     // Images get one overall mean and std; table columns each their own.
     standardize: computeStandardize(loaded.train.x, spec.kind === "csv"),
     classes: loaded.classes,
