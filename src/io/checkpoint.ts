@@ -185,6 +185,11 @@ export function loadCheckpoint(
   options: LoadCheckpointOptions,
 ): LoadedCheckpoint | Promise<LoadedCheckpoint> {
   const op = "loadCheckpoint";
+  // As saveCheckpoint: plain JavaScript callers get a typed error, not a TypeError from inside.
+  if (!options?.model || typeof options.model.loadStateDict !== "function")
+    throw new ValueError(
+      `${op}: expected { model } with a loadStateDict() method as the second argument (the model to load the weights into)`,
+    );
   if (typeof source === "string") return restore(op, source, parseSafetensors(op, source, readFileSync(source)), options);
   if (isResponse(source))
     return readResponse(op, source).then(({ label, bytes }) => restore(op, label, parseSafetensors(op, label, bytes), options));

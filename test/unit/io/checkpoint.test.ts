@@ -109,6 +109,15 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     assert.deepEqual(io.loadCheckpoint(modelOnly, { model: s.model }), {});
   });
 
+  it("names a missing or wrong { model } with a ValueError, as saveCheckpoint does", () => {
+    const path = join(root, "needs-model.safetensors");
+    io.saveCheckpoint(path, { model: new Tiny() });
+    const message =
+      "loadCheckpoint: expected { model } with a loadStateDict() method as the second argument (the model to load the weights into)";
+    for (const options of [undefined, {}, { model: 5 }])
+      assert.throws(() => io.loadCheckpoint(path, options as any), { name: "ValueError", message });
+  });
+
   it("leaves the random generator alone when the model does not load", () => {
     const path = join(root, "strict.safetensors");
     io.saveCheckpoint(path, { model: new Tiny() });
