@@ -3,6 +3,7 @@
 // on stderr and an exit code — 2 for usage errors, 1 otherwise, 130 after Ctrl-C — with the stack
 // trace only under --debug.
 
+import { importsLoaded } from "./import-guard.js"; // first: it must run before tensorgrad loads
 import { createRequire } from "node:module";
 import { Command, CommanderError, Option } from "commander";
 import * as tg from "../src/index.js";
@@ -35,6 +36,8 @@ import {
   shiftPixels,
   sizeList,
 } from "./options.js";
+
+importsLoaded();
 
 function version(): string {
   try {

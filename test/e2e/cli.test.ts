@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
@@ -253,4 +253,18 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
     assert.equal(r.stderr, message + "\n", `tensorgrad ${args.join(" ")}`);
     assert.equal(r.code, code, `tensorgrad ${args.join(" ")}`);
   });
+});
+
+test("an environment setting tensorgrad refuses as it loads is one line on stderr and exit 1 too, not a stack trace", () => {
+  const r = spawnSync(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", "summary"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_BACKEND: "gpu" },
+  });
+  assert.equal(
+    r.stderr,
+    'tensorgrad: TENSORGRAD_BACKEND="gpu" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)\n',
+  );
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, "");
 });
