@@ -9,6 +9,7 @@ import type { Logs } from "./history.js";
 import { resolveMetric, type Metric, type MetricSpec } from "./metrics.js";
 import { checkLossValue, checkPrediction, resolveLoss, type LossFn, type LossSpec } from "./resolve.js";
 import { ValueError } from "../errors.js";
+import { checkOptions } from "../tensor/options.js";
 import { platform } from "#platform";
 import { onHost, readScalar } from "./device.js";
 import { backendReady } from "../backend/current.js";
@@ -86,6 +87,7 @@ export async function evaluate(model: Module, data: Data, opts: EvaluateOptions)
   const who = "evaluate";
   if (!opts || opts.loss === undefined)
     throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
+  checkOptions(who, opts, ["loss", "metrics", "batchSize"]);
   const { batchSize = 32, metrics = [] } = opts;
   checkBatchSize(who, batchSize);
   await backendReady();
