@@ -6,6 +6,13 @@ import * as L from "./functional/loss.js";
 import * as C from "./functional/classification-loss.js";
 import type { IndexInput } from "./functional/indices.js";
 import { Module } from "./module.js";
+import { checkOptions } from "../tensor/options.js";
+
+/** `options` once its keys are checked: a misspelt one ({ labelsmoothing }) would otherwise be dropped silently. */
+function checked<T extends object>(op: string, options: T, known: readonly string[]): T {
+  checkOptions(op, options, known);
+  return options;
+}
 
 /** Base of the loss modules: keeps the reduction ("mean" unless stated). */
 abstract class Loss extends Module {
@@ -19,7 +26,8 @@ abstract class Loss extends Module {
 
 /** Mean squared error (torch.nn.MSELoss). @example new nn.MSELoss().forward(pred, y) */
 export class MSELoss extends Loss {
-  constructor({ reduction = "mean" }: L.ReductionOptions = {}) {
+  constructor(options: L.ReductionOptions = {}) {
+    const { reduction = "mean" } = checked("MSELoss", options, ["reduction"]);
     super(reduction);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -32,7 +40,8 @@ export class MSELoss extends Loss {
  * @example new nn.L1Loss().forward(tg.tensor([1, 2, 3]), tg.tensor([2, 2, 5]))  // 1
  */
 export class L1Loss extends Loss {
-  constructor({ reduction = "mean" }: L.ReductionOptions = {}) {
+  constructor(options: L.ReductionOptions = {}) {
+    const { reduction = "mean" } = checked("L1Loss", options, ["reduction"]);
     super(reduction);
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -47,7 +56,8 @@ export class L1Loss extends Loss {
 export class HuberLoss extends Loss {
   /** Where the loss turns from quadratic to linear (default 1). */
   readonly delta: number;
-  constructor({ reduction = "mean", delta = 1 }: L.ReductionOptions & { delta?: number } = {}) {
+  constructor(options: L.ReductionOptions & { delta?: number } = {}) {
+    const { reduction = "mean", delta = 1 } = checked("HuberLoss", options, ["reduction", "delta"]);
     super(reduction);
     this.delta = delta;
   }
@@ -63,7 +73,8 @@ export class HuberLoss extends Loss {
 export class SmoothL1Loss extends Loss {
   /** Where the loss turns from quadratic to linear (default 1). */
   readonly beta: number;
-  constructor({ reduction = "mean", beta = 1 }: L.ReductionOptions & { beta?: number } = {}) {
+  constructor(options: L.ReductionOptions & { beta?: number } = {}) {
+    const { reduction = "mean", beta = 1 } = checked("SmoothL1Loss", options, ["reduction", "beta"]);
     super(reduction);
     this.beta = beta;
   }
@@ -81,7 +92,8 @@ export class GaussianNLLLoss extends Loss {
   readonly full: boolean;
   /** The variance floor (default 1e-6). */
   readonly eps: number;
-  constructor({ reduction = "mean", full = false, eps = 1e-6 }: L.GaussianNllOptions = {}) {
+  constructor(options: L.GaussianNllOptions = {}) {
+    const { reduction = "mean", full = false, eps = 1e-6 } = checked("GaussianNLLLoss", options, ["reduction", "full", "eps"]);
     super(reduction);
     this.full = full;
     this.eps = eps;
@@ -98,7 +110,8 @@ export class GaussianNLLLoss extends Loss {
 export class BCELoss extends Loss {
   /** Per-element rescaling weights (null: none). */
   readonly weight: Tensor | null;
-  constructor({ reduction = "mean", weight = null }: C.BinaryCrossEntropyOptions = {}) {
+  constructor(options: C.BinaryCrossEntropyOptions = {}) {
+    const { reduction = "mean", weight = null } = checked("BCELoss", options, ["reduction", "weight"]);
     super(reduction);
     this.weight = this.registerBuffer("weight", weight);
   }
@@ -116,7 +129,12 @@ export class BCEWithLogitsLoss extends Loss {
   readonly weight: Tensor | null;
   /** Weight of the positive class per output (null: none). */
   readonly posWeight: Tensor | null;
-  constructor({ reduction = "mean", weight = null, posWeight = null }: C.BCEWithLogitsOptions = {}) {
+  constructor(options: C.BCEWithLogitsOptions = {}) {
+    const {
+      reduction = "mean",
+      weight = null,
+      posWeight = null,
+    } = checked("BCEWithLogitsLoss", options, ["reduction", "weight", "posWeight"]);
     super(reduction);
     this.weight = this.registerBuffer("weight", weight);
     this.posWeight = this.registerBuffer("pos_weight", posWeight);
@@ -137,7 +155,13 @@ export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   /** The ε of the label smoothing (default 0). */
   readonly labelSmoothing: number;
-  constructor({ reduction = "mean", weight = null, ignoreIndex = -100, labelSmoothing = 0 }: C.CrossEntropyOptions = {}) {
+  constructor(options: C.CrossEntropyOptions = {}) {
+    const {
+      reduction = "mean",
+      weight = null,
+      ignoreIndex = -100,
+      labelSmoothing = 0,
+    } = checked("CrossEntropyLoss", options, ["reduction", "weight", "ignoreIndex", "labelSmoothing"]);
     super(reduction);
     this.weight = this.registerBuffer("weight", weight);
     this.ignoreIndex = ignoreIndex;
@@ -162,7 +186,8 @@ export class NLLLoss extends Loss {
   readonly weight: Tensor | null;
   /** A target class index that contributes nothing (default -100). */
   readonly ignoreIndex: number;
-  constructor({ reduction = "mean", weight = null, ignoreIndex = -100 }: C.NllOptions = {}) {
+  constructor(options: C.NllOptions = {}) {
+    const { reduction = "mean", weight = null, ignoreIndex = -100 } = checked("NLLLoss", options, ["reduction", "weight", "ignoreIndex"]);
     super(reduction);
     this.weight = this.registerBuffer("weight", weight);
     this.ignoreIndex = ignoreIndex;
@@ -181,7 +206,8 @@ export class KLDivLoss extends Module {
   readonly reduction: L.Reduction | "batchmean";
   /** Whether the target is given as log-probabilities. */
   readonly logTarget: boolean;
-  constructor({ reduction = "mean", logTarget = false }: C.KLDivOptions = {}) {
+  constructor(options: C.KLDivOptions = {}) {
+    const { reduction = "mean", logTarget = false } = checked("KLDivLoss", options, ["reduction", "logTarget"]);
     super();
     this.reduction = reduction;
     this.logTarget = logTarget;
