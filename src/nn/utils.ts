@@ -5,6 +5,7 @@ import { UnsupportedOpError, ValueError } from "../errors.js";
 import { cat } from "../ops/index.js";
 import { tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
+import { checkOptions } from "../tensor/options.js";
 import { noGrad } from "../autograd/grad-mode.js";
 
 /** Variable-length sequences for RNN, LSTM and GRU (torch.nn.utils.rnn): packPaddedSequence, padPackedSequence, padSequence, packSequence. */
@@ -32,11 +33,12 @@ function scaleGrad(p: Tensor, f: (v: number) => number): void {
  * 0-d float32 tensor, as torch does (read it with `.item()`). `normType` may be Infinity.
  * @example const norm = nn.utils.clipGradNorm(model.parameters(), 1.0).item();
  */
-export function clipGradNorm(
-  params: Params,
-  maxNorm: number,
-  { normType = 2, errorIfNonfinite = false }: { normType?: number; errorIfNonfinite?: boolean } = {},
-): Tensor {
+export function clipGradNorm(params: Params, maxNorm: number, options: { normType?: number; errorIfNonfinite?: boolean } = {}): Tensor {
+  // PyTorch's positional clip_grad_norm_(params, 1.0, 1) or a misspelt key would otherwise clip by the L2 norm silently.
+  if (typeof options === "number")
+    throw new ValueError(`clipGradNorm: the norm type goes in the options, { normType: ${options} }, not as a third number`);
+  checkOptions("clipGradNorm", options, ["normType", "errorIfNonfinite"]);
+  const { normType = 2, errorIfNonfinite = false } = options;
   if (!(maxNorm >= 0)) throw new ValueError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
   if (!(normType > 0)) throw new ValueError(`clipGradNorm: normType must be > 0 (or Infinity), got ${normType}`);
   const withGrad = list(params).filter((p) => p._peekGrad() !== null);

@@ -37,6 +37,21 @@ describe("gradient clipping matches torch.nn.utils", () => {
     nn.utils.clipGradNorm(q, 1); // a single tensor is accepted too
     assertTensorClose(q.grad, [0.6, 0.8], [2], { rtol: 1e-5 });
   });
+
+  it("refuses PyTorch's positional norm type and a misspelt option instead of clipping by the L2 norm", () => {
+    const q = new nn.Parameter(tg.zeros([2]));
+    q.grad = tg.tensor([3, 4]);
+    assert.throws(() => nn.utils.clipGradNorm(q, 1, 1 as never), {
+      name: "ValueError",
+      message: "clipGradNorm: the norm type goes in the options, { normType: 1 }, not as a third number",
+    });
+    assert.throws(() => nn.utils.clipGradNorm(q, 1, { normtype: 1 } as never), {
+      name: "ValueError",
+      message: 'clipGradNorm: unknown option "normtype" (known options: normType, errorIfNonfinite)',
+    });
+    assert.deepEqual(q.grad.toArray(), [3, 4]);
+    assert.equal(nn.utils.clipGradNorm(q, 10, { normType: 1 }).item(), 7);
+  });
 });
 
 describe("L1 / L2 penalties", () => {
