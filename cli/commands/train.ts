@@ -378,6 +378,12 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (opts.resume) {
     const ckpt = io.loadCheckpoint(opts.resume, { model, optimizer, scheduler });
     initialEpoch = (ckpt.epoch ?? -1) + 1;
+    // --epochs is the new total: one not past the epochs done would train nothing and still record
+    // the smaller total in config.json.
+    if (opts.epochs !== undefined && opts.epochs <= initialEpoch)
+      throw new UsageError(
+        `--resume: ${opts.resume} has done ${initialEpoch} epochs and --epochs is the new total; give more than ${initialEpoch} (e.g. --epochs ${initialEpoch + opts.epochs}), not ${opts.epochs}`,
+      );
     scheduler = extendSchedule(scheduler, optimizer, t.epochs, print);
     const past = train.History.fromJSON(ckpt.history);
     // Keep only completed epochs before the resume point (an interrupted epoch is run again).

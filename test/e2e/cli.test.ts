@@ -253,6 +253,16 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
     assert.equal(r.stderr, message + "\n", `tensorgrad ${args.join(" ")}`);
     assert.equal(r.code, code, `tensorgrad ${args.join(" ")}`);
   });
+  // --epochs with --resume is the new total: not past the 2 epochs done, it would train nothing and
+  // record the smaller total in config.json.
+  const last = join(run, "checkpoint-last.safetensors");
+  const resumed = await cli(["train", "--resume", last, "--epochs", "1"]);
+  assert.equal(
+    resumed.stderr,
+    `tensorgrad: --resume: ${last} has done 2 epochs and --epochs is the new total; give more than 2 (e.g. --epochs 3), not 1\n`,
+  );
+  assert.equal(resumed.code, 2);
+  assert.equal(JSON.parse(readFileSync(join(run, "config.json"), "utf8")).training.epochs, 2);
 });
 
 test("an environment setting tensorgrad refuses as it loads is one line on stderr and exit 1 too, not a stack trace", () => {
