@@ -6,8 +6,8 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -101,6 +101,29 @@ function runReadme(rt: Runtime, script: string, env: Record<string, string> = {}
 }
 
 /**
+ * `tensorgrad train … | head -1` on the built CLI: stdout closed after its first chunk. Each runtime
+ * reports the broken pipe its own way (an error event, a throw from write); the run must finish.
+ */
+async function cliTrainIntoClosedPipe(rt: Runtime) {
+  const out = mkdtempSync(join(tmpdir(), `tensorgrad-pipe-${rt.name}-`));
+  try {
+    const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
+    const args = [...rt.run, "dist/cli/main.js", "train", "--epochs", "2", "--limit", "500", "--out", out];
+    const child = spawn(rt.bin, args, { cwd: root, env: { ...inherited, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(timer);
+    const unexpected = stderr.split("\n").filter((l) => l !== "" && !l.startsWith("Epoch "));
+    return { status, unexpected, finished: existsSync(join(out, "results.json")) };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/**
  * test/e2e/rss/train-rss.mjs's check (see test/e2e/rss.test.ts), in up to three processes: the engine
  * resizes its heap now and then, a step that can land late in one run. A leak fails all three.
  */
@@ -186,6 +209,10 @@ describe("every runtime", { concurrency: false }, () => {
           runReadme(rt, readmeScript),
           flavorOn(rt, reference.flavor) === reference.flavor ? referenceReadme : referenceReadmeSimd,
         );
+      });
+
+      it("finishes `tensorgrad train | head -1` (stdout closed early): exit 0, the run folder complete, no EPIPE", async () => {
+        assert.deepEqual(await cliTrainIntoClosedPipe(rt), { status: 0, unexpected: [], finished: true });
       });
 
       it("runs `tensorgrad train` to the same weights and metrics", () => {
