@@ -215,6 +215,17 @@ describe("every runtime", { concurrency: false }, () => {
         assert.deepEqual(await cliTrainIntoClosedPipe(rt), { status: 0, unexpected: [], finished: true });
       });
 
+      it("reports a TENSORGRAD_* value it refuses as one line from the CLI, exit 1, not a stack trace", () => {
+        const r = runOn(rt, [...rt.run, "dist/cli/main.js", "summary"], { TENSORGRAD_BACKEND: "gpu" });
+        assert.deepEqual(
+          [r.status, r.stderr],
+          [
+            1,
+            'tensorgrad: TENSORGRAD_BACKEND="gpu" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)\n',
+          ],
+        );
+      });
+
       it("runs `tensorgrad train` to the same weights and metrics", () => {
         assert.deepEqual(cliTrain(rt), flavorOn(rt, reference.flavor) === reference.flavor ? referenceCli : referenceCliSimd);
       });
