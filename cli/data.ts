@@ -194,6 +194,9 @@ function loadCsvData(
   encoding?: ColumnEncoding[],
 ): LoadedData {
   if (!existsSync(spec.file)) throw new CliError(`data file not found: ${spec.file}`);
+  // Read as a file, a folder would fail with a bare EISDIR.
+  if (statSync(spec.file).isDirectory())
+    throw new CliError(`csv:${spec.file} is a folder, not a CSV file (a folder of class folders of images is given without "csv:")`);
   const table = readTable(spec.file);
   const t = resolveTarget(spec.file, table.header, spec.target);
   const targetName = table.header[t];

@@ -234,6 +234,11 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
     [["frobnicate"], 2, "tensorgrad: unknown command 'frobnicate' (see tensorgrad --help)"],
     [["eval"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad eval --help)"],
     [["train", "--data", `csv:${join(tmp, "missing.csv")}`], 1, `tensorgrad: data file not found: ${join(tmp, "missing.csv")}`],
+    [
+      ["train", "--data", `csv:${tmp}`],
+      1,
+      `tensorgrad: csv:${tmp} is a folder, not a CSV file (a folder of class folders of images is given without "csv:")`,
+    ],
     [["eval", "--checkpoint", join(tmp, "none.safetensors")], 1, `tensorgrad: checkpoint not found: ${join(tmp, "none.safetensors")}`],
     [
       ["eval", "--checkpoint", join(run, "model.safetensors"), "--data", `csv:${join(tmp, "small.csv")}`],
