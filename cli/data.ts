@@ -73,8 +73,13 @@ export function parseDataSpec(
   if (value === "mnist") return { kind: "mnist" };
   const m = /^(idx|csv|images):(.+)$/.exec(value);
   const folder = !m && existsSync(value) && statSync(value).isDirectory();
-  if (!m && !folder)
-    throw new UsageError(`unknown data source "${value}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)`);
+  if (!m && !folder) {
+    // A CSV file given as a plain path is the likeliest slip: name the spelling that reads it.
+    const hint = /\.csv$/i.test(value) && existsSync(value) ? `; for this CSV file: --data csv:${value}` : "";
+    throw new UsageError(
+      `unknown data source "${value}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)${hint}`,
+    );
+  }
   if (!m || m[1] === "images") {
     if (task === "regression") throw new UsageError("--task regression: a folder of images has classes (one subfolder each)");
     return { kind: "images", dir: resolve(m ? m[2] : value), size: imageSize, color, testSplit };

@@ -232,6 +232,11 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
       'tensorgrad: unknown data source "foo" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)',
     ],
     [["frobnicate"], 2, "tensorgrad: unknown command 'frobnicate' (see tensorgrad --help)"],
+    [
+      ["train", "--data", join(tmp, "small.csv")],
+      2,
+      `tensorgrad: unknown data source "${join(tmp, "small.csv")}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images); for this CSV file: --data csv:${join(tmp, "small.csv")}`,
+    ],
     [["eval"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad eval --help)"],
     [["train", "--data", `csv:${join(tmp, "missing.csv")}`], 1, `tensorgrad: data file not found: ${join(tmp, "missing.csv")}`],
     [
