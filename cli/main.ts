@@ -182,6 +182,7 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command("eval")
+    .alias("evaluate") // the library's (and Keras's) name for it
     .description("evaluate a trained model on the test split of its data (or of --data)")
     .requiredOption("--checkpoint <path>", "a run's model.safetensors or checkpoint-*.safetensors")
     .option("--data <source>", "mnist, idx:DIR or csv:FILE (default: the run's data)")
@@ -269,7 +270,7 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
       const sub = argv.find((a) => !a.startsWith("-"));
       const help =
-        sub && ["train", "eval", "predict", "summary", "export", "playground", "runs"].includes(sub)
+        sub && ["train", "eval", "evaluate", "predict", "summary", "export", "playground", "runs"].includes(sub)
           ? `tensorgrad ${sub} --help`
           : "tensorgrad --help";
       process.stderr.write(`tensorgrad: ${oneLine(e.message.replace(/^error: /, ""))} (see ${help})\n`);

@@ -238,6 +238,8 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
       `tensorgrad: unknown data source "${join(tmp, "small.csv")}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images); for this CSV file: --data csv:${join(tmp, "small.csv")}`,
     ],
     [["eval"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad eval --help)"],
+    // `evaluate`, train.evaluate's name, is eval too.
+    [["evaluate"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad evaluate --help)"],
     [["train", "--data", `csv:${join(tmp, "missing.csv")}`], 1, `tensorgrad: data file not found: ${join(tmp, "missing.csv")}`],
     [
       ["train", "--data", `csv:${tmp}`],
