@@ -123,3 +123,18 @@ describe("a runtime without WebAssembly (node --jitless)", () => {
     );
   });
 });
+
+test("setBackend in code wins over TENSORGRAD_BACKEND=webgpu: the next evaluate stays on the backend chosen", () => {
+  const script =
+    `const tg = await import(${JSON.stringify(src)});\n` +
+    `await tg.setBackend("js");\n` +
+    `const m = new tg.nn.Linear(2, 1);\n` +
+    `await tg.train.evaluate(m, { x: tg.ones([4, 2]), y: tg.ones([4, 1]) }, { loss: "mse" });\n` +
+    `console.log(tg.getBackend().name);`;
+  const r = spawnSync(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, TENSORGRAD_BACKEND: "webgpu" },
+  });
+  assert.deepEqual([r.stdout, r.stderr, r.status], ["js\n", "", 0]);
+});
