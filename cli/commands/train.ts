@@ -378,11 +378,11 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (opts.resume) {
     const ckpt = io.loadCheckpoint(opts.resume, { model, optimizer, scheduler });
     initialEpoch = (ckpt.epoch ?? -1) + 1;
-    // --epochs is the new total: one not past the epochs done would train nothing and still record
-    // the smaller total in config.json.
-    if (opts.epochs !== undefined && opts.epochs <= initialEpoch)
+    // --epochs is the new total: one below the epochs done would train nothing and still record the
+    // smaller total in config.json (the same total finishes a run that was cut short after its last epoch).
+    if (opts.epochs !== undefined && opts.epochs < initialEpoch)
       throw new UsageError(
-        `--resume: ${opts.resume} has done ${initialEpoch} epochs and --epochs is the new total; give more than ${initialEpoch} (e.g. --epochs ${initialEpoch + opts.epochs}), not ${opts.epochs}`,
+        `--resume: ${opts.resume} has done ${initialEpoch} epochs and --epochs is the new total; give ${initialEpoch} or more (e.g. --epochs ${initialEpoch + opts.epochs}), not ${opts.epochs}`,
       );
     scheduler = extendSchedule(scheduler, optimizer, t.epochs, print);
     const past = train.History.fromJSON(ckpt.history);

@@ -211,7 +211,9 @@ test("Ctrl-C finishes the step, saves checkpoint-interrupted and exits with 130"
   assert.ok(existsSync(ckpt));
   assert.ok(r.stderr.includes(`interrupted: saved ${ckpt} (after `), r.stderr);
   assert.equal(lines(r.stdout).at(-1), out);
-  const resumed = await cli(["train", "--resume", ckpt, "--epochs", "3", "--quiet"]);
+  // --epochs is the new total: two more than the epochs done when the signal landed.
+  const done = Number(/\(after (\d+) complete epochs\)/.exec(r.stderr)![1]);
+  const resumed = await cli(["train", "--resume", ckpt, "--epochs", String(done + 2), "--quiet"]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(lines(resumed.stdout).at(-1)!, /^test accuracy: [01]\.\d{4}$/);
 });
@@ -265,13 +267,13 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
     assert.equal(r.stderr, message + "\n", `tensorgrad ${args.join(" ")}`);
     assert.equal(r.code, code, `tensorgrad ${args.join(" ")}`);
   });
-  // --epochs with --resume is the new total: not past the 2 epochs done, it would train nothing and
+  // --epochs with --resume is the new total: below the 2 epochs done, it would train nothing and
   // record the smaller total in config.json.
   const last = join(run, "checkpoint-last.safetensors");
   const resumed = await cli(["train", "--resume", last, "--epochs", "1"]);
   assert.equal(
     resumed.stderr,
-    `tensorgrad: --resume: ${last} has done 2 epochs and --epochs is the new total; give more than 2 (e.g. --epochs 3), not 1\n`,
+    `tensorgrad: --resume: ${last} has done 2 epochs and --epochs is the new total; give 2 or more (e.g. --epochs 3), not 1\n`,
   );
   assert.equal(resumed.code, 2);
   assert.equal(JSON.parse(readFileSync(join(run, "config.json"), "utf8")).training.epochs, 2);
