@@ -13,7 +13,7 @@ import { playgroundCommand } from "./commands/playground.js";
 import { predictCommand } from "./commands/predict.js";
 import { runsCommand } from "./commands/runs.js";
 import { summaryCommand } from "./commands/summary.js";
-import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
+import { setTrainDevice, TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
 import { CliError, UsageError } from "./errors.js";
 import { MAX_COMPARED } from "./compare.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
@@ -84,7 +84,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     // The backend is chosen before any command runs: WebGPU opens asynchronously.
     .hook("preAction", async (self) => {
       const name = (self.opts() as { backend?: string }).backend ?? process.env.TENSORGRAD_BACKEND?.trim();
-      if (name) await tg.setBackend(name);
+      if (name === "webgpu") {
+        // Opened now, so a machine without it fails at once; the commands read data and write files on
+        // the CPU backend, and train moves its model and fit to the GPU (setTrainDevice).
+        const cpu = tg.getBackend().name;
+        await tg.setBackend("webgpu");
+        await tg.setBackend(cpu);
+        setTrainDevice("webgpu");
+      } else if (name) await tg.setBackend(name);
       allowRunCode((self.opts() as { allowCode?: boolean }).allowCode === true);
     })
     .exitOverride()
