@@ -5,7 +5,7 @@ import { DTypeError, ValueError } from "../../errors.js";
 import { checkOptions } from "../../tensor/options.js";
 import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { argmaxPrim, argminPrim, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
+import { argmaxPrim, argminPrim, checkKeepdim, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
 import { floatMask, whereMask } from "../primitives/elementwise.js";
 import { definePrimitive } from "../../autograd/primitive.js";
 import { runKernel } from "../run-kernel.js";
@@ -106,6 +106,7 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
  */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   requireFloat("logsumexp", x);
+  checkKeepdim("logsumexp", keepdim);
   const p = reduceParams("logsumexp", x, dim, true);
   const m0 = maxPrim([x.detach()], p);
   const m = whereMask(floatMask.lt(m0.abs(), Infinity), m0, 0);
