@@ -6,7 +6,7 @@ import { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { manualSeed } from "../tensor/random.js";
 import { checkOptions } from "../tensor/options.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { checkBatchSize, evaluationBatches, trainingBatches, type Data } from "./batches.js";
 import { CallbackList, type CallbackHooks, type TrainingContext } from "./callbacks/callback.js";
 import { ProgressBar } from "./callbacks/progress-bar.js";
@@ -80,6 +80,9 @@ const NAN_HINT =
 export async function fit(model: Module, trainData: Data, options: FitOptions): Promise<FitHistory> {
   const who = "fit";
   if (!(model instanceof Module)) throw new ValueError(`${who}: expected an nn.Module as the model`);
+  // Keras's fit(x, y, …) order: a tensor where the options go is the targets, given apart.
+  if ((options as unknown) instanceof Tensor)
+    throw new ValueError(`${who}: the data go together, fit(model, { x, y }, options); the third argument is the options, got a Tensor`);
   if (!options || options.loss === undefined)
     throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
   // A misspelt key ({ epoch: 20 }) would otherwise train with the default silently.

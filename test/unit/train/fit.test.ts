@@ -148,6 +148,14 @@ test("fit and evaluate refuse a misspelt option instead of training or evaluatin
   await assert.rejects(train.evaluate(model, xy, { loss: "mse", metric: ["mae"] } as never), {
     name: "ValueError",
     message: 'evaluate: unknown option "metric" (known options: loss, metrics, batchSize)',
+  }); // Keras's fit(x, y, …): the targets where the options go.
+  await assert.rejects(train.fit(model, xy.x as never, xy.y as never), {
+    name: "ValueError",
+    message: "fit: the data go together, fit(model, { x, y }, options); the third argument is the options, got a Tensor",
+  });
+  await assert.rejects(train.evaluate(model, xy.x as never, xy.y as never), {
+    name: "ValueError",
+    message: "evaluate: the data go together, evaluate(model, { x, y }, options); the third argument is the options, got a Tensor",
   });
 });
 
