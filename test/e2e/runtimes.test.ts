@@ -7,7 +7,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -169,7 +169,10 @@ describe("every runtime", { concurrency: false }, () => {
     referenceReadmeSimd: ReturnType<typeof runReadme>;
   before(() => {
     ensureBuilt();
-    readmeDir = mkdtempSync(join(tmpdir(), "tensorgrad-readme-example-"));
+    // Inside the checkout (.tmp/ is git-ignored): Deno reads package.json's "imports" (#platform) for
+    // dist/ only when the main module lies in the package; a script under /tmp fails to resolve them.
+    mkdirSync(join(root, ".tmp"), { recursive: true });
+    readmeDir = mkdtempSync(join(root, ".tmp", "readme-example-"));
     readmeScript = readmeExample(readmeDir);
     referenceReadme = runReadme(CURRENT, readmeScript);
     referenceReadmeSimd = runReadme(CURRENT, readmeScript, { TENSORGRAD_RELAXED_SIMD: "0" });
