@@ -35,6 +35,22 @@ export function describeAugmentation(aug: Augmentation): string {
 }
 
 /**
+ * Runs `draw` with a host backend current, so its tensors can be read at once: with train --backend
+ * webgpu the GPU is current while fit asks for batches. The draws come from the same global generator.
+ */
+function onHostBackend<T>(draw: () => T): T {
+  const current = tg.getBackend();
+  if (current.host) return draw();
+  // A registered backend is selected at once; setBackend's promise has nothing left to wait for.
+  void tg.setBackend(tg.listBackends().includes("wasm") ? "wasm" : "js");
+  try {
+    return draw();
+  } finally {
+    void tg.setBackend(current.name);
+  }
+}
+
+/**
  * Training images [N, C·H·W] (standardised) served augmented: each output pixel is read from where
  * the inverse of shift ∘ rotation ∘ flip puts it, bilinearly when rotated, and pixels from outside
  * the image take `fill` (blank paper). Without a rotation every read is of a whole pixel, so shifts
@@ -64,9 +80,11 @@ export class AugmentedImages implements data.Dataset {
     const { shift, flip, rotate } = this.aug;
     // Drawn in a fixed order (shifts, flips, angles), each only when asked for: a run with shifts
     // alone draws exactly what earlier versions drew.
-    const shifts = shift > 0 ? tg.randint(-shift, shift + 1, [n, 2]).toTypedArray() : null;
-    const flips = flip ? tg.randint(0, 2, [n]).toTypedArray() : null;
-    const angles = rotate > 0 ? tg.rand([n]).toTypedArray() : null;
+    const { shifts, flips, angles } = onHostBackend(() => ({
+      shifts: shift > 0 ? tg.randint(-shift, shift + 1, [n, 2]).toTypedArray() : null,
+      flips: flip ? tg.randint(0, 2, [n]).toTypedArray() : null,
+      angles: rotate > 0 ? tg.rand([n]).toTypedArray() : null,
+    }));
     const out = new Float32Array(n * size).fill(this.fill);
     const cy = (h - 1) / 2,
       cx = (w - 1) / 2;

@@ -36,6 +36,8 @@ export interface LoadedData {
   encoding?: ColumnEncoding[];
   /** Images from a folder: [channels, height, width] of one sample. */
   imageShape?: number[];
+  /** CSV: the target column's name (config.json keeps it, so eval reads another file's columns by name). */
+  targetName?: string;
   /** For messages: "MNIST (bundled)", "iris.csv". */
   name: string;
 }
@@ -71,8 +73,13 @@ export function parseDataSpec(
   if (value === "mnist") return { kind: "mnist" };
   const m = /^(idx|csv|images):(.+)$/.exec(value);
   const folder = !m && existsSync(value) && statSync(value).isDirectory();
-  if (!m && !folder)
-    throw new UsageError(`unknown data source "${value}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)`);
+  if (!m && !folder) {
+    // A CSV file given as a plain path is the likeliest slip: name the spelling that reads it.
+    const hint = /\.csv$/i.test(value) && existsSync(value) ? `; for this CSV file: --data csv:${value}` : "";
+    throw new UsageError(
+      `unknown data source "${value}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)${hint}`,
+    );
+  }
   if (!m || m[1] === "images") {
     if (task === "regression") throw new UsageError("--task regression: a folder of images has classes (one subfolder each)");
     return { kind: "images", dir: resolve(m ? m[2] : value), size: imageSize, color, testSplit };
@@ -192,6 +199,9 @@ function loadCsvData(
   encoding?: ColumnEncoding[],
 ): LoadedData {
   if (!existsSync(spec.file)) throw new CliError(`data file not found: ${spec.file}`);
+  // Read as a file, a folder would fail with a bare EISDIR.
+  if (statSync(spec.file).isDirectory())
+    throw new CliError(`csv:${spec.file} is a folder, not a CSV file (a folder of class folders of images is given without "csv:")`);
   const table = readTable(spec.file);
   const t = resolveTarget(spec.file, table.header, spec.target);
   const targetName = table.header[t];
@@ -279,6 +289,7 @@ function loadCsvData(
     classes,
     featureNames: encodedNames(enc),
     encoding: enc,
+    targetName,
     name: `${spec.file} (target "${targetName}", ${n} rows${notes.length ? `; ${notes.join("; ")}` : ""})`,
   };
 }

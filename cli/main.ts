@@ -3,6 +3,7 @@
 // on stderr and an exit code — 2 for usage errors, 1 otherwise, 130 after Ctrl-C — with the stack
 // trace only under --debug.
 
+import { importsLoaded } from "./import-guard.js"; // first: it must run before tensorgrad loads
 import { createRequire } from "node:module";
 import { Command, CommanderError, Option } from "commander";
 import * as tg from "../src/index.js";
@@ -12,7 +13,7 @@ import { playgroundCommand } from "./commands/playground.js";
 import { predictCommand } from "./commands/predict.js";
 import { runsCommand } from "./commands/runs.js";
 import { summaryCommand } from "./commands/summary.js";
-import { TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
+import { setTrainDevice, TRAIN_DEFAULTS, trainCommand, type TrainOptions } from "./commands/train.js";
 import { CliError, UsageError } from "./errors.js";
 import { MAX_COMPARED } from "./compare.js";
 import { ACTIVATIONS, PRESETS } from "./model.js";
@@ -35,6 +36,8 @@ import {
   shiftPixels,
   sizeList,
 } from "./options.js";
+
+importsLoaded();
 
 function version(): string {
   try {
@@ -81,7 +84,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     // The backend is chosen before any command runs: WebGPU opens asynchronously.
     .hook("preAction", async (self) => {
       const name = (self.opts() as { backend?: string }).backend ?? process.env.TENSORGRAD_BACKEND?.trim();
-      if (name) await tg.setBackend(name);
+      if (name === "webgpu") {
+        // Opened now, so a machine without it fails at once; the commands read data and write files on
+        // the CPU backend, and train moves its model and fit to the GPU (setTrainDevice).
+        const cpu = tg.getBackend().name;
+        await tg.setBackend("webgpu");
+        await tg.setBackend(cpu);
+        setTrainDevice("webgpu");
+      } else if (name) await tg.setBackend(name);
       allowRunCode((self.opts() as { allowCode?: boolean }).allowCode === true);
     })
     .exitOverride()
@@ -179,6 +189,7 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command("eval")
+    .alias("evaluate") // the library's (and Keras's) name for it
     .description("evaluate a trained model on the test split of its data (or of --data)")
     .requiredOption("--checkpoint <path>", "a run's model.safetensors or checkpoint-*.safetensors")
     .option("--data <source>", "mnist, idx:DIR or csv:FILE (default: the run's data)")
@@ -266,7 +277,7 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
       const sub = argv.find((a) => !a.startsWith("-"));
       const help =
-        sub && ["train", "eval", "predict", "summary", "export", "playground", "runs"].includes(sub)
+        sub && ["train", "eval", "evaluate", "predict", "summary", "export", "playground", "runs"].includes(sub)
           ? `tensorgrad ${sub} --help`
           : "tensorgrad --help";
       process.stderr.write(`tensorgrad: ${oneLine(e.message.replace(/^error: /, ""))} (see ${help})\n`);
@@ -292,6 +303,15 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 1;
   }
+}
+
+// `tensorgrad … | head` closes the pipe while the command still writes: the rest of that output is
+// dropped and the work finishes (a training still completes its run folder), rather than an
+// unhandled EPIPE crashing the process with a stack trace part-way through.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
 }
 
 const code = await main(process.argv.slice(2));

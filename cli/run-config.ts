@@ -1,7 +1,7 @@
 // config.json of a run folder: the model description, data source, preprocessing and training
 // settings — everything eval, predict and --resume need besides the weights.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { io, train } from "../src/index.js";
 import type { DataSpec, Standardize, Task } from "./data.js";
@@ -90,6 +90,11 @@ function validateRunConfig(path: string, raw: unknown): RunConfig {
  */
 export function configFor(checkpoint: string): RunConfig {
   if (!existsSync(checkpoint)) throw new CliError(`checkpoint not found: ${checkpoint}`);
+  // A run folder is what users have at hand; reading it as a file would fail with a bare EISDIR.
+  if (statSync(checkpoint).isDirectory())
+    throw new CliError(
+      `${checkpoint} is a folder, not a checkpoint: give a file in it, such as ${join(checkpoint, "model.safetensors")} or ${join(checkpoint, "checkpoint-last.safetensors")}`,
+    );
   const beside = join(dirname(checkpoint), CONFIG_FILE);
   if (existsSync(beside)) return parseRunConfig(beside, readFileSync(beside, "utf8"));
   const meta = io.readSafetensorsHeader(checkpoint).metadata;

@@ -67,6 +67,17 @@ export function parseCsv(text: string, where: string): Table {
   if (field !== "" || wasQuoted || fields.length) endRecord();
   if (records.length === 0) throw new CliError(`${where}: no rows`);
   const [head, ...rows] = records;
+  // Columns are found by name (the encoding, eval and predict): a repeated name would read the first
+  // column twice and the other never.
+  const seen = new Map<string, number>();
+  head.fields.forEach((name, c) => {
+    const first = seen.get(name);
+    if (first !== undefined)
+      throw new CliError(
+        `${where} line ${head.line}: column "${name}" appears twice in the header (columns ${first + 1} and ${c + 1}); give each column its own name`,
+      );
+    seen.set(name, c);
+  });
   for (const r of rows) {
     if (r.fields.length !== head.fields.length)
       throw new CliError(`${where} line ${r.line}: expected ${head.fields.length} fields (as the header), found ${r.fields.length}`);

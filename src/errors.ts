@@ -77,3 +77,16 @@ export class UnsupportedOpError extends TensorgradError {
     super(message);
   }
 }
+
+// Minifiers rename classes (a Vite production build's ValueError becomes "r"), and `name` comes from
+// the class: setting each class's name here keeps `e.name` and `e.constructor.name` in every bundle.
+for (const [cls, name] of [
+  [TensorgradError, "TensorgradError"],
+  [ShapeError, "ShapeError"],
+  [DTypeError, "DTypeError"],
+  [ValueError, "ValueError"],
+  [FormatError, "FormatError"],
+  [AsyncReadError, "AsyncReadError"],
+  [UnsupportedOpError, "UnsupportedOpError"],
+] as const)
+  Object.defineProperty(cls, "name", { value: name });

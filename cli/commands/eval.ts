@@ -21,7 +21,7 @@ export interface EvalOptions {
 
 export async function evalCommand(opts: EvalOptions): Promise<number> {
   const config = configFor(opts.checkpoint);
-  const spec = opts.data
+  let spec = opts.data
     ? parseDataSpec(opts.data, {
         target: opts.target,
         task: config.task,
@@ -29,6 +29,10 @@ export async function evalCommand(opts: EvalOptions): Promise<number> {
         ...(config.data.kind === "images" && { imageSize: config.data.size, color: config.data.color }),
       })
     : config.data;
+  // Another CSV file is read as the run's own was: its target is the run's target column (by name,
+  // so columns may come in any order), not the last column, unless --target says otherwise.
+  if (opts.data && opts.target === undefined && spec.kind === "csv" && config.data.kind === "csv")
+    spec = { ...spec, target: config.data.target };
   const loaded = loadData(spec, {
     limit: opts.limit,
     seed: config.training.seed,

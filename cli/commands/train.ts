@@ -135,7 +135,7 @@ class Interrupt extends train.Callback {
   };
   constructor(
     private readonly initialEpoch: number,
-    private readonly snapshot: (epoch: number) => Uint8Array,
+    private readonly snapshot: (epoch: number) => Promise<Uint8Array>,
   ) {
     super();
     this.lastCompleted = initialEpoch - 1;
@@ -145,9 +145,9 @@ class Interrupt extends train.Callback {
   get requested(): boolean {
     return this.signal !== null;
   }
-  override onEpochBegin(epoch: number): void {
+  override async onEpochBegin(epoch: number): Promise<void> {
     // Taken before the epoch shuffles or draws dropout masks: the generator's state is the epoch's start.
-    if (epoch === this.initialEpoch) this.start = this.snapshot(epoch);
+    if (epoch === this.initialEpoch) this.start = await this.snapshot(epoch);
   }
   override onBatchEnd(): void {
     if (this.signal) this.stop(`interrupted (${this.signal})`);
@@ -225,7 +225,7 @@ function freshConfig(
     task: loaded.task,
     loss: classification ? "sparse_categorical_crossentropy" : "mse",
     model,
-    data: spec,
+    data: spec.kind === "csv" && loaded.targetName !== undefined ? { ...spec, target: loaded.targetName } : spec,
     // Images get one overall mean and std; table columns each their own.
     standardize: computeStandardize(loaded.train.x, spec.kind === "csv"),
     classes: loaded.classes,
@@ -368,7 +368,11 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   // Seed before building the model so its initial weights repeat too; a resumed run gets the
   // generator's state from the checkpoint instead.
   tg.manualSeed(t.seed);
-  const model = await createModel(config.model);
+  // With --backend webgpu the data stay on the CPU backend (fit moves its batches); the model and its
+  // training live on the GPU, and a CPU copy of the trained model does what follows fit.
+  const cpu = tg.getBackend().name;
+  if (trainDevice) await tg.setBackend(trainDevice);
+  let model = await createModel(config.model);
   const optimizer = train.resolveOptimizer(t.optimizer, model, t.lr);
   // Cosine annealing from lr to 0 over the run, stepped once per epoch.
   let scheduler =
@@ -378,6 +382,12 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   if (opts.resume) {
     const ckpt = io.loadCheckpoint(opts.resume, { model, optimizer, scheduler });
     initialEpoch = (ckpt.epoch ?? -1) + 1;
+    // --epochs is the new total: one below the epochs done would train nothing and still record the
+    // smaller total in config.json (the same total finishes a run that was cut short after its last epoch).
+    if (opts.epochs !== undefined && opts.epochs < initialEpoch)
+      throw new UsageError(
+        `--resume: ${opts.resume} has done ${initialEpoch} epochs and --epochs is the new total; give ${initialEpoch} or more (e.g. --epochs ${initialEpoch + opts.epochs}), not ${opts.epochs}`,
+      );
     scheduler = extendSchedule(scheduler, optimizer, t.epochs, print);
     const past = train.History.fromJSON(ckpt.history);
     // Keep only completed epochs before the resume point (an interrupted epoch is run again).
@@ -390,7 +400,7 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   const bestSoFar = history.get(monitor)?.filter(Number.isFinite);
   const records = history.epoch.map((e, i) => ({ epoch: e + 1, ...history.at(i) }));
   const interrupt = new Interrupt(initialEpoch, (epoch) =>
-    io.saveCheckpoint({
+    io.saveCheckpointAsync({
       model,
       optimizer,
       scheduler,
@@ -465,7 +475,9 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
   } finally {
     interrupt.dispose();
     await dashboard?.close(fitted && !interrupt.signal ? "finished" : "stopped");
+    if (trainDevice) await tg.setBackend(cpu);
   }
+  if (trainDevice) model = await cpuCopy(model, config);
   const seconds = (performance.now() - started) / 1000;
 
   if (interrupt.signal) {
@@ -518,6 +530,22 @@ async function trainIn(dir: string, opts: TrainOptions, given: Set<string>): Pro
     process.stdout.write(`test mae: ${test.mae.toFixed(4)}\ntest rmse: ${test.rmse.toFixed(4)}\ntest r2: ${test.r2.toFixed(4)}\n`);
   }
   return 0;
+}
+
+let trainDevice: string | undefined;
+
+/** The backend (webgpu) train runs its model and fit on, the rest staying on the CPU; undefined: the current one. */
+export function setTrainDevice(name: string | undefined): void {
+  trainDevice = name;
+}
+
+/** A copy of `model` on the current (CPU) backend: the test figures, reports and weights file read values synchronously. */
+async function cpuCopy(model: tg.nn.Module, config: RunConfig): Promise<tg.nn.Module> {
+  const state: Record<string, Tensor> = {};
+  for (const [key, t] of Object.entries(model.stateDict())) state[key] = await t.cpu();
+  const copy = await createModel(config.model);
+  copy.loadStateDict(state);
+  return copy;
 }
 
 /** The per-class table for up to 20 classes; past that, the averages only (report.md has every class). */

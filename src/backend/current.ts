@@ -38,6 +38,8 @@ export function getBackend(): Backend {
  * @example await tg.setBackend("webgpu");
  */
 export function setBackend(name: string): Promise<void> {
+  // A choice made in code wins over TENSORGRAD_BACKEND's pending one: the next fit must not switch away from it.
+  requested = undefined;
   const b = backends.get(name);
   if (b) {
     current = b;

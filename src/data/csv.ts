@@ -5,6 +5,7 @@ import { readFileSync } from "#fs";
 import { FormatError, ValueError, withPath } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { checkOptions } from "../tensor/options.js";
 
 /** A class label as written in a CSV file: a number when every label is numeric, else the text. */
 export type ClassLabel = number | string;
@@ -124,8 +125,18 @@ function resolveColumn(op: string, path: string, names: string[], col: string | 
  * @example const { x, y, classes } = data.loadCsv("iris.csv", { target: "species", standardize: true });
  */
 export function loadCsv(path: string, opts: LoadCsvOptions): CsvData {
-  const { target, header = true, delimiter = ",", targetType = "class", standardize = false, columns } = opts;
   const op = "loadCsv";
+  checkOptions(op, opts, ["target", "header", "delimiter", "targetType", "standardize", "columns", "classes", "integerLabels"]);
+  const {
+    target,
+    header = true,
+    delimiter = ",",
+    targetType = "class",
+    standardize = false,
+    columns,
+  } = opts ?? ({} as Partial<LoadCsvOptions>);
+  if (target === undefined)
+    throw new ValueError(`${op}: options.target is required: the target column's name, or its index (-1 for the last)`);
   if (delimiter.length !== 1) throw new ValueError(`${op}: delimiter must be one character, got "${delimiter}"`);
   if (targetType !== "class" && targetType !== "value")
     throw new ValueError(`${op}: targetType must be "class" or "value", got "${targetType}"`);

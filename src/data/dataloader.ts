@@ -2,6 +2,7 @@
 // epoch, iterable with for…of and for await…of.
 
 import { ValueError } from "../errors.js";
+import { checkOptions } from "../tensor/options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { collate, type Dataset, type Sample } from "./dataset.js";
 import { RandomStream, randperm } from "./random-stream.js";
@@ -48,8 +49,11 @@ export class DataLoader implements Iterable<Tensor[]>, AsyncIterable<Tensor[]> {
   constructor(
     /** The dataset batches are drawn from. */
     readonly dataset: Dataset,
-    { batchSize = 1, shuffle = false, dropLast = false, seed, collateFn }: DataLoaderOptions = {},
+    options: DataLoaderOptions = {},
   ) {
+    // A misspelt option ({ batchsize: 64 }) would otherwise train silently on batches of one.
+    checkOptions("DataLoader", options, ["batchSize", "shuffle", "dropLast", "seed", "collateFn"]);
+    const { batchSize = 1, shuffle = false, dropLast = false, seed, collateFn } = options;
     if (!dataset || typeof dataset.length !== "number" || typeof dataset.get !== "function") {
       throw new ValueError("DataLoader: expected a dataset with a numeric `length` and a `get(index)` method");
     }

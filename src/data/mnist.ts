@@ -5,6 +5,7 @@
 import { TensorgradError, ValueError } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { checkOptions } from "../tensor/options.js";
 import { RandomStream, randperm } from "./random-stream.js";
 import { MNIST_LEVELS, decodeMnistLevels, fetchMnistAsset, readMnistAssetSync } from "./mnist-asset.js";
 
@@ -99,12 +100,15 @@ function build(asset: Uint8Array): { train: Split; test: Split } {
  * file system (a browser page), `await data.loadMnist()` once first.
  * @example const { x, y } = data.mnist({ train: true, limit: 1000 });
  */
-export function mnist({ train = true, limit, flatten = true }: MnistOptions = {}): {
+export function mnist(options: MnistOptions = {}): {
   /** Pixels in [0, 1], float32 [N, 784] or [N, 1, 28, 28]. */
   x: Tensor;
   /** Digit classes 0–9, int32 [N]. */
   y: Tensor;
 } {
+  // A misspelt key ({ trian: false }) would otherwise hand back the training digits as the test set.
+  checkOptions("mnist", options, ["train", "limit", "flatten"]);
+  const { train = true, limit, flatten = true } = options;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new ValueError(`mnist: limit must be a non-negative integer, got ${limit}`);
   }

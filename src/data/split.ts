@@ -1,6 +1,7 @@
 // randomSplit (torch.utils.data.random_split): disjoint random Subsets of given lengths or fractions.
 
 import { ValueError } from "../errors.js";
+import { checkOptions } from "../tensor/options.js";
 import { Subset, type Dataset } from "./dataset.js";
 import { randperm, withSeed } from "./random-stream.js";
 
@@ -52,7 +53,9 @@ export function splitLengths(n: number, fractionsOrLengths: readonly number[]): 
  * all indices is drawn and cut in order.
  * @example const [train, val] = data.randomSplit(ds, [0.8, 0.2], { seed: 42 });
  */
-export function randomSplit(dataset: Dataset, fractionsOrLengths: readonly number[], { seed }: RandomSplitOptions = {}): Subset[] {
+export function randomSplit(dataset: Dataset, fractionsOrLengths: readonly number[], options: RandomSplitOptions = {}): Subset[] {
+  checkOptions("randomSplit", options, ["seed"]);
+  const { seed } = options;
   const lengths = splitLengths(dataset.length, fractionsOrLengths);
   const perm = withSeed(seed, () => randperm(dataset.length));
   const out: Subset[] = [];

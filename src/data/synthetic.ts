@@ -2,6 +2,7 @@
 // (multi-class), XOR and concentric circles (binary). Every draw comes from tensorgrad's seeded generator.
 
 import { ValueError } from "../errors.js";
+import { checkOptions as checkKeys } from "../tensor/options.js";
 import { tensor } from "../tensor/creation.js";
 import { random, randomNormal } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -33,12 +34,14 @@ function checkOptions(op: string, n: number, noise: number): void {
  * Returns x float32 [n, 1] and y float32 [n, 1]. Defaults: n = 256, noise = 0.1.
  * @example const { x, y } = data.synthetic.sine({ n: 100, noise: 0.05, seed: 1 });
  */
-export function sine({ n = 256, noise = 0.1, seed }: SyntheticOptions = {}): {
+export function sine(options: SyntheticOptions = {}): {
   /** Inputs, float32 [n, 1]. */
   x: Tensor;
   /** Targets sin(x) + noise, float32 [n, 1]. */
   y: Tensor;
 } {
+  checkKeys("sine", options, ["n", "noise", "seed"]);
+  const { n = 256, noise = 0.1, seed } = options;
   checkOptions("sine", n, noise);
   const x = new Float32Array(n),
     y = new Float32Array(n);
@@ -59,12 +62,14 @@ export function sine({ n = 256, noise = 0.1, seed }: SyntheticOptions = {}): {
  * Returns x float32 [n, 2] and y int32 [n] (the arm index). Defaults: n = 300, classes = 2, noise = 0.2.
  * @example const { x, y } = data.synthetic.spirals({ n: 300, classes: 3, seed: 0 });
  */
-export function spirals({ n = 300, classes = 2, noise = 0.2, seed }: SpiralsOptions = {}): {
+export function spirals(options: SpiralsOptions = {}): {
   /** Points, float32 [n, 2]. */
   x: Tensor;
   /** Arm indices, int32 [n]. */
   y: Tensor;
 } {
+  checkKeys("spirals", options, ["n", "classes", "noise", "seed"]);
+  const { n = 300, classes = 2, noise = 0.2, seed } = options;
   checkOptions("spirals", n, noise);
   if (!Number.isInteger(classes) || classes < 2) throw new ValueError(`spirals: classes must be an integer >= 2, got ${classes}`);
   const px = new Float64Array(n),
@@ -101,12 +106,14 @@ export function spirals({ n = 300, classes = 2, noise = 0.2, seed }: SpiralsOpti
  * Defaults: n = 200, noise = 0.1.
  * @example const { x, y } = data.synthetic.xor({ n: 200, noise: 0.1, seed: 0 });
  */
-export function xor({ n = 200, noise = 0.1, seed }: SyntheticOptions = {}): {
+export function xor(options: SyntheticOptions = {}): {
   /** Points, float32 [n, 2]. */
   x: Tensor;
   /** Labels a XOR b as 0/1, float32 [n, 1]. */
   y: Tensor;
 } {
+  checkKeys("xor", options, ["n", "noise", "seed"]);
+  const { n = 200, noise = 0.1, seed } = options;
   checkOptions("xor", n, noise);
   const x = new Float32Array(2 * n),
     y = new Float32Array(n);
@@ -136,12 +143,14 @@ export interface CirclesOptions extends SyntheticOptions {
  * Defaults: n = 200, noise = 0.1, factor = 0.5.
  * @example const { x, y } = data.synthetic.circles({ n: 300, noise: 0.05, seed: 0 });
  */
-export function circles({ n = 200, noise = 0.1, factor = 0.5, seed }: CirclesOptions = {}): {
+export function circles(options: CirclesOptions = {}): {
   /** Points, float32 [n, 2]. */
   x: Tensor;
   /** Class indices, int32 [n]: 0 on the outer circle, 1 on the inner. */
   y: Tensor;
 } {
+  checkKeys("circles", options, ["n", "noise", "factor", "seed"]);
+  const { n = 200, noise = 0.1, factor = 0.5, seed } = options;
   checkOptions("circles", n, noise);
   if (!(factor > 0 && factor < 1)) throw new ValueError(`circles: factor must be in (0, 1), got ${factor}`);
   const x = new Float32Array(2 * n),

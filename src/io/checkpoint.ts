@@ -4,6 +4,7 @@
 import { FormatError, ValueError } from "../errors.js";
 import { getRngState, setRngState, type RngState } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
+import { checkOptions } from "../tensor/options.js";
 import { bytesOf, isResponse, readResponse, type ByteSource, type ResponseLike } from "./byte-source.js";
 import { onHost, parseSafetensors, saveSafetensors, type SafetensorsContent } from "./safetensors.js";
 import { readFileSync } from "#fs";
@@ -146,6 +147,8 @@ function checkpointContents(options: SaveCheckpointOptions | undefined): {
   metadata: Record<string, string>;
 } {
   const op = "saveCheckpoint";
+  // A misspelt key ({ optimiser }) would otherwise leave that state out of the file, silently.
+  checkOptions(op, options, ["model", "optimizer", "scheduler", "epoch", "history", "extra"]);
   const { model, optimizer, scheduler, epoch, history, extra } = options ?? ({} as SaveCheckpointOptions);
   if (!model || typeof model.stateDict !== "function") throw new ValueError(`${op}: expected { model } with a stateDict() method`);
   const tensors: Record<string, Tensor> = {};
@@ -185,6 +188,12 @@ export function loadCheckpoint(
   options: LoadCheckpointOptions,
 ): LoadedCheckpoint | Promise<LoadedCheckpoint> {
   const op = "loadCheckpoint";
+  // As saveCheckpoint: plain JavaScript callers get a typed error, not a TypeError from inside.
+  checkOptions(op, options, ["model", "optimizer", "scheduler", "strict"]);
+  if (!options?.model || typeof options.model.loadStateDict !== "function")
+    throw new ValueError(
+      `${op}: expected { model } with a loadStateDict() method as the second argument (the model to load the weights into)`,
+    );
   if (typeof source === "string") return restore(op, source, parseSafetensors(op, source, readFileSync(source)), options);
   if (isResponse(source))
     return readResponse(op, source).then(({ label, bytes }) => restore(op, label, parseSafetensors(op, label, bytes), options));

@@ -5,8 +5,8 @@ import { UnsupportedOpError, ValueError } from "../errors.js";
 import { cat } from "../ops/index.js";
 import { tensor, zeros } from "../tensor/creation.js";
 import { Tensor } from "../tensor/tensor.js";
-import { noGrad } from "../autograd/grad-mode.js";
 import { checkOptions } from "../tensor/options.js";
+import { noGrad } from "../autograd/grad-mode.js";
 
 /** Variable-length sequences for RNN, LSTM and GRU (torch.nn.utils.rnn): packPaddedSequence, padPackedSequence, padSequence, packSequence. */
 export * as rnn from "./rnn-utils.js";

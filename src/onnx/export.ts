@@ -57,6 +57,11 @@ export function exportOnnx(
   destination?: string | null,
   options: ExportOnnxOptions = {},
 ): Uint8Array {
+  // Checked before the trace: options given third (no destination) would otherwise fail as a bad path at the end.
+  if (destination != null && typeof destination !== "string")
+    throw new ValueError(
+      `exportOnnx: destination must be a file path, or null or undefined for the bytes, got ${typeof destination}; options go fourth: exportOnnx(model, inputs, undefined, options)`,
+    );
   for (const k of Object.keys(options))
     if (!KNOWN_OPTIONS.has(k)) throw new ValueError(`exportOnnx: unknown option "${k}" (expected one of ${[...KNOWN_OPTIONS].join(", ")})`);
   const { inputNames = [], outputNames = [], dynamicBatch = false, dynamicAxes = {}, opsetVersion = 17, verify = true } = options;

@@ -121,11 +121,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
 
   protected constructor(params: Params<O>, defaults: O, given: object) {
     this.name = new.target.name;
-    // A number here is torch's positional lr (Adam(params, 0.1)): it would silently leave the default.
-    if (typeof given !== "object" || given === null || Array.isArray(given)) {
-      const got = given === null ? "null" : Array.isArray(given) ? "an array" : `${typeof given} ${String(given)}`;
-      throw new ValueError(`${this.name}: options must be an object such as { lr: 0.01 }, got ${got}`);
-    }
+    // PyTorch's positional lr (Adam(params, 0.01)) would otherwise leave the default lr in place, silently.
+    if (given === null || typeof given !== "object" || Array.isArray(given))
+      throw new ValueError(
+        `${this.name}: options must be an object${typeof given === "number" ? `, as { lr: ${given} }` : ""}, got ${Array.isArray(given) ? "an array" : given === null ? "null" : typeof given}`,
+      );
     for (const key of Object.keys(given)) {
       if (!(key in defaults)) {
         throw new ValueError(`${this.name}: unknown option "${key}" (expected one of ${Object.keys(defaults).join(", ")})`);

@@ -328,7 +328,16 @@ export class Tensor implements View {
    * Backpropagates from this tensor, accumulating into the `.grad` of every leaf that requires it.
    * @example const x = tg.tensor([1, 2], { requiresGrad: true }); x.pow(2).sum().backward(); x.grad!.toArray();  // [2, 4]
    */
-  backward(grad?: Tensor | null, opts?: BackwardOptions): void {
+  backward(grad?: Tensor | null, opts?: BackwardOptions): void;
+  /** The options alone, as `loss.backward({ createGraph: true })`: the gradient is implied (a one-element tensor). */
+  backward(opts: BackwardOptions): void;
+  backward(grad?: Tensor | BackwardOptions | null, opts?: BackwardOptions): void {
+    if (grad != null && !(grad instanceof Tensor)) {
+      // The README's backward({ createGraph }) puts the options where PyTorch's gradient goes.
+      if (opts !== undefined || typeof grad !== "object" || Array.isArray(grad))
+        throw new ValueError(`backward: grad must be a Tensor or null, got ${Array.isArray(grad) ? "an array" : typeof grad}`);
+      return runBackward(this, null, grad);
+    }
     runBackward(this, grad, opts);
   }
   /**

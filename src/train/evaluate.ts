@@ -3,12 +3,13 @@
 
 import { noGrad } from "../autograd/grad-mode.js";
 import type { Module } from "../nn/module.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { checkBatchSize, evaluationBatches, type Batches, type Data } from "./batches.js";
 import type { Logs } from "./history.js";
 import { resolveMetric, type Metric, type MetricSpec } from "./metrics.js";
 import { checkLossValue, checkPrediction, resolveLoss, type LossFn, type LossSpec } from "./resolve.js";
 import { ValueError } from "../errors.js";
+import { checkOptions } from "../tensor/options.js";
 import { platform } from "#platform";
 import { onHost, readScalar } from "./device.js";
 import { backendReady } from "../backend/current.js";
@@ -84,8 +85,13 @@ export async function evaluateBatches(
  */
 export async function evaluate(model: Module, data: Data, opts: EvaluateOptions): Promise<Logs> {
   const who = "evaluate";
+  if ((opts as unknown) instanceof Tensor)
+    throw new ValueError(
+      `${who}: the data go together, evaluate(model, { x, y }, options); the third argument is the options, got a Tensor`,
+    );
   if (!opts || opts.loss === undefined)
     throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
+  checkOptions(who, opts, ["loss", "metrics", "batchSize"]);
   const { batchSize = 32, metrics = [] } = opts;
   checkBatchSize(who, batchSize);
   await backendReady();

@@ -5,7 +5,8 @@ import { ValueError } from "../errors.js";
 import { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { manualSeed } from "../tensor/random.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { checkOptions } from "../tensor/options.js";
+import { Tensor } from "../tensor/tensor.js";
 import { checkBatchSize, evaluationBatches, trainingBatches, type Data } from "./batches.js";
 import { CallbackList, type CallbackHooks, type TrainingContext } from "./callbacks/callback.js";
 import { ProgressBar } from "./callbacks/progress-bar.js";
@@ -79,8 +80,28 @@ const NAN_HINT =
 export async function fit(model: Module, trainData: Data, options: FitOptions): Promise<FitHistory> {
   const who = "fit";
   if (!(model instanceof Module)) throw new ValueError(`${who}: expected an nn.Module as the model`);
+  // Keras's fit(x, y, …) order: a tensor where the options go is the targets, given apart.
+  if ((options as unknown) instanceof Tensor)
+    throw new ValueError(`${who}: the data go together, fit(model, { x, y }, options); the third argument is the options, got a Tensor`);
   if (!options || options.loss === undefined)
     throw new ValueError(`${who}: options.loss is required (a name such as "mse", a function or a loss module)`);
+  // A misspelt key ({ epoch: 20 }) would otherwise train with the default silently.
+  checkOptions(who, options, [
+    "loss",
+    "optimizer",
+    "lr",
+    "epochs",
+    "batchSize",
+    "validationData",
+    "validationSplit",
+    "metrics",
+    "callbacks",
+    "verbose",
+    "seed",
+    "shuffle",
+    "initialEpoch",
+    "history",
+  ]);
   const { epochs = 1, batchSize = 32, shuffle = true, initialEpoch = 0, verbose = 1, metrics: metricSpecs = [], callbacks = [] } = options;
   checkBatchSize(who, batchSize);
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`${who}: epochs must be an integer >= 0, got ${epochs}`);

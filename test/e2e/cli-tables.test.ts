@@ -187,6 +187,27 @@ test("a small table of four features gets the small network without input dropou
     file("flowers.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.5,0.2\n6.6,3.0,5.6,2.1\n"),
   ]);
   assert.equal(p.stdout, "setosa\nvirginica\n");
+  // Another file given to eval is read by column name, the target included (stored by name, not as
+  // "the last column"): the same rows with the species first give the run's own test figures.
+  assert.equal(config.data.target, "species");
+  const reordered = readFileSync(iris, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const f = line.split(",");
+      return [f[4], ...f.slice(0, 4)].join(",");
+    });
+  const own = await cli(["eval", "--checkpoint", join(out, "model.safetensors")]);
+  const other = await cli([
+    "eval",
+    "--checkpoint",
+    join(out, "model.safetensors"),
+    "--data",
+    `csv:${file("species-first.csv", reordered.join("\n") + "\n")}`,
+  ]);
+  assert.equal(other.code, 0, other.stderr);
+  assert.deepEqual(figures(other.stdout), figures(own.stdout));
+  assert.ok(figures(own.stdout).accuracy >= 0.9, own.stdout);
 });
 
 test("the best epoch's weights are restored for the test figures and model.safetensors", async () => {

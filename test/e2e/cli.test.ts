@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
@@ -211,7 +211,9 @@ test("Ctrl-C finishes the step, saves checkpoint-interrupted and exits with 130"
   assert.ok(existsSync(ckpt));
   assert.ok(r.stderr.includes(`interrupted: saved ${ckpt} (after `), r.stderr);
   assert.equal(lines(r.stdout).at(-1), out);
-  const resumed = await cli(["train", "--resume", ckpt, "--epochs", "3", "--quiet"]);
+  // --epochs is the new total: two more than the epochs done when the signal landed.
+  const done = Number(/\(after (\d+) complete epochs\)/.exec(r.stderr)![1]);
+  const resumed = await cli(["train", "--resume", ckpt, "--epochs", String(done + 2), "--quiet"]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(lines(resumed.stdout).at(-1)!, /^test accuracy: [01]\.\d{4}$/);
 });
@@ -232,8 +234,20 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
       'tensorgrad: unknown data source "foo" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images)',
     ],
     [["frobnicate"], 2, "tensorgrad: unknown command 'frobnicate' (see tensorgrad --help)"],
+    [
+      ["train", "--data", join(tmp, "small.csv")],
+      2,
+      `tensorgrad: unknown data source "${join(tmp, "small.csv")}" (expected mnist, idx:DIR, csv:FILE, or a folder of class folders of images); for this CSV file: --data csv:${join(tmp, "small.csv")}`,
+    ],
     [["eval"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad eval --help)"],
+    // `evaluate`, train.evaluate's name, is eval too.
+    [["evaluate"], 2, "tensorgrad: required option '--checkpoint <path>' not specified (see tensorgrad evaluate --help)"],
     [["train", "--data", `csv:${join(tmp, "missing.csv")}`], 1, `tensorgrad: data file not found: ${join(tmp, "missing.csv")}`],
+    [
+      ["train", "--data", `csv:${tmp}`],
+      1,
+      `tensorgrad: csv:${tmp} is a folder, not a CSV file (a folder of class folders of images is given without "csv:")`,
+    ],
     [["eval", "--checkpoint", join(tmp, "none.safetensors")], 1, `tensorgrad: checkpoint not found: ${join(tmp, "none.safetensors")}`],
     [
       ["eval", "--checkpoint", join(run, "model.safetensors"), "--data", `csv:${join(tmp, "small.csv")}`],
@@ -253,4 +267,28 @@ test("bad options and missing files: one line on stderr, exit 2 for usage and 1 
     assert.equal(r.stderr, message + "\n", `tensorgrad ${args.join(" ")}`);
     assert.equal(r.code, code, `tensorgrad ${args.join(" ")}`);
   });
+  // --epochs with --resume is the new total: below the 2 epochs done, it would train nothing and
+  // record the smaller total in config.json.
+  const last = join(run, "checkpoint-last.safetensors");
+  const resumed = await cli(["train", "--resume", last, "--epochs", "1"]);
+  assert.equal(
+    resumed.stderr,
+    `tensorgrad: --resume: ${last} has done 2 epochs and --epochs is the new total; give 2 or more (e.g. --epochs 3), not 1\n`,
+  );
+  assert.equal(resumed.code, 2);
+  assert.equal(JSON.parse(readFileSync(join(run, "config.json"), "utf8")).training.epochs, 2);
+});
+
+test("an environment setting tensorgrad refuses as it loads is one line on stderr and exit 1 too, not a stack trace", () => {
+  const r = spawnSync(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "cli/main.ts", "summary"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, TENSORGRAD_BACKEND: "gpu" },
+  });
+  assert.equal(
+    r.stderr,
+    'tensorgrad: TENSORGRAD_BACKEND="gpu" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)\n',
+  );
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, "");
 });

@@ -6,8 +6,8 @@
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -101,6 +101,29 @@ function runReadme(rt: Runtime, script: string, env: Record<string, string> = {}
 }
 
 /**
+ * `tensorgrad train … | head -1` on the built CLI: stdout closed after its first chunk. Each runtime
+ * reports the broken pipe its own way (an error event, a throw from write); the run must finish.
+ */
+async function cliTrainIntoClosedPipe(rt: Runtime) {
+  const out = mkdtempSync(join(tmpdir(), `tensorgrad-pipe-${rt.name}-`));
+  try {
+    const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
+    const args = [...rt.run, "dist/cli/main.js", "train", "--epochs", "2", "--limit", "500", "--out", out];
+    const child = spawn(rt.bin, args, { cwd: root, env: { ...inherited, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.once("data", () => child.stdout.destroy());
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(timer);
+    const unexpected = stderr.split("\n").filter((l) => l !== "" && !l.startsWith("Epoch "));
+    return { status, unexpected, finished: existsSync(join(out, "results.json")) };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/**
  * test/e2e/rss/train-rss.mjs's check (see test/e2e/rss.test.ts), in up to three processes: the engine
  * resizes its heap now and then, a step that can land late in one run. A leak fails all three.
  */
@@ -146,7 +169,10 @@ describe("every runtime", { concurrency: false }, () => {
     referenceReadmeSimd: ReturnType<typeof runReadme>;
   before(() => {
     ensureBuilt();
-    readmeDir = mkdtempSync(join(tmpdir(), "tensorgrad-readme-example-"));
+    // Inside the checkout (.tmp/ is git-ignored): Deno reads package.json's "imports" (#platform) for
+    // dist/ only when the main module lies in the package; a script under /tmp fails to resolve them.
+    mkdirSync(join(root, ".tmp"), { recursive: true });
+    readmeDir = mkdtempSync(join(root, ".tmp", "readme-example-"));
     readmeScript = readmeExample(readmeDir);
     referenceReadme = runReadme(CURRENT, readmeScript);
     referenceReadmeSimd = runReadme(CURRENT, readmeScript, { TENSORGRAD_RELAXED_SIMD: "0" });
@@ -185,6 +211,21 @@ describe("every runtime", { concurrency: false }, () => {
         assert.deepEqual(
           runReadme(rt, readmeScript),
           flavorOn(rt, reference.flavor) === reference.flavor ? referenceReadme : referenceReadmeSimd,
+        );
+      });
+
+      it("finishes `tensorgrad train | head -1` (stdout closed early): exit 0, the run folder complete, no EPIPE", async () => {
+        assert.deepEqual(await cliTrainIntoClosedPipe(rt), { status: 0, unexpected: [], finished: true });
+      });
+
+      it("reports a TENSORGRAD_* value it refuses as one line from the CLI, exit 1, not a stack trace", () => {
+        const r = runOn(rt, [...rt.run, "dist/cli/main.js", "summary"], { TENSORGRAD_BACKEND: "gpu" });
+        assert.deepEqual(
+          [r.status, r.stderr],
+          [
+            1,
+            'tensorgrad: TENSORGRAD_BACKEND="gpu" names no backend: expected "webgpu", "wasm" or "js" (or unset for the fastest CPU backend that runs here)\n',
+          ],
         );
       });
 

@@ -3,6 +3,7 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { build } from "esbuild";
 import * as tg from "tensorgrad";
 import { TensorgradError, ShapeError, DTypeError, ValueError, FormatError } from "tensorgrad";
 
@@ -22,6 +23,23 @@ describe("error classes", () => {
       assert.ok(e instanceof TensorgradError && e instanceof Error);
       assert.equal(e.name, C.name);
     }
+  });
+
+  it("keep their names in a minified bundle, where the classes themselves are renamed", async () => {
+    const { outputFiles } = await build({
+      stdin: {
+        contents: `import { ValueError, UnsupportedOpError } from "./src/errors.ts";
+          export const names = [new ValueError("x").name, new UnsupportedOpError("x", "op", "at").name, ValueError.name];`,
+        resolveDir: new URL("../..", import.meta.url).pathname,
+        loader: "ts",
+      },
+      bundle: true,
+      minify: true,
+      format: "esm",
+      write: false,
+    });
+    const mod = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`);
+    assert.deepEqual(mod.names, ["ValueError", "UnsupportedOpError", "ValueError"]);
   });
 });
 

@@ -277,6 +277,8 @@ export function registerWasmBackend({ makeDefault = true }: { makeDefault?: bool
   }
   registerBackend(wasmBackend);
   if (makeDefault && backend !== "js") void setBackend("wasm");
+  // Selecting the default clears a pending request (setBackend in code wins over the variable): ask again.
+  if (backend === "webgpu") requestBackend("webgpu");
   return true;
 }
 

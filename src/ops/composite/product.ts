@@ -9,6 +9,7 @@ import { normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { fullLike, onesLike } from "../../tensor/creation.js";
 import { cat, reshape, slice, squeeze } from "./shape.js";
+import { checkKeepdim } from "../primitives/reduce.js";
 
 /**
  * The product of all elements, or along `dim` (torch.prod). Integer tensors stay int32 (torch gives
@@ -16,6 +17,7 @@ import { cat, reshape, slice, squeeze } from "./shape.js";
  * @example tg.tensor([[1, 2], [3, 0]]).prod(1) // [2, 0]
  */
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
+  checkKeepdim("prod", keepdim);
   // One unit for tracers: ONNX export writes a ReduceProd node rather than the product tree.
   return composite("prod", [x], { dim, keepdim }, () => prodOf(x, dim, keepdim));
 }

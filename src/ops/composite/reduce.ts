@@ -5,7 +5,7 @@ import { DTypeError, ValueError } from "../../errors.js";
 import { checkOptions } from "../../tensor/options.js";
 import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { argmaxPrim, argminPrim, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
+import { argmaxPrim, argminPrim, checkKeepdim, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
 import { floatMask, whereMask } from "../primitives/elementwise.js";
 import { definePrimitive } from "../../autograd/primitive.js";
 import { runKernel } from "../run-kernel.js";
@@ -109,6 +109,7 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   // Integers are promoted to float32, as torch.logsumexp promotes them to its default float dtype.
   if (x.dtype === "int32" || x.dtype === "bool") x = x.to("float32");
   requireFloat("logsumexp", x);
+  checkKeepdim("logsumexp", keepdim);
   const p = reduceParams("logsumexp", x, dim, true);
   // Over an empty dim the sum of exponentials is 0: -inf, as torch (there is no maximum to take out).
   if (x.size === 0) {

@@ -6,6 +6,7 @@ import { normDim } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { argsortPrim, cumsumPrim } from "../primitives/scan.js";
 import { amax, amin } from "./reduce.js";
+import { checkKeepdim } from "../primitives/reduce.js";
 import { slice } from "./shape.js";
 
 type Dims = number | readonly number[] | undefined;
@@ -58,6 +59,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
  * @example tg.any(tg.tensor([[0, 1], [0, 0]]), 1)  // [true, false]
  */
 export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkKeepdim("any", keepdim);
   return amax(x.ne(0), dim, keepdim);
 }
 
@@ -66,6 +68,7 @@ export function any(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * @example tg.all(tg.tensor([[1, 1], [0, 1]]), 1)  // [true, false]
  */
 export function all(x: Tensor, dim?: Dims, keepdim = false): Tensor {
+  checkKeepdim("all", keepdim);
   return amin(x.ne(0), dim, keepdim);
 }
 

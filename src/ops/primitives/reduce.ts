@@ -156,9 +156,7 @@ export const argmaxPrim = argExtreme("argmax");
 export const argminPrim = argExtreme("argmin");
 
 export function reduceParams(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): ReduceParams {
-  // x.mean(1, { keepdim: false }) would otherwise keep the dim: any object is truthy.
-  if (typeof keepdim !== "boolean")
-    throw new ValueError(`${op}: keepdim must be true or false, got ${keepdim === null ? "null" : typeof keepdim}`);
+  checkKeepdim(op, keepdim);
   // An empty list reduces over every dim, as torch's sum/mean/amax/var(dim=[]) do (not the identity).
   const dims = normDims(op, typeof dim === "object" && dim.length === 0 ? undefined : dim, x.ndim);
   // A 0-d tensor accepts dim 0 or -1, as torch, and reducing over it is the identity: no dim to reduce.
@@ -169,6 +167,17 @@ export function reduceParams(op: string, x: Tensor, dim: number | readonly numbe
   if (pair === undefined)
     sharedParams.set(dims, (pair = [Object.freeze({ dims, keepdim: false }), Object.freeze({ dims, keepdim: true })]));
   return pair[keepdim ? 1 : 0];
+}
+
+/**
+ * keepdim is positional, as PyTorch's: `x.sum(0, { keepdim: false })` (Python's keyword spelled as an
+ * options object) would otherwise count as true, silently.
+ */
+export function checkKeepdim(op: string, keepdim: unknown): void {
+  if (keepdim !== true && keepdim !== false)
+    throw new ValueError(
+      `${op}: keepdim must be true or false, given after dim (x.${op}(dim, true)), got ${typeof keepdim === "object" && keepdim !== null ? "an object" : String(keepdim)}`,
+    );
 }
 
 const SCALAR: readonly number[] = Object.freeze([]);

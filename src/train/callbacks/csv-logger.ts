@@ -2,6 +2,7 @@
 // through io after each epoch so it is never half-written, even if training is killed.
 
 import { ValueError } from "../../errors.js";
+import { checkOptions } from "../../tensor/options.js";
 import { writeFileAtomic } from "#atomic-write";
 import type { Logs } from "../history.js";
 import { Callback, type TrainingContext } from "./callback.js";
@@ -37,9 +38,11 @@ export class CSVLogger extends Callback {
   constructor(
     /** The file written (replaced atomically after every epoch). */
     readonly path: string,
-    { separator = ",", initialRows = [] }: CSVLoggerOptions = {},
+    options: CSVLoggerOptions = {},
   ) {
     super();
+    checkOptions("CSVLogger", options, ["separator", "initialRows"]);
+    const { separator = ",", initialRows = [] } = options;
     if (typeof path !== "string" || path === "")
       throw new ValueError(`CSVLogger: path must be a non-empty string, got ${JSON.stringify(path)}`);
     this.separator = separator;

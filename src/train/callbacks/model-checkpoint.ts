@@ -2,6 +2,7 @@
 // after every epoch, or only when the monitored figure improves.
 
 import { ValueError } from "../../errors.js";
+import { checkOptions } from "../../tensor/options.js";
 import { saveCheckpointAsync, type CheckpointScheduler } from "../../io/checkpoint.js";
 import type { Logs } from "../history.js";
 import { Callback, improves, monitored, normalizeMonitor, resolveMode, type TrainingContext } from "./callback.js";
@@ -65,16 +66,10 @@ export class ModelCheckpoint extends Callback {
   private readonly extra: unknown;
   private readonly scheduler: CheckpointScheduler | undefined;
 
-  constructor({
-    path,
-    monitor = "valLoss",
-    saveBestOnly = false,
-    mode = "auto",
-    initialValueThreshold,
-    extra,
-    scheduler,
-  }: ModelCheckpointOptions) {
+  constructor(options: ModelCheckpointOptions) {
     super();
+    checkOptions("ModelCheckpoint", options, ["path", "monitor", "saveBestOnly", "mode", "initialValueThreshold", "extra", "scheduler"]);
+    const { path, monitor = "valLoss", saveBestOnly = false, mode = "auto", initialValueThreshold, extra, scheduler } = options ?? {};
     if (typeof path !== "string" || path === "")
       throw new ValueError(`ModelCheckpoint: path must be a non-empty string, got ${JSON.stringify(path)}`);
     this.path = path;

@@ -227,3 +227,45 @@ describe("autograd.grad", () => {
     assert.deepEqual(x.grad!.toArray(), [5, 11]);
   });
 });
+
+describe("Tensor.backward's arguments", () => {
+  it("takes the options alone, backward({ createGraph }), as well as backward(null, options); anything else is a ValueError", () => {
+    const x = tg.tensor([1, 2], { requiresGrad: true });
+    x.mul(x).sum().backward({ createGraph: true });
+    assert.deepEqual(x.grad!.toArray(), [2, 4]);
+    assert.equal(x.grad!.requiresGrad, true);
+    assert.deepEqual(tg.autograd.grad(x.grad!.sum(), [x])[0]!.toArray(), [2, 2]);
+    const y = tg.tensor([3], { requiresGrad: true });
+    const loss = y.mul(y).sum();
+    loss.backward({ retainGraph: true });
+    loss.backward();
+    assert.deepEqual(y.grad!.toArray(), [12]);
+    assert.throws(
+      () =>
+        y
+          .mul(y)
+          .sum()
+          .backward({ retaingraph: true } as never),
+      {
+        name: "ValueError",
+        message: 'backward: unknown option "retaingraph" (known options: retainGraph, createGraph)',
+      },
+    );
+    assert.throws(
+      () =>
+        y
+          .mul(y)
+          .sum()
+          .backward([1] as never),
+      { name: "ValueError", message: "backward: grad must be a Tensor or null, got an array" },
+    );
+    assert.throws(
+      () =>
+        y
+          .mul(y)
+          .sum()
+          .backward(1 as never),
+      { name: "ValueError", message: "backward: grad must be a Tensor or null, got number" },
+    );
+  });
+});

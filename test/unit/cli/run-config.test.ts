@@ -95,6 +95,16 @@ describe("parseRunConfig", () => {
       message: `${join(dir, "config.json")} is not a valid run configuration: version: Invalid input: expected 1`,
     });
   });
+
+  it("configFor names a run folder given where a checkpoint file belongs, and the files to give instead", () => {
+    const dir = join(root, "run-folder");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "config.json"), JSON.stringify(good()));
+    assert.throws(() => configFor(dir), {
+      name: "CliError",
+      message: `${dir} is a folder, not a checkpoint: give a file in it, such as ${join(dir, "model.safetensors")} or ${join(dir, "checkpoint-last.safetensors")}`,
+    });
+  });
 });
 
 describe("model size limits", () => {

@@ -26,6 +26,13 @@ describe("parseCsv", () => {
       message: "f.csv line 2: a quoted field is not closed before the end of the file",
     });
   });
+
+  it("refuses a header that names a column twice (columns are found by name)", () => {
+    assert.throws(() => parseCsv("a,b,a,y\n1,2,3,0\n", "f.csv"), {
+      name: "CliError",
+      message: 'f.csv line 1: column "a" appears twice in the header (columns 1 and 3); give each column its own name',
+    });
+  });
 });
 
 describe("column encoding", () => {

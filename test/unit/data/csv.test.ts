@@ -134,4 +134,17 @@ describe("loadCsv", () => {
       message: `loadCsv: ${headerOnly}: no data rows`,
     });
   });
+
+  it("rejects a misspelt option, and says the target is required rather than looking for a column named undefined", () => {
+    const path = file("o.csv", "a,b\n1,2\n");
+    assert.throws(() => data.loadCsv(path, { targte: "b" } as never), {
+      name: "ValueError",
+      message:
+        'loadCsv: unknown option "targte" (known options: target, header, delimiter, targetType, standardize, columns, classes, integerLabels)',
+    });
+    assert.throws(() => data.loadCsv(path, {} as never), {
+      name: "ValueError",
+      message: "loadCsv: options.target is required: the target column's name, or its index (-1 for the last)",
+    });
+  });
 });

@@ -168,6 +168,13 @@ describe("DataLoader", () => {
       message: "DataLoader: batchSize must be a positive integer, got 0",
     });
   });
+
+  it("rejects a misspelt option instead of batching one sample at a time", () => {
+    assert.throws(() => new data.DataLoader(new data.TensorDataset(tg.zeros([3])), { batchsize: 2 } as never), {
+      name: "ValueError",
+      message: 'DataLoader: unknown option "batchsize" (known options: batchSize, shuffle, dropLast, seed, collateFn)',
+    });
+  });
 });
 
 describe("randomSplit", () => {
@@ -204,5 +211,9 @@ describe("randomSplit", () => {
         "randomSplit: lengths [3, 6] sum to 9, but the dataset has 10 samples; expected them to sum to 10 (or fractions summing to 1)",
     });
     assert.throws(() => data.randomSplit(ds, [0.5, 0.6]), ValueError);
+    assert.throws(() => data.randomSplit(ds, [5, 5], { sed: 1 } as never), {
+      name: "ValueError",
+      message: 'randomSplit: unknown option "sed" (known options: seed)',
+    });
   });
 });

@@ -106,4 +106,11 @@ describe("data.mnist", () => {
   it("rejects a bad limit", () => {
     assert.throws(() => data.mnist({ limit: -1 }), { name: "ValueError", message: "mnist: limit must be a non-negative integer, got -1" });
   });
+
+  it("rejects a misspelt option rather than giving the training digits for { trian: false }", () => {
+    assert.throws(() => data.mnist({ trian: false } as never), {
+      name: "ValueError",
+      message: 'mnist: unknown option "trian" (known options: train, limit, flatten)',
+    });
+  });
 });

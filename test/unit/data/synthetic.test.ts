@@ -98,4 +98,15 @@ describe("data.synthetic", () => {
     assert.throws(() => spirals({ classes: 1 }), { name: "ValueError", message: "spirals: classes must be an integer >= 2, got 1" });
     assert.throws(() => sine({ n: 0 }), { name: "ValueError", message: "sine: n must be a positive integer, got 0" });
   });
+
+  it("rejects a misspelt option instead of ignoring it", () => {
+    assert.throws(() => spirals({ arms: 3 } as never), {
+      name: "ValueError",
+      message: 'spirals: unknown option "arms" (known options: n, classes, noise, seed)',
+    });
+    assert.throws(() => data.synthetic.circles({ size: 10 } as never), {
+      name: "ValueError",
+      message: 'circles: unknown option "size" (known options: n, noise, factor, seed)',
+    });
+  });
 });

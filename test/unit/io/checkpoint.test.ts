@@ -109,6 +109,29 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     assert.deepEqual(io.loadCheckpoint(modelOnly, { model: s.model }), {});
   });
 
+  it("names a missing or wrong { model } with a ValueError, as saveCheckpoint does", () => {
+    const path = join(root, "needs-model.safetensors");
+    io.saveCheckpoint(path, { model: new Tiny() });
+    const message =
+      "loadCheckpoint: expected { model } with a loadStateDict() method as the second argument (the model to load the weights into)";
+    for (const options of [undefined, {}, { model: 5 }])
+      assert.throws(() => io.loadCheckpoint(path, options as any), { name: "ValueError", message });
+  });
+
+  it("refuses a misspelt option rather than leaving that state out of the file or the model", () => {
+    const model = new Tiny();
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+    assert.throws(() => io.saveCheckpoint({ model, optimiser: opt } as never), {
+      name: "ValueError",
+      message: 'saveCheckpoint: unknown option "optimiser" (known options: model, optimizer, scheduler, epoch, history, extra)',
+    });
+    const bytes = io.saveCheckpoint({ model, optimizer: opt });
+    assert.throws(() => io.loadCheckpoint(bytes, { model, optimiser: opt } as never), {
+      name: "ValueError",
+      message: 'loadCheckpoint: unknown option "optimiser" (known options: model, optimizer, scheduler, strict)',
+    });
+  });
+
   it("leaves the random generator alone when the model does not load", () => {
     const path = join(root, "strict.safetensors");
     io.saveCheckpoint(path, { model: new Tiny() });

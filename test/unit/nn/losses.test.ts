@@ -182,3 +182,17 @@ describe("loss numerics", () => {
     assertTensorClose(v.grad!, [0.5e6, 0.5e6, 0.25], [3], { rtol: 1e-5 });
   });
 });
+
+describe("loss modules' options", () => {
+  it("a misspelt option is a ValueError naming it, not dropped: new nn.CrossEntropyLoss({ labelsmoothing: 0.1 }) trained without smoothing", () => {
+    assert.throws(() => new nn.CrossEntropyLoss({ labelsmoothing: 0.1 } as never), {
+      name: "ValueError",
+      message: 'CrossEntropyLoss: unknown option "labelsmoothing" (known options: reduction, weight, ignoreIndex, labelSmoothing)',
+    });
+    assert.throws(() => new nn.MSELoss({ reduce: "sum" } as never), {
+      name: "ValueError",
+      message: 'MSELoss: unknown option "reduce" (known options: reduction)',
+    });
+    assert.equal(new nn.HuberLoss({ delta: 2, reduction: "sum" }).forward(tg.tensor([0]), tg.tensor([3])).item(), 4);
+  });
+});

@@ -61,6 +61,17 @@ describe("gradient clipping matches torch.nn.utils", () => {
     assert.ok((p.grad.toArray() as number[]).every((v) => Number.isNaN(v)));
     assert.ok((q.grad.toArray() as number[]).every((v) => Number.isNaN(v)));
   });
+
+  it("a misspelt option is a ValueError naming the known ones; a valid one still clips", () => {
+    const q = new nn.Parameter(tg.zeros([2]));
+    q.grad = tg.tensor([3, 4]);
+    assert.throws(() => nn.utils.clipGradNorm(q, 1, { normtype: 1 } as never), {
+      name: "ValueError",
+      message: 'clipGradNorm: unknown option "normtype" (known options: normType, errorIfNonfinite)',
+    });
+    assert.deepEqual(q.grad.toArray(), [3, 4]);
+    assert.equal(nn.utils.clipGradNorm(q, 10, { normType: 1 }).item(), 7);
+  });
 });
 
 describe("L1 / L2 penalties", () => {

@@ -241,6 +241,11 @@ describe("exportOnnx", () => {
     assert.throws(() => io.exportOnnx(model, [x], null, { opsetVersion: 11 }), ValueError);
     assert.throws(() => io.exportOnnx(model, [x], null, { opsetVersion: 24 }), /opsetVersion 24 is not supported \(13 to 23\)/);
     assert.throws(() => io.exportOnnx(model, [x], null, { dynamicBatch: true, bogus: 1 } as any), /unknown option "bogus"/);
+    assert.throws(() => io.exportOnnx(model, [x], { dynamicBatch: true } as any), {
+      name: "ValueError",
+      message:
+        "exportOnnx: destination must be a file path, or null or undefined for the bytes, got object; options go fourth: exportOnnx(model, inputs, undefined, options)",
+    });
     assert.throws(() => io.exportOnnx(model, []), ValueError);
     assert.throws(() => io.exportOnnx({} as any, [x]), ValueError);
     assert.throws(() => io.exportOnnx(model, [x], null, { dynamicAxes: { nope: { 0: "b" } } }), /"nope", which is no input or output/);

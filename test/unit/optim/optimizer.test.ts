@@ -408,3 +408,18 @@ describe("construction errors", () => {
   ];
   for (const [what, make, error] of cases) it(what, () => assert.throws(make, error));
 });
+
+describe("options argument", () => {
+  it("PyTorch's positional lr is a ValueError showing the options form, not the default lr kept silently", () => {
+    const w = tg.zeros([2], { requiresGrad: true });
+    assert.throws(() => new optim.Adam([w], 0.01 as never), {
+      name: "ValueError",
+      message: "Adam: options must be an object, as { lr: 0.01 }, got number",
+    });
+    assert.throws(() => new optim.SGD([w], 0.1 as never), {
+      name: "ValueError",
+      message: "SGD: options must be an object, as { lr: 0.1 }, got number",
+    });
+    assert.equal(new optim.Adam([w]).lr, 0.001);
+  });
+});

@@ -123,3 +123,33 @@ describe("a runtime without WebAssembly (node --jitless)", () => {
     );
   });
 });
+
+test("TENSORGRAD_BACKEND=webgpu alone: evaluate opens WebGPU, or says why it cannot, rather than staying on wasm", () => {
+  const script =
+    `const tg = await import(${JSON.stringify(src)});\n` +
+    `const m = new tg.nn.Linear(2, 1);\n` +
+    `try { await tg.train.evaluate(m, { x: tg.ones([4, 2]), y: tg.ones([4, 1]) }, { loss: "mse" }); console.log(tg.getBackend().name); }\n` +
+    `catch (e) { console.log("error: " + e.message); }`;
+  const vk = Object.fromEntries(["VK_ICD_FILENAMES", "LD_LIBRARY_PATH"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
+  const r = spawnSync(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, ...vk, TENSORGRAD_BACKEND: "webgpu" },
+  });
+  assert.ok(r.stdout === "webgpu\n" || r.stdout.startsWith('error: setBackend("webgpu")'), r.stdout + r.stderr);
+});
+
+test("setBackend in code wins over TENSORGRAD_BACKEND=webgpu: the next evaluate stays on the backend chosen", () => {
+  const script =
+    `const tg = await import(${JSON.stringify(src)});\n` +
+    `await tg.setBackend("js");\n` +
+    `const m = new tg.nn.Linear(2, 1);\n` +
+    `await tg.train.evaluate(m, { x: tg.ones([4, 2]), y: tg.ones([4, 1]) }, { loss: "mse" });\n` +
+    `console.log(tg.getBackend().name);`;
+  const r = spawnSync(process.execPath, ["--conditions=tensorgrad-source", "--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, TENSORGRAD_BACKEND: "webgpu" },
+  });
+  assert.deepEqual([r.stdout, r.stderr, r.status], ["js\n", "", 0]);
+});

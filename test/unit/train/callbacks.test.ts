@@ -272,3 +272,15 @@ test("ProgressBar on a terminal redraws a live bar in place, then clears it for 
   assert.match(text, /\r\x1b\[2KEpoch 1\/1 █{24} 2\/2 loss \d+\.\d{4} \| [\d,.]+ samples\/s \| 0ms left\r\x1b\[2K\x1b\[\?25hEpoch 1\/1 - /);
   assert.ok(text.endsWith("\n"));
 });
+
+test("ModelCheckpoint and CSVLogger refuse a misspelt option instead of ignoring it", () => {
+  assert.throws(() => new train.ModelCheckpoint({ path: "best.safetensors", saveBest: true } as never), {
+    name: "ValueError",
+    message:
+      'ModelCheckpoint: unknown option "saveBest" (known options: path, monitor, saveBestOnly, mode, initialValueThreshold, extra, scheduler)',
+  });
+  assert.throws(() => new train.CSVLogger("log.csv", { delimiter: ";" } as never), {
+    name: "ValueError",
+    message: 'CSVLogger: unknown option "delimiter" (known options: separator, initialRows)',
+  });
+});

@@ -137,6 +137,28 @@ test("losses and optimizers by Keras name", () => {
   );
 });
 
+test("fit and evaluate refuse a misspelt option instead of training or evaluating with the default", async () => {
+  const model = new nn.Linear(2, 1);
+  const xy = { x: tg.ones([4, 2]), y: tg.ones([4, 1]) };
+  await assert.rejects(train.fit(model, xy, { loss: "mse", epoch: 3, verbose: 0 } as never), {
+    name: "ValueError",
+    message:
+      'fit: unknown option "epoch" (known options: loss, optimizer, lr, epochs, batchSize, validationData, validationSplit, metrics, callbacks, verbose, seed, shuffle, initialEpoch, history)',
+  });
+  await assert.rejects(train.evaluate(model, xy, { loss: "mse", metric: ["mae"] } as never), {
+    name: "ValueError",
+    message: 'evaluate: unknown option "metric" (known options: loss, metrics, batchSize)',
+  }); // Keras's fit(x, y, …): the targets where the options go.
+  await assert.rejects(train.fit(model, xy.x as never, xy.y as never), {
+    name: "ValueError",
+    message: "fit: the data go together, fit(model, { x, y }, options); the third argument is the options, got a Tensor",
+  });
+  await assert.rejects(train.evaluate(model, xy.x as never, xy.y as never), {
+    name: "ValueError",
+    message: "evaluate: the data go together, evaluate(model, { x, y }, options); the third argument is the options, got a Tensor",
+  });
+});
+
 function nanAt(callNumber: number): train.LossFn {
   let calls = 0;
   return (p, t) => {
