@@ -15,6 +15,11 @@ export function checkOptions(op: string, opts: object | undefined | null, known:
   if (typeof opts !== "object" || Array.isArray(opts)) {
     throw new ValueError(`${op}: options must be an object, got ${Array.isArray(opts) ? "an array" : typeof opts}`);
   }
+  // A tensor where the options go is one of torch's positional arguments (cross_entropy(x, t, weight)):
+  // its own fields would otherwise be reported as unknown options ("storage").
+  if ("storage" in opts && "shape" in opts && "strides" in opts) {
+    throw new ValueError(`${op}: options must be an object of named options, got a Tensor (give it by name, e.g. { weight: t })`);
+  }
   // for…in rather than Object.keys: most calls pass {} or a couple of keys, and ops run this on every
   // call, where an array of keys each time is garbage (see bench/RESULTS.md, Bun's synchronous loop).
   for (const key in opts) {

@@ -5,7 +5,7 @@ import { DTypeError, ValueError } from "../../errors.js";
 import { checkOptions } from "../../tensor/options.js";
 import { isFloat } from "../../tensor/dtype.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { argmaxPrim, argminPrim, checkKeepdim, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
+import { argmaxPrim, argminPrim, checkKeepdim, checkReducible, maxPrim, minPrim, reduceParams, sumPrim } from "../primitives/reduce.js";
 import { floatMask, whereMask } from "../primitives/elementwise.js";
 import { definePrimitive } from "../../autograd/primitive.js";
 import { runKernel } from "../run-kernel.js";
@@ -62,7 +62,9 @@ export function max(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * @example tg.amax(tg.tensor([[1, 5], [3, 4]]), [0, 1])  // 5
  */
 export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return maxPrim([x], reduceParams("amax", x, dim, keepdim));
+  const p = reduceParams("amax", x, dim, keepdim);
+  checkReducible("amax", x, p.dims);
+  return maxPrim([x], p);
 }
 
 /**
@@ -70,7 +72,9 @@ export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * @example tg.amin(tg.tensor([[1, 5], [3, 4]]), 1, true)  // [[1], [3]]
  */
 export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return minPrim([x], reduceParams("amin", x, dim, keepdim));
+  const p = reduceParams("amin", x, dim, keepdim);
+  checkReducible("amin", x, p.dims);
+  return minPrim([x], p);
 }
 
 /**

@@ -110,13 +110,17 @@ function hasEmptyDim(shape: readonly number[], dims: readonly number[]): boolean
   return false;
 }
 
+/** Throws, naming `op`, when a max/min-like reduction of `x` over `dims` would have no element to take. */
+export function checkReducible(op: string, x: Tensor, dims: readonly number[]): void {
+  if (hasEmptyDim(x.shape, dims))
+    throw new ValueError(`${op}: cannot reduce over an empty dimension of a tensor of shape ${fmtShape(x.shape)}`);
+}
+
 function extreme(name: "max" | "min") {
   return definePrimitive<ExtremeParams>({
     name,
     forward: ([x], p) => {
-      if (hasEmptyDim(x.shape, p.dims)) {
-        throw new ValueError(`${name}: cannot reduce over an empty dimension of a tensor of shape ${fmtShape(x.shape)}`);
-      }
+      checkReducible(name, x, p.dims);
       return runReduce(name, x, p, x.dtype);
     },
     // Over all elements (torch.max() and amax) the gradient is split evenly among ties; over one dim

@@ -149,3 +149,28 @@ describe("sort/argsort/topk flags must be booleans", () => {
     assert.deepEqual(x.sort(0, true)[0].toArray(), [3, 2, 1]);
   });
 });
+
+describe("errors name the function called", () => {
+  it("amax and amin over an empty dimension say amax and amin, not max and min", () => {
+    const e = tg.zeros([0, 3]);
+    assert.throws(() => e.amax(0), {
+      name: "ValueError",
+      message: "amax: cannot reduce over an empty dimension of a tensor of shape [0, 3]",
+    });
+    assert.throws(() => tg.amin(e, [0, 1]), {
+      name: "ValueError",
+      message: "amin: cannot reduce over an empty dimension of a tensor of shape [0, 3]",
+    });
+    assert.deepEqual(e.amax(1).shape, [0]);
+  });
+
+  it("a tensor where the options go (torch's positional weight) is a ValueError saying to name it", () => {
+    const logits = tg.zeros([2, 3]),
+      t = tg.tensor([0, 2], { dtype: "int32" });
+    assert.throws(() => tg.nn.functional.crossEntropy(logits, t, tg.ones([3]) as never), {
+      name: "ValueError",
+      message: "crossEntropy: options must be an object of named options, got a Tensor (give it by name, e.g. { weight: t })",
+    });
+    assert.equal(tg.nn.functional.crossEntropy(logits, t, { weight: tg.ones([3]) }).item(), Math.fround(Math.log(3)));
+  });
+});
