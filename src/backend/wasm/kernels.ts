@@ -29,6 +29,7 @@ import {
 } from "./runtime.js";
 import { indexingKernels } from "./indexing.js";
 import { recurrentKernels } from "./recurrent.js";
+import { layerNormKernels } from "./layer-norm.js";
 
 function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -698,47 +699,6 @@ function dropoutMaskKernel(rt: WasmRuntime): KernelTable["dropoutMask"] {
     const po = addressIn(rt, out);
     if (po < 0 || !isRowMajor(out)) throw new Error("internal: dropoutMask writes a contiguous float32 output in wasm memory");
     rt.dropoutMask(po, sizeOf(out.shape), p, scale, state);
-  };
-}
-
-/** Layer norm's kernels (contracts in ops/primitives/layer-norm.ts): float32 rows, contiguous, in wasm memory. */
-function layerNormKernels(rt: WasmRuntime): Pick<KernelTable, "layerNormStats" | "layerNorm" | "layerNormGrad" | "layerNormParamGrad"> {
-  /** Addresses of the views, each contiguous float32 in this memory; throws otherwise (the op makes them so). */
-  const addresses = (views: readonly View[], into: number[]): number[] => {
-    for (let i = 0; i < views.length; i++) {
-      const p = addressIn(rt, views[i]!);
-      if (p < 0 || !isRowMajor(views[i]!)) throw new Error("internal: layer norm's kernels take contiguous float32 tensors in wasm memory");
-      into[i] = p;
-    }
-    return into;
-  };
-  const a: number[] = [0, 0, 0, 0];
-  const addresses1 = (v: View): number => {
-    const p = addressIn(rt, v);
-    if (p < 0 || !isRowMajor(v)) throw new Error("internal: layer norm's kernels write contiguous float32 tensors in wasm memory");
-    return p;
-  };
-  return {
-    layerNormStats: (out, inputs, params) => {
-      const p = addresses(inputs, a),
-        x = inputs[0]!;
-      rt.layerNormStats(p[0]!, x.shape[0]!, x.shape[1]!, params.eps, addresses1(out));
-    },
-    layerNorm: (out, inputs, params) => {
-      const p = addresses(inputs, a);
-      const w = params.weight ? p[2]! : 0,
-        b = params.bias ? p[params.weight ? 3 : 2]! : 0;
-      rt.layerNorm(p[0]!, p[1]!, w, b, out.shape[0]!, out.shape[1]!, addresses1(out));
-    },
-    layerNormGrad: (out, inputs, params) => {
-      const p = addresses(inputs, a);
-      rt.layerNormGrad(p[0]!, p[1]!, p[2]!, params.weight ? p[3]! : 0, out.shape[0]!, out.shape[1]!, addresses1(out));
-    },
-    layerNormParamGrad: (out, inputs) => {
-      const p = addresses(inputs, a),
-        x = inputs[1]!;
-      rt.layerNormParamGrad(p[0]!, p[1]!, p[2]!, x.shape[0]!, x.shape[1]!, addresses1(out));
-    },
   };
 }
 

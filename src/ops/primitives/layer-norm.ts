@@ -50,8 +50,9 @@ const contiguous = (t: Tensor): Tensor => (t.isContiguous ? t : runKernel("copy"
 export function layerNormRows(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
   const stats = runKernel("layerNormStats", [x.shape[0]!, 2], "float32", [x], { eps });
   const inputs = [x, stats];
-  if (weight !== null) inputs.push(contiguous(weight));
-  if (bias !== null) inputs.push(contiguous(bias));
+  // Recorded copies (Tensor.contiguous): a strided scale or shift still receives its gradient.
+  if (weight !== null) inputs.push(weight.contiguous());
+  if (bias !== null) inputs.push(bias.contiguous());
   return layerNormPrim(inputs, { eps, weight: weight !== null, bias: bias !== null });
 }
 
